@@ -1,0 +1,30 @@
+// Runs test/**/*.test.ts with Node's test runner. Node 20's --test does not
+// expand globs, so the file list is built here and passed explicitly.
+// Usage: node scripts/run-tests.mjs [filter...]   e.g. test/random.test.ts
+// A file runs if its path (relative to the package root) contains a filter.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+
+const toPosix = (p) => p.replaceAll('\\', '/').replace(/^\.\//, '');
+const filters = process.argv.slice(2).map(toPosix);
+const files = readdirSync('test', { recursive: true })
+  .map((f) => toPosix(join('test', f)))
+  .filter((f) => f.endsWith('.test.ts'))
+  .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
+  .sort();
+
+if (files.length === 0) {
+  console.error(`no test files match: ${filters.join(' ') || 'test/**/*.test.ts'}`);
+  process.exit(1);
+}
+
+const { status } = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(status ?? 1); // null status: killed by a signal

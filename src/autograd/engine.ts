@@ -1,0 +1,141 @@
+// The backward pass: an iterative topological walk (no recursion, so a 10,000-op chain is fine)
+// that sums each node's incoming gradients before running its rule, like micrograd's `+=`.
+
+import { AccumulateGrad, Node } from './node.js';
+import { enableGrad, noGrad } from './grad_mode.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { shapesEqual, fmtShape } from '../tensor/shape.js';
+
+export interface BackwardOptions {
+  /** Keep the graph so that backward can run through it again. Defaults to createGraph. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order gradients. */
+  createGraph?: boolean;
+  /** Accumulate only into these leaves (Tensor.backward's `inputs`). */
+  inputs?: readonly Tensor[];
+}
+
+/** The node that receives a tensor's gradient: its grad_fn, or its leaf accumulator. */
+export function gradientEdge(t: Tensor): Node | null {
+  if (t.gradFn) return t.gradFn;
+  if (t.requiresGrad) return t._accumulator();
+  return null;
+}
+
+function defaultGradients(outputs: readonly Tensor[], grads: readonly (Tensor | null | undefined)[] | undefined): Tensor[] {
+  return outputs.map((out, i) => {
+    const g = grads?.[i];
+    if (g) {
+      if (!shapesEqual(g.shape, out.shape)) {
+        throw new RangeError(
+          `Mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(g.shape)} and output[${i}] has a shape of ${fmtShape(out.shape)}.`,
+        );
+      }
+      return g;
+    }
+    if (out.numel() !== 1) throw new Error('grad can be implicitly created only for scalar outputs');
+    return out._onesLike();
+  });
+}
+
+/** Count, for every node reachable from the roots, how many edges lead into it. */
+function countDependencies(roots: readonly Node[]): Map<Node, number> {
+  const deps = new Map<Node, number>();
+  const seen = new Set<Node>(roots);
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    for (const next of node.nextFunctions) {
+      if (!next) continue;
+      deps.set(next, (deps.get(next) ?? 0) + 1);
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push(next);
+      }
+    }
+  }
+  return deps;
+}
+
+function accumulateInto(variable: Tensor, g: Tensor, createGraph: boolean): void {
+  if (variable.grad === null) {
+    // Own the buffer: the same gradient tensor may reach several leaves.
+    variable.grad = createGraph ? g : g.detach().clone();
+  } else if (createGraph) {
+    variable.grad = variable.grad.add(g);
+  } else {
+    variable.grad.add_(g);
+  }
+}
+
+/**
+ * Run backward from `outputs`. Without `capture`, gradients accumulate into the leaves'
+ * `.grad`; with it (autograd.grad), the gradients of the captured tensors are returned instead.
+ */
+export function runBackward(
+  outputs: readonly Tensor[],
+  gradOutputs: readonly (Tensor | null | undefined)[] | undefined,
+  options: BackwardOptions,
+  capture?: readonly Tensor[],
+): (Tensor | null)[] {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const grads = defaultGradients(outputs, gradOutputs);
+
+  const roots: Node[] = [];
+  const buffer = new Map<Node, Tensor>();
+  outputs.forEach((out, i) => {
+    const node = gradientEdge(out);
+    if (!node) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
+    roots.push(node);
+    const prev = buffer.get(node);
+    buffer.set(node, prev ? prev.add(grads[i]) : grads[i]);
+  });
+
+  // Where captured gradients come from: a non-leaf's grad_fn, or a leaf's accumulator.
+  const captureAt = new Map<Node, number>();
+  capture?.forEach((t, i) => {
+    const node = gradientEdge(t);
+    if (!node) throw new Error('One of the differentiated Tensors does not require grad');
+    captureAt.set(node, i);
+  });
+  const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
+  const onlyInputs = options.inputs ? new Set(options.inputs.map((t) => gradientEdge(t))) : null;
+
+  const deps = countDependencies(roots);
+  const ready = roots.filter((n, i) => !deps.has(n) && roots.indexOf(n) === i);
+
+  const run = () => {
+    while (ready.length > 0) {
+      const node = ready.pop()!;
+      let grad = buffer.get(node);
+      buffer.delete(node);
+      if (grad) {
+        for (const hook of node.preHooks) grad = hook(grad) ?? grad;
+        if (node.retainedOutput) node.retainedOutput.grad = createGraph ? grad : grad.detach();
+        const slot = captureAt.get(node);
+        if (slot !== undefined) captured[slot] = grad;
+      }
+      if (node instanceof AccumulateGrad) {
+        if (grad && !capture && (!onlyInputs || onlyInputs.has(node))) accumulateInto(node.variable, grad, createGraph);
+        continue;
+      }
+      const inputGrads = grad ? node.apply(grad) : [];
+      if (!retainGraph) node.release();
+      node.nextFunctions.forEach((next, i) => {
+        if (!next) return;
+        const g = inputGrads[i];
+        if (g) {
+          const prev = buffer.get(next);
+          buffer.set(next, prev ? prev.add(g) : g);
+        }
+        const left = deps.get(next)! - 1;
+        deps.set(next, left);
+        if (left === 0) ready.push(next);
+      });
+    }
+  };
+  if (createGraph) enableGrad(run);
+  else noGrad(run);
+  return captured;
+}

@@ -1,0 +1,31 @@
+// Grad mode: whether new operations record a graph (torch.no_grad / enable_grad).
+
+let enabled = true;
+
+export function isGradEnabled(): boolean {
+  return enabled;
+}
+
+export function setGradEnabled(mode: boolean): void {
+  enabled = mode;
+}
+
+function withMode<T>(mode: boolean, fn: () => T): T {
+  const prev = enabled;
+  enabled = mode;
+  try {
+    return fn();
+  } finally {
+    enabled = prev;
+  }
+}
+
+/** torch.no_grad(): run `fn` without recording operations for autograd. */
+export function noGrad<T>(fn: () => T): T {
+  return withMode(false, fn);
+}
+
+/** torch.enable_grad(): record operations inside `fn`, even within noGrad. */
+export function enableGrad<T>(fn: () => T): T {
+  return withMode(true, fn);
+}

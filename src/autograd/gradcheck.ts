@@ -1,0 +1,118 @@
+// torch.autograd.gradcheck: compare the analytical Jacobian (from backward) with central finite
+// differences, in float64. gradgradcheck does the same for the gradient function itself.
+
+import type { Tensor } from '../tensor/tensor.js';
+import { runBackward } from './engine.js';
+import { noGrad } from './grad_mode.js';
+
+export interface GradcheckOptions {
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Throw with a report on failure (default) instead of returning false. */
+  raiseException?: boolean;
+}
+
+type Fn = (...inputs: Tensor[]) => Tensor | Tensor[];
+
+function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
+  const out = fn(...inputs);
+  return Array.isArray(out) ? out : [out];
+}
+
+/** Read/write element i (row-major) of a tensor's storage, whatever its strides. */
+function elementOffset(t: Tensor, i: number): number {
+  let off = t._offset;
+  for (let d = t.ndim - 1; d >= 0; d--) {
+    off += (i % t.shape[d]) * t._strides[d];
+    i = Math.floor(i / t.shape[d]);
+  }
+  return off;
+}
+
+function flatValues(t: Tensor): number[] {
+  return Array.from(t.toTypedArray());
+}
+
+export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
+  const eps = options.eps ?? 1e-6;
+  const atol = options.atol ?? 1e-5;
+  const rtol = options.rtol ?? 1e-3;
+  const diffInputs = inputs.filter((t) => t.requiresGrad);
+  for (const t of diffInputs) {
+    if (t.dtype !== 'float64') {
+      console.warn(`gradcheck: input of dtype ${t.dtype} is not double precision; the check may fail from rounding`);
+    }
+  }
+  const outputs = outputsOf(fn, inputs).filter((o) => o.requiresGrad);
+  const fail = (msg: string) => {
+    if (options.raiseException ?? true) throw new Error(`Jacobian mismatch ${msg}`);
+    return false;
+  };
+  for (let oi = 0; oi < outputs.length; oi++) {
+    const out = outputs[oi];
+    const n = out.numel();
+    // Analytical: one backward per output element with a one-hot gradient.
+    const analytical: number[][][] = diffInputs.map((t) => Array.from({ length: t.numel() }, () => new Array<number>(n).fill(0)));
+    for (let j = 0; j < n; j++) {
+      const onehot = out._onesLike().mul(0);
+      onehot._storage.data[j] = 1;
+      const grads = runBackward([out], [onehot], { retainGraph: true }, diffInputs);
+      grads.forEach((g, k) => {
+        if (!g) return;
+        flatValues(g).forEach((v, i) => (analytical[k][i][j] = v));
+      });
+    }
+    // Numerical: central differences, perturbing each input element in place.
+    for (let k = 0; k < diffInputs.length; k++) {
+      const t = diffInputs[k];
+      const data = t._storage.data;
+      for (let i = 0; i < t.numel(); i++) {
+        const off = elementOffset(t, i);
+        const orig = data[off];
+        const evalAt = (v: number) =>
+          noGrad(() => {
+            data[off] = v;
+            return flatValues(outputsOf(fn, inputs)[oi].detach().to('float64'));
+          });
+        const plus = evalAt(orig + eps);
+        const minus = evalAt(orig - eps);
+        data[off] = orig;
+        for (let j = 0; j < n; j++) {
+          const num = (plus[j] - minus[j]) / (2 * eps);
+          const ana = analytical[k][i][j];
+          if (!(Math.abs(num - ana) <= atol + rtol * Math.abs(num))) {
+            return fail(
+              `for output ${oi} with respect to input ${k}, element (${i}, ${j}): numerical ${num} vs analytical ${ana}`,
+            );
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/** Check second derivatives: gradcheck of (inputs, gradOutputs) -> d(outputs . gradOutputs)/d(inputs). */
+export function gradgradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions & { gradOutputs?: Tensor[] } = {}): boolean {
+  const outputs = outputsOf(fn, inputs);
+  const gradOutputs =
+    options.gradOutputs ??
+    outputs.map((o) => {
+      const g = o._onesLike().detach();
+      const d = g._storage.data;
+      for (let i = 0; i < d.length; i++) d[i] = Math.sin(i + 1.3); // fixed, non-trivial weights
+      return g.requiresGrad_(true);
+    });
+  const diffInputs = inputs.filter((t) => t.requiresGrad);
+  const gradFn = (...all: Tensor[]) => {
+    const ins = all.slice(0, inputs.length);
+    const gos = all.slice(inputs.length);
+    const outs = outputsOf(fn, ins);
+    const diff = ins.filter((t) => t.requiresGrad);
+    const grads = runBackward(outs, gos, { createGraph: true }, diff);
+    return grads.filter((g): g is Tensor => g !== null && g.requiresGrad);
+  };
+  void diffInputs;
+  return gradcheck(gradFn, [...inputs, ...gradOutputs], options);
+}

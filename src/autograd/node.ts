@@ -1,0 +1,80 @@
+// A node of the backward graph (PyTorch's grad_fn). Each primitive's output gets one node,
+// holding the rule that maps the output's gradient to its inputs' gradients.
+
+import type { Tensor } from '../tensor/tensor.js';
+
+export type TensorHook = (grad: Tensor) => Tensor | void;
+export type BackwardRule = (grad: Tensor) => readonly (Tensor | null | undefined)[];
+
+interface SavedTensor {
+  tensor: Tensor;
+  version: number;
+}
+
+export class Node {
+  /** The nodes that receive this node's input gradients (null for inputs that need none). */
+  readonly nextFunctions: readonly (Node | null)[];
+  /** Hooks registered on the output tensor (Tensor.registerHook on a non-leaf). */
+  readonly preHooks: TensorHook[] = [];
+  /** Non-leaf output whose .grad should be kept (Tensor.retainGrad). */
+  retainedOutput: Tensor | null = null;
+  private rule: BackwardRule | null;
+  private saved: SavedTensor[];
+
+  constructor(
+    readonly name: string,
+    nextFunctions: readonly (Node | null)[],
+    rule: BackwardRule,
+    saved: readonly Tensor[],
+  ) {
+    this.nextFunctions = nextFunctions;
+    this.rule = rule;
+    this.saved = saved.map((tensor) => ({ tensor, version: tensor._version }));
+  }
+
+  /** Which inputs need a gradient; rules use it to skip work. */
+  needsInputGrad(i: number): boolean {
+    return this.nextFunctions[i] != null;
+  }
+
+  apply(grad: Tensor): readonly (Tensor | null | undefined)[] {
+    if (this.rule === null) {
+      throw new Error(
+        'Trying to backward through the graph a second time (or directly access saved tensors after they have ' +
+          'already been freed). Saved intermediate values of the graph are freed when you call .backward() or ' +
+          'autograd.grad(). Specify retainGraph: true if you need to backward through the graph a second time.',
+      );
+    }
+    for (const s of this.saved) {
+      if (s.tensor._version !== s.version) {
+        throw new Error(
+          `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+            `[${s.tensor.dtype} [${s.tensor.shape.join(', ')}]], is at version ${s.tensor._version}; ` +
+            `expected version ${s.version} instead.`,
+        );
+      }
+    }
+    return this.rule(grad);
+  }
+
+  /** Drop the rule and saved tensors once they are used (unless the graph is retained). */
+  release(): void {
+    this.rule = null;
+    this.saved = [];
+  }
+
+  toString(): string {
+    return `<${this.name}>`;
+  }
+}
+
+/** The sink of a leaf tensor's gradient: adds incoming gradients into `variable.grad`. */
+export class AccumulateGrad extends Node {
+  constructor(readonly variable: Tensor) {
+    super('AccumulateGrad', [], () => [], []);
+  }
+
+  override release(): void {
+    // Leaves keep their accumulator: there is nothing saved to free.
+  }
+}

@@ -1,0 +1,59 @@
+// The one interface every compute backend implements. Backends see strided views and return
+// fresh contiguous arrays; they know nothing of autograd. The js backend is the readable
+// reference; faster backends must agree with it.
+
+import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+
+/** A strided window onto a typed array: what a backend kernel reads. */
+export interface View {
+  readonly data: TypedArray;
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly strides: Shape;
+  readonly offset: number;
+}
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'exp' | 'expm1' | 'log' | 'log1p' | 'log2' | 'log10' | 'sqrt' | 'rsqrt'
+  | 'sin' | 'cos' | 'tan' | 'asin' | 'acos' | 'atan' | 'sinh' | 'cosh' | 'tanh' | 'asinh' | 'acosh' | 'atanh'
+  | 'sigmoid' | 'relu' | 'erf' | 'erfc' | 'erfinv' | 'floor' | 'ceil' | 'round' | 'trunc' | 'reciprocal'
+  | 'logicalNot' | 'isnan' | 'isinf' | 'isfinite' | 'bitwiseNot';
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2' | 'remainder' | 'fmod'
+  | 'floorDivide' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+
+export type ReduceOp = 'sum' | 'prod' | 'amax' | 'amin';
+export type ArgReduceOp = 'argmax' | 'argmin';
+export type ScanOp = 'cumsum' | 'cumprod';
+
+export interface Backend {
+  readonly name: string;
+  /** Zero-filled contiguous array. */
+  allocate(dtype: DType, size: number): TypedArray;
+  /** Contiguous copy of a view, converted to `dtype`. */
+  copy(x: View, dtype: DType): TypedArray;
+  /** Write `src` (already strided to dst's shape, broadcasting with 0 strides) into the window `dst`. */
+  assign(dst: View, src: View): void;
+  fill(dst: View, value: number): void;
+  unary(op: UnaryOp, x: View, dtype: DType): TypedArray;
+  /** a and b are strided to `shape` (broadcast dims have stride 0); the result has `dtype`. */
+  binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): TypedArray;
+  where(cond: View, a: View, b: View, shape: Shape, dtype: DType): TypedArray;
+  /** Reduce over `dims` (sorted); the result has the remaining dims, in order. */
+  reduce(op: ReduceOp, x: View, dims: readonly number[], dtype: DType): TypedArray;
+  /** Index (int64) of the first max/min along `dim`; NaN counts as the max, as in PyTorch. */
+  argReduce(op: ArgReduceOp, x: View, dim: number): TypedArray;
+  scan(op: ScanOp, x: View, dim: number, dtype: DType): TypedArray;
+  /** Batched matrix product [B, M, K] x [B, K, N] -> [B, M, N]; any strides (transposed views need no copy). */
+  matmul(a: View, b: View, dtype: DType): TypedArray;
+  /** out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; the result has index's shape. */
+  gather(x: View, dim: number, index: View): TypedArray;
+  /** In place on contiguous `out`: out[index[p] along dim] (+)= src[p] for every p of index's shape. */
+  scatter(out: View, dim: number, index: View, src: View, accumulate: boolean): void;
+  /** x restricted to `index` positions along dim. */
+  indexSelect(x: View, dim: number, index: View): TypedArray;
+  /** In place on contiguous `out`: out.select(dim, index[i]) += src.select(dim, i). */
+  indexAdd(out: View, dim: number, index: View, src: View): void;
+}

@@ -1,0 +1,354 @@
+// The reference backend: plain TypeScript loops over strided views. Every primitive is defined
+// here first, readably; faster backends are checked against it.
+
+import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, ScanOp, UnaryOp, View } from '../backend.js';
+import { allocateArray, castScalar, type DType, type TypedArray } from '../../tensor/dtype.js';
+import { numel, type Shape } from '../../tensor/shape.js';
+import { moveDimsLast, offsetsOf, viewOffsets } from './strided.js';
+import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
+
+type Fn1 = (x: number) => number;
+type Fn2 = (a: number, b: number) => number;
+
+const unaryFns: Record<UnaryOp, Fn1> = {
+  neg: (x) => -x,
+  abs: Math.abs,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN),
+  exp: Math.exp,
+  expm1: Math.expm1,
+  log: Math.log,
+  log1p: Math.log1p,
+  log2: Math.log2,
+  log10: Math.log10,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  relu: (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0),
+  erf,
+  erfc,
+  erfinv,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  trunc: Math.trunc,
+  reciprocal: (x) => 1 / x,
+  logicalNot: (x) => (x ? 0 : 1),
+  isnan: (x) => (Number.isNaN(x) ? 1 : 0),
+  isinf: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
+  isfinite: (x) => (Number.isFinite(x) ? 1 : 0),
+  bitwiseNot: (x) => ~x,
+};
+
+const binaryFns: Record<BinaryOp, Fn2> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: (a, b) => (a === 1 || b === 0 ? 1 : Math.pow(a, b)), // C pow: 1^nan = 1, nan^0 = 1
+  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b),
+  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b),
+  atan2: Math.atan2,
+  remainder,
+  fmod: (a, b) => a % b,
+  floorDivide: (a, b) => Math.floor(a / b),
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+  logicalAnd: (a, b) => (a && b ? 1 : 0),
+  logicalOr: (a, b) => (a || b ? 1 : 0),
+  logicalXor: (a, b) => (!a !== !b ? 1 : 0),
+};
+
+/** Integer results must be truncated/wrapped the way the C types would. */
+function integerFixup(out: TypedArray, dtype: DType): void {
+  if (dtype === 'int64') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
+}
+
+function integerDivisionByZero(op: BinaryOp, dtype: DType, b: View): void {
+  if ((op === 'floorDivide' || op === 'remainder' || op === 'fmod') && (dtype === 'int32' || dtype === 'int64')) {
+    const offs = offsetsOf(b);
+    for (let i = 0; i < offs.length; i++) {
+      if (b.data[offs[i]] === 0) throw new RangeError('ZeroDivisionError');
+    }
+  }
+}
+
+function reduceGroups(x: View, dims: readonly number[]): { offs: ArrayLike<number>; groups: number; size: number } {
+  const moved = moveDimsLast(x.shape, x.strides, dims);
+  const size = dims.reduce((n, d) => n * x.shape[d], 1);
+  const groups = size === 0 ? numel(moved.shape.slice(0, moved.shape.length - dims.length)) : numel(moved.shape) / size;
+  return { offs: offsetsOf(x, moved.shape, moved.strides), groups, size };
+}
+
+export const jsBackend: Backend = {
+  name: 'js',
+
+  allocate: allocateArray,
+
+  copy(x, dtype) {
+    const n = numel(x.shape);
+    const out = allocateArray(dtype, n);
+    const offs = viewOffsets(x);
+    const src = x.data;
+    const needsCast = dtype !== x.dtype && (dtype === 'int32' || dtype === 'int64' || dtype === 'bool');
+    if (!offs && !needsCast) {
+      out.set(src.subarray(x.offset, x.offset + n));
+      return out;
+    }
+    for (let i = 0; i < n; i++) {
+      const v = src[offs ? offs[i] : x.offset + i];
+      out[i] = needsCast ? castScalar(v, dtype) : v;
+    }
+    return out;
+  },
+
+  assign(dst, src) {
+    const dOffs = offsetsOf(dst);
+    const sOffs = offsetsOf(src);
+    const cast = dst.dtype === 'int64' || dst.dtype === 'bool';
+    for (let i = 0; i < dOffs.length; i++) {
+      const v = src.data[sOffs[i]];
+      dst.data[dOffs[i]] = cast ? castScalar(v, dst.dtype) : v;
+    }
+  },
+
+  fill(dst, value) {
+    const offs = offsetsOf(dst);
+    const v = castScalar(value, dst.dtype);
+    for (let i = 0; i < offs.length; i++) dst.data[offs[i]] = v;
+  },
+
+  unary(op, x, dtype) {
+    const f = unaryFns[op];
+    const n = numel(x.shape);
+    const out = allocateArray(dtype, n);
+    const offs = viewOffsets(x);
+    const src = x.data;
+    if (offs) for (let i = 0; i < n; i++) out[i] = f(src[offs[i]]);
+    else for (let i = 0, o = x.offset; i < n; i++) out[i] = f(src[o + i]);
+    integerFixup(out, dtype);
+    return out;
+  },
+
+  binary(op, a, b, shape, dtype) {
+    integerDivisionByZero(op, dtype, b);
+    const f = binaryFns[op];
+    const n = numel(shape);
+    const out = allocateArray(dtype, n);
+    const ao = offsetsOf(a, shape, a.strides);
+    const bo = offsetsOf(b, shape, b.strides);
+    const ad = a.data;
+    const bd = b.data;
+    for (let i = 0; i < n; i++) out[i] = f(ad[ao[i]], bd[bo[i]]);
+    integerFixup(out, dtype);
+    return out;
+  },
+
+  where(cond, a, b, shape, dtype) {
+    const n = numel(shape);
+    const out = allocateArray(dtype, n);
+    const co = offsetsOf(cond, shape, cond.strides);
+    const ao = offsetsOf(a, shape, a.strides);
+    const bo = offsetsOf(b, shape, b.strides);
+    for (let i = 0; i < n; i++) out[i] = cond.data[co[i]] ? a.data[ao[i]] : b.data[bo[i]];
+    return out;
+  },
+
+  reduce(op: ReduceOp, x, dims, dtype) {
+    const { offs, groups, size } = reduceGroups(x, dims);
+    const out = allocateArray(dtype, groups);
+    const src = x.data;
+    for (let g = 0, p = 0; g < groups; g++) {
+      let acc: number;
+      switch (op) {
+        case 'sum':
+          acc = 0;
+          for (let j = 0; j < size; j++) acc += src[offs[p++]];
+          break;
+        case 'prod':
+          acc = 1;
+          for (let j = 0; j < size; j++) acc *= src[offs[p++]];
+          break;
+        case 'amax':
+        case 'amin': {
+          if (size === 0) throw new RangeError(`${op}(): Expected reduction dim to have non-zero size.`);
+          acc = op === 'amax' ? -Infinity : Infinity;
+          for (let j = 0; j < size; j++) {
+            const v = src[offs[p++]];
+            if (Number.isNaN(v) || Number.isNaN(acc)) acc = NaN;
+            else if (op === 'amax' ? v > acc : v < acc) acc = v;
+          }
+          break;
+        }
+        default:
+          return op satisfies never;
+      }
+      out[g] = acc;
+    }
+    integerFixup(out, dtype);
+    return out;
+  },
+
+  argReduce(op: ArgReduceOp, x, dim) {
+    const { offs, groups, size } = reduceGroups(x, [dim]);
+    if (size === 0) throw new RangeError(`${op}(): Expected reduction dim ${dim} to have non-zero size.`);
+    const out = allocateArray('int64', groups);
+    const better = op === 'argmax' ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
+    for (let g = 0, p = 0; g < groups; g++) {
+      let best = x.data[offs[p]];
+      let bestIdx = 0;
+      for (let j = 0; j < size; j++, p++) {
+        const v = x.data[offs[p]];
+        if (Number.isNaN(best)) continue; // the first NaN wins, as in PyTorch
+        if (Number.isNaN(v) || better(v, best)) {
+          best = v;
+          bestIdx = j;
+        }
+      }
+      out[g] = bestIdx;
+    }
+    return out;
+  },
+
+  scan(op: ScanOp, x, dim, dtype) {
+    const moved = moveDimsLast(x.shape, x.strides, [dim]);
+    const offs = offsetsOf(x, moved.shape, moved.strides);
+    // Output positions of the same permuted walk over a contiguous result.
+    const outStrides = contiguousOf(x.shape);
+    const outMoved = moveDimsLast(x.shape, outStrides, [dim]);
+    const outOffs = offsetsOf({ ...x, offset: 0, strides: outStrides }, outMoved.shape, outMoved.strides);
+    const size = x.shape[dim] ?? 1;
+    const out = allocateArray(dtype, numel(x.shape));
+    for (let p = 0; p < offs.length; p += size) {
+      let acc = op === 'cumsum' ? 0 : 1;
+      for (let j = 0; j < size; j++) {
+        const v = x.data[offs[p + j]];
+        acc = op === 'cumsum' ? acc + v : acc * v;
+        out[outOffs[p + j]] = acc;
+      }
+    }
+    integerFixup(out, dtype);
+    return out;
+  },
+
+  matmul(a, b, dtype) {
+    const [B, M, K] = a.shape;
+    const N = b.shape[2];
+    const out = allocateArray(dtype, B * M * N);
+    const [asb, asm, ask] = a.strides;
+    const [bsb, bsk, bsn] = b.strides;
+    const ad = a.data;
+    const bd = b.data;
+    // Accumulate a row in float64, then round once: close to what BLAS gives, never worse.
+    const row = new Float64Array(N);
+    for (let bi = 0; bi < B; bi++) {
+      for (let i = 0; i < M; i++) {
+        row.fill(0);
+        const aRow = a.offset + bi * asb + i * asm;
+        for (let k = 0; k < K; k++) {
+          const av = ad[aRow + k * ask];
+          if (av === 0) continue;
+          const bRow = b.offset + bi * bsb + k * bsk;
+          for (let j = 0; j < N; j++) row[j] += av * bd[bRow + j * bsn];
+        }
+        out.set(row, (bi * M + i) * N);
+      }
+    }
+    integerFixup(out, dtype);
+    return out;
+  },
+
+  gather(x, dim, index) {
+    const n = numel(index.shape);
+    const out = allocateArray(x.dtype, n);
+    const io = offsetsOf(index);
+    // Offsets into x at the index's coordinates, with dim's coordinate zeroed.
+    const xo = offsetsOf(x, index.shape, x.strides.map((s, d) => (d === dim ? 0 : s)));
+    const size = x.shape[dim];
+    for (let i = 0; i < n; i++) {
+      const k = checkIndex(index.data[io[i]], size, 'gather');
+      out[i] = x.data[xo[i] + k * x.strides[dim]];
+    }
+    return out;
+  },
+
+  scatter(out, dim, index, src, accumulate) {
+    const io = offsetsOf(index);
+    const so = offsetsOf(src, index.shape, src.strides);
+    const oo = offsetsOf(out, index.shape, out.strides.map((s, d) => (d === dim ? 0 : s)));
+    const size = out.shape[dim];
+    for (let i = 0; i < io.length; i++) {
+      const k = checkIndex(index.data[io[i]], size, 'scatter');
+      const pos = oo[i] + k * out.strides[dim];
+      out.data[pos] = accumulate ? out.data[pos] + src.data[so[i]] : src.data[so[i]];
+    }
+  },
+
+  indexSelect(x, dim, index) {
+    const idx = offsetsOf(index);
+    const shape = x.shape.slice();
+    shape[dim] = idx.length;
+    const outer = numel(x.shape.slice(0, dim));
+    const inner = numel(x.shape.slice(dim + 1));
+    const out = allocateArray(x.dtype, numel(shape));
+    // Walk x's dims other than `dim` in order; for each selected row copy `inner` values.
+    const innerShape = x.shape.slice(dim + 1);
+    const innerOffs = offsetsOf({ ...x, offset: 0 }, innerShape, x.strides.slice(dim + 1));
+    const outerOffs = offsetsOf({ ...x, offset: 0 }, x.shape.slice(0, dim), x.strides.slice(0, dim));
+    let p = 0;
+    for (let o = 0; o < outer; o++) {
+      for (let r = 0; r < idx.length; r++) {
+        const k = checkIndex(index.data[idx[r]], x.shape[dim], 'index_select');
+        const base = x.offset + outerOffs[o] + k * x.strides[dim];
+        for (let j = 0; j < inner; j++) out[p++] = x.data[base + innerOffs[j]];
+      }
+    }
+    return out;
+  },
+
+  indexAdd(out, dim, index, src) {
+    const idx = offsetsOf(index);
+    const outer = numel(src.shape.slice(0, dim));
+    const inner = numel(src.shape.slice(dim + 1));
+    const srcOffs = offsetsOf(src);
+    let p = 0;
+    for (let o = 0; o < outer; o++) {
+      for (let r = 0; r < idx.length; r++) {
+        const k = checkIndex(index.data[idx[r]], out.shape[dim], 'index_add');
+        const base = out.offset + o * out.shape[dim] * inner + k * inner;
+        for (let j = 0; j < inner; j++) out.data[base + j] += src.data[srcOffs[p++]];
+      }
+    }
+  },
+};
+
+function contiguousOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Index tensors given to kernels are already wrapped; anything outside [0, size) is an error. */
+function checkIndex(k: number, size: number, op: string): number {
+  if (!(k >= 0 && k < size)) throw new RangeError(`${op}(): index ${k} is out of bounds for dimension with size ${size}`);
+  return k;
+}

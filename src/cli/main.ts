@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// The CLI is the Node adapter, so it alone pulls in Node's types; the core stays platform-free.
+/// <reference types="node" />
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerList } from './commands/list.js';
+
+// package.json sits two levels above both src/cli/main.ts and dist/cli/main.js.
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const program = new Command('dlab')
+  .description('Deep learning you can run, read and take apart.')
+  .version(pkg.version);
+
+registerList(program);
+
+await program.parseAsync();

@@ -1,0 +1,33 @@
+// dlab: one torch-like namespace. `import * as torch from 'dlab'` reads like PyTorch.
+
+export { Tensor } from './tensor/tensor.js';
+export type { TensorOrScalar, Scalar, Dims, IndexItem } from './tensor/tensor.js';
+export { type DType, dtypes, promoteTypes, getDefaultDtype, setDefaultDtype } from './tensor/dtype.js';
+export { broadcastShapes } from './tensor/shape.js';
+export { setPrintOptions, printOptions } from './tensor/format.js';
+
+export * from './ops/creation.js';
+export {
+  add, sub, mul, div, pow, neg, abs, sign, exp, expm1, log, log1p, log2, log10, sqrt, rsqrt, square,
+  sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh, sigmoid, relu, erf, erfc, erfinv,
+  floor, ceil, round, trunc, frac, reciprocal, maximum, minimum, atan2, remainder, fmod, floorDivide,
+  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot, bitwiseNot, isnan, isinf, isfinite,
+  where, clamp, clamp as clip, lerp, addcmul, addcdiv,
+} from './ops/elementwise.js';
+export {
+  sum, mean, prod, amax, amin, max, min, argmax, argmin, variance as var, std, logsumexp, softmax, logSoftmax,
+  cumsum, cumprod, norm, all, any, type ValuesIndices,
+} from './ops/reduce.js';
+export {
+  reshape, view, permute, transpose, transpose as swapaxes, t, expand, squeeze, unsqueeze, flatten, unflatten, narrow, select,
+  contiguous, clone, split, chunk, unbind, flip, cat, cat as concat, stack, repeat, pad, slice, type Slice,
+} from './ops/movement.js';
+export { gather, scatter, scatterAdd, indexSelect, indexAdd, maskedFill, maskedSelect, nonzero, tril, triu } from './ops/indexing.js';
+export { matmul, mm, bmm, mv, dot, outer, einsum } from './ops/linalg.js';
+
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode.js';
+export * as autograd from './autograd/index.js';
+
+export { Generator, defaultGenerator, manualSeed, initialSeed } from './random/generator.js';
+export { getBackend, setBackend, listBackends, registerBackend } from './backend/registry.js';
+export type { Backend, View } from './backend/backend.js';

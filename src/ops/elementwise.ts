@@ -1,0 +1,317 @@
+// Elementwise primitives (unary, binary with broadcasting, where) with their backward rules,
+// and the elementwise composites built from them.
+
+import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { type DType, type Operand, getDefaultDtype, isFloatingPoint, isIntegral, resultType, scalarDtype } from '../tensor/dtype.js';
+import { broadcastShapes, broadcastStrides, fmtShape, type Shape } from '../tensor/shape.js';
+import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
+import { backendOf, backwardName, record, wrap } from './function.js';
+import { sumToShape } from './reduce.js';
+import { cast } from './movement.js';
+import { fullLike, scalarTensor, zerosLike } from './creation.js';
+
+// ---------------------------------------------------------------------------- unary
+
+/** 'float': integer inputs give the default float dtype; 'same': keeps the dtype; 'bool': a predicate. */
+type OutKind = 'float' | 'same' | 'bool';
+/** The backward rule from input x, output y and output gradient g; 'zero' for piecewise-constant ops. */
+type UnaryGrad = ((x: Tensor, y: Tensor, g: Tensor) => Tensor) | 'zero' | null;
+
+const SQRT_PI = Math.sqrt(Math.PI);
+
+const unarySpecs: Record<UnaryOp, { out: OutKind; grad: UnaryGrad; saves: 'x' | 'y' | 'none' }> = {
+  neg: { out: 'same', grad: (_x, _y, g) => g.neg(), saves: 'none' },
+  abs: { out: 'same', grad: (x, _y, g) => g.mul(x.sign()), saves: 'x' },
+  sign: { out: 'same', grad: 'zero', saves: 'none' },
+  exp: { out: 'float', grad: (_x, y, g) => g.mul(y), saves: 'y' },
+  expm1: { out: 'float', grad: (_x, y, g) => g.mul(y.add(1)), saves: 'y' },
+  log: { out: 'float', grad: (x, _y, g) => g.div(x), saves: 'x' },
+  log1p: { out: 'float', grad: (x, _y, g) => g.div(x.add(1)), saves: 'x' },
+  log2: { out: 'float', grad: (x, _y, g) => g.div(x.mul(Math.LN2)), saves: 'x' },
+  log10: { out: 'float', grad: (x, _y, g) => g.div(x.mul(Math.LN10)), saves: 'x' },
+  sqrt: { out: 'float', grad: (_x, y, g) => g.div(y.mul(2)), saves: 'y' },
+  rsqrt: { out: 'float', grad: (_x, y, g) => g.mul(y.pow(3)).mul(-0.5), saves: 'y' },
+  sin: { out: 'float', grad: (x, _y, g) => g.mul(x.cos()), saves: 'x' },
+  cos: { out: 'float', grad: (x, _y, g) => g.mul(x.sin().neg()), saves: 'x' },
+  tan: { out: 'float', grad: (_x, y, g) => g.mul(y.square().add(1)), saves: 'y' },
+  asin: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().add(1).rsqrt()), saves: 'x' },
+  acos: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().add(1).rsqrt()).neg(), saves: 'x' },
+  atan: { out: 'float', grad: (x, _y, g) => g.div(x.square().add(1)), saves: 'x' },
+  sinh: { out: 'float', grad: (x, _y, g) => g.mul(x.cosh()), saves: 'x' },
+  cosh: { out: 'float', grad: (x, _y, g) => g.mul(x.sinh()), saves: 'x' },
+  tanh: { out: 'float', grad: (_x, y, g) => g.mul(y.square().neg().add(1)), saves: 'y' },
+  asinh: { out: 'float', grad: (x, _y, g) => g.mul(x.square().add(1).rsqrt()), saves: 'x' },
+  acosh: { out: 'float', grad: (x, _y, g) => g.mul(x.square().sub(1).rsqrt()), saves: 'x' },
+  atanh: { out: 'float', grad: (x, _y, g) => g.div(x.square().neg().add(1)), saves: 'x' },
+  sigmoid: { out: 'float', grad: (_x, y, g) => g.mul(y).mul(y.neg().add(1)), saves: 'y' },
+  // PyTorch's threshold_backward: the gradient passes where the output is positive.
+  relu: { out: 'same', grad: (_x, y, g) => g.mul(y.gt(0)), saves: 'y' },
+  erf: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().exp().mul(2 / SQRT_PI)), saves: 'x' },
+  erfc: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().exp().mul(-2 / SQRT_PI)), saves: 'x' },
+  erfinv: { out: 'float', grad: (_x, y, g) => g.mul(y.square().exp().mul(SQRT_PI / 2)), saves: 'y' },
+  floor: { out: 'same', grad: 'zero', saves: 'none' },
+  ceil: { out: 'same', grad: 'zero', saves: 'none' },
+  round: { out: 'same', grad: 'zero', saves: 'none' },
+  trunc: { out: 'same', grad: 'zero', saves: 'none' },
+  reciprocal: { out: 'float', grad: (_x, y, g) => g.mul(y.square()).neg(), saves: 'y' },
+  logicalNot: { out: 'bool', grad: null, saves: 'none' },
+  isnan: { out: 'bool', grad: null, saves: 'none' },
+  isinf: { out: 'bool', grad: null, saves: 'none' },
+  isfinite: { out: 'bool', grad: null, saves: 'none' },
+  bitwiseNot: { out: 'same', grad: null, saves: 'none' },
+};
+
+/** Apply a unary primitive. */
+export function unary(op: UnaryOp, x: Tensor): Tensor {
+  const spec = unarySpecs[op];
+  let dtype = x.dtype;
+  if (spec.out === 'bool') dtype = 'bool';
+  else if (spec.out === 'float' && !isFloatingPoint(dtype)) dtype = getDefaultDtype();
+  if (op === 'bitwiseNot' && isFloatingPoint(dtype)) throw new TypeError(`bitwise_not: not implemented for '${dtype}'`);
+  const input = dtype === x.dtype || spec.out === 'bool' ? x : cast(x, dtype, false);
+  const y = wrap(backendOf(x).unary(op, input._view(), dtype), x.shape, dtype, backendOf(x));
+  const grad = spec.grad;
+  if (grad === null) return y;
+  const saved = spec.saves === 'x' ? [x] : spec.saves === 'y' ? [y] : [];
+  return record(backwardName(op), y, [x], saved, (g) => [grad === 'zero' ? zerosLike(g) : grad(x, y, g)]);
+}
+
+export const neg = (x: Tensor) => {
+  if (x.dtype === 'bool') throw new TypeError('Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.');
+  return unary('neg', x);
+};
+export const abs = (x: Tensor) => unary('abs', x);
+export const sign = (x: Tensor) => unary('sign', x);
+export const exp = (x: Tensor) => unary('exp', x);
+export const expm1 = (x: Tensor) => unary('expm1', x);
+export const log = (x: Tensor) => unary('log', x);
+export const log1p = (x: Tensor) => unary('log1p', x);
+export const log2 = (x: Tensor) => unary('log2', x);
+export const log10 = (x: Tensor) => unary('log10', x);
+export const sqrt = (x: Tensor) => unary('sqrt', x);
+export const rsqrt = (x: Tensor) => unary('rsqrt', x);
+export const sin = (x: Tensor) => unary('sin', x);
+export const cos = (x: Tensor) => unary('cos', x);
+export const tan = (x: Tensor) => unary('tan', x);
+export const asin = (x: Tensor) => unary('asin', x);
+export const acos = (x: Tensor) => unary('acos', x);
+export const atan = (x: Tensor) => unary('atan', x);
+export const sinh = (x: Tensor) => unary('sinh', x);
+export const cosh = (x: Tensor) => unary('cosh', x);
+export const tanh = (x: Tensor) => unary('tanh', x);
+export const asinh = (x: Tensor) => unary('asinh', x);
+export const acosh = (x: Tensor) => unary('acosh', x);
+export const atanh = (x: Tensor) => unary('atanh', x);
+export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+export const relu = (x: Tensor) => unary('relu', x);
+export const erf = (x: Tensor) => unary('erf', x);
+export const erfc = (x: Tensor) => unary('erfc', x);
+export const erfinv = (x: Tensor) => unary('erfinv', x);
+export const floor = (x: Tensor) => unary('floor', x);
+export const ceil = (x: Tensor) => unary('ceil', x);
+export const trunc = (x: Tensor) => unary('trunc', x);
+export const reciprocal = (x: Tensor) => unary('reciprocal', x);
+export const logicalNot = (x: Tensor) => unary('logicalNot', x);
+export const isnan = (x: Tensor) => unary('isnan', x);
+export const isinf = (x: Tensor) => unary('isinf', x);
+export const isfinite = (x: Tensor) => unary('isfinite', x);
+export const bitwiseNot = (x: Tensor) => unary('bitwiseNot', x);
+
+/** torch.round, optionally to a number of decimals (round half to even). */
+export function round(x: Tensor, options: { decimals?: number } = {}): Tensor {
+  const decimals = options.decimals ?? 0;
+  if (decimals === 0) return unary('round', x);
+  const scale = 10 ** decimals;
+  return unary('round', x.mul(scale)).div(scale);
+}
+
+export const square = (x: Tensor) => mul(x, x);
+export const frac = (x: Tensor) => sub(x, trunc(x));
+
+// ---------------------------------------------------------------------------- binary
+
+type BinaryOut = 'promote' | 'float' | 'bool';
+type BinaryGrad = (a: Tensor, b: Tensor, y: Tensor, g: Tensor, needs: readonly boolean[]) => [Tensor | null, Tensor | null];
+
+/** Where the gradient of maximum/minimum goes: all to the winner, half each on ties (PyTorch). */
+function tieSplit(win: Tensor, tie: Tensor, g: Tensor): Tensor {
+  return g.mul(win.to(g.dtype).add(tie.to(g.dtype).mul(0.5)));
+}
+
+const binarySpecs: Record<BinaryOp, { out: BinaryOut; grad: BinaryGrad | 'zero' | null; saves: 'ab' | 'aby' | 'none' }> = {
+  add: { out: 'promote', grad: (_a, _b, _y, g) => [g, g], saves: 'none' },
+  sub: { out: 'promote', grad: (_a, _b, _y, g, n) => [g, n[1] ? g.neg() : null], saves: 'none' },
+  mul: { out: 'promote', grad: (a, b, _y, g, n) => [n[0] ? g.mul(b) : null, n[1] ? g.mul(a) : null], saves: 'ab' },
+  div: {
+    out: 'float',
+    grad: (a, b, _y, g, n) => [n[0] ? g.div(b) : null, n[1] ? g.neg().mul(a).div(b.square()) : null],
+    saves: 'ab',
+  },
+  pow: {
+    out: 'promote',
+    grad: (a, b, y, g, n) => [
+      // d/da a^b = b a^(b-1); PyTorch masks b == 0 to a zero gradient (0 * inf would be nan).
+      n[0] ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
+      // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0.
+      n[1] ? where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(y).mul(a.log())) : null,
+    ],
+    saves: 'aby',
+  },
+  maximum: {
+    out: 'promote',
+    grad: (a, b, _y, g, n) => [n[0] ? tieSplit(a.gt(b), a.eq(b), g) : null, n[1] ? tieSplit(b.gt(a), a.eq(b), g) : null],
+    saves: 'ab',
+  },
+  minimum: {
+    out: 'promote',
+    grad: (a, b, _y, g, n) => [n[0] ? tieSplit(a.lt(b), a.eq(b), g) : null, n[1] ? tieSplit(b.lt(a), a.eq(b), g) : null],
+    saves: 'ab',
+  },
+  atan2: {
+    out: 'float',
+    grad: (a, b, _y, g, n) => {
+      const denom = a.square().add(b.square());
+      return [n[0] ? g.mul(b).div(denom) : null, n[1] ? g.mul(a.neg()).div(denom) : null];
+    },
+    saves: 'ab',
+  },
+  // remainder(a, b) = a - floor(a / b) * b: d/da = 1, d/db = -floor(a / b).
+  remainder: { out: 'promote', grad: (a, b, _y, g, n) => [g, n[1] ? g.mul(a.div(b).floor()).neg() : null], saves: 'ab' },
+  fmod: { out: 'promote', grad: (a, b, _y, g, n) => [g, n[1] ? g.mul(a.div(b).trunc()).neg() : null], saves: 'ab' },
+  floorDivide: { out: 'promote', grad: 'zero', saves: 'none' },
+  eq: { out: 'bool', grad: null, saves: 'none' },
+  ne: { out: 'bool', grad: null, saves: 'none' },
+  lt: { out: 'bool', grad: null, saves: 'none' },
+  le: { out: 'bool', grad: null, saves: 'none' },
+  gt: { out: 'bool', grad: null, saves: 'none' },
+  ge: { out: 'bool', grad: null, saves: 'none' },
+  logicalAnd: { out: 'bool', grad: null, saves: 'none' },
+  logicalOr: { out: 'bool', grad: null, saves: 'none' },
+  logicalXor: { out: 'bool', grad: null, saves: 'none' },
+};
+
+function operandOf(v: TensorOrScalar): Operand {
+  if (v instanceof Tensor) return { dtype: v.dtype, kind: v.ndim === 0 ? 'zerodim' : 'tensor' };
+  return { dtype: scalarDtype(v), kind: 'scalar' };
+}
+
+/** Promote the operands of an elementwise op and turn scalars into tensors of that dtype. */
+export function promoteOperands(args: readonly TensorOrScalar[], out: BinaryOut = 'promote'): { tensors: Tensor[]; dtype: DType } {
+  let dtype = resultType(args.map(operandOf));
+  if (out === 'float' && !isFloatingPoint(dtype)) dtype = getDefaultDtype();
+  const tensors = args.map((v) => (v instanceof Tensor ? (v.dtype === dtype ? v : cast(v, dtype, false)) : scalarTensor(Number(v), dtype)));
+  return { tensors, dtype };
+}
+
+/** A view of t's data strided to `shape` (0 strides on broadcast dims), for kernels. */
+export function broadcastView(t: Tensor, shape: Shape) {
+  return { ...t._view(), shape, strides: broadcastStrides(t.shape, t._strides, shape) };
+}
+
+export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const spec = binarySpecs[op];
+  const { tensors, dtype: compute } = promoteOperands([a, b], spec.out === 'float' ? 'float' : 'promote');
+  const [ta, tb] = tensors;
+  const shape = broadcastShapes(ta.shape, tb.shape);
+  const dtype = spec.out === 'bool' ? 'bool' : compute;
+  if (op === 'div' && isIntegral(compute)) throw new Error('unreachable: true division computes in floating point');
+  const backend = backendOf(ta);
+  const y = wrap(backend.binary(op, broadcastView(ta, shape), broadcastView(tb, shape), shape, dtype), shape, dtype, backend);
+  const grad = spec.grad;
+  if (grad === null) return y;
+  const saved = spec.saves === 'none' ? [] : spec.saves === 'ab' ? [ta, tb] : [ta, tb, y];
+  return record(backwardName(op), y, [ta, tb], saved, (g, needs) => {
+    if (grad === 'zero') return [zerosLike(ta), zerosLike(tb)];
+    const [ga, gb] = grad(ta, tb, y, g, needs);
+    return [ga && sumToShape(ga, ta.shape), gb && sumToShape(gb, tb.shape)];
+  });
+}
+
+export function add(a: TensorOrScalar, b: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
+  const alpha = options.alpha ?? 1;
+  return binary('add', a, alpha === 1 ? b : mul(b, alpha));
+}
+export function sub(a: TensorOrScalar, b: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
+  if ((a instanceof Tensor && a.dtype === 'bool') || (b instanceof Tensor && b.dtype === 'bool')) {
+    throw new TypeError('Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.');
+  }
+  const alpha = options.alpha ?? 1;
+  return binary('sub', a, alpha === 1 ? b : mul(b, alpha));
+}
+export const mul = (a: TensorOrScalar, b: TensorOrScalar) => binary('mul', a, b);
+/** torch.div: true division, or rounded with roundingMode 'trunc' / 'floor' (keeping integer dtypes). */
+export function div(a: TensorOrScalar, b: TensorOrScalar, options: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
+  const mode = options.roundingMode ?? null;
+  if (mode === null) return binary('div', a, b);
+  if (mode === 'floor') return binary('floorDivide', a, b);
+  const { tensors, dtype } = promoteOperands([a, b]);
+  const q = binary('div', tensors[0], tensors[1]).trunc();
+  return isFloatingPoint(dtype) ? q : cast(q, dtype, false);
+}
+export const pow = (a: TensorOrScalar, b: TensorOrScalar) => {
+  if (a instanceof Tensor && isIntegral(a.dtype) && typeof b === 'number' && Number.isInteger(b) && b < 0) {
+    throw new RangeError('Integers to negative integer powers are not allowed.');
+  }
+  return binary('pow', a, b);
+};
+export const maximum = (a: TensorOrScalar, b: TensorOrScalar) => binary('maximum', a, b);
+export const minimum = (a: TensorOrScalar, b: TensorOrScalar) => binary('minimum', a, b);
+export const atan2 = (a: TensorOrScalar, b: TensorOrScalar) => binary('atan2', a, b);
+export const remainder = (a: TensorOrScalar, b: TensorOrScalar) => binary('remainder', a, b);
+export const fmod = (a: TensorOrScalar, b: TensorOrScalar) => binary('fmod', a, b);
+export const floorDivide = (a: TensorOrScalar, b: TensorOrScalar) => binary('floorDivide', a, b);
+export const eq = (a: TensorOrScalar, b: TensorOrScalar) => binary('eq', a, b);
+export const ne = (a: TensorOrScalar, b: TensorOrScalar) => binary('ne', a, b);
+export const lt = (a: TensorOrScalar, b: TensorOrScalar) => binary('lt', a, b);
+export const le = (a: TensorOrScalar, b: TensorOrScalar) => binary('le', a, b);
+export const gt = (a: TensorOrScalar, b: TensorOrScalar) => binary('gt', a, b);
+export const ge = (a: TensorOrScalar, b: TensorOrScalar) => binary('ge', a, b);
+export const logicalAnd = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalAnd', a, b);
+export const logicalOr = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalOr', a, b);
+export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalXor', a, b);
+
+// ---------------------------------------------------------------------------- where and composites
+
+/** torch.where(condition, x, y): elementwise choice, broadcasting all three. */
+export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): Tensor {
+  if (condition.dtype !== 'bool') {
+    throw new TypeError(`where expected condition to be a boolean tensor, but got a tensor with dtype ${condition.dtype}`);
+  }
+  const { tensors, dtype } = promoteOperands([x, y]);
+  const [tx, ty] = tensors;
+  const shape = broadcastShapes(condition.shape, tx.shape, ty.shape);
+  const backend = backendOf(tx);
+  const out = wrap(
+    backend.where(broadcastView(condition, shape), broadcastView(tx, shape), broadcastView(ty, shape), shape, dtype),
+    shape,
+    dtype,
+    backend,
+  );
+  return record('WhereBackward0', out, [tx, ty], [condition], (g, needs) => [
+    needs[0] ? sumToShape(where(condition, g, 0), tx.shape) : null,
+    needs[1] ? sumToShape(where(condition, 0, g), ty.shape) : null,
+  ]);
+}
+
+/** torch.clamp: the gradient passes where min <= x <= max, as in PyTorch. */
+export function clamp(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+  if (min == null && max == null) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
+  let out = x;
+  if (min != null) out = where(out.lt(min), min, out);
+  if (max != null) out = where(out.gt(max), max, out);
+  if (out.dtype !== x.dtype && !(min instanceof Tensor) && !(max instanceof Tensor)) out = cast(out, x.dtype, false);
+  return out;
+}
+
+/** torch.lerp: start + weight * (end - start). */
+export const lerp = (start: Tensor, end: Tensor, weight: TensorOrScalar) => add(start, mul(sub(end, start), weight));
+export const addcmul = (x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}) => add(x, mul(t1, t2), { alpha: options.value ?? 1 });
+export const addcdiv = (x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}) => add(x, div(t1, t2), { alpha: options.value ?? 1 });
+
+/** A tensor filled with `value` shaped like x (used by rules). */
+export const filledLike = (x: Tensor, value: number) => fullLike(x, value);
+
+/** Describe a dtype mismatch the way PyTorch does. */
+export function expectDtype(op: string, t: Tensor, expected: string, ok: boolean): void {
+  if (!ok) throw new TypeError(`${op}: expected ${expected}, but got ${t.dtype} tensor of shape ${fmtShape(t.shape)}`);
+}

@@ -1,0 +1,155 @@
+// In-place ops (add_, mul_, copy_, fill_, x[i] = v ...). Each computes its result out of place,
+// writes it into the tensor's storage and bumps the version counter, then rewires autograd:
+// the tensor takes the result's history, and a view written in place also rewrites its base's
+// history (PyTorch's CopySlices), so gradients see the new values.
+
+import { Node } from '../autograd/node.js';
+import { gradientEdge } from '../autograd/engine.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { type DType, isFloatingPoint } from '../tensor/dtype.js';
+import { fmtShape, isContiguous, numel, shapesEqual } from '../tensor/shape.js';
+import { Tensor, type IndexItem, type TensorOrScalar } from '../tensor/tensor.js';
+import { backendOf, record, wrap } from './function.js';
+import { cast, contiguous, expand, reshape } from './movement.js';
+import { arange, fullLike, scalarTensor, zerosLike } from './creation.js';
+import { index, scatter } from './indexing.js';
+import { Generator, defaultGenerator } from '../random/generator.js';
+import * as sampling from '../random/sampling.js';
+
+const categoryOf = (d: DType) => (d === 'bool' ? 0 : isFloatingPoint(d) ? 2 : 1);
+
+function checkWritable(x: Tensor): void {
+  if (!isGradEnabled()) return;
+  if (x.isLeaf && x.requiresGrad) {
+    throw new Error('a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  if (x._base && x._base.isLeaf && x._base.requiresGrad) {
+    throw new Error('a view of a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  for (let d = 0; d < x.ndim; d++) {
+    if (x._strides[d] === 0 && x.shape[d] > 1) {
+      throw new Error(
+        'unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.',
+      );
+    }
+  }
+}
+
+/** Write `result` into x (same shape; dtype cast as PyTorch allows) and take over its history. */
+export function inplace<T extends Tensor>(x: T, result: Tensor, options: { anyCast?: boolean } = {}): T {
+  checkWritable(x);
+  if (!shapesEqual(result.shape, x.shape)) {
+    throw new RangeError(`output with shape ${fmtShape(x.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
+  }
+  if (!options.anyCast && categoryOf(result.dtype) > categoryOf(x.dtype)) {
+    throw new TypeError(`result type ${result.dtype} can't be cast to the desired output type ${x.dtype}`);
+  }
+  const value = result.dtype === x.dtype ? result : cast(result, x.dtype, false);
+  const previous = x.requiresGrad ? gradientEdge(x) : null;
+  backendOf(x).assign(x._view(), value._view());
+  x._storage.version++;
+  if (!isGradEnabled()) return x;
+  if (x._base && (x._base.requiresGrad || value.requiresGrad)) {
+    rebaseView(x, value);
+  } else if (value.requiresGrad) {
+    x.gradFn = value.gradFn;
+  } else if (previous) {
+    // Overwritten by a constant: the old history receives zero gradient.
+    x.gradFn = new Node('FillBackward0', [previous], (g) => [zerosLike(g)], []);
+  }
+  return x;
+}
+
+/** Where x sits inside its (contiguous) base, in the base's element coordinates. */
+function regionOf(x: Tensor, base: Tensor): { shape: readonly number[]; strides: readonly number[]; offset: number } {
+  if (!isContiguous(base.shape, base._strides)) {
+    throw new Error('in-place operation on a view of a non-contiguous base that requires grad is not supported; clone() the base first');
+  }
+  return { shape: x.shape, strides: x._strides, offset: x._offset - base._offset };
+}
+
+/** A view of contiguous `g` with the region's geometry (differentiable: its rule embeds back). */
+function takeRegion(g: Tensor, region: ReturnType<typeof regionOf>, baseShape: readonly number[]): Tensor {
+  const src = contiguous(g);
+  const v = new Tensor(src._storage, region.shape, src.dtype, region.strides, src._offset + region.offset);
+  const out = cloneDetached(v);
+  return record('AsStridedBackward0', out, [src], [], (gg) => [putRegion(zerosOfShape(baseShape, gg.dtype), region, gg)]);
+}
+
+function cloneDetached(v: Tensor): Tensor {
+  return wrap(backendOf(v).copy(v._view(), v.dtype), v.shape, v.dtype, backendOf(v));
+}
+
+function zerosOfShape(shape: readonly number[], dtype: DType): Tensor {
+  return wrap(backendOf().allocate(dtype, numel(shape)), shape, dtype);
+}
+
+/** `base` with its region replaced by `value` (a copy), differentiable in both. */
+function putRegion(base: Tensor, region: ReturnType<typeof regionOf>, value: Tensor): Tensor {
+  const out = cloneDetached(contiguous(base));
+  const window = new Tensor(out._storage, region.shape, out.dtype, region.strides, region.offset);
+  backendOf(out).assign(window._view(), value._view());
+  return record('CopySlices', out, [base, value], [], (g, needs) => [
+    needs[0] ? putRegion(g, region, zerosOfShape(region.shape, g.dtype)) : null,
+    needs[1] ? takeRegion(g, region, base.shape) : null,
+  ]);
+}
+
+/** After writing into view x, give its base (and x) a history that includes the write. */
+function rebaseView(x: Tensor, value: Tensor): void {
+  const base = x._base!;
+  const region = regionOf(x, base);
+  const oldBase = base.requiresGrad ? gradientEdge(base) : null;
+  const valueEdge = value.requiresGrad ? gradientEdge(value) : null;
+  base.gradFn = new Node('CopySlices', [oldBase, valueEdge], (g) => {
+    const gc = contiguous(g);
+    return [oldBase ? putRegion(gc, region, zerosOfShape(region.shape, g.dtype)) : null, valueEdge ? takeRegion(gc, region, base.shape) : null];
+  }, []);
+  x.gradFn = new Node('AsStridedBackward0', [base.gradFn], (g) => [putRegion(zerosOfShape(base.shape, g.dtype), region, g)], []);
+}
+
+/** Tensor.copy_(src): broadcasts src and converts to x's dtype (any conversion is allowed). */
+export function copy_<T extends Tensor>(x: T, src: Tensor): T {
+  return inplace(x, expand(src, x.shape), { anyCast: true });
+}
+
+export function fill_<T extends Tensor>(x: T, value: TensorOrScalar): T {
+  if (value instanceof Tensor) {
+    if (value.ndim !== 0) throw new RangeError(`fill_ only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions.`);
+    return inplace(x, expand(value, x.shape), { anyCast: true });
+  }
+  return inplace(x, fullLike(x, Number(value)), { anyCast: true });
+}
+
+/** uniform_, normal_, bernoulli_: fill with samples from the generator (PyTorch's streams). */
+export function randomFill_<T extends Tensor>(x: T, kind: 'uniform' | 'normal' | 'bernoulli', a: number, b: number, generator?: Generator): T {
+  const gen = generator ?? defaultGenerator;
+  const n = x.numel();
+  const out = x.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  if (kind === 'uniform') sampling.uniform(gen, out, a, b);
+  else if (kind === 'normal') sampling.normal(gen, out, a, b);
+  else sampling.bernoulli(gen, out, a);
+  return inplace(x, wrap(out, x.shape, x.dtype === 'float64' ? 'float64' : 'float32'), { anyCast: true });
+}
+
+/** x[items] = value. Basic indexing writes through a view; advanced indexing scatters. */
+export function indexPut_<T extends Tensor>(x: T, items: IndexItem[], value: TensorOrScalar): T {
+  const advanced = items.some((it) => it instanceof Tensor || Array.isArray(it));
+  const v = value instanceof Tensor ? value : scalarTensor(Number(value), x.dtype);
+  if (!advanced) {
+    const target = index(x, items);
+    if (target === x) return copy_(x, v);
+    copy_(target, v);
+    return x;
+  }
+  // Advanced: find the row-major positions the index selects, then scatter into a flat copy.
+  const positions = index(reshape(arange(x.numel()), x.shape), items);
+  const flat = reshape(x, [-1]);
+  const src = reshape(contiguous(expand(cast(v, x.dtype, false), positions.shape)), [-1]);
+  return inplace(x, reshape(scatter(flat, 0, reshape(positions, [-1]), src), x.shape));
+}
+
+/** Tensor.data = other: swap in other's storage and geometry, keeping x's autograd identity. */
+export function setData(x: Tensor, other: Tensor): void {
+  x._replaceData(other);
+}

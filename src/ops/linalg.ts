@@ -1,0 +1,197 @@
+// Matrix products. One primitive, batched [B, M, K] x [B, K, N], reads transposed views without
+// copying; matmul's 1-D/2-D/N-D broadcasting rules, mm, bmm, mv, dot, outer and einsum are built on it.
+
+import { broadcastShapes, fmtShape, numel } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { backendOf, record, wrap } from './function.js';
+import { expand, permute, reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import { sum } from './reduce.js';
+
+function checkDtypes(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) {
+    throw new TypeError(`${op}: expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`);
+  }
+  if (a.dtype === 'bool') throw new TypeError(`${op}: not implemented for 'bool'`);
+}
+
+/** The primitive: [B, M, K] x [B, K, N] -> [B, M, N]. */
+function batchedMatmul(a: Tensor, b: Tensor): Tensor {
+  const [B, M] = a.shape;
+  const N = b.shape[2];
+  const backend = backendOf(a);
+  const y = wrap(backend.matmul(a._view(), b._view(), a.dtype), [B, M, N], a.dtype, backend);
+  return record('BmmBackward0', y, [a, b], [a, b], (g, needs) => [
+    needs[0] ? batchedMatmul(g, transpose(b, 1, 2)) : null,
+    needs[1] ? batchedMatmul(transpose(a, 1, 2), g) : null,
+  ]);
+}
+
+function mismatch(a: Shape2, b: Shape2): never {
+  throw new RangeError(`mat1 and mat2 shapes cannot be multiplied (${a[0]}x${a[1]} and ${b[0]}x${b[1]})`);
+}
+type Shape2 = readonly [number, number];
+
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2) throw new RangeError(`self must be a matrix`);
+  if (b.ndim !== 2) throw new RangeError(`mat2 must be a matrix`);
+  if (a.shape[1] !== b.shape[0]) mismatch([a.shape[0], a.shape[1]], [b.shape[0], b.shape[1]]);
+  checkDtypes('mm', a, b);
+  return squeeze(batchedMatmul(unsqueeze(a, 0), unsqueeze(b, 0)), 0);
+}
+
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3) throw new RangeError(`batch1 must be a 3D tensor`);
+  if (b.ndim !== 3) throw new RangeError(`batch2 must be a 3D tensor`);
+  if (b.shape[0] !== a.shape[0] || b.shape[1] !== a.shape[2]) {
+    throw new RangeError(
+      `Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`,
+    );
+  }
+  checkDtypes('bmm', a, b);
+  return batchedMatmul(a, b);
+}
+
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) {
+    throw new RangeError(`1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
+  }
+  if (a.shape[0] !== b.shape[0]) {
+    throw new RangeError(
+      `inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
+    );
+  }
+  checkDtypes('dot', a, b);
+  return reshape(mm(unsqueeze(a, 0), unsqueeze(b, 1)), []);
+}
+
+export function mv(a: Tensor, v: Tensor): Tensor {
+  if (a.ndim !== 2 || v.ndim !== 1) throw new RangeError(`vector + matrix @ vector expected, got ${a.ndim}, ${v.ndim}`);
+  if (a.shape[1] !== v.shape[0]) {
+    throw new RangeError(`size mismatch, got input (${a.shape[0]}), mat (${a.shape[0]}x${a.shape[1]}), vec (${v.shape[0]})`);
+  }
+  return squeeze(mm(a, unsqueeze(v, 1)), 1);
+}
+
+export function outer(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) throw new RangeError('outer: expected 1D tensors');
+  return unsqueeze(a, 1).mul(unsqueeze(b, 0));
+}
+
+/** torch.matmul with PyTorch's rules for 1-D operands and broadcast batch dims. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new RangeError(`both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`);
+  }
+  if (a.ndim === 1 && b.ndim === 1) return dot(a, b);
+  if (a.ndim === 2 && b.ndim === 1) return mv(a, b);
+  if (a.ndim === 1 && b.ndim === 2) return squeeze(mm(unsqueeze(a, 0), b), 0);
+  if (a.ndim === 2 && b.ndim === 2) return mm(a, b);
+  checkDtypes('matmul', a, b);
+  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+  const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
+  const [M, K] = a2.shape.slice(-2);
+  const [K2, N] = b2.shape.slice(-2);
+  if (K !== K2) mismatch([numel(a2.shape.slice(0, -1)), K], [K2, N]);
+  let out: Tensor;
+  if (b2.ndim === 2) {
+    // [..., M, K] x [K, N]: fold the batch into the rows, one matrix product.
+    const rows = reshape(a2, [1, -1, K]);
+    out = reshape(batchedMatmul(rows, unsqueeze(b2, 0)), [...a2.shape.slice(0, -1), N]);
+  } else {
+    const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+    const B = numel(batch);
+    const aa = reshape(expand(a2, [...batch, M, K]), [B, M, K]);
+    const bb = reshape(expand(b2, [...batch, K, N]), [B, K, N]);
+    out = reshape(batchedMatmul(aa, bb), [...batch, M, N]);
+  }
+  if (a.ndim === 1) out = squeeze(out, -2);
+  if (b.ndim === 1) out = squeeze(out, -1);
+  return out;
+}
+
+/**
+ * torch.einsum for equations with explicit or implicit output ('ij,jk->ik', 'bij,bjk', 'ii->i'
+ * is not supported: repeated labels within one operand are rejected). Two operands contract with
+ * one batched matrix product; more are folded pairwise from the left.
+ */
+export function einsum(equation: string, ...operands: Tensor[]): Tensor {
+  const eq = equation.replace(/\s+/g, '');
+  const [lhs, rhsGiven] = eq.split('->');
+  const inputs = lhs.split(',');
+  if (inputs.length !== operands.length) {
+    throw new RangeError(`einsum(): ${inputs.length} operands in the equation, but ${operands.length} were given`);
+  }
+  inputs.forEach((labels, i) => {
+    if (labels.length !== operands[i].ndim) {
+      throw new RangeError(
+        `einsum(): the number of subscripts in the equation (${labels.length}) does not match the number of dimensions (${operands[i].ndim}) for operand ${i}`,
+      );
+    }
+    if (new Set(labels).size !== labels.length) {
+      throw new RangeError(`einsum(): repeated subscripts within one operand ('${labels}') are not supported`);
+    }
+  });
+  const counts = new Map<string, number>();
+  for (const labels of inputs) for (const c of labels) counts.set(c, (counts.get(c) ?? 0) + 1);
+  // Implicit output: labels that appear once, in alphabetical order (as numpy/PyTorch).
+  const output = rhsGiven ?? [...counts.keys()].filter((c) => counts.get(c) === 1).sort().join('');
+  const sizes = new Map<string, number>();
+  inputs.forEach((labels, i) =>
+    [...labels].forEach((c, d) => {
+      const s = operands[i].shape[d];
+      const prev = sizes.get(c);
+      if (prev !== undefined && prev !== s && prev !== 1 && s !== 1) {
+        throw new RangeError(`einsum(): operands do not broadcast with remapped shapes (original->remapped): ${fmtShape(operands[i].shape)}`);
+      }
+      sizes.set(c, Math.max(prev ?? 1, s));
+    }),
+  );
+  let acc = operands[0];
+  let accLabels = inputs[0];
+  for (let i = 1; i < operands.length; i++) {
+    const later = new Set([...inputs.slice(i + 1).join(''), ...output]);
+    [acc, accLabels] = contractPair(acc, accLabels, operands[i], inputs[i], later);
+  }
+  // Sum labels that are not in the output, then order as the output asks.
+  const dropped = [...accLabels].map((c, d) => (output.includes(c) ? -1 : d)).filter((d) => d >= 0);
+  if (dropped.length > 0) {
+    acc = sum(acc, dropped);
+    accLabels = [...accLabels].filter((c) => output.includes(c)).join('');
+  }
+  return accLabels === output ? acc : permute(acc, [...output].map((c) => accLabels.indexOf(c)));
+}
+
+/** Contract two labelled operands into [batch..., left..., right...], summing labels no longer needed. */
+function contractPair(a: Tensor, la: string, b: Tensor, lb: string, keep: Set<string>): [Tensor, string] {
+  const inA = new Set(la);
+  const inB = new Set(lb);
+  const batch = [...la].filter((c) => inB.has(c) && keep.has(c));
+  const contracted = [...la].filter((c) => inB.has(c) && !keep.has(c));
+  // Labels in only one operand and needed nowhere else are summed away first.
+  const sumA = [...la].filter((c) => !inB.has(c) && !keep.has(c));
+  const sumB = [...lb].filter((c) => !inA.has(c) && !keep.has(c));
+  if (sumA.length) {
+    a = sum(a, sumA.map((c) => la.indexOf(c)));
+    la = [...la].filter((c) => !sumA.includes(c)).join('');
+  }
+  if (sumB.length) {
+    b = sum(b, sumB.map((c) => lb.indexOf(c)));
+    lb = [...lb].filter((c) => !sumB.includes(c)).join('');
+  }
+  const left = [...la].filter((c) => !inB.has(c));
+  const right = [...lb].filter((c) => !inA.has(c));
+  const size = (t: Tensor, labels: string, c: string) => t.shape[labels.indexOf(c)];
+  const dimSize = (c: string) => Math.max(la.includes(c) ? size(a, la, c) : 1, lb.includes(c) ? size(b, lb, c) : 1);
+  const pa = permute(a, [...batch, ...left, ...contracted].map((c) => la.indexOf(c)));
+  const pb = permute(b, [...batch, ...contracted, ...right].map((c) => lb.indexOf(c)));
+  const Bs = batch.map(dimSize);
+  const B = numel(Bs);
+  const M = numel(left.map(dimSize));
+  const K = numel(contracted.map(dimSize));
+  const N = numel(right.map(dimSize));
+  const ea = reshape(expand(pa, [...Bs, ...pa.shape.slice(batch.length)]), [B, M, K]);
+  const eb = reshape(expand(pb, [...Bs, ...pb.shape.slice(batch.length)]), [B, K, N]);
+  checkDtypes('einsum', ea, eb);
+  const out = reshape(batchedMatmul(ea, eb), [...Bs, ...left.map(dimSize), ...right.map(dimSize)]);
+  return [out, [...batch, ...left, ...right].join('')];
+}

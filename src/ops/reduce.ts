@@ -1,0 +1,262 @@
+// Reductions and scans: sum, mean, prod, amax/amin and cumsum/cumprod are primitives with
+// backward rules; max/min along a dim, var, std, logsumexp, softmax and norm are composites.
+
+import type { ReduceOp } from '../backend/backend.js';
+import { type DType, getDefaultDtype, isFloatingPoint } from '../tensor/dtype.js';
+import { normalizeDim, normalizeDims, numel, shapesEqual, type Shape } from '../tensor/shape.js';
+import { Tensor, type Dims, type KeepDim } from '../tensor/tensor.js';
+import { backendOf, record, wrap } from './function.js';
+import { cast, cat, expand, reshape, flip } from './movement.js';
+import { gatherNamed } from './indexing.js';
+import { where } from './elementwise.js';
+
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+
+/** The shape after reducing `dims`, with or without the reduced dims kept as size 1. */
+function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!dims.includes(i)) out.push(d);
+    else if (keepdim) out.push(1);
+  });
+  return out;
+}
+
+/** Undo a reduction's shape on a gradient: put back size-1 dims, then broadcast to `shape`. */
+function expandBack(g: Tensor, shape: Shape, dims: readonly number[], keepdim: boolean): Tensor {
+  const kept = keepdim ? g : reshape(g, reducedShape(shape, dims, true));
+  return expand(kept, shape);
+}
+
+/** Sum a broadcast gradient back down to the shape of the operand it came from. */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  const summed = dims.length > 0 ? sum(g, dims, { keepdim: true }) : g;
+  return reshape(summed, shape);
+}
+
+function reducePrimitive(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean, dtype: DType): Tensor {
+  const backend = backendOf(x);
+  const input = dtype === x.dtype ? x : cast(x, dtype, false);
+  const data = backend.reduce(op, input._view(), dims, dtype);
+  return wrap(data, reducedShape(x.shape, dims, keepdim), dtype, backend);
+}
+
+/** Integer and bool sums accumulate in int64, as in PyTorch. */
+function sumDtype(x: Tensor, dtype?: DType): DType {
+  return dtype ?? (isFloatingPoint(x.dtype) ? x.dtype : 'int64');
+}
+
+/** torch.sum(x, dim?, keepdim?, dtype?). */
+export function sum(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
+  const keepdim = options.keepdim ?? false;
+  const dims = normalizeDims(dim, x.ndim, 'sum');
+  const y = reducePrimitive('sum', x, dims, keepdim, sumDtype(x, options.dtype));
+  return record(dim == null ? 'SumBackward0' : 'SumBackward1', y, [x], [], (g) => [cast(expandBack(g, x.shape, dims, keepdim), x.dtype, false)]);
+}
+
+/** torch.mean: floating point only, as in PyTorch. */
+export function mean(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
+  const dtype = options.dtype ?? x.dtype;
+  if (!isFloatingPoint(dtype)) {
+    throw new TypeError(
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`,
+    );
+  }
+  const keepdim = options.keepdim ?? false;
+  const dims = normalizeDims(dim, x.ndim, 'mean');
+  const count = dims.reduce((n, d) => n * x.shape[d], 1);
+  const total = reducePrimitive('sum', x, dims, keepdim, dtype);
+  const data = total._storage.data;
+  for (let i = 0; i < data.length; i++) data[i] /= count;
+  return record(dim == null ? 'MeanBackward0' : 'MeanBackward1', total, [x], [], (g) => [expandBack(g.div(count), x.shape, dims, keepdim)]);
+}
+
+/** torch.prod over all elements or one dim. The gradient handles zeros exactly. */
+export function prod(x: Tensor, dim?: number | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
+  const keepdim = options.keepdim ?? false;
+  if (dim == null) {
+    const flat = reshape(x, [-1]);
+    const y = prod(flat, 0, { dtype: options.dtype });
+    return reshape(y, keepdim ? x.shape.map(() => 1) : []);
+  }
+  const d = normalizeDim(dim, x.ndim, 'prod');
+  const y = reducePrimitive('prod', x, [d], keepdim, sumDtype(x, options.dtype));
+  return record('ProdBackward1', y, [x], [x], (g) => {
+    // d prod / d x_i = product of the others = exclusive cumprod from the left times from the right.
+    const n = x.shape[d] ?? 1;
+    const ones = expand(reshape(onesOfShape(x, d), reducedShape(x.shape, [d], true)), reducedShape(x.shape, [d], true));
+    const left = cumprod(cat([ones, x.narrow(d, 0, Math.max(n - 1, 0))], d), d);
+    const right = flip(cumprod(cat([ones, flip(x, d).narrow(d, 0, Math.max(n - 1, 0))], d), d), d);
+    return [expandBack(g, x.shape, [d], keepdim).mul(left).mul(right)];
+  });
+}
+
+function onesOfShape(x: Tensor, d: number): Tensor {
+  const shape = reducedShape(x.shape, [d], true);
+  return wrap(backendOf(x).allocate(x.dtype, numel(shape)).fill(1), shape, x.dtype, backendOf(x));
+}
+
+
+function extreme(op: 'amax' | 'amin', x: Tensor, dim: Dims | null | undefined, options: KeepDim): Tensor {
+  const keepdim = options.keepdim ?? false;
+  const dims = normalizeDims(dim, x.ndim, op);
+  if (x.numel() === 0) {
+    throw new RangeError(`${op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
+  }
+  const y = reducePrimitive(op, x, dims, keepdim, x.dtype);
+  // Ties share the gradient evenly (PyTorch's amax/amin backward).
+  return record(op === 'amax' ? 'AmaxBackward0' : 'AminBackward0', y, [x], [x, y], (g) => {
+    const mask = x.eq(expandBack(y, x.shape, dims, keepdim)).to(g.dtype);
+    const count = expandBack(sum(mask, dims, { keepdim }), x.shape, dims, keepdim);
+    return [expandBack(g, x.shape, dims, keepdim).mul(mask).div(count)];
+  });
+}
+
+export const amax = (x: Tensor, dim?: Dims | null, options: KeepDim = {}) => extreme('amax', x, dim, options);
+export const amin = (x: Tensor, dim?: Dims | null, options: KeepDim = {}) => extreme('amin', x, dim, options);
+
+function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | undefined, options: KeepDim): Tensor {
+  if (dim == null) {
+    const flat = argExtreme(op, reshape(x, [-1]), 0, {});
+    return options.keepdim ? reshape(flat, x.shape.map(() => 1)) : flat;
+  }
+  const d = normalizeDim(dim, x.ndim, op);
+  const backend = backendOf(x);
+  const data = backend.argReduce(op, x._view(), x.ndim === 0 ? 0 : d);
+  return wrap(data, reducedShape(x.shape, [d], options.keepdim ?? false), 'int64', backend);
+}
+
+export const argmax = (x: Tensor, dim?: number | null, options: KeepDim = {}) => argExtreme('argmax', x, dim, options);
+export const argmin = (x: Tensor, dim?: number | null, options: KeepDim = {}) => argExtreme('argmin', x, dim, options);
+
+function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined, options: KeepDim): Tensor | ValuesIndices {
+  if (arg instanceof Tensor) return kind === 'max' ? x.maximum(arg) : x.minimum(arg);
+  if (arg === undefined) return kind === 'max' ? amax(x) : amin(x);
+  const keepdim = options.keepdim ?? false;
+  const d = normalizeDim(arg, x.ndim, kind);
+  const indices = argExtreme(kind === 'max' ? 'argmax' : 'argmin', x, d, { keepdim: true });
+  // The values take their gradient at the chosen index only (PyTorch's MaxBackward0).
+  const values = gatherNamed(x, x.ndim === 0 ? 0 : d, indices, kind === 'max' ? 'MaxBackward0' : 'MinBackward0');
+  if (keepdim || x.ndim === 0) return { values, indices };
+  return { values: values.squeeze(d), indices: indices.squeeze(d) };
+}
+
+export function max(x: Tensor, arg?: number | Tensor, options: KeepDim = {}): Tensor | ValuesIndices {
+  return maxMin('max', x, arg, options);
+}
+export function min(x: Tensor, arg?: number | Tensor, options: KeepDim = {}): Tensor | ValuesIndices {
+  return maxMin('min', x, arg, options);
+}
+
+type VarOptions = KeepDim & { correction?: number; unbiased?: boolean };
+
+function correctionOf(options: VarOptions): number {
+  if (options.correction !== undefined) return options.correction;
+  return options.unbiased === false ? 0 : 1;
+}
+
+/** torch.var with Bessel's correction by default (correction=1). */
+export function variance(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Tensor {
+  const dims = normalizeDims(dim, x.ndim, 'var');
+  const n = dims.reduce((c, d) => c * x.shape[d], 1);
+  const centered = x.sub(mean(x, dims, { keepdim: true }));
+  return sum(centered.mul(centered), dims, { keepdim: options.keepdim }).div(Math.max(n - correctionOf(options), 0));
+}
+
+export function std(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Tensor {
+  return variance(x, dim, options).sqrt();
+}
+
+/** log(sum(exp(x))) computed stably: shift by the max (and keep infinities finite in the shift). */
+export function logsumexp(x: Tensor, dim: Dims, options: KeepDim = {}): Tensor {
+  const keepdim = options.keepdim ?? false;
+  const dims = normalizeDims(dim, x.ndim, 'logsumexp');
+  if (!isFloatingPoint(x.dtype)) x = cast(x, getDefaultDtype(), false);
+  if (x.numel() === 0) return sum(x.exp(), dims, { keepdim }).log();
+  const m = amax(x, dims, { keepdim: true }).detach();
+  const shift = where(m.isinf(), 0, m);
+  const out = sum(x.sub(shift).exp(), dims, { keepdim: true }).log().add(shift);
+  return keepdim ? out : reshape(out, reducedShape(x.shape, dims, false));
+}
+
+/** softmax(x)_i = exp(x_i - max) / sum_j exp(x_j - max). */
+export function softmax(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
+  if (options.dtype) x = cast(x, options.dtype, false);
+  else if (!isFloatingPoint(x.dtype)) throw new TypeError(`softmax: expected a floating point tensor, got ${x.dtype}`);
+  const d = normalizeDim(dim, x.ndim, 'softmax');
+  const e = x.sub(amax(x, d, { keepdim: true }).detach()).exp();
+  return e.div(sum(e, d, { keepdim: true }));
+}
+
+export function logSoftmax(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
+  if (options.dtype) x = cast(x, options.dtype, false);
+  else if (!isFloatingPoint(x.dtype)) throw new TypeError(`log_softmax: expected a floating point tensor, got ${x.dtype}`);
+  const d = normalizeDim(dim, x.ndim, 'log_softmax');
+  return x.sub(logsumexp(x, d, { keepdim: true }));
+}
+
+function scan(op: 'cumsum' | 'cumprod', x: Tensor, dim: number, dtype: DType): Tensor {
+  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, op);
+  const backend = backendOf(x);
+  const input = dtype === x.dtype ? x : cast(x, dtype, false);
+  const view = x.ndim === 0 ? { ...input._view(), shape: [1], strides: [1] } : input._view();
+  return wrap(backend.scan(op, view, d, dtype), x.shape, dtype, backend);
+}
+
+export function cumsum(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
+  const y = scan('cumsum', x, dim, sumDtype(x, options.dtype));
+  // d/dx_i sum_{j>=i} g_j: a reversed cumulative sum of the gradient.
+  return record('CumsumBackward0', y, [x], [], (g) => (x.ndim === 0 ? [g] : [flip(cumsum(flip(g, dim), dim), dim)]));
+}
+
+/** torch.cumprod. Its gradient divides by x, so it needs x free of zeros (checked). */
+export function cumprod(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
+  const y = scan('cumprod', x, dim, sumDtype(x, options.dtype));
+  return record('CumprodBackward0', y, [x], [x, y], (g) => {
+    if (x.eq(0).any().item()) {
+      throw new Error('cumprod backward: inputs containing zeros are not supported yet; use prod() along the dim instead');
+    }
+    if (x.ndim === 0) return [g];
+    // d y_j / d x_i = y_j / x_i for j >= i.
+    return [flip(cumsum(flip(g.mul(y), dim), dim), dim).div(x)];
+  });
+}
+
+/** torch.norm / linalg.vector_norm for p = 2 (default), 1, inf, -inf, 0 or any p > 0; 'fro' is 2. */
+export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims | null, options: KeepDim = {}): Tensor {
+  const ord = p === 'fro' ? 2 : p;
+  const a = x.abs();
+  if (ord === Infinity) return amax(a, dim, options);
+  if (ord === -Infinity) return amin(a, dim, options);
+  if (ord === 0) return sum(a.ne(0).to(x.dtype), dim, options);
+  if (ord === 1) return sum(a, dim, options);
+  if (ord === 2) {
+    // sqrt(sum x^2) with PyTorch's subgradient 0 at the origin instead of nan.
+    const s = sum(x.mul(x), dim, options);
+    const safe = where(s.eq(0), 1, s);
+    return where(s.eq(0), 0, safe.sqrt());
+  }
+  return sum(a.pow(ord), dim, options).pow(1 / ord);
+}
+
+function boolReduce(kind: 'all' | 'any', x: Tensor, dim: number | null | undefined, options: KeepDim): Tensor {
+  const asBool = x.dtype === 'bool' ? x : x.ne(0);
+  const dims = normalizeDims(dim, x.ndim, kind);
+  const keepdim = options.keepdim ?? false;
+  // On empty input all() is true and any() false; the min/max kernels reject empty groups.
+  const counted = reducePrimitive('sum', asBool, dims, keepdim, 'int64');
+  const size = dims.reduce((n, d) => n * x.shape[d], 1);
+  return kind === 'all' ? counted.eq(size) : counted.gt(0);
+}
+
+export const all = (x: Tensor, dim?: number | null, options: KeepDim = {}) => boolReduce('all', x, dim, options);
+export const any = (x: Tensor, dim?: number | null, options: KeepDim = {}) => boolReduce('any', x, dim, options);

@@ -1,0 +1,429 @@
+// The Tensor: a strided window onto a Storage, plus its autograd state. The methods are thin:
+// each forwards to the op that defines it under src/ops/, so every op has one definition.
+
+import type { View } from '../backend/backend.js';
+import { AccumulateGrad, type Node, type TensorHook } from '../autograd/node.js';
+import { runBackward } from '../autograd/engine.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { type DType, isFloatingPoint, itemSize } from './dtype.js';
+import { contiguousStrides, isContiguous, normalizeDim, numel, type Shape } from './shape.js';
+import { Storage } from './storage.js';
+import { formatTensor } from './format.js';
+import * as ew from '../ops/elementwise.js';
+import * as red from '../ops/reduce.js';
+import * as mv from '../ops/movement.js';
+import * as idx from '../ops/indexing.js';
+import * as la from '../ops/linalg.js';
+import * as ip from '../ops/inplace.js';
+import * as cr from '../ops/creation.js';
+
+export type Scalar = number | boolean;
+export type TensorOrScalar = Tensor | Scalar;
+/** A dim argument: one dim, several, or all when omitted. */
+export type Dims = number | readonly number[];
+export interface KeepDim {
+  keepdim?: boolean;
+}
+export type IndexItem = number | null | '...' | ':' | mv.Slice | Tensor | readonly number[];
+
+export class Tensor {
+  /** @internal */ _storage: Storage;
+  readonly shape: readonly number[];
+  /** @internal */ readonly _strides: readonly number[];
+  /** @internal */ readonly _offset: number;
+  readonly dtype: DType;
+  /** The accumulated gradient of a leaf (or of a non-leaf after retainGrad). */
+  grad: Tensor | null = null;
+  /** The backward node that produced this tensor; null for leaves. */
+  gradFn: Node | null = null;
+  /** @internal The tensor whose storage this one views (for in-place checks). */
+  _base: Tensor | null = null;
+  private leafRequiresGrad = false;
+  private accumulator: AccumulateGrad | null = null;
+
+  /** @internal Use dlab.tensor(), zeros(), ... to make tensors. */
+  constructor(storage: Storage, shape: Shape, dtype: DType, strides?: Shape, offset = 0) {
+    this._storage = storage;
+    this.shape = Object.freeze(shape.slice());
+    this._strides = Object.freeze((strides ?? contiguousStrides(shape)).slice());
+    this._offset = offset;
+    this.dtype = dtype;
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  numel(): number {
+    return numel(this.shape);
+  }
+  /** Tensor.size(): the shape, or one dim's size. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return this.shape.slice();
+    return this.shape[normalizeDim(dim, this.ndim, 'size')] ?? 1;
+  }
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return this._strides.slice();
+    return this._strides[normalizeDim(dim, this.ndim, 'stride')];
+  }
+  storageOffset(): number {
+    return this._offset;
+  }
+  elementSize(): number {
+    return itemSize[this.dtype];
+  }
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this._strides);
+  }
+  isFloatingPoint(): boolean {
+    return isFloatingPoint(this.dtype);
+  }
+  get device(): string {
+    return 'cpu';
+  }
+  /** @internal The version counter of the storage (bumped by in-place writes). */
+  get _version(): number {
+    return this._storage.version;
+  }
+  /** @internal Tensor.data = other: take other's storage and geometry, keep this autograd identity. */
+  _replaceData(other: Tensor): void {
+    const self = this as unknown as { _storage: Storage; shape: readonly number[]; _strides: readonly number[]; _offset: number; dtype: DType };
+    self._storage = other._storage;
+    self.shape = other.shape;
+    self._strides = other._strides;
+    self._offset = other._offset;
+    self.dtype = other.dtype;
+  }
+  /** @internal The strided view a backend kernel reads. */
+  _view(): View {
+    return { data: this._storage.data, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
+  }
+
+  // ---------------------------------------------------------------- autograd state
+
+  get requiresGrad(): boolean {
+    return this.leafRequiresGrad || this.gradFn !== null;
+  }
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+  requiresGrad_(flag = true): this {
+    if (!this.isLeaf) {
+      if (!flag) {
+        throw new Error(
+          'you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a ' +
+            'subgraph that doesn\'t require differentiation use var_no_grad = var.detach().',
+        );
+      }
+      return this;
+    }
+    if (flag && !isFloatingPoint(this.dtype)) {
+      throw new TypeError('only Tensors of floating point dtype can require gradients');
+    }
+    this.leafRequiresGrad = flag;
+    return this;
+  }
+  /** @internal The node that accumulates this leaf's gradient. */
+  _accumulator(): AccumulateGrad {
+    if (!this.accumulator) this.accumulator = new AccumulateGrad(this);
+    return this.accumulator;
+  }
+  /** Keep `.grad` for a non-leaf tensor during backward. */
+  retainGrad(): void {
+    if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
+    if (this.gradFn) this.gradFn.retainedOutput = this;
+  }
+  get retainsGrad(): boolean {
+    return this.gradFn !== null && this.gradFn.retainedOutput === this;
+  }
+  /** Register a hook called with this tensor's gradient; it may return a replacement. */
+  registerHook(hook: TensorHook): { remove(): void } {
+    if (!this.requiresGrad) throw new Error("cannot register a hook on a tensor that doesn't require gradient");
+    const hooks = (this.gradFn ?? this._accumulator()).preHooks;
+    hooks.push(hook);
+    return {
+      remove: () => {
+        const i = hooks.indexOf(hook);
+        if (i >= 0) hooks.splice(i, 1);
+      },
+    };
+  }
+  /** Compute the gradient of this tensor w.r.t. the graph leaves. */
+  backward(gradient?: Tensor | null, options: { retainGraph?: boolean; createGraph?: boolean; inputs?: readonly Tensor[] } = {}): void {
+    runBackward([this], [gradient], options);
+  }
+  /** A new tensor sharing storage, cut from the graph. */
+  detach(): Tensor {
+    return mv.alias(this);
+  }
+  detach_(): this {
+    if (this._base && this._base.requiresGrad) {
+      throw new Error("Can't detach views in-place. Use detach() instead.");
+    }
+    this.gradFn = null;
+    this.leafRequiresGrad = false;
+    return this;
+  }
+  /** Tensor.data: the same storage without autograd history; assigning swaps the storage. */
+  get data(): Tensor {
+    return mv.alias(this);
+  }
+  set data(other: Tensor) {
+    ip.setData(this, other);
+  }
+
+  // ---------------------------------------------------------------- conversion
+
+  /** All values as a flat array of numbers, in row-major order. */
+  _values(): number[] {
+    return Array.from(mv.contiguous(this)._storage.data.subarray(0));
+  }
+  /** A contiguous typed array with this tensor's values (a copy). */
+  toTypedArray() {
+    return this._storage.backend.copy(this._view(), this.dtype);
+  }
+  item(): number {
+    if (this.numel() !== 1) {
+      throw new RangeError(`a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
+    }
+    const v = this._storage.data[this._offset];
+    return v;
+  }
+  /** Nested arrays of numbers (booleans for bool tensors), as PyTorch's tolist(). */
+  tolist(): unknown {
+    return cr.toNested(this);
+  }
+  toString(): string {
+    return formatTensor({
+      values: this.toTypedArray(),
+      shape: this.shape,
+      dtype: this.dtype,
+      requiresGrad: this.requiresGrad && this.isLeaf,
+      gradFn: this.gradFn?.name ?? null,
+    });
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+  /** Convert to a dtype (a copy unless it is already that dtype). */
+  to(dtype: DType, options: { copy?: boolean } = {}): Tensor {
+    return mv.cast(this, dtype, options.copy ?? false);
+  }
+  type(dtype: DType): Tensor {
+    return this.to(dtype);
+  }
+  float(): Tensor {
+    return this.to('float32');
+  }
+  double(): Tensor {
+    return this.to('float64');
+  }
+  int(): Tensor {
+    return this.to('int32');
+  }
+  long(): Tensor {
+    return this.to('int64');
+  }
+  bool(): Tensor {
+    return this.to('bool');
+  }
+  /** @internal ones of the same shape and dtype (the implicit gradient of a scalar output). */
+  _onesLike(): Tensor {
+    return cr.onesLike(this);
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  add(other: TensorOrScalar, options?: { alpha?: number }): Tensor { return ew.add(this, other, options); }
+  sub(other: TensorOrScalar, options?: { alpha?: number }): Tensor { return ew.sub(this, other, options); }
+  mul(other: TensorOrScalar): Tensor { return ew.mul(this, other); }
+  div(other: TensorOrScalar, options?: { roundingMode?: 'trunc' | 'floor' | null }): Tensor { return ew.div(this, other, options); }
+  pow(exponent: TensorOrScalar): Tensor { return ew.pow(this, exponent); }
+  remainder(other: TensorOrScalar): Tensor { return ew.remainder(this, other); }
+  fmod(other: TensorOrScalar): Tensor { return ew.fmod(this, other); }
+  floorDivide(other: TensorOrScalar): Tensor { return ew.floorDivide(this, other); }
+  atan2(other: TensorOrScalar): Tensor { return ew.atan2(this, other); }
+  maximum(other: TensorOrScalar): Tensor { return ew.maximum(this, other); }
+  minimum(other: TensorOrScalar): Tensor { return ew.minimum(this, other); }
+  eq(other: TensorOrScalar): Tensor { return ew.eq(this, other); }
+  ne(other: TensorOrScalar): Tensor { return ew.ne(this, other); }
+  lt(other: TensorOrScalar): Tensor { return ew.lt(this, other); }
+  le(other: TensorOrScalar): Tensor { return ew.le(this, other); }
+  gt(other: TensorOrScalar): Tensor { return ew.gt(this, other); }
+  ge(other: TensorOrScalar): Tensor { return ew.ge(this, other); }
+  logicalAnd(other: TensorOrScalar): Tensor { return ew.logicalAnd(this, other); }
+  logicalOr(other: TensorOrScalar): Tensor { return ew.logicalOr(this, other); }
+  logicalXor(other: TensorOrScalar): Tensor { return ew.logicalXor(this, other); }
+  logicalNot(): Tensor { return ew.logicalNot(this); }
+  neg(): Tensor { return ew.neg(this); }
+  abs(): Tensor { return ew.abs(this); }
+  sign(): Tensor { return ew.sign(this); }
+  exp(): Tensor { return ew.exp(this); }
+  expm1(): Tensor { return ew.expm1(this); }
+  log(): Tensor { return ew.log(this); }
+  log1p(): Tensor { return ew.log1p(this); }
+  log2(): Tensor { return ew.log2(this); }
+  log10(): Tensor { return ew.log10(this); }
+  sqrt(): Tensor { return ew.sqrt(this); }
+  rsqrt(): Tensor { return ew.rsqrt(this); }
+  square(): Tensor { return ew.square(this); }
+  sin(): Tensor { return ew.sin(this); }
+  cos(): Tensor { return ew.cos(this); }
+  tan(): Tensor { return ew.tan(this); }
+  asin(): Tensor { return ew.asin(this); }
+  acos(): Tensor { return ew.acos(this); }
+  atan(): Tensor { return ew.atan(this); }
+  sinh(): Tensor { return ew.sinh(this); }
+  cosh(): Tensor { return ew.cosh(this); }
+  tanh(): Tensor { return ew.tanh(this); }
+  sigmoid(): Tensor { return ew.sigmoid(this); }
+  relu(): Tensor { return ew.relu(this); }
+  erf(): Tensor { return ew.erf(this); }
+  erfc(): Tensor { return ew.erfc(this); }
+  erfinv(): Tensor { return ew.erfinv(this); }
+  floor(): Tensor { return ew.floor(this); }
+  ceil(): Tensor { return ew.ceil(this); }
+  round(options?: { decimals?: number }): Tensor { return ew.round(this, options); }
+  trunc(): Tensor { return ew.trunc(this); }
+  frac(): Tensor { return ew.frac(this); }
+  reciprocal(): Tensor { return ew.reciprocal(this); }
+  isnan(): Tensor { return ew.isnan(this); }
+  isinf(): Tensor { return ew.isinf(this); }
+  isfinite(): Tensor { return ew.isfinite(this); }
+  clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor { return ew.clamp(this, min, max); }
+  clip(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor { return ew.clamp(this, min, max); }
+  where(condition: Tensor, other: TensorOrScalar): Tensor { return ew.where(condition, this, other); }
+  lerp(end: Tensor, weight: TensorOrScalar): Tensor { return ew.lerp(this, end, weight); }
+  addcmul(t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor { return ew.addcmul(this, t1, t2, options); }
+  addcdiv(t1: Tensor, t2: Tensor, options?: { value?: number }): Tensor { return ew.addcdiv(this, t1, t2, options); }
+
+  // ---------------------------------------------------------------- in place (PyTorch's trailing underscore)
+
+  add_(other: TensorOrScalar, options?: { alpha?: number }): this { return ip.inplace(this, ew.add(this, other, options)); }
+  sub_(other: TensorOrScalar, options?: { alpha?: number }): this { return ip.inplace(this, ew.sub(this, other, options)); }
+  mul_(other: TensorOrScalar): this { return ip.inplace(this, ew.mul(this, other)); }
+  div_(other: TensorOrScalar, options?: { roundingMode?: 'trunc' | 'floor' | null }): this { return ip.inplace(this, ew.div(this, other, options)); }
+  pow_(exponent: TensorOrScalar): this { return ip.inplace(this, ew.pow(this, exponent)); }
+  neg_(): this { return ip.inplace(this, ew.neg(this)); }
+  abs_(): this { return ip.inplace(this, ew.abs(this)); }
+  exp_(): this { return ip.inplace(this, ew.exp(this)); }
+  log_(): this { return ip.inplace(this, ew.log(this)); }
+  sqrt_(): this { return ip.inplace(this, ew.sqrt(this)); }
+  sigmoid_(): this { return ip.inplace(this, ew.sigmoid(this)); }
+  tanh_(): this { return ip.inplace(this, ew.tanh(this)); }
+  relu_(): this { return ip.inplace(this, ew.relu(this)); }
+  clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): this { return ip.inplace(this, ew.clamp(this, min, max)); }
+  floor_(): this { return ip.inplace(this, ew.floor(this)); }
+  round_(): this { return ip.inplace(this, ew.round(this)); }
+  addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this { return ip.inplace(this, ew.addcmul(this, t1, t2, options)); }
+  addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this { return ip.inplace(this, ew.addcdiv(this, t1, t2, options)); }
+  lerp_(end: Tensor, weight: TensorOrScalar): this { return ip.inplace(this, ew.lerp(this, end, weight)); }
+  maskedFill_(mask: Tensor, value: TensorOrScalar): this { return ip.inplace(this, idx.maskedFill(this, mask, value)); }
+  copy_(src: Tensor): this { return ip.copy_(this, src); }
+  fill_(value: TensorOrScalar): this { return ip.fill_(this, value); }
+  zero_(): this { return ip.fill_(this, 0); }
+  uniform_(from = 0, to = 1, options?: { generator?: cr.GeneratorLike }): this { return ip.randomFill_(this, 'uniform', from, to, options?.generator); }
+  normal_(mean = 0, std = 1, options?: { generator?: cr.GeneratorLike }): this { return ip.randomFill_(this, 'normal', mean, std, options?.generator); }
+  bernoulli_(p: number = 0.5, options?: { generator?: cr.GeneratorLike }): this { return ip.randomFill_(this, 'bernoulli', p, 0, options?.generator); }
+  scatter_(dim: number, index: Tensor, src: TensorOrScalar): this { return ip.inplace(this, idx.scatter(this, dim, index, src)); }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { return ip.inplace(this, idx.scatterAdd(this, dim, index, src)); }
+  indexAdd_(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): this { return ip.inplace(this, idx.indexAdd(this, dim, index, source, options)); }
+
+  // ---------------------------------------------------------------- reductions
+
+  sum(dim?: Dims | null, options?: KeepDim & { dtype?: DType }): Tensor { return red.sum(this, dim, options); }
+  mean(dim?: Dims | null, options?: KeepDim & { dtype?: DType }): Tensor { return red.mean(this, dim, options); }
+  prod(dim?: number | null, options?: KeepDim & { dtype?: DType }): Tensor { return red.prod(this, dim, options); }
+  amax(dim?: Dims | null, options?: KeepDim): Tensor { return red.amax(this, dim, options); }
+  amin(dim?: Dims | null, options?: KeepDim): Tensor { return red.amin(this, dim, options); }
+  /** max() of all elements, or max(dim) -> { values, indices }, or max(other) elementwise. */
+  max(): Tensor;
+  max(dim: number, options?: KeepDim): red.ValuesIndices;
+  max(other: Tensor): Tensor;
+  max(arg?: number | Tensor, options?: KeepDim): Tensor | red.ValuesIndices { return red.max(this, arg, options); }
+  min(): Tensor;
+  min(dim: number, options?: KeepDim): red.ValuesIndices;
+  min(other: Tensor): Tensor;
+  min(arg?: number | Tensor, options?: KeepDim): Tensor | red.ValuesIndices { return red.min(this, arg, options); }
+  argmax(dim?: number | null, options?: KeepDim): Tensor { return red.argmax(this, dim, options); }
+  argmin(dim?: number | null, options?: KeepDim): Tensor { return red.argmin(this, dim, options); }
+  var(dim?: Dims | null, options?: KeepDim & { correction?: number; unbiased?: boolean }): Tensor { return red.variance(this, dim, options); }
+  std(dim?: Dims | null, options?: KeepDim & { correction?: number; unbiased?: boolean }): Tensor { return red.std(this, dim, options); }
+  logsumexp(dim: Dims, options?: KeepDim): Tensor { return red.logsumexp(this, dim, options); }
+  softmax(dim: number, options?: { dtype?: DType }): Tensor { return red.softmax(this, dim, options); }
+  logSoftmax(dim: number, options?: { dtype?: DType }): Tensor { return red.logSoftmax(this, dim, options); }
+  cumsum(dim: number, options?: { dtype?: DType }): Tensor { return red.cumsum(this, dim, options); }
+  cumprod(dim: number, options?: { dtype?: DType }): Tensor { return red.cumprod(this, dim, options); }
+  norm(p: number | 'fro' = 2, dim?: Dims | null, options?: KeepDim): Tensor { return red.norm(this, p, dim, options); }
+  all(dim?: number | null, options?: KeepDim): Tensor { return red.all(this, dim, options); }
+  any(dim?: number | null, options?: KeepDim): Tensor { return red.any(this, dim, options); }
+
+  // ---------------------------------------------------------------- shape and views
+
+  reshape(...shape: number[] | [readonly number[]]): Tensor { return mv.reshape(this, mv.sizeArgs(shape)); }
+  view(...shape: number[] | [readonly number[]]): Tensor { return mv.view(this, mv.sizeArgs(shape)); }
+  viewAs(other: Tensor): Tensor { return mv.view(this, other.shape); }
+  reshapeAs(other: Tensor): Tensor { return mv.reshape(this, other.shape); }
+  permute(...dims: number[] | [readonly number[]]): Tensor { return mv.permute(this, mv.sizeArgs(dims)); }
+  transpose(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
+  swapaxes(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
+  t(): Tensor { return mv.t(this); }
+  /** Tensor.T / mT: all dims reversed / the last two swapped. */
+  get T(): Tensor { return mv.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  get mT(): Tensor { return mv.transpose(this, -2, -1); }
+  expand(...shape: number[] | [readonly number[]]): Tensor { return mv.expand(this, mv.sizeArgs(shape)); }
+  expandAs(other: Tensor): Tensor { return mv.expand(this, other.shape); }
+  broadcastTo(shape: readonly number[]): Tensor { return mv.expand(this, shape); }
+  squeeze(dim?: Dims): Tensor { return mv.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return mv.unsqueeze(this, dim); }
+  flatten(startDim = 0, endDim = -1): Tensor { return mv.flatten(this, startDim, endDim); }
+  unflatten(dim: number, sizes: readonly number[]): Tensor { return mv.unflatten(this, dim, sizes); }
+  narrow(dim: number, start: number, length: number): Tensor { return mv.narrow(this, dim, start, length); }
+  select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
+  /** Python indexing: x.index(0, ':', slice(1, 3), null, '...', indexTensor) is x[0, :, 1:3, None, ..., idx]. */
+  index(...items: IndexItem[]): Tensor { return idx.index(this, items); }
+  /** x[items] = value (in place). */
+  indexPut_(items: IndexItem[], value: TensorOrScalar): this { return ip.indexPut_(this, items, value); }
+  contiguous(): Tensor { return mv.contiguous(this); }
+  clone(): Tensor { return mv.clone(this); }
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] { return mv.split(this, splitSize, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return mv.chunk(this, chunks, dim); }
+  unbind(dim = 0): Tensor[] { return mv.unbind(this, dim); }
+  flip(dims: Dims): Tensor { return mv.flip(this, dims); }
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return mv.repeat(this, mv.sizeArgs(sizes)); }
+  tril(diagonal = 0): Tensor { return idx.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor { return idx.triu(this, diagonal); }
+  gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }
+  scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor { return idx.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return idx.scatterAdd(this, dim, index, src); }
+  indexSelect(dim: number, index: Tensor): Tensor { return idx.indexSelect(this, dim, index); }
+  indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor { return idx.indexAdd(this, dim, index, source, options); }
+  maskedFill(mask: Tensor, value: TensorOrScalar): Tensor { return idx.maskedFill(this, mask, value); }
+  maskedSelect(mask: Tensor): Tensor { return idx.maskedSelect(this, mask); }
+  nonzero(): Tensor { return idx.nonzero(this); }
+
+  // ---------------------------------------------------------------- linear algebra
+
+  matmul(other: Tensor): Tensor { return la.matmul(this, other); }
+  mm(other: Tensor): Tensor { return la.mm(this, other); }
+  bmm(other: Tensor): Tensor { return la.bmm(this, other); }
+  mv(vec: Tensor): Tensor { return la.mv(this, vec); }
+  dot(other: Tensor): Tensor { return la.dot(this, other); }
+  outer(other: Tensor): Tensor { return la.outer(this, other); }
+}
+
+/** Only leaf tensors made by the user start with requiresGrad; ops set gradFn instead. */
+export function isGradRecording(...inputs: (Tensor | null | undefined)[]): boolean {
+  return isGradEnabled() && inputs.some((t) => t != null && t.requiresGrad);
+}

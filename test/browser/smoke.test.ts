@@ -1,0 +1,120 @@
+// Browser smoke test: bundles the core for the browser with esbuild, runs a
+// small forward/backward pass in headless Chromium and checks the numbers.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+// What run() in smoke-entry.ts returns, typed loosely: assertClose checks the shapes.
+interface SmokeResult {
+  y: unknown;
+  xGrad: unknown;
+  wGrad: unknown;
+  repr: string;
+}
+
+// The page imports the bundle and leaves run()'s promise on globalThis.smoke,
+// so an error in the bundle or in run() surfaces in page.evaluate below.
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>dlab smoke</title>
+<script type="module">globalThis.smoke = import('./smoke.js').then((m) => m.run());</script>
+`;
+
+let server: Server | undefined;
+let browser: Browser | undefined;
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server!.close(resolve));
+  }
+});
+
+async function bundleEntry(): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./smoke-entry.ts', import.meta.url))],
+    bundle: true,
+    platform: 'browser', // makes any import of a Node built-in a build error
+    format: 'esm',
+    write: false,
+    logLevel: 'silent', // errors arrive in the thrown exception instead
+  });
+  return result.outputFiles[0]!.text;
+}
+
+async function serve(files: Record<string, { type: string; body: string }>): Promise<string> {
+  server = createServer((req, res) => {
+    const file = files[req.url ?? ''];
+    res.writeHead(file ? 200 : 404, { 'content-type': file?.type ?? 'text/plain' });
+    res.end(file?.body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}/`;
+}
+
+/** What PyTorch computes for y = tanh(x @ w).sum() and its gradients. */
+function expected(x: number[][], w: number[]) {
+  const z = x.map((row) => row.reduce((s, v, j) => s + v * w[j]!, 0));
+  const dz = z.map((zi) => 1 - Math.tanh(zi) ** 2);
+  return {
+    y: z.reduce((s, zi) => s + Math.tanh(zi), 0),
+    xGrad: x.map((row, i) => row.map((_, j) => dz[i]! * w[j]!)),
+    wGrad: w.map((_, j) => x.reduce((s, row, i) => s + dz[i]! * row[j]!, 0)),
+  };
+}
+
+type Nested = number | Nested[];
+
+/** Checks that nested lists match in shape and agree element-wise within 1e-6. */
+function assertClose(actual: unknown, wanted: Nested, what: string): void {
+  const message = `${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`;
+  if (typeof wanted === 'number') {
+    assert.ok(typeof actual === 'number' && Math.abs(actual - wanted) <= 1e-6, message);
+  } else {
+    assert.ok(Array.isArray(actual) && actual.length === wanted.length, message);
+    wanted.forEach((w, i) => assertClose(actual[i], w, `${what}[${i}]`));
+  }
+}
+
+test('core bundles for the browser and runs forward/backward in Chromium', { timeout: 60_000 }, async () => {
+  assert.ok(
+    existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}; install Debian's package: sudo apt-get install chromium`,
+  );
+
+  const url = await serve({
+    '/': { type: 'text/html', body: PAGE },
+    '/smoke.js': { type: 'text/javascript', body: await bundleEntry() },
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = await browser.newPage();
+  await page.goto(url);
+  const got = await page.evaluate(() => (globalThis as unknown as { smoke: Promise<SmokeResult> }).smoke);
+
+  const want = expected([[1, 2], [3, 4]], [0.5, -1]);
+  assertClose(got.y, want.y, 'y.item()');
+  assertClose(got.xGrad, want.xGrad, 'x.grad');
+  assertClose(got.wGrad, want.wGrad, 'w.grad');
+  assert.ok(got.repr.startsWith('tensor([[1., 2.],'), `String(x) was ${JSON.stringify(got.repr)}`);
+});
