@@ -80,14 +80,15 @@ export function runBackward(
 ): (Tensor | null)[] {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  const grads = defaultGradients(outputs, gradOutputs);
-
-  const roots: Node[] = [];
-  const buffer = new Map<Node, Tensor>();
-  outputs.forEach((out, i) => {
+  // Checked before the implicit gradient, so a tensor outside the graph says so (as PyTorch).
+  const roots = outputs.map((out, i) => {
     const node = gradientEdge(out);
     if (!node) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
-    roots.push(node);
+    return node;
+  });
+  const grads = defaultGradients(outputs, gradOutputs);
+  const buffer = new Map<Node, Tensor>();
+  roots.forEach((node, i) => {
     const prev = buffer.get(node);
     buffer.set(node, prev ? prev.add(grads[i]) : grads[i]);
   });
@@ -112,7 +113,8 @@ export function runBackward(
       buffer.delete(node);
       if (grad) {
         for (const hook of node.preHooks) grad = hook(grad) ?? grad;
-        if (node.retainedOutput) node.retainedOutput.grad = createGraph ? grad : grad.detach();
+        // Retained grads accumulate across backward calls and own their buffer, like a leaf's.
+        if (node.retainedOutput) accumulateInto(node.retainedOutput, grad, createGraph);
         const slot = captureAt.get(node);
         if (slot !== undefined) captured[slot] = grad;
       }

@@ -3,7 +3,6 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { runBackward } from './engine.js';
-import { noGrad } from './grad_mode.js';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -70,11 +69,11 @@ export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = 
       for (let i = 0; i < t.numel(); i++) {
         const off = elementOffset(t, i);
         const orig = data[off];
-        const evalAt = (v: number) =>
-          noGrad(() => {
-            data[off] = v;
-            return flatValues(outputsOf(fn, inputs)[oi].detach().to('float64'));
-          });
+        // Not under noGrad: gradgradcheck's fn runs a backward pass, which needs the graph.
+        const evalAt = (v: number) => {
+          data[off] = v;
+          return flatValues(outputsOf(fn, inputs)[oi].detach().to('float64'));
+        };
         const plus = evalAt(orig + eps);
         const minus = evalAt(orig - eps);
         data[off] = orig;

@@ -60,6 +60,20 @@ export function inplace<T extends Tensor>(x: T, result: Tensor, options: { anyCa
   return x;
 }
 
+/**
+ * x.op_(...args): apply `op` and write the result into x. While autograd records, the op reads a
+ * copy of x that carries x's history (PyTorch's original_self), so a rule that saved its input
+ * (mul_, div_, pow_, abs_, log_) sees the values from before the write.
+ */
+export function update<T extends Tensor, A extends unknown[]>(x: T, op: (self: Tensor, ...args: A) => Tensor, ...args: A): T {
+  const recording = isGradEnabled() && [x, ...args].some((a) => a instanceof Tensor && a.requiresGrad);
+  if (!recording) return inplace(x, op(x, ...args));
+  checkWritable(x);
+  const self = cloneDetached(x);
+  self.gradFn = x.gradFn;
+  return inplace(x, op(self, ...args));
+}
+
 /** Where x sits inside its (contiguous) base, in the base's element coordinates. */
 function regionOf(x: Tensor, base: Tensor): { shape: readonly number[]; strides: readonly number[]; offset: number } {
   if (!isContiguous(base.shape, base._strides)) {

@@ -310,35 +310,35 @@ export class Tensor {
 
   // ---------------------------------------------------------------- in place (PyTorch's trailing underscore)
 
-  add_(other: TensorOrScalar, options?: { alpha?: number }): this { return ip.inplace(this, ew.add(this, other, options)); }
-  sub_(other: TensorOrScalar, options?: { alpha?: number }): this { return ip.inplace(this, ew.sub(this, other, options)); }
-  mul_(other: TensorOrScalar): this { return ip.inplace(this, ew.mul(this, other)); }
-  div_(other: TensorOrScalar, options?: { roundingMode?: 'trunc' | 'floor' | null }): this { return ip.inplace(this, ew.div(this, other, options)); }
-  pow_(exponent: TensorOrScalar): this { return ip.inplace(this, ew.pow(this, exponent)); }
-  neg_(): this { return ip.inplace(this, ew.neg(this)); }
-  abs_(): this { return ip.inplace(this, ew.abs(this)); }
-  exp_(): this { return ip.inplace(this, ew.exp(this)); }
-  log_(): this { return ip.inplace(this, ew.log(this)); }
-  sqrt_(): this { return ip.inplace(this, ew.sqrt(this)); }
-  sigmoid_(): this { return ip.inplace(this, ew.sigmoid(this)); }
-  tanh_(): this { return ip.inplace(this, ew.tanh(this)); }
-  relu_(): this { return ip.inplace(this, ew.relu(this)); }
-  clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): this { return ip.inplace(this, ew.clamp(this, min, max)); }
-  floor_(): this { return ip.inplace(this, ew.floor(this)); }
-  round_(): this { return ip.inplace(this, ew.round(this)); }
-  addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this { return ip.inplace(this, ew.addcmul(this, t1, t2, options)); }
-  addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this { return ip.inplace(this, ew.addcdiv(this, t1, t2, options)); }
-  lerp_(end: Tensor, weight: TensorOrScalar): this { return ip.inplace(this, ew.lerp(this, end, weight)); }
-  maskedFill_(mask: Tensor, value: TensorOrScalar): this { return ip.inplace(this, idx.maskedFill(this, mask, value)); }
+  add_(other: TensorOrScalar, options?: { alpha?: number }): this { return ip.update(this, ew.add, other, options); }
+  sub_(other: TensorOrScalar, options?: { alpha?: number }): this { return ip.update(this, ew.sub, other, options); }
+  mul_(other: TensorOrScalar): this { return ip.update(this, ew.mul, other); }
+  div_(other: TensorOrScalar, options?: { roundingMode?: 'trunc' | 'floor' | null }): this { return ip.update(this, ew.div, other, options); }
+  pow_(exponent: TensorOrScalar): this { return ip.update(this, ew.pow, exponent); }
+  neg_(): this { return ip.update(this, ew.neg); }
+  abs_(): this { return ip.update(this, ew.abs); }
+  exp_(): this { return ip.update(this, ew.exp); }
+  log_(): this { return ip.update(this, ew.log); }
+  sqrt_(): this { return ip.update(this, ew.sqrt); }
+  sigmoid_(): this { return ip.update(this, ew.sigmoid); }
+  tanh_(): this { return ip.update(this, ew.tanh); }
+  relu_(): this { return ip.update(this, ew.relu); }
+  clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): this { return ip.update(this, ew.clamp, min, max); }
+  floor_(): this { return ip.update(this, ew.floor); }
+  round_(): this { return ip.update(this, ew.round); }
+  addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this { return ip.update(this, ew.addcmul, t1, t2, options); }
+  addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this { return ip.update(this, ew.addcdiv, t1, t2, options); }
+  lerp_(end: Tensor, weight: TensorOrScalar): this { return ip.update(this, ew.lerp, end, weight); }
+  maskedFill_(mask: Tensor, value: TensorOrScalar): this { return ip.update(this, idx.maskedFill, mask, value); }
   copy_(src: Tensor): this { return ip.copy_(this, src); }
   fill_(value: TensorOrScalar): this { return ip.fill_(this, value); }
   zero_(): this { return ip.fill_(this, 0); }
   uniform_(from = 0, to = 1, options?: { generator?: cr.GeneratorLike }): this { return ip.randomFill_(this, 'uniform', from, to, options?.generator); }
   normal_(mean = 0, std = 1, options?: { generator?: cr.GeneratorLike }): this { return ip.randomFill_(this, 'normal', mean, std, options?.generator); }
   bernoulli_(p: number = 0.5, options?: { generator?: cr.GeneratorLike }): this { return ip.randomFill_(this, 'bernoulli', p, 0, options?.generator); }
-  scatter_(dim: number, index: Tensor, src: TensorOrScalar): this { return ip.inplace(this, idx.scatter(this, dim, index, src)); }
-  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { return ip.inplace(this, idx.scatterAdd(this, dim, index, src)); }
-  indexAdd_(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): this { return ip.inplace(this, idx.indexAdd(this, dim, index, source, options)); }
+  scatter_(dim: number, index: Tensor, src: TensorOrScalar): this { return ip.update(this, idx.scatter, dim, index, src); }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { return ip.update(this, idx.scatterAdd, dim, index, src); }
+  indexAdd_(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): this { return ip.update(this, idx.indexAdd, dim, index, source, options); }
 
   // ---------------------------------------------------------------- reductions
 

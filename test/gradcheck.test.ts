@@ -1,0 +1,409 @@
+// Every differentiable primitive passes a float64 finite-difference gradcheck (and a
+// representative subset gradgradcheck). The unary and binary tables are typed Record<UnaryOp>
+// and Record<BinaryOp>, so a new elementwise op without a case does not compile; the other
+// primitives are found by their grad_fn names in src/ops/*.ts, and a final test fails when a
+// name never shows up in a checked graph.
+
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+
+import * as torch from '../src/index.js';
+import { autograd, listBackends, setBackend, Tensor } from '../src/index.js';
+import type { BinaryOp, UnaryOp } from '../src/backend/backend.js';
+
+type Fn = (...xs: Tensor[]) => Tensor;
+
+/** Deterministic, irregular values in [lo, hi) (golden-ratio steps: no ties, no kinks by accident). */
+function values(n: number, lo: number, hi: number, phase = 0): number[] {
+  return Array.from({ length: n }, (_, k) => lo + (hi - lo) * ((k * 0.6180339887 + phase + 0.05) % 1));
+}
+
+/** A float64 leaf that requires grad. */
+function leaf(shape: readonly number[], lo = -1, hi = 1, phase = 0): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return torch.tensor(values(n, lo, hi, phase), { dtype: 'float64' }).reshape([...shape]).requiresGrad_(true);
+}
+
+const long = (v: number[] | number[][]) => torch.tensor(v, { dtype: 'int64' });
+
+/** Every grad_fn name reached from the outputs of the checked functions. */
+const seen = new Set<string>();
+function collectNames(out: Tensor | Tensor[]): void {
+  const stack = (Array.isArray(out) ? out : [out]).map((t) => t.gradFn).filter((n) => n !== null);
+  const visited = new Set(stack);
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    seen.add(node.name);
+    for (const next of node.nextFunctions) {
+      if (next && !visited.has(next)) {
+        visited.add(next);
+        stack.push(next);
+      }
+    }
+  }
+}
+
+function check(fn: Fn, inputs: Tensor[], options: { gradgrad?: boolean } = {}): void {
+  collectNames(fn(...inputs));
+  assert.equal(autograd.gradcheck(fn, inputs), true);
+  if (options.gradgrad) {
+    // The graph of the gradient itself holds the double-backward nodes' names.
+    const out = fn(...inputs);
+    const grads = autograd.grad(out, inputs, { gradOutputs: out.detach().add(1).requiresGrad_(), createGraph: true, allowUnused: true });
+    collectNames(grads.filter((g): g is Tensor => g !== null));
+    assert.equal(autograd.gradgradcheck(fn, inputs), true);
+  }
+}
+
+// ---------------------------------------------------------------------------- tables
+
+/** Unary inputs inside each op's domain and away from kinks; 'none' for ops without a gradient. */
+const unaryCases: Record<UnaryOp, { lo: number; hi: number; gradgrad?: boolean } | 'none'> = {
+  neg: { lo: -2, hi: 2 },
+  abs: { lo: 0.1, hi: 2 }, // kept off 0; the sign is exercised below with negative inputs
+  sign: { lo: 0.1, hi: 2 },
+  exp: { lo: -2, hi: 2, gradgrad: true },
+  expm1: { lo: -2, hi: 2 },
+  log: { lo: 0.2, hi: 3 },
+  log1p: { lo: -0.5, hi: 2 },
+  log2: { lo: 0.2, hi: 3 },
+  log10: { lo: 0.2, hi: 3 },
+  sqrt: { lo: 0.2, hi: 3 },
+  rsqrt: { lo: 0.2, hi: 3 },
+  sin: { lo: -3, hi: 3 },
+  cos: { lo: -3, hi: 3 },
+  tan: { lo: -1.2, hi: 1.2 },
+  asin: { lo: -0.9, hi: 0.9 },
+  acos: { lo: -0.9, hi: 0.9 },
+  atan: { lo: -3, hi: 3 },
+  sinh: { lo: -2, hi: 2 },
+  cosh: { lo: -2, hi: 2 },
+  tanh: { lo: -2, hi: 2, gradgrad: true },
+  asinh: { lo: -3, hi: 3 },
+  acosh: { lo: 1.2, hi: 3 },
+  atanh: { lo: -0.9, hi: 0.9 },
+  sigmoid: { lo: -3, hi: 3, gradgrad: true },
+  relu: { lo: 0.1, hi: 2 },
+  erf: { lo: -2, hi: 2 },
+  erfc: { lo: -2, hi: 2 },
+  erfinv: { lo: -0.9, hi: 0.9 },
+  floor: { lo: 0.1, hi: 0.9 },
+  ceil: { lo: 0.1, hi: 0.9 },
+  round: { lo: 0.1, hi: 0.4 },
+  trunc: { lo: 0.1, hi: 0.9 },
+  reciprocal: { lo: 0.3, hi: 2 },
+  logicalNot: 'none',
+  isnan: 'none',
+  isinf: 'none',
+  isfinite: 'none',
+  bitwiseNot: 'none',
+};
+
+interface BinaryCase {
+  a: [number, number];
+  b: [number, number];
+  gradgrad?: boolean;
+}
+/** Operand ranges per binary op (kept apart so maximum/minimum have no ties). */
+const binaryCases: Record<BinaryOp, BinaryCase | 'none'> = {
+  add: { a: [-2, 2], b: [-2, 2] },
+  sub: { a: [-2, 2], b: [-2, 2] },
+  mul: { a: [-2, 2], b: [-2, 2], gradgrad: true },
+  div: { a: [-2, 2], b: [0.5, 2], gradgrad: true },
+  pow: { a: [0.5, 2], b: [-1.5, 2], gradgrad: true },
+  maximum: { a: [-2, 2], b: [-1.9, 2.1] },
+  minimum: { a: [-2, 2], b: [-1.9, 2.1] },
+  atan2: { a: [-2, 2], b: [0.5, 2] },
+  remainder: { a: [0.1, 5], b: [1.1, 1.9] },
+  fmod: { a: [-5, 5], b: [1.1, 1.9] },
+  floorDivide: { a: [0.1, 5], b: [1.1, 1.9] },
+  eq: 'none',
+  ne: 'none',
+  lt: 'none',
+  le: 'none',
+  gt: 'none',
+  ge: 'none',
+  logicalAnd: 'none',
+  logicalOr: 'none',
+  logicalXor: 'none',
+};
+
+/** Broadcasting pairs: equal shapes, a trailing row, an outer product, a 0-d operand. */
+const binaryShapes: [number[], number[]][] = [
+  [[2, 3], [2, 3]],
+  [[2, 3], [3]],
+  [[2, 1], [1, 3]],
+  [[2, 3], []],
+];
+
+// ---------------------------------------------------------------------------- the suites
+
+for (const backend of listBackends()) {
+  describe(`backend ${backend}`, () => {
+    before(() => setBackend(backend));
+
+    describe('unary', () => {
+      for (const [op, spec] of Object.entries(unaryCases) as [UnaryOp, (typeof unaryCases)[UnaryOp]][]) {
+        const apply = (torch as unknown as Record<UnaryOp, (x: Tensor) => Tensor>)[op];
+        if (spec === 'none') {
+          test(`${op} records no gradient`, () => {
+            const x = leaf([2, 3]);
+            const input = op === 'bitwiseNot' ? x.detach().to('int64') : x;
+            assert.equal(apply(input).requiresGrad, false);
+          });
+          continue;
+        }
+        test(`${op}`, () => check(apply, [leaf([2, 3], spec.lo, spec.hi)], { gradgrad: spec.gradgrad }));
+      }
+      test('abs and sign of negative values', () => {
+        check((x) => x.abs(), [leaf([4], -2, -0.1)]);
+        check((x) => x.sign(), [leaf([4], -2, -0.1)]);
+      });
+    });
+
+    describe('binary', () => {
+      for (const [op, spec] of Object.entries(binaryCases) as [BinaryOp, (typeof binaryCases)[BinaryOp]][]) {
+        const apply = (torch as unknown as Record<BinaryOp, (a: Tensor | number, b: Tensor | number) => Tensor>)[op];
+        if (spec === 'none') {
+          test(`${op} records no gradient`, () => {
+            const out = apply(leaf([2, 3]), leaf([2, 3], -1, 1, 0.3));
+            assert.equal(out.requiresGrad, false);
+          });
+          continue;
+        }
+        for (const [sa, sb] of binaryShapes) {
+          test(`${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, () => {
+            const a = leaf(sa, ...spec.a);
+            const b = leaf(sb, spec.b[0], spec.b[1], 0.37);
+            check((x, y) => apply(x, y), [a, b], { gradgrad: spec.gradgrad && sb.length === 1 });
+          });
+        }
+        test(`${op} with a number`, () => {
+          const b = (spec.b[0] + spec.b[1]) / 2 + 0.013;
+          check((x) => apply(x, b), [leaf([2, 3], ...spec.a)]);
+        });
+      }
+      test('pow with a number base', () => check((x) => torch.pow(1.7, x), [leaf([3])]));
+      test('where (broadcast condition and operands)', () => {
+        const cond = torch.tensor([[true, false, true], [false, false, true]]);
+        check((x, y) => torch.where(cond, x, y), [leaf([2, 3]), leaf([3], -1, 1, 0.5)], { gradgrad: true });
+        check((x) => torch.where(cond, x, 0.5), [leaf([1, 3])]);
+      });
+    });
+
+    describe('reductions and scans', () => {
+      for (const [name, fn] of [
+        ['sum', (x: Tensor) => x.sum()],
+        ['sum dim', (x: Tensor) => x.sum(1)],
+        ['sum dims keepdim', (x: Tensor) => x.sum([0, 2], { keepdim: true })],
+        ['mean', (x: Tensor) => x.mean()],
+        ['mean dims', (x: Tensor) => x.mean([-1, 0])],
+        ['mean keepdim', (x: Tensor) => x.mean(1, { keepdim: true })],
+        ['prod', (x: Tensor) => x.prod()],
+        ['prod dim', (x: Tensor) => x.prod(1)],
+        ['prod keepdim', (x: Tensor) => x.prod(-1, { keepdim: true })],
+        ['amax', (x: Tensor) => x.amax()],
+        ['amax dims', (x: Tensor) => x.amax([0, 2])],
+        ['amin keepdim', (x: Tensor) => x.amin(1, { keepdim: true })],
+        ['cumsum', (x: Tensor) => x.cumsum(1)],
+        ['cumsum last', (x: Tensor) => x.cumsum(-1)],
+        ['cumprod', (x: Tensor) => x.cumprod(2)],
+        ['cumprod first', (x: Tensor) => x.cumprod(0)],
+      ] as const) {
+        test(name, () => check(fn, [leaf([2, 3, 4], 0.5, 1.5)], { gradgrad: name === 'sum dims keepdim' }));
+      }
+      test('sum of a transposed view, sum gradgrad', () => check((x) => x.t().sum(0), [leaf([3, 2])], { gradgrad: true }));
+    });
+
+    describe('linear algebra', () => {
+      test('matmul 2-D', () => check((a, b) => a.matmul(b), [leaf([2, 3]), leaf([3, 4], -1, 1, 0.2)], { gradgrad: true }));
+      test('matmul transposed inputs', () =>
+        check((a, b) => a.t().matmul(b.t()), [leaf([3, 2]), leaf([4, 3], -1, 1, 0.2)], { gradgrad: true }));
+      test('matmul 1-D cases', () => {
+        check((a, b) => a.matmul(b), [leaf([3]), leaf([3], -1, 1, 0.4)]);
+        check((a, b) => a.matmul(b), [leaf([3]), leaf([3, 2], -1, 1, 0.4)]);
+        check((a, b) => a.matmul(b), [leaf([2, 3]), leaf([3], -1, 1, 0.4)]);
+      });
+      test('matmul batched and broadcast', () => {
+        check((a, b) => a.matmul(b), [leaf([2, 2, 3]), leaf([3, 2], -1, 1, 0.4)]);
+        check((a, b) => a.matmul(b), [leaf([2, 1, 2, 3]), leaf([3, 3, 2], -1, 1, 0.4)]);
+      });
+      test('bmm with transposed operands', () =>
+        check((a, b) => a.transpose(1, 2).bmm(b.transpose(1, 2)), [leaf([2, 3, 2]), leaf([2, 4, 3], -1, 1, 0.2)]));
+      test('mm, mv, dot, outer', () => {
+        check((a, b) => a.mm(b), [leaf([2, 3]), leaf([3, 2], -1, 1, 0.1)]);
+        check((a, b) => a.mv(b), [leaf([2, 3]), leaf([3], -1, 1, 0.1)]);
+        check((a, b) => a.dot(b), [leaf([3]), leaf([3], -1, 1, 0.1)]);
+        check((a, b) => a.outer(b), [leaf([3]), leaf([2], -1, 1, 0.1)]);
+      });
+      test('einsum', () => {
+        check((a, b) => torch.einsum('ij,jk->ik', a, b), [leaf([2, 3]), leaf([3, 2], -1, 1, 0.1)]);
+        check((a, b) => torch.einsum('bij,bjk->bik', a, b), [leaf([2, 2, 3]), leaf([2, 3, 2], -1, 1, 0.1)]);
+        check((a, b) => torch.einsum('ij,j', a, b), [leaf([2, 3]), leaf([3], -1, 1, 0.1)]);
+        check((a) => torch.einsum('ij->ji', a), [leaf([2, 3])]);
+        check((a, b, c) => torch.einsum('i,ij,j->', a, b, c), [leaf([2]), leaf([2, 3], -1, 1, 0.1), leaf([3], -1, 1, 0.7)]);
+      });
+    });
+
+    describe('movement', () => {
+      const cases: [string, Fn, number[]][] = [
+        ['view', (x) => x.view(3, 4), [2, 6]],
+        ['view -1', (x) => x.view(-1), [2, 3]],
+        ['reshape (copy of a transposed view)', (x) => x.t().reshape(-1), [2, 3]],
+        ['permute', (x) => x.permute(2, 0, 1), [2, 3, 4]],
+        ['transpose', (x) => x.transpose(0, 2), [2, 3, 4]],
+        ['expand', (x) => x.expand(2, 3, 4), [3, 1]],
+        ['squeeze all', (x) => x.squeeze(), [2, 1, 3, 1]],
+        ['squeeze dim', (x) => x.squeeze(1), [2, 1, 3]],
+        ['unsqueeze', (x) => x.unsqueeze(-1), [2, 3]],
+        ['flatten / unflatten', (x) => x.flatten(1).unflatten(1, [4, 3]), [2, 3, 4]],
+        ['narrow', (x) => x.narrow(1, 1, 2), [2, 4]],
+        ['select', (x) => x.select(1, -1), [2, 3]],
+        ['index with slices', (x) => x.index(torch.slice(1), '...', torch.slice(null, null, 2)), [3, 2, 5]],
+        ['index with a negative slice and null', (x) => x.index(null, torch.slice(-2), 0), [3, 4]],
+        ['index with a tensor', (x) => x.index(':', long([2, 0, 2])), [2, 3]],
+        ['index with two tensors', (x) => x.index(long([1, 0]), ':', long([0, 2])), [2, 3, 4]],
+        ['index with a mask', (x) => x.index(torch.tensor([true, false, true])), [3, 2]],
+        ['flip', (x) => x.flip([0, 2]), [2, 3, 2]],
+        ['pad', (x) => torch.pad(x, [1, 2, 0, 1], 0.5), [2, 3]],
+        ['pad negative (crop)', (x) => torch.pad(x, [-1, 1]), [2, 3]],
+        ['repeat', (x) => x.repeat(2, 1, 3), [2, 2]],
+        ['split / chunk / unbind', (x) => torch.cat(x.split(1, 1).reverse(), 1).add(torch.cat(x.chunk(2, 0), 0)).add(torch.stack(x.unbind(0))), [2, 3]],
+        ['clone', (x) => x.clone(), [2, 3]],
+        ['contiguous', (x) => x.t().contiguous(), [2, 3]],
+        ['cast float64 -> float64 (copy)', (x) => x.to('float64', { copy: true }), [2, 3]],
+        ['tril / triu', (x) => x.tril().add(x.triu(1).mul(2)), [3, 3]],
+      ];
+      for (const [name, fn, shape] of cases) test(name, () => check(fn, [leaf(shape)]));
+      test('slice gradgrad', () => check((x) => x.index(':', torch.slice(1, null, 2)), [leaf([2, 5])], { gradgrad: true }));
+      test('cat and stack', () => {
+        check((a, b, c) => torch.cat([a, b, c], 1), [leaf([2, 1]), leaf([2, 3], -1, 1, 0.2), leaf([2, 2], -1, 1, 0.4)]);
+        check((a, b) => torch.stack([a, b], -1), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.2)]);
+      });
+    });
+
+    describe('indexing', () => {
+      const idx = long([[2, 0, 1], [1, 1, 0]]);
+      test('gather', () => check((x) => x.gather(1, idx), [leaf([2, 4])], { gradgrad: true }));
+      test('scatter (tensor src: both gradients)', () => {
+        const unique = long([[1, 0, 2], [0, 2, 1]]); // no index repeats within a column: deterministic
+        check((x, s) => x.scatter(0, unique.index(torch.slice(0, 1)), s), [leaf([3, 3]), leaf([1, 3], -1, 1, 0.3)]);
+        check((x, s) => x.scatter(1, unique, s), [leaf([2, 4]), leaf([2, 3], -1, 1, 0.3)]);
+      });
+      test('scatter (number src)', () => check((x) => x.scatter(1, idx, 0.5), [leaf([2, 4])]));
+      test('scatterAdd', () => check((x, s) => x.scatterAdd(1, idx, s), [leaf([2, 4]), leaf([2, 3], -1, 1, 0.3)]));
+      test('indexSelect', () => check((x) => x.indexSelect(0, long([2, 0, 2])), [leaf([3, 2])]));
+      test('indexAdd', () =>
+        check((x, s) => x.indexAdd(1, long([2, 0, 2]), s, { alpha: 0.5 }), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.3)]));
+      test('maskedFill', () => check((x) => x.maskedFill(torch.tensor([true, false, true]), -2), [leaf([2, 3])]));
+      test('maskedSelect', () => check((x) => x.maskedSelect(torch.tensor([[true, false], [false, true]])), [leaf([2, 2])]));
+    });
+
+    describe('composites', () => {
+      test('softmax', () => check((x) => x.softmax(1), [leaf([2, 4])], { gradgrad: true }));
+      test('logSoftmax', () => check((x) => x.logSoftmax(0), [leaf([3, 2])]));
+      test('logsumexp', () => check((x) => x.logsumexp([0, 1], { keepdim: true }), [leaf([2, 3])]));
+      test('var and std', () => {
+        check((x) => x.var(), [leaf([2, 3])]);
+        check((x) => x.var(1, { correction: 0, keepdim: true }), [leaf([2, 3])]);
+        check((x) => x.std(0), [leaf([3, 2])]);
+      });
+      test('norm', () => {
+        check((x) => x.norm(), [leaf([2, 3])]);
+        check((x) => x.norm(1, 1), [leaf([2, 3], 0.1, 1)]);
+        check((x) => x.norm(3, 0, { keepdim: true }), [leaf([2, 3], 0.1, 1)]);
+        check((x) => x.norm(Infinity), [leaf([2, 3])]);
+        check((x) => x.norm(0, 1), [leaf([2, 3], 0.1, 1)]);
+      });
+      test('clamp', () => {
+        check((x) => x.clamp(-0.5, 0.5), [leaf([3, 4])]);
+        check((x) => x.clamp(null, 0.3), [leaf([3, 4])]);
+        check((x, lo) => x.clamp(lo), [leaf([3, 4]), leaf([4], -0.6, 0.6, 0.3)]);
+      });
+      test('max and min along a dim', () => {
+        check((x) => x.max(1).values, [leaf([2, 4])]);
+        check((x) => x.min(0, { keepdim: true }).values, [leaf([3, 2])]);
+        check((x) => x.max(), [leaf([2, 3])]);
+      });
+      test('lerp, addcmul, addcdiv, square, frac', () => {
+        check((a, b) => a.lerp(b, 0.3), [leaf([3]), leaf([3], -1, 1, 0.5)]);
+        check((a, b, c) => a.addcmul(b, c, { value: 2 }), [leaf([3]), leaf([3], -1, 1, 0.5), leaf([3], -1, 1, 0.2)]);
+        check((a, b, c) => a.addcdiv(b, c, { value: 0.5 }), [leaf([3]), leaf([3], -1, 1, 0.5), leaf([3], 0.5, 1, 0.2)]);
+        check((x) => torch.square(x), [leaf([3])]);
+        check((x) => torch.frac(x), [leaf([3], 0.1, 0.9)]);
+      });
+    });
+
+    describe('in place (CopySlices and friends)', () => {
+      test('write into a view of a non-leaf', () =>
+        check(
+          (x, v) => {
+            const y = x.mul(1);
+            y.index(torch.slice(1), 0).copy_(v);
+            return y;
+          },
+          [leaf([3, 2]), leaf([2], -1, 1, 0.3)],
+          { gradgrad: true },
+        ));
+      test('a view read after its base was written', () =>
+        check(
+          (x) => {
+            const y = x.mul(1);
+            const row = y.index(0);
+            row.mul_(3);
+            return row.add(y.sum(0));
+          },
+          [leaf([2, 3])],
+        ));
+      test('in-place ops that read their input', () =>
+        check(
+          (x, b) => {
+            const y = x.add(1);
+            y.mul_(b).div_(b.add(2)).pow_(2).abs_();
+            return y.log_();
+          },
+          [leaf([4], 0.2, 1), leaf([4], 0.5, 1, 0.4)],
+        ));
+      test('overwritten by a constant', () =>
+        check(
+          (x) => {
+            const y = x.mul(2);
+            y.fill_(0.5);
+            return y.add(x);
+          },
+          [leaf([3])],
+        ));
+      test('indexPut_ with a tensor index', () =>
+        check(
+          (x, v) => {
+            const y = x.mul(1);
+            y.indexPut_([long([0, 2])], v);
+            return y;
+          },
+          [leaf([3, 2]), leaf([2, 2], -1, 1, 0.3)],
+        ));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------- coverage
+
+/** grad_fn names spelled out in src/ops (the unary/binary ones come from the typed tables). */
+function namesInSource(): string[] {
+  const dir = new URL('../src/ops/', import.meta.url);
+  const names = new Set<string>();
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.ts')) continue;
+    const text = readFileSync(new URL(file, dir), 'utf8');
+    for (const m of text.matchAll(/'([A-Z]\w*Backward\w*|CopySlices)'/g)) names.add(m[1]);
+  }
+  return [...names].sort();
+}
+
+describe('coverage', () => {
+  test('every grad_fn named in src/ops appears in a checked graph', () => {
+    const missing = namesInSource().filter((n) => !seen.has(n));
+    assert.deepEqual(missing, [], `primitives without a gradcheck: ${missing.join(', ')}`);
+  });
+});
