@@ -12,4 +12,14 @@ export {
   getRngState,
   setRngState,
 } from './generator.js';
-export { uniform, normal, randint, randperm, bernoulli, exponential, geometric } from './sampling.js';
+export {
+  uniform,
+  normal,
+  randint,
+  randperm,
+  bernoulli,
+  exponential,
+  geometric,
+  uniformFloat,
+  uniformDouble,
+} from './sampling.js';

@@ -5,8 +5,10 @@
 
 export const MERSENNE_STATE_N = 624;
 const M = 397;
-const MATRIX_A = 0x9908b0df;
-const UMASK = 0x80000000;
+// The state lives in an Int32Array so V8 keeps the twist in int32 arithmetic; only the output is
+// reinterpreted as unsigned. Hence MATRIX_A in its int32 form (the bits are the same).
+const MATRIX_A = 0x9908b0df | 0;
+const UMASK = 0x80000000 | 0;
 const LMASK = 0x7fffffff;
 
 /** Plain data of the engine, mirroring `at::mt19937_data_pod`. */
@@ -21,7 +23,7 @@ export class MT19937 {
   private seed_ = 0n;
   private left = 1;
   private next = 0;
-  private readonly state = new Uint32Array(MERSENNE_STATE_N);
+  private readonly state = new Int32Array(MERSENNE_STATE_N);
 
   constructor(seed: bigint = 5489n) {
     this.reseed(seed);
@@ -56,7 +58,7 @@ export class MT19937 {
   }
 
   data(): MT19937Data {
-    return { seed: this.seed_, left: this.left, next: this.next, state: this.state.slice() };
+    return { seed: this.seed_, left: this.left, next: this.next, state: new Uint32Array(this.state) };
   }
 
   /** `set_data`, with the validity check of `mt19937_engine::is_valid`. */
@@ -85,6 +87,7 @@ export class MT19937 {
   }
 }
 
+/** `(mix_bits(u, v) >> 1) ^ (v & 1 ? MATRIX_A : 0)`, branch-free: the bit is a coin flip. */
 function twist(u: number, v: number): number {
-  return (((u & UMASK) | (v & LMASK)) >>> 1) ^ (v & 1 ? MATRIX_A : 0);
+  return (((u & UMASK) | (v & LMASK)) >>> 1) ^ (-(v & 1) & MATRIX_A);
 }

@@ -24,14 +24,15 @@ type FloatArray = Float32Array | Float64Array;
 type NumericArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 // ---------------------------------------------------------------------------------------------
-// Scalar draws: `uniform_real_distribution<float|double>(0, 1)`, i.e. transformation::uniform_real
-// on random() (24 low bits) or random64() (53 low bits).
+// Scalar draws, the building blocks of every kernel below.
 
-function uniformFloat(gen: Generator): number {
+/** `uniform_real_distribution<float>(0, 1)`: the low 24 bits of random(), scaled into [0, 1). */
+export function uniformFloat(gen: Generator): number {
   return (gen.random() & 0xffffff) * FLOAT_DIVISOR;
 }
 
-function uniformDouble(gen: Generator): number {
+/** `uniform_real_distribution<double>(0, 1)`: the low 53 bits of random64(), scaled into [0, 1). */
+export function uniformDouble(gen: Generator): number {
   const hi = gen.random(); // random64() takes the high word first
   const lo = gen.random();
   return ((hi & 0x1fffff) * TWO_POW_32 + lo) * DOUBLE_DIVISOR;
@@ -42,14 +43,16 @@ function uniformDouble(gen: Generator): number {
 
 /** fmaf(a, b, c) for float32 inputs: RN_float(a * b + c) with a single rounding. */
 function fmaf(a: number, b: number, c: number): number {
-  const p = a * b; // exact: 24 x 24 bits fit in a double
-  const s = p + c;
+  const s = a * b + c; // the product is exact (24 x 24 bits), the sum is rounded to double
   const r = fround(s);
-  if (r === s) return r;
-  // Rounding s to float is the correct rounding of p + c unless s sits exactly on a midpoint
-  // between two floats (double rounding); then the discarded error decides the direction.
+  // Rounding s to float is the correct rounding of a * b + c unless s sits exactly on a midpoint
+  // between two floats (r and `other`): then the double rounding may have broken the tie.
   const other = 2 * s - r;
-  if (fround(other) !== other) return r;
+  return r === s || fround(other) !== other ? r : fmafTie(a * b, c, s, r, other);
+}
+
+/** The rare midpoint case of fmaf: the error discarded by the double sum decides the direction. */
+function fmafTie(p: number, c: number, s: number, r: number, other: number): number {
   const bs = s - p;
   const err = p - (s - bs) + (c - bs);
   if (err === 0) return r;
@@ -58,7 +61,7 @@ function fmaf(a: number, b: number, c: number): number {
 
 const SPLITTER = 134217729; // 2^27 + 1, Veltkamp split for Dekker's exact product
 const f64 = new Float64Array(1);
-const f64Words = new Uint32Array(f64.buffer);
+const f64Words = new Uint32Array(f64.buffer); // [low, high] words on little-endian hosts
 
 /**
  * fma(a, b, c) in double precision with a single rounding (Boldo & Melquiond, "Emulation of FMA
@@ -108,7 +111,9 @@ function addRoundToOdd(x: number, y: number): number {
  * to first cast to the tensor's dtype.
  */
 export function uniform(gen: Generator, out: FloatArray, from = 0, to = 1): void {
-  if (!(from <= to)) throw new RangeError(`uniform_ expects to return a [from, to) range, but found from=${from} > to=${to}`);
+  if (!(from <= to)) {
+    throw new RangeError(`uniform_ expects to return a [from, to) range, but found from=${from} > to=${to}`);
+  }
   const n = out.length;
   if (out instanceof Float32Array) {
     const lo = fround(from);
@@ -141,6 +146,8 @@ const TWO_PI = 2 * Math.PI;
  * - n >= 16, float64: normal_fill, the same scheme in double with libm.
  * - n < 16: one normal_distribution<double> draw per element, in double even for float32, using
  *   and refilling the generator's cached second Box–Muller sample.
+ * PyTorch on CPUs without AVX2 (e.g. ARM) runs the scalar normal_fill<float> for float32 instead,
+ * whose values differ in the last bits; AVX-512 machines also use the AVX2 kernel.
  */
 export function normal(gen: Generator, out: FloatArray, mean = 0, std = 1): void {
   if (!(std >= 0)) throw new RangeError(`normal expects std >= 0.0, but found std ${std}`);
@@ -231,8 +238,8 @@ function normalFill16Avx2(data: FloatArray, o: number, mean: number, std: number
   for (let j = o; j < o + 8; j++) {
     const radius = fround(Math.sqrt(fround(-2 * log256(1 - data[j]))));
     sincos256(fround(TWO_PI_F * data[j + 8]));
-    data[j] = fmaf(fround(radius * cosOut), std, mean);
-    data[j + 8] = fmaf(fround(radius * sinOut), std, mean);
+    data[j] = fmaf(fround(radius * sincosOut[COS]), std, mean);
+    data[j + 8] = fmaf(fround(radius * sincosOut[SIN]), std, mean);
   }
 }
 
@@ -264,11 +271,12 @@ function log256(x: number): number {
   return fmaf(e, LOG_Q2, fround(m + y));
 }
 
-// sincos256's two results; module-level so the per-lane call allocates nothing.
-let sinOut = 0;
-let cosOut = 0;
+// sincos256's two results, in a typed array so the per-lane call allocates nothing.
+const sincosOut = new Float64Array(2);
+const SIN = 0;
+const COS = 1;
 
-/** sincos256_ps for one lane with x >= 0 (here 2*pi*u). */
+/** sincos256_ps for one lane with x >= 0 (here 2*pi*u), into sincosOut. */
 function sincos256(x: number): void {
   let j = Math.trunc(fround(x * FOPI));
   j = (j + 1) & ~1;
@@ -284,10 +292,10 @@ function sincos256(x: number): void {
   ys = fmaf(ys, z, SINCOF_P2);
   ys = fmaf(fround(ys * z), x, x);
   const firstOctant = (j & 2) === 0;
-  sinOut = firstOctant ? ys : yc;
-  cosOut = firstOctant ? yc : ys;
-  if ((j & 4) !== 0) sinOut = -sinOut;
-  if (((j - 2) & 4) === 0) cosOut = -cosOut;
+  const sin = firstOctant ? ys : yc;
+  const cos = firstOctant ? yc : ys;
+  sincosOut[SIN] = (j & 4) !== 0 ? -sin : sin;
+  sincosOut[COS] = ((j - 2) & 4) === 0 ? -cos : cos;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,11 +310,15 @@ export function randint(gen: Generator, out: Float64Array | Int32Array, low: num
   if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high)) {
     throw new TypeError(`randint expects integer bounds, got low=${low}, high=${high}`);
   }
-  if (!(low < high)) throw new RangeError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
+  if (!(low < high)) {
+    throw new RangeError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
+  }
   const range = high - low;
   const n = out.length;
   if (out instanceof Int32Array) {
-    if (low < -(2 ** 31) || high - 1 > 2 ** 31 - 1) throw new RangeError('randint bounds out of range for int32');
+    if (low < -(2 ** 31) || high - 1 > 2 ** 31 - 1) {
+      throw new RangeError(`randint bounds [${low}, ${high}) out of range for int32`);
+    }
     for (let i = 0; i < n; i++) out[i] = (gen.random() % range) + low;
   } else if (range < TWO_POW_32) {
     for (let i = 0; i < n; i++) out[i] = (gen.random() % range) + low;
@@ -323,7 +335,7 @@ export function randint(gen: Generator, out: Float64Array | Int32Array, low: num
  * i + random() % (n - i). Returns int64 values in a Float64Array.
  */
 export function randperm(gen: Generator, n: number): Float64Array {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`n must be non-negative, got${n}`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`n must be non-negative, got ${n}`);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = 0; i < n - 1; i++) {
@@ -359,7 +371,9 @@ export function bernoulli(gen: Generator, out: NumericArray, p: number | ArrayLi
   const draw = p instanceof Float32Array ? uniformFloat : uniformDouble;
   for (let i = 0; i < n; i++) {
     const pi = p[i];
-    if (!(pi >= 0 && pi <= 1)) throw new RangeError(`bernoulli expects all probabilities in [0, 1], got ${pi}`);
+    if (!(pi >= 0 && pi <= 1)) {
+      throw new RangeError(`bernoulli expects all probabilities in [0, 1], got ${pi}`);
+    }
     out[i] = draw(gen) < pi ? 1 : 0;
   }
 }
