@@ -111,7 +111,8 @@ export function tensor(data: Nested | TypedArray | Tensor, options: TensorOption
     values = flat;
     inferred = kinds.float ? getDefaultDtype() : kinds.num ? 'int64' : kinds.bool ? 'bool' : getDefaultDtype();
   }
-  const dtype = options.dtype ?? inferred;
+  // JavaScript cannot write 1. apart from 1: integer literals asked to require grad mean floats.
+  const dtype = options.dtype ?? (options.requiresGrad && !isFloatingPoint(inferred) ? getDefaultDtype() : inferred);
   if (options.requiresGrad && !isFloatingPoint(dtype)) {
     throw new TypeError('Only Tensors of floating point and complex dtype can require gradients');
   }

@@ -115,7 +115,8 @@ export const logicalNot = (x: Tensor) => unary('logicalNot', x);
 export const isnan = (x: Tensor) => unary('isnan', x);
 export const isinf = (x: Tensor) => unary('isinf', x);
 export const isfinite = (x: Tensor) => unary('isfinite', x);
-export const bitwiseNot = (x: Tensor) => unary('bitwiseNot', x);
+// On bool, ~ is logical not (a bitwise ~ of the 0/1 byte would give 254/255).
+export const bitwiseNot = (x: Tensor) => unary(x.dtype === 'bool' ? 'logicalNot' : 'bitwiseNot', x);
 
 /** torch.round, optionally to a number of decimals (round half to even). */
 export function round(x: Tensor, options: { decimals?: number } = {}): Tensor {
@@ -208,7 +209,7 @@ export function broadcastView(t: Tensor, shape: Shape) {
   return { ...t._view(), shape, strides: broadcastStrides(t.shape, t._strides, shape) };
 }
 
-export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name = backwardName(op)): Tensor {
   const spec = binarySpecs[op];
   const { tensors, dtype: compute } = promoteOperands([a, b], spec.out === 'float' ? 'float' : 'promote');
   const [ta, tb] = tensors;
@@ -220,7 +221,7 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
   const grad = spec.grad;
   if (grad === null) return y;
   const saved = spec.saves === 'none' ? [] : spec.saves === 'ab' ? [ta, tb] : [ta, tb, y];
-  return record(backwardName(op), y, [ta, tb], saved, (g, needs) => {
+  return record(name, y, [ta, tb], saved, (g, needs) => {
     if (grad === 'zero') return [zerosLike(ta), zerosLike(tb)];
     const [ga, gb] = grad(ta, tb, y, g, needs);
     return [ga && sumToShape(ga, ta.shape), gb && sumToShape(gb, tb.shape)];
@@ -252,7 +253,8 @@ export const pow = (a: TensorOrScalar, b: TensorOrScalar) => {
   if (a instanceof Tensor && isIntegral(a.dtype) && typeof b === 'number' && Number.isInteger(b) && b < 0) {
     throw new RangeError('Integers to negative integer powers are not allowed.');
   }
-  return binary('pow', a, b);
+  // PyTorch names the node by overload: pow(Tensor, Scalar) is PowBackward0, a tensor exponent PowBackward1.
+  return binary('pow', a, b, b instanceof Tensor || !(a instanceof Tensor) ? 'PowBackward1' : 'PowBackward0');
 };
 export const maximum = (a: TensorOrScalar, b: TensorOrScalar) => binary('maximum', a, b);
 export const minimum = (a: TensorOrScalar, b: TensorOrScalar) => binary('minimum', a, b);
@@ -293,13 +295,15 @@ export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): 
   ]);
 }
 
-/** torch.clamp: the gradient passes where min <= x <= max, as in PyTorch. */
+/**
+ * torch.clamp: the gradient passes where min <= x <= max, as in PyTorch. The result type
+ * promotes with the bounds, scalars included (clamp(int64, min=-1.5) is float32, as in 1.13).
+ */
 export function clamp(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
   if (min == null && max == null) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
   let out = x;
   if (min != null) out = where(out.lt(min), min, out);
   if (max != null) out = where(out.gt(max), max, out);
-  if (out.dtype !== x.dtype && !(min instanceof Tensor) && !(max instanceof Tensor)) out = cast(out, x.dtype, false);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Matrix products. One primitive, batched [B, M, K] x [B, K, N], reads transposed views without
 // copying; matmul's 1-D/2-D/N-D broadcasting rules, mm, bmm, mv, dot, outer and einsum are built on it.
 
-import { broadcastShapes, fmtShape, numel } from '../tensor/shape.js';
+import { broadcastShapes, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
 import { expand, permute, reshape, squeeze, transpose, unsqueeze } from './movement.js';
@@ -67,7 +67,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 export function mv(a: Tensor, v: Tensor): Tensor {
   if (a.ndim !== 2 || v.ndim !== 1) throw new RangeError(`vector + matrix @ vector expected, got ${a.ndim}, ${v.ndim}`);
   if (a.shape[1] !== v.shape[0]) {
-    throw new RangeError(`size mismatch, got input (${a.shape[0]}), mat (${a.shape[0]}x${a.shape[1]}), vec (${v.shape[0]})`);
+    throw new RangeError(`size mismatch, got ${a.shape[0]}, ${a.shape[0]}x${a.shape[1]},${v.shape[0]}`);
   }
   return squeeze(mm(a, unsqueeze(v, 1)), 1);
 }
@@ -141,7 +141,7 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
       const s = operands[i].shape[d];
       const prev = sizes.get(c);
       if (prev !== undefined && prev !== s && prev !== 1 && s !== 1) {
-        throw new RangeError(`einsum(): operands do not broadcast with remapped shapes (original->remapped): ${fmtShape(operands[i].shape)}`);
+        throw new RangeError(`einsum(): subscript ${c} has size ${s} for operand ${i} which does not broadcast with previously seen size ${prev}`);
       }
       sizes.set(c, Math.max(prev ?? 1, s));
     }),

@@ -232,7 +232,8 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
     throw new RangeError(`select(): index ${index} out of range for tensor of size ${fmtShape(x.shape)} at dimension ${d}`);
   }
   const i = index < 0 ? index + size : index;
-  return squeeze(sliceDim(x, d, i, 1), d);
+  const y = makeView(x, x.shape.filter((_, k) => k !== d), x._strides.filter((_, k) => k !== d), x._offset + i * x._strides[d]);
+  return record('SelectBackward0', y, [x], [], (g) => [embedSlice(unsqueeze(g, d), x.shape, d, i, 1)]);
 }
 
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
@@ -317,9 +318,11 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     backend.assign(sliceDim(target, d, start, p.shape[d])._view(), p._view());
     start += p.shape[d];
   }
-  return record('CatBackward0', out, parts, [], (g, needs) => {
+  // Skipped empty inputs still get their (empty) gradient, as in PyTorch.
+  return record('CatBackward0', out, tensors, [], (g, needs) => {
     let s = 0;
-    return parts.map((p, i) => {
+    return tensors.map((p, i) => {
+      if (!parts.includes(p)) return needs[i] ? full([0], 0, { dtype: p.dtype }) : null;
       const piece = needs[i] ? cast(narrow(g, d, s, p.shape[d]), p.dtype, false) : null;
       s += p.shape[d];
       return piece;

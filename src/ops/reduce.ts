@@ -9,6 +9,7 @@ import { backendOf, record, wrap } from './function.js';
 import { cast, cat, expand, reshape, flip } from './movement.js';
 import { gatherNamed } from './indexing.js';
 import { where } from './elementwise.js';
+import { zerosLike } from './creation.js';
 
 export interface ValuesIndices {
   values: Tensor;
@@ -43,6 +44,15 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   return reshape(summed, shape);
 }
 
+/**
+ * PyTorch's reductions read an empty dim list as all dims (sum(x, []) is sum(x)); a zero-dim
+ * tensor accepts dim 0 or -1 and has nothing to reduce.
+ */
+function reductionDims(dim: Dims | null | undefined, ndim: number, op: string): number[] {
+  const dims = normalizeDims(typeof dim === 'object' && dim !== null && dim.length === 0 ? null : dim, ndim, op);
+  return ndim === 0 ? [] : dims;
+}
+
 function reducePrimitive(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean, dtype: DType): Tensor {
   const backend = backendOf(x);
   const input = dtype === x.dtype ? x : cast(x, dtype, false);
@@ -58,7 +68,7 @@ function sumDtype(x: Tensor, dtype?: DType): DType {
 /** torch.sum(x, dim?, keepdim?, dtype?). */
 export function sum(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
   const keepdim = options.keepdim ?? false;
-  const dims = normalizeDims(dim, x.ndim, 'sum');
+  const dims = reductionDims(dim, x.ndim, 'sum');
   const y = reducePrimitive('sum', x, dims, keepdim, sumDtype(x, options.dtype));
   return record(dim == null ? 'SumBackward0' : 'SumBackward1', y, [x], [], (g) => [cast(expandBack(g, x.shape, dims, keepdim), x.dtype, false)]);
 }
@@ -72,7 +82,7 @@ export function mean(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: 
     );
   }
   const keepdim = options.keepdim ?? false;
-  const dims = normalizeDims(dim, x.ndim, 'mean');
+  const dims = reductionDims(dim, x.ndim, 'mean');
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   const total = reducePrimitive('sum', x, dims, keepdim, dtype);
   const data = total._storage.data;
@@ -108,7 +118,7 @@ function onesOfShape(x: Tensor, d: number): Tensor {
 
 function extreme(op: 'amax' | 'amin', x: Tensor, dim: Dims | null | undefined, options: KeepDim): Tensor {
   const keepdim = options.keepdim ?? false;
-  const dims = normalizeDims(dim, x.ndim, op);
+  const dims = reductionDims(dim, x.ndim, op);
   if (x.numel() === 0) {
     throw new RangeError(`${op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
   }
@@ -166,7 +176,7 @@ function correctionOf(options: VarOptions): number {
 
 /** torch.var with Bessel's correction by default (correction=1). */
 export function variance(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Tensor {
-  const dims = normalizeDims(dim, x.ndim, 'var');
+  const dims = reductionDims(dim, x.ndim, 'var');
   const n = dims.reduce((c, d) => c * x.shape[d], 1);
   const centered = x.sub(mean(x, dims, { keepdim: true }));
   return sum(centered.mul(centered), dims, { keepdim: options.keepdim }).div(Math.max(n - correctionOf(options), 0));
@@ -179,7 +189,7 @@ export function std(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Ten
 /** log(sum(exp(x))) computed stably: shift by the max (and keep infinities finite in the shift). */
 export function logsumexp(x: Tensor, dim: Dims, options: KeepDim = {}): Tensor {
   const keepdim = options.keepdim ?? false;
-  const dims = normalizeDims(dim, x.ndim, 'logsumexp');
+  const dims = reductionDims(dim, x.ndim, 'logsumexp');
   if (!isFloatingPoint(x.dtype)) x = cast(x, getDefaultDtype(), false);
   if (x.numel() === 0) return sum(x.exp(), dims, { keepdim }).log();
   const m = amax(x, dims, { keepdim: true }).detach();
@@ -218,16 +228,24 @@ export function cumsum(x: Tensor, dim: number, options: { dtype?: DType } = {}):
   return record('CumsumBackward0', y, [x], [], (g) => (x.ndim === 0 ? [g] : [flip(cumsum(flip(g, dim), dim), dim)]));
 }
 
-/** torch.cumprod. Its gradient divides by x, so it needs x free of zeros (checked). */
+/** torch.cumprod, with the gradient exact where x has zeros (as PyTorch's cumprod_backward). */
 export function cumprod(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
   const y = scan('cumprod', x, dim, sumDtype(x, options.dtype));
   return record('CumprodBackward0', y, [x], [x, y], (g) => {
-    if (x.eq(0).any().item()) {
-      throw new Error('cumprod backward: inputs containing zeros are not supported yet; use prod() along the dim instead');
-    }
     if (x.ndim === 0) return [g];
+    const reverseCumsum = (t: Tensor) => flip(cumsum(flip(t, dim), dim), dim);
     // d y_j / d x_i = y_j / x_i for j >= i.
-    return [flip(cumsum(flip(g.mul(y), dim), dim), dim).div(x)];
+    const zero = x.eq(0);
+    if (!zero.any().item()) return [reverseCumsum(g.mul(y)).div(x)];
+    // Split each line at its first zero z: before z the quotient above holds; after z every y_j
+    // is 0 whatever x_i is, so the gradient is 0; at z it is sum_{j>=z} g_j prod_{k<=j, k!=z} x_k,
+    // a cumprod with x_z replaced by 1.
+    const seen = cumsum(zero, dim);
+    const before = seen.eq(0);
+    const first = zero.logicalAnd(seen.eq(1));
+    const atFirst = reverseCumsum(g.mul(cumprod(where(first, 1, x), dim)));
+    const beforeFirst = reverseCumsum(g.mul(y)).div(where(before, x, 1));
+    return [where(before, beforeFirst, where(first, atFirst, 0))];
   });
 }
 
@@ -237,7 +255,11 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims | null, option
   const a = x.abs();
   if (ord === Infinity) return amax(a, dim, options);
   if (ord === -Infinity) return amin(a, dim, options);
-  if (ord === 0) return sum(a.ne(0).to(x.dtype), dim, options);
+  if (ord === 0) {
+    // A count of nonzeros (NaN counts); PyTorch defines its gradient as zero.
+    const count = sum(a.ne(0).to(x.dtype), dim, options);
+    return record('NormBackward1', count, [x], [], () => [zerosLike(x)]);
+  }
   if (ord === 1) return sum(a, dim, options);
   if (ord === 2) {
     // sqrt(sum x^2) with PyTorch's subgradient 0 at the origin instead of nan.

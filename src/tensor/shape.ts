@@ -74,7 +74,7 @@ export function broadcastShapes(...shapes: Shape[]): number[] {
       if (out[o] === 1) out[o] = d;
       else {
         throw new RangeError(
-          `The size of tensor a (${out[o]}) must match the size of tensor b (${d}) at non-singleton dimension ${i}`,
+          `The size of tensor a (${out[o]}) must match the size of tensor b (${d}) at non-singleton dimension ${o}`,
         );
       }
     }

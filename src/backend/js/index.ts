@@ -3,7 +3,7 @@
 
 import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, ScanOp, UnaryOp, View } from '../backend.js';
 import { allocateArray, castScalar, type DType, type TypedArray } from '../../tensor/dtype.js';
-import { numel, type Shape } from '../../tensor/shape.js';
+import { isContiguous, numel, type Shape } from '../../tensor/shape.js';
 import { moveDimsLast, offsetsOf, viewOffsets } from './strided.js';
 import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
 
@@ -74,9 +74,10 @@ const binaryFns: Record<BinaryOp, Fn2> = {
   logicalXor: (a, b) => (!a !== !b ? 1 : 0),
 };
 
-/** Integer results must be truncated/wrapped the way the C types would. */
+/** Integer results must be truncated/wrapped the way the C types would; bool results are 0/1 (True + True is True). */
 function integerFixup(out: TypedArray, dtype: DType): void {
   if (dtype === 'int64') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
+  else if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = out[i] ? 1 : 0;
 }
 
 function integerDivisionByZero(op: BinaryOp, dtype: DType, b: View): void {
@@ -150,11 +151,22 @@ export const jsBackend: Backend = {
     const f = binaryFns[op];
     const n = numel(shape);
     const out = allocateArray(dtype, n);
-    const ao = offsetsOf(a, shape, a.strides);
-    const bo = offsetsOf(b, shape, b.strides);
     const ad = a.data;
     const bd = b.data;
-    for (let i = 0; i < n; i++) out[i] = f(ad[ao[i]], bd[bo[i]]);
+    const aFlat = isContiguous(shape, a.strides);
+    const bFlat = isContiguous(shape, b.strides);
+    const bScalar = b.strides.every((s) => s === 0);
+    // Fast paths for the common layouts; the general walk handles everything else.
+    if (aFlat && bFlat) {
+      for (let i = 0, ao = a.offset, bo = b.offset; i < n; i++) out[i] = f(ad[ao + i], bd[bo + i]);
+    } else if (aFlat && bScalar) {
+      const bv = bd[b.offset];
+      for (let i = 0, ao = a.offset; i < n; i++) out[i] = f(ad[ao + i], bv);
+    } else {
+      const ao = offsetsOf(a, shape, a.strides);
+      const bo = offsetsOf(b, shape, b.strides);
+      for (let i = 0; i < n; i++) out[i] = f(ad[ao[i]], bd[bo[i]]);
+    }
     integerFixup(out, dtype);
     return out;
   },
@@ -254,19 +266,34 @@ export const jsBackend: Backend = {
     const [bsb, bsk, bsn] = b.strides;
     const ad = a.data;
     const bd = b.data;
-    // Accumulate a row in float64, then round once: close to what BLAS gives, never worse.
-    const row = new Float64Array(N);
+    if (bsn !== 1 && !(bsk === 1 && ask === 1)) {
+      // Neither loop order below reads b sequentially: pack it first.
+      const packed = this.copy(b, b.dtype);
+      return this.matmul(a, { ...b, data: packed, strides: [K * N, N, 1], offset: 0 }, dtype);
+    }
     for (let bi = 0; bi < B; bi++) {
       for (let i = 0; i < M; i++) {
-        row.fill(0);
         const aRow = a.offset + bi * asb + i * asm;
-        for (let k = 0; k < K; k++) {
-          const av = ad[aRow + k * ask];
-          if (av === 0) continue;
-          const bRow = b.offset + bi * bsb + k * bsk;
-          for (let j = 0; j < N; j++) row[j] += av * bd[bRow + j * bsn];
+        const outRow = (bi * M + i) * N;
+        if (bsn === 1) {
+          // out[i, :] += a[i, k] * b[k, :]: b's rows are contiguous. Accumulate in float64, round once.
+          const row = new Float64Array(N);
+          for (let k = 0; k < K; k++) {
+            const av = ad[aRow + k * ask];
+            if (av === 0) continue;
+            const bRow = b.offset + bi * bsb + k * bsk;
+            for (let j = 0; j < N; j++) row[j] += av * bd[bRow + j];
+          }
+          out.set(row, outRow);
+        } else {
+          // b is a transposed view (k contiguous): each output is a dot product of two contiguous runs.
+          for (let j = 0; j < N; j++) {
+            const bCol = b.offset + bi * bsb + j * bsn;
+            let acc = 0;
+            for (let k = 0; k < K; k++) acc += ad[aRow + k] * bd[bCol + k];
+            out[outRow + j] = acc;
+          }
         }
-        out.set(row, (bi * M + i) * N);
       }
     }
     integerFixup(out, dtype);
@@ -281,7 +308,7 @@ export const jsBackend: Backend = {
     const xo = offsetsOf(x, index.shape, x.strides.map((s, d) => (d === dim ? 0 : s)));
     const size = x.shape[dim];
     for (let i = 0; i < n; i++) {
-      const k = checkIndex(index.data[io[i]], size, 'gather');
+      const k = checkIndex(index.data[io[i]], size, dim);
       out[i] = x.data[xo[i] + k * x.strides[dim]];
     }
     return out;
@@ -293,7 +320,7 @@ export const jsBackend: Backend = {
     const oo = offsetsOf(out, index.shape, out.strides.map((s, d) => (d === dim ? 0 : s)));
     const size = out.shape[dim];
     for (let i = 0; i < io.length; i++) {
-      const k = checkIndex(index.data[io[i]], size, 'scatter');
+      const k = checkIndex(index.data[io[i]], size, dim);
       const pos = oo[i] + k * out.strides[dim];
       out.data[pos] = accumulate ? out.data[pos] + src.data[so[i]] : src.data[so[i]];
     }
@@ -313,7 +340,7 @@ export const jsBackend: Backend = {
     let p = 0;
     for (let o = 0; o < outer; o++) {
       for (let r = 0; r < idx.length; r++) {
-        const k = checkIndex(index.data[idx[r]], x.shape[dim], 'index_select');
+        const k = checkIndex(index.data[idx[r]], x.shape[dim], dim, 'index out of range in self');
         const base = x.offset + outerOffs[o] + k * x.strides[dim];
         for (let j = 0; j < inner; j++) out[p++] = x.data[base + innerOffs[j]];
       }
@@ -329,7 +356,7 @@ export const jsBackend: Backend = {
     let p = 0;
     for (let o = 0; o < outer; o++) {
       for (let r = 0; r < idx.length; r++) {
-        const k = checkIndex(index.data[idx[r]], out.shape[dim], 'index_add');
+        const k = checkIndex(index.data[idx[r]], out.shape[dim], dim, 'index out of range in self');
         const base = out.offset + o * out.shape[dim] * inner + k * inner;
         for (let j = 0; j < inner; j++) out.data[base + j] += src.data[srcOffs[p++]];
       }
@@ -347,8 +374,11 @@ function contiguousOf(shape: Shape): number[] {
   return s;
 }
 
-/** Index tensors given to kernels are already wrapped; anything outside [0, size) is an error. */
-function checkIndex(k: number, size: number, op: string): number {
-  if (!(k >= 0 && k < size)) throw new RangeError(`${op}(): index ${k} is out of bounds for dimension with size ${size}`);
+/**
+ * Index tensors given to kernels are already wrapped; anything outside [0, size) is an error,
+ * with PyTorch's text (gather/scatter name the index and dim; index_select has its own).
+ */
+function checkIndex(k: number, size: number, dim: number, message?: string): number {
+  if (!(k >= 0 && k < size)) throw new RangeError(message ?? `index ${k} is out of bounds for dimension ${dim} with size ${size}`);
   return k;
 }

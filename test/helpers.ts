@@ -1,0 +1,95 @@
+// Small helpers shared by the test suites: numeric comparison and tensors from fixtures.
+
+import assert from 'node:assert/strict';
+
+import { Tensor, slice, tensor, type DType } from '../src/index.js';
+
+/** A value as the fixture scripts write it: JSON has no nan/inf, so they are spelled as strings. */
+export type FixtureValue = number | boolean | 'nan' | 'inf' | '-inf';
+
+export const decode = (v: FixtureValue): number =>
+  v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v);
+
+export const decodeAll = (values: readonly FixtureValue[]): number[] => values.map(decode);
+
+/** rtol/atol for comparing with PyTorch: float32 and float64 within rounding, integers exactly. */
+export function tolerance(dtype: DType): { rtol: number; atol: number } {
+  if (dtype === 'float32') return { rtol: 1e-5, atol: 1e-6 };
+  if (dtype === 'float64') return { rtol: 1e-10, atol: 1e-10 };
+  return { rtol: 0, atol: 0 };
+}
+
+/**
+ * Elementwise |actual - expected| <= atol + rtol * |expected| (numpy's isclose), where NaN
+ * matches NaN and an infinity matches only itself. Reports the first few mismatches.
+ */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, msg = ''): void {
+  assert.equal(actual.length, expected.length, `${msg}: length ${actual.length} != ${expected.length}`);
+  const bad: string[] = [];
+  for (let i = 0; i < expected.length; i++) {
+    const a = Number(actual[i]);
+    const e = Number(expected[i]);
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    if (!ok && bad.length < 5) bad.push(`[${i}] ${a} != ${e}`);
+  }
+  if (bad.length > 0) {
+    assert.fail(`${msg}: not close (rtol ${rtol}, atol ${atol}): ${bad.join(', ')}\n  actual   ${fmt(actual)}\n  expected ${fmt(expected)}`);
+  }
+}
+
+function fmt(values: ArrayLike<number>): string {
+  const list = Array.from(values).slice(0, 24).map(String).join(', ');
+  return `[${list}${values.length > 24 ? ', ...' : ''}]`;
+}
+
+/** A tensor as the fixture scripts write it: flat row-major values, shape and dtype. */
+export interface FixtureTensor {
+  values: FixtureValue[];
+  shape: number[];
+  dtype: DType;
+}
+
+/** A fixture operand: a contiguous base plus how it is viewed (see tools/fixtures/ops.py). */
+export interface FixtureInput extends FixtureTensor {
+  requires_grad: boolean;
+  layout: 'contiguous' | 'transposed' | 'sliced' | 'expanded';
+  dims?: [number, number];
+  slice?: { dim: number; start: number; stop: number; step: number };
+  expand?: number[];
+}
+
+/** The contiguous tensor a fixture describes. */
+export function fromFixture(t: FixtureTensor, options: { requiresGrad?: boolean } = {}): Tensor {
+  const flat = tensor(decodeAll(t.values), { dtype: t.dtype });
+  // Reshape before requiring grad, so the result is a leaf.
+  const out = flat.reshape(t.shape).clone();
+  if (options.requiresGrad) out.requiresGrad_(true);
+  return out;
+}
+
+/** The leaf base of a fixture operand and the (possibly non-contiguous) view an op receives. */
+export function inputFromFixture(spec: FixtureInput): { base: Tensor; view: Tensor } {
+  const base = fromFixture(spec, { requiresGrad: spec.requires_grad });
+  switch (spec.layout) {
+    case 'contiguous':
+      return { base, view: base };
+    case 'transposed':
+      return { base, view: base.transpose(...spec.dims!) };
+    case 'sliced': {
+      const s = spec.slice!;
+      return { base, view: base.index(...new Array<':'>(s.dim).fill(':'), slice(s.start, s.stop, s.step)) };
+    }
+    case 'expanded':
+      return { base, view: base.expand(spec.expand!) };
+    default:
+      return spec.layout satisfies never;
+  }
+}
+
+/** A tensor's values, shape and dtype against a fixture's. */
+export function assertTensor(actual: Tensor, expected: FixtureTensor, msg: string): void {
+  assert.equal(actual.dtype, expected.dtype, `${msg}: dtype`);
+  assert.deepEqual([...actual.shape], expected.shape, `${msg}: shape`);
+  const { rtol, atol } = tolerance(expected.dtype);
+  assertClose(Array.from(actual.toTypedArray()), decodeAll(expected.values), rtol, atol, msg);
+}
