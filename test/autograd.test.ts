@@ -230,7 +230,9 @@ for (const backend of listBackends()) {
         assert.equal(x.detach().mul(2).isLeaf, true); // no history: a leaf, as in PyTorch
         assert.throws(() => y.requiresGrad_(false), /you can only change requires_grad flags of leaf variables/);
         assert.throws(() => torch.tensor([1, 2]).requiresGrad_(), { message: 'only Tensors of floating point dtype can require gradients' });
-        assert.throws(() => torch.tensor([1, 2], { requiresGrad: true }), /floating point/);
+        // JS cannot write `1.`: integer literals with requiresGrad become the default float dtype.
+        assert.equal(torch.tensor([1, 2], { requiresGrad: true }).dtype, 'float32');
+        assert.throws(() => torch.tensor([1, 2], { dtype: 'int64', requiresGrad: true }), /floating point/);
       });
       test('gradFn names and nextFunctions', () => {
         const a = f64([1, 2]);

@@ -1,0 +1,12 @@
+// torch.utils.data (plus torchvision.transforms as `transforms`): datasets, samplers, DataLoader.
+
+export { Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, randomSplit, getItem, type MapDatasetLike } from './dataset.js';
+export {
+  Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler, randomInt64,
+} from './sampler.js';
+export { multinomial } from './multinomial.js';
+export { defaultCollate, defaultConvert, type Collated } from './collate.js';
+export { DataLoader, type DataLoaderOptions, type DatasetSource } from './dataloader.js';
+export { getKFoldData, kFold, type KFoldSplit } from './kfold.js';
+export { Image, ImageBatch, type ImageMode } from './image.js';
+export * as transforms from './transforms.js';
