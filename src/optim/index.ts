@@ -1,0 +1,15 @@
+// optim: torch.optim for dlab. Optimizers update leaf tensors in place from their .grad;
+// lrScheduler holds the schedules; clipGradNorm_ / clipGradValue_, the L1/L2 penalties and
+// EarlyStopping sit here too (PyTorch keeps clipping in torch.nn.utils; dlab exports it there as well
+// once nn lands).
+
+export { Optimizer, required, toSnake, toCamel, type Hyperparameters, type ParamGroup, type ParamGroupInput, type Params, type ParamState, type OptimizerStateDict, type Closure } from './optimizer.js';
+export { SGD, type SGDOptions } from './sgd.js';
+export { Adam, type AdamOptions } from './adam.js';
+export { AdamW, type AdamWOptions } from './adamw.js';
+export { RMSprop, type RMSpropOptions } from './rmsprop.js';
+export { Adagrad, type AdagradOptions } from './adagrad.js';
+export { Adadelta, type AdadeltaOptions } from './adadelta.js';
+export { clipGradNorm_, clipGradValue_, l1Penalty, l2Penalty } from './clip.js';
+export { EarlyStopping, type EarlyStoppingOptions } from './early_stopping.js';
+export * as lrScheduler from './lr_scheduler/index.js';

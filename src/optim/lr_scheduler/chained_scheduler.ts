@@ -1,0 +1,43 @@
+// ChainedScheduler: step several chainable schedulers together, each multiplying in its change.
+
+import { LRScheduler } from './lr_scheduler.js';
+
+export class ChainedScheduler extends LRScheduler {
+  /** @internal */
+  _schedulers: LRScheduler[];
+
+  constructor(schedulers: LRScheduler[]) {
+    if (schedulers.length === 0) throw new Error('ChainedScheduler expects at least one scheduler');
+    super(schedulers[0].optimizer, schedulers[0].lastEpoch);
+    schedulers.forEach((s, i) => {
+      if (s.optimizer !== schedulers[0].optimizer) {
+        throw new Error(`ChainedScheduler expects all schedulers to belong to the same optimizer, but got schedulers at index 0 and ${i} to be different`);
+      }
+    });
+    this._schedulers = [...schedulers];
+    this.baseLrs = schedulers[0].baseLrs.slice();
+    this._lastLr = this.groupLrs();
+  }
+
+  getLr(): number[] {
+    return this.groupLrs();
+  }
+
+  override step(): void {
+    for (const s of this._schedulers) s.step();
+    this.lastEpoch++;
+    this._lastLr = this.groupLrs();
+  }
+
+  override stateDict(): Record<string, unknown> {
+    const out = super.stateDict();
+    out._schedulers = this._schedulers.map((s) => s.stateDict());
+    return out;
+  }
+
+  override loadStateDict(stateDict: Record<string, unknown>): void {
+    const { _schedulers: inner, ...rest } = stateDict;
+    super.loadStateDict(rest);
+    (inner as Record<string, unknown>[]).forEach((s, i) => this._schedulers[i].loadStateDict(s));
+  }
+}

@@ -1,0 +1,188 @@
+// Every torch.optim.lr_scheduler against 100 steps of PyTorch 1.13 (tools/fixtures/optim.py),
+// with two param groups (lr 0.1 and 0.05); the Paddle schedules against their published formulas.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { zeros } from '../../src/ops/creation.js';
+import * as optim from '../../src/optim/index.js';
+import { assertClose, fixture } from './helpers.js';
+
+const S = optim.lrScheduler;
+type Sched = optim.lrScheduler.LRScheduler | optim.lrScheduler.ReduceLROnPlateau;
+
+function twoGroups(kind: 'SGD' | 'Adam' = 'SGD') {
+  const p = zeros(2).requiresGrad_();
+  const q = zeros(1).requiresGrad_();
+  const groups = [{ params: [p] }, { params: [q], lr: 0.05 }];
+  return kind === 'SGD' ? new optim.SGD(groups, { lr: 0.1, momentum: 0.9 }) : new optim.Adam(groups, { lr: 0.1 });
+}
+
+// The same schedules as tools/fixtures/optim.py, in dlab's spelling.
+const makers: Record<string, (o: optim.Optimizer) => Sched> = {
+  StepLR: (o) => new S.StepLR(o, { stepSize: 7, gamma: 0.5 }),
+  MultiStepLR: (o) => new S.MultiStepLR(o, { milestones: [10, 30, 30, 60], gamma: 0.3 }),
+  ExponentialLR: (o) => new S.ExponentialLR(o, { gamma: 0.95 }),
+  LambdaLR: (o) => new S.LambdaLR(o, { lrLambda: [(e) => 0.97 ** e, (e) => 1 / (1 + 0.05 * e)] }),
+  MultiplicativeLR: (o) => new S.MultiplicativeLR(o, { lrLambda: (e) => (e % 2 ? 0.98 : 0.99) }),
+  CosineAnnealingLR: (o) => new S.CosineAnnealingLR(o, { TMax: 30, etaMin: 0.001 }),
+  CosineAnnealingWarmRestarts: (o) => new S.CosineAnnealingWarmRestarts(o, { T0: 10, TMult: 2, etaMin: 0.0005 }),
+  CosineAnnealingWarmRestarts_mult1: (o) => new S.CosineAnnealingWarmRestarts(o, { T0: 7 }),
+  LinearLR: (o) => new S.LinearLR(o, { startFactor: 0.25, endFactor: 0.9, totalIters: 20 }),
+  LinearLR_default: (o) => new S.LinearLR(o),
+  ConstantLR: (o) => new S.ConstantLR(o, { factor: 0.5, totalIters: 15 }),
+  PolynomialLR: (o) => new S.PolynomialLR(o, { totalIters: 40, power: 2.0 }),
+  OneCycleLR_cos: (o) => new S.OneCycleLR(o, { maxLr: [0.5, 0.2], totalSteps: 100 }),
+  OneCycleLR_linear_three_phase: (o) =>
+    new S.OneCycleLR(o, { maxLr: 0.3, epochs: 10, stepsPerEpoch: 10, pctStart: 0.25, annealStrategy: 'linear', threePhase: true, divFactor: 10, finalDivFactor: 100 }),
+  CyclicLR_triangular: (o) => new S.CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 10 }),
+  CyclicLR_triangular2: (o) => new S.CyclicLR(o, { baseLr: [0.01, 0.02], maxLr: [0.1, 0.05], stepSizeUp: 8, stepSizeDown: 12, mode: 'triangular2' }),
+  CyclicLR_exp_range: (o) => new S.CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 5, mode: 'exp_range', gamma: 0.97, baseMomentum: 0.7, maxMomentum: 0.95 }),
+  CyclicLR_no_momentum: (o) => new S.CyclicLR(o, { baseLr: 0.001, maxLr: 0.01, stepSizeUp: 15, cycleMomentum: false }),
+  SequentialLR: (o) =>
+    new S.SequentialLR(o, { schedulers: [new S.ConstantLR(o, { factor: 0.1, totalIters: 2 }), new S.ExponentialLR(o, { gamma: 0.9 })], milestones: [5] }),
+  SequentialLR_three: (o) =>
+    new S.SequentialLR(o, {
+      schedulers: [new S.LinearLR(o, { startFactor: 0.1, totalIters: 10 }), new S.StepLR(o, { stepSize: 5, gamma: 0.7 }), new S.CosineAnnealingLR(o, { TMax: 20 })],
+      milestones: [10, 40],
+    }),
+  ChainedScheduler: (o) => new S.ChainedScheduler([new S.ConstantLR(o, { factor: 0.1, totalIters: 2 }), new S.ExponentialLR(o, { gamma: 0.9 })]),
+  ChainedScheduler_step_cos: (o) => new S.ChainedScheduler([new S.StepLR(o, { stepSize: 10, gamma: 0.5 }), new S.MultiplicativeLR(o, { lrLambda: () => 0.99 })]),
+  OneCycleLR_adam: (o) => new S.OneCycleLR(o, { maxLr: 0.01, totalSteps: 100, pctStart: 0.4 }),
+  ReduceLROnPlateau_min_rel: (o) => new S.ReduceLROnPlateau(o, { mode: 'min', factor: 0.5, patience: 2, cooldown: 1 }),
+  ReduceLROnPlateau_min_abs: (o) => new S.ReduceLROnPlateau(o, { mode: 'min', factor: 0.3, patience: 1, threshold: 0.01, thresholdMode: 'abs', minLr: [0.01, 0.002] }),
+  ReduceLROnPlateau_max_rel: (o) => new S.ReduceLROnPlateau(o, { mode: 'max', factor: 0.7, patience: 3, threshold: 0.05, cooldown: 2, minLr: 0.02 }),
+  ReduceLROnPlateau_max_abs_eps: (o) => new S.ReduceLROnPlateau(o, { mode: 'max', factor: 0.9, patience: 0, threshold: 0.0, thresholdMode: 'abs', eps: 0.004 }),
+};
+
+interface Schedule {
+  lrs: number[][];
+  momentum?: number[][];
+  beta1?: number[][];
+  metrics?: number[];
+}
+
+for (const [name, expected] of Object.entries(fixture.schedulers as Record<string, Schedule>)) {
+  test(`${name} matches torch over 100 steps`, () => {
+    const make = makers[name];
+    assert.ok(make, `no dlab maker for ${name}`);
+    const opt = twoGroups(name === 'OneCycleLR_adam' ? 'Adam' : 'SGD') as unknown as optim.Optimizer;
+    const sched = make(opt);
+    expected.lrs.forEach((lrs, i) => {
+      const now = sched instanceof S.ReduceLROnPlateau ? opt.paramGroups.map((g) => g.lr) : sched.getLastLr();
+      assertClose(now, lrs, 1e-12, `${name} lr at step ${i}`);
+      assertClose(opt.paramGroups.map((g) => g.lr), lrs, 1e-12, `${name} group lr at step ${i}`);
+      if (expected.momentum) assertClose(opt.paramGroups.map((g) => g.momentum as number), expected.momentum[i], 1e-12, `${name} momentum at step ${i}`);
+      if (expected.beta1) assertClose(opt.paramGroups.map((g) => (g.betas as number[])[0]), expected.beta1[i], 1e-12, `${name} beta1 at step ${i}`);
+      if (sched instanceof S.ReduceLROnPlateau) sched.step(expected.metrics![i]);
+      else sched.step();
+    });
+  });
+}
+
+test('closed forms: step(epoch) jumps where PyTorch has a closed form', () => {
+  const o = twoGroups() as unknown as optim.Optimizer;
+  const s = new S.StepLR(o, { stepSize: 3, gamma: 0.5 });
+  s.step(7);
+  assertClose(s.getLastLr(), [0.1 * 0.25, 0.05 * 0.25], 1e-15, 'StepLR(7)');
+  const o2 = twoGroups() as unknown as optim.Optimizer;
+  const c = new S.CosineAnnealingWarmRestarts(o2, { T0: 10, TMult: 2 });
+  c.step(15.5); // second cycle (length 20), 5.5 in
+  assertClose(c.getLastLr(), [0.1, 0.05].map((b) => (b * (1 + Math.cos((Math.PI * 5.5) / 20))) / 2), 1e-15, 'SGDR(15.5)');
+  assert.equal(c.lastEpoch, 15);
+});
+
+test('scheduler stateDict uses torch names and restores a schedule', () => {
+  const o = twoGroups() as unknown as optim.Optimizer;
+  const s = new S.CosineAnnealingLR(o, { TMax: 10, etaMin: 0.01 });
+  for (let i = 0; i < 4; i++) s.step();
+  const sd = s.stateDict();
+  assert.equal(sd.T_max, 10);
+  assert.equal(sd.eta_min, 0.01);
+  assert.equal(sd.last_epoch, 4);
+  assert.deepEqual(sd.base_lrs, [0.1, 0.05]);
+  assert.equal(sd._step_count, 5);
+  assert.ok('_last_lr' in sd);
+  const o2 = twoGroups() as unknown as optim.Optimizer;
+  o2.loadStateDict(o.stateDict());
+  const s2 = new S.CosineAnnealingLR(o2, { TMax: 99, lastEpoch: -1 });
+  s2.loadStateDict(sd);
+  assert.equal(s2.TMax, 10);
+  s.step();
+  s2.step();
+  assert.deepEqual(s2.getLastLr(), s.getLastLr());
+  const p = new S.ReduceLROnPlateau(o, { patience: 3 });
+  p.step(1);
+  const psd = p.stateDict();
+  assert.equal(psd.num_bad_epochs, 0);
+  assert.equal(psd.best, 1);
+  assert.deepEqual(psd.min_lrs, [0, 0]);
+});
+
+test('schedulers: errors as PyTorch', () => {
+  const o = twoGroups() as unknown as optim.Optimizer;
+  assert.throws(() => new S.StepLR({} as optim.Optimizer, { stepSize: 1 }), /is not an Optimizer/);
+  assert.throws(() => new S.LambdaLR(o, { lrLambda: [() => 1] }), /Expected 2 lr_lambdas, but got 1/);
+  assert.throws(() => new S.ReduceLROnPlateau(o, { factor: 1 }), /Factor should be < 1.0/);
+  assert.throws(() => new S.OneCycleLR(o, { maxLr: 0.1 }), /You must define either total_steps OR/);
+  assert.throws(() => new S.CosineAnnealingWarmRestarts(o, { T0: 0 }), /Expected positive integer T_0/);
+  const adam = new optim.Adam([zeros(1).requiresGrad_()]);
+  assert.throws(() => new S.CyclicLR(adam as unknown as optim.Optimizer, { baseLr: 0.01, maxLr: 0.1 }), /optimizer must support momentum/);
+  const fresh = new optim.SGD([zeros(1).requiresGrad_()], { lr: 0.1 });
+  assert.throws(() => new S.StepLR(fresh as unknown as optim.Optimizer, { stepSize: 2, lastEpoch: 5 }), /param 'initial_lr' is not specified/);
+  const one = new S.OneCycleLR(twoGroups() as unknown as optim.Optimizer, { maxLr: 0.1, totalSteps: 3 });
+  for (let i = 0; i < 3; i++) one.step();
+  assert.throws(() => one.step(), /Tried to step 5 times. The specified number of total steps is 3/);
+});
+
+// ------------------------------------------------------------------------------ Paddle schedules
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+test('PiecewiseDecay: values by boundaries (Paddle)', () => {
+  const curve = S.lrCurve((o) => new S.PiecewiseDecay(o, { boundaries: [3, 6, 9], values: [0.1, 0.2, 0.3, 0.4] }), 12);
+  assert.deepEqual(curve, [0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3, 0.4, 0.4, 0.4]);
+  assert.throws(() => S.lrCurve((o) => new S.PiecewiseDecay(o, { boundaries: [3], values: [0.1] }), 1), /The values have one more element than boundaries/);
+});
+
+test('NaturalExpDecay: lr * exp(-gamma * epoch) (Paddle)', () => {
+  const curve = S.lrCurve((o) => new S.NaturalExpDecay(o, { gamma: 0.1 }), 30, { lr: 0.5 });
+  assertClose(curve, range(30).map((t) => 0.5 * Math.exp(-0.1 * t)), 1e-15, 'NaturalExpDecay');
+  const fixed = S.lrCurve((o) => new S.NaturalExpDecay(o, { gamma: 0.2, learningRate: 2 }), 5, { lr: 0.5 });
+  assertClose(fixed, range(5).map((t) => 2 * Math.exp(-0.2 * t)), 1e-15, 'NaturalExpDecay learningRate');
+});
+
+test('InverseTimeDecay: lr / (1 + gamma * epoch) (Paddle)', () => {
+  const curve = S.lrCurve((o) => new S.InverseTimeDecay(o, { gamma: 0.1 }), 30, { lr: 0.5 });
+  assertClose(curve, range(30).map((t) => 0.5 / (1 + 0.1 * t)), 1e-15, 'InverseTimeDecay');
+});
+
+test('NoamDecay: d_model^-0.5 * min(step^-0.5, step * warmup^-1.5) (Paddle)', () => {
+  const curve = S.lrCurve((o) => new S.NoamDecay(o, { dModel: 512, warmupSteps: 40 }), 100);
+  const noam = (t: number) => 512 ** -0.5 * Math.min(t === 0 ? 1 : t ** -0.5, t * 40 ** -1.5);
+  assertClose(curve, range(100).map(noam), 1e-15, 'NoamDecay');
+  assert.equal(curve[0], 0);
+  assert.equal(Math.max(...curve), curve[40]); // the peak is at the end of warmup
+  const scaled = S.lrCurve((o) => new S.NoamDecay(o, { dModel: 64, warmupSteps: 10, learningRate: 2 }), 20);
+  assertClose(scaled, range(20).map((t) => 2 * 64 ** -0.5 * Math.min(t === 0 ? 1 : t ** -0.5, t * 10 ** -1.5)), 1e-15, 'NoamDecay learningRate');
+});
+
+test('LinearWarmup: start_lr -> end_lr over warmup_steps, then the wrapped schedule (Paddle)', () => {
+  const fixed = S.lrCurve((o) => new S.LinearWarmup(o, { learningRate: 0.5, warmupSteps: 20, startLr: 0, endLr: 0.5 }), 30);
+  assertClose(fixed, range(30).map((t) => (t < 20 ? (0.5 * t) / 20 : 0.5)), 1e-15, 'LinearWarmup(float)');
+  const wrapped = S.lrCurve(
+    (o) => new S.LinearWarmup(o, { learningRate: new S.CosineAnnealingLR(o, { TMax: 50, etaMin: 0.001 }), warmupSteps: 10, startLr: 0.01, endLr: 0.1 }),
+    70,
+  );
+  const expected = range(70).map((t) =>
+    t < 10 ? ((0.1 - 0.01) * t) / 10 + 0.01 : 0.001 + ((0.1 - 0.001) * (1 + Math.cos((Math.PI * (t - 10)) / 50))) / 2,
+  );
+  assertClose(wrapped, expected, 1e-12, 'LinearWarmup(CosineAnnealingLR)');
+  assert.throws(() => S.lrCurve((o) => new S.LinearWarmup(o, { learningRate: 0.1, warmupSteps: 5, startLr: 0.2, endLr: 0.1 }), 1), /must be greater than start_lr/);
+});
+
+test('lrCurve feeds ReduceLROnPlateau the given metrics', () => {
+  const curve = S.lrCurve((o) => new S.ReduceLROnPlateau(o, { patience: 0, factor: 0.5 }), 4, { metrics: [1, 1, 1, 1] });
+  assertClose(curve, [0.1, 0.1, 0.05, 0.025], 1e-15, 'plateau');
+  assert.throws(() => S.lrCurve((o) => new S.ReduceLROnPlateau(o), 2), /needs options.metrics\[0\]/);
+});

@@ -1,0 +1,96 @@
+// Every optimizer and variant against ten steps of PyTorch 1.13 (tools/fixtures/optim.py): the
+// fixture's gradients are fed as p.grad, so only the update rule is under test.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { tensor, zeros } from '../../src/ops/creation.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import type { DType } from '../../src/tensor/dtype.js';
+import * as optim from '../../src/optim/index.js';
+import { assertClose, camelOptions, fixture } from './helpers.js';
+
+interface Run {
+  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad' | 'Adadelta';
+  variant: string;
+  options: Record<string, unknown>;
+  dtype: DType;
+  initial: number[][];
+  shapes: number[][];
+  steps: { grads: number[][]; params: number[][] }[];
+}
+
+type Ctor = new (params: Tensor[], options: Record<string, unknown>) => optim.Optimizer;
+const ctors = optim as unknown as Record<Run['optimizer'], Ctor>;
+
+for (const run of fixture.optimizers as Run[]) {
+  test(`${run.optimizer} ${run.variant} (${run.dtype}) matches torch for 10 steps`, () => {
+    const params = run.initial.map((v, i) => tensor(v, { dtype: run.dtype }).reshape(run.shapes[i]).detach().requiresGrad_());
+    const opt = new ctors[run.optimizer](params, camelOptions(run.options));
+    const tol = run.dtype === 'float32' ? 1e-6 : 1e-12;
+    run.steps.forEach((step, k) => {
+      opt.zeroGrad();
+      params.forEach((p, i) => (p.grad = tensor(step.grads[i], { dtype: run.dtype }).reshape(run.shapes[i])));
+      opt.step();
+      params.forEach((p, i) => assertClose(p._values(), step.params[i], tol, `step ${k + 1} param ${i}`));
+    });
+    assert.equal(params[0].dtype, run.dtype);
+    assert.ok(params.every((p) => p.isLeaf && p.requiresGrad));
+  });
+}
+
+test('step skips parameters without a gradient, zeroGrad sets to null or zeros', () => {
+  const a = zeros(2).requiresGrad_();
+  const b = zeros(2).requiresGrad_();
+  const opt = new optim.SGD([a, b], { lr: 1, momentum: 0.9 });
+  a.grad = tensor([1, 2]);
+  opt.step();
+  assert.deepEqual(a._values(), [-1, -2]);
+  assert.deepEqual(b._values(), [0, 0]);
+  assert.equal(opt.state.has(b), false);
+  opt.zeroGrad({ setToNone: false });
+  assert.deepEqual(a.grad!._values(), [0, 0]);
+  opt.zeroGrad();
+  assert.equal(a.grad, null);
+});
+
+test('step(closure) evaluates the loss with grad enabled and returns it', () => {
+  const w = tensor([3], { dtype: 'float32' }).requiresGrad_();
+  const opt = new optim.SGD([w], { lr: 0.25 });
+  const loss = opt.step(() => {
+    opt.zeroGrad();
+    const l = w.mul(w).sum();
+    l.backward();
+    return l;
+  }) as Tensor;
+  assert.equal(loss.item(), 9);
+  assert.deepEqual(w._values(), [1.5]);
+});
+
+test('errors as PyTorch', () => {
+  const p = zeros(2).requiresGrad_();
+  assert.throws(() => new optim.SGD([], { lr: 0.1 }), /optimizer got an empty parameter list/);
+  assert.throws(() => new optim.SGD([p], {}), /didn't specify a value of required optimization parameter lr/);
+  assert.throws(() => new optim.SGD([{ params: [p] }, { params: [p] }], { lr: 0.1 }), /some parameters appear in more than one parameter group/);
+  assert.throws(() => new optim.SGD([p], { lr: 0.1, nesterov: true }), /Nesterov momentum requires a momentum and zero dampening/);
+  assert.throws(() => new optim.SGD([p], { lr: -1 }), /Invalid learning rate: -1/);
+  assert.throws(() => new optim.Adam([p], { betas: [1, 0.9] }), /Invalid beta parameter at index 0: 1/);
+  assert.throws(() => new optim.SGD([p.mul(2)], { lr: 0.1 }), /can't optimize a non-leaf Tensor/);
+  assert.throws(() => new optim.SGD(p as unknown as Tensor[], { lr: 0.1 }), /should be an iterable of Tensors or dicts/);
+});
+
+test('param groups: defaults fill what a group leaves out; addParamGroup', () => {
+  const a = zeros(1).requiresGrad_();
+  const b = zeros(1).requiresGrad_();
+  const c = zeros(1).requiresGrad_();
+  const opt = new optim.SGD([{ params: [a] }, { params: b, lr: 0.5, momentum: 0.1 }], { lr: 0.1, momentum: 0.9 });
+  assert.equal(opt.paramGroups[0].lr, 0.1);
+  assert.equal(opt.paramGroups[0].momentum, 0.9);
+  assert.equal(opt.paramGroups[1].lr, 0.5);
+  assert.equal(opt.paramGroups[1].momentum, 0.1);
+  assert.deepEqual(opt.paramGroups[1].params, [b]);
+  opt.addParamGroup({ params: [c], weightDecay: 0.01 });
+  assert.equal(opt.paramGroups[2].weightDecay, 0.01);
+  assert.equal(opt.paramGroups[2].lr, 0.1);
+  assert.throws(() => opt.addParamGroup({ params: [a] }), /more than one parameter group/);
+});

@@ -1,0 +1,98 @@
+// Optimizer stateDict()/loadStateDict() against torch's state_dict() layout after two steps.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { tensor } from '../../src/ops/creation.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import * as optim from '../../src/optim/index.js';
+import { assertClose, camelOptions, fixture } from './helpers.js';
+
+const P1 = [[0.5, -0.3], [0.8, 0.1], [-0.6, 0.4]];
+const P2 = [0.7, -0.2];
+const TARGET = [0.3, -0.5, 0.2];
+
+/** The fixture's loss, through dlab's autograd. */
+function loss(p1: Tensor, p2: Tensor): Tensor {
+  const target = tensor(TARGET, { dtype: 'float32' });
+  return p1.matmul(p2).sub(target).pow(2).sum().add(p1.pow(4).sum().mul(0.1)).add(p2.sin().sum().mul(0.5));
+}
+
+type Ctor = new (params: unknown, options: Record<string, unknown>) => optim.Optimizer;
+
+function twoSteps(name: string, options: Record<string, unknown>) {
+  const p1 = tensor(P1, { dtype: 'float32' }).requiresGrad_();
+  const p2 = tensor(P2, { dtype: 'float32' }).requiresGrad_();
+  const ctor = (optim as unknown as Record<string, Ctor>)[name];
+  const opt = new ctor([{ params: [p1] }, { params: [p2], lr: 0.003 }], camelOptions(options));
+  for (let i = 0; i < 2; i++) {
+    opt.step(() => {
+      opt.zeroGrad();
+      const l = loss(p1, p2);
+      l.backward();
+      return l;
+    });
+  }
+  return { opt, p1, p2 };
+}
+
+interface Encoded {
+  tensor: number[];
+  shape: number[];
+  dtype: string;
+}
+const isEncoded = (v: unknown): v is Encoded => typeof v === 'object' && v !== null && 'tensor' in v;
+
+function compareValue(actual: unknown, expected: unknown, where: string): void {
+  if (isEncoded(expected)) {
+    assert.ok(actual instanceof Tensor, `${where}: expected a tensor`);
+    assert.deepEqual(actual.shape, expected.shape, `${where}: shape`);
+    assert.equal(actual.dtype, expected.dtype, `${where}: dtype`);
+    assertClose(actual._values(), expected.tensor, 1e-6, where);
+  } else {
+    assert.deepEqual(actual, expected, where);
+  }
+}
+
+for (const [name, c] of Object.entries(fixture.state_dicts as Record<string, { optimizer: string; options: Record<string, unknown>; state_dict: { state: Record<string, Record<string, unknown>>; param_groups: Record<string, unknown>[] } }>)) {
+  test(`${name}: stateDict() has torch's layout and values after two steps`, () => {
+    const { opt } = twoSteps(c.optimizer, c.options);
+    const sd = opt.stateDict();
+    assert.deepEqual(sd.param_groups, c.state_dict.param_groups);
+    assert.deepEqual(Object.keys(sd.state).map(String), Object.keys(c.state_dict.state));
+    for (const [i, s] of Object.entries(c.state_dict.state)) {
+      const mine = sd.state[Number(i)];
+      assert.deepEqual(Object.keys(mine), Object.keys(s), `state ${i} keys`);
+      for (const [k, v] of Object.entries(s)) compareValue(mine[k], v, `state ${i}.${k}`);
+    }
+  });
+
+  test(`${name}: loadStateDict() resumes exactly`, () => {
+    const a = twoSteps(c.optimizer, c.options);
+    const b = twoSteps(c.optimizer, c.options);
+    // A fresh optimizer on b's parameters, loaded from a's dict, continues as a does.
+    const ctor = (optim as unknown as Record<string, Ctor>)[c.optimizer];
+    const fresh = new ctor([{ params: [b.p1] }, { params: [b.p2] }], camelOptions(c.options));
+    fresh.loadStateDict(a.opt.stateDict());
+    assert.equal(fresh.paramGroups[1].lr, 0.003);
+    for (const [opt, p1, p2] of [[a.opt, a.p1, a.p2], [fresh, b.p1, b.p2]] as const) {
+      opt.zeroGrad();
+      loss(p1, p2).backward();
+      opt.step();
+    }
+    assert.deepEqual(b.p1._values(), a.p1._values());
+    assert.deepEqual(b.p2._values(), a.p2._values());
+    // The loaded state is a copy, not shared with a's.
+    const sa = a.opt.state.get(a.p1)!;
+    const sb = fresh.state.get(b.p1)!;
+    for (const k of Object.keys(sa)) if (sa[k] instanceof Tensor) assert.notEqual(sa[k], sb[k]);
+  });
+}
+
+test('loadStateDict checks the group structure', () => {
+  const { opt } = twoSteps('SGD', { lr: 0.1, momentum: 0.9 });
+  const other = new optim.SGD([tensor([1], { dtype: 'float32' }).requiresGrad_()], { lr: 0.1 });
+  assert.throws(() => other.loadStateDict(opt.stateDict()), /different number of parameter groups/);
+  const other2 = new optim.SGD([{ params: [tensor([1], { dtype: 'float32' }).requiresGrad_()] }, { params: [] }], { lr: 0.1 });
+  assert.throws(() => other2.loadStateDict(opt.stateDict()), /doesn't match the size of optimizer's group/);
+});
