@@ -1,0 +1,12 @@
+// The nn namespace: `import { nn } from 'dlab'`, then nn.Linear, nn.functional.relu, nn.init.zeros_.
+
+export { Module, RemovableHandle, type StateDict, type IncompatibleKeys, type ForwardHook, type ForwardPreHook } from './module.js';
+export { Parameter, UninitializedParameter } from './parameter.js';
+export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './modules/container.js';
+export { Identity, Linear, Bilinear, LazyLinear, type LinearOptions } from './modules/linear.js';
+export { Flatten, Unflatten } from './modules/flatten.js';
+export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Hardtanh } from './modules/activation.js';
+export { Dropout } from './modules/dropout.js';
+export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.js';
+export * as functional from './functional.js';
+export * as init from './init.js';

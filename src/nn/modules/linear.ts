@@ -1,0 +1,136 @@
+// Identity, Linear, Bilinear, LazyLinear (torch/nn/modules/linear.py).
+
+import type { Tensor } from '../../tensor/tensor.js';
+import type { DType } from '../../tensor/dtype.js';
+import { empty } from '../../ops/creation.js';
+import { noGrad } from '../../autograd/grad_mode.js';
+import { Module, pyBool } from '../module.js';
+import { Parameter, UninitializedParameter } from '../parameter.js';
+import * as F from '../functional.js';
+import * as init from '../init.js';
+
+export interface LinearOptions {
+  bias?: boolean;
+  dtype?: DType;
+}
+
+/** Returns its input; takes and ignores any arguments, as PyTorch's. */
+export class Identity extends Module {
+  constructor(..._args: unknown[]) {
+    super();
+  }
+  override forward(input: Tensor): Tensor {
+    return input;
+  }
+}
+
+/** y = x W^T + b, W of shape [out, in], both initialized U(-1/sqrt(in), 1/sqrt(in)). */
+export class Linear extends Module {
+  inFeatures: number;
+  outFeatures: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = new Parameter(empty([outFeatures, inFeatures], { dtype: options.dtype }));
+    this.bias = null;
+    if (options.bias ?? true) this.bias = new Parameter(empty([outFeatures], { dtype: options.dtype }));
+    else this.registerParameter('bias', null);
+    this.resetParameters();
+  }
+
+  /** kaiming_uniform_(a = sqrt(5)) for the weight, then U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias. */
+  resetParameters(): void {
+    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      init.uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  override forward(input: Tensor): Tensor {
+    return F.linear(input, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
+
+/** y = x1^T A x2 + b, A of shape [out, in1, in2]. */
+export class Bilinear extends Module {
+  in1Features: number;
+  in2Features: number;
+  outFeatures: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(in1Features: number, in2Features: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    this.in1Features = in1Features;
+    this.in2Features = in2Features;
+    this.outFeatures = outFeatures;
+    this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], { dtype: options.dtype }));
+    this.bias = null;
+    if (options.bias ?? true) this.bias = new Parameter(empty([outFeatures], { dtype: options.dtype }));
+    else this.registerParameter('bias', null);
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    const bound = 1 / Math.sqrt(this.weight.shape[1]);
+    init.uniform_(this.weight, -bound, bound);
+    if (this.bias) init.uniform_(this.bias, -bound, bound);
+  }
+
+  override forward(input1: Tensor, input2: Tensor): Tensor {
+    return F.bilinear(input1, input2, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in1_features=${this.in1Features}, in2_features=${this.in2Features}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
+
+/**
+ * A Linear whose in_features is read from the first input (d2l 6.4). Until then the weight and
+ * bias are UninitializedParameters; the first forward materializes and initializes them, and the
+ * module becomes a Linear, as PyTorch's LazyModuleMixin does.
+ */
+export class LazyLinear extends Linear {
+  constructor(outFeatures: number, options: LinearOptions = {}) {
+    super(0, 0, options);
+    this.outFeatures = outFeatures;
+    this.weight = new UninitializedParameter(true, options.dtype);
+    if (this.bias) this.bias = new UninitializedParameter(true, options.dtype);
+  }
+
+  hasUninitializedParams(): boolean {
+    return this.weight instanceof UninitializedParameter || this.bias instanceof UninitializedParameter;
+  }
+
+  override resetParameters(): void {
+    if (!this.hasUninitializedParams() && this.inFeatures !== 0) super.resetParameters();
+  }
+
+  /** Materialize from the input's last dim, initialize, and become a Linear. */
+  initializeParameters(input: Tensor): void {
+    if (!this.hasUninitializedParams()) return;
+    noGrad(() => {
+      this.inFeatures = input.shape[input.ndim - 1];
+      (this.weight as UninitializedParameter).materialize([this.outFeatures, this.inFeatures]);
+      if (this.bias) (this.bias as UninitializedParameter).materialize([this.outFeatures]);
+      this.resetParameters();
+    });
+    Object.setPrototypeOf(this, Linear.prototype);
+  }
+
+  override forward(input: Tensor): Tensor {
+    this.initializeParameters(input);
+    return F.linear(input, this.weight, this.bias);
+  }
+}

@@ -1,0 +1,123 @@
+// Loss modules (torch/nn/modules/loss.py): options at construction, F's loss in forward(input, target).
+// Class weights and pos_weight are buffers, as in PyTorch, so they move and save with the module.
+
+import type { Tensor } from '../../tensor/tensor.js';
+import { Module } from '../module.js';
+import * as F from '../functional.js';
+
+type Reduction = F.Reduction;
+
+abstract class Loss extends Module {
+  reduction: Reduction;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+  }
+  abstract override forward(input: Tensor, target: Tensor): Tensor;
+}
+
+abstract class WeightedLoss extends Loss {
+  declare weight: Tensor | null;
+  constructor(options: { weight?: Tensor | null; reduction?: Reduction } = {}) {
+    super(options);
+    this.registerBuffer('weight', options.weight ?? null);
+  }
+}
+
+export class MSELoss extends Loss {
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.mseLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+export class L1Loss extends Loss {
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.l1Loss(input, target, { reduction: this.reduction });
+  }
+}
+
+export class SmoothL1Loss extends Loss {
+  beta: number;
+  constructor(options: { reduction?: Reduction; beta?: number } = {}) {
+    super(options);
+    this.beta = options.beta ?? 1;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+}
+
+export class HuberLoss extends Loss {
+  delta: number;
+  constructor(options: { reduction?: Reduction; delta?: number } = {}) {
+    super(options);
+    this.delta = options.delta ?? 1;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+}
+
+export class NLLLoss extends WeightedLoss {
+  ignoreIndex: number;
+  constructor(options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
+    super(options);
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
+  }
+}
+
+export class CrossEntropyLoss extends WeightedLoss {
+  ignoreIndex: number;
+  labelSmoothing: number;
+  constructor(options: F.CrossEntropyOptions = {}) {
+    super(options);
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.labelSmoothing = options.labelSmoothing ?? 0;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.crossEntropy(input, target, {
+      weight: this.weight,
+      ignoreIndex: this.ignoreIndex,
+      reduction: this.reduction,
+      labelSmoothing: this.labelSmoothing,
+    });
+  }
+}
+
+export class BCELoss extends WeightedLoss {
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+export class BCEWithLogitsLoss extends Loss {
+  declare weight: Tensor | null;
+  constructor(options: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {}) {
+    super(options);
+    this.registerBuffer('weight', options.weight ?? null);
+    // PyTorch's buffer name, so state dicts interchange.
+    this.registerBuffer('pos_weight', options.posWeight ?? null);
+  }
+  get posWeight(): Tensor | null {
+    return (this as unknown as { pos_weight: Tensor | null }).pos_weight;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, reduction: this.reduction, posWeight: this.posWeight });
+  }
+}
+
+export class KLDivLoss extends Module {
+  reduction: Reduction | 'batchmean';
+  logTarget: boolean;
+  constructor(options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    this.logTarget = options.logTarget ?? false;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+}
