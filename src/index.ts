@@ -31,3 +31,10 @@ export * as autograd from './autograd/index.js';
 export { Generator, defaultGenerator, manualSeed, initialSeed } from './random/generator.js';
 export { getBackend, setBackend, listBackends, registerBackend } from './backend/registry.js';
 export type { Backend, View } from './backend/backend.js';
+
+// torch.utils.data; also reachable as `data` until the final namespace is settled.
+export * as data from './data/index.js';
+import * as dataNamespace from './data/index.js';
+export const utils = { data: dataNamespace } as const;
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

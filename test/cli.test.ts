@@ -23,6 +23,20 @@ test('dlab --help shows usage and the list command', () => {
   assert.match(help, /^\s+list\b/m);
 });
 
-test('dlab list reports that there are no experiments yet', () => {
-  assert.equal(dlab('list').trim(), 'no experiments yet');
+test('dlab list shows each experiment on one line', () => {
+  assert.match(dlab('list'), /^mnist\s+MLP 784-128-10 on real MNIST/m);
+});
+
+test('dlab run mnist --help lists the typed options with defaults', () => {
+  const help = dlab('run', 'mnist', '--help');
+  assert.match(help, /--lr <value>\s+learning rate \(default: 0\.1\)/);
+  assert.match(help, /--optimizer <value>\s+optimizer \(choices: "sgd", "adam", default: "sgd"\)/);
+  assert.match(help, /--json/);
+});
+
+test('dlab run rejects an option value outside its choices', () => {
+  assert.throws(
+    () => execFileSync(process.execPath, [main, 'run', 'mnist', '--optimizer', 'lbfgs'], { encoding: 'utf8', stdio: 'pipe' }),
+    (err: { stderr: string }) => /argument 'lbfgs' is invalid/.test(err.stderr),
+  );
 });

@@ -4,6 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerList } from './commands/list.js';
+import { registerRun } from './commands/run.js';
+// Node's file system is the default source of data set files for the CLI.
+import '../datasets/index.js';
 
 // package.json sits two levels above both src/cli/main.ts and dist/cli/main.js.
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -15,5 +18,6 @@ const program = new Command('dlab')
   .version(pkg.version);
 
 registerList(program);
+registerRun(program);
 
 await program.parseAsync();

@@ -1,0 +1,13 @@
+// Every experiment the lab can run; adding one is one file under experiments/ plus a line here.
+
+import type { Experiment } from './experiment.js';
+import { mnist } from './experiments/mnist.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const experiments: Experiment<any>[] = [mnist];
+
+export function findExperiment(name: string) {
+  const found = experiments.find((e) => e.name === name);
+  if (!found) throw new Error(`unknown experiment '${name}' (available: ${experiments.map((e) => e.name).join(', ')})`);
+  return found;
+}
