@@ -3,19 +3,10 @@
 // Adam update with the raw gradient. Default weightDecay 1e-2, as PyTorch.
 
 import { Optimizer, stepTensor, type ParamGroup, type Params } from './optimizer.js';
-import { adamUpdate, checkAdamOptions } from './adam.js';
+import { adamUpdate, checkAdamOptions, type AdamOptions } from './adam.js';
 
-export interface AdamWOptions {
-  lr?: number;
-  betas?: [number, number];
-  eps?: number;
-  weightDecay?: number;
-  amsgrad?: boolean;
-  maximize?: boolean;
-  /** Accepted for PyTorch compatibility; dlab always runs the single-tensor loop. */
-  foreach?: boolean | null;
-  capturable?: boolean;
-}
+/** AdamW takes Adam's options; only the default weight decay (1e-2) and how it applies differ. */
+export type AdamWOptions = Omit<AdamOptions, 'differentiable' | 'fused'>;
 
 export type AdamWHyperparameters = Required<AdamWOptions>;
 

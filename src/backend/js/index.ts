@@ -3,7 +3,7 @@
 
 import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, ScanOp, UnaryOp, View } from '../backend.js';
 import { allocateArray, castScalar, type DType, type TypedArray } from '../../tensor/dtype.js';
-import { isContiguous, numel, type Shape } from '../../tensor/shape.js';
+import { contiguousStrides, isContiguous, numel } from '../../tensor/shape.js';
 import { moveDimsLast, offsetsOf, viewOffsets } from './strided.js';
 import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
 
@@ -241,7 +241,7 @@ export const jsBackend: Backend = {
     const moved = moveDimsLast(x.shape, x.strides, [dim]);
     const offs = offsetsOf(x, moved.shape, moved.strides);
     // Output positions of the same permuted walk over a contiguous result.
-    const outStrides = contiguousOf(x.shape);
+    const outStrides = contiguousStrides(x.shape);
     const outMoved = moveDimsLast(x.shape, outStrides, [dim]);
     const outOffs = offsetsOf({ ...x, offset: 0, strides: outStrides }, outMoved.shape, outMoved.strides);
     const size = x.shape[dim] ?? 1;
@@ -363,16 +363,6 @@ export const jsBackend: Backend = {
     }
   },
 };
-
-function contiguousOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 /**
  * Index tensors given to kernels are already wrapped; anything outside [0, size) is an error,

@@ -1,10 +1,9 @@
 // ChainedScheduler: step several chainable schedulers together, each multiplying in its change.
 
+import { CompositeScheduler } from './composite_scheduler.js';
 import { LRScheduler } from './lr_scheduler.js';
 
-export class ChainedScheduler extends LRScheduler {
-  /** @internal */
-  _schedulers: LRScheduler[];
+export class ChainedScheduler extends CompositeScheduler {
 
   constructor(schedulers: LRScheduler[]) {
     if (schedulers.length === 0) throw new Error('ChainedScheduler expects at least one scheduler');
@@ -19,25 +18,9 @@ export class ChainedScheduler extends LRScheduler {
     this._lastLr = this.groupLrs();
   }
 
-  getLr(): number[] {
-    return this.groupLrs();
-  }
-
   override step(): void {
     for (const s of this._schedulers) s.step();
     this.lastEpoch++;
     this._lastLr = this.groupLrs();
-  }
-
-  override stateDict(): Record<string, unknown> {
-    const out = super.stateDict();
-    out._schedulers = this._schedulers.map((s) => s.stateDict());
-    return out;
-  }
-
-  override loadStateDict(stateDict: Record<string, unknown>): void {
-    const { _schedulers: inner, ...rest } = stateDict;
-    super.loadStateDict(rest);
-    (inner as Record<string, unknown>[]).forEach((s, i) => this._schedulers[i].loadStateDict(s));
   }
 }

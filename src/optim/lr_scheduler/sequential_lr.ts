@@ -1,11 +1,10 @@
 // SequentialLR: hand the optimizer from one scheduler to the next at each milestone; a scheduler
 // starts (step(0), its closed form) at its milestone, counting epochs from there.
 
+import { CompositeScheduler } from './composite_scheduler.js';
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
-export class SequentialLR extends LRScheduler {
-  /** @internal */
-  _schedulers: LRScheduler[];
+export class SequentialLR extends CompositeScheduler {
   /** @internal */
   _milestones: number[];
 
@@ -32,10 +31,6 @@ export class SequentialLR extends LRScheduler {
     this._lastLr = schedulers[0].getLastLr();
   }
 
-  getLr(): number[] {
-    return this.groupLrs();
-  }
-
   override step(): void {
     this.lastEpoch++;
     let idx = 0; // bisect_right
@@ -44,17 +39,5 @@ export class SequentialLR extends LRScheduler {
     if (idx > 0 && this._milestones[idx - 1] === this.lastEpoch) scheduler.step(0);
     else scheduler.step();
     this._lastLr = scheduler.getLastLr();
-  }
-
-  override stateDict(): Record<string, unknown> {
-    const out = super.stateDict();
-    out._schedulers = this._schedulers.map((s) => s.stateDict());
-    return out;
-  }
-
-  override loadStateDict(stateDict: Record<string, unknown>): void {
-    const { _schedulers: inner, ...rest } = stateDict;
-    super.loadStateDict(rest);
-    (inner as Record<string, unknown>[]).forEach((s, i) => this._schedulers[i].loadStateDict(s));
   }
 }
