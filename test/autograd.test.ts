@@ -101,9 +101,7 @@ const expressions: Record<string, (i: Inputs) => Tensor> = {
  */
 const nameDifferences: Record<string, { grad_fn: string; next: (string | null)[] }> = {
   pow_scalar: { grad_fn: 'PowBackward0', next: ['AccumulateGrad', null] },
-  mm: { grad_fn: 'SqueezeBackward1', next: ['BmmBackward0'] },
   matmul_batched: { grad_fn: 'ViewBackward0', next: ['BmmBackward0'] },
-  t: { grad_fn: 'TransposeBackward0', next: ['AccumulateGrad'] },
   slice: { grad_fn: 'SliceBackward0', next: ['AccumulateGrad'] },
   stack: { grad_fn: 'CatBackward0', next: ['UnsqueezeBackward0', 'UnsqueezeBackward0'] },
   clamp: { grad_fn: 'WhereBackward0', next: [null, 'WhereBackward0'] },

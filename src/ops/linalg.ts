@@ -36,7 +36,20 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   if (b.ndim !== 2) throw new RangeError(`mat2 must be a matrix`);
   if (a.shape[1] !== b.shape[0]) mismatch([a.shape[0], a.shape[1]], [b.shape[0], b.shape[1]]);
   checkDtypes('mm', a, b);
-  return squeeze(batchedMatmul(unsqueeze(a, 0), unsqueeze(b, 0)), 0);
+  return matrixProduct(a, b);
+}
+
+/** The 2-D case of the primitive, recorded as PyTorch's MmBackward0 (no batch dim in the graph). */
+function matrixProduct(a: Tensor, b: Tensor): Tensor {
+  const [M, K] = a.shape;
+  const N = b.shape[1];
+  const backend = backendOf(a);
+  const asBatch = (x: Tensor, rows: number, cols: number) => ({ ...x._view(), shape: [1, rows, cols], strides: [0, ...x._strides] });
+  const y = wrap(backend.matmul(asBatch(a, M, K), asBatch(b, K, N), a.dtype), [M, N], a.dtype, backend);
+  return record('MmBackward0', y, [a, b], [a, b], (g, needs) => [
+    needs[0] ? matrixProduct(g, transpose(b, 0, 1)) : null,
+    needs[1] ? matrixProduct(transpose(a, 0, 1), g) : null,
+  ]);
 }
 
 export function bmm(a: Tensor, b: Tensor): Tensor {

@@ -111,7 +111,9 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new RangeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
-  return x.ndim < 2 ? x : transpose(x, 0, 1);
+  if (x.ndim < 2) return x;
+  const y = makeView(x, [x.shape[1], x.shape[0]], [x._strides[1], x._strides[0]], x._offset);
+  return record('TBackward0', y, [x], [], (g) => [t(g)]);
 }
 
 export function expand(x: Tensor, size: readonly number[]): Tensor {
