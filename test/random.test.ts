@@ -1,4 +1,4 @@
-// The random module against PyTorch 1.13's CPU generator, case by case from tools/fixtures/random.py.
+// The random module against PyTorch 1.13's CPU generator, case by case from tools/fixtures/rng.py.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
