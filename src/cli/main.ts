@@ -3,6 +3,7 @@
 /// <reference types="node" />
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerData } from './commands/data.js';
 import { registerList } from './commands/list.js';
 import { registerRun } from './commands/run.js';
 // Node's file system is the default source of data set files for the CLI.
@@ -19,5 +20,6 @@ const program = new Command('dlab')
 
 registerList(program);
 registerRun(program);
+registerData(program);
 
 await program.parseAsync();
