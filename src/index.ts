@@ -38,3 +38,5 @@ import * as dataNamespace from './data/index.js';
 export const utils = { data: dataNamespace } as const;
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+// safetensors bytes (browser-safe); files and atomic save/load are in the 'dlab/io' entry.
+export * as io from './io/index.js';

@@ -1,0 +1,53 @@
+/// <reference types="node" />
+// Node adapter: safetensors files on disk. Writes are atomic: the bytes go to a temporary file
+// beside the target (same folder, so the same file system), which is then renamed over it, so a
+// crash mid-save leaves the old file whole or the new one whole, never a torn one.
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { Tensor } from '../index.js';
+import { deserialize, serialize, type Deserialized } from './safetensors.js';
+
+/** A state dict: parameter and buffer names -> tensors, as Module.stateDict() gives. */
+export type StateDict = Record<string, Tensor>;
+
+/** Write bytes to path atomically (temporary file, then rename). */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    writeFileSync(tmp, bytes, { flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** safetensors' save_file: write tensors (and optional string metadata) to path, atomically. */
+export function saveFile(tensors: Record<string, Tensor>, path: string, metadata?: Record<string, string>): void {
+  writeFileAtomic(path, serialize(tensors, metadata));
+}
+
+/** safetensors' load_file plus the metadata: read every tensor of a .safetensors file. */
+export function loadFile(path: string): Deserialized {
+  const bytes = readFileSync(path);
+  try {
+    return deserialize(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    if (e instanceof Error) e.message = `${path}: ${e.message}`;
+    throw e;
+  }
+}
+
+/**
+ * torch.save for state dicts, in the safetensors format (no pickle): `save(model.stateDict(), path)`.
+ * Unlike torch.save it takes only a name -> tensor map.
+ */
+export function save(stateDict: StateDict, path: string): void {
+  saveFile(stateDict, path);
+}
+
+/** torch.load for a state dict written by save (or by any safetensors writer). */
+export function load(path: string): StateDict {
+  return loadFile(path).tensors;
+}
