@@ -11,17 +11,14 @@ export function lambdasFor(optimizer: AnyOptimizer, lrLambda: LrLambda | readonl
   return [...lrLambda];
 }
 
-export class LambdaLR extends LRScheduler {
+/** What LambdaLR and MultiplicativeLR share: per-group functions of the epoch, not saved as state. */
+export abstract class LambdaScheduler extends LRScheduler {
   lrLambdas: LrLambda[];
 
   constructor(optimizer: AnyOptimizer, options: { lrLambda: LrLambda | readonly LrLambda[]; lastEpoch?: number }) {
     super(optimizer, options.lastEpoch);
     this.lrLambdas = lambdasFor(optimizer, options.lrLambda);
     this.start();
-  }
-
-  getLr(): number[] {
-    return this.baseLrs.map((b, i) => b * this.lrLambdas[i](this.lastEpoch));
   }
 
   /** Functions are not state: saved as null, as PyTorch saves plain functions. */
@@ -34,5 +31,11 @@ export class LambdaLR extends LRScheduler {
   override loadStateDict(stateDict: Record<string, unknown>): void {
     const { lr_lambdas: _, ...rest } = stateDict;
     super.loadStateDict(rest);
+  }
+}
+
+export class LambdaLR extends LambdaScheduler {
+  getLr(): number[] {
+    return this.baseLrs.map((b, i) => b * this.lrLambdas[i](this.lastEpoch));
   }
 }
