@@ -103,7 +103,6 @@ export function gradgradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOption
       for (let i = 0; i < d.length; i++) d[i] = Math.sin(i + 1.3); // fixed, non-trivial weights
       return g.requiresGrad_(true);
     });
-  const diffInputs = inputs.filter((t) => t.requiresGrad);
   const gradFn = (...all: Tensor[]) => {
     const ins = all.slice(0, inputs.length);
     const gos = all.slice(inputs.length);
@@ -112,6 +111,5 @@ export function gradgradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOption
     const grads = runBackward(outs, gos, { createGraph: true }, diff);
     return grads.filter((g): g is Tensor => g !== null && g.requiresGrad);
   };
-  void diffInputs;
   return gradcheck(gradFn, [...inputs, ...gradOutputs], options);
 }

@@ -3,12 +3,12 @@
 
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { type DType, type Operand, getDefaultDtype, isFloatingPoint, isIntegral, resultType, scalarDtype } from '../tensor/dtype.js';
-import { broadcastShapes, broadcastStrides, fmtShape, type Shape } from '../tensor/shape.js';
+import { broadcastShapes, broadcastStrides, type Shape } from '../tensor/shape.js';
 import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { backendOf, backwardName, record, wrap } from './function.js';
 import { sumToShape } from './reduce.js';
 import { cast } from './movement.js';
-import { fullLike, scalarTensor, zerosLike } from './creation.js';
+import { scalarTensor, zerosLike } from './creation.js';
 
 // ---------------------------------------------------------------------------- unary
 
@@ -215,7 +215,6 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name 
   const [ta, tb] = tensors;
   const shape = broadcastShapes(ta.shape, tb.shape);
   const dtype = spec.out === 'bool' ? 'bool' : compute;
-  if (op === 'div' && isIntegral(compute)) throw new Error('unreachable: true division computes in floating point');
   const backend = backendOf(ta);
   const y = wrap(backend.binary(op, broadcastView(ta, shape), broadcastView(tb, shape), shape, dtype), shape, dtype, backend);
   const grad = spec.grad;
@@ -311,11 +310,3 @@ export function clamp(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScal
 export const lerp = (start: Tensor, end: Tensor, weight: TensorOrScalar) => add(start, mul(sub(end, start), weight));
 export const addcmul = (x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}) => add(x, mul(t1, t2), { alpha: options.value ?? 1 });
 export const addcdiv = (x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}) => add(x, div(t1, t2), { alpha: options.value ?? 1 });
-
-/** A tensor filled with `value` shaped like x (used by rules). */
-export const filledLike = (x: Tensor, value: number) => fullLike(x, value);
-
-/** Describe a dtype mismatch the way PyTorch does. */
-export function expectDtype(op: string, t: Tensor, expected: string, ok: boolean): void {
-  if (!ok) throw new TypeError(`${op}: expected ${expected}, but got ${t.dtype} tensor of shape ${fmtShape(t.shape)}`);
-}

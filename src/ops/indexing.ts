@@ -12,7 +12,7 @@ function checkIndexTensor(op: string, index: Tensor): void {
   if (index.dtype !== 'int64') throw new TypeError(`${op}(): Expected dtype int64 for index`);
 }
 
-function checkSameRank(op: string, x: Tensor, index: Tensor, dim: number): void {
+function checkSameRank(x: Tensor, index: Tensor, dim: number): void {
   if (index.ndim !== x.ndim && !(index.ndim <= 1 && x.ndim <= 1)) {
     throw new RangeError(`Index tensor must have the same number of dimensions as input tensor`);
   }
@@ -23,14 +23,13 @@ function checkSameRank(op: string, x: Tensor, index: Tensor, dim: number): void 
       );
     }
   });
-  void op;
 }
 
 /** The gather primitive, with the grad_fn name chosen by the caller (max(dim) reuses it). */
 export function gatherNamed(x: Tensor, dim: number, index: Tensor, name: string): Tensor {
   checkIndexTensor('gather', index);
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'gather');
-  checkSameRank('gather', x, index, d);
+  checkSameRank(x, index, d);
   const backend = backendOf(x);
   const xv = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
   const iv = index.ndim === 0 ? { ...index._view(), shape: [1], strides: [1] } : index._view();
@@ -46,7 +45,7 @@ function scatterImpl(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar,
   const op = accumulate ? 'scatter_add' : 'scatter';
   checkIndexTensor(op, index);
   const d = normalizeDim(dim, Math.max(x.ndim, 1), op);
-  checkSameRank(op, x, index, d);
+  checkSameRank(x, index, d);
   const source = src instanceof Tensor ? src : expand(tensor(src, { dtype: x.dtype }), index.shape);
   const backend = backendOf(x);
   const out = wrap(backend.copy(x._view(), x.dtype), x.shape, x.dtype, backend);

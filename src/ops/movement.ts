@@ -1,11 +1,10 @@
 // Movement ops. Views (reshape, permute, expand, narrow, select, squeeze ...) share storage and
 // cost no copy, as in PyTorch; flip, cat, pad and contiguous copy. Each carries its backward rule.
 
-import { type DType, isFloatingPoint } from '../tensor/dtype.js';
+import { type DType, isFloatingPoint, promoteTypes } from '../tensor/dtype.js';
 import {
   fmtShape, inferSize, normalizeDim, normalizeDims, numel, shapesEqual, viewStrides, type Shape,
 } from '../tensor/shape.js';
-import { Storage } from '../tensor/storage.js';
 import { Tensor, type Dims } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
 import { sumToShape } from './reduce.js';
@@ -89,9 +88,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
       `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${dims.length}`,
     );
   }
-  const order = normalizeDims(dims, x.ndim, 'permute');
+  normalizeDims(dims, x.ndim, 'permute'); // rejects a dim given twice
   const perm = dims.map((d) => normalizeDim(d, x.ndim, 'permute'));
-  void order;
   const y = makeView(x, perm.map((d) => x.shape[d]), perm.map((d) => x._strides[d]), x._offset);
   const inverse = new Array<number>(perm.length);
   perm.forEach((d, i) => (inverse[d] = i));
@@ -178,7 +176,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   const d = normalizeDim(dim, x.ndim, 'unflatten');
-  const inner = inferSize(sizes, x.shape[d], 'unflatten');
+  const inner = inferSize(sizes, x.shape[d]);
   return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
 }
 
@@ -308,7 +306,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
         );
       }
     });
-    dtype = dtype === p.dtype ? dtype : promote(dtype, p.dtype);
+    dtype = dtype === p.dtype ? dtype : promoteTypes(dtype, p.dtype);
   });
   const shape = ref.shape.slice();
   shape[d] = parts.reduce((n, p) => n + p.shape[d], 0);
@@ -332,7 +330,6 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
 }
 
-import { promoteTypes as promote } from '../tensor/dtype.js';
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new RangeError('stack expects a non-empty TensorList');
@@ -396,9 +393,4 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
     for (let d = 0; d < x.ndim; d++) piece = narrow(piece, d, offsets[d], src.shape[d]);
     return [piece];
   });
-}
-
-/** @internal A tensor with fresh storage of the given data (used by creation and in-place code). */
-export function fromStorageData(x: Tensor): Storage {
-  return x._storage;
 }

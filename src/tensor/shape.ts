@@ -93,7 +93,7 @@ export function broadcastStrides(shape: Shape, strides: Shape, target: Shape): n
 }
 
 /** Resolve a single -1 in a view/reshape size, checking the element count. */
-export function inferSize(size: readonly number[], total: number, op = 'view'): number[] {
+export function inferSize(size: readonly number[], total: number): number[] {
   let infer = -1;
   let known = 1;
   for (let i = 0; i < size.length; i++) {
@@ -114,7 +114,6 @@ export function inferSize(size: readonly number[], total: number, op = 'view'): 
   } else if (known !== total) {
     throw new RangeError(`shape '${fmtShape(size)}' is invalid for input of size ${total}`);
   }
-  void op;
   return out;
 }
 

@@ -4,7 +4,6 @@
 import type { View } from '../backend/backend.js';
 import { AccumulateGrad, type Node, type TensorHook } from '../autograd/node.js';
 import { runBackward } from '../autograd/engine.js';
-import { isGradEnabled } from '../autograd/grad_mode.js';
 import { type DType, isFloatingPoint, itemSize } from './dtype.js';
 import { contiguousStrides, isContiguous, normalizeDim, numel, type Shape } from './shape.js';
 import { Storage } from './storage.js';
@@ -421,9 +420,4 @@ export class Tensor {
   mv(vec: Tensor): Tensor { return la.mv(this, vec); }
   dot(other: Tensor): Tensor { return la.dot(this, other); }
   outer(other: Tensor): Tensor { return la.outer(this, other); }
-}
-
-/** Only leaf tensors made by the user start with requiresGrad; ops set gradFn instead. */
-export function isGradRecording(...inputs: (Tensor | null | undefined)[]): boolean {
-  return isGradEnabled() && inputs.some((t) => t != null && t.requiresGrad);
 }
