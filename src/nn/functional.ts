@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
 import { isFloatingPoint } from '../tensor/dtype.js';
 import { where } from '../ops/elementwise.js';
-import { emptyLike } from '../ops/creation.js';
+import { emptyLike, zerosLike } from '../ops/creation.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -134,10 +134,8 @@ export function logSoftmax(input: Tensor, dim?: number | null): Tensor {
 export function dropout(input: Tensor, p = 0.5, training = true, inplace = false): Tensor {
   if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
   if (p === 0 || !training || input.numel() === 0) return input;
-  // In place, the product reads a clone: the graph saves its operands.
-  const x = inplace ? input.clone() : input;
-  const out = p === 1 ? x.mul(0) : x.mul(emptyLike(input).bernoulli_(1 - p).div_(1 - p));
-  return inplace ? input.copy_(out) : out;
+  const mask = p === 1 ? zerosLike(input) : emptyLike(input).bernoulli_(1 - p).div_(1 - p);
+  return inplace ? input.mul_(mask) : input.mul(mask);
 }
 
 // ---------------------------------------------------------------------------- regression losses

@@ -271,13 +271,14 @@ export const jsBackend: Backend = {
       const packed = this.copy(b, b.dtype);
       return this.matmul(a, { ...b, data: packed, strides: [K * N, N, 1], offset: 0 }, dtype);
     }
+    const row = new Float64Array(N); // one accumulator row, reused for every output row
     for (let bi = 0; bi < B; bi++) {
       for (let i = 0; i < M; i++) {
         const aRow = a.offset + bi * asb + i * asm;
         const outRow = (bi * M + i) * N;
         if (bsn === 1) {
           // out[i, :] += a[i, k] * b[k, :]: b's rows are contiguous. Accumulate in float64, round once.
-          const row = new Float64Array(N);
+          row.fill(0);
           for (let k = 0; k < K; k++) {
             const av = ad[aRow + k * ask];
             if (av === 0) continue;

@@ -1,6 +1,7 @@
 // Activation modules (torch/nn/modules/activation.py): each holds its hyperparameters and calls
 // nn.functional. `inplace` writes the result into the input, as PyTorch's in-place variants do.
 
+import { update } from '../../ops/inplace.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
 import { empty } from '../../ops/creation.js';
@@ -13,8 +14,8 @@ import * as init from '../init.js';
 type InplaceArg = boolean | { inplace?: boolean };
 const inplaceOf = (arg: InplaceArg | undefined) => (typeof arg === 'boolean' ? arg : arg?.inplace ?? false);
 const inplaceRepr = (inplace: boolean) => (inplace ? 'inplace=True' : '');
-/** In place: compute from a clone (the graph may save its input), then write back into the input. */
-const apply = (input: Tensor, fn: (x: Tensor) => Tensor, inplace: boolean) => (inplace ? input.copy_(fn(input.clone())) : fn(input));
+/** In place: the shared in-place mechanism (it keeps the original input for the graph when recording). */
+const apply = (input: Tensor, fn: (x: Tensor) => Tensor, inplace: boolean) => (inplace ? update(input, fn) : fn(input));
 
 export class ReLU extends Module {
   inplace: boolean;
