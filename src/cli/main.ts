@@ -3,6 +3,7 @@
 /// <reference types="node" />
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
 import { registerList } from './commands/list.js';
 import { registerRun } from './commands/run.js';
@@ -21,5 +22,6 @@ const program = new Command('dlab')
 registerList(program);
 registerRun(program);
 registerData(program);
+registerBench(program);
 
 await program.parseAsync();

@@ -1,0 +1,97 @@
+// dlab's side of the benchmark: one workload per process, from the built package (dist/).
+// Usage: node bench/peers/dlab.mjs '{"workload":"matmul","n":512,"threads":1,"backend":"wasm"}'
+
+import * as torch from '../../dist/index.js';
+import { batchOf, epochPlan, loadMnist, parseTask, permutation, randomArray, report, timeIt } from '../common.mjs';
+
+const { nn, optim } = torch;
+const task = parseTask();
+if (task.backend) torch.setBackend(task.backend);
+if (task.threads && typeof torch.setNumThreads === 'function') torch.setNumThreads(task.threads);
+
+function mlp() {
+  return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+}
+
+// LeNet-5 as d2l and LeCun lay it out, with ReLU and max-pooling (the benchmark's variant).
+function lenet() {
+  return new nn.Sequential(
+    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+  );
+}
+
+const models = { mlp, lenet };
+const imageShape = (name, n) => (name === 'lenet' ? [n, 1, 28, 28] : [n, 784]);
+
+function accuracy(model, name, test) {
+  return torch.noGrad(() => {
+    model.eval();
+    let correct = 0;
+    for (let start = 0; start < test.n; start += 1000) {
+      const size = Math.min(1000, test.n - start);
+      const x = torch.tensor(test.x.subarray(start * 784, (start + size) * 784)).view(imageShape(name, size));
+      const y = torch.tensor(test.y.subarray(start, start + size)).to('int64');
+      correct += model.call(x).argmax(1).eq(y).sum().item();
+    }
+    model.train();
+    return correct / test.n;
+  });
+}
+
+async function train(name) {
+  torch.manualSeed(0);
+  const model = models[name]();
+  const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+  const lossFn = new nn.CrossEntropyLoss();
+  const data = loadMnist('train');
+  const { batchSize, steps, full, warmup } = epochPlan(task);
+  const perm = permutation(data.n, 1);
+  let t0 = performance.now();
+  let lastLoss = NaN;
+  for (let s = 0; s < steps; s++) {
+    if (s === warmup && warmup > 0) t0 = performance.now();
+    const b = batchOf(data, perm, s * batchSize, batchSize);
+    const x = torch.tensor(b.x).view(imageShape(name, batchSize));
+    const y = torch.tensor(b.y).to('int64');
+    optimizer.zeroGrad();
+    const loss = lossFn.call(model.call(x), y);
+    loss.backward();
+    optimizer.step();
+    if (s === steps - 1) lastLoss = loss.item();
+  }
+  const seconds = ((performance.now() - t0) / 1000) * (full / (steps - warmup));
+  const result = { epoch_seconds: seconds, steps, final_loss: lastLoss };
+  if (steps === full) result.test_accuracy = accuracy(model, name, loadMnist('test'));
+  return result;
+}
+
+async function infer(name) {
+  torch.manualSeed(0);
+  const model = models[name]();
+  model.eval();
+  const test = loadMnist('test');
+  const x = torch.tensor(test.x.subarray(0, 1000 * 784)).view(imageShape(name, 1000));
+  const times = await timeIt(() => torch.noGrad(() => model.call(x)), { reps: task.reps ?? 5 });
+  return { times, images_per_s: times.map((t) => 1000 / t) };
+}
+
+async function matmul(n) {
+  const a = torch.tensor(randomArray(n * n, 1)).view([n, n]);
+  const b = torch.tensor(randomArray(n * n, 2)).view([n, n]);
+  const reps = task.reps ?? Math.max(3, Math.min(50, Math.round(2e9 / (2 * n ** 3))));
+  const times = await timeIt(() => torch.matmul(a, b), { reps, warmup: 2 });
+  return { times, gflops: times.map((t) => (2 * n ** 3) / t / 1e9) };
+}
+
+const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
+const base = { peer: `dlab ${task.backend ?? torch.getBackend().name}`, version };
+switch (task.workload) {
+  case 'matmul': report({ ...base, ...(await matmul(task.n)) }); break;
+  case 'mlp-train': report({ ...base, ...(await train('mlp')) }); break;
+  case 'lenet-train': report({ ...base, ...(await train('lenet')) }); break;
+  case 'mlp-infer': report({ ...base, ...(await infer('mlp')) }); break;
+  case 'lenet-infer': report({ ...base, ...(await infer('lenet')) }); break;
+  default: throw new Error(`unknown workload ${task.workload}`);
+}

@@ -1,0 +1,29 @@
+// `dlab bench [--quick] [--json] [--only ...] [--out file]`: the benchmark against PyTorch, TF.js
+// wasm and jax-js. The runner is plain JavaScript in bench/ (it starts every measurement in its own
+// process); this command only finds it beside the package and hands the options over.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('time dlab against PyTorch, TF.js wasm and jax-js; writes BENCHMARKS.md')
+    .option('--quick', 'a short run (under a minute): fewer sizes, partial epochs')
+    .option('--json', 'also print every measurement as one JSON object')
+    .option('--only <workloads>', 'comma-separated: matmul, mlp-train, mlp-infer, lenet-train, lenet-infer')
+    .option('--out <file>', 'where to write the table', 'BENCHMARKS.md')
+    .action((opts: { quick?: boolean; json?: boolean; only?: string; out: string }) => {
+      // dist/cli/commands/bench.js and src/cli/commands/bench.ts both sit three levels below the root.
+      const runner = fileURLToPath(new URL('../../../bench/run.mjs', import.meta.url));
+      if (!existsSync(runner)) throw new Error(`the benchmark runner is missing: ${runner}`);
+      const args = [runner, '--out', opts.out];
+      if (opts.quick) args.push('--quick');
+      if (opts.json) args.push('--json');
+      if (opts.only) args.push('--only', opts.only);
+      const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
+      process.exitCode = status ?? 1;
+    });
+}
