@@ -1,0 +1,238 @@
+// Reading torch.save files written by PyTorch 1.13 (test/fixtures/pt/, made by tools/fixtures/pt.py):
+// state dicts load into dlab models and give PyTorch's outputs; views keep sharing their storage;
+// every storage dtype converts exactly; optimizer state dicts load into dlab optimizers; anything
+// that would need code from the file (a pickled module, os.system) is refused by name.
+
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { strToU8, unzipSync, zipSync } from 'fflate';
+
+import { listBackends, nn, optim, setBackend, tensor, zeros, Tensor, type DType } from '../../src/index.js';
+import { loadPt, loadPtObject, loadPtRaw, unpickle } from '../../src/io/index.js';
+import { loadPtFile, loadPtObjectFile } from '../../src/io/node.js';
+import { assertClose } from '../helpers.js';
+
+const fixtures = fileURLToPath(new URL('../fixtures/pt/', import.meta.url));
+const path = (name: string) => `${fixtures}${name}`;
+const bytesOf = (name: string) => new Uint8Array(readFileSync(path(name)));
+
+type Value = number | boolean | 'nan' | 'inf' | '-inf' | '-0';
+interface Expected {
+  shape: number[];
+  dtype: string;
+  values: Value[];
+}
+const fixture = JSON.parse(readFileSync(path('pt.json'), 'utf8')) as {
+  mlp: { state: Record<string, Expected>; input: Expected; output: Expected };
+  convbn: { state: Record<string, Expected> };
+  views: Record<string, Expected>;
+  half: Record<string, Expected>;
+  optim: { sgd: { state: Record<string, Record<string, Expected>>; param_groups: Record<string, unknown>[] }; adam: { state: Record<string, Record<string, Expected>>; param_groups: Record<string, unknown>[] } };
+};
+
+const decode = (v: Value): number => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v === '-0' ? -0 : Number(v));
+
+/** PyTorch's dtype -> the dlab dtype the reader gives it. */
+const dlabDtype: Record<string, DType> = {
+  float32: 'float32', float64: 'float64', float16: 'float32', bfloat16: 'float32',
+  int64: 'int64', int32: 'int32', int16: 'int32', int8: 'int32', uint8: 'int32', bool: 'bool',
+};
+
+/** Exact equality with PyTorch's values (Object.is: -0 and NaN count). */
+function assertExact(actual: Tensor, expected: Expected, what: string): void {
+  assert.equal(actual.dtype, dlabDtype[expected.dtype], `${what}: dtype`);
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  const a = Array.from(actual.contiguous().toTypedArray(), Number);
+  const e = expected.values.map((v) => (typeof v === 'boolean' ? Number(v) : decode(v)));
+  assert.equal(a.length, e.length, `${what}: numel`);
+  a.forEach((x, i) => assert.ok(Object.is(x, e[i]), `${what}[${i}]: ${x} !== ${e[i]}`));
+}
+
+function fromExpected(e: Expected): Tensor {
+  return tensor(e.values.map((v) => decode(v as Value)), { dtype: dlabDtype[e.dtype] }).reshape(e.shape);
+}
+
+for (const backend of listBackends()) {
+  describe(`loadPt [${backend}]`, () => {
+    before(() => setBackend(backend));
+
+    test('an MLP state dict loads into a dlab nn.Sequential and reproduces PyTorch\'s output', () => {
+      const sd = loadPtFile(path('mlp.pt'));
+      assert.deepEqual(Object.keys(sd), ['0.weight', '0.bias', '2.weight', '2.bias']); // the file's order
+      for (const [k, e] of Object.entries(fixture.mlp.state)) assertExact(sd[k], e, k);
+      const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3));
+      const result = model.loadStateDict(sd);
+      assert.deepEqual(result, { missingKeys: [], unexpectedKeys: [] });
+      const y = model.call(fromExpected(fixture.mlp.input));
+      assert.deepEqual(y.shape, fixture.mlp.output.shape);
+      assertClose(y.toTypedArray(), fixture.mlp.output.values.map((v) => decode(v)), 1e-6, 1e-7, 'mlp output');
+    });
+
+    test('pickle protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL, SHORT_BINUNICODE) reads the same', () => {
+      const a = loadPt(bytesOf('mlp.pt'));
+      const b = loadPt(bytesOf('mlp_p4.pt'));
+      for (const [k, e] of Object.entries(fixture.mlp.state)) assertExact(b[k], e, k);
+      assert.deepEqual(Object.keys(b), Object.keys(a));
+    });
+
+    test('Conv + BatchNorm state dict: running stats and int64 num_batches_tracked', () => {
+      const sd = loadPtFile(path('convbn.pt'));
+      assert.deepEqual(Object.keys(sd).sort(), Object.keys(fixture.convbn.state).sort());
+      for (const [k, e] of Object.entries(fixture.convbn.state)) assertExact(sd[k], e, k);
+      assert.equal(sd['1.num_batches_tracked'].dtype, 'int64');
+      assert.equal(sd['1.num_batches_tracked'].item(), 1);
+      assert.equal(sd['1.num_batches_tracked'].ndim, 0);
+    });
+
+    test('strided and offset views, tied entries and every integer dtype', () => {
+      const sd = loadPt(bytesOf('views.pt'));
+      for (const [k, e] of Object.entries(fixture.views)) assertExact(sd[k], e, k);
+      // PyTorch's sharing survives: views of one storage are dlab views of one storage.
+      for (const k of ['transposed', 'slice', 'column', 'every_other', 'scalar', 'empty']) {
+        assert.equal(sd[k]._storage, sd.base._storage, `${k} shares base's storage`);
+      }
+      assert.equal(sd.tied_a._storage, sd.tied_b._storage);
+      assert.notEqual(sd.tied_a._storage, sd.base._storage);
+      assert.deepEqual(sd.transposed.stride(), [1, 6]);
+      assert.equal(sd.transposed.isContiguous(), false);
+      assert.equal(sd.slice.storageOffset(), 8);
+      assert.deepEqual(sd.every_other.stride(), [5]);
+      assert.equal(sd.scalar.item(), 15 / 8);
+      assert.deepEqual(sd.bool.stride(), [1, 3]);
+    });
+
+    test('float16 and bfloat16 widen exactly to float32 (inf, -0, subnormals)', () => {
+      const sd = loadPt(bytesOf('half.pt'));
+      for (const [k, e] of Object.entries(fixture.half)) assertExact(sd[k], e, k);
+      assert.equal(sd.f16_view._storage, sd.f16._storage);
+      assert.equal(sd.bf16_slice.storageOffset(), 2);
+    });
+
+    test('torch.optim state dicts load into dlab SGD and Adam', () => {
+      const saved = loadPtObjectFile(path('optim.pt')) as Record<string, optim.OptimizerStateDict>;
+      const p1 = new nn.Parameter(zeros(3, 2));
+      const p2 = new nn.Parameter(zeros(2));
+      const sgd = new optim.SGD([p1, p2], { lr: 1 });
+      const adam = new optim.Adam([{ params: [p1] }, { params: [p2], lr: 0.5 }], { lr: 1 });
+      sgd.loadStateDict(saved.sgd);
+      adam.loadStateDict(saved.adam);
+      for (const [name, opt] of [['sgd', sgd], ['adam', adam]] as const) {
+        const expected = fixture.optim[name];
+        const dict = opt.stateDict();
+        for (const [i, state] of Object.entries(expected.state)) {
+          for (const [k, e] of Object.entries(state)) assertExact(dict.state[Number(i)][k] as Tensor, e, `${name}.state.${i}.${k}`);
+        }
+        expected.param_groups.forEach((g, i) => {
+          for (const [k, v] of Object.entries(g)) assert.deepEqual(dict.param_groups[i][k], v, `${name}.param_groups.${i}.${k}`);
+        });
+      }
+      assert.equal(sgd.paramGroups[0].weightDecay, 0.01);
+      assert.deepEqual(adam.paramGroups[0].betas, [0.9, 0.999]);
+      assert.equal(adam.paramGroups[1].lr, 0.01);
+    });
+  });
+}
+
+describe('loadPtObject: plain Python values', () => {
+  test('ints of every width, floats, unicode, None, tuples, dicts with int and tuple keys', () => {
+    const v = loadPtObject(bytesOf('misc.pt')) as Record<string, unknown>;
+    assert.deepEqual(v.ints, [0, 255, 256, 65535, 65536, -1, -129, 2 ** 31 - 1, -(2 ** 31), 2 ** 40, -(2 ** 40), 2 ** 53]);
+    assert.deepEqual(v.big, [2n ** 63n - 1n, -(2n ** 70n)]);
+    assert.deepEqual(v.floats, [0.1, -2.5e-300, Infinity, -Infinity, -0]);
+    assert.ok(Object.is((v.floats as number[])[4], -0));
+    assert.ok(Number.isNaN(v.nan));
+    assert.equal(v.text, 'ünïcode ✓ and ascii');
+    assert.equal(v.none, null);
+    assert.deepEqual(v.flags, [true, false]);
+    assert.deepEqual(v.nested, { 1: [[], [1], [1, 2], [1, 2, 3], [1, 2, 3, 4]], '(2, 3)': 'tuple key' });
+    assert.deepEqual(Array.from((v.tensor as Tensor).toTypedArray()), [1.5, 2.5]);
+    // The raw form keeps Python's shapes: dicts as Maps, tuples frozen.
+    const raw = loadPtRaw(bytesOf('misc.pt')) as Map<unknown, unknown>;
+    assert.ok(raw instanceof Map);
+    assert.ok(Object.isFrozen(raw.get('flags')));
+    assert.equal((raw.get('nested') as Map<unknown, unknown>).get(1) instanceof Array, true);
+    assert.throws(() => loadPt(bytesOf('misc.pt')), /not a state dict: entry "ints" is a list, not a tensor; use loadPtObject/);
+  });
+});
+
+// ---------------------------------------------------------------- refusals and damage
+
+/** Pickle bytes from pieces: numbers are bytes, strings are latin-1 text. */
+function pkl(...parts: (number | string)[]): Uint8Array {
+  const out: number[] = [];
+  for (const p of parts) {
+    if (typeof p === 'number') out.push(p);
+    else for (const c of p) out.push(c.charCodeAt(0));
+  }
+  return new Uint8Array(out);
+}
+const binunicode = (s: string) => {
+  const b = new TextEncoder().encode(s);
+  return ['X', b.length & 0xff, (b.length >> 8) & 0xff, 0, 0, ...Array.from(b)] as (number | string)[];
+};
+
+/** { 'w': _rebuild_tensor_v2(storage('0', FloatStorage, numel), offset, size, stride) } as torch writes it. */
+function tensorPickle(numel: number, offset: number, size: [number, number], stride: [number, number], global = 'torch._utils\n_rebuild_tensor_v2\n'): Uint8Array {
+  return pkl(
+    0x80, 2, '}', ...binunicode('w'), 'c', global, '(', '(', ...binunicode('storage'), 'c', 'torch\nFloatStorage\n',
+    ...binunicode('0'), ...binunicode('cpu'), 'K', numel, 't', 'Q', 'K', offset, 'K', size[0], 'K', size[1], 0x86,
+    'K', stride[0], 'K', stride[1], 0x86, 0x89, '}', 't', 'R', 's', '.',
+  );
+}
+
+function archive(pickle: Uint8Array, storage: Uint8Array, extra: Record<string, Uint8Array> = {}): Uint8Array {
+  return zipSync({ 'x/data.pkl': pickle, 'x/data/0': storage, 'x/version': strToU8('3\n'), ...extra }, { level: 0 });
+}
+
+describe('refusals and damaged files', () => {
+  test('a hand-built archive in torch\'s layout loads (so the refusals below test one thing each)', () => {
+    const sd = loadPt(archive(tensorPickle(6, 0, [2, 3], [3, 1]), new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer)));
+    assert.deepEqual(sd.w.tolist(), [[1, 2, 3], [4, 5, 6]]);
+  });
+
+  test('a whole pickled module is refused, naming its class, without running anything', () => {
+    assert.throws(() => loadPtFile(path('module.pt')), (e: Error) => {
+      assert.equal(e.name, 'PtError');
+      assert.ok(e.message.startsWith(path('module.pt')), e.message);
+      assert.match(e.message, /the global 'torch\.nn\.modules\.linear\.Linear', which dlab will not load/);
+      assert.match(e.message, /never runs code/);
+      assert.match(e.message, /torch\.save\(model\.state_dict\(\), path\)/);
+      return true;
+    });
+  });
+
+  test('os.system (the classic malicious pickle) is refused by name', () => {
+    const evil = pkl(0x80, 2, 'c', 'posix\nsystem\n', ...binunicode('echo pwned'), 0x85, 'R', '.');
+    assert.throws(() => loadPt(archive(evil, new Uint8Array())), /the global 'posix\.system', which dlab will not load/);
+    // The VM alone: REDUCE only ever calls what findClass returned.
+    const called: unknown[] = [];
+    const v = unpickle(evil, { findClass: (m, n) => (...args: unknown[]) => (called.push([m, n, ...args]), 'ok') });
+    assert.equal(v, 'ok');
+    assert.deepEqual(called, [['posix', 'system', 'echo pwned']]);
+  });
+
+  test('a view reaching past its storage, a short storage, a missing storage', () => {
+    const four = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
+    assert.throws(() => loadPt(archive(tensorPickle(4, 0, [2, 3], [3, 1]), four)), /storage '0': a tensor of size \[2, 3\], stride \[3, 1\] at offset 0 reaches element 5, but the storage holds 4/);
+    assert.throws(() => loadPt(archive(tensorPickle(4, 1, [2, 2], [2, 1]), four)), /reaches element 4, but the storage holds 4/);
+    assert.throws(() => loadPt(archive(tensorPickle(6, 0, [2, 3], [3, 1]), four)), /storage '0' \(FloatStorage\) should hold 6 elements \(24 bytes\), but data\/0 has 16 bytes/);
+    const noData = zipSync({ 'x/data.pkl': tensorPickle(4, 0, [2, 2], [2, 1]) }, { level: 0 });
+    assert.throws(() => loadPt(noData), /storage '0' is missing from the archive/);
+  });
+
+  test('truncated files, non-zip files, the legacy format, big-endian storages, unknown opcodes', () => {
+    const good = bytesOf('mlp.pt');
+    assert.throws(() => loadPt(good.subarray(0, good.length - 30)), /^PtError: cannot unzip \(truncated or corrupt\?\)/);
+    assert.throws(() => loadPt(strToU8('hello world')), /not a PyTorch file: it is not a zip archive/);
+    assert.throws(() => loadPt(pkl(0x80, 2, 0x8a, 10, 'l')), /legacy torch\.save format/);
+    const files = unzipSync(good);
+    const big = zipSync({ ...files, 'mlp/byteorder': strToU8('big') }, { level: 0 });
+    assert.throws(() => loadPt(big), /the storages are big-endian; dlab reads little-endian files only/);
+    const truncatedPickle = { ...files, 'mlp/data.pkl': files['mlp/data.pkl'].subarray(0, 200) };
+    assert.throws(() => loadPt(zipSync(truncatedPickle, { level: 0 })), /data\.pkl: pickle ends inside .* \(the file is truncated or corrupt\)|data\.pkl: .*underflow|data\.pkl: pickle ends/);
+    assert.throws(() => unpickle(pkl(0x80, 2, 'I', '12\n', '.'), { findClass: () => null }), /unsupported pickle opcode 0x49 \('I'\) at byte 2/);
+    assert.throws(() => unpickle(pkl(0x80, 2, 'h', 7, '.'), { findClass: () => null }), /memo entry 7 read before it was written/);
+  });
+});
