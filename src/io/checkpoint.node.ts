@@ -8,41 +8,13 @@
 // at worst a stray `<path>.tmp-<pid>-<hex>` file stays behind, which loading never looks at and
 // the next save removes once its process is gone.
 
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   CheckpointError, parseCheckpoint, restoreCheckpoint, serializeCheckpoint,
   type CheckpointContents, type CheckpointOptions, type Restored, type RestoreTargets,
 } from './checkpoint.js';
-
-/** Write bytes to path atomically and durably (temporary file, fsync, rename, fsync of the folder). */
-export function writeFileDurable(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // Some platforms (Windows) cannot open or fsync a folder; the rename has happened regardless.
-  }
-}
+import { writeFileAtomic } from './files.node.js';
 
 /** Remove `<path>.tmp-<pid>-*` files left by processes that died mid-save (never a live one's). */
 function removeStaleTemps(path: string): void {
@@ -72,7 +44,7 @@ function isAlive(pid: number): boolean {
 /** Save model, optimizer, scheduler, loader position, epoch, step, RNG states (and extras) to one file. */
 export function saveCheckpoint(path: string, options: CheckpointOptions): void {
   removeStaleTemps(path);
-  writeFileDurable(path, serializeCheckpoint(options));
+  writeFileAtomic(path, serializeCheckpoint(options));
 }
 
 /** Read and validate a checkpoint file without applying it. Errors name the file. */

@@ -1,25 +1,43 @@
 /// <reference types="node" />
 // Node adapter: safetensors files on disk. Writes are atomic: the bytes go to a temporary file
 // beside the target (same folder, so the same file system), which is then renamed over it, so a
-// crash mid-save leaves the old file whole or the new one whole, never a torn one.
+// crash mid-save leaves the old file whole or the new one whole, never a torn one; fsync of the
+// file and then of its folder makes that hold across a power cut too.
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Tensor } from '../index.js';
 import { deserialize, serialize, type Deserialized } from './safetensors.js';
 
 /** A state dict: parameter and buffer names -> tensors, as Module.stateDict() gives. */
 export type StateDict = Record<string, Tensor>;
 
-/** Write bytes to path atomically (temporary file, then rename). */
+/** Write bytes to path atomically and durably (temporary file, fsync, rename, fsync of the folder). */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
-    writeFileSync(tmp, bytes, { flag: 'wx' });
+    const fd = openSync(tmp, 'wx');
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+  try {
+    const dir = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  } catch {
+    // Some platforms (Windows) cannot open or fsync a folder; the rename has happened regardless.
   }
 }
 

@@ -1,7 +1,7 @@
 // Node-only I/O: safetensors files on disk (atomic writes), state-dict save/load.
 export { saveFile, loadFile, save, load, writeFileAtomic, type StateDict } from './files.node.js';
 // Checkpoint files: durable atomic saves, restore in place (format and StatefulDataLoader in ./checkpoint.ts).
-export { saveCheckpoint, loadCheckpoint, readCheckpoint, writeFileDurable } from './checkpoint.node.js';
+export { saveCheckpoint, loadCheckpoint, readCheckpoint } from './checkpoint.node.js';
 export {
   StatefulDataLoader, CheckpointError,
   type CheckpointOptions, type RestoreTargets, type CheckpointContents, type Restored, type Stateful,
