@@ -335,6 +335,44 @@ for (const backend of listBackends()) {
       });
     });
 
+    describe('convolution and pooling', () => {
+      const F = torch.nn.functional;
+      test('unfold (im2col) and fold (col2im), each with its gradgrad', () => {
+        check((x) => F.unfold(x, [2, 3], { padding: 1, stride: [1, 2], dilation: [2, 1] }), [leaf([1, 2, 4, 5])], { gradgrad: true });
+        check((c) => F.fold(c, [4, 5], 2, { padding: 1, stride: [2, 1] }), [leaf([2, 8, 18])], { gradgrad: true });
+      });
+      test('conv2d with groups, stride, padding and bias (gradgrad)', () =>
+        check((x, w, b) => F.conv2d(x, w, b, { stride: 2, padding: 1, groups: 2 }), [leaf([2, 4, 5, 5]), leaf([4, 2, 3, 3], -1, 1, 0.3), leaf([4], -1, 1, 0.6)], {
+          gradgrad: true,
+        }));
+      test("conv2d padding 'same' with an even kernel and dilation", () =>
+        check((x, w) => F.conv2d(x, w, { padding: 'same', dilation: [1, 2] }), [leaf([1, 2, 4, 5]), leaf([2, 2, 2, 2], -1, 1, 0.3)]));
+      test('conv1d and convTranspose1d', () => {
+        check((x, w, b) => F.conv1d(x, w, b, { dilation: 2, padding: 1 }), [leaf([2, 2, 7]), leaf([3, 2, 3], -1, 1, 0.3), leaf([3], -1, 1, 0.6)]);
+        check((x, w) => F.convTranspose1d(x, w, { stride: 2, outputPadding: 1 }), [leaf([1, 2, 4]), leaf([2, 3, 3], -1, 1, 0.3)]);
+      });
+      test('convTranspose2d with groups and output padding', () =>
+        check((x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [
+          leaf([1, 4, 3, 3]), leaf([4, 1, 3, 3], -1, 1, 0.3), leaf([2], -1, 1, 0.6),
+        ]));
+      test('max pooling (values through gather)', () => {
+        check((x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [leaf([1, 2, 6, 7])]);
+        check((x) => F.maxPool1d(x, 2, { dilation: 2 }), [leaf([2, 2, 7])]);
+        check((x) => F.adaptiveMaxPool2d(x, [2, 3]), [leaf([1, 2, 5, 7])]);
+      });
+      test('average pooling', () => {
+        check((x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), [leaf([1, 2, 6, 7])]);
+        check((x) => F.avgPool1d(x, 3, { stride: 2, padding: 1 }), [leaf([2, 2, 7])]);
+        check((x) => F.adaptiveAvgPool2d(x, [3, 2]), [leaf([1, 2, 7, 5])]);
+      });
+      test('padding modes of Conv2d', () => {
+        for (const paddingMode of ['reflect', 'replicate', 'circular'] as const) {
+          const conv = new torch.nn.Conv2d(1, 1, 3, { padding: [1, 2], paddingMode, bias: false, dtype: 'float64' });
+          check((x) => conv.call(x), [leaf([1, 1, 4, 5])]);
+        }
+      });
+    });
+
     describe('in place (CopySlices and friends)', () => {
       test('write into a view of a non-leaf', () =>
         check(

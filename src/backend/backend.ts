@@ -28,6 +28,25 @@ export type ReduceOp = 'sum' | 'prod' | 'amax' | 'amin';
 export type ArgReduceOp = 'argmax' | 'argmin';
 export type ScanOp = 'cumsum' | 'cumprod';
 
+/**
+ * The sliding-window geometry shared by im2col, col2im and maxPool2dArgmax (1-D ops use H = 1,
+ * kernel 1 along it). Window (oh, ow), element (ki, kj) reads input position
+ *   ih = oh * stride[0] - padding[0] + ki * dilation[0],  iw = ow * stride[1] - padding[1] + kj * dilation[1];
+ * a position outside [0, H) x [0, W) is padding: it reads as 0 (im2col), is dropped (col2im) or never
+ * wins (maxPool2dArgmax). `output` is given, not derived, so that callers can express ceil_mode and
+ * asymmetric ('same') padding: only the start padding matters, the end is wherever `output` stops.
+ */
+export interface Window2d {
+  /** [kH, kW] */
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  /** Padding before the first row / column. */
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  /** Number of window positions [outH, outW]; L = outH * outW. */
+  readonly output: readonly [number, number];
+}
+
 export interface Backend {
   readonly name: string;
   /** Zero-filled contiguous array. */
@@ -56,4 +75,24 @@ export interface Backend {
   indexSelect(x: View, dim: number, index: View): TypedArray;
   /** In place on contiguous `out`: out.select(dim, index[i]) += src.select(dim, i). */
   indexAdd(out: View, dim: number, index: View, src: View): void;
+  /**
+   * F.unfold: x is [N, C, H, W] (any strides, float32/float64); returns a fresh contiguous array of
+   * x's dtype laid out [N, C * kH * kW, outH * outW], row (c * kH + ki) * kW + kj, column oh * outW + ow,
+   * holding x at the position window (oh, ow) element (ki, kj) reads, 0 where that is padding.
+   */
+  im2col(x: View, window: Window2d): TypedArray;
+  /**
+   * F.fold, the adjoint of im2col: cols is [N, C * kH * kW, outH * outW] (any strides); returns a
+   * fresh zero-initialised contiguous [N, C, size[0], size[1]] array of cols' dtype where each column
+   * entry is added to the input position it would have been read from (padding entries are dropped).
+   */
+  col2im(cols: View, size: readonly [number, number], window: Window2d): TypedArray;
+  /**
+   * Max pooling's argmax: x is [N, C, H, W] (any strides); returns a fresh contiguous int64 array
+   * [N, C, outH, outW] holding, per window, the flat index ih * W + iw of its maximum over the
+   * non-padding positions, scanned in (ki, kj) row-major order from best = -Infinity at the first
+   * non-padding position: a strictly greater value or a NaN replaces the best (so NaN propagates,
+   * the last NaN wins, ties keep the first), exactly PyTorch's CPU max_pool2d kernel.
+   */
+  maxPool2dArgmax(x: View, window: Window2d): TypedArray;
 }

@@ -11,6 +11,12 @@ import { where } from '../ops/elementwise.js';
 import { emptyLike, zerosLike } from '../ops/creation.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
+// Convolution and pooling live in src/ops (conv.ts, pool.ts): sliding-window primitives and their compositions.
+export { conv1d, conv2d, convTranspose1d, convTranspose2d, unfold, fold, type ConvOptions, type ConvTransposeOptions } from '../ops/conv.js';
+export {
+  maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d,
+  type MaxPoolOptions, type AvgPoolOptions,
+} from '../ops/pool.js';
 
 function reduce(loss: Tensor, reduction: Reduction | 'batchmean'): Tensor {
   if (reduction === 'none') return loss;

@@ -7,6 +7,9 @@ export { Identity, Linear, Bilinear, LazyLinear, type LinearOptions } from './mo
 export { Flatten, Unflatten } from './modules/flatten.js';
 export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Hardtanh } from './modules/activation.js';
 export { Dropout } from './modules/dropout.js';
+export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './modules/conv.js';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from './modules/pooling.js';
+export { Unfold, Fold } from './modules/fold.js';
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.js';
 export * as functional from './functional.js';
 export * as init from './init.js';

@@ -6,6 +6,7 @@ import { allocateArray, castScalar, type DType, type TypedArray } from '../../te
 import { contiguousStrides, isContiguous, numel } from '../../tensor/shape.js';
 import { moveDimsLast, offsetsOf, viewOffsets } from './strided.js';
 import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
+import { col2im, im2col, maxPool2dArgmax } from './conv.js';
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -363,6 +364,9 @@ export const jsBackend: Backend = {
       }
     }
   },
+  im2col,
+  col2im,
+  maxPool2dArgmax,
 };
 
 /**

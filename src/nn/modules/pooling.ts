@@ -1,0 +1,190 @@
+// MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d
+// (torch/nn/modules/pooling.py). The arguments are kept as given (an int stays an int), because
+// PyTorch's reprs print them that way: MaxPool2d(kernel_size=2, stride=2, ...).
+
+import type { Tensor } from '../../tensor/tensor.js';
+import { Module, pyBool } from '../module.js';
+import type { IntOrPair } from '../../ops/conv.js';
+import {
+  adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, type AdaptiveSize,
+} from '../../ops/pool.js';
+import { pyTuple } from './conv.js';
+
+/** An argument as Python prints it: 2, or (2, 3). */
+const pyArg = (v: IntOrPair | readonly (number | null)[] | null): string =>
+  v === null ? 'None' : typeof v === 'number' ? String(v) : pyTuple(v);
+
+export interface MaxPoolModuleOptions<R extends boolean> {
+  stride?: IntOrPair | null;
+  padding?: IntOrPair;
+  dilation?: IntOrPair;
+  returnIndices?: R;
+  ceilMode?: boolean;
+}
+
+/** Forward's result: the values, or [values, indices] with returnIndices. */
+export type PoolResult<R extends boolean> = R extends true ? [Tensor, Tensor] : Tensor;
+
+abstract class MaxPoolNd<R extends boolean> extends Module {
+  kernelSize: IntOrPair;
+  stride: IntOrPair;
+  padding: IntOrPair;
+  dilation: IntOrPair;
+  returnIndices: R;
+  ceilMode: boolean;
+
+  constructor(kernelSize: IntOrPair, options: MaxPoolModuleOptions<R>) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.dilation = options.dilation ?? 1;
+    this.returnIndices = (options.returnIndices ?? false) as R;
+    this.ceilMode = options.ceilMode ?? false;
+  }
+
+  protected get poolOptions() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode, returnIndices: this.returnIndices };
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyArg(this.kernelSize)}, stride=${pyArg(this.stride)}, padding=${pyArg(this.padding)}, dilation=${pyArg(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/** Max over sliding windows of [N, C, L]. */
+export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
+  constructor(kernelSize: IntOrPair, options: MaxPoolModuleOptions<R> = {}) {
+    super(kernelSize, options);
+  }
+  override forward(input: Tensor): PoolResult<R> {
+    return maxPool1d(input, this.kernelSize, this.poolOptions) as PoolResult<R>;
+  }
+}
+
+/** Max over sliding windows of [N, C, H, W]. */
+export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<R> {
+  constructor(kernelSize: IntOrPair, options: MaxPoolModuleOptions<R> = {}) {
+    super(kernelSize, options);
+  }
+  override forward(input: Tensor): PoolResult<R> {
+    return maxPool2d(input, this.kernelSize, this.poolOptions) as PoolResult<R>;
+  }
+}
+
+export interface AvgPoolModuleOptions {
+  stride?: IntOrPair | null;
+  padding?: IntOrPair;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+/** Mean over sliding windows of [N, C, L]; PyTorch stores (and prints) its sizes as 1-tuples. */
+export class AvgPool1d extends Module {
+  kernelSize: [number];
+  stride: [number];
+  padding: [number];
+  ceilMode: boolean;
+  countIncludePad: boolean;
+
+  constructor(kernelSize: IntOrPair, options: AvgPoolModuleOptions = {}) {
+    super();
+    const single = (v: IntOrPair): [number] => [typeof v === 'number' ? v : v[0]];
+    this.kernelSize = single(kernelSize);
+    this.stride = single(options.stride ?? kernelSize);
+    this.padding = single(options.padding ?? 0);
+    this.ceilMode = options.ceilMode ?? false;
+    this.countIncludePad = options.countIncludePad ?? true;
+  }
+  override forward(input: Tensor): Tensor {
+    return avgPool1d(input, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
+  }
+}
+
+/** Mean over sliding windows of [N, C, H, W]. */
+export class AvgPool2d extends Module {
+  kernelSize: IntOrPair;
+  stride: IntOrPair;
+  padding: IntOrPair;
+  ceilMode: boolean;
+  countIncludePad: boolean;
+  divisorOverride: number | null;
+
+  constructor(kernelSize: IntOrPair, options: AvgPoolModuleOptions & { divisorOverride?: number | null } = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.ceilMode = options.ceilMode ?? false;
+    this.countIncludePad = options.countIncludePad ?? true;
+    this.divisorOverride = options.divisorOverride ?? null;
+  }
+  override forward(input: Tensor): Tensor {
+    return avgPool2d(input, this.kernelSize, {
+      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
+    });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyArg(this.kernelSize)}, stride=${pyArg(this.stride)}, padding=${pyArg(this.padding)}`;
+  }
+}
+
+/** Mean over the adaptive windows that give an output of `outputSize` (AdaptiveAvgPool2d(1) is global average pooling). */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(public outputSize: AdaptiveSize) {
+    super();
+  }
+  override forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `output_size=${pyArg(this.outputSize)}`;
+  }
+}
+
+export class AdaptiveAvgPool1d extends Module {
+  constructor(public outputSize: number) {
+    super();
+  }
+  override forward(input: Tensor): Tensor {
+    return adaptiveAvgPool1d(input, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `output_size=${this.outputSize}`;
+  }
+}
+
+export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
+  outputSize: AdaptiveSize;
+  returnIndices: R;
+  constructor(outputSize: AdaptiveSize, options: { returnIndices?: R } = {}) {
+    super();
+    this.outputSize = outputSize;
+    this.returnIndices = (options.returnIndices ?? false) as R;
+  }
+  override forward(input: Tensor): PoolResult<R> {
+    return adaptiveMaxPool2d(input, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;
+  }
+  override extraRepr(): string {
+    return `output_size=${pyArg(this.outputSize)}`;
+  }
+}
+
+export class AdaptiveMaxPool1d<R extends boolean = false> extends Module {
+  outputSize: number;
+  returnIndices: R;
+  constructor(outputSize: number, options: { returnIndices?: R } = {}) {
+    super();
+    this.outputSize = outputSize;
+    this.returnIndices = (options.returnIndices ?? false) as R;
+  }
+  override forward(input: Tensor): PoolResult<R> {
+    return adaptiveMaxPool1d(input, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;
+  }
+  override extraRepr(): string {
+    return `output_size=${this.outputSize}`;
+  }
+}

@@ -1,0 +1,383 @@
+// Convolution. Two primitives, im2col (F.unfold) and col2im (F.fold), each the other's adjoint
+// and so each the other's backward rule; conv1d/conv2d/convTranspose1d/convTranspose2d are
+// compositions (unfold -> matmul -> view, and matmul -> fold), so their gradients, and the
+// gradients of those, come from the rules of the pieces. 1-D ops run as 2-D ops with H = 1.
+
+import type { Window2d } from '../backend/backend.js';
+import { fmtShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { backendOf, record, wrap } from './function.js';
+import { tensor } from './creation.js';
+
+export type IntOrPair = number | readonly number[];
+export type Pair = readonly [number, number];
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+/** A kernel/stride/... argument as one value per spatial dim (`n` of them), PyTorch's _ntuple. */
+export function nTuple(v: IntOrPair, n: number, name = ''): number[] {
+  if (typeof v === 'number') return new Array<number>(n).fill(v);
+  if (v.length === 1 && n > 1) return new Array<number>(n).fill(v[0]);
+  if (v.length !== n) throw new RangeError(`${name ? name + ': ' : ''}expected ${n} values, but got ${fmtShape(v)}`);
+  return [...v];
+}
+
+// ---------------------------------------------------------------------------- the primitives
+
+/** im2col on [N, C, H, W]: [N, C*kH*kW, L], zeros at padding; its backward is col2im. */
+export function im2colOp(x: Tensor, window: Window2d): Tensor {
+  const [N, C, H, W] = x.shape;
+  const [kH, kW] = window.kernel;
+  const L = window.output[0] * window.output[1];
+  const backend = backendOf(x);
+  const y = wrap(backend.im2col(x._view(), window), [N, C * kH * kW, L], x.dtype, backend);
+  return record('Im2ColBackward0', y, [x], [], (g) => [col2imOp(g, [H, W], window)]);
+}
+
+/** col2im of [N, C*kH*kW, L] into [N, C, size[0], size[1]], summing overlaps; its backward is im2col. */
+export function col2imOp(cols: Tensor, size: Pair, window: Window2d): Tensor {
+  const [N, rows] = cols.shape;
+  const C = rows / (window.kernel[0] * window.kernel[1]);
+  const backend = backendOf(cols);
+  const y = wrap(backend.col2im(cols._view(), size, window), [N, C, size[0], size[1]], cols.dtype, backend);
+  return record('Col2ImBackward0', y, [cols], [], (g) => [im2colOp(g, window)]);
+}
+
+/** Number of window positions along one dim (the plain, floor-mode formula). */
+export function slidingCount(size: number, kernel: number, stride: number, padBefore: number, padAfter: number, dilation: number): number {
+  return Math.floor((size + padBefore + padAfter - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+// ---------------------------------------------------------------------------- F.unfold / F.fold
+
+export interface UnfoldOptions {
+  dilation?: IntOrPair;
+  padding?: IntOrPair;
+  stride?: IntOrPair;
+}
+
+function foldArgs(kernelSize: IntOrPair, options: UnfoldOptions): { k: number[]; d: number[]; p: number[]; s: number[] } {
+  const k = nTuple(kernelSize, 2, 'kernel_size');
+  const d = nTuple(options.dilation ?? 1, 2, 'dilation');
+  const p = nTuple(options.padding ?? 0, 2, 'padding');
+  const s = nTuple(options.stride ?? 1, 2, 'stride');
+  if (!(k[0] > 0 && k[1] > 0)) throw new RangeError(`kernel size should be greater than zero, but got kernel_height: ${k[0]} kernel_width: ${k[1]}`);
+  if (!(d[0] > 0 && d[1] > 0)) throw new RangeError(`dilation should be greater than zero, but got dilation_height: ${d[0]} dilation_width: ${d[1]}`);
+  if (!(p[0] >= 0 && p[1] >= 0)) throw new RangeError(`padding should be non-negative, but got pad_height: ${p[0]} pad_width: ${p[1]}`);
+  if (!(s[0] > 0 && s[1] > 0)) throw new RangeError(`stride should be greater than zero, but got stride_height: ${s[0]} stride_width: ${s[1]}`);
+  return { k, d, p, s };
+}
+
+const tuple = (v: readonly number[]) => `(${v.join(', ')})`;
+
+/** F.unfold (im2col): [N, C, H, W] (or [C, H, W]) -> [N, C * prod(kernel), L] of sliding blocks. */
+export function unfold(input: Tensor, kernelSize: IntOrPair, options: UnfoldOptions = {}): Tensor {
+  if (input.ndim !== 3 && input.ndim !== 4) {
+    throw new RangeError(`Expected 3D or 4D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: ${fmtShape(input.shape)}`);
+  }
+  const { k, d, p, s } = foldArgs(kernelSize, options);
+  const x = input.ndim === 3 ? input.unsqueeze(0) : input;
+  const [H, W] = x.shape.slice(2);
+  const outH = slidingCount(H, k[0], s[0], p[0], p[0], d[0]);
+  const outW = slidingCount(W, k[1], s[1], p[1], p[1], d[1]);
+  if (outH < 1 || outW < 1) {
+    throw new RangeError(
+      `Given input with spatial size ${tuple([H, W])}, kernel_size=${tuple(k)}, dilation=${tuple(d)}, padding=${tuple(p)}, calculated shape of the array of sliding blocks as ${tuple([outH, outW])}, but its components must be at least one.`,
+    );
+  }
+  const window: Window2d = { kernel: [k[0], k[1]], stride: [s[0], s[1]], padding: [p[0], p[1]], dilation: [d[0], d[1]], output: [outH, outW] };
+  const y = im2colOp(x, window);
+  return input.ndim === 3 ? y.squeeze(0) : y;
+}
+
+/** F.fold (col2im): [N, C * prod(kernel), L] (or unbatched) -> [N, C, *outputSize], summing overlaps. */
+export function fold(input: Tensor, outputSize: IntOrPair, kernelSize: IntOrPair, options: UnfoldOptions = {}): Tensor {
+  if (input.ndim !== 2 && input.ndim !== 3) {
+    throw new RangeError(`Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: ${fmtShape(input.shape)}`);
+  }
+  const size = nTuple(outputSize, 2, 'output_size');
+  const { k, d, p, s } = foldArgs(kernelSize, options);
+  const x = input.ndim === 2 ? input.unsqueeze(0) : input;
+  const [, rows, L] = x.shape;
+  if (rows % (k[0] * k[1]) !== 0) {
+    throw new RangeError(
+      `Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got input.size(1)=${rows} and kernel_size=${tuple(k)}.`,
+    );
+  }
+  const outH = slidingCount(size[0], k[0], s[0], p[0], p[0], d[0]);
+  const outW = slidingCount(size[1], k[1], s[1], p[1], p[1], d[1]);
+  if (outH < 1 || outW < 1 || outH * outW !== L) {
+    throw new RangeError(
+      `Given output_size=${tuple(size)}, kernel_size=${tuple(k)}, dilation=${tuple(d)}, padding=${tuple(p)}, stride=${tuple(s)}, expected size of input's dimension 2 to match the calculated number of sliding blocks ${outH} * ${outW} = ${outH * outW}, but got input.size(2)=${L}.`,
+    );
+  }
+  const window: Window2d = { kernel: [k[0], k[1]], stride: [s[0], s[1]], padding: [p[0], p[1]], dilation: [d[0], d[1]], output: [outH, outW] };
+  const y = col2imOp(x, [size[0], size[1]], window);
+  return input.ndim === 2 ? y.squeeze(0) : y;
+}
+
+// ---------------------------------------------------------------------------- padding modes
+
+/**
+ * Pad the last dims with 'reflect', 'replicate' or 'circular' (F.pad's non-constant modes), `pad`
+ * listing (before, after) pairs from the last dim, as F.pad. Each dim is one index_select, so the
+ * gradient sums back into the source positions.
+ */
+export function padNonConstant(x: Tensor, pad: readonly number[], mode: Exclude<PaddingMode, 'zeros'>): Tensor {
+  let out = x;
+  for (let i = 0; i < pad.length / 2; i++) {
+    const dim = x.ndim - 1 - i;
+    const before = pad[2 * i];
+    const after = pad[2 * i + 1];
+    if (before === 0 && after === 0) continue;
+    const n = x.shape[dim];
+    if (mode === 'reflect' && (before >= n || after >= n)) {
+      throw new RangeError(
+        `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${dim} of input ${fmtShape(x.shape)}`,
+      );
+    }
+    if (mode === 'circular' && (before > n || after > n)) {
+      throw new RangeError('Padding value causes wrapping around more than once.');
+    }
+    const idx: number[] = [];
+    for (let j = -before; j < n + after; j++) {
+      if (mode === 'replicate') idx.push(Math.min(Math.max(j, 0), n - 1));
+      else if (mode === 'circular') idx.push(((j % n) + n) % n);
+      else idx.push(j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j);
+    }
+    out = out.indexSelect(dim, tensor(idx, { dtype: 'int64' }));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------- convolution
+
+export type ConvPadding = IntOrPair | 'same' | 'valid';
+
+export interface ConvOptions {
+  stride?: IntOrPair;
+  padding?: ConvPadding;
+  dilation?: IntOrPair;
+  groups?: number;
+}
+
+export interface ConvTransposeOptions {
+  stride?: IntOrPair;
+  padding?: IntOrPair;
+  outputPadding?: IntOrPair;
+  groups?: number;
+  dilation?: IntOrPair;
+}
+
+/** F.conv2d(x, w, options) as well as F.conv2d(x, w, bias, options), as Python's keywords allow. */
+function splitBias<O extends object>(bias: Tensor | null | undefined | O, options: O | undefined): [Tensor | null, O] {
+  if (bias instanceof Tensor) return [bias, options ?? ({} as O)];
+  if (bias === null || bias === undefined) return [null, options ?? ({} as O)];
+  return [null, bias];
+}
+
+/** The dims that PyTorch's messages list: [1, 3, 28, 28]. */
+const sizes = (t: Tensor) => fmtShape(t.shape);
+
+function checkBatchedInput(input: Tensor, nd: number, op: string): void {
+  if (input.ndim !== nd + 1 && input.ndim !== nd + 2) {
+    throw new RangeError(`Expected ${nd + 1}D (unbatched) or ${nd + 2}D (batched) input to ${op}, but got input of size: ${sizes(input)}`);
+  }
+}
+
+function checkDtypes(input: Tensor, weight: Tensor, bias: Tensor | null): void {
+  const name = (t: Tensor) => `torch.${{ float32: 'Float', float64: 'Double', int32: 'Int', int64: 'Long', bool: 'Bool' }[t.dtype]}Tensor`;
+  if (input.dtype !== weight.dtype) {
+    throw new TypeError(`Input type (${name(input)}) and weight type (${name(weight)}) should be the same or input should be a MKLDNN tensor and weight is a dense tensor`);
+  }
+  if (bias && bias.dtype !== weight.dtype) {
+    throw new TypeError(`Input type (${name(input)}) and bias type (${name(bias)}) should be the same or input should be a MKLDNN tensor and bias is a dense tensor`);
+  }
+}
+
+/** PyTorch's check_shape_forward: argument signs, weight rank, groups, channels, bias. */
+function checkShapeForward(input: Tensor, weight: Tensor, bias: Tensor | null, groups: number, transposed: boolean, stride: number[], padding: number[], dilation: number[]): void {
+  if (padding.some((p) => p < 0)) throw new RangeError('negative padding is not supported');
+  if (stride.some((s) => s <= 0)) throw new RangeError('non-positive stride is not supported');
+  if (dilation.some((d) => d <= 0)) throw new RangeError(`dilation should be greater than zero, but got ${fmtShape(dilation)}`);
+  if (groups <= 0) throw new RangeError('non-positive groups is not supported');
+  const w = weight.shape;
+  if (weight.ndim !== input.ndim) {
+    throw new RangeError(`Expected ${weight.ndim}-dimensional input for ${weight.ndim}-dimensional weight ${sizes(weight)}, but got ${input.ndim}-dimensional input of size ${sizes(input)} instead`);
+  }
+  if (w[0] < groups) throw new RangeError(`Given groups=${groups}, expected weight to be at least ${groups} at dimension 0, but got weight of size ${sizes(weight)} instead`);
+  if (w[0] % groups !== 0) {
+    throw new RangeError(`Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size [${sizes(weight)}] instead`);
+  }
+  const channels = input.shape[1];
+  if (!transposed) {
+    if (channels !== w[1] * groups) {
+      throw new RangeError(`Given groups=${groups}, weight of size ${sizes(weight)}, expected input${sizes(input)} to have ${w[1] * groups} channels, but got ${channels} channels instead`);
+    }
+    if (bias && (bias.ndim !== 1 || bias.shape[0] !== w[0])) {
+      throw new RangeError(`Given weight of size ${sizes(weight)}, expected bias to be 1-dimensional with ${w[0]} elements, but got bias of size ${sizes(bias)} instead`);
+    }
+    const padded = input.shape.slice(2).map((s, i) => s + 2 * padding[i]);
+    const kernel = w.slice(2).map((k, i) => dilation[i] * (k - 1) + 1);
+    if (padded.some((s, i) => s < kernel[i])) {
+      throw new RangeError(`Calculated padded input size per channel: (${padded.join(' x ')}). Kernel size: (${kernel.join(' x ')}). Kernel size can't be greater than actual input size`);
+    }
+  } else {
+    if (channels !== w[0]) {
+      throw new RangeError(`Given transposed=1, weight of size ${sizes(weight)}, expected input${sizes(input)} to have ${w[0]} channels, but got ${channels} channels instead`);
+    }
+    if (bias && (bias.ndim !== 1 || bias.shape[0] !== w[1] * groups)) {
+      throw new RangeError(`Given transposed=1, weight of size ${sizes(weight)}, expected bias to be 1-dimensional with ${w[1] * groups} elements, but got bias of size ${sizes(bias)} instead`);
+    }
+  }
+}
+
+/**
+ * out [N, C, H, W] + bias [C]. The bias is first spread over one [C, H, W] plane (a small copy),
+ * so that the add reads a block repeated over the batch, which backends have a fast path for,
+ * instead of a 0-strided broadcast (7x slower in the js backend for LeNet's first layer).
+ */
+function addBias(out: Tensor, bias: Tensor): Tensor {
+  const [, C, H, W] = out.shape;
+  return out.add(bias.view(C, 1).expand(C, H * W).contiguous().view(C, H, W));
+}
+
+/**
+ * The shared body of conv1d/conv2d: x [N, C, H, W], w [O, C/G, kH, kW] (1-D lifted to H = 1),
+ * padding given as the start padding per dim and the output size (so 'same' can be asymmetric).
+ */
+function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, window: Window2d, groups: number): Tensor {
+  const [N] = x.shape;
+  const [O, Cg, kH, kW] = w.shape;
+  const [outH, outW] = window.output;
+  const L = outH * outW;
+  const K = Cg * kH * kW;
+  const cols = im2colOp(x, window); // [N, C*kH*kW, L]
+  let out: Tensor;
+  if (groups === 1) {
+    out = w.reshape(O, K).matmul(cols); // [N, O, L]
+  } else {
+    out = w.reshape(groups, O / groups, K).matmul(cols.view(N, groups, K, L)).reshape(N, O, L);
+  }
+  out = out.view(N, O, outH, outW);
+  return bias ? addBias(out, bias) : out;
+}
+
+function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
+  checkBatchedInput(input, nd, op);
+  const unbatched = input.ndim === nd + 1;
+  const x = unbatched ? input.unsqueeze(0) : input;
+  checkDtypes(x, weight, bias);
+  const groups = options.groups ?? 1;
+  const stride = nTuple(options.stride ?? 1, nd, 'stride');
+  const dilation = nTuple(options.dilation ?? 1, nd, 'dilation');
+  const pad = options.padding ?? 0;
+  let before: number[];
+  let after: number[];
+  if (typeof pad === 'string') {
+    if (pad === 'valid') {
+      before = after = new Array<number>(nd).fill(0);
+    } else if (pad === 'same') {
+      if (stride.some((s) => s !== 1)) throw new RangeError("padding='same' is not supported for strided convolutions");
+      // Total padding d*(k-1); the odd unit goes at the end, as PyTorch pads it.
+      const total = weight.shape.slice(2).map((k, i) => dilation[i] * (k - 1));
+      before = total.map((t) => Math.floor(t / 2));
+      after = total.map((t, i) => t - before[i]);
+    } else {
+      throw new RangeError(`Invalid padding string: '${pad}'`);
+    }
+  } else {
+    before = after = nTuple(pad, nd, 'padding');
+  }
+  checkShapeForward(x, weight, bias, groups, false, stride, before, dilation);
+  const spatial = x.shape.slice(2);
+  const out = spatial.map((s, i) => slidingCount(s, weight.shape[2 + i], stride[i], before[i], after[i], dilation[i]));
+  const lift = (v: number[], one: number): [number, number] => (nd === 1 ? [one, v[0]] : [v[0], v[1]]);
+  const window: Window2d = {
+    kernel: lift(weight.shape.slice(2), 1),
+    stride: lift(stride, 1),
+    padding: lift(before, 0),
+    dilation: lift(dilation, 1),
+    output: lift(out, 1),
+  };
+  const x4 = nd === 1 ? x.unsqueeze(2) : x;
+  const w4 = nd === 1 ? weight.unsqueeze(2) : weight;
+  let y = conv2dCore(x4, w4, bias, window, groups);
+  if (nd === 1) y = y.squeeze(2);
+  return unbatched ? y.squeeze(0) : y;
+}
+
+/** F.conv1d: input [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
+  const [b, o] = splitBias(bias, options);
+  return convNd(1, 'conv1d', input, weight, b, o);
+}
+
+/** F.conv2d: input [N, C, H, W] (or [C, H, W]), weight [O, C/groups, kH, kW]. */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
+  const [b, o] = splitBias(bias, options);
+  return convNd(2, 'conv2d', input, weight, b, o);
+}
+
+function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvTransposeOptions): Tensor {
+  checkBatchedInput(input, nd, op);
+  const unbatched = input.ndim === nd + 1;
+  const x = unbatched ? input.unsqueeze(0) : input;
+  checkDtypes(x, weight, bias);
+  const groups = options.groups ?? 1;
+  const stride = nTuple(options.stride ?? 1, nd, 'stride');
+  const padding = nTuple(options.padding ?? 0, nd, 'padding');
+  const outputPadding = nTuple(options.outputPadding ?? 0, nd, 'output_padding');
+  const dilation = nTuple(options.dilation ?? 1, nd, 'dilation');
+  if (outputPadding.some((p) => p < 0)) throw new RangeError('negative output_padding is not supported');
+  checkShapeForward(x, weight, bias, groups, true, stride, padding, dilation);
+  if (outputPadding.some((p, i) => p >= stride[i] && p >= dilation[i])) {
+    const names = nd === 1 ? ['width'] : ['height', 'width'];
+    const part = (label: string, v: number[]) => names.map((n, i) => `${label}_${n}: ${v[i]}`).join(' ');
+    throw new RangeError(
+      `output padding must be smaller than either stride or dilation, but got ${part('output_padding', outputPadding)} ${part('stride', stride)} ${part('dilation', dilation)}`,
+    );
+  }
+  const [N, Cin] = x.shape;
+  const spatial = x.shape.slice(2);
+  const kernel = weight.shape.slice(2);
+  const outSize = spatial.map((s, i) => (s - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1);
+  if (outSize.some((s) => s < 1)) {
+    throw new RangeError(`Given input size per channel: (${spatial.join(' x ')}). Calculated output size per channel: (${outSize.join(' x ')}). Output size is too small`);
+  }
+  const Cout = weight.shape[1] * groups;
+  const kk = kernel.reduce((a, b) => a * b, 1);
+  const Lin = spatial.reduce((a, b) => a * b, 1);
+  const Cig = Cin / groups;
+  const Kg = (Cout / groups) * kk;
+  // cols[n, (co, ki, kj), (h, w)] = sum_ci w[ci, co, ki, kj] x[n, ci, h, w], then fold them back.
+  let cols: Tensor;
+  if (groups === 1) {
+    cols = weight.reshape(Cin, Kg).t().matmul(x.reshape(N, Cin, Lin));
+  } else {
+    cols = weight.reshape(groups, Cig, Kg).transpose(1, 2).matmul(x.reshape(N, groups, Cig, Lin)).reshape(N, Cout * kk, Lin);
+  }
+  const lift = (v: number[], one: number): [number, number] => (nd === 1 ? [one, v[0]] : [v[0], v[1]]);
+  const window: Window2d = {
+    kernel: lift(kernel, 1),
+    stride: lift(stride, 1),
+    padding: lift(padding, 0),
+    dilation: lift(dilation, 1),
+    output: lift(spatial, 1),
+  };
+  let y = col2imOp(cols, lift(outSize, 1), window);
+  if (bias) y = addBias(y, bias);
+  if (nd === 1) y = y.squeeze(2);
+  return unbatched ? y.squeeze(0) : y;
+}
+
+/** F.conv_transpose1d: input [N, Cin, L], weight [Cin, Cout/groups, k]. */
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
+  const [b, o] = splitBias(bias, options);
+  return convTransposeNd(1, 'conv_transpose1d', input, weight, b, o);
+}
+
+/** F.conv_transpose2d: input [N, Cin, H, W], weight [Cin, Cout/groups, kH, kW]. */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
+  const [b, o] = splitBias(bias, options);
+  return convTransposeNd(2, 'conv_transpose2d', input, weight, b, o);
+}

@@ -1,0 +1,306 @@
+// Pooling, built on the sliding-window primitives. Max pooling asks the backend for each
+// window's argmax (flat index into the H*W plane, NaN-propagating as PyTorch), then gathers the
+// values, so its gradient is gather's (a scatter-add) and needs no rule of its own. Average
+// pooling is im2col, a sum over the window and a division by PyTorch's per-window divisor.
+// Adaptive pooling uses windows start = floor(i*In/Out), end = ceil((i+1)*In/Out). 1-D pooling
+// runs as 2-D with H = 1, unbatched input as a batch of one.
+
+import type { Window2d } from '../backend/backend.js';
+import { fmtShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { backendOf, wrap } from './function.js';
+import { gather } from './indexing.js';
+import { tensor } from './creation.js';
+import { im2colOp, nTuple, type IntOrPair } from './conv.js';
+
+export interface MaxPoolOptions {
+  /** Default (null or omitted): the kernel size. */
+  stride?: IntOrPair | null;
+  padding?: IntOrPair;
+  dilation?: IntOrPair;
+  ceilMode?: boolean;
+  returnIndices?: boolean;
+}
+
+export interface AvgPoolOptions {
+  stride?: IntOrPair | null;
+  padding?: IntOrPair;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  /** avg_pool2d only: divide every window's sum by this instead. */
+  divisorOverride?: number | null;
+}
+
+/** PyTorch's pooling_output_shape: floor or ceil mode, the last window starting inside the input or left padding. */
+export function poolingOutputSize(size: number, kernel: number, pad: number, stride: number, dilation: number, ceilMode: boolean): number {
+  let out = Math.floor((size + 2 * pad - dilation * (kernel - 1) - 1 + (ceilMode ? stride - 1 : 0)) / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= size + pad) out--;
+  return out;
+}
+
+interface Lifted {
+  /** [N, C, H, W] */
+  x: Tensor;
+  /** Undo the lifting on an [N, C, outH, outW] result. */
+  lower: (y: Tensor) => Tensor;
+}
+
+/** Lift [C, L] / [N, C, L] (nd 1) or [C, H, W] / [N, C, H, W] (nd 2) to [N, C, H, W]. */
+function lift(input: Tensor, nd: 1 | 2): Lifted {
+  const unbatched = input.ndim === nd + 1;
+  let x = unbatched ? input.unsqueeze(0) : input;
+  if (nd === 1) x = x.unsqueeze(2);
+  return {
+    x,
+    lower: (y) => {
+      let out = nd === 1 ? y.squeeze(2) : y;
+      if (unbatched) out = out.squeeze(0);
+      return out;
+    },
+  };
+}
+
+/** The window of a pooling op with PyTorch's argument checks and messages; 1-D ops pass H-dim values of 1/0. */
+function poolWindow(
+  x: Tensor, nd: 1 | 2, kernelSize: IntOrPair, stride: IntOrPair | null | undefined, padding: IntOrPair, dilation: IntOrPair, ceilMode: boolean,
+): Window2d {
+  const k = nTuple(kernelSize, nd, 'kernel_size');
+  const s = stride === null || stride === undefined || (Array.isArray(stride) && stride.length === 0) ? k : nTuple(stride, nd, 'stride');
+  const p = nTuple(padding, nd, 'padding');
+  const d = nTuple(dilation, nd, 'dilation');
+  if (s.some((v) => v === 0)) throw new RangeError('stride should not be zero');
+  if (k.some((v) => v <= 0)) throw new RangeError(`kernel size should be greater than zero, but got ${k.join(' ')}`);
+  if (s.some((v) => v < 0)) throw new RangeError(`stride should be greater than zero, but got ${s.join(' ')}`);
+  if (d.some((v) => v <= 0)) {
+    throw new RangeError(nd === 2 ? `dilation should be greater than zero, but got dilationH: ${d[0]} dilationW: ${d[1]}` : `dilation should be greater than zero, but got dilation=${d[0]}`);
+  }
+  k.forEach((kv, i) => {
+    if (p[i] < 0) throw new RangeError(`pad must be non-negative, but got pad: ${p[i]}`);
+    if (p[i] > Math.floor(kv / 2)) throw new RangeError(`pad should be at most half of kernel size, but got pad=${p[i]} and kernel_size=${kv}`);
+  });
+  const spatial = x.shape.slice(x.ndim - nd);
+  const out = spatial.map((size, i) => poolingOutputSize(size, k[i], p[i], s[i], d[i], ceilMode));
+  if (out.some((o) => o < 1)) {
+    const C = x.shape[x.ndim - nd - 1];
+    const inDims = nd === 1 ? [C, 1, ...spatial] : [C, ...spatial];
+    const outDims = nd === 1 ? [C, 1, ...out] : [C, ...out];
+    throw new RangeError(`Given input size: (${inDims.join('x')}). Calculated output size: (${outDims.join('x')}). Output size is too small`);
+  }
+  const two = (v: number[], one: number): [number, number] => (nd === 1 ? [one, v[0]] : [v[0], v[1]]);
+  return { kernel: two(k, 1), stride: two(s, 1), padding: two(p, 0), dilation: two(d, 1), output: two(out, 1) };
+}
+
+// ---------------------------------------------------------------------------- max pooling
+
+/** Values and int64 indices of max pooling on [N, C, H, W]. */
+function maxPoolCore(x: Tensor, window: Window2d): [Tensor, Tensor] {
+  const [N, C, H, W] = x.shape;
+  const [outH, outW] = window.output;
+  const backend = backendOf(x);
+  const indices = wrap(backend.maxPool2dArgmax(x._view(), window), [N, C, outH, outW], 'int64', backend);
+  const values = gather(x.reshape(N, C, H * W), 2, indices.view(N, C, outH * outW)).view(N, C, outH, outW);
+  return [values, indices];
+}
+
+function maxPoolNd(nd: 1 | 2, input: Tensor, kernelSize: IntOrPair, options: MaxPoolOptions): Tensor | [Tensor, Tensor] {
+  if (nd === 2 && input.ndim !== 3 && input.ndim !== 4) throw new RangeError('non-empty 3D or 4D (batch mode) tensor expected for input');
+  if (nd === 1 && input.ndim !== 2 && input.ndim !== 3) {
+    throw new RangeError(`max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtShape(input.shape)}`);
+  }
+  const window = poolWindow(input, nd, kernelSize, options.stride, options.padding ?? 0, options.dilation ?? 1, options.ceilMode ?? false);
+  const { x, lower } = lift(input, nd);
+  const [values, indices] = maxPoolCore(x, window);
+  return options.returnIndices ? [lower(values), lower(indices)] : lower(values);
+}
+
+/** F.max_pool1d on [N, C, L] or [C, L]; indices index the L dim. */
+export function maxPool1d(input: Tensor, kernelSize: IntOrPair, options: MaxPoolOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool1d(input: Tensor, kernelSize: IntOrPair, options?: MaxPoolOptions): Tensor;
+export function maxPool1d(input: Tensor, kernelSize: IntOrPair, options: MaxPoolOptions = {}): Tensor | [Tensor, Tensor] {
+  return maxPoolNd(1, input, kernelSize, options);
+}
+
+/** F.max_pool2d on [N, C, H, W] or [C, H, W]; indices are flat h * W + w, as PyTorch's. */
+export function maxPool2d(input: Tensor, kernelSize: IntOrPair, options: MaxPoolOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: IntOrPair, options?: MaxPoolOptions): Tensor;
+export function maxPool2d(input: Tensor, kernelSize: IntOrPair, options: MaxPoolOptions = {}): Tensor | [Tensor, Tensor] {
+  return maxPoolNd(2, input, kernelSize, options);
+}
+
+// ---------------------------------------------------------------------------- average pooling
+
+/** PyTorch's avg_pool2d divisor per window: the padded window's size, or only its in-input part. */
+function avgDivisors(H: number, W: number, window: Window2d, countIncludePad: boolean, divisorOverride: number | null): number[] {
+  const [kH, kW] = window.kernel;
+  const [sH, sW] = window.stride;
+  const [pH, pW] = window.padding;
+  const [outH, outW] = window.output;
+  const out: number[] = [];
+  for (let oh = 0; oh < outH; oh++) {
+    for (let ow = 0; ow < outW; ow++) {
+      let h0 = oh * sH - pH;
+      let w0 = ow * sW - pW;
+      let h1 = Math.min(h0 + kH, H + pH);
+      let w1 = Math.min(w0 + kW, W + pW);
+      const poolSize = (h1 - h0) * (w1 - w0);
+      h0 = Math.max(h0, 0);
+      w0 = Math.max(w0, 0);
+      h1 = Math.min(h1, H);
+      w1 = Math.min(w1, W);
+      const inside = (h1 - h0) * (w1 - w0);
+      // A window wholly in padding sums to 0; any nonzero divisor keeps it 0, as PyTorch writes.
+      const divisor = divisorOverride ?? (countIncludePad ? poolSize : inside);
+      out.push(h0 >= h1 || w0 >= w1 ? 1 : divisor);
+    }
+  }
+  return out;
+}
+
+function avgPoolCore(x: Tensor, window: Window2d, countIncludePad: boolean, divisorOverride: number | null): Tensor {
+  const [N, C, H, W] = x.shape;
+  const [kH, kW] = window.kernel;
+  const [outH, outW] = window.output;
+  const L = outH * outW;
+  const sums = im2colOp(x, window).view(N, C, kH * kW, L).sum(2);
+  const divisors = tensor(avgDivisors(H, W, window, countIncludePad, divisorOverride), { dtype: x.dtype });
+  return sums.div(divisors).view(N, C, outH, outW);
+}
+
+/** F.avg_pool1d on [N, C, L] or [C, L]. */
+export function avgPool1d(input: Tensor, kernelSize: IntOrPair, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}): Tensor {
+  if (input.ndim !== 2 && input.ndim !== 3) {
+    throw new RangeError(`Expected 2 to 3 dimensions, but got ${input.ndim}-dimensional tensor for argument #1 'self' (while checking arguments for avg_pool1d)`);
+  }
+  const window = poolWindow(input, 1, kernelSize, options.stride, options.padding ?? 0, 1, options.ceilMode ?? false);
+  const { x, lower } = lift(input, 1);
+  return lower(avgPoolCore(x, window, options.countIncludePad ?? true, null));
+}
+
+/** F.avg_pool2d on [N, C, H, W] or [C, H, W]. */
+export function avgPool2d(input: Tensor, kernelSize: IntOrPair, options: AvgPoolOptions = {}): Tensor {
+  if (input.ndim !== 3 && input.ndim !== 4) {
+    throw new RangeError(`Dimension out of range (expected to be in range of [${-input.ndim}, ${input.ndim - 1}], but got -3)`);
+  }
+  const divisorOverride = options.divisorOverride ?? null;
+  if (divisorOverride !== null && divisorOverride === 0) throw new RangeError('divisor must be not zero');
+  const window = poolWindow(input, 2, kernelSize, options.stride, options.padding ?? 0, 1, options.ceilMode ?? false);
+  const { x, lower } = lift(input, 2);
+  return lower(avgPoolCore(x, window, options.countIncludePad ?? true, divisorOverride));
+}
+
+// ---------------------------------------------------------------------------- adaptive pooling
+
+/** An output size per spatial dim; null keeps the input's size, as PyTorch's None. */
+export type AdaptiveSize = number | null | readonly (number | null)[];
+
+function adaptiveSizes(outputSize: AdaptiveSize, spatial: readonly number[]): number[] {
+  const list = outputSize === null || typeof outputSize === 'number' ? new Array(spatial.length).fill(outputSize) : [...outputSize];
+  if (list.length !== spatial.length) throw new RangeError(`adaptive pool: output_size must be ${spatial.length} values, but got ${list.length}`);
+  return list.map((o, i) => (o === null ? spatial[i] : o));
+}
+
+const windowStart = (i: number, inSize: number, outSize: number) => Math.floor((i * inSize) / outSize);
+const windowEnd = (i: number, inSize: number, outSize: number) => Math.ceil(((i + 1) * inSize) / outSize);
+
+/** [outSize, inSize] averaging matrix: row i holds 1/len over window i. */
+function averagingMatrix(inSize: number, outSize: number, dtype: Tensor['dtype']): Tensor {
+  const m = new Array<number>(outSize * inSize).fill(0);
+  for (let i = 0; i < outSize; i++) {
+    const s = windowStart(i, inSize, outSize);
+    const e = windowEnd(i, inSize, outSize);
+    for (let j = s; j < e; j++) m[i * inSize + j] = 1 / (e - s);
+  }
+  return tensor(m, { dtype }).view(outSize, inSize);
+}
+
+function checkAdaptiveInput(input: Tensor, nd: 1 | 2, op: string): void {
+  if (input.ndim !== nd + 1 && input.ndim !== nd + 2) {
+    throw new RangeError(`${op}(): Expected ${nd + 1}D or ${nd + 2}D tensor, but got ${fmtShape(input.shape)}`);
+  }
+  for (let d = input.ndim - nd - 1; d < input.ndim; d++) {
+    if (input.shape[d] === 0) {
+      throw new RangeError(`${op}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmtShape(input.shape)} with dimension ${d} being empty`);
+    }
+  }
+}
+
+function adaptiveAvgNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize): Tensor {
+  checkAdaptiveInput(input, nd, nd === 1 ? 'adaptive_avg_pool1d' : 'adaptive_avg_pool2d');
+  const { x, lower } = lift(input, nd);
+  const [H, W] = x.shape.slice(2);
+  const out = adaptiveSizes(outputSize, input.shape.slice(input.ndim - nd));
+  const [oH, oW] = nd === 1 ? [1, out[0]] : out;
+  if (oH === 1 && oW === 1) return lower(x.mean([2, 3], { keepdim: true }));
+  if (H % oH === 0 && W % oW === 0) {
+    // Equal windows: plain average pooling (the same sum-then-divide as PyTorch).
+    const k: [number, number] = [H / oH, W / oW];
+    return lower(avgPoolCore(x, { kernel: k, stride: k, padding: [0, 0], dilation: [1, 1], output: [oH, oW] }, true, null));
+  }
+  // Uneven windows: A_h x A_w^T, one small matrix per side.
+  let y = x;
+  if (oW !== W) y = y.matmul(averagingMatrix(W, oW, x.dtype).t());
+  if (oH !== H) y = averagingMatrix(H, oH, x.dtype).matmul(y);
+  return lower(y);
+}
+
+/** F.adaptive_avg_pool1d on [N, C, L] or [C, L]. */
+export function adaptiveAvgPool1d(input: Tensor, outputSize: number | readonly number[]): Tensor {
+  return adaptiveAvgNd(1, input, outputSize);
+}
+
+/** F.adaptive_avg_pool2d on [N, C, H, W] or [C, H, W]. */
+export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+  return adaptiveAvgNd(2, input, outputSize);
+}
+
+function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, returnIndices: boolean): Tensor | [Tensor, Tensor] {
+  checkAdaptiveInput(input, nd, nd === 1 ? 'adaptive_max_pool1d' : 'adaptive_max_pool2d');
+  const { x, lower } = lift(input, nd);
+  const [N, C, H, W] = x.shape;
+  const out = adaptiveSizes(outputSize, input.shape.slice(input.ndim - nd));
+  const [oH, oW] = nd === 1 ? [1, out[0]] : out;
+  // Every window's flat positions, padded to the largest window with repeats of its first
+  // position (a repeat never changes the max nor which position holds it). argmax keeps the
+  // first of equal values, as PyTorch's kernel; of several NaNs it reports the first where
+  // PyTorch reports the last (the value, NaN, is the same).
+  const maxLen = (inSize: number, outSize: number) => {
+    let m = 0;
+    for (let i = 0; i < outSize; i++) m = Math.max(m, windowEnd(i, inSize, outSize) - windowStart(i, inSize, outSize));
+    return m;
+  };
+  const K = maxLen(H, oH) * maxLen(W, oW);
+  const table: number[] = [];
+  for (let i = 0; i < oH; i++) {
+    for (let j = 0; j < oW; j++) {
+      const row: number[] = [];
+      for (let h = windowStart(i, H, oH); h < windowEnd(i, H, oH); h++) {
+        for (let w = windowStart(j, W, oW); w < windowEnd(j, W, oW); w++) row.push(h * W + w);
+      }
+      while (row.length < K) row.push(row[0]);
+      table.push(...row);
+    }
+  }
+  const L = oH * oW;
+  const positions = tensor(table, { dtype: 'int64' }).view(1, 1, L, K).expand(N, C, L, K);
+  const flat = x.detach().reshape(N, C, H * W);
+  const candidates = gather(flat, 2, positions.reshape(N, C, L * K)).view(N, C, L, K);
+  const best = candidates.argmax(3, { keepdim: true });
+  const indices = positions.gather(3, best).view(N, C, L);
+  const values = gather(x.reshape(N, C, H * W), 2, indices).view(N, C, oH, oW);
+  const idx4 = indices.view(N, C, oH, oW);
+  return returnIndices ? [lower(values), lower(idx4)] : lower(values);
+}
+
+/** F.adaptive_max_pool1d on [N, C, L] or [C, L]. */
+export function adaptiveMaxPool1d(input: Tensor, outputSize: number | readonly number[], options: { returnIndices: true }): [Tensor, Tensor];
+export function adaptiveMaxPool1d(input: Tensor, outputSize: number | readonly number[], options?: { returnIndices?: boolean }): Tensor;
+export function adaptiveMaxPool1d(input: Tensor, outputSize: number | readonly number[], options: { returnIndices?: boolean } = {}): Tensor | [Tensor, Tensor] {
+  return adaptiveMaxNd(1, input, outputSize, options.returnIndices ?? false);
+}
+
+/** F.adaptive_max_pool2d on [N, C, H, W] or [C, H, W]; indices are flat h * W + w. */
+export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options: { returnIndices: true }): [Tensor, Tensor];
+export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options?: { returnIndices?: boolean }): Tensor;
+export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options: { returnIndices?: boolean } = {}): Tensor | [Tensor, Tensor] {
+  return adaptiveMaxNd(2, input, outputSize, options.returnIndices ?? false);
+}
