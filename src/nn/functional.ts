@@ -9,8 +9,14 @@ import { fmtShape } from '../tensor/shape.js';
 import { isFloatingPoint } from '../tensor/dtype.js';
 import { where } from '../ops/elementwise.js';
 import { emptyLike, zerosLike } from '../ops/creation.js';
+// For the normalization / embedding / interpolate / attention section at the end.
+import { arange, tensor, zeros } from '../ops/creation.js';
+import { cat, pad } from '../ops/movement.js';
+import { noGrad } from '../autograd/grad_mode.js';
+import { adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
+
 // Convolution and pooling live in src/ops (conv.ts, pool.ts): sliding-window primitives and their compositions.
 export { conv1d, conv2d, convTranspose1d, convTranspose2d, unfold, fold, type ConvOptions, type ConvTransposeOptions } from '../ops/conv.js';
 export {
@@ -355,3 +361,646 @@ export function klDiv(input: Tensor, target: Tensor, options: { reduction?: Redu
 }
 
 const fmtSize = (shape: readonly number[]) => `torch.Size([${shape.join(', ')}])`;
+
+// ============================================================================ normalization, embedding,
+// channel dropout, resampling and attention (BatchNorm/LayerNorm/GroupNorm, Embedding, Dropout1d-3d,
+// Upsample, MultiheadAttention call these). All are compositions of differentiable ops.
+
+/** A per-channel vector [C] shaped to broadcast against [N, C, *] input. */
+function channelView(t: Tensor, ndim: number): Tensor {
+  return t.reshape([1, t.numel(), ...new Array<number>(Math.max(ndim - 2, 0)).fill(1)]);
+}
+
+/** PyTorch's _verify_batch_size: one value per channel has no variance. */
+function verifyBatchSize(size: readonly number[]): void {
+  let prod = size[0];
+  for (let i = 2; i < size.length; i++) prod *= size[i];
+  if (prod === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${fmtSize(size)}`);
+}
+
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Batch normalization over every dim but 1. In training, normalizes with the batch statistics
+ * (biased variance) and, where given, moves the running statistics towards them in place:
+ * running = (1 - momentum) running + momentum stat, with the unbiased variance for running_var.
+ * Otherwise normalizes with the running statistics.
+ */
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
+  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
+  if (input.ndim < 2) throw new RangeError(`batch_norm: expected at least 2D input (got ${input.ndim}D input)`);
+  const channels = input.shape[1];
+  const named: [string, Tensor | null][] = [['running_mean', runningMean], ['running_var', runningVar], ['weight', weight], ['bias', bias]];
+  for (const [name, t] of named) {
+    if (t && t.numel() !== channels) throw new RangeError(`${name} should contain ${channels} elements not ${t.numel()}`);
+  }
+  const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
+  let mean: Tensor;
+  let invstd: Tensor;
+  if (training) {
+    verifyBatchSize(input.shape);
+    mean = input.mean(dims, { keepdim: true });
+    const v = input.var(dims, { keepdim: true, correction: 0 });
+    const n = input.numel() / channels;
+    noGrad(() => {
+      if (runningMean) runningMean.mul_(1 - momentum).add_(mean.reshape([channels]).mul(momentum));
+      if (runningVar) runningVar.mul_(1 - momentum).add_(v.reshape([channels]).mul((momentum * n) / (n - 1)));
+    });
+    invstd = v.add(eps).rsqrt();
+  } else {
+    if (!runningMean || !runningVar) throw new Error('batch_norm: running_mean and running_var must be defined in evaluation mode');
+    mean = channelView(runningMean, input.ndim);
+    invstd = channelView(runningVar, input.ndim).add(eps).rsqrt();
+  }
+  let out = input.sub(mean).mul(invstd);
+  if (weight) out = out.mul(channelView(weight, input.ndim));
+  if (bias) out = out.add(channelView(bias, input.ndim));
+  return out;
+}
+
+/** Instance normalization: batch_norm over each (sample, channel) plane. */
+export function instanceNorm(
+  input: Tensor,
+  options: { runningMean?: Tensor | null; runningVar?: Tensor | null; weight?: Tensor | null; bias?: Tensor | null; useInputStats?: boolean; momentum?: number; eps?: number } = {},
+): Tensor {
+  const { runningMean = null, runningVar = null, weight = null, bias = null, useInputStats = true, momentum = 0.1, eps = 1e-5 } = options;
+  if (input.ndim < 3) throw new RangeError(`instance_norm: expected at least 3D input (got ${input.ndim}D input)`);
+  const [n, c] = input.shape;
+  if (useInputStats && input.shape.slice(2).reduce((a, b) => a * b, 1) === 1) {
+    throw new Error(`Expected more than 1 spatial element when training, got input size ${fmtSize(input.shape)}`);
+  }
+  // [N, C, *] viewed as [1, N*C, *]: one "channel" per plane; running stats are averaged over N.
+  const planes = input.reshape([1, n * c, ...input.shape.slice(2)]);
+  const rm = runningMean ? runningMean.repeat(n) : null;
+  const rv = runningVar ? runningVar.repeat(n) : null;
+  let out = batchNorm(planes, rm, rv, { training: useInputStats, momentum, eps }).reshape(input.shape);
+  if (useInputStats) {
+    noGrad(() => {
+      if (runningMean && rm) runningMean.copy_(rm.reshape([n, c]).mean(0));
+      if (runningVar && rv) runningVar.copy_(rv.reshape([n, c]).mean(0));
+    });
+  }
+  if (weight) out = out.mul(channelView(weight, input.ndim));
+  if (bias) out = out.add(channelView(bias, input.ndim));
+  return out;
+}
+
+/** Layer normalization over the trailing dims given by normalizedShape (biased variance). */
+export function layerNorm(
+  input: Tensor,
+  normalizedShape: number | readonly number[],
+  options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {},
+): Tensor {
+  const { weight = null, bias = null, eps = 1e-5 } = options;
+  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  const k = shape.length;
+  if (k === 0) throw new RangeError('Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []');
+  const tail = input.shape.slice(input.ndim - k);
+  if (input.ndim < k || tail.some((s, i) => s !== shape[i])) {
+    throw new RangeError(
+      `Given normalized_shape=${fmtShape(shape)}, expected input with shape [*, ${shape.join(', ')}], but got input of size${fmtShape(input.shape)}`,
+    );
+  }
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t && (t.ndim !== k || t.shape.some((s, i) => s !== shape[i]))) {
+      throw new RangeError(`Expected ${name} to be of same shape as normalized_shape, but got ${name} of shape ${fmtShape(t.shape)} and normalized_shape = ${fmtShape(shape)}`);
+    }
+  }
+  const dims = shape.map((_, i) => input.ndim - k + i);
+  const mean = input.mean(dims, { keepdim: true });
+  const rstd = input.var(dims, { keepdim: true, correction: 0 }).add(eps).rsqrt();
+  let out = input.sub(mean).mul(rstd);
+  if (weight) out = out.mul(weight);
+  if (bias) out = out.add(bias);
+  return out;
+}
+
+/** Group normalization: channels split into numGroups groups, each normalized over its channels and positions. */
+export function groupNorm(input: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {}): Tensor {
+  const { weight = null, bias = null, eps = 1e-5 } = options;
+  if (input.ndim < 2) throw new RangeError(`Expected at least 2 dimensions for input tensor but received ${input.ndim}`);
+  const [n, c] = input.shape;
+  if (c % numGroups !== 0) {
+    throw new RangeError(`Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtShape(input.shape)} and num_groups=${numGroups}`);
+  }
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t && (t.ndim !== 1 || t.numel() !== c)) {
+      throw new RangeError(`Expected ${name} to be a vector of size equal to the number of channels in input, but got ${name} of shape ${fmtShape(t.shape)} and input of shape ${fmtShape(input.shape)}`);
+    }
+  }
+  verifyBatchSize([Math.floor((n * c) / numGroups), numGroups, ...input.shape.slice(2)]);
+  const x = input.reshape([n, numGroups, (c / numGroups) * input.shape.slice(2).reduce((a, b) => a * b, 1)]);
+  const mean = x.mean(2, { keepdim: true });
+  const rstd = x.var(2, { keepdim: true, correction: 0 }).add(eps).rsqrt();
+  let out = x.sub(mean).mul(rstd).reshape(input.shape);
+  if (weight) out = out.mul(channelView(weight, input.ndim));
+  if (bias) out = out.add(channelView(bias, input.ndim));
+  return out;
+}
+
+export interface EmbeddingOptions {
+  paddingIdx?: number | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  sparse?: boolean;
+}
+
+const torchTypeNames: Partial<Record<string, string>> = { float32: 'Float', float64: 'Double', bool: 'Bool', int32: 'Int', int64: 'Long', uint8: 'Byte', int8: 'Char', int16: 'Short' };
+
+/**
+ * Rows of weight looked up by integer indices: out[..., :] = weight[input[...], :]. The row at
+ * paddingIdx gets no gradient; scaleGradByFreq divides each row's gradient by how often its index
+ * occurs in input; maxNorm first renormalizes (in place, without grad) the rows looked up.
+ */
+export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  const { maxNorm = null, normType = 2, scaleGradByFreq = false, sparse = false } = options;
+  let paddingIdx = options.paddingIdx ?? null;
+  const rows = weight.shape[0];
+  if (paddingIdx !== null) {
+    if ((paddingIdx > 0 && paddingIdx >= rows) || paddingIdx < -rows) throw new RangeError('Padding_idx must be within num_embeddings');
+    if (paddingIdx < 0) paddingIdx += rows;
+  }
+  if (sparse) throw new Error('embedding: sparse gradients are not supported in dlab (use sparse: false)');
+  if (input.dtype !== 'int64' && input.dtype !== 'int32') {
+    throw new TypeError(
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.${torchTypeNames[input.dtype] ?? input.dtype}Tensor instead (while checking arguments for embedding)`,
+    );
+  }
+  if (weight.ndim !== 2) throw new RangeError(`'weight' must be 2-D`);
+  const flat = input.reshape([-1]);
+  const ids = flat.toTypedArray();
+  for (const i of ids) if (i < 0 || i >= rows) throw new RangeError('index out of range in self');
+  if (maxNorm !== null) embeddingRenorm_(weight, Array.from(ids, Number), maxNorm, normType);
+  let out = weight.indexSelect(0, flat);
+  if (paddingIdx !== null) out = where(flat.ne(paddingIdx).unsqueeze(1), out, out.detach());
+  if (scaleGradByFreq) {
+    const counts = new Map<number, number>();
+    for (const i of ids) counts.set(Number(i), (counts.get(Number(i)) ?? 0) + 1);
+    const scale = tensor(Array.from(ids, (i) => [1 / counts.get(Number(i))!]), { dtype: weight.dtype });
+    // Same values (d + 0), gradient scaled by 1/count.
+    const d = out.detach();
+    out = d.add(out.sub(d).mul(scale));
+  }
+  return out.reshape([...input.shape, weight.shape[1]]);
+}
+
+/** torch.embedding_renorm_: rows whose p-norm exceeds maxNorm are scaled to maxNorm / (norm + 1e-7). */
+function embeddingRenorm_(weight: Tensor, ids: number[], maxNorm: number, normType: number): void {
+  noGrad(() => {
+    for (const i of [...new Set(ids)].sort((a, b) => a - b)) {
+      const row = weight.select(0, i);
+      const norm = row.norm(normType).item();
+      if (norm > maxNorm) row.mul_(maxNorm / (norm + 1e-7));
+    }
+  });
+}
+
+/** Zero whole channels: one Bernoulli(1 - p) draw per (sample, channel), scaled by 1 / (1 - p). */
+function featureDropout(input: Tensor, p: number, training: boolean, inplace: boolean): Tensor {
+  if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  if (p === 0 || !training || input.numel() === 0) return input;
+  if (input.ndim < 2) throw new RangeError('Feature dropout requires at least 2 dimensions in the input');
+  const noiseShape = [input.shape[0], input.shape[1], ...new Array<number>(input.ndim - 2).fill(1)];
+  const noise = p === 1 ? zeros([], { dtype: input.dtype }) : zeros(noiseShape, { dtype: input.dtype }).bernoulli_(1 - p).div_(1 - p);
+  return inplace ? input.mul_(noise) : input.mul(noise);
+}
+
+/** Channel dropout for [N, C, L] or unbatched [C, L] input. */
+export function dropout1d(input: Tensor, p = 0.5, training = true, inplace = false): Tensor {
+  if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  if (input.ndim !== 2 && input.ndim !== 3) {
+    throw new RangeError(
+      `dropout1d: Expected 2D or 3D input, but received a ${input.ndim}D input. Note that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).`,
+    );
+  }
+  if (input.ndim === 3) return featureDropout(input, p, training, inplace);
+  if (inplace) {
+    featureDropout(input.unsqueeze(0), p, training, true);
+    return input;
+  }
+  return featureDropout(input.unsqueeze(0), p, training, false).squeeze(0);
+}
+
+/**
+ * Channel dropout for [N, C, H, W] input. As PyTorch 1.13, a 3-D input is taken as [N, C, L]
+ * (PyTorch warns that this will change); other ranks are accepted with a deprecation warning there.
+ */
+export function dropout2d(input: Tensor, p = 0.5, training = true, inplace = false): Tensor {
+  if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  return featureDropout(input, p, training, inplace);
+}
+
+/** Channel dropout for [N, C, D, H, W] or unbatched [C, D, H, W] input. */
+export function dropout3d(input: Tensor, p = 0.5, training = true, inplace = false): Tensor {
+  if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  if (input.ndim === 5) return featureDropout(input, p, training, inplace);
+  if (inplace) {
+    featureDropout(input.unsqueeze(0), p, training, true);
+    return input;
+  }
+  return featureDropout(input.unsqueeze(0), p, training, false).squeeze(0);
+}
+
+// ---------------------------------------------------------------------------- interpolate
+
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'trilinear' | 'bicubic' | 'area';
+
+export interface InterpolateOptions {
+  size?: number | readonly number[] | null;
+  scaleFactor?: number | readonly number[] | null;
+  mode?: InterpolateMode;
+  alignCorners?: boolean | null;
+  recomputeScaleFactor?: boolean | null;
+  antialias?: boolean;
+}
+
+/**
+ * Resize the spatial dims of [N, C, *] input (1 to 3 of them): nearest, nearest-exact, or
+ * (bi/tri)linear with or without align_corners. Source positions and weights are computed as
+ * PyTorch's CPU kernels do, in the input's precision (float32 arithmetic for float32), and the
+ * result is gathered with index_select, so the gradient is its scatter-add.
+ */
+export function interpolate(input: Tensor, options: InterpolateOptions = {}): Tensor {
+  const mode = options.mode ?? 'nearest';
+  let alignCorners = options.alignCorners ?? null;
+  if (mode === 'nearest' || mode === 'area' || mode === 'nearest-exact') {
+    if (alignCorners !== null) {
+      throw new Error('align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear');
+    }
+  } else if (alignCorners === null) {
+    alignCorners = false;
+  }
+  const dim = input.ndim - 2;
+  const size = options.size ?? null;
+  const scaleFactor = options.scaleFactor ?? null;
+  const spatial = fmtShape(input.shape.slice(2));
+  let outputSize: number[] | null = null;
+  let scales: number[] | null = null;
+  if (size !== null && scaleFactor !== null) throw new Error('only one of size or scale_factor should be defined');
+  if (size !== null) {
+    if (typeof size !== 'number') {
+      if (size.length !== dim) {
+        throw new Error(
+          `Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of ${spatial} and output size of ${fmtShape(size)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.`,
+        );
+      }
+      outputSize = [...size];
+    } else {
+      outputSize = new Array<number>(dim).fill(size);
+    }
+  } else if (scaleFactor !== null) {
+    if (typeof scaleFactor !== 'number') {
+      if (scaleFactor.length !== dim) {
+        throw new Error(
+          `Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of ${spatial} and scale_factor of shape [${scaleFactor.join(', ')}]. Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.`,
+        );
+      }
+      scales = [...scaleFactor];
+    } else {
+      scales = new Array<number>(dim).fill(scaleFactor);
+    }
+  } else {
+    throw new Error('either size or scale_factor should be defined');
+  }
+  let recompute = options.recomputeScaleFactor ?? null;
+  if (recompute && size !== null) throw new Error('recompute_scale_factor is not meaningful with an explicit size.');
+  if (mode === 'area' && outputSize === null) recompute = true;
+  if (recompute && scales) {
+    outputSize = scales.map((s, i) => Math.floor(input.shape[i + 2] * s));
+    scales = null;
+  }
+  if (options.antialias) throw new Error('interpolate: antialias is not supported in dlab');
+  if (input.ndim < 3 || input.ndim > 5) {
+    throw new Error(
+      `Input Error: Only 3D, 4D and 5D input Tensors supported (got ${input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`,
+    );
+  }
+  const needs: Partial<Record<InterpolateMode, number>> = { linear: 3, bilinear: 4, trilinear: 5, bicubic: 4 };
+  const need = needs[mode];
+  if (need !== undefined && need !== input.ndim) throw new Error(`Got ${input.ndim}D input, but ${mode} mode needs ${need}D input`);
+  const outSize = outputSize ?? scales!.map((s, i) => Math.floor(input.shape[i + 2] * s));
+  // 'area' is adaptive average pooling to the output size, as in PyTorch.
+  if (mode === 'area' && input.ndim === 3) return adaptiveAvgPool1d(input, outSize[0]);
+  if (mode === 'area' && input.ndim === 4) return adaptiveAvgPool2d(input, [outSize[0], outSize[1]]);
+  if (mode === 'bicubic' || mode === 'area') throw new Error(`interpolate: mode '${mode}' for ${input.ndim}D input is not supported in dlab yet`);
+  const fround = input.dtype === 'float32' ? Math.fround : (x: number) => x;
+  // The kernels nest the last spatial dim innermost: resample it first.
+  let out = input;
+  for (let i = dim - 1; i >= 0; i--) {
+    const d = i + 2;
+    const inSize = input.shape[d];
+    const scale = scales ? scales[i] : null;
+    if (mode === 'nearest' || mode === 'nearest-exact') {
+      const idx = nearestIndices(inSize, outSize[i], scale, mode === 'nearest-exact');
+      out = out.indexSelect(d, tensor(idx, { dtype: 'int64' }));
+    } else {
+      const { i0, i1, l0, l1 } = linearIndices(inSize, outSize[i], scale, alignCorners!, fround);
+      const view = out.shape.map((_, k) => (k === d ? outSize[i] : 1));
+      const w0 = tensor(l0, { dtype: input.dtype }).reshape(view);
+      const w1 = tensor(l1, { dtype: input.dtype }).reshape(view);
+      out = out.indexSelect(d, tensor(i0, { dtype: 'int64' })).mul(w0).add(out.indexSelect(d, tensor(i1, { dtype: 'int64' })).mul(w1));
+    }
+  }
+  return out;
+}
+
+/** nearest_idx / nearest_exact_idx of UpSample.h, in float32 as there. */
+function nearestIndices(inSize: number, outSize: number, scale: number | null, exact: boolean): number[] {
+  const s = scale !== null && scale > 0 ? Math.fround(1 / scale) : Math.fround(inSize / outSize);
+  return Array.from({ length: outSize }, (_, o) => {
+    if (exact) return Math.min(Math.floor(Math.fround((o + 0.5) * s)), inSize - 1);
+    if (outSize === inSize) return o;
+    if (outSize === 2 * inSize) return o >> 1;
+    return Math.min(Math.floor(Math.fround(o * s)), inSize - 1);
+  });
+}
+
+/** compute_source_index_and_lambda of UpSample.h: two source indices and their weights per output index. */
+function linearIndices(inSize: number, outSize: number, scale: number | null, alignCorners: boolean, fround: (x: number) => number) {
+  const i0: number[] = [];
+  const i1: number[] = [];
+  const l0: number[] = [];
+  const l1: number[] = [];
+  let ratio: number;
+  if (alignCorners) ratio = outSize > 1 ? fround((inSize - 1) / (outSize - 1)) : 0;
+  else ratio = scale !== null && scale > 0 ? fround(1 / scale) : fround(inSize / outSize);
+  for (let o = 0; o < outSize; o++) {
+    if (outSize === inSize) {
+      i0.push(o);
+      i1.push(o);
+      l0.push(1);
+      l1.push(0);
+      continue;
+    }
+    let real = alignCorners ? fround(ratio * o) : fround(fround(ratio * (o + 0.5)) - 0.5);
+    if (!alignCorners && real < 0) real = 0;
+    const a = Math.trunc(real);
+    i0.push(a);
+    i1.push(a + (a < inSize - 1 ? 1 : 0));
+    const lambda1 = fround(real - a);
+    l1.push(lambda1);
+    l0.push(fround(1 - lambda1));
+  }
+  return { i0, i1, l0, l1 };
+}
+
+/** Python's repr of a tuple of numbers: (4, 6), (2.0,). */
+function fmtTuple(values: readonly number[]): string {
+  return values.length === 1 ? `(${values[0]},)` : `(${values.join(', ')})`;
+}
+
+// ---------------------------------------------------------------------------- attention
+
+export interface ScaledDotProductAttentionOptions {
+  /** Bool (true = may attend, as torch 2's F.scaled_dot_product_attention) or float (added) mask. */
+  attnMask?: Tensor | null;
+  dropoutP?: number;
+  isCausal?: boolean;
+  scale?: number | null;
+}
+
+/**
+ * softmax(Q K^T * scale + mask) V over the last two dims, with dropout on the weights
+ * (torch 2's F.scaled_dot_product_attention, written out; PyTorch 1.13 has no public one).
+ */
+export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
+  const { attnMask = null, dropoutP = 0, isCausal = false } = options;
+  const L = query.shape[query.ndim - 2];
+  const S = key.shape[key.ndim - 2];
+  const scale = options.scale ?? 1 / Math.sqrt(query.shape[query.ndim - 1]);
+  let scores = query.matmul(key.transpose(-2, -1)).mul(scale);
+  if (isCausal) {
+    if (attnMask) throw new Error('_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True');
+    // Position i may attend to j <= i.
+    const future = arange(S).unsqueeze(0).gt(arange(L).unsqueeze(1));
+    scores = scores.maskedFill(future, -Infinity);
+  } else if (attnMask) {
+    scores = attnMask.dtype === 'bool' ? scores.maskedFill(attnMask.logicalNot(), -Infinity) : scores.add(attnMask);
+  }
+  let weights = scores.softmax(-1);
+  if (dropoutP > 0) weights = dropout(weights, dropoutP);
+  return weights.matmul(value);
+}
+
+export interface MultiHeadAttentionOptions {
+  training?: boolean;
+  keyPaddingMask?: Tensor | null;
+  needWeights?: boolean;
+  attnMask?: Tensor | null;
+  useSeparateProjWeight?: boolean;
+  qProjWeight?: Tensor | null;
+  kProjWeight?: Tensor | null;
+  vProjWeight?: Tensor | null;
+  staticK?: Tensor | null;
+  staticV?: Tensor | null;
+  averageAttnWeights?: boolean;
+}
+
+const mhaAssert = (ok: boolean, msg: string) => {
+  if (!ok) throw new Error(msg);
+};
+const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((s, i) => s === b[i]);
+
+/** _in_projection_packed: one matmul for self-attention, two for encoder-decoder, three otherwise. */
+function inProjectionPacked(q: Tensor, k: Tensor, v: Tensor, w: Tensor, b: Tensor | null): Tensor[] {
+  const E = q.shape[q.ndim - 1];
+  if (k === v) {
+    if (q === k) return linear(q, w, b).chunk(3, -1);
+    const [wq, wkv] = w.split([E, E * 2]);
+    const [bq, bkv] = b ? b.split([E, E * 2]) : [null, null];
+    return [linear(q, wq, bq), ...linear(k, wkv, bkv).chunk(2, -1)];
+  }
+  const [wq, wk, wv] = w.chunk(3);
+  const [bq, bk, bv] = b ? b.chunk(3) : [null, null, null];
+  return [linear(q, wq, bq), linear(k, wk, bk), linear(v, wv, bv)];
+}
+
+/**
+ * F.multi_head_attention_forward of PyTorch 1.13, step by step: input projections, masks (bool
+ * masks become -inf), bias_k/bias_v and zero attention, per-head scaled dot products, dropout on
+ * the weights, output projection. query/key/value are [L, N, E] (or unbatched [L, E]). Returns
+ * [output, weights] (weights averaged over heads unless averageAttnWeights is false; null unless needWeights).
+ */
+export function multiHeadAttentionForward(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  embedDimToCheck: number,
+  numHeads: number,
+  inProjWeight: Tensor | null,
+  inProjBias: Tensor | null,
+  biasK: Tensor | null,
+  biasV: Tensor | null,
+  addZeroAttn: boolean,
+  dropoutP: number,
+  outProjWeight: Tensor,
+  outProjBias: Tensor | null,
+  options: MultiHeadAttentionOptions = {},
+): [Tensor, Tensor | null] {
+  const { training = true, needWeights = true, useSeparateProjWeight = false, averageAttnWeights = true } = options;
+  const { qProjWeight = null, kProjWeight = null, vProjWeight = null, staticK = null, staticV = null } = options;
+  let keyPaddingMask = options.keyPaddingMask ?? null;
+  let attnMask = options.attnMask ?? null;
+  const isBatched = mhaShapeCheck(query, key, value, keyPaddingMask, attnMask, numHeads);
+  if (!isBatched) {
+    query = query.unsqueeze(1);
+    key = key.unsqueeze(1);
+    value = value.unsqueeze(1);
+    if (keyPaddingMask) keyPaddingMask = keyPaddingMask.unsqueeze(0);
+  }
+  const [tgtLen, bsz, embedDim] = query.shape;
+  let srcLen = key.shape[0];
+  if (keyPaddingMask && keyPaddingMask.dtype !== 'bool' && !keyPaddingMask.isFloatingPoint()) {
+    throw new Error('only bool and floating types of key_padding_mask are supported');
+  }
+  mhaAssert(embedDim === embedDimToCheck, `was expecting embedding dimension of ${embedDimToCheck}, but got ${embedDim}`);
+  const headDim = Math.floor(embedDim / numHeads);
+  mhaAssert(headDim * numHeads === embedDim, `embed_dim ${embedDim} not divisible by num_heads ${numHeads}`);
+  if (useSeparateProjWeight) {
+    mhaAssert(
+      sameDims(key.shape.slice(0, 2), value.shape.slice(0, 2)),
+      `key's sequence and batch dims ${fmtSize(key.shape.slice(0, 2))} do not match value's ${fmtSize(value.shape.slice(0, 2))}`,
+    );
+  } else {
+    mhaAssert(sameDims(key.shape, value.shape), `key shape ${fmtSize(key.shape)} does not match value shape ${fmtSize(value.shape)}`);
+  }
+  let q: Tensor;
+  let k: Tensor;
+  let v: Tensor;
+  if (!useSeparateProjWeight) {
+    mhaAssert(inProjWeight !== null, 'use_separate_proj_weight is False but in_proj_weight is None');
+    [q, k, v] = inProjectionPacked(query, key, value, inProjWeight!, inProjBias);
+  } else {
+    mhaAssert(qProjWeight !== null, 'use_separate_proj_weight is True but q_proj_weight is None');
+    mhaAssert(kProjWeight !== null, 'use_separate_proj_weight is True but k_proj_weight is None');
+    mhaAssert(vProjWeight !== null, 'use_separate_proj_weight is True but v_proj_weight is None');
+    const [bq, bk, bv] = inProjBias ? inProjBias.chunk(3) : [null, null, null];
+    const Eq = query.shape[2];
+    const Ek = key.shape[2];
+    const Ev = value.shape[2];
+    mhaAssert(sameDims(qProjWeight!.shape, [Eq, Eq]), `expecting query weights shape of ${fmtTuple([Eq, Eq])}, but got ${fmtSize(qProjWeight!.shape)}`);
+    mhaAssert(sameDims(kProjWeight!.shape, [Eq, Ek]), `expecting key weights shape of ${fmtTuple([Eq, Ek])}, but got ${fmtSize(kProjWeight!.shape)}`);
+    mhaAssert(sameDims(vProjWeight!.shape, [Eq, Ev]), `expecting value weights shape of ${fmtTuple([Eq, Ev])}, but got ${fmtSize(vProjWeight!.shape)}`);
+    q = linear(query, qProjWeight!, bq);
+    k = linear(key, kProjWeight!, bk);
+    v = linear(value, vProjWeight!, bv);
+  }
+  if (attnMask) {
+    mhaAssert(attnMask.isFloatingPoint() || attnMask.dtype === 'bool', `Only float, byte, and bool types are supported for attn_mask, not torch.${attnMask.dtype}`);
+    if (attnMask.ndim === 2) {
+      if (!sameDims(attnMask.shape, [tgtLen, srcLen])) {
+        throw new Error(`The shape of the 2D attn_mask is ${fmtSize(attnMask.shape)}, but should be ${fmtTuple([tgtLen, srcLen])}.`);
+      }
+      attnMask = attnMask.unsqueeze(0);
+    } else if (attnMask.ndim === 3) {
+      if (!sameDims(attnMask.shape, [bsz * numHeads, tgtLen, srcLen])) {
+        throw new Error(`The shape of the 3D attn_mask is ${fmtSize(attnMask.shape)}, but should be ${fmtTuple([bsz * numHeads, tgtLen, srcLen])}.`);
+      }
+    } else {
+      throw new Error(`attn_mask's dimension ${attnMask.ndim} is not supported`);
+    }
+  }
+  if (biasK && biasV) {
+    mhaAssert(staticK === null, 'bias cannot be added to static key.');
+    mhaAssert(staticV === null, 'bias cannot be added to static value.');
+    k = cat([k, biasK.repeat(1, bsz, 1)]);
+    v = cat([v, biasV.repeat(1, bsz, 1)]);
+    if (attnMask) attnMask = pad(attnMask, [0, 1]);
+    if (keyPaddingMask) keyPaddingMask = pad(keyPaddingMask, [0, 1]);
+  } else {
+    mhaAssert(biasK === null && biasV === null, 'bias_k and bias_v must both be given');
+  }
+  // [L, N, E] -> [N * heads, L, head_dim]
+  q = q.contiguous().view(tgtLen, bsz * numHeads, headDim).transpose(0, 1);
+  if (staticK === null) {
+    k = k.contiguous().view(k.shape[0], bsz * numHeads, headDim).transpose(0, 1);
+  } else {
+    mhaAssert(staticK.shape[0] === bsz * numHeads, `expecting static_k.size(0) of ${bsz * numHeads}, but got ${staticK.shape[0]}`);
+    mhaAssert(staticK.shape[2] === headDim, `expecting static_k.size(2) of ${headDim}, but got ${staticK.shape[2]}`);
+    k = staticK;
+  }
+  if (staticV === null) {
+    v = v.contiguous().view(v.shape[0], bsz * numHeads, headDim).transpose(0, 1);
+  } else {
+    mhaAssert(staticV.shape[0] === bsz * numHeads, `expecting static_v.size(0) of ${bsz * numHeads}, but got ${staticV.shape[0]}`);
+    mhaAssert(staticV.shape[2] === headDim, `expecting static_v.size(2) of ${headDim}, but got ${staticV.shape[2]}`);
+    v = staticV;
+  }
+  if (addZeroAttn) {
+    const zeroShape = [bsz * numHeads, 1, headDim];
+    k = cat([k, zeros(zeroShape, { dtype: k.dtype })], 1);
+    v = cat([v, zeros(zeroShape, { dtype: v.dtype })], 1);
+    if (attnMask) attnMask = pad(attnMask, [0, 1]);
+    if (keyPaddingMask) keyPaddingMask = pad(keyPaddingMask, [0, 1]);
+  }
+  srcLen = k.shape[1];
+  if (keyPaddingMask) {
+    mhaAssert(
+      sameDims(keyPaddingMask.shape, [bsz, srcLen]),
+      `expecting key_padding_mask shape of ${fmtTuple([bsz, srcLen])}, but got ${fmtSize(keyPaddingMask.shape)}`,
+    );
+    const kpm = keyPaddingMask.view(bsz, 1, 1, srcLen).expand(-1, numHeads, -1, -1).reshape(bsz * numHeads, 1, srcLen);
+    if (attnMask === null) attnMask = kpm;
+    else if (attnMask.dtype === 'bool') attnMask = attnMask.logicalOr(kpm);
+    else attnMask = attnMask.maskedFill(kpm, -Infinity);
+  }
+  if (attnMask && attnMask.dtype === 'bool') attnMask = zerosLike(attnMask, { dtype: q.dtype }).maskedFill(attnMask, -Infinity);
+  const p = training ? dropoutP : 0;
+  const E = q.shape[2];
+  const qScaled = q.div(Math.sqrt(E));
+  let weights = qScaled.bmm(k.transpose(-2, -1));
+  if (attnMask) weights = weights.add(attnMask);
+  weights = weights.softmax(-1);
+  if (p > 0) weights = dropout(weights, p);
+  let out = weights.bmm(v);
+  out = out.transpose(0, 1).contiguous().view(tgtLen * bsz, embedDim);
+  out = linear(out, outProjWeight, outProjBias);
+  out = out.view(tgtLen, bsz, out.shape[1]);
+  if (!needWeights) return [isBatched ? out : out.squeeze(1), null];
+  weights = weights.view(bsz, numHeads, tgtLen, srcLen);
+  if (averageAttnWeights) weights = weights.sum(1).div(numHeads);
+  if (!isBatched) return [out.squeeze(1), weights.squeeze(0)];
+  return [out, weights];
+}
+
+/** _mha_shape_check: batched (3-D) or unbatched (2-D) query, with key, value and masks to match. */
+function mhaShapeCheck(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor | null, attnMask: Tensor | null, numHeads: number): boolean {
+  if (query.ndim === 3) {
+    mhaAssert(
+      key.ndim === 3 && value.ndim === 3,
+      `For batched (3-D) \`query\`, expected \`key\` and \`value\` to be 3-D but found ${key.ndim}-D and ${value.ndim}-D tensors respectively`,
+    );
+    if (keyPaddingMask) {
+      mhaAssert(keyPaddingMask.ndim === 2, `For batched (3-D) \`query\`, expected \`key_padding_mask\` to be \`None\` or 2-D but found ${keyPaddingMask.ndim}-D tensor instead`);
+    }
+    if (attnMask) {
+      mhaAssert(attnMask.ndim === 2 || attnMask.ndim === 3, `For batched (3-D) \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.ndim}-D tensor instead`);
+    }
+    return true;
+  }
+  if (query.ndim === 2) {
+    mhaAssert(
+      key.ndim === 2 && value.ndim === 2,
+      `For unbatched (2-D) \`query\`, expected \`key\` and \`value\` to be 2-D but found ${key.ndim}-D and ${value.ndim}-D tensors respectively`,
+    );
+    if (keyPaddingMask) {
+      mhaAssert(keyPaddingMask.ndim === 1, `For unbatched (2-D) \`query\`, expected \`key_padding_mask\` to be \`None\` or 1-D but found ${keyPaddingMask.ndim}-D tensor instead`);
+    }
+    if (attnMask) {
+      mhaAssert(attnMask.ndim === 2 || attnMask.ndim === 3, `For unbatched (2-D) \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.ndim}-D tensor instead`);
+      if (attnMask.ndim === 3) {
+        const expected = [numHeads, query.shape[0], key.shape[0]];
+        mhaAssert(sameDims(attnMask.shape, expected), `Expected \`attn_mask\` shape to be ${fmtTuple(expected)} but got ${fmtSize(attnMask.shape)}`);
+      }
+    }
+    return false;
+  }
+  throw new Error(`query should be unbatched 2D or batched 3D tensor but received ${query.ndim}-D query tensor`);
+}

@@ -6,7 +6,12 @@ export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from
 export { Identity, Linear, Bilinear, LazyLinear, type LinearOptions } from './modules/linear.js';
 export { Flatten, Unflatten } from './modules/flatten.js';
 export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Hardtanh } from './modules/activation.js';
-export { Dropout } from './modules/dropout.js';
+export { Dropout, Dropout1d, Dropout2d, Dropout3d } from './modules/dropout.js';
+export { BatchNormBase, BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm, type BatchNormOptions } from './modules/normalization.js';
+export { Embedding, type EmbeddingOptions } from './modules/sparse.js';
+export { RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNOptions, type RNNLayerOptions, type LSTMOptions } from './modules/rnn.js';
+export { MultiheadAttention, NonDynamicallyQuantizableLinear, type MultiheadAttentionOptions, type MultiheadAttentionCallOptions } from './modules/attention.js';
+export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsampleOptions } from './modules/upsample.js';
 export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './modules/conv.js';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from './modules/pooling.js';
 export { Unfold, Fold } from './modules/fold.js';

@@ -1,0 +1,503 @@
+// Normalization, embedding, recurrent, attention, upsampling and channel-dropout layers against
+// PyTorch 1.13 (fixtures from tools/fixtures/layers.py): initial weights under a seed, forward
+// outputs, gradients w.r.t. inputs and parameters, running statistics, in float32 and float64, in
+// train and eval mode; reprs, state-dict keys, error messages; float64 gradchecks. Every suite
+// runs once per backend.
+
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as torch from '../../src/index.js';
+import { autograd, listBackends, nn, setBackend, type Tensor } from '../../src/index.js';
+
+const F = nn.functional;
+
+interface Enc {
+  shape: number[];
+  values: (number | boolean | string)[];
+}
+interface InputEnc extends Enc {
+  kind: 'randn' | 'long' | 'bool';
+  requires_grad: boolean;
+}
+interface Case {
+  name: string;
+  dtype: 'float32' | 'float64';
+  train: boolean;
+  seed: number;
+  fwd_seed: number;
+  repr: string;
+  state_dict_keys: string[];
+  init_params: Record<string, Enc>;
+  inputs: Record<string, InputEnc>;
+  outputs: Enc[];
+  loss_weights: Enc[];
+  input_grads: Record<string, Enc>;
+  param_grads: Record<string, Enc | null>;
+  params_after: Record<string, Enc>;
+  buffers: Record<string, Enc | null>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const fx: any = JSON.parse(readFileSync(new URL('../fixtures/layers.json', import.meta.url), 'utf8'));
+
+const num = (v: number | boolean | string) => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v));
+
+function dec(e: Enc, dtype: torch.DType): Tensor {
+  return torch.tensor(e.values.map(num), { dtype }).reshape(e.shape);
+}
+
+function close(actual: Tensor | null | undefined, expected: Enc | null, what: string, tol: { rtol: number; atol: number }): void {
+  if (expected === null) {
+    assert.equal(actual ?? null, null, `${what}: expected None`);
+    return;
+  }
+  assert.ok(actual, `${what}: missing`);
+  assert.deepEqual([...actual.shape], expected.shape, `${what}: shape`);
+  const a = actual.toTypedArray();
+  for (let i = 0; i < a.length; i++) {
+    const e = num(expected.values[i]);
+    const x = Number(a[i]);
+    const ok = Number.isNaN(e) ? Number.isNaN(x) : !Number.isFinite(e) ? x === e : Math.abs(x - e) <= tol.atol + tol.rtol * Math.abs(e);
+    if (!ok) assert.fail(`${what}: element ${i} is ${x}, expected ${e} (shape [${expected.shape.join(', ')}])`);
+  }
+}
+
+const tolerance = (dtype: string) => (dtype === 'float32' ? { rtol: 2e-4, atol: 2e-5 } : { rtol: 1e-9, atol: 1e-10 });
+const exact = { rtol: 0, atol: 0 };
+
+type Ins = Record<string, Tensor>;
+type Run = (m: nn.Module, i: Ins) => (Tensor | null)[];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyModule = any;
+
+const runX: Run = (m, i) => [m.call(i.x)];
+const bnTwice: Run = (m, i) => [m.call(i.x1), m.call(i.x2)];
+const bnTrainThenEval: Run = (m, i) => {
+  m.call(i.x1);
+  m.eval();
+  return [m.call(i.x2)];
+};
+const rnnRun = (withH: boolean): Run => (m: AnyModule, i) => {
+  const [out, h] = withH ? m.call(i.x, i.h0) : m.call(i.x);
+  return [out, h];
+};
+const lstmRun = (withH: boolean): Run => (m: AnyModule, i) => {
+  const [out, [h, c]] = withH ? m.call(i.x, [i.h0, i.c0]) : m.call(i.x);
+  return [out, h, c];
+};
+const mha = (q: string, k: string, v: string, opts: (i: Ins) => nn.MultiheadAttentionCallOptions = () => ({})): Run => (m: AnyModule, i) =>
+  m.call(i[q], i[k], i[v], opts(i));
+
+/** The dlab spelling of each fixture case: how to build the module and how to run it. */
+const cases: Record<string, { make: () => nn.Module; run: Run }> = {
+  'BatchNorm1d(3) 2D': { make: () => new nn.BatchNorm1d(3), run: bnTwice },
+  'BatchNorm1d(3) 3D': { make: () => new nn.BatchNorm1d(3), run: bnTwice },
+  'BatchNorm2d(3)': { make: () => new nn.BatchNorm2d(3), run: bnTwice },
+  'BatchNorm2d(3) eval': { make: () => new nn.BatchNorm2d(3), run: bnTrainThenEval },
+  'BatchNorm2d(3, momentum=None)': { make: () => new nn.BatchNorm2d(3, { momentum: null }), run: (m, i) => [m.call(i.x1), m.call(i.x2), m.call(i.x3)] },
+  'BatchNorm2d(3, momentum=0.3, eps=1e-3)': { make: () => new nn.BatchNorm2d(3, { momentum: 0.3, eps: 1e-3 }), run: bnTwice },
+  'BatchNorm2d(3, affine=False, track_running_stats=False)': {
+    make: () => new nn.BatchNorm2d(3, { affine: false, trackRunningStats: false }),
+    run: bnTrainThenEval,
+  },
+  'BatchNorm1d(3, track_running_stats=False) eval': { make: () => new nn.BatchNorm1d(3, { trackRunningStats: false }), run: bnTrainThenEval },
+  'BatchNorm3d(2)': { make: () => new nn.BatchNorm3d(2), run: bnTwice },
+  'LayerNorm(4)': { make: () => new nn.LayerNorm(4), run: runX },
+  'LayerNorm([3, 4], elementwise_affine=False)': { make: () => new nn.LayerNorm([3, 4], { elementwiseAffine: false }), run: runX },
+  'LayerNorm(5, eps=1e-3) trained': {
+    make: () => new nn.LayerNorm(5, { eps: 1e-3 }),
+    run: (m: AnyModule, i) => {
+      torch.noGrad(() => {
+        m.weight.copy_(i.w);
+        m.bias.copy_(i.b);
+      });
+      return [m.call(i.x)];
+    },
+  },
+  'GroupNorm(2, 4)': { make: () => new nn.GroupNorm(2, 4), run: runX },
+  'GroupNorm(1, 4, affine=False)': { make: () => new nn.GroupNorm(1, 4, { affine: false }), run: runX },
+  'GroupNorm(3, 6, eps=1e-3)': { make: () => new nn.GroupNorm(3, 6, { eps: 1e-3 }), run: runX },
+  'F.instance_norm': {
+    make: () => new nn.Identity(),
+    run: (_m, i) => [
+      F.instanceNorm(i.x, { runningMean: i.rm, runningVar: torch.ones(3, { dtype: i.x.dtype }).mul(2), weight: i.w, bias: i.b }),
+      i.rm.clone(),
+    ],
+  },
+  'Embedding(10, 3)': { make: () => new nn.Embedding(10, 3), run: (m, i) => [m.call(i.idx)] },
+  'Embedding(10, 3, padding_idx=0)': { make: () => new nn.Embedding(10, 3, { paddingIdx: 0 }), run: (m, i) => [m.call(i.idx)] },
+  'Embedding(6, 4, padding_idx=-1)': { make: () => new nn.Embedding(6, 4, { paddingIdx: -1 }), run: (m, i) => [m.call(i.idx)] },
+  'Embedding(10, 3, max_norm=1.0)': { make: () => new nn.Embedding(10, 3, { maxNorm: 1 }), run: (m, i) => [m.call(i.idx)] },
+  'Embedding(5, 3, max_norm=0.5, norm_type=1.0)': { make: () => new nn.Embedding(5, 3, { maxNorm: 0.5, normType: 1 }), run: (m, i) => [m.call(i.idx)] },
+  'Embedding(10, 3, scale_grad_by_freq=True)': { make: () => new nn.Embedding(10, 3, { scaleGradByFreq: true }), run: (m, i) => [m.call(i.idx)] },
+  'RNN(3, 4)': { make: () => new nn.RNN(3, 4), run: rnnRun(false) },
+  'RNN(3, 4, 2, nonlinearity=relu) h0': { make: () => new nn.RNN(3, 4, 2, { nonlinearity: 'relu' }), run: rnnRun(true) },
+  'RNN(3, 4, bias=False, batch_first=True, bidirectional=True)': {
+    make: () => new nn.RNN(3, 4, { bias: false, batchFirst: true, bidirectional: true }),
+    run: rnnRun(false),
+  },
+  'RNN(3, 4) unbatched h0': { make: () => new nn.RNN(3, 4), run: rnnRun(true) },
+  'LSTM(3, 4, 2, batch_first, bidirectional) h0 c0': {
+    make: () => new nn.LSTM(3, 4, { numLayers: 2, batchFirst: true, bidirectional: true }),
+    run: lstmRun(true),
+  },
+  'LSTM(3, 4, 2, batch_first, bidirectional) h0 c0 eval': {
+    make: () => new nn.LSTM(3, 4, { numLayers: 2, batchFirst: true, bidirectional: true }),
+    run: lstmRun(true),
+  },
+  'LSTM(3, 4, 3, dropout=0.5, bidirectional)': { make: () => new nn.LSTM(3, 4, 3, { dropout: 0.5, bidirectional: true }), run: lstmRun(false) },
+  'LSTM(3, 5, proj_size=2)': { make: () => new nn.LSTM(3, 5, { projSize: 2, numLayers: 2 }), run: lstmRun(false) },
+  'LSTM(3, 4) unbatched h0 c0': { make: () => new nn.LSTM(3, 4), run: lstmRun(true) },
+  'GRU(3, 4, 2) h0': { make: () => new nn.GRU(3, 4, 2), run: rnnRun(true) },
+  'GRU(3, 4, batch_first, bidirectional)': { make: () => new nn.GRU(3, 4, { batchFirst: true, bidirectional: true }), run: rnnRun(false) },
+  'GRU(3, 4, 2, dropout=0.3)': { make: () => new nn.GRU(3, 4, 2, { dropout: 0.3 }), run: rnnRun(false) },
+  'RNNCell(3, 4) hx': { make: () => new nn.RNNCell(3, 4), run: (m, i) => [m.call(i.x, i.h)] },
+  'RNNCell(3, 4, bias=False, nonlinearity=relu) unbatched': {
+    make: () => new nn.RNNCell(3, 4, { bias: false, nonlinearity: 'relu' }),
+    run: (m, i) => [m.call(i.x)],
+  },
+  'LSTMCell(3, 4) hx': { make: () => new nn.LSTMCell(3, 4), run: (m, i) => m.call(i.x, [i.h, i.c]) },
+  'LSTMCell(3, 4) unbatched': { make: () => new nn.LSTMCell(3, 4), run: (m, i) => m.call(i.x) },
+  'GRUCell(3, 4) hx': { make: () => new nn.GRUCell(3, 4), run: (m, i) => [m.call(i.x, i.h)] },
+  'GRUCell(3, 4) unbatched hx': { make: () => new nn.GRUCell(3, 4), run: (m, i) => [m.call(i.x, i.h)] },
+  'MHA(4, 2) self': { make: () => new nn.MultiheadAttention(4, 2), run: mha('x', 'x', 'x') },
+  'MHA(4, 2) self masks': {
+    make: () => new nn.MultiheadAttention(4, 2),
+    run: mha('x', 'x', 'x', (i) => ({ keyPaddingMask: i.kpm, attnMask: i.am })),
+  },
+  'MHA(4, 2) float mask, per-head weights': {
+    make: () => new nn.MultiheadAttention(4, 2),
+    run: mha('q', 'kv', 'kv', (i) => ({ attnMask: i.am, averageAttnWeights: false })),
+  },
+  'MHA(4, 2) 3D mask, need_weights=False': {
+    make: () => new nn.MultiheadAttention(4, 2),
+    run: mha('q', 'k', 'v', (i) => ({ attnMask: i.am, needWeights: false })),
+  },
+  'MHA(6, 3, kdim=5, vdim=4, batch_first)': {
+    make: () => new nn.MultiheadAttention(6, 3, { kdim: 5, vdim: 4, batchFirst: true }),
+    run: mha('q', 'k', 'v', (i) => ({ keyPaddingMask: i.kpm })),
+  },
+  'MHA(4, 2, dropout=0.5) train': { make: () => new nn.MultiheadAttention(4, 2, { dropout: 0.5 }), run: mha('x', 'x', 'x') },
+  'MHA(4, 2, dropout=0.5) eval batch_first': { make: () => new nn.MultiheadAttention(4, 2, { dropout: 0.5, batchFirst: true }), run: mha('x', 'x', 'x') },
+  'MHA(4, 2, add_bias_kv, add_zero_attn)': {
+    make: () => new nn.MultiheadAttention(4, 2, { addBiasKv: true, addZeroAttn: true }),
+    run: mha('q', 'kv', 'kv', (i) => ({ attnMask: i.am, keyPaddingMask: i.kpm })),
+  },
+  'MHA(4, 1, bias=False) unbatched': {
+    make: () => new nn.MultiheadAttention(4, 1, { bias: false }),
+    run: mha('q', 'k', 'v', (i) => ({ keyPaddingMask: i.kpm })),
+  },
+  'Upsample(scale_factor=2)': { make: () => new nn.Upsample({ scaleFactor: 2 }), run: runX },
+  'Upsample(size=(5, 4))': { make: () => new nn.Upsample({ size: [5, 4] }), run: runX },
+  'Upsample(scale_factor=1.7) nearest': { make: () => new nn.Upsample({ scaleFactor: 1.7 }), run: runX },
+  'Upsample(scale_factor=(0.5, 0.7)) nearest-exact': { make: () => new nn.Upsample({ scaleFactor: [0.5, 0.7], mode: 'nearest-exact' }), run: runX },
+  'Upsample(scale_factor=2, bilinear)': { make: () => new nn.Upsample({ scaleFactor: 2, mode: 'bilinear' }), run: runX },
+  'Upsample(size=(5, 7), bilinear, align_corners)': { make: () => new nn.Upsample({ size: [5, 7], mode: 'bilinear', alignCorners: true }), run: runX },
+  'Upsample(scale_factor=1.5, bilinear)': { make: () => new nn.Upsample({ scaleFactor: 1.5, mode: 'bilinear' }), run: runX },
+  'Upsample(scale_factor=1.5, bilinear, recompute)': {
+    make: () => new nn.Upsample({ scaleFactor: 1.5, mode: 'bilinear', recomputeScaleFactor: true }),
+    run: runX,
+  },
+  'Upsample(size=(2, 3), bilinear) down': { make: () => new nn.Upsample({ size: [2, 3], mode: 'bilinear' }), run: runX },
+  'Upsample(scale_factor=3) 1d': { make: () => new nn.Upsample({ scaleFactor: 3 }), run: runX },
+  'Upsample(size=7, linear, align_corners)': { make: () => new nn.Upsample({ size: 7, mode: 'linear', alignCorners: true }), run: runX },
+  'Upsample(scale_factor=2, trilinear)': { make: () => new nn.Upsample({ scaleFactor: 2, mode: 'trilinear' }), run: runX },
+  'Upsample(scale_factor=(1, 2, 2)) 3d nearest': { make: () => new nn.Upsample({ scaleFactor: [1, 2, 2] }), run: runX },
+  'Upsample(size=(2, 3), area)': { make: () => new nn.Upsample({ size: [2, 3], mode: 'area' }), run: runX },
+  'Upsample(scale_factor=0.5, area) 1d': { make: () => new nn.Upsample({ scaleFactor: 0.5, mode: 'area' }), run: runX },
+  'UpsamplingNearest2d(scale_factor=2)': { make: () => new nn.UpsamplingNearest2d({ scaleFactor: 2 }), run: runX },
+  'UpsamplingBilinear2d(size=(4, 5))': { make: () => new nn.UpsamplingBilinear2d({ size: [4, 5] }), run: runX },
+  'Dropout2d()': { make: () => new nn.Dropout2d(), run: runX },
+  'Dropout2d(0.3) 3D': { make: () => new nn.Dropout2d(0.3), run: runX },
+  'Dropout2d() eval': { make: () => new nn.Dropout2d(), run: runX },
+  'Dropout1d(0.4)': { make: () => new nn.Dropout1d(0.4), run: runX },
+  'Dropout1d(0.4) unbatched': { make: () => new nn.Dropout1d(0.4), run: runX },
+  'Dropout3d()': { make: () => new nn.Dropout3d(), run: runX },
+  'Dropout3d() unbatched': { make: () => new nn.Dropout3d(), run: runX },
+};
+
+function inputsOf(c: Case): Ins {
+  const ins: Ins = {};
+  for (const [k, e] of Object.entries(c.inputs)) {
+    if (e.kind === 'long') ins[k] = dec(e, 'int64');
+    else if (e.kind === 'bool') ins[k] = dec(e, 'bool');
+    else ins[k] = dec(e, c.dtype).requiresGrad_(e.requires_grad);
+  }
+  return ins;
+}
+
+function checkCase(c: Case): void {
+  const spec = cases[c.name];
+  assert.ok(spec, `no dlab spelling for fixture case ${c.name}`);
+  torch.manualSeed(c.seed);
+  const m = spec.make();
+  // Initial parameters: PyTorch's draws, bit for bit.
+  const params = new Map(m.namedParameters());
+  assert.deepEqual([...params.keys()], Object.keys(c.init_params), 'parameter names');
+  for (const [k, e] of Object.entries(c.init_params)) close(params.get(k), e, `initial ${k}`, exact);
+  assert.equal(m.toString(), c.repr, 'repr');
+  assert.deepEqual(Object.keys(m.stateDict()), c.state_dict_keys, 'state dict keys');
+  if (c.dtype === 'float64') m.double();
+  m.train(c.train);
+  const ins = inputsOf(c);
+  torch.manualSeed(c.fwd_seed);
+  const outs = spec.run(m, ins).filter((o): o is Tensor => o !== null);
+  const tol = tolerance(c.dtype);
+  assert.equal(outs.length, c.outputs.length, 'number of outputs');
+  outs.forEach((o, k) => {
+    assert.equal(o.dtype, c.dtype, `output ${k} dtype`);
+    close(o, c.outputs[k], `output ${k}`, tol);
+  });
+  let loss: Tensor | null = null;
+  outs.forEach((o, k) => {
+    if (!o.requiresGrad) return;
+    const term = o.mul(dec(c.loss_weights[k], c.dtype)).sum();
+    loss = loss ? loss.add(term) : term;
+  });
+  if (loss) (loss as Tensor).backward();
+  for (const [k, e] of Object.entries(c.input_grads)) close(ins[k].grad, e, `grad of input ${k}`, tol);
+  for (const [k, e] of Object.entries(c.param_grads)) close(params.get(k)!.grad, e, `grad of ${k}`, tol);
+  for (const [k, e] of Object.entries(c.params_after)) close(params.get(k), e, `${k} after the run`, tol);
+  const buffers = new Map(m.namedBuffers());
+  assert.deepEqual([...buffers.keys()], Object.keys(c.buffers).filter((k) => c.buffers[k] !== null), 'buffer names');
+  for (const [k, e] of Object.entries(c.buffers)) if (e) close(buffers.get(k), e, `buffer ${k}`, tol);
+}
+
+/** A float64 leaf with values in [lo, hi), from a seeded draw. */
+function leaf(shape: number[], lo = -1, hi = 1): Tensor {
+  return torch.rand(shape, { dtype: 'float64' }).mul(hi - lo).add(lo).requiresGrad_();
+}
+
+for (const backend of listBackends()) {
+  describe(`backend ${backend}`, () => {
+    before(() => setBackend(backend));
+
+    describe('against PyTorch', () => {
+      for (const c of fx.cases as Case[]) test(`${c.name} (${c.dtype})`, () => checkCase(c));
+    });
+
+    test('reprs match PyTorch', () => {
+      const r = fx.reprs as Record<string, string>;
+      const made: Record<string, nn.Module> = {
+        'BatchNorm1d(10)': new nn.BatchNorm1d(10),
+        'BatchNorm2d(3, momentum=None, affine=False)': new nn.BatchNorm2d(3, { momentum: null, affine: false }),
+        'BatchNorm2d(8, eps=0.001, momentum=0.01, track_running_stats=False)': new nn.BatchNorm2d(8, { eps: 0.001, momentum: 0.01, trackRunningStats: false }),
+        'LayerNorm([3, 4])': new nn.LayerNorm([3, 4]),
+        'LayerNorm(6, eps=1e-6, elementwise_affine=False)': new nn.LayerNorm(6, { eps: 1e-6, elementwiseAffine: false }),
+        'GroupNorm(4, 8, affine=False)': new nn.GroupNorm(4, 8, { affine: false }),
+        'Embedding(100, 16, padding_idx=3, max_norm=2.0, norm_type=1.0, scale_grad_by_freq=True)': new nn.Embedding(100, 16, {
+          paddingIdx: 3, maxNorm: 2, normType: 1, scaleGradByFreq: true,
+        }),
+        'RNN(10, 20, 2, nonlinearity=relu, bias=False, dropout=0.5)': new nn.RNN(10, 20, 2, { nonlinearity: 'relu', bias: false, dropout: 0.5 }),
+        'LSTM(10, 20, proj_size=5, batch_first=True, bidirectional=True)': new nn.LSTM(10, 20, { projSize: 5, batchFirst: true, bidirectional: true }),
+        'GRU(8, 16, 3, dropout=1)': new nn.GRU(8, 16, 3, { dropout: 1 }),
+        'RNNCell(3, 4, nonlinearity=relu)': new nn.RNNCell(3, 4, { nonlinearity: 'relu' }),
+        'LSTMCell(3, 4, bias=False)': new nn.LSTMCell(3, 4, { bias: false }),
+        'GRUCell(3, 4)': new nn.GRUCell(3, 4),
+        'MultiheadAttention(8, 2, kdim=4, vdim=6, bias=False)': new nn.MultiheadAttention(8, 2, { kdim: 4, vdim: 6, bias: false }),
+        'Upsample(size=4)': new nn.Upsample({ size: 4 }),
+        'Upsample(size=(4, 6), mode=bilinear)': new nn.Upsample({ size: [4, 6], mode: 'bilinear' }),
+        'Upsample(scale_factor=(2, 3))': new nn.Upsample({ scaleFactor: [2, 3] }),
+        'UpsamplingBilinear2d(scale_factor=2)': new nn.UpsamplingBilinear2d({ scaleFactor: 2 }),
+        'Dropout1d(0.2)': new nn.Dropout1d(0.2),
+        'Dropout2d(inplace=True)': new nn.Dropout2d(0.5, { inplace: true }),
+        'Sequential(Embedding, LSTM, Linear)': new nn.Sequential(new nn.Embedding(28, 8), new nn.LSTM(8, 16), new nn.Linear(16, 28)),
+      };
+      assert.deepEqual(Object.keys(made).sort(), Object.keys(r).sort());
+      for (const [k, m] of Object.entries(made)) assert.equal(m.toString(), r[k], k);
+    });
+
+    test('state dict keys match PyTorch', () => {
+      const k = fx.state_dict_keys as Record<string, string[]>;
+      assert.deepEqual(Object.keys(new nn.MultiheadAttention(8, 2, { kdim: 4, vdim: 6, addBiasKv: true }).stateDict()), k['MultiheadAttention(8, 2, kdim=4, vdim=6, add_bias_kv=True)']);
+      assert.deepEqual(Object.keys(new nn.BatchNorm1d(3, { trackRunningStats: false }).stateDict()), k['BatchNorm1d(3, track_running_stats=False)']);
+      assert.deepEqual(Object.keys(new nn.BatchNorm1d(3, { affine: false }).stateDict()), k['BatchNorm1d(3, affine=False)']);
+    });
+
+    test('error messages match PyTorch', () => {
+      const e = fx.errors as Record<string, string>;
+      const r = torch.randn;
+      const thunks: Record<string, () => unknown> = {
+        'BatchNorm1d 4D': () => new nn.BatchNorm1d(3).call(r(2, 3, 4, 5)),
+        'BatchNorm2d 3D': () => new nn.BatchNorm2d(3).call(r(2, 3, 4)),
+        'BatchNorm1d one value per channel': () => new nn.BatchNorm1d(3).call(r(1, 3)),
+        'BatchNorm1d wrong channels': () => new nn.BatchNorm1d(3).call(r(2, 4)),
+        'LayerNorm wrong shape': () => new nn.LayerNorm(4).call(r(2, 3)),
+        'LayerNorm 2-D wrong shape': () => new nn.LayerNorm([3, 4]).call(r(2, 4, 3)),
+        'GroupNorm ctor': () => new nn.GroupNorm(3, 4),
+        'GroupNorm input channels': () => F.groupNorm(r(2, 3, 4), 2),
+        'Embedding padding_idx': () => new nn.Embedding(5, 2, { paddingIdx: 5 }),
+        'Embedding float indices': () => new nn.Embedding(5, 2).call(torch.tensor([1], { dtype: 'float32' })),
+        'Embedding out of range': () => new nn.Embedding(5, 2).call(torch.tensor([5])),
+        'RNN input size': () => new nn.RNN(3, 4).call(r(5, 2, 2)),
+        'RNN hidden size': () => new nn.RNN(3, 4, 2).call(r(5, 2, 3), r(1, 2, 4)),
+        'RNN batched hx 2D': () => new nn.RNN(3, 4).call(r(5, 2, 3), r(2, 4)),
+        'RNN unbatched hx 3D': () => new nn.RNN(3, 4).call(r(5, 3), r(1, 1, 4)),
+        'GRU hidden size batch_first': () => new nn.GRU(3, 4, { batchFirst: true }).call(r(2, 5, 3), r(1, 5, 4)),
+        'LSTM hidden[0] size': () => new nn.LSTM(3, 4).call(r(5, 2, 3), [r(1, 3, 4), r(1, 2, 4)]),
+        'LSTM hidden[1] size': () => new nn.LSTM(3, 4, { projSize: 2 }).call(r(5, 2, 3), [r(1, 2, 2), r(1, 2, 2)]),
+        'LSTM batched hx dims': () => new nn.LSTM(3, 4).call(r(5, 2, 3), [r(2, 4), r(1, 2, 4)]),
+        'RNN dropout': () => new nn.RNN(3, 4, { dropout: 1.5 }),
+        'LSTM proj_size': () => new nn.LSTM(3, 4, { projSize: 4 }),
+        'GRU proj_size': () => new nn.GRU(3, 4, { projSize: 2 } as nn.RNNOptions),
+        'RNN nonlinearity': () => new nn.RNN(3, 4, { nonlinearity: 'gelu' as 'tanh' }),
+        'RNNCell 3D': () => new nn.RNNCell(3, 4).call(r(1, 2, 3)),
+        'LSTMCell 3D': () => new nn.LSTMCell(3, 4).call(r(1, 2, 3)),
+        'GRUCell 3D': () => new nn.GRUCell(3, 4).call(r(1, 2, 3)),
+        'MHA divisible': () => new nn.MultiheadAttention(5, 2),
+        'MHA query 4D': () => new nn.MultiheadAttention(4, 2).call(r(1, 3, 2, 4), r(3, 2, 4), r(3, 2, 4)),
+        'MHA key 2D': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(3, 4), r(3, 4)),
+        'MHA embed dim': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 6), r(3, 2, 6), r(3, 2, 6)),
+        'MHA 2D attn_mask': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { attnMask: torch.zeros(3, 4) }),
+        'MHA 3D attn_mask': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { attnMask: torch.zeros(2, 3, 5) }),
+        'MHA key_padding_mask shape': () =>
+          new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { keyPaddingMask: torch.zeros([2, 4], { dtype: 'bool' }) }),
+        'MHA key_padding_mask dtype': () =>
+          new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { keyPaddingMask: torch.zeros([2, 5], { dtype: 'int64' }) }),
+        'interpolate size and scale': () => F.interpolate(r(1, 1, 2, 2), { size: 4, scaleFactor: 2 }),
+        'interpolate neither': () => F.interpolate(r(1, 1, 2, 2)),
+        'interpolate align_corners nearest': () => F.interpolate(r(1, 1, 2, 2), { scaleFactor: 2, alignCorners: true }),
+        'interpolate bilinear 3D': () => F.interpolate(r(1, 1, 2), { scaleFactor: 2, mode: 'bilinear' }),
+        'interpolate 2D input': () => F.interpolate(r(2, 2), { scaleFactor: 2 }),
+        'interpolate size length': () => F.interpolate(r(1, 1, 2, 2), { size: [3, 4, 5] }),
+        'interpolate recompute with size': () => F.interpolate(r(1, 1, 2, 2), { size: 3, recomputeScaleFactor: true }),
+        'dropout1d 4D': () => F.dropout1d(r(1, 2, 3, 4)),
+        'Dropout2d p': () => new nn.Dropout2d(1.5),
+      };
+      assert.deepEqual(Object.keys(thunks).sort(), Object.keys(e).sort());
+      for (const [k, fn] of Object.entries(thunks)) assert.throws(fn, (err: Error) => err.message === e[k], `${k}: expected "${e[k]}"`);
+    });
+
+    test('RNN input of rank other than 2 or 3 is refused with PyTorch 2\'s message', () => {
+      assert.throws(() => new nn.RNN(3, 4).call(torch.randn(1, 5, 2, 3)), { message: 'RNN: Expected input to be 2D or 3D, got 4D tensor instead' });
+      assert.throws(() => new nn.LSTM(3, 4).call(torch.randn(3)), { message: 'LSTM: Expected input to be 2D or 3D, got 1D instead' });
+      assert.throws(() => new nn.GRU(3, 4).call(torch.randn(1, 5, 2, 3)), { message: 'GRU: Expected input to be 2D or 3D, got 4D instead' });
+    });
+
+    test('a PyTorch state dict loads into a differently seeded LSTM and gives PyTorch\'s output', () => {
+      const c = (fx.cases as Case[]).find((k) => k.name === 'LSTM(3, 4, 2, batch_first, bidirectional) h0 c0 eval' && k.dtype === 'float32')!;
+      torch.manualSeed(99);
+      const m = new nn.LSTM(3, 4, { numLayers: 2, batchFirst: true, bidirectional: true });
+      const sd = Object.fromEntries(Object.entries(c.init_params).map(([k, e]) => [k, dec(e, 'float32')]));
+      m.loadStateDict(sd);
+      m.eval();
+      const ins = inputsOf(c);
+      const [out, [h, cc]] = m.call(ins.x, [ins.h0, ins.c0]);
+      [out, h, cc].forEach((t, k) => close(t, c.outputs[k], `output ${k}`, tolerance('float32')));
+      assert.deepEqual(Object.keys(m.stateDict()), c.state_dict_keys);
+    });
+
+    test('BatchNorm: a state dict without num_batches_tracked loads it as 0; buffers follow module.double()', () => {
+      const bn = new nn.BatchNorm1d(2);
+      bn.call(torch.randn(4, 2));
+      assert.equal(bn.num_batches_tracked!.item(), 1);
+      bn.loadStateDict({ weight: torch.ones(2), bias: torch.zeros(2), running_mean: torch.zeros(2), running_var: torch.ones(2) });
+      assert.equal(bn.num_batches_tracked!.item(), 0);
+      assert.equal(bn.num_batches_tracked!.dtype, 'int64');
+      bn.double();
+      assert.equal(bn.running_mean!.dtype, 'float64');
+      assert.equal(bn.num_batches_tracked!.dtype, 'int64');
+      // eval mode uses the running statistics: with mean 0 and var 1 the output is x / sqrt(1 + eps).
+      bn.eval();
+      const x = torch.randn([3, 2], { dtype: 'float64' });
+      close(bn.call(x), { shape: [3, 2], values: Array.from(x.toTypedArray(), (v) => v / Math.sqrt(1 + 1e-5)) }, 'eval output', tolerance('float64'));
+    });
+
+    test('Embedding.fromPretrained freezes by default and keeps the rows', () => {
+      const w = torch.tensor([[1, 2.3, 3], [4, 5.1, 6.3]]);
+      const emb = nn.Embedding.fromPretrained(w);
+      assert.equal(emb.weight.requiresGrad, false);
+      assert.deepEqual(emb.call(torch.tensor([1])).tolist(), [[4, 5.099999904632568, 6.300000190734863]]);
+      assert.equal(nn.Embedding.fromPretrained(w, { freeze: false }).weight.requiresGrad, true);
+    });
+
+    test('F.scaledDotProductAttention: bool masks mark allowed positions, is_causal, scale', () => {
+      torch.manualSeed(5);
+      const q = torch.randn(2, 3, 4);
+      const k = torch.randn(2, 5, 4);
+      const v = torch.randn(2, 5, 6);
+      const manual = (mask: Tensor | null, scale: number) => {
+        let s = q.matmul(k.transpose(-2, -1)).mul(scale);
+        if (mask) s = s.add(mask);
+        return s.softmax(-1).matmul(v);
+      };
+      const allow = torch.tensor([[true, true, false, true, true], [true, false, true, true, true], [true, true, true, true, false]]);
+      const additive = torch.where(allow, 0, -Infinity);
+      const tol = tolerance('float32');
+      const enc = (t: Tensor): Enc => ({ shape: [...t.shape], values: Array.from(t.toTypedArray()) });
+      close(F.scaledDotProductAttention(q, k, v), enc(manual(null, 0.5)), 'plain', tol);
+      close(F.scaledDotProductAttention(q, k, v, { attnMask: allow }), enc(manual(additive, 0.5)), 'bool mask', tol);
+      close(F.scaledDotProductAttention(q, k, v, { attnMask: additive, scale: 0.3 }), enc(manual(additive, 0.3)), 'float mask, scale', tol);
+      const causal = torch.tensor([[0, -Infinity, -Infinity, -Infinity, -Infinity], [0, 0, -Infinity, -Infinity, -Infinity], [0, 0, 0, -Infinity, -Infinity]]);
+      close(F.scaledDotProductAttention(q, k, v, { isCausal: true }), enc(manual(causal, 0.5)), 'causal', tol);
+    });
+
+    describe('float64 gradcheck', () => {
+      test('LayerNorm (input, weight, bias)', () => {
+        torch.manualSeed(0);
+        const ln = new nn.LayerNorm(4).double();
+        torch.noGrad(() => {
+          ln.weight!.copy_(torch.rand([4], { dtype: 'float64' }).add(0.5));
+          ln.bias!.copy_(torch.rand([4], { dtype: 'float64' }));
+        });
+        autograd.gradcheck((x) => ln.call(x), [leaf([2, 3, 4]), ln.weight!, ln.bias!]);
+      });
+      test('BatchNorm2d in training mode (input, weight, bias)', () => {
+        torch.manualSeed(1);
+        const bn = new nn.BatchNorm2d(2).double();
+        torch.noGrad(() => bn.weight!.copy_(torch.tensor([0.7, 1.3], { dtype: 'float64' })));
+        autograd.gradcheck((x) => bn.call(x), [leaf([3, 2, 2, 2]), bn.weight!, bn.bias!]);
+      });
+      test('GroupNorm (input, weight)', () => {
+        torch.manualSeed(2);
+        const gn = new nn.GroupNorm(2, 4).double();
+        autograd.gradcheck((x) => gn.call(x), [leaf([2, 4, 3]), gn.weight!]);
+      });
+      test('bidirectional 2-layer LSTM with initial states (input, h0, c0, weights)', () => {
+        torch.manualSeed(3);
+        const lstm = new nn.LSTM(2, 2, { numLayers: 2, bidirectional: true, batchFirst: true }).double();
+        // One weight of each kind, from different layers and directions.
+        const params = [lstm.weight_ih_l0, lstm.weight_hh_l0_reverse, lstm.bias_ih_l1, lstm.bias_hh_l1_reverse];
+        autograd.gradcheck(
+          (x, h0, c0) => {
+            const [out, [h, c]] = lstm.call(x, [h0, c0]);
+            return [out, h, c];
+          },
+          [leaf([2, 3, 2]), leaf([4, 2, 2]), leaf([4, 2, 2]), ...params],
+        );
+      });
+      test('GRU with h0', () => {
+        torch.manualSeed(4);
+        const gru = new nn.GRU(2, 3).double();
+        autograd.gradcheck((x, h0) => gru.call(x, h0)[0], [leaf([3, 2, 2]), leaf([1, 2, 3]), ...gru.parameters()]);
+      });
+      test('MultiheadAttention with masks (query, key, value, projections)', () => {
+        torch.manualSeed(5);
+        const attn = new nn.MultiheadAttention(4, 2, { kdim: 3, vdim: 5 }).double();
+        torch.noGrad(() => attn.in_proj_bias!.copy_(torch.randn([12], { dtype: 'float64' }).mul(0.1)));
+        const am = torch.tensor([[false, true, false], [false, false, false]]);
+        const kpm = torch.tensor([[false, false, true], [false, false, false]]);
+        autograd.gradcheck(
+          (q, k, v) => {
+            const [out, w] = attn.call(q, k, v, { attnMask: am, keyPaddingMask: kpm });
+            return [out, w!];
+          },
+          [leaf([2, 2, 4]), leaf([3, 2, 3]), leaf([3, 2, 5]), attn.q_proj_weight!, attn.in_proj_bias!, attn.out_proj.weight],
+        );
+      });
+      // (padding_idx and scale_grad_by_freq change the gradient on purpose, so only the plain lookup is a derivative.)
+      test('Embedding (weight)', () => {
+        torch.manualSeed(6);
+        const emb = new nn.Embedding(5, 2).double();
+        const idx = torch.tensor([[0, 1, 3], [3, 3, 4]]);
+        autograd.gradcheck(() => emb.call(idx), [emb.weight]);
+      });
+      test('bilinear interpolation, with and without align_corners', () => {
+        torch.manualSeed(7);
+        autograd.gradcheck((x) => F.interpolate(x, { scaleFactor: 1.5, mode: 'bilinear' }), [leaf([1, 2, 3, 2])]);
+        autograd.gradcheck((x) => F.interpolate(x, { size: [4, 3], mode: 'bilinear', alignCorners: true }), [leaf([1, 1, 2, 3])]);
+      });
+    });
+  });
+}
