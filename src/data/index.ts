@@ -10,3 +10,8 @@ export { DataLoader, type DataLoaderOptions, type DatasetSource } from './datalo
 export { getKFoldData, kFold, type KFoldSplit } from './kfold.js';
 export { Image, ImageBatch, type ImageMode } from './image.js';
 export * as transforms from './transforms.js';
+export { makeGrid, toImage, type MakeGridOptions } from './grid.js';
+export { tokenize, countCorpus, Vocab, seqDataIterRandom, seqDataIterSequential, SeqDataLoader, type TokenKind, type VocabOptions, type SeqIterOptions } from './text.js';
+export {
+  DataFrame, readCsv, fromStrings, concatRows, standardize, imputeMean, fillNa, getDummies, meanStd, isNumeric, NA_VALUES, type Column,
+} from './tabular.js';

@@ -1,6 +1,7 @@
-// torchvision.transforms, the part that needs no image resampling: Compose, ToTensor, Normalize,
-// Lambda. TypeScript objects are not callable, so a transform is an object with call(x); anywhere
-// a transform is accepted a plain function works too (TransformLike).
+// torchvision.transforms: Compose, ToTensor, Normalize, Lambda here; the resampling and random
+// ones (Resize, CenterCrop, RandomCrop, flips, RandomRotation, ColorJitter) in augment.ts.
+// TypeScript objects are not callable, so a transform is an object with call(x); anywhere a
+// transform is accepted a plain function works too (TransformLike).
 //
 // A transform may also offer callBatch(xs): the same map applied to a whole batch at once
 // (images stacked on a new first dim). Datasets use it to build a batch straight from their raw
@@ -11,6 +12,11 @@ import { getDefaultDtype, type DType } from '../tensor/dtype.js';
 import { wrap } from '../ops/function.js';
 import { tensor } from '../ops/creation.js';
 import { Image, ImageBatch } from './image.js';
+
+export {
+  Resize, CenterCrop, RandomCrop, RandomHorizontalFlip, RandomVerticalFlip, RandomRotation, ColorJitter, rotate, resizedSize,
+  type ImageLike, type PaddingMode, type RandomCropOptions, type InterpolationMode,
+} from './augment.js';
 
 export interface Transform<I = unknown, O = unknown> {
   call(x: I): O;

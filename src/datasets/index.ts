@@ -9,4 +9,24 @@ setDefaultFileSource(nodeFileSource);
 export { MNIST, FashionMNIST, type MNISTOptions, type MNISTSpec } from './mnist.js';
 export { parseIdx, encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray } from './idx.js';
 export { setDefaultFileSource, getDefaultFileSource, type FileSource, type FileRequest, type RawFile, type PackageCopy } from './source.js';
-export { nodeFileSource, md5 } from './files.node.js';
+export { nodeFileSource, md5, shippedDataDir, locateFolder } from './files.node.js';
+export { type Location } from './source.js';
+export { getFashionMnistLabels } from './mnist.js';
+export { CIFAR10, parseCifarBatch, type CIFAR10Options } from './cifar.js';
+export { readTar, writeTar, type TarEntry } from './tar.js';
+export {
+  TIME_MACHINE, preprocessLine, splitLines, timeMachineText, readTimeMachine, downloadTimeMachine,
+  loadCorpusTimeMachine, loadDataTimeMachine, type TimeMachineOptions,
+} from './time_machine.js';
+export {
+  D2L_DATA_URL, KAGGLE_HOUSE_TRAIN, KAGGLE_HOUSE_TEST, readHousePrices, loadHousePrices, preprocessHousePrices,
+  type HousePricesOptions, type HousePricesData,
+} from './house_prices.js';
+export { syntheticData, type SyntheticOptions } from './synthetic.js';
+export {
+  downloadFile, expectedChecksum, missingFileError, ChecksumError, DownloadError, HttpError, PARTIAL_SUFFIX,
+  type RemoteFile, type DownloadIO, type DownloadOptions, type DownloadProgress, type HashAlgorithm,
+} from './download.js';
+export { dataRoot, ensureFile, findFile, verifyFile, hashFile, nodeDownloadIO, type EnsureOptions, type FindOptions } from './download.node.js';
+// Looking at data (Node: PNG files).
+export { saveImage, savePredictions, encodePng, readPng, type PredictionCell, type SavePredictionsOptions } from '../data/save_image.node.js';

