@@ -98,6 +98,7 @@ for (const model of ['mlp', 'lenet']) {
   for (const peer of peers) plan.push({ workload: `${model}-train`, steps: trainSteps(peer, model), peer });
   for (const peer of peers) plan.push({ workload: `${model}-infer`, reps: quick ? 3 : 7, peer });
 }
+for (const peer of peers.filter((p) => p.dlab)) plan.push({ workload: 'mnist-data', reps: quick ? 1 : 3, peer });
 const selected = plan.filter((t) => only.length === 0 || only.includes(t.workload));
 
 // ---- run ---------------------------------------------------------------------------------------
@@ -177,6 +178,16 @@ for (const model of ['mlp', 'lenet']) {
     lines.push(`| ${r.peer} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.max)} | ${fmt(r.peak_rss_mib)} | ${ratio} |`);
   }
   if (has(`${model}-infer`)) lines.push('');
+}
+
+if (has('mnist-data')) {
+  lines.push('## Data: one MNIST epoch of data work (60,000 images, ToTensor + Normalize, shuffled DataLoader, batch 64)', '', '| backend | min s | median s | max s |', '|---|---|---|---|');
+  for (const r of results.filter((r) => r.task.workload === 'mnist-data')) {
+    if (r.error) { lines.push(`| ${r.id} | error: ${r.error} | | |`); continue; }
+    const s = stats(r.times);
+    lines.push(`| ${r.peer} | ${s.min.toFixed(3)} | ${s.median.toFixed(3)} | ${s.max.toFixed(3)} |`);
+  }
+  lines.push('');
 }
 
 writeFileSync(out, `${lines.join('\n')}\n`);

@@ -85,6 +85,18 @@ async function matmul(n) {
   return { times, gflops: times.map((t) => (2 * n ** 3) / t / 1e9) };
 }
 
+// The data side of an epoch alone: all 60,000 training images through ToTensor+Normalize and the
+// shuffled DataLoader at batch 64 (the issue's bar: well under a second).
+async function dataEpoch() {
+  const { MNIST } = await import('../../dist/datasets/index.js');
+  const { DataLoader, transforms } = torch.utils.data;
+  const transform = new transforms.Compose([new transforms.ToTensor(), new transforms.Normalize([0.1307], [0.3081])]);
+  const loader = new DataLoader(new MNIST({ train: true, transform }), { batchSize: 64, shuffle: true });
+  const times = await timeIt(() => { for (const batch of loader) void batch; }, { reps: task.reps ?? 3 });
+  return { times, seconds: median(times) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
 const base = { peer: `dlab ${task.backend ?? torch.getBackend().name}`, version };
 switch (task.workload) {
@@ -93,5 +105,6 @@ switch (task.workload) {
   case 'lenet-train': report({ ...base, ...(await train('lenet')) }); break;
   case 'mlp-infer': report({ ...base, ...(await infer('mlp')) }); break;
   case 'lenet-infer': report({ ...base, ...(await infer('lenet')) }); break;
+  case 'mnist-data': report({ ...base, ...(await dataEpoch()) }); break;
   default: throw new Error(`unknown workload ${task.workload}`);
 }
