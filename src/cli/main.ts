@@ -7,6 +7,7 @@ import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
 import { registerList } from './commands/list.js';
 import { registerRun } from './commands/run.js';
+import { registerUi } from './commands/ui.js';
 // Node's file system is the default source of data set files for the CLI.
 import '../datasets/index.js';
 
@@ -23,5 +24,6 @@ registerList(program);
 registerRun(program);
 registerData(program);
 registerBench(program);
+registerUi(program);
 
 await program.parseAsync();

@@ -30,3 +30,5 @@ export {
 export { dataRoot, ensureFile, findFile, verifyFile, hashFile, nodeDownloadIO, type EnsureOptions, type FindOptions } from './download.node.js';
 // Looking at data (Node: PNG files).
 export { saveImage, savePredictions, encodePng, readPng, type PredictionCell, type SavePredictionsOptions } from '../data/save_image.node.js';
+// The 2-D toy sets of TensorFlow Playground (browser-safe: pages import './toy.js' directly).
+export * from './toy.js';

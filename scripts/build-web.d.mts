@@ -1,0 +1,3 @@
+// Types for build-web.mjs, so TypeScript callers (the browser test) can import it.
+export declare const defaultOutdir: string;
+export declare function buildWeb(options?: { outdir?: string; minify?: boolean }): Promise<string>;

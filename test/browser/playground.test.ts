@@ -1,0 +1,306 @@
+// The playground page in headless Chromium: built with scripts/build-web.mjs, served by `dlab ui`'s
+// server, driven with playwright-core. Checks the acceptance criteria of experiment 0: the URL
+// hash restores and records every setting; spiral trains below 0.1 test loss and pause stops the
+// epoch counter; heatmaps and loss chart redraw while training; "Show me the code" runs in Node to
+// the page's loss; a malformed CSV is refused with the row named and the previous data kept.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { buildWeb } from '../../scripts/build-web.mjs';
+import { Command } from 'commander';
+import { registerUi, startUiServer, ISOLATION_HEADERS } from '../../src/cli/commands/ui.js';
+import { defaultSettings, featureKeys, toHash, type Settings } from '../../src/lab/playground/index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Epochs within which the spiral must get below 0.1 test loss. */
+const EPOCH_BUDGET = 300;
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+let dir: string;
+let server: Server | undefined;
+let browser: Browser | undefined;
+let url: string;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}; install Debian's package: sudo apt-get install chromium`);
+  dir = mkdtempSync(join(tmpdir(), 'dlab-playground-'));
+  const [built] = await Promise.all([
+    buildWeb({ outdir: join(dir, 'page'), minify: false }),
+    chromium
+      .launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      })
+      .then((b) => (browser = b)),
+  ]);
+  ({ server, url } = await startUiServer({ port: 0, dir: built }));
+}, { timeout: 60_000 });
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server!.close(resolve));
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface PageState {
+  settings: Settings;
+  epoch: number;
+  losses: { train: number; test: number } | null;
+  playing: boolean;
+  points: number;
+}
+const pg = (page: Page): Promise<PageState> =>
+  page.evaluate(() => {
+    const p = (globalThis as unknown as { playground: PageState }).playground;
+    return { settings: p.settings, epoch: p.epoch, losses: p.losses, playing: p.playing, points: p.points };
+  });
+
+/** A fresh page at `hash`, once the worker has sent the data and the first snapshot. */
+async function open(hash: string): Promise<Page> {
+  const page = await browser!.newPage({ viewport: { width: 1300, height: 1000 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  (page as Page & { errors: string[] }).errors = errors;
+  await page.goto(`${url}#${hash}`);
+  await page.waitForFunction(() => {
+    const p = (globalThis as unknown as { playground?: PageState }).playground;
+    return p !== undefined && p.points > 0 && p.losses !== null;
+  });
+  return page;
+}
+const errorsOf = (page: Page): string[] => (page as Page & { errors: string[] }).errors;
+
+function pixels(png: Buffer): Uint8Array {
+  return PNG.sync.read(png).data;
+}
+function changedFraction(a: Buffer, b: Buffer): number {
+  const pa = pixels(a);
+  const pb = pixels(b);
+  assert.equal(pa.length, pb.length);
+  let changed = 0;
+  for (let i = 0; i < pa.length; i += 4) if (pa[i] !== pb[i] || pa[i + 1] !== pb[i + 1] || pa[i + 2] !== pb[i + 2]) changed++;
+  return changed / (pa.length / 4);
+}
+
+test('dlab ui serves the page cross-origin isolated', { timeout: 30_000 }, async () => {
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  await res.text();
+  for (const [k, v] of Object.entries(ISOLATION_HEADERS)) assert.equal(res.headers.get(k), v, k);
+  const outside = await fetch(`${url}..%2f..%2f..%2fpackage.json`);
+  assert.equal(outside.status, 403, 'nothing outside the page folder is served');
+  await outside.text();
+  const page = await open('');
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+  await page.close();
+});
+
+test('`dlab ui --port 0` prints the URL it serves the page at', { timeout: 30_000 }, async () => {
+  const program = new Command('dlab').exitOverride();
+  let uiServer: Server | undefined;
+  registerUi(program, (s) => (uiServer = s));
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => void lines.push(args.join(' '));
+  try {
+    await program.parseAsync(['ui', '--port', '0', '--dir', join(dir, 'page')], { from: 'user' });
+  } finally {
+    console.log = log;
+  }
+  try {
+    const printed = /^dlab playground: (http:\/\/127\.0\.0\.1:\d+\/)$/.exec(lines[0] ?? '');
+    assert.ok(printed, `printed ${JSON.stringify(lines)}`);
+    const res = await fetch(printed[1]!);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /<title>dlab playground<\/title>/);
+    assert.equal(res.headers.get('cross-origin-embedder-policy'), 'require-corp');
+  } finally {
+    uiServer?.closeAllConnections();
+    await new Promise((resolve) => uiServer?.close(resolve));
+  }
+});
+
+test('a URL hash restores every setting, and changing a control updates the hash', { timeout: 30_000 }, async () => {
+  const s = defaultSettings();
+  Object.assign(s, {
+    dataset: 'multispiral', percTrainData: 70, noise: 15, numSamples: 600, batchSize: 64, seed: 42, learningRate: 0.003, activation: 'relu',
+    layerActivations: ['', 'sigmoid', ''], regularization: 'L1', regularizationRate: 0.01, networkShape: [6, 5, 3], dropout: 0.2,
+    optimizer: 'momentum', momentum: 0.8, lrSchedule: 'step', lrGamma: 0.7, lrStep: 40, customFeatures: ['x1*x2^2'], showTestData: true,
+    discretize: true, hide: ['noise', 'code'],
+  } satisfies Partial<Settings>);
+  s.features = { ...s.features, x: false, xSquared: true, sinY: true };
+  const page = await open(toHash(s));
+  assert.deepEqual((await pg(page)).settings, s);
+  assert.equal(await page.evaluate(() => location.hash), `#${toHash(s)}`);
+  // The controls show it.
+  const value = (sel: string): Promise<string> => page.$eval(sel, (el) => (el as HTMLInputElement).value);
+  const selects: Record<string, string> = {
+    learningRate: '0.003', activation: 'relu', regularization: 'L1', regularizationRate: '0.01', problem: 'classification',
+    optimizer: 'momentum', lrSchedule: 'step', dropout: '0.2', percTrainData: '70', noise: '15', batchSize: '64', numSamples: '600',
+    seed: '42', momentum: '0.8', lrGamma: '0.7', lrStep: '40',
+  };
+  for (const [id, want] of Object.entries(selects)) assert.equal(await value(`#${id}`), want, id);
+  assert.equal(await page.isChecked('#showTestData'), true);
+  assert.equal(await page.isChecked('#discretize'), true);
+  assert.equal(await page.getAttribute('[data-dataset="multispiral"]', 'aria-checked'), 'true');
+  for (const k of featureKeys) assert.equal(await page.getAttribute(`[data-feature="${k}"]`, 'aria-pressed'), String(s.features[k]), k);
+  assert.equal(await page.getAttribute('[data-feature="custom:x1*x2^2"]', 'aria-pressed'), 'true');
+  assert.deepEqual(await page.$$eval('.layer-head span', (els) => els.map((e) => e.textContent)), ['6 neurons', '5 neurons', '3 neurons']);
+  assert.deepEqual(await page.$$eval('.layer-head select', (els) => els.map((e) => (e as HTMLSelectElement).value)), ['relu', 'sigmoid', 'relu']);
+  assert.equal(await page.locator('.neuron[aria-label^="Output neuron"]').count(), 3, 'three classes, three outputs');
+  assert.equal(await page.isHidden('[data-control="noise"]'), true, 'classroom mode hides noise');
+  assert.equal(await page.isHidden('[data-control="code"]'), true, 'classroom mode hides the code button');
+  assert.equal(await page.isVisible('[data-control="batchSize"]'), true);
+
+  // Changing controls rewrites the hash.
+  const hash = (): Promise<string> => page.evaluate(() => location.hash);
+  await page.selectOption('#activation', 'tanh');
+  await page.waitForFunction(() => location.hash.includes('activation=tanh&layerActivations=&'));
+  await page.click('[data-feature="xTimesY"]');
+  await page.waitForFunction(() => location.hash.includes('xTimesY=true'));
+  await page.click('#add-layer');
+  await page.waitForFunction(() => location.hash.includes('networkShape=6,5,3,2&'));
+  await page.click('button[aria-label="Add a neuron to hidden layer 1"]');
+  await page.waitForFunction(() => location.hash.includes('networkShape=7,5,3,2&'));
+  await page.selectOption('#regularizationRate', '0.1');
+  await page.waitForFunction(() => location.hash.includes('regularizationRate=0.1&'));
+  await page.fill('#batchSize', '200');
+  await page.dispatchEvent('#batchSize', 'change');
+  await page.waitForFunction(() => location.hash.includes('batchSize=200&'));
+  await page.click('[data-dataset="spiral"]');
+  await page.waitForFunction(() => location.hash.includes('dataset=spiral&'));
+  await page.click('#classroom summary');
+  await page.click('[data-hide="noise"]');
+  await page.waitForFunction(() => !location.hash.includes('noise_hide'));
+  assert.equal(await page.isVisible('[data-control="noise"]'), true);
+  assert.match(await hash(), /learningRate=0\.003&/, 'untouched settings stay');
+  assert.deepEqual(errorsOf(page), []);
+  await page.close();
+});
+
+test('spiral, 2x8 ReLU: play trains below 0.1 test loss, heatmaps and chart redraw, pause stops, the code runs in node', { timeout: 60_000 }, async (t) => {
+  const hash = 'dataset=spiral&networkShape=8,8&activation=relu&optimizer=adam&learningRate=0.03&batchSize=10&x=true&y=true&sinX=true&sinY=true';
+  const page = await open(hash);
+  assert.equal(await page.textContent('#epoch'), '000,000');
+  const shots = async (): Promise<Buffer[]> =>
+    Promise.all(['#output-canvas', '.neuron[aria-label^="Neuron 1 of hidden layer 2"]', '#loss-chart'].map((sel) => page.locator(sel).screenshot()));
+  await page.click('#play');
+  await page.waitForFunction(() => (globalThis as unknown as { playground: PageState }).playground.epoch >= 3);
+  const first = await shots();
+  await page.waitForFunction((e) => (globalThis as unknown as { playground: PageState }).playground.epoch >= e, (await pg(page)).epoch + 5);
+  const second = await shots();
+  ['output heatmap', 'hidden neuron heatmap', 'loss chart'].forEach((what, i) => {
+    const f = changedFraction(first[i]!, second[i]!);
+    assert.ok(f > 0.01, `${what}: ${(100 * f).toFixed(2)}% of pixels changed`);
+  });
+
+  // The first snapshot below 0.1 (or past the budget), as the page saw it.
+  const reached = (await (
+    await page.waitForFunction(
+      (budget) => {
+        const p = (globalThis as unknown as { playground: PageState }).playground;
+        const done = (p.losses !== null && p.losses.test < 0.1) || p.epoch > budget;
+        return done && { epoch: p.epoch, test: p.losses!.test };
+      },
+      EPOCH_BUDGET,
+      { timeout: 30_000, polling: 'raf' },
+    )
+  ).jsonValue()) as { epoch: number; test: number };
+  assert.ok(reached.test < 0.1 && reached.epoch <= EPOCH_BUDGET, `test loss ${reached.test} at epoch ${reached.epoch}`);
+  t.diagnostic(`spiral: test loss ${reached.test.toFixed(4)} at epoch ${reached.epoch} (budget ${EPOCH_BUDGET})`);
+
+  // Pause: the counter stops.
+  await page.click('#play');
+  await page.waitForFunction(() => !(globalThis as unknown as { playground: PageState }).playground.playing);
+  assert.equal(await page.getAttribute('#play', 'aria-label'), 'Play');
+  const paused = await pg(page);
+  const shown = `${String(paused.epoch).padStart(6, '0').slice(0, -3)},${String(paused.epoch).padStart(6, '0').slice(-3)}`;
+  // The counter shows the last epoch (drawn on the next frame) and stays there.
+  await page.waitForFunction((want) => document.getElementById('epoch')!.textContent === want, shown);
+  await page.waitForTimeout(400);
+  assert.equal((await pg(page)).epoch, paused.epoch);
+  assert.equal(await page.textContent('#epoch'), shown);
+  assert.equal(Number(await page.textContent('#test-loss')), Number(paused.losses!.test.toFixed(3)));
+
+  // "Show me the code" for as many epochs as the page trained, run with node against this repo.
+  await page.click('#show-code');
+  await page.fill('#code-epochs', String(paused.epoch));
+  await page.dispatchEvent('#code-epochs', 'change');
+  const code = (await page.textContent('#code'))!;
+  assert.match(code, new RegExp(`^const epochs = ${paused.epoch};$`, 'm'));
+  const work = join(dir, 'code');
+  mkdirSync(join(work, 'node_modules', 'dlab'), { recursive: true });
+  // A stand-in for the installed package: 'dlab' and 'dlab/datasets' resolve to this repo's src.
+  writeFileSync(
+    join(work, 'node_modules', 'dlab', 'package.json'),
+    JSON.stringify({ name: 'dlab', type: 'module', exports: { '.': './src/index.ts', './datasets': './src/datasets/index.ts' } }),
+  );
+  symlinkSync(join(repo, 'src'), join(work, 'node_modules', 'dlab', 'src'), 'dir');
+  writeFileSync(join(work, 'playground.ts'), code);
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), 'playground.ts'], {
+    cwd: work,
+    encoding: 'utf8',
+    timeout: 40_000,
+  });
+  const final = JSON.parse(stdout.trim().split('\n').at(-1)!) as { epochs: number; trainLoss: number; testLoss: number };
+  assert.equal(final.epochs, paused.epoch);
+  assert.ok(Math.abs(final.testLoss - paused.losses!.test) < 0.01, `node: test loss ${final.testLoss}; page: ${paused.losses!.test}`);
+  assert.ok(final.testLoss < 0.1);
+  t.diagnostic(`epoch ${paused.epoch}: page test loss ${paused.losses!.test.toFixed(6)}, node program ${final.testLoss.toFixed(6)}`);
+  assert.deepEqual(errorsOf(page), []);
+  await page.close();
+});
+
+test('CSV upload keeps the previous data on a malformed row (named); drawing points, editing a weight, focus shows a neuron', { timeout: 30_000 }, async () => {
+  const page = await open('dataset=gauss&networkShape=3');
+  const rows = Array.from({ length: 30 }, (_, i) => `${(i % 6) - 3},${Math.floor(i / 6) - 2},${i % 2}`);
+  await page.setInputFiles('#csv', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(`x1,x2,label\n${rows.join('\n')}\n`) });
+  await page.waitForFunction(() => (globalThis as unknown as { playground: PageState }).playground.points === 30);
+  assert.match((await page.textContent('#csv-status'))!, /Loaded 30 points from good\.csv/);
+  const hashBefore = await page.evaluate(() => location.hash);
+  assert.match(hashBefore, /dataset=custom&/);
+
+  await page.setInputFiles('#csv', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('x1,x2,label\n1,2,1\n0.5,abc,0\n3,4,1\n') });
+  await page.waitForFunction(() => document.getElementById('csv-error')!.textContent !== '');
+  const error = (await page.textContent('#csv-error'))!;
+  assert.match(error, /bad\.csv: row 3: expected three numbers x1,x2,label but got '0\.5,abc,0'/);
+  assert.match(error, /previous data is kept/);
+  await page.waitForTimeout(200);
+  const after = await pg(page);
+  assert.equal(after.points, 30, 'the 30 uploaded points stay');
+  assert.equal(after.settings.dataset, 'custom');
+  assert.equal(await page.evaluate(() => location.hash), hashBefore);
+
+  // Drawing: a click on the output adds a point of the chosen label.
+  await page.check('#draw');
+  await page.selectOption('#draw-label', '1');
+  await page.click('#output-canvas', { position: { x: 250, y: 50 } });
+  await page.waitForFunction(() => (globalThis as unknown as { playground: PageState }).playground.points === 31);
+
+  // A click on a link edits its weight; keyboard focus on a neuron shows it in the big plot.
+  await page.click('[data-link="0:1:0"]', { force: true });
+  await page.fill('#weight-input', '2.5');
+  await page.press('#weight-input', 'Enter');
+  await page.waitForFunction(() => {
+    const w = (globalThis as unknown as { playground: { weights: { weights: number[][] }[] | null } }).playground.weights;
+    return w !== null && w[0]!.weights[1]![0] === 2.5;
+  });
+  assert.equal(await page.isHidden('#weight-editor'), true);
+  await page.focus('.neuron[aria-label^="Neuron 2 of hidden layer 1"]');
+  assert.match((await page.textContent('#hover-note'))!, /Showing neuron 2 of hidden layer 1/);
+  assert.deepEqual(errorsOf(page), []);
+  await page.close();
+});
