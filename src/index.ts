@@ -35,7 +35,9 @@ export type { Backend, View } from './backend/backend.js';
 // torch.utils.data; also reachable as `data` until the final namespace is settled.
 export * as data from './data/index.js';
 import * as dataNamespace from './data/index.js';
-export const utils = { data: dataNamespace } as const;
+import * as utilsNamespace from './utils/index.js';
+// torch.utils: data, plus checkpoint, summary, memory accounting (src/utils/index.ts).
+export const utils = { data: dataNamespace, ...utilsNamespace } as const;
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 // safetensors bytes (browser-safe); files and atomic save/load are in the 'dlab/io' entry.

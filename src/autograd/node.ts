@@ -32,6 +32,11 @@ export class Node {
     this.saved = saved.map((tensor) => ({ tensor, version: tensor._version }));
   }
 
+  /** The tensors this node saved for backward (empty once released), as PyTorch's grad_fn._saved_*. */
+  get savedTensors(): readonly Tensor[] {
+    return this.saved.map((s) => s.tensor);
+  }
+
   /** Which inputs need a gradient; rules use it to skip work. */
   needsInputGrad(i: number): boolean {
     return this.nextFunctions[i] != null;

@@ -8,6 +8,10 @@ import { registerData } from './commands/data.js';
 import { registerList } from './commands/list.js';
 import { registerRun } from './commands/run.js';
 import { registerUi } from './commands/ui.js';
+import { registerSummary } from './commands/summary.js';
+import { registerMemory } from './commands/memory.js';
+import { registerGpu } from './commands/gpu.js';
+import { registerFit } from './commands/fit.js';
 // Node's file system is the default source of data set files for the CLI.
 import '../datasets/index.js';
 
@@ -22,6 +26,10 @@ const program = new Command('dlab')
 
 registerList(program);
 registerRun(program);
+registerSummary(program);
+registerMemory(program);
+registerGpu(program);
+registerFit(program);
 registerData(program);
 registerBench(program);
 registerUi(program);

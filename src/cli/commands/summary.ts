@@ -1,0 +1,79 @@
+// `dlab summary <model> [--input C,H,W] [--depth N] [--batch-size N]`: torchsummary's table for a
+// built-in model or `file.ts#export`; with --depth, the nested torchinfo-like view instead.
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import { Module } from '../../nn/module.js';
+import { builtinModel, modelNames, type ModelSpec } from '../../models/index.js';
+import { summaryString } from '../../utils/summary.js';
+import { modelInfo } from '../../utils/model_info.js';
+
+/** `1,28,28` -> [1, 28, 28]; several inputs separated by `;`. */
+export function parseInputSize(text: string): number[] | number[][] {
+  const parts = text.split(';').map((p) =>
+    p.split(/[,x ]+/).filter(Boolean).map((d) => {
+      const n = Number(d);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`bad input size '${text}': expected positive integers like 1,28,28`);
+      return n;
+    }),
+  );
+  return parts.length === 1 ? parts[0] : parts;
+}
+
+/**
+ * A model by CLI name: a built-in one, or `path/to/file.ts#exportName` / `.js#exportName` whose
+ * export is a Module, a Module class (built with no arguments) or a function returning a Module.
+ */
+export async function loadModel(name: string): Promise<{ model: Module; spec: ModelSpec | null; build: () => Module }> {
+  const hash = name.lastIndexOf('#');
+  if (hash > 0 && /\.(m?[jt]s)$/.test(name.slice(0, hash))) {
+    const file = resolve(name.slice(0, hash));
+    const exportName = name.slice(hash + 1) || 'default';
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const value = mod[exportName];
+    if (value === undefined) throw new Error(`${file} has no export '${exportName}'`);
+    const build = (): Module => {
+      if (value instanceof Module) return value;
+      if (typeof value === 'function') {
+        const isClass = value.prototype instanceof Module;
+        const m = isClass ? new (value as new () => Module)() : (value as () => unknown)();
+        if (m instanceof Module) return m;
+      }
+      // A CommonJS file (no "type": "module" nearby) loads its own copy of dlab, whose Modules are not ours.
+      throw new Error(`export '${exportName}' of ${file} is not a Module, a Module class or a function returning a Module (the file must be an ES module importing dlab)`);
+    };
+    return { model: build(), spec: null, build };
+  }
+  const spec = builtinModel(name);
+  return { model: spec.build(), spec, build: spec.build };
+}
+
+export function registerSummary(program: Command): void {
+  const cmd = program
+    .command('summary')
+    .description('print a model summary (torchsummary table; --depth for the nested view)')
+    .argument('<model>', `built-in (${modelNames().join(', ')}) or path/to/file.ts#exportName`)
+    .option('--input <C,H,W>', 'input size without the batch dim (default: the model\'s own)')
+    .option('--depth <n>', 'nested view down to this depth (torchinfo-like), instead of the torchsummary table')
+    .option('--batch-size <n>', 'batch size shown in shapes (torchsummary default -1)');
+  cmd.action(async (name: string, flags: { input?: string; depth?: string; batchSize?: string }) => {
+    try {
+      const { model, spec } = await loadModel(name);
+      const inputSize = flags.input ? parseInputSize(flags.input) : spec?.inputSize;
+      if (!inputSize) throw new Error('--input is required for a model from a file');
+      const dtypes = spec && !flags.input ? [spec.inputDtype] : undefined;
+      if (flags.depth !== undefined) {
+        const depth = Number(flags.depth);
+        if (!Number.isInteger(depth) || depth < 0) throw new Error(`--depth must be a non-negative integer, got '${flags.depth}'`);
+        const batchSize = flags.batchSize === undefined ? 1 : Number(flags.batchSize);
+        process.stdout.write(modelInfo(model, inputSize, { depth, batchSize, dtypes }).text);
+      } else {
+        const batchSize = flags.batchSize === undefined ? -1 : Number(flags.batchSize);
+        process.stdout.write(summaryString(model, inputSize, { batchSize, dtypes }).text);
+      }
+    } catch (e) {
+      cmd.error(`dlab summary: ${(e as Error).message}`);
+    }
+  });
+}

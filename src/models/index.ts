@@ -1,0 +1,72 @@
+// The built-in model zoo, by the names the CLI accepts: each entry builds the model and says what
+// its input looks like (shape without the batch dim, dtype, and how to draw a random batch).
+
+import type { Module } from '../nn/module.js';
+import type { DType } from '../tensor/dtype.js';
+import { cifarMlp, mlp, mnistMlp } from './mlp.js';
+import { TinyTransformer } from './transformer.js';
+import { alexnet, lenet, lenetClassic, resnet18, vgg11 } from './cnn.js';
+
+export { mlp, mnistMlp, cifarMlp } from './mlp.js';
+export { lenet, lenetClassic, alexnet, vgg11, resnet18, Residual } from './cnn.js';
+export { TinyTransformer, Embedding, LayerNorm, CausalSelfAttention, Block, type TransformerOptions } from './transformer.js';
+
+export interface ModelSpec {
+  name: string;
+  description: string;
+  /** One input's shape without the batch dim (C, H, W for images; T for token ids). */
+  inputSize: number[];
+  /** float32 for images and features; int64 for token ids. */
+  inputDtype: DType;
+  /** Token ids are drawn from [0, vocab); absent for float inputs. */
+  vocab?: number;
+  build(): Module;
+}
+
+const specs: ModelSpec[] = [
+  { name: 'mnist-mlp', description: 'MLP 784-128-10 for MNIST (Flatten, Linear, ReLU, Linear)', inputSize: [1, 28, 28], inputDtype: 'float32', build: mnistMlp },
+  { name: 'cifar-mlp', description: 'MLP 3072-128-10 for CIFAR-10 (Flatten, Linear, ReLU, Linear)', inputSize: [3, 32, 32], inputDtype: 'float32', build: cifarMlp },
+  { name: 'lenet', description: 'LeNet-5, d2l/LeCun layout with ReLU and max-pooling (28x28)', inputSize: [1, 28, 28], inputDtype: 'float32', build: lenet },
+  { name: 'lenet-classic', description: 'LeNet-5 as d2l 7.6 prints it: Sigmoid and average pooling (28x28)', inputSize: [1, 28, 28], inputDtype: 'float32', build: lenetClassic },
+  { name: 'alexnet', description: 'AlexNet, d2l 8.1 layout, 1x224x224 input, 10 classes', inputSize: [1, 224, 224], inputDtype: 'float32', build: alexnet },
+  { name: 'vgg11', description: 'VGG-11, d2l 8.2 layout, 1x224x224 input, 10 classes', inputSize: [1, 224, 224], inputDtype: 'float32', build: vgg11 },
+  { name: 'resnet18', description: 'ResNet-18, d2l 8.6 layout (not torchvision), 1x96x96 input, 10 classes', inputSize: [1, 96, 96], inputDtype: 'float32', build: resnet18 },
+  {
+    name: 'transformer',
+    description: 'char-level GPT: 2 pre-norm blocks, d_model 64, 4 heads, context 32, vocab 65',
+    inputSize: [32],
+    inputDtype: 'int64',
+    vocab: 65,
+    build: () => new TinyTransformer({ vocabSize: 65, blockSize: 32, dModel: 64, nHead: 4, nLayer: 2 }),
+  },
+];
+
+/** Extra models registered by other files (CNNs), by name. */
+const registry = new Map<string, ModelSpec>(specs.map((s) => [s.name, s]));
+
+export function registerModel(spec: ModelSpec): void {
+  registry.set(spec.name, spec);
+}
+
+/** Names the CLI accepts, besides `mlp:<w0>-<w1>-...` and `file.ts#export`. */
+export function modelNames(): string[] {
+  return [...registry.keys(), 'mlp:<w0>-<w1>-...'];
+}
+
+/** A built-in model by name; `mlp:1000-512-10` is a ReLU MLP with those widths (input w0). */
+export function builtinModel(name: string): ModelSpec {
+  const m = /^mlp:(\d+(?:-\d+)+)$/.exec(name);
+  if (m) {
+    const widths = m[1].split('-').map(Number);
+    return {
+      name,
+      description: `ReLU MLP ${widths.join('-')}`,
+      inputSize: [widths[0]],
+      inputDtype: 'float32',
+      build: () => mlp(widths),
+    };
+  }
+  const spec = registry.get(name);
+  if (!spec) throw new Error(`unknown model '${name}'; built-in models: ${modelNames().join(', ')}`);
+  return spec;
+}

@@ -1,0 +1,136 @@
+// dlab summary / memory / gpu / fit, run from the sources as a user would run them. The commands
+// start together (they are independent) and each test awaits its own.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { hubServer, makeHub } from './utils/hub_server.js';
+import { MEASURE_FLAGS } from '../src/cli/commands/memory.js';
+
+const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'dlab-utils-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Run { code: number; stdout: string; stderr: string }
+const dlab = (args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [...nodeFlags, '--import', 'tsx', main, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/summary.json', import.meta.url), 'utf8')) as { summary: { model: string; batch_size: number; text: string }[] };
+
+// A fake nvidia-smi, so `dlab gpu` can be tested on machines without one.
+const fakeSmi = join(tmp, 'nvidia-smi');
+writeFileSync(fakeSmi, '#!/bin/sh\necho "0, NVIDIA GeForce RTX 3070, 8192, 7800"\n');
+chmodSync(fakeSmi, 0o755);
+
+// A model in the user's own ES module file, exported as a class.
+const userDir = join(tmp, 'user');
+mkdirSync(userDir);
+writeFileSync(join(userDir, 'package.json'), '{"type": "module"}');
+writeFileSync(
+  join(userDir, 'net.ts'),
+  `import { nn } from ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))};\n` +
+    'export class Net extends nn.Module {\n  fc = new nn.Linear(10, 4);\n  forward(x) { return this.fc.forward(x).relu(); }\n}\n',
+);
+
+let server: Server;
+let endpoint = '';
+before(async () => {
+  server = hubServer(makeHub());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+after(() => server.close());
+
+const runs = {
+  summary: dlab(['summary', 'mnist-mlp']),
+  exercise: dlab(['memory', 'mlp:1000-512-512-512-512-10', '--input', '1000', '--batch', '64', '--json']),
+  exerciseText: dlab(['memory', 'mlp:1000-512-512-512-512-10', '--input', '1000', '--batch', '1024']),
+  // Two start Node with the flags themselves; the third lets `dlab memory --measure` re-spawn.
+  measureLenet: dlab(['memory', 'lenet', '--batch', '4', '--measure', '--json'], {}, MEASURE_FLAGS),
+  measureTransformer: dlab(['memory', 'transformer', '--batch', '4', '--optimizer', 'adam', '--measure', '--json'], {}, MEASURE_FLAGS),
+  measureMlpInfer: dlab(['memory', 'mnist-mlp', '--batch', '16', '--mode', 'infer', '--measure', '--json']),
+  gpuJson: dlab(['gpu', '--json'], { DLAB_NVIDIA_SMI: fakeSmi }),
+  catalogue: dlab(['fit', '--catalogue', '--gpu-memory', '4GiB']),
+  userFile: dlab(['summary', `${join(userDir, 'net.ts')}#Net`, '--input', '10']),
+};
+
+test('dlab summary prints torchsummary\'s table exactly', async () => {
+  const r = await runs.summary;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, fixture.summary.find((c) => c.model === 'mnist-mlp' && c.batch_size === -1)!.text);
+});
+
+test('dlab memory --json: the course exercise as one JSON object of the documented shape', async () => {
+  const r = await runs.exercise;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 1);
+  const out = JSON.parse(r.stdout) as { params: number; bytes: Record<string, number>; mode: string; batch: number; dtype: string };
+  assert.deepEqual(Object.keys(out), ['params', 'bytes', 'mode', 'batch', 'dtype']);
+  assert.deepEqual(Object.keys(out.bytes), ['params', 'gradients', 'optimizer', 'activations', 'input', 'total']);
+  assert.equal(out.params, 1_305_610);
+  assert.equal(out.bytes.params, 5_222_440);
+  assert.deepEqual([out.mode, out.batch, out.dtype], ['train', 64, 'float32']);
+  const b = out.bytes;
+  assert.equal(b.total, b.params + b.gradients + b.optimizer + b.activations + b.input);
+});
+
+test('dlab memory at batch 1024: activations dominate, and the text says so', async () => {
+  const r = await runs.exerciseText;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /parameters: 1,305,610/);
+  assert.match(r.stdout, /largest part: activations/);
+  assert.match(r.stdout, /gradient accumulation/);
+  assert.match(r.stdout, /conventions:/);
+});
+
+for (const [name, key] of [['LeNet training', 'measureLenet'], ['small transformer training with Adam', 'measureTransformer'], ['MLP inference', 'measureMlpInfer']] as const) {
+  test(`dlab memory --measure: ${name}, measured peak within 10% of the estimate`, async () => {
+    const r = await runs[key];
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { bytes: { total: number; params: number }; measured: { peak: number; params: number; exact: boolean } };
+    assert.equal(out.measured.exact, true);
+    assert.equal(out.measured.params, out.bytes.params);
+    const err = Math.abs(out.measured.peak - out.bytes.total) / out.bytes.total;
+    assert.ok(err < 0.1, `estimate ${out.bytes.total}, measured ${out.measured.peak} (${(100 * err).toFixed(1)}%)`);
+  });
+}
+
+test('dlab gpu --json lists what nvidia-smi reports', async () => {
+  const r = await runs.gpuJson;
+  assert.deepEqual(JSON.parse(r.stdout), { gpus: [{ index: 0, name: 'NVIDIA GeForce RTX 3070', totalBytes: 8192 * 2 ** 20, freeBytes: 7800 * 2 ** 20 }] });
+});
+
+test('dlab fit <hub id> --json: counts from headers served by HF_ENDPOINT, fit per dtype', async () => {
+  const r = await dlab(['fit', 'test/tiny-lm', '--gpu-memory', '8GiB', '--context', '64', '--json'], { HF_ENDPOINT: endpoint, DLAB_NVIDIA_SMI: join(tmp, 'absent') });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { params: number; kvCache: { context: number }; gpuMemory: number; estimates: { dtype: string; inferenceBytes: number; fitsInference: boolean }[] };
+  assert.equal(out.params, 3584);
+  assert.equal(out.kvCache.context, 64);
+  assert.equal(out.gpuMemory, 8 * 2 ** 30);
+  const f32 = out.estimates.find((e) => e.dtype === 'float32')!;
+  assert.equal(f32.inferenceBytes, Math.ceil((3584 * 4 + 32 * 64 * 4) * 1.2));
+  assert.equal(f32.fitsInference, true);
+  const pipe = await dlab(['fit', 'test/tiny-sd', '--gpu-memory', '1MiB'], { HF_ENDPOINT: endpoint });
+  assert.match(pipe.stdout, /test\/tiny-sd: 708 parameters\n {2}unet +296\n {2}text_encoder +400\n {2}vae +12/);
+});
+
+test('dlab fit --catalogue: the largest text-to-image model for the memory, offline', async () => {
+  const r = await runs.catalogue;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /largest that fits \(float16\): \S+/);
+  assert.match(r.stdout, /black-forest-labs\/FLUX\.1-schnell .* too big/);
+});
+
+test('dlab summary path/to/file.ts#Export: a model class from the user\'s file', async () => {
+  const r = await runs.userFile;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ +Linear-1 +\[-1, 4\] +44\n +Net-2 +\[-1, 4\] +0$/m);
+});
