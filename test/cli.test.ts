@@ -17,14 +17,16 @@ test('dlab --version prints the package version', () => {
   assert.equal(dlab('--version').trim(), pkg.version);
 });
 
-test('dlab --help shows usage and the list command', () => {
+test('dlab --help shows usage and the lab commands', () => {
   const help = dlab('--help');
   assert.match(help, /^Usage: dlab /);
-  assert.match(help, /^\s+list\b/m);
+  for (const cmd of ['list', 'run', 'runs', 'sweep', 'report']) assert.match(help, new RegExp(`^\\s+${cmd}\\b`, 'm'));
 });
 
 test('dlab list shows each experiment on one line', () => {
-  assert.match(dlab('list'), /^mnist\s+MLP 784-128-10 on real MNIST/m);
+  const list = dlab('list');
+  assert.match(list, /^mnist\s+MLP 784-128-10 on real MNIST/m);
+  for (const name of ['sin', 'linreg', 'softmax']) assert.match(list, new RegExp(`^${name}\\s+\\S`, 'm'));
 });
 
 test('dlab run mnist --help lists the typed options with defaults', () => {
@@ -32,6 +34,16 @@ test('dlab run mnist --help lists the typed options with defaults', () => {
   assert.match(help, /--lr <value>\s+learning rate \(default: 0\.1\)/);
   assert.match(help, /--optimizer <value>\s+optimizer \(choices: "sgd", "adam", default: "sgd"\)/);
   assert.match(help, /--json/);
+  assert.match(help, /--resume <run>/);
+  assert.match(help, /--checkpoint-every <steps>\s+save a checkpoint every N optimizer steps[\s\S]*?\(default: 500\)/);
+  assert.match(help, /--epochs <value>\s+passes over the training images \(default: 4\)/);
+});
+
+test('dlab sweep mnist --help takes comma lists, --parallel and --trials', () => {
+  const help = dlab('sweep', 'mnist', '--help');
+  assert.match(help, /--lr <values>\s+learning rate: comma list/);
+  assert.match(help, /--parallel <n>/);
+  assert.match(help, /--trials <n>/);
 });
 
 test('dlab run rejects an option value outside its choices', () => {

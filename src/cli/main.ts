@@ -7,6 +7,9 @@ import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
 import { registerList } from './commands/list.js';
 import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerReport } from './commands/report.js';
 import { registerUi } from './commands/ui.js';
 import { registerSummary } from './commands/summary.js';
 import { registerMemory } from './commands/memory.js';
@@ -26,6 +29,9 @@ const program = new Command('dlab')
 
 registerList(program);
 registerRun(program);
+registerRuns(program);
+registerSweep(program);
+registerReport(program);
 registerSummary(program);
 registerMemory(program);
 registerGpu(program);

@@ -1,22 +1,19 @@
-// The terminal's RunContext: progress bars on stderr (cli-progress), lines on stderr too when
-// --json keeps stdout for the one JSON result line.
+// The terminal half of a RunContext: progress bars on stderr (cli-progress), and lines on stdout,
+// or on stderr when --json keeps stdout for the one JSON result line.
 
 import cliProgress from 'cli-progress';
 import type { Progress, RunContext } from './experiment.js';
 
-export interface LoggedMetric {
-  metrics: Record<string, number>;
-  step?: number;
-  epoch?: number;
-}
+export class ConsoleContext implements Pick<RunContext, 'print' | 'progress'> {
+  // Bars still drawing: a bar left running (an interrupted epoch) keeps a timer, and the process, alive.
+  private readonly bars = new Set<cliProgress.SingleBar>();
 
-export class ConsoleContext implements RunContext {
-  readonly history: LoggedMetric[] = [];
+  constructor(readonly quiet: boolean) {}
 
-  constructor(private readonly quiet: boolean) {}
-
-  log(metrics: Record<string, number>, at: { step?: number; epoch?: number }): void {
-    this.history.push({ metrics, ...at });
+  /** Stop every bar still drawing. */
+  closeBars(): void {
+    for (const bar of this.bars) bar.stop();
+    this.bars.clear();
   }
 
   print(line: string): void {
@@ -36,6 +33,8 @@ export class ConsoleContext implements RunContext {
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { live: '' });
+    const bars = this.bars;
+    bars.add(bar);
     return {
       update(done, values) {
         const live = values ? Object.entries(values).map(([k, v]) => `${k} ${formatNumber(v)}`).join('  ') : '';
@@ -43,11 +42,13 @@ export class ConsoleContext implements RunContext {
       },
       finish() {
         bar.stop();
+        bars.delete(bar);
       },
     };
   }
 }
 
-function formatNumber(v: number): string {
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
   return Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4);
 }

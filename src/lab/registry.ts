@@ -1,10 +1,13 @@
 // Every experiment the lab can run; adding one is one file under experiments/ plus a line here.
 
 import type { Experiment } from './experiment.js';
+import { linreg } from './experiments/linreg.js';
 import { mnist } from './experiments/mnist.js';
+import { sin } from './experiments/sin.js';
+import { softmax } from './experiments/softmax.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const experiments: Experiment<any>[] = [mnist];
+export const experiments: Experiment<any>[] = [mnist, sin, linreg, softmax];
 
 export function findExperiment(name: string) {
   const found = experiments.find((e) => e.name === name);

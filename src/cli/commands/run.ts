@@ -1,48 +1,70 @@
-// `dlab run <experiment> [--option value ...] [--json]`: one subcommand per experiment, its
-// flags generated from the experiment's typed options (camelCase key -> --kebab-case flag).
+// `dlab run <experiment> [--option value ...] [--json] [--resume <run>] [--checkpoint-every N]`:
+// one subcommand per experiment, its flags generated from the experiment's typed options
+// (camelCase key -> --kebab-case flag). Every run is recorded in the run store.
 
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { experiments } from '../../lab/registry.js';
-import { resolveOptions, type Experiment, type OptionValue } from '../../lab/experiment.js';
-import { ConsoleContext } from '../../lab/console.node.js';
+import type { OptionSpec, OptionValue } from '../../lab/experiment.js';
+import { runExperiment, type AnyExperiment } from '../../lab/runner.node.js';
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-function parseAs(spec: OptionValue, raw: string): OptionValue {
+export function parseAs(spec: OptionValue, raw: string): OptionValue {
   if (typeof spec === 'number') {
     const n = Number(raw);
-    if (!Number.isFinite(n)) throw new Error(`expected a number, got '${raw}'`);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${raw}'`);
     return n;
   }
   if (typeof spec === 'boolean') return raw !== 'false' && raw !== '0';
   return raw;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyExperiment = Experiment<any>;
+export const specsOf = (experiment: AnyExperiment) => Object.entries(experiment.options) as [string, OptionSpec][];
+
+/** The experiment options given on the command line (not those left at their defaults). */
+export function givenOptions(cmd: Command, experiment: AnyExperiment): Record<string, OptionValue> {
+  const flags = cmd.opts() as Record<string, OptionValue>;
+  const given: Record<string, OptionValue> = {};
+  for (const [key] of specsOf(experiment)) if (cmd.getOptionValueSource(key) === 'cli') given[key] = flags[key];
+  return given;
+}
+
+const positiveInt = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${raw}'`);
+  return n;
+};
 
 function addExperiment(run: Command, experiment: AnyExperiment): void {
   const cmd = run.command(experiment.name).description(experiment.summary);
-  for (const [key, spec] of Object.entries(experiment.options) as [string, { default: OptionValue; help: string; choices?: readonly OptionValue[] }][]) {
+  for (const [key, spec] of specsOf(experiment)) {
     const flag = typeof spec.default === 'boolean' ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
     const option = new Option(flag, spec.help).default(spec.default).argParser((raw: string) => parseAs(spec.default, raw ?? 'true'));
     if (spec.choices) option.choices(spec.choices.map(String));
     cmd.addOption(option);
   }
   cmd.option('--json', 'print the final metrics as one JSON object on the last line');
-  cmd.action(async (flags: Record<string, OptionValue>) => {
-    const { json, ...given } = flags;
-    const ctx = new ConsoleContext(Boolean(json));
-    const options = resolveOptions(experiment, given);
-    const started = performance.now();
-    const metrics = await experiment.run(options, ctx);
-    const seconds = (performance.now() - started) / 1000;
-    if (json) {
-      process.stdout.write(JSON.stringify(metrics) + '\n');
-      return;
+  cmd.option('--resume <run>', 'continue an interrupted run from its last checkpoint (same options)', positiveInt);
+  cmd.option('--checkpoint-every <steps>', 'save a checkpoint every N optimizer steps (0: only on Ctrl-C)', positiveInt, 500);
+  cmd.addOption(new Option('--no-report', 'skip writing the HTML report'));
+  cmd.addOption(new Option('--sweep <id>', 'the sweep this run belongs to').argParser(positiveInt).hideHelp());
+  cmd.action(async (flags: { json?: boolean; resume?: number; checkpointEvery: number; report: boolean; sweep?: number }) => {
+    let result;
+    try {
+      result = await runExperiment({
+        experiment,
+        given: givenOptions(cmd, experiment),
+        json: Boolean(flags.json),
+        resume: flags.resume,
+        checkpointEvery: flags.checkpointEvery,
+        report: flags.report,
+        sweepId: flags.sweep ?? null,
+      });
+    } catch (e) {
+      return cmd.error(`dlab run ${experiment.name}: ${(e as Error).message}`);
     }
-    ctx.print(`\n${experiment.name}: done in ${seconds.toFixed(1)} s`);
-    for (const [k, v] of Object.entries(metrics)) ctx.print(`  ${k.padEnd(16)} ${typeof v === 'number' ? +v.toFixed(6) : v}`);
+    if (flags.json) process.stdout.write(JSON.stringify(result.metrics) + '\n');
+    if (result.status === 'interrupted') process.exitCode = 130;
   });
 }
 

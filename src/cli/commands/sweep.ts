@@ -1,0 +1,205 @@
+// `dlab sweep <experiment> --lr 0.01,0.1,1 --batch-size 16,64,256 --optimizer sgd,adam
+//  [--parallel N] [--trials N]`: a grid over the listed values (or, with --trials, that many
+// random picks: from the lists, or from a range lo:hi, log-uniform), each trial a normal
+// `dlab run` in its own child process (up to N at once) and in the store; then a table and a page.
+
+import { fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { experiments } from '../../lab/registry.js';
+import type { OptionSpec, OptionValue } from '../../lab/experiment.js';
+import { comparisonTable } from '../../lab/report.node.js';
+import type { AnyExperiment } from '../../lab/runner.node.js';
+import { RunStore } from '../../lab/store.node.js';
+import { kebab, parseAs, specsOf } from './run.js';
+import { textTable, writeComparison } from './runs.js';
+
+/** What one flag asks for: a list of values, or (numbers, random search only) a range. */
+export type Axis = { values: OptionValue[] } | { range: [number, number]; integer: boolean };
+
+export function parseAxis(spec: OptionSpec, raw: string): Axis {
+  const range = /^\s*([^:,]+):([^:,]+)\s*$/.exec(raw);
+  if (range && typeof spec.default === 'number') {
+    const [lo, hi] = [Number(range[1]), Number(range[2])];
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo >= hi) throw new Error(`expected a range lo:hi with lo < hi, got '${raw}'`);
+    return { range: [lo, hi], integer: Number.isInteger(spec.default) && Number.isInteger(lo) && Number.isInteger(hi) };
+  }
+  const values = raw.split(',').map((v) => parseAs(spec.default, v.trim()));
+  if (spec.choices) {
+    for (const v of values) if (!spec.choices.includes(v)) throw new Error(`'${String(v)}' is not one of ${spec.choices.join(', ')}`);
+  }
+  return { values: [...new Set(values)] };
+}
+
+/** Every combination of the axes' values (ranges are not allowed in a grid). */
+export function grid(axes: Record<string, Axis>): Record<string, OptionValue>[] {
+  let out: Record<string, OptionValue>[] = [{}];
+  for (const [key, axis] of Object.entries(axes)) {
+    if (!('values' in axis)) throw new Error(`--${kebab(key)} is a range: a range needs --trials (random search)`);
+    out = out.flatMap((o) => axis.values.map((v) => ({ ...o, [key]: v })));
+  }
+  return out;
+}
+
+/** mulberry32: a small seeded generator, so a random search is repeatable with --seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `trials` random picks: list values uniformly, ranges log-uniformly (uniformly if lo <= 0). */
+export function randomSearch(axes: Record<string, Axis>, trials: number, seed: number): Record<string, OptionValue>[] {
+  const rand = mulberry32(seed);
+  const allLists = Object.values(axes).every((a) => 'values' in a);
+  if (allLists) {
+    // Draw without replacement from the grid, so no trial repeats another.
+    const all = grid(axes);
+    for (let i = all.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [all[i], all[j]] = [all[j], all[i]];
+    }
+    return all.slice(0, trials);
+  }
+  return Array.from({ length: trials }, () => {
+    const o: Record<string, OptionValue> = {};
+    for (const [key, axis] of Object.entries(axes)) {
+      if ('values' in axis) {
+        o[key] = axis.values[Math.floor(rand() * axis.values.length)];
+      } else {
+        const [lo, hi] = axis.range;
+        const v = lo > 0 ? Math.exp(Math.log(lo) + rand() * (Math.log(hi) - Math.log(lo))) : lo + rand() * (hi - lo);
+        o[key] = axis.integer ? Math.round(v) : +v.toPrecision(3);
+      }
+    }
+    return o;
+  });
+}
+
+interface TrialResult {
+  options: Record<string, OptionValue>;
+  runId?: number;
+  metrics?: Record<string, unknown>;
+  /** Stopped by Ctrl-C (resumable when a run id is known). */
+  interrupted?: boolean;
+  error?: string;
+  seconds: number;
+}
+
+// Trials in flight. They run in their own process groups (detached), so a terminal's Ctrl-C reaches
+// only the sweep, which passes it on exactly once: each trial then saves a checkpoint and stops
+// (a second SIGINT would make a trial quit without one).
+const running = new Set<ReturnType<typeof fork>>();
+
+/** One trial: `dlab run <exp> ... --json --sweep <id>` in a child process (the same CLI, same loader flags). */
+function runTrial(experiment: AnyExperiment, options: Record<string, OptionValue>, sweepId: number, extra: string[]): Promise<TrialResult> {
+  const args = ['run', experiment.name, ...Object.entries(options).flatMap(([k, v]) => [`--${kebab(k)}`, String(v)]), '--json', '--sweep', String(sweepId), ...extra];
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = fork(process.argv[1], args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      const seconds = (performance.now() - started) / 1000;
+      const last = stdout.trim().split('\n').pop() ?? '';
+      let metrics: Record<string, unknown> | undefined;
+      try {
+        metrics = JSON.parse(last) as Record<string, unknown>;
+      } catch {
+        metrics = undefined;
+      }
+      if (code === 0 && metrics) resolve({ options, runId: metrics.run_id as number, metrics, seconds });
+      else if (metrics?.status === 'interrupted' || signal === 'SIGINT') resolve({ options, runId: metrics?.run_id as number | undefined, seconds, interrupted: true });
+      else resolve({ options, runId: metrics?.run_id as number | undefined, metrics, seconds, error: `exit code ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
+    });
+  });
+}
+
+function addExperiment(sweep: Command, experiment: AnyExperiment): void {
+  const cmd = sweep.command(experiment.name).description(`sweep ${experiment.name}'s options: comma lists make a grid`);
+  const specs = specsOf(experiment);
+  for (const [key, spec] of specs) {
+    cmd.option(`--${kebab(key)} <values>`, `${spec.help}: comma list${typeof spec.default === 'number' ? ' (or lo:hi with --trials)' : ''} (default ${String(spec.default)})`);
+  }
+  cmd.option('--parallel <n>', 'trials run at once, each in its own process', (v) => Math.max(1, Number.parseInt(v, 10)), 1);
+  cmd.option('--trials <n>', 'random search: this many trials picked from the lists/ranges', (v) => Math.max(1, Number.parseInt(v, 10)));
+  cmd.option('--search-seed <n>', 'seed of the random search (not of the trials)', (v) => Number.parseInt(v, 10), 0);
+  cmd.option('--checkpoint-every <steps>', 'passed to each trial', (v) => Number.parseInt(v, 10));
+  cmd.option('--no-report', 'skip the per-trial HTML reports');
+  cmd.action(async (flags: Record<string, string | number | boolean | undefined>) => {
+    const axes: Record<string, Axis> = {};
+    try {
+      for (const [key, spec] of specs) if (typeof flags[key] === 'string') axes[key] = parseAxis(spec, flags[key] as string);
+    } catch (e) {
+      return cmd.error(`dlab sweep ${experiment.name}: ${(e as Error).message}`);
+    }
+    let trials: Record<string, OptionValue>[];
+    try {
+      trials = flags.trials !== undefined ? randomSearch(axes, flags.trials as number, flags.searchSeed as number) : grid(axes);
+    } catch (e) {
+      return cmd.error(`dlab sweep ${experiment.name}: ${(e as Error).message}`);
+    }
+    const parallel = flags.parallel as number;
+    const extra = [...(flags.checkpointEvery !== undefined ? ['--checkpoint-every', String(flags.checkpointEvery)] : []), ...(flags.report === false ? ['--no-report'] : [])];
+    const store = new RunStore();
+    const sweepId = store.createSweep(experiment.name, { axes, trials, parallel });
+    console.log(`sweep ${sweepId}: ${trials.length} trials of ${experiment.name}, ${parallel} at a time`);
+
+    let stopping = false;
+    const onSigint = () => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write('\nsweep: no new trials; the running ones save a checkpoint and stop\n');
+      for (const child of running) child.kill('SIGINT');
+    };
+    process.on('SIGINT', onSigint);
+    const results: TrialResult[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (!stopping && next < trials.length) {
+        const k = next++;
+        const r = await runTrial(experiment, trials[k], sweepId, extra);
+        results.push(r);
+        const opts = Object.entries(r.options).map(([a, b]) => `${a}=${b}`).join(' ');
+        const m = r.metrics ? Object.entries(r.metrics).filter(([a]) => a !== 'run_id').slice(0, 4).map(([a, b]) => `${a} ${typeof b === 'number' ? +b.toPrecision(4) : b}`).join(', ') : '';
+        const outcome = r.interrupted
+          ? r.runId
+            ? `interrupted; continue with: dlab run ${experiment.name} --resume ${r.runId}`
+            : 'stopped before it started'
+          : r.error
+            ? `FAILED ${r.error}`
+            : m;
+        console.log(`  trial ${k + 1}/${trials.length}${r.runId ? ` (run ${r.runId})` : ''} ${opts}: ${outcome} [${r.seconds.toFixed(1)} s]`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, trials.length) }, worker));
+    process.off('SIGINT', onSigint);
+
+    const ids = results.map((r) => r.runId).filter((id): id is number => id !== undefined).sort((a, b) => a - b);
+    if (ids.length) {
+      const { columns, rows } = comparisonTable(ids.map((id) => store.getRun(id)));
+      console.log('\n' + textTable(columns, rows));
+      const dir = join(store.home, 'sweeps', String(sweepId));
+      mkdirSync(dir, { recursive: true });
+      const path = await writeComparison(store, ids, join(dir, 'report.html'), `${experiment.name} sweep ${sweepId}`);
+      console.log(`\nsweep report: ${path}\ncompare again: dlab runs compare ${ids.join(' ')}`);
+    }
+    if (results.some((r) => r.error)) process.exitCode = 1;
+    else if (stopping) process.exitCode = 130;
+  });
+}
+
+export function registerSweep(program: Command): void {
+  const sweep = program.command('sweep').description('run an experiment over a grid (or a random search) of options, in parallel processes');
+  for (const experiment of experiments) addExperiment(sweep, experiment);
+}

@@ -1,0 +1,113 @@
+// d2l 3.6 and 3.7: softmax regression on Fashion-MNIST, first from scratch (our own softmax,
+// cross-entropy and sgd over W and b), then concisely (Flatten + Linear, CrossEntropyLoss, SGD),
+// each with d2l's training curves and the prediction grid of predict_ch3.
+
+import * as torch from '../../index.js';
+import { nn, optim } from '../../index.js';
+import { transforms } from '../../data/index.js';
+import { DataLoader } from '../../data/dataloader.js';
+import { Subset } from '../../data/dataset.js';
+import { FashionMNIST } from '../../datasets/mnist.js';
+import { StatefulDataLoader } from '../../io/checkpoint.js';
+import { Parameter } from '../../nn/parameter.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { defineExperiment } from '../experiment.js';
+import { predictionGrid, trainEpochs } from '../training.js';
+
+/** d2l's softmax: exp, then divide by the row sums (no max subtraction, as the book writes it). */
+function softmaxScratch(X: Tensor): Tensor {
+  const e = X.exp();
+  return e.div(e.sum(1, { keepdim: true }));
+}
+
+/** d2l 3.6's net as a Module, so its W and b are saved and listed like any model's. */
+class SoftmaxRegressionScratch extends nn.Module {
+  W: Parameter;
+  b: Parameter;
+
+  constructor(numInputs: number, numOutputs: number) {
+    super();
+    this.W = new Parameter(torch.normal(0, 0.01, [numInputs, numOutputs]));
+    this.b = new Parameter(torch.zeros(numOutputs));
+  }
+
+  override forward(X: Tensor): Tensor {
+    return softmaxScratch(torch.matmul(X.reshape(-1, this.W.shape[0]), this.W).add(this.b));
+  }
+}
+
+/** d2l's cross_entropy: -log of the probability given to the true class, averaged here. */
+const crossEntropy = (yHat: Tensor, y: Tensor) => yHat.index(torch.arange(yHat.shape[0]), y).log().neg().mean();
+
+export const softmax = defineExperiment({
+  name: 'softmax',
+  summary: 'd2l 3.6/3.7: softmax regression on Fashion-MNIST, from scratch and concise, with the predictions grid',
+  options: {
+    lr: { default: 0.1, help: 'learning rate' },
+    batchSize: { default: 256, help: 'minibatch size' },
+    epochs: { default: 5, help: 'passes over the training images (d2l uses 10)' },
+    variant: { default: 'both', choices: ['both', 'scratch', 'concise'], help: 'which model(s) to train' },
+    root: { default: '', help: 'data root holding FashionMNIST/raw/* (default: the data root, $DLAB_DATA or ~/.cache/dlab)' },
+    download: { default: false, help: 'fetch the Fashion-MNIST files first if they are missing (dlab data fashion-mnist does too)' },
+    trainSize: { default: 60000, help: 'train on the first N training images' },
+    testSize: { default: 10000, help: 'test on the first N test images' },
+    seed: { default: 0, help: 'random seed' },
+  },
+
+  async run(o, ctx) {
+    torch.manualSeed(o.seed);
+    const toTensor = new transforms.ToTensor();
+    const root = o.root || undefined;
+    const train = await FashionMNIST.create<Tensor, number>({ root, train: true, transform: toTensor, download: o.download });
+    const test = await FashionMNIST.create<Tensor, number>({ root, train: false, transform: toTensor, download: o.download });
+    const first = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const trainSet = o.trainSize < train.length ? new Subset(train, first(o.trainSize)) : train;
+    const testSet = o.testSize < test.length ? new Subset(test, first(o.testSize)) : test;
+    const testLoader = new DataLoader(testSet, { batchSize: o.batchSize });
+    const metrics: Record<string, number> = {};
+    const both = o.variant === 'both';
+
+    if (o.variant !== 'concise') {
+      const model = new SoftmaxRegressionScratch(784, 10);
+      const r = await trainEpochs(ctx, {
+        model,
+        lossFn: crossEntropy,
+        // d2l's sgd: param -= lr * grad (the loss is already a mean over the batch).
+        update: () =>
+          torch.noGrad(() => {
+            for (const p of model.parameters()) {
+              p.sub_(p.grad!.mul(o.lr));
+              p.grad!.zero_();
+            }
+          }),
+        trainLoader: new StatefulDataLoader(trainSet, { batchSize: o.batchSize, shuffle: true }),
+        testLoader,
+        epochs: o.epochs,
+        prefix: both ? 'scratch_' : '',
+        // Two models in one run: the run restarts on resume rather than mixing their checkpoints.
+        resumable: !both,
+      });
+      Object.assign(metrics, { [`${both ? 'scratch_' : ''}test_accuracy`]: r.testAccuracy, [`${both ? 'scratch_' : ''}train_loss`]: r.trainLoss });
+      ctx.artifact('scratch-predictions', predictionGrid(model, test, { count: 18, classes: test.classes, title: 'From scratch (3.6): predictions on the first 18 test images' }));
+    }
+    if (o.variant !== 'scratch') {
+      const net = new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 10));
+      const linear = net.at(1) as nn.Linear;
+      linear.weight.data.normal_(0, 0.01);
+      linear.bias!.data.zero_();
+      const r = await trainEpochs(ctx, {
+        model: net,
+        lossFn: new nn.CrossEntropyLoss(),
+        optimizer: new optim.SGD(net.parameters(), { lr: o.lr }),
+        trainLoader: new StatefulDataLoader(trainSet, { batchSize: o.batchSize, shuffle: true }),
+        testLoader,
+        epochs: o.epochs,
+        prefix: both ? 'concise_' : '',
+        resumable: !both,
+      });
+      Object.assign(metrics, { [`${both ? 'concise_' : ''}test_accuracy`]: r.testAccuracy, [`${both ? 'concise_' : ''}train_loss`]: r.trainLoss });
+      ctx.artifact('concise-predictions', predictionGrid(net, test, { count: 18, classes: test.classes, title: 'Concise (3.7): predictions on the first 18 test images' }));
+    }
+    return metrics;
+  },
+});

@@ -1,0 +1,180 @@
+// The d2l training loop (train_ch3 / train_epoch_ch3 / evaluate_accuracy) as the lab runs it:
+// a progress bar with live loss, accuracy and throughput, metrics per step and per epoch in the
+// run context, checkpoints through ctx.checkpoint, and a resume that continues mid-epoch with the
+// same shuffle, so an interrupted run ends exactly where an uninterrupted one would.
+
+import { noGrad } from '../autograd/grad_mode.js';
+import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { ImagesArtifact } from './artifact.js';
+import type { Extra, RunContext, Stateful, TrainState } from './experiment.js';
+
+export interface TrainLoopOptions {
+  model: Module;
+  /** The network's output for a batch (default model.call(x)). */
+  forward?: (x: Tensor) => Tensor;
+  /** Mean loss of a batch. */
+  lossFn: { call(output: Tensor, target: Tensor): Tensor } | ((output: Tensor, target: Tensor) => Tensor);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  optimizer?: Optimizer<any>;
+  /** A hand-written update (d2l's sgd); then it also zeroes the gradients. Used instead of optimizer.step. */
+  update?: (batchSize: number) => void;
+  /** Stepped once per epoch. */
+  scheduler?: (Stateful & { step(): void }) | null;
+  /** A StatefulDataLoader makes mid-epoch resume exact; any loader with a length works otherwise. */
+  trainLoader: Iterable<[Tensor, Tensor]> & { length: number } & Partial<Stateful>;
+  testLoader: Iterable<[Tensor, Tensor]>;
+  epochs: number;
+  /** Log the batch loss every N steps (default 50). */
+  logEvery?: number;
+  /** Prefix of the metric names and progress label (two models in one run: 'scratch_', 'concise_'). */
+  prefix?: string;
+  /** Save and restore checkpoints (default true). False: Ctrl-C still stops, a resume restarts. */
+  resumable?: boolean;
+}
+
+export interface TrainLoopResult {
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  epochSeconds: number[];
+  meanEpochSeconds: number;
+}
+
+interface Running extends Extra {
+  lossSum: number;
+  correct: number;
+  seen: number;
+  batch: number;
+  elapsed: number;
+  epochSeconds: number[];
+  last: { trainLoss: number; trainAccuracy: number; testAccuracy: number };
+}
+
+/** d2l's evaluate_accuracy: the fraction of correct argmax predictions (eval mode, no grad). */
+export function evaluateAccuracy(model: Module, loader: Iterable<[Tensor, Tensor]>, forward: (x: Tensor) => Tensor = (x) => model.call(x) as Tensor): number {
+  return noGrad(() => {
+    const wasTraining = model.training;
+    model.eval();
+    let correct = 0;
+    let count = 0;
+    for (const [x, y] of loader) {
+      correct += forward(x).argmax(1).eq(y).sum().item();
+      count += y.shape[0];
+    }
+    model.train(wasTraining);
+    return correct / count;
+  });
+}
+
+export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise<TrainLoopResult> {
+  const { model, optimizer, scheduler = null, trainLoader, testLoader, epochs, logEvery = 50, prefix = '', resumable = true } = o;
+  const forward = o.forward ?? ((x: Tensor) => model.call(x) as Tensor);
+  const lossOf = typeof o.lossFn === 'function' ? o.lossFn : (a: Tensor, b: Tensor) => (o.lossFn as { call(a: Tensor, b: Tensor): Tensor }).call(a, b);
+  const loader = typeof trainLoader.stateDict === 'function' ? (trainLoader as unknown as Stateful) : undefined;
+  const state: TrainState = resumable ? { model, optimizer, scheduler, loader } : {};
+  const label = prefix ? `${prefix.replace(/_$/, '')} ` : '';
+  const fresh = (): Running => ({ lossSum: 0, correct: 0, seen: 0, batch: 0, elapsed: 0, epochSeconds: [], last: { trainLoss: NaN, trainAccuracy: NaN, testAccuracy: NaN } });
+
+  const resumed = resumable ? ctx.resume(state) : undefined;
+  let r: Running = resumed ? (resumed.extra as Running) : fresh();
+  let step = resumed?.step ?? 0;
+  const firstEpoch = resumed?.epoch ?? 1;
+  model.train();
+  for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
+    if (!(resumed && epoch === firstEpoch)) r = { ...r, lossSum: 0, correct: 0, seen: 0, batch: 0, elapsed: 0 };
+    const bar = ctx.progress(trainLoader.length, `${label}epoch ${epoch}/${epochs}`);
+    const started = performance.now() - r.elapsed * 1000;
+    const elapsed = () => (performance.now() - started) / 1000;
+    for (const [x, y] of trainLoader) {
+      const output = forward(x);
+      const loss = lossOf(output, y);
+      if (o.update) {
+        loss.backward();
+        o.update(y.shape[0]);
+      } else {
+        if (!optimizer) throw new Error('trainEpochs needs an optimizer or an update function');
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+      }
+      const value = loss.item();
+      if (!Number.isFinite(value)) throw new Error(`loss became ${value} at step ${step + 1} (epoch ${epoch}); try a smaller --lr`);
+      const n = y.shape[0];
+      r.lossSum += value * n;
+      r.correct += noGrad(() => output.argmax(1).eq(y).sum().item());
+      r.seen += n;
+      r.batch++;
+      step++;
+      if (step % logEvery === 0) ctx.log({ [`${prefix}loss`]: value }, { step });
+      bar.update(r.batch, { loss: r.lossSum / r.seen, acc: r.correct / r.seen, 'img/s': r.seen / Math.max(elapsed(), 1e-9) });
+      await ctx.checkpoint(state, { epoch, step, extra: () => ({ ...r, elapsed: elapsed() }) });
+    }
+    bar.finish();
+    const seconds = elapsed();
+    r.epochSeconds = [...r.epochSeconds, seconds];
+    const lr = optimizer?.paramGroups[0].lr as number | undefined;
+    scheduler?.step();
+    const trainLoss = r.lossSum / r.seen;
+    const trainAccuracy = r.correct / r.seen;
+    const testAccuracy = evaluateAccuracy(model, testLoader, forward);
+    r.last = { trainLoss, trainAccuracy, testAccuracy };
+    const logged: Record<string, number> = {
+      [`${prefix}train_loss`]: trainLoss,
+      [`${prefix}train_acc`]: trainAccuracy,
+      [`${prefix}test_acc`]: testAccuracy,
+      [`${prefix}epoch_seconds`]: seconds,
+      [`${prefix}images_per_second`]: r.seen / seconds,
+    };
+    if (lr !== undefined) logged[`${prefix}lr`] = lr;
+    ctx.log(logged, { epoch });
+    ctx.print(`${label}epoch ${epoch}: train loss ${trainLoss.toFixed(4)}, train acc ${trainAccuracy.toFixed(4)}, test acc ${testAccuracy.toFixed(4)}, ${seconds.toFixed(1)} s`);
+  }
+  const mean = r.epochSeconds.reduce((a, b) => a + b, 0) / Math.max(r.epochSeconds.length, 1);
+  return { ...r.last, epochSeconds: r.epochSeconds, meanEpochSeconds: mean };
+}
+
+/** A dataset of [image tensor, label] whose raw pixels are `data` (N x H x W bytes), like MNIST. */
+interface ImageDataset {
+  readonly data: { data: ArrayLike<number>; shape: readonly number[] };
+  getItem(index: number): [unknown, number];
+  readonly length: number;
+}
+
+/** d2l's predict_ch3: the first `count` test images with "predicted (true)" captions. */
+export function predictionGrid(
+  model: Module,
+  dataset: ImageDataset,
+  options: { count?: number; classes: readonly string[]; forward?: (x: Tensor) => Tensor; range?: [number, number]; title?: string },
+): ImagesArtifact {
+  const count = Math.min(options.count ?? 24, dataset.length);
+  const [, h, w] = dataset.data.shape;
+  const forward = options.forward ?? ((x: Tensor) => model.call(x) as Tensor);
+  const images: number[][] = [];
+  const captions: string[] = [];
+  const wrong: boolean[] = [];
+  noGrad(() => {
+    const wasTraining = model.training;
+    model.eval();
+    for (let i = 0; i < count; i++) {
+      const [x, label] = dataset.getItem(i) as [Tensor, number];
+      const pred = forward(x.unsqueeze(0)).argmax(1).item();
+      images.push(Array.from({ length: h * w }, (_, k) => dataset.data.data[i * h * w + k]));
+      captions.push(pred === label ? options.classes[pred] : `${options.classes[pred]} (${options.classes[label]})`);
+      wrong.push(pred !== label);
+    }
+    model.train(wasTraining);
+  });
+  const errors = wrong.filter(Boolean).length;
+  return {
+    kind: 'images',
+    title: options.title ?? `Predictions on the first ${count} test images (${errors} wrong, true label in brackets)`,
+    height: h,
+    width: w,
+    images,
+    captions,
+    wrong,
+    range: options.range ?? [0, 255],
+  };
+}
