@@ -6,7 +6,7 @@ import { Tensor, type IndexItem, type TensorOrScalar } from '../tensor/tensor.js
 import { backendOf, record, wrap } from './function.js';
 import { cast, contiguous, expand, permute, reshape, resolveSlice, select, sliceDim, unsqueeze, type Slice } from './movement.js';
 import { where } from './elementwise.js';
-import { arange, tensor, zerosLike } from './creation.js';
+import { arange, tensor, zeros, zerosLike } from './creation.js';
 
 function checkIndexTensor(op: string, index: Tensor): void {
   if (index.dtype !== 'int64') throw new TypeError(`${op}(): Expected dtype int64 for index`);
@@ -34,7 +34,8 @@ export function gatherNamed(x: Tensor, dim: number, index: Tensor, name: string)
   const xv = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
   const iv = index.ndim === 0 ? { ...index._view(), shape: [1], strides: [1] } : index._view();
   const y = wrap(backend.gather(xv, d, iv), index.shape, x.dtype, backend);
-  return record(name, y, [x], [index], (g) => [scatterAdd(zerosLike(x), d, index, g)]);
+  const [xs, xd] = [x.shape, x.dtype]; // not x: the rule keeps only the index (as PyTorch)
+  return record(name, y, [x], [index], (g) => [scatterAdd(zeros(xs, { dtype: xd }), d, index, g)]);
 }
 
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {

@@ -72,7 +72,8 @@ export function view(x: Tensor, size: readonly number[]): Tensor {
     );
   }
   const y = makeView(x, shape, strides, x._offset);
-  return record('ViewBackward0', y, [x], [], (g) => [reshape(g, x.shape)]);
+  const xs = x.shape; // the shape, not x: the rule must not keep x's storage alive
+  return record('ViewBackward0', y, [x], [], (g) => [reshape(g, xs)]);
 }
 
 /** A view when the layout allows, else a copy (as PyTorch's reshape). */
@@ -89,8 +90,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     );
   }
   normalizeDims(dims, x.ndim, 'permute'); // rejects a dim given twice
-  const perm = dims.map((d) => normalizeDim(d, x.ndim, 'permute'));
-  const y = makeView(x, perm.map((d) => x.shape[d]), perm.map((d) => x._strides[d]), x._offset);
+  // No arrow here mentions x: closures of one scope share a context in V8, so the rule would keep x alive.
+  const [ndim, xs, xst] = [x.ndim, x.shape, x._strides];
+  const perm = dims.map((d) => normalizeDim(d, ndim, 'permute'));
+  const y = makeView(x, perm.map((d) => xs[d]), perm.map((d) => xst[d]), x._offset);
   const inverse = new Array<number>(perm.length);
   perm.forEach((d, i) => (inverse[d] = i));
   return record('PermuteBackward0', y, [x], [], (g) => [permute(g, inverse)]);
@@ -100,9 +103,11 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) return x;
   const a = normalizeDim(dim0, x.ndim, 'transpose');
   const b = normalizeDim(dim1, x.ndim, 'transpose');
-  const perm = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
-  const shape = perm.map((d) => x.shape[d]);
-  const strides = perm.map((d) => x._strides[d]);
+  // No arrow here mentions x (a shared closure context would keep x alive in the rule).
+  const [xs, xst] = [x.shape, x._strides];
+  const perm = xs.map((_, i) => (i === a ? b : i === b ? a : i));
+  const shape = perm.map((d) => xs[d]);
+  const strides = perm.map((d) => xst[d]);
   const y = makeView(x, shape, strides, x._offset);
   return record('TransposeBackward0', y, [x], [], (g) => [transpose(g, a, b)]);
 }
@@ -144,14 +149,16 @@ export function expand(x: Tensor, size: readonly number[]): Tensor {
   }
   if (shapesEqual(shape, x.shape)) return x;
   const y = makeView(x, shape, strides, x._offset);
-  return record('ExpandBackward0', y, [x], [], (g) => [sumToShape(g, x.shape)]);
+  const xs = x.shape;
+  return record('ExpandBackward0', y, [x], [], (g) => [sumToShape(g, xs)]);
 }
 
 export function squeeze(x: Tensor, dim?: Dims): Tensor {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeDims(dim, x.ndim, 'squeeze');
   const keep = x.shape.map((d, i) => !(dims.includes(i) && d === 1));
   const y = makeView(x, x.shape.filter((_, i) => keep[i]), x._strides.filter((_, i) => keep[i]), x._offset);
-  return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', y, [x], [], (g) => [reshape(g, x.shape)]);
+  const xs = x.shape;
+  return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', y, [x], [], (g) => [reshape(g, xs)]);
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
@@ -161,7 +168,8 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   shape.splice(d, 0, 1);
   strides.splice(d, 0, d < x.ndim ? x._strides[d] * x.shape[d] : 1);
   const y = makeView(x, shape, strides, x._offset);
-  return record('UnsqueezeBackward0', y, [x], [], (g) => [reshape(g, x.shape)]);
+  const xs = x.shape;
+  return record('UnsqueezeBackward0', y, [x], [], (g) => [reshape(g, xs)]);
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -202,7 +210,8 @@ export function sliceDim(x: Tensor, dim: number, start: number, length: number, 
   shape[d] = length;
   strides[d] = x._strides[d] * step;
   const y = makeView(x, shape, strides, x._offset + start * x._strides[d]);
-  return record('SliceBackward0', y, [x], [], (g) => [embedSlice(g, x.shape, d, start, step)]);
+  const xs = x.shape;
+  return record('SliceBackward0', y, [x], [], (g) => [embedSlice(g, xs, d, start, step)]);
 }
 
 /** The gradient of a slice: g placed into zeros of the source shape (its own backward slices again). */
@@ -233,7 +242,8 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   }
   const i = index < 0 ? index + size : index;
   const y = makeView(x, x.shape.filter((_, k) => k !== d), x._strides.filter((_, k) => k !== d), x._offset + i * x._strides[d]);
-  return record('SelectBackward0', y, [x], [], (g) => [embedSlice(unsqueeze(g, d), x.shape, d, i, 1)]);
+  const xs = x.shape;
+  return record('SelectBackward0', y, [x], [], (g) => [embedSlice(unsqueeze(g, d), xs, d, i, 1)]);
 }
 
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {

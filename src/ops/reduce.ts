@@ -70,7 +70,8 @@ export function sum(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: D
   const keepdim = options.keepdim ?? false;
   const dims = reductionDims(dim, x.ndim, 'sum');
   const y = reducePrimitive('sum', x, dims, keepdim, sumDtype(x, options.dtype));
-  return record(dim == null ? 'SumBackward0' : 'SumBackward1', y, [x], [], (g) => [cast(expandBack(g, x.shape, dims, keepdim), x.dtype, false)]);
+  const [xs, xd] = [x.shape, x.dtype]; // not x: the rule must not keep x's storage alive
+  return record(dim == null ? 'SumBackward0' : 'SumBackward1', y, [x], [], (g) => [cast(expandBack(g, xs, dims, keepdim), xd, false)]);
 }
 
 /** torch.mean: floating point only, as in PyTorch. */
@@ -83,11 +84,14 @@ export function mean(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: 
   }
   const keepdim = options.keepdim ?? false;
   const dims = reductionDims(dim, x.ndim, 'mean');
-  const count = dims.reduce((n, d) => n * x.shape[d], 1);
+  // No closure here may mention x: closures of one scope share their context in V8, so the
+  // backward rule below would keep x's storage alive.
+  const xs = x.shape;
+  const count = dims.reduce((n, d) => n * xs[d], 1);
   const total = reducePrimitive('sum', x, dims, keepdim, dtype);
   const data = total._storage.data;
   for (let i = 0; i < data.length; i++) data[i] /= count;
-  return record(dim == null ? 'MeanBackward0' : 'MeanBackward1', total, [x], [], (g) => [expandBack(g.div(count), x.shape, dims, keepdim)]);
+  return record(dim == null ? 'MeanBackward0' : 'MeanBackward1', total, [x], [], (g) => [expandBack(g.div(count), xs, dims, keepdim)]);
 }
 
 /** torch.prod over all elements or one dim. The gradient handles zeros exactly. */
