@@ -3,12 +3,12 @@
 
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { type DType, type Operand, getDefaultDtype, isFloatingPoint, isIntegral, resultType, scalarDtype } from '../tensor/dtype.js';
-import { broadcastShapes, broadcastStrides, type Shape } from '../tensor/shape.js';
+import { broadcastShapes, broadcastStrides, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { backendOf, backwardName, record, wrap } from './function.js';
 import { sumToShape } from './reduce.js';
 import { cast } from './movement.js';
-import { scalarTensor, zerosLike } from './creation.js';
+import { scalarTensor, zeros, zerosLike } from './creation.js';
 
 // ---------------------------------------------------------------------------- unary
 
@@ -73,7 +73,9 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const grad = spec.grad;
   if (grad === null) return y;
   const saved = spec.saves === 'x' ? [x] : spec.saves === 'y' ? [y] : [];
-  return record(backwardName(op), y, [x], saved, (g) => [grad === 'zero' ? zerosLike(g) : grad(x, y, g)]);
+  // The rule holds only what `saves` names, so an unsaved input or output can be freed (as PyTorch).
+  const [sx, sy] = [spec.saves === 'x' ? x : null, spec.saves === 'y' ? y : null] as [Tensor, Tensor];
+  return record(backwardName(op), y, [x], saved, (g) => [grad === 'zero' ? zerosLike(g) : grad(sx, sy, g)]);
 }
 
 export const neg = (x: Tensor) => {
@@ -209,21 +211,39 @@ export function broadcastView(t: Tensor, shape: Shape) {
   return { ...t._view(), shape, strides: broadcastStrides(t.shape, t._strides, shape) };
 }
 
-export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name = backwardName(op)): Tensor {
+export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?: string): Tensor {
   const spec = binarySpecs[op];
-  const { tensors, dtype: compute } = promoteOperands([a, b], spec.out === 'float' ? 'float' : 'promote');
-  const [ta, tb] = tensors;
-  const shape = broadcastShapes(ta.shape, tb.shape);
+  let ta: Tensor;
+  let tb: Tensor;
+  let compute: DType;
+  // The common cases skip the general promotion (it allocates): two tensors of one dtype, or a
+  // float tensor and a number (the tensor's dtype wins, as result_type says).
+  if (a instanceof Tensor && (spec.out !== 'float' || isFloatingPoint(a.dtype)) && (b instanceof Tensor ? b.dtype === a.dtype : typeof b === 'number' && isFloatingPoint(a.dtype))) {
+    compute = a.dtype;
+    ta = a;
+    tb = b instanceof Tensor ? b : scalarTensor(b as number, compute);
+  } else {
+    const promoted = promoteOperands([a, b], spec.out === 'float' ? 'float' : 'promote');
+    [ta, tb] = promoted.tensors;
+    compute = promoted.dtype;
+  }
+  const same = shapesEqual(ta.shape, tb.shape);
+  const shape = same ? ta.shape : broadcastShapes(ta.shape, tb.shape);
   const dtype = spec.out === 'bool' ? 'bool' : compute;
   const backend = backendOf(ta);
-  const y = wrap(backend.binary(op, broadcastView(ta, shape), broadcastView(tb, shape), shape, dtype), shape, dtype, backend);
+  const va = same ? ta._view() : broadcastView(ta, shape);
+  const vb = same ? tb._view() : broadcastView(tb, shape);
+  const y = wrap(backend.binary(op, va, vb, shape, dtype), shape, dtype, backend);
   const grad = spec.grad;
   if (grad === null) return y;
   const saved = spec.saves === 'none' ? [] : spec.saves === 'ab' ? [ta, tb] : [ta, tb, y];
-  return record(name, y, [ta, tb], saved, (g, needs) => {
-    if (grad === 'zero') return [zerosLike(ta), zerosLike(tb)];
-    const [ga, gb] = grad(ta, tb, y, g, needs);
-    return [ga && sumToShape(ga, ta.shape), gb && sumToShape(gb, tb.shape)];
+  // The rule holds only what `saves` names (and shapes), so unsaved operands can be freed (as PyTorch).
+  const [sa, sb, sy] = [spec.saves !== 'none' ? ta : null, spec.saves !== 'none' ? tb : null, spec.saves === 'aby' ? y : null] as [Tensor, Tensor, Tensor];
+  const [aShape, bShape, aDtype, bDtype] = [ta.shape, tb.shape, ta.dtype, tb.dtype];
+  return record(name ?? backwardName(op), y, [ta, tb], saved, (g, needs) => {
+    if (grad === 'zero') return [zeros(aShape, { dtype: aDtype }), zeros(bShape, { dtype: bDtype })];
+    const [ga, gb] = grad(sa, sb, sy, g, needs);
+    return [ga && sumToShape(ga, aShape), gb && sumToShape(gb, bShape)];
   });
 }
 
@@ -288,9 +308,10 @@ export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): 
     dtype,
     backend,
   );
+  const [xs, ys] = [tx.shape, ty.shape]; // shapes only: the rule keeps just the condition
   return record('WhereBackward0', out, [tx, ty], [condition], (g, needs) => [
-    needs[0] ? sumToShape(where(condition, g, 0), tx.shape) : null,
-    needs[1] ? sumToShape(where(condition, 0, g), ty.shape) : null,
+    needs[0] ? sumToShape(where(condition, g, 0), xs) : null,
+    needs[1] ? sumToShape(where(condition, 0, g), ys) : null,
   ]);
 }
 

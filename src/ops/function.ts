@@ -40,5 +40,13 @@ export function record(name: string, out: Tensor, inputs: readonly (Tensor | nul
 
 /** PyTorch's grad_fn names: 'add' -> 'AddBackward0'. */
 export function backwardName(op: string, variant = 0): string {
-  return `${op[0].toUpperCase()}${op.slice(1)}Backward${variant}`;
+  const key = variant === 0 ? op : `${op}/${variant}`;
+  let name = backwardNames.get(key);
+  if (name === undefined) {
+    name = `${op[0].toUpperCase()}${op.slice(1)}Backward${variant}`;
+    backwardNames.set(key, name);
+  }
+  return name;
 }
+/** Names are built once per op: a step records dozens of nodes. */
+const backwardNames = new Map<string, string>();

@@ -46,11 +46,16 @@ function matrixProduct(a: Tensor, b: Tensor): Tensor {
   const backend = backendOf(a);
   const asBatch = (x: Tensor, rows: number, cols: number) => ({ ...x._view(), shape: [1, rows, cols], strides: [0, ...x._strides] });
   const y = wrap(backend.matmul(asBatch(a, M, K), asBatch(b, K, N), a.dtype), [M, N], a.dtype, backend);
+  // PyTorch's mm_mat1_backward / mm_mat2_backward: an operand stored column-major gets its
+  // gradient column-major too, so the gradient reaching Linear's weight through weight.t() is
+  // contiguous in the weight's own layout (no transposed copy when it is accumulated).
   return record('MmBackward0', y, [a, b], [a, b], (g, needs) => [
-    needs[0] ? matrixProduct(g, transpose(b, 0, 1)) : null,
-    needs[1] ? matrixProduct(transpose(a, 0, 1), g) : null,
+    needs[0] ? (columnMajor(a) ? transpose(matrixProduct(b, transpose(g, 0, 1)), 0, 1) : matrixProduct(g, transpose(b, 0, 1))) : null,
+    needs[1] ? (columnMajor(b) ? transpose(matrixProduct(transpose(g, 0, 1), a), 0, 1) : matrixProduct(transpose(a, 0, 1), g)) : null,
   ]);
 }
+
+const columnMajor = (x: Tensor) => x._strides[0] === 1 && x._strides[1] === x.shape[0];
 
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3) throw new RangeError(`batch1 must be a 3D tensor`);

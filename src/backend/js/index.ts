@@ -7,6 +7,7 @@ import { contiguousStrides, isContiguous, numel } from '../../tensor/shape.js';
 import { moveDimsLast, offsetsOf, viewOffsets } from './strided.js';
 import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
 import { col2im, im2col, maxPool2dArgmax } from './conv.js';
+import { fastBinary, fastCompare, fastSum, fastUnary, setBinaryReference, stridedCopy } from './fast.js';
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -75,6 +76,8 @@ const binaryFns: Record<BinaryOp, Fn2> = {
   logicalXor: (a, b) => (!a !== !b ? 1 : 0),
 };
 
+setBinaryReference(binaryFns);
+
 /** Integer results must be truncated/wrapped the way the C types would; bool results are 0/1 (True + True is True). */
 function integerFixup(out: TypedArray, dtype: DType): void {
   if (dtype === 'int64') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
@@ -105,13 +108,14 @@ export const jsBackend: Backend = {
   copy(x, dtype) {
     const n = numel(x.shape);
     const out = allocateArray(dtype, n);
-    const offs = viewOffsets(x);
     const src = x.data;
     const needsCast = dtype !== x.dtype && (dtype === 'int32' || dtype === 'int64' || dtype === 'bool');
-    if (!offs && !needsCast) {
-      out.set(src.subarray(x.offset, x.offset + n));
+    if (!needsCast) {
+      if (isContiguous(x.shape, x.strides)) out.set(src.subarray(x.offset, x.offset + n));
+      else stridedCopy(x, out);
       return out;
     }
+    const offs = viewOffsets(x);
     for (let i = 0; i < n; i++) {
       const v = src[offs ? offs[i] : x.offset + i];
       out[i] = needsCast ? castScalar(v, dtype) : v;
@@ -120,6 +124,16 @@ export const jsBackend: Backend = {
   },
 
   assign(dst, src) {
+    const n = numel(dst.shape);
+    if (
+      dst.data.constructor === src.data.constructor &&
+      isContiguous(dst.shape, dst.strides) &&
+      isContiguous(dst.shape, src.strides)
+    ) {
+      // Same element type, both contiguous: one block copy (an in-place optimizer update).
+      dst.data.set(src.data.subarray(src.offset, src.offset + n), dst.offset);
+      return;
+    }
     const dOffs = offsetsOf(dst);
     const sOffs = offsetsOf(src);
     const cast = dst.dtype === 'int64' || dst.dtype === 'bool';
@@ -130,6 +144,10 @@ export const jsBackend: Backend = {
   },
 
   fill(dst, value) {
+    if (isContiguous(dst.shape, dst.strides)) {
+      dst.data.fill(castScalar(value, dst.dtype), dst.offset, dst.offset + numel(dst.shape));
+      return;
+    }
     const offs = offsetsOf(dst);
     const v = castScalar(value, dst.dtype);
     for (let i = 0; i < offs.length; i++) dst.data[offs[i]] = v;
@@ -139,6 +157,7 @@ export const jsBackend: Backend = {
     const f = unaryFns[op];
     const n = numel(x.shape);
     const out = allocateArray(dtype, n);
+    if (fastUnary(op, x, out)) return out;
     const offs = viewOffsets(x);
     const src = x.data;
     if (offs) for (let i = 0; i < n; i++) out[i] = f(src[offs[i]]);
@@ -152,6 +171,7 @@ export const jsBackend: Backend = {
     const f = binaryFns[op];
     const n = numel(shape);
     const out = allocateArray(dtype, n);
+    if (fastBinary(op, a, b, shape, n, out) || fastCompare(op, a, b, shape, n, out)) return out;
     const ad = a.data;
     const bd = b.data;
     const aFlat = isContiguous(shape, a.strides);
@@ -183,6 +203,11 @@ export const jsBackend: Backend = {
   },
 
   reduce(op: ReduceOp, x, dims, dtype) {
+    if (op === 'sum' && x.data.constructor === allocateArray(dtype, 0).constructor) {
+      const kept = x.shape.filter((_, d) => !dims.includes(d));
+      const out = allocateArray(dtype, numel(kept));
+      if (fastSum(x, dims, out)) return out;
+    }
     const { offs, groups, size } = reduceGroups(x, dims);
     const out = allocateArray(dtype, groups);
     const src = x.data;
@@ -364,6 +389,7 @@ export const jsBackend: Backend = {
       }
     }
   },
+
   im2col,
   col2im,
   maxPool2dArgmax,

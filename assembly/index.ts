@@ -1,0 +1,6 @@
+// Entry of the dlab wasm kernels, built by scripts/build-wasm.mjs into src/backend/wasm/binary.ts.
+// Everything works on raw addresses in the imported memory; the JS side (src/backend/wasm/)
+// owns the layout and the threads.
+export { gemmScratchBytes } from './gemm';
+export { runJob } from './job';
+export { binaryF32, reluF32 } from './elementwise';

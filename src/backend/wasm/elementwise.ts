@@ -1,0 +1,53 @@
+// Large float32 elementwise ops on the wasm kernels. A JS loop costs a few nanoseconds per
+// element, a block copy a tenth of that: so for big operands (an optimizer update over every
+// weight) copying in, running SIMD and copying out beats the loop. Small ones stay in js,
+// where the call costs less than the copies.
+
+import type { BinaryOp, View } from '../backend.js';
+import { period } from '../js/fast.js';
+import type { Shape } from '../../tensor/shape.js';
+import { SCRATCH_BASE, type Runtime } from './runtime.js';
+import { plannedThreads } from './threads.js';
+
+/** Below this many elements the js loop is as fast as the copies. */
+export const ELEMENTWISE_MIN = 2048;
+
+const OPS: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+function base(rt: Runtime): number {
+  return Math.ceil((SCRATCH_BASE + plannedThreads(rt) * rt.scratchBytes) / 64) * 64;
+}
+
+/** a op b for float32 a (contiguous) and b (contiguous or a repeated block); null if not handled. */
+export function wasmBinary(rt: Runtime, op: BinaryOp, a: View, b: View, shape: Shape, n: number): Float32Array | null {
+  const code = OPS[op];
+  if (code === undefined || n < ELEMENTWISE_MIN) return null;
+  let pa = period(shape, a.strides);
+  let pb = period(shape, b.strides);
+  if (pa !== n && (op === 'add' || op === 'mul')) {
+    [a, b] = [b, a];
+    [pa, pb] = [pb, pa];
+  }
+  if (pa !== n || pb === 0 || n % pb !== 0) return null;
+  const aAt = base(rt);
+  const bAt = aAt + Math.ceil(n / 16) * 64;
+  const outAt = bAt + Math.ceil(pb / 16) * 64;
+  if (!rt.reserve(outAt + n * 4)) return null;
+  const heap = rt.f32;
+  heap.set((a.data as Float32Array).subarray(a.offset, a.offset + n), aAt / 4);
+  heap.set((b.data as Float32Array).subarray(b.offset, b.offset + pb), bAt / 4);
+  rt.exports.binaryF32(code, aAt, bAt, pb, outAt, n);
+  return heap.slice(outAt / 4, outAt / 4 + n);
+}
+
+/** relu of a contiguous float32 view; null if not handled. */
+export function wasmRelu(rt: Runtime, x: View, n: number): Float32Array | null {
+  if (n < ELEMENTWISE_MIN || period(x.shape, x.strides) !== n) return null;
+  const xAt = base(rt);
+  const outAt = xAt + Math.ceil(n / 16) * 64;
+  if (!rt.reserve(outAt + n * 4)) return null;
+  const heap = rt.f32;
+  heap.set((x.data as Float32Array).subarray(x.offset, x.offset + n), xAt / 4);
+  rt.exports.reluF32(xAt, outAt, n);
+  return heap.slice(outAt / 4, outAt / 4 + n);
+}

@@ -1,0 +1,59 @@
+// The wasm backend: WebAssembly SIMD128 kernels (built from assembly/ with AssemblyScript) for
+// the primitives where compute dominates, split across worker threads on shared memory; every
+// other primitive is the js reference backend's. Tensors stay in ordinary typed arrays (the
+// garbage collector frees them): a kernel copies its operands into linear memory and its
+// result out, which pays wherever the work grows faster than the data (matmul: n^3 vs n^2).
+
+import type { Backend } from '../backend.js';
+import { jsBackend } from '../js/index.js';
+import { numel } from '../../tensor/shape.js';
+import { wasmBinary, wasmRelu } from './elementwise.js';
+import { wasmMatmul } from './matmul.js';
+import { getRuntime, wasmSimdSupported } from './runtime.js';
+import { threadStats } from './threads.js';
+
+export { getNumThreads, setNumThreads } from './threads.js';
+export { wasmSimdSupported };
+
+export const wasmBackend: Backend = {
+  ...jsBackend,
+  name: 'wasm',
+
+  binary(op, a, b, shape, dtype) {
+    if (dtype === 'float32' && a.data instanceof Float32Array && b.data instanceof Float32Array) {
+      const rt = getRuntime();
+      const out = rt && wasmBinary(rt, op, a, b, shape, numel(shape));
+      if (out) return out;
+    }
+    return jsBackend.binary(op, a, b, shape, dtype);
+  },
+
+  unary(op, x, dtype) {
+    if (op === 'relu' && dtype === 'float32' && x.data instanceof Float32Array) {
+      const rt = getRuntime();
+      const out = rt && wasmRelu(rt, x, numel(x.shape));
+      if (out) return out;
+    }
+    return jsBackend.unary(op, x, dtype);
+  },
+
+  matmul(a, b, dtype) {
+    if (dtype === 'float32' && a.dtype === 'float32' && b.dtype === 'float32') {
+      const rt = getRuntime();
+      const out = rt && wasmMatmul(rt, a, b);
+      if (out) return out;
+    }
+    return jsBackend.matmul(a, b, dtype);
+  },
+};
+
+/**
+ * Which kernel build runs here (relaxed SIMD or not, shared memory or not) and the worker
+ * threads so far (started and ready; how many times one joined a job), for reports and tests.
+ */
+export function wasmInfo(): { variant: string; shared: boolean; readyWorkers: number; workerJoins: number } | null {
+  const rt = getRuntime();
+  if (!rt) return null;
+  const stats = threadStats(rt);
+  return { variant: rt.variant, shared: rt.shared, readyWorkers: stats.ready, workerJoins: stats.joined };
+}

@@ -1,0 +1,110 @@
+// Intra-op threads for the wasm kernels, as torch.set_num_threads / get_num_threads.
+// Workers start lazily, the first time a kernel is big enough to split, and never keep a Node
+// process alive (unref). Until they have started (their ready word is set) the main thread
+// runs the work alone. One job: write the job block and reset the chunk counter, bump the
+// generation word and notify; claim chunks here too; then close the job (no thread may enter
+// it any more) and wait (Atomics.wait) only for the threads still inside. A worker the OS has
+// not scheduled yet therefore never delays the result.
+
+import { CLOSED, CTL, JOB_PTR, MAX_THREADS, SCRATCH_BASE, nodeProcess, type Runtime } from './runtime.js';
+import { SPIN_ITERATIONS, workerSource } from './worker-source.js';
+
+let requested: number | null = null;
+
+function defaultThreads(): number {
+  const os = nodeProcess()?.getBuiltinModule?.('node:os') as { availableParallelism?(): number; cpus(): unknown[] } | undefined;
+  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, Math.min(MAX_THREADS, n ?? 1));
+}
+
+/** torch.get_num_threads: threads a large kernel may use (default: the number of cores). */
+export function getNumThreads(): number {
+  return requested ?? (requested = defaultThreads());
+}
+
+/** torch.set_num_threads. */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError('set_num_threads expects a positive integer');
+  requested = Math.min(n, MAX_THREADS);
+}
+
+interface WorkerHandle {
+  unref?(): void;
+  terminate(): unknown;
+}
+
+function spawn(rt: Runtime, id: number): WorkerHandle | null {
+  const data = { module: rt.module, memory: rt.memory, id, scratchBytes: rt.scratchBytes };
+  const proc = nodeProcess();
+  if (proc) {
+    const wt = proc.getBuiltinModule?.('node:worker_threads') as
+      | { Worker: new (code: string, options: { eval: true; workerData: unknown }) => WorkerHandle }
+      | undefined;
+    if (!wt) return null;
+    const worker = new wt.Worker(workerSource, { eval: true, workerData: data });
+    worker.unref?.();
+    return worker;
+  }
+  const url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  worker.postMessage(data);
+  return worker;
+}
+
+const workers: (WorkerHandle | null)[] = [];
+
+/** Threads ready to run a job now, at most `want`; starts missing workers (they join later). */
+function readyThreads(rt: Runtime, want: number): number {
+  const ctl = rt.i32;
+  for (let id = 1; id < want; id++) {
+    if (workers[id] === undefined) workers[id] = spawn(rt, id);
+  }
+  let n = 1;
+  while (n < want && Atomics.load(ctl, CTL.ready + n) === 1) n++;
+  return n;
+}
+
+/**
+ * Run the job in the job block on up to getNumThreads() threads (one if `parallel` is false),
+ * after setChunks has been told how many pieces to cut it into. Returns the threads offered.
+ */
+export function runJob(rt: Runtime, parallel: boolean, setChunks: (chunks: number) => void): number {
+  const want = parallel && rt.shared ? getNumThreads() : 1;
+  const threads = want > 1 ? readyThreads(rt, want) : 1;
+  const ctl = rt.i32;
+  ctl[CTL.next] = 0;
+  if (threads === 1) {
+    setChunks(1);
+    rt.exports.runJob(JOB_PTR, CTL.next * 4, SCRATCH_BASE);
+    return 1;
+  }
+  // Two chunks per thread: a late thread leaves at most half a share to the others.
+  setChunks(2 * threads);
+  // Everything a worker reads is written before the state word opens the job to it.
+  Atomics.store(ctl, CTL.error, 0);
+  Atomics.store(ctl, CTL.active, threads);
+  Atomics.store(ctl, CTL.state, 0);
+  Atomics.add(ctl, CTL.gen, 1);
+  Atomics.notify(ctl, CTL.gen);
+  rt.exports.runJob(JOB_PTR, CTL.next * 4, SCRATCH_BASE);
+  let s = Atomics.or(ctl, CTL.state, CLOSED) | CLOSED;
+  let spins = 0;
+  while ((s = Atomics.load(ctl, CTL.state)) !== CLOSED) {
+    if (++spins > SPIN_ITERATIONS) Atomics.wait(ctl, CTL.state, s, 1000);
+  }
+  if (Atomics.load(ctl, CTL.error) !== 0) throw new Error('wasm kernel failed in a worker thread');
+  return threads;
+}
+
+/** @internal For tests: workers started and ready, and how many times a worker joined a job. */
+export function threadStats(rt: Runtime): { ready: number; joined: number } {
+  const ctl = rt.i32;
+  let ready = 0;
+  for (let id = 1; id < workers.length; id++) if (Atomics.load(ctl, CTL.ready + id) === 1) ready++;
+  return { ready, joined: Atomics.load(ctl, CTL.joined) };
+}
+
+/** Scratch areas the next job may need: one per thread it could use. */
+export function plannedThreads(rt: Runtime): number {
+  return rt.shared ? getNumThreads() : 1;
+}

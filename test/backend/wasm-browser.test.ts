@@ -1,0 +1,97 @@
+// The wasm backend in Chromium: on a plain page it runs single-threaded on private memory; in
+// a Web Worker of a cross-origin-isolated page (COOP/COEP headers) it runs worker threads on
+// shared memory. Both agree with the js backend; 1 and 2 threads agree bit for bit.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+interface Result {
+  variant: string;
+  shared: boolean;
+  workerJoins: number;
+  identical: boolean;
+  maxError: number;
+  isolated: boolean;
+}
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<script type="module">
+globalThis.onPage = import('./entry.js').then((m) => m.run());
+globalThis.inWorker = new Promise((resolve, reject) => {
+  const worker = new Worker('./worker.js', { type: 'module' });
+  worker.onmessage = (e) => resolve(e.data);
+  worker.onerror = (e) => reject(new Error(e.message));
+});
+</script>
+`;
+const WORKER = `import('./entry.js').then((m) => m.run()).then((r) => postMessage(r), (e) => postMessage({ error: String(e && e.stack || e) }));`;
+
+let server: Server | undefined;
+let browser: Browser | undefined;
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server!.close(resolve));
+  }
+});
+
+test('wasm backend in Chromium: single-threaded on a page, threaded in an isolated worker', { timeout: 90_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) return t.skip(`Chromium not found at ${CHROMIUM}`);
+  const bundle = await build({
+    entryPoints: [fileURLToPath(new URL('./wasm-browser-entry.ts', import.meta.url))],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+  });
+  const files: Record<string, { type: string; body: string }> = {
+    '/': { type: 'text/html', body: PAGE },
+    '/entry.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.text },
+    '/worker.js': { type: 'text/javascript', body: WORKER },
+  };
+  server = createServer((req, res) => {
+    const file = files[req.url ?? ''];
+    res.writeHead(file ? 200 : 404, {
+      'content-type': file?.type ?? 'text/plain',
+      // Cross-origin isolation: what SharedArrayBuffer (and so wasm threads) needs in a browser.
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    });
+    res.end(file?.body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  const onPage = await page.evaluate(() => (globalThis as unknown as { onPage: Promise<Result> }).onPage);
+  const inWorker = await page.evaluate(() => (globalThis as unknown as { inWorker: Promise<Result & { error?: string }> }).inWorker);
+  assert.equal((inWorker as { error?: string }).error, undefined);
+
+  // The page's main thread may not block (Atomics.wait): private memory, one thread.
+  assert.equal(onPage.shared, false);
+  assert.match(onPage.variant, /^(simd|relaxed)$/);
+  assert.ok(onPage.maxError < 1e-4, `page: max |wasm - js| = ${onPage.maxError}`);
+
+  assert.equal(inWorker.isolated, true);
+  assert.equal(inWorker.shared, true);
+  assert.match(inWorker.variant, /^(simd|relaxed)-shared$/);
+  assert.ok(inWorker.workerJoins > 0, 'a kernel worker joined a job');
+  assert.equal(inWorker.identical, true, '1 and 2 threads agree bit for bit');
+  assert.ok(inWorker.maxError < 1e-4, `worker: max |wasm - js| = ${inWorker.maxError}`);
+});

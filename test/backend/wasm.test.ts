@@ -1,0 +1,189 @@
+// The wasm backend's kernels against the js reference: matmul on random shapes (odd sizes,
+// sizes that cross the kernel's register and cache blocks), every transpose form, sliced,
+// offset, flipped and batch-broadcast views, float64 and integer fallbacks; threads 1 and 2
+// agree bit for bit (each output element is summed in the same order whatever the split);
+// the elementwise kernels equal the reference exactly, NaN, infinities and -0 included.
+
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import type { View } from '../../src/backend/backend.js';
+import { jsBackend } from '../../src/backend/js/index.js';
+import { getNumThreads, setNumThreads, wasmBackend, wasmInfo } from '../../src/backend/wasm/index.js';
+import * as torch from '../../src/index.js';
+import { assertClose } from '../helpers.js';
+
+/** Deterministic pseudo-random floats in [-1, 1) (xorshift), so a failure reproduces. */
+function randomArray(n: number, seed: number, Type: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array) {
+  const out = new Type(n);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+
+type Layout = 'rowmajor' | 'transposed' | 'sliced' | 'flipped' | 'broadcast';
+
+/** A [B, R, C] operand viewed in the given layout over a fresh random array. */
+function operand(B: number, R: number, C: number, layout: Layout, seed: number, dtype: 'float32' | 'float64' = 'float32'): View {
+  const Type = dtype === 'float32' ? Float32Array : Float64Array;
+  switch (layout) {
+    case 'rowmajor':
+      return { data: randomArray(B * R * C + 3, seed, Type), dtype, shape: [B, R, C], strides: [R * C, C, 1], offset: 3 };
+    case 'transposed':
+      return { data: randomArray(B * R * C, seed, Type), dtype, shape: [B, R, C], strides: [R * C, 1, R], offset: 0 };
+    case 'sliced':
+      // Every third column of a wider array: too sparse to copy as one block.
+      return { data: randomArray(B * R * C * 3, seed, Type), dtype, shape: [B, R, C], strides: [R * C * 3, C * 3, 3], offset: 0 };
+    case 'flipped':
+      return { data: randomArray(B * R * C, seed, Type), dtype, shape: [B, R, C], strides: [R * C, -C, 1], offset: (R - 1) * C };
+    case 'broadcast':
+      return { data: randomArray(R * C, seed, Type), dtype, shape: [B, R, C], strides: [0, C, 1], offset: 0 };
+  }
+}
+
+function check(a: View, b: View, msg: string): void {
+  const expected = jsBackend.matmul(a, b, a.dtype);
+  const actual = wasmBackend.matmul(a, b, a.dtype);
+  assert.equal(actual.constructor, expected.constructor, msg);
+  const K = a.shape[2];
+  // float32 sums of K products of values in [-1, 1): rounding grows like sqrt(K).
+  assertClose(actual, expected, 1e-4, 2e-6 * Math.sqrt(K + 1), msg);
+}
+
+describe('wasm backend', () => {
+  const threadsBefore = getNumThreads();
+  after(() => setNumThreads(threadsBefore));
+
+  test('is registered and runs the SIMD build', () => {
+    assert.ok(torch.listBackends().includes('wasm'));
+    const info = wasmInfo();
+    assert.ok(info, 'wasm runtime available');
+    assert.match(info.variant, /^(simd|relaxed)(-shared)?$/);
+  });
+
+  test('matmul matches the js reference on odd and block-crossing shapes', () => {
+    setNumThreads(1);
+    const sizes: [number, number, number, number][] = [
+      [1, 1, 1, 1], [1, 1, 7, 1], [1, 3, 5, 2], [2, 5, 3, 9], [1, 4, 8, 8], [3, 7, 13, 17],
+      [1, 97, 33, 10], [1, 13, 257, 9], [1, 6, 300, 1030], [2, 100, 64, 129],
+    ];
+    let seed = 1;
+    for (const [B, M, K, N] of sizes) {
+      check(operand(B, M, K, 'rowmajor', seed++), operand(B, K, N, 'rowmajor', seed++), `[${B},${M},${K}]x[${B},${K},${N}]`);
+    }
+  });
+
+  test('matmul reads every layout of either operand', () => {
+    setNumThreads(1);
+    const layouts: Layout[] = ['rowmajor', 'transposed', 'sliced', 'flipped', 'broadcast'];
+    let seed = 100;
+    for (const la of layouts) {
+      for (const lb of layouts) {
+        const [B, M, K, N] = [2, 11, 19, 23];
+        check(operand(B, M, K, la, seed++), operand(B, K, N, lb, seed++), `a ${la}, b ${lb}`);
+      }
+    }
+  });
+
+  test('empty dims: K = 0 gives zeros, M = 0 an empty result', () => {
+    const z = wasmBackend.matmul(operand(1, 3, 0, 'rowmajor', 1), operand(1, 0, 4, 'rowmajor', 2), 'float32');
+    assert.deepEqual(Array.from(z), new Array(12).fill(0));
+    assert.equal(wasmBackend.matmul(operand(2, 0, 5, 'rowmajor', 1), operand(2, 5, 4, 'rowmajor', 2), 'float32').length, 0);
+  });
+
+  test('float64 and integer products fall back to the reference exactly', () => {
+    const a = operand(2, 9, 14, 'transposed', 5, 'float64');
+    const b = operand(2, 14, 6, 'rowmajor', 6, 'float64');
+    assert.deepEqual(Array.from(wasmBackend.matmul(a, b, 'float64')), Array.from(jsBackend.matmul(a, b, 'float64')));
+    const ia: View = { data: new Int32Array([1, 2, 3, 4, 5, 6]), dtype: 'int32', shape: [1, 2, 3], strides: [6, 3, 1], offset: 0 };
+    const ib: View = { data: new Int32Array([1, 0, 2, 1, 0, 3]), dtype: 'int32', shape: [1, 3, 2], strides: [6, 2, 1], offset: 0 };
+    assert.deepEqual(Array.from(wasmBackend.matmul(ia, ib, 'int32')), [5, 11, 14, 23]);
+  });
+
+  test('1 and 2 threads agree bit for bit, with the worker taking part', async () => {
+    const info = wasmInfo();
+    if (!info?.shared) return; // no shared memory here: single-threaded by design
+    const a = operand(1, 256, 200, 'rowmajor', 7);
+    const b = operand(1, 200, 96, 'transposed', 8);
+    const batched = [operand(4, 40, 130, 'rowmajor', 9), operand(4, 130, 72, 'rowmajor', 10)] as const;
+    setNumThreads(1);
+    const one = wasmBackend.matmul(a, b, 'float32');
+    const oneBatched = wasmBackend.matmul(batched[0], batched[1], 'float32');
+    setNumThreads(2);
+    const joinedBefore = wasmInfo()!.workerJoins;
+    const deadline = Date.now() + 10_000;
+    // Workers start on the first large product and join once ready; the OS decides when.
+    while (wasmInfo()!.workerJoins === joinedBefore && Date.now() < deadline) {
+      assert.deepEqual(wasmBackend.matmul(a, b, 'float32'), one);
+      assert.deepEqual(wasmBackend.matmul(batched[0], batched[1], 'float32'), oneBatched);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.ok(wasmInfo()!.workerJoins > joinedBefore, 'a worker thread joined a job');
+    for (let i = 0; i < 5; i++) assert.deepEqual(wasmBackend.matmul(a, b, 'float32'), one);
+
+    // More workers than the current count: the extra one must stay out (its scratch area
+    // would overlap the operands laid out for fewer threads).
+    setNumThreads(3);
+    while ((wasmInfo()!.readyWorkers < 2) && Date.now() < deadline + 10_000) {
+      assert.deepEqual(wasmBackend.matmul(a, b, 'float32'), one);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    setNumThreads(2);
+    for (let i = 0; i < 20; i++) assert.deepEqual(wasmBackend.matmul(batched[0], batched[1], 'float32'), oneBatched);
+  });
+
+  test('large float32 add/sub/mul/div and relu equal the reference bit for bit', () => {
+    const n = 3 * 1031; // above the size where the wasm path starts, not a multiple of 4
+    const special = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -3.5];
+    const data = randomArray(n, 21);
+    special.forEach((v, i) => (data[i * 97] = v));
+    const x: View = { data, dtype: 'float32', shape: [3, 1031], strides: [1031, 1], offset: 0 };
+    const operands: [string, View][] = [
+      ['same shape', { data: randomArray(n + 1, 22), dtype: 'float32', shape: [3, 1031], strides: [1031, 1], offset: 1 }],
+      ['scalar', { data: new Float32Array([0.3]), dtype: 'float32', shape: [3, 1031], strides: [0, 0], offset: 0 }],
+      ['row', { data: randomArray(1031, 23), dtype: 'float32', shape: [3, 1031], strides: [0, 1], offset: 0 }],
+      ['zero scalar', { data: new Float32Array([0]), dtype: 'float32', shape: [3, 1031], strides: [0, 0], offset: 0 }],
+    ];
+    const same = (p: ArrayLike<number>, q: ArrayLike<number>) => Array.from(p).every((v, i) => Object.is(v, q[i]));
+    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+      for (const [name, y] of operands) {
+        for (const [lhs, rhs] of [[x, y], [y, x]]) {
+          const got = wasmBackend.binary(op, lhs, rhs, [3, 1031], 'float32');
+          const want = jsBackend.binary(op, lhs, rhs, [3, 1031], 'float32');
+          assert.ok(same(got, want), `${op} ${name} (${lhs === x ? 'x op y' : 'y op x'})`);
+        }
+      }
+    }
+    assert.ok(same(wasmBackend.unary('relu', x, 'float32'), jsBackend.unary('relu', x, 'float32')), 'relu');
+  });
+
+  test('setNumThreads takes a positive integer', () => {
+    assert.throws(() => setNumThreads(0), /positive integer/);
+    assert.throws(() => setNumThreads(1.5), /positive integer/);
+    setNumThreads(3);
+    assert.equal(getNumThreads(), 3);
+    assert.equal(torch.getNumThreads, getNumThreads);
+  });
+
+  test('tensors on the wasm backend train like the js ones', () => {
+    const run = (backend: string) => {
+      const prev = torch.setBackend(backend);
+      try {
+        torch.manualSeed(0);
+        const lin = new torch.nn.Linear(20, 7);
+        const x = torch.randn([33, 20]);
+        const loss = lin.call(x).relu().sum();
+        loss.backward();
+        return [loss.item(), ...lin.weight.grad!.toTypedArray()];
+      } finally {
+        torch.setBackend(prev);
+      }
+    };
+    assertClose(run('wasm'), run('js'), 1e-5, 1e-5, 'loss and weight gradient');
+  });
+});
