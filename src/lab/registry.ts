@@ -1,13 +1,15 @@
 // Every experiment the lab can run; adding one is one file under experiments/ plus a line here.
 
 import type { Experiment } from './experiment.js';
+import { cnn } from './experiments/cnn.js';
 import { linreg } from './experiments/linreg.js';
 import { mnist } from './experiments/mnist.js';
+import { rnn } from './experiments/rnn.js';
 import { sin } from './experiments/sin.js';
 import { softmax } from './experiments/softmax.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const experiments: Experiment<any>[] = [mnist, sin, linreg, softmax];
+export const experiments: Experiment<any>[] = [mnist, sin, linreg, softmax, cnn, rnn];
 
 export function findExperiment(name: string) {
   const found = experiments.find((e) => e.name === name);
