@@ -76,6 +76,50 @@ export function peakRssMiB() {
 }
 
 /**
+ * One timed epoch of SGD steps over shuffled MNIST. `step(batch, size, isLast)` trains on one batch
+ * and returns the loss when `isLast` (reading a loss waits for the step, as a user's loop would).
+ * Returns the epoch time (scaled from a partial epoch), the steps run, the last loss, and whether
+ * the epoch was whole (then the caller adds test accuracy).
+ */
+export async function timedEpoch(task, data, step) {
+  const { batchSize, steps, full, warmup } = epochPlan(task);
+  const perm = permutation(data.n, 1);
+  let t0 = performance.now();
+  let finalLoss = NaN;
+  for (let s = 0; s < steps; s++) {
+    if (s === warmup && warmup > 0) t0 = performance.now();
+    const loss = await step(batchOf(data, perm, s * batchSize, batchSize), batchSize, s === steps - 1);
+    if (s === steps - 1) finalLoss = loss;
+  }
+  const seconds = ((performance.now() - t0) / 1000) * (full / (steps - warmup));
+  return { epoch_seconds: seconds, steps, final_loss: finalLoss, whole: steps === full };
+}
+
+/**
+ * Run the task's workload with the peer's implementation and report it; a workload the peer
+ * cannot do (a missing gradient kernel, say) is reported as its error, not a crash.
+ */
+export async function runPeer(task, base, workloads) {
+  const run = workloads[task.workload];
+  if (!run) throw new Error(`unknown workload ${task.workload}`);
+  try {
+    report({ ...base, ...(await run()) });
+  } catch (err) {
+    report({ ...base, error: String(err?.message ?? err).split('\n')[0] });
+  }
+}
+
+/** The five model workloads, from a peer's train(name) and infer(name). */
+export function modelWorkloads(train, infer) {
+  return {
+    'mlp-train': () => train('mlp'),
+    'lenet-train': () => train('lenet'),
+    'mlp-infer': () => infer('mlp'),
+    'lenet-infer': () => infer('lenet'),
+  };
+}
+
+/**
  * The training workloads as the runner asks for them. `steps` limits an epoch (quick runs);
  * seconds are scaled to a full epoch of 60,000 images so runs of different length compare.
  */

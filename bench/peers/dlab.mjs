@@ -2,7 +2,7 @@
 // Usage: node bench/peers/dlab.mjs '{"workload":"matmul","n":512,"threads":1,"backend":"wasm"}'
 
 import * as torch from '../../dist/index.js';
-import { batchOf, epochPlan, loadMnist, parseTask, permutation, randomArray, report, timeIt } from '../common.mjs';
+import { loadMnist, modelWorkloads, parseTask, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
 
 const { nn, optim } = torch;
 const task = parseTask();
@@ -45,25 +45,16 @@ async function train(name) {
   const model = models[name]();
   const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
   const lossFn = new nn.CrossEntropyLoss();
-  const data = loadMnist('train');
-  const { batchSize, steps, full, warmup } = epochPlan(task);
-  const perm = permutation(data.n, 1);
-  let t0 = performance.now();
-  let lastLoss = NaN;
-  for (let s = 0; s < steps; s++) {
-    if (s === warmup && warmup > 0) t0 = performance.now();
-    const b = batchOf(data, perm, s * batchSize, batchSize);
-    const x = torch.tensor(b.x).view(imageShape(name, batchSize));
+  const result = await timedEpoch(task, loadMnist('train'), (b, size, isLast) => {
+    const x = torch.tensor(b.x).view(imageShape(name, size));
     const y = torch.tensor(b.y).to('int64');
     optimizer.zeroGrad();
     const loss = lossFn.call(model.call(x), y);
     loss.backward();
     optimizer.step();
-    if (s === steps - 1) lastLoss = loss.item();
-  }
-  const seconds = ((performance.now() - t0) / 1000) * (full / (steps - warmup));
-  const result = { epoch_seconds: seconds, steps, final_loss: lastLoss };
-  if (steps === full) result.test_accuracy = accuracy(model, name, loadMnist('test'));
+    return isLast ? loss.item() : undefined;
+  });
+  if (result.whole) result.test_accuracy = accuracy(model, name, loadMnist('test'));
   return result;
 }
 
@@ -99,12 +90,8 @@ async function dataEpoch() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
 const base = { peer: `dlab ${task.backend ?? torch.getBackend().name}`, version };
-switch (task.workload) {
-  case 'matmul': report({ ...base, ...(await matmul(task.n)) }); break;
-  case 'mlp-train': report({ ...base, ...(await train('mlp')) }); break;
-  case 'lenet-train': report({ ...base, ...(await train('lenet')) }); break;
-  case 'mlp-infer': report({ ...base, ...(await infer('mlp')) }); break;
-  case 'lenet-infer': report({ ...base, ...(await infer('lenet')) }); break;
-  case 'mnist-data': report({ ...base, ...(await dataEpoch()) }); break;
-  default: throw new Error(`unknown workload ${task.workload}`);
-}
+await runPeer(task, base, {
+  ...modelWorkloads(train, infer),
+  matmul: () => matmul(task.n),
+  'mnist-data': dataEpoch,
+});

@@ -3,7 +3,7 @@
 // argument is consumed, so values used twice are passed as `.ref`.
 
 import { grad, init, jit, lax, nn, numpy as np, tree, defaultDevice } from '@jax-js/jax';
-import { batchOf, epochPlan, loadMnist, packageVersion, parseTask, permutation, randomArray, report, timeIt } from '../common.mjs';
+import { loadMnist, modelWorkloads, packageVersion, parseTask, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
 
 const task = parseTask();
 await init('wasm');
@@ -60,22 +60,14 @@ async function train(name) {
     return tree.map((w, dw) => w.sub(dw.mul(0.1)), p, g);
   });
   let p = model.init();
-  const data = loadMnist('train');
-  const { batchSize, steps, full, warmup } = epochPlan(task);
-  const perm = permutation(data.n, 1);
-  let t0 = performance.now();
-  for (let s = 0; s < steps; s++) {
-    if (s === warmup && warmup > 0) t0 = performance.now();
-    const b = batchOf(data, perm, s * batchSize, batchSize);
-    const x = np.array(b.x).reshape(model.shape(batchSize));
+  const result = await timedEpoch(task, loadMnist('train'), async (b, size) => {
+    const x = np.array(b.x).reshape(model.shape(size));
     const y = nn.oneHot(np.array(b.y, { dtype: np.int32 }), 10);
     p = step(p, x, y);
     // Wait for the step, as a training loop that reads its loss would (and as dlab always does).
     await tree.leaves(tree.ref(p))[0].data();
-  }
-  const seconds = ((performance.now() - t0) / 1000) * (full / (steps - warmup));
-  const result = { epoch_seconds: seconds, steps };
-  if (steps === full) result.test_accuracy = await accuracy(model, p, loadMnist('test'));
+  });
+  if (result.whole) result.test_accuracy = await accuracy(model, p, loadMnist('test'));
   return result;
 }
 
@@ -99,15 +91,4 @@ async function matmul(n) {
 
 const version = packageVersion('@jax-js/jax');
 const base = { peer: 'jax-js wasm', version };
-try {
-  switch (task.workload) {
-    case 'matmul': report({ ...base, ...(await matmul(task.n)) }); break;
-    case 'mlp-train': report({ ...base, ...(await train('mlp')) }); break;
-    case 'lenet-train': report({ ...base, ...(await train('lenet')) }); break;
-    case 'mlp-infer': report({ ...base, ...(await infer('mlp')) }); break;
-    case 'lenet-infer': report({ ...base, ...(await infer('lenet')) }); break;
-    default: throw new Error(`unknown workload ${task.workload}`);
-  }
-} catch (err) {
-  report({ ...base, error: String(err?.message ?? err).split('\n')[0] });
-}
+await runPeer(task, base, { ...modelWorkloads(train, infer), matmul: () => matmul(task.n) });

@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { batchOf, epochPlan, loadMnist, parseTask, permutation, randomArray, report, timeIt } from '../common.mjs';
+import { loadMnist, modelWorkloads, parseTask, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
 
 const task = parseTask();
 if (task.threads) setThreadsCount(task.threads);
@@ -45,13 +45,11 @@ function accuracy(model, test) {
   let correct = 0;
   for (let start = 0; start < test.n; start += 1000) {
     const size = Math.min(1000, test.n - start);
-    correct += tf.tidy(() => {
-      const x = tf.tensor(test.x.subarray(start * 784, (start + size) * 784), model.shape(size));
-      const pred = tf.argMax(model.forward(x), 1).dataSync();
-      let c = 0;
-      for (let i = 0; i < size; i++) c += pred[i] === test.y[start + i] ? 1 : 0;
-      return c;
-    });
+    // Read results outside tf.tidy: dataSync inside a tidy scope is many times slower.
+    const pred = tf.tidy(() => tf.argMax(model.forward(tf.tensor(test.x.subarray(start * 784, (start + size) * 784), model.shape(size))), 1));
+    const labels = pred.dataSync();
+    pred.dispose();
+    for (let i = 0; i < size; i++) correct += labels[i] === test.y[start + i] ? 1 : 0;
   }
   return correct / test.n;
 }
@@ -59,25 +57,17 @@ function accuracy(model, test) {
 async function train(name) {
   const model = models[name]();
   const optimizer = tf.train.sgd(0.1);
-  const data = loadMnist('train');
-  const { batchSize, steps, full, warmup } = epochPlan(task);
-  const perm = permutation(data.n, 1);
-  let t0 = performance.now();
-  let lastLoss = NaN;
-  for (let s = 0; s < steps; s++) {
-    if (s === warmup && warmup > 0) t0 = performance.now();
-    const b = batchOf(data, perm, s * batchSize, batchSize);
+  const result = await timedEpoch(task, loadMnist('train'), (b, size, isLast) => {
     const loss = tf.tidy(() => {
-      const x = tf.tensor(b.x, model.shape(batchSize));
+      const x = tf.tensor(b.x, model.shape(size));
       const y = tf.oneHot(tf.tensor1d(b.y, 'int32'), 10);
       return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.forward(x)), true);
     });
-    if (s === steps - 1) lastLoss = loss.dataSync()[0];
+    const value = isLast ? loss.dataSync()[0] : undefined;
     loss.dispose();
-  }
-  const seconds = ((performance.now() - t0) / 1000) * (full / (steps - warmup));
-  const result = { epoch_seconds: seconds, steps, final_loss: lastLoss };
-  if (steps === full) result.test_accuracy = accuracy(model, loadMnist('test'));
+    return value;
+  });
+  if (result.whole) result.test_accuracy = accuracy(model, loadMnist('test'));
   return result;
 }
 
@@ -85,7 +75,11 @@ async function infer(name) {
   const model = models[name]();
   const test = loadMnist('test');
   const x = tf.tensor(test.x.subarray(0, 1000 * 784), model.shape(1000));
-  const times = await timeIt(() => tf.tidy(() => model.forward(x).dataSync()), { reps: task.reps ?? 5 });
+  const times = await timeIt(() => {
+    const out = tf.tidy(() => model.forward(x));
+    out.dataSync();
+    out.dispose();
+  }, { reps: task.reps ?? 5 });
   return { times, images_per_s: times.map((t) => 1000 / t) };
 }
 
@@ -97,17 +91,6 @@ async function matmul(n) {
   return { times, gflops: times.map((t) => (2 * n ** 3) / t / 1e9) };
 }
 
-const base = { peer: 'TF.js wasm', version: tf.version_core };
-try {
-  switch (task.workload) {
-    case 'matmul': report({ ...base, ...(await matmul(task.n)) }); break;
-    case 'mlp-train': report({ ...base, ...(await train('mlp')) }); break;
-    case 'lenet-train': report({ ...base, ...(await train('lenet')) }); break;
-    case 'mlp-infer': report({ ...base, ...(await infer('mlp')) }); break;
-    case 'lenet-infer': report({ ...base, ...(await infer('lenet')) }); break;
-    default: throw new Error(`unknown workload ${task.workload}`);
-  }
-} catch (err) {
-  // TF.js wasm has no gradient kernel for some ops (e.g. the conv filter gradient): say so.
-  report({ ...base, error: String(err?.message ?? err).split('\n')[0] });
-}
+const base = { peer: 'TF.js wasm', version: tf.version.tfjs };
+// TF.js wasm has no gradient kernel for some ops (e.g. the conv filter gradient): runPeer says so.
+await runPeer(task, base, { ...modelWorkloads(train, infer), matmul: () => matmul(task.n) });
