@@ -330,6 +330,20 @@ export const jsBackend: Backend = {
   gather(x, dim, index) {
     const n = numel(index.shape);
     const out = allocateArray(x.dtype, n);
+    const blocks = alongDim(x, dim, index);
+    if (blocks) {
+      // Contiguous: out[o, j, i] = x[o, index[o, j, i], i] with no offset tables (max pooling's values).
+      const { outer, size, m, inner } = blocks;
+      const xd = x.data;
+      const id = index.data;
+      for (let o = 0, p = 0; o < outer; o++) {
+        const base = x.offset + o * size * inner;
+        for (let j = 0; j < m; j++) {
+          for (let i = 0; i < inner; i++, p++) out[p] = xd[base + checkIndex(id[index.offset + p], size, dim) * inner + i];
+        }
+      }
+      return out;
+    }
     const io = offsetsOf(index);
     // Offsets into x at the index's coordinates, with dim's coordinate zeroed.
     const xo = offsetsOf(x, index.shape, x.strides.map((s, d) => (d === dim ? 0 : s)));
@@ -342,6 +356,24 @@ export const jsBackend: Backend = {
   },
 
   scatter(out, dim, index, src, accumulate) {
+    const blocks = alongDim(out, dim, index);
+    if (blocks && isContiguous(src.shape, src.strides) && numel(src.shape) === numel(index.shape)) {
+      // Contiguous: out[o, index[o, j, i], i] (+)= src[o, j, i] (max pooling's gradient).
+      const { outer, size, m, inner } = blocks;
+      const od = out.data;
+      const sd = src.data;
+      const id = index.data;
+      for (let o = 0, p = 0; o < outer; o++) {
+        const base = out.offset + o * size * inner;
+        for (let j = 0; j < m; j++) {
+          for (let i = 0; i < inner; i++, p++) {
+            const pos = base + checkIndex(id[index.offset + p], size, dim) * inner + i;
+            od[pos] = accumulate ? od[pos] + sd[src.offset + p] : sd[src.offset + p];
+          }
+        }
+      }
+      return;
+    }
     const io = offsetsOf(index);
     const so = offsetsOf(src, index.shape, src.strides);
     const oo = offsetsOf(out, index.shape, out.strides.map((s, d) => (d === dim ? 0 : s)));
@@ -399,6 +431,16 @@ export const jsBackend: Backend = {
  * Index tensors given to kernels are already wrapped; anything outside [0, size) is an error,
  * with PyTorch's text (gather/scatter name the index and dim; index_select has its own).
  */
+/**
+ * When x and index are contiguous and index has x's shape except along dim, both read as
+ * [outer, size | m, inner] blocks: gather and scatter then need no offset tables.
+ */
+function alongDim(x: View, dim: number, index: View): { outer: number; size: number; m: number; inner: number } | null {
+  if (!isContiguous(x.shape, x.strides) || !isContiguous(index.shape, index.strides) || index.shape.length !== x.shape.length) return null;
+  for (let d = 0; d < x.shape.length; d++) if (d !== dim && index.shape[d] !== x.shape[d]) return null;
+  return { outer: numel(x.shape.slice(0, dim)), size: x.shape[dim], m: index.shape[dim], inner: numel(x.shape.slice(dim + 1)) };
+}
+
 function checkIndex(k: number, size: number, dim: number, message?: string): number {
   if (!(k >= 0 && k < size)) throw new RangeError(message ?? `index ${k} is out of bounds for dimension ${dim} with size ${size}`);
   return k;
