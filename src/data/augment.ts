@@ -378,8 +378,12 @@ export class RandomCrop {
   }
 }
 
-/** transforms.RandomHorizontalFlip(p): mirror left-right with probability p. */
-export class RandomHorizontalFlip {
+/** The two random flips: mirror with probability p, left-right or top-bottom. */
+abstract class RandomFlip {
+  // Getters, not fields: the instances keep just p and options, as before.
+  protected abstract get name(): string;
+  protected abstract get horizontal(): boolean;
+
   constructor(
     readonly p = 0.5,
     readonly options: { generator?: Generator } = {},
@@ -387,30 +391,32 @@ export class RandomHorizontalFlip {
 
   call<T extends ImageLike>(img: T): T {
     if (!coin(this.options.generator ?? defaultGenerator, this.p)) return img;
-    const u = unpack(img, 'RandomHorizontalFlip');
-    return u.pack(flip(u.planes, true), 'round') as T;
+    const u = unpack(img, this.name);
+    return u.pack(flip(u.planes, this.horizontal), 'round') as T;
   }
 
   toString(): string {
-    return `RandomHorizontalFlip(p=${this.p})`;
+    return `${this.name}(p=${this.p})`;
+  }
+}
+
+/** transforms.RandomHorizontalFlip(p): mirror left-right with probability p. */
+export class RandomHorizontalFlip extends RandomFlip {
+  protected get name() {
+    return 'RandomHorizontalFlip';
+  }
+  protected get horizontal() {
+    return true;
   }
 }
 
 /** transforms.RandomVerticalFlip(p): mirror top-bottom with probability p. */
-export class RandomVerticalFlip {
-  constructor(
-    readonly p = 0.5,
-    readonly options: { generator?: Generator } = {},
-  ) {}
-
-  call<T extends ImageLike>(img: T): T {
-    if (!coin(this.options.generator ?? defaultGenerator, this.p)) return img;
-    const u = unpack(img, 'RandomVerticalFlip');
-    return u.pack(flip(u.planes, false), 'round') as T;
+export class RandomVerticalFlip extends RandomFlip {
+  protected get name() {
+    return 'RandomVerticalFlip';
   }
-
-  toString(): string {
-    return `RandomVerticalFlip(p=${this.p})`;
+  protected get horizontal() {
+    return false;
   }
 }
 

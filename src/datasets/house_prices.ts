@@ -12,17 +12,12 @@ import { getDefaultFileSource, type FileSource, type Location } from './source.j
 /** d2l.DATA_URL. */
 export const D2L_DATA_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/';
 
+/** An entry of d2l.DATA_HUB: (DATA_URL + name, sha1), cached under its name. */
+export const d2lHubFile = (path: string, sha1: string): RemoteFile => ({ path, urls: [`${D2L_DATA_URL}${path}`], sha1 });
+
 /** d2l.DATA_HUB['kaggle_house_train'] and ['kaggle_house_test']. */
-export const KAGGLE_HOUSE_TRAIN: RemoteFile = {
-  path: 'kaggle_house_pred_train.csv',
-  urls: [`${D2L_DATA_URL}kaggle_house_pred_train.csv`],
-  sha1: '585e9cc93e70b39160e7921475f9bcd7d31219ce',
-};
-export const KAGGLE_HOUSE_TEST: RemoteFile = {
-  path: 'kaggle_house_pred_test.csv',
-  urls: [`${D2L_DATA_URL}kaggle_house_pred_test.csv`],
-  sha1: 'fa19780a7b011d9b009e8bff8e99922a8ee2eb90',
-};
+export const KAGGLE_HOUSE_TRAIN = d2lHubFile('kaggle_house_pred_train.csv', '585e9cc93e70b39160e7921475f9bcd7d31219ce');
+export const KAGGLE_HOUSE_TEST = d2lHubFile('kaggle_house_pred_test.csv', 'fa19780a7b011d9b009e8bff8e99922a8ee2eb90');
 
 export interface HousePricesOptions extends Location {
   source?: FileSource;

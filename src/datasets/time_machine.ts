@@ -4,16 +4,11 @@
 
 import type { Generator } from '../random/generator.js';
 import { SeqDataLoader, Vocab, tokenize } from '../data/text.js';
-import type { RemoteFile } from './download.js';
-import { D2L_DATA_URL } from './house_prices.js';
+import { d2lHubFile } from './house_prices.js';
 import { getDefaultFileSource, type FileSource, type Location } from './source.js';
 
 /** d2l.DATA_HUB['time_machine']. */
-export const TIME_MACHINE: RemoteFile = {
-  path: 'timemachine.txt',
-  urls: [`${D2L_DATA_URL}timemachine.txt`],
-  sha1: '090b5e7e70c295757f55df93cb0a180b9691891a',
-};
+export const TIME_MACHINE = d2lHubFile('timemachine.txt', '090b5e7e70c295757f55df93cb0a180b9691891a');
 
 export interface TimeMachineOptions extends Location {
   source?: FileSource;

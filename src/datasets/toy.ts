@@ -74,19 +74,27 @@ export const classifyTwoGaussData: ToyGenerator = (numSamples, noise, gen) => {
   return points;
 };
 
-/** Regression on a tilted plane: label = (x + y) / 10, measured at a noisy point. */
-export const regressPlane: ToyGenerator = (numSamples, noise, gen) => {
+/**
+ * TF's regressions: points uniform on [-6, 6]^2, each labelled by `label` at the point moved by
+ * uniform noise (x, y, noiseX, noiseY drawn in that order).
+ */
+function noisyRegression(numSamples: number, noise: number, gen: Generator, label: (x: number, y: number) => number): Example2D[] {
   const radius = 6;
-  const labelScale = linearScale(-10, 10, -1, 1);
   const points: Example2D[] = [];
   for (let i = 0; i < numSamples; i++) {
     const x = randUniform(gen, -radius, radius);
     const y = randUniform(gen, -radius, radius);
     const noiseX = randUniform(gen, -radius, radius) * noise;
     const noiseY = randUniform(gen, -radius, radius) * noise;
-    points.push({ x, y, label: labelScale(x + noiseX + (y + noiseY)) });
+    points.push({ x, y, label: label(x + noiseX, y + noiseY) });
   }
   return points;
+}
+
+/** Regression on a tilted plane: label = (x + y) / 10, measured at a noisy point. */
+export const regressPlane: ToyGenerator = (numSamples, noise, gen) => {
+  const labelScale = linearScale(-10, 10, -1, 1);
+  return noisyRegression(numSamples, noise, gen, (x, y) => labelScale(x + y));
 };
 
 /** Regression on six signed bumps (TF's regressGaussian, "multi-gauss" in the UI). */
@@ -109,16 +117,7 @@ export const regressGaussian: ToyGenerator = (numSamples, noise, gen) => {
     }
     return label;
   };
-  const radius = 6;
-  const points: Example2D[] = [];
-  for (let i = 0; i < numSamples; i++) {
-    const x = randUniform(gen, -radius, radius);
-    const y = randUniform(gen, -radius, radius);
-    const noiseX = randUniform(gen, -radius, radius) * noise;
-    const noiseY = randUniform(gen, -radius, radius) * noise;
-    points.push({ x, y, label: getLabel(x + noiseX, y + noiseY) });
-  }
-  return points;
+  return noisyRegression(numSamples, noise, gen, getLabel);
 };
 
 /** Two interleaved spirals (labels 1 and -1); noise jitters each point by up to ±noise. */

@@ -46,15 +46,20 @@ export function saveFile(tensors: Record<string, Tensor>, path: string, metadata
   writeFileAtomic(path, serialize(tensors, metadata));
 }
 
-/** safetensors' load_file plus the metadata: read every tensor of a .safetensors file. */
-export function loadFile(path: string): Deserialized {
+/** Read the file at path and parse its bytes; a parse error's message is prefixed with the path. */
+export function readParsed<T>(path: string, parse: (bytes: Uint8Array) => T): T {
   const bytes = readFileSync(path);
   try {
-    return deserialize(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return parse(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
     if (e instanceof Error) e.message = `${path}: ${e.message}`;
     throw e;
   }
+}
+
+/** safetensors' load_file plus the metadata: read every tensor of a .safetensors file. */
+export function loadFile(path: string): Deserialized {
+  return readParsed(path, deserialize);
 }
 
 /**

@@ -1,19 +1,9 @@
 /// <reference types="node" />
 // Node adapter for PyTorch .pt files (the reader itself, browser-safe, is ./pt.ts).
 
-import { readFileSync } from 'node:fs';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadPt, loadPtObject } from './pt.js';
-
-function read<T>(path: string, parse: (bytes: Uint8Array) => T): T {
-  const bytes = readFileSync(path);
-  try {
-    return parse(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (e) {
-    if (e instanceof Error) e.message = `${path}: ${e.message}`;
-    throw e;
-  }
-}
+import { readParsed as read } from './files.node.js';
 
 /** torch.load of a state dict file: `model.loadStateDict(loadPtFile('model.pt'))`. */
 export function loadPtFile(path: string): Record<string, Tensor> {

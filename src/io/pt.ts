@@ -23,6 +23,7 @@ import { tensor } from '../ops/creation.js';
 import type { DType } from '../tensor/dtype.js';
 import { Parameter } from '../nn/parameter.js';
 import { PickleError, typeName, unpickle, type PyCallable } from './pickle.js';
+import { readBFloat16, readFloat16 } from './half.js';
 
 export class PtError extends Error {
   override name = 'PtError';
@@ -71,17 +72,10 @@ function decodeStorage(st: StorageType, key: string, raw: Uint8Array, numel: num
       for (let i = 0; i < n; i++) a[i] = dv.getFloat64(i * 8, true);
       return tensor(a, { dtype: 'float64' });
     }
-    case 'HalfStorage': {
-      const a = new Float32Array(n);
-      for (let i = 0; i < n; i++) a[i] = halfToFloat(dv.getUint16(i * 2, true));
-      return tensor(a, { dtype: 'float32' });
-    }
-    case 'BFloat16Storage': {
-      // bfloat16 is the top half of a float32.
-      const bits = new Uint32Array(n);
-      for (let i = 0; i < n; i++) bits[i] = dv.getUint16(i * 2, true) << 16;
-      return tensor(new Float32Array(bits.buffer), { dtype: 'float32' });
-    }
+    case 'HalfStorage':
+      return tensor(readFloat16(dv, n), { dtype: 'float32' });
+    case 'BFloat16Storage':
+      return tensor(readBFloat16(dv, n), { dtype: 'float32' });
     case 'LongStorage': {
       const a = new Float64Array(n);
       for (let i = 0; i < n; i++) {
@@ -105,15 +99,6 @@ function decodeStorage(st: StorageType, key: string, raw: Uint8Array, numel: num
       return tensor(a, { dtype: 'int32' });
     }
   }
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 const isIntList = (v: unknown): v is readonly number[] =>

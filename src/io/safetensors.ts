@@ -18,6 +18,7 @@
 // Other dtypes (F8_E4M3, F8_E5M2, ...) are rejected with an error naming the tensor.
 
 import { Tensor, tensor, type DType } from '../index.js';
+import { readBFloat16, readFloat16 } from './half.js';
 
 export type SafetensorsDtype =
   | 'BOOL' | 'U8' | 'I8' | 'F8_E5M2' | 'F8_E4M3' | 'I16' | 'U16' | 'F16' | 'BF16'
@@ -216,18 +217,6 @@ function parseEntry(name: string, raw: unknown): Entry {
   return { name, dtype: st, shape: shape as number[], begin, end };
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-const bf16Bits = new Uint32Array(1);
-const bf16Float = new Float32Array(bf16Bits.buffer);
-
 function decode(entry: Entry, data: Uint8Array): Tensor {
   const { name, dtype, shape } = entry;
   const bytes = data.subarray(entry.begin, entry.end);
@@ -278,16 +267,10 @@ function decode(entry: Entry, data: Uint8Array): Tensor {
       for (let i = 0; i < n; i++) values[i] = bytes[i] ? 1 : 0;
       break;
     case 'F16':
-      values = new Float32Array(n);
-      for (let i = 0; i < n; i++) values[i] = halfToFloat(view.getUint16(i * 2, true));
+      values = readFloat16(view, n);
       break;
     case 'BF16':
-      // bfloat16 is the top half of a float32: widen the bits.
-      values = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        bf16Bits[0] = view.getUint16(i * 2, true) << 16;
-        values[i] = bf16Float[0];
-      }
+      values = readBFloat16(view, n);
       break;
     case 'U8':
     case 'I8':

@@ -505,7 +505,9 @@ export function groupNorm(input: Tensor, numGroups: number, options: { weight?: 
 }
 
 export interface EmbeddingOptions {
+  /** The row that is a fixed pad: never given a gradient (nn.Embedding also initializes it to zeros). */
   paddingIdx?: number | null;
+  /** Rows looked up are renormalized in place to at most this normType-norm. */
   maxNorm?: number | null;
   normType?: number;
   scaleGradByFreq?: boolean;
@@ -972,35 +974,25 @@ export function multiHeadAttentionForward(
 
 /** _mha_shape_check: batched (3-D) or unbatched (2-D) query, with key, value and masks to match. */
 function mhaShapeCheck(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor | null, attnMask: Tensor | null, numHeads: number): boolean {
-  if (query.ndim === 3) {
+  const d = query.ndim;
+  if (d === 3 || d === 2) {
+    // The two cases check the same things, one dim apart (key_padding_mask has no batch dim unbatched).
+    const which = d === 3 ? 'batched (3-D)' : 'unbatched (2-D)';
     mhaAssert(
-      key.ndim === 3 && value.ndim === 3,
-      `For batched (3-D) \`query\`, expected \`key\` and \`value\` to be 3-D but found ${key.ndim}-D and ${value.ndim}-D tensors respectively`,
+      key.ndim === d && value.ndim === d,
+      `For ${which} \`query\`, expected \`key\` and \`value\` to be ${d}-D but found ${key.ndim}-D and ${value.ndim}-D tensors respectively`,
     );
     if (keyPaddingMask) {
-      mhaAssert(keyPaddingMask.ndim === 2, `For batched (3-D) \`query\`, expected \`key_padding_mask\` to be \`None\` or 2-D but found ${keyPaddingMask.ndim}-D tensor instead`);
+      mhaAssert(keyPaddingMask.ndim === d - 1, `For ${which} \`query\`, expected \`key_padding_mask\` to be \`None\` or ${d - 1}-D but found ${keyPaddingMask.ndim}-D tensor instead`);
     }
     if (attnMask) {
-      mhaAssert(attnMask.ndim === 2 || attnMask.ndim === 3, `For batched (3-D) \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.ndim}-D tensor instead`);
-    }
-    return true;
-  }
-  if (query.ndim === 2) {
-    mhaAssert(
-      key.ndim === 2 && value.ndim === 2,
-      `For unbatched (2-D) \`query\`, expected \`key\` and \`value\` to be 2-D but found ${key.ndim}-D and ${value.ndim}-D tensors respectively`,
-    );
-    if (keyPaddingMask) {
-      mhaAssert(keyPaddingMask.ndim === 1, `For unbatched (2-D) \`query\`, expected \`key_padding_mask\` to be \`None\` or 1-D but found ${keyPaddingMask.ndim}-D tensor instead`);
-    }
-    if (attnMask) {
-      mhaAssert(attnMask.ndim === 2 || attnMask.ndim === 3, `For unbatched (2-D) \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.ndim}-D tensor instead`);
-      if (attnMask.ndim === 3) {
+      mhaAssert(attnMask.ndim === 2 || attnMask.ndim === 3, `For ${which} \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.ndim}-D tensor instead`);
+      if (d === 2 && attnMask.ndim === 3) {
         const expected = [numHeads, query.shape[0], key.shape[0]];
         mhaAssert(sameDims(attnMask.shape, expected), `Expected \`attn_mask\` shape to be ${fmtTuple(expected)} but got ${fmtSize(attnMask.shape)}`);
       }
     }
-    return false;
+    return d === 3;
   }
   throw new Error(`query should be unbatched 2D or batched 3D tensor but received ${query.ndim}-D query tensor`);
 }

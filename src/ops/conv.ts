@@ -262,6 +262,19 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, window: Window2d,
   return bias ? addBias(out, bias) : out;
 }
 
+// The 1-D convolutions run as 2-D ones over a height of 1: sizes get a leading 1 (0 for padding).
+const lift = (nd: 1 | 2, v: readonly number[], one: number): [number, number] => (nd === 1 ? [one, v[0]] : [v[0], v[1]]);
+
+function liftWindow(nd: 1 | 2, kernel: readonly number[], stride: number[], padding: number[], dilation: number[], output: readonly number[]): Window2d {
+  return { kernel: lift(nd, kernel, 1), stride: lift(nd, stride, 1), padding: lift(nd, padding, 0), dilation: lift(nd, dilation, 1), output: lift(nd, output, 1) };
+}
+
+/** Back from the lifted [N, C, 1, L] (1-D) and the added batch dim (unbatched input). */
+function unlift(y: Tensor, nd: 1 | 2, unbatched: boolean): Tensor {
+  if (nd === 1) y = y.squeeze(2);
+  return unbatched ? y.squeeze(0) : y;
+}
+
 function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
   checkBatchedInput(input, nd, op);
   const unbatched = input.ndim === nd + 1;
@@ -291,19 +304,10 @@ function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tens
   checkShapeForward(x, weight, bias, groups, false, stride, before, dilation);
   const spatial = x.shape.slice(2);
   const out = spatial.map((s, i) => slidingCount(s, weight.shape[2 + i], stride[i], before[i], after[i], dilation[i]));
-  const lift = (v: number[], one: number): [number, number] => (nd === 1 ? [one, v[0]] : [v[0], v[1]]);
-  const window: Window2d = {
-    kernel: lift(weight.shape.slice(2), 1),
-    stride: lift(stride, 1),
-    padding: lift(before, 0),
-    dilation: lift(dilation, 1),
-    output: lift(out, 1),
-  };
+  const window = liftWindow(nd, weight.shape.slice(2), stride, before, dilation, out);
   const x4 = nd === 1 ? x.unsqueeze(2) : x;
   const w4 = nd === 1 ? weight.unsqueeze(2) : weight;
-  let y = conv2dCore(x4, w4, bias, window, groups);
-  if (nd === 1) y = y.squeeze(2);
-  return unbatched ? y.squeeze(0) : y;
+  return unlift(conv2dCore(x4, w4, bias, window, groups), nd, unbatched);
 }
 
 /** F.conv1d: input [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
@@ -356,18 +360,10 @@ function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, b
   } else {
     cols = weight.reshape(groups, Cig, Kg).transpose(1, 2).matmul(x.reshape(N, groups, Cig, Lin)).reshape(N, Cout * kk, Lin);
   }
-  const lift = (v: number[], one: number): [number, number] => (nd === 1 ? [one, v[0]] : [v[0], v[1]]);
-  const window: Window2d = {
-    kernel: lift(kernel, 1),
-    stride: lift(stride, 1),
-    padding: lift(padding, 0),
-    dilation: lift(dilation, 1),
-    output: lift(spatial, 1),
-  };
-  let y = col2imOp(cols, lift(outSize, 1), window);
+  const window = liftWindow(nd, kernel, stride, padding, dilation, spatial);
+  let y = col2imOp(cols, lift(nd, outSize, 1), window);
   if (bias) y = addBias(y, bias);
-  if (nd === 1) y = y.squeeze(2);
-  return unbatched ? y.squeeze(0) : y;
+  return unlift(y, nd, unbatched);
 }
 
 /** F.conv_transpose1d: input [N, Cin, L], weight [Cin, Cout/groups, k]. */

@@ -390,6 +390,20 @@ export function estimateMemory(model: Module, options: EstimateOptions): MemoryE
   const paramBytes = Math.ceil((nParams + nBuffers) * per);
   const batches = batchSize <= 4 ? [batchSize] : [2, 4];
   const at = (f: (b: number) => number): number => (batches.length === 1 ? f(batches[0]) : extend(f(2), f(4), batchSize));
+  // The report's fields are the same in both modes; only these three differ.
+  const report = (bytes: MemoryBytes, forwardActivationElements: number, techniques: Technique[]) => ({
+    params: nParams,
+    trainableParams: nTrainable,
+    bytes,
+    mode,
+    batch: batchSize,
+    dtype,
+    optimizer,
+    dominant: dominantPart(bytes),
+    forwardActivationElements,
+    techniques,
+    conventions: memoryConventions(mode),
+  });
 
   if (mode === 'infer') {
     const traces = batches.map((b) => withMode(model, false, () => traceInfer(model, workload, b, dtype)));
@@ -401,19 +415,7 @@ export function estimateMemory(model: Module, options: EstimateOptions): MemoryE
       activations: Math.round(peakAt),
       input: Math.round(at((b) => traces[batches.indexOf(b)].inputBytes)),
     });
-    return {
-      params: nParams,
-      trainableParams: nTrainable,
-      bytes,
-      mode,
-      batch: batchSize,
-      dtype,
-      optimizer,
-      dominant: dominantPart(bytes),
-      forwardActivationElements: Math.round(at((b) => traces[batches.indexOf(b)].forwardElements)),
-      techniques: [],
-      conventions: memoryConventions(mode),
-    };
+    return report(bytes, Math.round(at((b) => traces[batches.indexOf(b)].forwardElements)), []);
   }
 
   const traces = batches.map((b) => withMode(model, true, () => traceTrain(model, workload, b, dtype)));
@@ -461,19 +463,7 @@ export function estimateMemory(model: Module, options: EstimateOptions): MemoryE
     });
     add('SGD instead of ' + optimizer, 'plain SGD keeps no optimizer state', { ...base, optimizer: 0 });
   }
-  return {
-    params: nParams,
-    trainableParams: nTrainable,
-    bytes,
-    mode,
-    batch: batchSize,
-    dtype,
-    optimizer,
-    dominant: dominantPart(bytes),
-    forwardActivationElements: Math.round(at((b) => pick(b).forwardElements)),
-    techniques,
-    conventions: memoryConventions(mode),
-  };
+  return report(bytes, Math.round(at((b) => pick(b).forwardElements)), techniques);
 }
 
 function extendOrExact(traces: TrainTrace[], batches: number[], n: number, f: (t: TrainTrace) => number): number {
@@ -580,31 +570,32 @@ export function measureMemory(build: () => Module, options: MeasureOptions): Mem
   }
   let resident = 0;
   let peak = 0;
+  // `warmup` steps unmeasured, then one measured from what is resident before it.
+  const measure = (step: () => void): void => {
+    for (let i = 0; i <= warmup; i++) {
+      if (i === warmup) {
+        resident = sampleMemory() - before;
+        resetPeakMemoryStats();
+        sampling = true;
+      }
+      step();
+    }
+    peak = maxMemoryAllocated() - before;
+  };
   try {
     if (mode === 'infer') {
       model.eval();
       const inputs = workload.inputs(batchSize);
-      for (let i = 0; i <= warmup; i++) {
-        if (i === warmup) {
-          resident = sampleMemory() - before;
-          resetPeakMemoryStats();
-          sampling = true;
-        }
+      measure(() => {
         const out = noGrad(() => model.call(...inputs));
         sample();
         void out;
-      }
-      peak = maxMemoryAllocated() - before;
+      });
     } else {
       model.train();
       const opt = makeOptimizer(optimizer, model.parameters());
       const inputs = workload.inputs(batchSize);
-      for (let i = 0; i <= warmup; i++) {
-        if (i === warmup) {
-          resident = sampleMemory() - before;
-          resetPeakMemoryStats();
-          sampling = true;
-        }
+      measure(() => {
         opt.zeroGrad({ setToNone: false });
         const out = model.call(...inputs);
         const { loss } = workload.loss(out);
@@ -613,8 +604,7 @@ export function measureMemory(build: () => Module, options: MeasureOptions): Mem
         sample();
         opt.step();
         sample();
-      }
-      peak = maxMemoryAllocated() - before;
+      });
     }
   } finally {
     for (const h of handles) h.remove();

@@ -4,14 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
-
-const CHROMIUM = '/usr/bin/chromium';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, bundleForBrowser, closeAll, launchChromium, serveFiles } from '../browser/chromium.js';
 
 interface Result {
   variant: string;
@@ -38,47 +34,21 @@ const WORKER = `import('./entry.js').then((m) => m.run()).then((r) => postMessag
 let server: Server | undefined;
 let browser: Browser | undefined;
 
-after(async () => {
-  await browser?.close();
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server!.close(resolve));
-  }
-});
+after(() => closeAll(browser, server));
 
 test('wasm backend in Chromium: single-threaded on a page, threaded in an isolated worker', { timeout: 90_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) return t.skip(`Chromium not found at ${CHROMIUM}`);
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('./wasm-browser-entry.ts', import.meta.url))],
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    write: false,
-    logLevel: 'silent',
-  });
-  const files: Record<string, { type: string; body: string }> = {
+  const files = {
     '/': { type: 'text/html', body: PAGE },
-    '/entry.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.text },
+    '/entry.js': { type: 'text/javascript', body: await bundleForBrowser(new URL('./wasm-browser-entry.ts', import.meta.url)) },
     '/worker.js': { type: 'text/javascript', body: WORKER },
   };
-  server = createServer((req, res) => {
-    const file = files[req.url ?? ''];
-    res.writeHead(file ? 200 : 404, {
-      'content-type': file?.type ?? 'text/plain',
-      // Cross-origin isolation: what SharedArrayBuffer (and so wasm threads) needs in a browser.
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
-    });
-    res.end(file?.body ?? 'not found');
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  // Cross-origin isolation: what SharedArrayBuffer (and so wasm threads) needs in a browser.
+  const served = await serveFiles(files, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+  server = served.server;
+  browser = await launchChromium();
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(served.url);
   const onPage = await page.evaluate(() => (globalThis as unknown as { onPage: Promise<Result> }).onPage);
   const inWorker = await page.evaluate(() => (globalThis as unknown as { inWorker: Promise<Result & { error?: string }> }).inWorker);
   assert.equal((inWorker as { error?: string }).error, undefined);

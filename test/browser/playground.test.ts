@@ -13,14 +13,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { buildWeb } from '../../scripts/build-web.mjs';
 import { Command } from 'commander';
 import { registerUi, startUiServer, ISOLATION_HEADERS } from '../../src/cli/commands/ui.js';
 import { defaultSettings, featureKeys, toHash, type Settings } from '../../src/lab/playground/index.js';
+import { CHROMIUM, CHROMIUM_MISSING, closeAll, launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Epochs within which the spiral must get below 0.1 test loss. */
 const EPOCH_BUDGET = 300;
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,26 +31,17 @@ let browser: Browser | undefined;
 let url: string;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}; install Debian's package: sudo apt-get install chromium`);
+  assert.ok(existsSync(CHROMIUM), CHROMIUM_MISSING);
   dir = mkdtempSync(join(tmpdir(), 'dlab-playground-'));
   const [built] = await Promise.all([
     buildWeb({ outdir: join(dir, 'page'), minify: false }),
-    chromium
-      .launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      })
-      .then((b) => (browser = b)),
+    launchChromium().then((b) => (browser = b)),
   ]);
   ({ server, url } = await startUiServer({ port: 0, dir: built }));
 }, { timeout: 60_000 });
 
 after(async () => {
-  await browser?.close();
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server!.close(resolve));
-  }
+  await closeAll(browser, server);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,14 +2,10 @@
 // small forward/backward pass in headless Chromium and checks the numbers.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
-
-const CHROMIUM = '/usr/bin/chromium';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_MISSING, bundleForBrowser, closeAll, launchChromium, serveFiles } from './chromium.js';
 
 // What run() in smoke-entry.ts returns, typed loosely: assertClose checks the shapes.
 interface SmokeResult {
@@ -30,36 +26,7 @@ const PAGE = `<!doctype html>
 let server: Server | undefined;
 let browser: Browser | undefined;
 
-after(async () => {
-  await browser?.close();
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server!.close(resolve));
-  }
-});
-
-async function bundleEntry(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./smoke-entry.ts', import.meta.url))],
-    bundle: true,
-    platform: 'browser', // makes any import of a Node built-in a build error
-    format: 'esm',
-    write: false,
-    logLevel: 'silent', // errors arrive in the thrown exception instead
-  });
-  return result.outputFiles[0]!.text;
-}
-
-async function serve(files: Record<string, { type: string; body: string }>): Promise<string> {
-  server = createServer((req, res) => {
-    const file = files[req.url ?? ''];
-    res.writeHead(file ? 200 : 404, { 'content-type': file?.type ?? 'text/plain' });
-    res.end(file?.body ?? 'not found');
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}/`;
-}
+after(() => closeAll(browser, server));
 
 /** What PyTorch computes for y = tanh(x @ w).sum() and its gradients. */
 function expected(x: number[][], w: number[]) {
@@ -86,28 +53,14 @@ function assertClose(actual: unknown, wanted: Nested, what: string): void {
 }
 
 test('core bundles for the browser and runs forward/backward in Chromium', { timeout: 60_000 }, async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `Chromium not found at ${CHROMIUM}; install Debian's package: sudo apt-get install chromium`,
-  );
+  assert.ok(existsSync(CHROMIUM), CHROMIUM_MISSING);
 
-  const url = await serve({
+  let url: string;
+  ({ server, url } = await serveFiles({
     '/': { type: 'text/html', body: PAGE },
-    '/smoke.js': { type: 'text/javascript', body: await bundleEntry() },
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+    '/smoke.js': { type: 'text/javascript', body: await bundleForBrowser(new URL('./smoke-entry.ts', import.meta.url)) },
+  }));
+  browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(url);
   const got = await page.evaluate(() => (globalThis as unknown as { smoke: Promise<SmokeResult> }).smoke);

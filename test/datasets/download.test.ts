@@ -1,7 +1,7 @@
 // The download path against a local HTTP server on 127.0.0.1: mirror failover, checksum
 // failure, resume after a cut connection, cache hits without network, the offline error.
 
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -59,52 +59,53 @@ before(async () => {
 });
 after(() => server.close());
 
-const fresh = () => mkdtempSync(join(tmpdir(), 'dlab-dl-'));
+// Each test's own data root, removed after it whether it passed or not.
+const roots: string[] = [];
+const fresh = () => {
+  const root = mkdtempSync(join(tmpdir(), 'dlab-dl-'));
+  roots.push(root);
+  return root;
+};
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 const remote = (path: string, urls: string[], sum: Partial<RemoteFile> = { sha1 }): RemoteFile => ({ path, urls, ...sum });
 
 test('mirror failover: a 404 and a refused connection, then the third mirror serves the file', async () => {
   const root = fresh();
-  try {
-    // A port nobody listens on: bind one, remember it, close it.
-    const dead = createServer();
-    await new Promise<void>((ok) => dead.listen(0, '127.0.0.1', ok));
-    const deadPort = (dead.address() as AddressInfo).port;
-    await new Promise((ok) => dead.close(ok));
-    const attempts: string[] = [];
-    const file = remote('set/data.bin', [`${base}/missing/data.bin`, `http://127.0.0.1:${deadPort}/data.bin`, `${base}/good/data.bin`], { md5 });
-    const path = await ensureFile(file, { root, progress: false, onAttempt: (a) => attempts.push(`${a.url} ${a.error ?? 'ok'}`) });
-    assert.equal(path, join(root, 'set', 'data.bin'));
-    assert.deepEqual(new Uint8Array(readFileSync(path)), body);
-    assert.equal(existsSync(path + '.part'), false);
-    assert.match(attempts[0], /missing.*HTTP 404/);
-    assert.match(attempts[1], /ECONNREFUSED/);
-    assert.match(attempts[2], /good.* ok$/);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  // A port nobody listens on: bind one, remember it, close it.
+  const dead = createServer();
+  await new Promise<void>((ok) => dead.listen(0, '127.0.0.1', ok));
+  const deadPort = (dead.address() as AddressInfo).port;
+  await new Promise((ok) => dead.close(ok));
+  const attempts: string[] = [];
+  const file = remote('set/data.bin', [`${base}/missing/data.bin`, `http://127.0.0.1:${deadPort}/data.bin`, `${base}/good/data.bin`], { md5 });
+  const path = await ensureFile(file, { root, progress: false, onAttempt: (a) => attempts.push(`${a.url} ${a.error ?? 'ok'}`) });
+  assert.equal(path, join(root, 'set', 'data.bin'));
+  assert.deepEqual(new Uint8Array(readFileSync(path)), body);
+  assert.equal(existsSync(path + '.part'), false);
+  assert.match(attempts[0], /missing.*HTTP 404/);
+  assert.match(attempts[1], /ECONNREFUSED/);
+  assert.match(attempts[2], /good.* ok$/);
 });
 
 test('checksum mismatch: the error names the file with expected and actual, and nothing is left behind', async () => {
   const root = fresh();
-  try {
-    const file = remote('set/data.bin', [`${base}/wrong/data.bin`]);
-    const dest = join(root, 'set', 'data.bin');
-    await assert.rejects(ensureFile(file, { root, progress: false }), (e: Error) => {
-      assert.ok(e instanceof ChecksumError);
-      assert.ok(e.message.includes(dest), e.message);
-      assert.ok(e.message.includes(`expected sha1 ${sha1}`), e.message);
-      assert.match(e.message, /got [0-9a-f]{40}/);
-      assert.notEqual(e.actual, sha1);
-      return true;
-    });
-    assert.equal(existsSync(dest), false);
-    assert.equal(existsSync(dest + '.part'), false);
-    // A wrong mirror followed by a good one: the good one wins.
-    const both = remote('set/data.bin', [`${base}/wrong/data.bin`, `${base}/good/data.bin`]);
-    assert.equal(await ensureFile(both, { root, progress: false }), dest);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  const file = remote('set/data.bin', [`${base}/wrong/data.bin`]);
+  const dest = join(root, 'set', 'data.bin');
+  await assert.rejects(ensureFile(file, { root, progress: false }), (e: Error) => {
+    assert.ok(e instanceof ChecksumError);
+    assert.ok(e.message.includes(dest), e.message);
+    assert.ok(e.message.includes(`expected sha1 ${sha1}`), e.message);
+    assert.match(e.message, /got [0-9a-f]{40}/);
+    assert.notEqual(e.actual, sha1);
+    return true;
+  });
+  assert.equal(existsSync(dest), false);
+  assert.equal(existsSync(dest + '.part'), false);
+  // A wrong mirror followed by a good one: the good one wins.
+  const both = remote('set/data.bin', [`${base}/wrong/data.bin`, `${base}/good/data.bin`]);
+  assert.equal(await ensureFile(both, { root, progress: false }), dest);
 });
 
 /** The retry asked for the rest: from some byte after 0 and no later than the cut at 80,000. */
@@ -115,68 +116,56 @@ function assertResumed(hit: Hit) {
 
 test('resume after a cut connection: the second request asks for the rest with Range', async () => {
   const root = fresh();
-  try {
-    hits.length = 0;
-    cutOnce = true;
-    const file = remote('cut/data.bin', [`${base}/cut/data.bin`]);
-    const path = await ensureFile(file, { root, progress: false });
-    assert.deepEqual(new Uint8Array(readFileSync(path)), body);
-    assert.equal(hits.length, 2);
-    assert.equal(hits[0].headers.range, undefined);
-    assertResumed(hits[1]);
-    // A server without Range support answers 200: the download starts over and still verifies.
-    hits.length = 0;
-    cutOnce = true;
-    const plain = remote('norange/data.bin', [`${base}/norange/data.bin`]);
-    const p2 = await ensureFile(plain, { root, progress: false });
-    assert.equal(hashFile(p2, 'sha1'), sha1);
-    assert.equal(hits.length, 2);
-    assertResumed(hits[1]);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  hits.length = 0;
+  cutOnce = true;
+  const file = remote('cut/data.bin', [`${base}/cut/data.bin`]);
+  const path = await ensureFile(file, { root, progress: false });
+  assert.deepEqual(new Uint8Array(readFileSync(path)), body);
+  assert.equal(hits.length, 2);
+  assert.equal(hits[0].headers.range, undefined);
+  assertResumed(hits[1]);
+  // A server without Range support answers 200: the download starts over and still verifies.
+  hits.length = 0;
+  cutOnce = true;
+  const plain = remote('norange/data.bin', [`${base}/norange/data.bin`]);
+  const p2 = await ensureFile(plain, { root, progress: false });
+  assert.equal(hashFile(p2, 'sha1'), sha1);
+  assert.equal(hits.length, 2);
+  assertResumed(hits[1]);
 });
 
 test('cache hit: a verified copy is used without touching the network; a corrupt one is fetched again', async () => {
   const root = fresh();
-  try {
-    const file = remote('c/data.bin', [`${base}/good/data.bin`]);
-    await ensureFile(file, { root, progress: false });
-    hits.length = 0;
-    const offline = remote('c/data.bin', ['http://127.0.0.1:9/never']);
-    assert.equal(await ensureFile(offline, { root, progress: false }), join(root, 'c', 'data.bin'));
-    assert.equal(findFile(offline, { root }), join(root, 'c', 'data.bin'));
-    assert.equal(hits.length, 0);
-    // Corrupt the cached copy (new mtime): first use checks it again and refetches.
-    const path = join(root, 'c', 'data.bin');
-    writeFileSync(path, body.subarray(0, 1000));
-    utimesSync(path, new Date(), new Date(Date.now() + 5000));
-    assert.throws(() => findFile(file, { root }), /checksum mismatch for .*data\.bin: expected sha1/);
-    await ensureFile(file, { root, progress: false });
-    assert.equal(hits.length, 1);
-    assert.equal(hashFile(path, 'sha1'), sha1);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  const file = remote('c/data.bin', [`${base}/good/data.bin`]);
+  await ensureFile(file, { root, progress: false });
+  hits.length = 0;
+  const offline = remote('c/data.bin', ['http://127.0.0.1:9/never']);
+  assert.equal(await ensureFile(offline, { root, progress: false }), join(root, 'c', 'data.bin'));
+  assert.equal(findFile(offline, { root }), join(root, 'c', 'data.bin'));
+  assert.equal(hits.length, 0);
+  // Corrupt the cached copy (new mtime): first use checks it again and refetches.
+  const path = join(root, 'c', 'data.bin');
+  writeFileSync(path, body.subarray(0, 1000));
+  utimesSync(path, new Date(), new Date(Date.now() + 5000));
+  assert.throws(() => findFile(file, { root }), /checksum mismatch for .*data\.bin: expected sha1/);
+  await ensureFile(file, { root, progress: false });
+  assert.equal(hits.length, 1);
+  assert.equal(hashFile(path, 'sha1'), sha1);
 });
 
 test('offline with no copy: the error names the file, where it looked, the URLs tried and where to put it', async () => {
   const root = fresh();
-  try {
-    const file = remote('set/timemachine.txt', ['http://127.0.0.1:9/a/timemachine.txt', 'http://unreachable.invalid/timemachine.txt']);
-    await assert.rejects(ensureFile(file, { root, lookIn: ['/nowhere/shipped'], progress: false }), (e: Error) => {
-      assert.match(e.message, /^timemachine\.txt not found/);
-      assert.ok(e.message.includes(join(root, 'set', 'timemachine.txt')));
-      assert.ok(e.message.includes('/nowhere/shipped/timemachine.txt'));
-      assert.ok(e.message.includes('http://127.0.0.1:9/a/timemachine.txt: fetch failed'));
-      assert.ok(e.message.includes('http://unreachable.invalid/timemachine.txt'));
-      assert.match(e.message, /put it at .*timemachine\.txt \(sha1 [0-9a-f]{40}\)/);
-      return true;
-    });
-    await assert.rejects(ensureFile(file, { root, download: false }), /download is off/);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  const file = remote('set/timemachine.txt', ['http://127.0.0.1:9/a/timemachine.txt', 'http://unreachable.invalid/timemachine.txt']);
+  await assert.rejects(ensureFile(file, { root, lookIn: ['/nowhere/shipped'], progress: false }), (e: Error) => {
+    assert.match(e.message, /^timemachine\.txt not found/);
+    assert.ok(e.message.includes(join(root, 'set', 'timemachine.txt')));
+    assert.ok(e.message.includes('/nowhere/shipped/timemachine.txt'));
+    assert.ok(e.message.includes('http://127.0.0.1:9/a/timemachine.txt: fetch failed'));
+    assert.ok(e.message.includes('http://unreachable.invalid/timemachine.txt'));
+    assert.match(e.message, /put it at .*timemachine\.txt \(sha1 [0-9a-f]{40}\)/);
+    return true;
+  });
+  await assert.rejects(ensureFile(file, { root, download: false }), /download is off/);
 });
 
 test('dataRoot: DLAB_DATA wins, else the user cache folder', () => {

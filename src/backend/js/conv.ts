@@ -18,11 +18,7 @@ function validRange(out: number, size: number, s: number, p: number, kOffset: nu
 export function im2col(x: View, w: Window2d): TypedArray {
   const [N, C, H, W] = x.shape;
   const [sN, sC, sH, sW] = x.strides;
-  const [kH, kW] = w.kernel;
-  const [strH, strW] = w.stride;
-  const [padH, padW] = w.padding;
-  const [dilH, dilW] = w.dilation;
-  const [outH, outW] = w.output;
+  const { kernel: [kH, kW], stride: [strH, strW], padding: [padH, padW], dilation: [dilH, dilW], output: [outH, outW] } = w;
   const L = outH * outW;
   const rows = C * kH * kW;
   const out = allocateArray(x.dtype, N * rows * L);
@@ -58,12 +54,8 @@ export function col2im(cols: View, size: readonly [number, number], w: Window2d)
   const [N, rows] = cols.shape;
   const [sN, sR, sL] = cols.strides;
   const [H, W] = size;
-  const [kH, kW] = w.kernel;
+  const { kernel: [kH, kW], stride: [strH, strW], padding: [padH, padW], dilation: [dilH, dilW], output: [outH, outW] } = w;
   const C = rows / (kH * kW);
-  const [strH, strW] = w.stride;
-  const [padH, padW] = w.padding;
-  const [dilH, dilW] = w.dilation;
-  const [outH, outW] = w.output;
   const out = allocateArray(cols.dtype, N * C * H * W);
   const src = cols.data;
   for (let n = 0; n < N; n++) {
@@ -95,11 +87,7 @@ export function col2im(cols: View, size: readonly [number, number], w: Window2d)
 export function maxPool2dArgmax(x: View, w: Window2d): TypedArray {
   const [N, C, H, W] = x.shape;
   const [sN, sC, sH, sW] = x.strides;
-  const [kH, kW] = w.kernel;
-  const [strH, strW] = w.stride;
-  const [padH, padW] = w.padding;
-  const [dilH, dilW] = w.dilation;
-  const [outH, outW] = w.output;
+  const { kernel: [kH, kW], stride: [strH, strW], padding: [padH, padW], dilation: [dilH, dilW], output: [outH, outW] } = w;
   const out = allocateArray('int64', N * C * outH * outW);
   const src = x.data;
   let o = 0;

@@ -6,6 +6,7 @@
 import type { BinaryOp, View } from '../backend.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
+import { nextOffset } from './strided.js';
 
 type FloatArray = Float32Array | Float64Array;
 const isFloat = (d: DType) => d === 'float32' || d === 'float64';
@@ -119,14 +120,7 @@ export function stridedCopy(x: View, out: TypedArray): void {
   for (let o = 0, w = 0; o < outer; o++) {
     if (si === 1) for (let j = 0; j < inner; j++) out[w++] = src[pos + j];
     else for (let j = 0, q = pos; j < inner; j++, q += si) out[w++] = src[q];
-    for (let d = nd - 2; d >= 0; d--) {
-      if (++counter[d] < shape[d]) {
-        pos += strides[d];
-        break;
-      }
-      pos -= strides[d] * (shape[d] - 1);
-      counter[d] = 0;
-    }
+    pos = nextOffset(counter, shape, strides, nd - 2, pos);
   }
 }
 

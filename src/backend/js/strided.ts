@@ -17,16 +17,22 @@ export function elementOffsets(shape: Shape, strides: Shape, offset: number): In
   let pos = offset;
   for (let i = 0; i < n; i++) {
     out[i] = pos;
-    for (let d = ndim - 1; d >= 0; d--) {
-      if (++counter[d] < shape[d]) {
-        pos += strides[d];
-        break;
-      }
-      pos -= strides[d] * (shape[d] - 1);
-      counter[d] = 0;
-    }
+    pos = nextOffset(counter, shape, strides, ndim - 1, pos);
   }
   return out;
+}
+
+/**
+ * One step of a row-major walk over dims 0..last of (shape, strides): counts `counter` up like an
+ * odometer and returns the storage offset `pos` moves to.
+ */
+export function nextOffset(counter: number[], shape: Shape, strides: Shape, last: number, pos: number): number {
+  for (let d = last; d >= 0; d--) {
+    if (++counter[d] < shape[d]) return pos + strides[d];
+    pos -= strides[d] * (shape[d] - 1);
+    counter[d] = 0;
+  }
+  return pos;
 }
 
 export function viewOffsets(v: View): Int32Array | null {

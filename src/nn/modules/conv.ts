@@ -4,11 +4,10 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
-import { empty } from '../../ops/creation.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import { Module } from '../module.js';
-import { Parameter, UninitializedParameter } from '../parameter.js';
-import * as init from '../init.js';
+import { UninitializedParameter, type Parameter } from '../parameter.js';
+import { kaimingUniformWithBias, weightAndBias } from './linear.js';
 import { conv1d, conv2d, convTranspose1d, convTranspose2d, nTuple, padNonConstant, type IntOrPair, type PaddingMode } from '../../ops/conv.js';
 
 export interface ConvModuleOptions {
@@ -89,23 +88,13 @@ export abstract class ConvNd extends Module {
       } else this.reversedPaddingRepeatedTwice.push(this.padding[i], this.padding[i]);
     }
     const shape = transposed ? [inChannels, outChannels / groups, ...this.kernelSize] : [outChannels, inChannels / groups, ...this.kernelSize];
-    this.weight = new Parameter(empty(shape, { dtype }));
-    this.bias = null;
-    if (bias) this.bias = new Parameter(empty([outChannels], { dtype }));
-    else this.registerParameter('bias', null);
+    ({ weight: this.weight, bias: this.bias } = weightAndBias(this, shape, outChannels, bias, dtype));
     this.resetParameters();
   }
 
   /** kaiming_uniform_(a = sqrt(5)) on the weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) on the bias. */
   resetParameters(): void {
-    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
-      if (fanIn !== 0) {
-        const bound = 1 / Math.sqrt(fanIn);
-        init.uniform_(this.bias, -bound, bound);
-      }
-    }
+    kaimingUniformWithBias(this.weight, this.bias, 'skip');
   }
 
   override extraRepr(): string {
@@ -210,9 +199,21 @@ export class ConvTranspose2d extends ConvTransposeNd {
 }
 
 /**
- * The lazy part shared by LazyConv1d/2d (PyTorch's _LazyConvXdMixin): in_channels is read from
- * the first input (dim 1, or dim 0 unbatched); then the parameters are materialized and
- * initialized, and the module becomes the plain class.
+ * The lazy part shared by LazyConv1d/2d (PyTorch's _LazyConvXdMixin). JS has one base class, and
+ * each must extend its own Conv1d/Conv2d, so the classes keep one-line methods over these.
+ */
+function makeLazy(m: ConvNd, outChannels: number, dtype: DType | undefined): void {
+  m.outChannels = outChannels;
+  m.weight = new UninitializedParameter(true, dtype);
+  if (m.bias) m.bias = new UninitializedParameter(true, dtype);
+}
+
+/** _LazyConvXdMixin.reset_parameters runs the real one only once in_channels is known. */
+const lazyReady = (m: ConvNd) => !(m.weight instanceof UninitializedParameter) && m.inChannels !== 0;
+
+/**
+ * in_channels is read from the first input (dim 1, or dim 0 unbatched); then the parameters are
+ * materialized and initialized, and the module becomes the plain class.
  */
 function lazyInit(m: ConvNd, input: Tensor, nd: number, becomes: object): void {
   const w = m.weight;
@@ -227,27 +228,21 @@ function lazyInit(m: ConvNd, input: Tensor, nd: number, becomes: object): void {
   Object.setPrototypeOf(m, becomes);
 }
 
-function makeLazy(m: ConvNd, dtype: DType | undefined): void {
-  m.weight = new UninitializedParameter(true, dtype);
-  if (m.bias) m.bias = new UninitializedParameter(true, dtype);
-}
-
 /** A Conv1d whose in_channels is inferred at the first forward. */
 export class LazyConv1d extends Conv1d {
   constructor(outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
     super(0, 0, kernelSize, options);
-    this.outChannels = outChannels;
-    makeLazy(this, options.dtype);
+    makeLazy(this, outChannels, options.dtype);
   }
   override resetParameters(): void {
-    if (!(this.weight instanceof UninitializedParameter) && this.inChannels !== 0) super.resetParameters();
+    if (lazyReady(this)) super.resetParameters();
   }
   initializeParameters(input: Tensor): void {
     lazyInit(this, input, 1, Conv1d.prototype);
   }
   override forward(input: Tensor): Tensor {
     this.initializeParameters(input);
-    return this.convForward(input, conv1d);
+    return super.forward(input);
   }
 }
 
@@ -255,17 +250,16 @@ export class LazyConv1d extends Conv1d {
 export class LazyConv2d extends Conv2d {
   constructor(outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
     super(0, 0, kernelSize, options);
-    this.outChannels = outChannels;
-    makeLazy(this, options.dtype);
+    makeLazy(this, outChannels, options.dtype);
   }
   override resetParameters(): void {
-    if (!(this.weight instanceof UninitializedParameter) && this.inChannels !== 0) super.resetParameters();
+    if (lazyReady(this)) super.resetParameters();
   }
   initializeParameters(input: Tensor): void {
     lazyInit(this, input, 2, Conv2d.prototype);
   }
   override forward(input: Tensor): Tensor {
     this.initializeParameters(input);
-    return this.convForward(input, conv2d);
+    return super.forward(input);
   }
 }

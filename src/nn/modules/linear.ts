@@ -14,6 +14,32 @@ export interface LinearOptions {
   dtype?: DType;
 }
 
+/**
+ * A weight of `shape` and, when `bias`, a bias of [outFeatures], both uninitialized; without a
+ * bias, 'bias' is registered as None (so it is in the module's parameter names, as PyTorch's).
+ * Shared by Linear, Bilinear and the convolutions.
+ */
+export function weightAndBias(m: Module, shape: readonly number[], outFeatures: number, bias: boolean, dtype: DType | undefined): { weight: Parameter; bias: Parameter | null } {
+  const weight = new Parameter(empty(shape, { dtype }));
+  if (bias) return { weight, bias: new Parameter(empty([outFeatures], { dtype })) };
+  m.registerParameter('bias', null);
+  return { weight, bias: null };
+}
+
+/**
+ * The default reset of Linear and _ConvNd: kaiming_uniform_(a = sqrt(5)) on the weight, then
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) on the bias. They differ only at fan_in = 0, where Linear
+ * still draws the bias from U(0, 0) ('zeroBound') and _ConvNd leaves it alone ('skip').
+ */
+export function kaimingUniformWithBias(weight: Tensor, bias: Tensor | null, atZeroFanIn: 'zeroBound' | 'skip'): void {
+  init.kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (!bias) return;
+  const [fanIn] = init.calculateFanInAndFanOut(weight);
+  if (fanIn === 0 && atZeroFanIn === 'skip') return;
+  const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+  init.uniform_(bias, -bound, bound);
+}
+
 /** Returns its input; takes and ignores any arguments, as PyTorch's. */
 export class Identity extends Module {
   constructor(..._args: unknown[]) {
@@ -35,21 +61,13 @@ export class Linear extends Module {
     super();
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.weight = new Parameter(empty([outFeatures, inFeatures], { dtype: options.dtype }));
-    this.bias = null;
-    if (options.bias ?? true) this.bias = new Parameter(empty([outFeatures], { dtype: options.dtype }));
-    else this.registerParameter('bias', null);
+    ({ weight: this.weight, bias: this.bias } = weightAndBias(this, [outFeatures, inFeatures], outFeatures, options.bias ?? true, options.dtype));
     this.resetParameters();
   }
 
   /** kaiming_uniform_(a = sqrt(5)) for the weight, then U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias. */
   resetParameters(): void {
-    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      init.uniform_(this.bias, -bound, bound);
-    }
+    kaimingUniformWithBias(this.weight, this.bias, 'zeroBound');
   }
 
   override forward(input: Tensor): Tensor {
@@ -74,10 +92,7 @@ export class Bilinear extends Module {
     this.in1Features = in1Features;
     this.in2Features = in2Features;
     this.outFeatures = outFeatures;
-    this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], { dtype: options.dtype }));
-    this.bias = null;
-    if (options.bias ?? true) this.bias = new Parameter(empty([outFeatures], { dtype: options.dtype }));
-    else this.registerParameter('bias', null);
+    ({ weight: this.weight, bias: this.bias } = weightAndBias(this, [outFeatures, in1Features, in2Features], outFeatures, options.bias ?? true, options.dtype));
     this.resetParameters();
   }
 

@@ -20,6 +20,20 @@ export interface BatchNormOptions {
   dtype?: DType;
 }
 
+/** The affine weight and bias of `shape` (uninitialized), or both registered as None. */
+function registerAffine(m: Module, affine: boolean, shape: readonly number[], dtype: DType | undefined): void {
+  m.registerParameter('weight', affine ? new Parameter(empty(shape, { dtype })) : null);
+  m.registerParameter('bias', affine ? new Parameter(empty(shape, { dtype })) : null);
+}
+
+/** The affine reset of every normalization layer: weight ones, bias zeros. */
+function resetAffine(m: { weight: Parameter | null; bias: Parameter | null }): void {
+  if (m.weight && m.bias) {
+    init.ones_(m.weight);
+    init.zeros_(m.bias);
+  }
+}
+
 /** PyTorch's _NormBase + _BatchNorm: parameters, buffers, the running-statistics rule. */
 export abstract class BatchNormBase extends Module {
   numFeatures: number;
@@ -41,13 +55,7 @@ export abstract class BatchNormBase extends Module {
     this.affine = options.affine ?? true;
     this.trackRunningStats = options.trackRunningStats ?? true;
     const dtype = options.dtype;
-    if (this.affine) {
-      this.registerParameter('weight', new Parameter(empty([numFeatures], { dtype })));
-      this.registerParameter('bias', new Parameter(empty([numFeatures], { dtype })));
-    } else {
-      this.registerParameter('weight', null);
-      this.registerParameter('bias', null);
-    }
+    registerAffine(this, this.affine, [numFeatures], dtype);
     if (this.trackRunningStats) {
       this.registerBuffer('running_mean', zeros([numFeatures], { dtype }));
       this.registerBuffer('running_var', ones([numFeatures], { dtype }));
@@ -71,10 +79,7 @@ export abstract class BatchNormBase extends Module {
 
   resetParameters(): void {
     this.resetRunningStats();
-    if (this.weight && this.bias) {
-      init.ones_(this.weight);
-      init.zeros_(this.bias);
-    }
+    resetAffine(this);
   }
 
   /** Throws PyTorch's message for an input of the wrong rank. */
@@ -146,21 +151,12 @@ export class LayerNorm extends Module {
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.eps = options.eps ?? 1e-5;
     this.elementwiseAffine = options.elementwiseAffine ?? true;
-    if (this.elementwiseAffine) {
-      this.registerParameter('weight', new Parameter(empty(this.normalizedShape, { dtype: options.dtype })));
-      this.registerParameter('bias', new Parameter(empty(this.normalizedShape, { dtype: options.dtype })));
-    } else {
-      this.registerParameter('weight', null);
-      this.registerParameter('bias', null);
-    }
+    registerAffine(this, this.elementwiseAffine, this.normalizedShape, options.dtype);
     this.resetParameters();
   }
 
   resetParameters(): void {
-    if (this.weight && this.bias) {
-      init.ones_(this.weight);
-      init.zeros_(this.bias);
-    }
+    resetAffine(this);
   }
 
   override forward(input: Tensor): Tensor {
@@ -189,21 +185,12 @@ export class GroupNorm extends Module {
     this.numChannels = numChannels;
     this.eps = options.eps ?? 1e-5;
     this.affine = options.affine ?? true;
-    if (this.affine) {
-      this.registerParameter('weight', new Parameter(empty([numChannels], { dtype: options.dtype })));
-      this.registerParameter('bias', new Parameter(empty([numChannels], { dtype: options.dtype })));
-    } else {
-      this.registerParameter('weight', null);
-      this.registerParameter('bias', null);
-    }
+    registerAffine(this, this.affine, [numChannels], options.dtype);
     this.resetParameters();
   }
 
   resetParameters(): void {
-    if (this.weight && this.bias) {
-      init.ones_(this.weight);
-      init.zeros_(this.bias);
-    }
+    resetAffine(this);
   }
 
   override forward(input: Tensor): Tensor {

@@ -157,34 +157,34 @@ export class AdaptiveAvgPool1d extends Module {
   }
 }
 
-export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
-  outputSize: AdaptiveSize;
+/** PyTorch's _AdaptiveMaxPoolNd: the output size and return_indices; the subclasses pick the op. */
+abstract class AdaptiveMaxPoolNd<S extends AdaptiveSize, R extends boolean> extends Module {
+  outputSize: S;
   returnIndices: R;
-  constructor(outputSize: AdaptiveSize, options: { returnIndices?: R } = {}) {
+  constructor(outputSize: S, options: { returnIndices?: R }) {
     super();
     this.outputSize = outputSize;
     this.returnIndices = (options.returnIndices ?? false) as R;
-  }
-  override forward(input: Tensor): PoolResult<R> {
-    return adaptiveMaxPool2d(input, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;
   }
   override extraRepr(): string {
     return `output_size=${pyArg(this.outputSize)}`;
   }
 }
 
-export class AdaptiveMaxPool1d<R extends boolean = false> extends Module {
-  outputSize: number;
-  returnIndices: R;
+export class AdaptiveMaxPool2d<R extends boolean = false> extends AdaptiveMaxPoolNd<AdaptiveSize, R> {
+  constructor(outputSize: AdaptiveSize, options: { returnIndices?: R } = {}) {
+    super(outputSize, options);
+  }
+  override forward(input: Tensor): PoolResult<R> {
+    return adaptiveMaxPool2d(input, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;
+  }
+}
+
+export class AdaptiveMaxPool1d<R extends boolean = false> extends AdaptiveMaxPoolNd<number, R> {
   constructor(outputSize: number, options: { returnIndices?: R } = {}) {
-    super();
-    this.outputSize = outputSize;
-    this.returnIndices = (options.returnIndices ?? false) as R;
+    super(outputSize, options);
   }
   override forward(input: Tensor): PoolResult<R> {
     return adaptiveMaxPool1d(input, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;
-  }
-  override extraRepr(): string {
-    return `output_size=${this.outputSize}`;
   }
 }

@@ -9,14 +9,8 @@ import { Parameter } from '../parameter.js';
 import * as F from '../functional.js';
 import * as init from '../init.js';
 
-export interface EmbeddingOptions {
-  /** The row that is a fixed pad: initialized to zeros and never given a gradient. */
-  paddingIdx?: number | null;
-  /** Rows looked up are renormalized in place to at most this normType-norm. */
-  maxNorm?: number | null;
-  normType?: number;
-  scaleGradByFreq?: boolean;
-  sparse?: boolean;
+/** F.embedding's options, plus the module's own. */
+export interface EmbeddingOptions extends F.EmbeddingOptions {
   /** Use this tensor as the weight instead of drawing one (PyTorch's _weight). */
   weight?: Tensor;
   dtype?: DType;

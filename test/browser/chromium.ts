@@ -1,0 +1,55 @@
+// What the browser tests share: Debian's Chromium launched headless with the house flags (no
+// sandbox, GPU, QUIC or background traffic), an esbuild bundle of an entry for the browser, and a
+// throwaway HTTP server for a few in-memory files.
+
+import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_MISSING = `Chromium not found at ${CHROMIUM}; install Debian's package: sudo apt-get install chromium`;
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** One ESM bundle of `entry` for the browser: an import of a Node built-in is a build error. */
+export async function bundleForBrowser(entry: URL): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(entry)],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent', // errors arrive in the thrown exception instead
+  });
+  return result.outputFiles[0]!.text;
+}
+
+export type Files = Record<string, { type: string; body: string }>;
+
+/** Serve `files` by path on 127.0.0.1 (any port), with `headers` on every answer. */
+export async function serveFiles(files: Files, headers: OutgoingHttpHeaders = {}): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const file = files[req.url ?? ''];
+    res.writeHead(file ? 200 : 404, { 'content-type': file?.type ?? 'text/plain', ...headers });
+    res.end(file?.body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/` };
+}
+
+/** Close the browser and the server, if the test got as far as starting them. */
+export async function closeAll(browser: Browser | undefined, server: Server | undefined): Promise<void> {
+  await browser?.close();
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
