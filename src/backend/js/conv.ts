@@ -90,6 +90,11 @@ export function maxPool2dArgmax(x: View, w: Window2d): TypedArray {
   const { kernel: [kH, kW], stride: [strH, strW], padding: [padH, padW], dilation: [dilH, dilW], output: [outH, outW] } = w;
   const out = allocateArray('int64', N * C * outH * outW);
   const src = x.data;
+  const pairs = kH === 2 && kW === 2 && strH === 2 && strW === 2 && padH === 0 && padW === 0 && dilH === 1 && dilW === 1;
+  if (pairs && sW === 1 && 2 * outH <= H && 2 * outW <= W) {
+    maxPool2x2(src, out, N, C, W, sN, sC, sH, x.offset, outH, outW);
+    return out;
+  }
   let o = 0;
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
@@ -121,4 +126,37 @@ export function maxPool2dArgmax(x: View, w: Window2d): TypedArray {
     }
   }
   return out;
+}
+
+/**
+ * MaxPool2d(2), the common case, unrolled: every window lies inside the input, so the general
+ * loop's bounds and short inner loops (most of its time) go away. Same scan order and NaN rule.
+ */
+function maxPool2x2(
+  src: TypedArray, out: TypedArray, N: number, C: number, W: number,
+  sN: number, sC: number, sH: number, offset: number, outH: number, outW: number,
+): void {
+  let o = 0;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const plane = offset + n * sN + c * sC;
+      for (let oh = 0; oh < outH; oh++) {
+        const ih = 2 * oh;
+        const top = plane + ih * sH;
+        const bottom = top + sH;
+        for (let ow = 0, iw = 0; ow < outW; ow++, iw += 2) {
+          // Scan (ih, iw), (ih, iw+1), (ih+1, iw), (ih+1, iw+1): greater or NaN replaces the best.
+          let best = src[top + iw];
+          let idx = ih * W + iw;
+          let v = src[top + iw + 1];
+          if (v > best || v !== v) { best = v; idx = ih * W + iw + 1; }
+          v = src[bottom + iw];
+          if (v > best || v !== v) { best = v; idx = (ih + 1) * W + iw; }
+          v = src[bottom + iw + 1];
+          if (v > best || v !== v) idx = (ih + 1) * W + iw + 1;
+          out[o++] = idx;
+        }
+      }
+    }
+  }
 }
