@@ -4,3 +4,4 @@
 export { gemmScratchBytes } from './gemm';
 export { runJob } from './job';
 export { binaryF32, reluF32 } from './elementwise';
+export { im2colF32, col2imF32 } from './conv';

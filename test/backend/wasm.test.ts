@@ -162,6 +162,34 @@ describe('wasm backend', () => {
     assert.ok(same(wasmBackend.unary('relu', x, 'float32'), jsBackend.unary('relu', x, 'float32')), 'relu');
   });
 
+  test('im2col and col2im equal the reference bit for bit (padding, stride, dilation, strided input)', () => {
+    const cases: { shape: [number, number, number, number]; kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number] }[] = [
+      { shape: [8, 1, 28, 28], kernel: [5, 5], stride: [1, 1], padding: [2, 2], dilation: [1, 1] },
+      { shape: [8, 6, 14, 14], kernel: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
+      { shape: [3, 4, 17, 13], kernel: [3, 2], stride: [2, 3], padding: [1, 2], dilation: [2, 1] },
+      { shape: [2, 5, 9, 30], kernel: [4, 3], stride: [1, 2], padding: [3, 0], dilation: [1, 3] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const [N, C, H, W] = c.shape;
+      const outSize = (size: number, d: number) => Math.floor((size + 2 * c.padding[d] - c.dilation[d] * (c.kernel[d] - 1) - 1) / c.stride[d]) + 1;
+      // Also a transposed (H <-> W) view, so the staging path gathers it first.
+      const data = randomArray(N * C * H * W, 50 + i);
+      const x: View = { data, dtype: 'float32', shape: [N, C, H, W], strides: [C * H * W, H * W, W, 1], offset: 0 };
+      const xt: View = { data, dtype: 'float32', shape: [N, C, W, H], strides: [C * H * W, H * W, 1, W], offset: 0 };
+      for (const v of [x, xt]) {
+        const output: [number, number] = [outSize(v.shape[2], 0), outSize(v.shape[3], 1)];
+        if (output[0] < 1 || output[1] < 1) continue;
+        const wv = { kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation, output };
+        const cols = wasmBackend.im2col(v, wv);
+        assert.deepEqual(cols, jsBackend.im2col(v, wv), `im2col case ${i}`);
+        const L = wv.output[0] * wv.output[1];
+        const colsView: View = { data: cols, dtype: 'float32', shape: [N, C * c.kernel[0] * c.kernel[1], L], strides: [C * c.kernel[0] * c.kernel[1] * L, L, 1], offset: 0 };
+        const size: [number, number] = [v.shape[2], v.shape[3]];
+        assert.deepEqual(wasmBackend.col2im(colsView, size, wv), jsBackend.col2im(colsView, size, wv), `col2im case ${i}`);
+      }
+    }
+  });
+
   test('setNumThreads takes a positive integer', () => {
     assert.throws(() => setNumThreads(0), /positive integer/);
     assert.throws(() => setNumThreads(1.5), /positive integer/);

@@ -7,6 +7,7 @@
 import type { Backend } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import { numel } from '../../tensor/shape.js';
+import { wasmCol2im, wasmIm2col } from './conv.js';
 import { wasmBinary, wasmRelu } from './elementwise.js';
 import { wasmMatmul } from './matmul.js';
 import { getRuntime, wasmSimdSupported } from './runtime.js';
@@ -44,6 +45,24 @@ export const wasmBackend: Backend = {
       if (out) return out;
     }
     return jsBackend.matmul(a, b, dtype);
+  },
+
+  im2col(x, window) {
+    if (x.dtype === 'float32' && x.data instanceof Float32Array) {
+      const rt = getRuntime();
+      const out = rt && wasmIm2col(rt, x, window);
+      if (out) return out;
+    }
+    return jsBackend.im2col(x, window);
+  },
+
+  col2im(cols, size, window) {
+    if (cols.dtype === 'float32' && cols.data instanceof Float32Array) {
+      const rt = getRuntime();
+      const out = rt && wasmCol2im(rt, cols, size, window);
+      if (out) return out;
+    }
+    return jsBackend.col2im(cols, size, window);
   },
 };
 

@@ -1,0 +1,96 @@
+// im2col / col2im for float32 on raw addresses (see Window2d in src/backend/backend.ts for the
+// geometry; the js reference is src/backend/js/conv.ts). The input is [N, C, H, W] contiguous.
+// Rows are short (a LeNet row is 10-28 values), where JS pays a few nanoseconds per element in
+// loop overhead; here a unit-stride row is one memory.copy and col2im adds four lanes at a time.
+
+/** First output column whose input column ow * s + base lies at or after 0. */
+// @ts-ignore: decorator
+@inline function lowCol(base: i32, s: i32): i32 {
+  return base >= 0 ? 0 : (s - 1 - base) / s;
+}
+
+/** One past the last output column whose input column lies before size (at most out). */
+// @ts-ignore: decorator
+@inline function highCol(base: i32, s: i32, size: i32, out: i32): i32 {
+  const span = size - 1 - base;
+  return span < 0 ? 0 : min(out, span / s + 1);
+}
+
+export function im2colF32(
+  x: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32,
+  pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32, out: usize,
+): void {
+  const L = outH * outW;
+  const rows = C * kH * kW;
+  memory.fill(out, 0, <usize>N * rows * L * 4);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const plane = x + <usize>((n * C + c) * H * W) * 4;
+      for (let ki = 0; ki < kH; ki++) {
+        for (let kj = 0; kj < kW; kj++) {
+          const row = out + <usize>((n * rows + (c * kH + ki) * kW + kj) * L) * 4;
+          const iw0 = kj * dW - pW;
+          const lo = lowCol(iw0, sW);
+          const hi = highCol(iw0, sW, W, outW);
+          if (hi <= lo) continue;
+          for (let oh = 0; oh < outH; oh++) {
+            const ih = oh * sH - pH + ki * dH;
+            if (ih < 0 || ih >= H) continue; // padding rows stay 0
+            const dst = row + <usize>(oh * outW) * 4;
+            const src = plane + <usize>(ih * W + iw0) * 4;
+            if (sW == 1) {
+              memory.copy(dst + <usize>lo * 4, src + <usize>lo * 4, <usize>(hi - lo) * 4);
+            } else {
+              for (let ow = lo; ow < hi; ow++) store<f32>(dst + <usize>ow * 4, load<f32>(src + <usize>(ow * sW) * 4));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function col2imF32(
+  cols: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32,
+  pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32, out: usize,
+): void {
+  const L = outH * outW;
+  const rows = C * kH * kW;
+  memory.fill(out, 0, <usize>N * C * H * W * 4);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const plane = out + <usize>((n * C + c) * H * W) * 4;
+      for (let ki = 0; ki < kH; ki++) {
+        for (let kj = 0; kj < kW; kj++) {
+          const row = cols + <usize>((n * rows + (c * kH + ki) * kW + kj) * L) * 4;
+          const iw0 = kj * dW - pW;
+          const lo = lowCol(iw0, sW);
+          const hi = highCol(iw0, sW, W, outW);
+          if (hi <= lo) continue;
+          for (let oh = 0; oh < outH; oh++) {
+            const ih = oh * sH - pH + ki * dH;
+            if (ih < 0 || ih >= H) continue; // columns that read padding are dropped
+            const dst = plane + <usize>(ih * W + iw0) * 4;
+            const src = row + <usize>(oh * outW) * 4;
+            if (sW == 1) {
+              let ow = lo;
+              for (; ow + 4 <= hi; ow += 4) {
+                const p = dst + <usize>ow * 4;
+                v128.store(p, f32x4.add(v128.load(p), v128.load(src + <usize>ow * 4)));
+              }
+              for (; ow < hi; ow++) {
+                const p = dst + <usize>ow * 4;
+                store<f32>(p, load<f32>(p) + load<f32>(src + <usize>ow * 4));
+              }
+            } else {
+              for (let ow = lo; ow < hi; ow++) {
+                const p = dst + <usize>(ow * sW) * 4;
+                store<f32>(p, load<f32>(p) + load<f32>(src + <usize>ow * 4));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
