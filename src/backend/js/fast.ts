@@ -148,6 +148,14 @@ export function fastSum(x: View, dims: readonly number[], out: TypedArray): bool
   for (let d = k1; d < nd; d++) inner *= x.shape[d];
   const src = x.data;
   const acc = new Float64Array(mid);
+  if (inner === 1) {
+    // Over the batch only (a bias gradient): one pass per row, no length-1 inner loop.
+    for (let r = 0, q = x.offset; r < rows; r++, q += mid) {
+      for (let m = 0; m < mid; m++) acc[m] += src[q + m];
+    }
+    out.set(acc);
+    return true;
+  }
   for (let r = 0, q = x.offset; r < rows; r++) {
     for (let m = 0; m < mid; m++) {
       let a = acc[m];
