@@ -16,50 +16,21 @@
   return span < 0 ? 0 : min(out, span / s + 1);
 }
 
-export function im2colF32(
-  x: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32,
-  pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32, out: usize,
+/**
+ * Walk every (n, c, ki, kj, oh) row segment of the window geometry once: im2col copies the input
+ * segment into its column row, col2im adds the column row back onto the input segment. One walk
+ * serves both, so their geometry cannot drift apart; `toCols` is a constant after inlining.
+ */
+// @ts-ignore: decorator
+@inline function slide(
+  toCols: bool, image: usize, cols: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32,
+  sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32,
 ): void {
   const L = outH * outW;
   const rows = C * kH * kW;
-  memory.fill(out, 0, <usize>N * rows * L * 4);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const plane = x + <usize>((n * C + c) * H * W) * 4;
-      for (let ki = 0; ki < kH; ki++) {
-        for (let kj = 0; kj < kW; kj++) {
-          const row = out + <usize>((n * rows + (c * kH + ki) * kW + kj) * L) * 4;
-          const iw0 = kj * dW - pW;
-          const lo = lowCol(iw0, sW);
-          const hi = highCol(iw0, sW, W, outW);
-          if (hi <= lo) continue;
-          for (let oh = 0; oh < outH; oh++) {
-            const ih = oh * sH - pH + ki * dH;
-            if (ih < 0 || ih >= H) continue; // padding rows stay 0
-            const dst = row + <usize>(oh * outW) * 4;
-            const src = plane + <usize>(ih * W + iw0) * 4;
-            if (sW == 1) {
-              memory.copy(dst + <usize>lo * 4, src + <usize>lo * 4, <usize>(hi - lo) * 4);
-            } else {
-              for (let ow = lo; ow < hi; ow++) store<f32>(dst + <usize>ow * 4, load<f32>(src + <usize>(ow * sW) * 4));
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-export function col2imF32(
-  cols: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32,
-  pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32, out: usize,
-): void {
-  const L = outH * outW;
-  const rows = C * kH * kW;
-  memory.fill(out, 0, <usize>N * C * H * W * 4);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const plane = out + <usize>((n * C + c) * H * W) * 4;
+      const plane = image + <usize>((n * C + c) * H * W) * 4;
       for (let ki = 0; ki < kH; ki++) {
         for (let kj = 0; kj < kW; kj++) {
           const row = cols + <usize>((n * rows + (c * kH + ki) * kW + kj) * L) * 4;
@@ -69,28 +40,56 @@ export function col2imF32(
           if (hi <= lo) continue;
           for (let oh = 0; oh < outH; oh++) {
             const ih = oh * sH - pH + ki * dH;
-            if (ih < 0 || ih >= H) continue; // columns that read padding are dropped
-            const dst = plane + <usize>(ih * W + iw0) * 4;
-            const src = row + <usize>(oh * outW) * 4;
-            if (sW == 1) {
-              let ow = lo;
-              for (; ow + 4 <= hi; ow += 4) {
-                const p = dst + <usize>ow * 4;
-                v128.store(p, f32x4.add(v128.load(p), v128.load(src + <usize>ow * 4)));
-              }
-              for (; ow < hi; ow++) {
-                const p = dst + <usize>ow * 4;
-                store<f32>(p, load<f32>(p) + load<f32>(src + <usize>ow * 4));
-              }
-            } else {
-              for (let ow = lo; ow < hi; ow++) {
-                const p = dst + <usize>(ow * sW) * 4;
-                store<f32>(p, load<f32>(p) + load<f32>(src + <usize>ow * 4));
-              }
-            }
+            if (ih < 0 || ih >= H) continue; // padding: stays 0 in the columns, dropped on the way back
+            const seg = plane + <usize>(ih * W + iw0) * 4;
+            const col = row + <usize>(oh * outW) * 4;
+            if (toCols) copySegment(seg, col, lo, hi, sW);
+            else addSegment(col, seg, lo, hi, sW);
           }
         }
       }
     }
   }
+}
+
+/** cols[ow] = image[ow * s] for ow in [lo, hi). */
+// @ts-ignore: decorator
+@inline function copySegment(image: usize, cols: usize, lo: i32, hi: i32, s: i32): void {
+  if (s == 1) {
+    memory.copy(cols + <usize>lo * 4, image + <usize>lo * 4, <usize>(hi - lo) * 4);
+    return;
+  }
+  for (let ow = lo; ow < hi; ow++) store<f32>(cols + <usize>ow * 4, load<f32>(image + <usize>(ow * s) * 4));
+}
+
+/** image[ow * s] += cols[ow] for ow in [lo, hi), four lanes at a time where s is 1. */
+// @ts-ignore: decorator
+@inline function addSegment(cols: usize, image: usize, lo: i32, hi: i32, s: i32): void {
+  let ow = lo;
+  if (s == 1) {
+    for (; ow + 4 <= hi; ow += 4) {
+      const p = image + <usize>ow * 4;
+      v128.store(p, f32x4.add(v128.load(p), v128.load(cols + <usize>ow * 4)));
+    }
+  }
+  for (; ow < hi; ow++) {
+    const p = image + <usize>(ow * s) * 4;
+    store<f32>(p, load<f32>(p) + load<f32>(cols + <usize>ow * 4));
+  }
+}
+
+export function im2colF32(
+  x: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32,
+  pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32, out: usize,
+): void {
+  memory.fill(out, 0, <usize>N * C * kH * kW * outH * outW * 4);
+  slide(true, x, out, N, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, outH, outW);
+}
+
+export function col2imF32(
+  cols: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32,
+  pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32, out: usize,
+): void {
+  memory.fill(out, 0, <usize>N * C * H * W * 4);
+  slide(false, out, cols, N, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, outH, outW);
 }
