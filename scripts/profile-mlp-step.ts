@@ -5,25 +5,9 @@
 
 import * as torch from '../src/index.js';
 import { nn, optim } from '../src/index.js';
-import type { Backend } from '../src/backend/backend.js';
+import { instrument } from './instrument-backend.js';
 
 const steps = Number(process.argv[2] ?? 300);
-
-function instrument(backend: Backend, totals: Map<string, number>): () => void {
-  const original = { ...backend };
-  const b = backend as unknown as Record<string, unknown>;
-  for (const [key, fn] of Object.entries(original)) {
-    if (typeof fn !== 'function') continue;
-    b[key] = function (this: unknown, ...args: unknown[]) {
-      const t0 = performance.now();
-      const r = (fn as (...a: unknown[]) => unknown).apply(this, args);
-      const name = typeof args[0] === 'string' ? `${key}:${args[0]}` : key;
-      totals.set(name, (totals.get(name) ?? 0) + performance.now() - t0);
-      return r;
-    };
-  }
-  return () => Object.assign(b, original);
-}
 
 // Each backend, and the wasm one on 1 thread and on all. CPU time is reported beside wall time:
 // on a machine shared with other work, a single thread's CPU time is what its wall time
