@@ -99,7 +99,16 @@ for (const model of ['mlp', 'lenet']) {
   for (const peer of peers) plan.push({ workload: `${model}-infer`, reps: quick ? 3 : 7, peer });
 }
 for (const peer of peers.filter((p) => p.dlab)) plan.push({ workload: 'mnist-data', reps: quick ? 1 : 3, peer });
-const selected = plan.filter((t) => only.length === 0 || only.includes(t.workload));
+/**
+ * --quick stays under a minute by leaving out the slowest measurements, which it names: the js
+ * reference beyond a small product and the MLP, and jax-js on LeNet (seconds per step or batch).
+ */
+const slowInQuick = (t) =>
+  (t.peer.id === 'dlab-js' && !(t.workload === 'mlp-train' || (t.workload === 'matmul' && t.n <= 256))) ||
+  (t.peer.id === 'jax-js' && t.workload.startsWith('lenet'));
+const skipped = quick ? plan.filter(slowInQuick) : [];
+if (skipped.length > 0) process.stderr.write(`--quick leaves out: ${skipped.map((t) => `${t.peer.id} ${t.workload}${t.n ? ` ${t.n}` : ''}`).join(', ')}\n`);
+const selected = plan.filter((t) => !skipped.includes(t) && (only.length === 0 || only.includes(t.workload)));
 
 // ---- run ---------------------------------------------------------------------------------------
 

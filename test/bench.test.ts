@@ -1,0 +1,37 @@
+// The benchmark harness runs and reports (speed itself is never asserted): a quick matmul-only
+// run writes its table and one JSON object with a measurement per peer present.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+test('dlab bench --quick --only matmul --json: a table and a JSON line with every backend measured', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));
+  try {
+    const out = join(dir, 'BENCH.md');
+    const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', '--quick', '--only', 'matmul', '--json', '--out', out], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { results: { id: string; task: { n: number }; gflops?: number[]; error?: string }[] };
+    const ids = new Set(report.results.map((m) => m.id));
+    for (const id of ['dlab-js', 'dlab-wasm']) assert.ok(ids.has(id), `${id} measured`);
+    for (const m of report.results.filter((m) => m.id.startsWith('dlab-'))) {
+      assert.equal(m.error, undefined);
+      assert.ok(m.gflops!.length >= 3 && m.gflops!.every((g) => g > 0), `${m.id} ${m.task.n}: ${m.gflops}`);
+    }
+    const table = readFileSync(out, 'utf8');
+    assert.match(table, /## matmul \(float32/);
+    assert.match(table, /\| 256 \| dlab wasm \| 1 \|/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
