@@ -3,5 +3,5 @@
 // owns the layout and the threads.
 export { gemmScratchBytes } from './gemm';
 export { runJob } from './job';
-export { binaryF32, reluF32 } from './elementwise';
+export { binaryF32, reluF32, axpyF32 } from './elementwise';
 export { im2colF32, col2imF32 } from './conv';

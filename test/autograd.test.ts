@@ -118,6 +118,23 @@ for (const backend of listBackends()) {
   describe(`backend ${backend}`, () => {
     before(() => setBackend(backend));
 
+    test('add_/sub_ with alpha outside autograd: one fused pass, each element rounded once, version bumped', () => {
+      const a = torch.tensor([1.5, -2.25, 3.1, 1e-8], { dtype: 'float32' });
+      const b = torch.tensor([0.1, 0.7, -1.3, 3.3], { dtype: 'float32' });
+      const alpha = -0.1;
+      const expected = Array.from(a.tolist() as number[], (v, i) => Math.fround(v + Math.fround(alpha) * (b.tolist() as number[])[i]));
+      const version = a._storage.version;
+      noGrad(() => a.add_(b, { alpha }));
+      assert.deepEqual(a.tolist(), expected);
+      assert.equal(a._storage.version, version + 1);
+      const c = torch.tensor([1, 2, 3], { dtype: 'float64' });
+      c.sub_(torch.tensor([0.5, 0.5, 0.5], { dtype: 'float64' }).expand(3), { alpha: 2 });
+      assert.deepEqual(c.tolist(), [0, 1, 2]);
+      // A leaf that requires grad still refuses in-place writes while autograd records.
+      const w = torch.ones(2, { requiresGrad: true });
+      assert.throws(() => w.add_(torch.ones(2), { alpha: 2 }), /leaf Variable that requires grad/);
+    });
+
     describe('accumulation', () => {
       test('.grad accumulates across backward calls', () => {
         const x = f64([1, 2, 3]);

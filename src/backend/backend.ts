@@ -95,4 +95,10 @@ export interface Backend {
    * the last NaN wins, ties keep the first), exactly PyTorch's CPU max_pool2d kernel.
    */
   maxPool2dArgmax(x: View, window: Window2d): TypedArray;
+  /**
+   * In place on contiguous float `out`: out += alpha * x, x of out's shape and dtype (any strides),
+   * with alpha rounded to out's dtype, the product and sum in float64 and one rounding to out's
+   * dtype (close to PyTorch's fused CPU add with alpha). The optimizer's update, no temporaries.
+   */
+  axpy(out: View, x: View, alpha: number): void;
 }

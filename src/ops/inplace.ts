@@ -74,6 +74,21 @@ export function update<T extends Tensor, A extends unknown[]>(x: T, op: (self: T
   return inplace(x, op(self, ...args));
 }
 
+/**
+ * x.add_(other, { alpha }) where nothing records and both are float tensors of one shape and
+ * dtype with x contiguous (an optimizer's update): one fused pass, no temporaries. Returns false
+ * where the general path must run.
+ */
+export function addScaled_(x: Tensor, other: TensorOrScalar, alpha: number): boolean {
+  if (!(other instanceof Tensor) || other.dtype !== x.dtype || !isFloatingPoint(x.dtype)) return false;
+  if (isGradEnabled() && (x.requiresGrad || other.requiresGrad)) return false;
+  if (!shapesEqual(x.shape, other.shape) || !isContiguous(x.shape, x._strides)) return false;
+  checkWritable(x);
+  backendOf(x).axpy(x._view(), other._view(), alpha);
+  x._storage.version++;
+  return true;
+}
+
 /** Where x sits inside its (contiguous) base, in the base's element coordinates. */
 function regionOf(x: Tensor, base: Tensor): { shape: readonly number[]; strides: readonly number[]; offset: number } {
   if (!isContiguous(base.shape, base._strides)) {

@@ -309,8 +309,12 @@ export class Tensor {
 
   // ---------------------------------------------------------------- in place (PyTorch's trailing underscore)
 
-  add_(other: TensorOrScalar, options?: { alpha?: number }): this { return ip.update(this, ew.add, other, options); }
-  sub_(other: TensorOrScalar, options?: { alpha?: number }): this { return ip.update(this, ew.sub, other, options); }
+  add_(other: TensorOrScalar, options?: { alpha?: number }): this {
+    return ip.addScaled_(this, other, options?.alpha ?? 1) ? this : ip.update(this, ew.add, other, options);
+  }
+  sub_(other: TensorOrScalar, options?: { alpha?: number }): this {
+    return ip.addScaled_(this, other, -(options?.alpha ?? 1)) ? this : ip.update(this, ew.sub, other, options);
+  }
   mul_(other: TensorOrScalar): this { return ip.update(this, ew.mul, other); }
   div_(other: TensorOrScalar, options?: { roundingMode?: 'trunc' | 'floor' | null }): this { return ip.update(this, ew.div, other, options); }
   pow_(exponent: TensorOrScalar): this { return ip.update(this, ew.pow, exponent); }

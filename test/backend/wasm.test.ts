@@ -190,6 +190,18 @@ describe('wasm backend', () => {
     }
   });
 
+  test('axpy (the fused optimizer update) equals the reference bit for bit', () => {
+    for (const n of [2048, 5003, 100_000]) {
+      const out = randomArray(n, 70 + n) as Float32Array;
+      const same = Float32Array.from(out);
+      const x = randomArray(n, 80 + n) as Float32Array;
+      const view = (data: Float32Array): View => ({ data, dtype: 'float32', shape: [n], strides: [1], offset: 0 });
+      wasmBackend.axpy(view(out), view(x), -0.1);
+      jsBackend.axpy(view(same), view(x), -0.1);
+      assert.deepEqual(out, same, `n = ${n}`);
+    }
+  });
+
   test('setNumThreads takes a positive integer', () => {
     assert.throws(() => setNumThreads(0), /positive integer/);
     assert.throws(() => setNumThreads(1.5), /positive integer/);

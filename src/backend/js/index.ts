@@ -425,6 +425,21 @@ export const jsBackend: Backend = {
   im2col,
   col2im,
   maxPool2dArgmax,
+
+  axpy(out, x, alpha) {
+    const a = out.dtype === 'float32' ? Math.fround(alpha) : alpha;
+    const o = out.data;
+    const n = numel(out.shape);
+    const base = out.offset;
+    if (isContiguous(x.shape, x.strides)) {
+      const s = x.data;
+      const xo = x.offset;
+      for (let i = 0; i < n; i++) o[base + i] += a * s[xo + i];
+      return;
+    }
+    const offs = offsetsOf(x);
+    for (let i = 0; i < n; i++) o[base + i] += a * x.data[offs[i]];
+  },
 };
 
 /**

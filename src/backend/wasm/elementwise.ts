@@ -5,7 +5,7 @@
 
 import type { BinaryOp, View } from '../backend.js';
 import { period } from '../js/fast.js';
-import type { Shape } from '../../tensor/shape.js';
+import { numel, type Shape } from '../../tensor/shape.js';
 import { SCRATCH_BASE, type Runtime } from './runtime.js';
 import { plannedThreads } from './threads.js';
 
@@ -50,4 +50,20 @@ export function wasmRelu(rt: Runtime, x: View, n: number): Float32Array | null {
   heap.set((x.data as Float32Array).subarray(x.offset, x.offset + n), xAt / 4);
   rt.exports.reluF32(xAt, outAt, n);
   return heap.slice(outAt / 4, outAt / 4 + n);
+}
+
+/** In place out += alpha * x for contiguous float32 views (the optimizer update); false if not handled. */
+export function wasmAxpy(rt: Runtime, out: View, x: View, alpha: number): boolean {
+  const n = numel(out.shape);
+  if (n < ELEMENTWISE_MIN || period(out.shape, out.strides) !== n || period(x.shape, x.strides) !== n) return false;
+  const outAt = base(rt);
+  const xAt = outAt + Math.ceil(n / 16) * 64;
+  if (!rt.reserve(xAt + n * 4)) return false;
+  const heap = rt.f32;
+  const o = out.data as Float32Array;
+  heap.set(o.subarray(out.offset, out.offset + n), outAt / 4);
+  heap.set((x.data as Float32Array).subarray(x.offset, x.offset + n), xAt / 4);
+  rt.exports.axpyF32(outAt, xAt, Math.fround(alpha), n);
+  o.set(heap.subarray(outAt / 4, outAt / 4 + n), out.offset);
+  return true;
 }

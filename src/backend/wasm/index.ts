@@ -8,7 +8,7 @@ import type { Backend } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import { numel } from '../../tensor/shape.js';
 import { wasmCol2im, wasmIm2col } from './conv.js';
-import { wasmBinary, wasmRelu } from './elementwise.js';
+import { wasmAxpy, wasmBinary, wasmRelu } from './elementwise.js';
 import { wasmMatmul } from './matmul.js';
 import { getRuntime, wasmSimdSupported } from './runtime.js';
 import { threadStats } from './threads.js';
@@ -45,6 +45,14 @@ export const wasmBackend: Backend = {
       if (out) return out;
     }
     return jsBackend.matmul(a, b, dtype);
+  },
+
+  axpy(out, x, alpha) {
+    if (out.dtype === 'float32' && out.data instanceof Float32Array && x.data instanceof Float32Array) {
+      const rt = getRuntime();
+      if (rt && wasmAxpy(rt, out, x, alpha)) return;
+    }
+    jsBackend.axpy(out, x, alpha);
   },
 
   im2col(x, window) {
