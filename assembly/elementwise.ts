@@ -75,25 +75,18 @@ export function reluF32(x: usize, out: usize, n: i32): void {
 }
 
 /**
- * out[i] += alpha * x[i] in float32 storage, computed as JS does it (float64 product and sum,
- * one rounding to float32 at the store), so the js and wasm backends agree bit for bit: the
- * optimizer's update (add_ with alpha), fused.
+ * out[i] += alpha * x[i] in float32: the product rounded to float32, then the sum, exactly what
+ * mul followed by add computes, so fusing the optimizer's update (add_ with alpha) changes no bit.
  */
-export function axpyF32(out: usize, x: usize, alpha: f64, n: i32): void {
-  const a = f64x2.splat(alpha);
+export function axpyF32(out: usize, x: usize, alpha: f32, n: i32): void {
+  const a = f32x4.splat(alpha);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const p = out + <usize>i * 4;
-    const o = v128.load(p);
-    const s = v128.load(x + <usize>i * 4);
-    const oHigh = v128.shuffle<i64>(o, o, 1, 0);
-    const sHigh = v128.shuffle<i64>(s, s, 1, 0);
-    const low = f64x2.add(f64x2.promote_low_f32x4(o), f64x2.mul(a, f64x2.promote_low_f32x4(s)));
-    const high = f64x2.add(f64x2.promote_low_f32x4(oHigh), f64x2.mul(a, f64x2.promote_low_f32x4(sHigh)));
-    v128.store(p, v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2));
+    v128.store(p, f32x4.add(v128.load(p), f32x4.mul(a, v128.load(x + <usize>i * 4))));
   }
   for (; i < n; i++) {
     const p = out + <usize>i * 4;
-    store<f32>(p, <f32>(<f64>load<f32>(p) + alpha * <f64>load<f32>(x + <usize>i * 4)));
+    store<f32>(p, load<f32>(p) + alpha * load<f32>(x + <usize>i * 4));
   }
 }

@@ -97,8 +97,8 @@ export interface Backend {
   maxPool2dArgmax(x: View, window: Window2d): TypedArray;
   /**
    * In place on contiguous float `out`: out += alpha * x, x of out's shape and dtype (any strides),
-   * with alpha rounded to out's dtype, the product and sum in float64 and one rounding to out's
-   * dtype (close to PyTorch's fused CPU add with alpha). The optimizer's update, no temporaries.
+   * rounding exactly as mul then add do (alpha and the product rounded to out's dtype), so it is
+   * only a faster add_ with alpha: the optimizer's update without a temporary for alpha * x.
    */
   axpy(out: View, x: View, alpha: number): void;
 }

@@ -76,8 +76,8 @@ export function update<T extends Tensor, A extends unknown[]>(x: T, op: (self: T
 
 /**
  * x.add_(other, { alpha }) where nothing records and both are float tensors of one shape and
- * dtype with x contiguous (an optimizer's update): one fused pass, no temporaries. Returns false
- * where the general path must run.
+ * dtype with x contiguous (an optimizer's update): one fused pass with the same rounding as the
+ * general path (mul, then add), no temporaries. Returns false where the general path must run.
  */
 export function addScaled_(x: Tensor, other: TensorOrScalar, alpha: number): boolean {
   if (!(other instanceof Tensor) || other.dtype !== x.dtype || !isFloatingPoint(x.dtype)) return false;

@@ -7,22 +7,14 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Generator } from '../../src/random/generator.js';
+import { uniformDouble } from '../../src/random/sampling.js';
 import { FashionMNIST, encodeIdx, nodeFileSource, setDefaultFileSource, type FileSource } from '../../src/datasets/index.js';
 
-/** mulberry32: a tiny seeded PRNG, so the fake data are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function fakeSplit(n: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
-  const rand = prng(seed);
+  // dlab's own Generator, so the fake data are the same on every run.
+  const gen = new Generator().manualSeed(seed);
+  const rand = () => uniformDouble(gen);
   const images = new Uint8Array(n * 28 * 28);
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {

@@ -427,18 +427,18 @@ export const jsBackend: Backend = {
   maxPool2dArgmax,
 
   axpy(out, x, alpha) {
-    const a = out.dtype === 'float32' ? Math.fround(alpha) : alpha;
+    // As mul then add: in float32 the product is rounded to float32 before the sum.
+    const f32 = out.dtype === 'float32';
+    const a = f32 ? Math.fround(alpha) : alpha;
     const o = out.data;
     const n = numel(out.shape);
     const base = out.offset;
-    if (isContiguous(x.shape, x.strides)) {
-      const s = x.data;
-      const xo = x.offset;
-      for (let i = 0; i < n; i++) o[base + i] += a * s[xo + i];
-      return;
+    const s = x.data;
+    const offs = isContiguous(x.shape, x.strides) ? null : offsetsOf(x);
+    for (let i = 0; i < n; i++) {
+      const p = a * s[offs ? offs[i] : x.offset + i];
+      o[base + i] += f32 ? Math.fround(p) : p;
     }
-    const offs = offsetsOf(x);
-    for (let i = 0; i < n; i++) o[base + i] += a * x.data[offs[i]];
   },
 };
 

@@ -17,7 +17,7 @@ export interface KernelExports {
   /** out[i] = a[i] op b[i % p], op 0..3 = add, sub, mul, div (float32, byte addresses). */
   binaryF32(op: number, a: number, b: number, p: number, out: number, n: number): void;
   reluF32(x: number, out: number, n: number): void;
-  /** out[i] += alpha * x[i] (float32 storage, float64 arithmetic, as JS computes it). */
+  /** out[i] += alpha * x[i] in float32, rounded as mul then add. */
   axpyF32(out: number, x: number, alpha: number, n: number): void;
   /**
    * im2col / col2im in float32: (input address, N, C, H, W, kH, kW, strides, paddings,

@@ -8,6 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { experiments } from '../../lab/registry.js';
+import { Generator } from '../../random/generator.js';
+import { uniformDouble } from '../../random/sampling.js';
 import type { OptionSpec, OptionValue } from '../../lab/experiment.js';
 import { comparisonTable } from '../../lab/report.node.js';
 import type { AnyExperiment } from '../../lab/runner.node.js';
@@ -42,21 +44,11 @@ export function grid(axes: Record<string, Axis>): Record<string, OptionValue>[] 
   return out;
 }
 
-/** mulberry32: a small seeded generator, so a random search is repeatable with --seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `trials` random picks: list values uniformly, ranges log-uniformly (uniformly if lo <= 0). */
 export function randomSearch(axes: Record<string, Axis>, trials: number, seed: number): Record<string, OptionValue>[] {
-  const rand = mulberry32(seed);
+  // dlab's own mt19937 Generator, so a random search is repeatable with --seed.
+  const gen = new Generator().manualSeed(seed);
+  const rand = () => uniformDouble(gen);
   const allLists = Object.values(axes).every((a) => 'values' in a);
   if (allLists) {
     // Draw without replacement from the grid, so no trial repeats another.
