@@ -10,6 +10,14 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { ImagesArtifact } from './artifact.js';
 import type { Extra, RunContext, Stateful, TrainState } from './experiment.js';
 
+
+/** The loss as a number; NaN or Inf stops the run with the step where it happened. */
+export function finiteLoss(loss: Tensor, step: number, epoch: number): number {
+  const value = loss.item();
+  if (!Number.isFinite(value)) throw new Error(`loss became ${value} at step ${step} (epoch ${epoch}); try a smaller --lr`);
+  return value;
+}
+
 export interface TrainLoopOptions {
   model: Module;
   /** The network's output for a batch (default model.call(x)). */
@@ -99,8 +107,7 @@ export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise
         loss.backward();
         optimizer.step();
       }
-      const value = loss.item();
-      if (!Number.isFinite(value)) throw new Error(`loss became ${value} at step ${step + 1} (epoch ${epoch}); try a smaller --lr`);
+      const value = finiteLoss(loss, step + 1, epoch);
       const n = y.shape[0];
       r.lossSum += value * n;
       r.correct += noGrad(() => output.argmax(1).eq(y).sum().item());

@@ -20,6 +20,7 @@ import { Generator } from '../../random/generator.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
 import { defineExperiment, type Extra } from '../experiment.js';
+import { finiteLoss } from '../training.js';
 
 /** The hidden state: h for RNN and GRU, [h, c] for LSTM. */
 type State = Tensor | [Tensor, Tensor];
@@ -165,8 +166,7 @@ export const rnn = defineExperiment({
         loss.backward();
         if (o.clip > 0) optim.clipGradNorm_(net.parameters(), o.clip);
         optimizer.step();
-        const value = loss.item();
-        if (!Number.isFinite(value)) throw new Error(`loss became ${value} at step ${step + 1} (epoch ${epoch}); try a smaller --lr`);
+        const value = finiteLoss(loss, step + 1, epoch);
         r.lossSum += value * y.numel();
         r.tokens += y.numel();
         r.batch++;

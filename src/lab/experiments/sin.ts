@@ -11,6 +11,7 @@ import { nn, optim } from '../../index.js';
 import { DataLoader, TensorDataset } from '../../data/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
+import { finiteLoss } from '../training.js';
 import { defineExperiment, type RunContext } from '../experiment.js';
 
 const PI = Math.PI;
@@ -130,7 +131,10 @@ async function fitFullBatch(ctx: RunContext, xs: readonly number[], basis: Basis
     opt.zeroGrad();
     loss.backward();
     opt.step();
-    if (step % 200 === 0) await ctx.checkpoint({}, { epoch: 0, step });
+    if (step % 200 === 0) {
+      finiteLoss(loss, step, 0);
+      await ctx.checkpoint({}, { epoch: 0, step });
+    }
   }
   return model;
 }
@@ -215,7 +219,9 @@ export const sin = defineExperiment({
           opt.step();
           step++;
           if (step % record === 0) {
-            losses.push(fullLoss());
+            const value = fullLoss();
+            if (!Number.isFinite(value)) throw new Error(`loss became ${value} at step ${step} (batch size ${b}); try a smaller --lr`);
+            losses.push(value);
             curves.push({ x: (step * b) / o.points, y: losses.at(-1)!, series: `batch ${b === o.points ? `${b} (full)` : b}` });
           }
           if (step % 256 === 0) await ctx.checkpoint({}, { epoch, step });
