@@ -48,9 +48,14 @@ export function batchOf(data, perm, start, size) {
   return { x, y };
 }
 
-/** Time `fn` `reps` times after `warmup` calls; seconds per call. */
-export async function timeIt(fn, { reps = 5, warmup = 1 } = {}) {
-  for (let i = 0; i < warmup; i++) await fn();
+/**
+ * Time `fn` `reps` times after at least `warmup` calls and `warmupSeconds` of calls; seconds per
+ * call. The time floor lets every peer reach its steady state (JIT tiers, lazily started worker
+ * threads) before timing, as a training loop does after its first steps.
+ */
+export async function timeIt(fn, { reps = 5, warmup = 1, warmupSeconds = 0.5 } = {}) {
+  const start = performance.now();
+  for (let i = 0; i < warmup || performance.now() - start < warmupSeconds * 1000; i++) await fn();
   const times = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
