@@ -173,19 +173,20 @@ function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool):
 }
 
 /**
- * C[m0:m1, n0:n1] = A[m0:m1, :] B[:, n0:n1] for one matrix. a, b, c are byte addresses;
- * strides are in elements (C is row-major with row stride ldc). `scratch` is this thread's
- * gemmScratchBytes() area. Threads call this on disjoint blocks of C.
+ * C[m0:m1, n0:n1] = A[m0:m1, :] B[:, n0:n1] for one matrix, or += when `accumulate`. a, b, c
+ * are byte addresses; strides are in elements (C is row-major with row stride ldc). `scratch`
+ * is this thread's gemmScratchBytes() area. Threads call this on disjoint blocks of C.
  */
 export function sgemm(
   K: i32, a: usize, sam: i32, sak: i32, b: usize, sbk: i32, sbn: i32, c: usize, ldc: i32,
-  m0: i32, m1: i32, n0: i32, n1: i32, scratch: usize,
+  m0: i32, m1: i32, n0: i32, n1: i32, scratch: usize, accumulate: bool = false,
 ): void {
   const pa = scratch;
   const pb = pa + <usize>(MC * KC) * 4;
   const tile = pb + <usize>(KC * NC) * 4;
   const ldcBytes = <usize>ldc * 4;
   if (K == 0) {
+    if (accumulate) return;
     for (let i = m0; i < m1; i++) memory.fill(c + <usize>(i * ldc + n0) * 4, 0, <usize>(n1 - n0) * 4);
     return;
   }
@@ -193,7 +194,7 @@ export function sgemm(
     const nc = min(NC, n1 - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      const acc = pc > 0;
+      const acc = accumulate || pc > 0;
       packB(b, sbk, sbn, pc, kc, jc, nc, pb);
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
