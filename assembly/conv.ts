@@ -17,35 +17,33 @@
 }
 
 /**
- * Walk every (n, c, ki, kj, oh) row segment of the window geometry once: im2col copies the input
- * segment into its column row, col2im adds the column row back onto the input segment. One walk
- * serves both, so their geometry cannot drift apart; `toCols` is a constant after inlining.
+ * Walk every (c, ki, kj, oh) row segment of one image's window geometry, for the output rows
+ * [oh0, oh1): im2col copies the input segment into its column row, col2im adds the column row
+ * back onto the input segment. Column rows are (oh1 - oh0) * outW long. One walk serves both,
+ * so their geometry cannot drift apart; `toCols` is a constant after inlining.
  */
 // @ts-ignore: decorator
-@inline function slide(
-  toCols: bool, image: usize, cols: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32,
-  sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32,
+@inline function slideRows(
+  toCols: bool, image: usize, cols: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32,
+  sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, outW: i32, oh0: i32, oh1: i32,
 ): void {
-  const L = outH * outW;
-  const rows = C * kH * kW;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const plane = image + <usize>((n * C + c) * H * W) * 4;
-      for (let ki = 0; ki < kH; ki++) {
-        for (let kj = 0; kj < kW; kj++) {
-          const row = cols + <usize>((n * rows + (c * kH + ki) * kW + kj) * L) * 4;
-          const iw0 = kj * dW - pW;
-          const lo = lowCol(iw0, sW);
-          const hi = highCol(iw0, sW, W, outW);
-          if (hi <= lo) continue;
-          for (let oh = 0; oh < outH; oh++) {
-            const ih = oh * sH - pH + ki * dH;
-            if (ih < 0 || ih >= H) continue; // padding: stays 0 in the columns, dropped on the way back
-            const seg = plane + <usize>(ih * W + iw0) * 4;
-            const col = row + <usize>(oh * outW) * 4;
-            if (toCols) copySegment(seg, col, lo, hi, sW);
-            else addSegment(col, seg, lo, hi, sW);
-          }
+  const L = (oh1 - oh0) * outW;
+  for (let c = 0; c < C; c++) {
+    const plane = image + <usize>(c * H * W) * 4;
+    for (let ki = 0; ki < kH; ki++) {
+      for (let kj = 0; kj < kW; kj++) {
+        const row = cols + <usize>(((c * kH + ki) * kW + kj) * L) * 4;
+        const iw0 = kj * dW - pW;
+        const lo = lowCol(iw0, sW);
+        const hi = highCol(iw0, sW, W, outW);
+        if (hi <= lo) continue;
+        for (let oh = oh0; oh < oh1; oh++) {
+          const ih = oh * sH - pH + ki * dH;
+          if (ih < 0 || ih >= H) continue; // padding: stays 0 in the columns, dropped on the way back
+          const seg = plane + <usize>(ih * W + iw0) * 4;
+          const col = row + <usize>((oh - oh0) * outW) * 4;
+          if (toCols) copySegment(seg, col, lo, hi, sW);
+          else addSegment(col, seg, lo, hi, sW);
         }
       }
     }
@@ -78,18 +76,42 @@
   }
 }
 
+/** im2col of one image's output rows [oh0, oh1) into cols (C*kH*kW rows of (oh1-oh0)*outW); cols pre-zeroed. */
+export function im2colRows(
+  image: usize, cols: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32,
+  sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, outW: i32, oh0: i32, oh1: i32,
+): void {
+  slideRows(true, image, cols, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, outW, oh0, oh1);
+}
+
+/** col2im of the columns of one image's output rows [oh0, oh1), added onto the image. */
+export function col2imRows(
+  cols: usize, image: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32,
+  sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, outW: i32, oh0: i32, oh1: i32,
+): void {
+  slideRows(false, image, cols, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, outW, oh0, oh1);
+}
+
 export function im2colF32(
   x: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32,
   pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32, out: usize,
 ): void {
-  memory.fill(out, 0, <usize>N * C * kH * kW * outH * outW * 4);
-  slide(true, x, out, N, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, outH, outW);
+  const colBytes = <usize>C * kH * kW * outH * outW * 4;
+  memory.fill(out, 0, <usize>N * colBytes);
+  for (let n = 0; n < N; n++) {
+    const image = x + <usize>(n * C * H * W) * 4;
+    im2colRows(image, out + <usize>n * colBytes, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, outW, 0, outH);
+  }
 }
 
 export function col2imF32(
   cols: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32,
   pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32, out: usize,
 ): void {
+  const colBytes = <usize>C * kH * kW * outH * outW * 4;
   memory.fill(out, 0, <usize>N * C * H * W * 4);
-  slide(false, out, cols, N, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, outH, outW);
+  for (let n = 0; n < N; n++) {
+    const image = out + <usize>(n * C * H * W) * 4;
+    col2imRows(cols + <usize>n * colBytes, image, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, outW, 0, outH);
+  }
 }

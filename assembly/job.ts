@@ -4,17 +4,13 @@
 // schedules late from holding up the others: whoever is running takes the remaining work.
 
 import { sgemm, MR, NR } from './gemm';
+import { claim } from './claim';
+import { convForwardJob, convInputGradJob, convWeightGradJob } from './convolution';
 
 export const JOB_GEMM: i32 = 1;
-
-/** Atomically take the next chunk index (plain increment where memory is not shared). */
-// @ts-ignore: decorator
-@inline function claim(counter: usize): i32 {
-  if (ASC_FEATURE_THREADS) return atomic.add<i32>(counter, 1);
-  const c = load<i32>(counter);
-  store<i32>(counter, c + 1);
-  return c;
-}
+export const JOB_CONV_FORWARD: i32 = 2;
+export const JOB_CONV_INPUT_GRAD: i32 = 3;
+export const JOB_CONV_WEIGHT_GRAD: i32 = 4;
 
 /**
  * Batched C[b] = A[b] B[b] (C contiguous [B, M, N]). Fields after the kind: B, M, N, K,
@@ -62,4 +58,7 @@ function gemmJob(job: usize, counter: usize, scratch: usize): void {
 export function runJob(job: usize, counter: usize, scratch: usize): void {
   const kind = load<i32>(job);
   if (kind == JOB_GEMM) gemmJob(job, counter, scratch);
+  else if (kind == JOB_CONV_FORWARD) convForwardJob(job, counter, scratch);
+  else if (kind == JOB_CONV_INPUT_GRAD) convInputGradJob(job, counter, scratch);
+  else if (kind == JOB_CONV_WEIGHT_GRAD) convWeightGradJob(job, counter, scratch);
 }

@@ -88,6 +88,23 @@ export interface Backend {
    */
   col2im(cols: View, size: readonly [number, number], window: Window2d): TypedArray;
   /**
+   * Convolution (F.conv2d's core, cross-correlation as PyTorch's): x [N, C, H, W], weight
+   * [O, C/groups, kH, kW] (window.kernel), bias [O] or null, any strides; returns a fresh
+   * contiguous [N, O, outH, outW] array. Input channel block g meets output channel block g.
+   */
+  conv2d(x: View, weight: View, bias: View | null, window: Window2d, groups: number): TypedArray;
+  /**
+   * The adjoint of conv2d in x (also conv_transpose2d's core): grad [N, O, outH, outW] through
+   * weight, summed back onto the input positions; returns a fresh [N, C, size[0], size[1]] array.
+   */
+  conv2dInputGrad(grad: View, weight: View, size: readonly [number, number], window: Window2d, groups: number): TypedArray;
+  /**
+   * The adjoint of conv2d in the weight: from x [N, C, H, W] and grad [N, O, outH, outW], the
+   * [O, C/groups, kH, kW] weight gradient and, with `withBias`, the bias gradient [O] (grad
+   * summed over N, outH, outW), computed in the same pass.
+   */
+  conv2dWeightGrad(x: View, grad: View, window: Window2d, groups: number, withBias: boolean): { weight: TypedArray; bias: TypedArray | null };
+  /**
    * Max pooling's argmax: x is [N, C, H, W] (any strides); returns a fresh contiguous int64 array
    * [N, C, outH, outW] holding, per window, the flat index ih * W + iw of its maximum over the
    * non-padding positions, scanned in (ki, kj) row-major order from best = -Infinity at the first

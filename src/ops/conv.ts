@@ -1,9 +1,11 @@
-// Convolution. Two primitives, im2col (F.unfold) and col2im (F.fold), each the other's adjoint
-// and so each the other's backward rule; conv1d/conv2d/convTranspose1d/convTranspose2d are
-// compositions (unfold -> matmul -> view, and matmul -> fold), so their gradients, and the
-// gradients of those, come from the rules of the pieces. 1-D ops run as 2-D ops with H = 1.
+// Convolution. Five primitives: im2col (F.unfold) and col2im (F.fold), each the other's
+// adjoint and so each the other's backward rule; and convolution with its two adjoints (for the
+// input, which is also the transposed convolution, and for the weight), which likewise are each
+// other's backward rules, so double backward needs no extra code. The backends fuse the
+// convolutions (the wasm kernels never build the column tensor). 1-D ops run as 2-D ops with H = 1.
 
 import type { Window2d } from '../backend/backend.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
@@ -40,6 +42,58 @@ export function col2imOp(cols: Tensor, size: Pair, window: Window2d): Tensor {
   const backend = backendOf(cols);
   const y = wrap(backend.col2im(cols._view(), size, window), [N, C, size[0], size[1]], cols.dtype, backend);
   return record('Col2ImBackward0', y, [cols], [], (g) => [im2colOp(g, window)]);
+}
+
+/**
+ * Convolution of x [N, C, H, W] with w [O, C/groups, kH, kW] (+ bias [O]) over `window`:
+ * [N, O, outH, outW]. Outside create_graph the weight and bias gradients come from one pass.
+ */
+export function convolutionOp(x: Tensor, w: Tensor, bias: Tensor | null, window: Window2d, groups: number): Tensor {
+  const [N, , H, W] = x.shape;
+  const backend = backendOf(x);
+  const data = backend.conv2d(x._view(), w._view(), bias ? bias._view() : null, window, groups);
+  const y = wrap(data, [N, w.shape[0], ...window.output], x.dtype, backend);
+  return record('ConvolutionBackward0', y, [x, w, bias], [x, w], (g, needs) => {
+    const gx = needs[0] ? convInputGradOp(g, w, [H, W], window, groups) : null;
+    let gw: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (needs[1] && needs[2] && !isGradEnabled()) {
+      const r = backend.conv2dWeightGrad(x._view(), g._view(), window, groups, true);
+      gw = wrap(r.weight, w.shape, w.dtype, backend);
+      gb = wrap(r.bias!, [w.shape[0]], w.dtype, backend);
+    } else {
+      if (needs[1]) gw = convWeightGradOp(x, g, window, groups);
+      if (needs[2]) gb = g.sum([0, 2, 3]);
+    }
+    return [gx, gw, gb];
+  });
+}
+
+/**
+ * The adjoint of convolution in x: gy [N, O, outH, outW] through w back onto [N, C, size]. It is
+ * conv_transpose's core too, whose grad_fn PyTorch also names ConvolutionBackward0.
+ */
+export function convInputGradOp(gy: Tensor, w: Tensor, size: Pair, window: Window2d, groups: number, name = 'ConvolutionBackwardBackward0'): Tensor {
+  const [N] = gy.shape;
+  const backend = backendOf(gy);
+  const data = backend.conv2dInputGrad(gy._view(), w._view(), size, window, groups);
+  const y = wrap(data, [N, w.shape[1] * groups, size[0], size[1]], gy.dtype, backend);
+  return record(name, y, [gy, w], [gy, w], (g, needs) => [
+    needs[0] ? convolutionOp(g, w, null, window, groups) : null,
+    needs[1] ? convWeightGradOp(g, gy, window, groups) : null,
+  ]);
+}
+
+/** The adjoint of convolution in w: from x and gy, the [O, C/groups, kH, kW] weight gradient. */
+export function convWeightGradOp(x: Tensor, gy: Tensor, window: Window2d, groups: number): Tensor {
+  const [, C, H, W] = x.shape;
+  const backend = backendOf(x);
+  const data = backend.conv2dWeightGrad(x._view(), gy._view(), window, groups, false).weight;
+  const y = wrap(data, [gy.shape[1], C / groups, ...window.kernel], x.dtype, backend);
+  return record('ConvolutionBackwardBackward0', y, [x, gy], [x, gy], (g, needs) => [
+    needs[0] ? convInputGradOp(gy, g, [H, W], window, groups) : null,
+    needs[1] ? convolutionOp(x, g, null, window, groups) : null,
+  ]);
 }
 
 /** Number of window positions along one dim (the plain, floor-mode formula). */
@@ -232,34 +286,13 @@ function checkShapeForward(input: Tensor, weight: Tensor, bias: Tensor | null, g
 }
 
 /**
- * out [N, C, H, W] + bias [C]. The bias is first spread over one [C, H, W] plane (a small copy),
- * so that the add reads a block repeated over the batch, which backends have a fast path for,
- * instead of a 0-strided broadcast (7x slower in the js backend for LeNet's first layer).
+ * out [N, C, H, W] + bias [C] (the transposed convolutions). The bias is first spread over one
+ * [C, H, W] plane (a small copy), so that the add reads a block repeated over the batch, which
+ * backends have a fast path for, instead of a 0-strided broadcast.
  */
 function addBias(out: Tensor, bias: Tensor): Tensor {
   const [, C, H, W] = out.shape;
   return out.add(bias.view(C, 1).expand(C, H * W).contiguous().view(C, H, W));
-}
-
-/**
- * The shared body of conv1d/conv2d: x [N, C, H, W], w [O, C/G, kH, kW] (1-D lifted to H = 1),
- * padding given as the start padding per dim and the output size (so 'same' can be asymmetric).
- */
-function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, window: Window2d, groups: number): Tensor {
-  const [N] = x.shape;
-  const [O, Cg, kH, kW] = w.shape;
-  const [outH, outW] = window.output;
-  const L = outH * outW;
-  const K = Cg * kH * kW;
-  const cols = im2colOp(x, window); // [N, C*kH*kW, L]
-  let out: Tensor;
-  if (groups === 1) {
-    out = w.reshape(O, K).matmul(cols); // [N, O, L]
-  } else {
-    out = w.reshape(groups, O / groups, K).matmul(cols.view(N, groups, K, L)).reshape(N, O, L);
-  }
-  out = out.view(N, O, outH, outW);
-  return bias ? addBias(out, bias) : out;
 }
 
 // The 1-D convolutions run as 2-D ones over a height of 1: sizes get a leading 1 (0 for padding).
@@ -307,7 +340,7 @@ function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tens
   const window = liftWindow(nd, weight.shape.slice(2), stride, before, dilation, out);
   const x4 = nd === 1 ? x.unsqueeze(2) : x;
   const w4 = nd === 1 ? weight.unsqueeze(2) : weight;
-  return unlift(conv2dCore(x4, w4, bias, window, groups), nd, unbatched);
+  return unlift(convolutionOp(x4, w4, bias, window, groups), nd, unbatched);
 }
 
 /** F.conv1d: input [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
@@ -341,27 +374,16 @@ function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, b
       `output padding must be smaller than either stride or dilation, but got ${part('output_padding', outputPadding)} ${part('stride', stride)} ${part('dilation', dilation)}`,
     );
   }
-  const [N, Cin] = x.shape;
   const spatial = x.shape.slice(2);
   const kernel = weight.shape.slice(2);
   const outSize = spatial.map((s, i) => (s - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1);
   if (outSize.some((s) => s < 1)) {
     throw new RangeError(`Given input size per channel: (${spatial.join(' x ')}). Calculated output size per channel: (${outSize.join(' x ')}). Output size is too small`);
   }
-  const Cout = weight.shape[1] * groups;
-  const kk = kernel.reduce((a, b) => a * b, 1);
-  const Lin = spatial.reduce((a, b) => a * b, 1);
-  const Cig = Cin / groups;
-  const Kg = (Cout / groups) * kk;
-  // cols[n, (co, ki, kj), (h, w)] = sum_ci w[ci, co, ki, kj] x[n, ci, h, w], then fold them back.
-  let cols: Tensor;
-  if (groups === 1) {
-    cols = weight.reshape(Cin, Kg).t().matmul(x.reshape(N, Cin, Lin));
-  } else {
-    cols = weight.reshape(groups, Cig, Kg).transpose(1, 2).matmul(x.reshape(N, groups, Cig, Lin)).reshape(N, Cout * kk, Lin);
-  }
   const window = liftWindow(nd, kernel, stride, padding, dilation, spatial);
-  let y = col2imOp(cols, lift(nd, outSize, 1), window);
+  const x4 = nd === 1 ? x.unsqueeze(2) : x;
+  const w4 = nd === 1 ? weight.unsqueeze(2) : weight;
+  let y = convInputGradOp(x4, w4, lift(nd, outSize, 1), window, groups, 'ConvolutionBackward0');
   if (bias) y = addBias(y, bias);
   return unlift(y, nd, unbatched);
 }

@@ -190,6 +190,56 @@ describe('wasm backend', () => {
     }
   });
 
+  test('fused convolution and its two gradients agree with the reference (groups, tiles, threads)', () => {
+    type Case = { x: [number, number, number, number]; O: number; groups: number; kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number] };
+    const cases: Case[] = [
+      { x: [5, 1, 28, 28], O: 6, groups: 1, kernel: [5, 5], stride: [1, 1], padding: [2, 2], dilation: [1, 1] }, // LeNet
+      { x: [4, 6, 14, 14], O: 16, groups: 1, kernel: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
+      { x: [3, 4, 17, 13], O: 6, groups: 2, kernel: [3, 2], stride: [2, 3], padding: [1, 2], dilation: [2, 1] },
+      { x: [2, 6, 9, 30], O: 3, groups: 3, kernel: [4, 3], stride: [1, 2], padding: [3, 0], dilation: [1, 3] },
+      // K * outW = 576 * 64: the column tile holds 7 of the 64 output rows, so 10 tiles per image.
+      { x: [3, 64, 64, 64], O: 5, groups: 1, kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+    ];
+    const threadsBefore = getNumThreads();
+    try {
+      for (const [i, c] of cases.entries()) {
+        const [N, C, H, W] = c.x;
+        const [kH, kW] = c.kernel;
+        const outSize = (size: number, d: number) => Math.floor((size + 2 * c.padding[d] - c.dilation[d] * (c.kernel[d] - 1) - 1) / c.stride[d]) + 1;
+        const output: [number, number] = [outSize(H, 0), outSize(W, 1)];
+        const window = { kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation, output };
+        const dense = (shape: number[], seed: number): View => {
+          const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+          return { data: randomArray(shape.reduce((a, b) => a * b, 1), seed), dtype: 'float32', shape, strides, offset: 0 };
+        };
+        // x as a transposed (W <-> H) view of its data, so staging gathers it first.
+        const xd = dense([N, C, W, H], 90 + i);
+        const x: View = { ...xd, shape: [N, C, H, W], strides: [C * H * W, H * W, 1, H] };
+        const w = dense([c.O, C / c.groups, kH, kW], 100 + i);
+        const bias = dense([c.O], 110 + i);
+        const gy = dense([N, c.O, ...output], 120 + i);
+        const want = {
+          y: jsBackend.conv2d(x, w, bias, window, c.groups),
+          gx: jsBackend.conv2dInputGrad(gy, w, [H, W], window, c.groups),
+          gw: jsBackend.conv2dWeightGrad(x, gy, window, c.groups, true),
+        };
+        for (const threads of [1, 2]) {
+          setNumThreads(threads);
+          const label = `case ${i}, ${threads} thread(s)`;
+          assertClose(wasmBackend.conv2d(x, w, bias, window, c.groups), want.y, 1e-4, 1e-3, `forward ${label}`);
+          assertClose(wasmBackend.conv2d(x, w, null, window, c.groups), jsBackend.conv2d(x, w, null, window, c.groups), 1e-4, 1e-3, `forward without bias ${label}`);
+          assertClose(wasmBackend.conv2dInputGrad(gy, w, [H, W], window, c.groups), want.gx, 1e-4, 1e-3, `input grad ${label}`);
+          const gw = wasmBackend.conv2dWeightGrad(x, gy, window, c.groups, true);
+          assertClose(gw.weight, want.gw.weight, 1e-4, 1e-3, `weight grad ${label}`);
+          assertClose(gw.bias!, want.gw.bias!, 1e-4, 1e-3, `bias grad ${label}`);
+          assert.equal(wasmBackend.conv2dWeightGrad(x, gy, window, c.groups, false).bias, null);
+        }
+      }
+    } finally {
+      setNumThreads(threadsBefore);
+    }
+  });
+
   test('axpy (the fused optimizer update) equals the reference bit for bit', () => {
     for (const n of [2048, 5003, 100_000]) {
       const out = randomArray(n, 70 + n) as Float32Array;

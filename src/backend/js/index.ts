@@ -7,6 +7,7 @@ import { contiguousStrides, isContiguous, numel } from '../../tensor/shape.js';
 import { moveDimsLast, offsetsOf, viewOffsets } from './strided.js';
 import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
 import { col2im, im2col, maxPool2dArgmax } from './conv.js';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './convolution.js';
 import { fastBinary, fastCompare, fastSum, fastUnary, setBinaryReference, stridedCopy } from './fast.js';
 
 type Fn1 = (x: number) => number;
@@ -424,6 +425,15 @@ export const jsBackend: Backend = {
 
   im2col,
   col2im,
+  conv2d(x, weight, bias, window, groups) {
+    return conv2d(this, x, weight, bias, window, groups);
+  },
+  conv2dInputGrad(grad, weight, size, window, groups) {
+    return conv2dInputGrad(this, grad, weight, size, window, groups);
+  },
+  conv2dWeightGrad(x, grad, window, groups, withBias) {
+    return conv2dWeightGrad(this, x, grad, window, groups, withBias);
+  },
   maxPool2dArgmax,
 
   axpy(out, x, alpha) {

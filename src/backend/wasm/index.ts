@@ -4,10 +4,11 @@
 // garbage collector frees them): a kernel copies its operands into linear memory and its
 // result out, which pays wherever the work grows faster than the data (matmul: n^3 vs n^2).
 
-import type { Backend } from '../backend.js';
+import type { Backend, View } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import { numel } from '../../tensor/shape.js';
 import { wasmCol2im, wasmIm2col } from './conv.js';
+import { wasmConv2d, wasmConv2dInputGrad, wasmConv2dWeightGrad } from './convolution.js';
 import { wasmAxpy, wasmBinary, wasmRelu } from './elementwise.js';
 import { wasmMatmul } from './matmul.js';
 import { getRuntime, wasmSimdSupported } from './runtime.js';
@@ -15,6 +16,11 @@ import { threadStats } from './threads.js';
 
 export { getNumThreads, setNumThreads } from './threads.js';
 export { wasmSimdSupported };
+
+/** Every given view holds float32 data (the kernels' only dtype). */
+function allFloat32(...views: (View | null)[]): boolean {
+  return views.every((v) => v === null || v.data instanceof Float32Array);
+}
 
 export const wasmBackend: Backend = {
   ...jsBackend,
@@ -53,6 +59,33 @@ export const wasmBackend: Backend = {
       if (rt && wasmAxpy(rt, out, x, alpha)) return;
     }
     jsBackend.axpy(out, x, alpha);
+  },
+
+  conv2d(x, weight, bias, window, groups) {
+    if (x.dtype === 'float32' && allFloat32(x, weight, bias)) {
+      const rt = getRuntime();
+      const out = rt && wasmConv2d(rt, x, weight, bias, window, groups);
+      if (out) return out;
+    }
+    return jsBackend.conv2d(x, weight, bias, window, groups);
+  },
+
+  conv2dInputGrad(grad, weight, size, window, groups) {
+    if (grad.dtype === 'float32' && allFloat32(grad, weight)) {
+      const rt = getRuntime();
+      const out = rt && wasmConv2dInputGrad(rt, grad, weight, size, window, groups);
+      if (out) return out;
+    }
+    return jsBackend.conv2dInputGrad(grad, weight, size, window, groups);
+  },
+
+  conv2dWeightGrad(x, grad, window, groups, withBias) {
+    if (x.dtype === 'float32' && allFloat32(x, grad)) {
+      const rt = getRuntime();
+      const out = rt && wasmConv2dWeightGrad(rt, x, grad, window, groups, withBias);
+      if (out) return out;
+    }
+    return jsBackend.conv2dWeightGrad(x, grad, window, groups, withBias);
   },
 
   im2col(x, window) {

@@ -13,7 +13,8 @@ import { wasmBinaries, type WasmVariant } from './binary.js';
 export interface KernelExports {
   /** Run chunks of the job at `job`, claimed from the i32 at byte `counter`, using `scratch`. */
   runJob(job: number, counter: number, scratch: number): void;
-  gemmScratchBytes(): number;
+  /** Bytes of per-thread scratch any job needs (gemm packing buffers, a convolution column tile). */
+  threadScratchBytes(): number;
   /** out[i] = a[i] op b[i % p], op 0..3 = add, sub, mul, div (float32, byte addresses). */
   binaryF32(op: number, a: number, b: number, p: number, out: number, n: number): void;
   reluF32(x: number, out: number, n: number): void;
@@ -129,7 +130,7 @@ export class Runtime {
     this.module = new WebAssembly.Module(decode(wasmBinaries[this.variant]));
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
-    this.scratchBytes = this.exports.gemmScratchBytes();
+    this.scratchBytes = this.exports.threadScratchBytes();
   }
 
   /** Grow the memory to at least `bytes`; false when it cannot (the caller falls back to js). */

@@ -108,3 +108,8 @@ export function threadStats(rt: Runtime): { ready: number; joined: number } {
 export function plannedThreads(rt: Runtime): number {
   return rt.shared ? getNumThreads() : 1;
 }
+
+/** Byte address (64-aligned) where a call's operands start: after every thread's scratch. */
+export function operandBase(rt: Runtime): number {
+  return Math.ceil((SCRATCH_BASE + plannedThreads(rt) * rt.scratchBytes) / 64) * 64;
+}

@@ -1,0 +1,135 @@
+// Convolution on the wasm kernels (assembly/convolution.ts): forward, and the gradients for
+// the input and the weight (+ bias), each one job that threads split by image. The operands
+// are copied into linear memory once; the column tensor of im2col never exists outside a
+// thread's cache-sized tile.
+
+import type { View, Window2d } from '../backend.js';
+import { jsBackend } from '../js/index.js';
+import { isContiguous, numel } from '../../tensor/shape.js';
+import { JOB_PTR, type Runtime } from './runtime.js';
+import { operandBase, plannedThreads, runJob } from './threads.js';
+
+const JOB_CONV_FORWARD = 2;
+const JOB_CONV_INPUT_GRAD = 3;
+const JOB_CONV_WEIGHT_GRAD = 4;
+/** Must equal COL_TILE_FLOATS in assembly/convolution.ts: one row of columns has to fit. */
+const COL_TILE_FLOATS = 1 << 18;
+/** Below this many multiply-adds a second thread costs more in wake-up than it saves. */
+const PARALLEL_MIN_MACS = 1 << 20;
+
+/** Lays out a call's operands one after another from the operand base, 64-byte aligned. */
+class Layout {
+  next: number;
+  constructor(rt: Runtime) {
+    this.next = operandBase(rt);
+  }
+  take(floats: number): number {
+    const at = this.next;
+    this.next += Math.ceil(floats / 16) * 64;
+    return at;
+  }
+}
+
+/** Copy a float32 view into linear memory at byte `at`, contiguous. */
+function stage(rt: Runtime, v: View, at: number): void {
+  const n = numel(v.shape);
+  const data = isContiguous(v.shape, v.strides) ? (v.data as Float32Array).subarray(v.offset, v.offset + n) : (jsBackend.copy(v, 'float32') as Float32Array);
+  rt.f32.set(data, at / 4);
+}
+
+interface Geometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  groups: number;
+  window: Window2d;
+}
+
+/** Whether one output row of columns fits the kernels' tile; else the js path runs it. */
+function fits(g: Geometry): boolean {
+  const [kH, kW] = g.window.kernel;
+  return (g.C / g.groups) * kH * kW * g.window.output[1] <= COL_TILE_FLOATS;
+}
+
+/** Write the geometry and the kind's addresses into the job block and run it. */
+function run(rt: Runtime, kind: number, g: Geometry, addresses: number[]): void {
+  const { kernel, stride, padding, dilation, output } = g.window;
+  const fields = [kind, g.N, g.C, g.H, g.W, g.O, g.groups, ...kernel, ...stride, ...padding, ...dilation, ...output, ...addresses];
+  rt.i32.set(fields, JOB_PTR / 4);
+  const macs = g.N * g.O * (g.C / g.groups) * kernel[0] * kernel[1] * output[0] * output[1];
+  runJob(rt, g.N > 1 && macs >= PARALLEL_MIN_MACS, () => {});
+}
+
+/** x [N, C, H, W] * w [O, C/groups, kH, kW] (+ bias [O]) -> [N, O, outH, outW]; null: use js. */
+export function wasmConv2d(rt: Runtime, x: View, w: View, bias: View | null, window: Window2d, groups: number): Float32Array | null {
+  const [N, C, H, W] = x.shape;
+  const g: Geometry = { N, C, H, W, O: w.shape[0], groups, window };
+  const yLen = N * g.O * window.output[0] * window.output[1];
+  if (!fits(g)) return null;
+  const mem = new Layout(rt);
+  const xAt = mem.take(numel(x.shape));
+  const wAt = mem.take(numel(w.shape));
+  const bAt = bias ? mem.take(g.O) : 0;
+  const yAt = mem.take(yLen);
+  if (!rt.reserve(mem.next)) return null;
+  stage(rt, x, xAt);
+  stage(rt, w, wAt);
+  if (bias) stage(rt, bias, bAt);
+  run(rt, JOB_CONV_FORWARD, g, [xAt, wAt, bAt, yAt]);
+  return rt.f32.slice(yAt / 4, yAt / 4 + yLen);
+}
+
+/** The gradient for x: gy [N, O, outH, outW] through w, folded back to [N, C, H, W]; null: use js. */
+export function wasmConv2dInputGrad(rt: Runtime, gy: View, w: View, size: readonly [number, number], window: Window2d, groups: number): Float32Array | null {
+  const [N, O] = gy.shape;
+  const [H, W] = size;
+  const g: Geometry = { N, C: w.shape[1] * groups, H, W, O, groups, window };
+  if (!fits(g)) return null;
+  const xLen = N * g.C * H * W;
+  const mem = new Layout(rt);
+  const gyAt = mem.take(numel(gy.shape));
+  const wAt = mem.take(numel(w.shape));
+  const gxAt = mem.take(xLen);
+  if (!rt.reserve(mem.next)) return null;
+  stage(rt, gy, gyAt);
+  stage(rt, w, wAt);
+  run(rt, JOB_CONV_INPUT_GRAD, g, [gyAt, wAt, gxAt]);
+  return rt.f32.slice(gxAt / 4, gxAt / 4 + xLen);
+}
+
+/**
+ * The gradients for w [O, C/groups, kH, kW] (and, with `withBias`, for the bias [O]) from x and
+ * gy; null: use js. Each thread sums its images into its own slot; the slots are added here.
+ */
+export function wasmConv2dWeightGrad(
+  rt: Runtime, x: View, gy: View, window: Window2d, groups: number, withBias: boolean,
+): { weight: Float32Array; bias: Float32Array | null } | null {
+  const [N, C, H, W] = x.shape;
+  const O = gy.shape[1];
+  const g: Geometry = { N, C, H, W, O, groups, window };
+  if (!fits(g)) return null;
+  const wLen = O * (C / groups) * window.kernel[0] * window.kernel[1];
+  const slotLen = wLen + O;
+  const slots = plannedThreads(rt);
+  const mem = new Layout(rt);
+  const xAt = mem.take(numel(x.shape));
+  const gyAt = mem.take(numel(gy.shape));
+  const counterAt = mem.take(16);
+  const partialsAt = mem.take(slots * slotLen);
+  if (!rt.reserve(mem.next)) return null;
+  stage(rt, x, xAt);
+  stage(rt, gy, gyAt);
+  const heap = rt.f32;
+  heap.fill(0, partialsAt / 4, partialsAt / 4 + slots * slotLen);
+  rt.i32[counterAt / 4] = 0;
+  run(rt, JOB_CONV_WEIGHT_GRAD, g, [xAt, gyAt, partialsAt, counterAt, withBias ? 1 : 0]);
+  const used = Math.max(1, Math.min(slots, rt.i32[counterAt / 4]));
+  const sum = heap.slice(partialsAt / 4, partialsAt / 4 + slotLen);
+  for (let s = 1; s < used; s++) {
+    const base = partialsAt / 4 + s * slotLen;
+    for (let i = 0; i < slotLen; i++) sum[i] += heap[base + i];
+  }
+  return { weight: sum.slice(0, wLen), bias: withBias ? sum.slice(wLen) : null };
+}
