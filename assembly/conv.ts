@@ -1,7 +1,7 @@
 // im2col / col2im for float32 on raw addresses (see Window2d in src/backend/backend.ts for the
 // geometry; the js reference is src/backend/js/conv.ts). The input is [N, C, H, W] contiguous.
 // Rows are short (a LeNet row is 10-28 values), where JS pays a few nanoseconds per element in
-// loop overhead; here a unit-stride row is one memory.copy and col2im adds four lanes at a time.
+// loop overhead; here a unit-stride row moves four lanes at a time, both ways.
 
 /** First output column whose input column ow * s + base lies at or after 0. */
 // @ts-ignore: decorator
@@ -53,11 +53,14 @@
 /** cols[ow] = image[ow * s] for ow in [lo, hi). */
 // @ts-ignore: decorator
 @inline function copySegment(image: usize, cols: usize, lo: i32, hi: i32, s: i32): void {
+  let ow = lo;
   if (s == 1) {
-    memory.copy(cols + <usize>lo * 4, image + <usize>lo * 4, <usize>(hi - lo) * 4);
+    // Four lanes at a time: V8 makes memory.copy an out-of-line call, too dear for ~28 floats.
+    for (; ow + 4 <= hi; ow += 4) v128.store(cols + <usize>ow * 4, v128.load(image + <usize>ow * 4));
+    for (; ow < hi; ow++) store<f32>(cols + <usize>ow * 4, load<f32>(image + <usize>ow * 4));
     return;
   }
-  for (let ow = lo; ow < hi; ow++) store<f32>(cols + <usize>ow * 4, load<f32>(image + <usize>(ow * s) * 4));
+  for (; ow < hi; ow++) store<f32>(cols + <usize>ow * 4, load<f32>(image + <usize>(ow * s) * 4));
 }
 
 /** image[ow * s] += cols[ow] for ow in [lo, hi), four lanes at a time where s is 1. */

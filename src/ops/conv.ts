@@ -46,14 +46,18 @@ export function col2imOp(cols: Tensor, size: Pair, window: Window2d): Tensor {
 
 /**
  * Convolution of x [N, C, H, W] with w [O, C/groups, kH, kW] (+ bias [O]) over `window`:
- * [N, O, outH, outW]. Outside create_graph the weight and bias gradients come from one pass.
+ * [N, O, outH, outW], or `shape` (the same elements: the 1-D ops drop H = 1 here, so that
+ * their grad_fn is this node, as PyTorch's). Outside create_graph the weight and bias
+ * gradients come from one pass.
  */
-export function convolutionOp(x: Tensor, w: Tensor, bias: Tensor | null, window: Window2d, groups: number): Tensor {
+export function convolutionOp(x: Tensor, w: Tensor, bias: Tensor | null, window: Window2d, groups: number, shape?: readonly number[]): Tensor {
   const [N, , H, W] = x.shape;
   const backend = backendOf(x);
   const data = backend.conv2d(x._view(), w._view(), bias ? bias._view() : null, window, groups);
-  const y = wrap(data, [N, w.shape[0], ...window.output], x.dtype, backend);
-  return record('ConvolutionBackward0', y, [x, w, bias], [x, w], (g, needs) => {
+  const shape4 = [N, w.shape[0], ...window.output];
+  const y = wrap(data, shape ?? shape4, x.dtype, backend);
+  return record('ConvolutionBackward0', y, [x, w, bias], [x, w], (grad, needs) => {
+    const g = grad.reshape(shape4);
     const gx = needs[0] ? convInputGradOp(g, w, [H, W], window, groups) : null;
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
@@ -70,18 +74,31 @@ export function convolutionOp(x: Tensor, w: Tensor, bias: Tensor | null, window:
 }
 
 /**
- * The adjoint of convolution in x: gy [N, O, outH, outW] through w back onto [N, C, size]. It is
- * conv_transpose's core too, whose grad_fn PyTorch also names ConvolutionBackward0.
+ * The adjoint of convolution in x: gy [N, O, outH, outW] through w back onto [N, C, size]. With
+ * a bias [C] added it is conv_transpose's core, whose grad_fn PyTorch names ConvolutionBackward0.
  */
-export function convInputGradOp(gy: Tensor, w: Tensor, size: Pair, window: Window2d, groups: number, name = 'ConvolutionBackwardBackward0'): Tensor {
+export function convInputGradOp(
+  gy: Tensor, w: Tensor, size: Pair, window: Window2d, groups: number, bias: Tensor | null = null, name = 'ConvolutionBackwardBackward0', shape?: readonly number[],
+): Tensor {
   const [N] = gy.shape;
+  const C = w.shape[1] * groups;
   const backend = backendOf(gy);
   const data = backend.conv2dInputGrad(gy._view(), w._view(), size, window, groups);
-  const y = wrap(data, [N, w.shape[1] * groups, size[0], size[1]], gy.dtype, backend);
-  return record(name, y, [gy, w], [gy, w], (g, needs) => [
+  if (bias) {
+    const b = bias.contiguous()._view().data;
+    const plane = size[0] * size[1];
+    for (let p = 0, i = 0; p < N * C; p++) for (let end = i + plane, v = b[p % C]; i < end; i++) data[i] += v;
+  }
+  const shape4 = [N, C, size[0], size[1]];
+  const y = wrap(data, shape ?? shape4, gy.dtype, backend);
+  return record(name, y, [gy, w, bias], [gy, w], (grad, needs) => {
+    const g = grad.reshape(shape4);
+    return [
     needs[0] ? convolutionOp(g, w, null, window, groups) : null,
     needs[1] ? convWeightGradOp(g, gy, window, groups) : null,
-  ]);
+    needs[2] ? g.sum([0, 2, 3]) : null,
+    ];
+  });
 }
 
 /** The adjoint of convolution in w: from x and gy, the [O, C/groups, kH, kW] weight gradient. */
@@ -285,27 +302,11 @@ function checkShapeForward(input: Tensor, weight: Tensor, bias: Tensor | null, g
   }
 }
 
-/**
- * out [N, C, H, W] + bias [C] (the transposed convolutions). The bias is first spread over one
- * [C, H, W] plane (a small copy), so that the add reads a block repeated over the batch, which
- * backends have a fast path for, instead of a 0-strided broadcast.
- */
-function addBias(out: Tensor, bias: Tensor): Tensor {
-  const [, C, H, W] = out.shape;
-  return out.add(bias.view(C, 1).expand(C, H * W).contiguous().view(C, H, W));
-}
-
 // The 1-D convolutions run as 2-D ones over a height of 1: sizes get a leading 1 (0 for padding).
 const lift = (nd: 1 | 2, v: readonly number[], one: number): [number, number] => (nd === 1 ? [one, v[0]] : [v[0], v[1]]);
 
 function liftWindow(nd: 1 | 2, kernel: readonly number[], stride: number[], padding: number[], dilation: number[], output: readonly number[]): Window2d {
   return { kernel: lift(nd, kernel, 1), stride: lift(nd, stride, 1), padding: lift(nd, padding, 0), dilation: lift(nd, dilation, 1), output: lift(nd, output, 1) };
-}
-
-/** Back from the lifted [N, C, 1, L] (1-D) and the added batch dim (unbatched input). */
-function unlift(y: Tensor, nd: 1 | 2, unbatched: boolean): Tensor {
-  if (nd === 1) y = y.squeeze(2);
-  return unbatched ? y.squeeze(0) : y;
 }
 
 function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
@@ -340,7 +341,8 @@ function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tens
   const window = liftWindow(nd, weight.shape.slice(2), stride, before, dilation, out);
   const x4 = nd === 1 ? x.unsqueeze(2) : x;
   const w4 = nd === 1 ? weight.unsqueeze(2) : weight;
-  return unlift(convolutionOp(x4, w4, bias, window, groups), nd, unbatched);
+  const y = convolutionOp(x4, w4, bias, window, groups, nd === 1 ? [x.shape[0], weight.shape[0], out[0]] : undefined);
+  return unbatched ? y.squeeze(0) : y;
 }
 
 /** F.conv1d: input [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
@@ -383,9 +385,9 @@ function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, b
   const window = liftWindow(nd, kernel, stride, padding, dilation, spatial);
   const x4 = nd === 1 ? x.unsqueeze(2) : x;
   const w4 = nd === 1 ? weight.unsqueeze(2) : weight;
-  let y = convInputGradOp(x4, w4, lift(nd, outSize, 1), window, groups, 'ConvolutionBackward0');
-  if (bias) y = addBias(y, bias);
-  return unlift(y, nd, unbatched);
+  const shape = nd === 1 ? [x.shape[0], weight.shape[1] * groups, outSize[0]] : undefined;
+  const y = convInputGradOp(x4, w4, lift(nd, outSize, 1), window, groups, bias, 'ConvolutionBackward0', shape);
+  return unbatched ? y.squeeze(0) : y;
 }
 
 /** F.conv_transpose1d: input [N, Cin, L], weight [Cin, Cout/groups, k]. */

@@ -290,6 +290,24 @@ for (const backend of listBackends()) {
       assert.throws(() => up.call(x, [9, 9]), /requested an output size of \[9, 9\], but valid sizes range from \[7, 7\] to \[8, 8\]/);
     });
 
+    test("grad_fn names are PyTorch's (ConvolutionBackward0, and ConvolutionBackwardBackward0 under create_graph)", () => {
+      const x = torch.randn([1, 2, 5, 5], { requiresGrad: true });
+      const w = torch.randn([3, 2, 3, 3], { requiresGrad: true });
+      const b = torch.randn([3], { requiresGrad: true });
+      const wt = torch.randn([2, 3, 3, 3], { requiresGrad: true });
+      const x1 = x.select(2, 0); // [1, 2, 5]
+      const names = [
+        F.conv2d(x, w, b), F.conv2d(x, w), F.conv1d(x1, w.select(2, 0)),
+        F.convTranspose2d(x, wt), F.convTranspose2d(x, wt, torch.randn(3)), F.convTranspose1d(x1, wt.select(2, 0)),
+      ].map((y) => y.gradFn!.name);
+      assert.deepEqual(names, new Array(6).fill('ConvolutionBackward0'));
+      // Unbatched 1-D input: PyTorch adds and removes the batch dim around the convolution.
+      assert.equal(F.conv1d(x1.select(0, 0), w.select(2, 0)).gradFn!.name, 'SqueezeBackward1');
+      const y = F.conv2d(x, w, b);
+      const [gx, gw] = torch.autograd.grad(y.mul(y).sum(), [x, w], { createGraph: true });
+      assert.deepEqual([gx!.gradFn!.name, gw!.gradFn!.name], ['ConvolutionBackwardBackward0', 'ConvolutionBackwardBackward0']);
+    });
+
     test('non-contiguous inputs (strided kernels) give the contiguous results', () => {
       torch.manualSeed(3);
       const base = torch.randn(2, 3, 7, 6);
