@@ -114,6 +114,15 @@ export async function runPeer(task, base, workloads) {
   }
 }
 
+/** Calls per timed rep of the dispatch workload: one small op is far below the timer's grain. */
+export const DISPATCH_CALLS = 20000;
+
+/** Microseconds per call of `op` (a + b on 8-element tensors), from timeIt's reps of DISPATCH_CALLS calls. */
+export async function dispatchTimes(op, reps) {
+  const times = await timeIt(async () => { for (let i = 0; i < DISPATCH_CALLS; i++) op(); }, { reps });
+  return { times, us_per_op: times.map((t) => (t / DISPATCH_CALLS) * 1e6) };
+}
+
 /** The five model workloads, from a peer's train(name) and infer(name). */
 export function modelWorkloads(train, infer) {
   return {

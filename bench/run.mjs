@@ -98,6 +98,7 @@ for (const model of ['mlp', 'lenet']) {
   for (const peer of peers) plan.push({ workload: `${model}-train`, steps: trainSteps(peer, model), peer });
   for (const peer of peers) plan.push({ workload: `${model}-infer`, reps: quick ? 3 : 7, peer });
 }
+for (const peer of peers) plan.push({ workload: 'dispatch', reps: quick ? 3 : 5, peer });
 for (const peer of peers.filter((p) => p.dlab)) plan.push({ workload: 'mnist-data', reps: quick ? 1 : 3, peer });
 /**
  * --quick stays under a minute by leaving out the slowest measurements, which it names: the js
@@ -187,6 +188,25 @@ for (const model of ['mlp', 'lenet']) {
     lines.push(`| ${r.peer} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.max)} | ${fmt(r.peak_rss_mib)} | ${ratio} |`);
   }
   if (has(`${model}-infer`)) lines.push('');
+}
+
+if (has('dispatch')) {
+  lines.push(
+    '## Op dispatch: a + b on 8-element float32 tensors, microseconds per op',
+    '',
+    'The fixed cost of one small op (argument checks, shapes, the kernel call, the result). jax-js queues its ops asynchronously, so its figure is the cost to issue one.',
+    '',
+    '| peer | min | median | max | with autograd (median) | dlab ÷ peer |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const r of results.filter((r) => r.task.workload === 'dispatch')) {
+    if (r.error) { lines.push(`| ${r.id} | error: ${r.error} | | | | |`); continue; }
+    const s = stats(r.us_per_op);
+    const graph = r.us_per_op_with_grad ? median(r.us_per_op_with_grad).toFixed(2) : '';
+    const ratio = isDlab(r) ? '' : ratioCells(s.median, (t) => t.workload === 'dispatch', false, (m) => median(m.us_per_op));
+    lines.push(`| ${r.peer} | ${s.min.toFixed(2)} | ${s.median.toFixed(2)} | ${s.max.toFixed(2)} | ${graph} | ${ratio} |`);
+  }
+  lines.push('');
 }
 
 if (has('mnist-data')) {

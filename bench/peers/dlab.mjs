@@ -2,7 +2,7 @@
 // Usage: node bench/peers/dlab.mjs '{"workload":"matmul","n":512,"threads":1,"backend":"wasm"}'
 
 import * as torch from '../../dist/index.js';
-import { loadMnist, modelWorkloads, parseTask, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
+import { dispatchTimes, loadMnist, modelWorkloads, parseTask, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
 
 const { nn, optim } = torch;
 const task = parseTask();
@@ -87,6 +87,17 @@ async function dataEpoch() {
   return { times, seconds: median(times) };
 }
 
+// What one small op costs end to end (checks, dtype/shape logic, the kernel call, the result
+// tensor): a + b on 8 floats, without and with a recorded autograd node.
+async function dispatch() {
+  const a = torch.randn(8);
+  const b = torch.randn(8);
+  const leaf = torch.randn(8).requiresGrad_();
+  const plain = await dispatchTimes(() => a.add(b), task.reps ?? 5);
+  const graph = await dispatchTimes(() => leaf.add(b), task.reps ?? 5);
+  return { ...plain, us_per_op_with_grad: graph.us_per_op };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
 const base = { peer: `dlab ${task.backend ?? torch.getBackend().name}`, version };
@@ -94,4 +105,5 @@ await runPeer(task, base, {
   ...modelWorkloads(train, infer),
   matmul: () => matmul(task.n),
   'mnist-data': dataEpoch,
+  dispatch,
 });

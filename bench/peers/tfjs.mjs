@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { loadMnist, modelWorkloads, parseTask, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
+import { dispatchTimes, loadMnist, modelWorkloads, parseTask, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
 
 const task = parseTask();
 if (task.threads) setThreadsCount(task.threads);
@@ -91,6 +91,12 @@ async function matmul(n) {
   return { times, gflops: times.map((t) => (2 * n ** 3) / t / 1e9) };
 }
 
+async function dispatch() {
+  const a = tf.randomNormal([8]);
+  const b = tf.randomNormal([8]);
+  return dispatchTimes(() => tf.add(a, b).dispose(), task.reps ?? 5);
+}
+
 const base = { peer: 'TF.js wasm', version: tf.version.tfjs };
 // TF.js wasm has no gradient kernel for some ops (e.g. the conv filter gradient): runPeer says so.
-await runPeer(task, base, { ...modelWorkloads(train, infer), matmul: () => matmul(task.n) });
+await runPeer(task, base, { ...modelWorkloads(train, infer), matmul: () => matmul(task.n), dispatch });

@@ -113,6 +113,24 @@ def matmul(n, task):
     return {"times": times, "gflops": [2 * n ** 3 / t / 1e9 for t in times]}
 
 
+DISPATCH_CALLS = 20000
+
+
+def dispatch(task):
+    """Microseconds per a + b on 8-element tensors, without and with autograd recording."""
+    a, b = torch.randn(8), torch.randn(8)
+    leaf = torch.randn(8, requires_grad=True)
+
+    def per_op(x):
+        def loop():
+            for _ in range(DISPATCH_CALLS):
+                x + b
+        return [t / DISPATCH_CALLS * 1e6 for t in time_it(loop, task.get("reps", 5))]
+
+    plain = per_op(a)
+    return {"us_per_op": plain, "us_per_op_with_grad": per_op(leaf)}
+
+
 def blas():
     """Which BLAS Debian's torch resolves to (reference BLAS unless OpenBLAS is installed)."""
     path = "/usr/lib/x86_64-linux-gnu/libblas.so.3"
@@ -130,6 +148,8 @@ def main():
         result = train(work[:-6], task)
     elif work.endswith("-infer"):
         result = infer(work[:-6], task)
+    elif work == "dispatch":
+        result = dispatch(task)
     else:
         raise SystemExit(f"unknown workload {work}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
