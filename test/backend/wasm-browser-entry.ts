@@ -25,5 +25,22 @@ export async function run() {
     await new Promise((resolve) => setTimeout(resolve, 10));
   } while (info().shared && info().workerJoins === 0 && Date.now() < deadline);
   const maxError = one.reduce((m, v, i) => Math.max(m, Math.abs(v - reference[i])), 0);
-  return { ...info(), identical, maxError, isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ?? false };
+  const convError = maxDifference(convolution('wasm'), convolution('js'));
+  return { ...info(), identical, maxError, convError, isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ?? false };
+}
+
+/** A convolution's output and both gradients on one backend (the fused jobs, threaded where they can be). */
+function convolution(backend: string): number[] {
+  torch.setBackend(backend);
+  torch.manualSeed(1);
+  const x = torch.randn([16, 3, 20, 20], { requiresGrad: true });
+  const w = torch.randn([8, 3, 5, 5], { requiresGrad: true });
+  const y = torch.nn.functional.conv2d(x, w, { padding: 2 });
+  const [gx, gw] = torch.autograd.grad(y.mul(y).sum(), [x, w]);
+  torch.setBackend('wasm');
+  return [y, gx!, gw!].flatMap((t) => Array.from(t.toTypedArray() as Float32Array));
+}
+
+function maxDifference(a: number[], b: number[]): number {
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]) / (1 + Math.abs(b[i]))), a.length === b.length ? 0 : Infinity);
 }

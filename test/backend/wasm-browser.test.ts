@@ -13,6 +13,8 @@ interface Result {
   variant: string;
   shared: boolean;
   workerJoins: number;
+  /** Largest relative difference of a conv2d's output and gradients, wasm against js. */
+  convError: number;
   identical: boolean;
   maxError: number;
   isolated: boolean;
@@ -64,4 +66,6 @@ test('wasm backend in Chromium: single-threaded on a page, threaded in an isolat
   assert.ok(inWorker.workerJoins > 0, 'a kernel worker joined a job');
   assert.equal(inWorker.identical, true, '1 and 2 threads agree bit for bit');
   assert.ok(inWorker.maxError < 1e-4, `worker: max |wasm - js| = ${inWorker.maxError}`);
+  assert.ok(onPage.convError < 1e-4, `page: conv2d and its gradients, max relative |wasm - js| = ${onPage.convError}`);
+  assert.ok(inWorker.convError < 1e-4, `worker: conv2d and its gradients, max relative |wasm - js| = ${inWorker.convError}`);
 });
