@@ -70,7 +70,7 @@ describe('wasm backend', () => {
     setNumThreads(1);
     const sizes: [number, number, number, number][] = [
       [1, 1, 1, 1], [1, 1, 7, 1], [1, 3, 5, 2], [2, 5, 3, 9], [1, 4, 8, 8], [3, 7, 13, 17],
-      [1, 97, 33, 10], [1, 13, 257, 9], [1, 6, 300, 1030], [2, 100, 64, 129],
+      [1, 97, 33, 10], [1, 13, 257, 9], [1, 6, 300, 1030], [1, 7, 20, 1045], [2, 100, 64, 129],
     ];
     let seed = 1;
     for (const [B, M, K, N] of sizes) {
@@ -86,6 +86,21 @@ describe('wasm backend', () => {
       for (const lb of layouts) {
         const [B, M, K, N] = [2, 11, 19, 23];
         check(operand(B, M, K, la, seed++), operand(B, K, N, lb, seed++), `a ${la}, b ${lb}`);
+      }
+    }
+  });
+
+  test('matmul agrees on odd sizes in every transpose form', () => {
+    // Sizes off every multiple of the micro-tile (3 x 12 now, 4 x 8 before) and cache block.
+    setNumThreads(1);
+    const odd = [1, 3, 5, 7, 13, 100, 257];
+    let seed = 500;
+    for (const la of ['rowmajor', 'transposed'] as const) {
+      for (const lb of ['rowmajor', 'transposed'] as const) {
+        for (const n of odd) check(operand(1, n, n, la, seed++), operand(1, n, n, lb, seed++), `${n}^3 a ${la}, b ${lb}`);
+        for (const [M, K, N] of [[5, 257, 13], [100, 7, 3], [13, 100, 257], [257, 3, 100]]) {
+          check(operand(1, M, K, la, seed++), operand(1, K, N, lb, seed++), `${M}x${K}x${N} a ${la}, b ${lb}`);
+        }
       }
     }
   });
