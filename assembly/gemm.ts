@@ -6,11 +6,13 @@
 
 import { madd } from './simd';
 
-export const MR: i32 = 3;
-export const NR: i32 = 12;
+// The micro-tile (see kernel3x12 and kernel4x8): 3 x 12 with fused multiply-add, 4 x 8 without
+// (the separate multiply needs a register for its product, which 3 x 12 does not have left).
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
+export const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
 const KC: i32 = 256;
-const MC: i32 = 96; // a multiple of MR
-const NC: i32 = 1032; // a multiple of NR
+const MC: i32 = 96; // a multiple of 3 and 4
+const NC: i32 = 1032; // a multiple of 8 and 12
 
 /** Bytes of scratch one thread needs: packed A block, packed B panel and an edge tile. */
 export function gemmScratchBytes(): i32 {
@@ -52,7 +54,7 @@ function packB(b: usize, sbk: i32, sbn: i32, k0: i32, kc: i32, j0: i32, nc: i32,
         const out = strip + <usize>(k * NR) * 4;
         transpose4(src, cs, out, NR * 4);
         transpose4(src + 4 * cs, cs, out + 16, NR * 4);
-        transpose4(src + 8 * cs, cs, out + 32, NR * 4);
+        if (NR == 12) transpose4(src + 8 * cs, cs, out + 32, NR * 4);
       }
       for (; k < kc; k++) {
         const src = col + <usize>k * 4;
@@ -65,7 +67,7 @@ function packB(b: usize, sbk: i32, sbn: i32, k0: i32, kc: i32, j0: i32, nc: i32,
       for (let k = 0; k < kc; k++) {
         v128.store(out, v128.load(src));
         v128.store(out, v128.load(src, 16), 16);
-        v128.store(out, v128.load(src, 32), 32);
+        if (NR == 12) v128.store(out, v128.load(src, 32), 32);
         src += <usize>sbk * 4;
         out += NR * 4;
       }
@@ -95,10 +97,21 @@ function packA(a: usize, sam: i32, sak: i32, i0: i32, mc: i32, k0: i32, kc: i32,
   for (let i = 0; i < mc; i += MR) {
     const h = min(MR, mc - i);
     const strip = dst + <usize>(i * kc) * 4;
-    if (h == MR && sam == 1 && kc > 1) {
-      // A transposed: the MR values of one k are contiguous already. Each 4-wide copy writes
-      // one float past them (overwritten by the next k); the last k is copied by scalars, so
-      // neither the read nor the write goes past the operands.
+    if (h == MR && sam == 1 && MR == 4) {
+      // A transposed: the MR values of one k are contiguous already.
+      let src = a + <usize>((i0 + i) + k0 * sak) * 4;
+      let out = strip;
+      for (let k = 0; k < kc; k++) {
+        v128.store(out, v128.load(src));
+        src += <usize>sak * 4;
+        out += MR * 4;
+      }
+      continue;
+    }
+    if (h == MR && sam == 1 && MR == 3 && kc > 1) {
+      // The same with 3 values: each 4-wide copy writes one float past them (overwritten by
+      // the next k); the last k is copied by scalars, so neither the read nor the write goes
+      // past the operands.
       let src = a + <usize>((i0 + i) + k0 * sak) * 4;
       let out = strip;
       for (let k = 0; k < kc - 1; k++) {
@@ -112,11 +125,14 @@ function packA(a: usize, sam: i32, sak: i32, i0: i32, mc: i32, k0: i32, kc: i32,
       continue;
     }
     if (h == MR && sak == 1) {
-      // Rows contiguous in k: 3 rows x 4 k, interleaved in registers into 12 packed floats.
+      // Rows contiguous in k: 4 x 4 blocks transposed in registers, or 3 rows x 4 k
+      // interleaved into 12 packed floats.
       const row = a + <usize>((i0 + i) * sam + k0) * 4;
       const rs = <usize>sam * 4;
       let k = 0;
-      for (; k + 4 <= kc; k += 4) {
+      if (MR == 4) {
+        for (; k + 4 <= kc; k += 4) transpose4(row + <usize>k * 4, rs, strip + <usize>(k * MR) * 4, MR * 4);
+      } else for (; k + 4 <= kc; k += 4) {
         const src = row + <usize>k * 4;
         const r0 = v128.load(src);
         const r1 = v128.load(src + rs);
@@ -159,8 +175,8 @@ function packA(a: usize, sam: i32, sak: i32, i0: i32, mc: i32, k0: i32, kc: i32,
   v128.store(c, acc ? f32x4.add(v128.load(c), v) : v);
 }
 
-/** The MR x NR micro-kernel: c (row stride ldc bytes) = or += pa-strip x pb-strip over kc. */
-function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+/** The 3 x 12 micro-kernel: c (row stride ldc bytes) = or += pa-strip x pb-strip over kc. */
+function kernel3x12(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
   // 3 x 12: 9 accumulators, 3 B vectors and 3 broadcasts of A make 15 xmm registers, all V8
   // allocates on x64, and TurboFan hoists every load of an iteration to its top, so the loads
   // must fit beside the accumulators. The A values are broadcast straight from memory
@@ -172,7 +188,7 @@ function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool):
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
-  const paEnd = pa + <usize>(kc * MR) * 4;
+  const paEnd = pa + <usize>(kc * 3) * 4;
   while (pa < paEnd) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
@@ -183,12 +199,48 @@ function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool):
     c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12);
     const a2 = v128.load32_splat(pa, 8);
     c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21); c22 = madd(a2, b2, c22);
-    pa += MR * 4;
-    pb += NR * 4;
+    pa += 12;
+    pb += 48;
   }
   tileStore(c, c00, acc); tileStore(c + 16, c01, acc); tileStore(c + 32, c02, acc); c += ldc;
   tileStore(c, c10, acc); tileStore(c + 16, c11, acc); tileStore(c + 32, c12, acc); c += ldc;
   tileStore(c, c20, acc); tileStore(c + 16, c21, acc); tileStore(c + 32, c22, acc);
+}
+
+/** The 4 x 8 micro-kernel, for builds without fused multiply-add. */
+function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  // 8 accumulators, 2 B vectors, 4 broadcasts and the product of the multiply: 15 registers.
+  // Broadcasting from memory ran 1.23x faster here than shuffling lanes out of one A load.
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const paEnd = pa + <usize>(kc * 4) * 4;
+  while (pa < paEnd) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+    const a1 = v128.load32_splat(pa, 4);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+    const a2 = v128.load32_splat(pa, 8);
+    c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+    const a3 = v128.load32_splat(pa, 12);
+    c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  tileStore(c, c00, acc); tileStore(c + 16, c01, acc); c += ldc;
+  tileStore(c, c10, acc); tileStore(c + 16, c11, acc); c += ldc;
+  tileStore(c, c20, acc); tileStore(c + 16, c21, acc); c += ldc;
+  tileStore(c, c30, acc); tileStore(c + 16, c31, acc);
+}
+
+/** The MR x NR micro-kernel of this build. */
+// @ts-ignore: decorator
+@inline function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  if (MR == 3) kernel3x12(kc, pa, pb, c, ldc, acc);
+  else kernel4x8(kc, pa, pb, c, ldc, acc);
 }
 
 /**
