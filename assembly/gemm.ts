@@ -182,9 +182,11 @@ function kernel3x12(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bo
   // must fit beside the accumulators. The A values are broadcast straight from memory
   // (vbroadcastss, a load-port uop) rather than shuffled out of one A load: shuffles share
   // ports with the FMAs. In isolation (L1-resident strips, kc = 256) this kernel runs at 98%
-  // of the FMA peak; 4 x 8 with shuffles ran at 90%, 4 x 8 with broadcasts 92%, while 6 x 8,
-  // 5 x 8 and 4 x 12 (more than 15 live vectors) spill and run at 57-68%. Unrolling the
-  // k loop did not help either: TurboFan hoists all the unrolled loads and spills.
+  // of the FMA peak measured on the dev machine (45.6 of 46.4 GFLOP/s); 4 x 8 with shuffles
+  // ran at 90%, 4 x 8 with broadcasts 92%, 2 x 16 93%, while 6 x 8, 5 x 8 and 4 x 12 (more
+  // than 15 live vectors) spill and run at 57-68%. Unrolling k by 2 spilled too (71%):
+  // TurboFan hoists all the unrolled loads. Inside sgemm (A strips streamed, packing, C
+  // updates) the whole product reaches about 88% of the peak.
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
