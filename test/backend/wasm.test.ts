@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 
 import type { View } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
+import { wasmBinaries } from '../../src/backend/wasm/binary.js';
 import { getNumThreads, setNumThreads, wasmBackend, wasmInfo } from '../../src/backend/wasm/index.js';
+import { CTL, JOB_PTR, SCRATCH_BASE } from '../../src/backend/wasm/runtime.js';
 import * as torch from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -70,7 +72,7 @@ describe('wasm backend', () => {
     setNumThreads(1);
     const sizes: [number, number, number, number][] = [
       [1, 1, 1, 1], [1, 1, 7, 1], [1, 3, 5, 2], [2, 5, 3, 9], [1, 4, 8, 8], [3, 7, 13, 17],
-      [1, 97, 33, 10], [1, 13, 257, 9], [1, 6, 300, 1030], [2, 100, 64, 129],
+      [1, 97, 33, 10], [1, 13, 257, 9], [1, 6, 300, 1030], [1, 7, 20, 1045], [2, 100, 64, 129],
     ];
     let seed = 1;
     for (const [B, M, K, N] of sizes) {
@@ -88,6 +90,66 @@ describe('wasm backend', () => {
         check(operand(B, M, K, la, seed++), operand(B, K, N, lb, seed++), `a ${la}, b ${lb}`);
       }
     }
+  });
+
+  test('matmul agrees on odd sizes in every transpose form', () => {
+    // Sizes off every multiple of the micro-tile (3 x 12 now, 4 x 8 before) and cache block.
+    setNumThreads(1);
+    const odd = [1, 3, 5, 7, 13, 100, 257];
+    let seed = 500;
+    for (const la of ['rowmajor', 'transposed'] as const) {
+      for (const lb of ['rowmajor', 'transposed'] as const) {
+        for (const n of odd) check(operand(1, n, n, la, seed++), operand(1, n, n, lb, seed++), `${n}^3 a ${la}, b ${lb}`);
+        for (const [M, K, N] of [[5, 257, 13], [100, 7, 3], [13, 100, 257], [257, 3, 100]]) {
+          check(operand(1, M, K, la, seed++), operand(1, K, N, lb, seed++), `${M}x${K}x${N} a ${la}, b ${lb}`);
+        }
+      }
+    }
+  });
+
+  test('every kernel build (its own micro-tile and packing) agrees with the reference', () => {
+    // Node runs one build; the others (plain SIMD128 for engines without relaxed SIMD, with a
+    // different micro-tile) are instantiated here directly and given gemm jobs by hand.
+    assert.ok(wasmInfo()); // the runtime has enabled relaxed SIMD where Node needs a flag
+    const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [13, 257, 5], [100, 13, 257], [7, 300, 1045]];
+    let tested = 0;
+    for (const [variant, base64] of Object.entries(wasmBinaries)) {
+      const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+      if (!WebAssembly.validate(bytes)) continue;
+      const shared = variant.endsWith('-shared');
+      const memory = new WebAssembly.Memory({ initial: 64, maximum: 16384, ...(shared ? { shared: true } : {}) });
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
+        runJob(job: number, counter: number, scratch: number): void;
+        gemmScratchBytes(): number;
+      };
+      let seed = 900;
+      for (const [M, K, N] of shapes) {
+        for (const la of ['rowmajor', 'transposed'] as const) {
+          for (const lb of ['rowmajor', 'transposed'] as const) {
+            const a = operand(1, M, K, la, seed++);
+            const b = operand(1, K, N, lb, seed++);
+            const aAt = SCRATCH_BASE + exports.gemmScratchBytes();
+            const bAt = aAt + M * K * 4 + 64;
+            const cAt = bAt + K * N * 4 + 64;
+            const need = cAt + M * N * 4 - memory.buffer.byteLength;
+            if (need > 0) memory.grow(Math.ceil(need / 65536));
+            const f32 = new Float32Array(memory.buffer);
+            const i32 = new Int32Array(memory.buffer);
+            f32.set((a.data as Float32Array).subarray(a.offset, a.offset + M * K), aAt / 4);
+            f32.set((b.data as Float32Array).subarray(b.offset, b.offset + K * N), bAt / 4);
+            const [, sam, sak] = a.strides;
+            const [, sbk, sbn] = b.strides;
+            i32.set([1, 1, M, N, K, aAt, 0, sam, sak, bAt, 0, sbk, sbn, cAt, 1], JOB_PTR / 4);
+            i32[CTL.next] = 0;
+            exports.runJob(JOB_PTR, CTL.next * 4, SCRATCH_BASE);
+            const got = f32.slice(cAt / 4, cAt / 4 + M * N);
+            assertClose(got, jsBackend.matmul(a, b, 'float32'), 1e-4, 2e-6 * Math.sqrt(K + 1), `${variant} ${M}x${K}x${N} ${la} ${lb}`);
+          }
+        }
+      }
+      tested++;
+    }
+    assert.ok(tested >= 2, 'the plain and one relaxed build at least');
   });
 
   test('empty dims: K = 0 gives zeros, M = 0 an empty result', () => {
