@@ -120,7 +120,7 @@ describe('wasm backend', () => {
       const memory = new WebAssembly.Memory({ initial: 64, maximum: 16384, ...(shared ? { shared: true } : {}) });
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
         runJob(job: number, counter: number, scratch: number): void;
-        gemmScratchBytes(): number;
+        threadScratchBytes(): number;
       };
       let seed = 900;
       for (const [M, K, N] of shapes) {
@@ -128,7 +128,7 @@ describe('wasm backend', () => {
           for (const lb of ['rowmajor', 'transposed'] as const) {
             const a = operand(1, M, K, la, seed++);
             const b = operand(1, K, N, lb, seed++);
-            const aAt = SCRATCH_BASE + exports.gemmScratchBytes();
+            const aAt = SCRATCH_BASE + exports.threadScratchBytes();
             const bAt = aAt + M * K * 4 + 64;
             const cAt = bAt + K * N * 4 + 64;
             const need = cAt + M * N * 4 - memory.buffer.byteLength;
