@@ -1,6 +1,7 @@
-// Pooling, built on the sliding-window primitives. Max pooling asks the backend for each
-// window's argmax (flat index into the H*W plane, NaN-propagating as PyTorch), then gathers the
-// values, so its gradient is gather's (a scatter-add) and needs no rule of its own. Average
+// Pooling. Max pooling is a primitive: one backend pass gives each window's maximum and its
+// flat index into the H*W plane (NaN-propagating, as PyTorch); its backward, a second primitive,
+// adds the gradient at those indices, and that one's backward gathers at them again, so
+// gradients of gradients work. Average
 // pooling is im2col, a sum over the window and a division by PyTorch's per-window divisor.
 // Adaptive pooling uses windows start = floor(i*In/Out), end = ceil((i+1)*In/Out). 1-D pooling
 // runs as 2-D with H = 1, unbatched input as a batch of one.
@@ -8,10 +9,11 @@
 import type { Window2d } from '../backend/backend.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { backendOf, wrap } from './function.js';
+import { backendOf, record, wrap } from './function.js';
 import { gather } from './indexing.js';
+import { cast } from './movement.js';
 import { tensor } from './creation.js';
-import { im2colOp, nTuple, type IntOrPair } from './conv.js';
+import { im2colOp, nTuple, type IntOrPair, type Pair } from './conv.js';
 
 export interface MaxPoolOptions {
   /** Default (null or omitted): the kernel size. */
@@ -92,14 +94,34 @@ function poolWindow(
 
 // ---------------------------------------------------------------------------- max pooling
 
-/** Values and int64 indices of max pooling on [N, C, H, W]. */
+/** Values and int64 indices of max pooling on [N, C, H, W], recorded as PyTorch's max_pool2d_with_indices. */
 function maxPoolCore(x: Tensor, window: Window2d): [Tensor, Tensor] {
   const [N, C, H, W] = x.shape;
   const [outH, outW] = window.output;
   const backend = backendOf(x);
-  const indices = wrap(backend.maxPool2dArgmax(x._view(), window), [N, C, outH, outW], 'int64', backend);
-  const values = gather(x.reshape(N, C, H * W), 2, indices.view(N, C, outH * outW)).view(N, C, outH, outW);
-  return [values, indices];
+  const { values, indices } = backend.maxPool2d(x._view(), window);
+  const idx = wrap(indices, [N, C, outH, outW], 'int64', backend);
+  const y = wrap(values, [N, C, outH, outW], x.dtype, backend);
+  record('MaxPool2DWithIndicesBackward0', y, [x], [idx], (g) => [maxPoolBackwardOp(g, x, idx, [H, W], 'MaxPool2DWithIndicesBackwardBackward0')]);
+  return [y, idx];
+}
+
+/**
+ * The max-pool backward primitive: g [N, C, outH, outW] added at `indices` into a zero
+ * [N, C, size[0], size[1]]. Its own backward gathers the incoming gradient at the same indices.
+ * `x` (the pooled input) is recorded as an input only so that the node's next functions are
+ * PyTorch's; as in PyTorch, its gradient through this node is zero (none).
+ */
+function maxPoolBackwardOp(g: Tensor, x: Tensor, indices: Tensor, size: Pair, name: string): Tensor {
+  const [N, C, outH, outW] = indices.shape;
+  const [H, W] = size;
+  const backend = backendOf(g);
+  const grad = g.dtype === x.dtype ? g : cast(g, x.dtype, false);
+  const out = wrap(backend.maxPool2dBackward(grad._view(), indices._view(), size), [N, C, H, W], x.dtype, backend);
+  return record(name, out, [g, x], [indices], (gg, needs) => [
+    needs[0] ? gather(gg.reshape(N, C, H * W), 2, indices.view(N, C, outH * outW)).view(N, C, outH, outW) : null,
+    null,
+  ]);
 }
 
 function maxPoolNd(nd: 1 | 2, input: Tensor, kernelSize: IntOrPair, options: MaxPoolOptions): Tensor | [Tensor, Tensor] {
@@ -286,8 +308,10 @@ function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, retur
   const candidates = gather(flat, 2, positions.reshape(N, C, L * K)).view(N, C, L, K);
   const best = candidates.argmax(3, { keepdim: true });
   const indices = positions.gather(3, best).view(N, C, L);
-  const values = gather(x.reshape(N, C, H * W), 2, indices).view(N, C, oH, oW);
+  const backend = backendOf(x);
+  const values = wrap(backend.gather(flat._view(), 2, indices._view()), [N, C, oH, oW], x.dtype, backend);
   const idx4 = indices.view(N, C, oH, oW);
+  record('AdaptiveMaxPool2DBackward0', values, [x], [idx4], (g) => [maxPoolBackwardOp(g, x, idx4, [H, W], 'AdaptiveMaxPool2DBackwardBackward0')]);
   return returnIndices ? [lower(values), lower(idx4)] : lower(values);
 }
 

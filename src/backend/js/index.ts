@@ -6,7 +6,8 @@ import { allocateArray, castScalar, type DType, type TypedArray } from '../../te
 import { contiguousStrides, isContiguous, numel } from '../../tensor/shape.js';
 import { moveDimsLast, offsetsOf, viewOffsets } from './strided.js';
 import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
-import { col2im, im2col, maxPool2dArgmax } from './conv.js';
+import { col2im, im2col } from './conv.js';
+import { maxPool2d, maxPool2dBackward, thresholdBackward } from './pool.js';
 import { fastBinary, fastCompare, fastSum, fastUnary, setBinaryReference, stridedCopy } from './fast.js';
 
 type Fn1 = (x: number) => number;
@@ -424,7 +425,9 @@ export const jsBackend: Backend = {
 
   im2col,
   col2im,
-  maxPool2dArgmax,
+  maxPool2d,
+  maxPool2dBackward,
+  thresholdBackward,
 
   axpy(out, x, alpha) {
     // As mul then add: in float32 the product is rounded to float32 before the sum.
