@@ -256,7 +256,11 @@ describe('wasm backend', () => {
         grad[i * 17 + 1] = v;
       });
       const view = (data: Float32Array): View => ({ data, dtype: 'float32', shape: [n], strides: [1], offset: 0 });
-      assert.ok(same(wasmBackend.thresholdBackward(view(grad), view(self), 0), jsBackend.thresholdBackward(view(grad), view(self), 0)), `threshold_backward n = ${n}`);
+      // The same values through reversed (stride -1) views: the reference's plain strided loop.
+      const flipped = (data: Float32Array): View => ({ data: data.slice().reverse(), dtype: 'float32', shape: [n], strides: [-1], offset: n - 1 });
+      const want = jsBackend.thresholdBackward(flipped(grad), flipped(self), 0);
+      assert.ok(same(jsBackend.thresholdBackward(view(grad), view(self), 0), want), `threshold_backward js n = ${n}`);
+      assert.ok(same(wasmBackend.thresholdBackward(view(grad), view(self), 0), want), `threshold_backward n = ${n}`);
     }
   });
 
