@@ -26,6 +26,10 @@ interface Case {
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/autograd.json', import.meta.url), 'utf8')) as Case[];
 
 type Inputs = Record<string, Tensor>;
+const F = torch.nn.functional;
+/** The gradient of f at x for output gradient g, kept as a graph (createGraph): its double backward. */
+const gradOf = (f: (t: Tensor) => Tensor, x: Tensor, g: Tensor) => autograd.grad(f(x), [x], { gradOutputs: [g], createGraph: true })[0]!;
+
 /** dlab's spelling of each fixture expression (same names as tools/fixtures/autograd.py). */
 const expressions: Record<string, (i: Inputs) => Tensor> = {
   add: ({ x, y }) => x.add(y),
@@ -67,6 +71,12 @@ const expressions: Record<string, (i: Inputs) => Tensor> = {
   var: ({ x }) => x.var(1),
   clone: ({ x }) => x.clone(),
   to_float32: ({ x }) => x.to('float32'),
+  max_pool2d: ({ x }) => F.maxPool2d(x, 2),
+  max_pool2d_overlapping: ({ x }) => F.maxPool2d(x, 2, { stride: 1 }),
+  max_pool1d: ({ x }) => F.maxPool1d(x, 2),
+  adaptive_max_pool2d: ({ x }) => F.adaptiveMaxPool2d(x, [2, 3]),
+  max_pool2d_double_backward: ({ x, g }) => gradOf((t) => F.maxPool2d(t, 2), x, g),
+  relu_double_backward: ({ x, g }) => gradOf((t) => t.relu(), x, g),
   inplace_mul: ({ x }) => {
     const y = x.mul(2);
     y.mul_(3);

@@ -81,14 +81,18 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
 /**
  * PyTorch's threshold_backward, ReLU's gradient as one primitive: g where y > threshold, else 0
  * (NaN in y passes g). It is linear in g, so its backward is itself with the same y; y only
- * selects, and gets no gradient (recorded as an input so the node's next functions are PyTorch's).
+ * selects: it is an input as in PyTorch (the node's next functions are PyTorch's) whose gradient
+ * is zero, as PyTorch returns.
  */
 export function thresholdBackward(g: Tensor, y: Tensor, threshold: number): Tensor {
   let grad = g.dtype === y.dtype ? g : cast(g, y.dtype, false);
   if (!shapesEqual(grad.shape, y.shape)) grad = grad.expand(y.shape);
   const backend = backendOf(y);
   const out = wrap(backend.thresholdBackward(grad._view(), y._view(), threshold), y.shape, y.dtype, backend);
-  return record('ThresholdBackwardBackward0', out, [g, y], [y], (gg, needs) => [needs[0] ? thresholdBackward(gg, y, threshold) : null, null]);
+  return record('ThresholdBackwardBackward0', out, [g, y], [y], (gg, needs) => [
+    needs[0] ? thresholdBackward(gg, y, threshold) : null,
+    needs[1] ? zerosLike(y) : null,
+  ]);
 }
 
 export const neg = (x: Tensor) => {

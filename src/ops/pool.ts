@@ -12,7 +12,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
 import { gather } from './indexing.js';
 import { cast } from './movement.js';
-import { tensor } from './creation.js';
+import { tensor, zerosLike } from './creation.js';
 import { im2colOp, nTuple, type IntOrPair, type Pair } from './conv.js';
 
 export interface MaxPoolOptions {
@@ -109,8 +109,8 @@ function maxPoolCore(x: Tensor, window: Window2d): [Tensor, Tensor] {
 /**
  * The max-pool backward primitive: g [N, C, outH, outW] added at `indices` into a zero
  * [N, C, size[0], size[1]]. Its own backward gathers the incoming gradient at the same indices.
- * `x` (the pooled input) is recorded as an input only so that the node's next functions are
- * PyTorch's; as in PyTorch, its gradient through this node is zero (none).
+ * `x` (the pooled input) is an input as in PyTorch (the node's next functions are PyTorch's);
+ * the result is piecewise linear in x, so x's gradient through it is zero, as PyTorch returns.
  */
 function maxPoolBackwardOp(g: Tensor, x: Tensor, indices: Tensor, size: Pair, name: string): Tensor {
   const [N, C, outH, outW] = indices.shape;
@@ -120,7 +120,7 @@ function maxPoolBackwardOp(g: Tensor, x: Tensor, indices: Tensor, size: Pair, na
   const out = wrap(backend.maxPool2dBackward(grad._view(), indices._view(), size), [N, C, H, W], x.dtype, backend);
   return record(name, out, [g, x], [indices], (gg, needs) => [
     needs[0] ? gather(gg.reshape(N, C, H * W), 2, indices.view(N, C, outH * outW)).view(N, C, outH, outW) : null,
-    null,
+    needs[1] ? zerosLike(x) : null,
   ]);
 }
 
