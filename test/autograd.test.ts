@@ -440,6 +440,13 @@ for (const backend of listBackends()) {
         assert.deepEqual(values(x.grad), [0, 2, 0]);
         assert.deepEqual(values(v.grad), [1, 3]);
       });
+      test('max pooling saves its input as PyTorch does: writing into it before backward is an error', () => {
+        const x = f64([1, 5, 3, 2]).reshape(1, 1, 2, 2);
+        const h = x.mul(1);
+        const y = torch.nn.functional.maxPool2d(h, 2);
+        h.mul_(2);
+        assert.throws(() => y.sum().backward(), /modified by an inplace operation/);
+      });
       test('the version counter counts writes', () => {
         const x = torch.zeros([2]);
         const v0 = x._version;

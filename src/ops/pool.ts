@@ -102,7 +102,8 @@ function maxPoolCore(x: Tensor, window: Window2d): [Tensor, Tensor] {
   const { values, indices } = backend.maxPool2d(x._view(), window);
   const idx = wrap(indices, [N, C, outH, outW], 'int64', backend);
   const y = wrap(values, [N, C, outH, outW], x.dtype, backend);
-  record('MaxPool2DWithIndicesBackward0', y, [x], [idx], (g) => [maxPoolBackwardOp(g, x, idx, [H, W], 'MaxPool2DWithIndicesBackwardBackward0')]);
+  // x is saved as PyTorch saves self: writing into it in place before backward is an error there too.
+  record('MaxPool2DWithIndicesBackward0', y, [x], [x, idx], (g) => [maxPoolBackwardOp(g, x, idx, [H, W], 'MaxPool2DWithIndicesBackwardBackward0')]);
   return [y, idx];
 }
 
@@ -311,7 +312,7 @@ function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, retur
   const backend = backendOf(x);
   const values = wrap(backend.gather(flat._view(), 2, indices._view()), [N, C, oH, oW], x.dtype, backend);
   const idx4 = indices.view(N, C, oH, oW);
-  record('AdaptiveMaxPool2DBackward0', values, [x], [idx4], (g) => [maxPoolBackwardOp(g, x, idx4, [H, W], 'AdaptiveMaxPool2DBackwardBackward0')]);
+  record('AdaptiveMaxPool2DBackward0', values, [x], [x, idx4], (g) => [maxPoolBackwardOp(g, x, idx4, [H, W], 'AdaptiveMaxPool2DBackwardBackward0')]);
   return returnIndices ? [lower(values), lower(idx4)] : lower(values);
 }
 
