@@ -75,6 +75,9 @@ const expressions: Record<string, (i: Inputs) => Tensor> = {
   max_pool2d_overlapping: ({ x }) => F.maxPool2d(x, 2, { stride: 1 }),
   max_pool1d: ({ x }) => F.maxPool1d(x, 2),
   adaptive_max_pool2d: ({ x }) => F.adaptiveMaxPool2d(x, [2, 3]),
+  max_pool2d_unbatched: ({ x }) => F.maxPool2d(x, 2, { stride: 1 }),
+  max_pool1d_unbatched: ({ x }) => F.maxPool1d(x, 3, { stride: 1 }),
+  adaptive_max_pool1d_unbatched: ({ x }) => F.adaptiveMaxPool1d(x, 4),
   max_pool2d_double_backward: ({ x, g }) => gradOf((t) => F.maxPool2d(t, 2), x, g),
   relu_double_backward: ({ x, g }) => gradOf((t) => t.relu(), x, g),
   inplace_mul: ({ x }) => {

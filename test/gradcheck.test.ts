@@ -361,7 +361,8 @@ for (const backend of listBackends()) {
         // Overlapping windows: a maximum shared by several windows gets their gradients added.
         check((x) => F.maxPool2d(x, [3, 2], { stride: 1, dilation: [1, 2] }), [leaf([1, 2, 5, 6])], { gradgrad: true });
         check((x) => F.maxPool1d(x, 2, { dilation: 2 }), [leaf([2, 2, 7])], { gradgrad: true });
-        check((x) => F.maxPool2d(x, 2, { stride: 1 }), [leaf([2, 4, 5])]);
+        check((x) => F.maxPool2d(x, 2, { stride: 1 }), [leaf([2, 4, 5])], { gradgrad: true }); // unbatched
+        check((x) => F.adaptiveMaxPool1d(x, 3), [leaf([2, 7])], { gradgrad: true });
         check((x) => F.adaptiveMaxPool2d(x, [2, 3]), [leaf([1, 2, 5, 7])], { gradgrad: true });
       });
       test("relu's threshold backward on both signs (gradgrad)", () => {
