@@ -5,3 +5,4 @@ export { threadScratchBytes } from './convolution';
 export { runJob } from './job';
 export { binaryF32, reluF32, axpyF32 } from './elementwise';
 export { im2colF32, col2imF32 } from './conv';
+export { maxPool2dF32, maxPool2dBackwardF32, thresholdBackwardF32 } from './pool';

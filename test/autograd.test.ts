@@ -26,6 +26,10 @@ interface Case {
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/autograd.json', import.meta.url), 'utf8')) as Case[];
 
 type Inputs = Record<string, Tensor>;
+const F = torch.nn.functional;
+/** The gradient of f at x for output gradient g, kept as a graph (createGraph): its double backward. */
+const gradOf = (f: (t: Tensor) => Tensor, x: Tensor, g: Tensor) => autograd.grad(f(x), [x], { gradOutputs: [g], createGraph: true })[0]!;
+
 /** dlab's spelling of each fixture expression (same names as tools/fixtures/autograd.py). */
 const expressions: Record<string, (i: Inputs) => Tensor> = {
   add: ({ x, y }) => x.add(y),
@@ -67,6 +71,15 @@ const expressions: Record<string, (i: Inputs) => Tensor> = {
   var: ({ x }) => x.var(1),
   clone: ({ x }) => x.clone(),
   to_float32: ({ x }) => x.to('float32'),
+  max_pool2d: ({ x }) => F.maxPool2d(x, 2),
+  max_pool2d_overlapping: ({ x }) => F.maxPool2d(x, 2, { stride: 1 }),
+  max_pool1d: ({ x }) => F.maxPool1d(x, 2),
+  adaptive_max_pool2d: ({ x }) => F.adaptiveMaxPool2d(x, [2, 3]),
+  max_pool2d_unbatched: ({ x }) => F.maxPool2d(x, 2, { stride: 1 }),
+  max_pool1d_unbatched: ({ x }) => F.maxPool1d(x, 3, { stride: 1 }),
+  adaptive_max_pool1d_unbatched: ({ x }) => F.adaptiveMaxPool1d(x, 4),
+  max_pool2d_double_backward: ({ x, g }) => gradOf((t) => F.maxPool2d(t, 2), x, g),
+  relu_double_backward: ({ x, g }) => gradOf((t) => t.relu(), x, g),
   inplace_mul: ({ x }) => {
     const y = x.mul(2);
     y.mul_(3);
@@ -429,6 +442,13 @@ for (const backend of listBackends()) {
         y.mul(f64([1, 2, 3], false)).sum().backward();
         assert.deepEqual(values(x.grad), [0, 2, 0]);
         assert.deepEqual(values(v.grad), [1, 3]);
+      });
+      test('max pooling saves its input as PyTorch does: writing into it before backward is an error', () => {
+        const x = f64([1, 5, 3, 2]).reshape(1, 1, 2, 2);
+        const h = x.mul(1);
+        const y = torch.nn.functional.maxPool2d(h, 2);
+        h.mul_(2);
+        assert.throws(() => y.sum().backward(), /modified by an inplace operation/);
       });
       test('the version counter counts writes', () => {
         const x = torch.zeros([2]);

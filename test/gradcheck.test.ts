@@ -84,7 +84,7 @@ const unaryCases: Record<UnaryOp, { lo: number; hi: number; gradgrad?: boolean }
   acosh: { lo: 1.2, hi: 3 },
   atanh: { lo: -0.9, hi: 0.9 },
   sigmoid: { lo: -3, hi: 3, gradgrad: true },
-  relu: { lo: 0.1, hi: 2 },
+  relu: { lo: 0.1, hi: 2, gradgrad: true },
   erf: { lo: -2, hi: 2 },
   erfc: { lo: -2, hi: 2 },
   erfinv: { lo: -0.9, hi: 0.9 },
@@ -355,10 +355,19 @@ for (const backend of listBackends()) {
         check((x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [
           leaf([1, 4, 3, 3]), leaf([4, 1, 3, 3], -1, 1, 0.3), leaf([2], -1, 1, 0.6),
         ]));
-      test('max pooling (values through gather)', () => {
-        check((x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [leaf([1, 2, 6, 7])]);
-        check((x) => F.maxPool1d(x, 2, { dilation: 2 }), [leaf([2, 2, 7])]);
-        check((x) => F.adaptiveMaxPool2d(x, [2, 3]), [leaf([1, 2, 5, 7])]);
+      test('max pooling and its backward primitive (gradgrad)', () => {
+        check((x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [leaf([1, 2, 6, 7])], { gradgrad: true });
+        check((x) => F.maxPool2d(x, 2), [leaf([2, 3, 4, 6])], { gradgrad: true });
+        // Overlapping windows: a maximum shared by several windows gets their gradients added.
+        check((x) => F.maxPool2d(x, [3, 2], { stride: 1, dilation: [1, 2] }), [leaf([1, 2, 5, 6])], { gradgrad: true });
+        check((x) => F.maxPool1d(x, 2, { dilation: 2 }), [leaf([2, 2, 7])], { gradgrad: true });
+        check((x) => F.maxPool2d(x, 2, { stride: 1 }), [leaf([2, 4, 5])], { gradgrad: true }); // unbatched
+        check((x) => F.adaptiveMaxPool1d(x, 3), [leaf([2, 7])], { gradgrad: true });
+        check((x) => F.adaptiveMaxPool2d(x, [2, 3]), [leaf([1, 2, 5, 7])], { gradgrad: true });
+      });
+      test("relu's threshold backward on both signs (gradgrad)", () => {
+        check((x) => x.relu(), [leaf([3, 5], -1, 1, 0.3)], { gradgrad: true });
+        check((x) => torch.nn.functional.relu(x.mul(2)).square(), [leaf([4, 3], -1, 1, 0.1)], { gradgrad: true });
       });
       test('average pooling', () => {
         check((x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), [leaf([1, 2, 6, 7])]);

@@ -29,11 +29,11 @@ export type ArgReduceOp = 'argmax' | 'argmin';
 export type ScanOp = 'cumsum' | 'cumprod';
 
 /**
- * The sliding-window geometry shared by im2col, col2im and maxPool2dArgmax (1-D ops use H = 1,
+ * The sliding-window geometry shared by im2col, col2im and maxPool2d (1-D ops use H = 1,
  * kernel 1 along it). Window (oh, ow), element (ki, kj) reads input position
  *   ih = oh * stride[0] - padding[0] + ki * dilation[0],  iw = ow * stride[1] - padding[1] + kj * dilation[1];
  * a position outside [0, H) x [0, W) is padding: it reads as 0 (im2col), is dropped (col2im) or never
- * wins (maxPool2dArgmax). `output` is given, not derived, so that callers can express ceil_mode and
+ * wins (maxPool2d). `output` is given, not derived, so that callers can express ceil_mode and
  * asymmetric ('same') padding: only the start padding matters, the end is wherever `output` stops.
  */
 export interface Window2d {
@@ -105,13 +105,25 @@ export interface Backend {
    */
   conv2dWeightGrad(x: View, grad: View, window: Window2d, groups: number, withBias: boolean): { weight: TypedArray; bias: TypedArray | null };
   /**
-   * Max pooling's argmax: x is [N, C, H, W] (any strides); returns a fresh contiguous int64 array
-   * [N, C, outH, outW] holding, per window, the flat index ih * W + iw of its maximum over the
-   * non-padding positions, scanned in (ki, kj) row-major order from best = -Infinity at the first
-   * non-padding position: a strictly greater value or a NaN replaces the best (so NaN propagates,
-   * the last NaN wins, ties keep the first), exactly PyTorch's CPU max_pool2d kernel.
+   * Max pooling: x is [N, C, H, W] (any strides); returns fresh contiguous [N, C, outH, outW]
+   * arrays: `values` of x's dtype, each window's maximum, and `indices` (int64), the flat index
+   * ih * W + iw it was read from. A window is scanned over its non-padding positions in (ki, kj)
+   * row-major order from best = -Infinity: a strictly greater value or a NaN replaces the best (so
+   * NaN propagates, the last NaN wins, ties keep the first), exactly PyTorch's CPU max_pool2d kernel.
    */
-  maxPool2dArgmax(x: View, window: Window2d): TypedArray;
+  maxPool2d(x: View, window: Window2d): { values: TypedArray; indices: TypedArray };
+  /**
+   * Max pooling's backward: grad and indices (int64) are [N, C, outH, outW] (any strides); returns
+   * a fresh zero-initialised contiguous [N, C, size[0], size[1]] array of grad's dtype where each
+   * grad value is added at its (n, c) plane's flat index (windows sharing a maximum add up).
+   */
+  maxPool2dBackward(grad: View, indices: View, size: readonly [number, number]): TypedArray;
+  /**
+   * PyTorch's threshold_backward (ReLU's gradient): grad and self of one shape (any strides);
+   * returns a fresh contiguous array of grad's dtype holding 0 where self <= threshold and grad
+   * elsewhere (NaN in self passes the gradient; a select, so a NaN grad at a cut position gives 0).
+   */
+  thresholdBackward(grad: View, self: View, threshold: number): TypedArray;
   /**
    * In place on contiguous float `out`: out += alpha * x, x of out's shape and dtype (any strides),
    * rounding exactly as mul then add do (alpha and the product rounded to out's dtype), so it is

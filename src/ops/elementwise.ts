@@ -44,8 +44,8 @@ const unarySpecs: Record<UnaryOp, { out: OutKind; grad: UnaryGrad; saves: 'x' | 
   acosh: { out: 'float', grad: (x, _y, g) => g.mul(x.square().sub(1).rsqrt()), saves: 'x' },
   atanh: { out: 'float', grad: (x, _y, g) => g.div(x.square().neg().add(1)), saves: 'x' },
   sigmoid: { out: 'float', grad: (_x, y, g) => g.mul(y).mul(y.neg().add(1)), saves: 'y' },
-  // PyTorch's threshold_backward: the gradient passes where the output is positive.
-  relu: { out: 'same', grad: (_x, y, g) => g.mul(y.gt(0)), saves: 'y' },
+  // PyTorch's threshold_backward: the gradient passes where the output is positive (one pass).
+  relu: { out: 'same', grad: (_x, y, g) => thresholdBackward(g, y, 0), saves: 'y' },
   erf: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().exp().mul(2 / SQRT_PI)), saves: 'x' },
   erfc: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().exp().mul(-2 / SQRT_PI)), saves: 'x' },
   erfinv: { out: 'float', grad: (_x, y, g) => g.mul(y.square().exp().mul(SQRT_PI / 2)), saves: 'y' },
@@ -76,6 +76,23 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   // The rule holds only what `saves` names, so an unsaved input or output can be freed (as PyTorch).
   const [sx, sy] = [spec.saves === 'x' ? x : null, spec.saves === 'y' ? y : null] as [Tensor, Tensor];
   return record(backwardName(op), y, [x], saved, (g) => [grad === 'zero' ? zerosLike(g) : grad(sx, sy, g)]);
+}
+
+/**
+ * PyTorch's threshold_backward, ReLU's gradient as one primitive: g where y > threshold, else 0
+ * (NaN in y passes g). It is linear in g, so its backward is itself with the same y; y only
+ * selects: it is an input as in PyTorch (the node's next functions are PyTorch's) whose gradient
+ * is zero, as PyTorch returns.
+ */
+export function thresholdBackward(g: Tensor, y: Tensor, threshold: number): Tensor {
+  let grad = g.dtype === y.dtype ? g : cast(g, y.dtype, false);
+  if (!shapesEqual(grad.shape, y.shape)) grad = grad.expand(y.shape);
+  const backend = backendOf(y);
+  const out = wrap(backend.thresholdBackward(grad._view(), y._view(), threshold), y.shape, y.dtype, backend);
+  return record('ThresholdBackwardBackward0', out, [g, y], [y], (gg, needs) => [
+    needs[0] ? thresholdBackward(gg, y, threshold) : null,
+    needs[1] ? zerosLike(y) : null,
+  ]);
 }
 
 export const neg = (x: Tensor) => {

@@ -1,17 +1,19 @@
-// Pooling, built on the sliding-window primitives. Max pooling asks the backend for each
-// window's argmax (flat index into the H*W plane, NaN-propagating as PyTorch), then gathers the
-// values, so its gradient is gather's (a scatter-add) and needs no rule of its own. Average
-// pooling is im2col, a sum over the window and a division by PyTorch's per-window divisor.
-// Adaptive pooling uses windows start = floor(i*In/Out), end = ceil((i+1)*In/Out). 1-D pooling
-// runs as 2-D with H = 1, unbatched input as a batch of one.
+// Pooling. Max pooling is a primitive: one backend pass gives each window's maximum and its
+// flat index into the H*W plane (NaN-propagating, as PyTorch); its backward, a second primitive,
+// adds the gradient at those indices, and that one's backward gathers at them again, so
+// gradients of gradients work. Average pooling is im2col, a sum over the window and a division
+// by PyTorch's per-window divisor. Adaptive pooling uses windows start = floor(i*In/Out),
+// end = ceil((i+1)*In/Out). 1-D pooling runs as 2-D with H = 1; unbatched input is pooled as a
+// batch of one (max pooling without graph nodes for it, so its graph is PyTorch's).
 
-import type { Window2d } from '../backend/backend.js';
+import type { View, Window2d } from '../backend/backend.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { backendOf, wrap } from './function.js';
+import { backendOf, record, wrap } from './function.js';
 import { gather } from './indexing.js';
-import { tensor } from './creation.js';
-import { im2colOp, nTuple, type IntOrPair } from './conv.js';
+import { cast } from './movement.js';
+import { tensor, zerosLike } from './creation.js';
+import { im2colOp, nTuple, type IntOrPair, type Pair } from './conv.js';
 
 export interface MaxPoolOptions {
   /** Default (null or omitted): the kernel size. */
@@ -92,14 +94,48 @@ function poolWindow(
 
 // ---------------------------------------------------------------------------- max pooling
 
-/** Values and int64 indices of max pooling on [N, C, H, W]. */
+/**
+ * An [N, C, H, W] or unbatched [C, H, W] tensor as the backend's [N, C, H, W] view (a batch of
+ * one for the latter). No graph node: PyTorch pools both ranks natively, so one node stands for it.
+ */
+function batchView(t: Tensor): View {
+  const v = t._view();
+  return t.ndim === 4 ? v : { ...v, shape: [1, ...v.shape], strides: [0, ...v.strides] };
+}
+
+/**
+ * Values and int64 indices of max pooling on [N, C, H, W] or [C, H, W], recorded as PyTorch's
+ * max_pool2d_with_indices (one MaxPool2DWithIndicesBackward0 node on x).
+ */
 function maxPoolCore(x: Tensor, window: Window2d): [Tensor, Tensor] {
-  const [N, C, H, W] = x.shape;
-  const [outH, outW] = window.output;
+  const [, , H, W] = batchView(x).shape;
+  const outShape = [...x.shape.slice(0, -2), ...window.output];
   const backend = backendOf(x);
-  const indices = wrap(backend.maxPool2dArgmax(x._view(), window), [N, C, outH, outW], 'int64', backend);
-  const values = gather(x.reshape(N, C, H * W), 2, indices.view(N, C, outH * outW)).view(N, C, outH, outW);
-  return [values, indices];
+  const { values, indices } = backend.maxPool2d(batchView(x), window);
+  const idx = wrap(indices, outShape, 'int64', backend);
+  const y = wrap(values, outShape, x.dtype, backend);
+  // x is saved as PyTorch saves self: writing into it in place before backward is an error there too.
+  record('MaxPool2DWithIndicesBackward0', y, [x], [x, idx], (g) => [maxPoolBackwardOp(g, x, idx, [H, W], 'MaxPool2DWithIndicesBackwardBackward0')]);
+  return [y, idx];
+}
+
+/**
+ * The max-pool backward primitive: g (the shape of `indices`, [N, C, outH, outW] or unbatched)
+ * added at `indices` into a zero tensor of x's shape. Its own backward gathers the incoming
+ * gradient at the same indices. `x` (the pooled input) is an input as in PyTorch (the node's
+ * next functions are PyTorch's); the result is piecewise linear in x, so x's gradient through
+ * it is zero, as PyTorch returns.
+ */
+function maxPoolBackwardOp(g: Tensor, x: Tensor, indices: Tensor, size: Pair, name: string): Tensor {
+  const [N, C, outH, outW] = batchView(indices).shape;
+  const [H, W] = size;
+  const backend = backendOf(g);
+  const grad = g.dtype === x.dtype ? g : cast(g, x.dtype, false);
+  const out = wrap(backend.maxPool2dBackward(batchView(grad), batchView(indices), size), x.shape, x.dtype, backend);
+  return record(name, out, [g, x], [indices], (gg, needs) => [
+    needs[0] ? gather(gg.reshape(N, C, H * W), 2, indices.reshape(N, C, outH * outW)).view(indices.shape) : null,
+    needs[1] ? zerosLike(x) : null,
+  ]);
 }
 
 function maxPoolNd(nd: 1 | 2, input: Tensor, kernelSize: IntOrPair, options: MaxPoolOptions): Tensor | [Tensor, Tensor] {
@@ -108,7 +144,9 @@ function maxPoolNd(nd: 1 | 2, input: Tensor, kernelSize: IntOrPair, options: Max
     throw new RangeError(`max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtShape(input.shape)}`);
   }
   const window = poolWindow(input, nd, kernelSize, options.stride, options.padding ?? 0, options.dilation ?? 1, options.ceilMode ?? false);
-  const { x, lower } = lift(input, nd);
+  // As PyTorch: 1-D pooling is 2-D pooling of input.unsqueeze(-2), squeezed back.
+  const x = nd === 1 ? input.unsqueeze(-2) : input;
+  const lower = (t: Tensor) => (nd === 1 ? t.squeeze(-2) : t);
   const [values, indices] = maxPoolCore(x, window);
   return options.returnIndices ? [lower(values), lower(indices)] : lower(values);
 }
@@ -255,7 +293,11 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tens
 
 function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, returnIndices: boolean): Tensor | [Tensor, Tensor] {
   checkAdaptiveInput(input, nd, nd === 1 ? 'adaptive_max_pool1d' : 'adaptive_max_pool2d');
-  const { x, lower } = lift(input, nd);
+  // The node goes on the input as PyTorch's (unsqueezed for 1-D, unbatched as it is); the
+  // indices are found on a batch-of-one view of it, outside the graph.
+  const x1 = nd === 1 ? input.unsqueeze(-2) : input;
+  const lower = (t: Tensor) => (nd === 1 ? t.squeeze(-2) : t);
+  const x = x1.ndim === 4 ? x1.detach() : x1.detach().unsqueeze(0);
   const [N, C, H, W] = x.shape;
   const out = adaptiveSizes(outputSize, input.shape.slice(input.ndim - nd));
   const [oH, oW] = nd === 1 ? [1, out[0]] : out;
@@ -282,13 +324,16 @@ function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, retur
   }
   const L = oH * oW;
   const positions = tensor(table, { dtype: 'int64' }).view(1, 1, L, K).expand(N, C, L, K);
-  const flat = x.detach().reshape(N, C, H * W);
+  const flat = x.reshape(N, C, H * W);
   const candidates = gather(flat, 2, positions.reshape(N, C, L * K)).view(N, C, L, K);
   const best = candidates.argmax(3, { keepdim: true });
   const indices = positions.gather(3, best).view(N, C, L);
-  const values = gather(x.reshape(N, C, H * W), 2, indices).view(N, C, oH, oW);
-  const idx4 = indices.view(N, C, oH, oW);
-  return returnIndices ? [lower(values), lower(idx4)] : lower(values);
+  const backend = backendOf(x);
+  const outShape = [...x1.shape.slice(0, -2), oH, oW];
+  const values = wrap(backend.gather(flat._view(), 2, indices._view()), outShape, x.dtype, backend);
+  const idx = indices.view(outShape);
+  record('AdaptiveMaxPool2DBackward0', values, [x1], [x1, idx], (g) => [maxPoolBackwardOp(g, x1, idx, [H, W], 'AdaptiveMaxPool2DBackwardBackward0')]);
+  return returnIndices ? [lower(values), lower(idx)] : lower(values);
 }
 
 /** F.adaptive_max_pool1d on [N, C, L] or [C, L]. */

@@ -12,6 +12,8 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import { wasmBinaries } from '../../src/backend/wasm/binary.js';
 import { getNumThreads, setNumThreads, wasmBackend, wasmInfo } from '../../src/backend/wasm/index.js';
 import { CTL, JOB_PTR, SCRATCH_BASE } from '../../src/backend/wasm/runtime.js';
+import { POOL_MIN } from '../../src/backend/wasm/pool.js';
+import { poolingOutputSize } from '../../src/ops/pool.js';
 import * as torch from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -299,6 +301,78 @@ describe('wasm backend', () => {
       }
     } finally {
       setNumThreads(threadsBefore);
+    }
+  });
+
+  test('max pooling, its backward and threshold_backward equal the reference bit for bit (random geometries)', () => {
+    // xorshift stream for geometries and values: ReLU-like data (many zeros, ties), NaN, -Infinity.
+    let s = 12345;
+    const next = () => {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      return (s >>> 0) / 2 ** 32;
+    };
+    const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+    const same = (p: ArrayLike<number>, q: ArrayLike<number>) => p.length === q.length && Array.from(p).every((v, i) => Object.is(v, q[i]));
+    let checked = 0;
+    for (let t = 0; checked < 60; t++) {
+      const pairs = t % 3 === 0; // MaxPool2d(2), the kernel's fast path
+      const kernel: [number, number] = pairs ? [2, 2] : [int(1, 4), int(1, 4)];
+      const stride: [number, number] = pairs ? [2, 2] : [int(1, 3), int(1, 3)];
+      const dilation: [number, number] = pairs ? [1, 1] : [int(1, 2), int(1, 2)];
+      const padding: [number, number] = pairs ? [0, 0] : [int(0, kernel[0] >> 1), int(0, kernel[1] >> 1)];
+      const ceilMode = next() < 0.5;
+      const [H, W] = [int(3, 31), int(3, 31)];
+      const output: [number, number] = [
+        poolingOutputSize(H, kernel[0], padding[0], stride[0], dilation[0], ceilMode),
+        poolingOutputSize(W, kernel[1], padding[1], stride[1], dilation[1], ceilMode),
+      ];
+      if (output[0] < 1 || output[1] < 1) continue;
+      // Enough planes for the wasm path (POOL_MIN / 4 windows at least).
+      const planes = Math.ceil(POOL_MIN / 4 / (output[0] * output[1])) + int(0, 3);
+      const N = int(1, 3);
+      const channels = Math.ceil(planes / N);
+      const n = N * channels * H * W;
+      const data = new Float32Array(n + 7);
+      for (let i = 0; i < data.length; i++) {
+        const r = next();
+        data[i] = r < 0.03 ? NaN : r < 0.06 ? -Infinity : r < 0.4 ? 0 : Math.round((next() * 2 - 1) * 8) / 4;
+      }
+      // Contiguous at an offset, or a transposed (W-major) view, which the kernel gets as a copy.
+      const transposed = t % 4 === 1;
+      const x: View = transposed
+        ? { data, dtype: 'float32', shape: [N, channels, H, W], strides: [channels * H * W, H * W, 1, H], offset: 0 }
+        : { data, dtype: 'float32', shape: [N, channels, H, W], strides: [channels * H * W, H * W, W, 1], offset: 7 };
+      const w = { kernel, stride, padding, dilation, output };
+      const got = wasmBackend.maxPool2d(x, w);
+      const want = jsBackend.maxPool2d(x, w);
+      const what = `${JSON.stringify(w)} on [${N}, ${channels}, ${H}, ${W}]${transposed ? ' transposed' : ''}`;
+      assert.ok(same(got.values, want.values), `values ${what}`);
+      assert.ok(same(got.indices, want.indices), `indices ${what}`);
+      const L = output[0] * output[1];
+      const shape = [N, channels, ...output];
+      const strides = [channels * L, L, output[1], 1];
+      const grad: View = { data: randomArray(N * channels * L, 90 + t), dtype: 'float32', shape, strides, offset: 0 };
+      const indices: View = { data: want.indices, dtype: 'int64', shape, strides, offset: 0 };
+      assert.ok(N * channels * L >= POOL_MIN / 4);
+      const size: [number, number] = [H, W];
+      assert.ok(same(wasmBackend.maxPool2dBackward(grad, indices, size), jsBackend.maxPool2dBackward(grad, indices, size)), `backward ${what}`);
+      checked++;
+    }
+    for (const n of [POOL_MIN, 3 * 1031, 100_003]) {
+      const self = randomArray(n, 100 + n) as Float32Array;
+      const grad = randomArray(n, 110 + n) as Float32Array;
+      [NaN, 0, -0, Infinity, -Infinity, 1e-40, -1e-40].forEach((v, i) => {
+        self[i * 13] = v;
+        grad[i * 17 + 1] = v;
+      });
+      const view = (data: Float32Array): View => ({ data, dtype: 'float32', shape: [n], strides: [1], offset: 0 });
+      // The same values through reversed (stride -1) views: the reference's plain strided loop.
+      const flipped = (data: Float32Array): View => ({ data: data.slice().reverse(), dtype: 'float32', shape: [n], strides: [-1], offset: n - 1 });
+      const want = jsBackend.thresholdBackward(flipped(grad), flipped(self), 0);
+      assert.ok(same(jsBackend.thresholdBackward(view(grad), view(self), 0), want), `threshold_backward js n = ${n}`);
+      assert.ok(same(wasmBackend.thresholdBackward(view(grad), view(self), 0), want), `threshold_backward n = ${n}`);
     }
   });
 

@@ -1,5 +1,5 @@
-// Sliding-window kernels: im2col (F.unfold), col2im (F.fold) and max pooling's argmax. They are
-// the whole of convolution and pooling; the rest is matmul and gather in src/ops/conv.ts.
+// Sliding-window kernels: im2col (F.unfold) and col2im (F.fold). They are the whole of
+// convolution; the rest is matmul in src/ops/conv.ts. (Max pooling's kernels are in pool.ts.)
 // Each loop walks one (n, c) plane at a time with the plane's strides, and the innermost loop
 // runs over the output columns whose input column is in range, so it has no branch in it.
 
@@ -82,81 +82,4 @@ export function col2im(cols: View, size: readonly [number, number], w: Window2d)
     }
   }
   return out;
-}
-
-export function maxPool2dArgmax(x: View, w: Window2d): TypedArray {
-  const [N, C, H, W] = x.shape;
-  const [sN, sC, sH, sW] = x.strides;
-  const { kernel: [kH, kW], stride: [strH, strW], padding: [padH, padW], dilation: [dilH, dilW], output: [outH, outW] } = w;
-  const out = allocateArray('int64', N * C * outH * outW);
-  const src = x.data;
-  const pairs = kH === 2 && kW === 2 && strH === 2 && strW === 2 && padH === 0 && padW === 0 && dilH === 1 && dilW === 1;
-  if (pairs && sW === 1 && 2 * outH <= H && 2 * outW <= W) {
-    maxPool2x2(src, out, N, C, W, sN, sC, sH, x.offset, outH, outW);
-    return out;
-  }
-  let o = 0;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const plane = x.offset + n * sN + c * sC;
-      for (let oh = 0; oh < outH; oh++) {
-        // PyTorch's bounds: the window's end is clipped to the input, its start stepped past padding.
-        let ih0 = oh * strH - padH;
-        const ih1 = Math.min(ih0 + (kH - 1) * dilH + 1, H);
-        while (ih0 < 0) ih0 += dilH;
-        for (let ow = 0; ow < outW; ow++) {
-          let iw0 = ow * strW - padW;
-          const iw1 = Math.min(iw0 + (kW - 1) * dilW + 1, W);
-          while (iw0 < 0) iw0 += dilW;
-          let best = -Infinity;
-          let bestIdx = ih0 * W + iw0;
-          for (let ih = ih0; ih < ih1; ih += dilH) {
-            const rowBase = plane + ih * sH;
-            for (let iw = iw0; iw < iw1; iw += dilW) {
-              const v = src[rowBase + iw * sW];
-              if (v > best || v !== v) {
-                best = v;
-                bestIdx = ih * W + iw;
-              }
-            }
-          }
-          out[o++] = bestIdx;
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * MaxPool2d(2), the common case, unrolled: every window lies inside the input, so the general
- * loop's bounds and short inner loops (most of its time) go away. Same scan order and NaN rule.
- */
-function maxPool2x2(
-  src: TypedArray, out: TypedArray, N: number, C: number, W: number,
-  sN: number, sC: number, sH: number, offset: number, outH: number, outW: number,
-): void {
-  let o = 0;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const plane = offset + n * sN + c * sC;
-      for (let oh = 0; oh < outH; oh++) {
-        const ih = 2 * oh;
-        const top = plane + ih * sH;
-        const bottom = top + sH;
-        for (let ow = 0, iw = 0; ow < outW; ow++, iw += 2) {
-          // Scan (ih, iw), (ih, iw+1), (ih+1, iw), (ih+1, iw+1): greater or NaN replaces the best.
-          let best = src[top + iw];
-          let idx = ih * W + iw;
-          let v = src[top + iw + 1];
-          if (v > best || v !== v) { best = v; idx = ih * W + iw + 1; }
-          v = src[bottom + iw];
-          if (v > best || v !== v) { best = v; idx = (ih + 1) * W + iw; }
-          v = src[bottom + iw + 1];
-          if (v > best || v !== v) idx = (ih + 1) * W + iw + 1;
-          out[o++] = idx;
-        }
-      }
-    }
-  }
 }

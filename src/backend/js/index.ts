@@ -6,8 +6,9 @@ import { allocateArray, castScalar, type DType, type TypedArray } from '../../te
 import { contiguousStrides, isContiguous, numel } from '../../tensor/shape.js';
 import { moveDimsLast, offsetsOf, viewOffsets } from './strided.js';
 import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
-import { col2im, im2col, maxPool2dArgmax } from './conv.js';
+import { col2im, im2col } from './conv.js';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './convolution.js';
+import { maxPool2d, maxPool2dBackward, thresholdBackward } from './pool.js';
 import { fastBinary, fastCompare, fastSum, fastUnary, setBinaryReference, stridedCopy } from './fast.js';
 
 type Fn1 = (x: number) => number;
@@ -434,7 +435,9 @@ export const jsBackend: Backend = {
   conv2dWeightGrad(x, grad, window, groups, withBias) {
     return conv2dWeightGrad(this, x, grad, window, groups, withBias);
   },
-  maxPool2dArgmax,
+  maxPool2d,
+  maxPool2dBackward,
+  thresholdBackward,
 
   axpy(out, x, alpha) {
     // As mul then add: in float32 the product is rounded to float32 before the sum.

@@ -11,6 +11,7 @@ import { wasmCol2im, wasmIm2col } from './conv.js';
 import { wasmConv2d, wasmConv2dInputGrad, wasmConv2dWeightGrad } from './convolution.js';
 import { wasmAxpy, wasmBinary, wasmRelu } from './elementwise.js';
 import { wasmMatmul } from './matmul.js';
+import { wasmMaxPool2d, wasmMaxPool2dBackward, wasmThresholdBackward } from './pool.js';
 import { getRuntime, wasmSimdSupported } from './runtime.js';
 import { threadStats } from './threads.js';
 
@@ -104,6 +105,33 @@ export const wasmBackend: Backend = {
       if (out) return out;
     }
     return jsBackend.col2im(cols, size, window);
+  },
+
+  maxPool2d(x, window) {
+    if (x.dtype === 'float32' && x.data instanceof Float32Array) {
+      const rt = getRuntime();
+      const out = rt && wasmMaxPool2d(rt, x, window);
+      if (out) return out;
+    }
+    return jsBackend.maxPool2d(x, window);
+  },
+
+  maxPool2dBackward(grad, indices, size) {
+    if (grad.dtype === 'float32' && grad.data instanceof Float32Array) {
+      const rt = getRuntime();
+      const out = rt && wasmMaxPool2dBackward(rt, grad, indices, size);
+      if (out) return out;
+    }
+    return jsBackend.maxPool2dBackward(grad, indices, size);
+  },
+
+  thresholdBackward(grad, self, threshold) {
+    if (grad.dtype === 'float32' && grad.data instanceof Float32Array && self.data instanceof Float32Array) {
+      const rt = getRuntime();
+      const out = rt && wasmThresholdBackward(rt, grad, self, threshold);
+      if (out) return out;
+    }
+    return jsBackend.thresholdBackward(grad, self, threshold);
   },
 };
 

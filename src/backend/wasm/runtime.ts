@@ -26,6 +26,15 @@ export interface KernelExports {
    */
   im2colF32(...args: number[]): void;
   col2imF32(...args: number[]): void;
+  /**
+   * Max pooling of contiguous float32 x: (x address, N, C, H, W, kH, kW, strides, paddings,
+   * dilations, outH, outW, values address (f32), indices address (f64)).
+   */
+  maxPool2dF32(...args: number[]): void;
+  /** Zero `out` (NC planes of `plane` f32) and add grad (f32) at indices (f64), L per plane. */
+  maxPool2dBackwardF32(grad: number, indices: number, NC: number, L: number, plane: number, out: number): void;
+  /** out[i] = self[i] <= threshold ? 0 : grad[i] in float32. */
+  thresholdBackwardF32(grad: number, self: number, threshold: number, out: number, n: number): void;
 }
 
 /**
@@ -112,6 +121,7 @@ export class Runtime {
   readonly scratchBytes: number;
   private f32View = new Float32Array(0);
   private i32View = new Int32Array(0);
+  private f64View = new Float64Array(0);
 
   constructor() {
     const relaxed = relaxedAvailable();
@@ -151,6 +161,12 @@ export class Runtime {
       this.f32View = new Float32Array(this.memory.buffer);
     }
     return this.f32View;
+  }
+  get f64(): Float64Array {
+    if (this.f64View.byteLength !== this.memory.buffer.byteLength) {
+      this.f64View = new Float64Array(this.memory.buffer);
+    }
+    return this.f64View;
   }
   get i32(): Int32Array {
     if (this.i32View.byteLength !== this.memory.buffer.byteLength) {
