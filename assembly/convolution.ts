@@ -27,6 +27,8 @@ let sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32;
 let Cg: i32, Og: i32, K: i32, L: i32, HW: i32;
 /** Output rows per column tile. */
 let tileRows: i32;
+/** Whether some window reads padding (then the column tile is zeroed before im2col fills it). */
+let padded: bool;
 let cols: usize, gemmScratch: usize;
 
 function decode(job: usize, scratch: usize): void {
@@ -40,13 +42,14 @@ function decode(job: usize, scratch: usize): void {
   L = outH * outW;
   HW = H * W;
   tileRows = max(1, min(outH, COL_TILE_FLOATS / (K * outW)));
+  padded = pH > 0 || pW > 0 || (outH - 1) * sH + (kH - 1) * dH >= H || (outW - 1) * sW + (kW - 1) * dW >= W;
   gemmScratch = scratch;
   cols = scratch + <usize>gemmScratchBytes();
 }
 
 /** The column tile of an image's group (its first channel plane at `image`) for output rows [oh0, oh1). */
 function tileIm2col(image: usize, oh0: i32, oh1: i32): void {
-  memory.fill(cols, 0, <usize>(K * (oh1 - oh0) * outW) * 4);
+  if (padded) memory.fill(cols, 0, <usize>(K * (oh1 - oh0) * outW) * 4);
   im2colRows(image, cols, Cg, H, W, kH, kW, sH, sW, pH, pW, dH, dW, outW, oh0, oh1);
 }
 
