@@ -117,10 +117,23 @@ export async function runPeer(task, base, workloads) {
 /** Calls per timed rep of the dispatch workload: one small op is far below the timer's grain. */
 export const DISPATCH_CALLS = 20000;
 
-/** Microseconds per call of `op` (a + b on 8-element tensors), from timeIt's reps of DISPATCH_CALLS calls. */
-export async function dispatchTimes(op, reps) {
-  const times = await timeIt(async () => { for (let i = 0; i < DISPATCH_CALLS; i++) op(); }, { reps });
-  return { times, us_per_op: times.map((t) => (t / DISPATCH_CALLS) * 1e6) };
+/**
+ * Microseconds per call of `op` (a + b on 8-element tensors), from `reps` timed batches of
+ * DISPATCH_CALLS calls after a warm-up. With `other` (the same op recording autograd), the two
+ * alternate batch by batch, so that JIT tiers and garbage collection fall on both alike.
+ */
+export async function dispatchTimes(op, reps, other) {
+  const batch = (f) => { const t0 = performance.now(); for (let i = 0; i < DISPATCH_CALLS; i++) f(); return (performance.now() - t0) / 1000; };
+  const start = performance.now();
+  while (performance.now() - start < 500) { batch(op); if (other) batch(other); }
+  const times = [];
+  const otherTimes = [];
+  for (let r = 0; r < reps; r++) {
+    times.push(batch(op));
+    if (other) otherTimes.push(batch(other));
+  }
+  const perOp = (ts) => ts.map((t) => (t / DISPATCH_CALLS) * 1e6);
+  return { times, us_per_op: perOp(times), ...(other ? { us_per_op_with_grad: perOp(otherTimes) } : {}) };
 }
 
 /** The five model workloads, from a peer's train(name) and infer(name). */
