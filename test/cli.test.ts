@@ -1,7 +1,7 @@
 // Runs the built CLI (npm test builds first), as an installed `dlab` would run.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +12,11 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 const dlab = (...args: string[]): string =>
   execFileSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+
+test('the built bin runs as a program (npx dlab executes it directly, by its shebang)', () => {
+  assert.ok((statSync(main).mode & 0o111) !== 0, `${main} is not executable`);
+  assert.equal(execFileSync(main, ['--version'], { encoding: 'utf8' }).trim(), pkg.version);
+});
 
 test('dlab --version prints the package version', () => {
   assert.equal(dlab('--version').trim(), pkg.version);
