@@ -12,7 +12,7 @@ import { wasmConv2d, wasmConv2dInputGrad, wasmConv2dWeightGrad } from './convolu
 import { wasmAxpy, wasmBinary, wasmRelu } from './elementwise.js';
 import { wasmMatmul } from './matmul.js';
 import { wasmMaxPool2d, wasmMaxPool2dBackward, wasmThresholdBackward } from './pool.js';
-import { getRuntime, wasmSimdSupported } from './runtime.js';
+import { getRuntime, wasmSimdSupported, type Runtime } from './runtime.js';
 import { threadStats } from './threads.js';
 
 export { getNumThreads, setNumThreads } from './threads.js';
@@ -23,115 +23,73 @@ function allFloat32(...views: (View | null)[]): boolean {
   return views.every((v) => v === null || v.data instanceof Float32Array);
 }
 
+/**
+ * The wasm kernel's result where the operands are float32 and the kernel takes the case (it
+ * returns null when the work is too small to pay for the copies, or memory is short), else
+ * the js reference's.
+ */
+function viaWasm<T>(float32: boolean, kernel: (rt: Runtime) => T | null, reference: () => T): T {
+  const rt = float32 ? getRuntime() : null;
+  return (rt && kernel(rt)) || reference();
+}
+
 export const wasmBackend: Backend = {
   ...jsBackend,
   name: 'wasm',
 
   binary(op, a, b, shape, dtype) {
-    if (dtype === 'float32' && a.data instanceof Float32Array && b.data instanceof Float32Array) {
-      const rt = getRuntime();
-      const out = rt && wasmBinary(rt, op, a, b, shape, numel(shape));
-      if (out) return out;
-    }
-    return jsBackend.binary(op, a, b, shape, dtype);
+    return viaWasm(dtype === 'float32' && allFloat32(a, b), (rt) => wasmBinary(rt, op, a, b, shape, numel(shape)), () => jsBackend.binary(op, a, b, shape, dtype));
   },
 
   unary(op, x, dtype) {
-    if (op === 'relu' && dtype === 'float32' && x.data instanceof Float32Array) {
-      const rt = getRuntime();
-      const out = rt && wasmRelu(rt, x, numel(x.shape));
-      if (out) return out;
-    }
-    return jsBackend.unary(op, x, dtype);
+    return viaWasm(op === 'relu' && dtype === 'float32' && allFloat32(x), (rt) => wasmRelu(rt, x, numel(x.shape)), () => jsBackend.unary(op, x, dtype));
   },
 
   matmul(a, b, dtype) {
-    if (dtype === 'float32' && a.dtype === 'float32' && b.dtype === 'float32') {
-      const rt = getRuntime();
-      const out = rt && wasmMatmul(rt, a, b);
-      if (out) return out;
-    }
-    return jsBackend.matmul(a, b, dtype);
+    return viaWasm(dtype === 'float32' && a.dtype === 'float32' && b.dtype === 'float32', (rt) => wasmMatmul(rt, a, b), () => jsBackend.matmul(a, b, dtype));
   },
 
   axpy(out, x, alpha) {
-    if (out.dtype === 'float32' && out.data instanceof Float32Array && x.data instanceof Float32Array) {
-      const rt = getRuntime();
-      if (rt && wasmAxpy(rt, out, x, alpha)) return;
-    }
-    jsBackend.axpy(out, x, alpha);
+    const rt = out.dtype === 'float32' && allFloat32(out, x) ? getRuntime() : null;
+    if (!rt || !wasmAxpy(rt, out, x, alpha)) jsBackend.axpy(out, x, alpha);
   },
 
   conv2d(x, weight, bias, window, groups) {
-    if (x.dtype === 'float32' && allFloat32(x, weight, bias)) {
-      const rt = getRuntime();
-      const out = rt && wasmConv2d(rt, x, weight, bias, window, groups);
-      if (out) return out;
-    }
-    return jsBackend.conv2d(x, weight, bias, window, groups);
+    return viaWasm(x.dtype === 'float32' && allFloat32(x, weight, bias), (rt) => wasmConv2d(rt, x, weight, bias, window, groups), () => jsBackend.conv2d(x, weight, bias, window, groups));
   },
 
   conv2dInputGrad(grad, weight, size, window, groups) {
-    if (grad.dtype === 'float32' && allFloat32(grad, weight)) {
-      const rt = getRuntime();
-      const out = rt && wasmConv2dInputGrad(rt, grad, weight, size, window, groups);
-      if (out) return out;
-    }
-    return jsBackend.conv2dInputGrad(grad, weight, size, window, groups);
+    return viaWasm(grad.dtype === 'float32' && allFloat32(grad, weight), (rt) => wasmConv2dInputGrad(rt, grad, weight, size, window, groups), () =>
+      jsBackend.conv2dInputGrad(grad, weight, size, window, groups),
+    );
   },
 
   conv2dWeightGrad(x, grad, window, groups, withBias) {
-    if (x.dtype === 'float32' && allFloat32(x, grad)) {
-      const rt = getRuntime();
-      const out = rt && wasmConv2dWeightGrad(rt, x, grad, window, groups, withBias);
-      if (out) return out;
-    }
-    return jsBackend.conv2dWeightGrad(x, grad, window, groups, withBias);
+    return viaWasm(x.dtype === 'float32' && allFloat32(x, grad), (rt) => wasmConv2dWeightGrad(rt, x, grad, window, groups, withBias), () =>
+      jsBackend.conv2dWeightGrad(x, grad, window, groups, withBias),
+    );
   },
 
   im2col(x, window) {
-    if (x.dtype === 'float32' && x.data instanceof Float32Array) {
-      const rt = getRuntime();
-      const out = rt && wasmIm2col(rt, x, window);
-      if (out) return out;
-    }
-    return jsBackend.im2col(x, window);
+    return viaWasm(x.dtype === 'float32' && allFloat32(x), (rt) => wasmIm2col(rt, x, window), () => jsBackend.im2col(x, window));
   },
 
   col2im(cols, size, window) {
-    if (cols.dtype === 'float32' && cols.data instanceof Float32Array) {
-      const rt = getRuntime();
-      const out = rt && wasmCol2im(rt, cols, size, window);
-      if (out) return out;
-    }
-    return jsBackend.col2im(cols, size, window);
+    return viaWasm(cols.dtype === 'float32' && allFloat32(cols), (rt) => wasmCol2im(rt, cols, size, window), () => jsBackend.col2im(cols, size, window));
   },
 
   maxPool2d(x, window) {
-    if (x.dtype === 'float32' && x.data instanceof Float32Array) {
-      const rt = getRuntime();
-      const out = rt && wasmMaxPool2d(rt, x, window);
-      if (out) return out;
-    }
-    return jsBackend.maxPool2d(x, window);
+    return viaWasm(x.dtype === 'float32' && allFloat32(x), (rt) => wasmMaxPool2d(rt, x, window), () => jsBackend.maxPool2d(x, window));
   },
 
   maxPool2dBackward(grad, indices, size) {
-    if (grad.dtype === 'float32' && grad.data instanceof Float32Array) {
-      const rt = getRuntime();
-      const out = rt && wasmMaxPool2dBackward(rt, grad, indices, size);
-      if (out) return out;
-    }
-    return jsBackend.maxPool2dBackward(grad, indices, size);
+    return viaWasm(grad.dtype === 'float32' && allFloat32(grad), (rt) => wasmMaxPool2dBackward(rt, grad, indices, size), () => jsBackend.maxPool2dBackward(grad, indices, size));
   },
 
   thresholdBackward(grad, self, threshold) {
-    if (grad.dtype === 'float32' && grad.data instanceof Float32Array && self.data instanceof Float32Array) {
-      const rt = getRuntime();
-      const out = rt && wasmThresholdBackward(rt, grad, self, threshold);
-      if (out) return out;
-    }
-    return jsBackend.thresholdBackward(grad, self, threshold);
+    return viaWasm(grad.dtype === 'float32' && allFloat32(grad, self), (rt) => wasmThresholdBackward(rt, grad, self, threshold), () =>
+      jsBackend.thresholdBackward(grad, self, threshold),
+    );
   },
 };
 
