@@ -6,6 +6,7 @@
 
 import type { Window2d } from '../backend/backend.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
+import { scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
@@ -256,7 +257,7 @@ function checkBatchedInput(input: Tensor, nd: number, op: string): void {
 }
 
 function checkDtypes(input: Tensor, weight: Tensor, bias: Tensor | null): void {
-  const name = (t: Tensor) => `torch.${{ float32: 'Float', float64: 'Double', int32: 'Int', int64: 'Long', bool: 'Bool' }[t.dtype]}Tensor`;
+  const name = (t: Tensor) => `torch.${scalarTypeName[t.dtype]}Tensor`;
   if (input.dtype !== weight.dtype) {
     throw new TypeError(`Input type (${name(input)}) and weight type (${name(weight)}) should be the same or input should be a MKLDNN tensor and weight is a dense tensor`);
   }
@@ -305,6 +306,9 @@ function checkShapeForward(input: Tensor, weight: Tensor, bias: Tensor | null, g
 // The 1-D convolutions run as 2-D ones over a height of 1: sizes get a leading 1 (0 for padding).
 const lift = (nd: 1 | 2, v: readonly number[], one: number): [number, number] => (nd === 1 ? [one, v[0]] : [v[0], v[1]]);
 
+/** A 1-D op's [N, C, L] input or [O, C, k] weight as its 2-D form with H = 1. */
+const lift4 = (nd: 1 | 2, t: Tensor): Tensor => (nd === 1 ? t.unsqueeze(2) : t);
+
 function liftWindow(nd: 1 | 2, kernel: readonly number[], stride: number[], padding: number[], dilation: number[], output: readonly number[]): Window2d {
   return { kernel: lift(nd, kernel, 1), stride: lift(nd, stride, 1), padding: lift(nd, padding, 0), dilation: lift(nd, dilation, 1), output: lift(nd, output, 1) };
 }
@@ -339,9 +343,7 @@ function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tens
   const spatial = x.shape.slice(2);
   const out = spatial.map((s, i) => slidingCount(s, weight.shape[2 + i], stride[i], before[i], after[i], dilation[i]));
   const window = liftWindow(nd, weight.shape.slice(2), stride, before, dilation, out);
-  const x4 = nd === 1 ? x.unsqueeze(2) : x;
-  const w4 = nd === 1 ? weight.unsqueeze(2) : weight;
-  const y = convolutionOp(x4, w4, bias, window, groups, nd === 1 ? [x.shape[0], weight.shape[0], out[0]] : undefined);
+  const y = convolutionOp(lift4(nd, x), lift4(nd, weight), bias, window, groups, nd === 1 ? [x.shape[0], weight.shape[0], out[0]] : undefined);
   return unbatched ? y.squeeze(0) : y;
 }
 
@@ -383,10 +385,8 @@ function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, b
     throw new RangeError(`Given input size per channel: (${spatial.join(' x ')}). Calculated output size per channel: (${outSize.join(' x ')}). Output size is too small`);
   }
   const window = liftWindow(nd, kernel, stride, padding, dilation, spatial);
-  const x4 = nd === 1 ? x.unsqueeze(2) : x;
-  const w4 = nd === 1 ? weight.unsqueeze(2) : weight;
   const shape = nd === 1 ? [x.shape[0], weight.shape[1] * groups, outSize[0]] : undefined;
-  const y = convInputGradOp(x4, w4, lift(nd, outSize, 1), window, groups, bias, 'ConvolutionBackward0', shape);
+  const y = convInputGradOp(lift4(nd, x), lift4(nd, weight), lift(nd, outSize, 1), window, groups, bias, 'ConvolutionBackward0', shape);
   return unbatched ? y.squeeze(0) : y;
 }
 

@@ -7,6 +7,7 @@
 // batch of one (max pooling without graph nodes for it, so its graph is PyTorch's).
 
 import type { View, Window2d } from '../backend/backend.js';
+import { isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
@@ -138,12 +139,18 @@ function maxPoolBackwardOp(g: Tensor, x: Tensor, indices: Tensor, size: Pair, na
   ]);
 }
 
+/** Max pooling is defined for floating-point input only, as PyTorch's kernels (named as in its message). */
+function requireFloat(input: Tensor, kernel: string): void {
+  if (!isFloatingPoint(input.dtype)) throw new TypeError(`"${kernel}" not implemented for '${scalarTypeName[input.dtype]}'`);
+}
+
 function maxPoolNd(nd: 1 | 2, input: Tensor, kernelSize: IntOrPair, options: MaxPoolOptions): Tensor | [Tensor, Tensor] {
   if (nd === 2 && input.ndim !== 3 && input.ndim !== 4) throw new RangeError('non-empty 3D or 4D (batch mode) tensor expected for input');
   if (nd === 1 && input.ndim !== 2 && input.ndim !== 3) {
     throw new RangeError(`max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtShape(input.shape)}`);
   }
   const window = poolWindow(input, nd, kernelSize, options.stride, options.padding ?? 0, options.dilation ?? 1, options.ceilMode ?? false);
+  requireFloat(input, nd === 1 ? 'max_pool1d_impl' : 'max_pool2d');
   // As PyTorch: 1-D pooling is 2-D pooling of input.unsqueeze(-2), squeezed back.
   const x = nd === 1 ? input.unsqueeze(-2) : input;
   const lower = (t: Tensor) => (nd === 1 ? t.squeeze(-2) : t);
@@ -293,6 +300,7 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tens
 
 function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, returnIndices: boolean): Tensor | [Tensor, Tensor] {
   checkAdaptiveInput(input, nd, nd === 1 ? 'adaptive_max_pool1d' : 'adaptive_max_pool2d');
+  requireFloat(input, 'adaptive_max_pool2d');
   // The node goes on the input as PyTorch's (unsqueezed for 1-D, unbatched as it is); the
   // indices are found on a batch-of-one view of it, outside the graph.
   const x1 = nd === 1 ? input.unsqueeze(-2) : input;

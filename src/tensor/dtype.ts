@@ -37,6 +37,9 @@ export function arrayFrom(dtype: DType, values: ArrayLike<number>): TypedArray {
   return out;
 }
 
+/** PyTorch's scalar type name, as its messages spell it ('Float', 'Long', ...). */
+export const scalarTypeName: Record<DType, string> = { float32: 'Float', float64: 'Double', int32: 'Int', int64: 'Long', bool: 'Bool' };
+
 export function isFloatingPoint(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }
