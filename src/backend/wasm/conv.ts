@@ -1,24 +1,14 @@
 // im2col / col2im on the wasm kernels (assembly/conv.ts). LeNet's rows are 10-28 values long,
-// where a JS loop spends most of its time on loop overhead; in wasm a unit-stride row is one
-// memory.copy. The input is copied in once (it is small next to the columns it expands to).
+// where a JS loop spends most of its time on loop overhead; in wasm a unit-stride row moves four
+// lanes at a time. The input is copied in once (it is small next to the columns it expands to).
 
 import type { View, Window2d } from '../backend.js';
-import { jsBackend } from '../js/index.js';
-import { isContiguous, numel } from '../../tensor/shape.js';
-import { SCRATCH_BASE, type Runtime } from './runtime.js';
-import { plannedThreads } from './threads.js';
+import { numel } from '../../tensor/shape.js';
+import { Layout, stageF32 } from './operands.js';
+import type { Runtime } from './runtime.js';
 
 /** Below this many output values the JS loop is as fast as the copies. */
 const CONV_MIN = 4096;
-
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
-
-/** Copy a float32 view into linear memory at byte `at`, contiguous. */
-function stageContiguous(rt: Runtime, v: View, at: number): void {
-  const n = numel(v.shape);
-  const data = isContiguous(v.shape, v.strides) ? (v.data as Float32Array).subarray(v.offset, v.offset + n) : (jsBackend.copy(v, 'float32') as Float32Array);
-  rt.f32.set(data, at / 4);
-}
 
 function geometry(N: number, C: number, H: number, W: number, w: Window2d): number[] {
   return [N, C, H, W, ...w.kernel, ...w.stride, ...w.padding, ...w.dilation, ...w.output];
@@ -29,10 +19,11 @@ export function wasmIm2col(rt: Runtime, x: View, w: Window2d): Float32Array | nu
   const [N, C, H, W] = x.shape;
   const total = N * C * w.kernel[0] * w.kernel[1] * w.output[0] * w.output[1];
   if (total < CONV_MIN) return null;
-  const xAt = align(SCRATCH_BASE + plannedThreads(rt) * rt.scratchBytes);
-  const outAt = xAt + align(N * C * H * W * 4);
-  if (!rt.reserve(outAt + total * 4)) return null;
-  stageContiguous(rt, x, xAt);
+  const mem = new Layout(rt);
+  const xAt = mem.take(N * C * H * W * 4);
+  const outAt = mem.take(total * 4);
+  if (!rt.reserve(mem.next)) return null;
+  stageF32(rt, x, xAt);
   rt.exports.im2colF32(xAt, ...geometry(N, C, H, W, w), outAt);
   return rt.f32.slice(outAt / 4, outAt / 4 + total);
 }
@@ -45,10 +36,11 @@ export function wasmCol2im(rt: Runtime, cols: View, size: readonly [number, numb
   const total = N * C * H * W;
   const n = numel(cols.shape);
   if (n < CONV_MIN) return null;
-  const colsAt = align(SCRATCH_BASE + plannedThreads(rt) * rt.scratchBytes);
-  const outAt = colsAt + align(n * 4);
-  if (!rt.reserve(outAt + total * 4)) return null;
-  stageContiguous(rt, cols, colsAt);
+  const mem = new Layout(rt);
+  const colsAt = mem.take(n * 4);
+  const outAt = mem.take(total * 4);
+  if (!rt.reserve(mem.next)) return null;
+  stageF32(rt, cols, colsAt);
   rt.exports.col2imF32(colsAt, ...geometry(N, C, H, W, w), outAt);
   return rt.f32.slice(outAt / 4, outAt / 4 + total);
 }

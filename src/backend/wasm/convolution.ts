@@ -4,10 +4,10 @@
 // thread's cache-sized tile.
 
 import type { View, Window2d } from '../backend.js';
-import { jsBackend } from '../js/index.js';
-import { isContiguous, numel } from '../../tensor/shape.js';
+import { numel } from '../../tensor/shape.js';
+import { Layout, stageF32 } from './operands.js';
 import { JOB_PTR, type Runtime } from './runtime.js';
-import { operandBase, plannedThreads, runJob } from './threads.js';
+import { plannedThreads, runJob } from './threads.js';
 
 const JOB_CONV_FORWARD = 2;
 const JOB_CONV_INPUT_GRAD = 3;
@@ -16,26 +16,6 @@ const JOB_CONV_WEIGHT_GRAD = 4;
 const COL_TILE_FLOATS = 1 << 18;
 /** Below this many multiply-adds a second thread costs more in wake-up than it saves. */
 const PARALLEL_MIN_MACS = 1 << 20;
-
-/** Lays out a call's operands one after another from the operand base, 64-byte aligned. */
-class Layout {
-  next: number;
-  constructor(rt: Runtime) {
-    this.next = operandBase(rt);
-  }
-  take(floats: number): number {
-    const at = this.next;
-    this.next += Math.ceil(floats / 16) * 64;
-    return at;
-  }
-}
-
-/** Copy a float32 view into linear memory at byte `at`, contiguous. */
-function stage(rt: Runtime, v: View, at: number): void {
-  const n = numel(v.shape);
-  const data = isContiguous(v.shape, v.strides) ? (v.data as Float32Array).subarray(v.offset, v.offset + n) : (jsBackend.copy(v, 'float32') as Float32Array);
-  rt.f32.set(data, at / 4);
-}
 
 interface Geometry {
   N: number;
@@ -69,14 +49,14 @@ export function wasmConv2d(rt: Runtime, x: View, w: View, bias: View | null, win
   const yLen = N * g.O * window.output[0] * window.output[1];
   if (!fits(g)) return null;
   const mem = new Layout(rt);
-  const xAt = mem.take(numel(x.shape));
-  const wAt = mem.take(numel(w.shape));
-  const bAt = bias ? mem.take(g.O) : 0;
-  const yAt = mem.take(yLen);
+  const xAt = mem.take(numel(x.shape) * 4);
+  const wAt = mem.take(numel(w.shape) * 4);
+  const bAt = bias ? mem.take(g.O * 4) : 0;
+  const yAt = mem.take(yLen * 4);
   if (!rt.reserve(mem.next)) return null;
-  stage(rt, x, xAt);
-  stage(rt, w, wAt);
-  if (bias) stage(rt, bias, bAt);
+  stageF32(rt, x, xAt);
+  stageF32(rt, w, wAt);
+  if (bias) stageF32(rt, bias, bAt);
   run(rt, JOB_CONV_FORWARD, g, [xAt, wAt, bAt, yAt]);
   return rt.f32.slice(yAt / 4, yAt / 4 + yLen);
 }
@@ -89,12 +69,12 @@ export function wasmConv2dInputGrad(rt: Runtime, gy: View, w: View, size: readon
   if (!fits(g)) return null;
   const xLen = N * g.C * H * W;
   const mem = new Layout(rt);
-  const gyAt = mem.take(numel(gy.shape));
-  const wAt = mem.take(numel(w.shape));
-  const gxAt = mem.take(xLen);
+  const gyAt = mem.take(numel(gy.shape) * 4);
+  const wAt = mem.take(numel(w.shape) * 4);
+  const gxAt = mem.take(xLen * 4);
   if (!rt.reserve(mem.next)) return null;
-  stage(rt, gy, gyAt);
-  stage(rt, w, wAt);
+  stageF32(rt, gy, gyAt);
+  stageF32(rt, w, wAt);
   run(rt, JOB_CONV_INPUT_GRAD, g, [gyAt, wAt, gxAt]);
   return rt.f32.slice(gxAt / 4, gxAt / 4 + xLen);
 }
@@ -114,13 +94,13 @@ export function wasmConv2dWeightGrad(
   const slotLen = wLen + O;
   const slots = plannedThreads(rt);
   const mem = new Layout(rt);
-  const xAt = mem.take(numel(x.shape));
-  const gyAt = mem.take(numel(gy.shape));
-  const counterAt = mem.take(16);
-  const partialsAt = mem.take(slots * slotLen);
+  const xAt = mem.take(numel(x.shape) * 4);
+  const gyAt = mem.take(numel(gy.shape) * 4);
+  const counterAt = mem.take(64);
+  const partialsAt = mem.take(slots * slotLen * 4);
   if (!rt.reserve(mem.next)) return null;
-  stage(rt, x, xAt);
-  stage(rt, gy, gyAt);
+  stageF32(rt, x, xAt);
+  stageF32(rt, gy, gyAt);
   const heap = rt.f32;
   heap.fill(0, partialsAt / 4, partialsAt / 4 + slots * slotLen);
   rt.i32[counterAt / 4] = 0;

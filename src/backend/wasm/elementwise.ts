@@ -6,17 +6,13 @@
 import type { BinaryOp, View } from '../backend.js';
 import { period } from '../js/fast.js';
 import { numel, type Shape } from '../../tensor/shape.js';
-import { SCRATCH_BASE, type Runtime } from './runtime.js';
-import { plannedThreads } from './threads.js';
+import { Layout } from './operands.js';
+import type { Runtime } from './runtime.js';
 
 /** Below this many elements the js loop is as fast as the copies. */
 export const ELEMENTWISE_MIN = 2048;
 
 const OPS: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
-
-function base(rt: Runtime): number {
-  return Math.ceil((SCRATCH_BASE + plannedThreads(rt) * rt.scratchBytes) / 64) * 64;
-}
 
 /** a op b for float32 a (contiguous) and b (contiguous or a repeated block); null if not handled. */
 export function wasmBinary(rt: Runtime, op: BinaryOp, a: View, b: View, shape: Shape, n: number): Float32Array | null {
@@ -29,10 +25,11 @@ export function wasmBinary(rt: Runtime, op: BinaryOp, a: View, b: View, shape: S
     [pa, pb] = [pb, pa];
   }
   if (pa !== n || pb === 0 || n % pb !== 0) return null;
-  const aAt = base(rt);
-  const bAt = aAt + Math.ceil(n / 16) * 64;
-  const outAt = bAt + Math.ceil(pb / 16) * 64;
-  if (!rt.reserve(outAt + n * 4)) return null;
+  const mem = new Layout(rt);
+  const aAt = mem.take(n * 4);
+  const bAt = mem.take(pb * 4);
+  const outAt = mem.take(n * 4);
+  if (!rt.reserve(mem.next)) return null;
   const heap = rt.f32;
   heap.set((a.data as Float32Array).subarray(a.offset, a.offset + n), aAt / 4);
   heap.set((b.data as Float32Array).subarray(b.offset, b.offset + pb), bAt / 4);
@@ -43,9 +40,10 @@ export function wasmBinary(rt: Runtime, op: BinaryOp, a: View, b: View, shape: S
 /** relu of a contiguous float32 view; null if not handled. */
 export function wasmRelu(rt: Runtime, x: View, n: number): Float32Array | null {
   if (n < ELEMENTWISE_MIN || period(x.shape, x.strides) !== n) return null;
-  const xAt = base(rt);
-  const outAt = xAt + Math.ceil(n / 16) * 64;
-  if (!rt.reserve(outAt + n * 4)) return null;
+  const mem = new Layout(rt);
+  const xAt = mem.take(n * 4);
+  const outAt = mem.take(n * 4);
+  if (!rt.reserve(mem.next)) return null;
   const heap = rt.f32;
   heap.set((x.data as Float32Array).subarray(x.offset, x.offset + n), xAt / 4);
   rt.exports.reluF32(xAt, outAt, n);
@@ -56,9 +54,10 @@ export function wasmRelu(rt: Runtime, x: View, n: number): Float32Array | null {
 export function wasmAxpy(rt: Runtime, out: View, x: View, alpha: number): boolean {
   const n = numel(out.shape);
   if (n < ELEMENTWISE_MIN || period(out.shape, out.strides) !== n || period(x.shape, x.strides) !== n) return false;
-  const outAt = base(rt);
-  const xAt = outAt + Math.ceil(n / 16) * 64;
-  if (!rt.reserve(xAt + n * 4)) return false;
+  const mem = new Layout(rt);
+  const outAt = mem.take(n * 4);
+  const xAt = mem.take(n * 4);
+  if (!rt.reserve(mem.next)) return false;
   const heap = rt.f32;
   const o = out.data as Float32Array;
   heap.set(o.subarray(out.offset, out.offset + n), outAt / 4);

@@ -5,8 +5,9 @@
 
 import type { View } from '../backend.js';
 import { jsBackend } from '../js/index.js';
-import { JOB_PTR, SCRATCH_BASE, type Runtime } from './runtime.js';
-import { plannedThreads, runJob } from './threads.js';
+import { align64 } from './operands.js';
+import { JOB_PTR, type Runtime } from './runtime.js';
+import { operandBase, runJob } from './threads.js';
 
 const JOB_GEMM = 1;
 /** Below this many flops a second thread costs more in wake-up than it saves. */
@@ -30,16 +31,12 @@ function span(v: View): [number, number] {
   return [lo, hi];
 }
 
-function alignUp(bytes: number): number {
-  return Math.ceil(bytes / 64) * 64;
-}
-
 /** Bytes the staged copy of v needs, and how to make it. */
 function plan(v: View): { bytes: number; dense: boolean; lo: number; hi: number } {
   const n = v.shape[0] * v.shape[1] * v.shape[2];
   const [lo, hi] = span(v);
   const dense = hi - lo + 1 <= 2 * n + 1024 && v.data instanceof Float32Array;
-  return { bytes: alignUp((dense ? hi - lo + 1 : n) * 4), dense, lo, hi };
+  return { bytes: align64((dense ? hi - lo + 1 : n) * 4), dense, lo, hi };
 }
 
 function stage(rt: Runtime, v: View, p: ReturnType<typeof plan>, at: number): Staged {
@@ -62,8 +59,7 @@ export function wasmMatmul(rt: Runtime, a: View, b: View): Float32Array | null {
   if (out.length === 0) return out;
   const pa = plan(a);
   const pb = plan(b);
-  const threads = plannedThreads(rt);
-  const aAt = alignUp(SCRATCH_BASE + threads * rt.scratchBytes);
+  const aAt = operandBase(rt);
   const bAt = aAt + pa.bytes;
   const cAt = bAt + pb.bytes;
   if (!rt.reserve(cAt + out.length * 4)) return null;

@@ -1,25 +1,15 @@
 // Max pooling and ReLU's backward on the wasm kernels (assembly/pool.ts), float32 only. The js
 // loops branch on every comparison, and on ReLU outputs (half zeros, half noise) those branches
 // mispredict about half the time; the kernels select lane by lane instead. Operands are copied
-// into linear memory after the per-thread scratch areas, results copied out.
+// into linear memory (operands.ts), results copied out.
 
 import type { View, Window2d } from '../backend.js';
-import { jsBackend } from '../js/index.js';
-import { isContiguous, numel } from '../../tensor/shape.js';
-import { SCRATCH_BASE, type Runtime } from './runtime.js';
-import { plannedThreads } from './threads.js';
+import { numel } from '../../tensor/shape.js';
+import { Layout, contiguousValues, stageF32 } from './operands.js';
+import type { Runtime } from './runtime.js';
 
 /** Below this many values the js loop is as fast as the copies. */
 export const POOL_MIN = 2048;
-
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
-const base = (rt: Runtime): number => align(SCRATCH_BASE + plannedThreads(rt) * rt.scratchBytes);
-
-/** A contiguous copy (or the subarray) of a view's values, of the view's own array type. */
-function contiguousData<T extends Float32Array | Float64Array>(v: View, type: 'float32' | 'float64'): T {
-  const n = numel(v.shape);
-  return (isContiguous(v.shape, v.strides) ? v.data.subarray(v.offset, v.offset + n) : jsBackend.copy(v, type)) as T;
-}
 
 /** Values and indices of max pooling on float32 x [N, C, H, W]; null when not handled (use js). */
 export function wasmMaxPool2d(rt: Runtime, x: View, w: Window2d): { values: Float32Array; indices: Float64Array } | null {
@@ -27,11 +17,12 @@ export function wasmMaxPool2d(rt: Runtime, x: View, w: Window2d): { values: Floa
   const n = N * C * w.output[0] * w.output[1];
   const size = N * C * H * W;
   if (n < POOL_MIN / 4) return null;
-  const xAt = base(rt);
-  const valuesAt = xAt + align(size * 4);
-  const indicesAt = valuesAt + align(n * 4);
-  if (!rt.reserve(indicesAt + n * 8)) return null;
-  rt.f32.set(contiguousData<Float32Array>(x, 'float32'), xAt / 4);
+  const mem = new Layout(rt);
+  const xAt = mem.take(size * 4);
+  const valuesAt = mem.take(n * 4);
+  const indicesAt = mem.take(n * 8);
+  if (!rt.reserve(mem.next)) return null;
+  stageF32(rt, x, xAt);
   rt.exports.maxPool2dF32(xAt, N, C, H, W, ...w.kernel, ...w.stride, ...w.padding, ...w.dilation, ...w.output, valuesAt, indicesAt);
   return { values: rt.f32.slice(valuesAt / 4, valuesAt / 4 + n), indices: rt.f64.slice(indicesAt / 8, indicesAt / 8 + n) };
 }
@@ -43,12 +34,13 @@ export function wasmMaxPool2dBackward(rt: Runtime, grad: View, indices: View, si
   const plane = size[0] * size[1];
   const n = N * C * L;
   if (n < POOL_MIN / 4 || !(indices.data instanceof Float64Array)) return null;
-  const gradAt = base(rt);
-  const indicesAt = gradAt + align(n * 4);
-  const outAt = indicesAt + align(n * 8);
-  if (!rt.reserve(outAt + N * C * plane * 4)) return null;
-  rt.f32.set(contiguousData<Float32Array>(grad, 'float32'), gradAt / 4);
-  rt.f64.set(contiguousData<Float64Array>(indices, 'float64'), indicesAt / 8);
+  const mem = new Layout(rt);
+  const gradAt = mem.take(n * 4);
+  const indicesAt = mem.take(n * 8);
+  const outAt = mem.take(N * C * plane * 4);
+  if (!rt.reserve(mem.next)) return null;
+  stageF32(rt, grad, gradAt);
+  rt.f64.set(contiguousValues<Float64Array>(indices), indicesAt / 8);
   rt.exports.maxPool2dBackwardF32(gradAt, indicesAt, N * C, L, plane, outAt);
   return rt.f32.slice(outAt / 4, outAt / 4 + N * C * plane);
 }
@@ -58,13 +50,13 @@ export function wasmThresholdBackward(rt: Runtime, grad: View, self: View, thres
   const n = numel(grad.shape);
   // The kernel compares in float32: only for thresholds float32 holds exactly (ReLU's 0).
   if (n < POOL_MIN || Math.fround(threshold) !== threshold) return null;
-  const gradAt = base(rt);
-  const selfAt = gradAt + align(n * 4);
-  const outAt = selfAt + align(n * 4);
-  if (!rt.reserve(outAt + n * 4)) return null;
-  const heap = rt.f32;
-  heap.set(contiguousData<Float32Array>(grad, 'float32'), gradAt / 4);
-  heap.set(contiguousData<Float32Array>(self, 'float32'), selfAt / 4);
+  const mem = new Layout(rt);
+  const gradAt = mem.take(n * 4);
+  const selfAt = mem.take(n * 4);
+  const outAt = mem.take(n * 4);
+  if (!rt.reserve(mem.next)) return null;
+  stageF32(rt, grad, gradAt);
+  stageF32(rt, self, selfAt);
   rt.exports.thresholdBackwardF32(gradAt, selfAt, threshold, outAt, n);
-  return heap.slice(outAt / 4, outAt / 4 + n);
+  return rt.f32.slice(outAt / 4, outAt / 4 + n);
 }
