@@ -6,11 +6,14 @@
 import { sgemm, MR, NR } from './gemm';
 import { claim } from './claim';
 import { convForwardJob, convInputGradJob, convWeightGradJob } from './convolution';
+import { directForwardJob, directWeightGradJob } from './direct-conv';
 
 export const JOB_GEMM: i32 = 1;
 export const JOB_CONV_FORWARD: i32 = 2;
 export const JOB_CONV_INPUT_GRAD: i32 = 3;
 export const JOB_CONV_WEIGHT_GRAD: i32 = 4;
+export const JOB_CONV_DIRECT_FORWARD: i32 = 5;
+export const JOB_CONV_DIRECT_WEIGHT_GRAD: i32 = 6;
 
 /**
  * Batched C[b] = A[b] B[b] (C contiguous [B, M, N]). Fields after the kind: B, M, N, K,
@@ -61,4 +64,6 @@ export function runJob(job: usize, counter: usize, scratch: usize): void {
   else if (kind == JOB_CONV_FORWARD) convForwardJob(job, counter, scratch);
   else if (kind == JOB_CONV_INPUT_GRAD) convInputGradJob(job, counter, scratch);
   else if (kind == JOB_CONV_WEIGHT_GRAD) convWeightGradJob(job, counter, scratch);
+  else if (kind == JOB_CONV_DIRECT_FORWARD) directForwardJob(job, counter, scratch);
+  else if (kind == JOB_CONV_DIRECT_WEIGHT_GRAD) directWeightGradJob(job, counter, scratch);
 }

@@ -30,7 +30,7 @@ export async function run() {
 }
 
 /** A convolution's output and both gradients on one backend (the fused jobs, threaded where they can be). */
-function convolution(backend: string): number[] {
+function convolution(backend: string): number[][] {
   torch.setBackend(backend);
   torch.manualSeed(1);
   const x = torch.randn([16, 3, 20, 20], { requiresGrad: true });
@@ -38,9 +38,18 @@ function convolution(backend: string): number[] {
   const y = torch.nn.functional.conv2d(x, w, { padding: 2 });
   const [gx, gw] = torch.autograd.grad(y.mul(y).sum(), [x, w]);
   torch.setBackend('wasm');
-  return [y, gx!, gw!].flatMap((t) => Array.from(t.toTypedArray() as Float32Array));
+  return [y, gx!, gw!].map((t) => Array.from(t.toTypedArray() as Float32Array));
 }
 
-function maxDifference(a: number[], b: number[]): number {
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]) / (1 + Math.abs(b[i]))), a.length === b.length ? 0 : Infinity);
+/**
+ * The largest difference between matching tensors, relative to each tensor's largest value: a
+ * float32 sum of thousands of terms (the weight gradient's, up to 3.5e4 here) is off by about
+ * 1e-7 of its terms' size whatever its own size, so near-zero elements are judged at that scale.
+ */
+function maxDifference(a: number[][], b: number[][]): number {
+  return a.reduce((worst, t, i) => {
+    const scale = 1 + b[i].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const diff = t.length === b[i].length ? t.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i][j])), 0) : Infinity;
+    return Math.max(worst, diff / scale);
+  }, 0);
 }

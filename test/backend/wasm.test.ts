@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { View } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { wasmBinaries } from '../../src/backend/wasm/binary.js';
-import { getNumThreads, setNumThreads, wasmBackend, wasmInfo } from '../../src/backend/wasm/index.js';
+import { getNumThreads, setConvAlgorithm, setNumThreads, wasmBackend, wasmInfo } from '../../src/backend/wasm/index.js';
 import { CTL, JOB_PTR, SCRATCH_BASE } from '../../src/backend/wasm/runtime.js';
 import { POOL_MIN } from '../../src/backend/wasm/pool.js';
 import { poolingOutputSize } from '../../src/ops/pool.js';
@@ -254,7 +254,7 @@ describe('wasm backend', () => {
     }
   });
 
-  test('fused convolution and its two gradients agree with the reference (groups, tiles, threads)', () => {
+  test('fused convolution and its two gradients agree with the reference (groups, tiles, threads, both algorithms)', () => {
     type Case = { x: [number, number, number, number]; O: number; groups: number; kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number] };
     const cases: Case[] = [
       { x: [5, 1, 28, 28], O: 6, groups: 1, kernel: [5, 5], stride: [1, 1], padding: [2, 2], dilation: [1, 1] }, // LeNet
@@ -287,9 +287,10 @@ describe('wasm backend', () => {
           gx: jsBackend.conv2dInputGrad(gy, w, [H, W], window, c.groups),
           gw: jsBackend.conv2dWeightGrad(x, gy, window, c.groups, true),
         };
-        for (const threads of [1, 2]) {
+        for (const [threads, algorithm] of [[1, 'im2col'], [2, 'im2col'], [1, 'direct'], [2, 'direct']] as const) {
           setNumThreads(threads);
-          const label = `case ${i}, ${threads} thread(s)`;
+          setConvAlgorithm(algorithm);
+          const label = `case ${i}, ${algorithm}, ${threads} thread(s)`;
           assertClose(wasmBackend.conv2d(x, w, bias, window, c.groups), want.y, 1e-4, 1e-3, `forward ${label}`);
           assertClose(wasmBackend.conv2d(x, w, null, window, c.groups), jsBackend.conv2d(x, w, null, window, c.groups), 1e-4, 1e-3, `forward without bias ${label}`);
           assertClose(wasmBackend.conv2dInputGrad(gy, w, [H, W], window, c.groups), want.gx, 1e-4, 1e-3, `input grad ${label}`);
@@ -301,6 +302,7 @@ describe('wasm backend', () => {
       }
     } finally {
       setNumThreads(threadsBefore);
+      setConvAlgorithm('auto');
     }
   });
 

@@ -1,7 +1,9 @@
-// Convolution on the wasm kernels (assembly/convolution.ts): forward, and the gradients for
-// the input and the weight (+ bias), each one job that threads split by image. The operands
-// are copied into linear memory once; the column tensor of im2col never exists outside a
-// thread's cache-sized tile.
+// Convolution on the wasm kernels: forward, and the gradients for the input and the weight
+// (+ bias), each one job that threads split by image. The operands are copied into linear
+// memory once. Two algorithms: im2col + gemm (assembly/convolution.ts), whose column tensor
+// never exists outside a thread's cache-sized tile, and direct (assembly/direct-conv.ts), which
+// reads windows in place and serves the forward pass and the weight gradient whenever its
+// tables fit a thread's scratch.
 
 import type { View, Window2d } from '../backend.js';
 import { numel } from '../../tensor/shape.js';
@@ -12,6 +14,8 @@ import { plannedThreads, runJob } from './threads.js';
 const JOB_CONV_FORWARD = 2;
 const JOB_CONV_INPUT_GRAD = 3;
 const JOB_CONV_WEIGHT_GRAD = 4;
+const JOB_CONV_DIRECT_FORWARD = 5;
+const JOB_CONV_DIRECT_WEIGHT_GRAD = 6;
 /** Must equal COL_TILE_FLOATS in assembly/convolution.ts: one row of columns has to fit. */
 const COL_TILE_FLOATS = 1 << 18;
 /** Below this many multiply-adds a second thread costs more in wake-up than it saves. */
@@ -33,11 +37,30 @@ function fits(g: Geometry): boolean {
   return (g.C / g.groups) * kH * kW * g.window.output[1] <= COL_TILE_FLOATS;
 }
 
-/** Write the geometry and the kind's addresses into the job block and run it. */
-function run(rt: Runtime, kind: number, g: Geometry, addresses: number[]): void {
+export type ConvAlgorithm = 'auto' | 'direct' | 'im2col';
+let algorithm: ConvAlgorithm = 'auto';
+
+/** @internal For tests and measurements: force one algorithm where both apply ('auto' picks direct where it fits). */
+export function setConvAlgorithm(a: ConvAlgorithm): void {
+  algorithm = a;
+}
+
+/** Write the geometry and the kind's addresses into the job block. */
+function writeJob(rt: Runtime, kind: number, g: Geometry, addresses: number[]): void {
   const { kernel, stride, padding, dilation, output } = g.window;
   const fields = [kind, g.N, g.C, g.H, g.W, g.O, g.groups, ...kernel, ...stride, ...padding, ...dilation, ...output, ...addresses];
   rt.i32.set(fields, JOB_PTR / 4);
+}
+
+/** Switch the job in the job block to its direct kind when that is chosen and its tables fit. */
+function preferDirect(rt: Runtime, directKind: number): void {
+  if (algorithm === 'im2col') return;
+  if (rt.exports.directConvFits(JOB_PTR, directKind === JOB_CONV_DIRECT_FORWARD ? 1 : 0)) rt.i32[JOB_PTR / 4] = directKind;
+}
+
+/** Run the job in the job block, on several threads when it is big enough. */
+function run(rt: Runtime, g: Geometry): void {
+  const { kernel, output } = g.window;
   const macs = g.N * g.O * (g.C / g.groups) * kernel[0] * kernel[1] * output[0] * output[1];
   runJob(rt, g.N > 1 && macs >= PARALLEL_MIN_MACS, () => {});
 }
@@ -57,7 +80,9 @@ export function wasmConv2d(rt: Runtime, x: View, w: View, bias: View | null, win
   stageF32(rt, x, xAt);
   stageF32(rt, w, wAt);
   if (bias) stageF32(rt, bias, bAt);
-  run(rt, JOB_CONV_FORWARD, g, [xAt, wAt, bAt, yAt]);
+  writeJob(rt, JOB_CONV_FORWARD, g, [xAt, wAt, bAt, yAt]);
+  preferDirect(rt, JOB_CONV_DIRECT_FORWARD);
+  run(rt, g);
   return rt.f32.slice(yAt / 4, yAt / 4 + yLen);
 }
 
@@ -75,7 +100,8 @@ export function wasmConv2dInputGrad(rt: Runtime, gy: View, w: View, size: readon
   if (!rt.reserve(mem.next)) return null;
   stageF32(rt, gy, gyAt);
   stageF32(rt, w, wAt);
-  run(rt, JOB_CONV_INPUT_GRAD, g, [gyAt, wAt, gxAt]);
+  writeJob(rt, JOB_CONV_INPUT_GRAD, g, [gyAt, wAt, gxAt]);
+  run(rt, g);
   return rt.f32.slice(gxAt / 4, gxAt / 4 + xLen);
 }
 
@@ -104,7 +130,9 @@ export function wasmConv2dWeightGrad(
   const heap = rt.f32;
   heap.fill(0, partialsAt / 4, partialsAt / 4 + slots * slotLen);
   rt.i32[counterAt / 4] = 0;
-  run(rt, JOB_CONV_WEIGHT_GRAD, g, [xAt, gyAt, partialsAt, counterAt, withBias ? 1 : 0]);
+  writeJob(rt, JOB_CONV_WEIGHT_GRAD, g, [xAt, gyAt, partialsAt, counterAt, withBias ? 1 : 0]);
+  preferDirect(rt, JOB_CONV_DIRECT_WEIGHT_GRAD);
+  run(rt, g);
   const used = Math.max(1, Math.min(slots, rt.i32[counterAt / 4]));
   const sum = heap.slice(partialsAt / 4, partialsAt / 4 + slotLen);
   for (let s = 1; s < used; s++) {

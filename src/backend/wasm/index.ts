@@ -16,6 +16,7 @@ import { getRuntime, wasmSimdSupported, type Runtime } from './runtime.js';
 import { threadStats } from './threads.js';
 
 export { getNumThreads, setNumThreads } from './threads.js';
+export { setConvAlgorithm } from './convolution.js';
 export { wasmSimdSupported };
 
 /** Every given view holds float32 data (the kernels' only dtype). */

@@ -15,6 +15,8 @@ export interface KernelExports {
   runJob(job: number, counter: number, scratch: number): void;
   /** Bytes of per-thread scratch any job needs (gemm packing buffers, a convolution column tile). */
   threadScratchBytes(): number;
+  /** Whether the direct convolution's tables for the job in the job block fit a thread's scratch (forward 1, weight gradient 0). */
+  directConvFits(job: number, forward: number): number;
   /** out[i] = a[i] op b[i % p], op 0..3 = add, sub, mul, div (float32, byte addresses). */
   binaryF32(op: number, a: number, b: number, p: number, out: number, n: number): void;
   reluF32(x: number, out: number, n: number): void;
