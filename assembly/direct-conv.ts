@@ -134,18 +134,39 @@ function source(image: usize): usize {
   } else storeLanes(p, v, cols);
 }
 
-/** y[n] = w * x[n] (+ bias), read in place: fields x, w, bias (0 for none), y. */
+/**
+ * The weight of output channel o, input channel c, tap (ki, kj) in group grp. Flipped: w is the
+ * [C, O/groups, kH, kW] weight of the convolution whose input gradient this job computes (with
+ * stride 1 that gradient is a convolution of gy by the weight transposed and turned 180 degrees).
+ */
+// @ts-ignore: decorator
+@inline function weightAt(w: usize, flip: bool, grp: i32, o: i32, c: i32, ki: i32, kj: i32): f32 {
+  if (flip) return load<f32>(w + <usize>((((grp * Cg + c) * Og + o) * kH + kH - 1 - ki) * kW + kW - 1 - kj) * 4);
+  return load<f32>(w + <usize>((((grp * Og + o) * Cg + c) * kH + ki) * kW + kj) * 4);
+}
+
+/**
+ * y[n] = w * x[n] (+ bias), read in place: fields x, w, bias (0 for none), y, and flip (1: w is
+ * the weight of the convolution whose input gradient this is, see weightAt; x is then gy).
+ */
 export function directForwardJob(job: usize, counter: usize, scratch: usize): void {
   setUp(job, scratch, true);
   const x = load<u32>(job, F_A0), w = load<u32>(job, F_A1), bias = load<u32>(job, F_A2), y = load<u32>(job, F_A3);
+  const flip = load<i32>(job, F_A4) != 0;
   // Weights as [group][block][k][8 channels] and the bias as [group][block][8], zero past Og.
   for (let grp = 0; grp < G; grp++) {
     for (let b = 0; b < blocks; b++) {
       const dst = packed + <usize>((grp * blocks + b) * K * OB) * 4;
       for (let lane = 0; lane < OB; lane++) {
         const o = b * OB + lane;
-        const src = w + <usize>((grp * Og + o) * K) * 4;
-        for (let k = 0; k < K; k++) store<f32>(dst + <usize>(k * OB + lane) * 4, o < Og ? load<f32>(src + <usize>k * 4) : 0);
+        let k = 0;
+        for (let c = 0; c < Cg; c++) {
+          for (let ki = 0; ki < kH; ki++) {
+            for (let kj = 0; kj < kW; kj++) {
+              store<f32>(dst + <usize>((k++) * OB + lane) * 4, o < Og ? weightAt(w, flip, grp, o, c, ki, kj) : 0);
+            }
+          }
+        }
         const bv: f32 = bias != 0 && o < Og ? load<f32>(bias + <usize>(grp * Og + o) * 4) : 0;
         store<f32>(packedBias + <usize>((grp * blocks + b) * OB + lane) * 4, bv);
       }

@@ -261,6 +261,9 @@ describe('wasm backend', () => {
       { x: [4, 6, 14, 14], O: 16, groups: 1, kernel: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
       { x: [3, 4, 17, 13], O: 6, groups: 2, kernel: [3, 2], stride: [2, 3], padding: [1, 2], dilation: [2, 1] },
       { x: [2, 6, 9, 30], O: 3, groups: 3, kernel: [4, 3], stride: [1, 2], padding: [3, 0], dilation: [1, 3] },
+      // Stride 1 with at least half the window's reach as padding: the input gradient is a direct convolution of gy.
+      { x: [2, 4, 9, 11], O: 6, groups: 2, kernel: [3, 2], stride: [1, 1], padding: [2, 1], dilation: [2, 1] },
+      { x: [3, 2, 7, 7], O: 10, groups: 1, kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
       // K * outW = 576 * 64: the column tile holds 7 of the 64 output rows, so 10 tiles per image.
       { x: [3, 64, 64, 64], O: 5, groups: 1, kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
     ];

@@ -40,7 +40,7 @@ function fits(g: Geometry): boolean {
 export type ConvAlgorithm = 'auto' | 'direct' | 'im2col';
 let algorithm: ConvAlgorithm = 'auto';
 
-/** @internal For tests and measurements: force one algorithm where both apply ('auto' picks direct where it fits). */
+/** @internal For tests and measurements: force one algorithm where both apply ('auto' picks by directPays). */
 export function setConvAlgorithm(a: ConvAlgorithm): void {
   algorithm = a;
 }
@@ -52,9 +52,20 @@ function writeJob(rt: Runtime, kind: number, g: Geometry, addresses: number[]): 
   rt.i32.set(fields, JOB_PTR / 4);
 }
 
-/** Switch the job in the job block to its direct kind when that is chosen and its tables fit. */
-function preferDirect(rt: Runtime, directKind: number): void {
-  if (algorithm === 'im2col') return;
+/**
+ * Whether the direct kernels pay for `channels` output channels per group: they hold 8 channels
+ * per register tile, so 1 channel wastes 7 of 8 lanes (LeNet's first input gradient ran 2.7x
+ * slower than im2col), 6 channels waste 2 (its forward pass ran 1.5x faster). Half the lanes
+ * used is about where the two meet.
+ */
+function directPays(channels: number): boolean {
+  if (algorithm !== 'auto') return algorithm === 'direct';
+  return channels / (8 * Math.ceil(channels / 8)) >= 0.5;
+}
+
+/** Switch the job in the job block to its direct kind when that pays and its tables fit. */
+function preferDirect(rt: Runtime, g: Geometry, directKind: number): void {
+  if (!directPays(g.O / g.groups)) return;
   if (rt.exports.directConvFits(JOB_PTR, directKind === JOB_CONV_DIRECT_FORWARD ? 1 : 0)) rt.i32[JOB_PTR / 4] = directKind;
 }
 
@@ -80,10 +91,26 @@ export function wasmConv2d(rt: Runtime, x: View, w: View, bias: View | null, win
   stageF32(rt, x, xAt);
   stageF32(rt, w, wAt);
   if (bias) stageF32(rt, bias, bAt);
-  writeJob(rt, JOB_CONV_FORWARD, g, [xAt, wAt, bAt, yAt]);
-  preferDirect(rt, JOB_CONV_DIRECT_FORWARD);
+  writeJob(rt, JOB_CONV_FORWARD, g, [xAt, wAt, bAt, yAt, 0]);
+  preferDirect(rt, g, JOB_CONV_DIRECT_FORWARD);
   run(rt, g);
   return rt.f32.slice(yAt / 4, yAt / 4 + yLen);
+}
+
+/**
+ * The window of the convolution of gy that gives the input gradient, where one exists and costs
+ * no more than the forward pass: stride 1, no output padding (as conv_transpose may ask for), and
+ * the flipped padding d*(k-1) - p between 0 and p, so that few taps fall on the zero border (a 'valid'
+ * convolution's gradient would read mostly zeros: im2col's fold does less work there).
+ */
+function flippedWindow(w: Window2d, size: readonly [number, number]): Window2d | null {
+  const padding: [number, number] = [0, 0];
+  for (const d of [0, 1]) {
+    const reach = w.dilation[d] * (w.kernel[d] - 1);
+    if (w.stride[d] !== 1 || size[d] !== w.output[d] + reach - 2 * w.padding[d] || 2 * w.padding[d] < reach || w.padding[d] > reach) return null;
+    padding[d] = reach - w.padding[d];
+  }
+  return { ...w, padding, output: [size[0], size[1]] };
 }
 
 /** The gradient for x: gy [N, O, outH, outW] through w, folded back to [N, C, H, W]; null: use js. */
@@ -100,6 +127,15 @@ export function wasmConv2dInputGrad(rt: Runtime, gy: View, w: View, size: readon
   if (!rt.reserve(mem.next)) return null;
   stageF32(rt, gy, gyAt);
   stageF32(rt, w, wAt);
+  const flipped = flippedWindow(window, size);
+  if (flipped && directPays(g.C / groups)) {
+    // With stride 1 the input gradient is a convolution of gy by w transposed and flipped.
+    writeJob(rt, JOB_CONV_DIRECT_FORWARD, { N, C: O, H: window.output[0], W: window.output[1], O: g.C, groups, window: flipped }, [gyAt, wAt, 0, gxAt, 1]);
+    if (rt.exports.directConvFits(JOB_PTR, 1)) {
+      run(rt, g);
+      return rt.f32.slice(gxAt / 4, gxAt / 4 + xLen);
+    }
+  }
   writeJob(rt, JOB_CONV_INPUT_GRAD, g, [gyAt, wAt, gxAt]);
   run(rt, g);
   return rt.f32.slice(gxAt / 4, gxAt / 4 + xLen);
@@ -131,7 +167,7 @@ export function wasmConv2dWeightGrad(
   heap.fill(0, partialsAt / 4, partialsAt / 4 + slots * slotLen);
   rt.i32[counterAt / 4] = 0;
   writeJob(rt, JOB_CONV_WEIGHT_GRAD, g, [xAt, gyAt, partialsAt, counterAt, withBias ? 1 : 0]);
-  preferDirect(rt, JOB_CONV_DIRECT_WEIGHT_GRAD);
+  preferDirect(rt, g, JOB_CONV_DIRECT_WEIGHT_GRAD);
   run(rt, g);
   const used = Math.max(1, Math.min(slots, rt.i32[counterAt / 4]));
   const sum = heap.slice(partialsAt / 4, partialsAt / 4 + slotLen);
