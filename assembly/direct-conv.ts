@@ -146,6 +146,41 @@ function source(image: usize): usize {
 }
 
 /**
+ * The register tile, 4 rows x 8 channels: row i is init + the sum over the table's entries e_t
+ * of x[b_i + e_t] * v_t, where v_t are 8-channel vectors 32 bytes apart from `vectors`. The
+ * forward pass walks taps (b_i: four windows' corners, v_t: weights), the weight gradient walks
+ * window corners (b_i: four taps, v_t: gy). The tile is then written (or added) transposed:
+ * channel r's 4 values go to dst + r * rowBytes, the first `cols` of them, for r < rows.
+ */
+// @ts-ignore: decorator
+@inline function tile4x8(
+  table: usize, tableEnd: usize, vectors: usize, b0: usize, b1: usize, b2: usize, b3: usize,
+  init0: v128, init1: v128, dst: usize, rowBytes: usize, rows: i32, cols: i32, add: bool,
+): void {
+  let a00 = init0, a01 = init1, a10 = init0, a11 = init1;
+  let a20 = init0, a21 = init1, a30 = init0, a31 = init1;
+  let e = table;
+  let v = vectors;
+  while (e < tableEnd) {
+    const off = <usize>load<i32>(e);
+    const v0 = v128.load(v);
+    const v1 = v128.load(v, 16);
+    const x0 = v128.load32_splat(b0 + off);
+    a00 = madd(x0, v0, a00); a01 = madd(x0, v1, a01);
+    const x1 = v128.load32_splat(b1 + off);
+    a10 = madd(x1, v0, a10); a11 = madd(x1, v1, a11);
+    const x2 = v128.load32_splat(b2 + off);
+    a20 = madd(x2, v0, a20); a21 = madd(x2, v1, a21);
+    const x3 = v128.load32_splat(b3 + off);
+    a30 = madd(x3, v0, a30); a31 = madd(x3, v1, a31);
+    e += 4;
+    v += 32;
+  }
+  storeTransposed(a00, a10, a20, a30, dst, rowBytes, rows, cols, add);
+  if (rows > 4) storeTransposed(a01, a11, a21, a31, dst + 4 * rowBytes, rowBytes, rows - 4, cols, add);
+}
+
+/**
  * y[n] = w * x[n] (+ bias), read in place: fields x, w, bias (0 for none), y, and flip (1: w is
  * the weight of the convolution whose input gradient this is, see weightAt; x is then gy).
  */
@@ -190,31 +225,8 @@ export function directForwardJob(job: usize, counter: usize, scratch: usize): vo
           const p1 = src + <usize>load<i32>(min(c0 + 4, lastCorner));
           const p2 = src + <usize>load<i32>(min(c0 + 8, lastCorner));
           const p3 = src + <usize>load<i32>(min(c0 + 12, lastCorner));
-          let a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1;
-          let a20 = bias0, a21 = bias1, a30 = bias0, a31 = bias1;
-          let tap = offsets;
-          let wk = weights;
-          while (tap < tapsEnd) {
-            const off = <usize>load<i32>(tap);
-            const w0 = v128.load(wk);
-            const w1 = v128.load(wk, 16);
-            const x0 = v128.load32_splat(p0 + off);
-            a00 = madd(x0, w0, a00); a01 = madd(x0, w1, a01);
-            const x1 = v128.load32_splat(p1 + off);
-            a10 = madd(x1, w0, a10); a11 = madd(x1, w1, a11);
-            const x2 = v128.load32_splat(p2 + off);
-            a20 = madd(x2, w0, a20); a21 = madd(x2, w1, a21);
-            const x3 = v128.load32_splat(p3 + off);
-            a30 = madd(x3, w0, a30); a31 = madd(x3, w1, a31);
-            tap += 4;
-            wk += 32;
-          }
-          // a_i0 / a_i1: channels 0-3 / 4-7 at position q+i; y rows are channels.
-          const cols = min(4, L - q);
-          const dst = out + <usize>q * 4;
-          const rowBytes = <usize>L * 4;
-          storeTransposed(a00, a10, a20, a30, dst, rowBytes, rows, cols, false);
-          if (rows > 4) storeTransposed(a01, a11, a21, a31, dst + 4 * rowBytes, rowBytes, rows - 4, cols, false);
+          // Channels are y's rows: tile row i (position q+i) goes down column q+i of 8 channel rows.
+          tile4x8(offsets, tapsEnd, weights, p0, p1, p2, p3, bias0, bias1, out + <usize>q * 4, <usize>L * 4, rows, min(4, L - q), false);
         }
       }
     }
@@ -255,31 +267,9 @@ export function directWeightGradJob(job: usize, counter: usize, scratch: usize):
           const s1 = src + <usize>load<i32>(min(t0 + 4, lastTap));
           const s2 = src + <usize>load<i32>(min(t0 + 8, lastTap));
           const s3 = src + <usize>load<i32>(min(t0 + 12, lastTap));
-          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
-          let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
-          let corner = corners;
-          let g = grads;
-          while (corner < cornersEnd) {
-            const window = <usize>load<i32>(corner);
-            const g0 = v128.load(g);
-            const g1 = v128.load(g, 16);
-            const x0 = v128.load32_splat(s0 + window);
-            a00 = madd(x0, g0, a00); a01 = madd(x0, g1, a01);
-            const x1 = v128.load32_splat(s1 + window);
-            a10 = madd(x1, g0, a10); a11 = madd(x1, g1, a11);
-            const x2 = v128.load32_splat(s2 + window);
-            a20 = madd(x2, g0, a20); a21 = madd(x2, g1, a21);
-            const x3 = v128.load32_splat(s3 + window);
-            a30 = madd(x3, g0, a30); a31 = madd(x3, g1, a31);
-            corner += 4;
-            g += 32;
-          }
-          // a_i0 / a_i1: channels 0-3 / 4-7 of tap k+i; gw rows are channels.
-          const cols = min(4, K - k);
-          const dst = out + <usize>k * 4;
-          const rowBytes = <usize>K * 4;
-          storeTransposed(a00, a10, a20, a30, dst, rowBytes, rows, cols, true);
-          if (rows > 4) storeTransposed(a01, a11, a21, a31, dst + 4 * rowBytes, rowBytes, rows - 4, cols, true);
+          // Channels are gw's rows: tile row i (tap k+i) is added down column k+i of 8 channel rows.
+          const zero = f32x4.splat(0);
+          tile4x8(corners, cornersEnd, grads, s0, s1, s2, s3, zero, zero, out + <usize>k * 4, <usize>K * 4, rows, min(4, K - k), true);
         }
       }
     }
