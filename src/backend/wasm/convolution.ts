@@ -63,9 +63,16 @@ function directPays(channels: number): boolean {
   return channels / (8 * Math.ceil(channels / 8)) >= 0.5;
 }
 
-/** Switch the job in the job block to its direct kind when that pays and its tables fit. */
+/**
+ * Switch the job in the job block to its direct kind when that pays and its tables fit. The
+ * weight gradient's direct kernel walks every position once per 4 taps x 8 channels, where a
+ * wide gemm reuses better: from 64 channels on, im2col measured 5-15% faster
+ * (scripts/bench-conv.ts), at 16 or fewer direct was 1.5-1.8x faster.
+ */
 function preferDirect(rt: Runtime, g: Geometry, directKind: number): void {
-  if (!directPays(g.O / g.groups)) return;
+  const channels = g.O / g.groups;
+  if (!directPays(channels)) return;
+  if (algorithm === 'auto' && directKind === JOB_CONV_DIRECT_WEIGHT_GRAD && channels > 32) return;
   if (rt.exports.directConvFits(JOB_PTR, directKind === JOB_CONV_DIRECT_FORWARD ? 1 : 0)) rt.i32[JOB_PTR / 4] = directKind;
 }
 
