@@ -13,6 +13,9 @@ import { wasmBinaries } from '../../src/backend/wasm/binary.js';
 import { getNumThreads, setConvAlgorithm, setNumThreads, wasmBackend, wasmInfo } from '../../src/backend/wasm/index.js';
 import { CTL, JOB_PTR, SCRATCH_BASE } from '../../src/backend/wasm/runtime.js';
 import { POOL_MIN } from '../../src/backend/wasm/pool.js';
+import {
+  JOB_CONV_DIRECT_FORWARD, JOB_CONV_DIRECT_WEIGHT_GRAD, JOB_CONV_FORWARD, JOB_CONV_INPUT_GRAD, JOB_CONV_WEIGHT_GRAD,
+} from '../../src/backend/wasm/convolution.js';
 import { poolingOutputSize } from '../../src/ops/pool.js';
 import * as torch from '../../src/index.js';
 import { assertClose } from '../helpers.js';
@@ -148,6 +151,77 @@ describe('wasm backend', () => {
             assertClose(got, jsBackend.matmul(a, b, 'float32'), 1e-4, 2e-6 * Math.sqrt(K + 1), `${variant} ${M}x${K}x${N} ${la} ${lb}`);
           }
         }
+      }
+      tested++;
+    }
+    assert.ok(tested >= 2, 'the plain and one relaxed build at least');
+  });
+
+  test('every kernel build runs the convolution jobs of both algorithms as the reference computes', () => {
+    // The plain-SIMD builds multiply and add separately and tile gemm 4 x 8; Node runs only a
+    // relaxed build, so each build gets these jobs by hand. Stride 1 with padding, so the
+    // flipped input gradient runs too; groups 2; a bias, so gemm accumulates onto it.
+    const [N, C, H, W, O, G] = [2, 4, 9, 11, 6, 2];
+    const window = { kernel: [3, 2] as [number, number], stride: [1, 1] as [number, number], padding: [2, 1] as [number, number], dilation: [2, 1] as [number, number], output: [9, 12] as [number, number] };
+    const flipped = { ...window, padding: [2, 0] as [number, number], output: [H, W] as [number, number] };
+    const dense = (shape: number[], seed: number): View => ({
+      data: randomArray(shape.reduce((a, b) => a * b, 1), seed), dtype: 'float32', shape,
+      strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1)), offset: 0,
+    });
+    const x = dense([N, C, H, W], 1);
+    const w = dense([O, C / G, ...window.kernel], 2);
+    const bias = dense([O], 3);
+    const gy = dense([N, O, ...window.output], 4);
+    const want = {
+      y: jsBackend.conv2d(x, w, bias, window, G),
+      gx: jsBackend.conv2dInputGrad(gy, w, [H, W], window, G),
+      gw: jsBackend.conv2dWeightGrad(x, gy, window, G, true),
+    };
+    let tested = 0;
+    for (const [variant, base64] of Object.entries(wasmBinaries)) {
+      const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+      if (!WebAssembly.validate(bytes)) continue;
+      const memory = new WebAssembly.Memory({ initial: 160, maximum: 16384, ...(variant.endsWith('-shared') ? { shared: true } : {}) });
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
+        runJob(job: number, counter: number, scratch: number): void;
+        threadScratchBytes(): number;
+      };
+      const f32 = new Float32Array(memory.buffer);
+      const i32 = new Int32Array(memory.buffer);
+      // Operands one after another past the scratch, each at a 64-byte boundary.
+      let next = SCRATCH_BASE + exports.threadScratchBytes();
+      const place = (values: ArrayLike<number> | number) => {
+        const at = next;
+        const n = typeof values === 'number' ? values : values.length;
+        if (typeof values === 'number') f32.fill(0, at / 4, at / 4 + n);
+        else f32.set(values, at / 4);
+        next += Math.ceil((n * 4) / 64) * 64;
+        return at;
+      };
+      const [xAt, wAt, bAt, gyAt] = [x, w, bias, gy].map((v) => place(v.data as Float32Array));
+      const run = (kind: number, geometry: number[], win: typeof window, addresses: number[]) => {
+        i32.set([kind, ...geometry, ...win.kernel, ...win.stride, ...win.padding, ...win.dilation, ...win.output, ...addresses], JOB_PTR / 4);
+        i32[CTL.next] = 0;
+        exports.runJob(JOB_PTR, CTL.next * 4, SCRATCH_BASE);
+      };
+      for (const kind of [JOB_CONV_FORWARD, JOB_CONV_DIRECT_FORWARD]) {
+        const yAt = place(want.y.length);
+        run(kind, [N, C, H, W, O, G], window, [xAt, wAt, bAt, yAt, 0]);
+        assertClose(f32.slice(yAt / 4, yAt / 4 + want.y.length), want.y, 1e-4, 1e-4, `${variant} forward, job ${kind}`);
+      }
+      for (const direct of [false, true]) {
+        const gxAt = place(want.gx.length);
+        if (direct) run(JOB_CONV_DIRECT_FORWARD, [N, O, ...window.output, C, G], flipped, [gyAt, wAt, 0, gxAt, 1]);
+        else run(JOB_CONV_INPUT_GRAD, [N, C, H, W, O, G], window, [gyAt, wAt, gxAt]);
+        assertClose(f32.slice(gxAt / 4, gxAt / 4 + want.gx.length), want.gx, 1e-4, 1e-4, `${variant} input grad, ${direct ? 'direct' : 'im2col'}`);
+      }
+      for (const kind of [JOB_CONV_WEIGHT_GRAD, JOB_CONV_DIRECT_WEIGHT_GRAD]) {
+        const slot = want.gw.weight.length + O;
+        const [partialsAt, counterAt] = [place(slot), place(16)];
+        run(kind, [N, C, H, W, O, G], window, [xAt, gyAt, partialsAt, counterAt, 1]);
+        const sums = f32.slice(partialsAt / 4, partialsAt / 4 + slot);
+        assertClose(sums.subarray(0, want.gw.weight.length), want.gw.weight, 1e-4, 1e-4, `${variant} weight grad, job ${kind}`);
+        assertClose(sums.subarray(want.gw.weight.length), want.gw.bias!, 1e-4, 1e-4, `${variant} bias grad, job ${kind}`);
       }
       tested++;
     }

@@ -11,11 +11,12 @@ import { Layout, stageF32 } from './operands.js';
 import { JOB_PTR, type Runtime } from './runtime.js';
 import { plannedThreads, runJob } from './threads.js';
 
-const JOB_CONV_FORWARD = 2;
-const JOB_CONV_INPUT_GRAD = 3;
-const JOB_CONV_WEIGHT_GRAD = 4;
-const JOB_CONV_DIRECT_FORWARD = 5;
-const JOB_CONV_DIRECT_WEIGHT_GRAD = 6;
+/** Job kinds (assembly/job.ts). */
+export const JOB_CONV_FORWARD = 2;
+export const JOB_CONV_INPUT_GRAD = 3;
+export const JOB_CONV_WEIGHT_GRAD = 4;
+export const JOB_CONV_DIRECT_FORWARD = 5;
+export const JOB_CONV_DIRECT_WEIGHT_GRAD = 6;
 /** Must equal COL_TILE_FLOATS in assembly/convolution.ts: one row of columns has to fit. */
 const COL_TILE_FLOATS = 1 << 18;
 /** Below this many multiply-adds a second thread costs more in wake-up than it saves. */
