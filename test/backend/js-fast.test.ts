@@ -1,7 +1,8 @@
-// The js backend's fast elementwise paths against the general strided walk they shortcut:
-// a per-row value broadcast along rows (x - x.amax(1, keepdim) in log-softmax), on either
-// side of a non-commutative op, over one or several trailing dims, and layouts that look
-// alike but are not (rows not contiguous) and must take the general walk.
+// The js backend's fast paths against the definitions they shortcut: a per-row value
+// broadcast along rows (x - x.amax(1, keepdim) in log-softmax), on either side of a
+// non-commutative op, over one or several trailing dims, and layouts that look alike but are
+// not (rows not contiguous) and must take the general walk; a sum over the batch (a bias
+// gradient), one float64 running sum per column down the rows, rounded once.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,5 +68,28 @@ describe('js fast paths: one value per row, broadcast along the row', () => {
         }
       });
     }
+  }
+});
+
+describe('js fast paths: a sum over the leading dims', () => {
+  for (const Type of [Float32Array, Float64Array]) {
+    test(`${Type.name}: each column summed down the rows in float64, as the reference`, () => {
+      for (const [rows, cols] of [[64, 128], [7, 10], [5, 3], [1, 1], [3, 0], [0, 5]]) {
+        const n = rows * cols;
+        // Magnitudes far apart, so that a different order or float32 partial sums would show.
+        const xs = new Type(n + 2).map((_, i) => (i % 3 === 0 ? 1e7 : 1) * Math.sin(i * 0.37) + (i % 7 === 0 ? -0 : 0.1));
+        const x = view(xs, [rows, cols], [cols, 1], 2);
+        const got = jsBackend.reduce('sum', x, [0], x.dtype);
+        const want = new Type(cols);
+        for (let c = 0; c < cols; c++) {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += xs[2 + r * cols + c];
+          want[c] = s;
+        }
+        assert.deepEqual([...got], [...want], `[${rows}, ${cols}]`);
+        const x3 = view(xs, [rows, 1, cols], [cols, cols, 1], 2);
+        assert.deepEqual([...jsBackend.reduce('sum', x3, [0, 1], x.dtype)], [...want], `[${rows}, 1, ${cols}]`);
+      }
+    });
   }
 });

@@ -180,6 +180,36 @@ export function stridedCopy(x: View, out: TypedArray): void {
 }
 
 /**
+ * Over the batch only (a bias gradient): out[m] = the sum of column m of a rows x mid block,
+ * down the rows. Four columns at a time in local float64 sums (a running sum in an array
+ * loads and stores it for every element: 2.7x slower on [64, 128]).
+ */
+function sumColumns(src: FloatArray, offset: number, rows: number, mid: number, out: FloatArray): void {
+  let m = 0;
+  for (; m + 4 <= mid; m += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let r = 0, q = offset + m; r < rows; r++, q += mid) {
+      s0 += src[q];
+      s1 += src[q + 1];
+      s2 += src[q + 2];
+      s3 += src[q + 3];
+    }
+    out[m] = s0;
+    out[m + 1] = s1;
+    out[m + 2] = s2;
+    out[m + 3] = s3;
+  }
+  for (; m < mid; m++) {
+    let s0 = 0;
+    for (let r = 0, q = offset + m; r < rows; r++, q += mid) s0 += src[q];
+    out[m] = s0;
+  }
+}
+
+/**
  * Sum of a contiguous float view whose kept dims form one run between reduced ones: the batch
  * of a bias gradient ([N, C] over N; [N, C, H, W] over N, H, W for a conv bias) or a row sum.
  * Each output is one running float64 sum over its elements in row-major order, exactly as the
@@ -202,15 +232,11 @@ export function fastSum(x: View, dims: readonly number[], out: TypedArray): bool
   for (let d = k0; d < k1; d++) mid *= x.shape[d];
   for (let d = k1; d < nd; d++) inner *= x.shape[d];
   const src = x.data;
-  const acc = new Float64Array(mid);
   if (inner === 1) {
-    // Over the batch only (a bias gradient): one pass per row, no length-1 inner loop.
-    for (let r = 0, q = x.offset; r < rows; r++, q += mid) {
-      for (let m = 0; m < mid; m++) acc[m] += src[q + m];
-    }
-    out.set(acc);
+    sumColumns(src as FloatArray, x.offset, rows, mid, out as FloatArray);
     return true;
   }
+  const acc = new Float64Array(mid);
   for (let r = 0, q = x.offset; r < rows; r++) {
     for (let m = 0; m < mid; m++) {
       let a = acc[m];
