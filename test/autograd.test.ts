@@ -120,7 +120,6 @@ const nameDifferences: Record<string, { grad_fn: string; next: (string | null)[]
   clamp: { grad_fn: 'WhereBackward0', next: [null, 'WhereBackward0'] },
   max_dim: { grad_fn: 'SqueezeBackward1', next: ['MaxBackward0'] },
   softmax: { grad_fn: 'DivBackward0', next: ['ExpBackward0', 'SumBackward1'] },
-  log_softmax: { grad_fn: 'SubBackward0', next: ['AccumulateGrad', 'AddBackward0'] },
   prod: { grad_fn: 'ProdBackward1', next: ['ViewBackward0'] },
   var: { grad_fn: 'DivBackward0', next: ['SumBackward1', null] },
   inplace_view: { grad_fn: 'CopySlices', next: ['MulBackward0', 'MulBackward0'] },
