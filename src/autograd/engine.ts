@@ -82,10 +82,11 @@ function accumulateInto(variable: Tensor, g: Tensor, createGraph: boolean): void
 class GradientOwnership {
   /** Storages made from here on were made by this pass. */
   private readonly firstSerial = storageCount.value;
+  // Weak: a gradient the pass is done with must stay collectable (memory is sampled in backward).
   /** Buffered gradients per storage; Infinity once a hook has seen one. */
-  private readonly live = new Map<Storage, number>();
+  private readonly live = new WeakMap<Storage, number>();
   /** Storages taken by a leaf, and by which; one delivered again after that is copied at the end. */
-  private readonly taken = new Map<Storage, Tensor>();
+  private readonly taken = new WeakMap<Storage, Tensor>();
   private readonly shared = new Set<Storage>();
 
   /** A gradient entered the buffer. */
