@@ -13,6 +13,7 @@ export const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
 const KC: i32 = 256;
 const MC: i32 = 96; // a multiple of 3 and 4
 const NC: i32 = 1032; // a multiple of 8 and 12
+const DIRECT_MAX_N: i32 = 256;
 
 /** Bytes of scratch one thread needs: packed A block, packed B panel and an edge tile. */
 export function gemmScratchBytes(): i32 {
@@ -241,6 +242,78 @@ function packA(a: usize, sam: i32, sak: i32, i0: i32, mc: i32, k0: i32, kc: i32,
 }
 
 /**
+ * kernel3x12 reading A in place instead of packed: row r of the strip at pa + r * ars, each
+ * next k aks bytes further. For a row-major A (aks = 4) these are three contiguous streams, so
+ * the strip needs no packing, and threads that split C by columns do not each pack all of A.
+ * The three address adds make it ~2% slower per flop than the packed kernel.
+ */
+// @ts-ignore: decorator
+@inline function kernel3x12a(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
+  const pa1 = pa + ars;
+  const pa2 = pa + 2 * ars;
+  const span = <usize>kc * aks;
+  const paEnd = pa + span;
+  let k: usize = 0;
+  while (pa + k < paEnd) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const b2 = v128.load(pb, 32);
+    const a0 = v128.load32_splat(pa + k);
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01); c02 = madd(a0, b2, c02);
+    const a1 = v128.load32_splat(pa1 + k);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12);
+    const a2 = v128.load32_splat(pa2 + k);
+    c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21); c22 = madd(a2, b2, c22);
+    k += aks;
+    pb += 48;
+  }
+  tileStore(c, c00, acc); tileStore(c + 16, c01, acc); tileStore(c + 32, c02, acc); c += ldc;
+  tileStore(c, c10, acc); tileStore(c + 16, c11, acc); tileStore(c + 32, c12, acc); c += ldc;
+  tileStore(c, c20, acc); tileStore(c + 16, c21, acc); tileStore(c + 32, c22, acc);
+}
+
+/** kernel4x8 reading A in place (see kernel3x12a). */
+// @ts-ignore: decorator
+@inline function kernel4x8a(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const pa1 = pa + ars;
+  const pa2 = pa + 2 * ars;
+  const pa3 = pa + 3 * ars;
+  const paEnd = pa + <usize>kc * aks;
+  let k: usize = 0;
+  while (pa + k < paEnd) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa + k);
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+    const a1 = v128.load32_splat(pa1 + k);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+    const a2 = v128.load32_splat(pa2 + k);
+    c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+    const a3 = v128.load32_splat(pa3 + k);
+    c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+    k += aks;
+    pb += 32;
+  }
+  tileStore(c, c00, acc); tileStore(c + 16, c01, acc); c += ldc;
+  tileStore(c, c10, acc); tileStore(c + 16, c11, acc); c += ldc;
+  tileStore(c, c20, acc); tileStore(c + 16, c21, acc); c += ldc;
+  tileStore(c, c30, acc); tileStore(c + 16, c31, acc);
+}
+
+// @ts-ignore: decorator
+@inline function kernelA(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  if (MR == 3) kernel3x12a(kc, pa, ars, aks, pb, c, ldc, acc);
+  else kernel4x8a(kc, pa, ars, aks, pb, c, ldc, acc);
+}
+
+/**
  * The MR x NR micro-kernel of this build. Both kernels are inlined into sgemm: V8 then keeps
  * the broadcasts' address offsets out of the loop and drops two zero-extensions (19 instead
  * of 23 instructions an iteration for 3 x 12; sgemm 1-3% faster).
@@ -269,6 +342,11 @@ export function sgemm(
     for (let i = m0; i < m1; i++) memory.fill(c + <usize>(i * ldc + n0) * 4, 0, <usize>(n1 - n0) * 4);
     return;
   }
+  // A row-major over a narrow range of C's columns (Linear's forward, x W^T, split by columns
+  // over threads): its strips are read in place, since each would be packed for only a few
+  // column tiles (and once per thread). Across many columns packing pays for itself
+  // (square 512: in place ran 2% slower; 64 x 784 x 128 ran 2% faster, 12% on 2 threads).
+  const direct = sak == 1 && sam != 1 && n1 - n0 <= DIRECT_MAX_N;
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = min(NC, n1 - jc);
     for (let pc = 0; pc < K; pc += KC) {
@@ -277,7 +355,10 @@ export function sgemm(
       packB(b, sbk, sbn, pc, kc, jc, nc, pb);
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
-        packA(a, sam, sak, ic, mc, pc, kc, pa);
+        // A row-major: read in place (whole strips); only a partial last strip is packed.
+        const full = direct ? mc - mc % MR : 0;
+        if (!direct) packA(a, sam, sak, ic, mc, pc, kc, pa);
+        else if (full < mc) packA(a, sam, sak, ic + full, mc - full, pc, kc, pa + <usize>(full * kc) * 4);
         for (let jr = 0; jr < nc; jr += NR) {
           const w = min(NR, nc - jr);
           const pbs = pb + <usize>(jr * kc) * 4;
@@ -285,7 +366,18 @@ export function sgemm(
             const h = min(MR, mc - ir);
             const pas = pa + <usize>(ir * kc) * 4;
             const ct = c + <usize>((ic + ir) * ldc + jc + jr) * 4;
-            if (h == MR && w == NR) {
+            if (ir < full && w == NR) {
+              kernelA(kc, a + <usize>((ic + ir) * sam + pc) * 4, <usize>sam * 4, 4, pbs, ct, ldcBytes, acc);
+            } else if (ir < full) {
+              kernelA(kc, a + <usize>((ic + ir) * sam + pc) * 4, <usize>sam * 4, 4, pbs, tile, NR * 4, false);
+              for (let r = 0; r < h; r++) {
+                for (let q = 0; q < w; q++) {
+                  const dst = ct + <usize>(r * ldc + q) * 4;
+                  const v = load<f32>(tile + <usize>(r * NR + q) * 4);
+                  store<f32>(dst, acc ? load<f32>(dst) + v : v);
+                }
+              }
+            } else if (h == MR && w == NR) {
               kernel(kc, pas, pbs, ct, ldcBytes, acc);
             } else {
               // Edge tile: compute the full tile aside, then add the valid part.

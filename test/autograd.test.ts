@@ -120,7 +120,6 @@ const nameDifferences: Record<string, { grad_fn: string; next: (string | null)[]
   clamp: { grad_fn: 'WhereBackward0', next: [null, 'WhereBackward0'] },
   max_dim: { grad_fn: 'SqueezeBackward1', next: ['MaxBackward0'] },
   softmax: { grad_fn: 'DivBackward0', next: ['ExpBackward0', 'SumBackward1'] },
-  log_softmax: { grad_fn: 'SubBackward0', next: ['AccumulateGrad', 'AddBackward0'] },
   prod: { grad_fn: 'ProdBackward1', next: ['ViewBackward0'] },
   var: { grad_fn: 'DivBackward0', next: ['SumBackward1', null] },
   inplace_view: { grad_fn: 'CopySlices', next: ['MulBackward0', 'MulBackward0'] },
@@ -368,6 +367,59 @@ for (const backend of listBackends()) {
         y.backward(g);
         noGrad(() => g.mul_(5));
         assert.deepEqual(values(y.grad), [1, 1]);
+      });
+    });
+
+    describe('a leaf gradient is taken without a copy only where nothing else holds it', () => {
+      // What the engine may take (a gradient made in the pass, on one edge) it takes; everywhere
+      // else .grad is a private copy: writing into it must never change another tensor.
+      const sameStorage = (a: Tensor | null, b: Tensor | null) => a !== null && b !== null && a._storage === b._storage;
+      test("Linear's weight gradient (mm through weight.t()) is taken, and owns its storage", () => {
+        const w = f64([[1, 2], [3, 4], [5, 6]]);
+        const x = f64([[1, -1], [2, 0.5]], false);
+        x.matmul(w.t()).sum().backward();
+        assert.deepEqual(values(w.grad), [[3, -0.5], [3, -0.5], [3, -0.5]]);
+        assert.equal(w.grad!._base, null);
+        assert.equal(w.grad!._storage.data.length, 6);
+        // A second pass adds into it, as into a copy.
+        x.matmul(w.t()).sum().backward();
+        assert.deepEqual(values(w.grad), [[6, -1], [6, -1], [6, -1]]);
+      });
+      test('one gradient handed to two leaves gives each its own storage', () => {
+        const a = f64([1, 2]);
+        const b = f64([3, 4]);
+        a.add(b).backward(f64([1, 1], false).mul(2)); // add's rule hands the same tensor to both
+        assert.ok(!sameStorage(a.grad, b.grad));
+        noGrad(() => a.grad!.add_(1));
+        assert.deepEqual(values(b.grad), [2, 2]);
+        const c = f64([1, 2]);
+        const d = f64([5, 6]);
+        c.mul(3).add(d.mul(1)).sum().backward(); // views of one storage on two edges
+        noGrad(() => c.grad!.mul_(0));
+        assert.deepEqual(values(d.grad), [1, 1]);
+      });
+      test("a user's gradient, a hook's view and a retained gradient are never aliased by .grad", () => {
+        const w = f64([1, 2]);
+        const g = f64([1, 1], false);
+        w.backward(g);
+        noGrad(() => w.grad!.add_(1));
+        assert.deepEqual(values(g), [1, 1]);
+
+        const x = f64([1, 2]);
+        const seen: Tensor[] = [];
+        x.registerHook((h) => void seen.push(h));
+        x.mul(2).sum().backward();
+        noGrad(() => x.grad!.add_(1));
+        assert.deepEqual(values(seen[0]), [2, 2]);
+
+        const p = f64([1, 2]);
+        const y = p.mul(1);
+        const kept: Tensor[] = [];
+        y.registerHook((h) => void kept.push(h));
+        y.mul(2).sum().backward(); // mul(1)'s rule passes the hooked gradient on
+        noGrad(() => p.grad!.add_(1));
+        assert.deepEqual(values(kept[0]), [2, 2]);
+        assert.deepEqual(values(p.grad), [3, 3]);
       });
     });
 

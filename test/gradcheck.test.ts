@@ -302,7 +302,19 @@ for (const backend of listBackends()) {
 
     describe('composites', () => {
       test('softmax', () => check((x) => x.softmax(1), [leaf([2, 4])], { gradgrad: true }));
-      test('logSoftmax', () => check((x) => x.logSoftmax(0), [leaf([3, 2])]));
+      test('logSoftmax (LogSoftmaxBackward0)', () => {
+        check((x) => x.logSoftmax(0), [leaf([3, 2])], { gradgrad: true });
+        check((x) => x.logSoftmax(1), [leaf([2, 3, 2])]);
+      });
+      test('nll_loss of [N, C] (NllLossBackward0): each reduction, weight, ignore_index', () => {
+        const nll = torch.nn.functional.nllLoss;
+        const target = long([2, 0, 3, 1, 0]);
+        const weight = torch.tensor([0.5, 2, 1, 1.5], { dtype: 'float64' });
+        for (const reduction of ['mean', 'sum', 'none'] as const) {
+          check((x) => nll(x, target, { reduction }), [leaf([5, 4])], { gradgrad: true });
+          check((x) => nll(x, target, { reduction, weight, ignoreIndex: 0 }), [leaf([5, 4])]);
+        }
+      });
       test('logsumexp', () => check((x) => x.logsumexp([0, 1], { keepdim: true }), [leaf([2, 3])]));
       test('var and std', () => {
         check((x) => x.var(), [leaf([2, 3])]);

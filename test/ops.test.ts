@@ -282,6 +282,20 @@ for (const backend of dlab.listBackends()) {
   });
 }
 
+// PyTorch 1.13's CPU log_softmax subtracts the slice's max before exp and log, so a NaN or a
+// +inf anywhere in a slice makes that whole slice NaN (values printed by torch.log_softmax).
+for (const backend of dlab.listBackends()) {
+  test(`logSoftmax: a NaN or +inf in a slice makes it all NaN, as PyTorch's kernel [${backend}]`, () => {
+    dlab.setBackend(backend);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = dlab.tensor([[Infinity, 1], [-Infinity, -Infinity], [-Infinity, 1], [NaN, 1]], { dtype });
+      const want = [[NaN, NaN], [NaN, NaN], [-Infinity, 0], [NaN, NaN]];
+      assert.deepEqual(x.logSoftmax(1).tolist(), want);
+      assert.deepEqual(x.t().logSoftmax(0).t().tolist(), want);
+    }
+  });
+}
+
 test('the fixture covers every op in the table', () => {
   const used = new Set([...fixture.cases, ...fixture.errors].map((c) => c.op));
   assert.deepEqual(Object.keys(ops).filter((op) => !used.has(op)), []);

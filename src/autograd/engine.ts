@@ -4,6 +4,7 @@
 import { AccumulateGrad, Node } from './node.js';
 import { enableGrad, noGrad } from './grad_mode.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { storageCount, type Storage } from '../tensor/storage.js';
 import { shapesEqual, fmtShape } from '../tensor/shape.js';
 
 export interface BackwardOptions {
@@ -69,6 +70,73 @@ function accumulateInto(variable: Tensor, g: Tensor, createGraph: boolean): void
 }
 
 /**
+ * A leaf's first gradient becomes its .grad without a copy where nothing else holds its
+ * storage, as PyTorch's AccumulateGrad steals a gradient whose use count allows (a weight
+ * gradient is the size of the weight: its copy cost as much as a small layer's kernels). Here
+ * that means: made during this backward pass (not a user's or a saved tensor), covering its
+ * whole storage, never shown to a hook, and no other gradient waiting in the pass's buffer on
+ * the same storage (a rule that hands one gradient to two inputs). The pass counts, per
+ * storage, the buffered gradients on it; a view passed down a chain (mm's weight gradient
+ * through weight.t()) leaves the buffer before its successor enters, so it counts once.
+ */
+class GradientOwnership {
+  /** Storages made from here on were made by this pass. */
+  private readonly firstSerial = storageCount.value;
+  // Weak: a gradient the pass is done with must stay collectable (memory is sampled in backward).
+  /** Buffered gradients per storage; Infinity once a hook has seen one. */
+  private readonly live = new WeakMap<Storage, number>();
+  /** Storages taken by a leaf, and by which; one delivered again after that is copied at the end. */
+  private readonly taken = new WeakMap<Storage, Tensor>();
+  private readonly shared = new Set<Storage>();
+
+  /** A gradient entered the buffer. */
+  buffered(g: Tensor): void {
+    const s = g._storage;
+    this.live.set(s, (this.live.get(s) ?? 0) + 1);
+    if (this.taken.has(s)) this.shared.add(s);
+  }
+
+  /** A gradient left the buffer (summed with another, or handed to its node). */
+  released(g: Tensor): void {
+    const s = g._storage;
+    this.live.set(s, (this.live.get(s) ?? 1) - 1);
+  }
+
+  seenByHook(g: Tensor): void {
+    this.live.set(g._storage, Infinity);
+  }
+
+  /** Accumulate g (already released from the buffer) into a leaf, taking its storage where allowed. */
+  accumulate(variable: Tensor, g: Tensor): void {
+    const s = g._storage;
+    if (
+      variable.grad === null &&
+      s.serial >= this.firstSerial &&
+      (this.live.get(s) ?? 0) === 0 &&
+      !this.taken.has(s) &&
+      g.storageOffset() === 0 &&
+      g.numel() === s.data.length &&
+      g.isContiguous()
+    ) {
+      const own = g.detach();
+      own._base = null; // it owns the whole storage now, as a clone would
+      variable.grad = own;
+      this.taken.set(s, variable);
+    } else {
+      accumulateInto(variable, g, false);
+    }
+  }
+
+  /** Give a private copy to a leaf whose taken storage a rule handed on again (only a rule that keeps gradients would). */
+  settle(): void {
+    for (const s of this.shared) {
+      const variable = this.taken.get(s)!;
+      if (variable.grad?._storage === s) variable.grad = variable.grad.clone();
+    }
+  }
+}
+
+/**
  * Run backward from `outputs`. Without `capture`, gradients accumulate into the leaves'
  * `.grad`; with it (autograd.grad), the gradients of the captured tensors are returned instead.
  */
@@ -86,12 +154,19 @@ export function runBackward(
     if (!node) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
     return node;
   });
+  // Gradients that end in a leaf's .grad, taken without a copy where that is safe.
+  const owner = !createGraph && !capture ? new GradientOwnership() : null;
   const grads = defaultGradients(outputs, gradOutputs);
   const buffer = new Map<Node, Tensor>();
-  roots.forEach((node, i) => {
-    const prev = buffer.get(node);
-    buffer.set(node, prev ? prev.add(grads[i]) : grads[i]);
-  });
+  /** Put g into next's slot of the buffer, summed with what is there. */
+  const deliver = (next: Node, g: Tensor) => {
+    const prev = buffer.get(next);
+    const value = prev ? prev.add(g) : g;
+    if (owner && prev) owner.released(prev);
+    owner?.buffered(value);
+    buffer.set(next, value);
+  };
+  roots.forEach((node, i) => deliver(node, grads[i]));
 
   // Where captured gradients come from: a non-leaf's grad_fn, or a leaf's accumulator.
   const captureAt = new Map<Node, number>();
@@ -112,14 +187,22 @@ export function runBackward(
       let grad = buffer.get(node);
       buffer.delete(node);
       if (grad) {
-        for (const hook of node.preHooks) grad = hook(grad) ?? grad;
+        owner?.released(grad);
+        for (const hook of node.preHooks) {
+          owner?.seenByHook(grad);
+          grad = hook(grad) ?? grad;
+          owner?.seenByHook(grad);
+        }
         // Retained grads accumulate across backward calls and own their buffer, like a leaf's.
         if (node.retainedOutput) accumulateInto(node.retainedOutput, grad, createGraph);
         const slot = captureAt.get(node);
         if (slot !== undefined) captured[slot] = grad;
       }
       if (node instanceof AccumulateGrad) {
-        if (grad && !capture && (!onlyInputs || onlyInputs.has(node))) accumulateInto(node.variable, grad, createGraph);
+        if (grad && !capture && (!onlyInputs || onlyInputs.has(node))) {
+          if (owner) owner.accumulate(node.variable, grad);
+          else accumulateInto(node.variable, grad, createGraph);
+        }
         continue;
       }
       const inputGrads = grad ? node.apply(grad) : [];
@@ -127,17 +210,18 @@ export function runBackward(
       node.nextFunctions.forEach((next, i) => {
         if (!next) return;
         const g = inputGrads[i];
-        if (g) {
-          const prev = buffer.get(next);
-          buffer.set(next, prev ? prev.add(g) : g);
-        }
+        if (g) deliver(next, g);
         const left = deps.get(next)! - 1;
         deps.set(next, left);
         if (left === 0) ready.push(next);
       });
     }
   };
-  if (createGraph) enableGrad(run);
-  else noGrad(run);
+  try {
+    if (createGraph) enableGrad(run);
+    else noGrad(run);
+  } finally {
+    owner?.settle();
+  }
   return captured;
 }

@@ -65,6 +65,12 @@ export interface Backend {
   /** Index (int64) of the first max/min along `dim`; NaN counts as the max, as in PyTorch. */
   argReduce(op: ArgReduceOp, x: View, dim: number): TypedArray;
   scan(op: ScanOp, x: View, dim: number, dtype: DType): TypedArray;
+  /**
+   * log_softmax of a float view along `dim`, as PyTorch's CPU kernel: per slice,
+   * x - max - log(sum(exp(x - max))) (so a NaN or +inf in a slice makes the whole slice NaN);
+   * a fresh contiguous array of x's dtype.
+   */
+  logSoftmax(x: View, dim: number): TypedArray;
   /** Batched matrix product [B, M, K] x [B, K, N] -> [B, M, N]; any strides (transposed views need no copy). */
   matmul(a: View, b: View, dtype: DType): TypedArray;
   /** out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; the result has index's shape. */

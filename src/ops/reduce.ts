@@ -214,8 +214,14 @@ export function softmax(x: Tensor, dim: number, options: { dtype?: DType } = {})
 export function logSoftmax(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
   if (options.dtype) x = cast(x, options.dtype, false);
   else if (!isFloatingPoint(x.dtype)) throw new TypeError(`log_softmax: expected a floating point tensor, got ${x.dtype}`);
-  const d = normalizeDim(dim, x.ndim, 'log_softmax');
-  return x.sub(logsumexp(x, d, { keepdim: true }));
+  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'log_softmax');
+  // One primitive, as PyTorch's (LogSoftmaxBackward0): composed from amax, exp, sum, log and
+  // subtractions it cost a dozen small ops forward and as many backward, a tenth of an MLP step.
+  const backend = backendOf(x);
+  const view = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
+  const out = wrap(backend.logSoftmax(view, d), x.shape, x.dtype, backend);
+  // d/dx_i = g_i - softmax_i * sum_j g_j, with softmax = exp(out).
+  return record('LogSoftmaxBackward0', out, [x], [out], (g) => [g.sub(out.exp().mul(sum(g, d, { keepdim: true })))]);
 }
 
 function scan(op: 'cumsum' | 'cumprod', x: Tensor, dim: number, dtype: DType): Tensor {

@@ -10,8 +10,13 @@ import type { TypedArray } from './dtype.js';
  */
 export const storageEvents: { onAllocate: ((storage: Storage) => void) | null } = { onAllocate: null };
 
+/** @internal Storages made so far: a storage's serial is the count when it was made. */
+export const storageCount = { value: 0 };
+
 export class Storage {
   version = 0;
+  /** @internal Order of creation: autograd tells a gradient made during a backward pass by it. */
+  readonly serial = storageCount.value++;
   constructor(
     public data: TypedArray,
     readonly backend: Backend,

@@ -97,6 +97,13 @@ describe('wasm backend', () => {
     }
   });
 
+  test("matmul on the MNIST MLP's shapes: x W^T (A read in place, three K blocks, a partial row strip) and the weight gradient", () => {
+    setNumThreads(1);
+    check(operand(1, 64, 784, 'rowmajor', 700), operand(1, 784, 128, 'transposed', 701), 'x W^T');
+    check(operand(1, 128, 64, 'transposed', 702), operand(1, 64, 784, 'rowmajor', 703), 'gy^T x');
+    check(operand(1, 64, 128, 'rowmajor', 704), operand(1, 128, 10, 'transposed', 705), 'h W2^T');
+  });
+
   test('matmul agrees on odd sizes in every transpose form', () => {
     // Sizes off every multiple of the micro-tile (3 x 12 now, 4 x 8 before) and cache block.
     setNumThreads(1);

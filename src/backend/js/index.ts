@@ -286,6 +286,32 @@ export const jsBackend: Backend = {
     return out;
   },
 
+  logSoftmax(x, dim) {
+    // Slices along dim in a contiguous copy [outer, size, inner]: element k of slice (o, i) at
+    // (o * size + k) * inner + i. Sums in float64, rounded once on the store.
+    const src = (isContiguous(x.shape, x.strides) ? x.data.subarray(x.offset, x.offset + numel(x.shape)) : jsBackend.copy(x, x.dtype)) as Float32Array | Float64Array;
+    const out = allocateArray(x.dtype, src.length) as Float32Array | Float64Array;
+    const size = x.shape[dim];
+    const inner = numel(x.shape.slice(dim + 1));
+    const outer = size * inner === 0 ? 0 : src.length / (size * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * size * inner + i;
+        let max = -Infinity;
+        for (let k = 0, q = base; k < size; k++, q += inner) {
+          const v = src[q];
+          if (v > max || Number.isNaN(v)) max = v;
+          if (Number.isNaN(v)) break;
+        }
+        let sum = 0;
+        for (let k = 0, q = base; k < size; k++, q += inner) sum += Math.exp(src[q] - max);
+        const logSum = Math.log(sum);
+        for (let k = 0, q = base; k < size; k++, q += inner) out[q] = src[q] - max - logSum;
+      }
+    }
+    return out;
+  },
+
   matmul(a, b, dtype) {
     const [B, M, K] = a.shape;
     const N = b.shape[2];
