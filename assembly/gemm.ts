@@ -13,7 +13,8 @@ export const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
 const KC: i32 = 256;
 const MC: i32 = 96; // a multiple of 3 and 4
 const NC: i32 = 1032; // a multiple of 8 and 12
-const DIRECT_MAX_N: i32 = 256;
+/** Widest range of C's columns for which a row-major A is read in place (see sgemm). */
+const IN_PLACE_A_MAX_N: i32 = 256;
 
 /** Bytes of scratch one thread needs: packed A block, packed B panel and an edge tile. */
 export function gemmScratchBytes(): i32 {
@@ -346,7 +347,7 @@ export function sgemm(
   // over threads): its strips are read in place, since each would be packed for only a few
   // column tiles (and once per thread). Across many columns packing pays for itself
   // (square 512: in place ran 2% slower; 64 x 784 x 128 ran 2% faster, 12% on 2 threads).
-  const direct = sak == 1 && sam != 1 && n1 - n0 <= DIRECT_MAX_N;
+  const inPlaceA = sak == 1 && sam != 1 && n1 - n0 <= IN_PLACE_A_MAX_N;
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = min(NC, n1 - jc);
     for (let pc = 0; pc < K; pc += KC) {
@@ -356,8 +357,8 @@ export function sgemm(
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
         // A row-major: read in place (whole strips); only a partial last strip is packed.
-        const full = direct ? mc - mc % MR : 0;
-        if (!direct) packA(a, sam, sak, ic, mc, pc, kc, pa);
+        const full = inPlaceA ? mc - mc % MR : 0;
+        if (!inPlaceA) packA(a, sam, sak, ic, mc, pc, kc, pa);
         else if (full < mc) packA(a, sam, sak, ic + full, mc - full, pc, kc, pa + <usize>(full * kc) * 4);
         for (let jr = 0; jr < nc; jr += NR) {
           const w = min(NR, nc - jr);
@@ -366,22 +367,14 @@ export function sgemm(
             const h = min(MR, mc - ir);
             const pas = pa + <usize>(ir * kc) * 4;
             const ct = c + <usize>((ic + ir) * ldc + jc + jr) * 4;
-            if (ir < full && w == NR) {
-              kernelA(kc, a + <usize>((ic + ir) * sam + pc) * 4, <usize>sam * 4, 4, pbs, ct, ldcBytes, acc);
-            } else if (ir < full) {
-              kernelA(kc, a + <usize>((ic + ir) * sam + pc) * 4, <usize>sam * 4, 4, pbs, tile, NR * 4, false);
-              for (let r = 0; r < h; r++) {
-                for (let q = 0; q < w; q++) {
-                  const dst = ct + <usize>(r * ldc + q) * 4;
-                  const v = load<f32>(tile + <usize>(r * NR + q) * 4);
-                  store<f32>(dst, acc ? load<f32>(dst) + v : v);
-                }
-              }
-            } else if (h == MR && w == NR) {
-              kernel(kc, pas, pbs, ct, ldcBytes, acc);
+            const row = a + <usize>((ic + ir) * sam + pc) * 4; // the strip's first row of A, read in place
+            if (h == MR && w == NR) {
+              if (ir < full) kernelA(kc, row, <usize>sam * 4, 4, pbs, ct, ldcBytes, acc);
+              else kernel(kc, pas, pbs, ct, ldcBytes, acc);
             } else {
               // Edge tile: compute the full tile aside, then add the valid part.
-              kernel(kc, pas, pbs, tile, NR * 4, false);
+              if (ir < full) kernelA(kc, row, <usize>sam * 4, 4, pbs, tile, NR * 4, false);
+              else kernel(kc, pas, pbs, tile, NR * 4, false);
               for (let r = 0; r < h; r++) {
                 for (let q = 0; q < w; q++) {
                   const dst = ct + <usize>(r * ldc + q) * 4;
