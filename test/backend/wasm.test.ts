@@ -345,6 +345,8 @@ describe('wasm backend', () => {
       // Stride 1 with at least half the window's reach as padding: the input gradient is a direct convolution of gy.
       { x: [2, 4, 9, 11], O: 6, groups: 2, kernel: [3, 2], stride: [1, 1], padding: [2, 1], dilation: [2, 1] },
       { x: [3, 2, 7, 7], O: 10, groups: 1, kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+      // Padding wider than the window: whole windows (the output's border) read only padding.
+      { x: [2, 3, 5, 6], O: 8, groups: 1, kernel: [1, 2], stride: [1, 2], padding: [1, 2], dilation: [1, 1] },
       // K * outW = 576 * 64: the column tile holds 7 of the 64 output rows, so 10 tiles per image.
       { x: [3, 64, 64, 64], O: 5, groups: 1, kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
     ];
