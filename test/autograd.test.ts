@@ -370,6 +370,70 @@ for (const backend of listBackends()) {
       });
     });
 
+    describe('gradients that leave a backward pass keep their values through the next pass', () => {
+      // The wasm backend keeps a pass's gradients in scratch memory that the next pass reuses;
+      // whatever leaves a pass (.grad, a hook's argument or result, autograd.grad's result, a
+      // retained gradient) must have memory of its own. Large enough for the wasm kernels.
+      const net = () => {
+        torch.manualSeed(3);
+        return {
+          w1: torch.randn([8, 3, 3, 3]).mul(0.3).requiresGrad_(true),
+          w2: torch.randn([10, 8 * 8 * 8]).mul(0.05).requiresGrad_(true),
+        };
+      };
+      const forward = (p: ReturnType<typeof net>, x: Tensor) => {
+        const h = F.maxPool2d(F.conv2d(x, p.w1, null, { padding: 1 }).relu(), 2);
+        return { h, out: F.linear(h.flatten(1), p.w2) };
+      };
+      const inputs = () => [torch.randn([16, 3, 16, 16]), torch.randn([16, 3, 16, 16])];
+      test('.grad, hook arguments and results, retained and autograd.grad gradients', () => {
+        const p = net();
+        const [x1, x2] = inputs();
+        const kept: Tensor[] = [];
+        const first = forward(p, x1);
+        first.h.retainGrad();
+        first.h.registerHook((g) => {
+          kept.push(g, g.mul(2)); // the argument, and a kernel's result computed in the hook
+        });
+        first.out.square().sum().backward();
+        const snapshot = [p.w1.grad!, p.w2.grad!, first.h.grad!, ...kept].map((t) => t.tolist());
+        const again = forward(p, x1);
+        const [g1, g2] = autograd.grad(again.out.square().sum(), [p.w1, again.h]);
+        const gradSnapshot = [g1!.tolist(), g2!.tolist()];
+        // Passes that reuse the scratch memory with other values.
+        for (let i = 0; i < 2; i++) {
+          const other = forward(p, x2);
+          other.out.sum().backward();
+        }
+        const after = [p.w1.grad!, p.w2.grad!].map((t) => t.tolist());
+        assert.notDeepEqual(after[0], snapshot[0], 'later passes accumulated into .grad');
+        assert.deepEqual([first.h.grad!, ...kept].map((t) => t.tolist()), snapshot.slice(2));
+        assert.deepEqual([g1!.tolist(), g2!.tolist()], gradSnapshot);
+        assert.deepEqual(snapshot[3], snapshot[2], 'the hook saw the gradient retained');
+      });
+      test('a pass computes the same gradients as the js reference', () => {
+        const grads = (b: string) => {
+          const prev = torch.getBackend().name;
+          setBackend(b);
+          try {
+            const p = net();
+            const [x1] = inputs();
+            forward(p, x1).out.square().sum().backward();
+            return [p.w1.grad!.tolist(), p.w2.grad!.tolist()] as number[][][];
+          } finally {
+            setBackend(prev);
+          }
+        };
+        const [want, got] = [grads('js'), grads(backend)];
+        for (let i = 0; i < 2; i++) {
+          const w = want[i].flat(4) as number[];
+          const g = got[i].flat(4) as number[];
+          const scale = Math.max(...w.map(Math.abs));
+          assert.ok(g.every((v, j) => Math.abs(v - w[j]) <= 1e-4 * scale), `gradient ${i} matches the js backend`);
+        }
+      });
+    });
+
     describe('a leaf gradient is taken without a copy only where nothing else holds it', () => {
       // What the engine may take (a gradient made in the pass, on one edge) it takes; everywhere
       // else .grad is a private copy: writing into it must never change another tensor.

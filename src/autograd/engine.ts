@@ -82,6 +82,8 @@ function accumulateInto(variable: Tensor, g: Tensor, createGraph: boolean): void
 class GradientOwnership {
   /** Storages made from here on were made by this pass. */
   private readonly firstSerial = storageCount.value;
+  /** `own` gives a gradient memory of its own where it lies in the pass's scratch memory. */
+  constructor(private readonly own: (t: Tensor) => Tensor) {}
   // Weak: a gradient the pass is done with must stay collectable (memory is sampled in backward).
   /** Buffered gradients per storage; Infinity once a hook has seen one. */
   private readonly live = new WeakMap<Storage, number>();
@@ -118,9 +120,9 @@ class GradientOwnership {
       g.numel() === s.data.length &&
       g.isContiguous()
     ) {
-      const own = g.detach();
-      own._base = null; // it owns the whole storage now, as a clone would
-      variable.grad = own;
+      const taken = this.own(g).detach();
+      taken._base = null; // it owns the whole storage now, as a clone would
+      variable.grad = taken;
       this.taken.set(s, variable);
     } else {
       accumulateInto(variable, g, false);
@@ -154,8 +156,16 @@ export function runBackward(
     if (!node) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
     return node;
   });
+  // Gradients may live in the backend's scratch memory during the pass (not while it records a
+  // graph, which would keep them); one that leaves the pass gets memory of its own first.
+  const scratch = createGraph ? undefined : outputs[0]?._storage.backend.scratch;
+  const own = (t: Tensor): Tensor => {
+    const s = t._storage;
+    if (scratch?.isScratch(s.data)) s.data = s.data.slice();
+    return t;
+  };
   // Gradients that end in a leaf's .grad, taken without a copy where that is safe.
-  const owner = !createGraph && !capture ? new GradientOwnership() : null;
+  const owner = !createGraph && !capture ? new GradientOwnership(own) : null;
   const grads = defaultGradients(outputs, gradOutputs);
   const buffer = new Map<Node, Tensor>();
   /** Put g into next's slot of the buffer, summed with what is there. */
@@ -190,13 +200,18 @@ export function runBackward(
         owner?.released(grad);
         for (const hook of node.preHooks) {
           owner?.seenByHook(grad);
-          grad = hook(grad) ?? grad;
+          scratch?.pause();
+          try {
+            grad = own(hook(own(grad)) ?? grad);
+          } finally {
+            scratch?.resume();
+          }
           owner?.seenByHook(grad);
         }
         // Retained grads accumulate across backward calls and own their buffer, like a leaf's.
         if (node.retainedOutput) accumulateInto(node.retainedOutput, grad, createGraph);
         const slot = captureAt.get(node);
-        if (slot !== undefined) captured[slot] = grad;
+        if (slot !== undefined) captured[slot] = own(grad);
       }
       if (node instanceof AccumulateGrad) {
         if (grad && !capture && (!onlyInputs || onlyInputs.has(node))) {
@@ -217,11 +232,13 @@ export function runBackward(
       });
     }
   };
+  scratch?.begin();
   try {
     if (createGraph) enableGrad(run);
     else noGrad(run);
   } finally {
     owner?.settle();
+    scratch?.end();
   }
   return captured;
 }

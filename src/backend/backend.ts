@@ -47,8 +47,25 @@ export interface Window2d {
   readonly output: readonly [number, number];
 }
 
+/**
+ * Scratch memory for a backward pass: between begin and end, results may be views of memory
+ * that end reclaims (the wasm backend's gradients, read once by the next rule, need no copy
+ * out of linear memory). Autograd gives a gradient that leaves the pass memory of its own
+ * (storage.data = data.slice()) where isScratch(data), and pauses the scope while a user's
+ * hook runs (whatever the hook computes may be kept).
+ */
+export interface ScratchScope {
+  begin(): void;
+  end(): void;
+  pause(): void;
+  resume(): void;
+  isScratch(data: TypedArray): boolean;
+}
+
 export interface Backend {
   readonly name: string;
+  /** Optional: see ScratchScope. */
+  readonly scratch?: ScratchScope;
   /** Zero-filled contiguous array. */
   allocate(dtype: DType, size: number): TypedArray;
   /** Contiguous copy of a view, converted to `dtype`. */

@@ -4,7 +4,7 @@
 
 import type { View, Window2d } from '../backend.js';
 import { numel } from '../../tensor/shape.js';
-import { Layout, stageF32 } from './operands.js';
+import { Layout } from './operands.js';
 import type { Runtime } from './runtime.js';
 
 /** Below this many output values the JS loop is as fast as the copies. */
@@ -20,12 +20,11 @@ export function wasmIm2col(rt: Runtime, x: View, w: Window2d): Float32Array | nu
   const total = N * C * w.kernel[0] * w.kernel[1] * w.output[0] * w.output[1];
   if (total < CONV_MIN) return null;
   const mem = new Layout(rt);
-  const xAt = mem.take(N * C * H * W * 4);
-  const outAt = mem.take(total * 4);
-  if (!rt.reserve(mem.next)) return null;
-  stageF32(rt, x, xAt);
+  const outAt = mem.output(total * 4);
+  const xAt = mem.input(x);
+  if (!mem.commit()) return null;
   rt.exports.im2colF32(xAt, ...geometry(N, C, H, W, w), outAt);
-  return rt.f32.slice(outAt / 4, outAt / 4 + total);
+  return mem.readF32(outAt, total);
 }
 
 /** F.fold of float32 cols [N, C*kH*kW, L] into [N, C, H, W]; null when not worth it (use js). */
@@ -37,10 +36,9 @@ export function wasmCol2im(rt: Runtime, cols: View, size: readonly [number, numb
   const n = numel(cols.shape);
   if (n < CONV_MIN) return null;
   const mem = new Layout(rt);
-  const colsAt = mem.take(n * 4);
-  const outAt = mem.take(total * 4);
-  if (!rt.reserve(mem.next)) return null;
-  stageF32(rt, cols, colsAt);
+  const outAt = mem.output(total * 4);
+  const colsAt = mem.input(cols);
+  if (!mem.commit()) return null;
   rt.exports.col2imF32(colsAt, ...geometry(N, C, H, W, w), outAt);
-  return rt.f32.slice(outAt / 4, outAt / 4 + total);
+  return mem.readF32(outAt, total);
 }

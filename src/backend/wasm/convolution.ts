@@ -6,8 +6,7 @@
 // tables fit a thread's scratch.
 
 import type { View, Window2d } from '../backend.js';
-import { numel } from '../../tensor/shape.js';
-import { Layout, stageF32 } from './operands.js';
+import { Layout } from './operands.js';
 import { JOB_PTR, type Runtime } from './runtime.js';
 import { plannedThreads, runJob } from './threads.js';
 
@@ -91,18 +90,15 @@ export function wasmConv2d(rt: Runtime, x: View, w: View, bias: View | null, win
   const yLen = N * g.O * window.output[0] * window.output[1];
   if (!fits(g)) return null;
   const mem = new Layout(rt);
-  const xAt = mem.take(numel(x.shape) * 4);
-  const wAt = mem.take(numel(w.shape) * 4);
-  const bAt = bias ? mem.take(g.O * 4) : 0;
-  const yAt = mem.take(yLen * 4);
-  if (!rt.reserve(mem.next)) return null;
-  stageF32(rt, x, xAt);
-  stageF32(rt, w, wAt);
-  if (bias) stageF32(rt, bias, bAt);
+  const yAt = mem.output(yLen * 4);
+  const xAt = mem.input(x);
+  const wAt = mem.input(w);
+  const bAt = bias ? mem.input(bias) : 0;
+  if (!mem.commit()) return null;
   writeJob(rt, JOB_CONV_FORWARD, g, [xAt, wAt, bAt, yAt, 0]);
   preferDirect(rt, g, JOB_CONV_DIRECT_FORWARD);
   run(rt, g);
-  return rt.f32.slice(yAt / 4, yAt / 4 + yLen);
+  return mem.readF32(yAt, yLen);
 }
 
 /**
@@ -129,24 +125,22 @@ export function wasmConv2dInputGrad(rt: Runtime, gy: View, w: View, size: readon
   if (!fits(g)) return null;
   const xLen = N * g.C * H * W;
   const mem = new Layout(rt);
-  const gyAt = mem.take(numel(gy.shape) * 4);
-  const wAt = mem.take(numel(w.shape) * 4);
-  const gxAt = mem.take(xLen * 4);
-  if (!rt.reserve(mem.next)) return null;
-  stageF32(rt, gy, gyAt);
-  stageF32(rt, w, wAt);
+  const gxAt = mem.output(xLen * 4);
+  const gyAt = mem.input(gy);
+  const wAt = mem.input(w);
+  if (!mem.commit()) return null;
   const flipped = flippedWindow(window, size);
   if (flipped && directPays(g.C / groups)) {
     // With stride 1 the input gradient is a convolution of gy by w transposed and flipped.
     writeJob(rt, JOB_CONV_DIRECT_FORWARD, { N, C: O, H: window.output[0], W: window.output[1], O: g.C, groups, window: flipped }, [gyAt, wAt, 0, gxAt, 1]);
     if (rt.exports.directConvFits(JOB_PTR, 1)) {
       run(rt, g);
-      return rt.f32.slice(gxAt / 4, gxAt / 4 + xLen);
+      return mem.readF32(gxAt, xLen);
     }
   }
   writeJob(rt, JOB_CONV_INPUT_GRAD, g, [gyAt, wAt, gxAt]);
   run(rt, g);
-  return rt.f32.slice(gxAt / 4, gxAt / 4 + xLen);
+  return mem.readF32(gxAt, xLen);
 }
 
 /**
@@ -164,13 +158,11 @@ export function wasmConv2dWeightGrad(
   const slotLen = wLen + O;
   const slots = plannedThreads(rt);
   const mem = new Layout(rt);
-  const xAt = mem.take(numel(x.shape) * 4);
-  const gyAt = mem.take(numel(gy.shape) * 4);
   const counterAt = mem.take(64);
   const partialsAt = mem.take(slots * slotLen * 4);
-  if (!rt.reserve(mem.next)) return null;
-  stageF32(rt, x, xAt);
-  stageF32(rt, gy, gyAt);
+  const xAt = mem.input(x);
+  const gyAt = mem.input(gy);
+  if (!mem.commit()) return null;
   const heap = rt.f32;
   heap.fill(0, partialsAt / 4, partialsAt / 4 + slots * slotLen);
   rt.i32[counterAt / 4] = 0;

@@ -14,6 +14,11 @@ export const ELEMENTWISE_MIN = 2048;
 
 const OPS: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 
+/** The n elements of v from its offset on, as a flat view (v repeats them with period n). */
+function flat(v: View, n: number): View {
+  return { ...v, shape: [n], strides: [1] };
+}
+
 /** a op b for float32 a (contiguous) and b (contiguous or a repeated block); null if not handled. */
 export function wasmBinary(rt: Runtime, op: BinaryOp, a: View, b: View, shape: Shape, n: number): Float32Array | null {
   const code = OPS[op];
@@ -26,28 +31,23 @@ export function wasmBinary(rt: Runtime, op: BinaryOp, a: View, b: View, shape: S
   }
   if (pa !== n || pb === 0 || n % pb !== 0) return null;
   const mem = new Layout(rt);
-  const aAt = mem.take(n * 4);
-  const bAt = mem.take(pb * 4);
-  const outAt = mem.take(n * 4);
-  if (!rt.reserve(mem.next)) return null;
-  const heap = rt.f32;
-  heap.set((a.data as Float32Array).subarray(a.offset, a.offset + n), aAt / 4);
-  heap.set((b.data as Float32Array).subarray(b.offset, b.offset + pb), bAt / 4);
+  const outAt = mem.output(n * 4);
+  const aAt = mem.input(flat(a, n));
+  const bAt = mem.input(flat(b, pb));
+  if (!mem.commit()) return null;
   rt.exports.binaryF32(code, aAt, bAt, pb, outAt, n);
-  return heap.slice(outAt / 4, outAt / 4 + n);
+  return mem.readF32(outAt, n);
 }
 
 /** relu of a contiguous float32 view; null if not handled. */
 export function wasmRelu(rt: Runtime, x: View, n: number): Float32Array | null {
   if (n < ELEMENTWISE_MIN || period(x.shape, x.strides) !== n) return null;
   const mem = new Layout(rt);
-  const xAt = mem.take(n * 4);
-  const outAt = mem.take(n * 4);
-  if (!rt.reserve(mem.next)) return null;
-  const heap = rt.f32;
-  heap.set((x.data as Float32Array).subarray(x.offset, x.offset + n), xAt / 4);
+  const outAt = mem.output(n * 4);
+  const xAt = mem.input(flat(x, n));
+  if (!mem.commit()) return null;
   rt.exports.reluF32(xAt, outAt, n);
-  return heap.slice(outAt / 4, outAt / 4 + n);
+  return mem.readF32(outAt, n);
 }
 
 /** In place out += alpha * x for contiguous float32 views (the optimizer update); false if not handled. */
@@ -55,14 +55,13 @@ export function wasmAxpy(rt: Runtime, out: View, x: View, alpha: number): boolea
   const n = numel(out.shape);
   if (n < ELEMENTWISE_MIN || period(out.shape, out.strides) !== n || period(x.shape, x.strides) !== n) return false;
   const mem = new Layout(rt);
+  // out is updated in an area of its own and copied back: it may be anywhere, a leaf's .grad say.
   const outAt = mem.take(n * 4);
-  const xAt = mem.take(n * 4);
-  if (!rt.reserve(mem.next)) return false;
-  const heap = rt.f32;
+  const xAt = mem.input(flat(x, n));
+  if (!mem.commit()) return false;
   const o = out.data as Float32Array;
-  heap.set(o.subarray(out.offset, out.offset + n), outAt / 4);
-  heap.set((x.data as Float32Array).subarray(x.offset, x.offset + n), xAt / 4);
+  rt.f32.set(o.subarray(out.offset, out.offset + n), outAt / 4);
   rt.exports.axpyF32(outAt, xAt, Math.fround(alpha), n);
-  o.set(heap.subarray(outAt / 4, outAt / 4 + n), out.offset);
+  o.set(rt.f32.subarray(outAt / 4, outAt / 4 + n), out.offset);
   return true;
 }

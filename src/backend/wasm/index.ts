@@ -3,6 +3,8 @@
 // other primitive is the js reference backend's. Tensors stay in ordinary typed arrays (the
 // garbage collector frees them): a kernel copies its operands into linear memory and its
 // result out, which pays wherever the work grows faster than the data (matmul: n^3 vs n^2).
+// Inside a backward pass results stay in linear memory as views until the pass ends
+// (`scratch`, operands.ts): autograd copies out what leaves it.
 
 import type { Backend, View } from '../backend.js';
 import { jsBackend } from '../js/index.js';
@@ -12,6 +14,7 @@ import { wasmConv2d, wasmConv2dInputGrad, wasmConv2dWeightGrad } from './convolu
 import { wasmAxpy, wasmBinary, wasmRelu } from './elementwise.js';
 import { wasmMatmul } from './matmul.js';
 import { wasmMaxPool2d, wasmMaxPool2dBackward, wasmThresholdBackward } from './pool.js';
+import { beginScratch, endScratch, isScratch, pauseScratch, resumeScratch } from './operands.js';
 import { getRuntime, wasmSimdSupported, type Runtime } from './runtime.js';
 import { threadStats } from './threads.js';
 
@@ -37,6 +40,14 @@ function viaWasm<T>(float32: boolean, kernel: (rt: Runtime) => T | null, referen
 export const wasmBackend: Backend = {
   ...jsBackend,
   name: 'wasm',
+
+  scratch: {
+    begin: () => void (getRuntime() && beginScratch(getRuntime()!)),
+    end: () => void (getRuntime() && endScratch(getRuntime()!)),
+    pause: pauseScratch,
+    resume: resumeScratch,
+    isScratch,
+  },
 
   binary(op, a, b, shape, dtype) {
     return viaWasm(dtype === 'float32' && allFloat32(a, b), (rt) => wasmBinary(rt, op, a, b, shape, numel(shape)), () => jsBackend.binary(op, a, b, shape, dtype));

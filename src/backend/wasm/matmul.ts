@@ -1,13 +1,14 @@
 // float32 batched matmul on the wasm kernels. Operands are copied into linear memory (O(n^2)
-// against the O(n^3) product): a view whose elements lie densely in its array (contiguous,
-// transposed, batch-broadcast) is copied as one block and keeps its strides, so the kernel's
-// packing reads every transpose form directly; a sparse view is gathered contiguous first.
+// against the O(n^3) product), unless a backward pass left them there (operands.ts): a view
+// whose elements lie densely in its array (contiguous, transposed, batch-broadcast) is copied
+// as one block and keeps its strides, so the kernel's packing reads every transpose form
+// directly; a sparse view is gathered contiguous first.
 
 import type { View } from '../backend.js';
 import { jsBackend } from '../js/index.js';
-import { align64 } from './operands.js';
+import { Layout, isScratch } from './operands.js';
 import { JOB_PTR, type Runtime } from './runtime.js';
-import { operandBase, runJob } from './threads.js';
+import { runJob } from './threads.js';
 
 const JOB_GEMM = 1;
 /** Below this many flops a second thread costs more in wake-up than it saves. */
@@ -31,40 +32,35 @@ function span(v: View): [number, number] {
   return [lo, hi];
 }
 
-/** Bytes the staged copy of v needs, and how to make it. */
-function plan(v: View): { bytes: number; dense: boolean; lo: number; hi: number } {
+/** Where v's elements go: read in place in the backward pass's scratch region, else a block copied in after commit. */
+function place(mem: Layout, v: View): { staged: Staged; copy: (() => void) | null } {
+  if (isScratch(v.data)) return { staged: { base: v.data.byteOffset / 4 + v.offset, strides: v.strides.slice() }, copy: null };
   const n = v.shape[0] * v.shape[1] * v.shape[2];
   const [lo, hi] = span(v);
-  const dense = hi - lo + 1 <= 2 * n + 1024 && v.data instanceof Float32Array;
-  return { bytes: align64((dense ? hi - lo + 1 : n) * 4), dense, lo, hi };
-}
-
-function stage(rt: Runtime, v: View, p: ReturnType<typeof plan>, at: number): Staged {
-  const heap = rt.f32;
-  const e = at / 4;
-  if (p.dense) {
-    heap.set((v.data as Float32Array).subarray(p.lo, p.hi + 1), e);
-    return { base: e + v.offset - p.lo, strides: v.strides.slice() };
+  // Dense enough (contiguous, transposed, batch-broadcast): copy the span and keep the strides.
+  if (hi - lo + 1 <= 2 * n + 1024 && v.data instanceof Float32Array) {
+    const at = mem.take((hi - lo + 1) * 4);
+    const data = v.data;
+    return { staged: { base: at / 4 + v.offset - lo, strides: v.strides.slice() }, copy: () => mem.f32().set(data.subarray(lo, hi + 1), at / 4) };
   }
-  heap.set(jsBackend.copy(v, 'float32'), e);
+  const at = mem.take(n * 4);
   const [, R, C] = v.shape;
-  return { base: e, strides: [R * C, C, 1] };
+  return { staged: { base: at / 4, strides: [R * C, C, 1] }, copy: () => mem.f32().set(jsBackend.copy(v, 'float32'), at / 4) };
 }
 
 /** [B, M, K] x [B, K, N] in float32, or null when it does not fit in memory (use js). */
 export function wasmMatmul(rt: Runtime, a: View, b: View): Float32Array | null {
   const [B, M, K] = a.shape;
   const N = b.shape[2];
-  const out = new Float32Array(B * M * N);
-  if (out.length === 0) return out;
-  const pa = plan(a);
-  const pb = plan(b);
-  const aAt = operandBase(rt);
-  const bAt = aAt + pa.bytes;
-  const cAt = bAt + pb.bytes;
-  if (!rt.reserve(cAt + out.length * 4)) return null;
-  const sa = stage(rt, a, pa, aAt);
-  const sb = stage(rt, b, pb, bAt);
+  if (B * M * N === 0) return new Float32Array(0);
+  const mem = new Layout(rt);
+  const cAt = mem.output(B * M * N * 4);
+  const pa = place(mem, a);
+  const pb = place(mem, b);
+  if (!mem.commit()) return null;
+  pa.copy?.();
+  pb.copy?.();
+  const [sa, sb] = [pa.staged, pb.staged];
   const job = rt.i32;
   const j = JOB_PTR / 4;
   job[j] = JOB_GEMM;
@@ -82,6 +78,5 @@ export function wasmMatmul(rt: Runtime, a: View, b: View): Float32Array | null {
   job[j + 12] = sb.strides[2];
   job[j + 13] = cAt;
   runJob(rt, 2 * B * M * N * K >= PARALLEL_MIN_FLOPS, (chunks) => (job[j + 14] = chunks));
-  out.set(rt.f32.subarray(cAt / 4, cAt / 4 + out.length));
-  return out;
+  return mem.readF32(cAt, B * M * N);
 }

@@ -5,7 +5,7 @@
 
 import type { View, Window2d } from '../backend.js';
 import { numel } from '../../tensor/shape.js';
-import { Layout, contiguousValues, stageF32 } from './operands.js';
+import { Layout } from './operands.js';
 import type { Runtime } from './runtime.js';
 
 /** Below this many values the js loop is as fast as the copies. */
@@ -15,16 +15,14 @@ export const POOL_MIN = 2048;
 export function wasmMaxPool2d(rt: Runtime, x: View, w: Window2d): { values: Float32Array; indices: Float64Array } | null {
   const [N, C, H, W] = x.shape;
   const n = N * C * w.output[0] * w.output[1];
-  const size = N * C * H * W;
   if (n < POOL_MIN / 4) return null;
   const mem = new Layout(rt);
-  const xAt = mem.take(size * 4);
-  const valuesAt = mem.take(n * 4);
-  const indicesAt = mem.take(n * 8);
-  if (!rt.reserve(mem.next)) return null;
-  stageF32(rt, x, xAt);
+  const valuesAt = mem.output(n * 4);
+  const indicesAt = mem.output(n * 8);
+  const xAt = mem.input(x);
+  if (!mem.commit()) return null;
   rt.exports.maxPool2dF32(xAt, N, C, H, W, ...w.kernel, ...w.stride, ...w.padding, ...w.dilation, ...w.output, valuesAt, indicesAt);
-  return { values: rt.f32.slice(valuesAt / 4, valuesAt / 4 + n), indices: rt.f64.slice(indicesAt / 8, indicesAt / 8 + n) };
+  return { values: mem.readF32(valuesAt, n), indices: mem.readF64(indicesAt, n) };
 }
 
 /** Max pooling's backward for float32 grad; null when not handled (use js). */
@@ -35,14 +33,12 @@ export function wasmMaxPool2dBackward(rt: Runtime, grad: View, indices: View, si
   const n = N * C * L;
   if (n < POOL_MIN / 4 || !(indices.data instanceof Float64Array)) return null;
   const mem = new Layout(rt);
-  const gradAt = mem.take(n * 4);
-  const indicesAt = mem.take(n * 8);
-  const outAt = mem.take(N * C * plane * 4);
-  if (!rt.reserve(mem.next)) return null;
-  stageF32(rt, grad, gradAt);
-  rt.f64.set(contiguousValues<Float64Array>(indices), indicesAt / 8);
+  const outAt = mem.output(N * C * plane * 4);
+  const gradAt = mem.input(grad);
+  const indicesAt = mem.input(indices);
+  if (!mem.commit()) return null;
   rt.exports.maxPool2dBackwardF32(gradAt, indicesAt, N * C, L, plane, outAt);
-  return rt.f32.slice(outAt / 4, outAt / 4 + N * C * plane);
+  return mem.readF32(outAt, N * C * plane);
 }
 
 /** threshold_backward for float32 grad and self; null when not handled (use js). */
@@ -51,12 +47,10 @@ export function wasmThresholdBackward(rt: Runtime, grad: View, self: View, thres
   // The kernel compares in float32: only for thresholds float32 holds exactly (ReLU's 0).
   if (n < POOL_MIN || Math.fround(threshold) !== threshold) return null;
   const mem = new Layout(rt);
-  const gradAt = mem.take(n * 4);
-  const selfAt = mem.take(n * 4);
-  const outAt = mem.take(n * 4);
-  if (!rt.reserve(mem.next)) return null;
-  stageF32(rt, grad, gradAt);
-  stageF32(rt, self, selfAt);
+  const outAt = mem.output(n * 4);
+  const gradAt = mem.input(grad);
+  const selfAt = mem.input(self);
+  if (!mem.commit()) return null;
   rt.exports.thresholdBackwardF32(gradAt, selfAt, threshold, outAt, n);
-  return rt.f32.slice(outAt / 4, outAt / 4 + n);
+  return mem.readF32(outAt, n);
 }

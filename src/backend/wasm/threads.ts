@@ -65,11 +65,11 @@ function readyThreads(rt: Runtime, want: number): number {
 }
 
 /**
- * Run the job in the job block on up to getNumThreads() threads (one if `parallel` is false),
+ * Run the job in the job block on up to plannedThreads() threads (one if `parallel` is false),
  * after setChunks has been told how many pieces to cut it into. Returns the threads offered.
  */
 export function runJob(rt: Runtime, parallel: boolean, setChunks: (chunks: number) => void): number {
-  const want = parallel && rt.shared ? getNumThreads() : 1;
+  const want = parallel ? plannedThreads(rt) : 1;
   const threads = want > 1 ? readyThreads(rt, want) : 1;
   const ctl = rt.i32;
   ctl[CTL.next] = 0;
@@ -104,9 +104,21 @@ export function threadStats(rt: Runtime): { ready: number; joined: number } {
   return { ready, joined: Atomics.load(ctl, CTL.joined) };
 }
 
+/** While set, the thread count jobs use, whatever setNumThreads says meanwhile (see pinThreads). */
+let pinned: number | null = null;
+
+/**
+ * Hold the thread count (and so the operand base past every thread's scratch) where it is, or
+ * release it (null): a backward pass keeps results past the base, where a thread added
+ * meanwhile would put its scratch.
+ */
+export function pinThreads(rt: Runtime | null): void {
+  pinned = rt ? plannedThreads(rt) : null;
+}
+
 /** Scratch areas the next job may need: one per thread it could use. */
 export function plannedThreads(rt: Runtime): number {
-  return rt.shared ? getNumThreads() : 1;
+  return rt.shared ? (pinned ?? getNumThreads()) : 1;
 }
 
 /** Byte address (64-aligned) where a call's operands start: after every thread's scratch. */
