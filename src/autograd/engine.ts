@@ -215,6 +215,8 @@ export function runBackward(
       }
       if (node instanceof AccumulateGrad) {
         if (grad && !capture && (!onlyInputs || onlyInputs.has(node))) {
+          // Keep this call at two arguments: with a third, V8's interpreter left the gradient in a
+          // stale argument register through the next hook, and dlab memory --measure counted it.
           if (owner) owner.accumulate(node.variable, grad);
           else accumulateInto(node.variable, grad, createGraph);
         }
