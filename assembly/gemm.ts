@@ -6,7 +6,7 @@
 
 import { madd } from './simd';
 
-// The micro-tile (see kernel3x12 and kernel4x8): 3 x 12 with fused multiply-add, 4 x 8 without
+// The micro-tile (see kernel3x12 and kernel4x8a): 3 x 12 with fused multiply-add, 4 x 8 without
 // (the separate multiply needs a register for its product, which 3 x 12 does not have left).
 export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
 export const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
@@ -212,36 +212,6 @@ function packA(a: usize, sam: i32, sak: i32, i0: i32, mc: i32, k0: i32, kc: i32,
   tileStore(c, c20, acc); tileStore(c + 16, c21, acc); tileStore(c + 32, c22, acc);
 }
 
-/** The 4 x 8 micro-kernel, for builds without fused multiply-add. */
-// @ts-ignore: decorator
-@inline function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
-  // 8 accumulators, 2 B vectors, 4 broadcasts and the product of the multiply: 15 registers.
-  // Broadcasting from memory ran 1.23x faster here than shuffling lanes out of one A load.
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const paEnd = pa + <usize>(kc * 4) * 4;
-  while (pa < paEnd) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    const a0 = v128.load32_splat(pa);
-    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
-    const a1 = v128.load32_splat(pa, 4);
-    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
-    const a2 = v128.load32_splat(pa, 8);
-    c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
-    const a3 = v128.load32_splat(pa, 12);
-    c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
-    pa += 16;
-    pb += 32;
-  }
-  tileStore(c, c00, acc); tileStore(c + 16, c01, acc); c += ldc;
-  tileStore(c, c10, acc); tileStore(c + 16, c11, acc); c += ldc;
-  tileStore(c, c20, acc); tileStore(c + 16, c21, acc); c += ldc;
-  tileStore(c, c30, acc); tileStore(c + 16, c31, acc);
-}
-
 /**
  * kernel3x12 reading A in place instead of packed: row r of the strip at pa + r * ars, each
  * next k aks bytes further. For a row-major A (aks = 4) these are three contiguous streams, so
@@ -276,7 +246,13 @@ function packA(a: usize, sam: i32, sak: i32, i0: i32, mc: i32, k0: i32, kc: i32,
   tileStore(c, c20, acc); tileStore(c + 16, c21, acc); tileStore(c + 32, c22, acc);
 }
 
-/** kernel4x8 reading A in place (see kernel3x12a). */
+/**
+ * The 4 x 8 micro-kernel, for builds without fused multiply-add, with A read through strides
+ * as in kernel3x12a: a packed strip is the case ars = 4, aks = 16. 8 accumulators, 2 B vectors,
+ * 4 broadcasts and the product of the multiply: 15 registers. Broadcasting from memory ran
+ * 1.23x faster here than shuffling lanes out of one A load. (The relaxed builds keep a packed
+ * 3 x 12 kernel beside the strided one: immediate offsets save three adds a step, ~2%.)
+ */
 // @ts-ignore: decorator
 @inline function kernel4x8a(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
@@ -322,7 +298,7 @@ function packA(a: usize, sam: i32, sak: i32, i0: i32, mc: i32, k0: i32, kc: i32,
 // @ts-ignore: decorator
 @inline function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
   if (MR == 3) kernel3x12(kc, pa, pb, c, ldc, acc);
-  else kernel4x8(kc, pa, pb, c, ldc, acc);
+  else kernel4x8a(kc, pa, 4, 16, pb, c, ldc, acc);
 }
 
 /**

@@ -19,10 +19,10 @@ import type { Runtime } from './runtime.js';
 import { operandBase, pinThreads } from './threads.js';
 
 /** Bytes rounded up to a whole 64-byte cache line. */
-export const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
+const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 /** Bytes of the backward pass's scratch region (a LeNet step's backward uses about 4 MB). */
-export const SCRATCH_REGION_BYTES = 64 << 20;
+const SCRATCH_REGION_BYTES = 64 << 20;
 
 /** The backward pass's scratch region: nesting depth, pauses, bytes handed out, and the buffers its views are on. */
 const region = { depth: 0, paused: 0, used: 0, base: 0, buffers: new WeakSet<ArrayBufferLike>() };
@@ -57,13 +57,13 @@ export function isScratch(data: TypedArray): boolean {
 
 /** One kernel call's operands. */
 export class Layout {
-  /** Where the layout ends. */
+  /** Where the layout starts (past the scratch region: an output below it lies in the region) and ends. */
+  private readonly start: number;
   next: number;
   private readonly copies: { view: View; at: number }[] = [];
-  private readonly scratchOutputs = new Set<number>();
 
   constructor(private readonly rt: Runtime) {
-    this.next = operandBase(rt) + (rt.shared ? SCRATCH_REGION_BYTES : 0);
+    this.start = this.next = operandBase(rt) + (rt.shared ? SCRATCH_REGION_BYTES : 0);
   }
 
   /** Byte address of a fresh `bytes`-long area. */
@@ -79,7 +79,6 @@ export class Layout {
     if (region.depth === 0 || region.paused > 0 || !this.rt.shared || region.used + size > SCRATCH_REGION_BYTES) return this.take(bytes);
     const at = region.base + region.used;
     region.used += size;
-    this.scratchOutputs.add(at);
     return at;
   }
 
@@ -109,12 +108,12 @@ export class Layout {
 
   /** The n floats at `at`: a view where it is in the scratch region, else a fresh copy. */
   readF32(at: number, n: number): Float32Array {
-    if (this.scratchOutputs.has(at)) return this.scratchView(Float32Array, at, n);
+    if (at < this.start) return this.scratchView(Float32Array, at, n);
     return this.rt.f32.slice(at / 4, at / 4 + n);
   }
 
   readF64(at: number, n: number): Float64Array {
-    if (this.scratchOutputs.has(at)) return this.scratchView(Float64Array, at, n);
+    if (at < this.start) return this.scratchView(Float64Array, at, n);
     return this.rt.f64.slice(at / 8, at / 8 + n);
   }
 
@@ -126,7 +125,7 @@ export class Layout {
 }
 
 /** A float view's values as one contiguous array of its own type: the subarray where it is dense, else a copy. */
-export function contiguousValues<T extends Float32Array | Float64Array>(v: View): T {
+function contiguousValues<T extends Float32Array | Float64Array>(v: View): T {
   const n = numel(v.shape);
   return (isContiguous(v.shape, v.strides) ? v.data.subarray(v.offset, v.offset + n) : jsBackend.copy(v, v.dtype)) as T;
 }
