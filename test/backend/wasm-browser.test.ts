@@ -3,11 +3,10 @@
 // shared memory. Both agree with the js backend; 1 and 2 threads agree bit for bit.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { after, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM, bundleForBrowser, closeAll, launchChromium, serveFiles } from '../browser/chromium.js';
+import { bundleForBrowser, closeAll, launchChromium, serveFiles } from '../browser/chromium.js';
 
 interface Result {
   variant: string;
@@ -38,8 +37,7 @@ let browser: Browser | undefined;
 
 after(() => closeAll(browser, server));
 
-test('wasm backend in Chromium: single-threaded on a page, threaded in an isolated worker', { timeout: 90_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) return t.skip(`Chromium not found at ${CHROMIUM}`);
+test('wasm backend in Chromium: single-threaded on a page, threaded in an isolated worker', { timeout: 90_000 }, async () => {
   const files = {
     '/': { type: 'text/html', body: PAGE },
     '/entry.js': { type: 'text/javascript', body: await bundleForBrowser(new URL('./wasm-browser-entry.ts', import.meta.url)) },

@@ -1,20 +1,41 @@
-// What the browser tests share: Debian's Chromium launched headless with the house flags (no
-// sandbox, GPU, QUIC or background traffic), an esbuild bundle of an entry for the browser, and a
+// What the browser tests share: a headless Chromium launched with the house flags (no sandbox,
+// GPU, QUIC or background traffic), an esbuild bundle of an entry for the browser, and a
 // throwaway HTTP server for a few in-memory files.
 
 import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import npmChromium from '@sparticuz/chromium';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
+import { lock } from 'proper-lockfile';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_MISSING = `Chromium not found at ${CHROMIUM}; install Debian's package: sudo apt-get install chromium`;
+/**
+ * The browser to launch: the one $DLAB_CHROMIUM names, else the Chromium that the npm package
+ * @sparticuz/chromium carries, so the tests need no system browser.
+ */
+export async function chromiumPath(): Promise<string> {
+  const system = process.env.DLAB_CHROMIUM;
+  if (system) return system;
+  // The first executablePath() unpacks the browser, its fonts and SwiftShader (for WebGL/WebGPU)
+  // into the OS temp dir (~3 s); later calls find the file there and return at once. Test files
+  // run in parallel processes: one unpacks while the others wait, so none runs a half-written file.
+  const dir = tmpdir();
+  const release = await lock(dir, { lockfilePath: join(dir, 'dlab-chromium.lock'), retries: { retries: 60, maxTimeout: 1000 } });
+  try {
+    return await npmChromium.executablePath();
+  } finally {
+    await release();
+  }
+}
 
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: await chromiumPath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
 

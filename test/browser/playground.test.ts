@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { buildWeb } from '../../scripts/build-web.mjs';
 import { Command } from 'commander';
 import { registerUi, startUiServer, ISOLATION_HEADERS } from '../../src/cli/commands/ui.js';
 import { defaultSettings, featureKeys, toHash, type Settings } from '../../src/lab/playground/index.js';
-import { CHROMIUM, CHROMIUM_MISSING, closeAll, launchChromium } from './chromium.js';
+import { closeAll, launchChromium } from './chromium.js';
 
 /** Epochs within which the spiral must get below 0.1 test loss. */
 const EPOCH_BUDGET = 300;
@@ -31,7 +31,6 @@ let browser: Browser | undefined;
 let url: string;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), CHROMIUM_MISSING);
   dir = mkdtempSync(join(tmpdir(), 'dlab-playground-'));
   const [built] = await Promise.all([
     buildWeb({ outdir: join(dir, 'page'), minify: false }),

@@ -1,11 +1,10 @@
 // Browser smoke test: bundles the core for the browser with esbuild, runs a
 // small forward/backward pass in headless Chromium and checks the numbers.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { after, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_MISSING, bundleForBrowser, closeAll, launchChromium, serveFiles } from './chromium.js';
+import { bundleForBrowser, closeAll, launchChromium, serveFiles } from './chromium.js';
 
 // What run() in smoke-entry.ts returns, typed loosely: assertClose checks the shapes.
 interface SmokeResult {
@@ -53,8 +52,6 @@ function assertClose(actual: unknown, wanted: Nested, what: string): void {
 }
 
 test('core bundles for the browser and runs forward/backward in Chromium', { timeout: 60_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), CHROMIUM_MISSING);
-
   let url: string;
   ({ server, url } = await serveFiles({
     '/': { type: 'text/html', body: PAGE },
