@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 import { ensureFile, findFile, dataRoot, hashFile } from '../../src/datasets/download.node.js';
 import { ChecksumError, type RemoteFile } from '../../src/datasets/download.js';
+import { closedPort } from '../ports.js';
 
 const body = new Uint8Array(200_000).map((_, i) => (i * 7919) % 251);
 const sha1 = createHash('sha1').update(body).digest('hex');
@@ -106,11 +107,7 @@ const remote = (path: string, urls: string[], sum: Partial<RemoteFile> = { sha1 
 
 test('mirror failover: a 404 and a refused connection, then the third mirror serves the file', async () => {
   const root = fresh();
-  // A port nobody listens on: bind one, remember it, close it.
-  const dead = createServer();
-  await new Promise<void>((ok) => dead.listen(0, '127.0.0.1', ok));
-  const deadPort = (dead.address() as AddressInfo).port;
-  await new Promise((ok) => dead.close(ok));
+  const deadPort = await closedPort();
   const attempts: string[] = [];
   const file = remote('set/data.bin', [`${base}/missing/data.bin`, `http://127.0.0.1:${deadPort}/data.bin`, `${base}/good/data.bin`], { md5 });
   const path = await ensureFile(file, { root, progress: false, onAttempt: (a) => attempts.push(`${a.url} ${a.error ?? 'ok'}`) });
