@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { hubServer, makeHub } from './utils/hub_server.js';
 import { MEASURE_FLAGS } from '../src/cli/commands/memory.js';
+import { closedPort } from './ports.js';
 
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'dlab-utils-'));
@@ -120,6 +121,16 @@ test('dlab fit <hub id> --json: counts from headers served by HF_ENDPOINT, fit p
   assert.equal(f32.fitsInference, true);
   const pipe = await dlab(['fit', 'test/tiny-sd', '--gpu-memory', '1MiB'], { HF_ENDPOINT: endpoint });
   assert.match(pipe.stdout, /test\/tiny-sd: 708 parameters\n {2}unet +296\n {2}text_encoder +400\n {2}vae +12/);
+});
+
+test('dlab fit <hub id> with the hub unreachable: the URL, the cause, and what works offline', async () => {
+  const port = await closedPort();
+  const r = await dlab(['fit', 'test/tiny-lm', '--gpu-memory', '8GiB'], { HF_ENDPOINT: `http://127.0.0.1:${port}` });
+  assert.equal(r.code, 1);
+  assert.ok(r.stderr.includes(`dlab fit: cannot reach http://127.0.0.1:${port}/api/models/test/tiny-lm: fetch failed (ECONNREFUSED)`), r.stderr);
+  assert.match(r.stderr, /dlab fit --catalogue --gpu-memory <size>/);
+  assert.match(r.stderr, /dlab fit <folder> reads a local copy/);
+  assert.ok(r.stderr.includes(`HF_ENDPOINT=<url> points at a hub mirror you can reach (now http://127.0.0.1:${port})`), r.stderr);
 });
 
 test('dlab fit --catalogue: the largest text-to-image model for the memory, offline', async () => {

@@ -1,15 +1,18 @@
 /// <reference types="node" />
 // Node adapter of the downloader: the data root (DLAB_DATA), global fetch (undici) streaming
-// into a temp file, node:crypto checksums, and a cli-progress bar on a terminal.
+// into a temp file under connect and idle timeouts (DLAB_DOWNLOAD_CONNECT_TIMEOUT,
+// DLAB_DOWNLOAD_IDLE_TIMEOUT), node:crypto checksums, a proper-lockfile lock per file, and a
+// cli-progress bar on a terminal.
 
 import { createHash } from 'node:crypto';
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
+import lockfile from 'proper-lockfile';
 import {
-  ChecksumError, DownloadError, HttpError, downloadFile, expectedChecksum, missingFileError,
-  type DownloadIO, type DownloadOptions, type DownloadProgress, type HashAlgorithm, type RemoteFile,
+  ChecksumError, DownloadError, HttpError, StalledError, downloadFile, expectedChecksum, missingFileError,
+  type DownloadIO, type DownloadOptions, type DownloadProgress, type DownloadTimeouts, type HashAlgorithm, type RemoteFile,
 } from './download.js';
 
 /**
@@ -62,14 +65,41 @@ function rangeStart(header: string | null): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-async function fetchTo(url: string, temp: string, offset: number, bar: DownloadProgress | undefined): Promise<{ resumed: boolean }> {
-  const res = await fetch(url, { headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
+async function fetchTo(url: string, temp: string, offset: number, bar: DownloadProgress | undefined, timeouts: DownloadTimeouts): Promise<{ resumed: boolean }> {
+  // undici's own limits are 300 s for the headers and for each gap in the body, silently: one
+  // timer instead, set for the answer and then again after each piece of the body.
+  const abort = new AbortController();
+  let stalled: StalledError | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (phase: 'connect' | 'idle', bytes: number) => {
+    clearTimeout(timer);
+    const ms = phase === 'connect' ? timeouts.connectTimeout : timeouts.idleTimeout;
+    timer = setTimeout(() => abort.abort((stalled = new StalledError(url, phase, ms, bytes))), ms);
+  };
+  try {
+    arm('connect', 0);
+    return await receive(url, temp, offset, bar, abort.signal, arm);
+  } catch (e) {
+    throw stalled ?? e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function receive(
+  url: string, temp: string, offset: number, bar: DownloadProgress | undefined, signal: AbortSignal,
+  arm: (phase: 'connect' | 'idle', bytes: number) => void,
+): Promise<{ resumed: boolean }> {
+  const res = await fetch(url, { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal });
   const resumed = res.status === 206 && offset > 0 && rangeStart(res.headers.get('content-range')) === offset;
   if ((res.status === 206 && !resumed) || res.status === 416) {
     // The server does not know our partial file as a prefix of its file: start over.
     await res.body?.cancel();
     rmSync(temp, { force: true });
-    if (offset > 0) return fetchTo(url, temp, 0, bar);
+    if (offset > 0) {
+      arm('connect', 0);
+      return receive(url, temp, 0, bar, signal, arm);
+    }
   }
   if (!res.ok) {
     await res.body?.cancel();
@@ -79,6 +109,7 @@ async function fetchTo(url: string, temp: string, offset: number, bar: DownloadP
   let done = resumed ? offset : 0;
   const total = length === null ? undefined : done + Number(length);
   bar?.update(done, total);
+  arm('idle', done);
   const out = createWriteStream(temp, { flags: resumed ? 'a' : 'w' });
   const closed = new Promise<void>((ok, fail) => {
     out.on('close', ok);
@@ -87,8 +118,9 @@ async function fetchTo(url: string, temp: string, offset: number, bar: DownloadP
   try {
     if (res.body) {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        if (!out.write(chunk)) await new Promise<void>((ok) => out.once('drain', () => ok()));
         done += chunk.length;
+        arm('idle', done);
+        if (!out.write(chunk)) await new Promise<void>((ok) => out.once('drain', () => ok()));
         bar?.update(done, total);
       }
     }
@@ -121,6 +153,43 @@ function progressBar(label: string): DownloadProgress | undefined {
   };
 }
 
+/** A lock whose holder has not touched it for this long is a dead process's: taken over. */
+const LOCK_STALE_MS = 20_000;
+/** How long to wait for another process's download before giving up with an error. */
+const LOCK_WAIT_MS = 30 * 60_000;
+
+/**
+ * `${path}.lock` (a folder, which proper-lockfile refreshes every LOCK_STALE_MS / 2 while held).
+ * Waits for another holder with a note, up to LOCK_WAIT_MS; a killed holder's lock goes stale.
+ */
+async function lockPath(path: string, waiting: () => void): Promise<() => Promise<void>> {
+  const lockfilePath = `${path}.lock`;
+  const options: lockfile.LockOptions = {
+    lockfilePath,
+    realpath: false,
+    stale: LOCK_STALE_MS,
+    // The default throws from a timer (the process dies); the checksum still guards the file.
+    onCompromised: (e) => console.error(`the lock ${lockfilePath} was lost (${e.message}); another download of ${path} may run at once`),
+  };
+  // A lost lock has been reported (onCompromised); releasing it then must not fail the download.
+  const quietly = (release: () => Promise<void>) => () => release().catch(() => {});
+  try {
+    return quietly(await lockfile.lock(path, options));
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ELOCKED') throw e;
+  }
+  waiting();
+  try {
+    return quietly(await lockfile.lock(path, { ...options, retries: { forever: true, minTimeout: 100, maxTimeout: 1000, maxRetryTime: LOCK_WAIT_MS } }));
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ELOCKED') throw e;
+    throw new Error(
+      `gave up after ${LOCK_WAIT_MS / 60_000} min waiting for another download of ${path}: ${lockfilePath} is still held. ` +
+        'If no other dlab is running, delete that folder.',
+    );
+  }
+}
+
 export const nodeDownloadIO: DownloadIO = {
   size: (path) => (existsSync(path) ? statSync(path).size : undefined),
   hash: hashFile,
@@ -129,6 +198,7 @@ export const nodeDownloadIO: DownloadIO = {
   remove: (path) => rmSync(path, { force: true }),
   ensureParent: (path) => mkdirSync(dirname(path), { recursive: true }),
   progress: progressBar,
+  lock: lockPath,
 };
 
 export interface FindOptions {
@@ -145,6 +215,23 @@ export interface EnsureOptions extends FindOptions, DownloadOptions {
   io?: DownloadIO;
   /** Places the caller already looked in, for the error message (default: the candidates). */
   lookedIn?: readonly string[];
+}
+
+/** Seconds from an environment variable, for the timeouts of downloads run by the CLI. */
+function envSeconds(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number of seconds, but got '${text}'`);
+  return value * 1000;
+}
+
+/** The timeouts given, else from DLAB_DOWNLOAD_CONNECT_TIMEOUT / DLAB_DOWNLOAD_IDLE_TIMEOUT, else the defaults. */
+function timeoutsOf(options: DownloadOptions): Pick<DownloadOptions, 'connectTimeout' | 'idleTimeout'> {
+  return {
+    connectTimeout: options.connectTimeout ?? envSeconds('DLAB_DOWNLOAD_CONNECT_TIMEOUT'),
+    idleTimeout: options.idleTimeout ?? envSeconds('DLAB_DOWNLOAD_IDLE_TIMEOUT'),
+  };
 }
 
 /** The places a file is looked for, in order. */
@@ -185,7 +272,7 @@ export async function ensureFile(file: RemoteFile, options: EnsureOptions = {}):
   const shown = options.lookedIn ?? looked;
   if (options.download === false) throw missingFileError(file, shown, dest, undefined);
   try {
-    await downloadFile(file, dest, options.io ?? nodeDownloadIO, options);
+    await downloadFile(file, dest, options.io ?? nodeDownloadIO, { ...options, ...timeoutsOf(options) });
   } catch (e) {
     if (e instanceof DownloadError && !e.checksumFailure && e.failures.every((f) => !/^HTTP /.test(f.reason))) {
       throw missingFileError(file, shown, dest, e.failures);

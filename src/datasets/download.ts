@@ -1,7 +1,9 @@
 // Downloading data set files: mirrors tried in order, a checksum on every file, partial
 // downloads kept in a temp file (resumed with an HTTP Range request) and renamed only when
-// complete. This file holds the policy and the messages; the bytes move through a DownloadIO
-// (Node: download.node.ts), so the core stays free of fs and sockets.
+// complete, one download of a file at a time (a lock per file, so parallel runs do not append
+// to one temp file), and a mirror that stalls given up after a timeout. This file holds the
+// policy and the messages; the bytes move through a DownloadIO (Node: download.node.ts), so the
+// core stays free of fs and sockets.
 
 export type HashAlgorithm = 'md5' | 'sha1';
 
@@ -51,6 +53,37 @@ export class HttpError extends Error {
   }
 }
 
+/** A mirror that did not answer, or stopped sending, within its timeout. */
+export class StalledError extends Error {
+  constructor(
+    readonly url: string,
+    /** 'connect': no response at all; 'idle': the body stopped after `bytes` bytes. */
+    readonly phase: 'connect' | 'idle',
+    readonly ms: number,
+    readonly bytes: number,
+  ) {
+    super(
+      phase === 'connect'
+        ? `no response after ${seconds(ms)} (connect timeout)`
+        : `stalled: no data for ${seconds(ms)} after ${bytes.toLocaleString('en-US')} bytes (idle timeout)`,
+    );
+    this.name = 'StalledError';
+  }
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
+
+/** How long a download may wait, in milliseconds. */
+export interface DownloadTimeouts {
+  /** From the request to the response's headers (connecting included). */
+  connectTimeout: number;
+  /** Between two pieces of the body. */
+  idleTimeout: number;
+}
+
+/** A connection gets 30 s to answer and may then go 60 s without a byte before the next mirror is tried. */
+export const DEFAULT_TIMEOUTS: DownloadTimeouts = { connectTimeout: 30_000, idleTimeout: 60_000 };
+
 /** Bytes moving: `done` of `total` (undefined when the server does not say). */
 export interface DownloadProgress {
   update(done: number, total?: number): void;
@@ -66,16 +99,22 @@ export interface DownloadIO {
   /**
    * GET `url` into `temp`. With offset > 0, ask for the rest (Range: bytes=offset-) and append
    * when the server answers 206 for that range; otherwise start the file over. Rejects with
-   * HttpError for an error status, or with the network error when the connection breaks (the
-   * bytes received so far stay in `temp`).
+   * HttpError for an error status, with StalledError when the server does not answer or stops
+   * sending within `timeouts`, or with the network error when the connection breaks (the bytes
+   * received so far stay in `temp`).
    */
-  fetchTo(url: string, temp: string, offset: number, progress: DownloadProgress | undefined): Promise<{ resumed: boolean }>;
+  fetchTo(url: string, temp: string, offset: number, progress: DownloadProgress | undefined, timeouts: DownloadTimeouts): Promise<{ resumed: boolean }>;
   rename(from: string, to: string): void;
   remove(path: string): void;
   /** Create the folders above `path`. */
   ensureParent(path: string): void;
   /** A progress bar for `label`, or undefined for none. */
   progress?(label: string): DownloadProgress | undefined;
+  /**
+   * Hold `path` against every other download of it, in this process and in others, until the
+   * returned release is called. If another holds it, call `waiting` once and wait for it.
+   */
+  lock?(path: string, waiting: () => void): Promise<() => Promise<void>>;
 }
 
 export interface DownloadOptions {
@@ -85,6 +124,12 @@ export interface DownloadOptions {
   progress?: boolean;
   /** Called with each attempt's outcome (for logs and tests). */
   onAttempt?: (attempt: { url: string; resumedFrom: number; error?: string }) => void;
+  /** Milliseconds a mirror gets to answer (default DEFAULT_TIMEOUTS.connectTimeout, 30 s). */
+  connectTimeout?: number;
+  /** Milliseconds a mirror may go without sending a byte (default DEFAULT_TIMEOUTS.idleTimeout, 60 s). */
+  idleTimeout?: number;
+  /** Where progress notes go: waiting for another download, a mirror given up (default console.error). */
+  log?: (line: string) => void;
 }
 
 /** The suffix of the temp file a download goes to before it is complete and verified. */
@@ -99,29 +144,48 @@ export interface Failure {
 /**
  * Fetch `file` to `dest`, trying its URLs in order. The bytes land in `${dest}.part` (resumed if
  * one is there from a cut download), are checked against the checksum, and only then renamed to
- * `dest`. Throws a ChecksumError if a mirror served wrong bytes and none served the right ones,
- * else an Error listing every URL and why it failed.
+ * `dest`. While another download of `dest` runs (another process of a sweep), this one waits for
+ * it and keeps its file. Throws a ChecksumError if a mirror served wrong bytes and none served the
+ * right ones, else an Error listing every URL and why it failed.
  */
 export async function downloadFile(file: RemoteFile, dest: string, io: DownloadIO, options: DownloadOptions = {}): Promise<void> {
   const { algorithm, value: expected } = expectedChecksum(file);
-  const retries = options.retries ?? 3;
-  const temp = dest + PARTIAL_SUFFIX;
+  const name = file.path.split('/').pop() ?? file.path;
+  const log = options.log ?? ((line: string) => console.error(line));
   io.ensureParent(dest);
+  const release = await io.lock?.(dest, () => log(`waiting for another download of ${name} to ${dest}`));
+  try {
+    // The download we waited for has left a verified file: keep it rather than fetch it again.
+    if (release && io.size(dest) !== undefined && io.hash(dest, algorithm) === expected) return;
+    await fetchVerified(file, dest, io, options, log);
+  } finally {
+    await release?.();
+  }
+}
+
+async function fetchVerified(file: RemoteFile, dest: string, io: DownloadIO, options: DownloadOptions, log: (line: string) => void): Promise<void> {
+  const { algorithm, value: expected } = expectedChecksum(file);
+  const retries = options.retries ?? 3;
+  const timeouts: DownloadTimeouts = {
+    connectTimeout: options.connectTimeout ?? DEFAULT_TIMEOUTS.connectTimeout,
+    idleTimeout: options.idleTimeout ?? DEFAULT_TIMEOUTS.idleTimeout,
+  };
+  const temp = dest + PARTIAL_SUFFIX;
   const failures: Failure[] = [];
   let checksumFailure: ChecksumError | undefined;
   const name = file.path.split('/').pop() ?? file.path;
 
-  for (const url of file.urls) {
+  for (const [i, url] of file.urls.entries()) {
     let done = false;
     for (let attempt = 0; attempt <= retries && !done; attempt++) {
       const offset = io.size(temp) ?? 0;
       const bar = options.progress === false ? undefined : io.progress?.(name);
       try {
-        await io.fetchTo(url, temp, offset, bar);
+        await io.fetchTo(url, temp, offset, bar, timeouts);
         options.onAttempt?.({ url, resumedFrom: offset });
         done = true;
       } catch (e) {
-        const reason = e instanceof HttpError ? e.message : describeNetworkError(e);
+        const reason = e instanceof HttpError || e instanceof StalledError ? e.message : describeNetworkError(e);
         options.onAttempt?.({ url, resumedFrom: offset, error: reason });
         // An HTTP error will not change on retry; a broken connection may (resume from the temp file).
         if (e instanceof HttpError || (io.size(temp) ?? 0) <= offset) {
@@ -133,16 +197,20 @@ export async function downloadFile(file: RemoteFile, dest: string, io: DownloadI
         bar?.finish();
       }
     }
-    if (!done) continue;
-    const actual = io.hash(temp, algorithm);
-    if (actual === expected) {
-      io.rename(temp, dest);
-      return;
+    if (done) {
+      const actual = io.hash(temp, algorithm);
+      if (actual === expected) {
+        io.rename(temp, dest);
+        return;
+      }
+      // Wrong bytes: do not resume from them at the next mirror.
+      io.remove(temp);
+      checksumFailure = new ChecksumError(dest, algorithm, expected, actual, url);
+      failures.push({ url, reason: `checksum mismatch: expected ${algorithm} ${expected}, got ${actual}` });
     }
-    // Wrong bytes: do not resume from them at the next mirror.
-    io.remove(temp);
-    checksumFailure = new ChecksumError(dest, algorithm, expected, actual, url);
-    failures.push({ url, reason: `checksum mismatch: expected ${algorithm} ${expected}, got ${actual}` });
+    // Off a terminal nothing else shows that a mirror was given up: say so before the next one.
+    const next = file.urls[i + 1];
+    if (next) log(`${name}: ${url}: ${failures[failures.length - 1].reason}; trying ${next}`);
   }
   if (checksumFailure && failures.length === 1) throw checksumFailure;
   throw new DownloadError(name, failures, checksumFailure, byHand(file, dest));

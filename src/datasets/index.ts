@@ -24,8 +24,8 @@ export {
 } from './house_prices.js';
 export { syntheticData, type SyntheticOptions } from './synthetic.js';
 export {
-  downloadFile, expectedChecksum, missingFileError, ChecksumError, DownloadError, HttpError, PARTIAL_SUFFIX,
-  type RemoteFile, type DownloadIO, type DownloadOptions, type DownloadProgress, type HashAlgorithm,
+  downloadFile, expectedChecksum, missingFileError, ChecksumError, DownloadError, HttpError, StalledError, PARTIAL_SUFFIX,
+  DEFAULT_TIMEOUTS, type RemoteFile, type DownloadIO, type DownloadOptions, type DownloadProgress, type DownloadTimeouts, type HashAlgorithm,
 } from './download.js';
 export { dataRoot, ensureFile, findFile, verifyFile, hashFile, nodeDownloadIO, type EnsureOptions, type FindOptions } from './download.node.js';
 // Looking at data (Node: PNG files).

@@ -17,6 +17,7 @@
 // Browser-safe: it uses fetch; local folders come through the FileSource in fit_files.node.ts.
 
 import { bytesPerParam, type MemoryDtype } from './memory.js';
+import { describeNetworkError } from '../datasets/download.js';
 
 /** Where a model's files come from: the hub over HTTP, or a local folder. */
 export interface FileSource {
@@ -38,6 +39,17 @@ export interface HubOptions {
   token?: string;
 }
 
+/** No answer at all from the hub (offline, a wrong HF_ENDPOINT): the URL and the cause (ECONNREFUSED, ENOTFOUND, ...). */
+export class HubUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super(`cannot reach ${url}: ${reason}`);
+    this.name = 'HubUnreachableError';
+  }
+}
+
 /** The Hugging Face hub: /api/models/<id> lists files, /<id>/resolve/<rev>/<file> serves them. */
 export function hubSource(id: string, options: HubOptions = {}): FileSource {
   const endpoint = (options.endpoint ?? 'https://huggingface.co').replace(/\/+$/, '');
@@ -45,6 +57,14 @@ export function hubSource(id: string, options: HubOptions = {}): FileSource {
   const doFetch = options.fetch ?? fetch;
   const headers = (extra: Record<string, string> = {}) => (options.token ? { ...extra, Authorization: `Bearer ${options.token}` } : extra);
   const url = (path: string) => `${endpoint}/${id}/resolve/${encodeURIComponent(revision)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+  // fetch's own error is a bare 'fetch failed', with the reason in its cause.
+  const get = async (target: string, init: RequestInit) => {
+    try {
+      return await doFetch(target, init);
+    } catch (e) {
+      throw new HubUnreachableError(target, describeNetworkError(e));
+    }
+  };
   const check = async (r: Response, what: string) => {
     if (!r.ok) throw new Error(`${what}: HTTP ${r.status} ${r.statusText}`.trim());
     return r;
@@ -52,18 +72,18 @@ export function hubSource(id: string, options: HubOptions = {}): FileSource {
   return {
     name: id,
     async list() {
-      const r = await check(await doFetch(`${endpoint}/api/models/${id}`, { headers: headers() }), `hub model '${id}'`);
+      const r = await check(await get(`${endpoint}/api/models/${id}`, { headers: headers() }), `hub model '${id}'`);
       const info = (await r.json()) as { siblings?: { rfilename: string }[] };
       return (info.siblings ?? []).map((s) => s.rfilename);
     },
     async range(path, start, end) {
-      const r = await check(await doFetch(url(path), { headers: headers({ Range: `bytes=${start}-${end - 1}` }) }), `${id}/${path}`);
+      const r = await check(await get(url(path), { headers: headers({ Range: `bytes=${start}-${end - 1}` }) }), `${id}/${path}`);
       const bytes = new Uint8Array(await r.arrayBuffer());
       // A server that ignores Range sends the whole file (200): take the slice asked for.
       return r.status === 206 ? bytes.subarray(0, end - start) : bytes.subarray(start, end);
     },
     async text(path) {
-      const r = await check(await doFetch(url(path), { headers: headers() }), `${id}/${path}`);
+      const r = await check(await get(url(path), { headers: headers() }), `${id}/${path}`);
       return r.text();
     },
   };

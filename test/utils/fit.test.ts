@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { hubServer, makeHub, requests } from './hub_server.js';
-import { fitTable, hubSource, inspectModel, parseSize } from '../../src/utils/fit.js';
+import { HubUnreachableError, fitTable, hubSource, inspectModel, parseSize } from '../../src/utils/fit.js';
 import { folderSource } from '../../src/utils/fit_files.node.js';
 import { fitCatalogue } from '../../src/utils/catalogue.js';
 import { listGpus } from '../../src/utils/gpu.node.js';
+import { closedPort } from '../ports.js';
 
 let server: Server;
 let endpoint = '';
@@ -59,6 +60,18 @@ test('a local folder reads the same way', async () => {
 
 test('an unknown repository is an error naming it', async () => {
   await assert.rejects(inspectModel(hubSource('test/missing', { endpoint })), /hub model 'test\/missing': HTTP 404/);
+});
+
+test('a hub that cannot be reached: the error names the URL and the cause, not only "fetch failed"', async () => {
+  const port = await closedPort();
+  await assert.rejects(
+    inspectModel(hubSource('test/tiny-lm', { endpoint: `http://127.0.0.1:${port}` })),
+    (e: Error) => {
+      assert.ok(e instanceof HubUnreachableError);
+      assert.equal(e.message, `cannot reach http://127.0.0.1:${port}/api/models/test/tiny-lm: fetch failed (ECONNREFUSED)`);
+      return true;
+    },
+  );
 });
 
 test('sizes, memory per dtype and the offline catalogue', () => {

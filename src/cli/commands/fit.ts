@@ -6,7 +6,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { fitConventions, fitTable, gib, hubSource, inspectModel, parseSize } from '../../utils/fit.js';
+import { HubUnreachableError, fitConventions, fitTable, gib, hubSource, inspectModel, parseSize } from '../../utils/fit.js';
 import { folderSource } from '../../utils/fit_files.node.js';
 import { fitCatalogue } from '../../utils/catalogue.js';
 import { listGpus } from '../../utils/gpu.node.js';
@@ -24,6 +24,17 @@ function gpuBytes(flag?: string): { bytes: number | null; source: string } {
   const gpus = listGpus();
   if (gpus && gpus.length > 0) return { bytes: gpus[0].freeBytes, source: `free memory of GPU 0 (${gpus[0].name})` };
   return { bytes: null, source: 'none' };
+}
+
+/** What works without the hub, for a hub that cannot be reached. */
+function offlineHint(): string {
+  return [
+    '',
+    'Without the hub:',
+    '  dlab fit --catalogue --gpu-memory <size> answers offline for the built-in text-to-image models;',
+    '  dlab fit <folder> reads a local copy of the model (its config.json and .safetensors files);',
+    `  HF_ENDPOINT=<url> points at a hub mirror you can reach (now ${process.env.HF_ENDPOINT || 'https://huggingface.co'}).`,
+  ].join('\n');
 }
 
 const yesNo = (v: boolean | null) => (v === null ? '-' : v ? 'yes' : 'no');
@@ -91,7 +102,7 @@ export function registerFit(program: Command): void {
       lines.push('', 'conventions:', ...fitConventions.map((c) => `  - ${c}`));
       console.log(lines.join('\n'));
     } catch (e) {
-      cmd.error(`dlab fit: ${(e as Error).message}`);
+      cmd.error(`dlab fit: ${(e as Error).message}${e instanceof HubUnreachableError ? offlineHint() : ''}`);
     }
   });
 }
