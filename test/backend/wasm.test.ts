@@ -341,6 +341,7 @@ describe('wasm backend', () => {
       }
     } finally {
       setNumThreads(threadsBefore);
+      setConvAlgorithm('auto');
     }
   });
 
