@@ -45,13 +45,35 @@ export function decode(job: usize, scratch: usize): void {
 }
 
 /** Sum of n floats at p, four lanes at a time. */
-export function rowSum(p: usize, n: i32): f32 {
+function rowSum(p: usize, n: i32): f32 {
   let acc = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, v128.load(p + <usize>i * 4));
   let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
   for (; i < n; i++) s += load<f32>(p + <usize>i * 4);
   return s;
+}
+
+/** gb[o] += the sum of gy[n]'s row o, for every output channel o (the bias gradient of image n). */
+export function addRowSums(gb: usize, gy: usize, n: i32): void {
+  for (let o = 0; o < O; o++) store<f32>(gb + <usize>o * 4, load<f32>(gb + <usize>o * 4) + rowSum(at(gy, n, O, o, L), L));
+}
+
+/**
+ * The first image of chunk c when the weight gradient's N images are cut into `chunks` runs
+ * of consecutive images (as evenly as they go); chunkImages(chunks) is N.
+ */
+// @ts-ignore: decorator
+@inline export function chunkImages(c: i32, chunks: i32): i32 {
+  return <i32>(<i64>c * N / chunks);
+}
+
+/** The weight gradient's slot of chunk c (O*K weight floats, then O bias floats), zeroed. */
+export function weightGradSlot(partials: usize, c: i32): usize {
+  const bytes = <usize>(O * K + O) * 4;
+  const slot = partials + <usize>c * bytes;
+  memory.fill(slot, 0, bytes);
+  return slot;
 }
 
 /** Bytes of scratch one thread needs for any job: the gemm's packing buffers and the work area. */

@@ -1,5 +1,5 @@
-// Convolution through im2col and gemm, as jobs of one image per chunk: the forward pass and both
-// backward passes run im2col on a tile of output rows into this thread's column buffer and
+// Convolution through im2col and gemm, as jobs of one image per chunk (the weight gradient's: a
+// fixed run of images, see convWeightGradJob): the forward pass and both backward passes run im2col on a tile of output rows into this thread's column buffer and
 // multiply it there, so the [N, C*kH*kW, L] column tensor is never built (LeNet's first layer
 // would make 5 MB of it per step) and the tile stays in cache between the copy and the product.
 // The geometry and field layout are in conv-geometry.ts.
@@ -8,7 +8,7 @@ import { sgemm } from './gemm';
 import { im2colRows, col2imRows } from './conv';
 import { claim } from './claim';
 import {
-  COL_TILE_FLOATS, F_A0, F_A1, F_A2, F_A3, F_A4, decode, at, rowSum, work, gemmScratch,
+  COL_TILE_FLOATS, F_A0, F_A1, F_A2, F_A3, F_A4, decode, at, addRowSums, chunkImages, weightGradSlot, work, gemmScratch,
   N, C, H, W, O, G, kH, kW, sH, sW, pH, pW, dH, dW, outH, outW, Cg, Og, K, L, HW, padded,
 } from './conv-geometry';
 
@@ -76,30 +76,29 @@ export function convInputGradJob(job: usize, counter: usize, scratch: usize): vo
 }
 
 /**
- * gw += gy[n] cols[n]^T over this thread's images, and gb += the sums of gy[n]'s rows: fields
- * x, gy, partials, slot counter, with bias (0/1). Each thread claims a slot of partials
- * (O*K weight floats, then O bias floats, zeroed by the caller), who adds the slots up.
+ * gw = the sum of gy[n] cols[n]^T over a chunk's images, and gb = the sums of gy[n]'s rows:
+ * fields x, gy, partials, chunks, with bias (0/1). Chunk c covers images chunkImages(c) and
+ * writes slot c of partials (O*K weight floats, then O bias floats); the caller adds the slots
+ * up in order. Which thread runs a chunk changes nothing, so neither do the thread count or timing.
  */
 export function convWeightGradJob(job: usize, counter: usize, scratch: usize): void {
   setUp(job, scratch);
   const x = load<u32>(job, F_A0), gy = load<u32>(job, F_A1), partials = load<u32>(job, F_A2);
-  const slots = load<u32>(job, F_A3);
+  const chunks = load<i32>(job, F_A3);
   const withBias = load<i32>(job, F_A4) != 0;
-  let gw: usize = 0;
-  for (let n = claim(counter); n < N; n = claim(counter)) {
-    if (gw == 0) gw = partials + <usize>(claim(slots) * (O * K + O)) * 4;
-    for (let grp = 0; grp < G; grp++) {
-      for (let oh0 = 0; oh0 < outH; oh0 += tileRows) {
-        const oh1 = min(outH, oh0 + tileRows);
-        const lt = (oh1 - oh0) * outW;
-        tileIm2col(at(x, n, C, grp * Cg, HW), oh0, oh1);
-        const src = at(gy, n, O, grp * Og, L) + <usize>(oh0 * outW) * 4;
-        sgemm(lt, src, L, 1, cols, 1, lt, gw + <usize>(grp * Og * K) * 4, K, 0, Og, 0, K, gemmScratch, true);
+  for (let c = claim(counter); c < chunks; c = claim(counter)) {
+    const gw = weightGradSlot(partials, c);
+    for (let n = chunkImages(c, chunks); n < chunkImages(c + 1, chunks); n++) {
+      for (let grp = 0; grp < G; grp++) {
+        for (let oh0 = 0; oh0 < outH; oh0 += tileRows) {
+          const oh1 = min(outH, oh0 + tileRows);
+          const lt = (oh1 - oh0) * outW;
+          tileIm2col(at(x, n, C, grp * Cg, HW), oh0, oh1);
+          const src = at(gy, n, O, grp * Og, L) + <usize>(oh0 * outW) * 4;
+          sgemm(lt, src, L, 1, cols, 1, lt, gw + <usize>(grp * Og * K) * 4, K, 0, Og, 0, K, gemmScratch, true);
+        }
       }
-    }
-    if (withBias) {
-      const gb = gw + <usize>(O * K) * 4;
-      for (let o = 0; o < O; o++) store<f32>(gb + <usize>o * 4, load<f32>(gb + <usize>o * 4) + rowSum(at(gy, n, O, o, L), L));
+      if (withBias) addRowSums(gw + <usize>(O * K) * 4, gy, n);
     }
   }
 }

@@ -7,12 +7,13 @@
 // into a zero-bordered plane; stride, dilation and groups are only different offsets. The
 // weights are packed once per job into blocks of 8 output channels.
 //
-// Jobs split by image like the im2col jobs (convolution.ts) and share their fields.
+// Jobs split by image (the weight gradient by fixed runs of images) like the im2col jobs
+// (convolution.ts) and share their fields.
 
 import { madd } from './simd';
 import { claim } from './claim';
 import {
-  COL_TILE_FLOATS, F_A0, F_A1, F_A2, F_A3, F_A4, decode, at, rowSum, work,
+  COL_TILE_FLOATS, F_A0, F_A1, F_A2, F_A3, F_A4, decode, at, addRowSums, chunkImages, weightGradSlot, work,
   N, C, H, W, O, G, kH, kW, sH, sW, pH, pW, dH, dW, outH, outW, Cg, Og, K, L, HW, padded,
 } from './conv-geometry';
 
@@ -234,48 +235,46 @@ export function directForwardJob(job: usize, counter: usize, scratch: usize): vo
 }
 
 /**
- * gw += gy[n] x[n]'s windows over this thread's images, and gb += the sums of gy[n]'s rows,
- * read in place: fields x, gy, partials, slot counter, with bias (0/1), as convWeightGradJob.
+ * gw = the sum of gy[n] x[n]'s windows over a chunk's images, and gb = the sums of gy[n]'s rows,
+ * read in place: fields x, gy, partials, chunks, with bias (0/1), as convWeightGradJob.
  */
 export function directWeightGradJob(job: usize, counter: usize, scratch: usize): void {
   setUp(job, scratch, false);
   const x = load<u32>(job, F_A0), gy = load<u32>(job, F_A1), partials = load<u32>(job, F_A2);
-  const slots = load<u32>(job, F_A3);
+  const chunks = load<i32>(job, F_A3);
   const withBias = load<i32>(job, F_A4) != 0;
   // gy transposed to [block][position][8 channels]; lanes past Og stay zero.
   memory.fill(gyT, 0, <usize>(blocks * L * OB) * 4);
   const lastTap = offsets + <usize>(K - 1) * 4;
   const cornersEnd = corners + <usize>L * 4;
-  let gw: usize = 0;
-  for (let n = claim(counter); n < N; n = claim(counter)) {
-    if (gw == 0) gw = partials + <usize>(claim(slots) * (O * K + O)) * 4;
-    for (let grp = 0; grp < G; grp++) {
-      const src = source(at(x, n, C, grp * Cg, HW));
-      for (let o = 0; o < Og; o++) {
-        const row = at(gy, n, O, grp * Og + o, L);
-        const dst = gyT + <usize>(((o / OB) * L) * OB + (o % OB)) * 4;
-        for (let p = 0; p < L; p++) store<f32>(dst + <usize>(p * OB) * 4, load<f32>(row + <usize>p * 4));
-      }
-      for (let b = 0; b < blocks; b++) {
-        const grads = gyT + <usize>(b * L * OB) * 4;
-        const rows = min(OB, Og - b * OB);
-        const out = gw + <usize>((grp * Og + b * OB) * K) * 4;
-        for (let k = 0; k < K; k += 4) {
-          // Four taps (the last repeated past K): each a fixed offset from every window's corner.
-          const t0 = offsets + <usize>k * 4;
-          const s0 = src + <usize>load<i32>(t0);
-          const s1 = src + <usize>load<i32>(min(t0 + 4, lastTap));
-          const s2 = src + <usize>load<i32>(min(t0 + 8, lastTap));
-          const s3 = src + <usize>load<i32>(min(t0 + 12, lastTap));
-          // Channels are gw's rows: tile row i (tap k+i) is added down column k+i of 8 channel rows.
-          const zero = f32x4.splat(0);
-          tile4x8(corners, cornersEnd, grads, s0, s1, s2, s3, zero, zero, out + <usize>k * 4, <usize>K * 4, rows, min(4, K - k), true);
+  for (let c = claim(counter); c < chunks; c = claim(counter)) {
+    const gw = weightGradSlot(partials, c);
+    for (let n = chunkImages(c, chunks); n < chunkImages(c + 1, chunks); n++) {
+      for (let grp = 0; grp < G; grp++) {
+        const src = source(at(x, n, C, grp * Cg, HW));
+        for (let o = 0; o < Og; o++) {
+          const row = at(gy, n, O, grp * Og + o, L);
+          const dst = gyT + <usize>(((o / OB) * L) * OB + (o % OB)) * 4;
+          for (let p = 0; p < L; p++) store<f32>(dst + <usize>(p * OB) * 4, load<f32>(row + <usize>p * 4));
+        }
+        for (let b = 0; b < blocks; b++) {
+          const grads = gyT + <usize>(b * L * OB) * 4;
+          const rows = min(OB, Og - b * OB);
+          const out = gw + <usize>((grp * Og + b * OB) * K) * 4;
+          for (let k = 0; k < K; k += 4) {
+            // Four taps (the last repeated past K): each a fixed offset from every window's corner.
+            const t0 = offsets + <usize>k * 4;
+            const s0 = src + <usize>load<i32>(t0);
+            const s1 = src + <usize>load<i32>(min(t0 + 4, lastTap));
+            const s2 = src + <usize>load<i32>(min(t0 + 8, lastTap));
+            const s3 = src + <usize>load<i32>(min(t0 + 12, lastTap));
+            // Channels are gw's rows: tile row i (tap k+i) is added down column k+i of 8 channel rows.
+            const zero = f32x4.splat(0);
+            tile4x8(corners, cornersEnd, grads, s0, s1, s2, s3, zero, zero, out + <usize>k * 4, <usize>K * 4, rows, min(4, K - k), true);
+          }
         }
       }
-    }
-    if (withBias) {
-      const gb = gw + <usize>(O * K) * 4;
-      for (let o = 0; o < O; o++) store<f32>(gb + <usize>o * 4, load<f32>(gb + <usize>o * 4) + rowSum(at(gy, n, O, o, L), L));
+      if (withBias) addRowSums(gw + <usize>(O * K) * 4, gy, n);
     }
   }
 }

@@ -2,6 +2,9 @@
 // of linear memory and splits it into `chunks`; each thread calls runJob and claims chunks from
 // a shared counter until none are left. Claiming (not a fixed split) keeps a thread that the OS
 // schedules late from holding up the others: whoever is running takes the remaining work.
+// So that results do not depend on who ran what (nor on the thread count), a chunk writes only
+// outputs of its own: a sum over chunks (the weight gradient's over images) gives each chunk its
+// own partial sum, in chunks whose bounds do not depend on the thread count, added up in order.
 
 import { sgemm, MR, NR } from './gemm';
 import { claim } from './claim';
@@ -19,7 +22,8 @@ export const JOB_CONV_DIRECT_WEIGHT_GRAD: i32 = 6;
  * Batched C[b] = A[b] B[b] (C contiguous [B, M, N]). Fields after the kind: B, M, N, K,
  * a, a's batch/row/column strides, b, its batch/row/column strides, c, scratch, chunks.
  * A chunk is a range of batches when there are enough, else of rows (or of columns when
- * N > M), in whole micro-tiles.
+ * N > M), in whole micro-tiles. K is never split: each element of C is summed over K in the
+ * same order, however many chunks there are.
  */
 function gemmJob(job: usize, counter: usize, scratch: usize): void {
   const B = load<i32>(job, 4), M = load<i32>(job, 8), N = load<i32>(job, 12), K = load<i32>(job, 16);

@@ -1,7 +1,8 @@
 // The wasm backend's kernels against the js reference: matmul on random shapes (odd sizes,
 // sizes that cross the kernel's register and cache blocks), every transpose form, sliced,
 // offset, flipped and batch-broadcast views, float64 and integer fallbacks; threads 1 and 2
-// agree bit for bit (each output element is summed in the same order whatever the split);
+// agree bit for bit (each output element is summed in the same order whatever the split: gemm
+// splits only its outputs, the convolution's weight gradient sums fixed chunks of images in order);
 // the elementwise kernels equal the reference exactly, NaN, infinities and -0 included.
 
 import { after, describe, test } from 'node:test';
@@ -223,10 +224,13 @@ describe('wasm backend', () => {
         assertClose(f32.slice(gxAt / 4, gxAt / 4 + want.gx.length), want.gx, 1e-4, 1e-4, `${variant} input grad, ${direct ? 'direct' : 'im2col'}`);
       }
       for (const kind of [JOB_CONV_WEIGHT_GRAD, JOB_CONV_DIRECT_WEIGHT_GRAD]) {
+        // One chunk per image, each into its slot (the kernel zeroes it), added up here.
         const slot = want.gw.weight.length + O;
-        const [partialsAt, counterAt] = [place(slot), place(16)];
-        run(kind, [N, C, H, W, O, G], window, [xAt, gyAt, partialsAt, counterAt, 1]);
+        const partialsAt = place(N * slot);
+        f32.fill(NaN, partialsAt / 4, partialsAt / 4 + N * slot);
+        run(kind, [N, C, H, W, O, G], window, [xAt, gyAt, partialsAt, N, 1]);
         const sums = f32.slice(partialsAt / 4, partialsAt / 4 + slot);
+        for (let i = 0; i < slot; i++) sums[i] += f32[partialsAt / 4 + slot + i];
         assertClose(sums.subarray(0, want.gw.weight.length), want.gw.weight, 1e-4, 1e-4, `${variant} weight grad, job ${kind}`);
         assertClose(sums.subarray(want.gw.weight.length), want.gw.bias!, 1e-4, 1e-4, `${variant} bias grad, job ${kind}`);
       }
@@ -280,6 +284,65 @@ describe('wasm backend', () => {
     }
     setNumThreads(2);
     for (let i = 0; i < 20; i++) assert.deepEqual(wasmBackend.matmul(batched[0], batched[1], 'float32'), oneBatched);
+  });
+
+  test('gradients are the same bits on 1 thread and on 2, whichever thread ran which part', async () => {
+    assert.ok(wasmInfo()?.shared, 'Node has shared memory, so the kernels run on worker threads');
+    const dense = (shape: number[], seed: number): View => ({
+      data: randomArray(shape.reduce((a, b) => a * b, 1), seed), dtype: 'float32', shape,
+      strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1)), offset: 0,
+    });
+    const square = (kernel: number, padding: number, size: number) => {
+      const out = size + 2 * padding - kernel + 1;
+      return { kernel: [kernel, kernel], stride: [1, 1], padding: [padding, padding], dilation: [1, 1], output: [out, out] } as const;
+    };
+    // LeNet's two layers at batch 32 (3.8M and 7.7M multiply-adds, past PARALLEL_MIN_MACS, so
+    // the weight gradient's sum over images is split across threads), and the products of the
+    // gradients of its first Linear layer (x W^T with x [32, 400], W [120, 400]): W's is gy^T x,
+    // x's is gy W (past PARALLEL_MIN_FLOPS, split by rows or columns of the result).
+    const conv1 = { x: dense([32, 1, 28, 28], 1), gy: dense([32, 6, 28, 28], 2), window: square(5, 2, 28) };
+    const conv2 = { x: dense([32, 6, 14, 14], 3), gy: dense([32, 16, 10, 10], 4), window: square(5, 0, 14) };
+    const gyT = operand(1, 120, 32, 'transposed', 5);
+    const [x, w] = [operand(1, 32, 400, 'rowmajor', 6), operand(1, 120, 400, 'rowmajor', 7)];
+    const gy = operand(1, 32, 120, 'rowmajor', 8);
+    const gradients = (): Float32Array[] => {
+      const out: Float32Array[] = [];
+      for (const algorithm of ['im2col', 'direct'] as const) {
+        setConvAlgorithm(algorithm);
+        for (const c of [conv1, conv2]) {
+          const g = wasmBackend.conv2dWeightGrad(c.x, c.gy, c.window, 1, true);
+          out.push(g.weight as Float32Array, g.bias as Float32Array);
+        }
+      }
+      setConvAlgorithm('auto');
+      out.push(wasmBackend.matmul(gyT, x, 'float32') as Float32Array, wasmBackend.matmul(gy, w, 'float32') as Float32Array);
+      return out;
+    };
+    const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const threadsBefore = getNumThreads();
+    try {
+      setNumThreads(1);
+      const one = gradients();
+      setNumThreads(2);
+      // Workers start on the first job big enough to split and join once the OS runs them:
+      // repeat until a worker has taken part in five repetitions (timing decides which images
+      // and rows it takes, so each of these splits the work differently).
+      let joined = 0;
+      for (let run = 0; joined < 5; run++) {
+        assert.ok(run < 2000, `a worker joined only ${joined} of ${run} repetitions`);
+        const before = wasmInfo()!.workerJoins;
+        const two = gradients();
+        if (wasmInfo()!.workerJoins > before) joined++;
+        for (const [i, g] of two.entries()) {
+          const diff = g.reduce((m, v, j) => Math.max(m, Math.abs(v - one[i][j])), 0);
+          assert.ok(bytes(g).equals(bytes(one[i])), `gradient ${i}, repetition ${run}: differs from 1 thread's by up to ${diff}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    } finally {
+      setNumThreads(threadsBefore);
+      setConvAlgorithm('auto');
+    }
   });
 
   test('large float32 add/sub/mul/div and relu equal the reference bit for bit', () => {

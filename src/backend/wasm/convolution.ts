@@ -1,14 +1,16 @@
 // Convolution on the wasm kernels: forward, and the gradients for the input and the weight
-// (+ bias), each one job that threads split by image. The operands are copied into linear
-// memory once. Two algorithms: im2col + gemm (assembly/convolution.ts), whose column tensor
-// never exists outside a thread's cache-sized tile, and direct (assembly/direct-conv.ts), which
-// reads windows in place and serves the forward pass and the weight gradient whenever its
-// tables fit a thread's scratch.
+// (+ bias), each one job that threads split by image (the weight gradient by a fixed number of
+// runs of images, summed in order, so its bits do not depend on the thread count). The operands
+// are copied into linear memory once. Two algorithms: im2col + gemm (assembly/convolution.ts),
+// whose column tensor never exists outside a thread's cache-sized tile, and direct
+// (assembly/direct-conv.ts), which reads windows in place and serves the forward pass and the
+// weight gradient whenever its tables fit a thread's scratch.
 
 import type { View, Window2d } from '../backend.js';
+import { addInMemory } from './elementwise.js';
 import { Layout } from './operands.js';
 import { JOB_PTR, type Runtime } from './runtime.js';
-import { plannedThreads, runJob } from './threads.js';
+import { runJob } from './threads.js';
 
 /** Job kinds (assembly/job.ts). */
 export const JOB_CONV_FORWARD = 2;
@@ -144,8 +146,22 @@ export function wasmConv2dInputGrad(rt: Runtime, gy: View, w: View, size: readon
 }
 
 /**
+ * Chunks the weight gradient's sum over images is cut into: a fixed number, whatever the thread
+ * count, so that the sum runs in the same order on any number of threads (each chunk sums its
+ * images into a slot of its own, and the slots are added in order). 16 keeps up to 8 threads
+ * at two chunks each; fewer where 16 slots would take more than PARTIALS_MAX_BYTES.
+ */
+const WEIGHT_GRAD_CHUNKS = 16;
+const PARTIALS_MAX_BYTES = 128 << 20;
+
+/** How many chunks the weight gradient of N images with slotLen floats per slot is cut into (at most one per image). */
+function weightGradChunks(N: number, slotLen: number): number {
+  return Math.max(1, Math.min(N, WEIGHT_GRAD_CHUNKS, Math.floor(PARTIALS_MAX_BYTES / (slotLen * 4))));
+}
+
+/**
  * The gradients for w [O, C/groups, kH, kW] (and, with `withBias`, for the bias [O]) from x and
- * gy; null: use js. Each thread sums its images into its own slot; the slots are added here.
+ * gy; null: use js. Each chunk of images is summed into its own slot; the slots are added here.
  */
 export function wasmConv2dWeightGrad(
   rt: Runtime, x: View, gy: View, window: Window2d, groups: number, withBias: boolean,
@@ -156,24 +172,18 @@ export function wasmConv2dWeightGrad(
   if (!fits(g)) return null;
   const wLen = O * (C / groups) * window.kernel[0] * window.kernel[1];
   const slotLen = wLen + O;
-  const slots = plannedThreads(rt);
+  const chunks = weightGradChunks(N, slotLen);
   const mem = new Layout(rt);
-  const counterAt = mem.take(64);
-  const partialsAt = mem.take(slots * slotLen * 4);
+  const partialsAt = mem.take(chunks * slotLen * 4);
   const xAt = mem.input(x);
   const gyAt = mem.input(gy);
   if (!mem.commit()) return null;
-  const heap = rt.f32;
-  heap.fill(0, partialsAt / 4, partialsAt / 4 + slots * slotLen);
-  rt.i32[counterAt / 4] = 0;
-  writeJob(rt, JOB_CONV_WEIGHT_GRAD, g, [xAt, gyAt, partialsAt, counterAt, withBias ? 1 : 0]);
+  writeJob(rt, JOB_CONV_WEIGHT_GRAD, g, [xAt, gyAt, partialsAt, chunks, withBias ? 1 : 0]);
   preferDirect(rt, g, JOB_CONV_DIRECT_WEIGHT_GRAD);
   run(rt, g);
-  const used = Math.max(1, Math.min(slots, rt.i32[counterAt / 4]));
-  const sum = heap.slice(partialsAt / 4, partialsAt / 4 + slotLen);
-  for (let s = 1; s < used; s++) {
-    const base = partialsAt / 4 + s * slotLen;
-    for (let i = 0; i < slotLen; i++) sum[i] += heap[base + i];
-  }
-  return { weight: sum.slice(0, wLen), bias: withBias ? sum.slice(wLen) : null };
+  // Slot 0 += each other slot, in chunk order, in SIMD: for a 64 -> 128 channel 3x3 layer's 16
+  // slots a JS loop over the shared heap took 13 ms, this 0.2 ms (on a busy machine).
+  for (let s = 1; s < chunks; s++) addInMemory(rt, partialsAt, partialsAt + s * slotLen * 4, slotLen);
+  const at = partialsAt / 4;
+  return { weight: rt.f32.slice(at, at + wLen), bias: withBias ? rt.f32.slice(at + wLen, at + slotLen) : null };
 }

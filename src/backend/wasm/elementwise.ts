@@ -39,6 +39,11 @@ export function wasmBinary(rt: Runtime, op: BinaryOp, a: View, b: View, shape: S
   return mem.readF32(outAt, n);
 }
 
+/** out += x for n float32 values already in linear memory (in place: each lane is read before it is written). */
+export function addInMemory(rt: Runtime, outAt: number, xAt: number, n: number): void {
+  rt.exports.binaryF32(OPS.add!, outAt, xAt, n, outAt, n);
+}
+
 /** relu of a contiguous float32 view; null if not handled. */
 export function wasmRelu(rt: Runtime, x: View, n: number): Float32Array | null {
   if (n < ELEMENTWISE_MIN || period(x.shape, x.strides) !== n) return null;
