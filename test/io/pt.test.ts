@@ -5,7 +5,9 @@
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 
@@ -234,5 +236,96 @@ describe('refusals and damaged files', () => {
     assert.throws(() => loadPt(zipSync(truncatedPickle, { level: 0 })), /data\.pkl: pickle ends inside .* \(the file is truncated or corrupt\)|data\.pkl: .*underflow|data\.pkl: pickle ends/);
     assert.throws(() => unpickle(pkl(0x80, 2, 'I', '12\n', '.'), { findClass: () => null }), /unsupported pickle opcode 0x49 \('I'\) at byte 2/);
     assert.throws(() => unpickle(pkl(0x80, 2, 'h', 7, '.'), { findClass: () => null }), /memo entry 7 read before it was written/);
+  });
+});
+
+// ---------------------------------------------------------------- hostile files
+
+/** "Billion laughs": level i is a tuple of level i-1 twice, through the memo; 2^levels leaves from ~9 bytes a level. */
+function laughs(levels: number): (number | string)[] {
+  const out: (number | string)[] = [')', 'q', 0, '0']; // (each level memoized, then popped)
+  for (let i = 1; i <= levels; i++) out.push('(', 'h', i - 1, 'h', i - 1, 't', 'q', i, '0');
+  return [...out, 'h', levels];
+}
+
+/** Write bytes to a temporary .pt file, run `use(path)`, remove it. */
+function withFile(bytes: Uint8Array, use: (path: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'dlab-pt-'));
+  try {
+    const file = join(dir, 'hostile.pt');
+    writeFileSync(file, bytes);
+    use(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('hostile files', () => {
+  const noStorage = (pickle: Uint8Array) => archive(pickle, new Uint8Array());
+
+  test('memo-shared objects stay shared: one JavaScript object per pickled object, converted once', () => {
+    const file = noStorage(pkl(0x80, 2, ...laughs(20), '.'));
+    const raw = loadPtRaw(file) as unknown[];
+    assert.equal(raw[0], raw[1]);
+    const v = loadPtObject(file) as unknown[][];
+    assert.equal(v.length, 2);
+    assert.equal(v[0], v[1]);
+    assert.equal(v[0][0], v[0][1]);
+    // The cap counts a shared object at each place it appears: 2^23 - 1 objects pass, 2^24 - 1 do not.
+    assert.equal((loadPtObject(noStorage(pkl(0x80, 2, ...laughs(22), '.'))) as unknown[]).length, 2);
+    assert.throws(() => loadPtObject(noStorage(pkl(0x80, 2, ...laughs(23), '.'))), /expands past 10000000 objects/);
+  });
+
+  test('a "billion laughs" pickle (2^64 objects from 600 bytes) is refused, naming the file', () => {
+    withFile(noStorage(pkl(0x80, 2, ...laughs(64), '.')), (file) => {
+      assert.throws(() => loadPtObjectFile(file), (e: Error) => {
+        assert.equal(e.name, 'PtError');
+        assert.ok(e.message.startsWith(`${file}: `), e.message);
+        assert.match(e.message, /the object expands past 10000000 objects when its shared parts are counted where each appears/);
+        return true;
+      });
+    });
+    // A shared tuple as a dict key, or as a persistent id, prints cut short in the message.
+    const key = pkl(0x80, 2, '}', ...laughs(64), 'K', 1, 's', '.');
+    assert.throws(() => loadPtObject(noStorage(key)), /a dict key is a tuple longer than 1000 characters as text: \(\(\(\(/);
+    const pid = pkl(0x80, 2, ...laughs(64), 'Q', '.');
+    assert.throws(() => loadPtRaw(noStorage(pid)), /unexpected persistent id \(\(\(\(\(\(.{150,}…; expected \('storage'/);
+    const bigNumel = pkl(0x80, 2, '(', ...binunicode('storage'), 'c', 'torch\nFloatStorage\n', ...binunicode('0'), ...binunicode('cpu'), 0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1, 't', 'Q', '.');
+    assert.throws(() => loadPtRaw(noStorage(bigNumel)), /malformed storage id \('storage', <Object>, '0', 'cpu', 18446744073709551616\)/);
+  });
+
+  test('a list or dict that contains itself, and nesting past the stack, are refused by name', () => {
+    const selfList = noStorage(pkl(0x80, 2, ']', 'q', 0, 'h', 0, 'a', '.'));
+    const raw = loadPtRaw(selfList) as unknown[];
+    assert.equal(raw[0], raw); // as unpickled: the cycle kept
+    assert.throws(() => loadPtObject(selfList), /^PtError: the object contains itself \(a list that holds a reference to itself\)/);
+    const selfDict = noStorage(pkl(0x80, 2, '}', 'q', 0, ...binunicode('me'), 'h', 0, 's', '.'));
+    assert.throws(() => loadPtObject(selfDict), /the object contains itself \(a dict/);
+    const depth = 100_000; // ']' x n, then 'a' x (n - 1): each list appended to the one below it
+    const deep = noStorage(pkl(0x80, 2, ']'.repeat(depth), 'a'.repeat(depth - 1), '.'));
+    assert.equal((loadPtRaw(deep) as unknown[]).length, 1);
+    assert.throws(() => loadPtObject(deep), /the object nests deeper than 1000 levels/);
+    assert.equal((loadPtObject(noStorage(pkl(0x80, 2, ']'.repeat(1000), 'a'.repeat(999), '.'))) as unknown[]).length, 1);
+  });
+
+  test('a "__proto__" dict key stays an ordinary key', () => {
+    const v = loadPtObject(noStorage(pkl(0x80, 2, '}', ...binunicode('__proto__'), 'K', 7, 's', '.'))) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(v), Object.prototype);
+    assert.deepEqual(Object.entries(v), [['__proto__', 7]]);
+  });
+
+  test('the pickle VM: 200,000-item APPENDS, a 200,000-argument REDUCE, a 1 MB LONG4', () => {
+    const many = 200_000;
+    const list = unpickle(pkl(0x80, 2, ']', '(', 'N'.repeat(many), 'e', '.'), { findClass: () => null }) as unknown[];
+    assert.equal(list.length, many);
+    const args = pkl(0x80, 2, 'c', 'm\nf\n', '(', 'N'.repeat(many), 't', 'R', '.');
+    assert.throws(() => unpickle(args, { findClass: () => () => 0 }), /REDUCE with 200000 arguments, more than the 256 dlab passes/);
+    const n = 1 << 20;
+    const long4 = new Uint8Array(n + 8);
+    long4.set([0x80, 2, 0x8b, 0, 0, 0x10, 0]); // LONG4 of 2^20 bytes: 0 ... 0 0x40
+    long4[6 + n] = 0x40;
+    long4[7 + n] = 0x2e;
+    assert.equal(unpickle(long4, { findClass: () => null }), 1n << BigInt(8 * n - 2));
+    assert.equal(unpickle(pkl(0x80, 2, 0x8a, 2, 0x00, 0x80, '.'), { findClass: () => null }), -32768);
   });
 });
