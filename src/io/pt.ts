@@ -8,6 +8,10 @@
 // Views keep PyTorch's sharing: two tensors of one storage (tied weights, a slice, a transpose)
 // become dlab views of one dlab storage.
 //
+// The zip is read by ./zip.ts: its directory first, then data.pkl and only the storages the pickle
+// names, each held to the size the directory declares (and a storage to numel * itemsize) before
+// it is inflated: an entry the pickle does not name is never inflated, and one that inflates past
+// its declared size (a zip bomb behind a lying directory) is refused as soon as it does.
 // The pickle is read by ./pickle.ts, which runs nothing from the file; the only globals allowed
 // are the handful a state dict (or an optimizer's) needs, listed in `allowedGlobals`. Anything else
 // (a whole pickled nn.Module, a custom class) is an error that names it.
@@ -17,13 +21,13 @@
 // and Byte (uint8) -> int32, since dlab has no 8- or 16-bit dtypes. Complex and quantized storages
 // are errors. Every location ('cuda:0' ...) loads to the CPU, as map_location='cpu'.
 
-import { unzipSync } from 'fflate';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
 import type { DType } from '../tensor/dtype.js';
 import { Parameter } from '../nn/parameter.js';
 import { PickleError, pyRepr, typeName, unpickle, type PyCallable } from './pickle.js';
 import { readBFloat16, readFloat16 } from './half.js';
+import { readZipDirectory, readZipEntry, ZipError, type ZipEntry } from './zip.js';
 
 export class PtError extends Error {
   override name = 'PtError';
@@ -184,8 +188,15 @@ function findClass(module: string, name: string): unknown {
   );
 }
 
-/** Unzip a .pt file and find its pickle and storages. */
-function openArchive(bytes: Uint8Array): { pickle: Uint8Array; record: (name: string) => Uint8Array | undefined } {
+interface Archive {
+  readonly pickle: Uint8Array;
+  /** The directory entry <name>/<record> (nothing inflated). */
+  entry(record: string): ZipEntry | undefined;
+  read(entry: ZipEntry): Uint8Array;
+}
+
+/** Read a .pt file's zip directory and its pickle; storages are read later, only those the pickle names. */
+function openArchive(bytes: Uint8Array): Archive {
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] === 0x02) {
     throw new PtError(
       'this is the legacy torch.save format (PyTorch < 1.6, or _use_new_zipfile_serialization=False), which dlab does not read; ' +
@@ -193,22 +204,28 @@ function openArchive(bytes: Uint8Array): { pickle: Uint8Array; record: (name: st
     );
   }
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) throw new PtError('not a PyTorch file: it is not a zip archive');
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new PtError(`cannot unzip (truncated or corrupt?): ${(e as Error).message}`);
-  }
-  const pkl = Object.keys(files).filter((k) => /^[^/]+\/data\.pkl$/.test(k));
+  const unzip = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (e) {
+      if (e instanceof ZipError) throw new PtError(`cannot unzip (truncated or corrupt?): ${e.message}`);
+      throw e;
+    }
+  };
+  const entries = unzip(() => readZipDirectory(bytes));
+  const names = [...entries.keys()];
+  const pkl = names.filter((k) => /^[^/]+\/data\.pkl$/.test(k));
   if (pkl.length !== 1) {
-    throw new PtError(`expected one <name>/data.pkl in the archive, found ${pkl.length ? pkl.join(', ') : 'none'} (entries: ${Object.keys(files).slice(0, 8).join(', ')})`);
+    throw new PtError(`expected one <name>/data.pkl in the archive, found ${pkl.length ? pkl.join(', ') : 'none'} (entries: ${names.slice(0, 8).join(', ')})`);
   }
   const prefix = pkl[0].slice(0, -'data.pkl'.length);
-  const byteorder = files[`${prefix}byteorder`];
-  if (byteorder !== undefined && new TextDecoder().decode(byteorder).trim() !== 'little') {
-    throw new PtError(`the storages are ${new TextDecoder().decode(byteorder).trim()}-endian; dlab reads little-endian files only`);
+  const read = (entry: ZipEntry) => unzip(() => readZipEntry(bytes, entry));
+  const byteorderEntry = entries.get(`${prefix}byteorder`);
+  if (byteorderEntry !== undefined) {
+    const byteorder = byteorderEntry.size <= 16 ? new TextDecoder().decode(read(byteorderEntry)).trim() : `${byteorderEntry.size} bytes`;
+    if (byteorder !== 'little') throw new PtError(`the storages are ${byteorder}-endian; dlab reads little-endian files only`);
   }
-  return { pickle: files[pkl[0]], record: (name) => files[`${prefix}${name}`] };
+  return { pickle: read(entries.get(pkl[0])!), entry: (record) => entries.get(`${prefix}${record}`), read };
 }
 
 /**
@@ -226,7 +243,7 @@ export function loadPtObject(bytes: Uint8Array): unknown {
 
 /** The unpickled object as the pickle VM leaves it (dicts as Maps, tuples as frozen arrays). */
 export function loadPtRaw(bytes: Uint8Array): unknown {
-  const { pickle, record } = openArchive(bytes);
+  const archive = openArchive(bytes);
   const storages = new Map<string, LoadedStorage>();
   const persistentLoad = (pid: unknown): LoadedStorage => {
     if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') {
@@ -242,17 +259,18 @@ export function loadPtRaw(bytes: Uint8Array): unknown {
     }
     const seen = storages.get(key);
     if (seen) return seen;
-    const raw = record(`data/${key}`);
-    if (raw === undefined) throw new PtError(`storage '${key}' is missing from the archive (data/${key})`);
-    if (raw.length < numel * st.itemSize) {
-      throw new PtError(`storage '${key}' (${st.storageType}) should hold ${numel} elements (${numel * st.itemSize} bytes), but data/${key} has ${raw.length} bytes`);
+    const entry = archive.entry(`data/${key}`);
+    if (entry === undefined) throw new PtError(`storage '${key}' is missing from the archive (data/${key})`);
+    // Checked against the directory before anything is inflated: torch writes exactly numel * itemsize.
+    if (entry.size !== numel * st.itemSize) {
+      throw new PtError(`storage '${key}' (${st.storageType}) should hold ${numel} elements (${numel * st.itemSize} bytes), but data/${key} has ${entry.size} bytes`);
     }
-    const loaded = new LoadedStorage(key, decodeStorage(st, key, raw, numel));
+    const loaded = new LoadedStorage(key, decodeStorage(st, key, archive.read(entry), numel));
     storages.set(key, loaded);
     return loaded;
   };
   try {
-    return unpickle(pickle, { findClass, persistentLoad });
+    return unpickle(archive.pickle, { findClass, persistentLoad });
   } catch (e) {
     if (e instanceof PickleError) throw new PtError(`data.pkl: ${e.message}`);
     throw e;

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { strToU8, unzipSync, zipSync } from 'fflate';
+import { deflateSync, strToU8, unzipSync, zipSync } from 'fflate';
 
 import { listBackends, nn, optim, setBackend, tensor, zeros, Tensor, type DType } from '../../src/index.js';
 import { loadPt, loadPtObject, loadPtRaw, unpickle } from '../../src/io/index.js';
@@ -241,6 +241,27 @@ describe('refusals and damaged files', () => {
 
 // ---------------------------------------------------------------- hostile files
 
+/** A stored zip whose entries in `deflated` hold the given raw DEFLATE streams and declare `size` bytes inflated (true or not). */
+function zipWithDeflated(stored: Record<string, Uint8Array>, deflated: Record<string, { stream: Uint8Array; size: number }>): Uint8Array {
+  const zip = zipSync({ ...stored, ...Object.fromEntries(Object.entries(deflated).map(([k, v]) => [k, v.stream])) }, { level: 0 });
+  const d = new DataView(zip.buffer);
+  const eocd = zip.length - 22; // (no archive comment)
+  let at = d.getUint32(eocd + 16, true);
+  for (let i = 0; i < d.getUint16(eocd + 10, true); i++) {
+    const nameLength = d.getUint16(at + 28, true);
+    const name = new TextDecoder().decode(zip.subarray(at + 46, at + 46 + nameLength));
+    const local = d.getUint32(at + 42, true);
+    if (Object.hasOwn(deflated, name)) { // method 8 and the declared size, in the central and the local header
+      d.setUint16(at + 10, 8, true);
+      d.setUint16(local + 8, 8, true);
+      d.setUint32(at + 24, deflated[name].size, true);
+      d.setUint32(local + 22, deflated[name].size, true);
+    }
+    at += 46 + nameLength + d.getUint16(at + 30, true) + d.getUint16(at + 32, true);
+  }
+  return zip;
+}
+
 /** "Billion laughs": level i is a tuple of level i-1 twice, through the memo; 2^levels leaves from ~9 bytes a level. */
 function laughs(levels: number): (number | string)[] {
   const out: (number | string)[] = [')', 'q', 0, '0']; // (each level memoized, then popped)
@@ -327,5 +348,46 @@ describe('hostile files', () => {
     long4[7 + n] = 0x2e;
     assert.equal(unpickle(long4, { findClass: () => null }), 1n << BigInt(8 * n - 2));
     assert.equal(unpickle(pkl(0x80, 2, 0x8a, 2, 0x00, 0x80, '.'), { findClass: () => null }), -32768);
+  });
+
+  test('zip entries the pickle does not name are never inflated; deflated archives still load', () => {
+    const six = new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer);
+    const pickle = tensorPickle(6, 0, [2, 3], [3, 1]);
+    // 'x/junk' claims 1 GiB and is not even valid DEFLATE: reading it would fail, so it was not read.
+    const junk = zipWithDeflated({ 'x/data.pkl': pickle, 'x/data/0': six }, { 'x/junk': { stream: new Uint8Array(1000).fill(0xff), size: 2 ** 30 } });
+    assert.deepEqual(loadPt(junk).w.tolist(), [[1, 2, 3], [4, 5, 6]]);
+    const deflated = zipSync({ 'x/data.pkl': pickle, 'x/data/0': six, 'x/version': strToU8('3\n') }, { level: 9 });
+    assert.deepEqual(loadPt(deflated).w.tolist(), [[1, 2, 3], [4, 5, 6]]);
+  });
+
+  test('an entry that inflates past its declared size is refused as soon as it does, naming the file and the entry', () => {
+    const pickle = tensorPickle(6, 0, [2, 3], [3, 1]);
+    // 1 MiB of zeros (1 KiB deflated) behind a directory that declares the 24 bytes the tensor needs.
+    const bomb = zipWithDeflated({ 'x/data.pkl': pickle }, { 'x/data/0': { stream: deflateSync(new Uint8Array(1 << 20), { level: 9 }), size: 24 } });
+    withFile(bomb, (file) => {
+      assert.throws(() => loadPtFile(file), (e: Error) => {
+        assert.equal(e.name, 'PtError');
+        assert.equal(e.message, `${file}: cannot unzip (truncated or corrupt?): x/data/0 inflates past the 24 bytes the zip directory declares`);
+        return true;
+      });
+    });
+    // The inflating stops at the first chunk past the declared size: this stream is cut short at its
+    // end, which a reader that inflated it all would report instead.
+    const stream = deflateSync(new Uint8Array(256 * 1024).fill(7), { level: 0 });
+    const cut = zipWithDeflated({ 'x/data.pkl': pickle }, { 'x/data/0': { stream: stream.subarray(0, stream.length - 4), size: 24 } });
+    assert.throws(() => loadPt(cut), /x\/data\/0 inflates past the 24 bytes the zip directory declares/);
+  });
+
+  test('declared sizes are checked before inflating: against the tensor, against what deflate can produce, and against the data', () => {
+    const six = new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer);
+    const pickle = tensorPickle(6, 0, [2, 3], [3, 1]);
+    const stream = deflateSync(pickle);
+    const lying = (size: number) => zipWithDeflated({ 'x/data/0': six }, { 'x/data.pkl': { stream, size } });
+    assert.throws(() => loadPt(lying(0xfffffffe)), new RegExp(`x/data\\.pkl declares 4294967294 bytes inflated from ${stream.length}, more than deflate can produce \\(at most 1032 times\\)`));
+    assert.throws(() => loadPt(lying(pickle.length + 100)), new RegExp(`x/data\\.pkl inflates to ${pickle.length} bytes, but the zip directory declares ${pickle.length + 100}`));
+    assert.deepEqual(loadPt(lying(pickle.length)).w.tolist(), [[1, 2, 3], [4, 5, 6]]);
+    // A storage entry holds exactly numel * itemsize bytes, as torch writes it.
+    const eight = new Uint8Array(32);
+    assert.throws(() => loadPt(archive(pickle, eight)), /storage '0' \(FloatStorage\) should hold 6 elements \(24 bytes\), but data\/0 has 32 bytes/);
   });
 });
