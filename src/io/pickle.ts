@@ -4,6 +4,9 @@
 // the caller's `findClass`, which returns one of the caller's own JavaScript values (a function
 // for REDUCE to call, or a marker) or throws; persistent ids go to the caller's `persistentLoad`.
 //
+// A memo get (BINGET) returns the very object the memo put holds, as Python shares it: never a
+// copy, so a pickle of shared parts costs memory for its distinct objects only.
+//
 // Python values become:  None -> null, bool -> boolean, int -> number (bigint beyond ±2^53),
 // float -> number, str -> string, bytes -> Uint8Array, list -> array, tuple -> frozen array,
 // dict -> Map (keys as Python has them: strings, numbers, frozen arrays...).
@@ -28,14 +31,24 @@ export const pyAttributes = new WeakMap<object, unknown>();
 const MARK = Symbol('mark');
 const maxExact = 2n ** 53n;
 
+const hexDigits = new TextEncoder().encode('0123456789abcdef');
+
 /** Python int from little-endian two's-complement bytes (LONG1 / LONG4). */
 function decodeLong(bytes: Uint8Array): number | bigint {
   if (bytes.length === 0) return 0;
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  // Through one hex string, linear in the length (shifting in a byte at a time is quadratic: minutes for a 1 MB LONG4).
+  const hex = new Uint8Array(2 * bytes.length);
+  for (let i = 0, j = bytes.length - 1; j >= 0; i += 2, j--) {
+    hex[i] = hexDigits[bytes[j] >> 4];
+    hex[i + 1] = hexDigits[bytes[j] & 15];
+  }
+  let v = BigInt(`0x${new TextDecoder().decode(hex)}`);
   if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
   return v >= -maxExact && v <= maxExact ? Number(v) : v;
 }
+
+/** More arguments than this in one REDUCE or NEWOBJ is refused (the callables allowed take a few; JavaScript cannot spread ~10^5). */
+const maxCallArgs = 256;
 
 const tuple = (items: unknown[]): readonly unknown[] => Object.freeze(items);
 
@@ -107,11 +120,12 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
   };
   const append = (list: unknown, items: unknown[]) => {
     if (!Array.isArray(list) || Object.isFrozen(list)) throw new PickleError(`APPEND(S) on a ${typeName(list)}, not a list (byte ${pos - 1})`);
-    list.push(...items);
+    for (const item of items) list.push(item); // (a spread of 10^5 items overflows the stack)
   };
   const call = (fn: unknown, args: unknown, what: string) => {
     if (typeof fn !== 'function') throw new PickleError(`${what} on ${typeName(fn)}, which is not callable (byte ${pos - 1})`);
     if (!Array.isArray(args)) throw new PickleError(`${what} arguments must be a tuple, got ${typeName(args)} (byte ${pos - 1})`);
+    if (args.length > maxCallArgs) throw new PickleError(`${what} with ${args.length} arguments, more than the ${maxCallArgs} dlab passes (byte ${pos - 1})`);
     return (fn as PyCallable)(...args);
   };
 
@@ -326,4 +340,77 @@ export function typeName(v: unknown): string {
   if (v instanceof Uint8Array) return 'bytes';
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
   return typeof v;
+}
+
+/** One container being written by `pyRepr`: its next [separator, value] pair, or undefined at its end. */
+interface ReprFrame {
+  next(): [string, unknown] | undefined;
+  close: string;
+}
+
+/**
+ * A value as Python's repr writes it ((1, 'a'), [None, True], {'k': 2}), cut at `maxLength`
+ * characters with '…'. Iterative and lazy, so a value nested past the stack, one that contains
+ * itself, or one of shared parts that would print astronomically long costs at most ~maxLength steps.
+ */
+export function pyRepr(value: unknown, maxLength = 200): string {
+  let out = '';
+  const frames: ReprFrame[] = [];
+  let pending: [string, unknown] | undefined = ['', value];
+  while (out.length <= maxLength) {
+    if (pending === undefined) {
+      const frame = frames.at(-1);
+      if (frame === undefined) return out;
+      pending = frame.next();
+      if (pending === undefined) {
+        out += frame.close;
+        frames.pop();
+      }
+      continue;
+    }
+    const [separator, v] = pending;
+    pending = undefined;
+    out += separator;
+    if (Array.isArray(v)) {
+      const isTuple = Object.isFrozen(v);
+      let i = 0;
+      out += isTuple ? '(' : '[';
+      frames.push({
+        next: () => (i < v.length ? [i === 0 ? '' : ', ', v[i++]] : undefined),
+        close: isTuple ? (v.length === 1 ? ',)' : ')') : ']',
+      });
+    } else if (v instanceof Map) {
+      const entries = v.entries();
+      let first = true;
+      let value: [string, unknown] | undefined; // an entry's value, due after its key
+      out += '{';
+      frames.push({
+        next: () => {
+          const due = value;
+          if (due !== undefined) {
+            value = undefined;
+            return due;
+          }
+          const e = entries.next();
+          if (e.done) return undefined;
+          value = [': ', e.value[1]];
+          const key: [string, unknown] = [first ? '' : ', ', e.value[0]];
+          first = false;
+          return key;
+        },
+        close: '}',
+      });
+    } else if (typeof v === 'string') {
+      out += `'${v.slice(0, maxLength).replace(/[\\']/g, '\\$&')}${v.length > maxLength ? '…' : ''}'`;
+    } else if (v === null || typeof v === 'boolean') {
+      out += v === null ? 'None' : v ? 'True' : 'False';
+    } else if (typeof v === 'number') {
+      out += Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
+    } else if (typeof v === 'bigint') {
+      out += String(v);
+    } else {
+      out += `<${typeName(v)}>`;
+    }
+  }
+  return `${out.slice(0, maxLength)}…`;
 }

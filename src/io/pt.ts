@@ -8,6 +8,10 @@
 // Views keep PyTorch's sharing: two tensors of one storage (tied weights, a slice, a transpose)
 // become dlab views of one dlab storage.
 //
+// The zip is read by ./zip.ts: its directory first, then data.pkl and only the storages the pickle
+// names, each held to the size the directory declares (and a storage to numel * itemsize) before
+// it is inflated: an entry the pickle does not name is never inflated, and one that inflates past
+// its declared size (a zip bomb behind a lying directory) is refused as soon as it does.
 // The pickle is read by ./pickle.ts, which runs nothing from the file; the only globals allowed
 // are the handful a state dict (or an optimizer's) needs, listed in `allowedGlobals`. Anything else
 // (a whole pickled nn.Module, a custom class) is an error that names it.
@@ -17,13 +21,13 @@
 // and Byte (uint8) -> int32, since dlab has no 8- or 16-bit dtypes. Complex and quantized storages
 // are errors. Every location ('cuda:0' ...) loads to the CPU, as map_location='cpu'.
 
-import { unzipSync } from 'fflate';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
 import type { DType } from '../tensor/dtype.js';
 import { Parameter } from '../nn/parameter.js';
-import { PickleError, typeName, unpickle, type PyCallable } from './pickle.js';
+import { PickleError, pyRepr, typeName, unpickle, type PyCallable } from './pickle.js';
 import { readBFloat16, readFloat16 } from './half.js';
+import { readZipDirectory, readZipEntry, ZipError, type ZipEntry } from './zip.js';
 
 export class PtError extends Error {
   override name = 'PtError';
@@ -108,7 +112,7 @@ const isIntList = (v: unknown): v is readonly number[] =>
 function rebuildTensor(storage: unknown, offset: unknown, size: unknown, stride: unknown, requiresGrad: unknown): Tensor {
   if (!(storage instanceof LoadedStorage)) throw new PtError(`_rebuild_tensor_v2 expects a storage, got ${typeName(storage)}`);
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0 || !isIntList(size) || !isIntList(stride) || size.length !== stride.length) {
-    throw new PtError(`storage '${storage.key}': invalid tensor geometry (offset ${String(offset)}, size ${JSON.stringify(size)}, stride ${JSON.stringify(stride)})`);
+    throw new PtError(`storage '${storage.key}': invalid tensor geometry (offset ${pyRepr(offset)}, size ${pyRepr(size)}, stride ${pyRepr(stride)})`);
   }
   const { base } = storage;
   const count = size.reduce((a, b) => a * b, 1);
@@ -162,7 +166,8 @@ function findClass(module: string, name: string): unknown {
       // (func, type, args, state): tensors and parameters only; their state is empty in a state dict.
       return ((func, type, args) => {
         if (type !== tensorClass && type !== parameterClass) throw new PtError(`_rebuild_from_type_v2 of ${typeName(type)} is not supported`);
-        if (typeof func !== 'function' || !Array.isArray(args)) throw new PtError('_rebuild_from_type_v2: malformed arguments');
+        // (_rebuild_tensor_v2 takes at most 7 arguments; a long tuple would overflow the spread below.)
+        if (typeof func !== 'function' || !Array.isArray(args) || args.length > 7) throw new PtError('_rebuild_from_type_v2: malformed arguments');
         const t = (func as PyCallable)(...args);
         return type === parameterClass && t instanceof Tensor ? new Parameter(t.detach(), t.requiresGrad) : t;
       }) satisfies PyCallable;
@@ -183,8 +188,15 @@ function findClass(module: string, name: string): unknown {
   );
 }
 
-/** Unzip a .pt file and find its pickle and storages. */
-function openArchive(bytes: Uint8Array): { pickle: Uint8Array; record: (name: string) => Uint8Array | undefined } {
+interface Archive {
+  readonly pickle: Uint8Array;
+  /** The directory entry <name>/<record> (nothing inflated). */
+  entry(record: string): ZipEntry | undefined;
+  read(entry: ZipEntry): Uint8Array;
+}
+
+/** Read a .pt file's zip directory and its pickle; storages are read later, only those the pickle names. */
+function openArchive(bytes: Uint8Array): Archive {
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] === 0x02) {
     throw new PtError(
       'this is the legacy torch.save format (PyTorch < 1.6, or _use_new_zipfile_serialization=False), which dlab does not read; ' +
@@ -192,30 +204,38 @@ function openArchive(bytes: Uint8Array): { pickle: Uint8Array; record: (name: st
     );
   }
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) throw new PtError('not a PyTorch file: it is not a zip archive');
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new PtError(`cannot unzip (truncated or corrupt?): ${(e as Error).message}`);
-  }
-  const pkl = Object.keys(files).filter((k) => /^[^/]+\/data\.pkl$/.test(k));
+  const unzip = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (e) {
+      if (e instanceof ZipError) throw new PtError(`cannot unzip (truncated or corrupt?): ${e.message}`);
+      throw e;
+    }
+  };
+  const entries = unzip(() => readZipDirectory(bytes));
+  const names = [...entries.keys()];
+  const pkl = names.filter((k) => /^[^/]+\/data\.pkl$/.test(k));
   if (pkl.length !== 1) {
-    throw new PtError(`expected one <name>/data.pkl in the archive, found ${pkl.length ? pkl.join(', ') : 'none'} (entries: ${Object.keys(files).slice(0, 8).join(', ')})`);
+    throw new PtError(`expected one <name>/data.pkl in the archive, found ${pkl.length ? pkl.join(', ') : 'none'} (entries: ${names.slice(0, 8).join(', ')})`);
   }
   const prefix = pkl[0].slice(0, -'data.pkl'.length);
-  const byteorder = files[`${prefix}byteorder`];
-  if (byteorder !== undefined && new TextDecoder().decode(byteorder).trim() !== 'little') {
-    throw new PtError(`the storages are ${new TextDecoder().decode(byteorder).trim()}-endian; dlab reads little-endian files only`);
+  const read = (entry: ZipEntry) => unzip(() => readZipEntry(bytes, entry));
+  const byteorderEntry = entries.get(`${prefix}byteorder`);
+  if (byteorderEntry !== undefined) {
+    const byteorder = byteorderEntry.size <= 16 ? new TextDecoder().decode(read(byteorderEntry)).trim() : `${byteorderEntry.size} bytes`;
+    if (byteorder !== 'little') throw new PtError(`the storages are ${byteorder}-endian; dlab reads little-endian files only`);
   }
-  return { pickle: files[pkl[0]], record: (name) => files[`${prefix}${name}`] };
+  return { pickle: read(entries.get(pkl[0])!), entry: (record) => entries.get(`${prefix}${record}`), read };
 }
 
 /**
  * Load any object torch.save wrote, as far as it is made of tensors, dicts (OrderedDict too),
  * lists, tuples, numbers, strings, booleans and None: dicts become plain objects (keys as
- * strings, e.g. an optimizer state's parameter indices), tuples and lists arrays, integers
- * numbers (bigint beyond ±2^53). So `optimizer.loadStateDict(loadPtObject(bytes))` reads a
- * torch.optim state dict.
+ * strings, e.g. an optimizer state's parameter indices; a tuple key as Python's str writes it,
+ * '(2, 3)'), tuples and lists arrays, integers numbers (bigint beyond ±2^53). An object the
+ * pickle shares stays one object. So `optimizer.loadStateDict(loadPtObject(bytes))` reads a
+ * torch.optim state dict. Refused: an object that contains itself, nests deeper than 1000
+ * levels, or expands past 10^7 objects counting shared parts at each use (loadPtRaw reads those).
  */
 export function loadPtObject(bytes: Uint8Array): unknown {
   return toPlain(loadPtRaw(bytes));
@@ -223,15 +243,15 @@ export function loadPtObject(bytes: Uint8Array): unknown {
 
 /** The unpickled object as the pickle VM leaves it (dicts as Maps, tuples as frozen arrays). */
 export function loadPtRaw(bytes: Uint8Array): unknown {
-  const { pickle, record } = openArchive(bytes);
+  const archive = openArchive(bytes);
   const storages = new Map<string, LoadedStorage>();
   const persistentLoad = (pid: unknown): LoadedStorage => {
     if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') {
-      throw new PtError(`unexpected persistent id ${JSON.stringify(pid)}; expected ('storage', type, key, location, numel)`);
+      throw new PtError(`unexpected persistent id ${pyRepr(pid)}; expected ('storage', type, key, location, numel)`);
     }
     const [, type, key, , numel] = pid as [string, unknown, unknown, unknown, unknown];
     if (typeof key !== 'string' || typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
-      throw new PtError(`malformed storage id ${JSON.stringify(pid)}`);
+      throw new PtError(`malformed storage id ${pyRepr(pid)}`);
     }
     const st = type as StorageType;
     if (typeof st !== 'object' || st === null || !Object.values(storageTypes).includes(st)) {
@@ -239,31 +259,80 @@ export function loadPtRaw(bytes: Uint8Array): unknown {
     }
     const seen = storages.get(key);
     if (seen) return seen;
-    const raw = record(`data/${key}`);
-    if (raw === undefined) throw new PtError(`storage '${key}' is missing from the archive (data/${key})`);
-    if (raw.length < numel * st.itemSize) {
-      throw new PtError(`storage '${key}' (${st.storageType}) should hold ${numel} elements (${numel * st.itemSize} bytes), but data/${key} has ${raw.length} bytes`);
+    const entry = archive.entry(`data/${key}`);
+    if (entry === undefined) throw new PtError(`storage '${key}' is missing from the archive (data/${key})`);
+    // Checked against the directory before anything is inflated: torch writes exactly numel * itemsize.
+    if (entry.size !== numel * st.itemSize) {
+      throw new PtError(`storage '${key}' (${st.storageType}) should hold ${numel} elements (${numel * st.itemSize} bytes), but data/${key} has ${entry.size} bytes`);
     }
-    const loaded = new LoadedStorage(key, decodeStorage(st, key, raw, numel));
+    const loaded = new LoadedStorage(key, decodeStorage(st, key, archive.read(entry), numel));
     storages.set(key, loaded);
     return loaded;
   };
   try {
-    return unpickle(pickle, { findClass, persistentLoad });
+    return unpickle(archive.pickle, { findClass, persistentLoad });
   } catch (e) {
     if (e instanceof PickleError) throw new PtError(`data.pkl: ${e.message}`);
     throw e;
   }
 }
 
-function toPlain(v: unknown): unknown {
-  if (v instanceof Map) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of v) out[Array.isArray(k) ? `(${k.join(', ')})` : String(k)] = toPlain(x);
-    return out;
-  }
-  if (Array.isArray(v)) return v.map(toPlain);
-  return v;
+/**
+ * loadPtObject refuses an object bigger than this when each shared part is counted at every place
+ * it appears (a "billion laughs" pickle: each level a tuple of the previous one twice, 2^64 objects
+ * from 600 bytes). The conversion itself keeps shared parts shared and costs one visit each, but
+ * whoever walks the result naively (a deep copy, a printout) pays the expanded count.
+ */
+const maxPlainObjects = 10_000_000;
+/** Deeper nesting than Python's default recursion limit (pickle.dump's own bound) is refused, so a recursive walk of the result cannot overflow the stack. */
+const maxPlainDepth = 1000;
+/** Longest text form of a tuple used as a dict key. */
+const maxKeyLength = 1000;
+
+function keyText(k: unknown): string {
+  if (!Array.isArray(k)) return String(k);
+  const text = pyRepr(k, maxKeyLength); // str() of a tuple, e.g. '(2, 3)'
+  if (text.length > maxKeyLength) throw new PtError(`a dict key is a tuple longer than ${maxKeyLength} characters as text: ${text.slice(0, 60)}…`);
+  return text;
+}
+
+/** Dicts -> objects, tuples -> arrays: each Python object converted once, so shared stays shared. */
+function toPlain(root: unknown): unknown {
+  const done = new Map<object, { plain: unknown; objects: number }>();
+  const open = new Set<object>();
+  const walk = (v: unknown, depth: number): { plain: unknown; objects: number } => {
+    if (!(v instanceof Map) && !Array.isArray(v)) return { plain: v, objects: 1 };
+    const seen = done.get(v);
+    if (seen !== undefined) return seen;
+    if (open.has(v)) throw new PtError(`the object contains itself (a ${typeName(v)} that holds a reference to itself); loadPtObject converts only objects without cycles, loadPtRaw returns it as unpickled`);
+    if (depth >= maxPlainDepth) throw new PtError(`the object nests deeper than ${maxPlainDepth} levels (Python's default recursion limit)`);
+    open.add(v);
+    let objects = 1;
+    const convert = (x: unknown) => {
+      const r = walk(x, depth + 1);
+      objects += r.objects;
+      if (objects > maxPlainObjects) {
+        throw new PtError(`the object expands past ${maxPlainObjects} objects when its shared parts are counted where each appears (a "billion laughs" file?); loadPtRaw returns it unexpanded`);
+      }
+      return r.plain;
+    };
+    let plain: unknown;
+    if (v instanceof Map) {
+      const out: Record<string, unknown> = {};
+      // defineProperty: a key '__proto__' stays an ordinary key instead of replacing the prototype.
+      for (const [k, x] of v) Object.defineProperty(out, keyText(k), { value: convert(x), enumerable: true, writable: true, configurable: true });
+      plain = out;
+    } else {
+      const out: unknown[] = [];
+      for (const x of v) out.push(convert(x));
+      plain = out;
+    }
+    open.delete(v);
+    const result = { plain, objects };
+    done.set(v, result);
+    return result;
+  };
+  return walk(root, 0).plain;
 }
 
 /**

@@ -5,9 +5,11 @@
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { strToU8, unzipSync, zipSync } from 'fflate';
+import { deflateSync, strToU8, unzipSync, zipSync } from 'fflate';
 
 import { listBackends, nn, optim, setBackend, tensor, zeros, Tensor, type DType } from '../../src/index.js';
 import { loadPt, loadPtObject, loadPtRaw, unpickle } from '../../src/io/index.js';
@@ -234,5 +236,158 @@ describe('refusals and damaged files', () => {
     assert.throws(() => loadPt(zipSync(truncatedPickle, { level: 0 })), /data\.pkl: pickle ends inside .* \(the file is truncated or corrupt\)|data\.pkl: .*underflow|data\.pkl: pickle ends/);
     assert.throws(() => unpickle(pkl(0x80, 2, 'I', '12\n', '.'), { findClass: () => null }), /unsupported pickle opcode 0x49 \('I'\) at byte 2/);
     assert.throws(() => unpickle(pkl(0x80, 2, 'h', 7, '.'), { findClass: () => null }), /memo entry 7 read before it was written/);
+  });
+});
+
+// ---------------------------------------------------------------- hostile files
+
+/** A stored zip whose entries in `deflated` hold the given raw DEFLATE streams and declare `size` bytes inflated (true or not). */
+function zipWithDeflated(stored: Record<string, Uint8Array>, deflated: Record<string, { stream: Uint8Array; size: number }>): Uint8Array {
+  const zip = zipSync({ ...stored, ...Object.fromEntries(Object.entries(deflated).map(([k, v]) => [k, v.stream])) }, { level: 0 });
+  const d = new DataView(zip.buffer);
+  const eocd = zip.length - 22; // (no archive comment)
+  let at = d.getUint32(eocd + 16, true);
+  for (let i = 0; i < d.getUint16(eocd + 10, true); i++) {
+    const nameLength = d.getUint16(at + 28, true);
+    const name = new TextDecoder().decode(zip.subarray(at + 46, at + 46 + nameLength));
+    const local = d.getUint32(at + 42, true);
+    if (Object.hasOwn(deflated, name)) { // method 8 and the declared size, in the central and the local header
+      d.setUint16(at + 10, 8, true);
+      d.setUint16(local + 8, 8, true);
+      d.setUint32(at + 24, deflated[name].size, true);
+      d.setUint32(local + 22, deflated[name].size, true);
+    }
+    at += 46 + nameLength + d.getUint16(at + 30, true) + d.getUint16(at + 32, true);
+  }
+  return zip;
+}
+
+/** "Billion laughs": level i is a tuple of level i-1 twice, through the memo; 2^levels leaves from ~9 bytes a level. */
+function laughs(levels: number): (number | string)[] {
+  const out: (number | string)[] = [')', 'q', 0, '0']; // (each level memoized, then popped)
+  for (let i = 1; i <= levels; i++) out.push('(', 'h', i - 1, 'h', i - 1, 't', 'q', i, '0');
+  return [...out, 'h', levels];
+}
+
+/** Write bytes to a temporary .pt file, run `use(path)`, remove it. */
+function withFile(bytes: Uint8Array, use: (path: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'dlab-pt-'));
+  try {
+    const file = join(dir, 'hostile.pt');
+    writeFileSync(file, bytes);
+    use(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('hostile files', () => {
+  const noStorage = (pickle: Uint8Array) => archive(pickle, new Uint8Array());
+
+  test('memo-shared objects stay shared: one JavaScript object per pickled object, converted once', () => {
+    const file = noStorage(pkl(0x80, 2, ...laughs(20), '.'));
+    const raw = loadPtRaw(file) as unknown[];
+    assert.equal(raw[0], raw[1]);
+    const v = loadPtObject(file) as unknown[][];
+    assert.equal(v.length, 2);
+    assert.equal(v[0], v[1]);
+    assert.equal(v[0][0], v[0][1]);
+    // The cap counts a shared object at each place it appears: 2^23 - 1 objects pass, 2^24 - 1 do not.
+    assert.equal((loadPtObject(noStorage(pkl(0x80, 2, ...laughs(22), '.'))) as unknown[]).length, 2);
+    assert.throws(() => loadPtObject(noStorage(pkl(0x80, 2, ...laughs(23), '.'))), /expands past 10000000 objects/);
+  });
+
+  test('a "billion laughs" pickle (2^64 objects from 600 bytes) is refused, naming the file', () => {
+    withFile(noStorage(pkl(0x80, 2, ...laughs(64), '.')), (file) => {
+      assert.throws(() => loadPtObjectFile(file), (e: Error) => {
+        assert.equal(e.name, 'PtError');
+        assert.ok(e.message.startsWith(`${file}: `), e.message);
+        assert.match(e.message, /the object expands past 10000000 objects when its shared parts are counted where each appears/);
+        return true;
+      });
+    });
+    // A shared tuple as a dict key, or as a persistent id, prints cut short in the message.
+    const key = pkl(0x80, 2, '}', ...laughs(64), 'K', 1, 's', '.');
+    assert.throws(() => loadPtObject(noStorage(key)), /a dict key is a tuple longer than 1000 characters as text: \(\(\(\(/);
+    const pid = pkl(0x80, 2, ...laughs(64), 'Q', '.');
+    assert.throws(() => loadPtRaw(noStorage(pid)), /unexpected persistent id \(\(\(\(\(\(.{150,}…; expected \('storage'/);
+    const bigNumel = pkl(0x80, 2, '(', ...binunicode('storage'), 'c', 'torch\nFloatStorage\n', ...binunicode('0'), ...binunicode('cpu'), 0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1, 't', 'Q', '.');
+    assert.throws(() => loadPtRaw(noStorage(bigNumel)), /malformed storage id \('storage', <Object>, '0', 'cpu', 18446744073709551616\)/);
+  });
+
+  test('a list or dict that contains itself, and nesting past the stack, are refused by name', () => {
+    const selfList = noStorage(pkl(0x80, 2, ']', 'q', 0, 'h', 0, 'a', '.'));
+    const raw = loadPtRaw(selfList) as unknown[];
+    assert.equal(raw[0], raw); // as unpickled: the cycle kept
+    assert.throws(() => loadPtObject(selfList), /^PtError: the object contains itself \(a list that holds a reference to itself\)/);
+    const selfDict = noStorage(pkl(0x80, 2, '}', 'q', 0, ...binunicode('me'), 'h', 0, 's', '.'));
+    assert.throws(() => loadPtObject(selfDict), /the object contains itself \(a dict/);
+    const depth = 100_000; // ']' x n, then 'a' x (n - 1): each list appended to the one below it
+    const deep = noStorage(pkl(0x80, 2, ']'.repeat(depth), 'a'.repeat(depth - 1), '.'));
+    assert.equal((loadPtRaw(deep) as unknown[]).length, 1);
+    assert.throws(() => loadPtObject(deep), /the object nests deeper than 1000 levels/);
+    assert.equal((loadPtObject(noStorage(pkl(0x80, 2, ']'.repeat(1000), 'a'.repeat(999), '.'))) as unknown[]).length, 1);
+  });
+
+  test('a "__proto__" dict key stays an ordinary key', () => {
+    const v = loadPtObject(noStorage(pkl(0x80, 2, '}', ...binunicode('__proto__'), 'K', 7, 's', '.'))) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(v), Object.prototype);
+    assert.deepEqual(Object.entries(v), [['__proto__', 7]]);
+  });
+
+  test('the pickle VM: 200,000-item APPENDS, a 200,000-argument REDUCE, a 1 MB LONG4', () => {
+    const many = 200_000;
+    const list = unpickle(pkl(0x80, 2, ']', '(', 'N'.repeat(many), 'e', '.'), { findClass: () => null }) as unknown[];
+    assert.equal(list.length, many);
+    const args = pkl(0x80, 2, 'c', 'm\nf\n', '(', 'N'.repeat(many), 't', 'R', '.');
+    assert.throws(() => unpickle(args, { findClass: () => () => 0 }), /REDUCE with 200000 arguments, more than the 256 dlab passes/);
+    const n = 1 << 20;
+    const long4 = new Uint8Array(n + 8);
+    long4.set([0x80, 2, 0x8b, 0, 0, 0x10, 0]); // LONG4 of 2^20 bytes: 0 ... 0 0x40
+    long4[6 + n] = 0x40;
+    long4[7 + n] = 0x2e;
+    assert.equal(unpickle(long4, { findClass: () => null }), 1n << BigInt(8 * n - 2));
+    assert.equal(unpickle(pkl(0x80, 2, 0x8a, 2, 0x00, 0x80, '.'), { findClass: () => null }), -32768);
+  });
+
+  test('zip entries the pickle does not name are never inflated; deflated archives still load', () => {
+    const six = new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer);
+    const pickle = tensorPickle(6, 0, [2, 3], [3, 1]);
+    // 'x/junk' claims 1 GiB and is not even valid DEFLATE: reading it would fail, so it was not read.
+    const junk = zipWithDeflated({ 'x/data.pkl': pickle, 'x/data/0': six }, { 'x/junk': { stream: new Uint8Array(1000).fill(0xff), size: 2 ** 30 } });
+    assert.deepEqual(loadPt(junk).w.tolist(), [[1, 2, 3], [4, 5, 6]]);
+    const deflated = zipSync({ 'x/data.pkl': pickle, 'x/data/0': six, 'x/version': strToU8('3\n') }, { level: 9 });
+    assert.deepEqual(loadPt(deflated).w.tolist(), [[1, 2, 3], [4, 5, 6]]);
+  });
+
+  test('an entry that inflates past its declared size is refused as soon as it does, naming the file and the entry', () => {
+    const pickle = tensorPickle(6, 0, [2, 3], [3, 1]);
+    // 1 MiB of zeros (1 KiB deflated) behind a directory that declares the 24 bytes the tensor needs.
+    const bomb = zipWithDeflated({ 'x/data.pkl': pickle }, { 'x/data/0': { stream: deflateSync(new Uint8Array(1 << 20), { level: 9 }), size: 24 } });
+    withFile(bomb, (file) => {
+      assert.throws(() => loadPtFile(file), (e: Error) => {
+        assert.equal(e.name, 'PtError');
+        assert.equal(e.message, `${file}: cannot unzip (truncated or corrupt?): x/data/0 inflates past the 24 bytes the zip directory declares`);
+        return true;
+      });
+    });
+    // The inflating stops at the first chunk past the declared size: this stream is cut short at its
+    // end, which a reader that inflated it all would report instead.
+    const stream = deflateSync(new Uint8Array(256 * 1024).fill(7), { level: 0 });
+    const cut = zipWithDeflated({ 'x/data.pkl': pickle }, { 'x/data/0': { stream: stream.subarray(0, stream.length - 4), size: 24 } });
+    assert.throws(() => loadPt(cut), /x\/data\/0 inflates past the 24 bytes the zip directory declares/);
+  });
+
+  test('declared sizes are checked before inflating: against the tensor, against what deflate can produce, and against the data', () => {
+    const six = new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer);
+    const pickle = tensorPickle(6, 0, [2, 3], [3, 1]);
+    const stream = deflateSync(pickle);
+    const lying = (size: number) => zipWithDeflated({ 'x/data/0': six }, { 'x/data.pkl': { stream, size } });
+    assert.throws(() => loadPt(lying(0xfffffffe)), new RegExp(`x/data\\.pkl declares 4294967294 bytes inflated from ${stream.length}, more than deflate can produce \\(at most 1032 times\\)`));
+    assert.throws(() => loadPt(lying(pickle.length + 100)), new RegExp(`x/data\\.pkl inflates to ${pickle.length} bytes, but the zip directory declares ${pickle.length + 100}`));
+    assert.deepEqual(loadPt(lying(pickle.length)).w.tolist(), [[1, 2, 3], [4, 5, 6]]);
+    // A storage entry holds exactly numel * itemsize bytes, as torch writes it.
+    const eight = new Uint8Array(32);
+    assert.throws(() => loadPt(archive(pickle, eight)), /storage '0' \(FloatStorage\) should hold 6 elements \(24 bytes\), but data\/0 has 32 bytes/);
   });
 });

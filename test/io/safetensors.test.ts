@@ -216,6 +216,12 @@ describe('safetensors validation errors', () => {
     rejects(bytes, /larger than the 100000000-byte limit/);
   });
 
+  test('a header claiming huge tensors fails on the claim, before allocating anything', () => {
+    rejects(build('{"a":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,8]}}'), /tensor 'a': shape \[1099511627776, 1099511627776\] is too large/);
+    rejects(build('{"a":{"dtype":"F64","shape":[562949953421312],"data_offsets":[0,4503599627370496]}}', [0]),
+      /tensor 'a': data_offsets \[0, 4503599627370496\] run past the end of the data section \(1 bytes\)/);
+  });
+
   test('truncated data', () => {
     rejects(good.slice(0, good.length - 3), /tensor 'w': data_offsets \[4, 20\] run past the end of the data section \(17 bytes\)/);
   });
