@@ -175,7 +175,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     if (request.report !== false) reportPath = await writeReport(store, runId);
     if (!json) {
       ctx.print(`\n${experiment.name}: done in ${seconds.toFixed(1)} s (run ${runId})`);
-      for (const [k, v] of Object.entries(metrics)) ctx.print(`  ${k.padEnd(24)} ${typeof v === 'number' ? +v.toPrecision(6) : v}`);
+      for (const [k, v] of Object.entries(metrics)) ctx.print(`  ${k.padEnd(24)} ${typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(6) : v}`);
     }
     if (reportPath) ctx.print(`report: ${reportPath}`);
     return { runId, status: 'completed', metrics: final, reportPath };
