@@ -14,6 +14,7 @@ import { cnn } from '../../src/lab/experiments/cnn.js';
 import { rnn } from '../../src/lab/experiments/rnn.js';
 import { softmax } from '../../src/lab/experiments/softmax.js';
 import { MemoryContext } from '../../src/lab/memory.js';
+import type { AnyExperiment } from '../../src/lab/runner.node.js';
 import { trustFilesUnder, writeFakeFashionMnist } from './fake-fashion.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dlab-lab-experiments-'));
@@ -86,12 +87,12 @@ for (const backend of listBackends()) {
       assert.ok(grid?.kind === 'images' && grid.captions[0].includes('seven'), grid?.kind === 'images' ? grid.captions[0] : '');
     });
 
-    for (const experiment of [softmax, cnn]) {
+    for (const experiment of [softmax, cnn] as AnyExperiment[]) {
       test(`${experiment.name}: missing Fashion-MNIST files are named with what the command line offers`, async () => {
         const empty = mkdtempSync(join(tmpdir(), 'dlab-no-fashion-'));
         try {
           await assert.rejects(
-            experiment.run(resolveOptions(experiment, { root: empty, epochs: 1 }) as never, new MemoryContext()),
+            experiment.run(resolveOptions(experiment, { root: empty, epochs: 1 }), new MemoryContext()),
             (e: Error) => /not found/.test(e.message) && e.message.includes('Add --download, run `dlab data fashion-mnist`') && e.message.includes('or use --dataset mnist') && !/create\(/.test(e.message),
           );
         } finally {

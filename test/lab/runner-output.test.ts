@@ -1,5 +1,5 @@
-// What the runner prints at the end of a run: the final metrics as the experiment returned them
-// (counts exact, other numbers to six significant digits).
+// What the runner prints: findings in words as the experiment writes them, and at the end the final
+// metrics as the experiment returned them (counts exact, other numbers to six significant digits).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,10 +16,13 @@ const counting = defineExperiment({
   name: 'counting',
   summary: 'returns a large count and a long fraction',
   options: {},
-  run: async () => ({ parameters: 46_764_746, loss: 0.123456789 }),
+  run: async (_o, ctx) => {
+    ctx.artifact('answer', { kind: 'text', title: 'Why?', paragraphs: ['Because of 42.', 'And 43.'] });
+    return { parameters: 46_764_746, loss: 0.123456789 };
+  },
 });
 
-test('final metrics: a parameter count is printed exactly, a fraction to six digits', async () => {
+test('findings in words are printed; final metrics: a count exactly, a fraction to six digits', async () => {
   const lines: string[] = [];
   const write = process.stdout.write;
   process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
@@ -31,4 +34,5 @@ test('final metrics: a parameter count is printed exactly, a fraction to six dig
   const out = lines.join('');
   assert.match(out, /^ {2}parameters +46764746$/m);
   assert.match(out, /^ {2}loss +0\.123457$/m);
+  assert.match(out, /^Why\?\n {2}Because of 42\.\n {2}And 43\.$/m);
 });
