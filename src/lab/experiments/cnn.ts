@@ -13,6 +13,7 @@
 
 import * as torch from '../../index.js';
 import { nn, optim } from '../../index.js';
+import { optimizerNames, type OptimizerName } from '../../optim/by_name.js';
 import { transforms } from '../../data/index.js';
 import { DataLoader } from '../../data/dataloader.js';
 import type { Image } from '../../data/image.js';
@@ -59,7 +60,7 @@ export const cnn = defineExperiment({
     lr: { default: 0, help: "learning rate (0: d2l's for the model: lenet 0.1, lenet-classic 0.9, alexnet 0.01, vgg11 0.05, resnet18 0.05)" },
     batchSize: { default: 256, help: 'minibatch size (d2l: 256; 128 for alexnet and vgg)' },
     epochs: { default: 10, help: 'passes over the training images (d2l: 10)' },
-    optimizer: { default: 'sgd', choices: ['sgd', 'adam'], help: 'optimizer' },
+    optimizer: { default: 'sgd', choices: optimizerNames.filter((n) => n !== 'momentum'), help: 'optimizer (sgd takes --momentum)' },
     momentum: { default: 0, help: 'SGD momentum' },
     resize: { default: 0, help: 'side the 28x28 images are resized to (0: 224 for alexnet and vgg11, 96 for resnet18, 28 for lenet)' },
     root: imageDataOptions.root,
@@ -89,7 +90,7 @@ export const cnn = defineExperiment({
     ctx.print(`${o.model} (d2l ${recipe.section}), ${parameters.toLocaleString('en-US')} parameters, ${size}x${size} inputs, lr ${lr}`);
     ctx.print(summaryString(model, [1, size, size]).text);
 
-    const optimizer = o.optimizer === 'adam' ? new optim.Adam(model.parameters(), { lr }) : new optim.SGD(model.parameters(), { lr, momentum: o.momentum });
+    const optimizer = optim.optimizerByName(o.optimizer as OptimizerName, model.parameters(), { lr, momentum: o.momentum });
     const r = await trainEpochs(ctx, { model, optimizer, trainLoader, testLoader, epochs: o.epochs, lossFn: new nn.CrossEntropyLoss(), logEvery: 20 });
 
     const seen = trainSet.length * o.epochs;
