@@ -2,7 +2,7 @@
 // start together (they are independent) and each test awaits its own.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,15 +31,25 @@ const fakeSmi = join(tmp, 'nvidia-smi');
 writeFileSync(fakeSmi, '#!/bin/sh\necho "0, NVIDIA GeForce RTX 3070, 8192, 7800"\n');
 chmodSync(fakeSmi, 0o755);
 
-// A model in the user's own ES module file, exported as a class.
+// A model in the user's own project, exported as a class from a .ts, .mts, .js and .mjs file that
+// imports dlab by name (node_modules/dlab links to this package, as npm install would place it).
 const userDir = join(tmp, 'user');
-mkdirSync(userDir);
+mkdirSync(join(userDir, 'node_modules'), { recursive: true });
+symlinkSync(fileURLToPath(new URL('..', import.meta.url)), join(userDir, 'node_modules', 'dlab'));
 writeFileSync(join(userDir, 'package.json'), '{"type": "module"}');
-writeFileSync(
-  join(userDir, 'net.ts'),
-  `import { nn } from ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))};\n` +
-    'export class Net extends nn.Module {\n  fc = new nn.Linear(10, 4);\n  forward(x) { return this.fc.forward(x).relu(); }\n}\n',
-);
+const netSource = (types: boolean): string =>
+  `import { nn${types ? ', type Tensor' : ''} } from 'dlab';\n` +
+  `export class Net extends nn.Module {\n  fc = new nn.Linear(10, 4);\n  forward(x${types ? ': Tensor' : ''}) { return this.fc.call(x).relu(); }\n}\n`;
+for (const ext of ['ts', 'mts', 'js', 'mjs']) writeFileSync(join(userDir, `net.${ext}`), netSource(ext.endsWith('ts')));
+// The built CLI under plain Node, as `npx dlab` runs it (the other runs use tsx, which would hide
+// that Node cannot import .ts files by itself).
+const builtMain = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const builtDlab = (args: string[]): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [builtMain, ...args], { encoding: 'utf8', cwd: userDir }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 
 let server: Server;
 let endpoint = '';
@@ -60,7 +70,7 @@ const runs = {
   measureMlpInfer: dlab(['memory', 'mnist-mlp', '--batch', '16', '--mode', 'infer', '--measure', '--json']),
   gpuJson: dlab(['gpu', '--json'], { DLAB_NVIDIA_SMI: fakeSmi }),
   catalogue: dlab(['fit', '--catalogue', '--gpu-memory', '4GiB']),
-  userFile: dlab(['summary', `${join(userDir, 'net.ts')}#Net`, '--input', '10']),
+  userFiles: Promise.all(['ts', 'mts', 'js', 'mjs'].map((ext) => builtDlab(['summary', `./net.${ext}#Net`, '--input', '10']))),
 };
 
 test('dlab summary prints torchsummary\'s table exactly', async () => {
@@ -140,8 +150,10 @@ test('dlab fit --catalogue: the largest text-to-image model for the memory, offl
   assert.match(r.stdout, /black-forest-labs\/FLUX\.1-schnell .* too big/);
 });
 
-test('dlab summary path/to/file.ts#Export: a model class from the user\'s file', async () => {
-  const r = await runs.userFile;
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^ +Linear-1 +\[-1, 4\] +44\n +Net-2 +\[-1, 4\] +0$/m);
+test('dlab summary path/to/file.{ts,mts,js,mjs}#Export: a model class from the user\'s file, under plain Node', async () => {
+  for (const r of await runs.userFiles) {
+    assert.equal(r.code, 0, r.stderr);
+    // torchsummary hooks every layer but not the model itself: no `Net-2` row.
+    assert.match(r.stdout, /={64}\n +Linear-1 +\[-1, 4\] +44\n={64}\n/);
+  }
 });

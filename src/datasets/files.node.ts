@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import type { FileRequest, FileSource, Location } from './source.js';
+import { MissingDataError, type FileRequest, type FileSource, type Location } from './source.js';
 import { candidates, dataRoot, ensureFile, findFile } from './download.node.js';
 import { missingFileError, type RemoteFile } from './download.js';
 
@@ -111,7 +111,7 @@ export const nodeFileSource: FileSource = {
     const hint = request.download
       ? `Downloading is asynchronous: use ${factory} (or run \`dlab data <name>\`).`
       : `Download it with ${factory}, or put the file (or its .gz) there by hand, torchvision layout.`;
-    throw new Error(`${folder}: ${file.name} not found. Looked in: ${looked.join(', ')}. ${hint}${urls}`);
+    throw new MissingDataError(`${folder}: ${file.name} not found. Looked in: ${looked.join(', ')}. ${hint}${urls}`, folder, file.name, looked, remote.urls, request.file.gzMd5);
   },
 
   async prepare(request: FileRequest): Promise<void> {

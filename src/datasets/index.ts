@@ -8,7 +8,7 @@ setDefaultFileSource(nodeFileSource);
 
 export { MNIST, FashionMNIST, type MNISTOptions, type MNISTSpec } from './mnist.js';
 export { parseIdx, encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray } from './idx.js';
-export { setDefaultFileSource, getDefaultFileSource, type FileSource, type FileRequest, type RawFile, type PackageCopy } from './source.js';
+export { setDefaultFileSource, getDefaultFileSource, MissingDataError, type FileSource, type FileRequest, type RawFile, type PackageCopy } from './source.js';
 export { nodeFileSource, md5, shippedDataDir, locateFolder } from './files.node.js';
 export { type Location } from './source.js';
 export { getFashionMnistLabels } from './mnist.js';

@@ -62,6 +62,26 @@ export interface FileSource {
   resolvePath?(path: string, where: Location): string;
 }
 
+/**
+ * A data set's raw file is nowhere it was looked for. The message speaks to code (the factory that
+ * downloads); the fields let a command line say the same in its own words.
+ */
+export class MissingDataError extends Error {
+  override name = 'MissingDataError';
+  constructor(
+    message: string,
+    /** The data set's folder, e.g. 'FashionMNIST'. */
+    readonly folder: string,
+    readonly file: string,
+    readonly lookedIn: readonly string[],
+    /** Where the (gzipped) file can be downloaded from, and the MD5 of that download. */
+    readonly urls: readonly string[],
+    readonly md5: string,
+  ) {
+    super(message);
+  }
+}
+
 let defaultSource: FileSource | undefined;
 
 /** Install the FileSource datasets use when none is passed (the Node entry installs the fs one). */

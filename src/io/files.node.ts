@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Tensor } from '../index.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { deserialize, serialize, type Deserialized } from './safetensors.js';
 
 /** A state dict: parameter and buffer names -> tensors, as Module.stateDict() gives. */

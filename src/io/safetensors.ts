@@ -17,7 +17,9 @@
 // U8, I8, I16 and U16 (to int32, exact), U32 and U64 (to int64; U64 past 2^53 is an error).
 // Other dtypes (F8_E4M3, F8_E5M2, ...) are rejected with an error naming the tensor.
 
-import { Tensor, tensor, type DType } from '../index.js';
+import { Tensor } from '../tensor/tensor.js';
+import { tensor } from '../ops/creation.js';
+import type { DType } from '../tensor/dtype.js';
 import { readBFloat16, readFloat16 } from './half.js';
 
 export type SafetensorsDtype =

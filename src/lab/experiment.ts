@@ -4,6 +4,7 @@
 
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import type { Stateful } from '../io/checkpoint.js';
 import type { Artifact } from './artifact.js';
 
 export type OptionValue = number | string | boolean;
@@ -25,11 +26,7 @@ export interface Progress {
   finish(): void;
 }
 
-/** Anything with PyTorch's stateDict / loadStateDict pair (an LR scheduler, ReduceLROnPlateau). */
-export interface Stateful {
-  stateDict(): Record<string, unknown>;
-  loadStateDict(state: Record<string, unknown>): void;
-}
+export type { Stateful };
 
 /**
  * What a checkpoint holds besides the position and the experiment's own `extra` values. With no

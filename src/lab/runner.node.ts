@@ -104,6 +104,8 @@ export class NodeRunContext extends ConsoleContext implements RunContext {
     const path = join(dir, `${name}.json`);
     writeFileSync(path, JSON.stringify(artifact));
     this.store.addArtifact(this.runId, artifact.kind, name, path);
+    // Findings in words belong in the terminal too, not only in the report.
+    if (artifact.kind === 'text') this.print(['', artifact.title, ...artifact.paragraphs.map((p) => `  ${p}`)].join('\n'));
   }
 }
 
@@ -175,7 +177,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     if (request.report !== false) reportPath = await writeReport(store, runId);
     if (!json) {
       ctx.print(`\n${experiment.name}: done in ${seconds.toFixed(1)} s (run ${runId})`);
-      for (const [k, v] of Object.entries(metrics)) ctx.print(`  ${k.padEnd(24)} ${typeof v === 'number' ? +v.toPrecision(6) : v}`);
+      for (const [k, v] of Object.entries(metrics)) ctx.print(`  ${k.padEnd(24)} ${typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(6) : v}`);
     }
     if (reportPath) ctx.print(`report: ${reportPath}`);
     return { runId, status: 'completed', metrics: final, reportPath };

@@ -9,7 +9,7 @@ import { alexnet, lenet, lenetClassic, resnet18, vgg11 } from './cnn.js';
 
 export { mlp, mnistMlp, cifarMlp } from './mlp.js';
 export { lenet, lenetClassic, alexnet, vgg11, resnet18, Residual } from './cnn.js';
-export { TinyTransformer, Embedding, LayerNorm, CausalSelfAttention, Block, type TransformerOptions } from './transformer.js';
+export { TinyTransformer, CausalSelfAttention, Block, type TransformerOptions } from './transformer.js';
 
 export interface ModelSpec {
   name: string;

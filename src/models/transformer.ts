@@ -1,52 +1,13 @@
 // A small decoder-only (GPT-style) transformer for character-level language modelling, the
 // "small transformer" of the memory experiment: pre-norm blocks of causal self-attention and a
-// GELU MLP, learned positional embeddings, as in Karpathy's minGPT/nanoGPT layout.
-// Embedding and LayerNorm are written here from primitives (PyTorch semantics: nn.Embedding is
-// weight[idx], nn.LayerNorm normalizes the last dims with biased variance and eps 1e-5).
+// GELU MLP, learned positional embeddings, as in Karpathy's minGPT/nanoGPT layout, built from nn's
+// layers.
 
 import { Module } from '../nn/module.js';
-import { Parameter } from '../nn/parameter.js';
-import { Dropout, GELU, Linear, ModuleList } from '../nn/index.js';
-import * as init from '../nn/init.js';
-import { ones, zeros, empty } from '../ops/creation.js';
+import { Dropout, Embedding, GELU, LayerNorm, Linear, ModuleList } from '../nn/index.js';
+import { ones } from '../ops/creation.js';
 import { triu } from '../ops/indexing.js';
 import type { Tensor } from '../tensor/tensor.js';
-
-/** nn.Embedding(num, dim): rows of a weight matrix picked by integer ids, weight ~ N(0, 1). */
-export class Embedding extends Module {
-  weight: Parameter;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number) {
-    super();
-    this.weight = new Parameter(empty(numEmbeddings, embeddingDim));
-    init.normal_(this.weight);
-  }
-  override forward(ids: Tensor): Tensor {
-    return this.weight.indexSelect(0, ids.reshape(-1)).reshape(...ids.shape, this.embeddingDim);
-  }
-  override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}`;
-  }
-}
-
-/** nn.LayerNorm(dim) over the last dimension. */
-export class LayerNorm extends Module {
-  weight = new Parameter(ones(1));
-  bias = new Parameter(zeros(1));
-  constructor(readonly normalizedShape: number, readonly eps = 1e-5) {
-    super();
-    this.weight = new Parameter(ones(normalizedShape));
-    this.bias = new Parameter(zeros(normalizedShape));
-  }
-  override forward(x: Tensor): Tensor {
-    const mean = x.mean(-1, { keepdim: true });
-    const centered = x.sub(mean);
-    const variance = centered.square().mean(-1, { keepdim: true });
-    return centered.mul(variance.add(this.eps).rsqrt()).mul(this.weight).add(this.bias);
-  }
-  override extraRepr(): string {
-    return `(${this.normalizedShape},), eps=${this.eps}, elementwise_affine=True`;
-  }
-}
 
 /** Multi-head causal self-attention with one fused q/k/v projection. */
 export class CausalSelfAttention extends Module {

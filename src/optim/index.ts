@@ -11,5 +11,6 @@ export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
 export { clipGradNorm_, clipGradValue_, l1Penalty, l2Penalty } from './clip.js';
+export { optimizerByName, optimizerNames, type OptimizerName, type OptimizerChoice } from './by_name.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './early_stopping.js';
 export * as lrScheduler from './lr_scheduler/index.js';

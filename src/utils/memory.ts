@@ -38,15 +38,15 @@ import type { Node } from '../autograd/node.js';
 import { Module, type RemovableHandle } from '../nn/module.js';
 import { ModuleList, Sequential } from '../nn/modules/container.js';
 import { crossEntropy, mseLoss } from '../nn/functional.js';
-import { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, type Optimizer } from '../optim/index.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { optimizerByName, optimizerNames, type OptimizerName } from '../optim/by_name.js';
 import type { Parameter } from '../nn/parameter.js';
 import { enableMemoryTracking, sampleMemory, resetPeakMemoryStats, maxMemoryAllocated, canSampleExactly } from './memory_stats.js';
 import { normalizeSizes } from './summary.js';
 
 export type MemoryDtype = 'float32' | 'float16' | 'bfloat16' | 'int8' | 'int4';
 export const memoryDtypes: readonly MemoryDtype[] = ['float32', 'float16', 'bfloat16', 'int8', 'int4'];
-export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | 'adadelta';
-export const optimizerNames: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad', 'adadelta'];
+export { optimizerNames, type OptimizerName };
 export type MemoryMode = 'train' | 'infer';
 
 /** Bytes per parameter for each storage dtype. */
@@ -522,25 +522,9 @@ export interface MemoryMeasurement {
   exact: boolean;
 }
 
+/** The optimizer a measurement steps (its learning rate does not change what it keeps). */
 export function makeOptimizer(name: OptimizerName, params: Parameter[]): Optimizer {
-  switch (name) {
-    case 'sgd':
-      return new SGD(params, { lr: 0.01 });
-    case 'momentum':
-      return new SGD(params, { lr: 0.01, momentum: 0.9 });
-    case 'adam':
-      return new Adam(params, { lr: 1e-3 });
-    case 'adamw':
-      return new AdamW(params, { lr: 1e-3 });
-    case 'rmsprop':
-      return new RMSprop(params, { lr: 1e-3 });
-    case 'adagrad':
-      return new Adagrad(params, { lr: 1e-2 });
-    case 'adadelta':
-      return new Adadelta(params, {});
-    default:
-      return name satisfies never;
-  }
+  return optimizerByName(name, params, { lr: 0.01 });
 }
 
 /**

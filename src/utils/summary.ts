@@ -1,8 +1,9 @@
 // summary(model, inputSize): torchsummary's table, character for character.
 //
 // The rules are torchsummary 1.5.1's (sksq96/pytorch-summary, torchsummary/torchsummary.py):
-// - a forward hook on every module except Sequential and ModuleList (the model itself included
-//   when it is not a Sequential); a row is written when a module's forward returns, so rows are in
+// - a forward hook on every module except Sequential, ModuleList and the model itself (PyPI's
+//   1.5.1 skips `module == model`: a notebook's `class MLP(nn.Module)` has no row of its own);
+//   a row is written when a module's forward returns, so rows are in
 //   completion order and keyed `<ClassName>-<row number>`; a module called twice gives two rows;
 // - the forward runs on torch.rand(2, *inputSize) for each input (2 "for batchnorm");
 // - Output Shape is the output's size with dim 0 replaced by batchSize (-1 by default); a module
@@ -106,7 +107,7 @@ export function summaryString(model: Module, inputSize: readonly number[] | read
   const rows: SummaryRow[] = [];
   const handles: RemovableHandle[] = [];
   model.apply((m) => {
-    if (m instanceof Sequential || m instanceof ModuleList) return;
+    if (m instanceof Sequential || m instanceof ModuleList || m === model) return;
     handles.push(
       m.registerForwardHook((mod, _args, output) => {
         let outputShape: number[];

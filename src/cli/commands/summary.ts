@@ -2,12 +2,12 @@
 // built-in model or `file.ts#export`; with --depth, the nested torchinfo-like view instead.
 
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { Module } from '../../nn/module.js';
 import { builtinModel, modelNames, type ModelSpec } from '../../models/index.js';
 import { summaryString } from '../../utils/summary.js';
 import { modelInfo } from '../../utils/model_info.js';
+import { importUserModule, USER_MODULE_EXTENSIONS } from '../user-module.js';
 
 /** `1,28,28` -> [1, 28, 28]; several inputs separated by `;`. */
 export function parseInputSize(text: string): number[] | number[][] {
@@ -22,15 +22,15 @@ export function parseInputSize(text: string): number[] | number[][] {
 }
 
 /**
- * A model by CLI name: a built-in one, or `path/to/file.ts#exportName` / `.js#exportName` whose
+ * A model by CLI name: a built-in one, or `path/to/file.{ts,mts,js,mjs}#exportName` whose
  * export is a Module, a Module class (built with no arguments) or a function returning a Module.
  */
 export async function loadModel(name: string): Promise<{ model: Module; spec: ModelSpec | null; build: () => Module }> {
   const hash = name.lastIndexOf('#');
-  if (hash > 0 && /\.(m?[jt]s)$/.test(name.slice(0, hash))) {
+  if (hash > 0 && USER_MODULE_EXTENSIONS.test(name.slice(0, hash))) {
     const file = resolve(name.slice(0, hash));
     const exportName = name.slice(hash + 1) || 'default';
-    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const mod = await importUserModule(file);
     const value = mod[exportName];
     if (value === undefined) throw new Error(`${file} has no export '${exportName}'`);
     const build = (): Module => {

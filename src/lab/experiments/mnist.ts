@@ -6,6 +6,7 @@
 
 import * as torch from '../../index.js';
 import { nn, optim } from '../../index.js';
+import { optimizerNames, type OptimizerName } from '../../optim/by_name.js';
 import { Subset, transforms } from '../../data/index.js';
 import { DataLoader } from '../../data/dataloader.js';
 import { StatefulDataLoader } from '../../io/checkpoint.js';
@@ -23,7 +24,7 @@ export const mnist = defineExperiment({
   options: {
     lr: { default: 0.1, help: 'learning rate' },
     batchSize: { default: 64, help: 'minibatch size' },
-    optimizer: { default: 'sgd', choices: ['sgd', 'adam'], help: 'optimizer' },
+    optimizer: { default: 'sgd', choices: optimizerNames.filter((n) => n !== 'momentum'), help: 'optimizer (sgd takes --momentum)' },
     momentum: { default: 0, help: 'SGD momentum' },
     hidden: { default: 128, help: 'hidden units' },
     epochs: { default: 4, help: 'passes over the training images' },
@@ -46,8 +47,7 @@ export const mnist = defineExperiment({
     ctx.print(model.toString());
     ctx.print(summaryString(model, [1, 28, 28]).text);
 
-    const optimizer =
-      o.optimizer === 'adam' ? new optim.Adam(model.parameters(), { lr: o.lr }) : new optim.SGD(model.parameters(), { lr: o.lr, momentum: o.momentum });
+    const optimizer = optim.optimizerByName(o.optimizer as OptimizerName, model.parameters(), { lr: o.lr, momentum: o.momentum });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const makeScheduler = (opt: optim.Optimizer<any>) =>
       o.schedule === 'step'

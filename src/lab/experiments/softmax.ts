@@ -6,12 +6,11 @@ import * as torch from '../../index.js';
 import { nn, optim } from '../../index.js';
 import { transforms } from '../../data/index.js';
 import { DataLoader } from '../../data/dataloader.js';
-import { Subset } from '../../data/dataset.js';
-import { FashionMNIST } from '../../datasets/mnist.js';
 import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { Parameter } from '../../nn/parameter.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { defineExperiment } from '../experiment.js';
+import { imageDataOptions, loadImageData } from '../image-data.js';
 import { predictionGrid, trainEpochs } from '../training.js';
 
 /** d2l's softmax: exp, then divide by the row sums (no max subtraction, as the book writes it). */
@@ -41,28 +40,20 @@ const crossEntropy = (yHat: Tensor, y: Tensor) => yHat.index(torch.arange(yHat.s
 
 export const softmax = defineExperiment({
   name: 'softmax',
-  summary: 'd2l 3.6/3.7: softmax regression on Fashion-MNIST, from scratch and concise, with the predictions grid',
+  summary: 'd2l 3.6/3.7: softmax regression on Fashion-MNIST (or MNIST, offline), from scratch and concise, with the predictions grid',
   options: {
     lr: { default: 0.1, help: 'learning rate' },
     batchSize: { default: 256, help: 'minibatch size' },
     epochs: { default: 5, help: 'passes over the training images (d2l uses 10)' },
     variant: { default: 'both', choices: ['both', 'scratch', 'concise'], help: 'which model(s) to train' },
-    root: { default: '', help: 'data root holding FashionMNIST/raw/* (default: the data root, $DLAB_DATA or ~/.cache/dlab)' },
-    download: { default: false, help: 'fetch the Fashion-MNIST files first if they are missing (dlab data fashion-mnist does too)' },
-    trainSize: { default: 60000, help: 'train on the first N training images' },
-    testSize: { default: 10000, help: 'test on the first N test images' },
+    ...imageDataOptions,
     seed: { default: 0, help: 'random seed' },
   },
 
   async run(o, ctx) {
     torch.manualSeed(o.seed);
     const toTensor = new transforms.ToTensor();
-    const root = o.root || undefined;
-    const train = await FashionMNIST.create<Tensor, number>({ root, train: true, transform: toTensor, download: o.download });
-    const test = await FashionMNIST.create<Tensor, number>({ root, train: false, transform: toTensor, download: o.download });
-    const first = (n: number) => Array.from({ length: n }, (_, i) => i);
-    const trainSet = o.trainSize < train.length ? new Subset(train, first(o.trainSize)) : train;
-    const testSet = o.testSize < test.length ? new Subset(test, first(o.testSize)) : test;
+    const { test, trainSet, testSet } = await loadImageData(o, toTensor);
     const testLoader = new DataLoader(testSet, { batchSize: o.batchSize });
     const metrics: Record<string, number> = {};
     const both = o.variant === 'both';

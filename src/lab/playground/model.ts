@@ -8,8 +8,7 @@ import { ReLU, Sigmoid, Tanh } from '../../nn/modules/activation.js';
 import { Dropout } from '../../nn/modules/dropout.js';
 import { BCEWithLogitsLoss, CrossEntropyLoss, MSELoss } from '../../nn/modules/loss.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { SGD } from '../../optim/sgd.js';
-import { Adam } from '../../optim/adam.js';
+import { optimizerByName } from '../../optim/by_name.js';
 import type { Optimizer } from '../../optim/optimizer.js';
 import { l1Penalty, l2Penalty } from '../../optim/clip.js';
 import type { LRScheduler } from '../../optim/lr_scheduler/lr_scheduler.js';
@@ -65,13 +64,7 @@ export function buildLoss(problem: ToyProblem, classes: number): Module & { call
 }
 
 export function buildOptimizer(s: Settings, model: Module): Optimizer<{ lr: number }> {
-  const params = model.parameters();
-  switch (s.optimizer) {
-    case 'sgd': return new SGD(params, { lr: s.learningRate });
-    case 'momentum': return new SGD(params, { lr: s.learningRate, momentum: s.momentum });
-    case 'adam': return new Adam(params, { lr: s.learningRate });
-    default: return s.optimizer satisfies never;
-  }
+  return optimizerByName(s.optimizer, model.parameters(), { lr: s.learningRate, momentum: s.optimizer === 'momentum' ? s.momentum : undefined });
 }
 
 /** The LR schedule, stepped once per epoch; null for a constant rate. */
