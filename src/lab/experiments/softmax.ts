@@ -43,15 +43,15 @@ export const softmax = defineExperiment({
   name: 'softmax',
   summary: 'd2l 3.6/3.7: softmax regression on Fashion-MNIST, from scratch and concise, with the predictions grid',
   options: {
-    lr: { default: 0.1, help: 'learning rate' },
-    batchSize: { default: 256, help: 'minibatch size' },
-    epochs: { default: 5, help: 'passes over the training images (d2l uses 10)' },
+    lr: { default: 0.1, positive: true, help: 'learning rate' },
+    batchSize: { default: 256, integer: true, min: 1, help: 'minibatch size' },
+    epochs: { default: 5, integer: true, min: 1, help: 'passes over the training images (d2l uses 10)' },
     variant: { default: 'both', choices: ['both', 'scratch', 'concise'], help: 'which model(s) to train' },
     root: { default: '', help: 'data root holding FashionMNIST/raw/* (default: the data root, $DLAB_DATA or ~/.cache/dlab)' },
     download: { default: false, help: 'fetch the Fashion-MNIST files first if they are missing (dlab data fashion-mnist does too)' },
-    trainSize: { default: 60000, help: 'train on the first N training images' },
-    testSize: { default: 10000, help: 'test on the first N test images' },
-    seed: { default: 0, help: 'random seed' },
+    trainSize: { default: 60000, integer: true, min: 1, help: 'train on the first N training images' },
+    testSize: { default: 10000, integer: true, min: 1, help: 'test on the first N test images' },
+    seed: { default: 0, integer: true, min: 0, help: 'random seed' },
   },
 
   async run(o, ctx) {
