@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -80,4 +80,21 @@ test('nothing refused touched the run store: no runs.db, and dlab runs lists no 
   const r = await dlab(['runs', 'list', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), []);
+});
+
+test('a runs.db that is not SQLite is named in the error, with what to do, and left alone', async () => {
+  const broken = mkdtempSync(join(os.tmpdir(), 'dlab-broken-'));
+  try {
+    const db = join(broken, 'runs.db');
+    const garbage = Buffer.from('this is not a database, just bytes '.repeat(200));
+    writeFileSync(db, garbage);
+    for (const args of [['runs'], ['run', 'linreg', '--epochs', '1']]) {
+      const r = await dlab(args, broken);
+      assert.notEqual(r.code, 0);
+      assert.ok(r.stderr.includes(`run store ${db}: file is not a database; move it aside (mv '${db}' '${db}.broken')`), r.stderr);
+    }
+    assert.deepEqual(readFileSync(db), garbage);
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
 });
