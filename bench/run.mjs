@@ -97,6 +97,7 @@ const trainSteps = (peer, model) => {
   return undefined; // a whole epoch, with test accuracy
 };
 
+// `dlab bench --only` takes the workloads listed in src/cli/commands/bench.ts: keep them in step.
 const plan = [];
 // The machine's speed drifts over seconds (a shared host), so each matmul figure pools the reps
 // of several processes, run in rounds that interleave the peers: a slow spell hits all alike.

@@ -9,11 +9,74 @@ import type { Artifact } from './artifact.js';
 
 export type OptionValue = number | string | boolean;
 
-export interface OptionSpec<T extends OptionValue = OptionValue> {
+/** What an option takes: 'integer' is a number that must be whole (counts, sizes, seeds). */
+export type OptionKind = 'integer' | 'number' | 'string' | 'boolean';
+
+/** The numbers an option takes: from `min` to `max` (both included); `positive`: above 0 (a learning rate). */
+export interface Bounds {
+  min?: number;
+  max?: number;
+  positive?: boolean;
+}
+
+/** Which values an option accepts; every command-line value is checked against one before anything runs. */
+export interface ValueRule extends Bounds {
+  kind: OptionKind;
+  choices?: readonly OptionValue[];
+}
+
+/** An experiment's option: its default gives its type; `integer` and the bounds narrow a number. */
+export interface OptionSpec<T extends OptionValue = OptionValue> extends Bounds {
   default: T;
   help: string;
   choices?: readonly T[];
+  /** A number that must be whole. */
+  integer?: boolean;
 }
+
+/** The rule an experiment option's values follow. */
+export function ruleOf(spec: OptionSpec): ValueRule {
+  const type = typeof spec.default as 'number' | 'string' | 'boolean';
+  return { kind: type === 'number' && spec.integer ? 'integer' : type, choices: spec.choices, min: spec.min, max: spec.max, positive: spec.positive };
+}
+
+/** What a rule accepts, for messages: 'a positive integer', 'a number in [0, 1]', 'one of sgd, adam'. */
+export function expectedValue(rule: ValueRule): string {
+  if (rule.choices) return `one of ${rule.choices.join(', ')}`;
+  if (rule.kind === 'boolean') return 'true or false';
+  if (rule.kind === 'string') return 'text';
+  const { kind, min, max, positive } = rule;
+  const a = kind === 'integer' ? 'an' : 'a';
+  if (max === undefined) {
+    if (positive || (kind === 'integer' && min === 1)) return `a positive ${kind}`;
+    if (min === 0) return `a non-negative ${kind}`;
+    return min === undefined ? `${a} ${kind}` : `${a} ${kind} >= ${min}`;
+  }
+  if (positive) return `a ${kind} in (0, ${max}]`;
+  return min === undefined ? `${a} ${kind} <= ${max}` : `${a} ${kind} in [${min}, ${max}]`;
+}
+
+/** Whether `value` is one the rule accepts (type, choices, whole, bounds; numbers are finite). */
+export function isValue(rule: ValueRule, value: unknown): value is OptionValue {
+  if (rule.kind === 'boolean') return typeof value === 'boolean';
+  if (rule.kind === 'string') return typeof value === 'string' && (!rule.choices || rule.choices.includes(value));
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  if (rule.kind === 'integer' && !Number.isInteger(value)) return false;
+  if (rule.choices && !rule.choices.includes(value)) return false;
+  const { min, max, positive } = rule;
+  return (min === undefined || value >= min) && (max === undefined || value <= max) && (!positive || value > 0);
+}
+
+/** Command-line text as a value the rule accepts ('true'/'1', 'false'/'0' for booleans), or undefined. */
+export function parseValue(rule: ValueRule, raw: string): OptionValue | undefined {
+  let value: OptionValue | undefined = raw;
+  if (rule.kind === 'integer' || rule.kind === 'number') value = raw.trim() === '' ? NaN : Number(raw);
+  else if (rule.kind === 'boolean') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : undefined;
+  return isValue(rule, value) ? value : undefined;
+}
+
+/** An option key as its command-line flag is spelled: trainSize -> train-size (--train-size). */
+export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export type OptionSpecs<O> = { [K in keyof O]: OptionSpec<O[K] & OptionValue> };
 
@@ -117,11 +180,10 @@ export function resolveOptions<O extends { [K in keyof O]: OptionValue }>(experi
   for (const key of Object.keys(experiment.options) as (keyof O)[]) {
     const spec = experiment.options[key];
     const value = given[key] ?? spec.default;
-    if (typeof value !== typeof spec.default) {
-      throw new TypeError(`--${String(key)}: expected a ${typeof spec.default}, got '${String(value)}'`);
-    }
-    if (spec.choices && !spec.choices.includes(value as never)) {
-      throw new RangeError(`--${String(key)}: '${String(value)}' is not one of ${spec.choices.join(', ')}`);
+    const rule = ruleOf(spec);
+    if (!isValue(rule, value)) {
+      const message = `--${kebab(String(key))}: expected ${expectedValue(rule)}, got '${String(value)}'`;
+      throw typeof value === typeof spec.default ? new RangeError(message) : new TypeError(message);
     }
     out[key] = value as O[keyof O];
   }

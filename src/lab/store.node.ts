@@ -132,6 +132,23 @@ const toRecord = (r: RunRow): RunRecord => ({
 
 const now = () => new Date().toISOString();
 
+/** Open the store's file; one that is not SQLite (or is damaged) is named, with what to do about it. */
+function openDatabase(path: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path);
+    // The busy timeout first, so that even switching to WAL waits for another process's lock.
+    db.pragma('busy_timeout = 10000');
+    db.pragma('schema_version'); // the first read of the file
+    return db;
+  } catch (e) {
+    db?.close();
+    const { code, message } = e as { code?: string; message: string };
+    const broken = code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+    throw new Error(`run store ${path}: ${message}${broken ? `; move it aside (mv '${path}' '${path}.broken') and dlab starts a new one` : ''}`);
+  }
+}
+
 export class RunStore {
   readonly home: string;
   readonly db: Database.Database;
@@ -139,9 +156,7 @@ export class RunStore {
   constructor(home: string = dlabHome()) {
     this.home = home;
     mkdirSync(home, { recursive: true });
-    this.db = new Database(join(home, 'runs.db'));
-    // The busy timeout first, so that even switching to WAL waits for another process's lock.
-    this.db.pragma('busy_timeout = 10000');
+    this.db = openDatabase(join(home, 'runs.db'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');

@@ -17,9 +17,14 @@ describe('sweep plans', () => {
     assert.deepEqual(parseAxis(lr, '0.01, 0.1,1'), { values: [0.01, 0.1, 1] });
     assert.deepEqual(parseAxis(optimizer, 'sgd,adam,sgd'), { values: ['sgd', 'adam'] });
     assert.throws(() => parseAxis(optimizer, 'sgd,lbfgs'), /'lbfgs' is not one of sgd, adam/);
-    assert.throws(() => parseAxis(lr, '0.1,fast'), /expected a number, got 'fast'/);
+    assert.throws(() => parseAxis(lr, '0.1,fast'), /'fast' is not a positive number/);
     assert.deepEqual(parseAxis(batchSize, '16:256'), { range: [16, 256], integer: true });
     assert.throws(() => parseAxis(lr, '1:0.1'), /lo < hi/);
+    // Each value, and each end of a range, obeys the option's declaration as in `dlab run`.
+    assert.throws(() => parseAxis(lr, '0.1,0'), /'0' is not a positive number/);
+    assert.throws(() => parseAxis(lr, '0:1'), /'0' is not a positive number/);
+    assert.throws(() => parseAxis(mnist.options.epochs, '1,1.5'), /'1.5' is not a positive integer/);
+    assert.throws(() => parseAxis(batchSize, '16:256.5'), /'256.5' is not a positive integer/);
   });
 
   test('a grid is every combination, in order', () => {
@@ -53,7 +58,9 @@ describe('sweep plans', () => {
     assert.equal(o.lr, 0.5);
     assert.equal(o.epochs, 4);
     assert.throws(() => resolveOptions(mnist, { learningRate: 1 } as never), /mnist has no option 'learningRate'/);
-    assert.throws(() => resolveOptions(mnist, { lr: 'fast' } as never), /--lr: expected a number/);
+    assert.throws(() => resolveOptions(mnist, { lr: 'fast' } as never), /--lr: expected a positive number, got 'fast'/);
+    assert.throws(() => resolveOptions(mnist, { epochs: 1.5 }), /--epochs: expected a positive integer, got '1.5'/);
+    assert.throws(() => resolveOptions(mnist, { trainSize: -10 }), /--train-size: expected a positive integer, got '-10'/);
   });
 
   test('MemoryContext.stop(): the next checkpoint throws Interrupted', async () => {

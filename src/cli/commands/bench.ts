@@ -6,6 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { listParser } from '../parse.js';
+
+/** The workloads bench/run.mjs plans (keep the two in step). */
+export const workloads = ['matmul', 'mlp-train', 'mlp-infer', 'lenet-train', 'lenet-infer', 'dispatch', 'mnist-data'] as const;
 
 export function registerBench(program: Command): void {
   program
@@ -13,9 +17,9 @@ export function registerBench(program: Command): void {
     .description('time dlab against PyTorch, TF.js wasm and jax-js; writes BENCHMARKS.md (a --quick or --only run prints its table)')
     .option('--quick', 'a short run (under a minute): fewer sizes, partial epochs')
     .option('--json', 'also print every measurement as one JSON object')
-    .option('--only <workloads>', 'comma-separated: matmul, mlp-train, mlp-infer, lenet-train, lenet-infer')
+    .option('--only <workloads>', `comma-separated: ${workloads.join(', ')}`, listParser<string>({ kind: 'string', choices: workloads }))
     .option('--out <file>', 'where to write the table (default: BENCHMARKS.md for a full run)')
-    .action((opts: { quick?: boolean; json?: boolean; only?: string; out?: string }) => {
+    .action((opts: { quick?: boolean; json?: boolean; only?: string[]; out?: string }) => {
       // dist/cli/commands/bench.js and src/cli/commands/bench.ts both sit three levels below the root.
       const runner = fileURLToPath(new URL('../../../bench/run.mjs', import.meta.url));
       if (!existsSync(runner)) throw new Error(`the benchmark runner is missing: ${runner}`);
@@ -23,7 +27,7 @@ export function registerBench(program: Command): void {
       if (opts.out) args.push('--out', opts.out);
       if (opts.quick) args.push('--quick');
       if (opts.json) args.push('--json');
-      if (opts.only) args.push('--only', opts.only);
+      if (opts.only) args.push('--only', opts.only.join(','));
       const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
       process.exitCode = status ?? 1;
     });

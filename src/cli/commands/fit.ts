@@ -11,10 +11,11 @@ import { folderSource } from '../../utils/fit_files.node.js';
 import { fitCatalogue } from '../../utils/catalogue.js';
 import { listGpus } from '../../utils/gpu.node.js';
 import { thousands } from '../../utils/summary.js';
+import { integer } from '../parse.js';
 
 interface Flags {
   gpuMemory?: string;
-  context?: string;
+  context?: number;
   json?: boolean;
   catalogue?: boolean;
 }
@@ -45,7 +46,7 @@ export function registerFit(program: Command): void {
     .description('which dtype of a model fits the GPU, from its safetensors headers (no weights downloaded)')
     .argument('[model]', 'hub model id (HF_ENDPOINT overrides the hub address) or a local folder')
     .option('--gpu-memory <size>', 'GPU memory to fit in, e.g. 8GiB (default: free memory of the detected GPU)')
-    .option('--context <n>', 'context length for the KV cache of a transformer (default: its maximum, capped at 4096)')
+    .option('--context <n>', 'context length for the KV cache of a transformer (default: its maximum, capped at 4096)', integer({ min: 1 }))
     .option('--catalogue', 'the built-in text-to-image models: which is the largest that fits (offline)')
     .option('--json', 'print one JSON object');
   cmd.action(async (model: string | undefined, flags: Flags) => {
@@ -76,8 +77,7 @@ export function registerFit(program: Command): void {
       const sizes = await inspectModel(source);
       let context: number | undefined;
       if (sizes.kvCache) {
-        context = flags.context ? Number(flags.context) : Math.min(sizes.kvCache.maxContext ?? 4096, 4096);
-        if (!Number.isInteger(context) || context < 1) throw new Error(`--context must be a positive integer, got '${flags.context}'`);
+        context = flags.context ?? Math.min(sizes.kvCache.maxContext ?? 4096, 4096);
       }
       const table = fitTable(sizes.params, { kvCache: sizes.kvCache, context, gpuBytes: gpu.bytes });
       if (flags.json) {

@@ -11,6 +11,7 @@ import {
 } from '../../utils/memory.js';
 import { canSampleExactly } from '../../utils/memory_stats.js';
 import { thousands } from '../../utils/summary.js';
+import { integer, oneOf } from '../parse.js';
 import { loadModel, parseInputSize } from './summary.js';
 
 /** The engine flags that make a live-tensor sample exact (see utils/memory_stats.ts). */
@@ -21,10 +22,10 @@ export const mib = (bytes: number) => `${(bytes / MiB).toFixed(2)} MiB`;
 
 interface Flags {
   input?: string;
-  batch: string;
-  optimizer: string;
-  dtype: string;
-  mode: string;
+  batch: number;
+  optimizer: OptimizerName;
+  dtype: MemoryDtype;
+  mode: MemoryMode;
   measure?: boolean;
   json?: boolean;
 }
@@ -67,10 +68,10 @@ export function registerMemory(program: Command): void {
     .description('estimate training / inference memory by part; --measure runs real steps beside it')
     .argument('<model>', 'built-in model or path/to/file.ts#exportName')
     .option('--input <C,H,W>', "input size without the batch dim (default: the model's own)")
-    .option('--batch <n>', 'batch size', '64')
-    .option('--optimizer <name>', `optimizer (${optimizerNames.join(', ')})`, 'sgd')
-    .option('--dtype <dtype>', `parameter dtype (${memoryDtypes.join(', ')})`, 'float32')
-    .option('--mode <mode>', 'train or infer', 'train')
+    .option('--batch <n>', 'batch size', integer({ min: 1 }), 64)
+    .option('--optimizer <name>', `optimizer (${optimizerNames.join(', ')})`, oneOf(optimizerNames), 'sgd')
+    .option('--dtype <dtype>', `parameter dtype (${memoryDtypes.join(', ')})`, oneOf(memoryDtypes), 'float32')
+    .option('--mode <mode>', 'train or infer', oneOf(['train', 'infer']), 'train')
     .option('--measure', 'also run real steps and measure live tensor bytes (float32 only)')
     .option('--json', 'print one JSON object');
   cmd.action(async (name: string, flags: Flags) => {
@@ -80,11 +81,6 @@ export function registerMemory(program: Command): void {
         const r = spawnSync(process.execPath, [...process.execArgv, ...MEASURE_FLAGS, ...process.argv.slice(1)], { stdio: 'inherit' });
         process.exit(r.status ?? 1);
       }
-      const batch = Number(flags.batch);
-      if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch must be a positive integer, got '${flags.batch}'`);
-      if (!optimizerNames.includes(flags.optimizer as OptimizerName)) throw new Error(`unknown optimizer '${flags.optimizer}'; one of ${optimizerNames.join(', ')}`);
-      if (!memoryDtypes.includes(flags.dtype as MemoryDtype)) throw new Error(`unknown dtype '${flags.dtype}'; one of ${memoryDtypes.join(', ')}`);
-      if (flags.mode !== 'train' && flags.mode !== 'infer') throw new Error(`--mode must be train or infer, got '${flags.mode}'`);
       if (flags.measure && flags.dtype !== 'float32') throw new Error('--measure runs in float32 only (dlab computes in float32)');
       const { model, spec, build } = await loadModel(name);
       const inputSize = flags.input ? parseInputSize(flags.input) : spec?.inputSize;
@@ -92,14 +88,14 @@ export function registerMemory(program: Command): void {
       const workloadOptions = { inputSize, inputDtypes: spec && !flags.input ? [spec.inputDtype] : undefined, vocab: spec?.vocab };
       const options = {
         ...workloadOptions,
-        batchSize: batch,
-        dtype: flags.dtype as MemoryDtype,
-        optimizer: flags.optimizer as OptimizerName,
-        mode: flags.mode as MemoryMode,
+        batchSize: flags.batch,
+        dtype: flags.dtype,
+        optimizer: flags.optimizer,
+        mode: flags.mode,
       };
       const estimate = estimateMemory(model, options);
       const measured = flags.measure
-        ? measureMemory(build, { batchSize: batch, optimizer: options.optimizer, mode: options.mode, workload: defaultWorkload(workloadOptions) })
+        ? measureMemory(build, { batchSize: flags.batch, optimizer: options.optimizer, mode: options.mode, workload: defaultWorkload(workloadOptions) })
         : undefined;
       if (flags.json) {
         const out: Record<string, unknown> = { params: estimate.params, bytes: estimate.bytes, mode: estimate.mode, batch: estimate.batch, dtype: estimate.dtype };

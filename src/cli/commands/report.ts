@@ -12,9 +12,8 @@ export function registerReport(program: Command): void {
   cmd.action(async (raw: string) => {
     const id = Number(raw);
     if (!Number.isInteger(id) || id <= 0) return cmd.error(`dlab report: '${raw}' is not a run id`);
-    const store = new RunStore();
     try {
-      console.log(await writeReport(store, id));
+      console.log(await writeReport(new RunStore(), id));
     } catch (e) {
       return cmd.error(`dlab report: ${(e as Error).message}`);
     }

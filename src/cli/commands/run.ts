@@ -2,22 +2,11 @@
 // one subcommand per experiment, its flags generated from the experiment's typed options
 // (camelCase key -> --kebab-case flag). Every run is recorded in the run store.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { experiments } from '../../lab/registry.js';
-import type { OptionSpec, OptionValue } from '../../lab/experiment.js';
+import { kebab, ruleOf, type OptionSpec, type OptionValue } from '../../lab/experiment.js';
 import { runExperiment, type AnyExperiment } from '../../lab/runner.node.js';
-
-export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-export function parseAs(spec: OptionValue, raw: string): OptionValue {
-  if (typeof spec === 'number') {
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${raw}'`);
-    return n;
-  }
-  if (typeof spec === 'boolean') return raw !== 'false' && raw !== '0';
-  return raw;
-}
+import { integer, valueParser } from '../parse.js';
 
 export const specsOf = (experiment: AnyExperiment) => Object.entries(experiment.options) as [string, OptionSpec][];
 
@@ -29,25 +18,21 @@ export function givenOptions(cmd: Command, experiment: AnyExperiment): Record<st
   return given;
 }
 
-const positiveInt = (raw: string): number => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${raw}'`);
-  return n;
-};
-
 function addExperiment(run: Command, experiment: AnyExperiment): void {
   const cmd = run.command(experiment.name).description(experiment.summary);
   for (const [key, spec] of specsOf(experiment)) {
     const flag = typeof spec.default === 'boolean' ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
-    const option = new Option(flag, spec.help).default(spec.default).argParser((raw: string) => parseAs(spec.default, raw ?? 'true'));
+    const option = new Option(flag, spec.help).default(spec.default);
+    // Choices first: they show in the help, and then the rule's parser replaces commander's check.
     if (spec.choices) option.choices(spec.choices.map(String));
-    cmd.addOption(option);
+    const parse = valueParser(ruleOf(spec));
+    cmd.addOption(option.argParser((raw?: string) => parse(raw ?? 'true')));
   }
   cmd.option('--json', 'print the final metrics as one JSON object on the last line');
-  cmd.option('--resume <run>', 'continue an interrupted run from its last checkpoint (same options)', positiveInt);
-  cmd.option('--checkpoint-every <steps>', 'save a checkpoint every N optimizer steps (0: only on Ctrl-C)', positiveInt, 500);
+  cmd.option('--resume <run>', 'continue an interrupted run from its last checkpoint (same options)', integer({ min: 1 }));
+  cmd.option('--checkpoint-every <steps>', 'save a checkpoint every N optimizer steps (0: only on Ctrl-C)', integer({ min: 0 }), 500);
   cmd.addOption(new Option('--no-report', 'skip writing the HTML report'));
-  cmd.addOption(new Option('--sweep <id>', 'the sweep this run belongs to').argParser(positiveInt).hideHelp());
+  cmd.addOption(new Option('--sweep <id>', 'the sweep this run belongs to').argParser(integer({ min: 1 })).hideHelp());
   cmd.action(async (flags: { json?: boolean; resume?: number; checkpointEvery: number; report: boolean; sweep?: number }) => {
     let result;
     try {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { comparisonTable, fmt, renderComparison } from '../../lab/report.node.js';
 import { RunStore, type RunRecord } from '../../lab/store.node.js';
+import { integer } from '../parse.js';
 
 /** A plain text table, columns padded (numbers right-aligned). */
 export function textTable(columns: string[], rows: unknown[][]): string {
@@ -59,7 +60,7 @@ export function registerRuns(program: Command): void {
     .description('the recorded runs, newest first')
     .option('--experiment <name>', 'only runs of this experiment')
     .option('--sweep <id>', 'only the trials of this sweep', runId)
-    .option('--limit <n>', 'at most n runs', runId, 30)
+    .option('--limit <n>', 'at most n runs', integer({ min: 1 }), 30)
     .option('--json', 'one JSON array');
   list.action(
     guarded(list, (flags: { experiment?: string; sweep?: number; limit: number; json?: boolean }) => {

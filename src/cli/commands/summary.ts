@@ -8,6 +8,7 @@ import { builtinModel, modelNames, type ModelSpec } from '../../models/index.js'
 import { summaryString } from '../../utils/summary.js';
 import { modelInfo } from '../../utils/model_info.js';
 import { importUserModule, USER_MODULE_EXTENSIONS } from '../user-module.js';
+import { integer } from '../parse.js';
 
 /** `1,28,28` -> [1, 28, 28]; several inputs separated by `;`. */
 export function parseInputSize(text: string): number[] | number[][] {
@@ -55,22 +56,19 @@ export function registerSummary(program: Command): void {
     .description('print a model summary (torchsummary table; --depth for the nested view)')
     .argument('<model>', `built-in (${modelNames().join(', ')}) or path/to/file.ts#exportName`)
     .option('--input <C,H,W>', 'input size without the batch dim (default: the model\'s own)')
-    .option('--depth <n>', 'nested view down to this depth (torchinfo-like), instead of the torchsummary table')
-    .option('--batch-size <n>', 'batch size shown in shapes (torchsummary default -1)');
-  cmd.action(async (name: string, flags: { input?: string; depth?: string; batchSize?: string }) => {
+    .option('--depth <n>', 'nested view down to this depth (torchinfo-like), instead of the torchsummary table', integer({ min: 0 }))
+    // -1 is torchsummary's batch of unknown size.
+    .option('--batch-size <n>', 'batch size shown in shapes (torchsummary default -1)', integer({ min: -1 }));
+  cmd.action(async (name: string, flags: { input?: string; depth?: number; batchSize?: number }) => {
     try {
       const { model, spec } = await loadModel(name);
       const inputSize = flags.input ? parseInputSize(flags.input) : spec?.inputSize;
       if (!inputSize) throw new Error('--input is required for a model from a file');
       const dtypes = spec && !flags.input ? [spec.inputDtype] : undefined;
       if (flags.depth !== undefined) {
-        const depth = Number(flags.depth);
-        if (!Number.isInteger(depth) || depth < 0) throw new Error(`--depth must be a non-negative integer, got '${flags.depth}'`);
-        const batchSize = flags.batchSize === undefined ? 1 : Number(flags.batchSize);
-        process.stdout.write(modelInfo(model, inputSize, { depth, batchSize, dtypes }).text);
+        process.stdout.write(modelInfo(model, inputSize, { depth: flags.depth, batchSize: flags.batchSize ?? 1, dtypes }).text);
       } else {
-        const batchSize = flags.batchSize === undefined ? -1 : Number(flags.batchSize);
-        process.stdout.write(summaryString(model, inputSize, { batchSize, dtypes }).text);
+        process.stdout.write(summaryString(model, inputSize, { batchSize: flags.batchSize ?? -1, dtypes }).text);
       }
     } catch (e) {
       cmd.error(`dlab summary: ${(e as Error).message}`);

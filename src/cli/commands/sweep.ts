@@ -6,32 +6,32 @@
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { experiments } from '../../lab/registry.js';
 import { Generator } from '../../random/generator.js';
 import { uniformDouble } from '../../random/sampling.js';
-import type { OptionSpec, OptionValue } from '../../lab/experiment.js';
+import { kebab, ruleOf, type OptionSpec, type OptionValue } from '../../lab/experiment.js';
 import { comparisonTable } from '../../lab/report.node.js';
 import type { AnyExperiment } from '../../lab/runner.node.js';
 import { RunStore } from '../../lab/store.node.js';
-import { kebab, parseAs, specsOf } from './run.js';
+import { integer, listParser } from '../parse.js';
+import { specsOf } from './run.js';
 import { textTable, writeComparison } from './runs.js';
 
 /** What one flag asks for: a list of values, or (numbers, random search only) a range. */
 export type Axis = { values: OptionValue[] } | { range: [number, number]; integer: boolean };
 
+/** A flag's text as an axis; every value (or both ends of a range) checked as `dlab run` checks it. */
 export function parseAxis(spec: OptionSpec, raw: string): Axis {
+  const rule = ruleOf(spec);
+  const values = listParser(rule);
   const range = /^\s*([^:,]+):([^:,]+)\s*$/.exec(raw);
-  if (range && typeof spec.default === 'number') {
-    const [lo, hi] = [Number(range[1]), Number(range[2])];
-    if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo >= hi) throw new Error(`expected a range lo:hi with lo < hi, got '${raw}'`);
-    return { range: [lo, hi], integer: Number.isInteger(spec.default) && Number.isInteger(lo) && Number.isInteger(hi) };
+  if (range && (rule.kind === 'number' || rule.kind === 'integer')) {
+    const [lo, hi] = values(`${range[1]},${range[2]}`) as number[];
+    if (lo >= hi) throw new InvalidArgumentError(`Expected a range lo:hi with lo < hi, got '${raw}'.`);
+    return { range: [lo, hi], integer: rule.kind === 'integer' };
   }
-  const values = raw.split(',').map((v) => parseAs(spec.default, v.trim()));
-  if (spec.choices) {
-    for (const v of values) if (!spec.choices.includes(v)) throw new Error(`'${String(v)}' is not one of ${spec.choices.join(', ')}`);
-  }
-  return { values: [...new Set(values)] };
+  return { values: [...new Set(values(raw))] };
 }
 
 /** Every combination of the axes' values (ranges are not allowed in a grid). */
@@ -121,29 +121,30 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
   const cmd = sweep.command(experiment.name).description(`sweep ${experiment.name}'s options: comma lists make a grid`);
   const specs = specsOf(experiment);
   for (const [key, spec] of specs) {
-    cmd.option(`--${kebab(key)} <values>`, `${spec.help}: comma list${typeof spec.default === 'number' ? ' (or lo:hi with --trials)' : ''} (default ${String(spec.default)})`);
+    cmd.option(
+      `--${kebab(key)} <values>`,
+      `${spec.help}: comma list${typeof spec.default === 'number' ? ' (or lo:hi with --trials)' : ''} (default ${String(spec.default)})`,
+      (raw: string) => parseAxis(spec, raw),
+    );
   }
-  cmd.option('--parallel <n>', 'trials run at once, each in its own process', (v) => Math.max(1, Number.parseInt(v, 10)), 1);
-  cmd.option('--trials <n>', 'random search: this many trials picked from the lists/ranges', (v) => Math.max(1, Number.parseInt(v, 10)));
-  cmd.option('--search-seed <n>', 'seed of the random search (not of the trials)', (v) => Number.parseInt(v, 10), 0);
-  cmd.option('--checkpoint-every <steps>', 'passed to each trial', (v) => Number.parseInt(v, 10));
+  cmd.option('--parallel <n>', 'trials run at once, each in its own process', integer({ min: 1 }), 1);
+  cmd.option('--trials <n>', 'random search: this many trials picked from the lists/ranges', integer({ min: 1 }));
+  cmd.option('--search-seed <n>', 'seed of the random search (not of the trials)', integer(), 0);
+  cmd.option('--checkpoint-every <steps>', 'passed to each trial', integer({ min: 0 }));
   cmd.option('--no-report', 'skip the per-trial HTML reports');
-  cmd.action(async (flags: Record<string, string | number | boolean | undefined>) => {
+  cmd.action(async (flags: Record<string, Axis | number | boolean | undefined>) => {
     const axes: Record<string, Axis> = {};
-    try {
-      for (const [key, spec] of specs) if (typeof flags[key] === 'string') axes[key] = parseAxis(spec, flags[key] as string);
-    } catch (e) {
-      return cmd.error(`dlab sweep ${experiment.name}: ${(e as Error).message}`);
-    }
+    for (const [key] of specs) if (flags[key] !== undefined) axes[key] = flags[key] as Axis;
     let trials: Record<string, OptionValue>[];
+    let store: RunStore;
     try {
       trials = flags.trials !== undefined ? randomSearch(axes, flags.trials as number, flags.searchSeed as number) : grid(axes);
+      store = new RunStore();
     } catch (e) {
       return cmd.error(`dlab sweep ${experiment.name}: ${(e as Error).message}`);
     }
     const parallel = flags.parallel as number;
     const extra = [...(flags.checkpointEvery !== undefined ? ['--checkpoint-every', String(flags.checkpointEvery)] : []), ...(flags.report === false ? ['--no-report'] : [])];
-    const store = new RunStore();
     const sweepId = store.createSweep(experiment.name, { axes, trials, parallel });
     console.log(`sweep ${sweepId}: ${trials.length} trials of ${experiment.name}, ${parallel} at a time`);
 

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { integer } from '../parse.js';
 
 /** src/cli/commands and dist/cli/commands both sit three levels below the package root. */
 const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -106,15 +107,13 @@ export function registerUi(program: Command, onServer?: (server: Server) => void
   const cmd = program
     .command('ui')
     .description('serve the playground page (experiment 0) and print its URL')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', integer({ min: 0, max: 65535 }), 8080)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--dir <folder>', 'folder with the built page', defaultPageDir);
-  cmd.action(async (flags: { port: string; host: string; dir: string }) => {
-    const port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) return cmd.error(`dlab ui: --port must be an integer 0..65535, got '${flags.port}'`);
+  cmd.action(async (flags: { port: number; host: string; dir: string }) => {
     try {
       if (resolve(flags.dir) === defaultPageDir) await buildIfMissing();
-      const { server, url } = await startUiServer({ port, host: flags.host, dir: flags.dir });
+      const { server, url } = await startUiServer({ port: flags.port, host: flags.host, dir: flags.dir });
       onServer?.(server);
       console.log(`dlab playground: ${url}`);
       console.log('press Ctrl+C to stop');

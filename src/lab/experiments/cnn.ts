@@ -57,17 +57,17 @@ export const cnn = defineExperiment({
   options: {
     model: { default: 'lenet', choices: ['lenet', 'lenet-classic', 'alexnet', 'vgg11', 'resnet18'], help: 'network (lenet: ReLU + max-pool; lenet-classic: d2l 7.6 as printed, sigmoid + avg-pool; the others take a few images/s on a CPU)' },
     dataset: imageDataOptions.dataset,
-    lr: { default: 0, help: "learning rate (0: d2l's for the model: lenet 0.1, lenet-classic 0.9, alexnet 0.01, vgg11 0.05, resnet18 0.05)" },
-    batchSize: { default: 256, help: 'minibatch size (d2l: 256; 128 for alexnet and vgg)' },
-    epochs: { default: 10, help: 'passes over the training images (d2l: 10)' },
+    lr: { default: 0, min: 0, help: "learning rate (0: d2l's for the model: lenet 0.1, lenet-classic 0.9, alexnet 0.01, vgg11 0.05, resnet18 0.05)" },
+    batchSize: { default: 256, integer: true, min: 1, help: 'minibatch size (d2l: 256; 128 for alexnet and vgg)' },
+    epochs: { default: 10, integer: true, min: 1, help: 'passes over the training images (d2l: 10)' },
     optimizer: { default: 'sgd', choices: optimizerNames.filter((n) => n !== 'momentum'), help: 'optimizer (sgd takes --momentum)' },
-    momentum: { default: 0, help: 'SGD momentum' },
-    resize: { default: 0, help: 'side the 28x28 images are resized to (0: 224 for alexnet and vgg11, 96 for resnet18, 28 for lenet)' },
+    momentum: { default: 0, min: 0, help: 'SGD momentum' },
+    resize: { default: 0, integer: true, min: 0, help: 'side the 28x28 images are resized to (0: 224 for alexnet and vgg11, 96 for resnet18, 28 for lenet)' },
     root: imageDataOptions.root,
     download: imageDataOptions.download,
     trainSize: imageDataOptions.trainSize,
     testSize: imageDataOptions.testSize,
-    seed: { default: 0, help: 'random seed (weights and shuffling)' },
+    seed: { default: 0, integer: true, min: 0, help: 'random seed (weights and shuffling)' },
   },
 
   async run(o, ctx) {

@@ -50,12 +50,12 @@ export const linreg = defineExperiment({
   name: 'linreg',
   summary: 'd2l 3.2/3.3: linear regression on synthetic data (w=[2,-3.4], b=4.2), from scratch and with nn',
   options: {
-    lr: { default: 0.03, help: 'learning rate' },
-    batchSize: { default: 10, help: 'minibatch size' },
-    epochs: { default: 3, help: 'passes over the data' },
-    examples: { default: 1000, help: 'synthetic examples' },
-    noise: { default: 0.01, help: 'standard deviation of the label noise' },
-    seed: { default: 0, help: 'random seed' },
+    lr: { default: 0.03, positive: true, help: 'learning rate' },
+    batchSize: { default: 10, integer: true, min: 1, help: 'minibatch size' },
+    epochs: { default: 3, integer: true, min: 1, help: 'passes over the data' },
+    examples: { default: 1000, integer: true, min: 1, help: 'synthetic examples' },
+    noise: { default: 0.01, min: 0, help: 'standard deviation of the label noise' },
+    seed: { default: 0, integer: true, min: 0, help: 'random seed' },
   },
 
   async run(o, ctx) {

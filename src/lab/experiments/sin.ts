@@ -143,13 +143,13 @@ export const sin = defineExperiment({
   name: 'sin',
   summary: 'fit sin(x) with polynomials by SGD: why small batches are unstable, why extrapolation fails, what fixes it',
   options: {
-    points: { default: 256, help: 'training points, uniform on [-pi, pi]' },
-    lr: { default: 0.1, help: 'SGD learning rate of the batch-size comparison (a)' },
-    epochs: { default: 20, help: 'epochs of the batch-size comparison (a)' },
-    steps: { default: 3000, help: 'full-batch steps of each fit in (b) and (c)' },
-    degree: { default: 15, help: 'degree of the wide-range polynomials in (c)' },
-    harmonics: { default: 3, help: 'Fourier features: sin(kx), cos(kx) for k = 1..harmonics' },
-    seed: { default: 0, help: 'random seed' },
+    points: { default: 256, integer: true, min: 2, help: 'training points, uniform on [-pi, pi]' },
+    lr: { default: 0.1, positive: true, help: 'SGD learning rate of the batch-size comparison (a)' },
+    epochs: { default: 20, integer: true, min: 1, help: 'epochs of the batch-size comparison (a)' },
+    steps: { default: 3000, integer: true, min: 1, help: 'full-batch steps of each fit in (b) and (c)' },
+    degree: { default: 15, integer: true, min: 1, help: 'degree of the wide-range polynomials in (c)' },
+    harmonics: { default: 3, integer: true, min: 1, help: 'Fourier features: sin(kx), cos(kx) for k = 1..harmonics' },
+    seed: { default: 0, integer: true, min: 0, help: 'random seed' },
   },
 
   async run(o, ctx) {

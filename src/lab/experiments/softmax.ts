@@ -42,12 +42,12 @@ export const softmax = defineExperiment({
   name: 'softmax',
   summary: 'd2l 3.6/3.7: softmax regression on Fashion-MNIST (or MNIST, offline), from scratch and concise, with the predictions grid',
   options: {
-    lr: { default: 0.1, help: 'learning rate' },
-    batchSize: { default: 256, help: 'minibatch size' },
-    epochs: { default: 5, help: 'passes over the training images (d2l uses 10)' },
+    lr: { default: 0.1, positive: true, help: 'learning rate' },
+    batchSize: { default: 256, integer: true, min: 1, help: 'minibatch size' },
+    epochs: { default: 5, integer: true, min: 1, help: 'passes over the training images (d2l uses 10)' },
     variant: { default: 'both', choices: ['both', 'scratch', 'concise'], help: 'which model(s) to train' },
     ...imageDataOptions,
-    seed: { default: 0, help: 'random seed' },
+    seed: { default: 0, integer: true, min: 0, help: 'random seed' },
   },
 
   async run(o, ctx) {

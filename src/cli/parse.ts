@@ -1,0 +1,29 @@
+// commander argParsers for every command's flags, experiment options and the commands' own alike,
+// from one rule type (lab/experiment.ts). A bad value stops the command while commander parses,
+// before anything runs or is recorded, and commander's message names the flag and the value:
+// "error: option '--epochs <value>' argument '1.5' is invalid. Expected a positive integer."
+
+import { InvalidArgumentError } from 'commander';
+import { expectedValue, parseValue, type Bounds, type OptionValue, type ValueRule } from '../lab/experiment.js';
+
+/** One value the rule accepts. */
+export function valueParser<T extends OptionValue = OptionValue>(rule: ValueRule): (raw: string) => T {
+  return (raw) => {
+    const value = parseValue(rule, raw);
+    if (value === undefined) throw new InvalidArgumentError(`Expected ${expectedValue(rule)}.`);
+    return value as T;
+  };
+}
+
+/** A comma-separated list, each value one the rule accepts; the message names the first that is not. */
+export function listParser<T extends OptionValue = OptionValue>(rule: ValueRule): (raw: string) => T[] {
+  return (raw) =>
+    raw.split(',').map((text) => {
+      const value = parseValue(rule, text.trim());
+      if (value === undefined) throw new InvalidArgumentError(`'${text.trim()}' is not ${expectedValue(rule)}.`);
+      return value as T;
+    });
+}
+
+export const integer = (bounds: Bounds = {}) => valueParser<number>({ kind: 'integer', ...bounds });
+export const oneOf = <T extends string>(choices: readonly T[]) => valueParser<T>({ kind: 'string', choices });
