@@ -15,6 +15,7 @@ import * as idx from '../ops/indexing.js';
 import * as la from '../ops/linalg.js';
 import * as ip from '../ops/inplace.js';
 import * as cr from '../ops/creation.js';
+import * as srt from '../ops/sort.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
@@ -371,6 +372,12 @@ export class Tensor {
   norm(p: number | 'fro' = 2, dim?: Dims | null, options?: KeepDim): Tensor { return red.norm(this, p, dim, options); }
   all(dim?: number | null, options?: KeepDim): Tensor { return red.all(this, dim, options); }
   any(dim?: number | null, options?: KeepDim): Tensor { return red.any(this, dim, options); }
+  /** sort(dim = -1, { descending, stable }) -> { values, indices }. */
+  sort(dim?: number | srt.SortOptions, options?: srt.SortOptions): red.ValuesIndices { return srt.sort(this, dim, options); }
+  argsort(dim?: number | srt.SortOptions, options?: srt.SortOptions): Tensor { return srt.argsort(this, dim, options); }
+  msort(): Tensor { return srt.msort(this); }
+  topk(k: number, dim?: number | srt.TopkOptions, options?: srt.TopkOptions): red.ValuesIndices { return srt.topk(this, k, dim, options); }
+  kthvalue(k: number, dim?: number | srt.KthvalueOptions, options?: srt.KthvalueOptions): red.ValuesIndices { return srt.kthvalue(this, k, dim, options); }
 
   // ---------------------------------------------------------------- shape and views
 
