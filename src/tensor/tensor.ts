@@ -403,8 +403,9 @@ export class Tensor {
   select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
   /** Python indexing: x.index(0, ':', slice(1, 3), null, '...', indexTensor) is x[0, :, 1:3, None, ..., idx]. */
   index(...items: IndexItem[]): Tensor { return idx.index(this, items); }
-  /** x[items] = value (in place). */
-  indexPut_(items: IndexItem[], value: TensorOrScalar): this { return ip.indexPut_(this, items, value); }
+  /** x[items] = value (in place); with { accumulate: true }, x[items] += value where duplicates add up. */
+  indexPut_(items: IndexItem[], value: TensorOrScalar, options?: ip.IndexPutOptions): this { return ip.indexPut_(this, items, value, options); }
+  indexPut(items: IndexItem[], value: TensorOrScalar, options?: ip.IndexPutOptions): Tensor { return ip.indexPut(this, items, value, options); }
   contiguous(): Tensor { return mv.contiguous(this); }
   clone(): Tensor { return mv.clone(this); }
   split(splitSize: number | readonly number[], dim = 0): Tensor[] { return mv.split(this, splitSize, dim); }
