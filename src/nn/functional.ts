@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
 import { isFloatingPoint } from '../tensor/dtype.js';
-import { where } from '../ops/elementwise.js';
+import { hardtanh as hardtanhPrimitive, where } from '../ops/elementwise.js';
 import { emptyLike, zerosLike } from '../ops/creation.js';
 // For the normalization / embedding / interpolate / attention section at the end.
 import { arange, tensor, zeros } from '../ops/creation.js';
@@ -107,8 +107,11 @@ export const mish = (input: Tensor): Tensor => input.mul(softplus(input).tanh())
 
 export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
   if (minVal > maxVal) throw new RangeError('min_val cannot be greater than max_val');
-  return input.clamp(minVal, maxVal);
+  return hardtanhPrimitive(input, minVal, maxVal);
 }
+
+/** min(max(0, x), 6): hardtanh(x, 0, 6), with its gradient 0 at 0 and 6. */
+export const relu6 = (input: Tensor): Tensor => hardtanh(input, 0, 6);
 
 /** PReLU: weight (one value, or one per channel on dim 1) scales the negative part. */
 export function prelu(input: Tensor, weight: Tensor): Tensor {
