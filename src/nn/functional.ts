@@ -338,7 +338,14 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   return nll.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / n));
 }
 
-/** -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch. */
+const BCE_EPSILON = Math.fround(1e-12);
+
+/**
+ * -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch, as one node with
+ * PyTorch's rule (BinaryCrossEntropyBackward0): d/dx = (x - t) / max(x (1 - x), 1e-12), finite at
+ * x = 0 or 1 where differentiating the clamped logs gives NaN; d/dt = -logit(x). The weight is a
+ * constant, as PyTorch has no derivative for it.
+ */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
   const { weight = null, reduction = 'mean' } = options;
   checkReduction(reduction);
@@ -348,12 +355,23 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { wei
     );
   }
   const x = input.detach();
+  const t = target.detach();
   if (x.lt(0).logicalOr(x.gt(1)).any().item()) throw new RangeError('all elements of input should be between 0 and 1');
-  const logX = input.log().clamp(-100, null);
-  const log1mX = input.neg().log1p().clamp(-100, null);
-  let loss = target.sub(1).mul(log1mX).sub(target.mul(logX));
-  if (weight) loss = loss.mul(weight);
-  return reduce(loss, reduction);
+  const logX = x.log().clamp(-100, null);
+  const log1mX = x.neg().log1p().clamp(-100, null);
+  let loss = t.sub(1).mul(log1mX).sub(t.mul(logX));
+  if (weight) loss = loss.mul(weight.detach());
+  const n = input.numel();
+  // The order of PyTorch's kernel: the quotient times grad, then the weight, then / numel for
+  // 'mean'; its EPSILON is the float 1e-12 (9.9999996e-13), in float64 too.
+  const scaled = (d: Tensor, g: Tensor) => {
+    const dw = weight ? d.mul(g).mul(weight) : d.mul(g);
+    return reduction === 'mean' ? dw.div(n) : dw;
+  };
+  return record('BinaryCrossEntropyBackward0', reduce(loss, reduction), [input, target], [input, target], (g, needs) => [
+    needs[0] ? scaled(input.sub(target).div(input.neg().add(1).mul(input).clamp(BCE_EPSILON, null)), g) : null,
+    needs[1] ? scaled(input.div(input.neg().add(1)).log().neg(), g) : null,
+  ]);
 }
 
 /**
