@@ -181,3 +181,32 @@ test('nn.ReLU6 and nn.Hardtanh have zero gradient at the bounds', () => {
   new nn.Hardtanh().forward(y).sum().backward();
   assert.deepEqual(y.grad!.tolist(), [0, 0, 1]);
 });
+
+test("to('cpu'), to(dtype), to({ dtype }), to(device, dtype), to(other) and cpu() on tensors and modules", () => {
+  const x = dlab.tensor([1, 2], { dtype: 'float32' });
+  assert.equal(x.to('cpu'), x);
+  assert.equal(x.cpu(), x);
+  assert.equal(x.to('cpu:0').dtype, 'float32');
+  assert.equal(x.to('float64').dtype, 'float64');
+  assert.equal(x.to({ dtype: 'float64' }).dtype, 'float64');
+  assert.equal(x.to('cpu', 'int64').dtype, 'int64');
+  assert.equal(x.to(dlab.zeros([1], { dtype: 'int32' })).dtype, 'int32');
+  assert.notEqual(x.to('cpu', { copy: true }), x);
+  const model = new nn.Linear(2, 3);
+  assert.equal(model.to('cpu'), model);
+  assert.equal(model.cpu(), model);
+  assert.equal(model.to({ dtype: 'float64' }).weight.dtype, 'float64');
+  assert.equal(model.to('cpu', 'float32').weight.dtype, 'float32');
+  assert.equal(dlab.zeros([2], { device: 'cpu' }).device, 'cpu');
+});
+
+test('a device dlab does not have is refused by name', () => {
+  const x = dlab.tensor([1, 2]);
+  for (const device of ['cuda', 'cuda:0', 'mps', 'webgpu']) {
+    assert.throws(() => x.to(device), new RegExp(`dlab has no device '${device}'; available: cpu`));
+    assert.throws(() => x.to({ device }), /dlab has no device/);
+    assert.throws(() => new nn.Linear(2, 2).to(device), /dlab has no device/);
+    assert.throws(() => dlab.zeros([2], { device }), /dlab has no device/);
+  }
+});
+

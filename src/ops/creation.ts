@@ -2,6 +2,7 @@
 
 import { getBackend } from '../backend/registry.js';
 import { type DType, type TypedArray, arrayFrom, getDefaultDtype, isFloatingPoint, scalarDtype } from '../tensor/dtype.js';
+import { checkDevice } from '../tensor/device.js';
 import { numel, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { wrap } from './function.js';
@@ -13,6 +14,8 @@ export type GeneratorLike = Generator;
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** Only 'cpu' today; another device is refused by name. */
+  device?: string;
 }
 
 type SizeArgs = (number | readonly number[] | TensorOptions | undefined)[];
@@ -35,6 +38,7 @@ function parseSize<O extends object>(args: readonly unknown[]): { shape: number[
 }
 
 function finish(t: Tensor, options: TensorOptions): Tensor {
+  if (options.device !== undefined) checkDevice(options.device);
   if (options.requiresGrad) t.requiresGrad_(true);
   return t;
 }

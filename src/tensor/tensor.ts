@@ -7,6 +7,7 @@ import { runBackward } from '../autograd/engine.js';
 import { type DType, isFloatingPoint, itemSize } from './dtype.js';
 import { contiguousStrides, isContiguous, normalizeDim, numel, type Shape } from './shape.js';
 import { Storage } from './storage.js';
+import { parseTo, type ToArg, type ToOptions } from './device.js';
 import { formatTensor } from './format.js';
 import * as ew from '../ops/elementwise.js';
 import * as red from '../ops/reduce.js';
@@ -216,9 +217,17 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
-  /** Convert to a dtype (a copy unless it is already that dtype). */
-  to(dtype: DType, options: { copy?: boolean } = {}): Tensor {
-    return mv.cast(this, dtype, options.copy ?? false);
+  /**
+   * to(dtype), to(device), to(device, dtype), to(other), to({ dtype, device, copy }): this tensor
+   * itself when nothing changes (unless copy), else a converted copy. The only device is 'cpu'.
+   */
+  to(...args: [Tensor | ToArg, (ToArg | undefined)?, (ToOptions | undefined)?]): Tensor {
+    const { dtype, copy } = parseTo(args.map((a) => (a instanceof Tensor ? { dtype: a.dtype } : a)));
+    return mv.cast(this, dtype ?? this.dtype, copy);
+  }
+  /** Tensor.cpu(): every tensor is on the CPU, so this tensor itself (as PyTorch). */
+  cpu(): Tensor {
+    return this;
   }
   type(dtype: DType): Tensor {
     return this.to(dtype);
