@@ -210,3 +210,18 @@ test('a device dlab does not have is refused by name', () => {
   }
 });
 
+test('a mistyped or missing dtype names itself and the valid ones', () => {
+  const valid = /valid dtypes: float32, float64, int32, int64, bool/;
+  assert.throws(() => dlab.zeros([2], { dtype: 'flaot32' as dlab.DType }), /dlab has no dtype 'flaot32'/);
+  assert.throws(() => dlab.tensor([1], { dtype: 'float16' as dlab.DType }), valid);
+  assert.throws(() => dlab.tensor([1]).to({ dtype: 'float16' as dlab.DType }), /dlab has no dtype 'float16'/);
+  assert.throws(() => dlab.tensor([1]).to('flaot32'), /'flaot32' is neither a dtype \(float32, float64, int32, int64, bool\) nor a device \(cpu\)/);
+  assert.throws(() => new nn.Linear(2, 2).to('int64'), /nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=int64/);
+});
+
+test('an integer that the dtype cannot hold is refused as PyTorch does, not wrapped', () => {
+  const message = pytorchError('int32 overflow');
+  assert.throws(() => dlab.tensor([2 ** 40], { dtype: 'int32' }), (e: Error) => e.message.startsWith(message));
+  assert.throws(() => dlab.full([2], -(2 ** 31) - 1, { dtype: 'int32' }), /value cannot be converted to type int32 without overflow/);
+  assert.deepEqual(dlab.tensor([2 ** 31 - 1, -(2 ** 31)], { dtype: 'int32' }).tolist(), [2 ** 31 - 1, -(2 ** 31)]);
+});
