@@ -225,3 +225,41 @@ test('an integer that the dtype cannot hold is refused as PyTorch does, not wrap
   assert.throws(() => dlab.full([2], -(2 ** 31) - 1, { dtype: 'int32' }), /value cannot be converted to type int32 without overflow/);
   assert.deepEqual(dlab.tensor([2 ** 31 - 1, -(2 ** 31)], { dtype: 'int32' }).tolist(), [2 ** 31 - 1, -(2 ** 31)]);
 });
+
+test("pointwise losses warn once, in PyTorch's words, when the target's size differs from the input's", (t) => {
+  const warn = t.mock.method(console, 'warn', () => {});
+  const losses = {
+    mse_loss: nn.functional.mseLoss,
+    l1_loss: nn.functional.l1Loss,
+    smooth_l1_loss: nn.functional.smoothL1Loss,
+    huber_loss: nn.functional.huberLoss,
+  } as const;
+  for (const w of gapsFixture.warnings) {
+    const loss = losses[w.name as keyof typeof losses];
+    const before = warn.mock.callCount();
+    // Shapes only this test uses, so an earlier warning of the same text does not hide this one.
+    loss(dlab.randn(4, 1), dlab.randn(4));
+    loss(dlab.randn(4, 1), dlab.randn(4));
+    loss(dlab.randn(4), dlab.randn(4));
+    const calls = warn.mock.calls.slice(before);
+    if (w.name === 'mse_loss') {
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0].arguments[0], `UserWarning: ${w.message}`);
+    } else {
+      assert.equal(calls.length, 0, 'the same message is shown once');
+    }
+  }
+  nn.functional.l1Loss(dlab.randn(3, 1), dlab.randn(3));
+  assert.match(String(warn.mock.calls.at(-1)!.arguments[0]), /target size \(torch.Size\(\[3\]\)\) that is different to the input size \(torch.Size\(\[3, 1\]\)\)/);
+  new nn.MSELoss().forward(dlab.randn(2, 1), dlab.randn(2));
+  assert.match(String(warn.mock.calls.at(-1)!.arguments[0]), /torch.Size\(\[2\]\)/);
+});
+
+test('a zero kernel and a state dict that is not dict-like are refused as PyTorch does', () => {
+  assert.equal(errorOf(() => new nn.Conv2d(3, 4, 0).forward(dlab.randn(1, 3, 5, 5))), pytorchError('conv2d kernel 0'));
+  assert.match(errorOf(() => new nn.Conv1d(3, 4, 0).forward(dlab.randn(1, 3, 5))), /kernel size should be greater than zero, but got kernel_height: 1 kernel_width: 0/);
+  // PyTorch prints the Python type (<class 'NoneType'>); dlab the JavaScript one.
+  const expected = pytorchError('loadStateDict null').replace(/<class '.*'>/, 'null');
+  assert.equal(errorOf(() => new nn.Linear(2, 2).loadStateDict(null as unknown as Map<string, Tensor>)), expected);
+  assert.match(errorOf(() => new nn.Linear(2, 2).loadStateDict(dlab.zeros([2]) as unknown as Map<string, Tensor>)), /Expected state_dict to be dict-like, got Tensor\./);
+});

@@ -156,12 +156,31 @@ export function dropout(input: Tensor, p = 0.5, training = true, inplace = false
 
 // ---------------------------------------------------------------------------- regression losses
 
-/** PyTorch warns when the shapes differ and broadcasts; so does this (without the warning). */
+const warned = new Set<string>();
+
+/**
+ * PyTorch's UserWarning when a pointwise loss's target and input sizes differ (they broadcast,
+ * which is rarely meant: [4, 1] against [4] gives a [4, 4] loss). Python shows a warning once
+ * per place; this shows each message once.
+ */
+function warnSizeMismatch(input: Tensor, target: Tensor): void {
+  if (input.ndim === target.ndim && input.shape.every((s, d) => s === target.shape[d])) return;
+  const message =
+    `Using a target size (${fmtSize(target.shape)}) that is different to the input size (${fmtSize(input.shape)}). ` +
+    'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.';
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`UserWarning: ${message}`);
+}
+
+/** (input - target)^2; a target of another size broadcasts, with PyTorch's warning. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  warnSizeMismatch(input, target);
   return reduce(input.sub(target).square(), options.reduction ?? 'mean');
 }
 
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  warnSizeMismatch(input, target);
   return reduce(input.sub(target).abs(), options.reduction ?? 'mean');
 }
 
@@ -169,6 +188,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Red
 export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
   const beta = options.beta ?? 1;
   if (beta < 0) throw new RangeError('smooth_l1_loss does not support negative values for beta.');
+  warnSizeMismatch(input, target);
   const z = input.sub(target).abs();
   if (beta === 0) return reduce(z, options.reduction ?? 'mean');
   const loss = where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta));
@@ -179,6 +199,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction
 export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
   const delta = options.delta ?? 1;
   if (delta <= 0) throw new RangeError('huber_loss does not support non-positive values for delta.');
+  warnSizeMismatch(input, target);
   const z = input.sub(target).abs();
   const loss = where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta));
   return reduce(loss, options.reduction ?? 'mean');

@@ -440,6 +440,11 @@ export class Module {
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: { strict?: boolean } = {}): IncompatibleKeys {
     const strict = options.strict ?? true;
+    const dictLike = stateDict instanceof Map || (typeof stateDict === 'object' && stateDict !== null && !Array.isArray(stateDict) && !(stateDict instanceof Tensor));
+    if (!dictLike) {
+      const kind = stateDict === null ? 'null' : typeof stateDict === 'object' ? (stateDict as object).constructor.name : typeof stateDict;
+      throw new TypeError(`Expected state_dict to be dict-like, got ${kind}.`);
+    }
     const sd: Map<string, unknown> = stateDict instanceof Map ? new Map(stateDict) : new Map(Object.entries(stateDict));
     const missingKeys: string[] = [];
     const unexpectedKeys: string[] = [];
