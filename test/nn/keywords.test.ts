@@ -85,5 +85,10 @@ test('modules can be built with every argument by keyword', () => {
   sameModule(() => new nn.LSTM(5, 7, { numLayers: 2 }), () => new nn.LSTM(5, 7, 2));
   sameModule(() => new nn.GRU(5, 7), () => new nn.GRU({ inputSize: 5, hiddenSize: 7 }));
   sameModule(() => new nn.RNN(5, 7, { nonlinearity: 'relu' }), () => new nn.RNN({ inputSize: 5, hiddenSize: 7, nonlinearity: 'relu' }));
+  sameModule(() => new nn.Dropout(0.2), () => new nn.Dropout({ p: 0.2 }));
+  sameModule(() => new nn.Dropout2d(0.3, { inplace: true }), () => new nn.Dropout2d({ p: 0.3, inplace: true }));
+  sameModule(() => new nn.MaxPool2d(2, { stride: 1 }), () => new nn.MaxPool2d({ kernelSize: 2, stride: 1 }));
+  sameModule(() => new nn.AvgPool2d(3), () => new nn.AvgPool2d({ kernelSize: 3 }));
+  sameModule(() => new nn.AvgPool1d(3), () => new nn.AvgPool1d({ kernelSize: 3 }));
   sameModule(() => new nn.MultiheadAttention(8, 2, { batchFirst: true }), () => new nn.MultiheadAttention({ embedDim: 8, numHeads: 2, batchFirst: true }));
 });
