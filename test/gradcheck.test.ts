@@ -216,6 +216,14 @@ for (const backend of listBackends()) {
       test('sum of a transposed view, sum gradgrad', () => check((x) => x.t().sum(0), [leaf([3, 2])], { gradgrad: true }));
     });
 
+    describe('sorting and selection', () => {
+      test('sort', () => check((x) => x.sort(0, { descending: true }).values, [leaf([3, 4])], { gradgrad: true }));
+      test('sort of a transposed view', () => check((x) => x.t().sort().values, [leaf([3, 4])]));
+      test('topk', () => check((x) => x.topk(2, 1, { largest: false }).values, [leaf([3, 4])]));
+      test('kthvalue', () => check((x) => x.kthvalue(2, 0).values, [leaf([3, 4])]));
+      test('hardtanh inside and beyond the bounds', () => check((x) => torch.nn.functional.hardtanh(x, -0.5, 0.5), [leaf([2, 3])], { gradgrad: true }));
+    });
+
     describe('linear algebra', () => {
       test('matmul 2-D', () => check((a, b) => a.matmul(b), [leaf([2, 3]), leaf([3, 4], -1, 1, 0.2)], { gradgrad: true }));
       test('matmul transposed inputs', () =>

@@ -83,6 +83,11 @@ export interface Backend {
   argReduce(op: ArgReduceOp, x: View, dim: number): TypedArray;
   scan(op: ScanOp, x: View, dim: number, dtype: DType): TypedArray;
   /**
+   * The int64 positions along `dim` that sort each slice of x (a fresh contiguous array of x's
+   * shape): a stable sort, NaN above every number (last ascending, first descending), as PyTorch.
+   */
+  sort(x: View, dim: number, descending: boolean): TypedArray;
+  /**
    * log_softmax of a float view along `dim`, as PyTorch's CPU kernel: per slice,
    * x - max - log(sum(exp(x - max))) (so a NaN or +inf in a slice makes the whole slice NaN);
    * a fresh contiguous array of x's dtype.

@@ -157,7 +157,8 @@ function checksum(metadata: Record<string, string>, data: Uint8Array): string {
 
 // Tagged JSON: state dicts hold tensors and numbers JSON cannot spell.
 
-function encodeValue(value: unknown, key: string, tensors: Record<string, Tensor>): unknown {
+/** A value as tagged JSON; each tensor goes into `tensors` under `key` (and its path below it). */
+export function encodeValue(value: unknown, key: string, tensors: Record<string, Tensor>): unknown {
   if (value instanceof Tensor) {
     tensors[key] = value.detach();
     return { __tensor__: key };
@@ -184,7 +185,8 @@ function encodeValue(value: unknown, key: string, tensors: Record<string, Tensor
   throw new CheckpointError(`cannot save '${key}': a ${what} is not a tensor, number, string, boolean, array or plain object`);
 }
 
-function decodeValue(value: unknown, tensors: Record<string, Tensor>, where: string): unknown {
+/** The value that encodeValue wrote, its tensors taken from `tensors`. */
+export function decodeValue(value: unknown, tensors: Record<string, Tensor>, where: string): unknown {
   if (Array.isArray(value)) return value.map((v) => decodeValue(v, tensors, where));
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value);

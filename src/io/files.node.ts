@@ -9,6 +9,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, write
 import { dirname } from 'node:path';
 import type { Tensor } from '../tensor/tensor.js';
 import { deserialize, serialize, type Deserialized } from './safetensors.js';
+import { deserializeObject, serializeObject } from './object.js';
 
 /** A state dict: parameter and buffer names -> tensors, as Module.stateDict() gives. */
 export type StateDict = Record<string, Tensor>;
@@ -63,14 +64,15 @@ export function loadFile(path: string): Deserialized {
 }
 
 /**
- * torch.save for state dicts, in the safetensors format (no pickle): `save(model.stateDict(), path)`.
- * Unlike torch.save it takes only a name -> tensor map.
+ * torch.save in the safetensors format (no pickle): a state dict (`save(model.stateDict(), path)`)
+ * is a plain safetensors file any reader opens; any other value (a bare tensor, a list, a nested
+ * dict of tensors, numbers and strings) is written as its tensors plus its structure.
  */
-export function save(stateDict: StateDict, path: string): void {
-  saveFile(stateDict, path);
+export function save(obj: unknown, path: string): void {
+  writeFileAtomic(path, serializeObject(obj));
 }
 
-/** torch.load for a state dict written by save (or by any safetensors writer). */
-export function load(path: string): StateDict {
-  return loadFile(path).tensors;
+/** torch.load for what save wrote (or any safetensors file: its name -> tensor map). */
+export function load<T = StateDict>(path: string): T {
+  return readParsed(path, deserializeObject) as T;
 }

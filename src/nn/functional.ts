@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
 import { isFloatingPoint } from '../tensor/dtype.js';
-import { where } from '../ops/elementwise.js';
+import { hardtanh as hardtanhPrimitive, where } from '../ops/elementwise.js';
 import { emptyLike, zerosLike } from '../ops/creation.js';
 // For the normalization / embedding / interpolate / attention section at the end.
 import { arange, tensor, zeros } from '../ops/creation.js';
@@ -107,8 +107,11 @@ export const mish = (input: Tensor): Tensor => input.mul(softplus(input).tanh())
 
 export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
   if (minVal > maxVal) throw new RangeError('min_val cannot be greater than max_val');
-  return input.clamp(minVal, maxVal);
+  return hardtanhPrimitive(input, minVal, maxVal);
 }
+
+/** min(max(0, x), 6): hardtanh(x, 0, 6), with its gradient 0 at 0 and 6. */
+export const relu6 = (input: Tensor): Tensor => hardtanh(input, 0, 6);
 
 /** PReLU: weight (one value, or one per channel on dim 1) scales the negative part. */
 export function prelu(input: Tensor, weight: Tensor): Tensor {
@@ -153,12 +156,31 @@ export function dropout(input: Tensor, p = 0.5, training = true, inplace = false
 
 // ---------------------------------------------------------------------------- regression losses
 
-/** PyTorch warns when the shapes differ and broadcasts; so does this (without the warning). */
+const warned = new Set<string>();
+
+/**
+ * PyTorch's UserWarning when a pointwise loss's target and input sizes differ (they broadcast,
+ * which is rarely meant: [4, 1] against [4] gives a [4, 4] loss). Python shows a warning once
+ * per place; this shows each message once.
+ */
+function warnSizeMismatch(input: Tensor, target: Tensor): void {
+  if (input.ndim === target.ndim && input.shape.every((s, d) => s === target.shape[d])) return;
+  const message =
+    `Using a target size (${fmtSize(target.shape)}) that is different to the input size (${fmtSize(input.shape)}). ` +
+    'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.';
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`UserWarning: ${message}`);
+}
+
+/** (input - target)^2; a target of another size broadcasts, with PyTorch's warning. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  warnSizeMismatch(input, target);
   return reduce(input.sub(target).square(), options.reduction ?? 'mean');
 }
 
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  warnSizeMismatch(input, target);
   return reduce(input.sub(target).abs(), options.reduction ?? 'mean');
 }
 
@@ -166,6 +188,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Red
 export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
   const beta = options.beta ?? 1;
   if (beta < 0) throw new RangeError('smooth_l1_loss does not support negative values for beta.');
+  warnSizeMismatch(input, target);
   const z = input.sub(target).abs();
   if (beta === 0) return reduce(z, options.reduction ?? 'mean');
   const loss = where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta));
@@ -176,6 +199,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction
 export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
   const delta = options.delta ?? 1;
   if (delta <= 0) throw new RangeError('huber_loss does not support non-positive values for delta.');
+  warnSizeMismatch(input, target);
   const z = input.sub(target).abs();
   const loss = where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta));
   return reduce(loss, options.reduction ?? 'mean');
@@ -335,7 +359,14 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   return nll.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / n));
 }
 
-/** -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch. */
+const BCE_EPSILON = Math.fround(1e-12);
+
+/**
+ * -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch, as one node with
+ * PyTorch's rule (BinaryCrossEntropyBackward0): d/dx = (x - t) / max(x (1 - x), 1e-12), finite at
+ * x = 0 or 1 where differentiating the clamped logs gives NaN; d/dt = -logit(x). The weight is a
+ * constant, as PyTorch has no derivative for it.
+ */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
   const { weight = null, reduction = 'mean' } = options;
   checkReduction(reduction);
@@ -345,12 +376,23 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { wei
     );
   }
   const x = input.detach();
+  const t = target.detach();
   if (x.lt(0).logicalOr(x.gt(1)).any().item()) throw new RangeError('all elements of input should be between 0 and 1');
-  const logX = input.log().clamp(-100, null);
-  const log1mX = input.neg().log1p().clamp(-100, null);
-  let loss = target.sub(1).mul(log1mX).sub(target.mul(logX));
-  if (weight) loss = loss.mul(weight);
-  return reduce(loss, reduction);
+  const logX = x.log().clamp(-100, null);
+  const log1mX = x.neg().log1p().clamp(-100, null);
+  let loss = t.sub(1).mul(log1mX).sub(t.mul(logX));
+  if (weight) loss = loss.mul(weight.detach());
+  const n = input.numel();
+  // The order of PyTorch's kernel: the quotient times grad, then the weight, then / numel for
+  // 'mean'; its EPSILON is the float 1e-12 (9.9999996e-13), in float64 too.
+  const scaled = (d: Tensor, g: Tensor) => {
+    const dw = weight ? d.mul(g).mul(weight) : d.mul(g);
+    return reduction === 'mean' ? dw.div(n) : dw;
+  };
+  return record('BinaryCrossEntropyBackward0', reduce(loss, reduction), [input, target], [input, target], (g, needs) => [
+    needs[0] ? scaled(input.sub(target).div(input.neg().add(1).mul(input).clamp(BCE_EPSILON, null)), g) : null,
+    needs[1] ? scaled(input.div(input.neg().add(1)).log().neg(), g) : null,
+  ]);
 }
 
 /**

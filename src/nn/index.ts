@@ -5,7 +5,7 @@ export { Parameter, UninitializedParameter } from './parameter.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './modules/container.js';
 export { Identity, Linear, Bilinear, LazyLinear, type LinearOptions } from './modules/linear.js';
 export { Flatten, Unflatten } from './modules/flatten.js';
-export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Hardtanh } from './modules/activation.js';
+export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Hardtanh, ReLU6 } from './modules/activation.js';
 export { Dropout, Dropout1d, Dropout2d, Dropout3d } from './modules/dropout.js';
 export { BatchNormBase, BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm, type BatchNormOptions } from './modules/normalization.js';
 export { Embedding, type EmbeddingOptions } from './modules/sparse.js';

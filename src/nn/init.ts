@@ -8,6 +8,7 @@ import { erf } from '../backend/js/math.js';
 import { empty, eye } from '../ops/creation.js';
 import { wrap } from '../ops/function.js';
 import type { Generator } from '../random/generator.js';
+import { bindArgs, type PyArgs } from './args.js';
 
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
@@ -49,15 +50,22 @@ function correctFan(tensor: Tensor, mode: string): number {
   return m === 'fan_in' ? fanIn : fanOut;
 }
 
-export function uniform_(tensor: Tensor, a = 0, b = 1, options: GenOption = {}): Tensor {
+type UniformOptions = { a?: number; b?: number } & GenOption;
+/** U(a, b): uniform_(w, a, b) or uniform_(w, { a, b }). */
+export function uniform_(tensor: Tensor, ...args: PyArgs<[number, number], UniformOptions>): Tensor {
+  const [a = 0, b = 1, options] = bindArgs<[number?, number?], GenOption>('uniform_', ['a', 'b'], args, 0);
   return noGrad(() => tensor.uniform_(a, b, options));
 }
 
-export function normal_(tensor: Tensor, mean = 0, std = 1, options: GenOption = {}): Tensor {
+type NormalOptions = { mean?: number; std?: number } & GenOption;
+/** N(mean, std^2): normal_(w, 0, 0.01) or normal_(w, { std: 0.01 }). */
+export function normal_(tensor: Tensor, ...args: PyArgs<[number, number], NormalOptions>): Tensor {
+  const [mean = 0, std = 1, options] = bindArgs<[number?, number?], GenOption>('normal_', ['mean', 'std'], args, 0);
   return noGrad(() => tensor.normal_(mean, std, options));
 }
 
-export function constant_(tensor: Tensor, val: number): Tensor {
+export function constant_(tensor: Tensor, ...args: PyArgs<[number], { val: number }>): Tensor {
+  const [val] = bindArgs<[number], object>('constant_', ['val'], args);
   return noGrad(() => tensor.fill_(val));
 }
 
@@ -71,7 +79,8 @@ export function eye_(tensor: Tensor): Tensor {
 }
 
 /** The Dirac delta for 3-, 4- and 5-D conv weights: each output channel passes one input channel through. */
-export function dirac_(tensor: Tensor, groups = 1): Tensor {
+export function dirac_(tensor: Tensor, ...args: PyArgs<[number], { groups?: number }>): Tensor {
+  const [groups = 1] = bindArgs<[number?], object>('dirac_', ['groups'], args, 0);
   const d = tensor.ndim;
   if (d < 3 || d > 5) throw new Error('Only tensors with 3, 4, or 5 dimensions are supported');
   const sizes = tensor.shape;
@@ -91,7 +100,8 @@ export function dirac_(tensor: Tensor, groups = 1): Tensor {
 }
 
 /** Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)). */
-export function xavierUniform_(tensor: Tensor, gain = 1, options: GenOption = {}): Tensor {
+export function xavierUniform_(tensor: Tensor, ...args: PyArgs<[number], { gain?: number } & GenOption>): Tensor {
+  const [gain = 1, options] = bindArgs<[number?], GenOption>('xavier_uniform_', ['gain'], args, 0);
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   const std = gain * Math.sqrt(2 / (fanIn + fanOut));
   const a = Math.sqrt(3) * std;
@@ -99,7 +109,8 @@ export function xavierUniform_(tensor: Tensor, gain = 1, options: GenOption = {}
 }
 
 /** Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). */
-export function xavierNormal_(tensor: Tensor, gain = 1, options: GenOption = {}): Tensor {
+export function xavierNormal_(tensor: Tensor, ...args: PyArgs<[number], { gain?: number } & GenOption>): Tensor {
+  const [gain = 1, options] = bindArgs<[number?], GenOption>('xavier_normal_', ['gain'], args, 0);
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   return normal_(tensor, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
 }
@@ -110,21 +121,27 @@ interface KaimingOptions extends GenOption {
   mode?: FanMode;
   nonlinearity?: Nonlinearity;
 }
+/** kaiming_*_(w, a, mode, nonlinearity) or kaiming_*_(w, { a, mode, nonlinearity }). */
+type KaimingArgs = PyArgs<[number, FanMode, Nonlinearity], KaimingOptions>;
+const bindKaiming = (fn: string, args: KaimingArgs) =>
+  bindArgs<[number?, FanMode?, Nonlinearity?], GenOption>(fn, ['a', 'mode', 'nonlinearity'], args, 0);
 
 /** He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan). Defaults as PyTorch: a=0, fan_in, leaky_relu. */
-export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
+export function kaimingUniform_(tensor: Tensor, ...args: KaimingArgs): Tensor {
+  const [a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu', options] = bindKaiming('kaiming_uniform_', args);
   if (tensor.shape.includes(0)) return tensor; // PyTorch warns "Initializing zero-element tensors is a no-op"
-  const fan = correctFan(tensor, options.mode ?? 'fan_in');
-  const gain = calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0);
+  const fan = correctFan(tensor, mode);
+  const gain = calculateGain(nonlinearity, a);
   const bound = Math.sqrt(3) * (gain / Math.sqrt(fan));
   return uniform_(tensor, -bound, bound, options);
 }
 
 /** He normal: N(0, std^2), std = gain / sqrt(fan). */
-export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
+export function kaimingNormal_(tensor: Tensor, ...args: KaimingArgs): Tensor {
+  const [a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu', options] = bindKaiming('kaiming_normal_', args);
   if (tensor.shape.includes(0)) return tensor;
-  const fan = correctFan(tensor, options.mode ?? 'fan_in');
-  const gain = calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0);
+  const fan = correctFan(tensor, mode);
+  const gain = calculateGain(nonlinearity, a);
   return normal_(tensor, 0, gain / Math.sqrt(fan), options);
 }
 
@@ -132,8 +149,11 @@ export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Te
  * Normal(mean, std) truncated to [a, b], by PyTorch's inverse-CDF method: uniform on the CDF's
  * image of [a, b], then erfinv, scale, shift and clamp.
  */
-export function truncNormal_(tensor: Tensor, options: { mean?: number; std?: number; a?: number; b?: number } & GenOption = {}): Tensor {
-  const { mean = 0, std = 1, a = -2, b = 2 } = options;
+export function truncNormal_(
+  tensor: Tensor,
+  ...args: PyArgs<[number, number, number, number], { mean?: number; std?: number; a?: number; b?: number } & GenOption>
+): Tensor {
+  const [mean = 0, std = 1, a = -2, b = 2, options] = bindArgs<[number?, number?, number?, number?], GenOption>('trunc_normal_', ['mean', 'std', 'a', 'b'], args, 0);
   const cdf = (x: number) => (1 + erf(x / Math.SQRT2)) / 2;
   const l = cdf((a - mean) / std);
   const u = cdf((b - mean) / std);
@@ -150,7 +170,8 @@ export function truncNormal_(tensor: Tensor, options: { mean?: number; std?: num
  * A (semi-)orthogonal matrix: QR of a standard normal matrix, Q's columns signed by R's diagonal
  * (so the result is Haar-distributed and equals PyTorch's up to rounding), times gain.
  */
-export function orthogonal_(tensor: Tensor, gain = 1, options: GenOption = {}): Tensor {
+export function orthogonal_(tensor: Tensor, ...args: PyArgs<[number], { gain?: number } & GenOption>): Tensor {
+  const [gain = 1, options] = bindArgs<[number?], GenOption>('orthogonal_', ['gain'], args, 0);
   if (tensor.ndim < 2) throw new Error('Only tensors with 2 or more dimensions are supported');
   if (tensor.numel() === 0) return tensor;
   const rows = tensor.shape[0];

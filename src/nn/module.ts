@@ -23,7 +23,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { select } from '../ops/movement.js';
-import type { DType } from '../tensor/dtype.js';
+import { isFloatingPoint } from '../tensor/dtype.js';
+import { parseTo, type ToArg } from '../tensor/device.js';
 import { Parameter, UninitializedParameter, isLazy } from './parameter.js';
 
 export type StateDict = Record<string, Tensor>;
@@ -382,8 +383,14 @@ export class Module {
     }
   }
 
-  /** Convert every parameter and buffer (and gradient) to a floating dtype in place: module.to(dtype). */
-  to(dtype: DType): this {
+  /**
+   * Convert every floating parameter and buffer (and gradient) in place: module.to(dtype),
+   * to('cpu'), to('cpu', dtype), to(tensor), to({ device, dtype }); the only device is 'cpu'.
+   */
+  to(...args: [Tensor | ToArg, (ToArg | undefined)?]): this {
+    const { dtype } = parseTo(args.map((a) => (a instanceof Tensor ? { dtype: a.dtype } : a)));
+    if (dtype === undefined) return this;
+    if (!isFloatingPoint(dtype)) throw new TypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=${dtype}`);
     const convert = (t: Tensor) => {
       if (t.isFloatingPoint() && t.dtype !== dtype && !isLazy(t)) t._replaceData(t.detach().to(dtype));
     };
@@ -399,6 +406,11 @@ export class Module {
 
   double(): this {
     return this.to('float64');
+  }
+
+  /** Module.cpu(): parameters are always on the CPU. */
+  cpu(): this {
+    return this;
   }
 
   float(): this {
@@ -428,6 +440,11 @@ export class Module {
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: { strict?: boolean } = {}): IncompatibleKeys {
     const strict = options.strict ?? true;
+    const dictLike = stateDict instanceof Map || (typeof stateDict === 'object' && stateDict !== null && !Array.isArray(stateDict) && !(stateDict instanceof Tensor));
+    if (!dictLike) {
+      const kind = stateDict === null ? 'null' : typeof stateDict === 'object' ? (stateDict as object).constructor.name : typeof stateDict;
+      throw new TypeError(`Expected state_dict to be dict-like, got ${kind}.`);
+    }
     const sd: Map<string, unknown> = stateDict instanceof Map ? new Map(stateDict) : new Map(Object.entries(stateDict));
     const missingKeys: string[] = [];
     const unexpectedKeys: string[] = [];

@@ -276,6 +276,9 @@ function checkShapeForward(input: Tensor, weight: Tensor, bias: Tensor | null, g
   if (weight.ndim !== input.ndim) {
     throw new RangeError(`Expected ${weight.ndim}-dimensional input for ${weight.ndim}-dimensional weight ${sizes(weight)}, but got ${input.ndim}-dimensional input of size ${sizes(input)} instead`);
   }
+  // A zero kernel (nn.Conv2d(3, 4, 0)) would slide an empty window; PyTorch's kernel refuses it (1-D as height 1).
+  const k = w.length === 3 ? [1, w[2]] : w.slice(2);
+  if (k.some((n) => n <= 0)) throw new RangeError(`kernel size should be greater than zero, but got kernel_height: ${k[0]} kernel_width: ${k[1]}`);
   if (w[0] < groups) throw new RangeError(`Given groups=${groups}, expected weight to be at least ${groups} at dimension 0, but got weight of size ${sizes(weight)} instead`);
   if (w[0] % groups !== 0) {
     throw new RangeError(`Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size [${sizes(weight)}] instead`);

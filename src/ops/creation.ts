@@ -1,7 +1,8 @@
 // Creating tensors: from nested arrays, filled, ranges, identity, and random (PyTorch's streams).
 
 import { getBackend } from '../backend/registry.js';
-import { type DType, type TypedArray, arrayFrom, getDefaultDtype, isFloatingPoint, scalarDtype } from '../tensor/dtype.js';
+import { type DType, type TypedArray, arrayFrom, checkFits, getDefaultDtype, isFloatingPoint, scalarDtype } from '../tensor/dtype.js';
+import { checkDevice } from '../tensor/device.js';
 import { numel, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { wrap } from './function.js';
@@ -13,6 +14,8 @@ export type GeneratorLike = Generator;
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** Only 'cpu' today; another device is refused by name. */
+  device?: string;
 }
 
 type SizeArgs = (number | readonly number[] | TensorOptions | undefined)[];
@@ -35,11 +38,13 @@ function parseSize<O extends object>(args: readonly unknown[]): { shape: number[
 }
 
 function finish(t: Tensor, options: TensorOptions): Tensor {
+  if (options.device !== undefined) checkDevice(options.device);
   if (options.requiresGrad) t.requiresGrad_(true);
   return t;
 }
 
 function filled(shape: Shape, value: number, dtype: DType): Tensor {
+  checkFits([value], dtype);
   const data = getBackend().allocate(dtype, numel(shape));
   if (value !== 0) data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
   return wrap(data, shape, dtype);
@@ -116,6 +121,7 @@ export function tensor(data: Nested | TypedArray | Tensor, options: TensorOption
   if (options.requiresGrad && !isFloatingPoint(dtype)) {
     throw new TypeError('Only Tensors of floating point and complex dtype can require gradients');
   }
+  checkFits(values, dtype);
   return finish(wrap(arrayFrom(dtype, values), shape, dtype), options);
 }
 

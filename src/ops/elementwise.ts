@@ -344,6 +344,15 @@ export function clamp(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScal
   return out;
 }
 
+/**
+ * F.hardtanh as one primitive (PyTorch's HardtanhBackward0): clamp's values, but the gradient is 0
+ * at and beyond the bounds (x <= min or x >= max) where clamp's passes it; NaN passes it.
+ */
+export function hardtanh(x: Tensor, minVal: number, maxVal: number): Tensor {
+  const y = clamp(x.detach(), minVal, maxVal);
+  return record('HardtanhBackward0', y, [x], [x], (g) => [where(x.le(minVal).logicalOr(x.ge(maxVal)), 0, g)]);
+}
+
 /** torch.lerp: start + weight * (end - start). */
 export const lerp = (start: Tensor, end: Tensor, weight: TensorOrScalar) => add(start, mul(sub(end, start), weight));
 export const addcmul = (x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}) => add(x, mul(t1, t2), { alpha: options.value ?? 1 });

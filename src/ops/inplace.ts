@@ -10,9 +10,9 @@ import { type DType, isFloatingPoint } from '../tensor/dtype.js';
 import { fmtShape, isContiguous, numel, shapesEqual } from '../tensor/shape.js';
 import { Tensor, type IndexItem, type TensorOrScalar } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
-import { cast, contiguous, expand, reshape } from './movement.js';
+import { cast, clone, contiguous, expand, reshape } from './movement.js';
 import { arange, fullLike, scalarTensor, zerosLike } from './creation.js';
-import { index, scatter } from './indexing.js';
+import { index, scatter, scatterAdd } from './indexing.js';
 import { Generator, defaultGenerator } from '../random/generator.js';
 import * as sampling from '../random/sampling.js';
 
@@ -161,21 +161,34 @@ export function randomFill_<T extends Tensor>(x: T, kind: 'uniform' | 'normal' |
   return inplace(x, wrap(out, x.shape, x.dtype === 'float64' ? 'float64' : 'float32'), { anyCast: true });
 }
 
-/** x[items] = value. Basic indexing writes through a view; advanced indexing scatters. */
-export function indexPut_<T extends Tensor>(x: T, items: IndexItem[], value: TensorOrScalar): T {
+export interface IndexPutOptions {
+  /** Add the values into x (duplicate indices add up) instead of writing them (PyTorch's accumulate). */
+  accumulate?: boolean;
+}
+
+/**
+ * x[items] = value (or += with accumulate). Basic indexing writes through a view; advanced
+ * indexing, and every accumulate, scatters into the row-major positions the items select.
+ */
+export function indexPut_<T extends Tensor>(x: T, items: IndexItem[], value: TensorOrScalar, options: IndexPutOptions = {}): T {
   const advanced = items.some((it) => it instanceof Tensor || Array.isArray(it));
   const v = value instanceof Tensor ? value : scalarTensor(Number(value), x.dtype);
-  if (!advanced) {
+  if (!advanced && !options.accumulate) {
     const target = index(x, items);
     if (target === x) return copy_(x, v);
     copy_(target, v);
     return x;
   }
-  // Advanced: find the row-major positions the index selects, then scatter into a flat copy.
   const positions = index(reshape(arange(x.numel()), x.shape), items);
   const flat = reshape(x, [-1]);
   const src = reshape(contiguous(expand(cast(v, x.dtype, false), positions.shape)), [-1]);
-  return inplace(x, reshape(scatter(flat, 0, reshape(positions, [-1]), src), x.shape));
+  const put = options.accumulate ? scatterAdd : scatter;
+  return inplace(x, reshape(put(flat, 0, reshape(positions, [-1]), src), x.shape));
+}
+
+/** torch.index_put: indexPut_ on a copy. */
+export function indexPut(x: Tensor, items: IndexItem[], value: TensorOrScalar, options: IndexPutOptions = {}): Tensor {
+  return indexPut_(clone(x), items, value, options);
 }
 
 /** Tensor.data = other: swap in other's storage and geometry, keeping x's autograd identity. */

@@ -51,4 +51,8 @@ export class Adadelta extends Optimizer<AdadeltaHyperparameters> {
       p.add_(delta, { alpha: -lr });
     }
   }
+
+  protected override stateKeys(): readonly string[] {
+    return ['step', 'squareAvg', 'accDelta'];
+  }
 }

@@ -57,4 +57,8 @@ export class Adagrad extends Optimizer<AdagradHyperparameters> {
   protected override afterLoad(): void {
     for (const s of this.state.values()) if (typeof s.step === 'number') s.step = stepTensor(s.step);
   }
+
+  protected override stateKeys(): readonly string[] {
+    return ['step', 'sum'];
+  }
 }

@@ -89,6 +89,9 @@ export function adamUpdate(opt: { state: Map<Tensor, Record<string, unknown>> },
   }
 }
 
+/** The state a step of Adam or AdamW keeps per parameter. */
+export const adamStateKeys = (amsgrad: boolean) => (amsgrad ? ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['step', 'expAvg', 'expAvgSq']);
+
 export class Adam extends Optimizer<AdamHyperparameters> {
   constructor(params: Params<AdamHyperparameters>, options: AdamOptions = {}) {
     const {
@@ -107,5 +110,9 @@ export class Adam extends Optimizer<AdamHyperparameters> {
   /** Old checkpoints kept `step` as a number; PyTorch turns it into a tensor on load. */
   protected override afterLoad(): void {
     for (const s of this.state.values()) if (typeof s.step === 'number') s.step = stepTensor(s.step);
+  }
+
+  protected override stateKeys(group: ParamGroup<AdamHyperparameters>): readonly string[] {
+    return adamStateKeys(group.amsgrad);
   }
 }

@@ -3,7 +3,7 @@
 // Adam update with the raw gradient. Default weightDecay 1e-2, as PyTorch.
 
 import { Optimizer, stepTensor, type ParamGroup, type Params } from './optimizer.js';
-import { adamUpdate, checkAdamOptions, type AdamOptions } from './adam.js';
+import { adamStateKeys, adamUpdate, checkAdamOptions, type AdamOptions } from './adam.js';
 
 /** AdamW takes Adam's options; only the default weight decay (1e-2) and how it applies differ. */
 export type AdamWOptions = Omit<AdamOptions, 'differentiable' | 'fused'>;
@@ -23,5 +23,9 @@ export class AdamW extends Optimizer<AdamWHyperparameters> {
 
   protected override afterLoad(): void {
     for (const s of this.state.values()) if (typeof s.step === 'number') s.step = stepTensor(s.step);
+  }
+
+  protected override stateKeys(group: ParamGroup<AdamWHyperparameters>): readonly string[] {
+    return adamStateKeys(group.amsgrad);
   }
 }

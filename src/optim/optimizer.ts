@@ -171,24 +171,60 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     if (saved.some((g, i) => g.params.length !== this.paramGroups[i].params.length)) {
       throw new Error("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
     }
+    const name = this.constructor.name;
+    const loadedGroups = saved.map((g, i) => this.completeGroup(g, i));
     const idMap = new Map<number, Tensor>();
-    saved.forEach((g, i) => g.params.forEach((id, j) => idMap.set(Number(id), this.paramGroups[i].params[j])));
+    const groupOf = new Map<Tensor, Record<string, unknown>>();
+    saved.forEach((g, i) =>
+      g.params.forEach((id, j) => {
+        idMap.set(Number(id), this.paramGroups[i].params[j]);
+        groupOf.set(this.paramGroups[i].params[j], loadedGroups[i]);
+      }),
+    );
     const state = new Map<Tensor, ParamState>();
     for (const [k, v] of Object.entries(stateDict.state)) {
       const p = idMap.get(Number(k));
       if (!p) continue; // PyTorch keeps state of unknown ids as-is; a Map keyed by tensors has no place for it.
       const s: ParamState = {};
-      for (const [name, value] of Object.entries(v)) s[toCamel(name)] = castState(p, toCamel(name), value);
+      for (const [key, value] of Object.entries(v)) s[toCamel(key)] = castState(p, toCamel(key), value);
+      // A parameter that has stepped holds all of its state: a dict from another optimizer does not.
+      const needed = Object.keys(s).length === 0 ? [] : this.stateKeys(groupOf.get(p) as ParamGroup<H>);
+      const missing = needed.filter((key) => !(key in s));
+      if (missing.length > 0) {
+        throw new Error(
+          `loaded state dict has no state '${toSnake(missing[0])}' for parameter ${k}, which ${name} keeps ` +
+            `(it has: ${Object.keys(v).join(', ')}); was it saved from another optimizer?`,
+        );
+      }
       state.set(p, s);
     }
-    this.paramGroups = saved.map((g, i) => {
-      const group: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(g)) if (k !== 'params') group[toCamel(k)] = copyValue(v);
-      group.params = this.paramGroups[i].params;
-      return group as ParamGroup<H>;
-    });
+    this.paramGroups = loadedGroups.map((group, i) => ({ ...group, params: this.paramGroups[i].params }) as ParamGroup<H>);
     this.state = state;
     this.afterLoad();
+  }
+
+  /** The per-parameter state keys (camelCase) a step keeps for a parameter of `group`; checked on load. */
+  protected stateKeys(_group: ParamGroup<H>): readonly string[] {
+    return [];
+  }
+
+  /**
+   * A loaded param group in camelCase without its params. Flags newer than the dict (foreach,
+   * maximize, ...) take their defaults, as PyTorch's __setstate__ does; a missing numeric
+   * hyperparameter means the dict is another optimizer's, and is refused by name.
+   */
+  private completeGroup(saved: Record<string, unknown>, i: number): Record<string, unknown> {
+    const group: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(saved)) if (k !== 'params') group[toCamel(k)] = copyValue(v);
+    for (const [key, value] of Object.entries(this.defaults)) {
+      if (key in group) continue;
+      if (typeof value === 'number' || Array.isArray(value)) {
+        const has = Object.keys(saved).filter((k) => k !== 'params').join(', ');
+        throw new Error(`loaded state dict's param group ${i} has no '${toSnake(key)}', which ${this.constructor.name} needs (it has: ${has}); was it saved from another optimizer?`);
+      }
+      group[key] = value;
+    }
+    return group;
   }
 
   /** Fix up state loaded from older layouts (PyTorch's __setstate__). */

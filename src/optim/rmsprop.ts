@@ -70,4 +70,8 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters> {
       }
     }
   }
+
+  protected override stateKeys(group: ParamGroup<RMSpropHyperparameters>): readonly string[] {
+    return ['step', 'squareAvg', ...(group.momentum > 0 ? ['momentumBuffer'] : []), ...(group.centered ? ['gradAvg'] : [])];
+  }
 }

@@ -22,7 +22,28 @@ const arrayTypes = {
 export const itemSize: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, bool: 1 };
 
 export function allocateArray(dtype: DType, size: number): TypedArray {
-  return new arrayTypes[dtype](size);
+  const ArrayType = arrayTypes[dtype];
+  if (ArrayType === undefined) checkDtype(dtype);
+  return new ArrayType(size);
+}
+
+/** A dtype that comes from the user: a typo (or one dlab lacks, float16) names itself and the valid ones. */
+export function checkDtype(dtype: unknown): asserts dtype is DType {
+  if (!(dtypes as readonly unknown[]).includes(dtype)) {
+    throw new TypeError(`dlab has no dtype ${typeof dtype === 'string' ? `'${dtype}'` : String(dtype)}; valid dtypes: ${dtypes.join(', ')}`);
+  }
+}
+
+const intRange: Partial<Record<DType, [number, number]>> = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 63), 2 ** 63 - 1] };
+
+/** PyTorch refuses a value an integer dtype cannot hold (torch.tensor([2 ** 40], dtype=torch.int32)) instead of wrapping it. */
+export function checkFits(values: ArrayLike<number>, dtype: DType): void {
+  const range = intRange[dtype];
+  if (!range) return;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < range[0] || v > range[1]) throw new RangeError(`value cannot be converted to type ${dtype} without overflow (got ${v})`);
+  }
 }
 
 export function arrayFrom(dtype: DType, values: ArrayLike<number>): TypedArray {

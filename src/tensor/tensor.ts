@@ -7,6 +7,7 @@ import { runBackward } from '../autograd/engine.js';
 import { type DType, isFloatingPoint, itemSize } from './dtype.js';
 import { contiguousStrides, isContiguous, normalizeDim, numel, type Shape } from './shape.js';
 import { Storage } from './storage.js';
+import { parseTo, type ToArg, type ToOptions } from './device.js';
 import { formatTensor } from './format.js';
 import * as ew from '../ops/elementwise.js';
 import * as red from '../ops/reduce.js';
@@ -15,6 +16,7 @@ import * as idx from '../ops/indexing.js';
 import * as la from '../ops/linalg.js';
 import * as ip from '../ops/inplace.js';
 import * as cr from '../ops/creation.js';
+import * as srt from '../ops/sort.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
@@ -215,9 +217,17 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
-  /** Convert to a dtype (a copy unless it is already that dtype). */
-  to(dtype: DType, options: { copy?: boolean } = {}): Tensor {
-    return mv.cast(this, dtype, options.copy ?? false);
+  /**
+   * to(dtype), to(device), to(device, dtype), to(other), to({ dtype, device, copy }): this tensor
+   * itself when nothing changes (unless copy), else a converted copy. The only device is 'cpu'.
+   */
+  to(...args: [Tensor | ToArg, (ToArg | undefined)?, (ToOptions | undefined)?]): Tensor {
+    const { dtype, copy } = parseTo(args.map((a) => (a instanceof Tensor ? { dtype: a.dtype } : a)));
+    return mv.cast(this, dtype ?? this.dtype, copy);
+  }
+  /** Tensor.cpu(): every tensor is on the CPU, so this tensor itself (as PyTorch). */
+  cpu(): Tensor {
+    return this;
   }
   type(dtype: DType): Tensor {
     return this.to(dtype);
@@ -371,6 +381,12 @@ export class Tensor {
   norm(p: number | 'fro' = 2, dim?: Dims | null, options?: KeepDim): Tensor { return red.norm(this, p, dim, options); }
   all(dim?: number | null, options?: KeepDim): Tensor { return red.all(this, dim, options); }
   any(dim?: number | null, options?: KeepDim): Tensor { return red.any(this, dim, options); }
+  /** sort(dim = -1, { descending, stable }) -> { values, indices }. */
+  sort(dim?: number | srt.SortOptions, options?: srt.SortOptions): red.ValuesIndices { return srt.sort(this, dim, options); }
+  argsort(dim?: number | srt.SortOptions, options?: srt.SortOptions): Tensor { return srt.argsort(this, dim, options); }
+  msort(): Tensor { return srt.msort(this); }
+  topk(k: number, dim?: number | srt.TopkOptions, options?: srt.TopkOptions): red.ValuesIndices { return srt.topk(this, k, dim, options); }
+  kthvalue(k: number, dim?: number | srt.KthvalueOptions, options?: srt.KthvalueOptions): red.ValuesIndices { return srt.kthvalue(this, k, dim, options); }
 
   // ---------------------------------------------------------------- shape and views
 
@@ -396,8 +412,9 @@ export class Tensor {
   select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
   /** Python indexing: x.index(0, ':', slice(1, 3), null, '...', indexTensor) is x[0, :, 1:3, None, ..., idx]. */
   index(...items: IndexItem[]): Tensor { return idx.index(this, items); }
-  /** x[items] = value (in place). */
-  indexPut_(items: IndexItem[], value: TensorOrScalar): this { return ip.indexPut_(this, items, value); }
+  /** x[items] = value (in place); with { accumulate: true }, x[items] += value where duplicates add up. */
+  indexPut_(items: IndexItem[], value: TensorOrScalar, options?: ip.IndexPutOptions): this { return ip.indexPut_(this, items, value, options); }
+  indexPut(items: IndexItem[], value: TensorOrScalar, options?: ip.IndexPutOptions): Tensor { return ip.indexPut(this, items, value, options); }
   contiguous(): Tensor { return mv.contiguous(this); }
   clone(): Tensor { return mv.clone(this); }
   split(splitSize: number | readonly number[], dim = 0): Tensor[] { return mv.split(this, splitSize, dim); }

@@ -96,3 +96,22 @@ test('loadStateDict checks the group structure', () => {
   const other2 = new optim.SGD([{ params: [tensor([1], { dtype: 'float32' }).requiresGrad_()] }, { params: [] }], { lr: 0.1 });
   assert.throws(() => other2.loadStateDict(opt.stateDict()), /doesn't match the size of optimizer's group/);
 });
+
+test("another optimizer's state dict is refused at load, naming what is missing", () => {
+  const { opt } = twoSteps('SGD', { lr: 0.1, momentum: 0.9 });
+  const fresh = () => [tensor(P1, { dtype: 'float32' }).requiresGrad_(), tensor(P2, { dtype: 'float32' }).requiresGrad_()];
+  const [a1, a2] = fresh();
+  const adam = new optim.Adam([{ params: [a1] }, { params: [a2] }]);
+  // SGD's groups have no betas and its state no exp_avg: before, this loaded and step() failed with "undefined is not iterable".
+  assert.throws(() => adam.loadStateDict(opt.stateDict()), /param group 0 has no 'betas', which Adam needs/);
+  const sgd = opt.stateDict();
+  const withBetas = { ...sgd, param_groups: sgd.param_groups.map((g) => ({ ...g, betas: [0.9, 0.999], eps: 1e-8 })) };
+  assert.throws(() => adam.loadStateDict(withBetas), /no state 'step' for parameter 0, which Adam keeps \(it has: momentum_buffer\)/);
+  // Flags newer than a dict take their defaults, as PyTorch's __setstate__ (an Adam dict without 'fused' loads).
+  const { opt: adamRun } = twoSteps('Adam', { lr: 0.01 });
+  const old = adamRun.stateDict();
+  const [b1, b2] = fresh();
+  const adam2 = new optim.Adam([{ params: [b1] }, { params: [b2] }]);
+  adam2.loadStateDict({ ...old, param_groups: old.param_groups.map(({ fused: _f, ...g }) => g as typeof g & { params: number[] }) });
+  assert.equal(adam2.paramGroups[0].fused, false);
+});

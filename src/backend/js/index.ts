@@ -9,6 +9,7 @@ import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
 import { col2im, im2col } from './conv.js';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './convolution.js';
 import { maxPool2d, maxPool2dBackward, thresholdBackward } from './pool.js';
+import { sort } from './sort.js';
 import { fastBinary, fastCompare, fastSum, fastUnary, setBinaryReference, stridedCopy } from './fast.js';
 
 type Fn1 = (x: number) => number;
@@ -464,6 +465,7 @@ export const jsBackend: Backend = {
   maxPool2d,
   maxPool2dBackward,
   thresholdBackward,
+  sort,
 
   axpy(out, x, alpha) {
     // As mul then add: in float32 the product is rounded to float32 before the sum.

@@ -183,3 +183,13 @@ export class Hardtanh extends Module {
     return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${this.inplace ? ', inplace=True' : ''}`;
   }
 }
+
+/** ReLU6: Hardtanh(0, 6), as PyTorch's subclass. */
+export class ReLU6 extends Hardtanh {
+  constructor(options?: InplaceArg) {
+    super(0, 6, options);
+  }
+  override extraRepr(): string {
+    return inplaceRepr(this.inplace);
+  }
+}

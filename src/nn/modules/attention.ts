@@ -6,6 +6,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
 import { empty } from '../../ops/creation.js';
+import { bindArgs } from '../args.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import * as F from '../functional.js';
@@ -55,7 +56,10 @@ export class MultiheadAttention extends Module {
   declare bias_k: Parameter | null;
   declare bias_v: Parameter | null;
 
-  constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
+  constructor(embedDim: number, numHeads: number, options?: MultiheadAttentionOptions);
+  constructor(options: MultiheadAttentionOptions & { embedDim: number; numHeads: number });
+  constructor(...args: unknown[]) {
+    const [embedDim, numHeads, options] = bindArgs<[number, number], MultiheadAttentionOptions>('MultiheadAttention', ['embedDim', 'numHeads'], args);
     super();
     const dtype = options.dtype;
     this.embedDim = embedDim;

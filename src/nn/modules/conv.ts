@@ -5,6 +5,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
 import { noGrad } from '../../autograd/grad_mode.js';
+import { bindArgs } from '../args.js';
 import { Module } from '../module.js';
 import { UninitializedParameter, type Parameter } from '../parameter.js';
 import { kaimingUniformWithBias, weightAndBias } from './linear.js';
@@ -120,10 +121,21 @@ export abstract class ConvNd extends Module {
   }
 }
 
+/** The sizes every convolution takes, positionally or by keyword. */
+interface ConvSizes {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: IntOrPair;
+}
+const bindConvArgs = <O extends object>(name: string, args: readonly unknown[]) =>
+  bindArgs<[number, number, IntOrPair], O>(name, ['inChannels', 'outChannels', 'kernelSize'], args);
+
 /** 1-D convolution over [N, C, L] (or [C, L]); weight [out, in/groups, k]. */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
-    const o = options;
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
+  constructor(options: ConvModuleOptions & ConvSizes);
+  constructor(...args: unknown[]) {
+    const [inChannels, outChannels, kernelSize, o] = bindConvArgs<ConvModuleOptions>('Conv1d', args);
     super(1, inChannels, outChannels, kernelSize, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, false, 0, o.groups ?? 1, o.bias ?? true, o.paddingMode ?? 'zeros', o.dtype);
   }
   override forward(input: Tensor): Tensor {
@@ -133,8 +145,10 @@ export class Conv1d extends ConvNd {
 
 /** 2-D convolution over [N, C, H, W] (or [C, H, W]); weight [out, in/groups, kH, kW]. */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
-    const o = options;
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
+  constructor(options: ConvModuleOptions & ConvSizes);
+  constructor(...args: unknown[]) {
+    const [inChannels, outChannels, kernelSize, o] = bindConvArgs<ConvModuleOptions>('Conv2d', args);
     super(2, inChannels, outChannels, kernelSize, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, false, 0, o.groups ?? 1, o.bias ?? true, o.paddingMode ?? 'zeros', o.dtype);
   }
   override forward(input: Tensor): Tensor {
@@ -180,8 +194,10 @@ abstract class ConvTransposeNd extends ConvNd {
 
 /** Transposed 1-D convolution; weight [in, out/groups, k]. */
 export class ConvTranspose1d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options: ConvTransposeModuleOptions = {}) {
-    super(1, inChannels, outChannels, kernelSize, options);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvTransposeModuleOptions);
+  constructor(options: ConvTransposeModuleOptions & ConvSizes);
+  constructor(...args: unknown[]) {
+    super(1, ...bindConvArgs<ConvTransposeModuleOptions>('ConvTranspose1d', args));
   }
   override forward(input: Tensor, outputSize?: readonly number[]): Tensor {
     return this.transposeForward(input, outputSize, convTranspose1d);
@@ -190,8 +206,10 @@ export class ConvTranspose1d extends ConvTransposeNd {
 
 /** Transposed 2-D convolution ("deconvolution"); weight [in, out/groups, kH, kW]. */
 export class ConvTranspose2d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options: ConvTransposeModuleOptions = {}) {
-    super(2, inChannels, outChannels, kernelSize, options);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvTransposeModuleOptions);
+  constructor(options: ConvTransposeModuleOptions & ConvSizes);
+  constructor(...args: unknown[]) {
+    super(2, ...bindConvArgs<ConvTransposeModuleOptions>('ConvTranspose2d', args));
   }
   override forward(input: Tensor, outputSize?: readonly number[]): Tensor {
     return this.transposeForward(input, outputSize, convTranspose2d);

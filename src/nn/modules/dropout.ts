@@ -1,6 +1,7 @@
 // Dropout (torch/nn/modules/dropout.py): active in training mode, the identity in eval mode.
 
 import type { Tensor } from '../../tensor/tensor.js';
+import { bindArgs } from '../args.js';
 import { Module, pyBool } from '../module.js';
 import * as F from '../functional.js';
 
@@ -8,7 +9,10 @@ export class Dropout extends Module {
   p: number;
   inplace: boolean;
 
-  constructor(p = 0.5, options: { inplace?: boolean } = {}) {
+  constructor(p?: number, options?: { inplace?: boolean });
+  constructor(options: { p?: number; inplace?: boolean });
+  constructor(...args: unknown[]) {
+    const [p = 0.5, options] = bindArgs<[number?], { inplace?: boolean }>(new.target.name, ['p'], args, 0);
     super();
     if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
     this.p = p;

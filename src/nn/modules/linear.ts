@@ -4,6 +4,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
 import { empty } from '../../ops/creation.js';
 import { noGrad } from '../../autograd/grad_mode.js';
+import { bindArgs } from '../args.js';
 import { Module, pyBool } from '../module.js';
 import { Parameter, UninitializedParameter } from '../parameter.js';
 import * as F from '../functional.js';
@@ -57,7 +58,10 @@ export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, options?: LinearOptions);
+  constructor(options: LinearOptions & { inFeatures: number; outFeatures: number });
+  constructor(...args: unknown[]) {
+    const [inFeatures, outFeatures, options] = bindArgs<[number, number], LinearOptions>('Linear', ['inFeatures', 'outFeatures'], args);
     super();
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
@@ -87,7 +91,12 @@ export class Bilinear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(in1Features: number, in2Features: number, outFeatures: number, options: LinearOptions = {}) {
+  constructor(in1Features: number, in2Features: number, outFeatures: number, options?: LinearOptions);
+  constructor(options: LinearOptions & { in1Features: number; in2Features: number; outFeatures: number });
+  constructor(...args: unknown[]) {
+    const [in1Features, in2Features, outFeatures, options] = bindArgs<[number, number, number], LinearOptions>(
+      'Bilinear', ['in1Features', 'in2Features', 'outFeatures'], args,
+    );
     super();
     this.in1Features = in1Features;
     this.in2Features = in2Features;

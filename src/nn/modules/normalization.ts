@@ -6,6 +6,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
 import { empty, ones, tensor, zeros } from '../../ops/creation.js';
 import { noGrad } from '../../autograd/grad_mode.js';
+import { bindArgs } from '../args.js';
 import { Module, pyBool, pyFloat } from '../module.js';
 import { Parameter } from '../parameter.js';
 import * as F from '../functional.js';
@@ -47,7 +48,10 @@ export abstract class BatchNormBase extends Module {
   declare running_var: Tensor | null;
   declare num_batches_tracked: Tensor | null;
 
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(numFeatures: number, options?: BatchNormOptions);
+  constructor(options: BatchNormOptions & { numFeatures: number });
+  constructor(...args: unknown[]) {
+    const [numFeatures, options] = bindArgs<[number], BatchNormOptions>(new.target.name, ['numFeatures'], args);
     super();
     this.numFeatures = numFeatures;
     this.eps = options.eps ?? 1e-5;
@@ -139,6 +143,8 @@ export class BatchNorm3d extends BatchNormBase {
 }
 
 /** Normalizes over the trailing normalizedShape dims; weight (ones) and bias (zeros) of that shape. */
+type LayerNormOptions = { eps?: number; elementwiseAffine?: boolean; dtype?: DType };
+
 export class LayerNorm extends Module {
   normalizedShape: number[];
   eps: number;
@@ -146,7 +152,10 @@ export class LayerNorm extends Module {
   declare weight: Parameter | null;
   declare bias: Parameter | null;
 
-  constructor(normalizedShape: number | readonly number[], options: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {}) {
+  constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions);
+  constructor(options: LayerNormOptions & { normalizedShape: number | readonly number[] });
+  constructor(...args: unknown[]) {
+    const [normalizedShape, options] = bindArgs<[number | readonly number[]], LayerNormOptions>('LayerNorm', ['normalizedShape'], args);
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.eps = options.eps ?? 1e-5;
@@ -170,6 +179,8 @@ export class LayerNorm extends Module {
 }
 
 /** Normalizes each of numGroups channel groups; per-channel weight (ones) and bias (zeros). */
+type GroupNormOptions = { eps?: number; affine?: boolean; dtype?: DType };
+
 export class GroupNorm extends Module {
   numGroups: number;
   numChannels: number;
@@ -178,7 +189,10 @@ export class GroupNorm extends Module {
   declare weight: Parameter | null;
   declare bias: Parameter | null;
 
-  constructor(numGroups: number, numChannels: number, options: { eps?: number; affine?: boolean; dtype?: DType } = {}) {
+  constructor(numGroups: number, numChannels: number, options?: GroupNormOptions);
+  constructor(options: GroupNormOptions & { numGroups: number; numChannels: number });
+  constructor(...args: unknown[]) {
+    const [numGroups, numChannels, options] = bindArgs<[number, number], GroupNormOptions>('GroupNorm', ['numGroups', 'numChannels'], args);
     super();
     if (numChannels % numGroups !== 0) throw new RangeError('num_channels must be divisible by num_groups');
     this.numGroups = numGroups;

@@ -3,6 +3,7 @@
 // PyTorch's reprs print them that way: MaxPool2d(kernel_size=2, stride=2, ...).
 
 import type { Tensor } from '../../tensor/tensor.js';
+import { bindArgs } from '../args.js';
 import { Module, pyBool } from '../module.js';
 import type { IntOrPair } from '../../ops/conv.js';
 import {
@@ -33,7 +34,8 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
   returnIndices: R;
   ceilMode: boolean;
 
-  constructor(kernelSize: IntOrPair, options: MaxPoolModuleOptions<R>) {
+  constructor(args: readonly unknown[]) {
+    const [kernelSize, options] = bindArgs<[IntOrPair], MaxPoolModuleOptions<R>>(new.target.name, ['kernelSize'], args);
     super();
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
@@ -54,8 +56,10 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
 
 /** Max over sliding windows of [N, C, L]. */
 export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
-  constructor(kernelSize: IntOrPair, options: MaxPoolModuleOptions<R> = {}) {
-    super(kernelSize, options);
+  constructor(kernelSize: IntOrPair, options?: MaxPoolModuleOptions<R>);
+  constructor(options: MaxPoolModuleOptions<R> & { kernelSize: IntOrPair });
+  constructor(...args: unknown[]) {
+    super(args);
   }
   override forward(input: Tensor): PoolResult<R> {
     return maxPool1d(input, this.kernelSize, this.poolOptions) as PoolResult<R>;
@@ -64,8 +68,10 @@ export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
 
 /** Max over sliding windows of [N, C, H, W]. */
 export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<R> {
-  constructor(kernelSize: IntOrPair, options: MaxPoolModuleOptions<R> = {}) {
-    super(kernelSize, options);
+  constructor(kernelSize: IntOrPair, options?: MaxPoolModuleOptions<R>);
+  constructor(options: MaxPoolModuleOptions<R> & { kernelSize: IntOrPair });
+  constructor(...args: unknown[]) {
+    super(args);
   }
   override forward(input: Tensor): PoolResult<R> {
     return maxPool2d(input, this.kernelSize, this.poolOptions) as PoolResult<R>;
@@ -87,7 +93,10 @@ export class AvgPool1d extends Module {
   ceilMode: boolean;
   countIncludePad: boolean;
 
-  constructor(kernelSize: IntOrPair, options: AvgPoolModuleOptions = {}) {
+  constructor(kernelSize: IntOrPair, options?: AvgPoolModuleOptions);
+  constructor(options: AvgPoolModuleOptions & { kernelSize: IntOrPair });
+  constructor(...args: unknown[]) {
+    const [kernelSize, options] = bindArgs<[IntOrPair], AvgPoolModuleOptions>('AvgPool1d', ['kernelSize'], args);
     super();
     const single = (v: IntOrPair): [number] => [typeof v === 'number' ? v : v[0]];
     this.kernelSize = single(kernelSize);
@@ -104,6 +113,8 @@ export class AvgPool1d extends Module {
   }
 }
 
+type AvgPool2dOptions = AvgPoolModuleOptions & { divisorOverride?: number | null };
+
 /** Mean over sliding windows of [N, C, H, W]. */
 export class AvgPool2d extends Module {
   kernelSize: IntOrPair;
@@ -113,7 +124,10 @@ export class AvgPool2d extends Module {
   countIncludePad: boolean;
   divisorOverride: number | null;
 
-  constructor(kernelSize: IntOrPair, options: AvgPoolModuleOptions & { divisorOverride?: number | null } = {}) {
+  constructor(kernelSize: IntOrPair, options?: AvgPool2dOptions);
+  constructor(options: AvgPool2dOptions & { kernelSize: IntOrPair });
+  constructor(...args: unknown[]) {
+    const [kernelSize, options] = bindArgs<[IntOrPair], AvgPool2dOptions>('AvgPool2d', ['kernelSize'], args);
     super();
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;

@@ -13,6 +13,7 @@ import type { DType } from '../../tensor/dtype.js';
 import { empty, zeros } from '../../ops/creation.js';
 import { cat, stack } from '../../ops/movement.js';
 import { fmtShape } from '../../tensor/shape.js';
+import { bindArgs } from '../args.js';
 import { Module, pyBool, pyFloat } from '../module.js';
 import { Parameter } from '../parameter.js';
 import * as F from '../functional.js';
@@ -43,9 +44,10 @@ interface LayerWeights {
 const pyTuple = (xs: readonly number[]) => `(${xs.join(', ')})`;
 
 /** nn.RNN(10, 20, 2) and nn.RNN(10, 20, { numLayers: 2 }) are both accepted. */
-function optionsOf<T extends RNNOptions>(numLayersOrOptions: number | T | undefined, options: T | undefined): T {
-  if (typeof numLayersOrOptions === 'number') return { ...(options ?? ({} as T)), numLayers: numLayersOrOptions };
-  return numLayersOrOptions ?? options ?? ({} as T);
+/** RNN(inputSize, hiddenSize, numLayers?, options?), any of them by keyword: the sizes and the options with numLayers. */
+function rnnArgs<T extends RNNOptions>(name: string, args: readonly unknown[]): [number, number, T] {
+  const [inputSize, hiddenSize, numLayers, rest] = bindArgs<[number, number, number?], T>(name, ['inputSize', 'hiddenSize', 'numLayers'], args, 2);
+  return [inputSize, hiddenSize, numLayers === undefined ? rest : { ...rest, numLayers }];
 }
 
 /** One step of a cell: new hidden (and cell) state from the input projection xg = x W_ih^T + b_ih. */
@@ -278,8 +280,10 @@ export interface RNNLayerOptions extends RNNOptions {
 export class RNN extends RNNBase {
   nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, numLayersOrOptions?: number | RNNLayerOptions, options?: RNNLayerOptions) {
-    const opts = optionsOf(numLayersOrOptions, options);
+  constructor(inputSize: number, hiddenSize: number, numLayersOrOptions?: number | RNNLayerOptions, options?: RNNLayerOptions);
+  constructor(options: RNNLayerOptions & { inputSize: number; hiddenSize: number });
+  constructor(...args: unknown[]) {
+    const [inputSize, hiddenSize, opts] = rnnArgs<RNNLayerOptions>('RNN', args);
     if ('projSize' in opts) throw new RangeError('proj_size argument is only supported for LSTM, not RNN or GRU');
     const nonlinearity = opts.nonlinearity ?? 'tanh';
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new RangeError(`Unknown nonlinearity '${nonlinearity}'`);
@@ -300,8 +304,10 @@ export interface LSTMOptions extends RNNOptions {
 
 /** LSTM. forward(input, [h0, c0]?) -> [output, [h_n, c_n]]. */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, numLayersOrOptions?: number | LSTMOptions, options?: LSTMOptions) {
-    super('LSTM', inputSize, hiddenSize, optionsOf(numLayersOrOptions, options));
+  constructor(inputSize: number, hiddenSize: number, numLayersOrOptions?: number | LSTMOptions, options?: LSTMOptions);
+  constructor(options: LSTMOptions & { inputSize: number; hiddenSize: number });
+  constructor(...args: unknown[]) {
+    super('LSTM', ...rnnArgs<LSTMOptions>('LSTM', args));
   }
 
   override forward(input: Tensor, hx: [Tensor, Tensor] | readonly Tensor[] | null = null): [Tensor, [Tensor, Tensor]] {
@@ -312,8 +318,10 @@ export class LSTM extends RNNBase {
 
 /** GRU. forward(input, h0?) -> [output, h_n]. */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, numLayersOrOptions?: number | RNNOptions, options?: RNNOptions) {
-    const opts = optionsOf(numLayersOrOptions, options);
+  constructor(inputSize: number, hiddenSize: number, numLayersOrOptions?: number | RNNOptions, options?: RNNOptions);
+  constructor(options: RNNOptions & { inputSize: number; hiddenSize: number });
+  constructor(...args: unknown[]) {
+    const [inputSize, hiddenSize, opts] = rnnArgs<RNNOptions>('GRU', args);
     if ('projSize' in opts) throw new RangeError('proj_size argument is only supported for LSTM, not RNN or GRU');
     super('GRU', inputSize, hiddenSize, opts);
   }

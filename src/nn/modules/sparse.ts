@@ -4,6 +4,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
 import { empty } from '../../ops/creation.js';
 import { noGrad } from '../../autograd/grad_mode.js';
+import { bindArgs } from '../args.js';
 import { Module, pyFloat } from '../module.js';
 import { Parameter } from '../parameter.js';
 import * as F from '../functional.js';
@@ -27,7 +28,10 @@ export class Embedding extends Module {
   sparse: boolean;
   weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+  constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
+  constructor(options: EmbeddingOptions & { numEmbeddings: number; embeddingDim: number });
+  constructor(...args: unknown[]) {
+    const [numEmbeddings, embeddingDim, options] = bindArgs<[number, number], EmbeddingOptions>('Embedding', ['numEmbeddings', 'embeddingDim'], args);
     super();
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;

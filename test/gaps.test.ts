@@ -1,0 +1,265 @@
+// What dlab lacked or got wrong against PyTorch 1.13 (issue 15, section 1): sort/argsort/msort/
+// topk/kthvalue, index_put with accumulate and index_add, hardtanh/relu6's gradient at the bounds,
+// binary_cross_entropy's gradient at 0 and 1. Values and gradients from tools/fixtures/gaps.py,
+// once per backend.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import * as dlab from '../src/index.js';
+import { autograd, nn, Tensor } from '../src/index.js';
+import {
+  assertClose, assertTensor, decodeAll, fromFixture, inputFromFixture, tolerance,
+  type FixtureInput, type FixtureTensor, type FixtureValue,
+} from './helpers.js';
+
+interface Args {
+  dim?: number;
+  descending?: boolean;
+  stable?: boolean;
+  k?: number;
+  largest?: boolean;
+  keepdim?: boolean;
+  accumulate?: boolean;
+  alpha?: number;
+  minVal?: number;
+  maxVal?: number;
+  reduction?: 'none' | 'mean' | 'sum';
+}
+
+interface Case {
+  name: string;
+  op: string;
+  inputs: FixtureInput[];
+  args: Args;
+  exact_indices: boolean;
+  out: FixtureTensor[];
+  weights: (FixtureValue[] | null)[];
+  grads: (FixtureValue[] | null)[];
+}
+
+export const gapsFixture = JSON.parse(readFileSync(new URL('./fixtures/gaps.json', import.meta.url), 'utf8')) as {
+  torch: string;
+  cases: Case[];
+  errors: { name: string; what: string; message: string }[];
+  warnings: { name: string; message: string }[];
+};
+
+type OpFn = (t: Tensor[], a: Args) => Tensor[];
+const pair = (r: dlab.ValuesIndices) => [r.values, r.indices];
+
+const ops: Record<string, OpFn> = {
+  sort: (t, a) => pair(t[0].sort(a.dim, { descending: a.descending, stable: a.stable })),
+  argsort: (t, a) => [dlab.argsort(t[0], { dim: a.dim, descending: a.descending })],
+  msort: (t) => [dlab.msort(t[0])],
+  topk: (t, a) => pair(t[0].topk(a.k!, a.dim, { largest: a.largest })),
+  kthvalue: (t, a) => pair(dlab.kthvalue(t[0], a.k!, a.dim, { keepdim: a.keepdim })),
+  indexPut: (t, a) => [t[0].indexPut(t.slice(2), t[1], { accumulate: a.accumulate })],
+  indexAdd: (t, a) => [t[0].indexAdd(a.dim!, t[1], t[2], { alpha: a.alpha })],
+  hardtanh: (t, a) => [nn.functional.hardtanh(t[0], a.minVal, a.maxVal)],
+  relu6: (t) => [nn.functional.relu6(t[0])],
+  binaryCrossEntropy: (t, a) => [nn.functional.binaryCrossEntropy(t[0], t[1], { weight: t[2], reduction: a.reduction })],
+};
+
+function runCase(c: Case): void {
+  const built = c.inputs.map(inputFromFixture);
+  // Targets and BCE weights that PyTorch differentiated not are plain tensors here too.
+  built.forEach((b, i) => {
+    if (c.grads[i] === null && b.base.requiresGrad) b.base.requiresGrad_(false);
+  });
+  const outs = ops[c.op](built.map((b) => b.view), c.args);
+  assert.equal(outs.length, c.out.length, 'number of outputs');
+  outs.forEach((o, k) => {
+    if (k === 1 && !c.exact_indices) {
+      // Ties: PyTorch's topk/kthvalue pick any of the equal positions; the index must hold the value.
+      assert.equal(o.dtype, 'int64');
+      assert.deepEqual([...o.shape], c.out[k].shape);
+      const dim = c.args.dim ?? -1;
+      const index = o.ndim < built[0].view.ndim ? o.unsqueeze(dim) : o;
+      assertTensor(built[0].view.detach().gather(dim, index).reshape(c.out[0].shape), c.out[0], 'value at index');
+      return;
+    }
+    assertTensor(o, c.out[k], `output ${k}`);
+  });
+  let loss: Tensor | null = null;
+  outs.forEach((o, k) => {
+    const w = c.weights[k];
+    if (w === null || !o.requiresGrad) return;
+    const term = o.mul(fromFixture({ values: w, shape: c.out[k].shape, dtype: c.out[k].dtype })).sum();
+    loss = loss === null ? term : loss.add(term);
+  });
+  const wanted = c.grads.filter((g) => g !== null).length;
+  if (loss === null) {
+    assert.equal(wanted, 0, 'PyTorch has gradients: the outputs must require grad');
+    return;
+  }
+  (loss as Tensor).backward();
+  c.grads.forEach((g, i) => {
+    // With ties PyTorch's gradient goes to the positions it picked, which may not be dlab's.
+    if (g === null || !c.exact_indices) return;
+    const { base } = built[i];
+    assert.ok(base.grad, `input ${i}: expected a gradient`);
+    const { rtol, atol } = tolerance(c.inputs[i].dtype);
+    assertClose(Array.from(base.grad.toTypedArray()), decodeAll(g), rtol, atol, `input ${i} grad`);
+  });
+}
+
+for (const backend of dlab.listBackends()) {
+  describe(`gaps vs PyTorch ${gapsFixture.torch} [${backend}]`, () => {
+    for (const c of gapsFixture.cases) {
+      test(c.name, () => {
+        dlab.setBackend(backend);
+        runCase(c);
+      });
+    }
+
+    test('sort, topk and kthvalue pass float64 gradcheck', () => {
+      dlab.setBackend(backend);
+      const x = dlab.tensor([[0.3, -1.2, 0.7, 2.1], [1.5, 0.1, -0.4, 0.9], [-2.2, 0.6, 1.1, -0.8]], { dtype: 'float64', requiresGrad: true });
+      assert.ok(autograd.gradcheck((t: Tensor) => t.sort(0, { descending: true }).values, [x]));
+      assert.ok(autograd.gradcheck((t: Tensor) => t.t().topk(2, 1).values, [x]));
+      assert.ok(autograd.gradcheck((t: Tensor) => t.kthvalue(3, 1, { keepdim: true }).values, [x]));
+      assert.ok(autograd.gradgradcheck((t: Tensor) => t.sort(1).values, [x]));
+    });
+
+    test('binary_cross_entropy passes float64 gradcheck in input and target', () => {
+      dlab.setBackend(backend);
+      const x = dlab.tensor([0.2, 0.45, 0.8], { dtype: 'float64', requiresGrad: true });
+      const t = dlab.tensor([0.1, 0.9, 0.5], { dtype: 'float64', requiresGrad: true });
+      const w = dlab.tensor([1.5, 0.5, 2], { dtype: 'float64' });
+      for (const reduction of ['none', 'mean', 'sum'] as const) {
+        assert.ok(autograd.gradcheck((a: Tensor, b: Tensor) => nn.functional.binaryCrossEntropy(a, b, { weight: w, reduction }), [x, t]));
+      }
+    });
+
+    test('indexPut_ with accumulate adds duplicates in place; without it the write replaces', () => {
+      dlab.setBackend(backend);
+      const x = dlab.zeros([3]);
+      x.indexPut_([dlab.tensor([0, 0, 2])], dlab.tensor([1, 2, 3], { dtype: 'float32' }), { accumulate: true });
+      assert.deepEqual(x.tolist(), [3, 0, 3]);
+      x.indexPut_([dlab.tensor([1])], 5);
+      assert.deepEqual(x.tolist(), [3, 5, 3]);
+      x.indexPut_([dlab.tensor([1])], 5, { accumulate: true });
+      assert.deepEqual(x.tolist(), [3, 10, 3]);
+    });
+  });
+}
+
+test('sort and friends as methods and functions, with dim positional or by keyword', () => {
+  const x = dlab.tensor([[3, 1, 2], [0, 5, 4]], { dtype: 'float32' });
+  assert.deepEqual(dlab.sort(x, { dim: 0, descending: true }).values.tolist(), [[3, 5, 4], [0, 1, 2]]);
+  assert.deepEqual(x.sort(0, { descending: true }).indices.tolist(), [[0, 1, 1], [1, 0, 0]]);
+  assert.deepEqual(x.argsort().tolist(), [[1, 2, 0], [0, 2, 1]]);
+  assert.deepEqual(x.msort().tolist(), [[0, 1, 2], [3, 5, 4]]);
+  assert.deepEqual(dlab.topk(x, 1, { dim: 0, largest: false }).values.tolist(), [[0, 1, 2]]);
+  const { values, indices } = x.kthvalue(1, 0);
+  assert.deepEqual([values.tolist(), indices.tolist()], [[0, 1, 2], [1, 0, 0]]);
+});
+
+const errorOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  return '(no error)';
+};
+const pytorchError = (name: string) => gapsFixture.errors.find((e) => e.name === name)!.message;
+
+test("topk's and kthvalue's k out of range are refused with PyTorch's words", () => {
+  assert.match(errorOf(() => dlab.randn(3, 4).topk(5)), new RegExp(`^${pytorchError('topk k too large')}`));
+  assert.match(errorOf(() => dlab.randn(3, 4).kthvalue(5)), new RegExp(`^${pytorchError('kthvalue k too large').replace(/[()]/g, '\\$&')}`));
+});
+
+test('nn.ReLU6 and nn.Hardtanh have zero gradient at the bounds', () => {
+  const x = dlab.tensor([-1, 0, 3, 6, 7], { dtype: 'float32', requiresGrad: true });
+  new nn.ReLU6().forward(x).sum().backward();
+  assert.deepEqual(x.grad!.tolist(), [0, 0, 1, 0, 0]);
+  assert.equal(String(new nn.ReLU6(true)), 'ReLU6(inplace=True)');
+  const y = dlab.tensor([-1, 1, 0], { dtype: 'float32', requiresGrad: true });
+  new nn.Hardtanh().forward(y).sum().backward();
+  assert.deepEqual(y.grad!.tolist(), [0, 0, 1]);
+});
+
+test("to('cpu'), to(dtype), to({ dtype }), to(device, dtype), to(other) and cpu() on tensors and modules", () => {
+  const x = dlab.tensor([1, 2], { dtype: 'float32' });
+  assert.equal(x.to('cpu'), x);
+  assert.equal(x.cpu(), x);
+  assert.equal(x.to('cpu:0').dtype, 'float32');
+  assert.equal(x.to('float64').dtype, 'float64');
+  assert.equal(x.to({ dtype: 'float64' }).dtype, 'float64');
+  assert.equal(x.to('cpu', 'int64').dtype, 'int64');
+  assert.equal(x.to(dlab.zeros([1], { dtype: 'int32' })).dtype, 'int32');
+  assert.notEqual(x.to('cpu', { copy: true }), x);
+  const model = new nn.Linear(2, 3);
+  assert.equal(model.to('cpu'), model);
+  assert.equal(model.cpu(), model);
+  assert.equal(model.to({ dtype: 'float64' }).weight.dtype, 'float64');
+  assert.equal(model.to('cpu', 'float32').weight.dtype, 'float32');
+  assert.equal(dlab.zeros([2], { device: 'cpu' }).device, 'cpu');
+});
+
+test('a device dlab does not have is refused by name', () => {
+  const x = dlab.tensor([1, 2]);
+  for (const device of ['cuda', 'cuda:0', 'mps', 'webgpu']) {
+    assert.throws(() => x.to(device), new RegExp(`dlab has no device '${device}'; available: cpu`));
+    assert.throws(() => x.to({ device }), /dlab has no device/);
+    assert.throws(() => new nn.Linear(2, 2).to(device), /dlab has no device/);
+    assert.throws(() => dlab.zeros([2], { device }), /dlab has no device/);
+  }
+});
+
+test('a mistyped or missing dtype names itself and the valid ones', () => {
+  const valid = /valid dtypes: float32, float64, int32, int64, bool/;
+  assert.throws(() => dlab.zeros([2], { dtype: 'flaot32' as dlab.DType }), /dlab has no dtype 'flaot32'/);
+  assert.throws(() => dlab.tensor([1], { dtype: 'float16' as dlab.DType }), valid);
+  assert.throws(() => dlab.tensor([1]).to({ dtype: 'float16' as dlab.DType }), /dlab has no dtype 'float16'/);
+  assert.throws(() => dlab.tensor([1]).to('flaot32'), /'flaot32' is neither a dtype \(float32, float64, int32, int64, bool\) nor a device \(cpu\)/);
+  assert.throws(() => new nn.Linear(2, 2).to('int64'), /nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=int64/);
+});
+
+test('an integer that the dtype cannot hold is refused as PyTorch does, not wrapped', () => {
+  const message = pytorchError('int32 overflow');
+  assert.throws(() => dlab.tensor([2 ** 40], { dtype: 'int32' }), (e: Error) => e.message.startsWith(message));
+  assert.throws(() => dlab.full([2], -(2 ** 31) - 1, { dtype: 'int32' }), /value cannot be converted to type int32 without overflow/);
+  assert.deepEqual(dlab.tensor([2 ** 31 - 1, -(2 ** 31)], { dtype: 'int32' }).tolist(), [2 ** 31 - 1, -(2 ** 31)]);
+});
+
+test("pointwise losses warn once, in PyTorch's words, when the target's size differs from the input's", (t) => {
+  const warn = t.mock.method(console, 'warn', () => {});
+  const losses = {
+    mse_loss: nn.functional.mseLoss,
+    l1_loss: nn.functional.l1Loss,
+    smooth_l1_loss: nn.functional.smoothL1Loss,
+    huber_loss: nn.functional.huberLoss,
+  } as const;
+  for (const w of gapsFixture.warnings) {
+    const loss = losses[w.name as keyof typeof losses];
+    const before = warn.mock.callCount();
+    // Shapes only this test uses, so an earlier warning of the same text does not hide this one.
+    loss(dlab.randn(4, 1), dlab.randn(4));
+    loss(dlab.randn(4, 1), dlab.randn(4));
+    loss(dlab.randn(4), dlab.randn(4));
+    const calls = warn.mock.calls.slice(before);
+    if (w.name === 'mse_loss') {
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0].arguments[0], `UserWarning: ${w.message}`);
+    } else {
+      assert.equal(calls.length, 0, 'the same message is shown once');
+    }
+  }
+  nn.functional.l1Loss(dlab.randn(3, 1), dlab.randn(3));
+  assert.match(String(warn.mock.calls.at(-1)!.arguments[0]), /target size \(torch.Size\(\[3\]\)\) that is different to the input size \(torch.Size\(\[3, 1\]\)\)/);
+  new nn.MSELoss().forward(dlab.randn(2, 1), dlab.randn(2));
+  assert.match(String(warn.mock.calls.at(-1)!.arguments[0]), /torch.Size\(\[2\]\)/);
+});
+
+test('a zero kernel and a state dict that is not dict-like are refused as PyTorch does', () => {
+  assert.equal(errorOf(() => new nn.Conv2d(3, 4, 0).forward(dlab.randn(1, 3, 5, 5))), pytorchError('conv2d kernel 0'));
+  assert.match(errorOf(() => new nn.Conv1d(3, 4, 0).forward(dlab.randn(1, 3, 5))), /kernel size should be greater than zero, but got kernel_height: 1 kernel_width: 0/);
+  // PyTorch prints the Python type (<class 'NoneType'>); dlab the JavaScript one.
+  const expected = pytorchError('loadStateDict null').replace(/<class '.*'>/, 'null');
+  assert.equal(errorOf(() => new nn.Linear(2, 2).loadStateDict(null as unknown as Map<string, Tensor>)), expected);
+  assert.match(errorOf(() => new nn.Linear(2, 2).loadStateDict(dlab.zeros([2]) as unknown as Map<string, Tensor>)), /Expected state_dict to be dict-like, got Tensor\./);
+});

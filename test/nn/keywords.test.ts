@@ -1,0 +1,94 @@
+// PyTorch arguments given by keyword: every nn.init function takes its parameters positionally
+// or in the trailing options object (normal_(w, { std: 0.01 }) filled w with NaN), and modules
+// whose PyTorch arguments may all be keywords can be built from one options object
+// (new nn.Conv2d({ inChannels: 1, outChannels: 6, kernelSize: 5 }) said "in_channels must be
+// divisible by groups"). Both forms draw the same numbers from the same seed.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import * as dlab from '../../src/index.js';
+import { nn, type Tensor } from '../../src/index.js';
+
+const { init } = nn;
+
+/** The values two calls write into fresh [4, 6] tensors from the same seed. */
+function same(a: (w: Tensor) => unknown, b: (w: Tensor) => unknown): void {
+  const run = (f: (w: Tensor) => unknown) => {
+    dlab.manualSeed(7);
+    const w = dlab.empty([4, 6]);
+    f(w);
+    return w.tolist() as number[][];
+  };
+  const x = run(a);
+  assert.ok(x.flat().every(Number.isFinite), 'finite values');
+  assert.deepEqual(x, run(b));
+}
+
+test('every nn.init function takes its arguments positionally or by keyword', () => {
+  same((w) => init.uniform_(w, -0.5, 0.5), (w) => init.uniform_(w, { a: -0.5, b: 0.5 }));
+  same((w) => init.uniform_(w, -0.5, 0.5), (w) => init.uniform_(w, -0.5, { b: 0.5 }));
+  same((w) => init.normal_(w, 0, 0.01), (w) => init.normal_(w, { std: 0.01 }));
+  same((w) => init.normal_(w, 1, 2), (w) => init.normal_(w, { mean: 1, std: 2 }));
+  same((w) => init.constant_(w, 0.3), (w) => init.constant_(w, { val: 0.3 }));
+  same((w) => init.xavierUniform_(w, 2), (w) => init.xavierUniform_(w, { gain: 2 }));
+  same((w) => init.xavierNormal_(w, 2), (w) => init.xavierNormal_(w, { gain: 2 }));
+  same((w) => init.kaimingUniform_(w, Math.sqrt(5)), (w) => init.kaimingUniform_(w, { a: Math.sqrt(5) }));
+  same((w) => init.kaimingNormal_(w, 0, 'fan_out', 'relu'), (w) => init.kaimingNormal_(w, { mode: 'fan_out', nonlinearity: 'relu' }));
+  same((w) => init.truncNormal_(w, 0, 0.02, -0.04, 0.04), (w) => init.truncNormal_(w, { std: 0.02, a: -0.04, b: 0.04 }));
+  same((w) => init.orthogonal_(w, 1.5), (w) => init.orthogonal_(w, { gain: 1.5 }));
+  same((w) => init.eye_(w), (w) => init.eye_(w));
+  const conv = () => dlab.empty([4, 2, 3]);
+  assert.deepEqual(init.dirac_(conv(), 2).tolist(), init.dirac_(conv(), { groups: 2 }).tolist());
+  // The normal_ of the issue: N(0, 0.01^2), not NaN.
+  dlab.manualSeed(0);
+  const w = init.normal_(dlab.empty([100, 100]), { std: 0.01 });
+  assert.ok(Math.abs(w.std().item() - 0.01) < 0.001);
+});
+
+test('an argument given twice, a missing one or too many are refused in Python\'s words', () => {
+  const w = dlab.empty([2, 2]);
+  assert.throws(() => init.normal_(w, 0, 0.1, { std: 0.2 } as never), /normal_\(\) got multiple values for argument 'std'/);
+  assert.throws(() => init.constant_(w, {} as never), /constant_\(\) missing required argument: 'val'/);
+  assert.throws(() => init.uniform_(w, 0, 1, 2 as never), /uniform_\(\) takes 2 positional arguments but 3 were given/);
+  assert.throws(() => new nn.Conv2d({ inChannels: 1, kernelSize: 5 } as never), /Conv2d\(\) missing required argument: 'outChannels'/);
+  assert.throws(() => new nn.Linear(2, 3, { inFeatures: 4 } as never), /Linear\(\) got multiple values for argument 'inFeatures'/);
+});
+
+/** Two modules built from the same seed: same parameters and the same repr. */
+function sameModule(a: () => nn.Module, b: () => nn.Module): void {
+  dlab.manualSeed(3);
+  const m1 = a();
+  dlab.manualSeed(3);
+  const m2 = b();
+  assert.equal(String(m2), String(m1));
+  const p1 = [...m1.namedParameters()];
+  const p2 = [...m2.namedParameters()];
+  assert.deepEqual(p2.map(([k]) => k), p1.map(([k]) => k));
+  p1.forEach(([k, p], i) => assert.deepEqual(p2[i][1].tolist(), p.tolist(), k));
+}
+
+test('modules can be built with every argument by keyword', () => {
+  sameModule(() => new nn.Linear(4, 3, { bias: false }), () => new nn.Linear({ inFeatures: 4, outFeatures: 3, bias: false }));
+  sameModule(() => new nn.Bilinear(2, 3, 4), () => new nn.Bilinear({ in1Features: 2, in2Features: 3, outFeatures: 4 }));
+  sameModule(() => new nn.Conv1d(2, 4, 3, { padding: 1 }), () => new nn.Conv1d({ inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1 }));
+  sameModule(() => new nn.Conv2d(1, 6, 5), () => new nn.Conv2d({ inChannels: 1, outChannels: 6, kernelSize: 5 }));
+  // A positional prefix with the rest by keyword binds as in Python (the types list the two plain forms).
+  const Conv2d = nn.Conv2d as unknown as new (...args: unknown[]) => nn.Module;
+  sameModule(() => new nn.Conv2d(1, 6, 5, { padding: 2 }), () => new Conv2d(1, 6, { kernelSize: 5, padding: 2 }));
+  sameModule(() => new nn.ConvTranspose2d(4, 2, 3, { stride: 2 }), () => new nn.ConvTranspose2d({ inChannels: 4, outChannels: 2, kernelSize: 3, stride: 2 }));
+  sameModule(() => new nn.BatchNorm2d(6, { momentum: 0.2 }), () => new nn.BatchNorm2d({ numFeatures: 6, momentum: 0.2 }));
+  sameModule(() => new nn.LayerNorm([3, 4]), () => new nn.LayerNorm({ normalizedShape: [3, 4] }));
+  sameModule(() => new nn.GroupNorm(2, 4), () => new nn.GroupNorm({ numGroups: 2, numChannels: 4 }));
+  sameModule(() => new nn.Embedding(10, 3, { paddingIdx: 0 }), () => new nn.Embedding({ numEmbeddings: 10, embeddingDim: 3, paddingIdx: 0 }));
+  sameModule(() => new nn.LSTM(5, 7, 2, { batchFirst: true }), () => new nn.LSTM({ inputSize: 5, hiddenSize: 7, numLayers: 2, batchFirst: true }));
+  sameModule(() => new nn.LSTM(5, 7, { numLayers: 2 }), () => new nn.LSTM(5, 7, 2));
+  sameModule(() => new nn.GRU(5, 7), () => new nn.GRU({ inputSize: 5, hiddenSize: 7 }));
+  sameModule(() => new nn.RNN(5, 7, { nonlinearity: 'relu' }), () => new nn.RNN({ inputSize: 5, hiddenSize: 7, nonlinearity: 'relu' }));
+  sameModule(() => new nn.Dropout(0.2), () => new nn.Dropout({ p: 0.2 }));
+  sameModule(() => new nn.Dropout2d(0.3, { inplace: true }), () => new nn.Dropout2d({ p: 0.3, inplace: true }));
+  sameModule(() => new nn.MaxPool2d(2, { stride: 1 }), () => new nn.MaxPool2d({ kernelSize: 2, stride: 1 }));
+  sameModule(() => new nn.AvgPool2d(3), () => new nn.AvgPool2d({ kernelSize: 3 }));
+  sameModule(() => new nn.AvgPool1d(3), () => new nn.AvgPool1d({ kernelSize: 3 }));
+  sameModule(() => new nn.MultiheadAttention(8, 2, { batchFirst: true }), () => new nn.MultiheadAttention({ embedDim: 8, numHeads: 2, batchFirst: true }));
+});
