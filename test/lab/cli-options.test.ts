@@ -57,7 +57,7 @@ describe('bad flags are refused before anything runs', { concurrency: true }, ()
       refused(['sweep', 'mnist', '--lr', '0.1,0'], '--lr <values>', "'0' is not a positive number."),
       refused(['sweep', 'mnist', '--epochs', '1,1.5'], '--epochs <values>', "'1.5' is not a positive integer."),
       refused(['sweep', 'mnist', '--epochs', '1:2.5', '--trials', '2'], '--epochs <values>', "'2.5' is not a positive integer."),
-      refused(['sweep', 'mnist', '--optimizer', 'sgd,lbfgs'], '--optimizer <values>', "'lbfgs' is not one of sgd, adam."),
+      refused(['sweep', 'mnist', '--optimizer', 'sgd,lbfgs'], '--optimizer <values>', "'lbfgs' is not one of sgd, adam, adamw, rmsprop, adagrad, adadelta."),
     ]);
   });
 
