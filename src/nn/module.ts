@@ -385,7 +385,7 @@ export class Module {
   /** Convert every parameter and buffer (and gradient) to a floating dtype in place: module.to(dtype). */
   to(dtype: DType): this {
     const convert = (t: Tensor) => {
-      if (t.isFloatingPoint() && t.dtype !== dtype && !isLazy(t)) t._replaceData(t.detach().to(dtype));
+      if (t.isFloatingPoint() && t.dtype !== dtype) t._replaceData(t.detach().to(dtype));
     };
     for (const m of this.modules()) {
       for (const [, p] of m._localParameters()) {
