@@ -108,22 +108,23 @@ const expressions: Record<string, (i: Inputs) => Tensor> = {
 };
 
 /**
- * Where dlab's graph differs from PyTorch's in names only (the gradients still match): the
- * output's grad_fn and its next functions as dlab records them today. Each entry is a known gap
- * (composites recorded as their parts, mm built on bmm, scalar operands kept as inputs); remove it when the op gets PyTorch's node.
+ * Where dlab's graph differs from PyTorch's in names only (the gradients still match): known gaps
+ * (composites recorded as their parts, mm built on bmm, scalar operands kept as inputs), each
+ * with the reason. Their name check still runs against PyTorch's names and is reported as a todo
+ * until the op gets PyTorch's node; remove the entry then.
  */
-const nameDifferences: Record<string, { grad_fn: string; next: (string | null)[] }> = {
-  pow_scalar: { grad_fn: 'PowBackward0', next: ['AccumulateGrad', null] },
-  matmul_batched: { grad_fn: 'ViewBackward0', next: ['BmmBackward0'] },
-  slice: { grad_fn: 'SliceBackward0', next: ['AccumulateGrad'] },
-  stack: { grad_fn: 'CatBackward0', next: ['UnsqueezeBackward0', 'UnsqueezeBackward0'] },
-  clamp: { grad_fn: 'WhereBackward0', next: [null, 'WhereBackward0'] },
-  max_dim: { grad_fn: 'SqueezeBackward1', next: ['MaxBackward0'] },
-  softmax: { grad_fn: 'DivBackward0', next: ['ExpBackward0', 'SumBackward1'] },
-  prod: { grad_fn: 'ProdBackward1', next: ['ViewBackward0'] },
-  var: { grad_fn: 'DivBackward0', next: ['SumBackward1', null] },
-  inplace_view: { grad_fn: 'CopySlices', next: ['MulBackward0', 'MulBackward0'] },
-  inplace_index_put: { grad_fn: 'ViewBackward0', next: ['ScatterBackward0'] },
+const nameGaps: Record<string, string> = {
+  pow_scalar: 'dlab keeps the scalar exponent as a second input (next: AccumulateGrad, null)',
+  matmul_batched: 'dlab builds a batched matmul on bmm (ViewBackward0 <- BmmBackward0, not UnsafeViewBackward0 <- MmBackward0)',
+  slice: 'dlab makes x[:, 1:] one SliceBackward0 over the leaf; PyTorch slices dim 0 then dim 1',
+  stack: 'dlab records stack as cat of unsqueezes (CatBackward0)',
+  clamp: 'dlab records clamp as two wheres (WhereBackward0)',
+  max_dim: 'dlab records max(dim) as max with keepdim then squeeze (SqueezeBackward1)',
+  softmax: 'dlab records softmax as exp / sum (DivBackward0)',
+  prod: 'dlab records prod of all as a reduction over a view (ProdBackward1 <- ViewBackward0)',
+  var: 'dlab records var as a sum of squares over n (DivBackward0)',
+  inplace_view: 'dlab keeps an edge to the viewed mul (next: MulBackward0, MulBackward0)',
+  inplace_index_put: 'dlab records indexPut_ with a tensor index as a scatter (ViewBackward0 <- ScatterBackward0)',
 };
 
 for (const backend of listBackends()) {
@@ -411,7 +412,9 @@ for (const backend of listBackends()) {
         assert.deepEqual([g1!.tolist(), g2!.tolist()], gradSnapshot);
         assert.deepEqual(snapshot[3], snapshot[2], 'the hook saw the gradient retained');
       });
-      test('a pass computes the same gradients as the js reference', () => {
+      // On the js backend the reference would be compared with itself: the PyTorch fixture
+      // suite below is what checks js; the other backends must agree with it.
+      if (backend !== 'js') test('a pass computes the same gradients as the js reference', () => {
         const grads = (b: string) => {
           const prev = torch.getBackend().name;
           setBackend(b);
@@ -579,15 +582,22 @@ for (const backend of listBackends()) {
       test('the fixture and the dlab expressions list the same cases', () => {
         assert.deepEqual(Object.keys(expressions).sort(), fixture.map((c) => c.name).sort());
       });
+      const build = (c: Case) => {
+        const inputs: Inputs = {};
+        for (const [k, v] of Object.entries(c.inputs)) {
+          inputs[k] = torch.tensor(v.values, { dtype: 'float64' }).reshape(v.shape).requiresGrad_();
+        }
+        return { inputs, out: expressions[c.name](inputs) };
+      };
       for (const c of fixture) {
-        test(c.name, () => {
-          const inputs: Inputs = {};
-          for (const [k, v] of Object.entries(c.inputs)) {
-            inputs[k] = torch.tensor(v.values, { dtype: 'float64' }).reshape(v.shape).requiresGrad_();
-          }
-          const out = expressions[c.name](inputs);
-          const names = { grad_fn: out.gradFn!.name, next: out.gradFn!.nextFunctions.map((n) => n?.name ?? null) };
-          assert.deepEqual(names, nameDifferences[c.name] ?? { grad_fn: c.grad_fn, next: c.next });
+        const names = () => {
+          const { gradFn } = build(c).out;
+          assert.deepEqual({ grad_fn: gradFn!.name, next: gradFn!.nextFunctions.map((n) => n?.name ?? null) }, { grad_fn: c.grad_fn, next: c.next });
+        };
+        if (nameGaps[c.name]) test.todo(`${c.name}: grad_fn names as PyTorch's (known gap: ${nameGaps[c.name]})`, names);
+        else test(`${c.name}: grad_fn names as PyTorch's`, names);
+        test(`${c.name}: gradients`, () => {
+          const { inputs, out } = build(c);
           out.backward(torch.tensor(c.grad_output, { dtype: out.dtype }).reshape([...out.shape]));
           for (const [k, expected] of Object.entries(c.grads)) {
             const got = inputs[k].grad;
@@ -596,7 +606,8 @@ for (const backend of listBackends()) {
               continue;
             }
             const flat = got!.reshape(-1).tolist() as number[];
-            flat.forEach((g, i) => assert.ok(Math.abs(g - expected[i]) <= 1e-9 + 1e-7 * Math.abs(expected[i]), `${k}[${i}]: ${g} vs ${expected[i]}`));
+            // float64 gradients of these small graphs agree with PyTorch to a few ulps.
+            flat.forEach((g, i) => assert.ok(Math.abs(g - expected[i]) <= 1e-14 + 1e-12 * Math.abs(expected[i]), `${k}[${i}]: ${g} vs ${expected[i]}`));
           }
         });
       }

@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { assertBuildIsFresh } from './build.js';
+
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+test('dist is built from the current src', assertBuildIsFresh);
 
 test('dlab bench --quick --only matmul --json: a table and a JSON line with every backend measured', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { assertBuildIsFresh } from './build.js';
+
 const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+test('dist is built from the current src', assertBuildIsFresh);
 // An empty root, so the tests do not depend on what sits in the user's data folder.
 const root = mkdtempSync(join(tmpdir(), 'dlab-data-'));
 after(() => rmSync(root, { recursive: true, force: true }));

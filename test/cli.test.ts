@@ -5,7 +5,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { assertBuildIsFresh } from './build.js';
+
 const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+test('dist is built from the current src', assertBuildIsFresh);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };

@@ -44,17 +44,64 @@ function collectNames(out: Tensor | Tensor[]): void {
   }
 }
 
+/** While the coverage test collects names, check() only builds the graphs (no gradcheck). */
+let namesOnly = false;
+
 function check(fn: Fn, inputs: Tensor[], options: { gradgrad?: boolean } = {}): void {
   collectNames(fn(...inputs));
-  assert.equal(autograd.gradcheck(fn, inputs), true);
+  if (!namesOnly) assert.equal(autograd.gradcheck(fn, inputs), true);
   if (options.gradgrad) {
     // The graph of the gradient itself holds the double-backward nodes' names.
     const out = fn(...inputs);
     const grads = autograd.grad(out, inputs, { gradOutputs: out.detach().add(1).requiresGrad_(), createGraph: true, allowUnused: true });
     collectNames(grads.filter((g): g is Tensor => g !== null));
-    assert.equal(autograd.gradgradcheck(fn, inputs), true);
+    if (!namesOnly) assert.equal(autograd.gradgradcheck(fn, inputs), true);
   }
 }
+
+/** Every case body of the suites below, so that the coverage test can run them itself. */
+const bodies: (() => void)[] = [];
+const firstBackend = listBackends()[0];
+/** Set while the first backend's suites are defined (describe bodies run as they are declared). */
+let registering = false;
+
+/** test() for a case of the suites: also registered (once, not per backend) for the coverage test. */
+function caseTest(name: string, body: () => void): void {
+  if (registering) bodies.push(body);
+  test(name, body);
+}
+
+// ---------------------------------------------------------------------------- gradcheck itself
+
+// PyTorch 1.13's torch/autograd/gradcheck.py: _check_inputs, _check_no_differentiable_outputs and
+// the Jacobian mismatch of _slow_gradcheck (values and messages printed by PyTorch for the same
+// functions).
+describe('gradcheck can fail', () => {
+  const x = () => torch.tensor([0.3, -1.2, 2.5], { dtype: 'float64', requiresGrad: true });
+  test('a wrong backward (a hook that triples the gradient) is caught', () => {
+    const wrong = (t: Tensor) => {
+      const y = t.mul(2);
+      y.registerHook((g) => g.mul(3));
+      return y;
+    };
+    assert.throws(() => autograd.gradcheck(wrong, [x()]), /Jacobian mismatch for output 0 with respect to input 0, element \(0, 0\): numerical 1\.9999\d* vs analytical 6$/);
+    assert.equal(autograd.gradcheck(wrong, [x()], { raiseException: false }), false);
+  });
+  test('an output cut off from the graph that depends on the input fails', () => {
+    const cut = (t: Tensor) => t.detach().mul(2);
+    assert.throws(() => autograd.gradcheck(cut, [x()]), { message: 'Numerical gradient for function expected to be zero' });
+    assert.equal(autograd.gradcheck(cut, [x()], { raiseException: false }), false);
+  });
+  test('an output that does not depend on the input passes, as in PyTorch', () => {
+    assert.equal(autograd.gradcheck(() => torch.ones([2], { dtype: 'float64' }), [x()]), true);
+  });
+  test('no input that requires grad is an error, even with raiseException: false', () => {
+    const message = 'gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.';
+    const plain = torch.tensor([1, 2], { dtype: 'float64' });
+    assert.throws(() => autograd.gradcheck((t) => t.mul(2), [plain]), { message });
+    assert.throws(() => autograd.gradcheck((t) => t.mul(2), [plain], { raiseException: false }), { message });
+  });
+});
 
 // ---------------------------------------------------------------------------- tables
 
@@ -141,22 +188,23 @@ const binaryShapes: [number[], number[]][] = [
 
 for (const backend of listBackends()) {
   describe(`backend ${backend}`, () => {
+    registering = backend === firstBackend;
     before(() => setBackend(backend));
 
     describe('unary', () => {
       for (const [op, spec] of Object.entries(unaryCases) as [UnaryOp, (typeof unaryCases)[UnaryOp]][]) {
         const apply = (torch as unknown as Record<UnaryOp, (x: Tensor) => Tensor>)[op];
         if (spec === 'none') {
-          test(`${op} records no gradient`, () => {
+          caseTest(`${op} records no gradient`, () => {
             const x = leaf([2, 3]);
             const input = op === 'bitwiseNot' ? x.detach().to('int64') : x;
             assert.equal(apply(input).requiresGrad, false);
           });
           continue;
         }
-        test(`${op}`, () => check(apply, [leaf([2, 3], spec.lo, spec.hi)], { gradgrad: spec.gradgrad }));
+        caseTest(`${op}`, () => check(apply, [leaf([2, 3], spec.lo, spec.hi)], { gradgrad: spec.gradgrad }));
       }
-      test('abs and sign of negative values', () => {
+      caseTest('abs and sign of negative values', () => {
         check((x) => x.abs(), [leaf([4], -2, -0.1)]);
         check((x) => x.sign(), [leaf([4], -2, -0.1)]);
       });
@@ -166,26 +214,26 @@ for (const backend of listBackends()) {
       for (const [op, spec] of Object.entries(binaryCases) as [BinaryOp, (typeof binaryCases)[BinaryOp]][]) {
         const apply = (torch as unknown as Record<BinaryOp, (a: Tensor | number, b: Tensor | number) => Tensor>)[op];
         if (spec === 'none') {
-          test(`${op} records no gradient`, () => {
+          caseTest(`${op} records no gradient`, () => {
             const out = apply(leaf([2, 3]), leaf([2, 3], -1, 1, 0.3));
             assert.equal(out.requiresGrad, false);
           });
           continue;
         }
         for (const [sa, sb] of binaryShapes) {
-          test(`${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, () => {
+          caseTest(`${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, () => {
             const a = leaf(sa, ...spec.a);
             const b = leaf(sb, spec.b[0], spec.b[1], 0.37);
             check((x, y) => apply(x, y), [a, b], { gradgrad: spec.gradgrad && sb.length === 1 });
           });
         }
-        test(`${op} with a number`, () => {
+        caseTest(`${op} with a number`, () => {
           const b = (spec.b[0] + spec.b[1]) / 2 + 0.013;
           check((x) => apply(x, b), [leaf([2, 3], ...spec.a)]);
         });
       }
-      test('pow with a number base', () => check((x) => torch.pow(1.7, x), [leaf([3])]));
-      test('where (broadcast condition and operands)', () => {
+      caseTest('pow with a number base', () => check((x) => torch.pow(1.7, x), [leaf([3])]));
+      caseTest('where (broadcast condition and operands)', () => {
         const cond = torch.tensor([[true, false, true], [false, false, true]]);
         check((x, y) => torch.where(cond, x, y), [leaf([2, 3]), leaf([3], -1, 1, 0.5)], { gradgrad: true });
         check((x) => torch.where(cond, x, 0.5), [leaf([1, 3])]);
@@ -211,9 +259,9 @@ for (const backend of listBackends()) {
         ['cumprod', (x: Tensor) => x.cumprod(2)],
         ['cumprod first', (x: Tensor) => x.cumprod(0)],
       ] as const) {
-        test(name, () => check(fn, [leaf([2, 3, 4], 0.5, 1.5)], { gradgrad: name === 'sum dims keepdim' }));
+        caseTest(name, () => check(fn, [leaf([2, 3, 4], 0.5, 1.5)], { gradgrad: name === 'sum dims keepdim' }));
       }
-      test('sum of a transposed view, sum gradgrad', () => check((x) => x.t().sum(0), [leaf([3, 2])], { gradgrad: true }));
+      caseTest('sum of a transposed view, sum gradgrad', () => check((x) => x.t().sum(0), [leaf([3, 2])], { gradgrad: true }));
     });
 
     describe('sorting and selection', () => {
@@ -225,27 +273,27 @@ for (const backend of listBackends()) {
     });
 
     describe('linear algebra', () => {
-      test('matmul 2-D', () => check((a, b) => a.matmul(b), [leaf([2, 3]), leaf([3, 4], -1, 1, 0.2)], { gradgrad: true }));
-      test('matmul transposed inputs', () =>
+      caseTest('matmul 2-D', () => check((a, b) => a.matmul(b), [leaf([2, 3]), leaf([3, 4], -1, 1, 0.2)], { gradgrad: true }));
+      caseTest('matmul transposed inputs', () =>
         check((a, b) => a.t().matmul(b.t()), [leaf([3, 2]), leaf([4, 3], -1, 1, 0.2)], { gradgrad: true }));
-      test('matmul 1-D cases', () => {
+      caseTest('matmul 1-D cases', () => {
         check((a, b) => a.matmul(b), [leaf([3]), leaf([3], -1, 1, 0.4)]);
         check((a, b) => a.matmul(b), [leaf([3]), leaf([3, 2], -1, 1, 0.4)]);
         check((a, b) => a.matmul(b), [leaf([2, 3]), leaf([3], -1, 1, 0.4)]);
       });
-      test('matmul batched and broadcast', () => {
+      caseTest('matmul batched and broadcast', () => {
         check((a, b) => a.matmul(b), [leaf([2, 2, 3]), leaf([3, 2], -1, 1, 0.4)]);
         check((a, b) => a.matmul(b), [leaf([2, 1, 2, 3]), leaf([3, 3, 2], -1, 1, 0.4)]);
       });
-      test('bmm with transposed operands', () =>
+      caseTest('bmm with transposed operands', () =>
         check((a, b) => a.transpose(1, 2).bmm(b.transpose(1, 2)), [leaf([2, 3, 2]), leaf([2, 4, 3], -1, 1, 0.2)]));
-      test('mm, mv, dot, outer', () => {
+      caseTest('mm, mv, dot, outer', () => {
         check((a, b) => a.mm(b), [leaf([2, 3]), leaf([3, 2], -1, 1, 0.1)]);
         check((a, b) => a.mv(b), [leaf([2, 3]), leaf([3], -1, 1, 0.1)]);
         check((a, b) => a.dot(b), [leaf([3]), leaf([3], -1, 1, 0.1)]);
         check((a, b) => a.outer(b), [leaf([3]), leaf([2], -1, 1, 0.1)]);
       });
-      test('einsum', () => {
+      caseTest('einsum', () => {
         check((a, b) => torch.einsum('ij,jk->ik', a, b), [leaf([2, 3]), leaf([3, 2], -1, 1, 0.1)]);
         check((a, b) => torch.einsum('bij,bjk->bik', a, b), [leaf([2, 2, 3]), leaf([2, 3, 2], -1, 1, 0.1)]);
         check((a, b) => torch.einsum('ij,j', a, b), [leaf([2, 3]), leaf([3], -1, 1, 0.1)]);
@@ -283,9 +331,9 @@ for (const backend of listBackends()) {
         ['cast float64 -> float64 (copy)', (x) => x.to('float64', { copy: true }), [2, 3]],
         ['tril / triu', (x) => x.tril().add(x.triu(1).mul(2)), [3, 3]],
       ];
-      for (const [name, fn, shape] of cases) test(name, () => check(fn, [leaf(shape)]));
-      test('slice gradgrad', () => check((x) => x.index(':', torch.slice(1, null, 2)), [leaf([2, 5])], { gradgrad: true }));
-      test('cat and stack', () => {
+      for (const [name, fn, shape] of cases) caseTest(name, () => check(fn, [leaf(shape)]));
+      caseTest('slice gradgrad', () => check((x) => x.index(':', torch.slice(1, null, 2)), [leaf([2, 5])], { gradgrad: true }));
+      caseTest('cat and stack', () => {
         check((a, b, c) => torch.cat([a, b, c], 1), [leaf([2, 1]), leaf([2, 3], -1, 1, 0.2), leaf([2, 2], -1, 1, 0.4)]);
         check((a, b) => torch.stack([a, b], -1), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.2)]);
       });
@@ -293,28 +341,28 @@ for (const backend of listBackends()) {
 
     describe('indexing', () => {
       const idx = long([[2, 0, 1], [1, 1, 0]]);
-      test('gather', () => check((x) => x.gather(1, idx), [leaf([2, 4])], { gradgrad: true }));
-      test('scatter (tensor src: both gradients)', () => {
+      caseTest('gather', () => check((x) => x.gather(1, idx), [leaf([2, 4])], { gradgrad: true }));
+      caseTest('scatter (tensor src: both gradients)', () => {
         const unique = long([[1, 0, 2], [0, 2, 1]]); // no index repeats within a column: deterministic
         check((x, s) => x.scatter(0, unique.index(torch.slice(0, 1)), s), [leaf([3, 3]), leaf([1, 3], -1, 1, 0.3)]);
         check((x, s) => x.scatter(1, unique, s), [leaf([2, 4]), leaf([2, 3], -1, 1, 0.3)]);
       });
-      test('scatter (number src)', () => check((x) => x.scatter(1, idx, 0.5), [leaf([2, 4])]));
-      test('scatterAdd', () => check((x, s) => x.scatterAdd(1, idx, s), [leaf([2, 4]), leaf([2, 3], -1, 1, 0.3)]));
-      test('indexSelect', () => check((x) => x.indexSelect(0, long([2, 0, 2])), [leaf([3, 2])]));
-      test('indexAdd', () =>
+      caseTest('scatter (number src)', () => check((x) => x.scatter(1, idx, 0.5), [leaf([2, 4])]));
+      caseTest('scatterAdd', () => check((x, s) => x.scatterAdd(1, idx, s), [leaf([2, 4]), leaf([2, 3], -1, 1, 0.3)]));
+      caseTest('indexSelect', () => check((x) => x.indexSelect(0, long([2, 0, 2])), [leaf([3, 2])]));
+      caseTest('indexAdd', () =>
         check((x, s) => x.indexAdd(1, long([2, 0, 2]), s, { alpha: 0.5 }), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.3)]));
-      test('maskedFill', () => check((x) => x.maskedFill(torch.tensor([true, false, true]), -2), [leaf([2, 3])]));
-      test('maskedSelect', () => check((x) => x.maskedSelect(torch.tensor([[true, false], [false, true]])), [leaf([2, 2])]));
+      caseTest('maskedFill', () => check((x) => x.maskedFill(torch.tensor([true, false, true]), -2), [leaf([2, 3])]));
+      caseTest('maskedSelect', () => check((x) => x.maskedSelect(torch.tensor([[true, false], [false, true]])), [leaf([2, 2])]));
     });
 
     describe('composites', () => {
-      test('softmax', () => check((x) => x.softmax(1), [leaf([2, 4])], { gradgrad: true }));
-      test('logSoftmax (LogSoftmaxBackward0)', () => {
+      caseTest('softmax', () => check((x) => x.softmax(1), [leaf([2, 4])], { gradgrad: true }));
+      caseTest('logSoftmax (LogSoftmaxBackward0)', () => {
         check((x) => x.logSoftmax(0), [leaf([3, 2])], { gradgrad: true });
         check((x) => x.logSoftmax(1), [leaf([2, 3, 2])]);
       });
-      test('nll_loss of [N, C] (NllLossBackward0): each reduction, weight, ignore_index', () => {
+      caseTest('nll_loss of [N, C] (NllLossBackward0): each reduction, weight, ignore_index', () => {
         const nll = torch.nn.functional.nllLoss;
         const target = long([2, 0, 3, 1, 0]);
         const weight = torch.tensor([0.5, 2, 1, 1.5], { dtype: 'float64' });
@@ -323,30 +371,30 @@ for (const backend of listBackends()) {
           check((x) => nll(x, target, { reduction, weight, ignoreIndex: 0 }), [leaf([5, 4])]);
         }
       });
-      test('logsumexp', () => check((x) => x.logsumexp([0, 1], { keepdim: true }), [leaf([2, 3])]));
-      test('var and std', () => {
+      caseTest('logsumexp', () => check((x) => x.logsumexp([0, 1], { keepdim: true }), [leaf([2, 3])]));
+      caseTest('var and std', () => {
         check((x) => x.var(), [leaf([2, 3])]);
         check((x) => x.var(1, { correction: 0, keepdim: true }), [leaf([2, 3])]);
         check((x) => x.std(0), [leaf([3, 2])]);
       });
-      test('norm', () => {
+      caseTest('norm', () => {
         check((x) => x.norm(), [leaf([2, 3])]);
         check((x) => x.norm(1, 1), [leaf([2, 3], 0.1, 1)]);
         check((x) => x.norm(3, 0, { keepdim: true }), [leaf([2, 3], 0.1, 1)]);
         check((x) => x.norm(Infinity), [leaf([2, 3])]);
         check((x) => x.norm(0, 1), [leaf([2, 3], 0.1, 1)]);
       });
-      test('clamp', () => {
+      caseTest('clamp', () => {
         check((x) => x.clamp(-0.5, 0.5), [leaf([3, 4])]);
         check((x) => x.clamp(null, 0.3), [leaf([3, 4])]);
         check((x, lo) => x.clamp(lo), [leaf([3, 4]), leaf([4], -0.6, 0.6, 0.3)]);
       });
-      test('max and min along a dim', () => {
+      caseTest('max and min along a dim', () => {
         check((x) => x.max(1).values, [leaf([2, 4])]);
         check((x) => x.min(0, { keepdim: true }).values, [leaf([3, 2])]);
         check((x) => x.max(), [leaf([2, 3])]);
       });
-      test('lerp, addcmul, addcdiv, square, frac', () => {
+      caseTest('lerp, addcmul, addcdiv, square, frac', () => {
         check((a, b) => a.lerp(b, 0.3), [leaf([3]), leaf([3], -1, 1, 0.5)]);
         check((a, b, c) => a.addcmul(b, c, { value: 2 }), [leaf([3]), leaf([3], -1, 1, 0.5), leaf([3], -1, 1, 0.2)]);
         check((a, b, c) => a.addcdiv(b, c, { value: 0.5 }), [leaf([3]), leaf([3], -1, 1, 0.5), leaf([3], 0.5, 1, 0.2)]);
@@ -357,25 +405,25 @@ for (const backend of listBackends()) {
 
     describe('convolution and pooling', () => {
       const F = torch.nn.functional;
-      test('unfold (im2col) and fold (col2im), each with its gradgrad', () => {
+      caseTest('unfold (im2col) and fold (col2im), each with its gradgrad', () => {
         check((x) => F.unfold(x, [2, 3], { padding: 1, stride: [1, 2], dilation: [2, 1] }), [leaf([1, 2, 4, 5])], { gradgrad: true });
         check((c) => F.fold(c, [4, 5], 2, { padding: 1, stride: [2, 1] }), [leaf([2, 8, 18])], { gradgrad: true });
       });
-      test('conv2d with groups, stride, padding and bias (gradgrad)', () =>
+      caseTest('conv2d with groups, stride, padding and bias (gradgrad)', () =>
         check((x, w, b) => F.conv2d(x, w, b, { stride: 2, padding: 1, groups: 2 }), [leaf([2, 4, 5, 5]), leaf([4, 2, 3, 3], -1, 1, 0.3), leaf([4], -1, 1, 0.6)], {
           gradgrad: true,
         }));
-      test("conv2d padding 'same' with an even kernel and dilation", () =>
+      caseTest("conv2d padding 'same' with an even kernel and dilation", () =>
         check((x, w) => F.conv2d(x, w, { padding: 'same', dilation: [1, 2] }), [leaf([1, 2, 4, 5]), leaf([2, 2, 2, 2], -1, 1, 0.3)]));
-      test('conv1d and convTranspose1d', () => {
+      caseTest('conv1d and convTranspose1d', () => {
         check((x, w, b) => F.conv1d(x, w, b, { dilation: 2, padding: 1 }), [leaf([2, 2, 7]), leaf([3, 2, 3], -1, 1, 0.3), leaf([3], -1, 1, 0.6)]);
         check((x, w) => F.convTranspose1d(x, w, { stride: 2, outputPadding: 1 }), [leaf([1, 2, 4]), leaf([2, 3, 3], -1, 1, 0.3)]);
       });
-      test('convTranspose2d with groups and output padding', () =>
+      caseTest('convTranspose2d with groups and output padding', () =>
         check((x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [
           leaf([1, 4, 3, 3]), leaf([4, 1, 3, 3], -1, 1, 0.3), leaf([2], -1, 1, 0.6),
         ]));
-      test('max pooling and its backward primitive (gradgrad)', () => {
+      caseTest('max pooling and its backward primitive (gradgrad)', () => {
         check((x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [leaf([1, 2, 6, 7])], { gradgrad: true });
         check((x) => F.maxPool2d(x, 2), [leaf([2, 3, 4, 6])], { gradgrad: true });
         // Overlapping windows: a maximum shared by several windows gets their gradients added.
@@ -385,16 +433,16 @@ for (const backend of listBackends()) {
         check((x) => F.adaptiveMaxPool1d(x, 3), [leaf([2, 7])], { gradgrad: true });
         check((x) => F.adaptiveMaxPool2d(x, [2, 3]), [leaf([1, 2, 5, 7])], { gradgrad: true });
       });
-      test("relu's threshold backward on both signs (gradgrad)", () => {
+      caseTest("relu's threshold backward on both signs (gradgrad)", () => {
         check((x) => x.relu(), [leaf([3, 5], -1, 1, 0.3)], { gradgrad: true });
         check((x) => torch.nn.functional.relu(x.mul(2)).square(), [leaf([4, 3], -1, 1, 0.1)], { gradgrad: true });
       });
-      test('average pooling', () => {
+      caseTest('average pooling', () => {
         check((x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), [leaf([1, 2, 6, 7])]);
         check((x) => F.avgPool1d(x, 3, { stride: 2, padding: 1 }), [leaf([2, 2, 7])]);
         check((x) => F.adaptiveAvgPool2d(x, [3, 2]), [leaf([1, 2, 7, 5])]);
       });
-      test('padding modes of Conv2d', () => {
+      caseTest('padding modes of Conv2d', () => {
         for (const paddingMode of ['reflect', 'replicate', 'circular'] as const) {
           const conv = new torch.nn.Conv2d(1, 1, 3, { padding: [1, 2], paddingMode, bias: false, dtype: 'float64' });
           check((x) => conv.call(x), [leaf([1, 1, 4, 5])]);
@@ -403,7 +451,7 @@ for (const backend of listBackends()) {
     });
 
     describe('in place (CopySlices and friends)', () => {
-      test('write into a view of a non-leaf', () =>
+      caseTest('write into a view of a non-leaf', () =>
         check(
           (x, v) => {
             const y = x.mul(1);
@@ -413,7 +461,17 @@ for (const backend of listBackends()) {
           [leaf([3, 2]), leaf([2], -1, 1, 0.3)],
           { gradgrad: true },
         ));
-      test('a view read after its base was written', () =>
+      caseTest('copy_ from a leaf (CopyBackwards), broadcast and cast', () =>
+        check(
+          (x, v) => {
+            const y = x.mul(1);
+            y.copy_(v);
+            return y.mul(x);
+          },
+          [leaf([3, 2]), leaf([2], -1, 1, 0.3)],
+          { gradgrad: true },
+        ));
+      caseTest('a view read after its base was written', () =>
         check(
           (x) => {
             const y = x.mul(1);
@@ -423,7 +481,7 @@ for (const backend of listBackends()) {
           },
           [leaf([2, 3])],
         ));
-      test('in-place ops that read their input', () =>
+      caseTest('in-place ops that read their input', () =>
         check(
           (x, b) => {
             const y = x.add(1);
@@ -432,7 +490,7 @@ for (const backend of listBackends()) {
           },
           [leaf([4], 0.2, 1), leaf([4], 0.5, 1, 0.4)],
         ));
-      test('overwritten by a constant', () =>
+      caseTest('overwritten by a constant', () =>
         check(
           (x) => {
             const y = x.mul(2);
@@ -441,7 +499,7 @@ for (const backend of listBackends()) {
           },
           [leaf([3])],
         ));
-      test('indexPut_ with a tensor index', () =>
+      caseTest('indexPut_ with a tensor index', () =>
         check(
           (x, v) => {
             const y = x.mul(1);
@@ -469,7 +527,17 @@ function namesInSource(): string[] {
 }
 
 describe('coverage', () => {
+  // Self-contained: it runs every case body itself (graphs only), whatever else ran before it.
   test('every grad_fn named in src/ops appears in a checked graph', () => {
+    seen.clear();
+    namesOnly = true;
+    try {
+      setBackend(firstBackend);
+      for (const body of bodies) body();
+    } finally {
+      namesOnly = false;
+    }
+    assert.ok(bodies.length > 50, `${bodies.length} case bodies registered`);
     const missing = namesInSource().filter((n) => !seen.has(n));
     assert.deepEqual(missing, [], `primitives without a gradcheck: ${missing.join(', ')}`);
   });

@@ -33,21 +33,53 @@ function flatValues(t: Tensor): number[] {
   return Array.from(t.toTypedArray());
 }
 
+/** d(every output)/d(element i of t) by central differences, perturbing t's storage in place. */
+function centralDifferences(fn: Fn, inputs: Tensor[], t: Tensor, i: number, eps: number): number[][] {
+  const data = t._storage.data;
+  const off = elementOffset(t, i);
+  const orig = data[off];
+  // Not under noGrad: gradgradcheck's fn runs a backward pass, which needs the graph.
+  const evalAt = (v: number) => {
+    data[off] = v;
+    return outputsOf(fn, inputs).map((o) => flatValues(o.detach().to('float64')));
+  };
+  const plus = evalAt(orig + eps);
+  const minus = evalAt(orig - eps);
+  data[off] = orig;
+  return plus.map((p, o) => p.map((v, j) => (v - minus[o][j]) / (2 * eps)));
+}
+
 export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
   const diffInputs = inputs.filter((t) => t.requiresGrad);
+  // PyTorch's _check_inputs: with nothing to differentiate, the check would prove nothing.
+  if (diffInputs.length === 0) {
+    throw new Error('gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.');
+  }
   for (const t of diffInputs) {
     if (t.dtype !== 'float64') {
       console.warn(`gradcheck: input of dtype ${t.dtype} is not double precision; the check may fail from rounding`);
     }
   }
-  const outputs = outputsOf(fn, inputs).filter((o) => o.requiresGrad);
+  const all = outputsOf(fn, inputs);
+  const outputs = all.filter((o) => o.requiresGrad);
   const fail = (msg: string) => {
-    if (options.raiseException ?? true) throw new Error(`Jacobian mismatch ${msg}`);
+    if (options.raiseException ?? true) throw new Error(msg);
     return false;
   };
+  // PyTorch's _check_no_differentiable_outputs: an output cut off from the graph (a detach, a
+  // missing rule) passes only if it truly does not depend on the inputs.
+  if (outputs.length === 0) {
+    for (const t of diffInputs) {
+      for (let i = 0; i < t.numel(); i++) {
+        const numerical = centralDifferences(fn, inputs, t, i, eps);
+        if (numerical.some((column) => column.some((v) => v !== 0))) return fail('Numerical gradient for function expected to be zero');
+      }
+    }
+    return true;
+  }
   for (let oi = 0; oi < outputs.length; oi++) {
     const out = outputs[oi];
     const n = out.numel();
@@ -63,26 +95,16 @@ export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = 
       });
     }
     // Numerical: central differences, perturbing each input element in place.
+    const index = all.indexOf(out);
     for (let k = 0; k < diffInputs.length; k++) {
-      const t = diffInputs[k];
-      const data = t._storage.data;
-      for (let i = 0; i < t.numel(); i++) {
-        const off = elementOffset(t, i);
-        const orig = data[off];
-        // Not under noGrad: gradgradcheck's fn runs a backward pass, which needs the graph.
-        const evalAt = (v: number) => {
-          data[off] = v;
-          return flatValues(outputsOf(fn, inputs)[oi].detach().to('float64'));
-        };
-        const plus = evalAt(orig + eps);
-        const minus = evalAt(orig - eps);
-        data[off] = orig;
+      for (let i = 0; i < diffInputs[k].numel(); i++) {
+        const numerical = centralDifferences(fn, inputs, diffInputs[k], i, eps)[index];
         for (let j = 0; j < n; j++) {
-          const num = (plus[j] - minus[j]) / (2 * eps);
+          const num = numerical[j];
           const ana = analytical[k][i][j];
           if (!(Math.abs(num - ana) <= atol + rtol * Math.abs(num))) {
             return fail(
-              `for output ${oi} with respect to input ${k}, element (${i}, ${j}): numerical ${num} vs analytical ${ana}`,
+              `Jacobian mismatch for output ${oi} with respect to input ${k}, element (${i}, ${j}): numerical ${num} vs analytical ${ana}`,
             );
           }
         }

@@ -392,7 +392,7 @@ export class Module {
     if (dtype === undefined) return this;
     if (!isFloatingPoint(dtype)) throw new TypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=${dtype}`);
     const convert = (t: Tensor) => {
-      if (t.isFloatingPoint() && t.dtype !== dtype && !isLazy(t)) t._replaceData(t.detach().to(dtype));
+      if (t.isFloatingPoint() && t.dtype !== dtype) t._replaceData(t.detach().to(dtype));
     };
     for (const m of this.modules()) {
       for (const [, p] of m._localParameters()) {

@@ -32,7 +32,8 @@ export class UninitializedParameter extends Parameter {
   }
 
   materialize(shape: readonly number[], options: { dtype?: DType } = {}): Parameter {
-    this._replaceData(empty([...shape], { dtype: options.dtype ?? this.initDtype }));
+    // The placeholder's dtype: initDtype, or what module.to(dtype) made it since (PyTorch's .double() on a lazy module).
+    this._replaceData(empty([...shape], { dtype: options.dtype ?? this.dtype }));
     Object.setPrototypeOf(this, Parameter.prototype);
     return this;
   }

@@ -46,7 +46,8 @@ function finish(t: Tensor, options: TensorOptions): Tensor {
 function filled(shape: Shape, value: number, dtype: DType): Tensor {
   checkFits([value], dtype);
   const data = getBackend().allocate(dtype, numel(shape));
-  if (value !== 0) data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  // The value converts as a tensor's element would (arrayFrom): int64 truncates, bool is 0/1.
+  if (value !== 0) data.fill(arrayFrom(dtype, [value])[0]);
   return wrap(data, shape, dtype);
 }
 
@@ -172,7 +173,8 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   const dtype = options.dtype ?? getDefaultDtype();
   const values = new Float64Array(steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  const half = Math.floor(steps / 2);
+  // PyTorch's halfway point; with one step the single value is start (i < 1).
+  const half = steps === 1 ? 1 : Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) values[i] = i < half ? start + step * i : end - step * (steps - i - 1);
   return finish(wrap(arrayFrom(dtype, values), [steps], dtype), options);
 }

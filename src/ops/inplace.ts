@@ -6,13 +6,14 @@
 import { Node } from '../autograd/node.js';
 import { gradientEdge } from '../autograd/engine.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
-import { type DType, isFloatingPoint } from '../tensor/dtype.js';
+import { type DType, isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape, isContiguous, numel, shapesEqual } from '../tensor/shape.js';
 import { Tensor, type IndexItem, type TensorOrScalar } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
 import { cast, clone, contiguous, expand, reshape } from './movement.js';
 import { arange, fullLike, scalarTensor, zerosLike } from './creation.js';
 import { index, scatter, scatterAdd } from './indexing.js';
+import { sumToShape } from './reduce.js';
 import { Generator, defaultGenerator } from '../random/generator.js';
 import * as sampling from '../random/sampling.js';
 
@@ -42,7 +43,7 @@ export function inplace<T extends Tensor>(x: T, result: Tensor, options: { anyCa
     throw new RangeError(`output with shape ${fmtShape(x.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
   }
   if (!options.anyCast && categoryOf(result.dtype) > categoryOf(x.dtype)) {
-    throw new TypeError(`result type ${result.dtype} can't be cast to the desired output type ${x.dtype}`);
+    throw new TypeError(`result type ${scalarTypeName[result.dtype]} can't be cast to the desired output type ${scalarTypeName[x.dtype]}`);
   }
   const value = result.dtype === x.dtype ? result : cast(result, x.dtype, false);
   const previous = x.requiresGrad ? gradientEdge(x) : null;
@@ -139,7 +140,15 @@ function rebaseView(x: Tensor, value: Tensor): void {
 
 /** Tensor.copy_(src): broadcasts src and converts to x's dtype (any conversion is allowed). */
 export function copy_<T extends Tensor>(x: T, src: Tensor): T {
-  return inplace(x, expand(src, x.shape), { anyCast: true });
+  const previous = isGradEnabled() && x.requiresGrad ? gradientEdge(x) : null;
+  inplace(x, expand(src, x.shape), { anyCast: true });
+  // PyTorch's CopyBackwards: x's old history gets zeros, src the gradient (summed to its shape).
+  // Also the edge to a leaf src, which has no gradFn for x to take over.
+  if (isGradEnabled() && src.requiresGrad && !x._base) {
+    const edges = [previous, gradientEdge(src)];
+    x.gradFn = new Node('CopyBackwards', edges, (g) => [zerosLike(g), sumToShape(g, src.shape).to(src.dtype)], []);
+  }
+  return x;
 }
 
 export function fill_<T extends Tensor>(x: T, value: TensorOrScalar): T {

@@ -256,7 +256,9 @@ describe('wasm backend', () => {
 
   test('1 and 2 threads agree bit for bit, with the worker taking part', async () => {
     const info = wasmInfo();
-    if (!info?.shared) return; // no shared memory here: single-threaded by design
+    // Node always has SharedArrayBuffer, so the shared-memory build must be the one running here.
+    assert.ok(info, 'the wasm backend is loaded');
+    assert.equal(info.shared, true, `shared memory in Node (variant ${info.variant})`);
     const a = operand(1, 256, 200, 'rowmajor', 7);
     const b = operand(1, 200, 96, 'transposed', 8);
     const batched = [operand(4, 40, 130, 'rowmajor', 9), operand(4, 130, 72, 'rowmajor', 10)] as const;

@@ -50,6 +50,8 @@ test('errors: unequal sizes, unsupported elements', () => {
 
 test('defaultConvert leaves samples alone except typed arrays', () => {
   assert.equal(defaultConvert(3), 3);
-  assert.ok(defaultConvert(new Float64Array([1])) instanceof Tensor);
+  const converted = defaultConvert(new Float64Array([1, 2.5])) as Tensor;
+  assert.equal(converted.dtype, 'float64');
+  assert.deepEqual(converted.tolist(), [1, 2.5]);
   assert.deepEqual(defaultConvert(['a', 1]), ['a', 1]);
 });

@@ -1,5 +1,5 @@
-// The softmax, cnn and rnn experiments run end to end in memory on every backend, with tiny
-// options: softmax and cnn on a small learnable Fashion-MNIST stand-in (fake-fashion.ts), rnn on
+// The linreg, softmax, cnn and rnn experiments run end to end in memory on every backend, with tiny
+// options: linreg on its own synthetic data (its defaults are small), softmax and cnn on a small learnable Fashion-MNIST stand-in (fake-fashion.ts), rnn on
 // the first characters of The Time Machine. Each must log finite metrics per epoch, keep its
 // artifacts, and learn (the loss / perplexity falls).
 
@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { listBackends, setBackend } from '../../src/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { cnn } from '../../src/lab/experiments/cnn.js';
+import { linreg } from '../../src/lab/experiments/linreg.js';
 import { rnn } from '../../src/lab/experiments/rnn.js';
 import { softmax } from '../../src/lab/experiments/softmax.js';
 import { MemoryContext } from '../../src/lab/memory.js';
@@ -47,6 +48,24 @@ function perEpoch(ctx: MemoryContext, name: string, epochs: number): number[] {
 for (const backend of listBackends()) {
   describe(`lab experiments [${backend}]`, () => {
     before(() => setBackend(backend));
+
+    test('linreg: scratch and concise models recover the true w = [2, -3.4] and b = 4.2', async () => {
+      const ctx = new MemoryContext({ yieldEvery: 1000 });
+      const m = await linreg.run(resolveOptions(linreg, {}), ctx);
+      for (const prefix of ['scratch_', 'concise_']) {
+        const loss = perEpoch(ctx, `${prefix}train_loss`, 3);
+        // Label noise of std 0.01 leaves a squared loss / 2 of about 0.01^2 / 2 = 5e-5.
+        assert.ok(loss[2] < 1e-4 && loss[2] < loss[0], `${prefix}train_loss ${loss.join(' -> ')}`);
+        assert.ok((m[`${prefix}w_error`] as number) < 5e-3, `${prefix}w_error ${m[`${prefix}w_error`]}`);
+        assert.ok((m[`${prefix}b_error`] as number) < 5e-3, `${prefix}b_error ${m[`${prefix}b_error`]}`);
+      }
+      const table = ctx.artifacts.get('estimates');
+      assert.ok(table?.kind === 'table');
+      assert.deepEqual(table.rows[0], ['true', 2, -3.4, 4.2]);
+      for (const row of table.rows.slice(1)) {
+        [2, -3.4, 4.2].forEach((want, i) => assert.ok(Math.abs((row[i + 1] as number) - want) < 5e-3, `${row[0]}: ${row.join(', ')}`));
+      }
+    });
 
     test('softmax: scratch and concise models learn; prediction grids', async () => {
       const ctx = new MemoryContext({ yieldEvery: 1000 });

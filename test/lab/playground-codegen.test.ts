@@ -82,9 +82,9 @@ test('the generated program runs in node and reaches the trainer’s loss', { ti
       const want = trainerLosses(fromHash(c.hash), c.epochs, c.custom);
       assert.equal(final.epochs, c.epochs);
       assert.match(stdout, /^epoch \d+ {2}train loss \d/m, `${c.name} prints its progress`);
-      // Same seed, same order of random draws: the same numbers, up to float noise.
-      assert.ok(Math.abs(final.trainLoss - want.train) < 1e-4, `${c.name}: program train loss ${final.trainLoss}, trainer ${want.train}`);
-      assert.ok(Math.abs(final.testLoss - want.test) < 1e-4, `${c.name}: program test loss ${final.testLoss}, trainer ${want.test}`);
+      // Same seed, same order of random draws, same ops in the same process kind: the same numbers, bit for bit.
+      assert.equal(final.trainLoss, want.train, `${c.name}: program train loss vs trainer`);
+      assert.equal(final.testLoss, want.test, `${c.name}: program test loss vs trainer`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

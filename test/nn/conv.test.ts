@@ -49,8 +49,8 @@ function leafOf(e: Enc, dtype: DType): Tensor {
 
 /** Sums in float32 round differently from PyTorch's kernels: compare at float32 accuracy, float64 tightly. */
 function tol(dtype: DType | 'int64'): { rtol: number; atol: number } {
-  if (dtype === 'float32') return { rtol: 1e-4, atol: 2e-5 };
-  if (dtype === 'float64') return { rtol: 1e-9, atol: 1e-10 };
+  if (dtype === 'float32') return { rtol: 1e-5, atol: 1e-6 };
+  if (dtype === 'float64') return { rtol: 1e-12, atol: 1e-14 };
   return { rtol: 0, atol: 0 };
 }
 
@@ -69,7 +69,7 @@ function assertEnc(actual: Tensor | null | undefined, expected: Enc, what: strin
 }
 
 function assertSummary(actual: Tensor | null | undefined, expected: Enc | Summary, what: string): void {
-  if ('values' in expected) return assertEnc(actual, expected, what, { rtol: 2e-4, atol: 2e-6 });
+  if ('values' in expected) return assertEnc(actual, expected, what, { rtol: 1e-5, atol: 1e-6 });
   assert.ok(actual, `${what}: missing`);
   assert.deepEqual([...actual.shape], expected.shape, `${what}: shape`);
   const v = actual.toTypedArray();
@@ -79,9 +79,9 @@ function assertSummary(actual: Tensor | null | undefined, expected: Enc | Summar
     sum += x;
     abs += Math.abs(x);
   }
-  assert.ok(Math.abs(abs - expected.absSum) <= 1e-4 * Math.abs(expected.absSum) + 1e-6, `${what}: abs sum ${abs} vs ${expected.absSum}`);
-  assert.ok(Math.abs(sum - expected.sum) <= 1e-4 * expected.absSum + 1e-6, `${what}: sum ${sum} vs ${expected.sum}`);
-  expected.first.forEach((e, i) => assert.ok(Math.abs(v[i] - e) <= 2e-4 * Math.abs(e) + 2e-6, `${what}[${i}]: ${v[i]} vs ${e}`));
+  assert.ok(Math.abs(abs - expected.absSum) <= 1e-5 * Math.abs(expected.absSum) + 1e-6, `${what}: abs sum ${abs} vs ${expected.absSum}`);
+  assert.ok(Math.abs(sum - expected.sum) <= 1e-5 * expected.absSum + 1e-6, `${what}: sum ${sum} vs ${expected.sum}`);
+  expected.first.forEach((e, i) => assert.ok(Math.abs(v[i] - e) <= 1e-5 * Math.abs(e) + 1e-6, `${what}[${i}]: ${v[i]} vs ${e}`));
 }
 
 type Inputs = { input: Tensor; weight?: Tensor; bias?: Tensor };

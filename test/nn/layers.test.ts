@@ -63,7 +63,7 @@ function close(actual: Tensor | null | undefined, expected: Enc | null, what: st
   }
 }
 
-const tolerance = (dtype: string) => (dtype === 'float32' ? { rtol: 2e-4, atol: 2e-5 } : { rtol: 1e-9, atol: 1e-10 });
+const tolerance = (dtype: string) => (dtype === 'float32' ? { rtol: 1e-5, atol: 1e-6 } : { rtol: 1e-12, atol: 1e-14 });
 const exact = { rtol: 0, atol: 0 };
 
 type Ins = Record<string, Tensor>;

@@ -1,0 +1,87 @@
+// The creation ops against PyTorch 1.13: zeros/ones/empty/full and their *Like forms, arange,
+// linspace, logspace and eye, with dtypes and edge cases (steps 0 and 1, descending and negative
+// ranges), from tools/fixtures/creation.py. Runs once per backend.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import * as dlab from '../src/index.js';
+import { Tensor, type DType } from '../src/index.js';
+import { assertTensor, decode, fromFixture, type FixtureTensor, type FixtureValue } from './helpers.js';
+
+type Arg = FixtureValue | number[];
+interface Options { dtype?: DType; base?: number }
+
+interface Case {
+  name: string;
+  op: string;
+  args: Arg[];
+  options: Options;
+  like?: FixtureTensor;
+  out: FixtureTensor;
+}
+
+interface ErrorCase {
+  name: string;
+  op: string;
+  args: Arg[];
+  options: Options;
+  message: string;
+  match: string;
+}
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/creation.json', import.meta.url), 'utf8')) as {
+  torch: string;
+  cases: Case[];
+  errors: ErrorCase[];
+};
+
+const num = (a: Arg): number => decode(a as FixtureValue);
+const size = (a: Arg): number[] => a as number[];
+
+/** Each fixture op as dlab spells it: the *Like ops take the `like` tensor first. */
+const ops: Record<string, (args: Arg[], options: Options, like: Tensor | undefined) => Tensor> = {
+  zeros: (a, o) => dlab.zeros(...(a as (number | number[])[]), o),
+  ones: (a, o) => dlab.ones(...(a as (number | number[])[]), o),
+  empty: (a, o) => dlab.empty(...(a as (number | number[])[]), o),
+  full: (a, o) => dlab.full(size(a[0]), typeof a[1] === 'boolean' ? a[1] : num(a[1]), o),
+  zerosLike: (_, o, like) => dlab.zerosLike(like!, o),
+  onesLike: (_, o, like) => dlab.onesLike(like!, o),
+  emptyLike: (_, o, like) => dlab.emptyLike(like!, o),
+  fullLike: (a, o, like) => dlab.fullLike(like!, num(a[0]), o),
+  arange: (a, o) => dlab.arange(...a.map(num), o),
+  linspace: (a, o) => dlab.linspace(num(a[0]), num(a[1]), num(a[2]), o),
+  logspace: (a, o) => dlab.logspace(num(a[0]), num(a[1]), num(a[2]), o),
+  eye: (a, o) => dlab.eye(num(a[0]), a.length > 1 ? num(a[1]) : undefined, o),
+};
+
+for (const backend of dlab.listBackends()) {
+  describe(`creation ops vs PyTorch ${fixture.torch} [${backend}]`, () => {
+    for (const c of fixture.cases) {
+      test(c.name, () => {
+        dlab.setBackend(backend);
+        const like = c.like ? fromFixture(c.like) : undefined;
+        const out = ops[c.op](c.args, c.options, like);
+        assertTensor(out, c.out, c.name);
+        assert.equal(out.requiresGrad, false);
+      });
+    }
+    describe('errors', () => {
+      for (const c of fixture.errors) {
+        test(c.name, () => {
+          dlab.setBackend(backend);
+          assert.throws(() => ops[c.op](c.args, c.options, undefined), (e: Error) => {
+            assert.ok(e.message.includes(c.match), `error message\n  got:      ${e.message}\n  PyTorch:  ${c.message}`);
+            return true;
+          });
+        });
+      }
+    });
+  });
+}
+
+test('the creation fixture covers every op in the table', () => {
+  const used = new Set([...fixture.cases, ...fixture.errors].map((c) => c.op));
+  assert.deepEqual(Object.keys(ops).filter((op) => !used.has(op)), []);
+});

@@ -1,0 +1,121 @@
+// Every in-place Tensor method (the trailing-underscore ones) and the *As view methods against
+// PyTorch 1.13, from tools/fixtures/inplace.py: the values written, that the call returns the
+// tensor itself, how far the version counter moves, and the gradients through the in-place op.
+// Runs once per backend.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import * as dlab from '../src/index.js';
+import { Tensor } from '../src/index.js';
+import {
+  assertClose, assertTensor, decode, decodeAll, fromFixture, tolerance, type FixtureTensor, type FixtureValue,
+} from './helpers.js';
+
+type Arg = FixtureValue | null | { input: number } | Arg[];
+interface Options { alpha?: number; value?: number; roundingMode?: 'floor' | 'trunc'; generator?: number }
+
+interface Case {
+  name: string;
+  method: string;
+  self: FixtureTensor;
+  others: FixtureTensor[];
+  args: Arg[];
+  options: Options;
+  out: FixtureTensor;
+  same_object: boolean;
+  shares_storage: boolean;
+  version: number;
+  weights?: FixtureTensor;
+  grads: (FixtureTensor | null)[] | null;
+}
+
+interface ErrorCase extends Omit<Case, 'out' | 'same_object' | 'shares_storage' | 'version' | 'grads'> {
+  message: string;
+  match: string;
+}
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/inplace.json', import.meta.url), 'utf8')) as {
+  torch: string;
+  cases: Case[];
+  errors: ErrorCase[];
+};
+
+function resolve(a: Arg, others: Tensor[]): unknown {
+  if (a === null || typeof a === 'boolean' || typeof a === 'number') return a;
+  if (typeof a === 'string') return decode(a);
+  if (Array.isArray(a)) return a.map((v) => resolve(v, others));
+  return others[a.input];
+}
+
+/** self.method(...args, options): the options object only when the fixture has one. */
+function call(self: Tensor, c: Pick<Case, 'method' | 'args' | 'options'>, others: Tensor[]): Tensor {
+  const args = c.args.map((a) => resolve(a, others));
+  const { generator, ...rest } = c.options;
+  const options = generator === undefined ? rest : { ...rest, generator: new dlab.Generator(generator) };
+  if (Object.keys(options).length > 0) args.push(options);
+  const method = (self as unknown as Record<string, (...a: unknown[]) => Tensor>)[c.method];
+  assert.equal(typeof method, 'function', `Tensor.${c.method}`);
+  return method.apply(self, args);
+}
+
+function runCase(c: Case): void {
+  const self = fromFixture(c.self);
+  const others = c.others.map((o) => fromFixture(o));
+  const before = self._version;
+  const result = call(self, c, others);
+  assert.equal(result === self, c.same_object, c.same_object ? 'returns the tensor itself' : 'returns a new tensor');
+  assert.equal(result._storage === self._storage, c.shares_storage, c.shares_storage ? 'a view of self' : 'new memory');
+  assert.equal(self._version - before, c.version, 'version counter');
+  assertTensor(result, c.out, 'values');
+  if (c.method === 'requiresGrad_') assert.equal(result.requiresGrad, c.args[0] ?? true);
+  if (c.grads === null) return;
+
+  // The same call on a clone of a leaf that requires grad: gradients flow through the write.
+  const leaf = fromFixture(c.self, { requiresGrad: true });
+  const leaves = c.others.map((o) => fromFixture(o, { requiresGrad: o.dtype === 'float64' }));
+  const out = call(leaf.clone(), c, leaves);
+  out.mul(fromFixture(c.weights!)).sum().backward();
+  [leaf, ...leaves].forEach((t, i) => {
+    const want = c.grads![i];
+    if (want === null) {
+      assert.equal(t.grad, null, `input ${i}: no gradient`);
+      return;
+    }
+    assert.ok(t.grad, `input ${i}: a gradient`);
+    assert.deepEqual([...t.grad.shape], want.shape, `input ${i} grad shape`);
+    const { rtol, atol } = tolerance(want.dtype);
+    assertClose(Array.from(t.grad.toTypedArray()), decodeAll(want.values), rtol, atol, `input ${i} grad`);
+  });
+}
+
+for (const backend of dlab.listBackends()) {
+  describe(`in-place methods vs PyTorch ${fixture.torch} [${backend}]`, () => {
+    for (const c of fixture.cases) {
+      test(c.name, () => {
+        dlab.setBackend(backend);
+        runCase(c);
+      });
+    }
+    describe('errors', () => {
+      for (const c of fixture.errors) {
+        test(c.name, () => {
+          dlab.setBackend(backend);
+          const self = fromFixture(c.self, { requiresGrad: c.name === 'leaf_requires_grad' });
+          assert.throws(() => call(self, c, c.others.map((o) => fromFixture(o))), (e: Error) => {
+            assert.ok(e.message.includes(c.match), `error message\n  got:      ${e.message}\n  PyTorch:  ${c.message}`);
+            return true;
+          });
+        });
+      }
+    });
+  });
+}
+
+test('the fixture covers every in-place method of Tensor', () => {
+  const names = Object.getOwnPropertyNames(Tensor.prototype).filter((n) => n.endsWith('_') && !n.startsWith('_'));
+  const used = new Set(fixture.cases.map((c) => c.method));
+  // detach_ is covered by test/autograd.test.ts (it changes the graph, not values).
+  assert.deepEqual(names.filter((n) => !used.has(n) && n !== 'detach_'), []);
+});
