@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { experiments } from '../../lab/registry.js';
 import type { OptionSpec, OptionValue } from '../../lab/experiment.js';
-import { runExperiment, type AnyExperiment } from '../../lab/runner.node.js';
+import { exitCodeOf, runExperiment, type AnyExperiment } from '../../lab/runner.node.js';
 
 export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -56,7 +56,8 @@ function addExperiment(run: Command, experiment: AnyExperiment): void {
         given: givenOptions(cmd, experiment),
         json: Boolean(flags.json),
         resume: flags.resume,
-        checkpointEvery: flags.checkpointEvery,
+        // A resume keeps the run's own interval unless the flag is given again.
+        checkpointEvery: flags.resume !== undefined && cmd.getOptionValueSource('checkpointEvery') !== 'cli' ? undefined : flags.checkpointEvery,
         report: flags.report,
         sweepId: flags.sweep ?? null,
       });
@@ -64,7 +65,7 @@ function addExperiment(run: Command, experiment: AnyExperiment): void {
       return cmd.error(`dlab run ${experiment.name}: ${(e as Error).message}`);
     }
     if (flags.json) process.stdout.write(JSON.stringify(result.metrics) + '\n');
-    if (result.status === 'interrupted') process.exitCode = 130;
+    if (result.status === 'interrupted') process.exitCode = exitCodeOf(result.signal ?? 'SIGINT');
   });
 }
 
