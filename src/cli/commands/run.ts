@@ -45,7 +45,7 @@ function addExperiment(run: Command, experiment: AnyExperiment): void {
   }
   cmd.option('--json', 'print the final metrics as one JSON object on the last line');
   cmd.option('--resume <run>', 'continue an interrupted run from its last checkpoint (same options)', positiveInt);
-  cmd.option('--checkpoint-every <steps>', 'save a checkpoint every N optimizer steps (0: only on Ctrl-C)', positiveInt, 500);
+  cmd.option('--checkpoint-every <steps>', 'save a checkpoint every N optimizer steps (0: only when stopped; --resume keeps the run\'s unless given)', positiveInt, 500);
   cmd.addOption(new Option('--no-report', 'skip writing the HTML report'));
   cmd.addOption(new Option('--sweep <id>', 'the sweep this run belongs to').argParser(positiveInt).hideHelp());
   cmd.action(async (flags: { json?: boolean; resume?: number; checkpointEvery: number; report: boolean; sweep?: number }) => {
