@@ -17,7 +17,7 @@ import {
 import { writeFileAtomic } from './files.node.js';
 
 /** Remove `<path>.tmp-<pid>-*` files left by processes that died mid-save (never a live one's). */
-function removeStaleTemps(path: string): void {
+export function removeStaleTemps(path: string): void {
   const prefix = `${basename(path)}.tmp-`;
   let names: string[];
   try {

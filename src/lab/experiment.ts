@@ -148,6 +148,19 @@ export class Interrupted extends Error {
   }
 }
 
+/**
+ * The loss of a step as a number. Every experiment passes each step's loss through this, so a run
+ * that diverges (NaN or Inf, often a too large learning rate) stops and fails there, naming the step.
+ */
+export function finiteLoss(loss: number | { item(): number }, at: { epoch: number; step: number }): number {
+  const value = typeof loss === 'number' ? loss : loss.item();
+  if (!Number.isFinite(value)) {
+    const name = Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';
+    throw new Error(`loss is ${name} at epoch ${at.epoch}, step ${at.step}; try a smaller --lr`);
+  }
+  return value;
+}
+
 export interface Experiment<O extends { [K in keyof O]: OptionValue }> {
   name: string;
   /** One line for `dlab list`. */

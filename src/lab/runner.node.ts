@@ -1,12 +1,13 @@
 /// <reference types="node" />
 // The Node runner: runs an experiment as a recorded run. It binds the experiment's context to
 // the terminal (progress, lines), the run store (metrics, artifacts, status) and the run's
-// folder (checkpoints, artifact files, the report), and turns Ctrl-C into a saved checkpoint and
-// a clean exit that `--resume <id>` continues from.
+// folder (checkpoints, artifact files, the report), and turns Ctrl-C (SIGINT), SIGTERM and SIGHUP
+// into a saved checkpoint and a clean exit that `--resume <id>` continues from.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
-import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.node.js';
+import { loadCheckpoint, removeStaleTemps, saveCheckpoint } from '../io/checkpoint.node.js';
 import type { Artifact } from './artifact.js';
 import { ConsoleContext } from './console.node.js';
 import {
@@ -20,8 +21,9 @@ import {
   type RunContext,
   type TrainState,
 } from './experiment.js';
+import { pauseAt } from './pause.node.js';
 import { writeReport } from './report.node.js';
-import { RunStore, type RunStatus } from './store.node.js';
+import { RunStore, type RunRecord, type RunStatus } from './store.node.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyExperiment = Experiment<any>;
@@ -29,10 +31,20 @@ export type AnyExperiment = Experiment<any>;
 // The runner's own entry in a checkpoint's extra: the last metric row the checkpoint covers.
 const LAB_KEY = '__lab';
 
+/** The signals that stop a run: Ctrl-C, `kill`, a closed terminal. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** The shell's exit status of a process stopped by a signal: 128 + its number (SIGINT 130, SIGTERM 143). */
+export const exitCodeOf = (signal: NodeJS.Signals): number => 128 + os.constants.signals[signal];
+
 export class NodeRunContext extends ConsoleContext implements RunContext {
-  /** Set by the first Ctrl-C; the next ctx.checkpoint saves and throws Interrupted. */
-  stopRequested = false;
+  /** The first stop signal; the next ctx.checkpoint then saves and throws Interrupted. */
+  stopSignal: StopSignal | null = null;
   private lastSaved = -1;
+  private onStop!: () => void;
+  /** Settles when a stop is requested. */
+  private readonly stopped = new Promise<void>((resolve) => (this.onStop = resolve));
 
   constructor(
     readonly store: RunStore,
@@ -52,6 +64,15 @@ export class NodeRunContext extends ConsoleContext implements RunContext {
     return join(this.dir, 'checkpoint.safetensors');
   }
 
+  get stopRequested(): boolean {
+    return this.stopSignal !== null;
+  }
+
+  requestStop(signal: StopSignal): void {
+    this.stopSignal = signal;
+    this.onStop();
+  }
+
   log(metrics: Record<string, number>, at: { step?: number; epoch?: number }): void {
     this.store.logMetrics(this.runId, metrics, at);
   }
@@ -59,6 +80,7 @@ export class NodeRunContext extends ConsoleContext implements RunContext {
   async checkpoint(state: TrainState, at: { epoch: number; step: number; extra?: () => Extra }): Promise<void> {
     // Let the event loop run: a SIGINT handler (or anything else queued) gets its turn here.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    await pauseAt(`step:${at.step}`, this.stopped);
     const due = this.checkpointEvery > 0 && at.step > 0 && at.step % this.checkpointEvery === 0;
     if ((due || this.stopRequested) && state.model && this.lastSaved !== at.step) {
       const extra = { ...(at.extra?.() ?? {}), [LAB_KEY]: { metricId: this.store.lastMetricId(this.runId) } };
@@ -113,9 +135,10 @@ export interface RunRequest {
   experiment: AnyExperiment;
   /** Options given explicitly (the rest take their defaults). */
   given: Record<string, OptionValue>;
-  /** Continue this interrupted (or failed) run from its last checkpoint. */
+  /** Continue this interrupted (or failed, or dead) run from its last checkpoint. */
   resume?: number;
   json?: boolean;
+  /** Save a checkpoint every N steps (0: only when stopped). Default 0, or on a resume the run's own. */
   checkpointEvery?: number;
   sweepId?: number | null;
   /** Write the HTML report at the end (default true). */
@@ -128,52 +151,91 @@ export interface RunResult {
   status: Exclude<RunStatus, 'running'>;
   metrics: Metrics;
   reportPath?: string;
+  /** What stopped an interrupted run. */
+  signal?: StopSignal;
+}
+
+/** Throws unless `run` can be resumed as an `experiment` run by this process. */
+function checkResumable(store: RunStore, run: RunRecord, experiment: AnyExperiment): void {
+  if (run.experiment !== experiment.name) throw new Error(`run ${run.id} is a ${run.experiment} run, not ${experiment.name}`);
+  if (run.status === 'completed') throw new Error(`run ${run.id} has completed; there is nothing to resume`);
+  if (run.status === 'running' && !store.isOrphaned(run)) {
+    throw new Error(`run ${run.id} is still running (process ${run.pid} on ${run.host}); only an interrupted, failed or dead run can be resumed`);
+  }
 }
 
 /** Run an experiment as a recorded run (fresh or resumed). Resolves also when interrupted. */
 export async function runExperiment(request: RunRequest): Promise<RunResult> {
-  const { experiment, json = false, checkpointEvery = 0 } = request;
+  const { experiment, json = false } = request;
   const store = request.store ?? new RunStore();
   let runId: number;
   let options: Record<string, OptionValue>;
+  let checkpointEvery: number;
   if (request.resume !== undefined) {
     const run = store.getRun(request.resume);
-    if (run.experiment !== experiment.name) throw new Error(`run ${run.id} is a ${run.experiment} run, not ${experiment.name}`);
-    if (run.status === 'completed') throw new Error(`run ${run.id} has completed; there is nothing to resume`);
-    if (run.status === 'running' && !store.isOrphaned(run)) {
-      throw new Error(`run ${run.id} is still running (process ${run.pid} on ${run.host}); only an interrupted, failed or dead run can be resumed`);
-    }
+    checkResumable(store, run, experiment);
     for (const [k, v] of Object.entries(request.given)) {
       if (run.options[k] !== v) throw new Error(`--resume keeps the run's options: ${k} was ${String(run.options[k])}, not ${String(v)}`);
     }
     options = resolveOptions(experiment, run.options);
+    checkpointEvery = request.checkpointEvery ?? run.checkpointEvery ?? 0;
+    await pauseAt('claim');
+    // Another process may have resumed it since we looked: the claim succeeds for one of them only.
+    if (!store.claim(run, checkpointEvery)) {
+      checkResumable(store, store.getRun(run.id), experiment);
+      throw new Error(`run ${run.id} changed while this process was resuming it; try again`);
+    }
     runId = run.id;
-    store.reopen(runId);
   } else {
     options = resolveOptions(experiment, request.given);
-    runId = store.createRun(experiment.name, options, request.sweepId ?? null);
+    checkpointEvery = request.checkpointEvery ?? 0;
+    runId = store.createRun(experiment.name, options, request.sweepId ?? null, checkpointEvery);
   }
   const ctx = new NodeRunContext(store, runId, json, checkpointEvery, request.resume !== undefined);
 
-  const onSigint = () => {
+  // Once the final metrics are recorded the run stays completed: a signal then only cuts the report short.
+  let completed = false;
+  const onSignal = (signal: StopSignal) => {
     if (ctx.stopRequested) {
-      // A second Ctrl-C: stop now, without waiting for the next step.
-      store.finish(runId, 'interrupted');
-      process.exit(130);
+      // A second signal: stop now, without waiting for the next step.
+      if (!completed) store.finish(runId, 'interrupted');
+      process.exit(exitCodeOf(signal));
     }
-    ctx.stopRequested = true;
-    process.stderr.write(`\nstopping run ${runId}: saving a checkpoint at the next step (Ctrl-C again to quit at once)\n`);
+    ctx.requestStop(signal);
+    const again = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    process.stderr.write(
+      completed
+        ? `\nstopping run ${runId}: it has completed; writing its report (${again} again to quit without it)\n`
+        : `\nstopping run ${runId}: saving a checkpoint at the next step (${again} again to quit at once)\n`,
+    );
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const started = performance.now();
   try {
-    ctx.print(`run ${runId}: ${experiment.name} ${Object.entries(options).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-    const metrics = await experiment.run(options as never, ctx);
-    ctx.closeBars();
+    let metrics: Metrics;
+    try {
+      ctx.print(`run ${runId}: ${experiment.name} ${Object.entries(options).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      metrics = await experiment.run(options as never, ctx);
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        store.finish(runId, 'interrupted');
+        const saved = existsSync(ctx.checkpointPath) ? `checkpoint saved; continue with: dlab run ${experiment.name} --resume ${runId}` : 'no checkpoint to resume from';
+        process.stderr.write(`run ${runId} ${e.message}; ${saved}\n`);
+        return { runId, status: 'interrupted', metrics: { run_id: runId, status: 'interrupted', epoch: e.epoch, step: e.step }, signal: ctx.stopSignal ?? undefined };
+      }
+      store.finish(runId, 'failed', null, e instanceof Error ? e.message : String(e));
+      throw e;
+    } finally {
+      ctx.closeBars();
+      // A save cut short by a kill before a resume leaves a temporary file that no later save removed.
+      removeStaleTemps(ctx.checkpointPath);
+    }
     const final = { ...metrics, run_id: runId };
     store.finish(runId, 'completed', final);
+    completed = true;
     const seconds = (performance.now() - started) / 1000;
     let reportPath: string | undefined;
+    await pauseAt('report');
     if (request.report !== false) reportPath = await writeReport(store, runId);
     if (!json) {
       ctx.print(`\n${experiment.name}: done in ${seconds.toFixed(1)} s (run ${runId})`);
@@ -181,18 +243,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     }
     if (reportPath) ctx.print(`report: ${reportPath}`);
     return { runId, status: 'completed', metrics: final, reportPath };
-  } catch (e) {
-    ctx.closeBars();
-    if (e instanceof Interrupted) {
-      store.finish(runId, 'interrupted');
-      const saved = existsSync(ctx.checkpointPath) ? `checkpoint saved; continue with: dlab run ${experiment.name} --resume ${runId}` : 'no checkpoint to resume from';
-      process.stderr.write(`run ${runId} ${e.message}; ${saved}\n`);
-      return { runId, status: 'interrupted', metrics: { run_id: runId, status: 'interrupted', epoch: e.epoch, step: e.step } };
-    }
-    store.finish(runId, 'failed', null, e instanceof Error ? e.message : String(e));
-    throw e;
   } finally {
-    ctx.closeBars();
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 }

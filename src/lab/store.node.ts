@@ -28,6 +28,8 @@ export interface RunRecord {
   /** The host and process that run (or last ran) it: a 'running' run whose process is gone died. */
   host: string | null;
   pid: number | null;
+  /** --checkpoint-every of the run (a resume keeps it); null in databases older than the column. */
+  checkpointEvery: number | null;
 }
 
 export interface MetricRow {
@@ -77,7 +79,8 @@ CREATE TABLE IF NOT EXISTS runs (
   sweep_id INTEGER REFERENCES sweeps(id),
   error TEXT,
   host TEXT,
-  pid INTEGER
+  pid INTEGER,
+  checkpoint_every INTEGER
 );
 CREATE TABLE IF NOT EXISTS metrics (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -112,6 +115,7 @@ interface RunRow {
   error: string | null;
   host: string | null;
   pid: number | null;
+  checkpoint_every: number | null;
 }
 
 const toRecord = (r: RunRow): RunRecord => ({
@@ -128,6 +132,7 @@ const toRecord = (r: RunRow): RunRecord => ({
   error: r.error,
   host: r.host,
   pid: r.pid,
+  checkpointEvery: r.checkpoint_every,
 });
 
 const now = () => new Date().toISOString();
@@ -161,9 +166,10 @@ export class RunStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
-    // Databases made before runs had host and pid get the columns.
+    // Databases made before runs had host and pid, or checkpoint_every, get the columns.
     const columns = (this.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name);
     if (!columns.includes('pid')) this.db.exec('ALTER TABLE runs ADD COLUMN host TEXT; ALTER TABLE runs ADD COLUMN pid INTEGER;');
+    if (!columns.includes('checkpoint_every')) this.db.exec('ALTER TABLE runs ADD COLUMN checkpoint_every INTEGER;');
   }
 
   /** The folder for a run's files (checkpoint, artifacts, report). */
@@ -173,13 +179,13 @@ export class RunStore {
     return dir;
   }
 
-  createRun(experiment: string, options: Record<string, unknown>, sweepId: number | null = null): number {
+  createRun(experiment: string, options: Record<string, unknown>, sweepId: number | null = null, checkpointEvery: number | null = null): number {
     const info = this.db
       .prepare(
-        `INSERT INTO runs (experiment, options, code_version, machine, started_at, status, sweep_id, host, pid)
-         VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+        `INSERT INTO runs (experiment, options, code_version, machine, started_at, status, sweep_id, host, pid, checkpoint_every)
+         VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
       )
-      .run(experiment, JSON.stringify(options), codeVersion(), JSON.stringify(machine()), now(), sweepId, os.hostname(), process.pid);
+      .run(experiment, JSON.stringify(options), codeVersion(), JSON.stringify(machine()), now(), sweepId, os.hostname(), process.pid, checkpointEvery);
     return Number(info.lastInsertRowid);
   }
 
@@ -229,13 +235,26 @@ export class RunStore {
     return rows as ArtifactRow[];
   }
 
+  /** Record how a running run ended. Its outcome is written once: a run no longer running keeps it. */
   finish(runId: number, status: Exclude<RunStatus, 'running'>, final: Metrics | null = null, error: string | null = null): void {
-    this.db.prepare('UPDATE runs SET status = ?, ended_at = ?, final = ?, error = ? WHERE id = ?').run(status, now(), final && JSON.stringify(final), error, runId);
+    this.db
+      .prepare("UPDATE runs SET status = ?, ended_at = ?, final = ?, error = ? WHERE id = ? AND status = 'running'")
+      .run(status, now(), final && JSON.stringify(final), error, runId);
   }
 
-  /** A resumed run is running again. */
-  reopen(runId: number): void {
-    this.db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, host = ?, pid = ? WHERE id = ?").run(os.hostname(), process.pid, runId);
+  /**
+   * Make `run` (as read: interrupted, failed or dead; never completed) this process's running run,
+   * with its checkpoint interval. Compares and sets in one statement, so of processes resuming it
+   * at once exactly one gets true; the others false (the run changed since they read it).
+   */
+  claim(run: RunRecord, checkpointEvery: number | null = run.checkpointEvery): boolean {
+    const info = this.db
+      .prepare(
+        `UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, host = ?, pid = ?, checkpoint_every = ?
+         WHERE id = ? AND status = ? AND status <> 'completed' AND host IS ? AND pid IS ?`,
+      )
+      .run(os.hostname(), process.pid, checkpointEvery, run.id, run.status, run.host, run.pid);
+    return info.changes === 1;
   }
 
   /** A 'running' run whose process no longer exists on this host (killed, crashed, power cut). */

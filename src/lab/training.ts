@@ -8,15 +8,7 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ImagesArtifact } from './artifact.js';
-import type { Extra, RunContext, Stateful, TrainState } from './experiment.js';
-
-
-/** The loss as a number; NaN or Inf stops the run with the step where it happened. */
-export function finiteLoss(loss: Tensor, step: number, epoch: number): number {
-  const value = loss.item();
-  if (!Number.isFinite(value)) throw new Error(`loss became ${value} at step ${step} (epoch ${epoch}); try a smaller --lr`);
-  return value;
-}
+import { finiteLoss, type Extra, type RunContext, type Stateful, type TrainState } from './experiment.js';
 
 export interface TrainLoopOptions {
   model: Module;
@@ -107,7 +99,7 @@ export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise
         loss.backward();
         optimizer.step();
       }
-      const value = finiteLoss(loss, step + 1, epoch);
+      const value = finiteLoss(loss, { epoch, step: step + 1 });
       const n = y.shape[0];
       r.lossSum += value * n;
       r.correct += noGrad(() => output.argmax(1).eq(y).sum().item());

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -291,31 +291,24 @@ describe('damaged checkpoint files', () => {
 
   test('a crash mid-write never replaces the good checkpoint', async () => {
     const path = join(dir, 'big.ckpt');
-    let midWrite = 0;
-    for (let attempt = 0; attempt < 5 && midWrite < 1; attempt++) {
-      const temps = () => readdirSync(dir).filter((f) => f.startsWith('big.ckpt.tmp-'));
-      const result = await runChild({ mode: 'writeLoop', checkpoint: path }, (line, kill) => {
-        if (line !== 'saved 1') return;
-        // Kill as soon as the next save's temporary file appears (busy-wait: we are racing it).
-        const deadline = Date.now() + 20_000;
-        while (temps().length === 0 && Date.now() < deadline);
-        kill();
-      });
-      assert.equal(result.signal, 'SIGKILL');
-      if (temps().length > 0) midWrite++;
-      const contents = readCheckpoint(path);
-      const v = contents.extra.version as number;
-      assert.ok(v >= 1, `version ${v}`);
-      const w = contents.model.weight;
-      assert.deepEqual(w.shape, [1024, 1024]);
-      assert.equal(w.min().item(), v);
-      assert.equal(w.max().item(), v);
-    }
-    // A kill landed while a temporary file was being written (rarely needs a second try).
-    assert.equal(midWrite, 1, 'no kill landed mid-write in 5 tries');
-    // The next save removes the dead processes' temporary files.
+    const temps = () => readdirSync(dir).filter((f) => f.startsWith('big.ckpt.tmp-'));
+    // The child saves version 1, then is killed half-way through writing version 2.
+    const result = await runChild({ mode: 'killMidWrite', checkpoint: path }, (line, kill) => {
+      if (line === 'mid-write') kill();
+    });
+    assert.equal(result.signal, 'SIGKILL');
+    assert.equal(result.stdout, 'saved 1\nmid-write\n');
+    assert.equal(temps().length, 1);
+    assert.ok(statSync(join(dir, temps()[0])).size < statSync(path).size, 'the temporary file holds half a checkpoint');
+    const contents = readCheckpoint(path);
+    assert.equal(contents.extra.version, 1);
+    const w = contents.model.weight;
+    assert.deepEqual(w.shape, [1024, 1024]);
+    assert.equal(w.min().item(), 1);
+    assert.equal(w.max().item(), 1);
+    // The next save removes the dead process's temporary file.
     saveCheckpoint(path, { model: new nn.Linear(1, 1, { bias: false }), rng: false });
-    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('big.ckpt.tmp-')), []);
+    assert.deepEqual(temps(), []);
     assert.ok(existsSync(path));
   });
 });

@@ -7,10 +7,11 @@
 //   node --import tsx test/io/train_child.ts <json options>
 // prints "checkpoint <step>" after each save and, at `pauseAtStep`, "paused <step>" and then
 // blocks, so the parent can SIGKILL it there (between two checkpoints); at the end it writes the
-// final parameters (safetensors) to options.out and prints "done". With {"mode": "writeLoop"} it
-// rewrites one 4 MB checkpoint until killed (see writeLoop).
+// final parameters (safetensors) to options.out and prints "done". With {"mode": "killMidWrite"} it
+// stops half-way through writing a checkpoint (see killMidWrite).
 
-import { existsSync } from 'node:fs';
+import fs, { existsSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 import * as torch from '../../src/index.js';
@@ -96,21 +97,30 @@ export function train(o: TrainOptions): TrainResult {
 }
 
 /**
- * The crash-mid-write test: save checkpoints of a 4 MB model over and over, version v with every
- * weight equal to v, until killed; prints "saved <v>" after each.
+ * The crash-mid-write test: save a 4 MB checkpoint (every weight 1) and print "saved 1"; then start
+ * saving version 2 with fs.writeSync made to write half the bytes, print "mid-write" and wait to be
+ * killed there, as a crash would stop it.
  */
-export function writeLoop(checkpoint: string): void {
+export function killMidWrite(checkpoint: string): void {
   const model = new nn.Linear(1024, 1024, { bias: false });
-  for (let v = 1; ; v++) {
-    torch.noGrad(() => model.weight.fill_(v));
-    saveCheckpoint(checkpoint, { model, rng: false, extra: { version: v } });
-    process.stdout.write(`saved ${v}\n`);
-  }
+  torch.noGrad(() => model.weight.fill_(1));
+  saveCheckpoint(checkpoint, { model, rng: false, extra: { version: 1 } });
+  process.stdout.write('saved 1\n');
+  const realWriteSync = fs.writeSync;
+  (fs as { writeSync: unknown }).writeSync = (fd: number, bytes: Uint8Array, offset: number, length: number) => {
+    realWriteSync(fd, bytes, offset, Math.floor(length / 2));
+    process.stdout.write('mid-write\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000); // wait for SIGKILL
+    throw new Error('not killed');
+  };
+  syncBuiltinESMExports(); // the named import in src/io/files.node.ts sees the replacement too
+  torch.noGrad(() => model.weight.fill_(2));
+  saveCheckpoint(checkpoint, { model, rng: false, extra: { version: 2 } });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const options = JSON.parse(process.argv[2]) as TrainOptions & { mode?: 'train' | 'writeLoop' };
-  if (options.mode === 'writeLoop') writeLoop(options.checkpoint);
+  const options = JSON.parse(process.argv[2]) as TrainOptions & { mode?: 'train' | 'killMidWrite' };
+  if (options.mode === 'killMidWrite') killMidWrite(options.checkpoint);
   const result = train({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
   if (options.out) save(result.stateDict, options.out);
   process.stdout.write(`done ${result.step}\n`);

@@ -60,23 +60,24 @@ describe('dlab run / runs / sweep / report', { concurrency: true }, () => {
     const opts = ['--train-size', '2000', '--test-size', '200', '--hidden', '16', '--epochs', '2', '--batch-size', '20', '--no-report'];
     const baseline = dlab('run', 'mnist', ...opts, '--json');
 
-    const child = spawn(process.execPath, [main, 'run', 'mnist', ...opts, '--json', '--checkpoint-every', '10'], { env });
+    // The run pauses after step 15 (a periodic checkpoint was saved at step 10) and says so; Ctrl-C lands there.
+    const child = spawn(process.execPath, [main, 'run', 'mnist', ...opts, '--json', '--checkpoint-every', '10'], { env: { ...env, DLAB_TEST_PAUSE_AT: 'step:15' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    const paused = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/paused at step:15\n/.test(stderr)) resolve();
+      }),
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    // Wait for the first periodic checkpoint (step 10 of 100 per epoch), then interrupt.
-    const deadline = Date.now() + 20_000;
-    while (!/run (\d+):/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    const id = Number(/run (\d+):/.exec(stderr)![1]);
-    const ckpt = join(home, 'runs', String(id), 'checkpoint.safetensors');
-    while (!existsSync(ckpt) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await Promise.race([paused, exited]);
     child.kill('SIGINT');
     assert.equal(await exited, 130, stderr);
+    const id = Number(/run (\d+):/.exec(stderr)![1]);
     const stopped = lastJson(stdout);
-    assert.equal(stopped.status, 'interrupted');
-    assert.ok((stopped.step as number) % 100 !== 0 && stopped.epoch === 1, `stopped at ${stopped.step}: expected mid-epoch 1`);
+    assert.deepEqual(stopped, { run_id: id, status: 'interrupted', epoch: 1, step: 15 });
     assert.match(stderr, new RegExp(`--resume ${id}`));
     let store = new RunStore(home);
     assert.equal(store.getRun(id).status, 'interrupted');

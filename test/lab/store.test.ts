@@ -43,14 +43,24 @@ describe('RunStore', () => {
     assert.deepEqual(store.artifacts(id).map((a) => [a.kind, a.name, a.path]), [['chart', 'curves', '/b.json']]);
 
     store.finish(id, 'interrupted');
-    assert.equal(store.getRun(id).status, 'interrupted');
-    store.reopen(id);
+    const interrupted = store.getRun(id);
+    assert.equal(interrupted.status, 'interrupted');
+    // Two processes resuming it at once read the same record: one claim wins, the other changes nothing.
+    const other = new RunStore(home);
+    assert.equal(store.claim(interrupted, 25), true);
+    assert.equal(other.claim(interrupted, 7), false);
+    other.close();
     assert.equal(store.getRun(id).status, 'running');
+    assert.equal(store.getRun(id).checkpointEvery, 25);
     store.finish(id, 'completed', { test_accuracy: 0.97, note: 'ok' });
     const done = store.getRun(id);
     assert.equal(done.status, 'completed');
     assert.deepEqual(done.final, { test_accuracy: 0.97, note: 'ok' });
     assert.ok(Date.parse(done.endedAt!) >= Date.parse(done.startedAt));
+    // A run's outcome is written once: a late 'interrupted' (a second Ctrl-C) keeps it completed.
+    store.finish(id, 'interrupted');
+    assert.deepEqual(store.getRun(id), done);
+    assert.equal(store.claim(done), false);
 
     const sweep = store.createSweep('mnist', { axes: { lr: { values: [0.1, 1] } } });
     const trial = store.createRun('mnist', { lr: 1 }, sweep);

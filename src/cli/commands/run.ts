@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { experiments } from '../../lab/registry.js';
 import { kebab, ruleOf, type OptionSpec, type OptionValue } from '../../lab/experiment.js';
-import { runExperiment, type AnyExperiment } from '../../lab/runner.node.js';
+import { exitCodeOf, runExperiment, type AnyExperiment } from '../../lab/runner.node.js';
 import { integer, valueParser } from '../parse.js';
 
 export const specsOf = (experiment: AnyExperiment) => Object.entries(experiment.options) as [string, OptionSpec][];
@@ -30,7 +30,7 @@ function addExperiment(run: Command, experiment: AnyExperiment): void {
   }
   cmd.option('--json', 'print the final metrics as one JSON object on the last line');
   cmd.option('--resume <run>', 'continue an interrupted run from its last checkpoint (same options)', integer({ min: 1 }));
-  cmd.option('--checkpoint-every <steps>', 'save a checkpoint every N optimizer steps (0: only on Ctrl-C)', integer({ min: 0 }), 500);
+  cmd.option('--checkpoint-every <steps>', 'save a checkpoint every N optimizer steps (0: only when stopped; --resume keeps the run\'s unless given)', integer({ min: 0 }), 500);
   cmd.addOption(new Option('--no-report', 'skip writing the HTML report'));
   cmd.addOption(new Option('--sweep <id>', 'the sweep this run belongs to').argParser(integer({ min: 1 })).hideHelp());
   cmd.action(async (flags: { json?: boolean; resume?: number; checkpointEvery: number; report: boolean; sweep?: number }) => {
@@ -41,7 +41,8 @@ function addExperiment(run: Command, experiment: AnyExperiment): void {
         given: givenOptions(cmd, experiment),
         json: Boolean(flags.json),
         resume: flags.resume,
-        checkpointEvery: flags.checkpointEvery,
+        // A resume keeps the run's own interval unless the flag is given again.
+        checkpointEvery: flags.resume !== undefined && cmd.getOptionValueSource('checkpointEvery') !== 'cli' ? undefined : flags.checkpointEvery,
         report: flags.report,
         sweepId: flags.sweep ?? null,
       });
@@ -49,7 +50,7 @@ function addExperiment(run: Command, experiment: AnyExperiment): void {
       return cmd.error(`dlab run ${experiment.name}: ${(e as Error).message}`);
     }
     if (flags.json) process.stdout.write(JSON.stringify(result.metrics) + '\n');
-    if (result.status === 'interrupted') process.exitCode = 130;
+    if (result.status === 'interrupted') process.exitCode = exitCodeOf(result.signal ?? 'SIGINT');
   });
 }
 

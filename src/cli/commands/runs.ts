@@ -28,6 +28,9 @@ function duration(run: RunRecord): string {
   return `${((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)}s`;
 }
 
+/** The status, where a 'running' run whose process is gone (killed, crashed) shows as dead. */
+const statusOf = (store: RunStore, run: RunRecord): string => (store.isOrphaned(run) ? `dead (pid ${run.pid} gone)` : run.status);
+
 const headline = (run: RunRecord): string => {
   const f = run.final ?? {};
   const key = ['test_accuracy', 'concise_test_accuracy', 'scratch_test_accuracy', 'out_rmse_fourier', 'concise_w_error', 'train_loss'].find((k) => k in f);
@@ -74,7 +77,7 @@ export function registerRuns(program: Command): void {
         console.log(`no runs yet in ${store.home} (dlab run <experiment> records one)`);
         return;
       }
-      const rows = found.map((r) => [r.id, r.experiment, r.status, r.startedAt.replace('T', ' ').slice(0, 19), duration(r), r.sweepId ?? '', headline(r)]);
+      const rows = found.map((r) => [r.id, r.experiment, statusOf(store, r), r.startedAt.replace('T', ' ').slice(0, 19), duration(r), r.sweepId ?? '', headline(r)]);
       console.log(textTable(['id', 'experiment', 'status', 'started', 'time', 'sweep', 'result'], rows));
     }),
   );
@@ -93,7 +96,7 @@ export function registerRuns(program: Command): void {
         return;
       }
       const lines = [
-        `run ${run.id}: ${run.experiment} (${run.status})`,
+        `run ${run.id}: ${run.experiment} (${statusOf(store, run)})`,
         `  started   ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt} (${duration(run)})` : ''}`,
         `  code      ${run.codeVersion}`,
         `  machine   ${run.machine.cpu}, ${run.machine.cores} cores, ${run.machine.os}, Node ${run.machine.node}`,

@@ -12,7 +12,7 @@ import { Generator } from '../../random/generator.js';
 import { uniformDouble } from '../../random/sampling.js';
 import { kebab, ruleOf, type OptionSpec, type OptionValue } from '../../lab/experiment.js';
 import { comparisonTable } from '../../lab/report.node.js';
-import type { AnyExperiment } from '../../lab/runner.node.js';
+import { exitCodeOf, STOP_SIGNALS, type AnyExperiment, type StopSignal } from '../../lab/runner.node.js';
 import { RunStore } from '../../lab/store.node.js';
 import { integer, listParser } from '../parse.js';
 import { specsOf } from './run.js';
@@ -78,15 +78,15 @@ interface TrialResult {
   options: Record<string, OptionValue>;
   runId?: number;
   metrics?: Record<string, unknown>;
-  /** Stopped by Ctrl-C (resumable when a run id is known). */
+  /** Stopped by a signal (resumable when a run id is known). */
   interrupted?: boolean;
   error?: string;
   seconds: number;
 }
 
-// Trials in flight. They run in their own process groups (detached), so a terminal's Ctrl-C reaches
-// only the sweep, which passes it on exactly once: each trial then saves a checkpoint and stops
-// (a second SIGINT would make a trial quit without one).
+// Trials in flight. They run in their own process groups (detached), so a terminal's Ctrl-C (or
+// hang-up) reaches only the sweep, which passes it, or a SIGTERM, on exactly once and waits: each
+// trial then saves a checkpoint and stops (a second signal would make a trial quit without one).
 const running = new Set<ReturnType<typeof fork>>();
 
 /** One trial: `dlab run <exp> ... --json --sweep <id>` in a child process (the same CLI, same loader flags). */
@@ -111,7 +111,7 @@ function runTrial(experiment: AnyExperiment, options: Record<string, OptionValue
         metrics = undefined;
       }
       if (code === 0 && metrics) resolve({ options, runId: metrics.run_id as number, metrics, seconds });
-      else if (metrics?.status === 'interrupted' || signal === 'SIGINT') resolve({ options, runId: metrics?.run_id as number | undefined, seconds, interrupted: true });
+      else if (metrics?.status === 'interrupted' || STOP_SIGNALS.includes(signal as StopSignal)) resolve({ options, runId: metrics?.run_id as number | undefined, seconds, interrupted: true });
       else resolve({ options, runId: metrics?.run_id as number | undefined, metrics, seconds, error: `exit code ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
     });
   });
@@ -148,14 +148,14 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
     const sweepId = store.createSweep(experiment.name, { axes, trials, parallel });
     console.log(`sweep ${sweepId}: ${trials.length} trials of ${experiment.name}, ${parallel} at a time`);
 
-    let stopping = false;
-    const onSigint = () => {
+    let stopping: StopSignal | null = null;
+    const onSignal = (signal: StopSignal) => {
       if (stopping) return;
-      stopping = true;
-      process.stderr.write('\nsweep: no new trials; the running ones save a checkpoint and stop\n');
-      for (const child of running) child.kill('SIGINT');
+      stopping = signal;
+      process.stderr.write(`\nsweep: ${signal}: no new trials; the running ones save a checkpoint and stop\n`);
+      for (const child of running) child.kill(signal);
     };
-    process.on('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
     const results: TrialResult[] = [];
     let next = 0;
     const worker = async () => {
@@ -176,7 +176,7 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, trials.length) }, worker));
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
 
     const ids = results.map((r) => r.runId).filter((id): id is number => id !== undefined).sort((a, b) => a - b);
     if (ids.length) {
@@ -188,7 +188,7 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
       console.log(`\nsweep report: ${path}\ncompare again: dlab runs compare ${ids.join(' ')}`);
     }
     if (results.some((r) => r.error)) process.exitCode = 1;
-    else if (stopping) process.exitCode = 130;
+    else if (stopping) process.exitCode = exitCodeOf(stopping);
   });
 }
 

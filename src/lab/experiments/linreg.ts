@@ -7,7 +7,7 @@ import { nn, optim } from '../../index.js';
 import { DataLoader, TensorDataset } from '../../data/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { defineExperiment } from '../experiment.js';
+import { defineExperiment, finiteLoss } from '../experiment.js';
 
 const TRUE_W = [2, -3.4];
 const TRUE_B = 4.2;
@@ -73,9 +73,11 @@ export const linreg = defineExperiment({
     const scratchNet = (X: Tensor) => linregNet(X, w, b);
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       for (const [X, y] of dataIter(o.batchSize, features, labels)) {
-        squaredLoss(scratchNet(X), y).sum().backward();
+        const l = squaredLoss(scratchNet(X), y).sum();
+        l.backward();
         sgd([w, b], o.lr, o.batchSize);
-        await ctx.checkpoint({}, { epoch, step: ++step });
+        finiteLoss(l, { epoch, step: ++step });
+        await ctx.checkpoint({}, { epoch, step });
       }
       const loss = fullLoss(scratchNet);
       ctx.log({ scratch_train_loss: loss }, { epoch });
@@ -100,7 +102,8 @@ export const linreg = defineExperiment({
         trainer.zeroGrad();
         l.backward();
         trainer.step();
-        await ctx.checkpoint({}, { epoch, step: ++step });
+        finiteLoss(l, { epoch, step: ++step });
+        await ctx.checkpoint({}, { epoch, step });
       }
       // nn.MSELoss has no 1/2: report the same squared loss as the scratch model.
       const value = fullLoss((X) => net.call(X));

@@ -19,8 +19,7 @@ import { loadCorpusTimeMachine } from '../../datasets/time_machine.js';
 import { Generator } from '../../random/generator.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { defineExperiment, type Extra } from '../experiment.js';
-import { finiteLoss } from '../training.js';
+import { defineExperiment, finiteLoss, type Extra } from '../experiment.js';
 
 /** The hidden state: h for RNN and GRU, [h, c] for LSTM. */
 type State = Tensor | [Tensor, Tensor];
@@ -166,7 +165,7 @@ export const rnn = defineExperiment({
         loss.backward();
         if (o.clip > 0) optim.clipGradNorm_(net.parameters(), o.clip);
         optimizer.step();
-        const value = finiteLoss(loss, step + 1, epoch);
+        const value = finiteLoss(loss, { epoch, step: step + 1 });
         r.lossSum += value * y.numel();
         r.tokens += y.numel();
         r.batch++;

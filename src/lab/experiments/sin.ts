@@ -11,8 +11,7 @@ import { nn, optim } from '../../index.js';
 import { DataLoader, TensorDataset } from '../../data/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { finiteLoss } from '../training.js';
-import { defineExperiment, type RunContext } from '../experiment.js';
+import { defineExperiment, finiteLoss, type RunContext } from '../experiment.js';
 
 const PI = Math.PI;
 
@@ -131,10 +130,8 @@ async function fitFullBatch(ctx: RunContext, xs: readonly number[], basis: Basis
     opt.zeroGrad();
     loss.backward();
     opt.step();
-    if (step % 200 === 0) {
-      finiteLoss(loss, step, 0);
-      await ctx.checkpoint({}, { epoch: 0, step });
-    }
+    finiteLoss(loss, { epoch: 0, step });
+    if (step % 200 === 0) await ctx.checkpoint({}, { epoch: 0, step });
   }
   return model;
 }
@@ -218,9 +215,9 @@ export const sin = defineExperiment({
           loss.backward();
           opt.step();
           step++;
+          finiteLoss(loss, { epoch, step });
           if (step % record === 0) {
             const value = fullLoss();
-            if (!Number.isFinite(value)) throw new Error(`loss became ${value} at step ${step} (batch size ${b}); try a smaller --lr`);
             losses.push(value);
             curves.push({ x: (step * b) / o.points, y: losses.at(-1)!, series: `batch ${b === o.points ? `${b} (full)` : b}` });
           }
