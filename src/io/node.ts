@@ -9,3 +9,5 @@ export {
 // PyTorch .pt files from disk (the reader is ./pt.ts).
 export { loadPtFile, loadPtObjectFile } from './pt.node.js';
 export { loadPt, loadPtObject, PtError } from './pt.js';
+// A trained model as a folder (config.json + model.safetensors), as the hub lays models out.
+export { saveModelFolder, readModelFolder, loadModelFolder, CONFIG_FILE, WEIGHTS_FILE, type ModelConfig } from './model_folder.node.js';
