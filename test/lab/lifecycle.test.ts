@@ -174,6 +174,22 @@ describe('run lifecycle: signals, kills, resumes', { concurrency: true }, () => 
     assert.equal(a.train_loss, b.train_loss);
   });
 
+  test('cnn: stopped mid-epoch and resumed, it ends with exactly the metrics of an uninterrupted run', async () => {
+    const cnnOpts = ['--dataset', 'mnist', '--train-size', '200', '--test-size', '50', '--batch-size', '20', '--epochs', '2', '--no-report', '--json'];
+    const baseline = dlab('run', 'cnn', ...cnnOpts);
+    const c = start(['run', 'cnn', ...cnnOpts, '--checkpoint-every', '0'], { DLAB_TEST_PAUSE_AT: 'step:7' });
+    await c.waitFor(/paused at step:7\n/);
+    c.proc.kill('SIGINT');
+    assert.equal((await c.exited).code, 130, c.stderr);
+    const id = runIdOf(c.stderr);
+    const resumed = await dlab('run', 'cnn', '--resume', String(id), '--json');
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`resumed run ${id} at epoch 1, step 7`));
+    const a = lastJson(resumed.stdout);
+    const b = lastJson((await baseline).stdout);
+    for (const k of ['train_loss', 'train_accuracy', 'test_accuracy']) assert.equal(a[k], b[k], k);
+  });
+
   test('SIGTERM to a sweep reaches its trials, which checkpoint and stop; the sweep waits and exits 143', async () => {
     const log = join(home, 'sweep-pauses.log');
     const sweep = start(['sweep', 'mnist', '--lr', '0.05,0.1', ...opts.filter((o) => o !== '--no-report'), '--parallel', '2', '--no-report', '--checkpoint-every', '0'], {
