@@ -3,8 +3,8 @@
 
 import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, ScanOp, UnaryOp, View } from '../backend.js';
 import { allocateArray, castScalar, type DType, type TypedArray } from '../../tensor/dtype.js';
-import { contiguousStrides, isContiguous, numel } from '../../tensor/shape.js';
-import { moveDimsLast, offsetsOf, viewOffsets } from './strided.js';
+import { isContiguous, numel } from '../../tensor/shape.js';
+import { moveDimsLast, offsetsOf, slicesAlong, viewOffsets } from './strided.js';
 import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
 import { col2im, im2col } from './conv.js';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './convolution.js';
@@ -267,13 +267,7 @@ export const jsBackend: Backend = {
   },
 
   scan(op: ScanOp, x, dim, dtype) {
-    const moved = moveDimsLast(x.shape, x.strides, [dim]);
-    const offs = offsetsOf(x, moved.shape, moved.strides);
-    // Output positions of the same permuted walk over a contiguous result.
-    const outStrides = contiguousStrides(x.shape);
-    const outMoved = moveDimsLast(x.shape, outStrides, [dim]);
-    const outOffs = offsetsOf({ ...x, offset: 0, strides: outStrides }, outMoved.shape, outMoved.strides);
-    const size = x.shape[dim] ?? 1;
+    const { offs, outOffs, size } = slicesAlong(x, dim);
     const out = allocateArray(dtype, numel(x.shape));
     for (let p = 0; p < offs.length; p += size) {
       let acc = op === 'cumsum' ? 0 : 1;

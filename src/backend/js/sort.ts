@@ -3,18 +3,12 @@
 
 import type { View } from '../backend.js';
 import { allocateArray, type TypedArray } from '../../tensor/dtype.js';
-import { contiguousStrides, numel } from '../../tensor/shape.js';
-import { moveDimsLast, offsetsOf } from './strided.js';
+import { numel } from '../../tensor/shape.js';
+import { slicesAlong } from './strided.js';
 
 /** The int64 positions along `dim` that put each slice of x in order (ties keep their order). */
 export function sort(x: View, dim: number, descending: boolean): TypedArray {
-  const moved = moveDimsLast(x.shape, x.strides, [dim]);
-  const offs = offsetsOf(x, moved.shape, moved.strides);
-  // Where each element of the same permuted walk lands in the contiguous result.
-  const outStrides = contiguousStrides(x.shape);
-  const outMoved = moveDimsLast(x.shape, outStrides, [dim]);
-  const outOffs = offsetsOf({ ...x, offset: 0, strides: outStrides }, outMoved.shape, outMoved.strides);
-  const size = x.shape[dim] ?? 1;
+  const { offs, outOffs, size } = slicesAlong(x, dim);
   const out = allocateArray('int64', numel(x.shape));
   const order = Array.from({ length: size }, (_, j) => j);
   const values = new Float64Array(size);

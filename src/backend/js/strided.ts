@@ -2,7 +2,7 @@
 
 import type { View } from '../backend.js';
 import type { Shape } from '../../tensor/shape.js';
-import { isContiguous, numel } from '../../tensor/shape.js';
+import { contiguousStrides, isContiguous, numel } from '../../tensor/shape.js';
 
 /**
  * The storage offset of every element of (shape, strides, offset), in row-major order.
@@ -56,4 +56,19 @@ export function moveDimsLast(shape: Shape, strides: Shape, dims: readonly number
   for (let d = 0; d < shape.length; d++) if (!dims.includes(d)) keep.push(d);
   const order = [...keep, ...dims];
   return { shape: order.map((d) => shape[d]), strides: order.map((d) => strides[d]) };
+}
+
+/**
+ * Walk x slice by slice along `dim` (a scan, a sort): `offs` are x's element offsets in that walk,
+ * `outOffs` where each lands in a contiguous result of x's shape, `size` the length of a slice.
+ */
+export function slicesAlong(x: View, dim: number): { offs: ArrayLike<number>; outOffs: ArrayLike<number>; size: number } {
+  const moved = moveDimsLast(x.shape, x.strides, [dim]);
+  const outStrides = contiguousStrides(x.shape);
+  const outMoved = moveDimsLast(x.shape, outStrides, [dim]);
+  return {
+    offs: offsetsOf(x, moved.shape, moved.strides),
+    outOffs: offsetsOf({ ...x, offset: 0, strides: outStrides }, outMoved.shape, outMoved.strides),
+    size: x.shape[dim] ?? 1,
+  };
 }
