@@ -5,7 +5,7 @@
 // first, because `where` still differentiates the branch it does not pick (0 * inf = nan).
 
 import { Tensor } from '../tensor/tensor.js';
-import { fmtShape } from '../tensor/shape.js';
+import { fmtShape, fmtSize } from '../tensor/shape.js';
 import { isFloatingPoint } from '../tensor/dtype.js';
 import { hardtanh as hardtanhPrimitive, where } from '../ops/elementwise.js';
 import { emptyLike, zerosLike } from '../ops/creation.js';
@@ -443,8 +443,6 @@ export function klDiv(input: Tensor, target: Tensor, options: { reduction?: Redu
   }
   return reduce(loss, reduction);
 }
-
-const fmtSize = (shape: readonly number[]) => `torch.Size([${shape.join(', ')}])`;
 
 // ============================================================================ normalization, embedding,
 // channel dropout, resampling and attention (BatchNorm/LayerNorm/GroupNorm, Embedding, Dropout1d-3d,
