@@ -1,5 +1,5 @@
 // The geometry of a convolution job, decoded once per thread from the job block for both
-// algorithms (im2col + gemm in convolution.ts, direct in direct-conv.ts).
+// algorithms (im2col + gemm in im2col-conv.ts, direct in direct-conv.ts).
 //
 // Geometry (i32 fields of the job after its kind, as Window2d in src/backend/backend.ts):
 //   N C H W O groups kH kW sH sW pH pW dH dW outH outW, then the kind's addresses.

@@ -8,7 +8,7 @@
 // weights are packed once per job into blocks of 8 output channels.
 //
 // Jobs split by image (the weight gradient by fixed runs of images) like the im2col jobs
-// (convolution.ts) and share their fields.
+// (im2col-conv.ts) and share their fields.
 
 import { madd } from './simd';
 import { claim } from './claim';

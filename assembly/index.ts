@@ -4,6 +4,6 @@
 export { threadScratchBytes } from './conv-geometry';
 export { runJob } from './job';
 export { binaryF32, reluF32, axpyF32 } from './elementwise';
-export { im2colF32, col2imF32 } from './conv';
+export { im2colF32, col2imF32 } from './im2col';
 export { maxPool2dF32, maxPool2dBackwardF32, thresholdBackwardF32 } from './pool';
 export { directConvFits } from './direct-conv';

@@ -8,7 +8,7 @@
 
 import { sgemm, MR, NR } from './gemm';
 import { claim } from './claim';
-import { convForwardJob, convInputGradJob, convWeightGradJob } from './convolution';
+import { convForwardJob, convInputGradJob, convWeightGradJob } from './im2col-conv';
 import { directForwardJob, directWeightGradJob } from './direct-conv';
 
 export const JOB_GEMM: i32 = 1;

@@ -1,5 +1,5 @@
 // The wasm backend's two convolution algorithms side by side, per layer and pass: im2col + gemm
-// (assembly/convolution.ts) and direct (assembly/direct-conv.ts), in rounds that alternate
+// (assembly/im2col-conv.ts) and direct (assembly/direct-conv.ts), in rounds that alternate
 // between them so that a busy machine slows both alike. Prints the median ms of each; 'auto'
 // picks between them by directPays in src/backend/wasm/convolution.ts. Pinned, for 1 thread:
 //   taskset -c 0 npx tsx scripts/bench-conv.ts [threads]

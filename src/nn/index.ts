@@ -16,5 +16,5 @@ export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from './modules/pooling.js';
 export { Unfold, Fold } from './modules/fold.js';
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.js';
-export * as functional from './functional.js';
+export * as functional from './functional/index.js';
 export * as init from './init.js';

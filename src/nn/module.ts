@@ -24,6 +24,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { select } from '../ops/movement.js';
 import { isFloatingPoint } from '../tensor/dtype.js';
+import { fmtSize } from '../tensor/shape.js';
 import { parseTo, type ToArg } from '../tensor/device.js';
 import { Parameter, UninitializedParameter, isLazy } from './parameter.js';
 
@@ -51,7 +52,6 @@ export interface IncompatibleKeys {
 }
 
 const WRAPPED = Symbol('dlab.nn.wrappedForward');
-const fmtSize = (shape: readonly number[]) => `torch.Size([${shape.join(', ')}])`;
 
 function checkName(kind: string, name: unknown): asserts name is string {
   if (typeof name !== 'string') throw new TypeError(`${kind} name should be a string. Got ${typeof name}`);

@@ -37,6 +37,11 @@ export function fmtShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** repr(tensor.size()): torch.Size([2, 3]), as PyTorch's messages that print a Size show it. */
+export function fmtSize(shape: Shape): string {
+  return `torch.Size(${fmtShape(shape)})`;
+}
+
 /** Wrap a possibly negative dim into [0, ndim), with PyTorch's error text. */
 export function normalizeDim(dim: number, ndim: number, op = ''): number {
   const lo = -Math.max(ndim, 1);

@@ -37,7 +37,7 @@ import type { Storage } from '../tensor/storage.js';
 import type { Node } from '../autograd/node.js';
 import { Module, type RemovableHandle } from '../nn/module.js';
 import { ModuleList, Sequential } from '../nn/modules/container.js';
-import { crossEntropy, mseLoss } from '../nn/functional.js';
+import { crossEntropy, mseLoss } from '../nn/functional/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { optimizerByName, optimizerNames, type OptimizerName } from '../optim/by_name.js';
 import type { Parameter } from '../nn/parameter.js';

@@ -16,7 +16,7 @@ import { mnist } from '../../src/lab/experiments/mnist.js';
 import { rnn } from '../../src/lab/experiments/rnn.js';
 import { sin } from '../../src/lab/experiments/sin.js';
 import { softmax } from '../../src/lab/experiments/softmax.js';
-import { MemoryContext } from '../../src/lab/memory.js';
+import { MemoryContext } from '../../src/lab/memory_context.js';
 import { RunStore } from '../../src/lab/store.node.js';
 import { trustFilesUnder, writeFakeFashionMnist } from './fake-fashion.js';
 

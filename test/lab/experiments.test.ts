@@ -14,7 +14,7 @@ import { cnn } from '../../src/lab/experiments/cnn.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
 import { rnn } from '../../src/lab/experiments/rnn.js';
 import { softmax } from '../../src/lab/experiments/softmax.js';
-import { MemoryContext } from '../../src/lab/memory.js';
+import { MemoryContext } from '../../src/lab/memory_context.js';
 import type { AnyExperiment } from '../../src/lab/runner.node.js';
 import { trustFilesUnder, writeFakeFashionMnist } from './fake-fashion.js';
 

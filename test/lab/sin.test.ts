@@ -5,7 +5,7 @@ import { before, describe, test } from 'node:test';
 import { listBackends, setBackend } from '../../src/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { sin, symmetricEigenvalues } from '../../src/lab/experiments/sin.js';
-import { MemoryContext } from '../../src/lab/memory.js';
+import { MemoryContext } from '../../src/lab/memory_context.js';
 
 test('symmetricEigenvalues (Jacobi) of a known matrix', () => {
   // [[2, 1], [1, 2]] has eigenvalues 1 and 3; diag stays diag.

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { grid, parseAxis, randomSearch } from '../../src/cli/commands/sweep.js';
 import { Interrupted, resolveOptions } from '../../src/lab/experiment.js';
 import { mnist } from '../../src/lab/experiments/mnist.js';
-import { MemoryContext } from '../../src/lab/memory.js';
+import { MemoryContext } from '../../src/lab/memory_context.js';
 
 const lr = mnist.options.lr;
 const optimizer = mnist.options.optimizer;

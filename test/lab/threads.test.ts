@@ -14,7 +14,7 @@ import * as torch from '../../src/index.js';
 import { wasmInfo } from '../../src/backend/wasm/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { cnn } from '../../src/lab/experiments/cnn.js';
-import { MemoryContext } from '../../src/lab/memory.js';
+import { MemoryContext } from '../../src/lab/memory_context.js';
 import { trustFilesUnder, writeFakeFashionMnist } from './fake-fashion.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dlab-lab-threads-'));

@@ -294,6 +294,13 @@ for (const backend of listBackends()) {
       assert.throws(() => up.call(x, [9, 9]), /requested an output size of \[9, 9\], but valid sizes range from \[7, 7\] to \[8, 8\]/);
     });
 
+    test("ConvTranspose2d's output_size error prints the input's spatial size as torch.Size, as PyTorch's input.size()[2:]", () => {
+      const up = new nn.ConvTranspose2d(2, 3, 3, { stride: 2, padding: 1 });
+      assert.throws(() => up.call(torch.randn(1, 2, 4, 4), [9, 9]), {
+        message: 'requested an output size of [9, 9], but valid sizes range from [7, 7] to [8, 8] (for an input of torch.Size([4, 4]))',
+      });
+    });
+
     test("grad_fn names are PyTorch's (ConvolutionBackward0, and ConvolutionBackwardBackward0 under create_graph)", () => {
       const x = torch.randn([1, 2, 5, 5], { requiresGrad: true });
       const w = torch.randn([3, 2, 3, 3], { requiresGrad: true });

@@ -6,7 +6,7 @@ import { allocateArray, castScalar, type DType, type TypedArray } from '../../te
 import { isContiguous, numel } from '../../tensor/shape.js';
 import { moveDimsLast, offsetsOf, slicesAlong, viewOffsets } from './strided.js';
 import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
-import { col2im, im2col } from './conv.js';
+import { col2im, im2col } from './im2col.js';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './convolution.js';
 import { maxPool2d, maxPool2dBackward, thresholdBackward } from './pool.js';
 import { sort } from './sort.js';

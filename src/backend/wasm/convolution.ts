@@ -1,7 +1,7 @@
 // Convolution on the wasm kernels: forward, and the gradients for the input and the weight
 // (+ bias), each one job that threads split by image (the weight gradient by a fixed number of
 // runs of images, summed in order, so its bits do not depend on the thread count). The operands
-// are copied into linear memory once. Two algorithms: im2col + gemm (assembly/convolution.ts),
+// are copied into linear memory once. Two algorithms: im2col + gemm (assembly/im2col-conv.ts),
 // whose column tensor never exists outside a thread's cache-sized tile, and direct
 // (assembly/direct-conv.ts), which reads windows in place and serves the forward pass and the
 // weight gradient whenever its tables fit a thread's scratch.
@@ -18,7 +18,7 @@ export const JOB_CONV_INPUT_GRAD = 3;
 export const JOB_CONV_WEIGHT_GRAD = 4;
 export const JOB_CONV_DIRECT_FORWARD = 5;
 export const JOB_CONV_DIRECT_WEIGHT_GRAD = 6;
-/** Must equal COL_TILE_FLOATS in assembly/convolution.ts: one row of columns has to fit. */
+/** Must equal COL_TILE_FLOATS in assembly/conv-geometry.ts: one row of columns has to fit. */
 const COL_TILE_FLOATS = 1 << 18;
 /** Below this many multiply-adds a second thread costs more in wake-up than it saves. */
 const PARALLEL_MIN_MACS = 1 << 20;

@@ -9,7 +9,7 @@
 import type { Backend, View } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import { numel } from '../../tensor/shape.js';
-import { wasmCol2im, wasmIm2col } from './conv.js';
+import { wasmCol2im, wasmIm2col } from './im2col.js';
 import { wasmConv2d, wasmConv2dInputGrad, wasmConv2dWeightGrad } from './convolution.js';
 import { wasmAxpy, wasmBinary, wasmRelu } from './elementwise.js';
 import { wasmMatmul } from './matmul.js';

@@ -7,7 +7,7 @@ import type { DType } from '../../tensor/dtype.js';
 import { empty } from '../../ops/creation.js';
 import { Module, pyFloat } from '../module.js';
 import { Parameter } from '../parameter.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import * as init from '../init.js';
 
 /** nn.ReLU(true) and nn.ReLU({ inplace: true }) are both accepted, as PyTorch's ReLU(True). */

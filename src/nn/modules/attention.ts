@@ -9,7 +9,7 @@ import { empty } from '../../ops/creation.js';
 import { bindArgs } from '../args.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import * as init from '../init.js';
 import { Linear } from './linear.js';
 

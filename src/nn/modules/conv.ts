@@ -4,6 +4,7 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
+import { fmtSize } from '../../tensor/shape.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import { bindArgs } from '../args.js';
 import { Module } from '../module.js';
@@ -178,7 +179,7 @@ abstract class ConvTransposeNd extends ConvNd {
     const max = min.map((m, d) => m + this.stride[d] - 1);
     if (size.some((s, d) => s < min[d] || s > max[d])) {
       throw new RangeError(
-        `requested an output size of [${size.join(', ')}], but valid sizes range from [${min.join(', ')}] to [${max.join(', ')}] (for an input of torch.Size([${input.shape.slice(nonSpatial).join(', ')}]))`,
+        `requested an output size of [${size.join(', ')}], but valid sizes range from [${min.join(', ')}] to [${max.join(', ')}] (for an input of ${fmtSize(input.shape.slice(nonSpatial))})`,
       );
     }
     return size.map((s, d) => s - min[d]);

@@ -3,7 +3,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { bindArgs } from '../args.js';
 import { Module, pyBool } from '../module.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 
 export class Dropout extends Module {
   p: number;

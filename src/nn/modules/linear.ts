@@ -7,7 +7,7 @@ import { noGrad } from '../../autograd/grad_mode.js';
 import { bindArgs } from '../args.js';
 import { Module, pyBool } from '../module.js';
 import { Parameter, UninitializedParameter } from '../parameter.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import * as init from '../init.js';
 
 export interface LinearOptions {

@@ -3,7 +3,7 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 
 type Reduction = F.Reduction;
 

@@ -9,7 +9,7 @@ import { noGrad } from '../../autograd/grad_mode.js';
 import { bindArgs } from '../args.js';
 import { Module, pyBool, pyFloat } from '../module.js';
 import { Parameter } from '../parameter.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import * as init from '../init.js';
 
 export interface BatchNormOptions {

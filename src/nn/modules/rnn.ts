@@ -16,7 +16,7 @@ import { fmtShape } from '../../tensor/shape.js';
 import { bindArgs } from '../args.js';
 import { Module, pyBool, pyFloat } from '../module.js';
 import { Parameter } from '../parameter.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import * as init from '../init.js';
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';

@@ -7,7 +7,7 @@ import { noGrad } from '../../autograd/grad_mode.js';
 import { bindArgs } from '../args.js';
 import { Module, pyFloat } from '../module.js';
 import { Parameter } from '../parameter.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import * as init from '../init.js';
 
 /** F.embedding's options, plus the module's own. */

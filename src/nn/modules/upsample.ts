@@ -3,7 +3,7 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, pyFloat } from '../module.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 
 export interface UpsampleOptions {
   size?: number | readonly number[] | null;

@@ -1,5 +1,5 @@
 // im2col / col2im for float32 on raw addresses (see Window2d in src/backend/backend.ts for the
-// geometry; the js reference is src/backend/js/conv.ts). The input is [N, C, H, W] contiguous.
+// geometry; the js reference is src/backend/js/im2col.ts). The input is [N, C, H, W] contiguous.
 // Rows are short (a LeNet row is 10-28 values), where JS pays a few nanoseconds per element in
 // loop overhead; here a unit-stride row moves four lanes at a time, both ways.
 

@@ -1,4 +1,4 @@
-// im2col / col2im on the wasm kernels (assembly/conv.ts). LeNet's rows are 10-28 values long,
+// im2col / col2im on the wasm kernels (assembly/im2col.ts). LeNet's rows are 10-28 values long,
 // where a JS loop spends most of its time on loop overhead; in wasm a unit-stride row moves four
 // lanes at a time. The input is copied in once (it is small next to the columns it expands to).
 

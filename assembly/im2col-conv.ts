@@ -5,7 +5,7 @@
 // The geometry and field layout are in conv-geometry.ts.
 
 import { sgemm } from './gemm';
-import { im2colRows, col2imRows } from './conv';
+import { im2colRows, col2imRows } from './im2col';
 import { claim } from './claim';
 import {
   COL_TILE_FLOATS, F_A0, F_A1, F_A2, F_A3, F_A4, decode, at, addRowSums, chunkImages, weightGradSlot, work, gemmScratch,

@@ -1,0 +1,66 @@
+// nn.functional's embedding (nn.Embedding calls it): a differentiable row lookup.
+
+import type { Tensor } from '../../tensor/tensor.js';
+import { where } from '../../ops/elementwise.js';
+import { tensor } from '../../ops/creation.js';
+import { noGrad } from '../../autograd/grad_mode.js';
+
+export interface EmbeddingOptions {
+  /** The row that is a fixed pad: never given a gradient (nn.Embedding also initializes it to zeros). */
+  paddingIdx?: number | null;
+  /** Rows looked up are renormalized in place to at most this normType-norm. */
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  sparse?: boolean;
+}
+
+const torchTypeNames: Partial<Record<string, string>> = { float32: 'Float', float64: 'Double', bool: 'Bool', int32: 'Int', int64: 'Long', uint8: 'Byte', int8: 'Char', int16: 'Short' };
+
+/**
+ * Rows of weight looked up by integer indices: out[..., :] = weight[input[...], :]. The row at
+ * paddingIdx gets no gradient; scaleGradByFreq divides each row's gradient by how often its index
+ * occurs in input; maxNorm first renormalizes (in place, without grad) the rows looked up.
+ */
+export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  const { maxNorm = null, normType = 2, scaleGradByFreq = false, sparse = false } = options;
+  let paddingIdx = options.paddingIdx ?? null;
+  const rows = weight.shape[0];
+  if (paddingIdx !== null) {
+    if ((paddingIdx > 0 && paddingIdx >= rows) || paddingIdx < -rows) throw new RangeError('Padding_idx must be within num_embeddings');
+    if (paddingIdx < 0) paddingIdx += rows;
+  }
+  if (sparse) throw new Error('embedding: sparse gradients are not supported in dlab (use sparse: false)');
+  if (input.dtype !== 'int64' && input.dtype !== 'int32') {
+    throw new TypeError(
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.${torchTypeNames[input.dtype] ?? input.dtype}Tensor instead (while checking arguments for embedding)`,
+    );
+  }
+  if (weight.ndim !== 2) throw new RangeError(`'weight' must be 2-D`);
+  const flat = input.reshape([-1]);
+  const ids = flat.toTypedArray();
+  for (const i of ids) if (i < 0 || i >= rows) throw new RangeError('index out of range in self');
+  if (maxNorm !== null) embeddingRenorm_(weight, Array.from(ids, Number), maxNorm, normType);
+  let out = weight.indexSelect(0, flat);
+  if (paddingIdx !== null) out = where(flat.ne(paddingIdx).unsqueeze(1), out, out.detach());
+  if (scaleGradByFreq) {
+    const counts = new Map<number, number>();
+    for (const i of ids) counts.set(Number(i), (counts.get(Number(i)) ?? 0) + 1);
+    const scale = tensor(Array.from(ids, (i) => [1 / counts.get(Number(i))!]), { dtype: weight.dtype });
+    // Same values (d + 0), gradient scaled by 1/count.
+    const d = out.detach();
+    out = d.add(out.sub(d).mul(scale));
+  }
+  return out.reshape([...input.shape, weight.shape[1]]);
+}
+
+/** torch.embedding_renorm_: rows whose p-norm exceeds maxNorm are scaled to maxNorm / (norm + 1e-7). */
+function embeddingRenorm_(weight: Tensor, ids: number[], maxNorm: number, normType: number): void {
+  noGrad(() => {
+    for (const i of [...new Set(ids)].sort((a, b) => a - b)) {
+      const row = weight.select(0, i);
+      const norm = row.norm(normType).item();
+      if (norm > maxNorm) row.mul_(maxNorm / (norm + 1e-7));
+    }
+  });
+}

@@ -1,0 +1,19 @@
+// nn.functional (torch/nn/functional.py): activations, dropout, losses, normalization, embedding,
+// interpolation and attention as compositions of tensor ops, so autograd differentiates them with
+// no backward code of their own. One file per family; this face re-exports them all.
+
+export * from './linear.js';
+export * from './activation.js';
+export * from './dropout.js';
+export * from './loss.js';
+export * from './normalization.js';
+export * from './embedding.js';
+export * from './interpolate.js';
+export * from './attention.js';
+
+// Convolution and pooling live in src/ops (conv.ts, pool.ts): sliding-window primitives and their compositions.
+export { conv1d, conv2d, convTranspose1d, convTranspose2d, unfold, fold, type ConvOptions, type ConvTransposeOptions } from '../../ops/conv.js';
+export {
+  maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d,
+  type MaxPoolOptions, type AvgPoolOptions,
+} from '../../ops/pool.js';

@@ -1,0 +1,35 @@
+// nn.functional's linear maps (torch/nn/functional.py linear, bilinear); nn.Linear, nn.Bilinear
+// and multi-head attention's projections call these.
+
+import type { Tensor } from '../../tensor/tensor.js';
+import { fmtShape } from '../../tensor/shape.js';
+
+/** y = x W^T + b. Wrong in_features reports "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)". */
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const y = input.matmul(weight.t());
+  return bias ? y.add(bias) : y;
+}
+
+/** y = x1^T A x2 + b for weight A of shape [out, in1, in2]. */
+export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (input1.ndim !== input2.ndim) {
+    throw new RangeError(`bilinear(): input dimensions do not match: got ${input1.ndim} and ${input2.ndim}`);
+  }
+  for (let i = 0; i < input1.ndim - 1; i++) {
+    if (input1.shape[i] !== input2.shape[i]) {
+      throw new RangeError(`bilinear(): input batch dimensions do not match: got ${fmtShape(input1.shape)} and ${fmtShape(input2.shape)}`);
+    }
+  }
+  const [out, in1, in2] = weight.shape;
+  if (input1.shape[input1.ndim - 1] !== in1) {
+    throw new RangeError(`bilinear(): input1 size does not match weight size: got ${input1.shape[input1.ndim - 1]} but expected ${in1}`);
+  }
+  if (input2.shape[input2.ndim - 1] !== in2) {
+    throw new RangeError(`bilinear(): input2 size does not match weight size: got ${input2.shape[input2.ndim - 1]} but expected ${in2}`);
+  }
+  // (x1 A) as one matmul against A laid out [in1, out * in2], then the dot with x2 per output.
+  const a = weight.permute(1, 0, 2).reshape(in1, out * in2);
+  const t = input1.matmul(a).unflatten(-1, [out, in2]);
+  const y = t.mul(input2.unsqueeze(-2)).sum(-1);
+  return bias ? y.add(bias) : y;
+}

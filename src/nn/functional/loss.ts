@@ -1,0 +1,313 @@
+// nn.functional's losses (torch/nn/functional.py). Where PyTorch's kernel has a formula chosen for
+// stability (logsumexp, the max-shift in BCE-with-logits, the -100 clamp of BCE's logs), the same
+// formula is used; branches that would overflow are clamped first, because `where` still
+// differentiates the branch it does not pick (0 * inf = nan).
+
+import type { Tensor } from '../../tensor/tensor.js';
+import { fmtShape, fmtSize } from '../../tensor/shape.js';
+import { isFloatingPoint } from '../../tensor/dtype.js';
+import { where } from '../../ops/elementwise.js';
+import { backendOf, record, wrap } from '../../ops/function.js';
+
+export type Reduction = 'none' | 'mean' | 'sum';
+
+function reduce(loss: Tensor, reduction: Reduction | 'batchmean'): Tensor {
+  if (reduction === 'none') return loss;
+  if (reduction === 'mean') return loss.mean();
+  if (reduction === 'sum') return loss.sum();
+  throw new Error(`${reduction} is not a valid value for reduction`);
+}
+
+function checkReduction(reduction: string, allowed: readonly string[] = ['none', 'mean', 'sum']): void {
+  if (!allowed.includes(reduction)) throw new Error(`${reduction} is not a valid value for reduction`);
+}
+
+// ---------------------------------------------------------------------------- regression losses
+
+const warned = new Set<string>();
+
+/**
+ * PyTorch's UserWarning when a pointwise loss's target and input sizes differ (they broadcast,
+ * which is rarely meant: [4, 1] against [4] gives a [4, 4] loss). Python shows a warning once
+ * per place; this shows each message once.
+ */
+function warnSizeMismatch(input: Tensor, target: Tensor): void {
+  if (input.ndim === target.ndim && input.shape.every((s, d) => s === target.shape[d])) return;
+  const message =
+    `Using a target size (${fmtSize(target.shape)}) that is different to the input size (${fmtSize(input.shape)}). ` +
+    'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.';
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`UserWarning: ${message}`);
+}
+
+/** (input - target)^2; a target of another size broadcasts, with PyTorch's warning. */
+export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  warnSizeMismatch(input, target);
+  return reduce(input.sub(target).square(), options.reduction ?? 'mean');
+}
+
+export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  warnSizeMismatch(input, target);
+  return reduce(input.sub(target).abs(), options.reduction ?? 'mean');
+}
+
+/** 0.5 z^2 / beta where |z| < beta, |z| - 0.5 beta elsewhere (beta = 0 is L1). */
+export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
+  const beta = options.beta ?? 1;
+  if (beta < 0) throw new RangeError('smooth_l1_loss does not support negative values for beta.');
+  warnSizeMismatch(input, target);
+  const z = input.sub(target).abs();
+  if (beta === 0) return reduce(z, options.reduction ?? 'mean');
+  const loss = where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta));
+  return reduce(loss, options.reduction ?? 'mean');
+}
+
+/** 0.5 z^2 where |z| < delta, delta (|z| - 0.5 delta) elsewhere. */
+export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
+  const delta = options.delta ?? 1;
+  if (delta <= 0) throw new RangeError('huber_loss does not support non-positive values for delta.');
+  warnSizeMismatch(input, target);
+  const z = input.sub(target).abs();
+  const loss = where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta));
+  return reduce(loss, options.reduction ?? 'mean');
+}
+
+// ---------------------------------------------------------------------------- classification losses
+
+export interface NllOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+/** nll_loss's shape checks: input [N, C, d1...] against target [N, d1...], or [C] against []. */
+function checkNllShapes(input: Tensor, target: Tensor): void {
+  if (input.ndim < 1) throw new RangeError(`input tensor should be 1D or more, but got ${input.ndim}D`);
+  if (input.ndim === 1) {
+    if (target.ndim !== 0) throw new RangeError(`0D or 1D target tensor expected, multi-target not supported`);
+    return;
+  }
+  if (target.ndim !== input.ndim - 1) {
+    throw new RangeError(`Expected target size ${fmtShape([input.shape[0], ...input.shape.slice(2)])}, got ${fmtShape(target.shape)}`);
+  }
+  if (input.shape[0] !== target.shape[0]) {
+    throw new RangeError(`Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`);
+  }
+  for (let d = 2; d < input.ndim; d++) {
+    if (input.shape[d] !== target.shape[d - 1]) {
+      throw new RangeError(`Expected target size ${fmtShape([input.shape[0], ...input.shape.slice(2)])}, got ${fmtShape(target.shape)}`);
+    }
+  }
+}
+
+/**
+ * The negative log likelihood of class-index targets: loss_n = -weight[t_n] * input[n, t_n]; 0 where
+ * t_n = ignoreIndex. 'mean' divides by the total weight of the targets that count, as PyTorch.
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
+  const { weight = null, ignoreIndex = -100, reduction = 'mean' } = options;
+  checkReduction(reduction);
+  checkNllShapes(input, target);
+  if (isFloatingPoint(target.dtype)) {
+    throw new TypeError(`expected scalar type Long but found ${target.dtype === 'float32' ? 'Float' : 'Double'}`);
+  }
+  const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
+  if (weight && (weight.ndim !== 1 || weight.numel() !== classes)) {
+    throw new RangeError(`weight tensor should be defined either for all ${classes} classes or no classes but got weight tensor of shape: ${fmtShape(weight.shape)}`);
+  }
+  if (input.ndim === 2 && !weight?.requiresGrad) return nllLossRows(input, target, weight, ignoreIndex, reduction, classes);
+  const x = input.ndim === 1 ? input.unsqueeze(0) : input;
+  const t = input.ndim === 1 ? target.unsqueeze(0) : target;
+  const keep = t.ne(ignoreIndex);
+  const safe = where(keep, t, 0);
+  const tv = safe.toTypedArray();
+  for (let i = 0; i < tv.length; i++) {
+    if (tv[i] < 0 || tv[i] >= classes) throw new RangeError(`Target ${tv[i]} is out of bounds.`);
+  }
+  const picked = x.gather(1, safe.unsqueeze(1)).squeeze(1);
+  let w = keep.to(input.dtype);
+  if (weight) w = weight.indexSelect(0, safe.flatten()).reshape(safe.shape).mul(w);
+  let loss = picked.mul(w).neg();
+  if (input.ndim === 1) {
+    loss = loss.squeeze(0);
+    w = w.squeeze(0);
+  }
+  if (reduction === 'none') return loss;
+  if (reduction === 'sum') return loss.sum();
+  return loss.sum().div(w.sum());
+}
+
+/**
+ * nll_loss of [N, C] input (every classifier's loss) as one node, PyTorch's NllLossBackward0:
+ * the dozen small ops of the general form (ne, where, gather, casts, products, sums) and their
+ * backward cost a tenth of an MNIST MLP step. The same float32 products and float64 sums as
+ * the general form; an ignored row adds nothing (PyTorch skips it: 0 in 'none', even where the
+ * input is not finite). The gradient is a constant [N, C] matrix (-weight at each target)
+ * times the output gradient, so gradients of gradients hold too.
+ */
+function nllLossRows(x: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, reduction: Reduction, classes: number): Tensor {
+  const N = x.shape[0];
+  const f32 = x.dtype === 'float32';
+  const round = f32 ? Math.fround : (v: number) => v;
+  const xv = x.toTypedArray();
+  const tv = target.toTypedArray();
+  const wv = weight ? weight.to(x.dtype).toTypedArray() : null;
+  const coef = f32 ? new Float32Array(N * classes) : new Float64Array(N * classes);
+  const losses = f32 ? new Float32Array(N) : new Float64Array(N);
+  let sum = 0;
+  let total = 0;
+  for (let i = 0; i < N; i++) {
+    const t = tv[i] as number;
+    if (t === ignoreIndex) continue;
+    if (t < 0 || t >= classes) throw new RangeError(`Target ${t} is out of bounds.`);
+    const w = wv ? (wv[t] as number) : 1;
+    losses[i] = -round(w * (xv[i * classes + t] as number));
+    coef[i * classes + t] = -w;
+    sum += losses[i];
+    total += w;
+  }
+  const backend = backendOf(x);
+  const k = wrap(coef, [N, classes], x.dtype, backend);
+  if (reduction === 'none') {
+    return record('NllLossBackward0', wrap(losses, [N], x.dtype, backend), [x], [], (g) => [k.mul(g.unsqueeze(1))]);
+  }
+  const value = reduction === 'sum' ? round(sum) : round(round(sum) / round(total));
+  const out = wrap(f32 ? Float32Array.of(value) : Float64Array.of(value), [], x.dtype, backend);
+  const scale = reduction === 'sum' ? 1 : round(total);
+  return record('NllLossBackward0', out, [x], [], (g) => [k.mul(scale === 1 ? g : g.div(scale))]);
+}
+
+export interface CrossEntropyOptions extends NllOptions {
+  labelSmoothing?: number;
+}
+
+/**
+ * Cross-entropy from logits (class dim 1, or 0 for unbatched input): log_softmax then nll_loss for
+ * class indices; -sum(target * log_softmax) for class probabilities (target shaped like input).
+ * labelSmoothing mixes in the uniform distribution, with PyTorch's exact weighting.
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const { weight = null, ignoreIndex = -100, reduction = 'mean', labelSmoothing = 0 } = options;
+  checkReduction(reduction);
+  if (labelSmoothing < 0 || labelSmoothing > 1) {
+    throw new RangeError(`label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
+  }
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const n = input.shape[classDim];
+  const logp = input.logSoftmax(classDim);
+  const weightView = () => weight!.reshape(input.shape.map((s, d) => (d === classDim ? s : 1)));
+  const probabilities = input.ndim === target.ndim && input.shape.every((s, d) => s === target.shape[d]);
+  if (probabilities) {
+    if (!isFloatingPoint(target.dtype)) throw new TypeError(`Expected floating point type for target with class probabilities, got Long`);
+    if (ignoreIndex >= 0) throw new Error('ignore_index is not supported for floating point target');
+    const t = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / n) : target;
+    let prod = logp.mul(t);
+    if (weight) prod = prod.mul(weightView());
+    if (reduction === 'none') return prod.sum(classDim).neg();
+    if (reduction === 'sum') return prod.sum().neg();
+    return prod.sum().neg().div(input.numel() / n);
+  }
+  const nll = nllLoss(logp, target, { weight, ignoreIndex, reduction });
+  if (labelSmoothing === 0) return nll;
+  const ignore = target.eq(ignoreIndex);
+  let smooth = (weight ? logp.mul(weightView()) : logp).sum(classDim).neg();
+  smooth = smooth.maskedFill(ignore, 0);
+  let ret: Tensor;
+  if (reduction === 'mean') {
+    const keep = ignore.logicalNot();
+    ret = weight
+      ? smooth.sum().div(weight.gather(0, target.maskedSelect(keep).flatten()).sum())
+      : smooth.sum().div(keep.sum());
+  } else if (reduction === 'sum') {
+    ret = smooth.sum();
+  } else {
+    ret = smooth;
+  }
+  return nll.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / n));
+}
+
+const BCE_EPSILON = Math.fround(1e-12);
+
+/**
+ * -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch, as one node with
+ * PyTorch's rule (BinaryCrossEntropyBackward0): d/dx = (x - t) / max(x (1 - x), 1e-12), finite at
+ * x = 0 or 1 where differentiating the clamped logs gives NaN; d/dt = -logit(x). The weight is a
+ * constant, as PyTorch has no derivative for it.
+ */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
+  const { weight = null, reduction = 'mean' } = options;
+  checkReduction(reduction);
+  if (!input.shape.every((s, d) => s === target.shape[d]) || input.ndim !== target.ndim) {
+    throw new RangeError(
+      `Using a target size (${fmtSize(target.shape)}) that is different to the input size (${fmtSize(input.shape)}) is deprecated. Please ensure they have the same size.`,
+    );
+  }
+  const x = input.detach();
+  const t = target.detach();
+  if (x.lt(0).logicalOr(x.gt(1)).any().item()) throw new RangeError('all elements of input should be between 0 and 1');
+  const logX = x.log().clamp(-100, null);
+  const log1mX = x.neg().log1p().clamp(-100, null);
+  let loss = t.sub(1).mul(log1mX).sub(t.mul(logX));
+  if (weight) loss = loss.mul(weight.detach());
+  const n = input.numel();
+  // The order of PyTorch's kernel: the quotient times grad, then the weight, then / numel for
+  // 'mean'; its EPSILON is the float 1e-12 (9.9999996e-13), in float64 too.
+  const scaled = (d: Tensor, g: Tensor) => {
+    const dw = weight ? d.mul(g).mul(weight) : d.mul(g);
+    return reduction === 'mean' ? dw.div(n) : dw;
+  };
+  return record('BinaryCrossEntropyBackward0', reduce(loss, reduction), [input, target], [input, target], (g, needs) => [
+    needs[0] ? scaled(input.sub(target).div(input.neg().add(1).mul(input).clamp(BCE_EPSILON, null)), g) : null,
+    needs[1] ? scaled(input.div(input.neg().add(1)).log().neg(), g) : null,
+  ]);
+}
+
+/**
+ * BCE on logits, PyTorch's stable form: (1 - t) x + lw * (log(exp(-m) + exp(-x - m)) + m),
+ * m = max(-x, 0), lw = 1 + (posWeight - 1) t.
+ */
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {},
+): Tensor {
+  const { weight = null, reduction = 'mean', posWeight = null } = options;
+  checkReduction(reduction);
+  if (!input.shape.every((s, d) => s === target.shape[d]) || input.ndim !== target.ndim) {
+    throw new RangeError(`Target size (${fmtSize(target.shape)}) must be the same as input size (${fmtSize(input.shape)})`);
+  }
+  const maxVal = input.neg().clamp(0, null);
+  const softTerm = maxVal.neg().exp().add(input.neg().sub(maxVal).exp()).log().add(maxVal);
+  const linear = target.neg().add(1).mul(input);
+  let loss: Tensor;
+  if (posWeight) {
+    const logWeight = posWeight.sub(1).mul(target).add(1);
+    loss = linear.add(logWeight.mul(softTerm));
+  } else {
+    loss = linear.add(softTerm);
+  }
+  if (weight) loss = loss.mul(weight);
+  return reduce(loss, reduction);
+}
+
+/**
+ * KL divergence with input in log space: target * (log target - input), 0 where target = 0
+ * (xlogy); with logTarget, exp(target) * (target - input). 'batchmean' divides the sum by the batch size.
+ */
+export function klDiv(input: Tensor, target: Tensor, options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
+  const reduction = options.reduction ?? 'mean';
+  checkReduction(reduction, ['none', 'mean', 'sum', 'batchmean']);
+  let loss: Tensor;
+  if (options.logTarget) {
+    loss = target.exp().mul(target.sub(input));
+  } else {
+    const safe = where(target.eq(0), 1, target);
+    loss = target.mul(safe.log()).sub(target.mul(input));
+  }
+  if (reduction === 'batchmean') {
+    const sum = loss.sum();
+    return input.ndim === 0 ? sum : sum.div(input.shape[0]);
+  }
+  return reduce(loss, reduction);
+}
