@@ -8,9 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Every src/**\/*.ts has its dist/**\/*.js, written after the source last changed. */
+/**
+ * Every src/**\/*.ts has its dist/**\/*.js, written after the source last changed, and dist/ has
+ * the package.json (written from ours) that maps the "imports" adapters to its own files.
+ */
 export function assertBuildIsFresh(): void {
   const stale: string[] = [];
+  const distPackage = join(root, 'dist', 'package.json');
+  if (!existsSync(distPackage) || statSync(distPackage).mtimeMs < statSync(join(root, 'package.json')).mtimeMs) stale.push('package.json');
   for (const file of readdirSync(join(root, 'src'), { recursive: true }) as string[]) {
     if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
     const built = join(root, 'dist', file.replace(/\.ts$/, '.js'));

@@ -15,8 +15,6 @@ import { registerSummary } from './commands/summary.js';
 import { registerMemory } from './commands/memory.js';
 import { registerGpu } from './commands/gpu.js';
 import { registerFit } from './commands/fit.js';
-// Node's file system is the default source of data set files for the CLI.
-import '../datasets/index.js';
 
 // package.json sits two levels above both src/cli/main.ts and dist/cli/main.js.
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

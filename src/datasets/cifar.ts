@@ -17,7 +17,8 @@ import { Image, ImageBatch } from '../data/image.js';
 import { applyTransform, batchedTransform, type TransformLike } from '../data/transforms.js';
 import type { RemoteFile } from './download.js';
 import { readTar } from './tar.js';
-import { getDefaultFileSource, type FileSource } from './source.js';
+import { getDefaultFileSource } from './default_source.js';
+import type { FileSource } from './source.js';
 
 export interface CIFAR10Options<I, L> {
   /** Data root (default: the file source's, in Node $DLAB_DATA or ~/.cache/dlab). */
@@ -115,7 +116,7 @@ export class CIFAR10<I = Image, L = number> extends Dataset<[I, L]> {
   /** The batch files: extracted ones if all are there, else from the archive (verified, then extracted). */
   private static readBatches(names: readonly string[], options: CIFAR10Options<unknown, unknown>): Uint8Array[] {
     if (options.archive) return CIFAR10.fromArchive(options.archive, names, 'cifar-10-binary.tar.gz');
-    const source = options.source ?? getDefaultFileSource();
+    const source = options.source ?? getDefaultFileSource('CIFAR10');
     const where = { root: options.root };
     if (!source.readRemote || !source.readExtracted) throw new Error('CIFAR10: this file source cannot read data set files; pass { files } or { archive }');
     const extracted = names.map((n) => source.readExtracted!(`${FOLDER}/${n}`, where));
@@ -157,7 +158,7 @@ export class CIFAR10<I = Image, L = number> extends Dataset<[I, L]> {
    */
   static async create<I = Image, L = number>(options: CIFAR10Options<I, L> = {}): Promise<CIFAR10<I, L>> {
     if (options.download && !options.files && !options.archive) {
-      const source = options.source ?? getDefaultFileSource();
+      const source = options.source ?? getDefaultFileSource('CIFAR10');
       const where = { root: options.root };
       const names = [...CIFAR10.trainList, ...CIFAR10.testList];
       const have = source.readExtracted ? names.every((n) => source.readExtracted!(`${FOLDER}/${n}`, where) !== undefined) : false;

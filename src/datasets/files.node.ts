@@ -161,3 +161,6 @@ export const nodeFileSource: FileSource = {
 function resolveUnder(path: string, where: Location): string {
   return resolve(where.root ?? dataRoot(), ...path.split('/'));
 }
+
+/** The default FileSource in Node: default_source.ts finds it through the '#dataset-files' import. */
+export const hostFileSource: FileSource | undefined = nodeFileSource;

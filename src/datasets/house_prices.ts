@@ -7,7 +7,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { wrap } from '../ops/function.js';
 import { concatRows, fillNa, getDummies, isNumeric, readCsv, standardize, type DataFrame } from '../data/tabular.js';
 import type { RemoteFile } from './download.js';
-import { getDefaultFileSource, type FileSource, type Location } from './source.js';
+import { getDefaultFileSource } from './default_source.js';
+import type { FileSource, Location } from './source.js';
 
 /** d2l.DATA_URL. */
 export const D2L_DATA_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/';
@@ -29,7 +30,7 @@ const decoder = new TextDecoder();
 
 /** The raw train and test tables (1460 x 81 and 1459 x 80 for the real files). */
 export function readHousePrices(options: HousePricesOptions = {}): { train: DataFrame; test: DataFrame } {
-  const source = options.source ?? getDefaultFileSource();
+  const source = options.source ?? getDefaultFileSource('house prices');
   if (!source.readRemote) throw new Error('house prices: this file source cannot read data set files');
   const read = (f: RemoteFile) => readCsv(decoder.decode(source.readRemote!(f, options)), { name: f.path });
   return { train: read(KAGGLE_HOUSE_TRAIN), test: read(KAGGLE_HOUSE_TEST) };
@@ -38,7 +39,7 @@ export function readHousePrices(options: HousePricesOptions = {}): { train: Data
 /** readHousePrices after downloading what is missing (with download: true). */
 export async function loadHousePrices(options: HousePricesOptions = {}): Promise<{ train: DataFrame; test: DataFrame }> {
   if (options.download) {
-    const source = options.source ?? getDefaultFileSource();
+    const source = options.source ?? getDefaultFileSource('house prices');
     for (const f of [KAGGLE_HOUSE_TRAIN, KAGGLE_HOUSE_TEST]) await source.fetchRemote?.(f, options);
   }
   return readHousePrices(options);

@@ -1,14 +1,10 @@
-// torchvision.datasets for Node: the datasets, with the file-system FileSource installed as the
-// default. (A browser entry would install its own source or pass the bytes to each dataset.)
-
-import { setDefaultFileSource } from './source.js';
-import { nodeFileSource } from './files.node.js';
-
-setDefaultFileSource(nodeFileSource);
+// torchvision.datasets for Node: the datasets, the file-system FileSource they default to (through
+// the '#dataset-files' import, see default_source.ts) and the download and image helpers.
 
 export { MNIST, FashionMNIST, type MNISTOptions, type MNISTSpec } from './mnist.js';
 export { parseIdx, encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray } from './idx.js';
-export { setDefaultFileSource, getDefaultFileSource, MissingDataError, type FileSource, type FileRequest, type RawFile, type PackageCopy } from './source.js';
+export { MissingDataError, type FileSource, type FileRequest, type RawFile, type PackageCopy } from './source.js';
+export { setDefaultFileSource, getDefaultFileSource } from './default_source.js';
 export { nodeFileSource, md5, shippedDataDir, locateFolder } from './files.node.js';
 export { type Location } from './source.js';
 export { getFashionMnistLabels } from './mnist.js';

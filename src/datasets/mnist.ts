@@ -10,7 +10,8 @@ import { defaultCollate, type Collated } from '../data/collate.js';
 import { Image, ImageBatch } from '../data/image.js';
 import { applyTransform, batchedTransform, type TransformLike } from '../data/transforms.js';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx, type IdxArray } from './idx.js';
-import { getDefaultFileSource, type FileSource, type PackageCopy, type RawFile } from './source.js';
+import { getDefaultFileSource } from './default_source.js';
+import type { FileSource, PackageCopy, RawFile } from './source.js';
 
 export interface MNISTOptions<I, L> {
   /** Folder holding `${ClassName}/raw/*` (torchvision layout). Optional when an offline package has the files. */
@@ -83,7 +84,7 @@ export class MNIST<I = Image, L = number> extends Dataset<[I, L]> {
       imageBytes = options.files.images;
       labelBytes = options.files.labels;
     } else {
-      const source = options.source ?? getDefaultFileSource();
+      const source = options.source ?? getDefaultFileSource(spec.folder);
       const request = { folder: spec.folder, root: options.root, download: options.download, packages: spec.packages, mirrors: spec.mirrors };
       imageBytes = source.load({ ...request, file: split.images });
       labelBytes = source.load({ ...request, file: split.labels });
@@ -107,7 +108,7 @@ export class MNIST<I = Image, L = number> extends Dataset<[I, L]> {
     // `this` is the class create was called on (MNIST, FashionMNIST, ...): its spec and constructor.
     const spec = this.spec;
     if (options.download && !options.files) {
-      const source = options.source ?? getDefaultFileSource();
+      const source = options.source ?? getDefaultFileSource(spec.folder);
       const split = (options.train ?? true) ? spec.train : spec.test;
       for (const file of [split.images, split.labels]) {
         await source.prepare?.({ folder: spec.folder, file, root: options.root, download: true, packages: spec.packages, mirrors: spec.mirrors });

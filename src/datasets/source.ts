@@ -1,7 +1,7 @@
 // How datasets get their raw files. The core only describes what it needs (a file name, its
 // checksums, where an offline copy may live); a FileSource finds and verifies the bytes. In Node
-// that is files.node.ts (installed by src/datasets/index.ts); a browser page passes its own, or
-// hands the dataset the bytes directly.
+// that is files.node.ts, the default (default_source.ts); a browser page passes its own, or hands
+// the dataset the bytes directly.
 
 import type { RemoteFile } from './download.js';
 
@@ -80,21 +80,4 @@ export class MissingDataError extends Error {
   ) {
     super(message);
   }
-}
-
-let defaultSource: FileSource | undefined;
-
-/** Install the FileSource datasets use when none is passed (the Node entry installs the fs one). */
-export function setDefaultFileSource(source: FileSource | undefined): void {
-  defaultSource = source;
-}
-
-export function getDefaultFileSource(): FileSource {
-  if (!defaultSource) {
-    throw new Error(
-      'No dataset file source: in Node import datasets from dlab\'s datasets entry (src/datasets/index.ts), ' +
-        'or pass { source } or the file bytes ({ files }) to the dataset.',
-    );
-  }
-  return defaultSource;
 }

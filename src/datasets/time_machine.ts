@@ -5,7 +5,8 @@
 import type { Generator } from '../random/generator.js';
 import { SeqDataLoader, Vocab, tokenize } from '../data/text.js';
 import { d2lHubFile } from './house_prices.js';
-import { getDefaultFileSource, type FileSource, type Location } from './source.js';
+import { getDefaultFileSource } from './default_source.js';
+import type { FileSource, Location } from './source.js';
 
 /** d2l.DATA_HUB['time_machine']. */
 export const TIME_MACHINE = d2lHubFile('timemachine.txt', '090b5e7e70c295757f55df93cb0a180b9691891a');
@@ -33,7 +34,7 @@ export function splitLines(text: string): string[] {
 /** The raw text of The Time Machine (verified). */
 export function timeMachineText(options: TimeMachineOptions = {}): string {
   if (options.text !== undefined) return options.text;
-  const source = options.source ?? getDefaultFileSource();
+  const source = options.source ?? getDefaultFileSource('time machine');
   if (!source.readRemote) throw new Error('time machine: this file source cannot read data set files; pass { text }');
   return new TextDecoder().decode(source.readRemote(TIME_MACHINE, options));
 }
@@ -46,7 +47,7 @@ export function readTimeMachine(options: TimeMachineOptions = {}): string[] {
 /** Download the text if it is not on disk (no-op when a verified copy is found). */
 export async function downloadTimeMachine(options: TimeMachineOptions = {}): Promise<void> {
   if (options.text !== undefined) return;
-  const source = options.source ?? getDefaultFileSource();
+  const source = options.source ?? getDefaultFileSource('time machine');
   await source.fetchRemote?.(TIME_MACHINE, options);
 }
 

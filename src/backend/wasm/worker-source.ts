@@ -1,5 +1,7 @@
 // The code of a kernel worker, as a string so that it needs no file of its own in Node
-// (worker_threads eval) or in a browser bundle (a Blob URL). A worker instantiates the main
+// (worker_threads eval) or in a browser bundle (a Blob URL). It defines start(data); the
+// platform adapter (platform.node.ts, platform.browser.ts) appends the call that hands it the
+// data its host delivers. A worker instantiates the main
 // thread's compiled module on the shared memory, marks itself ready, then loops: wait for the
 // generation word to change (spinning briefly first, since a training step issues kernels
 // back to back), enter the job unless the main thread has closed it, claim and run chunks,
@@ -55,10 +57,5 @@ function start(data) {
     }
     if (Atomics.sub(ctl, CTL.state, 1) === CLOSED + 1) Atomics.notify(ctl, CTL.state);
   }
-}
-if (typeof self === 'undefined' || typeof self.postMessage !== 'function') {
-  start(require('node:worker_threads').workerData);
-} else {
-  self.onmessage = (event) => start(event.data);
 }
 `;
