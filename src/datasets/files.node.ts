@@ -156,6 +156,13 @@ export const nodeFileSource: FileSource = {
   },
 
   resolvePath: (path: string, where: Location) => resolveUnder(path, where),
+
+  readUserFile(path: string): { bytes: Uint8Array; sha1: string } {
+    const full = resolve(path);
+    if (!existsSync(full)) throw new Error(`no such file: ${full}`);
+    const bytes = new Uint8Array(readFileSync(full));
+    return { bytes, sha1: createHash('sha1').update(bytes).digest('hex') };
+  },
 };
 
 function resolveUnder(path: string, where: Location): string {

@@ -45,6 +45,72 @@ export async function loadHousePrices(options: HousePricesOptions = {}): Promise
   return readHousePrices(options);
 }
 
+/**
+ * The user's own Kaggle CSVs (`--train FILE --test FILE`). A file that carries d2l's name must be
+ * d2l's file (checked by SHA-1, as a download is); any other file is read with a notice, and its
+ * columns are checked (validateHousePrices) so a wrong file fails naming its row and column.
+ */
+export function readHousePricesFiles(
+  paths: { train: string; test: string },
+  options: { source?: FileSource } = {},
+): { train: DataFrame; test: DataFrame; notices: string[] } {
+  const source = options.source ?? getDefaultFileSource();
+  if (!source.readUserFile) throw new Error('house prices: this file source cannot read files by path');
+  const notices: string[] = [];
+  const read = (path: string, known: RemoteFile) => {
+    const { bytes, sha1 } = source.readUserFile!(path);
+    const name = path.split(/[\\/]/).pop()!;
+    if (sha1 === known.sha1) notices.push(`${path}: d2l's ${known.path} (sha1 verified)`);
+    else if (name === known.path) {
+      throw new Error(`${path}: checksum mismatch for d2l's ${known.path}: expected sha1 ${known.sha1}, got ${sha1}. The file is corrupt or incomplete; delete it and fetch it again (dlab data house-prices).`);
+    } else notices.push(`${path}: not d2l's ${known.path} (sha1 ${sha1}); read as your own Kaggle-layout CSV`);
+    return readCsv(decoder.decode(bytes), { name: path });
+  };
+  const train = read(paths.train, KAGGLE_HOUSE_TRAIN);
+  const test = read(paths.test, KAGGLE_HOUSE_TEST);
+  validateHousePrices(train, test, { trainName: paths.train, testName: paths.test });
+  return { train, test, notices };
+}
+
+/**
+ * Checks that two tables have the Kaggle layout: train is Id, features, SalePrice (a positive
+ * number in every row); test is Id and the same features; every Id a number. Errors name the
+ * file, the row (1 = the first line after the header) and the column.
+ */
+export function validateHousePrices(
+  train: DataFrame,
+  test: DataFrame,
+  options: { label?: string; id?: string; trainName?: string; testName?: string } = {},
+): void {
+  const label = options.label ?? 'SalePrice';
+  const id = options.id ?? 'Id';
+  const trainName = options.trainName ?? 'train';
+  const testName = options.testName ?? 'test';
+  for (const [frame, name, needed] of [[train, trainName, [id, label]], [test, testName, [id]]] as const) {
+    for (const column of needed) {
+      if (!frame.columns.includes(column)) throw new Error(`${name}: no column '${column}' (columns: ${frame.columns.join(', ')}); a Kaggle house-prices file has ${id}, the features${frame === train ? `, ${label}` : ''}`);
+    }
+  }
+  const features = train.columns.filter((c) => c !== id && c !== label);
+  const testFeatures = test.columns.filter((c) => c !== id);
+  const missing = features.filter((c) => !testFeatures.includes(c));
+  const extra = testFeatures.filter((c) => !features.includes(c));
+  if (missing.length || extra.length) {
+    throw new Error(`${testName}: its feature columns differ from ${trainName}'s` + (missing.length ? `; missing: ${missing.join(', ')}` : '') + (extra.length ? `; not in ${trainName}: ${extra.join(', ')}` : ''));
+  }
+  const check = (frame: DataFrame, name: string, column: string, ok: (v: number) => boolean, expected: string) => {
+    const col = frame.col(column);
+    for (let i = 0; i < col.length; i++) {
+      const v = col[i];
+      const value = typeof v === 'number' ? v : v === null ? NaN : Number(v);
+      if (!ok(value)) throw new Error(`${name}: row ${i + 1}, column ${column}: expected ${expected}, but got '${v === null || Number.isNaN(v) ? '' : v}'`);
+    }
+  };
+  check(train, trainName, label, (v) => Number.isFinite(v) && v > 0, 'a positive number (a sale price)');
+  check(train, trainName, id, Number.isFinite, 'a number (an id)');
+  check(test, testName, id, Number.isFinite, 'a number (an id)');
+}
+
 export interface HousePricesData {
   /** (n_train, features) float32. */
   trainFeatures: Tensor;

@@ -15,7 +15,7 @@ export {
   loadCorpusTimeMachine, loadDataTimeMachine, type TimeMachineOptions,
 } from './time_machine.js';
 export {
-  D2L_DATA_URL, KAGGLE_HOUSE_TRAIN, KAGGLE_HOUSE_TEST, readHousePrices, loadHousePrices, preprocessHousePrices,
+  D2L_DATA_URL, KAGGLE_HOUSE_TRAIN, KAGGLE_HOUSE_TEST, readHousePrices, readHousePricesFiles, validateHousePrices, loadHousePrices, preprocessHousePrices,
   type HousePricesOptions, type HousePricesData,
 } from './house_prices.js';
 export { syntheticData, type SyntheticOptions } from './synthetic.js';

@@ -60,6 +60,8 @@ export interface FileSource {
   writeExtracted?(path: string, bytes: Uint8Array, where: Location): void;
   /** The absolute location of `path` under the root. */
   resolvePath?(path: string, where: Location): string;
+  /** A file the user named by its path, read as it is, with its SHA-1 (to recognize a known file). */
+  readUserFile?(path: string): { bytes: Uint8Array; sha1: string };
 }
 
 /**

@@ -42,7 +42,18 @@ export interface TextArtifact {
   paragraphs: string[];
 }
 
-export type Artifact = ChartArtifact | ImagesArtifact | TableArtifact | TextArtifact;
+/**
+ * A file the run hands to the user (a Kaggle submission): the Node runner also writes `text` to a
+ * file of the artifact's name in the run's folder; the report links it and shows its first lines.
+ */
+export interface FileArtifact {
+  kind: 'file';
+  title: string;
+  text: string;
+  caption?: string;
+}
+
+export type Artifact = ChartArtifact | ImagesArtifact | TableArtifact | TextArtifact | FileArtifact;
 
 /** Line chart of several named series over a shared x (d2l's Animator as a spec). */
 export function lineChart(

@@ -91,6 +91,12 @@ async function artifactHtml(a: Artifact, name: string, plots?: PlotSink): Promis
       return table(a.columns, a.rows) + (a.caption ? `<p>${esc(a.caption)}</p>` : '');
     case 'text':
       return a.paragraphs.map((p) => `<p>${esc(p)}</p>`).join('\n');
+    case 'file': {
+      // The runner wrote the file beside report.html: link it, show its head.
+      const lines = a.text.split('\n');
+      const head = lines.slice(0, 6).join('\n') + (lines.length > 6 ? '\n...' : '');
+      return `<p><a href="${esc(name)}">${esc(name)}</a>${a.caption ? ` ${esc(a.caption)}` : ''}</p><pre>${esc(head)}</pre>`;
+    }
     default:
       return a satisfies never;
   }
@@ -108,7 +114,7 @@ function byName(rows: MetricRow[], key: 'epoch' | 'step'): Map<string, { x: numb
   return out;
 }
 
-const ARTIFACT_KINDS = new Set<string>(['chart', 'images', 'table', 'text'] satisfies Artifact['kind'][]);
+const ARTIFACT_KINDS = new Set<string>(['chart', 'images', 'table', 'text', 'file'] satisfies Artifact['kind'][]);
 
 const isCurve = (name: string) => /loss|acc/.test(name);
 

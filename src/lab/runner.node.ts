@@ -126,6 +126,11 @@ export class NodeRunContext extends ConsoleContext implements RunContext {
     const path = join(dir, `${name}.json`);
     writeFileSync(path, JSON.stringify(artifact));
     this.store.addArtifact(this.runId, artifact.kind, name, path);
+    if (artifact.kind === 'file') {
+      const file = join(this.dir, name);
+      writeFileSync(file, artifact.text);
+      this.print(`${artifact.title}: ${file}`);
+    }
     // Findings in words belong in the terminal too, not only in the report.
     if (artifact.kind === 'text') this.print(['', artifact.title, ...artifact.paragraphs.map((p) => `  ${p}`)].join('\n'));
   }
