@@ -11,7 +11,7 @@ import { after, test } from 'node:test';
 import '../../src/datasets/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { house } from '../../src/lab/experiments/house.js';
-import { MemoryContext } from '../../src/lab/memory.js';
+import { MemoryContext } from '../../src/lab/memory_context.js';
 import { runExperiment } from '../../src/lab/runner.node.js';
 import { RunStore } from '../../src/lab/store.node.js';
 import { writeHouseCsvs } from './house-fixture.js';

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import '../../src/datasets/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { SCHEDULES, schedules } from '../../src/lab/experiments/schedules.js';
-import { MemoryContext } from '../../src/lab/memory.js';
+import { MemoryContext } from '../../src/lab/memory_context.js';
 import { RunStore } from '../../src/lab/store.node.js';
 import { interruptedThenResumed } from './interrupt.js';
 

@@ -12,7 +12,7 @@ import { TensorDataset } from '../../data/index.js';
 import { getKFoldData } from '../../data/kfold.js';
 import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { KAGGLE_HOUSE_TEST, KAGGLE_HOUSE_TRAIN, preprocessHousePrices, readHousePrices, readHousePricesFiles } from '../../datasets/house_prices.js';
-import { getDefaultFileSource } from '../../datasets/source.js';
+import { getDefaultFileSource } from '../../datasets/default_source.js';
 import { meanStd, type DataFrame } from '../../data/tabular.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
