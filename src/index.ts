@@ -25,6 +25,7 @@ export {
 export { sort, argsort, msort, topk, kthvalue, type SortOptions, type TopkOptions, type KthvalueOptions } from './ops/sort.js';
 export { gather, scatter, scatterAdd, indexSelect, indexAdd, maskedFill, maskedSelect, nonzero, tril, triu } from './ops/indexing.js';
 export { indexPut, type IndexPutOptions } from './ops/inplace.js';
+export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 export { matmul, mm, bmm, mv, dot, outer, einsum } from './ops/linalg.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode.js';
