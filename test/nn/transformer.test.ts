@@ -33,6 +33,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/transformer.json', 
   torch: string;
   layers: LayerCase[];
   gelu: Record<'x' | 'out' | 'grad' | 'x32' | 'out32', FixtureTensor>;
+  sdpaDropout: { q: FixtureTensor; k: FixtureTensor; v: FixtureTensor; isCausal: boolean; dropoutP: number; seed: number; out: FixtureTensor; grads: Record<'q' | 'k' | 'v', FixtureTensor> }[];
   multinomial: { probs: FixtureTensor; numSamples: number; replacement: boolean; seed: number; out: FixtureTensor }[];
   sampling: { logits: FixtureTensor; temperature: number; topK: number; topP: number; seed: number; filtered: FixtureTensor; draws: number[][] }[];
 };
@@ -111,6 +112,18 @@ for (const backend of torch.listBackends()) {
       y.sum().backward();
       assertTensor(x.grad!, fixture.gelu.grad, 'gradient');
       assertTensor(nn.functional.gelu(fromFixture(fixture.gelu.x32), { approximate: 'tanh' }), fixture.gelu.out32, 'float32');
+    });
+
+    test('F.scaledDotProductAttention with dropout drops the weights PyTorch drops from the same seed', () => {
+      torch.setBackend(backend);
+      for (const c of fixture.sdpaDropout) {
+        const [q, k, v] = [c.q, c.k, c.v].map((t) => fromFixture(t, { requiresGrad: true }));
+        torch.manualSeed(c.seed);
+        const out = nn.functional.scaledDotProductAttention(q, k, v, { isCausal: c.isCausal, dropoutP: c.dropoutP });
+        assertTensor(out, c.out, `dropout ${c.dropoutP}, causal ${c.isCausal}`);
+        out.sum().backward();
+        for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) assertTensor(t.grad!, c.grads[name], `grad of ${name}`);
+      }
     });
 
     test('torch.multinomial draws the indices PyTorch draws from the same seed', () => {
