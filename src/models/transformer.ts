@@ -176,6 +176,9 @@ export class TinyTransformer extends Module {
    */
   generate(prompt: readonly number[], maxNewTokens: number, options: GenerateOptions = {}): number[] {
     if (prompt.length === 0) throw new RangeError('generate: the prompt needs at least one token');
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, but got ${maxNewTokens}`);
+    const bad = prompt.find((id) => !Number.isInteger(id) || id < 0 || id >= this.vocabSize);
+    if (bad !== undefined) throw new RangeError(`generate: token id ${bad} is out of range for a vocabulary of ${this.vocabSize}`);
     const { kvCache = true, ...sampling } = options;
     const tokens = [...prompt];
     const keep = Math.max(1, Math.floor(this.blockSize / 2));

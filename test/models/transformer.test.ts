@@ -35,6 +35,9 @@ for (const backend of torch.listBackends()) {
         assert.deepEqual(cached, run(false), JSON.stringify(options));
       }
       assert.ok(model.training, 'generate leaves the training mode as it found it');
+      assert.throws(() => model.generate([], 3), /generate: the prompt needs at least one token/);
+      assert.throws(() => model.generate([1, 11], 3), /generate: token id 11 is out of range for a vocabulary of 11/);
+      assert.throws(() => model.generate([1], -1), /generate: maxNewTokens must be a non-negative integer, but got -1/);
     });
 
     test('weight tying: the output layer is the token embedding', () => {
