@@ -25,6 +25,7 @@ export {
 export { sort, argsort, msort, topk, kthvalue, type SortOptions, type TopkOptions, type KthvalueOptions } from './ops/sort.js';
 export { gather, scatter, scatterAdd, indexSelect, indexAdd, maskedFill, maskedSelect, nonzero, tril, triu } from './ops/indexing.js';
 export { indexPut, type IndexPutOptions } from './ops/inplace.js';
+export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 export { matmul, mm, bmm, mv, dot, outer, einsum } from './ops/linalg.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode.js';
@@ -44,5 +45,7 @@ import * as utilsNamespace from './utils/index.js';
 export const utils = { data: dataNamespace, ...utilsNamespace } as const;
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+// The built-in model zoo (MLPs, CNNs, the char transformer): build, train and sample them from code.
+export * as models from './models/index.js';
 // safetensors bytes (browser-safe); files and atomic save/load are in the 'dlab/io' entry.
 export * as io from './io/index.js';

@@ -4,7 +4,7 @@ export { Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, randomS
 export {
   Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler, randomInt64,
 } from './sampler.js';
-export { multinomial } from './multinomial.js';
+export { multinomial } from '../random/multinomial.js';
 export { defaultCollate, defaultConvert, type Collated } from './collate.js';
 export { DataLoader, type DataLoaderOptions, type DatasetSource } from './dataloader.js';
 export { getKFoldData, kFold, type KFoldSplit } from './kfold.js';

@@ -3,7 +3,7 @@
 
 import { Generator, defaultGenerator } from '../random/generator.js';
 import { randint, randperm } from '../random/sampling.js';
-import { multinomial } from './multinomial.js';
+import { multinomial } from '../random/multinomial.js';
 
 /** A sampler yields indices (or, for batch samplers, lists of indices); `length` if known. */
 export abstract class Sampler<T = number> implements Iterable<T> {

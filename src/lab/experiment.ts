@@ -135,6 +135,22 @@ export interface RunContext {
   resume(state: TrainState): Resumed | undefined;
   /** Keep a plot, an image grid, a table or a paragraph with the run (and in its report). */
   artifact(name: string, artifact: Artifact): void;
+  /** Files: a user's input file, a trained model kept with the run. Absent where there are none (a page). */
+  files?: FileAccess;
+}
+
+/** What a model folder's config.json holds: the model's type, then whatever its builder needs. */
+export interface ModelFolderConfig {
+  model_type: string;
+  [setting: string]: unknown;
+}
+
+/** The file system as an experiment sees it (in Node: src/lab/files.node.ts). */
+export interface FileAccess {
+  /** The bytes of a file the user named (e.g. --text); the error names the path. */
+  read(path: string): Uint8Array;
+  /** Save a trained model with the run as a folder (config.json + model.safetensors); returns the folder. */
+  saveModel(name: string, model: Module, config: ModelFolderConfig): string;
 }
 
 /** Thrown out of ctx.checkpoint once a stop request has been saved; the runner catches it. */

@@ -3,7 +3,7 @@
 // (ctx.checkpoint only yields, and honours stop()).
 
 import type { Artifact } from './artifact.js';
-import { Interrupted, type Extra, type Progress, type Resumed, type RunContext, type TrainState } from './experiment.js';
+import { Interrupted, type Extra, type FileAccess, type Progress, type Resumed, type RunContext, type TrainState } from './experiment.js';
 
 export interface LoggedMetrics {
   metrics: Record<string, number>;
@@ -17,7 +17,12 @@ export class MemoryContext implements RunContext {
   readonly artifacts = new Map<string, Artifact>();
   private stopRequested = false;
 
-  constructor(private readonly options: { echo?: (line: string) => void; yieldEvery?: number } = {}) {}
+  /** Files, when the caller gives them (tests in Node pass src/lab/files.node.ts's). */
+  readonly files?: FileAccess;
+
+  constructor(private readonly options: { echo?: (line: string) => void; yieldEvery?: number; files?: FileAccess } = {}) {
+    this.files = options.files;
+  }
 
   /** Ask the run to stop at its next checkpoint call (it then throws Interrupted). */
   stop(): void {

@@ -3,6 +3,7 @@
 import type { Experiment } from './experiment.js';
 import { cnn } from './experiments/cnn.js';
 import { house } from './experiments/house.js';
+import { gptExperiment } from './experiments/gpt.js';
 import { linreg } from './experiments/linreg.js';
 import { mnist } from './experiments/mnist.js';
 import { rnn } from './experiments/rnn.js';
@@ -11,7 +12,7 @@ import { sin } from './experiments/sin.js';
 import { softmax } from './experiments/softmax.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const experiments: Experiment<any>[] = [mnist, sin, linreg, softmax, cnn, rnn, house, schedules];
+export const experiments: Experiment<any>[] = [mnist, sin, linreg, softmax, cnn, rnn, house, schedules, gptExperiment];
 
 export function findExperiment(name: string) {
   const found = experiments.find((e) => e.name === name);

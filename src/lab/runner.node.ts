@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { loadCheckpoint, removeStaleTemps, saveCheckpoint } from '../io/checkpoint.node.js';
 import type { Artifact } from './artifact.js';
 import { ConsoleContext } from './console.node.js';
+import { nodeFileAccess } from './files.node.js';
 import {
   Interrupted,
   resolveOptions,
   type Experiment,
   type Extra,
+  type FileAccess,
   type Metrics,
   type OptionValue,
   type Resumed,
@@ -58,6 +60,10 @@ export class NodeRunContext extends ConsoleContext implements RunContext {
 
   get dir(): string {
     return this.store.runDir(this.runId);
+  }
+
+  get files(): FileAccess {
+    return nodeFileAccess(this.dir);
   }
 
   get checkpointPath(): string {

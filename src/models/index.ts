@@ -5,11 +5,14 @@ import type { Module } from '../nn/module.js';
 import type { DType } from '../tensor/dtype.js';
 import { cifarMlp, mlp, mnistMlp } from './mlp.js';
 import { TinyTransformer } from './transformer.js';
+import { GPT_DEFAULTS, gpt } from './gpt.js';
 import { alexnet, lenet, lenetClassic, resnet18, vgg11 } from './cnn.js';
 
 export { mlp, mnistMlp, cifarMlp } from './mlp.js';
 export { lenet, lenetClassic, alexnet, vgg11, resnet18, Residual } from './cnn.js';
-export { TinyTransformer, CausalSelfAttention, Block, type TransformerOptions } from './transformer.js';
+export { TinyTransformer, CausalSelfAttention, Block, type TransformerOptions, type LayerCache, type GenerateOptions } from './transformer.js';
+export { topKFilter, topPFilter, filterLogits, sampleNext, type SamplingOptions } from './sampling.js';
+export { gpt, gptConfig, gptFromConfig, GPT_DEFAULTS, type GptConfig } from './gpt.js';
 
 export interface ModelSpec {
   name: string;
@@ -38,6 +41,14 @@ const specs: ModelSpec[] = [
     inputDtype: 'int64',
     vocab: 65,
     build: () => new TinyTransformer({ vocabSize: 65, blockSize: 32, dModel: 64, nHead: 4, nLayer: 2 }),
+  },
+  {
+    name: 'gpt',
+    description: `the gpt experiment's default: ${GPT_DEFAULTS.nLayer} pre-norm blocks, d_model ${GPT_DEFAULTS.dModel}, ${GPT_DEFAULTS.nHead} heads, context ${GPT_DEFAULTS.blockSize}, vocab ${GPT_DEFAULTS.vocabSize} (The Time Machine's characters)`,
+    inputSize: [GPT_DEFAULTS.blockSize],
+    inputDtype: 'int64',
+    vocab: GPT_DEFAULTS.vocabSize,
+    build: () => gpt(),
   },
 ];
 

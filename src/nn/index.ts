@@ -18,3 +18,13 @@ export { Unfold, Fold } from './modules/fold.js';
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.js';
 export * as functional from './functional/index.js';
 export * as init from './init.js';
+export {
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerDecoder,
+  generateSquareSubsequentMask,
+  type TransformerLayerOptions,
+  type TransformerActivation,
+  type DecoderMasks,
+} from './modules/transformer.js';

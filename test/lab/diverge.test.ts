@@ -14,6 +14,7 @@ import { cnn } from '../../src/lab/experiments/cnn.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
 import { mnist } from '../../src/lab/experiments/mnist.js';
 import { rnn } from '../../src/lab/experiments/rnn.js';
+import { gptExperiment } from '../../src/lab/experiments/gpt.js';
 import { sin } from '../../src/lab/experiments/sin.js';
 import { softmax } from '../../src/lab/experiments/softmax.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
@@ -38,6 +39,7 @@ const diverging: [Experiment<Record<string, OptionValue>>, Record<string, Option
   [rnn, { lr: 1e38, clip: 0, epochs: 2, numHiddens: 16, numSteps: 8, batchSize: 4, maxTokens: 400 }],
   [mnist, { lr: 1e30, epochs: 1, hidden: 8, trainSize: 256, testSize: 16 }],
   [sin, { lr: 1e6, epochs: 1, points: 64, steps: 10 }],
+  [gptExperiment, { lr: 1e38, clip: 0, warmupSteps: 0, epochs: 1, stepsPerEpoch: 5, blockSize: 8, dModel: 8, nHead: 2, nLayer: 1, batchSize: 2 }],
 ] as never;
 
 describe('a non-finite loss stops every experiment at its step', () => {

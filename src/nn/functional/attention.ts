@@ -33,9 +33,10 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   let scores = query.matmul(key.transpose(-2, -1)).mul(scale);
   if (isCausal) {
     if (attnMask) throw new Error('_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True');
-    // Position i may attend to j <= i.
+    // Position i may attend to j <= i. Added as an [L, S] bias of 0 and -inf, as PyTorch's reference
+    // implementation does: one broadcast add instead of a masked fill over every head and batch.
     const future = arange(S).unsqueeze(0).gt(arange(L).unsqueeze(1));
-    scores = scores.maskedFill(future, -Infinity);
+    scores = scores.add(zeros([L, S], { dtype: scores.dtype }).maskedFill(future, -Infinity));
   } else if (attnMask) {
     scores = attnMask.dtype === 'bool' ? scores.maskedFill(attnMask.logicalNot(), -Infinity) : scores.add(attnMask);
   }

@@ -1,17 +1,11 @@
-// torch.multinomial on a 1-D float64 weight vector, drawing from the generator exactly as
-// PyTorch 1.13's CPU kernels do (aten/src/ATen/native/Distributions.cpp multinomial_out and
-// native/cpu/MultinomialKernel.cpp). It belongs with the samplers in src/random/sampling.ts;
-// it lives here until a tensor-level torch.multinomial exists.
+// torch.multinomial on one row of weights, drawing from the generator exactly as PyTorch 1.13's
+// CPU kernels do (aten/src/ATen/native/Distributions.cpp multinomial_out and
+// native/cpu/MultinomialKernel.cpp), in the arithmetic of the tensor's dtype: a float32 row
+// accumulates its cumulative sum and divides in float32, as the kernel's scalar_t does.
+// The tensor-level torch.multinomial (ops/multinomial.ts) and WeightedRandomSampler call it.
 
-import type { Generator } from '../random/generator.js';
-import { exponential } from '../random/sampling.js';
-
-/** uniform_real_distribution<double>(0, 1): the low 53 bits of random64(), scaled. */
-function uniformDouble(gen: Generator): number {
-  const hi = gen.random(); // random64() takes the high word first
-  const lo = gen.random();
-  return ((hi & 0x1fffff) * 4294967296 + lo) * 2 ** -53;
-}
+import type { Generator } from './generator.js';
+import { exponential, uniformDouble } from './sampling.js';
 
 /**
  * Indices of `numSamples` draws from the categories weighted by `weights`.
@@ -20,7 +14,8 @@ function uniformDouble(gen: Generator): number {
  * - with replacement, a single draw included (PyTorch 1.13 does so; test/fixtures/data.json
  *   checks it): one uniform double per draw, binary-searched in the normalised cumulative sum.
  */
-export function multinomial(gen: Generator, weights: ArrayLike<number>, numSamples: number, replacement: boolean): number[] {
+export function multinomial(gen: Generator, weights: ArrayLike<number>, numSamples: number, replacement: boolean, dtype: 'float32' | 'float64' = 'float64'): number[] {
+  const round = dtype === 'float32' ? Math.fround : (x: number) => x;
   const n = weights.length;
   if (n === 0) throw new RangeError('multinomial: prob_dist must be 1 or 2 dim and have at least one category');
   if (!Number.isInteger(numSamples) || numSamples <= 0) throw new RangeError('multinomial: cannot sample n_sample <= 0 samples');
@@ -34,7 +29,7 @@ export function multinomial(gen: Generator, weights: ArrayLike<number>, numSampl
   if (!(sum > 0)) throw new RangeError('multinomial: invalid multinomial distribution (sum of probabilities <= 0)');
 
   if (!replacement) {
-    const q = new Float64Array(n);
+    const q = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
     exponential(gen, q, 1);
     for (let j = 0; j < n; j++) q[j] = weights[j] / q[j];
     const order = Array.from({ length: n }, (_, j) => j);
@@ -45,8 +40,8 @@ export function multinomial(gen: Generator, weights: ArrayLike<number>, numSampl
 
   const cum = new Float64Array(n);
   let acc = 0;
-  for (let j = 0; j < n; j++) cum[j] = acc += weights[j];
-  for (let j = 0; j < n; j++) cum[j] /= acc;
+  for (let j = 0; j < n; j++) cum[j] = acc = round(acc + weights[j]);
+  for (let j = 0; j < n; j++) cum[j] = round(cum[j] / acc);
   cum[n - 1] = 1; // the last bucket always closes the distribution
   const out: number[] = [];
   for (let k = 0; k < numSamples; k++) {
