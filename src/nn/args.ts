@@ -12,12 +12,19 @@ function isKeywords(v: unknown): v is Record<string, unknown> {
 
 /**
  * Bind `args` to the positional parameters `names` (the first `required` of them required):
- * a trailing plain object holds keywords, which may name any of them or be other options.
+ * a trailing plain object holds keywords, which may name any of them or be other options
+ * (when `keywordOnly` lists those, any other name is refused).
  * Returns each parameter's value (undefined where absent) and then the keywords left over.
- * A parameter given both ways, a missing required one or too many positional values is
- * refused, with Python's words.
+ * A parameter given both ways, a missing required one, too many positional values or an
+ * unknown keyword is refused, with Python's words.
  */
-export function bindArgs<P extends unknown[], O extends object>(fn: string, names: readonly string[], args: readonly unknown[], required = names.length): [...P, O] {
+export function bindArgs<P extends unknown[], O extends object>(
+  fn: string,
+  names: readonly string[],
+  args: readonly unknown[],
+  required = names.length,
+  keywordOnly?: readonly string[],
+): [...P, O] {
   const last = args[args.length - 1];
   const keywords = isKeywords(last) ? { ...last } : {};
   const positional = isKeywords(last) ? args.slice(0, -1) : args;
@@ -35,6 +42,8 @@ export function bindArgs<P extends unknown[], O extends object>(fn: string, name
     if (byKeyword === undefined && i < required) throw new TypeError(`${fn}() missing required argument: '${name}'`);
     return byKeyword;
   });
+  const unexpected = keywordOnly && Object.keys(keywords).find((k) => !keywordOnly.includes(k));
+  if (unexpected) throw new TypeError(`${fn}() got an unexpected keyword argument '${unexpected}'`);
   return [...values, keywords] as [...P, O];
 }
 
