@@ -31,6 +31,9 @@ export function bindArgs<P extends unknown[], O extends object>(
   if (positional.length > names.length) {
     throw new TypeError(`${fn}() takes ${names.length} positional arguments but ${positional.length} were given`);
   }
+  // Python names an unknown keyword before a missing argument.
+  const unexpected = keywordOnly && Object.keys(keywords).find((k) => !names.includes(k) && !keywordOnly.includes(k));
+  if (unexpected) throw new TypeError(`${fn}() got an unexpected keyword argument '${unexpected}'`);
   const values = names.map((name, i) => {
     const byKeyword = name in keywords ? keywords[name] : undefined;
     if (i < positional.length && positional[i] !== undefined) {
@@ -42,8 +45,6 @@ export function bindArgs<P extends unknown[], O extends object>(
     if (byKeyword === undefined && i < required) throw new TypeError(`${fn}() missing required argument: '${name}'`);
     return byKeyword;
   });
-  const unexpected = keywordOnly && Object.keys(keywords).find((k) => !keywordOnly.includes(k));
-  if (unexpected) throw new TypeError(`${fn}() got an unexpected keyword argument '${unexpected}'`);
   return [...values, keywords] as [...P, O];
 }
 
