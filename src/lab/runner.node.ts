@@ -17,8 +17,9 @@ import {
   type Experiment,
   type Extra,
   type FileAccess,
+  optionText,
+  type GivenValue,
   type Metrics,
-  type OptionValue,
   type Resumed,
   type RunContext,
   type TrainState,
@@ -144,8 +145,8 @@ export class NodeRunContext extends ConsoleContext implements RunContext {
 
 export interface RunRequest {
   experiment: AnyExperiment;
-  /** Options given explicitly (the rest take their defaults). */
-  given: Record<string, OptionValue>;
+  /** Options given explicitly (the rest take their defaults); null: none. */
+  given: Record<string, GivenValue>;
   /** Continue this interrupted (or failed, or dead) run from its last checkpoint. */
   resume?: number;
   json?: boolean;
@@ -180,7 +181,8 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   const { experiment, json = false } = request;
   const store = request.store ?? new RunStore();
   let runId: number;
-  let options: Record<string, OptionValue>;
+  // The options as the experiment resolved them: what the header, the store and the report show.
+  let options: Record<string, GivenValue | undefined>;
   let checkpointEvery: number;
   if (request.resume !== undefined) {
     const run = store.getRun(request.resume);
@@ -188,7 +190,11 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     for (const [k, v] of Object.entries(request.given)) {
       if (run.options[k] !== v) throw new Error(`--resume keeps the run's options: ${k} was ${String(run.options[k])}, not ${String(v)}`);
     }
-    options = resolveOptions(experiment, run.options);
+    try {
+      options = resolveOptions(experiment, run.options);
+    } catch (e) {
+      throw new Error(`run ${run.id} was recorded with options ${experiment.name} no longer takes: ${(e as Error).message}`);
+    }
     checkpointEvery = request.checkpointEvery ?? run.checkpointEvery ?? 0;
     await pauseAt('claim');
     // Another process may have resumed it since we looked: the claim succeeds for one of them only.
@@ -200,7 +206,9 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   } else {
     options = resolveOptions(experiment, request.given);
     checkpointEvery = request.checkpointEvery ?? 0;
-    runId = store.createRun(experiment.name, options, request.sweepId ?? null, checkpointEvery);
+    // Recorded with null for none, so a resume reads none again rather than the default.
+    const recorded = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v ?? null]));
+    runId = store.createRun(experiment.name, recorded, request.sweepId ?? null, checkpointEvery);
   }
   const ctx = new NodeRunContext(store, runId, json, checkpointEvery, request.resume !== undefined);
 
@@ -225,7 +233,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   try {
     let metrics: Metrics;
     try {
-      ctx.print(`run ${runId}: ${experiment.name} ${Object.entries(options).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      ctx.print(`run ${runId}: ${experiment.name} ${Object.entries(options).map(([k, v]) => `${k}=${optionText(v)}`).join(' ')}`);
       metrics = await experiment.run(options as never, ctx);
     } catch (e) {
       if (e instanceof Interrupted) {

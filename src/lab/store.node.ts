@@ -15,7 +15,8 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 export interface RunRecord {
   id: number;
   experiment: string;
-  options: Record<string, number | string | boolean>;
+  /** As the run used them; null where an option had no value. */
+  options: Record<string, number | string | boolean | null>;
   codeVersion: string;
   machine: Machine;
   startedAt: string;

@@ -19,7 +19,8 @@ interface GenOption {
 }
 
 /** The recommended gain for a nonlinearity (param: leaky_relu's negative slope, default 0.01). */
-export function calculateGain(nonlinearity: Nonlinearity, param?: number | null): number {
+export function calculateGain(...args: PyArgs<[nonlinearity: Nonlinearity, param: number | null], { nonlinearity?: Nonlinearity; param?: number | null }>): number {
+  const [nonlinearity, param] = bindArgs<[Nonlinearity, (number | null)?], object>('calculate_gain', ['nonlinearity', 'param'], args, 1, []);
   const linear = ['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d'];
   if (linear.includes(nonlinearity) || nonlinearity === 'sigmoid') return 1;
   if (nonlinearity === 'tanh') return 5 / 3;

@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { wrap } from './function.js';
 import { Generator, defaultGenerator } from '../random/generator.js';
 import * as sampling from '../random/sampling.js';
+import { bindArgs, type PyArgs } from './args.js';
 
 export type GeneratorLike = Generator;
 
@@ -18,15 +19,27 @@ export interface TensorOptions {
   device?: string;
 }
 
-type SizeArgs = (number | readonly number[] | TensorOptions | undefined)[];
+/** The keywords every creation op takes (PyTorch's keyword-only dtype, requires_grad, device). */
+const TENSOR_KEYWORDS = ['dtype', 'requiresGrad', 'device'] as const;
+const RANDOM_KEYWORDS = [...TENSOR_KEYWORDS, 'generator'] as const;
 
-/** Accept PyTorch's spellings: zeros(2, 3), zeros([2, 3]), zeros([2, 3], { dtype }). */
-function parseSize<O extends object>(args: readonly unknown[]): { shape: number[]; options: O } {
-  let options = {} as O;
+/** PyTorch's `size=` keyword of zeros, ones, empty, rand and randn. */
+type SizeKeyword = { size?: number | readonly number[] };
+type SizeArgs = (number | readonly number[] | (TensorOptions & SizeKeyword) | undefined)[];
+
+/** Accept PyTorch's spellings: zeros(2, 3), zeros([2, 3]), zeros([2, 3], { dtype }), zeros({ size: [2, 3] }). */
+function parseSize<O extends object>(fn: string, args: readonly unknown[]): { shape: number[]; options: O } {
+  let options = {} as O & SizeKeyword;
   const list = [...args];
   const last = list[list.length - 1];
   if (last !== undefined && typeof last === 'object' && !Array.isArray(last)) {
-    options = list.pop() as O;
+    options = list.pop() as O & SizeKeyword;
+  }
+  if (options.size !== undefined) {
+    if (list.length > 0) throw new TypeError(`${fn}() got multiple values for argument 'size'`);
+    const { size, ...rest } = options;
+    list.push(size);
+    options = rest as O;
   }
   const shape = list.length === 1 && Array.isArray(list[0]) ? [...(list[0] as number[])] : (list as number[]);
   for (const d of shape) {
@@ -127,12 +140,12 @@ export function tensor(data: Nested | TypedArray | Tensor, options: TensorOption
 }
 
 export function zeros(...args: SizeArgs): Tensor {
-  const { shape, options } = parseSize<TensorOptions>(args);
+  const { shape, options } = parseSize<TensorOptions>('zeros', args);
   return finish(filled(shape, 0, options.dtype ?? getDefaultDtype()), options);
 }
 
 export function ones(...args: SizeArgs): Tensor {
-  const { shape, options } = parseSize<TensorOptions>(args);
+  const { shape, options } = parseSize<TensorOptions>('ones', args);
   return finish(filled(shape, 1, options.dtype ?? getDefaultDtype()), options);
 }
 
@@ -140,7 +153,8 @@ export function ones(...args: SizeArgs): Tensor {
 export const empty = zeros;
 
 /** torch.full: the dtype follows the fill value when none is given (full(s, 7) is int64). */
-export function full(size: readonly number[], value: number | boolean, options: TensorOptions = {}): Tensor {
+export function full(...args: PyArgs<[size: readonly number[], fillValue: number | boolean], TensorOptions & { size?: readonly number[]; fillValue?: number | boolean }>): Tensor {
+  const [size, value, options] = bindArgs<[readonly number[], number | boolean], TensorOptions>('full', ['size', 'fillValue'], args, 2, TENSOR_KEYWORDS);
   const dtype = options.dtype ?? scalarDtype(value);
   return finish(filled(size, Number(value), dtype), options);
 }
@@ -150,11 +164,28 @@ export const onesLike = (x: Tensor, options: TensorOptions = {}) => finish(fille
 export const emptyLike = zerosLike;
 export const fullLike = (x: Tensor, value: number, options: TensorOptions = {}) => finish(filled(x.shape, value, options.dtype ?? x.dtype), options);
 
-/** torch.arange(end) / arange(start, end, step?): int64 for integer arguments, else the default float. */
-export function arange(...args: (number | TensorOptions)[]): Tensor {
-  const options = (typeof args[args.length - 1] === 'object' ? args.pop() : {}) as TensorOptions;
-  const nums = args as number[];
-  const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
+type ArangeKeywords = TensorOptions & { start?: number; end?: number; step?: number };
+
+/** arange's arguments as PyTorch binds them: to arange(end) when one number and no start or step is given. */
+function bindArange(args: readonly unknown[]): [number, number, number, TensorOptions] {
+  const last = args[args.length - 1];
+  const keywords: ArangeKeywords = typeof last === 'object' && last !== null ? last : {};
+  const numbers = args.filter((a) => typeof a === 'number').length + (keywords.end !== undefined ? 1 : 0);
+  if (numbers <= 1 && keywords.start === undefined && keywords.step === undefined) {
+    const [end, options] = bindArgs<[number], TensorOptions>('arange', ['end'], args, 1, TENSOR_KEYWORDS);
+    return [0, end, 1, options];
+  }
+  const [start, end, step = 1, options] = bindArgs<[number, number, number?], TensorOptions>('arange', ['start', 'end', 'step'], args, 2, TENSOR_KEYWORDS);
+  return [start, end, step, options];
+}
+
+/**
+ * torch.arange(end) / arange(start, end, step?): int64 for integer arguments, else the default float.
+ * As PyTorch's two signatures, arange(end) takes no start or step, and arange(start, end, step=1) needs both ends.
+ */
+export function arange(...args: (number | ArangeKeywords)[]): Tensor {
+  const [start, end, step, options] = bindArange(args);
+  const nums = [start, end, step];
   if (step === 0) throw new RangeError('step must be nonzero');
   if ((end - start) / step < 0) {
     throw new RangeError('upper bound and larger bound inconsistent with step sign');
@@ -168,7 +199,8 @@ export function arange(...args: (number | TensorOptions)[]): Tensor {
 }
 
 /** torch.linspace(start, end, steps): PyTorch fills the two halves from each end, symmetrically. */
-export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+export function linspace(...args: PyArgs<[start: number, end: number, steps: number], TensorOptions & { start?: number; end?: number; steps?: number }>): Tensor {
+  const [start, end, steps, options] = bindArgs<[number, number, number], TensorOptions>('linspace', ['start', 'end', 'steps'], args, 3, TENSOR_KEYWORDS);
   if (steps < 0) throw new RangeError('number of steps must be non-negative');
   const dtype = options.dtype ?? getDefaultDtype();
   const values = new Float64Array(steps);
@@ -179,13 +211,19 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   return finish(wrap(arrayFrom(dtype, values), [steps], dtype), options);
 }
 
-export function logspace(start: number, end: number, steps: number, options: TensorOptions & { base?: number } = {}): Tensor {
-  const base = options.base ?? 10;
+/** torch.logspace(start, end, steps, base=10.0): base ** linspace(start, end, steps). */
+export function logspace(
+  ...args: PyArgs<[start: number, end: number, steps: number, base: number], TensorOptions & { start?: number; end?: number; steps?: number; base?: number }>
+): Tensor {
+  const [start, end, steps, base = 10, options] = bindArgs<[number, number, number, number?], TensorOptions>(
+    'logspace', ['start', 'end', 'steps', 'base'], args, 3, TENSOR_KEYWORDS);
   const exponents = linspace(start, end, steps, { dtype: 'float64' });
   return finish(full([], base, { dtype: 'float64' }).pow(exponents).to(options.dtype ?? getDefaultDtype()), options);
 }
 
-export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
+/** torch.eye(n, m=n): ones on the diagonal. */
+export function eye(...args: PyArgs<[n: number, m: number], TensorOptions & { n?: number; m?: number }>): Tensor {
+  const [n, m = n, options] = bindArgs<[number, number?], TensorOptions>('eye', ['n', 'm'], args, 1, TENSOR_KEYWORDS);
   const dtype = options.dtype ?? getDefaultDtype();
   const data = getBackend().allocate(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
@@ -204,8 +242,8 @@ function floatArray(dtype: DType, n: number): Float32Array | Float64Array {
 }
 
 /** torch.rand: uniform on [0, 1). */
-export function rand(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
-  const { shape, options } = parseSize<RandomOptions>(args);
+export function rand(...args: (number | readonly number[] | (RandomOptions & SizeKeyword))[]): Tensor {
+  const { shape, options } = parseSize<RandomOptions>('rand', args);
   const dtype = options.dtype ?? getDefaultDtype();
   const out = floatArray(dtype, numel(shape));
   sampling.uniform(options.generator ?? defaultGenerator, out, 0, 1);
@@ -213,29 +251,32 @@ export function rand(...args: (number | readonly number[] | RandomOptions)[]): T
 }
 
 /** torch.randn: standard normal. */
-export function randn(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
-  const { shape, options } = parseSize<RandomOptions>(args);
+export function randn(...args: (number | readonly number[] | (RandomOptions & SizeKeyword))[]): Tensor {
+  const { shape, options } = parseSize<RandomOptions>('randn', args);
   const dtype = options.dtype ?? getDefaultDtype();
   const out = floatArray(dtype, numel(shape));
   sampling.normal(options.generator ?? defaultGenerator, out, 0, 1);
   return finish(wrap(out, shape, dtype), options);
 }
 
-/** torch.randint(low, high, size) or randint(high, size): int64 by default. */
-export function randint(low: number, high: number | readonly number[], size?: readonly number[] | RandomOptions, opts: RandomOptions = {}): Tensor {
-  let lo = low;
-  let hi: number;
-  let shape: readonly number[];
-  let options = opts;
-  if (Array.isArray(high)) {
-    lo = 0;
-    hi = low;
-    shape = high;
-    options = (size as RandomOptions | undefined) ?? {};
-  } else {
-    hi = high as number;
-    shape = size as readonly number[];
-  }
+type RandintKeywords = RandomOptions & { low?: number; high?: number; size?: readonly number[] };
+
+/**
+ * torch.randint(low, high, size) or randint(high, size): int64 by default. As in PyTorch, any of
+ * them may be keywords: randint(10, { size: [3] }), randint({ low: 2, high: 10, size: [3] }).
+ */
+export function randint(high: number, size: readonly number[], options?: RandomOptions): Tensor;
+export function randint(low: number, high: number, size: readonly number[], options?: RandomOptions): Tensor;
+export function randint(...args: PyArgs<[low: number, high: number, size: readonly number[]], RandintKeywords>): Tensor;
+export function randint(...args: unknown[]): Tensor {
+  const last = args[args.length - 1];
+  const keywords: RandintKeywords = typeof last === 'object' && last !== null && !Array.isArray(last) ? last : {};
+  const positional = args.filter((a) => typeof a === 'number' || Array.isArray(a));
+  // PyTorch's randint(high, size) unless a low is given, or a number follows the first, or high is a keyword after one.
+  const withLow = keywords.low !== undefined || positional.length >= 3 || typeof positional[1] === 'number' || (positional.length >= 1 && keywords.high !== undefined);
+  const [lo, hi, shape, options] = withLow
+    ? bindArgs<[number, number, readonly number[]], RandomOptions>('randint', ['low', 'high', 'size'], args, 3, RANDOM_KEYWORDS)
+    : [0, ...bindArgs<[number, readonly number[]], RandomOptions>('randint', ['high', 'size'], args, 2, RANDOM_KEYWORDS)] as const;
   if (lo >= hi) throw new RangeError(`random_ expects 'from' to be less than 'to', but got from=${lo} >= to=${hi}`);
   const dtype = options.dtype ?? 'int64';
   const out = new Float64Array(numel(shape));
@@ -261,8 +302,9 @@ export function bernoulli(probs: Tensor, options: { generator?: Generator } = {}
   return wrap(out, probs.shape, probs.dtype);
 }
 
-/** torch.normal(mean, std, size). */
-export function normal(mean: number, std: number, size: readonly number[], options: RandomOptions = {}): Tensor {
+/** torch.normal(mean, std, size), each also by keyword. */
+export function normal(...args: PyArgs<[mean: number, std: number, size: readonly number[]], RandomOptions & { mean?: number; std?: number; size?: readonly number[] }>): Tensor {
+  const [mean, std, size, options] = bindArgs<[number, number, readonly number[]], RandomOptions>('normal', ['mean', 'std', 'size'], args, 3, RANDOM_KEYWORDS);
   const dtype = options.dtype ?? getDefaultDtype();
   const out = floatArray(dtype, numel(size));
   sampling.normal(options.generator ?? defaultGenerator, out, mean, std);

@@ -44,7 +44,10 @@ describe('bad flags are refused before anything runs', { concurrency: true }, ()
       refused(['run', 'mnist', '--lr', '0'], '--lr <value>', 'Expected a positive number.'),
       refused(['run', 'mnist', '--batch-size', 'abc'], '--batch-size <value>', 'Expected a positive integer.'),
       refused(['run', 'sin', '--points', '1'], '--points <value>', 'Expected an integer >= 2.'),
-      refused(['run', 'rnn', '--max-tokens', '-2'], '--max-tokens <value>', 'Expected an integer >= -1.'),
+      refused(['run', 'rnn', '--max-tokens', '-1'], '--max-tokens <value>', 'Expected a positive integer or none.'),
+      // No longer "the model's default": that is the default, none.
+      refused(['run', 'cnn', '--lr', '0'], '--lr <value>', 'Expected a positive number or none.'),
+      refused(['run', 'cnn', '--resize', '0'], '--resize <value>', 'Expected a positive integer or none.'),
       refused(['run', 'softmax', '--download', 'maybe'], '--download [bool]', 'Expected true or false.'),
       refused(['run', 'mnist', '--checkpoint-every', '-1'], '--checkpoint-every <steps>', 'Expected a non-negative integer.'),
     ]);
@@ -55,6 +58,7 @@ describe('bad flags are refused before anything runs', { concurrency: true }, ()
       refused(['sweep', 'mnist', '--parallel', 'abc', '--lr', '0.1'], '--parallel <n>', 'Expected a positive integer.'),
       refused(['sweep', 'mnist', '--trials', '0', '--lr', '0.01:1'], '--trials <n>', 'Expected a positive integer.'),
       refused(['sweep', 'mnist', '--lr', '0.1,0'], '--lr <values>', "'0' is not a positive number."),
+      refused(['sweep', 'rnn', '--clip', 'none,0'], '--clip <values>', "'0' is not a positive number or none."),
       refused(['sweep', 'mnist', '--epochs', '1,1.5'], '--epochs <values>', "'1.5' is not a positive integer."),
       refused(['sweep', 'mnist', '--epochs', '1:2.5', '--trials', '2'], '--epochs <values>', "'2.5' is not a positive integer."),
       refused(['sweep', 'mnist', '--optimizer', 'sgd,lbfgs'], '--optimizer <values>', "'lbfgs' is not one of sgd, adam, adamw, rmsprop, adagrad, adadelta."),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { resolveOptions, type Experiment, type OptionValue } from '../../src/lab/experiment.js';
+import { resolveOptions, type Experiment, type GivenValue, type OptionValue } from '../../src/lab/experiment.js';
 import { cnn } from '../../src/lab/experiments/cnn.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
 import { mnist } from '../../src/lab/experiments/mnist.js';
@@ -32,11 +32,11 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const diverging: [Experiment<Record<string, OptionValue>>, Record<string, OptionValue>][] = [
+const diverging: [Experiment<Record<string, OptionValue>>, Record<string, GivenValue>][] = [
   [linreg, { lr: 1e6 }],
   [softmax, { root, lr: 1e38, epochs: 1, batchSize: 16, variant: 'concise' }],
   [cnn, { root, lr: 1e6, epochs: 1, batchSize: 16, trainSize: 64, testSize: 16 }],
-  [rnn, { lr: 1e38, clip: 0, epochs: 2, numHiddens: 16, numSteps: 8, batchSize: 4, maxTokens: 400 }],
+  [rnn, { lr: 1e38, clip: null, epochs: 2, numHiddens: 16, numSteps: 8, batchSize: 4, maxTokens: 400 }],
   [mnist, { lr: 1e30, epochs: 1, hidden: 8, trainSize: 256, testSize: 16 }],
   [sin, { lr: 1e6, epochs: 1, points: 64, steps: 10 }],
   [gptExperiment, { lr: 1e38, clip: 0, warmupSteps: 0, epochs: 1, stepsPerEpoch: 5, blockSize: 8, dModel: 8, nHead: 2, nLayer: 1, batchSize: 2 }],

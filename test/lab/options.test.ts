@@ -24,6 +24,16 @@ describe('option rules', () => {
     assert.equal(isValue({ kind: 'integer' }, '3'), false);
   });
 
+  test("an optional option also takes 'none' (null); others refuse it", () => {
+    const limit: ValueRule = { kind: 'integer', min: 1, optional: true };
+    assert.deepEqual(['none', ' none', '3', '0', 'None'].map((raw) => parseValue(limit, raw)), [null, null, 3, undefined, undefined]);
+    assert.equal(parseValue({ kind: 'integer', min: 1 }, 'none'), undefined);
+    assert.equal(isValue(limit, null), true);
+    assert.equal(isValue({ kind: 'string' }, null), false);
+    assert.equal(expectedValue(limit), 'a positive integer or none');
+    assert.deepEqual(ruleOf({ default: null, type: 'number', positive: true, help: '' }), { kind: 'number', choices: undefined, min: undefined, max: undefined, positive: true, optional: true });
+  });
+
   test('each rule reads as what it expects', () => {
     const cases: [ValueRule, string][] = [
       [{ kind: 'integer', min: 1 }, 'a positive integer'],
@@ -49,6 +59,8 @@ describe('option rules', () => {
         if (rule.kind !== 'integer' && rule.kind !== 'number') continue;
         assert.ok(rule.min !== undefined || rule.max !== undefined || rule.positive, `${experiment.name} --${key}: a number with no bounds`);
         // Counts and sizes are whole numbers.
+        // No number stands for something else ('0: the model's default'): that is an option with none.
+        assert.doesNotMatch(spec.help, /[(;] ?(0|-1|'')\s*:/, `${experiment.name} --${key}: a sentinel value in '${spec.help}'`);
         if (/size|epochs|steps|hidden|points|seed|num|examples|degree|harmonics|tokens|resize/i.test(key)) assert.equal(rule.kind, 'integer', `${experiment.name} --${key}`);
       }
     }

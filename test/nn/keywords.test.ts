@@ -92,3 +92,63 @@ test('modules can be built with every argument by keyword', () => {
   sameModule(() => new nn.AvgPool1d(3), () => new nn.AvgPool1d({ kernelSize: 3 }));
   sameModule(() => new nn.MultiheadAttention(8, 2, { batchFirst: true }), () => new nn.MultiheadAttention({ embedDim: 8, numHeads: 2, batchFirst: true }));
 });
+
+test('modules whose settings were positional only take them by keyword too', () => {
+  sameModule(() => new nn.ReLU(true), () => new nn.ReLU({ inplace: true }));
+  sameModule(() => new nn.SiLU(true), () => new nn.SiLU({ inplace: true }));
+  sameModule(() => new nn.Mish(true), () => new nn.Mish({ inplace: true }));
+  sameModule(() => new nn.ReLU6(true), () => new nn.ReLU6({ inplace: true }));
+  sameModule(() => new nn.LeakyReLU(0.2), () => new nn.LeakyReLU({ negativeSlope: 0.2 }));
+  sameModule(() => new nn.LeakyReLU(0.2, true), () => new nn.LeakyReLU(0.2, { inplace: true }));
+  sameModule(() => new nn.ELU(0.5, true), () => new nn.ELU({ alpha: 0.5, inplace: true }));
+  sameModule(() => new nn.GELU('tanh'), () => new nn.GELU({ approximate: 'tanh' }));
+  sameModule(() => new nn.Softplus(2, 10), () => new nn.Softplus({ beta: 2, threshold: 10 }));
+  sameModule(() => new nn.Softplus(1, 10), () => new nn.Softplus({ threshold: 10 }));
+  sameModule(() => new nn.Softmax(1), () => new nn.Softmax({ dim: 1 }));
+  sameModule(() => new nn.LogSoftmax(-1), () => new nn.LogSoftmax({ dim: -1 }));
+  sameModule(() => new nn.Hardtanh(-2, 2, true), () => new nn.Hardtanh({ minVal: -2, maxVal: 2, inplace: true }));
+  sameModule(() => new nn.Hardtanh(-1, 0.5), () => new nn.Hardtanh({ maxVal: 0.5 }));
+  sameModule(() => new nn.PReLU(3, 0.1), () => new nn.PReLU({ numParameters: 3, init: 0.1 }));
+  sameModule(() => new nn.Flatten(0, 2), () => new nn.Flatten({ startDim: 0, endDim: 2 }));
+  sameModule(() => new nn.Flatten(1, 2), () => new nn.Flatten({ endDim: 2 }));
+  sameModule(() => new nn.Unflatten(1, [2, 3]), () => new nn.Unflatten({ dim: 1, unflattenedSize: [2, 3] }));
+  sameModule(() => new nn.Unfold(3, { padding: 1 }), () => new nn.Unfold({ kernelSize: 3, padding: 1 }));
+  sameModule(() => new nn.Fold([4, 5], 2, { stride: 2 }), () => new nn.Fold({ outputSize: [4, 5], kernelSize: 2, stride: 2 }));
+  sameModule(() => new nn.AdaptiveAvgPool1d(3), () => new nn.AdaptiveAvgPool1d({ outputSize: 3 }));
+  sameModule(() => new nn.AdaptiveAvgPool2d([2, null]), () => new nn.AdaptiveAvgPool2d({ outputSize: [2, null] }));
+  sameModule(() => new nn.AdaptiveMaxPool1d(3, { returnIndices: true }), () => new nn.AdaptiveMaxPool1d({ outputSize: 3, returnIndices: true }));
+  sameModule(() => new nn.AdaptiveMaxPool2d(2), () => new nn.AdaptiveMaxPool2d({ outputSize: 2 }));
+  sameModule(() => new nn.RNNCell(3, 4, { nonlinearity: 'relu' }), () => new nn.RNNCell({ inputSize: 3, hiddenSize: 4, nonlinearity: 'relu' }));
+  sameModule(() => new nn.LSTMCell(3, 4, { bias: false }), () => new nn.LSTMCell({ inputSize: 3, hiddenSize: 4, bias: false }));
+  sameModule(() => new nn.GRUCell(3, 4), () => new nn.GRUCell({ inputSize: 3, hiddenSize: 4 }));
+  sameModule(() => new nn.LazyLinear(4, { bias: false }), () => new nn.LazyLinear({ outFeatures: 4, bias: false }));
+  // The settings land where they act: PyTorch's positional forms, checked through what they compute.
+  const x = dlab.tensor([[-2, -0.5, 0.5, 2]]);
+  assert.deepEqual(new nn.LeakyReLU({ negativeSlope: 0.5 }).forward(x).tolist(), [[-1, -0.25, 0.5, 2]]);
+  assert.deepEqual(new nn.Hardtanh({ minVal: -1, maxVal: 1 }).forward(x).tolist(), [[-1, -0.5, 0.5, 1]]);
+  // PyTorch takes the settings after the sizes positionally as well: Unfold(3, 1, 1), RNNCell(3, 4, False).
+  const Unfold = nn.Unfold as unknown as new (...args: unknown[]) => nn.Module;
+  sameModule(() => new nn.Unfold(3, { dilation: 1, padding: 1 }), () => new Unfold(3, 1, 1));
+  const LSTMCell = nn.LSTMCell as unknown as new (...args: unknown[]) => nn.Module;
+  sameModule(() => new nn.LSTMCell(3, 4, { bias: false }), () => new LSTMCell(3, 4, false));
+});
+
+test('nn.init.calculateGain takes nonlinearity and param by keyword', () => {
+  assert.equal(init.calculateGain('leaky_relu', { param: 0.2 }), init.calculateGain('leaky_relu', 0.2));
+  assert.equal(init.calculateGain({ nonlinearity: 'leaky_relu', param: 0.2 }), Math.sqrt(2 / (1 + 0.2 ** 2)));
+  assert.equal(init.calculateGain({ nonlinearity: 'tanh' }), 5 / 3);
+  assert.throws(() => init.calculateGain('relu', 1, { param: 2 } as never), /^TypeError: calculate_gain\(\) got multiple values for argument 'param'$/);
+  assert.throws(() => init.calculateGain({ param: 2 } as never), /^TypeError: calculate_gain\(\) missing required argument: 'nonlinearity'$/);
+});
+
+test('a keyword a module does not take is refused in Python\'s words', () => {
+  assert.throws(() => new nn.LeakyReLU({ negative_slope: 0.2 } as never), /^TypeError: LeakyReLU\(\) got an unexpected keyword argument 'negative_slope'$/);
+  assert.throws(() => new nn.Softmax({ axis: 1 } as never), /^TypeError: Softmax\(\) got an unexpected keyword argument 'axis'$/);
+  assert.throws(() => new nn.ReLU({ inPlace: true } as never), /^TypeError: ReLU\(\) got an unexpected keyword argument 'inPlace'$/);
+  assert.throws(() => new nn.Flatten(1, { startDim: 0 } as never), /^TypeError: Flatten\(\) got multiple values for argument 'startDim'$/);
+  assert.throws(() => new nn.Unflatten({ dim: 1 } as never), /^TypeError: Unflatten\(\) missing required argument: 'unflattenedSize'$/);
+  assert.throws(() => new nn.GRUCell(3, 4, { hidden: 2 } as never), /^TypeError: GRUCell\(\) got an unexpected keyword argument 'hidden'$/);
+  assert.throws(() => new nn.AdaptiveMaxPool2d({ outputSize: 2, indices: true } as never), /^TypeError: AdaptiveMaxPool2d\(\) got an unexpected keyword argument 'indices'$/);
+  const Fold = nn.Fold as unknown as new (...args: unknown[]) => nn.Module;
+  assert.throws(() => new Fold(4, 2, 1, 0, 1, 9), /^TypeError: Fold\(\) takes 5 positional arguments but 6 were given$/);
+});

@@ -4,16 +4,16 @@
 
 import { Command, Option } from 'commander';
 import { experiments } from '../../lab/registry.js';
-import { kebab, ruleOf, type OptionSpec, type OptionValue } from '../../lab/experiment.js';
+import { kebab, ruleOf, type GivenValue, type OptionSpec } from '../../lab/experiment.js';
 import { exitCodeOf, runExperiment, type AnyExperiment } from '../../lab/runner.node.js';
 import { integer, valueParser } from '../parse.js';
 
 export const specsOf = (experiment: AnyExperiment) => Object.entries(experiment.options) as [string, OptionSpec][];
 
-/** The experiment options given on the command line (not those left at their defaults). */
-export function givenOptions(cmd: Command, experiment: AnyExperiment): Record<string, OptionValue> {
-  const flags = cmd.opts() as Record<string, OptionValue>;
-  const given: Record<string, OptionValue> = {};
+/** The experiment options given on the command line (not those left at their defaults); null: none. */
+export function givenOptions(cmd: Command, experiment: AnyExperiment): Record<string, GivenValue> {
+  const flags = cmd.opts() as Record<string, GivenValue>;
+  const given: Record<string, GivenValue> = {};
   for (const [key] of specsOf(experiment)) if (cmd.getOptionValueSource(key) === 'cli') given[key] = flags[key];
   return given;
 }
@@ -21,11 +21,14 @@ export function givenOptions(cmd: Command, experiment: AnyExperiment): Record<st
 function addExperiment(run: Command, experiment: AnyExperiment): void {
   const cmd = run.command(experiment.name).description(experiment.summary);
   for (const [key, spec] of specsOf(experiment)) {
-    const flag = typeof spec.default === 'boolean' ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
-    const option = new Option(flag, spec.help).default(spec.default);
+    const rule = ruleOf(spec);
+    const flag = rule.kind === 'boolean' ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
+    // An option whose default is none shows no default; its help says what none means.
+    const option = new Option(flag, spec.help);
+    if (spec.default !== null) option.default(spec.default);
     // Choices first: they show in the help, and then the rule's parser replaces commander's check.
-    if (spec.choices) option.choices(spec.choices.map(String));
-    const parse = valueParser(ruleOf(spec));
+    if (spec.choices) option.choices([...spec.choices.map(String), ...(rule.optional ? ['none'] : [])]);
+    const parse = valueParser(rule);
     cmd.addOption(option.argParser((raw?: string) => parse(raw ?? 'true')));
   }
   cmd.option('--json', 'print the final metrics as one JSON object on the last line');

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { comparisonTable, fmt, renderComparison } from '../../lab/report.node.js';
+import { optionText } from '../../lab/experiment.js';
 import { RunStore, type RunRecord } from '../../lab/store.node.js';
 import { integer } from '../parse.js';
 
@@ -103,7 +104,7 @@ export function registerRuns(program: Command): void {
       ];
       if (run.sweepId !== null) lines.push(`  sweep     ${run.sweepId}`);
       if (run.error) lines.push(`  error     ${run.error}`);
-      lines.push('', textTable(['option', 'value'], Object.entries(run.options)));
+      lines.push('', textTable(['option', 'value'], Object.entries(run.options).map(([k, v]) => [k, v ?? optionText(v)])));
       if (run.final) lines.push('', textTable(['metric', 'value'], Object.entries(run.final)));
       if (epochs.length) {
         const names = [...new Set(epochs.map((m) => m.name))];

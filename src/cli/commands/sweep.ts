@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { experiments } from '../../lab/registry.js';
 import { Generator } from '../../random/generator.js';
 import { uniformDouble } from '../../random/sampling.js';
-import { kebab, ruleOf, type OptionSpec, type OptionValue } from '../../lab/experiment.js';
+import { kebab, optionText, ruleOf, type GivenValue, type OptionSpec } from '../../lab/experiment.js';
 import { comparisonTable } from '../../lab/report.node.js';
 import { exitCodeOf, STOP_SIGNALS, type AnyExperiment, type StopSignal } from '../../lab/runner.node.js';
 import { RunStore } from '../../lab/store.node.js';
@@ -19,7 +19,7 @@ import { specsOf } from './run.js';
 import { textTable, writeComparison } from './runs.js';
 
 /** What one flag asks for: a list of values, or (numbers, random search only) a range. */
-export type Axis = { values: OptionValue[] } | { range: [number, number]; integer: boolean };
+export type Axis = { values: GivenValue[] } | { range: [number, number]; integer: boolean };
 
 /** A flag's text as an axis; every value (or both ends of a range) checked as `dlab run` checks it. */
 export function parseAxis(spec: OptionSpec, raw: string): Axis {
@@ -27,16 +27,16 @@ export function parseAxis(spec: OptionSpec, raw: string): Axis {
   const values = listParser(rule);
   const range = /^\s*([^:,]+):([^:,]+)\s*$/.exec(raw);
   if (range && (rule.kind === 'number' || rule.kind === 'integer')) {
-    const [lo, hi] = values(`${range[1]},${range[2]}`) as number[];
-    if (lo >= hi) throw new InvalidArgumentError(`Expected a range lo:hi with lo < hi, got '${raw}'.`);
+    const [lo, hi] = values(`${range[1]},${range[2]}`);
+    if (typeof lo !== 'number' || typeof hi !== 'number' || lo >= hi) throw new InvalidArgumentError(`Expected a range lo:hi with lo < hi, got '${raw}'.`);
     return { range: [lo, hi], integer: rule.kind === 'integer' };
   }
   return { values: [...new Set(values(raw))] };
 }
 
 /** Every combination of the axes' values (ranges are not allowed in a grid). */
-export function grid(axes: Record<string, Axis>): Record<string, OptionValue>[] {
-  let out: Record<string, OptionValue>[] = [{}];
+export function grid(axes: Record<string, Axis>): Record<string, GivenValue>[] {
+  let out: Record<string, GivenValue>[] = [{}];
   for (const [key, axis] of Object.entries(axes)) {
     if (!('values' in axis)) throw new Error(`--${kebab(key)} is a range: a range needs --trials (random search)`);
     out = out.flatMap((o) => axis.values.map((v) => ({ ...o, [key]: v })));
@@ -45,7 +45,7 @@ export function grid(axes: Record<string, Axis>): Record<string, OptionValue>[] 
 }
 
 /** `trials` random picks: list values uniformly, ranges log-uniformly (uniformly if lo <= 0). */
-export function randomSearch(axes: Record<string, Axis>, trials: number, seed: number): Record<string, OptionValue>[] {
+export function randomSearch(axes: Record<string, Axis>, trials: number, seed: number): Record<string, GivenValue>[] {
   // dlab's own mt19937 Generator, so a random search is repeatable with --seed.
   const gen = new Generator().manualSeed(seed);
   const rand = () => uniformDouble(gen);
@@ -60,7 +60,7 @@ export function randomSearch(axes: Record<string, Axis>, trials: number, seed: n
     return all.slice(0, trials);
   }
   return Array.from({ length: trials }, () => {
-    const o: Record<string, OptionValue> = {};
+    const o: Record<string, GivenValue> = {};
     for (const [key, axis] of Object.entries(axes)) {
       if ('values' in axis) {
         o[key] = axis.values[Math.floor(rand() * axis.values.length)];
@@ -75,7 +75,7 @@ export function randomSearch(axes: Record<string, Axis>, trials: number, seed: n
 }
 
 interface TrialResult {
-  options: Record<string, OptionValue>;
+  options: Record<string, GivenValue>;
   runId?: number;
   metrics?: Record<string, unknown>;
   /** Stopped by a signal (resumable when a run id is known). */
@@ -90,8 +90,8 @@ interface TrialResult {
 const running = new Set<ReturnType<typeof fork>>();
 
 /** One trial: `dlab run <exp> ... --json --sweep <id>` in a child process (the same CLI, same loader flags). */
-function runTrial(experiment: AnyExperiment, options: Record<string, OptionValue>, sweepId: number, extra: string[]): Promise<TrialResult> {
-  const args = ['run', experiment.name, ...Object.entries(options).flatMap(([k, v]) => [`--${kebab(k)}`, String(v)]), '--json', '--sweep', String(sweepId), ...extra];
+function runTrial(experiment: AnyExperiment, options: Record<string, GivenValue>, sweepId: number, extra: string[]): Promise<TrialResult> {
+  const args = ['run', experiment.name, ...Object.entries(options).flatMap(([k, v]) => [`--${kebab(k)}`, optionText(v)]), '--json', '--sweep', String(sweepId), ...extra];
   const started = performance.now();
   return new Promise((resolve) => {
     const child = fork(process.argv[1], args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
@@ -123,7 +123,7 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
   for (const [key, spec] of specs) {
     cmd.option(
       `--${kebab(key)} <values>`,
-      `${spec.help}: comma list${typeof spec.default === 'number' ? ' (or lo:hi with --trials)' : ''} (default ${String(spec.default)})`,
+      `${spec.help}: comma list${(spec.type ?? typeof spec.default) === 'number' ? ' (or lo:hi with --trials)' : ''} (default ${optionText(spec.default)})`,
       (raw: string) => parseAxis(spec, raw),
     );
   }
@@ -135,7 +135,7 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
   cmd.action(async (flags: Record<string, Axis | number | boolean | undefined>) => {
     const axes: Record<string, Axis> = {};
     for (const [key] of specs) if (flags[key] !== undefined) axes[key] = flags[key] as Axis;
-    let trials: Record<string, OptionValue>[];
+    let trials: Record<string, GivenValue>[];
     let store: RunStore;
     try {
       trials = flags.trials !== undefined ? randomSearch(axes, flags.trials as number, flags.searchSeed as number) : grid(axes);
@@ -163,7 +163,7 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
         const k = next++;
         const r = await runTrial(experiment, trials[k], sweepId, extra);
         results.push(r);
-        const opts = Object.entries(r.options).map(([a, b]) => `${a}=${b}`).join(' ');
+        const opts = Object.entries(r.options).map(([a, b]) => `${a}=${optionText(b)}`).join(' ');
         const m = r.metrics ? Object.entries(r.metrics).filter(([a]) => a !== 'run_id').slice(0, 4).map(([a, b]) => `${a} ${typeof b === 'number' ? +b.toPrecision(4) : b}`).join(', ') : '';
         const outcome = r.interrupted
           ? r.runId

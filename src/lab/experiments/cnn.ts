@@ -57,12 +57,12 @@ export const cnn = defineExperiment({
   options: {
     model: { default: 'lenet', choices: ['lenet', 'lenet-classic', 'alexnet', 'vgg11', 'resnet18'], help: 'network (lenet: ReLU + max-pool; lenet-classic: d2l 7.6 as printed, sigmoid + avg-pool; the others take a few images/s on a CPU)' },
     dataset: imageDataOptions.dataset,
-    lr: { default: 0, min: 0, help: "learning rate (0: d2l's for the model: lenet 0.1, lenet-classic 0.9, alexnet 0.01, vgg11 0.05, resnet18 0.05)" },
+    lr: { default: null, type: 'number', positive: true, help: "learning rate (default: d2l's for the model: lenet 0.1, lenet-classic 0.9, alexnet 0.01, vgg11 0.05, resnet18 0.05)" },
     batchSize: { default: 256, integer: true, min: 1, help: 'minibatch size (d2l: 256; 128 for alexnet and vgg)' },
     epochs: { default: 10, integer: true, min: 1, help: 'passes over the training images (d2l: 10)' },
     optimizer: { default: 'sgd', choices: optimizerNames.filter((n) => n !== 'momentum'), help: 'optimizer (sgd takes --momentum)' },
     momentum: { default: 0, min: 0, help: 'SGD momentum' },
-    resize: { default: 0, integer: true, min: 0, help: 'side the 28x28 images are resized to (0: 224 for alexnet and vgg11, 96 for resnet18, 28 for lenet)' },
+    resize: { default: null, type: 'number', integer: true, min: 1, help: 'side the 28x28 images are resized to (default: 224 for alexnet and vgg11, 96 for resnet18, 28 for lenet)' },
     root: imageDataOptions.root,
     download: imageDataOptions.download,
     trainSize: imageDataOptions.trainSize,
@@ -70,12 +70,14 @@ export const cnn = defineExperiment({
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights and shuffling)' },
   },
 
+  // The model's own learning rate and image size where none is given: the run records these.
+  resolve: (o) => ({ ...o, lr: o.lr ?? MODELS[o.model].lr, resize: o.resize ?? MODELS[o.model].size }),
+
   async run(o, ctx) {
     const recipe = MODELS[o.model];
-    const size = o.resize || recipe.size;
+    const { lr, resize: size } = o;
     if (recipe.fixed && size !== recipe.size) throw new RangeError(`--resize: ${o.model} takes ${recipe.size}x${recipe.size} images, not ${size}x${size}`);
     if (size < 28 && o.model === 'resnet18') throw new RangeError('--resize: resnet18 needs images of at least 28x28');
-    const lr = o.lr || recipe.lr;
     torch.manualSeed(o.seed);
 
     // d2l's load_data_fashion_mnist(batch_size, resize): [Resize,] ToTensor.

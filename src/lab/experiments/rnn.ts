@@ -19,7 +19,7 @@ import { loadCorpusTimeMachine } from '../../datasets/time_machine.js';
 import { Generator } from '../../random/generator.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { defineExperiment, finiteLoss, type Extra } from '../experiment.js';
+import { defineExperiment, finiteLoss, optionText, type Extra } from '../experiment.js';
 
 /** The hidden state: h for RNN and GRU, [h, c] for LSTM. */
 type State = Tensor | [Tensor, Tensor];
@@ -100,9 +100,9 @@ export const rnn = defineExperiment({
     batchSize: { default: 32, integer: true, min: 1, help: 'subsequences per minibatch' },
     lr: { default: 1, positive: true, help: 'SGD learning rate (d2l: 1)' },
     epochs: { default: 30, integer: true, min: 1, help: 'passes over the corpus (d2l: 500; 30 take ~16 s for rnn on wasm, ~4 min on js; gru/lstm 3-4x that)' },
-    maxTokens: { default: 10000, integer: true, min: -1, help: 'train on the first N characters of the book (d2l: 10000; -1: all ~170,000)' },
+    maxTokens: { default: 10000, optional: true, integer: true, min: 1, help: 'train on the first N characters of the book (d2l: 10000; none: all ~170,000)' },
     iter: { default: 'sequential', choices: ['sequential', 'random'], help: 'minibatches: sequential partitioning (state carried over) or random sampling (fresh state)' },
-    clip: { default: 1, min: 0, help: 'clip the gradient norm to this (d2l grad_clipping theta; 0: no clipping)' },
+    clip: { default: 1, optional: true, positive: true, help: 'clip the gradient norm to this (d2l grad_clipping theta; none: no clipping)' },
     prefix: { default: 'time traveller', help: 'text the model continues in the findings' },
     numPreds: { default: 50, integer: true, min: 0, help: 'characters predicted after the prefix' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights and minibatches)' },
@@ -110,7 +110,7 @@ export const rnn = defineExperiment({
 
   async run(o, ctx) {
     torch.manualSeed(o.seed);
-    const [corpus, vocab] = loadCorpusTimeMachine(o.maxTokens);
+    const [corpus, vocab] = loadCorpusTimeMachine(o.maxTokens ?? -1);
     const unknown = [...o.prefix].filter((ch) => vocab.getItem(ch) === vocab.unk);
     if (unknown.length) throw new RangeError(`--prefix: '${unknown.join('')}' is not in the vocabulary (lowercase letters and spaces)`);
     ctx.print(`The Time Machine: ${corpus.length.toLocaleString('en-US')} characters, vocabulary of ${vocab.length} tokens`);
@@ -145,7 +145,7 @@ export const rnn = defineExperiment({
       const continuing = resumed !== undefined && epoch === firstEpoch;
       if (!continuing) r = { ...r, lossSum: 0, tokens: 0, batch: 0, elapsed: 0, state: null };
       const batches = batchesOf(epoch);
-      if (batches.length === 0) throw new RangeError(`--max-tokens ${o.maxTokens} is too few for one batch of ${o.batchSize} x ${o.numSteps}`);
+      if (batches.length === 0) throw new RangeError(`--max-tokens ${optionText(o.maxTokens)} is too few for one batch of ${o.batchSize} x ${o.numSteps}`);
       let state: State | null = null;
       if (r.state) {
         const [h, c] = r.state.map((v) => torch.tensor(Float32Array.from(v)).reshape(1, o.batchSize, o.numHiddens));
@@ -163,7 +163,7 @@ export const rnn = defineExperiment({
         const loss = lossFn.call(yHat, y);
         optimizer.zeroGrad();
         loss.backward();
-        if (o.clip > 0) optim.clipGradNorm_(net.parameters(), o.clip);
+        if (o.clip !== undefined) optim.clipGradNorm_(net.parameters(), o.clip);
         optimizer.step();
         const value = finiteLoss(loss, { epoch, step: step + 1 });
         r.lossSum += value * y.numel();
@@ -221,7 +221,7 @@ export const rnn = defineExperiment({
       title: 'Findings',
       paragraphs: [
         `After ${o.epochs} epochs over ${corpus.length.toLocaleString('en-US')} characters (${o.iter} minibatches of ${o.batchSize} x ${o.numSteps}, ` +
-          `SGD lr ${o.lr}${o.clip > 0 ? `, gradient norm clipped to ${o.clip}` : ''}), the ${o.cell} with ${o.numHiddens} hidden units has a training ` +
+          `SGD lr ${o.lr}${o.clip !== undefined ? `, gradient norm clipped to ${o.clip}` : ''}), the ${o.cell} with ${o.numHiddens} hidden units has a training ` +
           `perplexity of ${perplexity.toFixed(2)} (from ${r.perplexities[0].toFixed(2)} after the first epoch; ${vocab.length} would be a uniform guess).`,
         `predict('${o.prefix}'): ${prediction}`,
         `predict('${second}'): ${secondPrediction}`,

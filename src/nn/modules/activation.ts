@@ -9,19 +9,20 @@ import { Module, pyFloat } from '../module.js';
 import { Parameter } from '../parameter.js';
 import * as F from '../functional/index.js';
 import * as init from '../init.js';
+import { bindArgs, type PyArgs } from '../args.js';
 
-/** nn.ReLU(true) and nn.ReLU({ inplace: true }) are both accepted, as PyTorch's ReLU(True). */
-type InplaceArg = boolean | { inplace?: boolean };
-const inplaceOf = (arg: InplaceArg | undefined) => (typeof arg === 'boolean' ? arg : arg?.inplace ?? false);
+/** nn.ReLU(true) and nn.ReLU({ inplace: true }) are both accepted, as PyTorch's ReLU(True) and ReLU(inplace=True). */
+type InplaceArgs = PyArgs<[inplace: boolean], { inplace?: boolean }>;
+const inplaceOf = (fn: string, args: readonly unknown[]): boolean => bindArgs<[boolean?], object>(fn, ['inplace'], args, 0, [])[0] ?? false;
 const inplaceRepr = (inplace: boolean) => (inplace ? 'inplace=True' : '');
 /** In place: the shared in-place mechanism (it keeps the original input for the graph when recording). */
 const apply = (input: Tensor, fn: (x: Tensor) => Tensor, inplace: boolean) => (inplace ? update(input, fn) : fn(input));
 
 export class ReLU extends Module {
   inplace: boolean;
-  constructor(options?: InplaceArg) {
+  constructor(...args: InplaceArgs) {
     super();
-    this.inplace = inplaceOf(options);
+    this.inplace = inplaceOf('ReLU', args);
   }
   override forward(input: Tensor): Tensor {
     return this.inplace ? input.relu_() : F.relu(input);
@@ -32,10 +33,13 @@ export class ReLU extends Module {
 }
 
 export class LeakyReLU extends Module {
+  negativeSlope: number;
   inplace: boolean;
-  constructor(public negativeSlope = 0.01, options?: InplaceArg) {
+  constructor(...args: PyArgs<[negativeSlope: number, inplace: boolean], { negativeSlope?: number; inplace?: boolean }>) {
+    const [negativeSlope = 0.01, inplace = false] = bindArgs<[number?, boolean?], object>('LeakyReLU', ['negativeSlope', 'inplace'], args, 0, []);
     super();
-    this.inplace = inplaceOf(options);
+    this.negativeSlope = negativeSlope;
+    this.inplace = inplace;
   }
   override forward(input: Tensor): Tensor {
     return apply(input, (x) => F.leakyRelu(x, this.negativeSlope), this.inplace);
@@ -47,9 +51,14 @@ export class LeakyReLU extends Module {
 
 /** PReLU: a learnable negative slope, one shared or one per channel (dim 1). */
 export class PReLU extends Module {
+  numParameters: number;
+  init: number;
   weight: Parameter;
-  constructor(public numParameters = 1, public init = 0.25, options: { dtype?: DType } = {}) {
+  constructor(...args: PyArgs<[numParameters: number, init: number], { numParameters?: number; init?: number; dtype?: DType }>) {
+    const [numParameters = 1, initValue = 0.25, options] = bindArgs<[number?, number?], { dtype?: DType }>('PReLU', ['numParameters', 'init'], args, 0, ['dtype']);
     super();
+    this.numParameters = numParameters;
+    this.init = initValue;
     this.weight = new Parameter(empty([numParameters], { dtype: options.dtype }));
     this.resetParameters();
   }
@@ -65,10 +74,13 @@ export class PReLU extends Module {
 }
 
 export class ELU extends Module {
+  alpha: number;
   inplace: boolean;
-  constructor(public alpha = 1, options?: InplaceArg) {
+  constructor(...args: PyArgs<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>) {
+    const [alpha = 1, inplace = false] = bindArgs<[number?, boolean?], object>('ELU', ['alpha', 'inplace'], args, 0, []);
     super();
-    this.inplace = inplaceOf(options);
+    this.alpha = alpha;
+    this.inplace = inplace;
   }
   override forward(input: Tensor): Tensor {
     return apply(input, (x) => F.elu(x, this.alpha), this.inplace);
@@ -80,9 +92,10 @@ export class ELU extends Module {
 
 export class GELU extends Module {
   approximate: 'none' | 'tanh';
-  constructor(approximate: 'none' | 'tanh' | { approximate?: 'none' | 'tanh' } = 'none') {
+  constructor(...args: PyArgs<[approximate: 'none' | 'tanh'], { approximate?: 'none' | 'tanh' }>) {
+    const [approximate = 'none'] = bindArgs<['none' | 'tanh' | undefined], object>('GELU', ['approximate'], args, 0, []);
     super();
-    this.approximate = typeof approximate === 'string' ? approximate : approximate.approximate ?? 'none';
+    this.approximate = approximate;
   }
   override forward(input: Tensor): Tensor {
     return F.gelu(input, { approximate: this.approximate });
@@ -94,9 +107,9 @@ export class GELU extends Module {
 
 export class SiLU extends Module {
   inplace: boolean;
-  constructor(options?: InplaceArg) {
+  constructor(...args: InplaceArgs) {
     super();
-    this.inplace = inplaceOf(options);
+    this.inplace = inplaceOf('SiLU', args);
   }
   override forward(input: Tensor): Tensor {
     return apply(input, (x) => F.silu(x), this.inplace);
@@ -108,9 +121,9 @@ export class SiLU extends Module {
 
 export class Mish extends Module {
   inplace: boolean;
-  constructor(options?: InplaceArg) {
+  constructor(...args: InplaceArgs) {
     super();
-    this.inplace = inplaceOf(options);
+    this.inplace = inplaceOf('Mish', args);
   }
   override forward(input: Tensor): Tensor {
     return apply(input, (x) => F.mish(x), this.inplace);
@@ -133,8 +146,13 @@ export class Tanh extends Module {
 }
 
 export class Softplus extends Module {
-  constructor(public beta = 1, public threshold = 20) {
+  beta: number;
+  threshold: number;
+  constructor(...args: PyArgs<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
+    const [beta = 1, threshold = 20] = bindArgs<[number?, number?], object>('Softplus', ['beta', 'threshold'], args, 0, []);
     super();
+    this.beta = beta;
+    this.threshold = threshold;
   }
   override forward(input: Tensor): Tensor {
     return F.softplus(input, this.beta, this.threshold);
@@ -145,9 +163,13 @@ export class Softplus extends Module {
   }
 }
 
+type DimArgs = PyArgs<[dim: number | null], { dim?: number | null }>;
+
 export class Softmax extends Module {
-  constructor(public dim: number | null = null) {
+  dim: number | null;
+  constructor(...args: DimArgs) {
     super();
+    this.dim = bindArgs<[number | null | undefined], object>('Softmax', ['dim'], args, 0, [])[0] ?? null;
   }
   override forward(input: Tensor): Tensor {
     return F.softmax(input, this.dim);
@@ -158,8 +180,10 @@ export class Softmax extends Module {
 }
 
 export class LogSoftmax extends Module {
-  constructor(public dim: number | null = null) {
+  dim: number | null;
+  constructor(...args: DimArgs) {
     super();
+    this.dim = bindArgs<[number | null | undefined], object>('LogSoftmax', ['dim'], args, 0, [])[0] ?? null;
   }
   override forward(input: Tensor): Tensor {
     return F.logSoftmax(input, this.dim);
@@ -170,11 +194,16 @@ export class LogSoftmax extends Module {
 }
 
 export class Hardtanh extends Module {
+  minVal: number;
+  maxVal: number;
   inplace: boolean;
-  constructor(public minVal = -1, public maxVal = 1, options?: InplaceArg) {
+  constructor(...args: PyArgs<[minVal: number, maxVal: number, inplace: boolean], { minVal?: number; maxVal?: number; inplace?: boolean }>) {
+    const [minVal = -1, maxVal = 1, inplace = false] = bindArgs<[number?, number?, boolean?], object>('Hardtanh', ['minVal', 'maxVal', 'inplace'], args, 0, []);
     super();
     if (minVal > maxVal) throw new RangeError('min_val cannot be greater than max_val');
-    this.inplace = inplaceOf(options);
+    this.minVal = minVal;
+    this.maxVal = maxVal;
+    this.inplace = inplace;
   }
   override forward(input: Tensor): Tensor {
     return apply(input, (x) => F.hardtanh(x, this.minVal, this.maxVal), this.inplace);
@@ -186,8 +215,8 @@ export class Hardtanh extends Module {
 
 /** ReLU6: Hardtanh(0, 6), as PyTorch's subclass. */
 export class ReLU6 extends Hardtanh {
-  constructor(options?: InplaceArg) {
-    super(0, 6, options);
+  constructor(...args: InplaceArgs) {
+    super(0, 6, inplaceOf('ReLU6', args));
   }
   override extraRepr(): string {
     return inplaceRepr(this.inplace);

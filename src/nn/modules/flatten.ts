@@ -1,12 +1,18 @@
 // Flatten and Unflatten (torch/nn/modules/flatten.py).
 
 import type { Tensor } from '../../tensor/tensor.js';
+import { bindArgs, type PyArgs } from '../args.js';
 import { Module } from '../module.js';
 
 /** Flattens dims startDim..endDim (default: all but the batch dim). */
 export class Flatten extends Module {
-  constructor(public startDim = 1, public endDim = -1) {
+  startDim: number;
+  endDim: number;
+  constructor(...args: PyArgs<[startDim: number, endDim: number], { startDim?: number; endDim?: number }>) {
+    const [startDim = 1, endDim = -1] = bindArgs<[number?, number?], object>('Flatten', ['startDim', 'endDim'], args, 0, []);
     super();
+    this.startDim = startDim;
+    this.endDim = endDim;
   }
   override forward(input: Tensor): Tensor {
     return input.flatten(this.startDim, this.endDim);
@@ -18,8 +24,15 @@ export class Flatten extends Module {
 
 /** Expands one dim into the given sizes. */
 export class Unflatten extends Module {
-  constructor(public dim: number, public unflattenedSize: readonly number[]) {
+  dim: number;
+  unflattenedSize: readonly number[];
+  constructor(dim: number, unflattenedSize: readonly number[]);
+  constructor(options: { dim: number; unflattenedSize: readonly number[] });
+  constructor(...args: unknown[]) {
+    const [dim, unflattenedSize] = bindArgs<[number, readonly number[]], object>('Unflatten', ['dim', 'unflattenedSize'], args, 2, []);
     super();
+    this.dim = dim;
+    this.unflattenedSize = unflattenedSize;
   }
   override forward(input: Tensor): Tensor {
     return input.unflatten(this.dim, this.unflattenedSize);

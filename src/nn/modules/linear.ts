@@ -126,7 +126,10 @@ export class Bilinear extends Module {
  * module becomes a Linear, as PyTorch's LazyModuleMixin does.
  */
 export class LazyLinear extends Linear {
-  constructor(outFeatures: number, options: LinearOptions = {}) {
+  constructor(outFeatures: number, options?: LinearOptions);
+  constructor(options: LinearOptions & { outFeatures: number });
+  constructor(...args: unknown[]) {
+    const [outFeatures, options] = bindArgs<[number], LinearOptions>('LazyLinear', ['outFeatures'], args, 1, ['bias', 'dtype']);
     super(0, 0, options);
     this.outFeatures = outFeatures;
     this.weight = new UninitializedParameter(true, options.dtype);

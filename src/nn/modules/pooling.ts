@@ -148,8 +148,13 @@ export class AvgPool2d extends Module {
 
 /** Mean over the adaptive windows that give an output of `outputSize` (AdaptiveAvgPool2d(1) is global average pooling). */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(public outputSize: AdaptiveSize) {
+  outputSize: AdaptiveSize;
+  constructor(outputSize: AdaptiveSize);
+  constructor(options: { outputSize: AdaptiveSize });
+  constructor(...args: unknown[]) {
+    const [outputSize] = bindArgs<[AdaptiveSize], object>('AdaptiveAvgPool2d', ['outputSize'], args, 1, []);
     super();
+    this.outputSize = outputSize;
   }
   override forward(input: Tensor): Tensor {
     return adaptiveAvgPool2d(input, this.outputSize);
@@ -160,8 +165,13 @@ export class AdaptiveAvgPool2d extends Module {
 }
 
 export class AdaptiveAvgPool1d extends Module {
-  constructor(public outputSize: number) {
+  outputSize: number;
+  constructor(outputSize: number);
+  constructor(options: { outputSize: number });
+  constructor(...args: unknown[]) {
+    const [outputSize] = bindArgs<[number], object>('AdaptiveAvgPool1d', ['outputSize'], args, 1, []);
     super();
+    this.outputSize = outputSize;
   }
   override forward(input: Tensor): Tensor {
     return adaptiveAvgPool1d(input, this.outputSize);
@@ -175,10 +185,12 @@ export class AdaptiveAvgPool1d extends Module {
 abstract class AdaptiveMaxPoolNd<S extends AdaptiveSize, R extends boolean> extends Module {
   outputSize: S;
   returnIndices: R;
-  constructor(outputSize: S, options: { returnIndices?: R }) {
+  constructor(args: readonly unknown[]) {
+    // PyTorch's AdaptiveMaxPoolNd(output_size, return_indices=False).
+    const [outputSize, returnIndices = false] = bindArgs<[S, boolean?], object>(new.target.name, ['outputSize', 'returnIndices'], args, 1, []);
     super();
     this.outputSize = outputSize;
-    this.returnIndices = (options.returnIndices ?? false) as R;
+    this.returnIndices = returnIndices as R;
   }
   override extraRepr(): string {
     return `output_size=${pyArg(this.outputSize)}`;
@@ -186,8 +198,10 @@ abstract class AdaptiveMaxPoolNd<S extends AdaptiveSize, R extends boolean> exte
 }
 
 export class AdaptiveMaxPool2d<R extends boolean = false> extends AdaptiveMaxPoolNd<AdaptiveSize, R> {
-  constructor(outputSize: AdaptiveSize, options: { returnIndices?: R } = {}) {
-    super(outputSize, options);
+  constructor(outputSize: AdaptiveSize, options?: { returnIndices?: R });
+  constructor(options: { outputSize: AdaptiveSize; returnIndices?: R });
+  constructor(...args: unknown[]) {
+    super(args);
   }
   override forward(input: Tensor): PoolResult<R> {
     return adaptiveMaxPool2d(input, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;
@@ -195,8 +209,10 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends AdaptiveMaxPoo
 }
 
 export class AdaptiveMaxPool1d<R extends boolean = false> extends AdaptiveMaxPoolNd<number, R> {
-  constructor(outputSize: number, options: { returnIndices?: R } = {}) {
-    super(outputSize, options);
+  constructor(outputSize: number, options?: { returnIndices?: R });
+  constructor(options: { outputSize: number; returnIndices?: R });
+  constructor(...args: unknown[]) {
+    super(args);
   }
   override forward(input: Tensor): PoolResult<R> {
     return adaptiveMaxPool1d(input, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;

@@ -385,13 +385,31 @@ export class RNNCellBase extends Module {
   }
 }
 
+interface CellOptions {
+  bias?: boolean;
+  dtype?: DType;
+}
+type RNNCellOptions = CellOptions & { nonlinearity?: 'tanh' | 'relu' };
+type CellSizes = { inputSize: number; hiddenSize: number };
+
+/** PyTorch's LSTMCell/GRUCell(input_size, hidden_size, bias=True, device=None, dtype=None), bound. */
+function bindCell(fn: string, args: readonly unknown[], numChunks: number): [number, number, boolean, number, DType | undefined] {
+  const [inputSize, hiddenSize, bias = true, options] = bindArgs<[number, number, boolean?], { dtype?: DType }>(fn, ['inputSize', 'hiddenSize', 'bias'], args, 2, ['dtype']);
+  return [inputSize, hiddenSize, bias, numChunks, options.dtype];
+}
+
 /** h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). */
 export class RNNCell extends RNNCellBase {
   nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean; nonlinearity?: 'tanh' | 'relu'; dtype?: DType } = {}) {
-    super(inputSize, hiddenSize, options.bias ?? true, 1, options.dtype);
-    this.nonlinearity = options.nonlinearity ?? 'tanh';
+  constructor(inputSize: number, hiddenSize: number, options?: RNNCellOptions);
+  constructor(options: RNNCellOptions & CellSizes);
+  constructor(...args: unknown[]) {
+    // PyTorch's RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh', device=None, dtype=None).
+    const [inputSize, hiddenSize, bias = true, nonlinearity = 'tanh', options] = bindArgs<[number, number, boolean?, ('tanh' | 'relu')?], { dtype?: DType }>(
+      'RNNCell', ['inputSize', 'hiddenSize', 'bias', 'nonlinearity'], args, 2, ['dtype']);
+    super(inputSize, hiddenSize, bias, 1, options.dtype);
+    this.nonlinearity = nonlinearity;
   }
 
   override forward(input: Tensor, hx: Tensor | null = null): Tensor {
@@ -406,8 +424,10 @@ export class RNNCell extends RNNCellBase {
 
 /** One LSTM step: forward(input, [h, c]?) -> [h', c']. */
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean; dtype?: DType } = {}) {
-    super(inputSize, hiddenSize, options.bias ?? true, 4, options.dtype);
+  constructor(inputSize: number, hiddenSize: number, options?: CellOptions);
+  constructor(options: CellOptions & CellSizes);
+  constructor(...args: unknown[]) {
+    super(...bindCell('LSTMCell', args, 4));
   }
 
   override forward(input: Tensor, hx: [Tensor, Tensor] | readonly Tensor[] | null = null): [Tensor, Tensor] {
@@ -427,8 +447,10 @@ export class LSTMCell extends RNNCellBase {
 
 /** One GRU step: forward(input, h?) -> h'. */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean; dtype?: DType } = {}) {
-    super(inputSize, hiddenSize, options.bias ?? true, 3, options.dtype);
+  constructor(inputSize: number, hiddenSize: number, options?: CellOptions);
+  constructor(options: CellOptions & CellSizes);
+  constructor(...args: unknown[]) {
+    super(...bindCell('GRUCell', args, 3));
   }
 
   override forward(input: Tensor, hx: Tensor | null = null): Tensor {
