@@ -1,9 +1,9 @@
 // `dlab sweep <experiment> --lr 0.01,0.1,1 --batch-size 16,64,256 --optimizer sgd,adam
 //  [--parallel N] [--trials N]`: a grid over the listed values (or, with --trials, that many
-// random picks: from the lists, or from a range lo:hi, log-uniform), each trial a normal
-// `dlab run` in its own child process (up to N at once) and in the store; then a table and a page.
+// random picks: from the lists, or from a range lo:hi, log-uniform), each trial a recorded run
+// in its own process (up to N at once; src/lab/trial.node.ts); then a table and a page, from the
+// run store.
 
-import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -13,6 +13,7 @@ import { uniformDouble } from '../../random/sampling.js';
 import { kebab, ruleOf, type OptionSpec, type OptionValue } from '../../lab/experiment.js';
 import { comparisonTable } from '../../lab/report.node.js';
 import { exitCodeOf, STOP_SIGNALS, type AnyExperiment, type StopSignal } from '../../lab/runner.node.js';
+import { startTrial, type TrialProcess, type TrialSpec, type TrialStatus } from '../../lab/trial.node.js';
 import { RunStore } from '../../lab/store.node.js';
 import { integer, listParser } from '../parse.js';
 import { specsOf } from './run.js';
@@ -74,47 +75,59 @@ export function randomSearch(axes: Record<string, Axis>, trials: number, seed: n
   });
 }
 
-interface TrialResult {
+/** How a trial ended, as the sweep reports it; its metrics are read from the run store. */
+export interface TrialResult {
   options: Record<string, OptionValue>;
   runId?: number;
-  metrics?: Record<string, unknown>;
-  /** Stopped by a signal (resumable when a run id is known). */
-  interrupted?: boolean;
+  status: TrialStatus;
   error?: string;
   seconds: number;
 }
 
-// Trials in flight. They run in their own process groups (detached), so a terminal's Ctrl-C (or
-// hang-up) reaches only the sweep, which passes it, or a SIGTERM, on exactly once and waits: each
-// trial then saves a checkpoint and stops (a second signal would make a trial quit without one).
-const running = new Set<ReturnType<typeof fork>>();
+// Trials in flight. A terminal's Ctrl-C (or hang-up) reaches only the sweep, which passes it, or a
+// SIGTERM, on exactly once and waits: each trial then saves a checkpoint and stops (a second
+// signal would make a trial quit without one).
+const running = new Set<TrialProcess>();
 
-/** One trial: `dlab run <exp> ... --json --sweep <id>` in a child process (the same CLI, same loader flags). */
-function runTrial(experiment: AnyExperiment, options: Record<string, OptionValue>, sweepId: number, extra: string[]): Promise<TrialResult> {
-  const args = ['run', experiment.name, ...Object.entries(options).flatMap(([k, v]) => [`--${kebab(k)}`, String(v)]), '--json', '--sweep', String(sweepId), ...extra];
+/** One trial: a recorded run in its own process (up to --parallel at once). */
+async function runTrial(spec: TrialSpec): Promise<TrialResult> {
   const started = performance.now();
-  return new Promise((resolve) => {
-    const child = fork(process.argv[1], args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.on('exit', (code, signal) => {
-      running.delete(child);
-      const seconds = (performance.now() - started) / 1000;
-      const last = stdout.trim().split('\n').pop() ?? '';
-      let metrics: Record<string, unknown> | undefined;
-      try {
-        metrics = JSON.parse(last) as Record<string, unknown>;
-      } catch {
-        metrics = undefined;
-      }
-      if (code === 0 && metrics) resolve({ options, runId: metrics.run_id as number, metrics, seconds });
-      else if (metrics?.status === 'interrupted' || STOP_SIGNALS.includes(signal as StopSignal)) resolve({ options, runId: metrics?.run_id as number | undefined, seconds, interrupted: true });
-      else resolve({ options, runId: metrics?.run_id as number | undefined, metrics, seconds, error: `exit code ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
-    });
-  });
+  const trial = startTrial(spec);
+  running.add(trial);
+  const outcome = await trial.done;
+  running.delete(trial);
+  return { options: spec.options, ...outcome, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The line a finished trial gets: its options and its final metrics from the store, or how it stopped. */
+export function trialLine(store: RunStore, experiment: string, k: number, total: number, r: TrialResult, where = ''): string {
+  const opts = Object.entries(r.options).map(([a, b]) => `${a}=${b}`).join(' ');
+  const final = r.runId !== undefined && r.status === 'completed' ? store.getRun(r.runId).final : null;
+  const m = final ? Object.entries(final).filter(([a]) => a !== 'run_id').slice(0, 4).map(([a, b]) => `${a} ${typeof b === 'number' ? +b.toPrecision(4) : b}`).join(', ') : '';
+  const outcome =
+    r.status === 'interrupted'
+      ? r.runId !== undefined
+        ? `interrupted; continue with: dlab run ${experiment} --resume ${r.runId}`
+        : 'stopped before it started'
+      : r.status === 'failed'
+        ? `FAILED ${r.error ?? ''}`
+        : m;
+  return `  trial ${k + 1}/${total}${r.runId !== undefined ? ` (run ${r.runId})` : ''}${where} ${opts}: ${outcome} [${r.seconds.toFixed(1)} s]`;
+}
+
+/** After the trials: the comparison table, the sweep's page, and the exit status. */
+export async function finishSweep(store: RunStore, experiment: string, sweepId: number, results: TrialResult[], stopping: StopSignal | null): Promise<void> {
+  const ids = results.map((r) => r.runId).filter((id): id is number => id !== undefined).sort((a, b) => a - b);
+  if (ids.length) {
+    const { columns, rows } = comparisonTable(ids.map((id) => store.getRun(id)));
+    console.log('\n' + textTable(columns, rows));
+    const dir = join(store.home, 'sweeps', String(sweepId));
+    mkdirSync(dir, { recursive: true });
+    const path = await writeComparison(store, ids, join(dir, 'report.html'), `${experiment} sweep ${sweepId}`);
+    console.log(`\nsweep report: ${path}\ncompare again: dlab runs compare ${ids.join(' ')}`);
+  }
+  if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
+  else if (stopping) process.exitCode = exitCodeOf(stopping);
 }
 
 function addExperiment(sweep: Command, experiment: AnyExperiment): void {
@@ -130,7 +143,7 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
   cmd.option('--parallel <n>', 'trials run at once, each in its own process', integer({ min: 1 }), 1);
   cmd.option('--trials <n>', 'random search: this many trials picked from the lists/ranges', integer({ min: 1 }));
   cmd.option('--search-seed <n>', 'seed of the random search (not of the trials)', integer(), 0);
-  cmd.option('--checkpoint-every <steps>', 'passed to each trial', integer({ min: 0 }));
+  cmd.option('--checkpoint-every <steps>', 'each trial saves a checkpoint every N optimizer steps (0: only when stopped)', integer({ min: 0 }), 500);
   cmd.option('--no-report', 'skip the per-trial HTML reports');
   cmd.action(async (flags: Record<string, Axis | number | boolean | undefined>) => {
     const axes: Record<string, Axis> = {};
@@ -144,8 +157,14 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
       return cmd.error(`dlab sweep ${experiment.name}: ${(e as Error).message}`);
     }
     const parallel = flags.parallel as number;
-    const extra = [...(flags.checkpointEvery !== undefined ? ['--checkpoint-every', String(flags.checkpointEvery)] : []), ...(flags.report === false ? ['--no-report'] : [])];
     const sweepId = store.createSweep(experiment.name, { axes, trials, parallel });
+    const spec = (options: Record<string, OptionValue>): TrialSpec => ({
+      experiment: experiment.name,
+      options,
+      sweepId,
+      report: flags.report !== false,
+      checkpointEvery: flags.checkpointEvery as number,
+    });
     console.log(`sweep ${sweepId}: ${trials.length} trials of ${experiment.name}, ${parallel} at a time`);
 
     let stopping: StopSignal | null = null;
@@ -153,7 +172,7 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
       if (stopping) return;
       stopping = signal;
       process.stderr.write(`\nsweep: ${signal}: no new trials; the running ones save a checkpoint and stop\n`);
-      for (const child of running) child.kill(signal);
+      for (const trial of running) trial.kill(signal);
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
     const results: TrialResult[] = [];
@@ -161,34 +180,14 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
     const worker = async () => {
       while (!stopping && next < trials.length) {
         const k = next++;
-        const r = await runTrial(experiment, trials[k], sweepId, extra);
+        const r = await runTrial(spec(trials[k]));
         results.push(r);
-        const opts = Object.entries(r.options).map(([a, b]) => `${a}=${b}`).join(' ');
-        const m = r.metrics ? Object.entries(r.metrics).filter(([a]) => a !== 'run_id').slice(0, 4).map(([a, b]) => `${a} ${typeof b === 'number' ? +b.toPrecision(4) : b}`).join(', ') : '';
-        const outcome = r.interrupted
-          ? r.runId
-            ? `interrupted; continue with: dlab run ${experiment.name} --resume ${r.runId}`
-            : 'stopped before it started'
-          : r.error
-            ? `FAILED ${r.error}`
-            : m;
-        console.log(`  trial ${k + 1}/${trials.length}${r.runId ? ` (run ${r.runId})` : ''} ${opts}: ${outcome} [${r.seconds.toFixed(1)} s]`);
+        console.log(trialLine(store, experiment.name, k, trials.length, r));
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, trials.length) }, worker));
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-
-    const ids = results.map((r) => r.runId).filter((id): id is number => id !== undefined).sort((a, b) => a - b);
-    if (ids.length) {
-      const { columns, rows } = comparisonTable(ids.map((id) => store.getRun(id)));
-      console.log('\n' + textTable(columns, rows));
-      const dir = join(store.home, 'sweeps', String(sweepId));
-      mkdirSync(dir, { recursive: true });
-      const path = await writeComparison(store, ids, join(dir, 'report.html'), `${experiment.name} sweep ${sweepId}`);
-      console.log(`\nsweep report: ${path}\ncompare again: dlab runs compare ${ids.join(' ')}`);
-    }
-    if (results.some((r) => r.error)) process.exitCode = 1;
-    else if (stopping) process.exitCode = exitCodeOf(stopping);
+    await finishSweep(store, experiment.name, sweepId, results, stopping);
   });
 }
 
