@@ -144,8 +144,8 @@ export interface RunRequest {
   /** Write the HTML report at the end (default true). */
   report?: boolean;
   store?: RunStore;
-  /** Told the run's id once it is recorded (or claimed, on a resume), before it starts training. */
-  onRun?: (runId: number) => void;
+  /** Told the run's id once it is recorded (or claimed, on a resume); training starts when it returns (or settles). */
+  onRun?: (runId: number) => void | Promise<void>;
 }
 
 export interface RunResult {
@@ -193,7 +193,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     checkpointEvery = request.checkpointEvery ?? 0;
     runId = store.createRun(experiment.name, options, request.sweepId ?? null, checkpointEvery);
   }
-  request.onRun?.(runId);
+  await request.onRun?.(runId);
   const ctx = new NodeRunContext(store, runId, json, checkpointEvery, request.resume !== undefined);
 
   // Once the final metrics are recorded the run stays completed: a signal then only cuts the report short.

@@ -5,9 +5,17 @@
 import '../datasets/index.js';
 import { findExperiment } from './registry.js';
 import { runExperiment } from './runner.node.js';
-import type { TrialMessage, TrialSpec } from './trial.node.js';
+import { GO, type TrialMessage, type TrialSpec } from './trial.node.js';
 
 const send = (m: TrialMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+const go = () => new Promise<void>((resolve) => process.on('message', (m) => m === GO && resolve()));
+
+// The parent gone (a worker killed with SIGKILL) takes its trial with it, as a killed process
+// group would: the run stays 'running' with a dead process, which the next taker resumes.
+let finished = false;
+process.on('disconnect', () => {
+  if (!finished) process.kill(process.pid, 'SIGKILL');
+});
 
 process.once('message', async (spec: TrialSpec) => {
   let runId: number | undefined;
@@ -21,9 +29,11 @@ process.once('message', async (spec: TrialSpec) => {
       checkpointEvery: spec.checkpointEvery,
       report: spec.report,
       sweepId: spec.sweepId,
-      onRun: (id) => {
+      onRun: async (id) => {
         runId = id;
-        void send({ type: 'run', runId: id });
+        const started = go();
+        await send({ type: 'run', runId: id });
+        await started;
       },
     });
     outcome = { type: 'done', runId: result.runId, status: result.status };
@@ -31,5 +41,6 @@ process.once('message', async (spec: TrialSpec) => {
     outcome = { type: 'done', runId, status: 'failed', error: e instanceof Error ? e.message : String(e) };
   }
   await send(outcome);
+  finished = true;
   process.disconnect();
 });

@@ -24,6 +24,8 @@ export interface TrialSpec {
 
 /** The messages a trial process sends its parent. */
 export type TrialMessage = { type: 'run'; runId: number } | { type: 'done'; runId?: number; status: TrialStatus; error?: string };
+/** The parent's answer to 'run': train now. */
+export const GO = 'go';
 
 export type TrialStatus = 'completed' | 'interrupted' | 'failed';
 
@@ -32,6 +34,12 @@ export interface TrialOutcome {
   runId?: number;
   status: TrialStatus;
   error?: string;
+}
+
+/** How a trial ended, as a sweep reports it; its metrics are read from the run store. */
+export interface TrialResult extends TrialOutcome {
+  options: Record<string, OptionValue>;
+  seconds: number;
 }
 
 export interface TrialProcess {
@@ -45,19 +53,29 @@ export interface TrialProcess {
 const childModule = fileURLToPath(import.meta.url).replace(/trial\.node\.(js|ts)$/, 'trial-child.node.$1');
 const stoppedCodes = new Set(STOP_SIGNALS.map((s) => exitCodeOf(s)));
 
-/** Start a trial; `onRun` hears the run's id as soon as it is recorded. */
-export function startTrial(spec: TrialSpec, onRun?: (runId: number) => void): TrialProcess {
+export interface TrialOptions {
+  /**
+   * Hears the run's id as soon as it is recorded; the trial trains only once it has returned (or
+   * settled): a queue worker first tells the queue which run it is.
+   */
+  onRun?: (runId: number) => void | Promise<void>;
+  /** The trial's progress and messages: shown (a worker's terminal), or kept for a failure's message (default). */
+  stderr?: 'inherit' | 'pipe';
+}
+
+/** Start a trial in a process of its own. */
+export function startTrial(spec: TrialSpec, { onRun, stderr: stderrMode = 'pipe' }: TrialOptions = {}): TrialProcess {
   // Its own process group (detached): a terminal's Ctrl-C reaches only the parent, which decides
   // what the trial gets. stdin is shared so a test can release a trial paused by DLAB_TEST_PAUSE_AT.
-  const child = fork(childModule, [], { stdio: ['inherit', 'ignore', 'pipe', 'ipc'], detached: true });
+  const child = fork(childModule, [], { stdio: ['inherit', 'ignore', stderrMode, 'ipc'], detached: true });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   let runId: number | undefined;
   let reported: TrialOutcome | undefined;
   child.on('message', (m: TrialMessage) => {
     if (m.type === 'run') {
       runId = m.runId;
-      onRun?.(m.runId);
+      void Promise.resolve(onRun?.(m.runId)).then(() => child.connected && child.send(GO));
     } else {
       reported = { runId: m.runId ?? runId, status: m.status, ...(m.error !== undefined ? { error: m.error } : {}) };
     }

@@ -21,7 +21,7 @@ const options = { epochs: 1, examples: 100, batchSize: 20 };
 describe('a trial process', () => {
   test('runs the trial as a recorded run; its final metrics in the store equal a direct run', async () => {
     let announced: number | undefined;
-    const outcome = await startTrial({ experiment: 'linreg', options, sweepId: null, report: false }, (id) => (announced = id)).done;
+    const outcome = await startTrial({ experiment: 'linreg', options, sweepId: null, report: false }, { onRun: (id) => void (announced = id) }).done;
     assert.equal(outcome.status, 'completed', outcome.error);
     assert.equal(announced, outcome.runId);
     const store = new RunStore(home);
@@ -42,7 +42,7 @@ describe('a trial process', () => {
   });
 
   test('a trial process that dies is a failed trial, named with its signal', async () => {
-    const trial = startTrial({ experiment: 'linreg', options: { ...options, epochs: 50 }, sweepId: null, report: false }, () => trial.kill('SIGKILL'));
+    const trial = startTrial({ experiment: 'linreg', options: { ...options, epochs: 50 }, sweepId: null, report: false }, { onRun: () => trial.kill('SIGKILL') });
     const outcome = await trial.done;
     assert.equal(outcome.status, 'failed');
     assert.match(outcome.error!, /^trial process killed by SIGKILL/);
