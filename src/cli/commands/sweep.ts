@@ -1,10 +1,11 @@
 // `dlab sweep <experiment> --lr 0.01,0.1,1 --batch-size 16,64,256 --optimizer sgd,adam
-//  [--parallel N] [--trials N]`: a grid over the listed values (or, with --trials, that many
+//  [--parallel N | --queue redis://...] [--trials N]`: a grid over the listed values (or, with --trials, that many
 // random picks: from the lists, or from a range lo:hi, log-uniform), each trial a recorded run
 // in its own process (up to N at once; src/lab/trial.node.ts); then a table and a page, from the
-// run store.
+// run store. With --queue, the trials go to `dlab worker`s on other machines (src/lab/queue-sweep.node.ts).
 
 import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { experiments } from '../../lab/registry.js';
@@ -13,9 +14,11 @@ import { uniformDouble } from '../../random/sampling.js';
 import { kebab, ruleOf, type OptionSpec, type OptionValue } from '../../lab/experiment.js';
 import { comparisonTable } from '../../lab/report.node.js';
 import { exitCodeOf, STOP_SIGNALS, type AnyExperiment, type StopSignal } from '../../lab/runner.node.js';
-import { startTrial, type TrialProcess, type TrialSpec, type TrialStatus } from '../../lab/trial.node.js';
+import { startTrial, type TrialProcess, type TrialResult, type TrialSpec } from '../../lab/trial.node.js';
+import { openRedis, redactUrl } from '../../lab/queue.node.js';
+import { runOnQueue } from '../../lab/queue-sweep.node.js';
 import { RunStore } from '../../lab/store.node.js';
-import { integer, listParser } from '../parse.js';
+import { integer, listParser, redisUrl } from '../parse.js';
 import { specsOf } from './run.js';
 import { textTable, writeComparison } from './runs.js';
 
@@ -73,15 +76,6 @@ export function randomSearch(axes: Record<string, Axis>, trials: number, seed: n
     }
     return o;
   });
-}
-
-/** How a trial ended, as the sweep reports it; its metrics are read from the run store. */
-export interface TrialResult {
-  options: Record<string, OptionValue>;
-  runId?: number;
-  status: TrialStatus;
-  error?: string;
-  seconds: number;
 }
 
 // Trials in flight. A terminal's Ctrl-C (or hang-up) reaches only the sweep, which passes it, or a
@@ -145,48 +139,82 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
   cmd.option('--search-seed <n>', 'seed of the random search (not of the trials)', integer(), 0);
   cmd.option('--checkpoint-every <steps>', 'each trial saves a checkpoint every N optimizer steps (0: only when stopped)', integer({ min: 0 }), 500);
   cmd.option('--no-report', 'skip the per-trial HTML reports');
-  cmd.action(async (flags: Record<string, Axis | number | boolean | undefined>) => {
+  cmd.option('--queue <url>', 'run the trials on the machines running `dlab worker --queue <url>`: a Redis URL, redis://[:password@]host[:port][/db] or rediss:// (TLS)', redisUrl);
+  cmd.action(async (flags: Record<string, Axis | number | boolean | string | undefined>) => {
     const axes: Record<string, Axis> = {};
     for (const [key] of specs) if (flags[key] !== undefined) axes[key] = flags[key] as Axis;
     let trials: Record<string, OptionValue>[];
     let store: RunStore;
     try {
       trials = flags.trials !== undefined ? randomSearch(axes, flags.trials as number, flags.searchSeed as number) : grid(axes);
+      // Redis answers (and takes the password) before the sweep is recorded.
+      if (flags.queue) (await openRedis(flags.queue as string)).disconnect();
       store = new RunStore();
     } catch (e) {
       return cmd.error(`dlab sweep ${experiment.name}: ${(e as Error).message}`);
     }
     const parallel = flags.parallel as number;
-    const sweepId = store.createSweep(experiment.name, { axes, trials, parallel });
-    const spec = (options: Record<string, OptionValue>): TrialSpec => ({
+    const queue = flags.queue as string | undefined;
+    const key = randomUUID();
+    const sweepId = store.createSweep(experiment.name, { axes, trials, ...(queue ? { queue: redactUrl(queue), key } : { parallel }) });
+    const spec = (options: Record<string, OptionValue>) => ({
       experiment: experiment.name,
       options,
-      sweepId,
       report: flags.report !== false,
       checkpointEvery: flags.checkpointEvery as number,
     });
-    console.log(`sweep ${sweepId}: ${trials.length} trials of ${experiment.name}, ${parallel} at a time`);
+    console.log(`sweep ${sweepId}: ${trials.length} trials of ${experiment.name}, ${queue ? `on the workers of ${redactUrl(queue)}` : `${parallel} at a time`}`);
+    const report = (k: number, r: TrialResult, where = '') => console.log(trialLine(store, experiment.name, k, trials.length, r, where));
 
     let stopping: StopSignal | null = null;
+    const cancel = new AbortController();
     const onSignal = (signal: StopSignal) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal: the queued sweep quits at once (its running trials stop at their workers).
+        if (queue) process.exit(exitCodeOf(signal));
+        return;
+      }
       stopping = signal;
       process.stderr.write(`\nsweep: ${signal}: no new trials; the running ones save a checkpoint and stop\n`);
       for (const trial of running) trial.kill(signal);
+      cancel.abort();
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-    const results: TrialResult[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (!stopping && next < trials.length) {
-        const k = next++;
-        const r = await runTrial(spec(trials[k]));
-        results.push(r);
-        console.log(trialLine(store, experiment.name, k, trials.length, r));
+    let results: TrialResult[] = [];
+    try {
+      if (queue) {
+        const workers = new Map<number, string>();
+        results = await runOnQueue({
+          url: queue,
+          store,
+          sweepId,
+          key,
+          trials: trials.map(spec),
+          signal: cancel.signal,
+          onStart: (k, p) => {
+            workers.set(k, p.worker);
+            console.log(`  trial ${k + 1}/${trials.length} started on worker ${p.worker}${p.shared ? ` (run ${p.runId})` : ''}`);
+          },
+          onDone: (k, r) => report(k, r, workers.has(k) ? ` on ${workers.get(k)}` : ''),
+          onError: (message) => process.stderr.write(`sweep ${sweepId}: ${message}\n`),
+        });
+      } else {
+        let next = 0;
+        const worker = async () => {
+          while (!stopping && next < trials.length) {
+            const k = next++;
+            const r = await runTrial({ ...spec(trials[k]), sweepId });
+            results.push(r);
+            report(k, r);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(parallel, trials.length) }, worker));
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, trials.length) }, worker));
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    } catch (e) {
+      return cmd.error(`dlab sweep ${experiment.name}: ${(e as Error).message}`);
+    } finally {
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    }
     await finishSweep(store, experiment.name, sweepId, results, stopping);
   });
 }
