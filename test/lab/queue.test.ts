@@ -192,4 +192,47 @@ describe('sweeps on a queue (BullMQ on Redis)', { skip: missing }, () => {
     assert.match(sweep.stdout, new RegExp(`trial 1/3 \\(run ${runs[0].id}\\).*interrupted; continue with: dlab run mnist --resume ${runs[0].id}`));
     assert.equal(sweep.stdout.match(/stopped before it started/g)?.length, 2);
   });
+
+  /** A sweep of one small MNIST trial whose run store is `home`. */
+  const oneTrial = (home: string) =>
+    startCli(
+      ['sweep', 'mnist', '--lr', '0.1', '--train-size', '256', '--test-size', '64', '--hidden', '8', '--epochs', '1', '--batch-size', '32', '--checkpoint-every', '2', '--no-report', '--queue', redis.url],
+      { ...process.env, DLAB_HOME: home },
+    );
+
+  test('a worker with its own run store SIGKILLed mid-trial: another worker starts the trial afresh; it is recorded once', async () => {
+    const home = join(tmp, 'killed-coordinator');
+    const log = join(tmp, 'killed-pauses.log');
+    const c = worker(join(tmp, 'killed-c'), { DLAB_TEST_PAUSE_AT: 'step:3', DLAB_TEST_PAUSE_LOG: log }, 'c');
+    await ready(c);
+    const sweep = oneTrial(home);
+    await until(() => existsSync(log), "worker c's trial to pause at step 3");
+    c.proc.kill('SIGKILL');
+    const d = worker(join(tmp, 'killed-d'), {}, 'd');
+    assert.deepEqual(await sweep.exited, { code: 0, signal: null }, sweep.stdout + sweep.stderr + d.stdout + d.stderr);
+    assert.deepEqual(await stopped(d), { code: 143, signal: null }, d.stdout + d.stderr);
+    assert.match(d.stdout, /trial 1 of sweep \d+: starting/);
+    const runs = withStore(home, (s) => s.listRuns({ sweepId: sweepIdOf(sweep) }));
+    assert.deepEqual(runs.map((r) => r.status), ['completed']);
+    await assertSameAsAlone(home, mnist, runs);
+  });
+
+  test('SIGTERM to a worker mid-trial: the trial saves a checkpoint and goes back to the queue; the next worker continues it', async () => {
+    const home = join(tmp, 'handed-back');
+    const log = join(tmp, 'handed-back-pauses.log');
+    const c = worker(home, { DLAB_TEST_PAUSE_AT: 'step:3', DLAB_TEST_PAUSE_LOG: log }, 'c');
+    await ready(c);
+    const sweep = oneTrial(home);
+    await until(() => existsSync(log), "worker c's trial to pause at step 3");
+    c.proc.kill('SIGTERM');
+    assert.deepEqual(await c.exited, { code: 143, signal: null }, c.stdout + c.stderr);
+    const d = worker(home, {}, 'd');
+    assert.deepEqual(await sweep.exited, { code: 0, signal: null }, sweep.stdout + sweep.stderr + d.stdout + d.stderr);
+    assert.deepEqual(await stopped(d), { code: 143, signal: null }, d.stdout + d.stderr);
+    const [, run] = /trial 1 of sweep \d+: continuing run (\d+)/.exec(d.stdout)!;
+    assert.match(d.stderr, new RegExp(`resumed run ${run} at epoch 1, step 3`));
+    const runs = withStore(home, (s) => s.listRuns({ sweepId: sweepIdOf(sweep) }));
+    assert.deepEqual(runs.map((r) => [r.id, r.status]), [[Number(run), 'completed']]);
+    await assertSameAsAlone(home, mnist, runs);
+  });
 });
