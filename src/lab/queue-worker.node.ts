@@ -9,7 +9,6 @@
 
 import os from 'node:os';
 import { Job, QueueEvents, WaitingError, Worker, type QueueEventsListener } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { CANCEL_EVENT, QUEUE_NAME, redactUrl, openRedis, type TrialJob, type TrialJobResult, type TrialProgress } from './queue.node.js';
 import { exitCodeOf, STOP_SIGNALS, type StopSignal } from './runner.node.js';
 import { RunStore, type RunRecord } from './store.node.js';
@@ -53,14 +52,8 @@ function previousRun(store: RunStore, job: Job<TrialJob>): RunRecord | undefined
 export async function runWorker(opts: WorkerOptions): Promise<number> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const name = opts.name ?? `${os.hostname()}:${process.pid}`;
+  const [workerConnection, eventsConnection] = [await openRedis(opts.url), await openRedis(opts.url)];
   const store = new RunStore();
-  const connections: Redis[] = [];
-  const connect = async () => {
-    const redis = await openRedis(opts.url);
-    connections.push(redis);
-    return redis;
-  };
-  const [workerConnection, eventsConnection] = [await connect(), await connect()];
 
   const cancelled = new Set<string>();
   const active = new Map<string, { job: Job<TrialJob>; trial?: TrialProcess }>();
@@ -163,7 +156,8 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   await worker.close();
   await running;
   await events.close();
-  for (const c of connections) c.disconnect();
+  workerConnection.disconnect();
+  eventsConnection.disconnect();
   store.close();
   return exitCodeOf(signal);
 }

@@ -72,14 +72,16 @@ export function redactUrl(url: string): string {
 export async function openRedis(url: string): Promise<Redis> {
   if (!/^rediss?:\/\//.test(url)) throw new Error(`--queue: expected a redis:// or rediss:// URL, got '${url}'`);
   const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
-  // Errors while reconnecting are reported by the BullMQ objects; this keeps them from being unhandled.
-  redis.on('error', () => {});
+  // Later errors (while reconnecting) are reported by the BullMQ objects; this keeps them from
+  // being unhandled, and keeps the first one: its cause (refused, wrong password), not "closed".
+  let cause: Error | undefined;
+  redis.on('error', (e: Error) => (cause ??= e));
   try {
     await redis.connect();
     await redis.ping();
   } catch (e) {
     redis.disconnect();
-    throw new Error(`cannot use Redis at ${redactUrl(url)}: ${(e as Error).message}`);
+    throw new Error(`cannot use Redis at ${redactUrl(url)}: ${(cause ?? (e as Error)).message}`);
   }
   return redis;
 }

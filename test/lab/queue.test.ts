@@ -239,4 +239,22 @@ describe('sweeps on a queue (BullMQ on Redis)', () => {
     assert.deepEqual(runs.map((r) => [r.id, r.status]), [[Number(run), 'completed']]);
     await assertSameAsAlone(home, mnist, runs);
   });
+
+  test('a wrong password, or no Redis there: the sweep and the worker say so, before anything is recorded', needsRedis, async () => {
+    const home = join(tmp, 'refused');
+    const wrong = `redis://:wrong@127.0.0.1:${redis.port}`;
+    const closed = `redis://127.0.0.1:${await freePort()}`;
+    const cases: [string[], RegExp][] = [
+      [['sweep', 'linreg', '--lr', '0.1', '--queue', wrong], /^dlab sweep linreg: cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/m],
+      [['worker', '--queue', wrong], /^dlab worker: cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/m],
+      [['sweep', 'linreg', '--lr', '0.1', '--queue', closed], /cannot use Redis at redis:\/\/127\.0\.0\.1:\d+\/?: connect ECONNREFUSED/],
+    ];
+    for (const [args, message] of cases) {
+      const c = startCli(args, { ...process.env, DLAB_HOME: home });
+      assert.deepEqual(await c.exited, { code: 1, signal: null }, c.stderr);
+      assert.match(c.stderr, message);
+      assert.ok(!c.stderr.includes('wrong'), 'the password is not printed');
+    }
+    assert.equal(existsSync(home), false);
+  });
 });
