@@ -27,3 +27,15 @@ export function listParser<T extends GivenValue = GivenValue>(rule: ValueRule): 
 
 export const integer = (bounds: Bounds = {}) => valueParser<number>({ kind: 'integer', ...bounds });
 export const oneOf = <T extends string>(choices: readonly T[]) => valueParser<T>({ kind: 'string', choices });
+
+/** A Redis URL (a sweep's queue): redis:// or rediss:// with a host. */
+export const redisUrl = (raw: string): string => {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) throw new InvalidArgumentError('Expected a Redis URL: redis://[:password@]host[:port][/db], or rediss:// for TLS.');
+  return raw;
+};

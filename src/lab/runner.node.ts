@@ -156,6 +156,8 @@ export interface RunRequest {
   /** Write the HTML report at the end (default true). */
   report?: boolean;
   store?: RunStore;
+  /** Told the run's id once it is recorded (or claimed, on a resume); training starts when it returns (or settles). */
+  onRun?: (runId: number) => void | Promise<void>;
 }
 
 export interface RunResult {
@@ -210,6 +212,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     const recorded = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v ?? null]));
     runId = store.createRun(experiment.name, recorded, request.sweepId ?? null, checkpointEvery);
   }
+  await request.onRun?.(runId);
   const ctx = new NodeRunContext(store, runId, json, checkpointEvery, request.resume !== undefined);
 
   // Once the final metrics are recorded the run stays completed: a signal then only cuts the report short.

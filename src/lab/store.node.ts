@@ -221,6 +221,40 @@ export class RunStore {
     return (rows as (MetricRow & { value: number | null })[]).map((r) => ({ ...r, value: r.value ?? NaN }));
   }
 
+  /**
+   * Copy a run recorded in another store (a queue worker's) into this one, as a trial of `sweepId`,
+   * with its metric rows, in one transaction; returns its id here. Its files stay where it ran.
+   */
+  importRun(run: RunRecord, metrics: Omit<MetricRow, 'id'>[], sweepId: number): number {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO runs (experiment, options, code_version, machine, started_at, ended_at, status, final, sweep_id, error, host, pid, checkpoint_every)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          run.experiment,
+          JSON.stringify(run.options),
+          run.codeVersion,
+          JSON.stringify(run.machine),
+          run.startedAt,
+          run.endedAt,
+          run.status,
+          run.final && JSON.stringify(run.final),
+          sweepId,
+          run.error,
+          run.host,
+          run.pid,
+          run.checkpointEvery,
+        );
+      const id = Number(info.lastInsertRowid);
+      const insert = this.db.prepare('INSERT INTO metrics (run_id, step, epoch, name, value) VALUES (?, ?, ?, ?, ?)');
+      // Sent as JSON, a non-finite value arrives as null, which is how it is stored.
+      for (const m of metrics) insert.run(id, m.step, m.epoch, m.name, Number.isFinite(m.value) ? m.value : null);
+      return id;
+    })();
+  }
+
   /** Record (or replace) an artifact file of a run. */
   addArtifact(runId: number, kind: string, name: string, path: string): void {
     this.db

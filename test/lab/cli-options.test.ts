@@ -62,6 +62,7 @@ describe('bad flags are refused before anything runs', { concurrency: true }, ()
       refused(['sweep', 'mnist', '--epochs', '1,1.5'], '--epochs <values>', "'1.5' is not a positive integer."),
       refused(['sweep', 'mnist', '--epochs', '1:2.5', '--trials', '2'], '--epochs <values>', "'2.5' is not a positive integer."),
       refused(['sweep', 'mnist', '--optimizer', 'sgd,lbfgs'], '--optimizer <values>', "'lbfgs' is not one of sgd, adam, adamw, rmsprop, adagrad, adadelta."),
+      refused(['sweep', 'mnist', '--lr', '0.1', '--queue', 'http://127.0.0.1:6379'], '--queue <url>', 'Expected a Redis URL: redis://[:password@]host[:port][/db], or rediss:// for TLS.'),
     ]);
   });
 
@@ -75,6 +76,8 @@ describe('bad flags are refused before anything runs', { concurrency: true }, ()
       refused(['fit', 'some/model', '--context', '0'], '--context <n>', 'Expected a positive integer.'),
       refused(['ui', '--port', '70000'], '--port <n>', 'Expected an integer in [0, 65535].'),
       refused(['runs', 'list', '--limit', '0'], '--limit <n>', 'Expected a positive integer.'),
+      refused(['worker', '--queue', '127.0.0.1:6379'], '--queue <url>', 'Expected a Redis URL: redis://[:password@]host[:port][/db], or rediss:// for TLS.'),
+      refused(['worker', '--queue', 'redis://127.0.0.1', '--stalled-after', '0'], '--stalled-after <seconds>', 'Expected a positive integer.'),
     ]);
   });
 });

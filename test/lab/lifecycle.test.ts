@@ -4,16 +4,15 @@
 // and the test signals it only after reading that.
 
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/io/node.js';
 import { RunStore } from '../../src/lab/store.node.js';
+import { main, startCli, until, type Child } from './cli-child.js';
 
-const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const home = mkdtempSync(join(os.tmpdir(), 'dlab-lifecycle-'));
 const env = { ...process.env, DLAB_HOME: home };
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -25,47 +24,8 @@ const dlab = (...args: string[]) =>
     );
   });
 
-interface Child {
-  proc: ChildProcessWithoutNullStreams;
-  readonly stdout: string;
-  readonly stderr: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves when stderr matches `re` (rejects if the process exits first). */
-  waitFor(re: RegExp): Promise<RegExpExecArray>;
-}
-
 /** `dlab ...args` in a child process, with extra environment variables (the pause hook). */
-function start(args: string[], extra: Record<string, string> = {}): Child {
-  const proc = spawn(process.execPath, [main, ...args], { env: { ...env, ...extra } });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d) => (stdout += d));
-  proc.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  const waitFor = (re: RegExp) =>
-    new Promise<RegExpExecArray>((resolve, reject) => {
-      const check = () => {
-        const m = re.exec(stderr);
-        if (m) {
-          proc.stderr.off('data', check);
-          resolve(m);
-        }
-      };
-      proc.stderr.on('data', check);
-      check();
-      void exited.then(() => setImmediate(() => reject(new Error(`exited before ${re}:\n${stderr}`))));
-    });
-  return { proc, exited, waitFor, get stdout() { return stdout; }, get stderr() { return stderr; } };
-}
-
-/** Wait until `done()` holds: for a condition another process brings about (polled; fails after 120 s). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const start = (args: string[], extra: Record<string, string> = {}): Child => startCli(args, { ...env, ...extra });
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number | string>;
 const runIdOf = (stderr: string) => Number(/^run (\d+): /m.exec(stderr)![1]);

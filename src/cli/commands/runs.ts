@@ -78,8 +78,9 @@ export function registerRuns(program: Command): void {
         console.log(`no runs yet in ${store.home} (dlab run <experiment> records one)`);
         return;
       }
-      const rows = found.map((r) => [r.id, r.experiment, statusOf(store, r), r.startedAt.replace('T', ' ').slice(0, 19), duration(r), r.sweepId ?? '', headline(r)]);
-      console.log(textTable(['id', 'experiment', 'status', 'started', 'time', 'sweep', 'result'], rows));
+      // The host tells which machine ran a run (a sweep's queue worker, say).
+      const rows = found.map((r) => [r.id, r.experiment, statusOf(store, r), r.startedAt.replace('T', ' ').slice(0, 19), duration(r), r.sweepId ?? '', r.host ?? '', headline(r)]);
+      console.log(textTable(['id', 'experiment', 'status', 'started', 'time', 'sweep', 'host', 'result'], rows));
     }),
   );
   const show = runs
@@ -100,7 +101,7 @@ export function registerRuns(program: Command): void {
         `run ${run.id}: ${run.experiment} (${statusOf(store, run)})`,
         `  started   ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt} (${duration(run)})` : ''}`,
         `  code      ${run.codeVersion}`,
-        `  machine   ${run.machine.cpu}, ${run.machine.cores} cores, ${run.machine.os}, Node ${run.machine.node}`,
+        `  machine   ${run.host !== null ? `${run.host} (process ${run.pid}): ` : ''}${run.machine.cpu}, ${run.machine.cores} cores, ${run.machine.os}, Node ${run.machine.node}`,
       ];
       if (run.sweepId !== null) lines.push(`  sweep     ${run.sweepId}`);
       if (run.error) lines.push(`  error     ${run.error}`);

@@ -1,10 +1,11 @@
 // `dlab sweep <experiment> --lr 0.01,0.1,1 --batch-size 16,64,256 --optimizer sgd,adam
-//  [--parallel N] [--trials N]`: a grid over the listed values (or, with --trials, that many
-// random picks: from the lists, or from a range lo:hi, log-uniform), each trial a normal
-// `dlab run` in its own child process (up to N at once) and in the store; then a table and a page.
+//  [--parallel N | --queue redis://...] [--trials N]`: a grid over the listed values (or, with --trials, that many
+// random picks: from the lists, or from a range lo:hi, log-uniform), each trial a recorded run
+// in its own process (up to N at once; src/lab/trial.node.ts); then a table and a page, from the
+// run store. With --queue, the trials go to `dlab worker`s on other machines (src/lab/queue-sweep.node.ts).
 
-import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { experiments } from '../../lab/registry.js';
@@ -13,8 +14,11 @@ import { uniformDouble } from '../../random/sampling.js';
 import { kebab, optionText, ruleOf, type GivenValue, type OptionSpec } from '../../lab/experiment.js';
 import { comparisonTable } from '../../lab/report.node.js';
 import { exitCodeOf, STOP_SIGNALS, type AnyExperiment, type StopSignal } from '../../lab/runner.node.js';
+import { startTrial, type TrialProcess, type TrialResult, type TrialSpec } from '../../lab/trial.node.js';
+import { openRedis, redactUrl } from '../../lab/queue.node.js';
+import { runOnQueue } from '../../lab/queue-sweep.node.js';
 import { RunStore } from '../../lab/store.node.js';
-import { integer, listParser } from '../parse.js';
+import { integer, listParser, redisUrl } from '../parse.js';
 import { specsOf } from './run.js';
 import { textTable, writeComparison } from './runs.js';
 
@@ -74,47 +78,50 @@ export function randomSearch(axes: Record<string, Axis>, trials: number, seed: n
   });
 }
 
-interface TrialResult {
-  options: Record<string, GivenValue>;
-  runId?: number;
-  metrics?: Record<string, unknown>;
-  /** Stopped by a signal (resumable when a run id is known). */
-  interrupted?: boolean;
-  error?: string;
-  seconds: number;
+// Trials in flight. A terminal's Ctrl-C (or hang-up) reaches only the sweep, which passes it, or a
+// SIGTERM, on exactly once and waits: each trial then saves a checkpoint and stops (a second
+// signal would make a trial quit without one).
+const running = new Set<TrialProcess>();
+
+/** One trial: a recorded run in its own process (up to --parallel at once). */
+async function runTrial(spec: TrialSpec): Promise<TrialResult> {
+  const started = performance.now();
+  const trial = startTrial(spec);
+  running.add(trial);
+  const outcome = await trial.done;
+  running.delete(trial);
+  return { options: spec.options, ...outcome, seconds: (performance.now() - started) / 1000 };
 }
 
-// Trials in flight. They run in their own process groups (detached), so a terminal's Ctrl-C (or
-// hang-up) reaches only the sweep, which passes it, or a SIGTERM, on exactly once and waits: each
-// trial then saves a checkpoint and stops (a second signal would make a trial quit without one).
-const running = new Set<ReturnType<typeof fork>>();
+/** The line a finished trial gets: its options and its final metrics from the store, or how it stopped. */
+export function trialLine(store: RunStore, experiment: string, k: number, total: number, r: TrialResult, where = ''): string {
+  const opts = Object.entries(r.options).map(([a, b]) => `${a}=${b}`).join(' ');
+  const final = r.runId !== undefined && r.status === 'completed' ? store.getRun(r.runId).final : null;
+  const m = final ? Object.entries(final).filter(([a]) => a !== 'run_id').slice(0, 4).map(([a, b]) => `${a} ${typeof b === 'number' ? +b.toPrecision(4) : b}`).join(', ') : '';
+  const outcome =
+    r.status === 'interrupted'
+      ? r.runId !== undefined
+        ? `interrupted; continue with: dlab run ${experiment} --resume ${r.runId}`
+        : 'stopped before it started'
+      : r.status === 'failed'
+        ? `FAILED ${r.error ?? ''}`
+        : m;
+  return `  trial ${k + 1}/${total}${r.runId !== undefined ? ` (run ${r.runId})` : ''}${where} ${opts}: ${outcome} [${r.seconds.toFixed(1)} s]`;
+}
 
-/** One trial: `dlab run <exp> ... --json --sweep <id>` in a child process (the same CLI, same loader flags). */
-function runTrial(experiment: AnyExperiment, options: Record<string, GivenValue>, sweepId: number, extra: string[]): Promise<TrialResult> {
-  const args = ['run', experiment.name, ...Object.entries(options).flatMap(([k, v]) => [`--${kebab(k)}`, optionText(v)]), '--json', '--sweep', String(sweepId), ...extra];
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const child = fork(process.argv[1], args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.on('exit', (code, signal) => {
-      running.delete(child);
-      const seconds = (performance.now() - started) / 1000;
-      const last = stdout.trim().split('\n').pop() ?? '';
-      let metrics: Record<string, unknown> | undefined;
-      try {
-        metrics = JSON.parse(last) as Record<string, unknown>;
-      } catch {
-        metrics = undefined;
-      }
-      if (code === 0 && metrics) resolve({ options, runId: metrics.run_id as number, metrics, seconds });
-      else if (metrics?.status === 'interrupted' || STOP_SIGNALS.includes(signal as StopSignal)) resolve({ options, runId: metrics?.run_id as number | undefined, seconds, interrupted: true });
-      else resolve({ options, runId: metrics?.run_id as number | undefined, metrics, seconds, error: `exit code ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
-    });
-  });
+/** After the trials: the comparison table, the sweep's page, and the exit status. */
+export async function finishSweep(store: RunStore, experiment: string, sweepId: number, results: TrialResult[], stopping: StopSignal | null): Promise<void> {
+  const ids = results.map((r) => r.runId).filter((id): id is number => id !== undefined).sort((a, b) => a - b);
+  if (ids.length) {
+    const { columns, rows } = comparisonTable(ids.map((id) => store.getRun(id)));
+    console.log('\n' + textTable(columns, rows));
+    const dir = join(store.home, 'sweeps', String(sweepId));
+    mkdirSync(dir, { recursive: true });
+    const path = await writeComparison(store, ids, join(dir, 'report.html'), `${experiment} sweep ${sweepId}`);
+    console.log(`\nsweep report: ${path}\ncompare again: dlab runs compare ${ids.join(' ')}`);
+  }
+  if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
+  else if (stopping) process.exitCode = exitCodeOf(stopping);
 }
 
 function addExperiment(sweep: Command, experiment: AnyExperiment): void {
@@ -130,65 +137,85 @@ function addExperiment(sweep: Command, experiment: AnyExperiment): void {
   cmd.option('--parallel <n>', 'trials run at once, each in its own process', integer({ min: 1 }), 1);
   cmd.option('--trials <n>', 'random search: this many trials picked from the lists/ranges', integer({ min: 1 }));
   cmd.option('--search-seed <n>', 'seed of the random search (not of the trials)', integer(), 0);
-  cmd.option('--checkpoint-every <steps>', 'passed to each trial', integer({ min: 0 }));
+  cmd.option('--checkpoint-every <steps>', 'each trial saves a checkpoint every N optimizer steps (0: only when stopped)', integer({ min: 0 }), 500);
   cmd.option('--no-report', 'skip the per-trial HTML reports');
-  cmd.action(async (flags: Record<string, Axis | number | boolean | undefined>) => {
+  cmd.option('--queue <url>', 'run the trials on the machines running `dlab worker --queue <url>`: a Redis URL, redis://[:password@]host[:port][/db] or rediss:// (TLS)', redisUrl);
+  cmd.action(async (flags: Record<string, Axis | number | boolean | string | undefined>) => {
     const axes: Record<string, Axis> = {};
     for (const [key] of specs) if (flags[key] !== undefined) axes[key] = flags[key] as Axis;
     let trials: Record<string, GivenValue>[];
     let store: RunStore;
     try {
       trials = flags.trials !== undefined ? randomSearch(axes, flags.trials as number, flags.searchSeed as number) : grid(axes);
+      // Redis answers (and takes the password) before the sweep is recorded.
+      if (flags.queue) (await openRedis(flags.queue as string)).disconnect();
       store = new RunStore();
     } catch (e) {
       return cmd.error(`dlab sweep ${experiment.name}: ${(e as Error).message}`);
     }
     const parallel = flags.parallel as number;
-    const extra = [...(flags.checkpointEvery !== undefined ? ['--checkpoint-every', String(flags.checkpointEvery)] : []), ...(flags.report === false ? ['--no-report'] : [])];
-    const sweepId = store.createSweep(experiment.name, { axes, trials, parallel });
-    console.log(`sweep ${sweepId}: ${trials.length} trials of ${experiment.name}, ${parallel} at a time`);
+    const queue = flags.queue as string | undefined;
+    const key = randomUUID();
+    const sweepId = store.createSweep(experiment.name, { axes, trials, ...(queue ? { queue: redactUrl(queue), key } : { parallel }) });
+    const spec = (options: Record<string, GivenValue>) => ({
+      experiment: experiment.name,
+      options,
+      report: flags.report !== false,
+      checkpointEvery: flags.checkpointEvery as number,
+    });
+    console.log(`sweep ${sweepId}: ${trials.length} trials of ${experiment.name}, ${queue ? `on the workers of ${redactUrl(queue)}` : `${parallel} at a time`}`);
+    const report = (k: number, r: TrialResult, where = '') => console.log(trialLine(store, experiment.name, k, trials.length, r, where));
 
     let stopping: StopSignal | null = null;
+    const cancel = new AbortController();
     const onSignal = (signal: StopSignal) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal: the queued sweep quits at once (its running trials stop at their workers).
+        if (queue) process.exit(exitCodeOf(signal));
+        return;
+      }
       stopping = signal;
       process.stderr.write(`\nsweep: ${signal}: no new trials; the running ones save a checkpoint and stop\n`);
-      for (const child of running) child.kill(signal);
+      for (const trial of running) trial.kill(signal);
+      cancel.abort();
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-    const results: TrialResult[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (!stopping && next < trials.length) {
-        const k = next++;
-        const r = await runTrial(experiment, trials[k], sweepId, extra);
-        results.push(r);
-        const opts = Object.entries(r.options).map(([a, b]) => `${a}=${optionText(b)}`).join(' ');
-        const m = r.metrics ? Object.entries(r.metrics).filter(([a]) => a !== 'run_id').slice(0, 4).map(([a, b]) => `${a} ${typeof b === 'number' ? +b.toPrecision(4) : b}`).join(', ') : '';
-        const outcome = r.interrupted
-          ? r.runId
-            ? `interrupted; continue with: dlab run ${experiment.name} --resume ${r.runId}`
-            : 'stopped before it started'
-          : r.error
-            ? `FAILED ${r.error}`
-            : m;
-        console.log(`  trial ${k + 1}/${trials.length}${r.runId ? ` (run ${r.runId})` : ''} ${opts}: ${outcome} [${r.seconds.toFixed(1)} s]`);
+    let results: TrialResult[] = [];
+    try {
+      if (queue) {
+        const workers = new Map<number, string>();
+        results = await runOnQueue({
+          url: queue,
+          store,
+          sweepId,
+          key,
+          trials: trials.map(spec),
+          signal: cancel.signal,
+          onStart: (k, p) => {
+            workers.set(k, p.worker);
+            console.log(`  trial ${k + 1}/${trials.length} started on worker ${p.worker}${p.shared ? ` (run ${p.runId})` : ''}`);
+          },
+          onDone: (k, r) => report(k, r, workers.has(k) ? ` on ${workers.get(k)}` : ''),
+          onError: (message) => process.stderr.write(`sweep ${sweepId}: ${message}\n`),
+        });
+      } else {
+        let next = 0;
+        const worker = async () => {
+          while (!stopping && next < trials.length) {
+            const k = next++;
+            const r = await runTrial({ ...spec(trials[k]), sweepId });
+            results.push(r);
+            report(k, r);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(parallel, trials.length) }, worker));
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, trials.length) }, worker));
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-
-    const ids = results.map((r) => r.runId).filter((id): id is number => id !== undefined).sort((a, b) => a - b);
-    if (ids.length) {
-      const { columns, rows } = comparisonTable(ids.map((id) => store.getRun(id)));
-      console.log('\n' + textTable(columns, rows));
-      const dir = join(store.home, 'sweeps', String(sweepId));
-      mkdirSync(dir, { recursive: true });
-      const path = await writeComparison(store, ids, join(dir, 'report.html'), `${experiment.name} sweep ${sweepId}`);
-      console.log(`\nsweep report: ${path}\ncompare again: dlab runs compare ${ids.join(' ')}`);
+    } catch (e) {
+      return cmd.error(`dlab sweep ${experiment.name}: ${(e as Error).message}`);
+    } finally {
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     }
-    if (results.some((r) => r.error)) process.exitCode = 1;
-    else if (stopping) process.exitCode = exitCodeOf(stopping);
+    await finishSweep(store, experiment.name, sweepId, results, stopping);
   });
 }
 
