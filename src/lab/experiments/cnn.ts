@@ -30,7 +30,7 @@ import { predictionGrid, trainEpochs } from '../training.js';
 
 interface ModelRecipe {
   build(inChannels: number): Module;
-  /** The side the images are resized to by default (d2l's choice); 28 keeps them as they are. */
+  /** The side the images are resized to by default (d2l's choice); the data set's own side keeps them as they are. */
   size: number;
   /** Sizes the network accepts (its first Linear layer fixes them); false: any from `min` up. */
   fixed: boolean;
