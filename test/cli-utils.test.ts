@@ -10,6 +10,8 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { hubServer, makeHub } from './utils/hub_server.js';
 import { MEASURE_FLAGS } from '../src/cli/commands/memory.js';
+import { builtinModel } from '../src/models/index.js';
+import { estimateMemory } from '../src/utils/memory.js';
 import { closedPort } from './ports.js';
 
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -117,6 +119,32 @@ for (const [name, key] of [['LeNet training', 'measureLenet'], ['small transform
 test('dlab gpu --json lists what nvidia-smi reports', async () => {
   const r = await runs.gpuJson;
   assert.deepEqual(JSON.parse(r.stdout), { gpus: [{ index: 0, name: 'NVIDIA GeForce RTX 3070', totalBytes: 8192 * 2 ** 20, freeBytes: 7800 * 2 ** 20 }] });
+});
+
+test('dlab memory --max-batch --gpu-memory: the largest batch within 0.8 of the memory, and the next power of two', async () => {
+  const r = await dlab(['memory', 'mlp:1000-512-10', '--input', '1000', '--max-batch', '--gpu-memory', '64MiB', '--json'], { DLAB_NVIDIA_SMI: fakeSmi });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { gpuMemory: number; safetyFactor: number; usable: number; maxBatch: number; estimates: { batch: number; bytes: { total: number }; fits: boolean }[] };
+  assert.deepEqual([out.gpuMemory, out.safetyFactor, out.usable], [64 * 2 ** 20, 0.8, Math.floor(0.8 * 64 * 2 ** 20)]);
+  // The same estimate in this process: maxBatch fits the usable bytes, one more does not.
+  const total = (batchSize: number) => estimateMemory(builtinModel('mlp:1000-512-10').build(), { inputSize: [1000], batchSize }).bytes.total;
+  assert.ok(total(out.maxBatch) <= out.usable && total(out.maxBatch + 1) > out.usable, `maxBatch ${out.maxBatch}`);
+  const next = 2 ** Math.ceil(Math.log2(out.maxBatch + 1));
+  assert.deepEqual(out.estimates.map((e) => [e.batch, e.bytes.total, e.fits]), [[out.maxBatch, total(out.maxBatch), true], [next, total(next), false]]);
+});
+
+test('dlab memory --max-batch with no --gpu-memory plans for the free memory dlab gpu reports; with no GPU it asks for one', async () => {
+  const r = await dlab(['memory', 'mlp:1000-512-10', '--input', '1000', '--max-batch'], { DLAB_NVIDIA_SMI: fakeSmi });
+  assert.equal(r.code, 0, r.stderr);
+  // 7800 MiB free: usable 0.8 x 7800 MiB = 6240 MiB = 6.09 GiB.
+  assert.match(r.stdout, /^GPU memory: 7\.62 GiB \(free memory of GPU 0 \(NVIDIA GeForce RTX 3070\)\); usable with the safety factor 0\.8: 6\.09 GiB \(6,543,114,240 bytes\)$/m);
+  const n = Number(/^largest batch that fits: ([\d,]+)$/m.exec(r.stdout)![1].replaceAll(',', ''));
+  const next = 2 ** Math.ceil(Math.log2(n + 1));
+  assert.match(r.stdout, new RegExp(`^  part +batch ${n.toLocaleString('en-US')} +batch ${next.toLocaleString('en-US')}$`, 'm'));
+  assert.match(r.stdout, /^  fits +yes +no$/m);
+  const none = await dlab(['memory', 'mnist-mlp', '--max-batch'], { DLAB_NVIDIA_SMI: join(tmp, 'absent') });
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /dlab memory: no GPU detected \(dlab gpu lists none\): give --gpu-memory, e\.g\. --gpu-memory 8GiB/);
 });
 
 test('dlab fit <hub id> --json: counts from headers served by HF_ENDPOINT, fit per dtype', async () => {

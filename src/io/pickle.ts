@@ -9,7 +9,9 @@
 //
 // Python values become:  None -> null, bool -> boolean, int -> number (bigint beyond ±2^53),
 // float -> number, str -> string, bytes -> Uint8Array, list -> array, tuple -> frozen array,
-// dict -> Map (keys as Python has them: strings, numbers, frozen arrays...).
+// dict -> Map (keys as Python has them: strings, numbers, frozen arrays...). A Python 2 str
+// (BINSTRING, in pickles Python 2 wrote, like CIFAR-10's batches) -> Uint8Array, as Python 3 reads
+// it with pickle.load(f, encoding='bytes').
 
 export class PickleError extends Error {
   override name = 'PickleError';
@@ -198,6 +200,12 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
       case 0x8d: // BINUNICODE8
         stack.push(text(u64()));
         break;
+      case 0x55: // SHORT_BINSTRING: a Python 2 str, as bytes (pickle.load(f, encoding='bytes'))
+        stack.push(bytes(u8(), 'a string').slice());
+        break;
+      case 0x54: // BINSTRING (Python 2 str; a negative length is refused by `need`)
+        stack.push(bytes(i32(), 'a string').slice());
+        break;
       case 0x43: // SHORT_BINBYTES
         stack.push(bytes(u8(), 'a bytes object').slice());
         break;
@@ -325,7 +333,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
       default:
         throw new PickleError(
           `unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} ('${String.fromCharCode(op)}') at byte ${at}; ` +
-            'dlab reads the opcodes torch.save writes (protocols 2 to 5)',
+            'dlab reads the opcodes torch.save writes (protocols 2 to 5) and Python 2 byte strings',
         );
     }
   }

@@ -134,11 +134,27 @@ export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise
   return { ...r.last, epochSeconds: r.epochSeconds, meanEpochSeconds: mean };
 }
 
-/** A dataset of [image tensor, label] whose raw pixels are `data` (N x H x W bytes), like MNIST. */
-interface ImageDataset {
-  readonly data: { data: ArrayLike<number>; shape: readonly number[] };
+/**
+ * A dataset of [image tensor, label] whose raw pixels are `data`: N x H x W bytes with their shape,
+ * like MNIST, or N x H x W x 3 bytes (HWC) beside a `shape` (N, H, W, 3), like CIFAR10.
+ */
+type ImageDataset = {
   getItem(index: number): [unknown, number];
   readonly length: number;
+} & ({ readonly data: { data: ArrayLike<number>; shape: readonly number[] } } | { readonly data: Uint8Array; readonly shape: readonly number[] });
+
+/** Image i's pixels as one grey value each: colour images by ITU-R 601-2 luma, as PIL's convert('L'). */
+function greyPixels(dataset: ImageDataset): { h: number; w: number; pixels: (i: number) => number[] } {
+  if (!(dataset.data instanceof Uint8Array)) {
+    const { data, shape } = dataset.data;
+    const [, h, w] = shape;
+    return { h, w, pixels: (i) => Array.from({ length: h * w }, (_, k) => data[i * h * w + k]) };
+  }
+  const data = dataset.data;
+  const [, h, w] = (dataset as { shape: readonly number[] }).shape;
+  // PIL's L24 in fixed point: (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16.
+  const grey = (o: number) => (data[o] * 19595 + data[o + 1] * 38470 + data[o + 2] * 7471 + 0x8000) >> 16;
+  return { h, w, pixels: (i) => Array.from({ length: h * w }, (_, k) => grey((i * h * w + k) * 3)) };
 }
 
 /** d2l's predict_ch3: the first `count` test images with "predicted (true)" captions. */
@@ -148,7 +164,7 @@ export function predictionGrid(
   options: { count?: number; classes: readonly string[]; forward?: (x: Tensor) => Tensor; range?: [number, number]; title?: string },
 ): ImagesArtifact {
   const count = Math.min(options.count ?? 24, dataset.length);
-  const [, h, w] = dataset.data.shape;
+  const { h, w, pixels } = greyPixels(dataset);
   const forward = options.forward ?? ((x: Tensor) => model.call(x) as Tensor);
   const images: number[][] = [];
   const captions: string[] = [];
@@ -159,7 +175,7 @@ export function predictionGrid(
     for (let i = 0; i < count; i++) {
       const [x, label] = dataset.getItem(i) as [Tensor, number];
       const pred = forward(x.unsqueeze(0)).argmax(1).item();
-      images.push(Array.from({ length: h * w }, (_, k) => dataset.data.data[i * h * w + k]));
+      images.push(pixels(i));
       captions.push(pred === label ? options.classes[pred] : `${options.classes[pred]} (${options.classes[label]})`);
       wrong.push(pred !== label);
     }

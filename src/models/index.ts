@@ -6,10 +6,10 @@ import type { DType } from '../tensor/dtype.js';
 import { cifarMlp, mlp, mnistMlp } from './mlp.js';
 import { TinyTransformer } from './transformer.js';
 import { GPT_DEFAULTS, gpt } from './gpt.js';
-import { alexnet, lenet, lenetClassic, resnet18, vgg11 } from './cnn.js';
+import { alexnet, densenet, googlenet, lenet, lenetBatchNorm, lenetClassic, nin, resnet18, vgg11 } from './cnn.js';
 
 export { mlp, mnistMlp, cifarMlp } from './mlp.js';
-export { lenet, lenetClassic, alexnet, vgg11, resnet18, Residual } from './cnn.js';
+export { lenet, lenetClassic, alexnet, vgg11, resnet18, Residual, nin, googlenet, Inception, lenetBatchNorm, densenet, DenseBlock } from './cnn.js';
 export { TinyTransformer, CausalSelfAttention, Block, type TransformerOptions, type LayerCache, type GenerateOptions } from './transformer.js';
 export { topKFilter, topPFilter, filterLogits, sampleNext, type SamplingOptions } from './sampling.js';
 export { gpt, gptConfig, gptFromConfig, GPT_DEFAULTS, type GptConfig } from './gpt.js';
@@ -34,6 +34,10 @@ const specs: ModelSpec[] = [
   { name: 'alexnet', description: 'AlexNet, d2l 8.1 layout, 1x224x224 input, 10 classes', inputSize: [1, 224, 224], inputDtype: 'float32', build: alexnet },
   { name: 'vgg11', description: 'VGG-11, d2l 8.2 layout, 1x224x224 input, 10 classes', inputSize: [1, 224, 224], inputDtype: 'float32', build: vgg11 },
   { name: 'resnet18', description: 'ResNet-18, d2l 8.6 layout (not torchvision), 1x96x96 input, 10 classes', inputSize: [1, 96, 96], inputDtype: 'float32', build: resnet18 },
+  { name: 'nin', description: 'NiN, d2l 8.3 layout, 1x224x224 input, 10 classes (global average pooling, no Linear)', inputSize: [1, 224, 224], inputDtype: 'float32', build: nin },
+  { name: 'googlenet', description: 'GoogLeNet, d2l 8.4 layout (nine Inception blocks), 1x96x96 input, 10 classes', inputSize: [1, 96, 96], inputDtype: 'float32', build: googlenet },
+  { name: 'lenet-bn', description: 'LeNet with BatchNorm, d2l 8.5 concise layout (sigmoid, average pooling), 1x28x28 input', inputSize: [1, 28, 28], inputDtype: 'float32', build: lenetBatchNorm },
+  { name: 'densenet', description: 'DenseNet, d2l 8.7 layout (4 dense blocks of 4, growth 32), 1x96x96 input, 10 classes', inputSize: [1, 96, 96], inputDtype: 'float32', build: densenet },
   {
     name: 'transformer',
     description: 'char-level GPT: 2 pre-norm blocks, d_model 64, 4 heads, context 32, vocab 65',

@@ -4,7 +4,7 @@
 export { summary, summaryString, type SummaryOptions, type SummaryResult, type SummaryRow } from './summary.js';
 export { modelInfo, type ModelInfo, type LayerInfo, type ModelInfoOptions } from './model_info.js';
 export {
-  estimateMemory, measureMemory, defaultWorkload, makeOptimizer, memoryConventions, bytesPerParam, optimizerSlots,
+  estimateMemory, memoryEstimator, largestBatch, gpuSafetyFactor, measureMemory, defaultWorkload, makeOptimizer, memoryConventions, bytesPerParam, optimizerSlots,
   type MemoryEstimate, type MemoryBytes, type MemoryDtype, type MemoryMode, type OptimizerName, type Technique,
   type Workload, type EstimateOptions, type MeasureOptions, type MemoryMeasurement,
 } from './memory.js';

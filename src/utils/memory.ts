@@ -372,8 +372,15 @@ export const memoryConventions = (mode: MemoryMode): string[] =>
  * step or an inference pass needs, by part, from a real traced forward (see the file comment).
  */
 export function estimateMemory(model: Module, options: EstimateOptions): MemoryEstimate {
-  const { batchSize, dtype = 'float32', optimizer = 'sgd', mode = 'train' } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  return memoryEstimator(model, options)(options.batchSize);
+}
+
+/**
+ * The estimate as a function of the batch size, for searches over it: each batch the estimate
+ * traces (the batch itself up to 4, else 2 and 4) is traced once, however many batches are asked.
+ */
+export function memoryEstimator(model: Module, options: Omit<EstimateOptions, 'batchSize'>): (batchSize: number) => MemoryEstimate {
+  const { dtype = 'float32', optimizer = 'sgd', mode = 'train' } = options;
   if (!(dtype in bytesPerParam)) throw new RangeError(`unknown dtype '${dtype}'; one of ${memoryDtypes.join(', ')}`);
   if (!(optimizer in optimizerSlots)) throw new RangeError(`unknown optimizer '${optimizer}'; one of ${optimizerNames.join(', ')}`);
   if (mode === 'train' && (dtype === 'int8' || dtype === 'int4')) {
@@ -388,82 +395,94 @@ export function estimateMemory(model: Module, options: EstimateOptions): MemoryE
   const nBuffers = model.buffers().reduce((a, b) => a + (isFloatingPoint(b.dtype) ? b.numel() : 0), 0);
   const per = bytesPerParam[dtype];
   const paramBytes = Math.ceil((nParams + nBuffers) * per);
-  const batches = batchSize <= 4 ? [batchSize] : [2, 4];
-  const at = (f: (b: number) => number): number => (batches.length === 1 ? f(batches[0]) : extend(f(2), f(4), batchSize));
-  // The report's fields are the same in both modes; only these three differ.
-  const report = (bytes: MemoryBytes, forwardActivationElements: number, techniques: Technique[]) => ({
-    params: nParams,
-    trainableParams: nTrainable,
-    bytes,
-    mode,
-    batch: batchSize,
-    dtype,
-    optimizer,
-    dominant: dominantPart(bytes),
-    forwardActivationElements,
-    techniques,
-    conventions: memoryConventions(mode),
-  });
-
-  if (mode === 'infer') {
-    const traces = batches.map((b) => withMode(model, false, () => traceInfer(model, workload, b, dtype)));
-    const peakAt = traces.length === 1 ? Math.max(...traces[0].live) : Math.max(...traces[0].live.map((v, i) => extend(v, traces[1].live[i], batchSize)));
-    const bytes = total({
-      params: paramBytes,
-      gradients: 0,
-      optimizer: 0,
-      activations: Math.round(peakAt),
-      input: Math.round(at((b) => traces[batches.indexOf(b)].inputBytes)),
-    });
-    return report(bytes, Math.round(at((b) => traces[batches.indexOf(b)].forwardElements)), []);
-  }
-
-  const traces = batches.map((b) => withMode(model, true, () => traceTrain(model, workload, b, dtype)));
-  const pick = (b: number) => traces[batches.indexOf(b)];
-  const activations = Math.round(at((b) => pick(b).activations));
-  const input = Math.round(at((b) => pick(b).inputBytes));
-  const slots = optimizerSlots[optimizer];
-  const base = { params: paramBytes, gradients: Math.ceil(nTrainable * per), optimizer: Math.ceil(slots * nTrainable * per), activations, input };
-  const bytes = total(base);
-
-  // ---- techniques for a GPU that is too small
-  const techniques: Technique[] = [];
-  const add = (name: string, description: string, b: Omit<MemoryBytes, 'total'>) => {
-    const t = total(b);
-    // Only what helps: checkpointing a net of one-layer segments, say, saves nothing.
-    if (bytes.total - t.total > 0) techniques.push({ name, description, bytes: t, saved: bytes.total - t.total });
+  const inferTraces = new Map<number, InferTrace>();
+  const trainTraces = new Map<number, TrainTrace>();
+  const cached = <T>(traces: Map<number, T>, b: number, trace: () => T): T => {
+    if (!traces.has(b)) traces.set(b, trace());
+    return traces.get(b)!;
   };
-  if (batchSize >= 2) {
-    const k = Math.min(4, batchSize);
-    const micro = Math.ceil(batchSize / k);
-    add(
-      'gradient accumulation',
-      `${k} micro-batches of ${micro}, one optimizer step (same gradient as batch ${batchSize})`,
-      { ...base, activations: Math.round(extendOrExact(traces, batches, micro, (t) => t.activations)), input: Math.round(extendOrExact(traces, batches, micro, (t) => t.inputBytes)) },
-    );
-  }
-  if (dtype === 'float32') {
-    add('mixed precision', 'float16 compute with float32 master weights: fp32 + fp16 weights, fp16 gradients, fp32 optimizer state, fp16 activations', {
-      params: Math.ceil((nParams + nBuffers) * 6),
-      gradients: nTrainable * 2,
-      optimizer: slots * nTrainable * 4,
-      activations: activations / 2,
-      input: input / 2,
+  const inferTrace = (b: number) => cached(inferTraces, b, () => withMode(model, false, () => traceInfer(model, workload, b, dtype)));
+  const trainTrace = (b: number) => cached(trainTraces, b, () => withMode(model, true, () => traceTrain(model, workload, b, dtype)));
+
+  return (batchSize: number): MemoryEstimate => {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+    const batches = batchSize <= 4 ? [batchSize] : [2, 4];
+    const at = (f: (b: number) => number): number => (batches.length === 1 ? f(batches[0]) : extend(f(2), f(4), batchSize));
+    // The report's fields are the same in both modes; only these three differ.
+    const report = (bytes: MemoryBytes, forwardActivationElements: number, techniques: Technique[]) => ({
+      params: nParams,
+      trainableParams: nTrainable,
+      bytes,
+      mode,
+      batch: batchSize,
+      dtype,
+      optimizer,
+      dominant: dominantPart(bytes),
+      forwardActivationElements,
+      techniques,
+      conventions: memoryConventions(mode),
     });
-  }
-  const segs = traces.map((t) => t.segments);
-  if (segs[0].length > 2) {
-    const { bytes: ckpt, segments } = checkpointed(segs, batches, batchSize);
-    add('activation checkpointing', `${segments} segments of the top-level layers: keep each segment's input, recompute inside one segment at a time in backward (one more forward)`, { ...base, activations: Math.round(ckpt) });
-  }
-  if (slots > 0) {
-    add('8-bit optimizer state', `${slots} state tensor(s) per parameter in 8 bits with one float32 scale per 2048 values`, {
-      ...base,
-      optimizer: slots * (nTrainable + Math.ceil(nTrainable / 2048) * 4),
-    });
-    add('SGD instead of ' + optimizer, 'plain SGD keeps no optimizer state', { ...base, optimizer: 0 });
-  }
-  return report(bytes, Math.round(at((b) => pick(b).forwardElements)), techniques);
+
+    if (mode === 'infer') {
+      const traces = batches.map(inferTrace);
+      const peakAt = traces.length === 1 ? Math.max(...traces[0].live) : Math.max(...traces[0].live.map((v, i) => extend(v, traces[1].live[i], batchSize)));
+      const bytes = total({
+        params: paramBytes,
+        gradients: 0,
+        optimizer: 0,
+        activations: Math.round(peakAt),
+        input: Math.round(at((b) => traces[batches.indexOf(b)].inputBytes)),
+      });
+      return report(bytes, Math.round(at((b) => traces[batches.indexOf(b)].forwardElements)), []);
+    }
+
+    const traces = batches.map(trainTrace);
+    const pick = (b: number) => traces[batches.indexOf(b)];
+    const activations = Math.round(at((b) => pick(b).activations));
+    const input = Math.round(at((b) => pick(b).inputBytes));
+    const slots = optimizerSlots[optimizer];
+    const base = { params: paramBytes, gradients: Math.ceil(nTrainable * per), optimizer: Math.ceil(slots * nTrainable * per), activations, input };
+    const bytes = total(base);
+
+    // ---- techniques for a GPU that is too small
+    const techniques: Technique[] = [];
+    const add = (name: string, description: string, b: Omit<MemoryBytes, 'total'>) => {
+      const t = total(b);
+      // Only what helps: checkpointing a net of one-layer segments, say, saves nothing.
+      if (bytes.total - t.total > 0) techniques.push({ name, description, bytes: t, saved: bytes.total - t.total });
+    };
+    if (batchSize >= 2) {
+      const k = Math.min(4, batchSize);
+      const micro = Math.ceil(batchSize / k);
+      add(
+        'gradient accumulation',
+        `${k} micro-batches of ${micro}, one optimizer step (same gradient as batch ${batchSize})`,
+        { ...base, activations: Math.round(extendOrExact(traces, batches, micro, (t) => t.activations)), input: Math.round(extendOrExact(traces, batches, micro, (t) => t.inputBytes)) },
+      );
+    }
+    if (dtype === 'float32') {
+      add('mixed precision', 'float16 compute with float32 master weights: fp32 + fp16 weights, fp16 gradients, fp32 optimizer state, fp16 activations', {
+        params: Math.ceil((nParams + nBuffers) * 6),
+        gradients: nTrainable * 2,
+        optimizer: slots * nTrainable * 4,
+        activations: activations / 2,
+        input: input / 2,
+      });
+    }
+    const segs = traces.map((t) => t.segments);
+    if (segs[0].length > 2) {
+      const { bytes: ckpt, segments } = checkpointed(segs, batches, batchSize);
+      add('activation checkpointing', `${segments} segments of the top-level layers: keep each segment's input, recompute inside one segment at a time in backward (one more forward)`, { ...base, activations: Math.round(ckpt) });
+    }
+    if (slots > 0) {
+      add('8-bit optimizer state', `${slots} state tensor(s) per parameter in 8 bits with one float32 scale per 2048 values`, {
+        ...base,
+        optimizer: slots * (nTrainable + Math.ceil(nTrainable / 2048) * 4),
+      });
+      add('SGD instead of ' + optimizer, 'plain SGD keeps no optimizer state', { ...base, optimizer: 0 });
+    }
+    return report(bytes, Math.round(at((b) => pick(b).forwardElements)), techniques);
+  };
 }
 
 function extendOrExact(traces: TrainTrace[], batches: number[], n: number, f: (t: TrainTrace) => number): number {
@@ -594,4 +613,33 @@ export function measureMemory(build: () => Module, options: MeasureOptions): Mem
     for (const h of handles) h.remove();
   }
   return { peak, params, resident, exact: canSampleExactly() };
+}
+
+/**
+ * The course notebook's safety factor: plan for 80% of the GPU's memory, as the CUDA context, the
+ * caching allocator's reserve and fragmentation take part of the rest.
+ */
+export const gpuSafetyFactor = 0.8;
+
+/**
+ * The largest batch whose total `bytesAt(batch)` is at most `budget` (0 when batch 1 is over):
+ * doubling up to the first batch over the budget, then a binary search below it. `bytesAt` must
+ * grow with the batch (every estimate does: activations and input are per sample).
+ */
+export function largestBatch(bytesAt: (batch: number) => number, budget: number, limit = 2 ** 40): number {
+  if (bytesAt(1) > budget) return 0;
+  let lo = 1; // fits
+  let hi = 2;
+  while (bytesAt(hi) <= budget) {
+    lo = hi;
+    if (hi >= limit) return hi;
+    hi *= 2;
+  }
+  // lo fits, hi does not.
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (bytesAt(mid) <= budget) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }

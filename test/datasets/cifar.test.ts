@@ -1,4 +1,4 @@
-// CIFAR-10 from its binary version, on small batch files and archives the test makes; the tar
+// CIFAR-10 from its binary and Python (pickle) versions, on small batch files and archives the test makes; the tar
 // reader; Fashion-MNIST's text labels.
 
 import { test } from 'node:test';
@@ -38,6 +38,53 @@ function writeBins(root: string): string {
 }
 
 const archive = () => gzipSync(writeTar([...trainFiles, testFile].map((data, i) => ({ name: `cifar-10-batches-bin/${names[i]}`, data }))));
+
+/**
+ * The Python version of a binary batch, opcode for opcode as Python 2's cPickle (protocol 2) wrote
+ * the published files: {'data': numpy uint8 array (N, 3072) via numpy.core.multiarray._reconstruct
+ * and ndarray.__setstate__, 'labels': [...], 'batch_label': str, 'filenames': [...]}, strs as
+ * SHORT_BINSTRING/BINSTRING. (pickle.loads(b, encoding='bytes') with numpy reads it back.)
+ */
+function pickleBatch(bin: Uint8Array, global = 'numpy.core.multiarray\n_reconstruct\n', dtype = 'u1'): Uint8Array {
+  const n = bin.length / 3073;
+  const out: number[] = [];
+  const put = (...parts: (number | string | Uint8Array)[]) => {
+    for (const p of parts) {
+      if (typeof p === 'number') out.push(p);
+      else if (typeof p === 'string') for (const c of p) out.push(c.charCodeAt(0));
+      else for (const b of p) out.push(b);
+    }
+  };
+  const u32 = (v: number) => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24];
+  const str = (s: string) => put(0x55, s.length, s);
+  put(0x80, 2, '}', '(');
+  str('data');
+  put('c', global, 'c', 'numpy\nndarray\n', 'K', 0, 0x85);
+  str('b');
+  put(0x87, 'R', '(', 'K', 1, 'M', n & 0xff, n >> 8, 'M', 3072 & 0xff, 3072 >> 8, 0x86, 'c', 'numpy\ndtype\n');
+  str(dtype);
+  put('K', 0, 'K', 1, 0x87, 'R', '(', 'K', 3);
+  str('|');
+  put('N', 'N', 'N', 'J', ...u32(0xffffffff), 'J', ...u32(0xffffffff), 'K', 0, 't', 'b', 0x89);
+  const pixels = new Uint8Array(n * 3072);
+  for (let k = 0; k < n; k++) pixels.set(bin.subarray(k * 3073 + 1, (k + 1) * 3073), k * 3072);
+  put('T', ...u32(pixels.length), pixels, 't', 'b');
+  str('labels');
+  put(']', '(');
+  for (let k = 0; k < n; k++) put('K', bin[k * 3073]);
+  put('e');
+  str('batch_label');
+  str('training batch 1 of 5');
+  str('filenames');
+  put(']', '(');
+  for (let k = 0; k < n; k++) str(`img_${k}.png`);
+  put('e', 'u', '.');
+  return new Uint8Array(out);
+}
+
+const pyNames = names.map((n) => n.replace(/\.bin$/, ''));
+const pyFiles = [...trainFiles, testFile].map((b) => pickleBatch(b));
+const pythonArchive = () => gzipSync(writeTar(pyFiles.map((data, i) => ({ name: `cifar-10-batches-py/${pyNames[i]}`, data }))));
 
 test('CIFAR10 from extracted batch files: sizes, labels, HWC pixels from the R, G, B planes', () => {
   const root = mkdtempSync(join(tmpdir(), 'dlab-cifar-'));
@@ -129,6 +176,55 @@ test('CIFAR10 from the archive: gunzip + tar, members extracted once for the nex
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('CIFAR10 from the Python version (pickled numpy batches): the same images and labels as the binary one', () => {
+  const root = mkdtempSync(join(tmpdir(), 'dlab-cifar-py-'));
+  try {
+    const bin = new CIFAR10({ files: trainFiles });
+    const fromFiles = new CIFAR10({ files: pyFiles.slice(0, 5) });
+    assert.deepEqual(fromFiles.targets, bin.targets);
+    assert.deepEqual(fromFiles.data, bin.data);
+    // torchvision's layout under root: cifar-10-batches-py/data_batch_1 ... test_batch.
+    mkdirSync(join(root, 'cifar-10-batches-py'));
+    pyFiles.forEach((bytes, i) => writeFileSync(join(root, 'cifar-10-batches-py', pyNames[i]), bytes));
+    const testSet = new CIFAR10({ root, train: false });
+    assert.deepEqual(testSet.targets, [9, 8, 7]);
+    assert.deepEqual(testSet.data, new CIFAR10({ files: [testFile], train: false }).data);
+    // The archive's bytes, gzipped, members found under cifar-10-batches-py/.
+    assert.deepEqual(new CIFAR10({ archive: pythonArchive() }).data, bin.data);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('CIFAR10: only the Python archive on disk is read, its members extracted under cifar-10-batches-py', () => {
+  const root = mkdtempSync(join(tmpdir(), 'dlab-cifar-pytar-'));
+  try {
+    const asked: string[] = [];
+    const source: FileSource = {
+      ...nodeFileSource,
+      hasRemote: (file) => file.path === CIFAR10.pythonArchive.path,
+      readRemote: (file) => (asked.push(file.path), pythonArchive()),
+    };
+    assert.deepEqual(new CIFAR10({ root, source, train: false }).targets, [9, 8, 7]);
+    assert.deepEqual(asked, ['cifar-10-python.tar.gz']);
+    assert.ok(existsSync(join(root, 'cifar-10-batches-py', 'data_batch_5')));
+    assert.deepEqual(new CIFAR10({ root, source }).targets, [0, 5, 1, 6, 2, 7, 3, 8, 4, 9]);
+    assert.equal(asked.length, 1, 'the second construction reads the extracted files');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('CIFAR10 pickles: anything but numpy arrays refused by name, wrong dtypes and labels named', () => {
+  const files = (first: Uint8Array) => [first, ...pyFiles.slice(1, 5)];
+  assert.throws(() => new CIFAR10({ files: files(pickleBatch(trainFiles[0], 'os\nsystem\n')) }), /data_batch_1\.bin: the pickle names os\.system; a CIFAR-10 batch holds only numpy arrays/);
+  assert.throws(() => new CIFAR10({ files: files(pickleBatch(trainFiles[0], undefined, 'f4')) }), /data_batch_1\.bin: b'data' is f4 of shape \(2, 3072\), expected uint8 of shape \(N, 3072\)/);
+  const badLabel = trainFiles[0].slice();
+  badLabel[3073] = 11;
+  assert.throws(() => new CIFAR10({ files: files(pickleBatch(badLabel)) }), /data_batch_1\.bin: image 1 has label 11, but CIFAR-10 has 10 classes/);
+  assert.throws(() => new CIFAR10({ files: files(pyFiles[0].subarray(0, 500)) }), /data_batch_1\.bin: pickle ends inside a string/);
 });
 
 test('readTar: names, sizes, a long file padded to 512-byte blocks, corrupt headers rejected', () => {

@@ -237,6 +237,16 @@ describe('refusals and damaged files', () => {
     assert.throws(() => unpickle(pkl(0x80, 2, 'I', '12\n', '.'), { findClass: () => null }), /unsupported pickle opcode 0x49 \('I'\) at byte 2/);
     assert.throws(() => unpickle(pkl(0x80, 2, 'h', 7, '.'), { findClass: () => null }), /memo entry 7 read before it was written/);
   });
+
+  test("Python 2 strs (SHORT_BINSTRING, BINSTRING) read as bytes, as pickle.load(f, encoding='bytes')", () => {
+    // {'data': 'ab'} with a 300-byte BINSTRING value, as Python 2's cPickle writes a dict of strs.
+    const long = 'x'.repeat(300);
+    const v = unpickle(pkl(0x80, 2, '}', 'q', 1, 'U', 4, 'data', 'T', 300 & 0xff, 300 >> 8, 0, 0, long, 's', '.'), { findClass: () => null }) as Map<unknown, unknown>;
+    const [[k, x]] = [...v];
+    assert.deepEqual([k, x], [new TextEncoder().encode('data'), new TextEncoder().encode(long)]);
+    assert.throws(() => unpickle(pkl(0x80, 2, 'T', 0xff, 0xff, 0xff, 0xff, '.'), { findClass: () => null }), /pickle ends inside a string at byte 7/);
+    assert.throws(() => unpickle(pkl(0x80, 2, 'U', 9, 'ab'), { findClass: () => null }), /pickle ends inside a string at byte 4/);
+  });
 });
 
 // ---------------------------------------------------------------- hostile files

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import { listBackends, nn, optim, randn, setBackend, manualSeed, Tensor, zeros } from '../../src/index.js';
 import { builtinModel, mlp } from '../../src/models/index.js';
-import { estimateMemory } from '../../src/utils/memory.js';
+import { estimateMemory, largestBatch, memoryEstimator } from '../../src/utils/memory.js';
 import { enableMemoryTracking, memoryAllocated, memoryStats } from '../../src/utils/memory_stats.js';
 import { checkpoint } from '../../src/utils/checkpoint.js';
 import { assertClose } from '../helpers.js';
@@ -134,4 +134,20 @@ test('estimating leaves the model as it was: mode and BatchNorm running statisti
   assert.ok(est.bytes.activations > 0);
   assert.equal(model.training, false);
   for (const [k, v] of Object.entries(model.stateDict())) assert.deepEqual(v.toTypedArray(), snapshot[k], k);
+});
+
+test('largestBatch: the last batch within the budget, by doubling then bisecting', () => {
+  const asked: number[] = [];
+  const bytesAt = (b: number) => (asked.push(b), 100 + 7 * b);
+  assert.equal(largestBatch(bytesAt, 1000), 128); // 100 + 7 * 128 = 996; 129 is 1003
+  assert.ok(asked.length < 20, `${asked.length} estimates`);
+  assert.equal(largestBatch(bytesAt, 100 + 7 * 64), 64); // exactly on a power of two
+  assert.equal(largestBatch(bytesAt, 106), 0); // batch 1 needs 107
+  assert.equal(largestBatch(() => 0, 1, 1024), 1024); // nothing grows: stops at the limit
+});
+
+test('memoryEstimator: the estimate as a function of the batch equals estimateMemory at each batch', () => {
+  const model = mlp([20, 16, 4]);
+  const at = memoryEstimator(model, { inputSize: [20], optimizer: 'adam' });
+  for (const batchSize of [1, 3, 4, 5, 100]) assert.deepEqual(at(batchSize), estimateMemory(model, { inputSize: [20], batchSize, optimizer: 'adam' }));
 });

@@ -20,7 +20,8 @@ interface Flags {
   catalogue?: boolean;
 }
 
-function gpuBytes(flag?: string): { bytes: number | null; source: string } {
+/** The GPU memory to plan for: --gpu-memory, else the free memory of the first GPU `dlab gpu` lists. */
+export function gpuBytes(flag?: string): { bytes: number | null; source: string } {
   if (flag) return { bytes: parseSize(flag), source: 'given' };
   const gpus = listGpus();
   if (gpus && gpus.length > 0) return { bytes: gpus[0].freeBytes, source: `free memory of GPU 0 (${gpus[0].name})` };

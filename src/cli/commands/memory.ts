@@ -2,17 +2,23 @@
 // [--measure] [--json]`: the memory estimate by part; with --measure, real steps measured beside it.
 // `--json` prints one object: {"params", "bytes": {params, gradients, optimizer, activations,
 // input, total}, "mode", "batch", "dtype"} (and "measured" with --measure).
+// `--max-batch [--gpu-memory 8GiB]`: the largest batch whose estimate fits in 0.8 of the GPU's
+// memory (the course notebook's safety factor; default: the free memory `dlab gpu` reports), with
+// the estimate at that batch and at the next power of two; `--json`: {"gpuMemory", "safetyFactor",
+// "usable", "maxBatch", "estimates": [{"batch", "bytes", "fits"}]}.
 
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import {
-  estimateMemory, measureMemory, defaultWorkload, memoryDtypes, optimizerNames,
+  estimateMemory, measureMemory, defaultWorkload, memoryDtypes, optimizerNames, memoryEstimator, largestBatch, gpuSafetyFactor,
   type MemoryDtype, type MemoryEstimate, type MemoryMode, type OptimizerName, type MemoryMeasurement,
 } from '../../utils/memory.js';
 import { canSampleExactly } from '../../utils/memory_stats.js';
 import { thousands } from '../../utils/summary.js';
 import { integer, oneOf } from '../parse.js';
 import { loadModel, parseInputSize } from './summary.js';
+import { gib } from '../../utils/fit.js';
+import { gpuBytes } from './fit.js';
 
 /** The engine flags that make a live-tensor sample exact (see utils/memory_stats.ts). */
 export const MEASURE_FLAGS = ['--expose-gc', '--harmony-weak-refs-with-cleanup-some'];
@@ -28,6 +34,8 @@ interface Flags {
   mode: MemoryMode;
   measure?: boolean;
   json?: boolean;
+  maxBatch?: boolean;
+  gpuMemory?: string;
 }
 
 export function formatEstimate(name: string, e: MemoryEstimate, measured?: MemoryMeasurement): string {
@@ -62,6 +70,42 @@ export function formatEstimate(name: string, e: MemoryEstimate, measured?: Memor
   return `${lines.join('\n')}\n`;
 }
 
+export interface MaxBatch {
+  gpu: { bytes: number; source: string };
+  usable: number;
+  maxBatch: number;
+  /** The estimates at the largest batch that fits and at the next power of two (batch 1 alone when none fits). */
+  estimates: MemoryEstimate[];
+}
+
+/** The largest batch that fits `gpu` bytes times the safety factor, and the estimates that show it. */
+export function findMaxBatch(estimateAt: (batch: number) => MemoryEstimate, gpu: { bytes: number; source: string }): MaxBatch {
+  const usable = Math.floor(gpu.bytes * gpuSafetyFactor);
+  const maxBatch = largestBatch((b) => estimateAt(b).bytes.total, usable);
+  const next = 2 ** Math.floor(Math.log2(maxBatch) + 1); // the next power of two above maxBatch
+  const batches = maxBatch === 0 ? [1] : [maxBatch, next];
+  return { gpu, usable, maxBatch, estimates: batches.map(estimateAt) };
+}
+
+export function formatMaxBatch(name: string, r: MaxBatch): string {
+  const e0 = r.estimates[0];
+  const label: Record<string, string> = {
+    params: 'parameters', gradients: 'gradients', optimizer: 'optimizer state', activations: 'activations', input: 'input batch', total: 'total',
+  };
+  const keys = (['params', 'gradients', 'optimizer', 'activations', 'input', 'total'] as const).filter((k) => e0.mode === 'train' || (k !== 'gradients' && k !== 'optimizer'));
+  const lines = [
+    `${name}: ${e0.mode === 'train' ? `training step, optimizer ${e0.optimizer}` : 'inference'}, ${e0.dtype}`,
+    `GPU memory: ${gib(r.gpu.bytes)} (${r.gpu.source}); usable with the safety factor ${gpuSafetyFactor}: ${gib(r.usable)} (${thousands(r.usable)} bytes)`,
+    r.maxBatch === 0 ? `no batch fits: batch 1 needs ${mib(e0.bytes.total)}` : `largest batch that fits: ${thousands(r.maxBatch)}`,
+    '',
+    `  ${'part'.padEnd(16)}${r.estimates.map((e) => `batch ${thousands(e.batch)}`.padStart(18)).join('')}`,
+  ];
+  for (const k of keys) lines.push(`  ${label[k].padEnd(16)}${r.estimates.map((e) => mib(e.bytes[k]).padStart(18)).join('')}`);
+  lines.push(`  ${'fits'.padEnd(16)}${r.estimates.map((e) => (e.bytes.total <= r.usable ? 'yes' : 'no').padStart(18)).join('')}`);
+  lines.push('', 'conventions:', `  - usable = ${gpuSafetyFactor} x GPU memory: the CUDA context, the caching allocator and fragmentation take the rest`, ...e0.conventions.map((c) => `  - ${c}`));
+  return `${lines.join('\n')}\n`;
+}
+
 export function registerMemory(program: Command): void {
   const cmd = program
     .command('memory')
@@ -73,6 +117,8 @@ export function registerMemory(program: Command): void {
     .option('--dtype <dtype>', `parameter dtype (${memoryDtypes.join(', ')})`, oneOf(memoryDtypes), 'float32')
     .option('--mode <mode>', 'train or infer', oneOf(['train', 'infer']), 'train')
     .option('--measure', 'also run real steps and measure live tensor bytes (float32 only)')
+    .option('--max-batch', `the largest batch whose estimate fits in ${gpuSafetyFactor} of the GPU memory (--batch is ignored)`)
+    .option('--gpu-memory <size>', 'GPU memory for --max-batch, e.g. 8GiB (default: free memory of the GPU `dlab gpu` lists)')
     .option('--json', 'print one JSON object');
   cmd.action(async (name: string, flags: Flags) => {
     try {
@@ -93,6 +139,20 @@ export function registerMemory(program: Command): void {
         optimizer: flags.optimizer,
         mode: flags.mode,
       };
+      if (flags.gpuMemory && !flags.maxBatch) throw new Error('--gpu-memory goes with --max-batch');
+      if (flags.maxBatch) {
+        if (flags.measure) throw new Error('--max-batch estimates only; drop --measure');
+        const gpu = gpuBytes(flags.gpuMemory);
+        if (gpu.bytes === null) throw new Error('no GPU detected (dlab gpu lists none): give --gpu-memory, e.g. --gpu-memory 8GiB');
+        const r = findMaxBatch(memoryEstimator(model, options), { bytes: gpu.bytes, source: gpu.source });
+        if (flags.json) {
+          const estimates = r.estimates.map((e) => ({ batch: e.batch, bytes: e.bytes, fits: e.bytes.total <= r.usable }));
+          console.log(JSON.stringify({ gpuMemory: gpu.bytes, safetyFactor: gpuSafetyFactor, usable: r.usable, maxBatch: r.maxBatch, estimates }));
+        } else {
+          process.stdout.write(formatMaxBatch(name, r));
+        }
+        return;
+      }
       const estimate = estimateMemory(model, options);
       const measured = flags.measure
         ? measureMemory(build, { batchSize: flags.batch, optimizer: options.optimizer, mode: options.mode, workload: defaultWorkload(workloadOptions) })

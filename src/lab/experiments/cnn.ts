@@ -1,10 +1,12 @@
-// Experiment 5 (images): d2l chapters 7.6 and 8: LeNet, AlexNet, VGG-11 and ResNet-18 (the zoo's
-// models, src/models/cnn.ts) on Fashion-MNIST, trained the way d2l's train_ch6 does it: Xavier-
+// Experiment 5 (images): d2l chapters 7.6 and 8: LeNet, AlexNet, VGG-11, NiN, GoogLeNet, LeNet with
+// BatchNorm, ResNet-18 and DenseNet (the zoo's models, src/models/cnn.ts) on Fashion-MNIST (or MNIST,
+// or CIFAR-10: the first convolution takes the data's channels), trained the way d2l's train_ch6 does it: Xavier-
 // uniform weights, SGD on the cross-entropy, per epoch the train loss, train accuracy and test
 // accuracy, and at the end the throughput in images/s and the predictions grid.
 //
 // The bigger networks were designed for ImageNet-sized inputs, so d2l upsamples the 28x28 images
-// (Resize to 224 for AlexNet and VGG, 96 for ResNet); --resize does the same. Their per-model
+// (Resize to 224 for AlexNet, VGG and NiN, 96 for GoogLeNet, ResNet and DenseNet); --resize does the
+// same, and CIFAR-10's 32x32 images go to 28 for the LeNets. Their per-model
 // learning rates are d2l's (--lr 0 picks them). Measured on the 2-core reference machine with
 // LeNet, batch 256: ~1,600 images/s on the wasm backend (a 60,000-image epoch in ~38 s; on MNIST
 // the test accuracy is 0.949 after one epoch, 0.967 after two) and ~260 images/s on js (~4 min per
@@ -18,20 +20,22 @@ import { transforms } from '../../data/index.js';
 import { DataLoader } from '../../data/dataloader.js';
 import type { Image } from '../../data/image.js';
 import { StatefulDataLoader } from '../../io/checkpoint.js';
-import { alexnet, lenet, lenetClassic, resnet18, vgg11 } from '../../models/cnn.js';
+import { alexnet, densenet, googlenet, lenet, lenetBatchNorm, lenetClassic, nin, resnet18, vgg11 } from '../../models/cnn.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { summaryString } from '../../utils/summary.js';
 import { defineExperiment } from '../experiment.js';
-import { imageDataOptions, loadImageData } from '../image-data.js';
+import { imageDataOptions, imageShape, loadImageData } from '../image-data.js';
 import { predictionGrid, trainEpochs } from '../training.js';
 
 interface ModelRecipe {
-  build(): Module;
-  /** The side the images are resized to by default (d2l's choice); 28 keeps them as they are. */
+  build(inChannels: number): Module;
+  /** The side the images are resized to by default (d2l's choice); the data set's own side keeps them as they are. */
   size: number;
-  /** Sizes the network accepts (its first Linear layer fixes them); undefined: any from 32 up. */
+  /** Sizes the network accepts (its first Linear layer fixes them); false: any from `min` up. */
   fixed: boolean;
+  /** The smallest side a network that is not fixed accepts (its poolings leave at least 1x1). */
+  min?: number;
   /** d2l's learning rate for this network. */
   lr: number;
   section: string;
@@ -42,7 +46,11 @@ const MODELS: Record<string, ModelRecipe> = {
   'lenet-classic': { build: lenetClassic, size: 28, fixed: true, lr: 0.9, section: '7.6 (sigmoid, average pooling, as printed)' },
   alexnet: { build: alexnet, size: 224, fixed: true, lr: 0.01, section: '8.1' },
   vgg11: { build: vgg11, size: 224, fixed: true, lr: 0.05, section: '8.2' },
-  resnet18: { build: resnet18, size: 96, fixed: false, lr: 0.05, section: '8.6' },
+  nin: { build: nin, size: 224, fixed: false, min: 67, lr: 0.1, section: '8.3' },
+  googlenet: { build: googlenet, size: 96, fixed: false, min: 1, lr: 0.1, section: '8.4' },
+  'lenet-bn': { build: lenetBatchNorm, size: 28, fixed: true, lr: 1.0, section: '8.5 (BatchNorm, concise)' },
+  resnet18: { build: resnet18, size: 96, fixed: false, min: 28, lr: 0.05, section: '8.6' },
+  densenet: { build: densenet, size: 96, fixed: false, min: 29, lr: 0.1, section: '8.7' },
 };
 
 /** d2l's init_cnn / train_ch6 init: Xavier-uniform weights for every Linear and Conv2d. */
@@ -53,16 +61,16 @@ function initWeights(m: Module): void {
 
 export const cnn = defineExperiment({
   name: 'cnn',
-  summary: 'd2l 7.6/8: LeNet (or AlexNet, VGG-11, ResNet-18) on Fashion-MNIST, train_ch6 style, with images/s and the predictions grid',
+  summary: 'd2l 7.6/8: LeNet (or AlexNet, VGG-11, NiN, GoogLeNet, LeNet+BatchNorm, ResNet-18, DenseNet) on Fashion-MNIST, MNIST or CIFAR-10, train_ch6 style, with images/s and the predictions grid',
   options: {
-    model: { default: 'lenet', choices: ['lenet', 'lenet-classic', 'alexnet', 'vgg11', 'resnet18'], help: 'network (lenet: ReLU + max-pool; lenet-classic: d2l 7.6 as printed, sigmoid + avg-pool; the others take a few images/s on a CPU)' },
+    model: { default: 'lenet', choices: ['lenet', 'lenet-classic', 'alexnet', 'vgg11', 'nin', 'googlenet', 'lenet-bn', 'resnet18', 'densenet'], help: 'network (lenet: ReLU + max-pool; lenet-classic: d2l 7.6 as printed, sigmoid + avg-pool; the others take a few images/s on a CPU)' },
     dataset: imageDataOptions.dataset,
-    lr: { default: null, type: 'number', positive: true, help: "learning rate (default: d2l's for the model: lenet 0.1, lenet-classic 0.9, alexnet 0.01, vgg11 0.05, resnet18 0.05)" },
-    batchSize: { default: 256, integer: true, min: 1, help: 'minibatch size (d2l: 256; 128 for alexnet and vgg)' },
+    lr: { default: null, type: 'number', positive: true, help: "learning rate (default: d2l's for the model: lenet 0.1, lenet-classic 0.9, alexnet 0.01, vgg11 0.05, nin 0.1, googlenet 0.1, lenet-bn 1.0, resnet18 0.05, densenet 0.1)" },
+    batchSize: { default: 256, integer: true, min: 1, help: 'minibatch size (d2l: 256; 128 for alexnet, vgg, nin and googlenet)' },
     epochs: { default: 10, integer: true, min: 1, help: 'passes over the training images (d2l: 10)' },
     optimizer: { default: 'sgd', choices: optimizerNames.filter((n) => n !== 'momentum'), help: 'optimizer (sgd takes --momentum)' },
     momentum: { default: 0, min: 0, help: 'SGD momentum' },
-    resize: { default: null, type: 'number', integer: true, min: 1, help: 'side the 28x28 images are resized to (default: 224 for alexnet and vgg11, 96 for resnet18, 28 for lenet)' },
+    resize: { default: null, type: 'number', integer: true, min: 1, help: 'side the images are resized to (default: 224 for alexnet, vgg11 and nin, 96 for googlenet, resnet18 and densenet, 28 for the lenets)' },
     root: imageDataOptions.root,
     download: imageDataOptions.download,
     trainSize: imageDataOptions.trainSize,
@@ -77,20 +85,21 @@ export const cnn = defineExperiment({
     const recipe = MODELS[o.model];
     const { lr, resize: size } = o;
     if (recipe.fixed && size !== recipe.size) throw new RangeError(`--resize: ${o.model} takes ${recipe.size}x${recipe.size} images, not ${size}x${size}`);
-    if (size < 28 && o.model === 'resnet18') throw new RangeError('--resize: resnet18 needs images of at least 28x28');
+    if (!recipe.fixed && size < recipe.min!) throw new RangeError(`--resize: ${o.model} needs images of at least ${recipe.min}x${recipe.min}`);
     torch.manualSeed(o.seed);
 
     // d2l's load_data_fashion_mnist(batch_size, resize): [Resize,] ToTensor.
-    const toTensor = size === 28 ? new transforms.ToTensor() : new transforms.Compose<Image, Tensor>([new transforms.Resize(size), new transforms.ToTensor()]);
+    const [channels, side] = imageShape(o.dataset);
+    const toTensor = size === side ? new transforms.ToTensor() : new transforms.Compose<Image, Tensor>([new transforms.Resize(size), new transforms.ToTensor()]);
     const { test, trainSet, testSet } = await loadImageData(o, toTensor);
     const trainLoader = new StatefulDataLoader(trainSet, { batchSize: o.batchSize, shuffle: true });
     const testLoader = new DataLoader(testSet, { batchSize: o.batchSize });
 
-    const model = recipe.build();
+    const model = recipe.build(channels);
     model.apply(initWeights);
     const parameters = model.parameters().reduce((n, p) => n + p.numel(), 0);
     ctx.print(`${o.model} (d2l ${recipe.section}), ${parameters.toLocaleString('en-US')} parameters, ${size}x${size} inputs, lr ${lr}`);
-    ctx.print(summaryString(model, [1, size, size]).text);
+    ctx.print(summaryString(model, [channels, size, size]).text);
 
     const optimizer = optim.optimizerByName(o.optimizer as OptimizerName, model.parameters(), { lr, momentum: o.momentum });
     const r = await trainEpochs(ctx, { model, optimizer, trainLoader, testLoader, epochs: o.epochs, lossFn: new nn.CrossEntropyLoss(), logEvery: 20 });

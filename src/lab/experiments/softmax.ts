@@ -10,7 +10,7 @@ import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { Parameter } from '../../nn/parameter.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { defineExperiment } from '../experiment.js';
-import { imageDataOptions, loadImageData } from '../image-data.js';
+import { imageDataOptions, imageShape, loadImageData } from '../image-data.js';
 import { predictionGrid, trainEpochs } from '../training.js';
 
 /** d2l's softmax: exp, then divide by the row sums (no max subtraction, as the book writes it). */
@@ -40,7 +40,7 @@ const crossEntropy = (yHat: Tensor, y: Tensor) => yHat.index(torch.arange(yHat.s
 
 export const softmax = defineExperiment({
   name: 'softmax',
-  summary: 'd2l 3.6/3.7: softmax regression on Fashion-MNIST (or MNIST, offline), from scratch and concise, with the predictions grid',
+  summary: 'd2l 3.6/3.7: softmax regression on Fashion-MNIST (or MNIST, offline, or CIFAR-10), from scratch and concise, with the predictions grid',
   options: {
     lr: { default: 0.1, positive: true, help: 'learning rate' },
     batchSize: { default: 256, integer: true, min: 1, help: 'minibatch size' },
@@ -54,12 +54,14 @@ export const softmax = defineExperiment({
     torch.manualSeed(o.seed);
     const toTensor = new transforms.ToTensor();
     const { test, trainSet, testSet } = await loadImageData(o, toTensor);
+    // 784 inputs for the 28x28 greyscale sets, 3072 for CIFAR-10's 3x32x32.
+    const numInputs = imageShape(o.dataset).reduce((a, b) => a * b);
     const testLoader = new DataLoader(testSet, { batchSize: o.batchSize });
     const metrics: Record<string, number> = {};
     const both = o.variant === 'both';
 
     if (o.variant !== 'concise') {
-      const model = new SoftmaxRegressionScratch(784, 10);
+      const model = new SoftmaxRegressionScratch(numInputs, 10);
       const r = await trainEpochs(ctx, {
         model,
         lossFn: crossEntropy,
@@ -82,7 +84,7 @@ export const softmax = defineExperiment({
       ctx.artifact('scratch-predictions', predictionGrid(model, test, { count: 18, classes: test.classes, title: 'From scratch (3.6): predictions on the first 18 test images' }));
     }
     if (o.variant !== 'scratch') {
-      const net = new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 10));
+      const net = new nn.Sequential(new nn.Flatten(), new nn.Linear(numInputs, 10));
       const linear = net.at(1) as nn.Linear;
       linear.weight.data.normal_(0, 0.01);
       linear.bias!.data.zero_();
