@@ -117,7 +117,7 @@ export const gptExperiment = defineExperiment({
     minLr: { default: 3e-4, min: 0, help: 'learning rate at the end of the cosine decay' },
     warmupSteps: { default: 50, integer: true, min: 0, help: 'steps of linear warmup from lr/warmup to lr' },
     weightDecay: { default: 0.01, min: 0, help: 'AdamW weight decay (PyTorch default 0.01)' },
-    clip: { default: 1, min: 0, help: 'clip the gradient norm to this (0: no clipping)' },
+    clip: { default: 1, optional: true, positive: true, help: 'clip the gradient norm to this (none: no clipping)' },
     evalBlocks: { default: 64, integer: true, min: 1, help: 'validation blocks (of --block-size characters) scored per epoch' },
     prompt: { default: 'time traveller', help: 'text the samples continue' },
     numTokens: { default: 200, integer: true, min: 1, help: 'characters sampled after the prompt' },
@@ -179,7 +179,7 @@ export const gptExperiment = defineExperiment({
       const loss = nn.functional.crossEntropy(model.call(x).reshape(-1, vocab.length), y.reshape(-1));
       optimizer.zeroGrad();
       loss.backward();
-      if (o.clip > 0) optim.clipGradNorm_(model.parameters(), o.clip);
+      if (o.clip !== undefined) optim.clipGradNorm_(model.parameters(), o.clip);
       optimizer.step();
       scheduler.step();
       const value = finiteLoss(loss, { epoch, step });
