@@ -121,8 +121,8 @@ export const gptExperiment = defineExperiment({
     evalBlocks: { default: 64, integer: true, min: 1, help: 'validation blocks (of --block-size characters) scored per epoch' },
     prompt: { default: 'time traveller', help: 'text the samples continue' },
     numTokens: { default: 200, integer: true, min: 1, help: 'characters sampled after the prompt' },
-    temperature: { default: 0.8, min: 0, help: 'sampling temperature (0: always the most likely character)' },
-    topK: { default: 0, integer: true, min: 0, help: 'sample from the k most likely characters only (0: all)' },
+    temperature: { default: 0.8, min: 0, help: 'sampling temperature (at 0, always the most likely character: the limit of a falling temperature)' },
+    topK: { default: null, type: 'number', integer: true, min: 1, help: 'sample from the k most likely characters only (default: all)' },
     topP: { default: 0.95, positive: true, max: 1, help: 'nucleus sampling: the smallest set of likeliest characters with this much probability (1: all)' },
     compareRnn: { default: false, help: "also train the rnn experiment's GRU and LSTM on the same split for the same seconds, and compare validation perplexity" },
     rnnHiddens: { default: 256, integer: true, min: 1, help: 'hidden units of the GRU/LSTM of --compare-rnn (the rnn experiment default)' },
@@ -288,7 +288,7 @@ export const gptExperiment = defineExperiment({
     });
     ctx.artifact('samples', {
       kind: 'table',
-      title: `Samples after '${o.prompt}' by temperature (top-k ${o.topK || 'off'}, top-p ${o.topP}, seed ${o.seed})`,
+      title: `Samples after '${o.prompt}' by temperature (top-k ${o.topK ?? 'off'}, top-p ${o.topP}, seed ${o.seed})`,
       columns: ['temperature', 'text'],
       rows: samples.map(([t, text]) => [t, text]),
       caption: 'Temperature 0 always takes the most likely character; higher temperatures take more chances.',
