@@ -135,6 +135,18 @@ export interface RunContext {
   resume(state: TrainState): Resumed | undefined;
   /** Keep a plot, an image grid, a table or a paragraph with the run (and in its report). */
   artifact(name: string, artifact: Artifact): void;
+  /**
+   * Keep a trained model with the run as a model folder named `name` (config.json with its
+   * `model_type` + model.safetensors; io/model_folder.node.ts), the layout `dlab generate` loads.
+   * Returns where it went (a path; in memory, the name).
+   */
+  saveModel(name: string, model: Module, config: SavedModelConfig): string;
+}
+
+/** A model folder's config.json: the model's type and whatever its builder needs. */
+export interface SavedModelConfig {
+  model_type: string;
+  [setting: string]: unknown;
 }
 
 /** Thrown out of ctx.checkpoint once a stop request has been saved; the runner catches it. */

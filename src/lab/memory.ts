@@ -2,8 +2,9 @@
 // and for calling an experiment from code. Browser-safe; no store, no files, no checkpoints
 // (ctx.checkpoint only yields, and honours stop()).
 
+import type { Module } from '../nn/module.js';
 import type { Artifact } from './artifact.js';
-import { Interrupted, type Extra, type Progress, type Resumed, type RunContext, type TrainState } from './experiment.js';
+import { Interrupted, type Extra, type Progress, type Resumed, type RunContext, type SavedModelConfig, type TrainState } from './experiment.js';
 
 export interface LoggedMetrics {
   metrics: Record<string, number>;
@@ -15,6 +16,7 @@ export class MemoryContext implements RunContext {
   readonly logged: LoggedMetrics[] = [];
   readonly lines: string[] = [];
   readonly artifacts = new Map<string, Artifact>();
+  readonly models = new Map<string, { model: Module; config: SavedModelConfig }>();
   private stopRequested = false;
 
   constructor(private readonly options: { echo?: (line: string) => void; yieldEvery?: number } = {}) {}
@@ -49,6 +51,11 @@ export class MemoryContext implements RunContext {
 
   artifact(name: string, artifact: Artifact): void {
     this.artifacts.set(name, artifact);
+  }
+
+  saveModel(name: string, model: Module, config: SavedModelConfig): string {
+    this.models.set(name, { model, config });
+    return name;
   }
 
   /** The values of one metric in logging order. */

@@ -2,6 +2,7 @@
 
 import type { Experiment } from './experiment.js';
 import { cnn } from './experiments/cnn.js';
+import { ddpm } from './experiments/ddpm.js';
 import { linreg } from './experiments/linreg.js';
 import { mnist } from './experiments/mnist.js';
 import { rnn } from './experiments/rnn.js';
@@ -9,7 +10,7 @@ import { sin } from './experiments/sin.js';
 import { softmax } from './experiments/softmax.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const experiments: Experiment<any>[] = [mnist, sin, linreg, softmax, cnn, rnn];
+export const experiments: Experiment<any>[] = [mnist, sin, linreg, softmax, cnn, rnn, ddpm];
 
 export function findExperiment(name: string) {
   const found = experiments.find((e) => e.name === name);

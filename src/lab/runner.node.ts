@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint, removeStaleTemps, saveCheckpoint } from '../io/checkpoint.node.js';
+import { saveModelFolder } from '../io/model_folder.node.js';
+import type { Module } from '../nn/module.js';
 import type { Artifact } from './artifact.js';
 import { ConsoleContext } from './console.node.js';
 import {
@@ -19,6 +21,7 @@ import {
   type OptionValue,
   type Resumed,
   type RunContext,
+  type SavedModelConfig,
   type TrainState,
 } from './experiment.js';
 import { pauseAt } from './pause.node.js';
@@ -128,6 +131,14 @@ export class NodeRunContext extends ConsoleContext implements RunContext {
     this.store.addArtifact(this.runId, artifact.kind, name, path);
     // Findings in words belong in the terminal too, not only in the report.
     if (artifact.kind === 'text') this.print(['', artifact.title, ...artifact.paragraphs.map((p) => `  ${p}`)].join('\n'));
+  }
+
+  saveModel(name: string, model: Module, config: SavedModelConfig): string {
+    if (!/^[\w.-]+$/.test(name)) throw new Error(`model folder name '${name}': use letters, digits, '.', '-' and '_' only`);
+    const dir = join(this.dir, name);
+    saveModelFolder(dir, model, config);
+    this.store.addArtifact(this.runId, 'model', name, dir);
+    return dir;
   }
 }
 

@@ -6,10 +6,14 @@ import type { DType } from '../tensor/dtype.js';
 import { cifarMlp, mlp, mnistMlp } from './mlp.js';
 import { TinyTransformer } from './transformer.js';
 import { alexnet, lenet, lenetClassic, resnet18, vgg11 } from './cnn.js';
+import { UNet2DModel } from './unet.js';
 
 export { mlp, mnistMlp, cifarMlp } from './mlp.js';
 export { lenet, lenetClassic, alexnet, vgg11, resnet18, Residual } from './cnn.js';
 export { TinyTransformer, CausalSelfAttention, Block, type TransformerOptions } from './transformer.js';
+export { UNet2DModel, ResnetBlock2D, AttentionBlock, Downsample2D, Upsample2D, timestepEmbedding, defaultUNetConfig, type UNetConfig, type UNetConditioning } from './unet.js';
+export { GaussianDiffusion, type EpsilonModel, type SampleOptions } from './diffusion.js';
+export { noiseSchedule, linearBetas, cosineBetas, scheduleNames, type NoiseSchedule, type ScheduleName } from './noise_schedule.js';
 
 export interface ModelSpec {
   name: string;
@@ -38,6 +42,13 @@ const specs: ModelSpec[] = [
     inputDtype: 'int64',
     vocab: 65,
     build: () => new TinyTransformer({ vocabSize: 65, blockSize: 32, dModel: 64, nHead: 4, nLayer: 2 }),
+  },
+  {
+    name: 'ddpm-unet',
+    description: "diffusion U-Net of `dlab run ddpm`: 16x16, channels 32-64-64, attention at 4x4, 10 classes (summary runs it at t = 0, no class)",
+    inputSize: [1, 16, 16],
+    inputDtype: 'float32',
+    build: () => new UNet2DModel(),
   },
 ];
 
