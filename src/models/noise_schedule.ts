@@ -17,7 +17,8 @@ export function linearBetas(T: number): Float64Array {
 }
 
 export function cosineBetas(T: number, s = 0.008, maxBeta = 0.999): Float64Array {
-  const alphaBar = (t: number) => Math.cos(((t + s) / (1 + s)) * (Math.PI / 2)) ** 2;
+  // In improved-diffusion's order of operations: near t = T the cosine is tiny and every rounding shows.
+  const alphaBar = (t: number) => Math.cos((((t + s) / (1 + s)) * Math.PI) / 2) ** 2;
   return Float64Array.from({ length: T }, (_, i) => Math.min(1 - alphaBar((i + 1) / T) / alphaBar(i / T), maxBeta));
 }
 
