@@ -45,7 +45,7 @@ const specs: ModelSpec[] = [
   },
   {
     name: 'ddpm-unet',
-    description: "diffusion U-Net of `dlab run ddpm`: 16x16, channels 32-64-64, attention at 4x4, 10 classes (summary runs it at t = 0, no class)",
+    description: "diffusion U-Net of `dlab run ddpm`: 16x16, channels 16-32-32, attention at 4x4, 10 classes (summary runs it at t = 0, no class)",
     inputSize: [1, 16, 16],
     inputDtype: 'float32',
     build: () => new UNet2DModel(),

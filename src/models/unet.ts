@@ -38,7 +38,7 @@ export const defaultUNetConfig: UNetConfig = {
   sampleSize: 16,
   inChannels: 1,
   outChannels: 1,
-  blockOutChannels: [32, 64, 64],
+  blockOutChannels: [16, 32, 32],
   normNumGroups: 8,
   attentionHeads: 4,
   numClassEmbeds: 10,

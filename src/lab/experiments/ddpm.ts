@@ -85,10 +85,10 @@ export const ddpm = defineExperiment({
   summary: 'class-conditional DDPM (small U-Net, classifier-free guidance, DDIM) on MNIST, judged by a LeNet: class agreement and a feature Fréchet distance',
   options: {
     imageSize: { default: 16, choices: [8, 12, 16, 20, 24, 28], help: 'side the 28x28 digits are resized to (the U-Net halves it twice)' },
-    channels: { default: 32, choices: [8, 16, 32, 48, 64], help: 'U-Net channels at full resolution (x2 at the two lower levels)' },
+    channels: { default: 16, choices: [8, 16, 32, 48, 64], help: 'U-Net channels at full resolution (x2 at the two lower levels)' },
     timesteps: { default: 1000, integer: true, min: 2, max: 4000, help: 'diffusion steps T' },
     schedule: { default: 'linear', choices: scheduleNames, help: 'β schedule: linear (Ho et al.) or cosine (Nichol & Dhariwal)' },
-    steps: { default: 1500, integer: true, min: 1, help: 'training steps' },
+    steps: { default: 800, integer: true, min: 1, help: 'training steps' },
     batchSize: { default: 64, integer: true, min: 1, help: 'minibatch size' },
     lr: { default: 2e-3, positive: true, help: 'Adam learning rate' },
     pUncond: { default: 0.1, min: 0, max: 1, help: 'probability a training label is dropped (what guidance needs)' },
