@@ -1,14 +1,24 @@
 // `dlab run ddpm` end to end with tiny options (8x8 digits, 8 channels, T = 20, 50 steps): the
 // loss falls, the metrics of the --json line are there and finite, the report's artifacts are
-// kept, the model is saved as a model folder, and a step count above T is refused by name. Also
-// class agreement on hand-made predictions.
+// kept, the model is saved as a model folder, and a step count above T is refused by name; through
+// the built CLI, the --json line and the folder on disk. Also class agreement on hand-made predictions.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadModelFolder } from '../../src/io/model_folder.node.js';
+import { UNet2DModel } from '../../src/models/unet.js';
 import '../../src/datasets/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { classAgreement, ddpm } from '../../src/lab/experiments/ddpm.js';
 import { MemoryContext } from '../../src/lab/memory.js';
+
+/** Options small enough for a test: 8x8 digits, 8 channels, T = 20, 50 steps, 4 samples per digit. */
+const tiny = { imageSize: 8, channels: 8, timesteps: 20, steps: 50, batchSize: 32, sampleSteps: 4, samplesPerDigit: 4, compareSamples: 1, trainSize: 640 };
 
 test('classAgreement: per digit, the fraction the classifier calls that digit', () => {
   const wanted = [0, 0, 0, 0, 1, 1, 2, 2];
@@ -22,7 +32,7 @@ test('classAgreement: per digit, the fraction the classifier calls that digit', 
 
 test('ddpm with tiny options: trains, samples, judges, saves the model', async () => {
   const ctx = new MemoryContext({ yieldEvery: 1000 });
-  const options = { imageSize: 8, channels: 8, timesteps: 20, steps: 50, batchSize: 32, sampleSteps: 4, samplesPerDigit: 4, compareSamples: 1, ancestral: true, trainSize: 640 };
+  const options = { ...tiny, ancestral: true };
   const m = await ddpm.run(resolveOptions(ddpm, options), ctx);
   for (const name of ['class_agreement', 'feature_frechet', 'feature_frechet_real', 'sample_seconds', 'classifier_accuracy', 'train_loss']) {
     assert.ok(typeof m[name] === 'number' && Number.isFinite(m[name]), `${name} = ${m[name]}`);
@@ -51,4 +61,24 @@ test('ddpm with tiny options: trains, samples, judges, saves the model', async (
 
 test('ddpm refuses more sampling steps than diffusion steps before training', async () => {
   await assert.rejects(ddpm.run(resolveOptions(ddpm, { timesteps: 50, sampleSteps: 60 }), new MemoryContext()), /--sample-steps: expected an integer in \[1, 50\] \(--timesteps\), got '60'/);
+});
+
+test('dlab run ddpm --json: the metrics line with run_id, and the model folder in the run', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'dlab-ddpm-cli-'));
+  try {
+    const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const flags = Object.entries(tiny).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v)]);
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [main, 'run', 'ddpm', ...flags, '--json'], { env: { ...process.env, DLAB_HOME: home }, encoding: 'utf8' }, (err, out, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out),
+      ),
+    );
+    const line = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
+    for (const key of ['class_agreement', 'feature_frechet', 'sample_seconds', 'run_id']) assert.ok(Number.isFinite(line[key]), `${key} in ${JSON.stringify(line)}`);
+    const { model, config } = loadModelFolder(join(home, 'runs', String(line.run_id), 'model'), UNet2DModel.fromModelConfig);
+    assert.equal(config.beta_schedule, 'linear');
+    assert.deepEqual(model.config.blockOutChannels, [8, 16, 16]);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });

@@ -4,16 +4,16 @@
 // the loss, and the model folder round trip. Tiny sizes: 8x8 images, 8 channels, T = 20.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as torch from '../../src/index.js';
 import { loadModelFolder, saveModelFolder } from '../../src/io/model_folder.node.js';
-import { GaussianDiffusion, UNet2DModel, noiseSchedule, timestepEmbedding } from '../../src/models/index.js';
+import { GaussianDiffusion, UNet2DModel, builtinModel, noiseSchedule, timestepEmbedding } from '../../src/models/index.js';
+import { summaryString } from '../../src/utils/summary.js';
 import { Generator } from '../../src/random/generator.js';
 import { assertClose } from '../helpers.js';
-import { readFileSync } from 'node:fs';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/ddpm.json', import.meta.url), 'utf8')) as {
   schedules: { name: 'linear' | 'cosine'; T: number; betas: number[]; alphas_cumprod: number[] }[];
@@ -146,4 +146,15 @@ test('the U-Net round-trips through a model folder (config.json + model.safetens
 test('U-Net settings that cannot work are refused by name', () => {
   assert.throws(() => new UNet2DModel({ sampleSize: 10 }), /sampleSize 10 must be divisible by 4 \(3 levels\)/);
   assert.throws(() => new UNet2DModel({ blockOutChannels: [12, 24, 24] }), /channels 12 not divisible by normNumGroups 8/);
+});
+
+test("the U-Net is dlab's models.UNet2DModel, and `dlab summary ddpm-unet` counts its parameters", () => {
+  assert.equal(torch.models.UNet2DModel, UNet2DModel);
+  assert.equal(torch.models.GaussianDiffusion, GaussianDiffusion);
+  const spec = builtinModel('ddpm-unet');
+  const model = spec.build();
+  const s = summaryString(model, spec.inputSize);
+  const total = model.parameters().reduce((n, p) => n + p.numel(), 0);
+  assert.equal(s.totalParams, total);
+  assert.match(s.text, /Total params: 193,217/);
 });
