@@ -243,7 +243,9 @@ export class UNet2DModel extends Module {
   /** The embedding every residual block reads: MLP(sinusoid(t)) + class embedding, through SiLU. */
   embed(timesteps: Tensor, batch: number, cond: UNetConditioning): Tensor {
     const [fc1, fc2] = this.timeEmbedding;
-    let emb = fc2.call(this.act.call(fc1.call(timestepEmbedding(timesteps, this.config.blockOutChannels[0]))));
+    // The sinusoids in the weights' dtype, so that a model moved to float64 runs in float64.
+    const sinusoids = timestepEmbedding(timesteps, this.config.blockOutChannels[0]).to(fc1.weight.dtype);
+    let emb = fc2.call(this.act.call(fc1.call(sinusoids)));
     if (this.classEmbedding) {
       const labels = cond.classLabels ?? full([batch], this.config.numClassEmbeds, { dtype: 'int64' });
       emb = emb.add(this.classEmbedding.call(labels));

@@ -72,6 +72,18 @@ for (const backend of torch.listBackends()) {
       assert.deepEqual(unet.call(x.narrow(0, 0, 1)).tolist(), unet.call(x.narrow(0, 0, 1), torch.tensor([0], { dtype: 'int64' }), { classLabels: torch.tensor([10], { dtype: 'int64' }) }).tolist());
     });
 
+    test('U-Net in float64 agrees with float32 (the same weights, within float32 rounding)', () => {
+      torch.manualSeed(3);
+      const unet = tiny();
+      const x = torch.randn(2, 1, 8, 8);
+      const t = torch.tensor([1, 17], { dtype: 'int64' });
+      const y = torch.tensor([4, 10], { dtype: 'int64' });
+      const single = unet.call(x, t, { classLabels: y });
+      const double = unet.double().call(x.double(), t, { classLabels: y });
+      assert.equal(double.dtype, 'float64');
+      assertClose(double.flatten().tolist() as number[], single.flatten().tolist() as number[], 1e-4, 1e-5, 'float64 against float32');
+    });
+
     test('U-Net: gradients reach every parameter', () => {
       torch.manualSeed(0);
       const unet = tiny();
