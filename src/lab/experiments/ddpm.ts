@@ -94,8 +94,8 @@ export const ddpm = defineExperiment({
   name: 'ddpm',
   summary: 'class-conditional DDPM (small U-Net, classifier-free guidance, DDIM) on MNIST, judged by a LeNet: class agreement and a feature Fréchet distance',
   options: {
-    imageSize: { default: 16, choices: [8, 12, 16, 20, 24, 28], help: 'side the 28x28 digits are resized to (the U-Net halves it twice)' },
-    channels: { default: 16, choices: [8, 16, 32, 48, 64], help: 'U-Net channels at full resolution (x2 at the two lower levels)' },
+    imageSize: { default: 16, integer: true, min: 8, max: 28, choices: [8, 12, 16, 20, 24, 28], help: 'side the 28x28 digits are resized to (the U-Net halves it twice)' },
+    channels: { default: 16, integer: true, min: 8, max: 64, choices: [8, 16, 32, 48, 64], help: 'U-Net channels at full resolution (x2 at the two lower levels)' },
     timesteps: { default: 1000, integer: true, min: 2, max: 4000, help: 'diffusion steps T' },
     schedule: { default: 'linear', choices: scheduleNames, help: 'β schedule: linear (Ho et al.) or cosine (Nichol & Dhariwal)' },
     steps: { default: 800, integer: true, min: 1, help: 'training steps' },
