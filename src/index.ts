@@ -45,7 +45,7 @@ import * as utilsNamespace from './utils/index.js';
 export const utils = { data: dataNamespace, ...utilsNamespace } as const;
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-// The built-in model zoo (MLPs, CNNs, the char transformer): build, train and sample them from code.
+// The model zoo (MLPs, CNNs, the char transformer, the diffusion U-Net and its samplers).
 export * as models from './models/index.js';
 // safetensors bytes (browser-safe); files and atomic save/load are in the 'dlab/io' entry.
 export * as io from './io/index.js';

@@ -2,8 +2,9 @@
 // and for calling an experiment from code. Browser-safe; no store, no files, no checkpoints
 // (ctx.checkpoint only yields, and honours stop()).
 
+import type { Module } from '../nn/module.js';
 import type { Artifact } from './artifact.js';
-import { Interrupted, type Extra, type FileAccess, type Progress, type Resumed, type RunContext, type TrainState } from './experiment.js';
+import { Interrupted, type Extra, type FileAccess, type ModelFolderConfig, type Progress, type Resumed, type RunContext, type TrainState } from './experiment.js';
 
 export interface LoggedMetrics {
   metrics: Record<string, number>;
@@ -15,13 +16,26 @@ export class MemoryContext implements RunContext {
   readonly logged: LoggedMetrics[] = [];
   readonly lines: string[] = [];
   readonly artifacts = new Map<string, Artifact>();
+  /** Models an experiment saved, kept here (by name) when no file access was given. */
+  readonly models = new Map<string, { model: Module; config: ModelFolderConfig }>();
   private stopRequested = false;
 
-  /** Files, when the caller gives them (tests in Node pass src/lab/files.node.ts's). */
-  readonly files?: FileAccess;
+  /**
+   * Files, as the caller gives them (tests in Node pass src/lab/files.node.ts's); by default none to
+   * read, and a saved model is kept in `models`.
+   */
+  readonly files: FileAccess;
 
   constructor(private readonly options: { echo?: (line: string) => void; yieldEvery?: number; files?: FileAccess } = {}) {
-    this.files = options.files;
+    this.files = options.files ?? {
+      read: (path) => {
+        throw new Error(`${path}: this run has no file system (give MemoryContext { files })`);
+      },
+      saveModel: (name, model, config) => {
+        this.models.set(name, { model, config });
+        return name;
+      },
+    };
   }
 
   /** Ask the run to stop at its next checkpoint call (it then throws Interrupted). */

@@ -13,6 +13,10 @@ export { lenet, lenetClassic, alexnet, vgg11, resnet18, Residual, nin, googlenet
 export { TinyTransformer, CausalSelfAttention, Block, type TransformerOptions, type LayerCache, type GenerateOptions } from './transformer.js';
 export { topKFilter, topPFilter, filterLogits, sampleNext, type SamplingOptions } from './sampling.js';
 export { gpt, gptConfig, gptFromConfig, GPT_DEFAULTS, type GptConfig } from './gpt.js';
+import { UNet2DModel } from './unet.js';
+export { UNet2DModel, ResnetBlock2D, AttentionBlock, Downsample2D, Upsample2D, timestepEmbedding, defaultUNetConfig, type UNetConfig, type UNetConditioning } from './unet.js';
+export { GaussianDiffusion, type EpsilonModel, type SampleOptions } from './diffusion.js';
+export { noiseSchedule, linearBetas, cosineBetas, scheduleNames, type NoiseSchedule, type ScheduleName } from './noise_schedule.js';
 
 export interface ModelSpec {
   name: string;
@@ -53,6 +57,13 @@ const specs: ModelSpec[] = [
     inputDtype: 'int64',
     vocab: GPT_DEFAULTS.vocabSize,
     build: () => gpt(),
+  },
+  {
+    name: 'ddpm-unet',
+    description: "diffusion U-Net of `dlab run ddpm`: 16x16, channels 16-32-32, attention at 4x4, 10 classes (summary runs it at t = 0, no class)",
+    inputSize: [1, 16, 16],
+    inputDtype: 'float32',
+    build: () => new UNet2DModel(),
   },
 ];
 

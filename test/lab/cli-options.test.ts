@@ -50,6 +50,11 @@ describe('bad flags are refused before anything runs', { concurrency: true }, ()
       refused(['run', 'cnn', '--resize', '0'], '--resize <value>', 'Expected a positive integer or none.'),
       refused(['run', 'softmax', '--download', 'maybe'], '--download [bool]', 'Expected true or false.'),
       refused(['run', 'mnist', '--checkpoint-every', '-1'], '--checkpoint-every <steps>', 'Expected a non-negative integer.'),
+      refused(['run', 'ddpm', '--guidance', '25'], '--guidance <value>', 'Expected a number in [0, 20].'),
+      refused(['run', 'ddpm', '--guidance', '-1'], '--guidance <value>', 'Expected a number in [0, 20].'),
+      refused(['run', 'ddpm', '--sample-steps', '0'], '--sample-steps <value>', 'Expected an integer in [1, 4000].'),
+      refused(['run', 'ddpm', '--sample-steps', '2.5'], '--sample-steps <value>', 'Expected an integer in [1, 4000].'),
+      refused(['run', 'ddpm', '--samples-per-digit', '1'], '--samples-per-digit <value>', 'Expected an integer in [2, 1000].'),
     ]);
   });
 

@@ -1,0 +1,139 @@
+// Denoising diffusion (Ho et al. 2020): the training objective and two samplers, for any ε-model
+// that takes (x_t, t, conditioning) -- here the U-Net of unet.ts.
+// - Training: x_t = √ᾱ_t·x_0 + √(1-ᾱ_t)·ε for a uniform step t, loss ‖ε - ε_θ(x_t, t, y)‖² (the
+//   paper's L_simple). A fraction pUncond of the labels is replaced by "no class", so the one
+//   network also learns the unconditional model that classifier-free guidance needs.
+// - Classifier-free guidance (Ho & Salimans 2022): ε = ε_θ(x, t, ∅) + w·(ε_θ(x, t, y) - ε_θ(x, t, ∅));
+//   w = 1 is the plain conditional model, w = 0 the unconditional one, w > 1 sharpens the class.
+// - Ancestral sampling (DDPM, Algorithm 2): T steps, each the posterior mean from the predicted
+//   x_0 (clipped to [-1, 1], as the paper's code does) plus noise of the posterior's variance β̃_t.
+// - DDIM (Song et al. 2021): a few steps on a subsequence of the T, η = 0 deterministic, with
+//   diffusers' "leading" spacing (t = 0, r, 2r, ... with r = ⌊T/steps⌋) and ᾱ = 1 after the last.
+
+import { noGrad } from '../autograd/grad_mode.js';
+import type { Generator } from '../random/generator.js';
+import { full, rand, randint, randn, tensor } from '../ops/creation.js';
+import { where } from '../ops/elementwise.js';
+import { cat } from '../ops/movement.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { NoiseSchedule } from './noise_schedule.js';
+import type { UNetConditioning } from './unet.js';
+
+/** What the samplers call: predicted noise for images x (B, C, H, W) at steps t (B,). */
+export interface EpsilonModel {
+  call(x: Tensor, timesteps: Tensor, cond: UNetConditioning): Tensor;
+}
+
+export interface SampleOptions {
+  /** One class label per image; `nullLabel` (or no labels) samples the unconditional model. */
+  labels: readonly number[];
+  /** Shape of one image (C, H, W). */
+  imageShape: readonly number[];
+  /** Classifier-free guidance scale w (default 1: the conditional model alone). */
+  guidance?: number;
+  generator?: Generator;
+  /** Called after each step with the step just taken and the new x (for denoising strips). */
+  onStep?: (t: number, x: Tensor) => void;
+}
+
+/** A column of per-image scalars, shaped to broadcast over (B, C, H, W). */
+const column = (values: ArrayLike<number>) => tensor(Float32Array.from(values)).reshape(-1, 1, 1, 1);
+
+export class GaussianDiffusion {
+  /** The label that stands for "no class" (the class embedding's extra row). */
+  readonly nullLabel: number;
+  constructor(
+    readonly schedule: NoiseSchedule,
+    numClasses: number,
+  ) {
+    this.nullLabel = numClasses;
+  }
+
+  /** q(x_t | x_0): √ᾱ_t·x_0 + √(1-ᾱ_t)·ε, one step per image. */
+  qSample(x0: Tensor, steps: ArrayLike<number>, noise: Tensor): Tensor {
+    const ab = Array.from(steps, (t) => this.schedule.alphasCumprod[t]);
+    return x0.mul(column(ab.map(Math.sqrt))).add(noise.mul(column(ab.map((a) => Math.sqrt(1 - a)))));
+  }
+
+  /** L_simple for a batch x_0 in [-1, 1] with its labels (int64, (B,)); labels dropped with probability pUncond. */
+  loss(model: EpsilonModel, x0: Tensor, labels: Tensor, options: { pUncond?: number; generator?: Generator } = {}): Tensor {
+    const { pUncond = 0.1, generator } = options;
+    const b = x0.shape[0];
+    const t = randint(0, this.schedule.T, [b], { generator });
+    const noise = randn(x0.shape, { generator });
+    const xt = this.qSample(x0, t.tolist() as number[], noise);
+    const dropped = rand([b], { generator }).lt(pUncond);
+    const y = where(dropped, full([b], this.nullLabel, { dtype: 'int64' }), labels);
+    return model.call(xt, t, { classLabels: y }).sub(noise).square().mean();
+  }
+
+  /** ε under classifier-free guidance at one step t for every image. */
+  guidedNoise(model: EpsilonModel, x: Tensor, t: number, labels: readonly number[], guidance: number): Tensor {
+    const b = x.shape[0];
+    const steps = full([b], t, { dtype: 'int64' });
+    const cond = tensor(labels, { dtype: 'int64' });
+    const none = full([b], this.nullLabel, { dtype: 'int64' });
+    if (guidance === 1) return model.call(x, steps, { classLabels: cond });
+    if (guidance === 0) return model.call(x, steps, { classLabels: none });
+    // Both in one batch: one pass over the network instead of two.
+    const both = model.call(cat([x, x]), cat([steps, steps]), { classLabels: cat([cond, none]) });
+    const [c, u] = both.chunk(2);
+    return u.add(c.sub(u).mul(guidance));
+  }
+
+  /** x_0 from x_t and ε at step t, clipped to the data's range [-1, 1]. */
+  private predictX0(x: Tensor, eps: Tensor, t: number): Tensor {
+    const ab = this.schedule.alphasCumprod[t];
+    return x.sub(eps.mul(Math.sqrt(1 - ab))).div(Math.sqrt(ab)).clamp(-1, 1);
+  }
+
+  /** Ancestral sampling through all T steps (DDPM Algorithm 2 with the posterior variance β̃_t). */
+  sampleDdpm(model: EpsilonModel, o: SampleOptions): Tensor {
+    const { betas, alphas, alphasCumprod, T } = this.schedule;
+    return noGrad(() => {
+      let x = randn([o.labels.length, ...o.imageShape], { generator: o.generator });
+      for (let t = T - 1; t >= 0; t--) {
+        const eps = this.guidedNoise(model, x, t, o.labels, o.guidance ?? 1);
+        const ab = alphasCumprod[t];
+        const abPrev = t > 0 ? alphasCumprod[t - 1] : 1;
+        const x0 = this.predictX0(x, eps, t);
+        // The mean of q(x_{t-1} | x_t, x_0) (Ho et al. eq. 7).
+        const mean = x0.mul((betas[t] * Math.sqrt(abPrev)) / (1 - ab)).add(x.mul(((1 - abPrev) * Math.sqrt(alphas[t])) / (1 - ab)));
+        const variance = (betas[t] * (1 - abPrev)) / (1 - ab);
+        x = t > 0 ? mean.add(randn(x.shape, { generator: o.generator }).mul(Math.sqrt(variance))) : mean;
+        o.onStep?.(t, x);
+      }
+      return x;
+    });
+  }
+
+  /** The DDIM steps, first to last: T-1 ... 0 in `steps` evenly spaced strides ("leading"). */
+  ddimTimesteps(steps: number): number[] {
+    const T = this.schedule.T;
+    if (!Number.isInteger(steps) || steps < 1 || steps > T) throw new RangeError(`DDIM steps must be an integer in [1, ${T}] (T), but got ${steps}`);
+    const ratio = Math.floor(T / steps);
+    return Array.from({ length: steps }, (_, i) => (steps - 1 - i) * ratio);
+  }
+
+  /** DDIM sampling in `steps` steps; eta 0 is deterministic given the starting noise. */
+  sampleDdim(model: EpsilonModel, o: SampleOptions & { steps: number; eta?: number }): Tensor {
+    const { alphasCumprod } = this.schedule;
+    const eta = o.eta ?? 0;
+    const timesteps = this.ddimTimesteps(o.steps);
+    return noGrad(() => {
+      let x = randn([o.labels.length, ...o.imageShape], { generator: o.generator });
+      timesteps.forEach((t, i) => {
+        const eps = this.guidedNoise(model, x, t, o.labels, o.guidance ?? 1);
+        const ab = alphasCumprod[t];
+        const abPrev = i + 1 < timesteps.length ? alphasCumprod[timesteps[i + 1]] : 1;
+        const x0 = this.predictX0(x, eps, t);
+        // DDIM eq. 12: σ from η, then the direction to x_t and (for η > 0) fresh noise.
+        const sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
+        x = x0.mul(Math.sqrt(abPrev)).add(eps.mul(Math.sqrt(Math.max(1 - abPrev - sigma * sigma, 0))));
+        if (sigma > 0) x = x.add(randn(x.shape, { generator: o.generator }).mul(sigma));
+        o.onStep?.(t, x);
+      });
+      return x;
+    });
+  }
+}
