@@ -86,6 +86,7 @@ export class DashboardApi {
   /** Open an SSE stream on `res`; `poll` runs now and every POLL_MS until it returns false or the client goes. */
   private stream(req: IncomingMessage, res: ServerResponse, poll: (emit: (event: string, data: unknown) => void) => boolean): (event: string, data: unknown) => void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.flushHeaders(); // the client's EventSource opens now, not at the first event
     const emit = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const stop = () => {
       clearInterval(timer);
