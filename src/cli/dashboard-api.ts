@@ -59,7 +59,7 @@ export class DashboardApi {
       if (path === '/api/runs') json(this.store.listRuns());
       else if ((m = /^\/api\/runs\/(\d+)$/.exec(path))) json({ run: this.store.getRun(Number(m[1])), metrics: this.store.metrics(Number(m[1])) });
       else if ((m = /^\/api\/runs\/(\d+)\/events$/.exec(path))) this.runEvents(req, res, Number(m[1]));
-      else if (path === '/api/events') this.events(req, res);
+      else if (path === '/api/events') this.events(res);
       else if (path === '/api/animators') json(Object.fromEntries(this.animators));
       else if ((m = /^\/reports\/(\d+)$/.exec(path))) {
         renderRunReport(this.store, Number(m[1])).then(
@@ -84,7 +84,7 @@ export class DashboardApi {
   }
 
   /** Open an SSE stream on `res`; `poll` runs now and every POLL_MS until it returns false or the client goes. */
-  private stream(req: IncomingMessage, res: ServerResponse, poll: (emit: (event: string, data: unknown) => void) => boolean): (event: string, data: unknown) => void {
+  private stream(res: ServerResponse, poll: (emit: (event: string, data: unknown) => void) => boolean): (event: string, data: unknown) => void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.flushHeaders(); // the client's EventSource opens now, not at the first event
     const emit = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -100,7 +100,7 @@ export class DashboardApi {
     };
     const timer = setInterval(tick, POLL_MS);
     this.timers.add(timer);
-    req.on('close', stop);
+    res.on('close', stop); // the page went away (or the server closes)
     tick();
     return emit;
   }
@@ -110,7 +110,7 @@ export class DashboardApi {
     this.store.getRun(id); // a missing run is a 404, not an empty stream
     let after = Number(new URL(req.url ?? '', 'http://x').searchParams.get('after') ?? 0);
     const rowsAfter = this.store.db.prepare('SELECT id, step, epoch, name, value FROM metrics WHERE run_id = ? AND id > ? ORDER BY id');
-    this.stream(req, res, (emit) => {
+    this.stream(res, (emit) => {
       // The status first: rows written before the run ended are all there once it reads as ended.
       const run = this.store.getRun(id);
       const rows = rowsAfter.all(id, after) as { id: number; value: number | null }[];
@@ -125,10 +125,10 @@ export class DashboardApi {
   }
 
   /** The run list whenever a run starts, ends or is removed; every Animator's new points. */
-  private events(req: IncomingMessage, res: ServerResponse): void {
+  private events(res: ServerResponse): void {
     const changes = this.store.db.prepare("SELECT COUNT(*) AS n, MAX(id) AS last, SUM(status = 'running') AS running, MAX(ended_at) AS ended FROM runs");
     let seen = '';
-    const emit = this.stream(req, res, (send) => {
+    const emit = this.stream(res, (send) => {
       const now = JSON.stringify(changes.get());
       if (now !== seen) {
         seen = now;
@@ -139,17 +139,22 @@ export class DashboardApi {
     // A new (or reconnected) page gets every chart whole; `reset` says to drop what it had.
     for (const [name, chart] of this.animators) emit('animator', { name, ...chart, reset: true });
     this.listeners.add(emit);
-    req.on('close', () => this.listeners.delete(emit));
+    res.on('close', () => this.listeners.delete(emit));
   }
 
   private receiveAnimator(req: IncomingMessage, name: string, send: Send): void {
     let body = '';
     req.setEncoding('utf8');
+    let tooLarge = false;
     req.on('data', (chunk: string) => {
       body += chunk;
-      if (body.length > MAX_BODY) req.destroy();
+      if (body.length > MAX_BODY && !tooLarge) {
+        tooLarge = true;
+        send(413, `animator ${name}: a POST of at most ${MAX_BODY} bytes, but got more; post fewer points at a time`);
+      }
     });
     req.on('end', () => {
+      if (tooLarge) return;
       let posted: { options?: AnimatorOptions; points?: AnimatorPoint[] };
       try {
         posted = JSON.parse(body);
