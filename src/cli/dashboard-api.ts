@@ -58,7 +58,7 @@ export class DashboardApi {
     try {
       if (path === '/api/runs') json(this.store.listRuns());
       else if ((m = /^\/api\/runs\/(\d+)$/.exec(path))) json({ run: this.store.getRun(Number(m[1])), metrics: this.store.metrics(Number(m[1])) });
-      else if ((m = /^\/api\/runs\/(\d+)\/events$/.exec(path))) this.runEvents(req, res, Number(m[1]));
+      else if ((m = /^\/api\/runs\/(\d+)\/events$/.exec(path))) this.runEvents(req, res, Number(m[1]), send);
       else if (path === '/api/events') this.events(res);
       else if (path === '/api/animators') json(Object.fromEntries(this.animators));
       else if ((m = /^\/reports\/(\d+)$/.exec(path))) {
@@ -106,9 +106,11 @@ export class DashboardApi {
   }
 
   /** New metric rows of one run as they land; `end` with its status once it no longer runs. */
-  private runEvents(req: IncomingMessage, res: ServerResponse, id: number): void {
+  private runEvents(req: IncomingMessage, res: ServerResponse, id: number, send: Send): void {
     this.store.getRun(id); // a missing run is a 404, not an empty stream
-    let after = Number(new URL(req.url ?? '', 'http://x').searchParams.get('after') ?? 0);
+    const given = new URL(req.url ?? '', 'http://x').searchParams.get('after') ?? '0';
+    if (!/^\d+$/.test(given)) return send(400, `?after= takes a metric row id (a non-negative integer) but got '${given}'`);
+    let after = Number(given);
     const rowsAfter = this.store.db.prepare('SELECT id, step, epoch, name, value FROM metrics WHERE run_id = ? AND id > ? ORDER BY id');
     this.stream(res, (emit) => {
       // The status first: rows written before the run ended are all there once it reads as ended.
@@ -147,6 +149,7 @@ export class DashboardApi {
     req.setEncoding('utf8');
     let tooLarge = false;
     req.on('data', (chunk: string) => {
+      if (tooLarge) return;
       body += chunk;
       if (body.length > MAX_BODY && !tooLarge) {
         tooLarge = true;

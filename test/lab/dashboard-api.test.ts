@@ -87,6 +87,10 @@ test('a wrong request is answered with what was wrong', async () => {
   const bad = await fetch(`${url}api/animator/fit`, { method: 'POST', body: '{"points": 3}' });
   assert.equal(bad.status, 400);
   assert.match(await bad.text(), /^animator fit: expected JSON \{ options, points: \[\{ x, y, series \}\] \} but got \{"points": 3\}/);
+  const id = store.createRun('linreg', {});
+  const after = await fetch(`${url}api/runs/${id}/events?after=last`);
+  assert.equal(after.status, 400);
+  assert.equal(await after.text(), "?after= takes a metric row id (a non-negative integer) but got 'last'");
   const post = await fetch(`${url}api/runs`, { method: 'POST' });
   assert.equal(post.status, 405);
   await post.text();
