@@ -8,6 +8,7 @@
 //   GET  /api/runs/:id/events       SSE: `metrics` (new rows, after ?after=<row id>), then `end` once the run stops
 //   GET  /api/events                SSE: `runs` (the list, whenever it changes), `animator` (new points)
 //   POST /api/animator/:name        { options, points }: add points to a live Animator chart
+//   GET  /api/animators             every Animator chart: { name: { options, points } }
 //   GET  /reports/:id               the run's HTML report, rendered from the store now
 
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -73,7 +73,9 @@ test('a run started with the page open shows up, overlaid on a finished one, and
   await waitStatus(page, finished.run_id, 'completed');
   const row = `tr[data-run="${finished.run_id}"]`;
   assert.match((await page.textContent(`${row} td.kv`))!, /examples=100 {2}noise=0\.01/);
-  assert.match((await page.textContent(`${row} td.final`))!, new RegExp(`scratch_train_loss=${+finished.scratch_train_loss.toPrecision(4)}`));
+  const final = (await page.textContent(`${row} td.final`))!;
+  assert.match(final, new RegExp(`scratch_train_loss=${+finished.scratch_train_loss.toPrecision(4)}`));
+  assert.doesNotMatch(final, /run_id/, 'the run id has its own column');
   assert.equal(await page.getAttribute(`${row} a`, 'href'), `/reports/${finished.run_id}`);
   const report = await fetch(new URL(`/reports/${finished.run_id}`, url));
   assert.match(await report.text(), new RegExp(`<h1>linreg: run ${finished.run_id}</h1>`));
@@ -91,6 +93,17 @@ test('a run started with the page open shows up, overlaid on a finished one, and
   await waitPoints(page, 'concise_train_loss per epoch', 3);
   const legend = await page.$$eval('figure[data-chart="scratch_train_loss per epoch"] .role-legend-label text', (els) => els.map((e) => e.textContent));
   assert.deepEqual(legend, [`run ${finished.run_id}`, `run ${id}`], 'both runs overlaid in one chart');
+  // Laid out for the points it got, not for the empty chart it started as: no text cut off.
+  const outside = await page.$eval('figure[data-chart="scratch_train_loss per epoch"] svg', (svg) => {
+    const box = svg.getBoundingClientRect();
+    return Array.from(svg.querySelectorAll('text'))
+      .filter((t) => {
+        const r = t.getBoundingClientRect();
+        return r.width > 0 && (r.left < box.left || r.right > box.right || r.top < box.top || r.bottom > box.bottom);
+      })
+      .map((t) => t.textContent);
+  });
+  assert.deepEqual(outside, []);
 
   // Released: the rest of its points come over the event stream.
   live.stdin.write('go\n');

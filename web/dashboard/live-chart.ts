@@ -24,7 +24,8 @@ export class LiveChart<P extends LivePoint = LivePoint> {
     this.figure.dataset.chart = key;
     this.figure.dataset.points = '0';
     parent.append(this.figure);
-    const compiled = compile({ ...spec, data: { name: 'points' } } as TopLevelSpec).spec;
+    // resize: lay the chart out again as points arrive (it starts empty: no legend, no tick labels).
+    const compiled = compile({ ...spec, data: { name: 'points' }, autosize: { type: 'pad', resize: true } } as TopLevelSpec).spec;
     this.view = new View(parse(compiled), { renderer: 'svg', container: this.figure, hover: true });
     this.queue = this.view.runAsync();
   }

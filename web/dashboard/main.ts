@@ -58,7 +58,7 @@ function renderRuns(): void {
         cell(run.status, `status status-${run.status}`),
         cell(new Date(run.startedAt).toLocaleString()),
         cell(keyValues(run.options), 'kv'),
-        cell(keyValues(run.final), 'kv final'),
+        cell(keyValues(run.final && Object.fromEntries(Object.entries(run.final).filter(([k]) => k !== 'run_id'))), 'kv final'),
         reportCell,
       );
       return row;
