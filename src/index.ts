@@ -41,8 +41,10 @@ export type { Backend, View } from './backend/backend.js';
 export * as data from './data/index.js';
 import * as dataNamespace from './data/index.js';
 import * as utilsNamespace from './utils/index.js';
-// torch.utils: data, plus checkpoint, summary, memory accounting (src/utils/index.ts).
-export const utils = { data: dataNamespace, ...utilsNamespace } as const;
+import { Animator } from './lab/animator.js';
+// torch.utils: data, plus checkpoint, summary, memory accounting (src/utils/index.ts), and d2l's
+// Animator (it draws with the lab's charts, so it lives in src/lab/animator.ts).
+export const utils = { data: dataNamespace, ...utilsNamespace, Animator } as const;
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 // The model zoo (MLPs, CNNs, the char transformer, the diffusion U-Net and its samplers).

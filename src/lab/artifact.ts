@@ -59,7 +59,7 @@ export type Artifact = ChartArtifact | ImagesArtifact | TableArtifact | TextArti
 export function lineChart(
   title: string,
   points: { x: number; y: number; series: string }[],
-  options: { x: string; y: string; logY?: boolean; logX?: boolean; yDomain?: [number, number]; width?: number; height?: number } = { x: 'x', y: 'y' },
+  options: { x: string; y: string; logY?: boolean; logX?: boolean; xDomain?: [number, number]; yDomain?: [number, number]; width?: number; height?: number } = { x: 'x', y: 'y' },
 ): ChartSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -73,7 +73,7 @@ export function lineChart(
         field: 'x',
         type: 'quantitative',
         title: options.x,
-        scale: options.logX ? { type: 'log' } : { zero: false },
+        scale: { ...(options.logX ? { type: 'log' } : { zero: false }), ...(options.xDomain ? { domain: options.xDomain } : {}) },
         // Epochs and steps are whole numbers: no tick at epoch 1.5.
         ...(options.x === 'epoch' || options.x === 'step' ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
       },
