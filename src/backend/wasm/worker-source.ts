@@ -1,6 +1,7 @@
 // The code of a kernel worker, as a string so that it needs no file of its own in Node
 // (worker_threads eval) or in a browser bundle (a Blob URL). A worker instantiates the main
-// thread's compiled module on the shared memory, marks itself ready, then loops: wait for the
+// thread's compiled module on the shared memory, marks itself ready (waking whoever awaits
+// workersReady), then loops: wait for the
 // generation word to change (spinning briefly first, since a training step issues kernels
 // back to back), enter the job unless the main thread has closed it, claim and run chunks,
 // leave, and wake the main thread if it was the last one inside a closed job.
@@ -23,6 +24,7 @@ function start(data) {
   const ctl = new Int32Array(memory.buffer, 0, 64);
   let seen = Atomics.load(ctl, CTL.gen);
   Atomics.store(ctl, CTL.ready + id, 1);
+  Atomics.notify(ctl, CTL.ready + id);
   for (;;) {
     let g;
     let spins = 0;
