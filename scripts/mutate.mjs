@@ -16,13 +16,17 @@ process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 const OPS = ['test/gaps.test.ts', 'test/inplace.test.ts', 'test/creation.test.ts', 'test/ops.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'];
 const TESTS = {
   'src/ops': OPS,
+  'src/ops/sort.ts': ['test/gaps.test.ts'],
+  'src/ops/function.ts': ['test/autograd.test.ts', 'test/ops.test.ts'],
   'src/ops/creation.ts': ['test/creation.test.ts', 'test/gaps.test.ts', 'test/ops.test.ts'],
   'src/ops/inplace.ts': ['test/inplace.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/conv.ts': ['test/gaps.test.ts', 'test/nn/conv.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
+  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
   'src/autograd/gradcheck.ts': ['test/gaps.test.ts', 'test/gradcheck.test.ts'],
+  'src/autograd/node.ts': ['test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/optim': ['test/optim/clip.test.ts', 'test/optim/lr_scheduler.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/optimizers.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
@@ -60,7 +64,10 @@ const result = await new Stryker({
   concurrency,
   // Each mutant may take timeoutFactor x the unmutated run plus this, on a shared machine.
   timeoutMS: 20000,
-  reporters: ['clear-text', 'progress', 'html', 'json'],
+  // event-recorder writes each mutant's result as it comes (reports/mutation/events/<path>/),
+  // so a long run can be read before it ends.
+  reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],
+  eventReporter: { baseDir: `reports/mutation/events/${slug}` },
   htmlReporter: { fileName: `reports/mutation/${slug}.html` },
   jsonReporter: { fileName: `reports/mutation/${slug}.json` },
   tempDirName: '.stryker-tmp',

@@ -201,6 +201,37 @@ for (const backend of listBackends()) {
         z.backward();
         assert.deepEqual(values(x.grad), values(x.detach().exp().mul(3)));
       });
+      test('the second-backward and in-place errors say all of it: what to do, which tensor, which versions', () => {
+        const y = f64([1, 2]).exp().sum();
+        y.backward();
+        assert.throws(() => y.backward(), {
+          message:
+            'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). ' +
+            'Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). ' +
+            'Specify retainGraph: true if you need to backward through the graph a second time.',
+        });
+        const z = f64([[1, 2], [3, 4]]).exp();
+        z.add_(1);
+        assert.throws(() => z.sum().backward(), {
+          message: 'one of the variables needed for gradient computation has been modified by an inplace operation: [float64 [2, 2]], is at version 1; expected version 0 instead.',
+        });
+      });
+      test('grad_fn shows its name and the tensors it saved, until backward frees them', () => {
+        const a = f64([1, 2]);
+        const b = f64([3, 4]);
+        const y = a.mul(b);
+        const node = y.gradFn!;
+        assert.equal(String(node), '<MulBackward0>');
+        assert.equal(node.savedTensors.length, 2);
+        assert.ok(node.savedTensors[0] === a && node.savedTensors[1] === b, 'mul saves both operands');
+        y.sum().backward(null, { retainGraph: true });
+        assert.equal(node.savedTensors.length, 2, 'retained');
+        y.sum().backward();
+        assert.deepEqual(node.savedTensors, [], 'freed');
+        const leaf = node.nextFunctions[0]!;
+        assert.equal(String(leaf), '<AccumulateGrad>');
+        assert.deepEqual(leaf.savedTensors, []);
+      });
       test('backward inputs: only the named leaves accumulate', () => {
         const a = f64([1]);
         const b = f64([2]);
