@@ -232,6 +232,21 @@ for (const backend of listBackends()) {
         assert.equal(String(leaf), '<AccumulateGrad>');
         assert.deepEqual(leaf.savedTensors, []);
       });
+      test('a second backward adds into .grad in place, but with createGraph makes a new .grad (PyTorch 1.13)', () => {
+        const x = f64([1, 2]);
+        x.mul(x).sum().backward();
+        const first = x.grad!;
+        x.mul(x).sum().backward();
+        assert.equal(x.grad, first, 'the same tensor, accumulated in place');
+        assert.deepEqual(values(first), [4, 8]);
+        const y = f64([1, 2]);
+        y.mul(y).sum().backward(null, { createGraph: true });
+        const kept = y.grad!;
+        y.mul(y).sum().backward(null, { createGraph: true });
+        assert.notEqual(y.grad, kept);
+        assert.deepEqual(values(kept), [2, 4], 'the earlier .grad is left as it was');
+        assert.deepEqual(values(y.grad), [4, 8]);
+      });
       test('backward inputs: only the named leaves accumulate', () => {
         const a = f64([1]);
         const b = f64([2]);
