@@ -263,3 +263,14 @@ test('a zero kernel and a state dict that is not dict-like are refused as PyTorc
   assert.equal(errorOf(() => new nn.Linear(2, 2).loadStateDict(null as unknown as Map<string, Tensor>)), expected);
   assert.match(errorOf(() => new nn.Linear(2, 2).loadStateDict(dlab.zeros([2]) as unknown as Map<string, Tensor>)), /Expected state_dict to be dict-like, got Tensor\./);
 });
+
+test('sort and argsort: their grad_fn, a 0-d input, and the op named in a dim error', () => {
+  const x = dlab.tensor([3, 1, 2], { requiresGrad: true });
+  assert.equal(String(x.sort().values.gradFn), '<SortBackward0>');
+  assert.equal(String(x.topk(2).values.gradFn), '<TopkBackward0>');
+  // torch.argsort(torch.tensor(3.)) is tensor(0): a 0-d int64 index.
+  const s = dlab.argsort(dlab.tensor(3));
+  assert.deepEqual([s.shape, s.dtype, Array.from(s._values())], [[], 'int64', [0]]);
+  assert.equal(errorOf(() => x.sort(1)), 'sort: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
+  assert.equal(errorOf(() => dlab.argsort(x, 1)), 'argsort: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
+});
