@@ -172,6 +172,17 @@ test("topk's and kthvalue's k out of range are refused with PyTorch's words", ()
   assert.match(errorOf(() => dlab.randn(3, 4).kthvalue(5)), new RegExp(`^${pytorchError('kthvalue k too large').replace(/[()]/g, '\\$&')}`));
 });
 
+test('topk: k may be the whole dim or 0-d, not negative or fractional (values from PyTorch 1.13)', () => {
+  const x = dlab.tensor([3, 1, 2]);
+  const all = x.topk(3);
+  assert.deepEqual([Array.from(all.values._values()), Array.from(all.indices._values())], [[3, 2, 1], [0, 2, 1]]);
+  const scalar = dlab.tensor(5).topk(1);
+  assert.deepEqual([scalar.values.shape, scalar.values.item(), scalar.indices.shape, scalar.indices.item()], [[], 5, [], 0]);
+  assert.match(errorOf(() => x.topk(-1)), /^selected index k out of range/);
+  assert.match(errorOf(() => x.topk(1.5)), /^selected index k out of range/);
+  assert.equal(errorOf(() => x.topk(1, 1)), 'topk: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
+});
+
 test('nn.ReLU6 and nn.Hardtanh have zero gradient at the bounds', () => {
   const x = dlab.tensor([-1, 0, 3, 6, 7], { dtype: 'float32', requiresGrad: true });
   new nn.ReLU6().forward(x).sum().backward();
