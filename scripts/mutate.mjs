@@ -1,6 +1,7 @@
 // Mutation testing of one folder or file of the core with StrykerJS (see TESTING.md).
-// Usage: npm run mutate -- <src path> [--concurrency N]
+// Usage: npm run mutate -- <src path>[:lines] [--concurrency N]
 //   e.g. npm run mutate -- src/autograd/engine.ts      npm run mutate -- src/optim
+//        npm run mutate -- src/ops/sort.ts:38-75      (Stryker's line range: only those lines)
 // Stryker's command runner runs the test files that exercise <path> once per mutant (the
 // exit code decides), so a run costs mutants x test time: scope it to a file when a folder
 // is large. The test files run one node process each, fastest first, and stop at the first
@@ -28,14 +29,16 @@ const TESTS = {
   'src/autograd/gradcheck.ts': ['test/gaps.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/node.ts': ['test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/optim': ['test/optim/clip.test.ts', 'test/optim/lr_scheduler.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/optimizers.test.ts'],
+  'src/optim/clip.ts': ['test/optim/clip.test.ts'],
+  'src/optim/sgd.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
 
 const args = process.argv.slice(2);
 const flag = args.indexOf('--concurrency');
 const concurrency = flag >= 0 ? Number(args.splice(flag, 2)[1]) : 1;
-const target = args[0]?.replace(/\/+$/, '');
-if (!target || args.length !== 1 || !existsSync(target)) {
+const [target, lines] = (args[0]?.replace(/\/+$/, '') ?? '').split(':');
+if (!target || args.length !== 1 || !existsSync(target) || (lines !== undefined && !/^\d+-\d+$/.test(lines))) {
   console.error(`usage: npm run mutate -- <path under src/> [--concurrency N] (got '${args.join(' ')}'); known: ${Object.keys(TESTS).join(', ')}`);
   process.exit(1);
 }
@@ -51,8 +54,8 @@ if (!key) {
   process.exit(1);
 }
 
-const mutate = statSync(target).isDirectory() ? [`${target}/**/*.ts`, `!${target}/**/*.node.ts`] : [target];
-const slug = target.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '-');
+const mutate = statSync(target).isDirectory() ? [`${target}/**/*.ts`, `!${target}/**/*.node.ts`] : [lines ? `${target}:${lines}` : target];
+const slug = target.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '-') + (lines ? `-${lines}` : '');
 const command = TESTS[key].map((f) => `node --import tsx --test --test-reporter=dot ${f}`).join(' && ');
 console.log(`mutating ${mutate.join(' ')}\ntests: ${TESTS[key].join(' ')}`);
 
@@ -82,4 +85,4 @@ const survived = count('Survived');
 const noCoverage = count('NoCoverage');
 const valid = killed + timeout + survived + noCoverage;
 const score = valid === 0 ? 0 : ((killed + timeout) / valid) * 100;
-console.log(`| ${target} | ${killed} | ${survived} | ${timeout} | ${noCoverage} | ${score.toFixed(1)}% | ${new Date().toISOString().slice(0, 10)} | npm run mutate -- ${target} |`);
+console.log(`| ${args[0]} | ${killed} | ${survived} | ${timeout} | ${noCoverage} | ${score.toFixed(1)}% | ${new Date().toISOString().slice(0, 10)} | npm run mutate -- ${args[0]} |`);
