@@ -183,6 +183,20 @@ test('topk: k may be the whole dim or 0-d, not negative or fractional (values fr
   assert.equal(errorOf(() => x.topk(1, 1)), 'topk: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
 });
 
+test('kthvalue: the last dim by default, k up to the size, options as an object, 0-d (values from PyTorch 1.13)', () => {
+  const x = dlab.tensor([[[3, 1, 2], [6, 5, 4]]], { requiresGrad: true });
+  const flat = (r: { values: Tensor; indices: Tensor }) => [r.values.shape, Array.from(r.values.toTypedArray()), Array.from(r.indices.toTypedArray())];
+  assert.deepEqual(flat(dlab.kthvalue(x, 2)), [[1, 2], [2, 5], [2, 1]]);
+  assert.deepEqual(flat(dlab.kthvalue(x, 3)), [[1, 2], [3, 6], [0, 0]]);
+  const kept = dlab.kthvalue(x, 1, { dim: 1, keepdim: true });
+  assert.deepEqual(flat(kept), [[1, 1, 3], [3, 1, 2], [0, 0, 0]]);
+  assert.equal(String(kept.values.gradFn), '<KthvalueBackward0>');
+  const scalar = dlab.kthvalue(dlab.tensor(5), 1);
+  assert.deepEqual([scalar.values.shape, scalar.values.item(), scalar.indices.shape, scalar.indices.item()], [[], 5, [], 0]);
+  for (const k of [0, 4, 1.5]) assert.match(errorOf(() => dlab.kthvalue(x, k)), /^kthvalue\(\): selected number k out of range for dimension 2/);
+  assert.equal(errorOf(() => dlab.kthvalue(x, 1, 3)), 'kthvalue: Dimension out of range (expected to be in range of [-3, 2], but got 3)');
+});
+
 test('nn.ReLU6 and nn.Hardtanh have zero gradient at the bounds', () => {
   const x = dlab.tensor([-1, 0, 3, 6, 7], { dtype: 'float32', requiresGrad: true });
   new nn.ReLU6().forward(x).sum().backward();
