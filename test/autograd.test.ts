@@ -242,10 +242,21 @@ for (const backend of listBackends()) {
         const y = f64([1, 2]);
         y.mul(y).sum().backward(null, { createGraph: true });
         const kept = y.grad!;
+        assert.ok(kept.gradFn, 'with createGraph, .grad keeps its graph');
         y.mul(y).sum().backward(null, { createGraph: true });
         assert.notEqual(y.grad, kept);
         assert.deepEqual(values(kept), [2, 4], 'the earlier .grad is left as it was');
         assert.deepEqual(values(y.grad), [4, 8]);
+      });
+      test('autograd.backward from several roots: one that leads into another, and the same root twice (PyTorch 1.13)', () => {
+        const x = f64([1, 2]);
+        const y = x.mul(x).sum();
+        autograd.backward([y, y.mul(2)]);
+        assert.deepEqual(values(x.grad), [6, 12]);
+        const z = f64([1, 2]);
+        const w = z.mul(z).sum();
+        autograd.backward([w, w]);
+        assert.deepEqual(values(z.grad), [4, 8]);
       });
       test('backward inputs: only the named leaves accumulate', () => {
         const a = f64([1]);
