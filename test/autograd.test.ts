@@ -201,6 +201,63 @@ for (const backend of listBackends()) {
         z.backward();
         assert.deepEqual(values(x.grad), values(x.detach().exp().mul(3)));
       });
+      test('the second-backward and in-place errors say all of it: what to do, which tensor, which versions', () => {
+        const y = f64([1, 2]).exp().sum();
+        y.backward();
+        assert.throws(() => y.backward(), {
+          message:
+            'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). ' +
+            'Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). ' +
+            'Specify retainGraph: true if you need to backward through the graph a second time.',
+        });
+        const z = f64([[1, 2], [3, 4]]).exp();
+        z.add_(1);
+        assert.throws(() => z.sum().backward(), {
+          message: 'one of the variables needed for gradient computation has been modified by an inplace operation: [float64 [2, 2]], is at version 1; expected version 0 instead.',
+        });
+      });
+      test('grad_fn shows its name and the tensors it saved, until backward frees them', () => {
+        const a = f64([1, 2]);
+        const b = f64([3, 4]);
+        const y = a.mul(b);
+        const node = y.gradFn!;
+        assert.equal(String(node), '<MulBackward0>');
+        assert.equal(node.savedTensors.length, 2);
+        assert.ok(node.savedTensors[0] === a && node.savedTensors[1] === b, 'mul saves both operands');
+        y.sum().backward(null, { retainGraph: true });
+        assert.equal(node.savedTensors.length, 2, 'retained');
+        y.sum().backward();
+        assert.deepEqual(node.savedTensors, [], 'freed');
+        const leaf = node.nextFunctions[0]!;
+        assert.equal(String(leaf), '<AccumulateGrad>');
+        assert.deepEqual(leaf.savedTensors, []);
+      });
+      test('a second backward adds into .grad in place, but with createGraph makes a new .grad (PyTorch 1.13)', () => {
+        const x = f64([1, 2]);
+        x.mul(x).sum().backward();
+        const first = x.grad!;
+        x.mul(x).sum().backward();
+        assert.equal(x.grad, first, 'the same tensor, accumulated in place');
+        assert.deepEqual(values(first), [4, 8]);
+        const y = f64([1, 2]);
+        y.mul(y).sum().backward(null, { createGraph: true });
+        const kept = y.grad!;
+        assert.ok(kept.gradFn, 'with createGraph, .grad keeps its graph');
+        y.mul(y).sum().backward(null, { createGraph: true });
+        assert.notEqual(y.grad, kept);
+        assert.deepEqual(values(kept), [2, 4], 'the earlier .grad is left as it was');
+        assert.deepEqual(values(y.grad), [4, 8]);
+      });
+      test('autograd.backward from several roots: one that leads into another, and the same root twice (PyTorch 1.13)', () => {
+        const x = f64([1, 2]);
+        const y = x.mul(x).sum();
+        autograd.backward([y, y.mul(2)]);
+        assert.deepEqual(values(x.grad), [6, 12]);
+        const z = f64([1, 2]);
+        const w = z.mul(z).sum();
+        autograd.backward([w, w]);
+        assert.deepEqual(values(z.grad), [4, 8]);
+      });
       test('backward inputs: only the named leaves accumulate', () => {
         const a = f64([1]);
         const b = f64([2]);

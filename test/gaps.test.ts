@@ -172,6 +172,31 @@ test("topk's and kthvalue's k out of range are refused with PyTorch's words", ()
   assert.match(errorOf(() => dlab.randn(3, 4).kthvalue(5)), new RegExp(`^${pytorchError('kthvalue k too large').replace(/[()]/g, '\\$&')}`));
 });
 
+test('topk: k may be the whole dim or 0-d, not negative or fractional (values from PyTorch 1.13)', () => {
+  const x = dlab.tensor([3, 1, 2]);
+  const all = x.topk(3);
+  assert.deepEqual([Array.from(all.values._values()), Array.from(all.indices._values())], [[3, 2, 1], [0, 2, 1]]);
+  const scalar = dlab.tensor(5).topk(1);
+  assert.deepEqual([scalar.values.shape, scalar.values.item(), scalar.indices.shape, scalar.indices.item()], [[], 5, [], 0]);
+  assert.match(errorOf(() => x.topk(-1)), /^selected index k out of range/);
+  assert.match(errorOf(() => x.topk(1.5)), /^selected index k out of range/);
+  assert.equal(errorOf(() => x.topk(1, 1)), 'topk: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
+});
+
+test('kthvalue: the last dim by default, k up to the size, options as an object, 0-d (values from PyTorch 1.13)', () => {
+  const x = dlab.tensor([[[3, 1, 2], [6, 5, 4]]], { requiresGrad: true });
+  const flat = (r: { values: Tensor; indices: Tensor }) => [r.values.shape, Array.from(r.values.toTypedArray()), Array.from(r.indices.toTypedArray())];
+  assert.deepEqual(flat(dlab.kthvalue(x, 2)), [[1, 2], [2, 5], [2, 1]]);
+  assert.deepEqual(flat(dlab.kthvalue(x, 3)), [[1, 2], [3, 6], [0, 0]]);
+  const kept = dlab.kthvalue(x, 1, { dim: 1, keepdim: true });
+  assert.deepEqual(flat(kept), [[1, 1, 3], [3, 1, 2], [0, 0, 0]]);
+  assert.equal(String(kept.values.gradFn), '<KthvalueBackward0>');
+  const scalar = dlab.kthvalue(dlab.tensor(5), 1);
+  assert.deepEqual([scalar.values.shape, scalar.values.item(), scalar.indices.shape, scalar.indices.item()], [[], 5, [], 0]);
+  for (const k of [0, 4, 1.5]) assert.match(errorOf(() => dlab.kthvalue(x, k)), /^kthvalue\(\): selected number k out of range for dimension 2/);
+  assert.equal(errorOf(() => dlab.kthvalue(x, 1, 3)), 'kthvalue: Dimension out of range (expected to be in range of [-3, 2], but got 3)');
+});
+
 test('nn.ReLU6 and nn.Hardtanh have zero gradient at the bounds', () => {
   const x = dlab.tensor([-1, 0, 3, 6, 7], { dtype: 'float32', requiresGrad: true });
   new nn.ReLU6().forward(x).sum().backward();
@@ -262,4 +287,15 @@ test('a zero kernel and a state dict that is not dict-like are refused as PyTorc
   const expected = pytorchError('loadStateDict null').replace(/<class '.*'>/, 'null');
   assert.equal(errorOf(() => new nn.Linear(2, 2).loadStateDict(null as unknown as Map<string, Tensor>)), expected);
   assert.match(errorOf(() => new nn.Linear(2, 2).loadStateDict(dlab.zeros([2]) as unknown as Map<string, Tensor>)), /Expected state_dict to be dict-like, got Tensor\./);
+});
+
+test('sort and argsort: their grad_fn, a 0-d input, and the op named in a dim error', () => {
+  const x = dlab.tensor([3, 1, 2], { requiresGrad: true });
+  assert.equal(String(x.sort().values.gradFn), '<SortBackward0>');
+  assert.equal(String(x.topk(2).values.gradFn), '<TopkBackward0>');
+  // torch.argsort(torch.tensor(3.)) is tensor(0): a 0-d int64 index.
+  const s = dlab.argsort(dlab.tensor(3));
+  assert.deepEqual([s.shape, s.dtype, Array.from(s._values())], [[], 'int64', [0]]);
+  assert.equal(errorOf(() => x.sort(1)), 'sort: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
+  assert.equal(errorOf(() => dlab.argsort(x, 1)), 'argsort: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
 });

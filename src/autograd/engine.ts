@@ -43,7 +43,8 @@ function defaultGradients(outputs: readonly Tensor[], grads: readonly (Tensor | 
 function countDependencies(roots: readonly Node[]): Map<Node, number> {
   const deps = new Map<Node, number>();
   const seen = new Set<Node>(roots);
-  const stack = [...roots];
+  // Each root once: a root given twice (backward([y, y])) would count its edges twice.
+  const stack = [...seen];
   while (stack.length > 0) {
     const node = stack.pop()!;
     for (const next of node.nextFunctions) {

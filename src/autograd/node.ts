@@ -37,11 +37,6 @@ export class Node {
     return this.saved.map((s) => s.tensor);
   }
 
-  /** Which inputs need a gradient; rules use it to skip work. */
-  needsInputGrad(i: number): boolean {
-    return this.nextFunctions[i] != null;
-  }
-
   apply(grad: Tensor): readonly (Tensor | null | undefined)[] {
     if (this.rule === null) {
       throw new Error(

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { View } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { wasmBinaries } from '../../src/backend/wasm/binary.js';
-import { getNumThreads, setConvAlgorithm, setNumThreads, wasmBackend, wasmInfo } from '../../src/backend/wasm/index.js';
+import { getNumThreads, setConvAlgorithm, setNumThreads, wasmBackend, wasmInfo, wasmWorkersReady } from '../../src/backend/wasm/index.js';
 import { CTL, JOB_PTR, SCRATCH_BASE } from '../../src/backend/wasm/runtime.js';
 import { POOL_MIN } from '../../src/backend/wasm/pool.js';
 import {
@@ -266,24 +266,26 @@ describe('wasm backend', () => {
     const one = wasmBackend.matmul(a, b, 'float32');
     const oneBatched = wasmBackend.matmul(batched[0], batched[1], 'float32');
     setNumThreads(2);
+    // The first large product starts the worker (the main thread runs it alone meanwhile).
+    assert.deepEqual(wasmBackend.matmul(a, b, 'float32'), one);
+    await wasmWorkersReady();
+    assert.ok(wasmInfo()!.readyWorkers >= 1, `ready workers: ${wasmInfo()!.readyWorkers}`);
+    // A ready worker joins a job only if the OS runs it before the main thread has claimed
+    // every chunk, so repeat (a bounded number of times) until one has.
     const joinedBefore = wasmInfo()!.workerJoins;
-    const deadline = Date.now() + 10_000;
-    // Workers start on the first large product and join once ready; the OS decides when.
-    while (wasmInfo()!.workerJoins === joinedBefore && Date.now() < deadline) {
+    for (let run = 0; wasmInfo()!.workerJoins === joinedBefore; run++) {
+      assert.ok(run < 2000, `no worker joined any of ${run} jobs`);
       assert.deepEqual(wasmBackend.matmul(a, b, 'float32'), one);
       assert.deepEqual(wasmBackend.matmul(batched[0], batched[1], 'float32'), oneBatched);
-      await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    assert.ok(wasmInfo()!.workerJoins > joinedBefore, 'a worker thread joined a job');
     for (let i = 0; i < 5; i++) assert.deepEqual(wasmBackend.matmul(a, b, 'float32'), one);
 
     // More workers than the current count: the extra one must stay out (its scratch area
     // would overlap the operands laid out for fewer threads).
     setNumThreads(3);
-    while ((wasmInfo()!.readyWorkers < 2) && Date.now() < deadline + 10_000) {
-      assert.deepEqual(wasmBackend.matmul(a, b, 'float32'), one);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    assert.deepEqual(wasmBackend.matmul(a, b, 'float32'), one);
+    await wasmWorkersReady();
+    assert.ok(wasmInfo()!.readyWorkers >= 2, `ready workers: ${wasmInfo()!.readyWorkers}`);
     setNumThreads(2);
     for (let i = 0; i < 20; i++) assert.deepEqual(wasmBackend.matmul(batched[0], batched[1], 'float32'), oneBatched);
   });

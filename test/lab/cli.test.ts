@@ -10,11 +10,14 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RunStore } from '../../src/lab/store.node.js';
+import { assertBuildIsFresh } from '../build.js';
 
 const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const home = mkdtempSync(join(os.tmpdir(), 'dlab-cli-'));
 const env = { ...process.env, DLAB_HOME: home };
 after(() => rmSync(home, { recursive: true, force: true }));
+
+test('dist is built from the current src', assertBuildIsFresh);
 
 const dlab = (...args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

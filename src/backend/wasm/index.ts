@@ -16,7 +16,7 @@ import { wasmMatmul } from './matmul.js';
 import { wasmMaxPool2d, wasmMaxPool2dBackward, wasmThresholdBackward } from './pool.js';
 import { beginScratch, endScratch, isScratch, pauseScratch, resumeScratch } from './operands.js';
 import { getRuntime, wasmSimdSupported, type Runtime } from './runtime.js';
-import { threadStats } from './threads.js';
+import { threadStats, workersReady } from './threads.js';
 
 export { getNumThreads, setNumThreads } from './threads.js';
 export { setConvAlgorithm } from './convolution.js';
@@ -114,4 +114,10 @@ export function wasmInfo(): { variant: string; shared: boolean; readyWorkers: nu
   if (!rt) return null;
   const stats = threadStats(rt);
   return { variant: rt.variant, shared: rt.shared, readyWorkers: stats.ready, workerJoins: stats.joined };
+}
+
+/** Resolves once the worker threads started so far are ready to join jobs (see wasmInfo). */
+export async function wasmWorkersReady(): Promise<void> {
+  const rt = getRuntime();
+  if (rt) await workersReady(rt);
 }

@@ -5,6 +5,9 @@
 /** A started kernel worker. */
 export interface WorkerHandle {
   terminate(): unknown;
+  /** Node's: whether the worker keeps the event loop alive (it does not, but while awaited). */
+  ref?(): void;
+  unref?(): void;
 }
 
 export interface WasmPlatform {

@@ -77,6 +77,30 @@ export function runJob(rt: Runtime, parallel: boolean, setChunks: (chunks: numbe
   return threads;
 }
 
+// Atomics.waitAsync is ES2024 (Node 16+, current browsers); the ES2022 lib lacks its type.
+type WaitAsync = (a: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
+
+/**
+ * Resolves once every worker started so far has instantiated the kernels and set its ready
+ * word (it notifies that word), so a test can await the pool instead of polling it.
+ */
+export async function workersReady(rt: Runtime): Promise<void> {
+  const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+  if (!waitAsync) throw new Error('workersReady needs Atomics.waitAsync, which this engine lacks');
+  const starting: { worker: WorkerHandle; ready: Promise<string> }[] = [];
+  for (let id = 1; id < workers.length; id++) {
+    const wait = workers[id] ? waitAsync(rt.i32, CTL.ready + id, 0) : null;
+    if (wait?.async) starting.push({ worker: workers[id]!, ready: wait.value as Promise<string> });
+  }
+  // An unref'd worker would let Node's event loop end before its ready word changes.
+  for (const s of starting) s.worker.ref?.();
+  try {
+    await Promise.all(starting.map((s) => s.ready));
+  } finally {
+    for (const s of starting) s.worker.unref?.();
+  }
+}
+
 /** @internal For tests: workers started and ready, and how many times a worker joined a job. */
 export function threadStats(rt: Runtime): { ready: number; joined: number } {
   const ctl = rt.i32;

@@ -1,8 +1,8 @@
 // The code of a kernel worker, as a string so that it needs no file of its own in Node
 // (worker_threads eval) or in a browser bundle (a Blob URL). It defines start(data); the
 // platform adapter (platform.node.ts, platform.browser.ts) appends the call that hands it the
-// data its host delivers. A worker instantiates the main
-// thread's compiled module on the shared memory, marks itself ready, then loops: wait for the
+// data its host delivers. A worker instantiates the main thread's compiled module on the shared
+// memory, marks itself ready (waking whoever awaits workersReady), then loops: wait for the
 // generation word to change (spinning briefly first, since a training step issues kernels
 // back to back), enter the job unless the main thread has closed it, claim and run chunks,
 // leave, and wake the main thread if it was the last one inside a closed job.
@@ -25,6 +25,7 @@ function start(data) {
   const ctl = new Int32Array(memory.buffer, 0, 64);
   let seen = Atomics.load(ctl, CTL.gen);
   Atomics.store(ctl, CTL.ready + id, 1);
+  Atomics.notify(ctl, CTL.ready + id);
   for (;;) {
     let g;
     let spins = 0;

@@ -1,0 +1,88 @@
+// Mutation testing of one folder or file of the core with StrykerJS (see TESTING.md).
+// Usage: npm run mutate -- <src path>[:lines] [--concurrency N]
+//   e.g. npm run mutate -- src/autograd/engine.ts      npm run mutate -- src/optim
+//        npm run mutate -- src/ops/sort.ts:38-75      (Stryker's line range: only those lines)
+// Stryker's command runner runs the test files that exercise <path> once per mutant (the
+// exit code decides), so a run costs mutants x test time: scope it to a file when a folder
+// is large. The test files run one node process each, fastest first, and stop at the first
+// failure, so a killed mutant usually costs one short file.
+import { Stryker } from '@stryker-mutator/core';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+
+// Which test files exercise each part of the core, fastest first (found by grep for the ops,
+// modules and optimizers each file calls). The longest prefix of the target path wins.
+const OPS = ['test/gaps.test.ts', 'test/inplace.test.ts', 'test/creation.test.ts', 'test/ops.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'];
+const TESTS = {
+  'src/ops': OPS,
+  'src/ops/sort.ts': ['test/gaps.test.ts'],
+  'src/ops/function.ts': ['test/autograd.test.ts', 'test/ops.test.ts'],
+  'src/ops/creation.ts': ['test/creation.test.ts', 'test/gaps.test.ts', 'test/ops.test.ts'],
+  'src/ops/inplace.ts': ['test/inplace.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
+  'src/ops/conv.ts': ['test/gaps.test.ts', 'test/nn/conv.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
+  'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
+  'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
+  'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
+  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
+  'src/autograd/gradcheck.ts': ['test/gaps.test.ts', 'test/gradcheck.test.ts'],
+  'src/autograd/node.ts': ['test/autograd.test.ts', 'test/gradcheck.test.ts'],
+  'src/optim': ['test/optim/clip.test.ts', 'test/optim/lr_scheduler.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/optimizers.test.ts'],
+  'src/optim/clip.ts': ['test/optim/clip.test.ts'],
+  'src/optim/sgd.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
+};
+
+const args = process.argv.slice(2);
+const flag = args.indexOf('--concurrency');
+const concurrency = flag >= 0 ? Number(args.splice(flag, 2)[1]) : 1;
+const [target, lines] = (args[0]?.replace(/\/+$/, '') ?? '').split(':');
+if (!target || args.length !== 1 || !existsSync(target) || (lines !== undefined && !/^\d+-\d+$/.test(lines))) {
+  console.error(`usage: npm run mutate -- <path under src/> [--concurrency N] (got '${args.join(' ')}'); known: ${Object.keys(TESTS).join(', ')}`);
+  process.exit(1);
+}
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`--concurrency must be a positive integer, but got '${args[flag + 1] ?? ''}'`);
+  process.exit(1);
+}
+const key = Object.keys(TESTS)
+  .filter((k) => target === k || target.startsWith(`${k}/`))
+  .sort((a, b) => b.length - a.length)[0];
+if (!key) {
+  console.error(`no test files are mapped to '${target}': add it to TESTS in scripts/mutate.mjs (known: ${Object.keys(TESTS).join(', ')})`);
+  process.exit(1);
+}
+
+const mutate = statSync(target).isDirectory() ? [`${target}/**/*.ts`, `!${target}/**/*.node.ts`] : [lines ? `${target}:${lines}` : target];
+const slug = target.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '-') + (lines ? `-${lines}` : '');
+const command = TESTS[key].map((f) => `node --import tsx --test --test-reporter=dot ${f}`).join(' && ');
+console.log(`mutating ${mutate.join(' ')}\ntests: ${TESTS[key].join(' ')}`);
+
+const result = await new Stryker({
+  mutate,
+  testRunner: 'command',
+  commandRunner: { command },
+  coverageAnalysis: 'off', // the command runner cannot tell which tests cover a mutant
+  concurrency,
+  // Each mutant may take timeoutFactor x the unmutated run plus this, on a shared machine.
+  timeoutMS: 20000,
+  // event-recorder writes each mutant's result as it comes (reports/mutation/events/<path>/),
+  // so a long run can be read before it ends.
+  reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],
+  eventReporter: { baseDir: `reports/mutation/events/${slug}` },
+  htmlReporter: { fileName: `reports/mutation/${slug}.html` },
+  jsonReporter: { fileName: `reports/mutation/${slug}.json` },
+  tempDirName: '.stryker-tmp',
+  ignorePatterns: ['dist', 'reports', 'web', 'bench', 'assembly', '.gl', '.whl', '.readme-tests'],
+  cleanTempDir: true,
+}).runMutationTest();
+
+const count = (...states) => result.filter((m) => states.includes(m.status)).length;
+const killed = count('Killed');
+const timeout = count('Timeout');
+const survived = count('Survived');
+const noCoverage = count('NoCoverage');
+const valid = killed + timeout + survived + noCoverage;
+const score = valid === 0 ? 0 : ((killed + timeout) / valid) * 100;
+console.log(`| ${args[0]} | ${killed} | ${survived} | ${timeout} | ${noCoverage} | ${score.toFixed(1)}% | ${new Date().toISOString().slice(0, 10)} | npm run mutate -- ${args[0]} |`);
