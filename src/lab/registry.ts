@@ -2,6 +2,7 @@
 
 import type { Experiment } from './experiment.js';
 import { cnn } from './experiments/cnn.js';
+import { distill } from './experiments/distill.js';
 import { house } from './experiments/house.js';
 import { gptExperiment } from './experiments/gpt.js';
 import { linreg } from './experiments/linreg.js';
@@ -13,7 +14,7 @@ import { sin } from './experiments/sin.js';
 import { softmax } from './experiments/softmax.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const experiments: Experiment<any>[] = [mnist, sin, linreg, softmax, cnn, rnn, house, schedules, regularization, gptExperiment];
+export const experiments: Experiment<any>[] = [mnist, sin, linreg, softmax, cnn, rnn, house, schedules, regularization, distill, gptExperiment];
 
 export function findExperiment(name: string) {
   const found = experiments.find((e) => e.name === name);

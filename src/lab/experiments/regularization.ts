@@ -16,6 +16,7 @@ import { lineChart } from '../artifact.js';
 import { defineExperiment, finiteLoss, type Metrics, type RunContext } from '../experiment.js';
 import { LateState } from '../late-state.js';
 import { mnistSubsets } from '../mnist-subsets.js';
+import { numberList } from '../number-list.js';
 import { evaluateClassifier } from '../training.js';
 
 type Job = { part: 'l2' | 'l1'; lambda: number } | { part: 'dropout'; p1: number; p2: number };
@@ -38,16 +39,6 @@ interface Running {
   curve: Result['curve'];
   /** Optimizer steps of this phase so far (its progress). */
   steps: number;
-}
-
-/** A comma-separated list of non-negative numbers (an option's value); '' is none. */
-function numbers(flag: string, text: string): number[] {
-  if (text.trim() === '') return [];
-  return text.split(',').map((s) => {
-    const v = Number(s.trim());
-    if (s.trim() === '' || !Number.isFinite(v) || v < 0) throw new Error(`${flag}: expected comma-separated non-negative numbers, but got '${s.trim()}' in '${text}'`);
-    return v;
-  });
 }
 
 /** --dropout's pairs 'p1:p2' (a single p is both), each in [0, 1). */
@@ -118,8 +109,8 @@ export const regularization = defineExperiment({
 
   async run(o, ctx) {
     const jobs: Job[] = [
-      ...numbers('--l2', o.l2).map((lambda): Job => ({ part: 'l2', lambda })),
-      ...numbers('--l1', o.l1).map((lambda): Job => ({ part: 'l1', lambda })),
+      ...numberList('--l2', o.l2).map((lambda): Job => ({ part: 'l2', lambda })),
+      ...numberList('--l1', o.l1).map((lambda): Job => ({ part: 'l1', lambda })),
       ...dropoutPairs(o.dropout).map(([p1, p2]): Job => ({ part: 'dropout', p1, p2 })),
     ];
     if (jobs.length === 0) throw new Error('nothing to run: --l2, --l1 and --dropout are all empty');
