@@ -27,7 +27,7 @@ const program = new Command('dlab')
   .version(pkg.version);
 
 registerList(program);
-registerRun(program);
+await registerRun(program);
 registerRuns(program);
 registerSweep(program);
 registerWorker(program);

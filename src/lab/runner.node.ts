@@ -153,6 +153,8 @@ export interface RunRequest {
   /** Save a checkpoint every N steps (0: only when stopped). Default 0, or on a resume the run's own. */
   checkpointEvery?: number;
   sweepId?: number | null;
+  /** The user's file the experiment was loaded from (`dlab run ./file.ts`), kept with the run for its resume. */
+  source?: string;
   /** Write the HTML report at the end (default true). */
   report?: boolean;
   store?: RunStore;
@@ -169,8 +171,13 @@ export interface RunResult {
   signal?: StopSignal;
 }
 
-/** Throws unless `run` can be resumed as an `experiment` run by this process. */
-function checkResumable(store: RunStore, run: RunRecord, experiment: AnyExperiment): void {
+/** Throws unless `run` can be resumed as an `experiment` run (from the user's file `source`) by this process. */
+function checkResumable(store: RunStore, run: RunRecord, experiment: AnyExperiment, source?: string): void {
+  // A user's experiment is only in its file: the resume must load it again.
+  if (run.source && !source) {
+    throw new Error(`run ${run.id} ran the experiment in ${run.source}${existsSync(run.source) ? '' : ' (no longer there)'}: resume it with dlab run ${run.source} --resume ${run.id}`);
+  }
+  if (!run.source && source) throw new Error(`run ${run.id} is a run of the built-in ${run.experiment}: resume it with dlab run ${run.experiment} --resume ${run.id}`);
   if (run.experiment !== experiment.name) throw new Error(`run ${run.id} is a ${run.experiment} run, not ${experiment.name}`);
   if (run.status === 'completed') throw new Error(`run ${run.id} has completed; there is nothing to resume`);
   if (run.status === 'running' && !store.isOrphaned(run)) {
@@ -188,7 +195,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   let checkpointEvery: number;
   if (request.resume !== undefined) {
     const run = store.getRun(request.resume);
-    checkResumable(store, run, experiment);
+    checkResumable(store, run, experiment, request.source);
     for (const [k, v] of Object.entries(request.given)) {
       if (run.options[k] !== v) throw new Error(`--resume keeps the run's options: ${k} was ${String(run.options[k])}, not ${String(v)}`);
     }
@@ -201,7 +208,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     await pauseAt('claim');
     // Another process may have resumed it since we looked: the claim succeeds for one of them only.
     if (!store.claim(run, checkpointEvery)) {
-      checkResumable(store, store.getRun(run.id), experiment);
+      checkResumable(store, store.getRun(run.id), experiment, request.source);
       throw new Error(`run ${run.id} changed while this process was resuming it; try again`);
     }
     runId = run.id;
@@ -210,7 +217,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     checkpointEvery = request.checkpointEvery ?? 0;
     // Recorded with null for none, so a resume reads none again rather than the default.
     const recorded = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v ?? null]));
-    runId = store.createRun(experiment.name, recorded, request.sweepId ?? null, checkpointEvery);
+    runId = store.createRun(experiment.name, recorded, request.sweepId ?? null, checkpointEvery, request.source ?? null);
   }
   await request.onRun?.(runId);
   const ctx = new NodeRunContext(store, runId, json, checkpointEvery, request.resume !== undefined);
@@ -241,7 +248,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     } catch (e) {
       if (e instanceof Interrupted) {
         store.finish(runId, 'interrupted');
-        const saved = existsSync(ctx.checkpointPath) ? `checkpoint saved; continue with: dlab run ${experiment.name} --resume ${runId}` : 'no checkpoint to resume from';
+        const saved = existsSync(ctx.checkpointPath) ? `checkpoint saved; continue with: dlab run ${request.source ?? experiment.name} --resume ${runId}` : 'no checkpoint to resume from';
         process.stderr.write(`run ${runId} ${e.message}; ${saved}\n`);
         return { runId, status: 'interrupted', metrics: { run_id: runId, status: 'interrupted', epoch: e.epoch, step: e.step }, signal: ctx.stopSignal ?? undefined };
       }

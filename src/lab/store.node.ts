@@ -31,6 +31,8 @@ export interface RunRecord {
   pid: number | null;
   /** --checkpoint-every of the run (a resume keeps it); null in databases older than the column. */
   checkpointEvery: number | null;
+  /** The user's file the experiment came from (`dlab run ./file.ts`); null for a built-in one. */
+  source: string | null;
 }
 
 export interface MetricRow {
@@ -81,7 +83,8 @@ CREATE TABLE IF NOT EXISTS runs (
   error TEXT,
   host TEXT,
   pid INTEGER,
-  checkpoint_every INTEGER
+  checkpoint_every INTEGER,
+  source TEXT
 );
 CREATE TABLE IF NOT EXISTS metrics (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -117,6 +120,7 @@ interface RunRow {
   host: string | null;
   pid: number | null;
   checkpoint_every: number | null;
+  source: string | null;
 }
 
 const toRecord = (r: RunRow): RunRecord => ({
@@ -134,6 +138,7 @@ const toRecord = (r: RunRow): RunRecord => ({
   host: r.host,
   pid: r.pid,
   checkpointEvery: r.checkpoint_every,
+  source: r.source ?? null,
 });
 
 const now = () => new Date().toISOString();
@@ -167,10 +172,11 @@ export class RunStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
-    // Databases made before runs had host and pid, or checkpoint_every, get the columns.
+    // Databases made before runs had host and pid, checkpoint_every or source get the columns.
     const columns = (this.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name);
     if (!columns.includes('pid')) this.db.exec('ALTER TABLE runs ADD COLUMN host TEXT; ALTER TABLE runs ADD COLUMN pid INTEGER;');
     if (!columns.includes('checkpoint_every')) this.db.exec('ALTER TABLE runs ADD COLUMN checkpoint_every INTEGER;');
+    if (!columns.includes('source')) this.db.exec('ALTER TABLE runs ADD COLUMN source TEXT;');
   }
 
   /** The folder for a run's files (checkpoint, artifacts, report). */
@@ -180,13 +186,13 @@ export class RunStore {
     return dir;
   }
 
-  createRun(experiment: string, options: Record<string, unknown>, sweepId: number | null = null, checkpointEvery: number | null = null): number {
+  createRun(experiment: string, options: Record<string, unknown>, sweepId: number | null = null, checkpointEvery: number | null = null, source: string | null = null): number {
     const info = this.db
       .prepare(
-        `INSERT INTO runs (experiment, options, code_version, machine, started_at, status, sweep_id, host, pid, checkpoint_every)
-         VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+        `INSERT INTO runs (experiment, options, code_version, machine, started_at, status, sweep_id, host, pid, checkpoint_every, source)
+         VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
       )
-      .run(experiment, JSON.stringify(options), codeVersion(), JSON.stringify(machine()), now(), sweepId, os.hostname(), process.pid, checkpointEvery);
+      .run(experiment, JSON.stringify(options), codeVersion(), JSON.stringify(machine()), now(), sweepId, os.hostname(), process.pid, checkpointEvery, source);
     return Number(info.lastInsertRowid);
   }
 
@@ -229,8 +235,8 @@ export class RunStore {
     return this.db.transaction(() => {
       const info = this.db
         .prepare(
-          `INSERT INTO runs (experiment, options, code_version, machine, started_at, ended_at, status, final, sweep_id, error, host, pid, checkpoint_every)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (experiment, options, code_version, machine, started_at, ended_at, status, final, sweep_id, error, host, pid, checkpoint_every, source)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           run.experiment,
@@ -246,6 +252,7 @@ export class RunStore {
           run.host,
           run.pid,
           run.checkpointEvery,
+          run.source ?? null,
         );
       const id = Number(info.lastInsertRowid);
       const insert = this.db.prepare('INSERT INTO metrics (run_id, step, epoch, name, value) VALUES (?, ?, ?, ?, ?)');

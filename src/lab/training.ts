@@ -68,6 +68,25 @@ export function evaluateAccuracy(model: Module, loader: Iterable<[Tensor, Tensor
   });
 }
 
+/** The mean loss and the accuracy of a classifier over a loader (eval mode, no grad). */
+export function evaluateClassifier(model: Module, loader: Iterable<[Tensor, Tensor]>, lossFn: (output: Tensor, target: Tensor) => Tensor): { loss: number; accuracy: number } {
+  return noGrad(() => {
+    const wasTraining = model.training;
+    model.eval();
+    let loss = 0;
+    let correct = 0;
+    let count = 0;
+    for (const [x, y] of loader) {
+      const output = model.call(x) as Tensor;
+      loss += lossFn(output, y).item() * y.shape[0];
+      correct += output.argmax(1).eq(y).sum().item();
+      count += y.shape[0];
+    }
+    model.train(wasTraining);
+    return { loss: loss / count, accuracy: correct / count };
+  });
+}
+
 export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise<TrainLoopResult> {
   const { model, optimizer, scheduler = null, trainLoader, testLoader, epochs, logEvery = 50, prefix = '', resumable = true } = o;
   const forward = o.forward ?? ((x: Tensor) => model.call(x) as Tensor);

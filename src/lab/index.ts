@@ -1,0 +1,7 @@
+// The 'dlab/lab' entry: what a user's own experiment file needs to be run by `dlab run ./file.ts`
+// like a built-in one (options as flags, the run store, progress, checkpoints, the report).
+
+export { defineExperiment, finiteLoss, Interrupted, type Experiment, type Metrics, type OptionSpec, type RunContext, type TrainState, type Extra, type Resumed } from './experiment.js';
+export { lineChart, type Artifact } from './artifact.js';
+export { LateState } from './late-state.js';
+export { evaluateAccuracy, evaluateClassifier, trainEpochs } from './training.js';
