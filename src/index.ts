@@ -29,6 +29,7 @@ export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 export { matmul, mm, bmm, mv, dot, outer, einsum } from './ops/linalg.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode.js';
+/** `torch.autograd`: `grad`, `backward`, grad mode, `gradcheck` and `gradgradcheck`, and the graph's `Node`s. */
 export * as autograd from './autograd/index.js';
 
 export { Generator, defaultGenerator, manualSeed, initialSeed } from './random/generator.js';
@@ -37,15 +38,17 @@ export { getBackend, setBackend, listBackends, registerBackend } from './backend
 export { getNumThreads, setNumThreads } from './backend/wasm/index.js';
 export type { Backend, View } from './backend/backend.js';
 
-// torch.utils.data; also reachable as `data` until the final namespace is settled.
+/** torch.utils.data; also reachable as `data` until the final namespace is settled. */
 export * as data from './data/index.js';
 import * as dataNamespace from './data/index.js';
 import * as utilsNamespace from './utils/index.js';
-// torch.utils: data, plus checkpoint, summary, memory accounting (src/utils/index.ts).
+/** torch.utils: data, plus checkpoint, summary, memory accounting (src/utils/index.ts). */
 export const utils = { data: dataNamespace, ...utilsNamespace } as const;
+/** `torch.nn`: modules (layers, losses, containers), `Parameter`, `functional` and `init`. */
 export * as nn from './nn/index.js';
+/** `torch.optim`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, gradient clipping, `EarlyStopping` and `lrScheduler`. */
 export * as optim from './optim/index.js';
-// The built-in model zoo (MLPs, CNNs, the char transformer): build, train and sample them from code.
+/** The built-in model zoo (MLPs, CNNs, the char transformer): build, train and sample them from code. */
 export * as models from './models/index.js';
-// safetensors bytes (browser-safe); files and atomic save/load are in the 'dlab/io' entry.
+/** safetensors bytes (browser-safe); files and atomic save/load are in the 'dlab/io' entry. */
 export * as io from './io/index.js';

@@ -2,10 +2,12 @@
 
 let enabled = true;
 
+/** `torch.is_grad_enabled()`: whether operations are being recorded for autograd now. */
 export function isGradEnabled(): boolean {
   return enabled;
 }
 
+/** `torch.set_grad_enabled(mode)`: turn recording for autograd on or off (prefer `noGrad(fn)` for a block). */
 export function setGradEnabled(mode: boolean): void {
   enabled = mode;
 }
