@@ -10,9 +10,11 @@ import { wrap } from '../ops/function.js';
 import type { Generator } from '../random/generator.js';
 import { bindArgs, type PyArgs } from './args.js';
 
+/** The nonlinearities `calculateGain` knows, as PyTorch names them. */
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+/** Whether Kaiming initialization keeps the variance of the forward pass (fan_in) or of the backward pass (fan_out). */
 export type FanMode = 'fan_in' | 'fan_out';
 interface GenOption {
   generator?: Generator;
@@ -65,12 +67,15 @@ export function normal_(tensor: Tensor, ...args: PyArgs<[number, number], Normal
   return noGrad(() => tensor.normal_(mean, std, options));
 }
 
+/** `torch.nn.init.constant_(tensor, val)`: fills the tensor with val. */
 export function constant_(tensor: Tensor, ...args: PyArgs<[number], { val: number }>): Tensor {
   const [val] = bindArgs<[number], object>('constant_', ['val'], args);
   return noGrad(() => tensor.fill_(val));
 }
 
+/** `torch.nn.init.ones_(tensor)`: fills the tensor with 1. */
 export const ones_ = (tensor: Tensor) => constant_(tensor, 1);
+/** `torch.nn.init.zeros_(tensor)`: fills the tensor with 0. */
 export const zeros_ = (tensor: Tensor) => constant_(tensor, 0);
 
 /** The identity matrix (2-D only). */

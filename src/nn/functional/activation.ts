@@ -3,10 +3,14 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { hardtanh as hardtanhPrimitive, where } from '../../ops/elementwise.js';
 
+/** `F.relu(input)`: max(x, 0). */
 export const relu = (input: Tensor): Tensor => input.relu();
+/** `F.sigmoid(input)`. */
 export const sigmoid = (input: Tensor): Tensor => input.sigmoid();
+/** `F.tanh(input)`. */
 export const tanh = (input: Tensor): Tensor => input.tanh();
 
+/** `F.leaky_relu(input, negative_slope=0.01)`. */
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   return where(input.gt(0), input, input.mul(negativeSlope));
 }
@@ -27,6 +31,7 @@ export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } =
   return input.mul(input.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
 }
 
+/** `F.silu(input)`: x * sigmoid(x). */
 export const silu = (input: Tensor): Tensor => input.mul(input.sigmoid());
 
 /** log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold. */
@@ -36,8 +41,10 @@ export function softplus(input: Tensor, beta = 1, threshold = 20): Tensor {
   return where(bx.gt(threshold), input, soft);
 }
 
+/** `F.mish(input)`: x * tanh(softplus(x)). */
 export const mish = (input: Tensor): Tensor => input.mul(softplus(input).tanh());
 
+/** `F.hardtanh(input, min_val=-1, max_val=1)`: input clamped. */
 export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
   if (minVal > maxVal) throw new RangeError('min_val cannot be greater than max_val');
   return hardtanhPrimitive(input, minVal, maxVal);
@@ -66,10 +73,12 @@ function softmaxDim(ndim: number): number {
   return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
 }
 
+/** `F.softmax(input, dim)`: along dim (PyTorch's implicit dim when omitted, with its warning's rule). */
 export function softmax(input: Tensor, dim?: number | null): Tensor {
   return input.softmax(dim ?? softmaxDim(input.ndim));
 }
 
+/** `F.log_softmax(input, dim)`: along dim, computed stably. */
 export function logSoftmax(input: Tensor, dim?: number | null): Tensor {
   return input.logSoftmax(dim ?? softmaxDim(input.ndim));
 }

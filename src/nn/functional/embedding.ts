@@ -5,6 +5,7 @@ import { where } from '../../ops/elementwise.js';
 import { tensor } from '../../ops/creation.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 
+/** Options of `F.embedding`: paddingIdx, maxNorm, normType (default 2), scaleGradByFreq (false). */
 export interface EmbeddingOptions {
   /** The row that is a fixed pad: never given a gradient (nn.Embedding also initializes it to zeros). */
   paddingIdx?: number | null;

@@ -5,8 +5,10 @@ import { fmtShape } from '../../tensor/shape.js';
 import { tensor } from '../../ops/creation.js';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d } from '../../ops/pool.js';
 
+/** The modes of `F.interpolate`, as PyTorch names them. */
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'trilinear' | 'bicubic' | 'area';
 
+/** Options of `F.interpolate`: size or scaleFactor, mode (default 'nearest'), alignCorners, recomputeScaleFactor, antialias. */
 export interface InterpolateOptions {
   size?: number | readonly number[] | null;
   scaleFactor?: number | readonly number[] | null;

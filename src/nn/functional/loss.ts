@@ -9,6 +9,7 @@ import { isFloatingPoint } from '../../tensor/dtype.js';
 import { where } from '../../ops/elementwise.js';
 import { backendOf, record, wrap } from '../../ops/function.js';
 
+/** How a loss reduces its per-element values: PyTorch's reduction='none' | 'mean' | 'sum'. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
 function reduce(loss: Tensor, reduction: Reduction | 'batchmean'): Tensor {
@@ -47,6 +48,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
   return reduce(input.sub(target).square(), options.reduction ?? 'mean');
 }
 
+/** `F.l1_loss(input, target, reduction='mean')`: the absolute error. */
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
   warnSizeMismatch(input, target);
   return reduce(input.sub(target).abs(), options.reduction ?? 'mean');
@@ -75,6 +77,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: 
 
 // ---------------------------------------------------------------------------- classification losses
 
+/** Options of `F.nll_loss`: weight (per class), ignoreIndex (default -100), reduction ('mean'). */
 export interface NllOptions {
   weight?: Tensor | null;
   ignoreIndex?: number;
@@ -178,6 +181,7 @@ function nllLossRows(x: Tensor, target: Tensor, weight: Tensor | null, ignoreInd
   return record('NllLossBackward0', out, [x], [], (g) => [k.mul(scale === 1 ? g : g.div(scale))]);
 }
 
+/** Options of `F.cross_entropy`: those of nll_loss plus labelSmoothing (default 0). */
 export interface CrossEntropyOptions extends NllOptions {
   labelSmoothing?: number;
 }

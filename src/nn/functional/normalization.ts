@@ -17,6 +17,7 @@ function verifyBatchSize(size: readonly number[]): void {
   if (prod === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${fmtSize(size)}`);
 }
 
+/** Options of `F.batch_norm`: weight, bias, training (default false), momentum (0.1), eps (1e-5). */
 export interface BatchNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;

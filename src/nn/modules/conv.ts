@@ -12,6 +12,7 @@ import { UninitializedParameter, type Parameter } from '../parameter.js';
 import { kaimingUniformWithBias, weightAndBias } from './linear.js';
 import { conv1d, conv2d, convTranspose1d, convTranspose2d, nTuple, padNonConstant, type IntOrPair, type PaddingMode } from '../../ops/conv.js';
 
+/** Options of `nn.Conv1d/2d`: stride (default 1), padding (0, or 'same'/'valid'), dilation (1), groups (1), bias (true), paddingMode ('zeros'). */
 export interface ConvModuleOptions {
   stride?: IntOrPair;
   padding?: IntOrPair | 'same' | 'valid';
@@ -22,6 +23,7 @@ export interface ConvModuleOptions {
   dtype?: DType;
 }
 
+/** Options of `nn.ConvTranspose1d/2d`: stride (default 1), padding (0), outputPadding (0), groups (1), bias (true), dilation (1). */
 export interface ConvTransposeModuleOptions {
   stride?: IntOrPair;
   padding?: IntOrPair;

@@ -5,6 +5,7 @@ import { bindArgs } from '../args.js';
 import { Module, pyBool } from '../module.js';
 import * as F from '../functional/index.js';
 
+/** `torch.nn.Dropout(p=0.5, inplace=False)`: in training, zeroes each element with probability p and scales the rest by 1 / (1 - p); in eval mode, the identity. */
 export class Dropout extends Module {
   p: number;
   inplace: boolean;

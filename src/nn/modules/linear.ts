@@ -10,6 +10,7 @@ import { Parameter, UninitializedParameter } from '../parameter.js';
 import * as F from '../functional/index.js';
 import * as init from '../init.js';
 
+/** Options of `nn.Linear`: bias (default true) and dtype. */
 export interface LinearOptions {
   bias?: boolean;
   dtype?: DType;

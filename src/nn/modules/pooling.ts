@@ -164,6 +164,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
+/** `torch.nn.AdaptiveAvgPool1d(output_size)`: average pooling to a fixed output length, whatever the input length. */
 export class AdaptiveAvgPool1d extends Module {
   outputSize: number;
   constructor(outputSize: number);
@@ -197,6 +198,7 @@ abstract class AdaptiveMaxPoolNd<S extends AdaptiveSize, R extends boolean> exte
   }
 }
 
+/** `torch.nn.AdaptiveMaxPool2d(output_size, return_indices=False)`: max pooling to a fixed output size. */
 export class AdaptiveMaxPool2d<R extends boolean = false> extends AdaptiveMaxPoolNd<AdaptiveSize, R> {
   constructor(outputSize: AdaptiveSize, options?: { returnIndices?: R });
   constructor(options: { outputSize: AdaptiveSize; returnIndices?: R });
@@ -208,6 +210,7 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends AdaptiveMaxPoo
   }
 }
 
+/** `torch.nn.AdaptiveMaxPool1d(output_size, return_indices=False)`: max pooling to a fixed output length. */
 export class AdaptiveMaxPool1d<R extends boolean = false> extends AdaptiveMaxPoolNd<number, R> {
   constructor(outputSize: number, options?: { returnIndices?: R });
   constructor(options: { outputSize: number; returnIndices?: R });

@@ -21,6 +21,7 @@ import * as init from '../init.js';
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
+/** Options of `nn.RNN`/`GRU`/`LSTM`: numLayers (default 1), bias (true), batchFirst (false: input is (T, B, features)), dropout (0), bidirectional (false). */
 export interface RNNOptions {
   numLayers?: number;
   bias?: boolean;
@@ -272,6 +273,7 @@ export class RNNBase extends Module {
   }
 }
 
+/** Options of `nn.RNN`: those of every recurrent layer, plus nonlinearity ('tanh' by default, or 'relu'). */
 export interface RNNLayerOptions extends RNNOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
@@ -297,6 +299,7 @@ export class RNN extends RNNBase {
   }
 }
 
+/** Options of `nn.LSTM`: those of every recurrent layer, plus projSize (0: no projection). */
 export interface LSTMOptions extends RNNOptions {
   /** If > 0, each hidden state is projected to this size by weight_hr (an LSTMP). */
   projSize?: number;
