@@ -2,6 +2,7 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** `StepLR(optimizer, step_size, gamma=0.1)`: lr times gamma every stepSize steps. */
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
