@@ -14,6 +14,7 @@ export { TinyTransformer, CausalSelfAttention, Block, type TransformerOptions, t
 export { topKFilter, topPFilter, filterLogits, sampleNext, type SamplingOptions } from './sampling.js';
 export { gpt, gptConfig, gptFromConfig, GPT_DEFAULTS, type GptConfig } from './gpt.js';
 
+/** A built-in model: its name, a description, the shape and dtype of one input, and how to build it. */
 export interface ModelSpec {
   name: string;
   description: string;
@@ -59,6 +60,7 @@ const specs: ModelSpec[] = [
 /** Extra models registered by other files (CNNs), by name. */
 const registry = new Map<string, ModelSpec>(specs.map((s) => [s.name, s]));
 
+/** Adds a model to the names the CLI accepts (`dlab summary <name>`). */
 export function registerModel(spec: ModelSpec): void {
   registry.set(spec.name, spec);
 }
