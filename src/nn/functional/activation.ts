@@ -15,12 +15,12 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   return where(input.gt(0), input, input.mul(negativeSlope));
 }
 
-/** x for x > 0, alpha * (exp(x) - 1) otherwise. */
+/** `torch.nn.functional.elu`: x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export function elu(input: Tensor, alpha = 1): Tensor {
   return where(input.gt(0), input, input.clamp(null, 0).expm1().mul(alpha));
 }
 
-/** GELU: x * Phi(x) exactly ('none') or with the tanh approximation ('tanh'). */
+/** `torch.nn.functional.gelu`: GELU: x * Phi(x) exactly ('none') or with the tanh approximation ('tanh'). */
 export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
   const approximate = options.approximate ?? 'none';
   if (approximate === 'tanh') {
@@ -34,7 +34,7 @@ export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } =
 /** `F.silu(input)`: x * sigmoid(x). */
 export const silu = (input: Tensor): Tensor => input.mul(input.sigmoid());
 
-/** log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold. */
+/** `torch.nn.functional.softplus`: log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold. */
 export function softplus(input: Tensor, beta = 1, threshold = 20): Tensor {
   const bx = input.mul(beta);
   const soft = bx.clamp(null, threshold).exp().log1p().div(beta);
@@ -50,10 +50,10 @@ export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
   return hardtanhPrimitive(input, minVal, maxVal);
 }
 
-/** min(max(0, x), 6): hardtanh(x, 0, 6), with its gradient 0 at 0 and 6. */
+/** `torch.nn.functional.relu6`: min(max(0, x), 6): hardtanh(x, 0, 6), with its gradient 0 at 0 and 6. */
 export const relu6 = (input: Tensor): Tensor => hardtanh(input, 0, 6);
 
-/** PReLU: weight (one value, or one per channel on dim 1) scales the negative part. */
+/** `torch.nn.functional.prelu`: PReLU: weight (one value, or one per channel on dim 1) scales the negative part. */
 export function prelu(input: Tensor, weight: Tensor): Tensor {
   let w = weight;
   if (weight.numel() !== 1) {

@@ -19,7 +19,7 @@ export interface EmbeddingOptions {
 const torchTypeNames: Partial<Record<string, string>> = { float32: 'Float', float64: 'Double', bool: 'Bool', int32: 'Int', int64: 'Long', uint8: 'Byte', int8: 'Char', int16: 'Short' };
 
 /**
- * Rows of weight looked up by integer indices: out[..., :] = weight[input[...], :]. The row at
+ * `torch.nn.functional.embedding`: Rows of weight looked up by integer indices: out[..., :] = weight[input[...], :]. The row at
  * paddingIdx gets no gradient; scaleGradByFreq divides each row's gradient by how often its index
  * occurs in input; maxNorm first renormalizes (in place, without grad) the rows looked up.
  */

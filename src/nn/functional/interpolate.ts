@@ -19,7 +19,7 @@ export interface InterpolateOptions {
 }
 
 /**
- * Resize the spatial dims of [N, C, *] input (1 to 3 of them): nearest, nearest-exact, or
+ * `torch.nn.functional.interpolate`: Resize the spatial dims of [N, C, *] input (1 to 3 of them): nearest, nearest-exact, or
  * (bi/tri)linear with or without align_corners. Source positions and weights are computed as
  * PyTorch's CPU kernels do, in the input's precision (float32 arithmetic for float32), and the
  * result is gathered with index_select, so the gradient is its scatter-add.

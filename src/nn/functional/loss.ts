@@ -42,7 +42,7 @@ function warnSizeMismatch(input: Tensor, target: Tensor): void {
   console.warn(`UserWarning: ${message}`);
 }
 
-/** (input - target)^2; a target of another size broadcasts, with PyTorch's warning. */
+/** `torch.nn.functional.mse_loss`: (input - target)^2; a target of another size broadcasts, with PyTorch's warning. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
   warnSizeMismatch(input, target);
   return reduce(input.sub(target).square(), options.reduction ?? 'mean');
@@ -54,7 +54,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Red
   return reduce(input.sub(target).abs(), options.reduction ?? 'mean');
 }
 
-/** 0.5 z^2 / beta where |z| < beta, |z| - 0.5 beta elsewhere (beta = 0 is L1). */
+/** `torch.nn.functional.smooth_l1_loss`: 0.5 z^2 / beta where |z| < beta, |z| - 0.5 beta elsewhere (beta = 0 is L1). */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
   const beta = options.beta ?? 1;
   if (beta < 0) throw new RangeError('smooth_l1_loss does not support negative values for beta.');
@@ -65,7 +65,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction
   return reduce(loss, options.reduction ?? 'mean');
 }
 
-/** 0.5 z^2 where |z| < delta, delta (|z| - 0.5 delta) elsewhere. */
+/** `torch.nn.functional.huber_loss`: 0.5 z^2 where |z| < delta, delta (|z| - 0.5 delta) elsewhere. */
 export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
   const delta = options.delta ?? 1;
   if (delta <= 0) throw new RangeError('huber_loss does not support non-positive values for delta.');
@@ -105,7 +105,7 @@ function checkNllShapes(input: Tensor, target: Tensor): void {
 }
 
 /**
- * The negative log likelihood of class-index targets: loss_n = -weight[t_n] * input[n, t_n]; 0 where
+ * `torch.nn.functional.nll_loss`: The negative log likelihood of class-index targets: loss_n = -weight[t_n] * input[n, t_n]; 0 where
  * t_n = ignoreIndex. 'mean' divides by the total weight of the targets that count, as PyTorch.
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
@@ -187,7 +187,7 @@ export interface CrossEntropyOptions extends NllOptions {
 }
 
 /**
- * Cross-entropy from logits (class dim 1, or 0 for unbatched input): log_softmax then nll_loss for
+ * `torch.nn.functional.cross_entropy`: Cross-entropy from logits (class dim 1, or 0 for unbatched input): log_softmax then nll_loss for
  * class indices; -sum(target * log_softmax) for class probabilities (target shaped like input).
  * labelSmoothing mixes in the uniform distribution, with PyTorch's exact weighting.
  */
@@ -234,7 +234,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 const BCE_EPSILON = Math.fround(1e-12);
 
 /**
- * -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch, as one node with
+ * `torch.nn.functional.binary_cross_entropy`: -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch, as one node with
  * PyTorch's rule (BinaryCrossEntropyBackward0): d/dx = (x - t) / max(x (1 - x), 1e-12), finite at
  * x = 0 or 1 where differentiating the clamped logs gives NaN; d/dt = -logit(x). The weight is a
  * constant, as PyTorch has no derivative for it.
@@ -268,7 +268,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { wei
 }
 
 /**
- * BCE on logits, PyTorch's stable form: (1 - t) x + lw * (log(exp(-m) + exp(-x - m)) + m),
+ * `torch.nn.functional.binary_cross_entropy_with_logits`: BCE on logits, PyTorch's stable form: (1 - t) x + lw * (log(exp(-m) + exp(-x - m)) + m),
  * m = max(-x, 0), lw = 1 + (posWeight - 1) t.
  */
 export function binaryCrossEntropyWithLogits(
@@ -296,7 +296,7 @@ export function binaryCrossEntropyWithLogits(
 }
 
 /**
- * KL divergence with input in log space: target * (log target - input), 0 where target = 0
+ * `torch.nn.functional.kl_div`: KL divergence with input in log space: target * (log target - input), 0 where target = 0
  * (xlogy); with logTarget, exp(target) * (target - input). 'batchmean' divides the sum by the batch size.
  */
 export function klDiv(input: Tensor, target: Tensor, options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {

@@ -51,7 +51,7 @@ export class LeakyReLU extends Module {
   }
 }
 
-/** PReLU: a learnable negative slope, one shared or one per channel (dim 1). */
+/** `torch.nn.PReLU`: PReLU: a learnable negative slope, one shared or one per channel (dim 1). */
 export class PReLU extends Module {
   numParameters: number;
   init: number;
@@ -225,7 +225,7 @@ export class Hardtanh extends Module {
   }
 }
 
-/** ReLU6: Hardtanh(0, 6), as PyTorch's subclass. */
+/** `torch.nn.ReLU6`: ReLU6: Hardtanh(0, 6), as PyTorch's subclass. */
 export class ReLU6 extends Hardtanh {
   constructor(...args: InplaceArgs) {
     super(0, 6, inplaceOf('ReLU6', args));

@@ -13,7 +13,7 @@ import * as F from '../functional/index.js';
 import * as init from '../init.js';
 import { Linear } from './linear.js';
 
-/** PyTorch's out_proj class: a Linear under another name (it matters to quantization, and to the repr). */
+/** `torch.nn.modules.linear.NonDynamicallyQuantizableLinear`: PyTorch's out_proj class: a Linear under another name (it matters to quantization, and to the repr). */
 export class NonDynamicallyQuantizableLinear extends Linear {}
 
 /** Options of `nn.MultiheadAttention`: dropout (default 0), bias (true), addBiasKv, addZeroAttn, kdim, vdim, batchFirst (false). */

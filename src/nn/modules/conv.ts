@@ -133,7 +133,7 @@ interface ConvSizes {
 const bindConvArgs = <O extends object>(name: string, args: readonly unknown[]) =>
   bindArgs<[number, number, IntOrPair], O>(name, ['inChannels', 'outChannels', 'kernelSize'], args);
 
-/** 1-D convolution over [N, C, L] (or [C, L]); weight [out, in/groups, k]. */
+/** `torch.nn.Conv1d`: 1-D convolution over [N, C, L] (or [C, L]); weight [out, in/groups, k]. */
 export class Conv1d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
   constructor(options: ConvModuleOptions & ConvSizes);
@@ -146,7 +146,7 @@ export class Conv1d extends ConvNd {
   }
 }
 
-/** 2-D convolution over [N, C, H, W] (or [C, H, W]); weight [out, in/groups, kH, kW]. */
+/** `torch.nn.Conv2d`: 2-D convolution over [N, C, H, W] (or [C, H, W]); weight [out, in/groups, kH, kW]. */
 export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
   constructor(options: ConvModuleOptions & ConvSizes);
@@ -195,7 +195,7 @@ abstract class ConvTransposeNd extends ConvNd {
   }
 }
 
-/** Transposed 1-D convolution; weight [in, out/groups, k]. */
+/** `torch.nn.ConvTranspose1d`: Transposed 1-D convolution; weight [in, out/groups, k]. */
 export class ConvTranspose1d extends ConvTransposeNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvTransposeModuleOptions);
   constructor(options: ConvTransposeModuleOptions & ConvSizes);
@@ -207,7 +207,7 @@ export class ConvTranspose1d extends ConvTransposeNd {
   }
 }
 
-/** Transposed 2-D convolution ("deconvolution"); weight [in, out/groups, kH, kW]. */
+/** `torch.nn.ConvTranspose2d`: Transposed 2-D convolution ("deconvolution"); weight [in, out/groups, kH, kW]. */
 export class ConvTranspose2d extends ConvTransposeNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvTransposeModuleOptions);
   constructor(options: ConvTransposeModuleOptions & ConvSizes);
@@ -249,7 +249,7 @@ function lazyInit(m: ConvNd, input: Tensor, nd: number, becomes: object): void {
   Object.setPrototypeOf(m, becomes);
 }
 
-/** A Conv1d whose in_channels is inferred at the first forward. */
+/** `torch.nn.LazyConv1d`: A Conv1d whose in_channels is inferred at the first forward. */
 export class LazyConv1d extends Conv1d {
   constructor(outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
     super(0, 0, kernelSize, options);
@@ -267,7 +267,7 @@ export class LazyConv1d extends Conv1d {
   }
 }
 
-/** A Conv2d whose in_channels is inferred at the first forward (d2l's lazy layers). */
+/** `torch.nn.LazyConv2d`: A Conv2d whose in_channels is inferred at the first forward (d2l's lazy layers). */
 export class LazyConv2d extends Conv2d {
   constructor(outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
     super(0, 0, kernelSize, options);

@@ -29,21 +29,21 @@ export class Dropout extends Module {
   }
 }
 
-/** Channel dropout: zeroes whole channels of [N, C, L] (or unbatched [C, L]) input. */
+/** `torch.nn.Dropout1d`: Channel dropout: zeroes whole channels of [N, C, L] (or unbatched [C, L]) input. */
 export class Dropout1d extends Dropout {
   override forward(input: Tensor): Tensor {
     return F.dropout1d(input, this.p, this.training, this.inplace);
   }
 }
 
-/** Channel dropout: zeroes whole channels (feature maps) of [N, C, H, W] input. */
+/** `torch.nn.Dropout2d`: Channel dropout: zeroes whole channels (feature maps) of [N, C, H, W] input. */
 export class Dropout2d extends Dropout {
   override forward(input: Tensor): Tensor {
     return F.dropout2d(input, this.p, this.training, this.inplace);
   }
 }
 
-/** Channel dropout: zeroes whole channels of [N, C, D, H, W] (or unbatched [C, D, H, W]) input. */
+/** `torch.nn.Dropout3d`: Channel dropout: zeroes whole channels of [N, C, D, H, W] (or unbatched [C, D, H, W]) input. */
 export class Dropout3d extends Dropout {
   override forward(input: Tensor): Tensor {
     return F.dropout3d(input, this.p, this.training, this.inplace);

@@ -42,7 +42,7 @@ export function kaimingUniformWithBias(weight: Tensor, bias: Tensor | null, atZe
   init.uniform_(bias, -bound, bound);
 }
 
-/** Returns its input; takes and ignores any arguments, as PyTorch's. */
+/** `torch.nn.Identity`: Returns its input; takes and ignores any arguments, as PyTorch's. */
 export class Identity extends Module {
   constructor(..._args: unknown[]) {
     super();
@@ -52,7 +52,7 @@ export class Identity extends Module {
   }
 }
 
-/** y = x W^T + b, W of shape [out, in], both initialized U(-1/sqrt(in), 1/sqrt(in)). */
+/** `torch.nn.Linear`: y = x W^T + b, W of shape [out, in], both initialized U(-1/sqrt(in), 1/sqrt(in)). */
 export class Linear extends Module {
   inFeatures: number;
   outFeatures: number;
@@ -84,7 +84,7 @@ export class Linear extends Module {
   }
 }
 
-/** y = x1^T A x2 + b, A of shape [out, in1, in2]. */
+/** `torch.nn.Bilinear`: y = x1^T A x2 + b, A of shape [out, in1, in2]. */
 export class Bilinear extends Module {
   in1Features: number;
   in2Features: number;
@@ -122,7 +122,7 @@ export class Bilinear extends Module {
 }
 
 /**
- * A Linear whose in_features is read from the first input (d2l 6.4). Until then the weight and
+ * `torch.nn.LazyLinear`: A Linear whose in_features is read from the first input (d2l 6.4). Until then the weight and
  * bias are UninitializedParameters; the first forward materializes and initializes them, and the
  * module becomes a Linear, as PyTorch's LazyModuleMixin does.
  */

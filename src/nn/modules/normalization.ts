@@ -36,7 +36,7 @@ function resetAffine(m: { weight: Parameter | null; bias: Parameter | null }): v
   }
 }
 
-/** PyTorch's _NormBase + _BatchNorm: parameters, buffers, the running-statistics rule. */
+/** `torch.nn.modules.batchnorm._BatchNorm`: PyTorch's _NormBase + _BatchNorm: parameters, buffers, the running-statistics rule. */
 export abstract class BatchNormBase extends Module {
   numFeatures: number;
   eps: number;
@@ -122,21 +122,21 @@ export abstract class BatchNormBase extends Module {
   }
 }
 
-/** Batch normalization of [N, C] or [N, C, L] input. */
+/** `torch.nn.BatchNorm1d`: Batch normalization of [N, C] or [N, C, L] input. */
 export class BatchNorm1d extends BatchNormBase {
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 2 && input.ndim !== 3) throw new RangeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
   }
 }
 
-/** Batch normalization of [N, C, H, W] input. */
+/** `torch.nn.BatchNorm2d`: Batch normalization of [N, C, H, W] input. */
 export class BatchNorm2d extends BatchNormBase {
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 4) throw new RangeError(`expected 4D input (got ${input.ndim}D input)`);
   }
 }
 
-/** Batch normalization of [N, C, D, H, W] input. */
+/** `torch.nn.BatchNorm3d`: Batch normalization of [N, C, D, H, W] input. */
 export class BatchNorm3d extends BatchNormBase {
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 5) throw new RangeError(`expected 5D input (got ${input.ndim}D input)`);

@@ -196,7 +196,7 @@ export interface DecoderMasks {
   memoryKeyPaddingMask?: Tensor | null;
 }
 
-/** A stack of numLayers copies of encoderLayer (same starting weights), then `norm` if given. */
+/** `torch.nn.TransformerEncoder`: A stack of numLayers copies of encoderLayer (same starting weights), then `norm` if given. */
 export class TransformerEncoder extends Module {
   declare layers: ModuleList<TransformerEncoderLayer>;
   numLayers: number;
@@ -216,7 +216,7 @@ export class TransformerEncoder extends Module {
   }
 }
 
-/** A stack of numLayers copies of decoderLayer, then `norm` if given. */
+/** `torch.nn.TransformerDecoder`: A stack of numLayers copies of decoderLayer, then `norm` if given. */
 export class TransformerDecoder extends Module {
   declare layers: ModuleList<TransformerDecoderLayer>;
   numLayers: number;

@@ -55,14 +55,14 @@ export class Upsample extends Module {
   }
 }
 
-/** Upsample with mode 'nearest'. */
+/** `torch.nn.UpsamplingNearest2d`: Upsample with mode 'nearest'. */
 export class UpsamplingNearest2d extends Upsample {
   constructor(options: { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null } = {}) {
     super({ ...options, mode: 'nearest' });
   }
 }
 
-/** Upsample with mode 'bilinear' and align_corners=True. */
+/** `torch.nn.UpsamplingBilinear2d`: Upsample with mode 'bilinear' and align_corners=True. */
 export class UpsamplingBilinear2d extends Upsample {
   constructor(options: { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null } = {}) {
     super({ ...options, mode: 'bilinear', alignCorners: true });
