@@ -114,6 +114,13 @@ function dtypeOfArray(a: TypedArray): DType {
 /**
  * torch.tensor: from nested arrays (or a typed array, or a number). Integers give int64, any
  * fraction gives the default float dtype, booleans give bool, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ *
+ * console.log(torch.tensor([1, 2]).dtype, torch.tensor([1.5, 2]).dtype, torch.tensor([true]).dtype); // int64 float32 bool
+ * ```
  */
 export function tensor(data: Nested | TypedArray | Tensor, options: TensorOptions = {}): Tensor {
   if (data instanceof Tensor) return finish(data.detach().clone().to(options.dtype ?? data.dtype), options);

@@ -22,7 +22,22 @@ export interface SGDOptions {
 
 export type SGDHyperparameters = Required<SGDOptions>;
 
-/** `torch.optim.SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`, with PyTorch's update order. */
+/**
+ * `torch.optim.SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`, with PyTorch's update order.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { optim } from 'dlab';
+ *
+ * const w = torch.tensor([1, 2], { dtype: 'float32', requiresGrad: true });
+ * const opt = new optim.SGD([w], { lr: 0.1 });
+ * opt.zeroGrad();
+ * w.pow(2).sum().backward();              // gradient 2w
+ * opt.step();                             // w - 0.1 * 2w
+ * console.log(String(w.detach())); // tensor([0.8000, 1.6000])
+ * ```
+ */
 export class SGD extends Optimizer<SGDHyperparameters> {
   constructor(params: Params<SGDHyperparameters>, options: SGDOptions = {}) {
     const o = options;

@@ -30,7 +30,17 @@ export interface KeepDim {
 /** One subscript of `Tensor.index`: an integer, `null` (None), `'...'`, `':'`, a `slice`, an index tensor or an array of indices. */
 export type IndexItem = number | null | '...' | ':' | mv.Slice | Tensor | readonly number[];
 
-/** `torch.Tensor`: a strided view over a typed array (no dispose), with a dtype, a shape, autograd fields (requiresGrad, grad, gradFn) and PyTorch's methods in camelCase. */
+/**
+ * `torch.Tensor`: a strided view over a typed array (no dispose), with a dtype, a shape, autograd fields (requiresGrad, grad, gradFn) and PyTorch's methods in camelCase.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ *
+ * const x = torch.tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+ * console.log(x.shape, x.dtype, String(x.sum(1))); // [ 2, 2 ] float32 tensor([3., 7.])
+ * ```
+ */
 export class Tensor {
   /** @internal */ _storage: Storage;
   readonly shape: readonly number[];

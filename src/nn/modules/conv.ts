@@ -146,7 +146,18 @@ export class Conv1d extends ConvNd {
   }
 }
 
-/** `torch.nn.Conv2d`: 2-D convolution over [N, C, H, W] (or [C, H, W]); weight [out, in/groups, kH, kW]. */
+/**
+ * `torch.nn.Conv2d`: 2-D convolution over [N, C, H, W] (or [C, H, W]); weight [out, in/groups, kH, kW].
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { nn } from 'dlab';
+ *
+ * const conv = new nn.Conv2d(1, 6, 5, { padding: 2 });   // nn.Conv2d(1, 6, 5, padding=2)
+ * console.log(conv.call(torch.rand(8, 1, 28, 28)).shape); // [ 8, 6, 28, 28 ]
+ * ```
+ */
 export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
   constructor(options: ConvModuleOptions & ConvSizes);

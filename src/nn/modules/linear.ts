@@ -52,7 +52,18 @@ export class Identity extends Module {
   }
 }
 
-/** `torch.nn.Linear`: y = x W^T + b, W of shape [out, in], both initialized U(-1/sqrt(in), 1/sqrt(in)). */
+/**
+ * `torch.nn.Linear`: y = x W^T + b, W of shape [out, in], both initialized U(-1/sqrt(in), 1/sqrt(in)).
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { nn } from 'dlab';
+ *
+ * const fc = new nn.Linear(20, 30);
+ * console.log(fc.call(torch.randn(128, 20)).shape); // [ 128, 30 ]
+ * ```
+ */
 export class Linear extends Module {
   inFeatures: number;
   outFeatures: number;

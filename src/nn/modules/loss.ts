@@ -74,7 +74,18 @@ export class NLLLoss extends WeightedLoss {
   }
 }
 
-/** `torch.nn.CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0)`: log-softmax and NLL on raw logits, with class indices or probabilities as target. */
+/**
+ * `torch.nn.CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0)`: log-softmax and NLL on raw logits, with class indices or probabilities as target.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { nn } from 'dlab';
+ *
+ * const loss = new nn.CrossEntropyLoss();
+ * console.log(loss.call(torch.zeros(2, 5), torch.tensor([1, 3])).item().toFixed(4)); // 1.6094
+ * ```
+ */
 export class CrossEntropyLoss extends WeightedLoss {
   ignoreIndex: number;
   labelSmoothing: number;
