@@ -29,6 +29,7 @@ export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 export { matmul, mm, bmm, mv, dot, outer, einsum } from './ops/linalg.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode.js';
+/** `torch.autograd`: `grad`, `backward`, grad mode, `gradcheck` and `gradgradcheck`, and the graph's `Node`s. */
 export * as autograd from './autograd/index.js';
 
 export { Generator, defaultGenerator, manualSeed, initialSeed } from './random/generator.js';
@@ -37,17 +38,21 @@ export { getBackend, setBackend, listBackends, registerBackend } from './backend
 export { getNumThreads, setNumThreads } from './backend/wasm/index.js';
 export type { Backend, View } from './backend/backend.js';
 
-// torch.utils.data; also reachable as `data` until the final namespace is settled.
+/** torch.utils.data; also reachable as `data` until the final namespace is settled. */
 export * as data from './data/index.js';
 import * as dataNamespace from './data/index.js';
 import * as utilsNamespace from './utils/index.js';
 import { Animator } from './lab/animator.js';
-// torch.utils: data, plus checkpoint, summary, memory accounting (src/utils/index.ts), and d2l's
-// Animator (it draws with the lab's charts, so it lives in src/lab/animator.ts).
+/**
+ * torch.utils: data, plus checkpoint, summary, memory accounting (src/utils/index.ts), and d2l's
+ * Animator (it draws with the lab's charts, so it lives in src/lab/animator.ts).
+ */
 export const utils = { data: dataNamespace, ...utilsNamespace, Animator } as const;
+/** `torch.nn`: modules (layers, losses, containers), `Parameter`, `functional` and `init`. */
 export * as nn from './nn/index.js';
+/** `torch.optim`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, gradient clipping, `EarlyStopping` and `lrScheduler`. */
 export * as optim from './optim/index.js';
-// The model zoo (MLPs, CNNs, the char transformer, the diffusion U-Net and its samplers).
+/** The built-in model zoo (MLPs, CNNs, the char transformer, the diffusion U-Net and its samplers): build, train and sample them from code. */
 export * as models from './models/index.js';
-// safetensors bytes (browser-safe); files and atomic save/load are in the 'dlab/io' entry.
+/** safetensors bytes (browser-safe); files and atomic save/load are in the 'dlab/io' entry. */
 export * as io from './io/index.js';

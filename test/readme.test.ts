@@ -5,22 +5,19 @@
 // early and checks it, so that the README shows the code a user copies, unchanged.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { assertBuildIsFresh } from './build.js';
+import { runTestedBlock, testedBlocks, tsBlockCount, type Prelude } from './markdown-blocks.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/<!-- tested: ([^>]*)-->\n```ts\n([\s\S]*?)```/g)].map((m) => ({
-  prelude: /\(prelude: ([\w-]+)\)/.exec(m[1])?.[1],
-  code: m[2],
-}));
+const blocks = testedBlocks(readme);
 
-const preludes: Record<string, { code: string; prints: string }> = {
+const preludes: Record<string, Prelude> = {
   // The training loop runs a whole MNIST epoch: stop it after 50 steps, when the loss must have fallen.
   'fifty-steps': {
     code: `import * as preludeTorch from 'dlab';
@@ -60,29 +57,11 @@ const best = 0.97;
 };
 
 test('the README has tested examples, all of its TypeScript blocks', () => {
-  assert.equal(blocks.length, [...readme.matchAll(/```ts\n/g)].length);
+  assert.equal(blocks.length, tsBlockCount(readme));
 });
 
 test('dist is built from the current src', assertBuildIsFresh);
 
-blocks.forEach(({ prelude, code }, i) => {
-  test(`README example ${i + 1} runs and prints what it says`, () => {
-    // Inside the package folder, so that 'dlab' resolves to this package; run there, so that
-    // files an example writes stay there.
-    const dir = join(root, '.readme-tests', `example-${i + 1}`);
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'example.ts');
-    const before = prelude ? preludes[prelude] : { code: '', prints: '' };
-    assert.ok(before, `unknown prelude '${prelude}'`);
-    writeFileSync(file, before.code + code);
-    try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: dir, encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      const said = [...code.matchAll(/console\.log\(.*\/\/ (.*)$/gm)].map((m) => m[1]);
-      const expected = [...said, before.prints].filter((s) => s !== '').join(' ');
-      assert.equal(r.stdout.trim().replace(/\s+/g, ' '), expected.trim().replace(/\s+/g, ' '));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+blocks.forEach((block, i) => {
+  test(`README example ${i + 1} runs and prints what it says`, () => runTestedBlock(`example-${i + 1}`, block, preludes));
 });

@@ -2,10 +2,12 @@
 
 let enabled = true;
 
+/** `torch.is_grad_enabled()`: whether operations are being recorded for autograd now. */
 export function isGradEnabled(): boolean {
   return enabled;
 }
 
+/** `torch.set_grad_enabled(mode)`: turn recording for autograd on or off (prefer `noGrad(fn)` for a block). */
 export function setGradEnabled(mode: boolean): void {
   enabled = mode;
 }
@@ -20,7 +22,17 @@ function withMode<T>(mode: boolean, fn: () => T): T {
   }
 }
 
-/** torch.no_grad(): run `fn` without recording operations for autograd. */
+/**
+ * torch.no_grad(): run `fn` without recording operations for autograd.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ *
+ * const w = torch.ones(2, { requiresGrad: true });
+ * console.log(torch.noGrad(() => w.mul(2)).requiresGrad, w.mul(2).requiresGrad); // false true
+ * ```
+ */
 export function noGrad<T>(fn: () => T): T {
   return withMode(false, fn);
 }

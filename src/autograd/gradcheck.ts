@@ -49,6 +49,7 @@ function centralDifferences(fn: Fn, inputs: Tensor[], t: Tensor, i: number, eps:
   return plus.map((p, o) => p.map((v, j) => (v - minus[o][j]) / (2 * eps)));
 }
 
+/** `torch.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)`: compares the analytic gradients of fn with finite differences (use float64 inputs). */
 export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;

@@ -7,6 +7,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad_mode.j
 export { Node, AccumulateGrad } from './node.js';
 export { gradcheck, gradgradcheck } from './gradcheck.js';
 
+/** Options of `torch.autograd.grad`: gradOutputs, retainGraph, createGraph (for higher-order gradients), allowUnused. */
 export interface GradOptions {
   gradOutputs?: readonly (Tensor | null)[] | Tensor;
   retainGraph?: boolean;

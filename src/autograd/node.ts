@@ -11,6 +11,7 @@ interface SavedTensor {
   version: number;
 }
 
+/** A node of the backward graph (`grad_fn`): the backward rule of one recorded op and the edges to its inputs' nodes. */
 export class Node {
   /** The nodes that receive this node's input gradients (null for inputs that need none). */
   readonly nextFunctions: readonly (Node | null)[];

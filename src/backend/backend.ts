@@ -62,6 +62,7 @@ export interface ScratchScope {
   isScratch(data: TypedArray): boolean;
 }
 
+/** What a backend implements: allocate, read and write buffers, and run each primitive. `js` is the readable reference; the others must agree with it. */
 export interface Backend {
   readonly name: string;
   /** Optional: see ScratchScope. */

@@ -12,14 +12,17 @@ const backends = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
 if (wasmSimdSupported()) backends.set(wasmBackend.name, wasmBackend);
 let current: Backend = backends.get('wasm') ?? jsBackend;
 
+/** Adds a backend (an implementation of every primitive) under its name, for `setBackend`. No PyTorch counterpart. */
 export function registerBackend(backend: Backend): void {
   backends.set(backend.name, backend);
 }
 
+/** The names of the registered backends (`js`, `wasm`). No PyTorch counterpart. */
 export function listBackends(): string[] {
   return [...backends.keys()];
 }
 
+/** The backend computing now (`wasm` by default where the engine has SIMD, else `js`). No PyTorch counterpart. */
 export function getBackend(): Backend {
   return current;
 }

@@ -174,6 +174,7 @@ function bilinear(src: Planes, oh: number, ow: number): Planes {
   return out;
 }
 
+/** How `Pad` and `RandomCrop` fill the border: torchvision's padding_mode. */
 export type PaddingMode = 'constant' | 'edge' | 'reflect' | 'symmetric';
 
 /** Source index for a padded coordinate (-1 for the constant fill). */
@@ -278,6 +279,7 @@ function drawUniform(gen: Generator, a: number, b: number): number {
 
 // ------------------------------------------------------------------------------------ transforms
 
+/** torchvision's `InterpolationMode` for `Resize`: bilinear (the default) or nearest. */
 export type InterpolationMode = 'bilinear' | 'nearest';
 
 /** transforms.Resize(size): an int matches the smaller edge (aspect kept), [h, w] is exact. */
@@ -330,6 +332,7 @@ export class CenterCrop {
   }
 }
 
+/** Options of `RandomCrop`: padding, padIfNeeded, fill and paddingMode, as torchvision's. */
 export interface RandomCropOptions {
   /** Pad first: int, [left/right, top/bottom] or [left, top, right, bottom]. */
   padding?: number | readonly number[];

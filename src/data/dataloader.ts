@@ -7,6 +7,7 @@ import { defaultCollate, defaultConvert, type Collated } from './collate.js';
 import { Dataset, IterableDataset, getItem, type MapDatasetLike } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, randomInt64, samplerLength } from './sampler.js';
 
+/** Options of `DataLoader`: batchSize (default 1), shuffle (false), sampler, batchSampler, dropLast (false), collateFn, generator. */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1); null turns automatic batching off. */
   batchSize?: number | null;
@@ -26,8 +27,22 @@ export interface DataLoaderOptions<T, B> {
   numWorkers?: number;
 }
 
+/** What a `DataLoader` reads: a map-style dataset (or an array) or an iterable one. */
 export type DatasetSource<T> = MapDatasetLike<T> | IterableDataset<T>;
 
+/**
+ * `torch.utils.data.DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, ...)`: batches of a dataset, iterated with `for (const [x, y] of loader)`.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { utils } from 'dlab';
+ *
+ * const dataset = new utils.data.TensorDataset(torch.arange(10), torch.arange(10).mul(2));
+ * const loader = new utils.data.DataLoader(dataset, { batchSize: 4 });
+ * for (const [x, y] of loader) console.log(x.shape, y.shape); // [ 4 ] [ 4 ] [ 4 ] [ 4 ] [ 2 ] [ 2 ]
+ * ```
+ */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly dataset: DatasetSource<T>;
   readonly batchSize: number | null;

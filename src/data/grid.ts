@@ -6,6 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { wrap } from '../ops/function.js';
 import { Image } from './image.js';
 
+/** Options of `makeGrid` (`torchvision.utils.make_grid`): nrow (default 8), padding (2), normalize, valueRange, padValue. */
 export interface MakeGridOptions {
   /** Images per row (default 8). */
   nrow?: number;

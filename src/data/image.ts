@@ -1,10 +1,12 @@
 // A PIL-like 8-bit image: what image datasets yield before ToTensor. dlab has no uint8 dtype yet, so
 // the pixels stay in a Uint8Array (height x width x channels, row-major, like np.array(pil_image)).
 
+/** PIL's image modes: L (grey), LA, RGB, RGBA. */
 export type ImageMode = 'L' | 'LA' | 'RGB' | 'RGBA';
 
 const MODES: Record<number, ImageMode> = { 1: 'L', 2: 'LA', 3: 'RGB', 4: 'RGBA' };
 
+/** An image as PIL holds it (width, height, mode, bytes): what datasets give and transforms take, before `ToTensor`. */
 export class Image {
   constructor(
     readonly data: Uint8Array | Uint8ClampedArray,

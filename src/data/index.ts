@@ -9,6 +9,7 @@ export { defaultCollate, defaultConvert, type Collated } from './collate.js';
 export { DataLoader, type DataLoaderOptions, type DatasetSource } from './dataloader.js';
 export { getKFoldData, kFold, type KFoldSplit } from './kfold.js';
 export { Image, ImageBatch, type ImageMode } from './image.js';
+/** `torchvision.transforms`: Compose, ToTensor, Normalize, Resize, RandomCrop, RandomHorizontalFlip and the other common ones. */
 export * as transforms from './transforms.js';
 export { makeGrid, toImage, type MakeGridOptions } from './grid.js';
 export { tokenize, countCorpus, Vocab, seqDataIterRandom, seqDataIterSequential, SeqDataLoader, type TokenKind, type VocabOptions, type SeqIterOptions } from './text.js';

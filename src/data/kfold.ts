@@ -5,6 +5,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { cat } from '../ops/movement.js';
 
+/** One fold of `getKFoldData` / `kFold`: the training rows and the validation rows (d2l's `get_k_fold_data`). */
 export interface KFoldSplit {
   xTrain: Tensor;
   yTrain: Tensor;

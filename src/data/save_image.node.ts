@@ -47,6 +47,7 @@ export function saveImage(x: Tensor | readonly Tensor[] | Image, path: string, o
   write(path, encodePng(x instanceof Image ? x : toImage(makeGrid(x, options))));
 }
 
+/** One cell of a predictions grid: the example's index, its row and column, the true and predicted labels, and whether they agree. */
 export interface PredictionCell {
   index: number;
   row: number;
@@ -56,6 +57,7 @@ export interface PredictionCell {
   correct: boolean;
 }
 
+/** Options of `savePredictions`: classes (the label names), nrow, strip, normalize. */
 export interface SavePredictionsOptions {
   /** Label names by class index (e.g. getFashionMnistLabels' names); default the indices. */
   classes?: readonly string[];

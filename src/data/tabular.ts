@@ -11,6 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { wrap } from '../ops/function.js';
 import type { DType } from '../tensor/dtype.js';
 
+/** A table column: numbers (NaN for missing) or strings (null for missing), as pandas' float and object columns. */
 export type Column = Float64Array | (string | null)[];
 
 /** pandas.read_csv's default na_values. */
@@ -20,6 +21,7 @@ export const NA_VALUES: ReadonlySet<string> = new Set([
 
 const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$|^\s*[+-]?(inf|Infinity)\s*$/i;
 
+/** Whether a table column holds numbers (a Float64Array; missing values are NaN) rather than strings. */
 export function isNumeric(column: Column): column is Float64Array {
   return column instanceof Float64Array;
 }

@@ -11,6 +11,7 @@ import { wrap } from '../ops/function.js';
 import { Generator, defaultGenerator } from '../random/generator.js';
 import { randint, randperm } from '../random/sampling.js';
 
+/** How d2l's `tokenize` splits a line: into words or characters. */
 export type TokenKind = 'word' | 'char';
 
 /** d2l.tokenize: each line split into words (on ' ') or characters. */
@@ -31,6 +32,7 @@ export function countCorpus(tokens: readonly string[] | readonly (readonly strin
   return counter;
 }
 
+/** Options of `Vocab` (d2l): minFreq (default 0) and reservedTokens. */
 export interface VocabOptions {
   /** Tokens seen fewer times are left out (they map to '<unk>'). */
   minFreq?: number;
@@ -110,6 +112,7 @@ function int64(values: ArrayLike<number>, rows: number, cols: number): Tensor {
   return wrap(Float64Array.from(values as ArrayLike<number>), [rows, cols], 'int64');
 }
 
+/** Options of the sequence iterators (d2l's `seq_data_iter_random` / `_sequential`): the generator that draws the offsets. */
 export interface SeqIterOptions {
   generator?: Generator;
 }

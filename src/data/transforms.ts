@@ -18,12 +18,14 @@ export {
   type ImageLike, type PaddingMode, type RandomCropOptions, type InterpolationMode,
 } from './augment.js';
 
+/** A transform: a class with `call(x)`, as torchvision's are callable objects. */
 export interface Transform<I = unknown, O = unknown> {
   call(x: I): O;
   /** Optional batched form; see the file comment. */
   callBatch?(xs: unknown): unknown;
 }
 
+/** A transform object or a plain function, wherever a transform is taken. */
 export type TransformLike<I = unknown, O = unknown> = Transform<I, O> | ((x: I) => O);
 
 /** Apply a transform or a plain function. */
@@ -86,6 +88,7 @@ interface ImageDataLike {
   readonly height: number;
 }
 
+/** What `ToTensor` accepts: an `Image`, an (H, W, C) array image, or a browser `ImageData`. */
 export type ToTensorInput = Image | ArrayImage | ImageDataLike;
 
 /**

@@ -26,6 +26,7 @@ import { getDefaultFileSource } from './default_source.js';
 import { MissingDataError, type FileSource } from './source.js';
 import { PickleError, typeName, unpickle } from '../io/pickle.js';
 
+/** Options of `CIFAR10`: root, train (default true), transform, targetTransform, download (false). */
 export interface CIFAR10Options<I, L> {
   /** Data root (default: the file source's, in Node $DLAB_DATA or ~/.cache/dlab). */
   root?: string;
@@ -168,6 +169,7 @@ export function parseCifarFile(bytes: Uint8Array, name: string): { images: Uint8
   return isPickle(bytes) ? parseCifarPickle(bytes, name) : parseCifarBatch(bytes, name);
 }
 
+/** `torchvision.datasets.CIFAR10(root, train=True, transform=None, target_transform=None, download=False)`: 32x32 colour images of 10 classes. */
 export class CIFAR10<I = Image, L = number> extends Dataset<[I, L]> {
   /** The binary archive as the CIFAR page publishes it (MD5 from https://www.cs.toronto.edu/~kriz/cifar.html). */
   static readonly archive: RemoteFile = {

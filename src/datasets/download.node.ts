@@ -190,6 +190,7 @@ async function lockPath(path: string, waiting: () => void): Promise<() => Promis
   }
 }
 
+/** Downloads over Node's http(s), resuming into a partial file. */
 export const nodeDownloadIO: DownloadIO = {
   size: (path) => (existsSync(path) ? statSync(path).size : undefined),
   hash: hashFile,
@@ -201,6 +202,7 @@ export const nodeDownloadIO: DownloadIO = {
   lock: lockPath,
 };
 
+/** Where `findFile` looks: the data root and the folders given. */
 export interface FindOptions {
   /** Data root (default: dataRoot()). The file is expected at `${root}/${file.path}`. */
   root?: string;
@@ -208,6 +210,7 @@ export interface FindOptions {
   lookIn?: readonly string[];
 }
 
+/** Options of `ensureFile`: where to look and how to download. */
 export interface EnsureOptions extends FindOptions, DownloadOptions {
   /** Fetch the file when no verified copy is found (default true). */
   download?: boolean;

@@ -5,6 +5,7 @@
 // policy and the messages; the bytes move through a DownloadIO (Node: download.node.ts), so the
 // core stays free of fs and sockets.
 
+/** The checksums of data set files: md5 (torchvision) or sha1 (d2l). */
 export type HashAlgorithm = 'md5' | 'sha1';
 
 /** A file a data set needs, where it lives under the data root, and where to fetch it. */
@@ -117,6 +118,7 @@ export interface DownloadIO {
   lock?(path: string, waiting: () => void): Promise<() => Promise<void>>;
 }
 
+/** Options of a download: retries, progress and onAttempt callbacks, connectTimeout and idleTimeout, log. */
 export interface DownloadOptions {
   /** Tries per URL when the connection breaks mid-file (each resumes where the last stopped). */
   retries?: number;

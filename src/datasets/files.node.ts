@@ -27,6 +27,7 @@ function withShipped(where: Location, file: RemoteFile): Location {
   return shipped ? { ...where, lookIn: [...(where.lookIn ?? []), shippedDataDir] } : where;
 }
 
+/** The MD5 of bytes, as a hex string (torchvision's check of data set files). */
 export function md5(bytes: Uint8Array): string {
   return createHash('md5').update(bytes).digest('hex');
 }
@@ -99,6 +100,7 @@ export function locateFolder(request: FileRequest): string {
   return found ? dirname(found.path) : '';
 }
 
+/** The Node `FileSource`: files under the data root, downloaded when asked to. */
 export const nodeFileSource: FileSource = {
   load(request: FileRequest): Uint8Array {
     const { folder, file } = request;

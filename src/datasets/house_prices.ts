@@ -18,8 +18,10 @@ export const d2lHubFile = (path: string, sha1: string): RemoteFile => ({ path, u
 
 /** d2l.DATA_HUB['kaggle_house_train'] and ['kaggle_house_test']. */
 export const KAGGLE_HOUSE_TRAIN = d2lHubFile('kaggle_house_pred_train.csv', '585e9cc93e70b39160e7921475f9bcd7d31219ce');
+/** d2l's copy of the Kaggle house prices test.csv, with its checksum. */
 export const KAGGLE_HOUSE_TEST = d2lHubFile('kaggle_house_pred_test.csv', 'fa19780a7b011d9b009e8bff8e99922a8ee2eb90');
 
+/** Options of the house prices readers: root, source, download. */
 export interface HousePricesOptions extends Location {
   source?: FileSource;
   /** Fetch missing files (only in the async loadHousePrices / HousePrices.create). */
@@ -111,6 +113,7 @@ export function validateHousePrices(
   check(test, testName, id, Number.isFinite, 'a number (an id)');
 }
 
+/** The house prices as tensors after d2l's preprocessing: train features and labels, test features, the column names and the test ids. */
 export interface HousePricesData {
   /** (n_train, features) float32. */
   trainFeatures: Tensor;

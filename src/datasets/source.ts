@@ -29,6 +29,7 @@ export interface PackageCopy {
   readonly dir: string;
 }
 
+/** A data set file asked of a `FileSource`: its folder and file (name, checksum), root, whether to download, offline copies and mirrors. */
 export interface FileRequest {
   /** The dataset's folder under root, torchvision style: `${root}/${folder}/raw/${file}`. */
   readonly folder: string;
@@ -41,6 +42,7 @@ export interface FileRequest {
   readonly mirrors?: readonly string[];
 }
 
+/** Where data set files come from: the file system and downloads in Node, fetch in the browser. */
 export interface FileSource {
   /** The verified, uncompressed bytes of the file; throws naming the file if it cannot. */
   load(request: FileRequest): Uint8Array;

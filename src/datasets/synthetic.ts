@@ -7,6 +7,7 @@ import { normal, tensor } from '../ops/creation.js';
 import { matmul } from '../ops/linalg.js';
 import type { Generator } from '../random/generator.js';
 
+/** Options of `syntheticData`: noise (default 0.01, the std of the label noise) and generator. */
 export interface SyntheticOptions {
   generator?: Generator;
   /** Standard deviation of the noise on y (d2l: 0.01). */

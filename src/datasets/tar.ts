@@ -1,6 +1,7 @@
 // A small reader (and writer, for tests) of tar archives: POSIX ustar and GNU long names, regular
 // files only. Enough for data set archives such as cifar-10-binary.tar.gz (gunzip first).
 
+/** One file of a tar archive: its name and bytes. */
 export interface TarEntry {
   /** Path inside the archive, '/'-separated. */
   readonly name: string;

@@ -11,6 +11,7 @@ import type { FileSource, Location } from './source.js';
 /** d2l.DATA_HUB['time_machine']. */
 export const TIME_MACHINE = d2lHubFile('timemachine.txt', '090b5e7e70c295757f55df93cb0a180b9691891a');
 
+/** Options of The Time Machine readers: source, text (the book itself, to skip reading it), download. */
 export interface TimeMachineOptions extends Location {
   source?: FileSource;
   /** The raw text itself, skipping any source (the browser path). */

@@ -211,8 +211,10 @@ export function classifyMultiSpiralData(numSamples: number, noise: number, gen: 
   return points;
 }
 
+/** Whether a toy set is classification or regression. */
 export type ToyProblem = 'classification' | 'regression';
 
+/** A toy set: its problem, classes, default size, generator and summary. */
 export interface ToySpec {
   readonly problem: ToyProblem;
   /** Number of classes (1 for regression). */
@@ -242,9 +244,12 @@ export const toySets = {
   sine: { problem: 'regression', classes: 1, defaultSamples: 1200, generate: regressSine, summary: 'sin(x1) over the plane' },
 } as const satisfies Record<string, ToySpec>;
 
+/** The names of TensorFlow Playground's toy sets. */
 export type ToyName = keyof typeof toySets;
+/** Every toy set's name. */
 export const toyNames = Object.keys(toySets) as ToyName[];
 
+/** Options of `toyData`: numSamples (500 or 1200, as TF Playground), noise (0, in [0, 0.5]), generator or seed (0), shuffle (true). */
 export interface ToyDataOptions {
   /** Number of points (TF's defaults: 500 for classification, 1200 for regression). */
   numSamples?: number;
@@ -257,6 +262,7 @@ export interface ToyDataOptions {
   shuffle?: boolean;
 }
 
+/** A toy set: its points and what they are for. */
 export interface ToyData {
   readonly name: string;
   readonly problem: ToyProblem;

@@ -46,6 +46,7 @@ export interface Stateful {
   loadStateDict(stateDict: Record<string, unknown>): void;
 }
 
+/** What a checkpoint holds: model, optimizer, scheduler, loader, epoch, step, the random generators' states, extra (JSON) and extra tensors. */
 export interface CheckpointOptions {
   model: Module;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -65,6 +66,7 @@ export interface CheckpointOptions {
   tensors?: Record<string, Tensor>;
 }
 
+/** The objects a checkpoint is restored into, in place: model, optimizer, scheduler, loader. */
 export interface RestoreTargets {
   model: Module;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -92,6 +94,7 @@ export interface CheckpointContents {
   tensors: Record<string, Tensor>;
 }
 
+/** What `loadCheckpoint` returns besides restoring in place: epoch, step and extra. */
 export interface Restored {
   /** The epoch saved (0 if none was). */
   epoch: number;
@@ -101,6 +104,7 @@ export interface Restored {
   tensors: Record<string, Tensor>;
 }
 
+/** A checkpoint that cannot be used (damaged, or missing a part asked for): the message names the file and the part. */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { Module } from '../nn/module.js';
 import { loadFile, saveFile, writeFileAtomic, type StateDict } from './files.node.js';
 
+/** The config file of a model folder: config.json. */
 export const CONFIG_FILE = 'config.json';
+/** The weights file of a model folder: model.safetensors. */
 export const WEIGHTS_FILE = 'model.safetensors';
 
 /** What config.json holds: at least the model's type, then whatever its builder needs. */
@@ -17,6 +19,7 @@ export interface ModelConfig {
   [setting: string]: unknown;
 }
 
+/** Writes a trained model as a folder, as the hub lays models out: config.json and model.safetensors (`save_pretrained`). */
 export function saveModelFolder(dir: string, model: Module, config: ModelConfig): void {
   mkdirSync(dir, { recursive: true });
   saveFile(model.stateDict(), join(dir, WEIGHTS_FILE), { format: 'pt' });

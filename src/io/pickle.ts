@@ -13,10 +13,12 @@
 // (BINSTRING, in pickles Python 2 wrote, like CIFAR-10's batches) -> Uint8Array, as Python 3 reads
 // it with pickle.load(f, encoding='bytes').
 
+/** A pickle stream that cannot be read: the message names the opcode or global. */
 export class PickleError extends Error {
   override name = 'PickleError';
 }
 
+/** How pickles are read: `findClass` decides what each GLOBAL may stand for (nothing else is constructed), `persistentLoad` resolves storages. */
 export interface UnpickleOptions {
   /** GLOBAL module.name -> a value; throw (with a clear message) for anything not allowed. */
   findClass(module: string, name: string): unknown;

@@ -29,6 +29,7 @@ import { PickleError, pyRepr, typeName, unpickle, type PyCallable } from './pick
 import { readBFloat16, readFloat16 } from './half.js';
 import { readZipDirectory, readZipEntry, ZipError, type ZipEntry } from './zip.js';
 
+/** A .pt file dlab cannot read: the message says what it found. */
 export class PtError extends Error {
   override name = 'PtError';
 }

@@ -22,6 +22,7 @@ import { tensor } from '../ops/creation.js';
 import type { DType } from '../tensor/dtype.js';
 import { readBFloat16, readFloat16 } from './half.js';
 
+/** The dtype names of the safetensors format (F32, F64, I64, ...). */
 export type SafetensorsDtype =
   | 'BOOL' | 'U8' | 'I8' | 'F8_E5M2' | 'F8_E4M3' | 'I16' | 'U16' | 'F16' | 'BF16'
   | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
@@ -56,12 +57,14 @@ const MAX_EXACT = 2 ** 53;
 const METADATA_KEY = '__metadata__';
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** A safetensors file read back: its tensors by name and its `__metadata__`. */
 export interface Deserialized {
   tensors: Record<string, Tensor>;
   /** The header's `__metadata__` map, or null when the file has none. */
   metadata: Record<string, string> | null;
 }
 
+/** A safetensors file that cannot be read: the message says what is wrong and where. */
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }

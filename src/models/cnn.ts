@@ -26,6 +26,7 @@ import {
 import type { Tensor } from '../tensor/tensor.js';
 import { cat } from '../ops/movement.js';
 
+/** LeNet-5 in d2l's layout with ReLU and max pooling, for 28x28 images (d2l 7.6, modernized). */
 export function lenet(inChannels = 1): Sequential {
   return new Sequential(
     new Conv2d(inChannels, 6, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2, { stride: 2 }),
@@ -34,6 +35,7 @@ export function lenet(inChannels = 1): Sequential {
   );
 }
 
+/** LeNet-5 as d2l 7.6 prints it: sigmoid and average pooling, for 28x28 images. */
 export function lenetClassic(inChannels = 1): Sequential {
   return new Sequential(
     new Conv2d(inChannels, 6, 5, { padding: 2 }), new Sigmoid(), new AvgPool2d(2, { stride: 2 }),
@@ -42,6 +44,7 @@ export function lenetClassic(inChannels = 1): Sequential {
   );
 }
 
+/** AlexNet in d2l 8.1's layout, for 224x224 images and 10 classes. */
 export function alexnet(inChannels = 1): Sequential {
   return new Sequential(
     new Conv2d(inChannels, 96, 11, { stride: 4, padding: 1 }), new ReLU(), new MaxPool2d(3, { stride: 2 }),
@@ -65,6 +68,7 @@ function vggBlock(numConvs: number, inChannels: number, outChannels: number): Se
   return new Sequential(...layers);
 }
 
+/** VGG-11 in d2l 8.2's layout, for 224x224 images and 10 classes. */
 export function vgg11(inChannels = 1): Sequential {
   const arch: [number, number][] = [[1, 64], [1, 128], [2, 256], [2, 512], [2, 512]];
   const blocks = arch.map(([n, out]) => {
@@ -113,6 +117,7 @@ function resnetStage(inChannels: number, numChannels: number, numResiduals: numb
   return new Sequential(...blocks);
 }
 
+/** ResNet-18 in d2l 8.6's layout (not torchvision's), for 96x96 images and 10 classes. */
 export function resnet18(inChannels = 1): Sequential {
   return new Sequential(
     new Sequential(new Conv2d(inChannels, 64, 7, { stride: 2, padding: 3 }), new BatchNorm2d(64), new ReLU(), new MaxPool2d(3, { stride: 2, padding: 1 })),
@@ -135,6 +140,7 @@ function ninBlock(inChannels: number, outChannels: number, kernelSize: number, s
   );
 }
 
+/** NiN in d2l 8.3's layout (global average pooling, no Linear), for 224x224 images and 10 classes. */
 export function nin(inChannels = 1): Sequential {
   return new Sequential(
     ninBlock(inChannels, 96, 11, 4, 0), new MaxPool2d(3, { stride: 2 }),
@@ -179,6 +185,7 @@ export class Inception extends Module {
   }
 }
 
+/** GoogLeNet in d2l 8.4's layout (nine Inception blocks), for 96x96 images and 10 classes. */
 export function googlenet(inChannels = 1): Sequential {
   const b1 = new Sequential(new Conv2d(inChannels, 64, 7, { stride: 2, padding: 3 }), new ReLU(), new MaxPool2d(3, { stride: 2, padding: 1 }));
   const b2 = new Sequential(
@@ -245,6 +252,7 @@ function transitionBlock(inChannels: number, numChannels: number): Sequential {
   return new Sequential(new BatchNorm2d(inChannels), new ReLU(), new Conv2d(inChannels, numChannels, 1), new AvgPool2d(2, { stride: 2 }));
 }
 
+/** DenseNet in d2l 8.7's layout (4 dense blocks of 4 convolutions, growth 32), for 96x96 images and 10 classes. */
 export function densenet(inChannels = 1): Sequential {
   const b1 = new Sequential(new Conv2d(inChannels, 64, 7, { stride: 2, padding: 3 }), new BatchNorm2d(64), new ReLU(), new MaxPool2d(3, { stride: 2, padding: 1 }));
   let numChannels = 64;

@@ -7,6 +7,7 @@ import { TinyTransformer, type TransformerOptions } from './transformer.js';
 /** The gpt experiment's default model (vocabulary: The Time Machine's 28 tokens, d2l's preprocessing). */
 export const GPT_DEFAULTS = { vocabSize: 28, blockSize: 64, dModel: 64, nHead: 4, nLayer: 2, dropout: 0, tieWeights: false } as const satisfies Required<TransformerOptions>;
 
+/** The gpt experiment's transformer (`GPT_DEFAULTS`, with any size overridden). */
 export function gpt(options: TransformerOptions = {}): TinyTransformer {
   return new TinyTransformer({ ...GPT_DEFAULTS, ...options });
 }
@@ -26,6 +27,7 @@ export interface GptConfig {
   [setting: string]: unknown;
 }
 
+/** The config.json of a trained gpt model: its sizes and its vocabulary, for `saveModelFolder`. */
 export function gptConfig(model: TinyTransformer, vocab: readonly string[]): GptConfig {
   const c = model.config;
   if (vocab.length !== c.vocabSize) throw new RangeError(`gptConfig: ${vocab.length} vocabulary entries for a model of vocab_size ${c.vocabSize}`);

@@ -18,6 +18,7 @@ export { UNet2DModel, ResnetBlock2D, AttentionBlock, Downsample2D, Upsample2D, t
 export { GaussianDiffusion, type EpsilonModel, type SampleOptions } from './diffusion.js';
 export { noiseSchedule, linearBetas, cosineBetas, scheduleNames, type NoiseSchedule, type ScheduleName } from './noise_schedule.js';
 
+/** A built-in model: its name, a description, the shape and dtype of one input, and how to build it. */
 export interface ModelSpec {
   name: string;
   description: string;
@@ -70,6 +71,7 @@ const specs: ModelSpec[] = [
 /** Extra models registered by other files (CNNs), by name. */
 const registry = new Map<string, ModelSpec>(specs.map((s) => [s.name, s]));
 
+/** Adds a model to the names the CLI accepts (`dlab summary <name>`). */
 export function registerModel(spec: ModelSpec): void {
   registry.set(spec.name, spec);
 }

@@ -8,6 +8,7 @@ import { multinomial } from '../ops/multinomial.js';
 import type { Generator } from '../random/generator.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** How the next token is drawn: temperature (0: the most likely), topK (0: all), topP (1: all), generator. */
 export interface SamplingOptions {
   /** Logits are divided by this: below 1 sharper, above 1 flatter; 0 picks the most likely token. */
   temperature?: number;

@@ -74,6 +74,7 @@ export class CausalSelfAttention extends Module {
   }
 }
 
+/** One pre-norm transformer block: x + attention(LayerNorm(x)), then x + MLP(LayerNorm(x)) with GELU. */
 export class Block extends Module {
   ln1: LayerNorm;
   attn: CausalSelfAttention;
@@ -98,6 +99,7 @@ export class Block extends Module {
   }
 }
 
+/** The sizes of a `TinyTransformer`: vocabSize, blockSize (context), dModel, nHead, nLayer, dropout, tieWeights. */
 export interface TransformerOptions {
   vocabSize?: number;
   blockSize?: number;
@@ -109,6 +111,7 @@ export interface TransformerOptions {
   tieWeights?: boolean;
 }
 
+/** Options of `TinyTransformer.generate`: the sampling options plus kvCache (default true). */
 export interface GenerateOptions extends SamplingOptions {
   /** Feed one new position per token, reusing the keys and values of the others (default true). */
   kvCache?: boolean;

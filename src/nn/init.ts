@@ -10,15 +10,17 @@ import { wrap } from '../ops/function.js';
 import type { Generator } from '../random/generator.js';
 import { bindArgs, type PyArgs } from './args.js';
 
+/** The nonlinearities `calculateGain` knows, as PyTorch names them. */
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+/** Whether Kaiming initialization keeps the variance of the forward pass (fan_in) or of the backward pass (fan_out). */
 export type FanMode = 'fan_in' | 'fan_out';
 interface GenOption {
   generator?: Generator;
 }
 
-/** The recommended gain for a nonlinearity (param: leaky_relu's negative slope, default 0.01). */
+/** `torch.nn.init.calculate_gain`: The recommended gain for a nonlinearity (param: leaky_relu's negative slope, default 0.01). */
 export function calculateGain(...args: PyArgs<[nonlinearity: Nonlinearity, param: number | null], { nonlinearity?: Nonlinearity; param?: number | null }>): number {
   const [nonlinearity, param] = bindArgs<[Nonlinearity, (number | null)?], object>('calculate_gain', ['nonlinearity', 'param'], args, 1, []);
   const linear = ['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d'];
@@ -37,7 +39,7 @@ export function calculateGain(...args: PyArgs<[nonlinearity: Nonlinearity, param
   throw new Error(`Unsupported nonlinearity ${nonlinearity}`);
 }
 
-/** fan_in = size(1) * receptive field, fan_out = size(0) * receptive field. */
+/** `torch.nn.init._calculate_fan_in_and_fan_out`: fan_in = size(1) * receptive field, fan_out = size(0) * receptive field. */
 export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
   if (tensor.ndim < 2) throw new Error('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
   const receptive = tensor.shape.slice(2).reduce((a, b) => a * b, 1);
@@ -52,34 +54,37 @@ function correctFan(tensor: Tensor, mode: string): number {
 }
 
 type UniformOptions = { a?: number; b?: number } & GenOption;
-/** U(a, b): uniform_(w, a, b) or uniform_(w, { a, b }). */
+/** `torch.nn.init.uniform_`: U(a, b): uniform_(w, a, b) or uniform_(w, { a, b }). */
 export function uniform_(tensor: Tensor, ...args: PyArgs<[number, number], UniformOptions>): Tensor {
   const [a = 0, b = 1, options] = bindArgs<[number?, number?], GenOption>('uniform_', ['a', 'b'], args, 0);
   return noGrad(() => tensor.uniform_(a, b, options));
 }
 
 type NormalOptions = { mean?: number; std?: number } & GenOption;
-/** N(mean, std^2): normal_(w, 0, 0.01) or normal_(w, { std: 0.01 }). */
+/** `torch.nn.init.normal_`: N(mean, std^2): normal_(w, 0, 0.01) or normal_(w, { std: 0.01 }). */
 export function normal_(tensor: Tensor, ...args: PyArgs<[number, number], NormalOptions>): Tensor {
   const [mean = 0, std = 1, options] = bindArgs<[number?, number?], GenOption>('normal_', ['mean', 'std'], args, 0);
   return noGrad(() => tensor.normal_(mean, std, options));
 }
 
+/** `torch.nn.init.constant_(tensor, val)`: fills the tensor with val. */
 export function constant_(tensor: Tensor, ...args: PyArgs<[number], { val: number }>): Tensor {
   const [val] = bindArgs<[number], object>('constant_', ['val'], args);
   return noGrad(() => tensor.fill_(val));
 }
 
+/** `torch.nn.init.ones_(tensor)`: fills the tensor with 1. */
 export const ones_ = (tensor: Tensor) => constant_(tensor, 1);
+/** `torch.nn.init.zeros_(tensor)`: fills the tensor with 0. */
 export const zeros_ = (tensor: Tensor) => constant_(tensor, 0);
 
-/** The identity matrix (2-D only). */
+/** `torch.nn.init.eye_`: The identity matrix (2-D only). */
 export function eye_(tensor: Tensor): Tensor {
   if (tensor.ndim !== 2) throw new Error('Only tensors with 2 dimensions are supported');
   return noGrad(() => tensor.copy_(eye(tensor.shape[0], tensor.shape[1], { dtype: tensor.dtype })));
 }
 
-/** The Dirac delta for 3-, 4- and 5-D conv weights: each output channel passes one input channel through. */
+/** `torch.nn.init.dirac_`: The Dirac delta for 3-, 4- and 5-D conv weights: each output channel passes one input channel through. */
 export function dirac_(tensor: Tensor, ...args: PyArgs<[number], { groups?: number }>): Tensor {
   const [groups = 1] = bindArgs<[number?], object>('dirac_', ['groups'], args, 0);
   const d = tensor.ndim;
@@ -100,7 +105,7 @@ export function dirac_(tensor: Tensor, ...args: PyArgs<[number], { groups?: numb
   return noGrad(() => tensor.copy_(wrap(values, sizes, 'float64')));
 }
 
-/** Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)). */
+/** `torch.nn.init.xavier_uniform_`: Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)). */
 export function xavierUniform_(tensor: Tensor, ...args: PyArgs<[number], { gain?: number } & GenOption>): Tensor {
   const [gain = 1, options] = bindArgs<[number?], GenOption>('xavier_uniform_', ['gain'], args, 0);
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
@@ -109,7 +114,7 @@ export function xavierUniform_(tensor: Tensor, ...args: PyArgs<[number], { gain?
   return uniform_(tensor, -a, a, options);
 }
 
-/** Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). */
+/** `torch.nn.init.xavier_normal_`: Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). */
 export function xavierNormal_(tensor: Tensor, ...args: PyArgs<[number], { gain?: number } & GenOption>): Tensor {
   const [gain = 1, options] = bindArgs<[number?], GenOption>('xavier_normal_', ['gain'], args, 0);
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
@@ -127,7 +132,7 @@ type KaimingArgs = PyArgs<[number, FanMode, Nonlinearity], KaimingOptions>;
 const bindKaiming = (fn: string, args: KaimingArgs) =>
   bindArgs<[number?, FanMode?, Nonlinearity?], GenOption>(fn, ['a', 'mode', 'nonlinearity'], args, 0);
 
-/** He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan). Defaults as PyTorch: a=0, fan_in, leaky_relu. */
+/** `torch.nn.init.kaiming_uniform_`: He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan). Defaults as PyTorch: a=0, fan_in, leaky_relu. */
 export function kaimingUniform_(tensor: Tensor, ...args: KaimingArgs): Tensor {
   const [a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu', options] = bindKaiming('kaiming_uniform_', args);
   if (tensor.shape.includes(0)) return tensor; // PyTorch warns "Initializing zero-element tensors is a no-op"
@@ -137,7 +142,7 @@ export function kaimingUniform_(tensor: Tensor, ...args: KaimingArgs): Tensor {
   return uniform_(tensor, -bound, bound, options);
 }
 
-/** He normal: N(0, std^2), std = gain / sqrt(fan). */
+/** `torch.nn.init.kaiming_normal_`: He normal: N(0, std^2), std = gain / sqrt(fan). */
 export function kaimingNormal_(tensor: Tensor, ...args: KaimingArgs): Tensor {
   const [a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu', options] = bindKaiming('kaiming_normal_', args);
   if (tensor.shape.includes(0)) return tensor;
@@ -147,7 +152,7 @@ export function kaimingNormal_(tensor: Tensor, ...args: KaimingArgs): Tensor {
 }
 
 /**
- * Normal(mean, std) truncated to [a, b], by PyTorch's inverse-CDF method: uniform on the CDF's
+ * `torch.nn.init.trunc_normal_`: Normal(mean, std) truncated to [a, b], by PyTorch's inverse-CDF method: uniform on the CDF's
  * image of [a, b], then erfinv, scale, shift and clamp.
  */
 export function truncNormal_(
@@ -168,7 +173,7 @@ export function truncNormal_(
 }
 
 /**
- * A (semi-)orthogonal matrix: QR of a standard normal matrix, Q's columns signed by R's diagonal
+ * `torch.nn.init.orthogonal_`: A (semi-)orthogonal matrix: QR of a standard normal matrix, Q's columns signed by R's diagonal
  * (so the result is Haar-distributed and equals PyTorch's up to rounding), times gain.
  */
 export function orthogonal_(tensor: Tensor, ...args: PyArgs<[number], { gain?: number } & GenOption>): Tensor {

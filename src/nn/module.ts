@@ -28,6 +28,7 @@ import { fmtSize } from '../tensor/shape.js';
 import { parseTo, type ToArg } from '../tensor/device.js';
 import { Parameter, UninitializedParameter, isLazy } from './parameter.js';
 
+/** A state dict: parameter and buffer names (`0.weight`, PyTorch's keys) to tensors. */
 export type StateDict = Record<string, Tensor>;
 /** hook(module, args) -> undefined to keep the arguments, or replacement argument(s). */
 export type ForwardPreHook = (module: Module, args: unknown[]) => unknown;
@@ -59,6 +60,24 @@ function checkName(kind: string, name: unknown): asserts name is string {
   if (name === '') throw new Error(`${kind} name can't be empty string ""`);
 }
 
+/**
+ * `torch.nn.Module`: the base of every layer and model. Subclass it with a `forward`; fields holding a `Parameter`, a `Module` or a buffer are found by name. `model.call(x)` is PyTorch's `model(x)`.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { nn, Tensor } from 'dlab';
+ *
+ * class Net extends nn.Module {
+ *   fc = new nn.Linear(4, 2);
+ *   forward(x: Tensor): Tensor {
+ *     return this.fc.call(x).relu();
+ *   }
+ * }
+ * const net = new Net();
+ * console.log(net.call(torch.rand(3, 4)).shape, Object.keys(net.stateDict())); // [ 3, 2 ] [ 'fc.weight', 'fc.bias' ]
+ * ```
+ */
 export class Module {
   /** Whether the module is in training mode (train() / eval()). */
   training = true;

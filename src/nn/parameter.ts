@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { empty } from '../ops/creation.js';
 import type { DType } from '../tensor/dtype.js';
 
+/** `torch.nn.Parameter`: a tensor that a module registers as a parameter (requires grad by default). */
 export class Parameter extends Tensor {
   /** nn.Parameter(data = empty(0), requiresGrad = true). */
   constructor(data?: Tensor, requiresGrad = true) {

@@ -225,6 +225,7 @@ export function padNonConstant(x: Tensor, pad: readonly number[], mode: Exclude<
 
 export type ConvPadding = IntOrPair | 'same' | 'valid';
 
+/** Options of `F.conv1d/2d`: stride (default 1), padding (0, or 'same'/'valid'), dilation (1), groups (1). */
 export interface ConvOptions {
   stride?: IntOrPair;
   padding?: ConvPadding;
@@ -232,6 +233,7 @@ export interface ConvOptions {
   groups?: number;
 }
 
+/** Options of `F.conv_transpose1d/2d`: stride (default 1), padding (0), outputPadding (0), groups (1), dilation (1). */
 export interface ConvTransposeOptions {
   stride?: IntOrPair;
   padding?: IntOrPair;

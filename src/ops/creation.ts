@@ -10,8 +10,10 @@ import { Generator, defaultGenerator } from '../random/generator.js';
 import * as sampling from '../random/sampling.js';
 import { bindArgs, type PyArgs } from './args.js';
 
+/** A random generator, as the `generator` option of the random ops takes it. */
 export type GeneratorLike = Generator;
 
+/** The keyword arguments of the creation ops: dtype (default float32, or the default dtype), device ('cpu'), requiresGrad (false). */
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
@@ -112,6 +114,13 @@ function dtypeOfArray(a: TypedArray): DType {
 /**
  * torch.tensor: from nested arrays (or a typed array, or a number). Integers give int64, any
  * fraction gives the default float dtype, booleans give bool, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ *
+ * console.log(torch.tensor([1, 2]).dtype, torch.tensor([1.5, 2]).dtype, torch.tensor([true]).dtype); // int64 float32 bool
+ * ```
  */
 export function tensor(data: Nested | TypedArray | Tensor, options: TensorOptions = {}): Tensor {
   if (data instanceof Tensor) return finish(data.detach().clone().to(options.dtype ?? data.dtype), options);
@@ -139,11 +148,13 @@ export function tensor(data: Nested | TypedArray | Tensor, options: TensorOption
   return finish(wrap(arrayFrom(dtype, values), shape, dtype), options);
 }
 
+/** `torch.zeros(*size, dtype=None, requires_grad=False)`: a tensor of zeros (`zeros(2, 3)`, `zeros([2, 3])` or `zeros({ size: [2, 3] })`). */
 export function zeros(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize<TensorOptions>('zeros', args);
   return finish(filled(shape, 0, options.dtype ?? getDefaultDtype()), options);
 }
 
+/** `torch.ones(*size, dtype=None, requires_grad=False)`: a tensor of ones. */
 export function ones(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize<TensorOptions>('ones', args);
   return finish(filled(shape, 1, options.dtype ?? getDefaultDtype()), options);
@@ -159,9 +170,13 @@ export function full(...args: PyArgs<[size: readonly number[], fillValue: number
   return finish(filled(size, Number(value), dtype), options);
 }
 
+/** `torch.zeros_like(x)`: zeros of x's shape and dtype. */
 export const zerosLike = (x: Tensor, options: TensorOptions = {}) => finish(filled(x.shape, 0, options.dtype ?? x.dtype), options);
+/** `torch.ones_like(x)`: ones of x's shape and dtype. */
 export const onesLike = (x: Tensor, options: TensorOptions = {}) => finish(filled(x.shape, 1, options.dtype ?? x.dtype), options);
+/** `torch.empty_like(x)`: a tensor of x's shape and dtype (zeros here: typed arrays start at zero). */
 export const emptyLike = zerosLike;
+/** `torch.full_like(x, fill_value)`: fill_value in x's shape and dtype. */
 export const fullLike = (x: Tensor, value: number, options: TensorOptions = {}) => finish(filled(x.shape, value, options.dtype ?? x.dtype), options);
 
 type ArangeKeywords = TensorOptions & { start?: number; end?: number; step?: number };
@@ -291,7 +306,9 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
   return finish(wrap(arrayFrom(dtype, perm), [n], dtype), options);
 }
 
+/** `torch.rand_like(x)`: uniform [0, 1) values in x's shape. */
 export const randLike = (x: Tensor, options: RandomOptions = {}) => rand(x.shape, { dtype: x.dtype, ...options });
+/** `torch.randn_like(x)`: standard normal values in x's shape. */
 export const randnLike = (x: Tensor, options: RandomOptions = {}) => randn(x.shape, { dtype: x.dtype, ...options });
 
 /** torch.bernoulli(probs): 1 with probability p for each element. */

@@ -95,46 +95,83 @@ export function thresholdBackward(g: Tensor, y: Tensor, threshold: number): Tens
   ]);
 }
 
+/** `torch.neg(x)`: -x, elementwise. */
 export const neg = (x: Tensor) => {
   if (x.dtype === 'bool') throw new TypeError('Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.');
   return unary('neg', x);
 };
+/** `torch.abs(x)`: |x|, elementwise. */
 export const abs = (x: Tensor) => unary('abs', x);
+/** `torch.sign(x)`: the sign of x (-1, 0 or 1), elementwise. */
 export const sign = (x: Tensor) => unary('sign', x);
+/** `torch.exp(x)`: e^x, elementwise. */
 export const exp = (x: Tensor) => unary('exp', x);
+/** `torch.expm1(x)`: e^x - 1, exact for small x, elementwise. */
 export const expm1 = (x: Tensor) => unary('expm1', x);
+/** `torch.log(x)`: the natural logarithm, elementwise. */
 export const log = (x: Tensor) => unary('log', x);
+/** `torch.log1p(x)`: log(1 + x), exact for small x, elementwise. */
 export const log1p = (x: Tensor) => unary('log1p', x);
+/** `torch.log2(x)`: the base-2 logarithm, elementwise. */
 export const log2 = (x: Tensor) => unary('log2', x);
+/** `torch.log10(x)`: the base-10 logarithm, elementwise. */
 export const log10 = (x: Tensor) => unary('log10', x);
+/** `torch.sqrt(x)`: the square root, elementwise. */
 export const sqrt = (x: Tensor) => unary('sqrt', x);
+/** `torch.rsqrt(x)`: 1 / sqrt(x), elementwise. */
 export const rsqrt = (x: Tensor) => unary('rsqrt', x);
+/** `torch.sin(x)`: the sine, elementwise. */
 export const sin = (x: Tensor) => unary('sin', x);
+/** `torch.cos(x)`: the cosine, elementwise. */
 export const cos = (x: Tensor) => unary('cos', x);
+/** `torch.tan(x)`: the tangent, elementwise. */
 export const tan = (x: Tensor) => unary('tan', x);
+/** `torch.asin(x)`: the arcsine, elementwise. */
 export const asin = (x: Tensor) => unary('asin', x);
+/** `torch.acos(x)`: the arccosine, elementwise. */
 export const acos = (x: Tensor) => unary('acos', x);
+/** `torch.atan(x)`: the arctangent, elementwise. */
 export const atan = (x: Tensor) => unary('atan', x);
+/** `torch.sinh(x)`: the hyperbolic sine, elementwise. */
 export const sinh = (x: Tensor) => unary('sinh', x);
+/** `torch.cosh(x)`: the hyperbolic cosine, elementwise. */
 export const cosh = (x: Tensor) => unary('cosh', x);
+/** `torch.tanh(x)`: the hyperbolic tangent, elementwise. */
 export const tanh = (x: Tensor) => unary('tanh', x);
+/** `torch.asinh(x)`: the inverse hyperbolic sine, elementwise. */
 export const asinh = (x: Tensor) => unary('asinh', x);
+/** `torch.acosh(x)`: the inverse hyperbolic cosine, elementwise. */
 export const acosh = (x: Tensor) => unary('acosh', x);
+/** `torch.atanh(x)`: the inverse hyperbolic tangent, elementwise. */
 export const atanh = (x: Tensor) => unary('atanh', x);
+/** `torch.sigmoid(x)`: 1 / (1 + e^-x), elementwise. */
 export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+/** `torch.relu(x)`: max(x, 0), elementwise. */
 export const relu = (x: Tensor) => unary('relu', x);
+/** `torch.erf(x)`: the error function, elementwise. */
 export const erf = (x: Tensor) => unary('erf', x);
+/** `torch.erfc(x)`: 1 - erf(x), elementwise. */
 export const erfc = (x: Tensor) => unary('erfc', x);
+/** `torch.erfinv(x)`: the inverse error function, elementwise. */
 export const erfinv = (x: Tensor) => unary('erfinv', x);
+/** `torch.floor(x)`: rounds down, elementwise. */
 export const floor = (x: Tensor) => unary('floor', x);
+/** `torch.ceil(x)`: rounds up, elementwise. */
 export const ceil = (x: Tensor) => unary('ceil', x);
+/** `torch.trunc(x)`: rounds toward zero, elementwise. */
 export const trunc = (x: Tensor) => unary('trunc', x);
+/** `torch.reciprocal(x)`: 1 / x, elementwise. */
 export const reciprocal = (x: Tensor) => unary('reciprocal', x);
+/** `torch.logical_not(x)`: not x, as bool, elementwise. */
 export const logicalNot = (x: Tensor) => unary('logicalNot', x);
+/** `torch.isnan(x)`: true where x is NaN, elementwise. */
 export const isnan = (x: Tensor) => unary('isnan', x);
+/** `torch.isinf(x)`: true where x is +-Infinity, elementwise. */
 export const isinf = (x: Tensor) => unary('isinf', x);
+/** `torch.isfinite(x)`: true where x is neither NaN nor infinite, elementwise. */
 export const isfinite = (x: Tensor) => unary('isfinite', x);
 // On bool, ~ is logical not (a bitwise ~ of the 0/1 byte would give 254/255).
+/** `torch.bitwise_not(x)`: ~x for integers (logical not for bool), elementwise. */
 export const bitwiseNot = (x: Tensor) => unary(x.dtype === 'bool' ? 'logicalNot' : 'bitwiseNot', x);
 
 /** torch.round, optionally to a number of decimals (round half to even). */
@@ -145,7 +182,9 @@ export function round(x: Tensor, options: { decimals?: number } = {}): Tensor {
   return unary('round', x.mul(scale)).div(scale);
 }
 
+/** `torch.square(x)`: x * x, elementwise. */
 export const square = (x: Tensor) => mul(x, x);
+/** `torch.frac(x)`: x - trunc(x), elementwise. */
 export const frac = (x: Tensor) => sub(x, trunc(x));
 
 // ---------------------------------------------------------------------------- binary
@@ -264,10 +303,12 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?
   });
 }
 
+/** `torch.add(a, b, alpha=1)`: a + alpha * b, broadcast, with PyTorch's type promotion. `a.add(b)` is the method form. */
 export function add(a: TensorOrScalar, b: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
   const alpha = options.alpha ?? 1;
   return binary('add', a, alpha === 1 ? b : mul(b, alpha));
 }
+/** `torch.sub(a, b, alpha=1)`: a - alpha * b, broadcast. */
 export function sub(a: TensorOrScalar, b: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
   if ((a instanceof Tensor && a.dtype === 'bool') || (b instanceof Tensor && b.dtype === 'bool')) {
     throw new TypeError('Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.');
@@ -275,6 +316,7 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, options: { alpha?: num
   const alpha = options.alpha ?? 1;
   return binary('sub', a, alpha === 1 ? b : mul(b, alpha));
 }
+/** `torch.mul(a, b)`: a * b, broadcast. */
 export const mul = (a: TensorOrScalar, b: TensorOrScalar) => binary('mul', a, b);
 /** torch.div: true division, or rounded with roundingMode 'trunc' / 'floor' (keeping integer dtypes). */
 export function div(a: TensorOrScalar, b: TensorOrScalar, options: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
@@ -285,6 +327,7 @@ export function div(a: TensorOrScalar, b: TensorOrScalar, options: { roundingMod
   const q = binary('div', tensors[0], tensors[1]).trunc();
   return isFloatingPoint(dtype) ? q : cast(q, dtype, false);
 }
+/** `torch.pow(a, b)`: a to the power b, broadcast. */
 export const pow = (a: TensorOrScalar, b: TensorOrScalar) => {
   if (a instanceof Tensor && isIntegral(a.dtype) && typeof b === 'number' && Number.isInteger(b) && b < 0) {
     throw new RangeError('Integers to negative integer powers are not allowed.');
@@ -292,20 +335,35 @@ export const pow = (a: TensorOrScalar, b: TensorOrScalar) => {
   // PyTorch names the node by overload: pow(Tensor, Scalar) is PowBackward0, a tensor exponent PowBackward1.
   return binary('pow', a, b, b instanceof Tensor || !(a instanceof Tensor) ? 'PowBackward1' : 'PowBackward0');
 };
+/** `torch.maximum(a, b)`: the larger of a and b, elementwise (NaN propagates). */
 export const maximum = (a: TensorOrScalar, b: TensorOrScalar) => binary('maximum', a, b);
+/** `torch.minimum(a, b)`: the smaller of a and b, elementwise (NaN propagates). */
 export const minimum = (a: TensorOrScalar, b: TensorOrScalar) => binary('minimum', a, b);
+/** `torch.atan2(a, b)`: the angle of the point (b, a), elementwise. */
 export const atan2 = (a: TensorOrScalar, b: TensorOrScalar) => binary('atan2', a, b);
+/** `torch.remainder(a, b)`: a mod b with the sign of b (Python's %). */
 export const remainder = (a: TensorOrScalar, b: TensorOrScalar) => binary('remainder', a, b);
+/** `torch.fmod(a, b)`: a mod b with the sign of a (C's fmod). */
 export const fmod = (a: TensorOrScalar, b: TensorOrScalar) => binary('fmod', a, b);
+/** `torch.floor_divide(a, b)`: floor(a / b), elementwise. */
 export const floorDivide = (a: TensorOrScalar, b: TensorOrScalar) => binary('floorDivide', a, b);
+/** `torch.eq(a, b)`: a == b, elementwise, as bool. */
 export const eq = (a: TensorOrScalar, b: TensorOrScalar) => binary('eq', a, b);
+/** `torch.ne(a, b)`: a != b, elementwise, as bool. */
 export const ne = (a: TensorOrScalar, b: TensorOrScalar) => binary('ne', a, b);
+/** `torch.lt(a, b)`: a < b, elementwise, as bool. */
 export const lt = (a: TensorOrScalar, b: TensorOrScalar) => binary('lt', a, b);
+/** `torch.le(a, b)`: a <= b, elementwise, as bool. */
 export const le = (a: TensorOrScalar, b: TensorOrScalar) => binary('le', a, b);
+/** `torch.gt(a, b)`: a > b, elementwise, as bool. */
 export const gt = (a: TensorOrScalar, b: TensorOrScalar) => binary('gt', a, b);
+/** `torch.ge(a, b)`: a >= b, elementwise, as bool. */
 export const ge = (a: TensorOrScalar, b: TensorOrScalar) => binary('ge', a, b);
+/** `torch.logical_and(a, b)`: a and b (non-zero is true), as bool. */
 export const logicalAnd = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalAnd', a, b);
+/** `torch.logical_or(a, b)`: a or b (non-zero is true), as bool. */
 export const logicalOr = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalOr', a, b);
+/** `torch.logical_xor(a, b)`: exactly one of a and b non-zero, as bool. */
 export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalXor', a, b);
 
 // ---------------------------------------------------------------------------- where and composites
@@ -355,5 +413,7 @@ export function hardtanh(x: Tensor, minVal: number, maxVal: number): Tensor {
 
 /** torch.lerp: start + weight * (end - start). */
 export const lerp = (start: Tensor, end: Tensor, weight: TensorOrScalar) => add(start, mul(sub(end, start), weight));
+/** `torch.addcmul(x, t1, t2, value=1)`: x + value * t1 * t2. */
 export const addcmul = (x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}) => add(x, mul(t1, t2), { alpha: options.value ?? 1 });
+/** `torch.addcdiv(x, t1, t2, value=1)`: x + value * t1 / t2. */
 export const addcdiv = (x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}) => add(x, div(t1, t2), { alpha: options.value ?? 1 });

@@ -38,6 +38,7 @@ export function gatherNamed(x: Tensor, dim: number, index: Tensor, name: string)
   return record(name, y, [x], [index], (g) => [scatterAdd(zeros(xs, { dtype: xd }), d, index, g)]);
 }
 
+/** `torch.gather(x, dim, index)`: out[i][j] = x[index[i][j]][j] for dim 0 (and so on): values picked along dim. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherNamed(x, dim, index, 'GatherBackward0');
 }
@@ -64,6 +65,7 @@ export const scatter = (x: Tensor, dim: number, index: Tensor, src: TensorOrScal
 /** Tensor.scatter_add: out[index[i][j]][j] += src[i][j] (dim 0), a copy of x. */
 export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) => scatterImpl(x, dim, index, src, true);
 
+/** `torch.index_select(x, dim, index)`: the entries of dim at the given int64 indices, a copy. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.dtype !== 'int64' && index.dtype !== 'int32') throw new TypeError('index_select(): Expected dtype int32/int64 for index');
   if (index.ndim > 1) throw new RangeError('index_select(): Index is supposed to be a vector');
@@ -76,6 +78,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return record('IndexSelectBackward0', y, [x], [index], (g) => [indexAdd(zerosLike(x), d, index, g)]);
 }
 
+/** `torch.index_add(x, dim, index, source, alpha=1)`: x with alpha * source added at the given indices of dim (repeated indices add up). */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: { alpha?: number } = {}): Tensor {
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'index_add');
   const alpha = options.alpha ?? 1;
@@ -122,6 +125,7 @@ export function nonzero(x: Tensor): Tensor {
   return reshape(tensor(coords, { dtype: 'int64' }), [n, x.ndim]);
 }
 
+/** `torch.masked_select(x, mask)`: the elements where the (broadcast) bool mask is true, as a 1-D tensor. */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   if (mask.dtype !== 'bool') throw new TypeError(`masked_select: expected BoolTensor for mask`);
   const shape = broadcastShapes(x.shape, mask.shape);
@@ -139,7 +143,9 @@ function triangle(x: Tensor, diagonal: number, lower: boolean): Tensor {
   return out.dtype === x.dtype ? out : cast(out, x.dtype, false);
 }
 
+/** `torch.tril(x, diagonal=0)`: the lower triangle of the last two dims, the rest zero. */
 export const tril = (x: Tensor, diagonal = 0) => triangle(x, diagonal, true);
+/** `torch.triu(x, diagonal=0)`: the upper triangle of the last two dims, the rest zero. */
 export const triu = (x: Tensor, diagonal = 0) => triangle(x, diagonal, false);
 
 function isSlice(item: IndexItem): item is Slice {

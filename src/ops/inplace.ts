@@ -170,6 +170,7 @@ export function randomFill_<T extends Tensor>(x: T, kind: 'uniform' | 'normal' |
   return inplace(x, wrap(out, x.shape, x.dtype === 'float64' ? 'float64' : 'float32'), { anyCast: true });
 }
 
+/** Options of `Tensor.index_put_`: accumulate (default false) adds instead of assigning, repeated indices adding up. */
 export interface IndexPutOptions {
   /** Add the values into x (duplicate indices add up) instead of writing them (PyTorch's accumulate). */
   accumulate?: boolean;

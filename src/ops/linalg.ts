@@ -31,6 +31,7 @@ function mismatch(a: Shape2, b: Shape2): never {
 }
 type Shape2 = readonly [number, number];
 
+/** `torch.mm(a, b)`: the product of two matrices (n, m) x (m, p). */
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2) throw new RangeError(`self must be a matrix`);
   if (b.ndim !== 2) throw new RangeError(`mat2 must be a matrix`);
@@ -57,6 +58,7 @@ function matrixProduct(a: Tensor, b: Tensor): Tensor {
 
 const columnMajor = (x: Tensor) => x._strides[0] === 1 && x._strides[1] === x.shape[0];
 
+/** `torch.bmm(a, b)`: a batch of matrix products, (b, n, m) x (b, m, p). */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3) throw new RangeError(`batch1 must be a 3D tensor`);
   if (b.ndim !== 3) throw new RangeError(`batch2 must be a 3D tensor`);
@@ -69,6 +71,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return batchedMatmul(a, b);
 }
 
+/** `torch.dot(a, b)`: the inner product of two 1-D tensors. */
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) {
     throw new RangeError(`1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
@@ -82,6 +85,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   return reshape(mm(unsqueeze(a, 0), unsqueeze(b, 1)), []);
 }
 
+/** `torch.mv(a, v)`: a matrix times a vector. */
 export function mv(a: Tensor, v: Tensor): Tensor {
   if (a.ndim !== 2 || v.ndim !== 1) throw new RangeError(`vector + matrix @ vector expected, got ${a.ndim}, ${v.ndim}`);
   if (a.shape[1] !== v.shape[0]) {
@@ -90,6 +94,7 @@ export function mv(a: Tensor, v: Tensor): Tensor {
   return squeeze(mm(a, unsqueeze(v, 1)), 1);
 }
 
+/** `torch.outer(a, b)`: the outer product of two 1-D tensors. */
 export function outer(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) throw new RangeError('outer: expected 1D tensors');
   return unsqueeze(a, 1).mul(unsqueeze(b, 0));

@@ -58,10 +58,12 @@ export function clone(x: Tensor): Tensor {
   return record('CloneBackward0', y, [x], [], (g) => [g]);
 }
 
+/** `Tensor.contiguous()`: the tensor itself if its storage is in row-major order, else a row-major copy. */
 export function contiguous(x: Tensor): Tensor {
   return x.isContiguous() ? x : clone(x);
 }
 
+/** `Tensor.view(*shape)`: the same storage seen with another shape (one dim may be -1); fails where the strides do not allow it, as PyTorch. */
 export function view(x: Tensor, size: readonly number[]): Tensor {
   const shape = inferSize(size, x.numel());
   const strides = viewStrides(x.shape, x._strides, shape);
@@ -83,6 +85,7 @@ export function reshape(x: Tensor, size: readonly number[]): Tensor {
   return viewStrides(x.shape, x._strides, shape) ? view(x, shape) : view(clone(x), shape);
 }
 
+/** `torch.permute(x, dims)`: the dims reordered, a view. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) {
     throw new RangeError(
@@ -99,6 +102,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return record('PermuteBackward0', y, [x], [], (g) => [permute(g, inverse)]);
 }
 
+/** `torch.transpose(x, dim0, dim1)`: two dims swapped, a view (also exported as `swapaxes`). */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) return x;
   const a = normalizeDim(dim0, x.ndim, 'transpose');
@@ -112,6 +116,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return record('TransposeBackward0', y, [x], [], (g) => [transpose(g, a, b)]);
 }
 
+/** `torch.t(x)`: a matrix transposed (a 0-D or 1-D tensor as it is). */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new RangeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
   if (x.ndim < 2) return x;
@@ -119,6 +124,7 @@ export function t(x: Tensor): Tensor {
   return record('TBackward0', y, [x], [], (g) => [t(g)]);
 }
 
+/** `Tensor.expand(*sizes)`: size-1 dims repeated without copying (-1 keeps a dim). */
 export function expand(x: Tensor, size: readonly number[]): Tensor {
   if (size.length < x.ndim) {
     throw new RangeError(
@@ -153,6 +159,7 @@ export function expand(x: Tensor, size: readonly number[]): Tensor {
   return record('ExpandBackward0', y, [x], [], (g) => [sumToShape(g, xs)]);
 }
 
+/** `torch.squeeze(x, dim=None)`: size-1 dims removed (all of them, or the given ones), a view. */
 export function squeeze(x: Tensor, dim?: Dims): Tensor {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeDims(dim, x.ndim, 'squeeze');
   const keep = x.shape.map((d, i) => !(dims.includes(i) && d === 1));
@@ -161,6 +168,7 @@ export function squeeze(x: Tensor, dim?: Dims): Tensor {
   return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', y, [x], [], (g) => [reshape(g, xs)]);
 }
 
+/** `torch.unsqueeze(x, dim)`: a size-1 dim inserted at dim, a view. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, x.ndim + 1, 'unsqueeze');
   const shape = x.shape.slice();
@@ -172,6 +180,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return record('UnsqueezeBackward0', y, [x], [], (g) => [reshape(g, xs)]);
 }
 
+/** `torch.flatten(x, start_dim=0, end_dim=-1)`: dims start..end merged into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim(startDim, x.ndim, 'flatten');
@@ -182,6 +191,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, shape);
 }
 
+/** `torch.unflatten(x, dim, sizes)`: one dim split into sizes. */
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   const d = normalizeDim(dim, x.ndim, 'unflatten');
   const inner = inferSize(sizes, x.shape[d]);
@@ -223,6 +233,7 @@ function embedSlice(g: Tensor, shape: Shape, dim: number, start: number, step: n
   return record('SliceBackwardBackward0', out, [g], [], (gg) => [sliceDim(gg, dim, start, g.shape[dim], step)]);
 }
 
+/** `torch.narrow(x, dim, start, length)`: length entries of dim from start, a view. */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normalizeDim(dim, x.ndim, 'narrow');
   const size = x.shape[d];
@@ -234,6 +245,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return sliceDim(x, d, s, length);
 }
 
+/** `torch.select(x, dim, index)`: one index of dim, the dim removed, a view. */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim(dim, x.ndim, 'select');
   const size = x.shape[d];
@@ -246,6 +258,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   return record('SelectBackward0', y, [x], [], (g) => [embedSlice(unsqueeze(g, d), xs, d, i, 1)]);
 }
 
+/** `torch.split(x, split_size_or_sections, dim=0)`: pieces of the given size (the last may be smaller) or sizes, views. */
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
   const d = normalizeDim(dim, x.ndim, 'split');
   const size = x.shape[d];
@@ -270,17 +283,20 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
   });
 }
 
+/** `torch.chunk(x, chunks, dim=0)`: at most `chunks` pieces of equal size (the last may be smaller), views. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (chunks <= 0) throw new RangeError('chunk expects `chunks` to be greater than 0');
   const d = normalizeDim(dim, x.ndim, 'chunk');
   return split(x, Math.ceil(x.shape[d] / chunks) || 1, d);
 }
 
+/** `torch.unbind(x, dim=0)`: every index of dim, as a list of views. */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = normalizeDim(dim, x.ndim, 'unbind');
   return Array.from({ length: x.shape[d] }, (_, i) => select(x, d, i));
 }
 
+/** `torch.flip(x, dims)`: the order of the given dims reversed (a copy, as PyTorch). */
 export function flip(x: Tensor, dims: Dims): Tensor {
   const ds = normalizeDims(dims, x.ndim, 'flip');
   let offset = x._offset;
@@ -296,6 +312,7 @@ export function flip(x: Tensor, dims: Dims): Tensor {
   return record('FlipBackward0', y, [x], [], (g) => [flip(g, ds)]);
 }
 
+/** `torch.cat(tensors, dim=0)`: tensors joined along an existing dim (also exported as `concat`). */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new RangeError('torch.cat(): expected a non-empty list of Tensors');
   // PyTorch skips 1-D empty tensors (legacy behaviour) when others have data.
@@ -341,6 +358,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 
+/** `torch.stack(tensors, dim=0)`: tensors of one shape joined along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new RangeError('stack expects a non-empty TensorList');
   const ref = tensors[0];

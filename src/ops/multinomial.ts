@@ -7,6 +7,7 @@ import { Generator, defaultGenerator } from '../random/generator.js';
 import { multinomial as drawRow } from '../random/multinomial.js';
 import { tensor } from './creation.js';
 
+/** Options of `torch.multinomial`: replacement (default false) and the generator to draw from. */
 export interface MultinomialOptions {
   replacement?: boolean;
   generator?: Generator;

@@ -16,6 +16,7 @@ import { cast } from './movement.js';
 import { tensor, zerosLike } from './creation.js';
 import { im2colOp, nTuple, type IntOrPair, type Pair } from './conv.js';
 
+/** Options of `F.max_pool1d/2d`: stride (default: the kernel size), padding (0), dilation (1), ceilMode (false), returnIndices (false). */
 export interface MaxPoolOptions {
   /** Default (null or omitted): the kernel size. */
   stride?: IntOrPair | null;
@@ -25,6 +26,7 @@ export interface MaxPoolOptions {
   returnIndices?: boolean;
 }
 
+/** Options of `F.avg_pool1d/2d`: stride (default: the kernel size), padding (0), ceilMode (false), countIncludePad (true), divisorOverride. */
 export interface AvgPoolOptions {
   stride?: IntOrPair | null;
   padding?: IntOrPair;

@@ -11,6 +11,7 @@ import { gatherNamed } from './indexing.js';
 import { where } from './elementwise.js';
 import { zerosLike } from './creation.js';
 
+/** What `max`, `min`, `sort`, `topk`, `kthvalue` return along a dim: PyTorch's `(values, indices)` named tuple. */
 export interface ValuesIndices {
   values: Tensor;
   indices: Tensor;
@@ -135,7 +136,9 @@ function extreme(op: 'amax' | 'amin', x: Tensor, dim: Dims | null | undefined, o
   });
 }
 
+/** `torch.amax(x, dim=(), keepdim=False)`: the largest value over dims (all dims when none are given). */
 export const amax = (x: Tensor, dim?: Dims | null, options: KeepDim = {}) => extreme('amax', x, dim, options);
+/** `torch.amin(x, dim=(), keepdim=False)`: the smallest value over dims. */
 export const amin = (x: Tensor, dim?: Dims | null, options: KeepDim = {}) => extreme('amin', x, dim, options);
 
 function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | undefined, options: KeepDim): Tensor {
@@ -149,7 +152,9 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | und
   return wrap(data, reducedShape(x.shape, [d], options.keepdim ?? false), 'int64', backend);
 }
 
+/** `torch.argmax(x, dim=None, keepdim=False)`: the index of the largest value (of the flattened tensor when dim is omitted). */
 export const argmax = (x: Tensor, dim?: number | null, options: KeepDim = {}) => argExtreme('argmax', x, dim, options);
+/** `torch.argmin(x, dim=None, keepdim=False)`: the index of the smallest value. */
 export const argmin = (x: Tensor, dim?: number | null, options: KeepDim = {}) => argExtreme('argmin', x, dim, options);
 
 function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined, options: KeepDim): Tensor | ValuesIndices {
@@ -164,9 +169,11 @@ function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined
   return { values: values.squeeze(d), indices: indices.squeeze(d) };
 }
 
+/** `torch.max`: `max(x)` the largest value; `max(x, dim, { keepdim })` its values and indices along dim; `max(x, other)` is `maximum`. */
 export function max(x: Tensor, arg?: number | Tensor, options: KeepDim = {}): Tensor | ValuesIndices {
   return maxMin('max', x, arg, options);
 }
+/** `torch.min`: `min(x)` the smallest value; `min(x, dim, { keepdim })` its values and indices along dim; `min(x, other)` is `minimum`. */
 export function min(x: Tensor, arg?: number | Tensor, options: KeepDim = {}): Tensor | ValuesIndices {
   return maxMin('min', x, arg, options);
 }
@@ -186,6 +193,7 @@ export function variance(x: Tensor, dim?: Dims | null, options: VarOptions = {})
   return sum(centered.mul(centered), dims, { keepdim: options.keepdim }).div(Math.max(n - correctionOf(options), 0));
 }
 
+/** `torch.std(x, dim=None, correction=1, keepdim=False)`: the standard deviation, Bessel-corrected by default. */
 export function std(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Tensor {
   return variance(x, dim, options).sqrt();
 }
@@ -211,6 +219,7 @@ export function softmax(x: Tensor, dim: number, options: { dtype?: DType } = {})
   return e.div(sum(e, d, { keepdim: true }));
 }
 
+/** `torch.log_softmax(x, dim)`: log(softmax(x)), computed stably. */
 export function logSoftmax(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
   if (options.dtype) x = cast(x, options.dtype, false);
   else if (!isFloatingPoint(x.dtype)) throw new TypeError(`log_softmax: expected a floating point tensor, got ${x.dtype}`);
@@ -232,6 +241,7 @@ function scan(op: 'cumsum' | 'cumprod', x: Tensor, dim: number, dtype: DType): T
   return wrap(backend.scan(op, view, d, dtype), x.shape, dtype, backend);
 }
 
+/** `torch.cumsum(x, dim)`: running sums along dim. */
 export function cumsum(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
   const y = scan('cumsum', x, dim, sumDtype(x, options.dtype));
   // d/dx_i sum_{j>=i} g_j: a reversed cumulative sum of the gradient.
@@ -290,5 +300,7 @@ function boolReduce(kind: 'all' | 'any', x: Tensor, dim: number | null | undefin
   return kind === 'all' ? counted.eq(size) : counted.gt(0);
 }
 
+/** `torch.all(x, dim=None, keepdim=False)`: whether every element is non-zero. */
 export const all = (x: Tensor, dim?: number | null, options: KeepDim = {}) => boolReduce('all', x, dim, options);
+/** `torch.any(x, dim=None, keepdim=False)`: whether some element is non-zero. */
 export const any = (x: Tensor, dim?: number | null, options: KeepDim = {}) => boolReduce('any', x, dim, options);

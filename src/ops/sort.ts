@@ -10,6 +10,7 @@ import { gatherNamed } from './indexing.js';
 import { narrow, reshape, select, unsqueeze } from './movement.js';
 import type { ValuesIndices } from './reduce.js';
 
+/** Options of `torch.sort`: dim (default -1), descending (false), stable (false). */
 export interface SortOptions {
   dim?: number;
   descending?: boolean;
@@ -56,6 +57,7 @@ export function msort(x: Tensor): Tensor {
   return sort(x, 0).values;
 }
 
+/** Options of `torch.topk`: dim (default -1), largest (true), sorted (true). */
 export interface TopkOptions {
   dim?: number;
   largest?: boolean;
@@ -74,6 +76,7 @@ export function topk(x: Tensor, k: number, dim?: number | TopkOptions, options: 
   return { values: gatherNamed(x, d, indices, 'TopkBackward0'), indices };
 }
 
+/** Options of `torch.kthvalue`: dim (default -1), keepdim (false). */
 export interface KthvalueOptions {
   dim?: number;
   keepdim?: boolean;

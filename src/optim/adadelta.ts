@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../ops/creation.js';
 import { Optimizer, type ParamGroup, type Params } from './optimizer.js';
 
+/** Options of `optim.Adadelta`: lr (default 1.0), rho (0.9), eps (1e-6), weightDecay (0), maximize (false). */
 export interface AdadeltaOptions {
   lr?: number;
   rho?: number;
@@ -19,6 +20,7 @@ export interface AdadeltaOptions {
 
 export type AdadeltaHyperparameters = Required<AdadeltaOptions>;
 
+/** `torch.optim.Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0)`. */
 export class Adadelta extends Optimizer<AdadeltaHyperparameters> {
   constructor(params: Params<AdadeltaHyperparameters>, options: AdadeltaOptions = {}) {
     const { lr = 1.0, rho = 0.9, eps = 1e-6, weightDecay = 0, foreach = null, maximize = false } = options;

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { fullLike } from '../ops/creation.js';
 import { Optimizer, stepTensor, stepValue, type ParamGroup, type Params } from './optimizer.js';
 
+/** Options of `optim.Adagrad`: lr (default 1e-2), lrDecay (0), weightDecay (0), initialAccumulatorValue (0), eps (1e-10), maximize (false). */
 export interface AdagradOptions {
   lr?: number;
   lrDecay?: number;
@@ -20,6 +21,7 @@ export interface AdagradOptions {
 
 export type AdagradHyperparameters = Required<AdagradOptions>;
 
+/** `torch.optim.Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)`. */
 export class Adagrad extends Optimizer<AdagradHyperparameters> {
   constructor(params: Params<AdagradHyperparameters>, options: AdagradOptions = {}) {
     const { lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, foreach = null, maximize = false } = options;

@@ -11,6 +11,7 @@ import { inplace } from '../ops/inplace.js';
 import { zerosLike } from '../ops/creation.js';
 import { Optimizer, stepTensor, stepValue, type ParamGroup, type Params } from './optimizer.js';
 
+/** Options of `optim.Adam`: lr (default 1e-3), betas ([0.9, 0.999]), eps (1e-8), weightDecay (0, added to the gradient), amsgrad (false), maximize (false). */
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];
@@ -92,6 +93,7 @@ export function adamUpdate(opt: { state: Map<Tensor, Record<string, unknown>> },
 /** The state a step of Adam or AdamW keeps per parameter. */
 export const adamStateKeys = (amsgrad: boolean) => (amsgrad ? ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['step', 'expAvg', 'expAvgSq']);
 
+/** `torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, maximize=False)`. */
 export class Adam extends Optimizer<AdamHyperparameters> {
   constructor(params: Params<AdamHyperparameters>, options: AdamOptions = {}) {
     const {

@@ -10,6 +10,7 @@ export type AdamWOptions = Omit<AdamOptions, 'differentiable' | 'fused'>;
 
 export type AdamWHyperparameters = Required<AdamWOptions>;
 
+/** `torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)`: Adam with decoupled weight decay. */
 export class AdamW extends Optimizer<AdamWHyperparameters> {
   constructor(params: Params<AdamWHyperparameters>, options: AdamWOptions = {}) {
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 1e-2, amsgrad = false, maximize = false, foreach = null, capturable = false } = options;

@@ -11,9 +11,12 @@ import type { Optimizer } from './optimizer.js';
 import { RMSprop } from './rmsprop.js';
 import { SGD } from './sgd.js';
 
+/** The names `optimizerByName` and the CLI's --optimizer accept. */
 export const optimizerNames = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad', 'adadelta'] as const;
+/** One of `optimizerNames`. */
 export type OptimizerName = (typeof optimizerNames)[number];
 
+/** The hyperparameters `optimizerByName` passes on: lr, momentum, weightDecay. */
 export interface OptimizerChoice {
   /** The learning rate; each optimizer's PyTorch default when left out (SGD has none: required). */
   lr?: number;
@@ -22,6 +25,7 @@ export interface OptimizerChoice {
   weightDecay?: number;
 }
 
+/** An optimizer by the name the CLI takes (`sgd`, `momentum`, `adam`, ...), with lr, momentum and weight decay from `choice`. No PyTorch counterpart. */
 export function optimizerByName(name: OptimizerName, params: Parameter[], choice: OptimizerChoice = {}): Optimizer<{ lr: number }> {
   // Only what was given, so each optimizer's own defaults fill the rest.
   const given = Object.fromEntries(Object.entries({ lr: choice.lr, weightDecay: choice.weightDecay }).filter(([, v]) => v !== undefined));

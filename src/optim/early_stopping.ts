@@ -2,6 +2,7 @@
 // `patience` consecutive steps. It only decides; saving or restoring the best weights is the
 // caller's (e.g. keep a stateDict() copy when `improved` is true).
 
+/** Options of `EarlyStopping`: patience (default 5), minDelta (0), mode ('min'). */
 export interface EarlyStoppingOptions {
   /** Steps without improvement tolerated before stopping (default 5). */
   patience?: number;
@@ -11,6 +12,7 @@ export interface EarlyStoppingOptions {
   mode?: 'min' | 'max';
 }
 
+/** Stops training after `patience` epochs without improvement (default 5, mode 'min'): `if (stopper.step(valLoss)) break`. No PyTorch counterpart (Keras' EarlyStopping, ReduceLROnPlateau's counting). */
 export class EarlyStopping {
   readonly patience: number;
   readonly minDelta: number;

@@ -30,25 +30,30 @@ export type ParamGroupInput<H extends Hyperparameters = Hyperparameters> = Parti
   [key: string]: unknown;
 };
 
+/** What an optimizer takes: parameters, or param groups (objects with `params` and their own options). */
 export type Params<H extends Hyperparameters = Hyperparameters> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
 
 /** Per-parameter state: named tensors and numbers (momentum_buffer, exp_avg, step ...). */
 export type ParamState = Record<string, unknown>;
 
+/** An optimizer's state dict, laid out as PyTorch's: `state` by parameter index and `param_groups`. */
 export interface OptimizerStateDict {
   state: Record<number, Record<string, unknown>>;
   param_groups: (Record<string, unknown> & { params: number[] })[];
 }
 
+/** A closure for `step(closure)`: recomputes the loss and returns it. */
 export type Closure = () => Tensor | number;
 
 /** camelCase <-> PyTorch's snake_case for state dict keys (weightDecay <-> weight_decay). */
 export const toSnake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** A PyTorch snake_case key in camelCase (`weight_decay` -> `weightDecay`), for reading PyTorch state dicts. */
 export const toCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** A required hyperparameter with no default (SGD's lr). */
 export const required: unique symbol = Symbol('required');
 
+/** `torch.optim.Optimizer`: paramGroups, defaults and per-parameter state; `step()`, `zeroGrad()`, `stateDict()`, `loadStateDict()`, `addParamGroup()`. */
 export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   readonly defaults: { [K in keyof H]: H[K] | typeof required };
   paramGroups: ParamGroup<H>[] = [];

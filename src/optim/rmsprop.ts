@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../ops/creation.js';
 import { Optimizer, type ParamGroup, type Params } from './optimizer.js';
 
+/** Options of `optim.RMSprop`: lr (default 1e-2), alpha (0.99), eps (1e-8), weightDecay (0), momentum (0), centered (false), maximize (false). */
 export interface RMSpropOptions {
   lr?: number;
   alpha?: number;
@@ -23,6 +24,7 @@ export interface RMSpropOptions {
 
 export type RMSpropHyperparameters = Required<RMSpropOptions>;
 
+/** `torch.optim.RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False)`. */
 export class RMSprop extends Optimizer<RMSpropHyperparameters> {
   constructor(params: Params<RMSpropHyperparameters>, options: RMSpropOptions = {}) {
     const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, foreach = null, maximize = false, differentiable = false } = options;

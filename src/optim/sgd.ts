@@ -6,6 +6,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, required, type ParamGroup, type Params } from './optimizer.js';
 
+/** Options of `optim.SGD`: lr (required, as in PyTorch 1.13), momentum (0), dampening (0), weightDecay (0), nesterov (false), maximize (false). */
 export interface SGDOptions {
   /** Required, here or in every parameter group (PyTorch's `required`). */
   lr?: number;
@@ -21,6 +22,22 @@ export interface SGDOptions {
 
 export type SGDHyperparameters = Required<SGDOptions>;
 
+/**
+ * `torch.optim.SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`, with PyTorch's update order.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { optim } from 'dlab';
+ *
+ * const w = torch.tensor([1, 2], { dtype: 'float32', requiresGrad: true });
+ * const opt = new optim.SGD([w], { lr: 0.1 });
+ * opt.zeroGrad();
+ * w.pow(2).sum().backward();              // gradient 2w
+ * opt.step();                             // w - 0.1 * 2w
+ * console.log(String(w.detach())); // tensor([0.8000, 1.6000])
+ * ```
+ */
 export class SGD extends Optimizer<SGDHyperparameters> {
   constructor(params: Params<SGDHyperparameters>, options: SGDOptions = {}) {
     const o = options;

@@ -20,6 +20,7 @@ const OFF_FLOAT_VALID = OFF_FLOAT_SAMPLE + 4; // bool is_next_float_normal_sampl
 /** sizeof(CPUGeneratorImplState) = torch.get_rng_state().numel(). */
 export const STATE_SIZE = OFF_FLOAT_VALID + 4;
 
+/** `torch.Generator`: a random stream (mt19937, PyTorch's CPU generator: the same seed gives the same numbers). Pass `{ generator }` to the random ops. */
 export class Generator {
   private readonly engine = new MT19937();
   /** `next_double_normal_sample_`: the sin-half of the last Box–Muller pair, not yet returned. */

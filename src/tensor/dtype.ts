@@ -4,10 +4,12 @@
 // indices and counts, and it keeps integer arithmetic free of BigInt. Ops that must behave like
 // integers (division, casts) truncate explicitly.
 
+/** The dtypes: float32 (default), float64, int32, int64 (exact up to 2^53), bool. */
 export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** Every `DType`, in promotion order. */
 export const dtypes: readonly DType[] = ['float32', 'float64', 'int32', 'int64', 'bool'];
 
 const arrayTypes = {

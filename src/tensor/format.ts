@@ -21,6 +21,7 @@ const profiles: Record<Profile, Omit<PrintOptions, 'sciMode'>> = {
   full: { precision: 4, threshold: Infinity, edgeitems: 3, linewidth: 80 },
 };
 
+/** The current print options (`torch.set_printoptions` sets them): precision, threshold, edgeitems, linewidth, sciMode. */
 export const printOptions: PrintOptions = { ...profiles.default, sciMode: null };
 
 /** torch.set_printoptions: a profile first, then explicit options on top of it. */

@@ -18,15 +18,29 @@ import * as ip from '../ops/inplace.js';
 import * as cr from '../ops/creation.js';
 import * as srt from '../ops/sort.js';
 
+/** A JavaScript number or boolean: a Python scalar. */
 export type Scalar = number | boolean;
+/** A tensor or a JavaScript number/boolean, wherever PyTorch takes either. */
 export type TensorOrScalar = Tensor | Scalar;
 /** A dim argument: one dim, several, or all when omitted. */
 export type Dims = number | readonly number[];
 export interface KeepDim {
   keepdim?: boolean;
 }
+/** One subscript of `Tensor.index`: an integer, `null` (None), `'...'`, `':'`, a `slice`, an index tensor or an array of indices. */
 export type IndexItem = number | null | '...' | ':' | mv.Slice | Tensor | readonly number[];
 
+/**
+ * `torch.Tensor`: a strided view over a typed array (no dispose), with a dtype, a shape, autograd fields (requiresGrad, grad, gradFn) and PyTorch's methods in camelCase.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ *
+ * const x = torch.tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+ * console.log(x.shape, x.dtype, String(x.sum(1))); // [ 2, 2 ] float32 tensor([3., 7.])
+ * ```
+ */
 export class Tensor {
   /** @internal */ _storage: Storage;
   readonly shape: readonly number[];

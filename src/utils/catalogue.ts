@@ -16,6 +16,7 @@
 
 import { fitTable, type DtypeFit } from './fit.js';
 
+/** A catalogue entry: hub id, name, parameter counts by component. */
 export interface CatalogueModel {
   id: string;
   name: string;
@@ -33,6 +34,7 @@ const VAE_SD = 83_653_863;
 const VAE_16CH = 83_819_683;
 const UNET_SD15 = 859_520_964;
 
+/** The catalogue of text-to-image models with their parameter counts, for `dlab fit --catalogue` offline. */
 export const textToImageModels: CatalogueModel[] = [
   { id: 'segmind/tiny-sd', name: 'Tiny SD (distilled SD 1.5)', parts: { unet: Math.round(UNET_SD15 * 0.45), text_encoder: CLIP_L, vae: VAE_SD }, approx: true, resolution: 512 },
   { id: 'nota-ai/bk-sdm-tiny', name: 'BK-SDM-Tiny', parts: { unet: 323_000_000, text_encoder: CLIP_L, vae: VAE_SD }, approx: true, resolution: 512 },

@@ -22,6 +22,7 @@ import { Module } from '../nn/module.js';
 
 type Fn = ((...args: any[]) => Tensor) | Module; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Options of activation checkpointing: preserveRngState (default true), as PyTorch's. */
 export interface CheckpointOptions {
   /** Restore the default generator's state for the recomputation (PyTorch's preserve_rng_state). */
   preserveRngState?: boolean;
@@ -38,6 +39,7 @@ export function checkpoint(fn: Fn, ...args: unknown[]): Tensor {
   return checkpointWith(fn, {}, ...args);
 }
 
+/** `torch.utils.checkpoint.checkpoint(fn, *args, use_reentrant=False, ...)` with options first: activations recomputed in backward instead of kept. */
 export function checkpointWith(fn: Fn, options: CheckpointOptions, ...args: unknown[]): Tensor {
   const preserve = options.preserveRngState ?? true;
   const rngState = preserve ? defaultGenerator.getState() : null;

@@ -131,6 +131,7 @@ export interface KvCache {
   maxContext: number | null;
 }
 
+/** A hub model's parameter counts by component, read from its safetensors headers. */
 export interface ModelSizes {
   name: string;
   parts: PartInfo[];
@@ -222,6 +223,7 @@ export const fitConventions = [
   'GiB = 2^30 bytes',
 ];
 
+/** One row of `fitTable`: a dtype, its inference and training bytes, and whether they fit. */
 export interface DtypeFit {
   dtype: MemoryDtype;
   inferenceBytes: number;
@@ -231,6 +233,7 @@ export interface DtypeFit {
   fitsTraining: boolean | null;
 }
 
+/** For a parameter count, per dtype: the memory to run and to train (Adam) the model, and whether each fits gpuBytes. */
 export function fitTable(params: number, options: { kvCache?: KvCache | null; context?: number; gpuBytes?: number | null } = {}): DtypeFit[] {
   const dtypes: MemoryDtype[] = ['float32', 'float16', 'bfloat16', 'int8', 'int4'];
   const gpu = options.gpuBytes ?? null;

@@ -44,9 +44,11 @@ import type { Parameter } from '../nn/parameter.js';
 import { enableMemoryTracking, sampleMemory, resetPeakMemoryStats, maxMemoryAllocated, canSampleExactly } from './memory_stats.js';
 import { normalizeSizes } from './summary.js';
 
+/** The parameter dtypes an estimate can assume: float32, float16, bfloat16, int8, int4. */
 export type MemoryDtype = 'float32' | 'float16' | 'bfloat16' | 'int8' | 'int4';
 export const memoryDtypes: readonly MemoryDtype[] = ['float32', 'float16', 'bfloat16', 'int8', 'int4'];
 export { optimizerNames, type OptimizerName };
+/** A training step (forward, backward, optimizer) or inference only. */
 export type MemoryMode = 'train' | 'infer';
 
 /** Bytes per parameter for each storage dtype. */
@@ -54,6 +56,7 @@ export const bytesPerParam: Record<MemoryDtype, number> = { float32: 4, float16:
 /** Optimizer state tensors per trainable parameter. */
 export const optimizerSlots: Record<OptimizerName, number> = { sgd: 0, momentum: 1, rmsprop: 1, adagrad: 1, adam: 2, adamw: 2, adadelta: 2 };
 
+/** Bytes by part of a step: params, gradients, optimizer state, activations, input, and their total. */
 export interface MemoryBytes {
   params: number;
   gradients: number;
@@ -65,6 +68,7 @@ export interface MemoryBytes {
 
 export type MemoryPart = Exclude<keyof MemoryBytes, 'total'>;
 
+/** A way to train in less memory (mixed precision, checkpointing, accumulation, ...) and the bytes it would give. */
 export interface Technique {
   name: string;
   description: string;
@@ -73,6 +77,7 @@ export interface Technique {
   saved: number;
 }
 
+/** What `estimateMemory` returns: bytes by part, the dominant part, the techniques that would shrink it, the conventions. */
 export interface MemoryEstimate {
   /** Distinct parameters (tied ones counted once). */
   params: number;
@@ -133,6 +138,7 @@ export function defaultWorkload(options: WorkloadOptions): Workload {
   };
 }
 
+/** Options of `estimateMemory`: inputSize, batchSize, dtype (default float32), optimizer (sgd), mode (train), workload. */
 export interface EstimateOptions extends WorkloadOptions {
   batchSize: number;
   dtype?: MemoryDtype;
@@ -347,6 +353,7 @@ function dominantPart(b: MemoryBytes): MemoryPart {
   return parts.reduce((best, p) => (b[p] > b[best] ? p : best), parts[0]);
 }
 
+/** The conventions an estimate follows (what is counted and how), printed with every estimate. */
 export const memoryConventions = (mode: MemoryMode): string[] =>
   mode === 'train'
     ? [
@@ -521,6 +528,7 @@ function checkpointed(segs: TrainTrace['segments'][], batches: number[], n: numb
 
 // ---------------------------------------------------------------- measuring
 
+/** Options of `measureMemory`: batchSize, optimizer, mode, the workload and the warm-up steps. */
 export interface MeasureOptions {
   batchSize: number;
   optimizer?: OptimizerName;
@@ -530,6 +538,7 @@ export interface MeasureOptions {
   warmup?: number;
 }
 
+/** Live tensor bytes measured on real steps (the peak, the parameters, what stays resident), to set beside the estimate. */
 export interface MemoryMeasurement {
   /** Peak live bytes during the measured step, the model, input and optimizer state included. */
   peak: number;

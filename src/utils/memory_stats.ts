@@ -21,6 +21,7 @@
 
 import { Storage, storageEvents } from '../tensor/storage.js';
 
+/** Allocated and peak bytes of live tensors. */
 export interface MemoryStats {
   /** Bytes held by storages that were alive at the last count (see the limits above). */
   current: number;
@@ -62,6 +63,7 @@ export function disableMemoryTracking(): void {
   storageEvents.onAllocate = null;
 }
 
+/** Whether live tensor bytes are being counted (for `memoryStats` and `maxMemoryAllocated`). */
 export function isMemoryTracking(): boolean {
   return storageEvents.onAllocate === onAllocate;
 }
@@ -106,6 +108,7 @@ export function resetPeakMemoryStats(): void {
   peak = current;
 }
 
+/** `torch.cuda.memory_stats` for CPU tensors: allocated and peak bytes of live tensors, while tracking is on. */
 export function memoryStats(): MemoryStats {
   return { current, peak, allocated, storages };
 }

@@ -19,6 +19,7 @@ import { Module, type RemovableHandle } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import { normalizeSizes, pyFixed2, summaryInputs, thousands } from './summary.js';
 
+/** One layer of `modelInfo`: depth, name, shapes, parameters, kernel size, mult-adds. */
 export interface LayerInfo {
   /** Dotted name ('' for the model). */
   name: string;
@@ -41,6 +42,7 @@ export interface LayerInfo {
   calls: number;
 }
 
+/** What `modelInfo` returns: layers, totals, mult-adds and sizes. */
 export interface ModelInfo {
   layers: LayerInfo[];
   totalParams: number;
@@ -54,6 +56,7 @@ export interface ModelInfo {
   text: string;
 }
 
+/** Options of `modelInfo`: batchSize (default 1), depth (3), input dtypes. */
 export interface ModelInfoOptions {
   batchSize?: number;
   dtypes?: readonly DType[];
@@ -63,6 +66,7 @@ export interface ModelInfoOptions {
 
 const shapeOf = (v: unknown): number[] | null => (v instanceof Tensor ? [...v.shape] : Array.isArray(v) && v[0] instanceof Tensor ? [...(v[0] as Tensor).shape] : null);
 
+/** torchinfo's `summary`: a nested view of the model (depth levels), shapes, kernel sizes, parameters, their share and mult-adds. */
 export function modelInfo(model: Module, inputSize: readonly number[] | readonly (readonly number[])[], options: ModelInfoOptions = {}): ModelInfo {
   const batch = options.batchSize ?? 1;
   const maxDepth = options.depth ?? 3;

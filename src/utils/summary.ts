@@ -23,6 +23,7 @@ import type { DType } from '../tensor/dtype.js';
 import { Module, type RemovableHandle } from '../nn/module.js';
 import { ModuleList, Sequential } from '../nn/modules/container.js';
 
+/** Options of `summary`: batchSize (default -1, printed as torchsummary does), dtypes of the inputs. */
 export interface SummaryOptions {
   /** The batch size shown in shapes and used for the input size; -1 (the default) shows `-1`. */
   batchSize?: number;
@@ -30,6 +31,7 @@ export interface SummaryOptions {
   dtypes?: readonly DType[];
 }
 
+/** One row of the summary: the layer, its output shape and parameter count. */
 export interface SummaryRow {
   /** `Linear-2`. */
   key: string;
@@ -40,6 +42,7 @@ export interface SummaryRow {
   trainable?: boolean;
 }
 
+/** What `summary` returns: the printed text and its numbers (parameters, trainable, sizes in MB). */
 export interface SummaryResult {
   rows: SummaryRow[];
   totalParams: number;

@@ -3,20 +3,24 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { hardtanh as hardtanhPrimitive, where } from '../../ops/elementwise.js';
 
+/** `F.relu(input)`: max(x, 0). */
 export const relu = (input: Tensor): Tensor => input.relu();
+/** `F.sigmoid(input)`. */
 export const sigmoid = (input: Tensor): Tensor => input.sigmoid();
+/** `F.tanh(input)`. */
 export const tanh = (input: Tensor): Tensor => input.tanh();
 
+/** `F.leaky_relu(input, negative_slope=0.01)`. */
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   return where(input.gt(0), input, input.mul(negativeSlope));
 }
 
-/** x for x > 0, alpha * (exp(x) - 1) otherwise. */
+/** `torch.nn.functional.elu`: x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export function elu(input: Tensor, alpha = 1): Tensor {
   return where(input.gt(0), input, input.clamp(null, 0).expm1().mul(alpha));
 }
 
-/** GELU: x * Phi(x) exactly ('none') or with the tanh approximation ('tanh'). */
+/** `torch.nn.functional.gelu`: GELU: x * Phi(x) exactly ('none') or with the tanh approximation ('tanh'). */
 export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
   const approximate = options.approximate ?? 'none';
   if (approximate === 'tanh') {
@@ -27,26 +31,29 @@ export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } =
   return input.mul(input.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
 }
 
+/** `F.silu(input)`: x * sigmoid(x). */
 export const silu = (input: Tensor): Tensor => input.mul(input.sigmoid());
 
-/** log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold. */
+/** `torch.nn.functional.softplus`: log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold. */
 export function softplus(input: Tensor, beta = 1, threshold = 20): Tensor {
   const bx = input.mul(beta);
   const soft = bx.clamp(null, threshold).exp().log1p().div(beta);
   return where(bx.gt(threshold), input, soft);
 }
 
+/** `F.mish(input)`: x * tanh(softplus(x)). */
 export const mish = (input: Tensor): Tensor => input.mul(softplus(input).tanh());
 
+/** `F.hardtanh(input, min_val=-1, max_val=1)`: input clamped. */
 export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
   if (minVal > maxVal) throw new RangeError('min_val cannot be greater than max_val');
   return hardtanhPrimitive(input, minVal, maxVal);
 }
 
-/** min(max(0, x), 6): hardtanh(x, 0, 6), with its gradient 0 at 0 and 6. */
+/** `torch.nn.functional.relu6`: min(max(0, x), 6): hardtanh(x, 0, 6), with its gradient 0 at 0 and 6. */
 export const relu6 = (input: Tensor): Tensor => hardtanh(input, 0, 6);
 
-/** PReLU: weight (one value, or one per channel on dim 1) scales the negative part. */
+/** `torch.nn.functional.prelu`: PReLU: weight (one value, or one per channel on dim 1) scales the negative part. */
 export function prelu(input: Tensor, weight: Tensor): Tensor {
   let w = weight;
   if (weight.numel() !== 1) {
@@ -66,10 +73,12 @@ function softmaxDim(ndim: number): number {
   return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
 }
 
+/** `F.softmax(input, dim)`: along dim (PyTorch's implicit dim when omitted, with its warning's rule). */
 export function softmax(input: Tensor, dim?: number | null): Tensor {
   return input.softmax(dim ?? softmaxDim(input.ndim));
 }
 
+/** `F.log_softmax(input, dim)`: along dim, computed stably. */
 export function logSoftmax(input: Tensor, dim?: number | null): Tensor {
   return input.logSoftmax(dim ?? softmaxDim(input.ndim));
 }

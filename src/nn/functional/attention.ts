@@ -13,6 +13,7 @@ function fmtTuple(values: readonly number[]): string {
   return values.length === 1 ? `(${values[0]},)` : `(${values.join(', ')})`;
 }
 
+/** Options of `F.scaled_dot_product_attention`: attnMask, dropoutP (default 0), isCausal (false), scale (default 1/sqrt(E)). */
 export interface ScaledDotProductAttentionOptions {
   /** Bool (true = may attend, as torch 2's F.scaled_dot_product_attention) or float (added) mask. */
   attnMask?: Tensor | null;
@@ -45,6 +46,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   return weights.matmul(value);
 }
 
+/** Options of `F.multi_head_attention_forward`: the projection weights and biases and the masks, as PyTorch passes them. */
 export interface MultiHeadAttentionOptions {
   training?: boolean;
   keyPaddingMask?: Tensor | null;

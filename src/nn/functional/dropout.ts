@@ -5,7 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { emptyLike, zeros, zerosLike } from '../../ops/creation.js';
 
 /**
- * Zero each element with probability p and scale the rest by 1/(1-p), drawing the mask as
+ * `torch.nn.functional.dropout`: Zero each element with probability p and scale the rest by 1/(1-p), drawing the mask as
  * PyTorch's CPU kernel does: empty_like(x).bernoulli_(1 - p), divided by 1 - p, times x.
  */
 export function dropout(input: Tensor, p = 0.5, training = true, inplace = false): Tensor {
@@ -25,7 +25,7 @@ function featureDropout(input: Tensor, p: number, training: boolean, inplace: bo
   return inplace ? input.mul_(noise) : input.mul(noise);
 }
 
-/** Channel dropout for [N, C, L] or unbatched [C, L] input. */
+/** `torch.nn.functional.dropout1d`: Channel dropout for [N, C, L] or unbatched [C, L] input. */
 export function dropout1d(input: Tensor, p = 0.5, training = true, inplace = false): Tensor {
   if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
   if (input.ndim !== 2 && input.ndim !== 3) {
@@ -42,7 +42,7 @@ export function dropout1d(input: Tensor, p = 0.5, training = true, inplace = fal
 }
 
 /**
- * Channel dropout for [N, C, H, W] input. As PyTorch 1.13, a 3-D input is taken as [N, C, L]
+ * `torch.nn.functional.dropout2d`: Channel dropout for [N, C, H, W] input. As PyTorch 1.13, a 3-D input is taken as [N, C, L]
  * (PyTorch warns that this will change); other ranks are accepted with a deprecation warning there.
  */
 export function dropout2d(input: Tensor, p = 0.5, training = true, inplace = false): Tensor {
@@ -50,7 +50,7 @@ export function dropout2d(input: Tensor, p = 0.5, training = true, inplace = fal
   return featureDropout(input, p, training, inplace);
 }
 
-/** Channel dropout for [N, C, D, H, W] or unbatched [C, D, H, W] input. */
+/** `torch.nn.functional.dropout3d`: Channel dropout for [N, C, D, H, W] or unbatched [C, D, H, W] input. */
 export function dropout3d(input: Tensor, p = 0.5, training = true, inplace = false): Tensor {
   if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
   if (input.ndim === 5) return featureDropout(input, p, training, inplace);

@@ -5,6 +5,7 @@ import { where } from '../../ops/elementwise.js';
 import { tensor } from '../../ops/creation.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 
+/** Options of `F.embedding`: paddingIdx, maxNorm, normType (default 2), scaleGradByFreq (false). */
 export interface EmbeddingOptions {
   /** The row that is a fixed pad: never given a gradient (nn.Embedding also initializes it to zeros). */
   paddingIdx?: number | null;
@@ -18,7 +19,7 @@ export interface EmbeddingOptions {
 const torchTypeNames: Partial<Record<string, string>> = { float32: 'Float', float64: 'Double', bool: 'Bool', int32: 'Int', int64: 'Long', uint8: 'Byte', int8: 'Char', int16: 'Short' };
 
 /**
- * Rows of weight looked up by integer indices: out[..., :] = weight[input[...], :]. The row at
+ * `torch.nn.functional.embedding`: Rows of weight looked up by integer indices: out[..., :] = weight[input[...], :]. The row at
  * paddingIdx gets no gradient; scaleGradByFreq divides each row's gradient by how often its index
  * occurs in input; maxNorm first renormalizes (in place, without grad) the rows looked up.
  */

@@ -5,8 +5,10 @@ import { fmtShape } from '../../tensor/shape.js';
 import { tensor } from '../../ops/creation.js';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d } from '../../ops/pool.js';
 
+/** The modes of `F.interpolate`, as PyTorch names them. */
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'trilinear' | 'bicubic' | 'area';
 
+/** Options of `F.interpolate`: size or scaleFactor, mode (default 'nearest'), alignCorners, recomputeScaleFactor, antialias. */
 export interface InterpolateOptions {
   size?: number | readonly number[] | null;
   scaleFactor?: number | readonly number[] | null;
@@ -17,7 +19,7 @@ export interface InterpolateOptions {
 }
 
 /**
- * Resize the spatial dims of [N, C, *] input (1 to 3 of them): nearest, nearest-exact, or
+ * `torch.nn.functional.interpolate`: Resize the spatial dims of [N, C, *] input (1 to 3 of them): nearest, nearest-exact, or
  * (bi/tri)linear with or without align_corners. Source positions and weights are computed as
  * PyTorch's CPU kernels do, in the input's precision (float32 arithmetic for float32), and the
  * result is gathered with index_select, so the gradient is its scatter-add.

@@ -4,13 +4,13 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmtShape } from '../../tensor/shape.js';
 
-/** y = x W^T + b. Wrong in_features reports "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)". */
+/** `torch.nn.functional.linear`: y = x W^T + b. Wrong in_features reports "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)". */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const y = input.matmul(weight.t());
   return bias ? y.add(bias) : y;
 }
 
-/** y = x1^T A x2 + b for weight A of shape [out, in1, in2]. */
+/** `torch.nn.functional.bilinear`: y = x1^T A x2 + b for weight A of shape [out, in1, in2]. */
 export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (input1.ndim !== input2.ndim) {
     throw new RangeError(`bilinear(): input dimensions do not match: got ${input1.ndim} and ${input2.ndim}`);

@@ -9,6 +9,7 @@ import { isFloatingPoint } from '../../tensor/dtype.js';
 import { where } from '../../ops/elementwise.js';
 import { backendOf, record, wrap } from '../../ops/function.js';
 
+/** How a loss reduces its per-element values: PyTorch's reduction='none' | 'mean' | 'sum'. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
 function reduce(loss: Tensor, reduction: Reduction | 'batchmean'): Tensor {
@@ -41,18 +42,19 @@ function warnSizeMismatch(input: Tensor, target: Tensor): void {
   console.warn(`UserWarning: ${message}`);
 }
 
-/** (input - target)^2; a target of another size broadcasts, with PyTorch's warning. */
+/** `torch.nn.functional.mse_loss`: (input - target)^2; a target of another size broadcasts, with PyTorch's warning. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
   warnSizeMismatch(input, target);
   return reduce(input.sub(target).square(), options.reduction ?? 'mean');
 }
 
+/** `F.l1_loss(input, target, reduction='mean')`: the absolute error. */
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
   warnSizeMismatch(input, target);
   return reduce(input.sub(target).abs(), options.reduction ?? 'mean');
 }
 
-/** 0.5 z^2 / beta where |z| < beta, |z| - 0.5 beta elsewhere (beta = 0 is L1). */
+/** `torch.nn.functional.smooth_l1_loss`: 0.5 z^2 / beta where |z| < beta, |z| - 0.5 beta elsewhere (beta = 0 is L1). */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
   const beta = options.beta ?? 1;
   if (beta < 0) throw new RangeError('smooth_l1_loss does not support negative values for beta.');
@@ -63,7 +65,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction
   return reduce(loss, options.reduction ?? 'mean');
 }
 
-/** 0.5 z^2 where |z| < delta, delta (|z| - 0.5 delta) elsewhere. */
+/** `torch.nn.functional.huber_loss`: 0.5 z^2 where |z| < delta, delta (|z| - 0.5 delta) elsewhere. */
 export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
   const delta = options.delta ?? 1;
   if (delta <= 0) throw new RangeError('huber_loss does not support non-positive values for delta.');
@@ -75,6 +77,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: 
 
 // ---------------------------------------------------------------------------- classification losses
 
+/** Options of `F.nll_loss`: weight (per class), ignoreIndex (default -100), reduction ('mean'). */
 export interface NllOptions {
   weight?: Tensor | null;
   ignoreIndex?: number;
@@ -102,7 +105,7 @@ function checkNllShapes(input: Tensor, target: Tensor): void {
 }
 
 /**
- * The negative log likelihood of class-index targets: loss_n = -weight[t_n] * input[n, t_n]; 0 where
+ * `torch.nn.functional.nll_loss`: The negative log likelihood of class-index targets: loss_n = -weight[t_n] * input[n, t_n]; 0 where
  * t_n = ignoreIndex. 'mean' divides by the total weight of the targets that count, as PyTorch.
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
@@ -178,12 +181,13 @@ function nllLossRows(x: Tensor, target: Tensor, weight: Tensor | null, ignoreInd
   return record('NllLossBackward0', out, [x], [], (g) => [k.mul(scale === 1 ? g : g.div(scale))]);
 }
 
+/** Options of `F.cross_entropy`: those of nll_loss plus labelSmoothing (default 0). */
 export interface CrossEntropyOptions extends NllOptions {
   labelSmoothing?: number;
 }
 
 /**
- * Cross-entropy from logits (class dim 1, or 0 for unbatched input): log_softmax then nll_loss for
+ * `torch.nn.functional.cross_entropy`: Cross-entropy from logits (class dim 1, or 0 for unbatched input): log_softmax then nll_loss for
  * class indices; -sum(target * log_softmax) for class probabilities (target shaped like input).
  * labelSmoothing mixes in the uniform distribution, with PyTorch's exact weighting.
  */
@@ -230,7 +234,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 const BCE_EPSILON = Math.fround(1e-12);
 
 /**
- * -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch, as one node with
+ * `torch.nn.functional.binary_cross_entropy`: -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch, as one node with
  * PyTorch's rule (BinaryCrossEntropyBackward0): d/dx = (x - t) / max(x (1 - x), 1e-12), finite at
  * x = 0 or 1 where differentiating the clamped logs gives NaN; d/dt = -logit(x). The weight is a
  * constant, as PyTorch has no derivative for it.
@@ -264,7 +268,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { wei
 }
 
 /**
- * BCE on logits, PyTorch's stable form: (1 - t) x + lw * (log(exp(-m) + exp(-x - m)) + m),
+ * `torch.nn.functional.binary_cross_entropy_with_logits`: BCE on logits, PyTorch's stable form: (1 - t) x + lw * (log(exp(-m) + exp(-x - m)) + m),
  * m = max(-x, 0), lw = 1 + (posWeight - 1) t.
  */
 export function binaryCrossEntropyWithLogits(
@@ -292,7 +296,7 @@ export function binaryCrossEntropyWithLogits(
 }
 
 /**
- * KL divergence with input in log space: target * (log target - input), 0 where target = 0
+ * `torch.nn.functional.kl_div`: KL divergence with input in log space: target * (log target - input), 0 where target = 0
  * (xlogy); with logTarget, exp(target) * (target - input). 'batchmean' divides the sum by the batch size.
  */
 export function klDiv(input: Tensor, target: Tensor, options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {

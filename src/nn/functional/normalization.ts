@@ -17,6 +17,7 @@ function verifyBatchSize(size: readonly number[]): void {
   if (prod === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${fmtSize(size)}`);
 }
 
+/** Options of `F.batch_norm`: weight, bias, training (default false), momentum (0.1), eps (1e-5). */
 export interface BatchNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;
@@ -26,7 +27,7 @@ export interface BatchNormOptions {
 }
 
 /**
- * Batch normalization over every dim but 1. In training, normalizes with the batch statistics
+ * `torch.nn.functional.batch_norm`: Batch normalization over every dim but 1. In training, normalizes with the batch statistics
  * (biased variance) and, where given, moves the running statistics towards them in place:
  * running = (1 - momentum) running + momentum stat, with the unbiased variance for running_var.
  * Otherwise normalizes with the running statistics.
@@ -63,7 +64,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   return out;
 }
 
-/** Instance normalization: batch_norm over each (sample, channel) plane. */
+/** `torch.nn.functional.instance_norm`: Instance normalization: batch_norm over each (sample, channel) plane. */
 export function instanceNorm(
   input: Tensor,
   options: { runningMean?: Tensor | null; runningVar?: Tensor | null; weight?: Tensor | null; bias?: Tensor | null; useInputStats?: boolean; momentum?: number; eps?: number } = {},
@@ -90,7 +91,7 @@ export function instanceNorm(
   return out;
 }
 
-/** Layer normalization over the trailing dims given by normalizedShape (biased variance). */
+/** `torch.nn.functional.layer_norm`: Layer normalization over the trailing dims given by normalizedShape (biased variance). */
 export function layerNorm(
   input: Tensor,
   normalizedShape: number | readonly number[],
@@ -120,7 +121,7 @@ export function layerNorm(
   return out;
 }
 
-/** Group normalization: channels split into numGroups groups, each normalized over its channels and positions. */
+/** `torch.nn.functional.group_norm`: Group normalization: channels split into numGroups groups, each normalized over its channels and positions. */
 export function groupNorm(input: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {}): Tensor {
   const { weight = null, bias = null, eps = 1e-5 } = options;
   if (input.ndim < 2) throw new RangeError(`Expected at least 2 dimensions for input tensor but received ${input.ndim}`);

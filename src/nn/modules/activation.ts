@@ -18,6 +18,7 @@ const inplaceRepr = (inplace: boolean) => (inplace ? 'inplace=True' : '');
 /** In place: the shared in-place mechanism (it keeps the original input for the graph when recording). */
 const apply = (input: Tensor, fn: (x: Tensor) => Tensor, inplace: boolean) => (inplace ? update(input, fn) : fn(input));
 
+/** `torch.nn.ReLU(inplace=False)`: max(x, 0). */
 export class ReLU extends Module {
   inplace: boolean;
   constructor(...args: InplaceArgs) {
@@ -32,6 +33,7 @@ export class ReLU extends Module {
   }
 }
 
+/** `torch.nn.LeakyReLU(negative_slope=0.01, inplace=False)`: x for x >= 0, negativeSlope * x below. */
 export class LeakyReLU extends Module {
   negativeSlope: number;
   inplace: boolean;
@@ -49,7 +51,7 @@ export class LeakyReLU extends Module {
   }
 }
 
-/** PReLU: a learnable negative slope, one shared or one per channel (dim 1). */
+/** `torch.nn.PReLU`: PReLU: a learnable negative slope, one shared or one per channel (dim 1). */
 export class PReLU extends Module {
   numParameters: number;
   init: number;
@@ -73,6 +75,7 @@ export class PReLU extends Module {
   }
 }
 
+/** `torch.nn.ELU(alpha=1.0, inplace=False)`: x for x > 0, alpha * (e^x - 1) below. */
 export class ELU extends Module {
   alpha: number;
   inplace: boolean;
@@ -90,6 +93,7 @@ export class ELU extends Module {
   }
 }
 
+/** `torch.nn.GELU(approximate='none')`: x * Phi(x); approximate 'tanh' uses the tanh formula. */
 export class GELU extends Module {
   approximate: 'none' | 'tanh';
   constructor(...args: PyArgs<[approximate: 'none' | 'tanh'], { approximate?: 'none' | 'tanh' }>) {
@@ -105,6 +109,7 @@ export class GELU extends Module {
   }
 }
 
+/** `torch.nn.SiLU(inplace=False)`: x * sigmoid(x) (swish). */
 export class SiLU extends Module {
   inplace: boolean;
   constructor(...args: InplaceArgs) {
@@ -119,6 +124,7 @@ export class SiLU extends Module {
   }
 }
 
+/** `torch.nn.Mish(inplace=False)`: x * tanh(softplus(x)). */
 export class Mish extends Module {
   inplace: boolean;
   constructor(...args: InplaceArgs) {
@@ -133,18 +139,21 @@ export class Mish extends Module {
   }
 }
 
+/** `torch.nn.Sigmoid()`: 1 / (1 + e^-x). */
 export class Sigmoid extends Module {
   override forward(input: Tensor): Tensor {
     return input.sigmoid();
   }
 }
 
+/** `torch.nn.Tanh()`: the hyperbolic tangent. */
 export class Tanh extends Module {
   override forward(input: Tensor): Tensor {
     return input.tanh();
   }
 }
 
+/** `torch.nn.Softplus(beta=1, threshold=20)`: log(1 + e^(beta x)) / beta, linear above the threshold. */
 export class Softplus extends Module {
   beta: number;
   threshold: number;
@@ -165,6 +174,7 @@ export class Softplus extends Module {
 
 type DimArgs = PyArgs<[dim: number | null], { dim?: number | null }>;
 
+/** `torch.nn.Softmax(dim=None)`: e^x / sum(e^x) along dim. */
 export class Softmax extends Module {
   dim: number | null;
   constructor(...args: DimArgs) {
@@ -179,6 +189,7 @@ export class Softmax extends Module {
   }
 }
 
+/** `torch.nn.LogSoftmax(dim=None)`: log(softmax(x)) along dim, computed stably. */
 export class LogSoftmax extends Module {
   dim: number | null;
   constructor(...args: DimArgs) {
@@ -193,6 +204,7 @@ export class LogSoftmax extends Module {
   }
 }
 
+/** `torch.nn.Hardtanh(min_val=-1, max_val=1, inplace=False)`: x clamped to [minVal, maxVal]. */
 export class Hardtanh extends Module {
   minVal: number;
   maxVal: number;
@@ -213,7 +225,7 @@ export class Hardtanh extends Module {
   }
 }
 
-/** ReLU6: Hardtanh(0, 6), as PyTorch's subclass. */
+/** `torch.nn.ReLU6`: ReLU6: Hardtanh(0, 6), as PyTorch's subclass. */
 export class ReLU6 extends Hardtanh {
   constructor(...args: InplaceArgs) {
     super(0, 6, inplaceOf('ReLU6', args));

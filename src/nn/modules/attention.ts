@@ -13,9 +13,10 @@ import * as F from '../functional/index.js';
 import * as init from '../init.js';
 import { Linear } from './linear.js';
 
-/** PyTorch's out_proj class: a Linear under another name (it matters to quantization, and to the repr). */
+/** `torch.nn.modules.linear.NonDynamicallyQuantizableLinear`: PyTorch's out_proj class: a Linear under another name (it matters to quantization, and to the repr). */
 export class NonDynamicallyQuantizableLinear extends Linear {}
 
+/** Options of `nn.MultiheadAttention`: dropout (default 0), bias (true), addBiasKv, addZeroAttn, kdim, vdim, batchFirst (false). */
 export interface MultiheadAttentionOptions {
   dropout?: number;
   bias?: boolean;
@@ -28,6 +29,7 @@ export interface MultiheadAttentionOptions {
   dtype?: DType;
 }
 
+/** Options of a `MultiheadAttention` call: keyPaddingMask, needWeights (default true), attnMask, averageAttnWeights (true). */
 export interface MultiheadAttentionCallOptions {
   /** [N, S] (or [S] unbatched): true (or a float added to the scores) marks keys to ignore. */
   keyPaddingMask?: Tensor | null;
@@ -37,6 +39,7 @@ export interface MultiheadAttentionCallOptions {
   averageAttnWeights?: boolean;
 }
 
+/** `torch.nn.MultiheadAttention(embed_dim, num_heads, dropout=0, bias=True, batch_first=False, ...)`: `call(query, key, value, { keyPaddingMask, attnMask, needWeights })` returns [output, weights]. */
 export class MultiheadAttention extends Module {
   embedDim: number;
   kdim: number;

@@ -12,6 +12,7 @@ import { UninitializedParameter, type Parameter } from '../parameter.js';
 import { kaimingUniformWithBias, weightAndBias } from './linear.js';
 import { conv1d, conv2d, convTranspose1d, convTranspose2d, nTuple, padNonConstant, type IntOrPair, type PaddingMode } from '../../ops/conv.js';
 
+/** Options of `nn.Conv1d/2d`: stride (default 1), padding (0, or 'same'/'valid'), dilation (1), groups (1), bias (true), paddingMode ('zeros'). */
 export interface ConvModuleOptions {
   stride?: IntOrPair;
   padding?: IntOrPair | 'same' | 'valid';
@@ -22,6 +23,7 @@ export interface ConvModuleOptions {
   dtype?: DType;
 }
 
+/** Options of `nn.ConvTranspose1d/2d`: stride (default 1), padding (0), outputPadding (0), groups (1), bias (true), dilation (1). */
 export interface ConvTransposeModuleOptions {
   stride?: IntOrPair;
   padding?: IntOrPair;
@@ -131,7 +133,7 @@ interface ConvSizes {
 const bindConvArgs = <O extends object>(name: string, args: readonly unknown[]) =>
   bindArgs<[number, number, IntOrPair], O>(name, ['inChannels', 'outChannels', 'kernelSize'], args);
 
-/** 1-D convolution over [N, C, L] (or [C, L]); weight [out, in/groups, k]. */
+/** `torch.nn.Conv1d`: 1-D convolution over [N, C, L] (or [C, L]); weight [out, in/groups, k]. */
 export class Conv1d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
   constructor(options: ConvModuleOptions & ConvSizes);
@@ -144,7 +146,18 @@ export class Conv1d extends ConvNd {
   }
 }
 
-/** 2-D convolution over [N, C, H, W] (or [C, H, W]); weight [out, in/groups, kH, kW]. */
+/**
+ * `torch.nn.Conv2d`: 2-D convolution over [N, C, H, W] (or [C, H, W]); weight [out, in/groups, kH, kW].
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { nn } from 'dlab';
+ *
+ * const conv = new nn.Conv2d(1, 6, 5, { padding: 2 });   // nn.Conv2d(1, 6, 5, padding=2)
+ * console.log(conv.call(torch.rand(8, 1, 28, 28)).shape); // [ 8, 6, 28, 28 ]
+ * ```
+ */
 export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
   constructor(options: ConvModuleOptions & ConvSizes);
@@ -193,7 +206,7 @@ abstract class ConvTransposeNd extends ConvNd {
   }
 }
 
-/** Transposed 1-D convolution; weight [in, out/groups, k]. */
+/** `torch.nn.ConvTranspose1d`: Transposed 1-D convolution; weight [in, out/groups, k]. */
 export class ConvTranspose1d extends ConvTransposeNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvTransposeModuleOptions);
   constructor(options: ConvTransposeModuleOptions & ConvSizes);
@@ -205,7 +218,7 @@ export class ConvTranspose1d extends ConvTransposeNd {
   }
 }
 
-/** Transposed 2-D convolution ("deconvolution"); weight [in, out/groups, kH, kW]. */
+/** `torch.nn.ConvTranspose2d`: Transposed 2-D convolution ("deconvolution"); weight [in, out/groups, kH, kW]. */
 export class ConvTranspose2d extends ConvTransposeNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvTransposeModuleOptions);
   constructor(options: ConvTransposeModuleOptions & ConvSizes);
@@ -247,7 +260,7 @@ function lazyInit(m: ConvNd, input: Tensor, nd: number, becomes: object): void {
   Object.setPrototypeOf(m, becomes);
 }
 
-/** A Conv1d whose in_channels is inferred at the first forward. */
+/** `torch.nn.LazyConv1d`: A Conv1d whose in_channels is inferred at the first forward. */
 export class LazyConv1d extends Conv1d {
   constructor(outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
     super(0, 0, kernelSize, options);
@@ -265,7 +278,7 @@ export class LazyConv1d extends Conv1d {
   }
 }
 
-/** A Conv2d whose in_channels is inferred at the first forward (d2l's lazy layers). */
+/** `torch.nn.LazyConv2d`: A Conv2d whose in_channels is inferred at the first forward (d2l's lazy layers). */
 export class LazyConv2d extends Conv2d {
   constructor(outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
     super(0, 0, kernelSize, options);

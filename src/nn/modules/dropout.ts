@@ -5,6 +5,7 @@ import { bindArgs } from '../args.js';
 import { Module, pyBool } from '../module.js';
 import * as F from '../functional/index.js';
 
+/** `torch.nn.Dropout(p=0.5, inplace=False)`: in training, zeroes each element with probability p and scales the rest by 1 / (1 - p); in eval mode, the identity. */
 export class Dropout extends Module {
   p: number;
   inplace: boolean;
@@ -28,21 +29,21 @@ export class Dropout extends Module {
   }
 }
 
-/** Channel dropout: zeroes whole channels of [N, C, L] (or unbatched [C, L]) input. */
+/** `torch.nn.Dropout1d`: Channel dropout: zeroes whole channels of [N, C, L] (or unbatched [C, L]) input. */
 export class Dropout1d extends Dropout {
   override forward(input: Tensor): Tensor {
     return F.dropout1d(input, this.p, this.training, this.inplace);
   }
 }
 
-/** Channel dropout: zeroes whole channels (feature maps) of [N, C, H, W] input. */
+/** `torch.nn.Dropout2d`: Channel dropout: zeroes whole channels (feature maps) of [N, C, H, W] input. */
 export class Dropout2d extends Dropout {
   override forward(input: Tensor): Tensor {
     return F.dropout2d(input, this.p, this.training, this.inplace);
   }
 }
 
-/** Channel dropout: zeroes whole channels of [N, C, D, H, W] (or unbatched [C, D, H, W]) input. */
+/** `torch.nn.Dropout3d`: Channel dropout: zeroes whole channels of [N, C, D, H, W] (or unbatched [C, D, H, W]) input. */
 export class Dropout3d extends Dropout {
   override forward(input: Tensor): Tensor {
     return F.dropout3d(input, this.p, this.training, this.inplace);

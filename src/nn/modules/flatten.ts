@@ -4,7 +4,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { bindArgs, type PyArgs } from '../args.js';
 import { Module } from '../module.js';
 
-/** Flattens dims startDim..endDim (default: all but the batch dim). */
+/** `torch.nn.Flatten`: Flattens dims startDim..endDim (default: all but the batch dim). */
 export class Flatten extends Module {
   startDim: number;
   endDim: number;
@@ -22,7 +22,7 @@ export class Flatten extends Module {
   }
 }
 
-/** Expands one dim into the given sizes. */
+/** `torch.nn.Unflatten`: Expands one dim into the given sizes. */
 export class Unflatten extends Module {
   dim: number;
   unflattenedSize: readonly number[];

@@ -8,7 +8,7 @@ import { pyTuple } from './conv.js';
 
 const pyArg = (v: IntOrPair) => (typeof v === 'number' ? String(v) : pyTuple(v));
 
-/** Sliding blocks of [N, C, H, W] as columns: [N, C * prod(kernelSize), L]. */
+/** `torch.nn.Unfold`: Sliding blocks of [N, C, H, W] as columns: [N, C * prod(kernelSize), L]. */
 export class Unfold extends Module {
   kernelSize: IntOrPair;
   dilation: IntOrPair;
@@ -34,7 +34,7 @@ export class Unfold extends Module {
   }
 }
 
-/** Columns [N, C * prod(kernelSize), L] summed back into [N, C, *outputSize]. */
+/** `torch.nn.Fold`: Columns [N, C * prod(kernelSize), L] summed back into [N, C, *outputSize]. */
 export class Fold extends Module {
   outputSize: IntOrPair;
   kernelSize: IntOrPair;

@@ -10,6 +10,7 @@ import { Parameter, UninitializedParameter } from '../parameter.js';
 import * as F from '../functional/index.js';
 import * as init from '../init.js';
 
+/** Options of `nn.Linear`: bias (default true) and dtype. */
 export interface LinearOptions {
   bias?: boolean;
   dtype?: DType;
@@ -41,7 +42,7 @@ export function kaimingUniformWithBias(weight: Tensor, bias: Tensor | null, atZe
   init.uniform_(bias, -bound, bound);
 }
 
-/** Returns its input; takes and ignores any arguments, as PyTorch's. */
+/** `torch.nn.Identity`: Returns its input; takes and ignores any arguments, as PyTorch's. */
 export class Identity extends Module {
   constructor(..._args: unknown[]) {
     super();
@@ -51,7 +52,18 @@ export class Identity extends Module {
   }
 }
 
-/** y = x W^T + b, W of shape [out, in], both initialized U(-1/sqrt(in), 1/sqrt(in)). */
+/**
+ * `torch.nn.Linear`: y = x W^T + b, W of shape [out, in], both initialized U(-1/sqrt(in), 1/sqrt(in)).
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { nn } from 'dlab';
+ *
+ * const fc = new nn.Linear(20, 30);
+ * console.log(fc.call(torch.randn(128, 20)).shape); // [ 128, 30 ]
+ * ```
+ */
 export class Linear extends Module {
   inFeatures: number;
   outFeatures: number;
@@ -83,7 +95,7 @@ export class Linear extends Module {
   }
 }
 
-/** y = x1^T A x2 + b, A of shape [out, in1, in2]. */
+/** `torch.nn.Bilinear`: y = x1^T A x2 + b, A of shape [out, in1, in2]. */
 export class Bilinear extends Module {
   in1Features: number;
   in2Features: number;
@@ -121,7 +133,7 @@ export class Bilinear extends Module {
 }
 
 /**
- * A Linear whose in_features is read from the first input (d2l 6.4). Until then the weight and
+ * `torch.nn.LazyLinear`: A Linear whose in_features is read from the first input (d2l 6.4). Until then the weight and
  * bias are UninitializedParameters; the first forward materializes and initializes them, and the
  * module becomes a Linear, as PyTorch's LazyModuleMixin does.
  */

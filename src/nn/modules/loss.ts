@@ -24,18 +24,21 @@ abstract class WeightedLoss extends Loss {
   }
 }
 
+/** `torch.nn.MSELoss(reduction='mean')`: the squared error (input - target)^2. */
 export class MSELoss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
+/** `torch.nn.L1Loss(reduction='mean')`: the absolute error |input - target|. */
 export class L1Loss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, { reduction: this.reduction });
   }
 }
 
+/** `torch.nn.SmoothL1Loss(reduction='mean', beta=1.0)`: squared below beta, absolute above. */
 export class SmoothL1Loss extends Loss {
   beta: number;
   constructor(options: { reduction?: Reduction; beta?: number } = {}) {
@@ -47,6 +50,7 @@ export class SmoothL1Loss extends Loss {
   }
 }
 
+/** `torch.nn.HuberLoss(reduction='mean', delta=1.0)`: squared below delta, linear above (SmoothL1 times delta). */
 export class HuberLoss extends Loss {
   delta: number;
   constructor(options: { reduction?: Reduction; delta?: number } = {}) {
@@ -58,6 +62,7 @@ export class HuberLoss extends Loss {
   }
 }
 
+/** `torch.nn.NLLLoss(weight=None, ignore_index=-100, reduction='mean')`: minus the log-probability of the target class. */
 export class NLLLoss extends WeightedLoss {
   ignoreIndex: number;
   constructor(options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
@@ -69,6 +74,18 @@ export class NLLLoss extends WeightedLoss {
   }
 }
 
+/**
+ * `torch.nn.CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0)`: log-softmax and NLL on raw logits, with class indices or probabilities as target.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'dlab';
+ * import { nn } from 'dlab';
+ *
+ * const loss = new nn.CrossEntropyLoss();
+ * console.log(loss.call(torch.zeros(2, 5), torch.tensor([1, 3])).item().toFixed(4)); // 1.6094
+ * ```
+ */
 export class CrossEntropyLoss extends WeightedLoss {
   ignoreIndex: number;
   labelSmoothing: number;
@@ -87,12 +104,14 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 }
 
+/** `torch.nn.BCELoss(weight=None, reduction='mean')`: binary cross-entropy on probabilities. */
 export class BCELoss extends WeightedLoss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
 
+/** `torch.nn.BCEWithLogitsLoss(weight=None, reduction='mean', pos_weight=None)`: sigmoid and binary cross-entropy in one stable step. */
 export class BCEWithLogitsLoss extends Loss {
   declare weight: Tensor | null;
   constructor(options: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {}) {
@@ -109,6 +128,7 @@ export class BCEWithLogitsLoss extends Loss {
   }
 }
 
+/** `torch.nn.KLDivLoss(reduction='mean', log_target=False)`: the KL divergence with log-probabilities as input; use reduction 'batchmean' for the true KL. */
 export class KLDivLoss extends Module {
   reduction: Reduction | 'batchmean';
   logTarget: boolean;

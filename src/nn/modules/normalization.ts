@@ -12,6 +12,7 @@ import { Parameter } from '../parameter.js';
 import * as F from '../functional/index.js';
 import * as init from '../init.js';
 
+/** Options of `nn.BatchNorm1d/2d`: eps (default 1e-5), momentum (0.1; none: a cumulative average), affine (true), trackRunningStats (true). */
 export interface BatchNormOptions {
   eps?: number;
   /** The running statistics' update factor; null for a cumulative (equal-weight) average. */
@@ -35,7 +36,7 @@ function resetAffine(m: { weight: Parameter | null; bias: Parameter | null }): v
   }
 }
 
-/** PyTorch's _NormBase + _BatchNorm: parameters, buffers, the running-statistics rule. */
+/** `torch.nn.modules.batchnorm._BatchNorm`: PyTorch's _NormBase + _BatchNorm: parameters, buffers, the running-statistics rule. */
 export abstract class BatchNormBase extends Module {
   numFeatures: number;
   eps: number;
@@ -121,21 +122,21 @@ export abstract class BatchNormBase extends Module {
   }
 }
 
-/** Batch normalization of [N, C] or [N, C, L] input. */
+/** `torch.nn.BatchNorm1d`: Batch normalization of [N, C] or [N, C, L] input. */
 export class BatchNorm1d extends BatchNormBase {
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 2 && input.ndim !== 3) throw new RangeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
   }
 }
 
-/** Batch normalization of [N, C, H, W] input. */
+/** `torch.nn.BatchNorm2d`: Batch normalization of [N, C, H, W] input. */
 export class BatchNorm2d extends BatchNormBase {
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 4) throw new RangeError(`expected 4D input (got ${input.ndim}D input)`);
   }
 }
 
-/** Batch normalization of [N, C, D, H, W] input. */
+/** `torch.nn.BatchNorm3d`: Batch normalization of [N, C, D, H, W] input. */
 export class BatchNorm3d extends BatchNormBase {
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 5) throw new RangeError(`expected 5D input (got ${input.ndim}D input)`);
@@ -145,6 +146,7 @@ export class BatchNorm3d extends BatchNormBase {
 /** Normalizes over the trailing normalizedShape dims; weight (ones) and bias (zeros) of that shape. */
 type LayerNormOptions = { eps?: number; elementwiseAffine?: boolean; dtype?: DType };
 
+/** `torch.nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True)`: normalizes over the last dims, with a learned scale and shift. */
 export class LayerNorm extends Module {
   normalizedShape: number[];
   eps: number;
@@ -181,6 +183,7 @@ export class LayerNorm extends Module {
 /** Normalizes each of numGroups channel groups; per-channel weight (ones) and bias (zeros). */
 type GroupNormOptions = { eps?: number; affine?: boolean; dtype?: DType };
 
+/** `torch.nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True)`: normalizes each group of channels per sample. */
 export class GroupNorm extends Module {
   numGroups: number;
   numChannels: number;

@@ -54,7 +54,7 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
   }
 }
 
-/** Max over sliding windows of [N, C, L]. */
+/** `torch.nn.MaxPool1d`: Max over sliding windows of [N, C, L]. */
 export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
   constructor(kernelSize: IntOrPair, options?: MaxPoolModuleOptions<R>);
   constructor(options: MaxPoolModuleOptions<R> & { kernelSize: IntOrPair });
@@ -66,7 +66,7 @@ export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
   }
 }
 
-/** Max over sliding windows of [N, C, H, W]. */
+/** `torch.nn.MaxPool2d`: Max over sliding windows of [N, C, H, W]. */
 export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<R> {
   constructor(kernelSize: IntOrPair, options?: MaxPoolModuleOptions<R>);
   constructor(options: MaxPoolModuleOptions<R> & { kernelSize: IntOrPair });
@@ -85,7 +85,7 @@ export interface AvgPoolModuleOptions {
   countIncludePad?: boolean;
 }
 
-/** Mean over sliding windows of [N, C, L]; PyTorch stores (and prints) its sizes as 1-tuples. */
+/** `torch.nn.AvgPool1d`: Mean over sliding windows of [N, C, L]; PyTorch stores (and prints) its sizes as 1-tuples. */
 export class AvgPool1d extends Module {
   kernelSize: [number];
   stride: [number];
@@ -115,7 +115,7 @@ export class AvgPool1d extends Module {
 
 type AvgPool2dOptions = AvgPoolModuleOptions & { divisorOverride?: number | null };
 
-/** Mean over sliding windows of [N, C, H, W]. */
+/** `torch.nn.AvgPool2d`: Mean over sliding windows of [N, C, H, W]. */
 export class AvgPool2d extends Module {
   kernelSize: IntOrPair;
   stride: IntOrPair;
@@ -146,7 +146,7 @@ export class AvgPool2d extends Module {
   }
 }
 
-/** Mean over the adaptive windows that give an output of `outputSize` (AdaptiveAvgPool2d(1) is global average pooling). */
+/** `torch.nn.AdaptiveAvgPool2d`: Mean over the adaptive windows that give an output of `outputSize` (AdaptiveAvgPool2d(1) is global average pooling). */
 export class AdaptiveAvgPool2d extends Module {
   outputSize: AdaptiveSize;
   constructor(outputSize: AdaptiveSize);
@@ -164,6 +164,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
+/** `torch.nn.AdaptiveAvgPool1d(output_size)`: average pooling to a fixed output length, whatever the input length. */
 export class AdaptiveAvgPool1d extends Module {
   outputSize: number;
   constructor(outputSize: number);
@@ -197,6 +198,7 @@ abstract class AdaptiveMaxPoolNd<S extends AdaptiveSize, R extends boolean> exte
   }
 }
 
+/** `torch.nn.AdaptiveMaxPool2d(output_size, return_indices=False)`: max pooling to a fixed output size. */
 export class AdaptiveMaxPool2d<R extends boolean = false> extends AdaptiveMaxPoolNd<AdaptiveSize, R> {
   constructor(outputSize: AdaptiveSize, options?: { returnIndices?: R });
   constructor(options: { outputSize: AdaptiveSize; returnIndices?: R });
@@ -208,6 +210,7 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends AdaptiveMaxPoo
   }
 }
 
+/** `torch.nn.AdaptiveMaxPool1d(output_size, return_indices=False)`: max pooling to a fixed output length. */
 export class AdaptiveMaxPool1d<R extends boolean = false> extends AdaptiveMaxPoolNd<number, R> {
   constructor(outputSize: number, options?: { returnIndices?: R });
   constructor(options: { outputSize: number; returnIndices?: R });

@@ -21,6 +21,7 @@ import * as init from '../init.js';
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
+/** Options of `nn.RNN`/`GRU`/`LSTM`: numLayers (default 1), bias (true), batchFirst (false: input is (T, B, features)), dropout (0), bidirectional (false). */
 export interface RNNOptions {
   numLayers?: number;
   bias?: boolean;
@@ -77,7 +78,7 @@ function cellStep(mode: Mode, xg: Tensor, h: Tensor, c: Tensor | null, w: LayerW
   }
 }
 
-/** PyTorch's RNNBase: parameter layout, initialization, argument checks and the layer stack. */
+/** `torch.nn.RNNBase`: PyTorch's RNNBase: parameter layout, initialization, argument checks and the layer stack. */
 export class RNNBase extends Module {
   readonly mode: Mode;
   inputSize: number;
@@ -272,11 +273,12 @@ export class RNNBase extends Module {
   }
 }
 
+/** Options of `nn.RNN`: those of every recurrent layer, plus nonlinearity ('tanh' by default, or 'relu'). */
 export interface RNNLayerOptions extends RNNOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
-/** Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu). forward -> [output, h_n]. */
+/** `torch.nn.RNN`: Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu). forward -> [output, h_n]. */
 export class RNN extends RNNBase {
   nonlinearity: 'tanh' | 'relu';
 
@@ -297,12 +299,13 @@ export class RNN extends RNNBase {
   }
 }
 
+/** Options of `nn.LSTM`: those of every recurrent layer, plus projSize (0: no projection). */
 export interface LSTMOptions extends RNNOptions {
   /** If > 0, each hidden state is projected to this size by weight_hr (an LSTMP). */
   projSize?: number;
 }
 
-/** LSTM. forward(input, [h0, c0]?) -> [output, [h_n, c_n]]. */
+/** `torch.nn.LSTM`: LSTM. forward(input, [h0, c0]?) -> [output, [h_n, c_n]]. */
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, numLayersOrOptions?: number | LSTMOptions, options?: LSTMOptions);
   constructor(options: LSTMOptions & { inputSize: number; hiddenSize: number });
@@ -316,7 +319,7 @@ export class LSTM extends RNNBase {
   }
 }
 
-/** GRU. forward(input, h0?) -> [output, h_n]. */
+/** `torch.nn.GRU`: GRU. forward(input, h0?) -> [output, h_n]. */
 export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, numLayersOrOptions?: number | RNNOptions, options?: RNNOptions);
   constructor(options: RNNOptions & { inputSize: number; hiddenSize: number });
@@ -334,7 +337,7 @@ export class GRU extends RNNBase {
 
 // ---------------------------------------------------------------------------- cells
 
-/** PyTorch's RNNCellBase: weight_ih, weight_hh, bias_ih, bias_hh, all ~ U(-1/sqrt(hidden), 1/sqrt(hidden)). */
+/** `torch.nn.RNNCellBase`: PyTorch's RNNCellBase: weight_ih, weight_hh, bias_ih, bias_hh, all ~ U(-1/sqrt(hidden), 1/sqrt(hidden)). */
 export class RNNCellBase extends Module {
   inputSize: number;
   hiddenSize: number;
@@ -398,7 +401,7 @@ function bindCell(fn: string, args: readonly unknown[], numChunks: number): [num
   return [inputSize, hiddenSize, bias, numChunks, options.dtype];
 }
 
-/** h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). */
+/** `torch.nn.RNNCell`: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). */
 export class RNNCell extends RNNCellBase {
   nonlinearity: 'tanh' | 'relu';
 
@@ -422,7 +425,7 @@ export class RNNCell extends RNNCellBase {
   }
 }
 
-/** One LSTM step: forward(input, [h, c]?) -> [h', c']. */
+/** `torch.nn.LSTMCell`: One LSTM step: forward(input, [h, c]?) -> [h', c']. */
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, options?: CellOptions);
   constructor(options: CellOptions & CellSizes);
@@ -445,7 +448,7 @@ export class LSTMCell extends RNNCellBase {
   }
 }
 
-/** One GRU step: forward(input, h?) -> h'. */
+/** `torch.nn.GRUCell`: One GRU step: forward(input, h?) -> h'. */
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, options?: CellOptions);
   constructor(options: CellOptions & CellSizes);

@@ -17,7 +17,7 @@ export interface EmbeddingOptions extends F.EmbeddingOptions {
   dtype?: DType;
 }
 
-/** weight ~ N(0, 1) of shape [numEmbeddings, embeddingDim]; forward(indices) = weight[indices]. */
+/** `torch.nn.Embedding`: weight ~ N(0, 1) of shape [numEmbeddings, embeddingDim]; forward(indices) = weight[indices]. */
 export class Embedding extends Module {
   numEmbeddings: number;
   embeddingDim: number;

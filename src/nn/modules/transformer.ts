@@ -18,8 +18,10 @@ import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './normalization.js';
 
+/** The feed-forward activation of a transformer layer: 'relu', 'gelu' or a function. */
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
+/** Options of the transformer layers: dimFeedforward (default 2048), dropout (0.1), activation ('relu'), layerNormEps (1e-5), batchFirst (false), normFirst (false). */
 export interface TransformerLayerOptions {
   dimFeedforward?: number;
   dropout?: number;
@@ -63,6 +65,7 @@ function clones<L extends Module>(layer: L, n: number, rebuild: () => L): Module
   }
 }
 
+/** `torch.nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu, layer_norm_eps=1e-5, batch_first=False, norm_first=False)`: self-attention and a feed-forward block. */
 export class TransformerEncoderLayer extends Module {
   self_attn: MultiheadAttention;
   linear1: Linear;
@@ -118,6 +121,7 @@ export class TransformerEncoderLayer extends Module {
   }
 }
 
+/** `torch.nn.TransformerDecoderLayer(d_model, nhead, ...)`: self-attention, attention over the encoder's memory, and a feed-forward block. */
 export class TransformerDecoderLayer extends Module {
   self_attn: MultiheadAttention;
   multihead_attn: MultiheadAttention;
@@ -184,6 +188,7 @@ export class TransformerDecoderLayer extends Module {
   }
 }
 
+/** The masks of a `TransformerDecoderLayer` call: tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask. */
 export interface DecoderMasks {
   tgtMask?: Tensor | null;
   memoryMask?: Tensor | null;
@@ -191,7 +196,7 @@ export interface DecoderMasks {
   memoryKeyPaddingMask?: Tensor | null;
 }
 
-/** A stack of numLayers copies of encoderLayer (same starting weights), then `norm` if given. */
+/** `torch.nn.TransformerEncoder`: A stack of numLayers copies of encoderLayer (same starting weights), then `norm` if given. */
 export class TransformerEncoder extends Module {
   declare layers: ModuleList<TransformerEncoderLayer>;
   numLayers: number;
@@ -211,7 +216,7 @@ export class TransformerEncoder extends Module {
   }
 }
 
-/** A stack of numLayers copies of decoderLayer, then `norm` if given. */
+/** `torch.nn.TransformerDecoder`: A stack of numLayers copies of decoderLayer, then `norm` if given. */
 export class TransformerDecoder extends Module {
   declare layers: ModuleList<TransformerDecoderLayer>;
   numLayers: number;

@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module, pyFloat } from '../module.js';
 import * as F from '../functional/index.js';
 
+/** Options of `nn.Upsample`: size or scaleFactor, mode (default 'nearest'), alignCorners. */
 export interface UpsampleOptions {
   size?: number | readonly number[] | null;
   scaleFactor?: number | readonly number[] | null;
@@ -13,6 +14,7 @@ export interface UpsampleOptions {
   recomputeScaleFactor?: boolean | null;
 }
 
+/** `torch.nn.Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None)`: `F.interpolate` as a layer. */
 export class Upsample extends Module {
   size: number | number[] | null;
   scaleFactor: number | number[] | null;
@@ -53,14 +55,14 @@ export class Upsample extends Module {
   }
 }
 
-/** Upsample with mode 'nearest'. */
+/** `torch.nn.UpsamplingNearest2d`: Upsample with mode 'nearest'. */
 export class UpsamplingNearest2d extends Upsample {
   constructor(options: { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null } = {}) {
     super({ ...options, mode: 'nearest' });
   }
 }
 
-/** Upsample with mode 'bilinear' and align_corners=True. */
+/** `torch.nn.UpsamplingBilinear2d`: Upsample with mode 'bilinear' and align_corners=True. */
 export class UpsamplingBilinear2d extends Upsample {
   constructor(options: { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null } = {}) {
     super({ ...options, mode: 'bilinear', alignCorners: true });

@@ -3,6 +3,7 @@
 import { CompositeScheduler } from './composite_scheduler.js';
 import { LRScheduler } from './lr_scheduler.js';
 
+/** `ChainedScheduler(schedulers)`: every scheduler stepped at once, their factors multiplied. */
 export class ChainedScheduler extends CompositeScheduler {
 
   constructor(schedulers: LRScheduler[]) {

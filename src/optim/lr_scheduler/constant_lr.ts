@@ -2,6 +2,7 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** `ConstantLR(optimizer, factor=1/3, total_iters=5)`: the lr times factor for the first totalIters steps. */
 export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;

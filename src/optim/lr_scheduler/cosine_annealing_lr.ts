@@ -4,6 +4,7 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** `CosineAnnealingLR(optimizer, T_max, eta_min=0)`: the lr follows half a cosine from its initial value to etaMin over TMax steps. */
 export class CosineAnnealingLR extends LRScheduler {
   TMax: number;
   etaMin: number;

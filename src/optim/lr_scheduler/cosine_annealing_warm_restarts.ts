@@ -3,6 +3,7 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** `CosineAnnealingWarmRestarts(optimizer, T_0, T_mult=1, eta_min=0)`: cosine annealing restarted every T0 (times TMult) steps (SGDR). */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   T0: number;
   Ti: number;

@@ -5,6 +5,7 @@
 
 import { LRScheduler, perGroup, type AnyOptimizer } from './lr_scheduler.js';
 
+/** Options of `CyclicLR`: baseLr, maxLr, stepSizeUp (default 2000), stepSizeDown, mode ('triangular'), gamma (1), scaleFn, cycleMomentum (true), baseMomentum (0.8), maxMomentum (0.9). */
 export interface CyclicLROptions {
   baseLr: number | readonly number[];
   maxLr: number | readonly number[];
@@ -20,6 +21,7 @@ export interface CyclicLROptions {
   lastEpoch?: number;
 }
 
+/** `CyclicLR(optimizer, base_lr, max_lr, step_size_up=2000, mode='triangular', ...)`: the lr cycles between baseLr and maxLr. */
 export class CyclicLR extends LRScheduler {
   maxLrs: number[];
   totalSize: number;

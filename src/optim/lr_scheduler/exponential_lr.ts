@@ -2,6 +2,7 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** `ExponentialLR(optimizer, gamma)`: lr times gamma every step. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 

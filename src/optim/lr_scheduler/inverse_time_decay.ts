@@ -3,6 +3,7 @@
 import type { AnyOptimizer } from './lr_scheduler.js';
 import { PaddleScheduler } from './paddle_scheduler.js';
 
+/** PaddlePaddle's `InverseTimeDecay(learning_rate, gamma)`: lr / (1 + gamma t) (a schedule of the course; no PyTorch counterpart). */
 export class InverseTimeDecay extends PaddleScheduler {
   gamma: number;
 

@@ -2,6 +2,7 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** A function of the step (epoch) count giving a factor of the lr. */
 export type LrLambda = (epoch: number) => number;
 
 export function lambdasFor(optimizer: AnyOptimizer, lrLambda: LrLambda | readonly LrLambda[]): LrLambda[] {
@@ -34,6 +35,7 @@ export abstract class LambdaScheduler extends LRScheduler {
   }
 }
 
+/** `LambdaLR(optimizer, lr_lambda)`: the initial lr times lrLambda(epoch). */
 export class LambdaLR extends LambdaScheduler {
   getLr(): number[] {
     return this.baseLrs.map((b, i) => b * this.lrLambdas[i](this.lastEpoch));

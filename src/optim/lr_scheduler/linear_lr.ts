@@ -2,6 +2,7 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** `LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5)`: the lr factor moves linearly from startFactor to endFactor. */
 export class LinearLR extends LRScheduler {
   startFactor: number;
   endFactor: number;

@@ -3,6 +3,7 @@
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 import { PaddleScheduler } from './paddle_scheduler.js';
 
+/** PaddlePaddle's `LinearWarmup(learning_rate, warmup_steps, start_lr, end_lr)`: a linear warm-up before another schedule (no PyTorch counterpart). */
 export class LinearWarmup extends PaddleScheduler {
   /** What follows the warmup: a schedule on the same optimizer, or a fixed lr. */
   wrapped: LRScheduler | number;

@@ -6,6 +6,7 @@ import type { Optimizer } from '../optimizer.js';
 import { LRScheduler } from './lr_scheduler.js';
 import { ReduceLROnPlateau } from './reduce_lr_on_plateau.js';
 
+/** Options of `lrCurve`: the starting lr (default 0.1) and, for ReduceLROnPlateau, the metric of each step. */
 export interface LrCurveOptions {
   /** The optimizer's lr before the scheduler takes over (default 0.1). */
   lr?: number;

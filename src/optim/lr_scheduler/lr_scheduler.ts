@@ -10,6 +10,7 @@
 import { Optimizer, toCamel, toSnake } from '../optimizer.js';
 
 // Schedulers work on any optimizer's groups: they read lr and add keys such as initialLr.
+/** Any optimizer a scheduler can drive. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyOptimizer = Optimizer<any>;
 
@@ -31,6 +32,7 @@ function copy(v: unknown): unknown {
   return v;
 }
 
+/** `torch.optim.lr_scheduler.LRScheduler`: the base of the schedulers; `step()` after each optimizer step (or epoch), `getLastLr()`, `stateDict()`. */
 export abstract class LRScheduler {
   optimizer: AnyOptimizer;
   /** The lr each group started from (its initialLr). */

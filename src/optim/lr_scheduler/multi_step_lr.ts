@@ -2,6 +2,7 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** `MultiStepLR(optimizer, milestones, gamma=0.1)`: lr times gamma at each milestone. */
 export class MultiStepLR extends LRScheduler {
   /** Milestone -> how many times it was listed (PyTorch's Counter). */
   milestones: Map<number, number>;

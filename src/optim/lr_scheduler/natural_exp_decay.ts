@@ -3,6 +3,7 @@
 import type { AnyOptimizer } from './lr_scheduler.js';
 import { PaddleScheduler } from './paddle_scheduler.js';
 
+/** PaddlePaddle's `NaturalExpDecay(learning_rate, gamma)`: lr * e^(-gamma t) (a schedule of the course; no PyTorch counterpart). */
 export class NaturalExpDecay extends PaddleScheduler {
   gamma: number;
 

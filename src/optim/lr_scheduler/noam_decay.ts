@@ -3,6 +3,7 @@
 import type { AnyOptimizer } from './lr_scheduler.js';
 import { PaddleScheduler } from './paddle_scheduler.js';
 
+/** PaddlePaddle's `NoamDecay(d_model, warmup_steps)`: the Transformer paper's warm-up then 1/sqrt(t) decay (no PyTorch counterpart). */
 export class NoamDecay extends PaddleScheduler {
   dModel: number;
   warmupSteps: number;

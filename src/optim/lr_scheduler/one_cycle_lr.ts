@@ -5,6 +5,7 @@
 
 import { LRScheduler, perGroup, type AnyOptimizer } from './lr_scheduler.js';
 
+/** Options of `OneCycleLR`: maxLr, totalSteps (or epochs and stepsPerEpoch), pctStart (default 0.3), annealStrategy ('cos'), cycleMomentum (true), baseMomentum (0.85), maxMomentum (0.95), divFactor (25), finalDivFactor (1e4), threePhase (false). */
 export interface OneCycleLROptions {
   maxLr: number | readonly number[];
   totalSteps?: number | null;
@@ -29,6 +30,7 @@ interface Phase {
   endMomentum: string;
 }
 
+/** `OneCycleLR(optimizer, max_lr, total_steps, ...)`: the 1cycle policy: warm up to maxLr, then anneal far below the start; momentum cycles the other way. */
 export class OneCycleLR extends LRScheduler {
   totalSteps: number;
   annealStrategy: 'cos' | 'linear';

@@ -3,6 +3,7 @@
 import type { AnyOptimizer } from './lr_scheduler.js';
 import { PaddleScheduler } from './paddle_scheduler.js';
 
+/** PaddlePaddle's `PiecewiseDecay(boundaries, values)`: lr values[i] between the boundaries (a schedule of the course; no PyTorch counterpart). */
 export class PiecewiseDecay extends PaddleScheduler {
   boundaries: number[];
   values: number[];

@@ -2,6 +2,7 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** `PolynomialLR(optimizer, total_iters=5, power=1.0)`: the lr decays as (1 - t / totalIters)^power. */
 export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;

@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Optimizer } from '../optimizer.js';
 import { dlabKey, torchKey, type AnyOptimizer } from './lr_scheduler.js';
 
+/** Options of `ReduceLROnPlateau`: mode (default 'min'), factor (0.1), patience (10), threshold (1e-4), thresholdMode ('rel'), cooldown (0), minLr (0), eps (1e-8). */
 export interface ReduceLROnPlateauOptions {
   mode?: 'min' | 'max';
   factor?: number;
@@ -16,6 +17,7 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
+/** `ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=10, threshold=1e-4, ...)`: lr times factor when the metric passed to `step(metric)` stops improving. */
 export class ReduceLROnPlateau {
   optimizer: AnyOptimizer;
   factor: number;

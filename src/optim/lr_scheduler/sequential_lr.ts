@@ -4,6 +4,7 @@
 import { CompositeScheduler } from './composite_scheduler.js';
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/** `SequentialLR(optimizer, schedulers, milestones)`: one scheduler after another, switching at the milestones. */
 export class SequentialLR extends CompositeScheduler {
   /** @internal */
   _milestones: number[];

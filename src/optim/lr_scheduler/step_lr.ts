@@ -2,6 +2,22 @@
 
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 
+/**
+ * `StepLR(optimizer, step_size, gamma=0.1)`: lr times gamma every stepSize steps.
+ *
+ * @example
+ * ```ts
+ * import { nn, optim } from 'dlab';
+ *
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const scheduler = new optim.lrScheduler.StepLR(opt, { stepSize: 2, gamma: 0.5 });
+ * for (let epoch = 0; epoch < 4; epoch++) {
+ *   opt.step();
+ *   scheduler.step();
+ * }
+ * console.log(scheduler.getLastLr()); // [ 0.025 ]
+ * ```
+ */
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
