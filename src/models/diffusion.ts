@@ -24,6 +24,7 @@ export interface EpsilonModel {
   call(x: Tensor, timesteps: Tensor, cond: UNetConditioning): Tensor;
 }
 
+/** Options of `GaussianDiffusion`'s samplers (DDPM ancestral and DDIM). */
 export interface SampleOptions {
   /** One class label per image; `nullLabel` (or no labels) samples the unconditional model. */
   labels: readonly number[];
@@ -39,6 +40,11 @@ export interface SampleOptions {
 /** A column of per-image scalars, shaped to broadcast over (B, C, H, W). */
 const column = (values: ArrayLike<number>) => tensor(Float32Array.from(values)).reshape(-1, 1, 1, 1);
 
+/**
+ * DDPM (Ho et al. 2020) with ε-prediction: the training loss (with label dropout for classifier-free
+ * guidance), ancestral sampling over every step and DDIM over fewer (diffusers' `DDPMScheduler` and
+ * `DDIMScheduler` in one class).
+ */
 export class GaussianDiffusion {
   /** The label that stands for "no class" (the class embedding's extra row). */
   readonly nullLabel: number;

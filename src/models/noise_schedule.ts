@@ -4,9 +4,12 @@
 //   that another T keeps the same total noise;
 // - cosine: ᾱ(t) = cos²(((t/T + s)/(1 + s))·π/2) with s = 0.008, β_t = min(1 - ᾱ(t)/ᾱ(t-1), 0.999).
 
+/** The β schedules of DDPM (Ho et al. 2020, linear) and improved DDPM (Nichol & Dhariwal 2021, cosine). */
 export type ScheduleName = 'linear' | 'cosine';
+/** Every ScheduleName, for option choices. */
 export const scheduleNames: readonly ScheduleName[] = ['linear', 'cosine'];
 
+/** DDPM's linear β from 1e-4 to 0.02, scaled by 1000 / T (diffusers' `DDPMScheduler(beta_schedule='linear')`). */
 export function linearBetas(T: number): Float64Array {
   const scale = 1000 / T;
   const start = scale * 1e-4;
@@ -16,6 +19,7 @@ export function linearBetas(T: number): Float64Array {
   return Float64Array.from({ length: T }, (_, i) => (i < Math.floor(T / 2) ? start + i * step : end - (T - 1 - i) * step));
 }
 
+/** Improved DDPM's cosine β, clipped at `maxBeta` (diffusers' `squaredcos_cap_v2`). */
 export function cosineBetas(T: number, s = 0.008, maxBeta = 0.999): Float64Array {
   // In improved-diffusion's order of operations: near t = T the cosine is tiny and every rounding shows.
   const alphaBar = (t: number) => Math.cos((((t + s) / (1 + s)) * Math.PI) / 2) ** 2;
@@ -31,6 +35,7 @@ export interface NoiseSchedule {
   alphasCumprod: Float64Array;
 }
 
+/** The β, α and ᾱ of a named schedule over T steps (diffusers' `DDPMScheduler` tables). */
 export function noiseSchedule(name: ScheduleName, T: number): NoiseSchedule {
   if (!Number.isInteger(T) || T < 1) throw new RangeError(`noiseSchedule: T must be a positive integer, but got ${T}`);
   const betas = name === 'linear' ? linearBetas(T) : name === 'cosine' ? cosineBetas(T) : null;

@@ -19,6 +19,7 @@ import { arange, full, zeros } from '../ops/creation.js';
 import { cat } from '../ops/movement.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** The U-Net's shape (diffusers' `UNet2DModel` config, camelCased); `defaultUNetConfig` is the ddpm experiment's. */
 export interface UNetConfig {
   /** Height and width of the images (divisible by 2^(levels - 1)). */
   sampleSize: number;
@@ -34,6 +35,7 @@ export interface UNetConfig {
   numClassEmbeds: number;
 }
 
+/** The ddpm experiment's U-Net: 16x16 images, channels 16-32-32, attention at 4x4, 10 classes. */
 export const defaultUNetConfig: UNetConfig = {
   sampleSize: 16,
   inChannels: 1,
@@ -167,6 +169,7 @@ export class MidBlock extends Module {
   }
 }
 
+/** What the U-Net is conditioned on besides the step: a class label now (a text context later). */
 export interface UNetConditioning {
   /** (B,) int64 class labels in [0, numClassEmbeds]; numClassEmbeds (or none given) is "no class". */
   classLabels?: Tensor | null;
