@@ -122,6 +122,8 @@ test('modules whose settings were positional only take them by keyword too', () 
   sameModule(() => new nn.LSTMCell(3, 4, { bias: false }), () => new nn.LSTMCell({ inputSize: 3, hiddenSize: 4, bias: false }));
   sameModule(() => new nn.GRUCell(3, 4), () => new nn.GRUCell({ inputSize: 3, hiddenSize: 4 }));
   sameModule(() => new nn.LazyLinear(4, { bias: false }), () => new nn.LazyLinear({ outFeatures: 4, bias: false }));
+  sameModule(() => new nn.LazyConv1d(4, 3, { padding: 1 }), () => new nn.LazyConv1d({ outChannels: 4, kernelSize: 3, padding: 1 }));
+  sameModule(() => new nn.LazyConv2d(6, 5, { stride: 2 }), () => new nn.LazyConv2d({ outChannels: 6, kernelSize: 5, stride: 2 }));
   // The settings land where they act: PyTorch's positional forms, checked through what they compute.
   const x = dlab.tensor([[-2, -0.5, 0.5, 2]]);
   assert.deepEqual(new nn.LeakyReLU({ negativeSlope: 0.5 }).forward(x).tolist(), [[-1, -0.25, 0.5, 2]]);

@@ -262,7 +262,10 @@ function lazyInit(m: ConvNd, input: Tensor, nd: number, becomes: object): void {
 
 /** `torch.nn.LazyConv1d`: A Conv1d whose in_channels is inferred at the first forward. */
 export class LazyConv1d extends Conv1d {
-  constructor(outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
+  constructor(outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
+  constructor(options: ConvModuleOptions & { outChannels: number; kernelSize: IntOrPair });
+  constructor(...args: unknown[]) {
+    const [outChannels, kernelSize, options] = bindArgs<[number, IntOrPair], ConvModuleOptions>('LazyConv1d', ['outChannels', 'kernelSize'], args);
     super(0, 0, kernelSize, options);
     makeLazy(this, outChannels, options.dtype);
   }
@@ -280,7 +283,10 @@ export class LazyConv1d extends Conv1d {
 
 /** `torch.nn.LazyConv2d`: A Conv2d whose in_channels is inferred at the first forward (d2l's lazy layers). */
 export class LazyConv2d extends Conv2d {
-  constructor(outChannels: number, kernelSize: IntOrPair, options: ConvModuleOptions = {}) {
+  constructor(outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
+  constructor(options: ConvModuleOptions & { outChannels: number; kernelSize: IntOrPair });
+  constructor(...args: unknown[]) {
+    const [outChannels, kernelSize, options] = bindArgs<[number, IntOrPair], ConvModuleOptions>('LazyConv2d', ['outChannels', 'kernelSize'], args);
     super(0, 0, kernelSize, options);
     makeLazy(this, outChannels, options.dtype);
   }
