@@ -5,6 +5,7 @@ export type { TensorOrScalar, Scalar, Dims, IndexItem } from './tensor/tensor.js
 export { type DType, dtypes, promoteTypes, getDefaultDtype, setDefaultDtype } from './tensor/dtype.js';
 export { broadcastShapes } from './tensor/shape.js';
 export { setPrintOptions, printOptions } from './tensor/format.js';
+export { Device, device, type DeviceLike, type DeviceType } from './tensor/device.js';
 
 export * from './ops/creation.js';
 export {

@@ -6,7 +6,7 @@
 // end = ceil((i+1)*In/Out). 1-D pooling runs as 2-D with H = 1; unbatched input is pooled as a
 // batch of one (max pooling without graph nodes for it, so its graph is PyTorch's).
 
-import type { View, Window2d } from '../backend/backend.js';
+import type { DeviceData, View, Window2d } from '../backend/backend.js';
 import { isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -101,7 +101,7 @@ function poolWindow(
  * An [N, C, H, W] or unbatched [C, H, W] tensor as the backend's [N, C, H, W] view (a batch of
  * one for the latter). No graph node: PyTorch pools both ranks natively, so one node stands for it.
  */
-function batchView(t: Tensor): View {
+function batchView(t: Tensor): View<DeviceData> {
   const v = t._view();
   return t.ndim === 4 ? v : { ...v, shape: [1, ...v.shape], strides: [0, ...v.strides] };
 }
