@@ -17,7 +17,7 @@ Object.assign(globalThis, globals);
 const NEEDED = 'LD_LIBRARY_PATH=<tmp> VK_ICD_FILENAMES=<tmp>/vk_swiftshader_icd.json XDG_RUNTIME_DIR=<tmp>';
 
 /** Words on the GPU for one element of a dtype the GPU stores. */
-function toGpuWords(dtype: DType, data: ArrayLike<number>): Float32Array | Int32Array | Uint32Array {
+function toGpuWords(dtype: DType, data: ArrayLike<number>): Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> {
   switch (dtype) {
     case 'float32':
       return Float32Array.from(data);
@@ -58,7 +58,7 @@ export class GpuHarness {
   }
 
   /** A storage buffer of `words` 4-byte words (at least 4, rounded to 16 bytes as a pool would). */
-  buffer(words: number, contents?: Float32Array | Int32Array | Uint32Array): GPUBuffer {
+  buffer(words: number, contents?: Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>): GPUBuffer {
     const size = Math.max(16, Math.ceil((words * 4) / 16) * 16);
     const buffer = this.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
     if (contents && contents.length > 0) this.device.queue.writeBuffer(buffer, 0, contents);

@@ -254,3 +254,24 @@ export function vec4Readable(v: ViewMeta): boolean {
   if (last < 0 || v.strides[last] !== 1 || v.shape[last] % 4 !== 0 || v.offset % 4 !== 0) return false;
   return v.strides.every((s, d) => d === last || v.shape[d] === 1 || s % 4 === 0);
 }
+
+/**
+ * For a dim-wise op (logSoftmax, scan) on x: the shape of the other dims, x's strides along them,
+ * the contiguous result's strides along them, and both strides along `dim`.
+ */
+export function alongDim(x: ViewMeta, dim: number): { kept: number[]; xStrides: number[]; outStrides: number[]; xDim: number; outDim: number; size: number } {
+  const contiguous: number[] = new Array<number>(x.shape.length);
+  for (let d = x.shape.length - 1, s = 1; d >= 0; d--) {
+    contiguous[d] = s;
+    s *= x.shape[d];
+  }
+  const others = (a: readonly number[]) => a.filter((_, d) => d !== dim);
+  return {
+    kept: others(x.shape),
+    xStrides: others(x.strides),
+    outStrides: others(contiguous),
+    xDim: x.strides[dim] ?? 0,
+    outDim: contiguous[dim] ?? 1,
+    size: x.shape[dim] ?? 1,
+  };
+}
