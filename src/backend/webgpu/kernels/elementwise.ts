@@ -222,11 +222,24 @@ fn gpow(a: f32, b: f32) -> f32 {
   }
   else { r = exp2(b * log2(m)); }
   if (a < 0.0 || (a == 0.0 && (bitcast<u32>(a) & 0x80000000u) != 0u)) {
-    if (floor(b) != b) { return select(nanF32(), r, a == 0.0); }
+    if (floor(b) != b) { return select(nanF32(), r, a == 0.0 || isInfF32(a)); }
     let odd = abs(b) < 16777216.0 && (i32(abs(b)) & 1) == 1;
     return select(r, -r, odd);
   }
   return r;
+}
+fn signBit(x: f32) -> bool { return (bitcast<u32>(x) & 0x80000000u) != 0u; }
+fn copySign(v: f32, s: f32) -> f32 { return bitcast<f32>((bitcast<u32>(v) & 0x7fffffffu) | (bitcast<u32>(s) & 0x80000000u)); }
+// C's atan2 on signed zeros and infinities, which WGSL leaves undefined.
+fn gatan2(y: f32, x: f32) -> f32 {
+  if (isNan(y) || isNan(x)) { return nanF32(); }
+  if (y == 0.0) { return select(y, copySign(3.1415927, y), signBit(x)); }
+  if (isInfF32(x)) {
+    if (isInfF32(y)) { return copySign(select(0.7853982, 2.3561945, x < 0.0), y); }
+    return copySign(select(0.0, 3.1415927, x < 0.0), y);
+  }
+  if (isInfF32(y) || x == 0.0) { return copySign(1.5707964, y); }
+  return atan2(y, x);
 }
 fn gfmod(a: f32, b: f32) -> f32 {
   if (isNan(a) || isNan(b) || isInfF32(a) || b == 0.0) { return nanF32(); }
@@ -273,12 +286,13 @@ const floatUnary: Record<UnaryOp, string> = {
   log2: 'select(glog(x) * 1.442695, log2(x), x > 0.0 && !isInfF32(x))',
   log10: 'glog(x) * 0.4342945',
   sqrt: 'select(sqrt(x), nanF32(), x < 0.0)',
-  rsqrt: 'select(select(select(1.0 / sqrt(x), 0.0, isInfF32(x)), infF32(), x == 0.0), nanF32(), x < 0.0)',
+  rsqrt: 'select(select(select(1.0 / sqrt(x), 0.0, isInfF32(x)), gdiv(1.0, x), x == 0.0), nanF32(), x < 0.0)',
   sin: 'select(sin(reduceAngle(x)), nanF32(), isInfF32(x))',
   cos: 'select(cos(reduceAngle(x)), nanF32(), isInfF32(x))',
   tan: 'select(tan(reduceAngle(x)), nanF32(), isInfF32(x))',
-  asin: 'select(asin(x), nanF32(), abs(x) > 1.0)',
-  acos: 'select(acos(x), nanF32(), abs(x) > 1.0)',
+  // Through atan2, which SwiftShader computes accurately (its acos is 7e-5 off near 0), guarded for signed zeros.
+  asin: 'select(gatan2(x, sqrt((1.0 - x) * (1.0 + x))), nanF32(), abs(x) > 1.0)',
+  acos: 'select(gatan2(sqrt((1.0 - x) * (1.0 + x)), x), nanF32(), abs(x) > 1.0)',
   atan: 'atan(x)',
   sinh: 'gsinh(x)',
   cosh: 'gcosh(x)',
@@ -342,7 +356,7 @@ export function unary(op: UnaryOp, x: ViewMeta, dtype: DType): GpuProgram {
   }
   const load = T === 'u32' ? 'i32(x_buf[x_at])' : 'x_buf[x_at]';
   // Predicates give u32 already; a bool result of an arithmetic op (abs of bool) is its truth.
-  const predicate = expr.endsWith('u)') || /^[01]u$/.test(expr);
+  const predicate = /^select\([01]u, [01]u/.test(expr) || /^[01]u$/.test(expr);
   const result = !predicate && O === 'u32' ? `select(0u, 1u, (${expr}) != ${T === 'f32' ? '0.0' : '0'})` : expr;
   return elementwiseProgram(
     `unary|${op}|${T}|${O}`, x.shape, [{ name: 'x', view: x }], { name: 'out', type: O },
@@ -359,7 +373,7 @@ const floatBinary: Record<BinaryOp, string> = {
   pow: 'gpow(a, b)',
   maximum: 'select(max(a, b), nanF32(), isNan(a) || isNan(b))',
   minimum: 'select(min(a, b), nanF32(), isNan(a) || isNan(b))',
-  atan2: 'select(atan2(a, b), nanF32(), isNan(a) || isNan(b))',
+  atan2: 'gatan2(a, b)',
   remainder: 'fremainder(a, b)',
   fmod: 'gfmod(a, b)',
   floorDivide: 'floor(gdiv(a, b))',
