@@ -13,13 +13,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import type { View } from '../../src/backend/backend.js';
+import type { View, Window2d } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import type { GpuPlan } from '../../src/backend/webgpu/kernels/builder.js';
 import { matmul } from '../../src/backend/webgpu/kernels/matmul.js';
 import { argReduce, reduce } from '../../src/backend/webgpu/kernels/reduce.js';
 import { logSoftmax } from '../../src/backend/webgpu/kernels/softmax.js';
 import { scan } from '../../src/backend/webgpu/kernels/scan.js';
+import { gather, indexAdd, indexSelect, scatter } from '../../src/backend/webgpu/kernels/indexing.js';
+import { axpy, thresholdBackward } from '../../src/backend/webgpu/kernels/fused.js';
+import { col2im, im2col } from '../../src/backend/webgpu/kernels/window.js';
+import { maxPool2d, maxPool2dBackward } from '../../src/backend/webgpu/kernels/pool.js';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../src/backend/webgpu/kernels/conv.js';
 import { allocateArray } from '../../src/tensor/dtype.js';
 import { contiguousStrides, numel } from '../../src/tensor/shape.js';
 import type { DType, TypedArray } from '../../src/tensor/dtype.js';
@@ -87,6 +92,25 @@ function strided(shape: number[], kind: Kind, seed: number, dtype: DType = 'floa
 }
 
 const kinds: Kind[] = ['contiguous', 'permuted', 'sliced', 'broadcast'];
+
+/** Random integers in [0, n) as an int64 view of `shape`, laid out as `kind`. */
+const indices = (shape: number[], n: number, kind: Kind, seed: number): View => strided(shape, kind, seed, 'int64', (r) => Math.min(n - 1, Math.floor(((r + 1) / 2) * n)));
+
+/** A contiguous copy of a view's whole backing array (for in-place kernels' expected results). */
+const clone = (v: View): View => ({ ...v, data: v.data.slice() });
+
+/** The Window2d of a k x k window with stride s, padding p, dilation d over H x W (ceil mode optional). */
+function win(k: [number, number], s: [number, number], p: [number, number], d: [number, number], H: number, W: number, ceil = false): Window2d {
+  const out = (n: number, i: 0 | 1) => {
+    const span = n + 2 * p[i] - d[i] * (k[i] - 1) - 1;
+    let o = (ceil ? Math.ceil(span / s[i]) : Math.floor(span / s[i])) + 1;
+    if (ceil && (o - 1) * s[i] >= n + p[i]) o--; // PyTorch: the last window must start inside the input or left padding
+    return o;
+  };
+  return { kernel: k, stride: s, padding: p, dilation: d, output: [out(H, 0), out(W, 1)] };
+}
+
+const exact = (actual: ArrayLike<number>, expected: ArrayLike<number>, msg: string) => assertClose(actual, expected, 0, 0, msg);
 
 let gpu: GpuHarness;
 
@@ -266,6 +290,203 @@ describe('webgpu kernels', () => {
         const n = x.shape[dim];
         if (dtype !== 'float32') assert.deepEqual(Array.from(actual), Array.from(expected), `${op} ${x.shape}`);
         else assertClose(actual, expected, 2e-6 * Math.sqrt(n + 1) + 1e-6, 2e-6 * Math.sqrt(n + 1), `${op} ${x.shape} dim ${dim}`);
+      }
+    });
+  });
+
+  describe('indexing', () => {
+    test('gather along each dim, index smaller than x, out-of-layout views', async () => {
+      const cases: [View, number, View][] = [
+        [strided([4, 5, 6], 'permuted', 40), 1, indices([4, 3, 6], 5, 'contiguous', 41)],
+        [strided([4, 5, 6], 'sliced', 42), 0, indices([7, 2, 6], 4, 'permuted', 43)],
+        [strided([4, 5, 6], 'broadcast', 44), 2, indices([3, 5, 9], 6, 'sliced', 45)],
+        [strided([3, 8], 'contiguous', 46, 'int32'), 1, indices([3, 2], 8, 'contiguous', 47)],
+      ];
+      for (const [x, dim, index] of cases) {
+        const expected = jsBackend.gather(x, dim, index);
+        const [actual] = await run(gather(x, dim, index), [x, index], [{ dtype: x.dtype, size: expected.length }]);
+        exact(actual, expected, `gather ${x.shape} dim ${dim} index ${index.shape}`);
+      }
+      assert.equal(gather(strided([3, 4], 'contiguous', 1), 1, indices([3, 0], 4, 'contiguous', 2)).passes.length, 0);
+    });
+
+    test('scatter and scatter-add: duplicates resolve in index order, bit for bit', async () => {
+      const cases: [View, number, View, View][] = [
+        [strided([4, 5, 3], 'contiguous', 50), 1, indices([4, 7, 3], 5, 'permuted', 51), strided([4, 7, 3], 'permuted', 52)],
+        [strided([4, 5, 3], 'contiguous', 53), 1, indices([3, 7, 2], 5, 'contiguous', 54), strided([4, 8, 3], 'sliced', 55)],
+        [strided([6, 4], 'contiguous', 56), 0, indices([10, 4], 6, 'sliced', 57), strided([10, 4], 'broadcast', 58)],
+        [strided([5, 6], 'contiguous', 59, 'int32'), 1, indices([5, 9], 6, 'contiguous', 60), strided([5, 9], 'contiguous', 61, 'int32')],
+      ];
+      for (const [out, dim, index, src] of cases) {
+        for (const accumulate of [false, true]) {
+          const expected = clone(out);
+          jsBackend.scatter(expected, dim, index, src, accumulate);
+          const [actual] = await run(scatter(out, dim, index, src, accumulate), [index, src], [], [out]);
+          exact(actual, expected.data, `scatter${accumulate ? '-add' : ''} ${out.shape} dim ${dim} index ${index.shape}`);
+        }
+      }
+    });
+
+    test('indexSelect with repeats, strided and 0-d indices', async () => {
+      const strideIndex: View = { data: new Float64Array([2, 9, 0, 9, 2, 9, 4, 9]), dtype: 'int64', shape: [4], strides: [2], offset: 0 };
+      const scalarIndex: View = { data: new Float64Array([7, 1]), dtype: 'int64', shape: [], strides: [], offset: 1 };
+      const cases: [View, number, View][] = [
+        [strided([5, 4, 3], 'permuted', 70), 0, indices([7], 5, 'contiguous', 71)],
+        [strided([5, 4, 3], 'sliced', 72), 2, strideIndex.data.length ? { ...strideIndex, data: new Float64Array([2, 9, 0, 9, 1, 9, 2, 9]) } : strideIndex],
+        [strided([5, 6, 3], 'broadcast', 73), 1, strideIndex],
+        [strided([5, 4], 'contiguous', 74, 'int32'), 1, scalarIndex],
+      ];
+      for (const [x, dim, index] of cases) {
+        const expected = jsBackend.indexSelect(x, dim, index);
+        const [actual] = await run(indexSelect(x, dim, index), [x, index], [{ dtype: x.dtype, size: expected.length }]);
+        exact(actual, expected, `indexSelect ${x.shape} dim ${dim}`);
+      }
+    });
+
+    test('indexAdd: duplicate indices add in order, bit for bit', async () => {
+      const cases: [View, number, View, View][] = [
+        [strided([6, 4], 'contiguous', 80), 0, indices([9], 6, 'contiguous', 81), strided([9, 4], 'permuted', 82)],
+        [strided([3, 5, 2], 'contiguous', 83), 1, indices([8], 5, 'sliced', 84), strided([3, 8, 2], 'sliced', 85)],
+        [strided([4, 3], 'contiguous', 86, 'int32'), 1, indices([5], 3, 'contiguous', 87), strided([4, 5], 'contiguous', 88, 'int32')],
+      ];
+      for (const [out, dim, index, src] of cases) {
+        const expected = clone(out);
+        jsBackend.indexAdd(expected, dim, index, src);
+        const [actual] = await run(indexAdd(out, dim, index, src), [index, src], [], [out]);
+        exact(actual, expected.data, `indexAdd ${out.shape} dim ${dim}`);
+      }
+    });
+  });
+
+  describe('fused updates', () => {
+    test('thresholdBackward selects, NaN in self passes, NaN grad at a cut gives 0', async () => {
+      for (const [i, kind] of kinds.entries()) {
+        const grad = strided([5, 7], kind, 90 + i, 'float32', (r, j) => (j % 11 === 3 ? NaN : r));
+        const self = strided([5, 7], kinds[(i + 1) % 4], 95 + i, 'float32', (r, j) => (j % 13 === 4 ? NaN : j % 5 === 0 ? 0.3 : r));
+        for (const threshold of [0, 0.3]) {
+          const expected = jsBackend.thresholdBackward(grad, self, threshold);
+          const [actual] = await run(thresholdBackward(grad, self, threshold), [grad, self], [{ dtype: 'float32', size: 35 }]);
+          exact(actual, expected, `thresholdBackward ${kind} ${threshold}`);
+        }
+      }
+    });
+
+    test('axpy rounds the product before the add, as the reference', async () => {
+      const out: View = { data: randomArray(45, 100), dtype: 'float32', shape: [6, 7], strides: [7, 1], offset: 3 };
+      for (const kind of kinds) {
+        const x = strided([6, 7], kind, 101, 'float32', (r) => r * 1000);
+        const expected = clone(out);
+        jsBackend.axpy(expected, x, -0.0137);
+        const [actual] = await run(axpy(out, x, -0.0137), [x], [], [out]);
+        exact(actual, expected.data, `axpy ${kind}`);
+      }
+    });
+  });
+
+  describe('windows, pooling and convolution', () => {
+    const windows = (H: number, W: number): Window2d[] => [
+      win([3, 3], [1, 1], [1, 1], [1, 1], H, W),
+      win([2, 3], [2, 1], [0, 1], [1, 2], H, W),
+      win([3, 2], [2, 3], [1, 0], [2, 1], H, W, true),
+      win([1, 1], [1, 1], [0, 0], [1, 1], H, W),
+    ];
+
+    test('im2col and col2im in every layout (col2im gathers in the reference order: exact)', async () => {
+      let seed = 110;
+      for (const w of windows(7, 6)) {
+        for (const kind of kinds) {
+          const x = strided([2, 3, 7, 6], kind, seed++);
+          const expected = jsBackend.im2col(x, w);
+          const [actual] = await run(im2col(x, w), [x], [{ dtype: 'float32', size: expected.length }]);
+          exact(actual, expected, `im2col ${kind} ${JSON.stringify(w)}`);
+          const L = w.output[0] * w.output[1];
+          const cols = strided([2, 3 * w.kernel[0] * w.kernel[1], L], kind, seed++);
+          const folded = jsBackend.col2im(cols, [7, 6], w);
+          const [back] = await run(col2im(cols, [7, 6], w), [cols], [{ dtype: 'float32', size: folded.length }]);
+          exact(back, folded, `col2im ${kind} ${JSON.stringify(w)}`);
+        }
+      }
+    });
+
+    test('maxPool2d: values and indices with NaN, ties, padding, dilation, ceil mode', async () => {
+      let seed = 130;
+      const pools = [
+        win([2, 2], [2, 2], [0, 0], [1, 1], 7, 9),
+        win([3, 3], [2, 2], [1, 1], [1, 1], 7, 9, true),
+        win([3, 2], [1, 2], [1, 0], [2, 1], 7, 9),
+        win([3, 3], [1, 1], [1, 1], [1, 1], 7, 9),
+      ];
+      for (const w of pools) {
+        for (const kind of kinds) {
+          // Few distinct values (ties), some NaN, some -inf.
+          const x = strided([2, 3, 7, 9], kind, seed++, 'float32', (r, i) => (i % 17 === 5 ? NaN : i % 19 === 2 ? -Infinity : Math.round(r * 3)));
+          const expected = jsBackend.maxPool2d(x, w);
+          const n = expected.values.length;
+          const [values, idx] = await run(maxPool2d(x, w), [x], [{ dtype: 'float32', size: n }, { dtype: 'int64', size: n }]);
+          exact(values, expected.values, `maxPool2d values ${kind} ${JSON.stringify(w)}`);
+          exact(idx, expected.indices, `maxPool2d indices ${kind} ${JSON.stringify(w)}`);
+          // Backward from those indices, overlapping windows adding up: with and without the window.
+          const grad = strided([2, 3, ...w.output], kinds[(seed + 1) % 4], seed++);
+          const ind: View = { data: expected.indices, dtype: 'int64', shape: [2, 3, ...w.output], strides: [3 * n / 6, n / 6, w.output[1], 1], offset: 0 };
+          const want = jsBackend.maxPool2dBackward(grad, ind, [7, 9]);
+          for (const known of [w, undefined]) {
+            const [got] = await run(maxPool2dBackward(grad, ind, [7, 9], known), [grad, ind], [{ dtype: 'float32', size: want.length }]);
+            exact(got, want, `maxPool2dBackward ${known ? 'windowed' : 'plane'} ${kind} ${JSON.stringify(w)}`);
+          }
+        }
+      }
+    });
+
+    const convCases: { x: number[]; O: number; k: [number, number]; s: [number, number]; p: [number, number]; d: [number, number]; groups: number }[] = [
+      { x: [2, 3, 7, 6], O: 4, k: [3, 3], s: [1, 1], p: [1, 1], d: [1, 1], groups: 1 },
+      { x: [1, 4, 9, 8], O: 6, k: [3, 2], s: [2, 1], p: [1, 0], d: [2, 1], groups: 2 },
+      { x: [2, 5, 4, 5], O: 3, k: [1, 1], s: [1, 1], p: [0, 0], d: [1, 1], groups: 1 },
+      { x: [1, 2, 11, 10], O: 35, k: [5, 5], s: [2, 2], p: [2, 2], d: [1, 1], groups: 1 },
+    ];
+
+    test('conv2d (implicit GEMM, pointwise, every algorithm) with and without bias', async () => {
+      let seed = 150;
+      for (const c of convCases) {
+        const [N, C, H, W] = c.x;
+        const w = win(c.k, c.s, c.p, c.d, H, W);
+        for (const algorithm of [undefined, 'reduce', 'splitK'] as const) {
+          const kind = kinds[seed % 4];
+          const x = strided(c.x, kind, seed++);
+          const weight = strided([c.O, C / c.groups, ...c.k], kinds[(seed + 1) % 4], seed++);
+          const bias = algorithm === 'reduce' ? null : strided([c.O], 'sliced', seed++);
+          const expected = jsBackend.conv2d(x, weight, bias, w, c.groups);
+          const plan = conv2d(x, weight, bias, w, c.groups, { algorithm, splits: 2 });
+          const [actual] = await run(plan, bias ? [x, weight, bias] : [x, weight], [{ dtype: 'float32', size: expected.length }]);
+          const { rtol, atol } = sumTol((C / c.groups) * c.k[0] * c.k[1]);
+          assertClose(actual, expected, rtol, atol, `conv2d ${JSON.stringify(c)} ${kind} ${algorithm ?? 'auto'}`);
+          assert.equal(expected.length, N * c.O * w.output[0] * w.output[1]);
+        }
+      }
+    });
+
+    test('conv2dInputGrad and conv2dWeightGrad (+ bias) against the reference', async () => {
+      let seed = 170;
+      for (const c of convCases) {
+        const [N, C, H, W] = c.x;
+        const w = win(c.k, c.s, c.p, c.d, H, W);
+        for (const algorithm of [undefined, 'splitK'] as const) {
+          const kind = kinds[seed % 4];
+          const grad = strided([N, c.O, ...w.output], kind, seed++);
+          const weight = strided([c.O, C / c.groups, ...c.k], kinds[(seed + 1) % 4], seed++);
+          const dx = jsBackend.conv2dInputGrad(grad, weight, [H, W], w, c.groups);
+          const [gotDx] = await run(conv2dInputGrad(grad, weight, [H, W], w, c.groups, { algorithm, splits: 3 }), [grad, weight], [{ dtype: 'float32', size: dx.length }]);
+          const inTol = sumTol((c.O / c.groups) * c.k[0] * c.k[1]);
+          assertClose(gotDx, dx, inTol.rtol, inTol.atol, `conv2dInputGrad ${JSON.stringify(c)} ${kind} ${algorithm ?? 'auto'}`);
+
+          const x = strided(c.x, kinds[(seed + 2) % 4], seed++);
+          const withBias = algorithm === undefined;
+          const dw = jsBackend.conv2dWeightGrad(x, grad, w, c.groups, withBias);
+          const outs = [{ dtype: 'float32' as const, size: dw.weight.length }, ...(withBias ? [{ dtype: 'float32' as const, size: c.O }] : [])];
+          const [gotW, gotB] = await run(conv2dWeightGrad(x, grad, w, c.groups, withBias, { algorithm, splits: 3 }), [x, grad], outs);
+          const wTol = sumTol(N * w.output[0] * w.output[1]);
+          assertClose(gotW, dw.weight, wTol.rtol, wTol.atol, `conv2dWeightGrad ${JSON.stringify(c)} ${kind} ${algorithm ?? 'auto'}`);
+          if (withBias) assertClose(gotB, dw.bias!, wTol.rtol, wTol.atol, `conv2dWeightGrad bias ${JSON.stringify(c)}`);
+        }
       }
     });
   });

@@ -275,3 +275,29 @@ export function alongDim(x: ViewMeta, dim: number): { kept: number[]; xStrides: 
     size: x.shape[dim] ?? 1,
   };
 }
+
+const THREADS = 64;
+
+/** One thread per element (flat index `i` < `total`, a uniform added here); an empty plan when total is 0. */
+export function perElement(spec: { key: string; inputs: { name: string; type: string }[]; outputs: { name: string; type: string }[]; u: Uniforms; total: number; helpers?: string; body: string }): GpuPlan {
+  if (spec.total === 0) return { passes: [], temps: [] };
+  spec.u.i32('total', spec.total);
+  return singlePass(makeProgram({
+    key: spec.key,
+    inputs: spec.inputs,
+    outputs: spec.outputs,
+    uniforms: spec.u,
+    workgroupSize: THREADS,
+    grid: foldGrid(Math.ceil(spec.total / THREADS)),
+    helpers: spec.helpers,
+    body: `
+  let i = flatGroup(wid, nwg) * ${THREADS} + i32(lidx);
+  if (i >= u.total) { return; }
+${spec.body}`,
+  }));
+}
+
+/** A 0-d view as a 1-d view of one element (the indexing kernels address dim 0 of it). */
+export function atLeast1d(v: ViewMeta): ViewMeta {
+  return v.shape.length > 0 ? v : { ...v, shape: [1], strides: [0] };
+}

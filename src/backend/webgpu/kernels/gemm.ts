@@ -34,8 +34,10 @@ export interface GemmOperands {
   readonly helpers: string;
   readonly vec4A: boolean;
   readonly vec4B: boolean;
+  /** Uniform `groups` (default 1): batch b is image b / groups, group b % groups, for readers and bias. */
+  readonly groups?: number;
   /** When set, output (b, row, ·) gets `readBias((b % groups) * M + row)` added (a helper the caller writes). */
-  readonly biasGroups?: number;
+  readonly bias?: boolean;
 }
 
 export interface GemmSizes {
@@ -76,20 +78,20 @@ export function gemmPlan(ops: GemmOperands, s: GemmSizes, options: GemmOptions =
   if (algorithm === 'packed') return { passes: [own(packedProgram(ops, s, 1, 0))], temps: [] };
   const kChunk = Math.max(TILE, Math.ceil(Math.ceil(s.K / (options.splits ?? Math.min(32, Math.ceil(s.K / 256)))) / TILE) * TILE);
   const splits = Math.max(1, Math.ceil(s.K / kChunk));
+  if (splits === 1) return { passes: [own(packedProgram(ops, s, 1, 0))], temps: [] }; // K fits one slice
   const partial = packedProgram(ops, s, splits, kChunk);
   const sum = sumSlicesProgram(ops, s, splits);
   return {
     passes: [
       own(partial, [temp(0)]),
-      { program: sum, inputs: [temp(0), ...(ops.biasGroups ? ops.inputs.map((_, i) => input(i)) : [])], outputs: [output(0)] },
+      { program: sum, inputs: [temp(0), ...(ops.bias ? ops.inputs.map((_, i) => input(i)) : [])], outputs: [output(0)] },
     ],
     temps: [splits * s.batch * s.M * s.N * 4],
   };
 }
 
 function commonUniforms(ops: GemmOperands, s: GemmSizes): Uniforms {
-  const u = new Uniforms().i32('batch', s.batch).i32('M', s.M).i32('N', s.N).i32('K', s.K);
-  if (ops.biasGroups) u.i32('groups', ops.biasGroups);
+  const u = new Uniforms().i32('batch', s.batch).i32('M', s.M).i32('N', s.N).i32('K', s.K).i32('groups', ops.groups ?? 1);
   ops.uniforms(u);
   return u;
 }
@@ -102,7 +104,7 @@ function madd(t: string): string {
 
 /** The value stored for output (b, r): acc plus the bias when there is one. */
 function withBias(ops: GemmOperands, acc: string, b: string, r: string): string {
-  return ops.biasGroups ? `${acc} + readBias((${b} % u.groups) * u.M + ${r})` : acc;
+  return ops.bias ? `${acc} + readBias((${b} % u.groups) * u.M + ${r})` : acc;
 }
 
 /**
@@ -143,7 +145,7 @@ function packedProgram(ops: GemmOperands, s: GemmSizes, splits: number, kChunk: 
     ? `part[((slice * u.batch + b) * u.M + r) * u.N + c] = acc[i][j];`
     : `out[(b * u.M + r) * u.N + c] = ${withBias(ops, 'acc[i][j]', 'b', 'r')};`;
   return makeProgram({
-    key: `gemm-packed|${ops.key}|${T}|a${ops.vec4A ? 4 : 1}b${ops.vec4B ? 4 : 1}|${split ? 'split' : 'whole'}|bias${ops.biasGroups ? 1 : 0}`,
+    key: `gemm-packed|${ops.key}|${T}|a${ops.vec4A ? 4 : 1}b${ops.vec4B ? 4 : 1}|${split ? 'split' : 'whole'}|bias${ops.bias ? 1 : 0}`,
     inputs: ops.inputs,
     outputs: [{ name: split ? 'part' : 'out', type: T }],
     uniforms: u,
@@ -201,7 +203,7 @@ function reduceProgram(ops: GemmOperands, s: GemmSizes): GpuProgram {
     return `read${which}4(${b}, ${r}, ${c} & ~3)[${c} & 3]`;
   };
   return makeProgram({
-    key: `gemm-reduce|${ops.key}|${T}|a${ops.vec4A ? 4 : 1}b${ops.vec4B ? 4 : 1}|bias${ops.biasGroups ? 1 : 0}`,
+    key: `gemm-reduce|${ops.key}|${T}|a${ops.vec4A ? 4 : 1}b${ops.vec4B ? 4 : 1}|bias${ops.bias ? 1 : 0}`,
     inputs: ops.inputs,
     outputs: [{ name: 'out', type: T }],
     uniforms: u,
@@ -233,12 +235,9 @@ function reduceProgram(ops: GemmOperands, s: GemmSizes): GpuProgram {
 function sumSlicesProgram(ops: GemmOperands, s: GemmSizes, splits: number): GpuProgram {
   const T = ops.type;
   const total = s.batch * s.M * s.N;
-  const u = new Uniforms().i32('batch', s.batch).i32('M', s.M).i32('N', s.N).i32('slices', splits).i32('total', total);
-  const bias = Boolean(ops.biasGroups);
-  if (bias) {
-    u.i32('groups', ops.biasGroups!);
-    ops.uniforms(u);
-  }
+  const u = new Uniforms().i32('batch', s.batch).i32('M', s.M).i32('N', s.N).i32('slices', splits).i32('total', total).i32('groups', ops.groups ?? 1);
+  const bias = Boolean(ops.bias);
+  if (bias) ops.uniforms(u);
   const groups = Math.ceil(total / 64);
   return makeProgram({
     key: `gemm-sum-slices|${T}|bias${bias ? `1|${ops.key}` : 0}`,
