@@ -107,7 +107,6 @@ describe('device model', () => {
   test('ops without a webgpu kernel yet refuse by name', () => {
     const g = torch.tensor([[3, 1], [2, 4]], { dtype: 'float32' }).to('webgpu');
     assert.throws(() => g.sort(1), /sort is not implemented on webgpu yet/);
-    assert.throws(() => g.gather(1, torch.tensor([[0], [1]]).to('webgpu')), /gather is not implemented on webgpu yet/);
     assert.throws(() => g.nonzero(), /nonzero is not implemented on webgpu yet/);
     assert.throws(() => torch.multinomial(g.abs(), 1), /multinomial is not implemented on webgpu yet/);
   });
@@ -331,7 +330,58 @@ describe('memory and the queue', () => {
   });
 });
 
+describe('the wgsl kernels through the backend', () => {
+  test('gather, index_select, scatter_add, index_add, argmax, cumsum, logSoftmax, im2col and pooling agree with the CPU', async () => {
+    torch.manualSeed(2);
+    const x = torch.randn([3, 5]);
+    const idx = torch.tensor([[4, 0], [1, 1], [2, 3]]);
+    const sel = torch.tensor([2, 0, 2]);
+    const img = torch.randn([2, 3, 6, 6]);
+    const cases: [string, (x: Tensor, idx: Tensor, sel: Tensor, img: Tensor) => Tensor][] = [
+      ['gather', (x, i) => x.gather(1, i)],
+      ['index_select', (x, _i, s) => x.indexSelect(1, s)],
+      ['scatter_add', (x, i) => torch.zerosLike(x).scatterAdd(1, i, x.narrow(1, 0, 2))],
+      ['index_add', (x, _i, s) => x.indexAdd(1, s, x.narrow(1, 0, 3))],
+      ['argmax', (x) => x.argmax(1)],
+      ['cumsum', (x) => x.cumsum(1)],
+      ['logSoftmax', (x) => x.logSoftmax(1)],
+      ['amax', (x) => x.amax(0)],
+      ['unfold', (_x, _i, _s, m) => nn.functional.unfold(m, 3, { padding: 1 })],
+      ['max_pool2d', (_x, _i, _s, m) => nn.functional.maxPool2d(m, 2)],
+      ['conv2d', (_x, _i, _s, m) => nn.functional.conv2d(m, m.narrow(0, 0, 1).narrow(2, 0, 3).narrow(3, 0, 3).expand(4, 3, 3, 3).contiguous(), null, { padding: 1 })],
+    ];
+    const dev = [x, idx, sel, img].map((t) => t.to('webgpu')) as [Tensor, Tensor, Tensor, Tensor];
+    for (const [name, fn] of cases) {
+      assertClose(await flat(fn(...dev)), Array.from(fn(x, idx, sel, img).contiguous().toTypedArray()), 1e-5, 1e-5, name);
+    }
+  });
+});
+
 describe('training on webgpu', () => {
+  test('a small CNN (conv, ReLU, max pool, linear, cross-entropy, Adam) trains as on the CPU', async () => {
+    const run = async (device: string) => {
+      torch.manualSeed(0);
+      const model = new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 4 * 4, 10));
+      const x = torch.randn([8, 1, 8, 8]);
+      const y = torch.randint(0, 10, [8]);
+      const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+      model.to(device);
+      const [xd, yd] = [x.to(device), y.to(device)];
+      const losses: number[] = [];
+      for (let step = 0; step < 4; step++) {
+        const loss = nn.functional.crossEntropy(model.call(xd), yd);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        losses.push(await loss.itemAsync());
+      }
+      return losses;
+    };
+    const cpu = await run('cpu');
+    assert.ok(cpu[3] < cpu[0], 'the CPU run learns');
+    assertClose(await run('webgpu'), cpu, 1e-5, 1e-6, 'losses');
+  });
+
   test('an MLP (Linear-ReLU-Linear, MSE, SGD with momentum) trains as on the CPU', async () => {
     const run = async (device: string) => {
       torch.manualSeed(0);

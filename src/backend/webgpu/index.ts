@@ -15,6 +15,11 @@ import { matmul } from './kernels/matmul.js';
 import { argReduce, reduce } from './kernels/reduce.js';
 import { logSoftmax } from './kernels/softmax.js';
 import { scan } from './kernels/scan.js';
+import { axpy, thresholdBackward } from './kernels/fused.js';
+import { gather, indexAdd, indexSelect, scatter } from './kernels/indexing.js';
+import { col2im, im2col } from './kernels/window.js';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './kernels/conv.js';
+import { maxPool2d, maxPool2dBackward } from './kernels/pool.js';
 
 type AnyView = View<DeviceData>;
 
@@ -116,25 +121,75 @@ export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<
       return plan(matmul(meta(a), meta(b), dtype), [gpu(a), gpu(b)], out(dtype, B * M * N));
     },
 
-    thresholdBackward: (grad, self, threshold) => one(ew.thresholdBackward(meta(grad), meta(self), threshold), [gpu(grad), gpu(self)], out(grad.dtype, numel(grad.shape))),
+    thresholdBackward: (grad, self, threshold) => plan(thresholdBackward(meta(grad), meta(self), threshold), [gpu(grad), gpu(self)], out(grad.dtype, numel(grad.shape))),
 
     axpy(o, x, alpha) {
       checkFloat('axpy', o.dtype);
       const target = o.data as GpuData;
-      rt.run(singlePass(ew.axpy(meta(o), meta(x), alpha)), [unaliased(gpu(x), target)], [target]);
+      rt.run(axpy(meta(o), meta(x), alpha), [unaliased(gpu(x), target)], [target]);
+    },
+
+    gather: (x, dim, index) => plan(gather(meta(x), dim, meta(index)), [gpu(x), gpu(index)], out(x.dtype, numel(index.shape))),
+
+    scatter(o, dim, index, src, accumulate) {
+      const target = o.data as GpuData;
+      rt.run(scatter(meta(o), dim, meta(index), meta(src), accumulate), [unaliased(gpu(index), target), unaliased(gpu(src), target)], [target]);
+    },
+
+    indexSelect(x, dim, index) {
+      const n = numel(x.shape.map((s, d) => (d === dim ? numel(index.shape) : s)));
+      return plan(indexSelect(meta(x), dim, meta(index)), [gpu(x), gpu(index)], out(x.dtype, n));
+    },
+
+    indexAdd(o, dim, index, src) {
+      const target = o.data as GpuData;
+      rt.run(indexAdd(meta(o), dim, meta(index), meta(src)), [unaliased(gpu(index), target), unaliased(gpu(src), target)], [target]);
+    },
+
+    im2col(x, window) {
+      const [N, C] = x.shape;
+      const [kH, kW] = window.kernel;
+      return plan(im2col(meta(x), window), [gpu(x)], out(x.dtype, N * C * kH * kW * window.output[0] * window.output[1]));
+    },
+
+    col2im(cols, size, window) {
+      const [N, CK] = cols.shape;
+      const C = CK / (window.kernel[0] * window.kernel[1]);
+      return plan(col2im(meta(cols), size, window), [gpu(cols)], out(cols.dtype, N * C * size[0] * size[1]));
+    },
+
+    conv2d(x, weight, bias, window, groups) {
+      const n = x.shape[0] * weight.shape[0] * window.output[0] * window.output[1];
+      const inputs = bias ? [gpu(x), gpu(weight), gpu(bias)] : [gpu(x), gpu(weight)];
+      return plan(conv2d(meta(x), meta(weight), bias ? meta(bias) : null, window, groups), inputs, out(x.dtype, n));
+    },
+
+    conv2dInputGrad(grad, weight, size, window, groups) {
+      const n = grad.shape[0] * weight.shape[1] * groups * size[0] * size[1];
+      return plan(conv2dInputGrad(meta(grad), meta(weight), size, window, groups), [gpu(grad), gpu(weight)], out(grad.dtype, n));
+    },
+
+    conv2dWeightGrad(x, grad, window, groups, withBias) {
+      const O = grad.shape[1];
+      const weight = out(x.dtype, O * (x.shape[1] / groups) * window.kernel[0] * window.kernel[1]);
+      const bias = withBias ? out(x.dtype, O) : null;
+      rt.run(conv2dWeightGrad(meta(x), meta(grad), window, groups, withBias), [gpu(x), gpu(grad)], bias ? [weight, bias] : [weight]);
+      return { weight, bias };
+    },
+
+    maxPool2d(x, window) {
+      const n = x.shape[0] * x.shape[1] * window.output[0] * window.output[1];
+      const values = out(x.dtype, n);
+      const indices = out('int64', n);
+      rt.run(maxPool2d(meta(x), window), [gpu(x)], [values, indices]);
+      return { values, indices };
+    },
+
+    maxPool2dBackward(grad, indices, size) {
+      const n = grad.shape[0] * grad.shape[1] * size[0] * size[1];
+      return plan(maxPool2dBackward(meta(grad), meta(indices), size), [gpu(grad), gpu(indices)], out(grad.dtype, n));
     },
 
     sort: () => notYet('sort'),
-    gather: () => notYet('gather'),
-    scatter: () => notYet('scatter'),
-    indexSelect: () => notYet('index_select'),
-    indexAdd: () => notYet('index_add'),
-    im2col: () => notYet('im2col (F.unfold)'),
-    col2im: () => notYet('col2im (F.fold)'),
-    conv2d: () => notYet('conv2d'),
-    conv2dInputGrad: () => notYet('conv2d backward (input)'),
-    conv2dWeightGrad: () => notYet('conv2d backward (weight)'),
-    maxPool2d: () => notYet('max_pool2d'),
-    maxPool2dBackward: () => notYet('max_pool2d backward'),
   };
 }

@@ -1,5 +1,5 @@
 // Elementwise kernels as GpuPrograms: strided/broadcast unary and binary ops, where, copy with a
-// cast, fill, assign (a strided write), ReLU's threshold_backward and the optimizer's axpy. One
+// cast, fill and assign (a strided write). One
 // generated shader per (op, dtypes, rank, per-operand contiguity); sizes, offsets and strides
 // travel in the uniform block. WGSL lets compilers assume no NaN/Inf and leaves many edge cases
 // to the implementation (SwiftShader: exp(NaN) is not NaN, log(x < 0) is log|x|), so every float
@@ -482,23 +482,4 @@ export function fill(dst: ViewMeta, value: number): GpuProgram {
     else if (O === 'i32') u.i32('value', value);
     else u.u32('value', value ? 1 : 0);
   });
-}
-
-/** Backend.thresholdBackward: grad where self > threshold (or NaN), else 0; contiguous, grad's dtype. */
-export function thresholdBackward(grad: ViewMeta, self: ViewMeta, threshold: number): GpuProgram {
-  const O = storageType(grad.dtype);
-  const S = storageType(self.dtype);
-  const cut = S === 'f32' ? '!isNan(y) && y <= u.threshold' : 'f32(y) <= u.threshold';
-  return elementwiseProgram(
-    `threshold_backward|${O}${S}`, grad.shape, [{ name: 'g', view: grad }, { name: 'y', view: self }], { name: 'out', type: O },
-    `let y = y_buf[y_at];\n  out[o] = select(g_buf[g_at], ${O}(0), ${cut});`, '', undefined, (u) => u.f32('threshold', threshold),
-  );
-}
-
-/** Backend.axpy: output 0 (contiguous, float32) += alpha * x, the product rounded to f32 first. */
-export function axpy(out: ViewMeta, x: ViewMeta, alpha: number): GpuProgram {
-  return elementwiseProgram(
-    'axpy|f32', out.shape, [{ name: 'x', view: x }], { name: 'out', type: 'f32' },
-    'let p = u.alpha * x_buf[x_at];\n  out[o] = out[o] + p;', '', out, (u) => u.f32('alpha', alpha),
-  );
 }
