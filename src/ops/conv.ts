@@ -220,7 +220,7 @@ export function padNonConstant(x: Tensor, pad: readonly number[], mode: Exclude<
       else if (mode === 'circular') idx.push(((j % n) + n) % n);
       else idx.push(j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j);
     }
-    out = out.indexSelect(dim, tensor(idx, { dtype: 'int64' }));
+    out = out.indexSelect(dim, tensor(idx, { dtype: 'int64', device: out.device }));
   }
   return out;
 }

@@ -137,7 +137,7 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
 function triangle(x: Tensor, diagonal: number, lower: boolean): Tensor {
   if (x.ndim < 2) throw new RangeError(`${lower ? 'tril' : 'triu'}: input tensor must have at least 2 dimensions`);
   const [rows, cols] = x.shape.slice(-2);
-  const offset = arange(cols).unsqueeze(0).sub(arange(rows).unsqueeze(1));
+  const offset = arange(cols, { device: x.device }).unsqueeze(0).sub(arange(rows, { device: x.device }).unsqueeze(1));
   const keep = lower ? offset.le(diagonal) : offset.ge(diagonal);
   const out = where(keep, x, 0);
   return out.dtype === x.dtype ? out : cast(out, x.dtype, false);
@@ -183,7 +183,7 @@ export function index(x: Tensor, items: readonly IndexItem[]): Tensor {
       const s = resolveSlice(it, out.shape[dim]);
       out = sliceDim(out, dim++, s.start, s.length, s.step);
     } else {
-      const t = it instanceof Tensor ? it : tensor(it as number[], { dtype: 'int64' });
+      const t = it instanceof Tensor ? it : tensor(it as number[], { dtype: 'int64', device: x.device });
       if (t.dtype === 'bool') {
         // A mask over k dims is the k index tensors of its nonzero coordinates.
         const nz = nonzero(t);

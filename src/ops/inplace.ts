@@ -193,7 +193,7 @@ export function indexPut_<T extends Tensor>(x: T, items: IndexItem[], value: Ten
     copy_(target, v);
     return x;
   }
-  const positions = index(reshape(arange(x.numel()), x.shape), items);
+  const positions = index(reshape(arange(x.numel(), { device: x.device }), x.shape), items);
   const flat = reshape(x, [-1]);
   const src = reshape(contiguous(expand(cast(v, x.dtype, false), positions.shape)), [-1]);
   const put = options.accumulate ? scatterAdd : scatter;

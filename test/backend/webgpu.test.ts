@@ -74,6 +74,12 @@ describe('device model', () => {
     assert.equal(opt.paramGroups[0].params[0], weight);
   });
 
+  test("d2l's tryGpu and tryAllGpus find the GPU", async () => {
+    assert.equal(String(await torch.utils.tryGpu()), 'webgpu:0');
+    assert.equal(String(await torch.utils.tryGpu(1)), 'cpu');
+    assert.deepEqual((await torch.utils.tryAllGpus()).map(String), ['webgpu:0']);
+  });
+
   test('a state dict loads onto the module device', async () => {
     const src = new nn.Linear(2, 2);
     const dst = new nn.Linear(2, 2).to('webgpu');
