@@ -10,6 +10,8 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as torch from '../../src/index.js';
 import { nn, optim, Tensor } from '../../src/index.js';
 import type { BinaryOp, UnaryOp } from '../../src/backend/backend.js';
@@ -323,6 +325,38 @@ describe('memory and the queue', () => {
     assert.ok(torch.webgpu.memoryReserved() >= torch.webgpu.memoryAllocated());
     assert.equal(torch.webgpu.deviceCount(), 1);
     assert.match(torch.webgpu.getDeviceName(), /\S/);
+  });
+
+  test('buffers of collected tensors return to the pool and are reused without corrupting queued work', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collect = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 10)); // FinalizationRegistry callbacks run as tasks
+      }
+    };
+    await torch.webgpu.synchronize();
+    await collect();
+    const base = torch.webgpu.memoryAllocated();
+    const reserved = torch.webgpu.memoryReserved();
+    const keep = torch.arange(1000, { dtype: 'float32', device: 'webgpu' });
+    let acc = keep;
+    for (let i = 0; i < 50; i++) {
+      // Temporaries die at once; their buffers may be parked (the encoder still reads them) or pooled.
+      acc = acc.add(keep.mul(2)).sub(keep).mul(0.5);
+      if (i % 10 === 0) await collect();
+    }
+    let expected = torch.arange(1000, { dtype: 'float32' });
+    const k = expected;
+    for (let i = 0; i < 50; i++) expected = expected.add(k.mul(2)).sub(k).mul(0.5);
+    assertClose(await flat(acc), Array.from(expected.toTypedArray()), 1e-6, 1e-6, 'values across reuse');
+    await collect();
+    const live = torch.webgpu.memoryAllocated() - base;
+    assert.ok(live <= 2 * 4096, `only keep and acc stay allocated (${live} bytes above the start)`);
+    // 200 temporaries of one 4 KiB bucket were made; without reuse the pool would have grown by all of them.
+    const grown = torch.webgpu.memoryReserved() - reserved;
+    assert.ok(grown <= 50 * 4096, `the pool reused buffers instead of making one per op (grew ${grown} bytes)`);
   });
 
   test('a long chain of ops (several submitted batches) gives the CPU result', async () => {

@@ -76,6 +76,7 @@ export function memoryReserved(): number {
   return current('memoryReserved').memory().reserved;
 }
 
+/** Restart maxMemoryAllocated() from the bytes allocated now. */
 export function resetPeakMemoryStats(): void {
   current('resetPeakMemoryStats').resetPeak();
 }
