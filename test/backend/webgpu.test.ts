@@ -55,6 +55,17 @@ describe('device model', () => {
     assert.throws(() => torch.zeros(2, { device: 'cuda:0' }), /dlab has no device 'cuda:0'/);
   });
 
+  test('before the GPU is acquired (and after dispose) moving to it says how to acquire it', async () => {
+    const old = torch.ones(2, { device: 'webgpu' });
+    torch.webgpu.dispose();
+    assert.equal(torch.webgpu.deviceCount(), 0);
+    assert.throws(() => torch.ones(2).to('webgpu'), /webgpu:0 is not available: acquire the GPU once with `await torch\.webgpu\.isAvailable\(\)`/);
+    assert.throws(() => torch.webgpu.memoryAllocated(), /no webgpu device; call `await torch\.webgpu\.isAvailable\(\)` first/);
+    assert.ok(await torch.webgpu.isAvailable());
+    assert.throws(() => old.add(1), /the webgpu device was released/);
+    assert.deepEqual(await torch.ones(2, { device: 'webgpu' }).tolistAsync(), [1, 1]);
+  });
+
   test('tensors and modules move to webgpu and report their device', async () => {
     const x = torch.tensor([1.5, -2]);
     assert.equal(String(x.device), 'cpu');
