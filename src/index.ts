@@ -5,6 +5,7 @@ export type { TensorOrScalar, Scalar, Dims, IndexItem } from './tensor/tensor.js
 export { type DType, dtypes, promoteTypes, getDefaultDtype, setDefaultDtype } from './tensor/dtype.js';
 export { broadcastShapes } from './tensor/shape.js';
 export { setPrintOptions, printOptions } from './tensor/format.js';
+export { Device, device, type DeviceLike, type DeviceType } from './tensor/device.js';
 
 export * from './ops/creation.js';
 export {
@@ -37,6 +38,8 @@ export { getBackend, setBackend, listBackends, registerBackend } from './backend
 // torch.set_num_threads / get_num_threads: intra-op threads of the wasm kernels.
 export { getNumThreads, setNumThreads } from './backend/wasm/index.js';
 export type { Backend, View } from './backend/backend.js';
+/** `torch.cuda`'s functions for the GPU through WebGPU: `await torch.webgpu.isAvailable()` acquires it. */
+export * as webgpu from './backend/webgpu/api.js';
 
 /** torch.utils.data; also reachable as `data` until the final namespace is settled. */
 export * as data from './data/index.js';

@@ -4,6 +4,7 @@
 import { AccumulateGrad, Node } from './node.js';
 import { enableGrad, noGrad } from './grad_mode.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { storageCount, type Storage } from '../tensor/storage.js';
 import { shapesEqual, fmtShape } from '../tensor/shape.js';
 
@@ -162,7 +163,7 @@ export function runBackward(
   const scratch = createGraph ? undefined : outputs[0]?._storage.backend.scratch;
   const own = (t: Tensor): Tensor => {
     const s = t._storage;
-    if (scratch?.isScratch(s.data)) s.data = s.data.slice();
+    if (scratch?.isScratch(s.data)) s.data = (s.data as TypedArray).slice();
     return t;
   };
   // Gradients that end in a leaf's .grad, taken without a copy where that is safe.

@@ -35,7 +35,7 @@ function flatValues(t: Tensor): number[] {
 
 /** d(every output)/d(element i of t) by central differences, perturbing t's storage in place. */
 function centralDifferences(fn: Fn, inputs: Tensor[], t: Tensor, i: number, eps: number): number[][] {
-  const data = t._storage.data;
+  const data = t._storage.host('gradcheck');
   const off = elementOffset(t, i);
   const orig = data[off];
   // Not under noGrad: gradgradcheck's fn runs a backward pass, which needs the graph.
@@ -88,7 +88,7 @@ export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = 
     const analytical: number[][][] = diffInputs.map((t) => Array.from({ length: t.numel() }, () => new Array<number>(n).fill(0)));
     for (let j = 0; j < n; j++) {
       const onehot = out._onesLike().mul(0);
-      onehot._storage.data[j] = 1;
+      onehot._storage.host('gradcheck')[j] = 1;
       const grads = runBackward([out], [onehot], { retainGraph: true }, diffInputs);
       grads.forEach((g, k) => {
         if (!g) return;
@@ -122,7 +122,7 @@ export function gradgradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOption
     options.gradOutputs ??
     outputs.map((o) => {
       const g = o._onesLike().detach();
-      const d = g._storage.data;
+      const d = g._storage.host('gradcheck');
       for (let i = 0; i < d.length; i++) d[i] = Math.sin(i + 1.3); // fixed, non-trivial weights
       return g.requiresGrad_(true);
     });

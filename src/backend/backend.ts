@@ -1,13 +1,22 @@
-// The one interface every compute backend implements. Backends see strided views and return
-// fresh contiguous arrays; they know nothing of autograd. The js backend is the readable
-// reference; faster backends must agree with it.
+// The one interface every compute backend implements. Backends see strided views over their own
+// memory (`DeviceData`: a typed array on the CPU, a buffer handle on a device) and return fresh
+// contiguous memory; they know nothing of autograd. The js backend is the readable reference;
+// faster backends must agree with it.
 
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
 
-/** A strided window onto a typed array: what a backend kernel reads. */
-export interface View {
-  readonly data: TypedArray;
+/**
+ * A backend's memory, opaque outside it: a typed array for the CPU backends (js, wasm), a pooled
+ * buffer handle for a device backend (webgpu). Only its element count is common to all.
+ */
+export interface DeviceData {
+  readonly length: number;
+}
+
+/** A strided window onto a backend's memory: what a backend kernel reads (a typed array on the CPU). */
+export interface View<D extends DeviceData = TypedArray> {
+  readonly data: D;
   readonly dtype: DType;
   readonly shape: Shape;
   readonly strides: Shape;
@@ -59,80 +68,90 @@ export interface ScratchScope {
   end(): void;
   pause(): void;
   resume(): void;
-  isScratch(data: TypedArray): boolean;
+  isScratch(data: DeviceData): boolean;
 }
 
-/** What a backend implements: allocate, read and write buffers, and run each primitive. `js` is the readable reference; the others must agree with it. */
-export interface Backend {
+/**
+ * What a backend implements: allocate, read and write buffers, and run each primitive. `js` is the
+ * readable reference; the others must agree with it. `D` is the backend's memory: the CPU
+ * backends' is the typed array itself (no indirection on the CPU path), a device backend's a handle.
+ */
+export interface Backend<D extends DeviceData = TypedArray> {
   readonly name: string;
+  /** The device its memory lives on: 'cpu' for js and wasm, 'webgpu:0' for the first GPU. */
+  readonly device: string;
+  /** Device backends only: memory holding `values` (contiguous, in the CPU layout of `dtype`). */
+  upload?(values: TypedArray, dtype: DType): D;
+  /** Device backends only: a view's values as a contiguous typed array of its dtype, read back asynchronously. */
+  read?(x: View<D>): Promise<TypedArray>;
   /** Optional: see ScratchScope. */
   readonly scratch?: ScratchScope;
   /** Zero-filled contiguous array. */
-  allocate(dtype: DType, size: number): TypedArray;
+  allocate(dtype: DType, size: number): D;
   /** Contiguous copy of a view, converted to `dtype`. */
-  copy(x: View, dtype: DType): TypedArray;
+  copy(x: View<D>, dtype: DType): D;
   /** Write `src` (already strided to dst's shape, broadcasting with 0 strides) into the window `dst`. */
-  assign(dst: View, src: View): void;
-  fill(dst: View, value: number): void;
-  unary(op: UnaryOp, x: View, dtype: DType): TypedArray;
+  assign(dst: View<D>, src: View<D>): void;
+  fill(dst: View<D>, value: number): void;
+  unary(op: UnaryOp, x: View<D>, dtype: DType): D;
   /** a and b are strided to `shape` (broadcast dims have stride 0); the result has `dtype`. */
-  binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): TypedArray;
-  where(cond: View, a: View, b: View, shape: Shape, dtype: DType): TypedArray;
+  binary(op: BinaryOp, a: View<D>, b: View<D>, shape: Shape, dtype: DType): D;
+  where(cond: View<D>, a: View<D>, b: View<D>, shape: Shape, dtype: DType): D;
   /** Reduce over `dims` (sorted); the result has the remaining dims, in order. */
-  reduce(op: ReduceOp, x: View, dims: readonly number[], dtype: DType): TypedArray;
+  reduce(op: ReduceOp, x: View<D>, dims: readonly number[], dtype: DType): D;
   /** Index (int64) of the first max/min along `dim`; NaN counts as the max, as in PyTorch. */
-  argReduce(op: ArgReduceOp, x: View, dim: number): TypedArray;
-  scan(op: ScanOp, x: View, dim: number, dtype: DType): TypedArray;
+  argReduce(op: ArgReduceOp, x: View<D>, dim: number): D;
+  scan(op: ScanOp, x: View<D>, dim: number, dtype: DType): D;
   /**
    * The int64 positions along `dim` that sort each slice of x (a fresh contiguous array of x's
    * shape): a stable sort, NaN above every number (last ascending, first descending), as PyTorch.
    */
-  sort(x: View, dim: number, descending: boolean): TypedArray;
+  sort(x: View<D>, dim: number, descending: boolean): D;
   /**
    * log_softmax of a float view along `dim`, as PyTorch's CPU kernel: per slice,
    * x - max - log(sum(exp(x - max))) (so a NaN or +inf in a slice makes the whole slice NaN);
    * a fresh contiguous array of x's dtype.
    */
-  logSoftmax(x: View, dim: number): TypedArray;
+  logSoftmax(x: View<D>, dim: number): D;
   /** Batched matrix product [B, M, K] x [B, K, N] -> [B, M, N]; any strides (transposed views need no copy). */
-  matmul(a: View, b: View, dtype: DType): TypedArray;
+  matmul(a: View<D>, b: View<D>, dtype: DType): D;
   /** out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; the result has index's shape. */
-  gather(x: View, dim: number, index: View): TypedArray;
+  gather(x: View<D>, dim: number, index: View<D>): D;
   /** In place on contiguous `out`: out[index[p] along dim] (+)= src[p] for every p of index's shape. */
-  scatter(out: View, dim: number, index: View, src: View, accumulate: boolean): void;
+  scatter(out: View<D>, dim: number, index: View<D>, src: View<D>, accumulate: boolean): void;
   /** x restricted to `index` positions along dim. */
-  indexSelect(x: View, dim: number, index: View): TypedArray;
+  indexSelect(x: View<D>, dim: number, index: View<D>): D;
   /** In place on contiguous `out`: out.select(dim, index[i]) += src.select(dim, i). */
-  indexAdd(out: View, dim: number, index: View, src: View): void;
+  indexAdd(out: View<D>, dim: number, index: View<D>, src: View<D>): void;
   /**
    * F.unfold: x is [N, C, H, W] (any strides, float32/float64); returns a fresh contiguous array of
    * x's dtype laid out [N, C * kH * kW, outH * outW], row (c * kH + ki) * kW + kj, column oh * outW + ow,
    * holding x at the position window (oh, ow) element (ki, kj) reads, 0 where that is padding.
    */
-  im2col(x: View, window: Window2d): TypedArray;
+  im2col(x: View<D>, window: Window2d): D;
   /**
    * F.fold, the adjoint of im2col: cols is [N, C * kH * kW, outH * outW] (any strides); returns a
    * fresh zero-initialised contiguous [N, C, size[0], size[1]] array of cols' dtype where each column
    * entry is added to the input position it would have been read from (padding entries are dropped).
    */
-  col2im(cols: View, size: readonly [number, number], window: Window2d): TypedArray;
+  col2im(cols: View<D>, size: readonly [number, number], window: Window2d): D;
   /**
    * Convolution (F.conv2d's core, cross-correlation as PyTorch's): x [N, C, H, W], weight
    * [O, C/groups, kH, kW] (window.kernel), bias [O] or null, any strides; returns a fresh
    * contiguous [N, O, outH, outW] array. Input channel block g meets output channel block g.
    */
-  conv2d(x: View, weight: View, bias: View | null, window: Window2d, groups: number): TypedArray;
+  conv2d(x: View<D>, weight: View<D>, bias: View<D> | null, window: Window2d, groups: number): D;
   /**
    * The adjoint of conv2d in x (also conv_transpose2d's core): grad [N, O, outH, outW] through
    * weight, summed back onto the input positions; returns a fresh [N, C, size[0], size[1]] array.
    */
-  conv2dInputGrad(grad: View, weight: View, size: readonly [number, number], window: Window2d, groups: number): TypedArray;
+  conv2dInputGrad(grad: View<D>, weight: View<D>, size: readonly [number, number], window: Window2d, groups: number): D;
   /**
    * The adjoint of conv2d in the weight: from x [N, C, H, W] and grad [N, O, outH, outW], the
    * [O, C/groups, kH, kW] weight gradient and, with `withBias`, the bias gradient [O] (grad
    * summed over N, outH, outW), computed in the same pass.
    */
-  conv2dWeightGrad(x: View, grad: View, window: Window2d, groups: number, withBias: boolean): { weight: TypedArray; bias: TypedArray | null };
+  conv2dWeightGrad(x: View<D>, grad: View<D>, window: Window2d, groups: number, withBias: boolean): { weight: D; bias: D | null };
   /**
    * Max pooling: x is [N, C, H, W] (any strides); returns fresh contiguous [N, C, outH, outW]
    * arrays: `values` of x's dtype, each window's maximum, and `indices` (int64), the flat index
@@ -140,23 +159,26 @@ export interface Backend {
    * row-major order from best = -Infinity: a strictly greater value or a NaN replaces the best (so
    * NaN propagates, the last NaN wins, ties keep the first), exactly PyTorch's CPU max_pool2d kernel.
    */
-  maxPool2d(x: View, window: Window2d): { values: TypedArray; indices: TypedArray };
+  maxPool2d(x: View<D>, window: Window2d): { values: D; indices: D };
   /**
    * Max pooling's backward: grad and indices (int64) are [N, C, outH, outW] (any strides); returns
    * a fresh zero-initialised contiguous [N, C, size[0], size[1]] array of grad's dtype where each
    * grad value is added at its (n, c) plane's flat index (windows sharing a maximum add up).
    */
-  maxPool2dBackward(grad: View, indices: View, size: readonly [number, number]): TypedArray;
+  maxPool2dBackward(grad: View<D>, indices: View<D>, size: readonly [number, number]): D;
   /**
    * PyTorch's threshold_backward (ReLU's gradient): grad and self of one shape (any strides);
    * returns a fresh contiguous array of grad's dtype holding 0 where self <= threshold and grad
    * elsewhere (NaN in self passes the gradient; a select, so a NaN grad at a cut position gives 0).
    */
-  thresholdBackward(grad: View, self: View, threshold: number): TypedArray;
+  thresholdBackward(grad: View<D>, self: View<D>, threshold: number): D;
   /**
    * In place on contiguous float `out`: out += alpha * x, x of out's shape and dtype (any strides),
    * rounding exactly as mul then add do (alpha and the product rounded to out's dtype), so it is
    * only a faster add_ with alpha: the optimizer's update without a temporary for alpha * x.
    */
-  axpy(out: View, x: View, alpha: number): void;
+  axpy(out: View<D>, x: View<D>, alpha: number): void;
 }
+
+/** Any backend, its memory unseen: what a storage holds and what ops dispatch to. */
+export type AnyBackend = Backend<DeviceData>;

@@ -1,6 +1,6 @@
 // Which backend new tensors use. Tests run every suite once per registered backend.
 
-import type { Backend } from './backend.js';
+import type { AnyBackend, Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { wasmBackend, wasmSimdSupported } from './wasm/index.js';
 
@@ -34,4 +34,24 @@ export function setBackend(name: string): string {
   const prev = current.name;
   current = next;
   return prev;
+}
+
+// Device backends (webgpu:0, ...), registered once their device is acquired (asynchronously:
+// torch.webgpu.isAvailable()). CPU backends above are chosen with setBackend; a device backend is
+// chosen by the device a tensor is on.
+const deviceBackends = new Map<string, AnyBackend>();
+
+/** @internal Make `backend` the one for its device (null: the device is gone). */
+export function setDeviceBackend(device: string, backend: AnyBackend | null): void {
+  if (backend) deviceBackends.set(device, backend);
+  else deviceBackends.delete(device);
+}
+
+/** @internal The backend of a device ('webgpu:0'); refuses one not acquired, saying how to acquire it. */
+export function deviceBackend(device: string): AnyBackend {
+  const backend = deviceBackends.get(device);
+  if (backend) return backend;
+  throw new Error(
+    `${device} is not available: acquire the GPU once with \`await torch.webgpu.isAvailable()\` (true when a WebGPU adapter was found) before moving tensors to it`,
+  );
 }

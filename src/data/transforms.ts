@@ -227,13 +227,13 @@ export class Normalize implements Transform<Tensor, Tensor> {
     if (std.some((s) => s === 0)) {
       throw new RangeError(`std evaluated to zero after conversion to ${x.dtype}, leading to division by zero.`);
     }
-    if (x.requiresGrad || !x.isContiguous()) {
+    if (x.requiresGrad || !x.isContiguous() || !x.isCpu) {
       const m = tensor(mean, { dtype: x.dtype }).view(-1, 1, 1);
       const s = tensor(std, { dtype: x.dtype }).view(-1, 1, 1);
       return this.inplace ? x.sub_(m).div_(s) : x.sub(m).div(s);
     }
     // The same two roundings as sub then div, without the intermediate tensor.
-    const src = x._storage.data.subarray(x._offset, x._offset + x.numel()) as Float32Array | Float64Array;
+    const src = (x._storage.data as Float32Array | Float64Array).subarray(x._offset, x._offset + x.numel()) as Float32Array | Float64Array;
     const out = this.inplace ? src : x.dtype === 'float64' ? new Float64Array(src.length) : new Float32Array(src.length);
     const plane = x.shape[x.ndim - 1] * x.shape[x.ndim - 2];
     for (let base = 0; base < src.length; base += plane * c) {

@@ -183,7 +183,7 @@ export function orthogonal_(tensor: Tensor, ...args: PyArgs<[number], { gain?: n
   const rows = tensor.shape[0];
   const cols = tensor.numel() / rows;
   const flat = empty([rows, cols], { dtype: tensor.dtype }).normal_(0, 1, options);
-  const A = Float64Array.from(flat.toTypedArray());
+  const A = Float64Array.from(flat._host('orthogonal_'));
   // Factor the tall orientation: A (rows x cols) or its transpose.
   const transposed = rows < cols;
   const m = transposed ? cols : rows;

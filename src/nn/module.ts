@@ -25,7 +25,7 @@ import { noGrad } from '../autograd/grad_mode.js';
 import { select } from '../ops/movement.js';
 import { isFloatingPoint } from '../tensor/dtype.js';
 import { fmtSize } from '../tensor/shape.js';
-import { parseTo, type ToArg } from '../tensor/device.js';
+import { backendFor, deviceOf, parseTo, type ToArg } from '../tensor/device.js';
 import { Parameter, UninitializedParameter, isLazy } from './parameter.js';
 
 /** A state dict: parameter and buffer names (`0.weight`, PyTorch's keys) to tensors. */
@@ -403,15 +403,20 @@ export class Module {
   }
 
   /**
-   * Convert every floating parameter and buffer (and gradient) in place: module.to(dtype),
-   * to('cpu'), to('cpu', dtype), to(tensor), to({ device, dtype }); the only device is 'cpu'.
+   * Move and convert every parameter and buffer (and gradient) in place, as PyTorch: module.to(dtype),
+   * to(device), to(device, dtype), to(tensor), to({ device, dtype }). The tensors keep their
+   * identity (an optimizer made before still holds them); only floating ones change dtype.
    */
   to(...args: [Tensor | ToArg, (ToArg | undefined)?]): this {
-    const { dtype } = parseTo(args.map((a) => (a instanceof Tensor ? { dtype: a.dtype } : a)));
-    if (dtype === undefined) return this;
-    if (!isFloatingPoint(dtype)) throw new TypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=${dtype}`);
+    const { dtype, device } = parseTo(args.map((a) => (a instanceof Tensor ? { dtype: a.dtype, device: a.device } : a)));
+    if (dtype === undefined && device === undefined) return this;
+    if (dtype !== undefined && !isFloatingPoint(dtype)) throw new TypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=${dtype}`);
+    const want = device === undefined ? undefined : String(deviceOf(backendFor(device)));
     const convert = (t: Tensor) => {
-      if (t.isFloatingPoint() && t.dtype !== dtype) t._replaceData(t.detach().to(dtype));
+      const target = dtype !== undefined && t.isFloatingPoint() ? dtype : t.dtype;
+      if (target !== t.dtype || (want !== undefined && String(t.device) !== want)) {
+        t._replaceData(noGrad(() => t.detach().to(device ?? t.device, target)));
+      }
     };
     for (const m of this.modules()) {
       for (const [, p] of m._localParameters()) {
@@ -427,9 +432,9 @@ export class Module {
     return this.to('float64');
   }
 
-  /** Module.cpu(): parameters are always on the CPU. */
+  /** Module.cpu(): to('cpu'); a module on a GPU must be read back tensor by tensor (cpuAsync) instead. */
   cpu(): this {
-    return this;
+    return this.to('cpu');
   }
 
   float(): this {

@@ -5,6 +5,7 @@
 // convolutions (the wasm kernels never build the column tensor). 1-D ops run as 2-D ops with H = 1.
 
 import type { Window2d } from '../backend/backend.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -86,9 +87,12 @@ export function convInputGradOp(
   const backend = backendOf(gy);
   const data = backend.conv2dInputGrad(gy._view(), w._view(), size, window, groups);
   if (bias) {
-    const b = bias.contiguous()._view().data;
+    // The bias is added on the CPU (conv_transpose2d's forward): not yet a device kernel.
+    const bv = bias.contiguous();
+    const b = bv._storage.host('conv_transpose2d with bias').subarray(bv._offset);
+    const out = data as TypedArray;
     const plane = size[0] * size[1];
-    for (let p = 0, i = 0; p < N * C; p++) for (let end = i + plane, v = b[p % C]; i < end; i++) data[i] += v;
+    for (let p = 0, i = 0; p < N * C; p++) for (let end = i + plane, v = b[p % C]; i < end; i++) out[i] += v;
   }
   const shape4 = [N, C, size[0], size[1]];
   const y = wrap(data, shape ?? shape4, gy.dtype, backend);
@@ -216,7 +220,7 @@ export function padNonConstant(x: Tensor, pad: readonly number[], mode: Exclude<
       else if (mode === 'circular') idx.push(((j % n) + n) % n);
       else idx.push(j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j);
     }
-    out = out.indexSelect(dim, tensor(idx, { dtype: 'int64' }));
+    out = out.indexSelect(dim, tensor(idx, { dtype: 'int64', device: out.device }));
   }
   return out;
 }

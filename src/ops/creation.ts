@@ -1,11 +1,13 @@
 // Creating tensors: from nested arrays, filled, ranges, identity, and random (PyTorch's streams).
 
+import type { AnyBackend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { type DType, type TypedArray, arrayFrom, checkFits, getDefaultDtype, isFloatingPoint, scalarDtype } from '../tensor/dtype.js';
-import { checkDevice } from '../tensor/device.js';
+import { backendFor, device as toDeviceObject, type DeviceLike } from '../tensor/device.js';
 import { numel, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { wrap } from './function.js';
+import { backendOf, wrap } from './function.js';
+import { toDevice } from './movement.js';
 import { Generator, defaultGenerator } from '../random/generator.js';
 import * as sampling from '../random/sampling.js';
 import { bindArgs, type PyArgs } from './args.js';
@@ -17,8 +19,8 @@ export type GeneratorLike = Generator;
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
-  /** Only 'cpu' today; another device is refused by name. */
-  device?: string;
+  /** 'cpu' (default), 'webgpu' or 'webgpu:N', or a Device; PyTorch's others ('cuda', 'mps') are refused by name. */
+  device?: DeviceLike;
 }
 
 /** The keywords every creation op takes (PyTorch's keyword-only dtype, requires_grad, device). */
@@ -52,18 +54,31 @@ function parseSize<O extends object>(fn: string, args: readonly unknown[]): { sh
   return { shape, options };
 }
 
+/** Put a fresh tensor made on the CPU (values from the CPU's streams) on the device asked for, then mark it. */
 function finish(t: Tensor, options: TensorOptions): Tensor {
-  if (options.device !== undefined) checkDevice(options.device);
+  if (options.device !== undefined) t = toDevice(t, toDeviceObject(options.device), t.dtype);
   if (options.requiresGrad) t.requiresGrad_(true);
   return t;
 }
 
-function filled(shape: Shape, value: number, dtype: DType): Tensor {
+/** The backend a creation op makes its memory with: the device's asked for, else `fallback`'s. */
+function creator(options: TensorOptions, fallback?: Tensor): AnyBackend {
+  if (options.device !== undefined) return backendFor(options.device);
+  return fallback ? backendOf(fallback) : getBackend();
+}
+
+function filled(shape: Shape, value: number, dtype: DType, backend: AnyBackend = getBackend()): Tensor {
   checkFits([value], dtype);
-  const data = getBackend().allocate(dtype, numel(shape));
+  const n = numel(shape);
+  const data = backend.allocate(dtype, n);
   // The value converts as a tensor's element would (arrayFrom): int64 truncates, bool is 0/1.
-  if (value !== 0) data.fill(arrayFrom(dtype, [value])[0]);
-  return wrap(data, shape, dtype);
+  if (value !== 0) backend.fill({ data, dtype, shape: [n], strides: [1], offset: 0 }, arrayFrom(dtype, [value])[0]);
+  return wrap(data, shape, dtype, backend);
+}
+
+/** @internal A CPU tensor over `values` (contiguous, of dtype's array type): what reading a device tensor back gives. */
+export function fromHost(values: TypedArray, shape: Shape, dtype: DType): Tensor {
+  return wrap(values, shape, dtype);
 }
 
 /** A zero-dim tensor holding one value (used to wrap scalars in ops). */
@@ -151,13 +166,13 @@ export function tensor(data: Nested | TypedArray | Tensor, options: TensorOption
 /** `torch.zeros(*size, dtype=None, requires_grad=False)`: a tensor of zeros (`zeros(2, 3)`, `zeros([2, 3])` or `zeros({ size: [2, 3] })`). */
 export function zeros(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize<TensorOptions>('zeros', args);
-  return finish(filled(shape, 0, options.dtype ?? getDefaultDtype()), options);
+  return finish(filled(shape, 0, options.dtype ?? getDefaultDtype(), creator(options)), options);
 }
 
 /** `torch.ones(*size, dtype=None, requires_grad=False)`: a tensor of ones. */
 export function ones(...args: SizeArgs): Tensor {
   const { shape, options } = parseSize<TensorOptions>('ones', args);
-  return finish(filled(shape, 1, options.dtype ?? getDefaultDtype()), options);
+  return finish(filled(shape, 1, options.dtype ?? getDefaultDtype(), creator(options)), options);
 }
 
 /** torch.empty: zero-filled here (typed arrays always start zeroed). */
@@ -167,17 +182,17 @@ export const empty = zeros;
 export function full(...args: PyArgs<[size: readonly number[], fillValue: number | boolean], TensorOptions & { size?: readonly number[]; fillValue?: number | boolean }>): Tensor {
   const [size, value, options] = bindArgs<[readonly number[], number | boolean], TensorOptions>('full', ['size', 'fillValue'], args, 2, TENSOR_KEYWORDS);
   const dtype = options.dtype ?? scalarDtype(value);
-  return finish(filled(size, Number(value), dtype), options);
+  return finish(filled(size, Number(value), dtype, creator(options)), options);
 }
 
-/** `torch.zeros_like(x)`: zeros of x's shape and dtype. */
-export const zerosLike = (x: Tensor, options: TensorOptions = {}) => finish(filled(x.shape, 0, options.dtype ?? x.dtype), options);
-/** `torch.ones_like(x)`: ones of x's shape and dtype. */
-export const onesLike = (x: Tensor, options: TensorOptions = {}) => finish(filled(x.shape, 1, options.dtype ?? x.dtype), options);
+/** `torch.zeros_like(x)`: zeros of x's shape, dtype and device. */
+export const zerosLike = (x: Tensor, options: TensorOptions = {}) => finish(filled(x.shape, 0, options.dtype ?? x.dtype, creator(options, x)), options);
+/** `torch.ones_like(x)`: ones of x's shape, dtype and device. */
+export const onesLike = (x: Tensor, options: TensorOptions = {}) => finish(filled(x.shape, 1, options.dtype ?? x.dtype, creator(options, x)), options);
 /** `torch.empty_like(x)`: a tensor of x's shape and dtype (zeros here: typed arrays start at zero). */
 export const emptyLike = zerosLike;
 /** `torch.full_like(x, fill_value)`: fill_value in x's shape and dtype. */
-export const fullLike = (x: Tensor, value: number, options: TensorOptions = {}) => finish(filled(x.shape, value, options.dtype ?? x.dtype), options);
+export const fullLike = (x: Tensor, value: number, options: TensorOptions = {}) => finish(filled(x.shape, value, options.dtype ?? x.dtype, creator(options, x)), options);
 
 type ArangeKeywords = TensorOptions & { start?: number; end?: number; step?: number };
 
@@ -307,15 +322,15 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
 }
 
 /** `torch.rand_like(x)`: uniform [0, 1) values in x's shape. */
-export const randLike = (x: Tensor, options: RandomOptions = {}) => rand(x.shape, { dtype: x.dtype, ...options });
-/** `torch.randn_like(x)`: standard normal values in x's shape. */
-export const randnLike = (x: Tensor, options: RandomOptions = {}) => randn(x.shape, { dtype: x.dtype, ...options });
+export const randLike = (x: Tensor, options: RandomOptions = {}) => rand(x.shape, { dtype: x.dtype, device: x.device, ...options });
+/** `torch.randn_like(x)`: standard normal values in x's shape (on x's device: drawn on the CPU, then uploaded). */
+export const randnLike = (x: Tensor, options: RandomOptions = {}) => randn(x.shape, { dtype: x.dtype, device: x.device, ...options });
 
 /** torch.bernoulli(probs): 1 with probability p for each element. */
 export function bernoulli(probs: Tensor, options: { generator?: Generator } = {}): Tensor {
   if (!isFloatingPoint(probs.dtype)) throw new TypeError('bernoulli: expected a floating point tensor of probabilities');
   const out = floatArray(probs.dtype, probs.numel());
-  sampling.bernoulli(options.generator ?? defaultGenerator, out, probs.toTypedArray());
+  sampling.bernoulli(options.generator ?? defaultGenerator, out, probs._host('bernoulli'));
   return wrap(out, probs.shape, probs.dtype);
 }
 
@@ -330,9 +345,8 @@ export function normal(...args: PyArgs<[mean: number, std: number, size: readonl
 
 // ---------------------------------------------------------------------------- out
 
-/** Tensor.tolist(): nested arrays; bool tensors give booleans. */
-export function toNested(x: Tensor): unknown {
-  const values = x.toTypedArray();
+/** Tensor.tolist(): nested arrays of x's (contiguous) values; bool tensors give booleans. */
+export function toNested(x: Tensor, values: TypedArray): unknown {
   const asValue = (v: number) => (x.dtype === 'bool' ? v !== 0 : v);
   if (x.ndim === 0) return asValue(values[0]);
   let pos = 0;

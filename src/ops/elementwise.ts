@@ -5,7 +5,7 @@ import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { type DType, type Operand, getDefaultDtype, isFloatingPoint, isIntegral, resultType, scalarDtype } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
-import { backendOf, backwardName, record, wrap } from './function.js';
+import { backendOf, backwardName, elementwiseBackendOf, record, wrap } from './function.js';
 import { sumToShape } from './reduce.js';
 import { cast } from './movement.js';
 import { scalarTensor, zeros, zerosLike } from './creation.js';
@@ -87,7 +87,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
 export function thresholdBackward(g: Tensor, y: Tensor, threshold: number): Tensor {
   let grad = g.dtype === y.dtype ? g : cast(g, y.dtype, false);
   if (!shapesEqual(grad.shape, y.shape)) grad = grad.expand(y.shape);
-  const backend = backendOf(y);
+  const backend = backendOf(grad, y);
   const out = wrap(backend.thresholdBackward(grad._view(), y._view(), threshold), y.shape, y.dtype, backend);
   return record('ThresholdBackwardBackward0', out, [g, y], [y], (gg, needs) => [
     needs[0] ? thresholdBackward(gg, y, threshold) : null,
@@ -286,7 +286,7 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?
   const same = shapesEqual(ta.shape, tb.shape);
   const shape = same ? ta.shape : broadcastShapes(ta.shape, tb.shape);
   const dtype = spec.out === 'bool' ? 'bool' : compute;
-  const backend = backendOf(ta);
+  const backend = elementwiseBackendOf(ta, tb);
   const va = same ? ta._view() : broadcastView(ta, shape);
   const vb = same ? tb._view() : broadcastView(tb, shape);
   const y = wrap(backend.binary(op, va, vb, shape, dtype), shape, dtype, backend);
@@ -297,7 +297,7 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?
   const [sa, sb, sy] = [spec.saves !== 'none' ? ta : null, spec.saves !== 'none' ? tb : null, spec.saves === 'aby' ? y : null] as [Tensor, Tensor, Tensor];
   const [aShape, bShape, aDtype, bDtype] = [ta.shape, tb.shape, ta.dtype, tb.dtype];
   return record(name ?? backwardName(op), y, [ta, tb], saved, (g, needs) => {
-    if (grad === 'zero') return [zeros(aShape, { dtype: aDtype }), zeros(bShape, { dtype: bDtype })];
+    if (grad === 'zero') return [zeros(aShape, { dtype: aDtype, device: g.device }), zeros(bShape, { dtype: bDtype, device: g.device })];
     const [ga, gb] = grad(sa, sb, sy, g, needs);
     return [ga && sumToShape(ga, aShape), gb && sumToShape(gb, bShape)];
   });
@@ -376,7 +376,7 @@ export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): 
   const { tensors, dtype } = promoteOperands([x, y]);
   const [tx, ty] = tensors;
   const shape = broadcastShapes(condition.shape, tx.shape, ty.shape);
-  const backend = backendOf(tx);
+  const backend = elementwiseBackendOf(condition, tx, ty);
   const out = wrap(
     backend.where(broadcastView(condition, shape), broadcastView(tx, shape), broadcastView(ty, shape), shape, dtype),
     shape,

@@ -6,8 +6,8 @@ import { Node } from '../autograd/node.js';
 import { gradientEdge } from '../autograd/engine.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { getBackend } from '../backend/registry.js';
-import type { Backend } from '../backend/backend.js';
-import { type DType, type TypedArray, isFloatingPoint } from '../tensor/dtype.js';
+import type { AnyBackend, DeviceData } from '../backend/backend.js';
+import { type DType, isFloatingPoint } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
 import { Storage } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -15,13 +15,50 @@ import { Tensor } from '../tensor/tensor.js';
 /** Gradients for each input; null where an input needs none. */
 export type Rule = (grad: Tensor, needs: readonly boolean[]) => readonly (Tensor | null | undefined)[];
 
-/** The backend that computes on these tensors (the first one's; all share one today). */
-export function backendOf(...tensors: Tensor[]): Backend {
-  return tensors.length > 0 ? tensors[0]._storage.backend : getBackend();
+/**
+ * The backend that computes on these tensors: the one their storage belongs to. All must be on
+ * one device, else PyTorch's error; with no tensors, the current CPU backend.
+ */
+export function backendOf(...tensors: Tensor[]): AnyBackend {
+  if (tensors.length === 0) return getBackend();
+  const first = tensors[0]._storage.backend;
+  for (let i = 1; i < tensors.length; i++) {
+    const b = tensors[i]._storage.backend;
+    if (b !== first && b.device !== first.device) throw mixedDevices(first, b);
+  }
+  return first;
 }
 
-/** Wrap a fresh contiguous array as a tensor. */
-export function wrap(data: TypedArray, shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
+/**
+ * The backend of an elementwise op's operands, where (as in PyTorch's TensorIterator) a zero-dim
+ * CPU tensor may join tensors on a GPU as a scalar: the GPU computes, and its backend reads the
+ * scalar's typed array itself.
+ */
+export function elementwiseBackendOf(...tensors: Tensor[]): AnyBackend {
+  let device: AnyBackend | null = null;
+  for (const t of tensors) {
+    const b = t._storage.backend;
+    if (b.device !== 'cpu' && (device === null || device.device === 'cpu')) device = b;
+    else if (device === null) device = b;
+  }
+  if (device === null) return getBackend();
+  for (const t of tensors) {
+    const b = t._storage.backend;
+    if (b === device || b.device === device.device) continue;
+    if (b.device === 'cpu' && t.ndim === 0) continue;
+    throw mixedDevices(device, b);
+  }
+  return device;
+}
+
+/** PyTorch's message for operands on two devices (the GPU named first, as TensorIterator does). */
+function mixedDevices(a: AnyBackend, b: AnyBackend): Error {
+  const [first, second] = a.device === 'cpu' ? [b.device, a.device] : [a.device, b.device];
+  return new Error(`Expected all tensors to be on the same device, but found at least two devices, ${first} and ${second}!`);
+}
+
+/** Wrap a backend's fresh contiguous memory as a tensor (a typed array: on the current CPU backend). */
+export function wrap(data: DeviceData, shape: Shape, dtype: DType, backend: AnyBackend = getBackend()): Tensor {
   return new Tensor(new Storage(data, backend), shape, dtype);
 }
 

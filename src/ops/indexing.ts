@@ -30,12 +30,12 @@ export function gatherNamed(x: Tensor, dim: number, index: Tensor, name: string)
   checkIndexTensor('gather', index);
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'gather');
   checkSameRank(x, index, d);
-  const backend = backendOf(x);
+  const backend = backendOf(x, index);
   const xv = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
   const iv = index.ndim === 0 ? { ...index._view(), shape: [1], strides: [1] } : index._view();
   const y = wrap(backend.gather(xv, d, iv), index.shape, x.dtype, backend);
   const [xs, xd] = [x.shape, x.dtype]; // not x: the rule keeps only the index (as PyTorch)
-  return record(name, y, [x], [index], (g) => [scatterAdd(zeros(xs, { dtype: xd }), d, index, g)]);
+  return record(name, y, [x], [index], (g) => [scatterAdd(zeros(xs, { dtype: xd, device: g.device }), d, index, g)]);
 }
 
 /** `torch.gather(x, dim, index)`: out[i][j] = x[index[i][j]][j] for dim 0 (and so on): values picked along dim. */
@@ -48,8 +48,8 @@ function scatterImpl(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar,
   checkIndexTensor(op, index);
   const d = normalizeDim(dim, Math.max(x.ndim, 1), op);
   checkSameRank(x, index, d);
-  const source = src instanceof Tensor ? src : expand(tensor(src, { dtype: x.dtype }), index.shape);
-  const backend = backendOf(x);
+  const source = src instanceof Tensor ? src : expand(tensor(src, { dtype: x.dtype, device: x.device }), index.shape);
+  const backend = backendOf(x, index, source);
   const out = wrap(backend.copy(x._view(), x.dtype), x.shape, x.dtype, backend);
   const srcCast = source.dtype === x.dtype ? source : cast(source, x.dtype, false);
   backend.scatter(out._view(), d, index._view(), srcCast._view(), accumulate);
@@ -70,7 +70,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.dtype !== 'int64' && index.dtype !== 'int32') throw new TypeError('index_select(): Expected dtype int32/int64 for index');
   if (index.ndim > 1) throw new RangeError('index_select(): Index is supposed to be a vector');
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'index_select');
-  const backend = backendOf(x);
+  const backend = backendOf(x, index);
   const xv = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
   const iv = index.ndim === 0 ? { ...index._view(), shape: [1], strides: [1] } : index._view();
   const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? index.numel() : s));
@@ -86,7 +86,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   if (src.ndim !== x.ndim || src.shape[d] !== index.numel()) {
     throw new RangeError(`index_add_(): Number of indices (${index.numel()}) should be equal to source.size(dim) (${src.shape[d]})`);
   }
-  const backend = backendOf(x);
+  const backend = backendOf(x, index, src);
   const out = wrap(backend.copy(x._view(), x.dtype), x.shape, x.dtype, backend);
   const srcCast = src.dtype === x.dtype ? src : cast(src, x.dtype, false);
   backend.indexAdd(out._view(), d, index._view(), srcCast._view());
@@ -110,7 +110,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tens
 
 /** All (row-major) coordinates of nonzero elements, shape [n, ndim]. */
 export function nonzero(x: Tensor): Tensor {
-  const values = x.toTypedArray();
+  const values = x._host('nonzero');
   const coords: number[] = [];
   const c = new Array<number>(x.ndim);
   for (let i = 0; i < values.length; i++) {
@@ -137,7 +137,7 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
 function triangle(x: Tensor, diagonal: number, lower: boolean): Tensor {
   if (x.ndim < 2) throw new RangeError(`${lower ? 'tril' : 'triu'}: input tensor must have at least 2 dimensions`);
   const [rows, cols] = x.shape.slice(-2);
-  const offset = arange(cols).unsqueeze(0).sub(arange(rows).unsqueeze(1));
+  const offset = arange(cols, { device: x.device }).unsqueeze(0).sub(arange(rows, { device: x.device }).unsqueeze(1));
   const keep = lower ? offset.le(diagonal) : offset.ge(diagonal);
   const out = where(keep, x, 0);
   return out.dtype === x.dtype ? out : cast(out, x.dtype, false);
@@ -183,7 +183,7 @@ export function index(x: Tensor, items: readonly IndexItem[]): Tensor {
       const s = resolveSlice(it, out.shape[dim]);
       out = sliceDim(out, dim++, s.start, s.length, s.step);
     } else {
-      const t = it instanceof Tensor ? it : tensor(it as number[], { dtype: 'int64' });
+      const t = it instanceof Tensor ? it : tensor(it as number[], { dtype: 'int64', device: x.device });
       if (t.dtype === 'bool') {
         // A mask over k dims is the k index tensors of its nonzero coordinates.
         const nz = nonzero(t);

@@ -45,6 +45,9 @@ export function inplace<T extends Tensor>(x: T, result: Tensor, options: { anyCa
   if (!options.anyCast && categoryOf(result.dtype) > categoryOf(x.dtype)) {
     throw new TypeError(`result type ${scalarTypeName[result.dtype]} can't be cast to the desired output type ${scalarTypeName[x.dtype]}`);
   }
+  // A device writes a CPU value itself (an upload, as copy_ and the random fills need); a CPU
+  // tensor cannot take a device's values synchronously.
+  if (!result.isCpu && x.isCpu) result._readable('copy_', 'await src.cpuAsync()');
   const value = result.dtype === x.dtype ? result : cast(result, x.dtype, false);
   const previous = x.requiresGrad ? gradientEdge(x) : null;
   backendOf(x).assign(x._view(), value._view());
@@ -85,7 +88,7 @@ export function addScaled_(x: Tensor, other: TensorOrScalar, alpha: number): boo
   if (isGradEnabled() && (x.requiresGrad || other.requiresGrad)) return false;
   if (!shapesEqual(x.shape, other.shape) || !isContiguous(x.shape, x._strides)) return false;
   checkWritable(x);
-  backendOf(x).axpy(x._view(), other._view(), alpha);
+  backendOf(x, other).axpy(x._view(), other._view(), alpha);
   x._storage.version++;
   return true;
 }
@@ -103,15 +106,16 @@ function takeRegion(g: Tensor, region: ReturnType<typeof regionOf>, baseShape: r
   const src = contiguous(g);
   const v = new Tensor(src._storage, region.shape, src.dtype, region.strides, src._offset + region.offset);
   const out = cloneDetached(v);
-  return record('AsStridedBackward0', out, [src], [], (gg) => [putRegion(zerosOfShape(baseShape, gg.dtype), region, gg)]);
+  return record('AsStridedBackward0', out, [src], [], (gg) => [putRegion(zerosOfShape(baseShape, gg.dtype, gg), region, gg)]);
 }
 
 function cloneDetached(v: Tensor): Tensor {
   return wrap(backendOf(v).copy(v._view(), v.dtype), v.shape, v.dtype, backendOf(v));
 }
 
-function zerosOfShape(shape: readonly number[], dtype: DType): Tensor {
-  return wrap(backendOf().allocate(dtype, numel(shape)), shape, dtype);
+function zerosOfShape(shape: readonly number[], dtype: DType, like: Tensor): Tensor {
+  const backend = backendOf(like);
+  return wrap(backend.allocate(dtype, numel(shape)), shape, dtype, backend);
 }
 
 /** `base` with its region replaced by `value` (a copy), differentiable in both. */
@@ -120,7 +124,7 @@ function putRegion(base: Tensor, region: ReturnType<typeof regionOf>, value: Ten
   const window = new Tensor(out._storage, region.shape, out.dtype, region.strides, region.offset);
   backendOf(out).assign(window._view(), value._view());
   return record('CopySlices', out, [base, value], [], (g, needs) => [
-    needs[0] ? putRegion(g, region, zerosOfShape(region.shape, g.dtype)) : null,
+    needs[0] ? putRegion(g, region, zerosOfShape(region.shape, g.dtype, g)) : null,
     needs[1] ? takeRegion(g, region, base.shape) : null,
   ]);
 }
@@ -133,9 +137,9 @@ function rebaseView(x: Tensor, value: Tensor): void {
   const valueEdge = value.requiresGrad ? gradientEdge(value) : null;
   base.gradFn = new Node('CopySlices', [oldBase, valueEdge], (g) => {
     const gc = contiguous(g);
-    return [oldBase ? putRegion(gc, region, zerosOfShape(region.shape, g.dtype)) : null, valueEdge ? takeRegion(gc, region, base.shape) : null];
+    return [oldBase ? putRegion(gc, region, zerosOfShape(region.shape, g.dtype, g)) : null, valueEdge ? takeRegion(gc, region, base.shape) : null];
   }, []);
-  x.gradFn = new Node('AsStridedBackward0', [base.gradFn], (g) => [putRegion(zerosOfShape(base.shape, g.dtype), region, g)], []);
+  x.gradFn = new Node('AsStridedBackward0', [base.gradFn], (g) => [putRegion(zerosOfShape(base.shape, g.dtype, g), region, g)], []);
 }
 
 /** Tensor.copy_(src): broadcasts src and converts to x's dtype (any conversion is allowed). */
@@ -189,7 +193,7 @@ export function indexPut_<T extends Tensor>(x: T, items: IndexItem[], value: Ten
     copy_(target, v);
     return x;
   }
-  const positions = index(reshape(arange(x.numel()), x.shape), items);
+  const positions = index(reshape(arange(x.numel(), { device: x.device }), x.shape), items);
   const flat = reshape(x, [-1]);
   const src = reshape(contiguous(expand(cast(v, x.dtype, false), positions.shape)), [-1]);
   const put = options.accumulate ? scatterAdd : scatter;

@@ -18,7 +18,7 @@ function checkDtypes(op: string, a: Tensor, b: Tensor): void {
 function batchedMatmul(a: Tensor, b: Tensor): Tensor {
   const [B, M] = a.shape;
   const N = b.shape[2];
-  const backend = backendOf(a);
+  const backend = backendOf(a, b);
   const y = wrap(backend.matmul(a._view(), b._view(), a.dtype), [B, M, N], a.dtype, backend);
   return record('BmmBackward0', y, [a, b], [a, b], (g, needs) => [
     needs[0] ? batchedMatmul(g, transpose(b, 1, 2)) : null,
@@ -44,7 +44,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 function matrixProduct(a: Tensor, b: Tensor): Tensor {
   const [M, K] = a.shape;
   const N = b.shape[1];
-  const backend = backendOf(a);
+  const backend = backendOf(a, b);
   const asBatch = (x: Tensor, rows: number, cols: number) => ({ ...x._view(), shape: [1, rows, cols], strides: [0, ...x._strides] });
   const y = wrap(backend.matmul(asBatch(a, M, K), asBatch(b, K, N), a.dtype), [M, N], a.dtype, backend);
   // PyTorch's mm_mat1_backward / mm_mat2_backward: an operand stored column-major gets its

@@ -1,7 +1,8 @@
 // Movement ops. Views (reshape, permute, expand, narrow, select, squeeze ...) share storage and
 // cost no copy, as in PyTorch; flip, cat, pad and contiguous copy. Each carries its backward rule.
 
-import { type DType, isFloatingPoint, promoteTypes } from '../tensor/dtype.js';
+import { type DType, type TypedArray, isFloatingPoint, promoteTypes } from '../tensor/dtype.js';
+import { backendFor, device, type Device } from '../tensor/device.js';
 import {
   fmtShape, inferSize, normalizeDim, normalizeDims, numel, shapesEqual, viewStrides, type Shape,
 } from '../tensor/shape.js';
@@ -50,6 +51,32 @@ export function cast(x: Tensor, dtype: DType, copy: boolean): Tensor {
   if (!isFloatingPoint(x.dtype)) return y;
   return record('ToCopyBackward0', y, [x], [], (g) => [cast(g, x.dtype, false)]);
 }
+
+/**
+ * Tensor.to(device[, dtype]) across devices: x itself when it is on `device` already (the caller
+ * casts), else a copy there in `dtype`. CPU to GPU records an upload (synchronous; the GPU copies
+ * in queue order); GPU to CPU cannot be synchronous in JavaScript and is refused, naming cpuAsync.
+ * The backward moves the gradient back, so it too must go from the GPU to the CPU: a graph that
+ * crosses from a CPU leaf onto the GPU cannot be differentiated yet (move the leaf instead).
+ */
+export function toDevice(x: Tensor, device: Device, dtype: DType): Tensor {
+  const target = backendFor(device);
+  const source = x._storage.backend;
+  if (target.device === source.device) return x;
+  if (source.device !== 'cpu') {
+    if (target.device === 'cpu') x._readable('to', 'await t.cpuAsync()');
+    throw new Error(`to(): moving a tensor from ${source.device} to ${target.device} directly is not supported; go through the CPU (await t.cpuAsync())`);
+  }
+  const n = x.numel();
+  const data = x._storage.data as TypedArray;
+  // A contiguous CPU image in the target dtype: the tensor's own memory where it already is one.
+  const host = dtype === x.dtype && x.isContiguous() ? data.subarray(x._offset, x._offset + n) : source.copy(x._view(), dtype) as TypedArray;
+  const y = wrap(target.upload!(host, dtype), x.shape, dtype, target);
+  if (!isFloatingPoint(x.dtype) || !isFloatingPoint(dtype)) return y;
+  const xd = x.dtype;
+  return record('ToCopyBackward0', y, [x], [], (g) => [toDevice(g, cpuDevice, xd)]);
+}
+const cpuDevice = device('cpu');
 
 /** A contiguous copy that keeps the gradient path (clone). */
 export function clone(x: Tensor): Tensor {
@@ -337,7 +364,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const shape = ref.shape.slice();
   shape[d] = parts.reduce((n, p) => n + p.shape[d], 0);
-  const backend = backendOf(ref);
+  const backend = backendOf(...parts);
   const out = wrap(backend.allocate(dtype, numel(shape)), shape, dtype, backend);
   const target = alias(out);
   let start = 0;
@@ -349,7 +376,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return record('CatBackward0', out, tensors, [], (g, needs) => {
     let s = 0;
     return tensors.map((p, i) => {
-      if (!parts.includes(p)) return needs[i] ? full([0], 0, { dtype: p.dtype }) : null;
+      if (!parts.includes(p)) return needs[i] ? full([0], 0, { dtype: p.dtype, device: p.device }) : null;
       const piece = needs[i] ? cast(narrow(g, d, s, p.shape[d]), p.dtype, false) : null;
       s += p.shape[d];
       return piece;
@@ -411,7 +438,7 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
     if (shape[d] < 0) throw new RangeError(`The input size ${x.shape[d]}, plus negative padding ${before} and ${after} resulted in a negative output size, which is invalid.`);
     offsets[d] = Math.max(before, 0);
   }
-  const out = full(shape, value, { dtype: x.dtype });
+  const out = full(shape, value, { dtype: x.dtype, device: x.device });
   const backend = backendOf(x);
   let window = alias(out);
   for (let d = 0; d < x.ndim; d++) window = sliceDim(window, d, offsets[d], src.shape[d]);

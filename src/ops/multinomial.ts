@@ -20,7 +20,7 @@ export function multinomial(input: Tensor, numSamples: number, options: Multinom
   if (input.dtype !== 'float32' && input.dtype !== 'float64') throw new TypeError(`multinomial only supports floating-point dtypes for input, but got: ${input.dtype}`);
   const n = input.shape[input.ndim - 1];
   const rows = input.ndim === 1 ? 1 : input.shape[0];
-  const values = input.contiguous().toTypedArray() as Float32Array | Float64Array;
+  const values = input.contiguous()._host('multinomial') as Float32Array | Float64Array;
   const out: number[] = [];
   for (let r = 0; r < rows; r++) out.push(...drawRow(generator, values.subarray(r * n, (r + 1) * n), numSamples, replacement, input.dtype));
   const result = tensor(out, { dtype: 'int64' });

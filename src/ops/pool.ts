@@ -6,7 +6,7 @@
 // end = ceil((i+1)*In/Out). 1-D pooling runs as 2-D with H = 1; unbatched input is pooled as a
 // batch of one (max pooling without graph nodes for it, so its graph is PyTorch's).
 
-import type { View, Window2d } from '../backend/backend.js';
+import type { DeviceData, View, Window2d } from '../backend/backend.js';
 import { isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -101,7 +101,7 @@ function poolWindow(
  * An [N, C, H, W] or unbatched [C, H, W] tensor as the backend's [N, C, H, W] view (a batch of
  * one for the latter). No graph node: PyTorch pools both ranks natively, so one node stands for it.
  */
-function batchView(t: Tensor): View {
+function batchView(t: Tensor): View<DeviceData> {
   const v = t._view();
   return t.ndim === 4 ? v : { ...v, shape: [1, ...v.shape], strides: [0, ...v.strides] };
 }
@@ -209,7 +209,7 @@ function avgPoolCore(x: Tensor, window: Window2d, countIncludePad: boolean, divi
   const [outH, outW] = window.output;
   const L = outH * outW;
   const sums = im2colOp(x, window).view(N, C, kH * kW, L).sum(2);
-  const divisors = tensor(avgDivisors(H, W, window, countIncludePad, divisorOverride), { dtype: x.dtype });
+  const divisors = tensor(avgDivisors(H, W, window, countIncludePad, divisorOverride), { dtype: x.dtype, device: x.device });
   return sums.div(divisors).view(N, C, outH, outW);
 }
 
@@ -250,14 +250,14 @@ const windowStart = (i: number, inSize: number, outSize: number) => Math.floor((
 const windowEnd = (i: number, inSize: number, outSize: number) => Math.ceil(((i + 1) * inSize) / outSize);
 
 /** [outSize, inSize] averaging matrix: row i holds 1/len over window i. */
-function averagingMatrix(inSize: number, outSize: number, dtype: Tensor['dtype']): Tensor {
+function averagingMatrix(inSize: number, outSize: number, like: Tensor): Tensor {
   const m = new Array<number>(outSize * inSize).fill(0);
   for (let i = 0; i < outSize; i++) {
     const s = windowStart(i, inSize, outSize);
     const e = windowEnd(i, inSize, outSize);
     for (let j = s; j < e; j++) m[i * inSize + j] = 1 / (e - s);
   }
-  return tensor(m, { dtype }).view(outSize, inSize);
+  return tensor(m, { dtype: like.dtype, device: like.device }).view(outSize, inSize);
 }
 
 function checkAdaptiveInput(input: Tensor, nd: 1 | 2, op: string): void {
@@ -285,8 +285,8 @@ function adaptiveAvgNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize): Tens
   }
   // Uneven windows: A_h x A_w^T, one small matrix per side.
   let y = x;
-  if (oW !== W) y = y.matmul(averagingMatrix(W, oW, x.dtype).t());
-  if (oH !== H) y = averagingMatrix(H, oH, x.dtype).matmul(y);
+  if (oW !== W) y = y.matmul(averagingMatrix(W, oW, x).t());
+  if (oH !== H) y = averagingMatrix(H, oH, x).matmul(y);
   return lower(y);
 }
 
@@ -333,7 +333,7 @@ function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, retur
     }
   }
   const L = oH * oW;
-  const positions = tensor(table, { dtype: 'int64' }).view(1, 1, L, K).expand(N, C, L, K);
+  const positions = tensor(table, { dtype: 'int64', device: x.device }).view(1, 1, L, K).expand(N, C, L, K);
   const flat = x.reshape(N, C, H * W);
   const candidates = gather(flat, 2, positions.reshape(N, C, L * K)).view(N, C, L, K);
   const best = candidates.argmax(3, { keepdim: true });

@@ -2,14 +2,14 @@
 // backward rules; max/min along a dim, var, std, logsumexp, softmax and norm are composites.
 
 import type { ReduceOp } from '../backend/backend.js';
-import { type DType, getDefaultDtype, isFloatingPoint } from '../tensor/dtype.js';
-import { normalizeDim, normalizeDims, numel, shapesEqual, type Shape } from '../tensor/shape.js';
+import { type DType, type TypedArray, getDefaultDtype, isFloatingPoint } from '../tensor/dtype.js';
+import { normalizeDim, normalizeDims, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor, type Dims, type KeepDim } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
 import { cast, cat, expand, reshape, flip } from './movement.js';
 import { gatherNamed } from './indexing.js';
 import { where } from './elementwise.js';
-import { zerosLike } from './creation.js';
+import { ones, scalarTensor, zerosLike } from './creation.js';
 
 /** What `max`, `min`, `sort`, `topk`, `kthvalue` return along a dim: PyTorch's `(values, indices)` named tuple. */
 export interface ValuesIndices {
@@ -89,9 +89,7 @@ export function mean(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: 
   // backward rule below would keep x's storage alive.
   const xs = x.shape;
   const count = dims.reduce((n, d) => n * xs[d], 1);
-  const total = reducePrimitive('sum', x, dims, keepdim, dtype);
-  const data = total._storage.data;
-  for (let i = 0; i < data.length; i++) data[i] /= count;
+  const total = divideBy(reducePrimitive('sum', x, dims, keepdim, dtype), count);
   return record(dim == null ? 'MeanBackward0' : 'MeanBackward1', total, [x], [], (g) => [expandBack(g.div(count), xs, dims, keepdim)]);
 }
 
@@ -116,8 +114,20 @@ export function prod(x: Tensor, dim?: number | null, options: KeepDim & { dtype?
 }
 
 function onesOfShape(x: Tensor, d: number): Tensor {
-  const shape = reducedShape(x.shape, [d], true);
-  return wrap(backendOf(x).allocate(x.dtype, numel(shape)).fill(1), shape, x.dtype, backendOf(x));
+  return ones(reducedShape(x.shape, [d], true), { dtype: x.dtype, device: x.device });
+}
+
+/** A fresh sum divided by a count: in place on the CPU (one pass, no temporary), a kernel on a device (same rounding). */
+function divideBy(total: Tensor, count: number): Tensor {
+  const backend = backendOf(total);
+  if (backend.device === 'cpu') {
+    const data = total._storage.data as TypedArray;
+    for (let i = 0; i < data.length; i++) data[i] /= count;
+    return total;
+  }
+  const c = scalarTensor(count, total.dtype)._view();
+  const divisor = { ...c, shape: total.shape, strides: total.shape.map(() => 0) };
+  return wrap(backend.binary('div', total._view(), divisor, total.shape, total.dtype), total.shape, total.dtype, backend);
 }
 
 

@@ -1,7 +1,8 @@
-// Storage: the typed array behind one or more tensors (a tensor and its views share one).
+// Storage: the memory behind one or more tensors (a tensor and its views share one), owned by
+// the backend that made it: a typed array on the CPU, a device buffer handle on a GPU.
 // The version counter is bumped by every in-place write, so autograd can detect stale saves.
 
-import type { Backend } from '../backend/backend.js';
+import type { AnyBackend, DeviceData } from '../backend/backend.js';
 import type { TypedArray } from './dtype.js';
 
 /**
@@ -18,9 +19,28 @@ export class Storage {
   /** @internal Order of creation: autograd tells a gradient made during a backward pass by it. */
   readonly serial = storageCount.value++;
   constructor(
-    public data: TypedArray,
-    readonly backend: Backend,
+    public data: DeviceData,
+    readonly backend: AnyBackend,
   ) {
     storageEvents.onAllocate?.(this);
+  }
+
+  /** Whether the memory is a typed array this thread can read (the CPU backends'). */
+  get onCpu(): boolean {
+    return this.backend.device === 'cpu';
+  }
+
+  /** Bytes the memory takes on its device. */
+  get byteLength(): number {
+    return (this.data as { byteLength?: number }).byteLength ?? 0;
+  }
+
+  /**
+   * The typed array of a CPU storage, for code that reads values on the CPU outside a backend;
+   * on a device it refuses by name: "`op` is not implemented on webgpu yet".
+   */
+  host(op: string): TypedArray {
+    if (this.backend.device !== 'cpu') throw new Error(`${op} is not implemented on ${this.backend.device.replace(/:\d+$/, '')} yet`);
+    return this.data as TypedArray;
   }
 }

@@ -1,13 +1,13 @@
 // The Tensor: a strided window onto a Storage, plus its autograd state. The methods are thin:
 // each forwards to the op that defines it under src/ops/, so every op has one definition.
 
-import type { View } from '../backend/backend.js';
+import type { DeviceData, View } from '../backend/backend.js';
 import { AccumulateGrad, type Node, type TensorHook } from '../autograd/node.js';
 import { runBackward } from '../autograd/engine.js';
-import { type DType, isFloatingPoint, itemSize } from './dtype.js';
+import { type DType, type TypedArray, isFloatingPoint, itemSize } from './dtype.js';
 import { contiguousStrides, isContiguous, normalizeDim, numel, type Shape } from './shape.js';
 import { Storage } from './storage.js';
-import { parseTo, type ToArg, type ToOptions } from './device.js';
+import { type Device, deviceOf, parseTo, type ToArg, type ToOptions } from './device.js';
 import { formatTensor } from './format.js';
 import * as ew from '../ops/elementwise.js';
 import * as red from '../ops/reduce.js';
@@ -101,8 +101,13 @@ export class Tensor {
   isFloatingPoint(): boolean {
     return isFloatingPoint(this.dtype);
   }
-  get device(): string {
-    return 'cpu';
+  /** The device its storage lives on: device(type='cpu'), or 'webgpu:0' for a tensor on the GPU. */
+  get device(): Device {
+    return deviceOf(this._storage.backend);
+  }
+  /** Whether the tensor lives on the CPU (PyTorch's is_cpu). */
+  get isCpu(): boolean {
+    return this._storage.backend.device === 'cpu';
   }
   /** @internal The version counter of the storage (bumped by in-place writes). */
   get _version(): number {
@@ -118,7 +123,7 @@ export class Tensor {
     self.dtype = other.dtype;
   }
   /** @internal The strided view a backend kernel reads. */
-  _view(): View {
+  _view(): View<DeviceData> {
     return { data: this._storage.data, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
   }
 
@@ -200,47 +205,94 @@ export class Tensor {
 
   // ---------------------------------------------------------------- conversion
 
-  /** All values as a flat array of numbers, in row-major order. */
+  /** All values as a flat array of numbers, in row-major order (CPU tensors; see cpuAsync for a GPU's). */
   _values(): number[] {
-    return Array.from(mv.contiguous(this)._storage.data.subarray(0));
+    return Array.from(this.toTypedArray());
   }
-  /** A contiguous typed array with this tensor's values (a copy). */
-  toTypedArray() {
-    return this._storage.backend.copy(this._view(), this.dtype);
+  /** A contiguous typed array with this tensor's values (a copy); a GPU tensor must be read with `await t.cpuAsync()` first. */
+  toTypedArray(): TypedArray {
+    this._readable('toTypedArray', 'await t.cpuAsync()');
+    return this._storage.backend.copy(this._view(), this.dtype) as TypedArray;
+  }
+  /** @internal This CPU tensor's values for an op that computes on the CPU outside a backend; on a GPU, "`op` is not implemented on webgpu yet". */
+  _host(op: string): TypedArray {
+    if (!this.isCpu) this._storage.host(op);
+    return this.toTypedArray();
   }
   item(): number {
-    if (this.numel() !== 1) {
-      throw new RangeError(`a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
-    }
-    const v = this._storage.data[this._offset];
-    return v;
+    this._checkItem();
+    this._readable('item', 'await t.itemAsync()');
+    return (this._storage.data as TypedArray)[this._offset];
   }
   /** Nested arrays of numbers (booleans for bool tensors), as PyTorch's tolist(). */
   tolist(): unknown {
-    return cr.toNested(this);
+    this._readable('tolist', 'await t.tolistAsync()');
+    return cr.toNested(this, this.toTypedArray());
   }
   toString(): string {
+    this._readable('toString', '(await t.cpuAsync()).toString()');
+    return this._format(this.toTypedArray());
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.isCpu ? this.toString() : `tensor(<${this.shape.join('x') || 'scalar'} ${this.dtype} on ${String(this.device)}: await t.cpuAsync() to read>)`;
+  }
+  /**
+   * The value of a one-element tensor, on any device: immediate on the CPU, after the GPU's queued
+   * work on a GPU (the one await a training loop needs per logged value). No PyTorch counterpart:
+   * JavaScript cannot wait for a GPU synchronously.
+   */
+  async itemAsync(): Promise<number> {
+    this._checkItem();
+    if (this.isCpu) return this.item();
+    return (await this._readAsync())[0];
+  }
+  /** tolist() on any device (see itemAsync). */
+  async tolistAsync(): Promise<unknown> {
+    if (this.isCpu) return this.tolist();
+    return cr.toNested(this, await this._readAsync());
+  }
+  /** cpu() on any device: this tensor itself on the CPU, else a CPU copy once the GPU has computed it (see itemAsync). */
+  async cpuAsync(): Promise<Tensor> {
+    if (this.isCpu) return this;
+    return cr.fromHost(await this._readAsync(), this.shape, this.dtype);
+  }
+  /** @internal The values of a device tensor, contiguous, read back. */
+  _readAsync(): Promise<TypedArray> {
+    return this._storage.backend.read!(this._view());
+  }
+  private _checkItem(): void {
+    if (this.numel() !== 1) throw new RangeError(`a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
+  }
+  /** @internal Refuse a synchronous read of a device tensor, saying what to do instead. */
+  _readable(method: string, instead: string): void {
+    if (this.isCpu) return;
+    throw new Error(`${method}(): tensor is on ${String(this.device)}; reading it is asynchronous in JavaScript: use ${instead}`);
+  }
+  private _format(values: TypedArray): string {
     return formatTensor({
-      values: this.toTypedArray(),
+      values,
       shape: this.shape,
       dtype: this.dtype,
       requiresGrad: this.requiresGrad && this.isLeaf,
       gradFn: this.gradFn?.name ?? null,
     });
   }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return this.toString();
-  }
   /**
    * to(dtype), to(device), to(device, dtype), to(other), to({ dtype, device, copy }): this tensor
-   * itself when nothing changes (unless copy), else a converted copy. The only device is 'cpu'.
+   * itself when nothing changes (unless copy), else a converted copy. Moving to a GPU records an
+   * upload (synchronous); moving off one is asynchronous: `await t.cpuAsync()`.
    */
   to(...args: [Tensor | ToArg, (ToArg | undefined)?, (ToOptions | undefined)?]): Tensor {
-    const { dtype, copy } = parseTo(args.map((a) => (a instanceof Tensor ? { dtype: a.dtype } : a)));
+    const { dtype, device, copy } = parseTo(args.map((a) => (a instanceof Tensor ? { dtype: a.dtype, device: a.device } : a)));
+    if (device !== undefined) {
+      const moved = mv.toDevice(this, device, dtype ?? this.dtype);
+      if (moved !== this) return moved;
+    }
     return mv.cast(this, dtype ?? this.dtype, copy);
   }
-  /** Tensor.cpu(): every tensor is on the CPU, so this tensor itself (as PyTorch). */
+  /** Tensor.cpu(): this tensor on the CPU; a GPU tensor must be read with `await t.cpuAsync()`. */
   cpu(): Tensor {
+    this._readable('cpu', 'await t.cpuAsync()');
     return this;
   }
   type(dtype: DType): Tensor {

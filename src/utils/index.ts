@@ -15,3 +15,4 @@ export {
 export { checkpoint, checkpointWith, type CheckpointOptions } from './checkpoint.js';
 export { hubSource, inspectModel, readSafetensorsHeader, fitTable, parseSize, type FileSource, type ModelSizes, type DtypeFit } from './fit.js';
 export { textToImageModels, fitCatalogue, type CatalogueModel } from './catalogue.js';
+export { tryGpu, tryAllGpus } from './devices.js';

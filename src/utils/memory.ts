@@ -152,11 +152,9 @@ export interface EstimateOptions extends WorkloadOptions {
 
 /** Activation bytes of one float storage at `dtype` (int8/int4 compute in float16). */
 function scaledBytes(t: Tensor, dtype: MemoryDtype): number {
-  const bytes = t._storage.data.byteLength;
-  if (!isFloatingPoint(t.dtype)) return bytes;
-  const per = t._storage.data.BYTES_PER_ELEMENT;
+  if (!isFloatingPoint(t.dtype)) return t._storage.byteLength;
   const compute = dtype === 'int8' || dtype === 'int4' ? 2 : bytesPerParam[dtype];
-  return (bytes / per) * compute;
+  return t._storage.data.length * compute;
 }
 
 function inputBytes(tensors: readonly Tensor[], dtype: MemoryDtype): number {

@@ -40,7 +40,7 @@ let storages = 0;
 let registry: FinalizationRegistry<number> | null = null;
 
 function onAllocate(storage: Storage): void {
-  const bytes = storage.data.byteLength;
+  const bytes = storage.byteLength;
   current += bytes;
   allocated += bytes;
   storages++;

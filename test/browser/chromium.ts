@@ -4,31 +4,18 @@
 
 import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import npmChromium from '@sparticuz/chromium';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { lock } from 'proper-lockfile';
+import { chromiumPath as unpackedChromium } from '../../scripts/chromium-path.mjs';
 
 /**
  * The browser to launch: the one $DLAB_CHROMIUM names, else the Chromium that the npm package
- * @sparticuz/chromium carries, so the tests need no system browser.
+ * @sparticuz/chromium carries (unpacked once under a lock: scripts/chromium-path.mjs), so the
+ * tests need no system browser.
  */
 export async function chromiumPath(): Promise<string> {
-  const system = process.env.DLAB_CHROMIUM;
-  if (system) return system;
-  // The first executablePath() unpacks the browser, its fonts and SwiftShader (for WebGL/WebGPU)
-  // into the OS temp dir (~3 s); later calls find the file there and return at once. Test files
-  // run in parallel processes: one unpacks while the others wait, so none runs a half-written file.
-  const dir = tmpdir();
-  const release = await lock(dir, { lockfilePath: join(dir, 'dlab-chromium.lock'), retries: { retries: 60, maxTimeout: 1000 } });
-  try {
-    return await npmChromium.executablePath();
-  } finally {
-    await release();
-  }
+  return process.env.DLAB_CHROMIUM || unpackedChromium();
 }
 
 export async function launchChromium(): Promise<Browser> {

@@ -105,6 +105,7 @@ function reduceGroups(x: View, dims: readonly number[]): { offs: ArrayLike<numbe
 
 export const jsBackend: Backend = {
   name: 'js',
+  device: 'cpu',
 
   allocate: allocateArray,
 

@@ -40,6 +40,7 @@ function viaWasm<T>(float32: boolean, kernel: (rt: Runtime) => T | null, referen
 export const wasmBackend: Backend = {
   ...jsBackend,
   name: 'wasm',
+  device: 'cpu',
 
   scratch: {
     begin: () => void (getRuntime() && beginScratch(getRuntime()!)),

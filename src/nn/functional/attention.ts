@@ -36,8 +36,9 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
     if (attnMask) throw new Error('_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True');
     // Position i may attend to j <= i. Added as an [L, S] bias of 0 and -inf, as PyTorch's reference
     // implementation does: one broadcast add instead of a masked fill over every head and batch.
-    const future = arange(S).unsqueeze(0).gt(arange(L).unsqueeze(1));
-    scores = scores.add(zeros([L, S], { dtype: scores.dtype }).maskedFill(future, -Infinity));
+    const device = scores.device;
+    const future = arange(S, { device }).unsqueeze(0).gt(arange(L, { device }).unsqueeze(1));
+    scores = scores.add(zeros([L, S], { dtype: scores.dtype, device }).maskedFill(future, -Infinity));
   } else if (attnMask) {
     scores = attnMask.dtype === 'bool' ? scores.maskedFill(attnMask.logicalNot(), -Infinity) : scores.add(attnMask);
   }
@@ -193,8 +194,8 @@ export function multiHeadAttentionForward(
   }
   if (addZeroAttn) {
     const zeroShape = [bsz * numHeads, 1, headDim];
-    k = cat([k, zeros(zeroShape, { dtype: k.dtype })], 1);
-    v = cat([v, zeros(zeroShape, { dtype: v.dtype })], 1);
+    k = cat([k, zeros(zeroShape, { dtype: k.dtype, device: k.device })], 1);
+    v = cat([v, zeros(zeroShape, { dtype: v.dtype, device: v.device })], 1);
     if (attnMask) attnMask = pad(attnMask, [0, 1]);
     if (keyPaddingMask) keyPaddingMask = pad(keyPaddingMask, [0, 1]);
   }

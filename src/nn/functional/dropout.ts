@@ -21,7 +21,7 @@ function featureDropout(input: Tensor, p: number, training: boolean, inplace: bo
   if (p === 0 || !training || input.numel() === 0) return input;
   if (input.ndim < 2) throw new RangeError('Feature dropout requires at least 2 dimensions in the input');
   const noiseShape = [input.shape[0], input.shape[1], ...new Array<number>(input.ndim - 2).fill(1)];
-  const noise = p === 1 ? zeros([], { dtype: input.dtype }) : zeros(noiseShape, { dtype: input.dtype }).bernoulli_(1 - p).div_(1 - p);
+  const noise = p === 1 ? zeros([], { dtype: input.dtype, device: input.device }) : zeros(noiseShape, { dtype: input.dtype, device: input.device }).bernoulli_(1 - p).div_(1 - p);
   return inplace ? input.mul_(noise) : input.mul(noise);
 }
 

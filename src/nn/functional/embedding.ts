@@ -39,7 +39,7 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   }
   if (weight.ndim !== 2) throw new RangeError(`'weight' must be 2-D`);
   const flat = input.reshape([-1]);
-  const ids = flat.toTypedArray();
+  const ids = flat._host('embedding');
   for (const i of ids) if (i < 0 || i >= rows) throw new RangeError('index out of range in self');
   if (maxNorm !== null) embeddingRenorm_(weight, Array.from(ids, Number), maxNorm, normType);
   let out = weight.indexSelect(0, flat);

@@ -96,13 +96,14 @@ export function interpolate(input: Tensor, options: InterpolateOptions = {}): Te
     const scale = scales ? scales[i] : null;
     if (mode === 'nearest' || mode === 'nearest-exact') {
       const idx = nearestIndices(inSize, outSize[i], scale, mode === 'nearest-exact');
-      out = out.indexSelect(d, tensor(idx, { dtype: 'int64' }));
+      out = out.indexSelect(d, tensor(idx, { dtype: 'int64', device: input.device }));
     } else {
       const { i0, i1, l0, l1 } = linearIndices(inSize, outSize[i], scale, alignCorners!, fround);
       const view = out.shape.map((_, k) => (k === d ? outSize[i] : 1));
-      const w0 = tensor(l0, { dtype: input.dtype }).reshape(view);
-      const w1 = tensor(l1, { dtype: input.dtype }).reshape(view);
-      out = out.indexSelect(d, tensor(i0, { dtype: 'int64' })).mul(w0).add(out.indexSelect(d, tensor(i1, { dtype: 'int64' })).mul(w1));
+      const device = input.device;
+      const w0 = tensor(l0, { dtype: input.dtype, device }).reshape(view);
+      const w1 = tensor(l1, { dtype: input.dtype, device }).reshape(view);
+      out = out.indexSelect(d, tensor(i0, { dtype: 'int64', device })).mul(w0).add(out.indexSelect(d, tensor(i1, { dtype: 'int64', device })).mul(w1));
     }
   }
   return out;

@@ -119,14 +119,18 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
   if (weight && (weight.ndim !== 1 || weight.numel() !== classes)) {
     throw new RangeError(`weight tensor should be defined either for all ${classes} classes or no classes but got weight tensor of shape: ${fmtShape(weight.shape)}`);
   }
-  if (input.ndim === 2 && !weight?.requiresGrad) return nllLossRows(input, target, weight, ignoreIndex, reduction, classes);
+  if (input.ndim === 2 && !weight?.requiresGrad && input.isCpu) return nllLossRows(input, target, weight, ignoreIndex, reduction, classes);
   const x = input.ndim === 1 ? input.unsqueeze(0) : input;
   const t = input.ndim === 1 ? target.unsqueeze(0) : target;
   const keep = t.ne(ignoreIndex);
   const safe = where(keep, t, 0);
-  const tv = safe.toTypedArray();
-  for (let i = 0; i < tv.length; i++) {
-    if (tv[i] < 0 || tv[i] >= classes) throw new RangeError(`Target ${tv[i]} is out of bounds.`);
+  // Checked where the targets are readable; on a GPU an out-of-range target is not caught (as a
+  // CUDA device assert would, but without stopping), since reading it back would be asynchronous.
+  if (safe.isCpu) {
+    const tv = safe.toTypedArray();
+    for (let i = 0; i < tv.length; i++) {
+      if (tv[i] < 0 || tv[i] >= classes) throw new RangeError(`Target ${tv[i]} is out of bounds.`);
+    }
   }
   const picked = x.gather(1, safe.unsqueeze(1)).squeeze(1);
   let w = keep.to(input.dtype);

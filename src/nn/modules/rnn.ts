@@ -210,8 +210,8 @@ export class RNNBase extends Module {
       this.checkHiddenSize(h0, hidden, lstm ? 'Expected hidden[0] size' : undefined);
       if (c0) this.checkHiddenSize(c0, cellSize, 'Expected hidden[1] size');
     } else {
-      h0 = zeros(hidden, { dtype: input.dtype });
-      if (lstm) c0 = zeros(cellSize, { dtype: input.dtype });
+      h0 = zeros(hidden, { dtype: input.dtype, device: input.device });
+      if (lstm) c0 = zeros(cellSize, { dtype: input.dtype, device: input.device });
     }
     const timeMajor = this.batchFirst ? input.transpose(0, 1) : input;
     const [out, hN, cN] = this.layerStack(timeMajor.unbind(0), h0, lstm ? c0 : null);
@@ -241,7 +241,7 @@ export class RNNBase extends Module {
         // One mask over the stacked [T, B, features] output, drawn as F.dropout draws it.
         const T = layerInput.length;
         const [B, features] = layerInput[0].shape;
-        const mask = F.dropout(zeros([T, B, features], { dtype: layerInput[0].dtype }).fill_(1), this.dropout).unbind(0);
+        const mask = F.dropout(zeros([T, B, features], { dtype: layerInput[0].dtype, device: layerInput[0].device }).fill_(1), this.dropout).unbind(0);
         layerInput = layerInput.map((o, t) => o.mul(mask[t]));
       }
     }
@@ -417,7 +417,7 @@ export class RNNCell extends RNNCellBase {
 
   override forward(input: Tensor, hx: Tensor | null = null): Tensor {
     const [x, unbatched] = this.batch('RNNCell', input);
-    const h = hx === null ? zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype }) : unbatched ? hx.unsqueeze(0) : hx;
+    const h = hx === null ? zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype, device: x.device }) : unbatched ? hx.unsqueeze(0) : hx;
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') throw new Error(`Unknown nonlinearity: ${this.nonlinearity}`);
     const w = this.weights();
     const [hy] = cellStep(this.nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', F.linear(x, w.wIh, w.bIh), h, null, w);
@@ -438,7 +438,7 @@ export class LSTMCell extends RNNCellBase {
     let h: Tensor;
     let c: Tensor;
     if (hx === null) {
-      h = c = zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype });
+      h = c = zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype, device: x.device });
     } else {
       [h, c] = unbatched ? [hx[0].unsqueeze(0), hx[1].unsqueeze(0)] : [hx[0], hx[1]];
     }
@@ -458,7 +458,7 @@ export class GRUCell extends RNNCellBase {
 
   override forward(input: Tensor, hx: Tensor | null = null): Tensor {
     const [x, unbatched] = this.batch('GRUCell', input);
-    const h = hx === null ? zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype }) : unbatched ? hx.unsqueeze(0) : hx;
+    const h = hx === null ? zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype, device: x.device }) : unbatched ? hx.unsqueeze(0) : hx;
     const w = this.weights();
     const [hy] = cellStep('GRU', F.linear(x, w.wIh, w.bIh), h, null, w);
     return unbatched ? hy.squeeze(0) : hy;

@@ -1,0 +1,104 @@
+/// <reference types="@webgpu/types" />
+// torch.webgpu: the torch.cuda set of functions, named for WebGPU. Acquiring a GPU is
+// asynchronous in JavaScript (requestAdapter / requestDevice return promises), so the first
+// `await torch.webgpu.isAvailable()` acquires the device (once; later calls return the same
+// answer at once) and registers the 'webgpu:0' backend; every other function is synchronous
+// and reports no GPU before that call. Reads of GPU tensors are the other asynchronous step:
+// `await t.itemAsync()`, `await t.cpuAsync()`, `await torch.webgpu.synchronize()`.
+
+import { platform } from '#webgpu-platform';
+import { setDeviceBackend } from '../registry.js';
+import { createWebGPUBackend } from './index.js';
+import { WebGPURuntime } from './runtime.js';
+
+const DEVICE = 'webgpu:0';
+let runtime: WebGPURuntime | null = null;
+let acquiring: Promise<boolean> | null = null;
+
+async function acquire(): Promise<boolean> {
+  const gpu = await platform.gpu();
+  if (!gpu) return false;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return false;
+  // The adapter's own limits, not the spec defaults (128 MiB bindings would cap tensors).
+  const limits: Record<string, number> = {};
+  for (const key of ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX']) {
+    const v = (adapter.limits as unknown as Record<string, number>)[key];
+    if (typeof v === 'number') limits[key] = v;
+  }
+  const device = await adapter.requestDevice({ requiredLimits: limits });
+  const info = adapter.info;
+  const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'WebGPU adapter';
+  runtime = new WebGPURuntime(gpu, device, info.isFallbackAdapter ? `${name} (software adapter)` : name);
+  setDeviceBackend(DEVICE, createWebGPUBackend(runtime, DEVICE));
+  return true;
+}
+
+/**
+ * `torch.cuda.is_available()` for WebGPU: whether a GPU adapter exists here. The first call
+ * acquires the device (asynchronous in JavaScript, hence the promise): await it once before
+ * moving tensors to 'webgpu'.
+ */
+export function isAvailable(): Promise<boolean> {
+  if (runtime && !runtime.isDestroyed) return Promise.resolve(true);
+  acquiring ??= acquire().catch(() => false);
+  return acquiring;
+}
+
+/** The devices acquired: 1 after `await isAvailable()` found one, else 0. */
+export function deviceCount(): number {
+  return runtime && !runtime.isDestroyed ? 1 : 0;
+}
+
+function current(fn: string): WebGPURuntime {
+  if (!runtime || runtime.isDestroyed) throw new Error(`torch.webgpu.${fn}(): no webgpu device; call \`await torch.webgpu.isAvailable()\` first`);
+  return runtime;
+}
+
+/** The adapter's name (vendor, architecture, description); "(software adapter)" marks SwiftShader and its kind. */
+export function getDeviceName(device: number | string = 0): string {
+  void device;
+  return current('getDeviceName').name;
+}
+
+/** Bytes held by live GPU tensors (pool buckets, as PyTorch counts blocks). */
+export function memoryAllocated(): number {
+  return current('memoryAllocated').memory().allocated;
+}
+
+/** The peak of memoryAllocated() since the device was acquired or resetPeakMemoryStats(). */
+export function maxMemoryAllocated(): number {
+  return current('maxMemoryAllocated').memory().peak;
+}
+
+/** Bytes in all GPU buffers the pool holds: live tensors' and cached free ones. */
+export function memoryReserved(): number {
+  return current('memoryReserved').memory().reserved;
+}
+
+/** Restart maxMemoryAllocated() from the bytes allocated now. */
+export function resetPeakMemoryStats(): void {
+  current('resetPeakMemoryStats').resetPeak();
+}
+
+/** Free the pool's cached buffers (their memory returns to the driver). */
+export function emptyCache(): void {
+  runtime?.emptyCache();
+}
+
+/** Wait until the GPU has run everything recorded so far. */
+export async function synchronize(): Promise<void> {
+  if (runtime && !runtime.isDestroyed) await runtime.synchronize();
+}
+
+/**
+ * Release the device (no PyTorch counterpart): its tensors become unusable and a Node process can
+ * exit. A later `await isAvailable()` acquires a fresh one.
+ */
+export function dispose(): void {
+  if (!runtime) return;
+  runtime.destroy();
+  setDeviceBackend(DEVICE, null);
+  runtime = null;
+  acquiring = null;
+}

@@ -1,0 +1,334 @@
+/// <reference types="@webgpu/types" />
+// The WebGPU runtime of one device: it owns the GPUDevice, a bucketed buffer pool with memory
+// statistics, the pipeline cache (by program key), and one open command encoder into which ops
+// only *record*. Work is submitted after 16 dispatches, on a read, or at the next microtask (so
+// the GPU starts while JavaScript waits). Buffers released while the encoder is open, and the
+// uniform buffers it used, return to the pool only after that submit: a later writeBuffer into a
+// recycled buffer would otherwise land before the recorded reads of its old contents.
+
+import type { DType, TypedArray } from '../../tensor/dtype.js';
+import { allocateArray } from '../../tensor/dtype.js';
+import type { DeviceData } from '../backend.js';
+import type { BufferRef, GpuPlan } from './kernels/builder.js';
+import type { GpuProgram } from './program.js';
+
+// GPUBufferUsage / GPUMapMode / GPUShaderStage values (the globals do not exist in Node).
+const MAP_READ = 0x1;
+const COPY_SRC = 0x4;
+const COPY_DST = 0x8;
+const UNIFORM = 0x40;
+const STORAGE = 0x80;
+const MAP_MODE_READ = 0x1;
+const SHADER_COMPUTE = 0x4;
+
+/** Dispatches recorded before a submit (tfjs 15, onnxruntime 16). */
+const BATCH = 16;
+
+/**
+ * A tensor's memory on the GPU: a pooled storage buffer of 4-byte elements (float32 as f32,
+ * int32 and int64 as i32, bool as u32). `length` counts elements, `byteLength` the pool bucket.
+ * When the handle is garbage-collected its buffer returns to the pool.
+ */
+export class GpuData implements DeviceData {
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly length: number,
+    readonly byteLength: number,
+  ) {}
+}
+
+/** Pool bucket for a request: at least 16 bytes; powers of two up to 1 MiB, then whole MiB. */
+function bucket(bytes: number): number {
+  const b = Math.max(16, bytes);
+  if (b <= 1 << 20) return 2 ** Math.ceil(Math.log2(b));
+  return Math.ceil(b / (1 << 20)) * (1 << 20);
+}
+
+/** Memory statistics, in bytes (PyTorch's torch.cuda counters, for this device). */
+export interface MemoryStats {
+  /** Bytes in buffers that live tensors hold (memory_allocated). */
+  allocated: number;
+  /** The peak of `allocated` since the last reset (max_memory_allocated). */
+  peak: number;
+  /** Bytes in every buffer the pool has created and not destroyed: held and cached (memory_reserved). */
+  reserved: number;
+}
+
+export class WebGPURuntime {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private readonly uniformFree = new Map<number, GPUBuffer[]>();
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatches = 0;
+  private flushScheduled = false;
+  /** Storage buffers freed while the open encoder may use them, and uniforms it uses: pooled after submit. */
+  private parked: [number, GPUBuffer][] = [];
+  private parkedUniforms: [number, GPUBuffer][] = [];
+  private readonly stats = { allocated: 0, peak: 0, reserved: 0 };
+  private readonly collected = new FinalizationRegistry<{ buffer: GPUBuffer; bytes: number }>((held) => this.release(held.buffer, held.bytes));
+  private error: string | null = null;
+  private destroyed = false;
+
+  constructor(
+    /** Dawn's GPU object in Node: it must stay reachable as long as the device (dropping it crashes Dawn). */
+    private gpu: GPU | null,
+    readonly device: GPUDevice,
+    readonly name: string,
+  ) {
+    device.addEventListener('uncapturederror', (e) => {
+      this.error ??= (e as GPUUncapturedErrorEvent).error.message;
+    });
+  }
+
+  // ------------------------------------------------------------------ memory
+
+  /** A fresh buffer of `length` elements; its contents are undefined unless `zero`. */
+  alloc(length: number, zero = false): GpuData {
+    this.check();
+    const bytes = bucket(length * 4);
+    const buffer = this.free.get(bytes)?.pop() ?? this.create(bytes);
+    this.stats.allocated += bytes;
+    if (this.stats.allocated > this.stats.peak) this.stats.peak = this.stats.allocated;
+    const data = new GpuData(buffer, length, bytes);
+    this.collected.register(data, { buffer, bytes });
+    if (zero) {
+      this.endPass();
+      this.openEncoder().clearBuffer(buffer, 0, bytes);
+    }
+    return data;
+  }
+
+  private create(bytes: number): GPUBuffer {
+    this.stats.reserved += bytes;
+    return this.device.createBuffer({ size: bytes, usage: STORAGE | COPY_SRC | COPY_DST });
+  }
+
+  private release(buffer: GPUBuffer, bytes: number): void {
+    if (this.destroyed) return;
+    this.stats.allocated -= bytes;
+    if (this.encoder) this.parked.push([bytes, buffer]);
+    else this.pool(this.free, bytes, buffer);
+  }
+
+  private pool(lists: Map<number, GPUBuffer[]>, bytes: number, buffer: GPUBuffer): void {
+    let list = lists.get(bytes);
+    if (!list) lists.set(bytes, (list = []));
+    list.push(buffer);
+  }
+
+  /** GPU words for CPU values of `dtype`: int64 must fit int32 (dlab stores it so on the GPU), bool widens to u32. */
+  static words(values: TypedArray, dtype: DType): Float32Array | Int32Array | Uint32Array {
+    switch (dtype) {
+      case 'float32':
+        return values instanceof Float32Array ? values : Float32Array.from(values);
+      case 'int32':
+        return values instanceof Int32Array ? values : Int32Array.from(values);
+      case 'int64': {
+        const out = new Int32Array(values.length);
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i];
+          if (v !== (v | 0)) {
+            throw new RangeError(`int64 value ${v} does not fit webgpu's storage of int64 (int32: -2147483648 to 2147483647); keep such a tensor on the cpu`);
+          }
+          out[i] = v;
+        }
+        return out;
+      }
+      case 'bool':
+        return Uint32Array.from(values);
+      case 'float64':
+        throw float64Refused();
+      default:
+        return dtype satisfies never;
+    }
+  }
+
+  /** New GPU memory holding `values` (contiguous, in the CPU layout of `dtype`). */
+  upload(values: TypedArray, dtype: DType): GpuData {
+    const words = WebGPURuntime.words(values, dtype);
+    const data = this.alloc(words.length);
+    // The buffer is fresh (nothing recorded reads it), so writing now cannot overtake recorded work.
+    if (words.length > 0) this.device.queue.writeBuffer(data.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    return data;
+  }
+
+  /** Destroy the pool's cached buffers (torch.cuda.empty_cache). */
+  emptyCache(): void {
+    this.flush();
+    for (const lists of [this.free, this.uniformFree]) {
+      for (const [bytes, list] of lists) {
+        for (const b of list) b.destroy();
+        if (lists === this.free) this.stats.reserved -= bytes * list.length;
+      }
+      lists.clear();
+    }
+  }
+
+  memory(): MemoryStats {
+    return { ...this.stats };
+  }
+
+  resetPeak(): void {
+    this.stats.peak = this.stats.allocated;
+  }
+
+  // ------------------------------------------------------------------ recording
+
+  private openEncoder(): GPUCommandEncoder {
+    if (!this.encoder) {
+      this.encoder = this.device.createCommandEncoder();
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    }
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  private pipeline(program: GpuProgram): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
+    const cached = this.pipelines.get(program.key);
+    if (cached) return cached;
+    const entries: GPUBindGroupLayoutEntry[] = [];
+    for (let i = 0; i < program.inputs; i++) entries.push({ binding: i, visibility: SHADER_COMPUTE, buffer: { type: 'read-only-storage' } });
+    for (let i = 0; i < program.outputs; i++) entries.push({ binding: program.inputs + i, visibility: SHADER_COMPUTE, buffer: { type: 'storage' } });
+    if (program.uniforms.byteLength > 0) entries.push({ binding: program.inputs + program.outputs, visibility: SHADER_COMPUTE, buffer: { type: 'uniform' } });
+    const layout = this.device.createBindGroupLayout({ entries });
+    const module = this.device.createShaderModule({ code: program.wgsl(), label: program.key });
+    const pipeline = this.device.createComputePipeline({
+      label: program.key,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main' },
+    });
+    const entry = { pipeline, layout };
+    this.pipelines.set(program.key, entry);
+    return entry;
+  }
+
+  /** Record one dispatch of `program` with these buffers bound in program.ts's order. */
+  dispatch(program: GpuProgram, inputs: readonly GPUBuffer[], outputs: readonly GPUBuffer[]): void {
+    this.check();
+    if (program.grid.some((g) => g === 0)) return;
+    const { pipeline, layout } = this.pipeline(program);
+    const entries: GPUBindGroupEntry[] = [...inputs, ...outputs].map((buffer, i) => ({ binding: i, resource: { buffer } }));
+    if (program.uniforms.byteLength > 0) {
+      const bytes = program.uniforms.byteLength;
+      const ub = this.uniformFree.get(bytes)?.pop() ?? this.device.createBuffer({ size: bytes, usage: UNIFORM | COPY_DST });
+      // Fresh or pooled after a submit: nothing recorded and unsubmitted reads it.
+      this.device.queue.writeBuffer(ub, 0, program.uniforms);
+      this.parkedUniforms.push([bytes, ub]);
+      entries.push({ binding: program.inputs + program.outputs, resource: { buffer: ub } });
+    }
+    const encoder = this.openEncoder();
+    this.pass ??= encoder.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, this.device.createBindGroup({ layout, entries }));
+    this.pass.dispatchWorkgroups(program.grid[0], program.grid[1], program.grid[2]);
+    if (++this.dispatches >= BATCH) this.flush();
+  }
+
+  /** Record every pass of a kernel plan; its temporaries are freed once recorded (they return to the pool after submit). */
+  run(plan: GpuPlan, inputs: readonly GpuData[], outputs: readonly GpuData[]): void {
+    const temps = plan.temps.map((bytes) => this.alloc(Math.ceil(bytes / 4)));
+    const pick = (r: BufferRef) => (r.from === 'input' ? inputs : r.from === 'output' ? outputs : temps)[r.index].buffer;
+    for (const pass of plan.passes) this.dispatch(pass.program, pass.inputs.map(pick), pass.outputs.map(pick));
+    // Keep the temporaries reachable until every pass is recorded.
+    void temps.length;
+  }
+
+  /** Record a copy of `words` 4-byte words between buffers. */
+  copyBuffer(src: GPUBuffer, srcWord: number, dst: GPUBuffer, dstWord: number, words: number): void {
+    if (words === 0) return;
+    this.endPass();
+    this.openEncoder().copyBufferToBuffer(src, srcWord * 4, dst, dstWord * 4, words * 4);
+  }
+
+  /** Submit what is recorded; parked buffers return to the pool. */
+  flush(): void {
+    if (!this.encoder || this.destroyed) return;
+    this.endPass();
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.dispatches = 0;
+    for (const [bytes, b] of this.parked) this.pool(this.free, bytes, b);
+    for (const [bytes, b] of this.parkedUniforms) this.pool(this.uniformFree, bytes, b);
+    this.parked = [];
+    this.parkedUniforms = [];
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** The first `length` elements of a buffer, as the CPU array of `dtype`, once the queue has computed them. */
+  async read(src: GpuData, wordOffset: number, length: number, dtype: DType): Promise<TypedArray> {
+    this.check();
+    const out = allocateArray(dtype, length);
+    if (length === 0) {
+      await this.synchronize();
+      return out;
+    }
+    const bytes = Math.ceil((length * 4) / 4) * 4;
+    const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+    this.copyBuffer(src.buffer, wordOffset, staging, 0, length);
+    this.flush();
+    try {
+      await staging.mapAsync(MAP_MODE_READ);
+      this.check();
+      const range = staging.getMappedRange(0, bytes);
+      const words = dtype === 'float32' ? new Float32Array(range, 0, length) : dtype === 'bool' ? new Uint32Array(range, 0, length) : new Int32Array(range, 0, length);
+      out.set(words);
+      staging.unmap();
+    } finally {
+      staging.destroy();
+    }
+    // The source must stay alive until its copy is recorded and run.
+    void src.length;
+    return out;
+  }
+
+  /** Wait for everything recorded so far (torch.cuda.synchronize). */
+  async synchronize(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.check();
+  }
+
+  /** Throws the first WebGPU validation error the device reported (a bug in a kernel, never the user's). */
+  private check(): void {
+    if (this.destroyed) throw new Error(`${this.name}: the webgpu device was released (torch.webgpu.dispose())`);
+    if (this.error !== null) {
+      const message = this.error;
+      this.error = null;
+      throw new Error(`WebGPU error: ${message}`);
+    }
+  }
+
+  /** Release the device: Dawn's threads stop and a Node process can exit. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.flush();
+    this.destroyed = true;
+    this.device.destroy();
+    this.gpu = null;
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** @internal Keeps `gpu` referenced for readers of the code: see the constructor. */
+  get platformObject(): GPU | null {
+    return this.gpu;
+  }
+}
+
+export function float64Refused(): TypeError {
+  return new TypeError("Cannot convert a WebGPU Tensor to float64 dtype as WGSL has no float64 type. Please use float32 instead (float64 stays on the cpu).");
+}
