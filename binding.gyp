@@ -11,7 +11,11 @@
         "native/cpu.cc",
         "native/threads.cc",
         "native/gemm.cc",
-        "native/gemm_kernels.cc"
+        "native/gemm_kernels.cc",
+        "native/conv.cc",
+        "native/pool.cc",
+        "native/elementwise.cc",
+        "native/softmax.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

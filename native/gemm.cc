@@ -34,13 +34,17 @@ void pack_b(Strided B, int64_t K, int64_t N, int64_t j0, int64_t j1, int nr, flo
         for (int64_t t = w; t < nr; t++) d[t] = 0.0f;
       }
     } else {
-      // Columns read along k (a transposed view: each column is a contiguous row of the source).
-      for (int64_t t = 0; t < w; t++) {
-        const float* col = src + t * B.cs;
-        for (int64_t k = 0; k < K; k++) dst[k * nr + t] = col[k * B.rs];
+      // Columns read along k (a transposed view: each column is a contiguous row of the source),
+      // 64 k at a time so that the rows written stay in L1.
+      for (int64_t k0 = 0; k0 < K; k0 += 64) {
+        int64_t k1 = std::min<int64_t>(K, k0 + 64);
+        for (int64_t t = 0; t < w; t++) {
+          const float* col = src + t * B.cs;
+          for (int64_t k = k0; k < k1; k++) dst[k * nr + t] = col[k * B.rs];
+        }
+        for (int64_t t = w; t < nr; t++)
+          for (int64_t k = k0; k < k1; k++) dst[k * nr + t] = 0.0f;
       }
-      for (int64_t t = w; t < nr; t++)
-        for (int64_t k = 0; k < K; k++) dst[k * nr + t] = 0.0f;
     }
   }
 }

@@ -6,4 +6,5 @@ export const platform: NativePlatform = {
   addon: null,
   reason: 'not Node',
   allocFloat32: (n) => new Float32Array(n),
+  allocFloat64: (n) => new Float64Array(n),
 };

@@ -25,4 +25,5 @@ export const platform: NativePlatform = {
   reason: loaded.reason,
   // Uninitialised memory: zero-filling a fresh typed array costs more than a small kernel.
   allocFloat32: (n) => new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n),
+  allocFloat64: (n) => new Float64Array(Buffer.allocUnsafeSlow(n * 8).buffer, 0, n),
 };
