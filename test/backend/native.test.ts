@@ -174,4 +174,175 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     const a: View = { data: new Float32Array(10), dtype: 'float32', shape: [1, 4, 4], strides: [16, 4, 1], offset: 0 };
     assert.throws(() => native.matmul(a, operand(1, 4, 4, 'rowmajor', 1), 'float32'), /outside its array/);
   });
+
+  // ---- convolution, pooling, elementwise
+
+  const dense = (shape: number[], seed: number): View & { data: Float32Array } => ({
+    data: randomArray(shape.reduce((a, b) => a * b, 1), seed), dtype: 'float32', shape,
+    strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1)), offset: 0,
+  });
+  const window2d = (kernel: [number, number], stride: [number, number], padding: [number, number], dilation: [number, number], H: number, W: number) => ({
+    kernel, stride, padding, dilation,
+    output: [0, 1].map((d) => Math.floor(([H, W][d] + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1) / stride[d]) + 1) as [number, number],
+  });
+
+  // [N, C, H, W, O, groups, kernel, stride, padding, dilation]
+  const convCases: [number, number, number, number, number, number, [number, number], [number, number], [number, number], [number, number]][] = [
+    [3, 1, 28, 28, 6, 1, [5, 5], [1, 1], [2, 2], [1, 1]], // LeNet conv1
+    [3, 6, 14, 14, 16, 1, [5, 5], [1, 1], [0, 0], [1, 1]], // LeNet conv2
+    [2, 4, 9, 11, 6, 2, [3, 2], [1, 1], [2, 1], [2, 1]], // groups, dilation, asymmetric
+    [2, 3, 13, 10, 5, 1, [3, 3], [2, 3], [1, 0], [1, 1]], // strides
+    [1, 2, 5, 5, 40, 1, [1, 1], [1, 1], [0, 0], [1, 1]], // 1x1, many channels (row tiles with a tail)
+    [17, 2, 6, 7, 3, 1, [2, 2], [1, 1], [1, 1], [1, 1]], // more images than the 16 weight-gradient chunks
+  ];
+
+  test('conv2d, its input gradient and its weight gradient match the js reference, on every ISA', () => {
+    const ran = onEveryIsa((isa) => {
+      let seed = 40;
+      for (const [N, C, H, W, O, G, k, s, p, d] of convCases) {
+        const win = window2d(k, s, p, d, H, W);
+        const x = dense([N, C, H, W], seed++);
+        const w = dense([O, C / G, ...k], seed++);
+        const bias = dense([O], seed++);
+        const gy = dense([N, O, ...win.output], seed++);
+        const msg = `${isa} ${JSON.stringify([N, C, H, W, O, G, k, s, p, d])}`;
+        const tol = 2e-6 * Math.sqrt((C / G) * k[0] * k[1] * N * win.output[0] * win.output[1] + 1);
+        assertClose(native.conv2d(x, w, bias, win, G), jsBackend.conv2d(x, w, bias, win, G), 1e-4, tol, `${msg} forward`);
+        assertClose(native.conv2d(x, w, null, win, G), jsBackend.conv2d(x, w, null, win, G), 1e-4, tol, `${msg} forward without bias`);
+        assertClose(native.conv2dInputGrad(gy, w, [H, W], win, G), jsBackend.conv2dInputGrad(gy, w, [H, W], win, G), 1e-4, tol, `${msg} input grad`);
+        const got = native.conv2dWeightGrad(x, gy, win, G, true);
+        const want = jsBackend.conv2dWeightGrad(x, gy, win, G, true);
+        assertClose(got.weight, want.weight, 1e-4, tol, `${msg} weight grad`);
+        assertClose(got.bias!, want.bias!, 1e-4, tol, `${msg} bias grad`);
+        assert.equal(native.conv2dWeightGrad(x, gy, win, G, false).bias, null);
+      }
+    });
+    assert.ok(ran >= 1);
+  });
+
+  test('convolution reads strided (non-contiguous) operands', () => {
+    // x as a channel slice of a wider tensor, the weight transposed in its spatial dims.
+    const [N, C, H, W, O] = [2, 3, 8, 7, 4];
+    const wide = dense([N, C + 2, H, W], 1);
+    const x: View = { ...wide, shape: [N, C, H, W], offset: H * W };
+    const wT = dense([O, C, 3, 3], 2);
+    const w: View = { ...wT, strides: [27, 9, 1, 3] };
+    const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], H, W);
+    assertClose(native.conv2d(x, w, null, win, 1), jsBackend.conv2d(x, w, null, win, 1), 1e-4, 1e-5, 'forward');
+    const gy = dense([N, O, ...win.output], 3);
+    assertClose(native.conv2dWeightGrad(x, gy, win, 1, true).weight, jsBackend.conv2dWeightGrad(x, gy, win, 1, true).weight, 1e-4, 1e-4, 'weight grad');
+  });
+
+  test('convolution gives the same bits on 1 and 2 threads and on every ISA', () => {
+    for (const [N, C, H, W, O, G, k, s, p, d] of [convCases[0], convCases[1], convCases[5], [64, 6, 14, 14, 16, 1, [5, 5], [1, 1], [0, 0], [1, 1]] as const]) {
+      const win = window2d([...k], [...s], [...p], [...d], H, W);
+      const x = dense([N, C, H, W], 5);
+      const w = dense([O, C / G, ...k], 6);
+      const gy = dense([N, O, ...win.output], 7);
+      const all = () => {
+        const wg = native.conv2dWeightGrad(x, gy, win, G, true);
+        return [native.conv2d(x, w, null, win, G), native.conv2dInputGrad(gy, w, [H, W], win, G), wg.weight, wg.bias!];
+      };
+      const [one, two] = onThreads(all);
+      one.forEach((r, i) => assertSameBits(r, two[i], `threads, result ${i}, N ${N}`));
+      const results: ReturnType<typeof all>[] = [];
+      onEveryIsa(() => void results.push(all()));
+      for (const r of results) r.forEach((v, i) => assertSameBits(v, results[0][i], `ISA, result ${i}, N ${N}`));
+    }
+  });
+
+  test('convolution with no images gives an empty output and zero weight gradients', () => {
+    const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 5, 5);
+    const x = dense([0, 2, 5, 5], 1);
+    const gy = dense([0, 3, 5, 5], 2);
+    assert.equal(native.conv2d(x, dense([3, 2, 3, 3], 3), null, win, 1).length, 0);
+    const g = native.conv2dWeightGrad(x, gy, win, 1, true);
+    assertSameBits(g.weight, new Float32Array(54), 'weight');
+    assertSameBits(g.bias!, new Float32Array(3), 'bias');
+  });
+
+  test('maxPool2d and its backward equal the reference exactly, NaN, -inf, ties and padding included', () => {
+    const x = dense([2, 3, 9, 10], 11);
+    x.data[5] = NaN;
+    x.data[30] = NaN;
+    x.data[31] = NaN;
+    x.data[100] = -Infinity;
+    x.data[101] = -Infinity;
+    x.data[110] = -Infinity;
+    x.data[111] = -Infinity;
+    x.data[200] = x.data[201];
+    for (const [k, s, p, d] of [[[2, 2], [2, 2], [0, 0], [1, 1]], [[3, 3], [2, 2], [1, 1], [1, 1]], [[3, 2], [1, 2], [1, 0], [2, 1]], [[2, 2], [1, 1], [0, 0], [1, 1]]] as [number, number][][]) {
+      const win = window2d(k as [number, number], s as [number, number], p as [number, number], d as [number, number], 9, 10);
+      const got = native.maxPool2d(x, win);
+      const want = jsBackend.maxPool2d(x, win);
+      assertSameBits(got.values, want.values, `values ${JSON.stringify(win)}`);
+      assertSameBits(got.indices, want.indices, `indices ${JSON.stringify(win)}`);
+      const gy = dense([2, 3, ...win.output], 12);
+      const idx: View = { data: want.indices, dtype: 'int64', shape: gy.shape, strides: gy.strides, offset: 0 };
+      assertSameBits(native.maxPool2dBackward(gy, idx, [9, 10]), jsBackend.maxPool2dBackward(gy, idx, [9, 10]), `backward ${JSON.stringify(win)}`);
+    }
+  });
+
+  test('maxPool2dBackward throws on an index outside the plane instead of writing past it', () => {
+    const gy = dense([1, 1, 8, 8], 1);
+    const idx: View = { data: new Float64Array(64).fill(100), dtype: 'int64', shape: [1, 1, 8, 8], strides: [64, 64, 8, 1], offset: 0 };
+    assert.throws(() => native.maxPool2dBackward(gy, idx, [9, 9]), /out of range/);
+  });
+
+  test('binary ops equal the reference exactly for every broadcast layout the kernel takes', () => {
+    const shape = [6, 5, 40];
+    const n = 1200;
+    const a = dense(shape, 21);
+    a.data[3] = NaN;
+    a.data[4] = -0;
+    const layouts: [string, View][] = [
+      ['contiguous', dense(shape, 22)],
+      ['bias row', { ...dense([40], 23), shape, strides: [0, 0, 1] }],
+      ['scalar', { ...dense([1], 24), shape, strides: [0, 0, 0] }],
+      ['per row', { ...dense([6, 5], 25), shape, strides: [5, 1, 0] }],
+      ['transposed (fallback)', { ...dense([40, 5, 6], 26), shape, strides: [1, 6, 30] }],
+    ];
+    for (const op of ['add', 'sub', 'mul', 'div', 'maximum'] as const) {
+      for (const [name, b] of layouts) {
+        assertSameBits(native.binary(op, a, b, shape, 'float32'), jsBackend.binary(op, a, b, shape, 'float32'), `${op} a, ${name}`);
+        assertSameBits(native.binary(op, b, a, shape, 'float32'), jsBackend.binary(op, b, a, shape, 'float32'), `${op} ${name}, a`);
+      }
+    }
+    assert.equal(n, numelOf(shape));
+  });
+
+  test('unary ops, thresholdBackward and axpy agree with the reference (exactly where the reference is exact)', () => {
+    const x = dense([3, 700], 31);
+    x.data[0] = NaN;
+    x.data[1] = -0;
+    x.data[2] = Infinity;
+    x.data[3] = -Infinity;
+    for (const op of ['relu', 'neg', 'abs', 'sqrt'] as const) assertSameBits(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), op);
+    for (const op of ['exp', 'log', 'tanh', 'sigmoid'] as const) assertClose(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), 1e-6, 1e-30, op);
+    const g = dense([3, 700], 32);
+    assertSameBits(native.thresholdBackward(g, x, 0), jsBackend.thresholdBackward(g, x, 0), 'thresholdBackward');
+    const out1 = dense([3, 700], 33);
+    const out2 = { ...out1, data: out1.data.slice() };
+    native.axpy(out1, g, -0.1);
+    jsBackend.axpy(out2, g, -0.1);
+    assertSameBits(out1.data, out2.data, 'axpy');
+  });
+
+  test('logSoftmax and sums agree with the reference, on every dim', () => {
+    const x = dense([4, 5, 70], 41);
+    for (const dim of [0, 1, 2]) assertClose(native.logSoftmax(x, dim), jsBackend.logSoftmax(x, dim), 1e-6, 1e-6, `logSoftmax dim ${dim}`);
+    const nan = dense([2, 40], 42);
+    nan.data[7] = NaN;
+    assertSameBits(native.logSoftmax(nan, 1), jsBackend.logSoftmax(nan, 1), 'a NaN makes its slice NaN');
+    for (const dims of [[0], [2], [0, 2], [1, 2], [0, 1, 2], [0, 1]]) {
+      assertClose(native.reduce('sum', x, dims, 'float32'), jsBackend.reduce('sum', x, dims, 'float32'), 1e-6, 1e-6, `sum over ${dims}`);
+    }
+    const big = dense([300, 1000], 43);
+    const [one, two] = onThreads(() => [native.reduce('sum', big, [0], 'float32'), native.reduce('sum', big, [1], 'float32'), native.reduce('sum', big, [0, 1], 'float32')]);
+    one.forEach((r, i) => assertSameBits(r, two[i], `sum ${i} threads`));
+  });
 });
+
+function numelOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
