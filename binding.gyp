@@ -13,6 +13,7 @@
         "native/gemm.cc",
         "native/gemm_kernels.cc",
         "native/conv.cc",
+        "native/conv_direct.cc",
         "native/pool.cc",
         "native/elementwise.cc",
         "native/softmax.cc"
@@ -21,7 +22,7 @@
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions", "-O2", "-O3"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-std=gnu++17", "-std=gnu++1y"],
-      "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno"],
+      "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-Wno-maybe-uninitialized"],
       "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-ffp-contract=off", "-fno-math-errno"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "buffer.h"
+#include "conv_direct.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "threads.h"
@@ -131,7 +132,11 @@ void run_chunks(bool parallel, int64_t chunks, F&& f) {
 
 }  // namespace
 
+/** Whether the direct kernel (conv_direct.cc) should run: few channels x taps per output, where the implicit GEMM's packing costs more than the product. */
+static bool direct_pays(const ConvGeometry& g) { return (g.C / g.groups) * g.kH * g.kW <= 256 || g.O / g.groups <= 16; }
+
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  if (direct_pays(g) && conv2d_direct_forward(g, x, w, bias, y)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();
   const int64_t blocks = (d.L + kColumnBlock - 1) / kColumnBlock;
@@ -149,6 +154,10 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 }
 
 void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx) {
+  // Its direct form reads O channels and writes C.
+  ConvGeometry t = g;
+  std::swap(t.C, t.O);
+  if (direct_pays(t) && conv2d_direct_input_grad(g, gy, w, dx)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();
   auto task = [&](int64_t t, int thread) {

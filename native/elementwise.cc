@@ -10,7 +10,7 @@
 #include "threads.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DLAB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define DLAB_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define DLAB_CLONES
 #endif
