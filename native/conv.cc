@@ -183,6 +183,7 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
   static std::vector<double> bias_partials;
   float* partials = partials_buffer.get(chunks * slot);
   if (db) bias_partials.assign(chunks * g.O, 0.0);
+  const bool direct = direct_pays(g) && conv2d_direct_weight_grad(g, x, gy, chunks, partials, db ? bias_partials.data() : nullptr);
   auto task = [&](int64_t t, int thread) {
     const int64_t chunk = t / g.groups, gr = t % g.groups;
     const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;
@@ -203,7 +204,7 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
       }
     }
   };
-  run_chunks(worth_threads(g, d), chunks * g.groups, task);
+  if (!direct) run_chunks(worth_threads(g, d), chunks * g.groups, task);
   // Slots added in chunk order (each element's order is fixed; the split over elements is free).
   std::memcpy(dw, partials, slot * sizeof(float));
   for (int64_t c = 1; c < chunks; c++) {

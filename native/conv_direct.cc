@@ -46,9 +46,14 @@ struct V {
   static inline T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static inline void store(float* p, T v) { _mm512_storeu_ps(p, v); }
 };
+using V16 = V;  // one zmm is the 16 lanes
 #include "conv_direct_tile.inc"
 void plane(const float* xp, const Plan& p, const int64_t* offs, const float* w, const float* bias, float* out, int64_t ostride) {
   plane_body<V, 2>(xp, p, offs, w, bias, out, ostride);
+}
+constexpr int kWgOB = 4, kWgKB = 5;
+void wgrad(const float* xp, int64_t plane, int64_t Cin, const float* gyp, int64_t Opad, int64_t P16, const int64_t* offs, int64_t taps_pad, float* partial) {
+  wgrad_image<V16, kWgOB, kWgKB>(xp, plane, Cin, gyp, Opad, P16, offs, taps_pad, partial);
 }
 }  // namespace avx512
 #pragma GCC pop_options
@@ -65,9 +70,22 @@ struct V {
   static inline T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static inline void store(float* p, T v) { _mm256_storeu_ps(p, v); }
 };
+/** 16 lanes as two ymm. */
+struct V16 {
+  struct T {
+    __m256 lo, hi;
+  };
+  static inline T load(const float* p) { return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)}; }
+  static inline T fma(T a, T b, T c) { return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)}; }
+  static inline void store(float* p, T v) { _mm256_storeu_ps(p, v.lo), _mm256_storeu_ps(p + 8, v.hi); }
+};
 #include "conv_direct_tile.inc"
 void plane(const float* xp, const Plan& p, const int64_t* offs, const float* w, const float* bias, float* out, int64_t ostride) {
   plane_body<V, 2>(xp, p, offs, w, bias, out, ostride);
+}
+constexpr int kWgOB = 2, kWgKB = 5;
+void wgrad(const float* xp, int64_t plane, int64_t Cin, const float* gyp, int64_t Opad, int64_t P16, const int64_t* offs, int64_t taps_pad, float* partial) {
+  wgrad_image<V16, kWgOB, kWgKB>(xp, plane, Cin, gyp, Opad, P16, offs, taps_pad, partial);
 }
 }  // namespace avx2
 #pragma GCC pop_options
@@ -83,9 +101,31 @@ struct V {
   static inline T fma(T a, T b, T c) { return std::fmaf(a, b, c); }
   static inline void store(float* p, T v) { *p = v; }
 };
+/** 16 lanes as floats. */
+struct V16 {
+  struct T {
+    float v[16];
+  };
+  static inline T load(const float* p) {
+    T t;
+    for (int i = 0; i < 16; i++) t.v[i] = p[i];
+    return t;
+  }
+  static inline T fma(T a, T b, T c) {
+    for (int i = 0; i < 16; i++) c.v[i] = std::fmaf(a.v[i], b.v[i], c.v[i]);
+    return c;
+  }
+  static inline void store(float* p, T v) {
+    for (int i = 0; i < 16; i++) p[i] = v.v[i];
+  }
+};
 #include "conv_direct_tile.inc"
 void plane(const float* xp, const Plan& p, const int64_t* offs, const float* w, const float* bias, float* out, int64_t ostride) {
   plane_body<V, 4>(xp, p, offs, w, bias, out, ostride);
+}
+constexpr int kWgOB = 2, kWgKB = 5;
+void wgrad(const float* xp, int64_t plane, int64_t Cin, const float* gyp, int64_t Opad, int64_t P16, const int64_t* offs, int64_t taps_pad, float* partial) {
+  wgrad_image<V16, kWgOB, kWgKB>(xp, plane, Cin, gyp, Opad, P16, offs, taps_pad, partial);
 }
 }  // namespace portable
 
@@ -98,6 +138,28 @@ PlaneFn plane_fn(int* lanes) {
 #endif
   *lanes = 4;
   return portable::plane;
+}
+
+using WgradFn = void (*)(const float*, int64_t, int64_t, const float*, int64_t, int64_t, const int64_t*, int64_t, float*);
+
+WgradFn wgrad_fn(int* ob, int* kb) {
+#if defined(__x86_64__)
+  if (cpu_isa() == Isa::Avx512) return *ob = avx512::kWgOB, *kb = avx512::kWgKB, avx512::wgrad;
+  if (cpu_isa() == Isa::Avx2) return *ob = avx2::kWgOB, *kb = avx2::kWgKB, avx2::wgrad;
+#endif
+  *ob = portable::kWgOB, *kb = portable::kWgKB;
+  return portable::wgrad;
+}
+
+/** Copy image planes (C of H x W) into a zeroed padded buffer (C of Hp x Wp, the image at (pH, pW)). */
+void pad_image(const float* xs, const Plan& p, int64_t C, float* xp, int64_t xp_size) {
+  const int64_t plane = p.Hp * p.Wp;
+  std::memset(xp, 0, xp_size * sizeof(float));
+  const int64_t rows = std::min(p.H, p.Hp - p.pH), cols = std::min(p.W, p.Wp - p.pW);
+  const int64_t r0 = std::max<int64_t>(0, -p.pH), c0 = std::max<int64_t>(0, -p.pW);
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t r = r0; r < rows; r++)
+      std::memcpy(xp + c * plane + (r + p.pH) * p.Wp + p.pW + c0, xs + (c * p.H + r) * p.W + c0, std::max<int64_t>(0, cols - c0) * sizeof(float));
 }
 
 /**
@@ -181,6 +243,77 @@ bool conv2d_direct_input_grad(const ConvGeometry& g, const float* gy, const floa
   p.P = p.oH * p.Wp;
   p.taps = taps;
   run(g.N, g.groups, p, g.kH, g.kW, g.dH, g.dW, gy, flipped.data(), nullptr, dx);
+  return true;
+}
+
+}  // namespace dlab
+
+namespace dlab {
+
+bool conv2d_direct_weight_grad(const ConvGeometry& g, const float* x, const float* gy, int64_t chunks, float* slots, double* bias_partials) {
+  if (g.sH != 1 || g.sW != 1) return false;
+  const int64_t Cg = g.C / g.groups, Og = g.O / g.groups, taps = g.kH * g.kW;
+  int ob = 1, kb = 1;
+  WgradFn fn = wgrad_fn(&ob, &kb);
+  const int64_t Opad = (Og + ob - 1) / ob * ob, taps_pad = (taps + kb - 1) / kb * kb;
+  // The 16-lane partials of one chunk: keep them cache-sized (else the implicit GEMM runs).
+  if (Opad * Cg * taps_pad * 16 > (int64_t(1) << 18)) return false;
+  Plan p;
+  p.Cin = Cg;
+  p.Cout = Og;
+  p.H = g.H, p.W = g.W;
+  p.oH = g.oH, p.oW = g.oW;
+  p.Hp = g.oH + (g.kH - 1) * g.dH;
+  p.Wp = g.oW + (g.kW - 1) * g.dW;
+  p.pH = g.pH, p.pW = g.pW;
+  p.P = p.oH * p.Wp;
+  p.taps = taps;
+  const int64_t P16 = (p.P + 15) / 16 * 16;
+  const int64_t plane = p.Hp * p.Wp;
+  const int64_t xp_size = Cg * plane + P16 + p.Wp + 64;
+  std::vector<int64_t> offs(taps_pad, 0);  // padded taps read offset 0 into an unused lane row
+  for (int64_t ki = 0, k = 0; ki < g.kH; ki++)
+    for (int64_t kj = 0; kj < g.kW; kj++, k++) offs[k] = ki * g.dH * p.Wp + kj * g.dW;
+  const int64_t L = g.oH * g.oW, per = Og * Cg * taps, slot = g.groups * per;
+  const int64_t lanes_size = Opad * Cg * taps_pad * 16;
+  auto task = [&](int64_t t, int thread) {
+    const int64_t chunk = t / g.groups, gr = t % g.groups;
+    const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;
+    float* xp = thread_buffer(thread, 1).get(xp_size);
+    float* gyp = thread_buffer(thread, 2).get(Opad * P16);
+    float* lanes = thread_buffer(thread, 3).get(lanes_size);
+    std::memset(lanes, 0, lanes_size * sizeof(float));
+    std::memset(gyp, 0, Opad * P16 * sizeof(float));  // dropped positions and padded channels stay 0
+    for (int64_t n = n0; n < n1; n++) {
+      pad_image(x + (n * g.C + gr * Cg) * g.H * g.W, p, Cg, xp, xp_size);
+      const float* gys = gy + (n * g.O + gr * Og) * L;
+      for (int64_t o = 0; o < Og; o++)
+        for (int64_t r = 0; r < g.oH; r++) std::memcpy(gyp + o * P16 + r * p.Wp, gys + (o * g.oH + r) * g.oW, g.oW * sizeof(float));
+      fn(xp, plane, Cg, gyp, Opad, P16, offs.data(), taps_pad, lanes);
+      if (bias_partials) {
+        double* bsum = bias_partials + chunk * g.O + gr * Og;
+        for (int64_t o = 0; o < Og; o++) {
+          double s = bsum[o];
+          for (int64_t l = 0; l < L; l++) s += gys[o * L + l];
+          bsum[o] = s;
+        }
+      }
+    }
+    // The lanes reduced by one fixed tree: (i, i + 8), then (i, i + 4), (i, i + 2), (0, 1).
+    float* out = slots + chunk * slot + gr * per;
+    for (int64_t o = 0; o < Og; o++)
+      for (int64_t c = 0; c < Cg; c++)
+        for (int64_t k = 0; k < taps; k++) {
+          const float* v = lanes + ((o * Cg + c) * taps_pad + k) * 16;
+          float s8[8], s4[4];
+          for (int i = 0; i < 8; i++) s8[i] = v[i] + v[i + 8];
+          for (int i = 0; i < 4; i++) s4[i] = s8[i] + s8[i + 4];
+          out[(o * Cg + c) * taps + k] = (s4[0] + s4[2]) + (s4[1] + s4[3]);
+        }
+  };
+  const int64_t tasks = chunks * g.groups;
+  if (g.N * g.O * Cg * taps * p.P < (int64_t(1) << 18)) for (int64_t t = 0; t < tasks; t++) task(t, 0);
+  else parallel_for(tasks, task);
   return true;
 }
 
