@@ -75,8 +75,11 @@ class Pool {
     }
     claim(0);
     uint32_t s = state_.fetch_or(kClosed, std::memory_order_acq_rel) | kClosed;
-    while (s != kClosed) {
-      cpu_relax();
+    // A worker still inside may have been preempted (a machine busier than its cores): after a
+    // short spin, yield the core so that it can finish its chunk.
+    for (int spins = 0; s != kClosed; spins++) {
+      if (spins < kSpinIterations) cpu_relax();
+      else std::this_thread::yield();
       s = state_.load(std::memory_order_acquire);
     }
   }

@@ -47,7 +47,18 @@ function findNodeDir() {
   return null;
 }
 
+/** Whether `command --version` runs (the tools node-gyp needs on a Unix-like system). */
+function runs(command) {
+  const r = spawnSync(command, ['--version'], { stdio: 'ignore', shell: false });
+  return !r.error && r.status === 0;
+}
+
 if (process.env.DLAB_SKIP_NATIVE) skip('DLAB_SKIP_NATIVE is set');
+if (process.platform !== 'win32') {
+  const cxx = (process.env.CXX ?? 'c++').split(' ')[0];
+  if (!runs(cxx)) skip(`no C++ compiler (${cxx}); install g++ or set CXX`);
+  if (!runs('make')) skip('no make');
+}
 const gyp = findNodeGyp();
 if (!gyp) skip('node-gyp not found');
 const nodedir = findNodeDir();
