@@ -86,6 +86,13 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), dlab::isa_name(dlab::set_cpu_isa(isa)));
 }
 
+/** For measurements and tests: 'auto', 'direct' or 'gemm' convolution where both apply. */
+Napi::Value SetConvAlgorithm(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>();
+  dlab::set_conv_algorithm(name == "direct" ? dlab::ConvAlgorithm::Direct : name == "gemm" ? dlab::ConvAlgorithm::Gemm : dlab::ConvAlgorithm::Auto);
+  return info.Env().Undefined();
+}
+
 /** matmul(a, aOffset, aStrides[3], b, bOffset, bStrides[3], B, M, N, K, out): out[B, M, N] = a[B, M, K] . b[B, K, N]. */
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -233,6 +240,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("setConvAlgorithm", Napi::Function::New(env, SetConvAlgorithm));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("conv2d", Napi::Function::New(env, Conv2d));
   exports.Set("conv2dInputGrad", Napi::Function::New(env, Conv2dInputGrad));

@@ -132,8 +132,19 @@ void run_chunks(bool parallel, int64_t chunks, F&& f) {
 
 }  // namespace
 
-/** Whether the direct kernel (conv_direct.cc) should run: few channels x taps per output, where the implicit GEMM's packing costs more than the product. */
-static bool direct_pays(const ConvGeometry& g) { return (g.C / g.groups) * g.kH * g.kW <= 256 || g.O / g.groups <= 16; }
+static ConvAlgorithm algorithm = ConvAlgorithm::Auto;
+
+void set_conv_algorithm(ConvAlgorithm a) { algorithm = a; }
+
+/**
+ * Whether the direct kernel (conv_direct.cc) should run where it applies (stride 1): few
+ * channels x taps per output, where the implicit GEMM's packing costs more than the product
+ * (scripts/bench-conv.ts measures both).
+ */
+static bool direct_pays(const ConvGeometry& g) {
+  if (algorithm != ConvAlgorithm::Auto) return algorithm == ConvAlgorithm::Direct;
+  return (g.C / g.groups) * g.kH * g.kW <= 256 || g.O / g.groups <= 16;
+}
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
   if (direct_pays(g) && conv2d_direct_forward(g, x, w, bias, y)) return;

@@ -20,6 +20,10 @@ void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, f
 /** dw [O, C/groups, kH, kW] (and db [O] unless null) from x and gy; bit-identical for any thread count. */
 void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* dw, float* db);
 
+enum class ConvAlgorithm { Auto = 0, Direct = 1, Gemm = 2 };
+/** For measurements and tests: force the direct or the implicit-GEMM convolution where both apply. */
+void set_conv_algorithm(ConvAlgorithm a);
+
 /** Max pooling over contiguous x [NC, H, W] (planes), PyTorch's scan order; indices as float64 (dlab's int64). */
 void max_pool2d(const ConvGeometry& g, const float* x, float* values, double* indices);
 /** out [NC, plane] = 0, then out[p, indices[p, l]] += grad[p, l]; false if an index is out of range. */

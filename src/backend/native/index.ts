@@ -200,6 +200,11 @@ export function setNativeIsa(isa: string): string | null {
   return platform.addon?.setIsa(isa) ?? null;
 }
 
+/** @internal For tests and measurements: force the direct or the implicit-GEMM convolution where both apply ('auto' picks by size). */
+export function setNativeConvAlgorithm(algorithm: 'auto' | 'direct' | 'gemm'): void {
+  platform.addon?.setConvAlgorithm(algorithm);
+}
+
 /** torch.set_num_threads for the native pool (src/backend/threads.ts sets every backend's). */
 export function setNativeThreads(n: number): void {
   platform.addon?.setNumThreads(n);
