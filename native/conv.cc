@@ -137,17 +137,15 @@ static ConvAlgorithm algorithm = ConvAlgorithm::Auto;
 void set_conv_algorithm(ConvAlgorithm a) { algorithm = a; }
 
 /**
- * Whether the direct kernel (conv_direct.cc) should run where it applies (stride 1): few
- * channels x taps per output, where the implicit GEMM's packing costs more than the product
- * (scripts/bench-conv.ts measures both).
+ * Whether the direct kernel (conv_direct.cc) runs where it applies (stride 1; the weight gradient
+ * also needs its 16-lane partials to stay cache-sized). It measured faster than the implicit GEMM
+ * on every layer of scripts/bench-conv.ts (LeNet's, 3->32, 32->64, 64->128 at 3x3, 1 thread: 1.1x
+ * to 6x) but the 32->64 weight gradient, which its size limit sends to the GEMM.
  */
-static bool direct_pays(const ConvGeometry& g) {
-  if (algorithm != ConvAlgorithm::Auto) return algorithm == ConvAlgorithm::Direct;
-  return (g.C / g.groups) * g.kH * g.kW <= 256 || g.O / g.groups <= 16;
-}
+static bool direct_pays() { return algorithm != ConvAlgorithm::Gemm; }
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
-  if (direct_pays(g) && conv2d_direct_forward(g, x, w, bias, y)) return;
+  if (direct_pays() && conv2d_direct_forward(g, x, w, bias, y)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();
   const int64_t blocks = (d.L + kColumnBlock - 1) / kColumnBlock;
@@ -165,10 +163,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 }
 
 void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx) {
-  // Its direct form reads O channels and writes C.
-  ConvGeometry t = g;
-  std::swap(t.C, t.O);
-  if (direct_pays(t) && conv2d_direct_input_grad(g, gy, w, dx)) return;
+  if (direct_pays() && conv2d_direct_input_grad(g, gy, w, dx)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();
   auto task = [&](int64_t t, int thread) {
@@ -194,7 +189,7 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
   static std::vector<double> bias_partials;
   float* partials = partials_buffer.get(chunks * slot);
   if (db) bias_partials.assign(chunks * g.O, 0.0);
-  const bool direct = direct_pays(g) && conv2d_direct_weight_grad(g, x, gy, chunks, partials, db ? bias_partials.data() : nullptr);
+  const bool direct = direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, db ? bias_partials.data() : nullptr);
   auto task = [&](int64_t t, int thread) {
     const int64_t chunk = t / g.groups, gr = t % g.groups;
     const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 
 import type { Backend, View } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
-import { nativeBackend, nativeInfo, nativeUnavailableReason, setNativeIsa } from '../../src/backend/native/index.js';
+import { nativeBackend, nativeInfo, nativeUnavailableReason, setNativeConvAlgorithm, setNativeIsa } from '../../src/backend/native/index.js';
 import * as torch from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -196,8 +196,21 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     [17, 2, 6, 7, 3, 1, [2, 2], [1, 1], [1, 1], [1, 1]], // more images than the 16 weight-gradient chunks
   ];
 
-  test('conv2d, its input gradient and its weight gradient match the js reference, on every ISA', () => {
-    const ran = onEveryIsa((isa) => {
+  /** Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM). */
+  function onEveryAlgorithm(f: (algorithm: string) => void): void {
+    try {
+      for (const algorithm of ['direct', 'gemm'] as const) {
+        setNativeConvAlgorithm(algorithm);
+        f(algorithm);
+      }
+    } finally {
+      setNativeConvAlgorithm('auto');
+    }
+  }
+
+  test('conv2d, its input gradient and its weight gradient match the js reference, on every ISA and algorithm', () => {
+    const ran = onEveryIsa((isaName) => onEveryAlgorithm((algorithm) => {
+      const isa = `${isaName} ${algorithm}`;
       let seed = 40;
       for (const [N, C, H, W, O, G, k, s, p, d] of convCases) {
         const win = window2d(k, s, p, d, H, W);
@@ -216,11 +229,11 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
         assertClose(got.bias!, want.bias!, 1e-4, tol, `${msg} bias grad`);
         assert.equal(native.conv2dWeightGrad(x, gy, win, G, false).bias, null);
       }
-    });
+    }));
     assert.ok(ran >= 1);
   });
 
-  test('convolution reads strided (non-contiguous) operands', () => {
+  test('convolution reads strided (non-contiguous) operands', () => onEveryAlgorithm((algorithm) => {
     // x as a channel slice of a wider tensor, the weight transposed in its spatial dims.
     const [N, C, H, W, O] = [2, 3, 8, 7, 4];
     const wide = dense([N, C + 2, H, W], 1);
@@ -230,10 +243,10 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], H, W);
     assertClose(native.conv2d(x, w, null, win, 1), jsBackend.conv2d(x, w, null, win, 1), 1e-4, 1e-5, 'forward');
     const gy = dense([N, O, ...win.output], 3);
-    assertClose(native.conv2dWeightGrad(x, gy, win, 1, true).weight, jsBackend.conv2dWeightGrad(x, gy, win, 1, true).weight, 1e-4, 1e-4, 'weight grad');
-  });
+    assertClose(native.conv2dWeightGrad(x, gy, win, 1, true).weight, jsBackend.conv2dWeightGrad(x, gy, win, 1, true).weight, 1e-4, 1e-4, `${algorithm} weight grad`);
+  }));
 
-  test('convolution gives the same bits on 1 and 2 threads and on every ISA', () => {
+  test('convolution gives the same bits on 1 and 2 threads and on every ISA, with either algorithm', () => onEveryAlgorithm((algorithm) => {
     for (const [N, C, H, W, O, G, k, s, p, d] of [convCases[0], convCases[1], convCases[5], [64, 6, 14, 14, 16, 1, [5, 5], [1, 1], [0, 0], [1, 1]] as const]) {
       const win = window2d([...k], [...s], [...p], [...d], H, W);
       const x = dense([N, C, H, W], 5);
@@ -244,14 +257,14 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
         return [native.conv2d(x, w, null, win, G), native.conv2dInputGrad(gy, w, [H, W], win, G), wg.weight, wg.bias!];
       };
       const [one, two] = onThreads(all);
-      one.forEach((r, i) => assertSameBits(r, two[i], `threads, result ${i}, N ${N}`));
+      one.forEach((r, i) => assertSameBits(r, two[i], `${algorithm} threads, result ${i}, N ${N}`));
       const results: ReturnType<typeof all>[] = [];
       onEveryIsa(() => void results.push(all()));
-      for (const r of results) r.forEach((v, i) => assertSameBits(v, results[0][i], `ISA, result ${i}, N ${N}`));
+      for (const r of results) r.forEach((v, i) => assertSameBits(v, results[0][i], `${algorithm} ISA, result ${i}, N ${N}`));
     }
-  });
+  }));
 
-  test('convolution with no images gives an empty output and zero weight gradients', () => {
+  test('convolution with no images gives an empty output and zero weight gradients', () => onEveryAlgorithm(() => {
     const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 5, 5);
     const x = dense([0, 2, 5, 5], 1);
     const gy = dense([0, 3, 5, 5], 2);
@@ -259,7 +272,7 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     const g = native.conv2dWeightGrad(x, gy, win, 1, true);
     assertSameBits(g.weight, new Float32Array(54), 'weight');
     assertSameBits(g.bias!, new Float32Array(3), 'bias');
-  });
+  }));
 
   test('maxPool2d and its backward equal the reference exactly, NaN, -inf, ties and padding included', () => {
     const x = dense([2, 3, 9, 10], 11);
