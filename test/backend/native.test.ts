@@ -178,7 +178,7 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
   // ---- convolution, pooling, elementwise
 
   const dense = (shape: number[], seed: number): View & { data: Float32Array } => ({
-    data: randomArray(shape.reduce((a, b) => a * b, 1), seed), dtype: 'float32', shape,
+    data: randomArray(shape.reduce((a, b) => a * b, 1), seed) as Float32Array, dtype: 'float32', shape,
     strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1)), offset: 0,
   });
   const window2d = (kernel: [number, number], stride: [number, number], padding: [number, number], dilation: [number, number], H: number, W: number) => ({
