@@ -185,11 +185,13 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
   const int64_t chunks = std::max<int64_t>(1, std::min(g.N, kWeightGradChunks));
   const int64_t per = d.Og * d.CK;  // one group's weight gradient
   const int64_t slot = g.groups * per;
-  static FloatBuffer partials_buffer;  // main thread only
-  static std::vector<double> bias_partials;
+  thread_local FloatBuffer partials_buffer;  // per calling thread (a Node worker may run kernels too)
+  thread_local std::vector<double> bias_partials;
   float* partials = partials_buffer.get(chunks * slot);
   if (db) bias_partials.assign(chunks * g.O, 0.0);
-  const bool direct = direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, db ? bias_partials.data() : nullptr);
+  // A pointer, not the name: inside the tasks a thread_local's name means the worker's own.
+  double* bias_sums = db ? bias_partials.data() : nullptr;
+  const bool direct = direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, bias_sums);
   auto task = [&](int64_t t, int thread) {
     const int64_t chunk = t / g.groups, gr = t % g.groups;
     const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;
@@ -201,7 +203,7 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
       pack_cols_t(g, d, x + (n * g.C + gr * d.Cg) * d.HW, mk.nr, bp);
       gemm_packed(mk, d.Og, d.CK, d.L, Strided{gyg, d.L, 1}, bp, out, d.CK, n > n0, thread);
       if (db) {
-        double* bsum = bias_partials.data() + chunk * g.O + gr * d.Og;
+        double* bsum = bias_sums + chunk * g.O + gr * d.Og;
         for (int64_t o = 0; o < d.Og; o++) {
           double s = bsum[o];
           for (int64_t l = 0; l < d.L; l++) s += gyg[o * d.L + l];
@@ -220,7 +222,7 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
   if (db) {
     for (int64_t o = 0; o < g.O; o++) {
       double s = 0;
-      for (int64_t c = 0; c < chunks; c++) s += bias_partials[c * g.O + o];
+      for (int64_t c = 0; c < chunks; c++) s += bias_sums[c * g.O + o];
       db[o] = static_cast<float>(s);
     }
   }

@@ -4,7 +4,12 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "buffer.h"
+#include "cpu.h"
 #include "gemm.h"
 #include "threads.h"
 
@@ -23,6 +28,43 @@ FloatBuffer& thread_buffer(int /*thread*/, int which) {
   return buffers[which];
 }
 
+#if defined(__x86_64__)
+/** dst[i * ld + j] = src[j * cs + i] for an 8 x 8 block: 8 source rows (B's columns) read along k. */
+__attribute__((target("avx2,fma"))) static inline void transpose8(const float* src, int64_t cs, float* dst, int64_t ld) {
+  __m256 r[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * cs);
+  __m256 t[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  __m256 u[8];
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(dst + i * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+
+/** The transposed panel (B's columns contiguous along k) in 8 x 8 blocks; returns the k where the scalar tail starts. */
+__attribute__((target("avx2,fma"))) static int64_t pack_b_transposed_avx2(const float* src, int64_t cs, int64_t K, int64_t w, int nr, float* dst) {
+  const int64_t k8 = K / 8 * 8, w8 = w / 8 * 8;
+  for (int64_t k = 0; k < k8; k += 8)
+    for (int64_t t = 0; t < w8; t += 8) transpose8(src + t * cs + k, cs, dst + k * nr + t, nr);
+  // Columns past the last whole block of 8, all k; then the caller's tail rows.
+  for (int64_t t = w8; t < w; t++)
+    for (int64_t k = 0; k < k8; k++) dst[k * nr + t] = src[t * cs + k];
+  for (int64_t t = w; t < nr; t++)
+    for (int64_t k = 0; k < k8; k++) dst[k * nr + t] = 0.0f;
+  return k8;
+}
+#endif
+
 void pack_b(Strided B, int64_t K, int64_t N, int64_t j0, int64_t j1, int nr, float* dst) {
   for (int64_t j = j0; j < j1; j += nr, dst += K * nr) {
     int64_t w = std::min<int64_t>(nr, N - j);
@@ -35,8 +77,13 @@ void pack_b(Strided B, int64_t K, int64_t N, int64_t j0, int64_t j1, int nr, flo
       }
     } else {
       // Columns read along k (a transposed view: each column is a contiguous row of the source),
-      // 64 k at a time so that the rows written stay in L1.
-      for (int64_t k0 = 0; k0 < K; k0 += 64) {
+      // in 8 x 8 register transposes where AVX2 is there, else 64 k at a time so that the rows
+      // written stay in L1.
+      int64_t done = 0;
+#if defined(__x86_64__)
+      if (B.rs == 1 && cpu_isa() != Isa::Portable) done = pack_b_transposed_avx2(src, B.cs, K, w, nr, dst);
+#endif
+      for (int64_t k0 = done; k0 < K; k0 += 64) {
         int64_t k1 = std::min<int64_t>(K, k0 + 64);
         for (int64_t t = 0; t < w; t++) {
           const float* col = src + t * B.cs;
@@ -123,7 +170,7 @@ void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* 
   }
 
   // Each product split in tiles of row panels x column blocks across threads.
-  static FloatBuffer shared_b;  // main thread only (one call at a time)
+  thread_local FloatBuffer shared_b;  // per calling thread (a Node worker may run kernels too)
   float* bp = shared_b.get(bsize);
   const bool parallel = flops >= kParallelMinFlops && threads > 1;
   const int64_t mt = (M + mr - 1) / mr, nt = (N + nr - 1) / nr;
