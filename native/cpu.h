@@ -9,7 +9,7 @@ enum class Isa { Portable = 0, Avx2 = 1, Avx512 = 2 };
 
 /** The level the kernels dispatch on. */
 Isa cpu_isa();
-/** Lower (never raise) the level; returns the one in effect. */
+/** Set the level, at most what the CPU supports (tests run every path); returns the one in effect. */
 Isa set_cpu_isa(Isa wanted);
 const char* isa_name(Isa isa);
 /** The best level this CPU supports (what DLAB_CPU may lower). */
