@@ -250,6 +250,15 @@ bool conv2d_direct_input_grad(const ConvGeometry& g, const float* gy, const floa
 
 namespace dlab {
 
+namespace {
+bool all_finite(const float* x, int64_t n) {
+  // x - x is 0 for a finite x and NaN otherwise; a sum of those stays 0 only if all are finite.
+  float acc = 0.0f;
+  for (int64_t i = 0; i < n; i++) acc += x[i] - x[i];
+  return acc == 0.0f;
+}
+}  // namespace
+
 bool conv2d_direct_weight_grad(const ConvGeometry& g, const float* x, const float* gy, int64_t chunks, float* slots, double* bias_partials) {
   if (g.sH != 1 || g.sW != 1) return false;
   const int64_t Cg = g.C / g.groups, Og = g.O / g.groups, taps = g.kH * g.kW;
@@ -258,6 +267,9 @@ bool conv2d_direct_weight_grad(const ConvGeometry& g, const float* x, const floa
   const int64_t Opad = (Og + ob - 1) / ob * ob, taps_pad = (taps + kb - 1) / kb * kb;
   // The 16-lane partials of one chunk: keep them cache-sized (else the implicit GEMM runs).
   if (Opad * Cg * taps_pad * 16 > (int64_t(1) << 18)) return false;
+  // Dropped positions multiply x by a zero gradient: 0 * inf would put a NaN where the sum has
+  // no such term. With an infinite or NaN input the implicit GEMM (exact terms only) runs.
+  if (!all_finite(x, g.N * g.C * g.H * g.W)) return false;
   Plan p;
   p.Cin = Cg;
   p.Cout = Og;

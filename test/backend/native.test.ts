@@ -264,6 +264,20 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     }
   }));
 
+  test('the weight gradient with an infinite input has NaN and infinity exactly where the reference has them', () => onEveryAlgorithm((algorithm) => {
+    // LeNet conv2's shape: the direct kernel's dropped positions read the input's last columns.
+    const win = window2d([5, 5], [1, 1], [0, 0], [1, 1], 14, 14);
+    const x = dense([2, 6, 14, 14], 1);
+    x.data[13] = Infinity; // row 0, last column: read by valid outputs through the last taps only
+    const gy = dense([2, 16, 10, 10], 2);
+    const got = native.conv2dWeightGrad(x, gy, win, 1, false).weight;
+    const want = jsBackend.conv2dWeightGrad(x, gy, win, 1, false).weight;
+    for (let i = 0; i < want.length; i++) {
+      assert.equal(Number.isNaN(got[i]), Number.isNaN(want[i]), `${algorithm} [${i}] ${got[i]} vs ${want[i]}`);
+      assert.equal(Number.isFinite(got[i]), Number.isFinite(want[i]), `${algorithm} [${i}] ${got[i]} vs ${want[i]}`);
+    }
+  }));
+
   test('convolution with no images gives an empty output and zero weight gradients', () => onEveryAlgorithm(() => {
     const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 5, 5);
     const x = dense([0, 2, 5, 5], 1);
