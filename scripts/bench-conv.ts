@@ -1,15 +1,17 @@
-// The wasm backend's two convolution algorithms side by side, per layer and pass: im2col + gemm
-// (assembly/im2col-conv.ts) and direct (assembly/direct-conv.ts), in rounds that alternate
-// between them so that a busy machine slows both alike. Prints the median ms of each; 'auto'
-// picks between them by directPays in src/backend/wasm/convolution.ts. Pinned, for 1 thread:
+// The convolution algorithms side by side, per layer and pass: the wasm backend's im2col + gemm
+// (assembly/im2col-conv.ts) and direct (assembly/direct-conv.ts), and, where the addon is built,
+// the native backend's implicit GEMM and direct kernels (native/conv.cc, native/conv_direct.cc),
+// in rounds that alternate between them so that a busy machine slows all alike. Prints the median
+// ms of each; 'auto' picks by directPays in src/backend/wasm/convolution.ts and by direct_pays in
+// native/conv.cc. Pinned, for 1 thread:
 //   taskset -c 0 npx tsx scripts/bench-conv.ts [threads]
 
 import * as torch from '../src/index.js';
 import { nn } from '../src/index.js';
-import { setConvAlgorithm, type ConvAlgorithm } from '../src/backend/wasm/convolution.js';
+import { setConvAlgorithm } from '../src/backend/wasm/convolution.js';
+import { setNativeConvAlgorithm } from '../src/backend/native/index.js';
 
 const F = nn.functional;
-torch.setBackend('wasm');
 torch.setNumThreads(Number(process.argv[2] ?? 1));
 
 const layers = [
@@ -22,7 +24,10 @@ const layers = [
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-for (const layer of layers) {
+/** The three passes of one layer on one backend (its own tensors: ops run on their inputs' backend). */
+function passesOn(backend: string, layer: (typeof layers)[number]): Record<string, () => unknown> {
+  torch.setBackend(backend);
+  torch.manualSeed(0);
   const x = torch.randn(layer.x);
   const w = torch.randn(layer.w);
   const conv = (xr: boolean, wr: boolean) => {
@@ -33,25 +38,42 @@ for (const layer of layers) {
   // One gradient at a time: the other operand does not require grad, so it is not computed.
   const forInput = conv(true, false);
   const forWeight = conv(false, true);
-  const passes: Record<string, () => unknown> = {
+  return {
     forward: () => torch.noGrad(() => F.conv2d(x, w, null, { padding: layer.padding })),
     'input grad': () => torch.autograd.grad(forInput.y, [forInput.x], { gradOutputs: gy, retainGraph: true }),
     'weight grad': () => torch.autograd.grad(forWeight.y, [forWeight.w], { gradOutputs: gy, retainGraph: true }),
   };
+}
+
+const native = torch.listBackends().includes('native');
+for (const layer of layers) {
   console.log(layer.name);
-  for (const [pass, run] of Object.entries(passes)) {
-    const times: Record<Exclude<ConvAlgorithm, 'auto'>, number[]> = { im2col: [], direct: [] };
+  // Each variant: its passes and how it forces its algorithm.
+  const wasm = passesOn('wasm', layer);
+  const nat = native ? passesOn('native', layer) : null;
+  const variants: [string, Record<string, () => unknown>, () => void][] = [
+    ['wasm im2col', wasm, () => setConvAlgorithm('im2col')],
+    ['wasm direct', wasm, () => setConvAlgorithm('direct')],
+    ...(nat
+      ? ([
+          ['native gemm', nat, () => setNativeConvAlgorithm('gemm')],
+          ['native direct', nat, () => setNativeConvAlgorithm('direct')],
+        ] as [string, Record<string, () => unknown>, () => void][])
+      : []),
+  ];
+  for (const pass of Object.keys(wasm)) {
+    const times = new Map<string, number[]>(variants.map(([name]) => [name, []]));
     const start = performance.now();
     for (let round = 0; round < 40 || performance.now() - start < 1000; round++) {
-      for (const algorithm of ['im2col', 'direct'] as const) {
-        setConvAlgorithm(algorithm);
+      for (const [name, passes, select] of variants) {
+        select();
         const t0 = performance.now();
-        run();
-        if (round >= 3) times[algorithm].push(performance.now() - t0);
+        passes[pass]();
+        if (round >= 3) times.get(name)!.push(performance.now() - t0);
       }
     }
     setConvAlgorithm('auto');
-    const [im2col, direct] = [median(times.im2col), median(times.direct)];
-    console.log(`  ${pass.padEnd(12)} im2col ${im2col.toFixed(2).padStart(6)} ms  direct ${direct.toFixed(2).padStart(6)} ms  (${(im2col / direct).toFixed(2)}x)`);
+    setNativeConvAlgorithm('auto');
+    console.log(`  ${pass.padEnd(12)} ${[...times].map(([name, ts]) => `${name} ${median(ts).toFixed(2).padStart(6)} ms`).join('  ')}`);
   }
 }

@@ -1,4 +1,4 @@
-// matmul GFLOP/s of dlab (wasm backend with 1 and 2 threads, js backend) beside TF.js wasm,
+// matmul GFLOP/s of dlab (native and wasm backends with 1 and 2 threads, js backend) beside TF.js wasm,
 // measured in rounds that alternate between them, so that a busy machine slows all alike.
 // Prints best and median per size, and dlab's ratio to TF.js (single-threaded SIMD in Node).
 // TF.js results are disposed by hand: dataSync() inside tf.tidy runs about 20x slower.
@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as torch from '../src/index.js';
 import { wasmInfo } from '../src/backend/wasm/index.js';
+import { nativeInfo } from '../src/backend/native/index.js';
 
 const sizes = process.argv.slice(2).map(Number);
 if (sizes.length === 0) sizes.push(128, 256, 512, 1024);
@@ -27,6 +28,10 @@ function runners(n: number): Runner[] {
   const prev = torch.setBackend('wasm');
   const a = torch.randn([n, n]);
   const b = torch.randn([n, n]);
+  const native = torch.listBackends().includes('native');
+  if (native) torch.setBackend('native');
+  const na = torch.randn([n, n]);
+  const nb = torch.randn([n, n]);
   torch.setBackend('js');
   const ja = torch.randn([n, n]);
   const jb = torch.randn([n, n]);
@@ -42,11 +47,17 @@ function runners(n: number): Runner[] {
     },
     { name: 'dlab-wasm-1t', run: () => (torch.setNumThreads(1), torch.mm(a, b)) },
     { name: 'dlab-wasm-2t', run: () => (torch.setNumThreads(2), torch.mm(a, b)) },
+    ...(native
+      ? [
+          { name: 'dlab-native-1t', run: () => (torch.setNumThreads(1), torch.mm(na, nb)) },
+          { name: 'dlab-native-2t', run: () => (torch.setNumThreads(2), torch.mm(na, nb)) },
+        ]
+      : []),
     { name: 'dlab-js', run: () => torch.mm(ja, jb), skip: (m: number) => m > 256 },
   ];
 }
 
-console.log(`wasm build: ${JSON.stringify(wasmInfo())}`);
+console.log(`wasm build: ${JSON.stringify(wasmInfo())}, native: ${JSON.stringify(nativeInfo())}`);
 for (const n of sizes) {
   const flops = 2 * n ** 3;
   const rs = runners(n).filter((r) => !r.skip?.(n));
@@ -68,7 +79,7 @@ for (const n of sizes) {
     const best = ts[0];
     const median = ts[3];
     console.log(
-      `${String(n).padStart(5)} ${name.padEnd(13)} best ${gf(best).toFixed(1).padStart(6)} GFLOP/s  median ${gf(median).toFixed(1).padStart(6)}  ` +
+      `${String(n).padStart(5)} ${name.padEnd(15)} best ${gf(best).toFixed(1).padStart(6)} GFLOP/s  median ${gf(median).toFixed(1).padStart(6)}  ` +
         `(x${(tfBest / best).toFixed(2)} / x${(tfMedian / median).toFixed(2)} TF.js)`,
     );
   }

@@ -1,7 +1,7 @@
 // Time one LeNet forward+backward (conv 1->6 k5 pad 2, ReLU, maxpool 2, conv 6->16 k5, ReLU,
 // maxpool 2, 400-120-84-10, cross-entropy) at batch 64 on each backend, with a breakdown by
 // backend primitive. Synthetic inputs: the step costs the same on real MNIST.
-//   npx tsx scripts/profile-lenet-step.ts [steps] [backend]
+//   npx tsx scripts/profile-lenet-step.ts [steps] [backend] [threads]
 
 import * as torch from '../src/index.js';
 import { nn } from '../src/index.js';
@@ -9,6 +9,7 @@ import { instrument } from './instrument-backend.js';
 
 const steps = Number(process.argv[2] ?? 20);
 const only = process.argv[3];
+if (process.argv[4]) torch.setNumThreads(Number(process.argv[4]));
 
 const lenet = () =>
   new nn.Sequential(
@@ -32,11 +33,16 @@ for (const name of torch.listBackends()) {
   for (let i = 0; i < 3; i++) step(); // warm up the JIT
   // Per-step times: the median is the figure, the minimum shows the noise of a busy machine.
   const times: number[] = [];
+  // CPU time beside wall time: on a machine shared with other work, one thread's CPU time is
+  // what its wall time would be with the machine to itself (pass threads 1).
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     step();
     times.push(performance.now() - t0);
   }
+  const cpuUsed = process.cpuUsage(cpu0);
+  const cpu = (cpuUsed.user + cpuUsed.system) / 1000 / steps;
   times.sort((a, b) => a - b);
   const ms = times[Math.floor(steps / 2)];
   const totals = new Map<string, number>();
@@ -45,7 +51,7 @@ for (const name of torch.listBackends()) {
   restore();
   console.log(
     `${name}: ${ms.toFixed(1)} ms (median; min ${times[0].toFixed(1)}) per LeNet forward+backward, batch 64 ` +
-      `(${((938 * ms) / 1000).toFixed(1)} s per MNIST epoch of 938 batches, excluding the optimizer)`,
+      `(${((938 * ms) / 1000).toFixed(1)} s per MNIST epoch of 938 batches, excluding the optimizer), ${cpu.toFixed(1)} ms/step CPU on ${torch.getNumThreads()} thread(s)`,
   );
   const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, 10);
   for (const [k, v] of top) console.log(`  ${k.padEnd(24)} ${(v / steps).toFixed(2)} ms`);

@@ -12,7 +12,7 @@ const steps = Number(process.argv[2] ?? 300);
 // Each backend, and the wasm one on 1 thread and on all. CPU time is reported beside wall time:
 // on a machine shared with other work, a single thread's CPU time is what its wall time
 // would be with the machine to itself.
-const configs = torch.listBackends().flatMap((b) => (b === 'wasm' ? [[b, 1], [b, torch.getNumThreads()]] : [[b, 1]])) as [string, number][];
+const configs = torch.listBackends().flatMap((b) => (b === 'wasm' || b === 'native' ? [[b, 1], [b, torch.getNumThreads()]] : [[b, 1]])) as [string, number][];
 for (const [name, threads] of configs) {
   torch.setBackend(name);
   torch.setNumThreads(threads);

@@ -35,8 +35,8 @@ export * as autograd from './autograd/index.js';
 
 export { Generator, defaultGenerator, manualSeed, initialSeed } from './random/generator.js';
 export { getBackend, setBackend, listBackends, registerBackend } from './backend/registry.js';
-// torch.set_num_threads / get_num_threads: intra-op threads of the wasm kernels.
-export { getNumThreads, setNumThreads } from './backend/wasm/index.js';
+// torch.set_num_threads / get_num_threads: intra-op threads of the wasm and native kernels.
+export { getNumThreads, setNumThreads } from './backend/threads.js';
 export type { Backend, View } from './backend/backend.js';
 /** `torch.cuda`'s functions for the GPU through WebGPU: `await torch.webgpu.isAvailable()` acquires it. */
 export * as webgpu from './backend/webgpu/api.js';

@@ -3,6 +3,7 @@
 import type { AnyBackend, Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { wasmBackend, wasmSimdSupported } from './wasm/index.js';
+import { nativeBackend } from './native/index.js';
 
 const backends = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
 // The wasm backend wherever the engine has SIMD128 (every current browser, Node >= 16), and
@@ -10,19 +11,23 @@ const backends = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
 // 28.6 ms on a 2-core Xeon, scripts/profile-mlp-step.ts) and agrees with it within float32
 // rounding (matmul) or exactly (everything else).
 if (wasmSimdSupported()) backends.set(wasmBackend.name, wasmBackend);
-let current: Backend = backends.get('wasm') ?? jsBackend;
+// The native backend where its addon was built (Node, `npm install` with a C++ compiler), and
+// then the default: AVX-512 / AVX2 kernels on the tensors' own memory (scripts/bench-matmul.ts,
+// scripts/profile-mlp-step.ts measure it against wasm).
+if (nativeBackend) backends.set(nativeBackend.name, nativeBackend);
+let current: Backend = backends.get('native') ?? backends.get('wasm') ?? jsBackend;
 
 /** Adds a backend (an implementation of every primitive) under its name, for `setBackend`. No PyTorch counterpart. */
 export function registerBackend(backend: Backend): void {
   backends.set(backend.name, backend);
 }
 
-/** The names of the registered backends (`js`, `wasm`). No PyTorch counterpart. */
+/** The names of the registered backends (`js`, `wasm`, `native`). No PyTorch counterpart. */
 export function listBackends(): string[] {
   return [...backends.keys()];
 }
 
-/** The backend computing now (`wasm` by default where the engine has SIMD, else `js`). No PyTorch counterpart. */
+/** The backend computing now (`native` by default where its addon is built, else `wasm` where the engine has SIMD, else `js`). No PyTorch counterpart. */
 export function getBackend(): Backend {
   return current;
 }

@@ -548,7 +548,9 @@ describe('wasm backend', () => {
     assert.throws(() => setNumThreads(1.5), /positive integer/);
     setNumThreads(3);
     assert.equal(getNumThreads(), 3);
-    assert.equal(torch.getNumThreads, getNumThreads);
+    assert.equal(torch.getNumThreads(), 3);
+    torch.setNumThreads(2);
+    assert.equal(getNumThreads(), 2, 'torch.setNumThreads sets the wasm threads (and the native pool)');
   });
 
   test('tensors on the wasm backend train like the js ones', () => {

@@ -1,0 +1,261 @@
+// The Node-API bindings: each kernel takes the tensors' own typed arrays (their memory, no
+// copies) with element offsets and strides, and writes into an output array the caller made.
+// Shapes are checked in TypeScript (src/backend/native/); here only that every view stays
+// inside its array, so a wrong call throws instead of reading past the end.
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "cpu.h"
+#include "gemm.h"
+#include "kernels.h"
+#include "threads.h"
+
+namespace {
+
+using dlab::Isa;
+
+int64_t Int(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int64Value(); }
+double Num(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
+
+/** A contiguous float32 operand: (array, offset) at i, i + 1, with `count` elements from the offset. */
+float* F32(const Napi::CallbackInfo& info, size_t i, int64_t count) {
+  auto array = info[i].As<Napi::Float32Array>();
+  int64_t offset = Int(info, i + 1);
+  if (offset < 0 || count < 0 || offset + count > static_cast<int64_t>(array.ElementLength()))
+    throw Napi::RangeError::New(info.Env(), "dlab native: view outside its array");
+  return array.Data() + offset;
+}
+
+double* F64(const Napi::CallbackInfo& info, size_t i, int64_t count) {
+  auto array = info[i].As<Napi::Float64Array>();
+  int64_t offset = Int(info, i + 1);
+  if (offset < 0 || count < 0 || offset + count > static_cast<int64_t>(array.ElementLength()))
+    throw Napi::RangeError::New(info.Env(), "dlab native: view outside its array");
+  return array.Data() + offset;
+}
+
+/** The 16 numbers of a convolution or pooling geometry from argument i on (N, C, H, W, O, groups, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW). */
+dlab::ConvGeometry Geometry(const Napi::CallbackInfo& info, size_t i) {
+  dlab::ConvGeometry g;
+  int64_t* f[] = {&g.N, &g.C, &g.H, &g.W, &g.O, &g.groups, &g.kH, &g.kW, &g.sH, &g.sW, &g.pH, &g.pW, &g.dH, &g.dW, &g.oH, &g.oW};
+  for (size_t k = 0; k < 16; k++) *f[k] = Int(info, i + k);
+  for (size_t k = 0; k < 16; k++)
+    if (*f[k] < 0 || (k >= 5 && k != 10 && k != 11 && k < 14 && *f[k] == 0)) throw Napi::RangeError::New(info.Env(), "dlab native: bad geometry");
+  if (g.C % g.groups != 0 || g.O % g.groups != 0) throw Napi::RangeError::New(info.Env(), "dlab native: bad geometry");
+  return g;
+}
+
+template <class T>
+T* Data(const Napi::CallbackInfo& info, size_t i, size_t* length) {
+  auto array = info[i].As<Napi::TypedArrayOf<T>>();
+  *length = array.ElementLength();
+  return array.Data();
+}
+
+/** Throws unless every element of the strided view (offset, dims[d], strides[d]) lies in [0, length). */
+void CheckSpan(Napi::Env env, size_t length, int64_t offset, const int64_t* dims, const int64_t* strides, int nd) {
+  int64_t lo = offset, hi = offset;
+  for (int d = 0; d < nd; d++) {
+    if (dims[d] == 0) return;
+    int64_t reach = (dims[d] - 1) * strides[d];
+    if (reach < 0) lo += reach; else hi += reach;
+  }
+  if (lo < 0 || hi >= static_cast<int64_t>(length)) throw Napi::RangeError::New(env, "dlab native: view outside its array");
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", dlab::isa_name(dlab::cpu_isa()));
+  o.Set("detected", dlab::isa_name(dlab::detected_isa()));
+  o.Set("threads", dlab::num_threads());
+  return o;
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  dlab::set_num_threads(static_cast<int>(Int(info, 0)));
+  return info.Env().Undefined();
+}
+
+/** For tests: run on a lower ISA ('portable', 'avx2', 'avx512'); returns the one in effect. */
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>();
+  Isa isa = name == "avx512" ? Isa::Avx512 : name == "avx2" ? Isa::Avx2 : Isa::Portable;
+  return Napi::String::New(info.Env(), dlab::isa_name(dlab::set_cpu_isa(isa)));
+}
+
+/** For measurements and tests: 'auto', 'direct' or 'gemm' convolution where both apply. */
+Napi::Value SetConvAlgorithm(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>();
+  dlab::set_conv_algorithm(name == "direct" ? dlab::ConvAlgorithm::Direct : name == "gemm" ? dlab::ConvAlgorithm::Gemm : dlab::ConvAlgorithm::Auto);
+  return info.Env().Undefined();
+}
+
+/** matmul(a, aOffset, aStrides[3], b, bOffset, bStrides[3], B, M, N, K, out): out[B, M, N] = a[B, M, K] . b[B, K, N]. */
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t alen, blen, clen;
+  const float* a = Data<float>(info, 0, &alen);
+  int64_t aoff = Int(info, 1);
+  int64_t sa[3] = {Int(info, 2), Int(info, 3), Int(info, 4)};
+  const float* b = Data<float>(info, 5, &blen);
+  int64_t boff = Int(info, 6);
+  int64_t sb[3] = {Int(info, 7), Int(info, 8), Int(info, 9)};
+  int64_t B = Int(info, 10), M = Int(info, 11), N = Int(info, 12), K = Int(info, 13);
+  float* c = Data<float>(info, 14, &clen);
+  int64_t adims[3] = {B, M, K}, bdims[3] = {B, K, N};
+  CheckSpan(env, alen, aoff, adims, sa, 3);
+  CheckSpan(env, blen, boff, bdims, sb, 3);
+  if (static_cast<int64_t>(clen) < B * M * N) throw Napi::RangeError::New(env, "dlab native: output too small");
+  dlab::sgemm_batched(B, M, N, K, a + aoff, sa, b + boff, sb, c);
+  return env.Undefined();
+}
+
+/** conv2d(x, xo, w, wo, bias | null, bo, y, yo, ...geometry) */
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  dlab::ConvGeometry g = Geometry(info, 8);
+  const float* x = F32(info, 0, g.N * g.C * g.H * g.W);
+  const float* w = F32(info, 2, g.O * (g.C / g.groups) * g.kH * g.kW);
+  const float* bias = info[4].IsNull() ? nullptr : F32(info, 4, g.O);
+  float* y = F32(info, 6, g.N * g.O * g.oH * g.oW);
+  dlab::conv2d_forward(g, x, w, bias, y);
+  return info.Env().Undefined();
+}
+
+/** conv2dInputGrad(gy, gyo, w, wo, dx, dxo, ...geometry) */
+Napi::Value Conv2dInputGrad(const Napi::CallbackInfo& info) {
+  dlab::ConvGeometry g = Geometry(info, 6);
+  const float* gy = F32(info, 0, g.N * g.O * g.oH * g.oW);
+  const float* w = F32(info, 2, g.O * (g.C / g.groups) * g.kH * g.kW);
+  float* dx = F32(info, 4, g.N * g.C * g.H * g.W);
+  dlab::conv2d_input_grad(g, gy, w, dx);
+  return info.Env().Undefined();
+}
+
+/** conv2dWeightGrad(x, xo, gy, gyo, dw, dwo, db | null, dbo, ...geometry) */
+Napi::Value Conv2dWeightGrad(const Napi::CallbackInfo& info) {
+  dlab::ConvGeometry g = Geometry(info, 8);
+  const float* x = F32(info, 0, g.N * g.C * g.H * g.W);
+  const float* gy = F32(info, 2, g.N * g.O * g.oH * g.oW);
+  float* dw = F32(info, 4, g.O * (g.C / g.groups) * g.kH * g.kW);
+  float* db = info[6].IsNull() ? nullptr : F32(info, 6, g.O);
+  dlab::conv2d_weight_grad(g, x, gy, dw, db);
+  return info.Env().Undefined();
+}
+
+/** maxPool2d(x, xo, values, indices, ...geometry) (O = C, groups = 1) */
+Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
+  dlab::ConvGeometry g = Geometry(info, 4);
+  const float* x = F32(info, 0, g.N * g.C * g.H * g.W);
+  const int64_t n = g.N * g.C * g.oH * g.oW;
+  auto values = info[2].As<Napi::Float32Array>();
+  auto indices = info[3].As<Napi::Float64Array>();
+  if (static_cast<int64_t>(values.ElementLength()) < n || static_cast<int64_t>(indices.ElementLength()) < n)
+    throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
+  dlab::max_pool2d(g, x, values.Data(), indices.Data());
+  return info.Env().Undefined();
+}
+
+/** maxPool2dBackward(grad, go, indices, io, planes, L, plane, out) */
+Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
+  int64_t planes = Int(info, 4), L = Int(info, 5), plane = Int(info, 6);
+  const float* grad = F32(info, 0, planes * L);
+  const double* indices = F64(info, 2, planes * L);
+  auto out = info[7].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) < planes * plane) throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
+  if (!dlab::max_pool2d_backward(planes, L, plane, grad, indices, out.Data()))
+    throw Napi::RangeError::New(info.Env(), "dlab native: max_pool2d index out of range");
+  return info.Env().Undefined();
+}
+
+/** binary(op, a, ao, b, bo, p, q, bFirst, out, n) */
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  int op = static_cast<int>(Int(info, 0));
+  int64_t p = Int(info, 5), q = Int(info, 6), n = Int(info, 9);
+  if (op < 0 || op > 3 || p < 1 || q < 1 || n % (p * q) != 0) throw Napi::RangeError::New(info.Env(), "dlab native: bad binary call");
+  const float* a = F32(info, 1, n);
+  const float* b = F32(info, 3, q == 1 ? p : n / q);
+  bool b_first = info[7].As<Napi::Boolean>();
+  auto out = info[8].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) < n) throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
+  dlab::binary_f32(static_cast<dlab::BinaryOp>(op), a, b, p, q, b_first, out.Data(), n);
+  return info.Env().Undefined();
+}
+
+/** unary(op, x, xo, out, n) */
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  int op = static_cast<int>(Int(info, 0));
+  int64_t n = Int(info, 4);
+  if (op < 0 || op > 7) throw Napi::RangeError::New(info.Env(), "dlab native: bad unary op");
+  const float* x = F32(info, 1, n);
+  auto out = info[3].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) < n) throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
+  dlab::unary_f32(static_cast<dlab::UnaryOp>(op), x, out.Data(), n);
+  return info.Env().Undefined();
+}
+
+/** thresholdBackward(grad, go, self, so, threshold, out, n) */
+Napi::Value ThresholdBackward(const Napi::CallbackInfo& info) {
+  int64_t n = Int(info, 6);
+  const float* grad = F32(info, 0, n);
+  const float* self = F32(info, 2, n);
+  auto out = info[5].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) < n) throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
+  dlab::threshold_backward_f32(grad, self, static_cast<float>(Num(info, 4)), out.Data(), n);
+  return info.Env().Undefined();
+}
+
+/** axpy(out, oo, x, xo, alpha, n): out += alpha * x in place. */
+Napi::Value Axpy(const Napi::CallbackInfo& info) {
+  int64_t n = Int(info, 5);
+  float* out = F32(info, 0, n);
+  const float* x = F32(info, 2, n);
+  dlab::axpy_f32(out, x, static_cast<float>(Num(info, 4)), n);
+  return info.Env().Undefined();
+}
+
+/** logSoftmax(x, xo, out, outer, size, inner) */
+Napi::Value LogSoftmax(const Napi::CallbackInfo& info) {
+  int64_t outer = Int(info, 3), size = Int(info, 4), inner = Int(info, 5);
+  const float* x = F32(info, 0, outer * size * inner);
+  auto out = info[2].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) < outer * size * inner) throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
+  dlab::log_softmax_f32(x, out.Data(), outer, size, inner);
+  return info.Env().Undefined();
+}
+
+/** sum(x, xo, out, rows, mid, inner): out[m] = sum over rows and inner. */
+Napi::Value Sum(const Napi::CallbackInfo& info) {
+  int64_t rows = Int(info, 3), mid = Int(info, 4), inner = Int(info, 5);
+  const float* x = F32(info, 0, rows * mid * inner);
+  auto out = info[2].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) < mid) throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
+  dlab::sum_f32(x, out.Data(), rows, mid, inner);
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("setConvAlgorithm", Napi::Function::New(env, SetConvAlgorithm));
+  exports.Set("matmul", Napi::Function::New(env, Matmul));
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("conv2dInputGrad", Napi::Function::New(env, Conv2dInputGrad));
+  exports.Set("conv2dWeightGrad", Napi::Function::New(env, Conv2dWeightGrad));
+  exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d));
+  exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("thresholdBackward", Napi::Function::New(env, ThresholdBackward));
+  exports.Set("axpy", Napi::Function::New(env, Axpy));
+  exports.Set("logSoftmax", Napi::Function::New(env, LogSoftmax));
+  exports.Set("sum", Napi::Function::New(env, Sum));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(dlab_native, Init)

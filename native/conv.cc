@@ -1,0 +1,231 @@
+// Convolution as implicit GEMM on the packed sgemm (gemm.h): the column matrix im2col would
+// build is never materialised; the packing routines read the windows straight from x into the
+// micro-kernel's panels.
+//   forward      y[n, g] (Og x L)  = w[g] (Og x CKg) . cols(x[n, g]) (CKg x L), from the bias
+//   input grad   cols (CKg x L)   = w[g]^T . gy[n, g], then folded back onto dx[n, g] (col2im)
+//   weight grad  dw[g] (Og x CKg) = sum over n of gy[n, g] (Og x L) . cols(x[n, g])^T (L x CKg)
+// The forward and input gradient split by image (and column blocks); every output has one
+// writer. The weight gradient's sum over images is cut into a fixed number of runs of images
+// (whatever the thread count), each summed into a slot of its own, the slots added in order.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "buffer.h"
+#include "conv_direct.h"
+#include "gemm.h"
+#include "kernels.h"
+#include "threads.h"
+
+namespace dlab {
+
+namespace {
+
+/** Columns (output positions) per forward task. */
+constexpr int64_t kColumnBlock = 1024;
+/** Runs of images the weight gradient's sum is cut into (at most one per image). */
+constexpr int64_t kWeightGradChunks = 16;
+constexpr int64_t kParallelMinMacs = int64_t(1) << 18;
+
+struct Dims {
+  int64_t Cg, Og, CK, L, HW;
+};
+
+Dims dims(const ConvGeometry& g) {
+  Dims d;
+  d.Cg = g.C / g.groups;
+  d.Og = g.O / g.groups;
+  d.CK = d.Cg * g.kH * g.kW;
+  d.L = g.oH * g.oW;
+  d.HW = g.H * g.W;
+  return d;
+}
+
+/**
+ * Pack columns [l0, l1) of cols(x) (rows k = (c, ki, kj) < CK, column l = (oh, ow)) into panels
+ * of nr columns: dst[(l - l0) / nr][k][nr], zero for padding and past l1. xg: one image's group.
+ */
+void pack_cols(const ConvGeometry& g, const Dims& d, const float* xg, int64_t l0, int64_t l1, int nr, float* dst) {
+  int64_t ih0[64], iw0[64];
+  for (int64_t l = l0; l < l1; l += nr, dst += d.CK * nr) {
+    const int64_t w = std::min<int64_t>(nr, l1 - l);
+    for (int64_t t = 0; t < w; t++) {
+      const int64_t oh = (l + t) / g.oW, ow = (l + t) % g.oW;
+      ih0[t] = oh * g.sH - g.pH;
+      iw0[t] = ow * g.sW - g.pW;
+    }
+    float* row = dst;
+    for (int64_t c = 0; c < d.Cg; c++) {
+      const float* plane = xg + c * d.HW;
+      for (int64_t ki = 0; ki < g.kH; ki++) {
+        for (int64_t kj = 0; kj < g.kW; kj++, row += nr) {
+          const int64_t dh = ki * g.dH, dw = kj * g.dW;
+          for (int64_t t = 0; t < w; t++) {
+            const int64_t ih = ih0[t] + dh, iw = iw0[t] + dw;
+            row[t] = (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) ? plane[ih * g.W + iw] : 0.0f;
+          }
+          for (int64_t t = w; t < nr; t++) row[t] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Pack cols(x)^T (rows l < L, columns k < CK) into panels of nr columns: dst[k / nr][l][nr], the
+ * B operand of the weight gradient.
+ */
+void pack_cols_t(const ConvGeometry& g, const Dims& d, const float* xg, int nr, float* dst) {
+  for (int64_t k = 0; k < d.CK; k += nr, dst += d.L * nr) {
+    const int64_t w = std::min<int64_t>(nr, d.CK - k);
+    for (int64_t t = 0; t < w; t++) {
+      const int64_t c = (k + t) / (g.kH * g.kW), r = (k + t) % (g.kH * g.kW);
+      const int64_t dh = (r / g.kW) * g.dH - g.pH, dw = (r % g.kW) * g.dW - g.pW;
+      const float* plane = xg + c * d.HW;
+      float* col = dst + t;
+      for (int64_t oh = 0, l = 0; oh < g.oH; oh++) {
+        const int64_t ih = oh * g.sH + dh;
+        const bool row_in = ih >= 0 && ih < g.H;
+        for (int64_t ow = 0; ow < g.oW; ow++, l++) {
+          const int64_t iw = ow * g.sW + dw;
+          col[l * nr] = (row_in && iw >= 0 && iw < g.W) ? plane[ih * g.W + iw] : 0.0f;
+        }
+      }
+    }
+    for (int64_t t = w; t < nr; t++)
+      for (int64_t l = 0; l < d.L; l++) dst[l * nr + t] = 0.0f;
+  }
+}
+
+/** dx_g (Cg planes) += cols (CK x L) folded back onto the positions they were read from. */
+void col2im(const ConvGeometry& g, const Dims& d, const float* cols, float* dxg) {
+  for (int64_t c = 0, k = 0; c < d.Cg; c++) {
+    float* plane = dxg + c * d.HW;
+    for (int64_t ki = 0; ki < g.kH; ki++) {
+      for (int64_t kj = 0; kj < g.kW; kj++, k++) {
+        const float* row = cols + k * d.L;
+        const int64_t dh = ki * g.dH - g.pH, dw = kj * g.dW - g.pW;
+        for (int64_t oh = 0, l = 0; oh < g.oH; oh++) {
+          const int64_t ih = oh * g.sH + dh;
+          if (ih < 0 || ih >= g.H) {
+            l += g.oW;
+            continue;
+          }
+          float* prow = plane + ih * g.W;
+          for (int64_t ow = 0; ow < g.oW; ow++, l++) {
+            const int64_t iw = ow * g.sW + dw;
+            if (iw >= 0 && iw < g.W) prow[iw] += row[l];
+          }
+        }
+      }
+    }
+  }
+}
+
+bool worth_threads(const ConvGeometry& g, const Dims& d) { return g.N * g.O * d.CK * d.L >= kParallelMinMacs; }
+
+template <class F>
+void run_chunks(bool parallel, int64_t chunks, F&& f) {
+  if (parallel) parallel_for(chunks, f);
+  else for (int64_t c = 0; c < chunks; c++) f(c, 0);
+}
+
+}  // namespace
+
+static ConvAlgorithm algorithm = ConvAlgorithm::Auto;
+
+void set_conv_algorithm(ConvAlgorithm a) { algorithm = a; }
+
+/**
+ * Whether the direct kernel (conv_direct.cc) runs where it applies (stride 1; the weight gradient
+ * also needs its 16-lane partials to stay cache-sized). It measured faster than the implicit GEMM
+ * on every layer of scripts/bench-conv.ts (LeNet's, 3->32, 32->64, 64->128 at 3x3, 1 thread: 1.1x
+ * to 6x) but the 32->64 weight gradient, which its size limit sends to the GEMM.
+ */
+static bool direct_pays() { return algorithm != ConvAlgorithm::Gemm; }
+
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  if (direct_pays() && conv2d_direct_forward(g, x, w, bias, y)) return;
+  const Dims d = dims(g);
+  const MicroKernel& mk = micro_kernel();
+  const int64_t blocks = (d.L + kColumnBlock - 1) / kColumnBlock;
+  auto task = [&](int64_t t, int thread) {
+    const int64_t b = t % blocks, ng = t / blocks, n = ng / g.groups, gr = ng % g.groups;
+    const int64_t l0 = b * kColumnBlock, l1 = std::min(d.L, l0 + kColumnBlock);
+    float* bp = thread_buffer(thread, 1).get(packed_b_size(d.CK, l1 - l0, mk.nr));
+    pack_cols(g, d, x + (n * g.C + gr * d.Cg) * d.HW, l0, l1, mk.nr, bp);
+    float* yg = y + (n * g.O + gr * d.Og) * d.L + l0;
+    if (bias)
+      for (int64_t o = 0; o < d.Og; o++) std::fill(yg + o * d.L, yg + o * d.L + (l1 - l0), bias[gr * d.Og + o]);
+    gemm_packed(mk, d.Og, l1 - l0, d.CK, Strided{w + gr * d.Og * d.CK, d.CK, 1}, bp, yg, d.L, bias != nullptr, thread);
+  };
+  run_chunks(worth_threads(g, d), g.N * g.groups * blocks, task);
+}
+
+void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx) {
+  if (direct_pays() && conv2d_direct_input_grad(g, gy, w, dx)) return;
+  const Dims d = dims(g);
+  const MicroKernel& mk = micro_kernel();
+  auto task = [&](int64_t t, int thread) {
+    const int64_t n = t / g.groups, gr = t % g.groups;
+    float* bp = thread_buffer(thread, 1).get(packed_b_size(d.Og, d.L, mk.nr));
+    float* cols = thread_buffer(thread, 2).get(d.CK * d.L);
+    pack_b(Strided{gy + (n * g.O + gr * d.Og) * d.L, d.L, 1}, d.Og, d.L, 0, d.L, mk.nr, bp);
+    gemm_packed(mk, d.CK, d.L, d.Og, Strided{w + gr * d.Og * d.CK, 1, d.CK}, bp, cols, d.L, false, thread);
+    float* dxg = dx + (n * g.C + gr * d.Cg) * d.HW;
+    std::memset(dxg, 0, d.Cg * d.HW * sizeof(float));
+    col2im(g, d, cols, dxg);
+  };
+  run_chunks(worth_threads(g, d), g.N * g.groups, task);
+}
+
+void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* dw, float* db) {
+  const Dims d = dims(g);
+  const MicroKernel& mk = micro_kernel();
+  const int64_t chunks = std::max<int64_t>(1, std::min(g.N, kWeightGradChunks));
+  const int64_t per = d.Og * d.CK;  // one group's weight gradient
+  const int64_t slot = g.groups * per;
+  thread_local FloatBuffer partials_buffer;  // per calling thread (a Node worker may run kernels too)
+  thread_local std::vector<double> bias_partials;
+  float* partials = partials_buffer.get(chunks * slot);
+  if (db) bias_partials.assign(chunks * g.O, 0.0);
+  // A pointer, not the name: inside the tasks a thread_local's name means the worker's own.
+  double* bias_sums = db ? bias_partials.data() : nullptr;
+  const bool direct = direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, bias_sums);
+  auto task = [&](int64_t t, int thread) {
+    const int64_t chunk = t / g.groups, gr = t % g.groups;
+    const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;
+    float* out = partials + chunk * slot + gr * per;
+    float* bp = thread_buffer(thread, 1).get(packed_b_size(d.L, d.CK, mk.nr));
+    if (n0 == n1) std::memset(out, 0, per * sizeof(float));  // no images: a zero gradient
+    for (int64_t n = n0; n < n1; n++) {
+      const float* gyg = gy + (n * g.O + gr * d.Og) * d.L;
+      pack_cols_t(g, d, x + (n * g.C + gr * d.Cg) * d.HW, mk.nr, bp);
+      gemm_packed(mk, d.Og, d.CK, d.L, Strided{gyg, d.L, 1}, bp, out, d.CK, n > n0, thread);
+      if (db) {
+        double* bsum = bias_sums + chunk * g.O + gr * d.Og;
+        for (int64_t o = 0; o < d.Og; o++) {
+          double s = bsum[o];
+          for (int64_t l = 0; l < d.L; l++) s += gyg[o * d.L + l];
+          bsum[o] = s;
+        }
+      }
+    }
+  };
+  if (!direct) run_chunks(worth_threads(g, d), chunks * g.groups, task);
+  // Slots added in chunk order (each element's order is fixed; the split over elements is free).
+  std::memcpy(dw, partials, slot * sizeof(float));
+  for (int64_t c = 1; c < chunks; c++) {
+    const float* p = partials + c * slot;
+    for (int64_t i = 0; i < slot; i++) dw[i] += p[i];
+  }
+  if (db) {
+    for (int64_t o = 0; o < g.O; o++) {
+      double s = 0;
+      for (int64_t c = 0; c < chunks; c++) s += bias_sums[c * g.O + o];
+      db[o] = static_cast<float>(s);
+    }
+  }
+}
+
+}  // namespace dlab

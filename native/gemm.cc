@@ -1,0 +1,214 @@
+// The sgemm driver: blocking, packing, and the thread split. Loops (BLIS's order with A as the
+// broadcast operand): for each block of NC columns, each KC slice of K, each MR-row panel of A
+// (packed, stays in L1), each NR-column panel of B (packed once per call, streamed from L2).
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "buffer.h"
+#include "cpu.h"
+#include "gemm.h"
+#include "threads.h"
+
+namespace dlab {
+
+namespace {
+constexpr int64_t kKc = 256;
+constexpr int64_t kNc = 512;
+/** Below this many flops a second thread costs more in wake-up than it saves. */
+constexpr int64_t kParallelMinFlops = int64_t(1) << 21;
+}  // namespace
+
+FloatBuffer& thread_buffer(int /*thread*/, int which) {
+  // Per OS thread: a Node worker thread running kernels beside the main one has its own.
+  thread_local FloatBuffer buffers[4];
+  return buffers[which];
+}
+
+#if defined(__x86_64__)
+/** dst[i * ld + j] = src[j * cs + i] for an 8 x 8 block: 8 source rows (B's columns) read along k. */
+__attribute__((target("avx2,fma"))) static inline void transpose8(const float* src, int64_t cs, float* dst, int64_t ld) {
+  __m256 r[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * cs);
+  __m256 t[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  __m256 u[8];
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(dst + i * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+
+/** The transposed panel (B's columns contiguous along k) in 8 x 8 blocks; returns the k where the scalar tail starts. */
+__attribute__((target("avx2,fma"))) static int64_t pack_b_transposed_avx2(const float* src, int64_t cs, int64_t K, int64_t w, int nr, float* dst) {
+  const int64_t k8 = K / 8 * 8, w8 = w / 8 * 8;
+  for (int64_t k = 0; k < k8; k += 8)
+    for (int64_t t = 0; t < w8; t += 8) transpose8(src + t * cs + k, cs, dst + k * nr + t, nr);
+  // Columns past the last whole block of 8, all k; then the caller's tail rows.
+  for (int64_t t = w8; t < w; t++)
+    for (int64_t k = 0; k < k8; k++) dst[k * nr + t] = src[t * cs + k];
+  for (int64_t t = w; t < nr; t++)
+    for (int64_t k = 0; k < k8; k++) dst[k * nr + t] = 0.0f;
+  return k8;
+}
+#endif
+
+void pack_b(Strided B, int64_t K, int64_t N, int64_t j0, int64_t j1, int nr, float* dst) {
+  for (int64_t j = j0; j < j1; j += nr, dst += K * nr) {
+    int64_t w = std::min<int64_t>(nr, N - j);
+    const float* src = B.p + j * B.cs;
+    if (B.cs == 1) {
+      for (int64_t k = 0; k < K; k++) {
+        float* d = dst + k * nr;
+        std::memcpy(d, src + k * B.rs, w * sizeof(float));
+        for (int64_t t = w; t < nr; t++) d[t] = 0.0f;
+      }
+    } else {
+      // Columns read along k (a transposed view: each column is a contiguous row of the source),
+      // in 8 x 8 register transposes where AVX2 is there, else 64 k at a time so that the rows
+      // written stay in L1.
+      int64_t done = 0;
+#if defined(__x86_64__)
+      if (B.rs == 1 && cpu_isa() != Isa::Portable) done = pack_b_transposed_avx2(src, B.cs, K, w, nr, dst);
+#endif
+      for (int64_t k0 = done; k0 < K; k0 += 64) {
+        int64_t k1 = std::min<int64_t>(K, k0 + 64);
+        for (int64_t t = 0; t < w; t++) {
+          const float* col = src + t * B.cs;
+          for (int64_t k = k0; k < k1; k++) dst[k * nr + t] = col[k * B.rs];
+        }
+        for (int64_t t = w; t < nr; t++)
+          for (int64_t k = k0; k < k1; k++) dst[k * nr + t] = 0.0f;
+      }
+    }
+  }
+}
+
+/** Rows [i0, i0 + rows) of A, columns [k0, k0 + kc), into dst[k][mr], zero past the rows. */
+static void pack_a(Strided A, int64_t i0, int64_t rows, int64_t k0, int64_t kc, int mr, float* dst) {
+  const float* src = A.p + i0 * A.rs + k0 * A.cs;
+  if (rows < mr) std::memset(dst, 0, kc * mr * sizeof(float));
+  for (int64_t i = 0; i < rows; i++) {
+    const float* row = src + i * A.rs;
+    if (A.cs == 1)
+      for (int64_t k = 0; k < kc; k++) dst[k * mr + i] = row[k];
+    else
+      for (int64_t k = 0; k < kc; k++) dst[k * mr + i] = row[k * A.cs];
+  }
+}
+
+void gemm_packed(const MicroKernel& mk, int64_t M, int64_t N, int64_t K, Strided A, const float* Bp, float* C, int64_t ldc, bool accumulate, int thread) {
+  if (M <= 0 || N <= 0) return;
+  const int mr = mk.mr, nr = mk.nr;
+  if (K == 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; i++) std::memset(C + i * ldc, 0, N * sizeof(float));
+    return;
+  }
+  float* apack = thread_buffer(thread, 0).get(kKc * mr);
+  float edge[32 * 32];  // a partial tile (rows < mr or columns < nr) goes through here
+  for (int64_t jc = 0; jc < N; jc += kNc) {
+    int64_t nc = std::min(kNc, N - jc);
+    for (int64_t pc = 0; pc < K; pc += kKc) {
+      int64_t kc = std::min(kKc, K - pc);
+      bool load = accumulate || pc > 0;
+      for (int64_t i = 0; i < M; i += mr) {
+        int64_t rows = std::min<int64_t>(mr, M - i);
+        pack_a(A, i, rows, pc, kc, mr, apack);
+        for (int64_t j = jc; j < jc + nc; j += nr) {
+          int64_t cols = std::min<int64_t>(nr, N - j);
+          const float* bp = Bp + (j / nr) * K * nr + pc * nr;
+          float* c = C + i * ldc + j;
+          if (rows == mr && cols == nr) {
+            mk.run(kc, apack, bp, c, ldc, load);
+          } else {
+            if (load)
+              for (int64_t r = 0; r < rows; r++) std::memcpy(edge + r * nr, c + r * ldc, cols * sizeof(float));
+            mk.run(kc, apack, bp, edge, nr, load);
+            for (int64_t r = 0; r < rows; r++) std::memcpy(c + r * ldc, edge + r * nr, cols * sizeof(float));
+          }
+        }
+      }
+    }
+  }
+}
+
+void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* a, const int64_t* sa, const float* b, const int64_t* sb, float* c) {
+  if (batch <= 0 || M <= 0 || N <= 0) return;
+  const MicroKernel& mk = micro_kernel();
+  const int nr = mk.nr, mr = mk.mr;
+  const int threads = num_threads();
+  const int64_t flops = 2 * M * N * K;
+  const int64_t bsize = packed_b_size(K, N, nr);
+  auto matA = [&](int64_t i) { return Strided{a + i * sa[0], sa[1], sa[2]}; };
+  auto matB = [&](int64_t i) { return Strided{b + i * sb[0], sb[1], sb[2]}; };
+
+  // Many small products: one batch element per chunk, each packing its own B.
+  if (batch > 1 && (flops < kParallelMinFlops || batch >= 4 * threads)) {
+    auto one = [&](int64_t i, int thread) {
+      float* bp = thread_buffer(thread, 1).get(bsize);
+      pack_b(matB(i), K, N, 0, N, nr, bp);
+      gemm_packed(mk, M, N, K, matA(i), bp, c + i * M * N, N, false, thread);
+    };
+    if (flops * batch < kParallelMinFlops)
+      for (int64_t i = 0; i < batch; i++) one(i, 0);
+    else
+      parallel_for(batch, one);
+    return;
+  }
+
+  // Each product split in tiles of row panels x column blocks across threads.
+  thread_local FloatBuffer shared_b;  // per calling thread (a Node worker may run kernels too)
+  float* bp = shared_b.get(bsize);
+  const bool parallel = flops >= kParallelMinFlops && threads > 1;
+  const int64_t mt = (M + mr - 1) / mr, nt = (N + nr - 1) / nr;
+  int64_t rg = 1, cg = 1;
+  if (parallel) {
+    cg = (nt * nr + kNc - 1) / kNc;
+    while (rg * cg < 4 * threads && (rg < mt || cg < nt)) {
+      // Split whichever side keeps the larger pieces.
+      if (rg < mt && (mt / rg >= nt / cg || cg >= nt)) rg++;
+      else cg++;
+    }
+  }
+  const int64_t rows_per = ((mt + rg - 1) / rg) * mr;
+  const int64_t panels_per = (nt + cg - 1) / cg;
+  rg = (M + rows_per - 1) / rows_per;
+  cg = (nt + panels_per - 1) / panels_per;
+  const bool b_shared_across_batch = sb[0] == 0;
+  for (int64_t i = 0; i < batch; i++) {
+    if (i == 0 || !b_shared_across_batch) {
+      const int64_t groups = (nt + 7) / 8;
+      auto pack = [&](int64_t g, int) {
+        int64_t j0 = g * 8 * nr, j1 = std::min(N, j0 + 8 * nr);
+        pack_b(matB(i), K, N, j0, j1, nr, bp + (j0 / nr) * K * nr);
+      };
+      if (parallel && K * N >= (int64_t(1) << 16)) parallel_for(groups, pack);
+      else for (int64_t g = 0; g < groups; g++) pack(g, 0);
+    }
+    auto tile = [&](int64_t t, int thread) {
+      int64_t r = t / cg, q = t % cg;
+      int64_t i0 = r * rows_per, rows = std::min(rows_per, M - i0);
+      int64_t j0 = q * panels_per * nr, cols = std::min(panels_per * nr, N - j0);
+      Strided A = matA(i);
+      A.p += i0 * A.rs;
+      gemm_packed(mk, rows, cols, K, A, bp + (j0 / nr) * K * nr, c + i * M * N + i0 * N + j0, N, false, thread);
+    };
+    if (parallel) parallel_for(rg * cg, tile);
+    else tile(0, 0);
+  }
+}
+
+}  // namespace dlab

@@ -1,0 +1,375 @@
+// The native backend's kernels (native/*.cc through Node-API) against the js reference: matmul
+// on odd and block-crossing shapes, every layout of either operand (transposed, sliced, offset,
+// flipped, batch-broadcast), M/N/K = 1 and empty; and bit-identity where the design promises it:
+// the same bits on 1 and 2 threads (gemm splits only its outputs; reductions sum fixed chunks in
+// order), and on every ISA path this CPU can run (AVX-512, AVX2, portable: each output is one
+// fused multiply-add chain in k order).
+
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import type { Backend, View } from '../../src/backend/backend.js';
+import { jsBackend } from '../../src/backend/js/index.js';
+import { nativeBackend, nativeInfo, nativeUnavailableReason, setNativeConvAlgorithm, setNativeIsa } from '../../src/backend/native/index.js';
+import * as torch from '../../src/index.js';
+import { assertClose } from '../helpers.js';
+
+/** Deterministic pseudo-random floats in [-1, 1) (xorshift), so a failure reproduces. */
+function randomArray(n: number, seed: number, Type: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array) {
+  const out = new Type(n);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+
+type Layout = 'rowmajor' | 'transposed' | 'sliced' | 'flipped' | 'broadcast';
+
+/** A [B, R, C] operand viewed in the given layout over a fresh random array. */
+function operand(B: number, R: number, C: number, layout: Layout, seed: number, dtype: 'float32' | 'float64' = 'float32'): View {
+  const Type = dtype === 'float32' ? Float32Array : Float64Array;
+  switch (layout) {
+    case 'rowmajor':
+      return { data: randomArray(B * R * C + 3, seed, Type), dtype, shape: [B, R, C], strides: [R * C, C, 1], offset: 3 };
+    case 'transposed':
+      return { data: randomArray(B * R * C, seed, Type), dtype, shape: [B, R, C], strides: [R * C, 1, R], offset: 0 };
+    case 'sliced':
+      return { data: randomArray(B * R * C * 3, seed, Type), dtype, shape: [B, R, C], strides: [R * C * 3, C * 3, 3], offset: 0 };
+    case 'flipped':
+      return { data: randomArray(B * R * C, seed, Type), dtype, shape: [B, R, C], strides: [R * C, -C, 1], offset: (R - 1) * C };
+    case 'broadcast':
+      return { data: randomArray(R * C, seed, Type), dtype, shape: [B, R, C], strides: [0, C, 1], offset: 0 };
+  }
+}
+
+const ISAS = ['avx512', 'avx2', 'portable'] as const;
+
+/** Run f on every ISA path this CPU has (restoring the best one after). */
+function onEveryIsa(f: (isa: string) => void): number {
+  const best = nativeInfo()!.detected;
+  let ran = 0;
+  try {
+    for (const isa of ISAS) {
+      if (setNativeIsa(isa) !== isa) continue;
+      f(isa);
+      ran++;
+    }
+  } finally {
+    setNativeIsa(best);
+  }
+  return ran;
+}
+
+/** f's result on 1 thread and on 2. */
+function onThreads<T>(f: () => T): [T, T] {
+  const before = torch.getNumThreads();
+  try {
+    torch.setNumThreads(1);
+    const one = f();
+    torch.setNumThreads(2);
+    return [one, f()];
+  } finally {
+    torch.setNumThreads(before);
+  }
+}
+
+function assertSameBits(a: ArrayLike<number>, b: ArrayLike<number>, msg: string): void {
+  assert.equal(a.length, b.length, msg);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${msg}: [${i}] ${a[i]} !== ${b[i]}`);
+  }
+}
+
+describe('native backend', { skip: nativeBackend === null ? `addon not available: ${nativeUnavailableReason}` : false }, () => {
+  const native = nativeBackend as Backend;
+  const threadsBefore = torch.getNumThreads();
+  after(() => torch.setNumThreads(threadsBefore));
+
+  function checkMatmul(a: View, b: View, msg: string): Float32Array {
+    const expected = jsBackend.matmul(a, b, 'float32');
+    const actual = native.matmul(a, b, 'float32');
+    assert.ok(actual instanceof Float32Array, msg);
+    const K = a.shape[2];
+    assertClose(actual, expected, 1e-4, 2e-6 * Math.sqrt(K + 1), msg);
+    return actual as Float32Array;
+  }
+
+  test('is registered, the default backend, and names the ISA it runs', () => {
+    assert.ok(torch.listBackends().includes('native'));
+    assert.equal(torch.getBackend().name, 'native');
+    const info = nativeInfo()!;
+    assert.ok(ISAS.includes(info.isa as (typeof ISAS)[number]), info.isa);
+    assert.equal(info.threads, torch.getNumThreads());
+  });
+
+  test('setNumThreads sets the native pool too', () => {
+    onThreads(() => assert.equal(nativeInfo()!.threads, torch.getNumThreads()));
+  });
+
+  test('matmul matches the js reference on odd, tile-crossing and degenerate shapes, on every ISA', () => {
+    const sizes: [number, number, number, number][] = [
+      [1, 1, 1, 1], [1, 1, 7, 1], [1, 1, 300, 40], [1, 40, 300, 1], [1, 3, 5, 2], [2, 5, 3, 9], [3, 7, 13, 17],
+      [1, 97, 33, 10], [1, 13, 257, 9], [1, 6, 300, 1030], [1, 7, 20, 1045], [2, 100, 64, 129], [1, 33, 513, 65],
+    ];
+    const ran = onEveryIsa((isa) => {
+      let seed = 1;
+      for (const [B, M, K, N] of sizes) {
+        checkMatmul(operand(B, M, K, 'rowmajor', seed++), operand(B, K, N, 'rowmajor', seed++), `${isa} [${B},${M},${K}]x[${B},${K},${N}]`);
+      }
+    });
+    assert.ok(ran >= 1);
+  });
+
+  test('matmul with an empty dimension: K = 0 gives zeros, M or N = 0 an empty result', () => {
+    const zeroK = native.matmul(operand(2, 3, 0, 'rowmajor', 1), operand(2, 0, 4, 'rowmajor', 2), 'float32');
+    assertSameBits(zeroK, new Float32Array(24), 'K = 0');
+    assert.equal(native.matmul(operand(1, 0, 5, 'rowmajor', 1), operand(1, 5, 4, 'rowmajor', 2), 'float32').length, 0);
+    assert.equal(native.matmul(operand(1, 3, 5, 'rowmajor', 1), operand(1, 5, 0, 'rowmajor', 2), 'float32').length, 0);
+    assert.equal(native.matmul(operand(0, 3, 5, 'rowmajor', 1), operand(0, 5, 4, 'rowmajor', 2), 'float32').length, 0);
+  });
+
+  test('matmul reads every layout of either operand', () => {
+    const layouts: Layout[] = ['rowmajor', 'transposed', 'sliced', 'flipped', 'broadcast'];
+    let seed = 100;
+    for (const la of layouts) {
+      for (const lb of layouts) check2(la, lb, seed++);
+    }
+    function check2(la: Layout, lb: Layout, s: number) {
+      checkMatmul(operand(2, 11, 19, la, s), operand(2, 19, 23, lb, s + 1000), `a ${la}, b ${lb}`);
+      checkMatmul(operand(3, 40, 300, la, s), operand(3, 300, 70, lb, s + 2000), `a ${la}, b ${lb} (two K blocks)`);
+    }
+  });
+
+  test('matmul takes float64 and other dtypes through the fallback', () => {
+    const a = operand(1, 5, 7, 'rowmajor', 3, 'float64');
+    const b = operand(1, 7, 4, 'transposed', 4, 'float64');
+    const got = native.matmul(a, b, 'float64');
+    assert.ok(got instanceof Float64Array);
+    assertClose(got, jsBackend.matmul(a, b, 'float64'), 1e-12, 1e-12, 'float64');
+  });
+
+  test('matmul gives the same bits on 1 and 2 threads and on every ISA', () => {
+    // Large enough to split (rows and column panels), K crossing the 256 block, tails everywhere.
+    const shapes: [number, number, number, number, Layout, Layout][] = [
+      [1, 64, 784, 128, 'rowmajor', 'transposed'], [1, 128, 64, 784, 'transposed', 'rowmajor'],
+      [1, 301, 517, 259, 'rowmajor', 'rowmajor'], [4, 70, 300, 90, 'rowmajor', 'broadcast'], [32, 20, 64, 48, 'rowmajor', 'rowmajor'],
+    ];
+    let seed = 7;
+    for (const [B, M, K, N, la, lb] of shapes) {
+      const a = operand(B, M, K, la, seed++);
+      const b = operand(B, K, N, lb, seed++);
+      const [one, two] = onThreads(() => native.matmul(a, b, 'float32'));
+      assertSameBits(one, two, `threads ${B}x${M}x${K}x${N}`);
+      const results: Float32Array[] = [];
+      onEveryIsa(() => void results.push(native.matmul(a, b, 'float32') as Float32Array));
+      for (const r of results) assertSameBits(r, results[0], `ISA ${B}x${M}x${K}x${N}`);
+    }
+  });
+
+  test('matmul throws on a view outside its array instead of reading past it', () => {
+    const a: View = { data: new Float32Array(10), dtype: 'float32', shape: [1, 4, 4], strides: [16, 4, 1], offset: 0 };
+    assert.throws(() => native.matmul(a, operand(1, 4, 4, 'rowmajor', 1), 'float32'), /outside its array/);
+  });
+
+  // ---- convolution, pooling, elementwise
+
+  const dense = (shape: number[], seed: number): View & { data: Float32Array } => ({
+    data: randomArray(shape.reduce((a, b) => a * b, 1), seed) as Float32Array, dtype: 'float32', shape,
+    strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1)), offset: 0,
+  });
+  const window2d = (kernel: [number, number], stride: [number, number], padding: [number, number], dilation: [number, number], H: number, W: number) => ({
+    kernel, stride, padding, dilation,
+    output: [0, 1].map((d) => Math.floor(([H, W][d] + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1) / stride[d]) + 1) as [number, number],
+  });
+
+  // [N, C, H, W, O, groups, kernel, stride, padding, dilation]
+  const convCases: [number, number, number, number, number, number, [number, number], [number, number], [number, number], [number, number]][] = [
+    [3, 1, 28, 28, 6, 1, [5, 5], [1, 1], [2, 2], [1, 1]], // LeNet conv1
+    [3, 6, 14, 14, 16, 1, [5, 5], [1, 1], [0, 0], [1, 1]], // LeNet conv2
+    [2, 4, 9, 11, 6, 2, [3, 2], [1, 1], [2, 1], [2, 1]], // groups, dilation, asymmetric
+    [2, 3, 13, 10, 5, 1, [3, 3], [2, 3], [1, 0], [1, 1]], // strides
+    [1, 2, 5, 5, 40, 1, [1, 1], [1, 1], [0, 0], [1, 1]], // 1x1, many channels (row tiles with a tail)
+    [17, 2, 6, 7, 3, 1, [2, 2], [1, 1], [1, 1], [1, 1]], // more images than the 16 weight-gradient chunks
+  ];
+
+  /** Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM). */
+  function onEveryAlgorithm(f: (algorithm: string) => void): void {
+    try {
+      for (const algorithm of ['direct', 'gemm'] as const) {
+        setNativeConvAlgorithm(algorithm);
+        f(algorithm);
+      }
+    } finally {
+      setNativeConvAlgorithm('auto');
+    }
+  }
+
+  test('conv2d, its input gradient and its weight gradient match the js reference, on every ISA and algorithm', () => {
+    const ran = onEveryIsa((isaName) => onEveryAlgorithm((algorithm) => {
+      const isa = `${isaName} ${algorithm}`;
+      let seed = 40;
+      for (const [N, C, H, W, O, G, k, s, p, d] of convCases) {
+        const win = window2d(k, s, p, d, H, W);
+        const x = dense([N, C, H, W], seed++);
+        const w = dense([O, C / G, ...k], seed++);
+        const bias = dense([O], seed++);
+        const gy = dense([N, O, ...win.output], seed++);
+        const msg = `${isa} ${JSON.stringify([N, C, H, W, O, G, k, s, p, d])}`;
+        const tol = 2e-6 * Math.sqrt((C / G) * k[0] * k[1] * N * win.output[0] * win.output[1] + 1);
+        assertClose(native.conv2d(x, w, bias, win, G), jsBackend.conv2d(x, w, bias, win, G), 1e-4, tol, `${msg} forward`);
+        assertClose(native.conv2d(x, w, null, win, G), jsBackend.conv2d(x, w, null, win, G), 1e-4, tol, `${msg} forward without bias`);
+        assertClose(native.conv2dInputGrad(gy, w, [H, W], win, G), jsBackend.conv2dInputGrad(gy, w, [H, W], win, G), 1e-4, tol, `${msg} input grad`);
+        const got = native.conv2dWeightGrad(x, gy, win, G, true);
+        const want = jsBackend.conv2dWeightGrad(x, gy, win, G, true);
+        assertClose(got.weight, want.weight, 1e-4, tol, `${msg} weight grad`);
+        assertClose(got.bias!, want.bias!, 1e-4, tol, `${msg} bias grad`);
+        assert.equal(native.conv2dWeightGrad(x, gy, win, G, false).bias, null);
+      }
+    }));
+    assert.ok(ran >= 1);
+  });
+
+  test('convolution reads strided (non-contiguous) operands', () => onEveryAlgorithm((algorithm) => {
+    // x as a channel slice of a wider tensor, the weight transposed in its spatial dims.
+    const [N, C, H, W, O] = [2, 3, 8, 7, 4];
+    const wide = dense([N, C + 2, H, W], 1);
+    const x: View = { ...wide, shape: [N, C, H, W], offset: H * W };
+    const wT = dense([O, C, 3, 3], 2);
+    const w: View = { ...wT, strides: [27, 9, 1, 3] };
+    const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], H, W);
+    assertClose(native.conv2d(x, w, null, win, 1), jsBackend.conv2d(x, w, null, win, 1), 1e-4, 1e-5, 'forward');
+    const gy = dense([N, O, ...win.output], 3);
+    assertClose(native.conv2dWeightGrad(x, gy, win, 1, true).weight, jsBackend.conv2dWeightGrad(x, gy, win, 1, true).weight, 1e-4, 1e-4, `${algorithm} weight grad`);
+  }));
+
+  test('convolution gives the same bits on 1 and 2 threads and on every ISA, with either algorithm', () => onEveryAlgorithm((algorithm) => {
+    for (const [N, C, H, W, O, G, k, s, p, d] of [convCases[0], convCases[1], convCases[5], [64, 6, 14, 14, 16, 1, [5, 5], [1, 1], [0, 0], [1, 1]] as const]) {
+      const win = window2d([...k], [...s], [...p], [...d], H, W);
+      const x = dense([N, C, H, W], 5);
+      const w = dense([O, C / G, ...k], 6);
+      const gy = dense([N, O, ...win.output], 7);
+      const all = () => {
+        const wg = native.conv2dWeightGrad(x, gy, win, G, true);
+        return [native.conv2d(x, w, null, win, G), native.conv2dInputGrad(gy, w, [H, W], win, G), wg.weight, wg.bias!];
+      };
+      const [one, two] = onThreads(all);
+      one.forEach((r, i) => assertSameBits(r, two[i], `${algorithm} threads, result ${i}, N ${N}`));
+      const results: ReturnType<typeof all>[] = [];
+      onEveryIsa(() => void results.push(all()));
+      for (const r of results) r.forEach((v, i) => assertSameBits(v, results[0][i], `${algorithm} ISA, result ${i}, N ${N}`));
+    }
+  }));
+
+  test('the weight gradient with an infinite input has NaN and infinity exactly where the reference has them', () => onEveryAlgorithm((algorithm) => {
+    // LeNet conv2's shape: the direct kernel's dropped positions read the input's last columns.
+    const win = window2d([5, 5], [1, 1], [0, 0], [1, 1], 14, 14);
+    const x = dense([2, 6, 14, 14], 1);
+    x.data[13] = Infinity; // row 0, last column: read by valid outputs through the last taps only
+    const gy = dense([2, 16, 10, 10], 2);
+    const got = native.conv2dWeightGrad(x, gy, win, 1, false).weight;
+    const want = jsBackend.conv2dWeightGrad(x, gy, win, 1, false).weight;
+    for (let i = 0; i < want.length; i++) {
+      assert.equal(Number.isNaN(got[i]), Number.isNaN(want[i]), `${algorithm} [${i}] ${got[i]} vs ${want[i]}`);
+      assert.equal(Number.isFinite(got[i]), Number.isFinite(want[i]), `${algorithm} [${i}] ${got[i]} vs ${want[i]}`);
+    }
+  }));
+
+  test('convolution with no images gives an empty output and zero weight gradients', () => onEveryAlgorithm(() => {
+    const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 5, 5);
+    const x = dense([0, 2, 5, 5], 1);
+    const gy = dense([0, 3, 5, 5], 2);
+    assert.equal(native.conv2d(x, dense([3, 2, 3, 3], 3), null, win, 1).length, 0);
+    const g = native.conv2dWeightGrad(x, gy, win, 1, true);
+    assertSameBits(g.weight, new Float32Array(54), 'weight');
+    assertSameBits(g.bias!, new Float32Array(3), 'bias');
+  }));
+
+  test('maxPool2d and its backward equal the reference exactly, NaN, -inf, ties and padding included', () => {
+    const x = dense([2, 3, 9, 10], 11);
+    x.data[5] = NaN;
+    x.data[30] = NaN;
+    x.data[31] = NaN;
+    x.data[100] = -Infinity;
+    x.data[101] = -Infinity;
+    x.data[110] = -Infinity;
+    x.data[111] = -Infinity;
+    x.data[200] = x.data[201];
+    for (const [k, s, p, d] of [[[2, 2], [2, 2], [0, 0], [1, 1]], [[3, 3], [2, 2], [1, 1], [1, 1]], [[3, 2], [1, 2], [1, 0], [2, 1]], [[2, 2], [1, 1], [0, 0], [1, 1]]] as [number, number][][]) {
+      const win = window2d(k as [number, number], s as [number, number], p as [number, number], d as [number, number], 9, 10);
+      const got = native.maxPool2d(x, win);
+      const want = jsBackend.maxPool2d(x, win);
+      assertSameBits(got.values, want.values, `values ${JSON.stringify(win)}`);
+      assertSameBits(got.indices, want.indices, `indices ${JSON.stringify(win)}`);
+      const gy = dense([2, 3, ...win.output], 12);
+      const idx: View = { data: want.indices, dtype: 'int64', shape: gy.shape, strides: gy.strides, offset: 0 };
+      assertSameBits(native.maxPool2dBackward(gy, idx, [9, 10]), jsBackend.maxPool2dBackward(gy, idx, [9, 10]), `backward ${JSON.stringify(win)}`);
+    }
+  });
+
+  test('maxPool2dBackward throws on an index outside the plane instead of writing past it', () => {
+    const gy = dense([1, 1, 8, 8], 1);
+    const idx: View = { data: new Float64Array(64).fill(100), dtype: 'int64', shape: [1, 1, 8, 8], strides: [64, 64, 8, 1], offset: 0 };
+    assert.throws(() => native.maxPool2dBackward(gy, idx, [9, 9]), /out of range/);
+  });
+
+  test('binary ops equal the reference exactly for every broadcast layout the kernel takes', () => {
+    const shape = [6, 5, 40];
+    const n = 1200;
+    const a = dense(shape, 21);
+    a.data[3] = NaN;
+    a.data[4] = -0;
+    const layouts: [string, View][] = [
+      ['contiguous', dense(shape, 22)],
+      ['bias row', { ...dense([40], 23), shape, strides: [0, 0, 1] }],
+      ['scalar', { ...dense([1], 24), shape, strides: [0, 0, 0] }],
+      ['per row', { ...dense([6, 5], 25), shape, strides: [5, 1, 0] }],
+      ['transposed (fallback)', { ...dense([40, 5, 6], 26), shape, strides: [1, 6, 30] }],
+    ];
+    for (const op of ['add', 'sub', 'mul', 'div', 'maximum'] as const) {
+      for (const [name, b] of layouts) {
+        assertSameBits(native.binary(op, a, b, shape, 'float32'), jsBackend.binary(op, a, b, shape, 'float32'), `${op} a, ${name}`);
+        assertSameBits(native.binary(op, b, a, shape, 'float32'), jsBackend.binary(op, b, a, shape, 'float32'), `${op} ${name}, a`);
+      }
+    }
+    assert.equal(n, numelOf(shape));
+  });
+
+  test('unary ops, thresholdBackward and axpy agree with the reference (exactly where the reference is exact)', () => {
+    const x = dense([3, 700], 31);
+    x.data[0] = NaN;
+    x.data[1] = -0;
+    x.data[2] = Infinity;
+    x.data[3] = -Infinity;
+    for (const op of ['relu', 'neg', 'abs', 'sqrt'] as const) assertSameBits(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), op);
+    for (const op of ['exp', 'log', 'tanh', 'sigmoid'] as const) assertClose(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), 1e-6, 1e-30, op);
+    const g = dense([3, 700], 32);
+    assertSameBits(native.thresholdBackward(g, x, 0), jsBackend.thresholdBackward(g, x, 0), 'thresholdBackward');
+    const out1 = dense([3, 700], 33);
+    const out2 = { ...out1, data: out1.data.slice() };
+    native.axpy(out1, g, -0.1);
+    jsBackend.axpy(out2, g, -0.1);
+    assertSameBits(out1.data, out2.data, 'axpy');
+  });
+
+  test('logSoftmax and sums agree with the reference, on every dim', () => {
+    const x = dense([4, 5, 70], 41);
+    for (const dim of [0, 1, 2]) assertClose(native.logSoftmax(x, dim), jsBackend.logSoftmax(x, dim), 1e-6, 1e-6, `logSoftmax dim ${dim}`);
+    const nan = dense([2, 40], 42);
+    nan.data[7] = NaN;
+    assertSameBits(native.logSoftmax(nan, 1), jsBackend.logSoftmax(nan, 1), 'a NaN makes its slice NaN');
+    for (const dims of [[0], [2], [0, 2], [1, 2], [0, 1, 2], [0, 1]]) {
+      assertClose(native.reduce('sum', x, dims, 'float32'), jsBackend.reduce('sum', x, dims, 'float32'), 1e-6, 1e-6, `sum over ${dims}`);
+    }
+    const big = dense([300, 1000], 43);
+    const [one, two] = onThreads(() => [native.reduce('sum', big, [0], 'float32'), native.reduce('sum', big, [1], 'float32'), native.reduce('sum', big, [0, 1], 'float32')]);
+    one.forEach((r, i) => assertSameBits(r, two[i], `sum ${i} threads`));
+  });
+});
+
+function numelOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
