@@ -21,7 +21,7 @@ export function globToRegExp(pattern: string): RegExp {
       while (j < pattern.length && pattern[j] !== ']') j++;
       if (j >= pattern.length) out += '\\[';
       else {
-        let set = pattern.slice(i + 1, j).replaceAll('\\', '\\\\');
+        let set = pattern.slice(i + 1, j).replaceAll('\\', '\\\\').replaceAll(']', '\\]');
         if (set.startsWith('!')) set = `^${set.slice(1)}`;
         else if (set.startsWith('^')) set = `\\${set}`;
         out += `[${set}]`;
