@@ -54,6 +54,12 @@ export class FakeHub {
   faults: Faults = {};
   hubUrl = '';
   cdnUrl = '';
+  /**
+   * The host name the hub's redirects give for the CDN (it listens on 127.0.0.1). huggingface_hub
+   * follows a HEAD's redirect when the host name is the hub's, ports aside, so its fixture run
+   * names the CDN 'localhost'.
+   */
+  constructor(private readonly cdnHost = '127.0.0.1') {}
   private hub?: Server;
   private cdn?: Server;
   private blobs = new Map<string, Uint8Array>();
@@ -66,7 +72,7 @@ export class FakeHub {
       return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
     };
     this.hubUrl = await listen(this.hub);
-    this.cdnUrl = await listen(this.cdn);
+    this.cdnUrl = (await listen(this.cdn)).replace('127.0.0.1', this.cdnHost);
   }
 
   async stop(): Promise<void> {
@@ -95,6 +101,26 @@ export class FakeHub {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     const api = /^\/api\/models\/(.+)\/revision\/([^/]+)$/.exec(path);
+    // The tree listing huggingface_hub's snapshot_download reads (one page, recursive).
+    const treeApi = /^\/api\/models\/(.+)\/tree\/([^/]+)$/.exec(path);
+    if (treeApi) {
+      const repo = this.repos.get(decodeURIComponent(treeApi[1]));
+      const rev = decodeURIComponent(treeApi[2]);
+      const commit = repo && (repo.commits[rev] ? rev : repo.refs[rev]);
+      if (!repo || !commit) return void res.writeHead(404, { 'x-error-code': repo ? 'RevisionNotFound' : 'RepoNotFound' }).end();
+      const entries: unknown[] = [];
+      const dirs = new Set<string>();
+      for (const [p, b] of Object.entries(repo.commits[commit])) {
+        const parts = p.split('/');
+        for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+        entries.push(isLfs(p, b)
+          ? { type: 'file', oid: gitSha1(enc(`lfs pointer ${sha256(b)}`)), size: b.length, path: p, lfs: { oid: sha256(b), size: b.length, pointerSize: 134 } }
+          : { type: 'file', oid: gitSha1(b), size: b.length, path: p });
+      }
+      for (const d of dirs) entries.push({ type: 'directory', oid: gitSha1(enc(d)), size: 0, path: d });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify(entries));
+    }
     const resolve = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const repoId = decodeURIComponent((api ?? resolve)?.[1] ?? '');
     const renamed = this.renamed.get(repoId);
