@@ -43,6 +43,9 @@ export interface FileToGet {
   commit: string;
 }
 
+/** Statuses worth another try: timeout, too many requests, server errors. */
+const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
+
 /** A lock whose holder has not refreshed it for this long belongs to a dead process. */
 const LOCK_STALE_MS = 20_000;
 
@@ -201,6 +204,8 @@ async function fetchRange(
   }
   if (answer.status !== 200 && answer.status !== 206) {
     await answer.cancel();
+    // A busy or failing server may answer the next try (http_backoff retries these too).
+    if (TRANSIENT.has(answer.status)) throw new Error(`HTTP ${answer.status} from ${answer.url}`);
     throw httpError(answer.status, answer.url, answer.headers, { ...ctx, file: file.path });
   }
   const { commit, etag, size } = answer.metadata;

@@ -225,7 +225,7 @@ function hubFileSource(repoId: string, commit: string, files: RepoFile[], cache:
     const answer = await hubRequest(url, { token: settings.token, range, timeout: settings.metadataTimeout, timeoutSetting: 'HF_HUB_ETAG_TIMEOUT', fetch: doFetch });
     if (answer.status !== 200 && answer.status !== 206) {
       await answer.cancel();
-      throw httpError(answer.status, url, answer.headers, { ...ctx, file: path });
+      throw httpError(answer.status, answer.url, answer.headers, { ...ctx, file: path });
     }
     // A server that ignores Range sends the whole file: read only as far as needed.
     const from = answer.status === 206 || start === undefined ? 0 : start;

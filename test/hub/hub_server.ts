@@ -29,6 +29,8 @@ export interface Faults {
   ignoreRange?: boolean;
   /** sha256 -> serve these bytes instead. */
   corrupt?: Map<string, Uint8Array>;
+  /** sha256 -> answer this status instead of the file, `times` times. */
+  status?: Map<string, { code: number; times: number }>;
   /** Milliseconds between 4 KiB pieces (0: all at once). */
   slow?: number;
 }
@@ -166,6 +168,11 @@ export class FakeHub {
     const m = /^\/lfs\/([0-9a-f]{64})$/.exec(req.url ?? '');
     const body = m ? this.blobs.get(m[1]) : undefined;
     if (!m || !body) return void res.writeHead(404).end();
+    const failing = /^bytes=\d+-\d+$/.test(req.headers.range ?? '') ? undefined : this.faults.status?.get(m[1]);
+    if (failing && failing.times > 0) {
+      failing.times--;
+      return void res.writeHead(failing.code).end();
+    }
     this.serve(req, res, this.faults.corrupt?.get(m[1]) ?? body, {}, m[1]);
   }
 

@@ -148,6 +148,16 @@ test('a connection dropped mid-file resumes with a Range request from the bytes 
   assert.equal(existsSync(join(cacheDir, 'models--test--tiny-sd', 'blobs', `${unetSha}.incomplete`)), false);
 });
 
+test('a CDN answering 503 is tried again; a 404 from it is not', async () => {
+  hub.faults.status = new Map([[unetSha, { code: 503, times: 2 }]]);
+  const r = await run('test/tiny-sd', { include: [UNET] });
+  assert.deepEqual(new Uint8Array(readFileSync(join(r.snapshot, UNET))), files[UNET]);
+  assert.equal(hub.cdnGets(unetSha).length, 3);
+  assert.ok(notes.some((l) => /^unet\/diffusion_pytorch_model\.safetensors: HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/lfs\/[0-9a-f]{64}; resuming at byte 0 \(try 3 of 6\)$/.test(l)), notes.join('\n'));
+  hub.faults.status = new Map([[unetSha, { code: 404, times: 1 }]]);
+  await assert.rejects(run('test/tiny-sd', { include: [UNET], settings: settings({ cacheDir: join(tmp, `cache${n++}`) }) }), /^HubHttpError: test\/tiny-sd\/unet\/diffusion_pytorch_model\.safetensors: HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/lfs\//);
+});
+
 test('an .incomplete file left by an earlier run is resumed; a server that ignores Range (200) starts it over', async () => {
   const blobs = join(cacheDir, 'models--test--tiny-sd', 'blobs');
   mkdirSync(blobs, { recursive: true });
