@@ -51,10 +51,10 @@ export function fitVerdict(sizes: ModelSizes, device: DeviceMemory): FitVerdict 
   if (fits) message = `${head}: fits`;
   else if (wouldFit) {
     const at = table.find((r) => r.dtype === wouldFit)!;
-    message = `${head}: too big as stored; it would fit at ${wouldFit} (${gib(at.inferenceBytes)}). Pull anyway with --force.`;
+    message = `${head}: too big as stored; it would fit at ${wouldFit} (${gib(at.inferenceBytes)}).`;
   } else {
     const smallest = table[table.length - 1];
-    message = `${head}: too big even at ${smallest.dtype} (${gib(smallest.inferenceBytes)}). Pull anyway with --force.`;
+    message = `${head}: too big even at ${smallest.dtype} (${gib(smallest.inferenceBytes)}).`;
   }
   return { fits, storedDtype, storedBytes, float16Bytes, wouldFit, message };
 }

@@ -106,8 +106,8 @@ export async function pull(repoId: string, options: PullOptions = {}): Promise<P
   const source = hubFileSource(repoId, info.sha, selected, cache, ctx, settings, options.fetch);
   const fit = await fitCheck(source, options.device ?? (() => deviceMemory()));
   if (fit && !fit.fits) {
-    if (!options.force) throw new FitRefusedError(`${repoId}: ${fit.message}`);
-    log(`${repoId}: ${fit.message.replace(/ Pull anyway with --force\.$/, '')} Going on (--force).`);
+    if (!options.force) throw new FitRefusedError(`${repoId}: ${fit.message} Pull anyway with --force.`);
+    log(`${repoId}: ${fit.message} Going on (--force).`);
   }
 
   const toGet = files.filter((f) => f.status === 'downloaded');
@@ -122,7 +122,8 @@ export async function pull(repoId: string, options: PullOptions = {}): Promise<P
   cache.writeTree(info.sha, info.files);
 
   const progress = options.progress;
-  progress?.start(needed, toGet.length);
+  // The bar counts a resumed file's bytes on disk too: its total is the files' full size.
+  progress?.start(toGet.reduce((sum, f) => sum + f.size, 0), toGet.length);
   try {
     for (const f of files) {
       if (f.status === 'cached') continue;

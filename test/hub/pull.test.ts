@@ -148,6 +148,31 @@ test('a connection dropped mid-file resumes with a Range request from the bytes 
   assert.equal(existsSync(join(cacheDir, 'models--test--tiny-sd', 'blobs', `${unetSha}.incomplete`)), false);
 });
 
+test('the progress adds up to the bytes to download, through a resume, a drop and a restart', async () => {
+  const seen = { total: -1, files: -1, done: 0, names: [] as string[], stopped: false };
+  const progress = {
+    start: (total: number, count: number) => Object.assign(seen, { total, files: count }),
+    file: (p: string) => seen.names.push(p),
+    bytes: (d: number) => (seen.done += d),
+    stop: () => (seen.stopped = true),
+  };
+  const blobs = join(cacheDir, 'models--test--tiny-sd', 'blobs');
+  mkdirSync(blobs, { recursive: true });
+  writeFileSync(join(blobs, `${unetSha}.incomplete`), files[UNET].subarray(0, 20_000));
+  hub.faults.drop = new Map([[unetSha, { after: 30_000, times: 1 }]]);
+  await run('test/tiny-sd', { include: ['unet/*'], progress });
+  const sizes = [UNET, 'unet/config.json', 'unet/diffusion_pytorch_model.fp16.safetensors'].reduce((s, p) => s + files[p].length, 0);
+  assert.deepEqual(seen, { total: sizes, files: 3, done: sizes, names: ['unet/config.json', UNET, 'unet/diffusion_pytorch_model.fp16.safetensors'], stopped: true });
+  // A server ignoring Range: the bytes counted before it are taken back.
+  cacheDir = join(tmp, `cache${n++}`);
+  mkdirSync(join(cacheDir, 'models--test--tiny-sd', 'blobs'), { recursive: true });
+  writeFileSync(join(cacheDir, 'models--test--tiny-sd', 'blobs', `${unetSha}.incomplete`), files[UNET].subarray(0, 20_000));
+  hub.faults = { ignoreRange: true };
+  Object.assign(seen, { done: 0, names: [] });
+  await run('test/tiny-sd', { include: [UNET], progress });
+  assert.deepEqual([seen.total, seen.done], [files[UNET].length, files[UNET].length]);
+});
+
 test('a CDN answering 503 is tried again; a 404 from it is not', async () => {
   hub.faults.status = new Map([[unetSha, { code: 503, times: 2 }]]);
   const r = await run('test/tiny-sd', { include: [UNET] });
