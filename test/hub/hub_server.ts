@@ -43,8 +43,13 @@ export interface Logged {
   authorization?: string;
 }
 
-export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-export const gitSha1 = (b: Uint8Array) => createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex');
+// Hashes are remembered per buffer: the server names every file by them on each request.
+const memo = (f: (b: Uint8Array) => string) => {
+  const seen = new WeakMap<Uint8Array, string>();
+  return (b: Uint8Array) => seen.get(b) ?? (seen.set(b, f(b)), seen.get(b)!);
+};
+export const sha256 = memo((b) => createHash('sha256').update(b).digest('hex'));
+export const gitSha1 = memo((b) => createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex'));
 /** Files the hub keeps in LFS: weights, and anything over 1 KiB here. */
 export const isLfs = (path: string, b: Uint8Array) => path.endsWith('.safetensors') || b.length > 1024;
 
