@@ -115,6 +115,17 @@ function retryable(e: unknown): boolean {
 /** A mismatch between what the file list says and what the file's answer says: no retry helps. */
 class FatalError extends Error {}
 
+/** A body cut off mid-file: how far the temp file and its hash got, so a retry goes on from there. */
+class Interrupted extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly bytes: number,
+    readonly hash: Hash | null,
+  ) {
+    super('interrupted');
+  }
+}
+
 /**
  * The file into blobs/<etag> and its snapshot link. Returns 'cached' when the blob was there
  * already (another revision, another pull we waited for), else 'downloaded'.
@@ -160,14 +171,15 @@ async function fetchBlob(file: FileToGet, cache: RepoCache, ctx: RequestContext,
       offset = got.bytes;
       if (offset === file.size) break;
       throw new Error(`the connection closed after ${offset.toLocaleString('en-US')} of ${file.size.toLocaleString('en-US')} bytes`);
-    } catch (e) {
-      if (!retryable(e)) throw e;
-      const kept = sizeOf(temp);
-      if (kept !== offset) {
+    } catch (caught) {
+      let e = caught;
+      if (e instanceof Interrupted) {
         // The bytes written before the drop are kept; the hash goes on from them.
-        offset = kept;
-        hash = hashPrefix(temp, offset, file.etag, file.size);
+        offset = e.bytes;
+        hash = e.hash;
+        e = e.reason;
       }
+      if (!retryable(e)) throw e;
       const reason = e instanceof HubTimeoutError || e instanceof HubUnreachableError ? e.message : describeNetworkError(e);
       if (attempt >= retries) {
         throw new Error(`could not download ${file.path}: ${reason} (gave up after ${retries + 1} tries). The ${offset.toLocaleString('en-US')} bytes received are kept in ${temp}; run dlab pull again to resume.`);
@@ -235,11 +247,19 @@ async function fetchRange(
   try {
     for await (const chunk of answer.body()) {
       if (bytes + chunk.length > file.size) throw new FatalError(`${file.path}: the server sent more than the ${file.size.toLocaleString('en-US')} bytes the file list gives`);
-      writeSync(fd, chunk);
+      // Written synchronously, so the file and the hash always hold the same bytes.
+      try {
+        writeSync(fd, chunk);
+      } catch (e) {
+        // A full disk or a lost permission: no retry helps.
+        throw new FatalError(`${file.path}: cannot write ${temp}: ${(e as Error).message}`);
+      }
       hash?.update(chunk);
       bytes += chunk.length;
       onBytes(chunk.length);
     }
+  } catch (e) {
+    throw new Interrupted(e, bytes, hash);
   } finally {
     closeSync(fd);
   }
