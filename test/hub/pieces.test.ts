@@ -1,6 +1,7 @@
-// The pieces of dlab pull that must match huggingface_hub exactly: --include globs (Python's
-// fnmatch, the answers below printed by Python 3's fnmatch), the cache's names and link targets,
-// trees/<commit>.json's bytes (json.dump(indent=1) as Python printed it), the environment.
+// The pieces of dlab pull, one at a time. Those that must match huggingface_hub exactly: --include
+// globs (Python's fnmatch, the answers below printed by Python 3's fnmatch), the cache's names and
+// link targets, trees/<commit>.json's bytes (json.dump(indent=1) as Python printed it), the
+// environment. Then the device a pull plans for, and the fit verdict at real model sizes.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -91,4 +92,50 @@ test('settings from the environment, in huggingface_hub\'s order', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the device a pull plans for: --gpu-memory, else GPU 0 as dlab gpu lists it, else the cpu\'s free RAM', async () => {
+  const { chmodSync } = await import('node:fs');
+  const { freemem } = await import('node:os');
+  const { deviceMemory } = await import('../../src/hub/device_memory.node.js');
+  const dir = mkdtempSync(join(tmpdir(), 'dlab-hub-smi-'));
+  const saved = process.env.DLAB_NVIDIA_SMI;
+  try {
+    const smi = join(dir, 'nvidia-smi');
+    writeFileSync(smi, '#!/bin/sh\necho "0, NVIDIA GeForce RTX 3070, 8192, 7800"\n');
+    chmodSync(smi, 0o755);
+    process.env.DLAB_NVIDIA_SMI = smi;
+    assert.deepEqual(deviceMemory(), { name: 'GPU 0 (NVIDIA GeForce RTX 3070)', freeBytes: 7800 * 2 ** 20 });
+    assert.deepEqual(deviceMemory(2 ** 30), { name: 'the memory given (--gpu-memory)', freeBytes: 2 ** 30 });
+    process.env.DLAB_NVIDIA_SMI = join(dir, 'absent');
+    const cpu = deviceMemory();
+    assert.equal(cpu.name, 'cpu');
+    // Free RAM moves between two reads; it is the same order of magnitude.
+    assert.ok(Math.abs(cpu.freeBytes - freemem()) < 2 ** 30);
+  } finally {
+    if (saved === undefined) delete process.env.DLAB_NVIDIA_SMI;
+    else process.env.DLAB_NVIDIA_SMI = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the fit verdict at real sizes: SD 1.5\'s parameter counts, stored in float32, then in float16', async () => {
+  const { fitVerdict } = await import('../../src/hub/fit_check.js');
+  const part = (name: string, params: number, dtype: string) => ({ name, params, storedDtypes: { [dtype]: params }, files: [] });
+  const sd = (dtype: string) => {
+    const parts = [part('unet', 859_520_964, dtype), part('text_encoder', 123_060_480, dtype), part('vae', 83_653_863, dtype)];
+    return { name: 'sd15', parts, params: parts.reduce((a, p) => a + p.params, 0), kvCache: null };
+  };
+  const gpu = (gib: number) => ({ name: 'webgpu:0', freeBytes: gib * 2 ** 30 });
+  // 1,066,235,307 parameters: x 4 bytes x 1.2 = 4.77 GiB; x 2 x 1.2 = 2.38 GiB.
+  assert.equal(fitVerdict(sd('F32'), gpu(6)).message, 'needs 4.77 GiB at float32 (as stored), 2.38 GiB at float16; webgpu:0 has 6.00 GiB free: fits');
+  const tight = fitVerdict(sd('F32'), gpu(4));
+  assert.deepEqual([tight.fits, tight.wouldFit], [false, 'float16']);
+  assert.equal(tight.message, 'needs 4.77 GiB at float32 (as stored), 2.38 GiB at float16; webgpu:0 has 4.00 GiB free: too big as stored; it would fit at float16 (2.38 GiB).');
+  assert.equal(fitVerdict(sd('F16'), gpu(2)).message, 'needs 2.38 GiB at float16 (as stored); webgpu:0 has 2.00 GiB free: too big as stored; it would fit at int8 (1.19 GiB).');
+  assert.equal(fitVerdict(sd('F16'), gpu(0.5)).message, 'needs 2.38 GiB at float16 (as stored); webgpu:0 has 0.50 GiB free: too big even at int4 (0.60 GiB).');
+  // Mixed storage counts each tensor at its own dtype; the name is the dtype most parameters have.
+  const mixed = { name: 'm', parts: [{ name: '', params: 300, storedDtypes: { F16: 200, F32: 100 }, files: [] }], params: 300, kvCache: null };
+  const v = fitVerdict(mixed, gpu(1));
+  assert.deepEqual([v.storedDtype, v.storedBytes, v.float16Bytes], ['float16', Math.ceil((200 * 2 + 100 * 4) * 1.2), Math.ceil(300 * 2 * 1.2)]);
 });
