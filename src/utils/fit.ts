@@ -156,7 +156,8 @@ function weightFiles(files: string[], folder: string): { index: string | null; f
 
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-async function partSizes(source: FileSource, files: string[], folder: string, name: string): Promise<PartInfo | null> {
+/** One part's parameters: the weights of one folder ('' for the root), by stored dtype; null when it has none. */
+export async function partSizes(source: FileSource, files: string[], folder: string, name: string): Promise<PartInfo | null> {
   const { index, files: direct } = weightFiles(files, folder);
   let shards = direct;
   if (index) {
