@@ -224,7 +224,8 @@ for (const name of listBackends()) {
     setBackend(previous);
 
     for (const c of fixture.unary) {
-      const grid = valuesOf((c.dtype === 'float32' || c.dtype === 'float64' ? fixture.grids : fixture.int_grids)[c.dtype as 'float32']);
+      const grids: Record<string, FixtureTensor> = { ...fixture.grids, ...fixture.int_grids };
+      const grid = valuesOf(grids[c.dtype]);
       test(`${c.op} ${c.dtype}`, () => checkUnary(backend, c.op, c.dtype, grid, c.out, scalarLoop(c.scalar, c.out.dtype)));
     }
     for (const c of fixture.binary) {
