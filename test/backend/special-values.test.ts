@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import type { Backend, BinaryOp, UnaryOp, View } from '../../src/backend/backend.js';
 import { getBackend, listBackends, setBackend } from '../../src/backend/registry.js';
 import { allocateArray, type DType } from '../../src/tensor/dtype.js';
-import { decode, decodeAll, type FixtureTensor, type FixtureValue } from '../helpers.js';
+import { nonzero, tensor } from '../../src/index.js';
+import { assertTensor, decode, decodeAll, type FixtureTensor, type FixtureValue } from '../helpers.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/special_values.json', import.meta.url), 'utf8')) as {
   torch: string;
@@ -22,6 +23,8 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/special_values.json
   unary: { op: UnaryOp; dtype: DType; out: FixtureTensor; scalar: Record<string, FixtureValue> }[];
   binary: { op: BinaryOp; dtype: DType; out: FixtureTensor; scalar: Record<string, FixtureValue> }[];
   casts: { from: DType; to: DType; input: FixtureTensor; out: FixtureTensor }[];
+  nonzero: Record<'float32' | 'float64', FixtureTensor>;
+  nonzero_scalar: FixtureTensor;
 };
 
 /**
@@ -215,6 +218,14 @@ test('the fixture covers every UnaryOp and BinaryOp of the backend interface', (
   assert.deepEqual([...unaryOps].sort(), Object.keys(allUnary).sort());
   assert.deepEqual([...binaryOps].sort(), Object.keys(allBinary).sort());
   assert.match(fixture.torch, /^1\.13/);
+});
+
+test('nonzero counts NaN as nonzero, as PyTorch', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    const grid = tensor(valuesOf(fixture.grids[dtype]), { dtype });
+    assertTensor(nonzero(grid), fixture.nonzero[dtype], `nonzero ${dtype}`);
+  }
+  assertTensor(nonzero(tensor(NaN)), fixture.nonzero_scalar, 'nonzero of a 0-dim NaN');
 });
 
 for (const name of listBackends()) {
