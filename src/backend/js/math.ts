@@ -90,17 +90,20 @@ export function pow(a: number, b: number): number {
 }
 
 /**
- * PyTorch's floor division of floats (c10's div_floor_floating): from fmod rather than
- * floor(a / b), so that the quotient agrees with remainder (a = q * b + remainder(a, b)) where a / b
- * rounds up to an integer; b = 0 gives a / b (+-inf, NaN), an infinite a NaN, and a zero
- * quotient takes the sign of a / b.
+ * PyTorch's floor division of floats (its CPU div_floor kernel): from fmod rather than
+ * floor(a / b), so that the quotient agrees with remainder (a = q * b + remainder(a, b)) even where
+ * a / b rounds up to an integer; b = 0 gives a / b (+-inf, NaN), an infinite a gives NaN, a finite
+ * a over an infinite b of the other sign -1, and a zero quotient takes the sign of a / b.
  */
 export function floorDivide(a: number, b: number): number {
   if (b === 0) return a / b;
   const mod = a % b;
   let div = (a - mod) / b;
   if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
-  if (div === 0) return Math.sign(a / b) < 0 || Object.is(a / b, -0) ? -0 : 0;
+  if (div === 0) {
+    const q = a / b;
+    return q < 0 || Object.is(q, -0) ? -0 : 0; // copysign(0, a / b)
+  }
   let floored = Math.floor(div);
   if (div - floored > 0.5) floored += 1;
   return floored;
