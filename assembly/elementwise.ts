@@ -60,17 +60,21 @@ export function binaryF32(op: i32, a: usize, b: usize, p: i32, out: usize, n: i3
   else binaryOp(OP_DIV, a, b, p, out, n);
 }
 
-/** relu: max(x, 0) lane by lane, which keeps NaN and maps -0 to +0 as the reference does. */
+/**
+ * relu as PyTorch's clamp_min(x, 0): 0 where x < 0, else x itself, so NaN and -0 pass unchanged
+ * (f32x4.max would turn -0 into +0). A select on the lane mask, as the reference's x < 0 ? 0 : x.
+ */
 export function reluF32(x: usize, out: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i * 4;
-    v128.store(out + o, f32x4.max(v128.load(x + o), zero));
+    const v = v128.load(x + o);
+    v128.store(out + o, v128.bitselect(zero, v, f32x4.lt(v, zero)));
   }
   for (; i < n; i++) {
     const v = load<f32>(x + <usize>i * 4);
-    store<f32>(out + <usize>i * 4, v > 0 || v != v ? v : 0);
+    store<f32>(out + <usize>i * 4, v < 0 ? 0 : v);
   }
 }
 

@@ -77,8 +77,8 @@ DLAB_CLONES void div_f(const float* a, const float* b, int64_t p, int64_t q, flo
 DLAB_CLONES void rdiv_f(const float* a, const float* b, int64_t p, int64_t q, float* o, int64_t s, int64_t e) { run_binary(a, b, p, q, o, s, e, [](float x, float y) { return y / x; }); }
 
 DLAB_CLONES void relu_f(const float* x, float* out, int64_t s, int64_t e) {
-  // NaN passes (it is not <= 0); -0 becomes +0, as the reference's select.
-  for (int64_t i = s; i < e; i++) out[i] = x[i] <= 0.0f ? 0.0f : x[i];
+  // PyTorch's clamp_min(x, 0): NaN and -0 pass unchanged (neither is < 0), as the reference's select.
+  for (int64_t i = s; i < e; i++) out[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 DLAB_CLONES void neg_f(const float* x, float* out, int64_t s, int64_t e) {
   for (int64_t i = s; i < e; i++) out[i] = -x[i];
@@ -101,10 +101,12 @@ void tanh_f(const float* x, float* out, int64_t s, int64_t e) {
   for (int64_t i = s; i < e; i++) out[i] = static_cast<float>(std::tanh(static_cast<double>(x[i])));
 }
 void sigmoid_f(const float* x, float* out, int64_t s, int64_t e) {
-  // The reference's two branches (no overflow of exp for large |x|).
+  // The reference's two branches (no overflow of exp for large |x|), and its float32 rule: where
+  // exp(-x) overflows float32 (x < -88.72) PyTorch's 1 / (1 + exp(-x)) is 0, not a denormal.
   for (int64_t i = s; i < e; i++) {
     double v = x[i];
-    out[i] = static_cast<float>(v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v)));
+    if (v < 0 && std::isinf(static_cast<float>(std::exp(-v)))) out[i] = 0.0f;
+    else out[i] = static_cast<float>(v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v)));
   }
 }
 

@@ -114,14 +114,14 @@ export function nonzero(x: Tensor): Tensor {
   const coords: number[] = [];
   const c = new Array<number>(x.ndim);
   for (let i = 0; i < values.length; i++) {
-    if (!values[i]) continue;
+    if (values[i] === 0) continue; // NaN is nonzero (JavaScript's !NaN would skip it)
     for (let d = x.ndim - 1, rem = i; d >= 0; d--) {
       c[d] = rem % x.shape[d];
       rem = Math.floor(rem / x.shape[d]);
     }
     coords.push(...c);
   }
-  const n = x.ndim === 0 ? (values[0] ? 1 : 0) : coords.length / x.ndim;
+  const n = x.ndim === 0 ? (values[0] !== 0 ? 1 : 0) : coords.length / x.ndim;
   return reshape(tensor(coords, { dtype: 'int64' }), [n, x.ndim]);
 }
 

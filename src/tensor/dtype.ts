@@ -51,9 +51,9 @@ export function checkFits(values: ArrayLike<number>, dtype: DType): void {
 export function arrayFrom(dtype: DType, values: ArrayLike<number>): TypedArray {
   const out = allocateArray(dtype, values.length);
   if (dtype === 'int64') {
-    for (let i = 0; i < values.length; i++) out[i] = Math.trunc(values[i]);
+    for (let i = 0; i < values.length; i++) out[i] = Math.trunc(values[i]) + 0;
   } else if (dtype === 'bool') {
-    for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
+    for (let i = 0; i < values.length; i++) out[i] = Number(values[i]) !== 0 ? 1 : 0; // NaN is nonzero, so true
   } else {
     out.set(values);
   }
@@ -145,9 +145,9 @@ export function castScalar(value: number, dtype: DType): number {
     case 'int32':
       return value | 0;
     case 'int64':
-      return Math.trunc(value);
+      return Math.trunc(value) + 0; // + 0: the integer 0, never -0 (Math.trunc(-0.5))
     case 'bool':
-      return value ? 1 : 0;
+      return Number(value) !== 0 ? 1 : 0; // NaN is nonzero, so true, as in PyTorch
     default:
       return dtype satisfies never;
   }

@@ -259,7 +259,7 @@ export function fastUnary(op: string, x: View, out: TypedArray): boolean {
     case 'relu':
       for (let i = 0; i < n; i++) {
         const v = s[b + i];
-        o[i] = v > 0 || v !== v ? v : 0; // NaN passes through
+        o[i] = v < 0 ? 0 : v; // clamp_min(x, 0): NaN and -0 pass through, as PyTorch
       }
       return true;
     case 'neg': for (let i = 0; i < n; i++) o[i] = -s[b + i]; return true;

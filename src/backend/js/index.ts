@@ -5,7 +5,7 @@ import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, ScanOp, UnaryOp, View } 
 import { allocateArray, castScalar, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { isContiguous, numel } from '../../tensor/shape.js';
 import { moveDimsLast, offsetsOf, slicesAlong, viewOffsets } from './strided.js';
-import { erf, erfc, erfinv, remainder, roundHalfEven } from './math.js';
+import { erf, erfc, erfinv, floorDivide, pow, remainder, roundHalfEven, sigmoidFloat32 } from './math.js';
 import { col2im, im2col } from './im2col.js';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './convolution.js';
 import { maxPool2d, maxPool2dBackward, thresholdBackward } from './pool.js';
@@ -18,7 +18,7 @@ type Fn2 = (a: number, b: number) => number;
 const unaryFns: Record<UnaryOp, Fn1> = {
   neg: (x) => -x,
   abs: Math.abs,
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN),
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), // (0 < x) - (x < 0), as PyTorch: sign(NaN) = 0
   exp: Math.exp,
   expm1: Math.expm1,
   log: Math.log,
@@ -40,7 +40,7 @@ const unaryFns: Record<UnaryOp, Fn1> = {
   acosh: Math.acosh,
   atanh: Math.atanh,
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  relu: (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0),
+  relu: (x) => (x < 0 ? 0 : x), // clamp_min(x, 0): NaN and -0 pass unchanged, as PyTorch
   erf,
   erfc,
   erfinv,
@@ -49,11 +49,13 @@ const unaryFns: Record<UnaryOp, Fn1> = {
   round: roundHalfEven,
   trunc: Math.trunc,
   reciprocal: (x) => 1 / x,
-  logicalNot: (x) => (x ? 0 : 1),
+  // NaN is nonzero, so true (JavaScript's truthiness would make it false).
+  logicalNot: (x) => (x !== 0 ? 0 : 1),
   isnan: (x) => (Number.isNaN(x) ? 1 : 0),
   isinf: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
   isfinite: (x) => (Number.isFinite(x) ? 1 : 0),
-  bitwiseNot: (x) => ~x,
+  // Two's complement NOT, -x - 1: exact for int32 and for int64 up to 2^53 (~ would cut int64 to 32 bits).
+  bitwiseNot: (x) => -x - 1,
 };
 
 const binaryFns: Record<BinaryOp, Fn2> = {
@@ -61,30 +63,35 @@ const binaryFns: Record<BinaryOp, Fn2> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: (a, b) => (a === 1 || b === 0 ? 1 : Math.pow(a, b)), // C pow: 1^nan = 1, nan^0 = 1
+  pow,
   maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b),
   minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b),
   atan2: Math.atan2,
   remainder,
   fmod: (a, b) => a % b,
-  floorDivide: (a, b) => Math.floor(a / b),
+  floorDivide,
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
   lt: (a, b) => (a < b ? 1 : 0),
   le: (a, b) => (a <= b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
-  logicalAnd: (a, b) => (a && b ? 1 : 0),
-  logicalOr: (a, b) => (a || b ? 1 : 0),
-  logicalXor: (a, b) => (!a !== !b ? 1 : 0),
+  // NaN is nonzero, so true, as in PyTorch (JavaScript's truthiness would make it false).
+  logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+  logicalXor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
 };
 
 setBinaryReference(binaryFns);
 
+/** Where a float32 kernel of PyTorch's rounds an intermediate that float64 would not: those ops, in float32. */
+const float32UnaryFns: Partial<Record<UnaryOp, Fn1>> = { sigmoid: sigmoidFloat32 };
+
 /** Integer results must be truncated/wrapped the way the C types would; bool results are 0/1 (True + True is True). */
 function integerFixup(out: TypedArray, dtype: DType): void {
-  if (dtype === 'int64') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
-  else if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = out[i] ? 1 : 0;
+  // + 0 turns the -0 of Math.trunc(-0.5) into the integer 0; NaN is nonzero, so true.
+  if (dtype === 'int64') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]) + 0;
+  else if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
 }
 
 function integerDivisionByZero(op: BinaryOp, dtype: DType, b: View): void {
@@ -158,7 +165,9 @@ export const jsBackend: Backend = {
   },
 
   unary(op, x, dtype) {
-    const f = unaryFns[op];
+    // ~ of a bool is logical not (~True is False, not -2).
+    if (op === 'bitwiseNot' && x.dtype === 'bool') op = 'logicalNot';
+    const f = (x.dtype === 'float32' && float32UnaryFns[op]) || unaryFns[op];
     const n = numel(x.shape);
     const out = allocateArray(dtype, n);
     if (fastUnary(op, x, out)) return out;
