@@ -246,6 +246,22 @@ fn gfmod(a: f32, b: f32) -> f32 {
   if (isInfF32(b)) { return a; }
   return a - b * trunc(a / b);
 }
+// PyTorch's CPU floor division (div_floor_floating): built on fmod, so floorDivide(inf, 1) is NaN
+// and floorDivide(1, -inf) is -1; a zero quotient keeps the sign of a / b.
+fn gfloordiv(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return gdiv(a, b); }
+  let m = gfmod(a, b);
+  var d = (a - m) / b;
+  if (isNan(m) || isNan(d)) { return nanF32(); }
+  if (m != 0.0 && ((b < 0.0) != (m < 0.0))) { d = d - 1.0; }
+  if (d == 0.0) {
+    let q = gdiv(a, b);
+    return select(0.0, bitcast<f32>(0x80000000u), q < 0.0 || signBit(q));
+  }
+  var f = floor(d);
+  if (d - f > 0.5) { f = f + 1.0; }
+  return f;
+}
 `;
 
 /** Integer helpers (int32 and int64, both 32-bit words on the GPU). */
@@ -278,7 +294,8 @@ fn iremainder(a: i32, b: i32) -> i32 {
 const floatUnary: Record<UnaryOp, string> = {
   neg: '-x',
   abs: 'abs(x)',
-  sign: 'select(select(select(x, 0.0, x == 0.0), -1.0, x < 0.0), 1.0, x > 0.0)',
+  // (0 < x) - (x < 0): sign(NaN) = 0, as PyTorch (NaN tested by its bits: SwiftShader's comparisons may not be IEEE)
+  sign: 'select(select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0), 0.0, isNan(x))', // not NaN-passing
   exp: 'gexp(x)',
   expm1: 'gexpm1(x)',
   log: 'glog(x)',
@@ -319,7 +336,7 @@ const floatUnary: Record<UnaryOp, string> = {
 
 /** Ops whose result is x itself for a NaN x (checked before the formula, which may not keep it). */
 const nanPassing = new Set<UnaryOp>([
-  'neg', 'abs', 'sign', 'sqrt', 'rsqrt', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'asinh',
+  'neg', 'abs', 'sqrt', 'rsqrt', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'asinh',
   'acosh', 'atanh', 'sigmoid', 'relu', 'floor', 'ceil', 'round', 'trunc', 'log2', 'log10',
 ]);
 
@@ -376,7 +393,7 @@ const floatBinary: Record<BinaryOp, string> = {
   atan2: 'gatan2(a, b)',
   remainder: 'fremainder(a, b)',
   fmod: 'gfmod(a, b)',
-  floorDivide: 'floor(gdiv(a, b))',
+  floorDivide: 'gfloordiv(a, b)',
   eq: 'select(0u, 1u, !isNan(a) && !isNan(b) && a == b)',
   ne: 'select(0u, 1u, isNan(a) || isNan(b) || a != b)',
   lt: 'select(0u, 1u, !isNan(a) && !isNan(b) && a < b)',
