@@ -10,7 +10,7 @@
 //           `runner - loader` is the runner's own overhead.
 // CPU seconds are printed beside wall seconds: on a busy machine a one-thread loop's CPU time is
 // what its wall time would be alone.
-//   npx tsx scripts/runner-overhead.ts [--rounds 3] [--backend wasm] [--threads 1]
+//   npx tsx scripts/runner-overhead.ts [--rounds 3] [--backend wasm] [--threads 1] [--loops bench,loader,runner]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,7 +90,8 @@ async function runnerLoop(): Promise<number> {
   return result.trainLoss;
 }
 
-const loops = { bench: benchLoop, loader: loaderLoop, runner: runnerLoop } as const;
+const chosen = arg('loops', 'bench,loader,runner').split(',');
+const loops = Object.fromEntries(Object.entries({ bench: benchLoop, loader: loaderLoop, runner: runnerLoop }).filter(([k]) => chosen.includes(k)));
 const times: Record<string, { wall: number[]; cpu: number[] }> = {};
 for (let round = 0; round < rounds; round++) {
   for (const [name, loop] of Object.entries(loops)) {
@@ -113,5 +114,5 @@ const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, { wall: m
 const pct = (a: number, b: number) => `${(((a - b) / b) * 100).toFixed(1)}%`;
 console.log(`MNIST MLP epoch, ${torch.getBackend().name} backend, ${torch.getNumThreads()} thread(s), medians of ${rounds} rounds`);
 for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(6)} ${v.wall.toFixed(3)} s wall  ${v.cpu.toFixed(3)} s CPU`);
-console.log(`  data pipeline (loader - bench): ${pct(m.loader.wall, m.bench.wall)} wall, ${pct(m.loader.cpu, m.bench.cpu)} CPU`);
-console.log(`  runner overhead (runner - loader): ${pct(m.runner.wall, m.loader.wall)} wall, ${pct(m.runner.cpu, m.loader.cpu)} CPU`);
+if (m.loader && m.bench) console.log(`  data pipeline (loader - bench): ${pct(m.loader.wall, m.bench.wall)} wall, ${pct(m.loader.cpu, m.bench.cpu)} CPU`);
+if (m.runner && m.loader) console.log(`  runner overhead (runner - loader): ${pct(m.runner.wall, m.loader.wall)} wall, ${pct(m.runner.cpu, m.loader.cpu)} CPU`);
