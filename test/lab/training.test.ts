@@ -41,6 +41,18 @@ for (const backend of torch.listBackends()) {
       assert.equal(correctPredictions(tricky, torch.tensor([1, 1, 0, 0, 2, 3])), 6);
       assert.equal(correctPredictions(tricky, torch.tensor([1, 1, 0, 0, 2, 2]).to('int32')), 5);
 
+      // A view into a larger storage (an offset, and transposed: not contiguous) counts its own rows.
+      const wide = torch.randn([8, 12]);
+      const part = wide.narrow(0, 3, 4);
+      const yPart = part.argmax(1);
+      assert.equal(part.storageOffset(), 36);
+      assert.equal(correctPredictions(part, yPart), 4);
+      const tall = wide.t(); // 12 x 8, not contiguous
+      const yTall = torch.where(torch.arange(12).remainder(3).eq(0), tall.argmax(1), torch.randint(0, 8, [12]));
+      assert.ok(!tall.isContiguous());
+      assert.equal(correctPredictions(tall, yTall), byOps(tall, yTall));
+      assert.ok(correctPredictions(tall, yTall) >= 4);
+
       // Other shapes (per-position scores of a sequence model) fall back to the tensor ops.
       const seq = torch.randn([4, 5, 3]);
       const ySeq = torch.randint(0, 5, [4, 3]);
