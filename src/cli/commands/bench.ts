@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { listParser } from '../parse.js';
 
 /** The workloads bench/run.mjs plans (keep the two in step). */
-export const workloads = ['matmul', 'mlp-train', 'mlp-infer', 'lenet-train', 'lenet-infer', 'dispatch', 'mnist-data'] as const;
+export const workloads = ['matmul', 'mlp-train', 'mlp-infer', 'lenet-train', 'lenet-infer', 'dispatch', 'mnist-data', 'profile'] as const;
 
 export function registerBench(program: Command): void {
   program
@@ -19,7 +19,7 @@ export function registerBench(program: Command): void {
     .option('--json', 'also print every measurement as one JSON object')
     .option('--only <workloads>', `comma-separated: ${workloads.join(', ')}`, listParser<string>({ kind: 'string', choices: workloads }))
     .option('--peers <ids>', 'comma-separated peers to run: dlab-<backend> (each registered backend), tfjs-wasm, jax-js, pytorch', listParser<string>({ kind: 'string' }))
-    .option('--profile', "instead: a training step's time by backend kernel (MLP and LeNet), per dlab backend")
+    .option('--profile', "only a training step's time by backend kernel (MLP and LeNet) per dlab backend: --only profile")
     .option('--out <file>', 'where to write the table (default: BENCHMARKS.md for a full run)')
     .action((opts: { quick?: boolean; json?: boolean; only?: string[]; peers?: string[]; profile?: boolean; out?: string }) => {
       // dist/cli/commands/bench.js and src/cli/commands/bench.ts both sit three levels below the root.
