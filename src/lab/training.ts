@@ -79,10 +79,12 @@ export function correctPredictions(output: Tensor, y: Tensor): number {
   if (output.dim() !== 2 || y.dim() !== 1 || y.shape[0] !== n || c === 0 || output.dtype === 'bool' || y.dtype === 'bool') {
     return noGrad(() => output.argmax(1).eq(y).sum().item());
   }
-  // Contiguous tensors are read in place (a copy of the scores cost as much as the count).
+  // Contiguous tensors are read in place: a copy allocates, and an allocation in a training loop
+  // may be the one that starts a garbage collection, which then counts here.
   const scores = output.isContiguous() ? output._view().data : output.toTypedArray();
   const first = output.isContiguous() ? output.storageOffset() : 0;
-  const labels = y.toTypedArray();
+  const labels = y.isContiguous() ? y._view().data : y.toTypedArray();
+  const firstLabel = y.isContiguous() ? y.storageOffset() : 0;
   let correct = 0;
   for (let i = 0; i < n; i++) {
     const row = first + i * c;
@@ -95,7 +97,7 @@ export function correctPredictions(output: Tensor, y: Tensor): number {
         best = j;
       }
     }
-    if (best === labels[i]) correct++;
+    if (best === labels[firstLabel + i]) correct++;
   }
   return correct;
 }

@@ -53,6 +53,12 @@ for (const backend of torch.listBackends()) {
       assert.equal(correctPredictions(tall, yTall), byOps(tall, yTall));
       assert.ok(correctPredictions(tall, yTall) >= 4);
 
+      // Labels that are a view at an offset (a slice of a longer label tensor).
+      const allLabels = torch.cat([torch.randint(0, 10, [5]), y]);
+      const ySlice = allLabels.narrow(0, 5, 64);
+      assert.equal(ySlice.storageOffset(), 5);
+      assert.equal(correctPredictions(scores, ySlice), byOps(scores, y));
+
       // Other shapes (per-position scores of a sequence model) fall back to the tensor ops.
       const seq = torch.randn([4, 5, 3]);
       const ySeq = torch.randint(0, 5, [4, 3]);
