@@ -301,7 +301,7 @@ for (const model of ['mlp', 'lenet']) {
   if (has(`${model}-train`)) lines.push(`## ${title}: training, SGD lr 0.1, batch 64, one epoch of 60,000 images`, '');
   if (has(`${model}-train`) && model === 'mlp') {
     lines.push(
-      'Each peer times its first epoch whole, from a cold start, over pre-normalized images gathered per batch (test accuracy afterwards, untimed). `dlab run mnist --epochs 1 --json` reports `epoch_seconds` for the same model and loop timed the same way; it differs only in what the loop reads and records: its DataLoader makes each batch from MNIST\'s raw bytes (ToTensor + Normalize, about 50 µs a step more than the gather here), 938 batches (the last of 32) against 937, and its per-step loss, accuracy, progress bar and checkpoint hook, which add under 1% (`npx tsx scripts/runner-overhead.ts` times each part).',
+      'Each peer times its first epoch whole, from a cold start, over pre-normalized images gathered per batch (test accuracy afterwards, untimed). `dlab run mnist --epochs 1 --json` reports `epoch_seconds` for the same model and loop timed the same way; it differs only in what the loop reads and records: its DataLoader makes each batch from MNIST\'s raw bytes (ToTensor + Normalize, 35-50 µs a step more than the gather here), 938 batches (the last of 32) against 937, and its per-step loss, accuracy, progress bar, metrics and checkpoint hook (3 µs a step timed alone; about 2% of the loop\'s time in a CPU profile, where the garbage collections they trigger count too). `npx tsx scripts/runner-overhead.ts` times each part.',
       '',
     );
   }
