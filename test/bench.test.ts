@@ -50,3 +50,45 @@ test('a partial run (--only) prints its table and leaves BENCHMARKS.md alone', (
   assert.match(r.stdout, /\| dlab wasm \| [0-9.]+ \|/);
   assert.equal(statSync(committed).mtimeMs, before, 'BENCHMARKS.md untouched');
 });
+
+const hasTorch = ['/usr/bin/python3', 'python3'].some((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+
+test('every dlab row gets a ÷ PyTorch cell: a ratio, or "not comparable" with the reason in the header', { skip: hasTorch ? false : 'PyTorch is not installed here' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));
+  const out = join(dir, 'BENCH.md');
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', '--quick', '--only', 'dispatch', '--peers', 'dlab-wasm,pytorch', '--json', '--out', out], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const table = readFileSync(out, 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { results: { id: string; blas?: string; comparable?: boolean; not_comparable?: string; openblas_core?: string | null }[] };
+  const torch = report.results.find((m) => m.id === 'pytorch')!;
+  assert.equal(typeof torch.comparable, 'boolean');
+  assert.ok(torch.blas, 'the BLAS PyTorch loaded is named');
+  if (torch.blas === 'OpenBLAS') assert.match(table, new RegExp(`OpenBLAS core: ${torch.openblas_core}`));
+  const row = table.split('\n').find((l) => l.startsWith('| dlab wasm |'))!;
+  const lastCell = row.split('|').at(-2)!.trim();
+  if (torch.comparable) assert.match(lastCell, /^\d+\.\d\dx$/);
+  else {
+    assert.equal(lastCell, 'not comparable');
+    assert.ok(table.includes(`not comparable here: ${torch.not_comparable}`));
+  }
+});
+
+test('dlab bench --profile: a training step by kernel for the MLP and LeNet', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));
+  const out = join(dir, 'PROFILE.md');
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', '--profile', '--quick', '--peers', 'dlab-wasm', '--json', '--out', out], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const table = readFileSync(out, 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { results: { id: string; model: string; step_ms: number; instrumented_ms: number; kernels_ms: Record<string, number> }[] };
+  assert.deepEqual(report.results.map((m) => `${m.id} ${m.model}`), ['dlab-wasm mlp', 'dlab-wasm lenet']);
+  for (const m of report.results) {
+    const kernels = Object.values(m.kernels_ms).reduce((a, b) => a + b, 0);
+    assert.ok(m.kernels_ms.matmul > 0 && kernels <= m.instrumented_ms && m.step_ms > 0, JSON.stringify(m));
+  }
+  assert.ok(report.results[1].kernels_ms.conv2d > 0, 'LeNet runs its convolutions');
+  assert.match(table, /### MNIST MLP 784-128-10\n\n\| kernel \| wasm \|/);
+  assert.match(table, /\| matmul \| [0-9.]+ \(\d+%\) \|/);
+  assert.match(table, /\| outside kernels \| [0-9.]+ \(\d+%\) \|/);
+});

@@ -2,7 +2,8 @@
 // Usage: node bench/peers/dlab.mjs '{"workload":"matmul","n":512,"threads":1,"backend":"wasm"}'
 
 import * as torch from '../../dist/index.js';
-import { dispatchTimes, loadMnist, modelWorkloads, parseTask, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
+import { batchOf, dispatchTimes, loadMnist, modelWorkloads, parseTask, permutation, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
+import { instrument } from '../instrument.mjs';
 
 const { nn, optim } = torch;
 const task = parseTask();
@@ -58,6 +59,44 @@ async function train(name) {
   return result;
 }
 
+// One training step of the bench's loop (as train() runs it), timed plain and then with every
+// backend method wrapped: the step's time by kernel, and what is left outside the kernels
+// (dispatch, shape checks, autograd bookkeeping, allocation). Milliseconds per step.
+async function profileStep(name) {
+  torch.manualSeed(0);
+  const model = models[name]();
+  const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+  const lossFn = new nn.CrossEntropyLoss();
+  const data = loadMnist('train');
+  const perm = permutation(data.n, 1);
+  const batches = Array.from({ length: 16 }, (_, i) => batchOf(data, perm, i * 64, 64));
+  let s = 0;
+  const step = () => {
+    const b = batches[s++ % batches.length];
+    const x = torch.tensor(b.x).view(imageShape(name, 64));
+    const y = torch.tensor(b.y).to('int64');
+    optimizer.zeroGrad();
+    const loss = lossFn.call(model.call(x), y);
+    loss.backward();
+    optimizer.step();
+    return loss.item();
+  };
+  const steps = task.steps ?? (name === 'lenet' ? 30 : 200);
+  const timed = () => {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) step();
+    return (performance.now() - t0) / steps;
+  };
+  for (let i = 0; i < Math.max(5, steps / 4); i++) step();
+  const plain = timed();
+  const totals = new Map();
+  const restore = instrument(torch.getBackend(), totals);
+  const instrumented = timed();
+  restore();
+  const kernels = Object.fromEntries([...totals].map(([k, v]) => [k, v / steps]).sort((a, b) => b[1] - a[1]));
+  return { model: name, steps, step_ms: plain, instrumented_ms: instrumented, kernels_ms: kernels };
+}
+
 async function infer(name) {
   torch.manualSeed(0);
   const model = models[name]();
@@ -103,5 +142,6 @@ await runPeer(task, base, {
   ...modelWorkloads(train, infer),
   matmul: () => matmul(task.n),
   'mnist-data': dataEpoch,
+  profile: () => profileStep(task.model),
   dispatch,
 });

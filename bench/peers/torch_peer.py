@@ -131,10 +131,41 @@ def dispatch(task):
     return {"us_per_op": plain, "us_per_op_with_grad": per_op(leaf)}
 
 
+BLAS_NAMES = [("openblas", "OpenBLAS"), ("mkl", "MKL"), ("blis", "BLIS"), ("atlas", "ATLAS"), ("libblas.so", "reference BLAS")]
+
+
 def blas():
-    """Which BLAS Debian's torch resolves to (reference BLAS unless OpenBLAS is installed)."""
-    path = "/usr/lib/x86_64-linux-gnu/libblas.so.3"
-    return os.path.realpath(path) if os.path.exists(path) else "unknown"
+    """The BLAS this process loaded (from /proc/self/maps where there is one, else torch's build
+    config): name, path, and for OpenBLAS its own description and core (openblas_get_config,
+    openblas_get_corename). Debian's torch loads whatever libblas.so.3 resolves to, so the library
+    file tells, not the build config (which says "generic")."""
+    info = {"blas": None}
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if len(line.split()) >= 6}
+    except OSError:
+        paths = set()
+    for key, name in BLAS_NAMES:
+        found = sorted(p for p in paths if key in os.path.basename(p).lower())
+        if found:
+            info.update(blas=name, blas_path=found[0])
+            break
+    if info["blas"] is None:
+        config = torch.__config__.show()
+        for key, name in [("BLAS_INFO=mkl", "MKL"), ("BLAS_INFO=accelerate", "Accelerate"), ("BLAS_INFO=open", "OpenBLAS")]:
+            if key in config:
+                info["blas"] = name
+    if info["blas"] == "OpenBLAS" and info.get("blas_path"):
+        try:
+            import ctypes
+            lib = ctypes.CDLL(info["blas_path"])
+            for fn in ("openblas_get_config", "openblas_get_corename"):
+                getattr(lib, fn).restype = ctypes.c_char_p
+            info["blas_config"] = lib.openblas_get_config().decode()
+            info["openblas_corename"] = lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            pass
+    return info
 
 
 def main():
@@ -150,11 +181,13 @@ def main():
         result = infer(work[:-6], task)
     elif work == "dispatch":
         result = dispatch(task)
+    elif work == "probe":
+        result = {}
     else:
         raise SystemExit(f"unknown workload {work}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    blas_name = "OpenBLAS" if "openblas" in blas() else "reference BLAS"
-    print(json.dumps({"peer": f"PyTorch ({blas_name})", "version": torch.__version__, **result, "peak_rss_mib": round(peak, 1)}))
+    info = blas()
+    print(json.dumps({"peer": f"PyTorch ({info['blas'] or 'BLAS unknown'})", "version": torch.__version__, **info, **result, "peak_rss_mib": round(peak, 1)}))
 
 
 if __name__ == "__main__":

@@ -121,13 +121,7 @@ export class ToTensor implements Transform<ToTensorInput, Tensor> {
   callBatchNormalized(xs: ImageBatch, normalize: Normalize): Tensor {
     const dtype = getDefaultDtype();
     const c = xs.channels;
-    const table = dtype === 'float64' ? new Float64Array(256 * c) : new Float32Array(256 * c);
-    for (let ch = 0; ch < c; ch++) {
-      const probe = table instanceof Float64Array ? new Float64Array(256) : new Float32Array(256);
-      for (let b = 0; b < 256; b++) probe[b] = b / 255;
-      const mapped = normalize.call(wrap(probe, [1, 1, 256], dtype).expand(c, 1, 256).contiguous()).toTypedArray();
-      table.set(mapped.subarray(ch * 256, (ch + 1) * 256), ch * 256);
-    }
+    const table = this.byteTable(normalize, dtype, c);
     const { count: n, height: h, width: w } = xs;
     const out = dtype === 'float64' ? new Float64Array(n * c * h * w) : new Float32Array(n * c * h * w);
     if (c === 1 && table instanceof Float32Array) lookup32(xs.data, out as Float32Array, table);
@@ -141,6 +135,25 @@ export class ToTensor implements Transform<ToTensorInput, Tensor> {
       }
     }
     return wrap(out, [n, c, h, w], dtype);
+  }
+
+  // The last table made: building one runs Normalize on tensors (about 10 µs), once per batch
+  // before, 1% of an MNIST MLP step. Mean and std are read-only, so the Normalize names its values.
+  private table: { normalize: Normalize; dtype: DType; channels: number; values: Float32Array | Float64Array } | null = null;
+
+  /** Each byte's value after this transform and `normalize`, per channel (256 entries each). */
+  private byteTable(normalize: Normalize, dtype: DType, c: number): Float32Array | Float64Array {
+    const cached = this.table;
+    if (cached && cached.normalize === normalize && cached.dtype === dtype && cached.channels === c) return cached.values;
+    const table = dtype === 'float64' ? new Float64Array(256 * c) : new Float32Array(256 * c);
+    for (let ch = 0; ch < c; ch++) {
+      const probe = table instanceof Float64Array ? new Float64Array(256) : new Float32Array(256);
+      for (let b = 0; b < 256; b++) probe[b] = b / 255;
+      const mapped = normalize.call(wrap(probe, [1, 1, 256], dtype).expand(c, 1, 256).contiguous()).toTypedArray();
+      table.set(mapped.subarray(ch * 256, (ch + 1) * 256), ch * 256);
+    }
+    this.table = { normalize, dtype, channels: c, values: table };
+    return table;
   }
 
   toString(): string {
@@ -191,9 +204,31 @@ function hwcToChw(src: ArrayImage['data'], n: number, h: number, w: number, c: n
   return out;
 }
 
+/**
+ * out[i] = table[src[i]], moving the values as their 32-bit patterns (a float load and store
+ * would convert each to double and back) and reading the bytes four at a time: 3.6x faster than
+ * the plain loop (49 against 174 µs for an MNIST batch of 64), which had been a quarter of an
+ * MNIST MLP training step.
+ */
 function lookup32(src: Uint8Array, out: Float32Array, table: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = table[src[i]];
+  const bits = new Int32Array(table.buffer, table.byteOffset, table.length);
+  const o = new Int32Array(out.buffer, out.byteOffset, out.length);
+  let i = 0;
+  if (littleEndian && src.byteOffset % 4 === 0) {
+    const words = new Uint32Array(src.buffer, src.byteOffset, o.length >> 2);
+    for (let k = 0; k < words.length; k++, i += 4) {
+      const w = words[k];
+      o[i] = bits[w & 255];
+      o[i + 1] = bits[(w >>> 8) & 255];
+      o[i + 2] = bits[(w >>> 16) & 255];
+      o[i + 3] = bits[w >>> 24];
+    }
+  }
+  for (; i < o.length; i++) o[i] = bits[src[i]];
 }
+
+/** Whether a Uint32Array's low byte comes first in memory (then word & 255 is the first byte). */
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 // The common case (grayscale bytes to float32) in a loop V8 can keep monomorphic.
 function bytesToFloat32(src: Uint8Array, out: Float32Array): void {

@@ -37,22 +37,47 @@ export class ConsoleContext implements Pick<RunContext, 'print' | 'progress'> {
     const bars = this.bars;
     bars.add(bar);
     const trend = new Trend(total);
+    // The bar redraws at most every 100 ms (a timer), so it is told the count and the live text
+    // only when they are LIVE_TEXT_MS old, at the end, and at finish: composing the text on every
+    // step of a fast loop (a sparkline per loss value) cost 2-3% of an MNIST MLP step. The trend
+    // still samples every step.
+    let composedAt = -Infinity;
+    let pending: { done: number; values: Record<string, number> } | null = null;
+    const isLoss = new Map<string, boolean>();
+    const compose = (done: number, values: Record<string, number>) => {
+      const live = Object.entries(values)
+        .map(([k, v]) => `${k} ${formatNumber(v)}${isLoss.get(k) ? ` ${trend.line(k, v)}` : ''}`)
+        .join('  ');
+      bar.update(done, { live });
+      composedAt = performance.now();
+      pending = null;
+    };
     return {
       update(done, values) {
-        const live = values
-          ? Object.entries(values)
-              .map(([k, v]) => `${k} ${formatNumber(v)}${/loss/.test(k) ? ` ${trend.add(k, done, v)}` : ''}`)
-              .join('  ')
-          : '';
-        bar.update(done, { live });
+        if (!values) {
+          bar.update(done, { live: '' });
+          pending = null;
+          return;
+        }
+        for (const k in values) {
+          let loss = isLoss.get(k);
+          if (loss === undefined) isLoss.set(k, (loss = /loss/.test(k)));
+          if (loss) trend.record(k, done, values[k]);
+        }
+        if (done >= total || performance.now() - composedAt >= LIVE_TEXT_MS) compose(done, values);
+        else pending = { done, values };
       },
       finish() {
+        if (pending) compose(pending.done, pending.values);
         bar.stop();
         bars.delete(bar);
       },
     };
   }
 }
+
+/** How stale a bar's live text may get before an update composes it again (the bar redraws every 100 ms). */
+const LIVE_TEXT_MS = 50;
 
 export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
@@ -82,6 +107,8 @@ export function sparkline(values: readonly number[]): string {
  */
 export class Trend {
   private readonly history = new Map<string, number[]>();
+  /** Whether the latest recorded value of a key was kept as a sample (it is then the line's last). */
+  private readonly keptLast = new Map<string, boolean>();
   private readonly every: number;
 
   constructor(total: number, readonly width = 16) {
@@ -90,13 +117,26 @@ export class Trend {
 
   /** Record `value` of `key` at `done`; returns the sparkline of the samples and the current value. */
   add(key: string, done: number, value: number): string {
+    return this.record(key, done, value) ? sparkline(this.history.get(key)!) : this.line(key, value);
+  }
+
+  /** Keep `value` of `key` if `done` is a sampling point (or the first); says whether it was kept. */
+  record(key: string, done: number, value: number): boolean {
     const kept = this.history.get(key) ?? [];
     this.history.set(key, kept);
     if (kept.length === 0 || done % this.every === 0) {
       kept.push(value);
       if (kept.length > this.width) kept.shift();
-      return sparkline(kept);
+      this.keptLast.set(key, true);
+      return true;
     }
-    return sparkline([...kept, value].slice(-this.width));
+    this.keptLast.set(key, false);
+    return false;
+  }
+
+  /** The sparkline of `key`'s samples ending with `value`, its latest recorded value. */
+  line(key: string, value: number): string {
+    const kept = this.history.get(key) ?? [];
+    return this.keptLast.get(key) ? sparkline(kept) : sparkline([...kept, value].slice(-this.width));
   }
 }

@@ -9,6 +9,9 @@ import { appendFileSync } from 'node:fs';
 
 const points = new Set((process.env.DLAB_TEST_PAUSE_AT ?? '').split(',').map((p) => p.trim()).filter(Boolean));
 
+/** Whether DLAB_TEST_PAUSE_AT names any point (callers in a hot loop skip pauseAt otherwise). */
+export const pausing = points.size > 0;
+
 /** Pause here if DLAB_TEST_PAUSE_AT names `point`, until a line arrives on stdin or `until` settles. */
 export async function pauseAt(point: string, until?: Promise<unknown>): Promise<void> {
   if (!points.has(point)) return;

@@ -60,6 +60,25 @@ test('Compose and Lambda; the batched form equals per-item results', () => {
   assert.deepEqual(flat.call(new Image(a, 2, 2)).shape, [4]);
 });
 
+test('the fused ToTensor + Normalize batch equals the two steps, every byte value, any alignment and length', () => {
+  const t = new transforms.Compose([new transforms.ToTensor(), new transforms.Normalize([0.1307], [0.3081])]);
+  const stepwise = (bytes: Uint8Array, n: number, h: number, w: number) =>
+    values(new transforms.Normalize([0.1307], [0.3081]).call(new transforms.ToTensor().callBatch(new ImageBatch(bytes, n, h, w))));
+  const all = new Uint8Array(Array.from({ length: 3 * 256 }, (_, i) => (i * 97 + (i >> 8)) & 255));
+  // 3 images of 16 x 16 (aligned, a multiple of 4), then an odd length at an odd offset (the tail
+  // loop and the unaligned fallback), twice through the same Compose (its kept table).
+  for (const [bytes, n, h, w] of [[all, 3, 16, 16], [all.subarray(1, 1 + 3 * 5 * 5), 3, 5, 5], [all.subarray(4, 4 + 2 * 3 * 7), 2, 3, 7]] as const) {
+    for (let again = 0; again < 2; again++) {
+      const fused = t.callBatch!(new ImageBatch(bytes, n, h, w)) as Tensor;
+      assert.deepEqual(values(fused), stepwise(bytes, n, h, w), `${n} x ${h} x ${w} at offset ${bytes.byteOffset}`);
+    }
+  }
+  // Another Normalize through the same ToTensor gets its own table.
+  const other = new transforms.Compose([t.transforms[0], new transforms.Normalize([0.5], [0.25])]);
+  const fused = other.callBatch!(new ImageBatch(all, 3, 16, 16)) as Tensor;
+  assert.deepEqual(values(fused), values(new transforms.Normalize([0.5], [0.25]).call(new transforms.ToTensor().callBatch(new ImageBatch(all, 3, 16, 16)))));
+});
+
 test('getKFoldData: d2l folds (remainder rows dropped)', () => {
   const x = tensor(Array.from({ length: 11 }, (_, i) => [i, -i]));
   const y = tensor(Array.from({ length: 11 }, (_, i) => i * 10));

@@ -59,6 +59,32 @@ describe('dlab run / runs / sweep / report', { concurrency: true }, () => {
     assert.doesNotMatch(html, /<script|https?:\/\/(?!vega\.github\.io|www\.w3\.org)/); // self-contained
   });
 
+  test('run --json: epoch_seconds is the mean of the epochs the store recorded, each consistent with its images/s', async () => {
+    const started = performance.now();
+    const r = await dlab('run', 'mnist', '--train-size', '640', '--test-size', '100', '--hidden', '16', '--epochs', '2', '--json', '--no-report');
+    const wall = (performance.now() - started) / 1000;
+    assert.equal(r.code, 0, r.stderr);
+    const m = lastJson(r.stdout);
+    assert.deepEqual(Object.keys(m).sort(), ['epoch_seconds', 'run_id', 'test_accuracy', 'train_loss']);
+    const store = new RunStore(home);
+    const rows = (name: string) => store.metrics(m.run_id as number, name);
+    const seconds = rows('epoch_seconds');
+    const perSecond = rows('images_per_second');
+    const trainLoss = rows('train_loss');
+    const testAcc = rows('test_acc');
+    store.close();
+    assert.deepEqual(seconds.map((s) => s.epoch), [1, 2]);
+    for (const [i, s] of seconds.entries()) {
+      assert.ok(s.value > 0 && s.value < wall, `epoch ${s.epoch}: ${s.value} s of a ${wall} s process`);
+      // 640 images an epoch (10 batches of 64).
+      assert.ok(Math.abs(perSecond[i].value * s.value - 640) < 1e-6, `epoch ${s.epoch}: ${perSecond[i].value} images/s`);
+    }
+    const mean = (seconds[0].value + seconds[1].value) / 2;
+    assert.ok(Math.abs((m.epoch_seconds as number) - mean) <= 0.0005 + 1e-12, `${m.epoch_seconds} vs ${mean}`);
+    assert.equal(m.train_loss, trainLoss.at(-1)!.value);
+    assert.equal(m.test_accuracy, testAcc.at(-1)!.value);
+  });
+
   test('Ctrl-C saves a checkpoint and stops; --resume ends with the same metrics as an uninterrupted run', async () => {
     const opts = ['--train-size', '2000', '--test-size', '200', '--hidden', '16', '--epochs', '2', '--batch-size', '20', '--no-report'];
     const baseline = dlab('run', 'mnist', ...opts, '--json');

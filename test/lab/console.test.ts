@@ -36,3 +36,22 @@ test('the progress line shows the loss with its trend; other values without one'
   const last = written.join('').trim().split('\n').at(-1)!;
   assert.match(last, /loss 0\.2000 █▄▂▁  acc 0\.5000$/);
 });
+
+test('updates between redraws only sample the trend; finish shows the last values with every sample', () => {
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const ctx = new ConsoleContext(false);
+    const bar = ctx.progress(100, 'epoch 1/1'); // a trend sample every 6 updates (16 kept)
+    // Fast updates: within 50 ms of each other, so only the first composes the live text ...
+    for (let done = 1; done <= 60; done++) bar.update(done, { loss: 100 - done, acc: done / 100 });
+    // ... and a stop mid-epoch (Ctrl-C) still shows where the loop got to, trend included.
+    bar.finish();
+  } finally {
+    process.stderr.write = write;
+  }
+  const last = written.join('').trim().split('\n').at(-1)!;
+  const samples = [99, 94, 88, 82, 76, 70, 64, 58, 52, 46, 40]; // done = 1, 6, 12, ..., 60
+  assert.ok(last.endsWith(`loss 40.00 ${sparkline(samples)}  acc 0.6000`), last);
+});
