@@ -75,7 +75,7 @@ describe('bad flags are refused before anything runs', { concurrency: true }, ()
     await Promise.all([
       refused(['summary', 'lenet', '--batch-size', 'abc'], '--batch-size <n>', 'Expected an integer >= -1.'),
       refused(['summary', 'lenet', '--depth', '-1'], '--depth <n>', 'Expected a non-negative integer.'),
-      refused(['bench', '--only', 'nosuch'], '--only <workloads>', "'nosuch' is not one of matmul, mlp-train, mlp-infer, lenet-train, lenet-infer, dispatch, mnist-data."),
+      refused(['bench', '--only', 'nosuch'], '--only <workloads>', "'nosuch' is not one of matmul, mlp-train, mlp-infer, lenet-train, lenet-infer, dispatch, mnist-data, profile."),
       refused(['memory', 'lenet', '--batch', '0'], '--batch <n>', 'Expected a positive integer.'),
       refused(['memory', 'lenet', '--mode', 'fast'], '--mode <mode>', 'Expected one of train, infer.'),
       refused(['fit', 'some/model', '--context', '0'], '--context <n>', 'Expected a positive integer.'),
