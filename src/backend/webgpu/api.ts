@@ -102,3 +102,9 @@ export function dispose(): void {
   runtime = null;
   acquiring = null;
 }
+
+/**
+ * `torch.webgpu.scope(fn)` (tfjs `tidy`): run fn, then free the GPU memory of the tensors it made
+ * and did not return. `torch.webgpu.keep(t)` exempts one from every open scope.
+ */
+export { scope, keep } from '../scope.js';

@@ -30,6 +30,8 @@ const BATCH = 16;
  * When the handle is garbage-collected its buffer returns to the pool.
  */
 export class GpuData implements DeviceData {
+  /** Set once the buffer went back to the pool before the handle was collected (WebGPURuntime.free). */
+  released = false;
   constructor(
     readonly buffer: GPUBuffer,
     readonly length: number,
@@ -91,7 +93,7 @@ export class WebGPURuntime {
     this.stats.allocated += bytes;
     if (this.stats.allocated > this.stats.peak) this.stats.peak = this.stats.allocated;
     const data = new GpuData(buffer, length, bytes);
-    this.collected.register(data, { buffer, bytes });
+    this.collected.register(data, { buffer, bytes }, data);
     if (zero) {
       this.endPass();
       this.openEncoder().clearBuffer(buffer, 0, bytes);
@@ -102,6 +104,17 @@ export class WebGPURuntime {
   private create(bytes: number): GPUBuffer {
     this.stats.reserved += bytes;
     return this.device.createBuffer({ size: bytes, usage: STORAGE | COPY_SRC | COPY_DST });
+  }
+
+  /**
+   * Give a tensor's buffer back now (autograd, optimizers, torch.webgpu.scope). While the encoder
+   * is open the buffer is parked until submit, as a collected one is: recorded work may still read it.
+   */
+  freeData(data: GpuData): void {
+    if (data.released) return;
+    data.released = true;
+    this.collected.unregister(data);
+    this.release(data.buffer, data.byteLength);
   }
 
   private release(buffer: GPUBuffer, bytes: number): void {
@@ -235,13 +248,27 @@ export class WebGPURuntime {
     if (++this.dispatches >= BATCH) this.flush();
   }
 
+  /** Buffers made for the next `run` only (a CPU scalar's upload, a copy against aliasing): freed once it is recorded. */
+  private transients: GpuData[] = [];
+
+  /** Mark `data` as used by the next `run` alone: it is freed as soon as that is recorded. */
+  transient(data: GpuData): GpuData {
+    this.transients.push(data);
+    return data;
+  }
+
   /** Record every pass of a kernel plan; its temporaries are freed once recorded (they return to the pool after submit). */
   run(plan: GpuPlan, inputs: readonly GpuData[], outputs: readonly GpuData[]): void {
     const temps = plan.temps.map((bytes) => this.alloc(Math.ceil(bytes / 4)));
     const pick = (r: BufferRef) => (r.from === 'input' ? inputs : r.from === 'output' ? outputs : temps)[r.index].buffer;
-    for (const pass of plan.passes) this.dispatch(pass.program, pass.inputs.map(pick), pass.outputs.map(pick));
-    // Keep the temporaries reachable until every pass is recorded.
-    void temps.length;
+    try {
+      for (const pass of plan.passes) this.dispatch(pass.program, pass.inputs.map(pick), pass.outputs.map(pick));
+    } finally {
+      // Recorded (or failed): the open encoder parks them until its submit.
+      for (const t of temps) this.freeData(t);
+      for (const t of this.transients) this.freeData(t);
+      this.transients = [];
+    }
   }
 
   /** Record a copy of `words` 4-byte words between buffers. */
