@@ -81,6 +81,27 @@ export function resetPeakMemoryStats(): void {
   current('resetPeakMemoryStats').resetPeak();
 }
 
+/**
+ * `torch.cuda.memory_stats()`'s byte counters for this device, under PyTorch's keys: allocated
+ * bytes are pool buckets (a power of two up to 1 MiB, then whole MiB), requested bytes what the
+ * tensors asked for (4 per element: int64 is stored as int32 on webgpu).
+ */
+export function memoryStats(): Record<string, number> {
+  const m = current('memoryStats').memory();
+  return {
+    'allocated_bytes.all.current': m.allocated,
+    'allocated_bytes.all.peak': m.peak,
+    'requested_bytes.all.current': m.requested,
+    'requested_bytes.all.peak': m.requestedPeak,
+    'reserved_bytes.all.current': m.reserved,
+  };
+}
+
+/** @internal Deliver the frees of already-collected tensors now (for exact samples; see WebGPURuntime.deliverCollected). */
+export function _deliverCollected(): void {
+  current('_deliverCollected').deliverCollected();
+}
+
 /** Free the pool's cached buffers (their memory returns to the driver). */
 export function emptyCache(): void {
   runtime?.emptyCache();

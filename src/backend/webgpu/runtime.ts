@@ -54,6 +54,10 @@ export interface MemoryStats {
   peak: number;
   /** Bytes in every buffer the pool has created and not destroyed: held and cached (memory_reserved). */
   reserved: number;
+  /** Bytes the live tensors asked for (4 per element), before rounding up to pool buckets (requested_bytes). */
+  requested: number;
+  /** The peak of `requested` since the last reset. */
+  requestedPeak: number;
 }
 
 export class WebGPURuntime {
@@ -67,8 +71,8 @@ export class WebGPURuntime {
   /** Storage buffers freed while the open encoder may use them, and uniforms it uses: pooled after submit. */
   private parked: [number, GPUBuffer][] = [];
   private parkedUniforms: [number, GPUBuffer][] = [];
-  private readonly stats = { allocated: 0, peak: 0, reserved: 0 };
-  private readonly collected = new FinalizationRegistry<{ buffer: GPUBuffer; bytes: number }>((held) => this.release(held.buffer, held.bytes));
+  private readonly stats = { allocated: 0, peak: 0, reserved: 0, requested: 0, requestedPeak: 0 };
+  private readonly collected = new FinalizationRegistry<{ buffer: GPUBuffer; bytes: number; requested: number }>((held) => this.release(held.buffer, held.bytes, held.requested));
   private error: string | null = null;
   private destroyed = false;
 
@@ -92,8 +96,10 @@ export class WebGPURuntime {
     const buffer = this.free.get(bytes)?.pop() ?? this.create(bytes);
     this.stats.allocated += bytes;
     if (this.stats.allocated > this.stats.peak) this.stats.peak = this.stats.allocated;
+    this.stats.requested += length * 4;
+    if (this.stats.requested > this.stats.requestedPeak) this.stats.requestedPeak = this.stats.requested;
     const data = new GpuData(buffer, length, bytes);
-    this.collected.register(data, { buffer, bytes }, data);
+    this.collected.register(data, { buffer, bytes, requested: length * 4 }, data);
     if (zero) {
       this.endPass();
       this.openEncoder().clearBuffer(buffer, 0, bytes);
@@ -114,12 +120,21 @@ export class WebGPURuntime {
     if (data.released) return;
     data.released = true;
     this.collected.unregister(data);
-    this.release(data.buffer, data.byteLength);
+    this.release(data.buffer, data.byteLength, data.length * 4);
   }
 
-  private release(buffer: GPUBuffer, bytes: number): void {
+  /**
+   * Deliver now the frees of handles the collector has already freed (their FinalizationRegistry
+   * callbacks otherwise run as later tasks); needs node --harmony-weak-refs-with-cleanup-some.
+   */
+  deliverCollected(): void {
+    (this.collected as { cleanupSome?: () => void }).cleanupSome?.();
+  }
+
+  private release(buffer: GPUBuffer, bytes: number, requested: number): void {
     if (this.destroyed) return;
     this.stats.allocated -= bytes;
+    this.stats.requested -= requested;
     if (this.encoder) this.parked.push([bytes, buffer]);
     else this.pool(this.free, bytes, buffer);
   }
@@ -184,6 +199,7 @@ export class WebGPURuntime {
 
   resetPeak(): void {
     this.stats.peak = this.stats.allocated;
+    this.stats.requestedPeak = this.stats.requested;
   }
 
   // ------------------------------------------------------------------ recording
