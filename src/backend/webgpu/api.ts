@@ -29,7 +29,8 @@ async function acquire(): Promise<boolean> {
   const device = await adapter.requestDevice({ requiredLimits: limits });
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'WebGPU adapter';
-  runtime = new WebGPURuntime(gpu, device, info.isFallbackAdapter ? `${name} (software adapter)` : name);
+  const software = info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|warp/i.test(name);
+  runtime = new WebGPURuntime(gpu, device, software ? `${name} (software adapter)` : name, software);
   setDeviceBackend(DEVICE, createWebGPUBackend(runtime, DEVICE));
   return true;
 }
@@ -59,6 +60,24 @@ function current(fn: string): WebGPURuntime {
 export function getDeviceName(device: number | string = 0): string {
   void device;
   return current('getDeviceName').name;
+}
+
+/** What `torch.cuda.get_device_properties` can say on WebGPU: no total or free memory (WebGPU has no such query), the buffer limits instead. */
+export interface DeviceProperties {
+  name: string;
+  /** The largest single buffer (so the largest tensor: 4 bytes per element). */
+  maxBufferSize: number;
+  /** The largest buffer one kernel can bind. */
+  maxStorageBufferBindingSize: number;
+  /** A software adapter (SwiftShader ...): its buffers live in host RAM. */
+  isSoftware: boolean;
+}
+
+/** The acquired adapter's name and limits (`torch.cuda.get_device_properties`, as far as WebGPU tells). */
+export function getDeviceProperties(device: number | string = 0): DeviceProperties {
+  void device;
+  const rt = current('getDeviceProperties');
+  return { name: rt.name, maxBufferSize: rt.device.limits.maxBufferSize, maxStorageBufferBindingSize: rt.device.limits.maxStorageBufferBindingSize, isSoftware: rt.software };
 }
 
 /** Bytes held by live GPU tensors (pool buckets, as PyTorch counts blocks). */

@@ -81,6 +81,8 @@ export class WebGPURuntime {
     private gpu: GPU | null,
     readonly device: GPUDevice,
     readonly name: string,
+    /** The adapter is a software one (SwiftShader, WARP): its buffers live in host RAM. */
+    readonly software = false,
   ) {
     device.addEventListener('uncapturederror', (e) => {
       this.error ??= (e as GPUUncapturedErrorEvent).error.message;
