@@ -39,29 +39,29 @@ export function scope<T>(fn: () => T): T {
   const made: Storage[] = [];
   openScopes.push(made);
   let result: T;
-  let failed = true;
   try {
     result = fn();
-    failed = false;
-  } finally {
+  } catch (e) {
+    // Nothing of fn's leaves through a throw.
     openScopes.pop();
-    const parent = openScopes[openScopes.length - 1];
-    // On a throw, nothing of fn's leaves the scope through its result.
-    const returned = new Set<Storage>();
-    if (!failed) reachable(result!, returned);
-    if (!failed && typeof (result! as { then?: unknown })?.then === 'function') {
-      // Keep everything: the promise's work may use any of it.
-      for (const s of made) parent?.push(s);
-      // eslint-disable-next-line no-unsafe-finally
-      throw new TypeError('torch.webgpu.scope(fn): fn returned a Promise; a scope must be synchronous (await outside it, or use one scope per synchronous step)');
-    }
-    for (const s of made) {
-      if (s.kept) continue;
-      if (returned.has(s)) parent?.push(s);
-      else s.release();
-    }
+    for (const s of made) if (!s.kept) s.release();
+    throw e;
   }
-  return result!;
+  openScopes.pop();
+  const parent = openScopes[openScopes.length - 1];
+  if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+    // Keep everything: the promise's work may use any of it.
+    for (const s of made) parent?.push(s);
+    throw new TypeError('torch.webgpu.scope(fn): fn returned a Promise; a scope must be synchronous (await outside it, or use one scope per synchronous step)');
+  }
+  const returned = new Set<Storage>();
+  reachable(result, returned);
+  for (const s of made) {
+    if (s.kept) continue;
+    if (returned.has(s)) parent?.push(s);
+    else s.release();
+  }
+  return result;
 }
 
 /** Exempt `t`'s memory from every open scope (tfjs `keep`): it lives until its handle is collected. */
