@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { storageCount, type Storage } from '../tensor/storage.js';
 import { shapesEqual, fmtShape } from '../tensor/shape.js';
+import { scope } from '../backend/scope.js';
 
 export interface BackwardOptions {
   /** Keep the graph so that backward can run through it again. Defaults to createGraph. */
@@ -69,6 +70,8 @@ function accumulateInto(variable: Tensor, g: Tensor, createGraph: boolean): void
   } else {
     variable.grad.add_(g);
   }
+  // A .grad lives with its tensor, beyond any open torch.webgpu.scope.
+  variable.grad._storage.kept = true;
 }
 
 /**
@@ -110,6 +113,17 @@ class GradientOwnership {
     this.live.set(g._storage, Infinity);
   }
 
+  /**
+   * Free a device gradient the pass is done with (retain_graph=False frees a graph's memory as
+   * backward consumes it): made by this pass, not waiting in the buffer, never shown to a hook,
+   * and not taken by a leaf. Nothing outside the pass can hold it, so no one can see it freed.
+   */
+  discard(g: Tensor): void {
+    const s = g._storage;
+    if (!s.releasable || s.serial < this.firstSerial || (this.live.get(s) ?? 0) !== 0 || this.taken.has(s)) return;
+    s.release();
+  }
+
   /** Accumulate g (already released from the buffer) into a leaf, taking its storage where allowed. */
   accumulate(variable: Tensor, g: Tensor): void {
     const s = g._storage;
@@ -125,6 +139,7 @@ class GradientOwnership {
       const taken = this.own(g).detach();
       taken._base = null; // it owns the whole storage now, as a clone would
       variable.grad = taken;
+      s.kept = true;
       this.taken.set(s, variable);
     } else {
       accumulateInto(variable, g, false);
@@ -171,12 +186,15 @@ export function runBackward(
   const grads = defaultGradients(outputs, gradOutputs);
   const buffer = new Map<Node, Tensor>();
   /** Put g into next's slot of the buffer, summed with what is there. */
+  /** Gradients consumed by the step running now: freed (where nothing else has them) once it has delivered all it made. */
+  const consumed: Tensor[] = [];
   const deliver = (next: Node, g: Tensor) => {
     const prev = buffer.get(next);
     const value = prev ? prev.add(g) : g;
     if (owner && prev) owner.released(prev);
     owner?.buffered(value);
     buffer.set(next, value);
+    if (prev) consumed.push(prev, g);
   };
   roots.forEach((node, i) => deliver(node, grads[i]));
 
@@ -222,9 +240,12 @@ export function runBackward(
           if (owner) owner.accumulate(node.variable, grad);
           else accumulateInto(node.variable, grad, createGraph);
         }
+        if (grad && owner && !node.retainedOutput) owner.discard(grad);
         continue;
       }
-      const inputGrads = grad ? node.apply(grad) : [];
+      // On a device, what the rule computed on the way (tanh's 1 - y*y) is freed as soon as it
+      // returns: only the gradients it returns leave it (the rules keep nothing).
+      const inputGrads = grad ? (owner && grad._storage.releasable ? scope(() => node.apply(grad!)) : node.apply(grad)) : [];
       if (!retainGraph) node.release();
       node.nextFunctions.forEach((next, i) => {
         if (!next) return;
@@ -234,6 +255,11 @@ export function runBackward(
         deps.set(next, left);
         if (left === 0) ready.push(next);
       });
+      if (owner) {
+        if (grad && !node.retainedOutput && captureAt.get(node) === undefined) consumed.push(grad);
+        for (const g of consumed) owner.discard(g);
+      }
+      consumed.length = 0;
     }
   };
   scratch?.begin();

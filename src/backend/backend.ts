@@ -86,6 +86,11 @@ export interface Backend<D extends DeviceData = TypedArray> {
   read?(x: View<D>): Promise<TypedArray>;
   /** Optional: see ScratchScope. */
   readonly scratch?: ScratchScope;
+  /**
+   * Device backends only: give `data`'s memory back now instead of when its handle is collected
+   * (V8 does not see device memory). Later use of `data` throws; a second release does nothing.
+   */
+  release?(data: D): void;
   /** Zero-filled contiguous array. */
   allocate(dtype: DType, size: number): D;
   /** Contiguous copy of a view, converted to `dtype`. */

@@ -39,3 +39,9 @@ export const redisUrl = (raw: string): string => {
   if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) throw new InvalidArgumentError('Expected a Redis URL: redis://[:password@]host[:port][/db], or rediss:// for TLS.');
   return raw;
 };
+
+/** `--device`: cpu, webgpu or webgpu:N (dlab's devices; torch.device's own message for anything else). */
+export const deviceFlag = (raw: string): string => {
+  if (!/^(cpu|webgpu(:\d+)?)$/.test(raw)) throw new InvalidArgumentError("Expected cpu, webgpu or webgpu:N (dlab's GPU device is 'webgpu').");
+  return raw;
+};

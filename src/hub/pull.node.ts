@@ -37,7 +37,7 @@ export interface PullOptions {
   /** Default: from the environment (HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, HF_HUB_OFFLINE, ...). */
   settings?: HubSettings;
   /** The device's free memory for the fit check (default deviceMemory()). */
-  device?: () => DeviceMemory;
+  device?: () => DeviceMemory | Promise<DeviceMemory>;
   /** Free disk space of a folder (default fs.statfsSync). */
   statfs?: (path: string) => { bavail: number; bsize: number };
   /** Notes for the user (stderr in the CLI). */
@@ -190,11 +190,11 @@ async function fromCache(repoId: string, revision: string, cache: RepoCache, opt
  * pipeline (model_index.json among them) counts as dlab fit counts it; otherwise each folder
  * holding weights is a part (a pull of 'unet/*' alone is the unet's size).
  */
-async function fitCheck(source: FileSource, device: () => DeviceMemory): Promise<FitVerdict | null> {
+async function fitCheck(source: FileSource, device: () => DeviceMemory | Promise<DeviceMemory>): Promise<FitVerdict | null> {
   const files = await source.list();
   const weights = files.filter((f) => f.endsWith('.safetensors'));
   if (weights.length === 0) return null;
-  if (files.includes('model_index.json')) return fitVerdict(await inspectModel(source), device());
+  if (files.includes('model_index.json')) return fitVerdict(await inspectModel(source), await device());
   const folders = [...new Set(weights.map((f) => (f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '')))].sort();
   const parts = [];
   for (const folder of folders) {
@@ -202,7 +202,7 @@ async function fitCheck(source: FileSource, device: () => DeviceMemory): Promise
     if (part) parts.push(part);
   }
   const sizes: ModelSizes = { name: source.name, parts, params: parts.reduce((a, p) => a + p.params, 0), kvCache: null };
-  return fitVerdict(sizes, device());
+  return fitVerdict(sizes, await device());
 }
 
 const withFiles = (source: FileSource, name: string, files: string[]): FileSource => ({ ...source, name, list: async () => files });

@@ -12,6 +12,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
 import { scalarTensor } from '../ops/creation.js';
+import { disown, scope } from '../backend/scope.js';
 
 /** Hyperparameters every optimizer has. */
 export interface Hyperparameters {
@@ -103,6 +104,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   /**
    * Clear the gradients. setToNone defaults to true (PyTorch 2.0's default; 1.13's was false):
    * with null gradients step() skips those parameters, with zeroed ones it steps with 0.
+   * Inside torch.webgpu.scope(fn), a dropped device gradient is freed when fn ends unless fn returns it.
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const setToNone = options.setToNone ?? true;
@@ -110,6 +112,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
       for (const p of group.params) {
         if (p.grad === null) continue;
         if (setToNone) {
+          disown(p.grad);
           p.grad = null;
         } else {
           if (p.grad.gradFn !== null) p.grad.detach_();
@@ -127,9 +130,22 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   step(closure?: Closure): Tensor | number | undefined {
     let loss: Tensor | number | undefined;
     if (closure) loss = enableGrad(closure);
-    noGrad(() => {
-      for (const group of this.paramGroups) this.updateGroup(group);
-    });
+    const update = () =>
+      noGrad(() => {
+        for (const group of this.paramGroups) this.updateGroup(group);
+      });
+    // On a device, the update's temporaries are freed at once (V8 does not see their memory);
+    // the state it keeps (momentum, exp_avg ...) lives with the optimizer beyond any scope.
+    if (this.paramGroups.some((g) => g.params.some((p) => p._storage.releasable))) {
+      scope(() => {
+        update();
+        for (const state of this.state.values()) {
+          for (const v of Object.values(state)) if (v instanceof Tensor) v._storage.kept = true;
+        }
+      });
+    } else {
+      update();
+    }
     this._stepCount++;
     return loss;
   }

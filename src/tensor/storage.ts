@@ -11,11 +11,19 @@ import type { TypedArray } from './dtype.js';
  */
 export const storageEvents: { onAllocate: ((storage: Storage) => void) | null } = { onAllocate: null };
 
+/**
+ * @internal The open memory scopes (src/backend/scope.ts), innermost last: each lists the storages
+ * made inside it on a backend that can free memory early. Empty (the default) costs one check.
+ */
+export const openScopes: Storage[][] = [];
+
 /** @internal Storages made so far: a storage's serial is the count when it was made. */
 export const storageCount = { value: 0 };
 
 export class Storage {
   version = 0;
+  /** @internal Set by torch.webgpu.keep (and where a storage joins a longer-lived object): no scope frees it. */
+  kept = false;
   /** @internal Order of creation: autograd tells a gradient made during a backward pass by it. */
   readonly serial = storageCount.value++;
   constructor(
@@ -23,6 +31,17 @@ export class Storage {
     readonly backend: AnyBackend,
   ) {
     storageEvents.onAllocate?.(this);
+    if (openScopes.length > 0 && backend.release) openScopes[openScopes.length - 1].push(this);
+  }
+
+  /** Whether the memory can be given back before the handle is collected (device backends). */
+  get releasable(): boolean {
+    return this.backend.release !== undefined;
+  }
+
+  /** @internal Give the device memory back now; the caller has proven nothing will use it again. */
+  release(): void {
+    (this.backend.release as ((data: DeviceData) => void) | undefined)?.(this.data);
   }
 
   /** Whether the memory is a typed array this thread can read (the CPU backends'). */

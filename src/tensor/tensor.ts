@@ -117,6 +117,8 @@ export class Tensor {
   _replaceData(other: Tensor): void {
     const self = this as unknown as { _storage: Storage; shape: readonly number[]; _strides: readonly number[]; _offset: number; dtype: DType };
     self._storage = other._storage;
+    // This tensor may outlive any open torch.webgpu.scope (a parameter moved by module.to()).
+    other._storage.kept = true;
     self.shape = other.shape;
     self._strides = other._strides;
     self._offset = other._offset;

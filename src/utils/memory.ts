@@ -127,12 +127,13 @@ export function defaultWorkload(options: WorkloadOptions): Workload {
     loss: (output) => {
       const out = Array.isArray(output) ? (output[0] as Tensor) : (output as Tensor);
       if (out.ndim < 2) {
-        const target = zeros(out.shape);
+        const target = zeros(out.shape).to(out.device);
         return { loss: mseLoss(out, target), targets: [target] };
       }
       const classes = out.shape[out.ndim - 1];
       const logits = out.reshape(-1, classes);
-      const target = randint(0, classes, [logits.shape[0]], { generator: gen });
+      // Drawn on the CPU generator (same labels on every device), then placed beside the output.
+      const target = randint(0, classes, [logits.shape[0]], { generator: gen }).to(out.device);
       return { loss: crossEntropy(logits, target), targets: [target] };
     },
   };
@@ -560,10 +561,31 @@ export function makeOptimizer(name: OptimizerName, params: Parameter[]): Optimiz
  * to what was alive before the model was built.
  */
 export function measureMemory(build: () => Module, options: MeasureOptions): MemoryMeasurement {
-  const { batchSize, optimizer = 'sgd', mode = 'train', workload, warmup = 1 } = options;
   enableMemoryTracking();
+  return measureWith(build, options, { sample: sampleMemory, resetPeak: resetPeakMemoryStats, peak: maxMemoryAllocated, exact: canSampleExactly });
+}
+
+/**
+ * Where a measurement reads memory: `sample()` counts what is live now (collecting first where it
+ * can) and raises the peak to it; `peak()` is the largest sample since `resetPeak()`.
+ */
+export interface MemoryCounter {
+  sample(): number;
+  resetPeak(): void;
+  peak(): number;
+  exact(): boolean;
+}
+
+/** measureMemory on any counter, with the model and inputs moved by `place` (to a device). */
+export function measureWith(build: () => Module, options: MeasureOptions, counter: MemoryCounter, place: { model?: (m: Module) => void; tensor?: (t: Tensor) => Tensor } = {}): MemoryMeasurement {
+  const { batchSize, optimizer = 'sgd', mode = 'train', workload, warmup = 1 } = options;
+  const sampleMemory = () => counter.sample();
+  const resetPeakMemoryStats = () => counter.resetPeak();
+  const maxMemoryAllocated = () => counter.peak();
+  const to = place.tensor ?? ((t: Tensor) => t);
   const before = sampleMemory();
   const model = build();
+  place.model?.(model);
   const params = sampleMemory() - before;
   const handles: RemovableHandle[] = [];
   let sampling = false;
@@ -595,7 +617,7 @@ export function measureMemory(build: () => Module, options: MeasureOptions): Mem
   try {
     if (mode === 'infer') {
       model.eval();
-      const inputs = workload.inputs(batchSize);
+      const inputs = workload.inputs(batchSize).map(to);
       measure(() => {
         const out = noGrad(() => model.call(...inputs));
         sample();
@@ -604,7 +626,7 @@ export function measureMemory(build: () => Module, options: MeasureOptions): Mem
     } else {
       model.train();
       const opt = makeOptimizer(optimizer, model.parameters());
-      const inputs = workload.inputs(batchSize);
+      const inputs = workload.inputs(batchSize).map(to);
       measure(() => {
         opt.zeroGrad({ setToNone: false });
         const out = model.call(...inputs);
@@ -619,7 +641,7 @@ export function measureMemory(build: () => Module, options: MeasureOptions): Mem
   } finally {
     for (const h of handles) h.remove();
   }
-  return { peak, params, resident, exact: canSampleExactly() };
+  return { peak, params, resident, exact: counter.exact() };
 }
 
 /**

@@ -34,7 +34,8 @@ before(async () => {
   hub.faults.slow = 2;
   runs = {
     full: dlab(['test/tiny-sd', '--gpu-memory', '8GiB'], { HF_HUB_CACHE: cache('full') }),
-    cpu: dlab(['test/tiny-sd', '--include', '*.json', 'unet/*', '--json'], { HF_HUB_CACHE: cache('cpu') }),
+    // No GPU: neither nvidia-smi nor a Vulkan driver for a WebGPU adapter (the runner gives SwiftShader otherwise).
+    cpu: dlab(['test/tiny-sd', '--include', '*.json', 'unet/*', '--json'], { HF_HUB_CACHE: cache('cpu'), VK_ICD_FILENAMES: join(tmp, 'no-vulkan-driver.json') }),
     twinA: dlab(['test/tiny-sd', '--gpu-memory', '8GiB', '--json'], { HF_HUB_CACHE: cache('twins') }),
     twinB: dlab(['test/tiny-sd', '--gpu-memory', '8GiB', '--json'], { HF_HUB_CACHE: cache('twins') }),
     refused: dlab(['test/tiny-sd', '--gpu-memory', '100KiB'], { HF_HUB_CACHE: cache('refused') }),

@@ -105,10 +105,11 @@ test('the device a pull plans for: --gpu-memory, else GPU 0 as dlab gpu lists it
     writeFileSync(smi, '#!/bin/sh\necho "0, NVIDIA GeForce RTX 3070, 8192, 7800"\n');
     chmodSync(smi, 0o755);
     process.env.DLAB_NVIDIA_SMI = smi;
-    assert.deepEqual(deviceMemory(), { name: 'GPU 0 (NVIDIA GeForce RTX 3070)', freeBytes: 7800 * 2 ** 20 });
-    assert.deepEqual(deviceMemory(2 ** 30), { name: 'the memory given (--gpu-memory)', freeBytes: 2 ** 30 });
+    const noAdapter = { webgpu: false };
+    assert.deepEqual(await deviceMemory(undefined, noAdapter), { name: 'GPU 0 (NVIDIA GeForce RTX 3070)', freeBytes: 7800 * 2 ** 20 });
+    assert.deepEqual(await deviceMemory(2 ** 30), { name: 'the memory given (--gpu-memory)', freeBytes: 2 ** 30 });
     process.env.DLAB_NVIDIA_SMI = join(dir, 'absent');
-    const cpu = deviceMemory();
+    const cpu = await deviceMemory(undefined, noAdapter);
     assert.equal(cpu.name, 'cpu');
     // Free RAM moves between two reads; it is the same order of magnitude.
     assert.ok(Math.abs(cpu.freeBytes - freemem()) < 2 ** 30);
@@ -116,6 +117,24 @@ test('the device a pull plans for: --gpu-memory, else GPU 0 as dlab gpu lists it
     if (saved === undefined) delete process.env.DLAB_NVIDIA_SMI;
     else process.env.DLAB_NVIDIA_SMI = saved;
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with a WebGPU adapter the pull plans for it, and says WebGPU has no free-memory query', async () => {
+  const webgpu = await import('../../src/backend/webgpu/api.js');
+  const { freemem } = await import('node:os');
+  const { deviceMemory } = await import('../../src/hub/device_memory.node.js');
+  const saved = process.env.DLAB_NVIDIA_SMI;
+  process.env.DLAB_NVIDIA_SMI = join(tmpdir(), 'dlab-absent-nvidia-smi');
+  try {
+    // scripts/run-tests.mjs gives this process SwiftShader, a software adapter.
+    const m = await deviceMemory();
+    assert.match(m.name, /^webgpu:0 \(.*\(software adapter\)\): host RAM, where a software adapter's buffers live \(WebGPU has no free-memory query\)$/);
+    assert.ok(Math.abs(m.freeBytes - freemem()) < 2 ** 30);
+    assert.equal(webgpu.deviceCount(), 0, 'the device acquired for the question is released');
+  } finally {
+    if (saved === undefined) delete process.env.DLAB_NVIDIA_SMI;
+    else process.env.DLAB_NVIDIA_SMI = saved;
   }
 });
 

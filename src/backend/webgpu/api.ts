@@ -29,7 +29,8 @@ async function acquire(): Promise<boolean> {
   const device = await adapter.requestDevice({ requiredLimits: limits });
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'WebGPU adapter';
-  runtime = new WebGPURuntime(gpu, device, info.isFallbackAdapter ? `${name} (software adapter)` : name);
+  const software = info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|warp/i.test(name);
+  runtime = new WebGPURuntime(gpu, device, software ? `${name} (software adapter)` : name, software);
   setDeviceBackend(DEVICE, createWebGPUBackend(runtime, DEVICE));
   return true;
 }
@@ -61,6 +62,24 @@ export function getDeviceName(device: number | string = 0): string {
   return current('getDeviceName').name;
 }
 
+/** What `torch.cuda.get_device_properties` can say on WebGPU: no total or free memory (WebGPU has no such query), the buffer limits instead. */
+export interface DeviceProperties {
+  name: string;
+  /** The largest single buffer (so the largest tensor: 4 bytes per element). */
+  maxBufferSize: number;
+  /** The largest buffer one kernel can bind. */
+  maxStorageBufferBindingSize: number;
+  /** A software adapter (SwiftShader ...): its buffers live in host RAM. */
+  isSoftware: boolean;
+}
+
+/** The acquired adapter's name and limits (`torch.cuda.get_device_properties`, as far as WebGPU tells). */
+export function getDeviceProperties(device: number | string = 0): DeviceProperties {
+  void device;
+  const rt = current('getDeviceProperties');
+  return { name: rt.name, maxBufferSize: rt.device.limits.maxBufferSize, maxStorageBufferBindingSize: rt.device.limits.maxStorageBufferBindingSize, isSoftware: rt.software };
+}
+
 /** Bytes held by live GPU tensors (pool buckets, as PyTorch counts blocks). */
 export function memoryAllocated(): number {
   return current('memoryAllocated').memory().allocated;
@@ -79,6 +98,27 @@ export function memoryReserved(): number {
 /** Restart maxMemoryAllocated() from the bytes allocated now. */
 export function resetPeakMemoryStats(): void {
   current('resetPeakMemoryStats').resetPeak();
+}
+
+/**
+ * `torch.cuda.memory_stats()`'s byte counters for this device, under PyTorch's keys: allocated
+ * bytes are pool buckets (a power of two up to 1 MiB, then whole MiB), requested bytes what the
+ * tensors asked for (4 per element: int64 is stored as int32 on webgpu).
+ */
+export function memoryStats(): Record<string, number> {
+  const m = current('memoryStats').memory();
+  return {
+    'allocated_bytes.all.current': m.allocated,
+    'allocated_bytes.all.peak': m.peak,
+    'requested_bytes.all.current': m.requested,
+    'requested_bytes.all.peak': m.requestedPeak,
+    'reserved_bytes.all.current': m.reserved,
+  };
+}
+
+/** @internal Deliver the frees of already-collected tensors now (for exact samples; see WebGPURuntime.deliverCollected). */
+export function _deliverCollected(): void {
+  current('_deliverCollected').deliverCollected();
 }
 
 /** Free the pool's cached buffers (their memory returns to the driver). */
@@ -102,3 +142,9 @@ export function dispose(): void {
   runtime = null;
   acquiring = null;
 }
+
+/**
+ * `torch.webgpu.scope(fn)` (tfjs `tidy`): run fn, then free the GPU memory of the tensors it made
+ * and did not return. `torch.webgpu.keep(t)` exempts one from every open scope.
+ */
+export { scope, keep } from '../scope.js';

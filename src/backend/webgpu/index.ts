@@ -25,6 +25,17 @@ type AnyView = View<DeviceData>;
 
 const meta = (v: AnyView): ViewMeta => ({ dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset });
 
+/** The memory of a tensor, refusing one whose buffer was given back early. */
+function live(data: GpuData): GpuData {
+  if (data.released) {
+    throw new Error(
+      'this webgpu tensor\'s memory was freed: torch.webgpu.scope(fn) frees what fn made and did not return ' +
+        '(return it from fn, or call torch.webgpu.keep(t) inside fn)',
+    );
+  }
+  return data;
+}
+
 function notYet(op: string): never {
   throw new Error(`${op} is not implemented on webgpu yet`);
 }
@@ -37,14 +48,14 @@ export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<
   };
   /** The GPU memory behind an input view (a CPU view is uploaded whole, so its offset and strides still hold). */
   const gpu = (v: AnyView): GpuData => {
-    if (v.data instanceof GpuData) return v.data;
+    if (v.data instanceof GpuData) return live(v.data);
     if (v.dtype === 'float64') throw float64Refused();
-    return rt.upload(v.data as TypedArray, v.dtype);
+    return rt.transient(rt.upload(v.data as TypedArray, v.dtype));
   };
   /** An input that a dispatch also writes (x.add_(x)) is read from a copy: WebGPU forbids the aliasing. */
   const unaliased = (input: GpuData, written: GpuData): GpuData => {
     if (input.buffer !== written.buffer) return input;
-    const copy = rt.alloc(input.length);
+    const copy = rt.transient(rt.alloc(input.length));
     rt.copyBuffer(input.buffer, 0, copy.buffer, 0, input.length);
     return copy;
   };
@@ -67,6 +78,8 @@ export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<
 
     upload: (values, dtype) => rt.upload(values, dtype),
 
+    release: (data) => rt.freeData(data),
+
     async read(x) {
       const n = numel(x.shape);
       const data = gpu(x);
@@ -83,12 +96,12 @@ export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<
     copy: (x, dtype) => one(ew.copy(meta(x), dtype), [gpu(x)], out(dtype, numel(x.shape))),
 
     assign(dst, src) {
-      const target = dst.data as GpuData;
+      const target = live(dst.data as GpuData);
       rt.run(singlePass(ew.assign(meta(dst), meta(src))), [unaliased(gpu(src), target)], [target]);
     },
 
     fill(dst, value) {
-      rt.run(singlePass(ew.fill(meta(dst), value)), [], [dst.data as GpuData]);
+      rt.run(singlePass(ew.fill(meta(dst), value)), [], [live(dst.data as GpuData)]);
     },
 
     unary: (op, x, dtype) => one(ew.unary(op, meta(x), dtype), [gpu(x)], out(dtype, numel(x.shape))),
@@ -125,14 +138,14 @@ export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<
 
     axpy(o, x, alpha) {
       checkFloat('axpy', o.dtype);
-      const target = o.data as GpuData;
+      const target = live(o.data as GpuData);
       rt.run(axpy(meta(o), meta(x), alpha), [unaliased(gpu(x), target)], [target]);
     },
 
     gather: (x, dim, index) => plan(gather(meta(x), dim, meta(index)), [gpu(x), gpu(index)], out(x.dtype, numel(index.shape))),
 
     scatter(o, dim, index, src, accumulate) {
-      const target = o.data as GpuData;
+      const target = live(o.data as GpuData);
       rt.run(scatter(meta(o), dim, meta(index), meta(src), accumulate), [unaliased(gpu(index), target), unaliased(gpu(src), target)], [target]);
     },
 
@@ -142,7 +155,7 @@ export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<
     },
 
     indexAdd(o, dim, index, src) {
-      const target = o.data as GpuData;
+      const target = live(o.data as GpuData);
       rt.run(indexAdd(meta(o), dim, meta(index), meta(src)), [unaliased(gpu(index), target), unaliased(gpu(src), target)], [target]);
     },
 

@@ -30,6 +30,8 @@ const BATCH = 16;
  * When the handle is garbage-collected its buffer returns to the pool.
  */
 export class GpuData implements DeviceData {
+  /** Set once the buffer went back to the pool before the handle was collected (WebGPURuntime.free). */
+  released = false;
   constructor(
     readonly buffer: GPUBuffer,
     readonly length: number,
@@ -52,6 +54,10 @@ export interface MemoryStats {
   peak: number;
   /** Bytes in every buffer the pool has created and not destroyed: held and cached (memory_reserved). */
   reserved: number;
+  /** Bytes the live tensors asked for (4 per element), before rounding up to pool buckets (requested_bytes). */
+  requested: number;
+  /** The peak of `requested` since the last reset. */
+  requestedPeak: number;
 }
 
 export class WebGPURuntime {
@@ -65,8 +71,8 @@ export class WebGPURuntime {
   /** Storage buffers freed while the open encoder may use them, and uniforms it uses: pooled after submit. */
   private parked: [number, GPUBuffer][] = [];
   private parkedUniforms: [number, GPUBuffer][] = [];
-  private readonly stats = { allocated: 0, peak: 0, reserved: 0 };
-  private readonly collected = new FinalizationRegistry<{ buffer: GPUBuffer; bytes: number }>((held) => this.release(held.buffer, held.bytes));
+  private readonly stats = { allocated: 0, peak: 0, reserved: 0, requested: 0, requestedPeak: 0 };
+  private readonly collected = new FinalizationRegistry<{ buffer: GPUBuffer; bytes: number; requested: number }>((held) => this.release(held.buffer, held.bytes, held.requested));
   private error: string | null = null;
   private destroyed = false;
 
@@ -75,6 +81,8 @@ export class WebGPURuntime {
     private gpu: GPU | null,
     readonly device: GPUDevice,
     readonly name: string,
+    /** The adapter is a software one (SwiftShader, WARP): its buffers live in host RAM. */
+    readonly software = false,
   ) {
     device.addEventListener('uncapturederror', (e) => {
       this.error ??= (e as GPUUncapturedErrorEvent).error.message;
@@ -90,8 +98,10 @@ export class WebGPURuntime {
     const buffer = this.free.get(bytes)?.pop() ?? this.create(bytes);
     this.stats.allocated += bytes;
     if (this.stats.allocated > this.stats.peak) this.stats.peak = this.stats.allocated;
+    this.stats.requested += length * 4;
+    if (this.stats.requested > this.stats.requestedPeak) this.stats.requestedPeak = this.stats.requested;
     const data = new GpuData(buffer, length, bytes);
-    this.collected.register(data, { buffer, bytes });
+    this.collected.register(data, { buffer, bytes, requested: length * 4 }, data);
     if (zero) {
       this.endPass();
       this.openEncoder().clearBuffer(buffer, 0, bytes);
@@ -104,9 +114,29 @@ export class WebGPURuntime {
     return this.device.createBuffer({ size: bytes, usage: STORAGE | COPY_SRC | COPY_DST });
   }
 
-  private release(buffer: GPUBuffer, bytes: number): void {
+  /**
+   * Give a tensor's buffer back now (autograd, optimizers, torch.webgpu.scope). While the encoder
+   * is open the buffer is parked until submit, as a collected one is: recorded work may still read it.
+   */
+  freeData(data: GpuData): void {
+    if (data.released) return;
+    data.released = true;
+    this.collected.unregister(data);
+    this.release(data.buffer, data.byteLength, data.length * 4);
+  }
+
+  /**
+   * Deliver now the frees of handles the collector has already freed (their FinalizationRegistry
+   * callbacks otherwise run as later tasks); needs node --harmony-weak-refs-with-cleanup-some.
+   */
+  deliverCollected(): void {
+    (this.collected as { cleanupSome?: () => void }).cleanupSome?.();
+  }
+
+  private release(buffer: GPUBuffer, bytes: number, requested: number): void {
     if (this.destroyed) return;
     this.stats.allocated -= bytes;
+    this.stats.requested -= requested;
     if (this.encoder) this.parked.push([bytes, buffer]);
     else this.pool(this.free, bytes, buffer);
   }
@@ -171,6 +201,7 @@ export class WebGPURuntime {
 
   resetPeak(): void {
     this.stats.peak = this.stats.allocated;
+    this.stats.requestedPeak = this.stats.requested;
   }
 
   // ------------------------------------------------------------------ recording
@@ -235,13 +266,27 @@ export class WebGPURuntime {
     if (++this.dispatches >= BATCH) this.flush();
   }
 
+  /** Buffers made for the next `run` only (a CPU scalar's upload, a copy against aliasing): freed once it is recorded. */
+  private transients: GpuData[] = [];
+
+  /** Mark `data` as used by the next `run` alone: it is freed as soon as that is recorded. */
+  transient(data: GpuData): GpuData {
+    this.transients.push(data);
+    return data;
+  }
+
   /** Record every pass of a kernel plan; its temporaries are freed once recorded (they return to the pool after submit). */
   run(plan: GpuPlan, inputs: readonly GpuData[], outputs: readonly GpuData[]): void {
     const temps = plan.temps.map((bytes) => this.alloc(Math.ceil(bytes / 4)));
     const pick = (r: BufferRef) => (r.from === 'input' ? inputs : r.from === 'output' ? outputs : temps)[r.index].buffer;
-    for (const pass of plan.passes) this.dispatch(pass.program, pass.inputs.map(pick), pass.outputs.map(pick));
-    // Keep the temporaries reachable until every pass is recorded.
-    void temps.length;
+    try {
+      for (const pass of plan.passes) this.dispatch(pass.program, pass.inputs.map(pick), pass.outputs.map(pick));
+    } finally {
+      // Recorded (or failed): the open encoder parks them until its submit.
+      for (const t of temps) this.freeData(t);
+      for (const t of this.transients) this.freeData(t);
+      this.transients = [];
+    }
   }
 
   /** Record a copy of `words` 4-byte words between buffers. */

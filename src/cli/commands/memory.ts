@@ -15,7 +15,8 @@ import {
 } from '../../utils/memory.js';
 import { canSampleExactly } from '../../utils/memory_stats.js';
 import { thousands } from '../../utils/summary.js';
-import { integer, oneOf } from '../parse.js';
+import { deviceFlag, integer, oneOf } from '../parse.js';
+import { measureDeviceMemory, type DeviceMemoryMeasurement } from '../../utils/memory_device.js';
 import { loadModel, parseInputSize } from './summary.js';
 import { gib } from '../../utils/fit.js';
 import { gpuBytes } from './fit.js';
@@ -36,6 +37,7 @@ interface Flags {
   json?: boolean;
   maxBatch?: boolean;
   gpuMemory?: string;
+  device?: string;
 }
 
 export function formatEstimate(name: string, e: MemoryEstimate, measured?: MemoryMeasurement): string {
@@ -68,6 +70,19 @@ export function formatEstimate(name: string, e: MemoryEstimate, measured?: Memor
   }
   lines.push('', 'conventions:', ...e.conventions.map((c) => `  - ${c}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** The device's own figures beside the estimate: tensor bytes, pool buffers, and the allocation watermark. */
+export function formatDeviceMeasurement(e: MemoryEstimate, m: DeviceMemoryMeasurement): string {
+  const pct = (bytes: number) => `${bytes >= e.bytes.total ? '+' : ''}${((100 * (bytes - e.bytes.total)) / e.bytes.total).toFixed(1)}%`;
+  return [
+    '',
+    `on ${m.device} (${m.adapter}), device counters over one ${e.mode === 'train' ? 'training step' : 'forward pass'}:`,
+    `  tensor bytes (requested)   peak ${mib(m.peak).padStart(12)}  ${pct(m.peak)} vs the estimate; model ${mib(m.params)}, resident ${mib(m.resident)}`,
+    `  buffers (pool buckets)     peak ${mib(m.buffers.peak).padStart(12)}  ${pct(m.buffers.peak)}; model ${mib(m.buffers.params)}, resident ${mib(m.buffers.resident)}`,
+    `  allocation watermark       peak ${mib(m.watermark).padStart(12)}  ${pct(m.watermark)} (every allocation, dead tensors not yet collected included)`,
+    '',
+  ].join('\n');
 }
 
 export interface MaxBatch {
@@ -117,6 +132,7 @@ export function registerMemory(program: Command): void {
     .option('--dtype <dtype>', `parameter dtype (${memoryDtypes.join(', ')})`, oneOf(memoryDtypes), 'float32')
     .option('--mode <mode>', 'train or infer', oneOf(['train', 'infer']), 'train')
     .option('--measure', 'also run real steps and measure live tensor bytes (float32 only)')
+    .option('--device <device>', 'with --measure: where the step runs (cpu, webgpu, webgpu:0); on webgpu the device\'s own buffer counters are read', deviceFlag)
     .option('--max-batch', `the largest batch whose estimate fits in ${gpuSafetyFactor} of the GPU memory (--batch is ignored)`)
     .option('--gpu-memory <size>', 'GPU memory for --max-batch, e.g. 8GiB (default: free memory of the GPU `dlab gpu` lists)')
     .option('--json', 'print one JSON object');
@@ -153,17 +169,24 @@ export function registerMemory(program: Command): void {
         }
         return;
       }
+      if (flags.device && !flags.measure) throw new Error('--device goes with --measure (the estimate does not depend on the device)');
       const estimate = estimateMemory(model, options);
-      const measured = flags.measure
-        ? measureMemory(build, { batchSize: flags.batch, optimizer: options.optimizer, mode: options.mode, workload: defaultWorkload(workloadOptions) })
-        : undefined;
+      const measureOptions = { batchSize: flags.batch, optimizer: options.optimizer, mode: options.mode, workload: defaultWorkload(workloadOptions) };
+      const onDevice = flags.device !== undefined && flags.device !== 'cpu';
+      const measured = !flags.measure
+        ? undefined
+        : onDevice
+          ? await measureDeviceMemory(build, measureOptions, flags.device!)
+          : measureMemory(build, measureOptions);
       if (flags.json) {
         const out: Record<string, unknown> = { params: estimate.params, bytes: estimate.bytes, mode: estimate.mode, batch: estimate.batch, dtype: estimate.dtype };
         if (measured) out.measured = measured;
         console.log(JSON.stringify(out));
       } else {
         process.stdout.write(formatEstimate(name, estimate, measured));
+        if (measured && 'buffers' in measured) process.stdout.write(formatDeviceMeasurement(estimate, measured as DeviceMemoryMeasurement));
       }
+      if (onDevice) (await import('../../backend/webgpu/api.js')).dispose(); // lets the process exit
     } catch (e) {
       cmd.error(`dlab memory: ${(e as Error).message}`);
     }

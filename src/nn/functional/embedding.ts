@@ -39,15 +39,18 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   }
   if (weight.ndim !== 2) throw new RangeError(`'weight' must be 2-D`);
   const flat = input.reshape([-1]);
-  const ids = flat._host('embedding');
-  for (const i of ids) if (i < 0 || i >= rows) throw new RangeError('index out of range in self');
-  if (maxNorm !== null) embeddingRenorm_(weight, Array.from(ids, Number), maxNorm, normType);
+  // On a device the ids are not read back (a read waits for the GPU): the range is not checked
+  // there, as CUDA checks it only in a device-side assert. maxNorm and scaleGradByFreq need them.
+  const onHost = flat.isCpu || maxNorm !== null || scaleGradByFreq;
+  const ids = onHost ? flat._host('embedding') : null;
+  if (ids) for (const i of ids) if (i < 0 || i >= rows) throw new RangeError('index out of range in self');
+  if (maxNorm !== null) embeddingRenorm_(weight, Array.from(ids!, Number), maxNorm, normType);
   let out = weight.indexSelect(0, flat);
   if (paddingIdx !== null) out = where(flat.ne(paddingIdx).unsqueeze(1), out, out.detach());
   if (scaleGradByFreq) {
     const counts = new Map<number, number>();
-    for (const i of ids) counts.set(Number(i), (counts.get(Number(i)) ?? 0) + 1);
-    const scale = tensor(Array.from(ids, (i) => [1 / counts.get(Number(i))!]), { dtype: weight.dtype });
+    for (const i of ids!) counts.set(Number(i), (counts.get(Number(i)) ?? 0) + 1);
+    const scale = tensor(Array.from(ids!, (i) => [1 / counts.get(Number(i))!]), { dtype: weight.dtype });
     // Same values (d + 0), gradient scaled by 1/count.
     const d = out.detach();
     out = d.add(out.sub(d).mul(scale));
