@@ -74,7 +74,7 @@ const REQUIRED: Record<string, unknown> = {
   num_class_embeds: null, downsample_padding: 1, mid_block_scale_factor: 1, resnet_out_scale_factor: 1,
   timestep_post_act: null, projection_class_embeddings_input_dim: null, reverse_transformer_layers_per_block: null,
   attention_type: 'default', class_embeddings_concat: false, mid_block_only_cross_input: null, cross_attention_norm: null,
-  resnet_skip_time_act: false, time_embedding_act_fn: null,
+  resnet_skip_time_act: false, time_embedding_act_fn: null, time_embedding_dim: null, encoder_hid_dim_type: null,
 };
 
 /** The config with diffusers' defaults filled in; refuses settings that change the computation in ways not ported. */

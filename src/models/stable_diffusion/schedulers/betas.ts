@@ -40,6 +40,9 @@ export function schedulerConfig(raw: Record<string, unknown>, classDefaults: Par
   for (const key of ['rescale_betas_zero_snr', 'thresholding', 'use_karras_sigmas', 'use_exponential_sigmas', 'use_beta_sigmas']) {
     if (raw[key]) throw new Error(`scheduler: ${key} is not supported`);
   }
+  for (const [key, want] of [['final_sigmas_type', 'zero'], ['timestep_type', 'discrete']] as const) {
+    if (raw[key] !== undefined && raw[key] !== null && raw[key] !== want) throw new Error(`scheduler: ${key} '${String(raw[key])}' is not supported (expected ${want})`);
+  }
   if (raw.interpolation_type !== undefined && raw.interpolation_type !== 'linear') {
     throw new Error(`scheduler: interpolation_type '${String(raw.interpolation_type)}' is not supported (expected linear)`);
   }

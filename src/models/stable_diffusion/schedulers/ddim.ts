@@ -6,6 +6,7 @@ import type { Tensor } from '../../../tensor/tensor.js';
 import { alphasCumprod, schedulerConfig, spacedTimesteps, type SchedulerConfig } from './betas.js';
 import type { Scheduler } from './scheduler.js';
 
+/** diffusers' DDIMScheduler (eta 0): leading/trailing/linspace timesteps, epsilon/sample/v_prediction, optional clip_sample. */
 export class DDIMScheduler implements Scheduler {
   readonly className = 'DDIMScheduler';
   readonly config: SchedulerConfig;

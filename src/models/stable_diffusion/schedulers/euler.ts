@@ -18,7 +18,7 @@ function interpIndex(x: number, ys: Float32Array): number {
   return ys[i] + (ys[i + 1] - ys[i]) * w;
 }
 
-/** EulerDiscreteScheduler; `ancestral` makes it EulerAncestralDiscreteScheduler. */
+/** diffusers' EulerDiscreteScheduler (s_churn 0, linear sigma interpolation): sd-turbo's scheduler. */
 export class EulerDiscreteScheduler implements Scheduler {
   readonly className: string = 'EulerDiscreteScheduler';
   readonly config: SchedulerConfig;

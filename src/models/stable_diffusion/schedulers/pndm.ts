@@ -6,6 +6,7 @@ import type { Tensor } from '../../../tensor/tensor.js';
 import { alphasCumprod, roundHalfEven, schedulerConfig, type SchedulerConfig } from './betas.js';
 import type { Scheduler } from './scheduler.js';
 
+/** diffusers' PNDMScheduler with skip_prk_steps (PLMS): Stable Diffusion 1.5's default scheduler. */
 export class PNDMScheduler implements Scheduler {
   readonly className = 'PNDMScheduler';
   readonly config: SchedulerConfig;
