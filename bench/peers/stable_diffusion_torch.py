@@ -2,7 +2,10 @@
 with random weights at sd-turbo's / SD 1.5's real configs, through the plain-PyTorch port of diffusers'
 blocks in tools/fixtures/stable_diffusion.py (diffusers is not installed here).
 
-  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=2 /usr/bin/python3 bench/peers/stable_diffusion_torch.py [sd-turbo|sd15] [latent] [parts]
+  OPENBLAS_CORETYPE=HASWELL OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=2 /usr/bin/python3 bench/peers/stable_diffusion_torch.py [sd-turbo|sd15] [latent] [parts]
+
+OPENBLAS_CORETYPE matters: on this AMD EPYC, Debian's OpenBLAS gives 5 GFLOP/s per core for a 1024 matmul
+undetected, 4 with SKYLAKEX, 87-89 with ZEN or HASWELL.
 """
 
 import os
