@@ -17,6 +17,9 @@ import { UNet2DModel } from './unet.js';
 export { UNet2DModel, ResnetBlock2D, AttentionBlock, Downsample2D, Upsample2D, timestepEmbedding, defaultUNetConfig, type UNetConfig, type UNetConditioning } from './unet.js';
 export { GaussianDiffusion, type EpsilonModel, type SampleOptions } from './diffusion.js';
 export { noiseSchedule, linearBetas, cosineBetas, scheduleNames, type NoiseSchedule, type ScheduleName } from './noise_schedule.js';
+/** Stable Diffusion in diffusers' layout (CLIP tokenizer and text encoder, UNet2DConditionModel, AutoencoderKL decoder, schedulers). */
+export * as stableDiffusion from './stable_diffusion/index.js';
+export { StableDiffusionPipeline, type GenerateOptions as StableDiffusionGenerateOptions } from './stable_diffusion/pipeline.js';
 
 /** A built-in model: its name, a description, the shape and dtype of one input, and how to build it. */
 export interface ModelSpec {
