@@ -27,10 +27,9 @@ import { transforms } from '../../data/index.js';
 import type { Image } from '../../data/image.js';
 import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { DataLoader } from '../../data/dataloader.js';
-import { GaussianDiffusion } from '../../models/diffusion.js';
+import { GaussianDiffusion, type EpsilonModel } from '../../models/diffusion.js';
 import { lenet } from '../../models/cnn.js';
 import { noiseSchedule, scheduleNames, type ScheduleName } from '../../models/noise_schedule.js';
-import { UNet2DModel } from '../../models/unet.js';
 import { Generator } from '../../random/generator.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -38,9 +37,14 @@ import { featureFrechetDistance } from '../../utils/frechet.js';
 import { lineChart, type ImagesArtifact } from '../artifact.js';
 import { defineExperiment, finiteLoss, type Extra, type RunContext } from '../experiment.js';
 import { imageDataOptions, loadImageData } from '../image-data.js';
+import { canonicalCaption } from '../digit-captions.js';
+import { classConditioner, conditioningNames, textConditioner, type DigitConditioner } from '../ddpm-conditioning.js';
 import { trainEpochs } from '../training.js';
 
 const DIGITS = 10;
+/** The judge's folder inside a saved model's folder, and its model_type. */
+export const JUDGE_FOLDER = 'judge';
+export const JUDGE_TYPE = 'lenet-judge';
 
 /** Per digit d, the fraction of the samples drawn for d that the classifier calls d, and their mean. */
 export function classAgreement(predicted: ArrayLike<number>, wanted: ArrayLike<number>, classes = DIGITS): { overall: number; perClass: number[] } {
@@ -70,6 +74,15 @@ export class Judge {
   logits(x: Tensor): Tensor {
     return this.net.call(this.input(x)) as Tensor;
   }
+  /** config.json of the judge's model folder (saved inside the diffusion model's folder). */
+  folderConfig(testAccuracy: number): { model_type: typeof JUDGE_TYPE; image_size: number; test_accuracy: number } {
+    return { model_type: JUDGE_TYPE, image_size: this.size, test_accuracy: testAccuracy };
+  }
+  /** The judge a saved folder's config describes (an untrained LeNet of that input size; load its weights next). */
+  static fromModelConfig(config: { model_type: string; [setting: string]: unknown }): Judge {
+    if (config.model_type !== JUDGE_TYPE) throw new Error(`expected a model_type of '${JUDGE_TYPE}', but got '${config.model_type}'`);
+    return new Judge(lenet(), config.image_size as number);
+  }
   /** Predicted digits and the penultimate features (after the 84-unit layer's ReLU), row-major. */
   judge(x: Tensor): { predicted: number[]; features: Float32Array } {
     return torch.noGrad(() => {
@@ -92,8 +105,10 @@ function grid(title: string, x: Tensor, captions: string[], wrong?: boolean[]): 
 
 export const ddpm = defineExperiment({
   name: 'ddpm',
-  summary: 'class-conditional DDPM (small U-Net, classifier-free guidance, DDIM) on MNIST, judged by a LeNet: class agreement and a feature Fréchet distance',
+  summary: 'class- or text-conditional DDPM (small U-Net, classifier-free guidance, DDIM) on MNIST, judged by a LeNet: class agreement and a feature Fréchet distance',
   options: {
+    conditioning: { default: 'class', choices: conditioningNames, help: "what a digit is asked for by: its class label, or a caption ('a handwritten seven', '7', ...) through a text encoder and cross-attention" },
+    textLayers: { default: 2, integer: true, min: 1, max: 8, help: 'transformer layers of the text encoder (--conditioning text)' },
     imageSize: { default: 16, integer: true, min: 8, max: 28, choices: [8, 12, 16, 20, 24, 28], help: 'side the 28x28 digits are resized to (the U-Net halves it twice)' },
     channels: { default: 16, integer: true, min: 8, max: 64, choices: [8, 16, 32, 48, 64], help: 'U-Net channels at full resolution (x2 at the two lower levels)' },
     timesteps: { default: 1000, integer: true, min: 2, max: 4000, help: 'diffusion steps T' },
@@ -140,20 +155,28 @@ export const ddpm = defineExperiment({
     // 2. The diffusion model.
     const schedule = noiseSchedule(o.schedule as ScheduleName, o.timesteps);
     const diffusion = new GaussianDiffusion(schedule, DIGITS);
-    const unet = new UNet2DModel({ sampleSize: size, blockOutChannels: [o.channels, 2 * o.channels, 2 * o.channels], numClassEmbeds: DIGITS });
-    const parameters = unet.parameters().reduce((n, p) => n + p.numel(), 0);
-    ctx.print(`U-Net: ${parameters.toLocaleString('en-US')} parameters, ${size}x${size}, T = ${o.timesteps} (${o.schedule}), ${o.steps} steps of ${o.batchSize}`);
-    const optimizer = new optim.Adam(unet.parameters(), { lr: o.lr });
+    const cond = (o.conditioning === 'text' ? textConditioner : classConditioner)(o, diffusion);
+    const { model } = cond;
+    const parameters = model.parameters().reduce((n, p) => n + p.numel(), 0);
+    const what = cond.name === 'text' ? `text encoder (${o.textLayers} layers) + cross-attention U-Net` : 'U-Net';
+    ctx.print(`${what}: ${parameters.toLocaleString('en-US')} parameters, ${size}x${size}, T = ${o.timesteps} (${o.schedule}), ${o.steps} steps of ${o.batchSize}`);
+    const optimizer = new optim.Adam(model.parameters(), { lr: o.lr });
     const loader = new StatefulDataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, dropLast: true });
-    const losses = await trainDiffusion(ctx, { unet, diffusion, optimizer, loader, steps: o.steps, pUncond: o.pUncond });
+    const losses = await trainDiffusion(ctx, { cond, optimizer, loader, steps: o.steps, pUncond: o.pUncond });
     const imageShape = [1, size, size];
+    const sampler: Sampler = { diffusion, cond, imageShape };
 
     // 3. Class agreement and the feature Fréchet distance over samplesPerDigit per digit.
-    unet.eval();
+    model.eval();
     const gen = new Generator(o.seed + 1);
     const labels = Array.from({ length: DIGITS * o.samplesPerDigit }, (_, i) => Math.floor(i / o.samplesPerDigit));
+    const prompts: string[] = [];
     const started = performance.now();
-    const samples = sampleInBatches(labels, 100, (chunk) => diffusion.sampleDdim(unet, { labels: chunk, imageShape, guidance: o.guidance, steps: o.sampleSteps, generator: gen }));
+    const samples = sampleInBatches(labels, 100, (chunk) => {
+      const asked = cond.prompts(chunk, gen);
+      prompts.push(...asked);
+      return drawSamples(sampler, chunk, asked, { guidance: o.guidance, steps: o.sampleSteps, generator: gen });
+    });
     const sampleSeconds = (performance.now() - started) / 1000;
     const fake = judge.judge(samples.add(1).div(2));
     const agreement = classAgreement(fake.predicted, labels);
@@ -175,17 +198,17 @@ export const ddpm = defineExperiment({
       grid(
         `${perDigit} samples per digit (DDIM ${o.sampleSteps} steps, guidance ${o.guidance}); the judge's call where it differs`,
         samples.indexSelect(0, torch.tensor(shown, { dtype: 'int64' })),
-        shown.map((i) => (fake.predicted[i] === labels[i] ? `${labels[i]}` : `${labels[i]} (${fake.predicted[i]})`)),
+        shown.map((i) => `${cond.name === 'text' ? `'${prompts[i]}'` : labels[i]}${fake.predicted[i] === labels[i] ? '' : ` (${fake.predicted[i]})`}`),
         shown.map((i) => fake.predicted[i] !== labels[i]),
       ),
     );
-    ctx.artifact('denoising', denoisingStrip(diffusion, unet, imageShape, o.guidance, o.sampleSteps, new Generator(o.seed + 2)));
+    ctx.artifact('denoising', denoisingStrip(sampler, o.guidance, o.sampleSteps, new Generator(o.seed + 2)));
     ctx.artifact('loss', {
       kind: 'chart',
       title: 'Training loss',
       spec: lineChart('‖ε - ε_θ(x_t, t, y)‖², mean over each logged stretch', losses.map((y, i) => ({ x: (i + 1) * LOG_EVERY, y, series: 'loss' })), { x: 'step', y: 'loss' }),
     });
-    const comparison = compare(o, { diffusion, unet, judge, imageShape });
+    const comparison = compare(o, sampler, judge);
     ctx.artifact('comparison', {
       kind: 'table',
       title: `Guidance and steps (${o.compareSamples} sample${o.compareSamples === 1 ? '' : 's'} per digit in each row)`,
@@ -194,12 +217,18 @@ export const ddpm = defineExperiment({
       caption: 'Few samples per row: the agreement is a rough look; the headline numbers use --samples-per-digit.',
     });
     ctx.artifact('comparison-samples', comparison.images);
-    ctx.files?.saveModel('model', unet, { model_type: 'ddpm-unet', ...unet.toModelConfig(), beta_schedule: o.schedule, num_train_timesteps: o.timesteps, guidance_scale: o.guidance });
+    if (ctx.files) {
+      // The judge first, inside the model's folder, so that `dlab generate` can measure agreement offline; the model's config.json last.
+      ctx.files.saveModel(`model/${JUDGE_FOLDER}`, judge.net, judge.folderConfig(judged.testAccuracy));
+      const { config, extra } = cond.folder({ beta_schedule: o.schedule, num_train_timesteps: o.timesteps, guidance_scale: o.guidance, sample_steps: o.sampleSteps, judge: JUDGE_FOLDER });
+      const dir = ctx.files.saveModel('model', model, config, extra);
+      ctx.print(`model saved to ${dir}`);
+    }
     ctx.artifact('findings', {
       kind: 'text',
       title: 'Findings',
       paragraphs: [
-        `A ${parameters.toLocaleString('en-US')}-parameter U-Net trained ${o.steps} steps of ${o.batchSize} on ${size}x${size} MNIST digits ` +
+        `A ${parameters.toLocaleString('en-US')}-parameter ${what} trained ${o.steps} steps of ${o.batchSize} on ${size}x${size} MNIST digits ` +
           `(T = ${o.timesteps}, ${o.schedule} β) reaches a final loss of ${losses[losses.length - 1]?.toFixed(4)}.`,
         `Judged by a LeNet with test accuracy ${judged.testAccuracy.toFixed(3)}: class agreement ${agreement.overall.toFixed(3)} over ${o.samplesPerDigit} ` +
           `samples per digit (DDIM ${o.sampleSteps} steps, guidance ${o.guidance}); the weakest digit is ` +
@@ -232,19 +261,20 @@ interface Running extends Extra {
 /** Adam on L_simple for `steps` steps, cycling the loader; resumable mid-epoch; the mean loss of every LOG_EVERY steps. */
 async function trainDiffusion(
   ctx: RunContext,
-  o: { unet: UNet2DModel; diffusion: GaussianDiffusion; optimizer: optim.Adam; loader: StatefulDataLoader<[Tensor, number]>; steps: number; pUncond: number },
+  o: { cond: DigitConditioner; optimizer: optim.Adam; loader: StatefulDataLoader<[Tensor, number]>; steps: number; pUncond: number },
 ): Promise<number[]> {
-  const { unet, diffusion, optimizer, loader, steps } = o;
-  const state = { model: unet, optimizer, loader };
+  const { cond, optimizer, loader, steps } = o;
+  const model = cond.model;
+  const state = { model, optimizer, loader };
   const resumed = ctx.resume(state);
   let step = resumed?.step ?? 0;
   let epoch = resumed?.epoch ?? 1;
   const r: Running = (resumed?.extra as Running | undefined) ?? { losses: [], sum: 0, n: 0 };
   const bar = ctx.progress(steps, 'ddpm');
-  unet.train();
+  model.train();
   while (step < steps) {
     for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
-      const loss = diffusion.loss(unet, x.mul(2).sub(1), y, { pUncond: o.pUncond });
+      const loss = cond.loss(x.mul(2).sub(1), y, o.pUncond);
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
@@ -280,16 +310,36 @@ function firstImages(data: ConstructorParameters<typeof DataLoader<[Tensor, numb
   throw new RangeError('no images');
 }
 
+/** What drawing samples needs: the diffusion, the conditioned model and one image's shape. */
+interface Sampler {
+  diffusion: GaussianDiffusion;
+  cond: DigitConditioner;
+  imageShape: number[];
+}
+
+/** Samples of `labels` asked as `prompts`: DDIM with `steps`, or ancestral DDPM over every step. */
+function drawSamples(
+  s: Sampler,
+  labels: readonly number[],
+  prompts: readonly string[],
+  o: { guidance: number; steps: number; generator: Generator; ancestral?: boolean; onStep?: (t: number, x: Tensor) => void },
+): Tensor {
+  const options = { conditioning: s.cond.conditioning(labels, prompts), imageShape: s.imageShape, guidance: o.guidance, generator: o.generator, onStep: o.onStep };
+  const model: EpsilonModel = s.cond.model;
+  return o.ancestral ? s.diffusion.sampleDdpm(model, options) : s.diffusion.sampleDdim(model, { ...options, steps: o.steps });
+}
+
 /** One DDIM chain per digit, x_T on the left to x_0 on the right, 8 columns. */
-function denoisingStrip(diffusion: GaussianDiffusion, unet: UNet2DModel, imageShape: number[], guidance: number, steps: number, generator: Generator): ImagesArtifact {
+function denoisingStrip(s: Sampler, guidance: number, steps: number, generator: Generator): ImagesArtifact {
+  const { diffusion, imageShape } = s;
   const labels = Array.from({ length: DIGITS }, (_, d) => d);
   const columns = Math.min(8, steps + 1);
   const keep = new Set(Array.from({ length: columns - 1 }, (_, k) => Math.round(((k + 1) * steps) / (columns - 1)) - 1));
   const frames: Tensor[] = [];
   let i = 0;
-  diffusion.sampleDdim(unet, {
-    labels,
-    imageShape,
+  // The canonical prompt per digit (no draw from the generator, so x_T below is the sampler's).
+  const prompts = s.cond.name === 'text' ? labels.map(canonicalCaption) : labels.map(String);
+  drawSamples(s, labels, prompts, {
     guidance,
     steps,
     generator,
@@ -303,13 +353,14 @@ function denoisingStrip(diffusion: GaussianDiffusion, unet: UNet2DModel, imageSh
   const timesteps = diffusion.ddimTimesteps(steps);
   const stepNames = ['x_T', ...[...keep].sort((a, b) => a - b).map((k) => (k === steps - 1 ? 'x_0' : `t=${timesteps[k]}`))];
   const rows = labels.flatMap((d) => all.map((f) => f.narrow(0, d, 1)));
-  return grid(`Denoising, x_T to x_0, one DDIM chain per digit (${steps} steps, guidance ${guidance})`, torch.cat(rows), labels.flatMap((d) => stepNames.map((s) => `${d}: ${s}`)));
+  return grid(`Denoising, x_T to x_0, one DDIM chain per digit (${steps} steps, guidance ${guidance})`, torch.cat(rows), labels.flatMap((d) => stepNames.map((name) => `${prompts[d]}: ${name}`)));
 }
 
 /** Rows of the guidance / step-count table and the samples behind them. */
 function compare(
   o: { guidance: number; sampleSteps: number; timesteps: number; compareSamples: number; ancestral: boolean; seed: number },
-  m: { diffusion: GaussianDiffusion; unet: UNet2DModel; judge: Judge; imageShape: number[] },
+  sampler: Sampler,
+  judge: Judge,
 ): { rows: (string | number)[][]; images: ImagesArtifact } {
   const labels = Array.from({ length: DIGITS * o.compareSamples }, (_, i) => i % DIGITS);
   const settings: { sampler: 'ddim' | 'ddpm'; steps: number; guidance: number }[] = [];
@@ -322,15 +373,13 @@ function compare(
   for (const s of settings) {
     const generator = new Generator(o.seed + 3);
     const started = performance.now();
-    const x =
-      s.sampler === 'ddim'
-        ? m.diffusion.sampleDdim(m.unet, { labels, imageShape: m.imageShape, guidance: s.guidance, steps: s.steps, generator })
-        : m.diffusion.sampleDdpm(m.unet, { labels, imageShape: m.imageShape, guidance: s.guidance, generator });
+    const prompts = sampler.cond.prompts(labels, generator);
+    const x = drawSamples(sampler, labels, prompts, { guidance: s.guidance, steps: s.steps, generator, ancestral: s.sampler === 'ddpm' });
     const seconds = (performance.now() - started) / 1000;
-    const { overall } = classAgreement(m.judge.judge(x.add(1).div(2)).predicted, labels);
+    const { overall } = classAgreement(judge.judge(x.add(1).div(2)).predicted, labels);
     rows.push([s.sampler, s.steps, s.guidance, +overall.toFixed(3), +seconds.toFixed(2)]);
     shown.push(x.narrow(0, 0, DIGITS));
-    captions.push(...labels.slice(0, DIGITS).map((d) => `${d}: ${s.sampler} ${s.steps}, w ${s.guidance}`));
+    captions.push(...labels.slice(0, DIGITS).map((d, i) => `${sampler.cond.name === 'text' ? `'${prompts[i]}'` : d}: ${s.sampler} ${s.steps}, w ${s.guidance}`));
   }
   return { rows, images: grid('One sample per digit for each row of the table (same starting noise)', torch.cat(shown), captions) };
 }
