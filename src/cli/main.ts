@@ -16,6 +16,7 @@ import { registerSummary } from './commands/summary.js';
 import { registerMemory } from './commands/memory.js';
 import { registerGpu } from './commands/gpu.js';
 import { registerFit } from './commands/fit.js';
+import { registerGenerate } from './commands/generate.js';
 
 // package.json sits two levels above both src/cli/main.ts and dist/cli/main.js.
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -36,6 +37,7 @@ registerSummary(program);
 registerMemory(program);
 registerGpu(program);
 registerFit(program);
+registerGenerate(program);
 registerData(program);
 registerBench(program);
 registerUi(program);
