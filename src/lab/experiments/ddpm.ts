@@ -1,5 +1,7 @@
 // Experiment 6 (images): a class-conditional diffusion model on MNIST (Ho et al. 2020, with
-// classifier-free guidance), judged honestly by a classifier: a LeNet trained here on the same
+// classifier-free guidance); with --conditioning text, experiment 3's text-to-image model: the
+// digits asked for by captions through a text encoder and cross-attention (ddpm-conditioning.ts),
+// its folder runnable by `dlab generate`. Both are judged honestly by a classifier: a LeNet trained here on the same
 // images says which digit each sample shows (class agreement: the fraction of samples for digit d
 // that it calls d, over --samples-per-digit per digit) and the Fréchet distance between the
 // Gaussians of its penultimate (84-wide) features on real test images and on samples. That is
