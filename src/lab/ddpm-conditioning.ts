@@ -33,31 +33,38 @@ export interface DigitModelOptions {
 /** The trained model and what it needs to be trained, sampled and saved, for one kind of conditioning. */
 export interface DigitConditioner {
   readonly name: ConditioningName;
-  /** The module the optimizer trains and the folder holds (for text: the encoder and the U-Net). */
-  readonly model: Module & EpsilonModel;
+  /** The module the optimizer trains (for text: the encoder and the U-Net). */
+  readonly model: ConditionedModel;
   readonly unet: UNet2DModel;
+  /** A fresh model of the same shape (the weight average's copy). */
+  build(): ConditionedModel;
   /** L_simple on images x0 in [-1, 1] with their digits; the conditioning dropped with probability pUncond. */
   loss(x0: Tensor, labels: Tensor, pUncond: number): Tensor;
   /** How each digit is asked for: '7' (class), or a caption drawn from `generator` ('a handwritten seven'). */
   prompts(labels: readonly number[], generator: Generator): string[];
-  /** Guidance's pair for samples of these digits, asked as `prompts`. */
-  conditioning(labels: readonly number[], prompts: readonly string[]): GuidanceConditioning;
+  /** Guidance's pair for samples of these digits, asked as `prompts`, for `model` (the trained one or its average). */
+  conditioning(model: ConditionedModel, labels: readonly number[], prompts: readonly string[]): GuidanceConditioning;
   /** config.json of the model folder (with the run's sampling settings) and its extra files. */
   folder(settings: { beta_schedule: string; num_train_timesteps: number; guidance_scale: number; sample_steps: number; judge?: string }): { config: ModelFolderConfig; extra: Record<string, string> };
 }
 
 const DIGITS = 10;
 
+/** The model a conditioner trains: a class U-Net, or a text encoder with a cross-attention U-Net. */
+export type ConditionedModel = Module & EpsilonModel;
+
 /** A class-conditional U-Net (the class embedding has one more row: "no class"). */
 export function classConditioner(o: DigitModelOptions, diffusion: GaussianDiffusion): DigitConditioner {
-  const unet = new UNet2DModel({ sampleSize: o.imageSize, blockOutChannels: [o.channels, 2 * o.channels, 2 * o.channels], numClassEmbeds: DIGITS });
+  const build = () => new UNet2DModel({ sampleSize: o.imageSize, blockOutChannels: [o.channels, 2 * o.channels, 2 * o.channels], numClassEmbeds: DIGITS });
+  const unet = build();
   return {
     name: 'class',
     model: unet,
     unet,
+    build,
     loss: (x0, labels, pUncond) => diffusion.loss(unet, x0, labels, { pUncond }),
     prompts: (labels) => labels.map(String),
-    conditioning: (labels) => diffusion.labelConditioning(labels),
+    conditioning: (_m, labels) => diffusion.labelConditioning(labels),
     folder: (s) => ({ config: { model_type: 'ddpm-unet', ...unet.toModelConfig(), ...s }, extra: {} }),
   };
 }
@@ -68,16 +75,19 @@ export const textHiddenSize = (channels: number) => 2 * channels;
 /** A caption-conditional model: word tokenizer, text encoder, cross-attention U-Net. */
 export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusion): DigitConditioner {
   const tokenizer = new WordTokenizer(captionVocabulary(), maxCaptionWords() + 2);
-  const model = new TextConditionedUNet(
-    { sampleSize: o.imageSize, blockOutChannels: [o.channels, 2 * o.channels, 2 * o.channels] },
-    { vocabSize: tokenizer.vocabSize, maxLength: tokenizer.maxLength, hiddenSize: textHiddenSize(o.channels), layers: o.textLayers, heads: 4, padId: tokenizer.padId },
-  );
+  const build = () =>
+    new TextConditionedUNet(
+      { sampleSize: o.imageSize, blockOutChannels: [o.channels, 2 * o.channels, 2 * o.channels] },
+      { vocabSize: tokenizer.vocabSize, maxLength: tokenizer.maxLength, hiddenSize: textHiddenSize(o.channels), layers: o.textLayers, heads: 4, padId: tokenizer.padId },
+    );
+  const model = build();
   const phrasings = captionsOf(0).length;
   const ids = (captions: string[]) => torch.tensor(captions.map((c) => tokenizer.encode(c)), { dtype: 'int64' });
   return {
     name: 'text',
     model,
     unet: model.unet,
+    build,
     loss: (x0, labels, pUncond) => {
       const b = labels.shape[0];
       const phrasing = torch.randint(0, phrasings, [b]).tolist() as number[];
@@ -87,7 +97,7 @@ export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusi
       return diffusion.simpleLoss(model, x0, () => ({ encoderHiddenStates: model.encode(ids(captions)) }));
     },
     prompts: (labels, generator) => drawCaptions(labels, generator),
-    conditioning: (_labels, prompts) => textConditioning(model, tokenizer, prompts),
+    conditioning: (m, _labels, prompts) => textConditioning(m as TextConditionedUNet, tokenizer, prompts),
     folder: (s) => {
       const config: TextDiffusionConfig = {
         model_type: TEXT_DDPM_TYPE,

@@ -40,7 +40,8 @@ import { lineChart, type ImagesArtifact } from '../artifact.js';
 import { defineExperiment, finiteLoss, type Extra, type RunContext } from '../experiment.js';
 import { imageDataOptions, loadImageData } from '../image-data.js';
 import { canonicalCaption } from '../digit-captions.js';
-import { classConditioner, conditioningNames, textConditioner, type DigitConditioner } from '../ddpm-conditioning.js';
+import { classConditioner, conditioningNames, textConditioner, type ConditionedModel, type DigitConditioner } from '../ddpm-conditioning.js';
+import { AveragedModel, emaAvgFn, type AvgFn } from '../../optim/swa_utils.js';
 import { trainEpochs } from '../training.js';
 
 const DIGITS = 10;
@@ -119,6 +120,7 @@ export const ddpm = defineExperiment({
     batchSize: { default: 64, integer: true, min: 1, help: 'minibatch size' },
     lr: { default: 2e-3, positive: true, help: 'Adam learning rate' },
     pUncond: { default: 0.1, min: 0, max: 1, help: 'probability a training label is dropped (what guidance needs)' },
+    emaDecay: { default: 0.995, min: 0, max: 1, help: 'decay of the exponential moving average of the weights that samples are drawn with and the folder keeps (0: the last weights)' },
     guidance: { default: 3, min: 0, max: 20, help: 'classifier-free guidance scale w in eps_uncond + w (eps_cond - eps_uncond): w = 0 is unconditional, 1 conditional, more is stronger' },
     sampleSteps: { default: 20, integer: true, min: 1, max: 4000, help: 'DDIM steps for the evaluation samples (at most --timesteps)' },
     samplesPerDigit: { default: 100, integer: true, min: 2, max: 1000, help: 'samples per digit for class agreement and the Fréchet distance' },
@@ -163,13 +165,16 @@ export const ddpm = defineExperiment({
     const what = cond.name === 'text' ? `text encoder (${o.textLayers} layers) + cross-attention U-Net` : 'U-Net';
     ctx.print(`${what}: ${parameters.toLocaleString('en-US')} parameters, ${size}x${size}, T = ${o.timesteps} (${o.schedule}), ${o.steps} steps of ${o.batchSize}`);
     const optimizer = new optim.Adam(model.parameters(), { lr: o.lr });
+    // The weights samples are drawn with: an exponential moving average of the trained ones (DDPM's EMA).
+    const ema = new AveragedModel(model, { copy: () => cond.build(), avgFn: warmedUpEma(o.emaDecay) });
     const loader = new StatefulDataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, dropLast: true });
-    const losses = await trainDiffusion(ctx, { cond, optimizer, loader, steps: o.steps, pUncond: o.pUncond });
+    const losses = await trainDiffusion(ctx, { cond, ema, optimizer, loader, steps: o.steps, pUncond: o.pUncond });
     const imageShape = [1, size, size];
-    const sampler: Sampler = { diffusion, cond, imageShape };
+    const sampled = ema.module;
+    const sampler: Sampler = { diffusion, cond, model: sampled, imageShape };
 
     // 3. Class agreement and the feature Fréchet distance over samplesPerDigit per digit.
-    model.eval();
+    sampled.eval();
     const gen = new Generator(o.seed + 1);
     const labels = Array.from({ length: DIGITS * o.samplesPerDigit }, (_, i) => Math.floor(i / o.samplesPerDigit));
     const prompts: string[] = [];
@@ -223,7 +228,7 @@ export const ddpm = defineExperiment({
       // The judge first, inside the model's folder, so that `dlab generate` can measure agreement offline; the model's config.json last.
       ctx.files.saveModel(`model/${JUDGE_FOLDER}`, judge.net, judge.folderConfig(judged.testAccuracy));
       const { config, extra } = cond.folder({ beta_schedule: o.schedule, num_train_timesteps: o.timesteps, guidance_scale: o.guidance, sample_steps: o.sampleSteps, judge: JUDGE_FOLDER });
-      const dir = ctx.files.saveModel('model', model, config, extra);
+      const dir = ctx.files.saveModel('model', sampled, config, extra);
       ctx.print(`model saved to ${dir}`);
     }
     ctx.artifact('findings', {
@@ -254,6 +259,14 @@ export const ddpm = defineExperiment({
 
 const LOG_EVERY = 25;
 
+/**
+ * The EMA with diffusers' EMAModel warm-up: after n updates the decay is min(decay, (1 + n) / (10 + n)),
+ * so a short run's average is not held back by the random initial weights.
+ */
+function warmedUpEma(decay: number): AvgFn {
+  return (averaged, current, n) => emaAvgFn(Math.min(decay, (1 + n) / (10 + n)))(averaged, current, n);
+}
+
 interface Running extends Extra {
   losses: number[];
   sum: number;
@@ -263,11 +276,12 @@ interface Running extends Extra {
 /** Adam on L_simple for `steps` steps, cycling the loader; resumable mid-epoch; the mean loss of every LOG_EVERY steps. */
 async function trainDiffusion(
   ctx: RunContext,
-  o: { cond: DigitConditioner; optimizer: optim.Adam; loader: StatefulDataLoader<[Tensor, number]>; steps: number; pUncond: number },
+  o: { cond: DigitConditioner; ema: AveragedModel<ConditionedModel>; optimizer: optim.Adam; loader: StatefulDataLoader<[Tensor, number]>; steps: number; pUncond: number },
 ): Promise<number[]> {
-  const { cond, optimizer, loader, steps } = o;
+  const { cond, ema, optimizer, loader, steps } = o;
   const model = cond.model;
-  const state = { model, optimizer, loader };
+  // Checkpoints hold the trained weights and their average together.
+  const state = { model: new nn.ModuleDict({ model, ema }), optimizer, loader };
   const resumed = ctx.resume(state);
   let step = resumed?.step ?? 0;
   let epoch = resumed?.epoch ?? 1;
@@ -280,6 +294,7 @@ async function trainDiffusion(
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
+      ema.updateParameters(model);
       step++;
       r.sum += finiteLoss(loss, { epoch, step });
       r.n++;
@@ -316,6 +331,8 @@ function firstImages(data: ConstructorParameters<typeof DataLoader<[Tensor, numb
 interface Sampler {
   diffusion: GaussianDiffusion;
   cond: DigitConditioner;
+  /** The weights to sample with (the average of the trained ones). */
+  model: ConditionedModel;
   imageShape: number[];
 }
 
@@ -326,8 +343,8 @@ function drawSamples(
   prompts: readonly string[],
   o: { guidance: number; steps: number; generator: Generator; ancestral?: boolean; onStep?: (t: number, x: Tensor) => void },
 ): Tensor {
-  const options = { conditioning: s.cond.conditioning(labels, prompts), imageShape: s.imageShape, guidance: o.guidance, generator: o.generator, onStep: o.onStep };
-  const model: EpsilonModel = s.cond.model;
+  const options = { conditioning: s.cond.conditioning(s.model, labels, prompts), imageShape: s.imageShape, guidance: o.guidance, generator: o.generator, onStep: o.onStep };
+  const model: EpsilonModel = s.model;
   return o.ancestral ? s.diffusion.sampleDdpm(model, options) : s.diffusion.sampleDdim(model, { ...options, steps: o.steps });
 }
 
