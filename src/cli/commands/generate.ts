@@ -9,6 +9,7 @@
 // the settings, the time of each part and the peak memory of live tensors, measured beside the
 // estimate of one guided denoising step (utils/memory.ts). `--json` prints one line of results.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -30,7 +31,7 @@ import { classAgreement } from '../../lab/experiments/ddpm.js';
 import { folderModelType, loadDdpmTextFolder } from '../../lab/ddpm-folder.node.js';
 import { integer, oneOf, valueParser } from '../parse.js';
 import { isRepoId, resolveHubSnapshot } from '../hub-cache-path.js';
-import { mib } from './memory.js';
+import { MEASURE_FLAGS, mib } from './memory.js';
 
 /** Compute dtypes a user may ask for; the cpu computes in float32 or float64. */
 const DTYPES = ['float32', 'float64', 'float16', 'bfloat16'] as const;
@@ -102,6 +103,9 @@ interface DiffusersPipeline {
     onStep?: (info: { step: number; steps: number }) => void;
   }): Promise<Tensor>;
   lastTimings?: Record<string, number> | null;
+  textEncoder?: Module;
+  unet?: Module;
+  vae?: Module;
 }
 interface DiffusersModule {
   StableDiffusionPipeline: { fromPretrained(folder: string): DiffusersPipeline };
@@ -139,6 +143,15 @@ function estimateTextStep(p: TextDiffusionPipeline, n: number, size: number, gui
   return estimateMemory(new GuidedStep(model), { mode: 'infer', batchSize: batch, inputSize: [], workload });
 }
 
+/**
+ * Sample live memory at every module's exit (forward hooks) until the returned function removes
+ * them: inside a forward is where the activations peak, which a sample between steps would miss.
+ */
+function sampleAtModuleExits(models: readonly Module[]): () => void {
+  const handles = models.flatMap((model) => model.modules().map((m) => m.registerForwardHook(() => void sampleMemory())));
+  return () => handles.forEach((h) => h.remove());
+}
+
 /** Results of one generate call, for the report and --json. */
 interface Outcome {
   kind: 'ddpm-text' | 'diffusers';
@@ -170,26 +183,41 @@ async function generateText(prompt: string, folder: string, flags: Flags, progre
   if (flags.negativePrompt) throw new Error('--negative-prompt: a dlab text ddpm contrasts the prompt with the empty caption only');
   const notes: string[] = [];
   if (size !== model.unet.config.sampleSize) notes.push(`--size ${size} differs from the ${model.unet.config.sampleSize}x${model.unet.config.sampleSize} the model was trained at; expect worse digits.`);
-  if (flags.dtype === 'float64') model.to('float64');
-  const estimate = estimateTextStep(pipeline, flags.n, size, guidance !== 0 && guidance !== 1);
-  resetPeakMemoryStats();
-
-  const bar = progress.progress(steps, 'denoise');
-  let done = 0;
-  const started = performance.now();
-  const x = sampleText(pipeline, {
-    prompts: Array.from({ length: flags.n }, () => prompt),
-    steps,
-    guidance,
-    size,
-    generator: new Generator(flags.seed),
-    onStep: () => {
-      sampleMemory();
-      bar.update(++done);
-    },
-  });
-  bar.finish();
-  const denoiseMs = performance.now() - started;
+  // float64: the model's weights and (through the default dtype) the noise it starts from; the judge stays float32.
+  const defaultDtype = torch.getDefaultDtype();
+  if (flags.dtype === 'float64') {
+    model.to('float64');
+    torch.setDefaultDtype('float64');
+  }
+  let x: Tensor;
+  let estimate: ReturnType<typeof estimateTextStep>;
+  let denoiseMs: number;
+  try {
+    estimate = estimateTextStep(pipeline, flags.n, size, guidance !== 0 && guidance !== 1);
+    resetPeakMemoryStats();
+    const bar = progress.progress(steps, 'denoise');
+    let done = 0;
+    // Every step's peak is the same: sample inside the text encoder and the first step only.
+    const stopSampling = sampleAtModuleExits([model]);
+    const started = performance.now();
+    x = sampleText(pipeline, {
+      prompts: Array.from({ length: flags.n }, () => prompt),
+      steps,
+      guidance,
+      size,
+      generator: new Generator(flags.seed),
+      onStep: () => {
+        if (done === 0) stopSampling();
+        sampleMemory();
+        bar.update(++done);
+      },
+    });
+    stopSampling();
+    bar.finish();
+    denoiseMs = performance.now() - started;
+  } finally {
+    torch.setDefaultDtype(defaultDtype);
+  }
   const images = x.float().add(1).div(2).clamp(0, 1);
   const timings: Record<string, number> = { load_ms: loadMs, denoise_ms: denoiseMs, step_ms: denoiseMs / steps };
 
@@ -226,6 +254,9 @@ async function generateDiffusers(prompt: string, folder: string, flags: Flags, p
   const loadMs = performance.now() - t0;
   resetPeakMemoryStats();
   let bar: ReturnType<ConsoleContext['progress']> | null = null;
+  // Inside the text encoder, the first UNet step and the VAE decoder, where the activations peak.
+  const stopUnet = sampleAtModuleExits(pipeline.unet ? [pipeline.unet] : []);
+  const stopOthers = sampleAtModuleExits([pipeline.textEncoder, pipeline.vae].filter((m): m is Module => m !== undefined));
   const started = performance.now();
   const images = await pipeline.generate({
     prompt,
@@ -237,11 +268,14 @@ async function generateDiffusers(prompt: string, folder: string, flags: Flags, p
     width: flags.size,
     n: flags.n,
     onStep: (info) => {
+      stopUnet();
       bar ??= progress.progress(info.steps, 'denoise');
       sampleMemory();
       bar.update(info.step);
     },
   });
+  stopUnet();
+  stopOthers();
   (bar as ReturnType<ConsoleContext['progress']> | null)?.finish();
   const timings: Record<string, number> = { load_ms: loadMs, generate_ms: performance.now() - started };
   for (const [k, v] of Object.entries(pipeline.lastTimings ?? {})) timings[`${k}_ms`] = v;
@@ -263,7 +297,7 @@ const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;'
 function reportHtml(o: Outcome, png: Uint8Array, pngFile: string): string {
   const rows = (entries: [string, unknown][]) => entries.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n');
   const ms = Object.entries(o.timings).map(([k, v]) => [k.replace(/_ms$/, ' (ms)'), v.toFixed(1)] as [string, string]);
-  const memory: [string, string][] = [[`peak live tensors (measured${o.exactMemory ? '' : ', upper bound: no forced collection'})`, mib(o.peakBytes)]];
+  const memory: [string, string][] = [[`peak live tensors: ${o.kind === 'ddpm-text' ? "the model, its judge, the sampler's tensors" : "the pipeline's models and tensors"} (measured at module exits${o.exactMemory ? ', after a forced collection' : '; an upper bound: no forced collection'})`, mib(o.peakBytes)]];
   if (o.estimateBytes !== undefined) memory.push(['estimate: weights + one guided step (utils/memory.ts)', mib(o.estimateBytes)]);
   const agreement = o.agreement
     ? `<h2>Class agreement</h2><p>${(100 * o.agreement.value).toFixed(1)}% of ${o.agreement.predicted.length} image(s) read as ${o.agreement.digit} by ${esc(o.agreement.judge)}; ` +
@@ -309,16 +343,18 @@ export function registerGenerate(program: Command): void {
       if (flags.dtype === 'float16' || flags.dtype === 'bfloat16') throw new Error(`--dtype ${flags.dtype}: the ${flags.device} computes in float32 or float64`);
       if (prompt.trim() === '') throw new Error('the prompt is empty; say what to draw, e.g. "a handwritten seven"');
       const folder = modelFolder(flags.model);
+      if (!canSampleExactly()) {
+        // Re-run this very command in a Node that can force a collection, so the peak memory is exact (as `dlab memory --measure`).
+        const r = spawnSync(process.execPath, [...process.execArgv, ...MEASURE_FLAGS, ...process.argv.slice(1)], { stdio: 'inherit' });
+        process.exit(r.status ?? 1);
+      }
       // Count live tensors from before the model is loaded, so that its weights are in the peak.
       enableMemoryTracking();
       let outcome: Outcome;
       if (existsSync(join(folder, 'model_index.json'))) outcome = await generateDiffusers(prompt, folder, flags, console);
       else {
         const type = folderModelType(folder);
-        if (type === TEXT_DDPM_TYPE) {
-          if (flags.dtype === 'float64') torch.setDefaultDtype('float64');
-          outcome = await generateText(prompt, folder, flags, console);
-        } else if (type === 'ddpm-unet') throw new Error(`${folder} is a class-conditional ddpm (model_type 'ddpm-unet'); generate needs a text-conditioned one: dlab run ddpm --conditioning text`);
+        if (type === TEXT_DDPM_TYPE) outcome = await generateText(prompt, folder, flags, console); else if (type === 'ddpm-unet') throw new Error(`${folder} is a class-conditional ddpm (model_type 'ddpm-unet'); generate needs a text-conditioned one: dlab run ddpm --conditioning text`);
         else throw new Error(`${folder} is not a text-to-image model folder: no model_index.json (diffusers) and no config.json with model_type '${TEXT_DDPM_TYPE}'${type ? ` (it has '${type}')` : ''}`);
       }
       const n = outcome.images.shape[0];
