@@ -149,7 +149,7 @@ describe('ddpm --conditioning text, then dlab generate', () => {
     assert.equal(line.digit, 7);
     assert.ok(typeof line.class_agreement === 'number' && line.class_agreement >= 0 && line.class_agreement <= 1);
     assert.ok((line.peak_bytes as number) > 0 && (line.estimate_bytes as number) > 0, JSON.stringify(line));
-    assert.ok((line.denoise_ms as number) > 0 && line.steps === 4 && line.guidance === 3);
+    assert.ok((line.denoise_ms as number) > 0 && line.steps === 4 && line.guidance === 2);
     const html = readFileSync(join(out, 'seven.html'), 'utf8');
     assert.match(html, /data:image\/png;base64,/);
     assert.match(html, /peak live tensors/);
