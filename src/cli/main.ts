@@ -17,6 +17,7 @@ import { registerMemory } from './commands/memory.js';
 import { registerGpu } from './commands/gpu.js';
 import { registerFit } from './commands/fit.js';
 import { registerPull } from './commands/pull.js';
+import { registerGenerate } from './commands/generate.js';
 
 // package.json sits two levels above both src/cli/main.ts and dist/cli/main.js.
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -38,6 +39,7 @@ registerMemory(program);
 registerGpu(program);
 registerFit(program);
 registerPull(program);
+registerGenerate(program);
 registerData(program);
 registerBench(program);
 registerUi(program);

@@ -19,10 +19,20 @@ export interface ModelConfig {
   [setting: string]: unknown;
 }
 
-/** Writes a trained model as a folder, as the hub lays models out: config.json and model.safetensors (`save_pretrained`). */
-export function saveModelFolder(dir: string, model: Module, config: ModelConfig): void {
+/** Files a model folder holds besides its config and weights (a tokenizer's vocab.json), by name. */
+export type ExtraFiles = Record<string, string | Uint8Array>;
+
+/**
+ * Writes a trained model as a folder, as the hub lays models out: config.json and model.safetensors
+ * (`save_pretrained`), and any `extra` files (a tokenizer's), all before the config.
+ */
+export function saveModelFolder(dir: string, model: Module, config: ModelConfig, extra: ExtraFiles = {}): void {
   mkdirSync(dir, { recursive: true });
   saveFile(model.stateDict(), join(dir, WEIGHTS_FILE), { format: 'pt' });
+  for (const [name, content] of Object.entries(extra)) {
+    if (name === CONFIG_FILE || name === WEIGHTS_FILE || /[\\/]|^\.\.?$/.test(name)) throw new Error(`saveModelFolder: '${name}' cannot be an extra file of a model folder`);
+    writeFileAtomic(join(dir, name), typeof content === 'string' ? new TextEncoder().encode(content) : content);
+  }
   writeFileAtomic(join(dir, CONFIG_FILE), new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n'));
 }
 

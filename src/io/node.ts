@@ -10,4 +10,4 @@ export {
 export { loadPtFile, loadPtObjectFile } from './pt.node.js';
 export { loadPt, loadPtObject, PtError } from './pt.js';
 // A trained model as a folder (config.json + model.safetensors), as the hub lays models out.
-export { saveModelFolder, readModelFolder, loadModelFolder, CONFIG_FILE, WEIGHTS_FILE, type ModelConfig } from './model_folder.node.js';
+export { saveModelFolder, readModelFolder, loadModelFolder, CONFIG_FILE, WEIGHTS_FILE, type ModelConfig, type ExtraFiles } from './model_folder.node.js';

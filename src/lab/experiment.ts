@@ -173,8 +173,12 @@ export interface ModelFolderConfig {
 export interface FileAccess {
   /** The bytes of a file the user named (e.g. --text); the error names the path. */
   read(path: string): Uint8Array;
-  /** Save a trained model with the run as a folder (config.json + model.safetensors); returns the folder. */
-  saveModel(name: string, model: Module, config: ModelFolderConfig): string;
+  /**
+   * Save a trained model with the run as a folder (config.json + model.safetensors, plus `extra`
+   * files such as a tokenizer's vocabulary, by file name); returns the folder. A name with a slash
+   * ('model/judge') is a folder inside another model's folder.
+   */
+  saveModel(name: string, model: Module, config: ModelFolderConfig, extra?: Record<string, string | Uint8Array>): string;
 }
 
 /** Thrown out of ctx.checkpoint once a stop request has been saved; the runner catches it. */

@@ -17,9 +17,9 @@ export function nodeFileAccess(runDir: string): FileAccess {
         throw new Error(`${resolve(path)}: ${why}`);
       }
     },
-    saveModel(name, model, config) {
+    saveModel(name, model, config, extra) {
       const dir = join(runDir, name);
-      saveModelFolder(dir, model, config);
+      saveModelFolder(dir, model, config, extra);
       return dir;
     },
   };

@@ -17,7 +17,7 @@ export class MemoryContext implements RunContext {
   readonly lines: string[] = [];
   readonly artifacts = new Map<string, Artifact>();
   /** Models an experiment saved, kept here (by name) when no file access was given. */
-  readonly models = new Map<string, { model: Module; config: ModelFolderConfig }>();
+  readonly models = new Map<string, { model: Module; config: ModelFolderConfig; extra?: Record<string, string | Uint8Array> }>();
   private stopRequested = false;
 
   /**
@@ -31,8 +31,8 @@ export class MemoryContext implements RunContext {
       read: (path) => {
         throw new Error(`${path}: this run has no file system (give MemoryContext { files })`);
       },
-      saveModel: (name, model, config) => {
-        this.models.set(name, { model, config });
+      saveModel: (name, model, config, extra) => {
+        this.models.set(name, { model, config, extra });
         return name;
       },
     };

@@ -24,10 +24,22 @@ export interface EpsilonModel {
   call(x: Tensor, timesteps: Tensor, cond: UNetConditioning): Tensor;
 }
 
+/**
+ * What classifier-free guidance contrasts, for `batch` images: the U-Net's conditional input (a
+ * caption's hidden states) and its unconditional one (the empty caption's), each with `batch` rows.
+ */
+export interface GuidanceConditioning {
+  batch: number;
+  cond: UNetConditioning;
+  uncond: UNetConditioning;
+}
+
 /** Options of `GaussianDiffusion`'s samplers (DDPM ancestral and DDIM). */
 export interface SampleOptions {
-  /** One class label per image; `nullLabel` (or no labels) samples the unconditional model. */
-  labels: readonly number[];
+  /** One class label per image; `nullLabel` samples the unconditional model. Or `conditioning`. */
+  labels?: readonly number[];
+  /** Any other conditioning (a text model's), instead of labels. */
+  conditioning?: GuidanceConditioning;
   /** Shape of one image (C, H, W). */
   imageShape: readonly number[];
   /** Classifier-free guidance scale w (default 1: the conditional model alone). */
@@ -39,6 +51,12 @@ export interface SampleOptions {
 
 /** A column of per-image scalars, shaped to broadcast over (B, C, H, W). */
 const column = (values: ArrayLike<number>) => tensor(Float32Array.from(values)).reshape(-1, 1, 1, 1);
+
+/** Two conditionings as one batch (a then b), field by field. */
+function catConditioning(a: UNetConditioning, b: UNetConditioning): UNetConditioning {
+  const both = (x?: Tensor | null, y?: Tensor | null) => (x && y ? cat([x, y]) : null);
+  return { classLabels: both(a.classLabels, b.classLabels), encoderHiddenStates: both(a.encoderHiddenStates, b.encoderHiddenStates) };
+}
 
 /**
  * DDPM (Ho et al. 2020) with ε-prediction: the training loss (with label dropout for classifier-free
@@ -64,27 +82,50 @@ export class GaussianDiffusion {
   /** L_simple for a batch x_0 in [-1, 1] with its labels (int64, (B,)); labels dropped with probability pUncond. */
   loss(model: EpsilonModel, x0: Tensor, labels: Tensor, options: { pUncond?: number; generator?: Generator } = {}): Tensor {
     const { pUncond = 0.1, generator } = options;
+    return this.simpleLoss(model, x0, (b) => {
+      const dropped = rand([b], { generator }).lt(pUncond);
+      return { classLabels: where(dropped, full([b], this.nullLabel, { dtype: 'int64' }), labels) };
+    }, generator);
+  }
+
+  /**
+   * L_simple with any conditioning, made after t and ε are drawn (so that the class path's random
+   * stream is the one it always was); a text model passes its captions' hidden states, already
+   * dropped to the empty caption where guidance needs it.
+   */
+  simpleLoss(model: EpsilonModel, x0: Tensor, conditioning: UNetConditioning | ((batch: number) => UNetConditioning), generator?: Generator): Tensor {
     const b = x0.shape[0];
     const t = randint(0, this.schedule.T, [b], { generator });
     const noise = randn(x0.shape, { generator });
     const xt = this.qSample(x0, t.tolist() as number[], noise);
-    const dropped = rand([b], { generator }).lt(pUncond);
-    const y = where(dropped, full([b], this.nullLabel, { dtype: 'int64' }), labels);
-    return model.call(xt, t, { classLabels: y }).sub(noise).square().mean();
+    const cond = typeof conditioning === 'function' ? conditioning(b) : conditioning;
+    return model.call(xt, t, cond).sub(noise).square().mean();
   }
 
-  /** ε under classifier-free guidance at one step t for every image. */
-  guidedNoise(model: EpsilonModel, x: Tensor, t: number, labels: readonly number[], guidance: number): Tensor {
+  /** Class labels as guidance's pair: the labels, and "no class" for every image. */
+  labelConditioning(labels: readonly number[]): GuidanceConditioning {
+    const b = labels.length;
+    return { batch: b, cond: { classLabels: tensor(labels, { dtype: 'int64' }) }, uncond: { classLabels: full([b], this.nullLabel, { dtype: 'int64' }) } };
+  }
+
+  /** ε under classifier-free guidance at one step t for every image (labels, or any conditioning pair). */
+  guidedNoise(model: EpsilonModel, x: Tensor, t: number, conditioning: readonly number[] | GuidanceConditioning, guidance: number): Tensor {
+    const c = Array.isArray(conditioning) ? this.labelConditioning(conditioning as readonly number[]) : (conditioning as GuidanceConditioning);
     const b = x.shape[0];
     const steps = full([b], t, { dtype: 'int64' });
-    const cond = tensor(labels, { dtype: 'int64' });
-    const none = full([b], this.nullLabel, { dtype: 'int64' });
-    if (guidance === 1) return model.call(x, steps, { classLabels: cond });
-    if (guidance === 0) return model.call(x, steps, { classLabels: none });
+    if (guidance === 1) return model.call(x, steps, c.cond);
+    if (guidance === 0) return model.call(x, steps, c.uncond);
     // Both in one batch: one pass over the network instead of two.
-    const both = model.call(cat([x, x]), cat([steps, steps]), { classLabels: cat([cond, none]) });
-    const [c, u] = both.chunk(2);
-    return u.add(c.sub(u).mul(guidance));
+    const both = model.call(cat([x, x]), cat([steps, steps]), catConditioning(c.cond, c.uncond));
+    const [yc, yu] = both.chunk(2);
+    return yu.add(yc.sub(yu).mul(guidance));
+  }
+
+  /** The sampler's conditioning: `conditioning` as given, or the pair made from `labels`. */
+  private guidanceOf(o: SampleOptions): GuidanceConditioning {
+    if (o.conditioning) return o.conditioning;
+    if (!o.labels) throw new Error('GaussianDiffusion: sampling needs labels or a conditioning');
+    return this.labelConditioning(o.labels);
   }
 
   /** x_0 from x_t and ε at step t, clipped to the data's range [-1, 1]. */
@@ -96,10 +137,11 @@ export class GaussianDiffusion {
   /** Ancestral sampling through all T steps (DDPM Algorithm 2 with the posterior variance β̃_t). */
   sampleDdpm(model: EpsilonModel, o: SampleOptions): Tensor {
     const { betas, alphas, alphasCumprod, T } = this.schedule;
+    const c = this.guidanceOf(o);
     return noGrad(() => {
-      let x = randn([o.labels.length, ...o.imageShape], { generator: o.generator });
+      let x = randn([c.batch, ...o.imageShape], { generator: o.generator });
       for (let t = T - 1; t >= 0; t--) {
-        const eps = this.guidedNoise(model, x, t, o.labels, o.guidance ?? 1);
+        const eps = this.guidedNoise(model, x, t, c, o.guidance ?? 1);
         const ab = alphasCumprod[t];
         const abPrev = t > 0 ? alphasCumprod[t - 1] : 1;
         const x0 = this.predictX0(x, eps, t);
@@ -126,10 +168,11 @@ export class GaussianDiffusion {
     const { alphasCumprod } = this.schedule;
     const eta = o.eta ?? 0;
     const timesteps = this.ddimTimesteps(o.steps);
+    const c = this.guidanceOf(o);
     return noGrad(() => {
-      let x = randn([o.labels.length, ...o.imageShape], { generator: o.generator });
+      let x = randn([c.batch, ...o.imageShape], { generator: o.generator });
       timesteps.forEach((t, i) => {
-        const eps = this.guidedNoise(model, x, t, o.labels, o.guidance ?? 1);
+        const eps = this.guidedNoise(model, x, t, c, o.guidance ?? 1);
         const ab = alphasCumprod[t];
         const abPrev = i + 1 < timesteps.length ? alphasCumprod[timesteps[i + 1]] : 1;
         const x0 = this.predictX0(x, eps, t);

@@ -14,8 +14,11 @@ export { TinyTransformer, CausalSelfAttention, Block, type TransformerOptions, t
 export { topKFilter, topPFilter, filterLogits, sampleNext, type SamplingOptions } from './sampling.js';
 export { gpt, gptConfig, gptFromConfig, GPT_DEFAULTS, type GptConfig } from './gpt.js';
 import { UNet2DModel } from './unet.js';
-export { UNet2DModel, ResnetBlock2D, AttentionBlock, Downsample2D, Upsample2D, timestepEmbedding, defaultUNetConfig, type UNetConfig, type UNetConditioning } from './unet.js';
-export { GaussianDiffusion, type EpsilonModel, type SampleOptions } from './diffusion.js';
+export { UNet2DModel, ResnetBlock2D, AttentionBlock, CrossAttentionBlock, Downsample2D, Upsample2D, timestepEmbedding, defaultUNetConfig, type UNetConfig, type UNetConditioning } from './unet.js';
+export { GaussianDiffusion, type EpsilonModel, type SampleOptions, type GuidanceConditioning } from './diffusion.js';
+export { TextEncoder, type TextEncoderConfig } from './text_encoder.js';
+export { WordTokenizer, OutOfVocabularyError, SPECIAL_TOKENS, splitWords } from './word_tokenizer.js';
+export { TextConditionedUNet, textConditioning, textDiffusionPipeline, sampleText, TEXT_DDPM_TYPE, VOCAB_FILE, type TextDiffusionConfig, type TextDiffusionPipeline, type TextSampleOptions } from './text_diffusion.js';
 export { noiseSchedule, linearBetas, cosineBetas, scheduleNames, type NoiseSchedule, type ScheduleName } from './noise_schedule.js';
 /** Stable Diffusion in diffusers' layout (CLIP tokenizer and text encoder, UNet2DConditionModel, AutoencoderKL decoder, schedulers). */
 export * as stableDiffusion from './stable_diffusion/index.js';

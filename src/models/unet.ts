@@ -5,10 +5,12 @@
 // nearest-neighbour upsampling, and the encoder's activations carried to the decoder by
 // concatenation. It predicts the noise ε in x_t.
 //
-// Conditioning is one vector added to the time embedding (diffusers' `class_embedding`): here an
+// Conditioning is either one vector added to the time embedding (diffusers' `class_embedding`): an
 // Embedding of the class label with one extra row, the "no label" that classifier-free guidance
-// trains with and samples against. A text-conditional model will add cross-attention blocks that
-// read a context sequence (`encoderHiddenStates`) beside the self-attention, keeping this layout.
+// trains with and samples against; or, with `crossAttentionDim` set, a sequence of text-encoder
+// hidden states (`encoderHiddenStates`, B x L x crossAttentionDim) that cross-attention blocks read
+// at every level below the top and in the middle: Stable Diffusion's CrossAttnDownBlock2D /
+// UNetMidBlock2DCrossAttn layout at MNIST scale (one attention layer per block, no feed-forward).
 // Names follow diffusers' UNet2DModel where there is one (convIn, timeEmbedding, classEmbedding,
 // downBlocks, midBlock, upBlocks, convNormOut, convOut).
 
@@ -33,6 +35,8 @@ export interface UNetConfig {
   attentionHeads: number;
   /** Classes of the class embedding (its last row, index numClasses, is "no class"); 0: unconditional. */
   numClassEmbeds: number;
+  /** Width of the text encoder's hidden states the cross-attention reads; 0: no cross-attention. */
+  crossAttentionDim: number;
 }
 
 /** The ddpm experiment's U-Net: 16x16 images, channels 16-32-32, attention at 4x4, 10 classes. */
@@ -44,6 +48,7 @@ export const defaultUNetConfig: UNetConfig = {
   normNumGroups: 8,
   attentionHeads: 4,
   numClassEmbeds: 10,
+  crossAttentionDim: 0,
 };
 
 /**
@@ -109,6 +114,40 @@ export class AttentionBlock extends Module {
   }
 }
 
+/**
+ * Attention from a feature map's positions (queries) to a context sequence (keys and values), with
+ * a residual connection: diffusers' Transformer2DModel cut to its cross-attention (GroupNorm, then
+ * to_q from the image, to_k / to_v from the text's hidden states, to_out).
+ */
+export class CrossAttentionBlock extends Module {
+  groupNorm: GroupNorm;
+  toQ: Linear;
+  toK: Linear;
+  toV: Linear;
+  toOut: Linear;
+  constructor(readonly channels: number, readonly contextDim: number, readonly heads: number, groups: number) {
+    super();
+    if (channels % heads !== 0) throw new RangeError(`CrossAttentionBlock: channels ${channels} is not divisible by heads ${heads}`);
+    this.groupNorm = new GroupNorm(groups, channels);
+    // No bias on q, k, v, as in Stable Diffusion's attention.
+    this.toQ = new Linear(channels, channels, { bias: false });
+    this.toK = new Linear(contextDim, channels, { bias: false });
+    this.toV = new Linear(contextDim, channels, { bias: false });
+    this.toOut = new Linear(channels, channels);
+  }
+  /** x (B, C, H, W), context (B, L, contextDim). */
+  override forward(x: Tensor, context: Tensor): Tensor {
+    const [b, c, h, w] = x.shape;
+    const n = h * w;
+    const l = context.shape[1];
+    const hd = c / this.heads;
+    const heads = (z: Tensor, len: number) => z.reshape(b, len, this.heads, hd).transpose(1, 2);
+    const rows = this.groupNorm.call(x).reshape(b, c, n).transpose(1, 2);
+    const y = scaledDotProductAttention(heads(this.toQ.call(rows), n), heads(this.toK.call(context), l), heads(this.toV.call(context), l));
+    return x.add(this.toOut.call(y.transpose(1, 2).reshape(b, n, c)).transpose(1, 2).reshape(b, c, h, w));
+  }
+}
+
 /** A stride-2 3x3 convolution (DDPM's Downsample with conv). */
 export class Downsample2D extends Module {
   conv: Conv2d;
@@ -134,45 +173,53 @@ export class Upsample2D extends Module {
   }
 }
 
-/** The encoder's level: a residual block, then (except at the lowest level) a downsampling. */
+/** The encoder's level: a residual block, cross-attention to the text (if any), then (except at the lowest level) a downsampling. */
 export class DownBlock extends Module {
   resnet: ResnetBlock2D;
+  attention: CrossAttentionBlock | null;
   downsample: Downsample2D | null;
-  constructor(inChannels: number, outChannels: number, tembChannels: number, groups: number, last: boolean) {
+  constructor(inChannels: number, outChannels: number, tembChannels: number, groups: number, last: boolean, attention: CrossAttentionBlock | null = null) {
     super();
     this.resnet = new ResnetBlock2D(inChannels, outChannels, tembChannels, groups);
+    this.attention = attention;
     this.downsample = last ? null : new Downsample2D(outChannels, outChannels);
   }
 }
 
-/** The decoder's level: a residual block over [x, skip], then (except at the top) an upsampling. */
+/** The decoder's level: a residual block over [x, skip], cross-attention to the text (if any), then (except at the top) an upsampling. */
 export class UpBlock extends Module {
   resnet: ResnetBlock2D;
+  attention: CrossAttentionBlock | null;
   upsample: Upsample2D | null;
-  constructor(inChannels: number, skipChannels: number, outChannels: number, nextChannels: number, tembChannels: number, groups: number, top: boolean) {
+  constructor(inChannels: number, skipChannels: number, outChannels: number, nextChannels: number, tembChannels: number, groups: number, top: boolean, attention: CrossAttentionBlock | null = null) {
     super();
     this.resnet = new ResnetBlock2D(inChannels + skipChannels, outChannels, tembChannels, groups);
+    this.attention = attention;
     this.upsample = top ? null : new Upsample2D(outChannels, nextChannels);
   }
 }
 
-/** Residual block, self-attention, residual block at the lowest resolution. */
+/** Residual block, self-attention (then cross-attention to the text, if any), residual block at the lowest resolution. */
 export class MidBlock extends Module {
   resnet1: ResnetBlock2D;
   attention: AttentionBlock;
+  crossAttention: CrossAttentionBlock | null;
   resnet2: ResnetBlock2D;
-  constructor(channels: number, tembChannels: number, groups: number, heads: number) {
+  constructor(channels: number, tembChannels: number, groups: number, heads: number, crossAttentionDim = 0) {
     super();
     this.resnet1 = new ResnetBlock2D(channels, channels, tembChannels, groups);
     this.attention = new AttentionBlock(channels, heads, groups);
+    this.crossAttention = crossAttentionDim > 0 ? new CrossAttentionBlock(channels, crossAttentionDim, heads, groups) : null;
     this.resnet2 = new ResnetBlock2D(channels, channels, tembChannels, groups);
   }
 }
 
-/** What the U-Net is conditioned on besides the step: a class label now (a text context later). */
+/** What the U-Net is conditioned on besides the step: a class label, or a text encoder's hidden states. */
 export interface UNetConditioning {
   /** (B,) int64 class labels in [0, numClassEmbeds]; numClassEmbeds (or none given) is "no class". */
   classLabels?: Tensor | null;
+  /** (B, L, crossAttentionDim): the text encoder's output, read by every cross-attention block. */
+  encoderHiddenStates?: Tensor | null;
 }
 
 /** ε_θ(x_t, t, y): images (B, C, H, W), timesteps (B,), optional class labels -> predicted noise (B, C, H, W). */
@@ -200,14 +247,17 @@ export class UNet2DModel extends Module {
     this.convIn = new Conv2d(c.inChannels, ch[0], 3, { padding: 1 });
     this.timeEmbedding = new ModuleList([new Linear(ch[0], temb), new Linear(temb, temb)]);
     this.classEmbedding = c.numClassEmbeds > 0 ? new Embedding(c.numClassEmbeds + 1, temb) : null;
-    this.downBlocks = new ModuleList(ch.map((out, i) => new DownBlock(i === 0 ? ch[0] : ch[i - 1], out, temb, c.normNumGroups, i === levels - 1)));
-    this.midBlock = new MidBlock(ch[levels - 1], temb, c.normNumGroups, c.attentionHeads);
+    // Cross-attention below the top level, where positions are few (the top's 16x16 would cost the most and add the least).
+    const crossAttention = (channels: number, level: number) =>
+      c.crossAttentionDim > 0 && level > 0 ? new CrossAttentionBlock(channels, c.crossAttentionDim, c.attentionHeads, c.normNumGroups) : null;
+    this.downBlocks = new ModuleList(ch.map((out, i) => new DownBlock(i === 0 ? ch[0] : ch[i - 1], out, temb, c.normNumGroups, i === levels - 1, crossAttention(out, i))));
+    this.midBlock = new MidBlock(ch[levels - 1], temb, c.normNumGroups, c.attentionHeads, c.crossAttentionDim);
     // Level i of the decoder takes the features from below (ch[i], or the mid block's at the
     // bottom) and the encoder's level-i output (ch[i]); its upsampling hands ch[i-1] to the level above.
     this.upBlocks = new ModuleList(
       ch.map((_, j) => {
         const i = levels - 1 - j;
-        return new UpBlock(ch[i], ch[i], ch[i], i > 0 ? ch[i - 1] : ch[0], temb, c.normNumGroups, i === 0);
+        return new UpBlock(ch[i], ch[i], ch[i], i > 0 ? ch[i - 1] : ch[0], temb, c.normNumGroups, i === 0, crossAttention(ch[i], i));
       }),
     );
     this.convNormOut = new GroupNorm(c.normNumGroups, ch[0]);
@@ -225,12 +275,18 @@ export class UNet2DModel extends Module {
       norm_num_groups: c.normNumGroups,
       attention_heads: c.attentionHeads,
       num_class_embeds: c.numClassEmbeds,
+      cross_attention_dim: c.crossAttentionDim,
     };
   }
 
   /** The U-Net a model folder's config.json describes (its model_type must be 'ddpm-unet'). */
   static fromModelConfig(config: { model_type: string; [setting: string]: unknown }): UNet2DModel {
     if (config.model_type !== 'ddpm-unet') throw new Error(`expected a model_type of 'ddpm-unet', but got '${config.model_type}'`);
+    return UNet2DModel.fromSettings(config);
+  }
+
+  /** The U-Net that toModelConfig's settings describe (folders saved before cross-attention have none). */
+  static fromSettings(config: Record<string, unknown>): UNet2DModel {
     const get = <T>(key: string) => config[key] as T;
     return new UNet2DModel({
       sampleSize: get<number>('sample_size'),
@@ -240,6 +296,7 @@ export class UNet2DModel extends Module {
       normNumGroups: get<number>('norm_num_groups'),
       attentionHeads: get<number>('attention_heads'),
       numClassEmbeds: get<number>('num_class_embeds'),
+      crossAttentionDim: get<number | undefined>('cross_attention_dim') ?? 0,
     });
   }
 
@@ -260,18 +317,22 @@ export class UNet2DModel extends Module {
   override forward(sample: Tensor, timesteps?: Tensor | null, cond: UNetConditioning = {}): Tensor {
     const b = sample.shape[0];
     const emb = this.embed(timesteps ?? zeros(b), b, cond);
+    const context = cond.encoderHiddenStates ?? null;
+    if (this.config.crossAttentionDim > 0 && !context) throw new Error('UNet2DModel: a cross-attention U-Net needs encoderHiddenStates (the text encoder\'s output)');
+    const attend = (attention: CrossAttentionBlock | null, x: Tensor) => (attention ? attention.call(x, context as Tensor) : x);
     let h = this.convIn.call(sample);
     const skips: Tensor[] = [];
     for (const block of this.downBlocks) {
-      h = block.resnet.call(h, emb);
+      h = attend(block.attention, block.resnet.call(h, emb));
       skips.push(h);
       if (block.downsample) h = block.downsample.call(h);
     }
     h = this.midBlock.resnet1.call(h, emb);
     h = this.midBlock.attention.call(h);
+    h = attend(this.midBlock.crossAttention, h);
     h = this.midBlock.resnet2.call(h, emb);
     for (const block of this.upBlocks) {
-      h = block.resnet.call(cat([h, skips.pop()!], 1), emb);
+      h = attend(block.attention, block.resnet.call(cat([h, skips.pop()!], 1), emb));
       if (block.upsample) h = block.upsample.call(h);
     }
     return this.convOut.call(this.act.call(this.convNormOut.call(h)));

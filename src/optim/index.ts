@@ -13,5 +13,6 @@ export { Adadelta, type AdadeltaOptions } from './adadelta.js';
 export { clipGradNorm_, clipGradValue_, l1Penalty, l2Penalty } from './clip.js';
 export { optimizerByName, optimizerNames, type OptimizerName, type OptimizerChoice } from './by_name.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './early_stopping.js';
+export { AveragedModel, emaAvgFn, swaAvgFn, type AvgFn, type AveragedModelOptions } from './swa_utils.js';
 /** `torch.optim.lr_scheduler`: PyTorch 1.13's schedulers, PaddlePaddle's decays of the course, and `lrCurve`. */
 export * as lrScheduler from './lr_scheduler/index.js';

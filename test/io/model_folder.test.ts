@@ -41,3 +41,14 @@ test('a missing file, bad JSON, an unknown type and mismatched weights are named
   writeFileSync(join(dir, 'config.json'), '{ "model_type": "mlp", "inputs": 4, "hidden": 5 }');
   assert.throws(() => loadModelFolder(dir, build), /model\.safetensors: Error\(s\) in loading state_dict for Sequential:\n\s+size mismatch for 0\.weight/);
 });
+
+test('extra files (a tokenizer vocabulary) are written beside the weights; names that would clash or escape are refused', () => {
+  const config = { model_type: 'mlp', inputs: 3, hidden: 5 };
+  const dir = join(root, 'with-vocab');
+  saveModelFolder(dir, build(config), config, { 'vocab.json': '["<pad>","a"]\n', 'raw.bin': new Uint8Array([1, 2, 3]) });
+  assert.equal(readFileSync(join(dir, 'vocab.json'), 'utf8'), '["<pad>","a"]\n');
+  assert.deepEqual([...readFileSync(join(dir, 'raw.bin'))], [1, 2, 3]);
+  for (const name of ['config.json', 'model.safetensors', '../x.json', 'sub/x.json', '..']) {
+    assert.throws(() => saveModelFolder(join(root, 'bad'), build(config), config, { [name]: 'x' }), new RegExp(`'${name.replace(/\./g, '\\.')}' cannot be an extra file of a model folder`));
+  }
+});
