@@ -31,6 +31,7 @@ import { classAgreement } from '../../lab/experiments/ddpm.js';
 import { folderModelType, loadDdpmTextFolder } from '../../lab/ddpm-folder.node.js';
 import { integer, oneOf, valueParser } from '../parse.js';
 import { isRepoId, resolveHubSnapshot } from '../hub-cache-path.js';
+import { StableDiffusionPipeline } from '../../models/stable_diffusion/index.js';
 import { MEASURE_FLAGS, mib } from './memory.js';
 
 /** Compute dtypes a user may ask for; the cpu computes in float32 or float64. */
@@ -87,39 +88,6 @@ export function promptDigit(prompt: string): number | null {
     else if (/^[0-9]$/.test(w)) named.add(Number(w));
   }
   return named.size === 1 ? [...named][0] : null;
-}
-
-/** What a Stable Diffusion pipeline offers generate (src/models/stable_diffusion's StableDiffusionPipeline). */
-interface DiffusersPipeline {
-  generate(o: {
-    prompt: string;
-    negativePrompt?: string | null;
-    steps?: number;
-    guidance?: number;
-    seed?: number;
-    height?: number;
-    width?: number;
-    n?: number;
-    onStep?: (info: { step: number; steps: number }) => void;
-  }): Promise<Tensor>;
-  lastTimings?: Record<string, number> | null;
-  textEncoder?: Module;
-  unet?: Module;
-  vae?: Module;
-}
-interface DiffusersModule {
-  StableDiffusionPipeline: { fromPretrained(folder: string): DiffusersPipeline };
-}
-
-/** The Stable Diffusion module, when this build has it (loaded by name so that generate builds without it). */
-async function loadDiffusers(): Promise<DiffusersModule> {
-  const specifier = '../../models/stable_diffusion/index.js';
-  try {
-    return (await import(specifier)) as DiffusersModule;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new Error('diffusers folders need the Stable Diffusion pipeline (src/models/stable_diffusion), which this build does not have');
-    throw e;
-  }
 }
 
 /** One guided denoising step of a text ddpm (both halves of the guidance batch), as the memory estimate traces it. */
@@ -248,15 +216,14 @@ async function generateText(prompt: string, folder: string, flags: Flags, progre
 
 async function generateDiffusers(prompt: string, folder: string, flags: Flags, progress: ConsoleContext): Promise<Outcome> {
   if (flags.dtype !== 'float32') throw new Error(`--dtype ${flags.dtype}: the Stable Diffusion pipeline computes in float32 on the cpu`);
-  const { StableDiffusionPipeline } = await loadDiffusers();
   const t0 = performance.now();
   const pipeline = StableDiffusionPipeline.fromPretrained(folder);
   const loadMs = performance.now() - t0;
   resetPeakMemoryStats();
   let bar: ReturnType<ConsoleContext['progress']> | null = null;
   // Inside the text encoder, the first UNet step and the VAE decoder, where the activations peak.
-  const stopUnet = sampleAtModuleExits(pipeline.unet ? [pipeline.unet] : []);
-  const stopOthers = sampleAtModuleExits([pipeline.textEncoder, pipeline.vae].filter((m): m is Module => m !== undefined));
+  const stopUnet = sampleAtModuleExits([pipeline.unet]);
+  const stopOthers = sampleAtModuleExits([pipeline.textEncoder, pipeline.vae]);
   const started = performance.now();
   const images = await pipeline.generate({
     prompt,
