@@ -153,8 +153,10 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
   });
 
   test('matmul gives the same bits on 1 and 2 threads and on every ISA', () => {
-    // Large enough to split (rows and column panels), K crossing the 256 block, tails everywhere.
+    // Large enough to split (rows and column panels), K crossing the 512 block (twice, and with a
+    // tail past the last 8 columns the register transpose packs), tails everywhere.
     const shapes: [number, number, number, number, Layout, Layout][] = [
+      [1, 24, 1037, 40, 'rowmajor', 'rowmajor'],
       [1, 64, 784, 128, 'rowmajor', 'transposed'], [1, 128, 64, 784, 'transposed', 'rowmajor'],
       [1, 301, 517, 259, 'rowmajor', 'rowmajor'], [4, 70, 300, 90, 'rowmajor', 'broadcast'], [32, 20, 64, 48, 'rowmajor', 'rowmajor'],
     ];
