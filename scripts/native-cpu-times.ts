@@ -6,7 +6,7 @@
 
 import * as torch from '../src/index.js';
 import { nn, optim } from '../src/index.js';
-import { alexnet, lenet } from '../src/models/cnn.js';
+import { alexnet } from '../src/models/cnn.js';
 
 const [backend, threadArg, work, nArg] = process.argv.slice(2);
 const threads = Number(threadArg);
@@ -22,7 +22,6 @@ const lenetRelu = () =>
     new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
   );
-void lenet;
 
 function stepFn(model: nn.Module, x: torch.Tensor, y: torch.Tensor): () => unknown {
   const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
