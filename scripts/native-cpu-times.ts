@@ -41,7 +41,7 @@ if (work === 'matmul') {
   const a = torch.rand([arg, arg]).sub(0.5);
   const b = torch.rand([arg, arg]).sub(0.5);
   fn = () => torch.mm(a, b);
-  reps = Math.max(5, Math.min(200, Math.round(4e9 / (2 * arg ** 3))));
+  reps = Math.max(100, Math.min(400, Math.round(4e9 / (2 * arg ** 3)))); // the heap reaches its steady size
 } else if (work === 'mlp-step') {
   fn = stepFn(mlp(), torch.randn([64, 1, 28, 28]), torch.randint(0, 10, [64]));
   reps = 1000;
@@ -60,7 +60,7 @@ if (work === 'matmul') {
   reps = work === 'mlp-infer' ? 200 : 20;
 } else throw new Error(`unknown workload ${work}`);
 
-for (let i = 0; i < Math.max(3, Math.floor(reps / 10)); i++) fn();
+for (let i = 0; i < Math.max(10, Math.floor(reps / 5)); i++) fn(); // the heap and the JIT settle
 const walls: number[] = [];
 const cpus: number[] = [];
 for (let i = 0; i < reps; i++) {

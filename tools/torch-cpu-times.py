@@ -54,7 +54,7 @@ def step_fn(model, x, y):
 
 if work == "matmul":
     a, b = torch.rand(arg, arg) - 0.5, torch.rand(arg, arg) - 0.5
-    fn, reps = (lambda: a @ b), max(5, min(200, round(4e9 / (2 * arg ** 3))))
+    fn, reps = (lambda: a @ b), max(100, min(400, round(4e9 / (2 * arg ** 3))))
 elif work == "mlp-step":
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
     fn, reps = step_fn(model, torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))), 1000
@@ -73,7 +73,7 @@ elif work in ("mlp-infer", "lenet-infer"):
 else:
     raise SystemExit(f"unknown workload {work}")
 
-for _ in range(max(3, reps // 10)):
+for _ in range(max(10, reps // 5)):
     fn()
 walls, cpus = [], []
 for _ in range(reps):
