@@ -16,7 +16,9 @@
 namespace dlab {
 
 namespace {
-constexpr int64_t kKc = 256;
+// 512: an 8 x 512 panel of A (16 KB) stays in L1, C is loaded once for K <= 512; measured 3-5%
+// faster than 256 on Zen 4.
+constexpr int64_t kKc = 512;
 constexpr int64_t kNc = 512;
 /** Below this many flops a second thread costs more in wake-up than it saves. */
 constexpr int64_t kParallelMinFlops = int64_t(1) << 21;
@@ -100,6 +102,17 @@ void pack_b(Strided B, int64_t K, int64_t N, int64_t j0, int64_t j1, int nr, flo
 static void pack_a(Strided A, int64_t i0, int64_t rows, int64_t k0, int64_t kc, int mr, float* dst) {
   const float* src = A.p + i0 * A.rs + k0 * A.cs;
   if (rows < mr) std::memset(dst, 0, kc * mr * sizeof(float));
+#if defined(__x86_64__)
+  // Row-major A in whole panels of 8 rows: 8 x 8 register transposes (a scalar transpose costs
+  // about a tenth of a large product's time), the last k % 8 columns below.
+  if (A.cs == 1 && mr == 8 && rows == 8 && cpu_isa() != Isa::Portable) {
+    const int64_t k8 = kc / 8 * 8;
+    for (int64_t k = 0; k < k8; k += 8) transpose8(src + k, A.rs, dst + k * 8, 8);
+    for (int64_t i = 0; i < 8; i++)
+      for (int64_t k = k8; k < kc; k++) dst[k * 8 + i] = src[i * A.rs + k];
+    return;
+  }
+#endif
   for (int64_t i = 0; i < rows; i++) {
     const float* row = src + i * A.rs;
     if (A.cs == 1)

@@ -85,6 +85,37 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pool_row_2x2_
     _mm512_mask_storeu_pd(indices + ow + 8, static_cast<__mmask8>(m >> 8), _mm512_cvtepi32_pd(_mm512_extracti32x8_epi32(at, 1)));
   }
 }
+
+/**
+ * One output row of any window that lies inside the input (no padding, dilation 1: AlexNet's
+ * 3x3 stride 2), 16 outputs a step with gathers: the scalar scan's data-dependent branch
+ * mispredicts on about every other value. Same scan order and replacement rule as the scalar
+ * loop, so the same values and indices.
+ */
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pool_row_inside_avx512(const float* src, const ConvGeometry& g, int64_t oh, float* values, double* indices) {
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i step = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(static_cast<int32_t>(g.sW)));
+  const int32_t row0 = static_cast<int32_t>(oh * g.sH * g.W);
+  for (int64_t ow = 0; ow < g.oW; ow += 16) {
+    const int64_t n = std::min<int64_t>(16, g.oW - ow);
+    const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
+    const __m512i start = _mm512_add_epi32(step, _mm512_set1_epi32(row0 + static_cast<int32_t>(ow * g.sW)));
+    __m512 best = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, start, src, 4);
+    __m512i at = start;
+    for (int64_t ki = 0; ki < g.kH; ki++) {
+      for (int64_t kj = ki == 0 ? 1 : 0; kj < g.kW; kj++) {
+        const __m512i idx = _mm512_add_epi32(start, _mm512_set1_epi32(static_cast<int32_t>(ki * g.W + kj)));
+        const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, src, 4);
+        const __mmask16 t = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        best = _mm512_mask_mov_ps(best, t, v);
+        at = _mm512_mask_mov_epi32(at, t, idx);
+      }
+    }
+    _mm512_mask_storeu_ps(values + ow, m, best);
+    _mm512_mask_storeu_pd(indices + ow, static_cast<__mmask8>(m & 0xff), _mm512_cvtepi32_pd(_mm512_castsi512_si256(at)));
+    _mm512_mask_storeu_pd(indices + ow + 8, static_cast<__mmask8>(m >> 8), _mm512_cvtepi32_pd(_mm512_extracti32x8_epi32(at, 1)));
+  }
+}
 #endif
 
 /** Planes per chunk: about 16K output values. */
@@ -102,7 +133,16 @@ void max_pool2d(const ConvGeometry& g, const float* x, float* values, double* in
       double* io = indices + p * L;
       const bool simple = g.kH == 2 && g.kW == 2 && g.sH == 2 && g.sW == 2 && g.pH == 0 && g.pW == 0 && g.dH == 1 && g.dW == 1 &&
                           2 * g.oH <= g.H && 2 * g.oW <= g.W && plane < (int64_t(1) << 30);
+      // Every window inside the input (no padding, no dilation, no clipped last window).
+      const bool inside = g.pH == 0 && g.pW == 0 && g.dH == 1 && g.dW == 1 && (g.oH - 1) * g.sH + g.kH <= g.H &&
+                          (g.oW - 1) * g.sW + g.kW <= g.W && plane < (int64_t(1) << 30);
       for (int64_t oh = 0; oh < g.oH; oh++) {
+#if defined(__x86_64__)
+        if (inside && avx512 && !simple) {
+          pool_row_inside_avx512(src, g, oh, vo + oh * g.oW, io + oh * g.oW);
+          continue;
+        }
+#endif
         if (simple) {
 #if defined(__x86_64__)
           if (avx512) {

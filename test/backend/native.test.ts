@@ -153,8 +153,10 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
   });
 
   test('matmul gives the same bits on 1 and 2 threads and on every ISA', () => {
-    // Large enough to split (rows and column panels), K crossing the 256 block, tails everywhere.
+    // Large enough to split (rows and column panels), K crossing the 512 block (twice, and with a
+    // tail past the last 8 columns the register transpose packs), tails everywhere.
     const shapes: [number, number, number, number, Layout, Layout][] = [
+      [1, 24, 1037, 40, 'rowmajor', 'rowmajor'],
       [1, 64, 784, 128, 'rowmajor', 'transposed'], [1, 128, 64, 784, 'transposed', 'rowmajor'],
       [1, 301, 517, 259, 'rowmajor', 'rowmajor'], [4, 70, 300, 90, 'rowmajor', 'broadcast'], [32, 20, 64, 48, 'rowmajor', 'rowmajor'],
     ];
@@ -298,7 +300,8 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     x.data[110] = -Infinity;
     x.data[111] = -Infinity;
     x.data[200] = x.data[201];
-    for (const [k, s, p, d] of [[[2, 2], [2, 2], [0, 0], [1, 1]], [[3, 3], [2, 2], [1, 1], [1, 1]], [[3, 2], [1, 2], [1, 0], [2, 1]], [[2, 2], [1, 1], [0, 0], [1, 1]]] as [number, number][][]) {
+    // AlexNet's 3x3 stride 2 and a 2x3 stride (1, 3) window take the vector path for windows inside the input.
+    for (const [k, s, p, d] of [[[2, 2], [2, 2], [0, 0], [1, 1]], [[3, 3], [2, 2], [1, 1], [1, 1]], [[3, 2], [1, 2], [1, 0], [2, 1]], [[2, 2], [1, 1], [0, 0], [1, 1]], [[3, 3], [2, 2], [0, 0], [1, 1]], [[2, 3], [1, 3], [0, 0], [1, 1]]] as [number, number][][]) {
       const win = window2d(k as [number, number], s as [number, number], p as [number, number], d as [number, number], 9, 10);
       const got = native.maxPool2d(x, win);
       const want = jsBackend.maxPool2d(x, win);
@@ -307,6 +310,20 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
       const gy = dense([2, 3, ...win.output], 12);
       const idx: View = { data: want.indices, dtype: 'int64', shape: gy.shape, strides: gy.strides, offset: 0 };
       assertSameBits(native.maxPool2dBackward(gy, idx, [9, 10]), jsBackend.maxPool2dBackward(gy, idx, [9, 10]), `backward ${JSON.stringify(win)}`);
+    }
+  });
+
+  test('maxPool2d over rows wider than one vector (a whole 16 and a tail) equals the reference exactly', () => {
+    const x = dense([2, 3, 11, 41], 13);
+    for (const i of [0, 2, 45, 46, 300, 301, 302, 777]) x.data[i] = NaN;
+    for (const i of [90, 91, 92, 131, 132, 600]) x.data[i] = -Infinity;
+    for (let i = 1000; i < 1100; i += 2) x.data[i + 1] = x.data[i];
+    for (const [k, s] of [[[3, 3], [2, 2]], [[3, 3], [1, 1]], [[2, 4], [3, 1]]] as [number, number][][]) {
+      const win = window2d(k, s, [0, 0], [1, 1], 11, 41);
+      const got = native.maxPool2d(x, win);
+      const want = jsBackend.maxPool2d(x, win);
+      assertSameBits(got.values, want.values, `values ${JSON.stringify(win)}`);
+      assertSameBits(got.indices, want.indices, `indices ${JSON.stringify(win)}`);
     }
   });
 

@@ -1,7 +1,9 @@
 /// <reference types="node" />
 // Node adapter of the native backend (see platform.ts): loads build/Release/dlab_native.node from
 // the package root (three levels above this file, in src/ or dist/), null when it was not built
-// (no compiler at install) or does not load. DLAB_NATIVE=0 turns it off for a process.
+// (no compiler at install) or does not load. DLAB_NATIVE=0 turns it off for a process. Loading it
+// sets glibc to keep freed pages for reuse (native/addon.cc, KeepFreedPages); DLAB_NATIVE_MALLOC=system
+// keeps glibc's defaults.
 
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
