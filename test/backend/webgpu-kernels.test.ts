@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 
 import type { View, Window2d } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
-import type { GpuPlan } from '../../src/backend/webgpu/kernels/builder.js';
+import { foldGrid, type GpuPlan } from '../../src/backend/webgpu/kernels/builder.js';
 import { matmul } from '../../src/backend/webgpu/kernels/matmul.js';
 import { argReduce, reduce } from '../../src/backend/webgpu/kernels/reduce.js';
 import { logSoftmax } from '../../src/backend/webgpu/kernels/softmax.js';
@@ -161,6 +161,7 @@ describe('webgpu kernels', () => {
           await check(operand(B, M, K, la, seed++), operand(B, K, N, lb, seed++), `[${B},${M},${K}]x[${B},${K},${N}] ${la}/${lb}`, 'packed');
         }
       }
+      await check(operand(2, 36, 40, 'aligned', 90), operand(2, 40, 44, 'aligned', 91), 'vec4 both sides', 'packed');
     });
 
     test('reduce and splitK paths agree with the reference', async () => {
@@ -168,6 +169,14 @@ describe('webgpu kernels', () => {
       await check(operand(1, 5, 257, 'transposed', 9), operand(1, 257, 3, 'flipped', 10), 'reduce strided', 'reduce');
       await check(operand(1, 20, 1100, 'rowmajor', 11), operand(1, 1100, 12, 'aligned', 12), 'splitK', 'splitK');
       await check(operand(2, 7, 100, 'sliced', 13), operand(2, 100, 9, 'transposed', 14), 'splitK short K', 'splitK');
+    });
+
+    test('vec4 loads exactly where the layout allows them', () => {
+      const key = (a: View, b: View) => matmul(a, b, 'float32', { algorithm: 'packed' }).passes[0].program.key;
+      assert.match(key(operand(1, 8, 12, 'aligned', 1), operand(1, 12, 16, 'aligned', 2)), /\|a4b4\|/);
+      assert.match(key(operand(2, 8, 12, 'broadcast', 1), operand(1, 12, 16, 'transposed', 2)), /\|a4b1\|/);
+      assert.match(key(operand(1, 8, 12, 'rowmajor', 1), operand(1, 12, 16, 'aligned', 2)), /\|a1b4\|/); // offset 3
+      assert.match(key(operand(1, 8, 10, 'aligned', 1), operand(1, 10, 6, 'aligned', 2)), /\|a1b1\|/); // K, N not multiples of 4
     });
 
     test('empty K gives zeros, empty M gives an empty plan', async () => {
@@ -178,8 +187,10 @@ describe('webgpu kernels', () => {
     test('integers multiply exactly; NaN and infinity propagate', async () => {
       const a: View = { data: new Int32Array([1, -2, 3, 4, 5, -6]), dtype: 'int32', shape: [1, 2, 3], strides: [6, 3, 1], offset: 0 };
       const b: View = { data: new Int32Array([7, 8, 9, 10, 11, 12]), dtype: 'int32', shape: [1, 3, 2], strides: [6, 2, 1], offset: 0 };
-      const [ints] = await run(matmul(a, b, 'int32'), [a, b], [{ dtype: 'int32', size: 4 }]);
-      assert.deepEqual(Array.from(ints), Array.from(jsBackend.matmul(a, b, 'int32')));
+      for (const algorithm of ['packed', 'reduce'] as const) {
+        const [ints] = await run(matmul(a, b, 'int32', { algorithm }), [a, b], [{ dtype: 'int32', size: 4 }]);
+        assert.deepEqual(Array.from(ints), Array.from(jsBackend.matmul(a, b, 'int32')), algorithm);
+      }
       const x = operand(1, 3, 4, 'aligned', 3);
       (x.data as Float32Array)[4] = NaN;
       (x.data as Float32Array)[4 + 5] = Infinity;
@@ -218,6 +229,18 @@ describe('webgpu kernels', () => {
       await checkReduce('amax', strided([3, 20000], 'permuted', 3), [1], 'float32', 'amax two-pass');
       await checkReduce('sum', strided([4, 6, 30], 'broadcast', 4), [0, 2], 'float32', 'forced two-pass', true);
       assert.equal(reduce('sum', strided([40000], 'contiguous', 2), [0], 'float32').passes.length, 2);
+    });
+
+    test('grids over 65535 workgroups fold into two dimensions', async () => {
+      assert.deepEqual(foldGrid(65535), [65535, 1, 1]);
+      assert.deepEqual(foldGrid(66000), [33000, 2, 1]);
+      const [x, y, z] = foldGrid(2 ** 33);
+      assert.ok(x <= 65535 && y <= 65535 && z <= 65535 && x * y * z >= 2 ** 33);
+      // 66000 outputs of 65 elements: one workgroup each, folded.
+      const x0 = strided([66000, 65], 'contiguous', 3);
+      const plan = reduce('amax', x0, [1], 'float32');
+      assert.deepEqual(plan.passes[0].program.grid, [33000, 2, 1]);
+      await checkReduce('amax', x0, [1], 'float32', 'folded grid');
     });
 
     test('integers and bools reduce exactly; NaN propagates through max/min; empty reductions', async () => {
