@@ -20,7 +20,7 @@ import { matmul } from '../../src/backend/webgpu/kernels/matmul.js';
 import { argReduce, reduce } from '../../src/backend/webgpu/kernels/reduce.js';
 import { logSoftmax } from '../../src/backend/webgpu/kernels/softmax.js';
 import { scan } from '../../src/backend/webgpu/kernels/scan.js';
-import { gather, indexAdd, indexSelect, scatter } from '../../src/backend/webgpu/kernels/indexing.js';
+import { gather, indexAdd, indexAddSegmented, indexSegments, indexSelect, scatter } from '../../src/backend/webgpu/kernels/indexing.js';
 import { axpy, thresholdBackward } from '../../src/backend/webgpu/kernels/fused.js';
 import { col2im, im2col } from '../../src/backend/webgpu/kernels/window.js';
 import { maxPool2d, maxPool2dBackward } from '../../src/backend/webgpu/kernels/pool.js';
@@ -377,7 +377,14 @@ describe('webgpu kernels', () => {
         jsBackend.indexAdd(expected, dim, index, src);
         const [actual] = await run(indexAdd(out, dim, index, src), [index, src], [], [out]);
         exact(actual, expected.data, `indexAdd ${out.shape} dim ${dim}`);
+        // The segmented form, from the index values on the CPU: the same bits.
+        const values = Array.from({ length: index.shape[0] }, (_, i) => index.data[index.offset + i * index.strides[0]]);
+        const { order, starts } = indexSegments(values, out.shape[dim]);
+        const segs = (a: Int32Array): View => ({ data: a, dtype: 'int32', shape: [a.length], strides: [1], offset: 0 });
+        const [segmented] = await run(indexAddSegmented(out, dim, src), [segs(order), segs(starts), src], [], [out]);
+        exact(segmented, expected.data, `indexAddSegmented ${out.shape} dim ${dim}`);
       }
+      assert.deepEqual(indexSegments([2, 0, 2, 5, 1, 0], 3), { order: Int32Array.from([1, 5, 4, 0, 2]), starts: Int32Array.from([0, 2, 3, 5]) });
     });
   });
 

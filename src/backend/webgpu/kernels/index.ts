@@ -11,7 +11,7 @@ export { argReduce, reduce } from './reduce.js';
 export type { ReduceOptions } from './reduce.js';
 export { logSoftmax } from './softmax.js';
 export { scan } from './scan.js';
-export { gather, indexAdd, indexSelect, scatter } from './indexing.js';
+export { gather, indexAdd, indexAddSegmented, indexSegments, indexSelect, scatter } from './indexing.js';
 export { axpy, thresholdBackward } from './fused.js';
 export { col2im, im2col } from './window.js';
 export { maxPool2d, maxPool2dBackward } from './pool.js';
