@@ -15,12 +15,12 @@ import assert from 'node:assert/strict';
 
 import type { View, Window2d } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
-import type { GpuPlan } from '../../src/backend/webgpu/kernels/builder.js';
+import { foldGrid, type GpuPlan } from '../../src/backend/webgpu/kernels/builder.js';
 import { matmul } from '../../src/backend/webgpu/kernels/matmul.js';
 import { argReduce, reduce } from '../../src/backend/webgpu/kernels/reduce.js';
 import { logSoftmax } from '../../src/backend/webgpu/kernels/softmax.js';
 import { scan } from '../../src/backend/webgpu/kernels/scan.js';
-import { gather, indexAdd, indexSelect, scatter } from '../../src/backend/webgpu/kernels/indexing.js';
+import { gather, indexAdd, indexAddSegmented, indexSegments, indexSelect, scatter } from '../../src/backend/webgpu/kernels/indexing.js';
 import { axpy, thresholdBackward } from '../../src/backend/webgpu/kernels/fused.js';
 import { col2im, im2col } from '../../src/backend/webgpu/kernels/window.js';
 import { maxPool2d, maxPool2dBackward } from '../../src/backend/webgpu/kernels/pool.js';
@@ -139,7 +139,10 @@ describe('webgpu kernels', () => {
   before(async () => {
     gpu = await GpuHarness.create();
   });
-  after(() => gpu?.destroy());
+  after(() => {
+    if (gpu) console.log(`# ${gpu.compiles} pipelines compiled on ${gpu.adapterName}`);
+    gpu?.destroy();
+  });
 
   describe('matmul', () => {
     const check = async (a: View, b: View, msg: string, algorithm?: 'packed' | 'reduce' | 'splitK') => {
@@ -161,6 +164,7 @@ describe('webgpu kernels', () => {
           await check(operand(B, M, K, la, seed++), operand(B, K, N, lb, seed++), `[${B},${M},${K}]x[${B},${K},${N}] ${la}/${lb}`, 'packed');
         }
       }
+      await check(operand(2, 36, 40, 'aligned', 90), operand(2, 40, 44, 'aligned', 91), 'vec4 both sides', 'packed');
     });
 
     test('reduce and splitK paths agree with the reference', async () => {
@@ -168,6 +172,14 @@ describe('webgpu kernels', () => {
       await check(operand(1, 5, 257, 'transposed', 9), operand(1, 257, 3, 'flipped', 10), 'reduce strided', 'reduce');
       await check(operand(1, 20, 1100, 'rowmajor', 11), operand(1, 1100, 12, 'aligned', 12), 'splitK', 'splitK');
       await check(operand(2, 7, 100, 'sliced', 13), operand(2, 100, 9, 'transposed', 14), 'splitK short K', 'splitK');
+    });
+
+    test('vec4 loads exactly where the layout allows them', () => {
+      const key = (a: View, b: View) => matmul(a, b, 'float32', { algorithm: 'packed' }).passes[0].program.key;
+      assert.match(key(operand(1, 8, 12, 'aligned', 1), operand(1, 12, 16, 'aligned', 2)), /\|a4b4\|/);
+      assert.match(key(operand(2, 8, 12, 'broadcast', 1), operand(1, 12, 16, 'transposed', 2)), /\|a4b1\|/);
+      assert.match(key(operand(1, 8, 12, 'rowmajor', 1), operand(1, 12, 16, 'aligned', 2)), /\|a1b4\|/); // offset 3
+      assert.match(key(operand(1, 8, 10, 'aligned', 1), operand(1, 10, 6, 'aligned', 2)), /\|a1b1\|/); // K, N not multiples of 4
     });
 
     test('empty K gives zeros, empty M gives an empty plan', async () => {
@@ -178,8 +190,10 @@ describe('webgpu kernels', () => {
     test('integers multiply exactly; NaN and infinity propagate', async () => {
       const a: View = { data: new Int32Array([1, -2, 3, 4, 5, -6]), dtype: 'int32', shape: [1, 2, 3], strides: [6, 3, 1], offset: 0 };
       const b: View = { data: new Int32Array([7, 8, 9, 10, 11, 12]), dtype: 'int32', shape: [1, 3, 2], strides: [6, 2, 1], offset: 0 };
-      const [ints] = await run(matmul(a, b, 'int32'), [a, b], [{ dtype: 'int32', size: 4 }]);
-      assert.deepEqual(Array.from(ints), Array.from(jsBackend.matmul(a, b, 'int32')));
+      for (const algorithm of ['packed', 'reduce'] as const) {
+        const [ints] = await run(matmul(a, b, 'int32', { algorithm }), [a, b], [{ dtype: 'int32', size: 4 }]);
+        assert.deepEqual(Array.from(ints), Array.from(jsBackend.matmul(a, b, 'int32')), algorithm);
+      }
       const x = operand(1, 3, 4, 'aligned', 3);
       (x.data as Float32Array)[4] = NaN;
       (x.data as Float32Array)[4 + 5] = Infinity;
@@ -295,6 +309,25 @@ describe('webgpu kernels', () => {
   });
 
   describe('indexing', () => {
+    test('grids fold under 65535 per dimension; shaders recover the flat workgroup index', async () => {
+      assert.deepEqual(foldGrid(65535), [65535, 1, 1]);
+      assert.deepEqual(foldGrid(66000), [33000, 2, 1]);
+      const [x, y, z] = foldGrid(2 ** 33);
+      assert.ok(x <= 65535 && y <= 65535 && z <= 65535 && x * y * z >= 2 ** 33);
+      // A real fold needs 65536 workgroups (half a minute on SwiftShader): the same flat-index
+      // arithmetic is checked on small 2-D and 3-D grids that overshoot, as folded grids do.
+      const src = strided([10, 64], 'permuted', 5);
+      const index = indices([10, 64], 10, 'contiguous', 6);
+      const expected = jsBackend.gather(src, 0, index);
+      const plan = gather(src, 0, index);
+      assert.deepEqual(plan.passes[0].program.grid, [10, 1, 1]);
+      for (const grid of [[3, 2, 2], [2, 1, 5], [1, 11, 1]] as const) {
+        const folded = { ...plan, passes: [{ ...plan.passes[0], program: { ...plan.passes[0].program, grid } }] };
+        const [actual] = await run(folded, [src, index], [{ dtype: 'float32', size: 640 }]);
+        exact(actual, expected, `grid ${grid}`);
+      }
+    });
+
     test('gather along each dim, index smaller than x, out-of-layout views', async () => {
       const cases: [View, number, View][] = [
         [strided([4, 5, 6], 'permuted', 40), 1, indices([4, 3, 6], 5, 'contiguous', 41)],
@@ -354,7 +387,14 @@ describe('webgpu kernels', () => {
         jsBackend.indexAdd(expected, dim, index, src);
         const [actual] = await run(indexAdd(out, dim, index, src), [index, src], [], [out]);
         exact(actual, expected.data, `indexAdd ${out.shape} dim ${dim}`);
+        // The segmented form, from the index values on the CPU: the same bits.
+        const values = Array.from({ length: index.shape[0] }, (_, i) => index.data[index.offset + i * index.strides[0]]);
+        const { order, starts } = indexSegments(values, out.shape[dim]);
+        const segs = (a: Int32Array): View => ({ data: a, dtype: 'int32', shape: [a.length], strides: [1], offset: 0 });
+        const [segmented] = await run(indexAddSegmented(out, dim, src), [segs(order), segs(starts), src], [], [out]);
+        exact(segmented, expected.data, `indexAddSegmented ${out.shape} dim ${dim}`);
       }
+      assert.deepEqual(indexSegments([2, 0, 2, 5, 1, 0], 3), { order: Int32Array.from([1, 5, 4, 0, 2]), starts: Int32Array.from([0, 2, 3, 5]) });
     });
   });
 

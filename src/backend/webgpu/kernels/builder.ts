@@ -239,11 +239,6 @@ export function stridedOffsets(index: string, rank: number, shape: string, opera
   return lines.map((l) => `  ${l}`).join('\n');
 }
 
-/** The metadata of a view (a js View passes as is: it has these fields and its data). */
-export function meta(v: ViewMeta): ViewMeta {
-  return { dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset };
-}
-
 /**
  * True when a [..., R, C] view can be read four elements at a time as `array<vec4<T>>`: the
  * last dim contiguous and a multiple of 4, every other stride and the offset multiples of 4

@@ -137,3 +137,54 @@ export function indexAdd(out0: ViewMeta, dim: number, index: ViewMeta, src0: Vie
   if (hit) { out[o] = v; }`,
   });
 }
+
+/**
+ * The index positions grouped by the row they add into, for indexAddSegmented: `order` lists
+ * 0..n-1 sorted stably by index value (a counting sort), and row k's positions are
+ * order[starts[k] .. starts[k + 1]). Built on the CPU from index values the caller already holds
+ * (F.embedding reads its ids to range-check them); out-of-range values are left out.
+ */
+export function indexSegments(index: ArrayLike<number>, size: number): { order: Int32Array; starts: Int32Array } {
+  const starts = new Int32Array(size + 1);
+  for (let i = 0; i < index.length; i++) {
+    const k = index[i];
+    if (k >= 0 && k < size) starts[k + 1]++;
+  }
+  for (let k = 0; k < size; k++) starts[k + 1] += starts[k];
+  const order = new Int32Array(starts[size]);
+  const cursor = starts.slice(0, size);
+  for (let i = 0; i < index.length; i++) {
+    const k = index[i];
+    if (k >= 0 && k < size) order[cursor[k]++] = i;
+  }
+  return { order, starts };
+}
+
+/**
+ * indexAdd when the index's segments are known (indexSegments): inputs (order, starts, src),
+ * output 0 is `out`'s buffer. Each out element adds only its own row's sources, in index order
+ * (so the same bits as indexAdd and the reference), O(out + n * inner) instead of O(out * n):
+ * the form for an embedding's gradient over a large vocabulary.
+ */
+export function indexAddSegmented(out0: ViewMeta, dim: number, src0: ViewMeta): GpuPlan {
+  const [out, src] = [out0, src0].map(atLeast1d);
+  const T = storageType(out.dtype);
+  const rank = out.shape.length;
+  const u = new Uniforms().shape('sh', out.shape).view('o', out).view('sx', src);
+  return perElement({
+    key: `indexadd-segmented|${T}|r${rank}|d${dim}`,
+    inputs: [{ name: 'order', type: 'i32' }, { name: 'starts', type: 'i32' }, { name: 'src', type: T }],
+    outputs: [{ name: 'out', type: T }],
+    u,
+    total: numel(out.shape),
+    body: `${stridedOffsets('i', rank, 'sh', [], { coords: 'c' })}
+  let begin = starts[c${dim}];
+  let end = starts[c${dim} + 1];
+  if (begin == end) { return; }
+  let o = ${offsetOf('o', rank, 'c')};
+  let sb = ${offsetOf('sx', rank, 'c', dim)};
+  var v = out[o];
+  for (var s = begin; s < end; s++) { v = v + src[sb + order[s] * u.sx_st${dim}]; }
+  out[o] = v;`,
+  });
+}
