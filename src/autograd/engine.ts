@@ -156,6 +156,15 @@ class GradientOwnership {
 }
 
 /**
+ * A backward rule run in a memory scope (device gradients). At module level, not as an arrow inside
+ * runBackward: a closure there would move the loop's locals into a heap context, and on the CPU that
+ * kept a consumed gradient alive for V8 a step longer (a LeNet step's measured peak rose 27%).
+ */
+function applyInScope(node: Node, grad: Tensor): ReturnType<Node['apply']> {
+  return scope(() => node.apply(grad));
+}
+
+/**
  * Run backward from `outputs`. Without `capture`, gradients accumulate into the leaves'
  * `.grad`; with it (autograd.grad), the gradients of the captured tensors are returned instead.
  */
@@ -194,7 +203,8 @@ export function runBackward(
     if (owner && prev) owner.released(prev);
     owner?.buffered(value);
     buffer.set(next, value);
-    if (prev) consumed.push(prev, g);
+    // Only device gradients are listed: holding a CPU one here would keep it from V8 a step longer.
+    if (prev && prev._storage.releasable) consumed.push(prev, g);
   };
   roots.forEach((node, i) => deliver(node, grads[i]));
 
@@ -245,7 +255,7 @@ export function runBackward(
       }
       // On a device, what the rule computed on the way (tanh's 1 - y*y) is freed as soon as it
       // returns: only the gradients it returns leave it (the rules keep nothing).
-      const inputGrads = grad ? (owner && grad._storage.releasable ? scope(() => node.apply(grad!)) : node.apply(grad)) : [];
+      const inputGrads = grad ? (owner && grad._storage.releasable ? applyInScope(node, grad) : node.apply(grad)) : [];
       if (!retainGraph) node.release();
       node.nextFunctions.forEach((next, i) => {
         if (!next) return;
@@ -256,7 +266,7 @@ export function runBackward(
         if (left === 0) ready.push(next);
       });
       if (owner) {
-        if (grad && !node.retainedOutput && captureAt.get(node) === undefined) consumed.push(grad);
+        if (grad && grad._storage.releasable && !node.retainedOutput && captureAt.get(node) === undefined) consumed.push(grad);
         for (const g of consumed) owner.discard(g);
       }
       consumed.length = 0;

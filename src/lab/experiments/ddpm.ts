@@ -127,7 +127,7 @@ export const ddpm = defineExperiment({
     batchSize: { default: 64, integer: true, min: 1, help: 'minibatch size' },
     lr: { default: 2e-3, positive: true, help: 'Adam learning rate' },
     pUncond: { default: 0.1, min: 0, max: 1, help: 'probability a training label is dropped (what guidance needs)' },
-    emaDecay: { default: 0.995, min: 0, max: 1, help: 'decay of the exponential moving average of the weights that samples are drawn with and the folder keeps (0: the last weights)' },
+    emaDecay: { default: 0.995, min: 0, max: 1, help: 'decay of the exponential moving average of the weights that samples are drawn with and the folder keeps; at 0 the average is the last weights' },
     guidance: { default: 2, min: 0, max: 20, help: 'classifier-free guidance scale w in eps_uncond + w (eps_cond - eps_uncond): w = 0 is unconditional, 1 conditional, more is stronger' },
     sampleSteps: { default: 20, integer: true, min: 1, max: 4000, help: 'DDIM steps for the evaluation samples (at most --timesteps)' },
     samplesPerDigit: { default: 100, integer: true, min: 2, max: 1000, help: 'samples per digit for class agreement and the Fréchet distance' },
