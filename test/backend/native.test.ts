@@ -13,38 +13,8 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import { nativeBackend, nativeInfo, nativeUnavailableReason, setNativeConvAlgorithm, setNativeIsa } from '../../src/backend/native/index.js';
 import * as torch from '../../src/index.js';
 import { assertClose } from '../helpers.js';
+import { operand, randomArray, type Layout } from './operands.js';
 
-/** Deterministic pseudo-random floats in [-1, 1) (xorshift), so a failure reproduces. */
-function randomArray(n: number, seed: number, Type: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array) {
-  const out = new Type(n);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
-
-type Layout = 'rowmajor' | 'transposed' | 'sliced' | 'flipped' | 'broadcast';
-
-/** A [B, R, C] operand viewed in the given layout over a fresh random array. */
-function operand(B: number, R: number, C: number, layout: Layout, seed: number, dtype: 'float32' | 'float64' = 'float32'): View {
-  const Type = dtype === 'float32' ? Float32Array : Float64Array;
-  switch (layout) {
-    case 'rowmajor':
-      return { data: randomArray(B * R * C + 3, seed, Type), dtype, shape: [B, R, C], strides: [R * C, C, 1], offset: 3 };
-    case 'transposed':
-      return { data: randomArray(B * R * C, seed, Type), dtype, shape: [B, R, C], strides: [R * C, 1, R], offset: 0 };
-    case 'sliced':
-      return { data: randomArray(B * R * C * 3, seed, Type), dtype, shape: [B, R, C], strides: [R * C * 3, C * 3, 3], offset: 0 };
-    case 'flipped':
-      return { data: randomArray(B * R * C, seed, Type), dtype, shape: [B, R, C], strides: [R * C, -C, 1], offset: (R - 1) * C };
-    case 'broadcast':
-      return { data: randomArray(R * C, seed, Type), dtype, shape: [B, R, C], strides: [0, C, 1], offset: 0 };
-  }
-}
 
 const ISAS = ['avx512', 'avx2', 'portable'] as const;
 

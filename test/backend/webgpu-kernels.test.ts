@@ -30,19 +30,8 @@ import { contiguousStrides, numel } from '../../src/tensor/shape.js';
 import type { DType, TypedArray } from '../../src/tensor/dtype.js';
 import { assertClose } from '../helpers.js';
 import { GpuHarness } from './webgpu-harness.js';
+import { randomArray } from './operands.js';
 
-/** Deterministic pseudo-random floats in [-1, 1) (xorshift), so a failure reproduces. */
-function randomArray(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
 
 type Layout = 'rowmajor' | 'aligned' | 'transposed' | 'sliced' | 'flipped' | 'broadcast';
 
