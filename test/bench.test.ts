@@ -51,7 +51,9 @@ test('a partial run (--only) prints its table and leaves BENCHMARKS.md alone', (
   assert.equal(statSync(committed).mtimeMs, before, 'BENCHMARKS.md untouched');
 });
 
-const hasTorch = ['/usr/bin/python3', 'python3'].some((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+// The bench's own test (bench/run.mjs findPython): a torch that imports and has a version (an empty
+// torch folder imports as a namespace package and is no PyTorch).
+const hasTorch = ['/usr/bin/python3', 'python3'].some((py) => spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).status === 0);
 
 test('every dlab row gets a ÷ PyTorch cell: a ratio, or "not comparable" with the reason in the header', { skip: hasTorch ? false : 'PyTorch is not installed here' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));
