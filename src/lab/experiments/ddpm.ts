@@ -29,6 +29,9 @@
 // agreement was 0.637 with digit 1 at 0.00 (the 1s drawn as curls the judge calls 4, 6 or 0); with
 // the EMA (decay 0.995) it was 0.747 at guidance 1 (digit 1: 0.73), 0.943 at guidance 2 (1: 0.67)
 // and 0.803 at guidance 3 (1: 0.00 again): guidance 3 overshoots the thin 1s, whatever the weights.
+// The default run with these settings on the native backend (`dlab run ddpm --json`, 2-core AMD
+// EPYC, alone): 10 min 37 s wall, 894 CPU-s; class agreement 0.939 over 100 samples per digit (1 at
+// 0.82, 5 at 0.85, 9 at 0.86, the rest 0.92-1.00), feature Fréchet 11.3 (real against real 7.4).
 
 import * as torch from '../../index.js';
 import { nn, optim } from '../../index.js';
