@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { COMMIT, FakeHub, OLD_COMMIT, enc, gitSha1, isLfs, sha256, tinyPipeline } from './hub_server.js';
 import { FitRefusedError, pull, type PullOptions } from '../../src/hub/pull.node.js';
@@ -11,6 +11,7 @@ import type { HubSettings } from '../../src/hub/settings.node.js';
 import { DiskSpaceError, GatedRepoError, HashMismatchError, OfflineError, RepoNotFoundError, RevisionNotFoundError } from '../../src/hub/errors.js';
 import { CACHEDIR_TAG } from '../../src/hub/layout.js';
 import { closedPort } from '../ports.js';
+import { cacheEntries } from './layout_cases.js';
 
 const hub = new FakeHub();
 const files = tinyPipeline();
@@ -44,23 +45,6 @@ const roomy = { device: () => ({ name: 'webgpu:0', freeBytes: 2 ** 30 }), statfs
 const run = (repo: string, options: PullOptions = {}) =>
   pull(repo, { settings: settings(), log: (l) => notes.push(l), backoff: 1, ...roomy, ...options });
 
-/** Every entry under a folder: files with their bytes' hash, links with their target, folders. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      const key = relative(dir, p).split(sep).join('/');
-      if (e.isSymbolicLink()) out[key] = `-> ${readlinkSync(p)}`;
-      else if (e.isDirectory()) {
-        out[`${key}/`] = 'dir';
-        walk(p);
-      } else out[key] = `file ${sha256(readFileSync(p)).slice(0, 12)}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const etag = (path: string) => (isLfs(path, files[path]) ? sha256(files[path]) : gitSha1(files[path]));
 
@@ -70,25 +54,25 @@ test('a full pull writes huggingface_hub\'s layout: blobs by etag, relative snap
   assert.equal(r.snapshot, join(cacheDir, 'models--test--tiny-sd', 'snapshots', COMMIT));
   assert.deepEqual(r.files.map((f) => f.status), Object.keys(files).map(() => 'downloaded'));
   const expected: Record<string, string> = {
-    'CACHEDIR.TAG': `file ${sha256(enc(CACHEDIR_TAG)).slice(0, 12)}`,
+    'CACHEDIR.TAG': `file ${sha256(enc(CACHEDIR_TAG))}`,
     '.locks/': 'dir',
     '.locks/models--test--tiny-sd/': 'dir',
     'models--test--tiny-sd/': 'dir',
     'models--test--tiny-sd/blobs/': 'dir',
     'models--test--tiny-sd/refs/': 'dir',
-    'models--test--tiny-sd/refs/main': `file ${sha256(enc(COMMIT)).slice(0, 12)}`,
+    'models--test--tiny-sd/refs/main': `file ${sha256(enc(COMMIT))}`,
     'models--test--tiny-sd/snapshots/': 'dir',
     [`models--test--tiny-sd/snapshots/${COMMIT}/`]: 'dir',
     'models--test--tiny-sd/trees/': 'dir',
-    [`models--test--tiny-sd/trees/${COMMIT}.json`]: `file ${sha256(readFileSync(join(cacheDir, 'models--test--tiny-sd', 'trees', `${COMMIT}.json`))).slice(0, 12)}`,
+    [`models--test--tiny-sd/trees/${COMMIT}.json`]: `file ${sha256(readFileSync(join(cacheDir, 'models--test--tiny-sd', 'trees', `${COMMIT}.json`)))}`,
   };
   for (const [path, bytes] of Object.entries(files)) {
-    expected[`models--test--tiny-sd/blobs/${etag(path)}`] = `file ${sha256(bytes).slice(0, 12)}`;
+    expected[`models--test--tiny-sd/blobs/${etag(path)}`] = `file ${sha256(bytes)}`;
     const depth = path.split('/').length - 1;
     expected[`models--test--tiny-sd/snapshots/${COMMIT}/${path}`] = `-> ${'../'.repeat(depth + 2)}blobs/${etag(path)}`;
     if (depth > 0) expected[`models--test--tiny-sd/snapshots/${COMMIT}/${path.split('/')[0]}/`] = 'dir';
   }
-  assert.deepEqual(tree(cacheDir), expected);
+  assert.deepEqual(cacheEntries(cacheDir), expected);
   // refs/main holds the commit and nothing else (no newline), as huggingface_hub writes it.
   assert.equal(readFileSync(join(cacheDir, 'models--test--tiny-sd', 'refs', 'main'), 'utf8'), COMMIT);
   // The links resolve to the bytes the hub serves.
