@@ -78,7 +78,7 @@ export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusi
   const build = () =>
     new TextConditionedUNet(
       { sampleSize: o.imageSize, blockOutChannels: [o.channels, 2 * o.channels, 2 * o.channels] },
-      { vocabSize: tokenizer.vocabSize, maxLength: tokenizer.maxLength, hiddenSize: textHiddenSize(o.channels), layers: o.textLayers, heads: 4, padId: tokenizer.padId },
+      { vocabSize: tokenizer.vocabSize, maxLength: tokenizer.maxLength, hiddenSize: textHiddenSize(o.channels), layers: o.textLayers, heads: 4, padId: tokenizer.padId, eosId: tokenizer.eosId },
     );
   const model = build();
   const phrasings = captionsOf(0).length;
@@ -94,7 +94,7 @@ export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusi
       const dropped = torch.rand([b]).lt(pUncond).tolist() as boolean[];
       const captions = (labels.tolist() as number[]).map((d, i) => (dropped[i] ? '' : captionsOf(d)[phrasing[i]]));
       // The encoder runs inside the loss's graph: it learns from the U-Net's error.
-      return diffusion.simpleLoss(model, x0, () => ({ encoderHiddenStates: model.encode(ids(captions)) }));
+      return diffusion.simpleLoss(model, x0, () => model.encode(ids(captions)));
     },
     prompts: (labels, generator) => drawCaptions(labels, generator),
     conditioning: (m, _labels, prompts) => textConditioning(m as TextConditionedUNet, tokenizer, prompts),

@@ -55,7 +55,7 @@ const column = (values: ArrayLike<number>) => tensor(Float32Array.from(values)).
 /** Two conditionings as one batch (a then b), field by field. */
 function catConditioning(a: UNetConditioning, b: UNetConditioning): UNetConditioning {
   const both = (x?: Tensor | null, y?: Tensor | null) => (x && y ? cat([x, y]) : null);
-  return { classLabels: both(a.classLabels, b.classLabels), encoderHiddenStates: both(a.encoderHiddenStates, b.encoderHiddenStates) };
+  return { classLabels: both(a.classLabels, b.classLabels), encoderHiddenStates: both(a.encoderHiddenStates, b.encoderHiddenStates), classEmbeds: both(a.classEmbeds, b.classEmbeds) };
 }
 
 /**

@@ -42,15 +42,23 @@ export interface TextDiffusionConfig {
 export class TextConditionedUNet extends Module {
   textEncoder: TextEncoder;
   unet: UNet2DModel;
-  constructor(unet: Partial<UNetConfig>, text: TextEncoderConfig) {
+  /**
+   * `pooled`: the caption's pooled state also goes into the time embedding (through the U-Net's
+   * projection), so every residual block hears which digit is asked for, not only the attention
+   * layers: with cross-attention alone the model had learned almost nothing of its captions after
+   * 300 steps (class agreement 0.17, where the class-label model had 0.84).
+   */
+  constructor(unet: Partial<UNetConfig>, text: TextEncoderConfig, pooled = true) {
     super();
     this.textEncoder = new TextEncoder(text);
-    this.unet = new UNet2DModel({ ...unet, numClassEmbeds: 0, crossAttentionDim: text.hiddenSize });
+    this.unet = new UNet2DModel({ ...unet, numClassEmbeds: 0, crossAttentionDim: text.hiddenSize, projectionClassEmbeddingsInputDim: pooled ? text.hiddenSize : 0 });
   }
 
-  /** Token ids (B, L) -> the hidden states the U-Net reads. */
-  encode(inputIds: Tensor): Tensor {
-    return this.textEncoder.call(inputIds);
+  /** Token ids (B, L) -> what the U-Net reads: the hidden states, and the pooled caption if it takes one. */
+  encode(inputIds: Tensor): UNetConditioning {
+    const states = this.textEncoder.call(inputIds);
+    const pooled = this.unet.classProjection ? this.textEncoder.pooled(states, inputIds) : null;
+    return { encoderHiddenStates: states, classEmbeds: pooled };
   }
 
   /** The U-Net on x_t at steps t with the text's hidden states (so that the diffusion's samplers can call this model). */
@@ -63,7 +71,7 @@ export class TextConditionedUNet extends Module {
     const c = config as TextDiffusionConfig;
     const text = TextEncoder.fromSettings(c.text_encoder);
     const unet = UNet2DModel.fromSettings(c.unet);
-    return new TextConditionedUNet(unet.config, text.config);
+    return new TextConditionedUNet(unet.config, text.config, unet.config.projectionClassEmbeddingsInputDim > 0);
   }
 }
 
@@ -74,8 +82,9 @@ export function textConditioning(model: TextConditionedUNet, tokenizer: WordToke
     const empty = tensor([tokenizer.encode('')], { dtype: 'int64' });
     const b = prompts.length;
     const cond = model.encode(ids);
-    const uncond = model.encode(empty).expand(b, -1, -1);
-    return { batch: b, cond: { encoderHiddenStates: cond }, uncond: { encoderHiddenStates: uncond } };
+    const uncond = model.encode(empty);
+    const repeat = (t?: Tensor | null) => (t ? t.expand(b, ...t.shape.slice(1)) : null);
+    return { batch: b, cond, uncond: { encoderHiddenStates: repeat(uncond.encoderHiddenStates), classEmbeds: repeat(uncond.classEmbeds) } };
   });
 }
 

@@ -9,6 +9,9 @@ import { Embedding, LayerNorm, TransformerEncoder, TransformerEncoderLayer } fro
 import { arange } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+// Folders saved before the pooled caption have no eos_token_id: theirs is the word tokenizer's.
+const WORD_TOKENIZER_EOS = 2;
+
 /** The text encoder's shape. */
 export interface TextEncoderConfig {
   vocabSize: number;
@@ -20,6 +23,8 @@ export interface TextEncoderConfig {
   heads: number;
   /** Id of the <pad> token, masked out of the encoder's self-attention. */
   padId: number;
+  /** Id of the <eos> token, whose state is the pooled caption (CLIP's pooler_output). */
+  eosId: number;
 }
 
 /** Token ids (B, L) int64 -> hidden states (B, L, hiddenSize). */
@@ -49,14 +54,24 @@ export class TextEncoder extends Module {
     return this.finalLayerNorm.call(states);
   }
 
+  /**
+   * The pooled caption (B, hiddenSize): each row's state at its <eos> token, as CLIPTextModel's
+   * pooler_output (the encoder attends both ways, so <eos> has read every word).
+   */
+  pooled(states: Tensor, inputIds: Tensor): Tensor {
+    const [b, , d] = states.shape;
+    const eos = inputIds.eq(this.config.eosId).int().argmax(-1);
+    return states.gather(1, eos.view(b, 1, 1).expand(b, 1, d)).squeeze(1);
+  }
+
   /** config.json settings (snake_case). */
   toModelConfig(): Record<string, unknown> {
     const c = this.config;
-    return { vocab_size: c.vocabSize, max_position_embeddings: c.maxLength, hidden_size: c.hiddenSize, num_hidden_layers: c.layers, num_attention_heads: c.heads, pad_token_id: c.padId };
+    return { vocab_size: c.vocabSize, max_position_embeddings: c.maxLength, hidden_size: c.hiddenSize, num_hidden_layers: c.layers, num_attention_heads: c.heads, pad_token_id: c.padId, eos_token_id: c.eosId };
   }
 
   static fromSettings(s: Record<string, unknown>): TextEncoder {
     const n = (key: string) => s[key] as number;
-    return new TextEncoder({ vocabSize: n('vocab_size'), maxLength: n('max_position_embeddings'), hiddenSize: n('hidden_size'), layers: n('num_hidden_layers'), heads: n('num_attention_heads'), padId: n('pad_token_id') });
+    return new TextEncoder({ vocabSize: n('vocab_size'), maxLength: n('max_position_embeddings'), hiddenSize: n('hidden_size'), layers: n('num_hidden_layers'), heads: n('num_attention_heads'), padId: n('pad_token_id'), eosId: n('eos_token_id') ?? WORD_TOKENIZER_EOS });
   }
 }

@@ -10,7 +10,9 @@
 // trains with and samples against; or, with `crossAttentionDim` set, a sequence of text-encoder
 // hidden states (`encoderHiddenStates`, B x L x crossAttentionDim) that cross-attention blocks read
 // at every level below the top and in the middle: Stable Diffusion's CrossAttnDownBlock2D /
-// UNetMidBlock2DCrossAttn layout at MNIST scale (one attention layer per block, no feed-forward).
+// UNetMidBlock2DCrossAttn layout at MNIST scale (one attention layer per block, no feed-forward);
+// a text model may also add its pooled caption to the time embedding through a projection
+// (diffusers' class_embed_type 'projection', as unCLIP and SDXL add CLIP's pooled text embedding).
 // Names follow diffusers' UNet2DModel where there is one (convIn, timeEmbedding, classEmbedding,
 // downBlocks, midBlock, upBlocks, convNormOut, convOut).
 
@@ -37,6 +39,11 @@ export interface UNetConfig {
   numClassEmbeds: number;
   /** Width of the text encoder's hidden states the cross-attention reads; 0: no cross-attention. */
   crossAttentionDim: number;
+  /**
+   * Width of a conditioning vector projected into the time embedding (diffusers' `class_embed_type:
+   * 'projection'`, `projection_class_embeddings_input_dim`): a text model's pooled caption; 0: none.
+   */
+  projectionClassEmbeddingsInputDim: number;
 }
 
 /** The ddpm experiment's U-Net: 16x16 images, channels 16-32-32, attention at 4x4, 10 classes. */
@@ -49,6 +56,7 @@ export const defaultUNetConfig: UNetConfig = {
   attentionHeads: 4,
   numClassEmbeds: 10,
   crossAttentionDim: 0,
+  projectionClassEmbeddingsInputDim: 0,
 };
 
 /**
@@ -220,6 +228,8 @@ export interface UNetConditioning {
   classLabels?: Tensor | null;
   /** (B, L, crossAttentionDim): the text encoder's output, read by every cross-attention block. */
   encoderHiddenStates?: Tensor | null;
+  /** (B, projectionClassEmbeddingsInputDim): a vector projected into the time embedding (diffusers passes it as class_labels). */
+  classEmbeds?: Tensor | null;
 }
 
 /** ε_θ(x_t, t, y): images (B, C, H, W), timesteps (B,), optional class labels -> predicted noise (B, C, H, W). */
@@ -228,6 +238,8 @@ export class UNet2DModel extends Module {
   convIn: Conv2d;
   timeEmbedding: ModuleList<Linear>;
   classEmbedding: Embedding | null;
+  /** diffusers' class_embedding of class_embed_type 'projection' (its TimestepEmbedding: linear_1, SiLU, linear_2). */
+  classProjection: ModuleList<Linear> | null;
   downBlocks: ModuleList<DownBlock>;
   midBlock: MidBlock;
   upBlocks: ModuleList<UpBlock>;
@@ -247,6 +259,8 @@ export class UNet2DModel extends Module {
     this.convIn = new Conv2d(c.inChannels, ch[0], 3, { padding: 1 });
     this.timeEmbedding = new ModuleList([new Linear(ch[0], temb), new Linear(temb, temb)]);
     this.classEmbedding = c.numClassEmbeds > 0 ? new Embedding(c.numClassEmbeds + 1, temb) : null;
+    const projected = c.projectionClassEmbeddingsInputDim;
+    this.classProjection = projected > 0 ? new ModuleList([new Linear(projected, temb), new Linear(temb, temb)]) : null;
     // Cross-attention below the top level, where positions are few (the top's 16x16 would cost the most and add the least).
     const crossAttention = (channels: number, level: number) =>
       c.crossAttentionDim > 0 && level > 0 ? new CrossAttentionBlock(channels, c.crossAttentionDim, c.attentionHeads, c.normNumGroups) : null;
@@ -276,6 +290,7 @@ export class UNet2DModel extends Module {
       attention_heads: c.attentionHeads,
       num_class_embeds: c.numClassEmbeds,
       cross_attention_dim: c.crossAttentionDim,
+      projection_class_embeddings_input_dim: c.projectionClassEmbeddingsInputDim,
     };
   }
 
@@ -285,7 +300,7 @@ export class UNet2DModel extends Module {
     return UNet2DModel.fromSettings(config);
   }
 
-  /** The U-Net that toModelConfig's settings describe (folders saved before cross-attention have none). */
+  /** The U-Net that toModelConfig's settings describe (folders saved before cross-attention or the projection have neither). */
   static fromSettings(config: Record<string, unknown>): UNet2DModel {
     const get = <T>(key: string) => config[key] as T;
     return new UNet2DModel({
@@ -297,10 +312,11 @@ export class UNet2DModel extends Module {
       attentionHeads: get<number>('attention_heads'),
       numClassEmbeds: get<number>('num_class_embeds'),
       crossAttentionDim: get<number | undefined>('cross_attention_dim') ?? 0,
+      projectionClassEmbeddingsInputDim: get<number | undefined>('projection_class_embeddings_input_dim') ?? 0,
     });
   }
 
-  /** The embedding every residual block reads: MLP(sinusoid(t)) + class embedding, through SiLU. */
+  /** The embedding every residual block reads: MLP(sinusoid(t)) + class embedding (or projected vector), through SiLU. */
   embed(timesteps: Tensor, batch: number, cond: UNetConditioning): Tensor {
     const [fc1, fc2] = this.timeEmbedding;
     // The sinusoids in the weights' dtype, so that a model moved to float64 runs in float64.
@@ -310,15 +326,20 @@ export class UNet2DModel extends Module {
       const labels = cond.classLabels ?? full([batch], this.config.numClassEmbeds, { dtype: 'int64' });
       emb = emb.add(this.classEmbedding.call(labels));
     }
+    if (this.classProjection) {
+      if (!cond.classEmbeds) throw new Error(`UNet2DModel: a U-Net with projection_class_embeddings_input_dim ${this.config.projectionClassEmbeddingsInputDim} needs classEmbeds (a text model's pooled caption)`);
+      const [p1, p2] = this.classProjection;
+      emb = emb.add(p2.call(this.act.call(p1.call(cond.classEmbeds))));
+    }
     return this.act.call(emb);
   }
 
   /** sample (B, C, H, W); timesteps (B,) (default 0, so a summary can run it on images alone). */
   override forward(sample: Tensor, timesteps?: Tensor | null, cond: UNetConditioning = {}): Tensor {
     const b = sample.shape[0];
-    const emb = this.embed(timesteps ?? zeros(b), b, cond);
     const context = cond.encoderHiddenStates ?? null;
     if (this.config.crossAttentionDim > 0 && !context) throw new Error('UNet2DModel: a cross-attention U-Net needs encoderHiddenStates (the text encoder\'s output)');
+    const emb = this.embed(timesteps ?? zeros(b), b, cond);
     const attend = (attention: CrossAttentionBlock | null, x: Tensor) => (attention ? attention.call(x, context as Tensor) : x);
     let h = this.convIn.call(sample);
     const skips: Tensor[] = [];

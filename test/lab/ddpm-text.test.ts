@@ -22,7 +22,8 @@ import { loadDdpmTextFolder } from '../../src/lab/ddpm-folder.node.js';
 import { captionVocabulary, captionsOf, drawCaptions, maxCaptionWords } from '../../src/lab/digit-captions.js';
 import { OutOfVocabularyError, WordTokenizer, splitWords } from '../../src/models/word_tokenizer.js';
 import { TextConditionedUNet, sampleText } from '../../src/models/text_diffusion.js';
-import { UNet2DModel } from '../../src/models/unet.js';
+import { UNet2DModel, type UNetConditioning } from '../../src/models/unet.js';
+import { TextEncoder } from '../../src/models/text_encoder.js';
 import { Generator } from '../../src/random/generator.js';
 import { promptDigit } from '../../src/cli/commands/generate.js';
 import { resolveHubSnapshot } from '../../src/cli/hub-cache-path.js';
@@ -76,27 +77,45 @@ test('WordTokenizer: framing, padding, out-of-vocabulary words and length named'
   assert.deepEqual(WordTokenizer.fromVocab(t.vocab, 5).vocab, t.vocab);
 });
 
-test('cross-attention U-Net: the hidden states change the prediction; none given is refused', () => {
+test('cross-attention U-Net: the hidden states and the pooled caption each change the prediction; none given is refused', () => {
   torch.manualSeed(0);
-  const model = new TextConditionedUNet({ sampleSize: 8, blockOutChannels: [8, 16, 16] }, { vocabSize: 10, maxLength: 4, hiddenSize: 16, layers: 1, heads: 4, padId: 0 });
+  const text = { vocabSize: 10, maxLength: 4, hiddenSize: 16, layers: 1, heads: 4, padId: 0, eosId: 2 };
+  const model = new TextConditionedUNet({ sampleSize: 8, blockOutChannels: [8, 16, 16] }, text);
   const names = Object.keys(model.stateDict());
   assert.ok(names.includes('unet.midBlock.crossAttention.toK.weight') && names.includes('unet.downBlocks.1.attention.toQ.weight') && names.includes('textEncoder.encoder.layers.0.self_attn.in_proj_weight'), names.join(' '));
+  assert.ok(names.includes('unet.classProjection.0.weight') && names.includes('unet.classProjection.1.weight'), names.join(' '));
   assert.ok(!names.some((n) => n.startsWith('unet.downBlocks.0.attention')), 'no cross-attention at the top level');
   assert.ok(!names.some((n) => n.includes('classEmbedding')));
   const x = torch.randn([2, 1, 8, 8]);
   const t = torch.tensor([5, 5], { dtype: 'int64' });
-  const a = model.encode(torch.tensor([[1, 3, 2, 0], [1, 3, 2, 0]], { dtype: 'int64' }));
-  const b = model.encode(torch.tensor([[1, 4, 2, 0], [1, 4, 2, 0]], { dtype: 'int64' }));
-  assert.deepEqual(a.shape, [2, 4, 16]);
-  const ya = model.call(x, t, { encoderHiddenStates: a }) as torch.Tensor;
-  const yb = model.call(x, t, { encoderHiddenStates: b }) as torch.Tensor;
+  const ids = torch.tensor([[1, 3, 2, 0], [1, 3, 5, 2]], { dtype: 'int64' });
+  const a = model.encode(ids);
+  const b = model.encode(torch.tensor([[1, 4, 2, 0], [1, 4, 5, 2]], { dtype: 'int64' }));
+  const states = a.encoderHiddenStates!;
+  assert.deepEqual(states.shape, [2, 4, 16]);
+  // The pooled caption is each row's state at its <eos> (positions 2 and 3 here), as CLIP pools.
+  assert.deepEqual(a.classEmbeds!.tolist(), [states.select(0, 0).select(0, 2).tolist(), states.select(0, 1).select(0, 3).tolist()]);
+  const predict = (cond: UNetConditioning) => model.call(x, t, cond) as torch.Tensor;
+  const ya = predict(a);
   assert.deepEqual(ya.shape, [2, 1, 8, 8]);
-  assert.ok(ya.sub(yb).abs().max().item() > 1e-6, 'another caption, another prediction');
+  const differ = (u: torch.Tensor, v: torch.Tensor) => u.sub(v).abs().max().item() > 1e-6;
+  assert.ok(differ(ya, predict(b)), 'another caption, another prediction');
+  assert.ok(differ(ya, predict({ encoderHiddenStates: b.encoderHiddenStates, classEmbeds: a.classEmbeds })), 'the hidden states alone change it');
+  assert.ok(differ(ya, predict({ encoderHiddenStates: a.encoderHiddenStates, classEmbeds: b.classEmbeds })), 'the pooled caption alone changes it');
   assert.throws(() => model.unet.call(x, t, {}), /needs encoderHiddenStates/);
-  // A class U-Net's folder config without cross_attention_dim still loads (older folders).
+  assert.throws(() => model.unet.call(x, t, { encoderHiddenStates: states }), /projection_class_embeddings_input_dim 16 needs classEmbeds/);
+  // Without pooling (folders saved before it), only cross-attention reads the caption.
+  const crossOnly = new TextConditionedUNet({ sampleSize: 8, blockOutChannels: [8, 16, 16] }, text, false);
+  assert.equal(crossOnly.unet.classProjection, null);
+  assert.equal(crossOnly.encode(ids).classEmbeds, null);
+  // Older folder configs: a class U-Net without cross_attention_dim or the projection's key, a text encoder without eos_token_id.
   const plain = new UNet2DModel({ sampleSize: 8, blockOutChannels: [8, 16, 16] });
-  const { cross_attention_dim: _, ...old } = plain.toModelConfig();
-  assert.equal(UNet2DModel.fromModelConfig({ model_type: 'ddpm-unet', ...old }).config.crossAttentionDim, 0);
+  const { cross_attention_dim: _c, projection_class_embeddings_input_dim: _p, ...old } = plain.toModelConfig();
+  const loaded = UNet2DModel.fromModelConfig({ model_type: 'ddpm-unet', ...old }).config;
+  assert.equal(loaded.crossAttentionDim, 0);
+  assert.equal(loaded.projectionClassEmbeddingsInputDim, 0);
+  const { eos_token_id: _e, ...oldText } = model.textEncoder.toModelConfig();
+  assert.equal(TextEncoder.fromSettings(oldText).config.eosId, 2);
 });
 
 describe('ddpm --conditioning text, then dlab generate', () => {

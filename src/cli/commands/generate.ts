@@ -95,8 +95,8 @@ class GuidedStep extends Module {
   constructor(readonly model: TextConditionedUNet) {
     super();
   }
-  override forward(x: Tensor, t: Tensor, states: Tensor): Tensor {
-    return this.model.unet.call(x, t, { encoderHiddenStates: states });
+  override forward(x: Tensor, t: Tensor, states: Tensor, pooled?: Tensor): Tensor {
+    return this.model.unet.call(x, t, { encoderHiddenStates: states, classEmbeds: pooled });
   }
 }
 
@@ -105,7 +105,11 @@ function estimateTextStep(p: TextDiffusionPipeline, n: number, size: number, gui
   const { model, tokenizer } = p;
   const batch = guided ? 2 * n : n;
   const workload: Workload = {
-    inputs: (b) => [torch.randn([b, 1, size, size]), torch.zeros([b], { dtype: 'int64' }), torch.randn([b, tokenizer.maxLength, model.textEncoder.config.hiddenSize])],
+    inputs: (b) => {
+      const hidden = model.textEncoder.config.hiddenSize;
+      const pooled = model.unet.classProjection ? [torch.randn([b, hidden])] : [];
+      return [torch.randn([b, 1, size, size]), torch.zeros([b], { dtype: 'int64' }), torch.randn([b, tokenizer.maxLength, hidden]), ...pooled];
+    },
     loss: (output) => ({ loss: (output as Tensor).square().mean(), targets: [] }),
   };
   return estimateMemory(new GuidedStep(model), { mode: 'infer', batchSize: batch, inputSize: [], workload });
