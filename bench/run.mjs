@@ -7,6 +7,8 @@
 // table instead, unless --out names a file: it must not replace the full table with a part of it.
 // PyTorch runs with the OpenBLAS kernels its CPU calls for (bench/blas.mjs), or is marked not
 // comparable. --profile prints a training step's time by backend kernel instead (MLP, LeNet).
+// Where the npm package `webgpu` (Dawn) finds an adapter, dlab-webgpu runs matmul and the models
+// on it; its rows name the adapter and mark a software one (SwiftShader), whose speed is the CPU's.
 //
 //   node bench/run.mjs [--quick] [--json] [--only matmul,mlp-train,...] [--peers dlab-wasm,pytorch,...]
 //                      [--profile] [--out BENCHMARKS.md]
@@ -17,6 +19,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuFeatures, decidingFeature, openblasCoreFor, parseOpenblasCore, torchComparability } from './blas.mjs';
+import { gpuEnv } from './gpu-env.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -58,6 +61,7 @@ const dlabBackends = JSON.parse(
 /** Peers as (label, how to start one measurement): every backend dlab registers, then the others. */
 const allPeers = [
   ...dlabBackends.map((backend) => ({ id: `dlab-${backend}`, dlab: true, backend, run: (task) => node('dlab.mjs', { ...task, backend }) })),
+  ...(hasPackage('webgpu') ? [{ id: 'dlab-webgpu', dlab: true, device: 'webgpu', run: (task) => gpuNode('dlab.mjs', { ...task, device: 'webgpu' }) }] : []),
   ...(hasPackage('@tensorflow/tfjs-backend-wasm') ? [{ id: 'tfjs-wasm', run: (task) => node('tfjs.mjs', task) }] : []),
   ...(hasPackage('@jax-js/jax') ? [{ id: 'jax-js', run: (task) => node('jax.mjs', task) }] : []),
   ...(python ? [{ id: 'pytorch', run: (task) => torch(task) }] : []),
@@ -67,9 +71,10 @@ if (unknownPeers.length > 0) {
   console.error(`--peers: no peer ${unknownPeers.join(', ')} here (available: ${allPeers.map((p) => p.id).join(', ')})`);
   process.exit(1);
 }
-const peers = allPeers.filter((p) => peerFilter.length === 0 || peerFilter.includes(p.id));
-// js is dlab's one-thread reference; every other backend takes setNumThreads.
-const threaded = (peer) => peer.id === 'pytorch' || (peer.dlab && peer.backend !== 'js');
+// --quick takes the GPU only when --peers names it: starting one and compiling its kernels costs seconds.
+const requested = allPeers.filter((p) => (peerFilter.length === 0 ? !(quick && p.device) : peerFilter.includes(p.id)));
+// js is dlab's one-thread reference; every other CPU backend takes setNumThreads (a GPU has no such setting).
+const threaded = (peer) => peer.id === 'pytorch' || (peer.dlab && !peer.device && peer.backend !== 'js');
 
 function node(script, task) {
   return measure(process.execPath, [join(root, 'bench/peers', script), JSON.stringify(task)], {}, task);
@@ -136,11 +141,25 @@ function measure(cmd, argv, env, task) {
   return { ...JSON.parse(line), stderr: r.stderr ?? '' };
 }
 
+// ---- the GPU (dlab-webgpu) ---------------------------------------------------------------------
+
+const gpuEnvironment = requested.some((p) => p.device) ? await gpuEnv() : null;
+function gpuNode(script, task) {
+  return measure(process.execPath, [join(root, 'bench/peers', script), JSON.stringify(task)], gpuEnvironment, task);
+}
+/** The adapter dlab-webgpu would run on, asked once before anything is timed; without one the peer sits out. */
+const gpuProbe = gpuEnvironment ? requested.find((p) => p.device).run({ workload: 'probe' }) : null;
+if (gpuProbe?.error) process.stderr.write(`dlab-webgpu left out: ${gpuProbe.error}\n`);
+else if (gpuProbe) process.stderr.write(`WebGPU adapter: ${gpuProbe.adapter}\n`);
+const peers = requested.filter((p) => !p.device || (gpuProbe && !gpuProbe.error));
+
 // ---- what is measured --------------------------------------------------------------------------
 
 const sizes = quick ? [256, 512] : [128, 256, 512, 1024];
 // Slow peers train for a bounded number of steps; the epoch time is then an estimate (marked ~).
 const trainSteps = (peer, model) => {
+  // A software adapter (a CPU emulating a GPU) trains at a few steps a second: a part of an epoch says as much.
+  if (peer.device && gpuProbe?.software_adapter) return model === 'lenet' ? (quick ? 4 : 10) : (quick ? 20 : 50);
   if (quick) return model === 'lenet' ? 20 : 100;
   if (peer.id === 'jax-js' && model === 'lenet') return 8; // about 2 s a step here
   if (peer.id === 'dlab-js') return model === 'lenet' ? 30 : 200;
@@ -156,20 +175,37 @@ for (let round = 0; round < matmulRounds; round++) {
   for (const n of sizes) {
     for (const peer of peers) {
       if (peer.id === 'dlab-js' && n > 512) continue; // minutes per product: not informative
+      if (peer.device) {
+        // A software adapter multiplies at about 0.1 GFLOP/s: one round, up to n = 512 (256 in --quick), shows it.
+        if (!gpuProbe.software_adapter || (round === 0 && n <= (quick ? 256 : 512))) plan.push({ workload: 'matmul', n, peer });
+        continue;
+      }
       plan.push({ workload: 'matmul', n, threads: 1, peer });
       if (threaded(peer) && cores > 1) plan.push({ workload: 'matmul', n, threads: cores, peer });
     }
   }
 }
+/**
+ * LeNet on a software adapter: a training step took 45 s and an inference of 1000 images 4 min on
+ * SwiftShader here (2 busy cores), so its rows would hold the bench for most of an hour.
+ */
+const softwareLenet = (peer, model) => peer.device && gpuProbe.software_adapter && model === 'lenet';
 for (const model of ['mlp', 'lenet']) {
-  for (const peer of peers) plan.push({ workload: `${model}-train`, steps: trainSteps(peer, model), peer });
-  for (const peer of peers) plan.push({ workload: `${model}-infer`, reps: quick ? 3 : 7, peer });
+  const modelPeers = peers.filter((p) => !softwareLenet(p, model));
+  for (const peer of modelPeers) plan.push({ workload: `${model}-train`, steps: trainSteps(peer, model), peer });
+  for (const peer of modelPeers) plan.push({ workload: `${model}-infer`, reps: quick ? 3 : 7, peer });
 }
-for (const peer of peers) plan.push({ workload: 'dispatch', reps: quick ? 3 : 5, peer });
-for (const peer of peers.filter((p) => p.dlab)) plan.push({ workload: 'mnist-data', reps: quick ? 1 : 3, peer });
-// A training step of each model by backend kernel, on each dlab backend.
+const gpuLeftOut = peers.some((p) => softwareLenet(p, 'lenet')) && (only.length === 0 || only.some((w) => w.startsWith('lenet')))
+  ? 'dlab-webgpu leaves out LeNet on a software adapter (minutes per step or batch)'
+  : null;
+if (gpuLeftOut) process.stderr.write(`${gpuLeftOut}\n`);
+// The CPU-side measurements (op dispatch, data work, a step by kernel) leave the GPU out.
+const cpuPeers = peers.filter((p) => !p.device);
+for (const peer of cpuPeers) plan.push({ workload: 'dispatch', reps: quick ? 3 : 5, peer });
+for (const peer of cpuPeers.filter((p) => p.dlab)) plan.push({ workload: 'mnist-data', reps: quick ? 1 : 3, peer });
+// A training step of each model by backend kernel, on each dlab CPU backend.
 for (const model of ['mlp', 'lenet']) {
-  for (const peer of peers.filter((p) => p.dlab)) plan.push({ workload: 'profile', model, peer, ...(quick ? { steps: model === 'lenet' ? 10 : 50 } : {}) });
+  for (const peer of cpuPeers.filter((p) => p.dlab)) plan.push({ workload: 'profile', model, peer, ...(quick ? { steps: model === 'lenet' ? 10 : 50 } : {}) });
 }
 /**
  * --quick stays under a minute by leaving out the slowest measurements, which it names: the js
@@ -211,8 +247,10 @@ function machine() {
 const versions = [...new Set(results.filter((r) => r.version).map((r) => `${r.peer.replace(/ \(.*\)$/, '')} ${r.version}`))];
 const fmt = (x, digits = 1) => (x >= 100 ? x.toFixed(0) : x.toFixed(digits));
 const isDlab = (r) => r.id.startsWith('dlab-');
-/** dlab's measurements of the same workload (the ratio uses its fastest backend). */
-const dlabRuns = (pred) => results.filter((r) => isDlab(r) && pred(r.task) && !r.error);
+/** dlab's CPU measurements of the same workload (the ratio uses its fastest CPU backend: the peers run on the CPU). */
+const dlabRuns = (pred) => results.filter((r) => isDlab(r) && !r.task.device && pred(r.task) && !r.error);
+/** What a GPU row shows in its "÷ PyTorch" cell instead of a ratio: a software adapter's speed is the CPU's. */
+const SOFTWARE = 'software adapter';
 const NOT_COMPARABLE = 'not comparable';
 const notComparable = (r) => r.id === 'pytorch' && r.comparable === false;
 
@@ -228,7 +266,8 @@ function ratioCells(value, pred, higherIsBetter, valueOf, r) {
 }
 
 /** A dlab backend's `value` against PyTorch's on the same workload (the "÷ PyTorch" column of a dlab row). */
-function torchCell(value, pred, higherIsBetter, valueOf) {
+function torchCell(value, pred, higherIsBetter, valueOf, r) {
+  if (r?.software_adapter) return SOFTWARE;
   const theirs = results.find((r) => r.id === 'pytorch' && pred(r.task) && !r.error);
   if (!theirs || !Number.isFinite(value)) return '';
   if (notComparable(theirs)) return NOT_COMPARABLE;
@@ -245,6 +284,10 @@ lines.push(`Load average (1 / 5 / 15 min) at the start: ${load(loadAtStart)}, at
 lines.push(`Command: \`${['npm run bench --', ...args].join(' ').replace(/ --$/, '')}\` (each figure from its own process, run one after another).`);
 lines.push(`Versions: ${versions.join(', ')}.`);
 const torchRun = results.find((r) => r.id === 'pytorch' && !r.error) ?? (torchProbe?.error ? null : torchProbe);
+const gpuRun = results.find((r) => r.adapter);
+if (gpuRun) {
+  lines.push(`dlab-webgpu ran on the WebGPU adapter ${gpuRun.adapter} (Dawn, npm \`webgpu\`${gpuEnvironment?.VK_ICD_FILENAMES ? `, Vulkan driver ${gpuEnvironment.VK_ICD_FILENAMES}` : ''}); each timed region ends by awaiting the GPU (a loss read or \`torch.webgpu.synchronize()\`).${gpuRun.software_adapter ? ` **A software adapter**: its figures are the CPU emulating a GPU and get no ratio; matmul up to n = ${quick ? 256 : 512}, one process${gpuLeftOut ? `; ${gpuLeftOut}` : ''}.` : ' Its ÷ PyTorch cells compare the GPU with PyTorch on the CPU.'}`);
+}
 if (torchRun) {
   const blas = torchRun.blas === 'OpenBLAS' ? `${torchRun.blas_config?.split(' ').slice(0, 2).join(' ') ?? 'OpenBLAS'} (${torchRun.blas_path ?? 'path unknown'})` : (torchRun.blas ?? 'an unknown BLAS');
   const core = torchRun.blas === 'OpenBLAS' ? `, **OpenBLAS core: ${torchRun.openblas_core ?? 'not named'}** (${coretypeNote}; the core is the one OpenBLAS itself reported with OPENBLAS_VERBOSE=2)` : '';
@@ -276,7 +319,7 @@ if (has('matmul')) {
   lines.push(
     '## matmul (float32, n x n times n x n), GFLOP/s',
     '',
-    `Each row pools the timed reps of ${matmulRounds} process${matmulRounds > 1 ? 'es' : ''}, run in rounds that interleave the peers${taskset ? '; one-thread rows ran pinned to CPU 0 (taskset)' : ''}. Both ratios compare the same n on the same number of threads.`,
+    `Each row pools the timed reps of ${matmulRounds} process${matmulRounds > 1 ? 'es' : ''}, run in rounds that interleave the peers${taskset ? '; one-thread rows ran pinned to CPU 0 (taskset)' : ''}. Both ratios compare the same n on the same number of threads (a GPU row: PyTorch on all the cores).`,
     '',
     '| n | peer | threads | min | median | max | dlab ÷ peer | ÷ PyTorch |',
     '|---|---|---|---|---|---|---|---|',
@@ -284,13 +327,14 @@ if (has('matmul')) {
   const pooled = pooledMatmul();
   const same = (r) => (m) => m.task.n === r.task.n && m.task.threads === r.task.threads && m.processes > 0;
   for (const r of pooled) {
-    if (r.processes === 0) { lines.push(`| ${r.task.n} | ${r.id} | ${r.task.threads} | error: ${r.errors[0]} | | | | |`); continue; }
+    if (r.processes === 0) { lines.push(`| ${r.task.n} | ${r.id} | ${r.task.threads ?? 'GPU'} | error: ${r.errors[0]} | | | | |`); continue; }
     const s = stats(r.gflops);
-    const mine = pooled.filter((m) => isDlab(m) && same(r)(m)).map((m) => median(m.gflops));
-    const theirs = pooled.find((m) => m.id === 'pytorch' && same(r)(m));
+    const mine = pooled.filter((m) => isDlab(m) && !m.task.device && same(r)(m)).map((m) => median(m.gflops));
+    // A GPU row (no thread count) against PyTorch on all the cores.
+    const theirs = pooled.find((m) => m.id === 'pytorch' && same({ task: { ...r.task, threads: r.task.threads ?? cores } })(m));
     const ratio = isDlab(r) ? '' : notComparable(r) ? NOT_COMPARABLE : mine.length ? speedRatio(Math.max(...mine), s.median, true) : '';
-    const vsTorch = !isDlab(r) || !theirs ? '' : notComparable(theirs) ? NOT_COMPARABLE : speedRatio(s.median, median(theirs.gflops), true);
-    lines.push(`| ${r.task.n} | ${r.peer} | ${r.task.threads} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.max)} | ${ratio} | ${vsTorch} |`);
+    const vsTorch = r.software_adapter ? SOFTWARE : !isDlab(r) || !theirs ? '' : notComparable(theirs) ? NOT_COMPARABLE : speedRatio(s.median, median(theirs.gflops), true);
+    lines.push(`| ${r.task.n} | ${r.peer} | ${r.task.threads ?? 'GPU'} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.max)} | ${ratio} | ${vsTorch} |`);
   }
   lines.push('');
 }
@@ -310,7 +354,7 @@ for (const model of ['mlp', 'lenet']) {
     if (r.error) { lines.push(`| ${r.id} | cannot train: ${r.error} | | | | | |`); continue; }
     const estimated = r.test_accuracy === undefined;
     const ratio = isDlab(r) ? '' : ratioCells(r.epoch_seconds, trainWork, false, (m) => m.epoch_seconds, r);
-    const vsTorch = isDlab(r) ? torchCell(r.epoch_seconds, trainWork, false, (m) => m.epoch_seconds) : '';
+    const vsTorch = isDlab(r) ? torchCell(r.epoch_seconds, trainWork, false, (m) => m.epoch_seconds, r) : '';
     lines.push(`| ${r.peer} | ${estimated ? '~' : ''}${fmt(r.epoch_seconds, 2)} | ${r.test_accuracy?.toFixed(4) ?? ''} | ${r.steps} | ${fmt(r.peak_rss_mib)} | ${ratio} | ${vsTorch} |`);
   }
   if (has(`${model}-train`)) lines.push('');
@@ -320,7 +364,7 @@ for (const model of ['mlp', 'lenet']) {
     if (r.error) { lines.push(`| ${r.id} | error: ${r.error} | | | | | |`); continue; }
     const s = stats(r.images_per_s);
     const ratio = isDlab(r) ? '' : ratioCells(s.median, inferWork, true, (m) => median(m.images_per_s), r);
-    const vsTorch = isDlab(r) ? torchCell(s.median, inferWork, true, (m) => median(m.images_per_s)) : '';
+    const vsTorch = isDlab(r) ? torchCell(s.median, inferWork, true, (m) => median(m.images_per_s), r) : '';
     lines.push(`| ${r.peer} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.max)} | ${fmt(r.peak_rss_mib)} | ${ratio} | ${vsTorch} |`);
   }
   if (has(`${model}-infer`)) lines.push('');

@@ -19,6 +19,12 @@ struct MicroKernel {
   int mr, nr;
   /** C[mr x nr] (row stride ldc) = (load ? C : 0) + a-panel (kc x mr) . b-panel (kc x nr). */
   void (*run)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool load);
+  /**
+   * The same tile with A read in place: row i of the panel at a + i * lda, contiguous along k
+   * (no packing; the same multiply-adds in the same order, so the same bits). Null where the ISA
+   * has no such kernel.
+   */
+  void (*run_rows)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool load);
 };
 
 /** The kernel for the ISA in effect (cpu.h). */

@@ -75,12 +75,40 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma"))) void kernel_av
   }
 }
 
+/**
+ * AVX-512 MR x 32 with A unpacked: each k broadcasts one float from each of MR rows (MR
+ * sequential streams the prefetcher follows). Saves the transpose of A into panels, which is
+ * most of the packing time when A is large and each panel meets few column panels (N <= 256).
+ */
+template <int MR>
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma"))) void kernel_avx512_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool load) {
+  __m512 c0[MR], c1[MR];
+  const float* row[MR];
+  for (int i = 0; i < MR; i++) {
+    row[i] = a + i * lda;
+    c0[i] = load ? _mm512_loadu_ps(c + i * ldc) : _mm512_setzero_ps();
+    c1[i] = load ? _mm512_loadu_ps(c + i * ldc + 16) : _mm512_setzero_ps();
+  }
+  for (int64_t k = 0; k < kc; k++, b += 32) {
+    __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    for (int i = 0; i < MR; i++) {
+      __m512 av = _mm512_set1_ps(row[i][k]);
+      c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
+      c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);
+    }
+  }
+  for (int i = 0; i < MR; i++) {
+    _mm512_storeu_ps(c + i * ldc, c0[i]);
+    _mm512_storeu_ps(c + i * ldc + 16, c1[i]);
+  }
+}
+
 #endif
 
-const MicroKernel kPortable{kPortableMr, kPortableNr, kernel_portable};
+const MicroKernel kPortable{kPortableMr, kPortableNr, kernel_portable, nullptr};
 #ifdef DLAB_X86
-const MicroKernel kAvx2{6, 16, kernel_avx2};
-const MicroKernel kAvx512{8, 32, kernel_avx512<8>};
+const MicroKernel kAvx2{6, 16, kernel_avx2, nullptr};
+const MicroKernel kAvx512{8, 32, kernel_avx512<8>, kernel_avx512_rows<8>};
 #endif
 
 }  // namespace

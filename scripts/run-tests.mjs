@@ -3,10 +3,10 @@
 // Usage: node scripts/run-tests.mjs [filter...]   e.g. test/random.test.ts
 // A file runs if its path (relative to the package root) contains a filter.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gpuEnv } from '../bench/gpu-env.mjs';
 
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -23,29 +23,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-/**
- * The environment of the test processes. On Linux the webgpu tests run on SwiftShader, a software
- * Vulkan driver that @sparticuz/chromium unpacks into the OS temp folder with a Vulkan loader:
- * Dawn needs VK_ICD_FILENAMES on the driver, XDG_RUNTIME_DIR set, and, where the system has no
- * loader, LD_LIBRARY_PATH on the temp folder (read at process start, hence set here, before the
- * spawn). A VK_ICD_FILENAMES already set (a real GPU's driver) is kept.
- */
-async function gpuEnv() {
-  const env = { ...process.env };
-  if (process.platform !== 'linux' || env.VK_ICD_FILENAMES) return env;
-  const { chromiumPath } = await import('./chromium-path.mjs');
-  await chromiumPath();
-  const dir = tmpdir();
-  const icd = join(dir, 'vk_swiftshader_icd.json');
-  if (!existsSync(icd)) return env;
-  env.VK_ICD_FILENAMES = icd;
-  env.XDG_RUNTIME_DIR ??= dir;
-  const systemLoader = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu']
-    .some((d) => existsSync(join(d, 'libvulkan.so.1')));
-  if (!systemLoader) env.LD_LIBRARY_PATH = env.LD_LIBRARY_PATH ? `${dir}${delimiter}${env.LD_LIBRARY_PATH}` : dir;
-  return env;
-}
-
+// The webgpu tests run on SwiftShader where there is no GPU: bench/gpu-env.mjs sets what Dawn needs.
 const { status } = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -93,4 +93,42 @@ test('dlab bench --profile: a training step by kernel for the MLP and LeNet', ()
   assert.match(table, /### MNIST MLP 784-128-10\n\n\| kernel \| wasm \|/);
   assert.match(table, /\| matmul \| [0-9.]+ \(\d+%\) \|/);
   assert.match(table, /\| outside kernels \| [0-9.]+ \(\d+%\) \|/);
+});
+
+// dlab-webgpu runs where the npm package `webgpu` finds an adapter (SwiftShader here: scripts/run-tests.mjs
+// gives this process, and so the bench's children, its Vulkan driver).
+const hasWebgpu = existsSync(join(root, 'node_modules/webgpu/package.json'));
+
+test('dlab-webgpu rows: matmul and MLP inference on the GPU, the adapter named, a software adapter marked', { skip: hasWebgpu ? false : 'the webgpu package is not installed' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));
+  const out = join(dir, 'BENCH.md');
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', '--quick', '--only', 'matmul,mlp-infer', '--peers', 'dlab-webgpu,dlab-native', '--json', '--out', out], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const table = readFileSync(out, 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    results: { id: string; peer: string; task: { workload: string; n?: number; threads?: number; device?: string }; adapter?: string; software_adapter?: boolean; gflops?: number[]; images_per_s?: number[]; error?: string }[];
+  };
+  const gpu = report.results.filter((m) => m.id === 'dlab-webgpu');
+  const software = gpu[0]?.software_adapter;
+  // A software adapter multiplies only n = 256 in --quick (about 0.1 GFLOP/s).
+  assert.deepEqual(gpu.map((m) => `${m.task.workload}${m.task.n ? ` ${m.task.n}` : ''}`), software ? ['matmul 256', 'mlp-infer'] : ['matmul 256', 'matmul 512', 'mlp-infer']);
+  for (const m of gpu) {
+    assert.equal(m.error, undefined);
+    assert.equal(m.task.threads, undefined, 'a GPU has no thread count');
+    assert.ok(m.adapter && m.peer === `dlab webgpu (${m.adapter})`, m.peer);
+    assert.equal(m.software_adapter, /swiftshader/i.test(m.adapter!));
+    assert.ok((m.gflops ?? m.images_per_s)!.every((v) => v > 0), JSON.stringify(m));
+  }
+  const adapter = gpu[0].adapter!;
+  assert.ok(table.includes(`dlab-webgpu ran on the WebGPU adapter ${adapter}`));
+  const rows = table.split('\n').filter((l) => l.includes(`| dlab webgpu (${adapter}) |`));
+  assert.equal(rows.length, gpu.length, table);
+  for (const row of rows) {
+    const cells = row.split('|').map((c) => c.trim());
+    if (software) assert.equal(cells.at(-2), 'software adapter');
+    if (row.startsWith('| 256 ') || row.startsWith('| 512 ')) assert.equal(cells[3], 'GPU');
+  }
+  // The CPU backend's rows are measured beside them, with no GPU figure taken for dlab's best.
+  assert.ok(report.results.some((m) => m.id === 'dlab-native' && m.task.workload === 'mlp-infer' && !m.error));
 });

@@ -1,14 +1,24 @@
 // dlab's side of the benchmark: one workload per process, from the built package (dist/).
 // Usage: node bench/peers/dlab.mjs '{"workload":"matmul","n":512,"threads":1,"backend":"wasm"}'
+// With "device":"webgpu" the model and data live on the GPU (in the environment bench/gpu-env.mjs
+// gives), and every timed region ends by awaiting the GPU: a loss read, or torch.webgpu.synchronize().
 
 import * as torch from '../../dist/index.js';
-import { batchOf, dispatchTimes, loadMnist, modelWorkloads, parseTask, permutation, randomArray, runPeer, timedEpoch, timeIt } from '../common.mjs';
+import { batchOf, dispatchTimes, loadMnist, modelWorkloads, parseTask, permutation, randomArray, report, runPeer, timedEpoch, timeIt } from '../common.mjs';
 import { instrument } from '../instrument.mjs';
 
 const { nn, optim } = torch;
 const task = parseTask();
 if (task.backend) torch.setBackend(task.backend);
 if (task.threads && typeof torch.setNumThreads === 'function') torch.setNumThreads(task.threads);
+const device = task.device ?? null;
+if (device && !(await torch.webgpu.isAvailable())) {
+  report({ peer: `dlab ${device}`, error: 'no WebGPU adapter here' });
+}
+/** A CPU tensor where the measurement runs. */
+const place = (t) => (device ? t.to(device) : t);
+/** The end of a timed region: the GPU has run what was recorded (nothing to wait for on the CPU). */
+const sync = () => (device ? torch.webgpu.synchronize() : undefined);
 
 function mlp() {
   return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
@@ -26,36 +36,35 @@ function lenet() {
 const models = { mlp, lenet };
 const imageShape = (name, n) => (name === 'lenet' ? [n, 1, 28, 28] : [n, 784]);
 
-function accuracy(model, name, test) {
-  return torch.noGrad(() => {
-    model.eval();
-    let correct = 0;
-    for (let start = 0; start < test.n; start += 1000) {
-      const size = Math.min(1000, test.n - start);
-      const x = torch.tensor(test.x.subarray(start * 784, (start + size) * 784)).view(imageShape(name, size));
-      const y = torch.tensor(test.y.subarray(start, start + size)).to('int64');
-      correct += model.call(x).argmax(1).eq(y).sum().item();
-    }
-    model.train();
-    return correct / test.n;
-  });
+async function accuracy(model, name, test) {
+  model.eval();
+  let correct = 0;
+  for (let start = 0; start < test.n; start += 1000) {
+    const size = Math.min(1000, test.n - start);
+    const x = place(torch.tensor(test.x.subarray(start * 784, (start + size) * 784)).view(imageShape(name, size)));
+    const y = place(torch.tensor(test.y.subarray(start, start + size)).to('int64'));
+    correct += await torch.noGrad(() => model.call(x).argmax(1).eq(y).sum()).itemAsync();
+  }
+  model.train();
+  return correct / test.n;
 }
 
 async function train(name) {
   torch.manualSeed(0);
-  const model = models[name]();
+  const model = device ? models[name]().to(device) : models[name]();
   const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
   const lossFn = new nn.CrossEntropyLoss();
   const result = await timedEpoch(task, loadMnist('train'), (b, size, isLast) => {
-    const x = torch.tensor(b.x).view(imageShape(name, size));
-    const y = torch.tensor(b.y).to('int64');
+    const x = place(torch.tensor(b.x).view(imageShape(name, size)));
+    const y = place(torch.tensor(b.y).to('int64'));
     optimizer.zeroGrad();
     const loss = lossFn.call(model.call(x), y);
     loss.backward();
     optimizer.step();
-    return isLast ? loss.item() : undefined;
+    // The last step's loss is the epoch's one read: on a GPU, the wait for all the steps queued.
+    return isLast ? loss.itemAsync() : undefined;
   });
-  if (result.whole) result.test_accuracy = accuracy(model, name, loadMnist('test'));
+  if (result.whole) result.test_accuracy = await accuracy(model, name, loadMnist('test'));
   return result;
 }
 
@@ -99,19 +108,25 @@ async function profileStep(name) {
 
 async function infer(name) {
   torch.manualSeed(0);
-  const model = models[name]();
+  const model = device ? models[name]().to(device) : models[name]();
   model.eval();
   const test = loadMnist('test');
-  const x = torch.tensor(test.x.subarray(0, 1000 * 784)).view(imageShape(name, 1000));
-  const times = await timeIt(() => torch.noGrad(() => model.call(x)), { reps: task.reps ?? 5 });
+  const x = place(torch.tensor(test.x.subarray(0, 1000 * 784)).view(imageShape(name, 1000)));
+  const times = await timeIt(async () => {
+    torch.noGrad(() => model.call(x));
+    await sync();
+  }, { reps: task.reps ?? 5 });
   return { times, images_per_s: times.map((t) => 1000 / t) };
 }
 
 async function matmul(n) {
-  const a = torch.tensor(randomArray(n * n, 1)).view([n, n]);
-  const b = torch.tensor(randomArray(n * n, 2)).view([n, n]);
+  const a = place(torch.tensor(randomArray(n * n, 1)).view([n, n]));
+  const b = place(torch.tensor(randomArray(n * n, 2)).view([n, n]));
   const reps = task.reps ?? Math.max(3, Math.min(50, Math.round(2e9 / (2 * n ** 3))));
-  const times = await timeIt(() => torch.matmul(a, b), { reps, warmup: 2 });
+  const times = await timeIt(async () => {
+    torch.matmul(a, b);
+    await sync();
+  }, { reps, warmup: 2 });
   return { times, gflops: times.map((t) => (2 * n ** 3) / t / 1e9) };
 }
 
@@ -137,8 +152,12 @@ async function dispatch() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
-const base = { peer: `dlab ${task.backend ?? torch.getBackend().name}`, version };
+// A GPU's rows name its adapter ("(software adapter)" marks SwiftShader and its kind).
+const base = device
+  ? { peer: `dlab ${device} (${torch.webgpu.getDeviceName()})`, version, adapter: torch.webgpu.getDeviceName(), software_adapter: torch.webgpu.getDeviceProperties().isSoftware }
+  : { peer: `dlab ${task.backend ?? torch.getBackend().name}`, version };
 await runPeer(task, base, {
+  probe: async () => ({}),
   ...modelWorkloads(train, infer),
   matmul: () => matmul(task.n),
   'mnist-data': dataEpoch,

@@ -142,6 +142,37 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     }
   });
 
+  test('matmul reading A in place (narrow N) gives the bits of the packed path', () => {
+    // The AVX-512 kernel reads whole row panels of a row-major A in place when N <= 256 and packs
+    // them otherwise: the first 200 columns of a product with N = 300 (packed) must equal the
+    // product with those 200 columns alone (in place), across two K blocks and a row tail.
+    const [M, K, N, n] = [37, 600, 300, 200];
+    const a = operand(1, M, K, 'rowmajor', 41);
+    const b = operand(1, K, N, 'rowmajor', 42);
+    const narrow: View = { ...b, shape: [1, K, n] };
+    onEveryIsa((isa) => {
+      const packed = native.matmul(a, b, 'float32') as Float32Array;
+      const inPlace = checkMatmul(a, narrow, `${isa} in place`);
+      for (let i = 0; i < M; i++) assertSameBits(inPlace.subarray(i * n, (i + 1) * n), packed.subarray(i * N, i * N + n), `${isa} row ${i}`);
+    });
+  });
+
+  test('a few rows against a large transposed B (C^T = B^T A^T, K uncut) give the bits of the direct product', () => {
+    // x W^T with W [601, 1800] row-major: on AVX-512 the kernel reads W in place for C^T, one
+    // column panel, K whole (past the 512 block), a one-row tail packed at that K. The other ISAs
+    // multiply directly: the bits must agree, on 1 and 2 threads, and match the reference.
+    const [M, K, N] = [13, 1800, 601];
+    const a = operand(1, M, K, 'rowmajor', 51);
+    const b = operand(1, K, N, 'transposed', 52);
+    const results: Float32Array[] = [];
+    onEveryIsa((isa) => {
+      const [one, two] = onThreads(() => checkMatmul(a, b, `${isa} x W^T`));
+      assertSameBits(one, two, `${isa} threads`);
+      results.push(one);
+    });
+    for (const r of results) assertSameBits(r, results[0], 'ISA');
+  });
+
   test('matmul throws on a view outside its array instead of reading past it', () => {
     const a: View = { data: new Float32Array(10), dtype: 'float32', shape: [1, 4, 4], strides: [16, 4, 1], offset: 0 };
     assert.throws(() => native.matmul(a, operand(1, 4, 4, 'rowmajor', 1), 'float32'), /outside its array/);

@@ -18,7 +18,7 @@ export function registerBench(program: Command): void {
     .option('--quick', 'a short run (under a minute): fewer sizes, partial epochs')
     .option('--json', 'also print every measurement as one JSON object')
     .option('--only <workloads>', `comma-separated: ${workloads.join(', ')}`, listParser<string>({ kind: 'string', choices: workloads }))
-    .option('--peers <ids>', 'comma-separated peers to run: dlab-<backend> (each registered backend), tfjs-wasm, jax-js, pytorch', listParser<string>({ kind: 'string' }))
+    .option('--peers <ids>', 'comma-separated peers to run: dlab-<backend> (each registered backend), dlab-webgpu (where a WebGPU adapter is found), tfjs-wasm, jax-js, pytorch', listParser<string>({ kind: 'string' }))
     .option('--profile', "only a training step's time by backend kernel (MLP and LeNet) per dlab backend: --only profile")
     .option('--out <file>', 'where to write the table (default: BENCHMARKS.md for a full run)')
     .action((opts: { quick?: boolean; json?: boolean; only?: string[]; peers?: string[]; profile?: boolean; out?: string }) => {
