@@ -166,6 +166,9 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     [2, 3, 13, 10, 5, 1, [3, 3], [2, 3], [1, 0], [1, 1]], // strides
     [1, 2, 5, 5, 40, 1, [1, 1], [1, 1], [0, 0], [1, 1]], // 1x1, many channels (row tiles with a tail)
     [17, 2, 6, 7, 3, 1, [2, 2], [1, 1], [1, 1], [1, 1]], // more images than the 16 weight-gradient chunks
+    [1, 16, 20, 20, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // one image: the forward splits its output channels over tasks
+    [2, 8, 12, 12, 30, 2, [3, 3], [1, 1], [2, 2], [2, 2]], // few images, groups and dilation: the same split
+    [1, 3, 6, 70, 20, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // rows wider than two column panels: packed as runs of a row
   ];
 
   /** Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM). */
@@ -219,7 +222,7 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
   }));
 
   test('convolution gives the same bits on 1 and 2 threads and on every ISA, with either algorithm', () => onEveryAlgorithm((algorithm) => {
-    for (const [N, C, H, W, O, G, k, s, p, d] of [convCases[0], convCases[1], convCases[5], [64, 6, 14, 14, 16, 1, [5, 5], [1, 1], [0, 0], [1, 1]] as const]) {
+    for (const [N, C, H, W, O, G, k, s, p, d] of [...convCases.slice(0, 2), ...convCases.slice(5), [64, 6, 14, 14, 16, 1, [5, 5], [1, 1], [0, 0], [1, 1]] as const]) {
       const win = window2d([...k], [...s], [...p], [...d], H, W);
       const x = dense([N, C, H, W], 5);
       const w = dense([O, C / G, ...k], 6);
