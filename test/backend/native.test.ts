@@ -318,6 +318,9 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
       ['scalar', { ...dense([1], 24), shape, strides: [0, 0, 0] }],
       ['per row', { ...dense([6, 5], 25), shape, strides: [5, 1, 0] }],
       ['transposed (fallback)', { ...dense([40, 5, 6], 26), shape, strides: [1, 6, 30] }],
+      ['a chunk() half (strided rows)', { ...dense([6, 5, 80], 27), shape, strides: [400, 80, 1], offset: 40 }],
+      ['a row over strided planes', { ...dense([6, 2, 40], 28), shape, strides: [80, 0, 1], offset: 40 }],
+      ['strided rows, broadcast along them', { ...dense([6, 10], 29), shape, strides: [10, 2, 0], offset: 1 }],
     ];
     for (const op of ['add', 'sub', 'mul', 'div', 'maximum'] as const) {
       for (const [name, b] of layouts) {
@@ -335,7 +338,12 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     x.data[2] = Infinity;
     x.data[3] = -Infinity;
     for (const op of ['relu', 'neg', 'abs', 'sqrt'] as const) assertSameBits(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), op);
-    for (const op of ['exp', 'log', 'tanh', 'sigmoid'] as const) assertClose(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), 1e-6, 1e-30, op);
+    for (const op of ['exp', 'log', 'tanh', 'sigmoid', 'erf'] as const) assertClose(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), 1e-6, 1e-30, op);
+    // Every branch of erf (|x| < 0.5, < 4, < 6, beyond) and of sigmoid (exp(-x) past float32 below -88.7).
+    const wide = { ...x, data: x.data.map((v, i) => (i < 4 ? v : v * 12)) };
+    wide.data[5] = -90;
+    wide.data[6] = -88.5;
+    for (const op of ['erf', 'sigmoid'] as const) assertClose(native.unary(op, wide, 'float32'), jsBackend.unary(op, wide, 'float32'), 1e-6, 1e-30, `${op} wide`);
     const g = dense([3, 700], 32);
     assertSameBits(native.thresholdBackward(g, x, 0), jsBackend.thresholdBackward(g, x, 0), 'thresholdBackward');
     const out1 = dense([3, 700], 33);
@@ -357,6 +365,28 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     const big = dense([300, 1000], 43);
     const [one, two] = onThreads(() => [native.reduce('sum', big, [0], 'float32'), native.reduce('sum', big, [1], 'float32'), native.reduce('sum', big, [0, 1], 'float32')]);
     one.forEach((r, i) => assertSameBits(r, two[i], `sum ${i} threads`));
+  });
+
+  test('amax and amin equal the reference exactly, on every dim: NaN, infinities and which zero wins', () => {
+    const x = dense([4, 5, 70], 44);
+    x.data[17] = NaN; // one slice of each reduction holds a NaN
+    x.data[90] = Infinity;
+    x.data[200] = -Infinity;
+    // A row of zeros of both signs (and negatives), so the max is a zero whose sign depends on the scan order.
+    for (let i = 0; i < 70; i++) x.data[700 + i] = i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : -1 - i;
+    for (let i = 0; i < 70; i++) x.data[1050 + i] = i % 2 === 0 ? 0 : -0;
+    const big = dense([64, 3000], 45);
+    big.data[5000] = NaN;
+    for (const op of ['amax', 'amin'] as const) {
+      for (const dims of [[0], [1], [2], [0, 2], [1, 2], [0, 1, 2], [0, 1]]) {
+        assertSameBits(native.reduce(op, x, dims, 'float32'), jsBackend.reduce(op, x, dims, 'float32'), `${op} over ${dims}`);
+      }
+      const [one, two] = onThreads(() => [native.reduce(op, big, [1], 'float32'), native.reduce(op, big, [0], 'float32')]);
+      one.forEach((r, i) => assertSameBits(r, two[i], `${op} ${i} threads`));
+      assertSameBits(one[0], jsBackend.reduce(op, big, [1], 'float32'), `${op} rows of 3000`);
+      assertSameBits(one[1], jsBackend.reduce(op, big, [0], 'float32'), `${op} columns of 64`);
+      assert.throws(() => native.reduce(op, dense([3, 0], 46), [1], 'float32'), /non-zero size/);
+    }
   });
 });
 
