@@ -288,6 +288,23 @@ Napi::Value BinaryStrided(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+/** indexSelect(x, xo, outer, size, inner, rows (Int32Array, each < size), out) */
+Napi::Value IndexSelect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t outer = Int(info, 2), size = Int(info, 3), inner = Int(info, 4);
+  if (outer < 0 || size < 0 || inner < 0) throw Napi::RangeError::New(env, "dlab native: bad indexSelect call");
+  const float* x = F32(info, 0, outer * size * inner);
+  auto rows = info[5].As<Napi::Int32Array>();
+  const int64_t count = rows.ElementLength();
+  const int32_t* at = rows.Data();
+  for (int64_t r = 0; r < count; r++)
+    if (at[r] < 0 || at[r] >= size) throw Napi::RangeError::New(env, "dlab native: index out of range");
+  auto out = info[6].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) < outer * count * inner) throw Napi::RangeError::New(env, "dlab native: output too small");
+  dlab::index_select_f32(x, outer, size, inner, at, count, out.Data());
+  return env.Undefined();
+}
+
 /**
  * Every kernel result is a fresh ArrayBuffer, freed when V8 collects it. glibc returns large
  * freed blocks to the system (munmap above its mmap threshold, or trimming the heap's top), so
@@ -327,6 +344,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sum", Napi::Function::New(env, Sum));
   exports.Set("minmax", Napi::Function::New(env, MinMax));
   exports.Set("binaryStrided", Napi::Function::New(env, BinaryStrided));
+  exports.Set("indexSelect", Napi::Function::New(env, IndexSelect));
   return exports;
 }
 

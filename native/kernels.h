@@ -56,6 +56,9 @@ void log_softmax_f32(const float* x, float* out, int64_t outer, int64_t size, in
 
 /** out[m] = sum over r < rows, i < inner of x[(r * mid + m) * inner + i], in float64, rounded once. */
 void sum_f32(const float* x, float* out, int64_t rows, int64_t mid, int64_t inner);
+/** out [outer][count][inner] = x [outer][size][inner] at rows[r] < size along the middle dim (index_select.cc). */
+void index_select_f32(const float* x, int64_t outer, int64_t size, int64_t inner, const int32_t* rows, int64_t count, float* out);
+
 /** out[m] = max (or min) over the same elements as sum_f32, with the reference's NaN and signed-zero results (reduce_minmax.cc). */
 void minmax_f32(bool is_max, const float* x, float* out, int64_t rows, int64_t mid, int64_t inner);
 

@@ -367,6 +367,20 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     one.forEach((r, i) => assertSameBits(r, two[i], `sum ${i} threads`));
   });
 
+  test('indexSelect equals the reference on every dim, repeated and reordered indices included, and reports a bad index as it does', () => {
+    const x = dense([3, 4, 50], 47);
+    const index = (values: number[]): View => ({ data: Float64Array.from(values), dtype: 'int64', shape: [values.length], strides: [1], offset: 0 });
+    for (const [dim, rows] of [[0, [2, 0, 0, 1]], [1, [0, 0, 1, 1, 2, 2, 3, 3]], [2, [49, 0, 7, 7, 25]]] as const) {
+      assertSameBits(native.indexSelect(x, dim, index([...rows])), jsBackend.indexSelect(x, dim, index([...rows])), `dim ${dim}`);
+    }
+    const wide = dense([64, 2, 600], 48); // large enough for the pool
+    const [one, two] = onThreads(() => native.indexSelect(wide, 1, index([1, 0, 1])));
+    assertSameBits(one, two, 'threads');
+    assertSameBits(one, jsBackend.indexSelect(wide, 1, index([1, 0, 1])), 'wide');
+    assert.throws(() => native.indexSelect(x, 1, index([0, 4])), /index out of range in self/);
+    assert.throws(() => native.indexSelect(x, 1, index([-1])), /index out of range in self/);
+  });
+
   test('amax and amin equal the reference exactly, on every dim: NaN, infinities and which zero wins', () => {
     const x = dense([4, 5, 70], 44);
     x.data[17] = NaN; // one slice of each reduction holds a NaN

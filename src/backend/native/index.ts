@@ -159,6 +159,24 @@ function makeNativeBackend(addon: NativeAddon): Backend {
       return out;
     },
 
+    indexSelect(x, dim, index) {
+      // Nearest-neighbour upsampling's gathers; the reference reports a bad index (its message).
+      const count = numel(index.shape);
+      if (!isF32(x) || !dense(x) || !dense(index) || count === 0) return fallback.indexSelect(x, dim, index);
+      const size = x.shape[dim];
+      const rows = new Int32Array(count);
+      for (let r = 0; r < count; r++) {
+        const k = index.data[index.offset + r];
+        if (!(k >= 0 && k < size)) return fallback.indexSelect(x, dim, index);
+        rows[r] = k;
+      }
+      const outer = numel(x.shape.slice(0, dim));
+      const inner = numel(x.shape.slice(dim + 1));
+      const out = alloc(outer * count * inner);
+      addon.indexSelect(x.data, x.offset, outer, size, inner, rows, out);
+      return out;
+    },
+
     conv2d(x, weight, bias, window, groups) {
       if (!isF32(x) || !isF32(weight) || (bias !== null && !isF32(bias))) return fallback.conv2d(x, weight, bias, window, groups);
       const [N, C, H, W] = x.shape;
