@@ -16,6 +16,7 @@
         "native/conv_direct.cc",
         "native/pool.cc",
         "native/elementwise.cc",
+        "native/exp_avx512.cc",
         "native/softmax.cc",
         "native/reduce_minmax.cc",
         "native/elementwise_strided.cc",

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "exp_avx512.h"
 #include "kernels.h"
 #include "threads.h"
 
@@ -91,8 +92,10 @@ DLAB_CLONES void sqrt_f(const float* x, float* out, int64_t s, int64_t e) {
   for (int64_t i = s; i < e; i++) out[i] = std::sqrt(x[i]);
 }
 // Transcendentals in float64, rounded once: as the reference (Math.exp on a float64, stored in a Float32Array).
+float exp_one(float x) { return static_cast<float>(std::exp(static_cast<double>(x))); }
 void exp_f(const float* x, float* out, int64_t s, int64_t e) {
-  for (int64_t i = s; i < e; i++) out[i] = static_cast<float>(std::exp(static_cast<double>(x[i])));
+  if (exp_avx512(x, out, s, e, exp_one)) return;
+  for (int64_t i = s; i < e; i++) out[i] = exp_one(x[i]);
 }
 void log_f(const float* x, float* out, int64_t s, int64_t e) {
   for (int64_t i = s; i < e; i++) out[i] = static_cast<float>(std::log(static_cast<double>(x[i])));
@@ -100,21 +103,19 @@ void log_f(const float* x, float* out, int64_t s, int64_t e) {
 void tanh_f(const float* x, float* out, int64_t s, int64_t e) {
   for (int64_t i = s; i < e; i++) out[i] = static_cast<float>(std::tanh(static_cast<double>(x[i])));
 }
+float sigmoid_one(float x) {
+  const double v = x;
+  if (v >= 0) return static_cast<float>(1.0 / (1.0 + std::exp(-v)));
+  if (v < -80 && std::isinf(static_cast<float>(std::exp(-v)))) return 0.0f;
+  const double ev = std::exp(v);  // NaN lands here too, as in the reference
+  return static_cast<float>(ev / (1.0 + ev));
+}
 void sigmoid_f(const float* x, float* out, int64_t s, int64_t e) {
   // The reference's two branches (no overflow of exp for large |x|), and its float32 rule: where
   // exp(-x) overflows float32 (x < -88.72) PyTorch's 1 / (1 + exp(-x)) is 0, not a denormal.
   // One exp per element: exp(-x) is finite in float32 for x >= -80, so only below is it asked.
-  for (int64_t i = s; i < e; i++) {
-    const double v = x[i];
-    if (v >= 0) {
-      out[i] = static_cast<float>(1.0 / (1.0 + std::exp(-v)));
-    } else if (v < -80 && std::isinf(static_cast<float>(std::exp(-v)))) {
-      out[i] = 0.0f;
-    } else {
-      const double ev = std::exp(v);  // NaN lands here too, as in the reference
-      out[i] = static_cast<float>(ev / (1.0 + ev));
-    }
-  }
+  if (sigmoid_avx512(x, out, s, e, sigmoid_one)) return;
+  for (int64_t i = s; i < e; i++) out[i] = sigmoid_one(x[i]);
 }
 
 /** erfc for a >= 0.5 (Cody), the reference's erfc (src/backend/js/math.ts) operation for operation. */

@@ -367,6 +367,20 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     one.forEach((r, i) => assertSameBits(r, two[i], `sum ${i} threads`));
   });
 
+  test('exp and sigmoid give the same bits on every ISA (the AVX-512 lanes settle to the scalar rounding or defer to it)', () => {
+    const n = 200_000;
+    const x = dense([n], 49);
+    for (let i = 0; i < n; i++) x.data[i] *= i % 3 === 0 ? 200 : i % 3 === 1 ? 20 : 1;
+    [NaN, Infinity, -Infinity, -0, 0, 80, -80, 80.5, -80.5, 88.7, -88.7, -89, -104, 100].forEach((v, i) => (x.data[i * 7] = v));
+    for (const op of ['exp', 'sigmoid'] as const) {
+      const results: (ArrayLike<number>)[] = [];
+      const ran = onEveryIsa(() => void results.push(native.unary(op, x, 'float32')));
+      for (const r of results) assertSameBits(r, results[0], `${op} ISA`);
+      assertClose(results[0], jsBackend.unary(op, x, 'float32'), 1e-6, 1e-30, op);
+      assert.ok(ran >= 1);
+    }
+  });
+
   test('indexSelect equals the reference on every dim, repeated and reordered indices included, and reports a bad index as it does', () => {
     const x = dense([3, 4, 50], 47);
     const index = (values: number[]): View => ({ data: Float64Array.from(values), dtype: 'int64', shape: [values.length], strides: [1], offset: 0 });
