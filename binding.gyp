@@ -16,7 +16,11 @@
         "native/conv_direct.cc",
         "native/pool.cc",
         "native/elementwise.cc",
-        "native/softmax.cc"
+        "native/exp_avx512.cc",
+        "native/softmax.cc",
+        "native/reduce_minmax.cc",
+        "native/elementwise_strided.cc",
+        "native/index_select.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

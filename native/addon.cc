@@ -193,7 +193,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   int op = static_cast<int>(Int(info, 0));
   int64_t n = Int(info, 4);
-  if (op < 0 || op > 7) throw Napi::RangeError::New(info.Env(), "dlab native: bad unary op");
+  if (op < 0 || op > 8) throw Napi::RangeError::New(info.Env(), "dlab native: bad unary op");
   const float* x = F32(info, 1, n);
   auto out = info[3].As<Napi::Float32Array>();
   if (static_cast<int64_t>(out.ElementLength()) < n) throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
@@ -241,6 +241,70 @@ Napi::Value Sum(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** minmax(isMax, x, xo, out, rows, mid, inner): out[m] = the max (min) over rows and inner, as sum. */
+Napi::Value MinMax(const Napi::CallbackInfo& info) {
+  bool is_max = info[0].As<Napi::Boolean>();
+  int64_t rows = Int(info, 4), mid = Int(info, 5), inner = Int(info, 6);
+  if (rows < 1 || inner < 1) throw Napi::RangeError::New(info.Env(), "dlab native: empty reduction");
+  const float* x = F32(info, 1, rows * mid * inner);
+  auto out = info[3].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) < mid) throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
+  dlab::minmax_f32(is_max, x, out.Data(), rows, mid, inner);
+  return info.Env().Undefined();
+}
+
+/** Up to 8 dims of a JS array of integers. */
+int Dims(const Napi::CallbackInfo& info, size_t i, int64_t* dst) {
+  auto array = info[i].As<Napi::Array>();
+  const uint32_t n = array.Length();
+  if (n > 8) throw Napi::RangeError::New(info.Env(), "dlab native: too many dims");
+  for (uint32_t d = 0; d < n; d++) dst[d] = array.Get(d).As<Napi::Number>().Int64Value();
+  return static_cast<int>(n);
+}
+
+/** binaryStrided(op, a, ao, aStrides, b, bo, bStrides, shape, out): out (contiguous) = a op b, last dim's strides 0 or 1. */
+Napi::Value BinaryStrided(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int op = static_cast<int>(Int(info, 0));
+  int64_t sa[8], sb[8], shape[8];
+  const int nd = Dims(info, 7, shape);
+  if (Dims(info, 3, sa) != nd || Dims(info, 6, sb) != nd || op < 0 || op > 3) throw Napi::RangeError::New(env, "dlab native: bad binary call");
+  int64_t n = 1;
+  for (int d = 0; d < nd; d++) {
+    if (shape[d] < 0) throw Napi::RangeError::New(env, "dlab native: bad binary call");
+    n *= shape[d];
+  }
+  if (nd > 0 && ((sa[nd - 1] != 0 && sa[nd - 1] != 1) || (sb[nd - 1] != 0 && sb[nd - 1] != 1))) throw Napi::RangeError::New(env, "dlab native: bad binary call");
+  size_t alen, blen, olen;
+  const float* a = Data<float>(info, 1, &alen);
+  const float* b = Data<float>(info, 4, &blen);
+  float* out = Data<float>(info, 8, &olen);
+  const int64_t ao = Int(info, 2), bo = Int(info, 5);
+  if (n == 0) return env.Undefined();
+  CheckSpan(env, alen, ao, shape, sa, nd);
+  CheckSpan(env, blen, bo, shape, sb, nd);
+  if (static_cast<int64_t>(olen) < n) throw Napi::RangeError::New(env, "dlab native: output too small");
+  dlab::binary_strided_f32(static_cast<dlab::BinaryOp>(op), a + ao, sa, b + bo, sb, shape, nd, out);
+  return env.Undefined();
+}
+
+/** indexSelect(x, xo, outer, size, inner, rows (Int32Array, each < size), out) */
+Napi::Value IndexSelect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t outer = Int(info, 2), size = Int(info, 3), inner = Int(info, 4);
+  if (outer < 0 || size < 0 || inner < 0) throw Napi::RangeError::New(env, "dlab native: bad indexSelect call");
+  const float* x = F32(info, 0, outer * size * inner);
+  auto rows = info[5].As<Napi::Int32Array>();
+  const int64_t count = rows.ElementLength();
+  const int32_t* at = rows.Data();
+  for (int64_t r = 0; r < count; r++)
+    if (at[r] < 0 || at[r] >= size) throw Napi::RangeError::New(env, "dlab native: index out of range");
+  auto out = info[6].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) < outer * count * inner) throw Napi::RangeError::New(env, "dlab native: output too small");
+  dlab::index_select_f32(x, outer, size, inner, at, count, out.Data());
+  return env.Undefined();
+}
+
 /**
  * Every kernel result is a fresh ArrayBuffer, freed when V8 collects it. glibc returns large
  * freed blocks to the system (munmap above its mmap threshold, or trimming the heap's top), so
@@ -278,6 +342,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("axpy", Napi::Function::New(env, Axpy));
   exports.Set("logSoftmax", Napi::Function::New(env, LogSoftmax));
   exports.Set("sum", Napi::Function::New(env, Sum));
+  exports.Set("minmax", Napi::Function::New(env, MinMax));
+  exports.Set("binaryStrided", Napi::Function::New(env, BinaryStrided));
+  exports.Set("indexSelect", Napi::Function::New(env, IndexSelect));
   return exports;
 }
 

@@ -162,6 +162,38 @@ void pad_image(const float* xs, const Plan& p, int64_t C, float* xp, int64_t xp_
       std::memcpy(xp + c * plane + (r + p.pH) * p.Wp + p.pW + c0, xs + (c * p.H + r) * p.W + c0, std::max<int64_t>(0, cols - c0) * sizeof(float));
 }
 
+/** Images (x groups) below which the pool splits each image's output channels instead of taking whole images. */
+constexpr int64_t kMinImageTasks = 8;
+/** Output channels per task when one image is split (a multiple of the 6-channel tile). */
+constexpr int64_t kSplitChannels = 24;
+
+/**
+ * run()'s work for a few large images (batch-1 inference): each image is padded once, then the
+ * pool takes blocks of output channels, so both cores work on one image. Each output is the
+ * same chain as in run(), only computed by another thread.
+ */
+void run_split(int64_t N, int64_t groups, const Plan& p, PlaneFn fn, const int64_t* offs, int64_t positions, int64_t xp_size, const float* x, const float* w, const float* bias, float* y) {
+  thread_local FloatBuffer padded;  // per calling thread; the pool's threads read it
+  float* xp = padded.get(xp_size);
+  const int64_t blocks = (p.Cout + kSplitChannels - 1) / kSplitChannels;
+  for (int64_t t = 0; t < N * groups; t++) {
+    pad_image(x + t * p.Cin * p.H * p.W, p, p.Cin, xp, xp_size);
+    const int64_t g = t % groups;
+    const float* wg = w + g * p.Cout * p.Cin * p.taps;
+    const float* bg = bias ? bias + g * p.Cout : nullptr;
+    float* ys = y + t * p.Cout * p.oH * p.oW;
+    parallel_for(blocks, [&](int64_t b, int thread) {
+      const int64_t o0 = b * kSplitChannels, o1 = std::min(p.Cout, o0 + kSplitChannels);
+      Plan q = p;
+      q.Cout = o1 - o0;
+      float* tmp = thread_buffer(thread, 2).get(q.Cout * positions);
+      fn(xp, q, offs, wg + o0 * p.Cin * p.taps, bg ? bg + o0 : nullptr, tmp, positions);
+      for (int64_t o = o0; o < o1; o++)
+        for (int64_t r = 0; r < p.oH; r++) std::memcpy(ys + (o * p.oH + r) * p.oW, tmp + (o - o0) * positions + r * p.Wp, p.oW * sizeof(float));
+    });
+  }
+}
+
 /**
  * y[n] (Cout planes of oH x oW, for images n < N, groups) = the stride-1 convolution of x (Cin
  * planes of H x W per group) with w [groups * Cout][Cin][kH][kW], padding (pH, pW), dilation
@@ -195,8 +227,10 @@ void run(int64_t N, int64_t groups, const Plan& base, int64_t kH, int64_t kW, in
       for (int64_t r = 0; r < p.oH; r++) std::memcpy(ys + (o * p.oH + r) * p.oW, tmp + o * positions + r * p.Wp, p.oW * sizeof(float));
   };
   const int64_t tasks = N * groups;
-  if (N * groups * p.Cout * p.Cin * p.taps * p.P < (int64_t(1) << 18)) for (int64_t t = 0; t < tasks; t++) task(t, 0);
-  else parallel_for(tasks, task);
+  const bool small = N * groups * p.Cout * p.Cin * p.taps * p.P < (int64_t(1) << 18);
+  if (small) for (int64_t t = 0; t < tasks; t++) task(t, 0);
+  else if (tasks >= kMinImageTasks) parallel_for(tasks, task);
+  else run_split(N, groups, p, fn, offs.data(), positions, xp_size, x, w, bias, y);
 }
 
 }  // namespace

@@ -37,7 +37,13 @@ enum class BinaryOp { Add = 0, Sub = 1, Mul = 2, Div = 3 };
  */
 void binary_f32(BinaryOp op, const float* a, const float* b, int64_t p, int64_t q, bool b_first, float* out, int64_t n);
 
-enum class UnaryOp { Relu = 0, Neg = 1, Exp = 2, Log = 3, Tanh = 4, Sqrt = 5, Sigmoid = 6, Abs = 7 };
+/**
+ * out (contiguous, shape[0..nd)) = a op b, a and b strided (sa, sb per dim) with the last dim's
+ * stride 0 or 1 in each (elementwise_strided.cc).
+ */
+void binary_strided_f32(BinaryOp op, const float* a, const int64_t* sa, const float* b, const int64_t* sb, const int64_t* shape, int nd, float* out);
+
+enum class UnaryOp { Relu = 0, Neg = 1, Exp = 2, Log = 3, Tanh = 4, Sqrt = 5, Sigmoid = 6, Abs = 7, Erf = 8 };
 void unary_f32(UnaryOp op, const float* x, float* out, int64_t n);
 
 /** out[i] = self[i] <= threshold ? 0 : grad[i]. */
@@ -50,5 +56,10 @@ void log_softmax_f32(const float* x, float* out, int64_t outer, int64_t size, in
 
 /** out[m] = sum over r < rows, i < inner of x[(r * mid + m) * inner + i], in float64, rounded once. */
 void sum_f32(const float* x, float* out, int64_t rows, int64_t mid, int64_t inner);
+/** out [outer][count][inner] = x [outer][size][inner] at rows[r] < size along the middle dim (index_select.cc). */
+void index_select_f32(const float* x, int64_t outer, int64_t size, int64_t inner, const int32_t* rows, int64_t count, float* out);
+
+/** out[m] = max (or min) over the same elements as sum_f32, with the reference's NaN and signed-zero results (reduce_minmax.cc). */
+void minmax_f32(bool is_max, const float* x, float* out, int64_t rows, int64_t mid, int64_t inner);
 
 }  // namespace dlab

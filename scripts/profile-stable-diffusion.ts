@@ -3,9 +3,10 @@
 // sd-turbo runs) and one VAE decode, built from the configs of stabilityai/sd-turbo or
 // stable-diffusion-v1-5 (values from their config.json files, research note text-to-image.md B2),
 // in float32 on the current backend, with a breakdown by backend primitive.
-//   npx tsx scripts/profile-stable-diffusion.ts [--model sd-turbo|sd15] [--latent 64] [--parts text,unet,vae] [--backend wasm]
-// --latent is the latent side (64 = 512 px images). Parameters are built with PyTorch's default
-// init; building the 866M-parameter UNet takes a while and 3.5 GB of memory.
+//   npx tsx scripts/profile-stable-diffusion.ts [--model sd-turbo|sd15] [--latent 64] [--parts text,unet,vae] [--backend native|wasm]
+// --latent is the latent side (64 = 512 px images); --backend defaults to dlab's default (native
+// where the addon is built). Parameters are built with PyTorch's default init; building the
+// 866M-parameter UNet takes a while and 3.5 GB of memory. PyTorch's side: tools/torch-sd-times.py.
 
 import * as torch from '../src/index.js';
 import { stableDiffusion as sd } from '../src/models/index.js';
@@ -19,7 +20,7 @@ const opt = (name: string, fallback: string) => {
 const model = opt('model', 'sd-turbo');
 const latent = Number(opt('latent', '64'));
 const parts = opt('parts', 'text,unet,vae').split(',');
-torch.setBackend(opt('backend', 'wasm'));
+if (args.includes('--backend')) torch.setBackend(opt('backend', ''));
 
 const SD_TURBO = {
   text: { hidden_size: 1024, intermediate_size: 4096, num_hidden_layers: 23, num_attention_heads: 16, hidden_act: 'gelu', vocab_size: 49408, max_position_embeddings: 77 },

@@ -197,6 +197,9 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     [2, 3, 13, 10, 5, 1, [3, 3], [2, 3], [1, 0], [1, 1]], // strides
     [1, 2, 5, 5, 40, 1, [1, 1], [1, 1], [0, 0], [1, 1]], // 1x1, many channels (row tiles with a tail)
     [17, 2, 6, 7, 3, 1, [2, 2], [1, 1], [1, 1], [1, 1]], // more images than the 16 weight-gradient chunks
+    [1, 16, 20, 20, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // one image: the forward splits its output channels over tasks
+    [2, 8, 12, 12, 30, 2, [3, 3], [1, 1], [2, 2], [2, 2]], // few images, groups and dilation: the same split
+    [1, 3, 6, 70, 20, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // rows wider than two column panels: packed as runs of a row
   ];
 
   /** Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM). */
@@ -250,7 +253,7 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
   }));
 
   test('convolution gives the same bits on 1 and 2 threads and on every ISA, with either algorithm', () => onEveryAlgorithm((algorithm) => {
-    for (const [N, C, H, W, O, G, k, s, p, d] of [convCases[0], convCases[1], convCases[5], [64, 6, 14, 14, 16, 1, [5, 5], [1, 1], [0, 0], [1, 1]] as const]) {
+    for (const [N, C, H, W, O, G, k, s, p, d] of [...convCases.slice(0, 2), ...convCases.slice(5), [64, 6, 14, 14, 16, 1, [5, 5], [1, 1], [0, 0], [1, 1]] as const]) {
       const win = window2d([...k], [...s], [...p], [...d], H, W);
       const x = dense([N, C, H, W], 5);
       const w = dense([O, C / G, ...k], 6);
@@ -346,6 +349,9 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
       ['scalar', { ...dense([1], 24), shape, strides: [0, 0, 0] }],
       ['per row', { ...dense([6, 5], 25), shape, strides: [5, 1, 0] }],
       ['transposed (fallback)', { ...dense([40, 5, 6], 26), shape, strides: [1, 6, 30] }],
+      ['a chunk() half (strided rows)', { ...dense([6, 5, 80], 27), shape, strides: [400, 80, 1], offset: 40 }],
+      ['a row over strided planes', { ...dense([6, 2, 40], 28), shape, strides: [80, 0, 1], offset: 40 }],
+      ['strided rows, broadcast along them', { ...dense([6, 10], 29), shape, strides: [10, 2, 0], offset: 1 }],
     ];
     for (const op of ['add', 'sub', 'mul', 'div', 'maximum'] as const) {
       for (const [name, b] of layouts) {
@@ -363,7 +369,12 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     x.data[2] = Infinity;
     x.data[3] = -Infinity;
     for (const op of ['relu', 'neg', 'abs', 'sqrt'] as const) assertSameBits(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), op);
-    for (const op of ['exp', 'log', 'tanh', 'sigmoid'] as const) assertClose(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), 1e-6, 1e-30, op);
+    for (const op of ['exp', 'log', 'tanh', 'sigmoid', 'erf'] as const) assertClose(native.unary(op, x, 'float32'), jsBackend.unary(op, x, 'float32'), 1e-6, 1e-30, op);
+    // Every branch of erf (|x| < 0.5, < 4, < 6, beyond) and of sigmoid (exp(-x) past float32 below -88.7).
+    const wide = { ...x, data: x.data.map((v, i) => (i < 4 ? v : v * 12)) };
+    wide.data[5] = -90;
+    wide.data[6] = -88.5;
+    for (const op of ['erf', 'sigmoid'] as const) assertClose(native.unary(op, wide, 'float32'), jsBackend.unary(op, wide, 'float32'), 1e-6, 1e-30, `${op} wide`);
     const g = dense([3, 700], 32);
     assertSameBits(native.thresholdBackward(g, x, 0), jsBackend.thresholdBackward(g, x, 0), 'thresholdBackward');
     const out1 = dense([3, 700], 33);
@@ -385,6 +396,56 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     const big = dense([300, 1000], 43);
     const [one, two] = onThreads(() => [native.reduce('sum', big, [0], 'float32'), native.reduce('sum', big, [1], 'float32'), native.reduce('sum', big, [0, 1], 'float32')]);
     one.forEach((r, i) => assertSameBits(r, two[i], `sum ${i} threads`));
+  });
+
+  test('exp and sigmoid give the same bits on every ISA (the AVX-512 lanes settle to the scalar rounding or defer to it)', () => {
+    const n = 200_000;
+    const x = dense([n], 49);
+    for (let i = 0; i < n; i++) x.data[i] *= i % 3 === 0 ? 200 : i % 3 === 1 ? 20 : 1;
+    [NaN, Infinity, -Infinity, -0, 0, 80, -80, 80.5, -80.5, 88.7, -88.7, -89, -104, 100].forEach((v, i) => (x.data[i * 7] = v));
+    for (const op of ['exp', 'sigmoid'] as const) {
+      const results: (ArrayLike<number>)[] = [];
+      const ran = onEveryIsa(() => void results.push(native.unary(op, x, 'float32')));
+      for (const r of results) assertSameBits(r, results[0], `${op} ISA`);
+      assertClose(results[0], jsBackend.unary(op, x, 'float32'), 1e-6, 1e-30, op);
+      assert.ok(ran >= 1);
+    }
+  });
+
+  test('indexSelect equals the reference on every dim, repeated and reordered indices included, and reports a bad index as it does', () => {
+    const x = dense([3, 4, 50], 47);
+    const index = (values: number[]): View => ({ data: Float64Array.from(values), dtype: 'int64', shape: [values.length], strides: [1], offset: 0 });
+    for (const [dim, rows] of [[0, [2, 0, 0, 1]], [1, [0, 0, 1, 1, 2, 2, 3, 3]], [2, [49, 0, 7, 7, 25]]] as const) {
+      assertSameBits(native.indexSelect(x, dim, index([...rows])), jsBackend.indexSelect(x, dim, index([...rows])), `dim ${dim}`);
+    }
+    const wide = dense([64, 2, 600], 48); // large enough for the pool
+    const [one, two] = onThreads(() => native.indexSelect(wide, 1, index([1, 0, 1])));
+    assertSameBits(one, two, 'threads');
+    assertSameBits(one, jsBackend.indexSelect(wide, 1, index([1, 0, 1])), 'wide');
+    assert.throws(() => native.indexSelect(x, 1, index([0, 4])), /index out of range in self/);
+    assert.throws(() => native.indexSelect(x, 1, index([-1])), /index out of range in self/);
+  });
+
+  test('amax and amin equal the reference exactly, on every dim: NaN, infinities and which zero wins', () => {
+    const x = dense([4, 5, 70], 44);
+    x.data[17] = NaN; // one slice of each reduction holds a NaN
+    x.data[90] = Infinity;
+    x.data[200] = -Infinity;
+    // A row of zeros of both signs (and negatives), so the max is a zero whose sign depends on the scan order.
+    for (let i = 0; i < 70; i++) x.data[700 + i] = i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : -1 - i;
+    for (let i = 0; i < 70; i++) x.data[1050 + i] = i % 2 === 0 ? 0 : -0;
+    const big = dense([64, 3000], 45);
+    big.data[5000] = NaN;
+    for (const op of ['amax', 'amin'] as const) {
+      for (const dims of [[0], [1], [2], [0, 2], [1, 2], [0, 1, 2], [0, 1]]) {
+        assertSameBits(native.reduce(op, x, dims, 'float32'), jsBackend.reduce(op, x, dims, 'float32'), `${op} over ${dims}`);
+      }
+      const [one, two] = onThreads(() => [native.reduce(op, big, [1], 'float32'), native.reduce(op, big, [0], 'float32')]);
+      one.forEach((r, i) => assertSameBits(r, two[i], `${op} ${i} threads`));
+      assertSameBits(one[0], jsBackend.reduce(op, big, [1], 'float32'), `${op} rows of 3000`);
+      assertSameBits(one[1], jsBackend.reduce(op, big, [0], 'float32'), `${op} columns of 64`);
+      assert.throws(() => native.reduce(op, dense([3, 0], 46), [1], 'float32'), /non-zero size/);
+    }
   });
 });
 

@@ -21,10 +21,35 @@ const isF32 = (v: View | null): v is F32View => v !== null && v.data instanceof 
 const ELEMENTWISE_MIN = 64;
 
 const BINARY: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
-const UNARY: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, exp: 2, log: 3, tanh: 4, sqrt: 5, sigmoid: 6, abs: 7 };
+const UNARY: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, exp: 2, log: 3, tanh: 4, sqrt: 5, sigmoid: 6, abs: 7, erf: 8 };
 
 /** Whether v's elements lie contiguously in row-major order from its offset. */
 const dense = (v: View): boolean => period(v.shape, v.strides) === numel(v.shape);
+
+/**
+ * shape with a's and b's strides, size-1 dims dropped and neighbours merged where both operands
+ * step through them as one dim; null unless the last dim has stride 0 or 1 in each (the layouts
+ * of native binaryStrided).
+ */
+function stridedRows(shape: readonly number[], sa: readonly number[], sb: readonly number[]): { shape: number[]; sa: number[]; sb: number[] } | null {
+  const out = { shape: [] as number[], sa: [] as number[], sb: [] as number[] };
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = out.shape.length - 1;
+    if (last >= 0 && out.sa[last] === sa[d] * shape[d] && out.sb[last] === sb[d] * shape[d]) {
+      out.shape[last] *= shape[d];
+      out.sa[last] = sa[d];
+      out.sb[last] = sb[d];
+    } else {
+      out.shape.push(shape[d]);
+      out.sa.push(sa[d]);
+      out.sb.push(sb[d]);
+    }
+  }
+  const last = out.shape.length - 1;
+  if (last < 0 || out.shape.length > 8 || out.sa[last] > 1 || out.sb[last] > 1 || out.sa[last] < 0 || out.sb[last] < 0) return null;
+  return out;
+}
 
 function makeNativeBackend(addon: NativeAddon): Backend {
   const alloc = platform.allocFloat32;
@@ -68,7 +93,12 @@ function makeNativeBackend(addon: NativeAddon): Backend {
         const qa = qb === 0 && pb === n ? rowRepeat(shape, a.strides) : 0;
         if (qb > 0) addon.binary(code, a.data, a.offset, b.data, b.offset, n / qb, qb, false, out, n);
         else if (qa > 0) addon.binary(code, b.data, b.offset, a.data, a.offset, n / qa, qa, true, out, n);
-        else return fallback.binary(op, a, b, shape, dtype);
+        else {
+          // Any other layout whose last dim is contiguous or broadcast in each (a chunk() half).
+          const rows = stridedRows(shape, a.strides, b.strides);
+          if (rows === null) return fallback.binary(op, a, b, shape, dtype);
+          addon.binaryStrided(code, a.data, a.offset, rows.sa, b.data, b.offset, rows.sb, rows.shape, out);
+        }
       }
       return out;
     },
@@ -83,9 +113,10 @@ function makeNativeBackend(addon: NativeAddon): Backend {
     },
 
     reduce(op, x, dims, dtype) {
-      // Sums whose kept dims form one run between reduced ones (a bias gradient, a row sum, a total).
+      // Sums, maxima and minima whose kept dims form one run between reduced ones (a bias
+      // gradient, a row sum or max, a total).
       const nd = x.shape.length;
-      if (op !== 'sum' || dtype !== 'float32' || !isF32(x) || dims.length === 0 || !dense(x)) return fallback.reduce(op, x, dims, dtype);
+      if (op === 'prod' || dtype !== 'float32' || !isF32(x) || dims.length === 0 || !dense(x)) return fallback.reduce(op, x, dims, dtype);
       let k0 = 0;
       while (k0 < nd && dims.includes(k0)) k0++;
       let k1 = k0;
@@ -93,8 +124,10 @@ function makeNativeBackend(addon: NativeAddon): Backend {
       for (let d = k1; d < nd; d++) if (!dims.includes(d)) return fallback.reduce(op, x, dims, dtype);
       const prod = (from: number, to: number) => x.shape.slice(from, to).reduce((m, s) => m * s, 1);
       const [rows, mid, inner] = [prod(0, k0), prod(k0, k1), prod(k1, nd)];
+      if (op !== 'sum' && rows * inner === 0) return fallback.reduce(op, x, dims, dtype); // the reference's error
       const out = alloc(mid);
-      addon.sum(x.data, x.offset, out, rows, mid, inner);
+      if (op === 'sum') addon.sum(x.data, x.offset, out, rows, mid, inner);
+      else addon.minmax(op === 'amax', x.data, x.offset, out, rows, mid, inner);
       return out;
     },
 
@@ -123,6 +156,24 @@ function makeNativeBackend(addon: NativeAddon): Backend {
       }
       const out = alloc(n);
       addon.thresholdBackward(grad.data, grad.offset, self.data, self.offset, threshold, out, n);
+      return out;
+    },
+
+    indexSelect(x, dim, index) {
+      // Nearest-neighbour upsampling's gathers; the reference reports a bad index (its message).
+      const count = numel(index.shape);
+      if (!isF32(x) || !dense(x) || !dense(index) || count === 0) return fallback.indexSelect(x, dim, index);
+      const size = x.shape[dim];
+      const rows = new Int32Array(count);
+      for (let r = 0; r < count; r++) {
+        const k = index.data[index.offset + r];
+        if (!(k >= 0 && k < size)) return fallback.indexSelect(x, dim, index);
+        rows[r] = k;
+      }
+      const outer = numel(x.shape.slice(0, dim));
+      const inner = numel(x.shape.slice(dim + 1));
+      const out = alloc(outer * count * inner);
+      addon.indexSelect(x.data, x.offset, outer, size, inner, rows, out);
       return out;
     },
 

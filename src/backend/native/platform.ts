@@ -25,13 +25,19 @@ export interface NativeAddon {
   maxPool2dBackward(grad: Float32Array, go: number, indices: Float64Array, io: number, planes: number, L: number, plane: number, out: Float32Array): void;
   /** out[i] = a[i] op b[(i / q) % p] (op 0..3 = add, sub, mul, div); with bFirst, b op a. */
   binary(op: number, a: Float32Array, ao: number, b: Float32Array, bo: number, p: number, q: number, bFirst: boolean, out: Float32Array, n: number): void;
-  /** op 0..7 = relu, neg, exp, log, tanh, sqrt, sigmoid, abs. */
+  /** out (contiguous) = a op b over `shape`, each operand strided, its last dim's stride 0 or 1. */
+  binaryStrided(op: number, a: Float32Array, ao: number, aStrides: number[], b: Float32Array, bo: number, bStrides: number[], shape: number[], out: Float32Array): void;
+  /** op 0..8 = relu, neg, exp, log, tanh, sqrt, sigmoid, abs, erf. */
   unary(op: number, x: Float32Array, xo: number, out: Float32Array, n: number): void;
   thresholdBackward(grad: Float32Array, go: number, self: Float32Array, so: number, threshold: number, out: Float32Array, n: number): void;
   axpy(out: Float32Array, oo: number, x: Float32Array, xo: number, alpha: number, n: number): void;
   logSoftmax(x: Float32Array, xo: number, out: Float32Array, outer: number, size: number, inner: number): void;
   /** out[m] = the sum over r < rows, i < inner of x[(r * mid + m) * inner + i]. */
   sum(x: Float32Array, xo: number, out: Float32Array, rows: number, mid: number, inner: number): void;
+  /** out [outer][rows.length][inner] = x [outer][size][inner] at rows (each in [0, size)) along the middle dim. */
+  indexSelect(x: Float32Array, xo: number, outer: number, size: number, inner: number, rows: Int32Array, out: Float32Array): void;
+  /** out[m] = the max (isMax) or min over the elements sum would add; rows and inner at least 1. */
+  minmax(isMax: boolean, x: Float32Array, xo: number, out: Float32Array, rows: number, mid: number, inner: number): void;
 }
 
 export interface NativePlatform {

@@ -1,0 +1,25 @@
+// index_select of a contiguous float32 tensor: nearest-neighbour upsampling (Stable Diffusion's
+// VAE decoder doubles 64 -> 512 px through it) went to wasm, copying the image into wasm memory
+// and back. Indices are checked by the caller. Copies only: the reference's values exactly.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels.h"
+#include "threads.h"
+
+namespace dlab {
+
+void index_select_f32(const float* x, int64_t outer, int64_t size, int64_t inner, const int32_t* rows, int64_t count, float* out) {
+  auto run = [&](int64_t o, int) {
+    const float* src = x + o * size * inner;
+    float* dst = out + o * count * inner;
+    if (inner == 1)
+      for (int64_t r = 0; r < count; r++) dst[r] = src[rows[r]];
+    else
+      for (int64_t r = 0; r < count; r++) std::memcpy(dst + r * inner, src + rows[r] * inner, inner * sizeof(float));
+  };
+  if (outer < 2 || outer * count * inner < (int64_t(1) << 16)) for (int64_t o = 0; o < outer; o++) run(o, 0);
+  else parallel_for(outer, run);
+}
+
+}  // namespace dlab
