@@ -53,15 +53,21 @@ export interface DefaultDevice {
 /**
  * The device a run uses when none is given: webgpu:0 on a hardware adapter, else cpu. `probe`
  * false skips looking (a host where a GPU cannot be, e.g. Linux without a Vulkan loader, where
- * Dawn would only print a warning). A software adapter found is released again.
+ * Dawn would only print a warning). A software adapter found stays acquired, unused: releasing a
+ * device and working on has crashed Dawn at the process's exit.
  */
-export async function defaultDevice(probe = true): Promise<DefaultDevice> {
-  if (!probe || !(await webgpu.isAvailable())) return { device: 'cpu' };
-  const { name, isSoftware } = webgpu.getDeviceProperties();
-  if (!isSoftware) return { device: 'webgpu:0', adapter: name };
-  webgpu.dispose();
-  return { device: 'cpu', adapter: name, note: `device cpu: the only WebGPU adapter is ${name}, far slower than the CPU backends (--device webgpu uses it anyway)` };
+export function defaultDevice(probe = true): Promise<DefaultDevice> {
+  if (!probe) return Promise.resolve({ device: 'cpu' });
+  // Once per process: each probe starts a Dawn instance, and many of them have crashed Dawn at exit.
+  probed ??= (async (): Promise<DefaultDevice> => {
+    if (!(await webgpu.isAvailable())) return { device: 'cpu' };
+    const { name, isSoftware } = webgpu.getDeviceProperties();
+    if (!isSoftware) return { device: 'webgpu:0', adapter: name };
+    return { device: 'cpu', adapter: name, note: `device cpu: the only WebGPU adapter is ${name}, far slower than the CPU backends (--device webgpu uses it anyway)` };
+  })();
+  return probed;
 }
+let probed: Promise<DefaultDevice> | undefined;
 
 /**
  * The device a run computes on, ready to use: a GPU named is acquired (the first use of WebGPU is

@@ -280,7 +280,6 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   const started = performance.now();
   // The device the run computed on (normalized: 'webgpu:0'), reported with its metrics.
   let used: string | undefined;
-  let gpu = false;
   try {
     let metrics: Metrics;
     try {
@@ -291,10 +290,9 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
         if (typeof name !== 'string') continue;
         const device = await useDevice(name);
         used = String(device.type === 'cpu' ? device : `${device.type}:${device.index ?? 0}`);
-        if (device.type === 'webgpu') {
-          gpu = true;
-          ctx.print(`device ${used}: ${webgpu.getDeviceName()}`);
-        }
+        // The GPU stays acquired for the process (it exits all the same): releasing it and working
+        // on (a next run in this process) has crashed Dawn at exit.
+        if (device.type === 'webgpu') ctx.print(`device ${used}: ${webgpu.getDeviceName()}`);
       }
       metrics = await experiment.run(options as never, ctx);
     } catch (e) {
@@ -308,8 +306,6 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       throw e;
     } finally {
       ctx.closeBars();
-      // Release the GPU, so that the process can exit (and a next run in it acquires afresh).
-      if (gpu) webgpu.dispose();
       // A save cut short by a kill before a resume leaves a temporary file that no later save removed.
       removeStaleTemps(ctx.checkpointPath);
     }

@@ -28,7 +28,6 @@ import { trainEpochs } from '../../src/lab/training.js';
 const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'dlab-device-'));
 after(() => {
-  torch.webgpu.dispose();
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -71,8 +70,6 @@ test('the default device: webgpu on a hardware adapter, cpu on a software one or
   assert.equal(picked.device, available && !software ? 'webgpu:0' : 'cpu');
   if (software) {
     assert.match(picked.note!, /software adapter\), far slower than the CPU backends \(--device webgpu uses it anyway\)/);
-    // The probe let the software adapter go again.
-    assert.equal(torch.webgpu.deviceCount(), 0);
   }
 });
 

@@ -36,8 +36,12 @@ class SoftmaxRegressionScratch extends nn.Module {
   }
 }
 
-/** d2l's cross_entropy: -log of the probability given to the true class, averaged here. */
-const crossEntropy = (yHat: Tensor, y: Tensor) => yHat.index(torch.arange(yHat.shape[0], { device: yHat.device }), y).log().neg().mean();
+/**
+ * d2l's cross_entropy: -log of the probability given to the true class, averaged here. d2l picks
+ * it with y_hat[range(len(y_hat)), y]; gather picks the same entries, and on a GPU without the
+ * bounds check advanced indexing makes by reading the indices back.
+ */
+const crossEntropy = (yHat: Tensor, y: Tensor) => yHat.gather(1, y.reshape(-1, 1)).log().neg().mean();
 
 export const softmax = defineExperiment({
   name: 'softmax',
