@@ -23,6 +23,8 @@ import { gptExperiment as gpt } from '../../src/lab/experiments/gpt.js';
 import { mnist } from '../../src/lab/experiments/mnist.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
 import { experiments } from '../../src/lab/registry.js';
+import { RunStore } from '../../src/lab/store.node.js';
+import { interruptedThenResumed } from './interrupt.js';
 import { trainEpochs } from '../../src/lab/training.js';
 
 const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -141,4 +143,19 @@ test('the loop on a GPU reads once per logged step (and per epoch, and the test 
   assert.deepEqual(ctx.logged.filter((l) => l.step !== undefined).map((l) => l.step), [5, 10]);
   assert.ok(model.parameters().every((p) => p.isCpu));
   assert.ok(Number.isFinite(model.call(x).sum().item()));
+});
+
+test('stopped mid-epoch on webgpu and resumed from its checkpoint (CPU copies, loaded back onto the GPU), mnist ends with the metrics of the cpu', async (t) => {
+  if (!(await torch.webgpu.isAvailable())) return t.skip('no WebGPU adapter (not even SwiftShader)');
+  // Momentum, so that the optimizer's state goes through the checkpoint too.
+  const given = { trainSize: 96, testSize: 32, batchSize: 16, epochs: 1, momentum: 0.9, hidden: 16 };
+  const store = new RunStore(mkdtempSync(join(home, 'resume-')));
+  try {
+    const resumed = await interruptedThenResumed(store, mnist as never, { ...given, device: 'webgpu' }, 3);
+    const cpu = await mnist.run(resolveOptions(mnist, { ...given, device: 'cpu' }), new MemoryContext());
+    close(resumed.train_loss as number, cpu.train_loss as number, 'train loss');
+    assert.equal(resumed.test_accuracy, cpu.test_accuracy);
+  } finally {
+    store.close();
+  }
 });
