@@ -10,18 +10,7 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
 import * as webgpu from '../backend/webgpu/api.js';
 
-/** Why `name` is no device a run can use, in the device model's words; undefined when it is one. */
-export function deviceRefusal(name: string): string | undefined {
-  let d: Device;
-  try {
-    d = toDevice(name);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  // dlab acquires one GPU per process (torch.webgpu.deviceCount() is at most 1).
-  if (d.type === 'webgpu' && d.index !== null && d.index !== 0) return `dlab has no device '${name}': it drives one GPU per process, webgpu:0`;
-  return undefined;
-}
+export { deviceRefusal } from './device-name.js';
 
 const DEVICE_HELP =
   'where to compute: cpu, webgpu or webgpu:0 (default: webgpu where a hardware GPU adapter is found, else cpu; ' +

@@ -6,7 +6,7 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Stateful } from '../io/checkpoint.js';
 import type { Artifact } from './artifact.js';
-import { deviceRefusal } from './device.js';
+import { deviceRefusal } from './device-name.js';
 
 export type OptionValue = number | string | boolean;
 
