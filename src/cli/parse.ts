@@ -24,7 +24,11 @@ export function listParser<T extends GivenValue = GivenValue>(rule: ValueRule): 
   return (raw) =>
     raw.split(',').map((text) => {
       const value = parseValue(rule, text.trim());
-      if (value === undefined) throw new InvalidArgumentError(`'${text.trim()}' is not ${expectedValue(rule)}.`);
+      if (value === undefined) {
+        // A device's refusal is the device model's own words; other values say what was expected.
+        const why = rule.kind === 'device' ? `: ${refusal(rule, text.trim())}` : ` is not ${expectedValue(rule)}`;
+        throw new InvalidArgumentError(`'${text.trim()}'${why}.`);
+      }
       return value as T;
     });
 }

@@ -59,6 +59,10 @@ test('dlab run refuses a bad --device while parsing, naming the flag', () => {
     assert.notEqual(r.status, 0, value);
     assert.match(r.stderr, message);
   }
+  // A sweep over devices checks each value the same way.
+  const sweep = dlab(['sweep', 'mnist', '--device', 'cpu,cuda']);
+  assert.notEqual(sweep.status, 0);
+  assert.match(sweep.stderr, /option '--device <values>' argument 'cpu,cuda' is invalid\. 'cuda': dlab has no device 'cuda'; available: cpu, webgpu/);
   // An experiment whose loop cannot run on a GPU yet defaults to cpu and says why it refuses one.
   assert.equal(gpt.options.device.default, 'cpu');
   const r = dlab(['run', 'gpt', '--device', 'webgpu', '--json']);
