@@ -4,13 +4,17 @@
 // "error: option '--epochs <value>' argument '1.5' is invalid. Expected a positive integer."
 
 import { InvalidArgumentError } from 'commander';
-import { expectedValue, parseValue, type Bounds, type GivenValue, type ValueRule } from '../lab/experiment.js';
+import { expectedValue, parseValue, refusal, type Bounds, type GivenValue, type ValueRule } from '../lab/experiment.js';
 
 /** One value the rule accepts (null: none, where the option takes none). */
 export function valueParser<T extends GivenValue = GivenValue>(rule: ValueRule): (raw: string) => T {
   return (raw) => {
     const value = parseValue(rule, raw);
-    if (value === undefined) throw new InvalidArgumentError(`Expected ${expectedValue(rule)}.`);
+    if (value === undefined) {
+      // 'expected ...' begins commander's sentence; a device's refusal is the device model's own.
+      const why = refusal(rule, raw);
+      throw new InvalidArgumentError(`${why.replace(/^expected/, 'Expected')}.`);
+    }
     return value as T;
   };
 }
@@ -20,7 +24,11 @@ export function listParser<T extends GivenValue = GivenValue>(rule: ValueRule): 
   return (raw) =>
     raw.split(',').map((text) => {
       const value = parseValue(rule, text.trim());
-      if (value === undefined) throw new InvalidArgumentError(`'${text.trim()}' is not ${expectedValue(rule)}.`);
+      if (value === undefined) {
+        // A device's refusal is the device model's own words; other values say what was expected.
+        const why = rule.kind === 'device' ? `: ${refusal(rule, text.trim())}` : ` is not ${expectedValue(rule)}`;
+        throw new InvalidArgumentError(`'${text.trim()}'${why}.`);
+      }
       return value as T;
     });
 }

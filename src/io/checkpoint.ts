@@ -48,9 +48,10 @@ export interface Stateful {
 
 /** What a checkpoint holds: model, optimizer, scheduler, loader, epoch, step, the random generators' states, extra (JSON) and extra tensors. */
 export interface CheckpointOptions {
-  model: Module;
+  /** The model, or anything with its stateDict() (a CPU copy of a model on a GPU). */
+  model: Pick<Module, 'stateDict'>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  optimizer?: Optimizer<any>;
+  optimizer?: Pick<Optimizer<any>, 'stateDict'>;
   scheduler?: Stateful;
   /** A StatefulDataLoader (or any Stateful) whose position in the epoch is saved. */
   loader?: Stateful;

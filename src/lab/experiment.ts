@@ -6,14 +6,15 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Stateful } from '../io/checkpoint.js';
 import type { Artifact } from './artifact.js';
+import { deviceRefusal } from './device-name.js';
 
 export type OptionValue = number | string | boolean;
 
 /** An option's value as given or recorded: null is none (`--max-tokens none`); the experiment then sees undefined. */
 export type GivenValue = OptionValue | null;
 
-/** What an option takes: 'integer' is a number that must be whole (counts, sizes, seeds). */
-export type OptionKind = 'integer' | 'number' | 'string' | 'boolean';
+/** What an option takes: 'integer' is a number that must be whole (counts, sizes, seeds); 'device' a device name (lab/device.ts). */
+export type OptionKind = 'integer' | 'number' | 'string' | 'boolean' | 'device';
 
 /** The numbers an option takes: from `min` to `max` (both included); `positive`: above 0 (a learning rate). */
 export interface Bounds {
@@ -38,8 +39,8 @@ export interface ValueRule extends Bounds {
  */
 export interface OptionSpec<T extends OptionValue = OptionValue> extends Bounds {
   default: T | null;
-  /** The type of an option whose default is null. */
-  type?: 'number' | 'string' | 'boolean';
+  /** The type of an option whose default is null; 'device': a device name as torch.device reads it (lab/device.ts). */
+  type?: 'number' | 'string' | 'boolean' | 'device';
   /** Takes none too (implied by `default: null`). */
   optional?: boolean;
   help: string;
@@ -51,6 +52,7 @@ export interface OptionSpec<T extends OptionValue = OptionValue> extends Bounds 
 /** The rule an experiment option's values follow. */
 export function ruleOf(spec: OptionSpec): ValueRule {
   const type = spec.type ?? (typeof spec.default as 'number' | 'string' | 'boolean');
+  if (type === 'device') return { kind: 'device', ...((spec.optional || spec.default === null) && { optional: true }) };
   const optional = spec.optional || spec.default === null;
   return { kind: type === 'number' && spec.integer ? 'integer' : type, choices: spec.choices, min: spec.min, max: spec.max, positive: spec.positive, ...(optional && { optional }) };
 }
@@ -64,6 +66,7 @@ export function expectedValue(rule: ValueRule): string {
   if (rule.choices) return `one of ${rule.choices.join(', ')}`;
   if (rule.kind === 'boolean') return 'true or false';
   if (rule.kind === 'string') return 'text';
+  if (rule.kind === 'device') return 'cpu, webgpu or webgpu:0';
   const { kind, min, max, positive } = rule;
   const a = kind === 'integer' ? 'an' : 'a';
   if (max === undefined) {
@@ -80,6 +83,7 @@ export function isValue(rule: ValueRule, value: unknown): value is GivenValue {
   if (value === null) return Boolean(rule.optional);
   if (rule.kind === 'boolean') return typeof value === 'boolean';
   if (rule.kind === 'string') return typeof value === 'string' && (!rule.choices || rule.choices.includes(value));
+  if (rule.kind === 'device') return typeof value === 'string' && deviceRefusal(value) === undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) return false;
   if (rule.kind === 'integer' && !Number.isInteger(value)) return false;
   if (rule.choices && !rule.choices.includes(value)) return false;
@@ -97,6 +101,15 @@ export function parseValue(rule: ValueRule, raw: string): GivenValue | undefined
   else if (rule.kind === 'integer' || rule.kind === 'number') value = raw.trim() === '' ? NaN : Number(raw);
   else if (rule.kind === 'boolean') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : undefined;
   return isValue(rule, value) ? value : undefined;
+}
+
+/**
+ * Why `value` is refused, for messages after the flag: the device model's own words for a device
+ * ("dlab has no device 'cuda'; ..."), else 'expected <what the rule accepts>'.
+ */
+export function refusal(rule: ValueRule, value: unknown): string {
+  const why = rule.kind === 'device' && typeof value === 'string' ? deviceRefusal(value) : undefined;
+  return why ?? `expected ${expectedValue(rule)}`;
 }
 
 /** An option key as its command-line flag is spelled: trainSize -> train-size (--train-size). */
@@ -149,9 +162,9 @@ export interface RunContext {
    * Call after each optimizer step. Saves a checkpoint when one is due (every N steps) or when
    * the run was asked to stop (Ctrl-C), and in that case then throws `Interrupted`. Awaiting it
    * also lets the event loop run, so a signal or a page's stop button is seen between steps.
-   * `extra` is called only when a checkpoint is written.
+   * `extra` is called only when a checkpoint is written (a loop on a GPU reads its sums there, hence the promise).
    */
-  checkpoint(state: TrainState, at: { epoch: number; step: number; extra?: () => Extra }): Promise<void>;
+  checkpoint(state: TrainState, at: { epoch: number; step: number; extra?: () => Extra | Promise<Extra> }): Promise<void>;
   /**
    * On a resumed run, loads the last checkpoint into `state` (weights, optimizer, scheduler and
    * the random generator) and says where it stopped; undefined on a fresh run.
@@ -225,7 +238,7 @@ export interface Experiment<O extends Values<O>, R = O> {
 /** The value type of one option spec: its default's, widened, or its `type`'s. */
 type ValueOf<S> = S extends { default: infer T }
   ? T extends number ? number : T extends boolean ? boolean : T extends string ? string
-  : S extends { type: 'number' } ? number : S extends { type: 'boolean' } ? boolean : S extends { type: 'string' } ? string : never
+  : S extends { type: 'number' } ? number : S extends { type: 'boolean' } ? boolean : S extends { type: 'string' | 'device' } ? string : never
   : never;
 
 /**
@@ -261,8 +274,9 @@ export function resolveOptions<O extends Values<O>, R>(experiment: Experiment<O,
     const value = given[key] === undefined ? spec.default : given[key];
     const rule = ruleOf(spec);
     if (!isValue(rule, value)) {
-      const message = `--${kebab(String(key))}: expected ${expectedValue(rule)}, got '${String(value)}'`;
-      throw typeof value === rule.kind || (typeof value === 'number' && rule.kind === 'integer') ? new RangeError(message) : new TypeError(message);
+      const message = `--${kebab(String(key))}: ${refusal(rule, value)}, got '${String(value)}'`;
+      const rightType = typeof value === rule.kind || (typeof value === 'number' && rule.kind === 'integer') || (typeof value === 'string' && rule.kind === 'device');
+      throw rightType ? new RangeError(message) : new TypeError(message);
     }
     out[key] = (value ?? undefined) as O[keyof O];
   }

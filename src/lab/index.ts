@@ -5,3 +5,7 @@ export { defineExperiment, finiteLoss, Interrupted, type Experiment, type Metric
 export { lineChart, type Artifact } from './artifact.js';
 export { LateState } from './late-state.js';
 export { evaluateAccuracy, evaluateClassifier, trainEpochs } from './training.js';
+// `device: deviceOption` gives a user's experiment --device as the built-in ones have it; `await
+// useDevice(o.device)` the Device to pass to trainEpochs({ device }).
+export { deviceOption, cpuDeviceOption, cpuOnly, useDevice } from './device.js';
+export { evaluateAccuracyOn, moduleToCpu } from './training.js';

@@ -56,7 +56,7 @@ export class MemoryContext implements RunContext {
     return { update() {}, finish() {} };
   }
 
-  async checkpoint(_state: TrainState, at: { epoch: number; step: number; extra?: () => Extra }): Promise<void> {
+  async checkpoint(_state: TrainState, at: { epoch: number; step: number; extra?: () => Extra | Promise<Extra> }): Promise<void> {
     // Yield now and then (a page stays responsive; a stop() from a handler gets seen).
     if (at.step % (this.options.yieldEvery ?? 1) === 0) await new Promise<void>((resolve) => setTimeout(resolve, 0));
     if (this.stopRequested) throw new Interrupted(at.epoch, at.step);

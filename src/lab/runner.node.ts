@@ -6,10 +6,12 @@
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import * as webgpu from '../backend/webgpu/api.js';
 import { loadCheckpoint, removeStaleTemps, saveCheckpoint } from '../io/checkpoint.node.js';
 import type { Artifact } from './artifact.js';
 import { ConsoleContext } from './console.node.js';
+import { cpuCheckpointState, defaultDevice, useDevice } from './device.js';
 import { nodeFileAccess } from './files.node.js';
 import {
   Interrupted,
@@ -18,6 +20,7 @@ import {
   type Extra,
   type FileAccess,
   optionText,
+  ruleOf,
   type GivenValue,
   type Metrics,
   type Resumed,
@@ -88,7 +91,7 @@ export class NodeRunContext extends ConsoleContext implements RunContext {
     this.store.logMetrics(this.runId, metrics, at);
   }
 
-  async checkpoint(state: TrainState, at: { epoch: number; step: number; extra?: () => Extra }): Promise<void> {
+  async checkpoint(state: TrainState, at: { epoch: number; step: number; extra?: () => Extra | Promise<Extra> }): Promise<void> {
     // Let the event loop run now and then: a SIGINT handler, the progress bar's redraw timer (or
     // anything else queued) gets its turn here. A turn on every step made an MNIST MLP epoch take
     // 7-22% more CPU time than the same loop without the runner (the turn alone costs 2 µs; the
@@ -101,10 +104,12 @@ export class NodeRunContext extends ConsoleContext implements RunContext {
     if (pausing) await pauseAt(`step:${at.step}`, this.stopped);
     const due = this.checkpointEvery > 0 && at.step > 0 && at.step % this.checkpointEvery === 0;
     if ((due || this.stopRequested) && state.model && this.lastSaved !== at.step) {
-      const extra = { ...(at.extra?.() ?? {}), [LAB_KEY]: { metricId: this.store.lastMetricId(this.runId) } };
+      const extra = { ...((await at.extra?.()) ?? {}), [LAB_KEY]: { metricId: this.store.lastMetricId(this.runId) } };
+      // A model on a GPU is written from CPU copies (reading it back is asynchronous).
+      const onCpu = await cpuCheckpointState(state.model, state.optimizer);
       saveCheckpoint(this.checkpointPath, {
-        model: state.model,
-        optimizer: state.optimizer,
+        model: onCpu.model,
+        optimizer: onCpu.optimizer,
         scheduler: state.scheduler ?? undefined,
         loader: state.loader,
         epoch: at.epoch,
@@ -196,6 +201,20 @@ function checkResumable(store: RunStore, run: RunRecord, experiment: AnyExperime
   }
 }
 
+/**
+ * Whether this host may have a WebGPU adapter worth probing for. Dawn reaches a GPU on Linux only
+ * through the Vulkan loader; without one, probing finds nothing and Dawn prints a warning on
+ * every run, so the default device is then cpu without looking.
+ */
+function mayHaveGpu(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(delimiter).filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64'];
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+}
+
+/** The keys of the experiment's device options (`--device`). */
+const deviceKeys = (experiment: AnyExperiment): string[] => Object.entries(experiment.options).filter(([, spec]) => ruleOf(spec as never).kind === 'device').map(([k]) => k);
+
 /** Run an experiment as a recorded run (fresh or resumed). Resolves also when interrupted. */
 export async function runExperiment(request: RunRequest): Promise<RunResult> {
   const { experiment, json = false } = request;
@@ -204,6 +223,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   // The options as the experiment resolved them: what the header, the store and the report show.
   let options: Record<string, GivenValue | undefined>;
   let checkpointEvery: number;
+  const deviceNotes: string[] = [];
   if (request.resume !== undefined) {
     const run = store.getRun(request.resume);
     checkResumable(store, run, experiment, request.source);
@@ -225,6 +245,13 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     runId = run.id;
   } else {
     options = resolveOptions(experiment, request.given);
+    // A device left to its default is decided here, so the run records the one it used.
+    for (const key of deviceKeys(experiment)) {
+      if (options[key] !== undefined) continue;
+      const picked = await defaultDevice(mayHaveGpu());
+      options[key] = picked.device;
+      if (picked.note) deviceNotes.push(picked.note);
+    }
     checkpointEvery = request.checkpointEvery ?? 0;
     // Recorded with null for none, so a resume reads none again rather than the default.
     const recorded = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v ?? null]));
@@ -251,10 +278,22 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const started = performance.now();
+  // The device the run computed on (normalized: 'webgpu:0'), reported with its metrics.
+  let used: string | undefined;
   try {
     let metrics: Metrics;
     try {
       ctx.print(`run ${runId}: ${experiment.name} ${Object.entries(options).map(([k, v]) => `${k}=${optionText(v)}`).join(' ')}`);
+      for (const note of deviceNotes) ctx.print(note);
+      for (const key of deviceKeys(experiment)) {
+        const name = options[key];
+        if (typeof name !== 'string') continue;
+        const device = await useDevice(name);
+        used = String(device.type === 'cpu' ? device : `${device.type}:${device.index ?? 0}`);
+        // The GPU stays acquired for the process (it exits all the same): releasing it and working
+        // on (a next run in this process) has crashed Dawn at exit.
+        if (device.type === 'webgpu') ctx.print(`device ${used}: ${webgpu.getDeviceName()}`);
+      }
       metrics = await experiment.run(options as never, ctx);
     } catch (e) {
       if (e instanceof Interrupted) {
@@ -270,7 +309,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       // A save cut short by a kill before a resume leaves a temporary file that no later save removed.
       removeStaleTemps(ctx.checkpointPath);
     }
-    const final = { ...metrics, run_id: runId };
+    const final = { ...metrics, ...(used !== undefined && { device: used }), run_id: runId };
     store.finish(runId, 'completed', final);
     completed = true;
     const seconds = (performance.now() - started) / 1000;

@@ -2,13 +2,21 @@
 // a progress bar with live loss, accuracy and throughput, metrics per step and per epoch in the
 // run context, checkpoints through ctx.checkpoint, and a resume that continues mid-epoch with the
 // same shuffle, so an interrupted run ends exactly where an uninterrupted one would.
+// On a GPU (`device`) the same loop moves each batch there, runs each step in a scope (its
+// temporaries freed at once), and sums the loss and the correct count on the device, reading them
+// with one await per logged step; on the CPU every step is read at once, without an await.
 
 import { noGrad } from '../autograd/grad_mode.js';
+import { scope } from '../backend/scope.js';
 import type { Module } from '../nn/module.js';
+import type { Device } from '../tensor/device.js';
+import { zeros } from '../ops/creation.js';
+import { cat } from '../ops/movement.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { ImagesArtifact } from './artifact.js';
+import { isGpu } from './device.js';
 import { finiteLoss, type Extra, type RunContext, type Stateful, type TrainState } from './experiment.js';
 
 export interface TrainLoopOptions {
@@ -33,6 +41,12 @@ export interface TrainLoopOptions {
   prefix?: string;
   /** Save and restore checkpoints (default true). False: Ctrl-C still stops, a resume restarts. */
   resumable?: boolean;
+  /**
+   * Where to train (default: the CPU, where the model is). On a GPU the model moves there for the
+   * loop and comes back to the CPU at its end (one read of its weights), so what follows (prediction
+   * grids, saving) runs as before; the loss and accuracy are read once per logged step.
+   */
+  device?: Device;
 }
 
 export interface TrainLoopResult {
@@ -67,6 +81,70 @@ export function evaluateAccuracy(model: Module, loader: Iterable<[Tensor, Tensor
     model.train(wasTraining);
     return correct / count;
   });
+}
+
+/** evaluateAccuracy with the batches moved to `device` (where the model is), the correct count summed there and read once. */
+export async function evaluateAccuracyOn(model: Module, loader: Iterable<[Tensor, Tensor]>, device: Device, forward: (x: Tensor) => Tensor = (x) => model.call(x) as Tensor): Promise<number> {
+  const wasTraining = model.training;
+  model.eval();
+  const correct = zeros(1, { device });
+  let count = 0;
+  noGrad(() => {
+    for (const [x, y] of loader) {
+      scope(() => void correct.add_(forward(x.to(device)).argmax(1).eq(y.to(device)).sum()));
+      count += y.shape[0];
+    }
+  });
+  model.train(wasTraining);
+  return (await correct.itemAsync()) / count;
+}
+
+/**
+ * The running sums of a training loop on a GPU: the loss (times the batch size) and the correct
+ * count since the last read, and the last step's loss, in one device tensor that each step adds to
+ * in place, so that one read (one await) per logged step brings all three back.
+ */
+class DeviceTally {
+  /** [loss sum, correct, last loss] since the last read. */
+  private readonly sums: Tensor;
+  private steps = 0;
+
+  constructor(device: Device) {
+    this.sums = zeros(3, { device });
+  }
+
+  /** Add a step (call inside its scope: nothing it makes outlives it). */
+  add(loss: Tensor, output: Tensor, y: Tensor): void {
+    noGrad(() => {
+      const l = loss.detach().reshape(1);
+      this.sums.narrow(0, 0, 2).add_(cat([l.mul(y.shape[0]), output.argmax(1).eq(y).sum().reshape(1).to(l.dtype)]));
+      this.sums.narrow(0, 2, 1).copy_(l);
+    });
+    this.steps++;
+  }
+
+  /** Read the sums into `r` (one await) and restart them; the last step's loss, checked finite. undefined when no step was added. */
+  async read(r: { lossSum: number; correct: number }, at: { epoch: number; step: number }): Promise<number | undefined> {
+    if (this.steps === 0) return undefined;
+    const [lossSum, correct, last] = (await this.sums.tolistAsync()) as number[];
+    const steps = this.steps;
+    this.sums.zero_();
+    this.steps = 0;
+    // The sum carries a NaN from any step since the last read: the message says which steps.
+    finiteLoss(lossSum, steps === 1 ? at : { epoch: at.epoch, step: `${at.step - steps + 1}-${at.step}` as unknown as number });
+    r.lossSum += lossSum;
+    r.correct += correct;
+    return last;
+  }
+}
+
+/** Bring a model's parameters, buffers and gradients back to the CPU from a GPU (one read each; Module.to('cpu') cannot wait). */
+export async function moduleToCpu(model: Module): Promise<void> {
+  for (const p of model.parameters()) {
+    if (!p.isCpu) p._replaceData(await p.detach().cpuAsync());
+    if (p.grad && !p.grad.isCpu) p.grad = await p.grad.cpuAsync();
+  }
+  for (const b of model.buffers()) if (!b.isCpu) b._replaceData(await b.cpuAsync());
 }
 
 /**
@@ -124,47 +202,77 @@ export function evaluateClassifier(model: Module, loader: Iterable<[Tensor, Tens
 }
 
 export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise<TrainLoopResult> {
-  const { model, optimizer, scheduler = null, trainLoader, testLoader, epochs, logEvery = 50, prefix = '', resumable = true } = o;
+  const { model, optimizer, scheduler = null, trainLoader, testLoader, epochs, logEvery = 50, prefix = '', resumable = true, device } = o;
   const forward = o.forward ?? ((x: Tensor) => model.call(x) as Tensor);
   const lossOf = typeof o.lossFn === 'function' ? o.lossFn : (a: Tensor, b: Tensor) => (o.lossFn as { call(a: Tensor, b: Tensor): Tensor }).call(a, b);
   const loader = typeof trainLoader.stateDict === 'function' ? (trainLoader as unknown as Stateful) : undefined;
   const state: TrainState = resumable ? { model, optimizer, scheduler, loader } : {};
   const label = prefix ? `${prefix.replace(/_$/, '')} ` : '';
   const fresh = (): Running => ({ lossSum: 0, correct: 0, seen: 0, batch: 0, elapsed: 0, epochSeconds: [], last: { trainLoss: NaN, trainAccuracy: NaN, testAccuracy: NaN } });
+  // Moved before the resume: a checkpoint loads onto the module's device.
+  const gpu = isGpu(device);
+  if (gpu) model.to(device);
+  const tally = gpu ? new DeviceTally(device) : undefined;
+
+  // One optimizer step: returns the batch's mean loss, its output left in `output`.
+  let output!: Tensor;
+  const trainStep = (x: Tensor, y: Tensor): Tensor => {
+    output = forward(x);
+    const loss = lossOf(output, y);
+    if (o.update) {
+      loss.backward();
+      o.update(y.shape[0]);
+    } else {
+      if (!optimizer) throw new Error('trainEpochs needs an optimizer or an update function');
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+    }
+    return loss;
+  };
 
   const resumed = resumable ? ctx.resume(state) : undefined;
   let r: Running = resumed ? (resumed.extra as Running) : fresh();
   let step = resumed?.step ?? 0;
   const firstEpoch = resumed?.epoch ?? 1;
+  // What the bar shows: on a GPU, as of the last read.
+  let shownLoss = NaN;
+  let shownAcc = NaN;
   model.train();
   for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
     if (!(resumed && epoch === firstEpoch)) r = { ...r, lossSum: 0, correct: 0, seen: 0, batch: 0, elapsed: 0 };
     const bar = ctx.progress(trainLoader.length, `${label}epoch ${epoch}/${epochs}`);
     const started = performance.now() - r.elapsed * 1000;
     const elapsed = () => (performance.now() - started) / 1000;
+    // What a checkpoint keeps besides the model (called only when one is written).
+    const extra = tally ? async () => (await tally.read(r, { epoch, step }), { ...r, elapsed: elapsed() }) : () => ({ ...r, elapsed: elapsed() });
     for (const [x, y] of trainLoader) {
-      const output = forward(x);
-      const loss = lossOf(output, y);
-      if (o.update) {
-        loss.backward();
-        o.update(y.shape[0]);
-      } else {
-        if (!optimizer) throw new Error('trainEpochs needs an optimizer or an update function');
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-      }
-      const value = finiteLoss(loss, { epoch, step: step + 1 });
       const n = y.shape[0];
-      r.lossSum += value * n;
-      r.correct += correctPredictions(output, y);
+      let value: number | undefined;
+      if (tally) {
+        const [xd, yd] = [x.to(device!), y.to(device!)];
+        scope(() => tally.add(trainStep(xd, yd), output, yd));
+      } else {
+        const loss = trainStep(x, y);
+        value = finiteLoss(loss, { epoch, step: step + 1 });
+        r.lossSum += value * n;
+        r.correct += correctPredictions(output, y);
+      }
       r.seen += n;
       r.batch++;
       step++;
-      if (step % logEvery === 0) ctx.log({ [`${prefix}loss`]: value }, { step });
-      bar.update(r.batch, { loss: r.lossSum / r.seen, acc: r.correct / r.seen, 'img/s': r.seen / Math.max(elapsed(), 1e-9) });
-      await ctx.checkpoint(state, { epoch, step, extra: () => ({ ...r, elapsed: elapsed() }) });
+      const logged = step % logEvery === 0;
+      // On a GPU, the one await of a logged step (and of an epoch's last).
+      if (tally && (logged || r.batch === trainLoader.length)) value = await tally.read(r, { epoch, step });
+      if (logged) ctx.log({ [`${prefix}loss`]: value! }, { step });
+      if (value !== undefined) {
+        shownLoss = r.lossSum / r.seen;
+        shownAcc = r.correct / r.seen;
+      }
+      bar.update(r.batch, { loss: shownLoss, acc: shownAcc, 'img/s': r.seen / Math.max(elapsed(), 1e-9) });
+      await ctx.checkpoint(state, { epoch, step, extra });
     }
+    if (tally) await tally.read(r, { epoch, step });
     bar.finish();
     const seconds = elapsed();
     r.epochSeconds = [...r.epochSeconds, seconds];
@@ -172,7 +280,7 @@ export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise
     scheduler?.step();
     const trainLoss = r.lossSum / r.seen;
     const trainAccuracy = r.correct / r.seen;
-    const testAccuracy = evaluateAccuracy(model, testLoader, forward);
+    const testAccuracy = gpu ? await evaluateAccuracyOn(model, testLoader, device, forward) : evaluateAccuracy(model, testLoader, forward);
     r.last = { trainLoss, trainAccuracy, testAccuracy };
     const logged: Record<string, number> = {
       [`${prefix}train_loss`]: trainLoss,
@@ -185,6 +293,7 @@ export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise
     ctx.log(logged, { epoch });
     ctx.print(`${label}epoch ${epoch}: train loss ${trainLoss.toFixed(4)}, train acc ${trainAccuracy.toFixed(4)}, test acc ${testAccuracy.toFixed(4)}, ${seconds.toFixed(1)} s`);
   }
+  if (gpu) await moduleToCpu(model);
   const mean = r.epochSeconds.reduce((a, b) => a + b, 0) / Math.max(r.epochSeconds.length, 1);
   return { ...r.last, epochSeconds: r.epochSeconds, meanEpochSeconds: mean };
 }

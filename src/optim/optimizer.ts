@@ -272,11 +272,15 @@ function copyValue(v: unknown): unknown {
   return Array.isArray(v) ? [...v] : v;
 }
 
-/** A deep copy of a state value; floating tensors take the parameter's dtype, except `step` (as PyTorch). */
+/**
+ * A deep copy of a state value; except `step`, tensors move to the parameter's device and floating
+ * ones take its dtype (PyTorch 1.13's cast), so a state dict read from a file resumes on a GPU.
+ */
 function castState(p: Tensor, key: string, value: unknown): unknown {
   if (value instanceof Tensor) {
     const t = value.detach().clone();
-    return key !== 'step' && p.isFloatingPoint() && t.isFloatingPoint() ? t.to(p.dtype) : t;
+    if (key === 'step') return t;
+    return p.isFloatingPoint() && t.isFloatingPoint() ? t.to(p.device, p.dtype) : t.to(p.device);
   }
   if (Array.isArray(value)) return value.map((v) => castState(p, '', v));
   return value;

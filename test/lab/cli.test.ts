@@ -34,7 +34,9 @@ describe('dlab run / runs / sweep / report', { concurrency: true }, () => {
     const r = await dlab('run', 'mnist', ...tiny, '--json');
     assert.equal(r.code, 0, r.stderr);
     const m = lastJson(r.stdout);
-    assert.deepEqual(Object.keys(m).sort(), ['epoch_seconds', 'run_id', 'test_accuracy', 'train_loss']);
+    assert.deepEqual(Object.keys(m).sort(), ['device', 'epoch_seconds', 'run_id', 'test_accuracy', 'train_loss']);
+    // The device the run computed on (test/lab/device.test.ts checks which one the default is).
+    assert.match(String(m.device), /^(cpu|webgpu:0)$/);
     assert.ok((m.test_accuracy as number) > 0.3 && (m.test_accuracy as number) <= 1, String(m.test_accuracy));
     assert.ok((m.epoch_seconds as number) > 0 && Number.isFinite(m.train_loss));
     // Everything else (summary, progress) went to stderr; stdout holds just the JSON line.
@@ -65,7 +67,7 @@ describe('dlab run / runs / sweep / report', { concurrency: true }, () => {
     const wall = (performance.now() - started) / 1000;
     assert.equal(r.code, 0, r.stderr);
     const m = lastJson(r.stdout);
-    assert.deepEqual(Object.keys(m).sort(), ['epoch_seconds', 'run_id', 'test_accuracy', 'train_loss']);
+    assert.deepEqual(Object.keys(m).sort(), ['device', 'epoch_seconds', 'run_id', 'test_accuracy', 'train_loss']);
     const store = new RunStore(home);
     const rows = (name: string) => store.metrics(m.run_id as number, name);
     const seconds = rows('epoch_seconds');
@@ -148,7 +150,7 @@ describe('dlab run / runs / sweep / report', { concurrency: true }, () => {
     const cmp = await dlab('runs', 'compare', ...ids);
     assert.equal(cmp.code, 0, cmp.stderr);
     const lines = cmp.stdout.split('\n');
-    assert.match(lines[0], /^run\s+status\s+lr\s+optimizer\s+test_accuracy\s+epoch_seconds\s+train_loss$/);
+    assert.match(lines[0], /^run\s+status\s+lr\s+optimizer\s+test_accuracy\s+epoch_seconds\s+train_loss\s+device$/);
     for (const t of trials) assert.ok(lines.some((l) => new RegExp(`^\\s*${t.id}\\s+completed\\s+${t.options.lr}\\s+${t.options.optimizer}\\s`).test(l)), cmp.stdout);
     const page = readFileSync(/curves: (.+)$/m.exec(cmp.stdout)![1], 'utf8');
     assert.match(page, /<svg/);

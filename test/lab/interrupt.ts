@@ -10,7 +10,7 @@ class StopAt extends NodeRunContext {
   constructor(store: RunStore, runId: number, resuming: boolean, private readonly stopAt: number) {
     super(store, runId, true, 0, resuming);
   }
-  override async checkpoint(state: TrainState, at: { epoch: number; step: number; extra?: () => Extra }): Promise<void> {
+  override async checkpoint(state: TrainState, at: { epoch: number; step: number; extra?: () => Extra | Promise<Extra> }): Promise<void> {
     if (at.step === this.stopAt) this.requestStop('SIGINT');
     return super.checkpoint(state, at);
   }

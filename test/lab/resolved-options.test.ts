@@ -42,7 +42,8 @@ async function captured(request: RunRequest): Promise<{ out: string; runId: numb
 describe('options with no value', () => {
   test("dlab run cnn: the header, the store and the report show lenet's lr and image size, not a sentinel", async () => {
     const store = new RunStore(home);
-    const run = await captured({ experiment: cnn, given: { root, epochs: 1, batchSize: 16, trainSize: 32, testSize: 16 }, store });
+    // The device given: a default one is probed for (asynchronously), and the capture would take in the test runner's own output.
+    const run = await captured({ experiment: cnn, given: { root, epochs: 1, batchSize: 16, trainSize: 32, testSize: 16, device: 'cpu' }, store });
     assert.match(run.out, new RegExp(`^run ${run.runId}: cnn model=lenet dataset=fashion-mnist lr=0\\.1 batchSize=16 .*resize=28 root=`, 'm'));
     assert.match(run.out, /lr 0\.1$/m);
     const recorded = store.getRun(run.runId).options;

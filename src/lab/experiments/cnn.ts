@@ -24,6 +24,7 @@ import { alexnet, densenet, googlenet, lenet, lenetBatchNorm, lenetClassic, nin,
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { summaryString } from '../../utils/summary.js';
+import { deviceOption, useDevice } from '../device.js';
 import { defineExperiment } from '../experiment.js';
 import { imageDataOptions, imageShape, loadImageData } from '../image-data.js';
 import { predictionGrid, trainEpochs } from '../training.js';
@@ -76,6 +77,7 @@ export const cnn = defineExperiment({
     trainSize: imageDataOptions.trainSize,
     testSize: imageDataOptions.testSize,
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights and shuffling)' },
+    device: deviceOption,
   },
 
   // The model's own learning rate and image size where none is given: the run records these.
@@ -86,6 +88,7 @@ export const cnn = defineExperiment({
     const { lr, resize: size } = o;
     if (recipe.fixed && size !== recipe.size) throw new RangeError(`--resize: ${o.model} takes ${recipe.size}x${recipe.size} images, not ${size}x${size}`);
     if (!recipe.fixed && size < recipe.min!) throw new RangeError(`--resize: ${o.model} needs images of at least ${recipe.min}x${recipe.min}`);
+    const device = await useDevice(o.device);
     torch.manualSeed(o.seed);
 
     // d2l's load_data_fashion_mnist(batch_size, resize): [Resize,] ToTensor.
@@ -102,14 +105,16 @@ export const cnn = defineExperiment({
     ctx.print(summaryString(model, [channels, size, size]).text);
 
     const optimizer = optim.optimizerByName(o.optimizer as OptimizerName, model.parameters(), { lr, momentum: o.momentum });
-    const r = await trainEpochs(ctx, { model, optimizer, trainLoader, testLoader, epochs: o.epochs, lossFn: new nn.CrossEntropyLoss(), logEvery: 20 });
+    const r = await trainEpochs(ctx, { model, optimizer, trainLoader, testLoader, epochs: o.epochs, lossFn: new nn.CrossEntropyLoss(), logEvery: 20, device });
 
     const seen = trainSet.length * o.epochs;
     const seconds = r.epochSeconds.reduce((a, b) => a + b, 0);
     const imagesPerSecond = seen / seconds;
+    // d2l prints str(device); on the CPU, the backend says more.
+    const on = device.type === 'cpu' ? torch.getBackend().name : String(device);
     // d2l train_ch6's closing lines.
     ctx.print(`loss ${r.trainLoss.toFixed(3)}, train acc ${r.trainAccuracy.toFixed(3)}, test acc ${r.testAccuracy.toFixed(3)}`);
-    ctx.print(`${imagesPerSecond.toFixed(1)} examples/sec on ${torch.getBackend().name}`);
+    ctx.print(`${imagesPerSecond.toFixed(1)} examples/sec on ${on}`);
 
     const classes = test.classes.map((c) => c.split(' - ')[0]);
     ctx.artifact('predictions', predictionGrid(model, test, { count: 24, classes }));
@@ -120,7 +125,7 @@ export const cnn = defineExperiment({
         `${o.model} (d2l ${recipe.section}) with ${parameters.toLocaleString('en-US')} parameters, trained ${o.epochs} epoch(s) on ${trainSet.length.toLocaleString('en-US')} ` +
           `${o.dataset} images (${size}x${size}) by ${o.optimizer} at lr ${lr}, batch ${o.batchSize}: train loss ${r.trainLoss.toFixed(3)}, ` +
           `train accuracy ${r.trainAccuracy.toFixed(3)}, test accuracy ${r.testAccuracy.toFixed(3)} on ${testSet.length.toLocaleString('en-US')} test images.`,
-        `Throughput: ${imagesPerSecond.toFixed(0)} training images/s on the ${torch.getBackend().name} backend ` +
+        `Throughput: ${imagesPerSecond.toFixed(0)} training images/s on ${device.type === 'cpu' ? `the ${on} backend` : on} ` +
           `(${r.epochSeconds.map((s) => s.toFixed(1)).join(', ')} s per epoch).`,
       ],
     });

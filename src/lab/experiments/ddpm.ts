@@ -47,6 +47,7 @@ import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { featureFrechetDistance } from '../../utils/frechet.js';
 import { lineChart, type ImagesArtifact } from '../artifact.js';
+import { cpuDeviceOption, cpuOnly } from '../device.js';
 import { defineExperiment, finiteLoss, type Extra, type RunContext } from '../experiment.js';
 import { imageDataOptions, loadImageData } from '../image-data.js';
 import { canonicalCaption } from '../digit-captions.js';
@@ -139,9 +140,11 @@ export const ddpm = defineExperiment({
     classifierEpochs: { default: 1, integer: true, min: 1, help: 'epochs of the LeNet judge' },
     trainSize: imageDataOptions.trainSize,
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights, noise, sampling)' },
+    device: cpuDeviceOption("its diffusion loop, EMA and sampler read values step by step"),
   },
 
   async run(o, ctx) {
+    cpuOnly('ddpm', o.device, "its diffusion loop, EMA and sampler read values step by step");
     if (o.sampleSteps > o.timesteps) throw new RangeError(`--sample-steps: expected an integer in [1, ${o.timesteps}] (--timesteps), got '${o.sampleSteps}'`);
     torch.manualSeed(o.seed);
     const size = o.imageSize;

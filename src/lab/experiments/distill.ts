@@ -11,6 +11,7 @@ import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { lenet } from '../../models/cnn.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
+import { cpuDeviceOption, cpuOnly } from '../device.js';
 import { defineExperiment, finiteLoss, type Metrics } from '../experiment.js';
 import { LateState } from '../late-state.js';
 import { mnistSubsets } from '../mnist-subsets.js';
@@ -70,9 +71,11 @@ export const distill = defineExperiment({
     trainSize: { default: 2000, integer: true, min: 1, help: 'train on the first N MNIST training images' },
     testSize: { default: 2000, integer: true, min: 1, help: 'test on the first N test images' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed: the start every student shares, and the batches' },
+    device: cpuDeviceOption("its teacher and student loops read each step's loss"),
   },
 
   async run(o, ctx) {
+    cpuOnly('distill', o.device, "its teacher and student loops read each step's loss");
     const temperatures = numberList('--temperatures', o.temperatures, { positive: true });
     const alphas = numberList('--alphas', o.alphas);
     for (const a of alphas) if (a > 1) throw new Error(`--alphas: expected weights in [0, 1], but got ${a} in '${o.alphas}'`);

@@ -23,6 +23,7 @@ import { gpt, gptConfig } from '../../models/gpt.js';
 import { Generator } from '../../random/generator.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
+import { cpuDeviceOption, cpuOnly } from '../device.js';
 import { defineExperiment, finiteLoss, type Extra, type RunContext } from '../experiment.js';
 import { RNNModel } from './rnn.js';
 
@@ -127,9 +128,11 @@ export const gptExperiment = defineExperiment({
     compareRnn: { default: false, help: "also train the rnn experiment's GRU and LSTM on the same split for the same seconds, and compare validation perplexity" },
     rnnHiddens: { default: 256, integer: true, min: 1, help: 'hidden units of the GRU/LSTM of --compare-rnn (the rnn experiment default)' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights, batches, samples)' },
+    device: cpuDeviceOption("its loop and its sampler with the KV cache read each step"),
   },
 
   async run(o, ctx) {
+    cpuOnly('gpt', o.device, "its loop and its sampler with the KV cache read each step");
     if (o.dModel % o.nHead !== 0) throw new RangeError(`--n-head: ${o.nHead} heads do not divide --d-model ${o.dModel}`);
     torch.manualSeed(o.seed);
     const corpus = loadCorpus(o.text, ctx);

@@ -16,6 +16,7 @@ import { getDefaultFileSource } from '../../datasets/default_source.js';
 import { meanStd, type DataFrame } from '../../data/tabular.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
+import { cpuDeviceOption, cpuOnly } from '../device.js';
 import { defineExperiment, finiteLoss, type RunContext } from '../experiment.js';
 import { LateState } from '../late-state.js';
 
@@ -70,9 +71,11 @@ export const house = defineExperiment({
     test: { default: '', help: 'your own Kaggle test.csv (Id, features); with --train' },
     root: { default: '', help: "data root holding d2l's CSVs (default: $DLAB_DATA or ~/.cache/dlab)" },
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights and shuffling)' },
+    device: cpuDeviceOption("its k-fold loops read each step's loss"),
   },
 
   async run(o, ctx) {
+    cpuOnly('house', o.device, "its k-fold loops read each step's loss");
     torch.manualSeed(o.seed);
     const tables = loadTables(o, ctx);
     const data = preprocessHousePrices(tables.train, tables.test);

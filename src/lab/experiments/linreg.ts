@@ -7,6 +7,7 @@ import { nn, optim } from '../../index.js';
 import { DataLoader, TensorDataset } from '../../data/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
+import { cpuDeviceOption, cpuOnly } from '../device.js';
 import { defineExperiment, finiteLoss } from '../experiment.js';
 
 const TRUE_W = [2, -3.4];
@@ -56,9 +57,11 @@ export const linreg = defineExperiment({
     examples: { default: 1000, integer: true, min: 1, help: 'synthetic examples' },
     noise: { default: 0.01, min: 0, help: 'standard deviation of the label noise' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed' },
+    device: cpuDeviceOption("d2l 3.2-3.5's loops read each step's loss"),
   },
 
   async run(o, ctx) {
+    cpuOnly('linreg', o.device, "d2l 3.2-3.5's loops read each step's loss");
     torch.manualSeed(o.seed);
     const trueW = torch.tensor(TRUE_W);
     const [features, labels] = syntheticData(trueW, TRUE_B, o.examples, o.noise);

@@ -13,6 +13,7 @@ import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { MNIST } from '../../datasets/mnist.js';
 import { summaryString } from '../../utils/summary.js';
 import { lineChart } from '../artifact.js';
+import { deviceOption, useDevice } from '../device.js';
 import { defineExperiment } from '../experiment.js';
 import { predictionGrid, trainEpochs } from '../training.js';
 
@@ -32,9 +33,11 @@ export const mnist = defineExperiment({
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights and shuffling)' },
     trainSize: { default: 60000, integer: true, min: 1, help: 'train on the first N training images (smaller: quicker looks)' },
     testSize: { default: 10000, integer: true, min: 1, help: 'test on the first N test images' },
+    device: deviceOption,
   },
 
   async run(o, ctx) {
+    const device = await useDevice(o.device);
     torch.manualSeed(o.seed);
     const train = new MNIST({ train: true, transform: normalize() });
     const test = new MNIST({ train: false, transform: normalize() });
@@ -74,6 +77,7 @@ export const mnist = defineExperiment({
       testLoader,
       epochs: o.epochs,
       lossFn: new nn.CrossEntropyLoss(),
+      device,
     });
     ctx.artifact('predictions', predictionGrid(model, test, { count: 32, classes: test.classes.map((c) => c.split(' - ')[0]), range: [0, 255] }));
     return { test_accuracy: result.testAccuracy, epoch_seconds: +result.meanEpochSeconds.toFixed(3), train_loss: result.trainLoss };

@@ -13,6 +13,7 @@ import { DataLoader, TensorDataset } from '../../data/index.js';
 import { StatefulDataLoader } from '../../io/checkpoint.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
+import { cpuDeviceOption, cpuOnly } from '../device.js';
 import { defineExperiment, finiteLoss, type Metrics, type RunContext } from '../experiment.js';
 import { LateState } from '../late-state.js';
 import { mnistSubsets } from '../mnist-subsets.js';
@@ -105,9 +106,11 @@ export const regularization = defineExperiment({
     trainSize: { default: 1000, integer: true, min: 1, help: 'train the MLP on the first N MNIST training images (few, so that it overfits)' },
     testSize: { default: 2000, integer: true, min: 1, help: 'test the MLP on the first N test images' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed: the data, and the start every model of a sweep shares' },
+    device: cpuDeviceOption("its sweeps read each step's loss"),
   },
 
   async run(o, ctx) {
+    cpuOnly('regularization', o.device, "its sweeps read each step's loss");
     const jobs: Job[] = [
       ...numberList('--l2', o.l2).map((lambda): Job => ({ part: 'l2', lambda })),
       ...numberList('--l1', o.l1).map((lambda): Job => ({ part: 'l1', lambda })),

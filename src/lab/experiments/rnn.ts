@@ -19,6 +19,7 @@ import { loadCorpusTimeMachine } from '../../datasets/time_machine.js';
 import { Generator } from '../../random/generator.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
+import { cpuDeviceOption, cpuOnly } from '../device.js';
 import { defineExperiment, finiteLoss, optionText, type Extra } from '../experiment.js';
 
 /** The hidden state: h for RNN and GRU, [h, c] for LSTM. */
@@ -106,9 +107,11 @@ export const rnn = defineExperiment({
     prefix: { default: 'time traveller', help: 'text the model continues in the findings' },
     numPreds: { default: 50, integer: true, min: 0, help: 'characters predicted after the prefix' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights and minibatches)' },
+    device: cpuDeviceOption("its loop reads each step's loss and its predictor each character"),
   },
 
   async run(o, ctx) {
+    cpuOnly('rnn', o.device, "its loop reads each step's loss and its predictor each character");
     torch.manualSeed(o.seed);
     const [corpus, vocab] = loadCorpusTimeMachine(o.maxTokens ?? -1);
     const unknown = [...o.prefix].filter((ch) => vocab.getItem(ch) === vocab.unk);

@@ -13,6 +13,7 @@ import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { MNIST } from '../../datasets/mnist.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
+import { cpuDeviceOption, cpuOnly } from '../device.js';
 import { defineExperiment, finiteLoss } from '../experiment.js';
 import { LateState } from '../late-state.js';
 import { evaluateAccuracy } from '../training.js';
@@ -92,9 +93,11 @@ export const schedules = defineExperiment({
     trainSize: { default: 4000, integer: true, min: 1, help: 'train on the first N MNIST training images' },
     testSize: { default: 2000, integer: true, min: 1, help: 'test on the first N test images' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed: every schedule starts from the same weights and sees the same batches' },
+    device: cpuDeviceOption("its loop records every step's loss and learning rate"),
   },
 
   async run(o, ctx) {
+    cpuOnly('schedules', o.device, "its loop records every step's loss and learning rate");
     const names = o.only === 'all' ? Object.keys(SCHEDULES) : o.only.split(',').map((s) => s.trim());
     for (const n of names) if (!(n in SCHEDULES)) throw new Error(`--only: unknown schedule '${n}' (known: ${Object.keys(SCHEDULES).join(', ')})`);
     const train = new MNIST({ train: true, transform: normalize() });

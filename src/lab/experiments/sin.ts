@@ -11,6 +11,7 @@ import { nn, optim } from '../../index.js';
 import { DataLoader, TensorDataset } from '../../data/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
+import { cpuDeviceOption, cpuOnly } from '../device.js';
 import { defineExperiment, finiteLoss, type RunContext } from '../experiment.js';
 
 const PI = Math.PI;
@@ -147,9 +148,11 @@ export const sin = defineExperiment({
     degree: { default: 15, integer: true, min: 1, help: 'degree of the wide-range polynomials in (c)' },
     harmonics: { default: 3, integer: true, min: 1, help: 'Fourier features: sin(kx), cos(kx) for k = 1..harmonics' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed' },
+    device: cpuDeviceOption("its loop reads each step's loss for the instability plots"),
   },
 
   async run(o, ctx) {
+    cpuOnly('sin', o.device, "its loop reads each step's loss for the instability plots");
     const metrics: Record<string, number> = {};
     torch.manualSeed(o.seed);
     const xs = values(torch.rand(o.points)).map((u) => (2 * u - 1) * PI);

@@ -9,6 +9,7 @@ import { DataLoader } from '../../data/dataloader.js';
 import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { Parameter } from '../../nn/parameter.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { deviceOption, useDevice } from '../device.js';
 import { defineExperiment } from '../experiment.js';
 import { imageDataOptions, imageShape, loadImageData } from '../image-data.js';
 import { predictionGrid, trainEpochs } from '../training.js';
@@ -35,8 +36,12 @@ class SoftmaxRegressionScratch extends nn.Module {
   }
 }
 
-/** d2l's cross_entropy: -log of the probability given to the true class, averaged here. */
-const crossEntropy = (yHat: Tensor, y: Tensor) => yHat.index(torch.arange(yHat.shape[0]), y).log().neg().mean();
+/**
+ * d2l's cross_entropy: -log of the probability given to the true class, averaged here. d2l picks
+ * it with y_hat[range(len(y_hat)), y]; gather picks the same entries, and on a GPU without the
+ * bounds check advanced indexing makes by reading the indices back.
+ */
+const crossEntropy = (yHat: Tensor, y: Tensor) => yHat.gather(1, y.reshape(-1, 1)).log().neg().mean();
 
 export const softmax = defineExperiment({
   name: 'softmax',
@@ -48,9 +53,11 @@ export const softmax = defineExperiment({
     variant: { default: 'both', choices: ['both', 'scratch', 'concise'], help: 'which model(s) to train' },
     ...imageDataOptions,
     seed: { default: 0, integer: true, min: 0, help: 'random seed' },
+    device: deviceOption,
   },
 
   async run(o, ctx) {
+    const device = await useDevice(o.device);
     torch.manualSeed(o.seed);
     const toTensor = new transforms.ToTensor();
     const { test, trainSet, testSet } = await loadImageData(o, toTensor);
@@ -79,6 +86,7 @@ export const softmax = defineExperiment({
         prefix: both ? 'scratch_' : '',
         // Two models in one run: the run restarts on resume rather than mixing their checkpoints.
         resumable: !both,
+        device,
       });
       Object.assign(metrics, { [`${both ? 'scratch_' : ''}test_accuracy`]: r.testAccuracy, [`${both ? 'scratch_' : ''}train_loss`]: r.trainLoss });
       ctx.artifact('scratch-predictions', predictionGrid(model, test, { count: 18, classes: test.classes, title: 'From scratch (3.6): predictions on the first 18 test images' }));
@@ -97,6 +105,7 @@ export const softmax = defineExperiment({
         epochs: o.epochs,
         prefix: both ? 'concise_' : '',
         resumable: !both,
+        device,
       });
       Object.assign(metrics, { [`${both ? 'concise_' : ''}test_accuracy`]: r.testAccuracy, [`${both ? 'concise_' : ''}train_loss`]: r.trainLoss });
       ctx.artifact('concise-predictions', predictionGrid(net, test, { count: 18, classes: test.classes, title: 'Concise (3.7): predictions on the first 18 test images' }));
