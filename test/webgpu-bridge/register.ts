@@ -5,14 +5,37 @@
 // acquired that call fails with what to set, and so do the suites: the GPU pass is never dropped
 // in silence. At exit the process prints how many calls ran on the GPU and which fell back to js.
 
+import { relative } from 'node:path';
+
 import { registerBackend } from '../../src/backend/registry.js';
 import { createWebGPUBridge } from './backend.js';
 
-const bridge = createWebGPUBridge();
-registerBackend(bridge.backend);
+/**
+ * Files whose webgpu pass `npm test` leaves to DLAB_TEST_WEBGPU=all, each with why: the bridge
+ * makes one GPU round trip per kernel (about 2 ms of CPU and 7 ms of wall time each on SwiftShader
+ * on the 2-core machine, loaded), and a whole experiment makes tens of thousands. Every other
+ * suite runs on webgpu in every `npm test`; this process says so when it skips.
+ */
+export const WEBGPU_PASS_DEFERRED: Record<string, string> = {
+  'test/lab/sin.test.ts': 'the whole experiment: 98,250 kernel calls, 686 s on SwiftShader (it passes), against 4-6 s on js and wasm',
+  'test/lab/playground.test.ts': 'whole training runs; its webgpu pass is not measured yet',
+  'test/lab/experiments.test.ts': 'whole experiments; its webgpu pass is not measured yet',
+  'test/lab/training.test.ts': 'whole training runs; its webgpu pass is not measured yet',
+  'test/models/transformer.test.ts': 'model-sized runs; its webgpu pass is not measured yet',
+  'test/models/diffusion.test.ts': 'model-sized runs; its webgpu pass is not measured yet',
+  'test/models/stable_diffusion.test.ts': 'model-sized runs; its webgpu pass is not measured yet',
+};
 
-process.on('exit', () => {
-  const { gpu, fallbacks } = bridge.stats();
-  if (gpu > 0 || fallbacks.size > 0) process.stdout.write(`# ${bridge.report()}\n`);
-  bridge.close();
-});
+const file = process.argv[1] ? relative(process.cwd(), process.argv[1]).replaceAll('\\', '/') : '';
+const deferred = WEBGPU_PASS_DEFERRED[file];
+if (deferred && process.env.DLAB_TEST_WEBGPU !== 'all') {
+  process.stdout.write(`# webgpu pass of ${file} left to DLAB_TEST_WEBGPU=all: ${deferred}\n`);
+} else {
+  const bridge = createWebGPUBridge();
+  registerBackend(bridge.backend);
+  process.on('exit', () => {
+    const { gpu, fallbacks } = bridge.stats();
+    if (gpu > 0 || fallbacks.size > 0) process.stdout.write(`# ${bridge.report()}\n`);
+    bridge.close();
+  });
+}
