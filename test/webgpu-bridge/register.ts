@@ -35,7 +35,8 @@ if (deferred && process.env.DLAB_TEST_WEBGPU !== 'all') {
   registerBackend(bridge.backend);
   process.on('exit', () => {
     const { gpu, fallbacks } = bridge.stats();
-    if (gpu > 0 || fallbacks.size > 0) process.stdout.write(`# ${bridge.report()}\n`);
+    // Test files only: a child process a test spawns (and reads the output of) stays quiet.
+    if ((gpu > 0 || fallbacks.size > 0) && file.endsWith('.test.ts')) process.stdout.write(`# ${bridge.report()}\n`);
     bridge.close();
   });
 }
