@@ -24,9 +24,18 @@ if (files.length === 0) {
 }
 
 // The webgpu tests run on SwiftShader where there is no GPU: bench/gpu-env.mjs sets what Dawn needs.
+
+/**
+ * test/webgpu-bridge/register.ts adds a backend named 'webgpu' to every test process, so the suites
+ * that loop over listBackends() run their cases on the WebGPU kernels too (see TESTING.md).
+ * DLAB_TEST_WEBGPU=0 turns that pass off, and says so.
+ */
+const webgpuPass = process.env.DLAB_TEST_WEBGPU !== '0';
+if (!webgpuPass) console.log('# DLAB_TEST_WEBGPU=0: the suites run without their webgpu pass');
+
 const { status } = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', ...(webgpuPass ? ['--import', './test/webgpu-bridge/register.ts'] : []), '--test', '--test-reporter=spec', ...files],
   { stdio: 'inherit', env: await gpuEnv() },
 );
 process.exit(status ?? 1); // null status: killed by a signal

@@ -20,6 +20,7 @@ import { matmul } from '../../src/backend/webgpu/kernels/matmul.js';
 import { argReduce, reduce } from '../../src/backend/webgpu/kernels/reduce.js';
 import { logSoftmax } from '../../src/backend/webgpu/kernels/softmax.js';
 import { scan } from '../../src/backend/webgpu/kernels/scan.js';
+import { sort } from '../../src/backend/webgpu/kernels/sort.js';
 import { gather, indexAdd, indexAddSegmented, indexSegments, indexSelect, scatter } from '../../src/backend/webgpu/kernels/indexing.js';
 import { axpy, thresholdBackward } from '../../src/backend/webgpu/kernels/fused.js';
 import { col2im, im2col } from '../../src/backend/webgpu/kernels/window.js';
@@ -294,6 +295,50 @@ describe('webgpu kernels', () => {
         if (dtype !== 'float32') assert.deepEqual(Array.from(actual), Array.from(expected), `${op} ${x.shape}`);
         else assertClose(actual, expected, 2e-6 * Math.sqrt(n + 1) + 1e-6, 2e-6 * Math.sqrt(n + 1), `${op} ${x.shape} dim ${dim}`);
       }
+    });
+  });
+
+  describe('sort', () => {
+    // Few distinct values (ties everywhere), NaN, -0 beside +0 and both infinities: the positions
+    // must be exactly the reference's stable order, ascending and descending, in both forms.
+    const special = [NaN, -0, 0, Infinity, -Infinity];
+    const tied = (r: number, i: number) => (i % 11 === 3 ? special[i % special.length] : Math.round(r * 3) / 2);
+    const check = async (x: View, dim: number, global: boolean | undefined, msg: string) => {
+      for (const descending of [false, true]) {
+        const expected = jsBackend.sort(x, dim, descending);
+        const [actual] = await run(sort(x, dim, descending, { global }), [x], [{ dtype: 'int64', size: expected.length }]);
+        exact(actual, expected, `${msg} dim ${dim}${descending ? ' descending' : ''}${global ? ' (global form)' : ''}`);
+      }
+    };
+
+    test('stable order with ties, NaN, signed zeros and infinities, in every layout and both forms', async () => {
+      let seed = 60;
+      for (const kind of kinds) {
+        for (const global of [undefined, true]) {
+          await check(strided([3, 13], kind, seed++, 'float32', tied), 1, global, `[3, 13] ${kind}`);
+          await check(strided([6, 5, 4], kind, seed++, 'float32', tied), 0, global, `[6, 5, 4] ${kind}`);
+        }
+      }
+    });
+
+    test('slices longer than one workgroup take the global form; one-element and odd slices', async () => {
+      assert.match(sort(strided([2, 513], 'contiguous', 1), 1, false).passes[0].program.key, /^sort\|init/);
+      assert.match(sort(strided([2, 512], 'contiguous', 1), 1, false).passes[0].program.key, /^sort\|shared/);
+      await check(strided([2, 700], 'sliced', 70, 'float32', tied), 1, undefined, '[2, 700]');
+      await check(strided([3, 1], 'contiguous', 71), 1, undefined, '[3, 1]');
+      await check(strided([1, 512], 'permuted', 72, 'float32', tied), 1, undefined, '[1, 512]');
+    });
+
+    test('integers (int32, int64 with negatives) and bools sort exactly', async () => {
+      const ints = (r: number) => Math.round(r * 2e6) - 7;
+      await check(strided([4, 37], 'permuted', 80, 'int32', ints), 1, undefined, 'int32');
+      await check(strided([4, 37], 'contiguous', 81, 'int64', (r) => Math.round(r * 4)), 1, true, 'int64');
+      await check(strided([5, 9], 'sliced', 82, 'bool', (r) => (r > 0 ? 1 : 0)), 1, undefined, 'bool');
+    });
+
+    test('an empty slice or no slices give an empty plan', () => {
+      assert.equal(sort(strided([0, 4], 'contiguous', 1), 1, false).passes.length, 0);
+      assert.equal(sort(strided([3, 0], 'contiguous', 1), 1, false).passes.length, 0);
     });
   });
 

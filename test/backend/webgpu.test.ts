@@ -125,9 +125,39 @@ describe('device model', () => {
 
   test('ops without a webgpu kernel yet refuse by name', () => {
     const g = torch.tensor([[3, 1], [2, 4]], { dtype: 'float32' }).to('webgpu');
-    assert.throws(() => g.sort(1), /sort is not implemented on webgpu yet/);
     assert.throws(() => g.nonzero(), /nonzero is not implemented on webgpu yet/);
     assert.throws(() => torch.multinomial(g.abs(), 1), /multinomial is not implemented on webgpu yet/);
+  });
+});
+
+describe('kernels fixed where the suites found them off the reference', () => {
+  test('sort, argsort and topk: the stable order of the CPU, NaN last, ties in place', async () => {
+    const x = torch.tensor([[3, NaN, 1, 3, -0, 0, 1], [2, 2, -Infinity, 5, NaN, 2, 0]]);
+    const g = x.to('webgpu');
+    for (const descending of [false, true]) {
+      const cpu = x.sort(1, { descending });
+      const gpu = g.sort(1, { descending });
+      assert.deepEqual(await gpu.indices.tolistAsync(), cpu.indices.tolist(), `indices, descending ${descending}`);
+      assert.deepEqual(await gpu.values.tolistAsync(), cpu.values.tolist());
+    }
+    assert.deepEqual(await g.argsort(0).tolistAsync(), x.argsort(0).tolist());
+    assert.deepEqual(await g.topk(3, 1).indices.tolistAsync(), x.topk(3, 1).indices.tolist());
+  });
+
+  test('fmod and remainder are exact where a / b rounds up across an integer (fmod(0.5, 0.1) is 0.1, not 0)', async () => {
+    const a = torch.tensor([0.5, -1, 2, 1e10, 7, -7]);
+    const b = torch.tensor([0.1, 0.1, -0.1, 3.3, 2.5, 2.5]);
+    for (const op of ['fmod', 'remainder', 'floorDivide'] as const) {
+      assert.deepEqual(await a.to('webgpu')[op](b.to('webgpu')).tolistAsync(), a[op](b).tolist(), op);
+    }
+  });
+
+  test('fill casts its value on the host as the CPU does: NaN fills a bool with true, a fraction truncates', async () => {
+    const flag = torch.zeros(2, { dtype: 'bool', device: 'webgpu' }).fill_(NaN);
+    assert.deepEqual(await flag.tolistAsync(), [true, true]);
+    const ints = torch.zeros(2, { dtype: 'int32', device: 'webgpu' }).fill_(-2.7);
+    assert.deepEqual(await ints.tolistAsync(), torch.zeros(2, { dtype: 'int32' }).fill_(-2.7).tolist());
+    assert.throws(() => torch.zeros(1, { dtype: 'int64', device: 'webgpu' }).fill_(2 ** 40), /does not fit webgpu's storage of int64/);
   });
 });
 

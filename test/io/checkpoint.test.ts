@@ -67,7 +67,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** Run the helper script in a child process; resolves with its stdout when it exits. */
 function runChild(options: object, onLine?: (line: string, kill: () => void) => void): Promise<{ stdout: string; signal: NodeJS.Signals | null; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The child gets this process's backends: the webgpu test bridge where the runner registered it.
+    const bridge = listBackends().includes('webgpu') ? ['--import', new URL('../webgpu-bridge/register.ts', import.meta.url).href] : [];
+    const p = spawn(process.execPath, ['--import', 'tsx', ...bridge, child, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let pending = '';

@@ -15,6 +15,7 @@ import { matmul } from './kernels/matmul.js';
 import { argReduce, reduce } from './kernels/reduce.js';
 import { logSoftmax } from './kernels/softmax.js';
 import { scan } from './kernels/scan.js';
+import { sort } from './kernels/sort.js';
 import { axpy, thresholdBackward } from './kernels/fused.js';
 import { gather, indexAdd, indexSelect, scatter } from './kernels/indexing.js';
 import { col2im, im2col } from './kernels/window.js';
@@ -36,15 +37,11 @@ function live(data: GpuData): GpuData {
   return data;
 }
 
-function notYet(op: string): never {
-  throw new Error(`${op} is not implemented on webgpu yet`);
-}
-
 export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<GpuData> {
   /** Fresh output memory for `n` elements of dtype. */
   const out = (dtype: DType, n: number): GpuData => {
     if (dtype === 'float64') throw float64Refused();
-    return rt.alloc(n);
+    return rt.alloc(n, dtype);
   };
   /** The GPU memory behind an input view (a CPU view is uploaded whole, so its offset and strides still hold). */
   const gpu = (v: AnyView): GpuData => {
@@ -55,7 +52,7 @@ export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<
   /** An input that a dispatch also writes (x.add_(x)) is read from a copy: WebGPU forbids the aliasing. */
   const unaliased = (input: GpuData, written: GpuData): GpuData => {
     if (input.buffer !== written.buffer) return input;
-    const copy = rt.transient(rt.alloc(input.length));
+    const copy = rt.transient(rt.alloc(input.length, input.dtype));
     rt.copyBuffer(input.buffer, 0, copy.buffer, 0, input.length);
     return copy;
   };
@@ -90,7 +87,7 @@ export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<
 
     allocate(dtype, size) {
       if (dtype === 'float64') throw float64Refused();
-      return rt.alloc(size, true);
+      return rt.alloc(size, dtype, true);
     },
 
     copy: (x, dtype) => one(ew.copy(meta(x), dtype), [gpu(x)], out(dtype, numel(x.shape))),
@@ -203,6 +200,6 @@ export function createWebGPUBackend(rt: WebGPURuntime, device: string): Backend<
       return plan(maxPool2dBackward(meta(grad), meta(indices), size), [gpu(grad), gpu(indices)], out(grad.dtype, n));
     },
 
-    sort: () => notYet('sort'),
+    sort: (x, dim, descending) => plan(sort(meta(x), dim, descending), [gpu(x)], out('int64', numel(x.shape))),
   };
 }

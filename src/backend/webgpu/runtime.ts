@@ -26,7 +26,8 @@ const BATCH = 16;
 
 /**
  * A tensor's memory on the GPU: a pooled storage buffer of 4-byte elements (float32 as f32,
- * int32 and int64 as i32, bool as u32). `length` counts elements, `byteLength` the pool bucket.
+ * int32 and int64 as i32, bool as u32). `length` counts elements, `byteLength` the pool bucket,
+ * `dtype` what the words hold (null for a kernel's scratch), so the memory reads back alone.
  * When the handle is garbage-collected its buffer returns to the pool.
  */
 export class GpuData implements DeviceData {
@@ -36,6 +37,7 @@ export class GpuData implements DeviceData {
     readonly buffer: GPUBuffer,
     readonly length: number,
     readonly byteLength: number,
+    readonly dtype: DType | null,
   ) {}
 }
 
@@ -91,8 +93,8 @@ export class WebGPURuntime {
 
   // ------------------------------------------------------------------ memory
 
-  /** A fresh buffer of `length` elements; its contents are undefined unless `zero`. */
-  alloc(length: number, zero = false): GpuData {
+  /** A fresh buffer of `length` elements of `dtype` (null: scratch); its contents are undefined unless `zero`. */
+  alloc(length: number, dtype: DType | null, zero = false): GpuData {
     this.check();
     const bytes = bucket(length * 4);
     const buffer = this.free.get(bytes)?.pop() ?? this.create(bytes);
@@ -100,7 +102,7 @@ export class WebGPURuntime {
     if (this.stats.allocated > this.stats.peak) this.stats.peak = this.stats.allocated;
     this.stats.requested += length * 4;
     if (this.stats.requested > this.stats.requestedPeak) this.stats.requestedPeak = this.stats.requested;
-    const data = new GpuData(buffer, length, bytes);
+    const data = new GpuData(buffer, length, bytes, dtype);
     this.collected.register(data, { buffer, bytes, requested: length * 4 }, data);
     if (zero) {
       this.endPass();
@@ -177,7 +179,7 @@ export class WebGPURuntime {
   /** New GPU memory holding `values` (contiguous, in the CPU layout of `dtype`). */
   upload(values: TypedArray, dtype: DType): GpuData {
     const words = WebGPURuntime.words(values, dtype);
-    const data = this.alloc(words.length);
+    const data = this.alloc(words.length, dtype);
     // The buffer is fresh (nothing recorded reads it), so writing now cannot overtake recorded work.
     if (words.length > 0) this.device.queue.writeBuffer(data.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
     return data;
@@ -277,7 +279,7 @@ export class WebGPURuntime {
 
   /** Record every pass of a kernel plan; its temporaries are freed once recorded (they return to the pool after submit). */
   run(plan: GpuPlan, inputs: readonly GpuData[], outputs: readonly GpuData[]): void {
-    const temps = plan.temps.map((bytes) => this.alloc(Math.ceil(bytes / 4)));
+    const temps = plan.temps.map((bytes) => this.alloc(Math.ceil(bytes / 4), null));
     const pick = (r: BufferRef) => (r.from === 'input' ? inputs : r.from === 'output' ? outputs : temps)[r.index].buffer;
     try {
       for (const pass of plan.passes) this.dispatch(pass.program, pass.inputs.map(pick), pass.outputs.map(pick));

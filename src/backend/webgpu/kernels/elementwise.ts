@@ -6,7 +6,7 @@
 // op handles NaN, infinities and domain edges itself, by bit pattern (builder.ts's helpers).
 
 import type { BinaryOp, UnaryOp } from '../../backend.js';
-import type { DType } from '../../../tensor/dtype.js';
+import { castScalar, type DType } from '../../../tensor/dtype.js';
 import { contiguousStrides, numel, type Shape } from '../../../tensor/shape.js';
 import type { GpuProgram, ViewMeta } from '../program.js';
 import { foldGrid, makeProgram, storageType, stridedOffsets, Uniforms, type WgslScalar } from './builder.js';
@@ -241,10 +241,39 @@ fn gatan2(y: f32, x: f32) -> f32 {
   if (isInfF32(y) || x == 0.0) { return copySign(1.5707964, y); }
   return atan2(y, x);
 }
+// C's fmod, exact as fdlibm's e_fmodf: shift-and-subtract on the significands' bits (a - b * trunc(a / b)
+// is not: fmod(0.5, 0.1f) came out 0 where a / b rounds up to 5). Subnormals by their bits.
 fn gfmod(a: f32, b: f32) -> f32 {
-  if (isNan(a) || isNan(b) || isInfF32(a) || b == 0.0) { return nanF32(); }
+  if (isNan(a) || isNan(b) || isInfF32(a) || (bitcast<u32>(b) & 0x7fffffffu) == 0u) { return nanF32(); }
   if (isInfF32(b)) { return a; }
-  return a - b * trunc(a / b);
+  let sx = bitcast<u32>(a) & 0x80000000u;
+  let hx = bitcast<u32>(a) & 0x7fffffffu;
+  let hy = bitcast<u32>(b) & 0x7fffffffu;
+  if (hx < hy) { return a; }
+  if (hx == hy) { return bitcast<f32>(sx); }
+  var ex = i32(hx >> 23u);
+  var mx = hx & 0x7fffffu;
+  if (ex == 0) { let s = countLeadingZeros(mx) - 8u; mx = mx << s; ex = 1 - i32(s); } else { mx = mx | 0x800000u; }
+  var ey = i32(hy >> 23u);
+  var my = hy & 0x7fffffu;
+  if (ey == 0) { let s = countLeadingZeros(my) - 8u; my = my << s; ey = 1 - i32(s); } else { my = my | 0x800000u; }
+  for (var n = ex - ey; n > 0; n--) {
+    if (mx >= my) {
+      mx = mx - my;
+      if (mx == 0u) { return bitcast<f32>(sx); }
+    }
+    mx = mx << 1u;
+  }
+  if (mx >= my) {
+    mx = mx - my;
+    if (mx == 0u) { return bitcast<f32>(sx); }
+  }
+  while (mx < 0x800000u) {
+    mx = mx << 1u;
+    ey--;
+  }
+  if (ey >= 1) { return bitcast<f32>(sx | (u32(ey) << 23u) | (mx & 0x7fffffu)); }
+  return bitcast<f32>(sx | (mx >> u32(1 - ey)));
 }
 // PyTorch's CPU floor division (div_floor_floating): built on fmod, so floorDivide(inf, 1) is NaN
 // and floorDivide(1, -inf) is -1; a zero quotient keeps the sign of a / b.
@@ -492,11 +521,19 @@ export function assign(dst: ViewMeta, src: ViewMeta): GpuProgram {
 }
 
 /** Backend.fill: `value` (already cast to dst's dtype) into the strided window dst of output 0. */
+/**
+ * The value is cast on the host as the CPU backends cast it (castScalar: int32 wraps, a fraction
+ * truncates, NaN is a true bool); an int64 that int32 storage cannot hold is refused as on upload.
+ */
 export function fill(dst: ViewMeta, value: number): GpuProgram {
   const O = storageType(dst.dtype);
+  const v = castScalar(value, dst.dtype);
+  if (dst.dtype === 'int64' && v !== (v | 0)) {
+    throw new RangeError(`int64 value ${v} does not fit webgpu's storage of int64 (int32: -2147483648 to 2147483647); keep such a tensor on the cpu`);
+  }
   return elementwiseProgram(`fill|${O}`, dst.shape, [], { name: 'out', type: O }, 'out[o] = u.value;', '', dst, (u) => {
-    if (O === 'f32') u.f32('value', value);
-    else if (O === 'i32') u.i32('value', value);
-    else u.u32('value', value ? 1 : 0);
+    if (O === 'f32') u.f32('value', v);
+    else if (O === 'i32') u.i32('value', v);
+    else u.u32('value', v);
   });
 }

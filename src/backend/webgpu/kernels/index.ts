@@ -26,6 +26,8 @@ export { argReduce, reduce } from './reduce.js';
 export type { ReduceOptions } from './reduce.js';
 export { logSoftmax } from './softmax.js';
 export { scan } from './scan.js';
+export { sort } from './sort.js';
+export type { SortOptions } from './sort.js';
 export { gather, indexAdd, indexAddSegmented, indexSegments, indexSelect, scatter } from './indexing.js';
 export { axpy, thresholdBackward } from './fused.js';
 export { col2im, im2col } from './window.js';
