@@ -25,7 +25,7 @@ const TESTS = {
   'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
-  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
+  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts', 'test/utils/memory.test.ts'],
   'src/autograd/gradcheck.ts': ['test/gaps.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/node.ts': ['test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/optim': ['test/optim/clip.test.ts', 'test/optim/lr_scheduler.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/optimizers.test.ts'],
@@ -33,6 +33,10 @@ const TESTS = {
   'src/optim/sgd.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
+
+// The suites loop over every backend (test/helpers.ts testBackends()); a mutation run needs one
+// unless the code under test branches on the backend: wasm's scratch memory, in engine.ts.
+const BACKENDS = { 'src/autograd/engine.ts': 'js,wasm' };
 
 const args = process.argv.slice(2);
 const flag = args.indexOf('--concurrency');
@@ -56,8 +60,9 @@ if (!key) {
 
 const mutate = statSync(target).isDirectory() ? [`${target}/**/*.ts`, `!${target}/**/*.node.ts`] : [lines ? `${target}:${lines}` : target];
 const slug = target.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '-') + (lines ? `-${lines}` : '');
-const command = TESTS[key].map((f) => `node --import tsx --test --test-reporter=dot ${f}`).join(' && ');
-console.log(`mutating ${mutate.join(' ')}\ntests: ${TESTS[key].join(' ')}`);
+const backends = BACKENDS[key] ?? 'js';
+const command = TESTS[key].map((f) => `DLAB_TEST_BACKENDS=${backends} node --import tsx --test --test-reporter=dot ${f}`).join(' && ');
+console.log(`mutating ${mutate.join(' ')}\ntests (backends ${backends}): ${TESTS[key].join(' ')}`);
 
 const result = await new Stryker({
   mutate,
