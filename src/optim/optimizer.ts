@@ -13,6 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
 import { scalarTensor } from '../ops/creation.js';
 import { disown, scope } from '../backend/scope.js';
+import { pyFloat } from '../nn/module.js';
 
 /** Hyperparameters every optimizer has. */
 export interface Hyperparameters {
@@ -50,6 +51,12 @@ export type Closure = () => Tensor | number;
 export const toSnake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 /** A PyTorch snake_case key in camelCase (`weight_decay` -> `weightDecay`), for reading PyTorch state dicts. */
 export const toCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * A number as Python's format prints the value of an argument check ("Invalid learning rate:
+ * -1e-08", "nan"): JavaScript cannot tell 1 from 1.0, so integers print as Python ints.
+ */
+export const pyNumber = (x: number): string => (Number.isInteger(x) ? String(x) : pyFloat(x));
 
 /** A required hyperparameter with no default (SGD's lr). */
 export const required: unique symbol = Symbol('required');

@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 
 import { tensor, zeros } from '../../src/ops/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -93,4 +94,27 @@ test('param groups: defaults fill what a group leaves out; addParamGroup', () =>
   assert.equal(opt.paramGroups[2].weightDecay, 0.01);
   assert.equal(opt.paramGroups[2].lr, 0.1);
   assert.throws(() => opt.addParamGroup({ params: [a] }), /more than one parameter group/);
+});
+
+// Each option at and around the boundary of its check (tools/fixtures/optim_errors.py): the
+// message PyTorch 1.13 raises, or null where it accepts the value (nan included: SGD's checks
+// are `x < 0`, the others' `not 0 <= x`).
+const errorCases = (JSON.parse(readFileSync(new URL('../fixtures/optim_errors.json', import.meta.url), 'utf8')) as {
+  cases: { optimizer: Run['optimizer']; options: Record<string, number | boolean | 'nan' | (number | 'nan')[]>; error: string | null }[];
+}).cases;
+
+test('constructor checks: the values PyTorch rejects, with its messages, and those it accepts', () => {
+  const nan = (v: unknown): unknown => (v === 'nan' ? NaN : Array.isArray(v) ? v.map(nan) : v);
+  for (const c of errorCases) {
+    const options = camelOptions(Object.fromEntries(Object.entries(c.options).map(([k, v]) => [k, nan(v)])));
+    if (c.optimizer === 'SGD' && options.lr === undefined) options.lr = 0.1;
+    const make = () => new ctors[c.optimizer]([zeros(2).requiresGrad_()], options);
+    const what = `${c.optimizer} ${JSON.stringify(c.options)}`;
+    if (c.error === null) {
+      const group = make().paramGroups[0] as unknown as Record<string, unknown>;
+      for (const [k, v] of Object.entries(options)) assert.deepEqual(group[k], v, what);
+    } else {
+      assert.throws(make, (e: Error) => e.message === c.error, `${what}: expected ${c.error}`);
+    }
+  }
 });
