@@ -41,6 +41,14 @@ const TESTS = {
   'src/optim/early_stopping.ts': ['test/optim/clip.test.ts'],
   'src/optim/swa_utils.ts': ['test/optim/swa_utils.test.ts'],
   'src/optim/lr_scheduler': ['test/optim/lr_scheduler.test.ts'],
+  'src/nn/functional/loss.ts': ['test/nn/fixtures.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/loss.ts': ['test/nn/modules.test.ts', 'test/nn/fixtures.test.ts'],
+  'src/nn/functional/normalization.ts': ['test/nn/layers.test.ts'],
+  'src/nn/modules/normalization.ts': ['test/nn/layers.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/modules/rnn.ts': ['test/nn/layers.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/functional/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
+  'src/nn/modules/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
+  'src/nn/module.ts': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/layers.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
 

@@ -262,16 +262,20 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     let s = `${this.constructor.name} (`;
     this.paramGroups.forEach((g, i) => {
       s += `\nParameter Group ${i}\n`;
-      for (const k of Object.keys(g).filter((k) => k !== 'params').sort()) s += `    ${toSnake(k)}: ${fmt(g[k])}\n`;
+      // Sorted as Python sorts the snake_case keys (lr before lr_decay; camelCase would agree only by luck).
+      const keys = Object.keys(g).filter((k) => k !== 'params').map(toSnake).sort();
+      for (const k of keys) s += `    ${k}: ${fmt(g[toCamel(k)])}\n`;
     });
     return s + ')';
   }
 }
 
+/** A hyperparameter as Python prints it: a tuple, None, True/False, 1e-08. */
 function fmt(v: unknown): string {
-  if (Array.isArray(v)) return `(${v.join(', ')})`;
+  if (Array.isArray(v)) return `(${v.map(fmt).join(', ')})`;
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return pyNumber(v);
   return String(v);
 }
 

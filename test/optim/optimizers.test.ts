@@ -96,12 +96,14 @@ test('param groups: defaults fill what a group leaves out; addParamGroup', () =>
   assert.throws(() => opt.addParamGroup({ params: [a] }), /more than one parameter group/);
 });
 
-// Each option at and around the boundary of its check (tools/fixtures/optim_errors.py): the
+// Each option at and around the boundary of its check (tools/fixtures/optim_api.py): the
 // message PyTorch 1.13 raises, or null where it accepts the value (nan included: SGD's checks
 // are `x < 0`, the others' `not 0 <= x`).
-const errorCases = (JSON.parse(readFileSync(new URL('../fixtures/optim_errors.json', import.meta.url), 'utf8')) as {
+const api = JSON.parse(readFileSync(new URL('../fixtures/optim_api.json', import.meta.url), 'utf8')) as {
   cases: { optimizer: Run['optimizer']; options: Record<string, number | boolean | 'nan' | (number | 'nan')[]>; error: string | null }[];
-}).cases;
+  reprs: { optimizer: Run['optimizer']; groups: ({ params: number[] } & Record<string, number>)[]; options: Record<string, unknown>; repr: string }[];
+};
+const errorCases = api.cases;
 
 test('constructor checks: the values PyTorch rejects, with its messages, and those it accepts', () => {
   const nan = (v: unknown): unknown => (v === 'nan' ? NaN : Array.isArray(v) ? v.map(nan) : v);
@@ -116,5 +118,14 @@ test('constructor checks: the values PyTorch rejects, with its messages, and tho
     } else {
       assert.throws(make, (e: Error) => e.message === c.error, `${what}: expected ${c.error}`);
     }
+  }
+});
+
+test('String(optimizer) is PyTorch\'s repr: groups in order, keys sorted by their snake_case names, Python values', () => {
+  for (const r of api.reprs) {
+    const params = [zeros(2).requiresGrad_(), zeros(1).requiresGrad_()];
+    const groups = r.groups.map((g) => ({ ...camelOptions(g), params: g.params.map((i) => params[i]) }));
+    const opt = new ctors[r.optimizer](groups as unknown as Tensor[], camelOptions(r.options));
+    assert.equal(String(opt), r.repr, r.optimizer);
   }
 });
