@@ -129,3 +129,11 @@ test('String(optimizer) is PyTorch\'s repr: groups in order, keys sorted by thei
     assert.equal(String(opt), r.repr, r.optimizer);
   }
 });
+
+test('differentiable=true (PyTorch 1.13 differentiates through the step) is refused by name; false is accepted', () => {
+  for (const name of ['SGD', 'Adam', 'RMSprop'] as const) {
+    const p = zeros(2).requiresGrad_();
+    assert.throws(() => new ctors[name]([p], { lr: 0.1, differentiable: true }), { message: 'differentiable=true is not supported by dlab optimizers' }, name);
+    assert.equal(new ctors[name]([p], { lr: 0.1, differentiable: false }).paramGroups[0].differentiable, false, name);
+  }
+});
