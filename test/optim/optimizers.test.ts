@@ -101,6 +101,7 @@ test('param groups: defaults fill what a group leaves out; addParamGroup', () =>
 // are `x < 0`, the others' `not 0 <= x`).
 const api = JSON.parse(readFileSync(new URL('../fixtures/optim_api.json', import.meta.url), 'utf8')) as {
   cases: { optimizer: Run['optimizer']; options: Record<string, number | boolean | 'nan' | (number | 'nan')[]>; error: string | null }[];
+  nonfinite: { optimizer: Run['optimizer']; options: Record<string, unknown>; param: (number | 'inf')[] }[];
   reprs: { optimizer: Run['optimizer']; groups: ({ params: number[] } & Record<string, number>)[]; options: Record<string, unknown>; repr: string }[];
 };
 const errorCases = api.cases;
@@ -135,5 +136,18 @@ test('differentiable=true (PyTorch 1.13 differentiates through the step) is refu
     const p = zeros(2).requiresGrad_();
     assert.throws(() => new ctors[name]([p], { lr: 0.1, differentiable: true }), { message: 'differentiable=true is not supported by dlab optimizers' }, name);
     assert.equal(new ctors[name]([p], { lr: 0.1, differentiable: false }).paramGroups[0].differentiable, false, name);
+  }
+});
+
+test('without weight decay no decay term is added: a parameter at inf stays inf (0 * inf would be nan), as PyTorch', () => {
+  for (const c of api.nonfinite) {
+    const p = tensor([Infinity, 1]).requiresGrad_();
+    const opt = new ctors[c.optimizer]([p], camelOptions(c.options));
+    p.grad = tensor([1, 1]);
+    opt.step();
+    const [inf, finite] = c.param;
+    assert.equal(inf, 'inf');
+    assert.equal(p._values()[0], Infinity, `${c.optimizer} ${JSON.stringify(c.options)}`);
+    assertClose([p._values()[1]], [finite as number], 1e-6, `${c.optimizer} ${JSON.stringify(c.options)}`);
   }
 });
