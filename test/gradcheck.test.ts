@@ -92,6 +92,9 @@ describe('gradcheck can fail', () => {
     const cut = (t: Tensor) => t.detach().mul(2);
     assert.throws(() => autograd.gradcheck(cut, [x()]), { message: 'Numerical gradient for function expected to be zero' });
     assert.equal(autograd.gradcheck(cut, [x()], { raiseException: false }), false);
+    // Every output is checked: a constant one beside it does not hide it.
+    const beside = (t: Tensor) => [torch.ones([2], { dtype: 'float64' }), cut(t)];
+    assert.throws(() => autograd.gradcheck(beside, [x()]), { message: 'Numerical gradient for function expected to be zero' });
   });
   test('an output that does not depend on the input passes, as in PyTorch', () => {
     assert.equal(autograd.gradcheck(() => torch.ones([2], { dtype: 'float64' }), [x()]), true);
