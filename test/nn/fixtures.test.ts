@@ -284,3 +284,20 @@ test('loadStateDict reports missing, unexpected and mismatched keys as PyTorch',
   assert.deepEqual(r, { missingKeys: fixtures.load_nonstrict.missing, unexpectedKeys: fixtures.load_nonstrict.unexpected });
   assert.deepEqual(m.weight.tolist(), [[0, 0, 0], [0, 0, 0]]);
 });
+
+test('an unknown reduction is refused with PyTorch 1.13\'s message by every loss', () => {
+  const x = torch.zeros([2]);
+  const F = nn.functional;
+  const losses: [string, () => Tensor][] = [
+    ['mseLoss', () => F.mseLoss(x, x, { reduction: 'bogus' as 'sum' })],
+    ['l1Loss', () => F.l1Loss(x, x, { reduction: 'bogus' as 'sum' })],
+    ['smoothL1Loss', () => F.smoothL1Loss(x, x, { reduction: 'bogus' as 'sum' })],
+    ['huberLoss', () => F.huberLoss(x, x, { reduction: 'bogus' as 'sum' })],
+    ['nllLoss', () => F.nllLoss(torch.zeros([2, 3]), torch.zeros([2], { dtype: 'int64' }), { reduction: 'bogus' as 'sum' })],
+    ['crossEntropy', () => F.crossEntropy(torch.zeros([2, 3]), torch.zeros([2], { dtype: 'int64' }), { reduction: 'bogus' as 'sum' })],
+    ['binaryCrossEntropy', () => F.binaryCrossEntropy(x.add(0.5), x.add(0.5), { reduction: 'bogus' as 'sum' })],
+    ['binaryCrossEntropyWithLogits', () => F.binaryCrossEntropyWithLogits(x, x, { reduction: 'bogus' as 'sum' })],
+    ['klDiv', () => F.klDiv(x, x, { reduction: 'bogus' as 'sum' })],
+  ];
+  for (const [name, loss] of losses) assert.throws(loss, { message: 'bogus is not a valid value for reduction' }, name);
+});

@@ -151,3 +151,23 @@ test('without weight decay no decay term is added: a parameter at inf stays inf 
     assertClose([p._values()[1]], [finite as number], 1e-6, `${c.optimizer} ${JSON.stringify(c.options)}`);
   }
 });
+
+test('Adam: a parameter without a gradient is skipped and gets no state; an empty state starts afresh', () => {
+  // PyTorch 1.13: Adam([a, b], lr=0.1), a.grad = [1, -1], step -> a [0.9, 2.1], b untouched, no state for b.
+  const a = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+  const b = tensor([3], { dtype: 'float32' }).requiresGrad_();
+  const opt = new optim.Adam([a, b], { lr: 0.1 });
+  a.grad = tensor([1, -1], { dtype: 'float32' });
+  opt.step();
+  assertClose(a._values(), [0.9000000357627869, 2.0999999046325684], 1e-7, 'a');
+  assert.deepEqual(b._values(), [3]);
+  assert.equal(opt.state.has(b), false);
+  // A state dict entry with no keys (PyTorch's `len(state) == 0`) is initialised by the next step.
+  const c = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+  const again = new optim.Adam([c], { lr: 0.1 });
+  again.loadStateDict({ ...again.stateDict(), state: { 0: {} } });
+  c.grad = tensor([1, -1], { dtype: 'float32' });
+  again.step();
+  assertClose(c._values(), [0.9000000357627869, 2.0999999046325684], 1e-7, 'c');
+  assert.deepEqual(Object.keys(again.state.get(c)!), ['step', 'expAvg', 'expAvgSq']);
+});
