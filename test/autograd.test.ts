@@ -533,6 +533,11 @@ for (const backend of testBackends()) {
           assert.equal(first, second, `${make}: first pass ${first} storages, second ${second}`);
           assert.equal(w.grad, firstGrad); // accumulated in place
         }
+        // The implicit gradient of a scalar leaf, the first storage the pass makes, is taken too.
+        const s = torch.tensor(2, { dtype: 'float64', requiresGrad: true });
+        const first = storagesMadeBy(() => s.backward());
+        assert.equal(first, storagesMadeBy(() => s.backward()));
+        assert.equal(s.grad!.item(), 2);
       });
       test("a taken gradient is never a view: cat's narrow gradients are copied, each owning its storage", () => {
         const a = f64([1, 2]);
