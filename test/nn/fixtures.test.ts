@@ -301,3 +301,18 @@ test('an unknown reduction is refused with PyTorch 1.13\'s message by every loss
   ];
   for (const [name, loss] of losses) assert.throws(loss, { message: 'bogus is not a valid value for reduction' }, name);
 });
+
+test('a pointwise loss warns, once per message, when the target size differs from the input size (PyTorch 1.13)', (t) => {
+  const warn = t.mock.method(console, 'warn', () => {});
+  const F = nn.functional;
+  F.mseLoss(torch.zeros([5, 1]), torch.zeros([5])); // another rank: broadcasts to [5, 5]
+  F.l1Loss(torch.zeros([3, 7]), torch.zeros([3, 1])); // the same rank, another size
+  F.smoothL1Loss(torch.zeros([5, 1]), torch.zeros([5])); // the same message again: not repeated
+  F.huberLoss(torch.zeros([3]), torch.zeros([3])); // the same size: nothing
+  F.mseLoss(torch.zeros([5]), torch.zeros([5, 1])); // the input's sizes a prefix of the target's
+  assert.deepEqual(warn.mock.calls.map((c) => c.arguments), [
+    ['UserWarning: Using a target size (torch.Size([5])) that is different to the input size (torch.Size([5, 1])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.'],
+    ['UserWarning: Using a target size (torch.Size([3, 1])) that is different to the input size (torch.Size([3, 7])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.'],
+    ['UserWarning: Using a target size (torch.Size([5, 1])) that is different to the input size (torch.Size([5])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.'],
+  ]);
+});
