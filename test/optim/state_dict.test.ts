@@ -114,4 +114,8 @@ test("another optimizer's state dict is refused at load, naming what is missing"
   const adam2 = new optim.Adam([{ params: [b1] }, { params: [b2] }]);
   adam2.loadStateDict({ ...old, param_groups: old.param_groups.map(({ fused: _f, ...g }) => g as typeof g & { params: number[] }) });
   assert.equal(adam2.paramGroups[0].fused, false);
+  // AMSGrad keeps one more state tensor: a dict saved without it cannot drive an amsgrad step
+  // (PyTorch 1.13 fails at step() with KeyError 'max_exp_avg_sq'; dlab refuses at load).
+  const ams = { ...old, param_groups: old.param_groups.map((g) => ({ ...g, amsgrad: true })) };
+  assert.throws(() => adam2.loadStateDict(ams), /no state 'max_exp_avg_sq' for parameter 0, which Adam keeps \(it has: step, exp_avg, exp_avg_sq\)/);
 });
