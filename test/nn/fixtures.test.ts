@@ -316,3 +316,9 @@ test('a pointwise loss warns, once per message, when the target size differs fro
     ['UserWarning: Using a target size (torch.Size([5, 1])) that is different to the input size (torch.Size([5])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.'],
   ]);
 });
+
+test('defaults and argument checks of the regression losses (PyTorch 1.13)', () => {
+  const F = nn.functional;
+  assert.equal(F.mseLoss(torch.tensor([1, 2]), torch.zeros([2])).item(), 2.5); // reduction 'mean' by default
+  assert.throws(() => F.smoothL1Loss(torch.zeros([2]), torch.zeros([2]), { beta: -1 }), { message: 'smooth_l1_loss does not support negative values for beta.' });
+});
