@@ -173,6 +173,12 @@ describe('gradcheck can fail', () => {
     assert.equal(autograd.gradgradcheck(cutBackward, [x()], { raiseException: false }), false);
     assert.equal(autograd.gradgradcheck(cutBackward, [x()], { gradOutputs: [torch.ones([3], { dtype: 'float64' })] }), true);
   });
+  test('gradgradcheck with an input that needs no grad, and with one the function does not use (PyTorch: True, True)', () => {
+    const c = torch.tensor([1.5, 2, -0.5], { dtype: 'float64' });
+    const unused = torch.tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    assert.equal(autograd.gradgradcheck((a: Tensor, b: Tensor) => a.mul(b).mul(a), [x(), c]), true);
+    assert.equal(autograd.gradgradcheck((a: Tensor) => a.mul(a), [x(), unused]), true);
+  });
   test('no input that requires grad is an error, even with raiseException: false', () => {
     const message = 'gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.';
     const plain = torch.tensor([1, 2], { dtype: 'float64' });
