@@ -25,14 +25,36 @@ const TESTS = {
   'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
-  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
-  'src/autograd/gradcheck.ts': ['test/gaps.test.ts', 'test/gradcheck.test.ts'],
+  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts', 'test/utils/memory.test.ts'],
+  'src/autograd/gradcheck.ts': ['test/gradcheck.test.ts'],
   'src/autograd/node.ts': ['test/autograd.test.ts', 'test/gradcheck.test.ts'],
-  'src/optim': ['test/optim/clip.test.ts', 'test/optim/lr_scheduler.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/optimizers.test.ts'],
-  'src/optim/clip.ts': ['test/optim/clip.test.ts'],
+  'src/optim': ['test/optim/clip.test.ts', 'test/optim/lr_scheduler.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/optimizers.test.ts', 'test/optim/swa_utils.test.ts'],
+  'src/optim/optimizer.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/by_name.test.ts'],
   'src/optim/sgd.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/adam.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/adamw.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/rmsprop.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/adagrad.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/adadelta.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/by_name.ts': ['test/optim/by_name.test.ts'],
+  'src/optim/clip.ts': ['test/optim/clip.test.ts'],
+  'src/optim/early_stopping.ts': ['test/optim/clip.test.ts'],
+  'src/optim/swa_utils.ts': ['test/optim/swa_utils.test.ts'],
+  'src/optim/lr_scheduler': ['test/optim/lr_scheduler.test.ts'],
+  'src/nn/functional/loss.ts': ['test/nn/fixtures.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/loss.ts': ['test/nn/modules.test.ts', 'test/nn/fixtures.test.ts'],
+  'src/nn/functional/normalization.ts': ['test/nn/layers.test.ts'],
+  'src/nn/modules/normalization.ts': ['test/nn/layers.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/modules/rnn.ts': ['test/nn/layers.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/functional/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
+  'src/nn/modules/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
+  'src/nn/module.ts': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/layers.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
+
+// The suites loop over every backend (test/helpers.ts testBackends()); a mutation run needs one
+// unless the code under test branches on the backend: wasm's scratch memory, in engine.ts.
+const BACKENDS = { 'src/autograd/engine.ts': 'js,wasm' };
 
 const args = process.argv.slice(2);
 const flag = args.indexOf('--concurrency');
@@ -56,8 +78,9 @@ if (!key) {
 
 const mutate = statSync(target).isDirectory() ? [`${target}/**/*.ts`, `!${target}/**/*.node.ts`] : [lines ? `${target}:${lines}` : target];
 const slug = target.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '-') + (lines ? `-${lines}` : '');
-const command = TESTS[key].map((f) => `node --import tsx --test --test-reporter=dot ${f}`).join(' && ');
-console.log(`mutating ${mutate.join(' ')}\ntests: ${TESTS[key].join(' ')}`);
+const backends = BACKENDS[key] ?? 'js';
+const command = TESTS[key].map((f) => `DLAB_TEST_BACKENDS=${backends} node --import tsx --test --test-reporter=dot ${f}`).join(' && ');
+console.log(`mutating ${mutate.join(' ')}\ntests (backends ${backends}): ${TESTS[key].join(' ')}`);
 
 const result = await new Stryker({
   mutate,
@@ -65,8 +88,10 @@ const result = await new Stryker({
   commandRunner: { command },
   coverageAnalysis: 'off', // the command runner cannot tell which tests cover a mutant
   concurrency,
-  // Each mutant may take timeoutFactor x the unmutated run plus this, on a shared machine.
-  timeoutMS: 20000,
+  // Each mutant may take timeoutFactor x the unmutated run plus this. Generous: on a loaded
+  // machine a surviving mutant's tests ran 140 s against a 20 s dry run, and a timeout counts as
+  // killed, so a tight limit passes survivors off as detected (re-check Timeout rows).
+  timeoutMS: 90000,
   // event-recorder writes each mutant's result as it comes (reports/mutation/events/<path>/),
   // so a long run can be read before it ends.
   reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],

@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import * as torch from '../src/index.js';
-import { autograd, enableGrad, listBackends, noGrad, setBackend, Tensor } from '../src/index.js';
+import { autograd, enableGrad, noGrad, setBackend, Tensor } from '../src/index.js';
+import { testBackends } from './helpers.js';
+import { storageCount } from '../src/tensor/storage.js';
+import { record } from '../src/ops/function.js';
 
 const f64 = (v: number[] | number[][], requiresGrad = true) => torch.tensor(v, { dtype: 'float64', requiresGrad });
 const values = (t: Tensor | null) => {
@@ -127,7 +130,7 @@ const nameGaps: Record<string, string> = {
   inplace_index_put: 'dlab records indexPut_ with a tensor index as a scatter (ViewBackward0 <- ScatterBackward0)',
 };
 
-for (const backend of listBackends()) {
+for (const backend of testBackends()) {
   describe(`backend ${backend}`, () => {
     before(() => setBackend(backend));
 
@@ -508,6 +511,76 @@ for (const backend of listBackends()) {
         // A second pass adds into it, as into a copy.
         x.matmul(w.t()).sum().backward();
         assert.deepEqual(values(w.grad), [[6, -1], [6, -1], [6, -1]]);
+      });
+      // Taken or copied shows in how many storages a pass makes: a second pass adds into .grad in
+      // place, so a first pass that took its gradient makes exactly as many as the second.
+      const storagesMadeBy = (f: () => void) => {
+        const before = storageCount.value;
+        f();
+        return storageCount.value - before;
+      };
+      test('a gradient made in the pass is taken, not copied: the first pass makes no more storages than the second', () => {
+        for (const make of [
+          (w: Tensor) => w.mul(f64([2, 3], false)).sum(), // MulBackward0's fresh product
+          (w: Tensor) => w.exp().sum(), // through two nodes
+          (w: Tensor) => w.add(f64([1, 1], false)).mul(f64([2, 3], false)).sum(), // passed on unchanged by add's rule
+          (w: Tensor) => w.mul(f64([2, 3], false)).add(w.exp()).sum(), // two contributions summed in the buffer
+        ]) {
+          const w = f64([0.5, -1]);
+          const first = storagesMadeBy(() => make(w).backward());
+          const firstGrad = w.grad;
+          const second = storagesMadeBy(() => make(w).backward());
+          assert.equal(first, second, `${make}: first pass ${first} storages, second ${second}`);
+          assert.equal(w.grad, firstGrad); // accumulated in place
+        }
+        // The implicit gradient of a scalar leaf, the first storage the pass makes, is taken too.
+        const s = torch.tensor(2, { dtype: 'float64', requiresGrad: true });
+        const first = storagesMadeBy(() => s.backward());
+        assert.equal(first, storagesMadeBy(() => s.backward()));
+        assert.equal(s.grad!.item(), 2);
+      });
+      test("a taken gradient is never a view: cat's narrow gradients are copied, each owning its storage", () => {
+        const a = f64([1, 2]);
+        const b = f64([3, 4, 5]);
+        torch.cat([a, b]).mul(f64([1, 2, 3, 4, 5], false)).sum().backward();
+        assert.deepEqual(values(a.grad), [1, 2]);
+        assert.deepEqual(values(b.grad), [3, 4, 5]);
+        for (const g of [a.grad!, b.grad!]) {
+          assert.equal(g.storageOffset(), 0);
+          assert.equal(g._storage.data.length, g.numel());
+          assert.equal(g._base, null);
+        }
+        // A transposed gradient (mm's, through w.t()) is copied contiguous.
+        const w = f64([[1, 2], [3, 4], [5, 6]]);
+        f64([[1, -1], [2, 0.5]], false).matmul(w.t()).mul(f64([[1, 2, 3], [4, 5, 6]], false)).sum().backward();
+        assert.equal(w.grad!.isContiguous(), true);
+        assert.deepEqual(values(w.grad), [[9, 1], [12, 0.5], [15, 0]]);
+      });
+      test('a gradient still waiting in the buffer for another node is not taken (that node\'s hook sees it later)', () => {
+        // add's rule hands one fresh gradient to a's accumulator (run first: pushed last) and to
+        // t's node, whose hook keeps it: a.grad must be a copy, or writing into it changes what the hook saw.
+        const a = f64([1, 2]);
+        const t = f64([3, 4]).add(f64([1, 1], false));
+        const seen: Tensor[] = [];
+        t.registerHook((h) => void seen.push(h));
+        t.add(a).mul(f64([2, 3], false)).sum().backward();
+        assert.deepEqual(values(a.grad), [2, 3]);
+        noGrad(() => a.grad!.add_(10));
+        assert.deepEqual(values(seen[0]), [2, 3]);
+      });
+      test('a rule that hands out a gradient it keeps (a cache) never shares it with a .grad that took it', () => {
+        // B's rule runs first and makes the cache, which b takes; A's rule hands the same tensor
+        // on: a copies it, and b's .grad must be made private at the end of the pass.
+        let cache: Tensor | null = null;
+        const cached = (x: Tensor) => record('CachedBackward', x.detach().mul(1), [x], [], (g) => [(cache ??= g.mul(1))]);
+        const a = f64([1, 2]);
+        const b = f64([3, 4]);
+        cached(a).add(cached(b)).mul(f64([2, 3], false)).sum().backward();
+        assert.deepEqual(values(a.grad), [2, 3]);
+        assert.deepEqual(values(b.grad), [2, 3]);
+        noGrad(() => b.grad!.add_(10));
+        noGrad(() => a.grad!.add_(20));
+        assert.deepEqual(values(cache), [2, 3]);
       });
       test('one gradient handed to two leaves gives each its own storage', () => {
         const a = f64([1, 2]);

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 
 import * as torch from '../src/index.js';
-import { autograd, listBackends, setBackend, Tensor } from '../src/index.js';
+import { autograd, setBackend, Tensor } from '../src/index.js';
 import type { BinaryOp, UnaryOp } from '../src/backend/backend.js';
+import { testBackends } from './helpers.js';
 
 type Fn = (...xs: Tensor[]) => Tensor;
 
@@ -61,7 +62,7 @@ function check(fn: Fn, inputs: Tensor[], options: { gradgrad?: boolean } = {}): 
 
 /** Every case body of the suites below, so that the coverage test can run them itself. */
 const bodies: (() => void)[] = [];
-const firstBackend = listBackends()[0];
+const firstBackend = testBackends()[0];
 /** Set while the first backend's suites are defined (describe bodies run as they are declared). */
 let registering = false;
 
@@ -91,9 +92,92 @@ describe('gradcheck can fail', () => {
     const cut = (t: Tensor) => t.detach().mul(2);
     assert.throws(() => autograd.gradcheck(cut, [x()]), { message: 'Numerical gradient for function expected to be zero' });
     assert.equal(autograd.gradcheck(cut, [x()], { raiseException: false }), false);
+    // Every output is checked: a constant one beside it does not hide it.
+    const beside = (t: Tensor) => [torch.ones([2], { dtype: 'float64' }), cut(t)];
+    assert.throws(() => autograd.gradcheck(beside, [x()]), { message: 'Numerical gradient for function expected to be zero' });
   });
   test('an output that does not depend on the input passes, as in PyTorch', () => {
     assert.equal(autograd.gradcheck(() => torch.ones([2], { dtype: 'float64' }), [x()]), true);
+  });
+  // The agreement test is numpy's isclose, |numerical - analytical| <= atol + rtol * |numerical|:
+  // a gradient 0.05% off passes at the default rtol 1e-3, 0.15% off fails (PyTorch: True, False).
+  const scaled = (factor: number) => (t: Tensor) => {
+    const y = t.mul(2);
+    y.registerHook((g) => g.mul(factor));
+    return y;
+  };
+  test('a relative error within rtol passes, beyond it fails; atol alone is absolute', () => {
+    assert.equal(autograd.gradcheck(scaled(1.0005), [x()]), true);
+    assert.equal(autograd.gradcheck(scaled(1.0015), [x()], { raiseException: false }), false);
+    assert.equal(autograd.gradcheck(scaled(1.0005), [x()], { rtol: 0, raiseException: false }), false);
+    assert.equal(autograd.gradcheck(scaled(1.0005), [x()], { rtol: 0, atol: 0.01 }), true);
+    assert.equal(autograd.gradcheck(scaled(1.0015), [x()], { rtol: 0.002 }), true);
+  });
+  test('eps is the finite-difference step', () => {
+    // x^3 at 2.5: the central difference is 3x^2 + eps^2, off by 1e-2 at eps 0.1 (beyond atol + rtol * 18.75).
+    const cube = (t: Tensor) => t.pow(3);
+    assert.equal(autograd.gradcheck(cube, [x()]), true);
+    assert.equal(autograd.gradcheck(cube, [x()], { eps: 0.1, raiseException: false }), false);
+  });
+  test('several outputs: one that needs no grad is skipped, each other is checked at its own index', () => {
+    const ones = () => torch.ones([2], { dtype: 'float64' });
+    assert.equal(autograd.gradcheck((t: Tensor) => [ones(), t.mul(3)], [x()]), true);
+    assert.equal(autograd.gradcheck((t: Tensor) => [ones(), t.mul(3), scaled(3)(t)], [x()], { raiseException: false }), false);
+    assert.throws(() => autograd.gradcheck((t: Tensor) => [ones(), t.mul(3), scaled(3)(t)], [x()]), /^Error: Jacobian mismatch for output 1 with respect to input 0, element \(0, 0\)/);
+  });
+  test('an input the function does not use has a zero Jacobian on both sides', () => {
+    const unused = torch.tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    assert.equal(autograd.gradcheck((a: Tensor) => a.mul(2), [x(), unused]), true);
+    assert.throws(() => autograd.gradcheck((a: Tensor, b: Tensor) => scaled(3)(a).add(b.sum()), [x(), unused]), /with respect to input 0, element \(0, 0\)/);
+  });
+  test('strided inputs (a transpose, a slice at an offset) are perturbed element by element', () => {
+    // Every element weighted differently, so perturbing the wrong one shows in the Jacobian.
+    const base = torch.arange(12, { dtype: 'float64' }).reshape([3, 4]);
+    const transposed = base.t().detach().requiresGrad_(true);
+    const w = torch.arange(1, 13, { dtype: 'float64' }).reshape([4, 3]);
+    assert.equal(transposed.isContiguous(), false);
+    assert.equal(autograd.gradcheck((t: Tensor) => t.mul(w), [transposed]), true);
+    const sliced = base.narrow(0, 1, 2).narrow(1, 1, 2).detach().requiresGrad_(true);
+    assert.equal(sliced.storageOffset(), 5);
+    assert.equal(autograd.gradcheck((t: Tensor) => t.mul(w.narrow(0, 0, 2).narrow(1, 0, 2)), [sliced]), true);
+    // A rule that mixes elements up is caught on a strided input too.
+    const swapped = (t: Tensor) => {
+      const y = t.mul(w);
+      y.registerHook((g) => g.flip([0]));
+      return y;
+    };
+    assert.equal(autograd.gradcheck(swapped, [transposed], { raiseException: false }), false);
+  });
+  test('a float32 input is warned about in PyTorch\'s words (and fails at eps 1e-6, as in PyTorch)', (t) => {
+    const warn = t.mock.method(console, 'warn', () => {});
+    const plain = torch.tensor([1], { dtype: 'float64' });
+    const single = torch.tensor([0.5, 1], { requiresGrad: true });
+    assert.equal(autograd.gradcheck((a: Tensor, b: Tensor) => b.mul(2).add(a), [plain, single], { raiseException: false }), false);
+    assert.deepEqual(warn.mock.calls.map((c) => c.arguments), [[
+      'Input #1 requires gradient and is not a double precision floating point or complex. This check will likely fail if all the inputs are not of double precision floating point or complex. ',
+    ]]);
+    autograd.gradcheck((a: Tensor) => a.mul(2), [x()]);
+    assert.equal(warn.mock.callCount(), 1);
+  });
+  test('gradgradcheck differentiates with respect to the output gradients too', () => {
+    // A backward whose result is cut from the graph: its derivative with respect to the output
+    // gradient is 6, not the 0 the graph claims, so the check fails (PyTorch: "Numerical gradient
+    // for function expected to be zero"); with given output gradients that need no grad, only x is
+    // differentiated, and it passes (PyTorch: True).
+    const cutBackward = (t: Tensor) => {
+      const y = t.mul(2);
+      y.registerHook((g) => g.detach().mul(3));
+      return y;
+    };
+    assert.throws(() => autograd.gradgradcheck(cutBackward, [x()]), { message: 'Numerical gradient for function expected to be zero' });
+    assert.equal(autograd.gradgradcheck(cutBackward, [x()], { raiseException: false }), false);
+    assert.equal(autograd.gradgradcheck(cutBackward, [x()], { gradOutputs: [torch.ones([3], { dtype: 'float64' })] }), true);
+  });
+  test('gradgradcheck with an input that needs no grad, and with one the function does not use (PyTorch: True, True)', () => {
+    const c = torch.tensor([1.5, 2, -0.5], { dtype: 'float64' });
+    const unused = torch.tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    assert.equal(autograd.gradgradcheck((a: Tensor, b: Tensor) => a.mul(b).mul(a), [x(), c]), true);
+    assert.equal(autograd.gradgradcheck((a: Tensor) => a.mul(a), [x(), unused]), true);
   });
   test('no input that requires grad is an error, even with raiseException: false', () => {
     const message = 'gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.';
@@ -186,7 +270,7 @@ const binaryShapes: [number[], number[]][] = [
 
 // ---------------------------------------------------------------------------- the suites
 
-for (const backend of listBackends()) {
+for (const backend of testBackends()) {
   describe(`backend ${backend}`, () => {
     registering = backend === firstBackend;
     before(() => setBackend(backend));

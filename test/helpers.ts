@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 
-import { Tensor, slice, tensor, type DType } from '../src/index.js';
+import { Tensor, listBackends, slice, tensor, type DType } from '../src/index.js';
 
 /** A value as the fixture scripts write it: JSON has no nan/inf, so they are spelled as strings. */
 export type FixtureValue = number | boolean | 'nan' | 'inf' | '-inf';
@@ -11,6 +11,19 @@ export const decode = (v: FixtureValue): number =>
   v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v);
 
 export const decodeAll = (values: readonly FixtureValue[]): number[] => values.map(decode);
+
+/**
+ * The backends a suite loops over: every registered one, or those named in DLAB_TEST_BACKENDS
+ * (comma-separated, e.g. `js`), which mutation runs set so that each mutant costs one backend.
+ */
+export function testBackends(): string[] {
+  const all = listBackends();
+  const wanted = process.env.DLAB_TEST_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!wanted?.length) return all;
+  const unknown = wanted.filter((b) => !all.includes(b));
+  if (unknown.length) throw new Error(`DLAB_TEST_BACKENDS names unknown backends ${unknown.join(', ')} (available: ${all.join(', ')})`);
+  return wanted;
+}
 
 /** rtol/atol for comparing with PyTorch: float32 and float64 within rounding, integers exactly. */
 export function tolerance(dtype: DType): { rtol: number; atol: number } {

@@ -59,11 +59,14 @@ export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = 
   if (diffInputs.length === 0) {
     throw new Error('gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.');
   }
-  for (const t of diffInputs) {
-    if (t.dtype !== 'float64') {
-      console.warn(`gradcheck: input of dtype ${t.dtype} is not double precision; the check may fail from rounding`);
+  // PyTorch's wording; # counts every input, those that do not require grad included.
+  inputs.forEach((t, idx) => {
+    if (t.requiresGrad && t.dtype !== 'float64') {
+      console.warn(
+        `Input #${idx} requires gradient and is not a double precision floating point or complex. This check will likely fail if all the inputs are not of double precision floating point or complex. `,
+      );
     }
-  }
+  });
   const all = outputsOf(fn, inputs);
   const outputs = all.filter((o) => o.requiresGrad);
   const fail = (msg: string) => {
@@ -132,7 +135,9 @@ export function gradgradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOption
     const outs = outputsOf(fn, ins);
     const diff = ins.filter((t) => t.requiresGrad);
     const grads = runBackward(outs, gos, { createGraph: true }, diff);
-    return grads.filter((g): g is Tensor => g !== null && g.requiresGrad);
+    // Only unused inputs are dropped, as PyTorch's new_func: a gradient cut from the graph stays,
+    // so that gradcheck sees an output that needs no grad and checks it is truly constant.
+    return grads.filter((g): g is Tensor => g !== null);
   };
   return gradcheck(gradFn, [...inputs, ...gradOutputs], options);
 }

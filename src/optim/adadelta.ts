@@ -5,7 +5,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../ops/creation.js';
-import { Optimizer, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, pyNumber, type ParamGroup, type Params } from './optimizer.js';
 
 /** Options of `optim.Adadelta`: lr (default 1.0), rho (0.9), eps (1e-6), weightDecay (0), maximize (false). */
 export interface AdadeltaOptions {
@@ -24,10 +24,10 @@ export type AdadeltaHyperparameters = Required<AdadeltaOptions>;
 export class Adadelta extends Optimizer<AdadeltaHyperparameters> {
   constructor(params: Params<AdadeltaHyperparameters>, options: AdadeltaOptions = {}) {
     const { lr = 1.0, rho = 0.9, eps = 1e-6, weightDecay = 0, foreach = null, maximize = false } = options;
-    if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${lr}`);
-    if (!(rho >= 0 && rho <= 1)) throw new RangeError(`Invalid rho value: ${rho}`);
-    if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${eps}`);
-    if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${weightDecay}`);
+    if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${pyNumber(lr)}`);
+    if (!(rho >= 0 && rho <= 1)) throw new RangeError(`Invalid rho value: ${pyNumber(rho)}`);
+    if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${pyNumber(eps)}`);
+    if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${pyNumber(weightDecay)}`);
     super(params, { lr, rho, eps, weightDecay, maximize, foreach });
   }
 

@@ -5,7 +5,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { fullLike } from '../ops/creation.js';
-import { Optimizer, stepTensor, stepValue, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, pyNumber, stepTensor, stepValue, type ParamGroup, type Params } from './optimizer.js';
 
 /** Options of `optim.Adagrad`: lr (default 1e-2), lrDecay (0), weightDecay (0), initialAccumulatorValue (0), eps (1e-10), maximize (false). */
 export interface AdagradOptions {
@@ -25,11 +25,11 @@ export type AdagradHyperparameters = Required<AdagradOptions>;
 export class Adagrad extends Optimizer<AdagradHyperparameters> {
   constructor(params: Params<AdagradHyperparameters>, options: AdagradOptions = {}) {
     const { lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, foreach = null, maximize = false } = options;
-    if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${lr}`);
-    if (!(lrDecay >= 0)) throw new RangeError(`Invalid lr_decay value: ${lrDecay}`);
-    if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${weightDecay}`);
-    if (!(initialAccumulatorValue >= 0)) throw new RangeError(`Invalid initial_accumulator_value value: ${initialAccumulatorValue}`);
-    if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${eps}`);
+    if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${pyNumber(lr)}`);
+    if (!(lrDecay >= 0)) throw new RangeError(`Invalid lr_decay value: ${pyNumber(lrDecay)}`);
+    if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${pyNumber(weightDecay)}`);
+    if (!(initialAccumulatorValue >= 0)) throw new RangeError(`Invalid initial_accumulator_value value: ${pyNumber(initialAccumulatorValue)}`);
+    if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${pyNumber(eps)}`);
     super(params, { lr, lrDecay, eps, weightDecay, initialAccumulatorValue, foreach, maximize });
     for (const group of this.paramGroups) {
       for (const p of group.params) {

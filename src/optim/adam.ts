@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { maximum } from '../ops/elementwise.js';
 import { inplace } from '../ops/inplace.js';
 import { zerosLike } from '../ops/creation.js';
-import { Optimizer, stepTensor, stepValue, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, pyNumber, stepTensor, stepValue, type ParamGroup, type Params } from './optimizer.js';
 
 /** Options of `optim.Adam`: lr (default 1e-3), betas ([0.9, 0.999]), eps (1e-8), weightDecay (0, added to the gradient), amsgrad (false), maximize (false). */
 export interface AdamOptions {
@@ -30,11 +30,11 @@ export type AdamHyperparameters = Required<AdamOptions>;
 
 /** PyTorch's argument checks, shared by Adam and AdamW. */
 export function checkAdamOptions(lr: number, betas: readonly number[], eps: number, weightDecay: number): void {
-  if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${lr}`);
-  if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${eps}`);
-  if (!(betas[0] >= 0 && betas[0] < 1)) throw new RangeError(`Invalid beta parameter at index 0: ${betas[0]}`);
-  if (!(betas[1] >= 0 && betas[1] < 1)) throw new RangeError(`Invalid beta parameter at index 1: ${betas[1]}`);
-  if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${weightDecay}`);
+  if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${pyNumber(lr)}`);
+  if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${pyNumber(eps)}`);
+  if (!(betas[0] >= 0 && betas[0] < 1)) throw new RangeError(`Invalid beta parameter at index 0: ${pyNumber(betas[0])}`);
+  if (!(betas[1] >= 0 && betas[1] < 1)) throw new RangeError(`Invalid beta parameter at index 1: ${pyNumber(betas[1])}`);
+  if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${pyNumber(weightDecay)}`);
 }
 
 interface AdamGroup {

@@ -13,6 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
 import { scalarTensor } from '../ops/creation.js';
 import { disown, scope } from '../backend/scope.js';
+import { pyFloat } from '../nn/module.js';
 
 /** Hyperparameters every optimizer has. */
 export interface Hyperparameters {
@@ -50,6 +51,12 @@ export type Closure = () => Tensor | number;
 export const toSnake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 /** A PyTorch snake_case key in camelCase (`weight_decay` -> `weightDecay`), for reading PyTorch state dicts. */
 export const toCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * A number as Python's format prints the value of an argument check ("Invalid learning rate:
+ * -1e-08", "nan"): JavaScript cannot tell 1 from 1.0, so integers print as Python ints.
+ */
+export const pyNumber = (x: number): string => (Number.isInteger(x) ? String(x) : pyFloat(x));
 
 /** A required hyperparameter with no default (SGD's lr). */
 export const required: unique symbol = Symbol('required');
@@ -255,16 +262,20 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     let s = `${this.constructor.name} (`;
     this.paramGroups.forEach((g, i) => {
       s += `\nParameter Group ${i}\n`;
-      for (const k of Object.keys(g).filter((k) => k !== 'params').sort()) s += `    ${toSnake(k)}: ${fmt(g[k])}\n`;
+      // Sorted as Python sorts the snake_case keys (lr before lr_decay; camelCase would agree only by luck).
+      const keys = Object.keys(g).filter((k) => k !== 'params').map(toSnake).sort();
+      for (const k of keys) s += `    ${k}: ${fmt(g[toCamel(k)])}\n`;
     });
     return s + ')';
   }
 }
 
+/** A hyperparameter as Python prints it: a tuple, None, True/False, 1e-08. */
 function fmt(v: unknown): string {
-  if (Array.isArray(v)) return `(${v.join(', ')})`;
+  if (Array.isArray(v)) return `(${v.map(fmt).join(', ')})`;
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return pyNumber(v);
   return String(v);
 }
 

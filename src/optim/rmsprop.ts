@@ -6,7 +6,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../ops/creation.js';
-import { Optimizer, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, pyNumber, type ParamGroup, type Params } from './optimizer.js';
 
 /** Options of `optim.RMSprop`: lr (default 1e-2), alpha (0.99), eps (1e-8), weightDecay (0), momentum (0), centered (false), maximize (false). */
 export interface RMSpropOptions {
@@ -28,11 +28,11 @@ export type RMSpropHyperparameters = Required<RMSpropOptions>;
 export class RMSprop extends Optimizer<RMSpropHyperparameters> {
   constructor(params: Params<RMSpropHyperparameters>, options: RMSpropOptions = {}) {
     const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, foreach = null, maximize = false, differentiable = false } = options;
-    if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${lr}`);
-    if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${eps}`);
-    if (!(momentum >= 0)) throw new RangeError(`Invalid momentum value: ${momentum}`);
-    if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${weightDecay}`);
-    if (!(alpha >= 0)) throw new RangeError(`Invalid alpha value: ${alpha}`);
+    if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${pyNumber(lr)}`);
+    if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${pyNumber(eps)}`);
+    if (!(momentum >= 0)) throw new RangeError(`Invalid momentum value: ${pyNumber(momentum)}`);
+    if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${pyNumber(weightDecay)}`);
+    if (!(alpha >= 0)) throw new RangeError(`Invalid alpha value: ${pyNumber(alpha)}`);
     if (differentiable) throw new Error('differentiable=true is not supported by dlab optimizers');
     super(params, { lr, momentum, alpha, eps, centered, weightDecay, foreach, maximize, differentiable });
   }

@@ -4,7 +4,7 @@
 //   g = nesterov ? g + momentum * buf : buf;   p -= lr * g
 
 import type { Tensor } from '../tensor/tensor.js';
-import { Optimizer, required, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, pyNumber, required, type ParamGroup, type Params } from './optimizer.js';
 
 /** Options of `optim.SGD`: lr (required, as in PyTorch 1.13), momentum (0), dampening (0), weightDecay (0), nesterov (false), maximize (false). */
 export interface SGDOptions {
@@ -43,9 +43,9 @@ export class SGD extends Optimizer<SGDHyperparameters> {
     const o = options;
     const lr = o.lr ?? required;
     const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false, foreach = null, differentiable = false } = o;
-    if (lr !== required && lr < 0) throw new RangeError(`Invalid learning rate: ${lr}`);
-    if (momentum < 0) throw new RangeError(`Invalid momentum value: ${momentum}`);
-    if (weightDecay < 0) throw new RangeError(`Invalid weight_decay value: ${weightDecay}`);
+    if (lr !== required && lr < 0) throw new RangeError(`Invalid learning rate: ${pyNumber(lr)}`);
+    if (momentum < 0) throw new RangeError(`Invalid momentum value: ${pyNumber(momentum)}`);
+    if (weightDecay < 0) throw new RangeError(`Invalid weight_decay value: ${pyNumber(weightDecay)}`);
     if (differentiable) throw new Error('differentiable=true is not supported by dlab optimizers');
     if (nesterov && (momentum <= 0 || dampening !== 0)) throw new Error('Nesterov momentum requires a momentum and zero dampening');
     super(params, { lr, momentum, dampening, weightDecay, nesterov, maximize, foreach, differentiable });

@@ -284,3 +284,41 @@ test('loadStateDict reports missing, unexpected and mismatched keys as PyTorch',
   assert.deepEqual(r, { missingKeys: fixtures.load_nonstrict.missing, unexpectedKeys: fixtures.load_nonstrict.unexpected });
   assert.deepEqual(m.weight.tolist(), [[0, 0, 0], [0, 0, 0]]);
 });
+
+test('an unknown reduction is refused with PyTorch 1.13\'s message by every loss', () => {
+  const x = torch.zeros([2]);
+  const F = nn.functional;
+  const losses: [string, () => Tensor][] = [
+    ['mseLoss', () => F.mseLoss(x, x, { reduction: 'bogus' as 'sum' })],
+    ['l1Loss', () => F.l1Loss(x, x, { reduction: 'bogus' as 'sum' })],
+    ['smoothL1Loss', () => F.smoothL1Loss(x, x, { reduction: 'bogus' as 'sum' })],
+    ['huberLoss', () => F.huberLoss(x, x, { reduction: 'bogus' as 'sum' })],
+    ['nllLoss', () => F.nllLoss(torch.zeros([2, 3]), torch.zeros([2], { dtype: 'int64' }), { reduction: 'bogus' as 'sum' })],
+    ['crossEntropy', () => F.crossEntropy(torch.zeros([2, 3]), torch.zeros([2], { dtype: 'int64' }), { reduction: 'bogus' as 'sum' })],
+    ['binaryCrossEntropy', () => F.binaryCrossEntropy(x.add(0.5), x.add(0.5), { reduction: 'bogus' as 'sum' })],
+    ['binaryCrossEntropyWithLogits', () => F.binaryCrossEntropyWithLogits(x, x, { reduction: 'bogus' as 'sum' })],
+    ['klDiv', () => F.klDiv(x, x, { reduction: 'bogus' as 'sum' })],
+  ];
+  for (const [name, loss] of losses) assert.throws(loss, { message: 'bogus is not a valid value for reduction' }, name);
+});
+
+test('a pointwise loss warns, once per message, when the target size differs from the input size (PyTorch 1.13)', (t) => {
+  const warn = t.mock.method(console, 'warn', () => {});
+  const F = nn.functional;
+  F.mseLoss(torch.zeros([5, 1]), torch.zeros([5])); // another rank: broadcasts to [5, 5]
+  F.l1Loss(torch.zeros([3, 7]), torch.zeros([3, 1])); // the same rank, another size
+  F.smoothL1Loss(torch.zeros([5, 1]), torch.zeros([5])); // the same message again: not repeated
+  F.huberLoss(torch.zeros([3]), torch.zeros([3])); // the same size: nothing
+  F.mseLoss(torch.zeros([5]), torch.zeros([5, 1])); // the input's sizes a prefix of the target's
+  assert.deepEqual(warn.mock.calls.map((c) => c.arguments), [
+    ['UserWarning: Using a target size (torch.Size([5])) that is different to the input size (torch.Size([5, 1])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.'],
+    ['UserWarning: Using a target size (torch.Size([3, 1])) that is different to the input size (torch.Size([3, 7])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.'],
+    ['UserWarning: Using a target size (torch.Size([5, 1])) that is different to the input size (torch.Size([5])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.'],
+  ]);
+});
+
+test('defaults and argument checks of the regression losses (PyTorch 1.13)', () => {
+  const F = nn.functional;
+  assert.equal(F.mseLoss(torch.tensor([1, 2]), torch.zeros([2])).item(), 2.5); // reduction 'mean' by default
+  assert.throws(() => F.smoothL1Loss(torch.zeros([2]), torch.zeros([2]), { beta: -1 }), { message: 'smooth_l1_loss does not support negative values for beta.' });
+});

@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 
 import { tensor, zeros } from '../../src/ops/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -93,4 +94,80 @@ test('param groups: defaults fill what a group leaves out; addParamGroup', () =>
   assert.equal(opt.paramGroups[2].weightDecay, 0.01);
   assert.equal(opt.paramGroups[2].lr, 0.1);
   assert.throws(() => opt.addParamGroup({ params: [a] }), /more than one parameter group/);
+});
+
+// Each option at and around the boundary of its check (tools/fixtures/optim_api.py): the
+// message PyTorch 1.13 raises, or null where it accepts the value (nan included: SGD's checks
+// are `x < 0`, the others' `not 0 <= x`).
+const api = JSON.parse(readFileSync(new URL('../fixtures/optim_api.json', import.meta.url), 'utf8')) as {
+  cases: { optimizer: Run['optimizer']; options: Record<string, number | boolean | 'nan' | (number | 'nan')[]>; error: string | null }[];
+  nonfinite: { optimizer: Run['optimizer']; options: Record<string, unknown>; param: (number | 'inf')[] }[];
+  reprs: { optimizer: Run['optimizer']; groups: ({ params: number[] } & Record<string, number>)[]; options: Record<string, unknown>; repr: string }[];
+};
+const errorCases = api.cases;
+
+test('constructor checks: the values PyTorch rejects, with its messages, and those it accepts', () => {
+  const nan = (v: unknown): unknown => (v === 'nan' ? NaN : Array.isArray(v) ? v.map(nan) : v);
+  for (const c of errorCases) {
+    const options = camelOptions(Object.fromEntries(Object.entries(c.options).map(([k, v]) => [k, nan(v)])));
+    if (c.optimizer === 'SGD' && options.lr === undefined) options.lr = 0.1;
+    const make = () => new ctors[c.optimizer]([zeros(2).requiresGrad_()], options);
+    const what = `${c.optimizer} ${JSON.stringify(c.options)}`;
+    if (c.error === null) {
+      const group = make().paramGroups[0] as unknown as Record<string, unknown>;
+      for (const [k, v] of Object.entries(options)) assert.deepEqual(group[k], v, what);
+    } else {
+      assert.throws(make, (e: Error) => e.message === c.error, `${what}: expected ${c.error}`);
+    }
+  }
+});
+
+test('String(optimizer) is PyTorch\'s repr: groups in order, keys sorted by their snake_case names, Python values', () => {
+  for (const r of api.reprs) {
+    const params = [zeros(2).requiresGrad_(), zeros(1).requiresGrad_()];
+    const groups = r.groups.map((g) => ({ ...camelOptions(g), params: g.params.map((i) => params[i]) }));
+    const opt = new ctors[r.optimizer](groups as unknown as Tensor[], camelOptions(r.options));
+    assert.equal(String(opt), r.repr, r.optimizer);
+  }
+});
+
+test('differentiable=true (PyTorch 1.13 differentiates through the step) is refused by name; false is accepted', () => {
+  for (const name of ['SGD', 'Adam', 'RMSprop'] as const) {
+    const p = zeros(2).requiresGrad_();
+    assert.throws(() => new ctors[name]([p], { lr: 0.1, differentiable: true }), { message: 'differentiable=true is not supported by dlab optimizers' }, name);
+    assert.equal(new ctors[name]([p], { lr: 0.1, differentiable: false }).paramGroups[0].differentiable, false, name);
+  }
+});
+
+test('without weight decay no decay term is added: a parameter at inf stays inf (0 * inf would be nan), as PyTorch', () => {
+  for (const c of api.nonfinite) {
+    const p = tensor([Infinity, 1]).requiresGrad_();
+    const opt = new ctors[c.optimizer]([p], camelOptions(c.options));
+    p.grad = tensor([1, 1]);
+    opt.step();
+    const [inf, finite] = c.param;
+    assert.equal(inf, 'inf');
+    assert.equal(p._values()[0], Infinity, `${c.optimizer} ${JSON.stringify(c.options)}`);
+    assertClose([p._values()[1]], [finite as number], 1e-6, `${c.optimizer} ${JSON.stringify(c.options)}`);
+  }
+});
+
+test('Adam: a parameter without a gradient is skipped and gets no state; an empty state starts afresh', () => {
+  // PyTorch 1.13: Adam([a, b], lr=0.1), a.grad = [1, -1], step -> a [0.9, 2.1], b untouched, no state for b.
+  const a = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+  const b = tensor([3], { dtype: 'float32' }).requiresGrad_();
+  const opt = new optim.Adam([a, b], { lr: 0.1 });
+  a.grad = tensor([1, -1], { dtype: 'float32' });
+  opt.step();
+  assertClose(a._values(), [0.9000000357627869, 2.0999999046325684], 1e-7, 'a');
+  assert.deepEqual(b._values(), [3]);
+  assert.equal(opt.state.has(b), false);
+  // A state dict entry with no keys (PyTorch's `len(state) == 0`) is initialised by the next step.
+  const c = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+  const again = new optim.Adam([c], { lr: 0.1 });
+  again.loadStateDict({ ...again.stateDict(), state: { 0: {} } });
+  c.grad = tensor([1, -1], { dtype: 'float32' });
+  again.step();
+  assertClose(c._values(), [0.9000000357627869, 2.0999999046325684], 1e-7, 'c');
+  assert.deepEqual(Object.keys(again.state.get(c)!), ['step', 'expAvg', 'expAvgSq']);
 });

@@ -114,4 +114,28 @@ test("another optimizer's state dict is refused at load, naming what is missing"
   const adam2 = new optim.Adam([{ params: [b1] }, { params: [b2] }]);
   adam2.loadStateDict({ ...old, param_groups: old.param_groups.map(({ fused: _f, ...g }) => g as typeof g & { params: number[] }) });
   assert.equal(adam2.paramGroups[0].fused, false);
+  // AMSGrad keeps one more state tensor: a dict saved without it cannot drive an amsgrad step
+  // (PyTorch 1.13 fails at step() with KeyError 'max_exp_avg_sq'; dlab refuses at load).
+  const ams = { ...old, param_groups: old.param_groups.map((g) => ({ ...g, amsgrad: true })) };
+  assert.throws(() => adam2.loadStateDict(ams), /no state 'max_exp_avg_sq' for parameter 0, which Adam keeps \(it has: step, exp_avg, exp_avg_sq\)/);
+});
+
+test('Adam and AdamW turn a numeric step of an older dict into a 0-d float32 tensor on load (PyTorch\'s __setstate__)', () => {
+  for (const Ctor of [optim.Adam, optim.AdamW]) {
+    const p = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+    const opt = new Ctor([p], { lr: 0.1 });
+    p.grad = tensor([1, -1], { dtype: 'float32' });
+    opt.step();
+    opt.step();
+    const saved = opt.stateDict();
+    const old = { ...saved, state: { 0: { ...saved.state[0], step: 2 } } };
+    const q = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+    const again = new Ctor([q], { lr: 0.1 });
+    again.loadStateDict(old);
+    const step = again.state.get(q)!.step as Tensor;
+    assert.ok(step instanceof Tensor, Ctor.name);
+    assert.equal(step.dtype, 'float32');
+    assert.deepEqual(step.shape, []);
+    assert.equal(step.item(), 2);
+  }
 });
