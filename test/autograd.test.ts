@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import * as torch from '../src/index.js';
-import { autograd, enableGrad, listBackends, noGrad, setBackend, Tensor } from '../src/index.js';
+import { autograd, enableGrad, noGrad, setBackend, Tensor } from '../src/index.js';
+import { backendsUnderTest } from './helpers.js';
 
 const f64 = (v: number[] | number[][], requiresGrad = true) => torch.tensor(v, { dtype: 'float64', requiresGrad });
 const values = (t: Tensor | null) => {
@@ -127,7 +128,7 @@ const nameGaps: Record<string, string> = {
   inplace_index_put: 'dlab records indexPut_ with a tensor index as a scatter (ViewBackward0 <- ScatterBackward0)',
 };
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
     before(() => setBackend(backend));
 

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 
 import * as torch from '../src/index.js';
-import { autograd, listBackends, setBackend, Tensor } from '../src/index.js';
+import { autograd, setBackend, Tensor } from '../src/index.js';
 import type { BinaryOp, UnaryOp } from '../src/backend/backend.js';
+import { backendsUnderTest } from './helpers.js';
 
 type Fn = (...xs: Tensor[]) => Tensor;
 
@@ -61,7 +62,7 @@ function check(fn: Fn, inputs: Tensor[], options: { gradgrad?: boolean } = {}): 
 
 /** Every case body of the suites below, so that the coverage test can run them itself. */
 const bodies: (() => void)[] = [];
-const firstBackend = listBackends()[0];
+const firstBackend = backendsUnderTest()[0];
 /** Set while the first backend's suites are defined (describe bodies run as they are declared). */
 let registering = false;
 
@@ -186,7 +187,7 @@ const binaryShapes: [number[], number[]][] = [
 
 // ---------------------------------------------------------------------------- the suites
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
     registering = backend === firstBackend;
     before(() => setBackend(backend));

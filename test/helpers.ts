@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 
-import { Tensor, slice, tensor, type DType } from '../src/index.js';
+import { Tensor, listBackends, slice, tensor, type DType } from '../src/index.js';
 
 /** A value as the fixture scripts write it: JSON has no nan/inf, so they are spelled as strings. */
 export type FixtureValue = number | boolean | 'nan' | 'inf' | '-inf';
@@ -92,4 +92,19 @@ export function assertTensor(actual: Tensor, expected: FixtureTensor, msg: strin
   assert.deepEqual([...actual.shape], expected.shape, `${msg}: shape`);
   const { rtol, atol } = tolerance(expected.dtype);
   assertClose(Array.from(actual.toTypedArray()), decodeAll(expected.values), rtol, atol, msg);
+}
+
+/**
+ * The backends a suite loops over: every registered one (`listBackends()`), or only those named
+ * in DLAB_TEST_BACKENDS (comma-separated, e.g. `js`). Mutation testing of code above the backend
+ * (scripts/mutate.mjs) sets it to `js`: a mutant in src/ops behaves the same on every backend.
+ * An unknown name fails, so a typo cannot run an empty suite.
+ */
+export function backendsUnderTest(): string[] {
+  const all = listBackends();
+  const wanted = process.env.DLAB_TEST_BACKENDS?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (!wanted || wanted.length === 0) return all;
+  const unknown = wanted.filter((name) => !all.includes(name));
+  if (unknown.length > 0) throw new Error(`DLAB_TEST_BACKENDS names ${unknown.join(', ')}, not registered here (registered: ${all.join(', ')})`);
+  return wanted;
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as dlab from '../src/index.js';
 import { Tensor, type DType, type IndexItem, type Scalar } from '../src/index.js';
 import {
-  assertClose, assertTensor, decode, decodeAll, fromFixture, inputFromFixture, tolerance,
+  assertClose, assertTensor, backendsUnderTest, decode, decodeAll, fromFixture, inputFromFixture, tolerance,
   type FixtureInput, type FixtureTensor, type FixtureValue,
 } from './helpers.js';
 
@@ -259,7 +259,7 @@ function runError(c: ErrorCase): void {
   assert.ok(message.includes(c.match), `error message\n  got:      ${message}\n  PyTorch:  ${c.message}`);
 }
 
-for (const backend of dlab.listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`ops vs PyTorch ${fixture.torch} [${backend}]`, () => {
     for (const c of fixture.cases) {
       if (gaps[c.name]) {
@@ -284,7 +284,7 @@ for (const backend of dlab.listBackends()) {
 
 // PyTorch 1.13's CPU log_softmax subtracts the slice's max before exp and log, so a NaN or a
 // +inf anywhere in a slice makes that whole slice NaN (values printed by torch.log_softmax).
-for (const backend of dlab.listBackends()) {
+for (const backend of backendsUnderTest()) {
   test(`logSoftmax: a NaN or +inf in a slice makes it all NaN, as PyTorch's kernel [${backend}]`, () => {
     dlab.setBackend(backend);
     for (const dtype of ['float32', 'float64'] as const) {

@@ -4,18 +4,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
-import { listBackends, nn, optim, randn, setBackend, manualSeed, Tensor, zeros } from '../../src/index.js';
+import { nn, optim, randn, setBackend, manualSeed, Tensor, zeros } from '../../src/index.js';
 import { builtinModel, mlp } from '../../src/models/index.js';
 import { estimateMemory, largestBatch, memoryEstimator } from '../../src/utils/memory.js';
 import { enableMemoryTracking, memoryAllocated, memoryStats } from '../../src/utils/memory_stats.js';
 import { checkpoint } from '../../src/utils/checkpoint.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, backendsUnderTest } from '../helpers.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/summary.json', import.meta.url), 'utf8')) as {
   exercise: Record<string, { params: number; saved_bytes: number }>;
 };
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
     before(() => setBackend(backend));
 
