@@ -60,6 +60,8 @@ interface Case {
   out: FixtureTensor | FixtureTensor[];
   weights: FixtureValue[] | null | (FixtureValue[] | null)[];
   grads: (FixtureValue[] | null)[];
+  /** PyTorch's graph node name per output (null where the output has none). */
+  grad_fn: (string | null)[];
 }
 
 interface ErrorCase {
@@ -215,6 +217,22 @@ const ops: Record<string, OpFn> = {
  */
 const gaps: Record<string, string> = {};
 
+/**
+ * Ops that dlab builds from primitives where PyTorch has one node of their own: the output's
+ * grad_fn is the last primitive's (softmax's DivBackward0 for SoftmaxBackward0), so its name is
+ * not compared; values and gradients are. Every other case checks PyTorch's node name.
+ */
+const compositeNode = new Set([
+  'index', 'softmax', 'logSoftmax', 'reshape', 'flatten', 'var', 'std', 'clamp', 'clip', 'norm', 'frac', 'square',
+  'split', 'chunk', 'unbind', 'maskedFill', 'maskedSelect', 'matmul', 'dot', 'mv', 'max', 'min', 'logsumexp', 'stack',
+  'repeat', 'tril', 'triu', 'lerp', 'addcmul', 'addcdiv', 'einsum',
+]);
+const comparesNode = (c: Case) =>
+  !compositeNode.has(c.op) &&
+  !(c.op === 'round' && c.args.decimals !== undefined) && // round(decimals) is x * 10^d rounded, / 10^d
+  !(c.op === 'div' && c.args.roundingMode === 'trunc') && // trunc(div)
+  !(c.op === 'prod' && c.args.dim === undefined); // prod over a flattened view
+
 // ---------------------------------------------------------------------------- the suite
 
 function runCase(c: Case): void {
@@ -231,6 +249,7 @@ function runCase(c: Case): void {
     const w = weights[k];
     // PyTorch's output requires grad exactly when the fixture has a weight for it.
     assert.equal(o.requiresGrad, w !== null, `output ${k} requiresGrad`);
+    if (comparesNode(c)) assert.equal(o.gradFn?.name ?? null, c.grad_fn[k], `output ${k} grad_fn`);
     if (w === null) return;
     const term = o.mul(fromFixture({ values: w, shape: expected[k].shape, dtype: expected[k].dtype })).sum();
     loss = loss === null ? term : loss.add(term);

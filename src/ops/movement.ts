@@ -143,11 +143,11 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return record('TransposeBackward0', y, [x], [], (g) => [transpose(g, a, b)]);
 }
 
-/** `torch.t(x)`: a matrix transposed (a 0-D or 1-D tensor as it is). */
+/** `torch.t(x)`: a matrix transposed (a view of a 0-D or 1-D tensor as it is). */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new RangeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
-  if (x.ndim < 2) return x;
-  const y = makeView(x, [x.shape[1], x.shape[0]], [x._strides[1], x._strides[0]], x._offset);
+  // A 0-D or 1-D input gives a new view of itself (TBackward0), as PyTorch, not the same tensor.
+  const y = makeView(x, [...x.shape].reverse(), [...x._strides].reverse(), x._offset);
   return record('TBackward0', y, [x], [], (g) => [t(g)]);
 }
 
