@@ -65,9 +65,12 @@ if (!key) {
 
 const mutate = statSync(target).isDirectory() ? [`${target}/**/*.ts`, `!${target}/**/*.node.ts`] : [lines ? `${target}:${lines}` : target];
 const slug = target.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '-') + (lines ? `-${lines}` : '');
-// Every mapped path sits above the backend, where a mutant behaves the same on each backend, so
-// the suites run on js only (test/helpers.ts backendsUnderTest); DLAB_TEST_BACKENDS= (empty) runs them all.
-process.env.DLAB_TEST_BACKENDS ??= 'js';
+// A mutant above the backend behaves the same on each backend, so the suites run on js only
+// (test/helpers.ts backendsUnderTest); DLAB_TEST_BACKENDS= (empty) runs them all. function.ts
+// picks the backend an op computes on, so its mutants need every backend (and its device
+// checks a GPU: test/backend/webgpu*.test.ts).
+const BELOW = ['src/ops/function.ts'];
+if (!BELOW.includes(target)) process.env.DLAB_TEST_BACKENDS ??= 'js';
 const command = TESTS[key].map((f) => `node --import tsx --test --test-reporter=dot ${f}`).join(' && ');
 console.log(`mutating ${mutate.join(' ')}\ntests: ${TESTS[key].join(' ')}\nbackends: ${process.env.DLAB_TEST_BACKENDS || 'all'}`);
 
