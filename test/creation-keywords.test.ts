@@ -74,6 +74,6 @@ test('a positional undefined leaves the parameter to its keyword; a null-prototy
   same(() => dlab.full([2], 7), () => dlab.full(undefined, 7, { size: [2] } as never));
   same(() => dlab.eye(2, 3), () => dlab.eye(2, undefined, { m: 3 }));
   // Keywords built without Object.prototype (Object.create(null), JSON-like maps) bind the same.
-  const keywords = Object.assign(Object.create(null) as Record<string, unknown>, { size: [2, 3], dtype: 'float64' });
-  same(() => dlab.zeros([2, 3], { dtype: 'float64' }), () => dlab.zeros(keywords as never));
+  const keywords = Object.assign(Object.create(null) as Record<string, unknown>, { size: [2, 3], fillValue: 7, dtype: 'float64' });
+  same(() => dlab.full([2, 3], 7, { dtype: 'float64' }), () => dlab.full(keywords as never));
 });
