@@ -401,6 +401,8 @@ for (const backend of backendsUnderTest()) {
         check((a, b, c) => a.addcdiv(b, c, { value: 0.5 }), [leaf([3]), leaf([3], -1, 1, 0.5), leaf([3], 0.5, 1, 0.2)]);
         check((x) => torch.square(x), [leaf([3])]);
         check((x) => torch.frac(x), [leaf([3], 0.1, 0.9)]);
+        // Rounded division (PyTorch's DivBackward2): zero gradient away from the steps.
+        check((a, b) => torch.div(a, b, { roundingMode: 'floor' }), [leaf([3], 0.1, 5), leaf([3], 1.1, 1.9)]);
       });
     });
 
