@@ -17,12 +17,21 @@ process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 const OPS = ['test/gaps.test.ts', 'test/inplace.test.ts', 'test/creation.test.ts', 'test/ops.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'];
 const TESTS = {
   'src/ops': OPS,
+  // src/ops: fixture-driven ops.test.ts kills most mutants fastest; gradcheck.test.ts (the
+  // slowest) only where a file's backward rules have no other numeric check.
+  'src/ops/args.ts': ['test/creation-keywords.test.ts', 'test/nn/keywords.test.ts'],
+  'src/ops/elementwise.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/inplace.test.ts'],
+  'src/ops/reduce.ts': ['test/ops.test.ts', 'test/gaps.test.ts'],
+  'src/ops/movement.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
+  'src/ops/indexing.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
+  'src/ops/linalg.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
+  'src/ops/multinomial.ts': ['test/random.test.ts', 'test/nn/transformer.test.ts'],
   'src/ops/sort.ts': ['test/gaps.test.ts'],
   'src/ops/function.ts': ['test/autograd.test.ts', 'test/ops.test.ts'],
-  'src/ops/creation.ts': ['test/creation.test.ts', 'test/gaps.test.ts', 'test/ops.test.ts'],
+  'src/ops/creation.ts': ['test/creation.test.ts', 'test/creation-keywords.test.ts', 'test/gaps.test.ts', 'test/ops.test.ts'],
   'src/ops/inplace.ts': ['test/inplace.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
-  'src/ops/conv.ts': ['test/gaps.test.ts', 'test/nn/conv.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
-  'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
+  'src/ops/conv.ts': ['test/nn/conv.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
+  'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
   'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts', 'test/utils/memory.test.ts'],
@@ -52,9 +61,9 @@ const TESTS = {
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
 
-// The suites loop over every backend (test/helpers.ts testBackends()); a mutation run needs one
+// The suites loop over every backend (test/helpers.ts backendsUnderTest()); a mutation run needs one
 // unless the code under test branches on the backend: wasm's scratch memory, in engine.ts.
-const BACKENDS = { 'src/autograd/engine.ts': 'js,wasm' };
+const BACKENDS = { 'src/autograd/engine.ts': 'js,wasm', 'src/ops/function.ts': '' };
 
 const args = process.argv.slice(2);
 const flag = args.indexOf('--concurrency');
@@ -78,9 +87,13 @@ if (!key) {
 
 const mutate = statSync(target).isDirectory() ? [`${target}/**/*.ts`, `!${target}/**/*.node.ts`] : [lines ? `${target}:${lines}` : target];
 const slug = target.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '-') + (lines ? `-${lines}` : '');
-const backends = BACKENDS[key] ?? 'js';
+// A mutant above the backend behaves the same on each backend, so the suites run on js only
+// (test/helpers.ts backendsUnderTest) unless BACKENDS says otherwise or DLAB_TEST_BACKENDS is set
+// (empty: every backend). The engine keeps wasm for its scratch memory; function.ts picks the
+// backend an op computes on, so its mutants need every backend.
+const backends = process.env.DLAB_TEST_BACKENDS ?? BACKENDS[key] ?? 'js';
 const command = TESTS[key].map((f) => `DLAB_TEST_BACKENDS=${backends} node --import tsx --test --test-reporter=dot ${f}`).join(' && ');
-console.log(`mutating ${mutate.join(' ')}\ntests (backends ${backends}): ${TESTS[key].join(' ')}`);
+console.log(`mutating ${mutate.join(' ')}\ntests: ${TESTS[key].join(' ')}\nbackends: ${backends || 'all'}`);
 
 const result = await new Stryker({
   mutate,

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 
 import * as torch from '../src/index.js';
 import { autograd, enableGrad, noGrad, setBackend, Tensor } from '../src/index.js';
-import { testBackends } from './helpers.js';
+import { backendsUnderTest } from './helpers.js';
 import { storageCount } from '../src/tensor/storage.js';
 import { record } from '../src/ops/function.js';
 
@@ -130,7 +130,7 @@ const nameGaps: Record<string, string> = {
   inplace_index_put: 'dlab records indexPut_ with a tensor index as a scatter (ViewBackward0 <- ScatterBackward0)',
 };
 
-for (const backend of testBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
     before(() => setBackend(backend));
 

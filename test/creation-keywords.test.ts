@@ -68,3 +68,12 @@ test('an argument given twice, a missing one or an unknown name is refused in Py
   assert.throws(() => dlab.randint(0, 10), /^TypeError: randint\(\) missing required argument: 'size'$/);
   assert.throws(() => dlab.normal(0, 1, [2], { mean: 1 } as never), /^TypeError: normal\(\) got multiple values for argument 'mean'$/);
 });
+
+test('a positional undefined leaves the parameter to its keyword; a null-prototype object is keywords', () => {
+  // Python's f(None, ...) has no TypeScript twin: undefined is "not given", so the keyword fills it.
+  same(() => dlab.full([2], 7), () => dlab.full(undefined, 7, { size: [2] } as never));
+  same(() => dlab.eye(2, 3), () => dlab.eye(2, undefined, { m: 3 }));
+  // Keywords built without Object.prototype (Object.create(null), JSON-like maps) bind the same.
+  const keywords = Object.assign(Object.create(null) as Record<string, unknown>, { size: [2, 3], fillValue: 7, dtype: 'float64' });
+  same(() => dlab.full([2, 3], 7, { dtype: 'float64' }), () => dlab.full(keywords as never));
+});

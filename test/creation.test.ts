@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 
 import * as dlab from '../src/index.js';
 import { Tensor, type DType } from '../src/index.js';
-import { assertTensor, decode, fromFixture, type FixtureTensor, type FixtureValue } from './helpers.js';
+import { assertTensor, backendsUnderTest, decode, fromFixture, type FixtureTensor, type FixtureValue } from './helpers.js';
 
 type Arg = FixtureValue | number[];
 interface Options { dtype?: DType; base?: number }
@@ -56,7 +56,7 @@ const ops: Record<string, (args: Arg[], options: Options, like: Tensor | undefin
   eye: (a, o) => dlab.eye(num(a[0]), a.length > 1 ? num(a[1]) : undefined, o),
 };
 
-for (const backend of dlab.listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`creation ops vs PyTorch ${fixture.torch} [${backend}]`, () => {
     for (const c of fixture.cases) {
       test(c.name, () => {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as dlab from '../src/index.js';
 import { autograd, nn, Tensor } from '../src/index.js';
 import {
-  assertClose, assertTensor, decodeAll, fromFixture, inputFromFixture, tolerance,
+  assertClose, assertTensor, backendsUnderTest, decodeAll, fromFixture, inputFromFixture, tolerance,
   type FixtureInput, type FixtureTensor, type FixtureValue,
 } from './helpers.js';
 
@@ -105,7 +105,7 @@ function runCase(c: Case): void {
   });
 }
 
-for (const backend of dlab.listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`gaps vs PyTorch ${gapsFixture.torch} [${backend}]`, () => {
     for (const c of gapsFixture.cases) {
       test(c.name, () => {

@@ -11,7 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as torch from '../src/index.js';
 import { autograd, setBackend, Tensor } from '../src/index.js';
 import type { BinaryOp, UnaryOp } from '../src/backend/backend.js';
-import { testBackends } from './helpers.js';
+import { backendsUnderTest } from './helpers.js';
 
 type Fn = (...xs: Tensor[]) => Tensor;
 
@@ -62,7 +62,7 @@ function check(fn: Fn, inputs: Tensor[], options: { gradgrad?: boolean } = {}): 
 
 /** Every case body of the suites below, so that the coverage test can run them itself. */
 const bodies: (() => void)[] = [];
-const firstBackend = testBackends()[0];
+const firstBackend = backendsUnderTest()[0];
 /** Set while the first backend's suites are defined (describe bodies run as they are declared). */
 let registering = false;
 
@@ -270,7 +270,7 @@ const binaryShapes: [number[], number[]][] = [
 
 // ---------------------------------------------------------------------------- the suites
 
-for (const backend of testBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
     registering = backend === firstBackend;
     before(() => setBackend(backend));
@@ -484,6 +484,8 @@ for (const backend of testBackends()) {
         check((a, b, c) => a.addcdiv(b, c, { value: 0.5 }), [leaf([3]), leaf([3], -1, 1, 0.5), leaf([3], 0.5, 1, 0.2)]);
         check((x) => torch.square(x), [leaf([3])]);
         check((x) => torch.frac(x), [leaf([3], 0.1, 0.9)]);
+        // Rounded division (PyTorch's DivBackward2): zero gradient away from the steps.
+        check((a, b) => torch.div(a, b, { roundingMode: 'floor' }), [leaf([3], 0.1, 5), leaf([3], 1.1, 1.9)]);
       });
     });
 

@@ -12,19 +12,6 @@ export const decode = (v: FixtureValue): number =>
 
 export const decodeAll = (values: readonly FixtureValue[]): number[] => values.map(decode);
 
-/**
- * The backends a suite loops over: every registered one, or those named in DLAB_TEST_BACKENDS
- * (comma-separated, e.g. `js`), which mutation runs set so that each mutant costs one backend.
- */
-export function testBackends(): string[] {
-  const all = listBackends();
-  const wanted = process.env.DLAB_TEST_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!wanted?.length) return all;
-  const unknown = wanted.filter((b) => !all.includes(b));
-  if (unknown.length) throw new Error(`DLAB_TEST_BACKENDS names unknown backends ${unknown.join(', ')} (available: ${all.join(', ')})`);
-  return wanted;
-}
-
 /** rtol/atol for comparing with PyTorch: float32 and float64 within rounding, integers exactly. */
 export function tolerance(dtype: DType): { rtol: number; atol: number } {
   if (dtype === 'float32') return { rtol: 1e-5, atol: 1e-6 };
@@ -105,4 +92,19 @@ export function assertTensor(actual: Tensor, expected: FixtureTensor, msg: strin
   assert.deepEqual([...actual.shape], expected.shape, `${msg}: shape`);
   const { rtol, atol } = tolerance(expected.dtype);
   assertClose(Array.from(actual.toTypedArray()), decodeAll(expected.values), rtol, atol, msg);
+}
+
+/**
+ * The backends a suite loops over: every registered one (`listBackends()`), or only those named
+ * in DLAB_TEST_BACKENDS (comma-separated, e.g. `js`). Mutation testing of code above the backend
+ * (scripts/mutate.mjs) sets it to `js`: a mutant in src/ops behaves the same on every backend.
+ * An unknown name fails, so a typo cannot run an empty suite.
+ */
+export function backendsUnderTest(): string[] {
+  const all = listBackends();
+  const wanted = process.env.DLAB_TEST_BACKENDS?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (!wanted || wanted.length === 0) return all;
+  const unknown = wanted.filter((name) => !all.includes(name));
+  if (unknown.length > 0) throw new Error(`DLAB_TEST_BACKENDS names ${unknown.join(', ')}, not registered here (registered: ${all.join(', ')})`);
+  return wanted;
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as dlab from '../src/index.js';
 import { Tensor } from '../src/index.js';
 import {
-  assertClose, assertTensor, decode, decodeAll, fromFixture, tolerance, type FixtureTensor, type FixtureValue,
+  assertClose, assertTensor, backendsUnderTest, decode, decodeAll, fromFixture, tolerance, type FixtureTensor, type FixtureValue,
 } from './helpers.js';
 
 type Arg = FixtureValue | null | { input: number } | Arg[];
@@ -90,7 +90,7 @@ function runCase(c: Case): void {
   });
 }
 
-for (const backend of dlab.listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`in-place methods vs PyTorch ${fixture.torch} [${backend}]`, () => {
     for (const c of fixture.cases) {
       test(c.name, () => {

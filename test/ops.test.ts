@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as dlab from '../src/index.js';
 import { Tensor, type DType, type IndexItem, type Scalar } from '../src/index.js';
 import {
-  assertClose, assertTensor, decode, decodeAll, fromFixture, inputFromFixture, tolerance,
+  assertClose, assertTensor, backendsUnderTest, decode, decodeAll, fromFixture, inputFromFixture, tolerance,
   type FixtureInput, type FixtureTensor, type FixtureValue,
 } from './helpers.js';
 
@@ -60,6 +60,8 @@ interface Case {
   out: FixtureTensor | FixtureTensor[];
   weights: FixtureValue[] | null | (FixtureValue[] | null)[];
   grads: (FixtureValue[] | null)[];
+  /** PyTorch's graph node name per output (null where the output has none). */
+  grad_fn: (string | null)[];
 }
 
 interface ErrorCase {
@@ -215,6 +217,22 @@ const ops: Record<string, OpFn> = {
  */
 const gaps: Record<string, string> = {};
 
+/**
+ * Ops that dlab builds from primitives where PyTorch has one node of their own: the output's
+ * grad_fn is the last primitive's (softmax's DivBackward0 for SoftmaxBackward0), so its name is
+ * not compared; values and gradients are. Every other case checks PyTorch's node name.
+ */
+const compositeNode = new Set([
+  'index', 'softmax', 'logSoftmax', 'reshape', 'flatten', 'var', 'std', 'clamp', 'clip', 'norm', 'frac', 'square',
+  'split', 'chunk', 'unbind', 'maskedFill', 'maskedSelect', 'matmul', 'dot', 'mv', 'max', 'min', 'logsumexp', 'stack',
+  'repeat', 'tril', 'triu', 'lerp', 'addcmul', 'addcdiv', 'einsum',
+]);
+const comparesNode = (c: Case) =>
+  !compositeNode.has(c.op) &&
+  !(c.op === 'round' && c.args.decimals !== undefined) && // round(decimals) is x * 10^d rounded, / 10^d
+  !(c.op === 'div' && c.args.roundingMode === 'trunc') && // trunc(div)
+  !(c.op === 'prod' && c.args.dim === undefined); // prod over a flattened view
+
 // ---------------------------------------------------------------------------- the suite
 
 /**
@@ -256,6 +274,7 @@ function runCase(c: Case, override?: { rtol: number; atol: number }): void {
     const w = weights[k];
     // PyTorch's output requires grad exactly when the fixture has a weight for it.
     assert.equal(o.requiresGrad, w !== null, `output ${k} requiresGrad`);
+    if (comparesNode(c)) assert.equal(o.gradFn?.name ?? null, c.grad_fn[k], `output ${k} grad_fn`);
     if (w === null) return;
     const term = o.mul(fromFixture({ values: w, shape: expected[k].shape, dtype: expected[k].dtype })).sum();
     loss = loss === null ? term : loss.add(term);
@@ -284,7 +303,7 @@ function runError(c: ErrorCase): void {
   assert.ok(message.includes(c.match), `error message\n  got:      ${message}\n  PyTorch:  ${c.message}`);
 }
 
-for (const backend of dlab.listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`ops vs PyTorch ${fixture.torch} [${backend}]`, () => {
     for (const c of fixture.cases) {
       if (gaps[c.name]) {
@@ -314,7 +333,7 @@ for (const backend of dlab.listBackends()) {
 
 // PyTorch 1.13's CPU log_softmax subtracts the slice's max before exp and log, so a NaN or a
 // +inf anywhere in a slice makes that whole slice NaN (values printed by torch.log_softmax).
-for (const backend of dlab.listBackends()) {
+for (const backend of backendsUnderTest()) {
   test(`logSoftmax: a NaN or +inf in a slice makes it all NaN, as PyTorch's kernel [${backend}]`, () => {
     dlab.setBackend(backend);
     for (const dtype of ['float32', 'float64'] as const) {

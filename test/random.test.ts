@@ -23,6 +23,7 @@ import {
   uniformDouble,
   uniformFloat,
 } from '../src/random/index.js';
+import { multinomial as multinomialOp, ones as onesOf, tensor as tensorOf } from '../src/index.js';
 
 interface Op {
   op: string;
@@ -277,5 +278,25 @@ describe('argument checks', () => {
     assert.equal(randperm(a, 0).length, 0);
     assert.equal(randperm(a, 1)[0], 0);
     assert.equal(a.random(), new Generator().manualSeed(3).random());
+  });
+});
+
+// torch.multinomial's shapes and refusals (its seeded draws: test/nn/transformer.test.ts).
+// Expected values and messages printed by PyTorch 1.13.
+describe('torch.multinomial', () => {
+  test('a 1-D input gives [numSamples], a 2-D one [rows, numSamples], the indices PyTorch draws', () => {
+    const rows = multinomialOp(tensorOf([[0.1, 0.5, 0.4], [0.3, 0.3, 0.4]], { dtype: 'float64' }), 2, { generator: new Generator().manualSeed(3) });
+    assert.deepEqual([...rows.shape], [2, 2]);
+    assert.equal(rows.dtype, 'int64');
+    assert.deepEqual(Array.from(rows.toTypedArray(), Number), [0, 1, 0, 2]);
+    const flat = multinomialOp(tensorOf([0.1, 0.5, 0.4], { dtype: 'float32' }), 5, { replacement: true, generator: new Generator().manualSeed(3) });
+    assert.deepEqual([...flat.shape], [5]);
+    assert.deepEqual(Array.from(flat.toTypedArray(), Number), [0, 1, 2, 1, 2]);
+  });
+
+  test('refuses a 3-D or integer input and too many samples without replacement, in PyTorch words', () => {
+    assert.throws(() => multinomialOp(onesOf([2, 2, 2]), 1), { message: 'prob_dist must be 1 or 2 dim' });
+    assert.throws(() => multinomialOp(onesOf([3], { dtype: 'int64' }), 1), { message: 'multinomial only supports floating-point dtypes for input, got: Long' });
+    assert.throws(() => multinomialOp(onesOf([3]), 4), /cannot sample n_sample > prob_dist.size\(-1\) samples without replacement/);
   });
 });

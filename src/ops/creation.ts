@@ -254,6 +254,8 @@ export function logspace(
 /** torch.eye(n, m=n): ones on the diagonal. */
 export function eye(...args: PyArgs<[n: number, m: number], TensorOptions & { n?: number; m?: number }>): Tensor {
   const [n, m = n, options] = bindArgs<[number, number?], TensorOptions>('eye', ['n', 'm'], args, 1, TENSOR_KEYWORDS);
+  if (n < 0) throw new RangeError(`n must be greater or equal to 0, got ${n}`);
+  if (m < 0) throw new RangeError(`m must be greater or equal to 0, got ${m}`);
   const dtype = options.dtype ?? getDefaultDtype();
   const data = getBackend().allocate(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;

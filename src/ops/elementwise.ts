@@ -2,7 +2,7 @@
 // and the elementwise composites built from them.
 
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
-import { type DType, type Operand, getDefaultDtype, isFloatingPoint, isIntegral, resultType, scalarDtype } from '../tensor/dtype.js';
+import { type DType, type Operand, getDefaultDtype, isFloatingPoint, isIntegral, resultType, scalarDtype, scalarTypeName } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { backendOf, backwardName, elementwiseBackendOf, record, wrap } from './function.js';
@@ -67,7 +67,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   let dtype = x.dtype;
   if (spec.out === 'bool') dtype = 'bool';
   else if (spec.out === 'float' && !isFloatingPoint(dtype)) dtype = getDefaultDtype();
-  if (op === 'bitwiseNot' && isFloatingPoint(dtype)) throw new TypeError(`bitwise_not: not implemented for '${dtype}'`);
+  if (op === 'bitwiseNot' && isFloatingPoint(dtype)) throw new TypeError(`"bitwise_not_cpu" not implemented for '${scalarTypeName[dtype]}'`);
   const input = dtype === x.dtype || spec.out === 'bool' ? x : cast(x, dtype, false);
   const y = wrap(backendOf(x).unary(op, input._view(), dtype), x.shape, dtype, backendOf(x));
   const grad = spec.grad;
@@ -75,7 +75,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const saved = spec.saves === 'x' ? [x] : spec.saves === 'y' ? [y] : [];
   // The rule holds only what `saves` names, so an unsaved input or output can be freed (as PyTorch).
   const [sx, sy] = [spec.saves === 'x' ? x : null, spec.saves === 'y' ? y : null] as [Tensor, Tensor];
-  return record(backwardName(op), y, [x], saved, (g) => [grad === 'zero' ? zerosLike(g) : grad(sx, sy, g)]);
+  return record(op === 'log1p' ? 'Log1PBackward0' : backwardName(op), y, [x], saved, (g) => [grad === 'zero' ? zerosLike(g) : grad(sx, sy, g)]);
 }
 
 /**
@@ -178,6 +178,7 @@ export const bitwiseNot = (x: Tensor) => unary(x.dtype === 'bool' ? 'logicalNot'
 export function round(x: Tensor, options: { decimals?: number } = {}): Tensor {
   const decimals = options.decimals ?? 0;
   if (decimals === 0) return unary('round', x);
+  if (!isFloatingPoint(x.dtype)) throw new TypeError(`"round_cpu" not implemented for '${scalarTypeName[x.dtype]}'`);
   const scale = 10 ** decimals;
   return unary('round', x.mul(scale)).div(scale);
 }
@@ -185,7 +186,10 @@ export function round(x: Tensor, options: { decimals?: number } = {}): Tensor {
 /** `torch.square(x)`: x * x, elementwise. */
 export const square = (x: Tensor) => mul(x, x);
 /** `torch.frac(x)`: x - trunc(x), elementwise. */
-export const frac = (x: Tensor) => sub(x, trunc(x));
+export const frac = (x: Tensor) => {
+  if (!isFloatingPoint(x.dtype)) throw new TypeError(`"frac_cpu" not implemented for '${scalarTypeName[x.dtype]}'`);
+  return sub(x, trunc(x));
+};
 
 // ---------------------------------------------------------------------------- binary
 
@@ -322,7 +326,8 @@ export const mul = (a: TensorOrScalar, b: TensorOrScalar) => binary('mul', a, b)
 export function div(a: TensorOrScalar, b: TensorOrScalar, options: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
   const mode = options.roundingMode ?? null;
   if (mode === null) return binary('div', a, b);
-  if (mode === 'floor') return binary('floorDivide', a, b);
+  // PyTorch names both rounding modes' node DivBackward2 (div.Tensor_mode).
+  if (mode === 'floor') return binary('floorDivide', a, b, 'DivBackward2');
   const { tensors, dtype } = promoteOperands([a, b]);
   const q = binary('div', tensors[0], tensors[1]).trunc();
   return isFloatingPoint(dtype) ? q : cast(q, dtype, false);
@@ -332,8 +337,9 @@ export const pow = (a: TensorOrScalar, b: TensorOrScalar) => {
   if (a instanceof Tensor && isIntegral(a.dtype) && typeof b === 'number' && Number.isInteger(b) && b < 0) {
     throw new RangeError('Integers to negative integer powers are not allowed.');
   }
-  // PyTorch names the node by overload: pow(Tensor, Scalar) is PowBackward0, a tensor exponent PowBackward1.
-  return binary('pow', a, b, b instanceof Tensor || !(a instanceof Tensor) ? 'PowBackward1' : 'PowBackward0');
+  // PyTorch names the node by overload: pow(Tensor, Scalar) is PowBackward0, pow(Tensor, Tensor)
+  // PowBackward1, pow(Scalar, Tensor) PowBackward2.
+  return binary('pow', a, b, !(a instanceof Tensor) ? 'PowBackward2' : b instanceof Tensor ? 'PowBackward1' : 'PowBackward0');
 };
 /** `torch.maximum(a, b)`: the larger of a and b, elementwise (NaN propagates). */
 export const maximum = (a: TensorOrScalar, b: TensorOrScalar) => binary('maximum', a, b);
@@ -341,10 +347,12 @@ export const maximum = (a: TensorOrScalar, b: TensorOrScalar) => binary('maximum
 export const minimum = (a: TensorOrScalar, b: TensorOrScalar) => binary('minimum', a, b);
 /** `torch.atan2(a, b)`: the angle of the point (b, a), elementwise. */
 export const atan2 = (a: TensorOrScalar, b: TensorOrScalar) => binary('atan2', a, b);
+/** PyTorch's node name for an op with a Scalar (Backward0) and a Tensor (Backward1) overload of `other`. */
+const overloadName = (op: string, other: TensorOrScalar) => `${op}Backward${other instanceof Tensor ? 1 : 0}`;
 /** `torch.remainder(a, b)`: a mod b with the sign of b (Python's %). */
-export const remainder = (a: TensorOrScalar, b: TensorOrScalar) => binary('remainder', a, b);
+export const remainder = (a: TensorOrScalar, b: TensorOrScalar) => binary('remainder', a, b, overloadName('Remainder', b));
 /** `torch.fmod(a, b)`: a mod b with the sign of a (C's fmod). */
-export const fmod = (a: TensorOrScalar, b: TensorOrScalar) => binary('fmod', a, b);
+export const fmod = (a: TensorOrScalar, b: TensorOrScalar) => binary('fmod', a, b, overloadName('Fmod', b));
 /** `torch.floor_divide(a, b)`: floor(a / b), elementwise. */
 export const floorDivide = (a: TensorOrScalar, b: TensorOrScalar) => binary('floorDivide', a, b);
 /** `torch.eq(a, b)`: a == b, elementwise, as bool. */
@@ -371,7 +379,7 @@ export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar) => binary('logi
 /** torch.where(condition, x, y): elementwise choice, broadcasting all three. */
 export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): Tensor {
   if (condition.dtype !== 'bool') {
-    throw new TypeError(`where expected condition to be a boolean tensor, but got a tensor with dtype ${condition.dtype}`);
+    throw new TypeError(`where expected condition to be a boolean tensor, but got a tensor with dtype ${scalarTypeName[condition.dtype]}`);
   }
   const { tensors, dtype } = promoteOperands([x, y]);
   const [tx, ty] = tensors;

@@ -47,6 +47,15 @@ function scatterImpl(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar,
   const op = accumulate ? 'scatter_add' : 'scatter';
   checkIndexTensor(op, index);
   const d = normalizeDim(dim, Math.max(x.ndim, 1), op);
+  // PyTorch's scatter checks the index against self and src in one message (before gather's check).
+  if (index.ndim === x.ndim) {
+    const srcShape = src instanceof Tensor ? src.shape : null;
+    const bad = index.shape.some((s, k) => (k !== d && s > x.shape[k]) || (srcShape !== null && s > (srcShape[k] ?? 1)));
+    if (bad) {
+      const against = srcShape === null ? '' : ` and to be smaller size than src ${fmtShape(srcShape)}`;
+      throw new RangeError(`Expected index ${fmtShape(index.shape)} to be smaller than self ${fmtShape(x.shape)} apart from dimension ${d}${against}`);
+    }
+  }
   checkSameRank(x, index, d);
   const source = src instanceof Tensor ? src : expand(tensor(src, { dtype: x.dtype, device: x.device }), index.shape);
   const backend = backendOf(x, index, source);
@@ -127,7 +136,7 @@ export function nonzero(x: Tensor): Tensor {
 
 /** `torch.masked_select(x, mask)`: the elements where the (broadcast) bool mask is true, as a 1-D tensor. */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
-  if (mask.dtype !== 'bool') throw new TypeError(`masked_select: expected BoolTensor for mask`);
+  if (mask.dtype !== 'bool') throw new TypeError('masked_select: expected BoolTensor or ByteTensor for mask');
   const shape = broadcastShapes(x.shape, mask.shape);
   const flatMask = reshape(contiguous(expand(mask, shape)), [-1]);
   const positions = nonzero(flatMask).reshape(-1);

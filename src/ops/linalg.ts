@@ -1,17 +1,25 @@
 // Matrix products. One primitive, batched [B, M, K] x [B, K, N], reads transposed views without
 // copying; matmul's 1-D/2-D/N-D broadcasting rules, mm, bmm, mv, dot, outer and einsum are built on it.
 
+import { scalarTypeName } from '../tensor/dtype.js';
 import { broadcastShapes, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
 import { expand, permute, reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { sum } from './reduce.js';
 
+/** PyTorch's kernels named in its refusals of a bool product. */
+const boolKernel: Record<string, string> = { mm: 'addmm_impl_cpu_', bmm: 'bmm', dot: 'dot', matmul: 'addmm_impl_cpu_' };
+
 function checkDtypes(op: string, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
-    throw new TypeError(`${op}: expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`);
+    throw new TypeError(
+      op === 'dot'
+        ? `dot : expected both vectors to have same dtype, but found ${scalarTypeName[a.dtype]} and ${scalarTypeName[b.dtype]}`
+        : `expected scalar type ${scalarTypeName[a.dtype]} but found ${scalarTypeName[b.dtype]}`,
+    );
   }
-  if (a.dtype === 'bool') throw new TypeError(`${op}: not implemented for 'bool'`);
+  if (a.dtype === 'bool') throw new TypeError(`"${boolKernel[op] ?? op}" not implemented for 'Bool'`);
 }
 
 /** The primitive: [B, M, K] x [B, K, N] -> [B, M, N]. */
@@ -87,7 +95,8 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 
 /** `torch.mv(a, v)`: a matrix times a vector. */
 export function mv(a: Tensor, v: Tensor): Tensor {
-  if (a.ndim !== 2 || v.ndim !== 1) throw new RangeError(`vector + matrix @ vector expected, got ${a.ndim}, ${v.ndim}`);
+  // PyTorch's addmv message also counts the (1-D) vector it adds to.
+  if (a.ndim !== 2 || v.ndim !== 1) throw new RangeError(`vector + matrix @ vector expected, got 1, ${a.ndim}, ${v.ndim}`);
   if (a.shape[1] !== v.shape[0]) {
     throw new RangeError(`size mismatch, got ${a.shape[0]}, ${a.shape[0]}x${a.shape[1]},${v.shape[0]}`);
   }
@@ -96,7 +105,8 @@ export function mv(a: Tensor, v: Tensor): Tensor {
 
 /** `torch.outer(a, b)`: the outer product of two 1-D tensors. */
 export function outer(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim !== 1 || b.ndim !== 1) throw new RangeError('outer: expected 1D tensors');
+  if (a.ndim !== 1) throw new RangeError(`outer: Expected 1-D argument self, but got ${a.ndim}-D`);
+  if (b.ndim !== 1) throw new RangeError(`outer: Expected 1-D argument vec2, but got ${b.ndim}-D`);
   return unsqueeze(a, 1).mul(unsqueeze(b, 0));
 }
 
@@ -142,7 +152,7 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   const [lhs, rhsGiven] = eq.split('->');
   const inputs = lhs.split(',');
   if (inputs.length !== operands.length) {
-    throw new RangeError(`einsum(): ${inputs.length} operands in the equation, but ${operands.length} were given`);
+    throw new RangeError(`einsum(): ${inputs.length > operands.length ? 'fewer' : 'more'} operands were provided than specified in the equation`);
   }
   inputs.forEach((labels, i) => {
     if (labels.length !== operands[i].ndim) {

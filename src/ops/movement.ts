@@ -119,7 +119,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
       `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${dims.length}`,
     );
   }
-  normalizeDims(dims, x.ndim, 'permute'); // rejects a dim given twice
+  if (new Set(dims.map((d) => normalizeDim(d, x.ndim, 'permute'))).size !== dims.length) throw new RangeError('permute(): duplicate dims are not allowed.');
   // No arrow here mentions x: closures of one scope share a context in V8, so the rule would keep x alive.
   const [ndim, xs, xst] = [x.ndim, x.shape, x._strides];
   const perm = dims.map((d) => normalizeDim(d, ndim, 'permute'));
@@ -143,11 +143,11 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return record('TransposeBackward0', y, [x], [], (g) => [transpose(g, a, b)]);
 }
 
-/** `torch.t(x)`: a matrix transposed (a 0-D or 1-D tensor as it is). */
+/** `torch.t(x)`: a matrix transposed (a view of a 0-D or 1-D tensor as it is). */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new RangeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
-  if (x.ndim < 2) return x;
-  const y = makeView(x, [x.shape[1], x.shape[0]], [x._strides[1], x._strides[0]], x._offset);
+  // A 0-D or 1-D input gives a new view of itself (TBackward0), as PyTorch, not the same tensor.
+  const y = makeView(x, [...x.shape].reverse(), [...x._strides].reverse(), x._offset);
   return record('TBackward0', y, [x], [], (g) => [t(g)]);
 }
 
@@ -221,6 +221,9 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 /** `torch.unflatten(x, dim, sizes)`: one dim split into sizes. */
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   const d = normalizeDim(dim, x.ndim, 'unflatten');
+  const known = sizes.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
+  const fits = sizes.includes(-1) ? known !== 0 && x.shape[d] % known === 0 : known === x.shape[d];
+  if (!fits) throw new RangeError(`unflatten: Provided sizes ${fmtShape(sizes)} don't multiply up to the size of dim ${d} (${x.shape[d]}) in the input tensor`);
   const inner = inferSize(sizes, x.shape[d]);
   return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
 }
@@ -291,7 +294,8 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
   const size = x.shape[d];
   let sizes: number[];
   if (typeof splitSize === 'number') {
-    if (splitSize <= 0 && size > 0) throw new RangeError(`split expects split_size be non-negative, but got split_size=${splitSize}`);
+    if (splitSize < 0) throw new RangeError(`split expects split_size be non-negative, but got split_size=${splitSize}`);
+    if (splitSize === 0 && size > 0) throw new RangeError(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
     sizes = [];
     for (let s = 0; s < size; s += splitSize) sizes.push(Math.min(splitSize, size - s));
     if (sizes.length === 0) sizes = [0];
@@ -312,7 +316,7 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 
 /** `torch.chunk(x, chunks, dim=0)`: at most `chunks` pieces of equal size (the last may be smaller), views. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (chunks <= 0) throw new RangeError('chunk expects `chunks` to be greater than 0');
+  if (chunks <= 0) throw new RangeError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const d = normalizeDim(dim, x.ndim, 'chunk');
   return split(x, Math.ceil(x.shape[d] / chunks) || 1, d);
 }

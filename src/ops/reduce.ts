@@ -2,7 +2,7 @@
 // backward rules; max/min along a dim, var, std, logsumexp, softmax and norm are composites.
 
 import type { ReduceOp } from '../backend/backend.js';
-import { type DType, type TypedArray, getDefaultDtype, isFloatingPoint } from '../tensor/dtype.js';
+import { type DType, type TypedArray, getDefaultDtype, isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { normalizeDim, normalizeDims, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor, type Dims, type KeepDim } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
@@ -135,7 +135,12 @@ function extreme(op: 'amax' | 'amin', x: Tensor, dim: Dims | null | undefined, o
   const keepdim = options.keepdim ?? false;
   const dims = reductionDims(dim, x.ndim, op);
   if (x.numel() === 0) {
-    throw new RangeError(`${op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
+    if (dim == null || (typeof dim === 'object' && dim.length === 0)) {
+      throw new RangeError(`${op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
+    }
+    // An empty input reduces to an empty result unless a reduced dim itself is empty.
+    const empty = dims.find((d) => x.shape[d] === 0);
+    if (empty !== undefined) throw new RangeError(`${op}(): Expected reduction dim ${empty} to have non-zero size.`);
   }
   const y = reducePrimitive(op, x, dims, keepdim, x.dtype);
   // Ties share the gradient evenly (PyTorch's amax/amin backward).
@@ -153,6 +158,7 @@ export const amin = (x: Tensor, dim?: Dims | null, options: KeepDim = {}) => ext
 
 function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | undefined, options: KeepDim): Tensor {
   if (dim == null) {
+    if (x.numel() === 0) throw new RangeError(`${op}(): Expected reduction dim to be specified for input.numel() == 0.`);
     const flat = argExtreme(op, reshape(x, [-1]), 0, {});
     return options.keepdim ? reshape(flat, x.shape.map(() => 1)) : flat;
   }
@@ -172,6 +178,7 @@ function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined
   if (arg === undefined) return kind === 'max' ? amax(x) : amin(x);
   const keepdim = options.keepdim ?? false;
   const d = normalizeDim(arg, x.ndim, kind);
+  if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${kind}(): Expected reduction dim ${d} to have non-zero size.`);
   const indices = argExtreme(kind === 'max' ? 'argmax' : 'argmin', x, d, { keepdim: true });
   // The values take their gradient at the chosen index only (PyTorch's MaxBackward0).
   const values = gatherNamed(x, x.ndim === 0 ? 0 : d, indices, kind === 'max' ? 'MaxBackward0' : 'MinBackward0');
@@ -220,11 +227,17 @@ export function logsumexp(x: Tensor, dim: Dims, options: KeepDim = {}): Tensor {
   return keepdim ? out : reshape(out, reducedShape(x.shape, dims, false));
 }
 
+/** PyTorch's refusal of an integer softmax, named by its kernel (a dim other than the last is softmax's either way). */
+function notImplemented(op: 'softmax' | 'log_softmax', x: Tensor, d: number): string {
+  const kernel = x.ndim === 0 || d === x.ndim - 1 ? `${op}_lastdim_kernel_impl` : 'softmax_kernel_impl';
+  return `"${kernel}" not implemented for '${scalarTypeName[x.dtype]}'`;
+}
+
 /** softmax(x)_i = exp(x_i - max) / sum_j exp(x_j - max). */
 export function softmax(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
   if (options.dtype) x = cast(x, options.dtype, false);
-  else if (!isFloatingPoint(x.dtype)) throw new TypeError(`softmax: expected a floating point tensor, got ${x.dtype}`);
   const d = normalizeDim(dim, x.ndim, 'softmax');
+  if (!options.dtype && !isFloatingPoint(x.dtype)) throw new TypeError(notImplemented('softmax', x, d));
   const e = x.sub(amax(x, d, { keepdim: true }).detach()).exp();
   return e.div(sum(e, d, { keepdim: true }));
 }
@@ -232,8 +245,8 @@ export function softmax(x: Tensor, dim: number, options: { dtype?: DType } = {})
 /** `torch.log_softmax(x, dim)`: log(softmax(x)), computed stably. */
 export function logSoftmax(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
   if (options.dtype) x = cast(x, options.dtype, false);
-  else if (!isFloatingPoint(x.dtype)) throw new TypeError(`log_softmax: expected a floating point tensor, got ${x.dtype}`);
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'log_softmax');
+  if (!options.dtype && !isFloatingPoint(x.dtype)) throw new TypeError(notImplemented('log_softmax', x, d));
   // One primitive, as PyTorch's (LogSoftmaxBackward0): composed from amax, exp, sum, log and
   // subtractions it cost a dozen small ops forward and as many backward, a tenth of an MLP step.
   const backend = backendOf(x);

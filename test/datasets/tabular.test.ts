@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { listBackends, manualSeed, setBackend, tensor } from '../../src/index.js';
+import { manualSeed, setBackend, tensor } from '../../src/index.js';
 import { readCsv, concatRows, standardize, imputeMean, fillNa, getDummies, meanStd, DataFrame, getKFoldData } from '../../src/data/index.js';
 import { readHousePrices, preprocessHousePrices, syntheticData, KAGGLE_HOUSE_TRAIN, KAGGLE_HOUSE_TEST } from '../../src/datasets/index.js';
 import { Generator } from '../../src/random/generator.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, backendsUnderTest } from '../helpers.js';
 
 const fx = JSON.parse(readFileSync(new URL('../fixtures/data_more.json', import.meta.url), 'utf8')) as {
   house: { train_csv: string; test_csv: string; columns: string[]; train_features: number[]; test_features: number[]; train_features64: number[]; train_labels: number[] };
@@ -83,7 +83,7 @@ test('house prices: d2l preprocessing of CSV files on disk equals pandas (numpy 
   }
 });
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`synthetic_data (backend ${backend})`, () => {
     before(() => setBackend(backend));
 

@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import * as torch from '../../src/index.js';
-import { Generator, listBackends, nn, optim, setBackend, type Tensor } from '../../src/index.js';
+import { Generator, nn, optim, setBackend, type Tensor } from '../../src/index.js';
 import { parseCheckpoint, serializeCheckpoint, StatefulDataLoader } from '../../src/io/index.js';
 import { load, loadCheckpoint, readCheckpoint, saveCheckpoint, saveFile } from '../../src/io/node.js';
 import { train } from './train_child.js';
+import { backendsUnderTest } from '../helpers.js';
 
 const child = fileURLToPath(new URL('./train_child.ts', import.meta.url));
 
@@ -89,7 +90,7 @@ function runChild(options: object, onLine?: (line: string, kill: () => void) => 
   });
 }
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`checkpoints [${backend}]`, () => {
     before(() => setBackend(backend));
 

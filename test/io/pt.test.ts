@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, strToU8, unzipSync, zipSync } from 'fflate';
 
-import { listBackends, nn, optim, setBackend, tensor, zeros, Tensor, type DType } from '../../src/index.js';
+import { nn, optim, setBackend, tensor, zeros, Tensor, type DType } from '../../src/index.js';
 import { loadPt, loadPtObject, loadPtRaw, unpickle } from '../../src/io/index.js';
 import { loadPtFile, loadPtObjectFile } from '../../src/io/node.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, backendsUnderTest } from '../helpers.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/pt/', import.meta.url));
 const path = (name: string) => `${fixtures}${name}`;
@@ -56,7 +56,7 @@ function fromExpected(e: Expected): Tensor {
   return tensor(e.values.map((v) => decode(v as Value)), { dtype: dlabDtype[e.dtype] }).reshape(e.shape);
 }
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`loadPt [${backend}]`, () => {
     before(() => setBackend(backend));
 

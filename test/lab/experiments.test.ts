@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { listBackends, setBackend } from '../../src/index.js';
+import { setBackend } from '../../src/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { cnn } from '../../src/lab/experiments/cnn.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
@@ -17,6 +17,7 @@ import { softmax } from '../../src/lab/experiments/softmax.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
 import type { AnyExperiment } from '../../src/lab/runner.node.js';
 import { trustFilesUnder, writeFakeFashionMnist } from './fake-fashion.js';
+import { backendsUnderTest } from '../helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dlab-lab-experiments-'));
 let restoreSource: () => void;
@@ -45,7 +46,7 @@ function perEpoch(ctx: MemoryContext, name: string, epochs: number): number[] {
   return values;
 }
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`lab experiments [${backend}]`, () => {
     before(() => setBackend(backend));
 

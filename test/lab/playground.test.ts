@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listBackends, setBackend } from '../../src/index.js';
+import { setBackend } from '../../src/index.js';
 import {
   classifyCircleData, classifySpiralData, classifyTwoGaussData, classifyXORData, regressGaussian, regressPlane, regressSine,
   splitTrainTest, toyData, toyNames, toySets,
@@ -14,6 +14,7 @@ import {
   CsvError, defaultSettings, evaluate, ExpressionError, featureKeys, fromHash, makeData, parseCsv, parseExpression, PlaygroundTrainer, toCode,
   toHash, type Settings,
 } from '../../src/lab/playground/index.js';
+import { backendsUnderTest } from '../helpers.js';
 
 // ------------------------------------------------------------------------------------ toy sets
 
@@ -169,7 +170,7 @@ test('CSV: header and blank lines are skipped, -1 is class 0, a malformed row is
 
 // ------------------------------------------------------------------------------------ trainer
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   test(`trainer [${backend}]: learns gauss, applies live settings, edits weights, draws heatmaps`, () => {
     const prev = setBackend(backend);
     try {

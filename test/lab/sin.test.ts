@@ -2,10 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { listBackends, setBackend } from '../../src/index.js';
+import { setBackend } from '../../src/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { sin, symmetricEigenvalues } from '../../src/lab/experiments/sin.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
+import { backendsUnderTest } from '../helpers.js';
 
 test('symmetricEigenvalues (Jacobi) of a known matrix', () => {
   // [[2, 1], [1, 2]] has eigenvalues 1 and 3; diag stays diag.
@@ -14,7 +15,7 @@ test('symmetricEigenvalues (Jacobi) of a known matrix', () => {
   assert.deepEqual(symmetricEigenvalues([[5, 0, 0], [0, -1, 0], [0, 0, 2]]), [-1, 2, 5]);
 });
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`sin experiment [${backend}]`, () => {
     before(() => setBackend(backend));
 

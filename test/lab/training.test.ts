@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as torch from '../../src/index.js';
 import { correctPredictions } from '../../src/lab/training.js';
+import { backendsUnderTest } from '../helpers.js';
 
 const byOps = (output: torch.Tensor, y: torch.Tensor) => torch.noGrad(() => output.argmax(1).eq(y).sum().item());
 
-for (const backend of torch.listBackends()) {
+for (const backend of backendsUnderTest()) {
   test(`correctPredictions equals argmax(1).eq(y).sum() (${backend})`, () => {
     const previous = torch.setBackend(backend);
     try {

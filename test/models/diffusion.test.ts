@@ -13,7 +13,7 @@ import { loadModelFolder, saveModelFolder } from '../../src/io/model_folder.node
 import { GaussianDiffusion, UNet2DModel, builtinModel, noiseSchedule, timestepEmbedding } from '../../src/models/index.js';
 import { summaryString } from '../../src/utils/summary.js';
 import { Generator } from '../../src/random/generator.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, backendsUnderTest } from '../helpers.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/ddpm.json', import.meta.url), 'utf8')) as {
   schedules: { name: 'linear' | 'cosine'; T: number; betas: number[]; alphas_cumprod: number[] }[];
@@ -52,7 +52,7 @@ test('DDIM steps: leading spacing from T-1 down, and a clear error outside [1, T
   assert.throws(() => d.ddimTimesteps(0), /but got 0/);
 });
 
-for (const backend of torch.listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`diffusion [${backend}]`, () => {
     before(() => torch.setBackend(backend));
 

@@ -15,7 +15,7 @@ import type { Tensor } from '../../src/index.js';
 import type { Module } from '../../src/nn/module.js';
 import { StableDiffusionPipeline, stableDiffusion as sd } from '../../src/models/index.js';
 import { Generator } from '../../src/random/generator.js';
-import { assertClose, decodeAll, fromFixture, type FixtureTensor } from '../helpers.js';
+import { assertClose, backendsUnderTest, decodeAll, fromFixture, type FixtureTensor } from '../helpers.js';
 
 type Blocks = Record<string, Record<string, unknown>>;
 interface Run {
@@ -127,7 +127,7 @@ test("the pipeline's latents are torch.randn from a Generator seeded like diffus
   close(got, fixture.randn_seed_1234, 'randn', 0);
 });
 
-for (const backend of torch.listBackends()) {
+for (const backend of backendsUnderTest()) {
   for (const name of ['tiny-sd', 'tiny-sd-turbo'] as const) {
     describe(`${name} on ${backend}`, () => {
       const fx = fixture[name];

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as torch from '../../src/index.js';
 import { models } from '../../src/index.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, backendsUnderTest } from '../helpers.js';
 
 const tiny = { vocabSize: 11, blockSize: 8, dModel: 16, nHead: 2, nLayer: 2 };
 
-for (const backend of torch.listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`TinyTransformer [${backend}]`, () => {
     test('logits through the cache, a few positions at a time, equal one full forward', () => {
       torch.setBackend(backend);

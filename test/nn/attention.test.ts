@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 
 import * as torch from '../../src/index.js';
 import { nn } from '../../src/index.js';
-import { assertClose, assertTensor, decodeAll, fromFixture, testBackends, tolerance, type FixtureTensor } from '../helpers.js';
+import { assertClose, assertTensor, backendsUnderTest, decodeAll, fromFixture, tolerance, type FixtureTensor } from '../helpers.js';
 
 type Inputs = { q: FixtureTensor; k: FixtureTensor; v: FixtureTensor; mask?: FixtureTensor };
 interface Options { isCausal?: boolean; scale?: number }
@@ -24,7 +24,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/attention.json', im
 
 const F = nn.functional;
 
-for (const backend of testBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`scaledDotProductAttention vs PyTorch ${fixture.torch} [${backend}]`, () => {
     for (const c of fixture.cases) {
       test(c.name, () => {

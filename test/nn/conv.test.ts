@@ -7,8 +7,8 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as torch from '../../src/index.js';
-import { listBackends, nn, optim, setBackend, type Tensor } from '../../src/index.js';
-import { decodeAll, type FixtureValue } from '../helpers.js';
+import { nn, optim, setBackend, type Tensor } from '../../src/index.js';
+import { backendsUnderTest, decodeAll, type FixtureValue } from '../helpers.js';
 
 const F = nn.functional;
 
@@ -193,7 +193,7 @@ function lenet(): nn.Sequential {
   );
 }
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`conv and pooling (backend ${backend})`, () => {
     before(() => setBackend(backend));
 

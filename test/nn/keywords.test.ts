@@ -139,6 +139,8 @@ test('nn.init.calculateGain takes nonlinearity and param by keyword', () => {
   assert.equal(init.calculateGain('leaky_relu', { param: 0.2 }), init.calculateGain('leaky_relu', 0.2));
   assert.equal(init.calculateGain({ nonlinearity: 'leaky_relu', param: 0.2 }), Math.sqrt(2 / (1 + 0.2 ** 2)));
   assert.equal(init.calculateGain({ nonlinearity: 'tanh' }), 5 / 3);
+  // A trailing null is a value (Python's None: the default slope), not a keywords object.
+  assert.equal(init.calculateGain('leaky_relu', null), 1.4141428569978354); // PyTorch 1.13's calculate_gain('leaky_relu', None)
   assert.throws(() => init.calculateGain('relu', 1, { param: 2 } as never), /^TypeError: calculate_gain\(\) got multiple values for argument 'param'$/);
   assert.throws(() => init.calculateGain({ param: 2 } as never), /^TypeError: calculate_gain\(\) missing required argument: 'nonlinearity'$/);
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
-import { testBackends } from '../helpers.js';
+import { backendsUnderTest } from '../helpers.js';
 
 const F = nn.functional;
 
@@ -270,7 +270,7 @@ function leaf(shape: number[], lo = -1, hi = 1): Tensor {
   return torch.rand(shape, { dtype: 'float64' }).mul(hi - lo).add(lo).requiresGrad_();
 }
 
-for (const backend of testBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
     before(() => setBackend(backend));
 

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 
 import * as torch from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
-import { assertClose, assertTensor, decodeAll, fromFixture, testBackends, tolerance, type FixtureTensor } from '../helpers.js';
+import { assertClose, assertTensor, backendsUnderTest, decodeAll, fromFixture, tolerance, type FixtureTensor } from '../helpers.js';
 
 interface Case {
   name: string;
@@ -138,7 +138,7 @@ function runCase(c: Case): void {
   for (const [name, want] of Object.entries(c.grads.params)) closeGrad(params[name].grad, want, `${name} grad`);
 }
 
-for (const backend of testBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`nn modules vs PyTorch ${fixture.torch} [${backend}]`, () => {
     for (const c of fixture.cases) {
       test(c.name, () => {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as torch from '../../src/index.js';
 import { nn } from '../../src/index.js';
 import { filterLogits, sampleNext, topKFilter, topPFilter } from '../../src/models/sampling.js';
-import { assertClose, assertTensor, decodeAll, fromFixture, type FixtureTensor } from '../helpers.js';
+import { assertClose, assertTensor, backendsUnderTest, decodeAll, fromFixture, type FixtureTensor } from '../helpers.js';
 
 interface LayerCase {
   name: string;
@@ -68,7 +68,7 @@ function run(c: LayerCase, m: nn.Module, inputs: Record<string, torch.Tensor>): 
   }
 }
 
-for (const backend of torch.listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`transformer layers vs PyTorch ${fixture.torch} [${backend}]`, () => {
     for (const c of fixture.layers) {
       test(c.name, () => {

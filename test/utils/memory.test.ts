@@ -9,13 +9,13 @@ import { builtinModel, mlp } from '../../src/models/index.js';
 import { estimateMemory, largestBatch, memoryEstimator } from '../../src/utils/memory.js';
 import { enableMemoryTracking, memoryAllocated, memoryStats } from '../../src/utils/memory_stats.js';
 import { checkpoint } from '../../src/utils/checkpoint.js';
-import { assertClose, testBackends } from '../helpers.js';
+import { assertClose, backendsUnderTest } from '../helpers.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/summary.json', import.meta.url), 'utf8')) as {
   exercise: Record<string, { params: number; saved_bytes: number }>;
 };
 
-for (const backend of testBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
     before(() => setBackend(backend));
 

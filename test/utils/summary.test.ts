@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
-import { listBackends, nn, setBackend, Tensor } from '../../src/index.js';
+import { nn, setBackend, Tensor } from '../../src/index.js';
 import { builtinModel } from '../../src/models/index.js';
 import { pyFixed2, summaryString, thousands } from '../../src/utils/summary.js';
 import { modelInfo } from '../../src/utils/model_info.js';
+import { backendsUnderTest } from '../helpers.js';
 
 interface Case { model: string; input: number[]; batch_size: number; params: number; text: string }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/summary.json', import.meta.url), 'utf8')) as { summary: Case[] };
@@ -40,7 +41,7 @@ for (const c of fixture.summary.filter((c) => c.batch_size === -1 && c.model !==
   });
 }
 
-for (const backend of listBackends()) {
+for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
     before(() => setBackend(backend));
 
