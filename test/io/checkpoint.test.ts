@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import * as torch from '../../src/index.js';
-import { Generator, nn, optim, setBackend, type Tensor } from '../../src/index.js';
+import { Generator, listBackends, nn, optim, setBackend, type Tensor } from '../../src/index.js';
 import { parseCheckpoint, serializeCheckpoint, StatefulDataLoader } from '../../src/io/index.js';
 import { load, loadCheckpoint, readCheckpoint, saveCheckpoint, saveFile } from '../../src/io/node.js';
 import { train } from './train_child.js';
