@@ -73,7 +73,7 @@ export function classConditioner(o: DigitModelOptions, diffusion: GaussianDiffus
 export const textHiddenSize = (channels: number) => 2 * channels;
 
 /** A caption-conditional model: word tokenizer, text encoder, cross-attention U-Net. */
-export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusion): DigitConditioner {
+export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusion): DigitConditioner & { model: TextConditionedUNet; tokenizer: WordTokenizer } {
   const tokenizer = new WordTokenizer(captionVocabulary(), maxCaptionWords() + 2);
   const build = () =>
     new TextConditionedUNet(
@@ -93,11 +93,12 @@ export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusi
       const phrasing = torch.randint(0, phrasings, [b]).tolist() as number[];
       const dropped = torch.rand([b]).lt(pUncond).tolist() as boolean[];
       const captions = (labels.tolist() as number[]).map((d, i) => (dropped[i] ? '' : captionsOf(d)[phrasing[i]]));
-      // The encoder runs inside the loss's graph: it learns from the U-Net's error.
+      // The encoder runs inside the loss's graph: unless pretrained and frozen, it learns from the U-Net's error.
       return diffusion.simpleLoss(model, x0, () => model.encode(ids(captions)));
     },
     prompts: (labels, generator) => drawCaptions(labels, generator),
     conditioning: (m, _labels, prompts) => textConditioning(m as TextConditionedUNet, tokenizer, prompts),
+    tokenizer,
     folder: (s) => {
       const config: TextDiffusionConfig = {
         model_type: TEXT_DDPM_TYPE,

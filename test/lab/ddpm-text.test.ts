@@ -24,6 +24,7 @@ import { OutOfVocabularyError, WordTokenizer, splitWords } from '../../src/model
 import { TextConditionedUNet, sampleText } from '../../src/models/text_diffusion.js';
 import { UNet2DModel, type UNetConditioning } from '../../src/models/unet.js';
 import { TextEncoder } from '../../src/models/text_encoder.js';
+import { CaptionClip, pretrainTextEncoder } from '../../src/lab/caption-clip.js';
 import { Generator } from '../../src/random/generator.js';
 import { promptDigit } from '../../src/cli/commands/generate.js';
 import { resolveHubSnapshot } from '../../src/cli/hub-cache-path.js';
@@ -118,6 +119,50 @@ test('cross-attention U-Net: the hidden states and the pooled caption each chang
   assert.equal(TextEncoder.fromSettings(oldText).config.eosId, 2);
 });
 
+test("caption CLIP: the loss is CLIP's symmetric cross-entropy, and training on it pulls each caption to its images", () => {
+  torch.manualSeed(1);
+  const tokenizer = new WordTokenizer(captionVocabulary(), maxCaptionWords() + 2);
+  const encoder = new TextEncoder({ vocabSize: tokenizer.vocabSize, maxLength: tokenizer.maxLength, hiddenSize: 16, layers: 1, heads: 4, padId: tokenizer.padId, eosId: tokenizer.eosId });
+  const clip = new CaptionClip(encoder, 8);
+  // Three "digits" the image tower can tell apart after pooling: a horizontal stroke, a vertical one, a diagonal.
+  const digits = [0, 1, 2, 0, 1, 2];
+  const horizontal = torch.zeros([8, 8]);
+  horizontal.select(0, 3).fill_(1);
+  const strokes = [horizontal, horizontal.t(), torch.eye(8)];
+  const images = torch.stack(digits.map((d) => strokes[d].unsqueeze(0)));
+  const ids = torch.tensor(digits.map((d) => tokenizer.encode(captionsOf(d)[6])), { dtype: 'int64' });
+  const logits = clip.embedImages(images).matmul(clip.embedCaptions(ids).t()).mul(Math.exp(Math.log(1 / 0.07)));
+  const target = torch.arange(6, { dtype: 'int64' });
+  const expected = torch.nn.functional.crossEntropy(logits, target).add(torch.nn.functional.crossEntropy(logits.t(), target)).div(2);
+  const first = clip.call(images, ids) as torch.Tensor;
+  assert.ok(Math.abs(first.item() - expected.item()) < 1e-5, `${first.item()} vs ${expected.item()}`);
+  const opt = new torch.optim.Adam(clip.parameters(), { lr: 1e-2 });
+  for (let i = 0; i < 40; i++) {
+    const l = clip.call(images, ids) as torch.Tensor;
+    opt.zeroGrad();
+    l.backward();
+    opt.step();
+  }
+  // Each image is now most similar to a caption of its own digit.
+  const similar = clip.embedImages(images).matmul(clip.embedCaptions(ids).t()).argmax(-1).tolist() as number[];
+  assert.deepEqual(similar.map((j) => digits[j]), digits);
+});
+
+test('pretrainTextEncoder trains for its steps (cycling the batches), freezes the encoder and reports a zero-shot accuracy', async () => {
+  torch.manualSeed(2);
+  const tokenizer = new WordTokenizer(captionVocabulary(), maxCaptionWords() + 2);
+  const encoder = new TextEncoder({ vocabSize: tokenizer.vocabSize, maxLength: tokenizer.maxLength, hiddenSize: 16, layers: 1, heads: 4, padId: tokenizer.padId, eosId: tokenizer.eosId });
+  const before = encoder.tokenEmbedding.weight.clone();
+  const batch: [torch.Tensor, torch.Tensor] = [torch.rand([8, 1, 8, 8]), torch.tensor([0, 1, 2, 3, 4, 5, 6, 7], { dtype: 'int64' })];
+  let started = 0;
+  const ctx = new MemoryContext();
+  const r = await pretrainTextEncoder(ctx, { textEncoder: encoder, tokenizer, batches: () => (started++, [batch][Symbol.iterator]()), test: batch, steps: 3, lr: 1e-2 });
+  assert.equal(started, 3, 'one batch per pass: the iterator restarts for each step');
+  assert.ok(Number.isFinite(r.loss) && r.zeroShotAccuracy >= 0 && r.zeroShotAccuracy <= 1, JSON.stringify(r));
+  assert.ok(encoder.tokenEmbedding.weight.sub(before).abs().max().item() > 0, 'the encoder trained');
+  assert.ok(encoder.parameters().every((p) => !p.requiresGrad), 'then frozen');
+});
+
 describe('ddpm --conditioning text, then dlab generate', () => {
   const runDir = join(home, 'run');
   const folder = join(runDir, 'model');
@@ -133,7 +178,7 @@ describe('ddpm --conditioning text, then dlab generate', () => {
       yieldEvery: 1000,
       files: { ...files, saveModel: (name, model, config, extra) => (saved.set(name, model), files.saveModel(name, model, config, extra)) },
     });
-    const tiny = { conditioning: 'text', imageSize: 8, channels: 8, timesteps: 20, steps: 50, batchSize: 32, sampleSteps: 4, samplesPerDigit: 4, compareSamples: 1, trainSize: 640, textLayers: 1 };
+    const tiny = { conditioning: 'text', imageSize: 8, channels: 8, timesteps: 20, steps: 50, batchSize: 32, sampleSteps: 4, samplesPerDigit: 4, compareSamples: 1, trainSize: 640, textLayers: 1, textPretrainSteps: 10 };
     metrics = await ddpm.run(resolveOptions(ddpm, tiny), ctx);
     mkdirSync(out, { recursive: true });
   });
@@ -155,6 +200,9 @@ describe('ddpm --conditioning text, then dlab generate', () => {
     // The loaded model samples as the trained one did: same weights, same generator, same images.
     const trained = saved.get('model');
     assert.ok(trained instanceof TextConditionedUNet);
+    // The CLIP-pretrained encoder's zero-shot accuracy was measured.
+    const zeroShot = ctx.series('text_zero_shot_accuracy');
+    assert.ok(zeroShot.length === 1 && zeroShot[0] >= 0 && zeroShot[0] <= 1, `zero-shot ${zeroShot}`);
     const draw = (m: TextConditionedUNet) => sampleText({ ...pipeline, model: m }, { prompts: ['a handwritten seven', '3'], steps: 4, generator: new Generator(9) });
     assert.deepEqual(draw(pipeline.model).tolist(), draw(trained).tolist());
   });

@@ -54,6 +54,7 @@ import { canonicalCaption } from '../digit-captions.js';
 import { classConditioner, conditioningNames, textConditioner, type ConditionedModel, type DigitConditioner } from '../ddpm-conditioning.js';
 import { AveragedModel, emaAvgFn, type AvgFn } from '../../optim/swa_utils.js';
 import { trainEpochs } from '../training.js';
+import { pretrainTextEncoder } from '../caption-clip.js';
 
 const DIGITS = 10;
 /** The judge's folder inside a saved model's folder, and its model_type. */
@@ -123,6 +124,7 @@ export const ddpm = defineExperiment({
   options: {
     conditioning: { default: 'class', choices: conditioningNames, help: "what a digit is asked for by: its class label, or a caption ('a handwritten seven', '7', ...) through a text encoder and cross-attention" },
     textLayers: { default: 2, integer: true, min: 1, max: 8, help: 'transformer layers of the text encoder (--conditioning text)' },
+    textPretrainSteps: { default: 500, integer: true, min: 0, help: "steps of CLIP's contrastive loss that train the text encoder before the U-Net reads it, frozen, as Stable Diffusion reads CLIP's (--conditioning text; 0: the encoder learns with the U-Net instead)" },
     imageSize: { default: 16, integer: true, min: 8, max: 28, choices: [8, 12, 16, 20, 24, 28], help: 'side the 28x28 digits are resized to (the U-Net halves it twice)' },
     channels: { default: 16, integer: true, min: 8, max: 64, choices: [8, 16, 32, 48, 64], help: 'U-Net channels at full resolution (x2 at the two lower levels)' },
     timesteps: { default: 1000, integer: true, min: 2, max: 4000, help: 'diffusion steps T' },
@@ -174,10 +176,11 @@ export const ddpm = defineExperiment({
     const diffusion = new GaussianDiffusion(schedule, DIGITS);
     const cond = (o.conditioning === 'text' ? textConditioner : classConditioner)(o, diffusion);
     const { model } = cond;
+    if (cond.name === 'text' && o.textPretrainSteps > 0) await pretrainCaptions(ctx, cond as ReturnType<typeof textConditioner>, trainSet, test, o.textPretrainSteps);
     const parameters = model.parameters().reduce((n, p) => n + p.numel(), 0);
     const what = cond.name === 'text' ? `text encoder (${o.textLayers} layers) + cross-attention U-Net` : 'U-Net';
     ctx.print(`${what}: ${parameters.toLocaleString('en-US')} parameters, ${size}x${size}, T = ${o.timesteps} (${o.schedule}), ${o.steps} steps of ${o.batchSize}`);
-    const optimizer = new optim.Adam(model.parameters(), { lr: o.lr });
+    const optimizer = new optim.Adam(model.parameters().filter((p) => p.requiresGrad), { lr: o.lr });
     // The weights samples are drawn with: an exponential moving average of the trained ones (DDPM's EMA).
     const ema = new AveragedModel(model, { copy: () => cond.build(), avgFn: warmedUpEma(o.emaDecay) });
     const loader = new StatefulDataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, dropLast: true });
@@ -286,6 +289,25 @@ interface Running extends Extra {
   n: number;
 }
 
+/** A data set of [image in [0, 1], label]. */
+type ImageSet = ConstructorParameters<typeof DataLoader<[Tensor, number]>>[0] & { length: number };
+
+/** The text encoder trained by CLIP's loss on the digits and their captions, then frozen; its zero-shot accuracy reported. */
+async function pretrainCaptions(ctx: RunContext, cond: ReturnType<typeof textConditioner>, trainSet: ImageSet, test: ImageSet, steps: number): Promise<void> {
+  const loader = new DataLoader(trainSet, { batchSize: 128, shuffle: true });
+  const [testImages, testLabels] = new DataLoader(test, { batchSize: 1000 })[Symbol.iterator]().next().value as [Tensor, Tensor];
+  const { loss, zeroShotAccuracy } = await pretrainTextEncoder(ctx, {
+    textEncoder: cond.model.textEncoder,
+    tokenizer: cond.tokenizer,
+    batches: () => (loader as Iterable<[Tensor, Tensor]>)[Symbol.iterator](),
+    test: [testImages, testLabels],
+    steps,
+    lr: 1e-3,
+  });
+  ctx.log({ text_clip_loss: loss, text_zero_shot_accuracy: zeroShotAccuracy }, { step: 0 });
+  ctx.print(`text encoder: ${steps} steps of CLIP's loss (${loss.toFixed(3)}), zero-shot accuracy on 1,000 test digits ${zeroShotAccuracy.toFixed(3)}; frozen`);
+}
+
 /** Adam on L_simple for `steps` steps, cycling the loader; resumable mid-epoch; the mean loss of every LOG_EVERY steps. */
 async function trainDiffusion(
   ctx: RunContext,
@@ -323,7 +345,8 @@ async function trainDiffusion(
     if (step < steps) epoch++;
   }
   bar.finish();
-  return r.losses;
+  // A run shorter than LOG_EVERY (or not a multiple of it) still reports the mean of its last steps.
+  return r.n > 0 ? [...r.losses, r.sum / r.n] : r.losses;
 }
 
 /** Draw samples for `labels` in batches of `batch` and put them together. */
@@ -334,7 +357,7 @@ function sampleInBatches(labels: number[], batch: number, draw: (chunk: number[]
 }
 
 /** The first `count` images of a dataset of [image in [0, 1], label] as one (count, 1, H, W) batch. */
-function firstImages(data: ConstructorParameters<typeof DataLoader<[Tensor, number]>>[0] & { length: number }, count: number): Tensor {
+function firstImages(data: ImageSet, count: number): Tensor {
   if (data.length < count) throw new RangeError(`need ${count} real images to compare against, but the data set has ${data.length} (raise --train-size)`);
   for (const [x] of new DataLoader(data, { batchSize: count })) return x as Tensor;
   throw new RangeError('no images');
