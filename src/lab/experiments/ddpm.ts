@@ -124,7 +124,7 @@ export const ddpm = defineExperiment({
   options: {
     conditioning: { default: 'class', choices: conditioningNames, help: "what a digit is asked for by: its class label, or a caption ('a handwritten seven', '7', ...) through a text encoder and cross-attention" },
     textLayers: { default: 2, integer: true, min: 1, max: 8, help: 'transformer layers of the text encoder (--conditioning text)' },
-    textPretrainSteps: { default: 500, integer: true, min: 0, help: "steps of CLIP's contrastive loss that train the text encoder before the U-Net reads it, frozen, as Stable Diffusion reads CLIP's (--conditioning text; 0: the encoder learns with the U-Net instead)" },
+    textPretrainSteps: { default: 500, integer: true, min: 0, help: "steps of CLIP's contrastive loss that train the text encoder, which the U-Net then reads frozen, as Stable Diffusion reads CLIP's (--conditioning text); with none, the encoder learns with the U-Net" },
     imageSize: { default: 16, integer: true, min: 8, max: 28, choices: [8, 12, 16, 20, 24, 28], help: 'side the 28x28 digits are resized to (the U-Net halves it twice)' },
     channels: { default: 16, integer: true, min: 8, max: 64, choices: [8, 16, 32, 48, 64], help: 'U-Net channels at full resolution (x2 at the two lower levels)' },
     timesteps: { default: 1000, integer: true, min: 2, max: 4000, help: 'diffusion steps T' },
