@@ -7,22 +7,17 @@
 #include <cmath>
 
 #include "exp_avx512.h"
+#include "clones.h"
 #include "kernels.h"
 #include "threads.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DLAB_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define DLAB_CLONES
-#endif
 
 namespace dlab {
 
 namespace {
 
-/** Elements per block when an elementwise op is split across threads. */
-constexpr int64_t kBlock = int64_t(1) << 15;
-constexpr int64_t kParallelMin = int64_t(1) << 17;
+constexpr int64_t kBlock = kElementwiseBlock;
+constexpr int64_t kParallelMin = kElementwiseParallelMin;
 
 /** f(begin, end) over [0, n), in blocks across the pool when n is large. */
 template <class F>

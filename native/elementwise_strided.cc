@@ -4,21 +4,17 @@
 // copies both operands in and the result out. IEEE arithmetic per element: the reference's bits.
 #include <algorithm>
 
+#include "clones.h"
 #include "kernels.h"
 #include "threads.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DLAB_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define DLAB_CLONES
-#endif
 
 namespace dlab {
 
 namespace {
 
-constexpr int64_t kBlock = int64_t(1) << 15;
-constexpr int64_t kParallelMin = int64_t(1) << 17;
+constexpr int64_t kBlock = kElementwiseBlock;
+constexpr int64_t kParallelMin = kElementwiseParallelMin;
 
 template <int Op>
 inline float apply(float x, float y) {

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "cpu.h"
+#include "clones.h"
 #include "kernels.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -18,11 +19,6 @@ namespace dlab {
 
 namespace {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DLAB_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define DLAB_CLONES
-#endif
 
 /**
  * One output row of 2x2, stride-2 pooling (LeNet's), without branches: the scan order's

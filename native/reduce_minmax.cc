@@ -7,14 +7,10 @@
 #include <cmath>
 #include <limits>
 
+#include "clones.h"
 #include "kernels.h"
 #include "threads.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DLAB_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define DLAB_CLONES
-#endif
 
 namespace dlab {
 
