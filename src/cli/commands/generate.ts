@@ -313,6 +313,8 @@ export function registerGenerate(program: Command): void {
     try {
       if (flags.dtype === 'float16' || flags.dtype === 'bfloat16') throw new Error(`--dtype ${flags.dtype}: the ${flags.device} computes in float32 or float64`);
       if (prompt.trim() === '') throw new Error('the prompt is empty; say what to draw, e.g. "a handwritten seven"');
+      // Not silently on the cpu: the samplers read each step's values synchronously, which a GPU tensor cannot.
+      if (flags.device !== 'cpu') throw new Error(`--device ${flags.device}: dlab generate runs on the cpu for now (its samplers read every step's values synchronously); leave --device out`);
       const folder = modelFolder(flags.model);
       if (!canSampleExactly()) {
         // Re-run this very command in a Node that can force a collection, so the peak memory is exact (as `dlab memory --measure`).
