@@ -53,13 +53,19 @@ inline __mmask8 within(__m512d x, double limit) {
 
 }  // namespace
 
-bool exp_avx512(const float* x, float* out, int64_t s, int64_t e, float (*scalar)(float)) {
+/**
+ * out[i] = the float32 of y(x[i]) computed in double, 8 lanes at a time; a lane whose double result
+ * does not settle to one float32 (or whose input is out of range) takes `scalar`, so the bits are
+ * the scalar code's on every lane.
+ */
+template <__m512d (*y)(__m512d)>
+bool map_avx512(const float* x, float* out, int64_t s, int64_t e, float (*scalar)(float)) {
   if (cpu_isa() != Isa::Avx512) return false;
   int64_t i = s;
   for (; i + 8 <= e; i += 8) {
     const __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(x + i));
     __m256 f;
-    const __mmask8 ok = within(v, 80.0) & settled(exp_pd(v), &f);
+    const __mmask8 ok = within(v, 80.0) & settled(y(v), &f);
     _mm256_storeu_ps(out + i, f);
     if (ok != 0xFF)
       for (int j = 0; j < 8; j++)
@@ -69,26 +75,20 @@ bool exp_avx512(const float* x, float* out, int64_t s, int64_t e, float (*scalar
   return true;
 }
 
-bool sigmoid_avx512(const float* x, float* out, int64_t s, int64_t e, float (*scalar)(float)) {
-  if (cpu_isa() != Isa::Avx512) return false;
-  int64_t i = s;
+/** The scalar sigmoid's form: 1 / (1 + exp(-v)) for v >= 0, exp(v) / (1 + exp(v)) below; both exp(-|v|). */
+inline __m512d sigmoid_pd(__m512d v) {
   const __m512d one = _mm512_set1_pd(1.0);
-  for (; i + 8 <= e; i += 8) {
-    const __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(x + i));
-    // The scalar form: 1 / (1 + exp(-v)) for v >= 0, exp(v) / (1 + exp(v)) below; both exp(-|v|).
-    const __m512d ev = exp_pd(_mm512_sub_pd(_mm512_setzero_pd(), _mm512_abs_pd(v)));
-    const __mmask8 neg = _mm512_cmp_pd_mask(v, _mm512_setzero_pd(), _CMP_LT_OQ);
-    const __m512d num = _mm512_mask_blend_pd(neg, one, ev);
-    const __m512d y = _mm512_div_pd(num, _mm512_add_pd(one, ev));
-    __m256 f;
-    const __mmask8 ok = within(v, 80.0) & settled(y, &f);
-    _mm256_storeu_ps(out + i, f);
-    if (ok != 0xFF)
-      for (int j = 0; j < 8; j++)
-        if (!((ok >> j) & 1)) out[i + j] = scalar(x[i + j]);
-  }
-  for (; i < e; i++) out[i] = scalar(x[i]);
-  return true;
+  const __m512d ev = exp_pd(_mm512_sub_pd(_mm512_setzero_pd(), _mm512_abs_pd(v)));
+  const __mmask8 neg = _mm512_cmp_pd_mask(v, _mm512_setzero_pd(), _CMP_LT_OQ);
+  return _mm512_div_pd(_mm512_mask_blend_pd(neg, one, ev), _mm512_add_pd(one, ev));
+}
+
+bool exp_avx512(const float* x, float* out, int64_t s, int64_t e, float (*scalar)(float)) {
+  return map_avx512<exp_pd>(x, out, s, e, scalar);
+}
+
+bool sigmoid_avx512(const float* x, float* out, int64_t s, int64_t e, float (*scalar)(float)) {
+  return map_avx512<sigmoid_pd>(x, out, s, e, scalar);
 }
 
 #pragma GCC pop_options
