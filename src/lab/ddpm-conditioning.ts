@@ -15,8 +15,9 @@ import type { EpsilonModel, GaussianDiffusion, GuidanceConditioning } from '../m
 import { TEXT_DDPM_TYPE, TextConditionedUNet, VOCAB_FILE, textConditioning, type TextDiffusionConfig } from '../models/text_diffusion.js';
 import { UNet2DModel } from '../models/unet.js';
 import { WordTokenizer } from '../models/word_tokenizer.js';
-import { captionVocabulary, captionsOf, drawCaptions, maxCaptionWords } from './digit-captions.js';
+import { captionVocabulary, drawCaptions, maxCaptionWords } from './digit-captions.js';
 import type { ModelFolderConfig } from './experiment.js';
+import { randomCaptions } from './caption-clip.js';
 
 /** How the digits are asked for. */
 export type ConditioningName = 'class' | 'text';
@@ -81,7 +82,6 @@ export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusi
       { vocabSize: tokenizer.vocabSize, maxLength: tokenizer.maxLength, hiddenSize: textHiddenSize(o.channels), layers: o.textLayers, heads: 4, padId: tokenizer.padId, eosId: tokenizer.eosId },
     );
   const model = build();
-  const phrasings = captionsOf(0).length;
   const ids = (captions: string[]) => torch.tensor(captions.map((c) => tokenizer.encode(c)), { dtype: 'int64' });
   return {
     name: 'text',
@@ -89,10 +89,9 @@ export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusi
     unet: model.unet,
     build,
     loss: (x0, labels, pUncond) => {
-      const b = labels.shape[0];
-      const phrasing = torch.randint(0, phrasings, [b]).tolist() as number[];
-      const dropped = torch.rand([b]).lt(pUncond).tolist() as boolean[];
-      const captions = (labels.tolist() as number[]).map((d, i) => (dropped[i] ? '' : captionsOf(d)[phrasing[i]]));
+      const drawn = randomCaptions(labels.tolist() as number[]);
+      const dropped = torch.rand([drawn.length]).lt(pUncond).tolist() as boolean[];
+      const captions = drawn.map((c, i) => (dropped[i] ? '' : c));
       // The encoder runs inside the loss's graph: unless pretrained and frozen, it learns from the U-Net's error.
       return diffusion.simpleLoss(model, x0, () => model.encode(ids(captions)));
     },
