@@ -11,7 +11,7 @@ import {
 import { Generator } from '../../src/random/generator.js';
 import { tensor } from '../../src/ops/creation.js';
 import {
-  CsvError, defaultSettings, evaluate, ExpressionError, featureKeys, fromHash, makeData, parseCsv, parseExpression, PlaygroundTrainer, toCode,
+  CsvError, defaultSettings, evaluate, ExpressionError, featureKeys, fromHash, hashNames, makeData, parseCsv, parseExpression, PlaygroundTrainer, toCode,
   toHash, type Settings,
 } from '../../src/lab/playground/index.js';
 import { backendsUnderTest } from '../helpers.js';
@@ -82,7 +82,7 @@ function unusualSettings(): Settings {
     problem: 'classification', dataset: 'multispiral', percTrainData: 70, noise: 15, numSamples: 600, batchSize: 64, seed: 42,
     learningRate: 0.003, activation: 'relu', layerActivations: ['', 'sigmoid', ''], regularization: 'L1', regularizationRate: 0.01,
     networkShape: [6, 5, 3], dropout: 0.2, optimizer: 'momentum', momentum: 0.8, lrSchedule: 'step', lrGamma: 0.7, lrStep: 40,
-    customFeatures: ['x1*x2^2', 'tanh(x1 - x2) + 0.5'], showTestData: true, discretize: true, hide: ['noise', 'learningRate'],
+    customFeatures: ['x1*x2^2', 'tanh(x1 - x2) + 0.5'], showTestData: true, discretize: true, device: 'webgpu', hide: ['noise', 'learningRate'],
   } satisfies Partial<Settings>);
   for (const k of featureKeys) s.features[k] = !s.features[k];
   return s;
@@ -96,6 +96,10 @@ test('the hash holds every setting: toHash then fromHash gives the settings back
   assert.deepEqual(fromHash(''), defaultSettings());
   // Every key of Settings appears in the hash.
   for (const key of Object.keys(s)) if (key !== 'customFeatures' && key !== 'hide' && key !== 'features') assert.match(toHash(s), new RegExp(`(^|&)${key}=`));
+  // The page picks the default device only where the URL names none.
+  assert.equal(hashNames(`#${toHash(s)}`, 'device'), true);
+  assert.equal(hashNames('#seed=3&device=cpu', 'device'), true);
+  assert.equal(hashNames('#seed=3&devices=cpu&xdevice=webgpu', 'device'), false);
 });
 
 test('a TF Playground link opens with its settings', () => {
@@ -112,13 +116,15 @@ test('a TF Playground link opens with its settings', () => {
 
 test('bad hash values are clamped or ignored, with warnings naming the key', () => {
   const warnings: string[] = [];
-  const s = fromHash('learningRate=100&activation=swish&networkShape=3,x&batchSize=-5&noise=abc', warnings);
+  const s = fromHash('learningRate=100&activation=swish&networkShape=3,x&batchSize=-5&noise=abc&device=cuda', warnings);
   assert.equal(s.learningRate, 10);
   assert.equal(s.activation, 'tanh');
   assert.deepEqual(s.networkShape, [4, 2]);
   assert.equal(s.batchSize, 1);
-  assert.equal(warnings.length, 3);
+  assert.equal(s.device, 'cpu');
+  assert.equal(warnings.length, 4);
   assert.match(warnings.join('\n'), /activation: 'swish'/);
+  assert.match(warnings.join('\n'), /device: 'cuda' is not one of cpu, webgpu/);
   assert.match(warnings.join('\n'), /networkShape/);
   assert.match(warnings.join('\n'), /noise: 'abc' is not a number/);
 });

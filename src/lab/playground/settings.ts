@@ -13,6 +13,9 @@ export type OptimizerName = (typeof optimizers)[number];
 export const schedules = ['constant', 'step', 'exponential', 'cosine'] as const;
 export type Schedule = (typeof schedules)[number];
 export const problems = ['classification', 'regression'] as const satisfies readonly ToyProblem[];
+/** Where the model trains: the CPU (dlab's CPU backend) or the GPU through WebGPU. */
+export const devices = ['cpu', 'webgpu'] as const;
+export type PlaygroundDevice = (typeof devices)[number];
 
 /** The built-in input features, by their TF Playground hash key (cosX/cosY are dlab's). */
 export const featureKeys = ['x', 'y', 'xSquared', 'ySquared', 'xTimesY', 'sinX', 'sinY', 'cosX', 'cosY'] as const;
@@ -55,6 +58,11 @@ export interface Settings {
   customFeatures: string[];
   showTestData: boolean;
   discretize: boolean;
+  /**
+   * Where the model and data live and train. The page picks the default when the URL names none
+   * (src/lab/device.ts's rule: webgpu on a hardware adapter, else cpu); 'cpu' is the default here.
+   */
+  device: PlaygroundDevice;
   /** Classroom mode: names of controls to hide. */
   hide: string[];
 }
@@ -84,6 +92,7 @@ export function defaultSettings(): Settings {
     customFeatures: [],
     showTestData: false,
     discretize: false,
+    device: 'cpu',
     hide: [],
   };
 }
@@ -140,6 +149,7 @@ export function toHash(s: Settings): string {
     ['custom', s.customFeatures.map(enc).join(',')],
     ['showTestData', String(s.showTestData)],
     ['discretize', String(s.discretize)],
+    ['device', s.device],
     ...s.hide.map((name): [string, string] => [`${name}_hide`, 'true']),
   ];
   return parts.map(([k, v]) => `${k}=${v}`).join('&');
@@ -227,6 +237,7 @@ export function fromHash(hash: string, warnings: HashWarnings = []): Settings {
   if (custom) s.customFeatures = custom.split(',').map((e) => decodeURIComponent(e)).filter((e) => e.trim() !== '');
   s.showTestData = bool('showTestData') ?? s.showTestData;
   s.discretize = bool('discretize') ?? s.discretize;
+  s.device = choice('device', devices) ?? s.device;
   s.hide = [...map].filter(([k, v]) => k.endsWith('_hide') && v === 'true').map(([k]) => k.slice(0, -'_hide'.length));
   return s;
 }
@@ -234,8 +245,13 @@ export function fromHash(hash: string, warnings: HashWarnings = []): Settings {
 /** Settings that change the model or the data: changing one starts training over (as in TF). */
 export const resettingKeys: readonly (keyof Settings)[] = [
   'problem', 'dataset', 'percTrainData', 'noise', 'numSamples', 'seed', 'activation', 'layerActivations',
-  'regularization', 'networkShape', 'dropout', 'optimizer', 'features', 'customFeatures',
+  'regularization', 'networkShape', 'dropout', 'optimizer', 'features', 'customFeatures', 'device',
 ];
+
+/** Whether a URL hash names `key` (a setting it leaves out takes its default, which for the device the page decides). */
+export function hashNames(hash: string, key: keyof Settings): boolean {
+  return hash.replace(/^#/, '').split('&').some((kv) => kv === key || kv.startsWith(`${key}=`));
+}
 
 /** A deep copy (settings are plain data). */
 export function cloneSettings(s: Settings): Settings {
