@@ -1,6 +1,6 @@
 // What the browser tests share: a headless Chromium launched with the house flags (no sandbox,
-// GPU, QUIC or background traffic), an esbuild bundle of an entry for the browser, and a
-// throwaway HTTP server for a few in-memory files.
+// GPU, QUIC or background traffic; or WebGPU on SwiftShader in place of no GPU), an esbuild
+// bundle of an entry for the browser, and a throwaway HTTP server for a few in-memory files.
 
 import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,11 +18,21 @@ export async function chromiumPath(): Promise<string> {
   return process.env.DLAB_CHROMIUM || unpackedChromium();
 }
 
-export async function launchChromium(): Promise<Browser> {
+/**
+ * What gives `navigator.gpu` an adapter in headless Chromium (143, from @sparticuz/chromium) on a
+ * machine without a GPU: WebGPU is behind a flag on Linux, and the adapter is SwiftShader (a
+ * software Vulkan that Chromium carries), named so that a machine with a GPU tests the same one.
+ * Without the first flag requestAdapter() gives null ("Failed to create WebGPU Context Provider").
+ * The adapter reports vendor 'google', architecture 'swiftshader', isFallbackAdapter true.
+ */
+export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+
+/** Headless Chromium; `webgpu` swaps --disable-gpu for WEBGPU_FLAGS (navigator.gpu on SwiftShader). */
+export async function launchChromium({ webgpu = false } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: await chromiumPath(),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', ...(webgpu ? WEBGPU_FLAGS : ['--disable-gpu']), '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
 

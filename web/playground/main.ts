@@ -1,16 +1,17 @@
 // The playground page: views and state only. The settings live in the URL hash; every change
 // goes to the training worker (dlab's engine) as a reset or a live update, and each frame draws
-// the latest snapshot the worker sent: heatmaps, links, losses, the loss chart.
+// the latest snapshot the worker sent: heatmaps, links, losses, the loss chart. Training starts
+// once the worker has said which device to use by default (finding a WebGPU adapter is asynchronous).
 
 import { toyData, toySets, type Example2D, type ToyName } from '../../src/datasets/toy.js';
 import {
-  activations, cloneSettings, CsvError, DOMAIN, ExpressionError, fromHash, generateCode, limits, optimizers, parseCsv, parseExpression,
-  regularizations, resettingKeys, schedules, toHash, type Activation, type FeatureKey, type Settings,
+  activations, cloneSettings, CsvError, devices, DOMAIN, ExpressionError, fromHash, generateCode, hashNames, limits, optimizers, parseCsv,
+  parseExpression, regularizations, resettingKeys, schedules, toHash, type Activation, type FeatureKey, type Settings,
 } from '../../src/lab/playground/index.js';
 import { LossChart } from './chart.js';
 import { classColour, cssColour, drawClassMap, drawHeatmap, drawOutput, toPlane } from './heatmap.js';
 import { NetworkView, type NodeRef } from './network-view.js';
-import type { DataMessage, FromWorker, SnapshotMessage, ToWorker } from './protocol.js';
+import type { DataMessage, DeviceMessage, FromWorker, SnapshotMessage, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -25,7 +26,7 @@ const CUSTOM_KEY = 'dlab-playground-custom';
 /** Controls that classroom mode can hide (data-control names). */
 const HIDEABLE: Record<string, string> = {
   run: 'Run controls', epoch: 'Epoch counter', learningRate: 'Learning rate', activation: 'Activation', regularization: 'Regularization',
-  regularizationRate: 'Regularization rate', problem: 'Problem type', optimizer: 'Optimizer', lrSchedule: 'LR schedule', dropout: 'Dropout',
+  regularizationRate: 'Regularization rate', problem: 'Problem type', optimizer: 'Optimizer', lrSchedule: 'LR schedule', dropout: 'Dropout', device: 'Device',
   dataset: 'Data sets', percTrainData: 'Train/test ratio', noise: 'Noise', batchSize: 'Batch size', numSamples: 'Number of points',
   regenerate: 'Regenerate', upload: 'CSV upload', draw: 'Drawing points', layers: 'Add/remove layers', neurons: 'Neurons per layer',
   customFeatures: 'Custom features', showTestData: 'Show test data', discretize: 'Discretize', code: 'Show me the code',
@@ -36,6 +37,9 @@ const HIDEABLE: Record<string, string> = {
 /** Problems with the hash the page was opened with (shown once the page is up). */
 const hashWarnings: string[] = [];
 
+/** Whether the URL the page was opened with names a device (else the worker's default applies). */
+const urlNamesDevice = hashNames(location.hash, 'device');
+
 const state = {
   settings: readHash(location.hash),
   /** The user's own points (CSV or drawn), used when the data set is 'custom'. */
@@ -44,6 +48,8 @@ const state = {
   snapshot: null as SnapshotMessage | null,
   playing: false,
   hover: null as NodeRef | null,
+  /** What the worker found: the default device and the WebGPU adapter (null: none); null until it has looked. */
+  devices: null as Omit<DeviceMessage, 'type'> | null,
   dirty: true,
   /** Time the last redraw took, and the number of redraws (for the curious and for tests). */
   drawMs: 0,
@@ -92,6 +98,9 @@ const chart = new LossChart($<HTMLCanvasElement>('loss-chart'));
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   switch (m.type) {
+    case 'device':
+      useDevices(m);
+      break;
     case 'data':
       state.data = m;
       state.snapshot = null;
@@ -141,9 +150,32 @@ function writeHash(): void {
 }
 
 function reset(): void {
+  if (!state.devices) return; // the worker's device message starts training
   $('error').textContent = '';
   send({ type: 'reset', settings: state.settings, custom: state.custom });
   if (state.playing) send({ type: 'play' });
+}
+
+/**
+ * The worker has looked for a GPU: show the adapter, take its default device unless the URL named
+ * one, and start training. A URL asking for webgpu where this browser has no adapter gets the CPU.
+ */
+function useDevices(m: DeviceMessage): void {
+  state.devices = { device: m.device, adapter: m.adapter };
+  const option = [...$<HTMLSelectElement>('device').options].find((o) => o.value === 'webgpu')!;
+  option.disabled = m.adapter === null;
+  option.textContent = m.adapter === null ? 'webgpu (no adapter in this browser)' : 'webgpu';
+  $('device-adapter').textContent = m.adapter === null ? 'no WebGPU adapter' : `GPU: ${m.adapter}`;
+  if (m.adapter !== null && m.device === 'cpu') $('device-adapter').title = 'a software adapter runs the GPU kernels on the CPU, slower than the CPU backend: it is not the default';
+  if (!urlNamesDevice) state.settings.device = m.device;
+  else if (state.settings.device === 'webgpu' && m.adapter === null) {
+    state.settings.device = 'cpu';
+    hashWarnings.push("device: this browser gives no WebGPU adapter (navigator.gpu); training on the cpu");
+  }
+  writeHash();
+  syncControls();
+  reset();
+  $('error').textContent = hashWarnings.join('\n');
 }
 
 // ----------------------------------------------------------------------------------- controls
@@ -186,12 +218,14 @@ function setupControls(): void {
   fillSelect('optimizer', optimizers, (v) => ({ sgd: 'SGD', momentum: 'SGD + momentum', adam: 'Adam' })[v as string] ?? String(v));
   fillSelect('lrSchedule', schedules);
   fillSelect('dropout', DROPOUTS);
+  fillSelect('device', devices);
   bindSelect('learningRate', Number);
   bindSelect('regularization', (v) => v as Settings['regularization']);
   bindSelect('regularizationRate', Number);
   bindSelect('optimizer', (v) => v as Settings['optimizer']);
   bindSelect('lrSchedule', (v) => v as Settings['lrSchedule']);
   bindSelect('dropout', Number);
+  bindSelect('device', (v) => v as Settings['device']);
   $<HTMLSelectElement>('activation').addEventListener('change', (e) =>
     change((s) => {
       s.activation = (e.target as HTMLSelectElement).value as Activation;
@@ -337,6 +371,8 @@ function setupControls(): void {
     if (location.hash.slice(1) === toHash(state.settings)) return;
     hashWarnings.length = 0;
     const next = readHash(location.hash);
+    // A URL without a device keeps the one in use.
+    if (!hashNames(location.hash, 'device')) next.device = state.settings.device;
     change((s) => Object.assign(s, next));
     $('error').textContent = hashWarnings.join('\n');
   });
@@ -379,6 +415,7 @@ function syncControls(): void {
   setValue('optimizer', s.optimizer);
   setValue('lrSchedule', s.lrSchedule);
   setValue('dropout', s.dropout);
+  setValue('device', s.device);
   for (const key of ['percTrainData', 'noise', 'batchSize', 'numSamples', 'seed', 'momentum', 'lrGamma', 'lrStep'] as const) {
     setValue(key, s[key]);
     const out = document.getElementById(`${key}-value`) as HTMLOutputElement | null;
@@ -633,6 +670,14 @@ requestAnimationFrame(frame);
   },
   get frames() {
     return state.frames;
+  },
+  /** The WebGPU adapter the worker found ('' before it has looked, null for none). */
+  get adapter() {
+    return state.devices ? state.devices.adapter : '';
+  },
+  /** Where the worker trains the current model ('cpu', 'webgpu:0'; '' before its data arrives). */
+  get trainingDevice() {
+    return state.data?.device ?? '';
   },
   get points() {
     return state.data ? state.data.train.length + state.data.test.length : 0;

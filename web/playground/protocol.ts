@@ -2,7 +2,7 @@
 // only sends settings and commands and draws what comes back.
 
 import type { Example2D, ToyProblem } from '../../src/datasets/toy.js';
-import type { Heatmaps, LayerWeights, Settings } from '../../src/lab/playground/index.js';
+import type { Heatmaps, LayerWeights, PlaygroundDevice, Settings } from '../../src/lab/playground/index.js';
 
 export type ToWorker =
   /** Build data and model from scratch (also for regenerate and every resetting setting). */
@@ -24,6 +24,18 @@ export interface DataMessage {
   test: Example2D[];
   /** Labels of the input features, in the network's input order. */
   features: { id: string; label: string }[];
+  /** Where the trainer keeps the model and trains ('cpu', 'webgpu:0'). */
+  device: string;
+}
+
+/**
+ * The worker's first message: where to train when the URL names no device (webgpu on a hardware
+ * adapter, else cpu), and the WebGPU adapter it found, if any ("... (software adapter)" for SwiftShader).
+ */
+export interface DeviceMessage {
+  type: 'device';
+  device: PlaygroundDevice;
+  adapter: string | null;
 }
 
 export interface SnapshotMessage {
@@ -37,4 +49,4 @@ export interface SnapshotMessage {
   heatmaps: Heatmaps;
 }
 
-export type FromWorker = DataMessage | SnapshotMessage | { type: 'error'; message: string } | { type: 'state'; playing: boolean };
+export type FromWorker = DeviceMessage | DataMessage | SnapshotMessage | { type: 'error'; message: string } | { type: 'state'; playing: boolean };

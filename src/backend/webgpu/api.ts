@@ -12,6 +12,8 @@ import { createWebGPUBackend } from './index.js';
 import { WebGPURuntime } from './runtime.js';
 
 const DEVICE = 'webgpu:0';
+/** GPUAdapterInfo as Chromium and Dawn give it. */
+type AdapterInfo = { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter?: boolean };
 let runtime: WebGPURuntime | null = null;
 let acquiring: Promise<boolean> | null = null;
 
@@ -27,7 +29,9 @@ async function acquire(): Promise<boolean> {
     if (typeof v === 'number') limits[key] = v;
   }
   const device = await adapter.requestDevice({ requiredLimits: limits });
-  const info = adapter.info;
+  // adapter.info (Chrome 127+, Dawn) is newer than the @webgpu/types this package pins (0.1.38,
+  // which a browser build type-checks against), hence the cast.
+  const info = (adapter as GPUAdapter & { info: AdapterInfo }).info;
   const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'WebGPU adapter';
   const software = info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|warp/i.test(name);
   runtime = new WebGPURuntime(gpu, device, software ? `${name} (software adapter)` : name, software);
