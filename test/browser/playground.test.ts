@@ -3,6 +3,8 @@
 // hash restores and records every setting; spiral trains below 0.1 test loss and pause stops the
 // epoch counter; heatmaps and loss chart redraw while training; "Show me the code" runs in Node to
 // the page's loss; a malformed CSV is refused with the row named and the previous data kept.
+// Chromium runs with WebGPU on SwiftShader (WEBGPU_FLAGS): the device control defaults to the cpu
+// (a software adapter is never the default) and webgpu trains the same curve from the same seed.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -34,7 +36,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dlab-playground-'));
   const [built] = await Promise.all([
     buildWeb({ outdir: join(dir, 'page'), minify: false }),
-    launchChromium().then((b) => (browser = b)),
+    launchChromium({ webgpu: true }).then((b) => (browser = b)),
   ]);
   ({ server, url } = await startUiServer({ port: 0, dir: built }));
 }, { timeout: 60_000 });
@@ -50,11 +52,14 @@ interface PageState {
   losses: { train: number; test: number } | null;
   playing: boolean;
   points: number;
+  weights: { weights: number[][]; biases: number[] }[] | null;
+  adapter: string | null;
+  trainingDevice: string;
 }
 const pg = (page: Page): Promise<PageState> =>
   page.evaluate(() => {
     const p = (globalThis as unknown as { playground: PageState }).playground;
-    return { settings: p.settings, epoch: p.epoch, losses: p.losses, playing: p.playing, points: p.points };
+    return { settings: p.settings, epoch: p.epoch, losses: p.losses, playing: p.playing, points: p.points, weights: p.weights, adapter: p.adapter, trainingDevice: p.trainingDevice };
   });
 
 /** A fresh page at `hash`, once the worker has sent the data and the first snapshot. */
@@ -140,7 +145,7 @@ test('a URL hash restores every setting, and changing a control updates the hash
   const selects: Record<string, string> = {
     learningRate: '0.003', activation: 'relu', regularization: 'L1', regularizationRate: '0.01', problem: 'classification',
     optimizer: 'momentum', lrSchedule: 'step', dropout: '0.2', percTrainData: '70', noise: '15', batchSize: '64', numSamples: '600',
-    seed: '42', momentum: '0.8', lrGamma: '0.7', lrStep: '40',
+    seed: '42', momentum: '0.8', lrGamma: '0.7', lrStep: '40', device: 'cpu',
   };
   for (const [id, want] of Object.entries(selects)) assert.equal(await value(`#${id}`), want, id);
   assert.equal(await page.isChecked('#showTestData'), true);
@@ -294,4 +299,108 @@ test('CSV upload keeps the previous data on a malformed row (named); drawing poi
   assert.match((await page.textContent('#hover-note'))!, /Showing neuron 2 of hidden layer 1/);
   assert.deepEqual(errorsOf(page), []);
   await page.close();
+});
+
+test('device: cpu by default on a software adapter; webgpu trains the same curve from the same seed, steps, plays and edits a weight', { timeout: 60_000 }, async (t) => {
+  // Small and few steps: SwiftShader runs the WGSL kernels on the CPU.
+  const hash = 'dataset=xor&networkShape=4,2&numSamples=100&batchSize=10&seed=7&optimizer=adam&learningRate=0.03&regularization=L2&regularizationRate=0.001';
+  const page = await open(hash);
+  const first = await pg(page);
+  t.diagnostic(`adapter: ${first.adapter}`);
+  assert.match(first.adapter ?? '', /swiftshader.*\(software adapter\)$/, 'the worker found the SwiftShader adapter');
+  assert.equal(first.settings.device, 'cpu', 'a software adapter is not the default');
+  assert.equal(first.trainingDevice, 'cpu');
+  assert.equal(await page.$eval('#device', (el) => (el as HTMLSelectElement).value), 'cpu');
+  assert.equal(await page.$eval('#device option[value="webgpu"]', (el) => (el as HTMLOptionElement).disabled), false);
+  assert.match((await page.textContent('#device-adapter'))!, /swiftshader/);
+  assert.match(await page.evaluate(() => location.hash), /&device=cpu(&|$)/);
+
+  const STEPS = 3;
+  const curve = async (): Promise<PageState[]> => {
+    const seen = [await pg(page)];
+    for (let k = 1; k <= STEPS; k++) {
+      await page.click('#step');
+      await page.waitForFunction((e) => (globalThis as unknown as { playground: PageState }).playground.epoch === e, k, { timeout: 20_000 });
+      seen.push(await pg(page));
+    }
+    return seen;
+  };
+  const cpu = await curve();
+
+  // The control resets training on the GPU, from the same seed.
+  await page.selectOption('#device', 'webgpu');
+  await page.waitForFunction(() => {
+    const p = (globalThis as unknown as { playground: PageState }).playground;
+    return p.trainingDevice === 'webgpu' && p.epoch === 0 && p.losses !== null;
+  }, undefined, { timeout: 20_000 });
+  assert.match(await page.evaluate(() => location.hash), /&device=webgpu(&|$)/);
+  const gpu = await curve();
+
+  const close = (a: number, b: number, what: string): void =>
+    assert.ok(Math.abs(a - b) <= 1e-5 + 1e-4 * Math.abs(b), `${what}: webgpu ${a}, cpu ${b}`);
+  cpu.forEach((c, k) => {
+    const g = gpu[k]!;
+    close(g.losses!.train, c.losses!.train, `train loss at epoch ${k}`);
+    close(g.losses!.test, c.losses!.test, `test loss at epoch ${k}`);
+    c.weights!.forEach((layer, l) => {
+      layer.weights.flat().forEach((w, i) => close(g.weights![l]!.weights.flat()[i]!, w, `epoch ${k}, layer ${l} weight ${i}`));
+      layer.biases.forEach((b, i) => close(g.weights![l]!.biases[i]!, b, `epoch ${k}, layer ${l} bias ${i}`));
+    });
+  });
+  assert.ok(cpu[STEPS]!.losses!.train < cpu[0]!.losses!.train, `the curve falls: ${cpu.map((c) => c.losses!.train).join(', ')}`);
+  t.diagnostic(`train loss per epoch, cpu: ${cpu.map((c) => c.losses!.train.toFixed(6)).join(' ')}; webgpu: ${gpu.map((g) => g.losses!.train.toFixed(6)).join(' ')}`);
+
+  // Play and pause on the GPU (slices of epochs, one read each), then edit a weight there.
+  await page.click('#play');
+  await page.waitForFunction((e) => (globalThis as unknown as { playground: PageState }).playground.epoch >= e, STEPS + 2, { timeout: 30_000 });
+  await page.click('#play');
+  await page.waitForFunction(() => !(globalThis as unknown as { playground: PageState }).playground.playing);
+  await page.click('[data-link="0:1:0"]', { force: true });
+  await page.fill('#weight-input', '2.5');
+  await page.press('#weight-input', 'Enter');
+  await page.waitForFunction(() => {
+    const w = (globalThis as unknown as { playground: PageState }).playground.weights;
+    return w !== null && w[0]!.weights[1]![0] === 2.5;
+  }, undefined, { timeout: 20_000 });
+  assert.equal((await pg(page)).trainingDevice, 'webgpu');
+  assert.deepEqual(errorsOf(page), []);
+  assert.equal(await page.textContent('#error'), '');
+  await page.close();
+});
+
+test('device=webgpu in the URL trains on the GPU from the start', { timeout: 30_000 }, async () => {
+  const page = await open('dataset=gauss&networkShape=2&numSamples=60&device=webgpu');
+  const p = await pg(page);
+  assert.equal(p.settings.device, 'webgpu');
+  assert.equal(p.trainingDevice, 'webgpu');
+  assert.equal(await page.$eval('#device', (el) => (el as HTMLSelectElement).value), 'webgpu');
+  assert.ok(Number.isFinite(p.losses!.train));
+  assert.deepEqual(errorsOf(page), []);
+  await page.close();
+});
+
+test('a browser without a WebGPU adapter: the webgpu choice is disabled, and device=webgpu in the URL trains on the cpu, saying why', { timeout: 30_000 }, async () => {
+  // The house flags (--disable-gpu, no --enable-unsafe-webgpu): navigator.gpu gives no adapter.
+  const plain = await launchChromium();
+  try {
+    const page = await plain.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}#dataset=gauss&networkShape=2&numSamples=60&device=webgpu`);
+    await page.waitForFunction(() => {
+      const p = (globalThis as unknown as { playground?: PageState }).playground;
+      return p !== undefined && p.points > 0 && p.losses !== null;
+    });
+    const p = await pg(page);
+    assert.equal(p.adapter, null);
+    assert.equal(p.settings.device, 'cpu');
+    assert.equal(p.trainingDevice, 'cpu');
+    assert.match(await page.evaluate(() => location.hash), /&device=cpu(&|$)/);
+    assert.equal(await page.$eval('#device option[value="webgpu"]', (el) => (el as HTMLOptionElement).disabled), true);
+    assert.match((await page.textContent('#error'))!, /device: this browser gives no WebGPU adapter \(navigator\.gpu\); training on the cpu/);
+    assert.equal(await page.textContent('#device-adapter'), 'no WebGPU adapter');
+    assert.deepEqual(errors, []);
+  } finally {
+    await plain.close();
+  }
 });

@@ -100,4 +100,7 @@ test('the generated program imports dlab by its package name by default and show
   assert.match(code, /new nn\.Linear\(2, 4\), new nn\.Tanh\(\),/);
   assert.match(code, /optim\.l1Penalty\(weights\)\.mul\(0\.01\)/);
   assert.match(code, /^\/\/ Settings: #problem=classification&dataset=xor/m);
+  // The program trains on the CPU; a page on webgpu says so.
+  assert.doesNotMatch(code, /The page trains on/);
+  assert.match(generateCode({ ...s, device: 'webgpu' }), /^\/\/ The page trains on webgpu; this program trains on the CPU, to the same losses within float32 tolerance\.$/m);
 });

@@ -38,6 +38,8 @@ export function generateCode(s: Settings, options: CodegenOptions = {}): string 
   L.push(`// The dlab playground's network and training loop, as a program.`);
   L.push(`// Settings: #${toHash(s)}`);
   L.push(`// Run it with: node --import tsx playground.ts   (or npx tsx playground.ts)`);
+  // The same seed gives the same curve on either device (random draws come from the CPU generator).
+  if (s.device !== 'cpu') L.push(`// The page trains on ${s.device}; this program trains on the CPU, to the same losses within float32 tolerance.`);
   L.push(`import * as torch from '${imports.dlab}';`);
   L.push(`import { nn, optim, type Tensor } from '${imports.dlab}';`);
   L.push(`import { ${custom ? 'shuffle' : 'toyData'}, splitTrainTest, toyTensors } from '${imports.datasets}';`);

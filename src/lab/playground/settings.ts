@@ -15,6 +15,7 @@ export type Schedule = (typeof schedules)[number];
 export const problems = ['classification', 'regression'] as const satisfies readonly ToyProblem[];
 /** Where the model trains: the CPU (dlab's CPU backend) or the GPU through WebGPU. */
 export const devices = ['cpu', 'webgpu'] as const;
+/** A device the playground trains on (its `device` setting). */
 export type PlaygroundDevice = (typeof devices)[number];
 
 /** The built-in input features, by their TF Playground hash key (cosX/cosY are dlab's). */
