@@ -334,7 +334,19 @@ test('device: cpu by default on a software adapter; webgpu trains the same curve
     return p.trainingDevice === 'webgpu' && p.epoch === 0 && p.losses !== null;
   }, undefined, { timeout: 20_000 });
   assert.match(await page.evaluate(() => location.hash), /&device=webgpu(&|$)/);
+  // Count the worker's GPU reads (each is a staging buffer's mapAsync): a step and its snapshot must take one.
+  const [worker] = page.workers();
+  await worker!.evaluate(() => {
+    const scope = self as unknown as { reads: number };
+    scope.reads = 0;
+    const mapAsync = GPUBuffer.prototype.mapAsync;
+    GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
+      scope.reads++;
+      return mapAsync.apply(this, args);
+    };
+  });
   const gpu = await curve();
+  assert.equal(await worker!.evaluate(() => (self as unknown as { reads: number }).reads), STEPS, 'one read per step and its snapshot');
 
   const close = (a: number, b: number, what: string): void =>
     assert.ok(Math.abs(a - b) <= 1e-5 + 1e-4 * Math.abs(b), `${what}: webgpu ${a}, cpu ${b}`);
