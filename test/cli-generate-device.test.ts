@@ -6,7 +6,9 @@
 // drawn from the CPU generator on both devices, so the same seed must give the same pixels within
 // float32 rounding: one 8-bit level at most (x·255 rounded). The images are checked to vary, so
 // the comparison could catch a different noise or a wrong step. Each run is a few hundred GPU
-// kernels on SwiftShader; the pipelines' compilation dominates.
+// kernels on SwiftShader; the pipelines' compilation dominates. Last, the ddpm experiment's own
+// samplers (class labels; ancestral DDPM and DDIM with η > 0, which draw noise at every step) on
+// the webgpu device in this process, against the cpu.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,7 +22,10 @@ import { textConditioner } from '../src/lab/ddpm-conditioning.js';
 import { saveModelFolder } from '../src/io/model_folder.node.js';
 import { GaussianDiffusion } from '../src/models/diffusion.js';
 import { noiseSchedule } from '../src/models/noise_schedule.js';
+import * as torch from '../src/index.js';
 import { manualSeed } from '../src/index.js';
+import { UNet2DModel } from '../src/models/unet.js';
+import { Generator } from '../src/random/generator.js';
 import { MEASURE_FLAGS } from '../src/cli/commands/memory.js';
 
 const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -123,4 +128,32 @@ test('dtypes webgpu has no kernels for are refused by flag, before any model is 
   };
   await refused(['--device', 'webgpu', '--dtype', 'float64'], /--dtype float64: --device webgpu computes in float32 \(WGSL has no float64\); use --device cpu for float64/);
   await refused(['--device', 'webgpu', '--dtype', 'bfloat16'], /--dtype bfloat16: --device webgpu computes in float32 \(WGSL has no bfloat16\)/);
+});
+
+test("the ddpm experiment's samplers on webgpu: class labels, ancestral DDPM and DDIM (η 0.5) give the cpu's samples", async () => {
+  assert.ok(await torch.webgpu.isAvailable(), 'no WebGPU adapter: run through scripts/run-tests.mjs (it points Dawn at SwiftShader), or set VK_ICD_FILENAMES to a Vulkan driver');
+  try {
+    manualSeed(1);
+    const unet = new UNet2DModel({ sampleSize: 4, inChannels: 1, outChannels: 1, blockOutChannels: [8, 8], numClassEmbeds: 10 }).eval();
+    // Cosine: linear β over so few steps would pass 1 (they are scaled by 1000/T).
+    const diffusion = new GaussianDiffusion(noiseSchedule('cosine', 4), 10);
+    const options = (device: string) => ({ labels: [3, 7], imageShape: [1, 4, 4], guidance: 2, generator: new Generator(5), device });
+    const cpu = [diffusion.sampleDdpm(unet, options('cpu')), diffusion.sampleDdim(unet, { ...options('cpu'), steps: 2, eta: 0.5 })];
+    unet.to('webgpu');
+    const steps: number[] = [];
+    const onGpu = [diffusion.sampleDdpm(unet, { ...options('webgpu'), onStep: (t) => steps.push(t) }), diffusion.sampleDdim(unet, { ...options('webgpu'), steps: 2, eta: 0.5 })];
+    assert.deepEqual(steps, [3, 2, 1, 0], 'one onStep per step, without reading a value');
+    for (const [i, x] of onGpu.entries()) {
+      assert.equal(String(x.device), 'webgpu:0');
+      const got = Array.from((await x.cpuAsync()).toTypedArray());
+      const want = Array.from(cpu[i].toTypedArray());
+      const worst = Math.max(...got.map((v, j) => Math.abs(v - want[j])));
+      assert.ok(worst <= 1e-5, `${i === 0 ? 'DDPM' : 'DDIM'}: webgpu differs from cpu by ${worst}`);
+      // x_0 is clipped to [-1, 1], where a random network sends many values; the rest must vary.
+      const inside = want.filter((v) => Math.abs(v) < 1);
+      assert.ok(new Set(inside).size >= 4, `the samples vary: ${JSON.stringify(want)}`);
+    }
+  } finally {
+    torch.webgpu.dispose();
+  }
 });
