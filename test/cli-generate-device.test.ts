@@ -126,8 +126,10 @@ test('dtypes webgpu has no kernels for are refused by flag, before any model is 
     assert.notEqual(r.code, 0, `${args.join(' ')} should fail`);
     assert.match(r.stderr, message);
   };
-  await refused(['--device', 'webgpu', '--dtype', 'float64'], /--dtype float64: --device webgpu computes in float32 \(WGSL has no float64\); use --device cpu for float64/);
-  await refused(['--device', 'webgpu', '--dtype', 'bfloat16'], /--dtype bfloat16: --device webgpu computes in float32 \(WGSL has no bfloat16\)/);
+  await Promise.all([
+    refused(['--device', 'webgpu', '--dtype', 'float64'], /--dtype float64: --device webgpu computes in float32 \(WGSL has no float64\); use --device cpu for float64/),
+    refused(['--device', 'webgpu', '--dtype', 'bfloat16'], /--dtype bfloat16: --device webgpu computes in float32 \(WGSL has no bfloat16\)/),
+  ]);
 });
 
 test("the ddpm experiment's samplers on webgpu: class labels, ancestral DDPM and DDIM (η 0.5) give the cpu's samples", async () => {
