@@ -9,6 +9,10 @@
 //   x_0 (clipped to [-1, 1], as the paper's code does) plus noise of the posterior's variance β̃_t.
 // - DDIM (Song et al. 2021): a few steps on a subsequence of the T, η = 0 deterministic, with
 //   diffusers' "leading" spacing (t = 0, r, 2r, ... with r = ⌊T/steps⌋) and ᾱ = 1 after the last.
+// Both samplers run on the device the options name (the model's): every step is recorded there
+// without reading a value back, and the noise is drawn from the CPU generator and moved to the
+// device (as diffusers does with a CPU generator), so a GPU draws the CPU's samples within float32
+// rounding. Read the result with `await x.cpuAsync()`.
 
 import { noGrad } from '../autograd/grad_mode.js';
 import type { Generator } from '../random/generator.js';
@@ -16,6 +20,7 @@ import { full, rand, randint, randn, tensor } from '../ops/creation.js';
 import { where } from '../ops/elementwise.js';
 import { cat } from '../ops/movement.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { DeviceLike } from '../tensor/device.js';
 import type { NoiseSchedule } from './noise_schedule.js';
 import type { UNetConditioning } from './unet.js';
 
@@ -45,7 +50,9 @@ export interface SampleOptions {
   /** Classifier-free guidance scale w (default 1: the conditional model alone). */
   guidance?: number;
   generator?: Generator;
-  /** Called after each step with the step just taken and the new x (for denoising strips). */
+  /** Where x lives and the steps run: the model's device (default cpu). */
+  device?: DeviceLike;
+  /** Called after each step with the step just taken and the new x (for denoising strips); it must not read x on a GPU. */
   onStep?: (t: number, x: Tensor) => void;
 }
 
@@ -103,16 +110,16 @@ export class GaussianDiffusion {
   }
 
   /** Class labels as guidance's pair: the labels, and "no class" for every image. */
-  labelConditioning(labels: readonly number[]): GuidanceConditioning {
+  labelConditioning(labels: readonly number[], device?: DeviceLike): GuidanceConditioning {
     const b = labels.length;
-    return { batch: b, cond: { classLabels: tensor(labels, { dtype: 'int64' }) }, uncond: { classLabels: full([b], this.nullLabel, { dtype: 'int64' }) } };
+    return { batch: b, cond: { classLabels: tensor(labels, { dtype: 'int64', device }) }, uncond: { classLabels: full([b], this.nullLabel, { dtype: 'int64', device }) } };
   }
 
   /** ε under classifier-free guidance at one step t for every image (labels, or any conditioning pair). */
   guidedNoise(model: EpsilonModel, x: Tensor, t: number, conditioning: readonly number[] | GuidanceConditioning, guidance: number): Tensor {
-    const c = Array.isArray(conditioning) ? this.labelConditioning(conditioning as readonly number[]) : (conditioning as GuidanceConditioning);
+    const c = Array.isArray(conditioning) ? this.labelConditioning(conditioning as readonly number[], x.device) : (conditioning as GuidanceConditioning);
     const b = x.shape[0];
-    const steps = full([b], t, { dtype: 'int64' });
+    const steps = full([b], t, { dtype: 'int64', device: x.device });
     if (guidance === 1) return model.call(x, steps, c.cond);
     if (guidance === 0) return model.call(x, steps, c.uncond);
     // Both in one batch: one pass over the network instead of two.
@@ -125,7 +132,7 @@ export class GaussianDiffusion {
   private guidanceOf(o: SampleOptions): GuidanceConditioning {
     if (o.conditioning) return o.conditioning;
     if (!o.labels) throw new Error('GaussianDiffusion: sampling needs labels or a conditioning');
-    return this.labelConditioning(o.labels);
+    return this.labelConditioning(o.labels, o.device);
   }
 
   /** x_0 from x_t and ε at step t, clipped to the data's range [-1, 1]. */
@@ -139,7 +146,7 @@ export class GaussianDiffusion {
     const { betas, alphas, alphasCumprod, T } = this.schedule;
     const c = this.guidanceOf(o);
     return noGrad(() => {
-      let x = randn([c.batch, ...o.imageShape], { generator: o.generator });
+      let x = randn([c.batch, ...o.imageShape], { generator: o.generator, device: o.device });
       for (let t = T - 1; t >= 0; t--) {
         const eps = this.guidedNoise(model, x, t, c, o.guidance ?? 1);
         const ab = alphasCumprod[t];
@@ -148,7 +155,7 @@ export class GaussianDiffusion {
         // The mean of q(x_{t-1} | x_t, x_0) (Ho et al. eq. 7).
         const mean = x0.mul((betas[t] * Math.sqrt(abPrev)) / (1 - ab)).add(x.mul(((1 - abPrev) * Math.sqrt(alphas[t])) / (1 - ab)));
         const variance = (betas[t] * (1 - abPrev)) / (1 - ab);
-        x = t > 0 ? mean.add(randn(x.shape, { generator: o.generator }).mul(Math.sqrt(variance))) : mean;
+        x = t > 0 ? mean.add(randn(x.shape, { generator: o.generator, device: x.device }).mul(Math.sqrt(variance))) : mean;
         o.onStep?.(t, x);
       }
       return x;
@@ -170,7 +177,7 @@ export class GaussianDiffusion {
     const timesteps = this.ddimTimesteps(o.steps);
     const c = this.guidanceOf(o);
     return noGrad(() => {
-      let x = randn([c.batch, ...o.imageShape], { generator: o.generator });
+      let x = randn([c.batch, ...o.imageShape], { generator: o.generator, device: o.device });
       timesteps.forEach((t, i) => {
         const eps = this.guidedNoise(model, x, t, c, o.guidance ?? 1);
         const ab = alphasCumprod[t];
@@ -179,7 +186,7 @@ export class GaussianDiffusion {
         // DDIM eq. 12: σ from η, then the direction to x_t and (for η > 0) fresh noise.
         const sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
         x = x0.mul(Math.sqrt(abPrev)).add(eps.mul(Math.sqrt(Math.max(1 - abPrev - sigma * sigma, 0))));
-        if (sigma > 0) x = x.add(randn(x.shape, { generator: o.generator }).mul(sigma));
+        if (sigma > 0) x = x.add(randn(x.shape, { generator: o.generator, device: x.device }).mul(sigma));
         o.onStep?.(t, x);
       });
       return x;

@@ -10,6 +10,7 @@ import { Module } from '../nn/module.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Device } from '../tensor/device.js';
 import type { Generator } from '../random/generator.js';
 import { GaussianDiffusion, type GuidanceConditioning } from './diffusion.js';
 import { noiseSchedule, type ScheduleName } from './noise_schedule.js';
@@ -54,6 +55,11 @@ export class TextConditionedUNet extends Module {
     this.unet = new UNet2DModel({ ...unet, numClassEmbeds: 0, crossAttentionDim: text.hiddenSize, projectionClassEmbeddingsInputDim: pooled ? text.hiddenSize : 0 });
   }
 
+  /** Where the model's weights are (and so where it computes). */
+  get device(): Device {
+    return this.unet.convIn.weight.device;
+  }
+
   /** Token ids (B, L) -> what the U-Net reads: the hidden states, and the pooled caption if it takes one. */
   encode(inputIds: Tensor): UNetConditioning {
     const states = this.textEncoder.call(inputIds);
@@ -78,8 +84,9 @@ export class TextConditionedUNet extends Module {
 /** The caption pair guidance needs: the prompts' ids (B, L) and the empty caption's, each through the encoder once. */
 export function textConditioning(model: TextConditionedUNet, tokenizer: WordTokenizer, prompts: readonly string[]): GuidanceConditioning {
   return noGrad(() => {
-    const ids = tensor(prompts.map((p) => tokenizer.encode(p)), { dtype: 'int64' });
-    const empty = tensor([tokenizer.encode('')], { dtype: 'int64' });
+    const device = model.device;
+    const ids = tensor(prompts.map((p) => tokenizer.encode(p)), { dtype: 'int64', device });
+    const empty = tensor([tokenizer.encode('')], { dtype: 'int64', device });
     const b = prompts.length;
     const cond = model.encode(ids);
     const uncond = model.encode(empty);
@@ -115,7 +122,11 @@ export interface TextSampleOptions {
   onStep?: (t: number, x: Tensor) => void;
 }
 
-/** Images (B, 1, size, size) in [-1, 1] for the prompts, by DDIM with classifier-free guidance. */
+/**
+ * Images (B, 1, size, size) in [-1, 1] for the prompts, by DDIM with classifier-free guidance, on
+ * the model's device (a GPU's result is read with `await x.cpuAsync()`; the starting noise comes
+ * from the CPU generator, so it is the CPU's).
+ */
 export function sampleText(p: TextDiffusionPipeline, o: TextSampleOptions): Tensor {
   const size = o.size ?? p.model.unet.config.sampleSize;
   const conditioning = textConditioning(p.model, p.tokenizer, o.prompts);
@@ -126,6 +137,7 @@ export function sampleText(p: TextDiffusionPipeline, o: TextSampleOptions): Tens
     guidance: o.guidance ?? p.config.guidance_scale,
     steps: o.steps ?? p.config.sample_steps,
     generator: o.generator,
+    device: p.model.device,
     onStep: o.onStep,
   });
 }

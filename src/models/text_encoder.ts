@@ -49,7 +49,7 @@ export class TextEncoder extends Module {
   override forward(inputIds: Tensor): Tensor {
     const [, l] = inputIds.shape;
     if (l > this.config.maxLength) throw new RangeError(`TextEncoder: ${l} tokens, but the encoder has ${this.config.maxLength} positions`);
-    const h = this.tokenEmbedding.call(inputIds).add(this.positionEmbedding.call(arange(l, { dtype: 'int64' })));
+    const h = this.tokenEmbedding.call(inputIds).add(this.positionEmbedding.call(arange(l, { dtype: 'int64', device: inputIds.device })));
     const states = this.encoder.call(h, { srcKeyPaddingMask: inputIds.eq(this.config.padId) });
     return this.finalLayerNorm.call(states);
   }

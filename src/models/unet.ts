@@ -65,7 +65,7 @@ export const defaultUNetConfig: UNetConfig = {
  */
 export function timestepEmbedding(timesteps: Tensor, dim: number): Tensor {
   const half = dim / 2;
-  const freqs = arange(half).mul(-Math.log(10000) / (half - 1)).exp();
+  const freqs = arange(half, { device: timesteps.device }).mul(-Math.log(10000) / (half - 1)).exp();
   const args = timesteps.float().unsqueeze(1).mul(freqs.unsqueeze(0));
   return cat([args.sin(), args.cos()], 1);
 }
@@ -323,7 +323,7 @@ export class UNet2DModel extends Module {
     const sinusoids = timestepEmbedding(timesteps, this.config.blockOutChannels[0]).to(fc1.weight.dtype);
     let emb = fc2.call(this.act.call(fc1.call(sinusoids)));
     if (this.classEmbedding) {
-      const labels = cond.classLabels ?? full([batch], this.config.numClassEmbeds, { dtype: 'int64' });
+      const labels = cond.classLabels ?? full([batch], this.config.numClassEmbeds, { dtype: 'int64', device: timesteps.device });
       emb = emb.add(this.classEmbedding.call(labels));
     }
     if (this.classProjection) {
@@ -339,7 +339,7 @@ export class UNet2DModel extends Module {
     const b = sample.shape[0];
     const context = cond.encoderHiddenStates ?? null;
     if (this.config.crossAttentionDim > 0 && !context) throw new Error('UNet2DModel: a cross-attention U-Net needs encoderHiddenStates (the text encoder\'s output)');
-    const emb = this.embed(timesteps ?? zeros(b), b, cond);
+    const emb = this.embed(timesteps ?? zeros(b, { device: sample.device }), b, cond);
     const attend = (attention: CrossAttentionBlock | null, x: Tensor) => (attention ? attention.call(x, context as Tensor) : x);
     let h = this.convIn.call(sample);
     const skips: Tensor[] = [];

@@ -262,7 +262,7 @@ describe('ddpm --conditioning text, then dlab generate', () => {
     await refused(['a handwritten cat', '--model', folder], /dlab generate: 'cat' is not in the model's vocabulary; it knows \d+ words: .*seven/);
     await refused(['7', '--model', folder, '--steps', '0'], /option '--steps <n>' argument '0' is invalid\. Expected a positive integer\./);
     await refused(['7', '--model', folder, '--steps', '30'], /--steps 30: this model has 20 diffusion steps/);
-    await refused(['7', '--model', folder, '--device', 'webgpu'], /--device webgpu: dlab generate runs on the cpu for now/);
+    await refused(['7', '--model', folder, '--device', 'webgpu', '--dtype', 'float64'], /--dtype float64: --device webgpu computes in float32 \(WGSL has no float64\)/);
     await refused(['7', '--model', folder, '--guidance', '-1'], /option '--guidance <w>' argument '-1' is invalid\. Expected a number in \[0, 50\]\./);
     await refused(['7', '--model', folder, '--n', '0'], /option '--n <count>' argument '0' is invalid/);
     await refused(['7', '--model', folder, '--device', 'cuda'], /option '--device <name>' argument 'cuda' is invalid\. dlab has no device 'cuda'; available: cpu/);

@@ -16,6 +16,7 @@ const DEVICE = 'webgpu:0';
 type AdapterInfo = { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter?: boolean };
 let runtime: WebGPURuntime | null = null;
 let acquiring: Promise<boolean> | null = null;
+let shaderF16 = false;
 
 async function acquire(): Promise<boolean> {
   const gpu = await platform.gpu();
@@ -33,6 +34,7 @@ async function acquire(): Promise<boolean> {
   // which a browser build type-checks against), hence the cast.
   const info = (adapter as GPUAdapter & { info: AdapterInfo }).info;
   const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'WebGPU adapter';
+  shaderF16 = adapter.features.has('shader-f16');
   const software = info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|warp/i.test(name);
   runtime = new WebGPURuntime(gpu, device, software ? `${name} (software adapter)` : name, software);
   setDeviceBackend(DEVICE, createWebGPUBackend(runtime, DEVICE));
@@ -75,13 +77,15 @@ export interface DeviceProperties {
   maxStorageBufferBindingSize: number;
   /** A software adapter (SwiftShader ...): its buffers live in host RAM. */
   isSoftware: boolean;
+  /** The adapter offers WGSL's f16 (the `shader-f16` feature); dlab's kernels compute in float32 either way. */
+  shaderF16: boolean;
 }
 
 /** The acquired adapter's name and limits (`torch.cuda.get_device_properties`, as far as WebGPU tells). */
 export function getDeviceProperties(device: number | string = 0): DeviceProperties {
   void device;
   const rt = current('getDeviceProperties');
-  return { name: rt.name, maxBufferSize: rt.device.limits.maxBufferSize, maxStorageBufferBindingSize: rt.device.limits.maxStorageBufferBindingSize, isSoftware: rt.software };
+  return { name: rt.name, maxBufferSize: rt.device.limits.maxBufferSize, maxStorageBufferBindingSize: rt.device.limits.maxStorageBufferBindingSize, isSoftware: rt.software, shaderF16 };
 }
 
 /** Bytes held by live GPU tensors (pool buckets, as PyTorch counts blocks). */

@@ -142,11 +142,11 @@ export const ddpm = defineExperiment({
     classifierEpochs: { default: 1, integer: true, min: 1, help: 'epochs of the LeNet judge' },
     trainSize: imageDataOptions.trainSize,
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights, noise, sampling)' },
-    device: cpuDeviceOption("its diffusion loop, EMA and sampler read values step by step"),
+    device: cpuDeviceOption("its training loop reads each step's loss and labels (its samplers run on webgpu: dlab generate --device webgpu)"),
   },
 
   async run(o, ctx) {
-    cpuOnly('ddpm', o.device, "its diffusion loop, EMA and sampler read values step by step");
+    cpuOnly('ddpm', o.device, "its training loop reads each step's loss and labels (its samplers run on webgpu: dlab generate --device webgpu)");
     if (o.sampleSteps > o.timesteps) throw new RangeError(`--sample-steps: expected an integer in [1, ${o.timesteps}] (--timesteps), got '${o.sampleSteps}'`);
     torch.manualSeed(o.seed);
     const size = o.imageSize;

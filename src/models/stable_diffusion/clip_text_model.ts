@@ -112,7 +112,7 @@ export class CLIPTextEmbeddings extends Module {
     if (n > this.position_embedding.numEmbeddings) {
       throw new RangeError(`CLIPTextModel: ${n} tokens, but the position table holds ${this.position_embedding.numEmbeddings}`);
     }
-    return this.token_embedding.call(ids).add(this.position_embedding.call(arange(n, { dtype: 'int64' })).unsqueeze(0));
+    return this.token_embedding.call(ids).add(this.position_embedding.call(arange(n, { dtype: 'int64', device: ids.device })).unsqueeze(0));
   }
 }
 

@@ -3,12 +3,17 @@
 // for classifier-free guidance), draw latents (torch.randn with a seeded CPU generator, the same
 // stream as PyTorch's), run the scheduler's steps through the UNet, decode with the VAE and map
 // [-1, 1] to [0, 1]. Weights are read as stored (fp16 files widen to float32) and computed in float32.
+// On a GPU (`pipe.to('webgpu')`) the same steps are recorded without reading a value back: the
+// latents and any ancestral noise are still drawn from the CPU generator and moved to the device
+// (as diffusers does with a CPU generator), so the same seed gives the CPU's image within float32
+// rounding, and the caller reads the image with `await images.cpuAsync()`.
 
 import { noGrad } from '../../autograd/grad_mode.js';
 import { randn, tensor } from '../../ops/creation.js';
 import { cat } from '../../ops/movement.js';
 import { Generator } from '../../random/generator.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { Device, DeviceLike } from '../../tensor/device.js';
 import { hostModelFiles } from '#model-files';
 import { AutoencoderKL } from './autoencoder_kl.js';
 import { CLIPTextModel } from './clip_text_model.js';
@@ -141,6 +146,19 @@ export class StableDiffusionPipeline {
     return pipe;
   }
 
+  /** Move the three models to a device (diffusers' `pipe.to(device)`); returns this pipeline. */
+  to(device: DeviceLike): this {
+    this.textEncoder.to(device);
+    this.unet.to(device);
+    this.vae.to(device);
+    return this;
+  }
+
+  /** Where the pipeline computes (diffusers' `_execution_device`): the UNet's weights' device. */
+  get device(): Device {
+    return this.unet.conv_in.weight.device;
+  }
+
   /** The VAE's latent-to-pixel factor (8 for SD). */
   get vaeScaleFactor(): number {
     return this.vae.scaleFactor;
@@ -154,12 +172,15 @@ export class StableDiffusionPipeline {
   /** encode_prompt: (count, 77, D) text states of the prompts, each repeated n times. */
   encodePrompt(prompts: string[], n: number): Tensor {
     const ids = prompts.map((p) => this.tokenizer.encode(p));
-    const states = this.textEncoder.call(tensor(ids, { dtype: 'int64' })).lastHiddenState as Tensor;
+    const states = this.textEncoder.call(tensor(ids, { dtype: 'int64', device: this.textEncoder.text_model.embeddings.token_embedding.weight.device })).lastHiddenState as Tensor;
     const [b, t, d] = states.shape;
     return states.unsqueeze(1).expand(b, n, t, d).reshape(b * n, t, d);
   }
 
-  /** Text to images (N·n, 3, H, W) in [0, 1]; per-component times land in `lastTimings`. */
+  /**
+   * Text to images (N·n, 3, H, W) in [0, 1], on the pipeline's device; per-component times land in
+   * `lastTimings` (on a GPU: the time to record each part's kernels, which the GPU runs later).
+   */
   async generate(options: GenerateOptions): Promise<Tensor> {
     const start = now();
     const prompts = asList(options.prompt);
@@ -191,7 +212,8 @@ export class StableDiffusionPipeline {
 
     const batch = prompts.length * n;
     const shape = [batch, this.unet.config.in_channels, height / factor, width / factor];
-    let latents = options.latents ?? randn(shape, { generator });
+    // randn_tensor with a CPU generator: drawn on the CPU, then moved to the device (the same values on every device).
+    let latents = options.latents?.to(this.device) ?? randn(shape, { generator, device: this.device });
     if (latents.shape.join() !== shape.join()) throw new Error(`Unexpected latents shape, got [${latents.shape.join(', ')}], expected [${shape.join(', ')}]`);
     scheduler.setTimesteps(steps);
     latents = latents.mul(scheduler.initNoiseSigma);

@@ -16,7 +16,8 @@ import { DownBlock2D, UNetMidBlock2DCrossAttn, UpBlock2D, type BlockSettings } f
 /** diffusers' get_timestep_embedding: half = dim/2, f_i = exp(-ln(10000)·i/(half - shift)), [sin, cos] (flipped: [cos, sin]). */
 export function getTimestepEmbedding(timesteps: Tensor, dim: number, flipSinToCos: boolean, downscaleFreqShift: number, maxPeriod = 10000): Tensor {
   const half = Math.floor(dim / 2);
-  const freqs = arange(half, { dtype: 'float32' }).mul(-Math.log(maxPeriod)).div(half - downscaleFreqShift).exp();
+  // On the timesteps' device: a GPU run makes its frequencies there (the same values: arange is exact).
+  const freqs = arange(half, { dtype: 'float32', device: timesteps.device }).mul(-Math.log(maxPeriod)).div(half - downscaleFreqShift).exp();
   const args = timesteps.float().unsqueeze(1).mul(freqs.unsqueeze(0));
   const [s, c] = [args.sin(), args.cos()];
   return flipSinToCos ? cat([c, s], 1) : cat([s, c], 1);
@@ -152,7 +153,7 @@ export class UNet2DConditionModel extends Module {
 
   /** The time embedding every resnet reads (before its SiLU): time_embedding(time_proj(t)), one row per sample. */
   embed(timestep: number | Tensor, batch: number): Tensor {
-    let t = typeof timestep === 'number' ? full([batch], timestep, { dtype: 'float32' }) : timestep.float().reshape(-1);
+    let t = typeof timestep === 'number' ? full([batch], timestep, { dtype: 'float32', device: this.conv_in.weight.device }) : timestep.float().reshape(-1);
     if (t.shape[0] !== batch) t = t.expand(batch);
     const proj = getTimestepEmbedding(t, this.config.block_out_channels[0], this.config.flip_sin_to_cos, this.config.freq_shift);
     return this.time_embedding.call(proj.to(this.conv_in.weight.dtype));

@@ -100,7 +100,8 @@ export class EulerAncestralDiscreteScheduler extends EulerDiscreteScheduler {
     const up = Math.sqrt((to * to * (from * from - to * to)) / (from * from));
     const down = Math.sqrt(to * to - up * up);
     const d = sample.sub(x0).div(from);
-    const noise = options.noise ?? randn(modelOutput.shape, { generator: options.generator, dtype: modelOutput.dtype });
+    // Drawn from the (CPU) generator, then moved to the sample's device: a GPU run adds the noise a CPU run adds.
+    const noise = options.noise?.to(modelOutput.device) ?? randn(modelOutput.shape, { generator: options.generator, dtype: modelOutput.dtype, device: modelOutput.device });
     this.stepIndex = i + 1;
     return sample.add(d.mul(down - from)).add(noise.mul(up));
   }
