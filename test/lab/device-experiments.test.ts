@@ -13,8 +13,12 @@ import { after, before, test } from 'node:test';
 import * as torch from '../../src/index.js';
 import '../../src/datasets/index.js';
 import { resolveOptions, type Experiment, type Metrics, type OptionValue } from '../../src/lab/experiment.js';
+import { house } from '../../src/lab/experiments/house.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
 import { MemoryContext, type LoggedMetrics } from '../../src/lab/memory_context.js';
+import { RunStore } from '../../src/lab/store.node.js';
+import { writeHouseCsvs } from './house-fixture.js';
+import { interruptedThenResumed } from './interrupt.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dlab-device-experiments-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -62,4 +66,28 @@ test('linreg on webgpu: the losses and estimates of the cpu; a diverging run sto
   const message = await runOn(linreg, diverging, 'cpu').then(() => 'no error', (e: Error) => e.message);
   assert.match(message, /^loss is (inf|nan) at epoch \d, step \d+; try a smaller --lr$/);
   await assert.rejects(runOn(linreg, diverging, 'webgpu'), { message });
+});
+
+test('house on webgpu: the K-fold log-RMSEs and predictions of the cpu; stopped and resumed from a GPU checkpoint (Adam state included), the same', async () => {
+  const files = writeHouseCsvs(mkdtempSync(join(home, 'house-')));
+  const given = { ...files, k: 2, epochs: 3, batchSize: 32, lr: 1 };
+  const gpu = await runOn(house, given, 'webgpu');
+  const cpu = await runOn(house, given, 'cpu');
+  sameRecords(gpu, cpu, 5);
+  const predictions = (r: { ctx: MemoryContext }) => {
+    const file = r.ctx.artifacts.get('submission.csv');
+    assert.ok(file?.kind === 'file');
+    return file.text.trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+  };
+  const [a, b] = [predictions(gpu), predictions(cpu)];
+  assert.equal(a.length, 60);
+  a.forEach((p, i) => close(p, b[i], `prediction ${i}`, 5));
+  // 120 rows, batches of 32: 2 folds of 2 steps an epoch, then 4; stopped mid-way through fold 2.
+  const store = new RunStore(mkdtempSync(join(home, 'house-resume-')));
+  try {
+    const resumed = await interruptedThenResumed(store, house as never, { ...given, device: 'webgpu' }, 8);
+    for (const [k, v] of Object.entries(cpu.metrics)) close(resumed[k] as number, v as number, `resumed ${k}`, 5);
+  } finally {
+    store.close();
+  }
 });
