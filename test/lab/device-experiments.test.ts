@@ -15,6 +15,7 @@ import '../../src/datasets/index.js';
 import { resolveOptions, type Experiment, type Metrics, type OptionValue } from '../../src/lab/experiment.js';
 import { house } from '../../src/lab/experiments/house.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
+import { schedules } from '../../src/lab/experiments/schedules.js';
 import { MemoryContext, type LoggedMetrics } from '../../src/lab/memory_context.js';
 import { RunStore } from '../../src/lab/store.node.js';
 import { writeHouseCsvs } from './house-fixture.js';
@@ -87,6 +88,32 @@ test('house on webgpu: the K-fold log-RMSEs and predictions of the cpu; stopped 
   try {
     const resumed = await interruptedThenResumed(store, house as never, { ...given, device: 'webgpu' }, 8);
     for (const [k, v] of Object.entries(cpu.metrics)) close(resumed[k] as number, v as number, `resumed ${k}`, 5);
+  } finally {
+    store.close();
+  }
+});
+
+test('schedules on webgpu: the lr curves, losses and accuracies of the cpu; resumed from a GPU checkpoint, the same', async () => {
+  // 96 images in batches of 32 for 2 epochs: 6 steps per schedule.
+  const given = { only: 'constant,cosine,reduce-on-plateau', trainSize: 96, testSize: 50, batchSize: 32, epochs: 2, hidden: 16 };
+  const gpu = await runOn(schedules, given, 'webgpu');
+  const cpu = await runOn(schedules, given, 'cpu');
+  sameRecords(gpu, cpu, 5);
+  // Every step's lr is charted, as on the cpu (reduce-on-plateau's moves with the epoch's loss read from the GPU).
+  const points = (r: { ctx: MemoryContext }) => {
+    const chart = r.ctx.artifacts.get('curves');
+    assert.ok(chart?.kind === 'chart');
+    return (chart.spec as { data: { values: { x: number; y: number; series: string }[] } }).data.values;
+  };
+  assert.equal(points(gpu).length, 18);
+  assert.deepEqual(points(gpu), points(cpu));
+  const store = new RunStore(mkdtempSync(join(home, 'schedules-resume-')));
+  try {
+    const resumed = await interruptedThenResumed(store, schedules as never, { ...given, device: 'webgpu' }, 10);
+    for (const [k, v] of Object.entries(cpu.metrics)) {
+      if (typeof v === 'number') close(resumed[k] as number, v, `resumed ${k}`, 5);
+      else assert.equal(resumed[k], v);
+    }
   } finally {
     store.close();
   }
