@@ -15,6 +15,7 @@ import '../../src/datasets/index.js';
 import { resolveOptions, type Experiment, type Metrics, type OptionValue } from '../../src/lab/experiment.js';
 import { house } from '../../src/lab/experiments/house.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
+import { regularization } from '../../src/lab/experiments/regularization.js';
 import { schedules } from '../../src/lab/experiments/schedules.js';
 import { MemoryContext, type LoggedMetrics } from '../../src/lab/memory_context.js';
 import { RunStore } from '../../src/lab/store.node.js';
@@ -117,4 +118,12 @@ test('schedules on webgpu: the lr curves, losses and accuracies of the cpu; resu
   } finally {
     store.close();
   }
+});
+
+test('regularization on webgpu: the L2, L1 and dropout sweeps of the cpu (the same dropout masks), curve by curve', async () => {
+  const given = { l2: '0,3', l1: '1', dropout: '0.2:0.5', inputs: 20, trainExamples: 10, testExamples: 20, epochs: 2, batchSize: 5, hidden: 16, mlpEpochs: 2, mlpBatchSize: 32, trainSize: 64, testSize: 32 };
+  const gpu = await runOn(regularization, given, 'webgpu');
+  const cpu = await runOn(regularization, given, 'cpu');
+  sameRecords(gpu, cpu, 5);
+  assert.equal(gpu.logged.length, 3 * 2 + 2);
 });
