@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import * as torch from '../../src/index.js';
 import '../../src/datasets/index.js';
 import { resolveOptions, type Experiment, type Metrics, type OptionValue } from '../../src/lab/experiment.js';
+import { distill } from '../../src/lab/experiments/distill.js';
 import { house } from '../../src/lab/experiments/house.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
 import { regularization } from '../../src/lab/experiments/regularization.js';
@@ -126,4 +127,20 @@ test('regularization on webgpu: the L2, L1 and dropout sweeps of the cpu (the sa
   const cpu = await runOn(regularization, given, 'cpu');
   sameRecords(gpu, cpu, 5);
   assert.equal(gpu.logged.length, 3 * 2 + 2);
+});
+
+test('distill on webgpu: the teacher and students of the cpu; stopped mid-sweep and resumed from a GPU checkpoint, the same', async () => {
+  const given = { teacherHidden: 16, teacherEpochs: 2, studentHidden: 8, epochs: 2, temperatures: '2', alphas: '0.5', batchSize: 32, trainSize: 64, testSize: 32 };
+  const gpu = await runOn(distill, given, 'webgpu');
+  const cpu = await runOn(distill, given, 'cpu');
+  sameRecords(gpu, cpu, 5);
+  assert.equal(gpu.logged.length, 3 * 2);
+  // 2 steps an epoch: the teacher's 4, the student alone's 4, then the distilled student's.
+  const store = new RunStore(mkdtempSync(join(home, 'distill-resume-')));
+  try {
+    const resumed = await interruptedThenResumed(store, distill as never, { ...given, device: 'webgpu' }, 10);
+    for (const [k, v] of Object.entries(cpu.metrics)) close(resumed[k] as number, v as number, `resumed ${k}`, 5);
+  } finally {
+    store.close();
+  }
 });

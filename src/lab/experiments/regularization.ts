@@ -136,7 +136,7 @@ export const regularization = defineExperiment({
     const mse = new nn.MSELoss();
     const crossEntropy = new nn.CrossEntropyLoss();
     const ce = (a: Tensor, b: Tensor) => crossEntropy.call(a, b);
-    const classify = (net: nn.Module, loader: DataLoader<[Tensor, Tensor]>) => (isGpu(device) ? evaluateClassifierOn(net, loader, ce, device) : Promise.resolve(evaluateClassifier(net, loader, ce)));
+    const classify = (net: nn.Module, loader: Iterable<[Tensor, Tensor]>) => (isGpu(device) ? evaluateClassifierOn(net, loader, ce, device) : Promise.resolve(evaluateClassifier(net, loader, ce)));
     // Each step's loss, checked finite, and each epoch's regression losses: on a GPU read every 64
     // steps and at the epoch's end (one await each).
     let shown = NaN;
