@@ -18,6 +18,7 @@ import { house } from '../../src/lab/experiments/house.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
 import { regularization } from '../../src/lab/experiments/regularization.js';
 import { schedules } from '../../src/lab/experiments/schedules.js';
+import { sin } from '../../src/lab/experiments/sin.js';
 import { MemoryContext, type LoggedMetrics } from '../../src/lab/memory_context.js';
 import { RunStore } from '../../src/lab/store.node.js';
 import { writeHouseCsvs } from './house-fixture.js';
@@ -143,4 +144,22 @@ test('distill on webgpu: the teacher and students of the cpu; stopped mid-sweep 
   } finally {
     store.close();
   }
+});
+
+test('sin on webgpu: every measured number of the cpu, and the loss curves point by point (each kept on the GPU, read in batches)', async () => {
+  const given = { points: 32, epochs: 2, steps: 30, degree: 5, harmonics: 2 };
+  const gpu = await runOn(sin, given, 'webgpu');
+  const cpu = await runOn(sin, given, 'cpu');
+  // The Chebyshev/monomial fits' condition numbers are computed on the CPU alike; the rest went through the GPU.
+  sameRecords(gpu, cpu, 20);
+  const curve = (r: { ctx: MemoryContext }) => {
+    const chart = r.ctx.artifacts.get('a-loss-curves');
+    assert.ok(chart?.kind === 'chart');
+    return (chart.spec as { data: { values: { x: number; y: number; series: string }[] } }).data.values;
+  };
+  const [a, b] = [curve(gpu), curve(cpu)];
+  // Batch 1: every step of 2 epochs of 32 and step 0; batch 8: 4 a epoch; batch 64 and the full batch: 1.
+  assert.equal(a.length, 65 + 9 + 3 + 3);
+  assert.deepEqual(a.map((p) => [p.x, p.series]), b.map((p) => [p.x, p.series]));
+  a.forEach((p, i) => close(p.y, b[i].y, `${p.series} at ${p.x}`, 20));
 });
