@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as torch from '../../src/index.js';
 import '../../src/datasets/index.js';
-import { resolveOptions, type Experiment, type Metrics, type OptionValue } from '../../src/lab/experiment.js';
+import { finiteLoss, resolveOptions, type Experiment, type Metrics, type OptionValue } from '../../src/lab/experiment.js';
 import { distill } from '../../src/lab/experiments/distill.js';
 import { house } from '../../src/lab/experiments/house.js';
 import { linreg } from '../../src/lab/experiments/linreg.js';
@@ -21,6 +21,7 @@ import { rnn } from '../../src/lab/experiments/rnn.js';
 import { schedules } from '../../src/lab/experiments/schedules.js';
 import { sin } from '../../src/lab/experiments/sin.js';
 import { MemoryContext, type LoggedMetrics } from '../../src/lab/memory_context.js';
+import { StepValues } from '../../src/lab/step-values.js';
 import { RunStore } from '../../src/lab/store.node.js';
 import { writeHouseCsvs } from './house-fixture.js';
 import { interruptedThenResumed } from './interrupt.js';
@@ -61,9 +62,23 @@ function sameRecords(gpu: { metrics: Metrics; logged: LoggedMetrics[] }, cpu: { 
   });
 }
 
-test('linreg on webgpu: the losses and estimates of the cpu; a diverging run stops naming its step', async () => {
+test('linreg on webgpu: the losses and estimates of the cpu, each epoch read once; a diverging run stops naming its step', async () => {
   const given = { examples: 60, batchSize: 10, epochs: 2 };
-  const gpu = await runOn(linreg, given, 'webgpu');
+  const proto = torch.Tensor.prototype as unknown as { _readAsync(): Promise<unknown> };
+  const read = proto._readAsync;
+  let reads = 0;
+  proto._readAsync = function (this: unknown) {
+    reads++;
+    return read.call(this);
+  };
+  let gpu;
+  try {
+    gpu = await runOn(linreg, given, 'webgpu');
+  } finally {
+    proto._readAsync = read;
+  }
+  // 6 steps an epoch: their losses and the epoch's loss in one read per epoch and model; then w and b of each model.
+  assert.equal(reads, 2 * 2 + 4);
   const cpu = await runOn(linreg, given, 'cpu');
   sameRecords(gpu, cpu);
   assert.equal(gpu.logged.length, 4);
@@ -186,4 +201,23 @@ test('rnn and lstm on webgpu: the losses, perplexities and predict_ch8 text of t
       }
     }
   }
+});
+
+test('StepValues: on the cpu each value at once; on webgpu kept until read, then in order (a growing buffer past `every`), a bad loss naming its step', async () => {
+  const seen: [number, number][] = [];
+  const cpuValues = new StepValues<number>(undefined, (v, step) => seen.push([step, v]), 2);
+  cpuValues.add(torch.tensor(1.5), 1);
+  assert.deepEqual(seen, [[1, 1.5]]);
+  assert.equal(cpuValues.due, false);
+  const device = torch.device('webgpu');
+  const gpuValues = new StepValues<number>(device, (v, step) => seen.push([step, v]), 2);
+  for (let step = 2; step <= 6; step++) gpuValues.add(torch.tensor(step * 0.5).to(device), step);
+  assert.equal(seen.length, 1);
+  assert.equal(gpuValues.due, true);
+  await gpuValues.read();
+  assert.deepEqual(seen, [[1, 1.5], [2, 1], [3, 1.5], [4, 2], [5, 2.5], [6, 3]]);
+  await gpuValues.read(); // nothing waits: no read
+  const checked = new StepValues<{ epoch: number; step: number }>(device, (v, at) => void finiteLoss(v, at));
+  for (const [step, v] of [[7, 1], [8, NaN], [9, Infinity]] as const) checked.add(torch.tensor(v).to(device), { epoch: 2, step });
+  await assert.rejects(checked.read(), /^Error: loss is nan at epoch 2, step 8; try a smaller --lr$/);
 });
