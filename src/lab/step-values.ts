@@ -7,11 +7,20 @@
 // still names its own step, and nothing a plot shows is dropped.
 
 import { noGrad } from '../autograd/grad_mode.js';
-import { keep } from '../backend/scope.js';
+import { keep, scope } from '../backend/scope.js';
 import { zeros } from '../ops/creation.js';
 import { cat } from '../ops/movement.js';
 import type { Device } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * Run `fn` (one step of a loop, an evaluation) on `device`: on a GPU in a scope, so that its
+ * temporaries are freed when it ends rather than when V8 collects them (V8 does not see GPU
+ * memory); what it returns outlives it. On the CPU it runs as it is.
+ */
+export function stepScope<T>(device: Device | undefined, fn: () => T): T {
+  return device === undefined || device.type === 'cpu' ? fn() : scope(fn);
+}
 
 export class StepValues<M> {
   private buffer: Tensor | null = null;
@@ -46,6 +55,11 @@ export class StepValues<M> {
     }
     noGrad(() => this.buffer!.narrow(0, slot, 1).copy_(value.detach().reshape(1)));
     this.pending.push(meta);
+  }
+
+  /** stepScope on this loop's device: a step, or an evaluation that adds a value. */
+  run<T>(fn: () => T): T {
+    return stepScope(this.device, fn);
   }
 
   /** Whether `every` values wait on the GPU (never on the CPU, where none wait). */

@@ -141,11 +141,13 @@ export const distill = defineExperiment({
       const bar = ctx.progress(epochs * loader.length, label(job));
       for (let epoch = resuming ? resumed.epoch : 1; epoch <= epochs; epoch++) {
         for (const [idx] of loader as Iterable<[Tensor]>) {
-          const loss = lossOf(idx.to(device));
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-          values.add(loss, { epoch, step: ++step });
+          values.run(() => {
+            const loss = lossOf(idx.to(device));
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            values.add(loss, { epoch, step: ++step });
+          });
           if (values.due) await values.read();
           r.steps++;
           bar.update(r.steps, { loss: shown });

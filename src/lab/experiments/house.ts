@@ -124,16 +124,20 @@ export const house = defineExperiment({
       const bar = ctx.progress(o.epochs, label);
       for (let epoch = (resuming ? resumed.epoch : 1); epoch <= o.epochs; epoch++) {
         for (const [x, y] of loader) {
-          const loss = lossFn.call(model.call(x.to(device)) as Tensor, y.to(device));
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-          values.add(loss, { epoch, step: ++step });
+          values.run(() => {
+            const loss = lossFn.call(model.call(x.to(device)) as Tensor, y.to(device));
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            values.add(loss, { epoch, step: ++step });
+          });
           if (values.due) await values.read();
           await ctx.checkpoint(state(), { epoch, step, extra: async () => (await values.read(), { ...progress }) });
         }
-        values.add(logMse(model, xTrain, yTrain), 'train');
-        if (valid) values.add(logMse(model, valid[0], valid[1]), 'valid');
+        values.run(() => {
+          values.add(logMse(model, xTrain, yTrain), 'train');
+          if (valid) values.add(logMse(model, valid[0], valid[1]), 'valid');
+        });
         await values.read();
         const prefix = final ? 'final_' : `fold${phase + 1}_`;
         ctx.log({ [`${prefix}train_log_rmse`]: curve.train.at(-1)!, ...('xValid' in split ? { [`${prefix}valid_log_rmse`]: curve.valid.at(-1)! } : {}) }, { epoch });

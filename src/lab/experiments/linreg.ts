@@ -90,14 +90,16 @@ export const linreg = defineExperiment({
     const scratchNet = (X: Tensor) => linregNet(X, w, b);
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       for (const [Xb, y] of dataIter(o.batchSize, X, Y)) {
-        const l = squaredLoss(scratchNet(Xb), y).sum();
-        l.backward();
-        sgd([w, b], o.lr, o.batchSize);
-        values.add(l, { epoch, step: ++step });
+        values.run(() => {
+          const l = squaredLoss(scratchNet(Xb), y).sum();
+          l.backward();
+          sgd([w, b], o.lr, o.batchSize);
+          values.add(l, { epoch, step: ++step });
+        });
         if (values.due) await values.read();
         await ctx.checkpoint({}, { epoch, step });
       }
-      values.add(fullLoss(scratchNet), { epoch, model: 'scratch' });
+      values.run(() => values.add(fullLoss(scratchNet), { epoch, model: 'scratch' }));
       await values.read();
     }
     const [wScratch, bScratch] = await Promise.all([w.detach().cpuAsync(), b.detach().cpuAsync()]);
@@ -116,16 +118,18 @@ export const linreg = defineExperiment({
     const trainer = new optim.SGD(net.parameters(), { lr: o.lr });
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       for (const [x, y] of loader) {
-        const l = loss.call(net.call(x.to(device)), y.to(device));
-        trainer.zeroGrad();
-        l.backward();
-        trainer.step();
-        values.add(l, { epoch, step: ++step });
+        values.run(() => {
+          const l = loss.call(net.call(x.to(device)), y.to(device));
+          trainer.zeroGrad();
+          l.backward();
+          trainer.step();
+          values.add(l, { epoch, step: ++step });
+        });
         if (values.due) await values.read();
         await ctx.checkpoint({}, { epoch, step });
       }
       // nn.MSELoss has no 1/2: report the same squared loss as the scratch model.
-      values.add(fullLoss((X) => net.call(X)), { epoch, model: 'concise' });
+      values.run(() => values.add(fullLoss((X) => net.call(X)), { epoch, model: 'concise' }));
       await values.read();
     }
     const [wConcise, bConcise] = await Promise.all([layer.weight.detach().cpuAsync(), layer.bias!.detach().cpuAsync()]);

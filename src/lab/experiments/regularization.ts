@@ -196,11 +196,13 @@ export const regularization = defineExperiment({
       };
       for (let epoch = resuming ? resumed.epoch : 1; epoch <= epochs; epoch++) {
         for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
-          const loss = lossOf(x.to(device), y.to(device));
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-          values.add(loss, { epoch, step: ++step });
+          values.run(() => {
+            const loss = lossOf(x.to(device), y.to(device));
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            values.add(loss, { epoch, step: ++step });
+          });
           if (values.due) await values.read();
           r.steps++;
           bar.update(r.steps, { loss: shown });
@@ -208,10 +210,10 @@ export const regularization = defineExperiment({
         }
         // The loss each model is judged by (without the penalty), on all of each set, as d2l plots it.
         if (linear) {
-          torch.noGrad(() => {
+          values.run(() => torch.noGrad(() => {
             values.add(mse.call(model.linear.call(trainXd) as Tensor, trainYd), 'train');
             values.add(mse.call(model.linear.call(testXd) as Tensor, testYd), 'test');
-          });
+          }));
           await values.read();
         } else {
           await values.read();

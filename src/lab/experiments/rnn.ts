@@ -21,7 +21,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
 import { deviceOption, isGpu, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss, optionText, type Extra } from '../experiment.js';
-import { StepValues } from '../step-values.js';
+import { StepValues, stepScope } from '../step-values.js';
 
 /** The hidden state: h for RNN and GRU, [h, c] for LSTM. */
 type State = Tensor | [Tensor, Tensor];
@@ -80,11 +80,13 @@ export async function predictCh8(prefix: string, numPreds: number, net: RNNModel
     }
   });
   for (let i = 0; i < numPreds; i++) {
-    const best = torch.noGrad(() => {
-      const [y, next] = net.call(input(), state);
-      state = next;
-      return y.argmax(1);
-    });
+    const [best, next] = stepScope(device, () =>
+      torch.noGrad(() => {
+        const [y, after] = net.call(input(), state);
+        return [y.argmax(1), after] as const;
+      }),
+    );
+    state = next;
     outputs.push(best.isCpu ? best.item() : await best.itemAsync());
   }
   return outputs.map((i) => vocab.toTokens(i)).join('');
@@ -176,20 +178,24 @@ export const rnn = defineExperiment({
       const started = performance.now() - r.elapsed * 1000;
       const elapsed = () => (performance.now() - started) / 1000;
       for (const [X, Y] of batches.slice(r.batch)) {
-        // d2l's train_epoch_ch8: a fresh state for random sampling (and the first batch), else the
-        // previous batch's state, detached so backprop stops at the batch boundary.
-        state = state === null || random ? net.beginState(X.shape[0]) : detachState(state);
-        const y = Y.T.reshape(-1).to(device);
-        const [yHat, next] = net.call(X.to(device), state);
-        state = next;
-        const loss = lossFn.call(yHat, y);
-        optimizer.zeroGrad();
-        loss.backward();
-        if (o.clip !== undefined) optim.clipGradNorm_(net.parameters(), o.clip);
-        optimizer.step();
-        losses.add(loss, { epoch, step: ++step, tokens: y.numel() });
+        const tokens = Y.numel();
+        // The state the step hands on outlives it (on a GPU, the step's scope).
+        state = losses.run(() => {
+          // d2l's train_epoch_ch8: a fresh state for random sampling (and the first batch), else the
+          // previous batch's state, detached so backprop stops at the batch boundary.
+          const start = state === null || random ? net.beginState(X.shape[0]) : detachState(state);
+          const y = Y.T.reshape(-1).to(device);
+          const [yHat, next] = net.call(X.to(device), start);
+          const loss = lossFn.call(yHat, y);
+          optimizer.zeroGrad();
+          loss.backward();
+          if (o.clip !== undefined) optim.clipGradNorm_(net.parameters(), o.clip);
+          optimizer.step();
+          losses.add(loss, { epoch, step: ++step, tokens });
+          return next;
+        });
         if (losses.due) await losses.read();
-        r.tokens += y.numel();
+        r.tokens += tokens;
         r.batch++;
         const carried = state;
         await ctx.checkpoint(train, {

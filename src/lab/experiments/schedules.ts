@@ -153,11 +153,13 @@ export const schedules = defineExperiment({
         if (!(resuming && epoch === resumed.epoch)) r = { ...r, lossSum: 0, seen: 0 };
         for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
           r.lrs.push(optimizer.paramGroups[0].lr as number);
-          const loss = lossFn.call(model.call(x.to(device)) as Tensor, y.to(device));
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-          values.add(loss, { epoch, step: ++step, n: y.shape[0] });
+          values.run(() => {
+            const loss = lossFn.call(model.call(x.to(device)) as Tensor, y.to(device));
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            values.add(loss, { epoch, step: ++step, n: y.shape[0] });
+          });
           if (values.due) await values.read();
           if (scheduler && !(scheduler instanceof S.ReduceLROnPlateau)) scheduler.step();
           bar.update(r.lrs.length, { loss: shown, lr: r.lrs.at(-1)! });

@@ -13,7 +13,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
 import { deviceOption, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss, type RunContext } from '../experiment.js';
-import { StepValues } from '../step-values.js';
+import { StepValues, stepScope } from '../step-values.js';
 import type { Device } from '../../tensor/device.js';
 
 const PI = Math.PI;
@@ -134,11 +134,13 @@ async function fitFullBatch(ctx: RunContext, xs: readonly number[], basis: Basis
   const opt = new optim.SGD(model.parameters(), { lr: 1 / lambdaMax, momentum: 0.9 });
   const lossFn = new nn.MSELoss();
   for (let step = 1; step <= steps; step++) {
-    const loss = lossFn.call(model.call(X), y);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    losses.add(loss, { epoch: 0, step });
+    losses.run(() => {
+      const loss = lossFn.call(model.call(X), y);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      losses.add(loss, { epoch: 0, step });
+    });
     if (losses.due) await losses.read();
     if (step % 200 === 0) await ctx.checkpoint({}, { epoch: 0, step });
   }
@@ -190,7 +192,8 @@ export const sin = defineExperiment({
     const probe = new nn.Linear(3, 1);
     probe.loadStateDict(init);
     probe.to(device);
-    const [full] = await rows([gradOf(probe, null)]);
+    const draw = (idx: readonly number[] | null) => stepScope(device, () => gradOf(probe, idx));
+    const [full] = await rows([draw(null)]);
     const norm = (v: number[]) => Math.sqrt(v.reduce((s, a) => s + a * a, 0));
     const spreadPoints: { x: number; y: number; series: string }[] = [];
     const draws = 200;
@@ -198,7 +201,7 @@ export const sin = defineExperiment({
       let sq = 0;
       if (b < o.points) {
         const gs: Tensor[] = [];
-        for (let k = 0; k < draws; k++) gs.push(gradOf(probe, values(torch.randperm(o.points)).slice(0, b)));
+        for (let k = 0; k < draws; k++) gs.push(draw(values(torch.randperm(o.points)).slice(0, b)));
         for (const g of await rows(gs)) sq += g.reduce((s, gi, i) => s + (gi - full[i]) ** 2, 0);
       }
       const spread = Math.sqrt(sq / draws) / norm(full);
@@ -237,21 +240,23 @@ export const sin = defineExperiment({
           ctx.log({ [`loss_${name(b)}`]: value }, { epoch: what.logged });
         }
       });
-      recorded.add(fullLoss(), { x: 0 });
+      recorded.run(() => recorded.add(fullLoss(), { x: 0 }));
       let step = 0;
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
         for (const [x, y] of loader) {
-          const loss = lossFn.call(model.call(x.to(device)), y.to(device));
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          step++;
-          recorded.add(loss, { epoch, step });
-          if (step % record === 0) recorded.add(fullLoss(), { x: (step * b) / o.points });
+          recorded.run(() => {
+            const loss = lossFn.call(model.call(x.to(device)), y.to(device));
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            step++;
+            recorded.add(loss, { epoch, step });
+            if (step % record === 0) recorded.add(fullLoss(), { x: (step * b) / o.points });
+          });
           if (recorded.due) await recorded.read();
           if (step % 256 === 0) await ctx.checkpoint({}, { epoch, step });
         }
-        recorded.add(fullLoss(), { logged: epoch });
+        recorded.run(() => recorded.add(fullLoss(), { logged: epoch }));
         await recorded.read();
       }
       const ups = losses.slice(1).filter((v, i) => v > losses[i]).length;
