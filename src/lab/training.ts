@@ -201,6 +201,33 @@ export function evaluateClassifier(model: Module, loader: Iterable<[Tensor, Tens
   });
 }
 
+/** evaluateClassifier on `device` (where the model is): the batches moved there, the loss and the correct count summed there and read once. */
+export async function evaluateClassifierOn(
+  model: Module,
+  loader: Iterable<[Tensor, Tensor]>,
+  lossFn: (output: Tensor, target: Tensor) => Tensor,
+  device: Device,
+): Promise<{ loss: number; accuracy: number }> {
+  const wasTraining = model.training;
+  model.eval();
+  const sums = zeros(2, { device });
+  let count = 0;
+  noGrad(() => {
+    for (const [x, y] of loader) {
+      const [xd, yd] = [x.to(device), y.to(device)];
+      scope(() => {
+        const output = model.call(xd) as Tensor;
+        const loss = lossFn(output, yd).reshape(1);
+        void sums.add_(cat([loss.mul(y.shape[0]), output.argmax(1).eq(yd).sum().reshape(1).to(loss.dtype)]));
+      });
+      count += y.shape[0];
+    }
+  });
+  model.train(wasTraining);
+  const [loss, correct] = (await sums.tolistAsync()) as number[];
+  return { loss: loss / count, accuracy: correct / count };
+}
+
 export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise<TrainLoopResult> {
   const { model, optimizer, scheduler = null, trainLoader, testLoader, epochs, logEvery = 50, prefix = '', resumable = true, device } = o;
   const forward = o.forward ?? ((x: Tensor) => model.call(x) as Tensor);

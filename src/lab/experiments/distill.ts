@@ -11,12 +11,13 @@ import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { lenet } from '../../models/cnn.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { cpuDeviceOption, cpuOnly } from '../device.js';
+import { deviceOption, isGpu, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss, type Metrics } from '../experiment.js';
 import { LateState } from '../late-state.js';
 import { mnistSubsets } from '../mnist-subsets.js';
 import { numberList } from '../number-list.js';
-import { evaluateClassifier } from '../training.js';
+import { StepValues } from '../step-values.js';
+import { evaluateClassifier, evaluateClassifierOn } from '../training.js';
 
 const F = nn.functional;
 
@@ -71,11 +72,11 @@ export const distill = defineExperiment({
     trainSize: { default: 2000, integer: true, min: 1, help: 'train on the first N MNIST training images' },
     testSize: { default: 2000, integer: true, min: 1, help: 'test on the first N test images' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed: the start every student shares, and the batches' },
-    device: cpuDeviceOption("its teacher and student loops read each step's loss"),
+    device: deviceOption,
   },
 
   async run(o, ctx) {
-    cpuOnly('distill', o.device, "its teacher and student loops read each step's loss");
+    const device = await useDevice(o.device);
     const temperatures = numberList('--temperatures', o.temperatures, { positive: true });
     const alphas = numberList('--alphas', o.alphas);
     for (const a of alphas) if (a > 1) throw new Error(`--alphas: expected weights in [0, 1], but got ${a} in '${o.alphas}'`);
@@ -83,17 +84,23 @@ export const distill = defineExperiment({
 
     // The subset as tensors, once: every model reads the same images without decoding them again.
     const data = mnistSubsets(o.trainSize, o.testSize);
-    const [trainX, trainY] = [...new DataLoader(data.train, { batchSize: o.trainSize })][0] as [Tensor, Tensor];
+    const [trainX, trainY] = ([...new DataLoader(data.train, { batchSize: o.trainSize })][0] as [Tensor, Tensor]).map((t) => t.to(device));
     const testLoader = new DataLoader(data.test, { batchSize: 1000 });
     const crossEntropy = (out: Tensor, y: Tensor) => F.crossEntropy(out, y);
+    const classify = (net: nn.Module) => (isGpu(device) ? evaluateClassifierOn(net, testLoader, crossEntropy, device) : Promise.resolve(evaluateClassifier(net, testLoader, crossEntropy)));
+    // Each step's loss, checked finite: on a GPU read every 64 steps and at the epoch's end (one await each).
+    let shown = NaN;
+    const values = new StepValues<{ epoch: number; step: number }>(device, (value, at) => void (shown = finiteLoss(value, at)));
 
     torch.manualSeed(o.seed);
     const teacher = o.teacher === 'lenet' ? lenet(1) : new nn.Sequential(new nn.Flatten(), new nn.Linear(784, o.teacherHidden), new nn.ReLU(), new nn.Linear(o.teacherHidden, o.teacherHidden), new nn.ReLU(), new nn.Linear(o.teacherHidden, 10));
     const makeStudent = () => {
       torch.manualSeed(o.seed + 1); // the same start for every student
-      return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, o.studentHidden), new nn.ReLU(), new nn.Linear(o.studentHidden, 10));
+      // Made on the CPU (the same draws), then moved.
+      return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, o.studentHidden), new nn.ReLU(), new nn.Linear(o.studentHidden, 10)).to(device);
     };
-    const model = new Pair(teacher, makeStudent());
+    // Moved before the resume, which loads onto the model's device.
+    const model = new Pair(teacher.to(device), makeStudent());
     ctx.print(`teacher: ${countParameters(teacher)} parameters; student: ${countParameters(model.student)}`);
     // Plain SGD keeps no state between steps: the checkpoint needs only the weights, loader and position.
     const loaderSlot = new LateState();
@@ -134,22 +141,25 @@ export const distill = defineExperiment({
       const bar = ctx.progress(epochs * loader.length, label(job));
       for (let epoch = resuming ? resumed.epoch : 1; epoch <= epochs; epoch++) {
         for (const [idx] of loader as Iterable<[Tensor]>) {
-          const loss = lossOf(idx);
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-          const value = finiteLoss(loss, { epoch, step: step + 1 });
-          step++;
+          values.run(() => {
+            const loss = lossOf(idx.to(device));
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            values.add(loss, { epoch, step: ++step });
+          });
+          if (values.due) await values.read();
           r.steps++;
-          bar.update(r.steps, { loss: value });
-          await ctx.checkpoint(state(), { epoch, step, extra: () => ({ ...r }) });
+          bar.update(r.steps, { loss: shown });
+          await ctx.checkpoint(state(), { epoch, step, extra: async () => (await values.read(), { ...r }) });
         }
-        const { accuracy } = evaluateClassifier(net, testLoader, crossEntropy);
+        await values.read();
+        const { accuracy } = await classify(net);
         r = { ...r, curve: [...r.curve, accuracy] };
         ctx.log({ [`${job.kind}_test_accuracy`]: accuracy }, { epoch });
       }
       bar.finish();
-      const { loss, accuracy } = evaluateClassifier(net, testLoader, crossEntropy);
+      const { loss, accuracy } = await classify(net);
       r = { ...r, results: [...r.results, { job, testLoss: loss, testAccuracy: accuracy, curve: r.curve }] };
       ctx.print(`${label(job)}: test loss ${loss.toFixed(4)}, test accuracy ${accuracy.toFixed(4)}`);
     }

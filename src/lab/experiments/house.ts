@@ -16,17 +16,19 @@ import { getDefaultFileSource } from '../../datasets/default_source.js';
 import { meanStd, type DataFrame } from '../../data/tabular.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { cpuDeviceOption, cpuOnly } from '../device.js';
+import { deviceOption, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss, type RunContext } from '../experiment.js';
 import { LateState } from '../late-state.js';
+import { StepValues } from '../step-values.js';
 
 /** d2l's log_rmse: predictions below 1 are clipped to 1 (the log of a price), then the RMSE of the logs. */
 export function logRmse(net: nn.Module, features: Tensor, labels: Tensor): number {
-  return torch.noGrad(() => {
-    const clipped = (net.call(features) as Tensor).clamp(1, null);
-    return Math.sqrt(new nn.MSELoss().call(clipped.log(), labels.log()).item());
-  });
+  return Math.sqrt(logMse(net, features, labels).item());
 }
+
+/** The square of logRmse, as a tensor on the model's device (read when the loop reads). */
+const logMse = (net: nn.Module, features: Tensor, labels: Tensor): Tensor =>
+  torch.noGrad(() => new nn.MSELoss().call((net.call(features) as Tensor).clamp(1, null).log(), labels.log()));
 
 interface Curve {
   train: number[];
@@ -71,11 +73,11 @@ export const house = defineExperiment({
     test: { default: '', help: 'your own Kaggle test.csv (Id, features); with --train' },
     root: { default: '', help: "data root holding d2l's CSVs (default: $DLAB_DATA or ~/.cache/dlab)" },
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights and shuffling)' },
-    device: cpuDeviceOption("its k-fold loops read each step's loss"),
+    device: deviceOption,
   },
 
   async run(o, ctx) {
-    cpuOnly('house', o.device, "its k-fold loops read each step's loss");
+    const device = await useDevice(o.device);
     torch.manualSeed(o.seed);
     const tables = loadTables(o, ctx);
     const data = preprocessHousePrices(tables.train, tables.test);
@@ -85,7 +87,8 @@ export const house = defineExperiment({
 
     // Phases 0..k-1 are the folds, phase k the final model; a resume loads into the first model and
     // optimizer made, whichever phase wrote the checkpoint (late-state.ts).
-    const makeModel = () => new nn.Linear(features, 1);
+    // Made on the CPU (the same draws), then moved; before the resume, which loads onto the model's device.
+    const makeModel = () => new nn.Linear(features, 1).to(device);
     const makeOptimizer = (m: nn.Module) => new optim.Adam(m.parameters(), { lr: o.lr, weightDecay: o.weightDecay });
     let model = makeModel();
     let optimizer = makeOptimizer(model);
@@ -95,10 +98,19 @@ export const house = defineExperiment({
     let progress: Progress = (resumed?.extra as Progress | undefined) ?? { phase: 0, curves: [] };
     let step = resumed?.step ?? 0;
     const lossFn = new nn.MSELoss();
+    // Each step's loss (checked finite) and each epoch's log-RMSEs: on a GPU read at the epoch's end, in one await.
+    let curve: Curve = { train: [], valid: [] };
+    const values = new StepValues<{ epoch: number; step: number } | 'train' | 'valid'>(device, (value, what) => {
+      if (typeof what === 'object') finiteLoss(value, what);
+      else curve[what].push(Math.sqrt(value));
+    });
+    const testFeatures = data.testFeatures.to(device);
 
     for (let phase = progress.phase; phase <= o.k; phase++) {
       const final = phase === o.k;
       const split = final ? { xTrain: data.trainFeatures, yTrain: data.trainLabels } : getKFoldData(o.k, phase, data.trainFeatures, data.trainLabels);
+      const [xTrain, yTrain] = [split.xTrain.to(device), split.yTrain.to(device)];
+      const valid = 'xValid' in split ? [split.xValid.to(device), split.yValid.to(device)] : null;
       const resuming = resumed !== undefined && phase === resumed.extra.phase;
       if (!resuming && phase > 0) {
         model = makeModel();
@@ -106,21 +118,27 @@ export const house = defineExperiment({
       }
       const loader = new StatefulDataLoader(new TensorDataset(split.xTrain, split.yTrain), { batchSize: o.batchSize, shuffle: true });
       loaderSlot.bind(loader);
-      const curve: Curve = resuming ? progress.curves[phase] : { train: [], valid: [] };
+      curve = resuming ? progress.curves[phase] : { train: [], valid: [] };
       progress = { phase, curves: [...progress.curves.slice(0, phase), curve] };
       const label = final ? 'final' : `fold ${phase + 1}/${o.k}`;
       const bar = ctx.progress(o.epochs, label);
       for (let epoch = (resuming ? resumed.epoch : 1); epoch <= o.epochs; epoch++) {
         for (const [x, y] of loader) {
-          const loss = lossFn.call(model.call(x) as Tensor, y);
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-          finiteLoss(loss, { epoch, step: ++step });
-          await ctx.checkpoint(state(), { epoch, step, extra: () => ({ ...progress }) });
+          values.run(() => {
+            const loss = lossFn.call(model.call(x.to(device)) as Tensor, y.to(device));
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            values.add(loss, { epoch, step: ++step });
+          });
+          if (values.due) await values.read();
+          await ctx.checkpoint(state(), { epoch, step, extra: async () => (await values.read(), { ...progress }) });
         }
-        curve.train.push(logRmse(model, split.xTrain, split.yTrain));
-        if ('xValid' in split) curve.valid.push(logRmse(model, split.xValid, split.yValid));
+        values.run(() => {
+          values.add(logMse(model, xTrain, yTrain), 'train');
+          if (valid) values.add(logMse(model, valid[0], valid[1]), 'valid');
+        });
+        await values.read();
         const prefix = final ? 'final_' : `fold${phase + 1}_`;
         ctx.log({ [`${prefix}train_log_rmse`]: curve.train.at(-1)!, ...('xValid' in split ? { [`${prefix}valid_log_rmse`]: curve.valid.at(-1)! } : {}) }, { epoch });
         bar.update(epoch, { train: curve.train.at(-1)!, ...(curve.valid.length ? { valid: curve.valid.at(-1)! } : {}) });
@@ -160,7 +178,7 @@ export const house = defineExperiment({
       ),
     });
 
-    const predictions = torch.noGrad(() => (model.call(data.testFeatures) as Tensor).reshape(-1).tolist() as number[]);
+    const predictions = (await torch.noGrad(() => (model.call(testFeatures) as Tensor).reshape(-1)).tolistAsync()) as number[];
     const ids = data.testIds.length ? data.testIds : predictions.map((_, i) => i + 1);
     ctx.artifact('submission.csv', {
       kind: 'file',

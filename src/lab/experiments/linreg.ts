@@ -7,8 +7,9 @@ import { nn, optim } from '../../index.js';
 import { DataLoader, TensorDataset } from '../../data/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { cpuDeviceOption, cpuOnly } from '../device.js';
+import { deviceOption, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss } from '../experiment.js';
+import { StepValues } from '../step-values.js';
 
 const TRUE_W = [2, -3.4];
 const TRUE_B = 4.2;
@@ -24,7 +25,7 @@ function syntheticData(w: Tensor, b: number, numExamples: number, noise: number)
 /** d2l's data_iter: shuffled minibatches of indices, by hand. */
 function* dataIter(batchSize: number, features: Tensor, labels: Tensor): Generator<[Tensor, Tensor]> {
   const n = features.shape[0];
-  const indices = torch.randperm(n);
+  const indices = torch.randperm(n).to(features.device);
   for (let i = 0; i < n; i += batchSize) {
     const batch = indices.narrow(0, i, Math.min(batchSize, n - i));
     yield [features.indexSelect(0, batch), labels.indexSelect(0, batch)];
@@ -57,38 +58,53 @@ export const linreg = defineExperiment({
     examples: { default: 1000, integer: true, min: 1, help: 'synthetic examples' },
     noise: { default: 0.01, min: 0, help: 'standard deviation of the label noise' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed' },
-    device: cpuDeviceOption("d2l 3.2-3.5's loops read each step's loss"),
+    device: deviceOption,
   },
 
   async run(o, ctx) {
-    cpuOnly('linreg', o.device, "d2l 3.2-3.5's loops read each step's loss");
+    const device = await useDevice(o.device);
     torch.manualSeed(o.seed);
     const trueW = torch.tensor(TRUE_W);
     const [features, labels] = syntheticData(trueW, TRUE_B, o.examples, o.noise);
     ctx.print(`features: ${String(features.index(0))}\nlabel: ${String(labels.index(0))}`);
+    // The data where the models train (the same tensors on the CPU).
+    const [X, Y] = [features.to(device), labels.to(device)];
     const curves: { x: number; y: number; series: string }[] = [];
+    const finalLoss = { scratch: NaN, concise: NaN };
+    // Each step's loss, checked finite, and each epoch's loss on all examples, recorded: on a GPU
+    // read together at the epoch's end (one await).
+    const values = new StepValues<{ epoch: number; step?: number; model?: 'scratch' | 'concise' }>(device, (value, at) => {
+      if (at.step !== undefined) return void finiteLoss(value, { epoch: at.epoch, step: at.step });
+      const model = at.model!;
+      finalLoss[model] = value;
+      ctx.log({ [`${model}_train_loss`]: value }, { epoch: at.epoch });
+      curves.push({ x: at.epoch, y: value, series: model === 'scratch' ? 'from scratch (3.2)' : 'concise (3.3)' });
+      ctx.print(`${model} epoch ${at.epoch}, loss ${value.toFixed(6)}`);
+    });
+    const fullLoss = (net: (X: Tensor) => Tensor) => torch.noGrad(() => squaredLoss(net(X), Y).mean());
     let step = 0;
 
     // ---- 3.2 from scratch
-    const w = torch.normal(0, 0.01, [2, 1]).requiresGrad_();
-    const b = torch.zeros(1).requiresGrad_();
-    const fullLoss = (net: (X: Tensor) => Tensor) => torch.noGrad(() => squaredLoss(net(features), labels).mean().item());
+    const w = torch.normal(0, 0.01, [2, 1]).to(device).requiresGrad_();
+    const b = torch.zeros(1, { device }).requiresGrad_();
     const scratchNet = (X: Tensor) => linregNet(X, w, b);
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      for (const [X, y] of dataIter(o.batchSize, features, labels)) {
-        const l = squaredLoss(scratchNet(X), y).sum();
-        l.backward();
-        sgd([w, b], o.lr, o.batchSize);
-        finiteLoss(l, { epoch, step: ++step });
+      for (const [Xb, y] of dataIter(o.batchSize, X, Y)) {
+        values.run(() => {
+          const l = squaredLoss(scratchNet(Xb), y).sum();
+          l.backward();
+          sgd([w, b], o.lr, o.batchSize);
+          values.add(l, { epoch, step: ++step });
+        });
+        if (values.due) await values.read();
         await ctx.checkpoint({}, { epoch, step });
       }
-      const loss = fullLoss(scratchNet);
-      ctx.log({ scratch_train_loss: loss }, { epoch });
-      curves.push({ x: epoch, y: loss, series: 'from scratch (3.2)' });
-      ctx.print(`scratch epoch ${epoch}, loss ${loss.toFixed(6)}`);
+      values.run(() => values.add(fullLoss(scratchNet), { epoch, model: 'scratch' }));
+      await values.read();
     }
-    const scratchWError = trueW.sub(w.detach().reshape(trueW.shape));
-    const scratchBError = TRUE_B - b.item();
+    const [wScratch, bScratch] = await Promise.all([w.detach().cpuAsync(), b.detach().cpuAsync()]);
+    const scratchWError = trueW.sub(wScratch.reshape(trueW.shape));
+    const scratchBError = TRUE_B - bScratch.item();
     ctx.print(`error in estimating w: ${String(scratchWError)}\nerror in estimating b: ${scratchBError}`);
 
     // ---- 3.3 concise
@@ -97,25 +113,28 @@ export const linreg = defineExperiment({
     const layer = net.at(0) as nn.Linear;
     layer.weight.data.normal_(0, 0.01);
     layer.bias!.data.fill_(0);
+    net.to(device);
     const loss = new nn.MSELoss();
     const trainer = new optim.SGD(net.parameters(), { lr: o.lr });
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      for (const [X, y] of loader) {
-        const l = loss.call(net.call(X), y);
-        trainer.zeroGrad();
-        l.backward();
-        trainer.step();
-        finiteLoss(l, { epoch, step: ++step });
+      for (const [x, y] of loader) {
+        values.run(() => {
+          const l = loss.call(net.call(x.to(device)), y.to(device));
+          trainer.zeroGrad();
+          l.backward();
+          trainer.step();
+          values.add(l, { epoch, step: ++step });
+        });
+        if (values.due) await values.read();
         await ctx.checkpoint({}, { epoch, step });
       }
       // nn.MSELoss has no 1/2: report the same squared loss as the scratch model.
-      const value = fullLoss((X) => net.call(X));
-      ctx.log({ concise_train_loss: value }, { epoch });
-      curves.push({ x: epoch, y: value, series: 'concise (3.3)' });
-      ctx.print(`concise epoch ${epoch}, loss ${value.toFixed(6)}`);
+      values.run(() => values.add(fullLoss((X) => net.call(X)), { epoch, model: 'concise' }));
+      await values.read();
     }
-    const conciseWError = trueW.sub(layer.weight.detach().reshape(trueW.shape));
-    const conciseBError = TRUE_B - layer.bias!.item();
+    const [wConcise, bConcise] = await Promise.all([layer.weight.detach().cpuAsync(), layer.bias!.detach().cpuAsync()]);
+    const conciseWError = trueW.sub(wConcise.reshape(trueW.shape));
+    const conciseBError = TRUE_B - bConcise.item();
     ctx.print(`error in estimating w: ${String(conciseWError)}\nerror in estimating b: ${conciseBError}`);
 
     const norm = (t: Tensor) => Math.sqrt(t.pow(2).sum().item());
@@ -130,17 +149,17 @@ export const linreg = defineExperiment({
       columns: ['', 'w[0]', 'w[1]', 'b'],
       rows: [
         ['true', ...TRUE_W, TRUE_B],
-        ['from scratch (3.2)', ...asList(w.detach()), +b.item().toFixed(4)],
-        ['concise (3.3)', ...asList(layer.weight.detach()), +layer.bias!.item().toFixed(4)],
+        ['from scratch (3.2)', ...asList(wScratch), +bScratch.item().toFixed(4)],
+        ['concise (3.3)', ...asList(wConcise), +bConcise.item().toFixed(4)],
       ],
     });
     return {
       scratch_w_error: norm(scratchWError),
       scratch_b_error: Math.abs(scratchBError),
-      scratch_train_loss: fullLoss(scratchNet),
+      scratch_train_loss: finalLoss.scratch,
       concise_w_error: norm(conciseWError),
       concise_b_error: Math.abs(conciseBError),
-      concise_train_loss: fullLoss((X) => net.call(X)),
+      concise_train_loss: finalLoss.concise,
     };
   },
 });

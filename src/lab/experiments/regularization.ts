@@ -13,12 +13,13 @@ import { DataLoader, TensorDataset } from '../../data/index.js';
 import { StatefulDataLoader } from '../../io/checkpoint.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { cpuDeviceOption, cpuOnly } from '../device.js';
+import { deviceOption, isGpu, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss, type Metrics, type RunContext } from '../experiment.js';
 import { LateState } from '../late-state.js';
 import { mnistSubsets } from '../mnist-subsets.js';
 import { numberList } from '../number-list.js';
-import { evaluateClassifier } from '../training.js';
+import { StepValues } from '../step-values.js';
+import { evaluateClassifier, evaluateClassifierOn } from '../training.js';
 
 type Job = { part: 'l2' | 'l1'; lambda: number } | { part: 'dropout'; p1: number; p2: number };
 
@@ -106,11 +107,11 @@ export const regularization = defineExperiment({
     trainSize: { default: 1000, integer: true, min: 1, help: 'train the MLP on the first N MNIST training images (few, so that it overfits)' },
     testSize: { default: 2000, integer: true, min: 1, help: 'test the MLP on the first N test images' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed: the data, and the start every model of a sweep shares' },
-    device: cpuDeviceOption("its sweeps read each step's loss"),
+    device: deviceOption,
   },
 
   async run(o, ctx) {
-    cpuOnly('regularization', o.device, "its sweeps read each step's loss");
+    const device = await useDevice(o.device);
     const jobs: Job[] = [
       ...numberList('--l2', o.l2).map((lambda): Job => ({ part: 'l2', lambda })),
       ...numberList('--l1', o.l1).map((lambda): Job => ({ part: 'l1', lambda })),
@@ -128,15 +129,27 @@ export const regularization = defineExperiment({
     const [trainX, trainY] = synthetic(o.trainExamples);
     const [testX, testY] = synthetic(o.testExamples);
     const regression = new TensorDataset(trainX, trainY);
+    const [trainXd, trainYd, testXd, testYd] = [trainX, trainY, testX, testY].map((t) => t.to(device));
     const mnist = jobs.some((j) => j.part === 'dropout') ? mnistSubsets(o.trainSize, o.testSize) : null;
     const mnistTest = mnist ? new DataLoader(mnist.test, { batchSize: 1000 }) : null;
     const mnistTrainEval = mnist ? new DataLoader(mnist.train, { batchSize: 1000 }) : null;
     const mse = new nn.MSELoss();
     const crossEntropy = new nn.CrossEntropyLoss();
+    const ce = (a: Tensor, b: Tensor) => crossEntropy.call(a, b);
+    const classify = (net: nn.Module, loader: Iterable<[Tensor, Tensor]>) => (isGpu(device) ? evaluateClassifierOn(net, loader, ce, device) : Promise.resolve(evaluateClassifier(net, loader, ce)));
+    // Each step's loss, checked finite, and each epoch's regression losses: on a GPU read every 64
+    // steps and at the epoch's end (one await each).
+    let shown = NaN;
+    const point = { train: NaN, test: NaN };
+    const values = new StepValues<{ epoch: number; step: number } | 'train' | 'test'>(device, (value, what) => {
+      if (typeof what === 'object') shown = finiteLoss(value, what);
+      else point[what] = value;
+    });
 
     const makeModels = (job: Job) => {
       torch.manualSeed(o.seed + 1); // the same start for every model of a sweep
-      return job.part === 'dropout' ? new Models(o.inputs, o.hidden, job.p1, job.p2) : new Models(o.inputs, o.hidden, 0, 0);
+      // Made on the CPU (the same draws), then moved; before the resume, which loads onto the model's device.
+      return (job.part === 'dropout' ? new Models(o.inputs, o.hidden, job.p1, job.p2) : new Models(o.inputs, o.hidden, 0, 0)).to(device);
     };
     let model = makeModels(jobs[0]);
     // Plain SGD keeps no state between steps: the checkpoint needs only the weights, loader and position.
@@ -183,21 +196,31 @@ export const regularization = defineExperiment({
       };
       for (let epoch = resuming ? resumed.epoch : 1; epoch <= epochs; epoch++) {
         for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
-          const loss = lossOf(x, y);
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-          const value = finiteLoss(loss, { epoch, step: step + 1 });
-          step++;
+          values.run(() => {
+            const loss = lossOf(x.to(device), y.to(device));
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            values.add(loss, { epoch, step: ++step });
+          });
+          if (values.due) await values.read();
           r.steps++;
-          bar.update(r.steps, { loss: value });
-          await ctx.checkpoint(state(), { epoch, step, extra: () => ({ ...r }) });
+          bar.update(r.steps, { loss: shown });
+          await ctx.checkpoint(state(), { epoch, step, extra: async () => (await values.read(), { ...r }) });
         }
         // The loss each model is judged by (without the penalty), on all of each set, as d2l plots it.
-        const point = linear
-          ? torch.noGrad(() => ({ epoch, train: mse.call(model.linear.call(trainX) as Tensor, trainY).item(), test: mse.call(model.linear.call(testX) as Tensor, testY).item() }))
-          : { epoch, train: evaluateClassifier(net, mnistTrainEval!, (a, b) => crossEntropy.call(a, b)).loss, test: evaluateClassifier(net, mnistTest!, (a, b) => crossEntropy.call(a, b)).loss };
-        r = { ...r, curve: [...r.curve, point] };
+        if (linear) {
+          values.run(() => torch.noGrad(() => {
+            values.add(mse.call(model.linear.call(trainXd) as Tensor, trainYd), 'train');
+            values.add(mse.call(model.linear.call(testXd) as Tensor, testYd), 'test');
+          }));
+          await values.read();
+        } else {
+          await values.read();
+          point.train = (await classify(net, mnistTrainEval!)).loss;
+          point.test = (await classify(net, mnistTest!)).loss;
+        }
+        r = { ...r, curve: [...r.curve, { epoch, ...point }] };
         ctx.log({ [`${job.part}_train_loss`]: point.train, [`${job.part}_test_loss`]: point.test }, { epoch });
       }
       bar.finish();
@@ -205,11 +228,10 @@ export const regularization = defineExperiment({
       const result: Result = { job, curve: r.curve, trainLoss: last.train, testLoss: last.test };
       if (linear) {
         const w = model.linear.weight.detach();
-        result.weightNorm = w.norm().item();
-        result.nearZero = w.abs().lt(o.zeroTolerance).float().mean().item();
+        [result.weightNorm, result.nearZero] = (await torch.stack([w.norm(), w.abs().lt(o.zeroTolerance).float().mean()]).tolistAsync()) as number[];
         ctx.print(`${label(job)}: train loss ${last.train.toExponential(3)}, test loss ${last.test.toExponential(3)}, |w| ${result.weightNorm.toFixed(4)}, ${(100 * result.nearZero).toFixed(1)}% of weights below ${o.zeroTolerance}`);
       } else {
-        result.testAccuracy = evaluateClassifier(net, mnistTest!, (a, b) => crossEntropy.call(a, b)).accuracy;
+        result.testAccuracy = (await classify(net, mnistTest!)).accuracy;
         ctx.print(`${label(job)}: train loss ${last.train.toFixed(4)}, test loss ${last.test.toFixed(4)}, test acc ${result.testAccuracy.toFixed(4)}`);
       }
       r = { ...r, results: [...r.results, result] };

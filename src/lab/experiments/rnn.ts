@@ -19,15 +19,16 @@ import { loadCorpusTimeMachine } from '../../datasets/time_machine.js';
 import { Generator } from '../../random/generator.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { cpuDeviceOption, cpuOnly } from '../device.js';
+import { deviceOption, isGpu, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss, optionText, type Extra } from '../experiment.js';
+import { StepValues, stepScope } from '../step-values.js';
 
 /** The hidden state: h for RNN and GRU, [h, c] for LSTM. */
 type State = Tensor | [Tensor, Tensor];
 
-/** F.one_hot(indices, numClasses) as float32: rows of the identity matrix. */
+/** F.one_hot(indices, numClasses) as float32: rows of the identity matrix (on the indices' device). */
 function oneHot(indices: Tensor, numClasses: number): Tensor {
-  return torch.eye(numClasses).indexSelect(0, indices.reshape(-1)).reshape(...indices.shape, numClasses);
+  return torch.eye(numClasses, { device: indices.device }).indexSelect(0, indices.reshape(-1)).reshape(...indices.shape, numClasses);
 }
 
 /** d2l's RNNModel (8.6): one-hot inputs, a recurrent layer, a Linear layer to the vocabulary. */
@@ -51,32 +52,44 @@ export class RNNModel extends nn.Module {
     return [this.linear.call(Y.reshape(-1, Y.shape[Y.ndim - 1])), next];
   }
 
+  /** Zeros on the model's device. */
   beginState(batchSize = 1): State {
     const shape = [this.rnn.numLayers * (this.rnn.bidirectional ? 2 : 1), batchSize, this.rnn.hiddenSize];
-    return this.rnn instanceof nn.LSTM ? [torch.zeros(shape), torch.zeros(shape)] : torch.zeros(shape);
+    const device = this.linear.weight.device;
+    return this.rnn instanceof nn.LSTM ? [torch.zeros(shape, { device }), torch.zeros(shape, { device })] : torch.zeros(shape, { device });
   }
 }
 
 const detachState = (s: State): State => (Array.isArray(s) ? [s[0].detach(), s[1].detach()] : s.detach());
 const stateTensors = (s: State): Tensor[] => (Array.isArray(s) ? s : [s]);
 
-/** d2l's predict_ch8: warm the state up on the prefix, then append the argmax character numPreds times. */
-export function predictCh8(prefix: string, numPreds: number, net: RNNModel, vocab: Vocab): string {
-  return torch.noGrad(() => {
-    let state = net.beginState(1);
-    const outputs = [vocab.getItem(prefix[0])];
-    const input = () => torch.tensor([[outputs[outputs.length - 1]]], { dtype: 'int64' });
+/**
+ * d2l's predict_ch8: warm the state up on the prefix, then append the argmax character numPreds
+ * times, where the model is. Each character is the next one's input, so a GPU is read once per
+ * character (the CPU at once, without an await).
+ */
+export async function predictCh8(prefix: string, numPreds: number, net: RNNModel, vocab: Vocab): Promise<string> {
+  const device = net.linear.weight.device;
+  let state = net.beginState(1);
+  const outputs = [vocab.getItem(prefix[0])];
+  const input = () => torch.tensor([[outputs[outputs.length - 1]]], { dtype: 'int64' }).to(device);
+  torch.noGrad(() => {
     for (const ch of prefix.slice(1)) {
       [, state] = net.call(input(), state);
       outputs.push(vocab.getItem(ch));
     }
-    for (let i = 0; i < numPreds; i++) {
-      const [y, next] = net.call(input(), state);
-      state = next;
-      outputs.push(y.argmax(1).item());
-    }
-    return outputs.map((i) => vocab.toTokens(i)).join('');
   });
+  for (let i = 0; i < numPreds; i++) {
+    const [best, next] = stepScope(device, () =>
+      torch.noGrad(() => {
+        const [y, after] = net.call(input(), state);
+        return [y.argmax(1), after] as const;
+      }),
+    );
+    state = next;
+    outputs.push(best.isCpu ? best.item() : await best.itemAsync());
+  }
+  return outputs.map((i) => vocab.toTokens(i)).join('');
 }
 
 /** What a checkpoint keeps besides weights and optimizer: the epoch's running sums and carried state. */
@@ -107,11 +120,11 @@ export const rnn = defineExperiment({
     prefix: { default: 'time traveller', help: 'text the model continues in the findings' },
     numPreds: { default: 50, integer: true, min: 0, help: 'characters predicted after the prefix' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights and minibatches)' },
-    device: cpuDeviceOption("its loop reads each step's loss and its predictor each character"),
+    device: deviceOption,
   },
 
   async run(o, ctx) {
-    cpuOnly('rnn', o.device, "its loop reads each step's loss and its predictor each character");
+    const device = await useDevice(o.device);
     torch.manualSeed(o.seed);
     const [corpus, vocab] = loadCorpusTimeMachine(o.maxTokens ?? -1);
     const unknown = [...o.prefix].filter((ch) => vocab.getItem(ch) === vocab.unk);
@@ -120,7 +133,8 @@ export const rnn = defineExperiment({
 
     const layer =
       o.cell === 'gru' ? new nn.GRU(vocab.length, o.numHiddens) : o.cell === 'lstm' ? new nn.LSTM(vocab.length, o.numHiddens) : new nn.RNN(vocab.length, o.numHiddens);
-    const net = new RNNModel(layer, vocab.length);
+    // Made on the CPU (the same draws), then moved; before the resume, which loads onto the model's device.
+    const net = new RNNModel(layer, vocab.length).to(device);
     ctx.print(net.toString());
     const optimizer = new optim.SGD(net.parameters(), { lr: o.lr });
     const lossFn = new nn.CrossEntropyLoss();
@@ -143,6 +157,13 @@ export const rnn = defineExperiment({
     const predictEvery = Math.max(1, Math.round(o.epochs / 10));
     let seconds = 0;
     let allTokens = 0;
+    // Each step's loss, checked finite, summed, and logged every 10 steps: on a GPU read every 64
+    // steps, at the epoch's end and at a checkpoint (one await each).
+    const losses = new StepValues<{ epoch: number; step: number; tokens: number }>(device, (value, at) => {
+      finiteLoss(value, at);
+      r.lossSum += value * at.tokens;
+      if (at.step % 10 === 0) ctx.log({ loss: value }, { step: at.step });
+    });
 
     for (let epoch = firstEpoch; epoch <= o.epochs; epoch++) {
       const continuing = resumed !== undefined && epoch === firstEpoch;
@@ -151,36 +172,43 @@ export const rnn = defineExperiment({
       if (batches.length === 0) throw new RangeError(`--max-tokens ${optionText(o.maxTokens)} is too few for one batch of ${o.batchSize} x ${o.numSteps}`);
       let state: State | null = null;
       if (r.state) {
-        const [h, c] = r.state.map((v) => torch.tensor(Float32Array.from(v)).reshape(1, o.batchSize, o.numHiddens));
+        const [h, c] = r.state.map((v) => torch.tensor(Float32Array.from(v)).reshape(1, o.batchSize, o.numHiddens).to(device));
         state = o.cell === 'lstm' ? [h, c] : h;
       }
       const started = performance.now() - r.elapsed * 1000;
       const elapsed = () => (performance.now() - started) / 1000;
       for (const [X, Y] of batches.slice(r.batch)) {
-        // d2l's train_epoch_ch8: a fresh state for random sampling (and the first batch), else the
-        // previous batch's state, detached so backprop stops at the batch boundary.
-        state = state === null || random ? net.beginState(X.shape[0]) : detachState(state);
-        const y = Y.T.reshape(-1);
-        const [yHat, next] = net.call(X, state);
-        state = next;
-        const loss = lossFn.call(yHat, y);
-        optimizer.zeroGrad();
-        loss.backward();
-        if (o.clip !== undefined) optim.clipGradNorm_(net.parameters(), o.clip);
-        optimizer.step();
-        const value = finiteLoss(loss, { epoch, step: step + 1 });
-        r.lossSum += value * y.numel();
-        r.tokens += y.numel();
+        const tokens = Y.numel();
+        // The state the step hands on outlives it (on a GPU, the step's scope).
+        state = losses.run(() => {
+          // d2l's train_epoch_ch8: a fresh state for random sampling (and the first batch), else the
+          // previous batch's state, detached so backprop stops at the batch boundary.
+          const start = state === null || random ? net.beginState(X.shape[0]) : detachState(state);
+          const y = Y.T.reshape(-1).to(device);
+          const [yHat, next] = net.call(X.to(device), start);
+          const loss = lossFn.call(yHat, y);
+          optimizer.zeroGrad();
+          loss.backward();
+          if (o.clip !== undefined) optim.clipGradNorm_(net.parameters(), o.clip);
+          optimizer.step();
+          losses.add(loss, { epoch, step: ++step, tokens });
+          return next;
+        });
+        if (losses.due) await losses.read();
+        r.tokens += tokens;
         r.batch++;
-        step++;
-        if (step % 10 === 0) ctx.log({ loss: value }, { step });
         const carried = state;
         await ctx.checkpoint(train, {
           epoch,
           step,
-          extra: () => ({ ...r, elapsed: elapsed(), state: random ? null : stateTensors(carried).map((t) => Array.from(t.toTypedArray())) }),
+          extra: async () => {
+            await losses.read();
+            const carriedState = random ? null : await Promise.all(stateTensors(carried).map(async (t) => Array.from((await t.cpuAsync()).toTypedArray())));
+            return { ...r, elapsed: elapsed(), state: carriedState };
+          },
         });
       }
+      await losses.read();
       const epochSeconds = elapsed();
       const meanLoss = r.lossSum / r.tokens;
       const perplexity = Math.exp(meanLoss);
@@ -190,7 +218,7 @@ export const rnn = defineExperiment({
       ctx.log({ perplexity, train_loss: meanLoss, tokens_per_second: r.tokens / epochSeconds, epoch_seconds: epochSeconds }, { epoch });
       bar.update(epoch, { ppl: perplexity, 'tok/s': r.tokens / epochSeconds });
       if (epoch % predictEvery === 0 || epoch === o.epochs) {
-        const text = predictCh8(o.prefix, o.numPreds, net, vocab);
+        const text = await predictCh8(o.prefix, o.numPreds, net, vocab);
         r.predictions = [...r.predictions, [epoch, text]];
         ctx.print(`epoch ${epoch}: perplexity ${perplexity.toFixed(2)}, ${epochSeconds.toFixed(2)} s, ${text}`);
       }
@@ -199,11 +227,12 @@ export const rnn = defineExperiment({
 
     const perplexity = r.perplexities[r.perplexities.length - 1];
     const tokensPerSecond = allTokens / Math.max(seconds, 1e-9);
-    const prediction = predictCh8(o.prefix, o.numPreds, net, vocab);
+    const prediction = await predictCh8(o.prefix, o.numPreds, net, vocab);
     const second = o.prefix.split(' ').pop()!;
-    const secondPrediction = predictCh8(second, o.numPreds, net, vocab);
+    const secondPrediction = await predictCh8(second, o.numPreds, net, vocab);
+    const where = isGpu(device) ? String(device) : torch.getBackend().name;
     // d2l train_ch8's closing lines.
-    ctx.print(`perplexity ${perplexity.toFixed(1)}, ${tokensPerSecond.toFixed(1)} tokens/sec on ${torch.getBackend().name}`);
+    ctx.print(`perplexity ${perplexity.toFixed(1)}, ${tokensPerSecond.toFixed(1)} tokens/sec on ${where}`);
     ctx.print(prediction);
     ctx.print(secondPrediction);
 
@@ -228,7 +257,7 @@ export const rnn = defineExperiment({
           `perplexity of ${perplexity.toFixed(2)} (from ${r.perplexities[0].toFixed(2)} after the first epoch; ${vocab.length} would be a uniform guess).`,
         `predict('${o.prefix}'): ${prediction}`,
         `predict('${second}'): ${secondPrediction}`,
-        `Speed: ${tokensPerSecond.toFixed(0)} tokens/s on the ${torch.getBackend().name} backend (${(seconds / (o.epochs - firstEpoch + 1)).toFixed(2)} s per epoch).`,
+        `Speed: ${tokensPerSecond.toFixed(0)} tokens/s on ${isGpu(device) ? where : `the ${where} backend`} (${(seconds / (o.epochs - firstEpoch + 1)).toFixed(2)} s per epoch).`,
       ],
     });
     return {

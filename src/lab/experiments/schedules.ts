@@ -13,10 +13,11 @@ import { StatefulDataLoader } from '../../io/checkpoint.js';
 import { MNIST } from '../../datasets/mnist.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { cpuDeviceOption, cpuOnly } from '../device.js';
+import { deviceOption, isGpu, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss } from '../experiment.js';
 import { LateState } from '../late-state.js';
-import { evaluateAccuracy } from '../training.js';
+import { StepValues } from '../step-values.js';
+import { evaluateClassifier, evaluateClassifierOn } from '../training.js';
 
 const S = optim.lrScheduler;
 type Scheduler = optim.lrScheduler.LRScheduler | optim.lrScheduler.ReduceLROnPlateau;
@@ -93,11 +94,11 @@ export const schedules = defineExperiment({
     trainSize: { default: 4000, integer: true, min: 1, help: 'train on the first N MNIST training images' },
     testSize: { default: 2000, integer: true, min: 1, help: 'test on the first N test images' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed: every schedule starts from the same weights and sees the same batches' },
-    device: cpuDeviceOption("its loop records every step's loss and learning rate"),
+    device: deviceOption,
   },
 
   async run(o, ctx) {
-    cpuOnly('schedules', o.device, "its loop records every step's loss and learning rate");
+    const device = await useDevice(o.device);
     const names = o.only === 'all' ? Object.keys(SCHEDULES) : o.only.split(',').map((s) => s.trim());
     for (const n of names) if (!(n in SCHEDULES)) throw new Error(`--only: unknown schedule '${n}' (known: ${Object.keys(SCHEDULES).join(', ')})`);
     const train = new MNIST({ train: true, transform: normalize() });
@@ -110,7 +111,8 @@ export const schedules = defineExperiment({
 
     const makeModel = () => {
       torch.manualSeed(o.seed); // the same start and the same batches for every schedule
-      return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, o.hidden), new nn.ReLU(), new nn.Linear(o.hidden, 10));
+      // Made on the CPU (the same draws), then moved; before the resume, which loads onto the model's device.
+      return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, o.hidden), new nn.ReLU(), new nn.Linear(o.hidden, 10)).to(device);
     };
     let model = makeModel();
     let optimizer = new optim.SGD(model.parameters(), { lr: o.lr });
@@ -123,6 +125,14 @@ export const schedules = defineExperiment({
     let r: Running = (resumed?.extra as Running | undefined) ?? { phase: 0, results: [], lrs: [], lossSum: 0, seen: 0 };
     let step = resumed?.step ?? 0;
     const lossFn = new nn.CrossEntropyLoss();
+    // Each step's loss, checked finite and summed for the epoch's mean: on a GPU read every 64
+    // steps, at the epoch's end and at a checkpoint (one await each). The lr is the CPU's, recorded at once.
+    let shown = NaN;
+    const values = new StepValues<{ epoch: number; step: number; n: number }>(device, (value, at) => {
+      shown = finiteLoss(value, at);
+      r.lossSum += value * at.n;
+      r.seen += at.n;
+    });
 
     for (let phase = r.phase; phase < names.length; phase++) {
       const name = names[phase];
@@ -143,32 +153,27 @@ export const schedules = defineExperiment({
         if (!(resuming && epoch === resumed.epoch)) r = { ...r, lossSum: 0, seen: 0 };
         for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
           r.lrs.push(optimizer.paramGroups[0].lr as number);
-          const loss = lossFn.call(model.call(x) as Tensor, y);
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-          const value = finiteLoss(loss, { epoch, step: step + 1 });
-          r.lossSum += value * y.shape[0];
-          r.seen += y.shape[0];
-          step++;
+          values.run(() => {
+            const loss = lossFn.call(model.call(x.to(device)) as Tensor, y.to(device));
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            values.add(loss, { epoch, step: ++step, n: y.shape[0] });
+          });
+          if (values.due) await values.read();
           if (scheduler && !(scheduler instanceof S.ReduceLROnPlateau)) scheduler.step();
-          bar.update(r.lrs.length, { loss: value, lr: r.lrs.at(-1)! });
-          await ctx.checkpoint(state(), { epoch, step, extra: () => ({ ...r }) });
+          bar.update(r.lrs.length, { loss: shown, lr: r.lrs.at(-1)! });
+          await ctx.checkpoint(state(), { epoch, step, extra: async () => (await values.read(), { ...r }) });
         }
+        await values.read();
         if (scheduler instanceof S.ReduceLROnPlateau) scheduler.step(r.lossSum / r.seen);
         ctx.log({ [`${name}_train_loss`]: r.lossSum / r.seen }, { epoch });
       }
       bar.finish();
-      const testLoss = torch.noGrad(() => {
-        let sum = 0;
-        let count = 0;
-        for (const [x, y] of testLoader) {
-          sum += lossFn.call(model.call(x) as Tensor, y).item() * y.shape[0];
-          count += y.shape[0];
-        }
-        return sum / count;
-      });
-      const result: Result = { name, lrs: r.lrs, trainLoss: r.lossSum / r.seen, testLoss, testAccuracy: evaluateAccuracy(model, testLoader) };
+      const lossOf = (a: Tensor, b: Tensor) => lossFn.call(a, b);
+      const tested = isGpu(device) ? await evaluateClassifierOn(model, testLoader, lossOf, device) : evaluateClassifier(model, testLoader, lossOf);
+      const testLoss = tested.loss;
+      const result: Result = { name, lrs: r.lrs, trainLoss: r.lossSum / r.seen, testLoss, testAccuracy: tested.accuracy };
       r = { ...r, results: [...r.results, result] };
       ctx.print(`${name}: final lr ${r.lrs.at(-1)!.toPrecision(3)}, train loss ${result.trainLoss.toFixed(4)}, test loss ${testLoss.toFixed(4)}, test acc ${result.testAccuracy.toFixed(4)}`);
     }

@@ -11,8 +11,10 @@ import { nn, optim } from '../../index.js';
 import { DataLoader, TensorDataset } from '../../data/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { cpuDeviceOption, cpuOnly } from '../device.js';
+import { deviceOption, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss, type RunContext } from '../experiment.js';
+import { StepValues, stepScope } from '../step-values.js';
+import type { Device } from '../../tensor/device.js';
 
 const PI = Math.PI;
 
@@ -98,8 +100,10 @@ interface Fitted {
   pre?: (x: number) => number;
 }
 
-function predict(f: Fitted, xs: readonly number[]): number[] {
-  return torch.noGrad(() => values(f.model.call(features(xs.map(f.pre ?? ((x) => x)), f.basis))));
+/** The model's outputs at xs, computed where the model is (one read). */
+async function predict(f: Fitted, xs: readonly number[]): Promise<number[]> {
+  const x = features(xs.map(f.pre ?? ((x) => x)), f.basis).to(f.model.weight.device);
+  return ((await torch.noGrad(() => f.model.call(x)).reshape(-1).tolistAsync()) as number[]).map(Number);
 }
 
 function rmse(pred: readonly number[], xs: readonly number[], keep: (x: number) => boolean): number {
@@ -118,22 +122,29 @@ function rmse(pred: readonly number[], xs: readonly number[], keep: (x: number) 
  * largest stable-by-a-margin step for the MSE's Hessian 2 * Gram): the same recipe for every basis,
  * so what differs between them is only how well conditioned their inputs are.
  */
-async function fitFullBatch(ctx: RunContext, xs: readonly number[], basis: Basis, steps: number, seed: number): Promise<nn.Linear> {
+async function fitFullBatch(ctx: RunContext, xs: readonly number[], basis: Basis, steps: number, seed: number, device: Device): Promise<nn.Linear> {
   torch.manualSeed(seed);
-  const X = features(xs, basis);
-  const y = column(xs.map(Math.sin));
-  const model = new nn.Linear(X.shape[1], 1);
+  const X = features(xs, basis).to(device);
+  const y = column(xs.map(Math.sin)).to(device);
+  // Made on the CPU (the same draws), then moved.
+  const model = new nn.Linear(X.shape[1], 1).to(device);
+  // Each step's loss, checked finite: on a GPU read every 64 steps (one await each).
+  const losses = new StepValues<{ epoch: number; step: number }>(device, (value, at) => void finiteLoss(value, at));
   const lambdaMax = symmetricEigenvalues(gram(xs, basis)).at(-1)!;
   const opt = new optim.SGD(model.parameters(), { lr: 1 / lambdaMax, momentum: 0.9 });
   const lossFn = new nn.MSELoss();
   for (let step = 1; step <= steps; step++) {
-    const loss = lossFn.call(model.call(X), y);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    finiteLoss(loss, { epoch: 0, step });
+    losses.run(() => {
+      const loss = lossFn.call(model.call(X), y);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      losses.add(loss, { epoch: 0, step });
+    });
+    if (losses.due) await losses.read();
     if (step % 200 === 0) await ctx.checkpoint({}, { epoch: 0, step });
   }
+  await losses.read();
   return model;
 }
 
@@ -148,11 +159,11 @@ export const sin = defineExperiment({
     degree: { default: 15, integer: true, min: 1, help: 'degree of the wide-range polynomials in (c)' },
     harmonics: { default: 3, integer: true, min: 1, help: 'Fourier features: sin(kx), cos(kx) for k = 1..harmonics' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed' },
-    device: cpuDeviceOption("its loop reads each step's loss for the instability plots"),
+    device: deviceOption,
   },
 
   async run(o, ctx) {
-    cpuOnly('sin', o.device, "its loop reads each step's loss for the instability plots");
+    const device = await useDevice(o.device);
     const metrics: Record<string, number> = {};
     torch.manualSeed(o.seed);
     const xs = values(torch.rand(o.points)).map((u) => (2 * u - 1) * PI);
@@ -161,33 +172,37 @@ export const sin = defineExperiment({
     // ---- (a) batch sizes: the gradient estimate's spread, and the loss curves it causes
     const X = features(xs, cubic);
     const Y = column(xs.map(Math.sin));
+    const [Xd, Yd] = [X.to(device), Y.to(device)];
     const lossFn = new nn.MSELoss();
     const batchSizes = [1, 8, 64, o.points];
     const name = (b: number) => (b === o.points ? 'full' : `b${b}`);
     torch.manualSeed(o.seed + 1);
     const init = new nn.Linear(3, 1).stateDict();
-    const gradOf = (model: nn.Linear, idx: readonly number[] | null): number[] => {
+    // The gradient of a minibatch (all points: null) as one vector where the model is; read below
+    // with the others of its batch size in one read.
+    const gradOf = (model: nn.Linear, idx: readonly number[] | null): Tensor => {
       model.zeroGrad();
-      const index = idx && torch.tensor(idx.slice());
-      const x = index ? X.indexSelect(0, index) : X;
-      const y = index ? Y.indexSelect(0, index) : Y;
+      const index = idx && torch.tensor(idx.slice()).to(device);
+      const x = index ? Xd.indexSelect(0, index) : Xd;
+      const y = index ? Yd.indexSelect(0, index) : Yd;
       lossFn.call(model.call(x), y).backward();
-      return [...values(model.weight.grad!), ...values(model.bias!.grad!)];
+      return torch.cat([model.weight.grad!.reshape(-1), model.bias!.grad!.reshape(-1)]);
     };
+    const rows = async (gs: Tensor[]) => (await torch.stack(gs).tolistAsync()) as number[][];
     const probe = new nn.Linear(3, 1);
     probe.loadStateDict(init);
-    const full = gradOf(probe, null);
+    probe.to(device);
+    const draw = (idx: readonly number[] | null) => stepScope(device, () => gradOf(probe, idx));
+    const [full] = await rows([draw(null)]);
     const norm = (v: number[]) => Math.sqrt(v.reduce((s, a) => s + a * a, 0));
     const spreadPoints: { x: number; y: number; series: string }[] = [];
     const draws = 200;
     for (const b of batchSizes) {
       let sq = 0;
       if (b < o.points) {
-        for (let k = 0; k < draws; k++) {
-          const idx = values(torch.randperm(o.points)).slice(0, b);
-          const g = gradOf(probe, idx);
-          sq += g.reduce((s, gi, i) => s + (gi - full[i]) ** 2, 0);
-        }
+        const gs: Tensor[] = [];
+        for (let k = 0; k < draws; k++) gs.push(draw(values(torch.randperm(o.points)).slice(0, b)));
+        for (const g of await rows(gs)) sq += g.reduce((s, gi, i) => s + (gi - full[i]) ** 2, 0);
       }
       const spread = Math.sqrt(sq / draws) / norm(full);
       metrics[`grad_spread_${name(b)}`] = spread;
@@ -204,33 +219,50 @@ export const sin = defineExperiment({
       torch.manualSeed(o.seed + 2);
       const model = new nn.Linear(3, 1);
       model.loadStateDict(init);
+      model.to(device);
       const opt = new optim.SGD(model.parameters(), { lr: o.lr });
       const loader = new DataLoader(new TensorDataset(X, Y), { batchSize: b, shuffle: true });
-      const fullLoss = () => torch.noGrad(() => lossFn.call(model.call(X), Y).item());
+      const fullLoss = () => torch.noGrad(() => lossFn.call(model.call(Xd), Yd));
       const record = Math.max(1, Math.floor(o.points / 64 / b)); // about 64 points per epoch at most
-      const losses: number[] = [fullLoss()];
-      curves.push({ x: 0, y: losses[0], series: `batch ${b === o.points ? `${b} (full)` : b}` });
+      const series = `batch ${b === o.points ? `${b} (full)` : b}`;
+      // Each step's loss (checked finite), the full-data loss every `record` steps (the curve) and at
+      // each epoch's end (logged): on a GPU all kept there and read every 64 values and at the
+      // epoch's end, so the curve has every point it has on the CPU.
+      const losses: number[] = [];
+      let last = NaN;
+      const recorded = new StepValues<{ epoch: number; step: number } | { x: number } | { logged: number }>(device, (value, what) => {
+        if ('step' in what) finiteLoss(value, what);
+        else if ('x' in what) {
+          losses.push(value);
+          curves.push({ x: what.x, y: value, series });
+        } else {
+          last = value;
+          ctx.log({ [`loss_${name(b)}`]: value }, { epoch: what.logged });
+        }
+      });
+      recorded.run(() => recorded.add(fullLoss(), { x: 0 }));
       let step = 0;
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
         for (const [x, y] of loader) {
-          const loss = lossFn.call(model.call(x), y);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          step++;
-          finiteLoss(loss, { epoch, step });
-          if (step % record === 0) {
-            const value = fullLoss();
-            losses.push(value);
-            curves.push({ x: (step * b) / o.points, y: losses.at(-1)!, series: `batch ${b === o.points ? `${b} (full)` : b}` });
-          }
+          recorded.run(() => {
+            const loss = lossFn.call(model.call(x.to(device)), y.to(device));
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            step++;
+            recorded.add(loss, { epoch, step });
+            if (step % record === 0) recorded.add(fullLoss(), { x: (step * b) / o.points });
+          });
+          if (recorded.due) await recorded.read();
           if (step % 256 === 0) await ctx.checkpoint({}, { epoch, step });
         }
-        ctx.log({ [`loss_${name(b)}`]: fullLoss() }, { epoch });
+        recorded.run(() => recorded.add(fullLoss(), { logged: epoch }));
+        await recorded.read();
       }
       const ups = losses.slice(1).filter((v, i) => v > losses[i]).length;
       metrics[`loss_up_fraction_${name(b)}`] = ups / (losses.length - 1);
-      metrics[`final_loss_${name(b)}`] = fullLoss();
+      // The model has not moved since the last epoch's loss.
+      metrics[`final_loss_${name(b)}`] = last;
       metrics[`steps_${name(b)}`] = step;
     }
 
@@ -238,8 +270,8 @@ export const sin = defineExperiment({
     const grid = Array.from({ length: 1201 }, (_, i) => -3 * PI + (6 * PI * i) / 1200);
     const inside = (x: number) => Math.abs(x) <= PI;
     const outside = (x: number) => !inside(x);
-    const record = (key: string, f: Fitted) => {
-      const p = predict(f, grid);
+    const record = async (key: string, f: Fitted) => {
+      const p = await predict(f, grid);
       metrics[`in_rmse_${key}`] = rmse(p, grid, inside);
       metrics[`out_rmse_${key}`] = rmse(p, grid, outside);
       return p;
@@ -249,8 +281,8 @@ export const sin = defineExperiment({
     const fitted: Record<number, Fitted> = {};
     for (const degree of [3, 5, 7]) {
       const basis: Basis = { kind: 'monomial', degree, scale: PI };
-      fitted[degree] = { model: await fitFullBatch(ctx, xs, basis, o.steps, o.seed), basis };
-      const p = record(degree === 3 ? 'cubic' : `degree${degree}`, fitted[degree]);
+      fitted[degree] = { model: await fitFullBatch(ctx, xs, basis, o.steps, o.seed, device), basis };
+      const p = await record(degree === 3 ? 'cubic' : `degree${degree}`, fitted[degree]);
       grid.forEach((x, i) => i % 4 === 0 && extrapolation.push({ x, y: clip(p[i]), series: `degree ${degree}` }));
     }
 
@@ -260,14 +292,14 @@ export const sin = defineExperiment({
     const wideCheb: Basis = { kind: 'chebyshev', degree: o.degree, scale: 3 * PI };
     const fourier: Basis = { kind: 'fourier', harmonics: o.harmonics };
     const remedies: [string, string, Fitted][] = [
-      ['wide_monomial', `wider range [-3pi, 3pi], input scaled to [-1, 1], degree ${o.degree} monomials`, { model: await fitFullBatch(ctx, wideXs, wideMono, o.steps, o.seed), basis: wideMono }],
-      ['chebyshev', `wider range [-3pi, 3pi], input scaled, degree ${o.degree} Chebyshev basis`, { model: await fitFullBatch(ctx, wideXs, wideCheb, o.steps, o.seed), basis: wideCheb }],
+      ['wide_monomial', `wider range [-3pi, 3pi], input scaled to [-1, 1], degree ${o.degree} monomials`, { model: await fitFullBatch(ctx, wideXs, wideMono, o.steps, o.seed, device), basis: wideMono }],
+      ['chebyshev', `wider range [-3pi, 3pi], input scaled, degree ${o.degree} Chebyshev basis`, { model: await fitFullBatch(ctx, wideXs, wideCheb, o.steps, o.seed, device), basis: wideCheb }],
       ['range_reduction', 'range reduction: x - 2pi round(x / 2pi), then the degree-5 fit from (b)', { ...fitted[5], pre: reduce }],
-      ['fourier', `Fourier features sin(kx), cos(kx), k = 1..${o.harmonics}, trained on [-pi, pi] only`, { model: await fitFullBatch(ctx, xs, fourier, o.steps, o.seed), basis: fourier }],
+      ['fourier', `Fourier features sin(kx), cos(kx), k = 1..${o.harmonics}, trained on [-pi, pi] only`, { model: await fitFullBatch(ctx, xs, fourier, o.steps, o.seed, device), basis: fourier }],
     ];
     const remedyPoints: { x: number; y: number; series: string }[] = grid.filter((_, i) => i % 4 === 0).map((x) => ({ x, y: Math.sin(x), series: 'sin(x)' }));
     for (const [key, , f] of remedies) {
-      const p = record(key, f);
+      const p = await record(key, f);
       metrics[`wide_rmse_${key}`] = rmse(p, grid, () => true);
       grid.forEach((x, i) => i % 4 === 0 && remedyPoints.push({ x, y: Math.max(-2, Math.min(2, p[i])), series: key }));
     }
@@ -275,6 +307,8 @@ export const sin = defineExperiment({
       const eig = symmetricEigenvalues(gram(wideXs, basis));
       metrics[`cond_${key}`] = eig.at(-1)! / Math.max(eig[0], Number.MIN_VALUE);
     }
+
+    const cubicWide = rmse(await predict(fitted[3], grid), grid, () => true);
 
     // ---- the report: each answer next to its numbers
     const f = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : String(+v.toPrecision(3)));
@@ -331,7 +365,7 @@ export const sin = defineExperiment({
       title: '(c) Error of each remedy (RMSE against sin)',
       columns: ['remedy', 'inside [-pi, pi]', 'outside, to ±3pi', 'whole [-3pi, 3pi]'],
       rows: [
-        ['no remedy: cubic on [-pi, pi]', metrics.in_rmse_cubic, metrics.out_rmse_cubic, rmse(predict(fitted[3], grid), grid, () => true)],
+        ['no remedy: cubic on [-pi, pi]', metrics.in_rmse_cubic, metrics.out_rmse_cubic, cubicWide],
         ...remedies.map(([key, label]) => [label, metrics[`in_rmse_${key}`], metrics[`out_rmse_${key}`], metrics[`wide_rmse_${key}`]] as (string | number)[]),
       ],
       caption: `Each polynomial fit: ${o.steps} full-batch steps of SGD with momentum 0.9, lr = 1 / largest eigenvalue of the inputs' Gram matrix.`,
