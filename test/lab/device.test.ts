@@ -27,6 +27,11 @@ import { RunStore } from '../../src/lab/store.node.js';
 import { interruptedThenResumed } from './interrupt.js';
 import { trainEpochs } from '../../src/lab/training.js';
 
+/** The GPU cases fail by name without an adapter (the runner points Dawn at SwiftShader): never a skip. */
+async function needAdapter(): Promise<void> {
+  assert.ok(await torch.webgpu.isAvailable(), 'no WebGPU adapter: run the tests through scripts/run-tests.mjs (it points Dawn at SwiftShader), or set VK_ICD_FILENAMES to a Vulkan driver');
+}
+
 const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'dlab-device-'));
 after(() => {
@@ -79,8 +84,8 @@ test('the default device: webgpu on a hardware adapter, cpu on a software one or
   }
 });
 
-test('dlab run mnist --device webgpu: the losses of --device cpu, the device reported, a checkpoint from CPU copies', async (t) => {
-  if (!(await torch.webgpu.isAvailable())) return t.skip('no WebGPU adapter (not even SwiftShader)');
+test('dlab run mnist --device webgpu: the losses of --device cpu, the device reported, a checkpoint from CPU copies', async () => {
+  await needAdapter();
   const args = ['run', 'mnist', '--train-size', '96', '--test-size', '32', '--batch-size', '32', '--epochs', '1', '--checkpoint-every', '2', '--no-report', '--json'];
   const runs = ['webgpu', 'cpu'].map((device) => {
     const r = dlab([...args, '--device', device]);
@@ -102,8 +107,8 @@ test('dlab run mnist --device webgpu: the losses of --device cpu, the device rep
   }
 });
 
-test('LeNet (cnn) on webgpu: the loss and accuracies of the cpu', async (t) => {
-  if (!(await torch.webgpu.isAvailable())) return t.skip('no WebGPU adapter (not even SwiftShader)');
+test('LeNet (cnn) on webgpu: the loss and accuracies of the cpu', async () => {
+  await needAdapter();
   const logs = [];
   for (const device of ['webgpu', 'cpu']) {
     const ctx = new MemoryContext();
@@ -120,8 +125,8 @@ test('LeNet (cnn) on webgpu: the loss and accuracies of the cpu', async (t) => {
   }
 });
 
-test('the loop on a GPU reads once per logged step (and per epoch, and the test pass), then hands the model back on the CPU', async (t) => {
-  if (!(await torch.webgpu.isAvailable())) return t.skip('no WebGPU adapter (not even SwiftShader)');
+test('the loop on a GPU reads once per logged step (and per epoch, and the test pass), then hands the model back on the CPU', async () => {
+  await needAdapter();
   const device = torch.device('webgpu');
   torch.manualSeed(0);
   const x = torch.randn([48, 6]);
@@ -149,8 +154,8 @@ test('the loop on a GPU reads once per logged step (and per epoch, and the test 
   assert.ok(Number.isFinite(model.call(x).sum().item()));
 });
 
-test('stopped mid-epoch on webgpu and resumed from its checkpoint (CPU copies, loaded back onto the GPU), mnist ends with the metrics of the cpu', async (t) => {
-  if (!(await torch.webgpu.isAvailable())) return t.skip('no WebGPU adapter (not even SwiftShader)');
+test('stopped mid-epoch on webgpu and resumed from its checkpoint (CPU copies, loaded back onto the GPU), mnist ends with the metrics of the cpu', async () => {
+  await needAdapter();
   // Momentum, so that the optimizer's state goes through the checkpoint too.
   const given = { trainSize: 96, testSize: 32, batchSize: 16, epochs: 1, momentum: 0.9, hidden: 16 };
   const store = new RunStore(mkdtempSync(join(home, 'resume-')));
