@@ -236,18 +236,6 @@ const comparesNode = (c: Case) =>
 // ---------------------------------------------------------------------------- the suite
 
 /**
- * Per op on the webgpu backend, where WGSL's accuracy differs from the CPU's for a real reason:
- * sin and cos are within 2^-11 absolute (WGSL's bound on [-pi, pi]; SwiftShader is 2e-4 off at
- * x = 3), tan inherits that through sin / cos (the fixtures' |tan| stays under 12), and the
- * gradients of the three go through the same functions.
- */
-const WEBGPU_TOLERANCE: Record<string, { rtol: number; atol: number }> = {
-  sin: { rtol: 0, atol: 2 ** -11 },
-  cos: { rtol: 0, atol: 2 ** -11 },
-  tan: { rtol: 2 ** -11, atol: 2 ** -11 },
-};
-
-/**
  * Errors PyTorch's CPU kernels raise from the values (an index out of range, an integer division
  * by zero): a GPU kernel cannot raise (PyTorch's CUDA kernels report these through an
  * asynchronous device-side assert; dlab's webgpu kernels read 0 for such an index, drop such a
@@ -256,18 +244,14 @@ const WEBGPU_TOLERANCE: Record<string, { rtol: number; atol: number }> = {
  */
 const NOT_RAISED_ON_GPU = new Set(['gather index out of range', 'indexSelect out of range', 'indexAdd out of range', 'scatterAdd out of range', 'remainder int by zero', 'floorDivide int by zero']);
 
-function runCase(c: Case, override?: { rtol: number; atol: number }): void {
+function runCase(c: Case): void {
   const built = c.inputs.map(inputFromFixture);
   const result = ops[c.op](built.map((b) => b.view), c.args);
   const outs = Array.isArray(result) ? result : [result];
   const expected = Array.isArray(c.out) ? c.out : [c.out];
   const weights = (Array.isArray(c.out) ? c.weights : [c.weights]) as (FixtureValue[] | null)[];
   assert.equal(outs.length, expected.length, 'number of outputs');
-  outs.forEach((o, k) => {
-    if (!override) return assertTensor(o, expected[k], `output ${k}`);
-    assert.deepEqual([...o.shape], expected[k].shape, `output ${k}: shape`);
-    assertClose(Array.from(o.toTypedArray()), decodeAll(expected[k].values), override.rtol, override.atol, `output ${k}`);
-  });
+  outs.forEach((o, k) => assertTensor(o, expected[k], `output ${k}`));
 
   let loss: Tensor | null = null;
   outs.forEach((o, k) => {
@@ -286,7 +270,7 @@ function runCase(c: Case, override?: { rtol: number; atol: number }): void {
     const { base } = built[i];
     assert.ok(base.grad, `input ${i}: expected a gradient`);
     assert.deepEqual([...base.grad.shape], c.inputs[i].shape, `input ${i} grad shape`);
-    const { rtol, atol } = override ?? tolerance(c.inputs[i].dtype);
+    const { rtol, atol } = tolerance(c.inputs[i].dtype);
     assertClose(Array.from(base.grad.toTypedArray()), decodeAll(g), rtol, atol, `input ${i} grad`);
   });
 }
@@ -310,10 +294,9 @@ for (const backend of backendsUnderTest()) {
         test.todo(`${c.name}: ${gaps[c.name]}`);
         continue;
       }
-      const override = backend === 'webgpu' && c.inputs.every((x) => x.dtype !== 'float64') ? WEBGPU_TOLERANCE[c.op] : undefined;
       test(c.name, () => {
         dlab.setBackend(backend);
-        runCase(c, override);
+        runCase(c);
       });
     }
     describe('errors', () => {

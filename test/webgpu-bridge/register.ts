@@ -21,7 +21,6 @@ export const WEBGPU_PASS_DEFERRED: Record<string, string> = {
   'test/lab/playground.test.ts': 'whole training runs: 18,432 kernel calls, 69 s of CPU on SwiftShader (it passes)',
   'test/lab/experiments.test.ts': 'whole experiments: 97,571 kernel calls, 258 s of CPU and 759 s on SwiftShader (it passes)',
   'test/models/diffusion.test.ts': 'model-sized runs: 162,749 kernel calls, 498 s of CPU and 1258 s on SwiftShader (it passes)',
-  'test/models/stable_diffusion.test.ts': 'model-sized runs; its webgpu pass is not measured yet',
 };
 
 const file = process.argv[1] ? relative(process.cwd(), process.argv[1]).replaceAll('\\', '/') : '';

@@ -79,7 +79,18 @@ fn gexp(x: f32) -> f32 {
   if (isNan(x)) { return x; }
   if (x > 88.72283) { return infF32(); }
   if (x < -103.97208) { return 0.0; }
-  return exp(x);
+  return expCore(x);
+}
+// exp as Cephes' expf computes it, for finite x in range: x = k ln2 + r (ln2 in two parts, the
+// first short so that k * C1 is exact), a minimax polynomial of r, then 2^k in two steps (each
+// within ldexp's range, and a subnormal result stays one). Within 1 ulp, where WGSL's exp is only
+// 3 + 2|x| ulp (a timestep embedding's exp(-ln(10000) i / d), times t = 999, showed it).
+fn expCore(x: f32) -> f32 {
+  let k = floor(x * 1.44269504 + 0.5);
+  let r = (x - k * 0.693359375) + k * 2.12194440e-4;
+  let p = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r + 4.1665795894e-2) * r + 1.6666665459e-1) * r + 5.0000001201e-1) * r * r + r + 1.0;
+  let n = i32(k);
+  return ldexp(ldexp(p, n / 2), n - n / 2);
 }
 fn glog(x: f32) -> f32 {
   if (isNan(x) || x < 0.0) { return nanF32(); }
@@ -90,11 +101,14 @@ fn glog(x: f32) -> f32 {
 fn gexpm1(x: f32) -> f32 {
   if (isNan(x)) { return x; }
   if (x > 88.72283) { return infF32(); }
-  let e = exp(x);
-  if (e == 1.0) { return x; }
-  let em = e - 1.0;
-  if (em == -1.0) { return -1.0; }
-  return em * x / log(e);
+  if (x < -103.97208) { return -1.0; }
+  // Near 0, e - 1 cancels: the Taylor series to x^9 / 9! there (under 1 ulp for |x| <= 0.5;
+  // WGSL's log is only 2^-21 absolute near 1, which rules out Kahan's (e - 1) x / log(e)).
+  if (abs(x) <= 0.5) {
+    return x + x * x * (0.5 + x * (1.6666667e-1 + x * (4.1666668e-2 + x * (8.3333333e-3 + x * (1.3888889e-3 +
+      x * (1.9841270e-4 + x * (2.4801587e-5 + x * 2.7557319e-6)))))));
+  }
+  return expCore(x) - 1.0;
 }
 fn glog1p(x: f32) -> f32 {
   if (isNan(x) || x < -1.0) { return nanF32(); }
@@ -108,6 +122,33 @@ fn glog1p(x: f32) -> f32 {
 fn reduceAngle(x: f32) -> f32 {
   let k = round(x * 0.15915494);
   return (x - k * 6.28125) - k * 0.0019353072;
+}
+// sin and cos as Cephes' sinf/cosf compute them: |x| reduced by pi/4 in three parts to r in
+// [-pi/4, pi/4], then a minimax polynomial of r picked by the quadrant; within 1.5 ulp below 8192
+// and 4e-5 absolute below 2^24 (scripts/webgpu-math-ulps.ts on SwiftShader). The multiple j of
+// pi/4 is split into high and low bits so that each product with the short first parts is exact
+// below 2^24 (Cephes' own reduction is exact below 8192). WGSL's sin/cos are only specified to
+// 2^-11 absolute on [-pi, pi] (SwiftShader's cos is 2e-4 off), which a diffusion model's timestep
+// embedding, cos(999 f), showed. From 2^24 on (x mod 2pi needs more bits of pi than this
+// reduction has; PyTorch's CUDA kernels reduce exactly), WGSL's own after a two-part reduction.
+fn gsincos(x: f32, cosine: bool) -> f32 {
+  let ax = abs(x);
+  if (ax >= 16777216.0) { return select(sin(reduceAngle(x)), cos(reduceAngle(x)), cosine); }
+  var j = u32(ax * 1.2732395);
+  j = j + (j & 1u);
+  let y = f32(j);
+  let yh = f32(j & 0xfffff000u);
+  let yl = f32(j & 0xfffu);
+  let r = ((((ax - yh * 0.78515625) - yl * 0.78515625) - yh * 2.4187564849853515625e-4) - yl * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
+  let z = r * r;
+  // sin(|x|) is +-sin(r) or +-cos(r) by the quadrant j/2; cos(|x|) = sin(|x| + pi/2), a quadrant on.
+  let n = ((j >> 1u) + select(0u, 1u, cosine)) & 3u;
+  let s = ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r;
+  let c = ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
+  var v = select(s, c, (n & 1u) == 1u);
+  v = select(v, -v, n >= 2u);
+  // sin is odd (the sign bit, so that sin(-0) is -0); cos is even.
+  return select(v, -v, !cosine && (bitcast<u32>(x) >> 31u) == 1u);
 }
 fn gerf(x: f32) -> f32 {
   if (isNan(x)) { return x; }
@@ -159,14 +200,15 @@ fn gerfinv(y: f32) -> f32 {
 fn gsinh(x: f32) -> f32 {
   let a = abs(x);
   var r: f32;
-  if (a > 20.0) { r = gexp(a - 0.6931472); }
+  // exp(a) / 2 as (exp(a / 2) / 2) exp(a / 2): a - ln 2 would round a away (72 ulp at 87).
+  if (a > 20.0) { let h = gexp(0.5 * a); r = (0.5 * h) * h; }
   else { let em = gexpm1(a); r = 0.5 * (em + em / (em + 1.0)); }
   return select(r, -r, x < 0.0);
 }
 fn gcosh(x: f32) -> f32 {
   let a = abs(x);
-  if (a > 20.0) { return gexp(a - 0.6931472); }
-  let e = exp(a);
+  if (a > 20.0) { let h = gexp(0.5 * a); return (0.5 * h) * h; }
+  let e = expCore(a);
   return 0.5 * (e + 1.0 / e);
 }
 fn gtanh(x: f32) -> f32 {
@@ -333,9 +375,9 @@ const floatUnary: Record<UnaryOp, string> = {
   log10: 'glog(x) * 0.4342945',
   sqrt: 'select(sqrt(x), nanF32(), x < 0.0)',
   rsqrt: 'select(select(select(1.0 / sqrt(x), 0.0, isInfF32(x)), gdiv(1.0, x), x == 0.0), nanF32(), x < 0.0)',
-  sin: 'select(sin(reduceAngle(x)), nanF32(), isInfF32(x))',
-  cos: 'select(cos(reduceAngle(x)), nanF32(), isInfF32(x))',
-  tan: 'select(tan(reduceAngle(x)), nanF32(), isInfF32(x))',
+  sin: 'select(gsincos(x, false), nanF32(), isInfF32(x) || isNan(x))',
+  cos: 'select(gsincos(x, true), nanF32(), isInfF32(x) || isNan(x))',
+  tan: 'select(gsincos(x, false) / gsincos(x, true), nanF32(), isInfF32(x) || isNan(x))',
   // Through atan2, which SwiftShader computes accurately (its acos is 7e-5 off near 0), guarded for signed zeros.
   asin: 'select(gatan2(x, sqrt((1.0 - x) * (1.0 + x))), nanF32(), abs(x) > 1.0)',
   acos: 'select(gatan2(sqrt((1.0 - x) * (1.0 + x)), x), nanF32(), abs(x) > 1.0)',
