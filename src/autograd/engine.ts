@@ -140,6 +140,7 @@ class GradientOwnership {
       const taken = this.own(g).detach();
       taken._base = null; // it owns the whole storage now, as a clone would
       variable.grad = taken;
+      variable._gradPrivate = true; // until someone reads it: see Tensor._dropGrad
       s.kept = true;
       this.taken.set(s, variable);
     } else {

@@ -76,27 +76,59 @@ describe('native result pool in backward', { skip: nativeBackend === null ? `add
     assert.ok(nativePoolHeldBytes() >= 16 * 32 * 4, `held ${nativePoolHeldBytes()}`);
   });
 
-  test('training steps of a small CNN give the same bits with the pool as without', () => {
-    const [off, on] = offAndOn(() => {
-      torch.manualSeed(3);
-      const model = new nn.Sequential(
-        new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-        new nn.Flatten(), new nn.Linear(4 * 6 * 6, 32), new nn.ReLU(), new nn.Linear(32, 10),
-      );
-      const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
-      const x = torch.randn([8, 1, 12, 12]);
-      const y = torch.randint(0, 10, [8]);
-      const losses: number[] = [];
-      for (let s = 0; s < 4; s++) {
+  test('zeroGrad gives a .grad nobody read to the pool; a .grad someone read keeps its values through later steps', () => {
+    configureNativePool({ enabled: true, poison: true });
+    try {
+      torch.manualSeed(5);
+      const model = new nn.Linear(96, 40);
+      const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+      const x = torch.randn([16, 96]);
+      const step = () => {
         opt.zeroGrad();
-        const loss = nn.functional.crossEntropy(model.call(x), y);
-        loss.backward();
+        model.call(x).pow(2).mean().backward();
         opt.step();
-        losses.push(loss.item());
-      }
-      return [Float32Array.from(losses), ...model.parameters().map((p) => values(p)), ...model.parameters().map((p) => values(p.grad))];
-    });
-    on.forEach((a, i) => assertSameBits(a, off[i], `array ${i}`));
+      };
+      step();
+      configureNativePool({}); // empty
+      opt.zeroGrad(); // step() read the gradients without marking them seen
+      assert.ok(nativePoolHeldBytes() >= 96 * 40 * 4, `held ${nativePoolHeldBytes()}`);
+      step();
+      const seen = model.weight.grad!;
+      const kept = values(seen);
+      for (let i = 0; i < 3; i++) step(); // each would reuse the array of a dropped unseen .grad
+      assert.deepEqual(values(seen), kept);
+      // Module.zeroGrad drops an unseen one the same way.
+      configureNativePool({});
+      model.zeroGrad();
+      assert.ok(nativePoolHeldBytes() >= 96 * 40 * 4, `held ${nativePoolHeldBytes()} after Module.zeroGrad`);
+    } finally {
+      configureNativePool({ enabled: true, poison: false });
+    }
+  });
+
+  test('training steps of a small CNN give the same bits with the pool as without (SGD with momentum, Adam)', () => {
+    for (const make of [(ps: torch.Tensor[]) => new optim.SGD(ps, { lr: 0.1, momentum: 0.9 }), (ps: torch.Tensor[]) => new optim.Adam(ps, { lr: 0.01 })]) {
+      const [off, on] = offAndOn(() => {
+        torch.manualSeed(3);
+        const model = new nn.Sequential(
+          new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+          new nn.Flatten(), new nn.Linear(4 * 6 * 6, 32), new nn.ReLU(), new nn.Linear(32, 10),
+        );
+        const opt = make(model.parameters());
+        const x = torch.randn([8, 1, 12, 12]);
+        const y = torch.randint(0, 10, [8]);
+        const losses: number[] = [];
+        for (let s = 0; s < 4; s++) {
+          opt.zeroGrad();
+          const loss = nn.functional.crossEntropy(model.call(x), y);
+          loss.backward();
+          opt.step();
+          losses.push(loss.item());
+        }
+        return [Float32Array.from(losses), ...model.parameters().map((p) => values(p)), ...model.parameters().map((p) => values(p.grad))];
+      });
+      on.forEach((a, i) => assertSameBits(a, off[i], `array ${i}`));
+    }
   });
 
   test('gradients with several holders: x + x, fan-out, views, hooks, retain_grad, two backward calls, autograd.grad', () => {
