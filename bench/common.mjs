@@ -83,17 +83,21 @@ export function peakRssMiB() {
 /**
  * One timed epoch of SGD steps over shuffled MNIST. `step(batch, size, isLast)` trains on one batch
  * and returns the loss when `isLast` (reading a loss waits for the step, as a user's loop would).
+ * `gatherer(perm)` gives the function that takes batch rows perm[start .. start + size) (timed with
+ * the step, as PyTorch's peer times its `x[perm[...]]`): by default batchOf's typed arrays; a peer
+ * with an index_select of its own gathers with it, as PyTorch does.
  * Returns the epoch time (scaled from a partial epoch), the steps run, the last loss, and whether
  * the epoch was whole (then the caller adds test accuracy).
  */
-export async function timedEpoch(task, data, step) {
+export async function timedEpoch(task, data, step, gatherer = (perm) => (start, size) => batchOf(data, perm, start, size)) {
   const { batchSize, steps, full, warmup } = epochPlan(task);
   const perm = permutation(data.n, 1);
+  const gather = gatherer(perm);
   let t0 = performance.now();
   let finalLoss = NaN;
   for (let s = 0; s < steps; s++) {
     if (s === warmup && warmup > 0) t0 = performance.now();
-    const loss = await step(batchOf(data, perm, s * batchSize, batchSize), batchSize, s === steps - 1);
+    const loss = await step(gather(s * batchSize, batchSize), batchSize, s === steps - 1);
     if (s === steps - 1) finalLoss = loss;
   }
   const seconds = ((performance.now() - t0) / 1000) * (full / (steps - warmup));

@@ -293,15 +293,18 @@ Napi::Value IndexSelect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t outer = Int(info, 2), size = Int(info, 3), inner = Int(info, 4);
   if (outer < 0 || size < 0 || inner < 0) throw Napi::RangeError::New(env, "dlab native: bad indexSelect call");
-  const float* x = F32(info, 0, outer * size * inner);
+  // float32 values, or float64 ones (dlab's int64: labels gathered with their images).
+  const bool wide = info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
   auto rows = info[5].As<Napi::Int32Array>();
   const int64_t count = rows.ElementLength();
   const int32_t* at = rows.Data();
   for (int64_t r = 0; r < count; r++)
     if (at[r] < 0 || at[r] >= size) throw Napi::RangeError::New(env, "dlab native: index out of range");
-  auto out = info[6].As<Napi::Float32Array>();
-  if (static_cast<int64_t>(out.ElementLength()) < outer * count * inner) throw Napi::RangeError::New(env, "dlab native: output too small");
-  dlab::index_select_f32(x, outer, size, inner, at, count, out.Data());
+  auto out = info[6].As<Napi::TypedArray>();
+  if (out.TypedArrayType() != info[0].As<Napi::TypedArray>().TypedArrayType() || static_cast<int64_t>(out.ElementLength()) < outer * count * inner)
+    throw Napi::RangeError::New(env, "dlab native: output too small");
+  if (wide) dlab::index_select_f64(F64(info, 0, outer * size * inner), outer, size, inner, at, count, info[6].As<Napi::Float64Array>().Data());
+  else dlab::index_select_f32(F32(info, 0, outer * size * inner), outer, size, inner, at, count, info[6].As<Napi::Float32Array>().Data());
   return env.Undefined();
 }
 

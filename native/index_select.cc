@@ -1,6 +1,8 @@
 // index_select of a contiguous float32 tensor: nearest-neighbour upsampling (Stable Diffusion's
 // VAE decoder doubles 64 -> 512 px through it) went to wasm, copying the image into wasm memory
-// and back. Indices are checked by the caller. Copies only: the reference's values exactly.
+// and back. Also float64 (dlab's int64): a training loop gathers a batch's labels with its images
+// (x[idx], y[idx]), which in wasm copied the whole label set in each step. Indices are checked by
+// the caller. Copies only: the reference's values exactly.
 #include <algorithm>
 #include <cstring>
 
@@ -9,17 +11,30 @@
 
 namespace dlab {
 
-void index_select_f32(const float* x, int64_t outer, int64_t size, int64_t inner, const int32_t* rows, int64_t count, float* out) {
+namespace {
+
+template <typename T>
+void index_select(const T* x, int64_t outer, int64_t size, int64_t inner, const int32_t* rows, int64_t count, T* out) {
   auto run = [&](int64_t o, int) {
-    const float* src = x + o * size * inner;
-    float* dst = out + o * count * inner;
+    const T* src = x + o * size * inner;
+    T* dst = out + o * count * inner;
     if (inner == 1)
       for (int64_t r = 0; r < count; r++) dst[r] = src[rows[r]];
     else
-      for (int64_t r = 0; r < count; r++) std::memcpy(dst + r * inner, src + rows[r] * inner, inner * sizeof(float));
+      for (int64_t r = 0; r < count; r++) std::memcpy(dst + r * inner, src + rows[r] * inner, inner * sizeof(T));
   };
   if (outer < 2 || outer * count * inner < (int64_t(1) << 16)) for (int64_t o = 0; o < outer; o++) run(o, 0);
   else parallel_for(outer, run);
+}
+
+}  // namespace
+
+void index_select_f32(const float* x, int64_t outer, int64_t size, int64_t inner, const int32_t* rows, int64_t count, float* out) {
+  index_select(x, outer, size, inner, rows, count, out);
+}
+
+void index_select_f64(const double* x, int64_t outer, int64_t size, int64_t inner, const int32_t* rows, int64_t count, double* out) {
+  index_select(x, outer, size, inner, rows, count, out);
 }
 
 }  // namespace dlab

@@ -58,6 +58,7 @@ void log_softmax_f32(const float* x, float* out, int64_t outer, int64_t size, in
 void sum_f32(const float* x, float* out, int64_t rows, int64_t mid, int64_t inner);
 /** out [outer][count][inner] = x [outer][size][inner] at rows[r] < size along the middle dim (index_select.cc). */
 void index_select_f32(const float* x, int64_t outer, int64_t size, int64_t inner, const int32_t* rows, int64_t count, float* out);
+void index_select_f64(const double* x, int64_t outer, int64_t size, int64_t inner, const int32_t* rows, int64_t count, double* out);
 
 /** out[m] = max (or min) over the same elements as sum_f32, with the reference's NaN and signed-zero results (reduce_minmax.cc). */
 void minmax_f32(bool is_max, const float* x, float* out, int64_t rows, int64_t mid, int64_t inner);

@@ -49,21 +49,38 @@ async function accuracy(model, name, test) {
   return correct / test.n;
 }
 
+/**
+ * The training set as tensors (each batch is gathered from them with index_select, as PyTorch's
+ * peer does x[idx], y[idx]); the arrays loadMnist read are dropped once copied.
+ */
+function trainingSet() {
+  const data = loadMnist('train');
+  return { images: torch.tensor(data.x).view([data.n, 784]), labels: torch.tensor(data.y).to('int64'), n: data.n };
+}
+
 async function train(name) {
   torch.manualSeed(0);
   const model = device ? models[name]().to(device) : models[name]();
   const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
   const lossFn = new nn.CrossEntropyLoss();
-  const result = await timedEpoch(task, loadMnist('train'), (b, size, isLast) => {
-    const x = place(torch.tensor(b.x).view(imageShape(name, size)));
-    const y = place(torch.tensor(b.y).to('int64'));
+  const { images, labels, n } = trainingSet();
+  const gatherer = (perm) => {
+    const order = torch.tensor(perm).to('int64');
+    return (start, size) => {
+      const idx = order.narrow(0, start, size);
+      return { x: images.indexSelect(0, idx), y: labels.indexSelect(0, idx) };
+    };
+  };
+  const result = await timedEpoch(task, { n }, (b, size, isLast) => {
+    const x = place(b.x.view(imageShape(name, size)));
+    const y = place(b.y);
     optimizer.zeroGrad();
     const loss = lossFn.call(model.call(x), y);
     loss.backward();
     optimizer.step();
     // The last step's loss is the epoch's one read: on a GPU, the wait for all the steps queued.
     return isLast ? loss.itemAsync() : undefined;
-  });
+  }, gatherer);
   if (result.whole) result.test_accuracy = await accuracy(model, name, loadMnist('test'));
   return result;
 }

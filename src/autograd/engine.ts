@@ -114,14 +114,15 @@ class GradientOwnership {
   }
 
   /**
-   * Free a device gradient the pass is done with (retain_graph=False frees a graph's memory as
-   * backward consumes it): made by this pass, not waiting in the buffer, never shown to a hook,
-   * and not taken by a leaf. Nothing outside the pass can hold it, so no one can see it freed.
+   * Give back the memory of a gradient the pass is done with (retain_graph=False frees a graph's
+   * memory as backward consumes it): a device buffer is freed, a pooled CPU array reused by a later
+   * result. Only one made by this pass, not waiting in the buffer, never shown to a hook, and not
+   * taken by a leaf: nothing outside the pass can hold it, so no one can see it freed or reused.
    */
   discard(g: Tensor): void {
     const s = g._storage;
-    if (!s.releasable || s.serial < this.firstSerial || (this.live.get(s) ?? 0) !== 0 || this.taken.has(s)) return;
-    s.release();
+    if (!s.reclaimable || s.serial < this.firstSerial || (this.live.get(s) ?? 0) !== 0 || this.taken.has(s)) return;
+    s.reclaim();
   }
 
   /** Accumulate g (already released from the buffer) into a leaf, taking its storage where allowed. */
@@ -139,6 +140,7 @@ class GradientOwnership {
       const taken = this.own(g).detach();
       taken._base = null; // it owns the whole storage now, as a clone would
       variable.grad = taken;
+      variable._gradPrivate = true; // until someone reads it: see Tensor._dropGrad
       s.kept = true;
       this.taken.set(s, variable);
     } else {
@@ -203,8 +205,9 @@ export function runBackward(
     if (owner && prev) owner.released(prev);
     owner?.buffered(value);
     buffer.set(next, value);
-    // Only device gradients are listed: holding a CPU one here would keep it from V8 a step longer.
-    if (prev && prev._storage.releasable) consumed.push(prev, g);
+    // Only gradients whose memory can be given back are listed (a device's, a pooled CPU backend's):
+    // holding another CPU one here would keep it from V8 a step longer.
+    if (prev && prev._storage.reclaimable) consumed.push(prev, g);
   };
   roots.forEach((node, i) => deliver(node, grads[i]));
 
@@ -266,7 +269,7 @@ export function runBackward(
         if (left === 0) ready.push(next);
       });
       if (owner) {
-        if (grad && grad._storage.releasable && !node.retainedOutput && captureAt.get(node) === undefined) consumed.push(grad);
+        if (grad && grad._storage.reclaimable && !node.retainedOutput && captureAt.get(node) === undefined) consumed.push(grad);
         for (const g of consumed) owner.discard(g);
       }
       consumed.length = 0;

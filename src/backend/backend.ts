@@ -91,6 +91,12 @@ export interface Backend<D extends DeviceData = TypedArray> {
    * (V8 does not see device memory). Later use of `data` throws; a second release does nothing.
    */
   release?(data: D): void;
+  /**
+   * CPU backends with a buffer pool: `data` may become a later result's memory. Called only where
+   * nothing can read it again (a gradient a backward pass has consumed, see src/autograd/engine.ts),
+   * so it saves V8 a fresh ArrayBuffer and the collections that external memory brings.
+   */
+  recycle?(data: D): void;
   /** Zero-filled contiguous array. */
   allocate(dtype: DType, size: number): D;
   /** Contiguous copy of a view, converted to `dtype`. */

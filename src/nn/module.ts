@@ -391,13 +391,14 @@ export class Module {
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const setToNone = options.setToNone ?? true;
     for (const p of this.parameters()) {
-      if (p.grad === null) continue;
+      const grad = p._grad;
+      if (grad === null) continue;
       if (setToNone) {
-        p.grad = null;
+        p._dropGrad();
       } else {
-        if (p.grad.gradFn) p.grad.detach_();
-        else p.grad.requiresGrad_(false);
-        noGrad(() => p.grad!.zero_());
+        if (grad.gradFn) grad.detach_();
+        else grad.requiresGrad_(false);
+        noGrad(() => grad.zero_());
       }
     }
   }

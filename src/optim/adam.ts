@@ -52,14 +52,16 @@ export function adamUpdate(opt: { state: Map<Tensor, Record<string, unknown>> },
   const { lr, eps, weightDecay, amsgrad, maximize } = group;
   const [beta1, beta2] = group.betas;
   for (const p of group.params) {
-    if (p.grad === null) continue;
+    // _grad: reading .grad would mark it seen (Tensor._dropGrad); this update keeps no reference to it.
+    const grad = p._grad;
+    if (grad === null) continue;
     let state = opt.state.get(p);
     if (!state || Object.keys(state).length === 0) {
       state = { step: stepTensor(0), expAvg: zerosLike(p), expAvgSq: zerosLike(p) };
       if (amsgrad) state.maxExpAvgSq = zerosLike(p);
       opt.state.set(p, state);
     }
-    let g: Tensor = maximize ? p.grad.neg() : p.grad;
+    let g: Tensor = maximize ? grad.neg() : grad;
     const expAvg = state.expAvg as Tensor;
     const expAvgSq = state.expAvgSq as Tensor;
     // The counter stays a 0-d float32 tensor, as in PyTorch's state dict.

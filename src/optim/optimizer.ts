@@ -117,14 +117,15 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     const setToNone = options.setToNone ?? true;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (p.grad === null) continue;
+        const grad = p._grad;
+        if (grad === null) continue;
         if (setToNone) {
-          disown(p.grad);
-          p.grad = null;
+          disown(grad);
+          p._dropGrad();
         } else {
-          if (p.grad.gradFn !== null) p.grad.detach_();
-          else p.grad.requiresGrad_(false);
-          noGrad(() => p.grad!.zero_());
+          if (grad.gradFn !== null) grad.detach_();
+          else grad.requiresGrad_(false);
+          noGrad(() => grad.zero_());
         }
       }
     }

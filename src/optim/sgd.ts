@@ -54,8 +54,10 @@ export class SGD extends Optimizer<SGDHyperparameters> {
   protected updateGroup(group: ParamGroup<SGDHyperparameters>): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
     for (const p of group.params) {
-      if (p.grad === null) continue;
-      let g: Tensor = maximize ? p.grad.neg() : p.grad;
+      // _grad: reading .grad would mark it seen (Tensor._dropGrad); this update keeps no reference to it.
+      const grad = p._grad;
+      if (grad === null) continue;
+      let g: Tensor = maximize ? grad.neg() : grad;
       if (weightDecay !== 0) g = g.add(p, { alpha: weightDecay });
       if (momentum === 0) {
         // PyTorch records a null buffer for every stepped parameter; kept for state-dict parity.

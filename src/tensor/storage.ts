@@ -24,6 +24,8 @@ export class Storage {
   version = 0;
   /** @internal Set by torch.webgpu.keep (and where a storage joins a longer-lived object): no scope frees it. */
   kept = false;
+  /** @internal Set when reclaim() gave a CPU array to its backend's pool. */
+  recycled = false;
   /** @internal Order of creation: autograd tells a gradient made during a backward pass by it. */
   readonly serial = storageCount.value++;
   constructor(
@@ -42,6 +44,21 @@ export class Storage {
   /** @internal Give the device memory back now; the caller has proven nothing will use it again. */
   release(): void {
     (this.backend.release as ((data: DeviceData) => void) | undefined)?.(this.data);
+  }
+
+  /** Whether a backward pass may give the memory back early: a device's freed, a CPU pool's reused. */
+  get reclaimable(): boolean {
+    return this.backend.release !== undefined || this.backend.recycle !== undefined;
+  }
+
+  /** @internal release() where the backend frees memory, else hand the array to its pool; nothing may use it again. */
+  reclaim(): void {
+    if (this.backend.release) this.release();
+    else if (!this.recycled) {
+      // Once: a pool must not hand the same array to two results.
+      this.recycled = true;
+      (this.backend.recycle as ((data: DeviceData) => void) | undefined)?.(this.data);
+    }
   }
 
   /** Whether the memory is a typed array this thread can read (the CPU backends'). */

@@ -47,8 +47,32 @@ export class Tensor {
   /** @internal */ readonly _strides: readonly number[];
   /** @internal */ readonly _offset: number;
   readonly dtype: DType;
+  /** @internal .grad's value. */
+  _grad: Tensor | null = null;
+  /**
+   * @internal Whether dlab alone has held .grad since backward made it: true from the moment
+   * autograd takes a gradient of its own making as .grad until anyone reads or sets .grad
+   * (optimizers' own reads go through _grad). Then dropping it (zeroGrad) may reuse its memory.
+   */
+  _gradPrivate = false;
   /** The accumulated gradient of a leaf (or of a non-leaf after retainGrad). */
-  grad: Tensor | null = null;
+  get grad(): Tensor | null {
+    this._gradPrivate = false;
+    return this._grad;
+  }
+  set grad(value: Tensor | null) {
+    this._grad = value;
+    this._gradPrivate = false;
+  }
+  /**
+   * @internal Set .grad to null (zeroGrad's default); a gradient nobody outside dlab has seen
+   * gives its memory to a CPU backend's pool (Backend.recycle) for the next step's results.
+   */
+  _dropGrad(): void {
+    const g = this._grad;
+    if (g !== null && this._gradPrivate && g._storage.backend.recycle) g._storage.reclaim();
+    this.grad = null;
+  }
   /** The backward node that produced this tensor; null for leaves. */
   gradFn: Node | null = null;
   /** @internal The tensor whose storage this one views (for in-place checks). */

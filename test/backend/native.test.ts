@@ -426,6 +426,21 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     assert.throws(() => native.indexSelect(x, 1, index([-1])), /index out of range in self/);
   });
 
+  test('indexSelect of int64 values (a batch of labels, whole rows of them) copies them exactly, off-offset views included', () => {
+    const values = Float64Array.from({ length: 600 }, (_, i) => (i * 7919) % 1000 - 500 + (i === 3 ? 2 ** 52 + 1 : 0));
+    const labels: View = { data: values, dtype: 'int64', shape: [600], strides: [1], offset: 0 };
+    const rows: View = { data: Float64Array.from([5, 3, 599, 0, 3]), dtype: 'int64', shape: [3], strides: [1], offset: 1 }; // [3, 599, 0]
+    const out = native.indexSelect(labels, 0, rows);
+    assert.ok(out instanceof Float64Array, 'int64 stays float64');
+    assertSameBits(out, [values[3], values[599], values[0]], 'labels');
+    const table: View = { data: values, dtype: 'int64', shape: [5, 100], strides: [100, 1], offset: 50 };
+    const tableRows: View = { data: Float64Array.from([4, 0, 4, 2]), dtype: 'int64', shape: [4], strides: [1], offset: 0 };
+    const got = native.indexSelect(table, 0, tableRows);
+    assertSameBits(got, jsBackend.indexSelect(table, 0, tableRows), 'rows of a 2-d table');
+    assertSameBits(got.subarray(0, 100), values.subarray(450, 550), 'the last row');
+    assert.throws(() => native.indexSelect(labels, 0, { ...rows, data: Float64Array.from([600]), shape: [1], offset: 0 }), /index out of range in self/);
+  });
+
   test('amax and amin equal the reference exactly, on every dim: NaN, infinities and which zero wins', () => {
     const x = dense([4, 5, 70], 44);
     x.data[17] = NaN; // one slice of each reduction holds a NaN

@@ -429,12 +429,20 @@ export const jsBackend: Backend = {
     const innerShape = x.shape.slice(dim + 1);
     const innerOffs = offsetsOf({ ...x, offset: 0 }, innerShape, x.strides.slice(dim + 1));
     const outerOffs = offsetsOf({ ...x, offset: 0 }, x.shape.slice(0, dim), x.strides.slice(0, dim));
+    // Rows that lie contiguously in x (a batch of images gathered from a dataset) copy as blocks.
+    let rowsDense = true;
+    for (let d = x.shape.length - 1, step = 1; d > dim; step *= x.shape[d--]) if (x.shape[d] !== 1 && x.strides[d] !== step) rowsDense = false;
     let p = 0;
     for (let o = 0; o < outer; o++) {
       for (let r = 0; r < idx.length; r++) {
         const k = checkIndex(index.data[idx[r]], x.shape[dim], dim, 'index out of range in self');
         const base = x.offset + outerOffs[o] + k * x.strides[dim];
-        for (let j = 0; j < inner; j++) out[p++] = x.data[base + innerOffs[j]];
+        if (rowsDense && inner > 16) {
+          out.set(x.data.subarray(base, base + inner), p);
+          p += inner;
+        } else {
+          for (let j = 0; j < inner; j++) out[p++] = x.data[base + innerOffs[j]];
+        }
       }
     }
     return out;

@@ -4,8 +4,9 @@
 // kernel (and float64, and the layouts a kernel does not take) is the wasm backend's, so the two
 // differ only where the native kernel is faster.
 //
-// No `scratch`: native results are fresh arrays, and the wasm kernels this falls back on, with no
-// scratch scope begun, copy their results out of linear memory as well.
+// No `scratch`: native results are fresh arrays or ones a backward pass gave back (pool.ts), and
+// the wasm kernels this falls back on, with no scratch scope begun, copy their results out of
+// linear memory as well.
 
 import { platform } from '#native-platform';
 import type { Backend, BinaryOp, UnaryOp, View, Window2d } from '../backend.js';
@@ -13,6 +14,7 @@ import { period, rowRepeat } from '../js/fast.js';
 import { numel } from '../../tensor/shape.js';
 import { wasmBackend } from '../wasm/index.js';
 import type { NativeAddon } from './platform.js';
+import { Float32Pool } from './pool.js';
 
 type F32View = View & { data: Float32Array };
 const isF32 = (v: View | null): v is F32View => v !== null && v.data instanceof Float32Array;
@@ -52,7 +54,9 @@ function stridedRows(shape: readonly number[], sa: readonly number[], sb: readon
 }
 
 function makeNativeBackend(addon: NativeAddon): Backend {
-  const alloc = platform.allocFloat32;
+  const pool = new Float32Pool(platform.allocFloat32);
+  nativePool = pool;
+  const alloc = (n: number): Float32Array => pool.take(n);
   const { scratch: _wasmScratch, ...fallback } = wasmBackend;
 
   /** v as a contiguous float32 array and offset: itself where it is dense, else a copy. */
@@ -66,6 +70,9 @@ function makeNativeBackend(addon: NativeAddon): Backend {
   return {
     ...fallback,
     name: 'native',
+    recycle(data) {
+      if (data instanceof Float32Array) pool.give(data);
+    },
 
     matmul(a, b, dtype) {
       if (dtype !== 'float32' || !isF32(a) || !isF32(b)) return fallback.matmul(a, b, dtype);
@@ -160,9 +167,11 @@ function makeNativeBackend(addon: NativeAddon): Backend {
     },
 
     indexSelect(x, dim, index) {
-      // Nearest-neighbour upsampling's gathers; the reference reports a bad index (its message).
+      // Nearest-neighbour upsampling's gathers, a batch's images and (float64: int64) labels; the
+      // reference reports a bad index (its message).
       const count = numel(index.shape);
-      if (!isF32(x) || !dense(x) || !dense(index) || count === 0) return fallback.indexSelect(x, dim, index);
+      const wide = x.data instanceof Float64Array;
+      if (!(isF32(x) || wide) || !dense(x) || !dense(index) || count === 0) return fallback.indexSelect(x, dim, index);
       const size = x.shape[dim];
       const rows = new Int32Array(count);
       for (let r = 0; r < count; r++) {
@@ -172,8 +181,8 @@ function makeNativeBackend(addon: NativeAddon): Backend {
       }
       const outer = numel(x.shape.slice(0, dim));
       const inner = numel(x.shape.slice(dim + 1));
-      const out = alloc(outer * count * inner);
-      addon.indexSelect(x.data, x.offset, outer, size, inner, rows, out);
+      const out = wide ? platform.allocFloat64(outer * count * inner) : alloc(outer * count * inner);
+      addon.indexSelect(x.data as Float32Array | Float64Array, x.offset, outer, size, inner, rows, out);
       return out;
     },
 
@@ -233,6 +242,21 @@ function makeNativeBackend(addon: NativeAddon): Backend {
       return out;
     },
   };
+}
+
+let nativePool: Float32Pool | null = null;
+
+/** @internal For tests: switch the result pool off (every result a fresh array) or on, and poison what it is given with NaN. */
+export function configureNativePool(options: { enabled?: boolean; poison?: boolean }): void {
+  if (!nativePool) return;
+  nativePool.clear();
+  if (options.enabled !== undefined) nativePool.enabled = options.enabled;
+  if (options.poison !== undefined) nativePool.poison = options.poison;
+}
+
+/** @internal For tests: bytes the result pool holds now (0 without the addon). */
+export function nativePoolHeldBytes(): number {
+  return nativePool?.heldBytes ?? 0;
 }
 
 /** The native backend where its addon loaded (Node, built at install), else null. */

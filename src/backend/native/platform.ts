@@ -34,8 +34,8 @@ export interface NativeAddon {
   logSoftmax(x: Float32Array, xo: number, out: Float32Array, outer: number, size: number, inner: number): void;
   /** out[m] = the sum over r < rows, i < inner of x[(r * mid + m) * inner + i]. */
   sum(x: Float32Array, xo: number, out: Float32Array, rows: number, mid: number, inner: number): void;
-  /** out [outer][rows.length][inner] = x [outer][size][inner] at rows (each in [0, size)) along the middle dim. */
-  indexSelect(x: Float32Array, xo: number, outer: number, size: number, inner: number, rows: Int32Array, out: Float32Array): void;
+  /** out [outer][rows.length][inner] = x [outer][size][inner] at rows (each in [0, size)) along the middle dim; out of x's type. */
+  indexSelect<T extends Float32Array | Float64Array>(x: T, xo: number, outer: number, size: number, inner: number, rows: Int32Array, out: T): void;
   /** out[m] = the max (isMax) or min over the elements sum would add; rows and inner at least 1. */
   minmax(isMax: boolean, x: Float32Array, xo: number, out: Float32Array, rows: number, mid: number, inner: number): void;
 }
