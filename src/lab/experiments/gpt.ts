@@ -363,7 +363,11 @@ export const gptExperiment = defineExperiment({
       range: [0, 1],
     });
     if (ctx.files) {
-      if (gpu) await moduleToCpu(model);
+      // The folder holds weights only: the last step's gradients are dropped, not read back.
+      if (gpu) {
+        model.zeroGrad();
+        await moduleToCpu(model);
+      }
       const dir = ctx.files.saveModel('model', model, gptConfig(model, vocab.idxToToken));
       ctx.print(`model saved to ${dir}`);
       findings.push(`The trained model is saved as a model folder (config.json + model.safetensors) at ${dir}.`);
