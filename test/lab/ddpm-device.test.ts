@@ -12,6 +12,7 @@ import * as torch from '../../src/index.js';
 import { resolveOptions, type Metrics } from '../../src/lab/experiment.js';
 import { ddpm } from '../../src/lab/experiments/ddpm.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
+import { AveragedModel, emaAvgFn } from '../../src/optim/swa_utils.js';
 
 before(async () => {
   assert.ok(await torch.webgpu.isAvailable(), 'no WebGPU adapter (not even SwiftShader): run through scripts/run-tests.mjs, which sets the environment Dawn needs');
@@ -34,7 +35,8 @@ async function onBoth(given: Record<string, string | number>): Promise<{ metrics
 
 /** The numbers a ddpm run reports, webgpu's against cpu's. */
 function sameRun(g: { metrics: Metrics; ctx: MemoryContext }, c: { metrics: Metrics; ctx: MemoryContext }): void {
-  close(g.metrics.train_loss as number, c.metrics.train_loss as number, 'train loss');
+  // Rounded to 5 decimals, after two Adam steps through a U-Net (and a text encoder) summed in another order.
+  close(g.metrics.train_loss as number, c.metrics.train_loss as number, 'train loss', 1e-4);
   close(g.ctx.series('classifier_train_loss')[0], c.ctx.series('classifier_train_loss')[0], 'judge train loss');
   assert.equal(g.metrics.classifier_accuracy, c.metrics.classifier_accuracy);
   assert.equal(g.metrics.class_agreement, c.metrics.class_agreement);
@@ -48,7 +50,8 @@ function sameRun(g: { metrics: Metrics; ctx: MemoryContext }, c: { metrics: Metr
     const [a, b] = [pixels(g.ctx, name), pixels(c.ctx, name)];
     assert.equal(a.length, b.length);
     const off = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
-    assert.ok(off <= 1e-4, `${name}: pixels ${off} apart`);
+    // One DDIM step from t = 3 of 4 divides ε by √ᾱ_3 (0.012 on the cosine schedule): its float32 rounding grows ~80x.
+    assert.ok(off <= 1e-3, `${name}: pixels ${off} apart`);
   }
   // The saved folder's weights (the average) came back to the CPU.
   const saved = g.ctx.models.get('model')!.model;
@@ -65,4 +68,30 @@ test('ddpm (captions, CLIP pre-training) on webgpu: the numbers of the cpu', asy
   close(g.ctx.series('text_clip_loss')[0], c.ctx.series('text_clip_loss')[0], 'CLIP loss');
   assert.equal(g.ctx.series('text_zero_shot_accuracy')[0], c.ctx.series('text_zero_shot_accuracy')[0]);
   sameRun(g, c);
+});
+
+test("the EMA on webgpu: an update never reads the GPU, and the count comes back from a checkpoint's CPU copy", async () => {
+  const device = torch.device('webgpu');
+  torch.manualSeed(0);
+  const model = new torch.nn.Linear(3, 2).to(device);
+  const ema = new AveragedModel(model, { copy: () => new torch.nn.Linear(3, 2).to(device), avgFn: emaAvgFn(0.5) }).to(device);
+  for (let i = 0; i < 3; i++) {
+    torch.noGrad(() => model.weight.add_(1));
+    ema.updateParameters(model);
+  }
+  assert.equal(ema.numAveraged, 3);
+  // The first update copies; then halfway twice: w + 3 - 0.5 - 0.25 = w + 2.25.
+  const w = (await model.weight.cpuAsync()).sub(3);
+  const off = (await ema.module.weight.cpuAsync()).sub(w.add(2.25)).abs().max().item();
+  assert.ok(off <= 1e-6, `average ${off} apart`);
+  // A checkpoint holds CPU copies; loaded into a fresh average on the GPU, the count is known again.
+  const state = Object.fromEntries(await Promise.all(Object.entries(ema.stateDict()).map(async ([k, t]) => [k, await t.cpuAsync()] as const)));
+  const again = new AveragedModel(model, { copy: () => new torch.nn.Linear(3, 2).to(device) }).to(device);
+  again.loadStateDict(state);
+  assert.equal(again.numAveraged, 3);
+  assert.equal(await (again as unknown as { n_averaged: torch.Tensor }).n_averaged.itemAsync(), 3);
+  // A count loaded from the GPU itself is not known without a read: say how to read it.
+  const fromGpu = new AveragedModel(model, { copy: () => new torch.nn.Linear(3, 2).to(device) }).to(device);
+  fromGpu.loadStateDict(ema.stateDict());
+  assert.throws(() => fromGpu.numAveraged, /n_averaged is on the GPU; read it with `await model.n_averaged.itemAsync\(\)`/);
 });
