@@ -267,7 +267,7 @@ export const ddpm = defineExperiment({
           `${agreement.perClass.indexOf(Math.min(...agreement.perClass))} at ${Math.min(...agreement.perClass).toFixed(2)}.`,
         `Fréchet distance in the LeNet's penultimate features: ${frechet.toFixed(2)} between ${count} test images and ${count} samples, ` +
           `against ${frechetReal.toFixed(2)} between ${count} test and ${count} training images (the floor for this many images). Not FID.`,
-        `Sampling the ${count} images took ${sampleSeconds.toFixed(1)} s on ${gpu ? `the GPU (${device})` : `the ${torch.getBackend().name} backend`}.`,
+        `Sampling the ${count} images took ${sampleSeconds.toFixed(1)} s on ${gpu ? String(device) : `the ${torch.getBackend().name} backend`}.`,
       ],
     });
     return {

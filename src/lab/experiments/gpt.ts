@@ -308,7 +308,7 @@ export const gptExperiment = defineExperiment({
       `After ${total} steps (${o.epochs} epochs of ${o.stepsPerEpoch}) on ${corpus.name}, the ${o.nLayer}-block transformer (d_model ${o.dModel}, ${o.nHead} heads, ` +
         `context ${o.blockSize}, ${nParams.toLocaleString('en-US')} parameters) has a validation perplexity of ${valPerplexity.toFixed(2)} ` +
         `(${r.valPerplexities[0].toFixed(2)} after the first epoch; ${vocab.length} would be a uniform guess).`,
-      `Training: ${trainTokensPerSecond.toFixed(0)} tokens/s on ${gpu ? `the GPU (${device})` : `the ${torch.getBackend().name} backend`} (${r.seconds.toFixed(1)} s). ` +
+      `Training: ${trainTokensPerSecond.toFixed(0)} tokens/s on ${gpu ? String(device) : `the ${torch.getBackend().name} backend`} (${r.seconds.toFixed(1)} s). ` +
         `Generation: ${cached.tokensPerSecond.toFixed(0)} tokens/s with the KV cache, ${uncached.tokensPerSecond.toFixed(0)} without ` +
         `(${(cached.tokensPerSecond / uncached.tokensPerSecond).toFixed(1)}x), ${sameTokens ? 'the same tokens from the same seed' : 'but the tokens differ'}.`,
     ];
