@@ -17,6 +17,10 @@ import type { TextEncoder } from '../models/text_encoder.js';
 import type { WordTokenizer } from '../models/word_tokenizer.js';
 import { canonicalCaption, captionsOf } from './digit-captions.js';
 import type { RunContext } from './experiment.js';
+import type { Device } from '../tensor/device.js';
+import { scope } from '../backend/scope.js';
+import { isGpu } from './device.js';
+import { StepLosses } from './step-losses.js';
 
 const DIGITS = 10;
 
@@ -60,7 +64,7 @@ export class CaptionClip extends nn.Module {
   /** CLIP's loss: cross-entropy of each image over the captions and of each caption over the images. */
   override forward(images: Tensor, ids: Tensor): Tensor {
     const logits = this.embedImages(images).matmul(this.embedCaptions(ids).t()).mul(this.logitScale.exp());
-    const target = torch.arange(images.shape[0], { dtype: 'int64' });
+    const target = torch.arange(images.shape[0], { dtype: 'int64', device: images.device });
     return nn.functional.crossEntropy(logits, target).add(nn.functional.crossEntropy(logits.t(), target)).div(2);
   }
 }
@@ -74,18 +78,28 @@ export function randomCaptions(labels: readonly number[]): string[] {
   return labels.map((d, i) => captionsOf(d)[phrasing[i]]);
 }
 
+/** How often a GPU's losses are read (each is checked finite, naming its step). */
+const READ_EVERY = 25;
+
 /**
  * Trains the text encoder (and a throwaway image tower) with CLIP's loss for `steps` batches, then
  * freezes it. Returns the last loss and CLIP's zero-shot accuracy on `test`: each image is given
- * the digit whose caption "a handwritten <digit>" it is most similar to.
+ * the digit whose caption "a handwritten <digit>" it is most similar to. With a GPU `device` (where
+ * the text encoder is), the tower trains there and the losses are read every READ_EVERY steps.
  */
 export async function pretrainTextEncoder(
   ctx: RunContext,
-  o: { textEncoder: TextEncoder; tokenizer: WordTokenizer; batches: () => Iterator<[Tensor, Tensor]>; test: [Tensor, Tensor]; steps: number; lr: number },
+  o: { textEncoder: TextEncoder; tokenizer: WordTokenizer; batches: () => Iterator<[Tensor, Tensor]>; test: [Tensor, Tensor]; steps: number; lr: number; device?: Device },
 ): Promise<{ loss: number; zeroShotAccuracy: number }> {
+  const gpu = isGpu(o.device);
   const clip = new CaptionClip(o.textEncoder);
+  if (gpu) clip.to(o.device!);
   const optimizer = new torch.optim.Adam(clip.parameters(), { lr: o.lr });
-  const ids = (captions: string[]) => torch.tensor(captions.map((c) => o.tokenizer.encode(c)), { dtype: 'int64' });
+  const ids = (captions: string[]) => torch.tensor(captions.map((c) => o.tokenizer.encode(c)), { dtype: 'int64', device: o.device });
+  const losses = new StepLosses(gpu, (value, at) => {
+    if (!Number.isFinite(value)) throw new Error(`text encoder pretraining: the loss is ${value} at step ${at.step}`);
+    return value;
+  });
   const bar = ctx.progress(o.steps, 'text encoder (CLIP)');
   let batches = o.batches();
   let loss = NaN;
@@ -94,12 +108,20 @@ export async function pretrainTextEncoder(
     let next = batches.next();
     if (next.done) next = (batches = o.batches()).next();
     const [x, y] = next.value;
-    const l = clip.call(x, ids(randomCaptions(y.tolist() as number[]))) as Tensor;
-    optimizer.zeroGrad();
-    l.backward();
-    optimizer.step();
-    loss = l.item();
-    if (!Number.isFinite(loss)) throw new Error(`text encoder pretraining: the loss is ${loss} at step ${step}`);
+    // The captions from the CPU labels (a draw per label), the step on the device.
+    const captions = randomCaptions(y.tolist() as number[]);
+    const train = () => {
+      const l = clip.call(gpu ? x.to(o.device!) : x, ids(captions)) as Tensor;
+      optimizer.zeroGrad();
+      l.backward();
+      optimizer.step();
+      return losses.add(l, { epoch: 0, step });
+    };
+    if (!gpu) loss = train()!;
+    else {
+      scope(train);
+      if (step % READ_EVERY === 0 || step === o.steps) loss = (await losses.take()).at(-1)!;
+    }
     bar.update(step, { loss });
     // No model in the state: nothing is written, but a stop request (Ctrl-C) is seen here.
     await ctx.checkpoint({}, { epoch: 0, step });
@@ -107,10 +129,11 @@ export async function pretrainTextEncoder(
   bar.finish();
   o.textEncoder.requiresGrad_(false);
   const [images, labels] = o.test;
-  const zeroShot = torch.noGrad(() => {
+  const correct = torch.noGrad(() => {
     clip.eval();
     const prompts = clip.embedCaptions(ids(Array.from({ length: DIGITS }, (_, d) => canonicalCaption(d))));
-    return clip.embedImages(images).matmul(prompts.t()).argmax(-1).eq(labels).float().mean().item();
+    return clip.embedImages(images.to(o.device ?? 'cpu')).matmul(prompts.t()).argmax(-1).eq(labels.to(o.device ?? 'cpu')).float().mean();
   });
+  const zeroShot = gpu ? await correct.itemAsync() : correct.item();
   return { loss, zeroShotAccuracy: zeroShot };
 }

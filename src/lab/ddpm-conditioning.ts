@@ -39,7 +39,10 @@ export interface DigitConditioner {
   readonly unet: UNet2DModel;
   /** A fresh model of the same shape (the weight average's copy). */
   build(): ConditionedModel;
-  /** L_simple on images x0 in [-1, 1] with their digits; the conditioning dropped with probability pUncond. */
+  /**
+   * L_simple on images x0 in [-1, 1] with their digits (a CPU tensor: a caption is drawn per label),
+   * on x0's device; the conditioning dropped with probability pUncond.
+   */
   loss(x0: Tensor, labels: Tensor, pUncond: number): Tensor;
   /** How each digit is asked for: '7' (class), or a caption drawn from `generator` ('a handwritten seven'). */
   prompts(labels: readonly number[], generator: Generator): string[];
@@ -65,7 +68,7 @@ export function classConditioner(o: DigitModelOptions, diffusion: GaussianDiffus
     build,
     loss: (x0, labels, pUncond) => diffusion.loss(unet, x0, labels, { pUncond }),
     prompts: (labels) => labels.map(String),
-    conditioning: (_m, labels) => diffusion.labelConditioning(labels),
+    conditioning: (m, labels) => diffusion.labelConditioning(labels, (m as UNet2DModel).convIn.weight.device),
     folder: (s) => ({ config: { model_type: 'ddpm-unet', ...unet.toModelConfig(), ...s }, extra: {} }),
   };
 }
@@ -93,7 +96,7 @@ export function textConditioner(o: DigitModelOptions, diffusion: GaussianDiffusi
       const dropped = torch.rand([drawn.length]).lt(pUncond).tolist() as boolean[];
       const captions = drawn.map((c, i) => (dropped[i] ? '' : c));
       // The encoder runs inside the loss's graph: unless pretrained and frozen, it learns from the U-Net's error.
-      return diffusion.simpleLoss(model, x0, () => model.encode(ids(captions)));
+      return diffusion.simpleLoss(model, x0, () => model.encode(ids(captions).to(x0.device)));
     },
     prompts: (labels, generator) => drawCaptions(labels, generator),
     conditioning: (m, _labels, prompts) => textConditioning(m as TextConditionedUNet, tokenizer, prompts),

@@ -83,15 +83,17 @@ export class GaussianDiffusion {
   /** q(x_t | x_0): √ᾱ_t·x_0 + √(1-ᾱ_t)·ε, one step per image. */
   qSample(x0: Tensor, steps: ArrayLike<number>, noise: Tensor): Tensor {
     const ab = Array.from(steps, (t) => this.schedule.alphasCumprod[t]);
-    return x0.mul(column(ab.map(Math.sqrt))).add(noise.mul(column(ab.map((a) => Math.sqrt(1 - a)))));
+    const d = x0.device;
+    return x0.mul(column(ab.map(Math.sqrt)).to(d)).add(noise.mul(column(ab.map((a) => Math.sqrt(1 - a))).to(d)));
   }
 
   /** L_simple for a batch x_0 in [-1, 1] with its labels (int64, (B,)); labels dropped with probability pUncond. */
   loss(model: EpsilonModel, x0: Tensor, labels: Tensor, options: { pUncond?: number; generator?: Generator } = {}): Tensor {
     const { pUncond = 0.1, generator } = options;
     return this.simpleLoss(model, x0, (b) => {
-      const dropped = rand([b], { generator }).lt(pUncond);
-      return { classLabels: where(dropped, full([b], this.nullLabel, { dtype: 'int64' }), labels) };
+      const device = x0.device;
+      const dropped = rand([b], { generator, device }).lt(pUncond);
+      return { classLabels: where(dropped, full([b], this.nullLabel, { dtype: 'int64', device }), labels.to(device)) };
     }, generator);
   }
 
@@ -102,11 +104,13 @@ export class GaussianDiffusion {
    */
   simpleLoss(model: EpsilonModel, x0: Tensor, conditioning: UNetConditioning | ((batch: number) => UNetConditioning), generator?: Generator): Tensor {
     const b = x0.shape[0];
+    // Drawn on the CPU (its values shape the step's coefficients there), then moved to x_0's device:
+    // a GPU trains on the CPU's draws.
     const t = randint(0, this.schedule.T, [b], { generator });
-    const noise = randn(x0.shape, { generator });
+    const noise = randn(x0.shape, { generator, device: x0.device });
     const xt = this.qSample(x0, t.tolist() as number[], noise);
     const cond = typeof conditioning === 'function' ? conditioning(b) : conditioning;
-    return model.call(xt, t, cond).sub(noise).square().mean();
+    return model.call(xt, t.to(x0.device), cond).sub(noise).square().mean();
   }
 
   /** Class labels as guidance's pair: the labels, and "no class" for every image. */

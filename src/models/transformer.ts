@@ -62,14 +62,14 @@ export class CausalSelfAttention extends Module {
     const y =
       past === 0
         ? scaledDotProductAttention(q, k, v, { isCausal: true, dropoutP })
-        : scaledDotProductAttention(q, k, v, { attnMask: t === 1 ? null : arange(past + t).unsqueeze(0).le(arange(t).add(past).unsqueeze(1)), dropoutP });
+        : scaledDotProductAttention(q, k, v, { attnMask: t === 1 ? null : arange(past + t, { device: q.device }).unsqueeze(0).le(arange(t, { device: q.device }).add(past).unsqueeze(1)), dropoutP });
     return this.residDrop.call(this.proj.call(y.transpose(1, 2).reshape(bt, c)));
   }
 
   /** The softmax attention weights (B, nh, T, T) of x, for pictures: row i is where position i looks. */
   weights(x: Tensor, t: number): Tensor {
     const [q, k] = this.heads(x, t);
-    const future = arange(t).unsqueeze(0).gt(arange(t).unsqueeze(1));
+    const future = arange(t, { device: q.device }).unsqueeze(0).gt(arange(t, { device: q.device }).unsqueeze(1));
     return q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(q.shape[3])).maskedFill(future, -Infinity).softmax(-1);
   }
 }
@@ -178,10 +178,7 @@ export class TinyTransformer extends Module {
    * with or without the cache, so both give the same tokens from the same generator.
    */
   generate(prompt: readonly number[], maxNewTokens: number, options: GenerateOptions = {}): number[] {
-    if (prompt.length === 0) throw new RangeError('generate: the prompt needs at least one token');
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, but got ${maxNewTokens}`);
-    const bad = prompt.find((id) => !Number.isInteger(id) || id < 0 || id >= this.vocabSize);
-    if (bad !== undefined) throw new RangeError(`generate: token id ${bad} is out of range for a vocabulary of ${this.vocabSize}`);
+    this.checkGenerate(prompt, maxNewTokens);
     const { kvCache = true, ...sampling } = options;
     const tokens = [...prompt];
     const keep = Math.max(1, Math.floor(this.blockSize / 2));
@@ -209,6 +206,55 @@ export class TinyTransformer extends Module {
         }
         return tokens;
       });
+    } finally {
+      this.train(wasTraining);
+    }
+  }
+
+  private checkGenerate(prompt: readonly number[], maxNewTokens: number): void {
+    if (prompt.length === 0) throw new RangeError('generate: the prompt needs at least one token');
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, but got ${maxNewTokens}`);
+    const bad = prompt.find((id) => !Number.isInteger(id) || id < 0 || id >= this.vocabSize);
+    if (bad !== undefined) throw new RangeError(`generate: token id ${bad} is out of range for a vocabulary of ${this.vocabSize}`);
+  }
+
+  /**
+   * generate() for a model on any device, a GPU's included: the forward passes run where the model
+   * is, and each token's logits (one row) are read back, one await per token, and sampled on the
+   * CPU as generate() samples them, so the same generator gives the CPU's tokens (unless two
+   * candidates tie within float32 rounding). Autoregressive sampling needs each token before the next.
+   */
+  async generateAsync(prompt: readonly number[], maxNewTokens: number, options: GenerateOptions = {}): Promise<number[]> {
+    this.checkGenerate(prompt, maxNewTokens);
+    const { kvCache = true, ...sampling } = options;
+    const device = this.tokEmb.weight.device;
+    const tokens = [...prompt];
+    const keep = Math.max(1, Math.floor(this.blockSize / 2));
+    let start = tokens.length > this.blockSize ? tokens.length - keep : 0;
+    let cache: LayerCache[] | null = null;
+    const ids = (from: number) => tensor([tokens.slice(from)], { dtype: 'int64', device });
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      for (let n = 0; n < maxNewTokens; n++) {
+        const last = noGrad(() => {
+          let logits: Tensor;
+          if (kvCache && cache) {
+            logits = this.forward(ids(tokens.length - 1), cache);
+          } else {
+            if (kvCache) cache = Array.from({ length: this.config.nLayer }, () => ({}));
+            logits = this.forward(ids(start), cache ?? undefined);
+          }
+          return logits.select(1, logits.shape[1] - 1);
+        });
+        const row = last.isCpu ? last : await last.cpuAsync();
+        tokens.push(Number(sampleNext(row, sampling).item()));
+        if (tokens.length - start > this.blockSize) {
+          start = tokens.length - keep;
+          cache = null;
+        }
+      }
+      return tokens;
     } finally {
       this.train(wasTraining);
     }

@@ -10,7 +10,7 @@ import { noGrad } from '../autograd/grad_mode.js';
 import { Module } from '../nn/module.js';
 import { defaultGenerator } from '../random/generator.js';
 import { tensor } from '../ops/creation.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** avg_fn(averaged_param, model_param, num_averaged) -> the new averaged value. */
 export type AvgFn = (averaged: Tensor, current: Tensor, numAveraged: number) => Tensor;
@@ -50,13 +50,29 @@ export class AveragedModel<M extends Module = Module> extends Module {
     this.module.train(model.training);
     // PyTorch's buffer is named n_averaged; its state_dict key is too.
     this.registerBuffer('n_averaged', tensor(0, { dtype: 'int64' }));
+    this.averaged = 0;
     this.avgFn = options.avgFn ?? swaAvgFn;
     this.useBuffers = options.useBuffers ?? false;
   }
 
+  /**
+   * The count as a number beside the buffer: on a GPU the buffer cannot be read synchronously, and
+   * an update must not wait for it. undefined after loading a count that is itself on a GPU.
+   */
+  private averaged: number | undefined;
+
   /** How many updates have been averaged. */
   get numAveraged(): number {
-    return (this as unknown as { n_averaged: Tensor }).n_averaged.item();
+    const counter = (this as unknown as { n_averaged: Tensor }).n_averaged;
+    if (counter.isCpu) return counter.item();
+    if (this.averaged === undefined) throw new Error('AveragedModel: n_averaged is on the GPU; read it with `await model.n_averaged.itemAsync()`');
+    return this.averaged;
+  }
+
+  protected override _loadFromStateDict(sd: Map<string, unknown>, prefix: string, missing: string[], unexpected: string[], errors: string[]): void {
+    super._loadFromStateDict(sd, prefix, missing, unexpected, errors);
+    const loaded = sd.get(`${prefix}n_averaged`);
+    this.averaged = loaded instanceof Tensor && loaded.isCpu ? Number(loaded.item()) : undefined;
   }
 
   override forward(...args: unknown[]): unknown {
@@ -78,5 +94,6 @@ export class AveragedModel<M extends Module = Module> extends Module {
       const counter = this as unknown as { n_averaged: Tensor };
       counter.n_averaged.add_(1);
     });
+    this.averaged = n + 1;
   }
 }

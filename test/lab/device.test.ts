@@ -19,7 +19,7 @@ import { readCheckpoint } from '../../src/io/checkpoint.node.js';
 import { defaultDevice, deviceRefusal } from '../../src/lab/device.js';
 import { parseValue, resolveOptions, ruleOf } from '../../src/lab/experiment.js';
 import { cnn } from '../../src/lab/experiments/cnn.js';
-import { gptExperiment as gpt } from '../../src/lab/experiments/gpt.js';
+import { rnn } from '../../src/lab/experiments/rnn.js';
 import { mnist } from '../../src/lab/experiments/mnist.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
 import { experiments } from '../../src/lab/registry.js';
@@ -69,9 +69,9 @@ test('dlab run refuses a bad --device while parsing, naming the flag', () => {
   assert.notEqual(sweep.status, 0);
   assert.match(sweep.stderr, /option '--device <values>' argument 'cpu,cuda' is invalid\. 'cuda': dlab has no device 'cuda'; available: cpu, webgpu/);
   // An experiment whose loop cannot run on a GPU yet defaults to cpu and says why it refuses one.
-  assert.equal(gpt.options.device.default, 'cpu');
-  const r = dlab(['run', 'gpt', '--device', 'webgpu', '--json']);
-  assert.match(r.stderr, /--device webgpu: gpt does not run on webgpu yet \(its loop and its sampler .*\); use --device cpu/);
+  assert.equal(rnn.options.device.default, 'cpu');
+  const r = dlab(['run', 'rnn', '--device', 'webgpu', '--json']);
+  assert.match(r.stderr, /--device webgpu: rnn does not run on webgpu yet \(its loop reads .*\); use --device cpu/);
 });
 
 test('the default device: webgpu on a hardware adapter, cpu on a software one or none', async () => {

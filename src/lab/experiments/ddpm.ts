@@ -47,13 +47,16 @@ import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { featureFrechetDistance } from '../../utils/frechet.js';
 import { lineChart, type ImagesArtifact } from '../artifact.js';
-import { cpuDeviceOption, cpuOnly } from '../device.js';
-import { defineExperiment, finiteLoss, type Extra, type RunContext } from '../experiment.js';
+import { deviceOption, isGpu, useDevice } from '../device.js';
+import type { Device } from '../../tensor/device.js';
+import { scope } from '../../backend/scope.js';
+import { StepLosses } from '../step-losses.js';
+import { defineExperiment, type Extra, type RunContext } from '../experiment.js';
 import { imageDataOptions, loadImageData } from '../image-data.js';
 import { canonicalCaption } from '../digit-captions.js';
 import { classConditioner, conditioningNames, textConditioner, type ConditionedModel, type DigitConditioner } from '../ddpm-conditioning.js';
 import { AveragedModel, emaAvgFn, type AvgFn } from '../../optim/swa_utils.js';
-import { trainEpochs } from '../training.js';
+import { moduleToCpu, trainEpochs } from '../training.js';
 import { pretrainTextEncoder } from '../caption-clip.js';
 
 const DIGITS = 10;
@@ -141,17 +144,19 @@ export const ddpm = defineExperiment({
     ancestral: { default: false, help: 'add an ancestral DDPM row (all --timesteps steps) to the comparison' },
     classifierEpochs: { default: 1, integer: true, min: 1, help: 'epochs of the LeNet judge' },
     trainSize: imageDataOptions.trainSize,
+    testSize: { ...imageDataOptions.testSize, help: "test on the first N test images (the judge's accuracy, the zero-shot check, the real images of the Fréchet distance)" },
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights, noise, sampling)' },
-    device: cpuDeviceOption("its training loop reads each step's loss and labels (its samplers run on webgpu: dlab generate --device webgpu)"),
+    device: deviceOption,
   },
 
   async run(o, ctx) {
-    cpuOnly('ddpm', o.device, "its training loop reads each step's loss and labels (its samplers run on webgpu: dlab generate --device webgpu)");
+    const device = await useDevice(o.device);
+    const gpu = isGpu(device);
     if (o.sampleSteps > o.timesteps) throw new RangeError(`--sample-steps: expected an integer in [1, ${o.timesteps}] (--timesteps), got '${o.sampleSteps}'`);
     torch.manualSeed(o.seed);
     const size = o.imageSize;
     const toTensor = size === 28 ? new transforms.ToTensor() : new transforms.Compose<Image, Tensor>([new transforms.Resize(size), new transforms.ToTensor()]);
-    const { test, trainSet } = await loadImageData({ dataset: 'mnist', root: '', download: false, trainSize: o.trainSize, testSize: 10000 }, toTensor);
+    const { testSet: test, trainSet } = await loadImageData({ dataset: 'mnist', root: '', download: false, trainSize: o.trainSize, testSize: o.testSize }, toTensor);
 
     // 1. The judge, trained first so that its accuracy is known before any sample is drawn.
     const judge = new Judge(lenet(), size);
@@ -168,6 +173,7 @@ export const ddpm = defineExperiment({
       lossFn: new nn.CrossEntropyLoss(),
       prefix: 'classifier_',
       resumable: false,
+      device,
     });
     ctx.print(`judge: LeNet on ${size}x${size} digits, test accuracy ${judged.testAccuracy.toFixed(4)}`);
 
@@ -176,18 +182,20 @@ export const ddpm = defineExperiment({
     const diffusion = new GaussianDiffusion(schedule, DIGITS);
     const cond = (o.conditioning === 'text' ? textConditioner : classConditioner)(o, diffusion);
     const { model } = cond;
-    if (cond.name === 'text' && o.textPretrainSteps > 0) await pretrainCaptions(ctx, cond as ReturnType<typeof textConditioner>, trainSet, test, o.textPretrainSteps);
+    // On a GPU everything from here runs there: the model, its average, the batches, the samplers (one read per batch of samples).
+    if (gpu) model.to(device);
+    if (cond.name === 'text' && o.textPretrainSteps > 0) await pretrainCaptions(ctx, cond as ReturnType<typeof textConditioner>, trainSet, test, o.textPretrainSteps, device);
     const parameters = model.parameters().reduce((n, p) => n + p.numel(), 0);
     const what = cond.name === 'text' ? `text encoder (${o.textLayers} layers) + cross-attention U-Net` : 'U-Net';
     ctx.print(`${what}: ${parameters.toLocaleString('en-US')} parameters, ${size}x${size}, T = ${o.timesteps} (${o.schedule}), ${o.steps} steps of ${o.batchSize}`);
     const optimizer = new optim.Adam(model.parameters().filter((p) => p.requiresGrad), { lr: o.lr });
     // The weights samples are drawn with: an exponential moving average of the trained ones (DDPM's EMA).
-    const ema = new AveragedModel(model, { copy: () => cond.build(), avgFn: warmedUpEma(o.emaDecay) });
+    const ema = new AveragedModel(model, { copy: () => cond.build().to(device), avgFn: warmedUpEma(o.emaDecay) }).to(device);
     const loader = new StatefulDataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, dropLast: true });
-    const losses = await trainDiffusion(ctx, { cond, ema, optimizer, loader, steps: o.steps, pUncond: o.pUncond });
+    const losses = await trainDiffusion(ctx, { cond, ema, optimizer, loader, steps: o.steps, pUncond: o.pUncond, device });
     const imageShape = [1, size, size];
     const sampled = ema.module;
-    const sampler: Sampler = { diffusion, cond, model: sampled, imageShape };
+    const sampler: Sampler = { diffusion, cond, model: sampled, imageShape, device };
 
     // 3. Class agreement and the feature Fréchet distance over samplesPerDigit per digit.
     sampled.eval();
@@ -195,7 +203,7 @@ export const ddpm = defineExperiment({
     const labels = Array.from({ length: DIGITS * o.samplesPerDigit }, (_, i) => Math.floor(i / o.samplesPerDigit));
     const prompts: string[] = [];
     const started = performance.now();
-    const samples = sampleInBatches(labels, 100, (chunk) => {
+    const samples = await sampleInBatches(labels, 100, (chunk) => {
       const asked = cond.prompts(chunk, gen);
       prompts.push(...asked);
       return drawSamples(sampler, chunk, asked, { guidance: o.guidance, steps: o.sampleSteps, generator: gen });
@@ -204,8 +212,8 @@ export const ddpm = defineExperiment({
     const fake = judge.judge(samples.add(1).div(2));
     const agreement = classAgreement(fake.predicted, labels);
     const count = labels.length;
-    const realTest = firstImages(test, count);
-    const realTrain = firstImages(trainSet, count);
+    const realTest = firstImages(test, count, '--test-size');
+    const realTrain = firstImages(trainSet, count, '--train-size');
     const real = judge.judge(realTest);
     const dim = real.features.length / count;
     const frechet = featureFrechetDistance(real.features, count, fake.features, count, dim);
@@ -225,13 +233,13 @@ export const ddpm = defineExperiment({
         shown.map((i) => fake.predicted[i] !== labels[i]),
       ),
     );
-    ctx.artifact('denoising', denoisingStrip(sampler, o.guidance, o.sampleSteps, new Generator(o.seed + 2)));
+    ctx.artifact('denoising', await denoisingStrip(sampler, o.guidance, o.sampleSteps, new Generator(o.seed + 2)));
     ctx.artifact('loss', {
       kind: 'chart',
       title: 'Training loss',
       spec: lineChart('‖ε - ε_θ(x_t, t, y)‖², mean over each logged stretch', losses.map((y, i) => ({ x: (i + 1) * LOG_EVERY, y, series: 'loss' })), { x: 'step', y: 'loss' }),
     });
-    const comparison = compare(o, sampler, judge);
+    const comparison = await compare(o, sampler, judge);
     ctx.artifact('comparison', {
       kind: 'table',
       title: `Guidance and steps (${o.compareSamples} sample${o.compareSamples === 1 ? '' : 's'} per digit in each row)`,
@@ -243,6 +251,7 @@ export const ddpm = defineExperiment({
     if (ctx.files) {
       // The judge first, inside the model's folder, so that `dlab generate` can measure agreement offline; the model's config.json last.
       ctx.files.saveModel(`model/${JUDGE_FOLDER}`, judge.net, judge.folderConfig(judged.testAccuracy));
+      if (gpu) await moduleToCpu(sampled);
       const { config, extra } = cond.folder({ beta_schedule: o.schedule, num_train_timesteps: o.timesteps, guidance_scale: o.guidance, sample_steps: o.sampleSteps, judge: JUDGE_FOLDER });
       const dir = ctx.files.saveModel('model', sampled, config, extra);
       ctx.print(`model saved to ${dir}`);
@@ -258,7 +267,7 @@ export const ddpm = defineExperiment({
           `${agreement.perClass.indexOf(Math.min(...agreement.perClass))} at ${Math.min(...agreement.perClass).toFixed(2)}.`,
         `Fréchet distance in the LeNet's penultimate features: ${frechet.toFixed(2)} between ${count} test images and ${count} samples, ` +
           `against ${frechetReal.toFixed(2)} between ${count} test and ${count} training images (the floor for this many images). Not FID.`,
-        `Sampling the ${count} images took ${sampleSeconds.toFixed(1)} s on the ${torch.getBackend().name} backend.`,
+        `Sampling the ${count} images took ${sampleSeconds.toFixed(1)} s on ${gpu ? String(device) : `the ${torch.getBackend().name} backend`}.`,
       ],
     });
     return {
@@ -293,7 +302,7 @@ interface Running extends Extra {
 type ImageSet = ConstructorParameters<typeof DataLoader<[Tensor, number]>>[0] & { length: number };
 
 /** The text encoder trained by CLIP's loss on the digits and their captions, then frozen; its zero-shot accuracy reported. */
-async function pretrainCaptions(ctx: RunContext, cond: ReturnType<typeof textConditioner>, trainSet: ImageSet, test: ImageSet, steps: number): Promise<void> {
+async function pretrainCaptions(ctx: RunContext, cond: ReturnType<typeof textConditioner>, trainSet: ImageSet, test: ImageSet, steps: number, device: Device): Promise<void> {
   const loader = new DataLoader(trainSet, { batchSize: 128, shuffle: true });
   const [testImages, testLabels] = new DataLoader(test, { batchSize: 1000 })[Symbol.iterator]().next().value as [Tensor, Tensor];
   const { loss, zeroShotAccuracy } = await pretrainTextEncoder(ctx, {
@@ -303,62 +312,90 @@ async function pretrainCaptions(ctx: RunContext, cond: ReturnType<typeof textCon
     test: [testImages, testLabels],
     steps,
     lr: 1e-3,
+    device,
   });
   ctx.log({ text_clip_loss: loss, text_zero_shot_accuracy: zeroShotAccuracy }, { step: 0 });
   ctx.print(`text encoder: ${steps} steps of CLIP's loss (${loss.toFixed(3)}), zero-shot accuracy on 1,000 test digits ${zeroShotAccuracy.toFixed(3)}; frozen`);
 }
 
-/** Adam on L_simple for `steps` steps, cycling the loader; resumable mid-epoch; the mean loss of every LOG_EVERY steps. */
+/**
+ * Adam on L_simple for `steps` steps, cycling the loader; resumable mid-epoch; the mean loss of every
+ * LOG_EVERY steps. On a GPU (where the model and its average are) each step runs in a scope and only
+ * records; its loss is read with the others of its stretch, one await per logged step (and per checkpoint).
+ */
 async function trainDiffusion(
   ctx: RunContext,
-  o: { cond: DigitConditioner; ema: AveragedModel<ConditionedModel>; optimizer: optim.Adam; loader: StatefulDataLoader<[Tensor, number]>; steps: number; pUncond: number },
+  o: { cond: DigitConditioner; ema: AveragedModel<ConditionedModel>; optimizer: optim.Adam; loader: StatefulDataLoader<[Tensor, number]>; steps: number; pUncond: number; device: Device },
 ): Promise<number[]> {
-  const { cond, ema, optimizer, loader, steps } = o;
+  const { cond, ema, optimizer, loader, steps, device } = o;
   const model = cond.model;
+  const gpu = isGpu(device);
+  const stepLosses = new StepLosses(gpu);
   // Checkpoints hold the trained weights and their average together.
   const state = { model: new nn.ModuleDict({ model, ema }), optimizer, loader };
   const resumed = ctx.resume(state);
   let step = resumed?.step ?? 0;
   let epoch = resumed?.epoch ?? 1;
   const r: Running = (resumed?.extra as Running | undefined) ?? { losses: [], sum: 0, n: 0 };
+  // GPU: the losses recorded since the last read join the running sum, in step order (the CPU's sum).
+  const fold = async () => {
+    for (const value of await stepLosses.take()) {
+      r.sum += value;
+      r.n++;
+    }
+  };
+  const extra = gpu ? async () => (await fold(), { ...r, losses: [...r.losses] }) : () => ({ ...r, losses: [...r.losses] });
   const bar = ctx.progress(steps, 'ddpm');
   model.train();
   while (step < steps) {
     for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
-      const loss = cond.loss(x.mul(2).sub(1), y, o.pUncond);
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
-      ema.updateParameters(model);
+      const at = { epoch, step: step + 1 };
+      // The labels stay on the CPU: the conditioner draws captions from them and moves what the model reads.
+      const trainStep = () => {
+        const loss = cond.loss((gpu ? x.to(device) : x).mul(2).sub(1), y, o.pUncond);
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        ema.updateParameters(model);
+        return stepLosses.add(loss, at);
+      };
+      const value = gpu ? scope(trainStep) : trainStep();
       step++;
-      r.sum += finiteLoss(loss, { epoch, step });
-      r.n++;
+      if (value !== undefined) {
+        r.sum += value;
+        r.n++;
+      }
       if (step % LOG_EVERY === 0) {
+        if (gpu) await fold();
         r.losses.push(r.sum / r.n);
         ctx.log({ loss: r.sum / r.n }, { step });
         r.sum = r.n = 0;
       }
-      bar.update(step, { loss: r.losses[r.losses.length - 1] ?? loss.item() });
-      await ctx.checkpoint(state, { epoch, step, extra: () => ({ ...r, losses: [...r.losses] }) });
+      bar.update(step, { loss: r.losses[r.losses.length - 1] ?? value ?? NaN });
+      await ctx.checkpoint(state, { epoch, step, extra });
       if (step >= steps) break;
     }
     if (step < steps) epoch++;
   }
+  if (gpu) await fold();
   bar.finish();
   // A run shorter than LOG_EVERY (or not a multiple of it) still reports the mean of its last steps.
   return r.n > 0 ? [...r.losses, r.sum / r.n] : r.losses;
 }
 
-/** Draw samples for `labels` in batches of `batch` and put them together. */
-function sampleInBatches(labels: number[], batch: number, draw: (chunk: number[]) => Tensor): Tensor {
+/** A tensor on the CPU: itself, or read back from a GPU (one await). */
+const onCpu = (x: Tensor): Tensor | Promise<Tensor> => (x.isCpu ? x : x.cpuAsync());
+
+/** Draw samples for `labels` in batches of `batch` and put them together on the CPU (a GPU's: one read per batch). */
+async function sampleInBatches(labels: number[], batch: number, draw: (chunk: number[]) => Tensor): Promise<Tensor> {
   const parts: Tensor[] = [];
-  for (let i = 0; i < labels.length; i += batch) parts.push(draw(labels.slice(i, i + batch)));
+  for (let i = 0; i < labels.length; i += batch) parts.push(await onCpu(draw(labels.slice(i, i + batch))));
   return torch.cat(parts);
 }
 
 /** The first `count` images of a dataset of [image in [0, 1], label] as one (count, 1, H, W) batch. */
-function firstImages(data: ImageSet, count: number): Tensor {
-  if (data.length < count) throw new RangeError(`need ${count} real images to compare against, but the data set has ${data.length} (raise --train-size)`);
+function firstImages(data: ImageSet, count: number, option: '--train-size' | '--test-size'): Tensor {
+  if (data.length < count) throw new RangeError(`need ${count} real images to compare against, but the data set has ${data.length} (raise ${option})`);
   for (const [x] of new DataLoader(data, { batchSize: count })) return x as Tensor;
   throw new RangeError('no images');
 }
@@ -370,6 +407,8 @@ interface Sampler {
   /** The weights to sample with (the average of the trained ones). */
   model: ConditionedModel;
   imageShape: number[];
+  /** Where the model is and the samplers run. */
+  device: Device;
 }
 
 /** Samples of `labels` asked as `prompts`: DDIM with `steps`, or ancestral DDPM over every step. */
@@ -379,13 +418,13 @@ function drawSamples(
   prompts: readonly string[],
   o: { guidance: number; steps: number; generator: Generator; ancestral?: boolean; onStep?: (t: number, x: Tensor) => void },
 ): Tensor {
-  const options = { conditioning: s.cond.conditioning(s.model, labels, prompts), imageShape: s.imageShape, guidance: o.guidance, generator: o.generator, onStep: o.onStep };
+  const options = { conditioning: s.cond.conditioning(s.model, labels, prompts), imageShape: s.imageShape, guidance: o.guidance, generator: o.generator, onStep: o.onStep, device: s.device };
   const model: EpsilonModel = s.model;
   return o.ancestral ? s.diffusion.sampleDdpm(model, options) : s.diffusion.sampleDdim(model, { ...options, steps: o.steps });
 }
 
 /** One DDIM chain per digit, x_T on the left to x_0 on the right, 8 columns. */
-function denoisingStrip(s: Sampler, guidance: number, steps: number, generator: Generator): ImagesArtifact {
+async function denoisingStrip(s: Sampler, guidance: number, steps: number, generator: Generator): Promise<ImagesArtifact> {
   const { diffusion, imageShape } = s;
   const labels = Array.from({ length: DIGITS }, (_, d) => d);
   const columns = Math.min(8, steps + 1);
@@ -404,7 +443,7 @@ function denoisingStrip(s: Sampler, guidance: number, steps: number, generator: 
   });
   // x_T: the same draw the sampler started from.
   const xT = torch.randn([DIGITS, ...imageShape], { generator: new Generator(generator.initialSeed()) });
-  const all = [xT.clamp(-3, 3).div(3), ...frames];
+  const all = [xT.clamp(-3, 3).div(3), ...(await Promise.all(frames.map(onCpu)))];
   const timesteps = diffusion.ddimTimesteps(steps);
   const stepNames = ['x_T', ...[...keep].sort((a, b) => a - b).map((k) => (k === steps - 1 ? 'x_0' : `t=${timesteps[k]}`))];
   const rows = labels.flatMap((d) => all.map((f) => f.narrow(0, d, 1)));
@@ -412,11 +451,11 @@ function denoisingStrip(s: Sampler, guidance: number, steps: number, generator: 
 }
 
 /** Rows of the guidance / step-count table and the samples behind them. */
-function compare(
+async function compare(
   o: { guidance: number; sampleSteps: number; timesteps: number; compareSamples: number; ancestral: boolean; seed: number },
   sampler: Sampler,
   judge: Judge,
-): { rows: (string | number)[][]; images: ImagesArtifact } {
+): Promise<{ rows: (string | number)[][]; images: ImagesArtifact }> {
   const labels = Array.from({ length: DIGITS * o.compareSamples }, (_, i) => i % DIGITS);
   const settings: { sampler: 'ddim' | 'ddpm'; steps: number; guidance: number }[] = [];
   for (const w of [...new Set([0, 1, o.guidance, 2 * o.guidance].filter((w) => w <= 20))]) settings.push({ sampler: 'ddim', steps: o.sampleSteps, guidance: w });
@@ -429,7 +468,7 @@ function compare(
     const generator = new Generator(o.seed + 3);
     const started = performance.now();
     const prompts = sampler.cond.prompts(labels, generator);
-    const x = drawSamples(sampler, labels, prompts, { guidance: s.guidance, steps: s.steps, generator, ancestral: s.sampler === 'ddpm' });
+    const x = await onCpu(drawSamples(sampler, labels, prompts, { guidance: s.guidance, steps: s.steps, generator, ancestral: s.sampler === 'ddpm' }));
     const seconds = (performance.now() - started) / 1000;
     const { overall } = classAgreement(judge.judge(x.add(1).div(2)).predicted, labels);
     rows.push([s.sampler, s.steps, s.guidance, +overall.toFixed(3), +seconds.toFixed(2)]);

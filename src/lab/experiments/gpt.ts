@@ -23,8 +23,12 @@ import { gpt, gptConfig } from '../../models/gpt.js';
 import { Generator } from '../../random/generator.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
-import { cpuDeviceOption, cpuOnly } from '../device.js';
-import { defineExperiment, finiteLoss, type Extra, type RunContext } from '../experiment.js';
+import { deviceOption, isGpu, useDevice } from '../device.js';
+import { defineExperiment, type Extra, type RunContext } from '../experiment.js';
+import { scope } from '../../backend/scope.js';
+import type { Device } from '../../tensor/device.js';
+import { StepLosses } from '../step-losses.js';
+import { moduleToCpu } from '../training.js';
 import { RNNModel } from './rnn.js';
 
 /** A corpus as token ids, its vocabulary and where it came from. */
@@ -71,20 +75,41 @@ function validationStarts(length: number, blockSize: number, max: number): numbe
   return Array.from({ length: n }, (_, i) => i * blockSize);
 }
 
-/** exp(mean cross-entropy) of the next character over the validation blocks; logits(x) is (B*T, vocab), rows in y's reshape(-1) order. */
-function perplexity(model: nn.Module, val: readonly number[], starts: readonly number[], blockSize: number, batchSize: number, logits: (x: Tensor, y: Tensor) => [Tensor, Tensor]): number {
+/**
+ * exp(mean cross-entropy) of the next character over the validation blocks; logits(x) is (B*T, vocab),
+ * rows in y's reshape(-1) order. On a GPU (`device`, where the model is) the sum stays there and is read once.
+ */
+async function perplexity(
+  model: nn.Module,
+  val: readonly number[],
+  starts: readonly number[],
+  blockSize: number,
+  batchSize: number,
+  logits: (x: Tensor, y: Tensor) => [Tensor, Tensor],
+  device?: Device,
+): Promise<number> {
   const wasTraining = model.training;
   model.eval();
+  const gpu = isGpu(device);
   let sum = 0;
+  const onDevice = gpu ? torch.zeros(1, { device }) : undefined;
   let count = 0;
   torch.noGrad(() => {
     for (let i = 0; i < starts.length; i += batchSize) {
       const [x, y] = windows(val, starts.slice(i, i + batchSize), blockSize);
-      const [out, target] = logits(x, y);
-      sum += nn.functional.crossEntropy(out, target, { reduction: 'sum' }).item();
-      count += target.numel();
+      if (onDevice) {
+        scope(() => {
+          const [out, target] = logits(x.to(device!), y.to(device!));
+          onDevice.add_(nn.functional.crossEntropy(out, target, { reduction: 'sum' }));
+        });
+      } else {
+        const [out, target] = logits(x, y);
+        sum += nn.functional.crossEntropy(out, target, { reduction: 'sum' }).item();
+      }
+      count += y.numel();
     }
   });
+  if (onDevice) sum = await onDevice.itemAsync();
   model.train(wasTraining);
   return Math.exp(sum / count);
 }
@@ -128,11 +153,15 @@ export const gptExperiment = defineExperiment({
     compareRnn: { default: false, help: "also train the rnn experiment's GRU and LSTM on the same split for the same seconds, and compare validation perplexity" },
     rnnHiddens: { default: 256, integer: true, min: 1, help: 'hidden units of the GRU/LSTM of --compare-rnn (the rnn experiment default)' },
     seed: { default: 0, integer: true, min: 0, help: 'random seed (weights, batches, samples)' },
-    device: cpuDeviceOption("its loop and its sampler with the KV cache read each step"),
+    device: deviceOption,
   },
 
   async run(o, ctx) {
-    cpuOnly('gpt', o.device, "its loop and its sampler with the KV cache read each step");
+    const device = await useDevice(o.device);
+    const gpu = isGpu(device);
+    if (gpu && o.compareRnn) {
+      throw new Error(`--compare-rnn: the GRU and LSTM train on the cpu for as many seconds as the transformer took, a race that needs one device for both; use --device cpu`);
+    }
     if (o.dModel % o.nHead !== 0) throw new RangeError(`--n-head: ${o.nHead} heads do not divide --d-model ${o.dModel}`);
     torch.manualSeed(o.seed);
     const corpus = loadCorpus(o.text, ctx);
@@ -152,6 +181,8 @@ export const gptExperiment = defineExperiment({
     ctx.print(`${corpus.name}: ${corpus.ids.length.toLocaleString('en-US')} characters (${train.length.toLocaleString('en-US')} train, ${val.length.toLocaleString('en-US')} validation), vocabulary of ${vocab.length} tokens`);
 
     const model = gpt({ vocabSize: vocab.length, blockSize: o.blockSize, dModel: o.dModel, nHead: o.nHead, nLayer: o.nLayer, dropout: o.dropout, tieWeights: o.tieWeights });
+    // Before the resume: a checkpoint loads onto the module's device.
+    if (gpu) model.to(device);
     const nParams = model.parameters().reduce((n, p) => n + p.numel(), 0);
     ctx.print(`${nParams.toLocaleString('en-US')} parameters`);
     const total = o.epochs * o.stepsPerEpoch;
@@ -174,26 +205,46 @@ export const gptExperiment = defineExperiment({
     const bar = ctx.progress(total, 'gpt steps');
     let started = performance.now() - r.epochSeconds * 1000;
     const epochElapsed = () => (performance.now() - started) / 1000;
+    // On a GPU a step only records (in a scope); its loss is read with the others since the last
+    // read, one await per logged step, epoch end and checkpoint, and summed in step order as on the CPU.
+    const stepLosses = new StepLosses(gpu);
+    let last = NaN;
+    const fold = async () => {
+      for (const value of await stepLosses.take()) {
+        r.lossSum += value;
+        r.steps++;
+        last = value;
+      }
+    };
+    const extra = gpu ? async () => (await fold(), { ...r, epochSeconds: epochElapsed() }) : () => ({ ...r, epochSeconds: epochElapsed() });
     model.train();
     for (let step = (resumed?.step ?? 0) + 1; step <= total; step++) {
       const epoch = Math.ceil(step / o.stepsPerEpoch);
       // Each step's windows come from a generator seeded by (seed, step): a resumed run draws the same.
       const [x, y] = randomBatch(train, o.batchSize, o.blockSize, new Generator(o.seed * 1_000_003 + step));
-      const loss = nn.functional.crossEntropy(model.call(x).reshape(-1, vocab.length), y.reshape(-1));
-      optimizer.zeroGrad();
-      loss.backward();
-      if (o.clip !== undefined) optim.clipGradNorm_(model.parameters(), o.clip);
-      optimizer.step();
+      const trainStep = () => {
+        const loss = nn.functional.crossEntropy(model.call(gpu ? x.to(device) : x).reshape(-1, vocab.length), (gpu ? y.to(device) : y).reshape(-1));
+        optimizer.zeroGrad();
+        loss.backward();
+        if (o.clip !== undefined) optim.clipGradNorm_(model.parameters(), o.clip);
+        optimizer.step();
+        return stepLosses.add(loss, { epoch, step });
+      };
+      const value = gpu ? scope(trainStep) : trainStep();
       scheduler.step();
-      const value = finiteLoss(loss, { epoch, step });
-      r.lossSum += value;
-      r.steps++;
-      if (step % 10 === 0) ctx.log({ loss: value, lr: optimizer.paramGroups[0].lr }, { step });
-      bar.update(step, { loss: value });
+      if (value !== undefined) {
+        r.lossSum += value;
+        r.steps++;
+        last = value;
+      }
+      const logged = step % 10 === 0;
+      if (gpu && (logged || step % o.stepsPerEpoch === 0)) await fold();
+      if (logged) ctx.log({ loss: last, lr: optimizer.paramGroups[0].lr }, { step });
+      bar.update(step, { loss: last });
       if (step % o.stepsPerEpoch === 0) {
         const seconds = epochElapsed();
         r.seconds += seconds;
-        const valPerplexity = perplexity(model, val, valStarts, o.blockSize, o.batchSize, gptLogits);
+        const valPerplexity = await perplexity(model, val, valStarts, o.blockSize, o.batchSize, gptLogits, device);
         const trainPerplexity = Math.exp(r.lossSum / r.steps);
         r.valPerplexities = [...r.valPerplexities, valPerplexity];
         r.trainPerplexities = [...r.trainPerplexities, trainPerplexity];
@@ -204,7 +255,7 @@ export const gptExperiment = defineExperiment({
         r.steps = 0;
         started = performance.now();
       }
-      await ctx.checkpoint(state, { epoch, step, extra: () => ({ ...r, epochSeconds: epochElapsed() }) });
+      await ctx.checkpoint(state, { epoch, step, extra });
     }
     bar.finish();
 
@@ -215,25 +266,30 @@ export const gptExperiment = defineExperiment({
     const sampling = { temperature: o.temperature, topK: o.topK, topP: o.topP };
 
     // Generation speed: the same tokens with and without the cache (same generator seed).
-    const timed = (kvCache: boolean) => {
+    // On the CPU generate() (no await); on a GPU generateAsync(), one read per token.
+    const generate = (options: Parameters<typeof model.generate>[2]) =>
+      gpu ? model.generateAsync(prompt, o.numTokens, options) : model.generate(prompt, o.numTokens, options);
+    const timed = async (kvCache: boolean) => {
       const t0 = performance.now();
-      const ids = model.generate(prompt, o.numTokens, { ...sampling, kvCache, generator: new Generator(o.seed) });
+      const ids = await generate({ ...sampling, kvCache, generator: new Generator(o.seed) });
       return { ids, tokensPerSecond: o.numTokens / ((performance.now() - t0) / 1000) };
     };
-    const cached = timed(true);
-    const uncached = timed(false);
+    const cached = await timed(true);
+    const uncached = await timed(false);
     const sameTokens = cached.ids.every((t, i) => t === uncached.ids[i]);
     const sample = decode(cached.ids);
     ctx.print(sample);
     ctx.print(`generation: ${cached.tokensPerSecond.toFixed(0)} tokens/s with the KV cache, ${uncached.tokensPerSecond.toFixed(0)} without (${sameTokens ? 'the same tokens' : 'DIFFERENT tokens'})`);
 
     const temperatures = [...new Set([0, 0.5, o.temperature, 1, 1.5])].sort((a, b) => a - b);
-    const samples = temperatures.map((temperature) => [temperature, decode(model.generate(prompt, o.numTokens, { ...sampling, temperature, generator: new Generator(o.seed) }))] as const);
+    const samples: (readonly [number, string])[] = [];
+    for (const temperature of temperatures) samples.push([temperature, decode(await generate({ ...sampling, temperature, generator: new Generator(o.seed) }))]);
 
     // One head's attention over the first validation block.
     const mapLength = Math.min(o.blockSize, 48);
     const [mapIds] = windows(val, [0], mapLength);
-    const weights = model.attentionWeights(mapIds, o.nLayer - 1).select(0, 0).select(0, 0);
+    const weightsOn = model.attentionWeights(gpu ? mapIds.to(device) : mapIds, o.nLayer - 1).select(0, 0).select(0, 0);
+    const weights = weightsOn.isCpu ? weightsOn : await weightsOn.cpuAsync();
 
     const metrics: Record<string, number | string> = {
       val_perplexity: +valPerplexity.toFixed(4),
@@ -252,13 +308,14 @@ export const gptExperiment = defineExperiment({
       `After ${total} steps (${o.epochs} epochs of ${o.stepsPerEpoch}) on ${corpus.name}, the ${o.nLayer}-block transformer (d_model ${o.dModel}, ${o.nHead} heads, ` +
         `context ${o.blockSize}, ${nParams.toLocaleString('en-US')} parameters) has a validation perplexity of ${valPerplexity.toFixed(2)} ` +
         `(${r.valPerplexities[0].toFixed(2)} after the first epoch; ${vocab.length} would be a uniform guess).`,
-      `Training: ${trainTokensPerSecond.toFixed(0)} tokens/s on the ${torch.getBackend().name} backend (${r.seconds.toFixed(1)} s). ` +
+      `Training: ${trainTokensPerSecond.toFixed(0)} tokens/s on ${gpu ? String(device) : `the ${torch.getBackend().name} backend`} (${r.seconds.toFixed(1)} s). ` +
         `Generation: ${cached.tokensPerSecond.toFixed(0)} tokens/s with the KV cache, ${uncached.tokensPerSecond.toFixed(0)} without ` +
         `(${(cached.tokensPerSecond / uncached.tokensPerSecond).toFixed(1)}x), ${sameTokens ? 'the same tokens from the same seed' : 'but the tokens differ'}.`,
     ];
 
     if (o.compareRnn) {
-      const rnnResults = (['gru', 'lstm'] as const).map((cell) => compareRnn(cell, o, vocab.length, train, val, valStarts, r.seconds));
+      const rnnResults = [];
+      for (const cell of ['gru', 'lstm'] as const) rnnResults.push(await compareRnn(cell, o, vocab.length, train, val, valStarts, r.seconds));
       for (const res of rnnResults) {
         metrics[`${res.cell}_val_perplexity`] = +res.valPerplexity.toFixed(4);
         metrics[`${res.cell}_steps`] = res.steps;
@@ -306,6 +363,11 @@ export const gptExperiment = defineExperiment({
       range: [0, 1],
     });
     if (ctx.files) {
+      // The folder holds weights only: the last step's gradients are dropped, not read back.
+      if (gpu) {
+        model.zeroGrad();
+        await moduleToCpu(model);
+      }
       const dir = ctx.files.saveModel('model', model, gptConfig(model, vocab.idxToToken));
       ctx.print(`model saved to ${dir}`);
       findings.push(`The trained model is saved as a model folder (config.json + model.safetensors) at ${dir}.`);
@@ -325,7 +387,7 @@ function loadCorpus(path: string, ctx: RunContext): Corpus {
 }
 
 /** The rnn experiment's model (GRU or LSTM, SGD lr 1, clipped to 1) trained on `train` for `seconds`, scored as the transformer is. */
-function compareRnn(
+async function compareRnn(
   cell: 'gru' | 'lstm',
   o: { seed: number; rnnHiddens: number; batchSize: number; blockSize: number },
   vocabSize: number,
@@ -333,7 +395,7 @@ function compareRnn(
   val: readonly number[],
   valStarts: readonly number[],
   seconds: number,
-): { cell: 'gru' | 'lstm'; valPerplexity: number; steps: number; seconds: number } {
+): Promise<{ cell: 'gru' | 'lstm'; valPerplexity: number; steps: number; seconds: number }> {
   torch.manualSeed(o.seed);
   const layer = cell === 'gru' ? new nn.GRU(vocabSize, o.rnnHiddens) : new nn.LSTM(vocabSize, o.rnnHiddens);
   const net = new RNNModel(layer, vocabSize);
@@ -357,6 +419,6 @@ function compareRnn(
     }
   }
   const elapsed = (performance.now() - t0) / 1000;
-  const valPerplexity = perplexity(net, val, valStarts, o.blockSize, o.batchSize, (x, y) => [net.call(x, net.beginState(x.shape[0]))[0], y.T.reshape(-1)]);
+  const valPerplexity = await perplexity(net, val, valStarts, o.blockSize, o.batchSize, (x, y) => [net.call(x, net.beginState(x.shape[0]))[0], y.T.reshape(-1)]);
   return { cell, valPerplexity, steps, seconds: elapsed };
 }

@@ -1,0 +1,118 @@
+// `dlab run gpt --device webgpu` on the GPU the test runner provides (SwiftShader where there is
+// none: scripts/run-tests.mjs sets the environment; without an adapter these tests fail, naming
+// it): the logged losses, perplexities and sampled tokens of --device cpu within float32
+// rounding, the reads the loop makes (per logged step, not per step; one per generated token), a
+// run stopped on the GPU and resumed from its checkpoint, and StepLosses, which the loops of gpt
+// and ddpm share. Tiny sizes: SwiftShader runs every kernel on the CPU.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import * as torch from '../../src/index.js';
+import { resolveOptions } from '../../src/lab/experiment.js';
+import { gptExperiment as gpt } from '../../src/lab/experiments/gpt.js';
+import { MemoryContext } from '../../src/lab/memory_context.js';
+import { StepLosses } from '../../src/lab/step-losses.js';
+import { RunStore } from '../../src/lab/store.node.js';
+import { interruptedThenResumed } from './interrupt.js';
+
+const home = mkdtempSync(join(tmpdir(), 'dlab-gpt-device-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+before(async () => {
+  assert.ok(await torch.webgpu.isAvailable(), 'no WebGPU adapter (not even SwiftShader): run through scripts/run-tests.mjs, which sets the environment Dawn needs');
+});
+
+const close = (a: number, b: number, what: string, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} on webgpu, ${b} on cpu`);
+
+// 2 epochs of 10 steps (a loss logged every 10), 6 tokens per sample.
+const tiny = { blockSize: 8, dModel: 8, nHead: 2, nLayer: 1, batchSize: 4, epochs: 2, stepsPerEpoch: 10, warmupSteps: 2, evalBlocks: 4, numTokens: 6, prompt: 'the' };
+
+/** Counts the GPU reads (every async read goes through Tensor._readAsync) while fn runs. */
+async function countingReads<T>(fn: () => Promise<T>): Promise<{ value: T; reads: number }> {
+  const proto = torch.Tensor.prototype as unknown as { _readAsync(): Promise<unknown> };
+  const read = proto._readAsync;
+  let reads = 0;
+  proto._readAsync = function (this: unknown) {
+    reads++;
+    return read.call(this);
+  };
+  try {
+    return { value: await fn(), reads };
+  } finally {
+    proto._readAsync = read;
+  }
+}
+
+test('gpt on webgpu: the losses, perplexities and tokens of the cpu, with one read per logged step and per generated token', async () => {
+  const runs = [];
+  for (const device of ['webgpu', 'cpu']) {
+    const ctx = new MemoryContext();
+    const { value: metrics, reads } = await countingReads(() => gpt.run(resolveOptions(gpt, { ...tiny, device }), ctx));
+    runs.push({ metrics, reads, ctx });
+  }
+  const [g, c] = runs;
+  assert.equal(c.reads, 0);
+  // Steps 10 and 20 (logged, each an epoch's end: the ten losses since the last read in one),
+  // the validation sum of each epoch, one per token of the 7 samples (with and without the cache,
+  // five temperatures), the attention map, and the 18 weights of the saved model folder.
+  assert.equal(g.reads, 2 + 2 + 7 * tiny.numTokens + 1 + 18);
+  assert.ok(g.ctx.models.get('model')!.model.parameters().every((p) => p.isCpu));
+  const steps = (ctx: MemoryContext) => ctx.logged.filter((l) => l.step !== undefined).map((l) => l.step);
+  assert.deepEqual(steps(g.ctx), [10, 20]);
+  assert.deepEqual(steps(c.ctx), [10, 20]);
+  g.ctx.series('loss').forEach((loss, i) => close(loss, c.ctx.series('loss')[i], `logged loss ${i + 1}`));
+  assert.deepEqual(g.ctx.series('lr'), c.ctx.series('lr'));
+  for (const name of ['val_perplexity', 'first_val_perplexity', 'train_perplexity']) close(g.metrics[name] as number, c.metrics[name] as number, name);
+  assert.equal(g.metrics.sample, c.metrics.sample);
+  assert.equal(g.metrics.kv_cache_same_tokens, 1);
+  assert.deepEqual(g.ctx.artifacts.get('samples'), c.ctx.artifacts.get('samples'));
+  const map = (ctx: MemoryContext) => (ctx.artifacts.get('attention') as { images: number[][] }).images[0];
+  map(g.ctx).forEach((w, i) => close(w, map(c.ctx)[i], `attention weight ${i}`));
+});
+
+test('gpt stopped on webgpu mid-epoch (losses not yet read) and resumed from its checkpoint ends with the metrics of the cpu', async () => {
+  const store = new RunStore(mkdtempSync(join(home, 'resume-')));
+  try {
+    const resumed = await interruptedThenResumed(store, gpt as never, { ...tiny, device: 'webgpu' }, 5);
+    const cpu = await gpt.run(resolveOptions(gpt, { ...tiny, device: 'cpu' }), new MemoryContext());
+    for (const name of ['val_perplexity', 'first_val_perplexity', 'train_perplexity']) close(resumed[name] as number, cpu[name] as number, name);
+    assert.equal(resumed.sample, cpu.sample);
+  } finally {
+    store.close();
+  }
+});
+
+test('gpt refuses --compare-rnn on webgpu (a race in seconds needs one device)', async () => {
+  await assert.rejects(gpt.run(resolveOptions(gpt, { ...tiny, device: 'webgpu', compareRnn: true }), new MemoryContext()), /--compare-rnn: the GRU and LSTM train on the cpu .*; use --device cpu/);
+});
+
+test('StepLosses: a step only records on a GPU, the losses come back in step order with one read, and a non-finite one names its step', async () => {
+  const device = torch.device('webgpu');
+  const gpu = new StepLosses(true);
+  const at = (step: number) => ({ epoch: 2, step });
+  assert.equal(gpu.add(torch.tensor(1.5, { device }), at(7)), undefined);
+  assert.equal(gpu.add(torch.tensor([[0.25]], { device }), at(8)), undefined);
+  assert.equal(gpu.pending, 2);
+  const { value, reads } = await countingReads(() => gpu.take());
+  assert.deepEqual(value, [1.5, 0.25]);
+  assert.equal(reads, 1);
+  assert.deepEqual(await gpu.take(), []);
+  gpu.add(torch.tensor(1, { device }), at(9));
+  gpu.add(torch.tensor(NaN, { device }), at(10));
+  gpu.add(torch.tensor(Infinity, { device }), at(11));
+  await assert.rejects(gpu.take(), /^Error: loss is nan at epoch 2, step 10; try a smaller --lr$/);
+  // On the CPU each loss is read and checked at once, and nothing waits for a take.
+  const cpu = new StepLosses(false);
+  assert.equal(cpu.add(torch.tensor(0.5), at(1)), 0.5);
+  assert.deepEqual(await cpu.take(), []);
+  assert.throws(() => cpu.add(torch.tensor(-Infinity), at(2)), /^Error: loss is -inf at epoch 2, step 2; try a smaller --lr$/);
+  // A custom check (the CLIP pre-training's message).
+  const named = new StepLosses(true, (v, a) => {
+    if (!Number.isFinite(v)) throw new Error(`pretraining: the loss is ${v} at step ${a.step}`);
+    return v;
+  });
+  named.add(torch.tensor(NaN, { device }), at(3));
+  await assert.rejects(named.take(), /^Error: pretraining: the loss is NaN at step 3$/);
+});
