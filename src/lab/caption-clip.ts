@@ -18,9 +18,8 @@ import type { WordTokenizer } from '../models/word_tokenizer.js';
 import { canonicalCaption, captionsOf } from './digit-captions.js';
 import type { RunContext } from './experiment.js';
 import type { Device } from '../tensor/device.js';
-import { scope } from '../backend/scope.js';
 import { isGpu } from './device.js';
-import { StepLosses } from './step-losses.js';
+import { StepValues } from './step-values.js';
 
 const DIGITS = 10;
 
@@ -96,13 +95,13 @@ export async function pretrainTextEncoder(
   if (gpu) clip.to(o.device!);
   const optimizer = new torch.optim.Adam(clip.parameters(), { lr: o.lr });
   const ids = (captions: string[]) => torch.tensor(captions.map((c) => o.tokenizer.encode(c)), { dtype: 'int64', device: o.device });
-  const losses = new StepLosses(gpu, (value, at) => {
-    if (!Number.isFinite(value)) throw new Error(`text encoder pretraining: the loss is ${value} at step ${at.step}`);
-    return value;
+  let loss = NaN;
+  const losses = new StepValues<number>(o.device, (value, step) => {
+    if (!Number.isFinite(value)) throw new Error(`text encoder pretraining: the loss is ${value} at step ${step}`);
+    loss = value;
   });
   const bar = ctx.progress(o.steps, 'text encoder (CLIP)');
   let batches = o.batches();
-  let loss = NaN;
   clip.train();
   for (let step = 1; step <= o.steps; step++) {
     let next = batches.next();
@@ -115,13 +114,10 @@ export async function pretrainTextEncoder(
       optimizer.zeroGrad();
       l.backward();
       optimizer.step();
-      return losses.add(l, { epoch: 0, step });
+      losses.add(l, step);
     };
-    if (!gpu) loss = train()!;
-    else {
-      scope(train);
-      if (step % READ_EVERY === 0 || step === o.steps) loss = (await losses.take()).at(-1)!;
-    }
+    losses.run(train);
+    if (step % READ_EVERY === 0 || step === o.steps) await losses.read();
     bar.update(step, { loss });
     // No model in the state: nothing is written, but a stop request (Ctrl-C) is seen here.
     await ctx.checkpoint({}, { epoch: 0, step });

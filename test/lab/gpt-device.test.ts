@@ -2,8 +2,8 @@
 // none: scripts/run-tests.mjs sets the environment; without an adapter these tests fail, naming
 // it): the logged losses, perplexities and sampled tokens of --device cpu within float32
 // rounding, the reads the loop makes (per logged step, not per step; one per generated token), a
-// run stopped on the GPU and resumed from its checkpoint, and StepLosses, which the loops of gpt
-// and ddpm share. Tiny sizes: SwiftShader runs every kernel on the CPU.
+// run stopped on the GPU and resumed from its checkpoint (StepValues, which the loops share, is
+// tested in device-experiments.test.ts). Tiny sizes: SwiftShader runs every kernel on the CPU.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +14,6 @@ import * as torch from '../../src/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { gptExperiment as gpt } from '../../src/lab/experiments/gpt.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
-import { StepLosses } from '../../src/lab/step-losses.js';
 import { RunStore } from '../../src/lab/store.node.js';
 import { interruptedThenResumed } from './interrupt.js';
 
@@ -86,33 +85,4 @@ test('gpt stopped on webgpu mid-epoch (losses not yet read) and resumed from its
 
 test('gpt refuses --compare-rnn on webgpu (a race in seconds needs one device)', async () => {
   await assert.rejects(gpt.run(resolveOptions(gpt, { ...tiny, device: 'webgpu', compareRnn: true }), new MemoryContext()), /--compare-rnn: the GRU and LSTM train on the cpu .*; use --device cpu/);
-});
-
-test('StepLosses: a step only records on a GPU, the losses come back in step order with one read, and a non-finite one names its step', async () => {
-  const device = torch.device('webgpu');
-  const gpu = new StepLosses(true);
-  const at = (step: number) => ({ epoch: 2, step });
-  assert.equal(gpu.add(torch.tensor(1.5, { device }), at(7)), undefined);
-  assert.equal(gpu.add(torch.tensor([[0.25]], { device }), at(8)), undefined);
-  assert.equal(gpu.pending, 2);
-  const { value, reads } = await countingReads(() => gpu.take());
-  assert.deepEqual(value, [1.5, 0.25]);
-  assert.equal(reads, 1);
-  assert.deepEqual(await gpu.take(), []);
-  gpu.add(torch.tensor(1, { device }), at(9));
-  gpu.add(torch.tensor(NaN, { device }), at(10));
-  gpu.add(torch.tensor(Infinity, { device }), at(11));
-  await assert.rejects(gpu.take(), /^Error: loss is nan at epoch 2, step 10; try a smaller --lr$/);
-  // On the CPU each loss is read and checked at once, and nothing waits for a take.
-  const cpu = new StepLosses(false);
-  assert.equal(cpu.add(torch.tensor(0.5), at(1)), 0.5);
-  assert.deepEqual(await cpu.take(), []);
-  assert.throws(() => cpu.add(torch.tensor(-Infinity), at(2)), /^Error: loss is -inf at epoch 2, step 2; try a smaller --lr$/);
-  // A custom check (the CLIP pre-training's message).
-  const named = new StepLosses(true, (v, a) => {
-    if (!Number.isFinite(v)) throw new Error(`pretraining: the loss is ${v} at step ${a.step}`);
-    return v;
-  });
-  named.add(torch.tensor(NaN, { device }), at(3));
-  await assert.rejects(named.take(), /^Error: pretraining: the loss is NaN at step 3$/);
 });

@@ -49,9 +49,8 @@ import { featureFrechetDistance } from '../../utils/frechet.js';
 import { lineChart, type ImagesArtifact } from '../artifact.js';
 import { deviceOption, isGpu, useDevice } from '../device.js';
 import type { Device } from '../../tensor/device.js';
-import { scope } from '../../backend/scope.js';
-import { StepLosses } from '../step-losses.js';
-import { defineExperiment, type Extra, type RunContext } from '../experiment.js';
+import { StepValues } from '../step-values.js';
+import { defineExperiment, finiteLoss, type Extra, type RunContext } from '../experiment.js';
 import { imageDataOptions, loadImageData } from '../image-data.js';
 import { canonicalCaption } from '../digit-captions.js';
 import { classConditioner, conditioningNames, textConditioner, type ConditionedModel, type DigitConditioner } from '../ddpm-conditioning.js';
@@ -330,21 +329,18 @@ async function trainDiffusion(
   const { cond, ema, optimizer, loader, steps, device } = o;
   const model = cond.model;
   const gpu = isGpu(device);
-  const stepLosses = new StepLosses(gpu);
   // Checkpoints hold the trained weights and their average together.
   const state = { model: new nn.ModuleDict({ model, ema }), optimizer, loader };
   const resumed = ctx.resume(state);
   let step = resumed?.step ?? 0;
   let epoch = resumed?.epoch ?? 1;
   const r: Running = (resumed?.extra as Running | undefined) ?? { losses: [], sum: 0, n: 0 };
-  // GPU: the losses recorded since the last read join the running sum, in step order (the CPU's sum).
-  const fold = async () => {
-    for (const value of await stepLosses.take()) {
-      r.sum += value;
-      r.n++;
-    }
-  };
-  const extra = gpu ? async () => (await fold(), { ...r, losses: [...r.losses] }) : () => ({ ...r, losses: [...r.losses] });
+  // Each step's loss joins the running sum in step order: at once on the CPU, at the next read on a GPU.
+  const stepLosses = new StepValues<{ epoch: number; step: number }>(device, (value, at) => {
+    r.sum += finiteLoss(value, at);
+    r.n++;
+  });
+  const extra = gpu ? async () => (await stepLosses.read(), { ...r, losses: [...r.losses] }) : () => ({ ...r, losses: [...r.losses] });
   const bar = ctx.progress(steps, 'ddpm');
   model.train();
   while (step < steps) {
@@ -357,27 +353,23 @@ async function trainDiffusion(
         loss.backward();
         optimizer.step();
         ema.updateParameters(model);
-        return stepLosses.add(loss, at);
+        stepLosses.add(loss, at);
       };
-      const value = gpu ? scope(trainStep) : trainStep();
+      stepLosses.run(trainStep);
       step++;
-      if (value !== undefined) {
-        r.sum += value;
-        r.n++;
-      }
       if (step % LOG_EVERY === 0) {
-        if (gpu) await fold();
+        await stepLosses.read();
         r.losses.push(r.sum / r.n);
         ctx.log({ loss: r.sum / r.n }, { step });
         r.sum = r.n = 0;
       }
-      bar.update(step, { loss: r.losses[r.losses.length - 1] ?? value ?? NaN });
+      bar.update(step, { loss: r.losses[r.losses.length - 1] ?? (r.n > 0 ? r.sum / r.n : NaN) });
       await ctx.checkpoint(state, { epoch, step, extra });
       if (step >= steps) break;
     }
     if (step < steps) epoch++;
   }
-  if (gpu) await fold();
+  await stepLosses.read();
   bar.finish();
   // A run shorter than LOG_EVERY (or not a multiple of it) still reports the mean of its last steps.
   return r.n > 0 ? [...r.losses, r.sum / r.n] : r.losses;

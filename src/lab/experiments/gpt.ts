@@ -24,10 +24,10 @@ import { Generator } from '../../random/generator.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lineChart } from '../artifact.js';
 import { deviceOption, isGpu, useDevice } from '../device.js';
-import { defineExperiment, type Extra, type RunContext } from '../experiment.js';
+import { defineExperiment, finiteLoss, type Extra, type RunContext } from '../experiment.js';
 import { scope } from '../../backend/scope.js';
 import type { Device } from '../../tensor/device.js';
-import { StepLosses } from '../step-losses.js';
+import { StepValues } from '../step-values.js';
 import { moduleToCpu } from '../training.js';
 import { RNNModel } from './rnn.js';
 
@@ -207,16 +207,13 @@ export const gptExperiment = defineExperiment({
     const epochElapsed = () => (performance.now() - started) / 1000;
     // On a GPU a step only records (in a scope); its loss is read with the others since the last
     // read, one await per logged step, epoch end and checkpoint, and summed in step order as on the CPU.
-    const stepLosses = new StepLosses(gpu);
     let last = NaN;
-    const fold = async () => {
-      for (const value of await stepLosses.take()) {
-        r.lossSum += value;
-        r.steps++;
-        last = value;
-      }
-    };
-    const extra = gpu ? async () => (await fold(), { ...r, epochSeconds: epochElapsed() }) : () => ({ ...r, epochSeconds: epochElapsed() });
+    const stepLosses = new StepValues<{ epoch: number; step: number }>(device, (value, at) => {
+      r.lossSum += finiteLoss(value, at);
+      r.steps++;
+      last = value;
+    });
+    const extra = gpu ? async () => (await stepLosses.read(), { ...r, epochSeconds: epochElapsed() }) : () => ({ ...r, epochSeconds: epochElapsed() });
     model.train();
     for (let step = (resumed?.step ?? 0) + 1; step <= total; step++) {
       const epoch = Math.ceil(step / o.stepsPerEpoch);
@@ -228,17 +225,12 @@ export const gptExperiment = defineExperiment({
         loss.backward();
         if (o.clip !== undefined) optim.clipGradNorm_(model.parameters(), o.clip);
         optimizer.step();
-        return stepLosses.add(loss, { epoch, step });
+        stepLosses.add(loss, { epoch, step });
       };
-      const value = gpu ? scope(trainStep) : trainStep();
+      stepLosses.run(trainStep);
       scheduler.step();
-      if (value !== undefined) {
-        r.lossSum += value;
-        r.steps++;
-        last = value;
-      }
       const logged = step % 10 === 0;
-      if (gpu && (logged || step % o.stepsPerEpoch === 0)) await fold();
+      if (logged || step % o.stepsPerEpoch === 0) await stepLosses.read();
       if (logged) ctx.log({ loss: last, lr: optimizer.paramGroups[0].lr }, { step });
       bar.update(step, { loss: last });
       if (step % o.stepsPerEpoch === 0) {
