@@ -119,3 +119,41 @@ test('the fixture covers every in-place method of Tensor', () => {
   // detach_ is covered by test/autograd.test.ts (it changes the graph, not values).
   assert.deepEqual(names.filter((n) => !used.has(n) && n !== 'detach_'), []);
 });
+
+// Writes PyTorch 1.13 refuses or allows that the fixture's error cases do not reach (the
+// results and messages are PyTorch's, checked by hand with /usr/bin/python3).
+for (const backend of backendsUnderTest()) {
+  describe(`in-place writes PyTorch refuses or allows [${backend}]`, () => {
+    test('an expanded tensor is refused where it repeats elements, not where a size-1 dim has stride 0', () => {
+      dlab.setBackend(backend);
+      assert.throws(() => dlab.zeros(3).expand(2, 3).add_(1), {
+        message: 'unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.',
+      });
+      assert.deepEqual(dlab.zeros(1, 3).expand(1, 3).add_(1).tolist(), [[1, 1, 1]]);
+      assert.deepEqual(dlab.zeros(3, 1).expand(3, 1).add_(1).tolist(), [[1], [1], [1]]);
+      assert.deepEqual(dlab.zeros(2, 3).t().add_(dlab.ones(3, 2)).tolist(), [[1, 1], [1, 1], [1, 1]]);
+    });
+    test('dtype: an int result cannot go into bool, a bool one can go into int; copy_ and fill_ convert anything', () => {
+      dlab.setBackend(backend);
+      assert.throws(() => dlab.tensor([true, false]).add_(1), { message: "result type Long can't be cast to the desired output type Bool" });
+      assert.deepEqual(dlab.tensor([true, false]).add_(dlab.tensor([true, true])).tolist(), [true, true]);
+      assert.deepEqual(dlab.tensor([1, 2]).mul_(dlab.tensor([true, false])).tolist(), [1, 0]);
+      assert.deepEqual(dlab.tensor([1, 2]).copy_(dlab.tensor([1.5, 2.5])).tolist(), [1, 2]);
+      assert.deepEqual(dlab.tensor([true, false]).copy_(dlab.tensor([1.5, 0])).tolist(), [true, false]);
+      assert.deepEqual(dlab.tensor([1, 2]).fill_(2.7).tolist(), [2, 2]);
+      assert.deepEqual(dlab.tensor([1, 2]).fill_(dlab.tensor(2.7)).tolist(), [2, 2]);
+      assert.throws(() => dlab.zeros(3).fill_(dlab.tensor([1, 2])), {
+        message: 'fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions.',
+      });
+    });
+    test('a view of a leaf that requires grad is refused, except under noGrad', () => {
+      dlab.setBackend(backend);
+      const x = dlab.zeros(3, { requiresGrad: true });
+      assert.throws(() => x.index(dlab.slice(0, 2)).mul_(2), {
+        message: 'a view of a leaf Variable that requires grad is being used in an in-place operation.',
+      });
+      assert.deepEqual(dlab.noGrad(() => x.add_(1)).tolist(), [1, 1, 1]);
+      assert.equal(x.requiresGrad, true);
+    });
+  });
+}
