@@ -27,7 +27,7 @@ const TESTS = {
   'src/ops/linalg.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/multinomial.ts': ['test/random.test.ts', 'test/nn/transformer.test.ts'],
   'src/ops/sort.ts': ['test/gaps.test.ts'],
-  'src/ops/function.ts': ['test/backend-of.test.ts', 'test/autograd.test.ts', 'test/ops.test.ts'],
+  'src/ops/function.ts': ['test/function.test.ts', 'test/autograd.test.ts', 'test/ops.test.ts'],
   'src/ops/creation.ts': ['test/creation.test.ts', 'test/creation-keywords.test.ts', 'test/gaps.test.ts', 'test/ops.test.ts'],
   'src/ops/inplace.ts': ['test/inplace.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/conv.ts': ['test/nn/conv.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
@@ -64,7 +64,7 @@ const TESTS = {
 
 // The suites loop over every backend (test/helpers.ts backendsUnderTest()); a mutation run needs one
 // unless the code under test branches on the backend: wasm's scratch memory, in engine.ts.
-// function.ts picks the backend an op computes on: test/backend-of.test.ts checks that with
+// function.ts picks the backend an op computes on: test/function.test.ts checks that with
 // stand-in GPU backends on any CPU backend, so its run keeps js only too.
 const BACKENDS = { 'src/autograd/engine.ts': 'js,wasm' };
 

@@ -1,5 +1,6 @@
-// Which backend computes an op (src/ops/function.ts): the one its operands' storage belongs to,
-// PyTorch's error for two devices, and a CPU zero-dim tensor joining a GPU op as a scalar. The
+// src/ops/function.ts: which backend computes an op (the one its operands' storage belongs to,
+// PyTorch's error for two devices, a CPU zero-dim tensor joining a GPU op as a scalar), and the
+// grad_fn names it builds. The
 // GPU backends here are stand-ins (only `device` is read), so this runs without a GPU; the real
 // one is tested in test/backend/webgpu.test.ts.
 
@@ -7,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { getBackend, setBackend, listBackends } from '../src/index.js';
-import { backendOf, elementwiseBackendOf } from '../src/ops/function.js';
+import { backendOf, backwardName, elementwiseBackendOf } from '../src/ops/function.js';
 import type { AnyBackend } from '../src/backend/backend.js';
 import { Storage } from '../src/tensor/storage.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -52,6 +53,8 @@ test('elementwiseBackendOf: the GPU operand\'s backend wherever it stands; a CPU
   assert.throws(() => elementwiseBackendOf(on(cpu, []), on(gpu0), on(cpu, [1])), mixed('webgpu:0', 'cpu'));
   assert.throws(() => elementwiseBackendOf(on(gpu0), on(gpu1)), mixed('webgpu:0', 'webgpu:1'));
   assert.throws(() => elementwiseBackendOf(on(cpu, []), on(gpu1), on(gpu0)), mixed('webgpu:1', 'webgpu:0'));
+  // Only a CPU zero-dim tensor is a scalar: one on another GPU is refused (PyTorch: cuda:0 and cuda:1).
+  assert.throws(() => elementwiseBackendOf(on(gpu0), on(gpu1, [])), mixed('webgpu:0', 'webgpu:1'));
 });
 
 test('with no operands, the backend set as current', () => {
@@ -64,4 +67,11 @@ test('with no operands, the backend set as current', () => {
   } finally {
     setBackend(prev);
   }
+});
+
+test("backwardName: PyTorch's grad_fn name of an op, the same on every call", () => {
+  assert.equal(backwardName('add'), 'AddBackward0');
+  assert.equal(backwardName('addmm'), 'AddmmBackward0');
+  assert.equal(backwardName('add'), 'AddBackward0');
+  assert.equal(backwardName('x'), 'XBackward0');
 });
