@@ -130,6 +130,7 @@ for (const backend of backendsUnderTest()) {
         message: 'unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.',
       });
       assert.deepEqual(dlab.zeros(1, 3).expand(1, 3).add_(1).tolist(), [[1, 1, 1]]);
+      assert.deepEqual(dlab.zeros(3).expand(1, 3).add_(1).tolist(), [[1, 1, 1]]); // a new size-1 dim (dlab: stride 0)
       assert.deepEqual(dlab.zeros(3, 1).expand(3, 1).add_(1).tolist(), [[1], [1], [1]]);
       assert.deepEqual(dlab.zeros(2, 3).t().add_(dlab.ones(3, 2)).tolist(), [[1, 1], [1, 1], [1, 1]]);
     });
