@@ -482,6 +482,17 @@ for (const backend of backendsUnderTest()) {
         assert.deepEqual(values(z.grad), [10, 18]);
         assert.ok(z.grad!.gradFn);
       });
+      test("autograd.grad returns a hooked tensor's gradient from before its hook; what flows on is hooked (PyTorch 1.13)", () => {
+        const x = f64([1, 2]);
+        x.registerHook((g) => g.mul(10));
+        assert.deepEqual(values(autograd.grad(x.mul(3).sum(), x)[0]), [3, 3]);
+        const w = f64([1, 2]);
+        const y = w.mul(2);
+        y.registerHook((g) => g.add(1));
+        const [gy, gw] = autograd.grad(y.mul(3).sum(), [y, w]);
+        assert.deepEqual(values(gy), [3, 3]);
+        assert.deepEqual(values(gw), [8, 8]);
+      });
       test('retainGrad keeps (and accumulates) a non-leaf gradient', () => {
         const x = f64([1, 1, 1]);
         const y = x.mul(2);
