@@ -141,6 +141,9 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual(dlab.tensor([1, 2]).mul_(dlab.tensor([true, false])).tolist(), [1, 0]);
       assert.deepEqual(dlab.tensor([1, 2]).copy_(dlab.tensor([1.5, 2.5])).tolist(), [1, 2]);
       assert.deepEqual(dlab.tensor([true, false]).copy_(dlab.tensor([1.5, 0])).tolist(), [true, false]);
+      // Into bool, any nonzero value is true (not truncated towards zero).
+      assert.deepEqual(dlab.tensor([true, false, false]).copy_(dlab.tensor([0.5, 0, -0.25])).tolist(), [true, false, true]);
+      assert.deepEqual(dlab.tensor([true, false]).fill_(0.5).tolist(), [true, true]);
       assert.deepEqual(dlab.tensor([1, 2]).fill_(2.7).tolist(), [2, 2]);
       assert.deepEqual(dlab.tensor([1, 2]).fill_(dlab.tensor(2.7)).tolist(), [2, 2]);
       assert.throws(() => dlab.zeros(3).fill_(dlab.tensor([1, 2])), {
@@ -158,3 +161,25 @@ for (const backend of backendsUnderTest()) {
     });
   });
 }
+
+test("a non-leaf overwritten by a constant: PyTorch 1.13's node name per op, and zeros for the old history", () => {
+  const x = dlab.tensor([1, 2], { requiresGrad: true });
+  const writes: [string, (y: Tensor) => Tensor][] = [
+    ['FillBackward2', (y) => y.fill_(2)],
+    ['FillBackward3', (y) => y.fill_(dlab.tensor(2))],
+    ['ZeroBackward0', (y) => y.zero_()],
+    ['CopyBackwards', (y) => y.copy_(dlab.tensor([1, 2]))],
+    ['UniformBackward0', (y) => y.uniform_()],
+    ['NormalBackward0', (y) => y.normal_()],
+    ['BernoulliBackward2', (y) => y.bernoulli_(0.5)],
+  ];
+  for (const [name, write] of writes) {
+    const y = x.mul(2);
+    write(y);
+    assert.equal(y.gradFn?.name, name);
+    assert.deepEqual(y.gradFn!.nextFunctions.map((n) => n?.name), ['MulBackward0']);
+    x.grad = null;
+    y.sum().backward();
+    assert.deepEqual(x.grad?.tolist(), [0, 0], `${name}: the old history gets zeros`);
+  }
+});
