@@ -183,3 +183,22 @@ test("a non-leaf overwritten by a constant: PyTorch 1.13's node name per op, and
     assert.deepEqual(x.grad?.tolist(), [0, 0], `${name}: the old history gets zeros`);
   }
 });
+
+test('the view written in place: AsStridedBackward0 over its base, gradients through the write (PyTorch 1.13)', () => {
+  const x = dlab.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const y = x.mul(1);
+  const v = y.index(0);
+  v.mul_(2);
+  assert.equal(v.gradFn?.name, 'AsStridedBackward0');
+  assert.equal(y.gradFn?.name, 'CopySlices');
+  assert.equal(v.gradFn!.nextFunctions[0], y.gradFn);
+  v.sum().backward();
+  assert.deepEqual(x.grad?.tolist(), [[2, 2], [0, 0]]);
+});
+
+test('copy_ between tensors without history records nothing', () => {
+  const t = dlab.zeros(2);
+  t.copy_(dlab.ones(2));
+  assert.equal(t.gradFn, null);
+  assert.equal(t.requiresGrad, false);
+});
