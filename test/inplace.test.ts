@@ -202,3 +202,15 @@ test('copy_ between tensors without history records nothing', () => {
   assert.equal(t.gradFn, null);
   assert.equal(t.requiresGrad, false);
 });
+
+test('copy_ from a tensor that requires grad: CopyBackwards to the old history (zeros) and to src, summed to its shape (PyTorch 1.13)', () => {
+  const x = dlab.tensor([1, 2], { requiresGrad: true });
+  const s = dlab.tensor([5], { requiresGrad: true });
+  const y = x.mul(2);
+  y.copy_(s);
+  assert.equal(y.gradFn?.name, 'CopyBackwards');
+  assert.deepEqual(y.gradFn!.nextFunctions.map((n) => n?.name), ['MulBackward0', 'AccumulateGrad']);
+  y.mul(dlab.tensor([1, 3])).sum().backward();
+  assert.deepEqual(x.grad?.tolist(), [0, 0]);
+  assert.deepEqual(s.grad?.tolist(), [4]);
+});
