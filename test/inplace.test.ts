@@ -214,3 +214,20 @@ test('copy_ from a tensor that requires grad: CopyBackwards to the old history (
   assert.deepEqual(x.grad?.tolist(), [0, 0]);
   assert.deepEqual(s.grad?.tolist(), [4]);
 });
+
+test('random fills: bernoulli_ writes 0/1 into any dtype; uniform_ and normal_ refuse an integer tensor (PyTorch 1.13)', () => {
+  assert.deepEqual(dlab.tensor([5, 6, 7]).bernoulli_(0.5, { generator: new dlab.Generator(0) }).tolist(), [0, 0, 1]);
+  assert.deepEqual(dlab.tensor([true, false, true]).bernoulli_(1).tolist(), [true, true, true]);
+  assert.deepEqual(dlab.tensor([5, 6]).bernoulli_(0).tolist(), [0, 0]);
+  assert.throws(() => dlab.tensor([1, 2]).uniform_(), { message: `"check_uniform_bounds" not implemented for 'Long'` });
+  assert.throws(() => dlab.tensor([1, 2]).normal_(), { message: `"normal_kernel_cpu" not implemented for 'Long'` });
+});
+
+test('indexPut_ with a slice beside a tensor index writes through (advanced indexing, PyTorch 1.13)', () => {
+  const x = dlab.zeros(2, 3);
+  x.indexPut_([dlab.slice(), dlab.tensor([0, 2])], dlab.tensor([1, 2]));
+  assert.deepEqual(x.tolist(), [[1, 0, 2], [1, 0, 2]]);
+  const y = dlab.zeros(2, 3);
+  y.indexPut_([dlab.tensor([1])], dlab.tensor(5));
+  assert.deepEqual(y.tolist(), [[0, 0, 0], [5, 5, 5]]);
+});

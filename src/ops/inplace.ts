@@ -176,6 +176,11 @@ const randomFillNames = { uniform: 'UniformBackward0', normal: 'NormalBackward0'
 
 /** uniform_, normal_, bernoulli_: fill with samples from the generator (PyTorch's streams). */
 export function randomFill_<T extends Tensor>(x: T, kind: 'uniform' | 'normal' | 'bernoulli', a: number, b: number, generator?: Generator): T {
+  // PyTorch samples uniform and normal values into floating tensors only (bernoulli's 0/1 go anywhere).
+  if (kind !== 'bernoulli' && !isFloatingPoint(x.dtype)) {
+    const kernel = kind === 'uniform' ? 'check_uniform_bounds' : 'normal_kernel_cpu';
+    throw new TypeError(`"${kernel}" not implemented for '${scalarTypeName[x.dtype]}'`);
+  }
   const gen = generator ?? defaultGenerator;
   const n = x.numel();
   const out = x.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
