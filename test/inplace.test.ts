@@ -231,3 +231,24 @@ test('indexPut_ with a slice beside a tensor index writes through (advanced inde
   y.indexPut_([dlab.tensor([1])], dlab.tensor(5));
   assert.deepEqual(y.tolist(), [[0, 0, 0], [5, 5, 5]]);
 });
+
+test('second derivatives through a write into a view (CopySlices and its region both differentiable, PyTorch 1.13)', () => {
+  const x = dlab.tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });
+  const s = dlab.tensor([4], { dtype: 'float64', requiresGrad: true });
+  const y = x.mul(x);
+  y.index(dlab.slice(0, 1)).copy_(s.mul(s));
+  const [gx, gs] = dlab.autograd.grad(y.mul(y).sum(), [x, s], { createGraph: true });
+  assert.deepEqual(gx!.tolist(), [0, 32, 108]);
+  assert.deepEqual(gs!.tolist(), [256]);
+  const [ggx, ggs] = dlab.autograd.grad(gx!.sum().add(gs!.sum()), [x, s]);
+  assert.deepEqual(ggx!.tolist(), [0, 48, 108]);
+  assert.deepEqual(ggs!.tolist(), [192]);
+});
+
+test('a view of a tensor without history written under grad mode records nothing', () => {
+  const b = dlab.zeros(2, 3);
+  b.index(0).fill_(1);
+  assert.equal(b.gradFn, null);
+  assert.equal(b.requiresGrad, false);
+  assert.deepEqual(b.tolist(), [[1, 1, 1], [0, 0, 0]]);
+});
