@@ -300,3 +300,19 @@ test('sort and argsort: their grad_fn, a 0-d input, and the op named in a dim er
   assert.equal(errorOf(() => x.sort(1)), 'sort: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
   assert.equal(errorOf(() => dlab.argsort(x, 1)), 'argsort: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
 });
+
+test("gather: the index's rank and sizes checked against the input's, in PyTorch 1.13's words; 0-d and 1-d mix", () => {
+  const x = dlab.tensor([[1, 2], [3, 4]]);
+  assert.throws(() => dlab.gather(x, 0, dlab.tensor([0, 1])), { message: 'Index tensor must have the same number of dimensions as input tensor' });
+  assert.throws(() => dlab.gather(dlab.tensor([5, 6, 7]), 0, dlab.tensor([[2]])), { message: 'Index tensor must have the same number of dimensions as input tensor' });
+  assert.throws(() => dlab.gather(x, 0, dlab.tensor([[0, 1, 0]])), {
+    message: 'Size does not match at dimension 1 expected index [1, 3] to be smaller than self [2, 2] apart from dimension 0',
+  });
+  assert.throws(() => dlab.gather(x, 1, dlab.tensor([[0], [1], [0]])), {
+    message: 'Size does not match at dimension 0 expected index [3, 1] to be smaller than self [2, 2] apart from dimension 1',
+  });
+  // Larger along the gathered dim is fine; a 0-d index into a 1-d input and back too.
+  assert.deepEqual(dlab.gather(x, 0, dlab.tensor([[1], [0], [1]])).tolist(), [[3], [1], [3]]);
+  assert.deepEqual(dlab.gather(dlab.tensor([5, 6, 7]), 0, dlab.tensor(2)).tolist(), 7);
+  assert.deepEqual(dlab.gather(dlab.tensor(5), 0, dlab.tensor([0])).tolist(), [5]);
+});
