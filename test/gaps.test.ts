@@ -316,3 +316,30 @@ test("gather: the index's rank and sizes checked against the input's, in PyTorch
   assert.deepEqual(dlab.gather(dlab.tensor([5, 6, 7]), 0, dlab.tensor(2)).tolist(), 7);
   assert.deepEqual(dlab.gather(dlab.tensor(5), 0, dlab.tensor([0])).tolist(), [5]);
 });
+
+test('index_select, index_add, masked_fill and scatter: refusals in PyTorch 1.13\'s words, int32 and 0-d indices, grad_fn names', () => {
+  const x = dlab.tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+  assert.throws(() => dlab.gather(x, 0, dlab.tensor([[0, 1]], { dtype: 'int32' })), { message: 'gather(): Expected dtype int64 for index' });
+  assert.throws(() => dlab.indexSelect(x, 0, dlab.tensor([[0]])), { message: 'index_select(): Index is supposed to be a vector' });
+  assert.throws(() => dlab.indexSelect(x, 0, dlab.tensor([0.5])), { message: 'index_select(): Expected dtype int32 or int64 for index' });
+  assert.deepEqual(dlab.indexSelect(x, 1, dlab.tensor([1, 1, 0], { dtype: 'int32' })).tolist(), [[2, 2, 1], [4, 4, 3]]);
+  const s = dlab.indexSelect(dlab.tensor(5.5), 0, dlab.tensor([0, 0]));
+  assert.deepEqual([s.shape, s.tolist()], [[], 5.5]);
+  assert.deepEqual(dlab.indexSelect(dlab.tensor(5.5), 0, dlab.tensor(0)).tolist(), 5.5);
+  assert.throws(() => x.indexAdd(0, dlab.tensor([0]), dlab.ones(2, 2)), {
+    message: 'index_add_(): Number of indices (1) should be equal to source.size(dim): (2), for dim: 0',
+  });
+  assert.deepEqual(x.indexAdd(1, dlab.tensor([1, 1]), dlab.ones(2, 2), { alpha: 3 }).tolist(), [[1, 8], [3, 10]]);
+  assert.throws(() => x.maskedFill(dlab.tensor([true, false]), dlab.tensor([2])), {
+    message: 'masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 dimension(s).',
+  });
+  assert.deepEqual(dlab.tensor([1, 2]).maskedFill(dlab.tensor([true, false]), 2.7).tolist(), [2, 2]);
+  assert.deepEqual(x.scatter(0, dlab.tensor([[1, 0]]), 9).tolist(), [[1, 9], [9, 4]]);
+  const xr = dlab.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const names = [
+    xr.scatter(0, dlab.tensor([[1, 0]]), 9),
+    xr.scatter(0, dlab.tensor([[1, 0]]), dlab.ones(1, 2)),
+    xr.scatterAdd(0, dlab.tensor([[1, 0]]), dlab.ones(1, 2)),
+  ].map((t) => t.gradFn?.name);
+  assert.deepEqual(names, ['ScatterBackward1', 'ScatterBackward0', 'ScatterAddBackward0']);
+});

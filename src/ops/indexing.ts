@@ -76,7 +76,7 @@ export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) =
 
 /** `torch.index_select(x, dim, index)`: the entries of dim at the given int64 indices, a copy. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  if (index.dtype !== 'int64' && index.dtype !== 'int32') throw new TypeError('index_select(): Expected dtype int32/int64 for index');
+  if (index.dtype !== 'int64' && index.dtype !== 'int32') throw new TypeError('index_select(): Expected dtype int32 or int64 for index');
   if (index.ndim > 1) throw new RangeError('index_select(): Index is supposed to be a vector');
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'index_select');
   const backend = backendOf(x, index);
@@ -93,7 +93,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   const alpha = options.alpha ?? 1;
   const src = alpha === 1 ? source : source.mul(alpha);
   if (src.ndim !== x.ndim || src.shape[d] !== index.numel()) {
-    throw new RangeError(`index_add_(): Number of indices (${index.numel()}) should be equal to source.size(dim) (${src.shape[d]})`);
+    throw new RangeError(`index_add_(): Number of indices (${index.numel()}) should be equal to source.size(dim): (${src.shape[d]}), for dim: ${d}`);
   }
   const backend = backendOf(x, index, src);
   const out = wrap(backend.copy(x._view(), x.dtype), x.shape, x.dtype, backend);
