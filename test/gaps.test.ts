@@ -343,3 +343,14 @@ test('index_select, index_add, masked_fill and scatter: refusals in PyTorch 1.13
   ].map((t) => t.gradFn?.name);
   assert.deepEqual(names, ['ScatterBackward1', 'ScatterBackward0', 'ScatterAddBackward0']);
 });
+
+test("gather, index_select, scatter, index_add: a dim out of range in PyTorch 1.13's words, after the op's name", () => {
+  const x = dlab.tensor([[1, 2], [3, 4]]);
+  const range = (op: string, dim: number) => ({ message: `${op}: Dimension out of range (expected to be in range of [-2, 1], but got ${dim})` });
+  assert.throws(() => dlab.gather(x, 2, dlab.tensor([[0]])), range('gather', 2));
+  assert.throws(() => dlab.indexSelect(x, -3, dlab.tensor([0])), range('index_select', -3));
+  assert.throws(() => x.scatter(5, dlab.tensor([[0]]), 1), range('scatter', 5));
+  assert.throws(() => x.scatterAdd(5, dlab.tensor([[0]]), dlab.ones(1, 1, { dtype: 'int64' })), range('scatter_add', 5));
+  assert.throws(() => x.indexAdd(2, dlab.tensor([0]), dlab.ones(2, 1)), range('index_add', 2));
+  assert.equal(dlab.gather(dlab.tensor(5), -1, dlab.tensor(0)).item(), 5); // a 0-d input takes dim 0 or -1
+});
