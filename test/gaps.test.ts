@@ -354,3 +354,15 @@ test("gather, index_select, scatter, index_add: a dim out of range in PyTorch 1.
   assert.throws(() => x.indexAdd(2, dlab.tensor([0]), dlab.ones(2, 1)), range('index_add', 2));
   assert.equal(dlab.gather(dlab.tensor(5), -1, dlab.tensor(0)).item(), 5); // a 0-d input takes dim 0 or -1
 });
+
+test("gather's gradient adds the output gradient back where it was picked; scatter's rank refusal says self (PyTorch 1.13)", () => {
+  const x = dlab.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64', requiresGrad: true });
+  const y = dlab.gather(x, 1, dlab.tensor([[0, 0], [2, 1]]));
+  assert.equal(y.gradFn?.name, 'GatherBackward0');
+  y.mul(dlab.tensor([[1, 2], [3, 4]], { dtype: 'float64' })).sum().backward();
+  assert.deepEqual(x.grad?.tolist(), [[3, 0, 0], [0, 4, 3]]);
+  const self = { message: 'Index tensor must have the same number of dimensions as self tensor' };
+  assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.tensor([0, 1]), 1), self);
+  assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.tensor([[[0]]]), dlab.ones(1, 1, 1)), self);
+  assert.throws(() => dlab.zeros(3).scatter(0, dlab.tensor([[0]]), 1), self);
+});

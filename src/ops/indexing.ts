@@ -12,9 +12,10 @@ function checkIndexTensor(op: string, index: Tensor): void {
   if (index.dtype !== 'int64') throw new TypeError(`${op}(): Expected dtype int64 for index`);
 }
 
-function checkSameRank(x: Tensor, index: Tensor, dim: number): void {
+/** `what`: PyTorch's word for x in the message (gather says input, scatter self). */
+function checkSameRank(x: Tensor, index: Tensor, dim: number, what: 'input' | 'self'): void {
   if (index.ndim !== x.ndim && !(index.ndim <= 1 && x.ndim <= 1)) {
-    throw new RangeError(`Index tensor must have the same number of dimensions as input tensor`);
+    throw new RangeError(`Index tensor must have the same number of dimensions as ${what} tensor`);
   }
   index.shape.forEach((s, d) => {
     if (d !== dim && s > (x.shape[d] ?? 1)) {
@@ -29,7 +30,7 @@ function checkSameRank(x: Tensor, index: Tensor, dim: number): void {
 export function gatherNamed(x: Tensor, dim: number, index: Tensor, name: string): Tensor {
   checkIndexTensor('gather', index);
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'gather');
-  checkSameRank(x, index, d);
+  checkSameRank(x, index, d, 'input');
   const backend = backendOf(x, index);
   const xv = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
   const iv = index.ndim === 0 ? { ...index._view(), shape: [1], strides: [1] } : index._view();
@@ -56,7 +57,7 @@ function scatterImpl(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar,
       throw new RangeError(`Expected index ${fmtShape(index.shape)} to be smaller than self ${fmtShape(x.shape)} apart from dimension ${d}${against}`);
     }
   }
-  checkSameRank(x, index, d);
+  checkSameRank(x, index, d, 'self');
   const source = src instanceof Tensor ? src : expand(tensor(src, { dtype: x.dtype, device: x.device }), index.shape);
   const backend = backendOf(x, index, source);
   const out = wrap(backend.copy(x._view(), x.dtype), x.shape, x.dtype, backend);
