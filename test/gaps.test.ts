@@ -365,4 +365,5 @@ test("gather's gradient adds the output gradient back where it was picked; scatt
   assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.tensor([0, 1]), 1), self);
   assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.tensor([[[0]]]), dlab.ones(1, 1, 1)), self);
   assert.throws(() => dlab.zeros(3).scatter(0, dlab.tensor([[0]]), 1), self);
+  assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.zeros([1, 5, 1], { dtype: 'int64' }), 1), self); // larger than self too: the rank is named
 });
