@@ -366,4 +366,10 @@ test("gather's gradient adds the output gradient back where it was picked; scatt
   assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.tensor([[[0]]]), dlab.ones(1, 1, 1)), self);
   assert.throws(() => dlab.zeros(3).scatter(0, dlab.tensor([[0]]), 1), self);
   assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.zeros([1, 5, 1], { dtype: 'int64' }), 1), self); // larger than self too: the rank is named
+  // Larger than self: a scalar src is not named, a tensor src is.
+  const wide = dlab.zeros([1, 3], { dtype: 'int64' });
+  assert.throws(() => dlab.zeros(2, 2).scatter(0, wide, 1), { message: 'Expected index [1, 3] to be smaller than self [2, 2] apart from dimension 0' });
+  assert.throws(() => dlab.zeros(2, 2).scatter(0, wide, dlab.ones(1, 3)), {
+    message: 'Expected index [1, 3] to be smaller than self [2, 2] apart from dimension 0 and to be smaller size than src [1, 3]',
+  });
 });
