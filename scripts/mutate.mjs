@@ -27,14 +27,15 @@ const TESTS = {
   'src/ops/linalg.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/multinomial.ts': ['test/random.test.ts', 'test/nn/transformer.test.ts'],
   'src/ops/sort.ts': ['test/gaps.test.ts'],
-  'src/ops/function.ts': ['test/autograd.test.ts', 'test/ops.test.ts'],
+  'src/ops/function.ts': ['test/function.test.ts', 'test/autograd.test.ts', 'test/ops.test.ts'],
   'src/ops/creation.ts': ['test/creation.test.ts', 'test/creation-keywords.test.ts', 'test/gaps.test.ts', 'test/ops.test.ts'],
   'src/ops/inplace.ts': ['test/inplace.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/conv.ts': ['test/nn/conv.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
-  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts', 'test/utils/memory.test.ts'],
+  // webgpu_release (last: 20 s on SwiftShader) sees the device-memory branches (freeing consumed gradients).
+  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts', 'test/utils/memory.test.ts', 'test/backend/webgpu_release.test.ts'],
   'src/autograd/gradcheck.ts': ['test/gradcheck.test.ts'],
   'src/autograd/node.ts': ['test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/optim': ['test/optim/clip.test.ts', 'test/optim/lr_scheduler.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/optimizers.test.ts', 'test/optim/swa_utils.test.ts'],
@@ -63,7 +64,9 @@ const TESTS = {
 
 // The suites loop over every backend (test/helpers.ts backendsUnderTest()); a mutation run needs one
 // unless the code under test branches on the backend: wasm's scratch memory, in engine.ts.
-const BACKENDS = { 'src/autograd/engine.ts': 'js,wasm', 'src/ops/function.ts': '' };
+// function.ts picks the backend an op computes on: test/function.test.ts checks that with
+// stand-in GPU backends on any CPU backend, so its run keeps js only too.
+const BACKENDS = { 'src/autograd/engine.ts': 'js,wasm' };
 
 const args = process.argv.slice(2);
 const flag = args.indexOf('--concurrency');
@@ -89,10 +92,11 @@ const mutate = statSync(target).isDirectory() ? [`${target}/**/*.ts`, `!${target
 const slug = target.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '-') + (lines ? `-${lines}` : '');
 // A mutant above the backend behaves the same on each backend, so the suites run on js only
 // (test/helpers.ts backendsUnderTest) unless BACKENDS says otherwise or DLAB_TEST_BACKENDS is set
-// (empty: every backend). The engine keeps wasm for its scratch memory; function.ts picks the
-// backend an op computes on, so its mutants need every backend.
+// (empty: every backend). The engine keeps wasm for its scratch memory.
 const backends = process.env.DLAB_TEST_BACKENDS ?? BACKENDS[key] ?? 'js';
-const command = TESTS[key].map((f) => `DLAB_TEST_BACKENDS=${backends} node --import tsx --test --test-reporter=dot ${f}`).join(' && ');
+// A test of the real webgpu backend runs through run-tests.mjs, which sets up SwiftShader.
+const runFile = (f) => (f.startsWith('test/backend/webgpu') ? `node scripts/run-tests.mjs ${f}` : `node --import tsx --test --test-reporter=dot ${f}`);
+const command = TESTS[key].map((f) => `DLAB_TEST_BACKENDS=${backends} ${runFile(f)}`).join(' && ');
 console.log(`mutating ${mutate.join(' ')}\ntests: ${TESTS[key].join(' ')}\nbackends: ${backends || 'all'}`);
 
 const result = await new Stryker({
@@ -112,7 +116,8 @@ const result = await new Stryker({
   htmlReporter: { fileName: `reports/mutation/${slug}.html` },
   jsonReporter: { fileName: `reports/mutation/${slug}.json` },
   tempDirName: '.stryker-tmp',
-  ignorePatterns: ['dist', 'reports', 'web', 'bench', 'assembly', '.gl', '.whl', '.readme-tests'],
+  // bench/gpu-env.mjs stays: run-tests.mjs imports it.
+  ignorePatterns: ['dist', 'reports', 'web', 'bench/*', '!bench/gpu-env.mjs', 'assembly', '.gl', '.whl', '.readme-tests'],
   cleanTempDir: true,
 }).runMutationTest();
 

@@ -260,6 +260,36 @@ for (const backend of backendsUnderTest()) {
         const w = z.mul(z).sum();
         autograd.backward([w, w]);
         assert.deepEqual(values(z.grad), [4, 8]);
+        // The root that another root leads into listed last: it waits for that one's gradient.
+        const u = f64([1, 2]);
+        const v = u.mul(u).sum();
+        autograd.backward([v.mul(2), v]);
+        assert.deepEqual(values(u.grad), [6, 12]);
+        // A root given twice runs once: a second run would count down m's edges early, so m
+        // would run before r's gradient reached it.
+        const q = f64([1, 2]);
+        const m = q.mul(q);
+        const s = m.sum();
+        autograd.backward([m.mul(3).sum(), s, s]);
+        assert.deepEqual(values(q.grad), [10, 20]);
+      });
+      test("a node's rule runs once, with every gradient it receives summed, though one path to it is longer", () => {
+        // add's rule reaches y's node directly and through mul: y's rule must wait for both.
+        let calls = 0;
+        const counted = (t: Tensor) => record('CountedBackward', t.detach().mul(1), [t], [], (g) => (calls++, [g]));
+        const x = f64([0, 1]);
+        const y = counted(x.exp());
+        y.mul(2).add(y).sum().backward(null, { retainGraph: true });
+        assert.equal(calls, 1);
+        assert.deepEqual(values(x.grad), values(x.detach().exp().mul(3)));
+      });
+      test('a rule that gives an input no gradient: the nodes behind it get none (PyTorch: a Function returning None)', () => {
+        const w = f64([1, 2]);
+        const v = f64([3, 4]);
+        const stop = (t: Tensor, u: Tensor) => record('StopBackward', t.detach().add(u.detach()), [t, u], [], (g) => [null, g]);
+        stop(w.mul(2), v).sum().backward();
+        assert.equal(w.grad, null);
+        assert.deepEqual(values(v.grad), [1, 1]);
       });
       test('backward inputs: only the named leaves accumulate', () => {
         const a = f64([1]);
@@ -379,6 +409,37 @@ for (const backend of backendsUnderTest()) {
         assert.deepEqual(values(gh), [4, 0, -12]);
         assert.deepEqual(values(gx), [8, 0, -24]);
       });
+      test('retainGraph keeps the graph for a second autograd.grad; without it the graph is freed (PyTorch 1.13)', () => {
+        const x = f64([1, 2]);
+        const z = x.exp().sum();
+        const expected = values(x.detach().exp());
+        assert.deepEqual(values(autograd.grad(z, x, { retainGraph: true })[0]), expected);
+        assert.deepEqual(values(autograd.grad(z, x)[0]), expected);
+        assert.throws(() => autograd.grad(z, x), /^Error: Trying to backward through the graph a second time/);
+      });
+      test('autograd.backward takes one gradient or a list with null for a scalar output, and the options (PyTorch 1.13)', () => {
+        const x = f64([1, 2]);
+        const y = x.mul(x);
+        autograd.backward([y, y.sum()], [f64([1, 10], false), null]);
+        assert.deepEqual(values(x.grad), [4, 44]);
+        x.grad = null;
+        autograd.backward(x.mul(3), f64([1, 2], false));
+        assert.deepEqual(values(x.grad), [3, 6]);
+        x.grad = null;
+        const w = x.exp().sum();
+        autograd.backward(w, undefined, { retainGraph: true });
+        autograd.backward(w);
+        assert.deepEqual(values(x.grad), values(x.detach().exp().mul(2)));
+        assert.throws(() => autograd.backward(w), /^Error: Trying to backward through the graph a second time/);
+        const a = f64([1]);
+        const b = f64([2]);
+        autograd.backward(a.mul(b).sum(), undefined, { inputs: [a] });
+        assert.deepEqual(values(a.grad), [2]);
+        assert.equal(b.grad, null);
+        const c = f64([1]);
+        autograd.backward(c.pow(3).sum(), undefined, { createGraph: true });
+        assert.ok(c.grad!.gradFn, 'createGraph: .grad keeps its graph');
+      });
       test('an input that does not require grad is rejected', () => {
         const x = f64([1]);
         assert.throws(() => autograd.grad(x.mul(2).sum(), f64([1], false)), /does not require grad/);
@@ -408,6 +469,29 @@ for (const backend of backendsUnderTest()) {
         y.mul(3).sum().backward(); // dL/dy = 3, hooked to 4; dL/dx = 8
         assert.deepEqual(values(x.grad), [8, 8]);
         assert.equal(y.grad, null, 'a non-leaf keeps no .grad without retainGrad');
+      });
+      test('a hook on a non-leaf also runs in autograd.grad and in a createGraph backward (PyTorch 1.13)', () => {
+        const x = f64([1, 2]);
+        const y = x.mul(2);
+        y.registerHook((g) => g.add(1));
+        assert.deepEqual(values(autograd.grad(y.mul(3).sum(), x)[0]), [8, 8]);
+        const z = f64([1, 2]);
+        const h = z.mul(2);
+        h.registerHook((g) => g.add(1));
+        h.mul(h).sum().backward(null, { createGraph: true }); // dL/dh = 2h, hooked to 2h + 1
+        assert.deepEqual(values(z.grad), [10, 18]);
+        assert.ok(z.grad!.gradFn);
+      });
+      test("autograd.grad returns a hooked tensor's gradient from before its hook; what flows on is hooked (PyTorch 1.13)", () => {
+        const x = f64([1, 2]);
+        x.registerHook((g) => g.mul(10));
+        assert.deepEqual(values(autograd.grad(x.mul(3).sum(), x)[0]), [3, 3]);
+        const w = f64([1, 2]);
+        const y = w.mul(2);
+        y.registerHook((g) => g.add(1));
+        const [gy, gw] = autograd.grad(y.mul(3).sum(), [y, w]);
+        assert.deepEqual(values(gy), [3, 3]);
+        assert.deepEqual(values(gw), [8, 8]);
       });
       test('retainGrad keeps (and accumulates) a non-leaf gradient', () => {
         const x = f64([1, 1, 1]);
@@ -538,6 +622,23 @@ for (const backend of backendsUnderTest()) {
         const first = storagesMadeBy(() => s.backward());
         assert.equal(first, storagesMadeBy(() => s.backward()));
         assert.equal(s.grad!.item(), 2);
+      });
+      test('a gradient summed away in another slot no longer counts there: the leaf that got it too takes it', () => {
+        // One rule hands g to a's accumulator and to t's slot; e's rule then adds into t's slot,
+        // so g leaves the buffer there before a's accumulator runs (pushed first: popped last).
+        const three = (a: Tensor, t: Tensor, e: Tensor) =>
+          record('ThreeBackward', a.detach().add(t.detach()).add(e.detach()), [a, t, e], [], (g) => [g, g, g.mul(1)]);
+        const p = f64([1, 2]);
+        const make = (w: Tensor) => {
+          const t = p.mul(1);
+          return three(w, t, t.mul(2)).mul(f64([2, 3], false)).sum();
+        };
+        const a = f64([0.5, -1]);
+        const first = storagesMadeBy(() => make(a).backward());
+        const second = storagesMadeBy(() => make(a).backward());
+        assert.equal(first, second, `first pass ${first} storages, second ${second}`);
+        assert.deepEqual(values(a.grad), [4, 6]);
+        assert.deepEqual(values(p.grad), [12, 18]);
       });
       test("a taken gradient is never a view: cat's narrow gradients are copied, each owning its storage", () => {
         const a = f64([1, 2]);

@@ -300,3 +300,76 @@ test('sort and argsort: their grad_fn, a 0-d input, and the op named in a dim er
   assert.equal(errorOf(() => x.sort(1)), 'sort: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
   assert.equal(errorOf(() => dlab.argsort(x, 1)), 'argsort: Dimension out of range (expected to be in range of [-1, 0], but got 1)');
 });
+
+test("gather: the index's rank and sizes checked against the input's, in PyTorch 1.13's words; 0-d and 1-d mix", () => {
+  const x = dlab.tensor([[1, 2], [3, 4]]);
+  assert.throws(() => dlab.gather(x, 0, dlab.tensor([0, 1])), { message: 'Index tensor must have the same number of dimensions as input tensor' });
+  assert.throws(() => dlab.gather(dlab.tensor([5, 6, 7]), 0, dlab.tensor([[2]])), { message: 'Index tensor must have the same number of dimensions as input tensor' });
+  assert.throws(() => dlab.gather(x, 0, dlab.tensor([[0, 1, 0]])), {
+    message: 'Size does not match at dimension 1 expected index [1, 3] to be smaller than self [2, 2] apart from dimension 0',
+  });
+  assert.throws(() => dlab.gather(x, 1, dlab.tensor([[0], [1], [0]])), {
+    message: 'Size does not match at dimension 0 expected index [3, 1] to be smaller than self [2, 2] apart from dimension 1',
+  });
+  // Larger along the gathered dim is fine; a 0-d index into a 1-d input and back too.
+  assert.deepEqual(dlab.gather(x, 0, dlab.tensor([[1], [0], [1]])).tolist(), [[3], [1], [3]]);
+  assert.deepEqual(dlab.gather(dlab.tensor([5, 6, 7]), 0, dlab.tensor(2)).tolist(), 7);
+  assert.deepEqual(dlab.gather(dlab.tensor(5), 0, dlab.tensor([0])).tolist(), [5]);
+});
+
+test('index_select, index_add, masked_fill and scatter: refusals in PyTorch 1.13\'s words, int32 and 0-d indices, grad_fn names', () => {
+  const x = dlab.tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+  assert.throws(() => dlab.gather(x, 0, dlab.tensor([[0, 1]], { dtype: 'int32' })), { message: 'gather(): Expected dtype int64 for index' });
+  assert.throws(() => dlab.indexSelect(x, 0, dlab.tensor([[0]])), { message: 'index_select(): Index is supposed to be a vector' });
+  assert.throws(() => dlab.indexSelect(x, 0, dlab.tensor([0.5])), { message: 'index_select(): Expected dtype int32 or int64 for index' });
+  assert.deepEqual(dlab.indexSelect(x, 1, dlab.tensor([1, 1, 0], { dtype: 'int32' })).tolist(), [[2, 2, 1], [4, 4, 3]]);
+  const s = dlab.indexSelect(dlab.tensor(5.5), 0, dlab.tensor([0, 0]));
+  assert.deepEqual([s.shape, s.tolist()], [[], 5.5]);
+  assert.deepEqual(dlab.indexSelect(dlab.tensor(5.5), 0, dlab.tensor(0)).tolist(), 5.5);
+  assert.throws(() => x.indexAdd(0, dlab.tensor([0]), dlab.ones(2, 2)), {
+    message: 'index_add_(): Number of indices (1) should be equal to source.size(dim): (2), for dim: 0',
+  });
+  assert.deepEqual(x.indexAdd(1, dlab.tensor([1, 1]), dlab.ones(2, 2), { alpha: 3 }).tolist(), [[1, 8], [3, 10]]);
+  assert.throws(() => x.maskedFill(dlab.tensor([true, false]), dlab.tensor([2])), {
+    message: 'masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 dimension(s).',
+  });
+  assert.deepEqual(dlab.tensor([1, 2]).maskedFill(dlab.tensor([true, false]), 2.7).tolist(), [2, 2]);
+  assert.deepEqual(x.scatter(0, dlab.tensor([[1, 0]]), 9).tolist(), [[1, 9], [9, 4]]);
+  const xr = dlab.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const names = [
+    xr.scatter(0, dlab.tensor([[1, 0]]), 9),
+    xr.scatter(0, dlab.tensor([[1, 0]]), dlab.ones(1, 2)),
+    xr.scatterAdd(0, dlab.tensor([[1, 0]]), dlab.ones(1, 2)),
+  ].map((t) => t.gradFn?.name);
+  assert.deepEqual(names, ['ScatterBackward1', 'ScatterBackward0', 'ScatterAddBackward0']);
+});
+
+test("gather, index_select, scatter, index_add: a dim out of range in PyTorch 1.13's words, after the op's name", () => {
+  const x = dlab.tensor([[1, 2], [3, 4]]);
+  const range = (op: string, dim: number) => ({ message: `${op}: Dimension out of range (expected to be in range of [-2, 1], but got ${dim})` });
+  assert.throws(() => dlab.gather(x, 2, dlab.tensor([[0]])), range('gather', 2));
+  assert.throws(() => dlab.indexSelect(x, -3, dlab.tensor([0])), range('index_select', -3));
+  assert.throws(() => x.scatter(5, dlab.tensor([[0]]), 1), range('scatter', 5));
+  assert.throws(() => x.scatterAdd(5, dlab.tensor([[0]]), dlab.ones(1, 1, { dtype: 'int64' })), range('scatter_add', 5));
+  assert.throws(() => x.indexAdd(2, dlab.tensor([0]), dlab.ones(2, 1)), range('index_add', 2));
+  assert.equal(dlab.gather(dlab.tensor(5), -1, dlab.tensor(0)).item(), 5); // a 0-d input takes dim 0 or -1
+});
+
+test("gather's gradient adds the output gradient back where it was picked; scatter's rank refusal says self (PyTorch 1.13)", () => {
+  const x = dlab.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64', requiresGrad: true });
+  const y = dlab.gather(x, 1, dlab.tensor([[0, 0], [2, 1]]));
+  assert.equal(y.gradFn?.name, 'GatherBackward0');
+  y.mul(dlab.tensor([[1, 2], [3, 4]], { dtype: 'float64' })).sum().backward();
+  assert.deepEqual(x.grad?.tolist(), [[3, 0, 0], [0, 4, 3]]);
+  const self = { message: 'Index tensor must have the same number of dimensions as self tensor' };
+  assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.tensor([0, 1]), 1), self);
+  assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.tensor([[[0]]]), dlab.ones(1, 1, 1)), self);
+  assert.throws(() => dlab.zeros(3).scatter(0, dlab.tensor([[0]]), 1), self);
+  assert.throws(() => dlab.zeros(2, 3).scatter(0, dlab.zeros([1, 5, 1], { dtype: 'int64' }), 1), self); // larger than self too: the rank is named
+  // Larger than self: a scalar src is not named, a tensor src is.
+  const wide = dlab.zeros([1, 3], { dtype: 'int64' });
+  assert.throws(() => dlab.zeros(2, 2).scatter(0, wide, 1), { message: 'Expected index [1, 3] to be smaller than self [2, 2] apart from dimension 0' });
+  assert.throws(() => dlab.zeros(2, 2).scatter(0, wide, dlab.ones(1, 3)), {
+    message: 'Expected index [1, 3] to be smaller than self [2, 2] apart from dimension 0 and to be smaller size than src [1, 3]',
+  });
+});

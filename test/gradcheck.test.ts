@@ -576,15 +576,26 @@ for (const backend of backendsUnderTest()) {
           },
           [leaf([4], 0.2, 1), leaf([4], 0.5, 1, 0.4)],
         ));
-      caseTest('overwritten by a constant', () =>
-        check(
-          (x) => {
-            const y = x.mul(2);
-            y.fill_(0.5);
-            return y.add(x);
-          },
-          [leaf([3])],
-        ));
+      // Samples from a fresh generator each call: the same values in every evaluation.
+      const constantWrites: [string, (y: Tensor) => Tensor][] = [
+        ['fill_', (y) => y.fill_(0.5)],
+        ['fill_ with a 0-d tensor', (y) => y.fill_(torch.tensor(0.5))],
+        ['zero_', (y) => y.zero_()],
+        ['uniform_', (y) => y.uniform_(0, 1, { generator: new torch.Generator(1) })],
+        ['normal_', (y) => y.normal_(0, 1, { generator: new torch.Generator(2) })],
+        ['bernoulli_', (y) => y.bernoulli_(0.5, { generator: new torch.Generator(3) })],
+      ];
+      for (const [name, write] of constantWrites) {
+        caseTest(`overwritten by a constant: ${name}`, () =>
+          check(
+            (x) => {
+              const y = x.mul(2);
+              write(y);
+              return y.add(x);
+            },
+            [leaf([3])],
+          ));
+      }
       caseTest('indexPut_ with a tensor index', () =>
         check(
           (x, v) => {

@@ -231,6 +231,10 @@ export function runBackward(
       buffer.delete(node);
       if (grad) {
         owner?.released(grad);
+        // Captured before the tensor's hooks run, as PyTorch 1.13's engine does (its captures
+        // read a node's inputs before calling the node's pre-hooks).
+        const slot = captureAt.get(node);
+        if (slot !== undefined) captured[slot] = own(grad);
         for (const hook of node.preHooks) {
           owner?.seenByHook(grad);
           scratch?.pause();
@@ -243,8 +247,6 @@ export function runBackward(
         }
         // Retained grads accumulate across backward calls and own their buffer, like a leaf's.
         if (node.retainedOutput) accumulateInto(node.retainedOutput, grad, createGraph);
-        const slot = captureAt.get(node);
-        if (slot !== undefined) captured[slot] = own(grad);
       }
       if (node instanceof AccumulateGrad) {
         if (grad && !capture && (!onlyInputs || onlyInputs.has(node))) {

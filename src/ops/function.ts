@@ -75,13 +75,12 @@ export function record(name: string, out: Tensor, inputs: readonly (Tensor | nul
   return out;
 }
 
-/** PyTorch's grad_fn names: 'add' -> 'AddBackward0'. */
-export function backwardName(op: string, variant = 0): string {
-  const key = variant === 0 ? op : `${op}/${variant}`;
-  let name = backwardNames.get(key);
+/** PyTorch's grad_fn names: 'add' -> 'AddBackward0' (ops with several overloads pass their name to `record`). */
+export function backwardName(op: string): string {
+  let name = backwardNames.get(op);
   if (name === undefined) {
-    name = `${op[0].toUpperCase()}${op.slice(1)}Backward${variant}`;
-    backwardNames.set(key, name);
+    name = `${op[0].toUpperCase()}${op.slice(1)}Backward0`;
+    backwardNames.set(op, name);
   }
   return name;
 }

@@ -12,9 +12,10 @@ function checkIndexTensor(op: string, index: Tensor): void {
   if (index.dtype !== 'int64') throw new TypeError(`${op}(): Expected dtype int64 for index`);
 }
 
-function checkSameRank(x: Tensor, index: Tensor, dim: number): void {
+/** `what`: PyTorch's word for x in the message (gather says input, scatter self). */
+function checkSameRank(x: Tensor, index: Tensor, dim: number, what: 'input' | 'self'): void {
   if (index.ndim !== x.ndim && !(index.ndim <= 1 && x.ndim <= 1)) {
-    throw new RangeError(`Index tensor must have the same number of dimensions as input tensor`);
+    throw new RangeError(`Index tensor must have the same number of dimensions as ${what} tensor`);
   }
   index.shape.forEach((s, d) => {
     if (d !== dim && s > (x.shape[d] ?? 1)) {
@@ -29,7 +30,7 @@ function checkSameRank(x: Tensor, index: Tensor, dim: number): void {
 export function gatherNamed(x: Tensor, dim: number, index: Tensor, name: string): Tensor {
   checkIndexTensor('gather', index);
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'gather');
-  checkSameRank(x, index, d);
+  checkSameRank(x, index, d, 'input');
   const backend = backendOf(x, index);
   const xv = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
   const iv = index.ndim === 0 ? { ...index._view(), shape: [1], strides: [1] } : index._view();
@@ -56,7 +57,7 @@ function scatterImpl(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar,
       throw new RangeError(`Expected index ${fmtShape(index.shape)} to be smaller than self ${fmtShape(x.shape)} apart from dimension ${d}${against}`);
     }
   }
-  checkSameRank(x, index, d);
+  checkSameRank(x, index, d, 'self');
   const source = src instanceof Tensor ? src : expand(tensor(src, { dtype: x.dtype, device: x.device }), index.shape);
   const backend = backendOf(x, index, source);
   const out = wrap(backend.copy(x._view(), x.dtype), x.shape, x.dtype, backend);
@@ -76,7 +77,7 @@ export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) =
 
 /** `torch.index_select(x, dim, index)`: the entries of dim at the given int64 indices, a copy. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  if (index.dtype !== 'int64' && index.dtype !== 'int32') throw new TypeError('index_select(): Expected dtype int32/int64 for index');
+  if (index.dtype !== 'int64' && index.dtype !== 'int32') throw new TypeError('index_select(): Expected dtype int32 or int64 for index');
   if (index.ndim > 1) throw new RangeError('index_select(): Index is supposed to be a vector');
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'index_select');
   const backend = backendOf(x, index);
@@ -93,7 +94,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   const alpha = options.alpha ?? 1;
   const src = alpha === 1 ? source : source.mul(alpha);
   if (src.ndim !== x.ndim || src.shape[d] !== index.numel()) {
-    throw new RangeError(`index_add_(): Number of indices (${index.numel()}) should be equal to source.size(dim) (${src.shape[d]})`);
+    throw new RangeError(`index_add_(): Number of indices (${index.numel()}) should be equal to source.size(dim): (${src.shape[d]}), for dim: ${d}`);
   }
   const backend = backendOf(x, index, src);
   const out = wrap(backend.copy(x._view(), x.dtype), x.shape, x.dtype, backend);

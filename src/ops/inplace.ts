@@ -36,8 +36,12 @@ function checkWritable(x: Tensor): void {
   }
 }
 
-/** Write `result` into x (same shape; dtype cast as PyTorch allows) and take over its history. */
-export function inplace<T extends Tensor>(x: T, result: Tensor, options: { anyCast?: boolean } = {}): T {
+/**
+ * Write `result` into x (same shape; dtype cast as PyTorch allows) and take over its history.
+ * `overwrite` names the node of a write of a constant (x's old history then gets zeros):
+ * PyTorch's name for the op that wrote it.
+ */
+export function inplace<T extends Tensor>(x: T, result: Tensor, options: { anyCast?: boolean; overwrite?: string } = {}): T {
   checkWritable(x);
   if (!shapesEqual(result.shape, x.shape)) {
     throw new RangeError(`output with shape ${fmtShape(x.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
@@ -59,7 +63,7 @@ export function inplace<T extends Tensor>(x: T, result: Tensor, options: { anyCa
     x.gradFn = value.gradFn;
   } else if (previous) {
     // Overwritten by a constant: the old history receives zero gradient.
-    x.gradFn = new Node('FillBackward0', [previous], (g) => [zerosLike(g)], []);
+    x.gradFn = new Node(options.overwrite ?? 'CopyBackwards', [previous], (g) => [zerosLike(g)], []);
   }
   return x;
 }
@@ -145,7 +149,7 @@ function rebaseView(x: Tensor, value: Tensor): void {
 /** Tensor.copy_(src): broadcasts src and converts to x's dtype (any conversion is allowed). */
 export function copy_<T extends Tensor>(x: T, src: Tensor): T {
   const previous = isGradEnabled() && x.requiresGrad ? gradientEdge(x) : null;
-  inplace(x, expand(src, x.shape), { anyCast: true });
+  inplace(x, expand(src, x.shape), { anyCast: true, overwrite: 'CopyBackwards' });
   // PyTorch's CopyBackwards: x's old history gets zeros, src the gradient (summed to its shape).
   // Also the edge to a leaf src, which has no gradFn for x to take over.
   if (isGradEnabled() && src.requiresGrad && !x._base) {
@@ -158,20 +162,32 @@ export function copy_<T extends Tensor>(x: T, src: Tensor): T {
 export function fill_<T extends Tensor>(x: T, value: TensorOrScalar): T {
   if (value instanceof Tensor) {
     if (value.ndim !== 0) throw new RangeError(`fill_ only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions.`);
-    return inplace(x, expand(value, x.shape), { anyCast: true });
+    return inplace(x, expand(value, x.shape), { anyCast: true, overwrite: 'FillBackward3' });
   }
-  return inplace(x, fullLike(x, Number(value)), { anyCast: true });
+  return inplace(x, fullLike(x, Number(value)), { anyCast: true, overwrite: 'FillBackward2' });
 }
+
+export function zero_<T extends Tensor>(x: T): T {
+  return inplace(x, fullLike(x, 0), { anyCast: true, overwrite: 'ZeroBackward0' });
+}
+
+/** PyTorch's node names for a history overwritten by samples. */
+const randomFillNames = { uniform: 'UniformBackward0', normal: 'NormalBackward0', bernoulli: 'BernoulliBackward2' } as const;
 
 /** uniform_, normal_, bernoulli_: fill with samples from the generator (PyTorch's streams). */
 export function randomFill_<T extends Tensor>(x: T, kind: 'uniform' | 'normal' | 'bernoulli', a: number, b: number, generator?: Generator): T {
+  // PyTorch samples uniform and normal values into floating tensors only (bernoulli's 0/1 go anywhere).
+  if (kind !== 'bernoulli' && !isFloatingPoint(x.dtype)) {
+    const kernel = kind === 'uniform' ? 'check_uniform_bounds' : 'normal_kernel_cpu';
+    throw new TypeError(`"${kernel}" not implemented for '${scalarTypeName[x.dtype]}'`);
+  }
   const gen = generator ?? defaultGenerator;
   const n = x.numel();
   const out = x.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   if (kind === 'uniform') sampling.uniform(gen, out, a, b);
   else if (kind === 'normal') sampling.normal(gen, out, a, b);
   else sampling.bernoulli(gen, out, a);
-  return inplace(x, wrap(out, x.shape, x.dtype === 'float64' ? 'float64' : 'float32'), { anyCast: true });
+  return inplace(x, wrap(out, x.shape, x.dtype === 'float64' ? 'float64' : 'float32'), { anyCast: true, overwrite: randomFillNames[kind] });
 }
 
 /** Options of `Tensor.index_put_`: accumulate (default false) adds instead of assigning, repeated indices adding up. */

@@ -437,7 +437,7 @@ export class Tensor {
   maskedFill_(mask: Tensor, value: TensorOrScalar): this { return ip.update(this, idx.maskedFill, mask, value); }
   copy_(src: Tensor): this { return ip.copy_(this, src); }
   fill_(value: TensorOrScalar): this { return ip.fill_(this, value); }
-  zero_(): this { return ip.fill_(this, 0); }
+  zero_(): this { return ip.zero_(this); }
   uniform_(from = 0, to = 1, options?: { generator?: cr.GeneratorLike }): this { return ip.randomFill_(this, 'uniform', from, to, options?.generator); }
   normal_(mean = 0, std = 1, options?: { generator?: cr.GeneratorLike }): this { return ip.randomFill_(this, 'normal', mean, std, options?.generator); }
   bernoulli_(p: number = 0.5, options?: { generator?: cr.GeneratorLike }): this { return ip.randomFill_(this, 'bernoulli', p, 0, options?.generator); }

@@ -41,6 +41,41 @@ describe('backward frees what it consumed', () => {
     assert.ok(Number.isFinite((await w.grad!.cpuAsync()).sum().item()));
   });
 
+  test('gradients summed in the buffer and a gradient a leaf copied (not took) are freed too', async () => {
+    torch.manualSeed(2);
+    // h's gradient arrives twice: the two parts are freed once summed, the sum once h's rule ran.
+    const w = torch.randn([64, 64]).to('webgpu').requiresGrad_();
+    const h = w.mul(1.1);
+    const loss = h.tanh().add(h.sigmoid()).sum();
+    let before = torch.webgpu.memoryAllocated();
+    loss.backward();
+    assert.equal(torch.webgpu.memoryAllocated() - before, 16 * KiB, 'only w.grad stays');
+    // cat's rule hands each input a view of one gradient: each leaf copies its view, and the
+    // gradient under them is freed after the last.
+    const a = torch.randn([32, 64]).to('webgpu').requiresGrad_();
+    const b = torch.randn([32, 64]).to('webgpu').requiresGrad_();
+    const catLoss = torch.cat([a, b]).mul(1.5).sum();
+    before = torch.webgpu.memoryAllocated();
+    catLoss.backward();
+    assert.equal(torch.webgpu.memoryAllocated() - before, 16 * KiB, 'a.grad and b.grad (8 KiB each) stay');
+    assert.deepEqual((await a.grad!.cpuAsync()).toTypedArray().slice(0, 2), new Float32Array([1.5, 1.5]));
+  });
+
+  test('autograd.grad with createGraph frees nothing its graph saved: the second derivative reads it', async () => {
+    torch.manualSeed(4);
+    const x = torch.randn([8]);
+    const xg = x.to('webgpu').requiresGrad_();
+    const [g] = torch.autograd.grad(xg.tanh().mul(xg).sum(), xg, { createGraph: true });
+    const [gg] = torch.autograd.grad(g!.sum(), xg);
+    const xc = x.clone().requiresGrad_();
+    const [gc] = torch.autograd.grad(xc.tanh().mul(xc).sum(), xc, { createGraph: true });
+    const [ggc] = torch.autograd.grad(gc!.sum(), xc);
+    for (const [got, want] of [[g!, gc!], [gg!, ggc!]]) {
+      const a = (await got.cpuAsync()).toTypedArray();
+      want.toTypedArray().forEach((v, i) => assert.ok(Math.abs(a[i] - v) <= 1e-5 * (1 + Math.abs(v)), `[${i}] ${a[i]} vs ${v}`));
+    }
+  });
+
   test('retainGraph keeps the graph usable, and gradients a hook kept stay readable', async () => {
     torch.manualSeed(1);
     const x = torch.randn([5]);
