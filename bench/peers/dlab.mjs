@@ -72,14 +72,19 @@ async function train(name) {
     };
   };
   const result = await timedEpoch(task, { n }, (b, size, isLast) => {
-    const x = place(b.x.view(imageShape(name, size)));
-    const y = place(b.y);
-    optimizer.zeroGrad();
-    const loss = lossFn.call(model.call(x), y);
-    loss.backward();
-    optimizer.step();
+    // Each step in a scope, as the TF.js peer's tf.tidy: what the step made and did not return
+    // is given back when it ends (native: its arrays reused by the next step; a GPU: freed).
+    const loss = torch.scope(() => {
+      const x = place(b.x.view(imageShape(name, size)));
+      const y = place(b.y);
+      optimizer.zeroGrad();
+      const loss = lossFn.call(model.call(x), y);
+      loss.backward();
+      optimizer.step();
+      return isLast ? loss : undefined;
+    });
     // The last step's loss is the epoch's one read: on a GPU, the wait for all the steps queued.
-    return isLast ? loss.itemAsync() : undefined;
+    return loss?.itemAsync();
   }, gatherer);
   if (result.whole) result.test_accuracy = await accuracy(model, name, loadMnist('test'));
   return result;
