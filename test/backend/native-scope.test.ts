@@ -76,8 +76,8 @@ describe('torch.scope on native', { skip: nativeBackend === null ? `addon not av
         return inner.pair[0].mul(10);
       });
       for (let i = 0; i < 4; i++) torch.ones([64]).mul(i);
-      assert.deepEqual(outer.tolist()[0].slice(0, 3), [160, 170, 180]);
-      assert.deepEqual(kept!.tolist().slice(0, 3), [1, 2, 3]);
+      assert.deepEqual((outer.tolist() as number[][])[0].slice(0, 3), [160, 170, 180]);
+      assert.deepEqual((kept!.tolist() as number[]).slice(0, 3), [1, 2, 3]);
       assert.throws(() => innerDropped!.tolist(), GIVEN_BACK);
     });
   });
