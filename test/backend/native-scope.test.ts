@@ -57,6 +57,15 @@ describe('torch.scope on native', { skip: nativeBackend === null ? `addon not av
     });
   });
 
+  test('max-pooling\'s int64 indices go to the pool with the values (float64 arrays, pooled apart)', () => {
+    configureNativePool({ enabled: true });
+    const x = torch.randn([4, 3, 16, 16]).requiresGrad_();
+    torch.scope(() => void nn.functional.maxPool2d(x, 2).sum().backward());
+    // Values 4*3*8*8 floats and indices as many float64s, besides what backward consumed.
+    assert.ok(nativePoolHeldBytes() >= 4 * 3 * 8 * 8 * (4 + 8), `held ${nativePoolHeldBytes()}`);
+    configureNativePool({ enabled: true });
+  });
+
   test('returned tensors, their views, kept ones and nested scopes keep their values', () => {
     poisoned(() => {
       let kept: Tensor | null = null;
