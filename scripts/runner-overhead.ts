@@ -138,6 +138,8 @@ const best = async (calls: number, fn: (i: number) => unknown): Promise<number> 
     ['compute: forward, loss, backward, SGD step', await best(20, () => step(model, optimizer, x, y))],
     ['data, bench: gather pre-normalized rows, 2 tensors', await best(20, (i) => { const c = batchOf(benchData, perm, (i % 900) * 64, 64); return [torch.tensor(c.x).view([64, 784]), torch.tensor(c.y).to('int64')]; })],
     ['data, lab: MNIST getBatch (ToTensor + Normalize)', await best(20, () => train.getBatch(indices))],
+    // The lab runs each step in torch.scope (a pooled backend reuses the step's arrays): its net cost.
+    ['runner: the step in torch.scope, minus the bare step', (await best(20, () => torch.scope(() => void step(model, optimizer, x, y)))) - (await best(20, () => step(model, optimizer, x, y)))],
     ['runner: loss.item() + finiteness check', await best(200, (i) => finiteLoss(loss, { epoch: 1, step: i }))],
     ['runner: accuracy (correctPredictions)', await best(200, () => correctPredictions(output, y))],
     ['runner: progress bar update', await best(200, (i) => bar.update(i + 1, { loss: 1 / (i + 1), acc: 0.5, 'img/s': 1000 }))],

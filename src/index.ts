@@ -38,6 +38,11 @@ export { getBackend, setBackend, listBackends, registerBackend } from './backend
 // torch.set_num_threads / get_num_threads: intra-op threads of the wasm and native kernels.
 export { getNumThreads, setNumThreads } from './backend/threads.js';
 export type { Backend, View } from './backend/backend.js';
+/**
+ * tfjs's `tidy` and `keep` (PyTorch has none): `torch.scope(fn)` gives back the memory of what fn made
+ * and did not return, on a GPU and on the native CPU backend (its arrays are reused); also torch.webgpu.scope.
+ */
+export { scope, keep } from './backend/scope.js';
 /** `torch.cuda`'s functions for the GPU through WebGPU: `await torch.webgpu.isAvailable()` acquires it. */
 export * as webgpu from './backend/webgpu/api.js';
 

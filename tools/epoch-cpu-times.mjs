@@ -3,6 +3,7 @@
 // epoch alone (data loading left out). On a machine busier than its cores, one thread's CPU time
 // is what its wall time would be alone. PyTorch's side: tools/epoch-cpu-times.py.
 //   node tools/epoch-cpu-times.mjs MODEL THREADS [BACKEND] [STEPS]     (MODEL: mlp | lenet; needs npm run build)
+// Each step runs in torch.scope as the bench's does; EPOCH_SCOPE=0 leaves it out.
 // Prints one JSON line: wall and CPU seconds, the median and mean CPU ms of a step after the
 // first 100 (their gap is mostly garbage collection), the CPU ms of the first 100, the last loss.
 
@@ -30,6 +31,8 @@ const { images, labels, order } = (() => {
   return { images: torch.tensor(data.x).view([data.n, 784]), labels: torch.tensor(data.y).to('int64'), order: torch.tensor(permutation(data.n, 1)).to('int64') };
 })();
 const steps = Number(stepArg ?? 937);
+// Each step in torch.scope, as the bench's peer runs it; EPOCH_SCOPE=0 runs them bare (as before the scope).
+const scoped = process.env.EPOCH_SCOPE !== '0';
 
 const stepCpu = [];
 let loss = NaN;
@@ -37,14 +40,19 @@ const c0 = process.cpuUsage();
 const t0 = performance.now();
 for (let s = 0; s < steps; s++) {
   const cs = process.cpuUsage();
-  const idx = order.narrow(0, s * 64, 64);
-  const x = images.indexSelect(0, idx).view(shape);
-  const y = labels.indexSelect(0, idx);
-  opt.zeroGrad();
-  const l = lossFn.call(net.call(x), y);
-  l.backward();
-  opt.step();
-  if (s === steps - 1) loss = l.item();
+  const step = () => {
+    // Gathered inside the step's scope, as the bench's peer does.
+    const idx = order.narrow(0, s * 64, 64);
+    const x = images.indexSelect(0, idx).view(shape);
+    const y = labels.indexSelect(0, idx);
+    opt.zeroGrad();
+    const l = lossFn.call(net.call(x), y);
+    l.backward();
+    opt.step();
+    if (s === steps - 1) loss = l.item();
+  };
+  if (scoped) torch.scope(step);
+  else step();
   const c = process.cpuUsage(cs);
   stepCpu.push((c.user + c.system) / 1000);
 }
@@ -53,7 +61,7 @@ const c = process.cpuUsage(c0);
 const later = stepCpu.slice(100).sort((a, b) => a - b);
 const round = (v, d = 3) => +v.toFixed(d);
 console.log(JSON.stringify({
-  peer: `dlab ${backend}`, model, threads: Number(threads), steps, wall_s: round(wall), cpu_s: round((c.user + c.system) / 1e6),
+  peer: `dlab ${backend}${scoped ? '' : ' (no scope)'}`, model, threads: Number(threads), steps, wall_s: round(wall), cpu_s: round((c.user + c.system) / 1e6),
   step_cpu_ms_median: round(later[later.length >> 1] ?? NaN), step_cpu_ms_mean: round(later.reduce((a, b) => a + b, 0) / later.length),
   first100_cpu_ms: round(stepCpu.slice(0, 100).reduce((a, b) => a + b, 0), 1), final_loss: round(loss, 4),
 }));

@@ -66,20 +66,28 @@ async function train(name) {
   const { images, labels, n } = trainingSet();
   const gatherer = (perm) => {
     const order = torch.tensor(perm).to('int64');
-    return (start, size) => {
+    // The batch's index_selects run when the step asks (inside its scope, as the TF.js peer makes
+    // its batch tensors inside tf.tidy), so that the batch's memory is given back with the step's.
+    return (start, size) => () => {
       const idx = order.narrow(0, start, size);
       return { x: images.indexSelect(0, idx), y: labels.indexSelect(0, idx) };
     };
   };
-  const result = await timedEpoch(task, { n }, (b, size, isLast) => {
-    const x = place(b.x.view(imageShape(name, size)));
-    const y = place(b.y);
-    optimizer.zeroGrad();
-    const loss = lossFn.call(model.call(x), y);
-    loss.backward();
-    optimizer.step();
+  const result = await timedEpoch(task, { n }, (gather, size, isLast) => {
+    // Each step in a scope, as the TF.js peer's tf.tidy: what the step made and did not return
+    // is given back when it ends (native: its arrays reused by the next step; a GPU: freed).
+    const loss = torch.scope(() => {
+      const b = gather();
+      const x = place(b.x.view(imageShape(name, size)));
+      const y = place(b.y);
+      optimizer.zeroGrad();
+      const loss = lossFn.call(model.call(x), y);
+      loss.backward();
+      optimizer.step();
+      return isLast ? loss : undefined;
+    });
     // The last step's loss is the epoch's one read: on a GPU, the wait for all the steps queued.
-    return isLast ? loss.itemAsync() : undefined;
+    return loss?.itemAsync();
   }, gatherer);
   if (result.whole) result.test_accuracy = await accuracy(model, name, loadMnist('test'));
   return result;

@@ -58,6 +58,11 @@ export class Node {
     return this.rule(grad);
   }
 
+  /** Whether backward can still run this node: its rule, and what the rule holds (saved tensors, closures), are alive. */
+  get live(): boolean {
+    return this.rule !== null;
+  }
+
   /** Drop the rule and saved tensors once they are used (unless the graph is retained). */
   release(): void {
     this.rule = null;
@@ -77,5 +82,10 @@ export class AccumulateGrad extends Node {
 
   override release(): void {
     // Leaves keep their accumulator: there is nothing saved to free.
+  }
+
+  /** Nothing saved: a leaf's accumulator holds no memory a scope could give back. */
+  override get live(): boolean {
+    return false;
   }
 }

@@ -4,7 +4,8 @@
 // same shuffle, so an interrupted run ends exactly where an uninterrupted one would.
 // On a GPU (`device`) the same loop moves each batch there, runs each step in a scope (its
 // temporaries freed at once), and sums the loss and the correct count on the device, reading them
-// with one await per logged step; on the CPU every step is read at once, without an await.
+// with one await per logged step; on the CPU every step is read at once, without an await, in a
+// scope too (a pooled backend reuses the step's arrays).
 
 import { noGrad } from '../autograd/grad_mode.js';
 import { scope } from '../backend/scope.js';
@@ -280,10 +281,14 @@ export async function trainEpochs(ctx: RunContext, o: TrainLoopOptions): Promise
         const [xd, yd] = [x.to(device!), y.to(device!)];
         scope(() => tally.add(trainStep(xd, yd), output, yd));
       } else {
-        const loss = trainStep(x, y);
-        value = finiteLoss(loss, { epoch, step: step + 1 });
+        // Synchronous: read inside the scope, which then gives the step's arrays to a pooled
+        // backend (native) for the next step's results instead of leaving them to V8's collector.
+        value = scope(() => {
+          const v = finiteLoss(trainStep(x, y), { epoch, step: step + 1 });
+          r.correct += correctPredictions(output, y);
+          return v;
+        });
         r.lossSum += value * n;
-        r.correct += correctPredictions(output, y);
       }
       r.seen += n;
       r.batch++;

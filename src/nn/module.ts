@@ -194,6 +194,8 @@ export class Module {
       throw new TypeError(`cannot assign '${typeName(tensor)}' object to buffer '${name}' (torch Tensor or None required)`);
     }
     this._bufferNames.add(name);
+    // Running statistics outlive any open torch.scope (a model built inside one).
+    if (tensor !== null) tensor._storage.kept = true;
     if (options.persistent ?? true) this._nonPersistent.delete(name);
     else this._nonPersistent.add(name);
     this._setField(name, tensor);

@@ -13,6 +13,8 @@ export class Parameter extends Tensor {
   constructor(data?: Tensor, requiresGrad = true) {
     const src = data ?? empty(0);
     super(src._storage, src.shape, src.dtype, src._strides, src._offset);
+    // A module's state outlives any open torch.scope (a model built inside one).
+    src._storage.kept = true;
     this.requiresGrad_(requiresGrad);
   }
 

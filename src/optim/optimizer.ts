@@ -142,14 +142,13 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
       noGrad(() => {
         for (const group of this.paramGroups) this.updateGroup(group);
       });
-    // On a device, the update's temporaries are freed at once (V8 does not see their memory);
-    // the state it keeps (momentum, exp_avg ...) lives with the optimizer beyond any scope.
-    if (this.paramGroups.some((g) => g.params.some((p) => p._storage.releasable))) {
+    // On a device, the update's temporaries are freed at once (V8 does not see their memory); on a
+    // pooled CPU backend their arrays are reused. The state it keeps (momentum, exp_avg, LBFGS's
+    // lists of directions ...) lives with the optimizer beyond any scope.
+    if (this.paramGroups.some((g) => g.params.some((p) => p._storage.reclaimable))) {
       scope(() => {
         update();
-        for (const state of this.state.values()) {
-          for (const v of Object.values(state)) if (v instanceof Tensor) v._storage.kept = true;
-        }
+        for (const state of this.state.values()) keepAll(state);
       });
     } else {
       update();
@@ -301,6 +300,13 @@ function castState(p: Tensor, key: string, value: unknown): unknown {
 /** A scalar step counter as PyTorch 1.13 keeps it for Adam, AdamW and Adagrad: a float32 0-d tensor. */
 export function stepTensor(value = 0): Tensor {
   return scalarTensor(value, 'float32');
+}
+
+/** Mark every tensor in `value` (a state entry: tensors, arrays and objects of them) kept beyond any scope. */
+function keepAll(value: unknown): void {
+  if (value instanceof Tensor) value._storage.kept = true;
+  else if (Array.isArray(value)) for (const v of value) keepAll(v);
+  else if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) for (const v of Object.values(value)) keepAll(v);
 }
 
 /** Read a step counter kept as a number or a 0-d tensor (loaded dicts may hold either). */

@@ -20,20 +20,39 @@ export const openScopes: Storage[][] = [];
 /** @internal Storages made so far: a storage's serial is the count when it was made. */
 export const storageCount = { value: 0 };
 
+/** The error a use of a CPU storage that a scope gave back raises (as webgpu's for a freed buffer). */
+function givenBackError(device: string): Error {
+  return new Error(
+    `this ${device} tensor's memory was given back: torch.scope(fn) gives back what fn made and did not return ` +
+      '(return it from fn, or call torch.keep(t) inside fn)',
+  );
+}
+
 export class Storage {
   version = 0;
   /** @internal Set by torch.webgpu.keep (and where a storage joins a longer-lived object): no scope frees it. */
   kept = false;
-  /** @internal Set when reclaim() gave a CPU array to its backend's pool. */
+  /** @internal Set when reclaim() gave a CPU array to its backend's pool: reading data then throws. */
   recycled = false;
   /** @internal Order of creation: autograd tells a gradient made during a backward pass by it. */
   readonly serial = storageCount.value++;
+  private _data: DeviceData;
   constructor(
-    public data: DeviceData,
+    data: DeviceData,
     readonly backend: AnyBackend,
   ) {
+    this._data = data;
     storageEvents.onAllocate?.(this);
-    if (openScopes.length > 0 && backend.release) openScopes[openScopes.length - 1].push(this);
+    if (openScopes.length > 0 && (backend.release || backend.recycle)) openScopes[openScopes.length - 1].push(this);
+  }
+
+  /** The memory: a typed array on the CPU, a device handle on a GPU. A recycled CPU array is refused (a later result may own it now). */
+  get data(): DeviceData {
+    if (this.recycled) throw givenBackError(this.backend.name);
+    return this._data;
+  }
+  set data(value: DeviceData) {
+    this._data = value;
   }
 
   /** Whether the memory can be given back before the handle is collected (device backends). */
@@ -43,7 +62,7 @@ export class Storage {
 
   /** @internal Give the device memory back now; the caller has proven nothing will use it again. */
   release(): void {
-    (this.backend.release as ((data: DeviceData) => void) | undefined)?.(this.data);
+    (this.backend.release as ((data: DeviceData) => void) | undefined)?.(this._data);
   }
 
   /** Whether a backward pass may give the memory back early: a device's freed, a CPU pool's reused. */
@@ -57,7 +76,7 @@ export class Storage {
     else if (!this.recycled) {
       // Once: a pool must not hand the same array to two results.
       this.recycled = true;
-      (this.backend.recycle as ((data: DeviceData) => void) | undefined)?.(this.data);
+      (this.backend.recycle as ((data: DeviceData) => void) | undefined)?.(this._data);
     }
   }
 
@@ -68,7 +87,7 @@ export class Storage {
 
   /** Bytes the memory takes on its device. */
   get byteLength(): number {
-    return (this.data as { byteLength?: number }).byteLength ?? 0;
+    return (this._data as { byteLength?: number }).byteLength ?? 0;
   }
 
   /**

@@ -63,6 +63,8 @@ export class Tensor {
   set grad(value: Tensor | null) {
     this._grad = value;
     this._gradPrivate = false;
+    // A .grad lives with its tensor, beyond any open torch.scope (zeroGrad disowns it).
+    if (value !== null) value._storage.kept = true;
   }
   /**
    * @internal Set .grad to null (zeroGrad's default); a gradient nobody outside dlab has seen

@@ -8,7 +8,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { Float32Pool } from '../../src/backend/native/pool.js';
+import { ResultPool } from '../../src/backend/native/pool.js';
 import { configureNativePool, nativeBackend, nativePoolHeldBytes, nativeUnavailableReason } from '../../src/backend/native/index.js';
 import * as torch from '../../src/index.js';
 import { nn, optim } from '../../src/index.js';
@@ -34,10 +34,10 @@ function offAndOn(f: () => Float32Array[]): [Float32Array[], Float32Array[]] {
 
 const values = (t: torch.Tensor | null): Float32Array => Float32Array.from(t!.toTypedArray() as Float32Array);
 
-describe('Float32Pool', () => {
+describe('ResultPool', () => {
   test('hands a given array back for the same length only, once, and keeps no view or empty array', () => {
     let made = 0;
-    const pool = new Float32Pool((n) => (made++, new Float32Array(n)));
+    const pool = new ResultPool((n) => (made++, new Float32Array(n)));
     const a = pool.take(100);
     pool.give(a);
     pool.give(a); // a second give of the same array is ignored
@@ -55,7 +55,7 @@ describe('Float32Pool', () => {
   });
 
   test('poison fills what it is given with NaN', () => {
-    const pool = new Float32Pool((n) => new Float32Array(n));
+    const pool = new ResultPool((n) => new Float32Array(n));
     pool.poison = true;
     const a = Float32Array.of(1, 2, 3);
     pool.give(a);

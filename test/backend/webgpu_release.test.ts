@@ -132,12 +132,25 @@ describe('torch.webgpu.scope', () => {
     assert.throws(() => torch.webgpu.scope(async () => 1), /fn returned a Promise; a scope must be synchronous/);
   });
 
-  test('CPU tensors are untouched by a scope', () => {
-    let t: Tensor | null = null;
-    torch.webgpu.scope(() => {
-      t = torch.ones([3]).mul(2);
-    });
-    assert.deepEqual(t!.tolist(), [2, 2, 2]);
+  test('CPU tensors of a backend without a pool (wasm) are untouched by a scope (native: test/backend/native-scope)', () => {
+    const before = torch.getBackend().name;
+    torch.setBackend('wasm');
+    try {
+      let t: Tensor | null = null;
+      torch.webgpu.scope(() => {
+        t = torch.ones([3]).mul(2);
+      });
+      assert.deepEqual(t!.tolist(), [2, 2, 2]);
+    } finally {
+      torch.setBackend(before);
+    }
+  });
+
+  test('a returned loss keeps its graph: backward after the scope works', async () => {
+    const w = torch.randn([64]).to('webgpu').requiresGrad_();
+    const loss = torch.webgpu.scope(() => w.mul(2).tanh().mul(w.exp()).sum());
+    loss.backward();
+    assert.ok(Number.isFinite((await w.grad!.cpuAsync()).sum().item()));
   });
 });
 

@@ -14,7 +14,7 @@ import { period, rowRepeat } from '../js/fast.js';
 import { numel } from '../../tensor/shape.js';
 import { wasmBackend } from '../wasm/index.js';
 import type { NativeAddon } from './platform.js';
-import { Float32Pool } from './pool.js';
+import { ResultPool } from './pool.js';
 
 type F32View = View & { data: Float32Array };
 const isF32 = (v: View | null): v is F32View => v !== null && v.data instanceof Float32Array;
@@ -54,8 +54,9 @@ function stridedRows(shape: readonly number[], sa: readonly number[], sb: readon
 }
 
 function makeNativeBackend(addon: NativeAddon): Backend {
-  const pool = new Float32Pool(platform.allocFloat32);
-  nativePool = pool;
+  const pool = new ResultPool(platform.allocFloat32);
+  const pool64 = new ResultPool(platform.allocFloat64);
+  nativePools = [pool, pool64] as ResultPool<Float32Array | Float64Array>[];
   const alloc = (n: number): Float32Array => pool.take(n);
   const { scratch: _wasmScratch, ...fallback } = wasmBackend;
 
@@ -72,6 +73,7 @@ function makeNativeBackend(addon: NativeAddon): Backend {
     name: 'native',
     recycle(data) {
       if (data instanceof Float32Array) pool.give(data);
+      else if (data instanceof Float64Array) pool64.give(data);
     },
 
     matmul(a, b, dtype) {
@@ -181,7 +183,7 @@ function makeNativeBackend(addon: NativeAddon): Backend {
       }
       const outer = numel(x.shape.slice(0, dim));
       const inner = numel(x.shape.slice(dim + 1));
-      const out = wide ? platform.allocFloat64(outer * count * inner) : alloc(outer * count * inner);
+      const out = wide ? pool64.take(outer * count * inner) : alloc(outer * count * inner);
       addon.indexSelect(x.data as Float32Array | Float64Array, x.offset, outer, size, inner, rows, out);
       return out;
     },
@@ -227,7 +229,7 @@ function makeNativeBackend(addon: NativeAddon): Backend {
       const [xd, xo] = contiguous(x);
       const n = N * C * window.output[0] * window.output[1];
       const values = alloc(n);
-      const indices = platform.allocFloat64(n);
+      const indices = pool64.take(n);
       addon.maxPool2d(xd, xo, values, indices, ...geometry(N, C, H, W, C, 1, window));
       return { values, indices };
     },
@@ -244,19 +246,21 @@ function makeNativeBackend(addon: NativeAddon): Backend {
   };
 }
 
-let nativePool: Float32Pool | null = null;
+/** The backend's result pools (float32, and float64 for int64 results); empty without the addon. */
+let nativePools: ResultPool<Float32Array | Float64Array>[] = [];
 
-/** @internal For tests: switch the result pool off (every result a fresh array) or on, and poison what it is given with NaN. */
+/** @internal For tests: switch the result pools off (every result a fresh array) or on, and poison what they are given with NaN. */
 export function configureNativePool(options: { enabled?: boolean; poison?: boolean }): void {
-  if (!nativePool) return;
-  nativePool.clear();
-  if (options.enabled !== undefined) nativePool.enabled = options.enabled;
-  if (options.poison !== undefined) nativePool.poison = options.poison;
+  for (const pool of nativePools) {
+    pool.clear();
+    if (options.enabled !== undefined) pool.enabled = options.enabled;
+    if (options.poison !== undefined) pool.poison = options.poison;
+  }
 }
 
-/** @internal For tests: bytes the result pool holds now (0 without the addon). */
+/** @internal For tests: bytes the result pools hold now (0 without the addon). */
 export function nativePoolHeldBytes(): number {
-  return nativePool?.heldBytes ?? 0;
+  return nativePools.reduce((sum, pool) => sum + pool.heldBytes, 0);
 }
 
 /** The native backend where its addon loaded (Node, built at install), else null. */

@@ -1,5 +1,6 @@
-// The native backend's float32 results come from here: arrays a backward pass has consumed
-// (Backend.recycle, called by src/autograd/engine.ts only where nothing can read them again) are
+// The native backend's results come from here (one pool for float32 arrays, one for the float64
+// arrays of its int64 results, max-pooling's indices): arrays a backward pass has consumed or a
+// torch.scope gave back (Backend.recycle, called only where nothing can read them again) are
 // handed out again for a later result of the same length. A training step allocates megabytes
 // of results (a LeNet step 8.6 MB, half of it gradients the pass consumes); each fresh one is an
 // ArrayBuffer whose external memory V8 counts, and that count, not the JS heap, triggered most
@@ -8,20 +9,20 @@
 /** What the pool may hold at once: more than one pass's consumed gradients of the models it serves. */
 const CAPACITY_BYTES = 32 << 20;
 
-export class Float32Pool {
-  private readonly free = new Map<number, Float32Array[]>();
+export class ResultPool<A extends Float32Array | Float64Array> {
+  private readonly free = new Map<number, A[]>();
   /** What free holds: an array given twice (one gradient reached discard twice) is held once. */
-  private readonly held = new Set<Float32Array>();
+  private readonly held = new Set<A>();
   private bytes = 0;
   /** Off: every take is a fresh array, give keeps nothing. */
   enabled = true;
   /** For tests: fill what is given with NaN, so a kernel that reads its output before writing it shows. */
   poison = false;
 
-  constructor(private readonly fresh: (n: number) => Float32Array) {}
+  constructor(private readonly fresh: (n: number) => A) {}
 
   /** An array of n elements whose contents the caller overwrites entirely. */
-  take(n: number): Float32Array {
+  take(n: number): A {
     const list = this.free.get(n);
     if (list !== undefined && list.length > 0) {
       const a = list.pop()!;
@@ -33,7 +34,7 @@ export class Float32Pool {
   }
 
   /** a's memory for a later take; only an array that is its whole ArrayBuffer (a view would keep others alive). */
-  give(a: Float32Array): void {
+  give(a: A): void {
     if (!this.enabled || a.length === 0 || a.byteOffset !== 0 || !(a.buffer instanceof ArrayBuffer) || a.byteLength !== a.buffer.byteLength) return;
     if (this.held.has(a) || this.bytes + a.byteLength > CAPACITY_BYTES) return;
     if (this.poison) a.fill(NaN);
