@@ -6,10 +6,11 @@ import type { AnyBackend, DeviceData } from '../backend/backend.js';
 import type { TypedArray } from './dtype.js';
 
 /**
- * @internal Who wants to hear of each new storage: the live-tensor memory accounting in
- * src/utils/memory_stats.ts sets this while it is on; null (the default) costs one check.
+ * @internal Who wants to hear of each new storage, and of each whose array went to its backend's
+ * pool: the live-tensor memory accounting in src/utils/memory_stats.ts sets these while it is on;
+ * null (the default) costs one check.
  */
-export const storageEvents: { onAllocate: ((storage: Storage) => void) | null } = { onAllocate: null };
+export const storageEvents: { onAllocate: ((storage: Storage) => void) | null; onRecycle: ((storage: Storage) => void) | null } = { onAllocate: null, onRecycle: null };
 
 /**
  * @internal The open memory scopes (src/backend/scope.ts), innermost last: each lists the storages
@@ -76,6 +77,7 @@ export class Storage {
     else if (!this.recycled) {
       // Once: a pool must not hand the same array to two results.
       this.recycled = true;
+      storageEvents.onRecycle?.(this);
       (this.backend.recycle as ((data: DeviceData) => void) | undefined)?.(this._data);
     }
   }

@@ -44,7 +44,16 @@ function onAllocate(storage: Storage): void {
   current += bytes;
   allocated += bytes;
   storages++;
-  registry!.register(storage, bytes);
+  registry!.register(storage, bytes, storage);
+}
+
+// An array given to the native pool is no tensor's memory any more (as a block PyTorch's caching
+// allocator keeps is not in memory_allocated): counted out now, not when the storage is collected,
+// else the next result made from it would count it twice.
+function onRecycle(storage: Storage): void {
+  if (!registry!.unregister(storage)) return; // made before tracking began
+  current -= storage.byteLength;
+  storages--;
 }
 
 /** Start counting storages (idempotent). Only storages made from now on are seen. */
@@ -56,6 +65,7 @@ export function enableMemoryTracking(): void {
     });
   }
   storageEvents.onAllocate = onAllocate;
+  storageEvents.onRecycle = onRecycle;
 }
 
 /** Stop counting new storages; frees of those already counted are still subtracted. */

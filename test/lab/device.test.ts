@@ -16,10 +16,9 @@ import { nn, optim } from '../../src/index.js';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { TensorDataset } from '../../src/data/index.js';
 import { readCheckpoint } from '../../src/io/checkpoint.node.js';
-import { defaultDevice, deviceRefusal } from '../../src/lab/device.js';
+import { cpuDeviceOption, cpuOnly, defaultDevice, deviceRefusal } from '../../src/lab/device.js';
 import { parseValue, resolveOptions, ruleOf } from '../../src/lab/experiment.js';
 import { cnn } from '../../src/lab/experiments/cnn.js';
-import { rnn } from '../../src/lab/experiments/rnn.js';
 import { mnist } from '../../src/lab/experiments/mnist.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
 import { experiments } from '../../src/lab/registry.js';
@@ -68,10 +67,11 @@ test('dlab run refuses a bad --device while parsing, naming the flag', () => {
   const sweep = dlab(['sweep', 'mnist', '--device', 'cpu,cuda']);
   assert.notEqual(sweep.status, 0);
   assert.match(sweep.stderr, /option '--device <values>' argument 'cpu,cuda' is invalid\. 'cuda': dlab has no device 'cuda'; available: cpu, webgpu/);
-  // An experiment whose loop cannot run on a GPU yet defaults to cpu and says why it refuses one.
-  assert.equal(rnn.options.device.default, 'cpu');
-  const r = dlab(['run', 'rnn', '--device', 'webgpu', '--json']);
-  assert.match(r.stderr, /--device webgpu: rnn does not run on webgpu yet \(its loop reads .*\); use --device cpu/);
+  // A user's experiment whose loop cannot run on a GPU (every built-in one can) defaults to cpu and says why it refuses one.
+  assert.equal(cpuDeviceOption('its loop reads each step').default, 'cpu');
+  assert.throws(() => cpuOnly('mine', 'webgpu', 'its loop reads each step'), /^Error: --device webgpu: mine does not run on webgpu yet \(its loop reads each step\); use --device cpu$/);
+  assert.doesNotThrow(() => cpuOnly('mine', 'cpu', 'its loop reads each step'));
+  assert.doesNotThrow(() => cpuOnly('mine', undefined, 'its loop reads each step'));
 });
 
 test('the default device: webgpu on a hardware adapter, cpu on a software one or none', async () => {
