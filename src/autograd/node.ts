@@ -58,7 +58,7 @@ export class Node {
     return this.rule(grad);
   }
 
-  /** Whether backward can still run this node: its rule, and what the rule holds (saved tensors, closures), are alive. */
+  /** Whether backward can still run this node (its rule and what the rule holds, saved tensors and closures, are alive). */
   get live(): boolean {
     return this.rule !== null;
   }
