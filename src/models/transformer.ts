@@ -178,44 +178,15 @@ export class TinyTransformer extends Module {
    * with or without the cache, so both give the same tokens from the same generator.
    */
   generate(prompt: readonly number[], maxNewTokens: number, options: GenerateOptions = {}): number[] {
-    this.checkGenerate(prompt, maxNewTokens);
     const { kvCache = true, ...sampling } = options;
     const tokens = [...prompt];
-    const keep = Math.max(1, Math.floor(this.blockSize / 2));
-    let start = tokens.length > this.blockSize ? tokens.length - keep : 0;
-    let cache: LayerCache[] | null = null;
-    const ids = (from: number) => tensor([tokens.slice(from)], { dtype: 'int64' });
-    const wasTraining = this.training;
-    this.eval();
+    const rows = this.lastLogits(tokens, maxNewTokens, kvCache);
     try {
-      return noGrad(() => {
-        for (let n = 0; n < maxNewTokens; n++) {
-          let logits: Tensor;
-          if (kvCache && cache) {
-            logits = this.forward(ids(tokens.length - 1), cache);
-          } else {
-            if (kvCache) cache = Array.from({ length: this.config.nLayer }, () => ({}));
-            logits = this.forward(ids(start), cache ?? undefined);
-          }
-          const last = logits.select(1, logits.shape[1] - 1);
-          tokens.push(Number(sampleNext(last, sampling).item()));
-          if (tokens.length - start > this.blockSize) {
-            start = tokens.length - keep;
-            cache = null;
-          }
-        }
-        return tokens;
-      });
+      for (let row = rows.next(); !row.done; ) row = rows.next(Number(sampleNext(row.value, sampling).item()));
     } finally {
-      this.train(wasTraining);
+      rows.return(); // the model's train/eval mode back, even where sampling threw
     }
-  }
-
-  private checkGenerate(prompt: readonly number[], maxNewTokens: number): void {
-    if (prompt.length === 0) throw new RangeError('generate: the prompt needs at least one token');
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, but got ${maxNewTokens}`);
-    const bad = prompt.find((id) => !Number.isInteger(id) || id < 0 || id >= this.vocabSize);
-    if (bad !== undefined) throw new RangeError(`generate: token id ${bad} is out of range for a vocabulary of ${this.vocabSize}`);
+    return tokens;
   }
 
   /**
@@ -225,10 +196,31 @@ export class TinyTransformer extends Module {
    * candidates tie within float32 rounding). Autoregressive sampling needs each token before the next.
    */
   async generateAsync(prompt: readonly number[], maxNewTokens: number, options: GenerateOptions = {}): Promise<number[]> {
-    this.checkGenerate(prompt, maxNewTokens);
     const { kvCache = true, ...sampling } = options;
-    const device = this.tokEmb.weight.device;
     const tokens = [...prompt];
+    const rows = this.lastLogits(tokens, maxNewTokens, kvCache);
+    try {
+      for (let row = rows.next(); !row.done; ) {
+        const last = row.value.isCpu ? row.value : await row.value.cpuAsync();
+        row = rows.next(Number(sampleNext(last, sampling).item()));
+      }
+    } finally {
+      rows.return();
+    }
+    return tokens;
+  }
+
+  /**
+   * The decoding loop both generates share: yields the last position's logits (1, vocab) for
+   * `tokens` and takes the sampled id back, which it appends; in eval mode, without grad, on the
+   * model's device, from the KV cache where there is one.
+   */
+  private *lastLogits(tokens: number[], maxNewTokens: number, kvCache: boolean): Generator<Tensor, void, number> {
+    if (tokens.length === 0) throw new RangeError('generate: the prompt needs at least one token');
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, but got ${maxNewTokens}`);
+    const bad = tokens.find((id) => !Number.isInteger(id) || id < 0 || id >= this.vocabSize);
+    if (bad !== undefined) throw new RangeError(`generate: token id ${bad} is out of range for a vocabulary of ${this.vocabSize}`);
+    const device = this.tokEmb.weight.device;
     const keep = Math.max(1, Math.floor(this.blockSize / 2));
     let start = tokens.length > this.blockSize ? tokens.length - keep : 0;
     let cache: LayerCache[] | null = null;
@@ -247,14 +239,12 @@ export class TinyTransformer extends Module {
           }
           return logits.select(1, logits.shape[1] - 1);
         });
-        const row = last.isCpu ? last : await last.cpuAsync();
-        tokens.push(Number(sampleNext(row, sampling).item()));
+        tokens.push(yield last);
         if (tokens.length - start > this.blockSize) {
           start = tokens.length - keep;
           cache = null;
         }
       }
-      return tokens;
     } finally {
       this.train(wasTraining);
     }

@@ -24,6 +24,7 @@ import { MemoryContext, type LoggedMetrics } from '../../src/lab/memory_context.
 import { StepValues } from '../../src/lab/step-values.js';
 import { RunStore } from '../../src/lab/store.node.js';
 import { writeHouseCsvs } from './house-fixture.js';
+import { countingReads } from './gpu-reads.js';
 import { interruptedThenResumed } from './interrupt.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dlab-device-experiments-'));
@@ -64,19 +65,7 @@ function sameRecords(gpu: { metrics: Metrics; logged: LoggedMetrics[] }, cpu: { 
 
 test('linreg on webgpu: the losses and estimates of the cpu, each epoch read once; a diverging run stops naming its step', async () => {
   const given = { examples: 60, batchSize: 10, epochs: 2 };
-  const proto = torch.Tensor.prototype as unknown as { _readAsync(): Promise<unknown> };
-  const read = proto._readAsync;
-  let reads = 0;
-  proto._readAsync = function (this: unknown) {
-    reads++;
-    return read.call(this);
-  };
-  let gpu;
-  try {
-    gpu = await runOn(linreg, given, 'webgpu');
-  } finally {
-    proto._readAsync = read;
-  }
+  const { value: gpu, reads } = await countingReads(() => runOn(linreg, given, 'webgpu'));
   // 6 steps an epoch: their losses and the epoch's loss in one read per epoch and model; then w and b of each model.
   assert.equal(reads, 2 * 2 + 4);
   const cpu = await runOn(linreg, given, 'cpu');

@@ -23,6 +23,7 @@ import { mnist } from '../../src/lab/experiments/mnist.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
 import { experiments } from '../../src/lab/registry.js';
 import { RunStore } from '../../src/lab/store.node.js';
+import { countingReads } from './gpu-reads.js';
 import { interruptedThenResumed } from './interrupt.js';
 import { trainEpochs } from '../../src/lab/training.js';
 
@@ -134,19 +135,8 @@ test('the loop on a GPU reads once per logged step (and per epoch, and the test 
   const model = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
   const optimizer = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
   const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 4 }); // 12 steps an epoch
-  const proto = torch.Tensor.prototype as unknown as { _readAsync(): Promise<unknown> };
-  const read = proto._readAsync;
-  let reads = 0;
-  proto._readAsync = function (this: unknown) {
-    reads++;
-    return read.call(this);
-  };
   const ctx = new MemoryContext({ yieldEvery: 1000 });
-  try {
-    await trainEpochs(ctx, { model, optimizer, trainLoader: loader, testLoader: loader, epochs: 1, lossFn: new nn.CrossEntropyLoss(), logEvery: 5, device });
-  } finally {
-    proto._readAsync = read;
-  }
+  const { reads } = await countingReads(() => trainEpochs(ctx, { model, optimizer, trainLoader: loader, testLoader: loader, epochs: 1, lossFn: new nn.CrossEntropyLoss(), logEvery: 5, device }));
   // Steps 5 and 10 (logged), 12 (the epoch's end), the test pass, and 4 parameters and their gradients brought back.
   assert.equal(reads, 3 + 1 + 8);
   assert.deepEqual(ctx.logged.filter((l) => l.step !== undefined).map((l) => l.step), [5, 10]);

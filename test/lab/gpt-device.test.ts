@@ -15,6 +15,7 @@ import { resolveOptions } from '../../src/lab/experiment.js';
 import { gptExperiment as gpt } from '../../src/lab/experiments/gpt.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
 import { RunStore } from '../../src/lab/store.node.js';
+import { countingReads } from './gpu-reads.js';
 import { interruptedThenResumed } from './interrupt.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dlab-gpt-device-'));
@@ -27,22 +28,6 @@ const close = (a: number, b: number, what: string, tol = 1e-5) => assert.ok(Math
 
 // 2 epochs of 10 steps (a loss logged every 10), 6 tokens per sample.
 const tiny = { blockSize: 8, dModel: 8, nHead: 2, nLayer: 1, batchSize: 4, epochs: 2, stepsPerEpoch: 10, warmupSteps: 2, evalBlocks: 4, numTokens: 6, prompt: 'the' };
-
-/** Counts the GPU reads (every async read goes through Tensor._readAsync) while fn runs. */
-async function countingReads<T>(fn: () => Promise<T>): Promise<{ value: T; reads: number }> {
-  const proto = torch.Tensor.prototype as unknown as { _readAsync(): Promise<unknown> };
-  const read = proto._readAsync;
-  let reads = 0;
-  proto._readAsync = function (this: unknown) {
-    reads++;
-    return read.call(this);
-  };
-  try {
-    return { value: await fn(), reads };
-  } finally {
-    proto._readAsync = read;
-  }
-}
 
 test('gpt on webgpu: the losses, perplexities and tokens of the cpu, with one read per logged step and per generated token', async () => {
   const runs = [];
