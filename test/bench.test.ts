@@ -16,29 +16,29 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 test('dist is built from the current src', assertBuildIsFresh);
 
-test('dlab bench --quick --only matmul --json: a table and a JSON line with every backend measured', () => {
+/** `dlab bench <args> --json --out <a temp file>`: the table it wrote and its JSON report (stdout's last line). */
+function runBench<R>(args: string[], timeout: number): { table: string; report: { results: R[] } } {
   const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));
   try {
     const out = join(dir, 'BENCH.md');
-    const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', '--quick', '--only', 'matmul', '--json', '--out', out], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', ...args, '--json', '--out', out], { cwd: root, encoding: 'utf8', timeout });
     assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { results: { id: string; task: { n: number }; gflops?: number[]; error?: string }[] };
-    const ids = new Set(report.results.map((m) => m.id));
-    for (const id of ['dlab-js', 'dlab-wasm']) assert.ok(ids.has(id), `${id} measured`);
-    for (const m of report.results.filter((m) => m.id.startsWith('dlab-'))) {
-      assert.equal(m.error, undefined);
-      assert.ok(m.gflops!.length >= 3 && m.gflops!.every((g) => g > 0), `${m.id} ${m.task.n}: ${m.gflops}`);
-    }
-    const table = readFileSync(out, 'utf8');
-    assert.match(table, /## matmul \(float32/);
-    assert.match(table, /\| 256 \| dlab wasm \| 1 \|/);
+    return { table: readFileSync(out, 'utf8'), report: JSON.parse(r.stdout.trim().split('\n').pop()!) as { results: R[] } };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('dlab bench --quick --only matmul --json: a table and a JSON line with every backend measured', () => {
+  const { table, report } = runBench<{ id: string; task: { n: number }; gflops?: number[]; error?: string }>(['--quick', '--only', 'matmul'], 120_000);
+  const ids = new Set(report.results.map((m) => m.id));
+  for (const id of ['dlab-js', 'dlab-wasm']) assert.ok(ids.has(id), `${id} measured`);
+  for (const m of report.results.filter((m) => m.id.startsWith('dlab-'))) {
+    assert.equal(m.error, undefined);
+    assert.ok(m.gflops!.length >= 3 && m.gflops!.every((g) => g > 0), `${m.id} ${m.task.n}: ${m.gflops}`);
+  }
+  assert.match(table, /## matmul \(float32/);
+  assert.match(table, /\| 256 \| dlab wasm \| 1 \|/);
 });
 
 test('a partial run (--only) prints its table and leaves BENCHMARKS.md alone', () => {
@@ -56,13 +56,7 @@ test('a partial run (--only) prints its table and leaves BENCHMARKS.md alone', (
 const hasTorch = ['/usr/bin/python3', 'python3'].some((py) => spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).status === 0);
 
 test('every dlab row gets a ÷ PyTorch cell: a ratio, or "not comparable" with the reason in the header', { skip: hasTorch ? false : 'PyTorch is not installed here' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));
-  const out = join(dir, 'BENCH.md');
-  const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', '--quick', '--only', 'dispatch', '--peers', 'dlab-wasm,pytorch', '--json', '--out', out], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.status, 0, r.stderr);
-  const table = readFileSync(out, 'utf8');
-  rmSync(dir, { recursive: true, force: true });
-  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { results: { id: string; blas?: string; comparable?: boolean; not_comparable?: string; openblas_core?: string | null }[] };
+  const { table, report } = runBench<{ id: string; blas?: string; comparable?: boolean; not_comparable?: string; openblas_core?: string | null }>(['--quick', '--only', 'dispatch', '--peers', 'dlab-wasm,pytorch'], 120_000);
   const torch = report.results.find((m) => m.id === 'pytorch')!;
   assert.equal(typeof torch.comparable, 'boolean');
   assert.ok(torch.blas, 'the BLAS PyTorch loaded is named');
@@ -77,13 +71,7 @@ test('every dlab row gets a ÷ PyTorch cell: a ratio, or "not comparable" with t
 });
 
 test('dlab bench --profile: a training step by kernel for the MLP and LeNet', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));
-  const out = join(dir, 'PROFILE.md');
-  const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', '--profile', '--quick', '--peers', 'dlab-wasm', '--json', '--out', out], { cwd: root, encoding: 'utf8', timeout: 180_000 });
-  assert.equal(r.status, 0, r.stderr);
-  const table = readFileSync(out, 'utf8');
-  rmSync(dir, { recursive: true, force: true });
-  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { results: { id: string; model: string; step_ms: number; instrumented_ms: number; kernels_ms: Record<string, number> }[] };
+  const { table, report } = runBench<{ id: string; model: string; step_ms: number; instrumented_ms: number; kernels_ms: Record<string, number> }>(['--profile', '--quick', '--peers', 'dlab-wasm'], 180_000);
   assert.deepEqual(report.results.map((m) => `${m.id} ${m.model}`), ['dlab-wasm mlp', 'dlab-wasm lenet']);
   for (const m of report.results) {
     const kernels = Object.values(m.kernels_ms).reduce((a, b) => a + b, 0);
@@ -100,15 +88,7 @@ test('dlab bench --profile: a training step by kernel for the MLP and LeNet', ()
 const hasWebgpu = existsSync(join(root, 'node_modules/webgpu/package.json'));
 
 test('dlab-webgpu rows: matmul and MLP inference on the GPU, the adapter named, a software adapter marked', { skip: hasWebgpu ? false : 'the webgpu package is not installed' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dlab-bench-'));
-  const out = join(dir, 'BENCH.md');
-  const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'bench', '--quick', '--only', 'matmul,mlp-infer', '--peers', 'dlab-webgpu,dlab-native', '--json', '--out', out], { cwd: root, encoding: 'utf8', timeout: 300_000 });
-  assert.equal(r.status, 0, r.stderr);
-  const table = readFileSync(out, 'utf8');
-  rmSync(dir, { recursive: true, force: true });
-  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-    results: { id: string; peer: string; task: { workload: string; n?: number; threads?: number; device?: string }; adapter?: string; software_adapter?: boolean; gflops?: number[]; images_per_s?: number[]; error?: string }[];
-  };
+  const { table, report } = runBench<{ id: string; peer: string; task: { workload: string; n?: number; threads?: number; device?: string }; adapter?: string; software_adapter?: boolean; gflops?: number[]; images_per_s?: number[]; error?: string }>(['--quick', '--only', 'matmul,mlp-infer', '--peers', 'dlab-webgpu,dlab-native'], 300_000);
   const gpu = report.results.filter((m) => m.id === 'dlab-webgpu');
   const software = gpu[0]?.software_adapter;
   // A software adapter multiplies only n = 256 in --quick (about 0.1 GFLOP/s).

@@ -9,21 +9,16 @@
 
 import * as torch from '../dist/index.js';
 import { loadMnist, permutation } from '../bench/common.mjs';
+import { imageShape, lenet, mlp } from '../bench/dlab-models.mjs';
 
 const [model, threads, backend = 'native', stepArg] = process.argv.slice(2);
 torch.setBackend(backend);
 torch.setNumThreads(Number(threads));
 const { nn, optim } = torch;
-const models = {
-  mlp: () => new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10)),
-  lenet: () => new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10)),
-};
-const shape = model === 'lenet' ? [64, 1, 28, 28] : [64, 784];
+const shape = imageShape(model, 64);
 
 torch.manualSeed(0);
-const net = models[model]();
+const net = { mlp, lenet }[model](nn);
 const opt = new optim.SGD(net.parameters(), { lr: 0.1 });
 const lossFn = new nn.CrossEntropyLoss();
 const { images, labels, order } = (() => {

@@ -5,6 +5,7 @@
 
 import * as torch from '../../dist/index.js';
 import { batchOf, dispatchTimes, loadMnist, modelWorkloads, parseTask, permutation, randomArray, report, runPeer, timedEpoch, timeIt } from '../common.mjs';
+import { imageShape, lenet, mlp } from '../dlab-models.mjs';
 import { instrument } from '../instrument.mjs';
 
 const { nn, optim } = torch;
@@ -20,21 +21,7 @@ const place = (t) => (device ? t.to(device) : t);
 /** The end of a timed region: the GPU has run what was recorded (nothing to wait for on the CPU). */
 const sync = () => (device ? torch.webgpu.synchronize() : undefined);
 
-function mlp() {
-  return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
-}
-
-// LeNet-5 as d2l and LeCun lay it out, with ReLU and max-pooling (the benchmark's variant).
-function lenet() {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
-  );
-}
-
-const models = { mlp, lenet };
-const imageShape = (name, n) => (name === 'lenet' ? [n, 1, 28, 28] : [n, 784]);
+const models = { mlp: () => mlp(nn), lenet: () => lenet(nn) };
 
 async function accuracy(model, name, test) {
   model.eval();
