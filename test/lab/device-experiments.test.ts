@@ -37,6 +37,24 @@ before(async () => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyExperiment = Experiment<any, any>;
 
+/** `experiment` on webgpu stopped after `stopAfter` checkpoints and resumed from its GPU checkpoint: its final metrics. */
+async function resumedOnGpu(experiment: AnyExperiment, given: Record<string, OptionValue>, stopAfter: number): Promise<Metrics> {
+  const store = new RunStore(mkdtempSync(join(home, `${experiment.name}-resume-`)));
+  try {
+    return await interruptedThenResumed(store, experiment as never, { ...given, device: 'webgpu' }, stopAfter);
+  } finally {
+    store.close();
+  }
+}
+
+/** Each of the cpu run's metrics in `resumed`: numbers within float32 rounding, the rest equal. */
+function sameMetrics(resumed: Metrics, cpu: Metrics): void {
+  for (const [k, v] of Object.entries(cpu)) {
+    if (typeof v === 'number') close(resumed[k] as number, v, `resumed ${k}`, 5);
+    else assert.equal(resumed[k], v);
+  }
+}
+
 /** A run's metrics and what it logged, with `given` on `device`. */
 async function runOn(experiment: AnyExperiment, given: Record<string, OptionValue>, device: string): Promise<{ metrics: Metrics; logged: LoggedMetrics[]; ctx: MemoryContext }> {
   const ctx = new MemoryContext({ yieldEvery: 1000 });
@@ -93,13 +111,7 @@ test('house on webgpu: the K-fold log-RMSEs and predictions of the cpu; stopped 
   assert.equal(a.length, 60);
   a.forEach((p, i) => close(p, b[i], `prediction ${i}`, 5));
   // 120 rows, batches of 32: 2 folds of 2 steps an epoch, then 4; stopped mid-way through fold 2.
-  const store = new RunStore(mkdtempSync(join(home, 'house-resume-')));
-  try {
-    const resumed = await interruptedThenResumed(store, house as never, { ...given, device: 'webgpu' }, 8);
-    for (const [k, v] of Object.entries(cpu.metrics)) close(resumed[k] as number, v as number, `resumed ${k}`, 5);
-  } finally {
-    store.close();
-  }
+  sameMetrics(await resumedOnGpu(house, given, 8), cpu.metrics);
 });
 
 test('schedules on webgpu: the lr curves, losses and accuracies of the cpu; resumed from a GPU checkpoint, the same', async () => {
@@ -116,16 +128,7 @@ test('schedules on webgpu: the lr curves, losses and accuracies of the cpu; resu
   };
   assert.equal(points(gpu).length, 18);
   assert.deepEqual(points(gpu), points(cpu));
-  const store = new RunStore(mkdtempSync(join(home, 'schedules-resume-')));
-  try {
-    const resumed = await interruptedThenResumed(store, schedules as never, { ...given, device: 'webgpu' }, 10);
-    for (const [k, v] of Object.entries(cpu.metrics)) {
-      if (typeof v === 'number') close(resumed[k] as number, v, `resumed ${k}`, 5);
-      else assert.equal(resumed[k], v);
-    }
-  } finally {
-    store.close();
-  }
+  sameMetrics(await resumedOnGpu(schedules, given, 10), cpu.metrics);
 });
 
 test('regularization on webgpu: the L2, L1 and dropout sweeps of the cpu (the same dropout masks), curve by curve', async () => {
@@ -143,13 +146,7 @@ test('distill on webgpu: the teacher and students of the cpu; stopped mid-sweep 
   sameRecords(gpu, cpu, 5);
   assert.equal(gpu.logged.length, 3 * 2);
   // 2 steps an epoch: the teacher's 4, the student alone's 4, then the distilled student's.
-  const store = new RunStore(mkdtempSync(join(home, 'distill-resume-')));
-  try {
-    const resumed = await interruptedThenResumed(store, distill as never, { ...given, device: 'webgpu' }, 10);
-    for (const [k, v] of Object.entries(cpu.metrics)) close(resumed[k] as number, v as number, `resumed ${k}`, 5);
-  } finally {
-    store.close();
-  }
+  sameMetrics(await resumedOnGpu(distill, given, 10), cpu.metrics);
 });
 
 test('sin on webgpu: every measured number of the cpu, and the loss curves point by point (each kept on the GPU, read in batches)', async () => {
@@ -180,14 +177,9 @@ test('rnn and lstm on webgpu: the losses, perplexities and predict_ch8 text of t
     sameRecords(gpu, cpu, 5, timed);
     assert.deepEqual(gpu.logged.filter((l) => l.step !== undefined).map((l) => l.step), [10, 20]);
     if (cell === 'rnn') {
-      const store = new RunStore(mkdtempSync(join(home, 'rnn-resume-')));
-      try {
-        const resumed = await interruptedThenResumed(store, rnn as never, { ...given, device: 'webgpu' }, 18);
-        close(resumed.perplexity as number, cpu.metrics.perplexity as number, 'resumed perplexity', 5);
-        assert.equal(resumed.prediction, cpu.metrics.prediction);
-      } finally {
-        store.close();
-      }
+      const resumed = await resumedOnGpu(rnn, given, 18);
+      close(resumed.perplexity as number, cpu.metrics.perplexity as number, 'resumed perplexity', 5);
+      assert.equal(resumed.prediction, cpu.metrics.prediction);
     }
   }
 });
