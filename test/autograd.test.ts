@@ -493,6 +493,44 @@ for (const backend of backendsUnderTest()) {
         assert.deepEqual(values(gy), [3, 3]);
         assert.deepEqual(values(gw), [8, 8]);
       });
+      test('autograd.grad and backward({ inputs }) run only the nodes on a path to what is asked: hooks and retainGrad elsewhere do not run (PyTorch 1.13)', () => {
+        // The values and logs below are PyTorch 1.13's for the same graph:
+        //   x, z leaves hooked (g * 10); h = x * 2 hooked; y = (h * 3 + z * z).sum()
+        const log: string[] = [];
+        const hooked = (name: string) => (g: Tensor) => (log.push(name), g.mul(10));
+        const x = f64([1, 2]);
+        const z = f64([3, 4]);
+        x.registerHook(hooked('x'));
+        z.registerHook(hooked('z'));
+        const h = x.mul(2);
+        h.registerHook(hooked('h'));
+        const y = h.mul(3).add(z.mul(z)).sum();
+        const take = () => log.splice(0).join(',');
+        assert.deepEqual(values(autograd.grad(y, x, { retainGraph: true })[0]), [60, 60]);
+        assert.equal(take(), 'h', "x's own hook and z's are off the path (x is captured, not accumulated)");
+        assert.deepEqual(values(autograd.grad(y, h, { retainGraph: true })[0]), [3, 3]);
+        assert.equal(take(), '', "h is captured before its hook, and nothing below it runs");
+        const [gz, gh] = autograd.grad(y, [z, h], { retainGraph: true });
+        assert.deepEqual([values(gz), values(gh)], [[6, 8], [3, 3]]);
+        assert.equal(take(), '');
+        y.backward(null, { inputs: [x], retainGraph: true });
+        assert.deepEqual([values(x.grad), z.grad], [[600, 600], null]);
+        assert.equal(take(), 'h,x');
+        y.backward(null, { inputs: [h], retainGraph: true });
+        assert.deepEqual([values(h.grad), values(x.grad)], [[30, 30], [600, 600]], 'a non-leaf input keeps its hooked gradient; nothing below it runs');
+        assert.equal(take(), 'h');
+        y.backward(null, { retainGraph: true });
+        assert.deepEqual([values(x.grad), values(z.grad)], [[1200, 1200], [60, 80]]);
+        assert.equal(take(), 'z,h,x');
+        // retainGrad is a node's hook too: only the one on the path keeps a gradient.
+        const a = x.mul(1);
+        a.retainGrad();
+        const w = z.mul(1);
+        w.retainGrad();
+        const y2 = a.mul(w).sum();
+        autograd.grad(y2, z, { retainGraph: true });
+        assert.deepEqual([a.grad, values(w.grad)], [null, [1, 2]]);
+      });
       test('retainGrad keeps (and accumulates) a non-leaf gradient', () => {
         const x = f64([1, 1, 1]);
         const y = x.mul(2);

@@ -41,6 +41,33 @@ function defaultGradients(outputs: readonly Tensor[], grads: readonly (Tensor | 
   });
 }
 
+/**
+ * The nodes to run when only some gradients are asked for (autograd.grad's inputs, backward's
+ * `inputs`), as PyTorch's exec_info: a node runs only if one of the targets lies below it. A target
+ * itself runs where `runTargets` says so (backward's leaves accumulate); a captured one is read in
+ * its buffer, not run. A node off every path is never applied, and its hooks never run.
+ */
+function nodesToRun(roots: readonly Node[], targets: ReadonlySet<Node>, runTargets: boolean): Set<Node> {
+  const toRun = new Set<Node>();
+  const done = new Set<Node>();
+  // Iterative post-order (a 10,000-op chain must not recurse): a node is decided after its nexts.
+  const stack: [Node, boolean][] = roots.map((n) => [n, false]);
+  while (stack.length > 0) {
+    const [node, expanded] = stack.pop()!;
+    if (done.has(node)) continue;
+    if (!expanded) {
+      stack.push([node, true]);
+      for (const next of node.nextFunctions) if (next && !done.has(next)) stack.push([next, false]);
+      continue;
+    }
+    done.add(node);
+    if ((runTargets && targets.has(node)) || node.nextFunctions.some((next) => next !== null && (targets.has(next) || toRun.has(next)))) {
+      toRun.add(node);
+    }
+  }
+  return toRun;
+}
+
 /** Count, for every node reachable from the roots, how many edges lead into it. */
 function countDependencies(roots: readonly Node[]): Map<Node, number> {
   const deps = new Map<Node, number>();
@@ -220,6 +247,11 @@ export function runBackward(
   });
   const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
   const onlyInputs = options.inputs ? new Set(options.inputs.map((t) => gradientEdge(t))) : null;
+  // backward({ inputs }) with a non-leaf: its gradient, after its hooks, accumulates into its .grad.
+  const nonLeafInputs = new Map<Node, Tensor>();
+  for (const t of options.inputs ?? []) if (t.gradFn) nonLeafInputs.set(t.gradFn, t);
+  const targets = capture ? new Set(captureAt.keys()) : onlyInputs ? new Set([...onlyInputs].filter((n): n is Node => n !== null)) : null;
+  const toRun = targets ? nodesToRun(roots, targets, !capture) : null;
 
   const deps = countDependencies(roots);
   const ready = roots.filter((n, i) => !deps.has(n) && roots.indexOf(n) === i);
@@ -229,13 +261,15 @@ export function runBackward(
       const node = ready.pop()!;
       let grad = buffer.get(node);
       buffer.delete(node);
+      const runs = !toRun || toRun.has(node);
+      const nonLeafInput = nonLeafInputs.get(node);
       if (grad) {
         owner?.released(grad);
         // Captured before the tensor's hooks run, as PyTorch 1.13's engine does (its captures
         // read a node's inputs before calling the node's pre-hooks).
         const slot = captureAt.get(node);
         if (slot !== undefined) captured[slot] = own(grad);
-        for (const hook of node.preHooks) {
+        for (const hook of runs || nonLeafInput ? node.preHooks : []) {
           owner?.seenByHook(grad);
           scratch?.pause();
           try {
@@ -246,7 +280,8 @@ export function runBackward(
           owner?.seenByHook(grad);
         }
         // Retained grads accumulate across backward calls and own their buffer, like a leaf's.
-        if (node.retainedOutput) accumulateInto(node.retainedOutput, grad, createGraph);
+        if (node.retainedOutput && runs) accumulateInto(node.retainedOutput, grad, createGraph);
+        if (nonLeafInput && !(runs && nonLeafInput === node.retainedOutput)) accumulateInto(nonLeafInput, grad, createGraph);
       }
       if (node instanceof AccumulateGrad) {
         if (grad && !capture && (!onlyInputs || onlyInputs.has(node))) {
@@ -260,8 +295,9 @@ export function runBackward(
       }
       // On a device, what the rule computed on the way (tanh's 1 - y*y) is freed as soon as it
       // returns: only the gradients it returns leave it (the rules keep nothing).
-      const inputGrads = grad ? (owner && grad._storage.releasable ? applyInScope(node, grad) : node.apply(grad)) : [];
-      if (!retainGraph) node.release();
+      const inputGrads = grad && runs ? (owner && grad._storage.releasable ? applyInScope(node, grad) : node.apply(grad)) : [];
+      // A node that did not run keeps what it saved, for a later pass (as PyTorch).
+      if (!retainGraph && runs) node.release();
       node.nextFunctions.forEach((next, i) => {
         if (!next) return;
         const g = inputGrads[i];
