@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gpuEnv } from '../bench/gpu-env.mjs';
 
@@ -33,9 +34,18 @@ if (files.length === 0) {
 const webgpuPass = process.env.DLAB_TEST_WEBGPU !== '0';
 if (!webgpuPass) console.log('# DLAB_TEST_WEBGPU=0: the suites run without their webgpu pass');
 
+// Node 20 runs availableParallelism() - 1 test files at once: one on a 2-core machine, where much of
+// a file's time is spent waiting (CLI subprocesses, a browser, the GPU worker). One per core instead;
+// DLAB_TEST_CONCURRENCY overrides.
+const concurrency = Number(process.env.DLAB_TEST_CONCURRENCY ?? availableParallelism());
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`DLAB_TEST_CONCURRENCY must be a positive integer, but got '${process.env.DLAB_TEST_CONCURRENCY}'`);
+  process.exit(1);
+}
+
 const { status } = spawnSync(
   process.execPath,
-  ['--import', 'tsx', ...(webgpuPass ? ['--import', './test/webgpu-bridge/register.ts'] : []), '--test', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', ...(webgpuPass ? ['--import', './test/webgpu-bridge/register.ts'] : []), '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit', env: await gpuEnv() },
 );
 process.exit(status ?? 1); // null status: killed by a signal
