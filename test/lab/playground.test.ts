@@ -3,16 +3,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setBackend } from '../../src/index.js';
+import { setBackend, webgpu } from '../../src/index.js';
 import {
   classifyCircleData, classifySpiralData, classifyTwoGaussData, classifyXORData, regressGaussian, regressPlane, regressSine,
   splitTrainTest, toyData, toyNames, toySets,
 } from '../../src/datasets/toy.js';
 import { Generator } from '../../src/random/generator.js';
-import { tensor } from '../../src/ops/creation.js';
+import { rand, tensor } from '../../src/ops/creation.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import {
   CsvError, defaultSettings, evaluate, ExpressionError, featureKeys, fromHash, hashNames, makeData, parseCsv, parseExpression, PlaygroundTrainer, toCode,
-  toHash, type Settings,
+  toHash, type PlaygroundDevice, type Settings, type Snapshot,
 } from '../../src/lab/playground/index.js';
 import { backendsUnderTest } from '../helpers.js';
 
@@ -229,6 +230,98 @@ for (const backend of backendsUnderTest()) {
       assert.ok(Math.abs(tr.lr - 0.01 * 0.9 ** 10) < 1e-9, `lr after 10 epochs ${tr.lr}`);
     } finally {
       setBackend(prev);
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------- device switch
+
+/**
+ * Train `epochs` epochs from `settings`, moving to `switches[epoch]` before that epoch where one is
+ * named; a snapshot (losses, weights) after every epoch, and the learning rate.
+ */
+async function curve(settings: Settings, epochs: number, switches: Record<number, PlaygroundDevice> = {}, afterSwitch?: (t: PlaygroundTrainer) => void): Promise<{ snaps: Snapshot[]; lrs: number[]; devices: string[] }> {
+  const t = new PlaygroundTrainer(settings, makeData(settings));
+  const snaps = [await t.snapshot(3)];
+  const lrs = [t.lr];
+  /** Where the trainer says it trains, and where the parameters and the optimizer's state tensors are. */
+  const where = () => {
+    const state = [...t.optimizer.state.values()].flatMap((st) => Object.values(st)).filter((v): v is Tensor => v instanceof Tensor && v.numel() > 1);
+    return `${String(t.device)}: params ${[...new Set(t.model.parameters().map((p) => String(p.device)))].join()}, state ${[...new Set(state.map((v) => String(v.device)))].join()}`;
+  };
+  const devices = [where()];
+  for (let e = 0; e < epochs; e++) {
+    const to = switches[e];
+    if (to !== undefined) {
+      await t.moveTo(to);
+      afterSwitch?.(t);
+    }
+    t.trainEpoch();
+    snaps.push(await t.snapshot(3));
+    lrs.push(t.lr);
+    devices.push(where());
+  }
+  return { snaps, lrs, devices };
+}
+
+/** Largest |a - b| / max(1, |b|) over the losses, weights, biases and output heatmap of two curves. */
+function largestDifference(a: Snapshot[], b: Snapshot[]): { value: number; where: string } {
+  let worst = { value: 0, where: '' };
+  const see = (x: number, y: number, where: string) => {
+    const d = Math.abs(x - y) / Math.max(1, Math.abs(y));
+    if (!(d <= worst.value)) worst = { value: d, where: `${where}: ${x} vs ${y}` };
+  };
+  b.forEach((s, e) => {
+    see(a[e]!.losses.train, s.losses.train, `epoch ${e} train loss`);
+    see(a[e]!.losses.test, s.losses.test, `epoch ${e} test loss`);
+    s.weights.forEach((layer, l) => {
+      layer.weights.flat().forEach((w, i) => see(a[e]!.weights[l]!.weights.flat()[i]!, w, `epoch ${e} layer ${l} weight ${i}`));
+      layer.biases.forEach((w, i) => see(a[e]!.weights[l]!.biases[i]!, w, `epoch ${e} layer ${l} bias ${i}`));
+    });
+    s.heatmaps.output.forEach((v, i) => see(a[e]!.heatmaps.output[i]!, v, `epoch ${e} heatmap point ${i}`));
+  });
+  return worst;
+}
+
+/**
+ * How far a run that took GPU_STEPS steps on webgpu may drift from one that stayed on the cpu, as a
+ * fraction of max(1, |value|), from float32 rounding alone (u = 2^-24). Neither device promises the
+ * other's rounding: WGSL sums matmuls and batch reductions in its own order and its exp/tanh are
+ * within a few ULP, so each of the ~20 roundings on a value's path through a step's forward,
+ * backward and update may differ by 2u: 40u per step in the update, so 4 x 40u = 160u in the
+ * weights after the GPU steps, which the 4 cpu steps after can grow by at most (1 + 0.03 x 10 x
+ * |H|)^4 <= 3 (momentum's effective rate 10 lr, curvature |H| <= 1 at these weights): ~500u.
+ * A lost optimizer state or a shifted random stream moves the curve by > 1e-3 (checked below).
+ */
+const GPU_STEPS = 4; // epochs 3 and 4, two batches of 10 each
+const SWITCH_TOLERANCE = 512 * 2 ** -24;
+
+for (const optimizer of ['momentum', 'adam'] as const) {
+  test(`trainer: cpu -> webgpu -> cpu mid-run (${optimizer}) continues the curve a run that stayed on the cpu draws`, { timeout: 120_000 }, async (t) => {
+    assert.ok(await webgpu.isAvailable(), 'no WebGPU adapter: run the tests through scripts/run-tests.mjs (it points Dawn at SwiftShader)');
+    // Dropout and the shuffles draw from the CPU generator every epoch; the schedule steps per epoch.
+    const s = fromHash(`dataset=xor&networkShape=4,2&activation=tanh&numSamples=40&batchSize=10&seed=7&optimizer=${optimizer}&learningRate=0.03&dropout=0.1&regularization=L2&regularizationRate=0.001&lrSchedule=step&lrStep=3&lrGamma=0.5&device=cpu`);
+    const EPOCHS = 6;
+    const stayed = await curve(s, EPOCHS);
+    const switched = await curve(s, EPOCHS, { 2: 'webgpu', 4: 'cpu' });
+    const cpu = 'cpu: params cpu, state cpu';
+    const gpu = 'webgpu: params webgpu:0, state webgpu:0';
+    assert.deepEqual(switched.devices, ['cpu: params cpu, state ', cpu, cpu, gpu, gpu, cpu, cpu]);
+    assert.deepEqual(switched.lrs, stayed.lrs, 'the schedule goes on');
+    // Before the first switch the runs are one run.
+    assert.deepEqual(switched.snaps.slice(0, 3), stayed.snaps.slice(0, 3));
+    const d = largestDifference(switched.snaps, stayed.snaps);
+    t.diagnostic(`${GPU_STEPS} steps on webgpu: largest difference ${d.value.toExponential(2)} (${d.where}); tolerance ${SWITCH_TOLERANCE.toExponential(2)}`);
+    assert.ok(d.value <= SWITCH_TOLERANCE, `the switched run left the cpu curve: ${d.where}`);
+    assert.ok(stayed.snaps[EPOCHS]!.losses.train < stayed.snaps[0]!.losses.train, 'it trains');
+
+    // What the tolerance must catch, on the cpu alone: optimizer state dropped at the move, or one
+    // extra random draw there (the shuffles and dropout masks after it shift).
+    const lostState = await curve(s, EPOCHS, { 2: 'cpu' }, (tr) => tr.optimizer.state.clear());
+    const shifted = await curve(s, EPOCHS, { 2: 'cpu' }, () => rand(1));
+    for (const [what, run] of [['lost optimizer state', lostState], ['a shifted random stream', shifted]] as const) {
+      const off = largestDifference(run.snaps, stayed.snaps);
+      assert.ok(off.value > 1e-3, `${what} moves the curve by ${off.value} only (${off.where})`);
     }
   });
 }
