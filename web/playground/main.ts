@@ -108,6 +108,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       buildNetwork();
       buildDrawLabels();
       break;
+    case 'moved':
+      if (state.data) state.data.device = m.device;
+      break;
     case 'snapshot':
       state.snapshot = m;
       chart.add(m.trainLoss, m.testLoss);

@@ -114,7 +114,14 @@ async function handle(m: ToWorker): Promise<void> {
       break;
     }
     case 'live':
-      trainer?.updateLive(m.settings);
+      if (!trainer) break;
+      if (m.settings.device !== trainer.settings.device) {
+        // model.to(device) and the optimizer's state with it: training goes on from the same epoch.
+        await trainer.moveTo(m.settings.device);
+        gpuEpochs = 1;
+        post({ type: 'moved', device: String(trainer.device) });
+      }
+      trainer.updateLive(m.settings);
       if (!playing) await snapshot();
       break;
     case 'play':
