@@ -16,6 +16,7 @@ import {
   toHash, type PlaygroundDevice, type Settings, type Snapshot,
 } from '../../src/lab/playground/index.js';
 import { backendsUnderTest } from '../helpers.js';
+import { SWITCH_GPU_STEPS, SWITCH_SETTINGS, SWITCH_TOLERANCE } from './playground-switch.js';
 
 // ------------------------------------------------------------------------------------ toy sets
 
@@ -283,24 +284,10 @@ function largestDifference(a: Snapshot[], b: Snapshot[]): { value: number; where
   return worst;
 }
 
-/**
- * How far a run that took GPU_STEPS steps on webgpu may drift from one that stayed on the cpu, as a
- * fraction of max(1, |value|), from float32 rounding alone (u = 2^-24). Neither device promises the
- * other's rounding: WGSL sums matmuls and batch reductions in its own order and its exp/tanh are
- * within a few ULP, so each of the ~20 roundings on a value's path through a step's forward,
- * backward and update may differ by 2u: 40u per step in the update, so 4 x 40u = 160u in the
- * weights after the GPU steps, which the 4 cpu steps after can grow by at most (1 + 0.03 x 10 x
- * |H|)^4 <= 3 (momentum's effective rate 10 lr, curvature |H| <= 1 at these weights): ~500u.
- * A lost optimizer state or a shifted random stream moves the curve by > 1e-3 (checked below).
- */
-const GPU_STEPS = 4; // epochs 3 and 4, two batches of 10 each
-const SWITCH_TOLERANCE = 512 * 2 ** -24;
-
 for (const optimizer of ['momentum', 'adam'] as const) {
   test(`trainer: cpu -> webgpu -> cpu mid-run (${optimizer}) continues the curve a run that stayed on the cpu draws`, { timeout: 120_000 }, async (t) => {
     assert.ok(await webgpu.isAvailable(), 'no WebGPU adapter: run the tests through scripts/run-tests.mjs (it points Dawn at SwiftShader)');
-    // Dropout and the shuffles draw from the CPU generator every epoch; the schedule steps per epoch.
-    const s = fromHash(`dataset=xor&networkShape=4,2&activation=tanh&numSamples=40&batchSize=10&seed=7&optimizer=${optimizer}&learningRate=0.03&dropout=0.1&regularization=L2&regularizationRate=0.001&lrSchedule=step&lrStep=3&lrGamma=0.5&device=cpu`);
+    const s = fromHash(`${SWITCH_SETTINGS}&optimizer=${optimizer}&device=cpu`);
     const EPOCHS = 6;
     const stayed = await curve(s, EPOCHS);
     const switched = await curve(s, EPOCHS, { 2: 'webgpu', 4: 'cpu' });
@@ -311,7 +298,7 @@ for (const optimizer of ['momentum', 'adam'] as const) {
     // Before the first switch the runs are one run.
     assert.deepEqual(switched.snaps.slice(0, 3), stayed.snaps.slice(0, 3));
     const d = largestDifference(switched.snaps, stayed.snaps);
-    t.diagnostic(`${GPU_STEPS} steps on webgpu: largest difference ${d.value.toExponential(2)} (${d.where}); tolerance ${SWITCH_TOLERANCE.toExponential(2)}`);
+    t.diagnostic(`${SWITCH_GPU_STEPS} steps on webgpu: largest difference ${d.value.toExponential(2)} (${d.where}); tolerance ${SWITCH_TOLERANCE.toExponential(2)}`);
     assert.ok(d.value <= SWITCH_TOLERANCE, `the switched run left the cpu curve: ${d.where}`);
     assert.ok(stayed.snaps[EPOCHS]!.losses.train < stayed.snaps[0]!.losses.train, 'it trains');
 
@@ -321,6 +308,7 @@ for (const optimizer of ['momentum', 'adam'] as const) {
     const shifted = await curve(s, EPOCHS, { 2: 'cpu' }, () => rand(1));
     for (const [what, run] of [['lost optimizer state', lostState], ['a shifted random stream', shifted]] as const) {
       const off = largestDifference(run.snaps, stayed.snaps);
+      t.diagnostic(`${what}: largest difference ${off.value.toExponential(2)}`);
       assert.ok(off.value > 1e-3, `${what} moves the curve by ${off.value} only (${off.where})`);
     }
   });
