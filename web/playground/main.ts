@@ -662,6 +662,10 @@ requestAnimationFrame(frame);
   get losses() {
     return state.snapshot ? { train: state.snapshot.trainLoss, test: state.snapshot.testLoss } : null;
   },
+  /** The train losses on the loss chart, one per snapshot since training (re)started. */
+  get curve() {
+    return chart.trainLosses;
+  },
   get playing() {
     return state.playing;
   },
