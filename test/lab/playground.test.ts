@@ -10,6 +10,7 @@ import {
 } from '../../src/datasets/toy.js';
 import { Generator } from '../../src/random/generator.js';
 import { rand, tensor } from '../../src/ops/creation.js';
+import { noGrad } from '../../src/autograd/grad_mode.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import {
   CsvError, defaultSettings, evaluate, ExpressionError, featureKeys, fromHash, hashNames, makeData, parseCsv, parseExpression, PlaygroundTrainer, toCode,
@@ -302,6 +303,13 @@ for (const optimizer of ['momentum', 'adam'] as const) {
     assert.ok(d.value <= SWITCH_TOLERANCE, `the switched run left the cpu curve: ${d.where}`);
     assert.ok(stayed.snaps[EPOCHS]!.losses.train < stayed.snaps[0]!.losses.train, 'it trains');
 
+    // What the tolerance assumes, on the cpu alone: the steps after the switch do not amplify a
+    // difference in the weights (every weight nudged by NUDGE of itself moves no value by more).
+    const NUDGE = 1e-5;
+    const nudged = await curve(s, EPOCHS, { 2: 'cpu' }, (tr) => noGrad(() => tr.model.parameters().forEach((p) => p.mul_(1 + NUDGE))));
+    const growth = largestDifference(nudged.snaps, stayed.snaps).value / NUDGE;
+    t.diagnostic(`a nudge of the weights at the switch grows by ${growth.toFixed(2)}x by epoch ${EPOCHS}`);
+    assert.ok(growth <= 1, `the later steps amplify a difference in the weights ${growth}x`);
     // What the tolerance must catch, on the cpu alone: optimizer state dropped at the move, or one
     // extra random draw there (the shuffles and dropout masks after it shift).
     const lostState = await curve(s, EPOCHS, { 2: 'cpu' }, (tr) => tr.optimizer.state.clear());
