@@ -244,6 +244,7 @@ export class PlaygroundTrainer {
   /**
    * Apply settings that do not restart training (TF's live ones): learning rate (restarting the
    * schedule from it), batch size, regularization rate, momentum, schedule, discretize, test data.
+   * The device does not restart training either, but moving is asynchronous: moveTo().
    */
   updateLive(next: Settings): void {
     const s = this.settings;
