@@ -73,7 +73,7 @@ export async function useDevice(name: string | undefined): Promise<Device> {
 export const isGpu = (d: Device | undefined): d is Device => d !== undefined && d.type !== 'cpu';
 
 /** `value` with every GPU tensor in it (arrays, plain objects) replaced by a CPU copy. */
-async function onCpu(value: unknown): Promise<unknown> {
+export async function onCpu(value: unknown): Promise<unknown> {
   if (value instanceof Tensor) return value.isCpu ? value : value.detach().cpuAsync();
   if (Array.isArray(value)) return Promise.all(value.map(onCpu));
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {

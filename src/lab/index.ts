@@ -8,7 +8,7 @@ export { evaluateAccuracy, evaluateClassifier, trainEpochs } from './training.js
 // `device: deviceOption` gives a user's experiment --device as the built-in ones have it; `await
 // useDevice(o.device)` the Device to pass to trainEpochs({ device }).
 export { deviceOption, cpuDeviceOption, cpuOnly, useDevice } from './device.js';
-export { evaluateAccuracyOn, moduleToCpu } from './training.js';
+export { evaluateAccuracyOn, moduleToCpu, moveTraining } from './training.js';
 // A loop of its own on any device: each step's values read in batches on a GPU (src/lab/step-values.ts).
 export { StepValues } from './step-values.js';
 export { evaluateClassifierOn } from './training.js';

@@ -10,14 +10,14 @@
 import { noGrad } from '../autograd/grad_mode.js';
 import { scope } from '../backend/scope.js';
 import type { Module } from '../nn/module.js';
-import type { Device } from '../tensor/device.js';
+import { backendFor, deviceOf, type Device } from '../tensor/device.js';
 import { zeros } from '../ops/creation.js';
 import { cat } from '../ops/movement.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { ImagesArtifact } from './artifact.js';
-import { isGpu } from './device.js';
+import { isGpu, onCpu } from './device.js';
 import { finiteLoss, type Extra, type RunContext, type Stateful, type TrainState } from './experiment.js';
 
 export interface TrainLoopOptions {
@@ -146,6 +146,34 @@ export async function moduleToCpu(model: Module): Promise<void> {
     if (p.grad && !p.grad.isCpu) p.grad = await p.grad.cpuAsync();
   }
   for (const b of model.buffers()) if (!b.isCpu) b._replaceData(await b.cpuAsync());
+}
+
+/**
+ * Move training to `device` mid-run, as PyTorch does it: `model.to(device)` moves the parameters
+ * in place (the optimizer's state stays keyed by the same tensors), then
+ * `optimizer.load_state_dict(optimizer.state_dict())` casts that state (momentum buffers, exp_avg
+ * ...) to each parameter's device. Off a GPU both are read back first (asynchronous). Nothing is
+ * drawn from a random generator, so the run continues with the same stream.
+ */
+export async function moveTraining(
+  model: Module,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  optimizer: Optimizer<any>,
+  device: Device,
+): Promise<void> {
+  const target = String(deviceOf(backendFor(device))); // 'webgpu' is 'webgpu:0'
+  const tensors = [...model.parameters(), ...model.buffers()];
+  if (tensors.every((t) => String(t.device) === target)) return;
+  if (tensors.some((t) => !t.isCpu)) {
+    // Off a GPU: through the CPU, one read per tensor.
+    const state = (await onCpu(optimizer.stateDict())) as OptimizerStateDict;
+    await moduleToCpu(model);
+    optimizer.loadStateDict(state);
+  }
+  if (device.type !== 'cpu') {
+    model.to(device);
+    optimizer.loadStateDict(optimizer.stateDict());
+  }
 }
 
 /**

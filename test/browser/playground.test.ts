@@ -4,7 +4,8 @@
 // epoch counter; heatmaps and loss chart redraw while training; "Show me the code" runs in Node to
 // the page's loss; a malformed CSV is refused with the row named and the previous data kept.
 // Chromium runs with WebGPU on SwiftShader (WEBGPU_FLAGS): the device control defaults to the cpu
-// (a software adapter is never the default) and webgpu trains the same curve from the same seed.
+// (a software adapter is never the default), and changing it mid-run moves training to the GPU and
+// back without a restart, on the curve that a run which stayed on the cpu draws.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -22,6 +23,7 @@ import { Command } from 'commander';
 import { registerUi, startUiServer, ISOLATION_HEADERS } from '../../src/cli/commands/ui.js';
 import { defaultSettings, featureKeys, toHash, type Settings } from '../../src/lab/playground/index.js';
 import { closeAll, launchChromium } from './chromium.js';
+import { SWITCH_SETTINGS, SWITCH_TOLERANCE } from '../lab/playground-switch.js';
 
 /** Epochs within which the spiral must get below 0.1 test loss. */
 const EPOCH_BUDGET = 300;
@@ -55,11 +57,12 @@ interface PageState {
   weights: { weights: number[][]; biases: number[] }[] | null;
   adapter: string | null;
   trainingDevice: string;
+  curve: number[];
 }
 const pg = (page: Page): Promise<PageState> =>
   page.evaluate(() => {
     const p = (globalThis as unknown as { playground: PageState }).playground;
-    return { settings: p.settings, epoch: p.epoch, losses: p.losses, playing: p.playing, points: p.points, weights: p.weights, adapter: p.adapter, trainingDevice: p.trainingDevice };
+    return { settings: p.settings, epoch: p.epoch, losses: p.losses, playing: p.playing, points: p.points, weights: p.weights, adapter: p.adapter, trainingDevice: p.trainingDevice, curve: p.curve };
   });
 
 /** A fresh page at `hash`, once the worker has sent the data and the first snapshot. */
@@ -301,10 +304,9 @@ test('CSV upload keeps the previous data on a malformed row (named); drawing poi
   await page.close();
 });
 
-test('device: cpu by default on a software adapter; webgpu trains the same curve from the same seed, steps, plays and edits a weight', { timeout: 60_000 }, async (t) => {
+test('device: cpu by default on a software adapter; switching to webgpu and back mid-run keeps the epoch, weights and curve going, on the curve a run that stayed on the cpu draws; plays, switches while playing, edits a weight', { timeout: 90_000 }, async (t) => {
   // Small and few steps: SwiftShader runs the WGSL kernels on the CPU.
-  const hash = 'dataset=xor&networkShape=4,2&numSamples=100&batchSize=10&seed=7&optimizer=adam&learningRate=0.03&regularization=L2&regularizationRate=0.001';
-  const page = await open(hash);
+  const page = await open(`${SWITCH_SETTINGS}&optimizer=adam`);
   const first = await pg(page);
   t.diagnostic(`adapter: ${first.adapter}`);
   assert.match(first.adapter ?? '', /swiftshader.*\(software adapter\)$/, 'the worker found the SwiftShader adapter');
@@ -315,25 +317,36 @@ test('device: cpu by default on a software adapter; webgpu trains the same curve
   assert.match((await page.textContent('#device-adapter'))!, /swiftshader/);
   assert.match(await page.evaluate(() => location.hash), /&device=cpu(&|$)/);
 
-  const STEPS = 3;
-  const curve = async (): Promise<PageState[]> => {
-    const seen = [await pg(page)];
-    for (let k = 1; k <= STEPS; k++) {
+  /** Step to epoch `to`, one epoch (and its snapshot) at a time, appending what the page shows to `seen`. */
+  const stepTo = async (to: number, seen: PageState[]): Promise<void> => {
+    for (let k = (await pg(page)).epoch + 1; k <= to; k++) {
       await page.click('#step');
       await page.waitForFunction((e) => (globalThis as unknown as { playground: PageState }).playground.epoch === e, k, { timeout: 20_000 });
       seen.push(await pg(page));
     }
-    return seen;
   };
-  const cpu = await curve();
+  /** Choose `device` in the control; wait for the worker to say it trains there, and for a snapshot from there. */
+  const switchTo = async (device: 'cpu' | 'webgpu'): Promise<PageState> => {
+    const points = (await pg(page)).curve.length;
+    await page.selectOption('#device', device);
+    await page.waitForFunction(
+      ([d, n]) => {
+        const p = (globalThis as unknown as { playground: PageState }).playground;
+        return p.trainingDevice === d && p.curve.length > (n as number);
+      },
+      [device, points] as const,
+      { timeout: 20_000 },
+    );
+    assert.match(await page.evaluate(() => location.hash), new RegExp(`&device=${device}(&|$)`));
+    return pg(page);
+  };
 
-  // The control resets training on the GPU, from the same seed.
-  await page.selectOption('#device', 'webgpu');
-  await page.waitForFunction(() => {
-    const p = (globalThis as unknown as { playground: PageState }).playground;
-    return p.trainingDevice === 'webgpu' && p.epoch === 0 && p.losses !== null;
-  }, undefined, { timeout: 20_000 });
-  assert.match(await page.evaluate(() => location.hash), /&device=webgpu(&|$)/);
+  // Epochs 1-2 on the cpu, 3-4 on webgpu, 5-6 on the cpu again (as test/lab/playground.test.ts's run).
+  const switched = [first];
+  await stepTo(2, switched);
+  const onGpu = await switchTo('webgpu');
+  assert.equal(onGpu.epoch, 2, 'the device change did not restart training');
+  assert.deepEqual(onGpu.weights, switched[2]!.weights, 'the same weights, moved');
   // Count the worker's GPU reads (each is a staging buffer's mapAsync): a step and its snapshot must take one.
   const [worker] = page.workers();
   await worker!.evaluate(() => {
@@ -345,13 +358,25 @@ test('device: cpu by default on a software adapter; webgpu trains the same curve
       return mapAsync.apply(this, args);
     };
   });
-  const gpu = await curve();
-  assert.equal(await worker!.evaluate(() => (self as unknown as { reads: number }).reads), STEPS, 'one read per step and its snapshot');
+  await stepTo(4, switched);
+  assert.equal(await worker!.evaluate(() => (self as unknown as { reads: number }).reads), 2, 'one read per epoch and its snapshot');
+  const backOnCpu = await switchTo('cpu');
+  assert.equal(backOnCpu.epoch, 4);
+  await stepTo(6, switched);
+  // The chart went on through both switches: one point per snapshot, from the first.
+  const chartLine = (await pg(page)).curve;
+  assert.ok(chartLine.length >= 7 && chartLine[0] === first.losses!.train && chartLine.at(-1) === switched[6]!.losses!.train, `chart: ${chartLine.join(', ')}`);
 
+  // The same seed on the cpu alone: Reset restarts from epoch 0 (the chart too).
+  await page.click('#reset');
+  await page.waitForFunction(() => (globalThis as unknown as { playground: PageState }).playground.curve.length === 1);
+  const stayed = [await pg(page)];
+  assert.equal(stayed[0]!.epoch, 0);
+  await stepTo(6, stayed);
   const close = (a: number, b: number, what: string): void =>
-    assert.ok(Math.abs(a - b) <= 1e-5 + 1e-4 * Math.abs(b), `${what}: webgpu ${a}, cpu ${b}`);
-  cpu.forEach((c, k) => {
-    const g = gpu[k]!;
+    assert.ok(Math.abs(a - b) <= SWITCH_TOLERANCE * Math.max(1, Math.abs(b)), `${what}: switched ${a}, stayed on the cpu ${b}`);
+  stayed.forEach((c, k) => {
+    const g = switched[k]!;
     close(g.losses!.train, c.losses!.train, `train loss at epoch ${k}`);
     close(g.losses!.test, c.losses!.test, `test loss at epoch ${k}`);
     c.weights!.forEach((layer, l) => {
@@ -359,14 +384,19 @@ test('device: cpu by default on a software adapter; webgpu trains the same curve
       layer.biases.forEach((b, i) => close(g.weights![l]!.biases[i]!, b, `epoch ${k}, layer ${l} bias ${i}`));
     });
   });
-  assert.ok(cpu[STEPS]!.losses!.train < cpu[0]!.losses!.train, `the curve falls: ${cpu.map((c) => c.losses!.train).join(', ')}`);
-  t.diagnostic(`train loss per epoch, cpu: ${cpu.map((c) => c.losses!.train.toFixed(6)).join(' ')}; webgpu: ${gpu.map((g) => g.losses!.train.toFixed(6)).join(' ')}`);
+  assert.ok(stayed[6]!.losses!.train < stayed[0]!.losses!.train, `the curve falls: ${stayed.map((c) => c.losses!.train).join(', ')}`);
+  t.diagnostic(`train loss per epoch, stayed on the cpu: ${stayed.map((c) => c.losses!.train.toFixed(6)).join(' ')}; switched: ${switched.map((g) => g.losses!.train.toFixed(6)).join(' ')}`);
 
-  // Play and pause on the GPU (slices of epochs, one read each), then edit a weight there.
+  // Switch while playing: training goes on, on the GPU, from where it was.
   await page.click('#play');
-  await page.waitForFunction((e) => (globalThis as unknown as { playground: PageState }).playground.epoch >= e, STEPS + 2, { timeout: 30_000 });
+  await page.waitForFunction(() => (globalThis as unknown as { playground: PageState }).playground.epoch >= 8, undefined, { timeout: 30_000 });
+  const before = await switchTo('webgpu');
+  assert.ok(before.playing && before.epoch >= 8, `playing at epoch ${before.epoch}`);
+  await page.waitForFunction((e) => (globalThis as unknown as { playground: PageState }).playground.epoch >= e, before.epoch + 2, { timeout: 30_000 });
+  assert.ok((await pg(page)).curve.length > before.curve.length, 'the chart goes on');
   await page.click('#play');
   await page.waitForFunction(() => !(globalThis as unknown as { playground: PageState }).playground.playing);
+  // Edit a weight on the GPU.
   await page.click('[data-link="0:1:0"]', { force: true });
   await page.fill('#weight-input', '2.5');
   await page.press('#weight-input', 'Enter');

@@ -3,18 +3,21 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setBackend } from '../../src/index.js';
+import { setBackend, webgpu } from '../../src/index.js';
 import {
   classifyCircleData, classifySpiralData, classifyTwoGaussData, classifyXORData, regressGaussian, regressPlane, regressSine,
   splitTrainTest, toyData, toyNames, toySets,
 } from '../../src/datasets/toy.js';
 import { Generator } from '../../src/random/generator.js';
-import { tensor } from '../../src/ops/creation.js';
+import { rand, tensor } from '../../src/ops/creation.js';
+import { noGrad } from '../../src/autograd/grad_mode.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import {
   CsvError, defaultSettings, evaluate, ExpressionError, featureKeys, fromHash, hashNames, makeData, parseCsv, parseExpression, PlaygroundTrainer, toCode,
-  toHash, type Settings,
+  toHash, type PlaygroundDevice, type Settings, type Snapshot,
 } from '../../src/lab/playground/index.js';
 import { backendsUnderTest } from '../helpers.js';
+import { SWITCH_GPU_STEPS, SWITCH_SETTINGS, SWITCH_TOLERANCE } from './playground-switch.js';
 
 // ------------------------------------------------------------------------------------ toy sets
 
@@ -229,6 +232,92 @@ for (const backend of backendsUnderTest()) {
       assert.ok(Math.abs(tr.lr - 0.01 * 0.9 ** 10) < 1e-9, `lr after 10 epochs ${tr.lr}`);
     } finally {
       setBackend(prev);
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------- device switch
+
+/**
+ * Train `epochs` epochs from `settings`, moving to `switches[epoch]` before that epoch where one is
+ * named; a snapshot (losses, weights) after every epoch, and the learning rate.
+ */
+async function curve(settings: Settings, epochs: number, switches: Record<number, PlaygroundDevice> = {}, afterSwitch?: (t: PlaygroundTrainer) => void): Promise<{ snaps: Snapshot[]; lrs: number[]; devices: string[] }> {
+  const t = new PlaygroundTrainer(settings, makeData(settings));
+  const snaps = [await t.snapshot(3)];
+  const lrs = [t.lr];
+  /** Where the trainer says it trains, and where the parameters and the optimizer's state tensors are. */
+  const where = () => {
+    const state = [...t.optimizer.state.values()].flatMap((st) => Object.values(st)).filter((v): v is Tensor => v instanceof Tensor && v.numel() > 1);
+    return `${String(t.device)}: params ${[...new Set(t.model.parameters().map((p) => String(p.device)))].join()}, state ${[...new Set(state.map((v) => String(v.device)))].join()}`;
+  };
+  const devices = [where()];
+  for (let e = 0; e < epochs; e++) {
+    const to = switches[e];
+    if (to !== undefined) {
+      await t.moveTo(to);
+      afterSwitch?.(t);
+    }
+    t.trainEpoch();
+    snaps.push(await t.snapshot(3));
+    lrs.push(t.lr);
+    devices.push(where());
+  }
+  return { snaps, lrs, devices };
+}
+
+/** Largest |a - b| / max(1, |b|) over the losses, weights, biases and output heatmap of two curves. */
+function largestDifference(a: Snapshot[], b: Snapshot[]): { value: number; where: string } {
+  let worst = { value: 0, where: '' };
+  const see = (x: number, y: number, where: string) => {
+    const d = Math.abs(x - y) / Math.max(1, Math.abs(y));
+    if (!(d <= worst.value)) worst = { value: d, where: `${where}: ${x} vs ${y}` };
+  };
+  b.forEach((s, e) => {
+    see(a[e]!.losses.train, s.losses.train, `epoch ${e} train loss`);
+    see(a[e]!.losses.test, s.losses.test, `epoch ${e} test loss`);
+    s.weights.forEach((layer, l) => {
+      layer.weights.flat().forEach((w, i) => see(a[e]!.weights[l]!.weights.flat()[i]!, w, `epoch ${e} layer ${l} weight ${i}`));
+      layer.biases.forEach((w, i) => see(a[e]!.weights[l]!.biases[i]!, w, `epoch ${e} layer ${l} bias ${i}`));
+    });
+    s.heatmaps.output.forEach((v, i) => see(a[e]!.heatmaps.output[i]!, v, `epoch ${e} heatmap point ${i}`));
+  });
+  return worst;
+}
+
+for (const optimizer of ['momentum', 'adam'] as const) {
+  test(`trainer: cpu -> webgpu -> cpu mid-run (${optimizer}) continues the curve a run that stayed on the cpu draws`, { timeout: 120_000 }, async (t) => {
+    assert.ok(await webgpu.isAvailable(), 'no WebGPU adapter: run the tests through scripts/run-tests.mjs (it points Dawn at SwiftShader)');
+    const s = fromHash(`${SWITCH_SETTINGS}&optimizer=${optimizer}&device=cpu`);
+    const EPOCHS = 6;
+    const stayed = await curve(s, EPOCHS);
+    const switched = await curve(s, EPOCHS, { 2: 'webgpu', 4: 'cpu' });
+    const cpu = 'cpu: params cpu, state cpu';
+    const gpu = 'webgpu: params webgpu:0, state webgpu:0';
+    assert.deepEqual(switched.devices, ['cpu: params cpu, state ', cpu, cpu, gpu, gpu, cpu, cpu]);
+    assert.deepEqual(switched.lrs, stayed.lrs, 'the schedule goes on');
+    // Before the first switch the runs are one run.
+    assert.deepEqual(switched.snaps.slice(0, 3), stayed.snaps.slice(0, 3));
+    const d = largestDifference(switched.snaps, stayed.snaps);
+    t.diagnostic(`${SWITCH_GPU_STEPS} steps on webgpu: largest difference ${d.value.toExponential(2)} (${d.where}); tolerance ${SWITCH_TOLERANCE.toExponential(2)}`);
+    assert.ok(d.value <= SWITCH_TOLERANCE, `the switched run left the cpu curve: ${d.where}`);
+    assert.ok(stayed.snaps[EPOCHS]!.losses.train < stayed.snaps[0]!.losses.train, 'it trains');
+
+    // What the tolerance assumes, on the cpu alone: the steps after the switch do not amplify a
+    // difference in the weights (every weight nudged by NUDGE of itself moves no value by more).
+    const NUDGE = 1e-5;
+    const nudged = await curve(s, EPOCHS, { 2: 'cpu' }, (tr) => noGrad(() => tr.model.parameters().forEach((p) => p.mul_(1 + NUDGE))));
+    const growth = largestDifference(nudged.snaps, stayed.snaps).value / NUDGE;
+    t.diagnostic(`a nudge of the weights at the switch grows by ${growth.toFixed(2)}x by epoch ${EPOCHS}`);
+    assert.ok(growth <= 1, `the later steps amplify a difference in the weights ${growth}x`);
+    // What the tolerance must catch, on the cpu alone: optimizer state dropped at the move, or one
+    // extra random draw there (the shuffles and dropout masks after it shift).
+    const lostState = await curve(s, EPOCHS, { 2: 'cpu' }, (tr) => tr.optimizer.state.clear());
+    const shifted = await curve(s, EPOCHS, { 2: 'cpu' }, () => rand(1));
+    for (const [what, run] of [['lost optimizer state', lostState], ['a shifted random stream', shifted]] as const) {
+      const off = largestDifference(run.snaps, stayed.snaps);
+      t.diagnostic(`${what}: largest difference ${off.value.toExponential(2)}`);
+      assert.ok(off.value > 1e-3, `${what} moves the curve by ${off.value} only (${off.where})`);
     }
   });
 }

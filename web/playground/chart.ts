@@ -6,6 +6,11 @@ export class LossChart {
 
   constructor(private readonly canvas: HTMLCanvasElement) {}
 
+  /** The train losses drawn, oldest first (a copy). */
+  get trainLosses(): number[] {
+    return [...this.train];
+  }
+
   reset(): void {
     this.train.length = 0;
     this.test.length = 0;

@@ -108,6 +108,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       buildNetwork();
       buildDrawLabels();
       break;
+    case 'moved':
+      if (state.data) state.data.device = m.device;
+      break;
     case 'snapshot':
       state.snapshot = m;
       chart.add(m.trainLoss, m.testLoss);
@@ -658,6 +661,10 @@ requestAnimationFrame(frame);
   },
   get losses() {
     return state.snapshot ? { train: state.snapshot.trainLoss, test: state.snapshot.testLoss } : null;
+  },
+  /** The train losses on the loss chart, one per snapshot since training (re)started. */
+  get curve() {
+    return chart.trainLosses;
   },
   get playing() {
     return state.playing;

@@ -7,7 +7,7 @@ import type { Heatmaps, LayerWeights, PlaygroundDevice, Settings } from '../../s
 export type ToWorker =
   /** Build data and model from scratch (also for regenerate and every resetting setting). */
   | { type: 'reset'; settings: Settings; custom: Example2D[] }
-  /** Settings that apply without restarting (learning rate, batch size, ...). */
+  /** Settings that apply without restarting (learning rate, batch size, ..., the device: training moves there). */
   | { type: 'live'; settings: Settings }
   | { type: 'play' }
   | { type: 'pause' }
@@ -49,4 +49,11 @@ export interface SnapshotMessage {
   heatmaps: Heatmaps;
 }
 
-export type FromWorker = DeviceMessage | DataMessage | SnapshotMessage | { type: 'error'; message: string } | { type: 'state'; playing: boolean };
+/** Training moved to another device mid-run (a live device change): same model, same epoch. */
+export interface MovedMessage {
+  type: 'moved';
+  /** Where the trainer now keeps the model and trains ('cpu', 'webgpu:0'), as DataMessage.device. */
+  device: string;
+}
+
+export type FromWorker = DeviceMessage | DataMessage | MovedMessage | SnapshotMessage | { type: 'error'; message: string } | { type: 'state'; playing: boolean };

@@ -2,7 +2,7 @@
 // (losses, weights, every neuron's heatmap) as often as training allows, so the page stays
 // responsive and draws at its own frame rate. On webgpu a slice of epochs only records GPU work;
 // the snapshot after it is the slice's one read (one await). Messages and slices run one at a
-// time, in order, so a reset never lands in the middle of a read.
+// time, in order, so a reset or a device move never lands in the middle of a read.
 
 import { makeData, PlaygroundTrainer, type PlaygroundDevice } from '../../src/lab/playground/index.js';
 import { defaultDevice } from '../../src/lab/device.js';
@@ -114,7 +114,14 @@ async function handle(m: ToWorker): Promise<void> {
       break;
     }
     case 'live':
-      trainer?.updateLive(m.settings);
+      if (!trainer) break;
+      if (m.settings.device !== trainer.settings.device) {
+        // model.to(device) and the optimizer's state with it: training goes on from the same epoch.
+        await trainer.moveTo(m.settings.device);
+        gpuEpochs = 1;
+        post({ type: 'moved', device: String(trainer.device) });
+      }
+      trainer.updateLive(m.settings);
       if (!playing) await snapshot();
       break;
     case 'play':

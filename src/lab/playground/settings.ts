@@ -62,6 +62,7 @@ export interface Settings {
   /**
    * Where the model and data live and train. The page picks the default when the URL names none
    * (src/lab/device.ts's rule: webgpu on a hardware adapter, else cpu); 'cpu' is the default here.
+   * Changing it does not restart training: the trainer moves there (PlaygroundTrainer.moveTo).
    */
   device: PlaygroundDevice;
   /** Classroom mode: names of controls to hide. */
@@ -243,10 +244,13 @@ export function fromHash(hash: string, warnings: HashWarnings = []): Settings {
   return s;
 }
 
-/** Settings that change the model or the data: changing one starts training over (as in TF). */
+/**
+ * Settings that change the model or the data: changing one starts training over (as in TF). The
+ * device is not one: the model, its optimizer state and the data move, as model.to(device) does.
+ */
 export const resettingKeys: readonly (keyof Settings)[] = [
   'problem', 'dataset', 'percTrainData', 'noise', 'numSamples', 'seed', 'activation', 'layerActivations',
-  'regularization', 'networkShape', 'dropout', 'optimizer', 'features', 'customFeatures', 'device',
+  'regularization', 'networkShape', 'dropout', 'optimizer', 'features', 'customFeatures',
 ];
 
 /** Whether a URL hash names `key` (a setting it leaves out takes its default, which for the device the page decides). */

@@ -3,7 +3,8 @@
 // the generated program consumes the random stream in the same order and reaches the same loss.
 // On webgpu the model and the data live on the GPU and a step only records work; random draws
 // (init, shuffles, dropout) still come from the CPU generator, so a seed gives the same curve on
-// either device. What the page draws comes back in one read (snapshot(): one await).
+// either device, and moveTo() switches device mid-run without a restart (same weights, optimizer
+// state and step). What the page draws comes back in one read (snapshot(): one await).
 
 import { manualSeed } from '../../random/generator.js';
 import { randperm, tensor } from '../../ops/creation.js';
@@ -20,7 +21,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { toyTensors } from '../../datasets/toy.js';
 import { activeFeatures, featureMatrix, type Feature } from './features.js';
 import { buildLoss, buildModel, buildOptimizer, buildScheduler, outputSize, regularizationTerm } from './model.js';
-import { cloneSettings, type Settings } from './settings.js';
+import { cloneSettings, type PlaygroundDevice, type Settings } from './settings.js';
+import { moveTraining } from '../training.js';
 import type { PlaygroundData } from './data.js';
 
 /** TF Playground's input plane: both axes span [-6, 6]. */
@@ -121,8 +123,11 @@ export class PlaygroundTrainer {
   readonly data: PlaygroundData;
   readonly features: Feature[];
   readonly model: Sequential;
-  /** Where the model and data live and every step computes ('webgpu' needs `await webgpu.isAvailable()` first). */
-  readonly device: Device;
+  /** Where the model and data live and every step computes ('webgpu' needs `await webgpu.isAvailable()` first); moveTo() changes it. */
+  get device(): Device {
+    return this._device;
+  }
+  private _device: Device;
   /** Where each layer's Linear and activation sit in the Sequential (the last is the output). */
   readonly layers: { linear: number; activation: number }[];
   readonly lossFn: Module & { call(o: Tensor, t: Tensor): Tensor };
@@ -130,10 +135,13 @@ export class PlaygroundTrainer {
   scheduler: LRScheduler | null;
   /** Full passes over the training data so far (TF's "epoch" counter). */
   epoch = 0;
-  private readonly xTrain: Tensor;
-  private readonly yTrain: Tensor;
-  private readonly xTest: Tensor;
-  private readonly yTest: Tensor;
+  /** The data as built, on the CPU: what moveTo() copies to a device. */
+  private readonly cpuData: { xTrain: Tensor; yTrain: Tensor; xTest: Tensor; yTest: Tensor };
+  /** The data on the device. */
+  private xTrain!: Tensor;
+  private yTrain!: Tensor;
+  private xTest!: Tensor;
+  private yTest!: Tensor;
   /** The feature matrix of the heatmap grid, per density (built on the CPU once, kept on the device). */
   private readonly grids = new Map<number, Tensor>();
 
@@ -141,7 +149,7 @@ export class PlaygroundTrainer {
     this.settings = cloneSettings(settings);
     this.data = data;
     if (data.train.length === 0) throw new Error('no training points');
-    this.device = toDevice(this.settings.device);
+    this._device = toDevice(this.settings.device);
     this.features = activeFeatures(this.settings);
     manualSeed(this.settings.seed);
     const train = toyTensors(data.train, data.problem);
@@ -150,10 +158,8 @@ export class PlaygroundTrainer {
     const xTest = data.test.length > 0 ? featureMatrix(this.features, test.X) : xTrain.narrow(0, 0, 0);
     // Two classes: one logit against a float target of shape [n, 1] (BCEWithLogitsLoss).
     const binary = data.problem === 'classification' && data.classes === 2;
-    this.xTrain = xTrain.to(this.device);
-    this.xTest = xTest.to(this.device);
-    this.yTrain = (binary ? train.y.float().unsqueeze(1) : train.y).to(this.device);
-    this.yTest = (binary ? test.y.float().unsqueeze(1) : test.y).to(this.device);
+    this.cpuData = { xTrain, xTest, yTrain: binary ? train.y.float().unsqueeze(1) : train.y, yTest: binary ? test.y.float().unsqueeze(1) : test.y };
+    this.placeData();
     // Built (and initialised from the seed's stream) on the CPU, then moved: the same weights on any device.
     const built = buildModel(this.settings, this.features.length, outputSize(data.problem, data.classes));
     this.model = built.model.to(this.device);
@@ -161,6 +167,32 @@ export class PlaygroundTrainer {
     this.lossFn = buildLoss(data.problem, data.classes);
     this.optimizer = buildOptimizer(this.settings, this.model);
     this.scheduler = buildScheduler(this.settings, this.optimizer);
+  }
+
+  /** The data and (lazily) the heatmap grids on this.device, from their CPU copies. */
+  private placeData(): void {
+    const d = this.cpuData;
+    this.xTrain = d.xTrain.to(this.device);
+    this.yTrain = d.yTrain.to(this.device);
+    this.xTest = d.xTest.to(this.device);
+    this.yTest = d.yTest.to(this.device);
+    this.grids.clear();
+  }
+
+  /**
+   * Continue training on `device` (PyTorch's `model.to(device)` and the optimizer's state cast with
+   * it): the same weights, optimizer state (momentum, Adam's averages), epoch and schedule, and the
+   * data and heatmap grid moved along. Nothing is drawn from the generator, so the shuffles and
+   * dropout masks that follow are the ones a run that stayed put draws. Asynchronous: off a GPU the
+   * state is read back. 'webgpu' needs `await webgpu.isAvailable()` first.
+   */
+  async moveTo(device: PlaygroundDevice): Promise<void> {
+    if (device === this.settings.device) return;
+    const next = toDevice(device);
+    await moveTraining(this.model, this.optimizer, next);
+    this._device = next;
+    this.settings.device = device;
+    this.placeData();
   }
 
   /** One epoch: a shuffled pass over the training points in minibatches. Records work on a GPU; reads nothing. */
@@ -212,6 +244,7 @@ export class PlaygroundTrainer {
   /**
    * Apply settings that do not restart training (TF's live ones): learning rate (restarting the
    * schedule from it), batch size, regularization rate, momentum, schedule, discretize, test data.
+   * The device does not restart training either, but moving is asynchronous: moveTo().
    */
   updateLive(next: Settings): void {
     const s = this.settings;
