@@ -17,8 +17,6 @@ import { createWebGPUBridge } from './backend.js';
  * suite runs on webgpu in every `npm test`; this process says so when it skips.
  */
 export const WEBGPU_PASS_DEFERRED: Record<string, string> = {
-  'test/lab/sin.test.ts': 'the whole experiment: 98,250 kernel calls, 212 s of CPU and 686 s on SwiftShader (it passes), against 4-6 s on js and wasm',
-  'test/lab/playground.test.ts': 'whole training runs: 18,432 kernel calls, 69 s of CPU on SwiftShader (it passes)',
   'test/lab/experiments.test.ts': 'whole experiments: 97,571 kernel calls, 258 s of CPU and 759 s on SwiftShader (it passes)',
   'test/models/diffusion.test.ts': 'model-sized runs: 162,749 kernel calls, 498 s of CPU and 1258 s on SwiftShader (it passes)',
 };
