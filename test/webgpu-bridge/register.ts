@@ -17,7 +17,6 @@ import { createWebGPUBridge } from './backend.js';
  * suite runs on webgpu in every `npm test`; this process says so when it skips.
  */
 export const WEBGPU_PASS_DEFERRED: Record<string, string> = {
-  'test/lab/experiments.test.ts': 'whole experiments: 97,571 kernel calls, 258 s of CPU and 759 s on SwiftShader (it passes)',
   'test/models/diffusion.test.ts': 'model-sized runs: 162,749 kernel calls, 498 s of CPU and 1258 s on SwiftShader (it passes)',
 };
 
