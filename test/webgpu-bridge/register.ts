@@ -17,7 +17,6 @@ import { createWebGPUBridge } from './backend.js';
  * suite runs on webgpu in every `npm test`; this process says so when it skips.
  */
 export const WEBGPU_PASS_DEFERRED: Record<string, string> = {
-  'test/models/diffusion.test.ts': 'model-sized runs: 162,749 kernel calls, 498 s of CPU and 1258 s on SwiftShader (it passes)',
 };
 
 const file = process.argv[1] ? relative(process.cwd(), process.argv[1]).replaceAll('\\', '/') : '';
