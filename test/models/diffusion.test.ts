@@ -13,7 +13,7 @@ import { loadModelFolder, saveModelFolder } from '../../src/io/model_folder.node
 import { GaussianDiffusion, UNet2DModel, builtinModel, noiseSchedule, timestepEmbedding } from '../../src/models/index.js';
 import { summaryString } from '../../src/utils/summary.js';
 import { Generator } from '../../src/random/generator.js';
-import { assertClose, backendsUnderTest } from '../helpers.js';
+import { acquireDevicePass, assertClose, passesUnderTest } from '../helpers.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/ddpm.json', import.meta.url), 'utf8')) as {
   schedules: { name: 'linear' | 'cosine'; T: number; betas: number[]; alphas_cumprod: number[] }[];
@@ -52,67 +52,86 @@ test('DDIM steps: leading spacing from T-1 down, and a clear error outside [1, T
   assert.throws(() => d.ddimTimesteps(0), /but got 0/);
 });
 
-for (const backend of backendsUnderTest()) {
-  describe(`diffusion [${backend}]`, () => {
-    before(() => torch.setBackend(backend));
+for (const pass of passesUnderTest()) {
+  describe(`diffusion [${pass.label}]`, () => {
+    before(async () => {
+      torch.setBackend(pass.backend);
+      if (pass.device === 'webgpu') await acquireDevicePass();
+    });
+    const { device } = pass;
+    // Values are read with await, which on the CPU is tolist() itself and on webgpu one read of the GPU.
+    const list = (t: torch.Tensor) => t.tolistAsync();
+    const item = (t: torch.Tensor) => t.itemAsync();
 
-    test('U-Net: (B, 1, 8, 8) in, same shape out; the class label and the step change the output', () => {
+    test('U-Net: (B, 1, 8, 8) in, same shape out; the class label and the step change the output', async () => {
       torch.manualSeed(0);
-      const unet = tiny();
-      const x = torch.randn(3, 1, 8, 8);
-      const t = torch.tensor([0, 5, 19], { dtype: 'int64' });
-      const y = torch.tensor([1, 2, 10], { dtype: 'int64' });
+      const unet = tiny().to(device);
+      const x = torch.randn(3, 1, 8, 8).to(device);
+      const t = torch.tensor([0, 5, 19], { dtype: 'int64', device });
+      const y = torch.tensor([1, 2, 10], { dtype: 'int64', device });
       const out = unet.call(x, t, { classLabels: y });
       assert.deepEqual(out.shape, [3, 1, 8, 8]);
-      assert.ok((out.abs().sum().item() as number) > 0 && Number.isFinite(out.sum().item()));
-      const otherClass = unet.call(x, t, { classLabels: torch.tensor([3, 2, 10], { dtype: 'int64' }) });
-      assert.notDeepEqual(otherClass.narrow(0, 0, 1).tolist(), out.narrow(0, 0, 1).tolist());
-      assert.deepEqual(otherClass.narrow(0, 1, 2).tolist(), out.narrow(0, 1, 2).tolist());
+      assert.ok((await item(out.abs().sum())) > 0 && Number.isFinite(await item(out.sum())));
+      const otherClass = unet.call(x, t, { classLabels: torch.tensor([3, 2, 10], { dtype: 'int64', device }) });
+      assert.notDeepEqual(await list(otherClass.narrow(0, 0, 1)), await list(out.narrow(0, 0, 1)));
+      assert.deepEqual(await list(otherClass.narrow(0, 1, 2)), await list(out.narrow(0, 1, 2)));
       // No labels is the "no class" row; no timesteps is t = 0 (what a summary runs).
-      assert.deepEqual(unet.call(x.narrow(0, 0, 1)).tolist(), unet.call(x.narrow(0, 0, 1), torch.tensor([0], { dtype: 'int64' }), { classLabels: torch.tensor([10], { dtype: 'int64' }) }).tolist());
+      assert.deepEqual(
+        await list(unet.call(x.narrow(0, 0, 1))),
+        await list(unet.call(x.narrow(0, 0, 1), torch.tensor([0], { dtype: 'int64', device }), { classLabels: torch.tensor([10], { dtype: 'int64', device }) })),
+      );
     });
 
-    test('U-Net in float64 agrees with float32 (the same weights, within float32 rounding)', () => {
+    // float64 stays on the cpu (WGSL has none; the webgpu backend refuses it, as PyTorch's MPS does):
+    // on webgpu the float32 run is the GPU's, the float64 one the cpu's, from the same weights.
+    test(`U-Net in float64 agrees with float32 (the same weights, within float32 rounding)${device === 'webgpu' ? '; float64 on the cpu, float32 on webgpu' : ''}`, async () => {
       torch.manualSeed(3);
       const unet = tiny();
       const x = torch.randn(2, 1, 8, 8);
       const t = torch.tensor([1, 17], { dtype: 'int64' });
       const y = torch.tensor([4, 10], { dtype: 'int64' });
-      const single = unet.call(x, t, { classLabels: y });
+      // The same weights on the device: a second U-Net given this one's state, then moved.
+      const onDevice = device === 'cpu' ? unet : tiny();
+      if (onDevice !== unet) {
+        onDevice.loadStateDict(unet.stateDict());
+        onDevice.to(device);
+      }
+      const single = onDevice.call(x.to(device), t.to(device), { classLabels: y.to(device) });
       const double = unet.double().call(x.double(), t, { classLabels: y });
       assert.equal(double.dtype, 'float64');
-      assertClose(double.flatten().tolist() as number[], single.flatten().tolist() as number[], 1e-4, 1e-5, 'float64 against float32');
+      assertClose(double.flatten().tolist() as number[], (await list(single.flatten())) as number[], 1e-4, 1e-5, 'float64 against float32');
     });
 
-    test('U-Net: gradients reach every parameter', () => {
+    test('U-Net: gradients reach every parameter', async () => {
       torch.manualSeed(0);
-      const unet = tiny();
-      const loss = new GaussianDiffusion(noiseSchedule('cosine', 20), 10).loss(unet, torch.rand(4, 1, 8, 8).mul(2).sub(1), torch.tensor([0, 1, 2, 3], { dtype: 'int64' }), { pUncond: 0.5 });
+      const unet = tiny().to(device);
+      const loss = new GaussianDiffusion(noiseSchedule('cosine', 20), 10).loss(unet, torch.rand(4, 1, 8, 8).mul(2).sub(1).to(device), torch.tensor([0, 1, 2, 3], { dtype: 'int64' }), { pUncond: 0.5 });
       loss.backward();
       for (const [name, p] of unet.namedParameters()) {
         if (name.startsWith('classEmbedding')) continue; // only the rows of the labels drawn get a gradient
-        assert.ok(p.grad && (p.grad.abs().sum().item() as number) > 0, `${name} has no gradient`);
+        assert.ok(p.grad && (await item(p.grad.abs().sum())) > 0, `${name} has no gradient`);
       }
     });
 
-    test('DDPM and DDIM samples: right shape, finite, the same for the same seed, different with guidance', () => {
+    test('DDPM and DDIM samples: right shape, finite, the same for the same seed, different with guidance', async () => {
       torch.manualSeed(1);
-      const unet = tiny();
+      const unet = tiny().to(device);
       unet.eval();
       const d = new GaussianDiffusion(noiseSchedule('linear', 20), 10);
       const labels = [0, 1, 7];
-      const ddim = (guidance: number, seed = 5) => d.sampleDdim(unet, { labels, imageShape: [1, 8, 8], steps: 4, guidance, generator: new Generator(seed) });
+      const ddim = (guidance: number, seed = 5) => d.sampleDdim(unet, { labels, imageShape: [1, 8, 8], steps: 4, guidance, generator: new Generator(seed), device });
       const a = ddim(3);
       assert.deepEqual(a.shape, [3, 1, 8, 8]);
-      assert.ok(Number.isFinite(a.sum().item()));
-      assert.deepEqual(ddim(3).tolist(), a.tolist());
-      assert.notDeepEqual(ddim(0).tolist(), a.tolist());
-      assert.notDeepEqual(ddim(3, 6).tolist(), a.tolist());
+      assert.ok(Number.isFinite(await item(a.sum())));
+      const aValues = await list(a);
+      assert.deepEqual(await list(ddim(3)), aValues);
+      assert.notDeepEqual(await list(ddim(0)), aValues);
+      assert.notDeepEqual(await list(ddim(3, 6)), aValues);
       const steps: number[] = [];
-      const p = d.sampleDdpm(unet, { labels, imageShape: [1, 8, 8], guidance: 2, generator: new Generator(5), onStep: (t) => steps.push(t) });
+      const p = d.sampleDdpm(unet, { labels, imageShape: [1, 8, 8], guidance: 2, generator: new Generator(5), onStep: (t) => steps.push(t), device });
       assert.deepEqual(p.shape, [3, 1, 8, 8]);
       assert.deepEqual(steps, Array.from({ length: 20 }, (_, i) => 19 - i));
-      assert.deepEqual(d.sampleDdpm(unet, { labels, imageShape: [1, 8, 8], guidance: 2, generator: new Generator(5) }).tolist(), p.tolist());
+      assert.deepEqual(await list(d.sampleDdpm(unet, { labels, imageShape: [1, 8, 8], guidance: 2, generator: new Generator(5), device })), await list(p));
     });
   });
 }

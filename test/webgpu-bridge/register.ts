@@ -4,30 +4,17 @@
 // the first webgpu kernel call, so processes that never use it pay nothing; where no adapter can be
 // acquired that call fails with what to set, and so do the suites: the GPU pass is never dropped
 // in silence. At exit the process prints how many calls ran on the GPU and which fell back to js.
+// The whole-experiment and model files (test/lab/sin, playground, experiments, test/models/diffusion)
+// make tens of thousands of kernels, too many for a round trip each: their webgpu pass runs the
+// experiment or model with device 'webgpu' on the real backend instead (test/helpers.ts passesUnderTest).
 
 import { relative } from 'node:path';
 
 import { registerBackend } from '../../src/backend/registry.js';
 import { createWebGPUBridge } from './backend.js';
 
-/**
- * Files whose webgpu pass `npm test` leaves to DLAB_TEST_WEBGPU=all, each with why: the bridge
- * makes one GPU round trip per kernel (about 2 ms of CPU and 7 ms of wall time each on SwiftShader
- * on the 2-core machine, loaded), and a whole experiment makes tens of thousands. Every other
- * suite runs on webgpu in every `npm test`; this process says so when it skips.
- */
-export const WEBGPU_PASS_DEFERRED: Record<string, string> = {
-  'test/lab/sin.test.ts': 'the whole experiment: 98,250 kernel calls, 212 s of CPU and 686 s on SwiftShader (it passes), against 4-6 s on js and wasm',
-  'test/lab/playground.test.ts': 'whole training runs: 18,432 kernel calls, 69 s of CPU on SwiftShader (it passes)',
-  'test/lab/experiments.test.ts': 'whole experiments: 97,571 kernel calls, 258 s of CPU and 759 s on SwiftShader (it passes)',
-  'test/models/diffusion.test.ts': 'model-sized runs: 162,749 kernel calls, 498 s of CPU and 1258 s on SwiftShader (it passes)',
-};
-
 const file = process.argv[1] ? relative(process.cwd(), process.argv[1]).replaceAll('\\', '/') : '';
-const deferred = WEBGPU_PASS_DEFERRED[file];
-if (deferred && process.env.DLAB_TEST_WEBGPU !== 'all') {
-  process.stdout.write(`# webgpu pass of ${file} left to DLAB_TEST_WEBGPU=all: ${deferred}\n`);
-} else {
+{
   const bridge = createWebGPUBridge();
   registerBackend(bridge.backend);
   process.on('exit', () => {

@@ -2,9 +2,14 @@
 // The WebGPU runtime of one device: it owns the GPUDevice, a bucketed buffer pool with memory
 // statistics, the pipeline cache (by program key), and one open command encoder into which ops
 // only *record*. Work is submitted after 16 dispatches, on a read, or at the next microtask (so
-// the GPU starts while JavaScript waits). Buffers released while the encoder is open, and the
-// uniform buffers it used, return to the pool only after that submit: a later writeBuffer into a
-// recycled buffer would otherwise land before the recorded reads of its old contents.
+// the GPU starts while JavaScript waits). Buffers released while the encoder is open return to the
+// pool only after that submit: a later writeBuffer into a recycled buffer would otherwise land
+// before the recorded reads of its old contents. Per dispatch the runtime makes as few Dawn calls
+// as it can (each costs tens of microseconds of CPU, measured on SwiftShader, where the kernels of
+// small tensors cost less): the dispatches of one submit write their uniform blocks into one
+// arena, uploaded with one writeBuffer just before the submit and bound at a dynamic offset, so a
+// bind group depends on the storage buffers alone and is reused when the pool hands out the same
+// buffers again (a training loop's steps do).
 
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { allocateArray } from '../../tensor/dtype.js';
@@ -23,6 +28,13 @@ const SHADER_COMPUTE = 0x4;
 
 /** Dispatches recorded before a submit (tfjs 15, onnxruntime 16). */
 const BATCH = 16;
+
+/** Bytes between two dispatches' uniforms in the arena: WebGPU's default minUniformBufferOffsetAlignment. */
+const UNIFORM_ALIGN = 256;
+/** The uniform arena's size: WebGPU's default maxUniformBufferBindingSize, room for a batch of blocks up to 4 KiB. */
+const ARENA_BYTES = 64 * 1024;
+/** Bind groups kept for reuse before the cache starts over (each holds a few buffer references). */
+const BIND_GROUP_CACHE = 4096;
 
 /**
  * A tensor's memory on the GPU: a pooled storage buffer of 4-byte elements (float32 as f32,
@@ -64,15 +76,23 @@ export interface MemoryStats {
 
 export class WebGPURuntime {
   private readonly free = new Map<number, GPUBuffer[]>();
-  private readonly uniformFree = new Map<number, GPUBuffer[]>();
-  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; id: number }>();
+  /** Bind groups by pipeline and buffers (see BIND_GROUP_CACHE); cleared when pooled buffers are destroyed. */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 0;
+  /** The uniform arena (see the top of the file): its GPU buffer, the blocks of the open encoder, the bytes they take. */
+  private arena: GPUBuffer | null = null;
+  private readonly arenaBlocks = new Uint8Array(ARENA_BYTES);
+  private arenaUsed = 0;
+  /** The one dynamic offset of a dispatch (a typed array: Dawn reads it without converting a JS array). */
+  private readonly dynamicOffset = new Uint32Array(1);
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private dispatches = 0;
   private flushScheduled = false;
-  /** Storage buffers freed while the open encoder may use them, and uniforms it uses: pooled after submit. */
+  /** Storage buffers freed while the open encoder may use them: pooled after submit. */
   private parked: [number, GPUBuffer][] = [];
-  private parkedUniforms: [number, GPUBuffer][] = [];
   private readonly stats = { allocated: 0, peak: 0, reserved: 0, requested: 0, requestedPeak: 0 };
   private readonly collected = new FinalizationRegistry<{ buffer: GPUBuffer; bytes: number; requested: number }>((held) => this.release(held.buffer, held.bytes, held.requested));
   private error: string | null = null;
@@ -188,13 +208,13 @@ export class WebGPURuntime {
   /** Destroy the pool's cached buffers (torch.cuda.empty_cache). */
   emptyCache(): void {
     this.flush();
-    for (const lists of [this.free, this.uniformFree]) {
-      for (const [bytes, list] of lists) {
-        for (const b of list) b.destroy();
-        if (lists === this.free) this.stats.reserved -= bytes * list.length;
-      }
-      lists.clear();
+    for (const [bytes, list] of this.free) {
+      for (const b of list) b.destroy();
+      this.stats.reserved -= bytes * list.length;
     }
+    this.free.clear();
+    // Bind groups may name the buffers just destroyed.
+    this.bindGroups.clear();
   }
 
   memory(): MemoryStats {
@@ -227,13 +247,13 @@ export class WebGPURuntime {
     this.pass = null;
   }
 
-  private pipeline(program: GpuProgram): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
+  private pipeline(program: GpuProgram): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; id: number } {
     const cached = this.pipelines.get(program.key);
     if (cached) return cached;
     const entries: GPUBindGroupLayoutEntry[] = [];
     for (let i = 0; i < program.inputs; i++) entries.push({ binding: i, visibility: SHADER_COMPUTE, buffer: { type: 'read-only-storage' } });
     for (let i = 0; i < program.outputs; i++) entries.push({ binding: program.inputs + i, visibility: SHADER_COMPUTE, buffer: { type: 'storage' } });
-    if (program.uniforms.byteLength > 0) entries.push({ binding: program.inputs + program.outputs, visibility: SHADER_COMPUTE, buffer: { type: 'uniform' } });
+    if (program.uniforms.byteLength > 0) entries.push({ binding: program.inputs + program.outputs, visibility: SHADER_COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } });
     const layout = this.device.createBindGroupLayout({ entries });
     const module = this.device.createShaderModule({ code: program.wgsl(), label: program.key });
     const pipeline = this.device.createComputePipeline({
@@ -241,7 +261,7 @@ export class WebGPURuntime {
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: 'main' },
     });
-    const entry = { pipeline, layout };
+    const entry = { pipeline, layout, id: this.pipelines.size };
     this.pipelines.set(program.key, entry);
     return entry;
   }
@@ -250,22 +270,51 @@ export class WebGPURuntime {
   dispatch(program: GpuProgram, inputs: readonly GPUBuffer[], outputs: readonly GPUBuffer[]): void {
     this.check();
     if (program.grid.some((g) => g === 0)) return;
-    const { pipeline, layout } = this.pipeline(program);
-    const entries: GPUBindGroupEntry[] = [...inputs, ...outputs].map((buffer, i) => ({ binding: i, resource: { buffer } }));
-    if (program.uniforms.byteLength > 0) {
-      const bytes = program.uniforms.byteLength;
-      const ub = this.uniformFree.get(bytes)?.pop() ?? this.device.createBuffer({ size: bytes, usage: UNIFORM | COPY_DST });
-      // Fresh or pooled after a submit: nothing recorded and unsubmitted reads it.
-      this.device.queue.writeBuffer(ub, 0, program.uniforms);
-      this.parkedUniforms.push([bytes, ub]);
-      entries.push({ binding: program.inputs + program.outputs, resource: { buffer: ub } });
+    const entry = this.pipeline(program);
+    const bytes = program.uniforms.byteLength;
+    let offset = 0;
+    if (bytes > 0) {
+      const slot = Math.ceil(bytes / UNIFORM_ALIGN) * UNIFORM_ALIGN;
+      if (slot > ARENA_BYTES) throw new RangeError(`webgpu: a uniform block of ${bytes} bytes exceeds the ${ARENA_BYTES}-byte arena (${program.key})`);
+      if (this.arenaUsed + slot > ARENA_BYTES) this.flush();
+      offset = this.arenaUsed;
+      this.arenaBlocks.set(new Uint8Array(program.uniforms), offset);
+      this.arenaUsed += slot;
     }
+    const bindGroup = this.bindGroup(entry, inputs, outputs, bytes);
     const encoder = this.openEncoder();
     this.pass ??= encoder.beginComputePass();
-    this.pass.setPipeline(pipeline);
-    this.pass.setBindGroup(0, this.device.createBindGroup({ layout, entries }));
+    this.pass.setPipeline(entry.pipeline);
+    if (bytes > 0) {
+      this.dynamicOffset[0] = offset;
+      this.pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
+    } else this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(program.grid[0], program.grid[1], program.grid[2]);
     if (++this.dispatches >= BATCH) this.flush();
+  }
+
+  /** The bind group of these buffers (and `uniformBytes` of the arena, at a dynamic offset) for a pipeline: cached. */
+  private bindGroup(entry: { layout: GPUBindGroupLayout; id: number }, inputs: readonly GPUBuffer[], outputs: readonly GPUBuffer[], uniformBytes: number): GPUBindGroup {
+    let key = `${entry.id}:${uniformBytes}`;
+    for (const b of inputs) key += `,${this.bufferId(b)}`;
+    for (const b of outputs) key += `,${this.bufferId(b)}`;
+    const cached = this.bindGroups.get(key);
+    if (cached) return cached;
+    const entries: GPUBindGroupEntry[] = [...inputs, ...outputs].map((buffer, i) => ({ binding: i, resource: { buffer } }));
+    if (uniformBytes > 0) {
+      this.arena ??= this.device.createBuffer({ size: ARENA_BYTES, usage: UNIFORM | COPY_DST });
+      entries.push({ binding: entries.length, resource: { buffer: this.arena, offset: 0, size: uniformBytes } });
+    }
+    const group = this.device.createBindGroup({ layout: entry.layout, entries });
+    if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.clear();
+    this.bindGroups.set(key, group);
+    return group;
+  }
+
+  private bufferId(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) this.bufferIds.set(buffer, (id = ++this.nextBufferId));
+    return id;
   }
 
   /** Buffers made for the next `run` only (a CPU scalar's upload, a copy against aliasing): freed once it is recorded. */
@@ -298,17 +347,19 @@ export class WebGPURuntime {
     this.openEncoder().copyBufferToBuffer(src, srcWord * 4, dst, dstWord * 4, words * 4);
   }
 
-  /** Submit what is recorded; parked buffers return to the pool. */
+  /** Submit what is recorded (after its uniform blocks: queue operations run in order); parked buffers return to the pool. */
   flush(): void {
     if (!this.encoder || this.destroyed) return;
     this.endPass();
+    if (this.arenaUsed > 0) {
+      this.device.queue.writeBuffer(this.arena!, 0, this.arenaBlocks, 0, this.arenaUsed);
+      this.arenaUsed = 0;
+    }
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.dispatches = 0;
     for (const [bytes, b] of this.parked) this.pool(this.free, bytes, b);
-    for (const [bytes, b] of this.parkedUniforms) this.pool(this.uniformFree, bytes, b);
     this.parked = [];
-    this.parkedUniforms = [];
   }
 
   // ------------------------------------------------------------------ reading
