@@ -200,6 +200,10 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     [1, 16, 20, 20, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // one image: the forward splits its output channels over tasks
     [2, 8, 12, 12, 30, 2, [3, 3], [1, 1], [2, 2], [2, 2]], // few images, groups and dilation: the same split
     [1, 3, 6, 70, 20, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // rows wider than two column panels: packed as runs of a row
+    // Channels in the lanes (AVX-512, 32 or more output channels): rows of 3 tiles (31 = 11 + 10 + 10), a block of 8 past 32
+    // channels forward (40) and of 1 in the input gradient (33), enough images for image tasks; then groups and dilation.
+    [9, 33, 5, 31, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
+    [8, 64, 6, 6, 64, 2, [3, 3], [1, 1], [2, 2], [2, 2]],
   ];
 
   /** Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM). */
