@@ -149,6 +149,33 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pack_cols_t_a
     }
   }
 }
+
+/**
+ * pack_cols for nr = 32 from a zero-padded copy of the image (as pack_cols_t_avx512): a panel's
+ * 32 output positions are fixed offsets into xp, so each row k (channel, kernel row, kernel
+ * column) is two masked gathers from k's offset.
+ */
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pack_cols_avx512(const ConvGeometry& g, const Dims& d, const float* xp, int64_t Hp, int64_t Wp, int64_t l0, int64_t l1, float* dst) {
+  alignas(64) int32_t pos[32];
+  for (int64_t l = l0; l < l1; l += 32, dst += d.CK * 32) {
+    const int64_t w = std::min<int64_t>(32, l1 - l);
+    for (int64_t t = 0; t < 32; t++) {
+      const int64_t p = std::min(l + t, l1 - 1);  // past l1: masked off, any valid offset
+      pos[t] = static_cast<int32_t>((p / g.oW) * g.sH * Wp + (p % g.oW) * g.sW);
+    }
+    const __m512i i0 = _mm512_load_si512(pos), i1 = _mm512_load_si512(pos + 16);
+    const __mmask16 m0 = w >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << w) - 1);
+    const __mmask16 m1 = w >= 32 ? 0xFFFF : w <= 16 ? 0 : static_cast<__mmask16>((1u << (w - 16)) - 1);
+    float* out = dst;
+    for (int64_t c = 0; c < d.Cg; c++)
+      for (int64_t ki = 0; ki < g.kH; ki++)
+        for (int64_t kj = 0; kj < g.kW; kj++, out += 32) {
+          const float* base = xp + c * Hp * Wp + ki * g.dH * Wp + kj * g.dW;
+          _mm512_store_ps(out, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m0, i0, base, 4));
+          _mm512_store_ps(out + 16, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m1, i1, base, 4));
+        }
+  }
+}
 #endif
 
 /** Rows and columns of the zero-padded image the windows reach (pad_image). */
@@ -241,13 +268,26 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     rows = (panels + split - 1) / split * mk.mr;
   }
   const int64_t row_blocks = (d.Og + rows - 1) / rows;
+  // AVX-512 packs by gathers from a padded copy of the image (made per task), where that copy is
+  // small beside the block's packed columns (AlexNet's 11x11 stride-4 first layer; not the large
+  // images of Stable Diffusion's VAE) and its offsets fit in 32 bits.
+  const int64_t Hp = padded_rows(g), Wp = padded_cols(g);
+  const bool gather = mk.nr == 32 && cpu_isa() == Isa::Avx512 && Hp * Wp <= 2 * g.kH * g.kW * cols && d.Cg * Hp * Wp < (int64_t(1) << 31);
   auto task = [&](int64_t t, int thread) {
     const int64_t rb = t % row_blocks, u = t / row_blocks;
     const int64_t b = u % blocks, ng = u / blocks, n = ng / g.groups, gr = ng % g.groups;
     const int64_t l0 = b * cols, l1 = std::min(d.L, l0 + cols);
     const int64_t o0 = rb * rows, o1 = std::min(d.Og, o0 + rows);
     float* bp = thread_buffer(thread, 1).get(packed_b_size(d.CK, l1 - l0, mk.nr));
-    pack_cols(g, d, x + (n * g.C + gr * d.Cg) * d.HW, l0, l1, mk.nr, bp);
+    const float* xg = x + (n * g.C + gr * d.Cg) * d.HW;
+#if defined(__x86_64__)
+    if (gather) {
+      float* xp = thread_buffer(thread, 2).get(d.Cg * Hp * Wp);
+      pad_image(g, d, xg, Hp, Wp, xp);
+      pack_cols_avx512(g, d, xp, Hp, Wp, l0, l1, bp);
+    } else
+#endif
+      pack_cols(g, d, xg, l0, l1, mk.nr, bp);
     float* yg = y + (n * g.O + gr * d.Og + o0) * d.L + l0;
     if (bias)
       for (int64_t o = o0; o < o1; o++) std::fill(yg + (o - o0) * d.L, yg + (o - o0) * d.L + (l1 - l0), bias[gr * d.Og + o]);
