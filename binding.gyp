@@ -14,6 +14,7 @@
         "native/gemm_kernels.cc",
         "native/conv.cc",
         "native/conv_direct.cc",
+        "native/conv_rows.cc",
         "native/pool.cc",
         "native/elementwise.cc",
         "native/exp_avx512.cc",

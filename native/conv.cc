@@ -13,9 +13,14 @@
 
 #include "buffer.h"
 #include "conv_direct.h"
+#include "cpu.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "threads.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace dlab {
 
@@ -114,6 +119,79 @@ void pack_cols_t(const ConvGeometry& g, const Dims& d, const float* xg, int nr, 
   }
 }
 
+#if defined(__x86_64__)
+/**
+ * pack_cols_t for nr = 32 from a zero-padded copy of the image (xp: Cg planes of Hp x Wp, where
+ * every window lies inside): each output position's 32 columns are two masked gathers at fixed
+ * offsets (k's channel, row and column), so no bounds checks (the scalar form was about a sixth
+ * of AlexNet's weight-gradient time).
+ */
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pack_cols_t_avx512(const ConvGeometry& g, const Dims& d, const float* xp, int64_t Hp, int64_t Wp, float* dst) {
+  alignas(64) int32_t offs[32];
+  for (int64_t k = 0; k < d.CK; k += 32, dst += d.L * 32) {
+    const int64_t w = std::min<int64_t>(32, d.CK - k);
+    for (int64_t t = 0; t < 32; t++) {
+      const int64_t kk = std::min(k + t, d.CK - 1);  // past CK: masked off, any valid offset
+      const int64_t c = kk / (g.kH * g.kW), r = kk % (g.kH * g.kW);
+      offs[t] = static_cast<int32_t>(c * Hp * Wp + (r / g.kW) * g.dH * Wp + (r % g.kW) * g.dW);
+    }
+    const __m512i i0 = _mm512_load_si512(offs), i1 = _mm512_load_si512(offs + 16);
+    const __mmask16 m0 = w >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << w) - 1);
+    const __mmask16 m1 = w >= 32 ? 0xFFFF : w <= 16 ? 0 : static_cast<__mmask16>((1u << (w - 16)) - 1);
+    float* out = dst;
+    for (int64_t oh = 0; oh < g.oH; oh++) {
+      const float* row = xp + oh * g.sH * Wp;
+      for (int64_t ow = 0; ow < g.oW; ow++, out += 32) {
+        const float* base = row + ow * g.sW;
+        _mm512_store_ps(out, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m0, i0, base, 4));
+        _mm512_store_ps(out + 16, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m1, i1, base, 4));
+      }
+    }
+  }
+}
+
+/**
+ * pack_cols for nr = 32 from a zero-padded copy of the image (as pack_cols_t_avx512): a panel's
+ * 32 output positions are fixed offsets into xp, so each row k (channel, kernel row, kernel
+ * column) is two masked gathers from k's offset.
+ */
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pack_cols_avx512(const ConvGeometry& g, const Dims& d, const float* xp, int64_t Hp, int64_t Wp, int64_t l0, int64_t l1, float* dst) {
+  alignas(64) int32_t pos[32];
+  for (int64_t l = l0; l < l1; l += 32, dst += d.CK * 32) {
+    const int64_t w = std::min<int64_t>(32, l1 - l);
+    for (int64_t t = 0; t < 32; t++) {
+      const int64_t p = std::min(l + t, l1 - 1);  // past l1: masked off, any valid offset
+      pos[t] = static_cast<int32_t>((p / g.oW) * g.sH * Wp + (p % g.oW) * g.sW);
+    }
+    const __m512i i0 = _mm512_load_si512(pos), i1 = _mm512_load_si512(pos + 16);
+    const __mmask16 m0 = w >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << w) - 1);
+    const __mmask16 m1 = w >= 32 ? 0xFFFF : w <= 16 ? 0 : static_cast<__mmask16>((1u << (w - 16)) - 1);
+    float* out = dst;
+    for (int64_t c = 0; c < d.Cg; c++)
+      for (int64_t ki = 0; ki < g.kH; ki++)
+        for (int64_t kj = 0; kj < g.kW; kj++, out += 32) {
+          const float* base = xp + c * Hp * Wp + ki * g.dH * Wp + kj * g.dW;
+          _mm512_store_ps(out, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m0, i0, base, 4));
+          _mm512_store_ps(out + 16, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m1, i1, base, 4));
+        }
+  }
+}
+#endif
+
+/** Rows and columns of the zero-padded image the windows reach (pad_image). */
+int64_t padded_rows(const ConvGeometry& g) { return (g.oH - 1) * g.sH + (g.kH - 1) * g.dH + 1; }
+int64_t padded_cols(const ConvGeometry& g) { return (g.oW - 1) * g.sW + (g.kW - 1) * g.dW + 1; }
+
+/** xp (Cg planes of Hp x Wp) = one image group's planes at (pH, pW), zero elsewhere, cropped to what windows reach. */
+void pad_image(const ConvGeometry& g, const Dims& d, const float* xg, int64_t Hp, int64_t Wp, float* xp) {
+  std::memset(xp, 0, d.Cg * Hp * Wp * sizeof(float));
+  const int64_t r0 = std::max<int64_t>(0, -g.pH), r1 = std::min(g.H, Hp - g.pH);
+  const int64_t c0 = std::max<int64_t>(0, -g.pW), c1 = std::min(g.W, Wp - g.pW);
+  if (r1 <= r0 || c1 <= c0) return;
+  for (int64_t c = 0; c < d.Cg; c++)
+    for (int64_t r = r0; r < r1; r++) std::memcpy(xp + (c * Hp + r + g.pH) * Wp + g.pW + c0, xg + c * d.HW + r * g.W + c0, (c1 - c0) * sizeof(float));
+}
+
 /** dx_g (Cg planes) += cols (CK x L) folded back onto the positions they were read from. */
 void col2im(const ConvGeometry& g, const Dims& d, const float* cols, float* dxg) {
   for (int64_t c = 0, k = 0; c < d.Cg; c++) {
@@ -190,13 +268,26 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     rows = (panels + split - 1) / split * mk.mr;
   }
   const int64_t row_blocks = (d.Og + rows - 1) / rows;
+  // AVX-512 packs by gathers from a padded copy of the image (made per task), where that copy is
+  // small beside the block's packed columns (AlexNet's 11x11 stride-4 first layer; not the large
+  // images of Stable Diffusion's VAE) and its offsets fit in 32 bits.
+  const int64_t Hp = padded_rows(g), Wp = padded_cols(g);
+  const bool gather = mk.nr == 32 && cpu_isa() == Isa::Avx512 && Hp * Wp <= 2 * g.kH * g.kW * cols && d.Cg * Hp * Wp < (int64_t(1) << 31);
   auto task = [&](int64_t t, int thread) {
     const int64_t rb = t % row_blocks, u = t / row_blocks;
     const int64_t b = u % blocks, ng = u / blocks, n = ng / g.groups, gr = ng % g.groups;
     const int64_t l0 = b * cols, l1 = std::min(d.L, l0 + cols);
     const int64_t o0 = rb * rows, o1 = std::min(d.Og, o0 + rows);
     float* bp = thread_buffer(thread, 1).get(packed_b_size(d.CK, l1 - l0, mk.nr));
-    pack_cols(g, d, x + (n * g.C + gr * d.Cg) * d.HW, l0, l1, mk.nr, bp);
+    const float* xg = x + (n * g.C + gr * d.Cg) * d.HW;
+#if defined(__x86_64__)
+    if (gather) {
+      float* xp = thread_buffer(thread, 2).get(d.Cg * Hp * Wp);
+      pad_image(g, d, xg, Hp, Wp, xp);
+      pack_cols_avx512(g, d, xp, Hp, Wp, l0, l1, bp);
+    } else
+#endif
+      pack_cols(g, d, xg, l0, l1, mk.nr, bp);
     float* yg = y + (n * g.O + gr * d.Og + o0) * d.L + l0;
     if (bias)
       for (int64_t o = o0; o < o1; o++) std::fill(yg + (o - o0) * d.L, yg + (o - o0) * d.L + (l1 - l0), bias[gr * d.Og + o]);
@@ -235,15 +326,26 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
   // A pointer, not the name: inside the tasks a thread_local's name means the worker's own.
   double* bias_sums = db ? bias_partials.data() : nullptr;
   const bool direct = direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, bias_sums);
+  // AVX-512 packs by gathers from a padded copy where its offsets fit in 32 bits.
+  const int64_t Hp = padded_rows(g), Wp = padded_cols(g);
+  const bool gather = mk.nr == 32 && cpu_isa() == Isa::Avx512 && d.L > 0 && d.Cg * Hp * Wp < (int64_t(1) << 31);
   auto task = [&](int64_t t, int thread) {
     const int64_t chunk = t / g.groups, gr = t % g.groups;
     const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;
     float* out = partials + chunk * slot + gr * per;
     float* bp = thread_buffer(thread, 1).get(packed_b_size(d.L, d.CK, mk.nr));
+    float* xp = gather ? thread_buffer(thread, 2).get(d.Cg * Hp * Wp) : nullptr;
     if (n0 == n1) std::memset(out, 0, per * sizeof(float));  // no images: a zero gradient
     for (int64_t n = n0; n < n1; n++) {
       const float* gyg = gy + (n * g.O + gr * d.Og) * d.L;
-      pack_cols_t(g, d, x + (n * g.C + gr * d.Cg) * d.HW, mk.nr, bp);
+      const float* xg = x + (n * g.C + gr * d.Cg) * d.HW;
+#if defined(__x86_64__)
+      if (gather) {
+        pad_image(g, d, xg, Hp, Wp, xp);
+        pack_cols_t_avx512(g, d, xp, Hp, Wp, bp);
+      } else
+#endif
+        pack_cols_t(g, d, xg, mk.nr, bp);
       gemm_packed(mk, d.Og, d.CK, d.L, Strided{gyg, d.L, 1}, bp, out, d.CK, n > n0, thread);
       if (db) {
         double* bsum = bias_sums + chunk * g.O + gr * d.Og;

@@ -157,20 +157,23 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     });
   });
 
-  test('a few rows against a large transposed B (C^T = B^T A^T, K uncut) give the bits of the direct product', () => {
-    // x W^T with W [601, 1800] row-major: on AVX-512 the kernel reads W in place for C^T, one
-    // column panel, K whole (past the 512 block), a one-row tail packed at that K. The other ISAs
-    // multiply directly: the bits must agree, on 1 and 2 threads, and match the reference.
-    const [M, K, N] = [13, 1800, 601];
-    const a = operand(1, M, K, 'rowmajor', 51);
-    const b = operand(1, K, N, 'transposed', 52);
-    const results: Float32Array[] = [];
-    onEveryIsa((isa) => {
-      const [one, two] = onThreads(() => checkMatmul(a, b, `${isa} x W^T`));
-      assertSameBits(one, two, `${isa} threads`);
-      results.push(one);
-    });
-    for (const r of results) assertSameBits(r, results[0], 'ISA');
+  test('rows against a large transposed B (C^T = B^T A^T) give the bits of the direct product', () => {
+    // x W^T with W [601, 1800] row-major: on AVX-512 the kernel reads W in place for C^T. 13 rows:
+    // one column panel, K whole (past the 512 block), a one-row tail packed at that K; 77 rows:
+    // three column panels (the last 13 wide), K in 512 blocks. The other ISAs multiply directly:
+    // the bits must agree, on 1 and 2 threads, and match the reference.
+    for (const M of [13, 77]) {
+      const [K, N] = [1800, 601];
+      const a = operand(1, M, K, 'rowmajor', 51);
+      const b = operand(1, K, N, 'transposed', 52);
+      const results: Float32Array[] = [];
+      onEveryIsa((isa) => {
+        const [one, two] = onThreads(() => checkMatmul(a, b, `${isa} x W^T, ${M} rows`));
+        assertSameBits(one, two, `${isa} threads, ${M} rows`);
+        results.push(one);
+      });
+      for (const r of results) assertSameBits(r, results[0], `ISA, ${M} rows`);
+    }
   });
 
   test('matmul throws on a view outside its array instead of reading past it', () => {
@@ -200,6 +203,10 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     [1, 16, 20, 20, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // one image: the forward splits its output channels over tasks
     [2, 8, 12, 12, 30, 2, [3, 3], [1, 1], [2, 2], [2, 2]], // few images, groups and dilation: the same split
     [1, 3, 6, 70, 20, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // rows wider than two column panels: packed as runs of a row
+    // Channels in the lanes (AVX-512, 32 or more output channels): rows of 3 tiles (31 = 11 + 10 + 10), a block of 8 past 32
+    // channels forward (40) and of 1 in the input gradient (33), enough images for image tasks; then groups and dilation.
+    [9, 33, 5, 31, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
+    [8, 64, 6, 6, 64, 2, [3, 3], [1, 1], [2, 2], [2, 2]],
   ];
 
   /** Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM). */

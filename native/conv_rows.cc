@@ -1,0 +1,103 @@
+// The direct convolution with output channels in the lanes (conv_rows.h): a tile is up to 14
+// output positions of one row (the A operand, broadcast from the padded input: position i reads
+// xp[offs[tap] + i], stride 1) times 32 channels (the B operand, the packed weights), 28 accumulators,
+// the sgemm micro-kernel's shape (gemm_kernels.cc) with A read straight from the image.
+#include <algorithm>
+#include <utility>
+
+#include "conv_rows.h"
+#include "cpu.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace dlab {
+
+namespace {
+/** The widest tile: 14 x 2 accumulators + 2 weight vectors + 1 broadcast of the 32 zmm. */
+constexpr int kMaxMr = 14;
+}  // namespace
+
+#if defined(__x86_64__)
+
+bool conv_rows_applies(int64_t Cout) { return cpu_isa() == Isa::Avx512 && Cout >= kRowsBlock; }
+
+namespace {
+
+/**
+ * out [MR][32] = bias + sum over (c, tap) of x(i) * w[c][tap][0..32), x(i) read at
+ * x0 + c * plane + offs[tap] + i.
+ */
+template <int MR>
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma"))) void row_tile(const float* x0, int64_t plane, int64_t Cin, const int64_t* offs, int64_t taps, const float* wp, const float* bias32, float* out) {
+  const __m512 bias0 = _mm512_loadu_ps(bias32), bias1 = _mm512_loadu_ps(bias32 + 16);
+  __m512 c0[MR], c1[MR];
+  for (int i = 0; i < MR; i++) c0[i] = bias0, c1[i] = bias1;
+  for (int64_t c = 0; c < Cin; c++) {
+    const float* xc = x0 + c * plane;
+    for (int64_t t = 0; t < taps; t++, wp += 32) {
+      const float* src = xc + offs[t];
+      const __m512 b0 = _mm512_load_ps(wp), b1 = _mm512_load_ps(wp + 16);
+      for (int i = 0; i < MR; i++) {
+        const __m512 a = _mm512_set1_ps(src[i]);
+        c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
+        c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
+      }
+    }
+  }
+  for (int i = 0; i < MR; i++) {
+    _mm512_storeu_ps(out + i * 32, c0[i]);
+    _mm512_storeu_ps(out + i * 32 + 16, c1[i]);
+  }
+}
+
+using TileFn = void (*)(const float*, int64_t, int64_t, const int64_t*, int64_t, const float*, const float*, float*);
+
+/** row_tile<mr> for mr in 1..14. */
+template <int... MR>
+TileFn pick(int mr, std::integer_sequence<int, MR...>) {
+  static constexpr TileFn fns[] = {row_tile<MR + 1>...};
+  return fns[mr - 1];
+}
+
+}  // namespace
+
+void conv_rows_image(const RowsImage& im, int64_t o_begin, int64_t o_end, const float* xp, const float* wpacked, const float* bias, float* y) {
+  // A row of oW positions in equal tiles of at most 14 (26: 13 + 13; 54: 14, 14, 13, 13).
+  const int64_t tiles = (im.oW + kMaxMr - 1) / kMaxMr;
+  const int64_t K = im.Cin * im.taps, L = im.oH * im.oW;
+  alignas(64) float out[kMaxMr * 32];
+  alignas(64) float bias32[32];
+  for (int64_t o0 = o_begin; o0 < o_end; o0 += kRowsBlock) {
+    const int64_t oc = std::min(kRowsBlock, o_end - o0);
+    for (int64_t j = 0; j < 32; j++) bias32[j] = bias && j < oc ? bias[o0 + j] : 0.0f;
+    const float* wp = wpacked + (o0 / kRowsBlock) * K * 32;
+    for (int64_t oh = 0; oh < im.oH; oh++) {
+      const float* xrow = xp + oh * im.Wp;
+      for (int64_t t = 0, ow0 = 0; t < tiles; t++) {
+        const int64_t mr = im.oW / tiles + (t < im.oW % tiles ? 1 : 0);
+        pick(static_cast<int>(mr), std::make_integer_sequence<int, kMaxMr>{})(xrow + ow0, im.plane, im.Cin, im.offs, im.taps, wp, bias32, out);
+        float* dst = y + o0 * L + oh * im.oW + ow0;
+        for (int64_t j = 0; j < oc; j++)
+          for (int64_t i = 0; i < mr; i++) dst[j * L + i] = out[i * 32 + j];
+        ow0 += mr;
+      }
+    }
+  }
+}
+
+#else
+
+bool conv_rows_applies(int64_t) { return false; }
+void conv_rows_image(const RowsImage&, int64_t, int64_t, const float*, const float*, const float*, float*) {}
+
+#endif
+
+void conv_rows_pack(const float* w, int64_t Cout, int64_t K, float* dst) {
+  for (int64_t o0 = 0; o0 < Cout; o0 += kRowsBlock, dst += K * kRowsBlock)
+    for (int64_t k = 0; k < K; k++)
+      for (int64_t j = 0; j < kRowsBlock; j++) dst[k * kRowsBlock + j] = o0 + j < Cout ? w[(o0 + j) * K + k] : 0.0f;
+}
+
+}  // namespace dlab

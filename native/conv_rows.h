@@ -1,0 +1,35 @@
+// The direct convolution with output channels in the vector lanes (conv_rows.cc): for wide
+// layers (AlexNet's 96-384 channels at 12-54 px) the position-vectorised tiles of
+// conv_direct.cc (stride 1) compute and drop the padded columns and the last partial tile (15-25% of their
+// work there); here a tile is MR positions of one output row x 32 channels, so nothing is dropped.
+#pragma once
+
+#include <cstdint>
+
+namespace dlab {
+
+/** Channels per tile (two AVX-512 vectors). */
+constexpr int64_t kRowsBlock = 32;
+
+/** Whether the kernel runs here: AVX-512 and at least 32 output channels (fewer would leave lanes idle). */
+bool conv_rows_applies(int64_t Cout);
+
+/** w [Cout][K] into dst [ceil(Cout / 32)][K][32], zero past Cout (K = Cin * taps). */
+void conv_rows_pack(const float* w, int64_t Cout, int64_t K, float* dst);
+
+/** One image's geometry in the zero-padded plane the caller built (conv_direct.cc's Plan). */
+struct RowsImage {
+  int64_t Cin, Cout, plane, Wp;  // channels, floats per padded plane, padded row length
+  int64_t oH, oW;                // output plane
+  const int64_t* offs;           // each tap's offset in the padded plane
+  int64_t taps;
+};
+
+/**
+ * Channels [o0, o1) (o0 a multiple of 32) of y [Cout][oH][oW] = the convolution of the padded image xp [Cin][plane] with the packed weights,
+ * from bias (or 0): each output one fused multiply-add chain in (c, tap) order, as every other
+ * convolution path, so the same bits.
+ */
+void conv_rows_image(const RowsImage& im, int64_t o0, int64_t o1, const float* xp, const float* wpacked, const float* bias, float* y);
+
+}  // namespace dlab
