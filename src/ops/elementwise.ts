@@ -48,7 +48,8 @@ const unarySpecs: Record<UnaryOp, { out: OutKind; grad: UnaryGrad; saves: 'x' | 
   relu: { out: 'same', grad: (_x, y, g) => thresholdBackward(g, y, 0), saves: 'y' },
   erf: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().exp().mul(2 / SQRT_PI)), saves: 'x' },
   erfc: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().exp().mul(-2 / SQRT_PI)), saves: 'x' },
-  erfinv: { out: 'float', grad: (_x, y, g) => g.mul(y.square().exp().mul(SQRT_PI / 2)), saves: 'y' },
+  // PyTorch saves the input and computes erfinv again (ErfinvBackward0 has _saved_self only).
+  erfinv: { out: 'float', grad: (x, _y, g) => g.mul(x.erfinv().square().exp().mul(SQRT_PI / 2)), saves: 'x' },
   floor: { out: 'same', grad: 'zero', saves: 'none' },
   ceil: { out: 'same', grad: 'zero', saves: 'none' },
   round: { out: 'same', grad: 'zero', saves: 'none' },

@@ -1,0 +1,92 @@
+// src/ops/elementwise.ts beyond its value tables (which test/ops.test.ts checks against fixtures):
+// what each node saves for backward, as PyTorch's grad_fn does (_saved_self / _saved_result), and
+// so which in-place change breaks its backward; threshold_backward's gradient dtype. Expected
+// values from PyTorch 1.13, with the line that printed them.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import * as dlab from '../src/index.js';
+import { Tensor } from '../src/index.js';
+import { backendsUnderTest } from './helpers.js';
+
+const f64 = (values: number[]) => dlab.tensor(values, { dtype: 'float64', requiresGrad: true });
+
+// for o in ops: print(o, [a for a in dir(getattr(torch, o)(x).grad_fn) if a.startswith('_saved')])
+// (x = torch.tensor([0.3, 0.5], dtype=torch.float64, requires_grad=True); x + 1 for acosh)
+const SAVES_SELF = 'abs log log1p log2 log10 sin cos asin acos atan sinh cosh asinh acosh atanh erf erfc erfinv'.split(' ');
+const SAVES_RESULT = 'exp expm1 sqrt rsqrt tan tanh sigmoid relu reciprocal'.split(' ');
+const SAVES_NOTHING = 'neg sign floor ceil round trunc'.split(' ');
+
+type Unary = (x: Tensor) => Tensor;
+const unaryOp = (name: string) => (dlab as unknown as Record<string, Unary>)[name];
+
+test('each unary node saves its input or its output as PyTorch 1.13\'s does, or nothing', () => {
+  for (const name of [...SAVES_SELF, ...SAVES_RESULT, ...SAVES_NOTHING]) {
+    const x = f64(name === 'acosh' ? [1.3, 1.5] : [0.3, 0.5]);
+    const y = unaryOp(name)(x);
+    const expected = SAVES_SELF.includes(name) ? [x] : SAVES_RESULT.includes(name) ? [y] : [];
+    const saved = y.gradFn!.savedTensors;
+    assert.equal(saved.length, expected.length, `${name} saves ${expected.length} tensor(s)`);
+    expected.forEach((t, i) => assert.ok(saved[i] === t, `${name} saves its ${t === x ? 'input' : 'output'}`));
+  }
+});
+
+for (const backend of backendsUnderTest()) {
+  describe(`elementwise nodes [${backend}]`, () => {
+    test('changing what a node saved in place breaks its backward; changing what it did not save does not (PyTorch 1.13)', () => {
+      dlab.setBackend(backend);
+      const inplaceError = { message: /^one of the variables needed for gradient computation has been modified by an inplace operation/ };
+      // sin saves its input: x.add_(1) (under no_grad, x being a leaf) makes its backward fail;
+      // its output may change. exp is the other way round.
+      const x = f64([0.3, 0.5]);
+      const s = x.sin();
+      dlab.noGrad(() => x.add_(1));
+      assert.throws(() => s.sum().backward(), inplaceError);
+      const x2 = f64([0.3, 0.5]);
+      const s2 = x2.sin();
+      s2.add_(1);
+      s2.sum().backward();
+      // x2.sin().add_(1).sum().backward(); x2.grad: cos(0.3), cos(0.5)
+      assert.deepEqual(x2.grad!.tolist(), [Math.cos(0.3), Math.cos(0.5)]);
+      const x3 = f64([0.3, 0.5]);
+      const e = x3.exp();
+      e.mul_(2);
+      assert.throws(() => e.sum().backward(), inplaceError);
+      const x4 = f64([0.3, 0.5]);
+      const e4 = x4.exp();
+      dlab.noGrad(() => x4.add_(1));
+      e4.sum().backward();
+      assert.deepEqual(x4.grad!.tolist(), [Math.exp(0.3), Math.exp(0.5)]);
+    });
+
+    test("relu's backward takes a gradient of another float dtype and gives the input's (PyTorch 1.13)", () => {
+      dlab.setBackend(backend);
+      // x = torch.tensor([-1., 2, 3], requires_grad=True); torch.relu(x).backward(torch.tensor([1.5, 2.5, 3.5], dtype=torch.float64))
+      // x.grad: tensor([0.0000, 2.5000, 3.5000]) (float32)
+      const x = dlab.tensor([-1, 2, 3], { dtype: 'float32', requiresGrad: true });
+      dlab.relu(x).backward(dlab.tensor([1.5, 2.5, 3.5], { dtype: 'float64' }));
+      assert.equal(x.grad!.dtype, 'float32');
+      assert.deepEqual(x.grad!.tolist(), [0, 2.5, 3.5]);
+    });
+
+    test("relu's gradient is a ThresholdBackwardBackward0 node: linear in the output gradient, zero for the input (PyTorch 1.13)", () => {
+      dlab.setBackend(backend);
+      // y = torch.relu(x); g, = torch.autograd.grad([y], [x], [v], create_graph=True)
+      // g: [0, 2.5, 3.5], grad_fn ThresholdBackwardBackward0, next_functions AccumulateGrad (v), ReluBackward0 (y),
+      // _saved_self equal to y; torch.autograd.grad([g], [v, x], [w]): ([0, -1, 2], [0, 0, 0])
+      const x = f64([-1, 2, 3]);
+      const v = f64([1.5, 2.5, 3.5]);
+      const y = dlab.relu(x);
+      const [g] = dlab.autograd.grad(y, x, { gradOutputs: v, createGraph: true });
+      assert.deepEqual(g!.tolist(), [0, 2.5, 3.5]);
+      const node = g!.gradFn!;
+      assert.equal(node.name, 'ThresholdBackwardBackward0');
+      assert.deepEqual(node.nextFunctions.map((n) => n?.name ?? null), ['AccumulateGrad', 'ReluBackward0']);
+      assert.ok(node.savedTensors.length === 1 && node.savedTensors[0] === y, 'saves the relu output only');
+      const [gv, gx] = dlab.autograd.grad(g!, [v, x], { gradOutputs: dlab.tensor([0.5, -1, 2], { dtype: 'float64' }) });
+      assert.deepEqual(gv!.tolist(), [0, -1, 2]);
+      assert.deepEqual(gx!.tolist(), [0, 0, 0]);
+    });
+  });
+}
