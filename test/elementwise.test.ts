@@ -32,6 +32,38 @@ test('each unary node saves its input or its output as PyTorch 1.13\'s does, or 
   }
 });
 
+// What a binary node saves depends on which operands need a gradient (PyTorch's generated nodes
+// save self for other's gradient only when other requires grad). Each row: op, then a's kind (a: needs
+// a gradient, -: does not) and b's (s: a number, t: a tensor that needs none, b: one that needs one),
+// then whether changing a, b or the output in place (add_(1)) after the op lets backward run (.),
+// breaks it (x) or is not tried (-). Printed by tools/fixtures/binary_saves.py (PyTorch 1.13):
+//   a = a0 * 1 (or a0.clone()); b likewise, or 2.0; y = getattr(torch, op)(a, b); {a, b, y}[which].add_(1); y.sum().backward()
+const BINARY_SAVES = `add as .-. / add at ... / add ab ... / add -b ... / sub as .-. / sub at ... / sub ab ... / sub -b ... /
+  mul as .-. / mul at .x. / mul ab xx. / mul -b x.. / div as .-. / div at .x. / div ab xx. / div -b xx. / pow as x-. /
+  pow at xxx / pow ab xxx / pow -b xxx / atan2 at xx. / atan2 ab xx. / atan2 -b xx. / maximum at xx. / maximum ab xx. /
+  maximum -b xx. / minimum at xx. / minimum ab xx. / minimum -b xx. / remainder as .-. / remainder at ... / remainder ab xx. /
+  remainder -b xx. / fmod as .-. / fmod at ... / fmod ab xx. / fmod -b xx.`;
+
+type Binary = (a: Tensor, b: Tensor | number) => Tensor;
+
+test('a binary node saves only what the gradients asked for read, so the rest may change in place (PyTorch 1.13)', () => {
+  for (const row of BINARY_SAVES.split('/').map((r) => r.trim())) {
+    const [op, kinds, outcomes] = row.split(' ');
+    [...'aby'].forEach((which, k) => {
+      if (outcomes[k] === '-') return;
+      const a0 = dlab.tensor([0.3, 0.5], { dtype: 'float64', requiresGrad: kinds[0] === 'a' });
+      const b0 = dlab.tensor([1.3, 2.5], { dtype: 'float64', requiresGrad: kinds[1] === 'b' });
+      const a = a0.mul(1);
+      const b = kinds[1] === 's' ? 2 : b0.mul(1);
+      const y = (dlab as unknown as Record<string, Binary>)[op](a, b);
+      ({ a, b, y } as Record<string, Tensor>)[which].add_(1);
+      const run = () => y.sum().backward();
+      if (outcomes[k] === 'x') assert.throws(run, { message: /modified by an inplace operation/ }, `${row}: changing ${which}`);
+      else assert.doesNotThrow(run, `${row}: changing ${which}`);
+    });
+  }
+});
+
 for (const backend of backendsUnderTest()) {
   describe(`elementwise nodes [${backend}]`, () => {
     test('changing what a node saved in place breaks its backward; changing what it did not save does not (PyTorch 1.13)', () => {
