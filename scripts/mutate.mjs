@@ -23,7 +23,7 @@ const TESTS = {
   'src/ops/elementwise.ts': ['test/ops.test.ts', 'test/elementwise.test.ts', 'test/gaps.test.ts', 'test/inplace.test.ts'],
   'src/ops/reduce.ts': ['test/ops.test.ts', 'test/gaps.test.ts'],
   'src/ops/movement.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
-  'src/ops/indexing.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
+  'src/ops/indexing.ts': ['test/ops.test.ts', 'test/indexing.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/linalg.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/multinomial.ts': ['test/random.test.ts', 'test/nn/transformer.test.ts'],
   'src/ops/sort.ts': ['test/gaps.test.ts'],

@@ -145,7 +145,9 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
 }
 
 function triangle(x: Tensor, diagonal: number, lower: boolean): Tensor {
-  if (x.ndim < 2) throw new RangeError(`${lower ? 'tril' : 'triu'}: input tensor must have at least 2 dimensions`);
+  // PyTorch 1.13 refuses fewer than 2 dims as the dim -2 it reads.
+  if (x.ndim === 0) throw new RangeError('Dimension specified as -2 but tensor has no dimensions');
+  if (x.ndim === 1) throw new RangeError('Dimension out of range (expected to be in range of [-1, 0], but got -2)');
   const [rows, cols] = x.shape.slice(-2);
   const offset = arange(cols, { device: x.device }).unsqueeze(0).sub(arange(rows, { device: x.device }).unsqueeze(1));
   const keep = lower ? offset.le(diagonal) : offset.ge(diagonal);

@@ -1,0 +1,47 @@
+// src/ops/indexing.ts past gather/scatter (those are in test/gaps.test.ts): nonzero of 0-d and
+// all-zero inputs, tril/triu on bool and int32 inputs and their refusal of fewer than 2 dims.
+// Expected values from PyTorch 1.13, with the line that printed them.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import * as dlab from '../src/index.js';
+import { backendsUnderTest } from './helpers.js';
+
+for (const backend of backendsUnderTest()) {
+  describe(`indexing [${backend}]`, () => {
+    test('nonzero of a 0-d input is [1, 0] or [0, 0] (NaN counts), of all zeros [0, ndim], int64 always (PyTorch 1.13)', () => {
+      dlab.setBackend(backend);
+      // for v in [5., 0., nan]: torch.nonzero(torch.tensor(v)).shape -> [1, 0], [0, 0], [1, 0] (int64)
+      // torch.nonzero(torch.zeros(2, 3)).shape -> [0, 2] (int64)
+      for (const [v, rows] of [[5, 1], [0, 0], [NaN, 1]]) {
+        const nz = dlab.nonzero(dlab.tensor(v));
+        assert.deepEqual([...nz.shape, nz.dtype], [rows, 0, 'int64'], `nonzero(tensor(${v}))`);
+      }
+      const none = dlab.nonzero(dlab.zeros(2, 3));
+      assert.deepEqual([...none.shape, none.dtype], [0, 2, 'int64']);
+    });
+
+    test('tril and triu keep a bool or int32 input\'s dtype (PyTorch 1.13)', () => {
+      dlab.setBackend(backend);
+      // b = torch.tensor([[True, False, True], [True, True, False]]); torch.tril(b), torch.triu(b, 1)
+      const b = dlab.tensor([[true, false, true], [true, true, false]]);
+      const lower = dlab.tril(b);
+      assert.equal(lower.dtype, 'bool');
+      assert.deepEqual(lower.tolist(), [[true, false, false], [true, true, false]]);
+      assert.deepEqual(dlab.triu(b, 1).tolist(), [[false, false, true], [false, false, false]]);
+      // torch.tril(torch.tensor([[1, 2, 3], [4, 5, 6]], dtype=torch.int32), -1)
+      const i = dlab.tril(dlab.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'int32' }), -1);
+      assert.equal(i.dtype, 'int32');
+      assert.deepEqual(i.tolist(), [[0, 0, 0], [4, 0, 0]]);
+    });
+  });
+}
+
+test('tril and triu refuse fewer than 2 dims as PyTorch 1.13 does: as the dim -2 they read', () => {
+  // torch.tril(torch.tensor([1., 2])) / torch.tril(torch.tensor(1.)): IndexError
+  for (const op of [dlab.tril, dlab.triu]) {
+    assert.throws(() => op(dlab.tensor([1, 2])), { name: 'RangeError', message: 'Dimension out of range (expected to be in range of [-1, 0], but got -2)' });
+    assert.throws(() => op(dlab.tensor(1)), { name: 'RangeError', message: 'Dimension specified as -2 but tensor has no dimensions' });
+  }
+});
