@@ -85,3 +85,28 @@ test('the creation fixture covers every op in the table', () => {
   const used = new Set([...fixture.cases, ...fixture.errors].map((c) => c.op));
   assert.deepEqual(Object.keys(ops).filter((op) => !used.has(op)), []);
 });
+
+test("a size list followed by more numbers is refused in PyTorch 1.13's words", () => {
+  // torch.zeros([2, 3], 4): TypeError: zeros() received an invalid combination of arguments - got (list, int), but expected one of: ...
+  assert.throws(() => dlab.zeros([2, 3], 4 as never), { name: 'TypeError', message: /^zeros\(\) received an invalid combination of arguments - got \(list, int\), but expected one of/ });
+  assert.throws(() => dlab.ones([2], 1.5 as never), { name: 'TypeError', message: /^ones\(\) received an invalid combination of arguments - got \(list, float\)/ });
+});
+
+test('every creation op refuses a device dlab does not have, by name, whether it makes the tensor there or moves it', () => {
+  const device = 'cuda';
+  const makers: [string, () => unknown][] = [
+    ['tensor', () => dlab.tensor([1, 2], { device })],
+    ['arange', () => dlab.arange(3, { device })],
+    ['linspace', () => dlab.linspace(0, 1, 3, { device })],
+    ['logspace', () => dlab.logspace(0, 1, 3, { device })],
+    ['eye', () => dlab.eye(2, { device })],
+    ['rand', () => dlab.rand([2], { device })],
+    ['randn', () => dlab.randn([2], { device })],
+    ['randint', () => dlab.randint(0, 5, [2], { device })],
+    ['randperm', () => dlab.randperm(3, { device })],
+    ['normal', () => dlab.normal(0, 1, [2], { device })],
+    ['zeros', () => dlab.zeros([2], { device })],
+    ['full', () => dlab.full([2], 1, { device })],
+  ];
+  for (const [name, make] of makers) assert.throws(make, /dlab has no device 'cuda'/, name);
+});

@@ -45,7 +45,11 @@ function parseSize<O extends object>(fn: string, args: readonly unknown[]): { sh
     list.push(size);
     options = rest as O;
   }
-  const shape = list.length === 1 && Array.isArray(list[0]) ? [...(list[0] as number[])] : (list as number[]);
+  if (list.length > 1 && Array.isArray(list[0])) {
+    const got = list.map((a) => (Array.isArray(a) ? 'list' : Number.isInteger(a) ? 'int' : typeof a === 'number' ? 'float' : typeof a));
+    throw new TypeError(`${fn}() received an invalid combination of arguments - got (${got.join(', ')}), but expected one of: (size, *, dtype, device, requiresGrad)`);
+  }
+  const shape = Array.isArray(list[0]) ? [...(list[0] as number[])] : (list as number[]);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new RangeError(`Trying to create tensor with negative dimension ${d}: ${JSON.stringify(shape)}`);
