@@ -120,5 +120,18 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual(gv!.tolist(), [0, -1, 2]);
       assert.deepEqual(gx!.tolist(), [0, 0, 0]);
     });
+
+    test('a gradient through a promoted operand comes back in the operand\'s dtype (PyTorch 1.13)', () => {
+      dlab.setBackend(backend);
+      // a = torch.tensor([1.5, 2.], requires_grad=True); b = torch.tensor([3., 4.], dtype=torch.float64, requires_grad=True)
+      // (a * b).sum().backward(): a.grad tensor([3., 4.]) (float32), b.grad tensor([1.5, 2.]) (float64)
+      const a = dlab.tensor([1.5, 2], { dtype: 'float32', requiresGrad: true });
+      const b = dlab.tensor([3, 4], { dtype: 'float64', requiresGrad: true });
+      const y = a.mul(b);
+      assert.equal(y.dtype, 'float64');
+      y.sum().backward();
+      assert.deepEqual([a.grad!.dtype, a.grad!.tolist()], ['float32', [3, 4]]);
+      assert.deepEqual([b.grad!.dtype, b.grad!.tolist()], ['float64', [1.5, 2]]);
+    });
   });
 }

@@ -1,5 +1,6 @@
 // src/ops/indexing.ts past gather/scatter (those are in test/gaps.test.ts): nonzero of 0-d and
-// all-zero inputs, tril/triu on bool and int32 inputs and their refusal of fewer than 2 dims.
+// all-zero inputs, tril/triu on bool and int32 inputs and their refusal of fewer than 2 dims, the
+// dims a bool mask takes in x[...] indexing.
 // Expected values from PyTorch 1.13, with the line that printed them.
 
 import { describe, test } from 'node:test';
@@ -44,4 +45,15 @@ test('tril and triu refuse fewer than 2 dims as PyTorch 1.13 does: as the dim -2
     assert.throws(() => op(dlab.tensor([1, 2])), { name: 'RangeError', message: 'Dimension out of range (expected to be in range of [-1, 0], but got -2)' });
     assert.throws(() => op(dlab.tensor(1)), { name: 'RangeError', message: 'Dimension specified as -2 but tensor has no dimensions' });
   }
+});
+
+test('x[...]: a bool mask takes as many dims as it has, beside an ellipsis and in the count of indices (PyTorch 1.13)', () => {
+  // x = torch.arange(24).reshape(2, 3, 4); m = torch.tensor([[True, False, True], [False, True, False]]); x[m, ...]
+  const x = dlab.arange(24).reshape([2, 3, 4]);
+  const m = dlab.tensor([[true, false, true], [false, true, false]]);
+  assert.deepEqual(x.index(m, '...').tolist(), [[0, 1, 2, 3], [8, 9, 10, 11], [16, 17, 18, 19]]);
+  // torch.arange(6).reshape(2, 3)[m, 0]: IndexError: too many indices for tensor of dimension 2
+  assert.throws(() => dlab.arange(6).reshape([2, 3]).index(m, 0), { name: 'RangeError', message: 'too many indices for tensor of dimension 2' });
+  // x['foo']: TypeError (PyTorch: new(): invalid data type 'str')
+  assert.throws(() => x.index('foo' as never), TypeError);
 });
