@@ -110,3 +110,11 @@ test('every creation op refuses a device dlab does not have, by name, whether it
   ];
   for (const [name, make] of makers) assert.throws(make, /dlab has no device 'cuda'/, name);
 });
+
+test('tensor() refuses ragged nested arrays, naming the dim (PyTorch 1.13 refuses each too, in Python\'s words)', () => {
+  // torch.tensor([1, [2]]): TypeError ('list' object cannot be interpreted as an integer); torch.tensor([[1], 2]):
+  // TypeError (not a sequence); torch.tensor([[1, 2], [3]]): ValueError: expected sequence of length 2 at dim 1 (got 1)
+  assert.throws(() => dlab.tensor([1, [2]] as never), { name: 'TypeError', message: 'expected a number at dim 1, got a sequence' });
+  assert.throws(() => dlab.tensor([[1], 2] as never), { name: 'TypeError', message: 'expected sequence of length 1 at dim 1 (got a scalar)' });
+  assert.throws(() => dlab.tensor([[1, 2], [3]]), { message: 'expected sequence of length 2 at dim 1 (got 1)' });
+});
