@@ -57,3 +57,13 @@ test('x[...]: a bool mask takes as many dims as it has, beside an ellipsis and i
   // x['foo']: TypeError (PyTorch: new(): invalid data type 'str')
   assert.throws(() => x.index('foo' as never), TypeError);
 });
+
+test('x[...]: several ellipses each skip the dims the other items leave, as PyTorch 1.13 does (numpy refuses them)', () => {
+  // x = torch.arange(6).reshape(2, 3); x[..., ...].shape, x[..., 0, ...].shape, x[..., None, ...].shape, x[..., 0, ..., 0]
+  // -> [2, 3], [2], [2, 3, 1], tensor(0)
+  const x = dlab.arange(6).reshape([2, 3]);
+  assert.deepEqual(x.index('...', '...').shape, [2, 3]);
+  assert.deepEqual(x.index('...', 0, '...').tolist(), [0, 3]);
+  assert.deepEqual(x.index('...', null, '...').shape, [2, 3, 1]);
+  assert.equal(x.index('...', 0, '...', 1).item(), 1);
+});

@@ -173,8 +173,7 @@ export function index(x: Tensor, items: readonly IndexItem[]): Tensor {
     it === null || it === '...' ? 0 : it instanceof Tensor && it.dtype === 'bool' ? Math.max(it.ndim, 1) : 1;
   const used = items.reduce<number>((n, it) => n + consumes(it), 0);
   if (used > x.ndim) throw new RangeError(`too many indices for tensor of dimension ${x.ndim}`);
-  const ellipses = items.filter((it) => it === '...').length;
-  if (ellipses > 1) throw new RangeError('an index can only have a single ellipsis (...)');
+  // PyTorch 1.13 takes several ellipses (numpy refuses them): each skips the dims the other items leave.
   const expanded: IndexItem[] = [];
   for (const it of items) {
     if (it === '...') for (let k = 0; k < x.ndim - used; k++) expanded.push(':');
