@@ -117,4 +117,8 @@ test('tensor() refuses ragged nested arrays, naming the dim (PyTorch 1.13 refuse
   assert.throws(() => dlab.tensor([1, [2]] as never), { name: 'TypeError', message: 'expected a number at dim 1, got a sequence' });
   assert.throws(() => dlab.tensor([[1], 2] as never), { name: 'TypeError', message: 'expected sequence of length 1 at dim 1 (got a scalar)' });
   assert.throws(() => dlab.tensor([[1, 2], [3]]), { message: 'expected sequence of length 2 at dim 1 (got 1)' });
+  // torch.tensor([None]), torch.tensor([[1], [None]]): RuntimeError: Could not infer dtype of NoneType
+  assert.throws(() => dlab.tensor([null] as never), { name: 'TypeError', message: 'Could not infer dtype of NoneType' });
+  assert.throws(() => dlab.tensor([[1], [null]] as never), { name: 'TypeError', message: 'Could not infer dtype of NoneType' });
+  assert.throws(() => dlab.tensor(['a'] as never), { name: 'TypeError', message: 'Could not infer dtype of string' });
 });

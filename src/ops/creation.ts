@@ -114,7 +114,8 @@ function flattenInto(data: Nested, shape: number[], dim: number, out: number[], 
       if (!Number.isInteger(data)) kinds.float = true;
       out.push(data);
     } else {
-      throw new TypeError(`Could not infer dtype of ${typeof data}`);
+      // PyTorch names None's type: NoneType.
+      throw new TypeError(`Could not infer dtype of ${data === null ? 'NoneType' : typeof data}`);
     }
     return;
   }
