@@ -133,5 +133,16 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual([a.grad!.dtype, a.grad!.tolist()], ['float32', [3, 4]]);
       assert.deepEqual([b.grad!.dtype, b.grad!.tolist()], ['float64', [1.5, 2]]);
     });
+
+    test("floor division's gradient is zeros of each operand's dtype (PyTorch 1.13's DivBackward2)", () => {
+      dlab.setBackend(backend);
+      // a = torch.tensor([5., 7.], dtype=torch.float64, requires_grad=True); b likewise [2., 3.]
+      // torch.div(a, b, rounding_mode='floor').sum().backward(): a.grad, b.grad tensor([0., 0.], dtype=torch.float64)
+      const a = f64([5, 7]);
+      const b = f64([2, 3]);
+      dlab.div(a, b, { roundingMode: 'floor' }).sum().backward();
+      assert.deepEqual([a.grad!.dtype, a.grad!.tolist()], ['float64', [0, 0]]);
+      assert.deepEqual([b.grad!.dtype, b.grad!.tolist()], ['float64', [0, 0]]);
+    });
   });
 }
