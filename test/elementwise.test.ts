@@ -64,6 +64,18 @@ test('a binary node saves only what the gradients asked for read, so the rest ma
   }
 });
 
+test('add and sub with alpha 1 link both operands straight to their leaves; a bool tensor on either side of sub is refused (PyTorch 1.13)', () => {
+  // [type(n).__name__ for n, _ in torch.add(a, b).grad_fn.next_functions] -> ['AccumulateGrad', 'AccumulateGrad'] (sub too)
+  const a = dlab.tensor([1, 2], { requiresGrad: true });
+  const b = dlab.tensor([3, 4], { requiresGrad: true });
+  for (const y of [a.add(b), a.sub(b)]) assert.deepEqual(y.gradFn!.nextFunctions.map((n) => n?.name), ['AccumulateGrad', 'AccumulateGrad']);
+  // torch.sub(a, torch.tensor([True, False])): RuntimeError: Subtraction, the `-` operator, with a bool tensor is not supported. ...
+  const mask = dlab.tensor([true, false]);
+  for (const [x, y] of [[a, mask], [mask, a]]) {
+    assert.throws(() => dlab.sub(x, y), { message: 'Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.' });
+  }
+});
+
 for (const backend of backendsUnderTest()) {
   describe(`elementwise nodes [${backend}]`, () => {
     test('changing what a node saved in place breaks its backward; changing what it did not save does not (PyTorch 1.13)', () => {
