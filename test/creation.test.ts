@@ -122,3 +122,17 @@ test('tensor() refuses ragged nested arrays, naming the dim (PyTorch 1.13 refuse
   assert.throws(() => dlab.tensor([[1], [null]] as never), { name: 'TypeError', message: 'Could not infer dtype of NoneType' });
   assert.throws(() => dlab.tensor(['a'] as never), { name: 'TypeError', message: 'Could not infer dtype of string' });
 });
+
+test("tensor() of a typed array keeps the array's dtype, as torch.tensor does a numpy array's (Uint8Array: dlab's bool storage)", () => {
+  // torch.tensor(np.array([1.5, 2], dtype=np.float32)).dtype -> torch.float32 (float64, int32 likewise)
+  const cases: [ArrayLike<number>, string, unknown[]][] = [
+    [new Float32Array([1.5, 2]), 'float32', [1.5, 2]],
+    [new Float64Array([0.1, 2]), 'float64', [0.1, 2]],
+    [new Int32Array([1, -2]), 'int32', [1, -2]],
+    [new Uint8Array([1, 0]), 'bool', [true, false]],
+  ];
+  for (const [values, dtype, list] of cases) {
+    const t = dlab.tensor(values as Float32Array);
+    assert.deepEqual([t.dtype, t.shape, t.tolist()], [dtype, [2], list], dtype);
+  }
+});
