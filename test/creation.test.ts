@@ -136,3 +136,38 @@ test("tensor() of a typed array keeps the array's dtype, as torch.tensor does a 
     assert.deepEqual([t.dtype, t.shape, t.tolist()], [dtype, [2], list], dtype);
   }
 });
+
+test("tensor() infers PyTorch 1.13's dtype from its elements, follows the default dtype, and copies a tensor without its history", () => {
+  // torch.tensor(d).dtype, .shape for d in [], [True, 2], [True, 1.5], [[True], [False]]
+  const cases: [unknown, string, number[]][] = [
+    [[], 'float32', [0]],
+    [[true, 2], 'int64', [2]],
+    [[true, 1.5], 'float32', [2]],
+    [[[true], [false]], 'bool', [2, 1]],
+  ];
+  for (const [data, dtype, shape] of cases) {
+    const t = dlab.tensor(data as never);
+    assert.deepEqual([t.dtype, t.shape], [dtype, shape], JSON.stringify(data));
+  }
+  // torch.tensor([1, 2], dtype=torch.int64, requires_grad=True): RuntimeError: Only Tensors of floating point and complex dtype can require gradients
+  assert.throws(() => dlab.tensor([1, 2], { dtype: 'int64', requiresGrad: true }), { message: 'Only Tensors of floating point and complex dtype can require gradients' });
+  // integer literals asked to require grad are floats (JavaScript has no 1. apart from 1)
+  assert.equal(dlab.tensor([1, 2], { requiresGrad: true }).dtype, 'float32');
+  // torch.set_default_dtype(torch.float64); torch.tensor([1.5]).dtype, torch.tensor([]).dtype -> float64, float64
+  const before = dlab.getDefaultDtype();
+  dlab.setDefaultDtype('float64');
+  try {
+    assert.deepEqual([dlab.tensor([1.5]).dtype, dlab.tensor([]).dtype, dlab.tensor([1], { requiresGrad: true }).dtype], ['float64', 'float64', 'float64']);
+  } finally {
+    dlab.setDefaultDtype(before);
+  }
+  // x = torch.tensor([1., 2], requires_grad=True); y = torch.tensor(x): requires_grad False, no grad_fn, float32;
+  // y[0] = 5 leaves x at [1., 2.]; torch.tensor(x, dtype=torch.float64).dtype: float64
+  const x = dlab.tensor([1, 2], { requiresGrad: true });
+  const y = dlab.tensor(x);
+  assert.deepEqual([y.requiresGrad, y.gradFn, y.dtype], [false, null, 'float32']);
+  y.fill_(5);
+  assert.deepEqual(x.tolist(), [1, 2]);
+  assert.equal(dlab.tensor(x, { dtype: 'float64' }).dtype, 'float64');
+  assert.equal(dlab.tensor(x, { requiresGrad: true }).requiresGrad, true);
+});
