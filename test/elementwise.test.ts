@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 
 import * as dlab from '../src/index.js';
 import { Tensor } from '../src/index.js';
-import { backendsUnderTest } from './helpers.js';
+import { assertClose, backendsUnderTest } from './helpers.js';
 
 const f64 = (values: number[]) => dlab.tensor(values, { dtype: 'float64', requiresGrad: true });
 
@@ -74,6 +74,19 @@ test('add and sub with alpha 1 link both operands straight to their leaves; a bo
   for (const [x, y] of [[a, mask], [mask, a]]) {
     assert.throws(() => dlab.sub(x, y), { message: 'Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.' });
   }
+});
+
+test('pow refuses only an integer tensor to a negative integer number; a float base, a fractional or tensor exponent pass (PyTorch 1.13)', () => {
+  // torch.pow(torch.tensor([2., 4.]), -2) -> [0.25, 0.0625]; torch.pow(torch.tensor([2, 4]), -2.5) -> [0.1768, 0.0312] float32;
+  // torch.pow(2, torch.tensor([-1, 2])) -> [0, 4]; torch.pow(torch.tensor([2, 4]), torch.tensor([-1, 2])) -> [0, 16];
+  // torch.pow(torch.tensor([2, 4]), -2): RuntimeError: Integers to negative integer powers are not allowed.
+  assert.deepEqual(dlab.pow(dlab.tensor([2, 4], { dtype: 'float32' }), -2).tolist(), [0.25, 0.0625]);
+  const fractional = dlab.pow(dlab.tensor([2, 4]), -2.5);
+  assert.equal(fractional.dtype, 'float32');
+  assertClose(Array.from(fractional.toTypedArray()), [2 ** -2.5, 4 ** -2.5], 1e-6, 0, "pow(int, -2.5)");
+  assert.deepEqual(dlab.pow(2, dlab.tensor([-1, 2])).tolist(), [0, 4]);
+  assert.deepEqual(dlab.pow(dlab.tensor([2, 4]), dlab.tensor([-1, 2])).tolist(), [0, 16]);
+  assert.throws(() => dlab.pow(dlab.tensor([2, 4]), -2), { name: 'RangeError', message: 'Integers to negative integer powers are not allowed.' });
 });
 
 for (const backend of backendsUnderTest()) {
