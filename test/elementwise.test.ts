@@ -21,6 +21,12 @@ const SAVES_NOTHING = 'neg sign floor ceil round trunc'.split(' ');
 type Unary = (x: Tensor) => Tensor;
 const unaryOp = (name: string) => (dlab as unknown as Record<string, Unary>)[name];
 
+test('where saves its condition (PyTorch 1.13: WhereBackward0 has _saved_condition)', () => {
+  const condition = dlab.tensor([true, false]);
+  const y = dlab.where(condition, f64([1, 2]), f64([3, 4]));
+  assert.ok(y.gradFn!.savedTensors.length === 1 && y.gradFn!.savedTensors[0] === condition);
+});
+
 test('each unary node saves its input or its output as PyTorch 1.13\'s does, or nothing', () => {
   for (const name of [...SAVES_SELF, ...SAVES_RESULT, ...SAVES_NOTHING]) {
     const x = f64(name === 'acosh' ? [1.3, 1.5] : [0.3, 0.5]);
@@ -87,6 +93,8 @@ test('pow refuses only an integer tensor to a negative integer number; a float b
   assert.deepEqual(dlab.pow(2, dlab.tensor([-1, 2])).tolist(), [0, 4]);
   assert.deepEqual(dlab.pow(dlab.tensor([2, 4]), dlab.tensor([-1, 2])).tolist(), [0, 16]);
   assert.throws(() => dlab.pow(dlab.tensor([2, 4]), -2), { name: 'RangeError', message: 'Integers to negative integer powers are not allowed.' });
+  // torch.pow(torch.tensor([2, 4]), 0) -> [1, 1]
+  assert.deepEqual(dlab.pow(dlab.tensor([2, 4]), 0).tolist(), [1, 1]);
 });
 
 for (const backend of backendsUnderTest()) {

@@ -67,3 +67,14 @@ test('x[...]: several ellipses each skip the dims the other items leave, as PyTo
   assert.deepEqual(x.index('...', null, '...').shape, [2, 3, 1]);
   assert.equal(x.index('...', 0, '...', 1).item(), 1);
 });
+
+test('x[...] with an empty list, an int32 or a float index tensor', () => {
+  // x = torch.arange(6).reshape(2, 3); x[[]] -> tensor([], size=(0, 3)), int64
+  const x = dlab.arange(6).reshape([2, 3]);
+  const empty = x.index([]);
+  assert.deepEqual([empty.shape, empty.dtype], [[0, 3], 'int64']);
+  // PyTorch 1.13 refuses int32 (and float) index tensors here: "tensors used as indices must be long, byte or
+  // bool tensors"; later PyTorch takes int32, and so does dlab (embedding and index_select take it too)
+  assert.deepEqual(x.index(dlab.tensor([1, 0], { dtype: 'int32' })).tolist(), [[3, 4, 5], [0, 1, 2]]);
+  assert.throws(() => x.index(dlab.tensor([0.5])), { name: 'TypeError', message: /^tensors used as indices must be long, / });
+});
