@@ -27,6 +27,13 @@ test('where saves its condition (PyTorch 1.13: WhereBackward0 has _saved_conditi
   assert.ok(y.gradFn!.savedTensors.length === 1 && y.gradFn!.savedTensors[0] === condition);
 });
 
+test('F.hardtanh is one HardtanhBackward0 node that saves its input (PyTorch 1.13: _saved_self)', () => {
+  const x = f64([-2, 0.5]);
+  const node = dlab.nn.functional.hardtanh(x).gradFn!;
+  assert.equal(node.name, 'HardtanhBackward0');
+  assert.ok(node.savedTensors.length === 1 && node.savedTensors[0] === x);
+});
+
 test('each unary node saves its input or its output as PyTorch 1.13\'s does, or nothing', () => {
   for (const name of [...SAVES_SELF, ...SAVES_RESULT, ...SAVES_NOTHING]) {
     const x = f64(name === 'acosh' ? [1.3, 1.5] : [0.3, 0.5]);
