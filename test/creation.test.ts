@@ -171,3 +171,12 @@ test("tensor() infers PyTorch 1.13's dtype from its elements, follows the defaul
   assert.equal(dlab.tensor(x, { dtype: 'float64' }).dtype, 'float64');
   assert.equal(dlab.tensor(x, { requiresGrad: true }).requiresGrad, true);
 });
+
+test('rand draws float64 at full precision (PyTorch 1.13\'s stream) and names itself when refusing a size', () => {
+  // g = torch.Generator().manual_seed(0); torch.rand(3, dtype=torch.float64, generator=g)
+  const r = dlab.rand([3], { dtype: 'float64', generator: new dlab.Generator().manualSeed(0) });
+  assert.deepEqual([r.dtype, r.tolist()], ['float64', [0.9700530018065531, 0.707819864399788, 0.45938294312745087]]);
+  assert.throws(() => dlab.rand([2], { dtype: 'int64' }), TypeError);
+  assert.throws(() => dlab.rand([2, 3], 4 as never), { message: /^rand\(\) received an invalid combination of arguments/ });
+  assert.throws(() => dlab.randn([2, 3], 4 as never), { message: /^randn\(\) received an invalid combination of arguments/ });
+});

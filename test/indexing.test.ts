@@ -78,3 +78,14 @@ test('x[...] with an empty list, an int32 or a float index tensor', () => {
   assert.deepEqual(x.index(dlab.tensor([1, 0], { dtype: 'int32' })).tolist(), [[3, 4, 5], [0, 1, 2]]);
   assert.throws(() => x.index(dlab.tensor([0.5])), { name: 'TypeError', message: /^tensors used as indices must be long, / });
 });
+
+test('advanced indices on dims apart put the result dims first, adjacent ones keep them in place; several out of range name the first (PyTorch 1.13)', () => {
+  // x = torch.arange(24).reshape(2, 3, 4); x[[0, 1], :, [1, 0]] -> [[1, 5, 9], [12, 16, 20]]; x[:, [0, 2], [1, 3]] -> [[1, 11], [13, 23]]
+  const x = dlab.arange(24).reshape([2, 3, 4]);
+  assert.deepEqual(x.index([0, 1], ':', [1, 0]).tolist(), [[1, 5, 9], [12, 16, 20]]);
+  assert.deepEqual(x.index(':', [0, 2], [1, 3]).tolist(), [[1, 11], [13, 23]]);
+  // torch.arange(48).reshape(2, 2, 3, 4)[:, [0, 1], :, [1, 0]]: apart, not from dim 0 -> shape [2, 2, 3]
+  assert.deepEqual(dlab.arange(48).reshape([2, 2, 3, 4]).index(':', [0, 1], ':', [1, 0]).tolist(), [[[1, 5, 9], [25, 29, 33]], [[12, 16, 20], [36, 40, 44]]]);
+  // x[torch.tensor([5, 7])]: IndexError: index 5 is out of bounds for dimension 0 with size 2
+  assert.throws(() => x.index(dlab.tensor([5, 7])), { name: 'RangeError', message: 'index 5 is out of bounds for dimension 0 with size 2' });
+});
