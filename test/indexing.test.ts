@@ -86,6 +86,11 @@ test('advanced indices on dims apart put the result dims first, adjacent ones ke
   assert.deepEqual(x.index(':', [0, 2], [1, 3]).tolist(), [[1, 11], [13, 23]]);
   // torch.arange(48).reshape(2, 2, 3, 4)[:, [0, 1], :, [1, 0]]: apart, not from dim 0 -> shape [2, 2, 3]
   assert.deepEqual(dlab.arange(48).reshape([2, 2, 3, 4]).index(':', [0, 1], ':', [1, 0]).tolist(), [[[1, 5, 9], [25, 29, 33]], [[12, 16, 20], [36, 40, 44]]]);
+  // y = torch.arange(48).reshape(2, 2, 3, 4)[:, [1, 0]]: shape [2, 2, 3, 4]; y[0, 0] -> [[12..15], [16..19], [20..23]], y[1, 1] -> [[24..27], [28..31], [32..35]]
+  const y = dlab.arange(48).reshape([2, 2, 3, 4]).index(':', [1, 0]);
+  assert.deepEqual(y.shape, [2, 2, 3, 4]);
+  assert.deepEqual(y.index(0, 0).tolist(), [[12, 13, 14, 15], [16, 17, 18, 19], [20, 21, 22, 23]]);
+  assert.deepEqual(y.index(1, 1).tolist(), [[24, 25, 26, 27], [28, 29, 30, 31], [32, 33, 34, 35]]);
   // x[torch.tensor([5, 7])]: IndexError: index 5 is out of bounds for dimension 0 with size 2
   assert.throws(() => x.index(dlab.tensor([5, 7])), { name: 'RangeError', message: 'index 5 is out of bounds for dimension 0 with size 2' });
 });
