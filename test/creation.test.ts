@@ -176,7 +176,31 @@ test('rand draws float64 at full precision (PyTorch 1.13\'s stream) and names it
   // g = torch.Generator().manual_seed(0); torch.rand(3, dtype=torch.float64, generator=g)
   const r = dlab.rand([3], { dtype: 'float64', generator: new dlab.Generator().manualSeed(0) });
   assert.deepEqual([r.dtype, r.tolist()], ['float64', [0.9700530018065531, 0.707819864399788, 0.45938294312745087]]);
-  assert.throws(() => dlab.rand([2], { dtype: 'int64' }), TypeError);
+  // torch.rand(2, dtype=torch.int64) / torch.randn(...) / torch.normal(0, 1, (2,), dtype=torch.int64): RuntimeError: "check_uniform_bounds"
+  // (randn, normal: "normal_kernel_cpu") not implemented for 'Long'
+  assert.throws(() => dlab.rand([2], { dtype: 'int64' }), { name: 'TypeError', message: `"check_uniform_bounds" not implemented for 'Long'` });
+  assert.throws(() => dlab.randn([2], { dtype: 'int64' }), { message: `"normal_kernel_cpu" not implemented for 'Long'` });
+  assert.throws(() => dlab.normal(0, 1, [2], { dtype: 'int64' }), { message: `"normal_kernel_cpu" not implemented for 'Long'` });
   assert.throws(() => dlab.rand([2, 3], 4 as never), { message: /^rand\(\) received an invalid combination of arguments/ });
   assert.throws(() => dlab.randn([2, 3], 4 as never), { message: /^randn\(\) received an invalid combination of arguments/ });
+});
+
+test("randint, randperm, rand_like, randn_like and bernoulli: PyTorch 1.13's refusals, shapes and seeded streams", () => {
+  // torch.randint(5, 5, (2,)): RuntimeError: random_ expects 'from' to be less than 'to', but got from=5 >= to=5 (6, 5 likewise)
+  assert.throws(() => dlab.randint(5, 5, [2]), { message: "random_ expects 'from' to be less than 'to', but got from=5 >= to=5" });
+  assert.throws(() => dlab.randint(6, 5, [2]), { message: "random_ expects 'from' to be less than 'to', but got from=6 >= to=5" });
+  const perm = dlab.randperm(3);
+  assert.deepEqual([perm.shape, perm.dtype, [...perm.tolist() as number[]].sort()], [[3], 'int64', [0, 1, 2]]);
+  // torch.manual_seed(0); torch.rand_like(torch.zeros(2, 2, dtype=torch.float64)); torch.manual_seed(0); torch.randn_like(torch.zeros(2, dtype=torch.float64))
+  dlab.manualSeed(0);
+  const r = dlab.randLike(dlab.zeros([2, 2], { dtype: 'float64' }));
+  assert.deepEqual([r.dtype, r.tolist()], ['float64', [[0.9700530018065531, 0.707819864399788], [0.45938294312745087, 0.9207476841219603]]]);
+  dlab.manualSeed(0);
+  const n = dlab.randnLike(dlab.zeros([2], { dtype: 'float64' }));
+  assert.deepEqual([n.dtype, n.tolist()], ['float64', [1.5409961082440433, -0.2934289057609464]]);
+  // g = torch.Generator().manual_seed(0); torch.bernoulli(torch.tensor([0., 1., .5, .5, .5, .5]), generator=g) -> [0, 1, 1, 1, 1, 0]
+  const b = dlab.bernoulli(dlab.tensor([0, 1, 0.5, 0.5, 0.5, 0.5]), { generator: new dlab.Generator().manualSeed(0) });
+  assert.deepEqual([b.dtype, b.tolist()], ['float32', [0, 1, 1, 1, 1, 0]]);
+  // torch.bernoulli(torch.tensor([1, 0])): RuntimeError: "bernoulli_tensor_cpu_p_" not implemented for 'Long'
+  assert.throws(() => dlab.bernoulli(dlab.tensor([1, 0])), { name: 'TypeError', message: `"bernoulli_tensor_cpu_p_" not implemented for 'Long'` });
 });
