@@ -176,6 +176,8 @@ test('rand draws float64 at full precision (PyTorch 1.13\'s stream) and names it
   // g = torch.Generator().manual_seed(0); torch.rand(3, dtype=torch.float64, generator=g)
   const r = dlab.rand([3], { dtype: 'float64', generator: new dlab.Generator().manualSeed(0) });
   assert.deepEqual([r.dtype, r.tolist()], ['float64', [0.9700530018065531, 0.707819864399788, 0.45938294312745087]]);
+  // torch.rand(3, generator=torch.Generator().manual_seed(0)) (float32): [0.49625658988952637, 0.7682217955589294, 0.08847743272781372]
+  assert.deepEqual(dlab.rand([3], { generator: new dlab.Generator().manualSeed(0) }).tolist(), [0.49625658988952637, 0.7682217955589294, 0.08847743272781372]);
   // torch.rand(2, dtype=torch.int64) / torch.randn(...) / torch.normal(0, 1, (2,), dtype=torch.int64): RuntimeError: "check_uniform_bounds"
   // (randn, normal: "normal_kernel_cpu") not implemented for 'Long'
   assert.throws(() => dlab.rand([2], { dtype: 'int64' }), { name: 'TypeError', message: `"check_uniform_bounds" not implemented for 'Long'` });
