@@ -206,3 +206,10 @@ test("randint, randperm, rand_like, randn_like and bernoulli: PyTorch 1.13's ref
   // torch.bernoulli(torch.tensor([1, 0])): RuntimeError: "bernoulli_tensor_cpu_p_" not implemented for 'Long'
   assert.throws(() => dlab.bernoulli(dlab.tensor([1, 0])), { name: 'TypeError', message: `"bernoulli_tensor_cpu_p_" not implemented for 'Long'` });
 });
+
+test('linspace fills its halves from each end, to the last bit (PyTorch 1.13); logspace names itself in a missing-argument error', () => {
+  // torch.linspace(-3.7, 11.3, 7, dtype=torch.float64).tolist(): elements 3 and 4 differ from start + step * i
+  assert.deepEqual(dlab.linspace(-3.7, 11.3, 7, { dtype: 'float64' }).tolist(), [-3.7, -1.2000000000000002, 1.2999999999999998, 3.8000000000000007, 6.300000000000001, 8.8, 11.3]);
+  // torch.logspace(0, 1): TypeError: logspace() missing 1 required positional arguments: "steps" (dlab: missing required argument)
+  assert.throws(() => dlab.logspace(0, 1 as never), { name: 'TypeError', message: /^logspace\(\) missing / });
+});
