@@ -20,15 +20,15 @@ const TESTS = {
   // src/ops: fixture-driven ops.test.ts kills most mutants fastest; gradcheck.test.ts (the
   // slowest) only where a file's backward rules have no other numeric check.
   'src/ops/args.ts': ['test/creation-keywords.test.ts', 'test/nn/keywords.test.ts'],
-  'src/ops/elementwise.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/inplace.test.ts'],
+  'src/ops/elementwise.ts': ['test/ops.test.ts', 'test/elementwise.test.ts', 'test/gaps.test.ts', 'test/inplace.test.ts'],
   'src/ops/reduce.ts': ['test/ops.test.ts', 'test/gaps.test.ts'],
   'src/ops/movement.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
-  'src/ops/indexing.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
+  'src/ops/indexing.ts': ['test/ops.test.ts', 'test/indexing.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/linalg.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/multinomial.ts': ['test/random.test.ts', 'test/nn/transformer.test.ts'],
   'src/ops/sort.ts': ['test/gaps.test.ts'],
   'src/ops/function.ts': ['test/function.test.ts', 'test/autograd.test.ts', 'test/ops.test.ts'],
-  'src/ops/creation.ts': ['test/creation.test.ts', 'test/creation-keywords.test.ts', 'test/gaps.test.ts', 'test/ops.test.ts'],
+  'src/ops/creation.ts': ['test/creation.test.ts', 'test/creation-keywords.test.ts', 'test/random.test.ts', 'test/gaps.test.ts', 'test/ops.test.ts'],
   'src/ops/inplace.ts': ['test/inplace.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/conv.ts': ['test/nn/conv.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],

@@ -2,7 +2,7 @@
 
 import type { AnyBackend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { type DType, type TypedArray, arrayFrom, checkFits, getDefaultDtype, isFloatingPoint, scalarDtype } from '../tensor/dtype.js';
+import { type DType, type TypedArray, arrayFrom, checkFits, getDefaultDtype, isFloatingPoint, scalarDtype, scalarTypeName } from '../tensor/dtype.js';
 import { backendFor, device as toDeviceObject, type DeviceLike } from '../tensor/device.js';
 import { numel, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -45,7 +45,11 @@ function parseSize<O extends object>(fn: string, args: readonly unknown[]): { sh
     list.push(size);
     options = rest as O;
   }
-  const shape = list.length === 1 && Array.isArray(list[0]) ? [...(list[0] as number[])] : (list as number[]);
+  if (list.length > 1 && Array.isArray(list[0])) {
+    const got = list.map((a) => (Array.isArray(a) ? 'list' : Number.isInteger(a) ? 'int' : typeof a === 'number' ? 'float' : typeof a));
+    throw new TypeError(`${fn}() received an invalid combination of arguments - got (${got.join(', ')}), but expected one of: (size, *, dtype, device, requiresGrad)`);
+  }
+  const shape = Array.isArray(list[0]) ? [...(list[0] as number[])] : (list as number[]);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new RangeError(`Trying to create tensor with negative dimension ${d}: ${JSON.stringify(shape)}`);
@@ -110,7 +114,8 @@ function flattenInto(data: Nested, shape: number[], dim: number, out: number[], 
       if (!Number.isInteger(data)) kinds.float = true;
       out.push(data);
     } else {
-      throw new TypeError(`Could not infer dtype of ${typeof data}`);
+      // PyTorch names None's type: NoneType.
+      throw new TypeError(`Could not infer dtype of ${data === null ? 'NoneType' : typeof data}`);
     }
     return;
   }
@@ -268,8 +273,9 @@ interface RandomOptions extends TensorOptions {
   generator?: Generator;
 }
 
-function floatArray(dtype: DType, n: number): Float32Array | Float64Array {
-  if (!isFloatingPoint(dtype)) throw new TypeError(`expected a floating point dtype, got ${dtype}`);
+/** Room for n samples of a float dtype; `kernel` names PyTorch 1.13's kernel in its refusal of other dtypes. */
+function floatArray(dtype: DType, n: number, kernel: 'check_uniform_bounds' | 'normal_kernel_cpu'): Float32Array | Float64Array {
+  if (!isFloatingPoint(dtype)) throw new TypeError(`"${kernel}" not implemented for '${scalarTypeName[dtype]}'`);
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
@@ -277,7 +283,7 @@ function floatArray(dtype: DType, n: number): Float32Array | Float64Array {
 export function rand(...args: (number | readonly number[] | (RandomOptions & SizeKeyword))[]): Tensor {
   const { shape, options } = parseSize<RandomOptions>('rand', args);
   const dtype = options.dtype ?? getDefaultDtype();
-  const out = floatArray(dtype, numel(shape));
+  const out = floatArray(dtype, numel(shape), 'check_uniform_bounds');
   sampling.uniform(options.generator ?? defaultGenerator, out, 0, 1);
   return finish(wrap(out, shape, dtype), options);
 }
@@ -286,7 +292,7 @@ export function rand(...args: (number | readonly number[] | (RandomOptions & Siz
 export function randn(...args: (number | readonly number[] | (RandomOptions & SizeKeyword))[]): Tensor {
   const { shape, options } = parseSize<RandomOptions>('randn', args);
   const dtype = options.dtype ?? getDefaultDtype();
-  const out = floatArray(dtype, numel(shape));
+  const out = floatArray(dtype, numel(shape), 'normal_kernel_cpu');
   sampling.normal(options.generator ?? defaultGenerator, out, 0, 1);
   return finish(wrap(out, shape, dtype), options);
 }
@@ -330,8 +336,8 @@ export const randnLike = (x: Tensor, options: RandomOptions = {}) => randn(x.sha
 
 /** torch.bernoulli(probs): 1 with probability p for each element. */
 export function bernoulli(probs: Tensor, options: { generator?: Generator } = {}): Tensor {
-  if (!isFloatingPoint(probs.dtype)) throw new TypeError('bernoulli: expected a floating point tensor of probabilities');
-  const out = floatArray(probs.dtype, probs.numel());
+  if (!isFloatingPoint(probs.dtype)) throw new TypeError(`"bernoulli_tensor_cpu_p_" not implemented for '${scalarTypeName[probs.dtype]}'`);
+  const out = probs.dtype === 'float64' ? new Float64Array(probs.numel()) : new Float32Array(probs.numel());
   sampling.bernoulli(options.generator ?? defaultGenerator, out, probs._host('bernoulli'));
   return wrap(out, probs.shape, probs.dtype);
 }
@@ -340,7 +346,7 @@ export function bernoulli(probs: Tensor, options: { generator?: Generator } = {}
 export function normal(...args: PyArgs<[mean: number, std: number, size: readonly number[]], RandomOptions & { mean?: number; std?: number; size?: readonly number[] }>): Tensor {
   const [mean, std, size, options] = bindArgs<[number, number, readonly number[]], RandomOptions>('normal', ['mean', 'std', 'size'], args, 3, RANDOM_KEYWORDS);
   const dtype = options.dtype ?? getDefaultDtype();
-  const out = floatArray(dtype, numel(size));
+  const out = floatArray(dtype, numel(size), 'normal_kernel_cpu');
   sampling.normal(options.generator ?? defaultGenerator, out, mean, std);
   return finish(wrap(out, size, dtype), options);
 }

@@ -48,7 +48,8 @@ const unarySpecs: Record<UnaryOp, { out: OutKind; grad: UnaryGrad; saves: 'x' | 
   relu: { out: 'same', grad: (_x, y, g) => thresholdBackward(g, y, 0), saves: 'y' },
   erf: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().exp().mul(2 / SQRT_PI)), saves: 'x' },
   erfc: { out: 'float', grad: (x, _y, g) => g.mul(x.square().neg().exp().mul(-2 / SQRT_PI)), saves: 'x' },
-  erfinv: { out: 'float', grad: (_x, y, g) => g.mul(y.square().exp().mul(SQRT_PI / 2)), saves: 'y' },
+  // PyTorch saves the input and computes erfinv again (ErfinvBackward0 has _saved_self only).
+  erfinv: { out: 'float', grad: (x, _y, g) => g.mul(x.erfinv().square().exp().mul(SQRT_PI / 2)), saves: 'x' },
   floor: { out: 'same', grad: 'zero', saves: 'none' },
   ceil: { out: 'same', grad: 'zero', saves: 'none' },
   round: { out: 'same', grad: 'zero', saves: 'none' },
@@ -201,14 +202,23 @@ function tieSplit(win: Tensor, tie: Tensor, g: Tensor): Tensor {
   return g.mul(win.to(g.dtype).add(tie.to(g.dtype).mul(0.5)));
 }
 
-const binarySpecs: Record<BinaryOp, { out: BinaryOut; grad: BinaryGrad | 'zero' | null; saves: 'ab' | 'aby' | 'none' }> = {
-  add: { out: 'promote', grad: (_a, _b, _y, g) => [g, g], saves: 'none' },
-  sub: { out: 'promote', grad: (_a, _b, _y, g, n) => [g, n[1] ? g.neg() : null], saves: 'none' },
-  mul: { out: 'promote', grad: (a, b, _y, g, n) => [n[0] ? g.mul(b) : null, n[1] ? g.mul(a) : null], saves: 'ab' },
+/**
+ * What a rule reads: `a`, `b` (the operands that the gradient of a and of b read, saved only when that
+ * operand needs a gradient, as PyTorch's generated nodes do: MulBackward0 keeps self only when other
+ * requires grad) and `y` (the output, kept whenever the exponent is a tensor: PowBackward1/2 save their
+ * result, PowBackward0 none).
+ */
+type BinarySaves = { a: '' | 'a' | 'b' | 'ab'; b: '' | 'a' | 'b' | 'ab'; y?: true };
+const NOTHING: BinarySaves = { a: '', b: '' };
+
+const binarySpecs: Record<BinaryOp, { out: BinaryOut; grad: BinaryGrad | 'zero' | null; saves: BinarySaves }> = {
+  add: { out: 'promote', grad: (_a, _b, _y, g) => [g, g], saves: NOTHING },
+  sub: { out: 'promote', grad: (_a, _b, _y, g, n) => [g, n[1] ? g.neg() : null], saves: NOTHING },
+  mul: { out: 'promote', grad: (a, b, _y, g, n) => [n[0] ? g.mul(b) : null, n[1] ? g.mul(a) : null], saves: { a: 'b', b: 'a' } },
   div: {
     out: 'float',
     grad: (a, b, _y, g, n) => [n[0] ? g.div(b) : null, n[1] ? g.neg().mul(a).div(b.square()) : null],
-    saves: 'ab',
+    saves: { a: 'b', b: 'ab' },
   },
   pow: {
     out: 'promote',
@@ -218,17 +228,17 @@ const binarySpecs: Record<BinaryOp, { out: BinaryOut; grad: BinaryGrad | 'zero' 
       // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0.
       n[1] ? where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(y).mul(a.log())) : null,
     ],
-    saves: 'aby',
+    saves: { a: 'ab', b: 'ab', y: true },
   },
   maximum: {
     out: 'promote',
     grad: (a, b, _y, g, n) => [n[0] ? tieSplit(a.gt(b), a.eq(b), g) : null, n[1] ? tieSplit(b.gt(a), a.eq(b), g) : null],
-    saves: 'ab',
+    saves: { a: 'ab', b: 'ab' },
   },
   minimum: {
     out: 'promote',
     grad: (a, b, _y, g, n) => [n[0] ? tieSplit(a.lt(b), a.eq(b), g) : null, n[1] ? tieSplit(b.lt(a), a.eq(b), g) : null],
-    saves: 'ab',
+    saves: { a: 'ab', b: 'ab' },
   },
   atan2: {
     out: 'float',
@@ -236,21 +246,21 @@ const binarySpecs: Record<BinaryOp, { out: BinaryOut; grad: BinaryGrad | 'zero' 
       const denom = a.square().add(b.square());
       return [n[0] ? g.mul(b).div(denom) : null, n[1] ? g.mul(a.neg()).div(denom) : null];
     },
-    saves: 'ab',
+    saves: { a: 'ab', b: 'ab' },
   },
   // remainder(a, b) = a - floor(a / b) * b: d/da = 1, d/db = -floor(a / b).
-  remainder: { out: 'promote', grad: (a, b, _y, g, n) => [g, n[1] ? g.mul(a.div(b).floor()).neg() : null], saves: 'ab' },
-  fmod: { out: 'promote', grad: (a, b, _y, g, n) => [g, n[1] ? g.mul(a.div(b).trunc()).neg() : null], saves: 'ab' },
-  floorDivide: { out: 'promote', grad: 'zero', saves: 'none' },
-  eq: { out: 'bool', grad: null, saves: 'none' },
-  ne: { out: 'bool', grad: null, saves: 'none' },
-  lt: { out: 'bool', grad: null, saves: 'none' },
-  le: { out: 'bool', grad: null, saves: 'none' },
-  gt: { out: 'bool', grad: null, saves: 'none' },
-  ge: { out: 'bool', grad: null, saves: 'none' },
-  logicalAnd: { out: 'bool', grad: null, saves: 'none' },
-  logicalOr: { out: 'bool', grad: null, saves: 'none' },
-  logicalXor: { out: 'bool', grad: null, saves: 'none' },
+  remainder: { out: 'promote', grad: (a, b, _y, g, n) => [g, n[1] ? g.mul(a.div(b).floor()).neg() : null], saves: { a: '', b: 'ab' } },
+  fmod: { out: 'promote', grad: (a, b, _y, g, n) => [g, n[1] ? g.mul(a.div(b).trunc()).neg() : null], saves: { a: '', b: 'ab' } },
+  floorDivide: { out: 'promote', grad: 'zero', saves: NOTHING },
+  eq: { out: 'bool', grad: null, saves: NOTHING },
+  ne: { out: 'bool', grad: null, saves: NOTHING },
+  lt: { out: 'bool', grad: null, saves: NOTHING },
+  le: { out: 'bool', grad: null, saves: NOTHING },
+  gt: { out: 'bool', grad: null, saves: NOTHING },
+  ge: { out: 'bool', grad: null, saves: NOTHING },
+  logicalAnd: { out: 'bool', grad: null, saves: NOTHING },
+  logicalOr: { out: 'bool', grad: null, saves: NOTHING },
+  logicalXor: { out: 'bool', grad: null, saves: NOTHING },
 };
 
 function operandOf(v: TensorOrScalar): Operand {
@@ -296,13 +306,15 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?
   const y = wrap(backend.binary(op, va, vb, shape, dtype), shape, dtype, backend);
   const grad = spec.grad;
   if (grad === null) return y;
-  const saved = spec.saves === 'none' ? [] : spec.saves === 'ab' ? [ta, tb] : [ta, tb, y];
-  // The rule holds only what `saves` names (and shapes), so unsaved operands can be freed (as PyTorch).
-  const [sa, sb, sy] = [spec.saves !== 'none' ? ta : null, spec.saves !== 'none' ? tb : null, spec.saves === 'aby' ? y : null] as [Tensor, Tensor, Tensor];
+  // The rule holds only what it reads for the gradients asked for (and shapes), so the rest can be
+  // freed, and changed in place, as in PyTorch.
+  const reads = (ta.requiresGrad ? spec.saves.a : '') + (tb.requiresGrad ? spec.saves.b : '');
+  const [sa, sb, sy] = [reads.includes('a') ? ta : null, reads.includes('b') ? tb : null, spec.saves.y && b instanceof Tensor ? y : null];
+  const saved = [sa, sb, sy].filter((t) => t !== null);
   const [aShape, bShape, aDtype, bDtype] = [ta.shape, tb.shape, ta.dtype, tb.dtype];
   return record(name ?? backwardName(op), y, [ta, tb], saved, (g, needs) => {
     if (grad === 'zero') return [zeros(aShape, { dtype: aDtype, device: g.device }), zeros(bShape, { dtype: bDtype, device: g.device })];
-    const [ga, gb] = grad(sa, sb, sy, g, needs);
+    const [ga, gb] = grad(sa!, sb!, sy!, g, needs);
     return [ga && sumToShape(ga, aShape), gb && sumToShape(gb, bShape)];
   });
 }

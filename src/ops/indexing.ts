@@ -145,7 +145,9 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
 }
 
 function triangle(x: Tensor, diagonal: number, lower: boolean): Tensor {
-  if (x.ndim < 2) throw new RangeError(`${lower ? 'tril' : 'triu'}: input tensor must have at least 2 dimensions`);
+  // PyTorch 1.13 refuses fewer than 2 dims as the dim -2 it reads.
+  if (x.ndim === 0) throw new RangeError('Dimension specified as -2 but tensor has no dimensions');
+  if (x.ndim === 1) throw new RangeError('Dimension out of range (expected to be in range of [-1, 0], but got -2)');
   const [rows, cols] = x.shape.slice(-2);
   const offset = arange(cols, { device: x.device }).unsqueeze(0).sub(arange(rows, { device: x.device }).unsqueeze(1));
   const keep = lower ? offset.le(diagonal) : offset.ge(diagonal);
@@ -171,8 +173,7 @@ export function index(x: Tensor, items: readonly IndexItem[]): Tensor {
     it === null || it === '...' ? 0 : it instanceof Tensor && it.dtype === 'bool' ? Math.max(it.ndim, 1) : 1;
   const used = items.reduce<number>((n, it) => n + consumes(it), 0);
   if (used > x.ndim) throw new RangeError(`too many indices for tensor of dimension ${x.ndim}`);
-  const ellipses = items.filter((it) => it === '...').length;
-  if (ellipses > 1) throw new RangeError('an index can only have a single ellipsis (...)');
+  // PyTorch 1.13 takes several ellipses (numpy refuses them): each skips the dims the other items leave.
   const expanded: IndexItem[] = [];
   for (const it of items) {
     if (it === '...') for (let k = 0; k < x.ndim - used; k++) expanded.push(':');
