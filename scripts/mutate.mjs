@@ -24,7 +24,7 @@ const TESTS = {
   'src/ops/reduce.ts': ['test/ops.test.ts', 'test/gaps.test.ts'],
   'src/ops/movement.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/indexing.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
-  'src/ops/linalg.ts': ['test/ops.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
+  'src/ops/linalg.ts': ['test/ops.test.ts', 'test/linalg.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/multinomial.ts': ['test/random.test.ts', 'test/nn/transformer.test.ts'],
   'src/ops/sort.ts': ['test/gaps.test.ts'],
   'src/ops/function.ts': ['test/function.test.ts', 'test/autograd.test.ts', 'test/ops.test.ts'],

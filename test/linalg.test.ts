@@ -1,0 +1,98 @@
+// Matrix products against PyTorch 1.13 beyond their values (test/ops.test.ts has those):
+// every refusal in PyTorch's words (tools/fixtures/linalg.py), matmul's batched forms naming
+// the mv/mm/bmm they fold into, and the operands each product's node saves. Once per backend.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import * as dlab from '../src/index.js';
+import type { DType, Tensor } from '../src/index.js';
+import { storageCount } from '../src/tensor/storage.js';
+import { backendsUnderTest } from './helpers.js';
+
+interface Refusal {
+  name: string;
+  op: 'mm' | 'bmm' | 'mv' | 'dot' | 'matmul' | 'einsum';
+  shapes: number[][];
+  dtypes: DType[];
+  equation?: string;
+  message: string;
+}
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/linalg.json', import.meta.url), 'utf8')) as { torch: string; refusals: Refusal[] };
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '(no error)';
+}
+
+function call(r: Refusal): unknown {
+  const [a, b] = r.shapes.map((s, i) => dlab.zeros(s, { dtype: r.dtypes[i] }));
+  return r.op === 'einsum' ? dlab.einsum(r.equation!, a, b) : dlab[r.op](a, b);
+}
+
+for (const backend of backendsUnderTest()) {
+  describe(`matrix products vs PyTorch ${fixture.torch} [${backend}]`, () => {
+    for (const r of fixture.refusals) {
+      test(`refused: ${r.name}`, () => {
+        dlab.setBackend(backend);
+        assert.equal(errorOf(() => call(r)), r.message);
+      });
+    }
+
+    test("MmBackward0 and BmmBackward0 save both operands (PyTorch's _saved_self and _saved_mat2)", () => {
+      dlab.setBackend(backend);
+      const a = dlab.ones([2, 2], { requiresGrad: true });
+      const b = dlab.ones([2, 2], { requiresGrad: true });
+      const mm = dlab.mm(a, b).gradFn!;
+      assert.equal(mm.name, 'MmBackward0');
+      assert.ok(mm.savedTensors.length === 2 && mm.savedTensors[0] === a && mm.savedTensors[1] === b);
+      const a3 = dlab.ones([1, 2, 2], { requiresGrad: true });
+      const b3 = dlab.ones([1, 2, 2], { requiresGrad: true });
+      const bmm = dlab.bmm(a3, b3).gradFn!;
+      assert.equal(bmm.name, 'BmmBackward0');
+      assert.ok(bmm.savedTensors.length === 2 && bmm.savedTensors[0] === a3 && bmm.savedTensors[1] === b3);
+    });
+
+    // PyTorch's mm_mat1_backward/mm_mat2_backward give a column-major operand (strides [1, rows])
+    // its gradient column-major: through weight.t() the weight's gradient arrives contiguous and
+    // the leaf takes it, so the first pass makes as many storages as the second, which adds in place.
+    test("a column-major operand's gradient is made column-major, so the leaf behind .t() takes it uncopied", () => {
+      dlab.setBackend(backend);
+      const storagesMadeBy = (f: () => void) => {
+        const before = storageCount.value;
+        f();
+        return storageCount.value - before;
+      };
+      const x = dlab.tensor([[1, -1, 2], [2, 0.5, 1]]);
+      for (const [what, make] of [
+        ['mat2', (w: Tensor) => dlab.mm(x, w.t())],
+        ['mat1', (w: Tensor) => dlab.mm(w.t(), x)],
+      ] as const) {
+        const w = dlab.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+        const first = storagesMadeBy(() => make(w).sum().backward());
+        const second = storagesMadeBy(() => make(w).sum().backward());
+        assert.equal(first, second, `${what}: first pass ${first} storages, second ${second}`);
+        assert.deepEqual(w.grad!.stride(), [3, 1]);
+      }
+    });
+
+    test("a row or a column (contiguous) is not column-major: its gradient has the leaf's strides, as PyTorch's", () => {
+      dlab.setBackend(backend);
+      // torch.mm(a, ones(...)).sum().backward(); a.grad.stride(): (3, 1) for a [1, 3] leaf, (1, 1) for [3, 1].
+      for (const [shape, strides] of [[[1, 3], [3, 1]], [[3, 1], [1, 1]]] as const) {
+        const a = dlab.ones([...shape], { requiresGrad: true });
+        dlab.mm(a, dlab.ones([shape[1], 2])).sum().backward();
+        assert.deepEqual(a.grad!.stride(), strides, `mat1 ${shape}`);
+        const b = dlab.ones([...shape], { requiresGrad: true });
+        dlab.mm(dlab.ones([2, shape[0]]), b).sum().backward();
+        assert.deepEqual(b.grad!.stride(), strides, `mat2 ${shape}`);
+      }
+    });
+  });
+}
