@@ -178,7 +178,7 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   inputs.forEach((labels, i) => {
     if (labels.length !== operands[i].ndim) {
       throw new RangeError(
-        `einsum(): the number of subscripts in the equation (${labels.length}) does not match the number of dimensions (${operands[i].ndim}) for operand ${i}`,
+        `einsum(): the number of subscripts in the equation (${labels.length}) does not match the number of dimensions (${operands[i].ndim}) for operand ${i} and no ellipsis was given`,
       );
     }
     if (new Set(labels).size !== labels.length) {
