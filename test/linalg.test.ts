@@ -59,6 +59,15 @@ for (const backend of backendsUnderTest()) {
       assert.ok(bmm.savedTensors.length === 2 && bmm.savedTensors[0] === a3 && bmm.savedTensors[1] === b3);
     });
 
+    test("matmul of two matrices is PyTorch's MmBackward0; of a vector and a matrix, a squeeze of MmBackward0", () => {
+      dlab.setBackend(backend);
+      // torch.matmul(a, b).grad_fn.name(): MmBackward0; for a 1-D a, next_functions[0] is MmBackward0.
+      const m = dlab.ones([2, 3], { requiresGrad: true });
+      assert.equal(dlab.matmul(m, dlab.ones([3, 2])).gradFn!.name, 'MmBackward0');
+      const v = dlab.ones([3], { requiresGrad: true });
+      assert.equal(dlab.matmul(v, dlab.ones([3, 2])).gradFn!.nextFunctions[0]!.name, 'MmBackward0');
+    });
+
     // PyTorch's mm_mat1_backward/mm_mat2_backward give a column-major operand (strides [1, rows])
     // its gradient column-major: through weight.t() the weight's gradient arrives contiguous and
     // the leaf takes it, so the first pass makes as many storages as the second, which adds in place.
