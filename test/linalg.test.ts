@@ -59,13 +59,16 @@ for (const backend of backendsUnderTest()) {
       assert.ok(bmm.savedTensors.length === 2 && bmm.savedTensors[0] === a3 && bmm.savedTensors[1] === b3);
     });
 
-    test("matmul of two matrices is PyTorch's MmBackward0; of a vector and a matrix, a squeeze of MmBackward0", () => {
+    test("matmul of two matrices is PyTorch's MmBackward0; a vector or a batch times a matrix goes through MmBackward0", () => {
       dlab.setBackend(backend);
       // torch.matmul(a, b).grad_fn.name(): MmBackward0; for a 1-D a, next_functions[0] is MmBackward0.
       const m = dlab.ones([2, 3], { requiresGrad: true });
       assert.equal(dlab.matmul(m, dlab.ones([3, 2])).gradFn!.name, 'MmBackward0');
       const v = dlab.ones([3], { requiresGrad: true });
       assert.equal(dlab.matmul(v, dlab.ones([3, 2])).gradFn!.nextFunctions[0]!.name, 'MmBackward0');
+      // A batch times a matrix folds the batch into the rows of one mm: UnsafeViewBackward0 <- MmBackward0 in PyTorch.
+      const batch = dlab.ones([2, 2, 3], { requiresGrad: true });
+      assert.equal(dlab.matmul(batch, dlab.ones([3, 2])).gradFn!.nextFunctions[0]!.name, 'MmBackward0');
     });
 
     // PyTorch's mm_mat1_backward/mm_mat2_backward give a column-major operand (strides [1, rows])

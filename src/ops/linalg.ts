@@ -140,9 +140,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       if (b.ndim === 1) mvMismatch(rows, K, K2);
       mismatch([rows, K], [K2, N]);
     }
-    // [..., M, K] x [K, N]: fold the batch into the rows, one matrix product.
-    const rows = reshape(a2, [1, -1, K]);
-    out = reshape(batchedMatmul(rows, unsqueeze(b2, 0)), [...a2.shape.slice(0, -1), N]);
+    // [..., M, K] x [K, N]: fold the batch into the rows, one matrix product (MmBackward0, as PyTorch's).
+    out = reshape(matrixProduct(reshape(a2, [-1, K]), b2), [...a2.shape.slice(0, -1), N]);
   } else if (a.ndim <= 2 && K !== K2) {
     // PyTorch runs b^T a^T with b's batch folded into its rows.
     const rows = numel(b2.shape) / K2;
