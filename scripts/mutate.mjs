@@ -30,8 +30,8 @@ const TESTS = {
   'src/ops/function.ts': ['test/function.test.ts', 'test/autograd.test.ts', 'test/ops.test.ts'],
   'src/ops/creation.ts': ['test/creation.test.ts', 'test/creation-keywords.test.ts', 'test/gaps.test.ts', 'test/ops.test.ts'],
   'src/ops/inplace.ts': ['test/inplace.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
-  'src/ops/conv.ts': ['test/nn/conv.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts', 'test/gaps.test.ts'],
-  'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts'],
+  'src/ops/conv.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts', 'test/gaps.test.ts'],
+  'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
   // webgpu_release (last: 20 s on SwiftShader) sees the device-memory branches (freeing consumed gradients).

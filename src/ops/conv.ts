@@ -17,11 +17,16 @@ export type IntOrPair = number | readonly number[];
 export type Pair = readonly [number, number];
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
-/** A kernel/stride/... argument as one value per spatial dim (`n` of them), PyTorch's _ntuple. */
-export function nTuple(v: IntOrPair, n: number, name = ''): number[] {
+/**
+ * A kernel/stride/... argument as one value per spatial dim (`n` of them), PyTorch's _ntuple and
+ * expand_param_if_needed (a list of one value is repeated); refused in the convolutions' words.
+ */
+export function nTuple(v: IntOrPair, n: number, name: string): number[] {
   if (typeof v === 'number') return new Array<number>(n).fill(v);
-  if (v.length === 1 && n > 1) return new Array<number>(n).fill(v[0]);
-  if (v.length !== n) throw new RangeError(`${name ? name + ': ' : ''}expected ${n} values, but got ${fmtShape(v)}`);
+  if (v.length === 1) return new Array<number>(n).fill(v[0]);
+  if (v.length !== n) {
+    throw new RangeError(`expected ${name} to be a single integer value or a list of ${n} values to match the convolution dimensions, but got ${name}=${fmtShape(v)}`);
+  }
   return [...v];
 }
 

@@ -1,0 +1,87 @@
+// Convolution and pooling at the edges of their arguments against PyTorch 1.13
+// (tools/fixtures/conv_edges.py): one-value lists, the last ceil-mode window, refusals in
+// PyTorch's words. The inputs are ramps built here as the script builds them; the fixture holds
+// the outputs, indices and gradients of sum(out * ramp). Once per backend, one op per case.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import * as dlab from '../../src/index.js';
+import type { Tensor } from '../../src/index.js';
+import { assertClose, backendsUnderTest } from '../helpers.js';
+
+const F = dlab.nn.functional;
+
+interface Case {
+  shape: number[];
+  out: number[];
+  grads: number[][];
+  indices?: number[];
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/conv_edges.json', import.meta.url), 'utf8')) as {
+  torch: string;
+  cases: Record<string, Case>;
+  refusals: Record<string, string>;
+};
+
+const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+/** The script's X(shape): arange(n) / 4 - 2; W(shape): arange(n) / 8 - 0.5; float64 leaves. */
+const X = (...shape: number[]) => dlab.arange(count(shape), { dtype: 'float64' }).div(4).sub(2).reshape(shape).requiresGrad_(true);
+const W = (...shape: number[]) => dlab.arange(count(shape), { dtype: 'float64' }).div(8).sub(0.5).reshape(shape).requiresGrad_(true);
+const rampLike = (t: Tensor) => dlab.arange(t.numel(), { dtype: 'float64' }).div(3).sub(1).reshape(t.shape);
+
+const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tensor[] }> = {
+  'conv2d stride [2]': () => {
+    const [x, w] = [X(1, 2, 5, 5), W(1, 2, 2, 2)];
+    return { out: F.conv2d(x, w, { stride: [2] }), inputs: [x, w] };
+  },
+  'max_pool2d ceil last window in padding': () => {
+    const x = X(1, 1, 5, 5);
+    return { out: F.maxPool2d(x, 2, { stride: 2, padding: 1, ceilMode: true, returnIndices: true }), inputs: [x] };
+  },
+};
+
+const refusals: Record<string, () => unknown> = {
+  'conv2d stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { stride: [1, 2, 3] }),
+  'conv1d stride of 2 values': () => F.conv1d(X(1, 2, 5), W(1, 2, 2), { stride: [1, 2] }),
+};
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '(no error)';
+}
+
+for (const backend of backendsUnderTest()) {
+  describe(`convolution and pooling edges vs PyTorch ${fixture.torch} [${backend}]`, () => {
+    for (const [name, run] of Object.entries(cases)) {
+      test(name, () => {
+        dlab.setBackend(backend);
+        const expected = fixture.cases[name];
+        assert.ok(expected, `${name}: not in the fixture`);
+        const { out, inputs } = run();
+        const [values, indices] = Array.isArray(out) ? out : [out, null];
+        assert.deepEqual(values.shape, expected.shape);
+        assertClose(Array.from(values.toTypedArray()), expected.out, 1e-12, 1e-12, 'out');
+        if (expected.indices) assert.deepEqual(Array.from(indices!.toTypedArray(), Number), expected.indices);
+        values.mul(rampLike(values)).sum().backward();
+        inputs.forEach((t, i) => assertClose(Array.from(t.grad!.toTypedArray()), expected.grads[i], 1e-12, 1e-12, `grad ${i}`));
+      });
+    }
+    for (const [name, provoke] of Object.entries(refusals)) {
+      test(`refused: ${name}`, () => {
+        dlab.setBackend(backend);
+        assert.equal(errorOf(provoke), fixture.refusals[name]);
+      });
+    }
+    test('every fixture entry has its call here', () => {
+      assert.deepEqual(Object.keys(fixture.cases).sort(), Object.keys(cases).sort());
+      assert.deepEqual(Object.keys(fixture.refusals).sort(), Object.keys(refusals).sort());
+    });
+  });
+}
