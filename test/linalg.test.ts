@@ -71,6 +71,17 @@ for (const backend of backendsUnderTest()) {
       assert.equal(dlab.matmul(batch, dlab.ones([3, 2])).gradFn!.nextFunctions[0]!.name, 'MmBackward0');
     });
 
+    test("matmul keeps a batched operand's size-1 rows and columns; einsum ignores spaces", () => {
+      dlab.setBackend(backend);
+      // torch.matmul(ones(2, 1, 3), ones(3, 4)).shape: [2, 1, 4]; ones(2, 3, 4) @ ones(4, 1): [2, 3, 1];
+      // ones(2, 1, 3) @ ones(2, 3, 1): [2, 1, 1]; torch.einsum(' i j , j k -> i k ', ones(2, 3), ones(3, 4)).shape: [2, 4].
+      assert.deepEqual(dlab.matmul(dlab.ones([2, 1, 3]), dlab.ones([3, 4])).shape, [2, 1, 4]);
+      assert.deepEqual(dlab.matmul(dlab.ones([2, 3, 4]), dlab.ones([4, 1])).shape, [2, 3, 1]);
+      assert.deepEqual(dlab.matmul(dlab.ones([2, 1, 3]), dlab.ones([2, 3, 1])).shape, [2, 1, 1]);
+      const e = dlab.einsum(' i j , j k -> i k ', dlab.ones([2, 3]), dlab.ones([3, 4]));
+      assert.deepEqual([e.shape, e.sum().item()], [[2, 4], 24]);
+    });
+
     // PyTorch's mm_mat1_backward/mm_mat2_backward give a column-major operand (strides [1, rows])
     // its gradient column-major: through weight.t() the weight's gradient arrives contiguous and
     // the leaf takes it, so the first pass makes as many storages as the second, which adds in place.
