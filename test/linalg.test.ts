@@ -80,6 +80,8 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual(dlab.matmul(dlab.ones([2, 1, 3]), dlab.ones([2, 3, 1])).shape, [2, 1, 1]);
       const e = dlab.einsum(' i j , j k -> i k ', dlab.ones([2, 3]), dlab.ones([3, 4]));
       assert.deepEqual([e.shape, e.sum().item()], [[2, 4], 24]);
+      // Without '->' the output is the labels seen once, sorted: torch.einsum('jk,ij', ones(3, 4), ones(2, 3)).shape is [2, 4] ('ik').
+      assert.deepEqual(dlab.einsum('jk,ij', dlab.ones([3, 4]), dlab.ones([2, 3])).shape, [2, 4]);
     });
 
     // PyTorch's mm_mat1_backward/mm_mat2_backward give a column-major operand (strides [1, rows])

@@ -41,6 +41,14 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
     const x = X(1, 1, 5, 5);
     return { out: F.maxPool2d(x, 2, { stride: 2, padding: 1, ceilMode: true, returnIndices: true }), inputs: [x] };
   },
+  'max_pool2d stride None': () => {
+    const x = X(1, 2, 5, 5);
+    return { out: F.maxPool2d(x, 2, { stride: null }), inputs: [x] };
+  },
+  'avg_pool2d stride []': () => {
+    const x = X(1, 2, 5, 5);
+    return { out: F.avgPool2d(x, 2, { stride: [] }), inputs: [x] };
+  },
 };
 
 const refusals: Record<string, () => unknown> = {
@@ -79,6 +87,16 @@ for (const backend of backendsUnderTest()) {
         assert.equal(errorOf(provoke), fixture.refusals[name]);
       });
     }
+    test("ConvolutionBackward0 saves the input and the weight, Col2ImBackward0 nothing (PyTorch's _saved_ tensors)", () => {
+      dlab.setBackend(backend);
+      // F.conv2d(x, w).grad_fn: _saved_input is x, _saved_weight is w; F.fold(c, 3, 2).grad_fn saves no tensor.
+      const [x, w] = [X(1, 2, 3, 3), W(1, 2, 2, 2)];
+      const conv = F.conv2d(x, w).gradFn!;
+      assert.equal(conv.name, 'ConvolutionBackward0');
+      assert.ok(conv.savedTensors.length === 2 && conv.savedTensors[0] === x && conv.savedTensors[1] === w);
+      const fold = F.fold(X(1, 4, 4), 3, 2).gradFn!;
+      assert.deepEqual([fold.name, fold.savedTensors], ['Col2ImBackward0', []]);
+    });
     test('every fixture entry has its call here', () => {
       assert.deepEqual(Object.keys(fixture.cases).sort(), Object.keys(cases).sort());
       assert.deepEqual(Object.keys(fixture.refusals).sort(), Object.keys(refusals).sort());
