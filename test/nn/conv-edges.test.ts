@@ -97,6 +97,27 @@ for (const backend of backendsUnderTest()) {
       const fold = F.fold(X(1, 4, 4), 3, 2).gradFn!;
       assert.deepEqual([fold.name, fold.savedTensors], ['Col2ImBackward0', []]);
     });
+    test("outside create_graph the weight's and the bias's gradients come from one fused pass, and only when both are needed", () => {
+      dlab.setBackend(backend);
+      const b = dlab.getBackend();
+      const calls: boolean[] = [];
+      const original = b.conv2dWeightGrad;
+      b.conv2dWeightGrad = function (this: typeof b, ...args: Parameters<typeof original>) {
+        calls.push(args[4]);
+        return original.apply(this, args);
+      };
+      try {
+        const x = X(1, 2, 4, 4);
+        const bias = dlab.tensor([0.5], { dtype: 'float64' });
+        F.conv2d(x, W(1, 2, 2, 2), bias.requiresGrad_(true)).sum().backward();
+        assert.deepEqual(calls, [true], 'weight and bias: one fused pass');
+        calls.length = 0;
+        F.conv2d(x, W(1, 2, 2, 2).detach(), dlab.tensor([0.5], { dtype: 'float64', requiresGrad: true })).sum().backward();
+        assert.deepEqual(calls, [], 'bias only: no weight pass');
+      } finally {
+        b.conv2dWeightGrad = original;
+      }
+    });
     test('every fixture entry has its call here', () => {
       assert.deepEqual(Object.keys(fixture.cases).sort(), Object.keys(cases).sort());
       assert.deepEqual(Object.keys(fixture.refusals).sort(), Object.keys(refusals).sort());
