@@ -54,6 +54,22 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
 const refusals: Record<string, () => unknown> = {
   'conv2d stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { stride: [1, 2, 3] }),
   'conv1d stride of 2 values': () => F.conv1d(X(1, 2, 5), W(1, 2, 2), { stride: [1, 2] }),
+  'max_pool2d kernel_size of 3': () => F.maxPool2d(X(1, 1, 6, 6), [2, 2, 2]),
+  'max_pool2d stride of 3': () => F.maxPool2d(X(1, 1, 6, 6), 2, { stride: [1, 1, 1] }),
+  'max_pool2d padding of 3': () => F.maxPool2d(X(1, 1, 6, 6), 2, { padding: [0, 0, 0] }),
+  'max_pool2d dilation of 3': () => F.maxPool2d(X(1, 1, 6, 6), 2, { dilation: [1, 1, 1] }),
+  'avg_pool2d kernel_size of 3': () => F.avgPool2d(X(1, 1, 6, 6), [2, 2, 2]),
+  'avg_pool2d stride of 3': () => F.avgPool2d(X(1, 1, 6, 6), 2, { stride: [1, 1, 1] }),
+  'avg_pool2d padding of 3': () => F.avgPool2d(X(1, 1, 6, 6), 2, { padding: [0, 0, 0] }),
+  'max_pool1d kernel_size of 2': () => F.maxPool1d(X(1, 1, 6).detach(), [2, 2]),
+  'max_pool1d stride of 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { stride: [1, 1] }),
+  'max_pool1d padding of 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { padding: [0, 0] }),
+  'max_pool1d dilation of 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { dilation: [1, 1] }),
+  'max_pool1d requiring grad kernel_size of 2': () => F.maxPool1d(X(1, 1, 6), [2, 2]),
+  'max_pool1d with indices kernel_size of 2': () => F.maxPool1d(X(1, 1, 6), [2, 2], { returnIndices: true }),
+  'avg_pool1d kernel_size of 2': () => F.avgPool1d(X(1, 1, 6), [2, 2]),
+  'avg_pool1d stride of 2': () => F.avgPool1d(X(1, 1, 6), 2, { stride: [1, 1] }),
+  'avg_pool1d padding of 2': () => F.avgPool1d(X(1, 1, 6), 2, { padding: [0, 0] }),
 };
 
 function errorOf(fn: () => unknown): string {
