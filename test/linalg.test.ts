@@ -84,6 +84,22 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual(dlab.einsum('jk,ij', dlab.ones([3, 4]), dlab.ones([2, 3])).shape, [2, 4]);
     });
 
+    test('einsum sums the labels one operand drops, and broadcasts a size-1 label (PyTorch 1.13 values)', () => {
+      dlab.setBackend(backend);
+      const a = dlab.arange(6).reshape([2, 3]);
+      const b = dlab.arange(24).reshape([2, 3, 4]);
+      // torch.einsum('ij->j', arange(6.).reshape(2, 3)); torch.einsum('ijk->ki', arange(24.).reshape(2, 3, 4))
+      assert.deepEqual(dlab.einsum('ij->j', a).tolist(), [3, 5, 7]);
+      assert.deepEqual(dlab.einsum('ijk->ki', b).tolist(), [[12, 48], [15, 51], [18, 54], [21, 57]]);
+      // torch.einsum('ij,jk->ik', tensor([[1.], [2.]]), arange(12.).reshape(3, 4)): j of size 1 broadcasts to 3.
+      assert.deepEqual(dlab.einsum('ij,jk->ik', dlab.tensor([[1], [2]]), dlab.arange(12).reshape([3, 4])).tolist(), [[12, 15, 18, 21], [24, 30, 36, 42]]);
+      // A batch label of size 1 too: torch.einsum('bij,bjk->bik', ones(1, 2, 3), ones(4, 3, 1)) is 3s of shape [4, 2, 1].
+      const batched = dlab.einsum('bij,bjk->bik', dlab.ones([1, 2, 3]), dlab.ones([4, 3, 1]));
+      assert.deepEqual([batched.shape, batched.sum().item()], [[4, 2, 1], 24]);
+      const reversed = dlab.einsum('bij,bjk->bik', dlab.ones([4, 2, 3]), dlab.ones([1, 3, 1]));
+      assert.deepEqual([reversed.shape, reversed.sum().item()], [[4, 2, 1], 24]);
+    });
+
     // PyTorch's mm_mat1_backward/mm_mat2_backward give a column-major operand (strides [1, rows])
     // its gradient column-major: through weight.t() the weight's gradient arrives contiguous and
     // the leaf takes it, so the first pass makes as many storages as the second, which adds in place.

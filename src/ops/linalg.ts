@@ -242,8 +242,9 @@ function contractPair(a: Tensor, la: string, b: Tensor, lb: string, keep: Set<st
   const M = numel(left.map(dimSize));
   const K = numel(contracted.map(dimSize));
   const N = numel(right.map(dimSize));
-  const ea = reshape(expand(pa, [...Bs, ...pa.shape.slice(batch.length)]), [B, M, K]);
-  const eb = reshape(expand(pb, [...Bs, ...pb.shape.slice(batch.length)]), [B, K, N]);
+  // A size-1 label broadcasts against the other operand's size, batch and contracted alike.
+  const ea = reshape(expand(pa, [...batch, ...left, ...contracted].map(dimSize)), [B, M, K]);
+  const eb = reshape(expand(pb, [...batch, ...contracted, ...right].map(dimSize)), [B, K, N]);
   checkDtypes('einsum', ea, eb);
   const out = reshape(batchedMatmul(ea, eb), [...Bs, ...left.map(dimSize), ...right.map(dimSize)]);
   return [out, [...batch, ...left, ...right].join('')];
