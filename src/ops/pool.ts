@@ -90,6 +90,15 @@ function poolArg(v: IntOrPair, nd: 1 | 2, op: PoolOp, name: PoolArg, parser: boo
   return nTuple(v, nd, name);
 }
 
+/** PyTorch's max_pool1d (no indices, no gradient) checks its arguments itself, in its own words. */
+function checkMaxPool1d(k: number, s: number, p: number, d: number): void {
+  if (k <= 0) throw new RangeError(`max_pool1d() kernel_size must be greater than zero, but got ${k}`);
+  if (s <= 0) throw new RangeError(`max_pool1d() stride must be greater than zero, but got ${s}`);
+  if (p < 0) throw new RangeError(`max_pool1d() padding must be non-negative, but got ${p}`);
+  if (p > Math.floor(k / 2)) throw new RangeError(`max_pool1d() padding should be at most half of kernel size, but got padding=${p} and kernel_size=${k}`);
+  if (d <= 0) throw new RangeError(`max_pool1d() dilation must be greater than zero, but got ${d}`);
+}
+
 /** The window of a pooling op with PyTorch's argument checks and messages; 1-D ops pass H-dim values of 1/0. */
 function poolWindow(
   x: Tensor, op: PoolOp, kernelSize: IntOrPair, stride: IntOrPair | null | undefined, padding: IntOrPair, dilation: IntOrPair, ceilMode: boolean, parser = false,
@@ -99,9 +108,12 @@ function poolWindow(
   const s = stride === null || stride === undefined || (Array.isArray(stride) && stride.length === 0) ? k : poolArg(stride, nd, op, 'stride', parser);
   const p = poolArg(padding, nd, op, 'padding', parser);
   const d = poolArg(dilation, nd, op, 'dilation', parser);
+  if (op === 'max_pool1d' && !parser) checkMaxPool1d(k[0], s[0], p[0], d[0]);
+  // The 2-D kernels' checks, which see a 1-D op's window with height 1.
+  const hw = (v: number[]) => (nd === 1 ? [1, v[0]] : v);
   if (s.some((v) => v === 0)) throw new RangeError('stride should not be zero');
-  if (k.some((v) => v <= 0)) throw new RangeError(`kernel size should be greater than zero, but got ${k.join(' ')}`);
-  if (s.some((v) => v < 0)) throw new RangeError(`stride should be greater than zero, but got ${s.join(' ')}`);
+  if (k.some((v) => v <= 0)) throw new RangeError(`kernel size should be greater than zero, but got kH: ${hw(k)[0]} kW: ${hw(k)[1]}`);
+  if (s.some((v) => v < 0)) throw new RangeError(`stride should be greater than zero, but got dH: ${hw(s)[0]} dW: ${hw(s)[1]}`);
   if (d.some((v) => v <= 0)) {
     throw new RangeError(nd === 2 ? `dilation should be greater than zero, but got dilationH: ${d[0]} dilationW: ${d[1]}` : `dilation should be greater than zero, but got dilation=${d[0]}`);
   }

@@ -70,6 +70,18 @@ const refusals: Record<string, () => unknown> = {
   'avg_pool1d kernel_size of 2': () => F.avgPool1d(X(1, 1, 6), [2, 2]),
   'avg_pool1d stride of 2': () => F.avgPool1d(X(1, 1, 6), 2, { stride: [1, 1] }),
   'avg_pool1d padding of 2': () => F.avgPool1d(X(1, 1, 6), 2, { padding: [0, 0] }),
+  'max_pool2d kernel [2, 0]': () => F.maxPool2d(X(1, 1, 6, 6), [2, 0]),
+  'max_pool2d kernel [-1, 2]': () => F.maxPool2d(X(1, 1, 6, 6), [-1, 2]),
+  'max_pool2d stride [1, 0]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { stride: [1, 0] }),
+  'max_pool2d stride [-1, 1]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { stride: [-1, 1] }),
+  'avg_pool2d stride [1, -1]': () => F.avgPool2d(X(1, 1, 6, 6), 2, { stride: [1, -1] }),
+  'avg_pool1d stride -1': () => F.avgPool1d(X(1, 1, 6), 2, { stride: -1 }),
+  'max_pool1d requiring grad kernel 0': () => F.maxPool1d(X(1, 1, 6), 0),
+  'max_pool1d kernel 0': () => F.maxPool1d(X(1, 1, 6).detach(), 0),
+  'max_pool1d stride 0': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { stride: 0 }),
+  'max_pool1d padding -1': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { padding: -1 }),
+  'max_pool1d padding 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { padding: 2 }),
+  'max_pool1d dilation 0': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { dilation: 0 }),
 };
 
 function errorOf(fn: () => unknown): string {
