@@ -96,6 +96,12 @@ for (const backend of backendsUnderTest()) {
       // A batch label of size 1 too: torch.einsum('bij,bjk->bik', ones(1, 2, 3), ones(4, 3, 1)) is 3s of shape [4, 2, 1].
       const batched = dlab.einsum('bij,bjk->bik', dlab.ones([1, 2, 3]), dlab.ones([4, 3, 1]));
       assert.deepEqual([batched.shape, batched.sum().item()], [[4, 2, 1], 24]);
+      // A label of one operand that nothing later needs is summed before the product:
+      // torch.einsum('ij,jk->k' / 'ij,jk->i' / 'ij,jk->jk', arange(6.).reshape(2, 3), arange(12.).reshape(3, 4)).
+      const m = dlab.arange(12).reshape([3, 4]);
+      assert.deepEqual(dlab.einsum('ij,jk->k', a, m).tolist(), [76, 91, 106, 121]);
+      assert.deepEqual(dlab.einsum('ij,jk->i', a, m).tolist(), [98, 296]);
+      assert.deepEqual(dlab.einsum('ij,jk->jk', a, m).tolist(), [[0, 3, 6, 9], [20, 25, 30, 35], [56, 63, 70, 77]]);
       const reversed = dlab.einsum('bij,bjk->bik', dlab.ones([4, 2, 3]), dlab.ones([1, 3, 1]));
       assert.deepEqual([reversed.shape, reversed.sum().item()], [[4, 2, 1], 24]);
     });
