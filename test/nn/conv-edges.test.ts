@@ -141,10 +141,10 @@ for (const backend of backendsUnderTest()) {
         F.conv2d(x, W(1, 2, 2, 2), bias.requiresGrad_(true)).sum().backward();
         assert.deepEqual(calls, [true], 'weight and bias: one fused pass');
         calls.length = 0;
-        const bias2 = dlab.tensor([0.5], { dtype: 'float64', requiresGrad: true });
-        F.conv2d(x, W(1, 2, 2, 2).detach(), bias2).sum().backward();
+        const bias2 = dlab.tensor([0.5, -0.5], { dtype: 'float64', requiresGrad: true });
+        F.conv2d(x, W(2, 2, 2, 2).detach(), bias2).sum().backward();
         assert.deepEqual(calls, [], 'bias only: no weight pass');
-        assert.deepEqual(Array.from(bias2.grad!.toTypedArray()), [9], 'bias only: its gradient');
+        assert.deepEqual(Array.from(bias2.grad!.toTypedArray()), [9, 9], 'bias only: its gradient, per channel');
         F.conv2d(x, W(1, 2, 2, 2)).sum().backward();
         assert.deepEqual(calls, [false], 'weight only: one weight pass, not fused');
       } finally {
