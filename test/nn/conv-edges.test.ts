@@ -72,6 +72,7 @@ const refusals: Record<string, () => unknown> = {
   'avg_pool1d padding of 2': () => F.avgPool1d(X(1, 1, 6), 2, { padding: [0, 0] }),
   'max_pool2d kernel [2, 0]': () => F.maxPool2d(X(1, 1, 6, 6), [2, 0]),
   'max_pool2d kernel [2, 0] stride 1': () => F.maxPool2d(X(1, 1, 6, 6), [2, 0], { stride: 1 }),
+  'max_pool2d dilation [1, 0]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { dilation: [1, 0] }),
   'max_pool2d kernel [-1, 2]': () => F.maxPool2d(X(1, 1, 6, 6), [-1, 2]),
   'max_pool2d stride [1, 0]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { stride: [1, 0] }),
   'max_pool2d stride [-1, 1]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { stride: [-1, 1] }),
