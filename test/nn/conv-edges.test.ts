@@ -84,6 +84,19 @@ const refusals: Record<string, () => unknown> = {
   'max_pool1d padding -1': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { padding: -1 }),
   'max_pool1d padding 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { padding: 2 }),
   'max_pool1d dilation 0': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { dilation: 0 }),
+  'unfold kernel [2, 0]': () => F.unfold(X(1, 1, 5, 5), [2, 0]),
+  'unfold kernel [-1, 2]': () => F.unfold(X(1, 1, 5, 5), [-1, 2]),
+  'unfold kernel 0': () => F.unfold(X(1, 1, 5, 5), 0),
+  'unfold dilation [1, 0]': () => F.unfold(X(1, 1, 5, 5), 2, { dilation: [1, 0] }),
+  'unfold padding [0, -1]': () => F.unfold(X(1, 1, 5, 5), 2, { padding: [0, -1] }),
+  'unfold stride [1, 0]': () => F.unfold(X(1, 1, 5, 5), 2, { stride: [1, 0] }),
+  'unfold kernel [2]': () => F.unfold(X(1, 1, 5, 5), [2]),
+  'unfold dilation [1]': () => F.unfold(X(1, 1, 5, 5), 2, { dilation: [1] }),
+  'unfold padding of 3': () => F.unfold(X(1, 1, 5, 5), 2, { padding: [0, 0, 0] }),
+  'unfold stride of 3': () => F.unfold(X(1, 1, 5, 5), 2, { stride: [1, 1, 1] }),
+  'fold output_size [5]': () => F.fold(X(1, 4, 16), [5], 2),
+  'fold kernel [2, 0]': () => F.fold(X(1, 4, 16), 5, [2, 0]),
+  'fold dilation 0': () => F.fold(X(1, 4, 16), 5, 2, { dilation: 0 }),
 };
 
 function errorOf(fn: () => unknown): string {
