@@ -168,6 +168,18 @@ for (const backend of backendsUnderTest()) {
         b.conv2dWeightGrad = original;
       }
     });
+    test("max pooling's backward node under create_graph saves only the indices, as PyTorch's MaxPool2DWithIndicesBackwardBackward0", () => {
+      dlab.setBackend(backend);
+      // gx, = torch.autograd.grad(y, x, ones, create_graph=True): gx.grad_fn._saved_indices, int64 [1, 1, 2, 2], nothing else saved.
+      const x = X(1, 1, 4, 4);
+      const [values, indices] = F.maxPool2d(x, 2, { returnIndices: true });
+      const [gx] = dlab.autograd.grad(values, x, { gradOutputs: dlab.onesLike(values), createGraph: true });
+      const node = gx!.gradFn!;
+      assert.equal(node.name, 'MaxPool2DWithIndicesBackwardBackward0');
+      assert.equal(node.savedTensors.length, 1);
+      assert.deepEqual([node.savedTensors[0].dtype, node.savedTensors[0].shape], ['int64', [1, 1, 2, 2]]);
+      assert.deepEqual(node.savedTensors[0].tolist(), indices.tolist());
+    });
     test('every fixture entry has its call here', () => {
       assert.deepEqual(Object.keys(fixture.cases).sort(), Object.keys(cases).sort());
       assert.deepEqual(Object.keys(fixture.refusals).sort(), Object.keys(refusals).sort());
