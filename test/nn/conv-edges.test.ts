@@ -67,6 +67,8 @@ const refusals: Record<string, () => unknown> = {
   'max_pool1d dilation of 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { dilation: [1, 1] }),
   'max_pool1d requiring grad kernel_size of 2': () => F.maxPool1d(X(1, 1, 6), [2, 2]),
   'max_pool1d with indices kernel_size of 2': () => F.maxPool1d(X(1, 1, 6), [2, 2], { returnIndices: true }),
+  'max_pool1d with indices, no grad, kernel_size of 2': () => F.maxPool1d(X(1, 1, 6).detach(), [2, 2], { returnIndices: true }),
+  'max_pool1d under no_grad kernel_size of 2': () => dlab.noGrad(() => F.maxPool1d(X(1, 1, 6), [2, 2])),
   'avg_pool1d kernel_size of 2': () => F.avgPool1d(X(1, 1, 6), [2, 2]),
   'avg_pool1d stride of 2': () => F.avgPool1d(X(1, 1, 6), 2, { stride: [1, 1] }),
   'avg_pool1d padding of 2': () => F.avgPool1d(X(1, 1, 6), 2, { padding: [0, 0] }),
