@@ -98,6 +98,8 @@ const refusals: Record<string, () => unknown> = {
   'unfold dilation [0, 1]': () => F.unfold(X(1, 1, 5, 5), 2, { dilation: [0, 1] }),
   'unfold padding [-1, 0]': () => F.unfold(X(1, 1, 5, 5), 2, { padding: [-1, 0] }),
   'unfold stride [0, 1]': () => F.unfold(X(1, 1, 5, 5), 2, { stride: [0, 1] }),
+  'unfold blocks of height 0': () => F.unfold(X(1, 1, 2, 2), [3, 1]),
+  'unfold blocks of width 0': () => F.unfold(X(1, 1, 2, 2), [1, 3]),
   'unfold kernel [2]': () => F.unfold(X(1, 1, 5, 5), [2]),
   'unfold dilation [1]': () => F.unfold(X(1, 1, 5, 5), 2, { dilation: [1] }),
   'unfold padding of 3': () => F.unfold(X(1, 1, 5, 5), 2, { padding: [0, 0, 0] }),
@@ -184,6 +186,10 @@ for (const backend of backendsUnderTest()) {
       assert.equal(node.savedTensors.length, 1);
       assert.deepEqual([node.savedTensors[0].dtype, node.savedTensors[0].shape], ['int64', [1, 1, 2, 2]]);
       assert.deepEqual(node.savedTensors[0].tolist(), indices.tolist());
+    });
+    test('unfold of a window exactly the size of the input gives one block (torch: shape [1, 9, 1])', () => {
+      dlab.setBackend(backend);
+      assert.deepEqual(F.unfold(X(1, 1, 3, 3), 3).shape, [1, 9, 1]);
     });
     test('every fixture entry has its call here', () => {
       assert.deepEqual(Object.keys(fixture.cases).sort(), Object.keys(cases).sort());
