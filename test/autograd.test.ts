@@ -112,13 +112,13 @@ const expressions: Record<string, (i: Inputs) => Tensor> = {
 
 /**
  * Where dlab's graph differs from PyTorch's in names only (the gradients still match): known gaps
- * (composites recorded as their parts, mm built on bmm, scalar operands kept as inputs), each
+ * (composites recorded as their parts, a plain view where PyTorch has an unsafe one, scalar operands kept as inputs), each
  * with the reason. Their name check still runs against PyTorch's names and is reported as a todo
  * until the op gets PyTorch's node; remove the entry then.
  */
 const nameGaps: Record<string, string> = {
   pow_scalar: 'dlab keeps the scalar exponent as a second input (next: AccumulateGrad, null)',
-  matmul_batched: 'dlab builds a batched matmul on bmm (ViewBackward0 <- BmmBackward0, not UnsafeViewBackward0 <- MmBackward0)',
+  matmul_batched: 'dlab folds the batch into one mm and views the result back (ViewBackward0 <- MmBackward0, not UnsafeViewBackward0 <- MmBackward0)',
   slice: 'dlab makes x[:, 1:] one SliceBackward0 over the leaf; PyTorch slices dim 0 then dim 1',
   stack: 'dlab records stack as cat of unsqueezes (CatBackward0)',
   clamp: 'dlab records clamp as two wheres (WhereBackward0)',

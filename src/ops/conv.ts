@@ -17,11 +17,16 @@ export type IntOrPair = number | readonly number[];
 export type Pair = readonly [number, number];
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
-/** A kernel/stride/... argument as one value per spatial dim (`n` of them), PyTorch's _ntuple. */
-export function nTuple(v: IntOrPair, n: number, name = ''): number[] {
+/**
+ * A kernel/stride/... argument as one value per spatial dim (`n` of them), PyTorch's _ntuple and
+ * expand_param_if_needed (a list of one value is repeated); refused in the convolutions' words.
+ */
+export function nTuple(v: IntOrPair, n: number, name: string): number[] {
   if (typeof v === 'number') return new Array<number>(n).fill(v);
-  if (v.length === 1 && n > 1) return new Array<number>(n).fill(v[0]);
-  if (v.length !== n) throw new RangeError(`${name ? name + ': ' : ''}expected ${n} values, but got ${fmtShape(v)}`);
+  if (v.length === 1) return new Array<number>(n).fill(v[0]);
+  if (v.length !== n) {
+    throw new RangeError(`expected ${name} to be a single integer value or a list of ${n} values to match the convolution dimensions, but got ${name}=${fmtShape(v)}`);
+  }
   return [...v];
 }
 
@@ -131,11 +136,18 @@ export interface UnfoldOptions {
   stride?: IntOrPair;
 }
 
+/** F.unfold/F.fold's _pair: a number, or exactly two values (a list of one is refused, unlike the convolutions). */
+function pair(v: IntOrPair, name: string): number[] {
+  if (typeof v === 'number') return [v, v];
+  if (v.length !== 2) throw new RangeError(`It is expected ${name} equals to 2, but got size ${v.length}`);
+  return [...v];
+}
+
 function foldArgs(kernelSize: IntOrPair, options: UnfoldOptions): { k: number[]; d: number[]; p: number[]; s: number[] } {
-  const k = nTuple(kernelSize, 2, 'kernel_size');
-  const d = nTuple(options.dilation ?? 1, 2, 'dilation');
-  const p = nTuple(options.padding ?? 0, 2, 'padding');
-  const s = nTuple(options.stride ?? 1, 2, 'stride');
+  const k = pair(kernelSize, 'kernel_size');
+  const d = pair(options.dilation ?? 1, 'dilation');
+  const p = pair(options.padding ?? 0, 'padding');
+  const s = pair(options.stride ?? 1, 'stride');
   if (!(k[0] > 0 && k[1] > 0)) throw new RangeError(`kernel size should be greater than zero, but got kernel_height: ${k[0]} kernel_width: ${k[1]}`);
   if (!(d[0] > 0 && d[1] > 0)) throw new RangeError(`dilation should be greater than zero, but got dilation_height: ${d[0]} dilation_width: ${d[1]}`);
   if (!(p[0] >= 0 && p[1] >= 0)) throw new RangeError(`padding should be non-negative, but got pad_height: ${p[0]} pad_width: ${p[1]}`);
@@ -170,7 +182,7 @@ export function fold(input: Tensor, outputSize: IntOrPair, kernelSize: IntOrPair
   if (input.ndim !== 2 && input.ndim !== 3) {
     throw new RangeError(`Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: ${fmtShape(input.shape)}`);
   }
-  const size = nTuple(outputSize, 2, 'output_size');
+  const size = pair(outputSize, 'output_size');
   const { k, d, p, s } = foldArgs(kernelSize, options);
   const x = input.ndim === 2 ? input.unsqueeze(0) : input;
   const [, rows, L] = x.shape;

@@ -8,10 +8,10 @@ import { backendOf, record, wrap } from './function.js';
 import { expand, permute, reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { sum } from './reduce.js';
 
-/** PyTorch's kernels named in its refusals of a bool product. */
-const boolKernel: Record<string, string> = { mm: 'addmm_impl_cpu_', bmm: 'bmm', dot: 'dot', matmul: 'addmm_impl_cpu_' };
+/** PyTorch's kernels named in its refusals of a bool product (einsum contracts with bmm). */
+const boolKernel = { mm: 'addmm_impl_cpu_', mv: 'addmv_impl_cpu', bmm: 'bmm', dot: 'dot', einsum: 'bmm' };
 
-function checkDtypes(op: string, a: Tensor, b: Tensor): void {
+function checkDtypes(op: keyof typeof boolKernel, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
     throw new TypeError(
       op === 'dot'
@@ -19,7 +19,7 @@ function checkDtypes(op: string, a: Tensor, b: Tensor): void {
         : `expected scalar type ${scalarTypeName[a.dtype]} but found ${scalarTypeName[b.dtype]}`,
     );
   }
-  if (a.dtype === 'bool') throw new TypeError(`"${boolKernel[op] ?? op}" not implemented for 'Bool'`);
+  if (a.dtype === 'bool') throw new TypeError(`"${boolKernel[op]}" not implemented for 'Bool'`);
 }
 
 /** The primitive: [B, M, K] x [B, K, N] -> [B, M, N]. */
@@ -98,9 +98,15 @@ export function mv(a: Tensor, v: Tensor): Tensor {
   // PyTorch's addmv message also counts the (1-D) vector it adds to.
   if (a.ndim !== 2 || v.ndim !== 1) throw new RangeError(`vector + matrix @ vector expected, got 1, ${a.ndim}, ${v.ndim}`);
   if (a.shape[1] !== v.shape[0]) {
-    throw new RangeError(`size mismatch, got ${a.shape[0]}, ${a.shape[0]}x${a.shape[1]},${v.shape[0]}`);
+    mvMismatch(a.shape[0], a.shape[1], v.shape[0]);
   }
+  checkDtypes('mv', a, v);
   return squeeze(mm(a, unsqueeze(v, 1)), 1);
+}
+
+/** addmv's refusal of a [rows, cols] matrix times a vector of another length. */
+function mvMismatch(rows: number, cols: number, n: number): never {
+  throw new RangeError(`size mismatch, got ${rows}, ${rows}x${cols},${n}`);
 }
 
 /** `torch.outer(a, b)`: the outer product of two 1-D tensors. */
@@ -119,20 +125,34 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 2 && b.ndim === 1) return mv(a, b);
   if (a.ndim === 1 && b.ndim === 2) return squeeze(mm(unsqueeze(a, 0), b), 0);
   if (a.ndim === 2 && b.ndim === 2) return mm(a, b);
-  checkDtypes('matmul', a, b);
+  // One operand of 3 or more dims: PyTorch folds the batch into the rows of one matrix product
+  // (mv beside a 1-D operand, mm beside a 2-D one, the 2-D one transposed when it comes first)
+  // or broadcasts the batch dims for bmm; its refusals name the product it ran, with its sizes.
+  checkDtypes(a.ndim === 1 || b.ndim === 1 ? 'mv' : a.ndim === 2 || b.ndim === 2 ? 'mm' : 'bmm', a, b);
   const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
   const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
   const [M, K] = a2.shape.slice(-2);
   const [K2, N] = b2.shape.slice(-2);
-  if (K !== K2) mismatch([numel(a2.shape.slice(0, -1)), K], [K2, N]);
   let out: Tensor;
   if (b2.ndim === 2) {
-    // [..., M, K] x [K, N]: fold the batch into the rows, one matrix product.
-    const rows = reshape(a2, [1, -1, K]);
-    out = reshape(batchedMatmul(rows, unsqueeze(b2, 0)), [...a2.shape.slice(0, -1), N]);
+    if (K !== K2) {
+      const rows = numel(a2.shape) / K;
+      if (b.ndim === 1) mvMismatch(rows, K, K2);
+      mismatch([rows, K], [K2, N]);
+    }
+    // [..., M, K] x [K, N]: fold the batch into the rows, one matrix product (MmBackward0, as PyTorch's).
+    out = reshape(matrixProduct(reshape(a2, [-1, K]), b2), [...a2.shape.slice(0, -1), N]);
+  } else if (a.ndim <= 2 && K !== K2) {
+    // PyTorch runs b^T a^T with b's batch folded into its rows.
+    const rows = numel(b2.shape) / K2;
+    if (a.ndim === 1) mvMismatch(rows, K2, K);
+    mismatch([rows, K2], [K, M]);
   } else {
     const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
     const B = numel(batch);
+    if (K !== K2) {
+      throw new RangeError(`Expected size for first two dimensions of batch2 tensor to be: [${B}, ${K}] but got: [${B}, ${K2}].`);
+    }
     const aa = reshape(expand(a2, [...batch, M, K]), [B, M, K]);
     const bb = reshape(expand(b2, [...batch, K, N]), [B, K, N]);
     out = reshape(batchedMatmul(aa, bb), [...batch, M, N]);
@@ -157,7 +177,7 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   inputs.forEach((labels, i) => {
     if (labels.length !== operands[i].ndim) {
       throw new RangeError(
-        `einsum(): the number of subscripts in the equation (${labels.length}) does not match the number of dimensions (${operands[i].ndim}) for operand ${i}`,
+        `einsum(): the number of subscripts in the equation (${labels.length}) does not match the number of dimensions (${operands[i].ndim}) for operand ${i} and no ellipsis was given`,
       );
     }
     if (new Set(labels).size !== labels.length) {
@@ -222,8 +242,9 @@ function contractPair(a: Tensor, la: string, b: Tensor, lb: string, keep: Set<st
   const M = numel(left.map(dimSize));
   const K = numel(contracted.map(dimSize));
   const N = numel(right.map(dimSize));
-  const ea = reshape(expand(pa, [...Bs, ...pa.shape.slice(batch.length)]), [B, M, K]);
-  const eb = reshape(expand(pb, [...Bs, ...pb.shape.slice(batch.length)]), [B, K, N]);
+  // A size-1 label broadcasts against the other operand's size, batch and contracted alike.
+  const ea = reshape(expand(pa, [...batch, ...left, ...contracted].map(dimSize)), [B, M, K]);
+  const eb = reshape(expand(pb, [...batch, ...contracted, ...right].map(dimSize)), [B, K, N]);
   checkDtypes('einsum', ea, eb);
   const out = reshape(batchedMatmul(ea, eb), [...Bs, ...left.map(dimSize), ...right.map(dimSize)]);
   return [out, [...batch, ...left, ...right].join('')];

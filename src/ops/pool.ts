@@ -7,6 +7,7 @@
 // batch of one (max pooling without graph nodes for it, so its graph is PyTorch's).
 
 import type { DeviceData, View, Window2d } from '../backend/backend.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
 import { isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -65,17 +66,54 @@ function lift(input: Tensor, nd: 1 | 2): Lifted {
   };
 }
 
+type PoolOp = 'max_pool1d' | 'max_pool2d' | 'avg_pool1d' | 'avg_pool2d';
+type PoolArg = 'kernel_size' | 'stride' | 'padding' | 'dilation';
+
+/**
+ * PyTorch's refusal of a pooling argument with the wrong number of values: its 2-D ops and
+ * max_pool1d check in C++ (each argument worded its own way), avg_pool1d and max_pool1d with
+ * indices in Python's argument parser.
+ */
+function poolArgRefusal(op: PoolOp, name: PoolArg, got: number, parser: boolean): string {
+  if (parser) return `${op}() argument '${name}' should contain one int (got ${got})`;
+  if (op === 'max_pool1d') {
+    const forms = { kernel_size: 'an int, list of ints or tuple of ints', stride: 'None, an int, list of ints, or tuple of ints', padding: 'an int, list of ints, or tuple of ints', dilation: 'an int, list of ints or tuple of ints' };
+    return `max_pool1d() ${name} must be ${forms[name]} of size 1 but got size ${got}`;
+  }
+  const forms = { kernel_size: 'either be a single int', stride: 'either be omitted, a single int', padding: op === 'max_pool2d' ? 'be either be a single int' : 'either be a single int', dilation: 'be either a single int' };
+  return `${op}: ${name} must ${forms[name]}, or a tuple of two ints`;
+}
+
+/** A pooling argument as `nd` values: one value (or a list of one) repeats, other lengths are refused. */
+function poolArg(v: IntOrPair, nd: 1 | 2, op: PoolOp, name: PoolArg, parser: boolean): number[] {
+  if (typeof v !== 'number' && v.length !== 1 && v.length !== nd) throw new RangeError(poolArgRefusal(op, name, v.length, parser));
+  return nTuple(v, nd, name);
+}
+
+/** PyTorch's max_pool1d (no indices, no gradient) checks its arguments itself, in its own words. */
+function checkMaxPool1d(k: number, s: number, p: number, d: number): void {
+  if (k <= 0) throw new RangeError(`max_pool1d() kernel_size must be greater than zero, but got ${k}`);
+  if (s <= 0) throw new RangeError(`max_pool1d() stride must be greater than zero, but got ${s}`);
+  if (p < 0) throw new RangeError(`max_pool1d() padding must be non-negative, but got ${p}`);
+  if (p > Math.floor(k / 2)) throw new RangeError(`max_pool1d() padding should be at most half of kernel size, but got padding=${p} and kernel_size=${k}`);
+  if (d <= 0) throw new RangeError(`max_pool1d() dilation must be greater than zero, but got ${d}`);
+}
+
 /** The window of a pooling op with PyTorch's argument checks and messages; 1-D ops pass H-dim values of 1/0. */
 function poolWindow(
-  x: Tensor, nd: 1 | 2, kernelSize: IntOrPair, stride: IntOrPair | null | undefined, padding: IntOrPair, dilation: IntOrPair, ceilMode: boolean,
+  x: Tensor, op: PoolOp, kernelSize: IntOrPair, stride: IntOrPair | null | undefined, padding: IntOrPair, dilation: IntOrPair, ceilMode: boolean, parser = false,
 ): Window2d {
-  const k = nTuple(kernelSize, nd, 'kernel_size');
-  const s = stride === null || stride === undefined || (Array.isArray(stride) && stride.length === 0) ? k : nTuple(stride, nd, 'stride');
-  const p = nTuple(padding, nd, 'padding');
-  const d = nTuple(dilation, nd, 'dilation');
+  const nd = op.endsWith('1d') ? 1 : 2;
+  const k = poolArg(kernelSize, nd, op, 'kernel_size', parser);
+  const s = stride === null || stride === undefined || (Array.isArray(stride) && stride.length === 0) ? k : poolArg(stride, nd, op, 'stride', parser);
+  const p = poolArg(padding, nd, op, 'padding', parser);
+  const d = poolArg(dilation, nd, op, 'dilation', parser);
+  if (op === 'max_pool1d' && !parser) checkMaxPool1d(k[0], s[0], p[0], d[0]);
+  // The 2-D kernels' checks, which see a 1-D op's window with height 1.
+  const hw = (v: number[]) => (nd === 1 ? [1, v[0]] : v);
   if (s.some((v) => v === 0)) throw new RangeError('stride should not be zero');
-  if (k.some((v) => v <= 0)) throw new RangeError(`kernel size should be greater than zero, but got ${k.join(' ')}`);
-  if (s.some((v) => v < 0)) throw new RangeError(`stride should be greater than zero, but got ${s.join(' ')}`);
+  if (k.some((v) => v <= 0)) throw new RangeError(`kernel size should be greater than zero, but got kH: ${hw(k)[0]} kW: ${hw(k)[1]}`);
+  if (s.some((v) => v < 0)) throw new RangeError(`stride should be greater than zero, but got dH: ${hw(s)[0]} dW: ${hw(s)[1]}`);
   if (d.some((v) => v <= 0)) {
     throw new RangeError(nd === 2 ? `dilation should be greater than zero, but got dilationH: ${d[0]} dilationW: ${d[1]}` : `dilation should be greater than zero, but got dilation=${d[0]}`);
   }
@@ -151,7 +189,11 @@ function maxPoolNd(nd: 1 | 2, input: Tensor, kernelSize: IntOrPair, options: Max
   if (nd === 1 && input.ndim !== 2 && input.ndim !== 3) {
     throw new RangeError(`max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtShape(input.shape)}`);
   }
-  const window = poolWindow(input, nd, kernelSize, options.stride, options.padding ?? 0, options.dilation ?? 1, options.ceilMode ?? false);
+  const op = nd === 1 ? 'max_pool1d' : 'max_pool2d';
+  // PyTorch's max_pool1d runs max_pool1d_with_indices for indices or a gradient, and that one's
+  // arguments are checked by the argument parser (other words than max_pool1d's own checks).
+  const parser = nd === 1 && (options.returnIndices === true || (input.requiresGrad && isGradEnabled()));
+  const window = poolWindow(input, op, kernelSize, options.stride, options.padding ?? 0, options.dilation ?? 1, options.ceilMode ?? false, parser);
   requireFloat(input, nd === 1 ? 'max_pool1d_impl' : 'max_pool2d');
   // As PyTorch: 1-D pooling is 2-D pooling of input.unsqueeze(-2), squeezed back.
   const x = nd === 1 ? input.unsqueeze(-2) : input;
@@ -218,7 +260,7 @@ export function avgPool1d(input: Tensor, kernelSize: IntOrPair, options: Omit<Av
   if (input.ndim !== 2 && input.ndim !== 3) {
     throw new RangeError(`Expected 2 to 3 dimensions, but got ${input.ndim}-dimensional tensor for argument #1 'self' (while checking arguments for avg_pool1d)`);
   }
-  const window = poolWindow(input, 1, kernelSize, options.stride, options.padding ?? 0, 1, options.ceilMode ?? false);
+  const window = poolWindow(input, 'avg_pool1d', kernelSize, options.stride, options.padding ?? 0, 1, options.ceilMode ?? false, true);
   const { x, lower } = lift(input, 1);
   return lower(avgPoolCore(x, window, options.countIncludePad ?? true, null));
 }
@@ -230,7 +272,7 @@ export function avgPool2d(input: Tensor, kernelSize: IntOrPair, options: AvgPool
   }
   const divisorOverride = options.divisorOverride ?? null;
   if (divisorOverride !== null && divisorOverride === 0) throw new RangeError('divisor must be not zero');
-  const window = poolWindow(input, 2, kernelSize, options.stride, options.padding ?? 0, 1, options.ceilMode ?? false);
+  const window = poolWindow(input, 'avg_pool2d', kernelSize, options.stride, options.padding ?? 0, 1, options.ceilMode ?? false);
   const { x, lower } = lift(input, 2);
   return lower(avgPoolCore(x, window, options.countIncludePad ?? true, divisorOverride));
 }

@@ -1,0 +1,199 @@
+// Convolution and pooling at the edges of their arguments against PyTorch 1.13
+// (tools/fixtures/conv_edges.py): one-value lists, the last ceil-mode window, refusals in
+// PyTorch's words. The inputs are ramps built here as the script builds them; the fixture holds
+// the outputs, indices and gradients of sum(out * ramp). Once per backend, one op per case.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import * as dlab from '../../src/index.js';
+import type { Tensor } from '../../src/index.js';
+import { assertClose, backendsUnderTest } from '../helpers.js';
+
+const F = dlab.nn.functional;
+
+interface Case {
+  shape: number[];
+  out: number[];
+  grads: number[][];
+  indices?: number[];
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/conv_edges.json', import.meta.url), 'utf8')) as {
+  torch: string;
+  cases: Record<string, Case>;
+  refusals: Record<string, string>;
+};
+
+const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+/** The script's X(shape): arange(n) / 4 - 2; W(shape): arange(n) / 8 - 0.5; float64 leaves. */
+const X = (...shape: number[]) => dlab.arange(count(shape), { dtype: 'float64' }).div(4).sub(2).reshape(shape).requiresGrad_(true);
+const W = (...shape: number[]) => dlab.arange(count(shape), { dtype: 'float64' }).div(8).sub(0.5).reshape(shape).requiresGrad_(true);
+const rampLike = (t: Tensor) => dlab.arange(t.numel(), { dtype: 'float64' }).div(3).sub(1).reshape(t.shape);
+
+const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tensor[] }> = {
+  'conv2d stride [2]': () => {
+    const [x, w] = [X(1, 2, 5, 5), W(1, 2, 2, 2)];
+    return { out: F.conv2d(x, w, { stride: [2] }), inputs: [x, w] };
+  },
+  'max_pool2d ceil last window in padding': () => {
+    const x = X(1, 1, 5, 5);
+    return { out: F.maxPool2d(x, 2, { stride: 2, padding: 1, ceilMode: true, returnIndices: true }), inputs: [x] };
+  },
+  'max_pool2d stride None': () => {
+    const x = X(1, 2, 5, 5);
+    return { out: F.maxPool2d(x, 2, { stride: null }), inputs: [x] };
+  },
+  'avg_pool2d stride []': () => {
+    const x = X(1, 2, 5, 5);
+    return { out: F.avgPool2d(x, 2, { stride: [] }), inputs: [x] };
+  },
+};
+
+const refusals: Record<string, () => unknown> = {
+  'conv2d stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { stride: [1, 2, 3] }),
+  'conv1d stride of 2 values': () => F.conv1d(X(1, 2, 5), W(1, 2, 2), { stride: [1, 2] }),
+  'max_pool2d kernel_size of 3': () => F.maxPool2d(X(1, 1, 6, 6), [2, 2, 2]),
+  'max_pool2d stride of 3': () => F.maxPool2d(X(1, 1, 6, 6), 2, { stride: [1, 1, 1] }),
+  'max_pool2d padding of 3': () => F.maxPool2d(X(1, 1, 6, 6), 2, { padding: [0, 0, 0] }),
+  'max_pool2d dilation of 3': () => F.maxPool2d(X(1, 1, 6, 6), 2, { dilation: [1, 1, 1] }),
+  'avg_pool2d kernel_size of 3': () => F.avgPool2d(X(1, 1, 6, 6), [2, 2, 2]),
+  'avg_pool2d stride of 3': () => F.avgPool2d(X(1, 1, 6, 6), 2, { stride: [1, 1, 1] }),
+  'avg_pool2d padding of 3': () => F.avgPool2d(X(1, 1, 6, 6), 2, { padding: [0, 0, 0] }),
+  'max_pool1d kernel_size of 2': () => F.maxPool1d(X(1, 1, 6).detach(), [2, 2]),
+  'max_pool1d stride of 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { stride: [1, 1] }),
+  'max_pool1d padding of 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { padding: [0, 0] }),
+  'max_pool1d dilation of 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { dilation: [1, 1] }),
+  'max_pool1d requiring grad kernel_size of 2': () => F.maxPool1d(X(1, 1, 6), [2, 2]),
+  'max_pool1d with indices kernel_size of 2': () => F.maxPool1d(X(1, 1, 6), [2, 2], { returnIndices: true }),
+  'max_pool1d with indices, no grad, kernel_size of 2': () => F.maxPool1d(X(1, 1, 6).detach(), [2, 2], { returnIndices: true }),
+  'max_pool1d under no_grad kernel_size of 2': () => dlab.noGrad(() => F.maxPool1d(X(1, 1, 6), [2, 2])),
+  'avg_pool1d kernel_size of 2': () => F.avgPool1d(X(1, 1, 6), [2, 2]),
+  'avg_pool1d stride of 2': () => F.avgPool1d(X(1, 1, 6), 2, { stride: [1, 1] }),
+  'avg_pool1d padding of 2': () => F.avgPool1d(X(1, 1, 6), 2, { padding: [0, 0] }),
+  'max_pool2d kernel [2, 0]': () => F.maxPool2d(X(1, 1, 6, 6), [2, 0]),
+  'max_pool2d kernel [2, 0] stride 1': () => F.maxPool2d(X(1, 1, 6, 6), [2, 0], { stride: 1 }),
+  'max_pool2d dilation [1, 0]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { dilation: [1, 0] }),
+  'max_pool2d kernel [-1, 2]': () => F.maxPool2d(X(1, 1, 6, 6), [-1, 2]),
+  'max_pool2d stride [1, 0]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { stride: [1, 0] }),
+  'max_pool2d stride [-1, 1]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { stride: [-1, 1] }),
+  'avg_pool2d stride [1, -1]': () => F.avgPool2d(X(1, 1, 6, 6), 2, { stride: [1, -1] }),
+  'avg_pool1d stride -1': () => F.avgPool1d(X(1, 1, 6), 2, { stride: -1 }),
+  'max_pool1d requiring grad kernel 0': () => F.maxPool1d(X(1, 1, 6), 0),
+  'max_pool1d kernel 0': () => F.maxPool1d(X(1, 1, 6).detach(), 0),
+  'max_pool1d stride 0': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { stride: 0 }),
+  'max_pool1d padding -1': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { padding: -1 }),
+  'max_pool1d padding 2': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { padding: 2 }),
+  'max_pool1d dilation 0': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { dilation: 0 }),
+  'unfold kernel [2, 0]': () => F.unfold(X(1, 1, 5, 5), [2, 0]),
+  'unfold kernel [0, 2]': () => F.unfold(X(1, 1, 5, 5), [0, 2]),
+  'unfold kernel of 3': () => F.unfold(X(1, 1, 5, 5), [2, 2, 2]),
+  'unfold dilation of 3': () => F.unfold(X(1, 1, 5, 5), 2, { dilation: [1, 1, 1] }),
+  'unfold kernel [-1, 2]': () => F.unfold(X(1, 1, 5, 5), [-1, 2]),
+  'unfold kernel 0': () => F.unfold(X(1, 1, 5, 5), 0),
+  'unfold dilation [1, 0]': () => F.unfold(X(1, 1, 5, 5), 2, { dilation: [1, 0] }),
+  'unfold padding [0, -1]': () => F.unfold(X(1, 1, 5, 5), 2, { padding: [0, -1] }),
+  'unfold stride [1, 0]': () => F.unfold(X(1, 1, 5, 5), 2, { stride: [1, 0] }),
+  'unfold dilation [0, 1]': () => F.unfold(X(1, 1, 5, 5), 2, { dilation: [0, 1] }),
+  'unfold padding [-1, 0]': () => F.unfold(X(1, 1, 5, 5), 2, { padding: [-1, 0] }),
+  'unfold stride [0, 1]': () => F.unfold(X(1, 1, 5, 5), 2, { stride: [0, 1] }),
+  'unfold blocks of height 0': () => F.unfold(X(1, 1, 2, 2), [3, 1]),
+  'unfold blocks of width 0': () => F.unfold(X(1, 1, 2, 2), [1, 3]),
+  'unfold kernel [2]': () => F.unfold(X(1, 1, 5, 5), [2]),
+  'unfold dilation [1]': () => F.unfold(X(1, 1, 5, 5), 2, { dilation: [1] }),
+  'unfold padding of 3': () => F.unfold(X(1, 1, 5, 5), 2, { padding: [0, 0, 0] }),
+  'unfold stride of 3': () => F.unfold(X(1, 1, 5, 5), 2, { stride: [1, 1, 1] }),
+  'fold output_size [5]': () => F.fold(X(1, 4, 16), [5], 2),
+  'fold kernel [2, 0]': () => F.fold(X(1, 4, 16), 5, [2, 0]),
+  'fold dilation 0': () => F.fold(X(1, 4, 16), 5, 2, { dilation: 0 }),
+};
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '(no error)';
+}
+
+for (const backend of backendsUnderTest()) {
+  describe(`convolution and pooling edges vs PyTorch ${fixture.torch} [${backend}]`, () => {
+    for (const [name, run] of Object.entries(cases)) {
+      test(name, () => {
+        dlab.setBackend(backend);
+        const expected = fixture.cases[name];
+        assert.ok(expected, `${name}: not in the fixture`);
+        const { out, inputs } = run();
+        const [values, indices] = Array.isArray(out) ? out : [out, null];
+        assert.deepEqual(values.shape, expected.shape);
+        assertClose(Array.from(values.toTypedArray()), expected.out, 1e-12, 1e-12, 'out');
+        if (expected.indices) assert.deepEqual(Array.from(indices!.toTypedArray(), Number), expected.indices);
+        values.mul(rampLike(values)).sum().backward();
+        inputs.forEach((t, i) => assertClose(Array.from(t.grad!.toTypedArray()), expected.grads[i], 1e-12, 1e-12, `grad ${i}`));
+      });
+    }
+    for (const [name, provoke] of Object.entries(refusals)) {
+      test(`refused: ${name}`, () => {
+        dlab.setBackend(backend);
+        assert.equal(errorOf(provoke), fixture.refusals[name]);
+      });
+    }
+    test("ConvolutionBackward0 saves the input and the weight, Col2ImBackward0 nothing (PyTorch's _saved_ tensors)", () => {
+      dlab.setBackend(backend);
+      // F.conv2d(x, w).grad_fn: _saved_input is x, _saved_weight is w; F.fold(c, 3, 2).grad_fn saves no tensor.
+      const [x, w] = [X(1, 2, 3, 3), W(1, 2, 2, 2)];
+      const conv = F.conv2d(x, w).gradFn!;
+      assert.equal(conv.name, 'ConvolutionBackward0');
+      assert.ok(conv.savedTensors.length === 2 && conv.savedTensors[0] === x && conv.savedTensors[1] === w);
+      const fold = F.fold(X(1, 4, 4), 3, 2).gradFn!;
+      assert.deepEqual([fold.name, fold.savedTensors], ['Col2ImBackward0', []]);
+    });
+    test("outside create_graph the weight's and the bias's gradients come from one fused pass, and only when both are needed", () => {
+      dlab.setBackend(backend);
+      const b = dlab.getBackend();
+      const calls: boolean[] = [];
+      const original = b.conv2dWeightGrad;
+      b.conv2dWeightGrad = function (this: typeof b, ...args: Parameters<typeof original>) {
+        calls.push(args[4]);
+        return original.apply(this, args);
+      };
+      try {
+        const x = X(1, 2, 4, 4);
+        const bias = dlab.tensor([0.5], { dtype: 'float64' });
+        F.conv2d(x, W(1, 2, 2, 2), bias.requiresGrad_(true)).sum().backward();
+        assert.deepEqual(calls, [true], 'weight and bias: one fused pass');
+        calls.length = 0;
+        const bias2 = dlab.tensor([0.5, -0.5], { dtype: 'float64', requiresGrad: true });
+        F.conv2d(x, W(2, 2, 2, 2).detach(), bias2).sum().backward();
+        assert.deepEqual(calls, [], 'bias only: no weight pass');
+        assert.deepEqual(Array.from(bias2.grad!.toTypedArray()), [9, 9], 'bias only: its gradient, per channel');
+        F.conv2d(x, W(1, 2, 2, 2)).sum().backward();
+        assert.deepEqual(calls, [false], 'weight only: one weight pass, not fused');
+      } finally {
+        b.conv2dWeightGrad = original;
+      }
+    });
+    test("max pooling's backward node under create_graph saves only the indices, as PyTorch's MaxPool2DWithIndicesBackwardBackward0", () => {
+      dlab.setBackend(backend);
+      // gx, = torch.autograd.grad(y, x, ones, create_graph=True): gx.grad_fn._saved_indices, int64 [1, 1, 2, 2], nothing else saved.
+      const x = X(1, 1, 4, 4);
+      const [values, indices] = F.maxPool2d(x, 2, { returnIndices: true });
+      const [gx] = dlab.autograd.grad(values, x, { gradOutputs: dlab.onesLike(values), createGraph: true });
+      const node = gx!.gradFn!;
+      assert.equal(node.name, 'MaxPool2DWithIndicesBackwardBackward0');
+      assert.equal(node.savedTensors.length, 1);
+      assert.deepEqual([node.savedTensors[0].dtype, node.savedTensors[0].shape], ['int64', [1, 1, 2, 2]]);
+      assert.deepEqual(node.savedTensors[0].tolist(), indices.tolist());
+    });
+    test('unfold of a window exactly the size of the input gives one block (torch: shape [1, 9, 1])', () => {
+      dlab.setBackend(backend);
+      assert.deepEqual(F.unfold(X(1, 1, 3, 3), 3).shape, [1, 9, 1]);
+    });
+    test('every fixture entry has its call here', () => {
+      assert.deepEqual(Object.keys(fixture.cases).sort(), Object.keys(cases).sort());
+      assert.deepEqual(Object.keys(fixture.refusals).sort(), Object.keys(refusals).sort());
+    });
+  });
+}
