@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as dlab from '../src/index.js';
 import { autograd, nn, Tensor } from '../src/index.js';
 import {
-  assertClose, assertTensor, backendsUnderTest, decodeAll, fromFixture, inputFromFixture, tolerance,
+  assertClose, assertTensor, backendsUnderTest, decodeAll, errorOf, fromFixture, inputFromFixture, tolerance,
   type FixtureInput, type FixtureTensor, type FixtureValue,
 } from './helpers.js';
 
@@ -157,14 +157,6 @@ test('sort and friends as methods and functions, with dim positional or by keywo
   assert.deepEqual([values.tolist(), indices.tolist()], [[0, 1, 2], [1, 0, 0]]);
 });
 
-const errorOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-  return '(no error)';
-};
 const pytorchError = (name: string) => gapsFixture.errors.find((e) => e.name === name)!.message;
 
 test("topk's and kthvalue's k out of range are refused with PyTorch's words", () => {

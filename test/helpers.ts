@@ -141,3 +141,13 @@ export function passesUnderTest(): TestPass[] {
 export async function acquireDevicePass(): Promise<void> {
   assert.ok(await webgpu.isAvailable(), 'no WebGPU adapter: run the tests through scripts/run-tests.mjs (it points Dawn at SwiftShader), or set VK_ICD_FILENAMES to a Vulkan driver; DLAB_TEST_WEBGPU=0 turns the webgpu pass off');
 }
+
+/** The message fn throws, or '(no error)': the refusal tests compare it with PyTorch's words. */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  return '(no error)';
+}

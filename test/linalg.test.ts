@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as dlab from '../src/index.js';
 import type { DType, Tensor } from '../src/index.js';
 import { storageCount } from '../src/tensor/storage.js';
-import { backendsUnderTest } from './helpers.js';
+import { backendsUnderTest, errorOf } from './helpers.js';
 
 interface Refusal {
   name: string;
@@ -21,15 +21,6 @@ interface Refusal {
 }
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/linalg.json', import.meta.url), 'utf8')) as { torch: string; refusals: Refusal[] };
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return '(no error)';
-}
 
 function call(r: Refusal): unknown {
   const [a, b] = r.shapes.map((s, i) => dlab.zeros(s, { dtype: r.dtypes[i] }));

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 
 import * as dlab from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { assertClose, backendsUnderTest } from '../helpers.js';
+import { assertClose, backendsUnderTest, errorOf } from '../helpers.js';
 
 const F = dlab.nn.functional;
 
@@ -108,15 +108,6 @@ const refusals: Record<string, () => unknown> = {
   'fold kernel [2, 0]': () => F.fold(X(1, 4, 16), 5, [2, 0]),
   'fold dilation 0': () => F.fold(X(1, 4, 16), 5, 2, { dilation: 0 }),
 };
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return '(no error)';
-}
 
 for (const backend of backendsUnderTest()) {
   describe(`convolution and pooling edges vs PyTorch ${fixture.torch} [${backend}]`, () => {
