@@ -139,3 +139,14 @@ test('Adam and AdamW turn a numeric step of an older dict into a 0-d float32 ten
     assert.equal(step.item(), 2);
   }
 });
+
+test("RMSprop refuses at load a dict without the state its momentum or centering needs", () => {
+  // PyTorch 1.13 would load it and fail at step() with KeyError 'momentum_buffer' / 'grad_avg'.
+  const plain = twoSteps('RMSprop', { lr: 0.01 }).opt.stateDict();
+  const make = (options: Record<string, unknown>) =>
+    new optim.RMSprop([{ params: [tensor(P1, { dtype: 'float32' }).requiresGrad_()] }, { params: [tensor(P2, { dtype: 'float32' }).requiresGrad_()] }], options);
+  const withMomentum = { ...plain, param_groups: plain.param_groups.map((g) => ({ ...g, momentum: 0.5 })) };
+  assert.throws(() => make({ momentum: 0.5 }).loadStateDict(withMomentum), /no state 'momentum_buffer' for parameter 0, which RMSprop keeps \(it has: step, square_avg\)/);
+  const centered = { ...plain, param_groups: plain.param_groups.map((g) => ({ ...g, centered: true })) };
+  assert.throws(() => make({ centered: true }).loadStateDict(centered), /no state 'grad_avg' for parameter 0, which RMSprop keeps \(it has: step, square_avg\)/);
+});
