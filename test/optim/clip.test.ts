@@ -92,3 +92,39 @@ test('EarlyStopping: patience, minDelta, mode', () => {
   assert.equal(new optim.EarlyStopping().step(NaN), false); // NaN is never an improvement, but one bad step is within patience
   assert.throws(() => new optim.EarlyStopping({ mode: 'up' as 'min' }), /mode up is unknown/);
 });
+
+test('clipGradNorm_ on a non-finite norm: PyTorch 1.13\'s message per order, or (the default) scaling by it', () => {
+  // /usr/bin/python3: p.grad = torch.tensor([inf, 1.]); clip_grad_norm_([p], 1.0, nt, error_if_nonfinite=True) for nt in (2, inf, 1)
+  const tail = 'for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`';
+  for (const [order, shown] of [[2, '2.0'], ['inf', 'inf'], [Infinity, 'inf'], [1, '1.0']] as const) {
+    const p = zeros(2).requiresGrad_();
+    p.grad = tensor([Infinity, 1], { dtype: 'float32' });
+    assert.throws(() => optim.clipGradNorm_(p, 1, order, { errorIfNonfinite: true }), { message: `The total norm of order ${shown} ${tail}` }, String(order));
+  }
+  // clip_grad_norm_([p], 1.0) with the same grad -> tensor(inf), p.grad tensor([nan, 0.])
+  const p = zeros(2).requiresGrad_();
+  p.grad = tensor([Infinity, 1], { dtype: 'float32' });
+  assert.equal(optim.clipGradNorm_(p, 1).item(), Infinity);
+  const [first, second] = p.grad._values();
+  assert.ok(Number.isNaN(first));
+  assert.equal(second, 0);
+});
+
+test('clipGradValue_ leaves a parameter without a gradient alone', () => {
+  // clip_grad_value_([a, b], 1.0) with a.grad [5, -0.5], b.grad None -> a.grad [1, -0.5], b.grad None
+  const a = zeros(2).requiresGrad_();
+  const b = zeros(1).requiresGrad_();
+  a.grad = tensor([5, -0.5], { dtype: 'float32' });
+  optim.clipGradValue_([a, b], 1);
+  assert.deepEqual(a.grad._values(), [1, -0.5]);
+  assert.equal(b.grad, null);
+});
+
+test('l1Penalty and l2Penalty of no parameters are a float32 zero', () => {
+  for (const penalty of [optim.l1Penalty, optim.l2Penalty]) {
+    const z = penalty([]);
+    assert.equal(z.dtype, 'float32');
+    assert.deepEqual(z.shape, []);
+    assert.equal(z.item(), 0);
+  }
+});
