@@ -128,3 +128,26 @@ test('l1Penalty and l2Penalty of no parameters are a float32 zero', () => {
     assert.equal(z.item(), 0);
   }
 });
+
+test('EarlyStopping: its start, its refusals, minDelta in max mode, patience 0, stateDict round trip', () => {
+  const fresh = new optim.EarlyStopping({ mode: 'max' });
+  assert.deepEqual([fresh.best, fresh.bestEpoch, fresh.numBadEpochs, fresh.improved, fresh.epoch], [-Infinity, -1, 0, false, -1]);
+  assert.throws(() => new optim.EarlyStopping({ patience: -1 }), { name: 'RangeError', message: 'patience must be non-negative, got -1' });
+  assert.throws(() => new optim.EarlyStopping({ minDelta: -0.5 }), { name: 'RangeError', message: 'minDelta must be non-negative, got -0.5' });
+  // max mode: 0.52 does not beat 0.5 by more than 0.05; 0.6 does.
+  const acc = new optim.EarlyStopping({ mode: 'max', minDelta: 0.05, patience: 3 });
+  assert.deepEqual([0.5, 0.52, 0.6].map((a) => [acc.step(a), acc.improved]), [[false, true], [false, false], [false, true]]);
+  // patience 0: the very first step that does not improve stops.
+  assert.equal(new optim.EarlyStopping({ patience: 0 }).step(NaN), true);
+  const es = new optim.EarlyStopping({ patience: 2 });
+  [1, 0.5, 0.6].forEach((l) => es.step(l));
+  assert.deepEqual(es.stateDict(), { best: 0.5, best_epoch: 1, num_bad_epochs: 1, epoch: 2 });
+  const resumed = new optim.EarlyStopping({ patience: 2 });
+  resumed.step(0.1); // improved, to be reset by the load
+  resumed.loadStateDict({ best: 0.5, best_epoch: 1, num_bad_epochs: 2, epoch: 3 });
+  assert.equal(resumed.improved, false);
+  assert.equal(resumed.shouldStop, true);
+  assert.deepEqual(resumed.stateDict(), { best: 0.5, best_epoch: 1, num_bad_epochs: 2, epoch: 3 });
+  assert.equal(resumed.step(0.7), true);
+  assert.equal(resumed.epoch, 4);
+});
