@@ -92,3 +92,62 @@ test('EarlyStopping: patience, minDelta, mode', () => {
   assert.equal(new optim.EarlyStopping().step(NaN), false); // NaN is never an improvement, but one bad step is within patience
   assert.throws(() => new optim.EarlyStopping({ mode: 'up' as 'min' }), /mode up is unknown/);
 });
+
+test('clipGradNorm_ on a non-finite norm: PyTorch 1.13\'s message per order, or (the default) scaling by it', () => {
+  // /usr/bin/python3: p.grad = torch.tensor([inf, 1.]); clip_grad_norm_([p], 1.0, nt, error_if_nonfinite=True) for nt in (2, inf, 1)
+  const tail = 'for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`';
+  for (const [order, shown] of [[2, '2.0'], ['inf', 'inf'], [Infinity, 'inf'], [1, '1.0']] as const) {
+    const p = zeros(2).requiresGrad_();
+    p.grad = tensor([Infinity, 1], { dtype: 'float32' });
+    assert.throws(() => optim.clipGradNorm_(p, 1, order, { errorIfNonfinite: true }), { message: `The total norm of order ${shown} ${tail}` }, String(order));
+  }
+  // clip_grad_norm_([p], 1.0) with the same grad -> tensor(inf), p.grad tensor([nan, 0.])
+  const p = zeros(2).requiresGrad_();
+  p.grad = tensor([Infinity, 1], { dtype: 'float32' });
+  assert.equal(optim.clipGradNorm_(p, 1).item(), Infinity);
+  const [first, second] = p.grad._values();
+  assert.ok(Number.isNaN(first));
+  assert.equal(second, 0);
+});
+
+test('clipGradValue_ leaves a parameter without a gradient alone', () => {
+  // clip_grad_value_([a, b], 1.0) with a.grad [5, -0.5], b.grad None -> a.grad [1, -0.5], b.grad None
+  const a = zeros(2).requiresGrad_();
+  const b = zeros(1).requiresGrad_();
+  a.grad = tensor([5, -0.5], { dtype: 'float32' });
+  optim.clipGradValue_([a, b], 1);
+  assert.deepEqual(a.grad._values(), [1, -0.5]);
+  assert.equal(b.grad, null);
+});
+
+test('l1Penalty and l2Penalty of no parameters are a float32 zero', () => {
+  for (const penalty of [optim.l1Penalty, optim.l2Penalty]) {
+    const z = penalty([]);
+    assert.equal(z.dtype, 'float32');
+    assert.deepEqual(z.shape, []);
+    assert.equal(z.item(), 0);
+  }
+});
+
+test('EarlyStopping: its start, its refusals, minDelta in max mode, patience 0, stateDict round trip', () => {
+  const fresh = new optim.EarlyStopping({ mode: 'max' });
+  assert.deepEqual([fresh.best, fresh.bestEpoch, fresh.numBadEpochs, fresh.improved, fresh.epoch], [-Infinity, -1, 0, false, -1]);
+  assert.throws(() => new optim.EarlyStopping({ patience: -1 }), { name: 'RangeError', message: 'patience must be non-negative, got -1' });
+  assert.throws(() => new optim.EarlyStopping({ minDelta: -0.5 }), { name: 'RangeError', message: 'minDelta must be non-negative, got -0.5' });
+  // max mode: 0.52 does not beat 0.5 by more than 0.05; 0.6 does.
+  const acc = new optim.EarlyStopping({ mode: 'max', minDelta: 0.05, patience: 3 });
+  assert.deepEqual([0.5, 0.52, 0.6].map((a) => [acc.step(a), acc.improved]), [[false, true], [false, false], [false, true]]);
+  // patience 0: the very first step that does not improve stops.
+  assert.equal(new optim.EarlyStopping({ patience: 0 }).step(NaN), true);
+  const es = new optim.EarlyStopping({ patience: 2 });
+  [1, 0.5, 0.6].forEach((l) => es.step(l));
+  assert.deepEqual(es.stateDict(), { best: 0.5, best_epoch: 1, num_bad_epochs: 1, epoch: 2 });
+  const resumed = new optim.EarlyStopping({ patience: 2 });
+  resumed.step(0.1); // improved, to be reset by the load
+  resumed.loadStateDict({ best: 0.5, best_epoch: 1, num_bad_epochs: 2, epoch: 3 });
+  assert.equal(resumed.improved, false);
+  assert.equal(resumed.shouldStop, true);
+  assert.deepEqual(resumed.stateDict(), { best: 0.5, best_epoch: 1, num_bad_epochs: 2, epoch: 3 });
+  assert.equal(resumed.step(0.7), true);
+  assert.equal(resumed.epoch, 4);
+});

@@ -171,3 +171,29 @@ test('Adam: a parameter without a gradient is skipped and gets no state; an empt
   assertClose(c._values(), [0.9000000357627869, 2.0999999046325684], 1e-7, 'c');
   assert.deepEqual(Object.keys(again.state.get(c)!), ['step', 'expAvg', 'expAvgSq']);
 });
+
+test('RMSprop, Adagrad, Adadelta: a parameter without a gradient is skipped (Adagrad keeps its state from the constructor)', () => {
+  // PyTorch 1.13 (/usr/bin/python3): X([a, b], **kw), a = [1, 2], b = [3], a.grad = [1, -1], one step;
+  //   print(a.tolist(), b.tolist(), o.state[b] if b in o.state else 'no state')
+  const cases: [Run['optimizer'], Record<string, number>, number[]][] = [
+    ['RMSprop', { lr: 0.1 }, [5.960464477539063e-8, 3.0]], // "no state"
+    ['Adagrad', { lr: 0.1 }, [0.8999999761581421, 2.0999999046325684]], // {'step': 0.0, 'sum': [0.0]}
+    ['Adadelta', { lr: 0.5 }, [0.9984188675880432, 2.0015811920166016]], // "no state"
+  ];
+  for (const [name, options, expected] of cases) {
+    const a = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+    const b = tensor([3], { dtype: 'float32' }).requiresGrad_();
+    const opt = new ctors[name]([a, b], options);
+    a.grad = tensor([1, -1], { dtype: 'float32' });
+    opt.step();
+    assertClose(a._values(), expected, 1e-7, name);
+    assert.deepEqual(b._values(), [3], name);
+    if (name === 'Adagrad') {
+      const s = opt.state.get(b)!;
+      assert.deepEqual((s.step as Tensor)._values(), [0], name);
+      assert.deepEqual((s.sum as Tensor)._values(), [0], name);
+    } else {
+      assert.equal(opt.state.has(b), false, name);
+    }
+  }
+});

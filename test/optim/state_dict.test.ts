@@ -120,8 +120,8 @@ test("another optimizer's state dict is refused at load, naming what is missing"
   assert.throws(() => adam2.loadStateDict(ams), /no state 'max_exp_avg_sq' for parameter 0, which Adam keeps \(it has: step, exp_avg, exp_avg_sq\)/);
 });
 
-test('Adam and AdamW turn a numeric step of an older dict into a 0-d float32 tensor on load (PyTorch\'s __setstate__)', () => {
-  for (const Ctor of [optim.Adam, optim.AdamW]) {
+test('Adam, AdamW and Adagrad turn a numeric step of an older dict into a 0-d float32 tensor on load (PyTorch\'s __setstate__)', () => {
+  for (const Ctor of [optim.Adam, optim.AdamW, optim.Adagrad]) {
     const p = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
     const opt = new Ctor([p], { lr: 0.1 });
     p.grad = tensor([1, -1], { dtype: 'float32' });
@@ -137,5 +137,30 @@ test('Adam and AdamW turn a numeric step of an older dict into a 0-d float32 ten
     assert.equal(step.dtype, 'float32');
     assert.deepEqual(step.shape, []);
     assert.equal(step.item(), 2);
+  }
+});
+
+test("RMSprop refuses at load a dict without the state its momentum or centering needs", () => {
+  // PyTorch 1.13 would load it and fail at step() with KeyError 'momentum_buffer' / 'grad_avg'.
+  const plain = twoSteps('RMSprop', { lr: 0.01 }).opt.stateDict();
+  const make = (options: Record<string, unknown>) =>
+    new optim.RMSprop([{ params: [tensor(P1, { dtype: 'float32' }).requiresGrad_()] }, { params: [tensor(P2, { dtype: 'float32' }).requiresGrad_()] }], options);
+  const withMomentum = { ...plain, param_groups: plain.param_groups.map((g) => ({ ...g, momentum: 0.5 })) };
+  assert.throws(() => make({ momentum: 0.5 }).loadStateDict(withMomentum), /no state 'momentum_buffer' for parameter 0, which RMSprop keeps \(it has: step, square_avg\)/);
+  const centered = { ...plain, param_groups: plain.param_groups.map((g) => ({ ...g, centered: true })) };
+  assert.throws(() => make({ centered: true }).loadStateDict(centered), /no state 'grad_avg' for parameter 0, which RMSprop keeps \(it has: step, square_avg\)/);
+});
+
+test('Adagrad and Adadelta refuse at load a dict without a state tensor they keep', () => {
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ['Adagrad', { lr: 0.1 }, 'sum', /no state 'sum' for parameter 0, which Adagrad keeps \(it has: step\)/],
+    ['Adadelta', { lr: 0.5 }, 'acc_delta', /no state 'acc_delta' for parameter 0, which Adadelta keeps \(it has: step, square_avg\)/],
+  ];
+  for (const [name, options, drop, message] of cases) {
+    const saved = twoSteps(name, options).opt.stateDict();
+    const without = { ...saved, state: Object.fromEntries(Object.entries(saved.state).map(([k, s]) => [k, Object.fromEntries(Object.entries(s).filter(([key]) => key !== drop))])) };
+    const ctor = (optim as unknown as Record<string, Ctor>)[name];
+    const opt = new ctor([{ params: [tensor(P1, { dtype: 'float32' }).requiresGrad_()] }, { params: [tensor(P2, { dtype: 'float32' }).requiresGrad_()] }], options);
+    assert.throws(() => opt.loadStateDict(without as typeof saved), message, name);
   }
 });
