@@ -9,7 +9,7 @@ import { nn, type Tensor } from '../../src/index.js';
 
 export const F = nn.functional;
 
-interface Enc {
+export interface Enc {
   shape: number[];
   values: (number | boolean | string)[];
 }

@@ -17,6 +17,38 @@ for (const backend of backendsUnderTest()) {
 
     for (const c of (fx.cases as Case[]).filter((k) => isNorm(k.name))) test(`${c.name} (${c.dtype})`, () => checkCase(c));
 
+    // Values from /usr/bin/python3 (PyTorch 1.13), x = torch.arange(8., dtype=torch.float64).reshape(2, 2, 2):
+    // F.batch_norm(x, torch.tensor([1., 2.]), torch.tensor([4., 0.25])) and F.batch_norm(x, None, None, training=True).
+    test('F.batch_norm: eval by default, batch statistics in training, refusals in PyTorch 1.13 words', () => {
+      const x = torch.arange(8, { dtype: 'float64' }).reshape([2, 2, 2]);
+      const rm = torch.tensor([1, 2], { dtype: 'float64' });
+      const rv = torch.tensor([4, 0.25], { dtype: 'float64' });
+      const near = (t: torch.Tensor, want: number[]) =>
+        (t.toTypedArray() as Float64Array).forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-12, `element ${i}: ${v} vs ${want[i]}`));
+      near(F.batchNorm(x, rm, rv), [-0.49999937500117186, 0.0, 0.0, 1.9999600011999599, 1.4999981250035157, 1.9999975000046875, 7.9998400047998395, 9.999800005999798]);
+      // [2, 2, 2] has 4 values per channel: trained on, not refused as one value per channel.
+      near(F.batchNorm(x, null, null, { training: true }), [
+        -1.2126766985040354, -0.7276060191024212, -1.2126766985040351, -0.7276060191024212, 0.7276060191024212, 1.2126766985040354, 0.7276060191024213,
+        1.2126766985040354,
+      ]);
+      const msg = (fn: () => unknown, m: string) => assert.throws(fn, (err: Error) => err.message === m, m);
+      msg(() => F.batchNorm(torch.randn(1, 3, 1, 1), null, null, { training: true }), 'Expected more than 1 value per channel when training, got input size torch.Size([1, 3, 1, 1])');
+      msg(() => F.batchNorm(torch.randn(3), torch.zeros(3), torch.ones(3)), 'running_mean should contain 0 elements not 3');
+      msg(() => F.batchNorm(torch.randn(3), null, null, { training: true, weight: torch.ones(3) }), 'weight should contain 0 elements not 3');
+      msg(() => F.batchNorm(torch.randn(3), null, null, { training: true }), 'Dimension out of range (expected to be in range of [-1, 0], but got 1)');
+      const three = [torch.zeros(3), torch.ones(3), torch.ones(3), torch.zeros(3)];
+      ['running_mean', 'running_var', 'weight', 'bias'].forEach((name, k) => {
+        const [a, b, w, c] = three.map((t, j) => (j === k ? torch.ones(4) : t));
+        msg(() => F.batchNorm(torch.randn(2, 3), a, b, { weight: w, bias: c }), `${name} should contain 3 elements not 4`);
+      });
+      msg(() => F.batchNorm(torch.randn(2, 3), null, null), 'running_mean must be defined in evaluation mode');
+      msg(() => F.batchNorm(torch.randn(2, 3), null, torch.ones(3)), 'running_mean must be defined in evaluation mode');
+      msg(() => F.batchNorm(torch.randn(2, 3), torch.zeros(3), null), 'running_var must be defined in evaluation mode');
+      // F.instance_norm(torch.randn(2, 3)): the spatial check comes first.
+      msg(() => F.instanceNorm(torch.randn(2, 3)), 'Expected more than 1 spatial element when training, got input size torch.Size([2, 3])');
+      msg(() => F.instanceNorm(torch.randn(2, 3, 1)), 'Expected more than 1 spatial element when training, got input size torch.Size([2, 3, 1])');
+    });
+
     test('error messages match PyTorch', () => {
       const e = fx.errors as Record<string, string>;
       const r = torch.randn;
