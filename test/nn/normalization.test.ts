@@ -49,6 +49,50 @@ for (const backend of backendsUnderTest()) {
       msg(() => F.instanceNorm(torch.randn(2, 3, 1)), 'Expected more than 1 spatial element when training, got input size torch.Size([2, 3, 1])');
     });
 
+    // /usr/bin/python3 (PyTorch 1.13): x = torch.arange(12., dtype=torch.float64).reshape(2, 2, 3) ** 1.5,
+    // rm = [0.5, -1.], rv = [2., 3.]; F.instance_norm(x, running_mean=rm, running_var=rv, momentum=0.2), then rm, rv;
+    // and F.instance_norm(x) (no running stats, no weight, no bias).
+    test('F.instance_norm: both running statistics move; no statistics, no affine', () => {
+      const x = torch.arange(12, { dtype: 'float64' }).reshape([2, 2, 3]).pow(1.5);
+      const rm = torch.tensor([0.5, -1], { dtype: 'float64' });
+      const rv = torch.tensor([2, 3], { dtype: 'float64' });
+      F.instanceNorm(x, { runningMean: rm, runningVar: rv, momentum: 0.2 });
+      const near = (t: torch.Tensor, want: number[]) =>
+        (t.toTypedArray() as Float64Array).forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-12, `element ${i}: ${v} vs ${want[i]}`));
+      near(rm, [2.389101391895564, 3.1827380535266263]);
+      near(rv, [3.3787027056739274, 5.545034911902042]);
+      near(F.instanceNorm(x), [
+        -1.0896972944909962, -0.23579782691533568, 1.325495121406332, -1.1982688761759854, -0.051335596100658076, 1.249604472276644, -1.2098745417105679,
+        -0.029216704602687067, 1.2390912463132546, -1.2144008385016662, -0.020431600294841906, 1.234832438796506,
+      ]);
+    });
+
+    // F.layer_norm(torch.arange(6., dtype=torch.float64).reshape(2, 3) ** 2, [2, 3]) in PyTorch 1.13: the whole input.
+    test('F.layer_norm over every dim of the input', () => {
+      const want = [-1.0304251198461347, -0.9180151067720109, -0.5807850675496395, -0.018735002179020577, 0.768135089339846, 1.7798252070069602];
+      const got = F.layerNorm(torch.arange(6, { dtype: 'float64' }).reshape([2, 3]).pow(2), [2, 3]).toTypedArray() as Float64Array;
+      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-12, `element ${i}: ${v} vs ${want[i]}`));
+    });
+
+    test('F.layer_norm refusals in PyTorch 1.13 words', () => {
+      const msg = (fn: () => unknown, m: string) => assert.throws(fn, (err: Error) => err.message === m, m);
+      msg(() => F.layerNorm(torch.randn(2, 3), [4]), 'Given normalized_shape=[4], expected input with shape [*, 4], but got input of size[2, 3]');
+      msg(
+        () => F.layerNorm(torch.randn(2, 3), []),
+        'Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []',
+      );
+      msg(() => F.layerNorm(torch.randn(2, 3, 5), [3, 4]), 'Given normalized_shape=[3, 4], expected input with shape [*, 3, 4], but got input of size[2, 3, 5]');
+      msg(() => F.layerNorm(torch.randn(3), [2, 3]), 'Given normalized_shape=[2, 3], expected input with shape [*, 2, 3], but got input of size[3]');
+      msg(
+        () => F.layerNorm(torch.randn(2, 3), [3], { weight: torch.ones(2) }),
+        'Expected weight to be of same shape as normalized_shape, but got weight of shape [2] and normalized_shape = [3]',
+      );
+      msg(
+        () => F.layerNorm(torch.randn(2, 3), 3, { bias: torch.ones(3, 1) }),
+        'Expected bias to be of same shape as normalized_shape, but got bias of shape [3, 1] and normalized_shape = [3]',
+      );
+    });
+
     test('error messages match PyTorch', () => {
       const e = fx.errors as Record<string, string>;
       const r = torch.randn;
