@@ -93,6 +93,20 @@ for (const backend of backendsUnderTest()) {
       );
     });
 
+    // /usr/bin/python3 (PyTorch 1.13): F.group_norm(torch.randn(4), 2), F.group_norm(torch.randn(2, 4), 2, weight=torch.ones(3)), ...
+    test('F.group_norm refusals in PyTorch 1.13 words and order', () => {
+      const msg = (fn: () => unknown, m: string) => assert.throws(fn, (err: Error) => err.message === m, m);
+      msg(() => F.groupNorm(torch.randn(4), 2), 'Dimension out of range (expected to be in range of [-1, 0], but got 1)');
+      msg(() => F.groupNorm(torch.randn(1, 4), 4), 'Expected more than 1 value per channel when training, got input size [1, 4]');
+      msg(() => F.groupNorm(torch.randn(1, 4, 1), 4), 'Expected more than 1 value per channel when training, got input size [1, 4, 1]');
+      // The batch size is verified before the channels' divisibility: [1 * 3 // 2, 2] has one value per group.
+      msg(() => F.groupNorm(torch.randn(1, 3), 2), 'Expected more than 1 value per channel when training, got input size [1, 2]');
+      const vec = (shape: string) =>
+        `Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape ${shape} and input of shape [2, 4]`;
+      msg(() => F.groupNorm(torch.randn(2, 4), 2, { weight: torch.ones(3) }), vec('[3]'));
+      msg(() => F.groupNorm(torch.randn(2, 4), 2, { weight: torch.ones(4, 1) }), vec('[4, 1]'));
+    });
+
     test('error messages match PyTorch', () => {
       const e = fx.errors as Record<string, string>;
       const r = torch.randn;

@@ -11,10 +11,10 @@ function channelView(t: Tensor, ndim: number): Tensor {
 }
 
 /** PyTorch's _verify_batch_size: one value per channel has no variance. */
-function verifyBatchSize(size: readonly number[]): void {
+function verifyBatchSize(size: readonly number[], shown = fmtSize(size)): void {
   let prod = size[0];
   for (let i = 2; i < size.length; i++) prod *= size[i];
-  if (prod === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${fmtSize(size)}`);
+  if (prod === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${shown}`);
 }
 
 /** Options of `F.batch_norm`: weight, bias, training (default false), momentum (0.1), eps (1e-5). */
@@ -129,8 +129,12 @@ export function layerNorm(
 /** `torch.nn.functional.group_norm`: Group normalization: channels split into numGroups groups, each normalized over its channels and positions. */
 export function groupNorm(input: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {}): Tensor {
   const { weight = null, bias = null, eps = 1e-5 } = options;
-  if (input.ndim < 2) throw new RangeError(`Expected at least 2 dimensions for input tensor but received ${input.ndim}`);
+  // PyTorch 1.13's F.group_norm verifies the batch size first, reading size(1): a 1-D input fails there,
+  // and the size it shows is a Python list.
+  if (input.ndim < 2) throw new RangeError('Dimension out of range (expected to be in range of [-1, 0], but got 1)');
   const [n, c] = input.shape;
+  const grouped = [Math.floor((n * c) / numGroups), numGroups, ...input.shape.slice(2)];
+  verifyBatchSize(grouped, fmtShape(grouped));
   if (c % numGroups !== 0) {
     throw new RangeError(`Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtShape(input.shape)} and num_groups=${numGroups}`);
   }
@@ -139,7 +143,6 @@ export function groupNorm(input: Tensor, numGroups: number, options: { weight?: 
       throw new RangeError(`Expected ${name} to be a vector of size equal to the number of channels in input, but got ${name} of shape ${fmtShape(t.shape)} and input of shape ${fmtShape(input.shape)}`);
     }
   }
-  verifyBatchSize([Math.floor((n * c) / numGroups), numGroups, ...input.shape.slice(2)]);
   const x = input.reshape([n, numGroups, (c / numGroups) * input.shape.slice(2).reduce((a, b) => a * b, 1)]);
   const mean = x.mean(2, { keepdim: true });
   const rstd = x.var(2, { keepdim: true, correction: 0 }).add(eps).rsqrt();
