@@ -31,6 +31,10 @@ for (const backend of backendsUnderTest()) {
         -1.2126766985040354, -0.7276060191024212, -1.2126766985040351, -0.7276060191024212, 0.7276060191024212, 1.2126766985040354, 0.7276060191024213,
         1.2126766985040354,
       ]);
+      // One value per channel is refused only in training: F.batch_norm(torch.tensor([[1., 2., 3.]]), zeros(3), ones(3)).
+      near(F.batchNorm(torch.tensor([[1, 2, 3]], { dtype: 'float64' }), torch.zeros(3, { dtype: 'float64' }), torch.ones(3, { dtype: 'float64' })), [
+        0.9999950000374997, 1.9999900000749995, 2.999985000112499,
+      ]);
       const msg = (fn: () => unknown, m: string) => assert.throws(fn, (err: Error) => err.message === m, m);
       msg(() => F.batchNorm(torch.randn(1, 3, 1, 1), null, null, { training: true }), 'Expected more than 1 value per channel when training, got input size torch.Size([1, 3, 1, 1])');
       msg(() => F.batchNorm(torch.randn(3), torch.zeros(3), torch.ones(3)), 'running_mean should contain 0 elements not 3');
