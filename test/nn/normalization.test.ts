@@ -50,6 +50,10 @@ for (const backend of backendsUnderTest()) {
       msg(() => F.batchNorm(torch.randn(2, 3), torch.zeros(3), null), 'running_var must be defined in evaluation mode');
       // F.instance_norm(torch.randn(2, 3)): the spatial check comes first.
       msg(() => F.instanceNorm(torch.randn(2, 3)), 'Expected more than 1 spatial element when training, got input size torch.Size([2, 3])');
+      // F.instance_norm(x, zeros(3), ones(3), use_input_stats=False) takes a 2-D x: x / sqrt(1 + eps).
+      near(F.instanceNorm(torch.tensor([[1, 2, 3]], { dtype: 'float64' }), { runningMean: torch.zeros(3, { dtype: 'float64' }), runningVar: torch.ones(3, { dtype: 'float64' }), useInputStats: false }), [
+        0.9999950000374997, 1.9999900000749995, 2.999985000112499,
+      ]);
       msg(() => F.instanceNorm(torch.randn(2, 3, 1)), 'Expected more than 1 spatial element when training, got input size torch.Size([2, 3, 1])');
     });
 
@@ -86,6 +90,15 @@ for (const backend of backendsUnderTest()) {
         'Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []',
       );
       msg(() => F.layerNorm(torch.randn(2, 3, 5), [3, 4]), 'Given normalized_shape=[3, 4], expected input with shape [*, 3, 4], but got input of size[2, 3, 5]');
+      msg(() => F.layerNorm(torch.randn(3), [3, 3]), 'Given normalized_shape=[3, 3], expected input with shape [*, 3, 3], but got input of size[3]');
+      msg(
+        () => F.layerNorm(torch.randn(3, 3), [3, 3], { weight: torch.ones(3) }),
+        'Expected weight to be of same shape as normalized_shape, but got weight of shape [3] and normalized_shape = [3, 3]',
+      );
+      msg(
+        () => F.layerNorm(torch.randn(3, 3), [3, 3], { weight: torch.ones(3, 2) }),
+        'Expected weight to be of same shape as normalized_shape, but got weight of shape [3, 2] and normalized_shape = [3, 3]',
+      );
       msg(() => F.layerNorm(torch.randn(3), [2, 3]), 'Given normalized_shape=[2, 3], expected input with shape [*, 2, 3], but got input of size[3]');
       msg(
         () => F.layerNorm(torch.randn(2, 3), [3], { weight: torch.ones(2) }),

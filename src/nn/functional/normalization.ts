@@ -78,7 +78,8 @@ export function instanceNorm(
   if (useInputStats && input.shape.slice(2).reduce((a, b) => a * b, 1) === 1) {
     throw new Error(`Expected more than 1 spatial element when training, got input size ${fmtSize(input.shape)}`);
   }
-  if (input.ndim < 3) throw new RangeError(`instance_norm: expected at least 3D input (got ${input.ndim}D input)`);
+  // A 2-D input with use_input_stats=False is normalized with the running statistics, as PyTorch 1.13 does.
+  if (input.ndim < 2) throw new RangeError(`instance_norm: expected at least 2D input (got ${input.ndim}D input)`);
   const [n, c] = input.shape;
   // [N, C, *] viewed as [1, N*C, *]: one "channel" per plane; running stats are averaged over N.
   const planes = input.reshape([1, n * c, ...input.shape.slice(2)]);
