@@ -11,10 +11,10 @@ function channelView(t: Tensor, ndim: number): Tensor {
 }
 
 /** PyTorch's _verify_batch_size: one value per channel has no variance. */
-function verifyBatchSize(size: readonly number[]): void {
+function verifyBatchSize(size: readonly number[], shown = fmtSize(size)): void {
   let prod = size[0];
   for (let i = 2; i < size.length; i++) prod *= size[i];
-  if (prod === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${fmtSize(size)}`);
+  if (prod === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${shown}`);
 }
 
 /** Options of `F.batch_norm`: weight, bias, training (default false), momentum (0.1), eps (1e-5). */
@@ -34,17 +34,22 @@ export interface BatchNormOptions {
  */
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
-  if (input.ndim < 2) throw new RangeError(`batch_norm: expected at least 2D input (got ${input.ndim}D input)`);
-  const channels = input.shape[1];
+  if (training) verifyBatchSize(input.shape);
+  // PyTorch 1.13 counts the channels of a 1-D input as 0, so any per-channel tensor is refused.
+  const channels = input.ndim < 2 ? 0 : input.shape[1];
   const named: [string, Tensor | null][] = [['running_mean', runningMean], ['running_var', runningVar], ['weight', weight], ['bias', bias]];
   for (const [name, t] of named) {
     if (t && t.numel() !== channels) throw new RangeError(`${name} should contain ${channels} elements not ${t.numel()}`);
   }
+  if (!training) {
+    if (!runningMean) throw new Error('running_mean must be defined in evaluation mode');
+    if (!runningVar) throw new Error('running_var must be defined in evaluation mode');
+  }
+  if (input.ndim < 2) throw new RangeError('Dimension out of range (expected to be in range of [-1, 0], but got 1)');
   const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
   let mean: Tensor;
   let invstd: Tensor;
   if (training) {
-    verifyBatchSize(input.shape);
     mean = input.mean(dims, { keepdim: true });
     const v = input.var(dims, { keepdim: true, correction: 0 });
     const n = input.numel() / channels;
@@ -54,9 +59,8 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     });
     invstd = v.add(eps).rsqrt();
   } else {
-    if (!runningMean || !runningVar) throw new Error('batch_norm: running_mean and running_var must be defined in evaluation mode');
-    mean = channelView(runningMean, input.ndim);
-    invstd = channelView(runningVar, input.ndim).add(eps).rsqrt();
+    mean = channelView(runningMean!, input.ndim);
+    invstd = channelView(runningVar!, input.ndim).add(eps).rsqrt();
   }
   let out = input.sub(mean).mul(invstd);
   if (weight) out = out.mul(channelView(weight, input.ndim));
@@ -70,11 +74,13 @@ export function instanceNorm(
   options: { runningMean?: Tensor | null; runningVar?: Tensor | null; weight?: Tensor | null; bias?: Tensor | null; useInputStats?: boolean; momentum?: number; eps?: number } = {},
 ): Tensor {
   const { runningMean = null, runningVar = null, weight = null, bias = null, useInputStats = true, momentum = 0.1, eps = 1e-5 } = options;
-  if (input.ndim < 3) throw new RangeError(`instance_norm: expected at least 3D input (got ${input.ndim}D input)`);
-  const [n, c] = input.shape;
+  // PyTorch 1.13 checks the spatial size first: a 1-D or 2-D input in training gets this message.
   if (useInputStats && input.shape.slice(2).reduce((a, b) => a * b, 1) === 1) {
     throw new Error(`Expected more than 1 spatial element when training, got input size ${fmtSize(input.shape)}`);
   }
+  // A 2-D input with use_input_stats=False is normalized with the running statistics, as PyTorch 1.13 does.
+  if (input.ndim < 2) throw new RangeError(`instance_norm: expected at least 2D input (got ${input.ndim}D input)`);
+  const [n, c] = input.shape;
   // [N, C, *] viewed as [1, N*C, *]: one "channel" per plane; running stats are averaged over N.
   const planes = input.reshape([1, n * c, ...input.shape.slice(2)]);
   const rm = runningMean ? runningMean.repeat(n) : null;
@@ -124,8 +130,12 @@ export function layerNorm(
 /** `torch.nn.functional.group_norm`: Group normalization: channels split into numGroups groups, each normalized over its channels and positions. */
 export function groupNorm(input: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {}): Tensor {
   const { weight = null, bias = null, eps = 1e-5 } = options;
-  if (input.ndim < 2) throw new RangeError(`Expected at least 2 dimensions for input tensor but received ${input.ndim}`);
+  // PyTorch 1.13's F.group_norm verifies the batch size first, reading size(1): a 1-D input fails there,
+  // and the size it shows is a Python list.
+  if (input.ndim < 2) throw new RangeError('Dimension out of range (expected to be in range of [-1, 0], but got 1)');
   const [n, c] = input.shape;
+  const grouped = [Math.floor((n * c) / numGroups), numGroups, ...input.shape.slice(2)];
+  verifyBatchSize(grouped, fmtShape(grouped));
   if (c % numGroups !== 0) {
     throw new RangeError(`Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtShape(input.shape)} and num_groups=${numGroups}`);
   }
@@ -134,7 +144,6 @@ export function groupNorm(input: Tensor, numGroups: number, options: { weight?: 
       throw new RangeError(`Expected ${name} to be a vector of size equal to the number of channels in input, but got ${name} of shape ${fmtShape(t.shape)} and input of shape ${fmtShape(input.shape)}`);
     }
   }
-  verifyBatchSize([Math.floor((n * c) / numGroups), numGroups, ...input.shape.slice(2)]);
   const x = input.reshape([n, numGroups, (c / numGroups) * input.shape.slice(2).reduce((a, b) => a * b, 1)]);
   const mean = x.mean(2, { keepdim: true });
   const rstd = x.var(2, { keepdim: true, correction: 0 }).add(eps).rsqrt();
