@@ -260,3 +260,18 @@ export function checkCase(c: Case): void {
   assert.deepEqual([...buffers.keys()], Object.keys(c.buffers).filter((k) => c.buffers[k] !== null), 'buffer names');
   for (const [k, e] of Object.entries(c.buffers)) if (e) close(buffers.get(k), e, `buffer ${k}`, tol);
 }
+
+/** The normalization layers' refusals in the fixture's errors (by key): shared by both files. */
+export function normErrorThunks(): Record<string, () => unknown> {
+  const r = torch.randn;
+  return {
+    'BatchNorm1d 4D': () => new nn.BatchNorm1d(3).call(r(2, 3, 4, 5)),
+    'BatchNorm2d 3D': () => new nn.BatchNorm2d(3).call(r(2, 3, 4)),
+    'BatchNorm1d one value per channel': () => new nn.BatchNorm1d(3).call(r(1, 3)),
+    'BatchNorm1d wrong channels': () => new nn.BatchNorm1d(3).call(r(2, 4)),
+    'LayerNorm wrong shape': () => new nn.LayerNorm(4).call(r(2, 3)),
+    'LayerNorm 2-D wrong shape': () => new nn.LayerNorm([3, 4]).call(r(2, 4, 3)),
+    'GroupNorm ctor': () => new nn.GroupNorm(3, 4),
+    'GroupNorm input channels': () => F.groupNorm(r(2, 3, 4), 2),
+  };
+}

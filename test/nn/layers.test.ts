@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
 import { backendsUnderTest } from '../helpers.js';
-import { F, fx, checkCase, close, dec, inputsOf, tolerance, type Case, type Enc } from './layers-fixture.js';
+import { F, fx, checkCase, normErrorThunks, close, dec, inputsOf, tolerance, type Case, type Enc } from './layers-fixture.js';
 
 /** A float64 leaf with values in [lo, hi), from a seeded draw. */
 function leaf(shape: number[], lo = -1, hi = 1): Tensor {
@@ -66,14 +66,7 @@ for (const backend of backendsUnderTest()) {
       const e = fx.errors as Record<string, string>;
       const r = torch.randn;
       const thunks: Record<string, () => unknown> = {
-        'BatchNorm1d 4D': () => new nn.BatchNorm1d(3).call(r(2, 3, 4, 5)),
-        'BatchNorm2d 3D': () => new nn.BatchNorm2d(3).call(r(2, 3, 4)),
-        'BatchNorm1d one value per channel': () => new nn.BatchNorm1d(3).call(r(1, 3)),
-        'BatchNorm1d wrong channels': () => new nn.BatchNorm1d(3).call(r(2, 4)),
-        'LayerNorm wrong shape': () => new nn.LayerNorm(4).call(r(2, 3)),
-        'LayerNorm 2-D wrong shape': () => new nn.LayerNorm([3, 4]).call(r(2, 4, 3)),
-        'GroupNorm ctor': () => new nn.GroupNorm(3, 4),
-        'GroupNorm input channels': () => F.groupNorm(r(2, 3, 4), 2),
+        ...normErrorThunks(),
         'Embedding padding_idx': () => new nn.Embedding(5, 2, { paddingIdx: 5 }),
         'Embedding float indices': () => new nn.Embedding(5, 2).call(torch.tensor([1], { dtype: 'float32' })),
         'Embedding out of range': () => new nn.Embedding(5, 2).call(torch.tensor([5])),
