@@ -84,20 +84,39 @@ export function evaluateAccuracy(model: Module, loader: Iterable<[Tensor, Tensor
   });
 }
 
-/** evaluateAccuracy with the batches moved to `device` (where the model is), the correct count summed there and read once. */
-export async function evaluateAccuracyOn(model: Module, loader: Iterable<[Tensor, Tensor]>, device: Device, forward: (x: Tensor) => Tensor = (x) => model.call(x) as Tensor): Promise<number> {
+/**
+ * In eval mode and without gradients, `perBatch`'s values (a vector of `width`) summed on `device`
+ * over the loader's batches, moved there, and read once; with the number of examples.
+ */
+async function sumOverBatches(
+  model: Module,
+  loader: Iterable<[Tensor, Tensor]>,
+  device: Device,
+  width: number,
+  perBatch: (x: Tensor, y: Tensor) => Tensor,
+): Promise<{ sums: number[]; count: number }> {
   const wasTraining = model.training;
   model.eval();
-  const correct = zeros(1, { device });
+  const sums = zeros(width, { device });
   let count = 0;
-  noGrad(() => {
-    for (const [x, y] of loader) {
-      scope(() => void correct.add_(forward(x.to(device)).argmax(1).eq(y.to(device)).sum()));
-      count += y.shape[0];
-    }
-  });
-  model.train(wasTraining);
-  return (await correct.itemAsync()) / count;
+  try {
+    noGrad(() => {
+      for (const [x, y] of loader) {
+        const [xd, yd] = [x.to(device), y.to(device)];
+        scope(() => void sums.add_(perBatch(xd, yd)));
+        count += y.shape[0];
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return { sums: (await sums.tolistAsync()) as number[], count };
+}
+
+/** evaluateAccuracy with the batches moved to `device` (where the model is), the correct count summed there and read once. */
+export async function evaluateAccuracyOn(model: Module, loader: Iterable<[Tensor, Tensor]>, device: Device, forward: (x: Tensor) => Tensor = (x) => model.call(x) as Tensor): Promise<number> {
+  const { sums, count } = await sumOverBatches(model, loader, device, 1, (x, y) => forward(x).argmax(1).eq(y).sum().reshape(1));
+  return sums[0] / count;
 }
 
 /**
@@ -237,23 +256,12 @@ export async function evaluateClassifierOn(
   lossFn: (output: Tensor, target: Tensor) => Tensor,
   device: Device,
 ): Promise<{ loss: number; accuracy: number }> {
-  const wasTraining = model.training;
-  model.eval();
-  const sums = zeros(2, { device });
-  let count = 0;
-  noGrad(() => {
-    for (const [x, y] of loader) {
-      const [xd, yd] = [x.to(device), y.to(device)];
-      scope(() => {
-        const output = model.call(xd) as Tensor;
-        const loss = lossFn(output, yd).reshape(1);
-        void sums.add_(cat([loss.mul(y.shape[0]), output.argmax(1).eq(yd).sum().reshape(1).to(loss.dtype)]));
-      });
-      count += y.shape[0];
-    }
+  const { sums, count } = await sumOverBatches(model, loader, device, 2, (x, y) => {
+    const output = model.call(x) as Tensor;
+    const loss = lossFn(output, y).reshape(1);
+    return cat([loss.mul(y.shape[0]), output.argmax(1).eq(y).sum().reshape(1).to(loss.dtype)]);
   });
-  model.train(wasTraining);
-  const [loss, correct] = (await sums.tolistAsync()) as number[];
+  const [loss, correct] = sums;
   return { loss: loss / count, accuracy: correct / count };
 }
 

@@ -49,6 +49,18 @@ export async function bundleForBrowser(entry: URL): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
+/**
+ * A page that imports the bundle `./<name>.js` and leaves its run()'s promise on globalThis[name],
+ * so an error in the bundle or in run() surfaces in the test's page.evaluate.
+ */
+export function runnerPage(name: string): string {
+  return `<!doctype html>
+<meta charset="utf-8">
+<title>dlab ${name}</title>
+<script type="module">globalThis.${name} = import('./${name}.js').then((m) => m.run());</script>
+`;
+}
+
 export type Files = Record<string, { type: string; body: string }>;
 
 /** Serve `files` by path on 127.0.0.1 (any port), with `headers` on every answer. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { bundleForBrowser, closeAll, launchChromium, serveFiles } from './chromium.js';
+import { bundleForBrowser, closeAll, launchChromium, runnerPage, serveFiles } from './chromium.js';
 
 // What run() in smoke-entry.ts returns, typed loosely: assertClose checks the shapes.
 interface SmokeResult {
@@ -13,14 +13,6 @@ interface SmokeResult {
   wGrad: unknown;
   repr: string;
 }
-
-// The page imports the bundle and leaves run()'s promise on globalThis.smoke,
-// so an error in the bundle or in run() surfaces in page.evaluate below.
-const PAGE = `<!doctype html>
-<meta charset="utf-8">
-<title>dlab smoke</title>
-<script type="module">globalThis.smoke = import('./smoke.js').then((m) => m.run());</script>
-`;
 
 let server: Server | undefined;
 let browser: Browser | undefined;
@@ -54,7 +46,7 @@ function assertClose(actual: unknown, wanted: Nested, what: string): void {
 test('core bundles for the browser and runs forward/backward in Chromium', { timeout: 60_000 }, async () => {
   let url: string;
   ({ server, url } = await serveFiles({
-    '/': { type: 'text/html', body: PAGE },
+    '/': { type: 'text/html', body: runnerPage('smoke') },
     '/smoke.js': { type: 'text/javascript', body: await bundleForBrowser(new URL('./smoke-entry.ts', import.meta.url)) },
   }));
   browser = await launchChromium();

@@ -8,16 +8,8 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { bundleForBrowser, closeAll, launchChromium, serveFiles } from './chromium.js';
+import { bundleForBrowser, closeAll, launchChromium, runnerPage, serveFiles } from './chromium.js';
 import type { StepResult } from './webgpu-entry.js';
-
-// The page imports the bundle and leaves run()'s promise on globalThis.webgpu, so an error in the
-// bundle or in run() surfaces in page.evaluate below.
-const PAGE = `<!doctype html>
-<meta charset="utf-8">
-<title>dlab webgpu</title>
-<script type="module">globalThis.webgpu = import('./webgpu.js').then((m) => m.run());</script>
-`;
 
 let server: Server | undefined;
 let browser: Browser | undefined;
@@ -44,7 +36,7 @@ test('navigator.gpu in headless Chromium: a matmul, elementwise ops, backward an
   let url: string;
   // 127.0.0.1 is a secure context, which WebGPU requires.
   ({ server, url } = await serveFiles({
-    '/': { type: 'text/html', body: PAGE },
+    '/': { type: 'text/html', body: runnerPage('webgpu') },
     '/webgpu.js': { type: 'text/javascript', body: await bundleForBrowser(new URL('./webgpu-entry.ts', import.meta.url)) },
   }));
   browser = await launchChromium({ webgpu: true });

@@ -114,6 +114,13 @@ test('house on webgpu: the K-fold log-RMSEs and predictions of the cpu; stopped 
   sameMetrics(await resumedOnGpu(house, given, 8), cpu.metrics);
 });
 
+/** The points of a run's chart artifact `name`. */
+function chartPoints(r: { ctx: MemoryContext }, name: string): { x: number; y: number; series: string }[] {
+  const chart = r.ctx.artifacts.get(name);
+  assert.ok(chart?.kind === 'chart', `a chart named ${name}`);
+  return (chart.spec as { data: { values: { x: number; y: number; series: string }[] } }).data.values;
+}
+
 test('schedules on webgpu: the lr curves, losses and accuracies of the cpu; resumed from a GPU checkpoint, the same', async () => {
   // 96 images in batches of 32 for 2 epochs: 6 steps per schedule.
   const given = { only: 'constant,cosine,reduce-on-plateau', trainSize: 96, testSize: 50, batchSize: 32, epochs: 2, hidden: 16 };
@@ -121,13 +128,8 @@ test('schedules on webgpu: the lr curves, losses and accuracies of the cpu; resu
   const cpu = await runOn(schedules, given, 'cpu');
   sameRecords(gpu, cpu, 5);
   // Every step's lr is charted, as on the cpu (reduce-on-plateau's moves with the epoch's loss read from the GPU).
-  const points = (r: { ctx: MemoryContext }) => {
-    const chart = r.ctx.artifacts.get('curves');
-    assert.ok(chart?.kind === 'chart');
-    return (chart.spec as { data: { values: { x: number; y: number; series: string }[] } }).data.values;
-  };
-  assert.equal(points(gpu).length, 18);
-  assert.deepEqual(points(gpu), points(cpu));
+  assert.equal(chartPoints(gpu, 'curves').length, 18);
+  assert.deepEqual(chartPoints(gpu, 'curves'), chartPoints(cpu, 'curves'));
   sameMetrics(await resumedOnGpu(schedules, given, 10), cpu.metrics);
 });
 
@@ -155,12 +157,7 @@ test('sin on webgpu: every measured number of the cpu, and the loss curves point
   const cpu = await runOn(sin, given, 'cpu');
   // The Chebyshev/monomial fits' condition numbers are computed on the CPU alike; the rest went through the GPU.
   sameRecords(gpu, cpu, 20);
-  const curve = (r: { ctx: MemoryContext }) => {
-    const chart = r.ctx.artifacts.get('a-loss-curves');
-    assert.ok(chart?.kind === 'chart');
-    return (chart.spec as { data: { values: { x: number; y: number; series: string }[] } }).data.values;
-  };
-  const [a, b] = [curve(gpu), curve(cpu)];
+  const [a, b] = [chartPoints(gpu, 'a-loss-curves'), chartPoints(cpu, 'a-loss-curves')];
   // Batch 1: every step of 2 epochs of 32 and step 0; batch 8: 4 a epoch; batch 64 and the full batch: 1.
   assert.equal(a.length, 65 + 9 + 3 + 3);
   assert.deepEqual(a.map((p) => [p.x, p.series]), b.map((p) => [p.x, p.series]));
