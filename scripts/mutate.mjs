@@ -5,7 +5,8 @@
 // Stryker's command runner runs the test files that exercise <path> once per mutant (the
 // exit code decides), so a run costs mutants x test time: scope it to a file when a folder
 // is large. The test files run one node process each, fastest first, and stop at the first
-// failure, so a killed mutant usually costs one short file.
+// failure (and a file at its first failing test: scripts/bail-reporter.mjs), so a killed mutant
+// usually costs a fraction of one short file.
 import { Stryker } from '@stryker-mutator/core';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +96,8 @@ const slug = target.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '
 // (empty: every backend). The engine keeps wasm for its scratch memory.
 const backends = process.env.DLAB_TEST_BACKENDS ?? BACKENDS[key] ?? 'js';
 // A test of the real webgpu backend runs through run-tests.mjs, which sets up SwiftShader.
-const runFile = (f) => (f.startsWith('test/backend/webgpu') ? `node scripts/run-tests.mjs ${f}` : `node --import tsx --test --test-reporter=dot ${f}`);
+// Other files run in this process (no --test child), so the bail reporter's exit ends them.
+const runFile = (f) => (f.startsWith('test/backend/webgpu') ? `node scripts/run-tests.mjs ${f}` : `node --import tsx --test-reporter=./scripts/bail-reporter.mjs ${f}`);
 const command = TESTS[key].map((f) => `DLAB_TEST_BACKENDS=${backends} ${runFile(f)}`).join(' && ');
 console.log(`mutating ${mutate.join(' ')}\ntests: ${TESTS[key].join(' ')}\nbackends: ${backends || 'all'}`);
 
