@@ -61,6 +61,14 @@ describe('options with no value', () => {
     assert.equal(resolveOptions(cnn, { model: 'resnet18', lr: 0.2 }).lr, 0.2);
   });
 
+  test("cnn's batch size is d2l's for the model: 128 for the 224-pixel networks and GoogLeNet, 256 for the rest", () => {
+    const batch = (model: string) => resolveOptions(cnn, { model }).batchSize;
+    assert.deepEqual(['alexnet', 'vgg11', 'nin', 'googlenet'].map(batch), [128, 128, 128, 128]);
+    assert.deepEqual(['lenet', 'lenet-classic', 'lenet-bn', 'resnet18', 'densenet'].map(batch), [256, 256, 256, 256, 256]);
+    assert.equal(resolveOptions(cnn, { model: 'alexnet', batchSize: 32 }).batchSize, 32);
+    assert.throws(() => resolveOptions(cnn, { batchSize: 0 }), /^RangeError: --batch-size: expected a positive integer or none, got '0'$/);
+  });
+
   test('none given on purpose is recorded as null and a resume reads it as none, not the default', async () => {
     const store = new RunStore(home);
     const seen: (number | undefined)[] = [];

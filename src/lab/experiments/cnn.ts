@@ -39,19 +39,21 @@ interface ModelRecipe {
   min?: number;
   /** d2l's learning rate for this network. */
   lr: number;
+  /** d2l's minibatch size for this network (128 for the 224- and 96-pixel networks of 8.1-8.4). */
+  batchSize: number;
   section: string;
 }
 
 const MODELS: Record<string, ModelRecipe> = {
-  lenet: { build: lenet, size: 28, fixed: true, lr: 0.1, section: '7.6 (ReLU, max-pooling)' },
-  'lenet-classic': { build: lenetClassic, size: 28, fixed: true, lr: 0.9, section: '7.6 (sigmoid, average pooling, as printed)' },
-  alexnet: { build: alexnet, size: 224, fixed: true, lr: 0.01, section: '8.1' },
-  vgg11: { build: vgg11, size: 224, fixed: true, lr: 0.05, section: '8.2' },
-  nin: { build: nin, size: 224, fixed: false, min: 67, lr: 0.1, section: '8.3' },
-  googlenet: { build: googlenet, size: 96, fixed: false, min: 1, lr: 0.1, section: '8.4' },
-  'lenet-bn': { build: lenetBatchNorm, size: 28, fixed: true, lr: 1.0, section: '8.5 (BatchNorm, concise)' },
-  resnet18: { build: resnet18, size: 96, fixed: false, min: 28, lr: 0.05, section: '8.6' },
-  densenet: { build: densenet, size: 96, fixed: false, min: 29, lr: 0.1, section: '8.7' },
+  lenet: { build: lenet, size: 28, fixed: true, lr: 0.1, batchSize: 256, section: '7.6 (ReLU, max-pooling)' },
+  'lenet-classic': { build: lenetClassic, size: 28, fixed: true, lr: 0.9, batchSize: 256, section: '7.6 (sigmoid, average pooling, as printed)' },
+  alexnet: { build: alexnet, size: 224, fixed: true, lr: 0.01, batchSize: 128, section: '8.1' },
+  vgg11: { build: vgg11, size: 224, fixed: true, lr: 0.05, batchSize: 128, section: '8.2' },
+  nin: { build: nin, size: 224, fixed: false, min: 67, lr: 0.1, batchSize: 128, section: '8.3' },
+  googlenet: { build: googlenet, size: 96, fixed: false, min: 1, lr: 0.1, batchSize: 128, section: '8.4' },
+  'lenet-bn': { build: lenetBatchNorm, size: 28, fixed: true, lr: 1.0, batchSize: 256, section: '8.5 (BatchNorm, concise)' },
+  resnet18: { build: resnet18, size: 96, fixed: false, min: 28, lr: 0.05, batchSize: 256, section: '8.6' },
+  densenet: { build: densenet, size: 96, fixed: false, min: 29, lr: 0.1, batchSize: 256, section: '8.7' },
 };
 
 /** d2l's init_cnn / train_ch6 init: Xavier-uniform weights for every Linear and Conv2d. */
@@ -67,7 +69,7 @@ export const cnn = defineExperiment({
     model: { default: 'lenet', choices: ['lenet', 'lenet-classic', 'alexnet', 'vgg11', 'nin', 'googlenet', 'lenet-bn', 'resnet18', 'densenet'], help: 'network (lenet: ReLU + max-pool; lenet-classic: d2l 7.6 as printed, sigmoid + avg-pool; the others take a few images/s on a CPU)' },
     dataset: imageDataOptions.dataset,
     lr: { default: null, type: 'number', positive: true, help: "learning rate (default: d2l's for the model: lenet 0.1, lenet-classic 0.9, alexnet 0.01, vgg11 0.05, nin 0.1, googlenet 0.1, lenet-bn 1.0, resnet18 0.05, densenet 0.1)" },
-    batchSize: { default: 256, integer: true, min: 1, help: 'minibatch size (d2l: 256; 128 for alexnet, vgg, nin and googlenet)' },
+    batchSize: { default: null, type: 'number', integer: true, min: 1, help: "minibatch size (default: d2l's for the model: 128 for alexnet, vgg11, nin and googlenet, 256 for the others)" },
     epochs: { default: 10, integer: true, min: 1, help: 'passes over the training images (d2l: 10)' },
     optimizer: { default: 'sgd', choices: optimizerNames.filter((n) => n !== 'momentum'), help: 'optimizer (sgd takes --momentum)' },
     momentum: { default: 0, min: 0, help: 'SGD momentum' },
@@ -80,8 +82,8 @@ export const cnn = defineExperiment({
     device: deviceOption,
   },
 
-  // The model's own learning rate and image size where none is given: the run records these.
-  resolve: (o) => ({ ...o, lr: o.lr ?? MODELS[o.model].lr, resize: o.resize ?? MODELS[o.model].size }),
+  // The model's own learning rate, batch size and image size where none is given: the run records these.
+  resolve: (o) => ({ ...o, lr: o.lr ?? MODELS[o.model].lr, batchSize: o.batchSize ?? MODELS[o.model].batchSize, resize: o.resize ?? MODELS[o.model].size }),
 
   async run(o, ctx) {
     const recipe = MODELS[o.model];
