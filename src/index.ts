@@ -22,7 +22,9 @@ export {
 export {
   reshape, view, permute, transpose, transpose as swapaxes, t, expand, squeeze, unsqueeze, flatten, unflatten, narrow, select,
   contiguous, clone, split, chunk, unbind, flip, cat, cat as concat, stack, repeat, pad, slice, type Slice,
+  movedim, movedim as moveaxis,
 } from './ops/movement.js';
+export { diagonal, diag, diagEmbed, trace } from './ops/diagonal.js';
 export { sort, argsort, msort, topk, kthvalue, type SortOptions, type TopkOptions, type KthvalueOptions } from './ops/sort.js';
 export { gather, scatter, scatterAdd, indexSelect, indexAdd, maskedFill, maskedSelect, nonzero, tril, triu } from './ops/indexing.js';
 export { indexPut, type IndexPutOptions } from './ops/inplace.js';

@@ -383,6 +383,7 @@ for (const backend of backendsUnderTest()) {
         check((a, b) => torch.einsum('ij,j', a, b), [leaf([2, 3]), leaf([3], -1, 1, 0.1)]);
         check((a) => torch.einsum('ij->ji', a), [leaf([2, 3])]);
         check((a, b, c) => torch.einsum('i,ij,j->', a, b, c), [leaf([2]), leaf([2, 3], -1, 1, 0.1), leaf([3], -1, 1, 0.7)]);
+        check((a, b) => torch.einsum('...ii,...ij->...j', a, b), [leaf([2, 3, 3]), leaf([3, 2], -1, 1, 0.3)]);
       });
     });
 
@@ -414,9 +415,20 @@ for (const backend of backendsUnderTest()) {
         ['contiguous', (x) => x.t().contiguous(), [2, 3]],
         ['cast float64 -> float64 (copy)', (x) => x.to('float64', { copy: true }), [2, 3]],
         ['tril / triu', (x) => x.tril().add(x.triu(1).mul(2)), [3, 3]],
+        ['movedim', (x) => x.movedim([0, 2], [1, 0]), [2, 3, 4]],
       ];
       for (const [name, fn, shape] of cases) caseTest(name, () => check(fn, [leaf(shape)]));
       caseTest('slice gradgrad', () => check((x) => x.index(':', torch.slice(1, null, 2)), [leaf([2, 5])], { gradgrad: true }));
+      caseTest('diagonal, diag, diag_embed and trace (gradgrad)', () => {
+        check((x) => x.diagonal(1, -1, 0), [leaf([3, 2, 4])], { gradgrad: true });
+        check((x) => torch.diag(x, -1), [leaf([3])], { gradgrad: true });
+        check((x) => torch.diag(x, 1), [leaf([3, 3])], { gradgrad: true });
+        check((x) => torch.diag(x, 1), [leaf([4, 3])], { gradgrad: true });
+        check((x) => torch.diagEmbed(x, 1, 0, 2), [leaf([2, 3])], { gradgrad: true });
+        // A tall matrix too: PyTorch 1.13's trace gradient is wrong there (test/diagonal.test.ts).
+        check((x) => torch.trace(x), [leaf([3, 3])], { gradgrad: true });
+        check((x) => torch.trace(x), [leaf([4, 2])]);
+      });
       caseTest('cat and stack', () => {
         check((a, b, c) => torch.cat([a, b, c], 1), [leaf([2, 1]), leaf([2, 3], -1, 1, 0.2), leaf([2, 2], -1, 1, 0.4)]);
         check((a, b) => torch.stack([a, b], -1), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.2)]);

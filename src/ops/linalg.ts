@@ -5,7 +5,8 @@ import { scalarTypeName } from '../tensor/dtype.js';
 import { broadcastShapes, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
-import { expand, permute, reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import { diagonal } from './diagonal.js';
+import { expand, movedim, permute, reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { sum } from './reduce.js';
 
 /** PyTorch's kernels named in its refusals of a bool product (einsum contracts with bmm). */
@@ -162,48 +163,135 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+/** A label for dim j of the ellipsis: one character outside [a-zA-Z], so the contraction treats it as a label. */
+const ellipsisLabel = (j: number) => String.fromCharCode(0x100 + j);
+
+const isLetter = (c: string) => /^[a-zA-Z]$/.test(c);
+
 /**
- * torch.einsum for equations with explicit or implicit output ('ij,jk->ik', 'bij,bjk', 'ii->i'
- * is not supported: repeated labels within one operand are rejected). Two operands contract with
- * one batched matrix product; more are folded pairwise from the left.
+ * Read `...` at `i` of `side` (the caller has seen '.'): PyTorch accepts exactly three dots, once.
+ * Returns the index of the last dot.
  */
-export function einsum(equation: string, ...operands: Tensor[]): Tensor {
-  const eq = equation.replace(/\s+/g, '');
-  const [lhs, rhsGiven] = eq.split('->');
-  const inputs = lhs.split(',');
-  if (inputs.length !== operands.length) {
-    throw new RangeError(`einsum(): ${inputs.length > operands.length ? 'fewer' : 'more'} operands were provided than specified in the equation`);
+function readEllipsis(side: string, i: number, seen: boolean, where: string, already: string): number {
+  if (seen) throw new RangeError(`einsum(): found '.' for ${where}${already}`);
+  if (!(i + 2 < side.length && side[i + 1] === '.' && side[i + 2] === '.')) throw new RangeError(`einsum(): found '.' for ${where} that is not part of any ellipsis${where === 'output' ? ' (...)' : ''}`);
+  return i + 2;
+}
+
+/**
+ * torch.einsum(equation, *operands) (or one list of operands), as PyTorch 1.13 parses it: letters
+ * [a-zA-Z], spaces ignored, one `...` per operand standing for its leading unlabelled dims
+ * (broadcast across operands, right-aligned), an implicit output of the ellipsis then the labels
+ * seen once in alphabetical order (upper case first), and a label repeated within an operand
+ * taking that diagonal. Two operands contract with one batched matrix product; more fold
+ * pairwise from the left.
+ */
+export function einsum(equation: string, ...given: (Tensor | readonly Tensor[])[]): Tensor {
+  const operands = (given.length === 1 && Array.isArray(given[0]) ? given[0] : given) as Tensor[];
+  if (operands.length === 0) throw new RangeError('einsum(): must specify the equation string and at least one operand, or at least one operand and its subscripts list');
+  const arrow = equation.indexOf('->');
+  const lhs = arrow >= 0 ? equation.slice(0, arrow) : equation;
+  // Each operand's labels as written, '.' for its ellipsis.
+  const written: string[][] = [[]];
+  for (let i = 0; i < lhs.length; i++) {
+    const c = lhs[i];
+    const labels = written[written.length - 1];
+    if (c === ' ') continue;
+    if (c === '.') {
+      i = readEllipsis(lhs, i, labels.includes('.'), `operand ${written.length - 1}`, ' for which an ellipsis was already found');
+      labels.push('.');
+    } else if (c === ',') {
+      if (written.length >= operands.length) throw new RangeError('einsum(): fewer operands were provided than specified in the equation');
+      written.push([]);
+    } else if (isLetter(c)) labels.push(c);
+    else throw new RangeError(`einsum(): invalid subscript given at index ${i} in the equation string, subscripts must be in [a-zA-Z]`);
   }
-  inputs.forEach((labels, i) => {
-    if (labels.length !== operands[i].ndim) {
+  if (written.length !== operands.length) throw new RangeError('einsum(): more operands were provided than specified in the equation');
+
+  const counts = new Map<string, number>();
+  let ellipsisDims = 0;
+  written.forEach((labels, i) => {
+    const named = labels.filter((c) => c !== '.').length;
+    const hasEllipsis = labels.includes('.');
+    const ndim = operands[i].ndim;
+    if (hasEllipsis ? named > ndim : named !== ndim) {
       throw new RangeError(
-        `einsum(): the number of subscripts in the equation (${labels.length}) does not match the number of dimensions (${operands[i].ndim}) for operand ${i} and no ellipsis was given`,
+        `einsum(): the number of subscripts in the equation (${named}) ${hasEllipsis ? 'is more than' : 'does not match'} the number of dimensions (${ndim}) for operand ${i}${hasEllipsis ? '' : ' and no ellipsis was given'}`,
       );
     }
-    if (new Set(labels).size !== labels.length) {
-      throw new RangeError(`einsum(): repeated subscripts within one operand ('${labels}') are not supported`);
-    }
+    if (hasEllipsis) ellipsisDims = Math.max(ellipsisDims, ndim - named);
+    for (const c of labels) if (c !== '.') counts.set(c, (counts.get(c) ?? 0) + 1);
   });
-  const counts = new Map<string, number>();
-  for (const labels of inputs) for (const c of labels) counts.set(c, (counts.get(c) ?? 0) + 1);
-  // Implicit output: labels that appear once, in alphabetical order (as numpy/PyTorch).
-  const output = rhsGiven ?? [...counts.keys()].filter((c) => counts.get(c) === 1).sort().join('');
-  const sizes = new Map<string, number>();
-  inputs.forEach((labels, i) =>
-    [...labels].forEach((c, d) => {
-      const s = operands[i].shape[d];
-      const prev = sizes.get(c);
-      if (prev !== undefined && prev !== s && prev !== 1 && s !== 1) {
-        throw new RangeError(`einsum(): subscript ${c} has size ${s} for operand ${i} which does not broadcast with previously seen size ${prev}`);
+  const ellipsis = Array.from({ length: ellipsisDims }, (_, j) => ellipsisLabel(j)).join('');
+
+  let output = '';
+  if (arrow < 0) {
+    output = ellipsis + [...counts.keys()].filter((c) => counts.get(c) === 1).sort().join('');
+  } else {
+    const rhs = equation.slice(arrow + 2);
+    let seenEllipsis = false;
+    for (let i = 0; i < rhs.length; i++) {
+      const c = rhs[i];
+      if (c === ' ') continue;
+      if (c === '.') {
+        i = readEllipsis(rhs, i, seenEllipsis, 'output', ' but an ellipsis (...) was already found');
+        seenEllipsis = true;
+        output += ellipsis;
+        continue;
       }
-      sizes.set(c, Math.max(prev ?? 1, s));
-    }),
-  );
-  let acc = operands[0];
-  let accLabels = inputs[0];
-  for (let i = 1; i < operands.length; i++) {
-    const later = new Set([...inputs.slice(i + 1).join(''), ...output]);
-    [acc, accLabels] = contractPair(acc, accLabels, operands[i], inputs[i], later);
+      if (!isLetter(c)) throw new RangeError(`einsum(): invalid subscript given at index ${lhs.length + 2 + i} in the equation string, subscripts must be in [a-zA-Z]`);
+      if (!counts.has(c) || output.includes(c)) {
+        throw new RangeError(`einsum(): output subscript ${c} ${output.includes(c) ? 'appears more than once in the output' : 'does not appear in the equation for any input operand'}`);
+      }
+      output += c;
+    }
+  }
+
+  // Each operand with one dim per distinct label: the ellipsis spelled out, repeated labels taken
+  // as diagonals; sizes checked against the other operands' (size 1 broadcasts).
+  const sizes = new Map<string, number>();
+  const ops: Tensor[] = [];
+  const labelsOf: string[] = [];
+  written.forEach((labels, i) => {
+    let op = operands[i];
+    const own = op.ndim - labels.filter((c) => c !== '.').length;
+    const cur: string[] = [];
+    for (const c of labels) {
+      const spelled = c === '.' ? Array.from({ length: own }, (_, k) => ellipsisLabel(ellipsisDims - own + k)) : [c];
+      for (const label of spelled) {
+        const dim = cur.length;
+        const prevDim = cur.indexOf(label);
+        if (prevDim >= 0) {
+          if (op.shape[dim] !== op.shape[prevDim]) {
+            throw new RangeError(`einsum(): subscript ${label} is repeated for operand ${i} but the sizes don't match, ${op.shape[dim]} != ${op.shape[prevDim]}`);
+          }
+          op = movedim(diagonal(op, 0, prevDim, dim), -1, prevDim);
+          continue;
+        }
+        const size = op.shape[dim];
+        const prev = sizes.get(label) ?? 1;
+        if (size !== 1) {
+          if (prev !== 1 && prev !== size) {
+            throw new RangeError(
+              c === '.'
+                ? `einsum(): dimension ${dim} covered by ellipsis in operand ${i}has size ${size} which does not broadcast with previously seen ellipsis with size ${prev} for the respective dimension`
+                : `einsum(): subscript ${label} has size ${size} for operand ${i} which does not broadcast with previously seen size ${prev}`,
+            );
+          }
+          sizes.set(label, size);
+        }
+        cur.push(label);
+      }
+    }
+    ops.push(op);
+    labelsOf.push(cur.join(''));
+  });
+
+  let acc = ops[0];
+  let accLabels = labelsOf[0];
+  for (let i = 1; i < ops.length; i++) {
+    const later = new Set([...labelsOf.slice(i + 1).join(''), ...output]);
+    [acc, accLabels] = contractPair(acc, accLabels, ops[i], labelsOf[i], later);
   }
   // Sum labels that are not in the output, then order as the output asks.
   const dropped = [...accLabels].map((c, d) => (output.includes(c) ? -1 : d)).filter((d) => d >= 0);
@@ -211,7 +299,8 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
     acc = sum(acc, dropped);
     accLabels = [...accLabels].filter((c) => output.includes(c)).join('');
   }
-  return accLabels === output ? acc : permute(acc, [...output].map((c) => accLabels.indexOf(c)));
+  // Always a new tensor (a permute view, as PyTorch), even for 'ij->ij'.
+  return permute(acc, [...output].map((c) => accLabels.indexOf(c)));
 }
 
 /** Contract two labelled operands into [batch..., left..., right...], summing labels no longer needed. */

@@ -30,7 +30,7 @@ export function sizeArgs(args: readonly (number | readonly number[])[]): number[
 }
 
 /** A tensor viewing x's storage with new geometry; views keep a link to their base. */
-function makeView(x: Tensor, shape: Shape, strides: Shape, offset: number): Tensor {
+export function makeView(x: Tensor, shape: Shape, strides: Shape, offset: number): Tensor {
   const v = new Tensor(x._storage, shape, x.dtype, strides, offset);
   v._base = x._base ?? x;
   return v;
@@ -127,6 +127,30 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const inverse = new Array<number>(perm.length);
   perm.forEach((d, i) => (inverse[d] = i));
   return record('PermuteBackward0', y, [x], [], (g) => [permute(g, inverse)]);
+}
+
+/**
+ * `torch.movedim(x, source, destination)` (also `moveaxis`): the source dims moved to the
+ * destination positions, the others keeping their order; a permute view (PermuteBackward0).
+ */
+export function movedim(x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
+  const src = typeof source === 'number' ? [source] : [...source];
+  const dst = typeof destination === 'number' ? [destination] : [...destination];
+  if (src.length !== dst.length) {
+    throw new RangeError(
+      `movedim: Invalid source or destination dims: source (${fmtShape(src)} dims) should contain the same number of dims as destination (${fmtShape(dst)} dims)`,
+    );
+  }
+  const from = src.map((d) => normalizeDim(d, x.ndim));
+  const to = dst.map((d) => normalizeDim(d, x.ndim));
+  if (new Set(from).size !== from.length) throw new RangeError(`movedim: repeated dim in \`source\` (${fmtShape(src)})`);
+  if (new Set(to).size !== to.length) throw new RangeError(`movedim: repeated dim in \`destination\` (${fmtShape(dst)})`);
+  // Place the moved dims, then fill the free positions with the other dims in order.
+  const order = new Array<number>(x.ndim).fill(-1);
+  to.forEach((d, i) => (order[d] = from[i]));
+  const rest = x.shape.map((_, d) => d).filter((d) => !from.includes(d));
+  for (let i = 0, r = 0; i < order.length; i++) if (order[i] < 0) order[i] = rest[r++];
+  return permute(x, order);
 }
 
 /** `torch.transpose(x, dim0, dim1)`: two dims swapped, a view (also exported as `swapaxes`). */

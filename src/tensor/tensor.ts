@@ -17,6 +17,7 @@ import * as la from '../ops/linalg.js';
 import * as ip from '../ops/inplace.js';
 import * as cr from '../ops/creation.js';
 import * as srt from '../ops/sort.js';
+import * as dg from '../ops/diagonal.js';
 
 /** A JavaScript number or boolean: a Python scalar. */
 export type Scalar = number | boolean;
@@ -492,6 +493,8 @@ export class Tensor {
   transpose(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
   swapaxes(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
   t(): Tensor { return mv.t(this); }
+  movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor { return mv.movedim(this, source, destination); }
+  moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor { return mv.movedim(this, source, destination); }
   /** Tensor.T / mT: all dims reversed / the last two swapped. */
   get T(): Tensor { return mv.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
   get mT(): Tensor { return mv.transpose(this, -2, -1); }
@@ -516,6 +519,10 @@ export class Tensor {
   unbind(dim = 0): Tensor[] { return mv.unbind(this, dim); }
   flip(dims: Dims): Tensor { return mv.flip(this, dims); }
   repeat(...sizes: number[] | [readonly number[]]): Tensor { return mv.repeat(this, mv.sizeArgs(sizes)); }
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor { return dg.diagonal(this, offset, dim1, dim2); }
+  diag(diagonal = 0): Tensor { return dg.diag(this, diagonal); }
+  diagEmbed(offset = 0, dim1 = -2, dim2 = -1): Tensor { return dg.diagEmbed(this, offset, dim1, dim2); }
+  trace(): Tensor { return dg.trace(this); }
   tril(diagonal = 0): Tensor { return idx.tril(this, diagonal); }
   triu(diagonal = 0): Tensor { return idx.triu(this, diagonal); }
   gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }
