@@ -17,7 +17,7 @@ export {
 } from './ops/elementwise.js';
 export {
   sum, mean, prod, amax, amin, max, min, argmax, argmin, variance as var, std, logsumexp, softmax, logSoftmax,
-  cumsum, cumprod, norm, all, any, type ValuesIndices,
+  cumsum, cumprod, norm, all, any, nansum, nanmean, countNonzero, aminmax, varMean, stdMean, type ValuesIndices,
 } from './ops/reduce.js';
 export {
   reshape, view, permute, transpose, transpose as swapaxes, t, expand, squeeze, unsqueeze, flatten, unflatten, narrow, select,
@@ -25,11 +25,18 @@ export {
   movedim, movedim as moveaxis,
 } from './ops/movement.js';
 export { diagonal, diag, diagEmbed, trace } from './ops/diagonal.js';
+export {
+  roll, tile, ravel, fliplr, flipud, rot90, atleast1d, atleast2d, atleast3d, hstack, vstack, vstack as rowStack, dstack,
+  columnStack, broadcastTensors, meshgrid, diff,
+} from './ops/arrangement.js';
+export { logaddexp, hypot, xlogy, nanToNum, logit, deg2rad, rad2deg, clampMin, clampMax } from './ops/pointwise.js';
+export { isclose, allclose, equal, type CloseOptions } from './ops/closeness.js';
+export { takeAlongDim, bincount, unique, searchsorted, bucketize, type UniqueOptions, type SearchOptions } from './ops/searching.js';
 export { sort, argsort, msort, topk, kthvalue, type SortOptions, type TopkOptions, type KthvalueOptions } from './ops/sort.js';
 export { gather, scatter, scatterAdd, indexSelect, indexAdd, maskedFill, maskedSelect, nonzero, tril, triu } from './ops/indexing.js';
 export { indexPut, type IndexPutOptions } from './ops/inplace.js';
 export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
-export { matmul, mm, bmm, mv, dot, outer, einsum } from './ops/linalg.js';
+export { matmul, mm, bmm, mv, dot, outer, einsum, addmm, addmv, baddbmm, type AddProductOptions } from './ops/linalg.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode.js';
 /** `torch.autograd`: `grad`, `backward`, grad mode, `gradcheck` and `gradgradcheck`, and the graph's `Node`s. */

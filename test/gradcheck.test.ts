@@ -499,6 +499,35 @@ for (const backend of backendsUnderTest()) {
         // Rounded division (PyTorch's DivBackward2): zero gradient away from the steps.
         check((a, b) => torch.div(a, b, { roundingMode: 'floor' }), [leaf([3], 0.1, 5), leaf([3], 1.1, 1.9)]);
       });
+      caseTest('addmm, addmv, baddbmm (gradgrad)', () => {
+        check((i, a, b) => torch.addmm(i, a, b, { beta: 0.5, alpha: -2 }), [leaf([3]), leaf([2, 4], -1, 1, 0.1), leaf([4, 3], -1, 1, 0.6)], { gradgrad: true });
+        check((i, m, v) => torch.addmv(i, m, v, { beta: 2 }), [leaf([2]), leaf([2, 3], -1, 1, 0.1), leaf([3], -1, 1, 0.6)], { gradgrad: true });
+        check((i, a, b) => torch.baddbmm(i, a, b, { alpha: 0.5 }), [leaf([2, 1, 3]), leaf([2, 2, 4], -1, 1, 0.1), leaf([2, 4, 3], -1, 1, 0.6)], { gradgrad: true });
+      });
+      caseTest('roll, rot90, repeat (gradgrad)', () => {
+        check((x) => x.roll([1, -4], [0, 1]), [leaf([2, 3])], { gradgrad: true });
+        check((x) => x.roll(2), [leaf([2, 3])]);
+        check((x) => x.rot90(1, [2, 0]), [leaf([2, 3, 2])], { gradgrad: true });
+        check((x) => x.rot90(2), [leaf([2, 3])]);
+        check((x) => x.repeat(2, 1, 3), [leaf([2, 2])], { gradgrad: true });
+      });
+      caseTest('logaddexp, hypot, xlogy, logit (gradgrad)', () => {
+        check((a, b) => torch.logaddexp(a, b), [leaf([2, 3]), leaf([3], -1, 1, 0.4)], { gradgrad: true });
+        check((a, b) => torch.hypot(a, b), [leaf([2, 3], 0.1, 1), leaf([3], 0.2, 1, 0.4)], { gradgrad: true });
+        check((a, b) => torch.xlogy(a, b), [leaf([2, 3]), leaf([3], 0.2, 2, 0.4)], { gradgrad: true });
+        check((b) => torch.xlogy(2, b), [leaf([3], 0.2, 2)]);
+        check((a) => torch.xlogy(a, 3), [leaf([3])]);
+        check((x) => torch.logit(x), [leaf([4], 0.1, 0.9)], { gradgrad: true });
+        check((x) => torch.logit(x, 0.2), [leaf([4], 0.05, 0.95)]);
+      });
+      caseTest('nan_to_num, deg2rad, rad2deg, clamp_min, clamp_max, nansum', () => {
+        check((x) => torch.nanToNum(x), [leaf([3])]);
+        check((x) => torch.deg2rad(x), [leaf([3])]);
+        check((x) => torch.rad2deg(x), [leaf([3])]);
+        check((x) => torch.clampMin(x, 0.1), [leaf([4])]);
+        check((x) => torch.clampMax(x, 0.1), [leaf([4])]);
+        check((x) => torch.nansum(x, 1), [leaf([2, 3])]);
+      });
     });
 
     describe('convolution and pooling', () => {

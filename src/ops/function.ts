@@ -75,6 +75,15 @@ export function record(name: string, out: Tensor, inputs: readonly (Tensor | nul
   return out;
 }
 
+/**
+ * An op that PyTorch differentiates as one node though dlab computes it from others (addmm, roll,
+ * logaddexp, ...): `forward` runs on the inputs detached, so its parts record nothing, and one
+ * node named as PyTorch names it takes the gradient by `rule`.
+ */
+export function asOneNode(name: string, inputs: readonly Tensor[], saved: readonly Tensor[], forward: (...detached: Tensor[]) => Tensor, rule: Rule): Tensor {
+  return record(name, forward(...inputs.map((t) => t.detach())), inputs, saved, rule);
+}
+
 /** PyTorch's grad_fn names: 'add' -> 'AddBackward0' (ops with several overloads pass their name to `record`). */
 export function backwardName(op: string): string {
   let name = backwardNames.get(op);

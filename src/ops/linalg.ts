@@ -4,10 +4,10 @@
 import { scalarTypeName } from '../tensor/dtype.js';
 import { broadcastShapes, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { backendOf, record, wrap } from './function.js';
+import { asOneNode, backendOf, record, wrap } from './function.js';
 import { diagonal } from './diagonal.js';
 import { expand, movedim, permute, reshape, squeeze, transpose, unsqueeze } from './movement.js';
-import { sum } from './reduce.js';
+import { sum, sumToShape } from './reduce.js';
 
 /** PyTorch's kernels named in its refusals of a bool product (einsum contracts with bmm). */
 const boolKernel = { mm: 'addmm_impl_cpu_', mv: 'addmv_impl_cpu', bmm: 'bmm', dot: 'dot', einsum: 'bmm' };
@@ -108,6 +108,88 @@ export function mv(a: Tensor, v: Tensor): Tensor {
 /** addmv's refusal of a [rows, cols] matrix times a vector of another length. */
 function mvMismatch(rows: number, cols: number, n: number): never {
   throw new RangeError(`size mismatch, got ${rows}, ${rows}x${cols},${n}`);
+}
+
+/** The scalars of addmm, addmv and baddbmm: beta * input + alpha * product. */
+export interface AddProductOptions {
+  beta?: number;
+  alpha?: number;
+}
+
+/**
+ * beta * input + alpha * product as PyTorch's addmm family computes it: input broadcast to the
+ * product's shape, and with beta 0 ignored (its NaNs and infinities do not reach the result).
+ */
+function addScaled(input: Tensor, product: Tensor, beta: number, alpha: number): Tensor {
+  const scaled = alpha === 1 ? product : product.mul(alpha);
+  const base = expand(input, product.shape);
+  if (beta === 0) return scaled.add(0); // a new tensor even with alpha 1
+  return (beta === 1 ? base : base.mul(beta)).add(scaled);
+}
+
+/** The gradient of the added input: beta * g summed back to its shape. */
+const inputGrad = (g: Tensor, shape: readonly number[], beta: number) => sumToShape(beta === 1 ? g : g.mul(beta), shape);
+const scaledGrad = (g: Tensor, alpha: number) => (alpha === 1 ? g : g.mul(alpha));
+
+/** PyTorch's refusal of addmm-family operands of different dtypes. */
+function checkSameDtype(...ts: Tensor[]): void {
+  if (ts.some((t) => t.dtype !== ts[0].dtype)) throw new TypeError('self and mat2 must have the same dtype');
+}
+
+/** `torch.addmm(input, mat1, mat2, beta=1, alpha=1)`: beta * input + alpha * (mat1 @ mat2), one node (AddmmBackward0). */
+export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: AddProductOptions = {}): Tensor {
+  const { beta = 1, alpha = 1 } = options;
+  if (mat1.ndim !== 2) throw new RangeError(`mat1 must be a matrix, got ${mat1.ndim}-D tensor`);
+  if (mat2.ndim !== 2) throw new RangeError(`mat2 must be a matrix, got ${mat2.ndim}-D tensor`);
+  if (mat1.shape[1] !== mat2.shape[0]) mismatch([mat1.shape[0], mat1.shape[1]], [mat2.shape[0], mat2.shape[1]]);
+  expand(input, [mat1.shape[0], mat2.shape[1]]); // refuses an input that does not broadcast, in expand's words
+  checkSameDtype(input, mat1, mat2);
+  const shape = input.shape;
+  return asOneNode('AddmmBackward0', [input, mat1, mat2], [mat1, mat2], (i, a, b) => addScaled(i, mm(a, b), beta, alpha), (g, needs) => [
+    needs[0] ? inputGrad(g, shape, beta) : null,
+    needs[1] ? scaledGrad(mm(g, transpose(mat2, 0, 1)), alpha) : null,
+    needs[2] ? scaledGrad(mm(transpose(mat1, 0, 1), g), alpha) : null,
+  ]);
+}
+
+/** `torch.addmv(input, mat, vec, beta=1, alpha=1)`: beta * input + alpha * (mat @ vec), one node (AddmvBackward0). */
+export function addmv(input: Tensor, mat: Tensor, vec: Tensor, options: AddProductOptions = {}): Tensor {
+  const { beta = 1, alpha = 1 } = options;
+  if (mat.ndim !== 2 || vec.ndim !== 1 || input.ndim > 1) {
+    throw new RangeError(`vector + matrix @ vector expected, got ${input.ndim}, ${mat.ndim}, ${vec.ndim}`);
+  }
+  if (mat.shape[1] !== vec.shape[0] || (mat.shape[0] !== input.numel() && input.numel() !== 1)) {
+    throw new RangeError(`size mismatch, got ${input.shape[0] ?? 1}, ${mat.shape[0]}x${mat.shape[1]},${vec.shape[0]}`);
+  }
+  checkSameDtype(input, mat, vec);
+  const shape = input.shape;
+  return asOneNode('AddmvBackward0', [input, mat, vec], [mat, vec], (i, m, v) => addScaled(i, mv(m, v), beta, alpha), (g, needs) => [
+    needs[0] ? inputGrad(g, shape, beta) : null,
+    needs[1] ? scaledGrad(outer(g, vec), alpha) : null,
+    needs[2] ? scaledGrad(mv(transpose(mat, 0, 1), g), alpha) : null,
+  ]);
+}
+
+/** `torch.baddbmm(input, batch1, batch2, beta=1, alpha=1)`: beta * input + alpha * (batch1 @ batch2), one node (BaddbmmBackward0). */
+export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options: AddProductOptions = {}): Tensor {
+  const { beta = 1, alpha = 1 } = options;
+  if (batch1.ndim !== 3) throw new RangeError('batch1 must be a 3D tensor');
+  // PyTorch 1.13 reads batch2's third size before checking its dims.
+  if (batch2.ndim < 3) throw new RangeError(`Dimension out of range (expected to be in range of [${-Math.max(batch2.ndim, 1)}, ${Math.max(batch2.ndim, 1) - 1}], but got 2)`);
+  if (batch2.ndim !== 3) throw new RangeError('batch2 must be a 3D tensor');
+  if (batch2.shape[0] !== batch1.shape[0] || batch2.shape[1] !== batch1.shape[2]) {
+    throw new RangeError(
+      `Expected size for first two dimensions of batch2 tensor to be: [${batch1.shape[0]}, ${batch1.shape[2]}] but got: [${batch2.shape[0]}, ${batch2.shape[1]}].`,
+    );
+  }
+  expand(input, [batch1.shape[0], batch1.shape[1], batch2.shape[2]]);
+  checkSameDtype(input, batch1, batch2);
+  const shape = input.shape;
+  return asOneNode('BaddbmmBackward0', [input, batch1, batch2], [batch1, batch2], (i, a, b) => addScaled(i, bmm(a, b), beta, alpha), (g, needs) => [
+    needs[0] ? inputGrad(g, shape, beta) : null,
+    needs[1] ? scaledGrad(bmm(g, transpose(batch2, 1, 2)), alpha) : null,
+    needs[2] ? scaledGrad(bmm(transpose(batch1, 1, 2), g), alpha) : null,
+  ]);
 }
 
 /** `torch.outer(a, b)`: the outer product of two 1-D tensors. */

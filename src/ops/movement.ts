@@ -7,8 +7,8 @@ import {
   fmtShape, inferSize, normalizeDim, normalizeDims, numel, shapesEqual, viewStrides, type Shape,
 } from '../tensor/shape.js';
 import { Tensor, type Dims } from '../tensor/tensor.js';
-import { backendOf, record, wrap } from './function.js';
-import { sumToShape } from './reduce.js';
+import { asOneNode, backendOf, record, wrap } from './function.js';
+import { sum, sumToShape } from './reduce.js';
 import { full } from './creation.js';
 
 /** A Python slice start:stop:step (any part may be omitted). */
@@ -440,8 +440,13 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
     interleaved.push(1, n);
     expanded.push(sizes[i], n);
   });
-  const y = expand(reshape(x, interleaved), expanded);
-  return reshape(contiguous(y), src.map((n, i) => n * sizes[i]));
+  const final = src.map((n, i) => n * sizes[i]);
+  const xs = x.shape;
+  const copies = sizes.map((_, i) => 2 * i);
+  // One node, as PyTorch's RepeatBackward0: each element's gradient sums over its copies.
+  return asOneNode('RepeatBackward0', [x], [], (t) => reshape(clone(expand(reshape(t, interleaved), expanded)), final), (g) => [
+    reshape(sum(reshape(g, expanded), copies), xs),
+  ]);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { ReduceOp } from '../backend/backend.js';
 import { type DType, type TypedArray, getDefaultDtype, isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { normalizeDim, normalizeDims, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor, type Dims, type KeepDim } from '../tensor/tensor.js';
-import { backendOf, record, wrap } from './function.js';
+import { asOneNode, backendOf, record, wrap } from './function.js';
 import { cast, cat, expand, reshape, flip } from './movement.js';
 import { gatherNamed } from './indexing.js';
 import { where } from './elementwise.js';
@@ -327,3 +327,48 @@ function boolReduce(kind: 'all' | 'any', x: Tensor, dim: number | null | undefin
 export const all = (x: Tensor, dim?: number | null, options: KeepDim = {}) => boolReduce('all', x, dim, options);
 /** `torch.any(x, dim=None, keepdim=False)`: whether some element is non-zero. */
 export const any = (x: Tensor, dim?: number | null, options: KeepDim = {}) => boolReduce('any', x, dim, options);
+
+/** `torch.nansum(x, dim=None, keepdim=False, dtype=None)`: the sum with NaNs counted as 0 (their gradient is 0). */
+export function nansum(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
+  if (!isFloatingPoint(x.dtype)) return sum(x, dim, options);
+  const keepdim = options.keepdim ?? false;
+  const dims = reductionDims(dim, x.ndim, 'nansum');
+  const xs = x.shape;
+  return asOneNode('NansumBackward0', [x], [x], (t) => sum(where(t.isnan(), 0, t), dim == null ? null : dims, options), (g) => [
+    // A product, not a where, as PyTorch: a NaN gradient (nanmean of all NaNs) stays NaN.
+    cast(expandBack(g, xs, dims, keepdim), x.dtype, false).mul(x.isnan().logicalNot()),
+  ]);
+}
+
+/** `torch.nanmean(x, dim=None, keepdim=False)`: the mean of the non-NaN elements (NaN where all are NaN). */
+export function nanmean(x: Tensor, dim?: Dims | null, options: KeepDim = {}): Tensor {
+  if (!isFloatingPoint(x.dtype)) throw new TypeError(`nanmean(): expected input to have floating point dtype but got ${scalarTypeName[x.dtype]}`);
+  const count = sum(x.isnan().logicalNot(), dim, options);
+  return nansum(x, dim, options).div(count);
+}
+
+/** `torch.count_nonzero(x, dim=None)`: how many elements are not zero (int64). */
+export function countNonzero(x: Tensor, dim?: Dims | null): Tensor {
+  const dims = dim == null ? null : normalizeDims(dim, x.ndim, '');
+  return sum(x.ne(0), dims);
+}
+
+/** `torch.aminmax(x, *, dim=None, keepdim=False)`: the smallest and the largest value, at once. */
+export function aminmax(x: Tensor, options: KeepDim & { dim?: number | null } = {}): { min: Tensor; max: Tensor } {
+  const dim = options.dim ?? null;
+  if (dim === null && x.numel() === 0) throw new RangeError('aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.');
+  const d = dim === null || x.ndim === 0 ? null : normalizeDim(dim, x.ndim);
+  if (d !== null && x.shape[d] === 0) throw new RangeError(`aminmax: Expected reduction dim ${d} to have non-zero size.`);
+  const keepdim = options.keepdim ?? false;
+  return { min: amin(x, dim, { keepdim }), max: amax(x, dim, { keepdim }) };
+}
+
+/** `torch.var_mean(x, dim=None, correction=1, keepdim=False)`: the variance and the mean, as [var, mean]. */
+export function varMean(x: Tensor, dim?: Dims | null, options: VarOptions = {}): [Tensor, Tensor] {
+  return [variance(x, dim, options), mean(x, dim, { keepdim: options.keepdim })];
+}
+
+/** `torch.std_mean(x, dim=None, correction=1, keepdim=False)`: the standard deviation and the mean, as [std, mean]. */
+export function stdMean(x: Tensor, dim?: Dims | null, options: VarOptions = {}): [Tensor, Tensor] {
+  return [std(x, dim, options), mean(x, dim, { keepdim: options.keepdim })];
+}

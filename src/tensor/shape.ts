@@ -61,7 +61,7 @@ export function normalizeDims(dims: number | readonly number[] | undefined | nul
   const out = list.map((d) => normalizeDim(d, ndim, op));
   const seen = new Set<number>();
   for (const d of out) {
-    if (seen.has(d)) throw new RangeError(`${op}: dim ${d} appears multiple times in the list of dims`);
+    if (seen.has(d)) throw new RangeError(`dim ${d} appears multiple times in the list of dims`);
     seen.add(d);
   }
   return out.sort((a, b) => a - b);

@@ -18,6 +18,10 @@ import * as ip from '../ops/inplace.js';
 import * as cr from '../ops/creation.js';
 import * as srt from '../ops/sort.js';
 import * as dg from '../ops/diagonal.js';
+import * as ar from '../ops/arrangement.js';
+import * as pw from '../ops/pointwise.js';
+import * as cl from '../ops/closeness.js';
+import * as se from '../ops/searching.js';
 
 /** A JavaScript number or boolean: a Python scalar. */
 export type Scalar = number | boolean;
@@ -405,6 +409,25 @@ export class Tensor {
   isnan(): Tensor { return ew.isnan(this); }
   isinf(): Tensor { return ew.isinf(this); }
   isfinite(): Tensor { return ew.isfinite(this); }
+  logaddexp(other: Tensor): Tensor { return pw.logaddexp(this, other); }
+  hypot(other: Tensor): Tensor { return pw.hypot(this, other); }
+  xlogy(other: TensorOrScalar): Tensor { return pw.xlogy(this, other); }
+  nanToNum(options?: { nan?: number; posinf?: number; neginf?: number }): Tensor { return pw.nanToNum(this, options); }
+  logit(eps: number | null = null): Tensor { return pw.logit(this, eps); }
+  deg2rad(): Tensor { return pw.deg2rad(this); }
+  rad2deg(): Tensor { return pw.rad2deg(this); }
+  clampMin(min: number): Tensor { return pw.clampMin(this, min); }
+  clampMax(max: number): Tensor { return pw.clampMax(this, max); }
+  isclose(other: Tensor, options?: cl.CloseOptions): Tensor { return cl.isclose(this, other, options); }
+  allclose(other: Tensor, options?: cl.CloseOptions): boolean { return cl.allclose(this, other, options); }
+  equal(other: Tensor): boolean { return cl.equal(this, other); }
+  nansum(dim?: Dims | null, options?: KeepDim & { dtype?: DType }): Tensor { return red.nansum(this, dim, options); }
+  nanmean(dim?: Dims | null, options?: KeepDim): Tensor { return red.nanmean(this, dim, options); }
+  countNonzero(dim?: Dims | null): Tensor { return red.countNonzero(this, dim); }
+  aminmax(options?: KeepDim & { dim?: number | null }): { min: Tensor; max: Tensor } { return red.aminmax(this, options); }
+  addmm(mat1: Tensor, mat2: Tensor, options?: la.AddProductOptions): Tensor { return la.addmm(this, mat1, mat2, options); }
+  addmv(mat: Tensor, vec: Tensor, options?: la.AddProductOptions): Tensor { return la.addmv(this, mat, vec, options); }
+  baddbmm(batch1: Tensor, batch2: Tensor, options?: la.AddProductOptions): Tensor { return la.baddbmm(this, batch1, batch2, options); }
   clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor { return ew.clamp(this, min, max); }
   clip(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor { return ew.clamp(this, min, max); }
   where(condition: Tensor, other: TensorOrScalar): Tensor { return ew.where(condition, this, other); }
@@ -519,6 +542,16 @@ export class Tensor {
   unbind(dim = 0): Tensor[] { return mv.unbind(this, dim); }
   flip(dims: Dims): Tensor { return mv.flip(this, dims); }
   repeat(...sizes: number[] | [readonly number[]]): Tensor { return mv.repeat(this, mv.sizeArgs(sizes)); }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor { return ar.roll(this, shifts, dims); }
+  tile(dims: readonly number[]): Tensor { return ar.tile(this, dims); }
+  ravel(): Tensor { return ar.ravel(this); }
+  fliplr(): Tensor { return ar.fliplr(this); }
+  flipud(): Tensor { return ar.flipud(this); }
+  rot90(k = 1, dims: readonly number[] = [0, 1]): Tensor { return ar.rot90(this, k, dims); }
+  diff(n = 1, dim = -1, prepend: Tensor | null = null, append: Tensor | null = null): Tensor { return ar.diff(this, n, dim, prepend, append); }
+  takeAlongDim(indices: Tensor, dim?: number | null): Tensor { return se.takeAlongDim(this, indices, dim); }
+  bincount(options?: { weights?: Tensor | null; minlength?: number }): Tensor { return se.bincount(this, options); }
+  unique(options: se.UniqueOptions = {}): Tensor | Tensor[] { return se.unique(this, options); }
   diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor { return dg.diagonal(this, offset, dim1, dim2); }
   diag(diagonal = 0): Tensor { return dg.diag(this, diagonal); }
   diagEmbed(offset = 0, dim1 = -2, dim2 = -1): Tensor { return dg.diagEmbed(this, offset, dim1, dim2); }
