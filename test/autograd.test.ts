@@ -117,15 +117,7 @@ const expressions: Record<string, (i: Inputs) => Tensor> = {
  * until the op gets PyTorch's node; remove the entry then.
  */
 const nameGaps: Record<string, string> = {
-  pow_scalar: 'dlab keeps the scalar exponent as a second input (next: AccumulateGrad, null)',
-  matmul_batched: 'dlab folds the batch into one mm and views the result back (ViewBackward0 <- MmBackward0, not UnsafeViewBackward0 <- MmBackward0)',
   slice: 'dlab makes x[:, 1:] one SliceBackward0 over the leaf; PyTorch slices dim 0 then dim 1',
-  stack: 'dlab records stack as cat of unsqueezes (CatBackward0)',
-  clamp: 'dlab records clamp as two wheres (WhereBackward0)',
-  max_dim: 'dlab records max(dim) as max with keepdim then squeeze (SqueezeBackward1)',
-  softmax: 'dlab records softmax as exp / sum (DivBackward0)',
-  prod: 'dlab records prod of all as a reduction over a view (ProdBackward1 <- ViewBackward0)',
-  var: 'dlab records var as a sum of squares over n (DivBackward0)',
   inplace_view: 'dlab keeps an edge to the viewed mul (next: MulBackward0, MulBackward0)',
   inplace_index_put: 'dlab records indexPut_ with a tensor index as a scatter (ViewBackward0 <- ScatterBackward0)',
 };

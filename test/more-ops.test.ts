@@ -48,8 +48,8 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/more_ops.json', impo
 const OWN_NODE: Record<string, string | null> = {
   ReshapeAliasBackward0: 'ViewBackward0', // PyTorch's reshape of a 0-D tensor; dlab's reshape is a view
   CopyBackwards: 'CloneBackward0', // diff with n = 0: a copy either way
-  VarMeanBackward0: 'DivBackward0', // var_mean and std_mean: dlab's are var's and std's graphs
-  StdMeanBackward0: 'SqrtBackward0',
+  VarMeanBackward0: 'VarBackward0', // var_mean and std_mean: dlab's first output is var's or std's own node
+  StdMeanBackward0: 'StdBackward0',
   NotImplemented: 'AminBackward0', // aminmax: PyTorch 1.13 has no derivative; dlab's is amin's
   FlipBackward0: 'FlipBackward0',
 };

@@ -5,7 +5,7 @@ import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { type DType, type Operand, getDefaultDtype, isFloatingPoint, isIntegral, resultType, scalarDtype, scalarTypeName } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
-import { backendOf, backwardName, elementwiseBackendOf, record, wrap } from './function.js';
+import { asOneNode, backendOf, backwardName, elementwiseBackendOf, record, wrap } from './function.js';
 import { sumToShape } from './reduce.js';
 import { cast } from './movement.js';
 import { scalarTensor, zeros, zerosLike } from './creation.js';
@@ -312,10 +312,22 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?
   const [sa, sb, sy] = [reads.includes('a') ? ta : null, reads.includes('b') ? tb : null, spec.saves.y && b instanceof Tensor ? y : null];
   const saved = [sa, sb, sy].filter((t) => t !== null);
   const [aShape, bShape, aDtype, bDtype] = [ta.shape, tb.shape, ta.dtype, tb.dtype];
-  return record(name ?? backwardName(op), y, [ta, tb], saved, (g, needs) => {
-    if (grad === 'zero') return [zeros(aShape, { dtype: aDtype, device: g.device }), zeros(bShape, { dtype: bDtype, device: g.device })];
-    const [ga, gb] = grad(sa!, sb!, sy!, g, needs);
-    return [ga && sumToShape(ga, aShape), gb && sumToShape(gb, bShape)];
+  // pow's number operand is no input of its node (PyTorch's Scalar overloads, PowBackward0 and 2,
+  // have one edge); the other ops wrap a number as a tensor, which keeps its (empty) edge.
+  const numberA = op === 'pow' && !(a instanceof Tensor);
+  const numberB = op === 'pow' && !(b instanceof Tensor);
+  const inputs = numberA ? [tb] : numberB ? [ta] : [ta, tb];
+  return record(name ?? backwardName(op), y, inputs, saved, (g, given) => {
+    const needs = numberA ? [false, given[0]] : numberB ? [given[0], false] : given;
+    let ga: Tensor | null;
+    let gb: Tensor | null;
+    if (grad === 'zero') {
+      [ga, gb] = [zeros(aShape, { dtype: aDtype, device: g.device }), zeros(bShape, { dtype: bDtype, device: g.device })];
+    } else {
+      const [da, db] = grad(sa!, sb!, sy!, g, needs);
+      [ga, gb] = [da && sumToShape(da, aShape), db && sumToShape(db, bShape)];
+    }
+    return numberA ? [gb] : numberB ? [ga] : [ga, gb];
   });
 }
 
@@ -416,10 +428,32 @@ export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): 
  */
 export function clamp(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
   if (min == null && max == null) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
-  let out = x;
-  if (min != null) out = where(out.lt(min), min, out);
-  if (max != null) out = where(out.gt(max), max, out);
-  return out;
+  const bounds = (t: Tensor, lo: TensorOrScalar | null | undefined, hi: TensorOrScalar | null | undefined) => {
+    let out = t;
+    if (lo != null) out = where(out.lt(lo), lo, out);
+    if (hi != null) out = where(out.gt(hi), hi, out);
+    return out;
+  };
+  // One node, as PyTorch: ClampBackward1 for number bounds, ClampBackward0 for tensor ones. The
+  // gradient passes where min <= x <= max (not at NaN); a tensor bound takes it where it clamped.
+  const inside = (lo: TensorOrScalar | null | undefined, hi: TensorOrScalar | null | undefined) => {
+    const above = lo == null ? null : x.ge(lo);
+    const below = hi == null ? null : x.le(hi);
+    return above && below ? above.logicalAnd(below) : (above ?? below)!;
+  };
+  if (!(min instanceof Tensor) && !(max instanceof Tensor)) {
+    return asOneNode('ClampBackward1', [x], [x], (t) => bounds(t, min, max), (g) => [where(inside(min, max), g, 0)]);
+  }
+  const tensors = [x, ...[min, max].filter((t): t is Tensor => t instanceof Tensor)];
+  const [lo, hi] = [min instanceof Tensor ? min : null, max instanceof Tensor ? max : null];
+  const [xs, ls, hs] = [x.shape, lo?.shape, hi?.shape];
+  return asOneNode('ClampBackward0', tensors, tensors, (t, ...b) => bounds(t, lo ? b[0] : min, hi ? b[lo ? 1 : 0] : max), (g) => {
+    const grads: (Tensor | null)[] = [sumToShape(where(inside(min, max), g, 0), xs)];
+    // A bound's gradient: where it was the value; where min > max, max is (PyTorch's clamp_backward_min_max).
+    if (lo) grads.push(sumToShape(where(max == null ? x.lt(lo) : x.lt(lo).logicalAnd(lo.lt(max)), g, 0), ls!));
+    if (hi) grads.push(sumToShape(where(min == null ? x.gt(hi) : x.gt(hi).logicalOr(hi.lt(min)), g, 0), hs!));
+    return grads;
+  });
 }
 
 /**

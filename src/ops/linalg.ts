@@ -6,7 +6,7 @@ import { broadcastShapes, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asOneNode, backendOf, record, wrap } from './function.js';
 import { diagonal } from './diagonal.js';
-import { expand, movedim, permute, reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import { expand, movedim, permute, reshape, squeeze, transpose, unsafeView, unsqueeze } from './movement.js';
 import { sum, sumToShape } from './reduce.js';
 
 /** PyTorch's kernels named in its refusals of a bool product (einsum contracts with bmm). */
@@ -224,7 +224,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       mismatch([rows, K], [K2, N]);
     }
     // [..., M, K] x [K, N]: fold the batch into the rows, one matrix product (MmBackward0, as PyTorch's).
-    out = reshape(matrixProduct(reshape(a2, [-1, K]), b2), [...a2.shape.slice(0, -1), N]);
+    out = unsafeView(matrixProduct(reshape(a2, [-1, K]), b2), [...a2.shape.slice(0, -1), N]);
   } else if (a.ndim <= 2 && K !== K2) {
     // PyTorch runs b^T a^T with b's batch folded into its rows.
     const rows = numel(b2.shape) / K2;
@@ -238,7 +238,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     const aa = reshape(expand(a2, [...batch, M, K]), [B, M, K]);
     const bb = reshape(expand(b2, [...batch, K, N]), [B, K, N]);
-    out = reshape(batchedMatmul(aa, bb), [...batch, M, N]);
+    out = unsafeView(batchedMatmul(aa, bb), [...batch, M, N]);
   }
   if (a.ndim === 1) out = squeeze(out, -2);
   if (b.ndim === 1) out = squeeze(out, -1);

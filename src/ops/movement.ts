@@ -252,6 +252,17 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
   return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
 }
 
+/**
+ * PyTorch's `_unsafe_view`: a view whose node is UnsafeViewBackward0, where PyTorch reshapes a
+ * product it has just made (matmul's folded batch).
+ */
+export function unsafeView(x: Tensor, size: readonly number[]): Tensor {
+  const shape = inferSize(size, x.numel());
+  const y = makeView(x, shape, viewStrides(x.shape, x._strides, shape)!, x._offset);
+  const xs = x.shape;
+  return record('UnsafeViewBackward0', y, [x], [], (g) => [reshape(g, xs)]);
+}
+
 /** Resolve a Python-style slice on a dim of `size`: clamped start, element count and step. */
 export function resolveSlice(s: Slice, size: number): { start: number; length: number; step: number } {
   const step = s.step ?? 1;
@@ -423,7 +434,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim(dim, ref.ndim + 1, 'stack');
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  // One node, as PyTorch's StackBackward0: each input's gradient is its slice of g.
+  return asOneNode('StackBackward0', tensors, [], (...ts) => cat(ts.map((t) => unsqueeze(t, d)), d), (g) => unbind(g, d));
 }
 
 /** Tensor.repeat: tile the tensor `sizes` times along each dim. */

@@ -7,9 +7,9 @@ import { normalizeDim, normalizeDims, shapesEqual, type Shape } from '../tensor/
 import { Tensor, type Dims, type KeepDim } from '../tensor/tensor.js';
 import { asOneNode, backendOf, record, wrap } from './function.js';
 import { cast, cat, expand, reshape, flip } from './movement.js';
-import { gatherNamed } from './indexing.js';
+import { gatherNamed, scatterAdd } from './indexing.js';
 import { where } from './elementwise.js';
-import { ones, scalarTensor, zerosLike } from './creation.js';
+import { ones, scalarTensor, zeros, zerosLike } from './creation.js';
 
 /** What `max`, `min`, `sort`, `topk`, `kthvalue` return along a dim: PyTorch's `(values, indices)` named tuple. */
 export interface ValuesIndices {
@@ -97,20 +97,25 @@ export function mean(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: 
 export function prod(x: Tensor, dim?: number | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
   const keepdim = options.keepdim ?? false;
   if (dim == null) {
-    const flat = reshape(x, [-1]);
-    const y = prod(flat, 0, { dtype: options.dtype });
-    return reshape(y, keepdim ? x.shape.map(() => 1) : []);
+    // One node over all elements, as PyTorch's ProdBackward0: the flat product's rule, reshaped.
+    const [xs, kept] = [x.shape, x.shape.map(() => 1)];
+    return asOneNode('ProdBackward0', [x], [x], (t) => reshape(prod(reshape(t, [-1]), 0, { dtype: options.dtype }), keepdim ? kept : []), (g) => [
+      reshape(prodGrad(reshape(x, [-1]), 0, reshape(g, []), false), xs),
+    ]);
   }
   const d = normalizeDim(dim, x.ndim, 'prod');
   const y = reducePrimitive('prod', x, [d], keepdim, sumDtype(x, options.dtype));
-  return record('ProdBackward1', y, [x], [x], (g) => {
-    // d prod / d x_i = product of the others = exclusive cumprod from the left times from the right.
-    const n = x.shape[d] ?? 1;
-    const ones = expand(reshape(onesOfShape(x, d), reducedShape(x.shape, [d], true)), reducedShape(x.shape, [d], true));
-    const left = cumprod(cat([ones, x.narrow(d, 0, Math.max(n - 1, 0))], d), d);
-    const right = flip(cumprod(cat([ones, flip(x, d).narrow(d, 0, Math.max(n - 1, 0))], d), d), d);
-    return [expandBack(g, x.shape, [d], keepdim).mul(left).mul(right)];
-  });
+  return record('ProdBackward1', y, [x], [x], (g) => [prodGrad(x, d, g, keepdim)]);
+}
+
+/** The gradient of a product along d: each element's is the product of the others. */
+function prodGrad(x: Tensor, d: number, g: Tensor, keepdim: boolean): Tensor {
+  // The product of the others = exclusive cumprod from the left times from the right (exact at zeros).
+  const n = x.shape[d] ?? 1;
+  const ones = expand(reshape(onesOfShape(x, d), reducedShape(x.shape, [d], true)), reducedShape(x.shape, [d], true));
+  const left = cumprod(cat([ones, x.narrow(d, 0, Math.max(n - 1, 0))], d), d);
+  const right = flip(cumprod(cat([ones, flip(x, d).narrow(d, 0, Math.max(n - 1, 0))], d), d), d);
+  return expandBack(g, x.shape, [d], keepdim).mul(left).mul(right);
 }
 
 function onesOfShape(x: Tensor, d: number): Tensor {
@@ -180,10 +185,15 @@ function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined
   const d = normalizeDim(arg, x.ndim, kind);
   if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${kind}(): Expected reduction dim ${d} to have non-zero size.`);
   const indices = argExtreme(kind === 'max' ? 'argmax' : 'argmin', x, d, { keepdim: true });
-  // The values take their gradient at the chosen index only (PyTorch's MaxBackward0).
-  const values = gatherNamed(x, x.ndim === 0 ? 0 : d, indices, kind === 'max' ? 'MaxBackward0' : 'MinBackward0');
-  if (keepdim || x.ndim === 0) return { values, indices };
-  return { values: values.squeeze(d), indices: indices.squeeze(d) };
+  // The values take their gradient at the chosen index only (PyTorch's MaxBackward0), one node
+  // whether or not the dim is kept.
+  const name = kind === 'max' ? 'MaxBackward0' : 'MinBackward0';
+  if (keepdim || x.ndim === 0) return { values: gatherNamed(x, x.ndim === 0 ? 0 : d, indices, name), indices };
+  const [xs, xd] = [x.shape, x.dtype];
+  const values = asOneNode(name, [x], [], (t) => gatherNamed(t, d, indices, name).squeeze(d), (g) => [
+    scatterAdd(zeros(xs, { dtype: xd, device: g.device }), d, indices, g.unsqueeze(d)),
+  ]);
+  return { values, indices: indices.squeeze(d) };
 }
 
 /** `torch.max`: `max(x)` the largest value; `max(x, dim, { keepdim })` its values and indices along dim; `max(x, other)` is `maximum`. */
@@ -205,14 +215,29 @@ function correctionOf(options: VarOptions): number {
 /** torch.var with Bessel's correction by default (correction=1). */
 export function variance(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Tensor {
   const dims = reductionDims(dim, x.ndim, 'var');
+  const keepdim = options.keepdim ?? false;
   const n = dims.reduce((c, d) => c * x.shape[d], 1);
-  const centered = x.sub(mean(x, dims, { keepdim: true }));
-  return sum(centered.mul(centered), dims, { keepdim: options.keepdim }).div(Math.max(n - correctionOf(options), 0));
+  const divisor = Math.max(n - correctionOf(options), 0);
+  const xs = x.shape;
+  // One node, as PyTorch's VarBackward0: 2 (x - mean) g / (n - correction).
+  return asOneNode('VarBackward0', [x], [x], (t) => {
+    const centered = t.sub(mean(t, dims, { keepdim: true }));
+    return sum(centered.mul(centered), dims, { keepdim }).div(divisor);
+  }, (g) => [expandBack(g, xs, dims, keepdim).mul(x.sub(mean(x, dims, { keepdim: true }))).mul(2 / divisor)]);
 }
 
 /** `torch.std(x, dim=None, correction=1, keepdim=False)`: the standard deviation, Bessel-corrected by default. */
 export function std(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Tensor {
-  return variance(x, dim, options).sqrt();
+  const dims = reductionDims(dim, x.ndim, 'std');
+  const keepdim = options.keepdim ?? false;
+  const n = dims.reduce((c, d) => c * x.shape[d], 1);
+  const divisor = Math.max(n - correctionOf(options), 0);
+  const xs = x.shape;
+  const y = variance(x.detach(), dim, options).sqrt();
+  // One node, as PyTorch's StdBackward0: (x - mean) g / (std (n - correction)).
+  return record('StdBackward0', y, [x], [x, y], (g) => [
+    expandBack(g.div(y), xs, dims, keepdim).mul(x.sub(mean(x, dims, { keepdim: true }))).div(divisor),
+  ]);
 }
 
 /** log(sum(exp(x))) computed stably: shift by the max (and keep infinities finite in the shift). */
@@ -238,8 +263,10 @@ export function softmax(x: Tensor, dim: number, options: { dtype?: DType } = {})
   if (options.dtype) x = cast(x, options.dtype, false);
   const d = normalizeDim(dim, x.ndim, 'softmax');
   if (!options.dtype && !isFloatingPoint(x.dtype)) throw new TypeError(notImplemented('softmax', x, d));
-  const e = x.sub(amax(x, d, { keepdim: true }).detach()).exp();
-  return e.div(sum(e, d, { keepdim: true }));
+  // One node, as PyTorch's SoftmaxBackward0: d/dx_i = y_i (g_i - sum_j g_j y_j).
+  const e = x.detach().sub(amax(x.detach(), d, { keepdim: true })).exp();
+  const y = e.div(sum(e, d, { keepdim: true }));
+  return record('SoftmaxBackward0', y, [x], [y], (g) => [y.mul(g.sub(sum(g.mul(y), d, { keepdim: true })))]);
 }
 
 /** `torch.log_softmax(x, dim)`: log(softmax(x)), computed stably. */
