@@ -75,7 +75,7 @@ export function diag(x: Tensor, k = 0): Tensor {
  */
 export function diagEmbed(x: Tensor, offset = 0, dim1 = -2, dim2 = -1): Tensor {
   const [a, b] = diagonalDims(x.ndim + 1, dim1, dim2);
-  const n = (x.ndim === 0 ? 1 : x.shape[x.ndim - 1]) + Math.abs(offset);
+  const n = x.shape[x.ndim - 1] + Math.abs(offset); // x is at least 1-D: a 0-D x fails diagonalDims above
   const shape = x.shape.slice(0, -1);
   for (const d of [Math.min(a, b), Math.max(a, b)]) shape.splice(d, 0, n);
   return embedDiagonal('DiagEmbedBackward0', x, shape, offset, a, b);
