@@ -87,10 +87,63 @@ void conv_rows_image(const RowsImage& im, int64_t o_begin, int64_t o_end, const 
   }
 }
 
+namespace {
+
+/** Taps per weight-gradient tile: 12 x 2 accumulators, and the 12 row pointers still fit the registers. */
+constexpr int kWgradMr = 12;
+
+/** c[MR][32] (= or +=) sum over positions of x(i, l) * b[l][0..32), x(i, l) at r[i] + oh * row_step + ow * col_step. */
+template <int MR>
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma"))) void wgrad_tile(const float* xp, const int64_t* offs, const RowsWgrad& s, const float* b, float* c, int64_t ldc, bool load) {
+  __m512 c0[MR], c1[MR];
+  const float* r[MR];
+  for (int i = 0; i < MR; i++) {
+    r[i] = xp + offs[i];
+    c0[i] = load ? _mm512_loadu_ps(c + i * ldc) : _mm512_setzero_ps();
+    c1[i] = load ? _mm512_loadu_ps(c + i * ldc + 16) : _mm512_setzero_ps();
+  }
+  for (int64_t oh = 0; oh < s.oH; oh++) {
+    for (int64_t ow = 0, q = 0; ow < s.oW; ow++, q += s.col_step, b += 32) {
+      const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+      for (int i = 0; i < MR; i++) {
+        const __m512 a = _mm512_set1_ps(r[i][q]);
+        c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
+        c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
+      }
+    }
+    for (int i = 0; i < MR; i++) r[i] += s.row_step;
+  }
+  for (int i = 0; i < MR; i++) {
+    _mm512_storeu_ps(c + i * ldc, c0[i]);
+    _mm512_storeu_ps(c + i * ldc + 16, c1[i]);
+  }
+}
+
+using WgradTileFn = void (*)(const float*, const int64_t*, const RowsWgrad&, const float*, float*, int64_t, bool);
+
+template <int... MR>
+WgradTileFn pick_wgrad(int mr, std::integer_sequence<int, MR...>) {
+  static constexpr WgradTileFn fns[] = {wgrad_tile<MR + 1>...};
+  return fns[mr - 1];
+}
+
+}  // namespace
+
+void conv_rows_wgrad(const RowsWgrad& s, const float* xp, const int64_t* offs, int64_t k0, int64_t k1, const float* gyT, float* c, int64_t ldc, bool load) {
+  // Equal tiles of at most 12 (40 taps: 10 + 10 + 10 + 10).
+  const int64_t tiles = (k1 - k0 + kWgradMr - 1) / kWgradMr;
+  for (int64_t t = 0, k = k0; t < tiles; t++) {
+    const int64_t mr = (k1 - k0) / tiles + (t < (k1 - k0) % tiles ? 1 : 0);
+    pick_wgrad(static_cast<int>(mr), std::make_integer_sequence<int, kWgradMr>{})(xp, offs + k, s, gyT, c + k * ldc, ldc, load);
+    k += mr;
+  }
+}
+
 #else
 
 bool conv_rows_applies(int64_t) { return false; }
 void conv_rows_image(const RowsImage&, int64_t, int64_t, const float*, const float*, const float*, float*) {}
+void conv_rows_wgrad(const RowsWgrad&, const float*, const int64_t*, int64_t, int64_t, const float*, float*, int64_t, bool) {}
 
 #endif
 
