@@ -23,10 +23,11 @@ struct RowsImage {
   int64_t oH, oW;                // output plane
   const int64_t* offs;           // each tap's offset in the padded plane
   int64_t taps;
+  int64_t sH, sW;                // stride: output (oh, ow) reads from (oh * sH, ow * sW)
 };
 
 /**
- * Channels [o0, o1) (o0 a multiple of 32) of y [Cout][oH][oW] = the convolution of the padded image xp [Cin][plane] with the packed weights,
+ * Channels [o0, o1) (o0 a multiple of 32) of y [Cout][oH][oW] = the (strided) convolution of the padded image xp [Cin][plane] with the packed weights,
  * from bias (or 0): each output one fused multiply-add chain in (c, tap) order, as every other
  * convolution path, so the same bits.
  */
