@@ -339,7 +339,7 @@ constexpr int64_t kChainBlockBytes = int64_t(1) << 19;
  * 12 taps x 32 channels (the GEMM's 8 x 32 streamed its column panels from L2 at twice the rate).
  * The same chains, so the same bits.
  */
-void weight_grad_rows(const ConvGeometry& g, const Dims& d, const float* x, const float* gy, float* dw) {
+void weight_grad_rows(const ConvGeometry& g, const Dims& d, const float* x, const float* gy, float* dw, int64_t chunks, double* bias_sums) {
   const int64_t Hp = padded_rows(g), Wp = padded_cols(g), padded = d.Cg * Hp * Wp;
   const int64_t images = g.N * g.groups;
   const bool parallel = worth_threads(g, d);
@@ -348,20 +348,36 @@ void weight_grad_rows(const ConvGeometry& g, const Dims& d, const float* x, cons
   float* xpad = padded_batch.get(images * padded);
   float* gyT = transposed_gy.get(images * Opad * d.L);
   float* dwT = transposed_dw.get(g.groups * d.CK * Opad);
-  run_chunks(parallel, images, [&](int64_t t, int) {
-    pad_image(g, d, x + t * d.Cg * d.HW, Hp, Wp, xpad + t * padded);
-    const float* src = gy + t * d.Og * d.L;
-    float* dst = gyT + t * Opad * d.L;
-    for (int64_t p = 0; p < panels; p++) {
-      const int64_t o0 = p * kRowsBlock, oc = std::min(kRowsBlock, d.Og - o0);
-      float* panel = dst + p * d.L * kRowsBlock;
-      if (oc < kRowsBlock) std::memset(panel, 0, d.L * kRowsBlock * sizeof(float));
-      // 8 x 8 register transposes, the channels and positions past whole blocks of 8 one by one.
-      const int64_t oc8 = oc / 8 * 8, L8 = d.L / 8 * 8;
-      for (int64_t l = 0; l < L8; l += 8)
-        for (int64_t j = 0; j < oc8; j += 8) transpose8(src + (o0 + j) * d.L + l, d.L, panel + l * kRowsBlock + j, kRowsBlock);
-      for (int64_t j = 0; j < oc; j++)
-        for (int64_t l = j < oc8 ? L8 : 0; l < d.L; l++) panel[l * kRowsBlock + j] = src[(o0 + j) * d.L + l];
+  // By runs of images (as the bias sums): each image padded and its gy transposed, and the bias
+  // sums taken from the transposed panels while they are in cache (gy is read once).
+  run_chunks(parallel, chunks * g.groups, [&](int64_t u, int) {
+    const int64_t chunk = u / g.groups, gr = u % g.groups;
+    const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;
+    for (int64_t n = n0; n < n1; n++) {
+      const int64_t t = n * g.groups + gr;
+      pad_image(g, d, x + t * d.Cg * d.HW, Hp, Wp, xpad + t * padded);
+      const float* src = gy + t * d.Og * d.L;
+      float* dst = gyT + t * Opad * d.L;
+      for (int64_t p = 0; p < panels; p++) {
+        const int64_t o0 = p * kRowsBlock, oc = std::min(kRowsBlock, d.Og - o0);
+        float* panel = dst + p * d.L * kRowsBlock;
+        if (oc < kRowsBlock) std::memset(panel, 0, d.L * kRowsBlock * sizeof(float));
+        // 8 x 8 register transposes, the channels and positions past whole blocks of 8 one by one.
+        const int64_t oc8 = oc / 8 * 8, L8 = d.L / 8 * 8;
+        for (int64_t l = 0; l < L8; l += 8)
+          for (int64_t j = 0; j < oc8; j += 8) transpose8(src + (o0 + j) * d.L + l, d.L, panel + l * kRowsBlock + j, kRowsBlock);
+        for (int64_t j = 0; j < oc; j++)
+          for (int64_t l = j < oc8 ? L8 : 0; l < d.L; l++) panel[l * kRowsBlock + j] = src[(o0 + j) * d.L + l];
+        if (bias_sums) {
+          // Each channel's chain in position order, as bias_run's.
+          double* bsum = bias_sums + chunk * g.O + gr * d.Og + o0;
+          double acc[kRowsBlock];
+          for (int64_t j = 0; j < kRowsBlock; j++) acc[j] = j < oc ? bsum[j] : 0.0;
+          for (int64_t l = 0; l < d.L; l++)
+            for (int64_t j = 0; j < kRowsBlock; j++) acc[j] += panel[l * kRowsBlock + j];
+          for (int64_t j = 0; j < oc; j++) bsum[j] = acc[j];
+        }
+      }
     }
   });
   std::vector<int64_t> offs(d.CK);
@@ -405,11 +421,12 @@ void weight_grad_rows(const ConvGeometry& g, const Dims& d, const float* x, cons
  * GEMM with K = N * L, accumulated into dw image after image. Tasks own blocks of dw's columns
  * (and rows where those are too few), so the result does not depend on the split, and no
  * per-run slots are written and summed (at 16 images, AlexNet's conv2-5 wrote and read back
- * 16 slots of 2-5 MiB each, beyond the caches).
+ * 16 slots of 2-5 MiB each, beyond the caches). Returns whether it also took the bias sums
+ * (bias_sums[chunk][O], runs of images as conv2d_weight_grad's).
  */
-void weight_grad_chained(const ConvGeometry& g, const Dims& d, const float* x, const float* gy, float* dw) {
+bool weight_grad_chained(const ConvGeometry& g, const Dims& d, const float* x, const float* gy, float* dw, int64_t chunks, double* bias_sums) {
 #if defined(__x86_64__)
-  if (cpu_isa() == Isa::Avx512 && g.N > 0) return weight_grad_rows(g, d, x, gy, dw);
+  if (cpu_isa() == Isa::Avx512 && g.N > 0) return weight_grad_rows(g, d, x, gy, dw, chunks, bias_sums), true;
 #endif
   const MicroKernel& mk = micro_kernel();
   const int64_t Hp = padded_rows(g), Wp = padded_cols(g), padded = d.Cg * Hp * Wp;
@@ -459,6 +476,7 @@ void weight_grad_chained(const ConvGeometry& g, const Dims& d, const float* x, c
     }
   };
   run_chunks(parallel, g.groups * row_blocks * col_tasks, task);
+  return false;
 }
 
 }  // namespace
@@ -500,8 +518,8 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
   float* partials = partials_buffer.get(chunks * slot);  // address space only, until a path writes it
   const bool direct = direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, bias_sums);
   if (!direct && chained_pays(d)) {
-    weight_grad_chained(g, d, x, gy, dw);
-    if (db) run_chunks(worth_threads(g, d), chunks * g.groups, [&](int64_t t, int) { bias_run(t / g.groups, t % g.groups); });
+    const bool bias_done = weight_grad_chained(g, d, x, gy, dw, chunks, bias_sums);
+    if (db && !bias_done) run_chunks(worth_threads(g, d), chunks * g.groups, [&](int64_t t, int) { bias_run(t / g.groups, t % g.groups); });
   } else {
     if (!direct) {
       // AVX-512 packs by gathers from a padded copy where its offsets fit in 32 bits.
