@@ -338,8 +338,14 @@ bool conv2d_direct_weight_grad(const ConvGeometry& g, const float* x, const floa
   int ob = 1, kb = 1;
   WgradFn fn = wgrad_fn(&ob, &kb);
   const int64_t Opad = (Og + ob - 1) / ob * ob, taps_pad = (taps + kb - 1) / kb * kb;
-  // The 16-lane partials of one chunk: keep them cache-sized (else the implicit GEMM runs).
-  if (Opad * Cg * taps_pad * 16 > (int64_t(1) << 18)) return false;
+  // The 16-lane partials of one chunk: keep them cache-sized (else the implicit GEMM runs),
+  // counted with the channels padded to 4 (the widest ISA's tile) on every ISA, so that all take
+  // the same path and give the same bits (6 channels: 8 on AVX-512, 6 on AVX2 once sent them apart).
+#if defined(__x86_64__)
+  static_assert(avx512::kWgOB == 4 && avx2::kWgOB <= 4 && avx2::kWgKB == portable::kWgKB && avx512::kWgKB == portable::kWgKB, "the size limit assumes these tiles");
+#endif
+  static_assert(portable::kWgOB <= 4, "the size limit assumes these tiles");
+  if ((Og + 3) / 4 * 4 * Cg * taps_pad * 16 > (int64_t(1) << 18)) return false;
   // Dropped positions multiply x by a zero gradient: 0 * inf would put a NaN where the sum has
   // no such term. With an infinite or NaN input the implicit GEMM (exact terms only) runs.
   if (!all_finite(x, g.N * g.C * g.H * g.W)) return false;
