@@ -403,14 +403,14 @@ void weight_grad_rows(const ConvGeometry& g, const Dims& d, const float* x, cons
     }
   };
   run_chunks(parallel, g.groups * blocks, task);
-  run_chunks(parallel, g.groups, [&](int64_t gr, int) {
+  // dw^T back to dw in runs of 64 taps, shared out over the pool.
+  const int64_t runs = (d.CK + 63) / 64;
+  run_chunks(parallel, g.groups * runs, [&](int64_t t, int) {
+    const int64_t gr = t / runs, k0 = t % runs * 64, k1 = std::min(d.CK, k0 + 64);
     const float* src = dwT + gr * d.CK * Opad;
     float* dst = dw + gr * d.Og * d.CK;
-    for (int64_t k0 = 0; k0 < d.CK; k0 += 64) {
-      const int64_t k1 = std::min(d.CK, k0 + 64);
-      for (int64_t o = 0; o < d.Og; o++)
-        for (int64_t k = k0; k < k1; k++) dst[o * d.CK + k] = src[k * Opad + o];
-    }
+    for (int64_t o = 0; o < d.Og; o++)
+      for (int64_t k = k0; k < k1; k++) dst[o * d.CK + k] = src[k * Opad + o];
   });
 }
 #endif
