@@ -5,14 +5,17 @@
 //   input grad   cols (CKg x L)   = w[g]^T . gy[n, g], then folded back onto dx[n, g] (col2im)
 //   weight grad  dw[g] (Og x CKg) = sum over n of gy[n, g] (Og x L) . cols(x[n, g])^T (L x CKg)
 // The forward and input gradient split by image (and column blocks); every output has one
-// writer. The weight gradient's sum over images is cut into a fixed number of runs of images
-// (whatever the thread count), each summed into a slot of its own, the slots added in order.
+// writer. The weight gradient is one chain per output over all images where its output has
+// enough tiles to share out (threads own blocks of it); smaller ones cut the sum over images into
+// a fixed number of runs (whatever the thread count), each summed into a slot of its own, the
+// slots added in order.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "buffer.h"
 #include "conv_direct.h"
+#include "conv_rows.h"
 #include "cpu.h"
 #include "gemm.h"
 #include "kernels.h"
@@ -94,12 +97,12 @@ void pack_cols(const ConvGeometry& g, const Dims& d, const float* xg, int64_t l0
 }
 
 /**
- * Pack cols(x)^T (rows l < L, columns k < CK) into panels of nr columns: dst[k / nr][l][nr], the
- * B operand of the weight gradient.
+ * Pack columns [k0, k1) (k0 a multiple of nr) of cols(x)^T (rows l < L, columns k < CK) into
+ * panels of nr columns: dst[(k - k0) / nr][l][nr], the B operand of the weight gradient.
  */
-void pack_cols_t(const ConvGeometry& g, const Dims& d, const float* xg, int nr, float* dst) {
-  for (int64_t k = 0; k < d.CK; k += nr, dst += d.L * nr) {
-    const int64_t w = std::min<int64_t>(nr, d.CK - k);
+void pack_cols_t(const ConvGeometry& g, const Dims& d, const float* xg, int64_t k0, int64_t k1, int nr, float* dst) {
+  for (int64_t k = k0; k < k1; k += nr, dst += d.L * nr) {
+    const int64_t w = std::min<int64_t>(nr, k1 - k);
     for (int64_t t = 0; t < w; t++) {
       const int64_t c = (k + t) / (g.kH * g.kW), r = (k + t) % (g.kH * g.kW);
       const int64_t dh = (r / g.kW) * g.dH - g.pH, dw = (r % g.kW) * g.dW - g.pW;
@@ -121,17 +124,17 @@ void pack_cols_t(const ConvGeometry& g, const Dims& d, const float* xg, int nr, 
 
 #if defined(__x86_64__)
 /**
- * pack_cols_t for nr = 32 from a zero-padded copy of the image (xp: Cg planes of Hp x Wp, where
+ * pack_cols_t (columns [k0, k1)) for nr = 32 from a zero-padded copy of the image (xp: Cg planes of Hp x Wp, where
  * every window lies inside): each output position's 32 columns are two masked gathers at fixed
  * offsets (k's channel, row and column), so no bounds checks (the scalar form was about a sixth
  * of AlexNet's weight-gradient time).
  */
-__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pack_cols_t_avx512(const ConvGeometry& g, const Dims& d, const float* xp, int64_t Hp, int64_t Wp, float* dst) {
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pack_cols_t_avx512(const ConvGeometry& g, const Dims& d, const float* xp, int64_t Hp, int64_t Wp, int64_t k0, int64_t k1, float* dst) {
   alignas(64) int32_t offs[32];
-  for (int64_t k = 0; k < d.CK; k += 32, dst += d.L * 32) {
-    const int64_t w = std::min<int64_t>(32, d.CK - k);
+  for (int64_t k = k0; k < k1; k += 32, dst += d.L * 32) {
+    const int64_t w = std::min<int64_t>(32, k1 - k);
     for (int64_t t = 0; t < 32; t++) {
-      const int64_t kk = std::min(k + t, d.CK - 1);  // past CK: masked off, any valid offset
+      const int64_t kk = std::min(k + t, k1 - 1);  // past k1: masked off, any valid offset
       const int64_t c = kk / (g.kH * g.kW), r = kk % (g.kH * g.kW);
       offs[t] = static_cast<int32_t>(c * Hp * Wp + (r / g.kW) * g.dH * Wp + (r % g.kW) * g.dW);
     }
@@ -313,6 +316,171 @@ void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, f
   run_chunks(worth_threads(g, d), g.N * g.groups, task);
 }
 
+namespace {
+
+/**
+ * Whether the weight gradient runs as one chain per output (weight_grad_chained): where its
+ * output has enough tiles of 8 x 32 to share out (a fixed tile, not the ISA's, so that every ISA
+ * takes the same path and gives the same bits). Smaller outputs keep the runs of images, whose
+ * slots give the pool work over images instead.
+ */
+constexpr int64_t kChainMinTiles = 16;
+bool chained_pays(const Dims& d) { return ((d.Og + 7) / 8) * ((d.CK + 31) / 32) >= kChainMinTiles; }
+
+/** Bytes of one column block's gradient and packed columns, sized to stay in L2 across the images. */
+constexpr int64_t kChainBlockBytes = int64_t(1) << 19;
+
+#if defined(__x86_64__)
+/**
+ * weight_grad_chained's sums on AVX-512 with the output channels in the lanes (conv_rows_wgrad):
+ * dw[g]^T (CK x Og) = cols(x) . gy^T, the column matrix read in place from each zero-padded image
+ * (row k at tap k's offset, any stride) and broadcast, against gy transposed into 32-channel
+ * panels once per image. No column packing (its gathers took 6-12% of the time) and a tile of
+ * 12 taps x 32 channels (measured 1 thread, batch 16: AlexNet's conv2-5 89-94 -> 96-107 GFLOP/s).
+ * The same chains, so the same bits.
+ */
+void weight_grad_rows(const ConvGeometry& g, const Dims& d, const float* x, const float* gy, float* dw, int64_t chunks, double* bias_sums) {
+  const int64_t Hp = padded_rows(g), Wp = padded_cols(g), padded = d.Cg * Hp * Wp;
+  const int64_t images = g.N * g.groups;
+  const bool parallel = worth_threads(g, d);
+  const int64_t panels = (d.Og + kRowsBlock - 1) / kRowsBlock, Opad = panels * kRowsBlock;
+  thread_local FloatBuffer padded_batch, transposed_gy, transposed_dw;  // per calling thread; the pool's threads read them
+  float* xpad = padded_batch.get(images * padded);
+  float* gyT = transposed_gy.get(images * Opad * d.L);
+  float* dwT = transposed_dw.get(g.groups * d.CK * Opad);
+  // By runs of images (as the bias sums): each image padded and its gy transposed, and the bias
+  // sums taken from the transposed panels while they are in cache (gy is read once).
+  run_chunks(parallel, chunks * g.groups, [&](int64_t u, int) {
+    const int64_t chunk = u / g.groups, gr = u % g.groups;
+    const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;
+    for (int64_t n = n0; n < n1; n++) {
+      const int64_t t = n * g.groups + gr;
+      pad_image(g, d, x + t * d.Cg * d.HW, Hp, Wp, xpad + t * padded);
+      const float* src = gy + t * d.Og * d.L;
+      float* dst = gyT + t * Opad * d.L;
+      for (int64_t p = 0; p < panels; p++) {
+        const int64_t o0 = p * kRowsBlock, oc = std::min(kRowsBlock, d.Og - o0);
+        float* panel = dst + p * d.L * kRowsBlock;
+        if (oc < kRowsBlock) std::memset(panel, 0, d.L * kRowsBlock * sizeof(float));
+        // 8 x 8 register transposes, the channels and positions past whole blocks of 8 one by one.
+        const int64_t oc8 = oc / 8 * 8, L8 = d.L / 8 * 8;
+        for (int64_t l = 0; l < L8; l += 8)
+          for (int64_t j = 0; j < oc8; j += 8) transpose8(src + (o0 + j) * d.L + l, d.L, panel + l * kRowsBlock + j, kRowsBlock);
+        for (int64_t j = 0; j < oc; j++)
+          for (int64_t l = j < oc8 ? L8 : 0; l < d.L; l++) panel[l * kRowsBlock + j] = src[(o0 + j) * d.L + l];
+        if (bias_sums) {
+          // Each channel's chain in position order, as bias_run's.
+          double* bsum = bias_sums + chunk * g.O + gr * d.Og + o0;
+          double acc[kRowsBlock];
+          for (int64_t j = 0; j < kRowsBlock; j++) acc[j] = j < oc ? bsum[j] : 0.0;
+          for (int64_t l = 0; l < d.L; l++)
+            for (int64_t j = 0; j < kRowsBlock; j++) acc[j] += panel[l * kRowsBlock + j];
+          for (int64_t j = 0; j < oc; j++) bsum[j] = acc[j];
+        }
+      }
+    }
+  });
+  std::vector<int64_t> offs(d.CK);
+  for (int64_t k = 0; k < d.CK; k++) {
+    const int64_t c = k / (g.kH * g.kW), r = k % (g.kH * g.kW);
+    offs[k] = c * Hp * Wp + (r / g.kW) * g.dH * Wp + (r % g.kW) * g.dW;
+  }
+  const RowsWgrad sum{g.oH, g.oW, g.sH * Wp, g.sW};
+  // Blocks of taps: a block's dw^T within kChainBlockBytes (it stays in L2 across the images),
+  // as many blocks as threads at least.
+  const int threads = parallel ? num_threads() : 1;
+  const int64_t fit = std::max<int64_t>(12, kChainBlockBytes / (4 * Opad) / 12 * 12);
+  int64_t blocks = std::max<int64_t>((d.CK + fit - 1) / fit, (threads + g.groups - 1) / g.groups);
+  blocks = std::min(d.CK, (blocks + threads - 1) / threads * threads);
+  auto task = [&](int64_t t, int) {
+    const int64_t gr = t / blocks, b = t % blocks;
+    const int64_t k0 = b * d.CK / blocks, k1 = (b + 1) * d.CK / blocks;
+    float* out = dwT + gr * d.CK * Opad;
+    for (int64_t n = 0; n < g.N; n++) {
+      const int64_t ng = n * g.groups + gr;
+      for (int64_t p = 0; p < panels; p++)
+        conv_rows_wgrad(sum, xpad + ng * padded, offs.data(), k0, k1, gyT + (ng * Opad + p * kRowsBlock) * d.L, out + p * kRowsBlock, Opad, n > 0);
+    }
+  };
+  run_chunks(parallel, g.groups * blocks, task);
+  // dw^T back to dw in runs of 64 taps, shared out over the pool.
+  const int64_t runs = (d.CK + 63) / 64;
+  run_chunks(parallel, g.groups * runs, [&](int64_t t, int) {
+    const int64_t gr = t / runs, k0 = t % runs * 64, k1 = std::min(d.CK, k0 + 64);
+    const float* src = dwT + gr * d.CK * Opad;
+    float* dst = dw + gr * d.Og * d.CK;
+    for (int64_t o = 0; o < d.Og; o++)
+      for (int64_t k = k0; k < k1; k++) dst[o * d.CK + k] = src[k * Opad + o];
+  });
+}
+#endif
+
+/**
+ * dw[g] (Og x CK) = sum over images n, then positions l, of gy[n, g] (Og x L) . cols(x[n, g])^T
+ * as one fused multiply-add chain per output in (n, l) order: the product of all images is one
+ * GEMM with K = N * L, accumulated into dw image after image. Tasks own blocks of dw's columns
+ * (and rows where those are too few), so the result does not depend on the split, and no
+ * per-run slots are written and summed (at 16 images, AlexNet's conv2-5 wrote and read back
+ * 16 slots of 2-5 MiB each, beyond the caches). Returns whether it also took the bias sums
+ * (bias_sums[chunk][O], runs of images as conv2d_weight_grad's).
+ */
+bool weight_grad_chained(const ConvGeometry& g, const Dims& d, const float* x, const float* gy, float* dw, int64_t chunks, double* bias_sums) {
+#if defined(__x86_64__)
+  if (cpu_isa() == Isa::Avx512 && g.N > 0) return weight_grad_rows(g, d, x, gy, dw, chunks, bias_sums), true;
+#endif
+  const MicroKernel& mk = micro_kernel();
+  const int64_t Hp = padded_rows(g), Wp = padded_cols(g), padded = d.Cg * Hp * Wp;
+  const bool gather = mk.nr == 32 && cpu_isa() == Isa::Avx512 && padded < (int64_t(1) << 31);
+  const bool parallel = worth_threads(g, d);
+  // Every image (group) padded once, for all tasks' gathers.
+  thread_local FloatBuffer padded_batch;  // per calling thread; the pool's threads read it
+  float* xpad = gather ? padded_batch.get(g.N * g.groups * padded) : nullptr;
+  if (gather)
+    run_chunks(parallel, g.N * g.groups, [&](int64_t t, int) {
+      pad_image(g, d, x + t * d.Cg * d.HW, Hp, Wp, xpad + t * padded);
+    });
+  // Every image's gy (group) packed once into the micro-kernel's row panels, for all tasks.
+  const int64_t apanel = packed_a_size(d.Og, d.L, mk.mr);
+  thread_local FloatBuffer packed_gy;
+  float* gyp = packed_gy.get(g.N * g.groups * apanel);
+  run_chunks(parallel, g.N * g.groups, [&](int64_t t, int) { pack_a_panels(Strided{gy + t * d.Og * d.L, d.L, 1}, d.Og, d.L, mk.mr, gyp + t * apanel); });
+  // Column blocks: a block of dw and one image's packed columns within kChainBlockBytes, as many
+  // blocks as threads at least; rows split too where the columns give too few.
+  const int threads = parallel ? num_threads() : 1;
+  const int64_t panels = (d.CK + mk.nr - 1) / mk.nr;
+  const int64_t fit = std::max<int64_t>(1, kChainBlockBytes / (4 * (d.L + d.Og) * mk.nr));
+  int64_t col_tasks = std::min(panels, std::max<int64_t>((panels + fit - 1) / fit, (threads + g.groups - 1) / g.groups));
+  col_tasks = std::min(panels, (col_tasks + threads - 1) / threads * threads);
+  const int64_t panels_per = (panels + col_tasks - 1) / col_tasks;
+  col_tasks = (panels + panels_per - 1) / panels_per;
+  const int64_t row_panels = (d.Og + mk.mr - 1) / mk.mr;
+  const int64_t row_tasks = std::min(row_panels, std::max<int64_t>(1, 2 * threads / (col_tasks * g.groups)));
+  const int64_t rows_per = (row_panels + row_tasks - 1) / row_tasks * mk.mr;
+  const int64_t row_blocks = (d.Og + rows_per - 1) / rows_per;
+  auto task = [&](int64_t t, int thread) {
+    const int64_t cb = t % col_tasks, rb = (t / col_tasks) % row_blocks, gr = t / (col_tasks * row_blocks);
+    const int64_t k0 = cb * panels_per * mk.nr, k1 = std::min(d.CK, k0 + panels_per * mk.nr);
+    const int64_t o0 = rb * rows_per, o1 = std::min(d.Og, o0 + rows_per);
+    float* bp = thread_buffer(thread, 1).get(packed_b_size(d.L, k1 - k0, mk.nr));
+    float* out = dw + (gr * d.Og + o0) * d.CK + k0;
+    if (g.N == 0)
+      for (int64_t o = o0; o < o1; o++) std::memset(out + (o - o0) * d.CK, 0, (k1 - k0) * sizeof(float));
+    for (int64_t n = 0; n < g.N; n++) {
+      const int64_t ng = n * g.groups + gr;
+#if defined(__x86_64__)
+      if (gather) pack_cols_t_avx512(g, d, xpad + ng * padded, Hp, Wp, k0, k1, bp);
+      else
+#endif
+        pack_cols_t(g, d, x + ng * d.Cg * d.HW, k0, k1, mk.nr, bp);
+      gemm_prepacked(mk, o1 - o0, k1 - k0, d.L, gyp + ng * apanel + o0 * d.L, bp, out, d.CK, n > 0);
+    }
+  };
+  run_chunks(parallel, g.groups * row_blocks * col_tasks, task);
+  return false;
+}
+
+}  // namespace
+
 void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* dw, float* db) {
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();
@@ -321,48 +489,71 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
   const int64_t slot = g.groups * per;
   thread_local FloatBuffer partials_buffer;  // per calling thread (a Node worker may run kernels too)
   thread_local std::vector<double> bias_partials;
-  float* partials = partials_buffer.get(chunks * slot);
   if (db) bias_partials.assign(chunks * g.O, 0.0);
   // A pointer, not the name: inside the tasks a thread_local's name means the worker's own.
   double* bias_sums = db ? bias_partials.data() : nullptr;
-  const bool direct = direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, bias_sums);
-  // AVX-512 packs by gathers from a padded copy where its offsets fit in 32 bits.
-  const int64_t Hp = padded_rows(g), Wp = padded_cols(g);
-  const bool gather = mk.nr == 32 && cpu_isa() == Isa::Avx512 && d.L > 0 && d.Cg * Hp * Wp < (int64_t(1) << 31);
-  auto task = [&](int64_t t, int thread) {
-    const int64_t chunk = t / g.groups, gr = t % g.groups;
+  /** The bias gradient's run of images `chunk` (group gr) into bias_sums, in float64. */
+  auto bias_run = [&](int64_t chunk, int64_t gr) {
     const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;
-    float* out = partials + chunk * slot + gr * per;
-    float* bp = thread_buffer(thread, 1).get(packed_b_size(d.L, d.CK, mk.nr));
-    float* xp = gather ? thread_buffer(thread, 2).get(d.Cg * Hp * Wp) : nullptr;
-    if (n0 == n1) std::memset(out, 0, per * sizeof(float));  // no images: a zero gradient
+    double* bsum = bias_sums + chunk * g.O + gr * d.Og;
     for (int64_t n = n0; n < n1; n++) {
       const float* gyg = gy + (n * g.O + gr * d.Og) * d.L;
-      const float* xg = x + (n * g.C + gr * d.Cg) * d.HW;
-#if defined(__x86_64__)
-      if (gather) {
-        pad_image(g, d, xg, Hp, Wp, xp);
-        pack_cols_t_avx512(g, d, xp, Hp, Wp, bp);
-      } else
-#endif
-        pack_cols_t(g, d, xg, mk.nr, bp);
-      gemm_packed(mk, d.Og, d.CK, d.L, Strided{gyg, d.L, 1}, bp, out, d.CK, n > n0, thread);
-      if (db) {
-        double* bsum = bias_sums + chunk * g.O + gr * d.Og;
-        for (int64_t o = 0; o < d.Og; o++) {
-          double s = bsum[o];
-          for (int64_t l = 0; l < d.L; l++) s += gyg[o * d.L + l];
-          bsum[o] = s;
-        }
+      // Eight channels' chains side by side (one chain alone waits on each add's latency); each
+      // chain's order is unchanged.
+      int64_t o = 0;
+      for (; o + 8 <= d.Og; o += 8) {
+        double s[8];
+        for (int j = 0; j < 8; j++) s[j] = bsum[o + j];
+        for (int64_t l = 0; l < d.L; l++)
+          for (int j = 0; j < 8; j++) s[j] += gyg[(o + j) * d.L + l];
+        for (int j = 0; j < 8; j++) bsum[o + j] = s[j];
+      }
+      for (; o < d.Og; o++) {
+        double s = bsum[o];
+        for (int64_t l = 0; l < d.L; l++) s += gyg[o * d.L + l];
+        bsum[o] = s;
       }
     }
   };
-  if (!direct) run_chunks(worth_threads(g, d), chunks * g.groups, task);
-  // Slots added in chunk order (each element's order is fixed; the split over elements is free).
-  std::memcpy(dw, partials, slot * sizeof(float));
-  for (int64_t c = 1; c < chunks; c++) {
-    const float* p = partials + c * slot;
-    for (int64_t i = 0; i < slot; i++) dw[i] += p[i];
+  float* partials = partials_buffer.get(chunks * slot);  // address space only, until a path writes it
+  const bool direct = direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, bias_sums);
+  if (!direct && chained_pays(d)) {
+    const bool bias_done = weight_grad_chained(g, d, x, gy, dw, chunks, bias_sums);
+    if (db && !bias_done) run_chunks(worth_threads(g, d), chunks * g.groups, [&](int64_t t, int) { bias_run(t / g.groups, t % g.groups); });
+  } else {
+    if (!direct) {
+      // AVX-512 packs by gathers from a padded copy where its offsets fit in 32 bits.
+      const int64_t Hp = padded_rows(g), Wp = padded_cols(g);
+      const bool gather = mk.nr == 32 && cpu_isa() == Isa::Avx512 && d.L > 0 && d.Cg * Hp * Wp < (int64_t(1) << 31);
+      auto task = [&](int64_t t, int thread) {
+        const int64_t chunk = t / g.groups, gr = t % g.groups;
+        const int64_t n0 = chunk * g.N / chunks, n1 = (chunk + 1) * g.N / chunks;
+        float* out = partials + chunk * slot + gr * per;
+        float* bp = thread_buffer(thread, 1).get(packed_b_size(d.L, d.CK, mk.nr));
+        float* xp = gather ? thread_buffer(thread, 2).get(d.Cg * Hp * Wp) : nullptr;
+        if (n0 == n1) std::memset(out, 0, per * sizeof(float));  // no images: a zero gradient
+        for (int64_t n = n0; n < n1; n++) {
+          const float* gyg = gy + (n * g.O + gr * d.Og) * d.L;
+          const float* xg = x + (n * g.C + gr * d.Cg) * d.HW;
+#if defined(__x86_64__)
+          if (gather) {
+            pad_image(g, d, xg, Hp, Wp, xp);
+            pack_cols_t_avx512(g, d, xp, Hp, Wp, 0, d.CK, bp);
+          } else
+#endif
+            pack_cols_t(g, d, xg, 0, d.CK, mk.nr, bp);
+          gemm_packed(mk, d.Og, d.CK, d.L, Strided{gyg, d.L, 1}, bp, out, d.CK, n > n0, thread);
+        }
+        if (db) bias_run(chunk, gr);
+      };
+      run_chunks(worth_threads(g, d), chunks * g.groups, task);
+    }
+    // Slots added in chunk order (each element's order is fixed; the split over elements is free).
+    std::memcpy(dw, partials, slot * sizeof(float));
+    for (int64_t c = 1; c < chunks; c++) {
+      const float* p = partials + c * slot;
+      for (int64_t i = 0; i < slot; i++) dw[i] += p[i];
+    }
   }
   if (db) {
     for (int64_t o = 0; o < g.O; o++) {

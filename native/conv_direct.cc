@@ -32,6 +32,7 @@ struct Plan {
   int64_t pH, pW;         // where the input sits in the padded plane
   int64_t oH, oW, P;      // output plane, positions in padded coordinates (oH * Wp)
   int64_t taps;           // kH * kW
+  int64_t sH = 1, sW = 1; // stride (only the channel-lane kernel, run_rows, takes one)
 };
 
 #if defined(__x86_64__)
@@ -207,7 +208,7 @@ void run_rows(int64_t N, int64_t groups, const Plan& p, const int64_t* offs, int
   thread_local FloatBuffer packed;  // per calling thread; the pool's threads read it
   float* wp = packed.get(groups * packed_size);
   for (int64_t g = 0; g < groups; g++) conv_rows_pack(w + g * p.Cout * K, p.Cout, K, wp + g * packed_size);
-  const RowsImage im{p.Cin, p.Cout, p.Hp * p.Wp, p.Wp, p.oH, p.oW, offs, p.taps};
+  const RowsImage im{p.Cin, p.Cout, p.Hp * p.Wp, p.Wp, p.oH, p.oW, offs, p.taps, p.sH, p.sW};
   const int64_t split = N * groups >= kMinImageTasks ? 1 : blocks;
   auto task = [&](int64_t t, int thread) {
     const int64_t b = t % split, ng = t / split, n = ng / groups, g = ng % groups;
@@ -261,22 +262,30 @@ void run(int64_t N, int64_t groups, const Plan& base, int64_t kH, int64_t kW, in
   else run_split(N, groups, p, fn, offs.data(), positions, xp_size, x, w, bias, y);
 }
 
+/**
+ * Whether a strided forward runs on the channel-lane kernel (the others take stride 1 only):
+ * AVX-512, 32 or more output channels, and few input channels, where the implicit GEMM's K (taps
+ * x channels) is short and its gathered column panels cost a fifth of the time (AlexNet's 11x11
+ * stride-4 first layer, 1 channel, batch 16, 1 thread: 88 against 80 GFLOP/s).
+ */
+bool strided_rows_pay(const ConvGeometry& g) { return conv_rows_applies(g.O / g.groups) && g.C / g.groups <= 4; }
+
 }  // namespace
 
 bool conv2d_direct_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
-  // Strided layers (AlexNet's 11x11 stride 4) take the implicit GEMM: measured faster than the
-  // channel-lane kernel there (1 input channel, 121 taps per tile: 65 against 54 GFLOP/s).
-  if (g.sH != 1 || g.sW != 1) return false;
+  const bool strided = g.sH != 1 || g.sW != 1;
+  if (strided && !strided_rows_pay(g)) return false;
   Plan p;
   p.Cin = g.C / g.groups;
   p.Cout = g.O / g.groups;
   p.H = g.H, p.W = g.W;
   p.oH = g.oH, p.oW = g.oW;
-  p.Hp = g.oH + (g.kH - 1) * g.dH;
-  p.Wp = g.oW + (g.kW - 1) * g.dW;
+  p.Hp = (g.oH - 1) * g.sH + (g.kH - 1) * g.dH + 1;
+  p.Wp = (g.oW - 1) * g.sW + (g.kW - 1) * g.dW + 1;
   p.pH = g.pH, p.pW = g.pW;
   p.P = p.oH * p.Wp;
   p.taps = g.kH * g.kW;
+  p.sH = g.sH, p.sW = g.sW;
   run(g.N, g.groups, p, g.kH, g.kW, g.dH, g.dW, x, w, bias, y);
   return true;
 }
@@ -329,8 +338,14 @@ bool conv2d_direct_weight_grad(const ConvGeometry& g, const float* x, const floa
   int ob = 1, kb = 1;
   WgradFn fn = wgrad_fn(&ob, &kb);
   const int64_t Opad = (Og + ob - 1) / ob * ob, taps_pad = (taps + kb - 1) / kb * kb;
-  // The 16-lane partials of one chunk: keep them cache-sized (else the implicit GEMM runs).
-  if (Opad * Cg * taps_pad * 16 > (int64_t(1) << 18)) return false;
+  // The 16-lane partials of one chunk: keep them cache-sized (else the implicit GEMM runs),
+  // counted with the channels padded to 4 (the widest ISA's tile) on every ISA, so that all take
+  // the same path and give the same bits (6 channels: 8 on AVX-512, 6 on AVX2 once sent them apart).
+#if defined(__x86_64__)
+  static_assert(avx512::kWgOB == 4 && avx2::kWgOB <= 4 && avx2::kWgKB == portable::kWgKB && avx512::kWgKB == portable::kWgKB, "the size limit assumes these tiles");
+#endif
+  static_assert(portable::kWgOB <= 4, "the size limit assumes these tiles");
+  if ((Og + 3) / 4 * 4 * Cg * taps_pad * 16 > (int64_t(1) << 18)) return false;
   // Dropped positions multiply x by a zero gradient: 0 * inf would put a NaN where the sum has
   // no such term. With an infinite or NaN input the implicit GEMM (exact terms only) runs.
   if (!all_finite(x, g.N * g.C * g.H * g.W)) return false;

@@ -32,7 +32,7 @@ FloatBuffer& thread_buffer(int /*thread*/, int which) {
 
 #if defined(__x86_64__)
 /** dst[i * ld + j] = src[j * cs + i] for an 8 x 8 block: 8 source rows (B's columns) read along k. */
-__attribute__((target("avx2,fma"))) static inline void transpose8(const float* src, int64_t cs, float* dst, int64_t ld) {
+__attribute__((target("avx2,fma"))) void transpose8(const float* src, int64_t cs, float* dst, int64_t ld) {
   __m256 r[8];
   for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * cs);
   __m256 t[8];
@@ -119,6 +119,47 @@ static void pack_a(Strided A, int64_t i0, int64_t rows, int64_t k0, int64_t kc, 
       for (int64_t k = 0; k < kc; k++) dst[k * mr + i] = row[k];
     else
       for (int64_t k = 0; k < kc; k++) dst[k * mr + i] = row[k * A.cs];
+  }
+}
+
+void pack_a_panels(Strided A, int64_t M, int64_t K, int mr, float* dst) {
+  for (int64_t i = 0; i < M; i += mr, dst += K * mr) pack_a(A, i, std::min<int64_t>(mr, M - i), 0, K, mr, dst);
+}
+
+/** K slices of gemm_prepacked: a 32-wide B panel's slice in 24 KiB of L1. */
+constexpr int64_t kPrepackedKc = 192;
+
+void gemm_prepacked(const MicroKernel& mk, int64_t M, int64_t N, int64_t K, const float* Ap, const float* Bp, float* C, int64_t ldc, bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  const int mr = mk.mr, nr = mk.nr;
+  if (K == 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; i++) std::memset(C + i * ldc, 0, N * sizeof(float));
+    return;
+  }
+  float edge[32 * 32];
+  // Equal slices (676 = 4 x 169), so none is a sliver.
+  const int64_t slices = (K + kPrepackedKc - 1) / kPrepackedKc;
+  for (int64_t s = 0; s < slices; s++) {
+    const int64_t pc = s * K / slices, kc = (s + 1) * K / slices - pc;
+    const bool load = accumulate || s > 0;
+    for (int64_t j = 0; j < N; j += nr) {
+      const int64_t cols = std::min<int64_t>(nr, N - j);
+      const float* bp = Bp + (j / nr) * K * nr + pc * nr;
+      for (int64_t i = 0; i < M; i += mr) {
+        const int64_t rows = std::min<int64_t>(mr, M - i);
+        const float* ap = Ap + (i / mr) * K * mr + pc * mr;
+        float* c = C + i * ldc + j;
+        if (rows == mr && cols == nr) {
+          mk.run(kc, ap, bp, c, ldc, load);
+        } else {
+          if (load)
+            for (int64_t r = 0; r < rows; r++) std::memcpy(edge + r * nr, c + r * ldc, cols * sizeof(float));
+          mk.run(kc, ap, bp, edge, nr, load);
+          for (int64_t r = 0; r < rows; r++) std::memcpy(c + r * ldc, edge + r * nr, cols * sizeof(float));
+        }
+      }
+    }
   }
 }
 

@@ -42,6 +42,25 @@ void pack_b(Strided B, int64_t K, int64_t N, int64_t j0, int64_t j1, int nr, flo
  */
 void gemm_packed(const MicroKernel& mk, int64_t M, int64_t N, int64_t K, Strided A, const float* Bp, float* C, int64_t ldc, bool accumulate, int thread);
 
+#if defined(__x86_64__)
+/** dst[i * ld + j] = src[j * cs + i] for i, j < 8 (AVX2; the caller checks the ISA). */
+void transpose8(const float* src, int64_t cs, float* dst, int64_t ld);
+#endif
+
+/** Floats of A (M x K) packed whole into row panels of height mr. */
+inline int64_t packed_a_size(int64_t M, int64_t K, int mr) { return ((M + mr - 1) / mr) * mr * K; }
+
+/** Pack all of A (M x K) into row panels dst[i / mr][k][mr], zero past row M. */
+void pack_a_panels(Strided A, int64_t M, int64_t K, int mr, float* dst);
+
+/**
+ * C[M x N] (row stride ldc) = (accumulate ? C : 0) + A . B with A packed by pack_a_panels and B
+ * by pack_b (all N columns), in slices of K, then column panels, then row panels: each B panel's
+ * slice stays in L1 while A's panels stream past (A in L2), the order for a B that is wider than
+ * it is tall. One thread.
+ */
+void gemm_prepacked(const MicroKernel& mk, int64_t M, int64_t N, int64_t K, const float* Ap, const float* Bp, float* C, int64_t ldc, bool accumulate);
+
 /**
  * Batched C[b] = A[b] . B[b] for b < batch (C contiguous [batch, M, N]), threaded over rows,
  * panels or batches by size.

@@ -1,7 +1,8 @@
 // AlexNet's convolutions (d2l 8.1, 1x224x224) one pass at a time on the native backend, the
 // direct kernel against the implicit GEMM where both apply, in CPU time (a shared machine; run
 // with 1 thread) and GFLOP/s per pass: the fastest of a few rounds that alternate between them.
-//   npx tsx scripts/bench-conv-alexnet.ts [batch] [threads] [rounds]
+//   npx tsx scripts/bench-conv-alexnet.ts [batch] [threads] [rounds] [layer filter] [pass filter]
+// (filters: substrings of the names printed, e.g. conv1 or 'weight grad')
 
 import * as torch from '../src/index.js';
 import { nn } from '../src/index.js';
@@ -12,6 +13,7 @@ const batch = Number(process.argv[2] ?? 16);
 torch.setBackend('native');
 torch.setNumThreads(Number(process.argv[3] ?? 1));
 const rounds = Number(process.argv[4] ?? 3);
+const [layerFilter, passFilter] = [process.argv[5] ?? '', process.argv[6] ?? ''];
 
 const layers = [
   { name: 'conv1 1->96 k11 s4 p1 224', x: [batch, 1, 224, 224], w: [96, 1, 11, 11], stride: 4, padding: 1 },
@@ -26,6 +28,7 @@ const cpuMs = () => {
 };
 
 for (const layer of layers) {
+  if (!layer.name.includes(layerFilter)) continue;
   torch.manualSeed(0);
   const x = torch.randn(layer.x);
   const w = torch.randn(layer.w);
@@ -47,6 +50,7 @@ for (const layer of layers) {
   };
   console.log(layer.name);
   for (const [pass, fn] of Object.entries(passes)) {
+    if (!pass.includes(passFilter)) continue;
     const best: Record<string, number> = {};
     for (let r = 0; r < rounds; r++) {
       for (const algo of ['direct', 'gemm'] as const) {

@@ -207,6 +207,16 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     // channels forward (40) and of 1 in the input gradient (33), enough images for image tasks; then groups and dilation.
     [9, 33, 5, 31, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
     [8, 64, 6, 6, 64, 2, [3, 3], [1, 1], [2, 2], [2, 2]],
+    // Weight gradients as one chain per output (outputs of 16 or more 8 x 32 tiles; AVX-512 with the channels in the
+    // lanes): too large for the direct kernel's partials, 70 channels (a last panel of 6), 576 taps (tiles of 12 and
+    // a tail), 49 positions; AlexNet's first layer in small (11x11 stride 4, 1 channel, 100 positions); groups
+    // with stride and dilation.
+    [3, 64, 7, 7, 70, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
+    [2, 1, 45, 45, 40, 1, [11, 11], [4, 4], [1, 1], [1, 1]],
+    [2, 8, 13, 11, 128, 2, [3, 3], [2, 1], [1, 2], [2, 1]],
+    // 6 output channels: the direct weight gradient's partials at the edge of its size limit, where each ISA's
+    // channel padding (8 or 6) must not send them down different paths.
+    [2, 96, 8, 8, 6, 1, [5, 5], [1, 1], [2, 2], [1, 1]],
   ];
 
   /** Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM). */
