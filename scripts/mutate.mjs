@@ -36,7 +36,7 @@ const TESTS = {
   // A key with a line range serves a run of lines inside it. conv.ts from line 176 (padding modes,
   // shape checks, the conv/convTranspose wrappers) is forward-only: the fixtures' values and
   // refusals see it, the gradient suites (15 s a survivor) add nothing there.
-  'src/ops/conv.ts:176-424': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gaps.test.ts'],
+  'src/ops/conv.ts:176-443': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gaps.test.ts'],
   // pool.ts 80-139: the argument checks (refusals in conv-edges, values in conv.test).
   'src/ops/pool.ts:80-139': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts'],
   // pool.ts from 243 (avg pooling's core and wrappers, adaptive pooling): conv.test's values and
