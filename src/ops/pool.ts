@@ -114,9 +114,7 @@ function poolWindow(
   if (s.some((v) => v === 0)) throw new RangeError('stride should not be zero');
   if (k.some((v) => v <= 0)) throw new RangeError(`kernel size should be greater than zero, but got kH: ${hw(k)[0]} kW: ${hw(k)[1]}`);
   if (s.some((v) => v < 0)) throw new RangeError(`stride should be greater than zero, but got dH: ${hw(s)[0]} dW: ${hw(s)[1]}`);
-  if (d.some((v) => v <= 0)) {
-    throw new RangeError(nd === 2 ? `dilation should be greater than zero, but got dilationH: ${d[0]} dilationW: ${d[1]}` : `dilation should be greater than zero, but got dilation=${d[0]}`);
-  }
+  if (d.some((v) => v <= 0)) throw new RangeError(`dilation should be greater than zero, but got dilationH: ${hw(d)[0]} dilationW: ${hw(d)[1]}`);
   k.forEach((kv, i) => {
     if (p[i] < 0) throw new RangeError(`pad must be non-negative, but got pad: ${p[i]}`);
     if (p[i] > Math.floor(kv / 2)) throw new RangeError(`pad should be at most half of kernel size, but got pad=${p[i]} and kernel_size=${kv}`);

@@ -111,6 +111,10 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
     const x = X(1, 1, 4, 5);
     return { out: F.maxPool2d(x, [2]), inputs: [x] };
   },
+  'max_pool2d output of one row': () => {
+    const x = X(1, 1, 2, 5);
+    return { out: F.maxPool2d(x, 2), inputs: [x] };
+  },
   'adaptive_max_pool2d output [None, 2]': () => {
     const x = X(1, 1, 4, 5);
     return { out: F.adaptiveMaxPool2d(x, [null, 2], { returnIndices: true }), inputs: [x] };
@@ -299,6 +303,12 @@ const refusals: Record<string, () => unknown> = {
   'Conv2d circular padding 3 of width 2': () => convModule(nn.Conv2d, 3, 3, 'circular', W(1, 1, 3, 3)).call(X(1, 1, 5, 2)),
   'Conv1d circular padding 1 unbatched': () => convModule(nn.Conv1d, 2, 1, 'circular', W(1, 1, 2)).call(X(1, 5)),
   'Conv2d circular padding 1 unbatched': () => convModule(nn.Conv2d, 2, 1, 'circular', W(1, 1, 2, 2)).call(X(1, 3, 3)),
+  'max_pool1d requiring grad dilation 0': () => F.maxPool1d(X(1, 1, 6), 2, { dilation: 0 }),
+  'max_pool1d with indices dilation -1': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { dilation: -1, returnIndices: true }),
+  'max_pool2d padding [-1, 0]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { padding: [-1, 0] }),
+  'avg_pool2d padding [0, -1]': () => F.avgPool2d(X(1, 1, 6, 6), 2, { padding: [0, -1] }),
+  'max_pool2d output height 0': () => F.maxPool2d(X(1, 1, 2, 6), 3),
+  'max_pool2d output width 0': () => F.maxPool2d(X(1, 1, 6, 2), 3),
   'adaptive_avg_pool2d rank 5': () => F.adaptiveAvgPool2d(X(1, 1, 1, 4, 4), 2),
   'adaptive_avg_pool1d rank 1': () => F.adaptiveAvgPool1d(X(4), 2),
   'adaptive_avg_pool1d rank 4': () => F.adaptiveAvgPool1d(X(1, 1, 4, 4), 2),
