@@ -41,7 +41,7 @@ const TESTS = {
   'src/ops/pool.ts:80-139': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts'],
   // pool.ts from 243 (avg pooling's core and wrappers, adaptive pooling): conv.test's values and
   // gradients against PyTorch, then autograd's node names and saved tensors.
-  'src/ops/pool.ts:243-403': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/autograd.test.ts'],
+  'src/ops/pool.ts:243-433': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/autograd.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
   // webgpu_release (last: 20 s on SwiftShader) sees the device-memory branches (freeing consumed gradients).

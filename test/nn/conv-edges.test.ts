@@ -59,6 +59,14 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
     const x = X(1, 2, 5, 5);
     return { out: F.avgPool2d(x, 2, { stride: [] }), inputs: [x] };
   },
+  'fold one row of blocks': () => {
+    const x = X(1, 4, 3);
+    return { out: F.fold(x, [2, 4], 2), inputs: [x] };
+  },
+  'fold one column of blocks': () => {
+    const x = X(1, 4, 3);
+    return { out: F.fold(x, [4, 2], 2), inputs: [x] };
+  },
   'fold unbatched': () => {
     const x = X(4, 4);
     return { out: F.fold(x, 3, 2), inputs: [x] };
