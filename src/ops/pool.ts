@@ -266,10 +266,8 @@ export function avgPool1d(input: Tensor, kernelSize: IntOrPair, options: Omit<Av
 /** F.avg_pool2d on [N, C, H, W] or [C, H, W]. */
 export function avgPool2d(input: Tensor, kernelSize: IntOrPair, options: AvgPoolOptions = {}): Tensor {
   // The Python wrapper reads input.size(-3) first; the kernel refuses a rank above 4.
-  if (input.ndim < 3) {
-    const n = Math.max(input.ndim, 1);
-    throw new RangeError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got -3)`);
-  }
+  if (input.ndim === 0) throw new RangeError('Dimension specified as -3 but tensor has no dimensions');
+  if (input.ndim < 3) throw new RangeError(`Dimension out of range (expected to be in range of [${-input.ndim}, ${input.ndim - 1}], but got -3)`);
   if (input.ndim > 4) throw new RangeError(`Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtShape(input.shape)}`);
   const divisorOverride = options.divisorOverride ?? null;
   if (divisorOverride !== null && divisorOverride === 0) throw new RangeError('divisor must be not zero');

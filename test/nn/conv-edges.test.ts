@@ -163,6 +163,10 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
     const x = X(1, 1, 4, 5);
     return { out: F.adaptiveAvgPool2d(x, [2, 3]), inputs: [x] };
   },
+  'avg_pool1d padding 1': () => {
+    const x = X(1, 1, 5);
+    return { out: F.avgPool1d(x, 3, { padding: 1 }), inputs: [x] };
+  },
   'avg_pool1d unbatched': () => {
     const x = X(2, 5);
     return { out: F.avgPool1d(x, 2, { countIncludePad: false, padding: 1 }), inputs: [x] };
@@ -350,6 +354,7 @@ const refusals: Record<string, () => unknown> = {
   'avg_pool2d rank 2': () => F.avgPool2d(X(4, 4), 2),
   'avg_pool2d rank 1': () => F.avgPool2d(X(4), 2),
   'avg_pool1d rank 4': () => F.avgPool1d(X(1, 1, 4, 4), 2),
+  'avg_pool2d of a 0-d tensor': () => F.avgPool2d(dlab.tensor(1, { dtype: 'float64' }), 2),
   'avg_pool2d divisor 0': () => F.avgPool2d(X(1, 1, 4, 4), 2, { divisorOverride: 0 }),
 };
 
