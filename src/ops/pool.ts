@@ -278,16 +278,15 @@ export function avgPool2d(input: Tensor, kernelSize: IntOrPair, options: AvgPool
 
 // ---------------------------------------------------------------------------- adaptive pooling
 
-/** An output size per spatial dim; null keeps the input's size, as PyTorch's None. */
-export type AdaptiveSize = number | null | readonly (number | null)[];
+/** An output size, or one per spatial dim where null keeps the input's size, as PyTorch's None. */
+export type AdaptiveSize = number | readonly (number | null)[];
 
 /**
  * Python's _list_with_default for the 2-D ops: a number is the size of both dims, a list's None
- * entries keep the input's sizes (null, dlab's whole-size None, keeps both), and a list at least
- * as long as the input's rank is refused there, before the op.
+ * entries keep the input's sizes, and a list at least as long as the input's rank is refused
+ * there, before the op.
  */
 function adaptiveSizes(outputSize: AdaptiveSize, input: Tensor): (number | null)[] {
-  if (outputSize === null) return input.shape.slice(-2);
   if (typeof outputSize === 'number') return [outputSize, outputSize];
   if (outputSize.length >= input.ndim) throw new RangeError(`Input dimension should be at least ${outputSize.length + 1}`);
   return outputSize.map((o, i) => o ?? input.shape[input.ndim - outputSize.length + i]);
