@@ -314,6 +314,7 @@ const refusals: Record<string, () => unknown> = {
   'Conv2d circular padding 3 of height 2': () => convModule(nn.Conv2d, 3, 3, 'circular', W(1, 1, 3, 3)).call(X(1, 1, 2, 5)),
   'Conv2d circular padding 3 of width 2': () => convModule(nn.Conv2d, 3, 3, 'circular', W(1, 1, 3, 3)).call(X(1, 1, 5, 2)),
   'Conv1d reflect padding same kernel 4 of length 2': () => convModule(nn.Conv1d, 4, 'same', 'reflect', W(1, 1, 4)).call(X(1, 1, 2)),
+  'Conv1d circular padding same kernel 4 of length 1': () => convModule(nn.Conv1d, 4, 'same', 'circular', W(1, 1, 4)).call(X(1, 1, 1)),
   'Conv1d circular padding 1 unbatched': () => convModule(nn.Conv1d, 2, 1, 'circular', W(1, 1, 2)).call(X(1, 5)),
   'Conv2d circular padding 1 unbatched': () => convModule(nn.Conv2d, 2, 1, 'circular', W(1, 1, 2, 2)).call(X(1, 3, 3)),
   'max_pool1d requiring grad dilation 0': () => F.maxPool1d(X(1, 1, 6), 2, { dilation: 0 }),
