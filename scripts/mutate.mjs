@@ -68,6 +68,12 @@ const TESTS = {
   'src/nn/modules/rnn.ts': ['test/nn/layers.test.ts', 'test/nn/keywords.test.ts'],
   'src/nn/functional/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
   'src/nn/modules/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
+  // The modules over conv/pool ops (not run yet): their reprs, keywords and forward values.
+  'src/nn/modules/conv.ts': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/pooling.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/fold.ts': ['test/nn/conv.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/functional/interpolate.ts': ['test/nn/modules.test.ts', 'test/nn/layers.test.ts'],
+  'src/nn/modules/upsample.ts': ['test/nn/modules.test.ts', 'test/nn/layers.test.ts'],
   'src/nn/module.ts': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/layers.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
