@@ -34,6 +34,15 @@ const TESTS = {
   'src/ops/conv.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts', 'test/gaps.test.ts'],
   'src/ops/diagonal.ts': ['test/diagonal.test.ts', 'test/gradcheck.test.ts'],
   'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts'],
+  // A key with a line range serves a run of lines inside it. conv.ts from line 176 (padding modes,
+  // shape checks, the conv/convTranspose wrappers) is forward-only: the fixtures' values and
+  // refusals see it, the gradient suites (15 s a survivor) add nothing there.
+  'src/ops/conv.ts:176-443': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gaps.test.ts'],
+  // pool.ts 80-139: the argument checks (refusals in conv-edges, values in conv.test).
+  'src/ops/pool.ts:80-139': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts'],
+  // pool.ts from 243 (avg pooling's core and wrappers, adaptive pooling): conv.test's values and
+  // gradients against PyTorch, then autograd's node names and saved tensors.
+  'src/ops/pool.ts:243-433': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/autograd.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
   // webgpu_release (last: 20 s on SwiftShader) sees the device-memory branches (freeing consumed gradients).
@@ -60,6 +69,12 @@ const TESTS = {
   'src/nn/modules/rnn.ts': ['test/nn/layers.test.ts', 'test/nn/keywords.test.ts'],
   'src/nn/functional/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
   'src/nn/modules/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
+  // The modules over conv/pool ops (not run yet): their reprs, keywords and forward values.
+  'src/nn/modules/conv.ts': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/pooling.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/fold.ts': ['test/nn/conv.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/functional/interpolate.ts': ['test/nn/modules.test.ts', 'test/nn/layers.test.ts'],
+  'src/nn/modules/upsample.ts': ['test/nn/modules.test.ts', 'test/nn/layers.test.ts'],
   'src/nn/module.ts': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/layers.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
@@ -82,8 +97,17 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error(`--concurrency must be a positive integer, but got '${args[flag + 1] ?? ''}'`);
   process.exit(1);
 }
+// A key 'file.ts:a-b' matches a run of that file whose lines lie within a-b.
+const withinRange = (k) => {
+  const [file, range] = k.split(':');
+  if (range === undefined) return target === k || target.startsWith(`${k}/`);
+  if (file !== target || lines === undefined) return false;
+  const [a, b] = range.split('-').map(Number);
+  const [from, to] = lines.split('-').map(Number);
+  return a <= from && to <= b;
+};
 const key = Object.keys(TESTS)
-  .filter((k) => target === k || target.startsWith(`${k}/`))
+  .filter(withinRange)
   .sort((a, b) => b.length - a.length)[0];
 if (!key) {
   console.error(`no test files are mapped to '${target}': add it to TESTS in scripts/mutate.mjs (known: ${Object.keys(TESTS).join(', ')})`);

@@ -179,11 +179,13 @@ export function unfold(input: Tensor, kernelSize: IntOrPair, options: UnfoldOpti
 
 /** F.fold (col2im): [N, C * prod(kernel), L] (or unbatched) -> [N, C, *outputSize], summing overlaps. */
 export function fold(input: Tensor, outputSize: IntOrPair, kernelSize: IntOrPair, options: UnfoldOptions = {}): Tensor {
-  if (input.ndim !== 2 && input.ndim !== 3) {
-    throw new RangeError(`Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: ${fmtShape(input.shape)}`);
-  }
+  // PyTorch's order: the arguments (Python's _pair, then col2im's signs), then the input's rank
+  // and its non-batch sizes, the rows, the block count, and last the blocks' signs.
   const size = pair(outputSize, 'output_size');
   const { k, d, p, s } = foldArgs(kernelSize, options);
+  if ((input.ndim !== 2 && input.ndim !== 3) || input.shape.slice(input.ndim - 2).includes(0)) {
+    throw new RangeError(`Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: ${fmtShape(input.shape)}`);
+  }
   const x = input.ndim === 2 ? input.unsqueeze(0) : input;
   const [, rows, L] = x.shape;
   if (rows % (k[0] * k[1]) !== 0) {
@@ -193,10 +195,13 @@ export function fold(input: Tensor, outputSize: IntOrPair, kernelSize: IntOrPair
   }
   const outH = slidingCount(size[0], k[0], s[0], p[0], p[0], d[0]);
   const outW = slidingCount(size[1], k[1], s[1], p[1], p[1], d[1]);
-  if (outH < 1 || outW < 1 || outH * outW !== L) {
-    throw new RangeError(
-      `Given output_size=${tuple(size)}, kernel_size=${tuple(k)}, dilation=${tuple(d)}, padding=${tuple(p)}, stride=${tuple(s)}, expected size of input's dimension 2 to match the calculated number of sliding blocks ${outH} * ${outW} = ${outH * outW}, but got input.size(2)=${L}.`,
-    );
+  const given = `Given output_size=${tuple(size)}, kernel_size=${tuple(k)}, dilation=${tuple(d)}, padding=${tuple(p)}, stride=${tuple(s)}`;
+  if (outH * outW !== L) {
+    throw new RangeError(`${given}, expected size of input's dimension 2 to match the calculated number of sliding blocks ${outH} * ${outW} = ${outH * outW}, but got input.size(2)=${L}.`);
+  }
+  // Two negative counts can multiply to L: output_size 1 with kernel 3 gives (-1, -1) for L = 1.
+  if (outH < 1 || outW < 1) {
+    throw new RangeError(`${given}, calculated shape of the array of sliding blocks as ${tuple([outH, outW])}, which is too small (non-positive)`);
   }
   const window: Window2d = { kernel: [k[0], k[1]], stride: [s[0], s[1]], padding: [p[0], p[1]], dilation: [d[0], d[1]], output: [outH, outW] };
   const y = col2imOp(x, [size[0], size[1]], window);
@@ -211,6 +216,8 @@ export function fold(input: Tensor, outputSize: IntOrPair, kernelSize: IntOrPair
  * gradient sums back into the source positions.
  */
 export function padNonConstant(x: Tensor, pad: readonly number[], mode: Exclude<PaddingMode, 'zeros'>): Tensor {
+  // PyTorch 1.13's _pad_circular pads only the dims after N and C: an unbatched input is refused.
+  if (mode === 'circular' && pad.length !== 2 * (x.ndim - 2)) throw new RangeError(`Invalid padding size, expected ${2 * (x.ndim - 2)} but got ${pad.length}`);
   let out = x;
   for (let i = 0; i < pad.length / 2; i++) {
     const dim = x.ndim - 1 - i;
@@ -219,8 +226,11 @@ export function padNonConstant(x: Tensor, pad: readonly number[], mode: Exclude<
     if (before === 0 && after === 0) continue;
     const n = x.shape[dim];
     if (mode === 'reflect' && (before >= n || after >= n)) {
+      // reflection_pad1d prints the input's sizes; reflection_pad2d its rank, and the height's
+      // pair as argument #6.
+      const input = pad.length === 2 ? fmtShape(x.shape) : String(x.ndim);
       throw new RangeError(
-        `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${dim} of input ${fmtShape(x.shape)}`,
+        `Argument #${4 + 2 * i}: Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${dim} of input ${input}`,
       );
     }
     if (mode === 'circular' && (before > n || after > n)) {
@@ -274,13 +284,17 @@ function checkBatchedInput(input: Tensor, nd: number, op: string): void {
   }
 }
 
+/** C++'s names of the element types (caffe2's TypeMeta), as PyTorch's bias message prints them. */
+const cTypeName: Record<Tensor['dtype'], string> = { float32: 'float', float64: 'double', int32: 'int', int64: 'long int', bool: 'bool' };
+
 function checkDtypes(input: Tensor, weight: Tensor, bias: Tensor | null): void {
   const name = (t: Tensor) => `torch.${scalarTypeName[t.dtype]}Tensor`;
   if (input.dtype !== weight.dtype) {
     throw new TypeError(`Input type (${name(input)}) and weight type (${name(weight)}) should be the same or input should be a MKLDNN tensor and weight is a dense tensor`);
   }
+  // PyTorch's CPU convolution names the bias's mismatch in scalar-type names (double, float).
   if (bias && bias.dtype !== weight.dtype) {
-    throw new TypeError(`Input type (${name(input)}) and bias type (${name(bias)}) should be the same or input should be a MKLDNN tensor and bias is a dense tensor`);
+    throw new TypeError(`Input type (${cTypeName[input.dtype]}) and bias type (${cTypeName[bias.dtype]}) should be the same`);
   }
 }
 
@@ -392,18 +406,23 @@ function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, b
   const dilation = nTuple(options.dilation ?? 1, nd, 'dilation');
   if (outputPadding.some((p) => p < 0)) throw new RangeError('negative output_padding is not supported');
   checkShapeForward(x, weight, bias, groups, true, stride, padding, dilation);
+  // The checks below are the 2-D kernel's, which sees a 1-D op with height 1 (output padding 0).
   if (outputPadding.some((p, i) => p >= stride[i] && p >= dilation[i])) {
-    const names = nd === 1 ? ['width'] : ['height', 'width'];
-    const part = (label: string, v: number[]) => names.map((n, i) => `${label}_${n}: ${v[i]}`).join(' ');
+    const part = (label: string, v: number[], one: number) => {
+      const [h, w] = lift(nd, v, one);
+      return `${label}_height: ${h} ${label}_width: ${w}`;
+    };
     throw new RangeError(
-      `output padding must be smaller than either stride or dilation, but got ${part('output_padding', outputPadding)} ${part('stride', stride)} ${part('dilation', dilation)}`,
+      `output padding must be smaller than either stride or dilation, but got ${part('output_padding', outputPadding, 0)} ${part('stride', stride, 1)} ${part('dilation', dilation, 1)}`,
     );
   }
   const spatial = x.shape.slice(2);
   const kernel = weight.shape.slice(2);
   const outSize = spatial.map((s, i) => (s - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1);
   if (outSize.some((s) => s < 1)) {
-    throw new RangeError(`Given input size per channel: (${spatial.join(' x ')}). Calculated output size per channel: (${outSize.join(' x ')}). Output size is too small`);
+    throw new RangeError(
+      `Given input size per channel: (${lift(nd, spatial, 1).join(' x ')}). Calculated output size per channel: (${lift(nd, outSize, 1).join(' x ')}). Output size is too small`,
+    );
   }
   const window = liftWindow(nd, kernel, stride, padding, dilation, spatial);
   const shape = nd === 1 ? [x.shape[0], weight.shape[1] * groups, outSize[0]] : undefined;

@@ -114,9 +114,7 @@ function poolWindow(
   if (s.some((v) => v === 0)) throw new RangeError('stride should not be zero');
   if (k.some((v) => v <= 0)) throw new RangeError(`kernel size should be greater than zero, but got kH: ${hw(k)[0]} kW: ${hw(k)[1]}`);
   if (s.some((v) => v < 0)) throw new RangeError(`stride should be greater than zero, but got dH: ${hw(s)[0]} dW: ${hw(s)[1]}`);
-  if (d.some((v) => v <= 0)) {
-    throw new RangeError(nd === 2 ? `dilation should be greater than zero, but got dilationH: ${d[0]} dilationW: ${d[1]}` : `dilation should be greater than zero, but got dilation=${d[0]}`);
-  }
+  if (d.some((v) => v <= 0)) throw new RangeError(`dilation should be greater than zero, but got dilationH: ${hw(d)[0]} dilationW: ${hw(d)[1]}`);
   k.forEach((kv, i) => {
     if (p[i] < 0) throw new RangeError(`pad must be non-negative, but got pad: ${p[i]}`);
     if (p[i] > Math.floor(kv / 2)) throw new RangeError(`pad should be at most half of kernel size, but got pad=${p[i]} and kernel_size=${kv}`);
@@ -267,9 +265,10 @@ export function avgPool1d(input: Tensor, kernelSize: IntOrPair, options: Omit<Av
 
 /** F.avg_pool2d on [N, C, H, W] or [C, H, W]. */
 export function avgPool2d(input: Tensor, kernelSize: IntOrPair, options: AvgPoolOptions = {}): Tensor {
-  if (input.ndim !== 3 && input.ndim !== 4) {
-    throw new RangeError(`Dimension out of range (expected to be in range of [${-input.ndim}, ${input.ndim - 1}], but got -3)`);
-  }
+  // The Python wrapper reads input.size(-3) first; the kernel refuses a rank above 4.
+  if (input.ndim === 0) throw new RangeError('Dimension specified as -3 but tensor has no dimensions');
+  if (input.ndim < 3) throw new RangeError(`Dimension out of range (expected to be in range of [${-input.ndim}, ${input.ndim - 1}], but got -3)`);
+  if (input.ndim > 4) throw new RangeError(`Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtShape(input.shape)}`);
   const divisorOverride = options.divisorOverride ?? null;
   if (divisorOverride !== null && divisorOverride === 0) throw new RangeError('divisor must be not zero');
   const window = poolWindow(input, 'avg_pool2d', kernelSize, options.stride, options.padding ?? 0, 1, options.ceilMode ?? false);
@@ -279,13 +278,28 @@ export function avgPool2d(input: Tensor, kernelSize: IntOrPair, options: AvgPool
 
 // ---------------------------------------------------------------------------- adaptive pooling
 
-/** An output size per spatial dim; null keeps the input's size, as PyTorch's None. */
-export type AdaptiveSize = number | null | readonly (number | null)[];
+/** An output size, or one per spatial dim where null keeps the input's size, as PyTorch's None. */
+export type AdaptiveSize = number | readonly (number | null)[];
 
-function adaptiveSizes(outputSize: AdaptiveSize, spatial: readonly number[]): number[] {
-  const list = outputSize === null || typeof outputSize === 'number' ? new Array(spatial.length).fill(outputSize) : [...outputSize];
-  if (list.length !== spatial.length) throw new RangeError(`adaptive pool: output_size must be ${spatial.length} values, but got ${list.length}`);
-  return list.map((o, i) => (o === null ? spatial[i] : o));
+/**
+ * Python's _list_with_default for the 2-D ops: a number is the size of both dims, a list's None
+ * entries keep the input's sizes, and a list at least as long as the input's rank is refused
+ * there, before the op.
+ */
+function adaptiveSizes(outputSize: AdaptiveSize, input: Tensor): (number | null)[] {
+  if (typeof outputSize === 'number') return [outputSize, outputSize];
+  if (outputSize.length >= input.ndim) throw new RangeError(`Input dimension should be at least ${outputSize.length + 1}`);
+  return outputSize.map((o, i) => o ?? input.shape[input.ndim - outputSize.length + i]);
+}
+
+/** The 1-D ops' checks (checkDimRange, check1d) before they run the 2-D op on input.unsqueeze(-2). */
+function adaptive1dSize(input: Tensor, outputSize: number | readonly number[], op: string): number {
+  if (input.ndim !== 2 && input.ndim !== 3) {
+    throw new RangeError(`Expected 2 to 3 dimensions, but got ${input.ndim}-dimensional tensor for argument #1 'self' (while checking arguments for ${op})`);
+  }
+  if (typeof outputSize === 'number') return outputSize;
+  if (outputSize.length !== 1) throw new RangeError(`${op}() argument 'output_size' should contain one int (got ${outputSize.length})`);
+  return outputSize[0];
 }
 
 const windowStart = (i: number, inSize: number, outSize: number) => Math.floor((i * inSize) / outSize);
@@ -302,24 +316,29 @@ function averagingMatrix(inSize: number, outSize: number, like: Tensor): Tensor 
   return tensor(m, { dtype: like.dtype, device: like.device }).view(outSize, inSize);
 }
 
-function checkAdaptiveInput(input: Tensor, nd: 1 | 2, op: string): void {
-  if (input.ndim !== nd + 1 && input.ndim !== nd + 2) {
-    throw new RangeError(`${op}(): Expected ${nd + 1}D or ${nd + 2}D tensor, but got ${fmtShape(input.shape)}`);
+/** The kernels' rank and emptiness checks: avg looks at H and W only, max at every dim after the first. */
+function checkAdaptiveInput(input: Tensor, op: 'adaptive_avg_pool2d' | 'adaptive_max_pool2d'): void {
+  if (input.ndim !== 3 && input.ndim !== 4) {
+    throw new RangeError(`${op}(): Expected 3D or 4D tensor, but got${op === 'adaptive_max_pool2d' ? ':' : ''} ${fmtShape(input.shape)}`);
   }
-  for (let d = input.ndim - nd - 1; d < input.ndim; d++) {
+  for (let d = op === 'adaptive_avg_pool2d' ? input.ndim - 2 : 1; d < input.ndim; d++) {
     if (input.shape[d] === 0) {
       throw new RangeError(`${op}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmtShape(input.shape)} with dimension ${d} being empty`);
     }
   }
 }
 
-function adaptiveAvgNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize): Tensor {
-  checkAdaptiveInput(input, nd, nd === 1 ? 'adaptive_avg_pool1d' : 'adaptive_avg_pool2d');
-  const { x, lower } = lift(input, nd);
+/** PyTorch's adaptive_avg_pool2d (the 1-D op runs it on input.unsqueeze(-2)), in its order of checks. */
+function adaptiveAvg2d(input: Tensor, sizes: readonly (number | null)[]): Tensor {
+  if (sizes.length !== 2) throw new RangeError('adaptive_avg_pool2d: output_size must be 2');
+  const [oH, oW] = sizes as number[];
+  if (oH < 0 || oW < 0) throw new RangeError(`adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {${oH}, ${oW}}`);
+  // 1x1 is a mean over the last two dims, taken before the kernel's checks (any rank, mean's dtype refusal).
+  if (oH === 1 && oW === 1) return input.mean([-2, -1], { keepdim: true });
+  checkAdaptiveInput(input, 'adaptive_avg_pool2d');
+  requireFloat(input, 'adaptive_avg_pool2d');
+  const { x, lower } = lift(input, 2);
   const [H, W] = x.shape.slice(2);
-  const out = adaptiveSizes(outputSize, input.shape.slice(input.ndim - nd));
-  const [oH, oW] = nd === 1 ? [1, out[0]] : out;
-  if (oH === 1 && oW === 1) return lower(x.mean([2, 3], { keepdim: true }));
   if (H % oH === 0 && W % oW === 0) {
     // Equal windows: plain average pooling (the same sum-then-divide as PyTorch).
     const k: [number, number] = [H / oH, W / oW];
@@ -334,25 +353,30 @@ function adaptiveAvgNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize): Tens
 
 /** F.adaptive_avg_pool1d on [N, C, L] or [C, L]. */
 export function adaptiveAvgPool1d(input: Tensor, outputSize: number | readonly number[]): Tensor {
-  return adaptiveAvgNd(1, input, outputSize);
+  const size = adaptive1dSize(input, outputSize, 'adaptive_avg_pool1d');
+  return adaptiveAvg2d(input.unsqueeze(-2), [1, size]).squeeze(-2);
 }
 
 /** F.adaptive_avg_pool2d on [N, C, H, W] or [C, H, W]. */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
-  return adaptiveAvgNd(2, input, outputSize);
+  return adaptiveAvg2d(input, adaptiveSizes(outputSize, input));
 }
 
-function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, returnIndices: boolean): Tensor | [Tensor, Tensor] {
-  checkAdaptiveInput(input, nd, nd === 1 ? 'adaptive_max_pool1d' : 'adaptive_max_pool2d');
-  requireFloat(input, 'adaptive_max_pool2d');
-  // The node goes on the input as PyTorch's (unsqueezed for 1-D, unbatched as it is); the
-  // indices are found on a batch-of-one view of it, outside the graph.
-  const x1 = nd === 1 ? input.unsqueeze(-2) : input;
-  const lower = (t: Tensor) => (nd === 1 ? t.squeeze(-2) : t);
+/**
+ * PyTorch's adaptive_max_pool2d on x1 (the 1-D op's input.unsqueeze(-2)), in its order of checks.
+ * The node goes on x1 as PyTorch's (unbatched as it is); the indices are found on a
+ * batch-of-one view of it, outside the graph.
+ */
+function adaptiveMax2d(x1: Tensor, sizes: readonly (number | null)[]): [Tensor, Tensor] {
+  checkAdaptiveInput(x1, 'adaptive_max_pool2d');
+  if (sizes.length !== 2) throw new RangeError('adaptive_max_pool2d(): internal error: output_size.size() must be 2');
+  const [oH, oW] = sizes as number[];
+  const outShape = [...x1.shape.slice(0, -2), oH, oW];
+  const negative = outShape.find((n) => n < 0);
+  if (negative !== undefined) throw new RangeError(`Trying to create tensor with negative dimension ${negative}: ${fmtShape(outShape)}`);
+  requireFloat(x1, 'adaptive_max_pool2d');
   const x = x1.ndim === 4 ? x1.detach() : x1.detach().unsqueeze(0);
   const [N, C, H, W] = x.shape;
-  const out = adaptiveSizes(outputSize, input.shape.slice(input.ndim - nd));
-  const [oH, oW] = nd === 1 ? [1, out[0]] : out;
   // Every window's flat positions, padded to the largest window with repeats of its first
   // position (a repeat never changes the max nor which position holds it). argmax keeps the
   // first of equal values, as PyTorch's kernel; of several NaNs it reports the first where
@@ -362,7 +386,8 @@ function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, retur
     for (let i = 0; i < outSize; i++) m = Math.max(m, windowEnd(i, inSize, outSize) - windowStart(i, inSize, outSize));
     return m;
   };
-  const K = maxLen(H, oH) * maxLen(W, oW);
+  // At least 1: an output of no position still takes its (empty) argmax over a non-empty dim.
+  const K = Math.max(1, maxLen(H, oH) * maxLen(W, oW));
   const table: number[] = [];
   for (let i = 0; i < oH; i++) {
     for (let j = 0; j < oW; j++) {
@@ -381,23 +406,25 @@ function adaptiveMaxNd(nd: 1 | 2, input: Tensor, outputSize: AdaptiveSize, retur
   const best = candidates.argmax(3, { keepdim: true });
   const indices = positions.gather(3, best).view(N, C, L);
   const backend = backendOf(x);
-  const outShape = [...x1.shape.slice(0, -2), oH, oW];
   const values = wrap(backend.gather(flat._view(), 2, indices._view()), outShape, x.dtype, backend);
   const idx = indices.view(outShape);
   record('AdaptiveMaxPool2DBackward0', values, [x1], [x1, idx], (g) => [maxPoolBackwardOp(g, x1, idx, [H, W], 'AdaptiveMaxPool2DBackwardBackward0')]);
-  return returnIndices ? [lower(values), lower(idx)] : lower(values);
+  return [values, idx];
 }
 
 /** F.adaptive_max_pool1d on [N, C, L] or [C, L]. */
 export function adaptiveMaxPool1d(input: Tensor, outputSize: number | readonly number[], options: { returnIndices: true }): [Tensor, Tensor];
 export function adaptiveMaxPool1d(input: Tensor, outputSize: number | readonly number[], options?: { returnIndices?: boolean }): Tensor;
 export function adaptiveMaxPool1d(input: Tensor, outputSize: number | readonly number[], options: { returnIndices?: boolean } = {}): Tensor | [Tensor, Tensor] {
-  return adaptiveMaxNd(1, input, outputSize, options.returnIndices ?? false);
+  const size = adaptive1dSize(input, outputSize, 'adaptive_max_pool1d');
+  const [values, indices] = adaptiveMax2d(input.unsqueeze(-2), [1, size]);
+  return options.returnIndices ? [values.squeeze(-2), indices.squeeze(-2)] : values.squeeze(-2);
 }
 
 /** F.adaptive_max_pool2d on [N, C, H, W] or [C, H, W]; indices are flat h * W + w. */
 export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options: { returnIndices: true }): [Tensor, Tensor];
 export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options?: { returnIndices?: boolean }): Tensor;
 export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options: { returnIndices?: boolean } = {}): Tensor | [Tensor, Tensor] {
-  return adaptiveMaxNd(2, input, outputSize, options.returnIndices ?? false);
+  const [values, indices] = adaptiveMax2d(input, adaptiveSizes(outputSize, input));
+  return options.returnIndices ? [values, indices] : values;
 }

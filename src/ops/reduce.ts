@@ -80,7 +80,7 @@ export function mean(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: 
   const dtype = options.dtype ?? x.dtype;
   if (!isFloatingPoint(dtype)) {
     throw new TypeError(
-      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`,
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${scalarTypeName[x.dtype]}`,
     );
   }
   const keepdim = options.keepdim ?? false;

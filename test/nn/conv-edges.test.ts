@@ -12,6 +12,7 @@ import type { Tensor } from '../../src/index.js';
 import { assertClose, backendsUnderTest, errorOf } from '../helpers.js';
 
 const F = dlab.nn.functional;
+const nn = dlab.nn;
 
 interface Case {
   shape: number[];
@@ -23,6 +24,7 @@ interface Case {
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/conv_edges.json', import.meta.url), 'utf8')) as {
   torch: string;
   cases: Record<string, Case>;
+  forwards: Record<string, Omit<Case, 'grads'>>;
   refusals: Record<string, string>;
 };
 
@@ -31,6 +33,14 @@ const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const X = (...shape: number[]) => dlab.arange(count(shape), { dtype: 'float64' }).div(4).sub(2).reshape(shape).requiresGrad_(true);
 const W = (...shape: number[]) => dlab.arange(count(shape), { dtype: 'float64' }).div(8).sub(0.5).reshape(shape).requiresGrad_(true);
 const rampLike = (t: Tensor) => dlab.arange(t.numel(), { dtype: 'float64' }).div(3).sub(1).reshape(t.shape);
+
+/** The script's conv_module: a 1-in 1-out conv module in float64 with weight w and no bias. */
+function convModule(cls: typeof nn.Conv1d | typeof nn.Conv2d, kernel: number, padding: number | [number, number] | 'same', mode: 'reflect' | 'replicate' | 'circular', w: Tensor) {
+  const conv = new cls(1, 1, kernel, { padding, paddingMode: mode, bias: false, dtype: 'float64' });
+  dlab.noGrad(() => conv.weight.copy_(w));
+  return conv;
+}
+const f64 = (...shape: number[]) => dlab.zeros(shape, { dtype: 'float64' });
 
 const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tensor[] }> = {
   'conv2d stride [2]': () => {
@@ -49,7 +59,157 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
     const x = X(1, 2, 5, 5);
     return { out: F.avgPool2d(x, 2, { stride: [] }), inputs: [x] };
   },
+  'fold one row of blocks': () => {
+    const x = X(1, 4, 3);
+    return { out: F.fold(x, [2, 4], 2), inputs: [x] };
+  },
+  'fold one column of blocks': () => {
+    const x = X(1, 4, 3);
+    return { out: F.fold(x, [4, 2], 2), inputs: [x] };
+  },
+  'fold unbatched': () => {
+    const x = X(4, 4);
+    return { out: F.fold(x, 3, 2), inputs: [x] };
+  },
+  'fold empty batch': () => {
+    const x = X(0, 4, 4);
+    return { out: F.fold(x, 3, 2), inputs: [x] };
+  },
+  "conv2d padded input the kernel's size": () => {
+    const [x, w] = [X(1, 1, 1, 1), W(1, 1, 3, 3)];
+    return { out: F.conv2d(x, w, { padding: 1 }), inputs: [x, w] };
+  },
+  'conv_transpose2d output_padding 1 dilation 2': () => {
+    const [x, w] = [X(1, 4, 3, 3), W(4, 2, 2, 2)];
+    return { out: F.convTranspose2d(x, w, { outputPadding: 1, dilation: 2 }), inputs: [x, w] };
+  },
+  'conv2d same stride [1]': () => {
+    const [x, w] = [X(1, 1, 4, 4), W(1, 1, 2, 2)];
+    return { out: F.conv2d(x, w, { padding: 'same', stride: [1] }), inputs: [x, w] };
+  },
+  'conv1d valid': () => {
+    const [x, w] = [X(1, 1, 4), W(1, 1, 2)];
+    return { out: F.conv1d(x, w, { padding: 'valid' }), inputs: [x, w] };
+  },
+  'conv_transpose2d output of 2': () => {
+    const [x, w] = [X(1, 4, 1, 1), W(4, 2, 2, 2)];
+    return { out: F.convTranspose2d(x, w), inputs: [x, w] };
+  },
+  'conv_transpose1d unbatched with bias': () => {
+    const [x, w, b] = [X(4, 3), W(4, 2, 2), W(2)];
+    return { out: F.convTranspose1d(x, w, b, { stride: 2 }), inputs: [x, w, b] };
+  },
+  'Conv2d reflect padding 2 of 3x3': () => {
+    const x = X(1, 1, 3, 3);
+    return { out: convModule(nn.Conv2d, 3, 2, 'reflect', W(1, 1, 3, 3)).call(x), inputs: [x] };
+  },
+  'Conv2d circular padding [2, 3] of 2x3': () => {
+    const x = X(1, 1, 2, 3);
+    return { out: convModule(nn.Conv2d, 3, [2, 3], 'circular', W(1, 1, 3, 3)).call(x), inputs: [x] };
+  },
+  'Conv2d replicate padding 3 of 2x2': () => {
+    const x = X(1, 1, 2, 2);
+    return { out: convModule(nn.Conv2d, 3, 3, 'replicate', W(1, 1, 3, 3)).call(x), inputs: [x] };
+  },
+  'Conv2d reflect padding [0, 1]': () => {
+    const x = X(1, 1, 3, 4);
+    return { out: convModule(nn.Conv2d, 3, [0, 1], 'reflect', W(1, 1, 3, 3)).call(x), inputs: [x] };
+  },
+  'max_pool2d kernel [2]': () => {
+    const x = X(1, 1, 4, 5);
+    return { out: F.maxPool2d(x, [2]), inputs: [x] };
+  },
+  'max_pool2d output of one row': () => {
+    const x = X(1, 1, 2, 5);
+    return { out: F.maxPool2d(x, 2), inputs: [x] };
+  },
+  'adaptive_max_pool2d output [None, 2]': () => {
+    const x = X(1, 1, 4, 5);
+    return { out: F.adaptiveMaxPool2d(x, [null, 2], { returnIndices: true }), inputs: [x] };
+  },
+  'adaptive_avg_pool2d output [3, None] unbatched': () => {
+    const x = X(2, 5, 4);
+    return { out: F.adaptiveAvgPool2d(x, [3, null]), inputs: [x] };
+  },
+  'adaptive_max_pool2d output 5 of 3x3': () => {
+    const x = X(1, 1, 3, 3);
+    return { out: F.adaptiveMaxPool2d(x, 5, { returnIndices: true }), inputs: [x] };
+  },
+  'adaptive_avg_pool2d output 5 of 3x3': () => {
+    const x = X(1, 1, 3, 3);
+    return { out: F.adaptiveAvgPool2d(x, 5), inputs: [x] };
+  },
+  'adaptive_avg_pool2d output 1 of a matrix': () => {
+    const x = X(3, 4);
+    return { out: F.adaptiveAvgPool2d(x, 1), inputs: [x] };
+  },
+  'adaptive_avg_pool2d output 1 of rank 5': () => {
+    const x = X(1, 2, 1, 3, 4);
+    return { out: F.adaptiveAvgPool2d(x, 1), inputs: [x] };
+  },
+  'adaptive_avg_pool1d output [1] unbatched': () => {
+    const x = X(2, 5);
+    return { out: F.adaptiveAvgPool1d(x, [1]), inputs: [x] };
+  },
+  'adaptive_max_pool1d output [3] unbatched': () => {
+    const x = X(2, 7);
+    return { out: F.adaptiveMaxPool1d(x, [3], { returnIndices: true }), inputs: [x] };
+  },
+  'adaptive_avg_pool2d uneven height only': () => {
+    const x = X(1, 1, 5, 4);
+    return { out: F.adaptiveAvgPool2d(x, [3, 4]), inputs: [x] };
+  },
+  'adaptive_avg_pool2d uneven width only': () => {
+    const x = X(1, 1, 4, 5);
+    return { out: F.adaptiveAvgPool2d(x, [2, 3]), inputs: [x] };
+  },
+  'avg_pool1d padding 1': () => {
+    const x = X(1, 1, 5);
+    return { out: F.avgPool1d(x, 3, { padding: 1 }), inputs: [x] };
+  },
+  'avg_pool1d unbatched': () => {
+    const x = X(2, 5);
+    return { out: F.avgPool1d(x, 2, { countIncludePad: false, padding: 1 }), inputs: [x] };
+  },
+  'avg_pool2d unbatched divisor 3': () => {
+    const x = X(2, 4, 4);
+    return { out: F.avgPool2d(x, 2, { divisorOverride: 3 }), inputs: [x] };
+  },
+  'Conv1d reflect padding same kernel 2': () => {
+    const x = X(1, 1, 5);
+    return { out: convModule(nn.Conv1d, 2, 'same', 'reflect', W(1, 1, 2)).call(x), inputs: [x] };
+  },
+  'Conv2d circular padding same kernel 2': () => {
+    const x = X(1, 1, 3, 4);
+    return { out: convModule(nn.Conv2d, 2, 'same', 'circular', W(1, 1, 2, 2)).call(x), inputs: [x] };
+  },
+  'Conv1d circular padding 1': () => {
+    const x = X(1, 1, 5);
+    return { out: convModule(nn.Conv1d, 2, 1, 'circular', W(1, 1, 2)).call(x), inputs: [x] };
+  },
+  'Conv1d reflect padding 1 unbatched': () => {
+    const x = X(1, 5);
+    return { out: convModule(nn.Conv1d, 2, 1, 'reflect', W(1, 1, 2)).call(x), inputs: [x] };
+  },
+  'Conv2d replicate padding 1 unbatched': () => {
+    const x = X(1, 3, 3);
+    return { out: convModule(nn.Conv2d, 2, 1, 'replicate', W(1, 1, 2, 2)).call(x), inputs: [x] };
+  },
 };
+
+/** Results without a gradient: empty outputs, and max_pool1d run without autograd. */
+const forwards: Record<string, () => Tensor | [Tensor, Tensor]> = {
+  'max_pool1d padding 1 kernel 2 without grad': () => F.maxPool1d(X(1, 1, 5).detach(), 2, { padding: 1 }),
+  'adaptive_avg_pool2d empty channels': () => F.adaptiveAvgPool2d(X(1, 0, 4, 4), [2, 3]),
+  'adaptive_max_pool2d unbatched empty channels': () => F.adaptiveMaxPool2d(X(0, 4, 4), 2, { returnIndices: true }),
+  'adaptive_avg_pool1d empty channels': () => F.adaptiveAvgPool1d(X(1, 0, 4), 2),
+  'adaptive_max_pool2d output [2, 0]': () => F.adaptiveMaxPool2d(X(1, 1, 4, 4), [2, 0], { returnIndices: true }),
+  'adaptive_max_pool1d output 0': () => F.adaptiveMaxPool1d(X(1, 1, 4), 0),
+  'adaptive_avg_pool1d output 0': () => F.adaptiveAvgPool1d(X(1, 1, 4), 0),
+  'adaptive_avg_pool2d output 0': () => F.adaptiveAvgPool2d(X(1, 1, 4, 4), 0),
+};
+
+const zeros = (shape: number[], dtype: 'int64' | 'int32' | 'bool') => dlab.zeros(shape, { dtype });
 
 const refusals: Record<string, () => unknown> = {
   'conv2d stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { stride: [1, 2, 3] }),
@@ -107,6 +267,97 @@ const refusals: Record<string, () => unknown> = {
   'fold output_size [5]': () => F.fold(X(1, 4, 16), [5], 2),
   'fold kernel [2, 0]': () => F.fold(X(1, 4, 16), 5, [2, 0]),
   'fold dilation 0': () => F.fold(X(1, 4, 16), 5, 2, { dilation: 0 }),
+  'fold rank 4': () => F.fold(X(1, 4, 4, 4), 3, 2),
+  'fold rank 1': () => F.fold(X(4), 3, 2),
+  'fold rank 4 kernel 0': () => F.fold(X(1, 4, 4, 4), 3, 0),
+  'fold output_size [3] rank 1': () => F.fold(X(4), [3], 2),
+  'fold no blocks': () => F.fold(X(1, 9, 0), [1, 3], 3),
+  'fold unbatched no rows': () => F.fold(X(0, 4), 3, 2),
+  'fold blocks (-1, -1)': () => F.fold(X(1, 9, 1), 1, 3),
+  'fold blocks (-1, -2)': () => F.fold(X(1, 9, 2), [1, 0], 3),
+  'fold blocks 1 * -1 unbatched': () => F.fold(X(9, 1), [3, 1], 3),
+  'conv2d rank 5': () => F.conv2d(X(1, 1, 1, 4, 4), W(1, 1, 2, 2)),
+  'conv1d rank 4': () => F.conv1d(X(1, 1, 4, 4), W(1, 1, 2)),
+  'conv_transpose1d rank 4': () => F.convTranspose1d(X(4, 4, 4, 4), W(4, 2, 2)),
+  'conv2d bias float64/float32': () => F.conv2d(X(1, 1, 4, 4), W(1, 1, 2, 2), dlab.zeros([1])),
+  'conv2d bias float32/float64': () => F.conv2d(X(1, 1, 4, 4).float(), W(1, 1, 2, 2).float(), f64(1)),
+  'conv2d bias int64/int32': () => F.conv2d(dlab.zeros([1, 1, 4, 4], { dtype: 'int64' }), dlab.zeros([1, 1, 2, 2], { dtype: 'int64' }), dlab.zeros([1], { dtype: 'int32' })),
+  'conv1d weight rank 4': () => F.conv1d(X(1, 2, 4), W(1, 2, 2, 2)),
+  'conv2d dilation [1, 0]': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { dilation: [1, 0] }),
+  'conv2d dilation -1': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { dilation: -1 }),
+  'conv2d groups 0': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { groups: 0 }),
+  'conv2d stride [1, -1]': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { stride: [1, -1] }),
+  'conv2d padding [0, -1]': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: [0, -1] }),
+  'conv1d kernel 0': () => F.conv1d(X(1, 2, 4), W(1, 2, 0)),
+  'conv2d kernel [2, 0]': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 0)),
+  'conv2d kernel [0, 2]': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 0, 2)),
+  'conv2d bias of 2 dims': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), W(1, 1)),
+  'conv2d dilated kernel too big': () => F.conv2d(X(1, 1, 4, 4), W(1, 1, 2, 2), { dilation: 4 }),
+  'conv2d dilated kernel too wide': () => F.conv2d(X(1, 1, 4, 4), W(1, 1, 2, 2), { dilation: [1, 4] }),
+  'conv2d same stride [1, 2]': () => F.conv2d(X(1, 1, 4, 4), W(1, 1, 2, 2), { padding: 'same', stride: [1, 2] }),
+  'conv1d same strided': () => F.conv1d(X(1, 1, 4), W(1, 1, 2), { padding: 'same', stride: 2 }),
+  'conv_transpose2d bias size': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), f64(3), { groups: 2 }),
+  'conv_transpose2d bias of 2 dims': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), f64(1, 4), { groups: 2 }),
+  'conv_transpose2d output_padding [0, -1]': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: [0, -1] }),
+  'conv_transpose2d output_padding [0, 2] stride 2 dilation 2': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: [0, 2], stride: 2, dilation: 2 }),
+  'conv_transpose2d output_padding [0, 1]': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: [0, 1] }),
+  'conv_transpose1d output_padding 1': () => F.convTranspose1d(X(1, 4, 3), W(4, 2, 2), { outputPadding: 1 }),
+  'conv_transpose1d output too small': () => F.convTranspose1d(X(1, 4, 1), W(4, 2, 2), { padding: 2 }),
+  'conv_transpose2d output too narrow': () => F.convTranspose2d(X(1, 4, 3, 1), W(4, 2, 2, 2), { padding: [0, 2] }),
+  'conv_transpose2d stride 0': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { stride: 0 }),
+  'conv_transpose2d groups 3': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { groups: 3 }),
+  'Conv2d reflect padding 2 of height 2': () => convModule(nn.Conv2d, 3, 2, 'reflect', W(1, 1, 3, 3)).call(X(1, 1, 2, 5)),
+  'Conv2d reflect padding 2 of width 2': () => convModule(nn.Conv2d, 3, 2, 'reflect', W(1, 1, 3, 3)).call(X(1, 1, 5, 2)),
+  'Conv2d reflect padding [1, 2] of width 2': () => convModule(nn.Conv2d, 3, [1, 2], 'reflect', W(1, 1, 3, 3)).call(X(1, 1, 5, 2)),
+  'Conv1d reflect padding 2 of length 2': () => convModule(nn.Conv1d, 3, 2, 'reflect', W(1, 1, 3)).call(X(1, 1, 2)),
+  'Conv1d reflect padding 2 of length 2 unbatched': () => convModule(nn.Conv1d, 3, 2, 'reflect', W(1, 1, 3)).call(X(1, 2)),
+  'Conv2d circular padding 3 of height 2': () => convModule(nn.Conv2d, 3, 3, 'circular', W(1, 1, 3, 3)).call(X(1, 1, 2, 5)),
+  'Conv2d circular padding 3 of width 2': () => convModule(nn.Conv2d, 3, 3, 'circular', W(1, 1, 3, 3)).call(X(1, 1, 5, 2)),
+  'Conv1d reflect padding same kernel 4 of length 2': () => convModule(nn.Conv1d, 4, 'same', 'reflect', W(1, 1, 4)).call(X(1, 1, 2)),
+  'Conv1d circular padding same kernel 4 of length 1': () => convModule(nn.Conv1d, 4, 'same', 'circular', W(1, 1, 4)).call(X(1, 1, 1)),
+  'Conv1d circular padding 1 unbatched': () => convModule(nn.Conv1d, 2, 1, 'circular', W(1, 1, 2)).call(X(1, 5)),
+  'Conv2d circular padding 1 unbatched': () => convModule(nn.Conv2d, 2, 1, 'circular', W(1, 1, 2, 2)).call(X(1, 3, 3)),
+  'max_pool1d requiring grad dilation 0': () => F.maxPool1d(X(1, 1, 6), 2, { dilation: 0 }),
+  'max_pool1d with indices dilation -1': () => F.maxPool1d(X(1, 1, 6).detach(), 2, { dilation: -1, returnIndices: true }),
+  'max_pool2d padding [-1, 0]': () => F.maxPool2d(X(1, 1, 6, 6), 2, { padding: [-1, 0] }),
+  'avg_pool2d padding [0, -1]': () => F.avgPool2d(X(1, 1, 6, 6), 2, { padding: [0, -1] }),
+  'max_pool2d output height 0': () => F.maxPool2d(X(1, 1, 2, 6), 3),
+  'max_pool2d output width 0': () => F.maxPool2d(X(1, 1, 6, 2), 3),
+  'adaptive_avg_pool2d rank 5': () => F.adaptiveAvgPool2d(X(1, 1, 1, 4, 4), 2),
+  'adaptive_avg_pool1d rank 1': () => F.adaptiveAvgPool1d(X(4), 2),
+  'adaptive_avg_pool1d rank 4': () => F.adaptiveAvgPool1d(X(1, 1, 4, 4), 2),
+  'adaptive_max_pool2d rank 2': () => F.adaptiveMaxPool2d(X(4, 4), 2),
+  'adaptive_max_pool1d rank 4': () => F.adaptiveMaxPool1d(X(1, 1, 4, 4), 2),
+  'adaptive_avg_pool2d empty height': () => F.adaptiveAvgPool2d(X(1, 1, 0, 4), 2),
+  'adaptive_max_pool2d empty width': () => F.adaptiveMaxPool2d(X(1, 1, 4, 0), 2),
+  'adaptive_max_pool2d empty channels': () => F.adaptiveMaxPool2d(X(1, 0, 4, 4), 2),
+  'adaptive_max_pool1d empty channels': () => F.adaptiveMaxPool1d(X(1, 0, 4), 2),
+  'adaptive_avg_pool1d empty length': () => F.adaptiveAvgPool1d(X(1, 1, 0), 2),
+  'adaptive_max_pool1d empty length': () => F.adaptiveMaxPool1d(X(1, 1, 0), 2),
+  'adaptive_avg_pool2d output_size of 3': () => F.adaptiveAvgPool2d(X(1, 1, 4, 4), [2, 2, 2]),
+  'adaptive_avg_pool2d output_size of 1': () => F.adaptiveAvgPool2d(X(1, 1, 4, 4), [2]),
+  'adaptive_max_pool2d output_size of 3': () => F.adaptiveMaxPool2d(X(1, 1, 4, 4), [2, 2, 2]),
+  'adaptive_avg_pool2d output_size as long as the rank': () => F.adaptiveAvgPool2d(X(1, 4, 4), [2, 2, 2]),
+  'adaptive_max_pool2d output_size longer than the rank': () => F.adaptiveMaxPool2d(X(4, 4), [2, 2, 2]),
+  'adaptive_avg_pool1d output_size of 2': () => F.adaptiveAvgPool1d(X(1, 1, 4), [2, 2]),
+  'adaptive_max_pool1d output_size of 2': () => F.adaptiveMaxPool1d(X(1, 1, 4), [2, 2]),
+  'adaptive_avg_pool2d output_size [2, -1]': () => F.adaptiveAvgPool2d(X(1, 1, 4, 4), [2, -1]),
+  'adaptive_avg_pool2d output_size [-1, 2] of an empty height': () => F.adaptiveAvgPool2d(X(1, 1, 0, 4), [-1, 2]),
+  'adaptive_avg_pool1d output_size -1': () => F.adaptiveAvgPool1d(X(1, 1, 4), -1),
+  'adaptive_max_pool2d output_size [2, -1]': () => F.adaptiveMaxPool2d(X(1, 1, 4, 4), [2, -1]),
+  'adaptive_max_pool2d output_size [-1, 2] unbatched': () => F.adaptiveMaxPool2d(X(1, 4, 4), [-1, 2]),
+  'adaptive_max_pool1d output_size -1': () => F.adaptiveMaxPool1d(X(1, 1, 4), -1),
+  'adaptive_avg_pool2d int64': () => F.adaptiveAvgPool2d(zeros([1, 1, 4, 4], 'int64'), 2),
+  'adaptive_avg_pool1d int64': () => F.adaptiveAvgPool1d(zeros([1, 1, 4], 'int64'), 2),
+  'adaptive_avg_pool2d int32 output 1': () => F.adaptiveAvgPool2d(zeros([1, 1, 4, 4], 'int32'), 1),
+  'adaptive_max_pool1d bool': () => F.adaptiveMaxPool1d(zeros([1, 1, 4], 'bool'), 2),
+  'adaptive_avg_pool2d output [2] unbatched': () => F.adaptiveAvgPool2d(X(1, 4, 4), [2]),
+  'avg_pool2d rank 5': () => F.avgPool2d(X(1, 1, 1, 4, 4), 2),
+  'avg_pool2d rank 2': () => F.avgPool2d(X(4, 4), 2),
+  'avg_pool2d rank 1': () => F.avgPool2d(X(4), 2),
+  'avg_pool1d rank 4': () => F.avgPool1d(X(1, 1, 4, 4), 2),
+  'avg_pool2d of a 0-d tensor': () => F.avgPool2d(dlab.tensor(1, { dtype: 'float64' }), 2),
+  'avg_pool2d divisor 0': () => F.avgPool2d(X(1, 1, 4, 4), 2, { divisorOverride: 0 }),
 };
 
 for (const backend of backendsUnderTest()) {
@@ -123,6 +374,18 @@ for (const backend of backendsUnderTest()) {
         if (expected.indices) assert.deepEqual(Array.from(indices!.toTypedArray(), Number), expected.indices);
         values.mul(rampLike(values)).sum().backward();
         inputs.forEach((t, i) => assertClose(Array.from(t.grad!.toTypedArray()), expected.grads[i], 1e-12, 1e-12, `grad ${i}`));
+      });
+    }
+    for (const [name, run] of Object.entries(forwards)) {
+      test(name, () => {
+        dlab.setBackend(backend);
+        const expected = fixture.forwards[name];
+        assert.ok(expected, `${name}: not in the fixture`);
+        const out = run();
+        const [values, indices] = Array.isArray(out) ? out : [out, null];
+        assert.deepEqual(values.shape, expected.shape);
+        assertClose(Array.from(values.toTypedArray()), expected.out, 1e-12, 1e-12, 'out');
+        if (expected.indices) assert.deepEqual(Array.from(indices!.toTypedArray(), Number), expected.indices);
       });
     }
     for (const [name, provoke] of Object.entries(refusals)) {
@@ -184,6 +447,7 @@ for (const backend of backendsUnderTest()) {
     });
     test('every fixture entry has its call here', () => {
       assert.deepEqual(Object.keys(fixture.cases).sort(), Object.keys(cases).sort());
+      assert.deepEqual(Object.keys(fixture.forwards).sort(), Object.keys(forwards).sort());
       assert.deepEqual(Object.keys(fixture.refusals).sort(), Object.keys(refusals).sort());
     });
   });
