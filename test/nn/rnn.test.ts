@@ -1,0 +1,71 @@
+// The recurrent layers (RNN, LSTM, GRU and their cells) against PyTorch 1.13, as a file of their
+// own: the fixture cases of test/fixtures/layers.json (layers.test.ts runs them too, among every
+// other layer, in 30 s: too long per mutant when mutation-testing src/nn/modules/rnn.ts), their
+// reprs and error messages, and float64 gradchecks.
+
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../../src/index.js';
+import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
+import { backendsUnderTest } from '../helpers.js';
+import { fx, checkCase, rnnErrorThunks, rnnReprModules, close, dec, inputsOf, tolerance, type Case } from './layers-fixture.js';
+
+const isRecurrent = (name: string) => /^(RNN|LSTM|GRU)/.test(name);
+
+/** A float64 leaf with values in [-1, 1), from a seeded draw. */
+const leaf = (shape: number[]): Tensor => torch.rand(shape, { dtype: 'float64' }).mul(2).sub(1).requiresGrad_();
+
+for (const backend of backendsUnderTest()) {
+  describe(`backend ${backend}`, () => {
+    before(() => setBackend(backend));
+
+    for (const c of (fx.cases as Case[]).filter((k) => isRecurrent(k.name))) test(`${c.name} (${c.dtype})`, () => checkCase(c));
+
+    test('reprs and error messages match PyTorch', () => {
+      const reprs = fx.reprs as Record<string, string>;
+      for (const [k, m] of Object.entries(rnnReprModules())) assert.equal(m.toString(), reprs[k], k);
+      const e = fx.errors as Record<string, string>;
+      for (const [k, fn] of Object.entries(rnnErrorThunks())) assert.throws(fn, (err: Error) => err.message === e[k], `${k}: expected "${e[k]}"`);
+    });
+
+    test('RNN input of rank other than 2 or 3 is refused with PyTorch 2\'s message', () => {
+      assert.throws(() => new nn.RNN(3, 4).call(torch.randn(1, 5, 2, 3)), { message: 'RNN: Expected input to be 2D or 3D, got 4D tensor instead' });
+      assert.throws(() => new nn.LSTM(3, 4).call(torch.randn(3)), { message: 'LSTM: Expected input to be 2D or 3D, got 1D instead' });
+      assert.throws(() => new nn.GRU(3, 4).call(torch.randn(1, 5, 2, 3)), { message: 'GRU: Expected input to be 2D or 3D, got 4D instead' });
+    });
+
+    test('a PyTorch state dict loads into a differently seeded LSTM and gives PyTorch\'s output', () => {
+      const c = (fx.cases as Case[]).find((k) => k.name === 'LSTM(3, 4, 2, batch_first, bidirectional) h0 c0 eval' && k.dtype === 'float32')!;
+      torch.manualSeed(99);
+      const m = new nn.LSTM(3, 4, { numLayers: 2, batchFirst: true, bidirectional: true });
+      const sd = Object.fromEntries(Object.entries(c.init_params).map(([k, e]) => [k, dec(e, 'float32')]));
+      m.loadStateDict(sd);
+      m.eval();
+      const ins = inputsOf(c);
+      const [out, [h, cc]] = m.call(ins.x, [ins.h0, ins.c0]);
+      [out, h, cc].forEach((t, k) => close(t, c.outputs[k], `output ${k}`, tolerance('float32')));
+      assert.deepEqual(Object.keys(m.stateDict()), c.state_dict_keys);
+    });
+
+    describe('float64 gradcheck', () => {
+      test('bidirectional 2-layer LSTM with initial states (input, h0, c0, weights)', () => {
+        torch.manualSeed(3);
+        const lstm = new nn.LSTM(2, 2, { numLayers: 2, bidirectional: true, batchFirst: true }).double();
+        // One weight of each kind, from different layers and directions.
+        const params = [lstm.weight_ih_l0, lstm.weight_hh_l0_reverse, lstm.bias_ih_l1, lstm.bias_hh_l1_reverse];
+        autograd.gradcheck(
+          (x, h0, c0) => {
+            const [out, [h, c]] = lstm.call(x, [h0, c0]);
+            return [out, h, c];
+          },
+          [leaf([2, 3, 2]), leaf([4, 2, 2]), leaf([4, 2, 2]), ...params],
+        );
+      });
+      test('GRU with h0', () => {
+        torch.manualSeed(4);
+        const gru = new nn.GRU(2, 3).double();
+        autograd.gradcheck((x, h0) => gru.call(x, h0)[0], [leaf([3, 2, 2]), leaf([1, 2, 3]), ...gru.parameters()]);
+      });
+    });
+  });
+}
