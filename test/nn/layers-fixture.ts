@@ -310,3 +310,27 @@ export function rnnReprModules(): Record<string, nn.Module> {
     'Sequential(Embedding, LSTM, Linear)': new nn.Sequential(new nn.Embedding(28, 8), new nn.LSTM(8, 16), new nn.Linear(16, 28)),
   };
 }
+
+/** nn.MultiheadAttention's refusals in the fixture's errors (by key): shared by layers.test.ts and mha.test.ts. */
+export function mhaErrorThunks(): Record<string, () => unknown> {
+  const r = torch.randn;
+  return {
+    'MHA divisible': () => new nn.MultiheadAttention(5, 2),
+    'MHA query 4D': () => new nn.MultiheadAttention(4, 2).call(r(1, 3, 2, 4), r(3, 2, 4), r(3, 2, 4)),
+    'MHA key 2D': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(3, 4), r(3, 4)),
+    'MHA embed dim': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 6), r(3, 2, 6), r(3, 2, 6)),
+    'MHA 2D attn_mask': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { attnMask: torch.zeros(3, 4) }),
+    'MHA 3D attn_mask': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { attnMask: torch.zeros(2, 3, 5) }),
+    'MHA key_padding_mask shape': () =>
+      new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { keyPaddingMask: torch.zeros([2, 4], { dtype: 'bool' }) }),
+    'MHA key_padding_mask dtype': () =>
+      new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { keyPaddingMask: torch.zeros([2, 5], { dtype: 'int64' }) }),
+  };
+}
+
+/** The attention modules of the fixture's reprs (by key), built fresh. */
+export function mhaReprModules(): Record<string, nn.Module> {
+  return {
+    'MultiheadAttention(8, 2, kdim=4, vdim=6, bias=False)': new nn.MultiheadAttention(8, 2, { kdim: 4, vdim: 6, bias: false }),
+  };
+}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
 import { backendsUnderTest } from '../helpers.js';
-import { F, fx, checkCase, normErrorThunks, rnnErrorThunks, rnnReprModules, close, tolerance, type Case, type Enc } from './layers-fixture.js';
+import { F, fx, checkCase, normErrorThunks, rnnErrorThunks, rnnReprModules, mhaErrorThunks, mhaReprModules, close, tolerance, type Case, type Enc } from './layers-fixture.js';
 
 /** A float64 leaf with values in [lo, hi), from a seeded draw. */
 function leaf(shape: number[], lo = -1, hi = 1): Tensor {
@@ -37,7 +37,7 @@ for (const backend of backendsUnderTest()) {
           paddingIdx: 3, maxNorm: 2, normType: 1, scaleGradByFreq: true,
         }),
         ...rnnReprModules(),
-        'MultiheadAttention(8, 2, kdim=4, vdim=6, bias=False)': new nn.MultiheadAttention(8, 2, { kdim: 4, vdim: 6, bias: false }),
+        ...mhaReprModules(),
         'Upsample(size=4)': new nn.Upsample({ size: 4 }),
         'Upsample(size=(4, 6), mode=bilinear)': new nn.Upsample({ size: [4, 6], mode: 'bilinear' }),
         'Upsample(scale_factor=(2, 3))': new nn.Upsample({ scaleFactor: [2, 3] }),
@@ -51,7 +51,6 @@ for (const backend of backendsUnderTest()) {
 
     test('state dict keys match PyTorch', () => {
       const k = fx.state_dict_keys as Record<string, string[]>;
-      assert.deepEqual(Object.keys(new nn.MultiheadAttention(8, 2, { kdim: 4, vdim: 6, addBiasKv: true }).stateDict()), k['MultiheadAttention(8, 2, kdim=4, vdim=6, add_bias_kv=True)']);
       assert.deepEqual(Object.keys(new nn.BatchNorm1d(3, { trackRunningStats: false }).stateDict()), k['BatchNorm1d(3, track_running_stats=False)']);
       assert.deepEqual(Object.keys(new nn.BatchNorm1d(3, { affine: false }).stateDict()), k['BatchNorm1d(3, affine=False)']);
     });
@@ -65,16 +64,7 @@ for (const backend of backendsUnderTest()) {
         'Embedding float indices': () => new nn.Embedding(5, 2).call(torch.tensor([1], { dtype: 'float32' })),
         'Embedding out of range': () => new nn.Embedding(5, 2).call(torch.tensor([5])),
         ...rnnErrorThunks(),
-        'MHA divisible': () => new nn.MultiheadAttention(5, 2),
-        'MHA query 4D': () => new nn.MultiheadAttention(4, 2).call(r(1, 3, 2, 4), r(3, 2, 4), r(3, 2, 4)),
-        'MHA key 2D': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(3, 4), r(3, 4)),
-        'MHA embed dim': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 6), r(3, 2, 6), r(3, 2, 6)),
-        'MHA 2D attn_mask': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { attnMask: torch.zeros(3, 4) }),
-        'MHA 3D attn_mask': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { attnMask: torch.zeros(2, 3, 5) }),
-        'MHA key_padding_mask shape': () =>
-          new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { keyPaddingMask: torch.zeros([2, 4], { dtype: 'bool' }) }),
-        'MHA key_padding_mask dtype': () =>
-          new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { keyPaddingMask: torch.zeros([2, 5], { dtype: 'int64' }) }),
+        ...mhaErrorThunks(),
         'interpolate size and scale': () => F.interpolate(r(1, 1, 2, 2), { size: 4, scaleFactor: 2 }),
         'interpolate neither': () => F.interpolate(r(1, 1, 2, 2)),
         'interpolate align_corners nearest': () => F.interpolate(r(1, 1, 2, 2), { scaleFactor: 2, alignCorners: true }),
@@ -113,27 +103,6 @@ for (const backend of backendsUnderTest()) {
       assert.equal(nn.Embedding.fromPretrained(w, { freeze: false }).weight.requiresGrad, true);
     });
 
-    test('F.scaledDotProductAttention: bool masks mark allowed positions, is_causal, scale', () => {
-      torch.manualSeed(5);
-      const q = torch.randn(2, 3, 4);
-      const k = torch.randn(2, 5, 4);
-      const v = torch.randn(2, 5, 6);
-      const manual = (mask: Tensor | null, scale: number) => {
-        let s = q.matmul(k.transpose(-2, -1)).mul(scale);
-        if (mask) s = s.add(mask);
-        return s.softmax(-1).matmul(v);
-      };
-      const allow = torch.tensor([[true, true, false, true, true], [true, false, true, true, true], [true, true, true, true, false]]);
-      const additive = torch.where(allow, 0, -Infinity);
-      const tol = tolerance('float32');
-      const enc = (t: Tensor): Enc => ({ shape: [...t.shape], values: Array.from(t.toTypedArray()) });
-      close(F.scaledDotProductAttention(q, k, v), enc(manual(null, 0.5)), 'plain', tol);
-      close(F.scaledDotProductAttention(q, k, v, { attnMask: allow }), enc(manual(additive, 0.5)), 'bool mask', tol);
-      close(F.scaledDotProductAttention(q, k, v, { attnMask: additive, scale: 0.3 }), enc(manual(additive, 0.3)), 'float mask, scale', tol);
-      const causal = torch.tensor([[0, -Infinity, -Infinity, -Infinity, -Infinity], [0, 0, -Infinity, -Infinity, -Infinity], [0, 0, 0, -Infinity, -Infinity]]);
-      close(F.scaledDotProductAttention(q, k, v, { isCausal: true }), enc(manual(causal, 0.5)), 'causal', tol);
-    });
-
     describe('float64 gradcheck', () => {
       test('LayerNorm (input, weight, bias)', () => {
         torch.manualSeed(0);
@@ -154,20 +123,6 @@ for (const backend of backendsUnderTest()) {
         torch.manualSeed(2);
         const gn = new nn.GroupNorm(2, 4).double();
         autograd.gradcheck((x) => gn.call(x), [leaf([2, 4, 3]), gn.weight!]);
-      });
-      test('MultiheadAttention with masks (query, key, value, projections)', () => {
-        torch.manualSeed(5);
-        const attn = new nn.MultiheadAttention(4, 2, { kdim: 3, vdim: 5 }).double();
-        torch.noGrad(() => attn.in_proj_bias!.copy_(torch.randn([12], { dtype: 'float64' }).mul(0.1)));
-        const am = torch.tensor([[false, true, false], [false, false, false]]);
-        const kpm = torch.tensor([[false, false, true], [false, false, false]]);
-        autograd.gradcheck(
-          (q, k, v) => {
-            const [out, w] = attn.call(q, k, v, { attnMask: am, keyPaddingMask: kpm });
-            return [out, w!];
-          },
-          [leaf([2, 2, 4]), leaf([3, 2, 3]), leaf([3, 2, 5]), attn.q_proj_weight!, attn.in_proj_bias!, attn.out_proj.weight],
-        );
       });
       // (padding_idx and scale_grad_by_freq change the gradient on purpose, so only the plain lookup is a derivative.)
       test('Embedding (weight)', () => {

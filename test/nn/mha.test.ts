@@ -1,0 +1,70 @@
+// nn.MultiheadAttention (and F.multi_head_attention_forward under it) against PyTorch 1.13, as a
+// file of its own: the fixture cases of test/fixtures/layers.json (layers.test.ts runs them too,
+// among every other layer, in 30 s: too long per mutant when mutation-testing the attention code),
+// its repr, state-dict keys and error messages, F.scaledDotProductAttention against the formula,
+// and a float64 gradcheck.
+
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../../src/index.js';
+import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
+import { backendsUnderTest } from '../helpers.js';
+import { F, fx, checkCase, mhaErrorThunks, mhaReprModules, close, tolerance, type Case, type Enc } from './layers-fixture.js';
+
+/** A float64 leaf with values in [-1, 1), from a seeded draw. */
+const leaf = (shape: number[]): Tensor => torch.rand(shape, { dtype: 'float64' }).mul(2).sub(1).requiresGrad_();
+
+for (const backend of backendsUnderTest()) {
+  describe(`backend ${backend}`, () => {
+    before(() => setBackend(backend));
+
+    for (const c of (fx.cases as Case[]).filter((k) => k.name.startsWith('MHA'))) test(`${c.name} (${c.dtype})`, () => checkCase(c));
+
+    test('repr, state-dict keys and error messages match PyTorch', () => {
+      const reprs = fx.reprs as Record<string, string>;
+      for (const [k, m] of Object.entries(mhaReprModules())) assert.equal(m.toString(), reprs[k], k);
+      const keys = fx.state_dict_keys as Record<string, string[]>;
+      assert.deepEqual(Object.keys(new nn.MultiheadAttention(8, 2, { kdim: 4, vdim: 6, addBiasKv: true }).stateDict()), keys['MultiheadAttention(8, 2, kdim=4, vdim=6, add_bias_kv=True)']);
+      const e = fx.errors as Record<string, string>;
+      for (const [k, fn] of Object.entries(mhaErrorThunks())) assert.throws(fn, (err: Error) => err.message === e[k], `${k}: expected "${e[k]}"`);
+    });
+
+    test('F.scaledDotProductAttention: bool masks mark allowed positions, is_causal, scale', () => {
+      torch.manualSeed(5);
+      const q = torch.randn(2, 3, 4);
+      const k = torch.randn(2, 5, 4);
+      const v = torch.randn(2, 5, 6);
+      const manual = (mask: Tensor | null, scale: number) => {
+        let s = q.matmul(k.transpose(-2, -1)).mul(scale);
+        if (mask) s = s.add(mask);
+        return s.softmax(-1).matmul(v);
+      };
+      const allow = torch.tensor([[true, true, false, true, true], [true, false, true, true, true], [true, true, true, true, false]]);
+      const additive = torch.where(allow, 0, -Infinity);
+      const tol = tolerance('float32');
+      const enc = (t: Tensor): Enc => ({ shape: [...t.shape], values: Array.from(t.toTypedArray()) });
+      close(F.scaledDotProductAttention(q, k, v), enc(manual(null, 0.5)), 'plain', tol);
+      close(F.scaledDotProductAttention(q, k, v, { attnMask: allow }), enc(manual(additive, 0.5)), 'bool mask', tol);
+      close(F.scaledDotProductAttention(q, k, v, { attnMask: additive, scale: 0.3 }), enc(manual(additive, 0.3)), 'float mask, scale', tol);
+      const causal = torch.tensor([[0, -Infinity, -Infinity, -Infinity, -Infinity], [0, 0, -Infinity, -Infinity, -Infinity], [0, 0, 0, -Infinity, -Infinity]]);
+      close(F.scaledDotProductAttention(q, k, v, { isCausal: true }), enc(manual(causal, 0.5)), 'causal', tol);
+    });
+
+    describe('float64 gradcheck', () => {
+      test('MultiheadAttention with masks (query, key, value, projections)', () => {
+        torch.manualSeed(5);
+        const attn = new nn.MultiheadAttention(4, 2, { kdim: 3, vdim: 5 }).double();
+        torch.noGrad(() => attn.in_proj_bias!.copy_(torch.randn([12], { dtype: 'float64' }).mul(0.1)));
+        const am = torch.tensor([[false, true, false], [false, false, false]]);
+        const kpm = torch.tensor([[false, false, true], [false, false, false]]);
+        autograd.gradcheck(
+          (q, k, v) => {
+            const [out, w] = attn.call(q, k, v, { attnMask: am, keyPaddingMask: kpm });
+            return [out, w!];
+          },
+          [leaf([2, 2, 4]), leaf([3, 2, 3]), leaf([3, 2, 5]), attn.q_proj_weight!, attn.in_proj_bias!, attn.out_proj.weight],
+        );
+      });
+    });
+  });
+}
