@@ -59,7 +59,7 @@ const TESTS = {
   'src/nn/modules/rnn.ts': ['test/nn/rnn.test.ts', 'test/nn/keywords.test.ts'],
   'src/nn/functional/attention.ts': ['test/nn/attention.test.ts', 'test/nn/mha.test.ts', 'test/nn/transformer.test.ts'],
   'src/nn/modules/attention.ts': ['test/nn/mha.test.ts', 'test/nn/keywords.test.ts', 'test/nn/transformer.test.ts'],
-  'src/nn/modules/transformer.ts': ['test/nn/transformer.test.ts'],
+  'src/nn/modules/transformer.ts': ['test/nn/transformer.test.ts', 'test/nn/keywords.test.ts'],
   'src/nn/module.ts': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/layers.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };

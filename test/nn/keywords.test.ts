@@ -91,6 +91,8 @@ test('modules can be built with every argument by keyword', () => {
   sameModule(() => new nn.AvgPool2d(3), () => new nn.AvgPool2d({ kernelSize: 3 }));
   sameModule(() => new nn.AvgPool1d(3), () => new nn.AvgPool1d({ kernelSize: 3 }));
   sameModule(() => new nn.MultiheadAttention(8, 2, { batchFirst: true }), () => new nn.MultiheadAttention({ embedDim: 8, numHeads: 2, batchFirst: true }));
+  sameModule(() => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }), () => new nn.TransformerEncoderLayer({ dModel: 8, nhead: 2, dimFeedforward: 16 }));
+  sameModule(() => new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16 }), () => new nn.TransformerDecoderLayer({ dModel: 8, nhead: 2, dimFeedforward: 16 }));
 });
 
 test('modules whose settings were positional only take them by keyword too', () => {
