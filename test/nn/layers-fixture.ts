@@ -75,11 +75,11 @@ const bnTrainThenEval: Run = (m, i) => {
   m.eval();
   return [m.call(i.x2)];
 };
-const rnnRun = (withH: boolean): Run => (m: AnyModule, i) => {
+export const rnnRun = (withH: boolean): Run => (m: AnyModule, i) => {
   const [out, h] = withH ? m.call(i.x, i.h0) : m.call(i.x);
   return [out, h];
 };
-const lstmRun = (withH: boolean): Run => (m: AnyModule, i) => {
+export const lstmRun = (withH: boolean): Run => (m: AnyModule, i) => {
   const [out, [h, c]] = withH ? m.call(i.x, [i.h0, i.c0]) : m.call(i.x);
   return [out, h, c];
 };
@@ -224,8 +224,9 @@ export function inputsOf(c: Case): Ins {
   return ins;
 }
 
-export function checkCase(c: Case): void {
-  const spec = cases[c.name];
+/** Check one fixture case against PyTorch's records; `spellings` holds the dlab spelling of each case name. */
+export function checkCase(c: Case, spellings: Record<string, { make: () => nn.Module; run: Run }> = cases): void {
+  const spec = spellings[c.name];
   assert.ok(spec, `no dlab spelling for fixture case ${c.name}`);
   torch.manualSeed(c.seed);
   const m = spec.make();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
 import { backendsUnderTest } from '../helpers.js';
-import { F, fx, checkCase, normErrorThunks, rnnErrorThunks, rnnReprModules, mhaErrorThunks, mhaReprModules, close, tolerance, type Case, type Enc } from './layers-fixture.js';
+import { F, fx, checkCase, normErrorThunks, rnnErrorThunks, rnnReprModules, mhaErrorThunks, mhaReprModules, close, tolerance, type Case } from './layers-fixture.js';
 
 /** A float64 leaf with values in [lo, hi), from a seeded draw. */
 function leaf(shape: number[], lo = -1, hi = 1): Tensor {

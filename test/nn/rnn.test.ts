@@ -8,7 +8,30 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
 import { backendsUnderTest } from '../helpers.js';
-import { fx, checkCase, rnnErrorThunks, rnnReprModules, close, dec, inputsOf, tolerance, type Case } from './layers-fixture.js';
+import { readFileSync } from 'node:fs';
+import { fx, checkCase, rnnErrorThunks, rnnReprModules, close, dec, inputsOf, lstmRun, tolerance, type Case, type Run } from './layers-fixture.js';
+
+// More cases in layers.json's format (tools/fixtures/rnn.py, PyTorch 1.13): paths the mutation run found untested.
+const more = JSON.parse(readFileSync(new URL('../fixtures/rnn.json', import.meta.url), 'utf8')) as { cases: Case[]; errors: Record<string, string> };
+
+/** The output and h_n, then a draw: PyTorch draws no dropout mask here, so the generator is where it was. */
+const thenRand: Run = (m: nn.Module, i) => {
+  const [out, h] = (m as nn.GRU).call(i.x);
+  return [out, h, torch.rand([3], { dtype: i.x.dtype })];
+};
+
+/** The dlab spelling of each case of rnn.json. */
+const moreCases: Record<string, { make: () => nn.Module; run: Run }> = {
+  'LSTM(3, 4, 2, dropout=0.5) eval': { make: () => new nn.LSTM(3, 4, 2, { dropout: 0.5 }), run: lstmRun(false) },
+  'GRU(3, 4, 2) train, then a draw': { make: () => new nn.GRU(3, 4, 2), run: thenRand },
+  'GRU(3, 4, 2, dropout=0.4) eval, then a draw': { make: () => new nn.GRU(3, 4, 2, { dropout: 0.4 }), run: thenRand },
+  'LSTM(3, 5, proj_size=2) unbatched h0 c0': { make: () => new nn.LSTM(3, 5, { projSize: 2 }), run: lstmRun(true) },
+  'LSTM(3, 4, bias=False, batch_first=True) unbatched': { make: () => new nn.LSTM(3, 4, { bias: false, batchFirst: true }), run: lstmRun(false) },
+  'RNNCell(3, 4)': { make: () => new nn.RNNCell(3, 4), run: (m, i) => [m.call(i.x)] },
+  'GRUCell(3, 4)': { make: () => new nn.GRUCell(3, 4), run: (m, i) => [m.call(i.x)] },
+  'GRUCell(3, 4, bias=False) unbatched': { make: () => new nn.GRUCell(3, 4, { bias: false }), run: (m, i) => [m.call(i.x)] },
+  'LSTMCell(3, 4) unbatched hx': { make: () => new nn.LSTMCell(3, 4), run: (m, i) => m.call(i.x, [i.h, i.c]) },
+};
 
 const isRecurrent = (name: string) => /^(RNN|LSTM|GRU)/.test(name);
 
@@ -20,6 +43,24 @@ for (const backend of backendsUnderTest()) {
     before(() => setBackend(backend));
 
     for (const c of (fx.cases as Case[]).filter((k) => isRecurrent(k.name))) test(`${c.name} (${c.dtype})`, () => checkCase(c));
+
+    for (const c of more.cases) test(`${c.name} (${c.dtype})`, () => checkCase(c, moreCases));
+
+    test('more refusals in PyTorch 1.13\'s words', () => {
+      const r = torch.randn;
+      const thunks: Record<string, () => unknown> = {
+        'LSTM proj_size negative': () => new nn.LSTM(3, 4, { projSize: -1 }),
+        'RNN dropout True': () => new nn.RNN(3, 4, { dropout: true as unknown as number }),
+        'RNN dropout negative': () => new nn.RNN(3, 4, { dropout: -0.1 }),
+        'RNNCell nonlinearity': () => new nn.RNNCell(3, 4, { nonlinearity: 'gelu' as 'tanh' }).call(r(2, 3)),
+        'LSTM unbatched hx dims': () => new nn.LSTM(3, 4).call(r(5, 3), [r(1, 1, 4), r(1, 1, 4)]),
+        'LSTM unbatched c0 size': () => new nn.LSTM(3, 4).call(r(5, 3), [r(1, 4), r(1, 5)]),
+      };
+      assert.deepEqual(Object.keys(thunks).sort(), Object.keys(more.errors).sort());
+      for (const [k, fn] of Object.entries(thunks)) assert.throws(fn, (err: Error) => err.message === more.errors[k], `${k}: expected "${more.errors[k]}"`);
+      // PyTorch: RNNBase.__init__() got multiple values for argument 'num_layers' (dlab names the class and its option).
+      assert.throws(() => new nn.LSTM(5, 7, 2, { numLayers: 3 }), /^TypeError: LSTM\(\) got multiple values for argument 'numLayers'$/);
+    });
 
     test('reprs and error messages match PyTorch', () => {
       const reprs = fx.reprs as Record<string, string>;

@@ -48,7 +48,8 @@ const pyTuple = (xs: readonly number[]) => `(${xs.join(', ')})`;
 /** RNN(inputSize, hiddenSize, numLayers?, options?), any of them by keyword: the sizes and the options with numLayers. */
 function rnnArgs<T extends RNNOptions>(name: string, args: readonly unknown[]): [number, number, T] {
   const [inputSize, hiddenSize, numLayers, rest] = bindArgs<[number, number, number?], T>(name, ['inputSize', 'hiddenSize', 'numLayers'], args, 2);
-  return [inputSize, hiddenSize, numLayers === undefined ? rest : { ...rest, numLayers }];
+  // An absent numLayers stays undefined here, and RNNBase's default (1) applies.
+  return [inputSize, hiddenSize, { ...rest, numLayers }];
 }
 
 /** One step of a cell: new hidden (and cell) state from the input projection xg = x W_ih^T + b_ih. */
@@ -73,8 +74,6 @@ function cellStep(mode: Mode, xg: Tensor, h: Tensor, c: Tensor | null, w: LayerW
       const n = inn.add(hn.mul(r)).tanh();
       return [h.sub(n).mul(z).add(n), null];
     }
-    default:
-      return mode satisfies never;
   }
 }
 
@@ -152,8 +151,8 @@ export class RNNBase extends Module {
     return this.allWeightNames.map((names) => names.map((n) => (this as unknown as Record<string, Tensor>)[n]));
   }
 
+  /** The input's feature size (run() has made it 3-D). */
   private checkInput(input: Tensor): void {
-    if (input.ndim !== 3) throw new RangeError(`input must have 3 dimensions, got ${input.ndim}`);
     if (this.inputSize !== input.shape[2]) {
       throw new RangeError(`input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${input.shape[2]}`);
     }
