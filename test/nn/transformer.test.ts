@@ -67,7 +67,7 @@ function run(c: LayerCase, m: nn.Module, inputs: Record<string, torch.Tensor>): 
     case 'encoder_layer':
       return m.call(inputs.src, { srcMask: mask('srcMask'), srcKeyPaddingMask: mask('srcKeyPaddingMask') }) as torch.Tensor;
     case 'encoder':
-      return m.call(inputs.src, { mask: mask('mask') }) as torch.Tensor;
+      return m.call(inputs.src, { mask: mask('mask'), srcKeyPaddingMask: mask('srcKeyPaddingMask') }) as torch.Tensor;
     default:
       return m.call(inputs.tgt, inputs.memory, { tgtMask: mask('tgtMask'), memoryKeyPaddingMask: mask('memoryKeyPaddingMask') }) as torch.Tensor;
   }
