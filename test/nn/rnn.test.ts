@@ -9,10 +9,14 @@ import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
 import { backendsUnderTest } from '../helpers.js';
 import { readFileSync } from 'node:fs';
-import { fx, checkCase, rnnErrorThunks, rnnReprModules, close, dec, inputsOf, lstmRun, tolerance, type Case, type Run } from './layers-fixture.js';
+import { fx, checkCase, rnnErrorThunks, rnnReprModules, close, dec, inputsOf, lstmRun, tolerance, type Case, type Enc, type Run } from './layers-fixture.js';
 
 // More cases in layers.json's format (tools/fixtures/rnn.py, PyTorch 1.13): paths the mutation run found untested.
-const more = JSON.parse(readFileSync(new URL('../fixtures/rnn.json', import.meta.url), 'utf8')) as { cases: Case[]; errors: Record<string, string> };
+const more = JSON.parse(readFileSync(new URL('../fixtures/rnn.json', import.meta.url), 'utf8')) as {
+  cases: Case[];
+  inits: Record<string, Record<string, Enc>>;
+  errors: Record<string, string>;
+};
 
 /** The output and h_n, then a draw: PyTorch draws no dropout mask here, so the generator is where it was. */
 const thenRand: Run = (m: nn.Module, i) => {
@@ -46,9 +50,28 @@ for (const backend of backendsUnderTest()) {
 
     for (const c of more.cases) test(`${c.name} (${c.dtype})`, () => checkCase(c, moreCases));
 
+    test('dtype float64 at construction draws PyTorch\'s float64 weights', () => {
+      const made: Record<string, () => nn.Module> = {
+        'LSTM(3, 4, dtype=float64)': () => new nn.LSTM(3, 4, { dtype: 'float64' }),
+        'GRUCell(2, 3, dtype=float64)': () => new nn.GRUCell(2, 3, { dtype: 'float64' }),
+        'RNNCell(2, 3, bias=False, dtype=float64)': () => new nn.RNNCell(2, 3, { bias: false, dtype: 'float64' }),
+      };
+      assert.deepEqual(Object.keys(made).sort(), Object.keys(more.inits).sort());
+      for (const [name, make] of Object.entries(made)) {
+        torch.manualSeed(0);
+        const params = new Map(make().namedParameters());
+        assert.deepEqual([...params.keys()], Object.keys(more.inits[name]), name);
+        for (const [k, e] of Object.entries(more.inits[name])) {
+          assert.equal(params.get(k)!.dtype, 'float64', `${name} ${k}`);
+          close(params.get(k), e, `${name} ${k}`, { rtol: 0, atol: 0 });
+        }
+      }
+    });
+
     test('more refusals in PyTorch 1.13\'s words', () => {
       const r = torch.randn;
       const thunks: Record<string, () => unknown> = {
+        'RNN hidden_size 0': () => new nn.RNN(3, 0),
         'LSTM proj_size negative': () => new nn.LSTM(3, 4, { projSize: -1 }),
         'RNN dropout True': () => new nn.RNN(3, 4, { dropout: true as unknown as number }),
         'RNN dropout negative': () => new nn.RNN(3, 4, { dropout: -0.1 }),

@@ -133,7 +133,8 @@ export class RNNBase extends Module {
 
   /** Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), in parameter order. */
   resetParameters(): void {
-    const stdv = this.hiddenSize > 0 ? 1 / Math.sqrt(this.hiddenSize) : 0;
+    // hidden_size is positive here: 0 is refused as PyTorch refuses it (proj_size 0 is not smaller).
+    const stdv = 1 / Math.sqrt(this.hiddenSize);
     for (const w of this.parameters()) init.uniform_(w, -stdv, stdv);
   }
 
