@@ -157,6 +157,7 @@ test('a keyword a module does not take is refused in Python\'s words', () => {
   // PyTorch: TransformerEncoderLayer.__init__() missing 1 required positional argument: 'nhead'.
   assert.throws(() => new (nn.TransformerEncoderLayer as unknown as new (d: number) => nn.Module)(8), /^TypeError: TransformerEncoderLayer\(\) missing required argument: 'nhead'$/);
   assert.throws(() => new (nn.TransformerDecoderLayer as unknown as new (d: number) => nn.Module)(8), /^TypeError: TransformerDecoderLayer\(\) missing required argument: 'nhead'$/);
+  assert.throws(() => new (nn.MultiheadAttention as unknown as new (d: number) => nn.Module)(8), /^TypeError: MultiheadAttention\(\) missing required argument: 'numHeads'$/);
   assert.throws(() => new nn.AdaptiveMaxPool2d({ outputSize: 2, indices: true } as never), /^TypeError: AdaptiveMaxPool2d\(\) got an unexpected keyword argument 'indices'$/);
   const Fold = nn.Fold as unknown as new (...args: unknown[]) => nn.Module;
   assert.throws(() => new Fold(4, 2, 1, 0, 1, 9), /^TypeError: Fold\(\) takes 5 positional arguments but 6 were given$/);

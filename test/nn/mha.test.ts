@@ -8,8 +8,17 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
-import { backendsUnderTest } from '../helpers.js';
+import { readFileSync } from 'node:fs';
+import { assertTensor, backendsUnderTest, fromFixture, type FixtureTensor } from '../helpers.js';
 import { F, fx, checkCase, mhaErrorThunks, mhaReprModules, close, tolerance, type Case, type Enc } from './layers-fixture.js';
+
+// F.multi_head_attention_forward with its defaults, separate projections from kdim or vdim alone, a
+// float mask with key padding (tools/fixtures/mha.py, PyTorch 1.13).
+const mhaFx = JSON.parse(readFileSync(new URL('../fixtures/mha.json', import.meta.url), 'utf8')) as {
+  forwardDefaults: { inputs: Record<'q' | 'k' | 'v' | 'inW' | 'inB' | 'outW' | 'outB', FixtureTensor>; seed: number; dropoutP: number; out: FixtureTensor; weights: FixtureTensor };
+  inits: Record<string, Record<string, FixtureTensor>>;
+  floatMaskAndPadding: { seed: number; x: FixtureTensor; attnMask: FixtureTensor; keyPaddingMask: FixtureTensor; out: FixtureTensor; weights: FixtureTensor };
+};
 
 /** A float64 leaf with values in [-1, 1), from a seeded draw. */
 const leaf = (shape: number[]): Tensor => torch.rand(shape, { dtype: 'float64' }).mul(2).sub(1).requiresGrad_();
@@ -19,6 +28,39 @@ for (const backend of backendsUnderTest()) {
     before(() => setBackend(backend));
 
     for (const c of (fx.cases as Case[]).filter((k) => k.name.startsWith('MHA'))) test(`${c.name} (${c.dtype})`, () => checkCase(c));
+
+    test('F.multiHeadAttentionForward with its defaults: training (dropout drawn as PyTorch draws it), averaged weights', () => {
+      const c = mhaFx.forwardDefaults;
+      const t = Object.fromEntries(Object.entries(c.inputs).map(([k, e]) => [k, fromFixture(e)]));
+      torch.manualSeed(c.seed);
+      const [out, weights] = F.multiHeadAttentionForward(t.q, t.k, t.v, 4, 2, t.inW, t.inB, null, null, false, c.dropoutP, t.outW, t.outB);
+      assertTensor(out, c.out, 'output');
+      assertTensor(weights!, c.weights, 'weights');
+    });
+
+    test('kdim or vdim alone makes separate projection weights, drawn as PyTorch draws them', () => {
+      const made: Record<string, () => nn.Module> = {
+        'MultiheadAttention(4, 2, kdim=3)': () => new nn.MultiheadAttention(4, 2, { kdim: 3 }),
+        'MultiheadAttention(4, 2, vdim=3)': () => new nn.MultiheadAttention(4, 2, { vdim: 3 }),
+      };
+      assert.deepEqual(Object.keys(made).sort(), Object.keys(mhaFx.inits).sort());
+      for (const [name, make] of Object.entries(made)) {
+        torch.manualSeed(0);
+        const state = make().stateDict();
+        assert.deepEqual(Object.keys(state), Object.keys(mhaFx.inits[name]), name);
+        for (const [k, e] of Object.entries(mhaFx.inits[name])) assertTensor(state[k], e, `${name} ${k}`);
+      }
+    });
+
+    test('a float attn_mask with a key_padding_mask (the padding fills the float mask)', () => {
+      const c = mhaFx.floatMaskAndPadding;
+      torch.manualSeed(c.seed);
+      const m = new nn.MultiheadAttention(4, 2).double();
+      const x = fromFixture(c.x);
+      const [out, weights] = m.call(x, x, x, { attnMask: fromFixture(c.attnMask), keyPaddingMask: fromFixture(c.keyPaddingMask) });
+      assertTensor(out, c.out, 'output');
+      assertTensor(weights!, c.weights, 'weights');
+    });
 
     test('repr, state-dict keys and error messages match PyTorch', () => {
       const reprs = fx.reprs as Record<string, string>;
