@@ -18,6 +18,8 @@ const mhaFx = JSON.parse(readFileSync(new URL('../fixtures/mha.json', import.met
   forwardDefaults: { inputs: Record<'q' | 'k' | 'v' | 'inW' | 'inB' | 'outW' | 'outB', FixtureTensor>; seed: number; dropoutP: number; out: FixtureTensor; weights: FixtureTensor };
   inits: Record<string, Record<string, FixtureTensor>>;
   floatMaskAndPadding: { seed: number; x: FixtureTensor; attnMask: FixtureTensor; keyPaddingMask: FixtureTensor; out: FixtureTensor; weights: FixtureTensor };
+  unbatched: { seed: number; x: FixtureTensor; out: FixtureTensor; weights: FixtureTensor };
+  errors: Record<string, string>;
 };
 
 /** A float64 leaf with values in [-1, 1), from a seeded draw. */
@@ -42,6 +44,7 @@ for (const backend of backendsUnderTest()) {
       const made: Record<string, () => nn.Module> = {
         'MultiheadAttention(4, 2, kdim=3)': () => new nn.MultiheadAttention(4, 2, { kdim: 3 }),
         'MultiheadAttention(4, 2, vdim=3)': () => new nn.MultiheadAttention(4, 2, { vdim: 3 }),
+        'MultiheadAttention(4, 2, kdim=3, add_bias_kv=True, dtype=float64)': () => new nn.MultiheadAttention(4, 2, { kdim: 3, addBiasKv: true, dtype: 'float64' }),
       };
       assert.deepEqual(Object.keys(made).sort(), Object.keys(mhaFx.inits).sort());
       for (const [name, make] of Object.entries(made)) {
@@ -50,6 +53,22 @@ for (const backend of backendsUnderTest()) {
         assert.deepEqual(Object.keys(state), Object.keys(mhaFx.inits[name]), name);
         for (const [k, e] of Object.entries(mhaFx.inits[name])) assertTensor(state[k], e, `${name} ${k}`);
       }
+    });
+
+    test('unbatched self-attention without masks; F.multiHeadAttentionForward checks the padding mask\'s dtype itself', () => {
+      const c = mhaFx.unbatched;
+      torch.manualSeed(c.seed);
+      const m = new nn.MultiheadAttention(4, 2).double();
+      const x = fromFixture(c.x);
+      const [out, weights] = m.call(x, x, x);
+      assertTensor(out, c.out, 'output');
+      assertTensor(weights!, c.weights, 'weights');
+      const t = Object.fromEntries(Object.entries(mhaFx.forwardDefaults.inputs).map(([k, e]) => [k, fromFixture(e)]));
+      const keyPaddingMask = torch.zeros([2, 5], { dtype: 'int64' });
+      assert.throws(
+        () => F.multiHeadAttentionForward(t.q, t.k, t.v, 4, 2, t.inW, t.inB, null, null, false, 0, t.outW, t.outB, { keyPaddingMask }),
+        (e: Error) => e.message === mhaFx.errors['forward key_padding_mask dtype'],
+      );
     });
 
     test('a float attn_mask with a key_padding_mask (the padding fills the float mask)', () => {

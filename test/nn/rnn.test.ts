@@ -15,6 +15,7 @@ import { fx, checkCase, rnnErrorThunks, rnnReprModules, close, dec, inputsOf, ls
 const more = JSON.parse(readFileSync(new URL('../fixtures/rnn.json', import.meta.url), 'utf8')) as {
   cases: Case[];
   inits: Record<string, Record<string, Enc>>;
+  allWeights: Record<string, string[][]>;
   errors: Record<string, string>;
 };
 
@@ -65,6 +66,19 @@ for (const backend of backendsUnderTest()) {
           assert.equal(params.get(k)!.dtype, 'float64', `${name} ${k}`);
           close(params.get(k), e, `${name} ${k}`, { rtol: 0, atol: 0 });
         }
+      }
+    });
+
+    test('allWeightNames and allWeights: the parameters per layer and direction in PyTorch\'s order (its _all_weights)', () => {
+      const made: Record<string, nn.RNNBase> = {
+        'LSTM(3, 4, 2, bidirectional=True, proj_size=2)': new nn.LSTM(3, 4, 2, { bidirectional: true, projSize: 2 }),
+        'GRU(3, 4, bias=False)': new nn.GRU(3, 4, { bias: false }),
+      };
+      assert.deepEqual(Object.keys(made).sort(), Object.keys(more.allWeights).sort());
+      for (const [name, m] of Object.entries(made)) {
+        assert.deepEqual(m.allWeightNames, more.allWeights[name], name);
+        const params = new Map(m.namedParameters());
+        assert.deepEqual(m.allWeights, more.allWeights[name].map((names) => names.map((n) => params.get(n))), name);
       }
     });
 
