@@ -91,6 +91,13 @@ for (const backend of backendsUnderTest()) {
         'RNN dropout negative': () => new nn.RNN(3, 4, { dropout: -0.1 }),
         'RNNCell nonlinearity': () => new nn.RNNCell(3, 4, { nonlinearity: 'gelu' as 'tanh' }).call(r(2, 3)),
         'LSTM unbatched hx dims': () => new nn.LSTM(3, 4).call(r(5, 3), [r(1, 1, 4), r(1, 1, 4)]),
+        'LSTMCell input_size': () => new nn.LSTMCell(3, 4).call(r(2, 2)),
+        'RNNCell hidden batch': () => new nn.RNNCell(3, 4).call(r(2, 3), r(3, 4)),
+        'GRUCell hidden size': () => new nn.GRUCell(3, 4).call(r(2, 3), r(2, 5)),
+        'GRUCell input before hidden': () => new nn.GRUCell(3, 4).call(r(2, 2), r(3, 5)),
+        'LSTMCell c batch': () => new nn.LSTMCell(3, 4).call(r(2, 3), [r(2, 4), r(3, 4)]),
+        'LSTMCell c size': () => new nn.LSTMCell(3, 4).call(r(2, 3), [r(2, 4), r(2, 5)]),
+        'RNNCell unbatched 2-D hx': () => new nn.RNNCell(3, 4).call(r(3), r(1, 4)),
         'LSTM unbatched c0 size': () => new nn.LSTM(3, 4).call(r(5, 3), [r(1, 4), r(1, 5)]),
       };
       assert.deepEqual(Object.keys(thunks).sort(), Object.keys(more.errors).sort());

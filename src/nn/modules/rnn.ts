@@ -379,6 +379,15 @@ export class RNNCellBase extends Module {
     return input.ndim === 1 ? [input.unsqueeze(0), true] : [input, false];
   }
 
+  /** PyTorch's check_rnn_cell_forward_input/_hidden, in its order and words (each state is 'hidden0' there). */
+  protected checkStep(x: Tensor, states: Tensor[]): void {
+    if (x.shape[1] !== this.inputSize) throw new RangeError(`input has inconsistent input_size: got ${x.shape[1]} expected ${this.inputSize}`);
+    for (const h of states) {
+      if (h.shape[0] !== x.shape[0]) throw new RangeError(`Input batch size ${x.shape[0]} doesn't match hidden0 batch size ${h.shape[0]}`);
+      if (h.shape[1] !== this.hiddenSize) throw new RangeError(`hidden0 has inconsistent hidden_size: got ${h.shape[1]}, expected ${this.hiddenSize}`);
+    }
+  }
+
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (this.bias !== true) s += `, bias=${pyBool(this.bias)}`;
@@ -419,6 +428,7 @@ export class RNNCell extends RNNCellBase {
     const [x, unbatched] = this.batch('RNNCell', input);
     const h = hx === null ? zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype, device: x.device }) : unbatched ? hx.unsqueeze(0) : hx;
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') throw new Error(`Unknown nonlinearity: ${this.nonlinearity}`);
+    this.checkStep(x, [h]);
     const w = this.weights();
     const [hy] = cellStep(this.nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', F.linear(x, w.wIh, w.bIh), h, null, w);
     return unbatched ? hy.squeeze(0) : hy;
@@ -442,6 +452,7 @@ export class LSTMCell extends RNNCellBase {
     } else {
       [h, c] = unbatched ? [hx[0].unsqueeze(0), hx[1].unsqueeze(0)] : [hx[0], hx[1]];
     }
+    this.checkStep(x, [h, c]);
     const w = this.weights();
     const [hy, cy] = cellStep('LSTM', F.linear(x, w.wIh, w.bIh), h, c, w);
     return unbatched ? [hy.squeeze(0), cy!.squeeze(0)] : [hy, cy!];
@@ -459,6 +470,7 @@ export class GRUCell extends RNNCellBase {
   override forward(input: Tensor, hx: Tensor | null = null): Tensor {
     const [x, unbatched] = this.batch('GRUCell', input);
     const h = hx === null ? zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype, device: x.device }) : unbatched ? hx.unsqueeze(0) : hx;
+    this.checkStep(x, [h]);
     const w = this.weights();
     const [hy] = cellStep('GRU', F.linear(x, w.wIh, w.bIh), h, null, w);
     return unbatched ? hy.squeeze(0) : hy;
