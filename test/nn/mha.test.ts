@@ -69,6 +69,22 @@ for (const backend of backendsUnderTest()) {
         () => F.multiHeadAttentionForward(t.q, t.k, t.v, 4, 2, t.inW, t.inB, null, null, false, 0, t.outW, t.outB, { keyPaddingMask }),
         (e: Error) => e.message === mhaFx.errors['forward key_padding_mask dtype'],
       );
+      const [ks, vs] = [torch.randn([5, 2, 3], { dtype: 'float64' }), torch.randn([5, 2, 2], { dtype: 'float64' })];
+      const r = (...shape: number[]) => torch.randn(shape, { dtype: 'float64' });
+      const proj = { qProjWeight: r(4, 4), kProjWeight: r(4, 3), vProjWeight: r(4, 2) };
+      const bad: Record<string, Partial<typeof proj> | { qProjWeight: null }> = {
+        'q_proj_weight 1-D': { qProjWeight: r(4) },
+        'k_proj_weight 1-D': { kProjWeight: r(4) },
+        'v_proj_weight shape': { vProjWeight: r(4, 3) },
+        'q_proj_weight None': { qProjWeight: null },
+      };
+      for (const [name, weights] of Object.entries(bad)) {
+        assert.throws(
+          () => F.multiHeadAttentionForward(t.q, ks, vs, 4, 2, null, null, null, null, false, 0, t.outW, null, { useSeparateProjWeight: true, ...proj, ...weights }),
+          (e: Error) => e.message === mhaFx.errors[name],
+          name,
+        );
+      }
     });
 
     test('a float attn_mask with a key_padding_mask (the padding fills the float mask)', () => {
