@@ -78,6 +78,13 @@ for (const backend of backendsUnderTest()) {
         'v_proj_weight shape': { vProjWeight: r(4, 3) },
         'q_proj_weight None': { qProjWeight: null },
       };
+      const msg = (name: string, fn: () => unknown) => assert.throws(fn, (e: Error) => e.message === mhaFx.errors[name], name);
+      msg('num_heads divisible', () => F.multiHeadAttentionForward(t.q, t.k, t.v, 4, 3, t.inW, null, null, null, false, 0, t.outW, null));
+      msg('key value dims separate', () =>
+        F.multiHeadAttentionForward(t.q, ks, vs.narrow(0, 0, 4), 4, 2, null, null, null, null, false, 0, t.outW, null, { useSeparateProjWeight: true, ...proj }));
+      msg('key value shape packed', () => F.multiHeadAttentionForward(t.q, t.k, t.v.narrow(0, 0, 4), 4, 2, t.inW, null, null, null, false, 0, t.outW, null));
+      msg('module key_padding_mask dtype first', () =>
+        new nn.MultiheadAttention(4, 2).call(torch.randn(3, 2, 4), torch.randn(5, 2, 4), torch.randn(5, 2, 4), { keyPaddingMask: torch.zeros([1, 2, 5], { dtype: 'int64' }) }));
       for (const [name, weights] of Object.entries(bad)) {
         assert.throws(
           () => F.multiHeadAttentionForward(t.q, ks, vs, 4, 2, null, null, null, null, false, 0, t.outW, null, { useSeparateProjWeight: true, ...proj, ...weights }),
