@@ -82,6 +82,7 @@ for (const backend of backendsUnderTest()) {
       msg('num_heads divisible', () => F.multiHeadAttentionForward(t.q, t.k, t.v, 4, 3, t.inW, null, null, null, false, 0, t.outW, null));
       msg('key value dims separate', () =>
         F.multiHeadAttentionForward(t.q, ks, vs.narrow(0, 0, 4), 4, 2, null, null, null, null, false, 0, t.outW, null, { useSeparateProjWeight: true, ...proj }));
+      msg('in_proj_weight None', () => F.multiHeadAttentionForward(t.q, t.k, t.v, 4, 2, null, null, null, null, false, 0, t.outW, null));
       msg('key value shape packed', () => F.multiHeadAttentionForward(t.q, t.k, t.v.narrow(0, 0, 4), 4, 2, t.inW, null, null, null, false, 0, t.outW, null));
       msg('module key_padding_mask dtype first', () =>
         new nn.MultiheadAttention(4, 2).call(torch.randn(3, 2, 4), torch.randn(5, 2, 4), torch.randn(5, 2, 4), { keyPaddingMask: torch.zeros([1, 2, 5], { dtype: 'int64' }) }));
