@@ -18,7 +18,7 @@ const mhaFx = JSON.parse(readFileSync(new URL('../fixtures/mha.json', import.met
   forwardDefaults: { inputs: Record<'q' | 'k' | 'v' | 'inW' | 'inB' | 'outW' | 'outB', FixtureTensor>; seed: number; dropoutP: number; out: FixtureTensor; weights: FixtureTensor };
   inits: Record<string, Record<string, FixtureTensor>>;
   floatMaskAndPadding: { seed: number; x: FixtureTensor; attnMask: FixtureTensor; keyPaddingMask: FixtureTensor; out: FixtureTensor; weights: FixtureTensor };
-  unbatched: { seed: number; x: FixtureTensor; out: FixtureTensor; weights: FixtureTensor };
+  unbatched: { seed: number; x: FixtureTensor; out: FixtureTensor; weights: FixtureTensor; batchFirstOut: FixtureTensor; batchFirstWeights: FixtureTensor };
   errors: Record<string, string>;
 };
 
@@ -63,6 +63,10 @@ for (const backend of backendsUnderTest()) {
       const [out, weights] = m.call(x, x, x);
       assertTensor(out, c.out, 'output');
       assertTensor(weights!, c.weights, 'weights');
+      torch.manualSeed(c.seed);
+      const [outB, weightsB] = new nn.MultiheadAttention(4, 2, { batchFirst: true }).double().call(x, x, x);
+      assertTensor(outB, c.batchFirstOut, 'batch_first output');
+      assertTensor(weightsB!, c.batchFirstWeights, 'batch_first weights');
       const t = Object.fromEntries(Object.entries(mhaFx.forwardDefaults.inputs).map(([k, e]) => [k, fromFixture(e)]));
       const keyPaddingMask = torch.zeros([2, 5], { dtype: 'int64' });
       assert.throws(
