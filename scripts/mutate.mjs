@@ -66,9 +66,10 @@ const TESTS = {
   'src/nn/modules/loss.ts': ['test/nn/modules.test.ts', 'test/nn/fixtures.test.ts'],
   'src/nn/functional/normalization.ts': ['test/nn/normalization.test.ts', 'test/nn/layers.test.ts'],
   'src/nn/modules/normalization.ts': ['test/nn/normalization.test.ts', 'test/nn/keywords.test.ts', 'test/nn/layers.test.ts'],
-  'src/nn/modules/rnn.ts': ['test/nn/layers.test.ts', 'test/nn/keywords.test.ts'],
-  'src/nn/functional/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
-  'src/nn/modules/attention.ts': ['test/nn/attention.test.ts', 'test/nn/layers.test.ts'],
+  'src/nn/modules/rnn.ts': ['test/nn/rnn.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/functional/attention.ts': ['test/nn/attention.test.ts', 'test/nn/mha.test.ts', 'test/nn/transformer.test.ts'],
+  'src/nn/modules/attention.ts': ['test/nn/mha.test.ts', 'test/nn/keywords.test.ts', 'test/nn/transformer.test.ts'],
+  'src/nn/modules/transformer.ts': ['test/nn/transformer.test.ts', 'test/nn/keywords.test.ts'],
   // The modules over conv/pool ops (not run yet): their reprs, keywords and forward values.
   'src/nn/modules/conv.ts': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
   'src/nn/modules/pooling.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],

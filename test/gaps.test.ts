@@ -326,6 +326,11 @@ test('index_select, index_add, masked_fill and scatter: refusals in PyTorch 1.13
     message: 'masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 dimension(s).',
   });
   assert.deepEqual(dlab.tensor([1, 2]).maskedFill(dlab.tensor([true, false]), 2.7).tolist(), [2, 2]);
+  // Out of place, x and the mask broadcast both ways (PyTorch 1.13: x [1, 2, 3], mask [2, 1, 3] -> [2, 2, 3]).
+  const wide = dlab.tensor([[[1, 2, 3], [4, 5, 6]]]).maskedFill(dlab.tensor([[[true, false, false]], [[false, false, true]]]), -1);
+  assert.deepEqual(wide.tolist(), [[[-1, 2, 3], [-1, 5, 6]], [[1, 2, -1], [4, 5, -1]]]);
+  // In place, the result must keep x's shape.
+  assert.throws(() => dlab.zeros(1, 5).maskedFill_(dlab.zeros([2, 5], { dtype: 'bool' }), 1), { message: "output with shape [1, 5] doesn't match the broadcast shape [2, 5]" });
   assert.deepEqual(x.scatter(0, dlab.tensor([[1, 0]]), 9).tolist(), [[1, 9], [9, 4]]);
   const xr = dlab.tensor([[1, 2], [3, 4]], { requiresGrad: true });
   const names = [

@@ -113,9 +113,9 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tens
     throw new RangeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
   }
   broadcastShapes(x.shape, mask.shape);
+  // The result has the shape x and mask broadcast to (PyTorch's expand_outplace), as where's has.
   const filled = where(mask, value, x);
-  const out = filled.dtype === x.dtype ? filled : cast(filled, x.dtype, false);
-  return expand(out, x.shape.length >= out.ndim ? x.shape : out.shape);
+  return filled.dtype === x.dtype ? filled : cast(filled, x.dtype, false);
 }
 
 /** All (row-major) coordinates of nonzero elements, shape [n, ndim]. */

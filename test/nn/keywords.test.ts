@@ -91,6 +91,8 @@ test('modules can be built with every argument by keyword', () => {
   sameModule(() => new nn.AvgPool2d(3), () => new nn.AvgPool2d({ kernelSize: 3 }));
   sameModule(() => new nn.AvgPool1d(3), () => new nn.AvgPool1d({ kernelSize: 3 }));
   sameModule(() => new nn.MultiheadAttention(8, 2, { batchFirst: true }), () => new nn.MultiheadAttention({ embedDim: 8, numHeads: 2, batchFirst: true }));
+  sameModule(() => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }), () => new nn.TransformerEncoderLayer({ dModel: 8, nhead: 2, dimFeedforward: 16 }));
+  sameModule(() => new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16 }), () => new nn.TransformerDecoderLayer({ dModel: 8, nhead: 2, dimFeedforward: 16 }));
 });
 
 test('modules whose settings were positional only take them by keyword too', () => {
@@ -152,6 +154,10 @@ test('a keyword a module does not take is refused in Python\'s words', () => {
   assert.throws(() => new nn.Flatten(1, { startDim: 0 } as never), /^TypeError: Flatten\(\) got multiple values for argument 'startDim'$/);
   assert.throws(() => new nn.Unflatten({ dim: 1 } as never), /^TypeError: Unflatten\(\) missing required argument: 'unflattenedSize'$/);
   assert.throws(() => new nn.GRUCell(3, 4, { hidden: 2 } as never), /^TypeError: GRUCell\(\) got an unexpected keyword argument 'hidden'$/);
+  // PyTorch: TransformerEncoderLayer.__init__() missing 1 required positional argument: 'nhead'.
+  assert.throws(() => new (nn.TransformerEncoderLayer as unknown as new (d: number) => nn.Module)(8), /^TypeError: TransformerEncoderLayer\(\) missing required argument: 'nhead'$/);
+  assert.throws(() => new (nn.TransformerDecoderLayer as unknown as new (d: number) => nn.Module)(8), /^TypeError: TransformerDecoderLayer\(\) missing required argument: 'nhead'$/);
+  assert.throws(() => new (nn.MultiheadAttention as unknown as new (d: number) => nn.Module)(8), /^TypeError: MultiheadAttention\(\) missing required argument: 'numHeads'$/);
   assert.throws(() => new nn.AdaptiveMaxPool2d({ outputSize: 2, indices: true } as never), /^TypeError: AdaptiveMaxPool2d\(\) got an unexpected keyword argument 'indices'$/);
   const Fold = nn.Fold as unknown as new (...args: unknown[]) => nn.Module;
   assert.throws(() => new Fold(4, 2, 1, 0, 1, 9), /^TypeError: Fold\(\) takes 5 positional arguments but 6 were given$/);

@@ -75,11 +75,11 @@ const bnTrainThenEval: Run = (m, i) => {
   m.eval();
   return [m.call(i.x2)];
 };
-const rnnRun = (withH: boolean): Run => (m: AnyModule, i) => {
+export const rnnRun = (withH: boolean): Run => (m: AnyModule, i) => {
   const [out, h] = withH ? m.call(i.x, i.h0) : m.call(i.x);
   return [out, h];
 };
-const lstmRun = (withH: boolean): Run => (m: AnyModule, i) => {
+export const lstmRun = (withH: boolean): Run => (m: AnyModule, i) => {
   const [out, [h, c]] = withH ? m.call(i.x, [i.h0, i.c0]) : m.call(i.x);
   return [out, h, c];
 };
@@ -224,8 +224,9 @@ export function inputsOf(c: Case): Ins {
   return ins;
 }
 
-export function checkCase(c: Case): void {
-  const spec = cases[c.name];
+/** Check one fixture case against PyTorch's records; `spellings` holds the dlab spelling of each case name. */
+export function checkCase(c: Case, spellings: Record<string, { make: () => nn.Module; run: Run }> = cases): void {
+  const spec = spellings[c.name];
   assert.ok(spec, `no dlab spelling for fixture case ${c.name}`);
   torch.manualSeed(c.seed);
   const m = spec.make();
@@ -273,5 +274,64 @@ export function normErrorThunks(): Record<string, () => unknown> {
     'LayerNorm 2-D wrong shape': () => new nn.LayerNorm([3, 4]).call(r(2, 4, 3)),
     'GroupNorm ctor': () => new nn.GroupNorm(3, 4),
     'GroupNorm input channels': () => F.groupNorm(r(2, 3, 4), 2),
+  };
+}
+
+/** The recurrent layers' refusals in the fixture's errors (by key): shared by layers.test.ts and rnn.test.ts. */
+export function rnnErrorThunks(): Record<string, () => unknown> {
+  const r = torch.randn;
+  return {
+    'RNN input size': () => new nn.RNN(3, 4).call(r(5, 2, 2)),
+    'RNN hidden size': () => new nn.RNN(3, 4, 2).call(r(5, 2, 3), r(1, 2, 4)),
+    'RNN batched hx 2D': () => new nn.RNN(3, 4).call(r(5, 2, 3), r(2, 4)),
+    'RNN unbatched hx 3D': () => new nn.RNN(3, 4).call(r(5, 3), r(1, 1, 4)),
+    'GRU hidden size batch_first': () => new nn.GRU(3, 4, { batchFirst: true }).call(r(2, 5, 3), r(1, 5, 4)),
+    'LSTM hidden[0] size': () => new nn.LSTM(3, 4).call(r(5, 2, 3), [r(1, 3, 4), r(1, 2, 4)]),
+    'LSTM hidden[1] size': () => new nn.LSTM(3, 4, { projSize: 2 }).call(r(5, 2, 3), [r(1, 2, 2), r(1, 2, 2)]),
+    'LSTM batched hx dims': () => new nn.LSTM(3, 4).call(r(5, 2, 3), [r(2, 4), r(1, 2, 4)]),
+    'RNN dropout': () => new nn.RNN(3, 4, { dropout: 1.5 }),
+    'LSTM proj_size': () => new nn.LSTM(3, 4, { projSize: 4 }),
+    'GRU proj_size': () => new nn.GRU(3, 4, { projSize: 2 } as nn.RNNOptions),
+    'RNN nonlinearity': () => new nn.RNN(3, 4, { nonlinearity: 'gelu' as 'tanh' }),
+    'RNNCell 3D': () => new nn.RNNCell(3, 4).call(r(1, 2, 3)),
+    'LSTMCell 3D': () => new nn.LSTMCell(3, 4).call(r(1, 2, 3)),
+    'GRUCell 3D': () => new nn.GRUCell(3, 4).call(r(1, 2, 3)),
+  };
+}
+
+/** The recurrent modules of the fixture's reprs (by key), built fresh. */
+export function rnnReprModules(): Record<string, nn.Module> {
+  return {
+    'RNN(10, 20, 2, nonlinearity=relu, bias=False, dropout=0.5)': new nn.RNN(10, 20, 2, { nonlinearity: 'relu', bias: false, dropout: 0.5 }),
+    'LSTM(10, 20, proj_size=5, batch_first=True, bidirectional=True)': new nn.LSTM(10, 20, { projSize: 5, batchFirst: true, bidirectional: true }),
+    'GRU(8, 16, 3, dropout=1)': new nn.GRU(8, 16, 3, { dropout: 1 }),
+    'RNNCell(3, 4, nonlinearity=relu)': new nn.RNNCell(3, 4, { nonlinearity: 'relu' }),
+    'LSTMCell(3, 4, bias=False)': new nn.LSTMCell(3, 4, { bias: false }),
+    'GRUCell(3, 4)': new nn.GRUCell(3, 4),
+    'Sequential(Embedding, LSTM, Linear)': new nn.Sequential(new nn.Embedding(28, 8), new nn.LSTM(8, 16), new nn.Linear(16, 28)),
+  };
+}
+
+/** nn.MultiheadAttention's refusals in the fixture's errors (by key): shared by layers.test.ts and mha.test.ts. */
+export function mhaErrorThunks(): Record<string, () => unknown> {
+  const r = torch.randn;
+  return {
+    'MHA divisible': () => new nn.MultiheadAttention(5, 2),
+    'MHA query 4D': () => new nn.MultiheadAttention(4, 2).call(r(1, 3, 2, 4), r(3, 2, 4), r(3, 2, 4)),
+    'MHA key 2D': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(3, 4), r(3, 4)),
+    'MHA embed dim': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 6), r(3, 2, 6), r(3, 2, 6)),
+    'MHA 2D attn_mask': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { attnMask: torch.zeros(3, 4) }),
+    'MHA 3D attn_mask': () => new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { attnMask: torch.zeros(2, 3, 5) }),
+    'MHA key_padding_mask shape': () =>
+      new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { keyPaddingMask: torch.zeros([2, 4], { dtype: 'bool' }) }),
+    'MHA key_padding_mask dtype': () =>
+      new nn.MultiheadAttention(4, 2).call(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4), { keyPaddingMask: torch.zeros([2, 5], { dtype: 'int64' }) }),
+  };
+}
+
+/** The attention modules of the fixture's reprs (by key), built fresh. */
+export function mhaReprModules(): Record<string, nn.Module> {
+  return {
+    'MultiheadAttention(8, 2, kdim=4, vdim=6, bias=False)': new nn.MultiheadAttention(8, 2, { kdim: 4, vdim: 6, bias: false }),
   };
 }

@@ -20,6 +20,8 @@ interface LayerCase {
   withNorm?: boolean;
   args: [number, number];
   options: nn.TransformerLayerOptions;
+  /** A function as the activation (PyTorch's torch.<name>): dlab's tensor method of that name. */
+  activationFn?: 'tanh';
   state: Record<string, FixtureTensor>;
   inputs: Record<string, FixtureTensor>;
   masks: Record<string, FixtureTensor>;
@@ -31,6 +33,7 @@ interface LayerCase {
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/transformer.json', import.meta.url), 'utf8')) as {
   torch: string;
+  errors: Record<string, string>;
   layers: LayerCase[];
   gelu: Record<'x' | 'out' | 'grad' | 'x32' | 'out32', FixtureTensor>;
   sdpaDropout: { q: FixtureTensor; k: FixtureTensor; v: FixtureTensor; isCausal: boolean; dropoutP: number; seed: number; out: FixtureTensor; grads: Record<'q' | 'k' | 'v', FixtureTensor> }[];
@@ -44,11 +47,13 @@ const layerTolerance = (dtype: string) => (dtype === 'float64' ? { rtol: 1e-9, a
 function build(c: LayerCase): nn.Module {
   torch.manualSeed(c.seed);
   const [d, h] = c.args;
+  const fn = c.activationFn;
+  const options = fn ? { ...c.options, activation: (x: torch.Tensor) => x[fn]() } : c.options;
   switch (c.kind) {
     case 'encoder_layer':
-      return new nn.TransformerEncoderLayer(d, h, c.options);
+      return new nn.TransformerEncoderLayer(d, h, options);
     case 'decoder_layer':
-      return new nn.TransformerDecoderLayer(d, h, c.options);
+      return new nn.TransformerDecoderLayer(d, h, options);
     case 'encoder':
       return new nn.TransformerEncoder(new nn.TransformerEncoderLayer(d, h, c.options), c.numLayers!, c.withNorm ? new nn.LayerNorm(d) : null);
     case 'decoder':
@@ -62,7 +67,7 @@ function run(c: LayerCase, m: nn.Module, inputs: Record<string, torch.Tensor>): 
     case 'encoder_layer':
       return m.call(inputs.src, { srcMask: mask('srcMask'), srcKeyPaddingMask: mask('srcKeyPaddingMask') }) as torch.Tensor;
     case 'encoder':
-      return m.call(inputs.src, { mask: mask('mask') }) as torch.Tensor;
+      return m.call(inputs.src, { mask: mask('mask'), srcKeyPaddingMask: mask('srcKeyPaddingMask') }) as torch.Tensor;
     default:
       return m.call(inputs.tgt, inputs.memory, { tgtMask: mask('tgtMask'), memoryKeyPaddingMask: mask('memoryKeyPaddingMask') }) as torch.Tensor;
   }
@@ -97,6 +102,13 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual(torch.defaultGenerator.getState(), before);
       assert.deepEqual(Array.from([...encoder.layers][1].linear1.weight.toTypedArray()), Array.from(layer.linear1.weight.toTypedArray()));
       assert.notEqual([...encoder.layers][0], layer, 'copies, not the layer itself');
+    });
+
+    test('an activation other than relu, gelu or a function is refused in PyTorch 1.13\'s words', () => {
+      torch.setBackend(backend);
+      for (const Layer of [nn.TransformerEncoderLayer, nn.TransformerDecoderLayer]) {
+        assert.throws(() => new Layer(8, 2, { activation: 'tanh' as 'relu' }), (e: Error) => e.message === fixture.errors['activation tanh']);
+      }
     });
 
     test('generateSquareSubsequentMask', () => {

@@ -8,9 +8,9 @@ import { cat, pad } from '../../ops/movement.js';
 import { dropout } from './dropout.js';
 import { linear } from './linear.js';
 
-/** Python's repr of a tuple of numbers: (4, 6), (2.0,). */
+/** Python's repr of a tuple of two or three numbers (every one these messages print): (4, 6). */
 function fmtTuple(values: readonly number[]): string {
-  return values.length === 1 ? `(${values[0]},)` : `(${values.join(', ')})`;
+  return `(${values.join(', ')})`;
 }
 
 /** Options of `F.scaled_dot_product_attention`: attnMask, dropoutP (default 0), isCausal (false), scale (default 1/sqrt(E)). */

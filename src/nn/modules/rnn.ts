@@ -48,7 +48,8 @@ const pyTuple = (xs: readonly number[]) => `(${xs.join(', ')})`;
 /** RNN(inputSize, hiddenSize, numLayers?, options?), any of them by keyword: the sizes and the options with numLayers. */
 function rnnArgs<T extends RNNOptions>(name: string, args: readonly unknown[]): [number, number, T] {
   const [inputSize, hiddenSize, numLayers, rest] = bindArgs<[number, number, number?], T>(name, ['inputSize', 'hiddenSize', 'numLayers'], args, 2);
-  return [inputSize, hiddenSize, numLayers === undefined ? rest : { ...rest, numLayers }];
+  // An absent numLayers stays undefined here, and RNNBase's default (1) applies.
+  return [inputSize, hiddenSize, { ...rest, numLayers }];
 }
 
 /** One step of a cell: new hidden (and cell) state from the input projection xg = x W_ih^T + b_ih. */
@@ -73,8 +74,6 @@ function cellStep(mode: Mode, xg: Tensor, h: Tensor, c: Tensor | null, w: LayerW
       const n = inn.add(hn.mul(r)).tanh();
       return [h.sub(n).mul(z).add(n), null];
     }
-    default:
-      return mode satisfies never;
   }
 }
 
@@ -134,7 +133,8 @@ export class RNNBase extends Module {
 
   /** Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), in parameter order. */
   resetParameters(): void {
-    const stdv = this.hiddenSize > 0 ? 1 / Math.sqrt(this.hiddenSize) : 0;
+    // hidden_size is positive here: 0 is refused as PyTorch refuses it (proj_size 0 is not smaller).
+    const stdv = 1 / Math.sqrt(this.hiddenSize);
     for (const w of this.parameters()) init.uniform_(w, -stdv, stdv);
   }
 
@@ -152,8 +152,8 @@ export class RNNBase extends Module {
     return this.allWeightNames.map((names) => names.map((n) => (this as unknown as Record<string, Tensor>)[n]));
   }
 
+  /** The input's feature size (run() has made it 3-D). */
   private checkInput(input: Tensor): void {
-    if (input.ndim !== 3) throw new RangeError(`input must have 3 dimensions, got ${input.ndim}`);
     if (this.inputSize !== input.shape[2]) {
       throw new RangeError(`input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${input.shape[2]}`);
     }
@@ -379,6 +379,15 @@ export class RNNCellBase extends Module {
     return input.ndim === 1 ? [input.unsqueeze(0), true] : [input, false];
   }
 
+  /** PyTorch's check_rnn_cell_forward_input/_hidden, in its order and words (each state is 'hidden0' there). */
+  protected checkStep(x: Tensor, states: Tensor[]): void {
+    if (x.shape[1] !== this.inputSize) throw new RangeError(`input has inconsistent input_size: got ${x.shape[1]} expected ${this.inputSize}`);
+    for (const h of states) {
+      if (h.shape[0] !== x.shape[0]) throw new RangeError(`Input batch size ${x.shape[0]} doesn't match hidden0 batch size ${h.shape[0]}`);
+      if (h.shape[1] !== this.hiddenSize) throw new RangeError(`hidden0 has inconsistent hidden_size: got ${h.shape[1]}, expected ${this.hiddenSize}`);
+    }
+  }
+
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (this.bias !== true) s += `, bias=${pyBool(this.bias)}`;
@@ -419,6 +428,7 @@ export class RNNCell extends RNNCellBase {
     const [x, unbatched] = this.batch('RNNCell', input);
     const h = hx === null ? zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype, device: x.device }) : unbatched ? hx.unsqueeze(0) : hx;
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') throw new Error(`Unknown nonlinearity: ${this.nonlinearity}`);
+    this.checkStep(x, [h]);
     const w = this.weights();
     const [hy] = cellStep(this.nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', F.linear(x, w.wIh, w.bIh), h, null, w);
     return unbatched ? hy.squeeze(0) : hy;
@@ -442,6 +452,7 @@ export class LSTMCell extends RNNCellBase {
     } else {
       [h, c] = unbatched ? [hx[0].unsqueeze(0), hx[1].unsqueeze(0)] : [hx[0], hx[1]];
     }
+    this.checkStep(x, [h, c]);
     const w = this.weights();
     const [hy, cy] = cellStep('LSTM', F.linear(x, w.wIh, w.bIh), h, c, w);
     return unbatched ? [hy.squeeze(0), cy!.squeeze(0)] : [hy, cy!];
@@ -459,6 +470,7 @@ export class GRUCell extends RNNCellBase {
   override forward(input: Tensor, hx: Tensor | null = null): Tensor {
     const [x, unbatched] = this.batch('GRUCell', input);
     const h = hx === null ? zeros([x.shape[0], this.hiddenSize], { dtype: x.dtype, device: x.device }) : unbatched ? hx.unsqueeze(0) : hx;
+    this.checkStep(x, [h]);
     const w = this.weights();
     const [hy] = cellStep('GRU', F.linear(x, w.wIh, w.bIh), h, null, w);
     return unbatched ? hy.squeeze(0) : hy;
