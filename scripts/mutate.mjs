@@ -62,6 +62,7 @@ const TESTS = {
   // module.ts: module-api.test.ts and module.test.ts check registration, state_dict, hooks and modes on small modules;
   // layers.test.ts (31 s) is off the row: what it saw of module.ts is asked in module-api.test.ts.
   'src/nn/module.ts': ['test/nn/module-api.test.ts', 'test/nn/module.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/modules/container.ts': ['test/nn/containers.test.ts', 'test/nn/module.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
 
