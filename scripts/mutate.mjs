@@ -65,9 +65,9 @@ const TESTS = {
   'src/nn/module.ts': ['test/nn/module-api.test.ts', 'test/nn/module.test.ts', 'test/nn/keywords.test.ts'],
   'src/nn/modules/container.ts': ['test/nn/containers.test.ts', 'test/nn/module.test.ts'],
   'src/nn/parameter.ts': ['test/nn/module.test.ts', 'test/nn/module-api.test.ts', 'test/nn/modules.test.ts'],
-  'src/nn/init.ts': ['test/nn/fixtures.test.ts', 'test/nn/keywords.test.ts'],
-  'src/nn/functional/linear.ts': ['test/nn/modules.test.ts', 'test/nn/module.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/keywords.test.ts'],
-  'src/nn/modules/linear.ts': ['test/nn/modules.test.ts', 'test/nn/module.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/init.ts': ['test/nn/linear-init.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/functional/linear.ts': ['test/nn/linear-init.test.ts', 'test/nn/modules.test.ts', 'test/nn/module.test.ts', 'test/nn/fixtures.test.ts'],
+  'src/nn/modules/linear.ts': ['test/nn/linear-init.test.ts', 'test/nn/modules.test.ts', 'test/nn/module.test.ts', 'test/nn/keywords.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
 

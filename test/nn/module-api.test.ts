@@ -66,7 +66,6 @@ test('registration refuses bad names, taken names and wrong values in PyTorch wo
   throwsLike(() => lin.registerBuffer('forward', null), e.buffer_over_method);
   throwsLike(() => lin.registerModule('forward', new nn.ReLU()), e.module_over_method);
   throwsLike(() => lin.registerBuffer('x', 3 as unknown as Tensor), { ...e.buffer_not_tensor, message: e.buffer_not_tensor.message.replace("'int'", "'number'") });
-  throwsLike(() => lin.registerParameter('y', torch.zeros(1) as nn.Parameter), e.parameter_not_parameter);
   // A parameter name cannot take a buffer's or a child's place, nor a buffer a child's.
   const m = new nn.Module();
   m.registerBuffer('b', torch.zeros(1));
@@ -79,6 +78,35 @@ test('registration refuses bad names, taken names and wrong values in PyTorch wo
   // Nothing refused was registered.
   assert.deepEqual(Object.keys(m.stateDict()), ['b']);
   assert.deepEqual(Object.keys(lin.stateDict()), ['weight', 'bias']);
+});
+
+test("registerParameter names a plain tensor by PyTorch's type name", () => {
+  throwsLike(() => new nn.Linear(1, 1).registerParameter('y', torch.zeros(1) as nn.Parameter), fx.errors.parameter_not_parameter);
+});
+
+test('Parameter and UninitializedParameter as PyTorch: defaults, dtype, materialize; state outlives a scope', () => {
+  const p = new nn.Parameter();
+  assert.deepEqual([...p.shape], [0]);
+  assert.ok(p.requiresGrad);
+  const t = torch.ones(2);
+  assert.ok(!t._storage.kept);
+  new nn.Parameter(t);
+  assert.ok(t._storage.kept, 'a parameter made inside torch.scope is not given back with it');
+  const b = torch.zeros(1);
+  new nn.Module().registerBuffer('b', b);
+  assert.ok(b._storage.kept, 'nor is a buffer');
+  const u = new nn.UninitializedParameter();
+  assert.ok(u.requiresGrad);
+  assert.equal(u.dtype, 'float32');
+  assert.equal(u.toString(), '<UninitializedParameter>');
+  const d = new nn.UninitializedParameter(false, 'float64');
+  assert.ok(!d.requiresGrad);
+  assert.equal(d.dtype, 'float64');
+  assert.equal(d.materialize([2, 3]), d);
+  assert.equal(d.constructor, nn.Parameter);
+  assert.equal(d.dtype, 'float64');
+  assert.deepEqual([...d.shape], [2, 3]);
+  assert.ok(!d.requiresGrad);
 });
 
 test('a buffer, a parameter slot and a child can each be registered again under their name', () => {
@@ -354,8 +382,13 @@ test('to(): floating state changes dtype in place, integer buffers and gradients
   assert.equal(seq.cpu(), seq);
   assert.equal(String(w.device), 'cpu');
   assert.equal(seq.to(), seq);
+});
+
+test("to() refuses a non-floating dtype in PyTorch's words", () => {
+  const seq = new nn.Sequential(new nn.Linear(1, 1));
   throwsLike(() => seq.to('int32'), fx.errors.to_int_dtype);
   throwsLike(() => seq.to('bool'), fx.errors.to_bool_dtype);
+  assert.equal((seq.at(0) as nn.Linear).weight.dtype, 'float32');
 });
 
 test('fields assigned after construction are found; a deleted state name is forgotten', () => {
@@ -367,6 +400,8 @@ test('fields assigned after construction are found; a deleted state name is forg
   assert.deepEqual(m.namedChildren().map(([k]) => k), ['sub']);
   m._deleteState('a');
   assert.equal(m.a, undefined);
+  m._deleteState('never-registered'); // forgets nothing else
+  assert.deepEqual(m.namedChildren().map(([k]) => k), ['sub']);
   assert.deepEqual(Object.keys(m.stateDict()), []);
   m.registerBuffer('b', torch.zeros(1), { persistent: false });
   m._deleteState('b');
