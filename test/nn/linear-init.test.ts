@@ -191,9 +191,9 @@ test('Identity, Linear, Bilinear: seeded initial state, parameter names, reprs a
 
 test('LazyLinear: in_features from the first input, then initialized as Linear (seeded), with or without bias', () => {
   torch.manualSeed(0);
-  const lazy = new nn.LazyLinear(2);
+  const lazy: nn.Linear = new nn.LazyLinear(2);
   assert.equal(lazy.toString(), fx.lazy.before);
-  assert.ok(lazy.hasUninitializedParams());
+  assert.ok((lazy as nn.LazyLinear).hasUninitializedParams());
   torch.manualSeed(0);
   lazy.call(torch.ones(1, 3));
   assert.ok(!(lazy instanceof nn.LazyLinear) && lazy.constructor === nn.Linear, 'it became a Linear');

@@ -17,7 +17,7 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/module_api.json', import
   errors: Record<string, Err>;
   reregister: { state_dict: string[]; b_shape: number[] };
   names: Record<string, string[]>;
-  load: Record<string, Err> & { nonstrict: { missing: string[]; unexpected: string[] }; not_tensor_prefix: string; scalar_from_vector: number; scalar_from_long_vector: number };
+  load: Record<string, Err> & { not_tensor: string; nonstrict: { missing: string[]; unexpected: string[] }; not_tensor_prefix: string; scalar_from_vector: number; scalar_from_long_vector: number };
   reprs: Record<string, string>;
   py_floats: [number | string, string][];
   hooks: { order: unknown[]; out: number };
@@ -66,6 +66,8 @@ test('registration refuses bad names, taken names and wrong values in PyTorch wo
   throwsLike(() => lin.registerBuffer('forward', null), e.buffer_over_method);
   throwsLike(() => lin.registerModule('forward', new nn.ReLU()), e.module_over_method);
   throwsLike(() => lin.registerBuffer('x', 3 as unknown as Tensor), { ...e.buffer_not_tensor, message: e.buffer_not_tensor.message.replace("'int'", "'number'") });
+  const nonLeaf = Object.setPrototypeOf(new nn.Parameter(torch.ones(1)).mul(2), nn.Parameter.prototype) as nn.Parameter;
+  throwsLike(() => lin.registerParameter('y', nonLeaf), e.parameter_non_leaf);
   // A parameter name cannot take a buffer's or a child's place, nor a buffer a child's.
   const m = new nn.Module();
   m.registerBuffer('b', torch.zeros(1));
@@ -109,6 +111,29 @@ test('Parameter and UninitializedParameter as PyTorch: defaults, dtype, material
   assert.ok(!d.requiresGrad);
 });
 
+test('a field declared with an initial null or undefined can be registered as a buffer, parameter or child', () => {
+  // PyTorch refuses a name already set to None (a plain attribute); a TS class field with an
+  // initializer exists before the constructor body registers it, so dlab lets these through.
+  class Fields extends nn.Module {
+    stat: Tensor | null = null;
+    later: Tensor | undefined = undefined;
+    child: nn.Module | null = null;
+    other: nn.Module | undefined = undefined;
+    w: nn.Parameter | null = null;
+    constructor() {
+      super();
+      this.registerBuffer('stat', torch.zeros(1));
+      this.registerBuffer('later', torch.zeros(2));
+      this.registerModule('child', new nn.ReLU());
+      this.registerModule('other', new nn.Tanh());
+      this.registerParameter('w', new nn.Parameter(torch.zeros(3)));
+    }
+  }
+  const f = new Fields();
+  assert.deepEqual(Object.keys(f.stateDict()), ['w', 'stat', 'later']);
+  assert.deepEqual(f.namedChildren().map(([k]) => k), ['child', 'other']);
+});
+
 test('a buffer, a parameter slot and a child can each be registered again under their name', () => {
   const m = new nn.Module();
   m.registerBuffer('b', torch.zeros(1));
@@ -119,6 +144,11 @@ test('a buffer, a parameter slot and a child can each be registered again under 
   m.registerModule('c', new nn.Linear(1, 1));
   assert.deepEqual(Object.keys(m.stateDict()), fx.reregister.state_dict);
   assert.deepEqual([...(m as unknown as { b: Tensor }).b.shape], fx.reregister.b_shape);
+  // Registered again, each is still listed once.
+  assert.equal(m.toString(), 'Module(\n  (c): Linear(in_features=1, out_features=1, bias=True)\n)');
+  assert.deepEqual(m.namedModules({ removeDuplicate: false }).map(([k]) => k), ['', 'c']);
+  assert.deepEqual(m.namedParameters({ removeDuplicate: false }).map(([k]) => k), ['p', 'c.weight', 'c.bias']);
+  assert.deepEqual(m.namedBuffers({ removeDuplicate: false }).map(([k]) => k), ['b']);
   // A buffer registered non-persistent and then persistent is saved again.
   m.registerBuffer('s', torch.zeros(1), { persistent: false });
   assert.ok(!('s' in m.stateDict()));
@@ -345,10 +375,10 @@ test('zeroGrad and requiresGrad_ reach every parameter; zeroGrad zeroes in place
   holder.registerParameter('p', p);
   const [gp] = torch.autograd.grad(p.pow(3).sum(), [p], { createGraph: true });
   p.grad = gp;
-  assert.ok(p.grad.gradFn);
+  assert.ok(p.grad!.gradFn);
   holder.zeroGrad({ setToNone: false });
-  assert.equal(p.grad.gradFn, null);
-  assert.equal(p.grad.item(), 0);
+  assert.equal(p.grad!.gradFn, null);
+  assert.equal(p.grad!.item(), 0);
   net.zeroGrad();
   for (const q of net.parameters()) assert.equal(q.grad, null);
   net.zeroGrad({ setToNone: false }); // no gradients: nothing to do
@@ -381,7 +411,7 @@ test('to(): floating state changes dtype in place, integer buffers and gradients
   assert.equal(w.dtype, 'float64');
   assert.equal(seq.cpu(), seq);
   assert.equal(String(w.device), 'cpu');
-  assert.equal(seq.to(), seq);
+  assert.equal((seq.to as (...a: unknown[]) => unknown)(), seq, 'no arguments: nothing to do');
 });
 
 test("to() refuses a non-floating dtype in PyTorch's words", () => {
