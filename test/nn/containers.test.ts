@@ -236,3 +236,32 @@ test('ParameterDict as PyTorch: a plain object sorted, pairs in order, wrapping,
   assert.deepEqual(new nn.ParameterDict(fromMap).keys(), ['b', 'a']);
   assert.equal(new nn.ParameterDict().length, 0);
 });
+
+test('ParameterDict sorts a plain object of any size; names integer and bool parameters by type in its repr', () => {
+  const sorted = new nn.ParameterDict({ c: torch.ones(1), a: torch.ones(2), d: torch.ones(3), b: torch.ones(4) });
+  assert.deepEqual(sorted.keys(), fx.ParameterDict_sorted);
+  assert.deepEqual(
+    sorted.values().map((p) => p.shape[0]),
+    [2, 4, 1, 3],
+  );
+  const ints = new nn.ParameterDict(
+    new Map<string, Tensor>([
+      ['l', new nn.Parameter(torch.zeros(2, { dtype: 'int64' }), false)],
+      ['i', new nn.Parameter(torch.zeros(1, { dtype: 'int32' }), false)],
+      ['b', new nn.Parameter(torch.zeros(3, { dtype: 'bool' }), false)],
+      ['d', new nn.Parameter(torch.zeros(1, { dtype: 'float64' }))],
+    ]),
+  );
+  assert.equal(ints.toString(), fx.ParameterDict_types_repr);
+});
+
+test('containers built empty or from one module', () => {
+  assert.equal(new nn.ModuleList().length, 0);
+  assert.deepEqual([...new nn.ModuleList()], []);
+  const only = new nn.Linear(1, 3);
+  const seq = new nn.Sequential(only);
+  assert.deepEqual(keyed(seq), [['0', 3]]);
+  assert.equal(new nn.Sequential().length, 0);
+  const x = torch.ones(1, 2);
+  assert.equal(new nn.Sequential().call(x), x);
+});

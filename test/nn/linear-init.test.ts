@@ -34,12 +34,17 @@ const shapeOf = (key: string) => key.split('x').map(Number);
 
 test('calculateGain: every nonlinearity, leaky_relu slopes (NaN passes), refusals', () => {
   for (const [k, want] of Object.entries(fx.gains)) {
+    if (k === 'nan') continue;
     const got = k === 'nan' ? init.calculateGain('leaky_relu', NaN) : k.startsWith('leaky_relu_') ? init.calculateGain('leaky_relu', Number(k.slice(11))) : init.calculateGain(k as nn.init.Nonlinearity);
     if (want === 'nan') assert.ok(Number.isNaN(got), k);
     else assert.ok(Math.abs(got - (want as number)) < 1e-15, `${k}: ${got} vs ${want}`);
   }
   assert.equal(init.calculateGain('leaky_relu', null), fx.gains.leaky_relu);
   assert.throws(() => init.calculateGain('foo' as nn.init.Nonlinearity), { message: fx.gain_errors.unsupported.message });
+});
+
+test('calculateGain: a NaN slope gives NaN, a bool slope is refused as Python names it', () => {
+  assert.ok(Number.isNaN(init.calculateGain('leaky_relu', NaN)));
   assert.throws(() => init.calculateGain('leaky_relu', true as unknown as number), { name: 'TypeError', message: fx.gain_errors.bool_slope.message });
 });
 
@@ -112,8 +117,6 @@ test("init refusals in PyTorch's words", () => {
   const cases: [string, () => unknown][] = [
     ['fan_1d', () => init.xavierUniform_(torch.empty(3))],
     ['fan_0d', () => init.kaimingNormal_(torch.empty([]))],
-    ['mode', () => init.kaimingUniform_(torch.empty(3, 4), { mode: 'fan_avg' as nn.init.FanMode })],
-    ['mode_upper', () => init.kaimingNormal_(torch.empty(3, 4), { mode: 'FAN_AVG' as nn.init.FanMode })],
     ['eye', () => init.eye_(torch.empty(3))],
     ['dirac_2d', () => init.dirac_(torch.empty(3, 3))],
     ['dirac_6d', () => init.dirac_(torch.empty(1, 1, 1, 1, 1, 1))],
@@ -121,6 +124,12 @@ test("init refusals in PyTorch's words", () => {
     ['orthogonal', () => init.orthogonal_(torch.empty(3))],
   ];
   for (const [k, fn] of cases) assert.throws(fn, { message: e[k].message }, k);
+});
+
+test("kaiming's refusal of a mode names it lowercased, with PyTorch's list", () => {
+  const e = fx.init_errors;
+  assert.throws(() => init.kaimingUniform_(torch.empty(3, 4), { mode: 'fan_avg' as nn.init.FanMode }), { message: e.mode.message });
+  assert.throws(() => init.kaimingNormal_(torch.empty(3, 4), { mode: 'FAN_AVG' as nn.init.FanMode }), { message: e.mode_upper.message });
 });
 
 test('orthogonal_: orthonormal rows or columns times gain; a zero-element tensor is left alone', () => {
@@ -141,7 +150,7 @@ test('orthogonal_: orthonormal rows or columns times gain; a zero-element tensor
   assert.equal(init.orthogonal_(z), z);
 });
 
-test('F.linear and F.bilinear: values with and without bias, and bilinear refusals as PyTorch', () => {
+test('F.linear and F.bilinear: values with and without bias', () => {
   const l = fx.linear;
   assertTensor(F.linear(fromFixture(l.x), fromFixture(l.w), fromFixture(l.b)), l.y, 'linear');
   assertTensor(F.linear(fromFixture(l.x), fromFixture(l.w)), l.y_nobias, 'linear without bias');
@@ -151,13 +160,23 @@ test('F.linear and F.bilinear: values with and without bias, and bilinear refusa
   assertTensor(F.bilinear(x1, x2, w, bias), b.y, 'bilinear');
   assertTensor(F.bilinear(x1, x2, w), b.y_nobias, 'bilinear without bias');
   assertTensor(F.bilinear(x1.select(0, 0).select(0, 0), x2.select(0, 0).select(0, 0), w, bias), b.y_1d, 'bilinear of vectors');
+});
+
+test('F.bilinear refuses mismatched ranks and feature sizes as PyTorch', () => {
   const e = fx.bilinear_errors;
   const cases: [string, () => unknown][] = [
     ['ndim', () => F.bilinear(torch.ones(2, 3), torch.ones(2, 2, 4), torch.ones(5, 3, 4))],
-    ['batch0', () => F.bilinear(torch.ones(2, 3), torch.ones(3, 4), torch.ones(5, 3, 4))],
-    ['batch1', () => F.bilinear(torch.ones(2, 2, 3), torch.ones(2, 3, 4), torch.ones(5, 3, 4))],
     ['in1', () => F.bilinear(torch.ones(2, 4), torch.ones(2, 4), torch.ones(5, 3, 4))],
     ['in2', () => F.bilinear(torch.ones(2, 3), torch.ones(2, 5), torch.ones(5, 3, 4))],
+  ];
+  for (const [k, fn] of cases) assert.throws(fn, { message: e[k].message }, k);
+});
+
+test('F.bilinear names the batch dim that differs, and checks the bias size, as PyTorch', () => {
+  const e = fx.bilinear_errors;
+  const cases: [string, () => unknown][] = [
+    ['batch0', () => F.bilinear(torch.ones(2, 3), torch.ones(3, 4), torch.ones(5, 3, 4))],
+    ['batch1', () => F.bilinear(torch.ones(2, 2, 3), torch.ones(2, 3, 4), torch.ones(5, 3, 4))],
     ['bias', () => F.bilinear(torch.ones(2, 3), torch.ones(2, 4), torch.ones(5, 3, 4), torch.ones(6))],
   ];
   for (const [k, fn] of cases) assert.throws(fn, { message: e[k].message }, k);
