@@ -27,6 +27,7 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/linear_init.json', impor
   modules: Record<string, { repr: string; state: Record<string, FixtureTensor>; params: string[] }>;
   lazy: { before: string; after: string; state: Record<string, FixtureTensor> };
   lazy_nobias: { repr: string; state: Record<string, FixtureTensor> };
+  draws_after: Record<string, number[]>;
 };
 const init = nn.init;
 const F = nn.functional;
@@ -238,4 +239,25 @@ test('LazyLinear: in_features from the first input, then initialized as Linear (
   torch.manualSeed(5);
   assert.equal(torch.rand(1).item(), r);
   assert.equal(new nn.LazyLinear(2, { dtype: 'float64' }).call(torch.ones(1, 3, { dtype: 'float64' })).dtype, 'float64');
+});
+
+test('a reset at fan_in 0: Linear still draws its bias from U(0, 0), a conv draws nothing', () => {
+  const after = (make: () => unknown) => {
+    torch.manualSeed(0);
+    make();
+    return Array.from(torch.rand(3).toTypedArray());
+  };
+  const d = fx.draws_after;
+  const close = (a: number[], b: number[], msg: string) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-7, msg));
+  close(after(() => null), d.none, 'no module');
+  close(after(() => new nn.Conv1d(0, 2, 3)), d['Conv1d(0, 2, 3)'], 'Conv1d(0, 2, 3)');
+  close(after(() => new nn.Linear(0, 2)), d['Linear(0, 2)'], 'Linear(0, 2)');
+});
+
+test('Linear, Bilinear and LazyLinear name themselves when their arguments are wrong', () => {
+  assert.throws(() => new nn.Linear(2, 3, { foo: 1 } as never), { name: 'TypeError', message: "Linear() got an unexpected keyword argument 'foo'" });
+  assert.throws(() => new nn.Bilinear(1, 2, 3, { foo: 1 } as never), { name: 'TypeError', message: "Bilinear() got an unexpected keyword argument 'foo'" });
+  assert.throws(() => new (nn.Bilinear as unknown as new (...a: unknown[]) => unknown)(1, 2), { message: "Bilinear() missing required argument: 'outFeatures'" });
+  assert.throws(() => new (nn.Linear as unknown as new (...a: unknown[]) => unknown)(1), { message: "Linear() missing required argument: 'outFeatures'" });
+  assert.throws(() => new nn.LazyLinear({} as never), { message: "LazyLinear() missing required argument: 'outFeatures'" });
 });
