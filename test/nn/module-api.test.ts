@@ -177,7 +177,8 @@ test('named_modules, named_parameters, named_buffers and state_dict: names, orde
   assert.deepEqual(names(net.namedBuffers()), n.buffers);
   assert.deepEqual(names(net.namedBuffers({ recurse: false })), n.buffers_local);
   assert.deepEqual(names(net.namedBuffers({ prefix: 'p' })), n.buffers_prefix);
-  assert.equal(net.buffers().length, 2);
+  const own = net as unknown as { running: Tensor; scratch: Tensor };
+  assert.deepEqual(net.buffers(), [own.running, own.scratch]);
   assert.deepEqual(Object.keys(net.stateDict()), n.state_dict);
   assert.deepEqual(Object.keys(net.stateDict({ prefix: 'model.' })), n.state_dict_prefix);
   assert.deepEqual(Object.keys(net.block.stateDict()), n.block_state_dict);
@@ -443,4 +444,15 @@ test('fields assigned after construction are found; a deleted state name is forg
   m.x = r;
   m.y = r;
   assert.deepEqual(m.namedChildren().map(([k]) => k), ['sub', 'x']);
+});
+
+test('a plain field that later holds a parameter is listed from then on, after those already found (PyTorch\'s order)', () => {
+  // PyTorch: self.a = 1; self.b = Parameter(...); self.a = Parameter(...) lists b, then a.
+  const m = new nn.Module() as nn.Module & Record<string, unknown>;
+  m.a = 1;
+  m.b = new nn.Parameter(torch.zeros(1));
+  assert.deepEqual(m.namedParameters().map(([k]) => k), ['b']);
+  m.a = new nn.Parameter(torch.zeros(2));
+  assert.deepEqual(m.namedParameters().map(([k]) => k), ['b', 'a']);
+  assert.deepEqual(Object.keys(m.stateDict()), ['b', 'a']);
 });
