@@ -380,6 +380,10 @@ test('zeroGrad and requiresGrad_ reach every parameter; zeroGrad zeroes in place
   holder.zeroGrad({ setToNone: false });
   assert.equal(p.grad!.gradFn, null);
   assert.equal(p.grad!.item(), 0);
+  // A leaf gradient that requires grad stops requiring it (PyTorch's requires_grad_(False)).
+  p.grad = torch.zeros(1, { requiresGrad: true });
+  holder.zeroGrad({ setToNone: false });
+  assert.equal(p.grad!.requiresGrad, false);
   net.zeroGrad();
   for (const q of net.parameters()) assert.equal(q.grad, null);
   net.zeroGrad({ setToNone: false }); // no gradients: nothing to do
