@@ -241,7 +241,7 @@ test('LazyLinear: in_features from the first input, then initialized as Linear (
   assert.equal(new nn.LazyLinear(2, { dtype: 'float64' }).call(torch.ones(1, 3, { dtype: 'float64' })).dtype, 'float64');
 });
 
-test('a reset at fan_in 0: Linear still draws its bias from U(0, 0), a conv draws nothing', () => {
+test('a reset at fan_in 0: Linear still draws its bias from U(0, 0), a conv and a lazy Linear draw nothing', () => {
   const after = (make: () => unknown) => {
     torch.manualSeed(0);
     make();
@@ -252,6 +252,8 @@ test('a reset at fan_in 0: Linear still draws its bias from U(0, 0), a conv draw
   close(after(() => null), d.none, 'no module');
   close(after(() => new nn.Conv1d(0, 2, 3)), d['Conv1d(0, 2, 3)'], 'Conv1d(0, 2, 3)');
   close(after(() => new nn.Linear(0, 2)), d['Linear(0, 2)'], 'Linear(0, 2)');
+  // LazyLinear that learns in_features = 0 skips its reset (PyTorch's in_features != 0 check).
+  close(after(() => new nn.LazyLinear(2).call(torch.ones(1, 0))), d['LazyLinear(2) on [1, 0]'], 'LazyLinear(2) on [1, 0]');
 });
 
 test('Linear, Bilinear and LazyLinear name themselves when their arguments are wrong', () => {
