@@ -256,9 +256,12 @@ test('a reset at fan_in 0: Linear still draws its bias from U(0, 0), a conv and 
   close(after(() => new nn.LazyLinear(2).call(torch.ones(1, 0))), d['LazyLinear(2) on [1, 0]'], 'LazyLinear(2) on [1, 0]');
 });
 
-test('Linear, Bilinear and LazyLinear name themselves when their arguments are wrong', () => {
+test('Linear and Bilinear refuse an unknown keyword, as PyTorch', () => {
   assert.throws(() => new nn.Linear(2, 3, { foo: 1 } as never), { name: 'TypeError', message: "Linear() got an unexpected keyword argument 'foo'" });
   assert.throws(() => new nn.Bilinear(1, 2, 3, { foo: 1 } as never), { name: 'TypeError', message: "Bilinear() got an unexpected keyword argument 'foo'" });
+});
+
+test('Linear, Bilinear and LazyLinear name themselves when an argument is missing', () => {
   assert.throws(() => new (nn.Bilinear as unknown as new (...a: unknown[]) => unknown)(1, 2), { message: "Bilinear() missing required argument: 'outFeatures'" });
   assert.throws(() => new (nn.Linear as unknown as new (...a: unknown[]) => unknown)(1), { message: "Linear() missing required argument: 'outFeatures'" });
   assert.throws(() => new nn.LazyLinear({} as never), { message: "LazyLinear() missing required argument: 'outFeatures'" });
