@@ -191,6 +191,8 @@ test('Identity, Linear, Bilinear: seeded initial state, parameter names, reprs a
     'Bilinear(3, 4, 2)': () => new nn.Bilinear(3, 4, 2),
     'Bilinear(3, 4, 2, bias=False)': () => new nn.Bilinear(3, 4, 2, { bias: false }),
     'Identity(3, foo=1)': () => new nn.Identity(3, { foo: 1 }),
+    // Convolutions share Linear's reset (kaimingUniformWithBias in modules/linear.ts).
+    'Conv1d(2, 3, 2)': () => new nn.Conv1d(2, 3, 2),
   };
   for (const [k, want] of Object.entries(fx.modules)) {
     torch.manualSeed(0);
