@@ -234,7 +234,7 @@ test('a mistyped or missing dtype names itself and the valid ones', () => {
   assert.throws(() => dlab.tensor([1], { dtype: 'float16' as dlab.DType }), valid);
   assert.throws(() => dlab.tensor([1]).to({ dtype: 'float16' as dlab.DType }), /dlab has no dtype 'float16'/);
   assert.throws(() => dlab.tensor([1]).to('flaot32'), /'flaot32' is neither a dtype \(float32, float64, int32, int64, bool\) nor a device \(cpu, webgpu\)/);
-  assert.throws(() => new nn.Linear(2, 2).to('int64'), /nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=int64/);
+  assert.throws(() => new nn.Linear(2, 2).to('int64'), /nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.int64/);
 });
 
 test('an integer that the dtype cannot hold is refused as PyTorch does, not wrapped', () => {

@@ -30,7 +30,8 @@ export function calculateGain(...args: PyArgs<[nonlinearity: Nonlinearity, param
   if (nonlinearity === 'leaky_relu') {
     let slope = 0.01;
     if (param !== undefined && param !== null) {
-      if (typeof param !== 'number' || Number.isNaN(param)) throw new TypeError(`negative_slope ${param} not a valid number`);
+      // Any number passes, NaN too (PyTorch's gain is then nan); a bool does not (Python's True is an int).
+      if (typeof param !== 'number') throw new TypeError(`negative_slope ${typeof param === 'boolean' ? (param ? 'True' : 'False') : param} not a valid number`);
       slope = param;
     }
     return Math.sqrt(2 / (1 + slope ** 2));
@@ -48,7 +49,7 @@ export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
 
 function correctFan(tensor: Tensor, mode: string): number {
   const m = mode.toLowerCase();
-  if (m !== 'fan_in' && m !== 'fan_out') throw new Error(`Mode ${mode} not supported, please use one of fan_in, fan_out`);
+  if (m !== 'fan_in' && m !== 'fan_out') throw new Error(`Mode ${m} not supported, please use one of ['fan_in', 'fan_out']`);
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   return m === 'fan_in' ? fanIn : fanOut;
 }

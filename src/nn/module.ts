@@ -23,7 +23,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { select } from '../ops/movement.js';
-import { isFloatingPoint } from '../tensor/dtype.js';
+import { isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { fmtSize } from '../tensor/shape.js';
 import { backendFor, deviceOf, parseTo, type ToArg } from '../tensor/device.js';
 import { Parameter, UninitializedParameter, isLazy } from './parameter.js';
@@ -413,7 +413,7 @@ export class Module {
   to(...args: [Tensor | ToArg, (ToArg | undefined)?]): this {
     const { dtype, device } = parseTo(args.map((a) => (a instanceof Tensor ? { dtype: a.dtype, device: a.device } : a)));
     if (dtype === undefined && device === undefined) return this;
-    if (dtype !== undefined && !isFloatingPoint(dtype)) throw new TypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=${dtype}`);
+    if (dtype !== undefined && !isFloatingPoint(dtype)) throw new TypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.${dtype}`);
     const want = device === undefined ? undefined : String(deviceOf(backendFor(device)));
     const convert = (t: Tensor) => {
       const target = dtype !== undefined && t.isFloatingPoint() ? dtype : t.dtype;
@@ -594,25 +594,24 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** Python's torch.typename of a value, in JS terms: 'torch.FloatTensor' for a tensor, else the class or JS type. */
 function typeName(v: unknown): string {
   if (v === null) return 'NoneType';
+  if (v instanceof Tensor) return `torch.${scalarTypeName[v.dtype]}Tensor`;
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
   return typeof v;
 }
 
-/** Python's repr of a float: 1 -> '1.0', 1e-5 -> '1e-05' (for extraRepr strings). */
+/** Python's repr of a float: 1 -> '1.0', 1e-5 -> '1e-05', 1e16 -> '1e+16' (for extraRepr strings). */
 export function pyFloat(x: number): string {
-  if (Number.isInteger(x) && Math.abs(x) < 1e16) return x.toFixed(1);
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  // Python writes the shortest round-trip digits, in exponent form below 1e-4 and from 1e16.
+  const [mant, exp] = x.toExponential().split('e');
+  const e = Number(exp);
+  if (e < -4 || e >= 16) return `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
   const s = String(x);
-  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(s);
-  if (m) return `${m[1]}e${m[2]}${m[3].padStart(2, '0')}`;
-  const abs = Math.abs(x);
-  if (abs < 1e-4) {
-    const [mant, exp] = x.toExponential().split('e');
-    return `${mant}e-${exp.slice(1).padStart(2, '0')}`;
-  }
-  return s;
+  return s.includes('.') ? s : `${s}.0`;
 }
 
 /** Python's repr of a bool. */

@@ -130,3 +130,19 @@ for (const backend of backendsUnderTest()) {
     });
   });
 }
+
+// The module classes' dtype option and resetRunningStats (values and dtypes from PyTorch 1.13:
+// BatchNorm1d(3, dtype=torch.float64).state_dict(), reset_running_stats() after a step).
+test('norm modules: dtype reaches parameters and running statistics (num_batches_tracked stays int64); resetRunningStats', () => {
+  const dtypes = (m: torch.nn.Module) => Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, v.dtype]));
+  const f64 = { weight: 'float64', bias: 'float64', running_mean: 'float64', running_var: 'float64', num_batches_tracked: 'int64' };
+  assert.deepEqual(dtypes(new torch.nn.BatchNorm1d(3, { dtype: 'float64' })), f64);
+  assert.deepEqual(dtypes(new torch.nn.LayerNorm(3, { dtype: 'float64' })), { weight: 'float64', bias: 'float64' });
+  assert.deepEqual(dtypes(new torch.nn.GroupNorm(1, 3, { dtype: 'float64' })), { weight: 'float64', bias: 'float64' });
+  const bn = new torch.nn.BatchNorm1d(2);
+  bn.call(torch.arange(8, { dtype: 'float32' }).reshape(4, 2));
+  assert.equal(bn.num_batches_tracked!.item(), 1);
+  bn.resetRunningStats();
+  assert.deepEqual([bn.running_mean!.tolist(), bn.running_var!.tolist(), bn.num_batches_tracked!.item()], [[0, 0], [1, 1], 0]);
+  new torch.nn.BatchNorm1d(2, { trackRunningStats: false }).resetRunningStats(); // nothing to reset
+});

@@ -2,7 +2,6 @@
 // and multi-head attention's projections call these.
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { fmtShape } from '../../tensor/shape.js';
 
 /** `torch.nn.functional.linear`: y = x W^T + b. Wrong in_features reports "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)". */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
@@ -17,7 +16,7 @@ export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: 
   }
   for (let i = 0; i < input1.ndim - 1; i++) {
     if (input1.shape[i] !== input2.shape[i]) {
-      throw new RangeError(`bilinear(): input batch dimensions do not match: got ${fmtShape(input1.shape)} and ${fmtShape(input2.shape)}`);
+      throw new RangeError(`bilinear(): input batch dimensions do not match at dim ${i}: got ${input1.shape[i]} and ${input2.shape[i]}`);
     }
   }
   const [out, in1, in2] = weight.shape;
@@ -26,6 +25,9 @@ export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: 
   }
   if (input2.shape[input2.ndim - 1] !== in2) {
     throw new RangeError(`bilinear(): input2 size does not match weight size: got ${input2.shape[input2.ndim - 1]} but expected ${in2}`);
+  }
+  if (bias && bias.shape[0] !== out) {
+    throw new RangeError(`bilinear(): bias size does not match weight size: got ${bias.shape[0]} but expected ${out}`);
   }
   // (x1 A) as one matmul against A laid out [in1, out * in2], then the dot with x2 per output.
   const a = weight.permute(1, 0, 2).reshape(in1, out * in2);

@@ -71,13 +71,14 @@ abstract class ModuleSequence<M extends Module = Module> extends Module {
     return this;
   }
 
-  insert(index: number, module: M): void {
+  insert(index: number, module: M): this {
     const items = this._items();
     const n = items.length;
     let i = index < 0 ? Math.max(0, n + index) : Math.min(index, n);
     if (!Number.isInteger(i)) i = n;
     items.splice(i, 0, module);
     this._renumber(items);
+    return this;
   }
 
   pop(i = -1): M {
@@ -104,6 +105,13 @@ export class Sequential extends ModuleSequence {
     } else {
       (args as Module[]).forEach((m, i) => this.registerModule(String(i), m));
     }
+  }
+
+  /** seq.insert(index, module): PyTorch's Sequential takes -n..n and refuses the rest (ModuleList's does not check). */
+  override insert(index: number, module: Module): this {
+    const n = this.length;
+    if (!(-n <= index && index <= n)) throw new RangeError(`Index out of range: ${index}`);
+    return super.insert(index, module);
   }
 
   /** seq.slice(1, 3): a Sequential of those modules, keeping their names (as seq[1:3]). */
@@ -136,7 +144,7 @@ export class ModuleList<M extends Module = Module> extends ModuleSequence<M> {
 
 /** nn.ModuleDict: modules by name, in insertion order. */
 export class ModuleDict<M extends Module = Module> extends Module {
-  constructor(modules?: Map<string, M> | Record<string, M> | Iterable<[string, M]>) {
+  constructor(modules?: ModuleDict<M> | Map<string, M> | Record<string, M> | Iterable<[string, M]>) {
     super();
     if (modules) this.update(modules);
   }
@@ -189,8 +197,9 @@ export class ModuleDict<M extends Module = Module> extends Module {
   [Symbol.iterator](): Iterator<string> {
     return this.keys()[Symbol.iterator]();
   }
-  update(modules: Map<string, M> | Record<string, M> | Iterable<[string, M]>): this {
-    const entries = modules instanceof Map || Symbol.iterator in (modules as object) ? [...(modules as Iterable<[string, M]>)] : Object.entries(modules);
+  update(modules: ModuleDict<M> | Map<string, M> | Record<string, M> | Iterable<[string, M]>): this {
+    const entries =
+      modules instanceof ModuleDict ? modules.items() : modules instanceof Map || Symbol.iterator in (modules as object) ? [...(modules as Iterable<[string, M]>)] : Object.entries(modules);
     for (const [k, m] of entries) this.registerModule(k, m);
     return this;
   }
@@ -252,7 +261,7 @@ export class ParameterList extends Module {
 
 /** nn.ParameterDict: parameters by name, in insertion order. */
 export class ParameterDict extends Module {
-  constructor(values?: Map<string, Tensor> | Record<string, Tensor> | Iterable<[string, Tensor]>) {
+  constructor(values?: ParameterDict | Map<string, Tensor> | Record<string, Tensor> | Iterable<[string, Tensor]>) {
     super();
     if (values) this.update(values);
   }
@@ -266,7 +275,8 @@ export class ParameterDict extends Module {
   }
   get(key: string): Parameter {
     const v = this._entries().find(([k]) => k === key);
-    if (!v) throw new Error(`KeyError: '${key}'`);
+    // PyTorch 1.13 reads the key as an attribute: an AttributeError, unlike ModuleDict's KeyError.
+    if (!v) throw new Error(`'ParameterDict' object has no attribute '${key}'`);
     return v[1];
   }
   set(key: string, value: Tensor): this {
@@ -299,8 +309,14 @@ export class ParameterDict extends Module {
   [Symbol.iterator](): Iterator<string> {
     return this.keys()[Symbol.iterator]();
   }
-  update(values: Map<string, Tensor> | Record<string, Tensor> | Iterable<[string, Tensor]>): this {
-    const entries = values instanceof Map || Symbol.iterator in (values as object) ? [...(values as Iterable<[string, Tensor]>)] : Object.entries(values);
+  /** Like PyTorch 1.13: a ParameterDict, a Map (OrderedDict) or pairs keep their order; a plain object (a dict) is sorted by key. */
+  update(values: ParameterDict | Map<string, Tensor> | Record<string, Tensor> | Iterable<[string, Tensor]>): this {
+    const entries =
+      values instanceof ParameterDict
+        ? values.items()
+        : values instanceof Map || Symbol.iterator in (values as object)
+          ? [...(values as Iterable<[string, Tensor]>)]
+          : Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [k, v] of entries) this.set(k, v);
     return this;
   }

@@ -73,7 +73,7 @@ export class Linear extends Module {
   constructor(inFeatures: number, outFeatures: number, options?: LinearOptions);
   constructor(options: LinearOptions & { inFeatures: number; outFeatures: number });
   constructor(...args: unknown[]) {
-    const [inFeatures, outFeatures, options] = bindArgs<[number, number], LinearOptions>('Linear', ['inFeatures', 'outFeatures'], args);
+    const [inFeatures, outFeatures, options] = bindArgs<[number, number], LinearOptions>('Linear', ['inFeatures', 'outFeatures'], args, 2, ['bias', 'dtype']);
     super();
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
@@ -107,7 +107,7 @@ export class Bilinear extends Module {
   constructor(options: LinearOptions & { in1Features: number; in2Features: number; outFeatures: number });
   constructor(...args: unknown[]) {
     const [in1Features, in2Features, outFeatures, options] = bindArgs<[number, number, number], LinearOptions>(
-      'Bilinear', ['in1Features', 'in2Features', 'outFeatures'], args,
+      'Bilinear', ['in1Features', 'in2Features', 'outFeatures'], args, 3, ['bias', 'dtype'],
     );
     super();
     this.in1Features = in1Features;
