@@ -215,26 +215,32 @@ export interface CrossEntropyOptions extends NllOptions {
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const { weight = null, ignoreIndex = -100, reduction = 'mean', labelSmoothing = 0 } = options;
   checkReduction(reduction);
-  if (labelSmoothing < 0 || labelSmoothing > 1) {
-    throw new RangeError(`label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
-  }
   const classDim = input.ndim === 1 ? 0 : 1;
   const n = input.shape[classDim];
-  const logp = input.logSoftmax(classDim);
   const weightView = () => weight!.reshape(input.shape.map((s, d) => (d === classDim ? s : 1)));
+  // PyTorch 1.13 refuses only above 1 (after a probability target's checks); a negative value smooths nothing, as 0.
+  const checkSmoothing = () => {
+    if (labelSmoothing > 1) throw new RangeError(`label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
+  };
   const probabilities = input.ndim === target.ndim && input.shape.every((s, d) => s === target.shape[d]);
   if (probabilities) {
-    if (!isFloatingPoint(target.dtype)) throw new TypeError(`Expected floating point type for target with class probabilities, got Long`);
+    if (!isFloatingPoint(target.dtype)) throw new TypeError(`Expected floating point type for target with class probabilities, got ${scalarTypeName[target.dtype]}`);
     if (ignoreIndex >= 0) throw new Error('ignore_index is not supported for floating point target');
+    if (weight && (weight.ndim !== 1 || weight.numel() !== n)) {
+      throw new RangeError(`cross_entropy: weight tensor should be defined either for all ${n} classes or no classes but got weight tensor of shape: ${fmtShape(weight.shape)}`);
+    }
+    checkSmoothing();
     const t = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / n) : target;
-    let prod = logp.mul(t);
+    let prod = input.logSoftmax(classDim).mul(t);
     if (weight) prod = prod.mul(weightView());
     if (reduction === 'none') return prod.sum(classDim).neg();
     if (reduction === 'sum') return prod.sum().neg();
     return prod.sum().neg().div(input.numel() / n);
   }
+  checkSmoothing();
+  const logp = input.logSoftmax(classDim);
   const nll = nllLoss(logp, target, { weight, ignoreIndex, reduction });
-  if (labelSmoothing === 0) return nll;
+  if (labelSmoothing <= 0) return nll;
   const ignore = target.eq(ignoreIndex);
   let smooth = (weight ? logp.mul(weightView()) : logp).sum(classDim).neg();
   smooth = smooth.maskedFill(ignore, 0);
