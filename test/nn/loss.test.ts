@@ -21,10 +21,11 @@ interface LossCase {
   out: FixtureTensor;
   grad: FixtureTensor;
   target_grad?: FixtureTensor;
+  grad_fn: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const fx: { cases: LossCase[]; errors: Record<string, string> } = JSON.parse(readFileSync(new URL('../fixtures/loss.json', import.meta.url), 'utf8'));
+const fx: { cases: LossCase[]; errors: Record<string, string>; state_dict_keys: Record<string, string[]> } = JSON.parse(readFileSync(new URL('../fixtures/loss.json', import.meta.url), 'utf8'));
 
 type LossFn = (x: Tensor, t: Tensor, o: Record<string, unknown>) => Tensor;
 const lossFns: Record<string, LossFn> = {
@@ -39,16 +40,31 @@ const lossFns: Record<string, LossFn> = {
   kl_div: (x, t, o) => F.klDiv(x, t, o),
 };
 
+/** Each loss's module (nn/modules/loss.ts): built with the case's options, it must give the same loss and gradient. */
+const lossModules: Record<string, new (o: Record<string, unknown>) => nn.Module> = {
+  mse_loss: nn.MSELoss,
+  l1_loss: nn.L1Loss,
+  smooth_l1_loss: nn.SmoothL1Loss,
+  huber_loss: nn.HuberLoss,
+  cross_entropy: nn.CrossEntropyLoss,
+  nll_loss: nn.NLLLoss,
+  binary_cross_entropy: nn.BCELoss,
+  binary_cross_entropy_with_logits: nn.BCEWithLogitsLoss,
+  kl_div: nn.KLDivLoss,
+};
+
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const isTensor = (v: unknown): v is FixtureTensor => typeof v === 'object' && v !== null && 'values' in v;
 
-function checkCase(c: LossCase): void {
+function checkCase(c: LossCase, viaModule: boolean): void {
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c.kwargs)) options[camel(k)] = isTensor(v) ? fromFixture(v) : v;
   const x = fromFixture(c.input, { requiresGrad: true });
   const t = fromFixture(c.target, { requiresGrad: c.target_grad !== undefined });
-  const out = lossFns[c.fn](x, t, options);
+  const out = viaModule ? new lossModules[c.fn](options).call(x, t) : lossFns[c.fn](x, t, options);
   assertTensor(out, c.out, 'loss');
+  // The losses that are one node in dlab, as in PyTorch, have its name; the others are composites.
+  if ((c.fn === 'nll_loss' && c.input.shape.length === 2) || c.fn === 'binary_cross_entropy') assert.equal(out.gradFn?.name, c.grad_fn, 'grad_fn');
   const n = Math.max(out.numel(), 1);
   const g = torch.linspace(0.5, 1.5, n, { dtype: out.dtype }).reshape(out.shape);
   out.backward(g);
@@ -119,7 +135,24 @@ for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
     before(() => setBackend(backend));
 
-    for (const c of fx.cases) test(c.name, () => checkCase(c));
+    for (const c of fx.cases) test(c.name, () => checkCase(c, false));
+    test('each case through its loss module', () => {
+      for (const c of fx.cases) checkCase(c, true);
+    });
+
+    test("the loss modules' buffers: class weights and pos_weight under PyTorch's names", () => {
+      const w = torch.ones(3);
+      const modules: Record<string, nn.Module> = {
+        'NLLLoss(weight)': new nn.NLLLoss({ weight: w }),
+        'CrossEntropyLoss(weight)': new nn.CrossEntropyLoss({ weight: w }),
+        'BCELoss(weight)': new nn.BCELoss({ weight: w }),
+        'BCEWithLogitsLoss(weight, pos_weight)': new nn.BCEWithLogitsLoss({ weight: w, posWeight: w.mul(2) }),
+        'BCEWithLogitsLoss(pos_weight)': new nn.BCEWithLogitsLoss({ posWeight: w }),
+        'NLLLoss()': new nn.NLLLoss(),
+      };
+      assert.deepEqual(Object.keys(modules).sort(), Object.keys(fx.state_dict_keys).sort());
+      for (const [name, m] of Object.entries(modules)) assert.deepEqual(Object.keys(m.stateDict()), fx.state_dict_keys[name], name);
+    });
 
     test('refusals in PyTorch 1.13 words', () => {
       assert.deepEqual(Object.keys(errorThunks).sort(), Object.keys(fx.errors).sort(), 'the same calls as the fixture');
