@@ -56,8 +56,8 @@ const TESTS = {
   // (the first fixture's cases, the size warning) and modules after it.
   'src/nn/functional/loss.ts': ['test/nn/loss.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/modules.test.ts'],
   'src/nn/modules/loss.ts': ['test/nn/loss.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts'],
-  'src/nn/functional/activation.ts': ['test/nn/fixtures.test.ts', 'test/nn/modules.test.ts'],
-  'src/nn/modules/activation.ts': ['test/nn/fixtures.test.ts', 'test/nn/modules.test.ts', 'test/nn/keywords.test.ts', 'test/nn/module.test.ts'],
+  'src/nn/functional/activation.ts': ['test/nn/activation.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/activation.ts': ['test/nn/activation.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/modules.test.ts', 'test/nn/keywords.test.ts', 'test/nn/module.test.ts'],
   // embedding.test.ts and dropout.test.ts: the Embedding and channel-dropout cases of layers.json
   // without the 30 s of layers.test.ts; random.test.ts draws F.dropout's masks against PyTorch's.
   'src/nn/functional/dropout.ts': ['test/nn/dropout.test.ts', 'test/random.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/module.test.ts'],
