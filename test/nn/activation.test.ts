@@ -36,6 +36,8 @@ const withWeight = (m: nn.PReLU): Call => (x) => ({ out: m.call(x), weight: m.we
 
 const calls: Record<string, Call> = {
   'F.relu': plain(F.relu),
+  'F.sigmoid': plain(F.sigmoid),
+  'F.tanh': plain(F.tanh),
   'F.leaky_relu default slope': plain((x) => F.leakyRelu(x)),
   'F.leaky_relu(0.3)': plain((x) => F.leakyRelu(x, 0.3)),
   'F.elu default alpha': plain((x) => F.elu(x)),
@@ -109,7 +111,7 @@ const modules: Record<string, () => nn.Module> = {
   'ReLU()': () => new nn.ReLU(),
   'ReLU(inplace=True)': () => new nn.ReLU({ inplace: true }),
   'LeakyReLU()': () => new nn.LeakyReLU(),
-  'LeakyReLU(0.2, inplace=True)': () => new nn.LeakyReLU(0.2, true),
+  'LeakyReLU(0.2, inplace=True)': () => new nn.LeakyReLU({ negativeSlope: 0.2, inplace: true }),
   'PReLU()': () => new nn.PReLU(),
   'PReLU(3, 0.2)': () => new nn.PReLU(3, 0.2),
   'ELU()': () => new nn.ELU(),
@@ -141,6 +143,12 @@ for (const backend of backendsUnderTest()) {
     test('every fixture case has its call here', () => assert.deepEqual(Object.keys(calls).sort(), fx.cases.map((c) => c.name).sort()));
     for (const c of fx.cases) test(c.name, () => checkCase(c));
 
+    test('PReLU takes a dtype, as PyTorch\'s factory keyword', () => {
+      const m = new nn.PReLU({ numParameters: 2, dtype: 'float64' });
+      assert.equal(m.weight.dtype, 'float64');
+      assert.deepEqual(m.weight.tolist(), [0.25, 0.25]);
+    });
+
     test('reprs as PyTorch prints them', () => {
       assert.deepEqual(Object.keys(modules).sort(), Object.keys(fx.reprs).sort());
       for (const [name, make] of Object.entries(modules)) assert.equal(make().toString(), fx.reprs[name], name);
@@ -149,6 +157,8 @@ for (const backend of backendsUnderTest()) {
     test('refusals in PyTorch 1.13 words', () => {
       assert.deepEqual(Object.keys(errorThunks).sort(), Object.keys(fx.errors).sort());
       for (const [name, message] of Object.entries(fx.errors)) assert.equal(errorOf(errorThunks[name]), message, name);
+      // dlab's keyword arguments, named as keywords.test.ts checks for the other modules.
+      assert.equal(errorOf(() => new nn.PReLU(3, { numParameters: 2 } as never)), "PReLU() got multiple values for argument 'numParameters'");
       // PyTorch 1.13 asserts max_val > min_val, with no message of its own.
       assert.equal(errorOf(() => new nn.Hardtanh(1, 0.5)), 'Hardtanh: max_val (0.5) must be greater than min_val (1)');
       assert.equal(errorOf(() => new nn.Hardtanh(0.25, 0.25)), 'Hardtanh: max_val (0.25) must be greater than min_val (0.25)');
