@@ -18,6 +18,8 @@ interface DropoutCase {
   input: FixtureTensor;
   out: FixtureTensor;
   grad: FixtureTensor;
+  next_draw: FixtureTensor;
+  returns_input: boolean;
 }
 
 const fx: { cases: DropoutCase[]; reprs: Record<string, string>; errors: Record<string, string> } = JSON.parse(
@@ -30,6 +32,10 @@ const calls: Record<string, (x: Tensor) => Tensor> = {
   'F.dropout p=1': (x) => F.dropout(x, 1),
   'F.dropout p=0': (x) => F.dropout(x, 0),
   'F.dropout eval': (x) => F.dropout(x, 0.5, false),
+  'F.dropout empty': (x) => F.dropout(x, 0.5),
+  'F.dropout2d empty': (x) => F.dropout2d(x, 0.5),
+  'F.dropout2d p=0': (x) => F.dropout2d(x, 0),
+  'F.dropout1d p=0': (x) => F.dropout1d(x, 0),
   'F.dropout p=0.3 in place': (x) => F.dropout(x, 0.3, true, true),
   'F.dropout p=1 in place': (x) => F.dropout(x, 1, true, true),
   'F.dropout1d 3-D': (x) => F.dropout1d(x, 0.4),
@@ -63,9 +69,9 @@ function checkCase(c: DropoutCase): void {
   const x = inPlace ? leaf.mul(1) : leaf;
   torch.manualSeed(c.seed);
   const out = calls[c.name](x);
+  assertTensor(torch.rand(2), c.next_draw, 'the draw after the call (what it took of the stream)');
   assertTensor(out, c.out, 'out');
-  if (inPlace) assert.equal(out, x, 'in place: the input tensor is returned');
-  if (out.numel() === 0) return;
+  assert.equal(out === x, c.returns_input, 'the input tensor itself returned');
   out.backward(torch.linspace(0.5, 1.5, out.numel()).reshape(out.shape));
   assertTensor(leaf.grad!, c.grad, 'input grad');
 }
