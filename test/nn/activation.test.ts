@@ -117,7 +117,7 @@ const modules: Record<string, () => nn.Module> = {
   'ELU()': () => new nn.ELU(),
   'ELU(0.5, inplace=True)': () => new nn.ELU({ alpha: 0.5, inplace: true }),
   'GELU()': () => new nn.GELU(),
-  "GELU(approximate='tanh')": () => new nn.GELU('tanh'),
+  "GELU(approximate='tanh')": () => new nn.GELU({ approximate: 'tanh' }),
   'SiLU()': () => new nn.SiLU(),
   'SiLU(inplace=True)': () => new nn.SiLU(true),
   'Mish()': () => new nn.Mish(),
@@ -159,6 +159,8 @@ for (const backend of backendsUnderTest()) {
       for (const [name, message] of Object.entries(fx.errors)) assert.equal(errorOf(errorThunks[name]), message, name);
       // dlab's keyword arguments, named as keywords.test.ts checks for the other modules.
       assert.equal(errorOf(() => new nn.PReLU(3, { numParameters: 2 } as never)), "PReLU() got multiple values for argument 'numParameters'");
+      assert.equal(errorOf(() => new nn.GELU('tanh', { approximate: 'none' } as never)), "GELU() got multiple values for argument 'approximate'");
+      assert.equal(errorOf(() => new nn.ELU(0.5, { alpha: 1 } as never)), "ELU() got multiple values for argument 'alpha'");
       // PyTorch 1.13 asserts max_val > min_val, with no message of its own.
       assert.equal(errorOf(() => new nn.Hardtanh(1, 0.5)), 'Hardtanh: max_val (0.5) must be greater than min_val (1)');
       assert.equal(errorOf(() => new nn.Hardtanh(0.25, 0.25)), 'Hardtanh: max_val (0.25) must be greater than min_val (0.25)');

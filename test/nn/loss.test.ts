@@ -82,6 +82,7 @@ const errorThunks: Record<string, () => unknown> = {
   'nll_loss 0-D input': () => F.nllLoss(torch.tensor(1), L(0)),
   'nll_loss 2-D input, batch 3 target': () => F.nllLoss(zf(2, 3), z(3)),
   'nll_loss 2-D input, [1, 2] target': () => F.nllLoss(zf(2, 3), z(1, 2)),
+  'nll_loss 2-D input, 0-D target': () => F.nllLoss(zf(2, 3), L(1)),
   'nll_loss 2-D input, [2, 2] target': () => F.nllLoss(zf(2, 3), z(2, 2)),
   'nll_loss 1-D input, [2] target': () => F.nllLoss(zf(3), z(2)),
   'nll_loss 1-D input, [1, 1] target': () => F.nllLoss(zf(3), z(1, 1)),
