@@ -31,8 +31,12 @@ const weighted = (w: number[], fn: (x: Tensor, w: Tensor) => Tensor): Call => (x
   const weight = torch.tensor(w).requiresGrad_();
   return { out: fn(x, weight), weight };
 };
-const withModule = (m: nn.Module): Call => (x) => ({ out: m.call(x) as Tensor });
-const withWeight = (m: nn.PReLU): Call => (x) => ({ out: m.call(x), weight: m.weight });
+// A fresh module per call: a suite runs once per backend, and a weight's gradient accumulates.
+const withModule = (make: () => nn.Module): Call => (x) => ({ out: make().call(x) as Tensor });
+const withWeight = (make: () => nn.PReLU): Call => (x) => {
+  const m = make();
+  return { out: m.call(x), weight: m.weight };
+};
 
 const calls: Record<string, Call> = {
   'F.relu': plain(F.relu),
@@ -60,25 +64,25 @@ const calls: Record<string, Call> = {
   'F.prelu per channel 3-D': weighted([0.1, -0.4, 2], F.prelu),
   'F.prelu per channel 2-D': weighted([0.1, -0.4, 2], F.prelu),
   'F.prelu 1-D input of one channel, one weight': weighted([0.3], F.prelu),
-  'ReLU(inplace=True) in place': withModule(new nn.ReLU(true)),
-  'LeakyReLU() default': withModule(new nn.LeakyReLU()),
-  'LeakyReLU(0.2, inplace=True) in place': withModule(new nn.LeakyReLU(0.2, true)),
-  'ELU() default': withModule(new nn.ELU()),
-  'ELU(0.5, inplace=True) in place': withModule(new nn.ELU(0.5, true)),
-  'SiLU(inplace=True) in place': withModule(new nn.SiLU(true)),
-  'Mish(inplace=True) in place': withModule(new nn.Mish({ inplace: true })),
-  'Hardtanh(-2, 3, inplace=True) in place': withModule(new nn.Hardtanh(-2, 3, true)),
-  'ReLU6()': withModule(new nn.ReLU6()),
-  'ReLU6(inplace=True) in place': withModule(new nn.ReLU6(true)),
-  'Softplus() default': withModule(new nn.Softplus()),
-  'Softplus(beta=0.5)': withModule(new nn.Softplus({ beta: 0.5 })),
-  'GELU() default': withModule(new nn.GELU()),
-  'Softmax() implicit dim': withModule(new nn.Softmax()),
-  'LogSoftmax() implicit dim': withModule(new nn.LogSoftmax()),
-  'Sigmoid()': withModule(new nn.Sigmoid()),
-  'Tanh()': withModule(new nn.Tanh()),
-  'PReLU(3, 0.2)': withWeight(new nn.PReLU(3, 0.2)),
-  'PReLU() default': withWeight(new nn.PReLU()),
+  'ReLU(inplace=True) in place': withModule(() => new nn.ReLU(true)),
+  'LeakyReLU() default': withModule(() => new nn.LeakyReLU()),
+  'LeakyReLU(0.2, inplace=True) in place': withModule(() => new nn.LeakyReLU(0.2, true)),
+  'ELU() default': withModule(() => new nn.ELU()),
+  'ELU(0.5, inplace=True) in place': withModule(() => new nn.ELU(0.5, true)),
+  'SiLU(inplace=True) in place': withModule(() => new nn.SiLU(true)),
+  'Mish(inplace=True) in place': withModule(() => new nn.Mish({ inplace: true })),
+  'Hardtanh(-2, 3, inplace=True) in place': withModule(() => new nn.Hardtanh(-2, 3, true)),
+  'ReLU6()': withModule(() => new nn.ReLU6()),
+  'ReLU6(inplace=True) in place': withModule(() => new nn.ReLU6(true)),
+  'Softplus() default': withModule(() => new nn.Softplus()),
+  'Softplus(beta=0.5)': withModule(() => new nn.Softplus({ beta: 0.5 })),
+  'GELU() default': withModule(() => new nn.GELU()),
+  'Softmax() implicit dim': withModule(() => new nn.Softmax()),
+  'LogSoftmax() implicit dim': withModule(() => new nn.LogSoftmax()),
+  'Sigmoid()': withModule(() => new nn.Sigmoid()),
+  'Tanh()': withModule(() => new nn.Tanh()),
+  'PReLU(3, 0.2)': withWeight(() => new nn.PReLU(3, 0.2)),
+  'PReLU() default': withWeight(() => new nn.PReLU()),
 };
 for (let d = 0; d <= 4; d++) {
   calls[`F.softmax implicit dim ${d}-D`] = plain((x) => F.softmax(x));
