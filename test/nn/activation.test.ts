@@ -147,6 +147,33 @@ for (const backend of backendsUnderTest()) {
     test('every fixture case has its call here', () => assert.deepEqual(Object.keys(calls).sort(), fx.cases.map((c) => c.name).sort()));
     for (const c of fx.cases) test(c.name, () => checkCase(c));
 
+    test("keyword arguments: each module's own names, and its name in the binding errors", () => {
+      const same: [nn.Module, nn.Module][] = [
+        [new nn.ReLU({ inplace: true }), new nn.ReLU(true)],
+        [new nn.SiLU({ inplace: true }), new nn.SiLU(true)],
+        [new nn.Mish({ inplace: true }), new nn.Mish(true)],
+        [new nn.ReLU6({ inplace: true }), new nn.ReLU6(true)],
+        [new nn.Softplus({ beta: 2, threshold: 1 }), new nn.Softplus(2, 1)],
+        [new nn.Softmax({ dim: 1 }), new nn.Softmax(1)],
+        [new nn.LogSoftmax({ dim: 1 }), new nn.LogSoftmax(1)],
+        [new nn.Hardtanh({ minVal: -2, maxVal: 3, inplace: true }), new nn.Hardtanh(-2, 3, true)],
+        [new nn.PReLU({ numParameters: 3, init: 0.1 }), new nn.PReLU(3, 0.1)],
+      ];
+      for (const [a, b] of same) assert.equal(a.toString(), b.toString());
+      const twice: [() => unknown, string, string][] = [
+        [() => new nn.ReLU(true, { inplace: true } as never), 'ReLU', 'inplace'],
+        [() => new nn.SiLU(true, { inplace: true } as never), 'SiLU', 'inplace'],
+        [() => new nn.Mish(true, { inplace: true } as never), 'Mish', 'inplace'],
+        [() => new nn.ReLU6(true, { inplace: true } as never), 'ReLU6', 'inplace'],
+        [() => new nn.LeakyReLU(0.1, { negativeSlope: 0.2 } as never), 'LeakyReLU', 'negativeSlope'],
+        [() => new nn.Softplus(2, { beta: 1 } as never), 'Softplus', 'beta'],
+        [() => new nn.Softmax(1, { dim: 0 } as never), 'Softmax', 'dim'],
+        [() => new nn.LogSoftmax(1, { dim: 0 } as never), 'LogSoftmax', 'dim'],
+        [() => new nn.Hardtanh(-2, { minVal: 0 } as never), 'Hardtanh', 'minVal'],
+      ];
+      for (const [make, name, arg] of twice) assert.equal(errorOf(make), `${name}() got multiple values for argument '${arg}'`, name);
+    });
+
     test('PReLU takes a dtype, as PyTorch\'s factory keyword', () => {
       const m = new nn.PReLU({ numParameters: 2, dtype: 'float64' });
       assert.equal(m.weight.dtype, 'float64');
