@@ -113,6 +113,13 @@ for (const backend of backendsUnderTest()) {
     test('every dropout.json case has its call here', () => assert.deepEqual(Object.keys(calls).sort(), fx.cases.map((c) => c.name).sort()));
     for (const c of fx.cases) test(c.name, () => checkCase(c));
 
+    test('p = 0 and p = 1 are taken by the modules, as PyTorch 1.13 takes them (its check is p < 0 or p > 1)', () => {
+      const x = torch.ones(2, 3, 4);
+      assert.equal(new nn.Dropout(0).call(x), x);
+      assert.deepEqual(new nn.Dropout({ p: 1 }).call(x).sum().item(), 0);
+      assert.deepEqual(new nn.Dropout2d(1).call(x).sum().item(), 0);
+    });
+
     test('refusals and reprs in PyTorch 1.13 words', () => {
       const e = layers.errors as Record<string, string>;
       assert.equal(errorOf(() => F.dropout1d(torch.randn(1, 2, 3, 4))), e['dropout1d 4D']);
