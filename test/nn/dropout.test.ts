@@ -57,6 +57,7 @@ const calls: Record<string, (x: Tensor) => Tensor> = {
   'F.dropout3d unbatched in place': (x) => F.dropout3d(x, 0.5, true, true),
   'F.dropout3d 5-D in place': (x) => F.dropout3d(x, 0.5, true, true),
   'F.dropout3d p=1': (x) => F.dropout3d(x, 1),
+  'F.dropout3d p=0': (x) => F.dropout3d(x, 0),
   'Dropout(0.3, inplace=True) in place': (x) => new nn.Dropout(0.3, { inplace: true }).call(x),
   'Dropout1d(0.4, inplace=True) in place': (x) => new nn.Dropout1d({ p: 0.4, inplace: true }).call(x),
   'Dropout2d(inplace=True) in place': (x) => new nn.Dropout2d({ inplace: true }).call(x),
