@@ -119,6 +119,14 @@ for (const backend of backendsUnderTest()) {
       for (const [name, make] of Object.entries(reprModules)) assert.equal(make().toString(), efx.reprs[name], name);
     });
 
+    test('padding_idx from -num_embeddings; the binding names the class', () => {
+      // /usr/bin/python3 (PyTorch 1.13): nn.Embedding(5, 3, padding_idx=-5).padding_idx is 0, and its row is zero.
+      const emb = new nn.Embedding(5, 3, { paddingIdx: -5 });
+      assert.equal(emb.paddingIdx, 0);
+      assert.deepEqual(emb.weight.select(0, 0).tolist(), [0, 0, 0]);
+      assert.equal(errorOf(() => new nn.Embedding(5, { numEmbeddings: 3 } as never)), "Embedding() got multiple values for argument 'numEmbeddings'");
+    });
+
     test('a given weight is the parameter; fromPretrained passes its options on', () => {
       const w = torch.randn(4, 2);
       const emb = new nn.Embedding(4, 2, { weight: w });

@@ -17,7 +17,8 @@ export interface EmbeddingOptions {
   sparse?: boolean;
 }
 
-const torchTypeNames: Partial<Record<string, string>> = { float32: 'Float', float64: 'Double', int32: 'Int', int64: 'Long' };
+// Only the refused dtypes reach these messages: int32 and int64 are the index types.
+const torchTypeNames: Partial<Record<string, string>> = { float32: 'Float', float64: 'Double' };
 /** How PyTorch's argument checks name a tensor's type: torch.FloatTensor, but CPUBoolType. */
 const tensorTypeName = (t: Tensor) => (t.dtype === 'bool' ? 'CPUBoolType' : `torch.${torchTypeNames[t.dtype] ?? t.dtype}Tensor`);
 const indexTypes = (t: Tensor, arg: string, fn: string) =>
