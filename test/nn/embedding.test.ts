@@ -75,6 +75,7 @@ function embeddingErrors(): Record<string, () => unknown> {
     'Embedding padding_idx=-7': () => new nn.Embedding(6, 3, { paddingIdx: -7 }),
     'Embedding weight [5, 3] for (6, 3)': () => new nn.Embedding(6, 3, { weight: torch.randn(5, 3) }),
     'Embedding weight [6, 2] for (6, 3)': () => new nn.Embedding(6, 3, { weight: torch.randn(6, 2) }),
+    'Embedding weight [6, 3, 1] for (6, 3)': () => new nn.Embedding(6, 3, { weight: torch.randn(6, 3, 1) }),
     'Embedding weight [18] for (6, 3)': () => new nn.Embedding(6, 3, { weight: torch.randn(18) }),
     'from_pretrained of a 1-D tensor': () => nn.Embedding.fromPretrained(torch.randn(5)),
   };
@@ -125,6 +126,9 @@ for (const backend of backendsUnderTest()) {
       assert.equal(emb.paddingIdx, 0);
       assert.deepEqual(emb.weight.select(0, 0).tolist(), [0, 0, 0]);
       assert.equal(errorOf(() => new nn.Embedding(5, { numEmbeddings: 3 } as never)), "Embedding() got multiple values for argument 'numEmbeddings'");
+      // PyTorch's factory keyword; and sparse gradients, which dlab does not have, are refused in its own words.
+      assert.equal(new nn.Embedding(3, 2, { dtype: 'float64' }).weight.dtype, 'float64');
+      assert.equal(errorOf(() => F.embedding(torch.tensor([1]), torch.randn(3, 2), { sparse: true })), 'embedding: sparse gradients are not supported in dlab (use sparse: false)');
     });
 
     test('a given weight is the parameter; fromPretrained passes its options on', () => {
