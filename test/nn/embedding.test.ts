@@ -8,7 +8,8 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { readFileSync } from 'node:fs';
-import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
+import { autograd, nn, setBackend } from '../../src/index.js';
+import type { EmbeddingOptions } from '../../src/nn/functional/embedding.js';
 import { assertTensor, backendsUnderTest, errorOf, fromFixture, type FixtureTensor } from '../helpers.js';
 import { F, fx, checkCase, type Case } from './layers-fixture.js';
 
@@ -26,7 +27,7 @@ const efx: { cases: EmbeddingCase[]; reprs: Record<string, string>; errors: Reco
 );
 
 /** Each case's options; maxNorm cases renormalize the weight in place (checked against weight_after). */
-const options: Record<string, F.EmbeddingOptions> = {
+const options: Record<string, EmbeddingOptions> = {
   'F.embedding': {},
   'F.embedding int32 ids': {},
   'F.embedding padding_idx=2': { paddingIdx: 2 },
