@@ -62,8 +62,19 @@ const TESTS = {
   'src/optim/early_stopping.ts': ['test/optim/clip.test.ts'],
   'src/optim/swa_utils.ts': ['test/optim/swa_utils.test.ts'],
   'src/optim/lr_scheduler': ['test/optim/lr_scheduler.test.ts'],
-  'src/nn/functional/loss.ts': ['test/nn/fixtures.test.ts', 'test/nn/modules.test.ts'],
-  'src/nn/modules/loss.ts': ['test/nn/modules.test.ts', 'test/nn/fixtures.test.ts'],
+  // test/nn/loss.test.ts: the losses' options, ranks, gradients and refusals (1 s of CPU); fixtures
+  // (the first fixture's cases, the size warning) and modules after it.
+  'src/nn/functional/loss.ts': ['test/nn/loss.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/loss.ts': ['test/nn/loss.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts'],
+  'src/nn/functional/activation.ts': ['test/nn/activation.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/activation.ts': ['test/nn/activation.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/modules.test.ts', 'test/nn/keywords.test.ts', 'test/nn/module.test.ts'],
+  // embedding.test.ts and dropout.test.ts: the Embedding and channel-dropout cases of layers.json
+  // without the 30 s of layers.test.ts; random.test.ts draws F.dropout's masks against PyTorch's.
+  'src/nn/functional/dropout.ts': ['test/nn/dropout.test.ts', 'test/random.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/module.test.ts'],
+  'src/nn/modules/dropout.ts': ['test/nn/dropout.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/module.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/functional/embedding.ts': ['test/nn/embedding.test.ts'],
+  'src/nn/modules/sparse.ts': ['test/nn/embedding.test.ts', 'test/nn/keywords.test.ts'],
+  'src/nn/modules/flatten.ts': ['test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/keywords.test.ts'],
   'src/nn/functional/normalization.ts': ['test/nn/normalization.test.ts', 'test/nn/layers.test.ts'],
   // The module classes' cases are in normalization.test.ts (the layers fixture's norm cases); layers.test.ts (31 s) is off the row.
   'src/nn/modules/normalization.ts': ['test/nn/normalization.test.ts', 'test/nn/keywords.test.ts'],

@@ -260,6 +260,9 @@ test('repr of nested modules and containers', () => {
     new nn.Bilinear(2, 3, 4, { bias: false }),
   ];
   acts.forEach((m, i) => assert.equal(m.toString(), r.activations[i]));
+  // /usr/bin/python3 (PyTorch 1.13): repr(nn.Unflatten(1, (4,))), repr(nn.Unflatten(-1, (2, 2, 3))): a one-element tuple keeps its comma.
+  assert.equal(new nn.Unflatten(1, [4]).toString(), 'Unflatten(dim=1, unflattened_size=(4,))');
+  assert.equal(new nn.Unflatten({ dim: -1, unflattenedSize: [2, 2, 3] }).toString(), 'Unflatten(dim=-1, unflattened_size=(2, 2, 3))');
 });
 
 test('state dict keys, named parameters, buffers, modules and children', () => {

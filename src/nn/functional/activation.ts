@@ -44,9 +44,11 @@ export function softplus(input: Tensor, beta = 1, threshold = 20): Tensor {
 /** `F.mish(input)`: x * tanh(softplus(x)). */
 export const mish = (input: Tensor): Tensor => input.mul(softplus(input).tanh());
 
-/** `F.hardtanh(input, min_val=-1, max_val=1)`: input clamped. */
+/**
+ * `F.hardtanh(input, min_val=-1, max_val=1)`: input clamped. PyTorch 1.13 takes min_val above
+ * max_val (every value becomes max_val, as clamp's; no gradient); nn.Hardtanh refuses it.
+ */
 export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
-  if (minVal > maxVal) throw new RangeError('min_val cannot be greater than max_val');
   return hardtanhPrimitive(input, minVal, maxVal);
 }
 

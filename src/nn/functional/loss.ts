@@ -5,7 +5,7 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmtShape, fmtSize } from '../../tensor/shape.js';
-import { isFloatingPoint } from '../../tensor/dtype.js';
+import { isFloatingPoint, scalarTypeName } from '../../tensor/dtype.js';
 import { where } from '../../ops/elementwise.js';
 import { backendOf, record, wrap } from '../../ops/function.js';
 
@@ -59,8 +59,12 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction
   const beta = options.beta ?? 1;
   if (beta < 0) throw new RangeError('smooth_l1_loss does not support negative values for beta.');
   warnSizeMismatch(input, target);
+  if (beta === 0) {
+    // |x - t| with PyTorch's kernel's gradient: it tests x - t <= -beta first, so at 0 it is -1.
+    const d = input.sub(target);
+    return reduce(where(d.gt(0), d, d.neg()), options.reduction ?? 'mean');
+  }
   const z = input.sub(target).abs();
-  if (beta === 0) return reduce(z, options.reduction ?? 'mean');
   const loss = where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta));
   return reduce(loss, options.reduction ?? 'mean');
 }
@@ -84,24 +88,44 @@ export interface NllOptions {
   reduction?: Reduction;
 }
 
-/** nll_loss's shape checks: input [N, C, d1...] against target [N, d1...], or [C] against []. */
-function checkNllShapes(input: Tensor, target: Tensor): void {
-  if (input.ndim < 1) throw new RangeError(`input tensor should be 1D or more, but got ${input.ndim}D`);
-  if (input.ndim === 1) {
-    if (target.ndim !== 0) throw new RangeError(`0D or 1D target tensor expected, multi-target not supported`);
-    return;
+/**
+ * nll_loss's checks in PyTorch 1.13's order and words (nll_loss_nd, then the 1-2-D kernel or the
+ * spatial one that 3-D and larger inputs reshape to): the batch size, the target's shape, the
+ * weight, then the target's dtype. Returns the number of classes.
+ */
+function checkNll(input: Tensor, target: Tensor, weight: Tensor | null): number {
+  if (input.ndim < 1) throw new RangeError(`Expected 1 or more dimensions (got ${input.ndim})`);
+  // A 0-d target has no batch size; PyTorch reads it as 0.
+  const batch = target.ndim === 0 ? 0 : target.shape[0];
+  if (input.ndim !== 1 && input.shape[0] !== batch) {
+    throw new RangeError(`Expected input batch_size (${input.shape[0]}) to match target batch_size (${batch}).`);
   }
-  if (target.ndim !== input.ndim - 1) {
-    throw new RangeError(`Expected target size ${fmtShape([input.shape[0], ...input.shape.slice(2)])}, got ${fmtShape(target.shape)}`);
-  }
-  if (input.shape[0] !== target.shape[0]) {
-    throw new RangeError(`Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`);
-  }
-  for (let d = 2; d < input.ndim; d++) {
-    if (input.shape[d] !== target.shape[d - 1]) {
+  const classes = input.shape[input.ndim === 1 ? 0 : 1];
+  if (input.ndim <= 2) {
+    if (target.ndim > 1) throw new RangeError('0D or 1D target tensor expected, multi-target not supported');
+    // PyTorch 1.13 takes a 1-D input with a 1-D target of the same size, reading only the target's
+    // first value (a quirk of its kernel): refused here as the multi-target it is.
+    if (input.ndim === 1 && target.ndim === 1) {
+      if (target.shape[0] !== input.shape[0]) throw new RangeError(`size mismatch (got input: ${fmtShape(input.shape)}, target: ${fmtShape(target.shape)})`);
+      throw new RangeError('0D or 1D target tensor expected, multi-target not supported');
+    }
+    if (weight && (weight.ndim !== 1 || weight.numel() !== classes)) {
+      throw new RangeError(`weight tensor should be defined either for all ${classes} classes or no classes but got weight tensor of shape: ${fmtShape(weight.shape)}`);
+    }
+  } else {
+    if (input.ndim === 4) {
+      if (target.ndim !== 3) throw new RangeError(`only batches of spatial targets supported (3D tensors) but got targets of dimension: ${target.ndim}`);
+    } else if (target.ndim !== input.ndim - 1 || input.shape.slice(2).some((s, d) => s !== target.shape[d + 1])) {
       throw new RangeError(`Expected target size ${fmtShape([input.shape[0], ...input.shape.slice(2)])}, got ${fmtShape(target.shape)}`);
     }
+    if (weight && weight.numel() !== classes) throw new RangeError('weight tensor should be defined either for all or no classes');
+    if (input.ndim === 4 && (input.shape[2] !== target.shape[1] || input.shape[3] !== target.shape[2])) {
+      throw new RangeError(`size mismatch (got input: ${fmtShape(input.shape)} , target: ${fmtShape(target.shape)}`);
+    }
   }
+  // int32 is taken too (dlab's datasets and the GPU backends index with it); PyTorch wants int64.
+  if (target.dtype !== 'int64' && target.dtype !== 'int32') throw new TypeError(`expected scalar type Long but found ${scalarTypeName[target.dtype]}`);
+  return classes;
 }
 
 /**
@@ -111,14 +135,7 @@ function checkNllShapes(input: Tensor, target: Tensor): void {
 export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
   const { weight = null, ignoreIndex = -100, reduction = 'mean' } = options;
   checkReduction(reduction);
-  checkNllShapes(input, target);
-  if (isFloatingPoint(target.dtype)) {
-    throw new TypeError(`expected scalar type Long but found ${target.dtype === 'float32' ? 'Float' : 'Double'}`);
-  }
-  const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
-  if (weight && (weight.ndim !== 1 || weight.numel() !== classes)) {
-    throw new RangeError(`weight tensor should be defined either for all ${classes} classes or no classes but got weight tensor of shape: ${fmtShape(weight.shape)}`);
-  }
+  const classes = checkNll(input, target, weight);
   if (input.ndim === 2 && !weight?.requiresGrad && input.isCpu) return nllLossRows(input, target, weight, ignoreIndex, reduction, classes);
   const x = input.ndim === 1 ? input.unsqueeze(0) : input;
   const t = input.ndim === 1 ? target.unsqueeze(0) : target;
@@ -134,7 +151,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
   }
   const picked = x.gather(1, safe.unsqueeze(1)).squeeze(1);
   let w = keep.to(input.dtype);
-  if (weight) w = weight.indexSelect(0, safe.flatten()).reshape(safe.shape).mul(w);
+  if (weight) w = weight.flatten().indexSelect(0, safe.flatten()).reshape(safe.shape).mul(w);
   let loss = picked.mul(w).neg();
   if (input.ndim === 1) {
     loss = loss.squeeze(0);
@@ -198,26 +215,32 @@ export interface CrossEntropyOptions extends NllOptions {
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const { weight = null, ignoreIndex = -100, reduction = 'mean', labelSmoothing = 0 } = options;
   checkReduction(reduction);
-  if (labelSmoothing < 0 || labelSmoothing > 1) {
-    throw new RangeError(`label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
-  }
   const classDim = input.ndim === 1 ? 0 : 1;
   const n = input.shape[classDim];
-  const logp = input.logSoftmax(classDim);
   const weightView = () => weight!.reshape(input.shape.map((s, d) => (d === classDim ? s : 1)));
+  // PyTorch 1.13 refuses only above 1 (after a probability target's checks); a negative value smooths nothing, as 0.
+  const checkSmoothing = () => {
+    if (labelSmoothing > 1) throw new RangeError(`label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
+  };
   const probabilities = input.ndim === target.ndim && input.shape.every((s, d) => s === target.shape[d]);
   if (probabilities) {
-    if (!isFloatingPoint(target.dtype)) throw new TypeError(`Expected floating point type for target with class probabilities, got Long`);
+    if (!isFloatingPoint(target.dtype)) throw new TypeError(`Expected floating point type for target with class probabilities, got ${scalarTypeName[target.dtype]}`);
     if (ignoreIndex >= 0) throw new Error('ignore_index is not supported for floating point target');
+    if (weight && (weight.ndim !== 1 || weight.numel() !== n)) {
+      throw new RangeError(`cross_entropy: weight tensor should be defined either for all ${n} classes or no classes but got weight tensor of shape: ${fmtShape(weight.shape)}`);
+    }
+    checkSmoothing();
     const t = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / n) : target;
-    let prod = logp.mul(t);
+    let prod = input.logSoftmax(classDim).mul(t);
     if (weight) prod = prod.mul(weightView());
     if (reduction === 'none') return prod.sum(classDim).neg();
     if (reduction === 'sum') return prod.sum().neg();
     return prod.sum().neg().div(input.numel() / n);
   }
+  checkSmoothing();
+  const logp = input.logSoftmax(classDim);
   const nll = nllLoss(logp, target, { weight, ignoreIndex, reduction });
-  if (labelSmoothing === 0) return nll;
+  if (labelSmoothing <= 0) return nll;
   const ignore = target.eq(ignoreIndex);
   let smooth = (weight ? logp.mul(weightView()) : logp).sum(classDim).neg();
   smooth = smooth.maskedFill(ignore, 0);

@@ -212,7 +212,8 @@ export class Hardtanh extends Module {
   constructor(...args: PyArgs<[minVal: number, maxVal: number, inplace: boolean], { minVal?: number; maxVal?: number; inplace?: boolean }>) {
     const [minVal = -1, maxVal = 1, inplace = false] = bindArgs<[number?, number?, boolean?], object>('Hardtanh', ['minVal', 'maxVal', 'inplace'], args, 0, []);
     super();
-    if (minVal > maxVal) throw new RangeError('min_val cannot be greater than max_val');
+    // PyTorch 1.13 asserts max_val > min_val (an AssertionError without a message).
+    if (!(maxVal > minVal)) throw new RangeError(`Hardtanh: max_val (${maxVal}) must be greater than min_val (${minVal})`);
     this.minVal = minVal;
     this.maxVal = maxVal;
     this.inplace = inplace;
