@@ -90,7 +90,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     }
     const params = raw instanceof Tensor ? [raw] : [...raw];
     for (const p of params) {
-      if (!(p instanceof Tensor)) throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${typeof p}`);
+      if (!(p instanceof Tensor)) throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${pyTypeName(p)}`);
       if (!(p.isLeaf || p.retainsGrad)) throw new Error("can't optimize a non-leaf Tensor");
     }
     const filled: Record<string, unknown> = { ...group, params };
@@ -268,6 +268,17 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     });
     return s + ')';
   }
+}
+
+/** The name torch.typename gives a value that is not a tensor: 1 -> int, 1.5 -> float, null -> NoneType. */
+function pyTypeName(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'boolean') return 'bool';
+  if (v === null || v === undefined) return 'NoneType';
+  if (Array.isArray(v)) return 'list';
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return 'dict';
+  return (v as object).constructor?.name ?? typeof v;
 }
 
 /** A hyperparameter as Python prints it: a tuple, None, True/False, 1e-08. */
