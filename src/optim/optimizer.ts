@@ -271,7 +271,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
 }
 
 /** The name torch.typename gives a value that is not a tensor: 1 -> int, 1.5 -> float, null -> NoneType. */
-function pyTypeName(v: unknown): string {
+export function pyTypeName(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
   if (typeof v === 'string') return 'str';
   if (typeof v === 'boolean') return 'bool';
