@@ -173,11 +173,14 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   /** PyTorch's layout: state keyed by parameter index, groups with `params` as index lists, snake_case names. */
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
-    let next = 0;
+    // A group's parameters are numbered by position from where the previous group's ended, as
+    // PyTorch numbers them: a parameter listed twice (which warns) takes its later position.
+    let start = 0;
     const paramGroups = this.paramGroups.map((group) => {
       const packed: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(group)) if (k !== 'params') packed[toSnake(k)] = copyValue(v);
-      for (const p of group.params) if (!index.has(p)) index.set(p, next++);
+      group.params.forEach((p, i) => index.set(p, start + i));
+      start += group.params.length;
       packed.params = group.params.map((p) => index.get(p)!);
       return packed as Record<string, unknown> & { params: number[] };
     });

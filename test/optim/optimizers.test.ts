@@ -103,6 +103,7 @@ const api = JSON.parse(readFileSync(new URL('../fixtures/optim_api.json', import
   cases: { optimizer: Run['optimizer']; options: Record<string, number | boolean | 'nan' | (number | 'nan')[]>; error: string | null }[];
   nonfinite: { optimizer: Run['optimizer']; options: Record<string, unknown>; param: (number | 'inf')[] }[];
   reprs: { optimizer: Run['optimizer']; groups: ({ params: number[] } & Record<string, number>)[]; options: Record<string, unknown>; repr: string }[];
+  duplicates: { params: number[][]; state: Record<string, number[]>; group_keys: string[] };
 };
 const errorCases = api.cases;
 
@@ -249,4 +250,23 @@ test('parameter checks: PyTorch 1.13\'s messages and type names, the duplicate w
   assert.equal(g.gradFn, null);
   assert.equal(g.requiresGrad, false);
   assert.deepEqual(g._values(), [0]);
+});
+
+test('stateDict numbers parameters by position as PyTorch 1.13 (a duplicate takes its later one), params last; step() counts', (t) => {
+  t.mock.method(console, 'warn', () => {}); // the duplicate warning
+  const [p, q, r] = [zeros(2).requiresGrad_(), zeros(1).requiresGrad_(), zeros(1).requiresGrad_()];
+  const opt = new optim.SGD([{ params: [p, p, q] }, { params: [r] }], { lr: 0.1, momentum: 0.9 });
+  for (const x of [p, q, r]) x.grad = x.detach().add(1);
+  opt.step();
+  const sd = opt.stateDict();
+  assert.deepEqual(sd.param_groups.map((g) => g.params), api.duplicates.params);
+  assert.deepEqual(Object.keys(sd.state), Object.keys(api.duplicates.state));
+  assert.equal(Object.keys(sd.param_groups[0]).at(-1), 'params');
+  assert.deepEqual(new Set(Object.keys(sd.param_groups[0])), new Set(api.duplicates.group_keys));
+  // The dict loads back onto the same layout: each number finds its parameter.
+  const again = new optim.SGD([{ params: [p, p, q] }, { params: [r] }], { lr: 0.1, momentum: 0.9 });
+  again.loadStateDict(sd);
+  assert.deepEqual([...again.state.keys()], [p, q, r]);
+  opt.step();
+  assert.equal(opt._stepCount, 2);
 });
