@@ -280,3 +280,45 @@ test('schedulers refuse what PyTorch 1.13 refuses, in its words, and accept its 
     });
   }
 });
+
+// step(epoch) with the closed form, back and forth, and a scheduler resumed at lastEpoch 9 (its
+// groups holding initialLr and the lr 9 steps left), against PyTorch 1.13 (tools/fixtures/lr_scheduler_api.py).
+test('closed forms of every scheduler that has one, and resuming at lastEpoch, as PyTorch 1.13', () => {
+  const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as {
+    jumps: number[];
+    closed_form: Record<string, number[][]>;
+    resumed: Record<string, number[][]>;
+  };
+  const closed: Record<string, (o: optim.Optimizer, lastEpoch?: number) => optim.lrScheduler.LRScheduler> = {
+    StepLR: (o, lastEpoch) => new S.StepLR(o, { stepSize: 4, gamma: 0.5, lastEpoch }),
+    MultiStepLR: (o, lastEpoch) => new S.MultiStepLR(o, { milestones: [2, 10, 10, 25], gamma: 0.3, lastEpoch }),
+    ConstantLR: (o, lastEpoch) => new S.ConstantLR(o, { factor: 0.4, totalIters: 13, lastEpoch }),
+    LinearLR: (o, lastEpoch) => new S.LinearLR(o, { startFactor: 0.2, endFactor: 0.9, totalIters: 13, lastEpoch }),
+    ExponentialLR: (o, lastEpoch) => new S.ExponentialLR(o, { gamma: 0.9, lastEpoch }),
+    CosineAnnealingLR: (o, lastEpoch) => new S.CosineAnnealingLR(o, { TMax: 13, etaMin: 0.002, lastEpoch }),
+    PolynomialLR: (o, lastEpoch) => new S.PolynomialLR(o, { totalIters: 13, power: 1.5, lastEpoch }),
+  };
+  assert.deepEqual(Object.keys(closed).sort(), Object.keys(api.closed_form).sort());
+  const lrs = (o: optim.Optimizer) => o.paramGroups.map((g) => g.lr);
+  for (const [name, make] of Object.entries(closed)) {
+    const o = twoGroups() as unknown as optim.Optimizer;
+    const s = make(o);
+    api.jumps.forEach((epoch, i) => {
+      s.step(epoch);
+      assertClose(lrs(o), api.closed_form[name][i], 1e-12, `${name}.step(${epoch})`);
+      assertClose(s.getLastLr(), api.closed_form[name][i], 1e-12, `${name}.step(${epoch}) getLastLr`);
+      assert.equal(s.lastEpoch, epoch);
+    });
+    // Resumed: the lr and initialLr of a run 9 steps in, then 12 chainable steps.
+    const first = twoGroups() as unknown as optim.Optimizer;
+    const ran = make(first);
+    for (let i = 0; i < 9; i++) ran.step();
+    const o2 = twoGroups() as unknown as optim.Optimizer;
+    o2.paramGroups.forEach((g, i) => Object.assign(g, { initialLr: first.paramGroups[i].initialLr, lr: first.paramGroups[i].lr }));
+    const resumed = make(o2, 9);
+    api.resumed[name].forEach((want, i) => {
+      if (i > 0) resumed.step();
+      assertClose(lrs(o2), want, 1e-12, `${name} resumed at 9, step ${i}`);
+    });
+  }
+});
