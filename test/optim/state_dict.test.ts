@@ -164,3 +164,19 @@ test('Adagrad and Adadelta refuse at load a dict without a state tensor they kee
     assert.throws(() => opt.loadStateDict(without as typeof saved), message, name);
   }
 });
+
+test('loadStateDict: a missing numeric hyperparameter is refused by name; the state of an id no group has is left out', () => {
+  const { opt } = twoSteps('SGD', { lr: 0.1, momentum: 0.9 });
+  const sd = opt.stateDict();
+  const fresh = () => [tensor(P1, { dtype: 'float32' }).requiresGrad_(), tensor(P2, { dtype: 'float32' }).requiresGrad_()];
+  const [a1, a2] = fresh();
+  const sgd = new optim.SGD([{ params: [a1] }, { params: [a2] }], { lr: 0.1, momentum: 0.9 });
+  const noMomentum = { ...sd, param_groups: sd.param_groups.map(({ momentum: _, ...g }) => g) } as typeof sd;
+  assert.throws(() => sgd.loadStateDict(noMomentum), {
+    message: "loaded state dict's param group 0 has no 'momentum', which SGD needs (it has: lr, dampening, weight_decay, nesterov, maximize, foreach, differentiable); was it saved from another optimizer?",
+  });
+  // PyTorch keeps such state under its id; a Map keyed by the parameters has no place for it.
+  const extra = { ...sd, state: { ...sd.state, 7: { momentum_buffer: tensor([1, 2], { dtype: 'float32' }) } } };
+  sgd.loadStateDict(extra);
+  assert.deepEqual([...sgd.state.keys()], [a1, a2]);
+});
