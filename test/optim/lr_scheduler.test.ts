@@ -322,3 +322,31 @@ test('closed forms of every scheduler that has one, and resuming at lastEpoch, a
     });
   }
 });
+
+test('SequentialLR and ChainedScheduler: the state dict carries the inner schedulers, and a loaded one goes on the same', () => {
+  const sequential = (o: optim.Optimizer) =>
+    new S.SequentialLR(o, { schedulers: [new S.LinearLR(o, { startFactor: 0.2, totalIters: 4 }), new S.ExponentialLR(o, { gamma: 0.8 })], milestones: [3] });
+  const chained = (o: optim.Optimizer) => new S.ChainedScheduler([new S.StepLR(o, { stepSize: 2, gamma: 0.5 }), new S.ExponentialLR(o, { gamma: 0.9 })]);
+  // The inner ExponentialLR's epoch after 5 steps: restarted at the milestone 3 (SequentialLR), or stepped each time.
+  for (const [make, innerEpoch] of [[sequential, 2], [chained, 5]] as const) {
+    const o = twoGroups() as unknown as optim.Optimizer;
+    const s = make(o);
+    for (let i = 0; i < 5; i++) s.step();
+    const sd = s.stateDict();
+    const inner = sd._schedulers as Record<string, unknown>[];
+    assert.equal(inner.length, 2);
+    assert.equal(inner[1].last_epoch, innerEpoch);
+    // A fresh optimizer and scheduler (built first: building resets the groups' lr), loaded, step as
+    // the first: the inner schedulers' epochs came too.
+    const o2 = twoGroups() as unknown as optim.Optimizer;
+    const s2 = make(o2);
+    o2.loadStateDict(o.stateDict());
+    s2.loadStateDict(sd);
+    for (let i = 0; i < 6; i++) {
+      s.step();
+      s2.step();
+      assert.deepEqual(s2.getLastLr(), s.getLastLr(), `${s.constructor.name} step ${i + 6}`);
+    }
+  }
+  assert.throws(() => new S.ChainedScheduler([]), { message: 'ChainedScheduler expects at least one scheduler' });
+});
