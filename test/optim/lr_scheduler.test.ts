@@ -288,6 +288,7 @@ test('closed forms of every scheduler that has one, and resuming at lastEpoch, a
     jumps: number[];
     closed_form: Record<string, number[][]>;
     resumed: Record<string, number[][]>;
+    resumed_lr_not_restored: Record<string, number[][]>;
   };
   const closed: Record<string, (o: optim.Optimizer, lastEpoch?: number) => optim.lrScheduler.LRScheduler> = {
     StepLR: (o, lastEpoch) => new S.StepLR(o, { stepSize: 4, gamma: 0.5, lastEpoch }),
@@ -319,6 +320,13 @@ test('closed forms of every scheduler that has one, and resuming at lastEpoch, a
     api.resumed[name].forEach((want, i) => {
       if (i > 0) resumed.step();
       assertClose(lrs(o2), want, 1e-12, `${name} resumed at 9, step ${i}`);
+    });
+    const o3 = twoGroups() as unknown as optim.Optimizer;
+    o3.paramGroups.forEach((g, i) => Object.assign(g, { initialLr: first.paramGroups[i].initialLr, lr: 0.5 * (first.paramGroups[i].initialLr as number) }));
+    const notRestored = make(o3, 9);
+    api.resumed_lr_not_restored[name].forEach((want, i) => {
+      if (i > 0) notRestored.step();
+      assertClose(lrs(o3), want, 1e-12, `${name} resumed at 9 with its lr not restored, step ${i}`);
     });
   }
 });
