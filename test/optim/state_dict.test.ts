@@ -180,3 +180,18 @@ test('loadStateDict: a missing numeric hyperparameter is refused by name; the st
   sgd.loadStateDict(extra);
   assert.deepEqual([...sgd.state.keys()], [a1, a2]);
 });
+
+test('loadStateDict casts floating state to the parameter\'s dtype, except step (PyTorch 1.13\'s _cast)', () => {
+  const p = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+  const adam = new optim.Adam([p], { lr: 0.1 });
+  p.grad = tensor([1, 1], { dtype: 'float32' });
+  adam.step();
+  const q = tensor([1, 2], { dtype: 'float64' }).requiresGrad_();
+  const other = new optim.Adam([q], { lr: 0.1 });
+  other.loadStateDict(adam.stateDict());
+  const s = other.state.get(q)!;
+  assert.equal((s.expAvg as Tensor).dtype, 'float64');
+  assert.equal((s.expAvgSq as Tensor).dtype, 'float64');
+  assert.equal((s.step as Tensor).dtype, 'float32', 'step keeps its dtype');
+  assert.notEqual(s.step, adam.state.get(p)!.step, 'a copy');
+});
