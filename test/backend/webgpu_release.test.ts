@@ -155,6 +155,10 @@ describe('torch.webgpu.scope', () => {
     torch.webgpu.scope(() => torch.cat([a, b]).sum().backward());
     assert.deepEqual(await a.grad!.tolistAsync(), [3, 3]);
     assert.deepEqual(await b.grad!.tolistAsync(), [3]);
+    // mul's rule makes c's gradient whole: c takes it (no copy) inside the scope, and keeps it.
+    const c = torch.tensor([1, 2], { dtype: 'float32' }).to('webgpu').requiresGrad_();
+    torch.webgpu.scope(() => c.mul(c).sum().backward());
+    assert.deepEqual(await c.grad!.tolistAsync(), [2, 4]);
   });
 
   test('a returned loss keeps its graph: backward after the scope works', async () => {
