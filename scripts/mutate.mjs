@@ -45,12 +45,14 @@ const TESTS = {
   'src/ops/pool.ts:243-433': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/autograd.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
-  // webgpu_release (last: 20 s on SwiftShader) sees the device-memory branches (freeing consumed gradients).
-  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts', 'test/utils/memory.test.ts', 'test/backend/webgpu_release.test.ts'],
+  // webgpu_release (12-20 s on SwiftShader) sees the device-memory branches (freeing consumed gradients),
+  // which no CPU test does: before memory.test.ts (17 s), which kills few that autograd.test.ts does not.
+  'src/autograd/engine.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts', 'test/backend/webgpu_release.test.ts', 'test/utils/memory.test.ts'],
   'src/autograd/gradcheck.ts': ['test/gradcheck.test.ts'],
   'src/autograd/node.ts': ['test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/optim': ['test/optim/clip.test.ts', 'test/optim/lr_scheduler.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/optimizers.test.ts', 'test/optim/swa_utils.test.ts'],
-  'src/optim/optimizer.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/by_name.test.ts'],
+  // webgpu_release (12-20 s on SwiftShader): a step on a device frees its temporaries and keeps the state (step()'s scope, keepAll).
+  'src/optim/optimizer.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts', 'test/optim/by_name.test.ts', 'test/backend/webgpu_release.test.ts'],
   'src/optim/sgd.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
   'src/optim/adam.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
   'src/optim/adamw.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
@@ -60,7 +62,8 @@ const TESTS = {
   'src/optim/by_name.ts': ['test/optim/by_name.test.ts'],
   'src/optim/clip.ts': ['test/optim/clip.test.ts'],
   'src/optim/early_stopping.ts': ['test/optim/clip.test.ts'],
-  'src/optim/swa_utils.ts': ['test/optim/swa_utils.test.ts'],
+  // webgpu_swa (8 s on SwiftShader): the count kept beside a GPU buffer, which no CPU test sees.
+  'src/optim/swa_utils.ts': ['test/optim/swa_utils.test.ts', 'test/backend/webgpu_swa.test.ts'],
   'src/optim/lr_scheduler': ['test/optim/lr_scheduler.test.ts'],
   // test/nn/loss.test.ts: the losses' options, ranks, gradients and refusals (1 s of CPU); fixtures
   // (the first fixture's cases, the size warning) and modules after it.

@@ -90,7 +90,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     }
     const params = raw instanceof Tensor ? [raw] : [...raw];
     for (const p of params) {
-      if (!(p instanceof Tensor)) throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${typeof p}`);
+      if (!(p instanceof Tensor)) throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${pyTypeName(p)}`);
       if (!(p.isLeaf || p.retainsGrad)) throw new Error("can't optimize a non-leaf Tensor");
     }
     const filled: Record<string, unknown> = { ...group, params };
@@ -173,11 +173,14 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
   /** PyTorch's layout: state keyed by parameter index, groups with `params` as index lists, snake_case names. */
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
-    let next = 0;
+    // A group's parameters are numbered by position from where the previous group's ended, as
+    // PyTorch numbers them: a parameter listed twice (which warns) takes its later position.
+    let start = 0;
     const paramGroups = this.paramGroups.map((group) => {
       const packed: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(group)) if (k !== 'params') packed[toSnake(k)] = copyValue(v);
-      for (const p of group.params) if (!index.has(p)) index.set(p, next++);
+      group.params.forEach((p, i) => index.set(p, start + i));
+      start += group.params.length;
       packed.params = group.params.map((p) => index.get(p)!);
       return packed as Record<string, unknown> & { params: number[] };
     });
@@ -268,6 +271,17 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     });
     return s + ')';
   }
+}
+
+/** The name torch.typename gives a value that is not a tensor: 1 -> int, 1.5 -> float, null -> NoneType. */
+export function pyTypeName(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'boolean') return 'bool';
+  if (v === null || v === undefined) return 'NoneType';
+  if (Array.isArray(v)) return 'list';
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return 'dict';
+  return (v as object).constructor?.name ?? typeof v;
 }
 
 /** A hyperparameter as Python prints it: a tuple, None, True/False, 1e-08. */

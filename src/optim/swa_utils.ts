@@ -29,7 +29,11 @@ export interface AveragedModelOptions<M extends Module> {
   /** Builds a fresh model of the same shape (the deepcopy PyTorch makes); it is then loaded with the model's state. */
   copy: () => M;
   avgFn?: AvgFn;
-  /** Average the buffers too (default false: they are copied from the model at each update). */
+  /**
+   * Average the buffers too (default false: PyTorch 1.13 then leaves the copy's buffers as they were
+   * built; torch 2.0 began copying the model's at each update). BatchNorm's statistics of the
+   * averaged weights come from a pass over the data then (PyTorch's update_bn).
+   */
   useBuffers?: boolean;
 }
 
@@ -90,7 +94,6 @@ export class AveragedModel<M extends Module = Module> extends Module {
         const current = theirs[i].detach();
         p.copy_(n === 0 ? current : this.avgFn(p.detach(), current, n));
       });
-      if (!this.useBuffers) this.module.buffers().forEach((b, i) => b.copy_(model.buffers()[i].detach()));
       const counter = this as unknown as { n_averaged: Tensor };
       counter.n_averaged.add_(1);
     });

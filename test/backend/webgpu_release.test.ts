@@ -146,6 +146,21 @@ describe('torch.webgpu.scope', () => {
     }
   });
 
+  test('a .grad made inside a scope outlives it: copied from a view, then accumulated into', async () => {
+    const a = torch.tensor([1, 2], { dtype: 'float32' }).to('webgpu').requiresGrad_();
+    const b = torch.tensor([3], { dtype: 'float32' }).to('webgpu').requiresGrad_();
+    // cat's rule hands a a view of its gradient: a.grad is a copy, made inside the scope.
+    torch.webgpu.scope(() => torch.cat([a, b]).mul(2).sum().backward());
+    assert.deepEqual(await a.grad!.tolistAsync(), [2, 2]);
+    torch.webgpu.scope(() => torch.cat([a, b]).sum().backward());
+    assert.deepEqual(await a.grad!.tolistAsync(), [3, 3]);
+    assert.deepEqual(await b.grad!.tolistAsync(), [3]);
+    // mul's rule makes c's gradient whole: c takes it (no copy) inside the scope, and keeps it.
+    const c = torch.tensor([1, 2], { dtype: 'float32' }).to('webgpu').requiresGrad_();
+    torch.webgpu.scope(() => c.mul(c).sum().backward());
+    assert.deepEqual(await c.grad!.tolistAsync(), [2, 4]);
+  });
+
   test('a returned loss keeps its graph: backward after the scope works', async () => {
     const w = torch.randn([64]).to('webgpu').requiresGrad_();
     const loss = torch.webgpu.scope(() => w.mul(2).tanh().mul(w.exp()).sum());

@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 
 import { zeros } from '../../src/ops/creation.js';
 import * as optim from '../../src/optim/index.js';
@@ -185,4 +186,175 @@ test('lrCurve feeds ReduceLROnPlateau the given metrics', () => {
   const curve = S.lrCurve((o) => new S.ReduceLROnPlateau(o, { patience: 0, factor: 0.5 }), 4, { metrics: [1, 1, 1, 1] });
   assertClose(curve, [0.1, 0.1, 0.05, 0.025], 1e-15, 'plateau');
   assert.throws(() => S.lrCurve((o) => new S.ReduceLROnPlateau(o), 2), /needs options.metrics\[0\]/);
+});
+
+// ------------------------------------------------------------------ refusals (PyTorch 1.13's words)
+
+// Each case of tools/fixtures/lr_scheduler_api.py, built the same way: the message PyTorch raises
+// (TypeError where PyTorch's is one), or null where it accepts.
+test('schedulers refuse what PyTorch 1.13 refuses, in its words, and accept its boundary values', () => {
+  const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as { cases: Record<string, [string, string] | null> };
+  const sgd = () => twoGroups() as unknown as optim.Optimizer;
+  const adagrad = () => new optim.Adagrad([zeros(1).requiresGrad_()], { lr: 0.1 }) as unknown as optim.Optimizer;
+  const stepped = (make: () => { step(epoch?: number): void }, ...epochs: (number | undefined)[]) => () => {
+    const s = make();
+    for (const e of epochs) s.step(e);
+  };
+  const o = sgd();
+  const other = sgd();
+  const cases: Record<string, () => unknown> = {
+    'ConstantLR factor 1': () => new S.ConstantLR(sgd(), { factor: 1 }),
+    'ConstantLR factor 0': () => new S.ConstantLR(sgd(), { factor: 0 }),
+    'ConstantLR factor 1.5': () => new S.ConstantLR(sgd(), { factor: 1.5 }),
+    'ConstantLR factor -0.1': () => new S.ConstantLR(sgd(), { factor: -0.1 }),
+    'LinearLR start_factor 1': () => new S.LinearLR(sgd(), { startFactor: 1 }),
+    'LinearLR start_factor 0': () => new S.LinearLR(sgd(), { startFactor: 0, endFactor: 1 }),
+    'LinearLR start_factor 1.5': () => new S.LinearLR(sgd(), { startFactor: 1.5 }),
+    'LinearLR start_factor -0.1': () => new S.LinearLR(sgd(), { startFactor: -0.1 }),
+    'LinearLR end_factor 0': () => new S.LinearLR(sgd(), { endFactor: 0 }),
+    'LinearLR end_factor 1.5': () => new S.LinearLR(sgd(), { endFactor: 1.5 }),
+    'LinearLR end_factor -0.1': () => new S.LinearLR(sgd(), { endFactor: -0.1 }),
+    'CosineAnnealingWarmRestarts T_0 1': () => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 1 }),
+    'CosineAnnealingWarmRestarts T_0 0': () => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 0 }),
+    'CosineAnnealingWarmRestarts T_0 -1': () => new S.CosineAnnealingWarmRestarts(sgd(), { T0: -1 }),
+    'CosineAnnealingWarmRestarts T_0 2.5': () => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 2.5 }),
+    'CosineAnnealingWarmRestarts T_mult 1': () => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 3, TMult: 1 }),
+    'CosineAnnealingWarmRestarts T_mult 0': () => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 3, TMult: 0 }),
+    'CosineAnnealingWarmRestarts T_mult 1.5': () => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 3, TMult: 1.5 }),
+    'CosineAnnealingWarmRestarts step -1': stepped(() => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 3 }), -1),
+    'CosineAnnealingWarmRestarts step 0': stepped(() => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 3 }), 0),
+    'CyclicLR mode foo': () => new S.CyclicLR(sgd(), { baseLr: 0.01, maxLr: 0.1, mode: 'foo' as 'triangular' }),
+    'CyclicLR no momentum': () => new S.CyclicLR(adagrad(), { baseLr: 0.01, maxLr: 0.1 }),
+    'CyclicLR no momentum, cycle_momentum False': () => new S.CyclicLR(adagrad(), { baseLr: 0.01, maxLr: 0.1, cycleMomentum: false }),
+    'CyclicLR base_lr of 3': () => new S.CyclicLR(sgd(), { baseLr: [0.01, 0.02, 0.03], maxLr: 0.1 }),
+    'CyclicLR max_lr of 1': () => new S.CyclicLR(sgd(), { baseLr: 0.01, maxLr: [0.1] }),
+    'CyclicLR base_momentum of 1': () => new S.CyclicLR(sgd(), { baseLr: 0.01, maxLr: 0.1, baseMomentum: [0.8] }),
+    'LambdaLR 1 of 2': () => new S.LambdaLR(sgd(), { lrLambda: [() => 1] }),
+    'LambdaLR 3 of 2': () => new S.LambdaLR(sgd(), { lrLambda: [() => 1, () => 1, () => 1] }),
+    'MultiplicativeLR 1 of 2': () => new S.MultiplicativeLR(sgd(), { lrLambda: [() => 1] }),
+    'OneCycleLR no steps': () => new S.OneCycleLR(sgd(), { maxLr: 0.1 }),
+    'OneCycleLR total_steps 0': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 0 }),
+    'OneCycleLR total_steps -2': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: -2 }),
+    'OneCycleLR total_steps 1.5': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 1.5 }),
+    'OneCycleLR epochs 0': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, epochs: 0, stepsPerEpoch: 3 }),
+    'OneCycleLR epochs 1.5': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, epochs: 1.5, stepsPerEpoch: 3 }),
+    'OneCycleLR steps_per_epoch 0': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, epochs: 2, stepsPerEpoch: 0 }),
+    'OneCycleLR steps_per_epoch 2.5': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, epochs: 2, stepsPerEpoch: 2.5 }),
+    'OneCycleLR pct_start 0': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 10, pctStart: 0 }),
+    'OneCycleLR pct_start 1': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 10, pctStart: 1 }),
+    'OneCycleLR pct_start 1.5': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 10, pctStart: 1.5 }),
+    'OneCycleLR pct_start -0.1': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 10, pctStart: -0.1 }),
+    'OneCycleLR anneal_strategy foo': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 10, annealStrategy: 'foo' as 'cos' }),
+    'OneCycleLR no momentum': () => new S.OneCycleLR(adagrad(), { maxLr: 0.1, totalSteps: 10 }),
+    'OneCycleLR no momentum, cycle_momentum False': () => new S.OneCycleLR(adagrad(), { maxLr: 0.1, totalSteps: 10, cycleMomentum: false }),
+    'OneCycleLR max_lr of 3': () => new S.OneCycleLR(sgd(), { maxLr: [0.1, 0.2, 0.3], totalSteps: 10 }),
+    'OneCycleLR step to the end': stepped(() => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 3 }), undefined, undefined),
+    'OneCycleLR step past the end': stepped(() => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 3 }), undefined, undefined, undefined, undefined),
+    'ReduceLROnPlateau factor 1': () => new S.ReduceLROnPlateau(sgd(), { factor: 1 }),
+    'ReduceLROnPlateau factor 2': () => new S.ReduceLROnPlateau(sgd(), { factor: 2 }),
+    'ReduceLROnPlateau factor 0.999': () => new S.ReduceLROnPlateau(sgd(), { factor: 0.999 }),
+    'ReduceLROnPlateau not an optimizer': () => new S.ReduceLROnPlateau({} as optim.Optimizer),
+    'ReduceLROnPlateau min_lr of 1': () => new S.ReduceLROnPlateau(sgd(), { minLr: [0.1] }),
+    'ReduceLROnPlateau min_lr of 3': () => new S.ReduceLROnPlateau(sgd(), { minLr: [0.1, 0.1, 0.1] }),
+    'ReduceLROnPlateau mode foo': () => new S.ReduceLROnPlateau(sgd(), { mode: 'foo' as 'min' }),
+    'ReduceLROnPlateau threshold_mode foo': () => new S.ReduceLROnPlateau(sgd(), { thresholdMode: 'foo' as 'rel' }),
+    'StepLR not an optimizer': () => new S.StepLR({} as optim.Optimizer, { stepSize: 2 }),
+    'StepLR resumed without initial_lr': () => new S.StepLR(sgd(), { stepSize: 2, lastEpoch: 3 }),
+    'SequentialLR another optimizer at 1': () => new S.SequentialLR(o, { schedulers: [new S.ConstantLR(o), new S.ConstantLR(other)], milestones: [2] }),
+    'SequentialLR two milestones for two': () => new S.SequentialLR(o, { schedulers: [new S.ConstantLR(o), new S.ConstantLR(o)], milestones: [2, 4] }),
+    'SequentialLR no milestone for two': () => new S.SequentialLR(o, { schedulers: [new S.ConstantLR(o), new S.ConstantLR(o)], milestones: [] }),
+    'ChainedScheduler another optimizer at 2': () => new S.ChainedScheduler([new S.ConstantLR(o), new S.ConstantLR(o), new S.ConstantLR(other)]),
+  };
+  assert.deepEqual(Object.keys(cases).sort(), Object.keys(api.cases).sort());
+  for (const [name, want] of Object.entries(api.cases)) {
+    if (want === null) {
+      assert.doesNotThrow(cases[name], name);
+      continue;
+    }
+    // KeyError's str() quotes its message.
+    const message = want[0] === 'KeyError' ? want[1].slice(1, -1) : want[1];
+    assert.throws(cases[name], (e: Error) => {
+      assert.equal(e.message, message, name);
+      if (want[0] === 'TypeError') assert.equal(e.name, 'TypeError', name);
+      return true;
+    });
+  }
+});
+
+// step(epoch) with the closed form, back and forth, and a scheduler resumed at lastEpoch 9 (its
+// groups holding initialLr and the lr 9 steps left), against PyTorch 1.13 (tools/fixtures/lr_scheduler_api.py).
+test('closed forms of every scheduler that has one, and resuming at lastEpoch, as PyTorch 1.13', () => {
+  const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as {
+    jumps: number[];
+    closed_form: Record<string, number[][]>;
+    resumed: Record<string, number[][]>;
+    resumed_lr_not_restored: Record<string, number[][]>;
+  };
+  const closed: Record<string, (o: optim.Optimizer, lastEpoch?: number) => optim.lrScheduler.LRScheduler> = {
+    StepLR: (o, lastEpoch) => new S.StepLR(o, { stepSize: 4, gamma: 0.5, lastEpoch }),
+    MultiStepLR: (o, lastEpoch) => new S.MultiStepLR(o, { milestones: [2, 10, 10, 25], gamma: 0.3, lastEpoch }),
+    ConstantLR: (o, lastEpoch) => new S.ConstantLR(o, { factor: 0.4, totalIters: 13, lastEpoch }),
+    LinearLR: (o, lastEpoch) => new S.LinearLR(o, { startFactor: 0.2, endFactor: 0.9, totalIters: 13, lastEpoch }),
+    ExponentialLR: (o, lastEpoch) => new S.ExponentialLR(o, { gamma: 0.9, lastEpoch }),
+    CosineAnnealingLR: (o, lastEpoch) => new S.CosineAnnealingLR(o, { TMax: 13, etaMin: 0.002, lastEpoch }),
+    PolynomialLR: (o, lastEpoch) => new S.PolynomialLR(o, { totalIters: 13, power: 1.5, lastEpoch }),
+  };
+  assert.deepEqual(Object.keys(closed).sort(), Object.keys(api.closed_form).sort());
+  const lrs = (o: optim.Optimizer) => o.paramGroups.map((g) => g.lr);
+  for (const [name, make] of Object.entries(closed)) {
+    const o = twoGroups() as unknown as optim.Optimizer;
+    const s = make(o);
+    api.jumps.forEach((epoch, i) => {
+      s.step(epoch);
+      assertClose(lrs(o), api.closed_form[name][i], 1e-12, `${name}.step(${epoch})`);
+      assertClose(s.getLastLr(), api.closed_form[name][i], 1e-12, `${name}.step(${epoch}) getLastLr`);
+      assert.equal(s.lastEpoch, epoch);
+    });
+    // Resumed: the lr and initialLr of a run 9 steps in, then 12 chainable steps.
+    const first = twoGroups() as unknown as optim.Optimizer;
+    const ran = make(first);
+    for (let i = 0; i < 9; i++) ran.step();
+    const o2 = twoGroups() as unknown as optim.Optimizer;
+    o2.paramGroups.forEach((g, i) => Object.assign(g, { initialLr: first.paramGroups[i].initialLr, lr: first.paramGroups[i].lr }));
+    const resumed = make(o2, 9);
+    api.resumed[name].forEach((want, i) => {
+      if (i > 0) resumed.step();
+      assertClose(lrs(o2), want, 1e-12, `${name} resumed at 9, step ${i}`);
+    });
+    const o3 = twoGroups() as unknown as optim.Optimizer;
+    o3.paramGroups.forEach((g, i) => Object.assign(g, { initialLr: first.paramGroups[i].initialLr, lr: 0.5 * (first.paramGroups[i].initialLr as number) }));
+    const notRestored = make(o3, 9);
+    api.resumed_lr_not_restored[name].forEach((want, i) => {
+      if (i > 0) notRestored.step();
+      assertClose(lrs(o3), want, 1e-12, `${name} resumed at 9 with its lr not restored, step ${i}`);
+    });
+  }
+});
+
+test('SequentialLR and ChainedScheduler: the state dict carries the inner schedulers, and a loaded one goes on the same', () => {
+  const sequential = (o: optim.Optimizer) =>
+    new S.SequentialLR(o, { schedulers: [new S.LinearLR(o, { startFactor: 0.2, totalIters: 4 }), new S.ExponentialLR(o, { gamma: 0.8 })], milestones: [3] });
+  const chained = (o: optim.Optimizer) => new S.ChainedScheduler([new S.StepLR(o, { stepSize: 2, gamma: 0.5 }), new S.ExponentialLR(o, { gamma: 0.9 })]);
+  // The inner ExponentialLR's epoch after 5 steps: restarted at the milestone 3 (SequentialLR), or stepped each time.
+  for (const [make, innerEpoch] of [[sequential, 2], [chained, 5]] as const) {
+    const o = twoGroups() as unknown as optim.Optimizer;
+    const s = make(o);
+    for (let i = 0; i < 5; i++) s.step();
+    const sd = s.stateDict();
+    const inner = sd._schedulers as Record<string, unknown>[];
+    assert.equal(inner.length, 2);
+    assert.equal(inner[1].last_epoch, innerEpoch);
+    // A fresh optimizer and scheduler (built first: building resets the groups' lr), loaded, step as
+    // the first: the inner schedulers' epochs came too.
+    const o2 = twoGroups() as unknown as optim.Optimizer;
+    const s2 = make(o2);
+    o2.loadStateDict(o.stateDict());
+    s2.loadStateDict(sd);
+    for (let i = 0; i < 6; i++) {
+      s.step();
+      s2.step();
+      assert.deepEqual(s2.getLastLr(), s.getLastLr(), `${s.constructor.name} step ${i + 6}`);
+    }
+  }
+  assert.throws(() => new S.ChainedScheduler([]), { message: 'ChainedScheduler expects at least one scheduler' });
 });

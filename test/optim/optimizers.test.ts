@@ -103,6 +103,7 @@ const api = JSON.parse(readFileSync(new URL('../fixtures/optim_api.json', import
   cases: { optimizer: Run['optimizer']; options: Record<string, number | boolean | 'nan' | (number | 'nan')[]>; error: string | null }[];
   nonfinite: { optimizer: Run['optimizer']; options: Record<string, unknown>; param: (number | 'inf')[] }[];
   reprs: { optimizer: Run['optimizer']; groups: ({ params: number[] } & Record<string, number>)[]; options: Record<string, unknown>; repr: string }[];
+  duplicates: { params: number[][]; state: Record<string, number[]>; group_keys: string[] };
 };
 const errorCases = api.cases;
 
@@ -196,4 +197,76 @@ test('RMSprop, Adagrad, Adadelta: a parameter without a gradient is skipped (Ada
       assert.equal(opt.state.has(b), false, name);
     }
   }
+});
+
+test('parameter checks: PyTorch 1.13\'s messages and type names, the duplicate warning, setToNone false on a gradient with a graph', (t) => {
+  const p = zeros(2).requiresGrad_();
+  // torch.typename of what is not a tensor (PyTorch 1.13: SGD([p, 1]) ... "is int").
+  const names: [unknown, string][] = [[1, 'int'], [1.5, 'float'], ['a', 'str'], [true, 'bool'], [null, 'NoneType'], [undefined, 'NoneType'], [[p], 'list'], [{}, 'dict'], [new Map(), 'Map']];
+  for (const [v, name] of names) {
+    assert.throws(() => new optim.SGD([p, v as Tensor], { lr: 0.1 }), { name: 'TypeError', message: `optimizer can only optimize Tensors, but one of the params is ${name}` });
+  }
+  const opt = new optim.SGD([p], { lr: 0.1 });
+  for (const group of [5, null, p]) {
+    assert.throws(() => opt.addParamGroup(group as unknown as optim.ParamGroupInput), { name: 'TypeError', message: 'param group must be a dict' });
+  }
+  assert.throws(() => opt.addParamGroup({ params: new Set([zeros(1).requiresGrad_()]) }), {
+    name: 'TypeError',
+    message: 'optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.',
+  });
+  assert.throws(() => new optim.SGD([p], { lr: 0.1, momentum: 0.9 }).addParamGroup({ params: [p.mul(2)] }), { name: 'Error', message: "can't optimize a non-leaf Tensor" });
+  assert.throws(() => new optim.SGD(p as unknown as Tensor[], { lr: 0.1 }), {
+    name: 'TypeError',
+    message: 'params argument given to the optimizer should be an iterable of Tensors or dicts, but got Tensor',
+  });
+  assert.throws(() => new optim.SGD([{ params: [zeros(1).requiresGrad_()] }], {} as { lr: number }), {
+    message: "parameter group didn't specify a value of required optimization parameter lr",
+  });
+  // A non-leaf that retains its gradient may be optimized (PyTorch: is_leaf or retains_grad).
+  const r = p.mul(2);
+  r.retainGrad();
+  assert.equal(new optim.SGD([r], { lr: 0.1 }).paramGroups[0].params[0], r);
+  // Duplicates warn (PyTorch's text) and are kept.
+  const warn = t.mock.method(console, 'warn', () => {});
+  const dup = new optim.SGD([p, p], { lr: 0.1 });
+  assert.equal(dup.paramGroups[0].params.length, 2);
+  assert.deepEqual(warn.mock.calls.map((c) => c.arguments[0]), [
+    'optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information',
+  ]);
+  new optim.SGD([p, zeros(1).requiresGrad_()], { lr: 0.1 });
+  assert.equal(warn.mock.callCount(), 1);
+  // A group's own list default is copied, not shared with defaults.
+  const adam = new optim.Adam([p], { lr: 0.1 });
+  assert.notEqual(adam.paramGroups[0].betas, adam.defaults.betas);
+  assert.deepEqual(adam.paramGroups[0].betas, adam.defaults.betas);
+  // setToNone false: a gradient with a graph (createGraph) is detached in place, then zeroed.
+  const w = tensor([3], { dtype: 'float32' }).requiresGrad_();
+  const sgd = new optim.SGD([w], { lr: 0.1 });
+  w.mul(w).sum().backward(null, { createGraph: true });
+  assert.notEqual(w.grad!.gradFn, null);
+  const g = w.grad!;
+  sgd.zeroGrad({ setToNone: false });
+  assert.equal(w.grad, g, 'the same tensor, zeroed in place');
+  assert.equal(g.gradFn, null);
+  assert.equal(g.requiresGrad, false);
+  assert.deepEqual(g._values(), [0]);
+});
+
+test('stateDict numbers parameters by position as PyTorch 1.13 (a duplicate takes its later one), params last; step() counts', (t) => {
+  t.mock.method(console, 'warn', () => {}); // the duplicate warning
+  const [p, q, r] = [zeros(2).requiresGrad_(), zeros(1).requiresGrad_(), zeros(1).requiresGrad_()];
+  const opt = new optim.SGD([{ params: [p, p, q] }, { params: [r] }], { lr: 0.1, momentum: 0.9 });
+  for (const x of [p, q, r]) x.grad = x.detach().add(1);
+  opt.step();
+  const sd = opt.stateDict();
+  assert.deepEqual(sd.param_groups.map((g) => g.params), api.duplicates.params);
+  assert.deepEqual(Object.keys(sd.state), Object.keys(api.duplicates.state));
+  assert.equal(Object.keys(sd.param_groups[0]).at(-1), 'params');
+  assert.deepEqual(new Set(Object.keys(sd.param_groups[0])), new Set(api.duplicates.group_keys));
+  // The dict loads back onto the same layout: each number finds its parameter.
+  const again = new optim.SGD([{ params: [p, p, q] }, { params: [r] }], { lr: 0.1, momentum: 0.9 });
+  again.loadStateDict(sd);
+  assert.deepEqual([...again.state.keys()], [p, q, r]);
+  opt.step();
+  assert.equal(opt._stepCount, 2);
 });

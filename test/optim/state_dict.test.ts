@@ -164,3 +164,34 @@ test('Adagrad and Adadelta refuse at load a dict without a state tensor they kee
     assert.throws(() => opt.loadStateDict(without as typeof saved), message, name);
   }
 });
+
+test('loadStateDict: a missing numeric hyperparameter is refused by name; the state of an id no group has is left out', () => {
+  const { opt } = twoSteps('SGD', { lr: 0.1, momentum: 0.9 });
+  const sd = opt.stateDict();
+  const fresh = () => [tensor(P1, { dtype: 'float32' }).requiresGrad_(), tensor(P2, { dtype: 'float32' }).requiresGrad_()];
+  const [a1, a2] = fresh();
+  const sgd = new optim.SGD([{ params: [a1] }, { params: [a2] }], { lr: 0.1, momentum: 0.9 });
+  const noMomentum = { ...sd, param_groups: sd.param_groups.map(({ momentum: _, ...g }) => g) } as typeof sd;
+  assert.throws(() => sgd.loadStateDict(noMomentum), {
+    message: "loaded state dict's param group 0 has no 'momentum', which SGD needs (it has: lr, dampening, weight_decay, nesterov, maximize, foreach, differentiable); was it saved from another optimizer?",
+  });
+  // PyTorch keeps such state under its id; a Map keyed by the parameters has no place for it.
+  const extra = { ...sd, state: { ...sd.state, 7: { momentum_buffer: tensor([1, 2], { dtype: 'float32' }) } } };
+  sgd.loadStateDict(extra);
+  assert.deepEqual([...sgd.state.keys()], [a1, a2]);
+});
+
+test('loadStateDict casts floating state to the parameter\'s dtype, except step (PyTorch 1.13\'s _cast)', () => {
+  const p = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+  const adam = new optim.Adam([p], { lr: 0.1 });
+  p.grad = tensor([1, 1], { dtype: 'float32' });
+  adam.step();
+  const q = tensor([1, 2], { dtype: 'float64' }).requiresGrad_();
+  const other = new optim.Adam([q], { lr: 0.1 });
+  other.loadStateDict(adam.stateDict());
+  const s = other.state.get(q)!;
+  assert.equal((s.expAvg as Tensor).dtype, 'float64');
+  assert.equal((s.expAvgSq as Tensor).dtype, 'float64');
+  assert.equal((s.step as Tensor).dtype, 'float32', 'step keeps its dtype');
+  assert.notEqual(s.step, adam.state.get(p)!.step, 'a copy');
+});

@@ -56,3 +56,105 @@ for (const [name, avgFn] of [['swa', undefined], ['ema_0.9', emaAvgFn(0.9)]] as 
 test('emaAvgFn refuses a decay outside [0, 1]', () => {
   assert.throws(() => emaAvgFn(1.5), /emaAvgFn: decay must be in \[0, 1\], but got 1.5/);
 });
+
+interface BnInput {
+  weight: number[][];
+  bias: number[];
+  bn_weight: number[];
+  bn_bias: number[];
+  running_mean: number[];
+  running_var: number[];
+  num_batches_tracked: number;
+}
+interface BnRun {
+  steps: Record<string, unknown>[];
+  n_averaged: number;
+  n_averaged_dtype: string;
+  keys: string[];
+  loaded_n_averaged: number;
+  after_load_update: Record<string, unknown>;
+  after_load_n_averaged: number;
+}
+const bn = fixture as unknown as { bn_inputs: BnInput[]; bn_use_buffers_false: BnRun; bn_use_buffers_true: BnRun };
+
+const bnModel = () => new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2));
+function setBn(model: nn.Sequential, k: number): void {
+  const v = bn.bn_inputs[k];
+  const [linear, norm] = [...model.children()] as [nn.Linear, nn.BatchNorm1d];
+  torch.noGrad(() => {
+    linear.weight.copy_(torch.tensor(v.weight));
+    linear.bias!.copy_(torch.tensor(v.bias));
+    norm.weight!.copy_(torch.tensor(v.bn_weight));
+    norm.bias!.copy_(torch.tensor(v.bn_bias));
+    norm.running_mean!.copy_(torch.tensor(v.running_mean));
+    norm.running_var!.copy_(torch.tensor(v.running_var));
+    norm.num_batches_tracked!.fill_(v.num_batches_tracked);
+  });
+}
+// Each entry of the copy's state dict against PyTorch's: floats within 1e-6, num_batches_tracked exactly (int64).
+function sameState(module: nn.Module, want: Record<string, unknown>, what: string): void {
+  const got = module.stateDict() as Record<string, torch.Tensor>;
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), what);
+  for (const [key, w] of Object.entries(want)) {
+    const t = got[key];
+    if (key.endsWith('num_batches_tracked')) {
+      assert.equal(t.dtype, 'int64', `${what} ${key}`);
+      assert.equal(Number(t.item()), w, `${what} ${key}`);
+    } else close([t.tolist()].flat(2) as number[], [w].flat(2) as number[], `${what} ${key}`);
+  }
+}
+
+for (const useBuffers of [false, true]) {
+  test(`AveragedModel with BatchNorm, useBuffers ${useBuffers}: PyTorch 1.13's parameters and buffers, n_averaged, a state dict round trip`, () => {
+    const want = useBuffers ? bn.bn_use_buffers_true : bn.bn_use_buffers_false;
+    const model = bnModel();
+    setBn(model, 0);
+    const averaged = new AveragedModel(model, { copy: bnModel, ...(useBuffers ? { useBuffers } : {}) });
+    assert.equal(averaged.useBuffers, useBuffers);
+    const counter = (averaged as unknown as { n_averaged: torch.Tensor }).n_averaged;
+    assert.equal(`torch.${counter.dtype}`, want.n_averaged_dtype);
+    assert.equal(averaged.numAveraged, 0);
+    want.steps.forEach((step, i) => {
+      setBn(model, i + 1);
+      averaged.updateParameters(model);
+      sameState(averaged.module, step, `update ${i + 1}`);
+    });
+    assert.equal(averaged.numAveraged, want.n_averaged);
+    const sd = averaged.stateDict();
+    assert.deepEqual(Object.keys(sd).sort(), want.keys);
+    // A fresh AveragedModel (built from the model as it is now) loaded with the dict goes on from its count.
+    const other = new AveragedModel(model, { copy: bnModel, useBuffers });
+    other.loadStateDict(sd);
+    assert.equal(other.numAveraged, want.loaded_n_averaged);
+    setBn(model, 5);
+    other.updateParameters(model);
+    sameState(other.module, want.after_load_update, 'the update after loading');
+    assert.equal(other.numAveraged, want.after_load_n_averaged);
+  });
+}
+
+test('emaAvgFn: decay 0 keeps the current weights, decay 1 the average; outside [0, 1] or nan refused', () => {
+  const avg = torch.tensor([1, 2]);
+  const cur = torch.tensor([5, -6]);
+  assert.deepEqual(emaAvgFn(0)(avg, cur, 3).tolist(), [5, -6]);
+  assert.deepEqual(emaAvgFn(1)(avg, cur, 3).tolist(), [1, 2]);
+  assert.deepEqual(emaAvgFn(0.75)(avg, cur, 3).tolist(), [2, 0]);
+  // The default decay, 0.999.
+  assert.ok(Math.abs((emaAvgFn()(torch.tensor([0]), torch.tensor([1000]), 1).item() as number) - 1) < 1e-4);
+  for (const decay of [-0.1, 1.5, NaN]) {
+    assert.throws(() => emaAvgFn(decay), { name: 'RangeError', message: `emaAvgFn: decay must be in [0, 1], but got ${decay}` });
+  }
+});
+
+test('updateParameters refuses a model with another number of tensors to average', () => {
+  const averaged = new AveragedModel(new nn.Linear(3, 2), { copy: () => new nn.Linear(3, 2) });
+  assert.throws(() => averaged.updateParameters(new nn.Linear(3, 2, { bias: false })), {
+    message: 'AveragedModel.updateParameters: the model has 1 tensors to average, the copy 2',
+  });
+  assert.equal(averaged.numAveraged, 0);
+  // With useBuffers, BatchNorm's three buffers count too.
+  const withBuffers = new AveragedModel(bnModel(), { copy: bnModel, useBuffers: true });
+  assert.throws(() => withBuffers.updateParameters(new nn.Sequential(new nn.Linear(3, 2), new nn.LayerNorm(2)) as nn.Sequential), {
+    message: 'AveragedModel.updateParameters: the model has 4 tensors to average, the copy 7',
+  });
+});

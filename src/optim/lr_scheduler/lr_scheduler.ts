@@ -7,7 +7,7 @@
 // constructor does not take the initial step as PyTorch's does: every subclass ends its
 // constructor with this.start().
 
-import { Optimizer, toCamel, toSnake } from '../optimizer.js';
+import { Optimizer, pyTypeName, toCamel, toSnake } from '../optimizer.js';
 
 // Schedulers work on any optimizer's groups: they read lr and add keys such as initialLr.
 /** Any optimizer a scheduler can drive. */
@@ -45,7 +45,7 @@ export abstract class LRScheduler {
   _lastLr: number[] = [];
 
   constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
-    if (!(optimizer instanceof Optimizer)) throw new TypeError(`${(optimizer as object)?.constructor?.name ?? typeof optimizer} is not an Optimizer`);
+    if (!(optimizer instanceof Optimizer)) throw new TypeError(`${pyTypeName(optimizer)} is not an Optimizer`);
     this.optimizer = optimizer;
     this.lastEpoch = lastEpoch;
   }

@@ -2,7 +2,7 @@
 // `patience` steps, then wait `cooldown` steps. Not an LRScheduler: step() takes the metric.
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { Optimizer } from '../optimizer.js';
+import { Optimizer, pyTypeName } from '../optimizer.js';
 import { dlabKey, torchKey, type AnyOptimizer } from './lr_scheduler.js';
 
 /** Options of `ReduceLROnPlateau`: mode (default 'min'), factor (0.1), patience (10), threshold (1e-4), thresholdMode ('rel'), cooldown (0), minLr (0), eps (1e-8). */
@@ -39,7 +39,7 @@ export class ReduceLROnPlateau {
   constructor(optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
     const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
     if (factor >= 1) throw new RangeError('Factor should be < 1.0.');
-    if (!(optimizer instanceof Optimizer)) throw new TypeError(`${typeof optimizer} is not an Optimizer`);
+    if (!(optimizer instanceof Optimizer)) throw new TypeError(`${pyTypeName(optimizer)} is not an Optimizer`);
     this.optimizer = optimizer;
     this.factor = factor;
     const n = optimizer.paramGroups.length;
