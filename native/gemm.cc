@@ -129,14 +129,18 @@ void pack_a_panels(Strided A, int64_t M, int64_t K, int mr, float* dst) {
 /** K slices of gemm_prepacked: a 32-wide B panel's slice in 24 KiB of L1. */
 constexpr int64_t kPrepackedKc = 192;
 
+/** An empty product: C is zero for K = 0 (kept when accumulating). True when there is nothing left to do. */
+static bool nothing_to_multiply(int64_t M, int64_t N, int64_t K, float* C, int64_t ldc, bool accumulate) {
+  if (M <= 0 || N <= 0) return true;
+  if (K != 0) return false;
+  if (!accumulate)
+    for (int64_t i = 0; i < M; i++) std::memset(C + i * ldc, 0, N * sizeof(float));
+  return true;
+}
+
 void gemm_prepacked(const MicroKernel& mk, int64_t M, int64_t N, int64_t K, const float* Ap, const float* Bp, float* C, int64_t ldc, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
+  if (nothing_to_multiply(M, N, K, C, ldc, accumulate)) return;
   const int mr = mk.mr, nr = mk.nr;
-  if (K == 0) {
-    if (!accumulate)
-      for (int64_t i = 0; i < M; i++) std::memset(C + i * ldc, 0, N * sizeof(float));
-    return;
-  }
   float edge[32 * 32];
   // Equal slices (676 = 4 x 169), so none is a sliver.
   const int64_t slices = (K + kPrepackedKc - 1) / kPrepackedKc;
@@ -174,13 +178,8 @@ static bool gemm_direct_a(const MicroKernel& mk, Strided A, int64_t N) {
 }
 
 void gemm_packed(const MicroKernel& mk, int64_t M, int64_t N, int64_t K, Strided A, const float* Bp, float* C, int64_t ldc, bool accumulate, int thread) {
-  if (M <= 0 || N <= 0) return;
+  if (nothing_to_multiply(M, N, K, C, ldc, accumulate)) return;
   const int mr = mk.mr, nr = mk.nr;
-  if (K == 0) {
-    if (!accumulate)
-      for (int64_t i = 0; i < M; i++) std::memset(C + i * ldc, 0, N * sizeof(float));
-    return;
-  }
   float edge[32 * 32];  // a partial tile (rows < mr or columns < nr) goes through here
   // Whole row panels of a row-major A are read in place where A would otherwise be transposed
   // for only a few column panels (gemm_direct_a).

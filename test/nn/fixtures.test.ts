@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
-import { assertClose, dec, fixtures, type Enc } from './helpers.js';
+import { assertClose, dec, fixtures, lossFns, type Enc } from './helpers.js';
 
 const F = nn.functional;
 const init = nn.init;
@@ -164,17 +164,6 @@ interface LossCase {
   grad: Enc;
 }
 
-const lossFns: Record<string, (x: Tensor, t: Tensor, o: Record<string, unknown>) => Tensor> = {
-  mse_loss: (x, t, o) => F.mseLoss(x, t, o),
-  l1_loss: (x, t, o) => F.l1Loss(x, t, o),
-  smooth_l1_loss: (x, t, o) => F.smoothL1Loss(x, t, o),
-  huber_loss: (x, t, o) => F.huberLoss(x, t, o),
-  cross_entropy: (x, t, o) => F.crossEntropy(x, t, o),
-  nll_loss: (x, t, o) => F.nllLoss(x, t, o),
-  binary_cross_entropy: (x, t, o) => F.binaryCrossEntropy(x, t, o),
-  binary_cross_entropy_with_logits: (x, t, o) => F.binaryCrossEntropyWithLogits(x, t, o),
-  kl_div: (x, t, o) => F.klDiv(x, t, o),
-};
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const isIntegerTarget = (c: LossCase) =>

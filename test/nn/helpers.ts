@@ -1,9 +1,12 @@
-// Shared by the nn tests: reading test/fixtures/nn.json and comparing tensors with tolerances.
+// Shared by the nn tests: reading test/fixtures/nn.json, comparing tensors with tolerances, and
+// the functional losses by PyTorch's name.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as torch from '../../src/index.js';
-import type { Tensor } from '../../src/index.js';
+import { nn, type Tensor } from '../../src/index.js';
+
+const F = nn.functional;
 
 export interface Enc {
   shape: number[];
@@ -33,3 +36,16 @@ export function assertClose(actual: Tensor | null | undefined, expected: Enc, wh
     }
   }
 }
+
+/** The functional losses by PyTorch's name, as the fixtures name them (nn.json's and loss.json's cases). */
+export const lossFns: Record<string, (x: Tensor, t: Tensor, o: Record<string, unknown>) => Tensor> = {
+  mse_loss: (x, t, o) => F.mseLoss(x, t, o),
+  l1_loss: (x, t, o) => F.l1Loss(x, t, o),
+  smooth_l1_loss: (x, t, o) => F.smoothL1Loss(x, t, o),
+  huber_loss: (x, t, o) => F.huberLoss(x, t, o),
+  cross_entropy: (x, t, o) => F.crossEntropy(x, t, o),
+  nll_loss: (x, t, o) => F.nllLoss(x, t, o),
+  binary_cross_entropy: (x, t, o) => F.binaryCrossEntropy(x, t, o),
+  binary_cross_entropy_with_logits: (x, t, o) => F.binaryCrossEntropyWithLogits(x, t, o),
+  kl_div: (x, t, o) => F.klDiv(x, t, o),
+};

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as torch from '../../src/index.js';
 import { nn, setBackend, type Tensor } from '../../src/index.js';
 import { assertTensor, backendsUnderTest, errorOf, fromFixture, type FixtureTensor } from '../helpers.js';
+import { lossFns } from './helpers.js';
 
 const F = nn.functional;
 
@@ -27,18 +28,6 @@ interface LossCase {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const fx: { cases: LossCase[]; errors: Record<string, string>; state_dict_keys: Record<string, string[]> } = JSON.parse(readFileSync(new URL('../fixtures/loss.json', import.meta.url), 'utf8'));
 
-type LossFn = (x: Tensor, t: Tensor, o: Record<string, unknown>) => Tensor;
-const lossFns: Record<string, LossFn> = {
-  mse_loss: (x, t, o) => F.mseLoss(x, t, o),
-  l1_loss: (x, t, o) => F.l1Loss(x, t, o),
-  smooth_l1_loss: (x, t, o) => F.smoothL1Loss(x, t, o),
-  huber_loss: (x, t, o) => F.huberLoss(x, t, o),
-  cross_entropy: (x, t, o) => F.crossEntropy(x, t, o),
-  nll_loss: (x, t, o) => F.nllLoss(x, t, o),
-  binary_cross_entropy: (x, t, o) => F.binaryCrossEntropy(x, t, o),
-  binary_cross_entropy_with_logits: (x, t, o) => F.binaryCrossEntropyWithLogits(x, t, o),
-  kl_div: (x, t, o) => F.klDiv(x, t, o),
-};
 
 /** Each loss's module (nn/modules/loss.ts): built with the case's options, it must give the same loss and gradient. */
 const lossModules: Record<string, new (o: Record<string, unknown>) => nn.Module> = {
