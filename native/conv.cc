@@ -123,6 +123,11 @@ void pack_cols_t(const ConvGeometry& g, const Dims& d, const float* xg, int64_t 
 }
 
 #if defined(__x86_64__)
+/** The lanes of a 16-wide gather that hold one of the first n (n may be out of 0..16). */
+static inline __mmask16 lane_mask(int64_t n) {
+  return n >= 16 ? 0xFFFF : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1);
+}
+
 /**
  * pack_cols_t (columns [k0, k1)) for nr = 32 from a zero-padded copy of the image (xp: Cg planes of Hp x Wp, where
  * every window lies inside): each output position's 32 columns are two masked gathers at fixed
@@ -139,8 +144,7 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pack_cols_t_a
       offs[t] = static_cast<int32_t>(c * Hp * Wp + (r / g.kW) * g.dH * Wp + (r % g.kW) * g.dW);
     }
     const __m512i i0 = _mm512_load_si512(offs), i1 = _mm512_load_si512(offs + 16);
-    const __mmask16 m0 = w >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << w) - 1);
-    const __mmask16 m1 = w >= 32 ? 0xFFFF : w <= 16 ? 0 : static_cast<__mmask16>((1u << (w - 16)) - 1);
+    const __mmask16 m0 = lane_mask(w), m1 = lane_mask(w - 16);
     float* out = dst;
     for (int64_t oh = 0; oh < g.oH; oh++) {
       const float* row = xp + oh * g.sH * Wp;
@@ -167,8 +171,7 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) void pack_cols_avx
       pos[t] = static_cast<int32_t>((p / g.oW) * g.sH * Wp + (p % g.oW) * g.sW);
     }
     const __m512i i0 = _mm512_load_si512(pos), i1 = _mm512_load_si512(pos + 16);
-    const __mmask16 m0 = w >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << w) - 1);
-    const __mmask16 m1 = w >= 32 ? 0xFFFF : w <= 16 ? 0 : static_cast<__mmask16>((1u << (w - 16)) - 1);
+    const __mmask16 m0 = lane_mask(w), m1 = lane_mask(w - 16);
     float* out = dst;
     for (int64_t c = 0; c < d.Cg; c++)
       for (int64_t ki = 0; ki < g.kH; ki++)

@@ -4,7 +4,7 @@
 
 import { type DType, isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
-import { asOneNode } from './function.js';
+import { asOneNode, record } from './function.js';
 import { sumToShape } from './reduce.js';
 import { promoteOperands, where } from './elementwise.js';
 
@@ -31,17 +31,18 @@ export function logaddexp(a: Tensor, b: Tensor): Tensor {
 export function hypot(a: Tensor, b: Tensor): Tensor {
   const { tensors: [x, y], dtype } = promoteOperands([a, b]);
   floatOnly('hypot', dtype);
+  const [p, q] = [x.detach(), y.detach()];
+  const [ap, aq] = [p.abs(), q.abs()];
+  const big = ap.maximum(aq);
+  const ratio = ap.minimum(aq).div(big);
+  const scaled = where(big.eq(0), 0, big.mul(ratio.square().add(1).sqrt()));
+  const r = where(p.isinf().logicalOr(q.isinf()), Infinity, scaled);
   const [xs, ys] = [x.shape, y.shape];
-  return asOneNode('HypotBackward0', [x, y], [x, y], (p, q) => {
-    const [ap, aq] = [p.abs(), q.abs()];
-    const big = ap.maximum(aq);
-    const ratio = ap.minimum(aq).div(big);
-    const scaled = where(big.eq(0), 0, big.mul(ratio.square().add(1).sqrt()));
-    return where(p.isinf().logicalOr(q.isinf()), Infinity, scaled);
-  }, (g, needs) => {
-    const r = hypot(x, y); // not detached: the gradient of this gradient goes through it
-    return [needs[0] ? sumToShape(g.mul(x).div(r), xs) : null, needs[1] ? sumToShape(g.mul(y).div(r), ys) : null];
-  });
+  // PyTorch's HypotBackward0 reads the result it saved: g * a / r, g * b / r.
+  return record('HypotBackward0', r, [x, y], [x, y, r], (g, needs) => [
+    needs[0] ? sumToShape(g.mul(x).div(r), xs) : null,
+    needs[1] ? sumToShape(g.mul(y).div(r), ys) : null,
+  ]);
 }
 
 /**
