@@ -467,6 +467,13 @@ for (const backend of backendsUnderTest()) {
           check((x) => nll(x, target, { reduction, weight, ignoreIndex: 0 }), [leaf([5, 4])]);
         }
       });
+      caseTest('binary_cross_entropy (BinaryCrossEntropyBackward0): each reduction, weight', () => {
+        const bce = torch.nn.functional.binaryCrossEntropy;
+        const target = torch.tensor([[0, 1, 0.25], [1, 0.5, 0]], { dtype: 'float64' });
+        const weight = torch.tensor([0.5, 2, 1], { dtype: 'float64' });
+        for (const reduction of ['mean', 'sum', 'none'] as const) check((p) => bce(p, target, { reduction }), [leaf([2, 3], 0.1, 0.9)], { gradgrad: true });
+        check((p) => bce(p, target, { weight }), [leaf([2, 3], 0.1, 0.9)]);
+      });
       caseTest('logsumexp', () => check((x) => x.logsumexp([0, 1], { keepdim: true }), [leaf([2, 3])]));
       caseTest('var and std', () => {
         check((x) => x.var(), [leaf([2, 3])]);
@@ -545,6 +552,22 @@ for (const backend of backendsUnderTest()) {
       caseTest('conv1d and convTranspose1d', () => {
         check((x, w, b) => F.conv1d(x, w, b, { dilation: 2, padding: 1 }), [leaf([2, 2, 7]), leaf([3, 2, 3], -1, 1, 0.3), leaf([3], -1, 1, 0.6)]);
         check((x, w) => F.convTranspose1d(x, w, { stride: 2, outputPadding: 1 }), [leaf([1, 2, 4]), leaf([2, 3, 3], -1, 1, 0.3)]);
+      });
+      caseTest('the activations, distances, shuffles and LRN of nn_more (hardsigmoid is one node; gradgrad)', () => {
+        const x = () => leaf([2, 4], -4, 4);
+        check((t) => F.hardsigmoid(t), [x()], { gradgrad: true });
+        check((t) => F.logsigmoid(t), [x()], { gradgrad: true });
+        for (const f of [F.selu, (t: Tensor) => F.celu(t, 0.5), F.hardswish, F.softsign, F.tanhshrink, (t: Tensor) => F.softshrink(t, 1), (t: Tensor) => F.glu(t, 1), (t: Tensor) => F.softmin(t, 1)]) check(f, [x()]);
+        check((a, b) => torch.cdist(a, b), [leaf([3, 2]), leaf([2, 2], -1, 1, 0.4)], { gradgrad: true });
+        check((a, b) => torch.cdist(a, b, 3), [leaf([2, 3, 2]), leaf([2, 2], -1, 1, 0.4)]);
+        check((a, b) => torch.cdist(a, b, 2, 'use_mm_for_euclid_dist'), [leaf([3, 2]), leaf([2, 2], -1, 1, 0.4)]);
+        check((a) => F.pdist(a), [leaf([4, 3])]);
+        check((a, b) => F.cosineSimilarity(a, b), [leaf([3, 4]), leaf([3, 4], -1, 1, 0.4)], { gradgrad: true });
+        check((a, b) => F.pairwiseDistance(a, b), [leaf([3, 4]), leaf([4], -1, 1, 0.4)]);
+        check((a) => F.normalize(a, 2, 0), [leaf([3, 4])]);
+        check((a) => F.pixelShuffle(F.pixelUnshuffle(a, 2), 2).mul(a), [leaf([1, 1, 4, 2])]);
+        check((a) => F.localResponseNorm(a, 3, 0.1, 0.75, 1), [leaf([1, 4, 2, 3])], { gradgrad: true });
+        check((a) => F.pad(a, [1, 2, 2, 0], 'reflect'), [leaf([1, 1, 3, 4])]);
       });
       caseTest('convTranspose2d with groups and output padding', () =>
         check((x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [
@@ -652,14 +675,17 @@ for (const backend of backendsUnderTest()) {
 
 // ---------------------------------------------------------------------------- coverage
 
-/** grad_fn names spelled out in src/ops (the unary/binary ones come from the typed tables). */
+/** grad_fn names spelled out in src/ops and src/nn/functional (the unary/binary ones come from the typed tables). */
 function namesInSource(): string[] {
-  const dir = new URL('../src/ops/', import.meta.url);
   const names = new Set<string>();
-  for (const file of readdirSync(dir)) {
-    if (!file.endsWith('.ts')) continue;
-    const text = readFileSync(new URL(file, dir), 'utf8');
-    for (const m of text.matchAll(/'([A-Z]\w*Backward\w*|CopySlices)'/g)) names.add(m[1]);
+  // nn.functional's one-node ops (hardsigmoid, the losses with PyTorch's nodes) too.
+  for (const folder of ['../src/ops/', '../src/nn/functional/']) {
+    const dir = new URL(folder, import.meta.url);
+    for (const file of readdirSync(dir)) {
+      if (!file.endsWith('.ts')) continue;
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      for (const m of text.matchAll(/'([A-Z]\w*Backward\w*|CopySlices)'/g)) names.add(m[1]);
+    }
   }
   return [...names].sort();
 }

@@ -5,9 +5,18 @@ export { Parameter, UninitializedParameter } from './parameter.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './modules/container.js';
 export { Identity, Linear, Bilinear, LazyLinear, type LinearOptions } from './modules/linear.js';
 export { Flatten, Unflatten } from './modules/flatten.js';
-export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Hardtanh, ReLU6 } from './modules/activation.js';
+export {
+  ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Hardtanh, ReLU6,
+  LogSigmoid, SELU, CELU, Hardsigmoid, Hardswish, Softsign, Tanhshrink, Softshrink, Hardshrink, Threshold, GLU, Softmin, Softmax2d,
+} from './modules/activation.js';
 export { Dropout, Dropout1d, Dropout2d, Dropout3d } from './modules/dropout.js';
-export { BatchNormBase, BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm, type BatchNormOptions } from './modules/normalization.js';
+export { BatchNormBase, BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm, LocalResponseNorm, type BatchNormOptions } from './modules/normalization.js';
+export { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from './modules/instancenorm.js';
+export {
+  ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad2d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+} from './modules/padding.js';
+export { PixelShuffle, PixelUnshuffle, ChannelShuffle } from './modules/shuffle.js';
+export { CosineSimilarity, PairwiseDistance } from './modules/distance.js';
 export { Embedding, type EmbeddingOptions } from './modules/sparse.js';
 export { RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNOptions, type RNNLayerOptions, type LSTMOptions } from './modules/rnn.js';
 export { MultiheadAttention, NonDynamicallyQuantizableLinear, type MultiheadAttentionOptions, type MultiheadAttentionCallOptions } from './modules/attention.js';

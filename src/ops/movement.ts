@@ -302,8 +302,9 @@ function embedSlice(g: Tensor, shape: Shape, dim: number, start: number, step: n
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normalizeDim(dim, x.ndim, 'narrow');
   const size = x.shape[d];
-  const s = start < 0 ? start + size : start;
-  if (s < 0 || s > size) throw new RangeError(`start (${start}) is out of bounds for dimension ${d} of size ${size}`);
+  // PyTorch 1.13 wraps start as a dim index of a dim of `size` entries (its message says so), except
+  // start == size: an empty slice at the end.
+  const s = start === size ? start : normalizeDim(start, size);
   if (length < 0 || s + length > size) {
     throw new RangeError(`start (${s}) + length (${length}) exceeds dimension size (${size}).`);
   }
@@ -475,12 +476,11 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
     const d = x.ndim - 1 - i;
     const before = padding[2 * i];
     const after = padding[2 * i + 1];
-    // Crop first for negative amounts, then pad what remains.
-    const cropBefore = Math.max(-before, 0);
-    const cropAfter = Math.max(-after, 0);
-    if (cropBefore || cropAfter) src = narrow(src, d, cropBefore, src.shape[d] - cropBefore - cropAfter);
+    // Crop first for negative amounts, the front then the back (as PyTorch, whose narrow messages
+    // a crop past the size gives), then pad what remains.
+    if (before < 0) src = narrow(src, d, -before, src.shape[d] + before);
+    if (after < 0) src = narrow(src, d, 0, src.shape[d] + after);
     shape[d] = src.shape[d] + Math.max(before, 0) + Math.max(after, 0);
-    if (shape[d] < 0) throw new RangeError(`The input size ${x.shape[d]}, plus negative padding ${before} and ${after} resulted in a negative output size, which is invalid.`);
     offsets[d] = Math.max(before, 0);
   }
   const out = full(shape, value, { dtype: x.dtype, device: x.device });

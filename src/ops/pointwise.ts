@@ -9,7 +9,7 @@ import { sumToShape } from './reduce.js';
 import { promoteOperands, where } from './elementwise.js';
 
 /** PyTorch's refusal of a float-only kernel on integers or bools: `"logaddexp_cpu" not implemented for 'Long'`. */
-function floatOnly(kernel: string, dtype: DType): void {
+export function floatOnly(kernel: string, dtype: DType): void {
   if (!isFloatingPoint(dtype)) throw new TypeError(`"${kernel}_cpu" not implemented for '${scalarTypeName[dtype]}'`);
 }
 

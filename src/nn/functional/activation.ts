@@ -1,7 +1,11 @@
 // nn.functional's activations and softmax (torch/nn/functional.py), as compositions of tensor ops.
 
 import type { Tensor } from '../../tensor/tensor.js';
+import type { DType } from '../../tensor/dtype.js';
+import { normalizeDim } from '../../tensor/shape.js';
 import { hardtanh as hardtanhPrimitive, where } from '../../ops/elementwise.js';
+import { floatOnly } from '../../ops/pointwise.js';
+import { asOneNode } from '../../ops/function.js';
 
 /** `F.relu(input)`: max(x, 0). */
 export const relu = (input: Tensor): Tensor => input.relu();
@@ -83,4 +87,87 @@ export function softmax(input: Tensor, dim?: number | null): Tensor {
 /** `F.log_softmax(input, dim)`: along dim, computed stably. */
 export function logSoftmax(input: Tensor, dim?: number | null): Tensor {
   return input.logSoftmax(dim ?? softmaxDim(input.ndim));
+}
+
+/**
+ * `F.logsigmoid(input)`: log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), which neither overflows
+ * nor rounds the tail to 0. -|x| and min(x, 0) are picked by `where`, so the gradient at 0 is
+ * sigmoid(0) = 0.5 as PyTorch's (abs's subgradient there is 0).
+ */
+export function logsigmoid(input: Tensor): Tensor {
+  const negative = input.lt(0);
+  const tail = where(negative, input, input.neg()).exp().log1p();
+  return where(negative, input, 0).sub(tail);
+}
+
+/** SELU's constants (Klambauer et al. 2017), as PyTorch writes them. */
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** `F.selu(input)`: scale * elu(x, alpha) with the self-normalizing constants. */
+export const selu = (input: Tensor): Tensor => elu(input, SELU_ALPHA).mul(SELU_SCALE);
+
+/** `F.celu(input, alpha=1.0)`: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
+export function celu(input: Tensor, alpha = 1): Tensor {
+  if (alpha === 0) throw new RangeError('ZeroDivisionError: alpha cannot be 0 for CELU');
+  return where(input.gt(0), input, input.clamp(null, 0).div(alpha).expm1().mul(alpha));
+}
+
+/** PyTorch's hardsigmoid_backward scales by 1/6 rounded to float32, in every dtype. */
+const ONE_SIXTH_FLOAT32 = Math.fround(1 / 6);
+
+/**
+ * `F.hardsigmoid(input)`: relu6(x + 3) / 6. One node, as PyTorch's HardsigmoidBackward0: the
+ * gradient is g / 6 strictly inside (-3, 3), 0 elsewhere, with PyTorch's float32 1/6.
+ */
+export function hardsigmoid(input: Tensor): Tensor {
+  floatOnly('hardsigmoid', input.dtype);
+  return asOneNode('HardsigmoidBackward0', [input], [input], (x) => hardtanh(x.add(3), 0, 6).div(6), (g) => [
+    where(input.gt(-3).logicalAnd(input.lt(3)), g.mul(ONE_SIXTH_FLOAT32), 0),
+  ]);
+}
+
+/**
+ * `F.hardswish(input)`: x * relu6(x + 3) / 6. Written piecewise so the gradient is PyTorch's at the
+ * corners too: x / 3 + 0.5 on [-3, 3] (-0.5 at -3, 1.5 at 3), 0 below, 1 above.
+ */
+export function hardswish(input: Tensor): Tensor {
+  const middle = input.mul(input.add(3)).div(6);
+  return where(input.lt(-3), 0, where(input.le(3), middle, input));
+}
+
+/** `F.softsign(input)`: x / (1 + |x|). */
+export const softsign = (input: Tensor): Tensor => input.div(input.abs().add(1));
+
+/** `F.softshrink(input, lambd=0.5)`: x - lambd above lambd, x + lambd below -lambd, 0 between. */
+export function softshrink(input: Tensor, lambd = 0.5): Tensor {
+  return where(input.gt(lambd), input.sub(lambd), where(input.lt(-lambd), input.add(lambd), 0));
+}
+
+/** `F.hardshrink(input, lambd=0.5)`: x where |x| > lambd, else 0. */
+export function hardshrink(input: Tensor, lambd = 0.5): Tensor {
+  return where(input.gt(lambd).logicalOr(input.lt(-lambd)), input, 0);
+}
+
+/** `F.tanhshrink(input)`: x - tanh(x). */
+export const tanhshrink = (input: Tensor): Tensor => input.sub(input.tanh());
+
+/** `F.threshold(input, threshold, value)`: x where x > threshold, else value. */
+export function threshold(input: Tensor, thresholdValue: number, value: number): Tensor {
+  return where(input.gt(thresholdValue), input, value);
+}
+
+/** `F.glu(input, dim=-1)`: the first half of dim gated by the sigmoid of the second. */
+export function glu(input: Tensor, dim = -1): Tensor {
+  if (input.ndim === 0) throw new RangeError('glu does not support scalars because halving size must be even');
+  const d = normalizeDim(dim, input.ndim);
+  const size = input.shape[d];
+  if (size % 2 !== 0) throw new RangeError(`Halving dimension must be even, but dimension ${d} is size ${size}`);
+  const [a, b] = input.chunk(2, d);
+  return a.mul(b.sigmoid());
+}
+
+/** `F.softmin(input, dim, dtype=None)`: softmax of -x (PyTorch's implicit dim when omitted). */
+export function softmin(input: Tensor, dim?: number | null, options: { dtype?: DType } = {}): Tensor {
+  return input.neg().softmax(dim ?? softmaxDim(input.ndim), options);
 }

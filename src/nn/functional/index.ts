@@ -10,6 +10,10 @@ export * from './normalization.js';
 export * from './embedding.js';
 export * from './interpolate.js';
 export * from './attention.js';
+export * from './vision.js';
+export * from './one_hot.js';
+// Distances live in src/ops (torch.cdist, torch.pdist, ... are torch functions too).
+export { pdist, cosineSimilarity, pairwiseDistance } from '../../ops/distance.js';
 
 // Convolution and pooling live in src/ops (conv.ts, pool.ts): sliding-window primitives and their compositions.
 export { conv1d, conv2d, convTranspose1d, convTranspose2d, unfold, fold, type ConvOptions, type ConvTransposeOptions } from '../../ops/conv.js';

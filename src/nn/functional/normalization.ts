@@ -4,6 +4,8 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmtShape, fmtSize } from '../../tensor/shape.js';
 import { noGrad } from '../../autograd/grad_mode.js';
+import { pad as constantPad } from '../../ops/movement.js';
+import { avgPool2d } from '../../ops/pool.js';
 
 /** A per-channel vector [C] shaped to broadcast against [N, C, *] input. */
 function channelView(t: Tensor, ndim: number): Tensor {
@@ -83,17 +85,19 @@ export function instanceNorm(
   const [n, c] = input.shape;
   // [N, C, *] viewed as [1, N*C, *]: one "channel" per plane; running stats are averaged over N.
   const planes = input.reshape([1, n * c, ...input.shape.slice(2)]);
+  // As PyTorch's instance_norm: the statistics, weight and bias repeated per sample, one batch_norm
+  // call, the result viewed back (so its grad_fn is ViewBackward0, and a weight of the wrong size
+  // gets batch_norm's message).
   const rm = runningMean ? runningMean.repeat(n) : null;
   const rv = runningVar ? runningVar.repeat(n) : null;
-  let out = batchNorm(planes, rm, rv, { training: useInputStats, momentum, eps }).reshape(input.shape);
+  const perPlane = (t: Tensor | null) => (t ? t.repeat(n) : null);
+  const out = batchNorm(planes, rm, rv, { weight: perPlane(weight), bias: perPlane(bias), training: useInputStats, momentum, eps }).view(input.shape);
   if (useInputStats) {
     noGrad(() => {
       if (runningMean && rm) runningMean.copy_(rm.reshape([n, c]).mean(0));
       if (runningVar && rv) runningVar.copy_(rv.reshape([n, c]).mean(0));
     });
   }
-  if (weight) out = out.mul(channelView(weight, input.ndim));
-  if (bias) out = out.add(channelView(bias, input.ndim));
   return out;
 }
 
@@ -151,4 +155,28 @@ export function groupNorm(input: Tensor, numGroups: number, options: { weight?: 
   if (weight) out = out.mul(channelView(weight, input.ndim));
   if (bias) out = out.add(channelView(bias, input.ndim));
   return out;
+}
+
+/**
+ * `F.normalize(input, p=2.0, dim=1, eps=1e-12)`: input divided by its p-norm along dim, the norm
+ * clamped at eps so a zero vector stays zero.
+ */
+export function normalize(input: Tensor, p = 2, dim = 1, eps = 1e-12): Tensor {
+  return input.div(input.norm(p, dim, { keepdim: true }).clampMin(eps).expandAs(input));
+}
+
+/**
+ * `F.local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0)` (AlexNet's LRN): each value
+ * divided by (k + alpha * the mean of the squares of `size` neighbouring channels)^beta, the
+ * neighbourhood zero-padded at the ends, as PyTorch composes it (an average pool over channels).
+ */
+export function localResponseNorm(input: Tensor, size: number, alpha = 1e-4, beta = 0.75, k = 1): Tensor {
+  if (input.ndim < 3) throw new RangeError(`Expected 3D or higher dimensionality                          input (got ${input.ndim} dimensions)`);
+  if (input.numel() === 0) return input;
+  const [n, c] = input.shape;
+  // [N, 1, C, rest]: a (size x 1) average pool slides over the channels of each position.
+  const squares = input.mul(input).reshape([n, 1, c, -1]);
+  const padded = constantPad(squares, [0, 0, Math.floor(size / 2), Math.floor((size - 1) / 2)]);
+  const div = avgPool2d(padded, [size, 1], { stride: 1 }).reshape(input.shape);
+  return input.div(div.mul(alpha).add(k).pow(beta));
 }

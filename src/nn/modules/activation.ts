@@ -235,3 +235,174 @@ export class ReLU6 extends Hardtanh {
     return inplaceRepr(this.inplace);
   }
 }
+
+/** `torch.nn.LogSigmoid()`: log(sigmoid(x)), computed stably. */
+export class LogSigmoid extends Module {
+  override forward(input: Tensor): Tensor {
+    return F.logsigmoid(input);
+  }
+}
+
+/** `torch.nn.SELU(inplace=False)`: scale * elu(x, alpha) with the self-normalizing constants. */
+export class SELU extends Module {
+  inplace: boolean;
+  constructor(...args: InplaceArgs) {
+    super();
+    this.inplace = inplaceOf('SELU', args);
+  }
+  override forward(input: Tensor): Tensor {
+    return apply(input, F.selu, this.inplace);
+  }
+  override extraRepr(): string {
+    return inplaceRepr(this.inplace);
+  }
+}
+
+/** `torch.nn.CELU(alpha=1.0, inplace=False)`: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
+export class CELU extends Module {
+  alpha: number;
+  inplace: boolean;
+  constructor(...args: PyArgs<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>) {
+    const [alpha = 1, inplace = false] = bindArgs<[number?, boolean?], object>('CELU', ['alpha', 'inplace'], args, 0, []);
+    super();
+    this.alpha = alpha;
+    this.inplace = inplace;
+  }
+  override forward(input: Tensor): Tensor {
+    return apply(input, (x) => F.celu(x, this.alpha), this.inplace);
+  }
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}${this.inplace ? ', inplace=True' : ''}`;
+  }
+}
+
+/** `torch.nn.Hardsigmoid(inplace=False)`: relu6(x + 3) / 6. Its repr shows no inplace, as PyTorch's. */
+export class Hardsigmoid extends Module {
+  inplace: boolean;
+  constructor(...args: InplaceArgs) {
+    super();
+    this.inplace = inplaceOf('Hardsigmoid', args);
+  }
+  override forward(input: Tensor): Tensor {
+    return apply(input, F.hardsigmoid, this.inplace);
+  }
+}
+
+/** `torch.nn.Hardswish(inplace=False)`: x * relu6(x + 3) / 6. Its repr shows no inplace, as PyTorch's. */
+export class Hardswish extends Module {
+  inplace: boolean;
+  constructor(...args: InplaceArgs) {
+    super();
+    this.inplace = inplaceOf('Hardswish', args);
+  }
+  override forward(input: Tensor): Tensor {
+    return apply(input, F.hardswish, this.inplace);
+  }
+}
+
+/** `torch.nn.Softsign()`: x / (1 + |x|). */
+export class Softsign extends Module {
+  override forward(input: Tensor): Tensor {
+    return F.softsign(input);
+  }
+}
+
+/** `torch.nn.Tanhshrink()`: x - tanh(x). */
+export class Tanhshrink extends Module {
+  override forward(input: Tensor): Tensor {
+    return F.tanhshrink(input);
+  }
+}
+
+/** nn.Softshrink and nn.Hardshrink: one threshold lambd (default 0.5), shown bare in the repr. */
+abstract class Shrink extends Module {
+  lambd: number;
+  constructor(args: readonly unknown[]) {
+    const [lambd = 0.5] = bindArgs<[number?], object>(new.target.name, ['lambd'], args, 0, []);
+    super();
+    this.lambd = lambd;
+  }
+  override extraRepr(): string {
+    return pyFloat(this.lambd);
+  }
+}
+
+type LambdArgs = PyArgs<[lambd: number], { lambd?: number }>;
+
+/** `torch.nn.Softshrink(lambd=0.5)`: x -+ lambd outside [-lambd, lambd], 0 inside. */
+export class Softshrink extends Shrink {
+  constructor(...args: LambdArgs) {
+    super(args);
+  }
+  override forward(input: Tensor): Tensor {
+    return F.softshrink(input, this.lambd);
+  }
+}
+
+/** `torch.nn.Hardshrink(lambd=0.5)`: x outside [-lambd, lambd], 0 inside. */
+export class Hardshrink extends Shrink {
+  constructor(...args: LambdArgs) {
+    super(args);
+  }
+  override forward(input: Tensor): Tensor {
+    return F.hardshrink(input, this.lambd);
+  }
+}
+
+/** `torch.nn.Threshold(threshold, value, inplace=False)`: x above threshold, value elsewhere. */
+export class Threshold extends Module {
+  threshold: number;
+  value: number;
+  inplace: boolean;
+  constructor(...args: PyArgs<[threshold: number, value: number, inplace: boolean], { threshold?: number; value?: number; inplace?: boolean }>) {
+    const [threshold, value, inplace = false] = bindArgs<[number, number, boolean?], object>('Threshold', ['threshold', 'value', 'inplace'], args, 2, []);
+    super();
+    this.threshold = threshold;
+    this.value = value;
+    this.inplace = inplace;
+  }
+  override forward(input: Tensor): Tensor {
+    return apply(input, (x) => F.threshold(x, this.threshold, this.value), this.inplace);
+  }
+  override extraRepr(): string {
+    return `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}${this.inplace ? ', inplace=True' : ''}`;
+  }
+}
+
+/** `torch.nn.GLU(dim=-1)`: the first half of dim gated by the sigmoid of the second. */
+export class GLU extends Module {
+  dim: number;
+  constructor(...args: PyArgs<[dim: number], { dim?: number }>) {
+    super();
+    this.dim = bindArgs<[number?], object>('GLU', ['dim'], args, 0, [])[0] ?? -1;
+  }
+  override forward(input: Tensor): Tensor {
+    return F.glu(input, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** `torch.nn.Softmin(dim=None)`: softmax of -x along dim. */
+export class Softmin extends Module {
+  dim: number | null;
+  constructor(...args: DimArgs) {
+    super();
+    this.dim = bindArgs<[number | null | undefined], object>('Softmin', ['dim'], args, 0, [])[0] ?? null;
+  }
+  override forward(input: Tensor): Tensor {
+    return F.softmin(input, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim ?? 'None'}`;
+  }
+}
+
+/** `torch.nn.Softmax2d()`: softmax over the channels of [N, C, H, W] or [C, H, W] input. */
+export class Softmax2d extends Module {
+  override forward(input: Tensor): Tensor {
+    if (input.ndim !== 3 && input.ndim !== 4) throw new RangeError('Softmax2d requires a 3D or 4D tensor as input');
+    return F.softmax(input, -3);
+  }
+}

@@ -218,3 +218,27 @@ export class GroupNorm extends Module {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyBool(this.affine)}`;
   }
 }
+
+/** `torch.nn.LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1.0)`: AlexNet's normalization across neighbouring channels. */
+export class LocalResponseNorm extends Module {
+  size: number;
+  alpha: number;
+  beta: number;
+  k: number;
+  constructor(size: number, options?: { alpha?: number; beta?: number; k?: number });
+  constructor(options: { size: number; alpha?: number; beta?: number; k?: number });
+  constructor(...args: unknown[]) {
+    const [size, options] = bindArgs<[number], { alpha?: number; beta?: number; k?: number }>('LocalResponseNorm', ['size'], args, 1, ['alpha', 'beta', 'k']);
+    super();
+    this.size = size;
+    this.alpha = options.alpha ?? 1e-4;
+    this.beta = options.beta ?? 0.75;
+    this.k = options.k ?? 1;
+  }
+  override forward(input: Tensor): Tensor {
+    return F.localResponseNorm(input, this.size, this.alpha, this.beta, this.k);
+  }
+  override extraRepr(): string {
+    return `${this.size}, alpha=${pyFloat(this.alpha)}, beta=${pyFloat(this.beta)}, k=${pyFloat(this.k)}`;
+  }
+}

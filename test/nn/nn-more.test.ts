@@ -1,0 +1,213 @@
+// The rest of nn.functional and its modules, against PyTorch 1.13 (tools/fixtures/nn_more.py):
+// F.pad in every mode (and narrow, whose messages a crop gives), F.one_hot, the distances
+// (normalize, cosine_similarity, pairwise_distance, pdist, cdist), twelve activations,
+// pixel/channel shuffles, local_response_norm, and their modules (InstanceNorm and the padding
+// layers included): values, dtypes, gradients for a fixed grad_output, module reprs and buffers,
+// and every refusal in PyTorch's words. Once per backend.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import * as dlab from '../../src/index.js';
+import { nn, type Tensor } from '../../src/index.js';
+import { assertTensor, backendsUnderTest, errorOf, fromFixture, type FixtureTensor } from '../helpers.js';
+
+const F = nn.functional;
+
+type Value = number | string | boolean | number[];
+interface Call {
+  name: string;
+  fn?: string;
+  args?: Value[];
+  kwargs?: Record<string, Value>;
+  module?: string;
+  ctor?: Value[];
+  ctor_kwargs?: Record<string, Value>;
+  eval?: boolean;
+  float32?: boolean;
+  inputs: { x: FixtureTensor }[];
+}
+interface Case extends Call {
+  out?: FixtureTensor;
+  grad_fn?: string | null;
+  repr?: string;
+  repr_only?: boolean;
+  buffers?: Record<string, FixtureTensor>;
+  grad_output?: FixtureTensor;
+  grads?: (FixtureTensor | null)[];
+  param_grads?: Record<string, FixtureTensor>;
+}
+interface Refusal extends Call {
+  message: string;
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/nn_more.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[]; refusals: Refusal[] };
+
+/**
+ * Where dlab's graph ends in another node than PyTorch's, by design: PyTorch has a fused kernel
+ * with its own backward (LogSigmoidBackward0, PdistBackward0, ...); dlab composes the function
+ * from tensor ops, whose gradients the cases check. Each entry: PyTorch's name -> dlab's.
+ */
+const OWN_NODE: Record<string, string | null> = {
+  LogSigmoidBackward0: 'SubBackward0',
+  EluBackward0: 'MulBackward0', // selu: scale * elu
+  CeluBackward0: 'WhereBackward0',
+  HardswishBackward0: 'WhereBackward0',
+  SoftshrinkBackward0: 'WhereBackward0',
+  HardshrinkBackward0: 'WhereBackward0',
+  ThresholdBackward0: 'WhereBackward0',
+  GluBackward0: 'MulBackward0',
+  ReflectionPad1DBackward0: 'IndexSelectBackward0',
+  ReflectionPad2DBackward0: 'IndexSelectBackward0',
+  ReplicationPad1DBackward0: 'IndexSelectBackward0',
+  ReplicationPad2DBackward0: 'IndexSelectBackward0',
+  ReplicationPad3DBackward0: 'IndexSelectBackward0',
+  CopySlices: 'IndexSelectBackward0', // circular padding: PyTorch copies slices into a new tensor
+  NormBackward1: 'WhereBackward0', // pairwise_distance: dlab's 2-norm keeps a zero gradient at 0 by where
+  PdistBackward0: 'WhereBackward0',
+  CdistBackward0: 'WhereBackward0',
+  PixelShuffleBackward0: 'ViewBackward0',
+  PixelUnshuffleBackward0: 'ViewBackward0',
+  NotImplemented: 'ViewBackward0', // channel_shuffle: PyTorch 1.13 has no derivative
+};
+/** Cases whose last node is another one again (a norm other than 2 ends in its own op). */
+const OWN_NODE_BY_CASE: Record<string, string> = {
+  'pairwise_distance p 1 keepdim': 'SumBackward1',
+  'pairwise_distance p inf': 'AmaxBackward0',
+  'pdist p 1': 'SumBackward1',
+  'cdist batched p 1': 'SumBackward1',
+  'cdist p 3 broadcast batch': 'PowBackward0',
+  'cdist p inf': 'AmaxBackward0',
+  'cdist p 0': 'NormBackward1',
+  'nn.PairwiseDistance': 'SumBackward1',
+  'pad crops everything': 'ConstantPadNdBackward0',
+};
+
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const numberOf = (v: Value | undefined) => (v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number | undefined));
+/** PyTorch's keywords as dlab's options: camelCase names, "inf" read back. */
+const options = (k: Record<string, Value> = {}) => Object.fromEntries(Object.entries(k).map(([key, v]) => [camel(key), numberOf(v) ?? v]));
+
+/** The dlab call of a fixture's torch.<fn>(inputs, *args, **kwargs). */
+function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: Tensor[]): Tensor {
+  const [a, b] = xs;
+  const o = options(kw) as Record<string, number & boolean & string>;
+  const n = (i: number) => numberOf(args[i]) as number;
+  switch (fn) {
+    case 'nn.functional.logsigmoid': return F.logsigmoid(a);
+    case 'nn.functional.selu': return F.selu(a);
+    case 'nn.functional.celu': return F.celu(a, o.alpha);
+    case 'nn.functional.hardswish': return F.hardswish(a);
+    case 'nn.functional.hardsigmoid': return F.hardsigmoid(a);
+    case 'nn.functional.softsign': return F.softsign(a);
+    case 'nn.functional.softshrink': return F.softshrink(a, n(0));
+    case 'nn.functional.hardshrink': return F.hardshrink(a, n(0));
+    case 'nn.functional.tanhshrink': return F.tanhshrink(a);
+    case 'nn.functional.threshold': return F.threshold(a, n(0), n(1));
+    case 'nn.functional.glu': return F.glu(a, n(0));
+    case 'nn.functional.softmin': return F.softmin(a, n(0) ?? o.dim);
+    case 'nn.functional.pad': return F.pad(a, args[0] as number[], o.mode, o.value);
+    case 'nn.functional.one_hot': return F.oneHot(a, n(0) ?? o.numClasses);
+    case 'nn.functional.normalize': return F.normalize(a, o.p, o.dim);
+    case 'nn.functional.cosine_similarity': return F.cosineSimilarity(a, b, o.dim);
+    case 'nn.functional.pairwise_distance': return F.pairwiseDistance(a, b, o.p, undefined, o.keepdim);
+    case 'nn.functional.pdist': return F.pdist(a, n(0));
+    case 'cdist': return dlab.cdist(a, b, o.p);
+    case 'nn.functional.pixel_shuffle': return F.pixelShuffle(a, n(0));
+    case 'nn.functional.pixel_unshuffle': return F.pixelUnshuffle(a, n(0));
+    case 'nn.functional.channel_shuffle': return F.channelShuffle(a, n(0));
+    case 'nn.functional.local_response_norm': return F.localResponseNorm(a, n(0), o.alpha, o.beta, o.k);
+    case 'narrow': return dlab.narrow(a, n(0), n(1), n(2));
+    default: throw new Error(`no dlab call for torch.${fn}`);
+  }
+}
+
+/** A fixture's module, built as PyTorch's was: positional args, then its keywords as one options object. */
+function buildModule(c: Call): nn.Module {
+  const Class = (nn as unknown as Record<string, new (...args: unknown[]) => nn.Module>)[c.module!.replace(/^nn\./, '')];
+  const kw = options(c.ctor_kwargs);
+  const m = new Class(...(c.ctor ?? []), ...(Object.keys(kw).length ? [kw] : []));
+  return m.double().train(!c.eval);
+}
+
+function run(c: Call, xs: Tensor[]): { module: nn.Module | null; out: Tensor } {
+  if (c.module) {
+    const module = buildModule(c);
+    return { module, out: module.forward(...xs) as Tensor };
+  }
+  return { module: null, out: callFunction(c.fn!, c.args ?? [], c.kwargs ?? {}, xs) };
+}
+
+for (const backend of backendsUnderTest()) {
+  describe(`nn.functional and modules vs PyTorch ${fixture.torch} [${backend}]`, () => {
+    for (const c of fixture.cases) {
+      test(c.name, () => {
+        dlab.setBackend(backend);
+        if (c.repr_only) {
+          assert.equal(buildModule(c).toString(), c.repr);
+          return;
+        }
+        const leaves = c.inputs.map((i) => fromFixture(i.x, { requiresGrad: i.x.dtype.startsWith('float') }));
+        const { module, out } = run(c, leaves);
+        assertTensor(out, c.out!, `${c.name}: output`);
+        if (module) {
+          assert.equal(module.toString(), c.repr, `${c.name}: repr`);
+          const buffers = Object.fromEntries([...module.namedBuffers()].map(([k, v]) => [k, v]));
+          assert.deepEqual(Object.keys(buffers), Object.keys(c.buffers!), `${c.name}: buffer names`);
+          for (const [k, v] of Object.entries(c.buffers!)) assertTensor(buffers[k], v, `${c.name}: buffer ${k}`);
+        }
+        const name = c.grad_fn === null ? null : (OWN_NODE_BY_CASE[c.name] ?? OWN_NODE[c.grad_fn!] ?? c.grad_fn);
+        assert.equal(out.gradFn?.name ?? null, name, `${c.name}: grad_fn`);
+        if (c.grad_output) {
+          out.backward(fromFixture(c.grad_output));
+          c.grads!.forEach((g, k) => (g === null ? assert.equal(leaves[k].grad, null) : assertTensor(leaves[k].grad!, g, `${c.name}: grad of input ${k}`)));
+          for (const [k, g] of Object.entries(c.param_grads ?? {})) {
+            const p = [...module!.namedParameters()].find(([n]) => n === k)![1];
+            assertTensor(p.grad!, g, `${c.name}: grad of ${k}`);
+          }
+        }
+      });
+    }
+    for (const r of fixture.refusals) {
+      test(`refused: ${r.name}`, () => {
+        dlab.setBackend(backend);
+        const xs = r.inputs.map((i) => fromFixture(i.x));
+        assert.equal(errorOf(() => run(r, xs)), r.message);
+      });
+    }
+
+    test('F.pad in a non-constant mode takes the input sizes PyTorch takes, pair by pair', () => {
+      dlab.setBackend(backend);
+      // 2 numbers: 2-D or 3-D input; 4: 3-D or 4-D; 6: 4-D or 5-D.
+      assert.deepEqual(F.pad(dlab.zeros([2, 3]), [1, 1], 'replicate').shape, [2, 5]);
+      assert.deepEqual(F.pad(dlab.zeros([2, 3, 3]), [1, 1, 1, 1], 'reflect').shape, [2, 5, 5]);
+      assert.deepEqual(F.pad(dlab.zeros([1, 1, 2, 2, 2]), [1, 1, 1, 1, 1, 1], 'replicate').shape, [1, 1, 4, 4, 4]);
+      assert.match(errorOf(() => F.pad(dlab.zeros([1, 1, 2, 2]), [1, 1], 'replicate')), /^Only 2D, 3D, 4D, 5D padding/);
+    });
+
+    test('the in-place activation modules write into their input', () => {
+      dlab.setBackend(backend);
+      for (const m of [new nn.SELU(true), new nn.CELU({ inplace: true }), new nn.Hardswish(true), new nn.Hardsigmoid(true), new nn.Threshold(0, 5, true)]) {
+        const x = dlab.tensor([-1, 0.5, 2]);
+        const expected = (m as nn.Module).forward(x.clone()) as Tensor;
+        const y = (m as nn.Module).forward(x) as Tensor;
+        assert.deepEqual(x.tolist(), expected.tolist(), m.toString());
+        assert.deepEqual(y.tolist(), expected.tolist(), m.toString());
+      }
+    });
+
+    test('cdist takes the matrix-product path past 25 rows, as PyTorch: same distances, compute_mode honoured', () => {
+      dlab.setBackend(backend);
+      dlab.manualSeed(3);
+      const a = dlab.randn([30, 4], { dtype: 'float64' });
+      const b = dlab.randn([5, 4], { dtype: 'float64' });
+      const direct = dlab.cdist(a, b, 2, 'donot_use_mm_for_euclid_dist');
+      const product = dlab.cdist(a, b);
+      assert.equal(direct.gradFn, null);
+      assert.ok(direct.sub(product).abs().max().item() < 1e-12);
+      assert.notDeepEqual(direct.tolist(), product.tolist()); // the product rounds differently
+      assert.equal(errorOf(() => dlab.cdist(a, b, 2, 'fast' as never)), 'fast is not a valid value for compute_mode');
+    });
+  });
+}
