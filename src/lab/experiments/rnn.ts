@@ -23,13 +23,10 @@ import { deviceOption, isGpu, useDevice } from '../device.js';
 import { defineExperiment, finiteLoss, optionText, type Extra } from '../experiment.js';
 import { StepValues, stepScope } from '../step-values.js';
 
+const F = nn.functional;
+
 /** The hidden state: h for RNN and GRU, [h, c] for LSTM. */
 type State = Tensor | [Tensor, Tensor];
-
-/** F.one_hot(indices, numClasses) as float32: rows of the identity matrix (on the indices' device). */
-function oneHot(indices: Tensor, numClasses: number): Tensor {
-  return torch.eye(numClasses, { device: indices.device }).indexSelect(0, indices.reshape(-1)).reshape(...indices.shape, numClasses);
-}
 
 /** d2l's RNNModel (8.6): one-hot inputs, a recurrent layer, a Linear layer to the vocabulary. */
 export class RNNModel extends nn.Module {
@@ -47,7 +44,7 @@ export class RNNModel extends nn.Module {
 
   /** inputs: (batch, steps) token ids. Returns logits of shape (steps * batch, vocab), time-major. */
   override forward(inputs: Tensor, state: State): [Tensor, State] {
-    const X = oneHot(inputs.T, this.vocabSize);
+    const X = F.oneHot(inputs.T, this.vocabSize).to('float32');
     const [Y, next] = this.rnn instanceof nn.LSTM ? this.rnn.call(X, state as [Tensor, Tensor]) : this.rnn.call(X, state as Tensor);
     return [this.linear.call(Y.reshape(-1, Y.shape[Y.ndim - 1])), next];
   }
