@@ -31,6 +31,7 @@ export {
 } from './ops/arrangement.js';
 export { logaddexp, hypot, xlogy, nanToNum, logit, deg2rad, rad2deg, clampMin, clampMax } from './ops/pointwise.js';
 export { isclose, allclose, equal, type CloseOptions } from './ops/closeness.js';
+export { median, nanmedian, quantile, nanquantile, type QuantileOptions, type QuantileInterpolation } from './ops/quantiles.js';
 export { cdist, pdist, cosineSimilarity, pairwiseDistance, type CdistComputeMode } from './ops/distance.js';
 export { takeAlongDim, bincount, unique, searchsorted, bucketize, type UniqueOptions, type SearchOptions } from './ops/searching.js';
 export { sort, argsort, msort, topk, kthvalue, type SortOptions, type TopkOptions, type KthvalueOptions } from './ops/sort.js';

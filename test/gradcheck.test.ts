@@ -553,6 +553,15 @@ for (const backend of backendsUnderTest()) {
         check((x, w, b) => F.conv1d(x, w, b, { dilation: 2, padding: 1 }), [leaf([2, 2, 7]), leaf([3, 2, 3], -1, 1, 0.3), leaf([3], -1, 1, 0.6)]);
         check((x, w) => F.convTranspose1d(x, w, { stride: 2, outputPadding: 1 }), [leaf([1, 2, 4]), leaf([2, 3, 3], -1, 1, 0.3)]);
       });
+      caseTest('median, nanmedian (one node each), quantile', () => {
+        check((x) => torch.median(x), [leaf([3, 3])]);
+        check((x) => torch.median(x, 1).values, [leaf([2, 5])]);
+        check((x) => torch.median(x, 0, { keepdim: true }).values, [leaf([4, 2])]);
+        check((x) => torch.nanmedian(x), [leaf([5])]);
+        check((x) => torch.nanmedian(x, 1).values, [leaf([2, 3])]);
+        check((x) => torch.quantile(x, 0.3, 1), [leaf([2, 5])]);
+        check((x) => torch.nanquantile(x, torch.tensor([0.1, 0.8], { dtype: 'float64' })), [leaf([6])]);
+      });
       caseTest('the activations, distances, shuffles and LRN of nn_more (hardsigmoid is one node; gradgrad)', () => {
         const x = () => leaf([2, 4], -4, 4);
         check((t) => F.hardsigmoid(t), [x()], { gradgrad: true });

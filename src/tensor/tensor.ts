@@ -22,6 +22,7 @@ import * as ar from '../ops/arrangement.js';
 import * as pw from '../ops/pointwise.js';
 import * as cl from '../ops/closeness.js';
 import * as se from '../ops/searching.js';
+import * as qu from '../ops/quantiles.js';
 
 /** A JavaScript number or boolean: a Python scalar. */
 export type Scalar = number | boolean;
@@ -549,6 +550,14 @@ export class Tensor {
   flipud(): Tensor { return ar.flipud(this); }
   rot90(k = 1, dims: readonly number[] = [0, 1]): Tensor { return ar.rot90(this, k, dims); }
   diff(n = 1, dim = -1, prepend: Tensor | null = null, append: Tensor | null = null): Tensor { return ar.diff(this, n, dim, prepend, append); }
+  median(): Tensor;
+  median(dim: number, options?: KeepDim): red.ValuesIndices;
+  median(dim?: number, options?: KeepDim): Tensor | red.ValuesIndices { return dim === undefined ? qu.median(this) : qu.median(this, dim, options); }
+  nanmedian(): Tensor;
+  nanmedian(dim: number, options?: KeepDim): red.ValuesIndices;
+  nanmedian(dim?: number, options?: KeepDim): Tensor | red.ValuesIndices { return dim === undefined ? qu.nanmedian(this) : qu.nanmedian(this, dim, options); }
+  quantile(q: number | Tensor, dim?: number | null, options?: qu.QuantileOptions): Tensor { return qu.quantile(this, q, dim, options); }
+  nanquantile(q: number | Tensor, dim?: number | null, options?: qu.QuantileOptions): Tensor { return qu.nanquantile(this, q, dim, options); }
   takeAlongDim(indices: Tensor, dim?: number | null): Tensor { return se.takeAlongDim(this, indices, dim); }
   bincount(options?: { weights?: Tensor | null; minlength?: number }): Tensor { return se.bincount(this, options); }
   unique(options: se.UniqueOptions = {}): Tensor | Tensor[] { return se.unique(this, options); }

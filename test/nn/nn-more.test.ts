@@ -29,7 +29,7 @@ interface Call {
   inputs: { x: FixtureTensor }[];
 }
 interface Case extends Call {
-  out?: FixtureTensor;
+  out?: FixtureTensor | FixtureTensor[];
   grad_fn?: string | null;
   repr?: string;
   repr_only?: boolean;
@@ -70,6 +70,7 @@ const OWN_NODE: Record<string, string | null> = {
   PixelShuffleBackward0: 'ViewBackward0',
   PixelUnshuffleBackward0: 'ViewBackward0',
   NotImplemented: 'ViewBackward0', // channel_shuffle: PyTorch 1.13 has no derivative
+  SqueezeBackward3: 'SqueezeBackward1', // quantile: PyTorch squeezes in place
 };
 /** Cases whose last node is another one again (a norm other than 2 ends in its own op). */
 const OWN_NODE_BY_CASE: Record<string, string> = {
@@ -82,6 +83,7 @@ const OWN_NODE_BY_CASE: Record<string, string> = {
   'cdist p 0': 'NormBackward1',
   'nn.PairwiseDistance': 'SumBackward1',
   'pad crops everything': 'ConstantPadNdBackward0',
+  'quantile no dim keepdim': 'ViewBackward0',
 };
 
 const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -89,8 +91,16 @@ const numberOf = (v: Value | undefined) => (v === 'inf' ? Infinity : v === '-inf
 /** PyTorch's keywords as dlab's options: camelCase names, "inf" read back. */
 const options = (k: Record<string, Value> = {}) => Object.fromEntries(Object.entries(k).map(([key, v]) => [camel(key), numberOf(v) ?? v]));
 
-/** The dlab call of a fixture's torch.<fn>(inputs, *args, **kwargs). */
-function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: Tensor[]): Tensor {
+/** A quantile's q: a number, or a tensor written as an operand ({ shape, values, dtype }). */
+const q = (v: Value | Operand) => (typeof v === 'number' ? v : dlab.tensor((v as Operand).values, { dtype: (v as Operand).dtype }).reshape((v as Operand).shape));
+interface Operand {
+  shape: number[];
+  values: number[];
+  dtype: 'float32' | 'float64';
+}
+
+/** The dlab call of a fixture's torch.<fn>(inputs, *args, **kwargs): a tensor, or values and indices. */
+function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: Tensor[]): Tensor | { values: Tensor; indices: Tensor } {
   const [a, b] = xs;
   const o = options(kw) as Record<string, number & boolean & string>;
   const n = (i: number) => numberOf(args[i]) as number;
@@ -119,6 +129,10 @@ function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: 
     case 'nn.functional.channel_shuffle': return F.channelShuffle(a, n(0));
     case 'nn.functional.local_response_norm': return F.localResponseNorm(a, n(0), o.alpha, o.beta, o.k);
     case 'narrow': return dlab.narrow(a, n(0), n(1), n(2));
+    case 'median': return args.length ? dlab.median(a, n(0), o) : dlab.median(a);
+    case 'nanmedian': return args.length ? dlab.nanmedian(a, n(0), o) : dlab.nanmedian(a);
+    case 'quantile': return dlab.quantile(a, q(args[0]), o.dim, o);
+    case 'nanquantile': return dlab.nanquantile(a, q(args[0]), o.dim, o);
     default: throw new Error(`no dlab call for torch.${fn}`);
   }
 }
@@ -131,12 +145,14 @@ function buildModule(c: Call): nn.Module {
   return m.double().train(!c.eval);
 }
 
-function run(c: Call, xs: Tensor[]): { module: nn.Module | null; out: Tensor } {
+/** The outputs as a list ({ values, indices } in PyTorch's order), the module if one was built. */
+function run(c: Call, xs: Tensor[]): { module: nn.Module | null; outs: Tensor[] } {
   if (c.module) {
     const module = buildModule(c);
-    return { module, out: module.forward(...xs) as Tensor };
+    return { module, outs: [module.forward(...xs) as Tensor] };
   }
-  return { module: null, out: callFunction(c.fn!, c.args ?? [], c.kwargs ?? {}, xs) };
+  const r = callFunction(c.fn!, c.args ?? [], c.kwargs ?? {}, xs);
+  return { module: null, outs: r instanceof dlab.Tensor ? [r] : [r.values, r.indices] };
 }
 
 for (const backend of backendsUnderTest()) {
@@ -149,8 +165,11 @@ for (const backend of backendsUnderTest()) {
           return;
         }
         const leaves = c.inputs.map((i) => fromFixture(i.x, { requiresGrad: i.x.dtype.startsWith('float') }));
-        const { module, out } = run(c, leaves);
-        assertTensor(out, c.out!, `${c.name}: output`);
+        const { module, outs } = run(c, leaves);
+        const expected = Array.isArray(c.out) ? c.out : [c.out!];
+        assert.equal(outs.length, expected.length, `${c.name}: number of outputs`);
+        expected.forEach((e, i) => assertTensor(outs[i], e, `${c.name}: output ${i}`));
+        const out = outs[0];
         if (module) {
           assert.equal(module.toString(), c.repr, `${c.name}: repr`);
           const buffers = Object.fromEntries([...module.namedBuffers()].map(([k, v]) => [k, v]));
