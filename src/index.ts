@@ -20,20 +20,23 @@ export {
   cumsum, cumprod, norm, all, any, nansum, nanmean, countNonzero, aminmax, varMean, stdMean, type ValuesIndices,
 } from './ops/reduce.js';
 export {
-  reshape, view, permute, transpose, transpose as swapaxes, t, expand, squeeze, unsqueeze, flatten, unflatten, narrow, select,
+  reshape, view, permute, transpose, transpose as swapaxes, transpose as swapdims, t, expand, expand as broadcastTo, squeeze, unsqueeze, flatten, unflatten, narrow, select,
   contiguous, clone, split, chunk, unbind, flip, cat, cat as concat, stack, repeat, pad, slice, type Slice,
   movedim, movedim as moveaxis,
 } from './ops/movement.js';
-export { diagonal, diag, diagEmbed, trace } from './ops/diagonal.js';
+export { diagonal, diag, diagEmbed, trace, trilIndices, triuIndices } from './ops/diagonal.js';
 export {
   roll, tile, ravel, fliplr, flipud, rot90, atleast1d, atleast2d, atleast3d, hstack, vstack, vstack as rowStack, dstack,
   columnStack, broadcastTensors, meshgrid, diff,
 } from './ops/arrangement.js';
 export { logaddexp, hypot, xlogy, nanToNum, logit, deg2rad, rad2deg, clampMin, clampMax } from './ops/pointwise.js';
 export { isclose, allclose, equal, type CloseOptions } from './ops/closeness.js';
+export { cummax, cummin, logcumsumexp } from './ops/scans.js';
+export { tensorSplit, hsplit, vsplit, dsplit, repeatInterleave, type SplitSpec } from './ops/splitting.js';
+export { tensordot, inner, kron, cross } from './ops/products.js';
 export { median, nanmedian, quantile, nanquantile, type QuantileOptions, type QuantileInterpolation } from './ops/quantiles.js';
 export { cdist, pdist, cosineSimilarity, pairwiseDistance, type CdistComputeMode } from './ops/distance.js';
-export { takeAlongDim, bincount, unique, searchsorted, bucketize, type UniqueOptions, type SearchOptions } from './ops/searching.js';
+export { takeAlongDim, bincount, unique, searchsorted, bucketize, isin, type UniqueOptions, type SearchOptions } from './ops/searching.js';
 export { sort, argsort, msort, topk, kthvalue, type SortOptions, type TopkOptions, type KthvalueOptions } from './ops/sort.js';
 export { gather, scatter, scatterAdd, indexSelect, indexAdd, maskedFill, maskedSelect, nonzero, tril, triu } from './ops/indexing.js';
 export { indexPut, type IndexPutOptions } from './ops/inplace.js';

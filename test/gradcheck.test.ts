@@ -553,6 +553,16 @@ for (const backend of backendsUnderTest()) {
         check((x, w, b) => F.conv1d(x, w, b, { dilation: 2, padding: 1 }), [leaf([2, 2, 7]), leaf([3, 2, 3], -1, 1, 0.3), leaf([3], -1, 1, 0.6)]);
         check((x, w) => F.convTranspose1d(x, w, { stride: 2, outputPadding: 1 }), [leaf([1, 2, 4]), leaf([2, 3, 3], -1, 1, 0.3)]);
       });
+      caseTest('cummax, cummin (one node each), logcumsumexp, and the products and splits', () => {
+        check((x) => torch.cummax(x, 1).values, [leaf([2, 5])]);
+        check((x) => torch.cummin(x, 0).values, [leaf([4, 2])]);
+        check((x) => torch.logcumsumexp(x, 1), [leaf([2, 5], -3, 3)], { gradgrad: true });
+        check((a, b) => torch.tensordot(a, b, [[0, 2], [1, 0]]), [leaf([2, 3, 4]), leaf([4, 2, 2], -1, 1, 0.4)]);
+        check((a, b) => torch.kron(a, b), [leaf([2, 2]), leaf([3, 1], -1, 1, 0.4)]);
+        check((a, b) => torch.cross(a, b, 1), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.4)]);
+        check((a) => torch.repeatInterleave(a, torch.tensor([2, 0, 1]), 1), [leaf([2, 3])]);
+        check((a) => torch.tensorSplit(a, [1, 3], 1)[1], [leaf([2, 4])]);
+      });
       caseTest('median, nanmedian (one node each), quantile', () => {
         check((x) => torch.median(x), [leaf([3, 3])]);
         check((x) => torch.median(x, 1).values, [leaf([2, 5])]);

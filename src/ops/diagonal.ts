@@ -1,12 +1,14 @@
 // Diagonals: torch.diagonal (a view), diag, diag_embed and trace, each with PyTorch 1.13's grad_fn
 // name and refusals. The gradient of a diagonal is zeros with the diagonal written in (embed).
 
-import { scalarTypeName } from '../tensor/dtype.js';
+import { scalarTypeName, type DType } from '../tensor/dtype.js';
+import type { DeviceLike } from '../tensor/device.js';
 import { normalizeDim, numel, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
 import { expand, makeView } from './movement.js';
 import { sum } from './reduce.js';
+import { tensor } from './creation.js';
 
 /** The geometry of x's diagonal: x's shape and strides without dims a and b, then the diagonal. */
 function diagonalGeometry(shape: Shape, strides: Shape, base: number, offset: number, a: number, b: number) {
@@ -91,3 +93,28 @@ export function trace(x: Tensor): Tensor {
   // PyTorch builds this gradient with index_fill_ (IndexFillBackward1 under a view); dlab names its own.
   return record('TraceBackward0', y, [x], [], (g) => [embedDiagonal('TraceBackwardBackward0', expand(g, [n]), xs, 0, 0, 1)]);
 }
+
+/** tril_indices / triu_indices: the [2, N] row and column indices of one triangle, in row-major order. */
+function triangleIndices(lower: boolean, row: number, col: number, offset: number, options: { dtype?: DType; device?: DeviceLike }): Tensor {
+  const name = lower ? 'tril_indices' : 'triu_indices';
+  if (row < 0) throw new RangeError(`row must be non-negative, got${row}`);
+  if (col < 0) throw new RangeError(`col must be non-negative, got${col}`);
+  const dtype = options.dtype ?? 'int64';
+  if (dtype !== 'int64' && dtype !== 'int32') throw new TypeError(`"${name}" not implemented for '${scalarTypeName[dtype]}'`);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let i = 0; i < row; i++) {
+    for (let j = 0; j < col; j++) {
+      if (lower ? j - i <= offset : j - i >= offset) {
+        rows.push(i);
+        cols.push(j);
+      }
+    }
+  }
+  return tensor([...rows, ...cols], { dtype, device: options.device }).reshape([2, rows.length]);
+}
+
+/** `torch.tril_indices(row, col, offset=0)`: the indices of a row x col matrix's lower triangle (on and below diagonal `offset`). */
+export const trilIndices = (row: number, col: number, offset = 0, options: { dtype?: DType; device?: DeviceLike } = {}): Tensor => triangleIndices(true, row, col, offset, options);
+/** `torch.triu_indices(row, col, offset=0)`: the indices of a row x col matrix's upper triangle (on and above diagonal `offset`). */
+export const triuIndices = (row: number, col: number, offset = 0, options: { dtype?: DType; device?: DeviceLike } = {}): Tensor => triangleIndices(false, row, col, offset, options);

@@ -1,10 +1,10 @@
 // Ops that look values up or count them, as PyTorch 1.13: take_along_dim (a gather), and on the
 // CPU, reading the values: bincount, unique, searchsorted and bucketize.
 
-import { scalarTypeName, type DType } from '../tensor/dtype.js';
+import { promoteTypes, scalarTypeName, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, fmtShape, normalizeDim } from '../tensor/shape.js';
 import { Tensor, type Scalar } from '../tensor/tensor.js';
-import { tensor } from './creation.js';
+import { tensor, zeros } from './creation.js';
 import { gather } from './indexing.js';
 import { expand, reshape } from './movement.js';
 
@@ -143,4 +143,27 @@ export function searchsorted(sortedSequence: Tensor, values: Tensor | Scalar, op
 export function bucketize(input: Tensor | Scalar, boundaries: Tensor, options: { right?: boolean; outInt32?: boolean } = {}): Tensor {
   if (boundaries.ndim !== 1) throw new RangeError(`boundaries tensor must be 1 dimension, but got dim(${boundaries.ndim})`);
   return searchsorted(boundaries, input, { right: options.right, outInt32: options.outInt32 });
+}
+
+/**
+ * `torch.isin(elements, test_elements, assume_unique=False, invert=False)`: for each element,
+ * whether it equals some test element (NaN equals nothing). The test elements are sorted once and
+ * each element looked up by binary search (PyTorch's sort-based path), so it costs (n + m) log m.
+ */
+export function isin(elements: Tensor | Scalar, testElements: Tensor | Scalar, options: { assumeUnique?: boolean; invert?: boolean } = {}): Tensor {
+  if (!(elements instanceof Tensor) && !(testElements instanceof Tensor)) throw new TypeError('isin() expected at least one tensor argument');
+  const device = elements instanceof Tensor ? elements.device : (testElements as Tensor).device;
+  const asTensor = (v: Tensor | Scalar) => (v instanceof Tensor ? v : tensor(v, { device }));
+  const x = asTensor(elements);
+  const test = asTensor(testElements);
+  const dtype = promoteTypes(x.dtype, test.dtype);
+  const sorted = test.to(dtype).reshape(-1).sort().values;
+  const values = x.to(dtype);
+  let found: Tensor;
+  if (sorted.numel() === 0) found = zeros(values.shape, { dtype: 'bool', device });
+  else {
+    const at = searchsorted(sorted, values).clampMax(sorted.numel() - 1);
+    found = gather(sorted, 0, at.reshape(-1)).reshape(values.shape).eq(values);
+  }
+  return options.invert ? found.logicalNot() : found;
 }

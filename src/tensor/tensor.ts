@@ -23,6 +23,9 @@ import * as pw from '../ops/pointwise.js';
 import * as cl from '../ops/closeness.js';
 import * as se from '../ops/searching.js';
 import * as qu from '../ops/quantiles.js';
+import * as sc from '../ops/scans.js';
+import * as sp from '../ops/splitting.js';
+import * as pr from '../ops/products.js';
 
 /** A JavaScript number or boolean: a Python scalar. */
 export type Scalar = number | boolean;
@@ -516,6 +519,7 @@ export class Tensor {
   permute(...dims: number[] | [readonly number[]]): Tensor { return mv.permute(this, mv.sizeArgs(dims)); }
   transpose(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
   swapaxes(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
+  swapdims(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
   t(): Tensor { return mv.t(this); }
   movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor { return mv.movedim(this, source, destination); }
   moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor { return mv.movedim(this, source, destination); }
@@ -550,6 +554,17 @@ export class Tensor {
   flipud(): Tensor { return ar.flipud(this); }
   rot90(k = 1, dims: readonly number[] = [0, 1]): Tensor { return ar.rot90(this, k, dims); }
   diff(n = 1, dim = -1, prepend: Tensor | null = null, append: Tensor | null = null): Tensor { return ar.diff(this, n, dim, prepend, append); }
+  cummax(dim: number): red.ValuesIndices { return sc.cummax(this, dim); }
+  cummin(dim: number): red.ValuesIndices { return sc.cummin(this, dim); }
+  logcumsumexp(dim: number): Tensor { return sc.logcumsumexp(this, dim); }
+  tensorSplit(indicesOrSections: sp.SplitSpec, dim = 0): Tensor[] { return sp.tensorSplit(this, indicesOrSections, dim); }
+  hsplit(spec: sp.SplitSpec): Tensor[] { return sp.hsplit(this, spec); }
+  vsplit(spec: sp.SplitSpec): Tensor[] { return sp.vsplit(this, spec); }
+  dsplit(spec: sp.SplitSpec): Tensor[] { return sp.dsplit(this, spec); }
+  repeatInterleave(repeats: number | Tensor, dim: number | null = null): Tensor { return sp.repeatInterleave(this, repeats, dim); }
+  inner(other: Tensor): Tensor { return pr.inner(this, other); }
+  kron(other: Tensor): Tensor { return pr.kron(this, other); }
+  cross(other: Tensor, dim?: number | null): Tensor { return pr.cross(this, other, dim); }
   median(): Tensor;
   median(dim: number, options?: KeepDim): red.ValuesIndices;
   median(dim?: number, options?: KeepDim): Tensor | red.ValuesIndices { return dim === undefined ? qu.median(this) : qu.median(this, dim, options); }

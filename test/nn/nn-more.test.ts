@@ -71,6 +71,10 @@ const OWN_NODE: Record<string, string | null> = {
   PixelUnshuffleBackward0: 'ViewBackward0',
   NotImplemented: 'ViewBackward0', // channel_shuffle: PyTorch 1.13 has no derivative
   SqueezeBackward3: 'SqueezeBackward1', // quantile: PyTorch squeezes in place
+  LogcumsumexpBackward0: 'CatBackward0', // dlab's scan of logaddexps
+  ReshapeAliasBackward0: 'ViewBackward0', // tensordot, inner: the matmul's result viewed
+  UnsafeViewBackward0: 'ViewBackward0', // kron
+  LinalgCrossBackward0: 'SubBackward0',
 };
 /** Cases whose last node is another one again (a norm other than 2 ends in its own op). */
 const OWN_NODE_BY_CASE: Record<string, string> = {
@@ -100,7 +104,7 @@ interface Operand {
 }
 
 /** The dlab call of a fixture's torch.<fn>(inputs, *args, **kwargs): a tensor, or values and indices. */
-function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: Tensor[]): Tensor | { values: Tensor; indices: Tensor } {
+function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: Tensor[]): Tensor | Tensor[] | { values: Tensor; indices: Tensor } {
   const [a, b] = xs;
   const o = options(kw) as Record<string, number & boolean & string>;
   const n = (i: number) => numberOf(args[i]) as number;
@@ -133,6 +137,21 @@ function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: 
     case 'nanmedian': return args.length ? dlab.nanmedian(a, n(0), o) : dlab.nanmedian(a);
     case 'quantile': return dlab.quantile(a, q(args[0]), o.dim, o);
     case 'nanquantile': return dlab.nanquantile(a, q(args[0]), o.dim, o);
+    case 'cummax': return dlab.cummax(a, n(0));
+    case 'cummin': return dlab.cummin(a, n(0));
+    case 'logcumsumexp': return dlab.logcumsumexp(a, n(0));
+    case 'tensor_split': return dlab.tensorSplit(a, args[0] as number | number[], o.dim);
+    case 'hsplit': return dlab.hsplit(a, args[0] as number | number[]);
+    case 'vsplit': return dlab.vsplit(a, args[0] as number | number[]);
+    case 'dsplit': return dlab.dsplit(a, args[0] as number | number[]);
+    case 'repeat_interleave': return args.length ? dlab.repeatInterleave(a, typeof args[0] === 'number' ? args[0] : q(args[0]), o.dim) : dlab.repeatInterleave(a);
+    case 'tensordot': return dlab.tensordot(a, b, (args[0] ?? o.dims) as number);
+    case 'inner': return dlab.inner(a, b);
+    case 'kron': return dlab.kron(a, b);
+    case 'cross': return dlab.cross(a, b, o.dim);
+    case 'isin': return dlab.isin(a, b, o);
+    case 'tril_indices': return dlab.trilIndices(n(0), n(1), n(2));
+    case 'triu_indices': return dlab.triuIndices(n(0), n(1), n(2));
     default: throw new Error(`no dlab call for torch.${fn}`);
   }
 }
@@ -145,14 +164,14 @@ function buildModule(c: Call): nn.Module {
   return m.double().train(!c.eval);
 }
 
-/** The outputs as a list ({ values, indices } in PyTorch's order), the module if one was built. */
+/** The outputs as a list (a split's parts; { values, indices } in PyTorch's order), the module if one was built. */
 function run(c: Call, xs: Tensor[]): { module: nn.Module | null; outs: Tensor[] } {
   if (c.module) {
     const module = buildModule(c);
     return { module, outs: [module.forward(...xs) as Tensor] };
   }
   const r = callFunction(c.fn!, c.args ?? [], c.kwargs ?? {}, xs);
-  return { module: null, outs: r instanceof dlab.Tensor ? [r] : [r.values, r.indices] };
+  return { module: null, outs: r instanceof dlab.Tensor ? [r] : Array.isArray(r) ? r : [r.values, r.indices] };
 }
 
 for (const backend of backendsUnderTest()) {
@@ -214,6 +233,16 @@ for (const backend of backendsUnderTest()) {
         assert.deepEqual(x.tolist(), expected.tolist(), m.toString());
         assert.deepEqual(y.tolist(), expected.tolist(), m.toString());
       }
+    });
+
+    test('the Tensor methods and aliases are the functions', () => {
+      dlab.setBackend(backend);
+      const x = dlab.tensor([[3, 1, 2], [0, 5, 4]], { dtype: 'float32' });
+      assert.deepEqual([x.cummax(1).values.tolist(), x.cummin(1).indices.tolist(), x.logcumsumexp(0).shape], [[[3, 3, 3], [0, 5, 5]], [[0, 1, 1], [0, 0, 0]], [2, 3]]);
+      assert.deepEqual([x.median().item(), x.nanmedian(1).values.tolist(), x.quantile(0.5).item(), x.nanquantile(1, 0).tolist()], [2, [2, 4], 2.5, [3, 5, 4]]);
+      assert.deepEqual([x.tensorSplit(2, 1).map((t) => t.shape), x.hsplit([1]).map((t) => t.shape), x.vsplit(2).length, x.unsqueeze(0).dsplit(3).length], [[[2, 2], [2, 1]], [[2, 1], [2, 2]], 2, 3]);
+      assert.deepEqual([x.repeatInterleave(2, 0).shape, x.inner(x).tolist(), x.kron(dlab.ones([1, 2])).shape, x.cross(x.flip(1), 1).tolist()], [[4, 3], [[14, 13], [13, 41]], [2, 6], [[1, -5, 1], [-20, 16, -20]]]);
+      assert.deepEqual([x.swapdims(0, 1).shape, dlab.swapdims(x, 0, 1).shape, dlab.broadcastTo(dlab.ones([3]), [2, 3]).shape], [[3, 2], [3, 2], [2, 3]]);
     });
 
     test('cdist takes the matrix-product path past 25 rows, as PyTorch: same distances, compute_mode honoured', () => {
