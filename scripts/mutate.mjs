@@ -38,6 +38,19 @@ const TESTS = {
   'src/ops/pointwise.ts': ['test/more-ops.test.ts', 'test/gradcheck.test.ts'],
   'src/ops/arrangement.ts': ['test/more-ops.test.ts', 'test/gradcheck.test.ts'],
   'src/ops/searching.ts': ['test/more-ops.test.ts'],
+  // The functions users reach for (2026-12-07): test/nn/nn-more.test.ts checks each against PyTorch 1.13
+  // (tools/fixtures/nn_more.py: values, gradients, nodes, refusals); gradcheck adds float64 gradients.
+  'src/ops/distance.ts': ['test/nn/nn-more.test.ts'],
+  'src/ops/quantiles.ts': ['test/nn/nn-more.test.ts'],
+  'src/ops/scans.ts': ['test/nn/nn-more.test.ts'],
+  'src/ops/splitting.ts': ['test/nn/nn-more.test.ts'],
+  'src/ops/products.ts': ['test/nn/nn-more.test.ts'],
+  'src/nn/functional/vision.ts': ['test/nn/nn-more.test.ts'],
+  'src/nn/functional/one_hot.ts': ['test/nn/nn-more.test.ts'],
+  'src/nn/modules/instancenorm.ts': ['test/nn/nn-more.test.ts'],
+  'src/nn/modules/padding.ts': ['test/nn/nn-more.test.ts'],
+  'src/nn/modules/shuffle.ts': ['test/nn/nn-more.test.ts'],
+  'src/nn/modules/distance.ts': ['test/nn/nn-more.test.ts'],
   'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts'],
   // A key with a line range serves a run of lines inside it. conv.ts from line 176 (padding modes,
   // shape checks, the conv/convTranspose wrappers) is forward-only: the fixtures' values and

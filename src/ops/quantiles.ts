@@ -78,6 +78,7 @@ export function nanmedian(x: Tensor, dim?: number, options: { keepdim?: boolean 
 
 /** How a quantile between two sorted values is read. */
 export type QuantileInterpolation = 'linear' | 'lower' | 'higher' | 'midpoint' | 'nearest';
+/** Options of torch.quantile and nanquantile: keepdim (false) and interpolation (linear). */
 export interface QuantileOptions {
   keepdim?: boolean;
   interpolation?: QuantileInterpolation;
