@@ -563,6 +563,15 @@ for (const backend of backendsUnderTest()) {
         check((a) => torch.repeatInterleave(a, torch.tensor([2, 0, 1]), 1), [leaf([2, 3])]);
         check((a) => torch.tensorSplit(a, [1, 3], 1)[1], [leaf([2, 4])]);
       });
+      caseTest('the margin and embedding losses', () => {
+        const signs = torch.tensor([1, -1, 1], { dtype: 'float64' });
+        check((a, b) => F.marginRankingLoss(a, b, signs, { margin: 0.3 }), [leaf([3]), leaf([3], -1, 1, 0.4)]);
+        check((a, b) => F.cosineEmbeddingLoss(a, b, signs, { margin: -0.2 }), [leaf([3, 4]), leaf([3, 4], -1, 1, 0.4)]);
+        check((a, p, n) => F.tripletMarginLoss(a, p, n, { swap: true }), [leaf([3, 4]), leaf([3, 4], -1, 1, 0.4), leaf([3, 4], -1, 1, 0.7)]);
+        check((x) => F.softMarginLoss(x, signs), [leaf([3])]);
+        check((x) => F.multilabelSoftMarginLoss(x, torch.tensor([[1, 0, 1], [0, 1, 0]], { dtype: 'float64' })), [leaf([2, 3])]);
+        check((x) => F.multiMarginLoss(x, torch.tensor([0, 2]), { p: 2, margin: 0.5 }), [leaf([2, 3])]);
+      });
       caseTest('median, nanmedian (one node each), quantile', () => {
         check((x) => torch.median(x), [leaf([3, 3])]);
         check((x) => torch.median(x, 1).values, [leaf([2, 5])]);

@@ -25,6 +25,9 @@ export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from './modules/pooling.js';
 export { Unfold, Fold } from './modules/fold.js';
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.js';
+export {
+  MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+} from './modules/margin_loss.js';
 /** `torch.nn.functional`: the layers as functions (conv2d, maxPool2d, crossEntropy, dropout, interpolate, ...). */
 export * as functional from './functional/index.js';
 /** `torch.nn.init`: in-place initializers (trailing underscore), run under no_grad; they take `{ generator }`. */

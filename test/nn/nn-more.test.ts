@@ -26,7 +26,8 @@ interface Call {
   ctor_kwargs?: Record<string, Value>;
   eval?: boolean;
   float32?: boolean;
-  inputs: { x: FixtureTensor }[];
+  weight_input?: boolean;
+  inputs: { x: FixtureTensor; no_grad?: boolean }[];
 }
 interface Case extends Call {
   out?: FixtureTensor | FixtureTensor[];
@@ -75,6 +76,8 @@ const OWN_NODE: Record<string, string | null> = {
   ReshapeAliasBackward0: 'ViewBackward0', // tensordot, inner: the matmul's result viewed
   UnsafeViewBackward0: 'ViewBackward0', // kron
   LinalgCrossBackward0: 'SubBackward0',
+  SoftMarginLossBackward0: 'MeanBackward0',
+  MultiMarginLossBackward0: 'MeanBackward0',
 };
 /** Cases whose last node is another one again (a norm other than 2 ends in its own op). */
 const OWN_NODE_BY_CASE: Record<string, string> = {
@@ -88,6 +91,8 @@ const OWN_NODE_BY_CASE: Record<string, string> = {
   'nn.PairwiseDistance': 'SumBackward1',
   'pad crops everything': 'ConstantPadNdBackward0',
   'quantile no dim keepdim': 'ViewBackward0',
+  'multi_margin_loss 1-D none': 'DivBackward0',
+  'hinge_embedding_loss margin none': 'AddBackward0',
 };
 
 const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -150,6 +155,13 @@ function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: 
     case 'kron': return dlab.kron(a, b);
     case 'cross': return dlab.cross(a, b, o.dim);
     case 'isin': return dlab.isin(a, b, o);
+    case 'nn.functional.margin_ranking_loss': return F.marginRankingLoss(a, b, xs[2], o);
+    case 'nn.functional.hinge_embedding_loss': return F.hingeEmbeddingLoss(a, b, o);
+    case 'nn.functional.cosine_embedding_loss': return F.cosineEmbeddingLoss(a, b, xs[2], o);
+    case 'nn.functional.triplet_margin_loss': return F.tripletMarginLoss(a, b, xs[2], o);
+    case 'nn.functional.soft_margin_loss': return F.softMarginLoss(a, b, o);
+    case 'nn.functional.multilabel_soft_margin_loss': return F.multilabelSoftMarginLoss(a, b, o);
+    case 'nn.functional.multi_margin_loss': return F.multiMarginLoss(a, b, o);
     case 'tril_indices': return dlab.trilIndices(n(0), n(1), n(2));
     case 'triu_indices': return dlab.triuIndices(n(0), n(1), n(2));
     default: throw new Error(`no dlab call for torch.${fn}`);
@@ -170,7 +182,9 @@ function run(c: Call, xs: Tensor[]): { module: nn.Module | null; outs: Tensor[] 
     const module = buildModule(c);
     return { module, outs: [module.forward(...xs) as Tensor] };
   }
-  const r = callFunction(c.fn!, c.args ?? [], c.kwargs ?? {}, xs);
+  // A loss's weight is the fixture's last input (weight_input).
+  const kw = c.weight_input ? { ...c.kwargs, weight: xs[xs.length - 1] as never } : (c.kwargs ?? {});
+  const r = callFunction(c.fn!, c.args ?? [], kw, c.weight_input ? xs.slice(0, -1) : xs);
   return { module: null, outs: r instanceof dlab.Tensor ? [r] : Array.isArray(r) ? r : [r.values, r.indices] };
 }
 
@@ -183,7 +197,7 @@ for (const backend of backendsUnderTest()) {
           assert.equal(buildModule(c).toString(), c.repr);
           return;
         }
-        const leaves = c.inputs.map((i) => fromFixture(i.x, { requiresGrad: i.x.dtype.startsWith('float') }));
+        const leaves = c.inputs.map((i) => fromFixture(i.x, { requiresGrad: i.x.dtype.startsWith('float') && !i.no_grad }));
         const { module, outs } = run(c, leaves);
         const expected = Array.isArray(c.out) ? c.out : [c.out!];
         assert.equal(outs.length, expected.length, `${c.name}: number of outputs`);

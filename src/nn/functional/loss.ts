@@ -8,20 +8,9 @@ import { fmtShape, fmtSize } from '../../tensor/shape.js';
 import { isFloatingPoint, scalarTypeName } from '../../tensor/dtype.js';
 import { where } from '../../ops/elementwise.js';
 import { backendOf, record, wrap } from '../../ops/function.js';
+import { checkReduction, reduce, type Reduction } from './reduction.js';
 
-/** How a loss reduces its per-element values: PyTorch's reduction='none' | 'mean' | 'sum'. */
-export type Reduction = 'none' | 'mean' | 'sum';
-
-function reduce(loss: Tensor, reduction: Reduction | 'batchmean'): Tensor {
-  if (reduction === 'none') return loss;
-  if (reduction === 'mean') return loss.mean();
-  if (reduction === 'sum') return loss.sum();
-  throw new Error(`${reduction} is not a valid value for reduction`);
-}
-
-function checkReduction(reduction: string, allowed: readonly string[] = ['none', 'mean', 'sum']): void {
-  if (!allowed.includes(reduction)) throw new Error(`${reduction} is not a valid value for reduction`);
-}
+export type { Reduction } from './reduction.js';
 
 // ---------------------------------------------------------------------------- regression losses
 
