@@ -397,7 +397,11 @@ bool winograd_pays(const ConvGeometry& g) {
   // 128-384 channels from 144 tiles (AlexNet's conv3-5 from batch 4), 1.3x at 128 channels on 12x12
   // maps (288 tiles), 1.35-1.8x at 64 channels on 28-56 px; no gain at 64 channels on 12x12 maps
   // (6-tile rows leave most lanes of the transforms idle), at 32 channels or fewer (0.7-1.15x), or
-  // below about 100 tiles (one image at 12x12: 0.6-1.0x).
+  // below about 100 tiles (one image at 12x12: 0.6-1.0x). The choice ignores the ISA, so that
+  // every ISA gives the same bits: AVX2 and portable transforms are lane-by-lane scalar code, so
+  // there Winograd only matches the direct kernel on AlexNet's layers (AVX2, conv4 at batch 32:
+  // 159 against 167 ms forward, 162 against 152 input gradient) and loses on the smaller ones
+  // (0.5-0.6x); an AVX2 transform would lift it.
   const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2), channels = std::min(g.C, g.O);
   return winograd_applies(g) && channels >= 64 && tiles >= 128 && (channels >= 128 || g.oW >= 16);
 }
