@@ -10,7 +10,8 @@
 // its block's patches straight into the kernel's packed B panels, runs the 16 products into a
 // scratch M and transforms M into the output. Every output is computed the same way whatever
 // the split (each GEMM element one fused multiply-add chain in channel order, the transforms
-// exact-order adds), on any thread count and ISA. Float32 error: the transforms round values up
+// exact-order adds), on any thread count and ISA (AVX-512 and AVX2 transforms, and a portable
+// lane-by-lane one). Float32 error: the transforms round values up
 // to 4x (input) and 9/4x (filter) the originals, but each sum is Cin terms long instead of 9 Cin;
 // on AlexNet's conv3-5 the largest error is 6-7e-7 of the largest output against float64, the
 // direct kernel's 1.2-2.3e-6 (scripts/winograd-error.ts). Near-zero outputs of short sums move
@@ -173,6 +174,109 @@ void filter_panel(const Plan& p, const float* w, bool flip, int64_t pi, int64_t 
 }
 }  // namespace avx512
 #pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+/** 16 lanes as two ymm. */
+struct V {
+  struct T {
+    __m256 lo, hi;
+  };
+  static inline T set1(float v) { return {_mm256_set1_ps(v), _mm256_set1_ps(v)}; }
+  static inline T add(T a, T b) { return {_mm256_add_ps(a.lo, b.lo), _mm256_add_ps(a.hi, b.hi)}; }
+  static inline T sub(T a, T b) { return {_mm256_sub_ps(a.lo, b.lo), _mm256_sub_ps(a.hi, b.hi)}; }
+  static inline T mul(T a, T b) { return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)}; }
+};
+#include "conv_winograd_lanes.inc"
+
+/** Lanes [lo, hi) of 8 as a maskload/maskstore mask (lanes may run past 0..8). */
+inline __m256i lanes8(int64_t lo, int64_t hi) {
+  const __m256i k = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i a = _mm256_cmpgt_epi32(k, _mm256_set1_epi32(static_cast<int>(std::max<int64_t>(-1, std::min<int64_t>(8, lo)) - 1)));
+  const __m256i b = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(8, hi)))), k);
+  return _mm256_and_si256(a, b);
+}
+/** The even (or odd) elements of 16 consecutive floats a, b, in order. */
+inline __m256 even(__m256 a, __m256 b) { return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0))); }
+inline __m256 odd(__m256 a, __m256 b) { return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0))); }
+
+/** avx512::input_run with 16 lanes as two ymm (masked loads, even/odd shuffles), the same bits. */
+void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t P, int64_t nr) {
+  const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW;
+  // Columns s0 + k (k < 32, four masks of 8) and s0 + 2 + k inside the image and read by a tile.
+  const int64_t need0 = 2 * r.count + 2, need2 = 2 * r.count;
+  __m256i cols0[4], cols2[4];
+  for (int q = 0; q < 4; q++) {
+    cols0[q] = lanes8(std::max<int64_t>(0, -s0 - 8 * q), std::min(need0, p.W - s0) - 8 * q);
+    cols2[q] = lanes8(std::max<int64_t>(0, -s0 - 2 - 8 * q), std::min(need2, p.W - s0 - 2) - 8 * q);
+  }
+  const PanelSpan ps = panel_span(r, nr);
+  const __m256i m1lo = lanes8(0, ps.first), m1hi = lanes8(-8, ps.first - 8);
+  const __m256i m2lo = lanes8(ps.first, r.count), m2hi = lanes8(ps.first - 8, r.count - 8);
+  const bool split = r.count > ps.first;
+  const int64_t plane = p.H * p.W, xi_stride = P * p.Cin * nr;
+  for (int64_t c = 0; c < p.Cin; c++) {
+    V::T d[16], v[16];
+    for (int i = 0; i < 4; i++) {
+      const int64_t row = r0 + i;
+      if (row < 0 || row >= p.H) {
+        for (int j = 0; j < 4; j++) d[4 * i + j] = V::set1(0.0f);
+        continue;
+      }
+      const float* src = xn + c * plane + row * p.W + s0;  // may point before the row: those lanes are masked
+      __m256 a[4], b[4];
+      for (int q = 0; q < 4; q++) a[q] = _mm256_maskload_ps(src + 8 * q, cols0[q]), b[q] = _mm256_maskload_ps(src + 2 + 8 * q, cols2[q]);
+      d[4 * i] = {even(a[0], a[1]), even(a[2], a[3])};
+      d[4 * i + 1] = {odd(a[0], a[1]), odd(a[2], a[3])};
+      d[4 * i + 2] = {even(b[0], b[1]), even(b[2], b[3])};
+      d[4 * i + 3] = {odd(b[0], b[1]), odd(b[2], b[3])};
+    }
+    transform_input(d, v);
+    float* out = vp + (ps.panel * p.Cin + c) * nr + ps.off;
+    for (int xi = 0; xi < 16; xi++) {
+      float* o = out + xi * xi_stride;
+      _mm256_maskstore_ps(o, m1lo, v[xi].lo), _mm256_maskstore_ps(o + 8, m1hi, v[xi].hi);
+      // Lanes past the panel: lane `first` at the next panel's column 0.
+      if (split) _mm256_maskstore_ps(o + p.Cin * nr - nr, m2lo, v[xi].lo), _mm256_maskstore_ps(o + p.Cin * nr - nr + 8, m2hi, v[xi].hi);
+    }
+  }
+}
+
+/** avx512::output_run with 16 lanes as two ymm, the same bits. */
+bool output_run(const Plan& p, const float* m, int64_t xi_stride, int64_t rows, int64_t ldm, const float* bias, float* yn, const Run& r) {
+  const __m256i in_lo = lanes8(0, r.count), in_hi = lanes8(-8, r.count - 8);
+  const int64_t col0 = 2 * r.tw, ncols = std::min(2 * r.count, p.oW - col0), oplane = p.oH * p.oW;
+  __m256i out_cols[4];
+  for (int q = 0; q < 4; q++) out_cols[q] = lanes8(-8 * q, ncols - 8 * q);
+  const bool second_row = 2 * r.th + 1 < p.oH;
+  V::T finite = V::set1(0.0f);
+  for (int64_t o = 0; o < rows; o++) {
+    V::T mv[16], y[4];
+    for (int xi = 0; xi < 16; xi++) {
+      const float* src = m + xi * xi_stride + o * ldm;
+      mv[xi] = {_mm256_maskload_ps(src, in_lo), _mm256_maskload_ps(src + 8, in_hi)};
+    }
+    transform_output(mv, y);
+    if (bias)
+      for (int k = 0; k < 4; k++) y[k] = V::add(y[k], V::set1(bias[o]));
+    for (int k = 0; k < 4; k++) finite = V::add(finite, V::sub(y[k], y[k]));
+    float* out = yn + o * oplane + 2 * r.th * p.oW + col0;
+    for (int rr = 0; rr < (second_row ? 2 : 1); rr++, out += p.oW) {
+      const V::T& e = y[2 * rr];
+      const V::T& f = y[2 * rr + 1];
+      // Interleave e and f: outputs 2l and 2l + 1 of tile l.
+      const __m256 l0 = _mm256_unpacklo_ps(e.lo, f.lo), h0 = _mm256_unpackhi_ps(e.lo, f.lo);
+      const __m256 l1 = _mm256_unpacklo_ps(e.hi, f.hi), h1 = _mm256_unpackhi_ps(e.hi, f.hi);
+      const __m256 q[4] = {_mm256_permute2f128_ps(l0, h0, 0x20), _mm256_permute2f128_ps(l0, h0, 0x31), _mm256_permute2f128_ps(l1, h1, 0x20), _mm256_permute2f128_ps(l1, h1, 0x31)};
+      for (int k = 0; k < 4; k++) _mm256_maskstore_ps(out + 8 * k, out_cols[k], q[k]);
+    }
+  }
+  const __m256 zero = _mm256_setzero_ps();
+  return _mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(finite.lo, zero, _CMP_NEQ_UQ), _mm256_cmp_ps(finite.hi, zero, _CMP_NEQ_UQ))) == 0;
+}
+}  // namespace avx2
+#pragma GCC pop_options
 #endif
 
 namespace portable {
@@ -304,6 +408,7 @@ bool run(const Plan& p, const float* x, const float* up, const float* bias, floa
   auto output_fn = portable::output_run;
 #if defined(__x86_64__)
   if (cpu_isa() == Isa::Avx512) input_fn = avx512::input_run, output_fn = avx512::output_run;
+  if (cpu_isa() == Isa::Avx2) input_fn = avx2::input_run, output_fn = avx2::output_run;
 #endif
   const int64_t T = std::min(kTileBlock, (p.tiles + 31) / 32 * 32);  // a multiple of 16 and of nr (16 or 32)
   const int64_t P = T / nr, vsize = 16 * P * p.Cin * nr;
@@ -398,10 +503,9 @@ bool winograd_pays(const ConvGeometry& g) {
   // maps (288 tiles), 1.35-1.8x at 64 channels on 28-56 px; no gain at 64 channels on 12x12 maps
   // (6-tile rows leave most lanes of the transforms idle), at 32 channels or fewer (0.7-1.15x), or
   // below about 100 tiles (one image at 12x12: 0.6-1.0x). The choice ignores the ISA, so that
-  // every ISA gives the same bits: AVX2 and portable transforms are lane-by-lane scalar code, so
-  // there Winograd only matches the direct kernel on AlexNet's layers (AVX2, conv4 at batch 32:
-  // 159 against 167 ms forward, 162 against 152 input gradient) and loses on the smaller ones
-  // (0.5-0.6x); an AVX2 transform would lift it.
+  // every ISA gives the same bits; on AVX2 (the 6x16 micro-kernel, transforms on two ymm) it only
+  // matches the direct kernel on AlexNet's layers (conv4 at batch 32: 1.03-1.07x) and loses on
+  // the smaller ones (0.57-0.78x), and the portable path's lane-by-lane transforms are slower still.
   const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2), channels = std::min(g.C, g.O);
   return winograd_applies(g) && channels >= 64 && tiles >= 128 && (channels >= 128 || g.oW >= 16);
 }
