@@ -15,6 +15,7 @@
         "native/conv.cc",
         "native/conv_direct.cc",
         "native/conv_rows.cc",
+        "native/conv_winograd.cc",
         "native/pool.cc",
         "native/elementwise.cc",
         "native/exp_avx512.cc",

@@ -91,10 +91,10 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), dlab::isa_name(dlab::set_cpu_isa(isa)));
 }
 
-/** For measurements and tests: 'auto', 'direct' or 'gemm' convolution where both apply. */
+/** For measurements and tests: 'auto', 'direct' or 'gemm' convolution where both apply, or 'winograd' wherever it applies. */
 Napi::Value SetConvAlgorithm(const Napi::CallbackInfo& info) {
   std::string name = info[0].As<Napi::String>();
-  dlab::set_conv_algorithm(name == "direct" ? dlab::ConvAlgorithm::Direct : name == "gemm" ? dlab::ConvAlgorithm::Gemm : dlab::ConvAlgorithm::Auto);
+  dlab::set_conv_algorithm(name == "direct" ? dlab::ConvAlgorithm::Direct : name == "gemm" ? dlab::ConvAlgorithm::Gemm : name == "winograd" ? dlab::ConvAlgorithm::Winograd : dlab::ConvAlgorithm::Auto);
   return info.Env().Undefined();
 }
 

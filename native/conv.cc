@@ -16,6 +16,7 @@
 #include "buffer.h"
 #include "conv_direct.h"
 #include "conv_rows.h"
+#include "conv_winograd.h"
 #include "cpu.h"
 #include "gemm.h"
 #include "kernels.h"
@@ -245,6 +246,11 @@ void set_conv_algorithm(ConvAlgorithm a) { algorithm = a; }
  */
 static bool direct_pays() { return algorithm != ConvAlgorithm::Gemm; }
 
+/** Whether Winograd F(2x2, 3x3) runs (conv_winograd.h): forced, or where it measured faster. */
+static bool winograd_chosen(const ConvGeometry& g) {
+  return algorithm == ConvAlgorithm::Winograd ? winograd_applies(g) : algorithm == ConvAlgorithm::Auto && winograd_pays(g);
+}
+
 /**
  * Whether the direct forward suits this layer's size: its tiles stream the whole zero-padded
  * image once per 6 output channels, so past a few MiB of image (Stable Diffusion's VAE decoder,
@@ -257,6 +263,7 @@ static bool direct_forward_fits(const ConvGeometry& g) {
 }
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  if (winograd_chosen(g) && conv2d_winograd_forward(g, x, w, bias, y)) return;
   if (direct_pays() && direct_forward_fits(g) && conv2d_direct_forward(g, x, w, bias, y)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();
@@ -303,6 +310,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 }
 
 void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx) {
+  if (winograd_chosen(g) && conv2d_winograd_input_grad(g, gy, w, dx)) return;
   if (direct_pays() && conv2d_direct_input_grad(g, gy, w, dx)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();

@@ -20,8 +20,11 @@ void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, f
 /** dw [O, C/groups, kH, kW] (and db [O] unless null) from x and gy; bit-identical for any thread count. */
 void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* dw, float* db);
 
-enum class ConvAlgorithm { Auto = 0, Direct = 1, Gemm = 2 };
-/** For measurements and tests: force the direct or the implicit-GEMM convolution where both apply. */
+enum class ConvAlgorithm { Auto = 0, Direct = 1, Gemm = 2, Winograd = 3 };
+/**
+ * For measurements and tests: force the direct or the implicit-GEMM convolution where both apply,
+ * or Winograd F(2x2, 3x3) wherever it applies (the forward and input gradient of 3x3 stride-1 layers).
+ */
 void set_conv_algorithm(ConvAlgorithm a);
 
 /** Max pooling over contiguous x [NC, H, W] (planes), PyTorch's scan order; indices as float64 (dlab's int64). */

@@ -217,12 +217,28 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     // 6 output channels: the direct weight gradient's partials at the edge of its size limit, where each ISA's
     // channel padding (8 or 6) must not send them down different paths.
     [2, 96, 8, 8, 6, 1, [5, 5], [1, 1], [2, 2], [1, 1]],
+    // Winograd F(2x2, 3x3) (3x3, stride 1): odd sizes (a last tile cut to one row or column) at padding 0, 1, 2 and
+    // 3 (the input gradient's padding 2 - p then crops); tile rows wider than 16 tiles (runs of 16 and a tail);
+    // more tiles than a block of 64 with a part block last and runs that cross a kernel panel; channels not a
+    // multiple of 16, more output channels than a pass of 64, an output channel tail in the last panel; more
+    // input channels than one 512-deep kernel call; one 1x1 output.
+    [1, 3, 5, 5, 4, 1, [3, 3], [1, 1], [0, 0], [1, 1]],
+    [2, 17, 9, 11, 19, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
+    [1, 5, 4, 7, 3, 1, [3, 3], [1, 1], [2, 2], [1, 1]],
+    [2, 3, 6, 5, 5, 1, [3, 3], [1, 1], [3, 3], [1, 1]],
+    [1, 2, 5, 37, 3, 1, [3, 3], [1, 1], [1, 0], [1, 1]],
+    [3, 20, 13, 7, 70, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
+    [1, 520, 3, 3, 9, 1, [3, 3], [1, 1], [0, 0], [1, 1]],
+    [5, 8, 16, 30, 12, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // 600 tiles: enough blocks that none is split by channels
   ];
 
-  /** Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM). */
+  /**
+   * Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM;
+   * Winograd F(2x2, 3x3) for the forward and input gradient of 3x3 stride-1 layers, else as 'auto').
+   */
   function onEveryAlgorithm(f: (algorithm: string) => void): void {
     try {
-      for (const algorithm of ['direct', 'gemm'] as const) {
+      for (const algorithm of ['direct', 'gemm', 'winograd'] as const) {
         setNativeConvAlgorithm(algorithm);
         f(algorithm);
       }
@@ -300,6 +316,47 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
       assert.equal(Number.isFinite(got[i]), Number.isFinite(want[i]), `${algorithm} [${i}] ${got[i]} vs ${want[i]}`);
     }
   }));
+
+  test('Winograd: auto runs it where it pays (64 channels, 128 tiles of 16x16 maps), bit for bit as forced', () => {
+    const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 16, 16);
+    const x = dense([2, 64, 16, 16], 1);
+    const w = dense([64, 64, 3, 3], 2);
+    const gy = dense([2, 64, 16, 16], 3);
+    const run = (algorithm: 'auto' | 'direct' | 'winograd') => {
+      setNativeConvAlgorithm(algorithm);
+      try {
+        return [native.conv2d(x, w, null, win, 1), native.conv2dInputGrad(gy, w, [16, 16], win, 1)];
+      } finally {
+        setNativeConvAlgorithm('auto');
+      }
+    };
+    const [auto, winograd, direct] = [run('auto'), run('winograd'), run('direct')];
+    auto.forEach((r, i) => assertSameBits(r, winograd[i], `result ${i}`));
+    auto.forEach((r, i) => assert.ok(r.some((v, j) => v !== direct[i][j]), `result ${i} should not be the direct kernel's bits`));
+  });
+
+  test('Winograd: a NaN or infinity in the input or weights gives the direct kernel\'s result exactly', () => {
+    const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 9, 10);
+    for (const [where, at] of [['x', 17], ['x', 95], ['w', 4]] as const) {
+      for (const bad of [Infinity, NaN]) {
+        const x = dense([2, 5, 9, 10], 1);
+        const w = dense([6, 5, 3, 3], 2);
+        const gy = dense([2, 6, 9, 10], 3);
+        (where === 'x' ? x : w).data[at] = bad;
+        gy.data[at] = bad;
+        const run = (algorithm: 'direct' | 'winograd') => {
+          setNativeConvAlgorithm(algorithm);
+          try {
+            return [native.conv2d(x, w, null, win, 1), native.conv2dInputGrad(gy, w, [9, 10], win, 1)];
+          } finally {
+            setNativeConvAlgorithm('auto');
+          }
+        };
+        const [winograd, direct] = [run('winograd'), run('direct')];
+        winograd.forEach((r, i) => assertSameBits(r, direct[i], `${bad} in ${where}[${at}], result ${i}`));
+      }
+    }
+  });
 
   test('convolution with no images gives an empty output and zero weight gradients', () => onEveryAlgorithm(() => {
     const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 5, 5);

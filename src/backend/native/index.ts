@@ -279,8 +279,11 @@ export function setNativeIsa(isa: string): string | null {
   return platform.addon?.setIsa(isa) ?? null;
 }
 
-/** @internal For tests and measurements: force the direct or the implicit-GEMM convolution where both apply ('auto' picks by size). */
-export function setNativeConvAlgorithm(algorithm: 'auto' | 'direct' | 'gemm'): void {
+/**
+ * @internal For tests and measurements: force the direct or the implicit-GEMM convolution where both apply, or
+ * Winograd F(2x2, 3x3) wherever it applies (3x3 stride-1 forward and input gradient); 'auto' picks by size.
+ */
+export function setNativeConvAlgorithm(algorithm: 'auto' | 'direct' | 'gemm' | 'winograd'): void {
   platform.addon?.setConvAlgorithm(algorithm);
 }
 

@@ -9,8 +9,8 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   /** For tests: run on a lower ISA ('portable' | 'avx2' | 'avx512'); returns the one in effect. */
   setIsa(isa: string): string;
-  /** For measurements and tests: force the 'direct' or the 'gemm' convolution where both apply ('auto' picks). */
-  setConvAlgorithm(algorithm: 'auto' | 'direct' | 'gemm'): void;
+  /** For measurements and tests: force the 'direct' or the 'gemm' convolution where both apply, or 'winograd' where it applies ('auto' picks). */
+  setConvAlgorithm(algorithm: 'auto' | 'direct' | 'gemm' | 'winograd'): void;
   matmul(
     a: Float32Array, aOffset: number, as0: number, as1: number, as2: number,
     b: Float32Array, bOffset: number, bs0: number, bs1: number, bs2: number,

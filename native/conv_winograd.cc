@@ -1,0 +1,526 @@
+// Winograd F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
+// CVPR 2016) for 3x3, stride-1 convolutions. The output is cut into 2x2 tiles, each read from a
+// 4x4 patch of the input d (zero outside the image); with the transformed filter U = G g G^T and
+// patch V = B^T d B (both 4x4), a tile is A^T [sum over channels of U . V] A (. elementwise). The
+// sum over channels at each of the 16 positions xi is a GEMM, M[xi] (Cout x tiles) =
+// U[xi] (Cout x Cin) . V[xi] (Cin x tiles), run on the packed sgemm's micro-kernel (gemm.h):
+// 16 x Cin x Cout multiply-adds per 4 outputs instead of 36, 2.25x fewer.
+//
+// Work is cut into blocks of tiles (over the whole batch), fixed by the shape: a task transforms
+// its block's patches straight into the kernel's packed B panels, runs the 16 products into a
+// scratch M and transforms M into the output. Every output is computed the same way whatever
+// the split (each GEMM element one fused multiply-add chain in channel order, the transforms
+// exact-order adds), on any thread count and ISA (AVX-512 and AVX2 transforms, and a portable
+// lane-by-lane one). Float32 error: the transforms round values up
+// to 4x (input) and 9/4x (filter) the originals, but each sum is Cin terms long instead of 9 Cin;
+// on AlexNet's conv3-5 the largest error is 6-7e-7 of the largest output against float64, the
+// direct kernel's 1.2-2.3e-6 (scripts/winograd-error.ts). Near-zero outputs of short sums move
+// further than the direct sum's (test/nn/conv.test.ts).
+#include "conv_winograd.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "buffer.h"
+#include "cpu.h"
+#include "gemm.h"
+#include "threads.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace dlab {
+
+namespace {
+
+/** One convolution as F(2x2, 3x3) sees it: Cin planes of H x W in, Cout planes of oH x oW out, the input at (pH, pW) (either may be negative: a crop). */
+struct Plan {
+  int64_t N, Cin, H, W, Cout, pH, pW, oH, oW;
+  int64_t tH, tW, tiles;  // tiles per column and row of an image, in all
+};
+
+/** Up to 16 consecutive tiles of one tile row of image n, from column tile tw: lanes [lane, lane + count) of their block. */
+struct Run {
+  int64_t n, th, tw, count, lane;
+};
+
+/**
+ * Where lanes [lane, lane + count) of a block go in its packed B panels (nr tiles wide, Cin
+ * rows): `first` of them from `off` in panel `panel`, the rest from 0 in the next.
+ */
+struct PanelSpan {
+  int64_t panel, off, first;
+};
+inline PanelSpan panel_span(const Run& r, int64_t nr) {
+  const int64_t off = r.lane % nr;
+  return {r.lane / nr, off, std::min(r.count, nr - off)};
+}
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl")
+namespace avx512 {
+struct V {
+  using T = __m512;
+  static inline T set1(float v) { return _mm512_set1_ps(v); }
+  static inline T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static inline T sub(T a, T b) { return _mm512_sub_ps(a, b); }
+  static inline T mul(T a, T b) { return _mm512_mul_ps(a, b); }
+};
+#include "conv_winograd_lanes.inc"
+
+inline __mmask16 lanes(int64_t n) { return n >= 16 ? 0xFFFF : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1); }
+
+/**
+ * One run's patches, every channel, into the packed B panels vp ([16][P][Cin][nr]): the 16
+ * tiles' element (i, j) is every other column of input row i from column j, so each row is
+ * four masked loads (zero outside the image) and four even/odd permutes, no gathers.
+ */
+void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t P, int64_t nr) {
+  const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW;
+  // Columns s0 + k (k < 32) and s0 + 2 + k that lie inside the image and that some tile reads.
+  __mmask32 cols0 = 0, cols2 = 0;
+  for (int64_t k = 0; k < 32; k++) {
+    if (s0 + k >= 0 && s0 + k < p.W && k < 2 * r.count + 2) cols0 |= __mmask32(1) << k;
+    if (s0 + 2 + k >= 0 && s0 + 2 + k < p.W && k < 2 * r.count) cols2 |= __mmask32(1) << k;
+  }
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const PanelSpan ps = panel_span(r, nr);
+  const __mmask16 m1 = lanes(ps.first), m2 = static_cast<__mmask16>(lanes(r.count) & ~m1);
+  const int64_t plane = p.H * p.W, xi_stride = P * p.Cin * nr;
+  for (int64_t c = 0; c < p.Cin; c++) {
+    __m512 d[16], v[16];
+    for (int i = 0; i < 4; i++) {
+      const int64_t row = r0 + i;
+      if (row < 0 || row >= p.H) {
+        for (int j = 0; j < 4; j++) d[4 * i + j] = _mm512_setzero_ps();
+        continue;
+      }
+      const float* src = xn + c * plane + row * p.W + s0;  // may point before the row: those lanes are masked
+      const __m512 a0 = _mm512_maskz_loadu_ps(static_cast<__mmask16>(cols0), src), a1 = _mm512_maskz_loadu_ps(static_cast<__mmask16>(cols0 >> 16), src + 16);
+      const __m512 b0 = _mm512_maskz_loadu_ps(static_cast<__mmask16>(cols2), src + 2), b1 = _mm512_maskz_loadu_ps(static_cast<__mmask16>(cols2 >> 16), src + 18);
+      d[4 * i] = _mm512_permutex2var_ps(a0, even, a1);
+      d[4 * i + 1] = _mm512_permutex2var_ps(a0, odd, a1);
+      d[4 * i + 2] = _mm512_permutex2var_ps(b0, even, b1);
+      d[4 * i + 3] = _mm512_permutex2var_ps(b0, odd, b1);
+    }
+    transform_input(d, v);
+    float* out = vp + (ps.panel * p.Cin + c) * nr + ps.off;
+    for (int xi = 0; xi < 16; xi++) {
+      _mm512_mask_storeu_ps(out + xi * xi_stride, m1, v[xi]);
+      // Lanes past the panel: lane `first` at the next panel's column 0.
+      if (m2) _mm512_mask_storeu_ps(out + xi * xi_stride + p.Cin * nr - nr, m2, v[xi]);
+    }
+  }
+}
+
+/**
+ * One run's outputs for `rows` channels: m (channel o's products at m + xi * xi_stride + o *
+ * ldm, the run's tiles in lanes) -> A^T m A + bias, the 2x2 outputs interleaved into output rows
+ * (yn + o * oplane). Returns whether every output is finite.
+ */
+bool output_run(const Plan& p, const float* m, int64_t xi_stride, int64_t rows, int64_t ldm, const float* bias, float* yn, const Run& r) {
+  const __mmask16 in = lanes(r.count);
+  const int64_t col0 = 2 * r.tw, ncols = std::min(2 * r.count, p.oW - col0), oplane = p.oH * p.oW;
+  const __mmask16 lo_cols = lanes(ncols), hi_cols = lanes(ncols - 16);
+  const bool second_row = 2 * r.th + 1 < p.oH;
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+  __m512 finite = _mm512_setzero_ps();  // sum of y - y: stays 0 while every y is finite
+  for (int64_t o = 0; o < rows; o++) {
+    __m512 mv[16], y[4];
+    for (int xi = 0; xi < 16; xi++) mv[xi] = _mm512_maskz_loadu_ps(in, m + xi * xi_stride + o * ldm);
+    transform_output(mv, y);
+    if (bias) {
+      const __m512 b = _mm512_set1_ps(bias[o]);
+      for (int k = 0; k < 4; k++) y[k] = _mm512_add_ps(y[k], b);
+    }
+    for (int k = 0; k < 4; k++) finite = _mm512_add_ps(finite, _mm512_sub_ps(y[k], y[k]));
+    float* out = yn + o * oplane + 2 * r.th * p.oW + col0;
+    for (int rr = 0; rr < (second_row ? 2 : 1); rr++, out += p.oW) {
+      _mm512_mask_storeu_ps(out, lo_cols, _mm512_permutex2var_ps(y[2 * rr], lo, y[2 * rr + 1]));
+      if (hi_cols) _mm512_mask_storeu_ps(out + 16, hi_cols, _mm512_permutex2var_ps(y[2 * rr], hi, y[2 * rr + 1]));
+    }
+  }
+  return _mm512_cmp_ps_mask(finite, _mm512_setzero_ps(), _CMP_NEQ_UQ) == 0;
+}
+
+/**
+ * U for panel pi of the A panels (mr = 8): 16 filters at a time, 2 input channels x 8 output
+ * channels, gathered from w (offsets fit 32 bits: convolve checks), stored as 16 contiguous floats.
+ */
+void filter_panel(const Plan& p, const float* w, bool flip, int64_t pi, int64_t panels, float* up) {
+  alignas(64) int32_t base[16];
+  for (int64_t c = 0; c < p.Cin; c += 2) {
+    __mmask16 valid = 0;
+    for (int l = 0; l < 16; l++) {
+      const int64_t o = pi * 8 + l % 8, cc = c + l / 8;
+      base[l] = 0;
+      if (o >= p.Cout || cc >= p.Cin) continue;
+      valid |= __mmask16(1) << l;
+      base[l] = static_cast<int32_t>(flip ? (cc * p.Cout + o) * 9 + 8 : (o * p.Cin + cc) * 9);
+    }
+    const __m512i b = _mm512_load_si512(base);
+    __m512 g[9], u[16];
+    for (int k = 0; k < 9; k++) g[k] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, _mm512_add_epi32(b, _mm512_set1_epi32(flip ? -k : k)), w, 4);
+    transform_filter(g, u);
+    const __mmask16 store = c + 1 < p.Cin ? 0xFFFF : 0x00FF;
+    for (int xi = 0; xi < 16; xi++) _mm512_mask_storeu_ps(up + ((xi * panels + pi) * p.Cin + c) * 8, store, u[xi]);
+  }
+}
+}  // namespace avx512
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+/** 16 lanes as two ymm. */
+struct V {
+  struct T {
+    __m256 lo, hi;
+  };
+  static inline T set1(float v) { return {_mm256_set1_ps(v), _mm256_set1_ps(v)}; }
+  static inline T add(T a, T b) { return {_mm256_add_ps(a.lo, b.lo), _mm256_add_ps(a.hi, b.hi)}; }
+  static inline T sub(T a, T b) { return {_mm256_sub_ps(a.lo, b.lo), _mm256_sub_ps(a.hi, b.hi)}; }
+  static inline T mul(T a, T b) { return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)}; }
+};
+#include "conv_winograd_lanes.inc"
+
+/** Lanes [lo, hi) of 8 as a maskload/maskstore mask (lanes may run past 0..8). */
+inline __m256i lanes8(int64_t lo, int64_t hi) {
+  const __m256i k = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i a = _mm256_cmpgt_epi32(k, _mm256_set1_epi32(static_cast<int>(std::max<int64_t>(-1, std::min<int64_t>(8, lo)) - 1)));
+  const __m256i b = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(8, hi)))), k);
+  return _mm256_and_si256(a, b);
+}
+/** The even (or odd) elements of 16 consecutive floats a, b, in order. */
+inline __m256 even(__m256 a, __m256 b) { return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0))); }
+inline __m256 odd(__m256 a, __m256 b) { return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0))); }
+
+/** avx512::input_run with 16 lanes as two ymm (masked loads, even/odd shuffles), the same bits. */
+void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t P, int64_t nr) {
+  const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW;
+  // Columns s0 + k (k < 32, four masks of 8) and s0 + 2 + k inside the image and read by a tile.
+  const int64_t need0 = 2 * r.count + 2, need2 = 2 * r.count;
+  __m256i cols0[4], cols2[4];
+  for (int q = 0; q < 4; q++) {
+    cols0[q] = lanes8(std::max<int64_t>(0, -s0 - 8 * q), std::min(need0, p.W - s0) - 8 * q);
+    cols2[q] = lanes8(std::max<int64_t>(0, -s0 - 2 - 8 * q), std::min(need2, p.W - s0 - 2) - 8 * q);
+  }
+  const PanelSpan ps = panel_span(r, nr);
+  const __m256i m1lo = lanes8(0, ps.first), m1hi = lanes8(-8, ps.first - 8);
+  const __m256i m2lo = lanes8(ps.first, r.count), m2hi = lanes8(ps.first - 8, r.count - 8);
+  const bool split = r.count > ps.first;
+  const int64_t plane = p.H * p.W, xi_stride = P * p.Cin * nr;
+  for (int64_t c = 0; c < p.Cin; c++) {
+    V::T d[16], v[16];
+    for (int i = 0; i < 4; i++) {
+      const int64_t row = r0 + i;
+      if (row < 0 || row >= p.H) {
+        for (int j = 0; j < 4; j++) d[4 * i + j] = V::set1(0.0f);
+        continue;
+      }
+      const float* src = xn + c * plane + row * p.W + s0;  // may point before the row: those lanes are masked
+      __m256 a[4], b[4];
+      for (int q = 0; q < 4; q++) a[q] = _mm256_maskload_ps(src + 8 * q, cols0[q]), b[q] = _mm256_maskload_ps(src + 2 + 8 * q, cols2[q]);
+      d[4 * i] = {even(a[0], a[1]), even(a[2], a[3])};
+      d[4 * i + 1] = {odd(a[0], a[1]), odd(a[2], a[3])};
+      d[4 * i + 2] = {even(b[0], b[1]), even(b[2], b[3])};
+      d[4 * i + 3] = {odd(b[0], b[1]), odd(b[2], b[3])};
+    }
+    transform_input(d, v);
+    float* out = vp + (ps.panel * p.Cin + c) * nr + ps.off;
+    for (int xi = 0; xi < 16; xi++) {
+      float* o = out + xi * xi_stride;
+      _mm256_maskstore_ps(o, m1lo, v[xi].lo), _mm256_maskstore_ps(o + 8, m1hi, v[xi].hi);
+      // Lanes past the panel: lane `first` at the next panel's column 0.
+      if (split) _mm256_maskstore_ps(o + p.Cin * nr - nr, m2lo, v[xi].lo), _mm256_maskstore_ps(o + p.Cin * nr - nr + 8, m2hi, v[xi].hi);
+    }
+  }
+}
+
+/** avx512::output_run with 16 lanes as two ymm, the same bits. */
+bool output_run(const Plan& p, const float* m, int64_t xi_stride, int64_t rows, int64_t ldm, const float* bias, float* yn, const Run& r) {
+  const __m256i in_lo = lanes8(0, r.count), in_hi = lanes8(-8, r.count - 8);
+  const int64_t col0 = 2 * r.tw, ncols = std::min(2 * r.count, p.oW - col0), oplane = p.oH * p.oW;
+  __m256i out_cols[4];
+  for (int q = 0; q < 4; q++) out_cols[q] = lanes8(-8 * q, ncols - 8 * q);
+  const bool second_row = 2 * r.th + 1 < p.oH;
+  V::T finite = V::set1(0.0f);
+  for (int64_t o = 0; o < rows; o++) {
+    V::T mv[16], y[4];
+    for (int xi = 0; xi < 16; xi++) {
+      const float* src = m + xi * xi_stride + o * ldm;
+      mv[xi] = {_mm256_maskload_ps(src, in_lo), _mm256_maskload_ps(src + 8, in_hi)};
+    }
+    transform_output(mv, y);
+    if (bias)
+      for (int k = 0; k < 4; k++) y[k] = V::add(y[k], V::set1(bias[o]));
+    for (int k = 0; k < 4; k++) finite = V::add(finite, V::sub(y[k], y[k]));
+    float* out = yn + o * oplane + 2 * r.th * p.oW + col0;
+    for (int rr = 0; rr < (second_row ? 2 : 1); rr++, out += p.oW) {
+      const V::T& e = y[2 * rr];
+      const V::T& f = y[2 * rr + 1];
+      // Interleave e and f: outputs 2l and 2l + 1 of tile l.
+      const __m256 l0 = _mm256_unpacklo_ps(e.lo, f.lo), h0 = _mm256_unpackhi_ps(e.lo, f.lo);
+      const __m256 l1 = _mm256_unpacklo_ps(e.hi, f.hi), h1 = _mm256_unpackhi_ps(e.hi, f.hi);
+      const __m256 q[4] = {_mm256_permute2f128_ps(l0, h0, 0x20), _mm256_permute2f128_ps(l0, h0, 0x31), _mm256_permute2f128_ps(l1, h1, 0x20), _mm256_permute2f128_ps(l1, h1, 0x31)};
+      for (int k = 0; k < 4; k++) _mm256_maskstore_ps(out + 8 * k, out_cols[k], q[k]);
+    }
+  }
+  const __m256 zero = _mm256_setzero_ps();
+  return _mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(finite.lo, zero, _CMP_NEQ_UQ), _mm256_cmp_ps(finite.hi, zero, _CMP_NEQ_UQ))) == 0;
+}
+}  // namespace avx2
+#pragma GCC pop_options
+#endif
+
+namespace portable {
+/** 16 lanes as floats. */
+struct V {
+  struct T {
+    float v[16];
+  };
+  static inline T set1(float x) {
+    T t;
+    for (int i = 0; i < 16; i++) t.v[i] = x;
+    return t;
+  }
+  static inline T add(T a, T b) {
+    for (int i = 0; i < 16; i++) a.v[i] += b.v[i];
+    return a;
+  }
+  static inline T sub(T a, T b) {
+    for (int i = 0; i < 16; i++) a.v[i] -= b.v[i];
+    return a;
+  }
+  static inline T mul(T a, T b) {
+    for (int i = 0; i < 16; i++) a.v[i] *= b.v[i];
+    return a;
+  }
+};
+#include "conv_winograd_lanes.inc"
+
+/** input_run's result, lane by lane. */
+void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t P, int64_t nr) {
+  const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW, plane = p.H * p.W, xi_stride = P * p.Cin * nr;
+  const PanelSpan ps = panel_span(r, nr);
+  for (int64_t c = 0; c < p.Cin; c++) {
+    V::T d[16], v[16];
+    for (int k = 0; k < 16; k++) {
+      const int64_t row = r0 + k / 4;
+      for (int l = 0; l < 16; l++) {
+        const int64_t col = s0 + 2 * l + k % 4;
+        d[k].v[l] = l < r.count && row >= 0 && row < p.H && col >= 0 && col < p.W ? xn[c * plane + row * p.W + col] : 0.0f;
+      }
+    }
+    transform_input(d, v);
+    for (int64_t l = 0; l < r.count; l++) {
+      float* out = l < ps.first ? vp + (ps.panel * p.Cin + c) * nr + ps.off + l : vp + ((ps.panel + 1) * p.Cin + c) * nr + (l - ps.first);
+      for (int xi = 0; xi < 16; xi++) out[xi * xi_stride] = v[xi].v[l];
+    }
+  }
+}
+
+/** output_run's result, lane by lane. */
+bool output_run(const Plan& p, const float* m, int64_t xi_stride, int64_t rows, int64_t ldm, const float* bias, float* yn, const Run& r) {
+  const int64_t oplane = p.oH * p.oW;
+  V::T finite = V::set1(0.0f);
+  for (int64_t o = 0; o < rows; o++) {
+    V::T mv[16], y[4];
+    for (int xi = 0; xi < 16; xi++)
+      for (int l = 0; l < 16; l++) mv[xi].v[l] = l < r.count ? m[xi * xi_stride + o * ldm + l] : 0.0f;
+    transform_output(mv, y);
+    if (bias)
+      for (int k = 0; k < 4; k++) y[k] = V::add(y[k], V::set1(bias[o]));
+    for (int k = 0; k < 4; k++) finite = V::add(finite, V::sub(y[k], y[k]));
+    for (int64_t l = 0; l < r.count; l++)
+      for (int k = 0; k < 4; k++) {
+        const int64_t row = 2 * r.th + k / 2, col = 2 * (r.tw + l) + k % 2;
+        if (row < p.oH && col < p.oW) yn[o * oplane + row * p.oW + col] = y[k].v[l];
+      }
+  }
+  bool ok = true;
+  for (int l = 0; l < 16; l++) ok = ok && finite.v[l] == 0.0f;
+  return ok;
+}
+
+/** U for panel pi of the A panels (any mr): 16 input channels of one output channel at a time. */
+void filter_panel(const Plan& p, const float* w, bool flip, int64_t pi, int64_t panels, int64_t mr, float* up) {
+  for (int64_t r = 0; r < mr; r++) {
+    const int64_t o = pi * mr + r;
+    for (int64_t c0 = 0; c0 < p.Cin; c0 += 16) {
+      V::T g[9], u[16];
+      for (int l = 0; l < 16; l++) {
+        const int64_t c = c0 + l;
+        const bool in = o < p.Cout && c < p.Cin;
+        const float* src = in ? (flip ? w + (c * p.Cout + o) * 9 : w + (o * p.Cin + c) * 9) : nullptr;
+        for (int k = 0; k < 9; k++) g[k].v[l] = in ? src[flip ? 8 - k : k] : 0.0f;
+      }
+      transform_filter(g, u);
+      for (int64_t c = c0; c < std::min(p.Cin, c0 + 16); c++)
+        for (int xi = 0; xi < 16; xi++) up[((xi * panels + pi) * p.Cin + c) * mr + r] = u[xi].v[c - c0];
+    }
+  }
+}
+}  // namespace portable
+
+/**
+ * Tiles per block: 2 column panels of the AVX-512 kernel (each panel of U is read into L1 for 2
+ * kernel calls); blocks of 32 to 256 tiles and passes of 32 to 128 channels measured within the
+ * noise of each other on AlexNet's conv3 (1 thread, batch 128, 178-198 ms), and the smallest
+ * pads the fewest tiles (a layer's last block).
+ */
+constexpr int64_t kTileBlock = 64;
+/** Output channels per pass over a block's products (their scratch, 16 x 64 x 64 floats, stays in L2 beside the patches). */
+constexpr int64_t kChannelBlock = 64;
+/** Tasks a layer is cut into at least (blocks of output channels where the tile blocks are fewer). */
+constexpr int64_t kMinTasks = 8;
+/** K (input channels) per micro-kernel call: an 8 x 512 panel of U stays in L1 (gemm.cc's KC). */
+constexpr int64_t kKc = 512;
+
+/**
+ * U = G g G^T for each (output, input) channel pair, packed as the micro-kernel's A panels:
+ * up[((xi * panels + o / mr) * Cin + c) * mr + o % mr], zero past Cout. With `flip`, the
+ * filter of (o, c) is w[c][o] rotated by 180 degrees (the input gradient's kernel), else w[o][c].
+ */
+void transform_filters(const Plan& p, const float* w, bool flip, int64_t mr, float* up, bool parallel) {
+  const int64_t panels = (p.Cout + mr - 1) / mr;
+  auto panel = [&](int64_t pi, int) {
+#if defined(__x86_64__)
+    if (cpu_isa() == Isa::Avx512 && mr == 8) return avx512::filter_panel(p, w, flip, pi, panels, up);
+#endif
+    portable::filter_panel(p, w, flip, pi, panels, mr, up);
+  };
+  if (parallel) parallel_for(panels, panel);
+  else for (int64_t pi = 0; pi < panels; pi++) panel(pi, 0);
+}
+
+/** y = the convolution of x with the filters transformed into up (transform_filters), + bias. False if any output is not finite. */
+bool run(const Plan& p, const float* x, const float* up, const float* bias, float* y) {
+  const MicroKernel& mk = micro_kernel();
+  const int64_t mr = mk.mr, nr = mk.nr;
+  auto input_fn = portable::input_run;
+  auto output_fn = portable::output_run;
+#if defined(__x86_64__)
+  if (cpu_isa() == Isa::Avx512) input_fn = avx512::input_run, output_fn = avx512::output_run;
+  if (cpu_isa() == Isa::Avx2) input_fn = avx2::input_run, output_fn = avx2::output_run;
+#endif
+  const int64_t T = std::min(kTileBlock, (p.tiles + 31) / 32 * 32);  // a multiple of 16 and of nr (16 or 32)
+  const int64_t P = T / nr, vsize = 16 * P * p.Cin * nr;
+  const int64_t blocks = (p.tiles + T - 1) / T;
+  const int64_t panels = (p.Cout + mr - 1) / mr;
+  const int64_t split = blocks >= kMinTasks ? 1 : std::min(panels, (kMinTasks + blocks - 1) / blocks);
+  const int64_t chunk_panels = std::max<int64_t>(1, kChannelBlock / mr);
+  const int64_t in_image = p.Cin * p.H * p.W, out_plane = p.oH * p.oW, out_image = p.Cout * out_plane;
+  const int64_t per_image = p.tH * p.tW;
+  const bool parallel = p.N * p.Cout * p.Cin * out_plane * 9 >= (int64_t(1) << 18);
+  auto tasks = [&](int64_t n, auto&& f) {
+    if (parallel) parallel_for(n, f);
+    else for (int64_t t = 0; t < n; t++) f(t, 0);
+  };
+  /** Block b's tiles as runs along tile rows; returns how many. */
+  auto block_runs = [&](int64_t b, Run* runs) {
+    const int64_t t0 = b * T, t1 = std::min(p.tiles, t0 + T);
+    int64_t nruns = 0;
+    for (int64_t tile = t0; tile < t1;) {
+      const int64_t n = tile / per_image, th = (tile % per_image) / p.tW, tw = tile % p.tW;
+      const int64_t count = std::min({int64_t(16), p.tW - tw, t1 - tile});
+      runs[nruns++] = Run{n, th, tw, count, tile - t0};
+      tile += count;
+    }
+    return nruns;
+  };
+  auto transform_block = [&](int64_t b, float* vp) {
+    Run runs[kTileBlock];
+    const int64_t nruns = block_runs(b, runs);
+    if (b == blocks - 1 && p.tiles % T != 0) std::memset(vp, 0, vsize * sizeof(float));  // lanes past the last tile: zero products
+    for (int64_t i = 0; i < nruns; i++) input_fn(p, x + runs[i].n * in_image, runs[i], vp, P, nr);
+  };
+  // Where the blocks are split by output channels, their patches are transformed once, up front.
+  thread_local FloatBuffer shared_patches;  // per calling thread; the pool's threads read it
+  float* shared = split > 1 ? shared_patches.get(blocks * vsize) : nullptr;
+  if (shared) tasks(blocks, [&](int64_t b, int) { transform_block(b, shared + b * vsize); });
+  std::vector<char> finite(blocks * split, 1);
+  tasks(blocks * split, [&](int64_t t, int thread) {
+    const int64_t b = t / split, s = t % split;
+    float* vp = shared ? shared + b * vsize : thread_buffer(thread, 1).get(vsize);
+    if (!shared) transform_block(b, vp);
+    Run runs[kTileBlock];
+    const int64_t nruns = block_runs(b, runs);
+    // This task's output-channel panels, in passes of chunk_panels: the 16 products, then the output transform.
+    const int64_t q0 = s * panels / split, q1 = (s + 1) * panels / split;
+    const int64_t rows_pad = std::min(q1 - q0, chunk_panels) * mr;
+    float* m = thread_buffer(thread, 2).get(16 * rows_pad * T);
+    const int64_t xi_stride = rows_pad * T;
+    bool ok = true;
+    for (int64_t qa = q0; qa < q1; qa += chunk_panels) {
+      const int64_t qb = std::min(q1, qa + chunk_panels);
+      for (int xi = 0; xi < 16; xi++) {
+        for (int64_t q = qa; q < qb; q++) {
+          const float* ap = up + (xi * panels + q) * p.Cin * mr;
+          float* mrow = m + xi * xi_stride + (q - qa) * mr * T;
+          for (int64_t j = 0; j < P; j++) {
+            const float* bp = vp + (xi * P + j) * p.Cin * nr;
+            for (int64_t k0 = 0; k0 < p.Cin; k0 += kKc)
+              mk.run(std::min(kKc, p.Cin - k0), ap + k0 * mr, bp + k0 * nr, mrow + j * nr, T, k0 > 0);
+          }
+        }
+      }
+      const int64_t o0 = qa * mr, o1 = std::min(p.Cout, qb * mr);
+      for (int64_t i = 0; i < nruns; i++)
+        ok &= output_fn(p, m + runs[i].lane, xi_stride, o1 - o0, T, bias ? bias + o0 : nullptr, y + runs[i].n * out_image + o0 * out_plane, runs[i]);
+    }
+    finite[t] = ok;
+  });
+  return std::all_of(finite.begin(), finite.end(), [](char f) { return f != 0; });
+}
+
+bool convolve(Plan p, const float* x, const float* w, bool flip, const float* bias, float* y) {
+  if (p.N == 0 || p.Cout == 0) return true;
+  if (p.Cin * p.Cout * 9 >= (int64_t(1) << 31)) return false;  // the filter gathers' offsets are 32-bit
+  p.tH = (p.oH + 1) / 2, p.tW = (p.oW + 1) / 2, p.tiles = p.N * p.tH * p.tW;
+  const int64_t mr = micro_kernel().mr;
+  thread_local FloatBuffer filters;  // per calling thread; the pool's threads read it
+  float* up = filters.get(16 * ((p.Cout + mr - 1) / mr) * mr * p.Cin);
+  transform_filters(p, w, flip, mr, up, p.Cout * p.Cin >= 4096);
+  return run(p, x, up, bias, y);
+}
+
+}  // namespace
+
+bool winograd_applies(const ConvGeometry& g) {
+  return g.kH == 3 && g.kW == 3 && g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.groups == 1 && g.C > 0 && g.oH > 0 && g.oW > 0;
+}
+
+bool winograd_pays(const ConvGeometry& g) {
+  // Against the direct kernel (1 thread, scripts/bench-conv-winograd.ts, CPU time): 1.6-1.8x at
+  // 128-384 channels from 144 tiles (AlexNet's conv3-5 from batch 4), 1.3x at 128 channels on 12x12
+  // maps (288 tiles), 1.35-1.8x at 64 channels on 28-56 px; no gain at 64 channels on 12x12 maps
+  // (6-tile rows leave most lanes of the transforms idle), at 32 channels or fewer (0.7-1.15x), or
+  // below about 100 tiles (one image at 12x12: 0.6-1.0x). The choice ignores the ISA, so that
+  // every ISA gives the same bits; on AVX2 (the 6x16 micro-kernel, transforms on two ymm) it only
+  // matches the direct kernel on AlexNet's layers (conv4 at batch 32: 1.03-1.07x) and loses on
+  // the smaller ones (0.57-0.78x), and the portable path's lane-by-lane transforms are slower still.
+  const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2), channels = std::min(g.C, g.O);
+  return winograd_applies(g) && channels >= 64 && tiles >= 128 && (channels >= 128 || g.oW >= 16);
+}
+
+bool conv2d_winograd_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  if (!winograd_applies(g)) return false;
+  const Plan p{g.N, g.C, g.H, g.W, g.O, g.pH, g.pW, g.oH, g.oW, 0, 0, 0};
+  return convolve(p, x, w, false, bias, y);
+}
+
+bool conv2d_winograd_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx) {
+  if (!winograd_applies(g) || g.H != g.oH + 2 - 2 * g.pH || g.W != g.oW + 2 - 2 * g.pW) return false;
+  // The full correlation of gy with the flipped, transposed kernel: padding 2 - p (negative: a crop).
+  const Plan p{g.N, g.O, g.oH, g.oW, g.C, 2 - g.pH, 2 - g.pW, g.H, g.W, 0, 0, 0};
+  return convolve(p, gy, w, true, nullptr, dx);
+}
+
+}  // namespace dlab
