@@ -25,7 +25,7 @@ function medianPosition(x: Tensor, dim: number, ignoreNan: boolean): Tensor {
 }
 
 function medianAlong(op: string, x: Tensor, dim: number, keepdim: boolean, ignoreNan: boolean): ValuesIndices {
-  const d = normalizeDim(dim, x.ndim, op);
+  const d = normalizeDim(dim, x.ndim);
   const name = ignoreNan ? 'NanmedianBackward1' : 'MedianBackward1';
   if (x.ndim === 0) return { values: asOneNode(name, [x], [], (t) => t.clone(), (g) => [g]), indices: tensor(0, { device: x.device }) };
   if (x.shape[d] === 0) throw new RangeError(`${op}(): Expected reduction dim ${d} to have non-zero size.`);
@@ -101,7 +101,7 @@ function quantileOf(op: string, x: Tensor, q: number | Tensor, dim: number | nul
   }
   // As PyTorch: the reduced dim moved last behind a size-1 stand-in (so the shape is keepdim's), or
   // everything flattened.
-  const d = dim === null || dim === undefined ? null : normalizeDim(dim, x.ndim, op);
+  const d = dim === null || dim === undefined ? null : normalizeDim(dim, x.ndim);
   const rows = d === null ? x.reshape(-1) : x.unsqueeze(-1).transpose(d, -1);
   const sorted = sort(rows, -1).values;
   const n = sorted.shape[sorted.ndim - 1];

@@ -10,7 +10,7 @@ import { where } from './elementwise.js';
 import { asOneNode } from './function.js';
 import { scatterAdd } from './indexing.js';
 import { cat, narrow } from './movement.js';
-import { logaddexp } from './pointwise.js';
+import { floatOnly, logaddexp } from './pointwise.js';
 import type { ValuesIndices } from './reduce.js';
 
 /** A scan along `dim` of `parts` (tensors of one shape) by `combine(earlier, later)`, which must be associative. */
@@ -32,7 +32,7 @@ function scan(parts: Tensor[], dim: number, combine: (earlier: Tensor[], later: 
  * so the combine is associative. The gradient of each output goes to the element it came from.
  */
 function cumExtreme(op: 'cummax' | 'cummin', x: Tensor, dim: number): ValuesIndices {
-  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, op);
+  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim);
   if (x.ndim === 0) return { values: asOneNode(op === 'cummax' ? 'CummaxBackward0' : 'CumminBackward0', [x], [], (t) => t.clone(), (g) => [g]), indices: zerosLike(x, { dtype: 'int64' }) };
   const shape = new Array<number>(x.ndim).fill(1);
   shape[d] = x.shape[d];
@@ -57,7 +57,8 @@ export const cummin = (x: Tensor, dim: number): ValuesIndices => cumExtreme('cum
  * combined by logaddexp (associative), so the gradient is logaddexp's, exact at every element.
  */
 export function logcumsumexp(x: Tensor, dim: number): Tensor {
-  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'logcumsumexp');
+  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim);
+  floatOnly('logcumsumexp_out', x.dtype);
   if (x.ndim === 0) return x.clone();
   if (x.shape[d] === 0) return x.clone();
   return scan([x], d, ([e], [l]) => [logaddexp(e, l)])[0];

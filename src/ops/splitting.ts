@@ -18,7 +18,7 @@ export type SplitSpec = number | readonly number[] | Tensor;
  */
 export function tensorSplit(x: Tensor, indicesOrSections: SplitSpec, dim = 0): Tensor[] {
   if (x.ndim === 0) throw new RangeError('tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims');
-  const d = normalizeDim(dim, x.ndim, 'tensor_split');
+  const d = normalizeDim(dim, x.ndim);
   let spec: number | readonly number[] = indicesOrSections as number | readonly number[];
   if (indicesOrSections instanceof Tensor) {
     const t = indicesOrSections;
@@ -78,7 +78,7 @@ export function repeatInterleave(x: Tensor, repeats?: number | Tensor, dim: numb
     return repeatInterleave(arange(x.shape[0], { device: x.device }), x, 0);
   }
   const input = dim === null ? x.reshape(-1) : x;
-  const d = dim === null ? 0 : normalizeDim(dim, x.ndim, 'repeat_interleave');
+  const d = dim === null ? 0 : normalizeDim(dim, x.ndim);
   const size = input.shape[d];
   let counts: number[];
   if (repeats instanceof Tensor) {

@@ -91,6 +91,8 @@ const OWN_NODE_BY_CASE: Record<string, string> = {
   'nn.PairwiseDistance': 'SumBackward1',
   'pad crops everything': 'ConstantPadNdBackward0',
   'quantile no dim keepdim': 'ViewBackward0',
+  'logcumsumexp 0-D': 'CloneBackward0',
+  'logcumsumexp along an empty dim': 'CloneBackward0',
   'multi_margin_loss 1-D none': 'DivBackward0',
   'hinge_embedding_loss margin none': 'AddBackward0',
 };
@@ -145,7 +147,7 @@ function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: 
     case 'cummax': return dlab.cummax(a, n(0));
     case 'cummin': return dlab.cummin(a, n(0));
     case 'logcumsumexp': return dlab.logcumsumexp(a, n(0));
-    case 'tensor_split': return dlab.tensorSplit(a, args[0] as number | number[], o.dim);
+    case 'tensor_split': return dlab.tensorSplit(a, args[0] as number | number[], n(1) ?? o.dim);
     case 'hsplit': return dlab.hsplit(a, args[0] as number | number[]);
     case 'vsplit': return dlab.vsplit(a, args[0] as number | number[]);
     case 'dsplit': return dlab.dsplit(a, args[0] as number | number[]);
