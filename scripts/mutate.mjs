@@ -100,8 +100,8 @@ const TESTS = {
   // the heads, the shape check): F.multi_head_attention_forward is called only by MultiheadAttention,
   // whose cases and the bare calls of mha.json are in mha.test.ts; attention.test.ts (scaled dot product) sees none of it.
   'src/nn/functional/attention.ts:139-256': ['test/nn/mha.test.ts', 'test/nn/transformer.test.ts'],
-  // loss.ts from 114: loss.test.ts has every loss's options, ranks, gradients and refusals against PyTorch.
-  'src/nn/functional/loss.ts:114-344': ['test/nn/loss.test.ts'],
+  // loss.ts from 125 (nll_loss from its weight check, cross_entropy, the BCE losses, kl_div): loss.test.ts has every loss's options, ranks, gradients and refusals against PyTorch.
+  'src/nn/functional/loss.ts:125-360': ['test/nn/loss.test.ts'],
   'src/nn/modules/attention.ts': ['test/nn/mha.test.ts', 'test/nn/keywords.test.ts', 'test/nn/transformer.test.ts'],
   'src/nn/modules/transformer.ts': ['test/nn/transformer.test.ts', 'test/nn/keywords.test.ts'],
   // The modules over conv/pool ops (not run yet): their reprs, keywords and forward values.
