@@ -102,6 +102,8 @@ for (const backend of backendsUnderTest()) {
         'RNNCell unbatched 2-D hx': () => new nn.RNNCell(3, 4).call(r(3), r(1, 4)),
         'LSTM batched cx 2-D': () => new nn.LSTM(3, 4).call(r(5, 2, 3), [r(1, 2, 4), r(2, 4)]),
         'LSTM unbatched cx 3-D': () => new nn.LSTM(3, 4).call(r(5, 3), [r(1, 4), r(1, 1, 4)]),
+        'RNN proj_size 0': () => new nn.RNN(3, 4, { projSize: 0 } as nn.RNNOptions),
+        'GRU proj_size 0': () => new nn.GRU(3, 4, { projSize: 0 } as nn.RNNOptions),
         'LSTM unbatched c0 size': () => new nn.LSTM(3, 4).call(r(5, 3), [r(1, 4), r(1, 5)]),
       };
       assert.deepEqual(Object.keys(thunks).sort(), Object.keys(more.errors).sort());
