@@ -110,6 +110,8 @@ for (const backend of backendsUnderTest()) {
       for (const [k, fn] of Object.entries(thunks)) assert.throws(fn, (err: Error) => err.message === more.errors[k], `${k}: expected "${more.errors[k]}"`);
       // PyTorch: RNNBase.__init__() got multiple values for argument 'num_layers' (dlab names the class and its option).
       assert.throws(() => new nn.LSTM(5, 7, 2, { numLayers: 3 }), /^TypeError: LSTM\(\) got multiple values for argument 'numLayers'$/);
+      assert.throws(() => new nn.RNN(5, 7, 2, { numLayers: 3 }), /^TypeError: RNN\(\) got multiple values for argument 'numLayers'$/);
+      assert.throws(() => new nn.GRU(5, 7, 2, { numLayers: 3 }), /^TypeError: GRU\(\) got multiple values for argument 'numLayers'$/);
     });
 
     test('reprs and error messages match PyTorch', () => {
