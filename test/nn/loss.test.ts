@@ -160,6 +160,17 @@ for (const backend of backendsUnderTest()) {
       for (const [name, m] of Object.entries(modules)) assert.deepEqual(Object.keys(m.stateDict()), fx.state_dict_keys[name], name);
     });
 
+    test('binary_cross_entropy saves its input, target and weight as PyTorch does: writing into one before backward is an error', () => {
+      for (const which of ['input', 'target', 'weight'] as const) {
+        const x = torch.tensor([0.3, 0.6], { requiresGrad: true });
+        const h = x.mul(1);
+        const operands = { input: h, target: f32([0, 1]), weight: f32([1, 2]) };
+        const loss = F.binaryCrossEntropy(h, operands.target, { weight: operands.weight });
+        operands[which].mul_(1);
+        assert.throws(() => loss.backward(), /^Error: one of the variables needed for gradient computation has been modified by an inplace operation/, which);
+      }
+    });
+
     test('refusals in PyTorch 1.13 words', () => {
       assert.deepEqual(Object.keys(errorThunks).sort(), Object.keys(fx.errors).sort(), 'the same calls as the fixture');
       for (const [name, message] of Object.entries(fx.errors)) assert.equal(errorOf(errorThunks[name]), message, name);

@@ -303,7 +303,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { wei
     const dw = weight ? d.mul(g).mul(weight) : d.mul(g);
     return reduction === 'mean' ? dw.div(n) : dw;
   };
-  return record('BinaryCrossEntropyBackward0', reduce(loss, reduction), [input, target], [input, target], (g, needs) => [
+  // Saved as PyTorch saves them (self, target, weight): writing into one before backward is an error.
+  const saved = weight ? [input, target, weight] : [input, target];
+  return record('BinaryCrossEntropyBackward0', reduce(loss, reduction), [input, target], saved, (g, needs) => [
     needs[0] ? scaled(input.sub(target).div(input.neg().add(1).mul(input).clamp(BCE_EPSILON, null)), g) : null,
     needs[1] ? scaled(input.div(input.neg().add(1)).log().neg(), g) : null,
   ]);
