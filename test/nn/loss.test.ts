@@ -7,7 +7,7 @@ import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as torch from '../../src/index.js';
-import { nn, setBackend, type Tensor } from '../../src/index.js';
+import { nn, setBackend } from '../../src/index.js';
 import { assertTensor, backendsUnderTest, errorOf, fromFixture, type FixtureTensor } from '../helpers.js';
 import { lossFns } from './helpers.js';
 
