@@ -109,6 +109,12 @@ const TESTS = {
   'src/nn/modules/linear.ts': ['test/nn/linear-init.test.ts', 'test/nn/modules.test.ts', 'test/nn/module.test.ts', 'test/nn/keywords.test.ts'],
   'src/nn/modules/rnn.ts': ['test/nn/rnn.test.ts', 'test/nn/keywords.test.ts'],
   'src/nn/functional/attention.ts': ['test/nn/attention.test.ts', 'test/nn/mha.test.ts', 'test/nn/transformer.test.ts'],
+  // attention.ts from 139 (separate projections on, masks, bias_k/bias_v, static keys, zero attention,
+  // the heads, the shape check): F.multi_head_attention_forward is called only by MultiheadAttention,
+  // whose cases and the bare calls of mha.json are in mha.test.ts; attention.test.ts (scaled dot product) sees none of it.
+  'src/nn/functional/attention.ts:139-256': ['test/nn/mha.test.ts', 'test/nn/transformer.test.ts'],
+  // loss.ts from 125 (nll_loss from its weight check, cross_entropy, the BCE losses, kl_div): loss.test.ts has every loss's options, ranks, gradients and refusals against PyTorch.
+  'src/nn/functional/loss.ts:125-360': ['test/nn/loss.test.ts'],
   'src/nn/modules/attention.ts': ['test/nn/mha.test.ts', 'test/nn/keywords.test.ts', 'test/nn/transformer.test.ts'],
   'src/nn/modules/transformer.ts': ['test/nn/transformer.test.ts', 'test/nn/keywords.test.ts'],
   // The modules over conv/pool ops (not run yet): their reprs, keywords and forward values.

@@ -3,7 +3,7 @@
 // gradients under a non-uniform output gradient, and every refusal in PyTorch's order and words.
 // A file of its own and quick, as it runs once per mutant in mutation runs of the loss files.
 
-import { before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as torch from '../../src/index.js';
@@ -26,7 +26,7 @@ interface LossCase {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const fx: { cases: LossCase[]; errors: Record<string, string>; state_dict_keys: Record<string, string[]> } = JSON.parse(readFileSync(new URL('../fixtures/loss.json', import.meta.url), 'utf8'));
+const fx: { cases: LossCase[]; errors: Record<string, string>; state_dict_keys: Record<string, string[]>; kl_div_mean_warning: string } = JSON.parse(readFileSync(new URL('../fixtures/loss.json', import.meta.url), 'utf8'));
 
 
 /** Each loss's module (nn/modules/loss.ts): built with the case's options, it must give the same loss and gradient. */
@@ -64,6 +64,7 @@ function checkCase(c: LossCase, viaModule: boolean): void {
 const L = (v: number | number[] | number[][]) => torch.tensor(v as number[], { dtype: 'int64' });
 const z = (...shape: number[]) => torch.zeros(shape, { dtype: 'int64' });
 const zf = (...shape: number[]) => torch.zeros(shape);
+const f32 = (v: number[]) => torch.tensor(v, { dtype: 'float32' });
 /** The same calls as tools/fixtures/loss.py's errors, under the same names. */
 const errorThunks: Record<string, () => unknown> = {
   'huber_loss delta=0': () => F.huberLoss(zf(2), zf(2), { delta: 0 }),
@@ -113,13 +114,37 @@ const errorThunks: Record<string, () => unknown> = {
   'binary_cross_entropy target [3] for input [2, 3]': () => F.binaryCrossEntropy(torch.full([2, 3], 0.5), zf(3)),
   'binary_cross_entropy target [2, 3] for input [3]': () => F.binaryCrossEntropy(torch.full([3], 0.5), zf(2, 3)),
   'binary_cross_entropy target [2, 4] for input [2, 3]': () => F.binaryCrossEntropy(torch.full([2, 3], 0.5), zf(2, 4)),
-  'binary_cross_entropy input 1.5': () => F.binaryCrossEntropy(torch.tensor([0.5, 1.5]), torch.tensor([0, 1])),
-  'binary_cross_entropy input -0.5': () => F.binaryCrossEntropy(torch.tensor([-0.5, 0.5]), torch.tensor([0, 1])),
+  'binary_cross_entropy input 1.5': () => F.binaryCrossEntropy(torch.tensor([0.5, 1.5]), f32([0, 1])),
+  'binary_cross_entropy input -0.5': () => F.binaryCrossEntropy(torch.tensor([-0.5, 0.5]), f32([0, 1])),
   'binary_cross_entropy_with_logits target [3] for input [2, 3]': () => F.binaryCrossEntropyWithLogits(zf(2, 3), zf(3)),
   'binary_cross_entropy_with_logits target [2, 3] for input [3]': () => F.binaryCrossEntropyWithLogits(zf(3), zf(2, 3)),
   'binary_cross_entropy_with_logits target [2, 4] for input [2, 3]': () => F.binaryCrossEntropyWithLogits(zf(2, 3), zf(2, 4)),
+  'binary_cross_entropy target [2, 3] for input [2]': () => F.binaryCrossEntropy(torch.full([2], 0.5), zf(2, 3)),
+  'binary_cross_entropy target [2, 3, 1] for input [2, 3]': () => F.binaryCrossEntropy(torch.full([2, 3], 0.5), zf(2, 3, 1)),
+  'binary_cross_entropy input nan': () => F.binaryCrossEntropy(torch.tensor([0.5, NaN]), f32([0, 1])),
+  'binary_cross_entropy input 1.0000001': () => F.binaryCrossEntropy(torch.tensor([0, 1, 1.0000001]), f32([0, 1, 1])),
+  'binary_cross_entropy float64 input, float32 target': () => F.binaryCrossEntropy(torch.tensor([0.5, 0.2], { dtype: 'float64' }), zf(2)),
+  'binary_cross_entropy float32 input, float64 target': () => F.binaryCrossEntropy(torch.tensor([0.5, 0.2]), torch.zeros([2], { dtype: 'float64' })),
+  'binary_cross_entropy the dtype before the range': () => F.binaryCrossEntropy(torch.tensor([1.5, 0.2], { dtype: 'float64' }), zf(2)),
+  'binary_cross_entropy int64 input': () => F.binaryCrossEntropy(L([0, 1]), L([0, 1])),
+  'binary_cross_entropy bool input': () => F.binaryCrossEntropy(torch.tensor([true, false]), torch.tensor([true, false])),
+  'binary_cross_entropy_with_logits target [2, 3] for input [2]': () => F.binaryCrossEntropyWithLogits(zf(2), zf(2, 3)),
+  'binary_cross_entropy_with_logits target [2, 3, 1] for input [2, 3]': () => F.binaryCrossEntropyWithLogits(zf(2, 3), zf(2, 3, 1)),
   'kl_div reduction batchsum': () => F.klDiv(zf(2), zf(2), { reduction: 'batchsum' as 'sum' }),
 };
+
+// The warnings of the file: kl_div's is shown once per process, so its test comes before any case.
+const warn = mock.method(console, 'warn', () => {});
+after(() => warn.mock.restore());
+
+test("kl_div warns once, with PyTorch 1.13's words, for reduction='mean' (the default) only", () => {
+  const klWarnings = () => warn.mock.calls.map((c) => String(c.arguments[0])).filter((m) => m.includes('KL div'));
+  for (const reduction of ['none', 'sum', 'batchmean'] as const) F.klDiv(zf(2), zf(2), { reduction });
+  assert.deepEqual(klWarnings(), [], "no warning but for 'mean'");
+  F.klDiv(zf(2), zf(2));
+  F.klDiv(zf(2), zf(2), { reduction: 'mean' });
+  assert.deepEqual(klWarnings(), [`UserWarning: ${fx.kl_div_mean_warning}`]);
+});
 
 for (const backend of backendsUnderTest()) {
   describe(`backend ${backend}`, () => {
@@ -142,6 +167,17 @@ for (const backend of backendsUnderTest()) {
       };
       assert.deepEqual(Object.keys(modules).sort(), Object.keys(fx.state_dict_keys).sort());
       for (const [name, m] of Object.entries(modules)) assert.deepEqual(Object.keys(m.stateDict()), fx.state_dict_keys[name], name);
+    });
+
+    test('binary_cross_entropy saves its input, target and weight as PyTorch does: writing into one before backward is an error', () => {
+      for (const which of ['input', 'target', 'weight'] as const) {
+        const x = torch.tensor([0.3, 0.6], { requiresGrad: true });
+        const h = x.mul(1);
+        const operands = { input: h, target: f32([0, 1]), weight: f32([1, 2]) };
+        const loss = F.binaryCrossEntropy(h, operands.target, { weight: operands.weight });
+        operands[which].mul_(1);
+        assert.throws(() => loss.backward(), /^Error: one of the variables needed for gradient computation has been modified by an inplace operation/, which);
+      }
     });
 
     test('refusals in PyTorch 1.13 words', () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
 import { readFileSync } from 'node:fs';
-import { assertTensor, backendsUnderTest, fromFixture, type FixtureTensor } from '../helpers.js';
+import { assertTensor, backendsUnderTest, errorOf, fromFixture, type FixtureTensor } from '../helpers.js';
 import { F, fx, checkCase, mhaErrorThunks, mhaReprModules, close, tolerance, type Case, type Enc } from './layers-fixture.js';
 
 // F.multi_head_attention_forward with its defaults, separate projections from kdim or vdim alone, a
@@ -20,7 +20,24 @@ const mhaFx = JSON.parse(readFileSync(new URL('../fixtures/mha.json', import.met
   floatMaskAndPadding: { seed: number; x: FixtureTensor; attnMask: FixtureTensor; keyPaddingMask: FixtureTensor; out: FixtureTensor; weights: FixtureTensor };
   unbatched: { seed: number; x: FixtureTensor; out: FixtureTensor; weights: FixtureTensor; batchFirstOut: FixtureTensor; batchFirstWeights: FixtureTensor };
   errors: Record<string, string>;
+  callBase: Record<string, Arg>;
+  calls: { name: string; kwargs: Record<string, Arg>; out: FixtureTensor; weights: FixtureTensor | null }[];
+  callErrors: Record<string, { kwargs: Record<string, Arg>; type: string; message: string }>;
 };
+type Arg = FixtureTensor | number | boolean | null;
+
+// mha.py's calls: its base arguments (callBase) with each call's kwargs over them, by PyTorch's names.
+const POSITIONAL = ['query', 'key', 'value', 'embed_dim_to_check', 'num_heads', 'in_proj_weight', 'in_proj_bias', 'bias_k', 'bias_v', 'add_zero_attn', 'dropout_p', 'out_proj_weight', 'out_proj_bias'] as const;
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const decodeArg = (v: Arg) => (v !== null && typeof v === 'object' ? fromFixture(v) : v);
+
+/** F.multiHeadAttentionForward with mha.py's base arguments overridden by kwargs (PyTorch's names). */
+function callForward(base: Record<string, Arg>, kwargs: Record<string, Arg>): [Tensor, Tensor | null] {
+  const all = { ...base, ...kwargs };
+  const positional = POSITIONAL.map((n) => decodeArg(all[n] ?? null));
+  const options = Object.fromEntries(Object.entries(all).filter(([k]) => !(POSITIONAL as readonly string[]).includes(k)).map(([k, v]) => [camel(k), decodeArg(v)]));
+  return (F.multiHeadAttentionForward as (...a: unknown[]) => [Tensor, Tensor | null])(...positional, options);
+}
 
 /** A float64 leaf with values in [-1, 1), from a seeded draw. */
 const leaf = (shape: number[]): Tensor => torch.rand(shape, { dtype: 'float64' }).mul(2).sub(1).requiresGrad_();
@@ -96,6 +113,21 @@ for (const backend of backendsUnderTest()) {
           (e: Error) => e.message === mhaFx.errors[name],
           name,
         );
+      }
+    });
+
+    test('F.multiHeadAttentionForward called bare: static keys and values, float padding masks, unbatched 3-D masks, every refusal', () => {
+      const base = mhaFx.callBase;
+      for (const c of mhaFx.calls) {
+        const [out, weights] = callForward(base, c.kwargs);
+        assertTensor(out, c.out, `${c.name}: output`);
+        if (c.weights === null) assert.equal(weights, null, `${c.name}: no weights`);
+        else assertTensor(weights!, c.weights, `${c.name}: weights`);
+      }
+      for (const [name, e] of Object.entries(mhaFx.callErrors)) {
+        // PyTorch's bare `assert` has no message: dlab words its own.
+        const message = e.message === '' ? 'bias_k and bias_v must both be given' : e.message;
+        assert.equal(errorOf(() => callForward(base, e.kwargs)), message, name);
       }
     });
 

@@ -36,6 +36,8 @@ const moreCases: Record<string, { make: () => nn.Module; run: Run }> = {
   'GRUCell(3, 4)': { make: () => new nn.GRUCell(3, 4), run: (m, i) => [m.call(i.x)] },
   'GRUCell(3, 4, bias=False) unbatched': { make: () => new nn.GRUCell(3, 4, { bias: false }), run: (m, i) => [m.call(i.x)] },
   'LSTMCell(3, 4) unbatched hx': { make: () => new nn.LSTMCell(3, 4), run: (m, i) => m.call(i.x, [i.h, i.c]) },
+  'GRU(3, 4) a batch of one': { make: () => new nn.GRU(3, 4), run: (m, i) => m.call(i.x) },
+  'LSTM(3, 4, batch_first=True) a batch of one': { make: () => new nn.LSTM(3, 4, { batchFirst: true }), run: lstmRun(false) },
 };
 
 const isRecurrent = (name: string) => /^(RNN|LSTM|GRU)/.test(name);
@@ -98,12 +100,18 @@ for (const backend of backendsUnderTest()) {
         'LSTMCell c batch': () => new nn.LSTMCell(3, 4).call(r(2, 3), [r(2, 4), r(3, 4)]),
         'LSTMCell c size': () => new nn.LSTMCell(3, 4).call(r(2, 3), [r(2, 4), r(2, 5)]),
         'RNNCell unbatched 2-D hx': () => new nn.RNNCell(3, 4).call(r(3), r(1, 4)),
+        'LSTM batched cx 2-D': () => new nn.LSTM(3, 4).call(r(5, 2, 3), [r(1, 2, 4), r(2, 4)]),
+        'LSTM unbatched cx 3-D': () => new nn.LSTM(3, 4).call(r(5, 3), [r(1, 4), r(1, 1, 4)]),
+        'RNN proj_size 0': () => new nn.RNN(3, 4, { projSize: 0 } as nn.RNNOptions),
+        'GRU proj_size 0': () => new nn.GRU(3, 4, { projSize: 0 } as nn.RNNOptions),
         'LSTM unbatched c0 size': () => new nn.LSTM(3, 4).call(r(5, 3), [r(1, 4), r(1, 5)]),
       };
       assert.deepEqual(Object.keys(thunks).sort(), Object.keys(more.errors).sort());
       for (const [k, fn] of Object.entries(thunks)) assert.throws(fn, (err: Error) => err.message === more.errors[k], `${k}: expected "${more.errors[k]}"`);
       // PyTorch: RNNBase.__init__() got multiple values for argument 'num_layers' (dlab names the class and its option).
       assert.throws(() => new nn.LSTM(5, 7, 2, { numLayers: 3 }), /^TypeError: LSTM\(\) got multiple values for argument 'numLayers'$/);
+      assert.throws(() => new nn.RNN(5, 7, 2, { numLayers: 3 }), /^TypeError: RNN\(\) got multiple values for argument 'numLayers'$/);
+      assert.throws(() => new nn.GRU(5, 7, 2, { numLayers: 3 }), /^TypeError: GRU\(\) got multiple values for argument 'numLayers'$/);
     });
 
     test('reprs and error messages match PyTorch', () => {

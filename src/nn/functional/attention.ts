@@ -8,9 +8,9 @@ import { cat, pad } from '../../ops/movement.js';
 import { dropout } from './dropout.js';
 import { linear } from './linear.js';
 
-/** Python's repr of a tuple of two or three numbers (every one these messages print): (4, 6). */
+/** Python's repr of a tuple of numbers: (4, 6), and (4,) for one. */
 function fmtTuple(values: readonly number[]): string {
-  return `(${values.join(', ')})`;
+  return values.length === 1 ? `(${values[0]},)` : `(${values.join(', ')})`;
 }
 
 /** Options of `F.scaled_dot_product_attention`: attnMask, dropoutP (default 0), isCausal (false), scale (default 1/sqrt(E)). */
@@ -147,6 +147,10 @@ export function multiHeadAttentionForward(
     mhaAssert(sameDims(qProjWeight!.shape, [Eq, Eq]), `expecting query weights shape of ${fmtTuple([Eq, Eq])}, but got ${fmtSize(qProjWeight!.shape)}`);
     mhaAssert(sameDims(kProjWeight!.shape, [Eq, Ek]), `expecting key weights shape of ${fmtTuple([Eq, Ek])}, but got ${fmtSize(kProjWeight!.shape)}`);
     mhaAssert(sameDims(vProjWeight!.shape, [Eq, Ev]), `expecting value weights shape of ${fmtTuple([Eq, Ev])}, but got ${fmtSize(vProjWeight!.shape)}`);
+    // An in_proj_bias of the wrong length chunks into wrong thirds (9 into 3 each, 10 into 4, 4, 2).
+    for (const [name, bias] of [['query', bq], ['key', bk], ['value', bv]] as const) {
+      if (bias) mhaAssert(sameDims(bias.shape, [Eq]), `expecting ${name} bias shape of ${fmtTuple([Eq])}, but got ${fmtSize(bias.shape)}`);
+    }
     q = linear(query, qProjWeight!, bq);
     k = linear(key, kProjWeight!, bk);
     v = linear(value, vProjWeight!, bv);
@@ -158,12 +162,9 @@ export function multiHeadAttentionForward(
         throw new Error(`The shape of the 2D attn_mask is ${fmtSize(attnMask.shape)}, but should be ${fmtTuple([tgtLen, srcLen])}.`);
       }
       attnMask = attnMask.unsqueeze(0);
-    } else if (attnMask.ndim === 3) {
-      if (!sameDims(attnMask.shape, [bsz * numHeads, tgtLen, srcLen])) {
-        throw new Error(`The shape of the 3D attn_mask is ${fmtSize(attnMask.shape)}, but should be ${fmtTuple([bsz * numHeads, tgtLen, srcLen])}.`);
-      }
-    } else {
-      throw new Error(`attn_mask's dimension ${attnMask.ndim} is not supported`);
+    } else if (!sameDims(attnMask.shape, [bsz * numHeads, tgtLen, srcLen])) {
+      // 3-D: mhaShapeCheck admitted only 2-D and 3-D masks (PyTorch's later "dimension is not supported" is unreachable).
+      throw new Error(`The shape of the 3D attn_mask is ${fmtSize(attnMask.shape)}, but should be ${fmtTuple([bsz * numHeads, tgtLen, srcLen])}.`);
     }
   }
   if (biasK && biasV) {

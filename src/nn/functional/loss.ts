@@ -26,10 +26,21 @@ function warnSizeMismatch(input: Tensor, target: Tensor): void {
   const message =
     `Using a target size (${fmtSize(target.shape)}) that is different to the input size (${fmtSize(input.shape)}). ` +
     'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.';
+  warnOnce(message);
+}
+
+/** A UserWarning, shown once per message (Python shows one once per place). */
+function warnOnce(message: string): void {
   if (warned.has(message)) return;
   warned.add(message);
   console.warn(`UserWarning: ${message}`);
 }
+
+// PyTorch 1.13's words, its sentences joined without spaces as its source concatenates them.
+const KL_DIV_MEAN_WARNING =
+  "reduction: 'mean' divides the total loss by both the batch size and the support size." +
+  "'batchmean' divides only by the batch size, and aligns with the KL div math definition." +
+  "'mean' will be changed to behave the same as 'batchmean' in the next major release.";
 
 /** `torch.nn.functional.mse_loss`: (input - target)^2; a target of another size broadcasts, with PyTorch's warning. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
@@ -263,9 +274,13 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { wei
       `Using a target size (${fmtSize(target.shape)}) that is different to the input size (${fmtSize(input.shape)}) is deprecated. Please ensure they have the same size.`,
     );
   }
+  // PyTorch's kernel: the target's dtype must be the input's, a floating one; then every input in
+  // [0, 1] (NaN is not).
+  if (target.dtype !== input.dtype) throw new TypeError(`Found dtype ${scalarTypeName[target.dtype]} but expected ${scalarTypeName[input.dtype]}`);
+  if (!isFloatingPoint(input.dtype)) throw new TypeError(`"binary_cross_entropy" not implemented for '${scalarTypeName[input.dtype]}'`);
   const x = input.detach();
   const t = target.detach();
-  if (x.lt(0).logicalOr(x.gt(1)).any().item()) throw new RangeError('all elements of input should be between 0 and 1');
+  if (!x.ge(0).logicalAnd(x.le(1)).all().item()) throw new RangeError('all elements of input should be between 0 and 1');
   const logX = x.log().clamp(-100, null);
   const log1mX = x.neg().log1p().clamp(-100, null);
   let loss = t.sub(1).mul(log1mX).sub(t.mul(logX));
@@ -277,7 +292,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { wei
     const dw = weight ? d.mul(g).mul(weight) : d.mul(g);
     return reduction === 'mean' ? dw.div(n) : dw;
   };
-  return record('BinaryCrossEntropyBackward0', reduce(loss, reduction), [input, target], [input, target], (g, needs) => [
+  // Saved as PyTorch saves them (self, target, weight): writing into one before backward is an error.
+  const saved = weight ? [input, target, weight] : [input, target];
+  return record('BinaryCrossEntropyBackward0', reduce(loss, reduction), [input, target], saved, (g, needs) => [
     needs[0] ? scaled(input.sub(target).div(input.neg().add(1).mul(input).clamp(BCE_EPSILON, null)), g) : null,
     needs[1] ? scaled(input.div(input.neg().add(1)).log().neg(), g) : null,
   ]);
@@ -318,6 +335,7 @@ export function binaryCrossEntropyWithLogits(
 export function klDiv(input: Tensor, target: Tensor, options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
   const reduction = options.reduction ?? 'mean';
   checkReduction(reduction, ['none', 'mean', 'sum', 'batchmean']);
+  if (reduction === 'mean') warnOnce(KL_DIV_MEAN_WARNING);
   let loss: Tensor;
   if (options.logTarget) {
     loss = target.exp().mul(target.sub(input));
