@@ -229,6 +229,7 @@ test('schedulers refuse what PyTorch 1.13 refuses, in its words, and accept its 
     'CyclicLR base_lr of 3': () => new S.CyclicLR(sgd(), { baseLr: [0.01, 0.02, 0.03], maxLr: 0.1 }),
     'CyclicLR max_lr of 1': () => new S.CyclicLR(sgd(), { baseLr: 0.01, maxLr: [0.1] }),
     'CyclicLR base_momentum of 1': () => new S.CyclicLR(sgd(), { baseLr: 0.01, maxLr: 0.1, baseMomentum: [0.8] }),
+    'CyclicLR max_momentum of 3': () => new S.CyclicLR(sgd(), { baseLr: 0.01, maxLr: 0.1, maxMomentum: [0.9, 0.9, 0.9] }),
     'LambdaLR 1 of 2': () => new S.LambdaLR(sgd(), { lrLambda: [() => 1] }),
     'LambdaLR 3 of 2': () => new S.LambdaLR(sgd(), { lrLambda: [() => 1, () => 1, () => 1] }),
     'MultiplicativeLR 1 of 2': () => new S.MultiplicativeLR(sgd(), { lrLambda: [() => 1] }),
@@ -248,6 +249,8 @@ test('schedulers refuse what PyTorch 1.13 refuses, in its words, and accept its 
     'OneCycleLR no momentum': () => new S.OneCycleLR(adagrad(), { maxLr: 0.1, totalSteps: 10 }),
     'OneCycleLR no momentum, cycle_momentum False': () => new S.OneCycleLR(adagrad(), { maxLr: 0.1, totalSteps: 10, cycleMomentum: false }),
     'OneCycleLR max_lr of 3': () => new S.OneCycleLR(sgd(), { maxLr: [0.1, 0.2, 0.3], totalSteps: 10 }),
+    'OneCycleLR max_momentum of 1': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 10, maxMomentum: [0.9] }),
+    'OneCycleLR base_momentum of 3': () => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 10, baseMomentum: [0.8, 0.8, 0.8] }),
     'OneCycleLR step to the end': stepped(() => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 3 }), undefined, undefined),
     'OneCycleLR step past the end': stepped(() => new S.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 3 }), undefined, undefined, undefined, undefined),
     'ReduceLROnPlateau factor 1': () => new S.ReduceLROnPlateau(sgd(), { factor: 1 }),
@@ -393,6 +396,10 @@ test('state dicts: PyTorch 1.13 keys and values, and a PyTorch state dict loaded
       (o) => new S.OneCycleLR(o, { maxLr: 0.3, totalSteps: 20, threePhase: true, annealStrategy: 'linear' }),
       (o) => new S.OneCycleLR(o, { maxLr: 0.9, totalSteps: 90, annealStrategy: 'linear' }),
     ],
+    OneCycleLR_no_momentum: [
+      (o) => new S.OneCycleLR(o, { maxLr: 0.3, totalSteps: 20, cycleMomentum: false }),
+      (o) => new S.OneCycleLR(o, { maxLr: 0.9, totalSteps: 90, cycleMomentum: false }),
+    ],
     ReduceLROnPlateau: [
       (o) => new S.ReduceLROnPlateau(o, { factor: 0.5, patience: 1, cooldown: 1 }),
       (o) => new S.ReduceLROnPlateau(o, { mode: 'max', factor: 0.9, patience: 9, cooldown: 0, threshold: 0.3, thresholdMode: 'abs', minLr: 0.04, eps: 0.1 }),
@@ -412,6 +419,7 @@ test('state dicts: PyTorch 1.13 keys and values, and a PyTorch state dict loaded
   const extra: Record<string, string[]> = {
     OneCycleLR: ['anneal_strategy'],
     OneCycleLR_three_phase: ['anneal_strategy'],
+    OneCycleLR_no_momentum: ['anneal_strategy'],
     SequentialLR: ['base_lrs', '_step_count'],
     ChainedScheduler: ['base_lrs', 'last_epoch', '_step_count'],
   };
@@ -461,4 +469,59 @@ test('state dicts: PyTorch 1.13 keys and values, and a PyTorch state dict loaded
       assertClose(lrs(o2), lr, 1e-12, `${name} loaded, step ${5 + i}`);
     });
   }
+});
+
+// OneCycleLR and CyclicLR write keys into the groups when they start; resumed at lastEpoch 9 with
+// other arguments, they keep what the groups hold (PyTorch 1.13, resumed_groups in the fixture).
+test('OneCycleLR and CyclicLR resumed at lastEpoch keep the groups their first run left, as PyTorch 1.13', () => {
+  const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as {
+    resumed_groups: Record<string, { lrs: number[][]; momentum: number[][] }>;
+  };
+  const made: Record<string, [(o: optim.Optimizer) => optim.lrScheduler.LRScheduler, (o: optim.Optimizer) => optim.lrScheduler.LRScheduler]> = {
+    OneCycleLR: [
+      (o) => new S.OneCycleLR(o, { maxLr: [0.5, 0.2], totalSteps: 20 }),
+      (o) => new S.OneCycleLR(o, { maxLr: 0.9, totalSteps: 20, baseMomentum: 0.5, maxMomentum: 0.6, divFactor: 3, finalDivFactor: 7, lastEpoch: 9 }),
+    ],
+    CyclicLR: [
+      (o) => new S.CyclicLR(o, { baseLr: 0.01, maxLr: [0.1, 0.2], stepSizeUp: 3 }),
+      (o) => new S.CyclicLR(o, { baseLr: 0.03, maxLr: [0.1, 0.2], stepSizeUp: 3, baseMomentum: 0.5, maxMomentum: 0.6, lastEpoch: 9 }),
+    ],
+  };
+  assert.deepEqual(Object.keys(made).sort(), Object.keys(api.resumed_groups).sort());
+  const keys = ['lr', 'initialLr', 'momentum', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
+  for (const [name, [first, again]] of Object.entries(made)) {
+    const o = twoGroups() as unknown as optim.Optimizer;
+    const s = first(o);
+    for (let i = 0; i < 9; i++) s.step();
+    const o2 = twoGroups() as unknown as optim.Optimizer;
+    o2.paramGroups.forEach((g, i) => {
+      for (const k of keys) if (k in o.paramGroups[i]) g[k] = o.paramGroups[i][k];
+    });
+    const s2 = again(o2);
+    const want = api.resumed_groups[name];
+    want.lrs.forEach((lr, i) => {
+      if (i > 0) s2.step();
+      assertClose(o2.paramGroups.map((g) => g.lr), lr, 1e-12, `${name} resumed, step ${i}: lr`);
+      assertClose(o2.paramGroups.map((g) => g.momentum as number), want.momentum[i], 1e-12, `${name} resumed, step ${i}: momentum`);
+    });
+  }
+});
+
+// OneCycleLR over Adam cycles beta1, keeps beta2, and adds PyTorch's keys to the groups, no
+// momentum (PyTorch 1.13, adam_one_cycle in the fixture).
+test('OneCycleLR over Adam: the keys it adds and the betas, as PyTorch 1.13', () => {
+  const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as {
+    adam_one_cycle: { added: string[]; betas: number[][][] };
+  };
+  const p = zeros(2).requiresGrad_();
+  const q = zeros(1).requiresGrad_();
+  const o = new optim.Adam([{ params: [p] }, { params: [q], lr: 0.05 }], { lr: 0.1, betas: [0.9, 0.99] }) as unknown as optim.Optimizer;
+  const before = new Set(Object.keys(o.paramGroups[0]));
+  const s = new S.OneCycleLR(o, { maxLr: 0.01, totalSteps: 10 });
+  const added = Object.keys(o.paramGroups[0]).filter((k) => !before.has(k));
+  assert.deepEqual(added.map((k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).sort(), api.adam_one_cycle.added);
+  api.adam_one_cycle.betas.forEach((want, i) => {
+    if (i > 0) s.step();
+    o.paramGroups.forEach((g, j) => assertClose(g.betas as number[], want[j], 1e-12, `betas of group ${j} at step ${i}`));
+  });
 });

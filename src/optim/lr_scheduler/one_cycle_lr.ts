@@ -36,7 +36,8 @@ export class OneCycleLR extends LRScheduler {
   totalSteps: number;
   annealStrategy: 'cos' | 'linear';
   cycleMomentum: boolean;
-  useBeta1 = false;
+  /** Set only with cycleMomentum, as PyTorch's use_beta1 (absent from the state dict otherwise). */
+  declare useBeta1: boolean;
   /** @internal */
   _schedulePhases: Phase[];
 
@@ -112,11 +113,9 @@ export class OneCycleLR extends LRScheduler {
   override loadStateDict(stateDict: Record<string, unknown>): void {
     const { _schedule_phases: phases, ...rest } = stateDict;
     super.loadStateDict(rest);
-    if (phases) {
-      this._schedulePhases = (phases as Record<string, unknown>[]).map(
-        (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [toCamel(k), typeof v === 'string' ? toCamel(v) : v])) as unknown as Phase,
-      );
-    }
+    this._schedulePhases = (phases as Record<string, unknown>[]).map(
+      (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [toCamel(k), typeof v === 'string' ? toCamel(v) : v])) as unknown as Phase,
+    );
   }
 
   private anneal(start: number, end: number, pct: number): number {
