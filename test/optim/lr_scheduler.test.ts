@@ -456,6 +456,10 @@ test('state dicts: PyTorch 1.13 keys and values, and a PyTorch state dict loaded
     const mine = inner(sd);
     for (const k of extra[name] ?? []) delete mine[k];
     close(mine, decode(want.state), `${name} state dict`);
+    // The groups as PyTorch's (lr, initial_lr, momentum, OneCycleLR's bounds).
+    o.paramGroups.forEach((g, i) => {
+      for (const [k, v] of Object.entries(want.groups[i])) close(g[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())], v, `${name} group ${i} ${k}`);
+    });
     // Loaded: the groups as PyTorch left them, then PyTorch's state dict.
     const o2 = twoGroups() as unknown as optim.Optimizer;
     const s2 = other(o2);
@@ -512,6 +516,7 @@ test('OneCycleLR and CyclicLR resumed at lastEpoch keep the groups their first r
 test('OneCycleLR over Adam: the keys it adds and the betas, as PyTorch 1.13', () => {
   const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as {
     adam_one_cycle: { added: string[]; betas: number[][][] };
+    one_cycle_at_total: Record<'cos' | 'linear', { lrs: number[]; momentum: number[] }>;
   };
   const p = zeros(2).requiresGrad_();
   const q = zeros(1).requiresGrad_();
@@ -524,4 +529,12 @@ test('OneCycleLR over Adam: the keys it adds and the betas, as PyTorch 1.13', ()
     if (i > 0) s.step();
     o.paramGroups.forEach((g, j) => assertClose(g.betas as number[], want[j], 1e-12, `betas of group ${j} at step ${i}`));
   });
+  // Stepped to lastEpoch == totalSteps, the last step PyTorch allows: the last phase goes on past its end.
+  for (const strategy of ['cos', 'linear'] as const) {
+    const sgd = twoGroups() as unknown as optim.Optimizer;
+    const one = new S.OneCycleLR(sgd, { maxLr: [0.5, 0.2], totalSteps: 6, annealStrategy: strategy });
+    for (let i = 0; i < 6; i++) one.step();
+    assertClose(sgd.paramGroups.map((g) => g.lr), api.one_cycle_at_total[strategy].lrs, 1e-12, `${strategy} lr at totalSteps`);
+    assertClose(sgd.paramGroups.map((g) => g.momentum as number), api.one_cycle_at_total[strategy].momentum, 1e-12, `${strategy} momentum at totalSteps`);
+  }
 });
