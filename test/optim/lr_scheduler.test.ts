@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { zeros } from '../../src/ops/creation.js';
+import { tensor, zeros } from '../../src/ops/creation.js';
 import * as optim from '../../src/optim/index.js';
 import { assertClose, fixture } from './helpers.js';
 
@@ -536,5 +536,26 @@ test('OneCycleLR over Adam: the keys it adds and the betas, as PyTorch 1.13', ()
     for (let i = 0; i < 6; i++) one.step();
     assertClose(sgd.paramGroups.map((g) => g.lr), api.one_cycle_at_total[strategy].lrs, 1e-12, `${strategy} lr at totalSteps`);
     assertClose(sgd.paramGroups.map((g) => g.momentum as number), api.one_cycle_at_total[strategy].momentum, 1e-12, `${strategy} momentum at totalSteps`);
+  }
+});
+
+// ReduceLROnPlateau with patience 0, so the lr tells each answer of isBetter: thresholds where
+// rel and abs part, ties at threshold 0, both modes (PyTorch 1.13, plateau in the fixture); the
+// metric as a number, and as a one-element float64 tensor (PyTorch reads float(metrics)).
+test('ReduceLROnPlateau: each mode and threshold mode, ties, tensor metrics, as PyTorch 1.13', () => {
+  const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as {
+    plateau: Record<string, { mode: 'min' | 'max'; threshold_mode: 'rel' | 'abs'; threshold: number; metrics: number[]; lrs: number[][] }>;
+  };
+  for (const [name, c] of Object.entries(api.plateau)) {
+    for (const asTensor of [false, true]) {
+      const o = twoGroups() as unknown as optim.Optimizer;
+      const s = new S.ReduceLROnPlateau(o, { mode: c.mode, thresholdMode: c.threshold_mode, threshold: c.threshold, patience: 0, factor: 0.5 });
+      // dlab's addition (PyTorch 1.13 has no _last_lr before a step): the groups' lr.
+      assert.deepEqual(s.getLastLr(), [0.1, 0.05]);
+      c.metrics.forEach((m, i) => {
+        s.step(asTensor ? tensor([m], { dtype: 'float64' }) : m);
+        assertClose(s.getLastLr(), c.lrs[i], 1e-15, `${name}${asTensor ? ' (tensor)' : ''} step ${i}`);
+      });
+    }
   }
 });
