@@ -404,6 +404,10 @@ test('state dicts: PyTorch 1.13 keys and values, and a PyTorch state dict loaded
       (o) => new S.ReduceLROnPlateau(o, { factor: 0.5, patience: 1, cooldown: 1 }),
       (o) => new S.ReduceLROnPlateau(o, { mode: 'max', factor: 0.9, patience: 9, cooldown: 0, threshold: 0.3, thresholdMode: 'abs', minLr: 0.04, eps: 0.1 }),
     ],
+    ReduceLROnPlateau_max: [
+      (o) => new S.ReduceLROnPlateau(o, { mode: 'max', factor: 0.5, patience: 1 }),
+      (o) => new S.ReduceLROnPlateau(o, { mode: 'min', factor: 0.9, patience: 3 }),
+    ],
     SequentialLR: [
       (o) => new S.SequentialLR(o, { schedulers: [new S.ConstantLR(o, { factor: 0.1, totalIters: 2 }), new S.ExponentialLR(o, { gamma: 0.9 })], milestones: [3] }),
       (o) => new S.SequentialLR(o, { schedulers: [new S.ConstantLR(o, { factor: 0.5, totalIters: 9 }), new S.ExponentialLR(o, { gamma: 0.5 })], milestones: [30] }),
@@ -468,6 +472,10 @@ test('state dicts: PyTorch 1.13 keys and values, and a PyTorch state dict loaded
     });
     s2.loadStateDict(decode(want.state) as Record<string, unknown>);
     assertClose(s2.getLastLr(), want.state._last_lr as number[], 1e-12, `${name} loaded: getLastLr`);
+    // What it loaded is its state now (ReduceLROnPlateau's mode_worse follows the loaded mode).
+    const again = inner(s2.stateDict());
+    for (const k of extra[name] ?? []) delete again[k];
+    close(again, decode(want.state), `${name} loaded: state dict`);
     want.next.forEach((lr, i) => {
       step(s2, 4 + i);
       assertClose(lrs(o2), lr, 1e-12, `${name} loaded, step ${5 + i}`);
@@ -544,12 +552,12 @@ test('OneCycleLR over Adam: the keys it adds and the betas, as PyTorch 1.13', ()
 // metric as a number, and as a one-element float64 tensor (PyTorch reads float(metrics)).
 test('ReduceLROnPlateau: each mode and threshold mode, ties, tensor metrics, as PyTorch 1.13', () => {
   const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as {
-    plateau: Record<string, { mode: 'min' | 'max'; threshold_mode: 'rel' | 'abs'; threshold: number; metrics: number[]; lrs: number[][] }>;
+    plateau: Record<string, { mode: 'min' | 'max'; threshold_mode: 'rel' | 'abs'; threshold: number; eps: number; metrics: number[]; lrs: number[][] }>;
   };
   for (const [name, c] of Object.entries(api.plateau)) {
     for (const asTensor of [false, true]) {
       const o = twoGroups() as unknown as optim.Optimizer;
-      const s = new S.ReduceLROnPlateau(o, { mode: c.mode, thresholdMode: c.threshold_mode, threshold: c.threshold, patience: 0, factor: 0.5 });
+      const s = new S.ReduceLROnPlateau(o, { mode: c.mode, thresholdMode: c.threshold_mode, threshold: c.threshold, eps: c.eps, patience: 0, factor: 0.5 });
       // dlab's addition (PyTorch 1.13 has no _last_lr before a step): the groups' lr.
       assert.deepEqual(s.getLastLr(), [0.1, 0.05]);
       c.metrics.forEach((m, i) => {
