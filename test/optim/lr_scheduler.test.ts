@@ -567,3 +567,45 @@ test('ReduceLROnPlateau: each mode and threshold mode, ties, tensor metrics, as 
     }
   }
 });
+
+// Paddle's LinearWarmup (python/paddle/optimizer/lr.py): its checks, the switch at warmup_steps
+// (get_lr: the warm-up while last_epoch < warmup_steps, then the wrapped schedule or the fixed lr),
+// and its state dict (the wrapped schedule's under LinearWarmup_LR, required when loading).
+test('LinearWarmup: refusals, the step at warmupSteps, the state dict (Paddle)', () => {
+  const warm = (o: optim.Optimizer, warmupSteps: number, learningRate: number | optim.lrScheduler.LRScheduler = 0.5, startLr = 0, endLr = 0.2) =>
+    new S.LinearWarmup(o, { learningRate, warmupSteps, startLr, endLr });
+  for (const bad of [0, -1, 2.5]) assert.throws(() => warm(twoGroups() as unknown as optim.Optimizer, bad), { message: "'warmup_steps' must be a positive integer." });
+  assert.throws(() => warm(twoGroups() as unknown as optim.Optimizer, 3, 0.5, 0.2, 0.2), { message: 'end_lr 0.2 must be greater than start_lr 0.2' });
+  const other = twoGroups() as unknown as optim.Optimizer;
+  assert.throws(() => warm(twoGroups() as unknown as optim.Optimizer, 3, new S.StepLR(other, { stepSize: 2 })), {
+    message: 'LinearWarmup expects the wrapped scheduler to belong to the same optimizer',
+  });
+  // end_lr 0.2 then a fixed 0.5: the warm-up's own end (0.2) is never reached, t = 4 is the fixed lr.
+  assert.deepEqual(S.lrCurve((o) => warm(o, 4), 6), [0, 0.05, 0.1, 0.15000000000000002, 0.5, 0.5]);
+  // Round trip: a LinearWarmup over StepLR and one over a fixed lr, 6 steps in, loaded into fresh ones.
+  const makers = [
+    (o: optim.Optimizer) => warm(o, 4, new S.StepLR(o, { stepSize: 2, gamma: 0.5 })),
+    (o: optim.Optimizer) => warm(o, 4),
+  ];
+  for (const make of makers) {
+    const o = twoGroups() as unknown as optim.Optimizer;
+    const s = make(o);
+    for (let i = 0; i < 6; i++) s.step();
+    const sd = s.stateDict();
+    assert.equal('LinearWarmup_LR' in sd, s.wrapped instanceof S.LRScheduler);
+    if (!(s.wrapped instanceof S.LRScheduler)) assert.equal(sd.learning_rate, 0.5);
+    const o2 = twoGroups() as unknown as optim.Optimizer;
+    const s2 = make(o2);
+    s2.loadStateDict(sd);
+    assert.deepEqual(s2.stateDict(), sd);
+    for (let i = 0; i < 5; i++) {
+      s.step();
+      s2.step();
+      assert.deepEqual(s2.getLastLr(), s.getLastLr(), `step ${7 + i}`);
+    }
+    if (s.wrapped instanceof S.LRScheduler) {
+      const { LinearWarmup_LR: _, ...without } = sd;
+      assert.throws(() => make(twoGroups() as unknown as optim.Optimizer).loadStateDict(without), /has no 'LinearWarmup_LR'/);
+    }
+  }
+});
