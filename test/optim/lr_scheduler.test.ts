@@ -143,7 +143,11 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 test('PiecewiseDecay: values by boundaries (Paddle)', () => {
   const curve = S.lrCurve((o) => new S.PiecewiseDecay(o, { boundaries: [3, 6, 9], values: [0.1, 0.2, 0.3, 0.4] }), 12);
   assert.deepEqual(curve, [0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3, 0.4, 0.4, 0.4]);
-  assert.throws(() => S.lrCurve((o) => new S.PiecewiseDecay(o, { boundaries: [3], values: [0.1] }), 1), /The values have one more element than boundaries/);
+  // Paddle's messages (python/paddle/optimizer/lr.py).
+  assert.throws(() => S.lrCurve((o) => new S.PiecewiseDecay(o, { boundaries: [3, 6], values: [0.1, 0.2] }), 1), {
+    message: 'The values have one more element than boundaries, but received len(values) [2] < len(boundaries) + 1 [3].',
+  });
+  assert.throws(() => S.lrCurve((o) => new S.PiecewiseDecay(o, { boundaries: [], values: [0.1] }), 1), { message: 'The boundaries cannot be empty.' });
 });
 
 test('NaturalExpDecay: lr * exp(-gamma * epoch) (Paddle)', () => {
