@@ -157,6 +157,11 @@ test('NaturalExpDecay: lr * exp(-gamma * epoch) (Paddle)', () => {
   assertClose(fixed, range(5).map((t) => 2 * Math.exp(-0.2 * t)), 1e-15, 'NaturalExpDecay learningRate');
 });
 
+test('Paddle schedules: a negative learning_rate is refused, 0 is not (Paddle LRScheduler)', () => {
+  assert.throws(() => S.lrCurve((o) => new S.NaturalExpDecay(o, { gamma: 0.1, learningRate: -0.5 }), 1), { message: 'Invalid learning rate: -0.5' });
+  assert.deepEqual(S.lrCurve((o) => new S.InverseTimeDecay(o, { gamma: 0.1, learningRate: 0 }), 3), [0, 0, 0]);
+});
+
 test('InverseTimeDecay: lr / (1 + gamma * epoch) (Paddle)', () => {
   const curve = S.lrCurve((o) => new S.InverseTimeDecay(o, { gamma: 0.1 }), 30, { lr: 0.5 });
   assertClose(curve, range(30).map((t) => 0.5 / (1 + 0.1 * t)), 1e-15, 'InverseTimeDecay');
