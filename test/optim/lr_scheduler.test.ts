@@ -160,6 +160,11 @@ test('NaturalExpDecay: lr * exp(-gamma * epoch) (Paddle)', () => {
 test('Paddle schedules: a negative learning_rate is refused, 0 is not (Paddle LRScheduler)', () => {
   assert.throws(() => S.lrCurve((o) => new S.NaturalExpDecay(o, { gamma: 0.1, learningRate: -0.5 }), 1), { message: 'Invalid learning rate: -0.5' });
   assert.deepEqual(S.lrCurve((o) => new S.InverseTimeDecay(o, { gamma: 0.1, learningRate: 0 }), 3), [0, 0, 0]);
+  // step(epoch) jumps (Paddle's step sets last_epoch and reads get_lr, its closed form).
+  const o = twoGroups() as unknown as optim.Optimizer;
+  const s = new S.NaturalExpDecay(o, { gamma: 0.1 });
+  s.step(7);
+  assertClose(s.getLastLr(), [0.1 * Math.exp(-0.7), 0.05 * Math.exp(-0.7)], 1e-15, 'NaturalExpDecay.step(7)');
 });
 
 test('InverseTimeDecay: lr / (1 + gamma * epoch) (Paddle)', () => {
