@@ -160,6 +160,11 @@ test('NaturalExpDecay: lr * exp(-gamma * epoch) (Paddle)', () => {
 test('Paddle schedules: a negative learning_rate is refused, 0 is not (Paddle LRScheduler)', () => {
   assert.throws(() => S.lrCurve((o) => new S.NaturalExpDecay(o, { gamma: 0.1, learningRate: -0.5 }), 1), { message: 'Invalid learning rate: -0.5' });
   assert.deepEqual(S.lrCurve((o) => new S.InverseTimeDecay(o, { gamma: 0.1, learningRate: 0 }), 3), [0, 0, 0]);
+  // NaturalExpDecay's gamma and NoamDecay's d_model must be positive (Paddle's asserts).
+  for (const gamma of [0, -0.1]) {
+    assert.throws(() => S.lrCurve((o) => new S.NaturalExpDecay(o, { gamma }), 1), { message: "'gamma' must be a positive number so that the learning rate will decay." });
+  }
+  for (const dModel of [0, -8]) assert.throws(() => S.lrCurve((o) => new S.NoamDecay(o, { dModel, warmupSteps: 4 }), 1), { message: 'd_model should be grater than 0' });
   // step(epoch) jumps (Paddle's step sets last_epoch and reads get_lr, its closed form).
   const o = twoGroups() as unknown as optim.Optimizer;
   const s = new S.NaturalExpDecay(o, { gamma: 0.1 });
