@@ -410,6 +410,10 @@ test('state dicts: PyTorch 1.13 keys and values, and a PyTorch state dict loaded
       (o) => new S.CyclicLR(o, { baseLr: 0.01, maxLr: [0.1, 0.2], stepSizeUp: 3, mode: 'triangular2' }),
       (o) => new S.CyclicLR(o, { baseLr: 0.02, maxLr: 0.3, stepSizeUp: 7, mode: 'triangular2', baseMomentum: 0.7, maxMomentum: 0.75 }),
     ],
+    CyclicLR_no_momentum: [
+      (o) => new S.CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, cycleMomentum: false }),
+      (o) => new S.CyclicLR(o, { baseLr: 0.02, maxLr: 0.3, stepSizeUp: 7, cycleMomentum: false }),
+    ],
     OneCycleLR: [(o) => new S.OneCycleLR(o, { maxLr: [0.5, 0.2], totalSteps: 20 }), (o) => new S.OneCycleLR(o, { maxLr: 0.9, totalSteps: 90, threePhase: true })],
     OneCycleLR_three_phase: [
       (o) => new S.OneCycleLR(o, { maxLr: 0.3, totalSteps: 20, threePhase: true, annealStrategy: 'linear' }),
@@ -626,5 +630,22 @@ test('LinearWarmup: refusals, the step at warmupSteps, the state dict (Paddle)',
       const { LinearWarmup_LR: _, ...without } = sd;
       assert.throws(() => make(twoGroups() as unknown as optim.Optimizer).loadStateDict(without), /has no 'LinearWarmup_LR'/);
     }
+  }
+});
+
+// CyclicLR with its own scale function: by cycle unless scaleMode says 'iterations' (PyTorch 1.13,
+// cyclic_scale_fn in the fixture).
+test('CyclicLR with a scale function, by cycle (the default) and by iteration, as PyTorch 1.13', () => {
+  const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as {
+    cyclic_scale_fn: Record<'default' | 'cycle' | 'iterations', number[][]>;
+  };
+  for (const [mode, want] of Object.entries(api.cyclic_scale_fn)) {
+    const o = twoGroups() as unknown as optim.Optimizer;
+    const scaleMode = mode === 'default' ? {} : { scaleMode: mode as 'cycle' | 'iterations' };
+    const s = new S.CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 2, stepSizeDown: 3, scaleFn: (x) => 0.8 ** x, ...scaleMode });
+    want.forEach((lr, i) => {
+      if (i > 0) s.step();
+      assertClose(o.paramGroups.map((g) => g.lr), lr, 1e-12, `scale_fn ${mode}, step ${i}`);
+    });
   }
 });

@@ -30,8 +30,9 @@ export class CyclicLR extends LRScheduler {
   gamma: number;
   scaleMode: 'cycle' | 'iterations';
   cycleMomentum: boolean;
-  baseMomentums: number[] = [];
-  maxMomentums: number[] = [];
+  /** Set only with cycleMomentum, as PyTorch's (absent from the state dict otherwise). */
+  declare baseMomentums: number[];
+  declare maxMomentums: number[];
   /** @internal PyTorch's _scale_fn_custom (a function is left out of the state dict, null is kept). */
   _scaleFnCustom: ((x: number) => number) | null;
 
