@@ -243,6 +243,7 @@ test('schedulers refuse what PyTorch 1.13 refuses, in its words, and accept its 
     'CosineAnnealingWarmRestarts step -1': stepped(() => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 3 }), -1),
     'CosineAnnealingWarmRestarts step 0': stepped(() => new S.CosineAnnealingWarmRestarts(sgd(), { T0: 3 }), 0),
     'CyclicLR mode foo': () => new S.CyclicLR(sgd(), { baseLr: 0.01, maxLr: 0.1, mode: 'foo' as 'triangular' }),
+    'CyclicLR mode foo with scale_fn': () => new S.CyclicLR(sgd(), { baseLr: 0.01, maxLr: 0.1, mode: 'foo' as 'triangular', scaleFn: () => 1 }),
     'CyclicLR no momentum': () => new S.CyclicLR(adagrad(), { baseLr: 0.01, maxLr: 0.1 }),
     'CyclicLR no momentum, cycle_momentum False': () => new S.CyclicLR(adagrad(), { baseLr: 0.01, maxLr: 0.1, cycleMomentum: false }),
     'CyclicLR base_lr of 3': () => new S.CyclicLR(sgd(), { baseLr: [0.01, 0.02, 0.03], maxLr: 0.1 }),
@@ -409,6 +410,10 @@ test('state dicts: PyTorch 1.13 keys and values, and a PyTorch state dict loaded
     CyclicLR: [
       (o) => new S.CyclicLR(o, { baseLr: 0.01, maxLr: [0.1, 0.2], stepSizeUp: 3, mode: 'triangular2' }),
       (o) => new S.CyclicLR(o, { baseLr: 0.02, maxLr: 0.3, stepSizeUp: 7, mode: 'triangular2', baseMomentum: 0.7, maxMomentum: 0.75 }),
+    ],
+    CyclicLR_exp_range: [
+      (o) => new S.CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, mode: 'exp_range', gamma: 0.9 }),
+      (o) => new S.CyclicLR(o, { baseLr: 0.02, maxLr: 0.3, stepSizeUp: 7, mode: 'exp_range', gamma: 0.5 }),
     ],
     CyclicLR_no_momentum: [
       (o) => new S.CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, cycleMomentum: false }),
