@@ -640,14 +640,16 @@ test('LinearWarmup: refusals, the step at warmupSteps, the state dict (Paddle)',
 
 // CyclicLR with its own scale function: by cycle unless scaleMode says 'iterations' (PyTorch 1.13,
 // cyclic_scale_fn in the fixture).
-test('CyclicLR with a scale function, by cycle (the default) and by iteration, as PyTorch 1.13', () => {
+test('CyclicLR with a scale function, by cycle (the default) and by iteration, and triangular with a gamma, as PyTorch 1.13', () => {
   const api = JSON.parse(readFileSync(new URL('../fixtures/lr_scheduler_api.json', import.meta.url), 'utf8')) as {
-    cyclic_scale_fn: Record<'default' | 'cycle' | 'iterations', number[][]>;
+    cyclic_scale_fn: Record<'default' | 'cycle' | 'iterations' | 'triangular, gamma 0.5', number[][]>;
   };
   for (const [mode, want] of Object.entries(api.cyclic_scale_fn)) {
     const o = twoGroups() as unknown as optim.Optimizer;
     const scaleMode = mode === 'default' ? {} : { scaleMode: mode as 'cycle' | 'iterations' };
-    const s = new S.CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 2, stepSizeDown: 3, scaleFn: (x) => 0.8 ** x, ...scaleMode });
+    // 'triangular' given a gamma, which only 'exp_range' reads.
+    const scale = mode === 'triangular, gamma 0.5' ? { gamma: 0.5 } : { scaleFn: (x: number) => 0.8 ** x, ...scaleMode };
+    const s = new S.CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 2, stepSizeDown: 3, ...scale });
     want.forEach((lr, i) => {
       if (i > 0) s.step();
       assertClose(o.paramGroups.map((g) => g.lr), lr, 1e-12, `scale_fn ${mode}, step ${i}`);
