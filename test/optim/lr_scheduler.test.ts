@@ -463,6 +463,7 @@ test('state dicts: PyTorch 1.13 keys and values, and a PyTorch state dict loaded
     return v;
   };
   const close = (got: unknown, want: unknown, what: string): void => {
+    if (typeof want === 'number' && !Number.isFinite(want)) return assert.equal(got, want, what);
     if (typeof want === 'number' && typeof got === 'number') return assertClose([got], [want], 1e-12, what);
     if (Array.isArray(want) && Array.isArray(got)) {
       assert.equal(got.length, want.length, `${what}: length`);
