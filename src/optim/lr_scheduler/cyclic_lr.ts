@@ -30,9 +30,11 @@ export class CyclicLR extends LRScheduler {
   gamma: number;
   scaleMode: 'cycle' | 'iterations';
   cycleMomentum: boolean;
-  baseMomentums: number[] = [];
-  maxMomentums: number[] = [];
-  private scaleFnCustom: ((x: number) => number) | null;
+  /** Set only with cycleMomentum, as PyTorch's (absent from the state dict otherwise). */
+  declare baseMomentums: number[];
+  declare maxMomentums: number[];
+  /** @internal PyTorch's _scale_fn_custom (a function is left out of the state dict, null is kept). */
+  _scaleFnCustom: ((x: number) => number) | null;
 
   constructor(optimizer: AnyOptimizer, options: CyclicLROptions) {
     super(optimizer, options.lastEpoch);
@@ -46,7 +48,7 @@ export class CyclicLR extends LRScheduler {
     if (!['triangular', 'triangular2', 'exp_range'].includes(mode) && scaleFn === null) throw new Error('mode is invalid and scale_fn is None');
     this.mode = mode;
     this.gamma = gamma;
-    this.scaleFnCustom = scaleFn;
+    this._scaleFnCustom = scaleFn;
     this.scaleMode = scaleFn ? scaleMode : mode === 'exp_range' ? 'iterations' : 'cycle';
     this.cycleMomentum = cycleMomentum;
     if (cycleMomentum) {
@@ -61,7 +63,7 @@ export class CyclicLR extends LRScheduler {
   }
 
   scaleFn(x: number): number {
-    if (this.scaleFnCustom) return this.scaleFnCustom(x);
+    if (this._scaleFnCustom) return this._scaleFnCustom(x);
     if (this.mode === 'triangular2') return 1 / 2 ** (x - 1);
     if (this.mode === 'exp_range') return this.gamma ** x;
     return 1;

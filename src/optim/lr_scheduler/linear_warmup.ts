@@ -51,6 +51,10 @@ export class LinearWarmup extends PaddleScheduler {
   override loadStateDict(stateDict: Record<string, unknown>): void {
     const { LinearWarmup_LR: inner, learning_rate: _, ...rest } = stateDict;
     super.loadStateDict(rest);
-    if (this.wrapped instanceof LRScheduler && inner) this.wrapped.loadStateDict(inner as Record<string, unknown>);
+    // As Paddle's set_state_dict: a wrapped schedule needs its state (a KeyError there without it).
+    if (this.wrapped instanceof LRScheduler) {
+      if (inner === undefined) throw new Error("LinearWarmup.loadStateDict: the state dict has no 'LinearWarmup_LR' for the wrapped schedule");
+      this.wrapped.loadStateDict(inner as Record<string, unknown>);
+    }
   }
 }

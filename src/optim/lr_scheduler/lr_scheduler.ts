@@ -20,9 +20,8 @@ export function torchKey(k: string): string {
   if (m) return `T_${m[1][0].toLowerCase()}${toSnake(m[1].slice(1))}`;
   return toSnake(k);
 }
+/** Back: toCamel reads T_max, T_0, T_i as TMax, T0, TI already; a leading underscore stays. */
 export function dlabKey(k: string): string {
-  const m = /^T_(.+)$/.exec(k);
-  if (m) return `T${m[1][0].toUpperCase()}${toCamel(m[1].slice(1))}`;
   return k.startsWith('_') ? `_${toCamel(k.slice(1))}` : toCamel(k);
 }
 

@@ -3,6 +3,7 @@
 // threePhase, back down to initialLr first and only then to the minimum. Momentum (or Adam's
 // beta1) cycles inversely. Not chainable; step after every batch.
 
+import { toCamel, toSnake } from '../optimizer.js';
 import { LRScheduler, perGroup, type AnyOptimizer } from './lr_scheduler.js';
 
 /** Options of `OneCycleLR`: maxLr, totalSteps (or epochs and stepsPerEpoch), pctStart (default 0.3), annealStrategy ('cos'), cycleMomentum (true), baseMomentum (0.85), maxMomentum (0.95), divFactor (25), finalDivFactor (1e4), threePhase (false). */
@@ -35,7 +36,8 @@ export class OneCycleLR extends LRScheduler {
   totalSteps: number;
   annealStrategy: 'cos' | 'linear';
   cycleMomentum: boolean;
-  useBeta1 = false;
+  /** Set only with cycleMomentum, as PyTorch's use_beta1 (absent from the state dict otherwise). */
+  declare useBeta1: boolean;
   /** @internal */
   _schedulePhases: Phase[];
 
@@ -99,6 +101,21 @@ export class OneCycleLR extends LRScheduler {
       }
     }
     this.start();
+  }
+
+  /** The phases as PyTorch writes them: {end_step, start_lr: 'initial_lr', ...}. */
+  override stateDict(): Record<string, unknown> {
+    const out = super.stateDict();
+    out._schedule_phases = this._schedulePhases.map((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [toSnake(k), typeof v === 'string' ? toSnake(v) : v])));
+    return out;
+  }
+
+  override loadStateDict(stateDict: Record<string, unknown>): void {
+    const { _schedule_phases: phases, ...rest } = stateDict;
+    super.loadStateDict(rest);
+    this._schedulePhases = (phases as Record<string, unknown>[]).map(
+      (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [toCamel(k), typeof v === 'string' ? toCamel(v) : v])) as unknown as Phase,
+    );
   }
 
   private anneal(start: number, end: number, pct: number): number {
