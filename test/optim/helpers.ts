@@ -19,6 +19,11 @@ export function assertClose(actual: readonly number[], expected: readonly number
     const a = actual[i];
     const b = expected[i];
     if (b === null || a === b) continue;
+    // An infinity matches only itself (the relative tolerance below would be infinite), NaN only NaN.
+    if (!Number.isFinite(b)) {
+      if (!(Number.isNaN(a) && Number.isNaN(b))) assert.fail(`${what}[${i}]: got ${a}, expected ${b}`);
+      continue;
+    }
     if (!(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)))) {
       assert.fail(`${what}[${i}]: got ${a}, expected ${b} (|diff| ${Math.abs(a - b)} > ${tol})`);
     }
