@@ -73,15 +73,20 @@ export function interpolate(input: Tensor, options: InterpolateOptions = {}): Te
     outputSize = scales.map((s, i) => Math.floor(input.shape[i + 2] * s));
     scales = null;
   }
-  if (options.antialias) throw new Error('interpolate: antialias is not supported in dlab');
-  if (input.ndim < 3 || input.ndim > 5) {
-    throw new Error(
+  if (options.antialias) {
+    if (!((mode === 'bilinear' || mode === 'bicubic') && input.ndim === 4)) throw new Error('Anti-alias option is only supported for bilinear and bicubic modes');
+    throw new Error('interpolate: antialias is not supported in dlab');
+  }
+  const inputError = () =>
+    new Error(
       `Input Error: Only 3D, 4D and 5D input Tensors supported (got ${input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`,
     );
-  }
-  const needs: Partial<Record<InterpolateMode, number>> = { linear: 3, bilinear: 4, trilinear: 5, bicubic: 4 };
+  if (input.ndim < 3 || input.ndim > 5) throw inputError();
+  // PyTorch names the rank a (bi/tri)linear mode needs; bicubic at another rank falls through to its general refusal.
+  const needs: Partial<Record<InterpolateMode, number>> = { linear: 3, bilinear: 4, trilinear: 5 };
   const need = needs[mode];
   if (need !== undefined && need !== input.ndim) throw new Error(`Got ${input.ndim}D input, but ${mode} mode needs ${need}D input`);
+  if (mode === 'bicubic' && input.ndim !== 4) throw inputError();
   const outSize = outputSize ?? scales!.map((s, i) => Math.floor(input.shape[i + 2] * s));
   // 'area' is adaptive average pooling to the output size, as in PyTorch.
   if (mode === 'area' && input.ndim === 3) return adaptiveAvgPool1d(input, outSize[0]);

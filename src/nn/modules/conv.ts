@@ -192,7 +192,8 @@ abstract class ConvTransposeNd extends ConvNd {
     const max = min.map((m, d) => m + this.stride[d] - 1);
     if (size.some((s, d) => s < min[d] || s > max[d])) {
       throw new RangeError(
-        `requested an output size of [${size.join(', ')}], but valid sizes range from [${min.join(', ')}] to [${max.join(', ')}] (for an input of ${fmtSize(input.shape.slice(nonSpatial))})`,
+        // PyTorch prints input.size()[2:] whatever the batching: torch.Size([]) for an unbatched 1-D input.
+        `requested an output size of [${size.join(', ')}], but valid sizes range from [${min.join(', ')}] to [${max.join(', ')}] (for an input of ${fmtSize(input.shape.slice(2))})`,
       );
     }
     return size.map((s, d) => s - min[d]);
