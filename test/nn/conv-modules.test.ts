@@ -21,6 +21,7 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/conv_modules.json', impo
   values: Record<string, Value>;
   refusals: Record<string, string>;
   reprs: Record<string, string>;
+  attrs: Record<string, Record<string, unknown>>;
 };
 
 const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -62,6 +63,7 @@ const values: Record<string, () => Tensor | Tensor[]> = {
   'ConvTranspose2d(4, 2, 2, stride=2, output_padding=(1, 0), groups=2, bias=False)': () =>
     ramped(new nn.ConvTranspose2d(4, 2, 2, { stride: 2, outputPadding: [1, 0], groups: 2, bias: false })).call(X(1, 4, 2, 3)),
   "Conv1d(2, 2, 3, padding='valid', padding_mode='reflect')": () => ramped(new nn.Conv1d(2, 2, 3, { padding: 'valid', paddingMode: 'reflect' })).call(X(1, 2, 6)),
+  "Conv1d(2, 2, 3, padding='valid', stride=2)": () => ramped(new nn.Conv1d(2, 2, 3, { padding: 'valid', stride: 2 })).call(X(1, 2, 7)),
   "Conv1d(2, 2, 3, padding='valid')": () => ramped(new nn.Conv1d(2, 2, 3, { padding: 'valid' })).call(X(1, 2, 6)),
   "Conv2d(1, 1, 2, padding='same', dilation=(3, 1), padding_mode='replicate')": () =>
     ramped(new nn.Conv2d(1, 1, 2, { padding: 'same', dilation: [3, 1], paddingMode: 'replicate' })).call(X(1, 1, 5, 4)),
@@ -88,6 +90,7 @@ const values: Record<string, () => Tensor | Tensor[]> = {
   'AvgPool1d(3)': () => new nn.AvgPool1d(3).call(P(1, 2, 10)),
   'AvgPool1d(2, stride=1, padding=1, ceil_mode=True, count_include_pad=False)': () =>
     new nn.AvgPool1d(2, { stride: 1, padding: 1, ceilMode: true, countIncludePad: false }).call(P(1, 2, 5)),
+  'AvgPool1d((2,), stride=(1,), padding=(1,))': () => new nn.AvgPool1d([2] as never, { stride: [1] as never, padding: [1] as never }).call(P(1, 2, 5)),
   'AvgPool1d(3, stride=2, padding=1)': () => new nn.AvgPool1d(3, { stride: 2, padding: 1 }).call(P(1, 2, 6)),
   'AvgPool1d(3, stride=2, ceil_mode=True)': () => new nn.AvgPool1d(3, { stride: 2, ceilMode: true }).call(P(1, 1, 8)),
   'AvgPool2d(2)': () => new nn.AvgPool2d(2).call(P(1, 2, 4, 6)),
@@ -156,6 +159,10 @@ const refusals: Record<string, () => unknown> = {
   "Conv1d padding='same', stride=2": () => new nn.Conv1d(1, 1, 3, { padding: 'same', stride: 2 }),
   "ConvTranspose2d padding_mode='reflect'": () => new nn.ConvTranspose2d(1, 1, 3, { paddingMode: 'reflect' as 'zeros' }),
   "ConvTranspose1d padding_mode='circular'": () => new nn.ConvTranspose1d(1, 1, 3, { paddingMode: 'circular' as 'zeros' }),
+  'Conv2d stride=(1, 1, 1)': () => new nn.Conv2d(1, 1, 3, { stride: [1, 1, 1] as never }).call(X(1, 1, 5, 5).float()),
+  'Conv2d dilation=(1, 1, 1)': () => new nn.Conv2d(1, 1, 3, { dilation: [1, 1, 1] as never }).call(X(1, 1, 5, 5).float()),
+  'Conv2d padding=(1, 1, 1)': () => new nn.Conv2d(1, 1, 3, { padding: [1, 1, 1] as never }).call(X(1, 1, 5, 5).float()),
+  'ConvTranspose2d output_padding=(1, 1, 1)': () => new nn.ConvTranspose2d(1, 1, 3, { stride: 2, outputPadding: [1, 1, 1] as never }).call(X(1, 1, 5, 5).float()),
   'LazyConv2d(4, 3, groups=2) on 3 channels': () => new nn.LazyConv2d(4, 3, { groups: 2 }).call(X(1, 3, 4, 4).float()),
   'ConvTranspose1d output_size of 2 for 3D input': () => t1().call(X(1, 2, 4), [1, 13]),
   'ConvTranspose1d output_size of 3 for 2D input': () => t1().call(X(2, 4), [1, 3, 13]),
@@ -184,6 +191,36 @@ const refusals: Record<string, () => unknown> = {
   'antialias with bilinear 3D': iref([1, 1, 2], { scaleFactor: 2, mode: 'bilinear', antialias: true }),
   'recompute_scale_factor with size': iref([1, 1, 2], { size: 3, recomputeScaleFactor: true }),
 };
+
+const attrs: Record<string, () => nn.Module> = {
+  'Conv1d(2, 4, 3)': () => new nn.Conv1d(2, 4, 3),
+  "Conv2d(2, 4, (2, 3), stride=(2, 1), padding='valid', dilation=2, groups=2, padding_mode='circular')": () =>
+    new nn.Conv2d(2, 4, [2, 3], { stride: [2, 1], padding: 'valid', dilation: 2, groups: 2, paddingMode: 'circular' }),
+  "Conv2d(1, 1, 3, padding='same')": () => new nn.Conv2d(1, 1, 3, { padding: 'same' }),
+  'ConvTranspose1d(2, 4, 3)': () => new nn.ConvTranspose1d(2, 4, 3),
+  'ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=2)': () =>
+    new nn.ConvTranspose2d(2, 4, 3, { stride: 2, padding: 1, outputPadding: 1, groups: 2, dilation: 2 }),
+  'MaxPool1d(3)': () => new nn.MaxPool1d(3),
+  'MaxPool2d((2, 3), stride=1, padding=1, dilation=2, return_indices=True, ceil_mode=True)': () =>
+    new nn.MaxPool2d([2, 3], { stride: 1, padding: 1, dilation: 2, returnIndices: true, ceilMode: true }),
+  'AvgPool1d(3)': () => new nn.AvgPool1d(3),
+  'AvgPool1d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)': () => new nn.AvgPool1d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+  'AvgPool2d(2)': () => new nn.AvgPool2d(2),
+  'AvgPool2d((2, 3), stride=1, padding=1, ceil_mode=True, count_include_pad=False, divisor_override=5)': () =>
+    new nn.AvgPool2d([2, 3], { stride: 1, padding: 1, ceilMode: true, countIncludePad: false, divisorOverride: 5 }),
+  'AdaptiveMaxPool1d(3)': () => new nn.AdaptiveMaxPool1d(3),
+  'AdaptiveMaxPool2d((None, 2), return_indices=True)': () => new nn.AdaptiveMaxPool2d([null, 2], { returnIndices: true }),
+  'AdaptiveAvgPool1d(4)': () => new nn.AdaptiveAvgPool1d(4),
+  'AdaptiveAvgPool2d((2, None))': () => new nn.AdaptiveAvgPool2d([2, null]),
+  'Unfold(2)': () => new nn.Unfold(2),
+  'Fold((4, 5), 2, dilation=2, padding=1, stride=3)': () => new nn.Fold([4, 5], 2, { dilation: 2, padding: 1, stride: 3 }),
+  'Upsample(size=4)': () => new nn.Upsample({ size: 4 }),
+  "Upsample(scale_factor=(2, 3), mode='bilinear', align_corners=True, recompute_scale_factor=True)": () =>
+    new nn.Upsample({ scaleFactor: [2, 3], mode: 'bilinear', alignCorners: true, recomputeScaleFactor: true }),
+  'UpsamplingNearest2d(scale_factor=2)': () => new nn.UpsamplingNearest2d({ scaleFactor: 2 }),
+  'UpsamplingBilinear2d(size=(4, 5))': () => new nn.UpsamplingBilinear2d({ size: [4, 5] }),
+};
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function materialized(m: nn.Module, x: Tensor): nn.Module {
   m.call(x);
@@ -248,6 +285,24 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual(Object.keys(values).sort(), Object.keys(fx.values).sort());
       assert.deepEqual(Object.keys(refusals).sort(), Object.keys(fx.refusals).sort());
       assert.deepEqual(Object.keys(reprs).sort(), Object.keys(fx.reprs).sort());
+      assert.deepEqual(Object.keys(attrs).sort(), Object.keys(fx.attrs).sort());
+    });
+
+    test("attributes as PyTorch keeps them, defaults included (dlab's names in camelCase)", () => {
+      for (const [name, make] of Object.entries(attrs)) {
+        const m = make() as unknown as Record<string, unknown>;
+        for (const [k, want] of Object.entries(fx.attrs[name])) assert.deepEqual(m[camel(k)], want, `${name}: ${k}`);
+      }
+    });
+
+    // PyTorch prints its set of padding strings in an order that changes from run to run; it refuses a
+    // kernel_size of the wrong length only at forward, in words about the stride: dlab names the kernel size.
+    test('refusals of a padding string and of a kernel_size of the wrong length', () => {
+      assert.throws(() => new nn.Conv2d(1, 1, 3, { padding: 'full' as 'same' }), /^RangeError: Invalid padding string 'full', should be one of \{('valid', 'same'|'same', 'valid')\}$/);
+      assert.throws(
+        () => new nn.Conv2d(1, 1, [3, 3, 3] as never),
+        /^RangeError: expected kernel_size to be a single integer value or a list of 2 values to match the convolution dimensions, but got kernel_size=\[3, 3, 3\]$/,
+      );
     });
 
     test('reprs match PyTorch', () => {
