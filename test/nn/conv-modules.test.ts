@@ -315,6 +315,17 @@ for (const backend of backendsUnderTest()) {
       }
     });
 
+    // PyTorch's _ConvNd.reset_parameters leaves the bias alone when fan_in is 0, and kaiming_uniform_ of an
+    // empty weight is a no-op: no random numbers are drawn (torch.manual_seed(0); nn.Conv2d(0, 4, 3);
+    // torch.rand(3) gives seed 0's first three, as /usr/bin/python3 shows).
+    test('a convolution with fan_in 0 draws no random numbers', () => {
+      torch.manualSeed(0);
+      const first = torch.rand(3).tolist();
+      torch.manualSeed(0);
+      new nn.Conv2d(0, 4, 3);
+      assert.deepEqual(torch.rand(3).tolist(), first);
+    });
+
     // dlab names the class where Python says __init__() (test/nn/keywords.test.ts): each module binds its own name and parameter names.
     test('argument refusals name the module and its parameters', () => {
       const missing: [new (...a: never[]) => nn.Module, string][] = [
