@@ -26,14 +26,11 @@ export interface InterpolateOptions {
  */
 export function interpolate(input: Tensor, options: InterpolateOptions = {}): Tensor {
   const mode = options.mode ?? 'nearest';
-  let alignCorners = options.alignCorners ?? null;
-  if (mode === 'nearest' || mode === 'area' || mode === 'nearest-exact') {
-    if (alignCorners !== null) {
-      throw new Error('align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear');
-    }
-  } else if (alignCorners === null) {
-    alignCorners = false;
+  if ((mode === 'nearest' || mode === 'area' || mode === 'nearest-exact') && options.alignCorners != null) {
+    throw new Error('align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear');
   }
+  // The interpolating modes take None as False.
+  const alignCorners = options.alignCorners ?? false;
   const dim = input.ndim - 2;
   const size = options.size ?? null;
   const scaleFactor = options.scaleFactor ?? null;
@@ -103,7 +100,7 @@ export function interpolate(input: Tensor, options: InterpolateOptions = {}): Te
       const idx = nearestIndices(inSize, outSize[i], scale, mode === 'nearest-exact');
       out = out.indexSelect(d, tensor(idx, { dtype: 'int64', device: input.device }));
     } else {
-      const { i0, i1, l0, l1 } = linearIndices(inSize, outSize[i], scale, alignCorners!, fround);
+      const { i0, i1, l0, l1 } = linearIndices(inSize, outSize[i], scale, alignCorners, fround);
       const view = out.shape.map((_, k) => (k === d ? outSize[i] : 1));
       const device = input.device;
       const w0 = tensor(l0, { dtype: input.dtype, device }).reshape(view);
