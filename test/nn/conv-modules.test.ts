@@ -315,6 +315,15 @@ for (const backend of backendsUnderTest()) {
       }
     });
 
+    // What dlab does not implement is refused by name (PyTorch 1.13 computes these).
+    test("F.interpolate's modes that dlab lacks are refused by name", () => {
+      const lacks = (shape: number[], o: nn.functional.InterpolateOptions, m: RegExp) => assert.throws(() => F.interpolate(X(...shape), o), m);
+      lacks([1, 1, 2, 2], { scaleFactor: 2, mode: 'bilinear', antialias: true }, /^Error: interpolate: antialias is not supported in dlab$/);
+      lacks([1, 1, 2, 2], { scaleFactor: 2, mode: 'bicubic', antialias: true }, /^Error: interpolate: antialias is not supported in dlab$/);
+      lacks([1, 1, 2, 2], { scaleFactor: 2, mode: 'bicubic' }, /^Error: interpolate: mode 'bicubic' for 4D input is not supported in dlab yet$/);
+      lacks([1, 1, 2, 2, 2], { size: 1, mode: 'area' }, /^Error: interpolate: mode 'area' for 5D input is not supported in dlab yet$/);
+    });
+
     // PyTorch's _ConvNd.reset_parameters leaves the bias alone when fan_in is 0, and kaiming_uniform_ of an
     // empty weight is a no-op: no random numbers are drawn (torch.manual_seed(0); nn.Conv2d(0, 4, 3);
     // torch.rand(3) gives seed 0's first three, as /usr/bin/python3 shows).

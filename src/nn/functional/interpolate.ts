@@ -63,9 +63,9 @@ export function interpolate(input: Tensor, options: InterpolateOptions = {}): Te
   } else {
     throw new Error('either size or scale_factor should be defined');
   }
-  let recompute = options.recomputeScaleFactor ?? null;
+  const recompute = options.recomputeScaleFactor ?? null;
   if (recompute && size !== null) throw new Error('recompute_scale_factor is not meaningful with an explicit size.');
-  if (mode === 'area' && outputSize === null) recompute = true;
+  // PyTorch sets recompute for 'area' given a scale; here 'area' takes outSize below, the same floor(size * scale).
   if (recompute && scales) {
     outputSize = scales.map((s, i) => Math.floor(input.shape[i + 2] * s));
     scales = null;
