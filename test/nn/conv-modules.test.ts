@@ -143,11 +143,32 @@ const values: Record<string, () => Tensor | Tensor[]> = {
   'bilinear size (5, 7) float32, align_corners': interp([1, 1, 3, 4], { mode: 'bilinear', size: [5, 7], alignCorners: true }, 'float32'),
   'trilinear size (3, 2, 5)': interp([1, 1, 2, 3, 4], { mode: 'trilinear', size: [3, 2, 5] }),
   'trilinear scale 1.5, align_corners': interp([1, 1, 2, 2, 3], { mode: 'trilinear', scaleFactor: 1.5, alignCorners: true }),
+  'linear size 3 of 7, one-hot at 3, float32, exact': () => F.interpolate(oneHot(7, 3, 'float32'), { size: 3, mode: 'linear' }),
+  'linear size 3 of 7, one-hot at 3, float64, exact': () => F.interpolate(oneHot(7, 3, 'float64'), { size: 3, mode: 'linear' }),
+  'linear weights 3 -> 5, float32, exact': () => F.interpolate(eyeRows(3, 'float32'), { size: 5, mode: 'linear' }),
+  'linear weights 4 -> 3, float32, exact': () => F.interpolate(eyeRows(4, 'float32'), { size: 3, mode: 'linear' }),
+  'linear weights 3 -> 7, align_corners, float32, exact': () => F.interpolate(eyeRows(3, 'float32'), { size: 7, mode: 'linear', alignCorners: true }),
+  'linear weights 4 -> 10, align_corners, float32, exact': () => F.interpolate(eyeRows(4, 'float32'), { size: 10, mode: 'linear', alignCorners: true }),
+  'linear weights 5 scale 1.3, float32, exact': () => F.interpolate(eyeRows(5, 'float32'), { scaleFactor: 1.3, mode: 'linear' }),
+  'nearest 1d scale 1.1 of 6': interp([1, 1, 6], { scaleFactor: 1.1 }),
+  'nearest 1d scale 2.05 of 10': interp([1, 1, 10], { scaleFactor: 2.05 }),
+  'nearest 2d scale (1.1, 2.05) of (5, 4)': interp([1, 1, 5, 4], { scaleFactor: [1.1, 2.05] }),
+  'nearest 3d scale (1, 1.1, 2.05) of (2, 5, 4)': interp([1, 1, 2, 5, 4], { scaleFactor: [1, 1.1, 2.05] }),
+  'nearest-exact 1d scale 1.1 of 6': interp([1, 1, 6], { mode: 'nearest-exact', scaleFactor: 1.1 }),
+  'linear 1d scale 1.1 of 6': interp([1, 1, 6], { mode: 'linear', scaleFactor: 1.1 }),
   'area 1d size 3 of 7': interp([1, 2, 7], { mode: 'area', size: 3 }),
   'area 1d scale 0.5': interp([1, 1, 7], { mode: 'area', scaleFactor: 0.5 }),
   'area 2d scale (0.5, 0.7)': interp([1, 1, 4, 6], { mode: 'area', scaleFactor: [0.5, 0.7] }),
   'area 2d size 2': interp([1, 1, 5, 4], { mode: 'area', size: 2 }),
 };
+
+/** [1, 1, n] zeros with a 1 at `at`: the interpolation's weights themselves. */
+function oneHot(n: number, at: number, dtype: torch.DType): Tensor {
+  return torch.tensor(Array.from({ length: n }, (_, i) => (i === at ? 1 : 0)), { dtype }).reshape([1, 1, n]);
+}
+
+/** A batch of one-hot rows [n, 1, n]: interpolated, the weight matrix itself. */
+const eyeRows = (n: number, dtype: torch.DType) => torch.eye(n, { dtype }).reshape([n, 1, n]);
 
 const iref = (shape: number[], o: nn.functional.InterpolateOptions) => () => F.interpolate(X(...shape), o);
 const refusals: Record<string, () => unknown> = {
@@ -268,7 +289,7 @@ const reprs: Record<string, () => nn.Module> = {
 function check(name: string, got: Tensor | Tensor[], want: Value): void {
   const [out, idx] = Array.isArray(got) ? got : [got, undefined];
   assert.deepEqual([...out.shape], want.shape, `${name}: shape`);
-  const tol = out.dtype === 'float32' ? 1e-6 : 1e-12;
+  const tol = name.endsWith(', exact') ? 0 : out.dtype === 'float32' ? 1e-6 : 1e-12;
   Array.from(out.toTypedArray(), Number).forEach((v, i) => {
     const e = want.values[i];
     assert.ok(Math.abs(v - e) <= tol * (1 + Math.abs(e)), `${name}: element ${i} is ${v}, expected ${e}`);

@@ -97,7 +97,7 @@ export function interpolate(input: Tensor, options: InterpolateOptions = {}): Te
     const inSize = input.shape[d];
     const scale = scales ? scales[i] : null;
     if (mode === 'nearest' || mode === 'nearest-exact') {
-      const idx = nearestIndices(inSize, outSize[i], scale, mode === 'nearest-exact');
+      const idx = nearestIndices(inSize, outSize[i], scale, mode === 'nearest-exact', dim === 1);
       out = out.indexSelect(d, tensor(idx, { dtype: 'int64', device: input.device }));
     } else {
       const { i0, i1, l0, l1 } = linearIndices(inSize, outSize[i], scale, alignCorners, fround);
@@ -112,12 +112,15 @@ export function interpolate(input: Tensor, options: InterpolateOptions = {}): Te
 }
 
 /** nearest_idx / nearest_exact_idx of UpSample.h, in float32 as there. */
-function nearestIndices(inSize: number, outSize: number, scale: number | null, exact: boolean): number[] {
+function nearestIndices(inSize: number, outSize: number, scale: number | null, exact: boolean, scaleBeatsShortcut: boolean): number[] {
   const s = scale !== null && scale > 0 ? Math.fround(1 / scale) : Math.fround(inSize / outSize);
   return Array.from({ length: outSize }, (_, o) => {
     if (exact) return Math.min(Math.floor(Math.fround((o + 0.5) * s)), inSize - 1);
-    if (outSize === inSize) return o;
-    if (outSize === 2 * inSize) return o >> 1;
+    // Equal or doubled sizes copy or halve the index; PyTorch 1.13's 1-D kernel does so only without a
+    // scale (scale 1.1 on 6 -> 6 reads index 0 twice), its 2-D and 3-D kernels always.
+    const shortcut = scale === null || !scaleBeatsShortcut;
+    if (shortcut && outSize === inSize) return o;
+    if (shortcut && outSize === 2 * inSize) return o >> 1;
     return Math.min(Math.floor(Math.fround(o * s)), inSize - 1);
   });
 }
@@ -139,7 +142,10 @@ function linearIndices(inSize: number, outSize: number, scale: number | null, al
       l1.push(0);
       continue;
     }
-    let real = alignCorners ? fround(ratio * o) : fround(fround(ratio * (o + 0.5)) - 0.5);
+    // The source position is not rounded to the input's precision (PyTorch 1.13's weights for float32
+    // match this on every size pair 1-39, with and without align_corners): for 7 -> 3 it is 2.99999988,
+    // so the weights are 1.2e-7 and 0.99999988 where float32 arithmetic would give 0 and 1.
+    let real = alignCorners ? ratio * o : ratio * (o + 0.5) - 0.5;
     if (!alignCorners && real < 0) real = 0;
     const a = Math.trunc(real);
     i0.push(a);
