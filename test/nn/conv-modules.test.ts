@@ -356,6 +356,31 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual(torch.rand(3).tolist(), first);
     });
 
+    // /usr/bin/python3 (PyTorch 1.13): m = nn.LazyConv1d(4, 3, bias=False); m.load_state_dict(nn.Conv1d(2, 4, 3,
+    // bias=False).state_dict()); m(x) keeps the loaded weight and prints Conv1d(0, 4, kernel_size=(3,), stride=(1,), bias=False).
+    // reset_parameters() before the first call draws nothing.
+    test('a lazy convolution loaded from a state dict keeps its weights and becomes the plain class at the first call', () => {
+      for (const [Lazy, Plain, x, repr] of [
+        [nn.LazyConv1d, nn.Conv1d, torch.ones([1, 2, 5]), 'Conv1d(0, 4, kernel_size=(3,), stride=(1,), bias=False)'],
+        [nn.LazyConv2d, nn.Conv2d, torch.ones([1, 2, 5, 5]), 'Conv2d(0, 4, kernel_size=(3, 3), stride=(1, 1), bias=False)'],
+      ] as const) {
+        const m = new Lazy(4, 3, { bias: false });
+        const src = new Plain(2, 4, 3, { bias: false });
+        m.loadStateDict(src.stateDict());
+        const y = m.call(x);
+        assert.equal(m.toString(), repr);
+        assert.ok(m instanceof Plain && !(m instanceof Lazy));
+        assert.deepEqual(m.weight.tolist(), src.weight.tolist());
+        assert.deepEqual(y.tolist(), src.call(x).tolist());
+      }
+      torch.manualSeed(0);
+      const first = torch.rand(3).tolist();
+      torch.manualSeed(0);
+      new nn.LazyConv1d(4, 3).resetParameters();
+      new nn.LazyConv2d(4, 3).resetParameters();
+      assert.deepEqual(torch.rand(3).tolist(), first);
+    });
+
     // dlab names the class where Python says __init__() (test/nn/keywords.test.ts): each module binds its own name and parameter names.
     test('argument refusals name the module and its parameters', () => {
       const missing: [new (...a: never[]) => nn.Module, string][] = [

@@ -250,14 +250,17 @@ const lazyReady = (m: ConvNd) => !(m.weight instanceof UninitializedParameter) &
  */
 function lazyInit(m: ConvNd, input: Tensor, nd: number, becomes: object): void {
   const w = m.weight;
-  if (!(w instanceof UninitializedParameter) && !(m.bias instanceof UninitializedParameter)) return;
-  noGrad(() => {
-    m.inChannels = input.ndim === nd + 2 ? input.shape[1] : input.shape[0];
-    if (m.inChannels % m.groups !== 0) throw new RangeError('in_channels must be divisible by groups');
-    if (w instanceof UninitializedParameter) w.materialize([m.outChannels, m.inChannels / m.groups, ...m.kernelSize]);
-    if (m.bias instanceof UninitializedParameter) m.bias.materialize([m.outChannels]);
-    m.resetParameters();
-  });
+  // Parameters a state dict already materialized are kept (in_channels stays 0, as in PyTorch); the
+  // module becomes the plain class either way.
+  if (w instanceof UninitializedParameter || m.bias instanceof UninitializedParameter) {
+    noGrad(() => {
+      m.inChannels = input.ndim === nd + 2 ? input.shape[1] : input.shape[0];
+      if (m.inChannels % m.groups !== 0) throw new RangeError('in_channels must be divisible by groups');
+      if (w instanceof UninitializedParameter) w.materialize([m.outChannels, m.inChannels / m.groups, ...m.kernelSize]);
+      if (m.bias instanceof UninitializedParameter) m.bias.materialize([m.outChannels]);
+      m.resetParameters();
+    });
+  }
   Object.setPrototypeOf(m, becomes);
 }
 
