@@ -373,6 +373,9 @@ for (const backend of backendsUnderTest()) {
         assert.deepEqual(m.weight.tolist(), src.weight.tolist());
         assert.deepEqual(y.tolist(), src.call(x).tolist());
       }
+    });
+
+    test('reset_parameters of a lazy convolution before its first call draws nothing', () => {
       torch.manualSeed(0);
       const first = torch.rand(3).tolist();
       torch.manualSeed(0);
