@@ -156,6 +156,7 @@ const values: Record<string, () => Tensor | Tensor[]> = {
   'nearest 3d scale (1, 1.1, 2.05) of (2, 5, 4)': interp([1, 1, 2, 5, 4], { scaleFactor: [1, 1.1, 2.05] }),
   'nearest-exact 1d scale 1.1 of 6': interp([1, 1, 6], { mode: 'nearest-exact', scaleFactor: 1.1 }),
   'linear 1d scale 1.1 of 6': interp([1, 1, 6], { mode: 'linear', scaleFactor: 1.1 }),
+  'area 1d output 0': interp([1, 1, 2], { mode: 'area', scaleFactor: 0.3 }),
   'area 1d size 3 of 7': interp([1, 2, 7], { mode: 'area', size: 3 }),
   'area 1d scale 0.5': interp([1, 1, 7], { mode: 'area', scaleFactor: 0.5 }),
   'area 2d scale (0.5, 0.7)': interp([1, 1, 4, 6], { mode: 'area', scaleFactor: [0.5, 0.7] }),
@@ -210,6 +211,12 @@ const refusals: Record<string, () => unknown> = {
   'nearest 6D': iref([1, 1, 2, 2, 2, 2], { scaleFactor: 2 }),
   'antialias with nearest': iref([1, 1, 2, 2], { scaleFactor: 2, antialias: true }),
   'antialias with bilinear 3D': iref([1, 1, 2], { scaleFactor: 2, mode: 'bilinear', antialias: true }),
+  'nearest 1d output 0': iref([1, 1, 2], { scaleFactor: 0.3 }),
+  'nearest-exact 1d output 0': iref([1, 1, 3], { size: 0, mode: 'nearest-exact' }),
+  'linear 1d input 0': iref([1, 1, 0], { size: 2, mode: 'linear' }),
+  'bilinear output (0, 1)': iref([1, 1, 2, 3], { scaleFactor: [0.3, 0.5], mode: 'bilinear' }),
+  'nearest 2d input (2, 0)': iref([1, 1, 2, 0], { size: 3 }),
+  'trilinear output (1, 0, 2)': iref([1, 1, 2, 2, 2], { size: [1, 0, 2], mode: 'trilinear' }),
   'recompute_scale_factor with size': iref([1, 1, 2], { size: 3, recomputeScaleFactor: true }),
 };
 

@@ -89,6 +89,12 @@ export function interpolate(input: Tensor, options: InterpolateOptions = {}): Te
   if (mode === 'area' && input.ndim === 3) return adaptiveAvgPool1d(input, outSize[0]);
   if (mode === 'area' && input.ndim === 4) return adaptiveAvgPool2d(input, [outSize[0], outSize[1]]);
   if (mode === 'bicubic' || mode === 'area') throw new Error(`interpolate: mode '${mode}' for ${input.ndim}D input is not supported in dlab yet`);
+  // The upsample kernels refuse an empty side ('area', adaptive pooling above, allows it).
+  const inSizes = input.shape.slice(2);
+  if ([...inSizes, ...outSize].some((s) => s <= 0)) {
+    const sides = (sizes: readonly number[]) => sizes.map((s, i) => `${'DHW'[3 - dim + i]}: ${s}`).join(', ');
+    throw new Error(`Input and output sizes should be greater than 0, but got input (${sides(inSizes)})${dim === 1 ? ' and' : ''} output (${sides(outSize)})`);
+  }
   const fround = input.dtype === 'float32' ? Math.fround : (x: number) => x;
   // The kernels nest the last spatial dim innermost: resample it first.
   let out = input;
