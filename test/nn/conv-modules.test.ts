@@ -352,6 +352,17 @@ for (const backend of backendsUnderTest()) {
       lacks([1, 1, 2, 2, 2], { size: 1, mode: 'area' }, /^Error: interpolate: mode 'area' for 5D input is not supported in dlab yet$/);
     });
 
+    // nn.Upsample(size=None, scale_factor=2) prints scale_factor=2.0; scale_factor given as a tuple is stored as a
+    // new tuple of floats, so changing the caller's array afterwards leaves the module as built.
+    test('Upsample takes size None beside a scale, and keeps its own scale factors', () => {
+      assert.equal(new nn.Upsample({ size: null, scaleFactor: 2 }).toString(), 'Upsample(scale_factor=2.0, mode=nearest)');
+      const factors = [2, 3];
+      const up = new nn.Upsample({ scaleFactor: factors });
+      factors[0] = 5;
+      assert.deepEqual(up.scaleFactor, [2, 3]);
+      assert.deepEqual(up.call(X(1, 1, 1, 1)).shape, [1, 1, 2, 3]);
+    });
+
     // PyTorch's _ConvNd.reset_parameters leaves the bias alone when fan_in is 0, and kaiming_uniform_ of an
     // empty weight is a no-op: no random numbers are drawn (torch.manual_seed(0); nn.Conv2d(0, 4, 3);
     // torch.rand(3) gives seed 0's first three, as /usr/bin/python3 shows).
