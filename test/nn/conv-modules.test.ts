@@ -374,6 +374,23 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual(torch.rand(3).tolist(), first);
     });
 
+    // torch.manual_seed(0); nn.LazyConv1d(4, 3)(x) draws the same weight and bias as torch.manual_seed(0); nn.Conv1d(2, 4, 3)
+    // (PyTorch 1.13: the lazy module initializes at its first call, drawing nothing before).
+    test('a lazy convolution initializes at its first call as the plain module would have at construction', () => {
+      for (const [Lazy, Plain, x] of [
+        [nn.LazyConv1d, nn.Conv1d, torch.ones([1, 2, 5])],
+        [nn.LazyConv2d, nn.Conv2d, torch.ones([2, 5, 5])],
+      ] as const) {
+        torch.manualSeed(0);
+        const m = new Lazy(4, 3);
+        m.call(x);
+        torch.manualSeed(0);
+        const c = new Plain(2, 4, 3);
+        assert.deepEqual(m.weight.tolist(), c.weight.tolist());
+        assert.deepEqual(m.bias!.tolist(), c.bias!.tolist());
+      }
+    });
+
     // /usr/bin/python3 (PyTorch 1.13): m = nn.LazyConv1d(4, 3, bias=False); m.load_state_dict(nn.Conv1d(2, 4, 3,
     // bias=False).state_dict()); m(x) keeps the loaded weight and prints Conv1d(0, 4, kernel_size=(3,), stride=(1,), bias=False).
     // reset_parameters() before the first call draws nothing.
