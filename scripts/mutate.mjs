@@ -117,12 +117,14 @@ const TESTS = {
   'src/nn/functional/loss.ts:125-360': ['test/nn/loss.test.ts'],
   'src/nn/modules/attention.ts': ['test/nn/mha.test.ts', 'test/nn/keywords.test.ts', 'test/nn/transformer.test.ts'],
   'src/nn/modules/transformer.ts': ['test/nn/transformer.test.ts', 'test/nn/keywords.test.ts'],
-  // The modules over conv/pool ops (not run yet): their reprs, keywords and forward values.
-  'src/nn/modules/conv.ts': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
-  'src/nn/modules/pooling.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
-  'src/nn/modules/fold.ts': ['test/nn/conv.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
-  'src/nn/functional/interpolate.ts': ['test/nn/modules.test.ts', 'test/nn/layers.test.ts'],
-  'src/nn/modules/upsample.ts': ['test/nn/modules.test.ts', 'test/nn/layers.test.ts'],
+  // The modules over conv/pool/fold/interpolate ops: conv-modules.test.ts (their options, reprs, values
+  // and refusals against PyTorch, 1 s of CPU) first; upsample.test.ts runs layers.json's upsampling cases
+  // without the 30 s of layers.test.ts.
+  'src/nn/modules/conv.ts': ['test/nn/conv-modules.test.ts', 'test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/pooling.ts': ['test/nn/conv-modules.test.ts', 'test/nn/conv.test.ts', 'test/nn/keywords.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/fold.ts': ['test/nn/conv-modules.test.ts', 'test/nn/keywords.test.ts', 'test/nn/conv.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/functional/interpolate.ts': ['test/nn/conv-modules.test.ts', 'test/nn/upsample.test.ts', 'test/nn/modules.test.ts'],
+  'src/nn/modules/upsample.ts': ['test/nn/conv-modules.test.ts', 'test/nn/upsample.test.ts', 'test/nn/modules.test.ts'],
   'src/nn': ['test/nn/module.test.ts', 'test/nn/keywords.test.ts', 'test/nn/attention.test.ts', 'test/nn/modules.test.ts', 'test/nn/fixtures.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts'],
 };
 

@@ -192,7 +192,8 @@ abstract class ConvTransposeNd extends ConvNd {
     const max = min.map((m, d) => m + this.stride[d] - 1);
     if (size.some((s, d) => s < min[d] || s > max[d])) {
       throw new RangeError(
-        `requested an output size of [${size.join(', ')}], but valid sizes range from [${min.join(', ')}] to [${max.join(', ')}] (for an input of ${fmtSize(input.shape.slice(nonSpatial))})`,
+        // PyTorch prints input.size()[2:] whatever the batching: torch.Size([]) for an unbatched 1-D input.
+        `requested an output size of [${size.join(', ')}], but valid sizes range from [${min.join(', ')}] to [${max.join(', ')}] (for an input of ${fmtSize(input.shape.slice(2))})`,
       );
     }
     return size.map((s, d) => s - min[d]);
@@ -249,14 +250,17 @@ const lazyReady = (m: ConvNd) => !(m.weight instanceof UninitializedParameter) &
  */
 function lazyInit(m: ConvNd, input: Tensor, nd: number, becomes: object): void {
   const w = m.weight;
-  if (!(w instanceof UninitializedParameter) && !(m.bias instanceof UninitializedParameter)) return;
-  noGrad(() => {
-    m.inChannels = input.ndim === nd + 2 ? input.shape[1] : input.shape[0];
-    if (m.inChannels % m.groups !== 0) throw new RangeError('in_channels must be divisible by groups');
-    if (w instanceof UninitializedParameter) w.materialize([m.outChannels, m.inChannels / m.groups, ...m.kernelSize]);
-    if (m.bias instanceof UninitializedParameter) m.bias.materialize([m.outChannels]);
-    m.resetParameters();
-  });
+  // Parameters a state dict already materialized are kept (in_channels stays 0, as in PyTorch); the
+  // module becomes the plain class either way.
+  if (w instanceof UninitializedParameter || m.bias instanceof UninitializedParameter) {
+    noGrad(() => {
+      m.inChannels = input.ndim === nd + 2 ? input.shape[1] : input.shape[0];
+      if (m.inChannels % m.groups !== 0) throw new RangeError('in_channels must be divisible by groups');
+      if (w instanceof UninitializedParameter) w.materialize([m.outChannels, m.inChannels / m.groups, ...m.kernelSize]);
+      if (m.bias instanceof UninitializedParameter) m.bias.materialize([m.outChannels]);
+      m.resetParameters();
+    });
+  }
   Object.setPrototypeOf(m, becomes);
 }
 

@@ -11,9 +11,8 @@ import {
 } from '../../ops/pool.js';
 import { pyTuple } from './conv.js';
 
-/** An argument as Python prints it: 2, or (2, 3). */
-const pyArg = (v: IntOrPair | readonly (number | null)[] | null): string =>
-  v === null ? 'None' : typeof v === 'number' ? String(v) : pyTuple(v);
+/** An argument as Python prints it: 2, or (2, 3), or (None, 7) for an adaptive size. */
+const pyArg = (v: IntOrPair | readonly (number | null)[]): string => (typeof v === 'number' ? String(v) : pyTuple(v));
 
 export interface MaxPoolModuleOptions<R extends boolean> {
   stride?: IntOrPair | null;
