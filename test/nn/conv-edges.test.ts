@@ -99,6 +99,14 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
     const [x, w, b] = [X(4, 3), W(4, 2, 2), W(2)];
     return { out: F.convTranspose1d(x, w, b, { stride: 2 }), inputs: [x, w, b] };
   },
+  'conv_transpose1d groups 2': () => {
+    const [x, w] = [X(1, 4, 3), W(4, 1, 2)];
+    return { out: F.convTranspose1d(x, w, { groups: 2 }), inputs: [x, w] };
+  },
+  'conv_transpose2d output of 1x1': () => {
+    const [x, w] = [X(1, 4, 2, 2), W(4, 2, 2, 2)];
+    return { out: F.convTranspose2d(x, w, { padding: 1 }), inputs: [x, w] };
+  },
   'Conv2d reflect padding 2 of 3x3': () => {
     const x = X(1, 1, 3, 3);
     return { out: convModule(nn.Conv2d, 3, 2, 'reflect', W(1, 1, 3, 3)).call(x), inputs: [x] };
@@ -306,6 +314,35 @@ const refusals: Record<string, () => unknown> = {
   'conv_transpose2d output too narrow': () => F.convTranspose2d(X(1, 4, 3, 1), W(4, 2, 2, 2), { padding: [0, 2] }),
   'conv_transpose2d stride 0': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { stride: 0 }),
   'conv_transpose2d groups 3': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { groups: 3 }),
+  'conv_transpose2d bias of shape [4, 1]': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), f64(4, 1), { groups: 2 }),
+  'conv2d dilation of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { dilation: [1, 1, 1] as never }),
+  'conv1d padding of 2 values': () => F.conv1d(X(1, 2, 4), W(1, 2, 2), { padding: [1, 1] }),
+  'conv_transpose2d dilation of 3 values': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { dilation: [1, 1, 1] as never }),
+  'conv_transpose1d output_padding of 2 values': () => F.convTranspose1d(X(1, 4, 3), W(4, 2, 2), { outputPadding: [0, 0] }),
+  'conv_transpose2d stride of 3 values': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { stride: [1, 1, 1] as never }),
+  'conv_transpose1d padding of 2 values': () => F.convTranspose1d(X(1, 4, 3), W(4, 2, 2), { padding: [0, 0] }),
+  'conv2d padding and dilation of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: [1, 1, 1] as never, dilation: [1, 1, 1] as never }),
+  'conv_transpose2d output_padding and dilation of 3 values': () =>
+    F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: [0, 0, 0] as never, dilation: [1, 1, 1] as never }),
+  'conv2d same dilation of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: 'same', dilation: [1, 1, 1] as never }),
+  'conv1d same stride of 2 values': () => F.conv1d(X(1, 2, 4), W(1, 2, 2), { padding: 'same', stride: [1, 1] }),
+  'conv2d same strided with groups 0': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: 'same', stride: 2, groups: 0 }),
+  'conv2d unknown padding string and stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: 'full' as never, stride: [1, 1, 1] as never }),
+  'conv2d groups 0 and padding -1': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { groups: 0, padding: -1 }),
+  'conv2d padding -1 and stride 0': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: -1, stride: 0 }),
+  'conv2d stride 0 and dilation 0': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { stride: 0, dilation: 0 }),
+  'conv_transpose2d output_padding -1 and padding -1': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: -1, padding: -1 }),
+  'conv_transpose2d output_padding -1 and stride 0': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: -1, stride: 0 }),
+  'conv_transpose2d output_padding -1 and groups 0': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: -1, groups: 0 }),
+  'conv2d float32 bias and channels': () => F.conv2d(X(1, 3, 4, 4), W(1, 2, 2, 2), dlab.zeros([1])),
+  'conv2d float32 bias and kernel too big': () => F.conv2d(X(1, 2, 1, 1), W(1, 2, 2, 2), dlab.zeros([1])),
+  'conv2d float32 bias and stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), dlab.zeros([1]), { stride: [1, 1, 1] as never }),
+  'conv2d float32 bias and rank 5': () => F.conv2d(X(1, 1, 2, 4, 4), W(1, 2, 2, 2), dlab.zeros([1])),
+  'conv2d float32 bias and same strided': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), dlab.zeros([1]), { padding: 'same', stride: 2 }),
+  'conv2d float32 bias and valid with stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), dlab.zeros([1]), { padding: 'valid', stride: [1, 1, 1] as never }),
+  'conv2d float32 bias and valid with kernel too big': () => F.conv2d(X(1, 2, 1, 1), W(1, 2, 2, 2), dlab.zeros([1]), { padding: 'valid' }),
+  'conv_transpose2d float32 bias and output_padding 1': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), dlab.zeros([2]), { outputPadding: 1 }),
+  'conv_transpose2d float32 bias and output too small': () => F.convTranspose2d(X(1, 4, 1, 1), W(4, 2, 2, 2), dlab.zeros([2]), { padding: 2 }),
   'Conv2d reflect padding 2 of height 2': () => convModule(nn.Conv2d, 3, 2, 'reflect', W(1, 1, 3, 3)).call(X(1, 1, 2, 5)),
   'Conv2d reflect padding 2 of width 2': () => convModule(nn.Conv2d, 3, 2, 'reflect', W(1, 1, 3, 3)).call(X(1, 1, 5, 2)),
   'Conv2d reflect padding [1, 2] of width 2': () => convModule(nn.Conv2d, 3, [1, 2], 'reflect', W(1, 1, 3, 3)).call(X(1, 1, 5, 2)),
