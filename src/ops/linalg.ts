@@ -10,7 +10,7 @@ import { expand, movedim, permute, reshape, squeeze, transpose, unsafeView, unsq
 import { sum, sumToShape } from './reduce.js';
 
 /** PyTorch's kernels named in its refusals of a bool product (einsum contracts with bmm). */
-const boolKernel = { mm: 'addmm_impl_cpu_', mv: 'addmv_impl_cpu', bmm: 'bmm', dot: 'dot', einsum: 'bmm' };
+const boolKernel = { mm: 'addmm_impl_cpu_', mv: 'addmv_impl_cpu', bmm: 'bmm', baddbmm: 'baddbmm', dot: 'dot', einsum: 'bmm' };
 
 function checkDtypes(op: keyof typeof boolKernel, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
@@ -69,6 +69,12 @@ const columnMajor = (x: Tensor) => x._strides[0] === 1 && x._strides[1] === x.sh
 
 /** `torch.bmm(a, b)`: a batch of matrix products, (b, n, m) x (b, m, p). */
 export function bmm(a: Tensor, b: Tensor): Tensor {
+  checkBatches(a, b, 'bmm');
+  return batchedMatmul(a, b);
+}
+
+/** bmm's and baddbmm's checks of their batches: ranks, sizes, dtypes (a Bool refusal names the op). */
+function checkBatches(a: Tensor, b: Tensor, op: 'bmm' | 'baddbmm'): void {
   if (a.ndim !== 3) throw new RangeError(`batch1 must be a 3D tensor`);
   if (b.ndim !== 3) throw new RangeError(`batch2 must be a 3D tensor`);
   if (b.shape[0] !== a.shape[0] || b.shape[1] !== a.shape[2]) {
@@ -76,8 +82,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
       `Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`,
     );
   }
-  checkDtypes('bmm', a, b);
-  return batchedMatmul(a, b);
+  checkDtypes(op, a, b);
 }
 
 /** `torch.dot(a, b)`: the inner product of two 1-D tensors. */
@@ -173,23 +178,22 @@ export function addmv(input: Tensor, mat: Tensor, vec: Tensor, options: AddProdu
   ]);
 }
 
+/** PyTorch's t.size(d) for d >= 0, refused in its words where t has no dim d. */
+function sizeAt(t: Tensor, d: number): number {
+  if (t.ndim === 0) throw new RangeError(`Dimension specified as ${d} but tensor has no dimensions`);
+  if (d >= t.ndim) throw new RangeError(`Dimension out of range (expected to be in range of [${-t.ndim}, ${t.ndim - 1}], but got ${d})`);
+  return t.shape[d];
+}
+
 /** `torch.baddbmm(input, batch1, batch2, beta=1, alpha=1)`: beta * input + alpha * (batch1 @ batch2), one node (BaddbmmBackward0). */
 export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options: AddProductOptions = {}): Tensor {
   const { beta = 1, alpha = 1 } = options;
-  if (batch1.ndim !== 3) throw new RangeError('batch1 must be a 3D tensor');
-  // PyTorch 1.13 reads batch2's third size before checking its dims.
-  if (batch2.ndim < 3) throw new RangeError(`Dimension out of range (expected to be in range of [${-Math.max(batch2.ndim, 1)}, ${Math.max(batch2.ndim, 1) - 1}], but got 2)`);
-  if (batch2.ndim !== 3) throw new RangeError('batch2 must be a 3D tensor');
-  if (batch2.shape[0] !== batch1.shape[0] || batch2.shape[1] !== batch1.shape[2]) {
-    throw new RangeError(
-      `Expected size for first two dimensions of batch2 tensor to be: [${batch1.shape[0]}, ${batch1.shape[2]}] but got: [${batch2.shape[0]}, ${batch2.shape[1]}].`,
-    );
-  }
-  expand(input, [batch1.shape[0], batch1.shape[1], batch2.shape[2]]);
-  // batch1 and batch2 alike, as bmm refuses them; the input is cast to their dtype.
-  if (batch1.dtype === 'bool' && batch2.dtype === 'bool') throw new TypeError(`"baddbmm" not implemented for 'Bool'`);
+  // PyTorch 1.13's meta function expands the input to [batch1.size(0), batch1.size(1),
+  // batch2.size(2)] before it checks the ranks: a tensor short of those dims gets size()'s words.
+  expand(input, [sizeAt(batch1, 0), sizeAt(batch1, 1), sizeAt(batch2, 2)]);
+  checkBatches(batch1, batch2, 'baddbmm');
   const { shape, dtype } = input;
-  return asOneNode('BaddbmmBackward0', [input, batch1, batch2], [batch1, batch2], (i, a, b) => addScaled(i, bmm(a, b), beta, alpha), (g, needs) => [
+  return asOneNode('BaddbmmBackward0', [input, batch1, batch2], [batch1, batch2], (i, a, b) => addScaled(i, batchedMatmul(a, b), beta, alpha), (g, needs) => [
     needs[0] ? inputGrad(g, shape, dtype, beta) : null,
     needs[1] ? scaledGrad(bmm(g, transpose(batch2, 1, 2)), alpha) : null,
     needs[2] ? scaledGrad(bmm(transpose(batch1, 1, 2), g), alpha) : null,
