@@ -11,7 +11,7 @@ import { isGradEnabled } from '../autograd/grad_mode.js';
 import { isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { backendOf, record, wrap } from './function.js';
+import { asOneNode, backendOf, record, wrap } from './function.js';
 import { gather } from './indexing.js';
 import { cast } from './movement.js';
 import { tensor, zerosLike } from './creation.js';
@@ -337,6 +337,19 @@ function adaptiveAvg2d(input: Tensor, sizes: readonly (number | null)[]): Tensor
   if (oH === 1 && oW === 1) return input.mean([-2, -1], { keepdim: true });
   checkAdaptiveInput(input, 'adaptive_avg_pool2d');
   requireFloat(input, 'adaptive_avg_pool2d');
+  const [H, W] = input.shape.slice(-2);
+  // One node, PyTorch's AdaptiveAvgPool2DBackward0 (saving the input): the gradient spreads each
+  // output over its window, A_h^T g A_w with the windows' averaging matrices.
+  return asOneNode('AdaptiveAvgPool2DBackward0', [input], [input], (i) => adaptiveAvgValues(i, oH, oW), (g) => {
+    let gx = g;
+    if (oW !== W) gx = gx.matmul(averagingMatrix(W, oW, g));
+    if (oH !== H) gx = averagingMatrix(H, oH, g).t().matmul(gx);
+    return [gx];
+  });
+}
+
+/** adaptive_avg_pool2d's values on [N, C, H, W] or [C, H, W]. */
+function adaptiveAvgValues(input: Tensor, oH: number, oW: number): Tensor {
   const { x, lower } = lift(input, 2);
   const [H, W] = x.shape.slice(2);
   if (H % oH === 0 && W % oW === 0) {

@@ -171,6 +171,14 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
     const x = X(1, 1, 4, 5);
     return { out: F.adaptiveAvgPool2d(x, [2, 3]), inputs: [x] };
   },
+  'adaptive_avg_pool2d output [3, 1]': () => {
+    const x = X(1, 2, 5, 4);
+    return { out: F.adaptiveAvgPool2d(x, [3, 1]), inputs: [x] };
+  },
+  'adaptive_avg_pool2d output [1, 3]': () => {
+    const x = X(1, 2, 4, 5);
+    return { out: F.adaptiveAvgPool2d(x, [1, 3]), inputs: [x] };
+  },
   'avg_pool1d padding 1': () => {
     const x = X(1, 1, 5);
     return { out: F.avgPool1d(x, 3, { padding: 1 }), inputs: [x] };
