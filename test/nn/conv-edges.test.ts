@@ -179,6 +179,10 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
     const x = X(1, 2, 4, 5);
     return { out: F.adaptiveAvgPool2d(x, [1, 3]), inputs: [x] };
   },
+  'adaptive_avg_pool1d unbatched 7 -> 3': () => {
+    const x = X(2, 7);
+    return { out: F.adaptiveAvgPool1d(x, 3), inputs: [x] };
+  },
   'avg_pool1d padding 1': () => {
     const x = X(1, 1, 5);
     return { out: F.avgPool1d(x, 3, { padding: 1 }), inputs: [x] };
@@ -449,6 +453,18 @@ for (const backend of backendsUnderTest()) {
       const fold = F.fold(X(1, 4, 4), 3, 2).gradFn!;
       assert.deepEqual([fold.name, fold.savedTensors], ['Col2ImBackward0', []]);
     });
+    test("AdaptiveMaxPool2DBackward0 saves the input and the indices, AdaptiveAvgPool2DBackward0 the input (PyTorch's _saved_self, _saved_result1)", () => {
+      dlab.setBackend(backend);
+      // y, i = F.adaptive_max_pool2d(x, 2, return_indices=True): y.grad_fn._saved_self is x, _saved_result1 is i.
+      const x = X(1, 1, 4, 4);
+      const [values, indices] = F.adaptiveMaxPool2d(x, 2, { returnIndices: true });
+      const max = values.gradFn!;
+      assert.equal(max.name, 'AdaptiveMaxPool2DBackward0');
+      assert.ok(max.savedTensors.length === 2 && max.savedTensors[0] === x && max.savedTensors[1] === indices);
+      const avg = F.adaptiveAvgPool2d(x, 3).gradFn!;
+      assert.equal(avg.name, 'AdaptiveAvgPool2DBackward0');
+      assert.ok(avg.savedTensors.length === 1 && avg.savedTensors[0] === x);
+    });
     test("outside create_graph the weight's and the bias's gradients come from one fused pass, and only when both are needed", () => {
       dlab.setBackend(backend);
       const b = dlab.getBackend();
@@ -485,6 +501,15 @@ for (const backend of backendsUnderTest()) {
       assert.equal(node.savedTensors.length, 1);
       assert.deepEqual([node.savedTensors[0].dtype, node.savedTensors[0].shape], ['int64', [1, 1, 2, 2]]);
       assert.deepEqual(node.savedTensors[0].tolist(), indices.tolist());
+    });
+    test('adaptive_avg_pool2d keeps an inf and a NaN in their own windows, even and uneven (PyTorch 1.13 values)', () => {
+      dlab.setBackend(backend);
+      const x = dlab.tensor([[[[Infinity, 1, 2, 3, 4], [1, 2, 3, 4, 5], [NaN, 1, 1, 1, 1], [1, 1, 1, 1, 1]]]], { dtype: 'float64' });
+      // F.adaptive_avg_pool2d(x, [2, 3]): [[inf, 2.5, 4.0], [nan, 1.0, 1.0]]; [4, 3]: [[inf, 2, 3.5], [1.5, 3, 4.5], [nan, 1, 1], [1, 1, 1]].
+      assert.deepEqual(Array.from(F.adaptiveAvgPool2d(x, [2, 3]).toTypedArray()), [Infinity, 2.5, 4, NaN, 1, 1]);
+      assert.deepEqual(Array.from(F.adaptiveAvgPool2d(x, [4, 3]).toTypedArray()), [Infinity, 2, 3.5, 1.5, 3, 4.5, NaN, 1, 1, 1, 1, 1]);
+      // [2, 5]: even windows (average pooling): [[inf, 1.5, 2.5, 3.5, 4.5], [nan, 1, 1, 1, 1]].
+      assert.deepEqual(Array.from(F.adaptiveAvgPool2d(x, [2, 5]).toTypedArray()), [Infinity, 1.5, 2.5, 3.5, 4.5, NaN, 1, 1, 1, 1]);
     });
     test('unfold of a window exactly the size of the input gives one block (torch: shape [1, 9, 1])', () => {
       dlab.setBackend(backend);
