@@ -464,6 +464,14 @@ for (const backend of backendsUnderTest()) {
       const avg = F.adaptiveAvgPool2d(x, 3).gradFn!;
       assert.equal(avg.name, 'AdaptiveAvgPool2DBackward0');
       assert.ok(avg.savedTensors.length === 1 && avg.savedTensors[0] === x);
+      // torch.autograd.grad(y, x, ones, create_graph=True)[0].grad_fn: AdaptiveMaxPool2DBackwardBackward0.
+      const [gx] = dlab.autograd.grad(values, x, { gradOutputs: dlab.onesLike(values), createGraph: true });
+      assert.equal(gx!.gradFn!.name, 'AdaptiveMaxPool2DBackwardBackward0');
+    });
+    test('adaptive_max_pool1d of an unbatched input gives [C, size] values and indices (torch: [2, 3] for [2, 7] -> 3)', () => {
+      dlab.setBackend(backend);
+      const [values, indices] = F.adaptiveMaxPool1d(X(2, 7), 3, { returnIndices: true });
+      assert.deepEqual([values.shape, indices.shape, F.adaptiveMaxPool1d(X(2, 7), 3).shape], [[2, 3], [2, 3], [2, 3]]);
     });
     test("outside create_graph the weight's and the bias's gradients come from one fused pass, and only when both are needed", () => {
       dlab.setBackend(backend);
