@@ -51,16 +51,22 @@ const TESTS = {
   'src/nn/modules/padding.ts': ['test/nn/nn-more.test.ts'],
   'src/nn/modules/shuffle.ts': ['test/nn/nn-more.test.ts'],
   'src/nn/modules/distance.ts': ['test/nn/nn-more.test.ts'],
+  // linalg.ts 113-201, the addmm family (addmm, addmv, baddbmm): more-ops checks values, grad_fn,
+  // gradients and refusals against PyTorch (gradcheck's gradgrad case adds only mm's own rules).
+  'src/ops/linalg.ts:113-201': ['test/more-ops.test.ts'],
   'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts'],
   // A key with a line range serves a run of lines inside it. conv.ts from line 176 (padding modes,
   // shape checks, the conv/convTranspose wrappers) is forward-only: the fixtures' values and
   // refusals see it, the gradient suites (15 s a survivor) add nothing there.
-  'src/ops/conv.ts:176-443': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gaps.test.ts'],
+  'src/ops/conv.ts:176-461': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gaps.test.ts'],
   // pool.ts 80-139: the argument checks (refusals in conv-edges, values in conv.test).
   'src/ops/pool.ts:80-139': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts'],
   // pool.ts from 243 (avg pooling's core and wrappers, adaptive pooling): conv.test's values and
   // gradients against PyTorch, then autograd's node names and saved tensors.
   'src/ops/pool.ts:243-433': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/autograd.test.ts'],
+  // pool.ts from 330 (adaptive pooling's 1x1 mean and computation, the wrappers, adaptive max):
+  // conv-edges' cases, refusals and forwards of adaptive pooling first (most of them are there).
+  'src/ops/pool.ts:330-459': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts', 'test/autograd.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
   // webgpu_release (12-20 s on SwiftShader) sees the device-memory branches (freeing consumed gradients),

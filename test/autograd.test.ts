@@ -81,6 +81,8 @@ const expressions: Record<string, (i: Inputs) => Tensor> = {
   max_pool2d_unbatched: ({ x }) => F.maxPool2d(x, 2, { stride: 1 }),
   max_pool1d_unbatched: ({ x }) => F.maxPool1d(x, 3, { stride: 1 }),
   adaptive_max_pool1d_unbatched: ({ x }) => F.adaptiveMaxPool1d(x, 4),
+  adaptive_avg_pool2d_uneven: ({ x }) => F.adaptiveAvgPool2d(x, [3, 2]),
+  adaptive_avg_pool2d_even_unbatched: ({ x }) => F.adaptiveAvgPool2d(x, 2),
   max_pool2d_double_backward: ({ x, g }) => gradOf((t) => F.maxPool2d(t, 2), x, g),
   relu_double_backward: ({ x, g }) => gradOf((t) => t.relu(), x, g),
   inplace_mul: ({ x }) => {

@@ -189,5 +189,20 @@ for (const backend of backendsUnderTest()) {
       assert.deepEqual(dlab.ones([2]).addmv(m, dlab.ones([2])).tolist(), [3, 3]);
       assert.deepEqual(dlab.ones([1, 2, 2]).baddbmm(dlab.ones([1, 2, 2]), dlab.ones([1, 2, 2])).tolist(), [[[3, 3], [3, 3]]]);
     });
+
+    test("the addmm family saves its product's operands (PyTorch's _saved_mat1/_saved_mat2, _saved_mat/_saved_vec, _saved_batch1/_saved_batch2)", () => {
+      dlab.setBackend(backend);
+      const leaf = (shape: number[]) => dlab.ones(shape, { dtype: 'float64', requiresGrad: true });
+      const [i, a, b, v] = [leaf([2]), leaf([2, 2]), leaf([2, 2]), leaf([2])];
+      const [a3, b3] = [leaf([1, 2, 2]), leaf([1, 2, 2])];
+      const nodes = [dlab.addmm(i, a, b).gradFn!, dlab.addmv(i, a, v).gradFn!, dlab.baddbmm(i, a3, b3).gradFn!];
+      const saved = [[a, b], [a, v], [a3, b3]];
+      nodes.forEach((node, k) => assert.ok(node.savedTensors.length === 2 && node.savedTensors.every((t, j) => t === saved[k][j]), node.name));
+      // So a product operand changed in place is caught at backward, as in PyTorch.
+      const m = a.mul(1);
+      const y = dlab.addmm(i, m, b);
+      m.add_(1);
+      assert.match(errorOf(() => y.sum().backward()), /^one of the variables needed for gradient computation has been modified by an inplace operation/);
+    });
   });
 }

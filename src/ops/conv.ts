@@ -292,18 +292,26 @@ function checkDtypes(input: Tensor, weight: Tensor, bias: Tensor | null): void {
   if (input.dtype !== weight.dtype) {
     throw new TypeError(`Input type (${name(input)}) and weight type (${name(weight)}) should be the same or input should be a MKLDNN tensor and weight is a dense tensor`);
   }
-  // PyTorch's CPU convolution names the bias's mismatch in scalar-type names (double, float).
-  if (bias && bias.dtype !== weight.dtype) {
+  checkBiasDtype(input, bias);
+}
+
+/** PyTorch's CPU convolution names the bias's mismatch in scalar-type names (double, float). */
+function checkBiasDtype(input: Tensor, bias: Tensor | null): void {
+  if (bias && bias.dtype !== input.dtype) {
     throw new TypeError(`Input type (${cTypeName[input.dtype]}) and bias type (${cTypeName[bias.dtype]}) should be the same`);
   }
 }
 
-/** PyTorch's check_shape_forward: argument signs, weight rank, groups, channels, bias. */
-function checkShapeForward(input: Tensor, weight: Tensor, bias: Tensor | null, groups: number, transposed: boolean, stride: number[], padding: number[], dilation: number[]): void {
+/**
+ * PyTorch's _convolution checks and check_shape_forward, in their order: groups, argument signs
+ * (output padding after padding), weight rank, kernel, groups against the weight, channels, bias.
+ */
+function checkShapeForward(input: Tensor, weight: Tensor, bias: Tensor | null, groups: number, transposed: boolean, stride: number[], padding: number[], dilation: number[], outputPadding: number[] = []): void {
+  if (groups <= 0) throw new RangeError('non-positive groups is not supported');
   if (padding.some((p) => p < 0)) throw new RangeError('negative padding is not supported');
+  if (outputPadding.some((p) => p < 0)) throw new RangeError('negative output_padding is not supported');
   if (stride.some((s) => s <= 0)) throw new RangeError('non-positive stride is not supported');
   if (dilation.some((d) => d <= 0)) throw new RangeError(`dilation should be greater than zero, but got ${fmtShape(dilation)}`);
-  if (groups <= 0) throw new RangeError('non-positive groups is not supported');
   const w = weight.shape;
   if (weight.ndim !== input.ndim) {
     throw new RangeError(`Expected ${weight.ndim}-dimensional input for ${weight.ndim}-dimensional weight ${sizes(weight)}, but got ${input.ndim}-dimensional input of size ${sizes(input)} instead`);
@@ -349,32 +357,42 @@ function liftWindow(nd: 1 | 2, kernel: readonly number[], stride: number[], padd
 }
 
 function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
+  // PyTorch 1.13's conv2d with numeric padding checks the bias's dtype before anything else
+  // (its string-padding path and conv1d do not); every other dtype check comes last.
+  if (nd === 2 && typeof options.padding !== 'string') checkBiasDtype(input, bias);
   checkBatchedInput(input, nd, op);
   const unbatched = input.ndim === nd + 1;
   const x = unbatched ? input.unsqueeze(0) : input;
-  checkDtypes(x, weight, bias);
   const groups = options.groups ?? 1;
-  const stride = nTuple(options.stride ?? 1, nd, 'stride');
-  const dilation = nTuple(options.dilation ?? 1, nd, 'dilation');
   const pad = options.padding ?? 0;
+  let stride: number[];
+  let dilation: number[];
   let before: number[];
   let after: number[];
-  if (typeof pad === 'string') {
-    if (pad === 'valid') {
-      before = after = new Array<number>(nd).fill(0);
-    } else if (pad === 'same') {
-      if (stride.some((s) => s !== 1)) throw new RangeError("padding='same' is not supported for strided convolutions");
-      // Total padding d*(k-1); the odd unit goes at the end, as PyTorch pads it.
-      const total = weight.shape.slice(2).map((k, i) => dilation[i] * (k - 1));
-      before = total.map((t) => Math.floor(t / 2));
-      after = total.map((t, i) => t - before[i]);
-    } else {
-      throw new RangeError(`Invalid padding string: '${pad}'`);
-    }
+  if (pad === 'same') {
+    // PyTorch's _convolution_same: its own words for a list of the wrong length, and the stride
+    // check, before _convolution's.
+    const broadcast = (v: number | readonly number[], name: string) => {
+      if (typeof v !== 'number' && v.length !== 1 && v.length !== nd) throw new RangeError(`${name} cannot broadcast to ${nd} dimensions`);
+      return nTuple(v, nd, name);
+    };
+    stride = broadcast(options.stride ?? 1, 'stride');
+    dilation = broadcast(options.dilation ?? 1, 'dilation');
+    if (stride.some((s) => s !== 1)) throw new RangeError("padding='same' is not supported for strided convolutions");
+    // Total padding d*(k-1); the odd unit goes at the end, as PyTorch pads it.
+    const total = weight.shape.slice(2).map((k, i) => dilation[i] * (k - 1));
+    before = total.map((t) => Math.floor(t / 2));
+    after = total.map((t, i) => t - before[i]);
   } else {
-    before = after = nTuple(pad, nd, 'padding');
+    if (typeof pad === 'string' && pad !== 'valid') throw new RangeError(`Invalid padding string: '${pad}'`);
+    // _convolution expands stride, padding and dilation in that order.
+    stride = nTuple(options.stride ?? 1, nd, 'stride');
+    before = after = pad === 'valid' ? new Array<number>(nd).fill(0) : nTuple(pad, nd, 'padding');
+    dilation = nTuple(options.dilation ?? 1, nd, 'dilation');
   }
   checkShapeForward(x, weight, bias, groups, false, stride, before, dilation);
+  // The dtypes last: PyTorch's backend picks the kernel after the shape checks.
+  checkDtypes(x, weight, bias);
   const spatial = x.shape.slice(2);
   const out = spatial.map((s, i) => slidingCount(s, weight.shape[2 + i], stride[i], before[i], after[i], dilation[i]));
   const window = liftWindow(nd, weight.shape.slice(2), stride, before, dilation, out);
@@ -398,14 +416,13 @@ function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, b
   checkBatchedInput(input, nd, op);
   const unbatched = input.ndim === nd + 1;
   const x = unbatched ? input.unsqueeze(0) : input;
-  checkDtypes(x, weight, bias);
   const groups = options.groups ?? 1;
+  // _convolution's order: stride, padding, dilation, then output_padding.
   const stride = nTuple(options.stride ?? 1, nd, 'stride');
   const padding = nTuple(options.padding ?? 0, nd, 'padding');
-  const outputPadding = nTuple(options.outputPadding ?? 0, nd, 'output_padding');
   const dilation = nTuple(options.dilation ?? 1, nd, 'dilation');
-  if (outputPadding.some((p) => p < 0)) throw new RangeError('negative output_padding is not supported');
-  checkShapeForward(x, weight, bias, groups, true, stride, padding, dilation);
+  const outputPadding = nTuple(options.outputPadding ?? 0, nd, 'output_padding');
+  checkShapeForward(x, weight, bias, groups, true, stride, padding, dilation, outputPadding);
   // The checks below are the 2-D kernel's, which sees a 1-D op with height 1 (output padding 0).
   if (outputPadding.some((p, i) => p >= stride[i] && p >= dilation[i])) {
     const part = (label: string, v: number[], one: number) => {
@@ -424,6 +441,7 @@ function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, b
       `Given input size per channel: (${lift(nd, spatial, 1).join(' x ')}). Calculated output size per channel: (${lift(nd, outSize, 1).join(' x ')}). Output size is too small`,
     );
   }
+  checkDtypes(x, weight, bias);
   const window = liftWindow(nd, kernel, stride, padding, dilation, spatial);
   const shape = nd === 1 ? [x.shape[0], weight.shape[1] * groups, outSize[0]] : undefined;
   const y = convInputGradOp(lift4(nd, x), lift4(nd, weight), lift(nd, outSize, 1), window, groups, bias, 'ConvolutionBackward0', shape);

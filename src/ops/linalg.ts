@@ -1,7 +1,7 @@
 // Matrix products. One primitive, batched [B, M, K] x [B, K, N], reads transposed views without
 // copying; matmul's 1-D/2-D/N-D broadcasting rules, mm, bmm, mv, dot, outer and einsum are built on it.
 
-import { scalarTypeName } from '../tensor/dtype.js';
+import { type DType, castScalar, scalarTypeName } from '../tensor/dtype.js';
 import { broadcastShapes, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asOneNode, backendOf, record, wrap } from './function.js';
@@ -10,7 +10,7 @@ import { expand, movedim, permute, reshape, squeeze, transpose, unsafeView, unsq
 import { sum, sumToShape } from './reduce.js';
 
 /** PyTorch's kernels named in its refusals of a bool product (einsum contracts with bmm). */
-const boolKernel = { mm: 'addmm_impl_cpu_', mv: 'addmv_impl_cpu', bmm: 'bmm', dot: 'dot', einsum: 'bmm' };
+const boolKernel = { mm: 'addmm_impl_cpu_', mv: 'addmv_impl_cpu', bmm: 'bmm', baddbmm: 'baddbmm', dot: 'dot', einsum: 'bmm' };
 
 function checkDtypes(op: keyof typeof boolKernel, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
@@ -69,6 +69,12 @@ const columnMajor = (x: Tensor) => x._strides[0] === 1 && x._strides[1] === x.sh
 
 /** `torch.bmm(a, b)`: a batch of matrix products, (b, n, m) x (b, m, p). */
 export function bmm(a: Tensor, b: Tensor): Tensor {
+  checkBatches(a, b, 'bmm');
+  return batchedMatmul(a, b);
+}
+
+/** bmm's and baddbmm's checks of their batches: ranks, sizes, dtypes (a Bool refusal names the op). */
+function checkBatches(a: Tensor, b: Tensor, op: 'bmm' | 'baddbmm'): void {
   if (a.ndim !== 3) throw new RangeError(`batch1 must be a 3D tensor`);
   if (b.ndim !== 3) throw new RangeError(`batch2 must be a 3D tensor`);
   if (b.shape[0] !== a.shape[0] || b.shape[1] !== a.shape[2]) {
@@ -76,8 +82,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
       `Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`,
     );
   }
-  checkDtypes('bmm', a, b);
-  return batchedMatmul(a, b);
+  checkDtypes(op, a, b);
 }
 
 /** `torch.dot(a, b)`: the inner product of two 1-D tensors. */
@@ -118,35 +123,36 @@ export interface AddProductOptions {
 
 /**
  * beta * input + alpha * product as PyTorch's addmm family computes it: input broadcast to the
- * product's shape, and with beta 0 ignored (its NaNs and infinities do not reach the result).
+ * product's shape and cast to its dtype (addmv and baddbmm take an input of any dtype), the
+ * scalars cast to that dtype too (an integer product truncates 1.5 to 1, as beta.to<int64_t>()),
+ * and with beta 0 ignored (its NaNs and infinities do not reach the result).
  */
 function addScaled(input: Tensor, product: Tensor, beta: number, alpha: number): Tensor {
-  const scaled = alpha === 1 ? product : product.mul(alpha);
-  const base = expand(input, product.shape);
-  if (beta === 0) return scaled.add(0); // a new tensor even with alpha 1
-  return (beta === 1 ? base : base.mul(beta)).add(scaled);
+  const b = castScalar(beta, product.dtype);
+  const a = castScalar(alpha, product.dtype);
+  const scaled = a === 1 ? product : product.mul(a);
+  if (b === 0) return scaled.add(0); // a new tensor even with alpha 1
+  const base = expand(input.to(product.dtype), product.shape);
+  return (b === 1 ? base : base.mul(b)).add(scaled);
 }
 
-/** The gradient of the added input: beta * g summed back to its shape. */
-const inputGrad = (g: Tensor, shape: readonly number[], beta: number) => sumToShape(beta === 1 ? g : g.mul(beta), shape);
+/** The gradient of the added input: beta * g summed back to its shape, in its dtype. */
+const inputGrad = (g: Tensor, shape: readonly number[], dtype: DType, beta: number) => sumToShape(beta === 1 ? g : g.mul(beta), shape).to(dtype);
 const scaledGrad = (g: Tensor, alpha: number) => (alpha === 1 ? g : g.mul(alpha));
-
-/** PyTorch's refusal of addmm-family operands of different dtypes. */
-function checkSameDtype(...ts: Tensor[]): void {
-  if (ts.some((t) => t.dtype !== ts[0].dtype)) throw new TypeError('self and mat2 must have the same dtype');
-}
 
 /** `torch.addmm(input, mat1, mat2, beta=1, alpha=1)`: beta * input + alpha * (mat1 @ mat2), one node (AddmmBackward0). */
 export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: AddProductOptions = {}): Tensor {
   const { beta = 1, alpha = 1 } = options;
+  // PyTorch's addmm meta function checks the dtypes first (all three alike), then the shapes.
+  if (input.dtype !== mat2.dtype) throw new TypeError('self and mat2 must have the same dtype');
+  if (mat1.dtype !== mat2.dtype) throw new TypeError('mat1 and mat2 must have the same dtype');
   if (mat1.ndim !== 2) throw new RangeError(`mat1 must be a matrix, got ${mat1.ndim}-D tensor`);
   if (mat2.ndim !== 2) throw new RangeError(`mat2 must be a matrix, got ${mat2.ndim}-D tensor`);
   if (mat1.shape[1] !== mat2.shape[0]) mismatch([mat1.shape[0], mat1.shape[1]], [mat2.shape[0], mat2.shape[1]]);
   expand(input, [mat1.shape[0], mat2.shape[1]]); // refuses an input that does not broadcast, in expand's words
-  checkSameDtype(input, mat1, mat2);
-  const shape = input.shape;
+  const { shape, dtype } = input;
   return asOneNode('AddmmBackward0', [input, mat1, mat2], [mat1, mat2], (i, a, b) => addScaled(i, mm(a, b), beta, alpha), (g, needs) => [
-    needs[0] ? inputGrad(g, shape, beta) : null,
+    needs[0] ? inputGrad(g, shape, dtype, beta) : null,
     needs[1] ? scaledGrad(mm(g, transpose(mat2, 0, 1)), alpha) : null,
     needs[2] ? scaledGrad(mm(transpose(mat1, 0, 1), g), alpha) : null,
   ]);
@@ -159,34 +165,36 @@ export function addmv(input: Tensor, mat: Tensor, vec: Tensor, options: AddProdu
     throw new RangeError(`vector + matrix @ vector expected, got ${input.ndim}, ${mat.ndim}, ${vec.ndim}`);
   }
   if (mat.shape[1] !== vec.shape[0] || (mat.shape[0] !== input.numel() && input.numel() !== 1)) {
-    throw new RangeError(`size mismatch, got ${input.shape[0] ?? 1}, ${mat.shape[0]}x${mat.shape[1]},${vec.shape[0]}`);
+    // PyTorch's message reads self.size(0), which a 0-D input does not have.
+    if (input.ndim === 0) throw new RangeError('Dimension specified as 0 but tensor has no dimensions');
+    throw new RangeError(`size mismatch, got ${input.shape[0]}, ${mat.shape[0]}x${mat.shape[1]},${vec.shape[0]}`);
   }
-  checkSameDtype(input, mat, vec);
-  const shape = input.shape;
+  // mat and vec alike (mv refuses them in PyTorch's words); the input is cast to their dtype.
+  const { shape, dtype } = input;
   return asOneNode('AddmvBackward0', [input, mat, vec], [mat, vec], (i, m, v) => addScaled(i, mv(m, v), beta, alpha), (g, needs) => [
-    needs[0] ? inputGrad(g, shape, beta) : null,
+    needs[0] ? inputGrad(g, shape, dtype, beta) : null,
     needs[1] ? scaledGrad(outer(g, vec), alpha) : null,
     needs[2] ? scaledGrad(mv(transpose(mat, 0, 1), g), alpha) : null,
   ]);
 }
 
+/** PyTorch's t.size(d) for d >= 0, refused in its words where t has no dim d. */
+function sizeAt(t: Tensor, d: number): number {
+  if (t.ndim === 0) throw new RangeError(`Dimension specified as ${d} but tensor has no dimensions`);
+  if (d >= t.ndim) throw new RangeError(`Dimension out of range (expected to be in range of [${-t.ndim}, ${t.ndim - 1}], but got ${d})`);
+  return t.shape[d];
+}
+
 /** `torch.baddbmm(input, batch1, batch2, beta=1, alpha=1)`: beta * input + alpha * (batch1 @ batch2), one node (BaddbmmBackward0). */
 export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options: AddProductOptions = {}): Tensor {
   const { beta = 1, alpha = 1 } = options;
-  if (batch1.ndim !== 3) throw new RangeError('batch1 must be a 3D tensor');
-  // PyTorch 1.13 reads batch2's third size before checking its dims.
-  if (batch2.ndim < 3) throw new RangeError(`Dimension out of range (expected to be in range of [${-Math.max(batch2.ndim, 1)}, ${Math.max(batch2.ndim, 1) - 1}], but got 2)`);
-  if (batch2.ndim !== 3) throw new RangeError('batch2 must be a 3D tensor');
-  if (batch2.shape[0] !== batch1.shape[0] || batch2.shape[1] !== batch1.shape[2]) {
-    throw new RangeError(
-      `Expected size for first two dimensions of batch2 tensor to be: [${batch1.shape[0]}, ${batch1.shape[2]}] but got: [${batch2.shape[0]}, ${batch2.shape[1]}].`,
-    );
-  }
-  expand(input, [batch1.shape[0], batch1.shape[1], batch2.shape[2]]);
-  checkSameDtype(input, batch1, batch2);
-  const shape = input.shape;
-  return asOneNode('BaddbmmBackward0', [input, batch1, batch2], [batch1, batch2], (i, a, b) => addScaled(i, bmm(a, b), beta, alpha), (g, needs) => [
-    needs[0] ? inputGrad(g, shape, beta) : null,
+  // PyTorch 1.13's meta function expands the input to [batch1.size(0), batch1.size(1),
+  // batch2.size(2)] before it checks the ranks: a tensor short of those dims gets size()'s words.
+  expand(input, [sizeAt(batch1, 0), sizeAt(batch1, 1), sizeAt(batch2, 2)]);
+  checkBatches(batch1, batch2, 'baddbmm');
+  const { shape, dtype } = input;
+  return asOneNode('BaddbmmBackward0', [input, batch1, batch2], [batch1, batch2], (i, a, b) => addScaled(i, batchedMatmul(a, b), beta, alpha), (g, needs) => [
+    needs[0] ? inputGrad(g, shape, dtype, beta) : null,
     needs[1] ? scaledGrad(bmm(g, transpose(batch2, 1, 2)), alpha) : null,
     needs[2] ? scaledGrad(bmm(transpose(batch1, 1, 2), g), alpha) : null,
   ]);

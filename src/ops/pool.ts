@@ -11,7 +11,7 @@ import { isGradEnabled } from '../autograd/grad_mode.js';
 import { isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { backendOf, record, wrap } from './function.js';
+import { asOneNode, backendOf, record, wrap } from './function.js';
 import { gather } from './indexing.js';
 import { cast } from './movement.js';
 import { tensor, zerosLike } from './creation.js';
@@ -337,6 +337,19 @@ function adaptiveAvg2d(input: Tensor, sizes: readonly (number | null)[]): Tensor
   if (oH === 1 && oW === 1) return input.mean([-2, -1], { keepdim: true });
   checkAdaptiveInput(input, 'adaptive_avg_pool2d');
   requireFloat(input, 'adaptive_avg_pool2d');
+  const [H, W] = input.shape.slice(-2);
+  // One node, PyTorch's AdaptiveAvgPool2DBackward0 (saving the input): the gradient spreads each
+  // output over its window, A_h^T g A_w with the windows' averaging matrices.
+  return asOneNode('AdaptiveAvgPool2DBackward0', [input], [input], (i) => adaptiveAvgValues(i, oH, oW), (g) => {
+    let gx = g;
+    if (oW !== W) gx = gx.matmul(averagingMatrix(W, oW, g));
+    if (oH !== H) gx = averagingMatrix(H, oH, g).t().matmul(gx);
+    return [gx];
+  });
+}
+
+/** adaptive_avg_pool2d's values on [N, C, H, W] or [C, H, W]. */
+function adaptiveAvgValues(input: Tensor, oH: number, oW: number): Tensor {
   const { x, lower } = lift(input, 2);
   const [H, W] = x.shape.slice(2);
   if (H % oH === 0 && W % oW === 0) {
@@ -344,11 +357,14 @@ function adaptiveAvg2d(input: Tensor, sizes: readonly (number | null)[]): Tensor
     const k: [number, number] = [H / oH, W / oW];
     return lower(avgPoolCore(x, { kernel: k, stride: k, padding: [0, 0], dilation: [1, 1], output: [oH, oW] }, true, null));
   }
-  // Uneven windows: A_h x A_w^T, one small matrix per side.
-  let y = x;
-  if (oW !== W) y = y.matmul(averagingMatrix(W, oW, x).t());
-  if (oH !== H) y = averagingMatrix(H, oH, x).matmul(y);
-  return lower(y);
+  // Uneven windows: each window's values summed in the kernel's order, then divided by its size,
+  // as PyTorch's kernel; the padding is masked to 0 (never multiplied by a zero weight, which
+  // would spread an inf or NaN into every window).
+  const { candidates, counts } = windowCandidates(x, oH, oW);
+  const K = candidates.shape[3];
+  const padding = tensor(counts.flatMap((n) => Array.from({ length: K }, (_, k) => k >= n)), { dtype: 'bool', device: x.device }).view(1, 1, oH * oW, K);
+  const sums = candidates.maskedFill(padding, 0).sum(3);
+  return lower(sums.div(tensor(counts, { dtype: x.dtype, device: x.device })).view(x.shape[0], x.shape[1], oH, oW));
 }
 
 /** F.adaptive_avg_pool1d on [N, C, L] or [C, L]. */
@@ -360,6 +376,39 @@ export function adaptiveAvgPool1d(input: Tensor, outputSize: number | readonly n
 /** F.adaptive_avg_pool2d on [N, C, H, W] or [C, H, W]. */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
   return adaptiveAvg2d(input, adaptiveSizes(outputSize, input));
+}
+
+/**
+ * Every adaptive window's values of x [N, C, H, W], as [N, C, oH * oW, K]: the window's flat
+ * positions h * W + w in the kernel's order, padded to the largest window (K) with its first
+ * position; `counts` says how many of each row are the window's own.
+ */
+function windowCandidates(x: Tensor, oH: number, oW: number): { positions: Tensor; candidates: Tensor; counts: number[] } {
+  const [N, C, H, W] = x.shape;
+  const maxLen = (inSize: number, outSize: number) => {
+    let m = 0;
+    for (let i = 0; i < outSize; i++) m = Math.max(m, windowEnd(i, inSize, outSize) - windowStart(i, inSize, outSize));
+    return m;
+  };
+  // At least 1: an output of no position still takes its (empty) argmax over a non-empty dim.
+  const K = Math.max(1, maxLen(H, oH) * maxLen(W, oW));
+  const table: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < oH; i++) {
+    for (let j = 0; j < oW; j++) {
+      const row: number[] = [];
+      for (let h = windowStart(i, H, oH); h < windowEnd(i, H, oH); h++) {
+        for (let w = windowStart(j, W, oW); w < windowEnd(j, W, oW); w++) row.push(h * W + w);
+      }
+      counts.push(row.length);
+      while (row.length < K) row.push(row[0]);
+      table.push(...row);
+    }
+  }
+  const L = oH * oW;
+  const positions = tensor(table, { dtype: 'int64', device: x.device }).view(1, 1, L, K).expand(N, C, L, K);
+  const candidates = gather(x.reshape(N, C, H * W), 2, positions.reshape(N, C, L * K)).view(N, C, L, K);
+  return { positions, candidates, counts };
 }
 
 /**
@@ -377,32 +426,12 @@ function adaptiveMax2d(x1: Tensor, sizes: readonly (number | null)[]): [Tensor, 
   requireFloat(x1, 'adaptive_max_pool2d');
   const x = x1.ndim === 4 ? x1.detach() : x1.detach().unsqueeze(0);
   const [N, C, H, W] = x.shape;
-  // Every window's flat positions, padded to the largest window with repeats of its first
-  // position (a repeat never changes the max nor which position holds it). argmax keeps the
-  // first of equal values, as PyTorch's kernel; of several NaNs it reports the first where
-  // PyTorch reports the last (the value, NaN, is the same).
-  const maxLen = (inSize: number, outSize: number) => {
-    let m = 0;
-    for (let i = 0; i < outSize; i++) m = Math.max(m, windowEnd(i, inSize, outSize) - windowStart(i, inSize, outSize));
-    return m;
-  };
-  // At least 1: an output of no position still takes its (empty) argmax over a non-empty dim.
-  const K = Math.max(1, maxLen(H, oH) * maxLen(W, oW));
-  const table: number[] = [];
-  for (let i = 0; i < oH; i++) {
-    for (let j = 0; j < oW; j++) {
-      const row: number[] = [];
-      for (let h = windowStart(i, H, oH); h < windowEnd(i, H, oH); h++) {
-        for (let w = windowStart(j, W, oW); w < windowEnd(j, W, oW); w++) row.push(h * W + w);
-      }
-      while (row.length < K) row.push(row[0]);
-      table.push(...row);
-    }
-  }
+  // The padding repeats a window's first position: a repeat never changes the max nor which
+  // position holds it. argmax keeps the first of equal values, as PyTorch's kernel; of several
+  // NaNs it reports the first where PyTorch reports the last (the value, NaN, is the same).
+  const { positions, candidates } = windowCandidates(x, oH, oW);
   const L = oH * oW;
-  const positions = tensor(table, { dtype: 'int64', device: x.device }).view(1, 1, L, K).expand(N, C, L, K);
   const flat = x.reshape(N, C, H * W);
-  const candidates = gather(flat, 2, positions.reshape(N, C, L * K)).view(N, C, L, K);
   const best = candidates.argmax(3, { keepdim: true });
   const indices = positions.gather(3, best).view(N, C, L);
   const backend = backendOf(x);

@@ -99,6 +99,14 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
     const [x, w, b] = [X(4, 3), W(4, 2, 2), W(2)];
     return { out: F.convTranspose1d(x, w, b, { stride: 2 }), inputs: [x, w, b] };
   },
+  'conv_transpose1d groups 2': () => {
+    const [x, w] = [X(1, 4, 3), W(4, 1, 2)];
+    return { out: F.convTranspose1d(x, w, { groups: 2 }), inputs: [x, w] };
+  },
+  'conv_transpose2d output of 1x1': () => {
+    const [x, w] = [X(1, 4, 2, 2), W(4, 2, 2, 2)];
+    return { out: F.convTranspose2d(x, w, { padding: 1 }), inputs: [x, w] };
+  },
   'Conv2d reflect padding 2 of 3x3': () => {
     const x = X(1, 1, 3, 3);
     return { out: convModule(nn.Conv2d, 3, 2, 'reflect', W(1, 1, 3, 3)).call(x), inputs: [x] };
@@ -162,6 +170,18 @@ const cases: Record<string, () => { out: Tensor | [Tensor, Tensor]; inputs: Tens
   'adaptive_avg_pool2d uneven width only': () => {
     const x = X(1, 1, 4, 5);
     return { out: F.adaptiveAvgPool2d(x, [2, 3]), inputs: [x] };
+  },
+  'adaptive_avg_pool2d output [3, 1]': () => {
+    const x = X(1, 2, 5, 4);
+    return { out: F.adaptiveAvgPool2d(x, [3, 1]), inputs: [x] };
+  },
+  'adaptive_avg_pool2d output [1, 3]': () => {
+    const x = X(1, 2, 4, 5);
+    return { out: F.adaptiveAvgPool2d(x, [1, 3]), inputs: [x] };
+  },
+  'adaptive_avg_pool1d unbatched 7 -> 3': () => {
+    const x = X(2, 7);
+    return { out: F.adaptiveAvgPool1d(x, 3), inputs: [x] };
   },
   'avg_pool1d padding 1': () => {
     const x = X(1, 1, 5);
@@ -306,6 +326,35 @@ const refusals: Record<string, () => unknown> = {
   'conv_transpose2d output too narrow': () => F.convTranspose2d(X(1, 4, 3, 1), W(4, 2, 2, 2), { padding: [0, 2] }),
   'conv_transpose2d stride 0': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { stride: 0 }),
   'conv_transpose2d groups 3': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { groups: 3 }),
+  'conv_transpose2d bias of shape [4, 1]': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), f64(4, 1), { groups: 2 }),
+  'conv2d dilation of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { dilation: [1, 1, 1] as never }),
+  'conv1d padding of 2 values': () => F.conv1d(X(1, 2, 4), W(1, 2, 2), { padding: [1, 1] }),
+  'conv_transpose2d dilation of 3 values': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { dilation: [1, 1, 1] as never }),
+  'conv_transpose1d output_padding of 2 values': () => F.convTranspose1d(X(1, 4, 3), W(4, 2, 2), { outputPadding: [0, 0] }),
+  'conv_transpose2d stride of 3 values': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { stride: [1, 1, 1] as never }),
+  'conv_transpose1d padding of 2 values': () => F.convTranspose1d(X(1, 4, 3), W(4, 2, 2), { padding: [0, 0] }),
+  'conv2d padding and dilation of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: [1, 1, 1] as never, dilation: [1, 1, 1] as never }),
+  'conv_transpose2d output_padding and dilation of 3 values': () =>
+    F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: [0, 0, 0] as never, dilation: [1, 1, 1] as never }),
+  'conv2d same dilation of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: 'same', dilation: [1, 1, 1] as never }),
+  'conv1d same stride of 2 values': () => F.conv1d(X(1, 2, 4), W(1, 2, 2), { padding: 'same', stride: [1, 1] }),
+  'conv2d same strided with groups 0': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: 'same', stride: 2, groups: 0 }),
+  'conv2d unknown padding string and stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: 'full' as never, stride: [1, 1, 1] as never }),
+  'conv2d groups 0 and padding -1': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { groups: 0, padding: -1 }),
+  'conv2d padding -1 and stride 0': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { padding: -1, stride: 0 }),
+  'conv2d stride 0 and dilation 0': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), { stride: 0, dilation: 0 }),
+  'conv_transpose2d output_padding -1 and padding -1': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: -1, padding: -1 }),
+  'conv_transpose2d output_padding -1 and stride 0': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: -1, stride: 0 }),
+  'conv_transpose2d output_padding -1 and groups 0': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), { outputPadding: -1, groups: 0 }),
+  'conv2d float32 bias and channels': () => F.conv2d(X(1, 3, 4, 4), W(1, 2, 2, 2), dlab.zeros([1])),
+  'conv2d float32 bias and kernel too big': () => F.conv2d(X(1, 2, 1, 1), W(1, 2, 2, 2), dlab.zeros([1])),
+  'conv2d float32 bias and stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), dlab.zeros([1]), { stride: [1, 1, 1] as never }),
+  'conv2d float32 bias and rank 5': () => F.conv2d(X(1, 1, 2, 4, 4), W(1, 2, 2, 2), dlab.zeros([1])),
+  'conv2d float32 bias and same strided': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), dlab.zeros([1]), { padding: 'same', stride: 2 }),
+  'conv2d float32 bias and valid with stride of 3 values': () => F.conv2d(X(1, 2, 4, 4), W(1, 2, 2, 2), dlab.zeros([1]), { padding: 'valid', stride: [1, 1, 1] as never }),
+  'conv2d float32 bias and valid with kernel too big': () => F.conv2d(X(1, 2, 1, 1), W(1, 2, 2, 2), dlab.zeros([1]), { padding: 'valid' }),
+  'conv_transpose2d float32 bias and output_padding 1': () => F.convTranspose2d(X(1, 4, 3, 3), W(4, 2, 2, 2), dlab.zeros([2]), { outputPadding: 1 }),
+  'conv_transpose2d float32 bias and output too small': () => F.convTranspose2d(X(1, 4, 1, 1), W(4, 2, 2, 2), dlab.zeros([2]), { padding: 2 }),
   'Conv2d reflect padding 2 of height 2': () => convModule(nn.Conv2d, 3, 2, 'reflect', W(1, 1, 3, 3)).call(X(1, 1, 2, 5)),
   'Conv2d reflect padding 2 of width 2': () => convModule(nn.Conv2d, 3, 2, 'reflect', W(1, 1, 3, 3)).call(X(1, 1, 5, 2)),
   'Conv2d reflect padding [1, 2] of width 2': () => convModule(nn.Conv2d, 3, [1, 2], 'reflect', W(1, 1, 3, 3)).call(X(1, 1, 5, 2)),
@@ -404,6 +453,26 @@ for (const backend of backendsUnderTest()) {
       const fold = F.fold(X(1, 4, 4), 3, 2).gradFn!;
       assert.deepEqual([fold.name, fold.savedTensors], ['Col2ImBackward0', []]);
     });
+    test("AdaptiveMaxPool2DBackward0 saves the input and the indices, AdaptiveAvgPool2DBackward0 the input (PyTorch's _saved_self, _saved_result1)", () => {
+      dlab.setBackend(backend);
+      // y, i = F.adaptive_max_pool2d(x, 2, return_indices=True): y.grad_fn._saved_self is x, _saved_result1 is i.
+      const x = X(1, 1, 4, 4);
+      const [values, indices] = F.adaptiveMaxPool2d(x, 2, { returnIndices: true });
+      const max = values.gradFn!;
+      assert.equal(max.name, 'AdaptiveMaxPool2DBackward0');
+      assert.ok(max.savedTensors.length === 2 && max.savedTensors[0] === x && max.savedTensors[1] === indices);
+      const avg = F.adaptiveAvgPool2d(x, 3).gradFn!;
+      assert.equal(avg.name, 'AdaptiveAvgPool2DBackward0');
+      assert.ok(avg.savedTensors.length === 1 && avg.savedTensors[0] === x);
+      // torch.autograd.grad(y, x, ones, create_graph=True)[0].grad_fn: AdaptiveMaxPool2DBackwardBackward0.
+      const [gx] = dlab.autograd.grad(values, x, { gradOutputs: dlab.onesLike(values), createGraph: true });
+      assert.equal(gx!.gradFn!.name, 'AdaptiveMaxPool2DBackwardBackward0');
+    });
+    test('adaptive_max_pool1d of an unbatched input gives [C, size] values and indices (torch: [2, 3] for [2, 7] -> 3)', () => {
+      dlab.setBackend(backend);
+      const [values, indices] = F.adaptiveMaxPool1d(X(2, 7), 3, { returnIndices: true });
+      assert.deepEqual([values.shape, indices.shape, F.adaptiveMaxPool1d(X(2, 7), 3).shape], [[2, 3], [2, 3], [2, 3]]);
+    });
     test("outside create_graph the weight's and the bias's gradients come from one fused pass, and only when both are needed", () => {
       dlab.setBackend(backend);
       const b = dlab.getBackend();
@@ -440,6 +509,15 @@ for (const backend of backendsUnderTest()) {
       assert.equal(node.savedTensors.length, 1);
       assert.deepEqual([node.savedTensors[0].dtype, node.savedTensors[0].shape], ['int64', [1, 1, 2, 2]]);
       assert.deepEqual(node.savedTensors[0].tolist(), indices.tolist());
+    });
+    test('adaptive_avg_pool2d keeps an inf and a NaN in their own windows, even and uneven (PyTorch 1.13 values)', () => {
+      dlab.setBackend(backend);
+      const x = dlab.tensor([[[[Infinity, 1, 2, 3, 4], [1, 2, 3, 4, 5], [NaN, 1, 1, 1, 1], [1, 1, 1, 1, 1]]]], { dtype: 'float64' });
+      // F.adaptive_avg_pool2d(x, [2, 3]): [[inf, 2.5, 4.0], [nan, 1.0, 1.0]]; [4, 3]: [[inf, 2, 3.5], [1.5, 3, 4.5], [nan, 1, 1], [1, 1, 1]].
+      assert.deepEqual(Array.from(F.adaptiveAvgPool2d(x, [2, 3]).toTypedArray()), [Infinity, 2.5, 4, NaN, 1, 1]);
+      assert.deepEqual(Array.from(F.adaptiveAvgPool2d(x, [4, 3]).toTypedArray()), [Infinity, 2, 3.5, 1.5, 3, 4.5, NaN, 1, 1, 1, 1, 1]);
+      // [2, 5]: even windows (average pooling): [[inf, 1.5, 2.5, 3.5, 4.5], [nan, 1, 1, 1, 1]].
+      assert.deepEqual(Array.from(F.adaptiveAvgPool2d(x, [2, 5]).toTypedArray()), [Infinity, 1.5, 2.5, 3.5, 4.5, NaN, 1, 1, 1, 1]);
     });
     test('unfold of a window exactly the size of the input gives one block (torch: shape [1, 9, 1])', () => {
       dlab.setBackend(backend);
