@@ -45,7 +45,7 @@ test('calculateGain: every nonlinearity, leaky_relu slopes (NaN passes), refusal
 });
 
 test('calculateGain: a NaN slope gives NaN, a bool slope is refused as Python names it', () => {
-  assert.ok(Number.isNaN(init.calculateGain('leaky_relu', NaN)));
+  assert.ok(Number.isNaN(init.calculateGain('leaky_relu', NaN)), "Number.isNaN(init.calculateGain('leaky_relu', NaN))");
   assert.throws(() => init.calculateGain('leaky_relu', true as unknown as number), { name: 'TypeError', message: fx.gain_errors.bool_slope.message });
 });
 
@@ -91,7 +91,7 @@ test('seeded init draws: the bounds and scales of kaiming, xavier, uniform, norm
   init.kaimingUniform_(p);
   init.normal_(p);
   init.truncNormal_(p);
-  assert.ok(p.isLeaf && p.gradFn === null);
+  assert.ok(p.isLeaf && p.gradFn === null, 'p.isLeaf && p.gradFn === null');
 });
 
 test('deterministic fills: constant, ones, zeros, eye, dirac (groups, 3-5 dims)', () => {
@@ -215,7 +215,7 @@ test('LazyLinear: in_features from the first input, then initialized as Linear (
   torch.manualSeed(0);
   const lazy: nn.Linear = new nn.LazyLinear(2);
   assert.equal(lazy.toString(), fx.lazy.before);
-  assert.ok((lazy as nn.LazyLinear).hasUninitializedParams());
+  assert.ok((lazy as nn.LazyLinear).hasUninitializedParams(), '(lazy as nn.LazyLinear).hasUninitializedParams()');
   torch.manualSeed(0);
   lazy.call(torch.ones(1, 3));
   assert.ok(!(lazy instanceof nn.LazyLinear) && lazy.constructor === nn.Linear, 'it became a Linear');
@@ -228,7 +228,7 @@ test('LazyLinear: in_features from the first input, then initialized as Linear (
   torch.manualSeed(0);
   const nb = new nn.LazyLinear(2, { bias: false });
   assert.equal(nb.bias, null);
-  assert.ok(nb.hasUninitializedParams());
+  assert.ok(nb.hasUninitializedParams(), 'nb.hasUninitializedParams()');
   nb.call(torch.ones(1, 3));
   assert.equal(nb.toString(), fx.lazy_nobias.repr);
   assert.deepEqual(Object.keys(nb.stateDict()), Object.keys(fx.lazy_nobias.state));

@@ -89,26 +89,26 @@ test("registerParameter names a plain tensor by PyTorch's type name", () => {
 test('Parameter and UninitializedParameter as PyTorch: defaults, dtype, materialize; state outlives a scope', () => {
   const p = new nn.Parameter();
   assert.deepEqual([...p.shape], [0]);
-  assert.ok(p.requiresGrad);
+  assert.ok(p.requiresGrad, 'p.requiresGrad');
   const t = torch.ones(2);
-  assert.ok(!t._storage.kept);
+  assert.ok(!t._storage.kept, '!t._storage.kept');
   new nn.Parameter(t);
   assert.ok(t._storage.kept, 'a parameter made inside torch.scope is not given back with it');
   const b = torch.zeros(1);
   new nn.Module().registerBuffer('b', b);
   assert.ok(b._storage.kept, 'nor is a buffer');
   const u = new nn.UninitializedParameter();
-  assert.ok(u.requiresGrad);
+  assert.ok(u.requiresGrad, 'u.requiresGrad');
   assert.equal(u.dtype, 'float32');
   assert.equal(u.toString(), '<UninitializedParameter>');
   const d = new nn.UninitializedParameter(false, 'float64');
-  assert.ok(!d.requiresGrad);
+  assert.ok(!d.requiresGrad, '!d.requiresGrad');
   assert.equal(d.dtype, 'float64');
   assert.equal(d.materialize([2, 3]), d);
   assert.equal(d.constructor, nn.Parameter);
   assert.equal(d.dtype, 'float64');
   assert.deepEqual([...d.shape], [2, 3]);
-  assert.ok(!d.requiresGrad);
+  assert.ok(!d.requiresGrad, '!d.requiresGrad');
 });
 
 test('a field declared with an initial null or undefined can be registered as a buffer, parameter or child', () => {
@@ -151,9 +151,9 @@ test('a buffer, a parameter slot and a child can each be registered again under 
   assert.deepEqual(m.namedBuffers({ removeDuplicate: false }).map(([k]) => k), ['b']);
   // A buffer registered non-persistent and then persistent is saved again.
   m.registerBuffer('s', torch.zeros(1), { persistent: false });
-  assert.ok(!('s' in m.stateDict()));
+  assert.ok(!('s' in m.stateDict()), "!('s' in m.stateDict())");
   m.registerBuffer('s', torch.zeros(1), { persistent: true });
-  assert.ok('s' in m.stateDict());
+  assert.ok('s' in m.stateDict(), "'s' in m.stateDict()");
   // A null buffer or parameter is declared but neither listed nor saved.
   m.registerBuffer('none', null);
   m.registerParameter('nothing', null);
@@ -202,7 +202,7 @@ test('named_modules, named_parameters, named_buffers and state_dict: names, orde
 test('stateDict: detached values unless keepVars; into a given destination', () => {
   const net = new Net();
   const sd = net.stateDict();
-  assert.ok(!sd.w.requiresGrad && sd.w !== net.w);
+  assert.ok(!sd.w.requiresGrad && sd.w !== net.w, '!sd.w.requiresGrad && sd.w !== net.w');
   assert.equal(sd.w._storage, net.w._storage, 'a view of the parameter, not a copy');
   const kept = net.stateDict({ keepVars: true });
   assert.equal(kept.w, net.w);
@@ -251,7 +251,7 @@ test('loadStateDict copies values in place, and a 0-dim entry takes element 0 of
   assert.deepEqual(dst.loadStateDict(new Map(Object.entries(src.stateDict()))), { missingKeys: [], unexpectedKeys: [] });
   assert.equal(dst.w, w, 'the same parameter object');
   for (const [k, v] of Object.entries(src.stateDict())) assert.deepEqual(dst.stateDict()[k].tolist(), v.tolist(), k);
-  assert.ok(dst.w.requiresGrad && dst.w.isLeaf && dst.w.gradFn === null);
+  assert.ok(dst.w.requiresGrad && dst.w.isLeaf && dst.w.gradFn === null, 'dst.w.requiresGrad && dst.w.isLeaf && dst.w.gradFn === null');
   const s = new nn.Module();
   s.registerBuffer('step', torch.tensor(0, { dtype: 'float32' }));
   s.loadStateDict({ step: torch.tensor([5], { dtype: 'float32' }) });
@@ -354,9 +354,9 @@ test('apply visits children first; train(false) and eval reach every module; tra
   assert.equal(net.train(false), net);
   assert.deepEqual(net.modules().map((m) => m.training), fx.modes.training_after_eval);
   net.train();
-  assert.ok(net.modules().every((m) => m.training));
+  assert.ok(net.modules().every((m) => m.training), 'net.modules().every((m) => m.training)');
   assert.equal(net.eval(), net);
-  assert.ok(net.modules().every((m) => !m.training));
+  assert.ok(net.modules().every((m) => !m.training), 'net.modules().every((m) => !m.training)');
   throwsLike(() => net.train(1 as unknown as boolean), { ...fx.errors.train_not_bool, type: 'TypeError' });
 });
 
@@ -366,7 +366,7 @@ test('zeroGrad and requiresGrad_ reach every parameter; zeroGrad zeroes in place
   const loss = () => (net.head.call((net.block.call(x) as Tensor).add(net.w)) as Tensor).sum();
   loss().backward();
   const g = net.head.weight.grad!;
-  assert.ok(g.abs().sum().item() > 0);
+  assert.ok(g.abs().sum().item() > 0, 'g.abs().sum().item() > 0');
   net.zeroGrad({ setToNone: false });
   assert.equal(net.head.weight.grad, g, 'the same gradient tensor, zeroed');
   for (const p of net.parameters()) assert.equal(p.grad!.abs().sum().item(), 0);
@@ -376,7 +376,7 @@ test('zeroGrad and requiresGrad_ reach every parameter; zeroGrad zeroes in place
   holder.registerParameter('p', p);
   const [gp] = torch.autograd.grad(p.pow(3).sum(), [p], { createGraph: true });
   p.grad = gp;
-  assert.ok(p.grad!.gradFn);
+  assert.ok(p.grad!.gradFn, 'p.grad!.gradFn');
   holder.zeroGrad({ setToNone: false });
   assert.equal(p.grad!.gradFn, null);
   assert.equal(p.grad!.item(), 0);
@@ -388,9 +388,9 @@ test('zeroGrad and requiresGrad_ reach every parameter; zeroGrad zeroes in place
   for (const q of net.parameters()) assert.equal(q.grad, null);
   net.zeroGrad({ setToNone: false }); // no gradients: nothing to do
   assert.equal(net.requiresGrad_(false), net);
-  assert.ok(net.parameters().every((q) => !q.requiresGrad));
+  assert.ok(net.parameters().every((q) => !q.requiresGrad), 'net.parameters().every((q) => !q.requiresGrad)');
   net.requiresGrad_();
-  assert.ok(net.parameters().every((q) => q.requiresGrad));
+  assert.ok(net.parameters().every((q) => q.requiresGrad), 'net.parameters().every((q) => q.requiresGrad)');
 });
 
 test('to(): floating state changes dtype in place, integer buffers and gradients follow the rules', () => {
