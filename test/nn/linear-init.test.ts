@@ -47,6 +47,8 @@ test('calculateGain: every nonlinearity, leaky_relu slopes (NaN passes), refusal
 test('calculateGain: a NaN slope gives NaN, a bool slope is refused as Python names it', () => {
   assert.ok(Number.isNaN(init.calculateGain('leaky_relu', NaN)), "Number.isNaN(init.calculateGain('leaky_relu', NaN))");
   assert.throws(() => init.calculateGain('leaky_relu', true as unknown as number), { name: 'TypeError', message: fx.gain_errors.bool_slope.message });
+  assert.throws(() => init.calculateGain('leaky_relu', false as unknown as number), { name: 'TypeError', message: fx.gain_errors.false_slope.message });
+  assert.throws(() => init.calculateGain('leaky_relu', 'a' as unknown as number), { name: 'TypeError', message: fx.gain_errors.string_slope.message });
 });
 
 test('calculateFanInAndFanOut: fan_in = size(1) x receptive field, fan_out = size(0) x receptive field', () => {
