@@ -517,7 +517,8 @@ export class Module {
         continue;
       }
       try {
-        if (lazy) (param as UninitializedParameter).materialize(src.shape, { dtype: src.dtype });
+        // The placeholder keeps its own dtype (PyTorch 1.13: a float32 LazyLinear loads a float64 checkpoint as float32).
+        if (lazy) (param as UninitializedParameter).materialize(src.shape);
         noGrad(() => param.copy_(src));
       } catch (e) {
         errors.push(

@@ -17,7 +17,15 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/module_api.json', import
   errors: Record<string, Err>;
   reregister: { state_dict: string[]; b_shape: number[] };
   names: Record<string, string[]>;
-  load: Record<string, Err> & { not_tensor: string; nonstrict: { missing: string[]; unexpected: string[] }; not_tensor_prefix: string; scalar_from_vector: number; scalar_from_long_vector: number };
+  load: Record<string, Err> & {
+    not_tensor: string;
+    nonstrict: { missing: string[]; unexpected: string[] };
+    not_tensor_prefix: string;
+    scalar_from_vector: number;
+    scalar_from_long_vector: number;
+    scalar_from_scalar: number;
+    lazy_dtypes: Record<string, string>;
+  };
   reprs: Record<string, string>;
   py_floats: [number | string, string][];
   hooks: { order: unknown[]; out: number };
@@ -258,6 +266,17 @@ test('loadStateDict copies values in place, and a 0-dim entry takes element 0 of
   assert.equal((s as unknown as { step: Tensor }).step.item(), fx.load.scalar_from_vector);
   s.loadStateDict({ step: torch.tensor([7, 2], { dtype: 'float32' }) });
   assert.equal((s as unknown as { step: Tensor }).step.item(), fx.load.scalar_from_long_vector);
+  // A 0-dim entry is copied into a 0-dim buffer as it is; a [1, 1] one is not unwrapped.
+  s.loadStateDict({ step: torch.tensor(9, { dtype: 'float32' }) });
+  assert.equal((s as unknown as { step: Tensor }).step.item(), fx.load.scalar_from_scalar);
+  throwsLike(() => s.loadStateDict({ step: torch.zeros(1, 1) }), fx.load.scalar_from_matrix);
+  // A lazy parameter materializes with its own dtype (the module's), not the checkpoint's.
+  const lazy = new nn.LazyLinear(2);
+  lazy.loadStateDict({ weight: torch.ones(2, 3, { dtype: 'float64' }), bias: torch.zeros(2, { dtype: 'float64' }) });
+  const lazy64 = new nn.LazyLinear(2, { dtype: 'float64' });
+  lazy64.loadStateDict({ weight: torch.ones(2, 3), bias: torch.zeros(2) });
+  const torchName = (t: Tensor) => `torch.${t.dtype}`;
+  assert.deepEqual({ 'float32 from float64': torchName(lazy.weight), 'float64 from float32': torchName(lazy64.weight) }, fx.load.lazy_dtypes);
   // A 1-dim parameter is not unwrapped from a 1-dim entry of another size.
   assert.throws(() => new nn.Linear(1, 2).loadStateDict({ weight: torch.zeros(2, 1), bias: torch.zeros(1) }), {
     message: 'Error(s) in loading state_dict for Linear:\n\tsize mismatch for bias: copying a param with shape torch.Size([1]) from checkpoint, the shape in current model is torch.Size([2]).',
