@@ -305,6 +305,13 @@ test('repr as PyTorch: children indented, multi-line extraRepr, nothing', () => 
   }
   assert.equal(new Multi().toString(), fx.reprs.Multi);
   assert.equal(new MultiWithChild().toString(), fx.reprs.MultiWithChild);
+  class OneWithChild extends nn.Module {
+    fc = new nn.Linear(1, 1);
+    override extraRepr() {
+      return 'a=1';
+    }
+  }
+  assert.equal(new OneWithChild().toString(), fx.reprs.OneWithChild);
   assert.equal(addIndent('one', 2), 'one');
   assert.equal(addIndent('a\nb\nc', 3), 'a\n   b\n   c');
 });
