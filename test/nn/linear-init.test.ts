@@ -20,6 +20,7 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/linear_init.json', impor
   seeded: Record<string, FixtureTensor>;
   deterministic: Record<string, FixtureTensor>;
   init_errors: Record<string, Err>;
+  keyword_errors: Record<string, Err>;
   orthogonal: Record<string, FixtureTensor>;
   linear: Record<string, FixtureTensor>;
   bilinear: Record<string, FixtureTensor>;
@@ -127,6 +128,25 @@ test("init refusals in PyTorch's words", () => {
     ['orthogonal', () => init.orthogonal_(torch.empty(3))],
   ];
   for (const [k, fn] of cases) assert.throws(fn, { message: e[k].message }, k);
+});
+
+test('every init refuses an unknown keyword, naming itself as PyTorch does', () => {
+  const fns: Record<string, (t: Tensor, o: object) => unknown> = {
+    uniform_: init.uniform_,
+    normal_: init.normal_,
+    constant_: init.constant_,
+    dirac_: init.dirac_,
+    xavier_uniform_: init.xavierUniform_,
+    xavier_normal_: init.xavierNormal_,
+    kaiming_uniform_: init.kaimingUniform_,
+    kaiming_normal_: init.kaimingNormal_,
+    trunc_normal_: init.truncNormal_,
+    orthogonal_: init.orthogonal_,
+  };
+  assert.deepEqual(Object.keys(fns).sort(), Object.keys(fx.keyword_errors).sort());
+  for (const [name, fn] of Object.entries(fns)) assert.throws(() => fn(torch.empty(3, 4, 2), { foo: 1 }), { name: 'TypeError', message: fx.keyword_errors[name].message }, name);
+  // dlab's generator keyword is taken.
+  assert.equal(init.uniform_(torch.empty(2), { generator: new torch.Generator().manualSeed(1) }).shape[0], 2);
 });
 
 test("kaiming's refusal of a mode names it lowercased, with PyTorch's list", () => {
