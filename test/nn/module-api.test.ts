@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import * as torch from '../../src/index.js';
 import { nn, Tensor } from '../../src/index.js';
 import { pyFloat, pyBool, addIndent } from '../../src/nn/module.js';
@@ -270,6 +271,7 @@ test('loadStateDict copies values in place, and a 0-dim entry takes element 0 of
   s.loadStateDict({ step: torch.tensor(9, { dtype: 'float32' }) });
   assert.equal((s as unknown as { step: Tensor }).step.item(), fx.load.scalar_from_scalar);
   throwsLike(() => s.loadStateDict({ step: torch.zeros(1, 1) }), fx.load.scalar_from_matrix);
+  throwsLike(() => new nn.Linear(1, 1).loadStateDict({ weight: torch.zeros(1), bias: torch.zeros(1) }), fx.load.rank_mismatch);
   // A lazy parameter materializes with its own dtype (the module's), not the checkpoint's.
   const lazy = new nn.LazyLinear(2);
   lazy.loadStateDict({ weight: torch.ones(2, 3, { dtype: 'float64' }), bias: torch.zeros(2, { dtype: 'float64' }) });
@@ -312,6 +314,8 @@ test('repr as PyTorch: children indented, multi-line extraRepr, nothing', () => 
     }
   }
   assert.equal(new OneWithChild().toString(), fx.reprs.OneWithChild);
+  // console.log and util.inspect print a module as its repr.
+  assert.equal(inspect(new OneWithChild()), fx.reprs.OneWithChild);
   assert.equal(addIndent('one', 2), 'one');
   assert.equal(addIndent('a\nb\nc', 3), 'a\n   b\n   c');
 });
