@@ -149,6 +149,16 @@ test('every init refuses an unknown keyword, naming itself as PyTorch does', () 
   assert.equal(init.uniform_(torch.empty(2), { generator: new torch.Generator().manualSeed(1) }).shape[0], 2);
 });
 
+// /usr/bin/python3 (PyTorch 1.13): kaiming_uniform_ and kaiming_normal_ of torch.empty(0) return it (with a
+// warning) before the fans are computed; xavier_uniform_ of it refuses (fewer than 2 dimensions).
+test('kaiming of a zero-element tensor returns it before computing fans, even in 1-D', () => {
+  for (const fn of [init.kaimingUniform_, init.kaimingNormal_]) {
+    const t = torch.empty(0);
+    assert.equal(fn(t), t);
+  }
+  assert.throws(() => init.xavierUniform_(torch.empty(0)), { message: fx.init_errors.fan_1d.message });
+});
+
 test("kaiming's refusal of a mode names it lowercased, with PyTorch's list", () => {
   const e = fx.init_errors;
   assert.throws(() => init.kaimingUniform_(torch.empty(3, 4), { mode: 'fan_avg' as nn.init.FanMode }), { message: e.mode.message });
