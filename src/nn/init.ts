@@ -208,7 +208,8 @@ export function orthogonal_(tensor: Tensor, ...args: PyArgs<[number], { gain?: n
 
 /**
  * Reduced QR of an m x n row-major matrix (m >= n) by Householder reflections, LAPACK's geqrf
- * convention (R's diagonal is -sign(a_kk) * norm): returns Q (m x n, row-major) and diag(R).
+ * convention (R's diagonal is -sign(a_kk) * norm, or a_kk where nothing is below it): returns Q
+ * (m x n, row-major) and diag(R).
  */
 export function householderQR(a: Float64Array, m: number, n: number): { q: Float64Array; rDiag: Float64Array } {
   const r = Float64Array.from(a);
@@ -216,17 +217,19 @@ export function householderQR(a: Float64Array, m: number, n: number): { q: Float
   const taus: number[] = [];
   const rDiag = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    let norm = 0;
-    for (let i = k; i < m; i++) norm += r[i * n + k] ** 2;
-    norm = Math.sqrt(norm);
+    let below = 0;
+    for (let i = k + 1; i < m; i++) below += r[i * n + k] ** 2;
     const alpha = r[k * n + k];
     const v = new Float64Array(m - k);
-    if (norm === 0) {
+    // LAPACK's dlarfg: nothing below the diagonal (the last row of a square matrix, a zero
+    // column) is no reflection (H = I), and R keeps alpha with its sign.
+    if (below === 0) {
       vs.push(v);
       taus.push(0);
-      rDiag[k] = 0;
+      rDiag[k] = alpha;
       continue;
     }
+    const norm = Math.sqrt(alpha ** 2 + below);
     const beta = alpha >= 0 ? -norm : norm;
     // v = x - beta e1, scaled so v[0] = 1; H = I - tau v v^T.
     const v0 = alpha - beta;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as torch from '../../src/index.js';
 import { nn, Tensor } from '../../src/index.js';
 import { assertTensor, fromFixture, type FixtureTensor } from '../helpers.js';
+import { householderQR } from '../../src/nn/init.js';
 
 interface Err {
   type: string;
@@ -21,6 +22,7 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/linear_init.json', impor
   deterministic: Record<string, FixtureTensor>;
   init_errors: Record<string, Err>;
   keyword_errors: Record<string, Err>;
+  householder: { a: number[][]; q: number[][]; r_diag: number[] }[];
   orthogonal: Record<string, FixtureTensor>;
   linear: Record<string, FixtureTensor>;
   bilinear: Record<string, FixtureTensor>;
@@ -157,6 +159,17 @@ test('kaiming of a zero-element tensor returns it before computing fans, even in
     assert.equal(fn(t), t);
   }
   assert.throws(() => init.xavierUniform_(torch.empty(0)), { message: fx.init_errors.fan_1d.message });
+});
+
+test("householderQR: Q and R's diagonal as LAPACK's geqrf (torch.linalg.qr), signs and a zero column included", () => {
+  for (const { a, q, r_diag } of fx.householder) {
+    const [m, n] = [a.length, a[0].length];
+    const got = householderQR(Float64Array.from(a.flat()), m, n);
+    const near = (x: ArrayLike<number>, want: number[], what: string) =>
+      want.forEach((w, i) => assert.ok(Math.abs(x[i] - w) < 1e-12, `${JSON.stringify(a)} ${what}[${i}]: ${x[i]} vs ${w}`));
+    near(got.q, q.flat(), 'Q');
+    near(got.rDiag, r_diag, 'diag(R)');
+  }
 });
 
 test("kaiming's refusal of a mode names it lowercased, with PyTorch's list", () => {
