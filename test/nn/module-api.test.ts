@@ -245,6 +245,9 @@ test('loadStateDict: missing, unexpected, mismatched and non-tensor entries as P
     message: `${l.not_tensor.slice(0, l.not_tensor.indexOf(l.not_tensor_prefix))}${l.not_tensor_prefix}string`,
   });
   assert.throws(() => new Net().loadStateDict({ ...good, w: null as unknown as Tensor }), { message: /received NoneType$/ });
+  // Other values by their JS class (PyTorch names the Python one: <class 'list'>); an object without a prototype as 'object'.
+  assert.throws(() => new Net().loadStateDict({ ...good, w: [1, 2] as unknown as Tensor }), { message: /received Array$/ });
+  assert.throws(() => new Net().loadStateDict({ ...good, w: Object.create(null) as Tensor }), { message: /received object$/ });
   // Not dict-like at all.
   assert.throws(() => new Net().loadStateDict([] as unknown as Record<string, Tensor>), { name: 'TypeError', message: 'Expected state_dict to be dict-like, got Array.' });
   assert.throws(() => new Net().loadStateDict(null as unknown as Record<string, Tensor>), { name: 'TypeError', message: 'Expected state_dict to be dict-like, got null.' });
