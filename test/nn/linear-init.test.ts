@@ -136,7 +136,7 @@ test('every init refuses an unknown keyword, naming itself as PyTorch does', () 
   const fns: Record<string, (t: Tensor, o: object) => unknown> = {
     uniform_: init.uniform_,
     normal_: init.normal_,
-    constant_: init.constant_,
+    constant_: init.constant_ as (t: Tensor, o: object) => unknown,
     dirac_: init.dirac_,
     xavier_uniform_: init.xavierUniform_,
     xavier_normal_: init.xavierNormal_,
