@@ -19,6 +19,8 @@ export type FanMode = 'fan_in' | 'fan_out';
 interface GenOption {
   generator?: Generator;
 }
+/** The keyword-only options of the drawing inits (PyTorch 1.13 has none; dlab's generator); any other keyword is refused, as Python does. */
+const GEN = ['generator'];
 
 /** `torch.nn.init.calculate_gain`: The recommended gain for a nonlinearity (param: leaky_relu's negative slope, default 0.01). */
 export function calculateGain(...args: PyArgs<[nonlinearity: Nonlinearity, param: number | null], { nonlinearity?: Nonlinearity; param?: number | null }>): number {
@@ -57,20 +59,20 @@ function correctFan(tensor: Tensor, mode: string): number {
 type UniformOptions = { a?: number; b?: number } & GenOption;
 /** `torch.nn.init.uniform_`: U(a, b): uniform_(w, a, b) or uniform_(w, { a, b }). */
 export function uniform_(tensor: Tensor, ...args: PyArgs<[number, number], UniformOptions>): Tensor {
-  const [a = 0, b = 1, options] = bindArgs<[number?, number?], GenOption>('uniform_', ['a', 'b'], args, 0);
+  const [a = 0, b = 1, options] = bindArgs<[number?, number?], GenOption>('uniform_', ['a', 'b'], args, 0, GEN);
   return noGrad(() => tensor.uniform_(a, b, options));
 }
 
 type NormalOptions = { mean?: number; std?: number } & GenOption;
 /** `torch.nn.init.normal_`: N(mean, std^2): normal_(w, 0, 0.01) or normal_(w, { std: 0.01 }). */
 export function normal_(tensor: Tensor, ...args: PyArgs<[number, number], NormalOptions>): Tensor {
-  const [mean = 0, std = 1, options] = bindArgs<[number?, number?], GenOption>('normal_', ['mean', 'std'], args, 0);
+  const [mean = 0, std = 1, options] = bindArgs<[number?, number?], GenOption>('normal_', ['mean', 'std'], args, 0, GEN);
   return noGrad(() => tensor.normal_(mean, std, options));
 }
 
 /** `torch.nn.init.constant_(tensor, val)`: fills the tensor with val. */
 export function constant_(tensor: Tensor, ...args: PyArgs<[number], { val: number }>): Tensor {
-  const [val] = bindArgs<[number], object>('constant_', ['val'], args);
+  const [val] = bindArgs<[number], object>('constant_', ['val'], args, 1, []);
   return noGrad(() => tensor.fill_(val));
 }
 
@@ -87,7 +89,7 @@ export function eye_(tensor: Tensor): Tensor {
 
 /** `torch.nn.init.dirac_`: The Dirac delta for 3-, 4- and 5-D conv weights: each output channel passes one input channel through. */
 export function dirac_(tensor: Tensor, ...args: PyArgs<[number], { groups?: number }>): Tensor {
-  const [groups = 1] = bindArgs<[number?], object>('dirac_', ['groups'], args, 0);
+  const [groups = 1] = bindArgs<[number?], object>('dirac_', ['groups'], args, 0, []);
   const d = tensor.ndim;
   if (d < 3 || d > 5) throw new Error('Only tensors with 3, 4, or 5 dimensions are supported');
   const sizes = tensor.shape;
@@ -108,7 +110,7 @@ export function dirac_(tensor: Tensor, ...args: PyArgs<[number], { groups?: numb
 
 /** `torch.nn.init.xavier_uniform_`: Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)). */
 export function xavierUniform_(tensor: Tensor, ...args: PyArgs<[number], { gain?: number } & GenOption>): Tensor {
-  const [gain = 1, options] = bindArgs<[number?], GenOption>('xavier_uniform_', ['gain'], args, 0);
+  const [gain = 1, options] = bindArgs<[number?], GenOption>('xavier_uniform_', ['gain'], args, 0, GEN);
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   const std = gain * Math.sqrt(2 / (fanIn + fanOut));
   const a = Math.sqrt(3) * std;
@@ -117,7 +119,7 @@ export function xavierUniform_(tensor: Tensor, ...args: PyArgs<[number], { gain?
 
 /** `torch.nn.init.xavier_normal_`: Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). */
 export function xavierNormal_(tensor: Tensor, ...args: PyArgs<[number], { gain?: number } & GenOption>): Tensor {
-  const [gain = 1, options] = bindArgs<[number?], GenOption>('xavier_normal_', ['gain'], args, 0);
+  const [gain = 1, options] = bindArgs<[number?], GenOption>('xavier_normal_', ['gain'], args, 0, GEN);
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   return normal_(tensor, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
 }
@@ -131,7 +133,7 @@ interface KaimingOptions extends GenOption {
 /** kaiming_*_(w, a, mode, nonlinearity) or kaiming_*_(w, { a, mode, nonlinearity }). */
 type KaimingArgs = PyArgs<[number, FanMode, Nonlinearity], KaimingOptions>;
 const bindKaiming = (fn: string, args: KaimingArgs) =>
-  bindArgs<[number?, FanMode?, Nonlinearity?], GenOption>(fn, ['a', 'mode', 'nonlinearity'], args, 0);
+  bindArgs<[number?, FanMode?, Nonlinearity?], GenOption>(fn, ['a', 'mode', 'nonlinearity'], args, 0, GEN);
 
 /** `torch.nn.init.kaiming_uniform_`: He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan). Defaults as PyTorch: a=0, fan_in, leaky_relu. */
 export function kaimingUniform_(tensor: Tensor, ...args: KaimingArgs): Tensor {
@@ -160,7 +162,7 @@ export function truncNormal_(
   tensor: Tensor,
   ...args: PyArgs<[number, number, number, number], { mean?: number; std?: number; a?: number; b?: number } & GenOption>
 ): Tensor {
-  const [mean = 0, std = 1, a = -2, b = 2, options] = bindArgs<[number?, number?, number?, number?], GenOption>('trunc_normal_', ['mean', 'std', 'a', 'b'], args, 0);
+  const [mean = 0, std = 1, a = -2, b = 2, options] = bindArgs<[number?, number?, number?, number?], GenOption>('trunc_normal_', ['mean', 'std', 'a', 'b'], args, 0, GEN);
   const cdf = (x: number) => (1 + erf(x / Math.SQRT2)) / 2;
   const l = cdf((a - mean) / std);
   const u = cdf((b - mean) / std);
@@ -178,7 +180,7 @@ export function truncNormal_(
  * (so the result is Haar-distributed and equals PyTorch's up to rounding), times gain.
  */
 export function orthogonal_(tensor: Tensor, ...args: PyArgs<[number], { gain?: number } & GenOption>): Tensor {
-  const [gain = 1, options] = bindArgs<[number?], GenOption>('orthogonal_', ['gain'], args, 0);
+  const [gain = 1, options] = bindArgs<[number?], GenOption>('orthogonal_', ['gain'], args, 0, GEN);
   if (tensor.ndim < 2) throw new Error('Only tensors with 2 or more dimensions are supported');
   if (tensor.numel() === 0) return tensor;
   const rows = tensor.shape[0];
@@ -206,7 +208,8 @@ export function orthogonal_(tensor: Tensor, ...args: PyArgs<[number], { gain?: n
 
 /**
  * Reduced QR of an m x n row-major matrix (m >= n) by Householder reflections, LAPACK's geqrf
- * convention (R's diagonal is -sign(a_kk) * norm): returns Q (m x n, row-major) and diag(R).
+ * convention (R's diagonal is -sign(a_kk) * norm, or a_kk where nothing is below it): returns Q
+ * (m x n, row-major) and diag(R).
  */
 export function householderQR(a: Float64Array, m: number, n: number): { q: Float64Array; rDiag: Float64Array } {
   const r = Float64Array.from(a);
@@ -214,17 +217,19 @@ export function householderQR(a: Float64Array, m: number, n: number): { q: Float
   const taus: number[] = [];
   const rDiag = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    let norm = 0;
-    for (let i = k; i < m; i++) norm += r[i * n + k] ** 2;
-    norm = Math.sqrt(norm);
+    let below = 0;
+    for (let i = k + 1; i < m; i++) below += r[i * n + k] ** 2;
     const alpha = r[k * n + k];
     const v = new Float64Array(m - k);
-    if (norm === 0) {
+    // LAPACK's dlarfg: nothing below the diagonal (the last row of a square matrix, a zero
+    // column) is no reflection (H = I), and R keeps alpha with its sign.
+    if (below === 0) {
       vs.push(v);
       taus.push(0);
-      rDiag[k] = 0;
+      rDiag[k] = alpha;
       continue;
     }
+    const norm = Math.sqrt(alpha ** 2 + below);
     const beta = alpha >= 0 ? -norm : norm;
     // v = x - beta e1, scaled so v[0] = 1; H = I - tau v v^T.
     const v0 = alpha - beta;

@@ -476,16 +476,15 @@ export class Module {
     const missingKeys: string[] = [];
     const unexpectedKeys: string[] = [];
     const errors: string[] = [];
-    const load = (m: Module, local: Map<string, unknown>, prefix: string) => {
-      m._loadFromStateDict(local, prefix, missingKeys, unexpectedKeys, errors);
+    // As PyTorch, each module sees the whole dict and reads the keys under its prefix.
+    const load = (m: Module, prefix: string) => {
+      m._loadFromStateDict(sd, prefix, missingKeys, unexpectedKeys, errors);
       for (const k of m._names()) {
         const child = m._field(k);
-        if (!(child instanceof Module)) continue;
-        const childPrefix = `${prefix}${k}.`;
-        load(child, new Map([...local].filter(([key]) => key.startsWith(childPrefix))), childPrefix);
+        if (child instanceof Module) load(child, `${prefix}${k}.`);
       }
     };
-    load(this, sd, '');
+    load(this, '');
     if (strict) {
       if (unexpectedKeys.length > 0) errors.unshift(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
       if (missingKeys.length > 0) errors.unshift(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}. `);
@@ -517,7 +516,8 @@ export class Module {
         continue;
       }
       try {
-        if (lazy) (param as UninitializedParameter).materialize(src.shape, { dtype: src.dtype });
+        // The placeholder keeps its own dtype (PyTorch 1.13: a float32 LazyLinear loads a float64 checkpoint as float32).
+        if (lazy) (param as UninitializedParameter).materialize(src.shape);
         noGrad(() => param.copy_(src));
       } catch (e) {
         errors.push(

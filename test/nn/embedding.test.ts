@@ -22,7 +22,12 @@ interface EmbeddingCase {
   weight_after: FixtureTensor;
 }
 
-const efx: { cases: EmbeddingCase[]; reprs: Record<string, string>; errors: Record<string, string> } = JSON.parse(
+const efx: {
+  cases: EmbeddingCase[];
+  reprs: Record<string, string>;
+  errors: Record<string, string>;
+  partial: { ids: number[]; message: string; weight_after: FixtureTensor }[];
+} = JSON.parse(
   readFileSync(new URL('../fixtures/embedding.json', import.meta.url), 'utf8'),
 );
 
@@ -37,6 +42,7 @@ const options: Record<string, EmbeddingOptions> = {
   'F.embedding max_norm=1.5': { maxNorm: 1.5 },
   'F.embedding max_norm=2 norm_type=1': { maxNorm: 2, normType: 1 },
   'F.embedding max_norm=1 norm_type=3': { maxNorm: 1, normType: 3 },
+  'F.embedding max_norm=5 float64, a row of norm 5': { maxNorm: 5 },
 };
 
 function checkEmbeddingCase(c: EmbeddingCase): void {
@@ -71,6 +77,8 @@ function embeddingErrors(): Record<string, () => unknown> {
     'F.embedding id -1': () => F.embedding(L([-1, 1]), W),
     'F.embedding max_norm, id 6 of 6': () => F.embedding(L([1, 6]), W.clone(), { maxNorm: 1 }),
     'F.embedding max_norm, ids -7 and 6': () => F.embedding(L([6, -7]), W.clone(), { maxNorm: 1 }),
+    'F.embedding scale_grad_by_freq, id 6 of 6': () => F.embedding(L([1, 6]), W, { scaleGradByFreq: true }),
+    'F.embedding scale_grad_by_freq, id -1': () => F.embedding(L([-1, 1]), W, { scaleGradByFreq: true }),
     'F.embedding padding_idx=6': () => F.embedding(L([1]), W, { paddingIdx: 6 }),
     'F.embedding padding_idx=-7': () => F.embedding(L([1]), W, { paddingIdx: -7 }),
     'Embedding padding_idx=-7': () => new nn.Embedding(6, 3, { paddingIdx: -7 }),
@@ -119,6 +127,17 @@ for (const backend of backendsUnderTest()) {
       for (const [name, message] of Object.entries(efx.errors)) assert.equal(errorOf(thunks[name]), message, name);
       assert.deepEqual(Object.keys(reprModules).sort(), Object.keys(efx.reprs).sort());
       for (const [name, make] of Object.entries(reprModules)) assert.equal(make().toString(), efx.reprs[name], name);
+    });
+
+    // embedding.json's partial renorms: max_norm renorms rows in ascending id order, so a refused id
+    // leaves the rows before it renormed, as PyTorch 1.13 does (the fixture's W, max_norm=1).
+    test('max_norm: rows before a refused id are renormed already, as PyTorch', () => {
+      const W = fromFixture(efx.cases[0].weight);
+      for (const { ids, message, weight_after } of efx.partial) {
+        const w = W.clone();
+        assert.equal(errorOf(() => F.embedding(torch.tensor(ids), w, { maxNorm: 1 })), message, `ids ${ids}`);
+        assertTensor(w, weight_after, `ids ${ids}: the weight after the refusal`);
+      }
     });
 
     test('padding_idx from -num_embeddings; the binding names the class', () => {

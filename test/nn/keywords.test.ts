@@ -43,7 +43,7 @@ test('every nn.init function takes its arguments positionally or by keyword', ()
   // The normal_ of the issue: N(0, 0.01^2), not NaN.
   dlab.manualSeed(0);
   const w = init.normal_(dlab.empty([100, 100]), { std: 0.01 });
-  assert.ok(Math.abs(w.std().item() - 0.01) < 0.001);
+  assert.ok(Math.abs(w.std().item() - 0.01) < 0.001, 'Math.abs(w.std().item() - 0.01) < 0.001');
 });
 
 test('an argument given twice, a missing one or too many are refused in Python\'s words', () => {

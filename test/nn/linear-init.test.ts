@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as torch from '../../src/index.js';
 import { nn, Tensor } from '../../src/index.js';
 import { assertTensor, fromFixture, type FixtureTensor } from '../helpers.js';
+import { householderQR } from '../../src/nn/init.js';
 
 interface Err {
   type: string;
@@ -20,6 +21,8 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/linear_init.json', impor
   seeded: Record<string, FixtureTensor>;
   deterministic: Record<string, FixtureTensor>;
   init_errors: Record<string, Err>;
+  keyword_errors: Record<string, Err>;
+  householder: { a: number[][]; q: number[][]; r_diag: number[] }[];
   orthogonal: Record<string, FixtureTensor>;
   linear: Record<string, FixtureTensor>;
   bilinear: Record<string, FixtureTensor>;
@@ -45,8 +48,10 @@ test('calculateGain: every nonlinearity, leaky_relu slopes (NaN passes), refusal
 });
 
 test('calculateGain: a NaN slope gives NaN, a bool slope is refused as Python names it', () => {
-  assert.ok(Number.isNaN(init.calculateGain('leaky_relu', NaN)));
+  assert.ok(Number.isNaN(init.calculateGain('leaky_relu', NaN)), "Number.isNaN(init.calculateGain('leaky_relu', NaN))");
   assert.throws(() => init.calculateGain('leaky_relu', true as unknown as number), { name: 'TypeError', message: fx.gain_errors.bool_slope.message });
+  assert.throws(() => init.calculateGain('leaky_relu', false as unknown as number), { name: 'TypeError', message: fx.gain_errors.false_slope.message });
+  assert.throws(() => init.calculateGain('leaky_relu', 'a' as unknown as number), { name: 'TypeError', message: fx.gain_errors.string_slope.message });
 });
 
 test('calculateFanInAndFanOut: fan_in = size(1) x receptive field, fan_out = size(0) x receptive field', () => {
@@ -91,7 +96,7 @@ test('seeded init draws: the bounds and scales of kaiming, xavier, uniform, norm
   init.kaimingUniform_(p);
   init.normal_(p);
   init.truncNormal_(p);
-  assert.ok(p.isLeaf && p.gradFn === null);
+  assert.ok(p.isLeaf && p.gradFn === null, 'p.isLeaf && p.gradFn === null');
 });
 
 test('deterministic fills: constant, ones, zeros, eye, dirac (groups, 3-5 dims)', () => {
@@ -125,6 +130,46 @@ test("init refusals in PyTorch's words", () => {
     ['orthogonal', () => init.orthogonal_(torch.empty(3))],
   ];
   for (const [k, fn] of cases) assert.throws(fn, { message: e[k].message }, k);
+});
+
+test('every init refuses an unknown keyword, naming itself as PyTorch does', () => {
+  const fns: Record<string, (t: Tensor, o: object) => unknown> = {
+    uniform_: init.uniform_,
+    normal_: init.normal_,
+    constant_: init.constant_ as (t: Tensor, o: object) => unknown,
+    dirac_: init.dirac_,
+    xavier_uniform_: init.xavierUniform_,
+    xavier_normal_: init.xavierNormal_,
+    kaiming_uniform_: init.kaimingUniform_,
+    kaiming_normal_: init.kaimingNormal_,
+    trunc_normal_: init.truncNormal_,
+    orthogonal_: init.orthogonal_,
+  };
+  assert.deepEqual(Object.keys(fns).sort(), Object.keys(fx.keyword_errors).sort());
+  for (const [name, fn] of Object.entries(fns)) assert.throws(() => fn(torch.empty(3, 4, 2), { foo: 1 }), { name: 'TypeError', message: fx.keyword_errors[name].message }, name);
+  // dlab's generator keyword is taken.
+  assert.equal(init.uniform_(torch.empty(2), { generator: new torch.Generator().manualSeed(1) }).shape[0], 2);
+});
+
+// /usr/bin/python3 (PyTorch 1.13): kaiming_uniform_ and kaiming_normal_ of torch.empty(0) return it (with a
+// warning) before the fans are computed; xavier_uniform_ of it refuses (fewer than 2 dimensions).
+test('kaiming of a zero-element tensor returns it before computing fans, even in 1-D', () => {
+  for (const fn of [init.kaimingUniform_, init.kaimingNormal_]) {
+    const t = torch.empty(0);
+    assert.equal(fn(t), t);
+  }
+  assert.throws(() => init.xavierUniform_(torch.empty(0)), { message: fx.init_errors.fan_1d.message });
+});
+
+test("householderQR: Q and R's diagonal as LAPACK's geqrf (torch.linalg.qr), signs and a zero column included", () => {
+  for (const { a, q, r_diag } of fx.householder) {
+    const [m, n] = [a.length, a[0].length];
+    const got = householderQR(Float64Array.from(a.flat()), m, n);
+    const near = (x: ArrayLike<number>, want: number[], what: string) =>
+      want.forEach((w, i) => assert.ok(Math.abs(x[i] - w) < 1e-12, `${JSON.stringify(a)} ${what}[${i}]: ${x[i]} vs ${w}`));
+    near(got.q, q.flat(), 'Q');
+    near(got.rDiag, r_diag, 'diag(R)');
+  }
 });
 
 test("kaiming's refusal of a mode names it lowercased, with PyTorch's list", () => {
@@ -215,7 +260,7 @@ test('LazyLinear: in_features from the first input, then initialized as Linear (
   torch.manualSeed(0);
   const lazy: nn.Linear = new nn.LazyLinear(2);
   assert.equal(lazy.toString(), fx.lazy.before);
-  assert.ok((lazy as nn.LazyLinear).hasUninitializedParams());
+  assert.ok((lazy as nn.LazyLinear).hasUninitializedParams(), '(lazy as nn.LazyLinear).hasUninitializedParams()');
   torch.manualSeed(0);
   lazy.call(torch.ones(1, 3));
   assert.ok(!(lazy instanceof nn.LazyLinear) && lazy.constructor === nn.Linear, 'it became a Linear');
@@ -228,7 +273,7 @@ test('LazyLinear: in_features from the first input, then initialized as Linear (
   torch.manualSeed(0);
   const nb = new nn.LazyLinear(2, { bias: false });
   assert.equal(nb.bias, null);
-  assert.ok(nb.hasUninitializedParams());
+  assert.ok(nb.hasUninitializedParams(), 'nb.hasUninitializedParams()');
   nb.call(torch.ones(1, 3));
   assert.equal(nb.toString(), fx.lazy_nobias.repr);
   assert.deepEqual(Object.keys(nb.stateDict()), Object.keys(fx.lazy_nobias.state));

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import * as torch from '../../src/index.js';
 import { nn, Tensor } from '../../src/index.js';
 import { pyFloat, pyBool, addIndent } from '../../src/nn/module.js';
@@ -17,7 +18,15 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/module_api.json', import
   errors: Record<string, Err>;
   reregister: { state_dict: string[]; b_shape: number[] };
   names: Record<string, string[]>;
-  load: Record<string, Err> & { not_tensor: string; nonstrict: { missing: string[]; unexpected: string[] }; not_tensor_prefix: string; scalar_from_vector: number; scalar_from_long_vector: number };
+  load: Record<string, Err> & {
+    not_tensor: string;
+    nonstrict: { missing: string[]; unexpected: string[] };
+    not_tensor_prefix: string;
+    scalar_from_vector: number;
+    scalar_from_long_vector: number;
+    scalar_from_scalar: number;
+    lazy_dtypes: Record<string, string>;
+  };
   reprs: Record<string, string>;
   py_floats: [number | string, string][];
   hooks: { order: unknown[]; out: number };
@@ -89,26 +98,26 @@ test("registerParameter names a plain tensor by PyTorch's type name", () => {
 test('Parameter and UninitializedParameter as PyTorch: defaults, dtype, materialize; state outlives a scope', () => {
   const p = new nn.Parameter();
   assert.deepEqual([...p.shape], [0]);
-  assert.ok(p.requiresGrad);
+  assert.ok(p.requiresGrad, 'p.requiresGrad');
   const t = torch.ones(2);
-  assert.ok(!t._storage.kept);
+  assert.ok(!t._storage.kept, '!t._storage.kept');
   new nn.Parameter(t);
   assert.ok(t._storage.kept, 'a parameter made inside torch.scope is not given back with it');
   const b = torch.zeros(1);
   new nn.Module().registerBuffer('b', b);
   assert.ok(b._storage.kept, 'nor is a buffer');
   const u = new nn.UninitializedParameter();
-  assert.ok(u.requiresGrad);
+  assert.ok(u.requiresGrad, 'u.requiresGrad');
   assert.equal(u.dtype, 'float32');
   assert.equal(u.toString(), '<UninitializedParameter>');
   const d = new nn.UninitializedParameter(false, 'float64');
-  assert.ok(!d.requiresGrad);
+  assert.ok(!d.requiresGrad, '!d.requiresGrad');
   assert.equal(d.dtype, 'float64');
   assert.equal(d.materialize([2, 3]), d);
   assert.equal(d.constructor, nn.Parameter);
   assert.equal(d.dtype, 'float64');
   assert.deepEqual([...d.shape], [2, 3]);
-  assert.ok(!d.requiresGrad);
+  assert.ok(!d.requiresGrad, '!d.requiresGrad');
 });
 
 test('a field declared with an initial null or undefined can be registered as a buffer, parameter or child', () => {
@@ -151,9 +160,9 @@ test('a buffer, a parameter slot and a child can each be registered again under 
   assert.deepEqual(m.namedBuffers({ removeDuplicate: false }).map(([k]) => k), ['b']);
   // A buffer registered non-persistent and then persistent is saved again.
   m.registerBuffer('s', torch.zeros(1), { persistent: false });
-  assert.ok(!('s' in m.stateDict()));
+  assert.ok(!('s' in m.stateDict()), "!('s' in m.stateDict())");
   m.registerBuffer('s', torch.zeros(1), { persistent: true });
-  assert.ok('s' in m.stateDict());
+  assert.ok('s' in m.stateDict(), "'s' in m.stateDict()");
   // A null buffer or parameter is declared but neither listed nor saved.
   m.registerBuffer('none', null);
   m.registerParameter('nothing', null);
@@ -202,7 +211,7 @@ test('named_modules, named_parameters, named_buffers and state_dict: names, orde
 test('stateDict: detached values unless keepVars; into a given destination', () => {
   const net = new Net();
   const sd = net.stateDict();
-  assert.ok(!sd.w.requiresGrad && sd.w !== net.w);
+  assert.ok(!sd.w.requiresGrad && sd.w !== net.w, '!sd.w.requiresGrad && sd.w !== net.w');
   assert.equal(sd.w._storage, net.w._storage, 'a view of the parameter, not a copy');
   const kept = net.stateDict({ keepVars: true });
   assert.equal(kept.w, net.w);
@@ -236,6 +245,9 @@ test('loadStateDict: missing, unexpected, mismatched and non-tensor entries as P
     message: `${l.not_tensor.slice(0, l.not_tensor.indexOf(l.not_tensor_prefix))}${l.not_tensor_prefix}string`,
   });
   assert.throws(() => new Net().loadStateDict({ ...good, w: null as unknown as Tensor }), { message: /received NoneType$/ });
+  // Other values by their JS class (PyTorch names the Python one: <class 'list'>); an object without a prototype as 'object'.
+  assert.throws(() => new Net().loadStateDict({ ...good, w: [1, 2] as unknown as Tensor }), { message: /received Array$/ });
+  assert.throws(() => new Net().loadStateDict({ ...good, w: Object.create(null) as Tensor }), { message: /received object$/ });
   // Not dict-like at all.
   assert.throws(() => new Net().loadStateDict([] as unknown as Record<string, Tensor>), { name: 'TypeError', message: 'Expected state_dict to be dict-like, got Array.' });
   assert.throws(() => new Net().loadStateDict(null as unknown as Record<string, Tensor>), { name: 'TypeError', message: 'Expected state_dict to be dict-like, got null.' });
@@ -251,13 +263,25 @@ test('loadStateDict copies values in place, and a 0-dim entry takes element 0 of
   assert.deepEqual(dst.loadStateDict(new Map(Object.entries(src.stateDict()))), { missingKeys: [], unexpectedKeys: [] });
   assert.equal(dst.w, w, 'the same parameter object');
   for (const [k, v] of Object.entries(src.stateDict())) assert.deepEqual(dst.stateDict()[k].tolist(), v.tolist(), k);
-  assert.ok(dst.w.requiresGrad && dst.w.isLeaf && dst.w.gradFn === null);
+  assert.ok(dst.w.requiresGrad && dst.w.isLeaf && dst.w.gradFn === null, 'dst.w.requiresGrad && dst.w.isLeaf && dst.w.gradFn === null');
   const s = new nn.Module();
   s.registerBuffer('step', torch.tensor(0, { dtype: 'float32' }));
   s.loadStateDict({ step: torch.tensor([5], { dtype: 'float32' }) });
   assert.equal((s as unknown as { step: Tensor }).step.item(), fx.load.scalar_from_vector);
   s.loadStateDict({ step: torch.tensor([7, 2], { dtype: 'float32' }) });
   assert.equal((s as unknown as { step: Tensor }).step.item(), fx.load.scalar_from_long_vector);
+  // A 0-dim entry is copied into a 0-dim buffer as it is; a [1, 1] one is not unwrapped.
+  s.loadStateDict({ step: torch.tensor(9, { dtype: 'float32' }) });
+  assert.equal((s as unknown as { step: Tensor }).step.item(), fx.load.scalar_from_scalar);
+  throwsLike(() => s.loadStateDict({ step: torch.zeros(1, 1) }), fx.load.scalar_from_matrix);
+  throwsLike(() => new nn.Linear(1, 1).loadStateDict({ weight: torch.zeros(1), bias: torch.zeros(1) }), fx.load.rank_mismatch);
+  // A lazy parameter materializes with its own dtype (the module's), not the checkpoint's.
+  const lazy = new nn.LazyLinear(2);
+  lazy.loadStateDict({ weight: torch.ones(2, 3, { dtype: 'float64' }), bias: torch.zeros(2, { dtype: 'float64' }) });
+  const lazy64 = new nn.LazyLinear(2, { dtype: 'float64' });
+  lazy64.loadStateDict({ weight: torch.ones(2, 3), bias: torch.zeros(2) });
+  const torchName = (t: Tensor) => `torch.${t.dtype}`;
+  assert.deepEqual({ 'float32 from float64': torchName(lazy.weight), 'float64 from float32': torchName(lazy64.weight) }, fx.load.lazy_dtypes);
   // A 1-dim parameter is not unwrapped from a 1-dim entry of another size.
   assert.throws(() => new nn.Linear(1, 2).loadStateDict({ weight: torch.zeros(2, 1), bias: torch.zeros(1) }), {
     message: 'Error(s) in loading state_dict for Linear:\n\tsize mismatch for bias: copying a param with shape torch.Size([1]) from checkpoint, the shape in current model is torch.Size([2]).',
@@ -286,6 +310,15 @@ test('repr as PyTorch: children indented, multi-line extraRepr, nothing', () => 
   }
   assert.equal(new Multi().toString(), fx.reprs.Multi);
   assert.equal(new MultiWithChild().toString(), fx.reprs.MultiWithChild);
+  class OneWithChild extends nn.Module {
+    fc = new nn.Linear(1, 1);
+    override extraRepr() {
+      return 'a=1';
+    }
+  }
+  assert.equal(new OneWithChild().toString(), fx.reprs.OneWithChild);
+  // console.log and util.inspect print a module as its repr.
+  assert.equal(inspect(new OneWithChild()), fx.reprs.OneWithChild);
   assert.equal(addIndent('one', 2), 'one');
   assert.equal(addIndent('a\nb\nc', 3), 'a\n   b\n   c');
 });
@@ -354,9 +387,9 @@ test('apply visits children first; train(false) and eval reach every module; tra
   assert.equal(net.train(false), net);
   assert.deepEqual(net.modules().map((m) => m.training), fx.modes.training_after_eval);
   net.train();
-  assert.ok(net.modules().every((m) => m.training));
+  assert.ok(net.modules().every((m) => m.training), 'net.modules().every((m) => m.training)');
   assert.equal(net.eval(), net);
-  assert.ok(net.modules().every((m) => !m.training));
+  assert.ok(net.modules().every((m) => !m.training), 'net.modules().every((m) => !m.training)');
   throwsLike(() => net.train(1 as unknown as boolean), { ...fx.errors.train_not_bool, type: 'TypeError' });
 });
 
@@ -366,7 +399,7 @@ test('zeroGrad and requiresGrad_ reach every parameter; zeroGrad zeroes in place
   const loss = () => (net.head.call((net.block.call(x) as Tensor).add(net.w)) as Tensor).sum();
   loss().backward();
   const g = net.head.weight.grad!;
-  assert.ok(g.abs().sum().item() > 0);
+  assert.ok(g.abs().sum().item() > 0, 'g.abs().sum().item() > 0');
   net.zeroGrad({ setToNone: false });
   assert.equal(net.head.weight.grad, g, 'the same gradient tensor, zeroed');
   for (const p of net.parameters()) assert.equal(p.grad!.abs().sum().item(), 0);
@@ -376,7 +409,7 @@ test('zeroGrad and requiresGrad_ reach every parameter; zeroGrad zeroes in place
   holder.registerParameter('p', p);
   const [gp] = torch.autograd.grad(p.pow(3).sum(), [p], { createGraph: true });
   p.grad = gp;
-  assert.ok(p.grad!.gradFn);
+  assert.ok(p.grad!.gradFn, 'p.grad!.gradFn');
   holder.zeroGrad({ setToNone: false });
   assert.equal(p.grad!.gradFn, null);
   assert.equal(p.grad!.item(), 0);
@@ -388,9 +421,9 @@ test('zeroGrad and requiresGrad_ reach every parameter; zeroGrad zeroes in place
   for (const q of net.parameters()) assert.equal(q.grad, null);
   net.zeroGrad({ setToNone: false }); // no gradients: nothing to do
   assert.equal(net.requiresGrad_(false), net);
-  assert.ok(net.parameters().every((q) => !q.requiresGrad));
+  assert.ok(net.parameters().every((q) => !q.requiresGrad), 'net.parameters().every((q) => !q.requiresGrad)');
   net.requiresGrad_();
-  assert.ok(net.parameters().every((q) => q.requiresGrad));
+  assert.ok(net.parameters().every((q) => q.requiresGrad), 'net.parameters().every((q) => q.requiresGrad)');
 });
 
 test('to(): floating state changes dtype in place, integer buffers and gradients follow the rules', () => {

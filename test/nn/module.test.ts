@@ -19,7 +19,7 @@ test('Parameter is a Tensor that requires grad and shares storage', () => {
   const p = new nn.Parameter(t);
   // Not a copy: the parameter is t's storage (the instanceof checks here were true by construction).
   assert.equal(p._storage, t._storage);
-  assert.ok(p.requiresGrad && p.isLeaf);
+  assert.ok(p.requiresGrad && p.isLeaf, 'p.requiresGrad && p.isLeaf');
   assert.equal(p.toString(), 'Parameter containing:\ntensor([1., 1.], requires_grad=True)');
   torch.noGrad(() => p.mul_(3));
   assert.deepEqual(t.tolist(), [3, 3]);
@@ -104,12 +104,12 @@ test('tied parameters are counted and returned once; state dict keeps both names
 test('train() and eval() reach every submodule and switch Dropout', () => {
   const net = new nn.Sequential(new nn.Linear(10, 10), new nn.Dropout(0.5));
   const x = torch.ones(4, 10);
-  assert.ok(net.training && net.at(1).training);
+  assert.ok(net.training && net.at(1).training, 'net.training && net.at(1).training');
   torch.manualSeed(0);
   const a = net.call(x);
   assert.ok(a.eq(0).any().item(), 'training mode drops some units');
   net.eval();
-  assert.ok(!net.training && !net.at(1).training);
+  assert.ok(!net.training && !net.at(1).training, '!net.training && !net.at(1).training');
   assert.deepEqual(new nn.Dropout(0.5).eval().call(x).tolist(), x.tolist());
   assert.deepEqual(net.call(x).tolist(), net.at(0).call(x).tolist());
   assert.throws(() => new nn.Dropout(1.5), /dropout probability has to be between 0 and 1, but got 1.5/);
@@ -118,13 +118,13 @@ test('train() and eval() reach every submodule and switch Dropout', () => {
 test('zeroGrad, requiresGrad_ and apply', () => {
   const m = new MLP();
   m.call(torch.randn(3, 20)).sum().backward();
-  assert.ok(m.hidden.weight.grad);
+  assert.ok(m.hidden.weight.grad, 'm.hidden.weight.grad');
   m.zeroGrad({ setToNone: false });
   assert.equal(m.hidden.weight.grad!.abs().sum().item(), 0);
   m.zeroGrad();
   assert.equal(m.hidden.weight.grad, null);
   m.requiresGrad_(false);
-  assert.ok(m.parameters().every((p) => !p.requiresGrad));
+  assert.ok(m.parameters().every((p) => !p.requiresGrad), 'm.parameters().every((p) => !p.requiresGrad)');
   const names: string[] = [];
   m.apply((mod) => names.push(mod.constructor.name));
   assert.deepEqual(names, ['Linear', 'Linear', 'MLP']);
@@ -146,7 +146,7 @@ test('Sequential: indexing, append, insert, delete, slicing, iteration', () => {
   assert.throws(() => seq.at(3), /index 3 is out of range/);
   assert.deepEqual([...seq], [a, r, b]);
   const tail = seq.slice(1);
-  assert.ok(tail instanceof nn.Sequential);
+  assert.ok(tail instanceof nn.Sequential, 'tail instanceof nn.Sequential');
   assert.deepEqual(Object.keys(tail.stateDict()), ['2.weight', '2.bias']);
   seq.delete(1);
   assert.deepEqual(Object.keys(seq.stateDict()), ['0.weight', '0.bias', '1.weight', '1.bias']);
@@ -166,11 +166,11 @@ test('ModuleList, ModuleDict, ParameterList, ParameterDict', () => {
   const dict = new nn.ModuleDict<nn.Module>({ a: new nn.Linear(1, 1) });
   dict.set('b', new nn.Tanh());
   assert.deepEqual(dict.keys(), ['a', 'b']);
-  assert.ok(dict.get('b') instanceof nn.Tanh);
+  assert.ok(dict.get('b') instanceof nn.Tanh, "dict.get('b') instanceof nn.Tanh");
   dict.pop('a');
   assert.equal(dict.parameters().length, 0);
   const plist = new nn.ParameterList([torch.ones(2), new nn.Parameter(torch.zeros(3))]);
-  assert.ok(plist.at(0) instanceof nn.Parameter);
+  assert.ok(plist.at(0) instanceof nn.Parameter, 'plist.at(0) instanceof nn.Parameter');
   assert.deepEqual(Object.keys(plist.stateDict()), ['0', '1']);
   const pdict = new nn.ParameterDict({ w: torch.ones(2) });
   pdict.set('v', torch.zeros(1));
@@ -182,7 +182,7 @@ test('stateDict / loadStateDict round trip (detached copies, strict by default)'
   const a = new MLP();
   const b = new MLP();
   const sd = a.stateDict();
-  assert.ok(!sd['hidden.weight'].requiresGrad);
+  assert.ok(!sd['hidden.weight'].requiresGrad, "!sd['hidden.weight'].requiresGrad");
   assert.deepEqual(b.loadStateDict(sd), { missingKeys: [], unexpectedKeys: [] });
   const x = torch.randn(2, 20);
   assert.deepEqual(b.call(x).tolist(), a.call(x).tolist());
@@ -199,7 +199,7 @@ test('LazyLinear infers in_features on the first call (d2l 6.4)', () => {
   const y = net.call(torch.randn(3, 5));
   assert.deepEqual([...y.shape], [3, 2]);
   assert.deepEqual([...first.weight.shape], [8, 5]);
-  assert.ok(first instanceof nn.Linear && first.constructor === nn.Linear);
+  assert.ok(first instanceof nn.Linear && first.constructor === nn.Linear, 'first instanceof nn.Linear && first.constructor === nn.Linear');
   assert.equal(first.toString(), 'Linear(in_features=5, out_features=8, bias=True)');
   // Loading a state dict also materializes a lazy module.
   const lazy = new nn.LazyLinear(2);

@@ -146,3 +146,15 @@ test('norm modules: dtype reaches parameters and running statistics (num_batches
   assert.deepEqual([bn.running_mean!.tolist(), bn.running_var!.tolist(), bn.num_batches_tracked!.item()], [[0, 0], [1, 1], 0]);
   new torch.nn.BatchNorm1d(2, { trackRunningStats: false }).resetRunningStats(); // nothing to reset
 });
+
+// /usr/bin/python3 (PyTorch 1.13): nn.BatchNorm3d(2)(torch.zeros(2, 2, 2, 2)) -> 'expected 5D input (got 4D input)';
+// nn.LayerNorm(3, foo=1) and nn.GroupNorm(2, 4, foo=1) -> "LayerNorm.__init__() got an unexpected keyword argument 'foo'"
+// (dlab names the class as for Linear: 'LayerNorm()').
+test('BatchNorm3d refuses 4-D input; LayerNorm and GroupNorm refuse an unknown keyword', () => {
+  assert.throws(() => new torch.nn.BatchNorm3d(2).call(torch.zeros(2, 2, 2, 2)), { message: 'expected 5D input (got 4D input)' });
+  assert.throws(() => new torch.nn.LayerNorm(3, { foo: 1 } as never), { name: 'TypeError', message: "LayerNorm() got an unexpected keyword argument 'foo'" });
+  assert.throws(() => new torch.nn.GroupNorm(2, 4, { foo: 1 } as never), { name: 'TypeError', message: "GroupNorm() got an unexpected keyword argument 'foo'" });
+  // The options PyTorch has are taken by keyword.
+  assert.equal(new torch.nn.LayerNorm(3, { eps: 1e-3, elementwiseAffine: false, dtype: 'float64' }).toString(), 'LayerNorm((3,), eps=0.001, elementwise_affine=False)');
+  assert.equal(new torch.nn.GroupNorm(2, 4, { eps: 1e-3, affine: false, dtype: 'float64' }).toString(), 'GroupNorm(2, 4, eps=0.001, affine=False)');
+});

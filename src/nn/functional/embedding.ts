@@ -4,7 +4,6 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { where } from '../../ops/elementwise.js';
 import { tensor } from '../../ops/creation.js';
 import { noGrad } from '../../autograd/grad_mode.js';
-import { fmtShape } from '../../tensor/shape.js';
 
 /** Options of `F.embedding`: paddingIdx, maxNorm, normType (default 2), scaleGradByFreq (false). */
 export interface EmbeddingOptions {
@@ -70,12 +69,10 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
 
 /** torch.embedding_renorm_: rows whose p-norm exceeds maxNorm are scaled to maxNorm / (norm + 1e-7). */
 function embeddingRenorm_(weight: Tensor, ids: number[], maxNorm: number, normType: number): void {
-  const rows = weight.shape[0];
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   // PyTorch selects each row in this order: the first id outside [-rows, rows) is refused in
-  // select's words (a negative one inside renorms row rows + id; the lookup then refuses it).
-  const bad = sorted.find((i) => i < -rows || i >= rows);
-  if (bad !== undefined) throw new RangeError(`select(): index ${bad} out of range for tensor of size ${fmtShape(weight.shape)} at dimension 0`);
+  // select's words, after the rows before it were renormed (a negative id inside renorms row
+  // rows + id; the lookup then refuses it).
   noGrad(() => {
     for (const i of sorted) {
       const row = weight.select(0, i);

@@ -157,7 +157,11 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions);
   constructor(options: LayerNormOptions & { normalizedShape: number | readonly number[] });
   constructor(...args: unknown[]) {
-    const [normalizedShape, options] = bindArgs<[number | readonly number[]], LayerNormOptions>('LayerNorm', ['normalizedShape'], args);
+    const [normalizedShape, options] = bindArgs<[number | readonly number[]], LayerNormOptions>('LayerNorm', ['normalizedShape'], args, 1, [
+      'eps',
+      'elementwiseAffine',
+      'dtype',
+    ]);
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.eps = options.eps ?? 1e-5;
@@ -195,7 +199,7 @@ export class GroupNorm extends Module {
   constructor(numGroups: number, numChannels: number, options?: GroupNormOptions);
   constructor(options: GroupNormOptions & { numGroups: number; numChannels: number });
   constructor(...args: unknown[]) {
-    const [numGroups, numChannels, options] = bindArgs<[number, number], GroupNormOptions>('GroupNorm', ['numGroups', 'numChannels'], args);
+    const [numGroups, numChannels, options] = bindArgs<[number, number], GroupNormOptions>('GroupNorm', ['numGroups', 'numChannels'], args, 2, ['eps', 'affine', 'dtype']);
     super();
     if (numChannels % numGroups !== 0) throw new RangeError('num_channels must be divisible by num_groups');
     this.numGroups = numGroups;
