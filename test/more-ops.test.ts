@@ -99,6 +99,8 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     case 'clamp_min': return dlab.clampMin(a, num(args[0]));
     case 'clamp_max': return dlab.clampMax(a, num(args[0]));
     case 'sum': return dlab.sum(a, args[0] as number[]);
+    case 'max': return dlab.max(a) as Tensor;
+    case 'min': return dlab.min(a) as Tensor;
     case 'nansum': return dlab.nansum(a, args[0] as number | undefined, { keepdim: kw(k, 'keepdim') });
     case 'nanmean': return dlab.nanmean(a, args[0] as number | undefined, { keepdim: kw(k, 'keepdim') });
     case 'count_nonzero': return dlab.countNonzero(a, kw(k, 'dim'));

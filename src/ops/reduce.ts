@@ -180,7 +180,7 @@ export const argmin = (x: Tensor, dim?: number | null, options: KeepDim = {}) =>
 
 function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined, options: KeepDim): Tensor | ValuesIndices {
   if (arg instanceof Tensor) return kind === 'max' ? x.maximum(arg) : x.minimum(arg);
-  if (arg === undefined) return kind === 'max' ? amax(x) : amin(x);
+  if (arg === undefined) return wholeMaxMin(kind, x);
   const keepdim = options.keepdim ?? false;
   const d = normalizeDim(arg, x.ndim, kind);
   if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${kind}(): Expected reduction dim ${d} to have non-zero size.`);
@@ -194,6 +194,20 @@ function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined
     scatterAdd(zeros(xs, { dtype: xd, device: g.device }), d, indices, g.unsqueeze(d)),
   ]);
   return { values, indices: indices.squeeze(d) };
+}
+
+/**
+ * `max(x)` / `min(x)` over every element, one node as PyTorch's MaxBackward1 / MinBackward1 (not
+ * amax's): ties share the gradient evenly, and a NaN result sends it to the NaNs, as PyTorch's
+ * evenly_distribute_backward (amax's mask x == NaN would make every gradient NaN).
+ */
+function wholeMaxMin(kind: 'max' | 'min', x: Tensor): Tensor {
+  if (x.numel() === 0) throw new RangeError(`${kind}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
+  const y = kind === 'max' ? amax(x.detach()) : amin(x.detach());
+  return record(kind === 'max' ? 'MaxBackward1' : 'MinBackward1', y, [x], [x, y], (g) => {
+    const mask = x.eq(y).logicalOr(x.isnan().logicalAnd(y.isnan()));
+    return [mask.to(g.dtype).mul(g.div(sum(mask)))];
+  });
 }
 
 /** `torch.max`: `max(x)` the largest value; `max(x, dim, { keepdim })` its values and indices along dim; `max(x, other)` is `maximum`. */
