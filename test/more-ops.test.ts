@@ -168,6 +168,16 @@ for (const backend of backendsUnderTest()) {
       assert.match(errorOf(() => dlab.meshgrid([dlab.ones([2, 2])])), /^torch\.meshgrid: Expected 0D or 1D tensor in the tensor list but got: a tensor of shape \[2, 2\]$/);
     });
 
+    test('roll and rot90 return a new tensor even when nothing moves, as PyTorch (not a view of x)', () => {
+      dlab.setBackend(backend);
+      // torch.roll(x, 3, 0) of 3 elements and torch.rot90(x, 4) have their own storage: writing them leaves x alone.
+      const x = dlab.tensor([[1, 2, 3]]);
+      for (const y of [x.roll(3, 1), x.roll([0, 3], [0, 1]), x.rot90(4), x.rot90(0)]) {
+        y.mul_(0);
+        assert.deepEqual(x.tolist(), [[1, 2, 3]]);
+      }
+    });
+
     test('the Tensor methods are the functions', () => {
       dlab.setBackend(backend);
       const x = dlab.tensor([[1, 5], [3, 3]]);
