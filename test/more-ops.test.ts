@@ -106,7 +106,7 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     case 'count_nonzero': return dlab.countNonzero(a, kw(k, 'dim'));
     case 'aminmax': return dlab.aminmax(a, { dim: kw(k, 'dim'), keepdim: kw(k, 'keepdim') });
     case 'var_mean': return dlab.varMean(a, args[0] as number | undefined, { correction: kw(k, 'correction'), keepdim: kw(k, 'keepdim') });
-    case 'std_mean': return dlab.stdMean(a, args[0] as number | undefined);
+    case 'std_mean': return dlab.stdMean(a, args[0] as number | number[] | undefined, { correction: kw(k, 'correction'), keepdim: kw(k, 'keepdim') });
     case 'take_along_dim': return dlab.takeAlongDim(a, b, args[0] as number | undefined);
     case 'bincount': return dlab.bincount(a, { weights: b, minlength: kw(k, 'minlength') });
     case 'unique': return dlab.unique(a, { returnInverse: kw(k, 'return_inverse'), returnCounts: kw(k, 'return_counts') });

@@ -398,7 +398,8 @@ export function countNonzero(x: Tensor, dim?: Dims | null): Tensor {
 export function aminmax(x: Tensor, options: KeepDim & { dim?: number | null } = {}): { min: Tensor; max: Tensor } {
   const dim = options.dim ?? null;
   if (dim === null && x.numel() === 0) throw new RangeError('aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.');
-  const d = dim === null || x.ndim === 0 ? null : normalizeDim(dim, x.ndim);
+  // A 0-D tensor takes dim 0 or -1, as PyTorch (its message names no op).
+  const d = dim === null ? null : normalizeDim(dim, x.ndim);
   if (d !== null && x.shape[d] === 0) throw new RangeError(`aminmax: Expected reduction dim ${d} to have non-zero size.`);
   const keepdim = options.keepdim ?? false;
   return { min: amin(x, dim, { keepdim }), max: amax(x, dim, { keepdim }) };
