@@ -80,6 +80,14 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     case 'atleast_2d': return dlab.atleast2d(a);
     case 'atleast_3d': return dlab.atleast3d(a);
     case 'atleast_list': return [dlab.atleast1d, dlab.atleast2d, dlab.atleast3d][num(args[0]) - 1](xs);
+    case 'stack': return dlab.stack(xs, args[0] as number | undefined);
+    case 'repeat': return a.repeat(args[0] as number[]);
+    case 'clamp': {
+      // args: [min, max], each a number, null, or 'input' (the next tensor input)
+      let next = 1;
+      const [lo, hi] = (args as unknown as (number | null | 'input')[]).map((v) => (v === 'input' ? xs[next++] : v));
+      return dlab.clamp(a, lo, hi);
+    }
     case 'hstack': return dlab.hstack(xs);
     case 'vstack': return dlab.vstack(xs);
     case 'row_stack': return dlab.rowStack(xs);
