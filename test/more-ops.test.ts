@@ -97,6 +97,7 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     case 'meshgrid': return dlab.meshgrid(xs, { indexing: kw(k, 'indexing') });
     case 'diff': return dlab.diff(a, ...(args as number[]));
     case 'diff_around': return dlab.diff(a, num(args[0]), num(args[1]), b, c ?? null);
+    case 'diff_append': return dlab.diff(a, num(args[0]), num(args[1]), null, b);
     case 'logaddexp': return dlab.logaddexp(a, b);
     case 'hypot': return dlab.hypot(a, b);
     case 'xlogy': return dlab.xlogy(a, b);
