@@ -39,7 +39,19 @@ interface Refusal extends Call {
   message: string;
 }
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/more_ops.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[]; refusals: Refusal[] };
+/** What a node saves: its grad_fn's tensor-valued _saved_* attributes, as 'input i' or 'output' (sorted). */
+interface Saves {
+  name: string;
+  op: string;
+  args: Args;
+  kwargs: Kwargs;
+  n: number;
+  grad_fn: string;
+  saved: string[];
+}
+const SAVE_INPUTS = [[0.3, 0.5, 0.7, 0.2], [1.3, 2.5, 0.4, 1.1], [1.5, 0.6, 0.9, 0.1]];
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/more_ops.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[]; refusals: Refusal[]; saves: Saves[] };
 
 /**
  * Where dlab's graph differs from PyTorch's by design: a composite op's top node (nanmean's
@@ -110,6 +122,10 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     case 'sum': return dlab.sum(a, args[0] as number[]);
     case 'max': return dlab.max(a) as Tensor;
     case 'min': return dlab.min(a) as Tensor;
+    case 'var': return dlab.var(a, args[0] as number);
+    case 'std': return dlab.std(a, args[0] as number);
+    case 'prod': return dlab.prod(a, args[0] as number | undefined);
+    case 'softmax': return dlab.softmax(a, num(args[0]));
     case 'nansum': return dlab.nansum(a, args[0] as number | undefined, { keepdim: kw(k, 'keepdim') });
     case 'nanmean': return dlab.nanmean(a, args[0] as number | undefined, { keepdim: kw(k, 'keepdim') });
     case 'count_nonzero': return dlab.countNonzero(a, kw(k, 'dim'));
@@ -176,6 +192,18 @@ for (const backend of backendsUnderTest()) {
       // torch.meshgrid(torch.ones(2, 2), indexing='ij'): "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: " and the tensor.
       assert.match(errorOf(() => dlab.meshgrid([dlab.ones([2, 2])])), /^torch\.meshgrid: Expected 0D or 1D tensor in the tensor list but got: a tensor of shape \[2, 2\]$/);
     });
+
+    for (const c of fixture.saves) {
+      test(`${c.name} saves what PyTorch's ${c.grad_fn} saves`, () => {
+        dlab.setBackend(backend);
+        const xs = SAVE_INPUTS.slice(0, c.n).map((v) => dlab.tensor(v, { dtype: 'float64', requiresGrad: true }).reshape([2, 2]).mul(1));
+        const out = outputs(call(c.op, c.args, c.kwargs, xs)) as Tensor[];
+        const node = out[0].gradFn!;
+        assert.equal(node.name, c.grad_fn);
+        const roles = node.savedTensors.map((t) => (t === out[0] ? 'output' : xs.includes(t) ? `input ${xs.indexOf(t)}` : 'something else'));
+        assert.deepEqual(roles.sort(), c.saved);
+      });
+    }
 
     test('roll and rot90 return a new tensor even when nothing moves, as PyTorch (not a view of x)', () => {
       dlab.setBackend(backend);

@@ -97,15 +97,15 @@ export function mean(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: 
 export function prod(x: Tensor, dim?: number | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
   const keepdim = options.keepdim ?? false;
   if (dim == null) {
-    // One node over all elements, as PyTorch's ProdBackward0: the flat product's rule, reshaped.
-    const [xs, kept] = [x.shape, x.shape.map(() => 1)];
-    return asOneNode('ProdBackward0', [x], [x], (t) => reshape(prod(reshape(t, [-1]), 0, { dtype: options.dtype }), keepdim ? kept : []), (g) => [
+    // One node over all elements, as PyTorch's ProdBackward0 (saving input and result): the flat product's rule, reshaped.
+    const [xs, y] = [x.shape, reshape(prod(reshape(x.detach(), [-1]), 0, { dtype: options.dtype }), keepdim ? x.shape.map(() => 1) : [])];
+    return record('ProdBackward0', y, [x], [x, y], (g) => [
       reshape(prodGrad(reshape(x, [-1]), 0, reshape(g, []), false), xs),
     ]);
   }
   const d = normalizeDim(dim, x.ndim, 'prod');
   const y = reducePrimitive('prod', x, [d], keepdim, sumDtype(x, options.dtype));
-  return record('ProdBackward1', y, [x], [x], (g) => [prodGrad(x, d, g, keepdim)]);
+  return record('ProdBackward1', y, [x], [x, y], (g) => [prodGrad(x, d, g, keepdim)]); // PyTorch saves the result too
 }
 
 /** The gradient of a product along d: each element's is the product of the others. */
