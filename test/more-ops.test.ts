@@ -120,10 +120,14 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     case 'clamp_min': return dlab.clampMin(a, num(args[0]));
     case 'clamp_max': return dlab.clampMax(a, num(args[0]));
     case 'sum': return dlab.sum(a, args[0] as number[]);
-    case 'max': return dlab.max(a) as Tensor;
-    case 'min': return dlab.min(a) as Tensor;
-    case 'var': return dlab.var(a, args[0] as number);
-    case 'std': return dlab.std(a, args[0] as number);
+    case 'max':
+    case 'min': {
+      // torch.max(x), torch.max(x, dim) (values, indices), torch.max(x, other) (maximum)
+      const r = dlab[op](a, b ?? (args[0] as number | undefined));
+      return r instanceof dlab.Tensor ? r : [r.values, r.indices];
+    }
+    case 'var': return dlab.var(a, args[0] as number, { unbiased: kw(k, 'unbiased') });
+    case 'std': return dlab.std(a, args[0] as number, { unbiased: kw(k, 'unbiased') });
     case 'prod': return dlab.prod(a, args[0] as number | undefined);
     case 'softmax': return dlab.softmax(a, num(args[0]));
     case 'nansum': return dlab.nansum(a, args[0] as number | undefined, { keepdim: kw(k, 'keepdim') });

@@ -183,12 +183,16 @@ function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined
   if (arg === undefined) return wholeMaxMin(kind, x);
   const keepdim = options.keepdim ?? false;
   const d = normalizeDim(arg, x.ndim, kind);
-  if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${kind}(): Expected reduction dim ${d} to have non-zero size.`);
+  const name = kind === 'max' ? 'MaxBackward0' : 'MinBackward0';
+  if (x.ndim === 0) {
+    // A 0-D tensor is its own extreme, at index 0: the gradient passes straight through (PyTorch's MaxBackward0).
+    return { values: asOneNode(name, [x], [], (t) => t.clone(), (g) => [g]), indices: zeros([], { dtype: 'int64', device: x.device }) };
+  }
+  if (x.shape[d] === 0) throw new RangeError(`${kind}(): Expected reduction dim ${d} to have non-zero size.`);
   const indices = argExtreme(kind === 'max' ? 'argmax' : 'argmin', x, d, { keepdim: true });
   // The values take their gradient at the chosen index only (PyTorch's MaxBackward0), one node
   // whether or not the dim is kept.
-  const name = kind === 'max' ? 'MaxBackward0' : 'MinBackward0';
-  if (keepdim || x.ndim === 0) return { values: gatherNamed(x, x.ndim === 0 ? 0 : d, indices, name), indices };
+  if (keepdim) return { values: gatherNamed(x, d, indices, name), indices };
   const [xs, xd] = [x.shape, x.dtype];
   const values = asOneNode(name, [x], [], (t) => gatherNamed(t, d, indices, name).squeeze(d), (g) => [
     scatterAdd(zeros(xs, { dtype: xd, device: g.device }), d, indices, g.unsqueeze(d)),
