@@ -128,7 +128,7 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     }
     case 'var': return dlab.var(a, args[0] as number, { unbiased: kw(k, 'unbiased') });
     case 'std': return dlab.std(a, args[0] as number, { unbiased: kw(k, 'unbiased') });
-    case 'prod': return dlab.prod(a, args[0] as number | undefined);
+    case 'prod': return dlab.prod(a, args[0] as number | undefined, { dtype: kw(k, 'dtype') });
     case 'softmax': return dlab.softmax(a, num(args[0]));
     case 'nansum': return dlab.nansum(a, args[0] as number | undefined, { keepdim: kw(k, 'keepdim') });
     case 'nanmean': return dlab.nanmean(a, args[0] as number | undefined, { keepdim: kw(k, 'keepdim') });

@@ -100,12 +100,12 @@ export function prod(x: Tensor, dim?: number | null, options: KeepDim & { dtype?
     // One node over all elements, as PyTorch's ProdBackward0 (saving input and result): the flat product's rule, reshaped.
     const [xs, y] = [x.shape, reshape(prod(reshape(x.detach(), [-1]), 0, { dtype: options.dtype }), keepdim ? x.shape.map(() => 1) : [])];
     return record('ProdBackward0', y, [x], [x, y], (g) => [
-      reshape(prodGrad(reshape(x, [-1]), 0, reshape(g, []), false), xs),
+      cast(reshape(prodGrad(reshape(x, [-1]), 0, reshape(g, []), false), xs), x.dtype, false), // in x's dtype, whatever the product's
     ]);
   }
   const d = normalizeDim(dim, x.ndim, 'prod');
   const y = reducePrimitive('prod', x, [d], keepdim, sumDtype(x, options.dtype));
-  return record('ProdBackward1', y, [x], [x, y], (g) => [prodGrad(x, d, g, keepdim)]); // PyTorch saves the result too
+  return record('ProdBackward1', y, [x], [x, y], (g) => [cast(prodGrad(x, d, g, keepdim), x.dtype, false)]); // saves the result too, as PyTorch
 }
 
 /** The gradient of a product along d: each element's is the product of the others. */
