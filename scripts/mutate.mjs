@@ -35,7 +35,7 @@ const TESTS = {
   'src/ops/diagonal.ts': ['test/diagonal.test.ts', 'test/gradcheck.test.ts'],
   // This session's composites: more-ops.test.ts checks each against PyTorch (values, grad_fn, gradients, refusals).
   'src/ops/closeness.ts': ['test/more-ops.test.ts'],
-  'src/ops/pointwise.ts': ['test/more-ops.test.ts', 'test/gradcheck.test.ts'],
+  'src/ops/pointwise.ts': ['test/more-ops.test.ts'],
   'src/ops/arrangement.ts': ['test/more-ops.test.ts'],
   'src/ops/searching.ts': ['test/more-ops.test.ts'],
   'src/ops/pool.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts'],
@@ -47,6 +47,14 @@ const TESTS = {
   'src/ops/pool.ts:80-139': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts'],
   // pool.ts from 243 (avg pooling's core and wrappers, adaptive pooling): conv.test's values and
   // gradients against PyTorch, then autograd's node names and saved tensors.
+  // reduce.ts's one-node prod/max/min/var/std/softmax (96-290): ops.test's values, gradients and
+  // node names, then more-ops (max/min over all, var_mean); the NaN-aware and paired reductions
+  // (from 370): more-ops first. elementwise.ts's clamp and movement.ts's unsafeView, stack and repeat likewise.
+  'src/ops/reduce.ts:96-290': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/gaps.test.ts'],
+  'src/ops/reduce.ts:370-420': ['test/more-ops.test.ts', 'test/ops.test.ts', 'test/gaps.test.ts'],
+  'src/ops/elementwise.ts:425-460': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/elementwise.test.ts', 'test/gaps.test.ts'],
+  'src/ops/movement.ts:255-266': ['test/linalg.test.ts', 'test/ops.test.ts'],
+  'src/ops/movement.ts:425-466': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/gaps.test.ts'],
   'src/ops/pool.ts:243-433': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/autograd.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
