@@ -45,8 +45,6 @@ const TESTS = {
   'src/ops/conv.ts:176-443': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gaps.test.ts'],
   // pool.ts 80-139: the argument checks (refusals in conv-edges, values in conv.test).
   'src/ops/pool.ts:80-139': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts'],
-  // pool.ts from 243 (avg pooling's core and wrappers, adaptive pooling): conv.test's values and
-  // gradients against PyTorch, then autograd's node names and saved tensors.
   // reduce.ts's one-node prod/max/min/var/std/softmax (96-290): ops.test's values, gradients and
   // node names, then more-ops (max/min over all, var_mean); the NaN-aware and paired reductions
   // (from 370): more-ops first. elementwise.ts's clamp and movement.ts's unsafeView, stack and repeat likewise.
@@ -55,6 +53,8 @@ const TESTS = {
   'src/ops/elementwise.ts:425-460': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/elementwise.test.ts', 'test/gaps.test.ts'],
   'src/ops/movement.ts:255-266': ['test/linalg.test.ts', 'test/ops.test.ts'],
   'src/ops/movement.ts:425-466': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/gaps.test.ts'],
+  // pool.ts from 243 (avg pooling's core and wrappers, adaptive pooling): conv.test's values and
+  // gradients against PyTorch, then autograd's node names and saved tensors.
   'src/ops/pool.ts:243-433': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/autograd.test.ts'],
   'src/autograd': ['test/grad_mode.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts', 'test/gradcheck.test.ts'],
   'src/autograd/grad_mode.ts': ['test/grad_mode.test.ts', 'test/autograd.test.ts'],
