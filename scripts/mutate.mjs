@@ -35,8 +35,8 @@ const TESTS = {
   'src/ops/diagonal.ts': ['test/diagonal.test.ts', 'test/gradcheck.test.ts'],
   // This session's composites: more-ops.test.ts checks each against PyTorch (values, grad_fn, gradients, refusals).
   'src/ops/closeness.ts': ['test/more-ops.test.ts'],
-  'src/ops/pointwise.ts': ['test/more-ops.test.ts', 'test/gradcheck.test.ts'],
-  'src/ops/arrangement.ts': ['test/more-ops.test.ts', 'test/gradcheck.test.ts'],
+  'src/ops/pointwise.ts': ['test/more-ops.test.ts'],
+  'src/ops/arrangement.ts': ['test/more-ops.test.ts'],
   'src/ops/searching.ts': ['test/more-ops.test.ts'],
   // The functions users reach for (2026-12-07): test/nn/nn-more.test.ts checks each against PyTorch 1.13
   // (tools/fixtures/nn_more.py: values, gradients, nodes, refusals); gradcheck adds float64 gradients.
@@ -61,6 +61,14 @@ const TESTS = {
   'src/ops/conv.ts:176-461': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gaps.test.ts'],
   // pool.ts 80-139: the argument checks (refusals in conv-edges, values in conv.test).
   'src/ops/pool.ts:80-139': ['test/nn/conv-edges.test.ts', 'test/nn/conv.test.ts'],
+  // reduce.ts's one-node prod/max/min/var/std/softmax (96-290): ops.test's values, gradients and
+  // node names, then more-ops (max/min over all, var_mean); the NaN-aware and paired reductions
+  // (from 370): more-ops first. elementwise.ts's clamp and movement.ts's unsafeView, stack and repeat likewise.
+  'src/ops/reduce.ts:96-290': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/gaps.test.ts'],
+  'src/ops/reduce.ts:370-420': ['test/more-ops.test.ts', 'test/ops.test.ts', 'test/gaps.test.ts'],
+  'src/ops/elementwise.ts:425-460': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/elementwise.test.ts', 'test/gaps.test.ts'],
+  'src/ops/movement.ts:255-266': ['test/linalg.test.ts', 'test/ops.test.ts'],
+  'src/ops/movement.ts:425-466': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/gaps.test.ts'],
   // pool.ts from 243 (avg pooling's core and wrappers, adaptive pooling): conv.test's values and
   // gradients against PyTorch, then autograd's node names and saved tensors.
   'src/ops/pool.ts:243-433': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/autograd.test.ts'],

@@ -496,6 +496,7 @@ for (const backend of backendsUnderTest()) {
         check((x) => x.max(1).values, [leaf([2, 4])]);
         check((x) => x.min(0, { keepdim: true }).values, [leaf([3, 2])]);
         check((x) => x.max(), [leaf([2, 3])]);
+        check((x) => x.min(), [leaf([3, 2])]);
       });
       caseTest('lerp, addcmul, addcdiv, square, frac', () => {
         check((a, b) => a.lerp(b, 0.3), [leaf([3]), leaf([3], -1, 1, 0.5)]);

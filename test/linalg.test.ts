@@ -59,7 +59,11 @@ for (const backend of backendsUnderTest()) {
       assert.equal(dlab.matmul(v, dlab.ones([3, 2])).gradFn!.nextFunctions[0]!.name, 'MmBackward0');
       // A batch times a matrix folds the batch into the rows of one mm: UnsafeViewBackward0 <- MmBackward0 in PyTorch.
       const batch = dlab.ones([2, 2, 3], { requiresGrad: true });
-      assert.equal(dlab.matmul(batch, dlab.ones([3, 2])).gradFn!.nextFunctions[0]!.name, 'MmBackward0');
+      // type(y.grad_fn).__name__: UnsafeViewBackward0, which saves no tensor (only _saved_self_sym_sizes).
+      const folded = dlab.matmul(batch, dlab.ones([3, 2])).gradFn!;
+      assert.equal(folded.name, 'UnsafeViewBackward0');
+      assert.equal(folded.nextFunctions[0]!.name, 'MmBackward0');
+      assert.deepEqual(folded.savedTensors, []);
     });
 
     test("matmul keeps a batched operand's size-1 rows and columns; einsum ignores spaces", () => {

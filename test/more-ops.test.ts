@@ -39,7 +39,19 @@ interface Refusal extends Call {
   message: string;
 }
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/more_ops.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[]; refusals: Refusal[] };
+/** What a node saves: its grad_fn's tensor-valued _saved_* attributes, as 'input i' or 'output' (sorted). */
+interface Saves {
+  name: string;
+  op: string;
+  args: Args;
+  kwargs: Kwargs;
+  n: number;
+  grad_fn: string;
+  saved: string[];
+}
+const SAVE_INPUTS = [[0.3, 0.5, 0.7, 0.2], [1.3, 2.5, 0.4, 1.1], [1.5, 0.6, 0.9, 0.1]];
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/more_ops.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[]; refusals: Refusal[]; saves: Saves[] };
 
 /**
  * Where dlab's graph differs from PyTorch's by design: a composite op's top node (nanmean's
@@ -80,6 +92,14 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     case 'atleast_2d': return dlab.atleast2d(a);
     case 'atleast_3d': return dlab.atleast3d(a);
     case 'atleast_list': return [dlab.atleast1d, dlab.atleast2d, dlab.atleast3d][num(args[0]) - 1](xs);
+    case 'stack': return dlab.stack(xs, args[0] as number | undefined);
+    case 'repeat': return a.repeat(args[0] as number[]);
+    case 'clamp': {
+      // args: [min, max], each a number, null, or 'input' (the next tensor input)
+      let next = 1;
+      const [lo, hi] = (args as unknown as (number | null | 'input')[]).map((v) => (v === 'input' ? xs[next++] : v));
+      return dlab.clamp(a, lo, hi);
+    }
     case 'hstack': return dlab.hstack(xs);
     case 'vstack': return dlab.vstack(xs);
     case 'row_stack': return dlab.rowStack(xs);
@@ -89,6 +109,7 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     case 'meshgrid': return dlab.meshgrid(xs, { indexing: kw(k, 'indexing') });
     case 'diff': return dlab.diff(a, ...(args as number[]));
     case 'diff_around': return dlab.diff(a, num(args[0]), num(args[1]), b, c ?? null);
+    case 'diff_append': return dlab.diff(a, num(args[0]), num(args[1]), null, b);
     case 'logaddexp': return dlab.logaddexp(a, b);
     case 'hypot': return dlab.hypot(a, b);
     case 'xlogy': return dlab.xlogy(a, b);
@@ -99,12 +120,22 @@ function call(op: string, args: Args, k: Kwargs, xs: Tensor[]): Tensor | Tensor[
     case 'clamp_min': return dlab.clampMin(a, num(args[0]));
     case 'clamp_max': return dlab.clampMax(a, num(args[0]));
     case 'sum': return dlab.sum(a, args[0] as number[]);
+    case 'max':
+    case 'min': {
+      // torch.max(x), torch.max(x, dim) (values, indices), torch.max(x, other) (maximum)
+      const r = dlab[op](a, b ?? (args[0] as number | undefined));
+      return r instanceof dlab.Tensor ? r : [r.values, r.indices];
+    }
+    case 'var': return dlab.var(a, args[0] as number, { unbiased: kw(k, 'unbiased') });
+    case 'std': return dlab.std(a, args[0] as number, { unbiased: kw(k, 'unbiased') });
+    case 'prod': return dlab.prod(a, args[0] as number | undefined, { dtype: kw(k, 'dtype') });
+    case 'softmax': return dlab.softmax(a, num(args[0]));
     case 'nansum': return dlab.nansum(a, args[0] as number | undefined, { keepdim: kw(k, 'keepdim') });
     case 'nanmean': return dlab.nanmean(a, args[0] as number | undefined, { keepdim: kw(k, 'keepdim') });
     case 'count_nonzero': return dlab.countNonzero(a, kw(k, 'dim'));
     case 'aminmax': return dlab.aminmax(a, { dim: kw(k, 'dim'), keepdim: kw(k, 'keepdim') });
     case 'var_mean': return dlab.varMean(a, args[0] as number | undefined, { correction: kw(k, 'correction'), keepdim: kw(k, 'keepdim') });
-    case 'std_mean': return dlab.stdMean(a, args[0] as number | undefined);
+    case 'std_mean': return dlab.stdMean(a, args[0] as number | number[] | undefined, { correction: kw(k, 'correction'), keepdim: kw(k, 'keepdim') });
     case 'take_along_dim': return dlab.takeAlongDim(a, b, args[0] as number | undefined);
     case 'bincount': return dlab.bincount(a, { weights: b, minlength: kw(k, 'minlength') });
     case 'unique': return dlab.unique(a, { returnInverse: kw(k, 'return_inverse'), returnCounts: kw(k, 'return_counts') });
@@ -164,6 +195,28 @@ for (const backend of backendsUnderTest()) {
       dlab.setBackend(backend);
       // torch.meshgrid(torch.ones(2, 2), indexing='ij'): "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: " and the tensor.
       assert.match(errorOf(() => dlab.meshgrid([dlab.ones([2, 2])])), /^torch\.meshgrid: Expected 0D or 1D tensor in the tensor list but got: a tensor of shape \[2, 2\]$/);
+    });
+
+    for (const c of fixture.saves) {
+      test(`${c.name} saves what PyTorch's ${c.grad_fn} saves`, () => {
+        dlab.setBackend(backend);
+        const xs = SAVE_INPUTS.slice(0, c.n).map((v) => dlab.tensor(v, { dtype: 'float64', requiresGrad: true }).reshape([2, 2]).mul(1));
+        const out = outputs(call(c.op, c.args, c.kwargs, xs)) as Tensor[];
+        const node = out[0].gradFn!;
+        assert.equal(node.name, c.grad_fn);
+        const roles = node.savedTensors.map((t) => (t === out[0] ? 'output' : xs.includes(t) ? `input ${xs.indexOf(t)}` : 'something else'));
+        assert.deepEqual(roles.sort(), c.saved);
+      });
+    }
+
+    test('roll and rot90 return a new tensor even when nothing moves, as PyTorch (not a view of x)', () => {
+      dlab.setBackend(backend);
+      // torch.roll(x, 3, 0) of 3 elements and torch.rot90(x, 4) have their own storage: writing them leaves x alone.
+      const x = dlab.tensor([[1, 2, 3]]);
+      for (const y of [x.roll(3, 1), x.roll([0, 3], [0, 1]), x.rot90(4), x.rot90(0)]) {
+        y.mul_(0);
+        assert.deepEqual(x.tolist(), [[1, 2, 3]]);
+      }
     });
 
     test('the Tensor methods are the functions', () => {

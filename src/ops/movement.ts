@@ -434,7 +434,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
       throw new RangeError(`stack expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}`);
     }
   });
-  const d = normalizeDim(dim, ref.ndim + 1, 'stack');
+  const d = normalizeDim(dim, ref.ndim + 1); // PyTorch's message names no op here
   // One node, as PyTorch's StackBackward0: each input's gradient is its slice of g.
   return asOneNode('StackBackward0', tensors, [], (...ts) => cat(ts.map((t) => unsqueeze(t, d)), d), (g) => unbind(g, d));
 }
@@ -454,6 +454,8 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
     expanded.push(sizes[i], n);
   });
   const final = src.map((n, i) => n * sizes[i]);
+  const negative = final.find((n) => n < 0);
+  if (negative !== undefined) throw new RangeError(`Trying to create tensor with negative dimension ${negative}: ${fmtShape(final)}`);
   const xs = x.shape;
   const copies = sizes.map((_, i) => 2 * i);
   // One node, as PyTorch's RepeatBackward0: each element's gradient sums over its copies.

@@ -97,15 +97,15 @@ export function mean(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: 
 export function prod(x: Tensor, dim?: number | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
   const keepdim = options.keepdim ?? false;
   if (dim == null) {
-    // One node over all elements, as PyTorch's ProdBackward0: the flat product's rule, reshaped.
-    const [xs, kept] = [x.shape, x.shape.map(() => 1)];
-    return asOneNode('ProdBackward0', [x], [x], (t) => reshape(prod(reshape(t, [-1]), 0, { dtype: options.dtype }), keepdim ? kept : []), (g) => [
-      reshape(prodGrad(reshape(x, [-1]), 0, reshape(g, []), false), xs),
+    // One node over all elements, as PyTorch's ProdBackward0 (saving input and result): the flat product's rule, reshaped.
+    const [xs, y] = [x.shape, reshape(prod(reshape(x.detach(), [-1]), 0, { dtype: options.dtype }), keepdim ? x.shape.map(() => 1) : [])];
+    return record('ProdBackward0', y, [x], [x, y], (g) => [
+      cast(reshape(prodGrad(reshape(x, [-1]), 0, reshape(g, []), false), xs), x.dtype, false), // in x's dtype, whatever the product's
     ]);
   }
   const d = normalizeDim(dim, x.ndim, 'prod');
   const y = reducePrimitive('prod', x, [d], keepdim, sumDtype(x, options.dtype));
-  return record('ProdBackward1', y, [x], [x], (g) => [prodGrad(x, d, g, keepdim)]);
+  return record('ProdBackward1', y, [x], [x, y], (g) => [cast(prodGrad(x, d, g, keepdim), x.dtype, false)]); // saves the result too, as PyTorch
 }
 
 /** The gradient of a product along d: each element's is the product of the others. */
@@ -180,20 +180,38 @@ export const argmin = (x: Tensor, dim?: number | null, options: KeepDim = {}) =>
 
 function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined, options: KeepDim): Tensor | ValuesIndices {
   if (arg instanceof Tensor) return kind === 'max' ? x.maximum(arg) : x.minimum(arg);
-  if (arg === undefined) return kind === 'max' ? amax(x) : amin(x);
+  if (arg === undefined) return wholeMaxMin(kind, x);
   const keepdim = options.keepdim ?? false;
   const d = normalizeDim(arg, x.ndim, kind);
-  if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${kind}(): Expected reduction dim ${d} to have non-zero size.`);
+  const name = kind === 'max' ? 'MaxBackward0' : 'MinBackward0';
+  if (x.ndim === 0) {
+    // A 0-D tensor is its own extreme, at index 0: the gradient passes straight through (PyTorch's MaxBackward0).
+    return { values: asOneNode(name, [x], [], (t) => t.clone(), (g) => [g]), indices: zeros([], { dtype: 'int64', device: x.device }) };
+  }
+  if (x.shape[d] === 0) throw new RangeError(`${kind}(): Expected reduction dim ${d} to have non-zero size.`);
   const indices = argExtreme(kind === 'max' ? 'argmax' : 'argmin', x, d, { keepdim: true });
   // The values take their gradient at the chosen index only (PyTorch's MaxBackward0), one node
   // whether or not the dim is kept.
-  const name = kind === 'max' ? 'MaxBackward0' : 'MinBackward0';
-  if (keepdim || x.ndim === 0) return { values: gatherNamed(x, x.ndim === 0 ? 0 : d, indices, name), indices };
+  if (keepdim) return { values: gatherNamed(x, d, indices, name), indices };
   const [xs, xd] = [x.shape, x.dtype];
   const values = asOneNode(name, [x], [], (t) => gatherNamed(t, d, indices, name).squeeze(d), (g) => [
     scatterAdd(zeros(xs, { dtype: xd, device: g.device }), d, indices, g.unsqueeze(d)),
   ]);
   return { values, indices: indices.squeeze(d) };
+}
+
+/**
+ * `max(x)` / `min(x)` over every element, one node as PyTorch's MaxBackward1 / MinBackward1 (not
+ * amax's): ties share the gradient evenly, and a NaN result sends it to the NaNs, as PyTorch's
+ * evenly_distribute_backward (amax's mask x == NaN would make every gradient NaN).
+ */
+function wholeMaxMin(kind: 'max' | 'min', x: Tensor): Tensor {
+  if (x.numel() === 0) throw new RangeError(`${kind}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
+  const y = kind === 'max' ? amax(x.detach()) : amin(x.detach());
+  return record(kind === 'max' ? 'MaxBackward1' : 'MinBackward1', y, [x], [x, y], (g) => {
+    const mask = x.eq(y).logicalOr(x.isnan().logicalAnd(y.isnan()));
+    return [mask.to(g.dtype).mul(g.div(sum(mask)))];
+  });
 }
 
 /** `torch.max`: `max(x)` the largest value; `max(x, dim, { keepdim })` its values and indices along dim; `max(x, other)` is `maximum`. */
@@ -384,7 +402,8 @@ export function countNonzero(x: Tensor, dim?: Dims | null): Tensor {
 export function aminmax(x: Tensor, options: KeepDim & { dim?: number | null } = {}): { min: Tensor; max: Tensor } {
   const dim = options.dim ?? null;
   if (dim === null && x.numel() === 0) throw new RangeError('aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.');
-  const d = dim === null || x.ndim === 0 ? null : normalizeDim(dim, x.ndim);
+  // A 0-D tensor takes dim 0 or -1, as PyTorch (its message names no op).
+  const d = dim === null ? null : normalizeDim(dim, x.ndim);
   if (d !== null && x.shape[d] === 0) throw new RangeError(`aminmax: Expected reduction dim ${d} to have non-zero size.`);
   const keepdim = options.keepdim ?? false;
   return { min: amin(x, dim, { keepdim }), max: amax(x, dim, { keepdim }) };
