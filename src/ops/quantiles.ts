@@ -20,15 +20,15 @@ import { where } from './elementwise.js';
 function medianPosition(x: Tensor, dim: number, ignoreNan: boolean): Tensor {
   const n = x.shape[dim];
   const nans = x.isnan().sum(dim, { keepdim: true });
-  if (ignoreNan) return n === 0 ? nans : nans.neg().add(n - 1).div(2, { roundingMode: 'floor' }).clampMin(0);
+  if (ignoreNan) return nans.neg().add(n - 1).div(2, { roundingMode: 'floor' }).clampMin(0);
   return where(nans.gt(0), nans.neg().add(n), Math.floor((n - 1) / 2));
 }
 
-function medianAlong(op: string, x: Tensor, dim: number, keepdim: boolean, ignoreNan: boolean): ValuesIndices {
+function medianAlong(x: Tensor, dim: number, keepdim: boolean, ignoreNan: boolean): ValuesIndices {
   const d = normalizeDim(dim, x.ndim);
   const name = ignoreNan ? 'NanmedianBackward1' : 'MedianBackward1';
   if (x.ndim === 0) return { values: asOneNode(name, [x], [], (t) => t.clone(), (g) => [g]), indices: tensor(0, { device: x.device }) };
-  if (x.shape[d] === 0) throw new RangeError(`${op}(): Expected reduction dim ${d} to have non-zero size.`);
+  if (x.shape[d] === 0) throw new RangeError(`median(): Expected reduction dim ${d} to have non-zero size.`); // nanmedian's says median() too
   const order = sort(x.detach(), d).indices;
   const kept = gather(order, d, medianPosition(x.detach(), d, ignoreNan));
   const indices = keepdim ? kept : kept.squeeze(d);
@@ -44,12 +44,12 @@ function medianAlong(op: string, x: Tensor, dim: number, keepdim: boolean, ignor
  * evenly by every element equal to the median (every NaN when it is NaN), PyTorch's
  * evenly_distribute_backward. An empty input's median is NaN.
  */
-function medianAll(op: string, x: Tensor, ignoreNan: boolean): Tensor {
+function medianAll(x: Tensor, ignoreNan: boolean): Tensor {
   const name = ignoreNan ? 'NanmedianBackward0' : 'MedianBackward0';
   const value = (t: Tensor) => {
     if (t.numel() === 0) return tensor(NaN, { dtype: t.dtype, device: t.device });
     const flat = t.reshape(-1);
-    return gather(flat, 0, medianAlong(op, flat, 0, true, ignoreNan).indices).reshape([]);
+    return gather(flat, 0, medianAlong(flat, 0, true, ignoreNan).indices).reshape([]);
   };
   const result = asOneNode(name, [x], [], value, (g) => {
     const m = result.detach();
@@ -66,14 +66,14 @@ function medianAll(op: string, x: Tensor, ignoreNan: boolean): Tensor {
 export function median(x: Tensor): Tensor;
 export function median(x: Tensor, dim: number, options?: { keepdim?: boolean }): ValuesIndices;
 export function median(x: Tensor, dim?: number, options: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
-  return dim === undefined ? medianAll('median', x, false) : medianAlong('median', x, dim, options.keepdim ?? false, false);
+  return dim === undefined ? medianAll(x, false) : medianAlong(x, dim, options.keepdim ?? false, false);
 }
 
 /** `torch.nanmedian`: median with NaNs left out (NaN only where every value is NaN). */
 export function nanmedian(x: Tensor): Tensor;
 export function nanmedian(x: Tensor, dim: number, options?: { keepdim?: boolean }): ValuesIndices;
 export function nanmedian(x: Tensor, dim?: number, options: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
-  return dim === undefined ? medianAll('nanmedian', x, true) : medianAlong('nanmedian', x, dim, options.keepdim ?? false, true);
+  return dim === undefined ? medianAll(x, true) : medianAlong(x, dim, options.keepdim ?? false, true);
 }
 
 /** How a quantile between two sorted values is read. */
@@ -84,20 +84,21 @@ export interface QuantileOptions {
   interpolation?: QuantileInterpolation;
 }
 
-function quantileOf(op: string, x: Tensor, q: number | Tensor, dim: number | null | undefined, options: QuantileOptions, ignoreNan: boolean): Tensor {
+function quantileOf(x: Tensor, q: number | Tensor, dim: number | null | undefined, options: QuantileOptions, ignoreNan: boolean): Tensor {
   const { keepdim = false, interpolation = 'linear' } = options;
+  // nanquantile's messages say quantile() too, as PyTorch's.
   const modes = ['linear', 'lower', 'higher', 'midpoint', 'nearest'];
-  if (!modes.includes(interpolation)) throw new RangeError(`${op}() interpolation must be one of linear, lower, higher, midpoint or nearest, but got ${interpolation}`);
-  if (x.numel() === 0) throw new RangeError(`${op}() input tensor must be non-empty`);
+  if (!modes.includes(interpolation)) throw new RangeError(`quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, but got ${interpolation}`);
+  if (x.numel() === 0) throw new RangeError(`quantile() input tensor must be non-empty`);
   const qt = q instanceof Tensor ? q : null;
-  if (qt && qt.ndim > 1) throw new RangeError(`${op}() q must be a scalar or 1D tensor`);
-  if (!isFloatingPoint(x.dtype)) throw new TypeError(`${op}() input tensor must be either float or double dtype`);
-  if (qt && qt.dtype !== x.dtype) throw new TypeError(`${op}() q tensor must be same dtype as the input tensor`);
+  if (qt && qt.ndim > 1) throw new RangeError(`quantile() q must be a scalar or 1D tensor`);
+  if (!isFloatingPoint(x.dtype)) throw new TypeError(`quantile() input tensor must be either float or double dtype`);
+  if (qt && qt.dtype !== x.dtype) throw new TypeError(`quantile() q tensor must be same dtype as the input tensor`);
   if (qt) {
     // As PyTorch, a q on a device is not read back to be checked.
-    if (qt.device.type === 'cpu' && !qt.ge(0).logicalAnd(qt.le(1)).all().item()) throw new RangeError(`${op}() q values must be in the range [0, 1]`);
+    if (qt.device.type === 'cpu' && !qt.ge(0).logicalAnd(qt.le(1)).all().item()) throw new RangeError(`quantile() q values must be in the range [0, 1]`);
   } else if (!((q as number) >= 0 && (q as number) <= 1)) {
-    throw new RangeError(`${op}() q must be in the range [0, 1] but got ${q}`);
+    throw new RangeError(`quantile() q must be in the range [0, 1] but got ${q}`);
   }
   // As PyTorch: the reduced dim moved last behind a size-1 stand-in (so the shape is keepdim's), or
   // everything flattened.
@@ -135,10 +136,10 @@ function quantileOf(op: string, x: Tensor, q: number | Tensor, dim: number | nul
  * along dim; a slice with a NaN gives NaN.
  */
 export function quantile(x: Tensor, q: number | Tensor, dim?: number | null, options: QuantileOptions = {}): Tensor {
-  return quantileOf('quantile', x, q, dim, options, false);
+  return quantileOf(x, q, dim, options, false);
 }
 
 /** `torch.nanquantile`: quantile with NaNs left out (NaN only where every value is NaN). */
 export function nanquantile(x: Tensor, q: number | Tensor, dim?: number | null, options: QuantileOptions = {}): Tensor {
-  return quantileOf('nanquantile', x, q, dim, options, true);
+  return quantileOf(x, q, dim, options, true);
 }

@@ -91,6 +91,7 @@ const OWN_NODE_BY_CASE: Record<string, string> = {
   'nn.PairwiseDistance': 'SumBackward1',
   'pad crops everything': 'ConstantPadNdBackward0',
   'quantile no dim keepdim': 'ViewBackward0',
+  'quantile 1-D q, no dim, keepdim': 'ViewBackward0',
   'logcumsumexp 0-D': 'CloneBackward0',
   'logcumsumexp along an empty dim': 'CloneBackward0',
   'multi_margin_loss 1-D none': 'DivBackward0',
@@ -103,11 +104,11 @@ const numberOf = (v: Value | undefined) => (v === 'inf' ? Infinity : v === '-inf
 const options = (k: Record<string, Value> = {}) => Object.fromEntries(Object.entries(k).map(([key, v]) => [camel(key), numberOf(v) ?? v]));
 
 /** A quantile's q: a number, or a tensor written as an operand ({ shape, values, dtype }). */
-const q = (v: Value | Operand) => (typeof v === 'number' ? v : dlab.tensor((v as Operand).values, { dtype: (v as Operand).dtype }).reshape((v as Operand).shape));
+const q = (v: Value | Operand) => (typeof v === 'number' ? v : dlab.tensor((v as Operand).values, { dtype: (v as Operand).dtype ?? 'float64' }).reshape((v as Operand).shape));
 interface Operand {
   shape: number[];
   values: number[];
-  dtype: 'float32' | 'float64';
+  dtype?: 'float32' | 'float64';
 }
 
 /** The dlab call of a fixture's torch.<fn>(inputs, *args, **kwargs): a tensor, or values and indices. */
