@@ -335,3 +335,17 @@ export function mhaReprModules(): Record<string, nn.Module> {
     'MultiheadAttention(8, 2, kdim=4, vdim=6, bias=False)': new nn.MultiheadAttention(8, 2, { kdim: 4, vdim: 6, bias: false }),
   };
 }
+
+/** F.interpolate's refusals in the fixture's errors (by key): shared by layers.test.ts and upsample.test.ts. */
+export function interpolateErrorThunks(): Record<string, () => unknown> {
+  const r = torch.randn;
+  return {
+    'interpolate size and scale': () => F.interpolate(r(1, 1, 2, 2), { size: 4, scaleFactor: 2 }),
+    'interpolate neither': () => F.interpolate(r(1, 1, 2, 2)),
+    'interpolate align_corners nearest': () => F.interpolate(r(1, 1, 2, 2), { scaleFactor: 2, alignCorners: true }),
+    'interpolate bilinear 3D': () => F.interpolate(r(1, 1, 2), { scaleFactor: 2, mode: 'bilinear' }),
+    'interpolate 2D input': () => F.interpolate(r(2, 2), { scaleFactor: 2 }),
+    'interpolate size length': () => F.interpolate(r(1, 1, 2, 2), { size: [3, 4, 5] }),
+    'interpolate recompute with size': () => F.interpolate(r(1, 1, 2, 2), { size: 3, recomputeScaleFactor: true }),
+  };
+}

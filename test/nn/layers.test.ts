@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend, type Tensor } from '../../src/index.js';
 import { backendsUnderTest } from '../helpers.js';
-import { F, fx, checkCase, normErrorThunks, rnnErrorThunks, rnnReprModules, mhaErrorThunks, mhaReprModules, close, tolerance, type Case } from './layers-fixture.js';
+import { F, fx, checkCase, normErrorThunks, rnnErrorThunks, interpolateErrorThunks, rnnReprModules, mhaErrorThunks, mhaReprModules, close, tolerance, type Case } from './layers-fixture.js';
 
 /** A float64 leaf with values in [lo, hi), from a seeded draw. */
 function leaf(shape: number[], lo = -1, hi = 1): Tensor {
@@ -65,13 +65,7 @@ for (const backend of backendsUnderTest()) {
         'Embedding out of range': () => new nn.Embedding(5, 2).call(torch.tensor([5])),
         ...rnnErrorThunks(),
         ...mhaErrorThunks(),
-        'interpolate size and scale': () => F.interpolate(r(1, 1, 2, 2), { size: 4, scaleFactor: 2 }),
-        'interpolate neither': () => F.interpolate(r(1, 1, 2, 2)),
-        'interpolate align_corners nearest': () => F.interpolate(r(1, 1, 2, 2), { scaleFactor: 2, alignCorners: true }),
-        'interpolate bilinear 3D': () => F.interpolate(r(1, 1, 2), { scaleFactor: 2, mode: 'bilinear' }),
-        'interpolate 2D input': () => F.interpolate(r(2, 2), { scaleFactor: 2 }),
-        'interpolate size length': () => F.interpolate(r(1, 1, 2, 2), { size: [3, 4, 5] }),
-        'interpolate recompute with size': () => F.interpolate(r(1, 1, 2, 2), { size: 3, recomputeScaleFactor: true }),
+        ...interpolateErrorThunks(),
         'dropout1d 4D': () => F.dropout1d(r(1, 2, 3, 4)),
         'Dropout2d p': () => new nn.Dropout2d(1.5),
       };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { autograd, nn, setBackend } from '../../src/index.js';
 import { backendsUnderTest } from '../helpers.js';
-import { F, fx, checkCase, type Case } from './layers-fixture.js';
+import { F, fx, checkCase, interpolateErrorThunks, type Case } from './layers-fixture.js';
 
 const isUpsample = (name: string) => /^Upsampl/.test(name);
 
@@ -31,16 +31,7 @@ for (const backend of backendsUnderTest()) {
 
     test('F.interpolate refusals in PyTorch 1.13 words', () => {
       const e = fx.errors as Record<string, string>;
-      const r = torch.randn;
-      const thunks: Record<string, () => unknown> = {
-        'interpolate size and scale': () => F.interpolate(r(1, 1, 2, 2), { size: 4, scaleFactor: 2 }),
-        'interpolate neither': () => F.interpolate(r(1, 1, 2, 2)),
-        'interpolate align_corners nearest': () => F.interpolate(r(1, 1, 2, 2), { scaleFactor: 2, alignCorners: true }),
-        'interpolate bilinear 3D': () => F.interpolate(r(1, 1, 2), { scaleFactor: 2, mode: 'bilinear' }),
-        'interpolate 2D input': () => F.interpolate(r(2, 2), { scaleFactor: 2 }),
-        'interpolate size length': () => F.interpolate(r(1, 1, 2, 2), { size: [3, 4, 5] }),
-        'interpolate recompute with size': () => F.interpolate(r(1, 1, 2, 2), { size: 3, recomputeScaleFactor: true }),
-      };
+      const thunks = interpolateErrorThunks();
       for (const [k, fn] of Object.entries(thunks)) assert.throws(fn, (err: Error) => err.message === e[k], `${k}: expected "${e[k]}"`);
     });
 

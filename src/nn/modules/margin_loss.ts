@@ -16,12 +16,19 @@ abstract class ReducingLoss extends Module {
   }
 }
 
-/** `torch.nn.MarginRankingLoss(margin=0.0, reduction='mean')`: forward(x1, x2, target). */
-export class MarginRankingLoss extends ReducingLoss {
+/** A loss with a margin (PyTorch's default differs by loss) beside its reduction. */
+abstract class MarginLoss extends ReducingLoss {
   margin: number;
-  constructor(options: { margin?: number; reduction?: Reduction } = {}) {
+  constructor(options: { margin?: number; reduction?: Reduction }, defaultMargin: number) {
     super(options);
-    this.margin = options.margin ?? 0;
+    this.margin = options.margin ?? defaultMargin;
+  }
+}
+
+/** `torch.nn.MarginRankingLoss(margin=0.0, reduction='mean')`: forward(x1, x2, target). */
+export class MarginRankingLoss extends MarginLoss {
+  constructor(options: { margin?: number; reduction?: Reduction } = {}) {
+    super(options, 0);
   }
   override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
     return F.marginRankingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
@@ -29,11 +36,9 @@ export class MarginRankingLoss extends ReducingLoss {
 }
 
 /** `torch.nn.HingeEmbeddingLoss(margin=1.0, reduction='mean')`: forward(input, target). */
-export class HingeEmbeddingLoss extends ReducingLoss {
-  margin: number;
+export class HingeEmbeddingLoss extends MarginLoss {
   constructor(options: { margin?: number; reduction?: Reduction } = {}) {
-    super(options);
-    this.margin = options.margin ?? 1;
+    super(options, 1);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.hingeEmbeddingLoss(input, target, { margin: this.margin, reduction: this.reduction });
@@ -41,11 +46,9 @@ export class HingeEmbeddingLoss extends ReducingLoss {
 }
 
 /** `torch.nn.CosineEmbeddingLoss(margin=0.0, reduction='mean')`: forward(x1, x2, target). */
-export class CosineEmbeddingLoss extends ReducingLoss {
-  margin: number;
+export class CosineEmbeddingLoss extends MarginLoss {
   constructor(options: { margin?: number; reduction?: Reduction } = {}) {
-    super(options);
-    this.margin = options.margin ?? 0;
+    super(options, 0);
   }
   override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
     return F.cosineEmbeddingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
