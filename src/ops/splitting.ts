@@ -22,7 +22,7 @@ export function tensorSplit(x: Tensor, indicesOrSections: SplitSpec, dim = 0): T
   let spec: number | readonly number[] = indicesOrSections as number | readonly number[];
   if (indicesOrSections instanceof Tensor) {
     const t = indicesOrSections;
-    if (t.dtype !== 'int64') throw new TypeError(`tensor_split expected tensor_indices_or_sections to have integer dtype, but got ${scalarTypeName[t.dtype]}`);
+    if (t.dtype !== 'int64') throw new TypeError(`tensor_split expected tensor_indices_or_sections to have dtype of long, but got ${scalarTypeName[t.dtype]}`);
     if (t.ndim > 1) throw new RangeError(`tensor_split expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional tensor, but got a tensor with ${t.ndim} dims`);
     spec = t.ndim === 0 ? t.item() : (t.tolist() as number[]);
   }
@@ -74,8 +74,8 @@ export const dsplit = (x: Tensor, spec: SplitSpec): Tensor[] => splitAlong('dspl
 export function repeatInterleave(x: Tensor, repeats?: number | Tensor, dim: number | null = null): Tensor {
   if (repeats === undefined) {
     if (x.ndim !== 1) throw new RangeError('repeat_interleave only accept 1D vector as repeat');
-    if (x.dtype !== 'int64' && x.dtype !== 'int32') throw new TypeError('repeats has to be Long or Int tensor');
-    return repeatInterleave(arange(x.shape[0], { device: x.device }), x, 0);
+    if (x.dtype !== 'int64' && x.dtype !== 'int32') throw new TypeError(`"repeat_interleave_cpu" not implemented for '${scalarTypeName[x.dtype]}'`);
+    return repeatInterleave(arange(x.shape[0], { dtype: x.dtype, device: x.device }), x, 0); // indices in the counts' dtype
   }
   const input = dim === null ? x.reshape(-1) : x;
   const d = dim === null ? 0 : normalizeDim(dim, x.ndim);

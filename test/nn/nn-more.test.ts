@@ -148,7 +148,7 @@ function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: 
     case 'cummax': return dlab.cummax(a, n(0));
     case 'cummin': return dlab.cummin(a, n(0));
     case 'logcumsumexp': return dlab.logcumsumexp(a, n(0));
-    case 'tensor_split': return dlab.tensorSplit(a, args[0] as number | number[], n(1) ?? o.dim);
+    case 'tensor_split': return dlab.tensorSplit(a, typeof args[0] === 'object' && !Array.isArray(args[0]) ? q(args[0]) : (args[0] as number | number[]), n(1) ?? o.dim);
     case 'hsplit': return dlab.hsplit(a, args[0] as number | number[]);
     case 'vsplit': return dlab.vsplit(a, args[0] as number | number[]);
     case 'dsplit': return dlab.dsplit(a, args[0] as number | number[]);
