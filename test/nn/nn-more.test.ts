@@ -88,6 +88,8 @@ const OWN_NODE_BY_CASE: Record<string, string> = {
   'cdist p 3 broadcast batch': 'PowBackward0',
   'cdist p inf': 'AmaxBackward0',
   'cdist p 0': 'NormBackward1',
+  'pdist p 0': 'NormBackward1',
+  'cdist batched past 25 rows (the matrix-product path)': 'SqrtBackward0',
   'nn.PairwiseDistance': 'SumBackward1',
   'pad crops everything': 'ConstantPadNdBackward0',
   'quantile no dim keepdim': 'ViewBackward0',
