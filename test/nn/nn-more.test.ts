@@ -254,6 +254,23 @@ for (const backend of backendsUnderTest()) {
       }
     });
 
+    test('the new modules take their arguments by keyword too, with PyTorch defaults', () => {
+      dlab.setBackend(backend);
+      // nn.PixelShuffle(upscale_factor=2), nn.ZeroPad2d(padding=1), ... as PyTorch's keywords.
+      assert.deepEqual(
+        [new nn.PixelShuffle({ upscaleFactor: 2 }), new nn.PixelUnshuffle({ downscaleFactor: 3 }), new nn.ChannelShuffle({ groups: 4 }), new nn.ZeroPad2d({ padding: 1 }),
+          new nn.ConstantPad1d({ padding: 2, value: 0.5 }), new nn.ReflectionPad1d({ padding: [1, 0] }), new nn.CosineSimilarity({ dim: 0 }), new nn.PairwiseDistance({ keepdim: true })].map((m) => m.toString()),
+        ['PixelShuffle(upscale_factor=2)', 'PixelUnshuffle(downscale_factor=3)', 'ChannelShuffle(groups=4)', 'ZeroPad2d((1, 1, 1, 1))', 'ConstantPad1d(padding=(2, 2), value=0.5)', 'ReflectionPad1d((1, 0))', 'CosineSimilarity()', 'PairwiseDistance()'],
+      );
+      assert.deepEqual([new nn.CosineSimilarity().dim, new nn.CosineSimilarity().eps, new nn.PairwiseDistance().norm, new nn.PairwiseDistance().eps, new nn.PairwiseDistance().keepdim], [1, 1e-8, 2, 1e-6, false]);
+      const t = new nn.TripletMarginLoss();
+      assert.deepEqual([t.margin, t.p, t.eps, t.swap, t.reduction], [1, 2, 1e-6, false, 'mean']);
+      assert.deepEqual([new nn.MarginRankingLoss().margin, new nn.HingeEmbeddingLoss().margin, new nn.CosineEmbeddingLoss().margin, new nn.MultiMarginLoss().p], [0, 1, 0, 1]);
+      // PyTorch refuses MultiMarginLoss(p=3) at construction, before any forward.
+      assert.equal(errorOf(() => new nn.MultiMarginLoss({ p: 3 })), 'only p == 1 and p == 2 supported');
+      assert.equal(errorOf(() => new nn.PixelShuffle()), "PixelShuffle() missing required argument: 'upscaleFactor'");
+    });
+
     test('the Tensor methods and aliases are the functions', () => {
       dlab.setBackend(backend);
       const x = dlab.tensor([[3, 1, 2], [0, 5, 4]], { dtype: 'float32' });
