@@ -7,13 +7,14 @@ import * as F from '../functional/index.js';
 
 type Reduction = F.Reduction;
 
-abstract class Loss extends Module {
+/** PyTorch's _Loss: a loss module's reduction (default 'mean'); forward takes the loss's tensors. */
+export abstract class Loss extends Module {
   reduction: Reduction;
   constructor(options: { reduction?: Reduction } = {}) {
     super();
     this.reduction = options.reduction ?? 'mean';
   }
-  abstract override forward(input: Tensor, target: Tensor): Tensor;
+  abstract override forward(...inputs: Tensor[]): Tensor;
 }
 
 abstract class WeightedLoss extends Loss {

@@ -2,22 +2,13 @@
 // in forward. Class weights are buffers, as in PyTorch.
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { Module } from '../module.js';
+import { Loss } from './loss.js';
 import * as F from '../functional/index.js';
 
 type Reduction = F.Reduction;
 
-/** A loss module's reduction, as PyTorch's _Loss keeps it. */
-abstract class ReducingLoss extends Module {
-  reduction: Reduction;
-  constructor(options: { reduction?: Reduction } = {}) {
-    super();
-    this.reduction = options.reduction ?? 'mean';
-  }
-}
-
 /** A loss with a margin (PyTorch's default differs by loss) beside its reduction. */
-abstract class MarginLoss extends ReducingLoss {
+abstract class MarginLoss extends Loss {
   margin: number;
   constructor(options: { margin?: number; reduction?: Reduction }, defaultMargin: number) {
     super(options);
@@ -56,7 +47,7 @@ export class CosineEmbeddingLoss extends MarginLoss {
 }
 
 /** `torch.nn.TripletMarginLoss(margin=1.0, p=2.0, eps=1e-6, swap=False, reduction='mean')`: forward(anchor, positive, negative). */
-export class TripletMarginLoss extends ReducingLoss {
+export class TripletMarginLoss extends Loss {
   margin: number;
   p: number;
   eps: number;
@@ -74,14 +65,14 @@ export class TripletMarginLoss extends ReducingLoss {
 }
 
 /** `torch.nn.SoftMarginLoss(reduction='mean')`: forward(input, target). */
-export class SoftMarginLoss extends ReducingLoss {
+export class SoftMarginLoss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.softMarginLoss(input, target, { reduction: this.reduction });
   }
 }
 
 /** `torch.nn.MultiLabelSoftMarginLoss(weight=None, reduction='mean')`: forward(input, target). */
-export class MultiLabelSoftMarginLoss extends ReducingLoss {
+export class MultiLabelSoftMarginLoss extends Loss {
   declare weight: Tensor | null;
   constructor(options: { weight?: Tensor | null; reduction?: Reduction } = {}) {
     super(options);
@@ -93,7 +84,7 @@ export class MultiLabelSoftMarginLoss extends ReducingLoss {
 }
 
 /** `torch.nn.MultiMarginLoss(p=1, margin=1.0, weight=None, reduction='mean')`: forward(input, target). */
-export class MultiMarginLoss extends ReducingLoss {
+export class MultiMarginLoss extends Loss {
   p: number;
   margin: number;
   declare weight: Tensor | null;
