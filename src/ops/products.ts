@@ -2,7 +2,7 @@
 // torch.tensordot, inner, kron and cross, from permutes, reshapes, matmul and rolls, so autograd
 // differentiates them through those.
 
-import { normalizeDim, normalizeDims, fmtShape } from '../tensor/shape.js';
+import { normalizeDim, fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { roll } from './arrangement.js';
 import { matmul } from './linalg.js';
@@ -76,7 +76,7 @@ export function cross(a: Tensor, b: Tensor, dim?: number | null): Tensor {
     d = a.shape.findIndex((s) => s === 3);
     if (d < 0) throw new RangeError('no dimension of size 3 in input');
   } else {
-    d = normalizeDims(dim, a.ndim)[0];
+    d = normalizeDim(dim, a.ndim);
   }
   if (a.shape[d] !== 3 || b.shape[d] !== 3) {
     throw new RangeError(`linalg.cross: inputs dimension ${dim ?? d} must have length 3. Got ${a.shape[d]} and ${b.shape[d]}`);

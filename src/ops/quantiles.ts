@@ -5,7 +5,7 @@
 import { isFloatingPoint } from '../tensor/dtype.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { tensor, zerosLike } from './creation.js';
+import { fullLike, tensor, zerosLike } from './creation.js';
 import { asOneNode } from './function.js';
 import { gather, scatter } from './indexing.js';
 import { sort } from './sort.js';
@@ -120,7 +120,7 @@ function quantileOf(x: Tensor, q: number | Tensor, dim: number | null | undefine
   const below = ranks.to('int64');
   let out = gather(sorted, -1, below);
   if (interpolation === 'linear' || interpolation === 'midpoint') {
-    const weights = interpolation === 'midpoint' ? ranks.mul(0).add(0.5) : ranks.sub(below.to(ranks.dtype));
+    const weights = interpolation === 'midpoint' ? fullLike(ranks, 0.5) : ranks.sub(below.to(ranks.dtype));
     out = out.lerp(gather(sorted, -1, ranks.ceil().to('int64')), weights);
   }
   // [..., Q]: a scalar q drops Q, a 1-D q puts it first.

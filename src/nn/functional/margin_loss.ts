@@ -3,7 +3,7 @@
 // multilabel_soft_margin and multi_margin, each with PyTorch's formula and checks.
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { fmtShape } from '../../tensor/shape.js';
+import { fmtShape, fmtSize } from '../../tensor/shape.js';
 import { where } from '../../ops/elementwise.js';
 import { arange } from '../../ops/creation.js';
 import { pairwiseDistance } from '../../ops/distance.js';
@@ -15,14 +15,12 @@ export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor
   const { margin = 0, reduction = 'mean' } = options;
   if (input1.ndim !== input2.ndim || input1.ndim !== target.ndim) {
     throw new RangeError(
-      `margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: ${fmtSize(input1)}, input2: ${fmtSize(input2)}, target: ${fmtSize(target)} `,
+      `margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: ${fmtSize(input1.shape)}, input2: ${fmtSize(input2.shape)}, target: ${fmtSize(target.shape)} `,
     );
   }
   checkReduction(reduction);
   return reduce(target.neg().mul(input1.sub(input2)).add(margin).clampMin(0), reduction);
 }
-
-const fmtSize = (t: Tensor) => `torch.Size(${fmtShape(t.shape)})`;
 
 /** `F.hinge_embedding_loss(input, target, margin=1.0)`: x where target is 1, max(0, margin - x) where it is -1. */
 export function hingeEmbeddingLoss(input: Tensor, target: Tensor, options: { margin?: number; reduction?: Reduction } = {}): Tensor {
