@@ -29,7 +29,7 @@ function checkSameRank(x: Tensor, index: Tensor, dim: number, what: 'input' | 's
 /** The gather primitive, with the grad_fn name chosen by the caller (max(dim) reuses it). */
 export function gatherNamed(x: Tensor, dim: number, index: Tensor, name: string): Tensor {
   checkIndexTensor('gather', index);
-  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'gather');
+  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim);
   checkSameRank(x, index, d, 'input');
   const backend = backendOf(x, index);
   const xv = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
@@ -47,7 +47,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 function scatterImpl(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar, accumulate: boolean): Tensor {
   const op = accumulate ? 'scatter_add' : 'scatter';
   checkIndexTensor(op, index);
-  const d = normalizeDim(dim, Math.max(x.ndim, 1), op);
+  const d = normalizeDim(dim, Math.max(x.ndim, 1));
   // PyTorch's scatter checks the index against self and src in one message (before gather's check).
   if (index.ndim === x.ndim) {
     const srcShape = src instanceof Tensor ? src.shape : null;
@@ -79,7 +79,7 @@ export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor) =
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.dtype !== 'int64' && index.dtype !== 'int32') throw new TypeError('index_select(): Expected dtype int32 or int64 for index');
   if (index.ndim > 1) throw new RangeError('index_select(): Index is supposed to be a vector');
-  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'index_select');
+  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim);
   const backend = backendOf(x, index);
   const xv = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
   const iv = index.ndim === 0 ? { ...index._view(), shape: [1], strides: [1] } : index._view();
@@ -90,7 +90,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** `torch.index_add(x, dim, index, source, alpha=1)`: x with alpha * source added at the given indices of dim (repeated indices add up). */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: { alpha?: number } = {}): Tensor {
-  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'index_add');
+  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim);
   const alpha = options.alpha ?? 1;
   const src = alpha === 1 ? source : source.mul(alpha);
   if (src.ndim !== x.ndim || src.shape[d] !== index.numel()) {

@@ -119,10 +119,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
       `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${dims.length}`,
     );
   }
-  if (new Set(dims.map((d) => normalizeDim(d, x.ndim, 'permute'))).size !== dims.length) throw new RangeError('permute(): duplicate dims are not allowed.');
+  if (new Set(dims.map((d) => normalizeDim(d, x.ndim))).size !== dims.length) throw new RangeError('permute(): duplicate dims are not allowed.');
   // No arrow here mentions x: closures of one scope share a context in V8, so the rule would keep x alive.
   const [ndim, xs, xst] = [x.ndim, x.shape, x._strides];
-  const perm = dims.map((d) => normalizeDim(d, ndim, 'permute'));
+  const perm = dims.map((d) => normalizeDim(d, ndim));
   const y = makeView(x, perm.map((d) => xs[d]), perm.map((d) => xst[d]), x._offset);
   const inverse = new Array<number>(perm.length);
   perm.forEach((d, i) => (inverse[d] = i));
@@ -156,8 +156,8 @@ export function movedim(x: Tensor, source: number | readonly number[], destinati
 /** `torch.transpose(x, dim0, dim1)`: two dims swapped, a view (also exported as `swapaxes`). */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) return x;
-  const a = normalizeDim(dim0, x.ndim, 'transpose');
-  const b = normalizeDim(dim1, x.ndim, 'transpose');
+  const a = normalizeDim(dim0, x.ndim);
+  const b = normalizeDim(dim1, x.ndim);
   // No arrow here mentions x (a shared closure context would keep x alive in the rule).
   const [xs, xst] = [x.shape, x._strides];
   const perm = xs.map((_, i) => (i === a ? b : i === b ? a : i));
@@ -212,7 +212,7 @@ export function expand(x: Tensor, size: readonly number[]): Tensor {
 
 /** `torch.squeeze(x, dim=None)`: size-1 dims removed (all of them, or the given ones), a view. */
 export function squeeze(x: Tensor, dim?: Dims): Tensor {
-  const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeDims(dim, x.ndim, 'squeeze');
+  const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeDims(dim, x.ndim);
   const keep = x.shape.map((d, i) => !(dims.includes(i) && d === 1));
   const y = makeView(x, x.shape.filter((_, i) => keep[i]), x._strides.filter((_, i) => keep[i]), x._offset);
   const xs = x.shape;
@@ -221,7 +221,7 @@ export function squeeze(x: Tensor, dim?: Dims): Tensor {
 
 /** `torch.unsqueeze(x, dim)`: a size-1 dim inserted at dim, a view. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
-  const d = normalizeDim(dim, x.ndim + 1, 'unsqueeze');
+  const d = normalizeDim(dim, x.ndim + 1);
   const shape = x.shape.slice();
   const strides = x._strides.slice();
   shape.splice(d, 0, 1);
@@ -234,8 +234,8 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 /** `torch.flatten(x, start_dim=0, end_dim=-1)`: dims start..end merged into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
-  const s = normalizeDim(startDim, x.ndim, 'flatten');
-  const e = normalizeDim(endDim, x.ndim, 'flatten');
+  const s = normalizeDim(startDim, x.ndim);
+  const e = normalizeDim(endDim, x.ndim);
   if (s > e) throw new RangeError('flatten() has invalid args: start_dim cannot come after end_dim');
   if (s === e) return x;
   const shape = [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
@@ -244,7 +244,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** `torch.unflatten(x, dim, sizes)`: one dim split into sizes. */
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
-  const d = normalizeDim(dim, x.ndim, 'unflatten');
+  const d = normalizeDim(dim, x.ndim);
   const known = sizes.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
   const fits = sizes.includes(-1) ? known !== 0 && x.shape[d] % known === 0 : known === x.shape[d];
   if (!fits) throw new RangeError(`unflatten: Provided sizes ${fmtShape(sizes)} don't multiply up to the size of dim ${d} (${x.shape[d]}) in the input tensor`);
@@ -279,7 +279,7 @@ export function resolveSlice(s: Slice, size: number): { start: number; length: n
 
 /** x[..., start:start+length*step:step, ...] along `dim`: a view. */
 export function sliceDim(x: Tensor, dim: number, start: number, length: number, step = 1): Tensor {
-  const d = normalizeDim(dim, x.ndim, 'slice');
+  const d = normalizeDim(dim, x.ndim);
   const shape = x.shape.slice();
   const strides = x._strides.slice();
   shape[d] = length;
@@ -300,7 +300,7 @@ function embedSlice(g: Tensor, shape: Shape, dim: number, start: number, step: n
 
 /** `torch.narrow(x, dim, start, length)`: length entries of dim from start, a view. */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  const d = normalizeDim(dim, x.ndim, 'narrow');
+  const d = normalizeDim(dim, x.ndim);
   const size = x.shape[d];
   // PyTorch 1.13 wraps start as a dim index of a dim of `size` entries (its message says so), except
   // start == size: an empty slice at the end.
@@ -313,7 +313,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 /** `torch.select(x, dim, index)`: one index of dim, the dim removed, a view. */
 export function select(x: Tensor, dim: number, index: number): Tensor {
-  const d = normalizeDim(dim, x.ndim, 'select');
+  const d = normalizeDim(dim, x.ndim);
   const size = x.shape[d];
   if (index < -size || index >= size) {
     throw new RangeError(`select(): index ${index} out of range for tensor of size ${fmtShape(x.shape)} at dimension ${d}`);
@@ -326,7 +326,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 /** `torch.split(x, split_size_or_sections, dim=0)`: pieces of the given size (the last may be smaller) or sizes, views. */
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
-  const d = normalizeDim(dim, x.ndim, 'split');
+  const d = normalizeDim(dim, x.ndim);
   const size = x.shape[d];
   let sizes: number[];
   if (typeof splitSize === 'number') {
@@ -353,19 +353,19 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 /** `torch.chunk(x, chunks, dim=0)`: at most `chunks` pieces of equal size (the last may be smaller), views. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (chunks <= 0) throw new RangeError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
-  const d = normalizeDim(dim, x.ndim, 'chunk');
+  const d = normalizeDim(dim, x.ndim);
   return split(x, Math.ceil(x.shape[d] / chunks) || 1, d);
 }
 
 /** `torch.unbind(x, dim=0)`: every index of dim, as a list of views. */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
-  const d = normalizeDim(dim, x.ndim, 'unbind');
+  const d = normalizeDim(dim, x.ndim);
   return Array.from({ length: x.shape[d] }, (_, i) => select(x, d, i));
 }
 
 /** `torch.flip(x, dims)`: the order of the given dims reversed (a copy, as PyTorch). */
 export function flip(x: Tensor, dims: Dims): Tensor {
-  const ds = normalizeDims(dims, x.ndim, 'flip');
+  const ds = normalizeDims(dims, x.ndim);
   let offset = x._offset;
   const strides = x._strides.slice();
   for (const d of ds) {
@@ -387,7 +387,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (parts.length === 0) return tensors[0];
   const ref = parts[0];
   if (ref.ndim === 0) throw new RangeError('zero-dimensional tensor (at position 0) cannot be concatenated');
-  const d = normalizeDim(dim, ref.ndim, 'cat');
+  const d = normalizeDim(dim, ref.ndim);
   let dtype = ref.dtype;
   parts.forEach((p, i) => {
     if (p.ndim !== ref.ndim) {

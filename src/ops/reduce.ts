@@ -49,8 +49,8 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
  * PyTorch's reductions read an empty dim list as all dims (sum(x, []) is sum(x)); a zero-dim
  * tensor accepts dim 0 or -1 and has nothing to reduce.
  */
-function reductionDims(dim: Dims | null | undefined, ndim: number, op: string): number[] {
-  const dims = normalizeDims(typeof dim === 'object' && dim !== null && dim.length === 0 ? null : dim, ndim, op);
+function reductionDims(dim: Dims | null | undefined, ndim: number): number[] {
+  const dims = normalizeDims(typeof dim === 'object' && dim !== null && dim.length === 0 ? null : dim, ndim);
   return ndim === 0 ? [] : dims;
 }
 
@@ -69,7 +69,7 @@ function sumDtype(x: Tensor, dtype?: DType): DType {
 /** torch.sum(x, dim?, keepdim?, dtype?). */
 export function sum(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
   const keepdim = options.keepdim ?? false;
-  const dims = reductionDims(dim, x.ndim, 'sum');
+  const dims = reductionDims(dim, x.ndim);
   const y = reducePrimitive('sum', x, dims, keepdim, sumDtype(x, options.dtype));
   const [xs, xd] = [x.shape, x.dtype]; // not x: the rule must not keep x's storage alive
   return record(dim == null ? 'SumBackward0' : 'SumBackward1', y, [x], [], (g) => [cast(expandBack(g, xs, dims, keepdim), xd, false)]);
@@ -84,7 +84,7 @@ export function mean(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: 
     );
   }
   const keepdim = options.keepdim ?? false;
-  const dims = reductionDims(dim, x.ndim, 'mean');
+  const dims = reductionDims(dim, x.ndim);
   // No closure here may mention x: closures of one scope share their context in V8, so the
   // backward rule below would keep x's storage alive.
   const xs = x.shape;
@@ -103,7 +103,7 @@ export function prod(x: Tensor, dim?: number | null, options: KeepDim & { dtype?
       cast(reshape(prodGrad(reshape(x, [-1]), 0, reshape(g, []), false), xs), x.dtype, false), // in x's dtype, whatever the product's
     ]);
   }
-  const d = normalizeDim(dim, x.ndim, 'prod');
+  const d = normalizeDim(dim, x.ndim);
   const y = reducePrimitive('prod', x, [d], keepdim, sumDtype(x, options.dtype));
   return record('ProdBackward1', y, [x], [x, y], (g) => [cast(prodGrad(x, d, g, keepdim), x.dtype, false)]); // saves the result too, as PyTorch
 }
@@ -138,7 +138,7 @@ function divideBy(total: Tensor, count: number): Tensor {
 
 function extreme(op: 'amax' | 'amin', x: Tensor, dim: Dims | null | undefined, options: KeepDim): Tensor {
   const keepdim = options.keepdim ?? false;
-  const dims = reductionDims(dim, x.ndim, op);
+  const dims = reductionDims(dim, x.ndim);
   if (x.numel() === 0) {
     if (dim == null || (typeof dim === 'object' && dim.length === 0)) {
       throw new RangeError(`${op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
@@ -167,7 +167,7 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | und
     const flat = argExtreme(op, reshape(x, [-1]), 0, {});
     return options.keepdim ? reshape(flat, x.shape.map(() => 1)) : flat;
   }
-  const d = normalizeDim(dim, x.ndim, op);
+  const d = normalizeDim(dim, x.ndim);
   const backend = backendOf(x);
   const data = backend.argReduce(op, x._view(), x.ndim === 0 ? 0 : d);
   return wrap(data, reducedShape(x.shape, [d], options.keepdim ?? false), 'int64', backend);
@@ -182,7 +182,7 @@ function maxMin(kind: 'max' | 'min', x: Tensor, arg: number | Tensor | undefined
   if (arg instanceof Tensor) return kind === 'max' ? x.maximum(arg) : x.minimum(arg);
   if (arg === undefined) return wholeMaxMin(kind, x);
   const keepdim = options.keepdim ?? false;
-  const d = normalizeDim(arg, x.ndim, kind);
+  const d = normalizeDim(arg, x.ndim);
   const name = kind === 'max' ? 'MaxBackward0' : 'MinBackward0';
   if (x.ndim === 0) {
     // A 0-D tensor is its own extreme, at index 0: the gradient passes straight through (PyTorch's MaxBackward0).
@@ -232,7 +232,7 @@ function correctionOf(options: VarOptions): number {
 
 /** torch.var with Bessel's correction by default (correction=1). */
 export function variance(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Tensor {
-  const dims = reductionDims(dim, x.ndim, 'var');
+  const dims = reductionDims(dim, x.ndim);
   const keepdim = options.keepdim ?? false;
   const n = dims.reduce((c, d) => c * x.shape[d], 1);
   const divisor = Math.max(n - correctionOf(options), 0);
@@ -246,7 +246,7 @@ export function variance(x: Tensor, dim?: Dims | null, options: VarOptions = {})
 
 /** `torch.std(x, dim=None, correction=1, keepdim=False)`: the standard deviation, Bessel-corrected by default. */
 export function std(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Tensor {
-  const dims = reductionDims(dim, x.ndim, 'std');
+  const dims = reductionDims(dim, x.ndim);
   const keepdim = options.keepdim ?? false;
   const n = dims.reduce((c, d) => c * x.shape[d], 1);
   const divisor = Math.max(n - correctionOf(options), 0);
@@ -261,7 +261,7 @@ export function std(x: Tensor, dim?: Dims | null, options: VarOptions = {}): Ten
 /** log(sum(exp(x))) computed stably: shift by the max (and keep infinities finite in the shift). */
 export function logsumexp(x: Tensor, dim: Dims, options: KeepDim = {}): Tensor {
   const keepdim = options.keepdim ?? false;
-  const dims = reductionDims(dim, x.ndim, 'logsumexp');
+  const dims = reductionDims(dim, x.ndim);
   if (!isFloatingPoint(x.dtype)) x = cast(x, getDefaultDtype(), false);
   if (x.numel() === 0) return sum(x.exp(), dims, { keepdim }).log();
   const m = amax(x, dims, { keepdim: true }).detach();
@@ -279,7 +279,7 @@ function notImplemented(op: 'softmax' | 'log_softmax', x: Tensor, d: number): st
 /** softmax(x)_i = exp(x_i - max) / sum_j exp(x_j - max). */
 export function softmax(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
   if (options.dtype) x = cast(x, options.dtype, false);
-  const d = normalizeDim(dim, x.ndim, 'softmax');
+  const d = normalizeDim(dim, x.ndim);
   if (!options.dtype && !isFloatingPoint(x.dtype)) throw new TypeError(notImplemented('softmax', x, d));
   // One node, as PyTorch's SoftmaxBackward0: d/dx_i = y_i (g_i - sum_j g_j y_j).
   const e = x.detach().sub(amax(x.detach(), d, { keepdim: true })).exp();
@@ -290,7 +290,7 @@ export function softmax(x: Tensor, dim: number, options: { dtype?: DType } = {})
 /** `torch.log_softmax(x, dim)`: log(softmax(x)), computed stably. */
 export function logSoftmax(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
   if (options.dtype) x = cast(x, options.dtype, false);
-  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'log_softmax');
+  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim);
   if (!options.dtype && !isFloatingPoint(x.dtype)) throw new TypeError(notImplemented('log_softmax', x, d));
   // One primitive, as PyTorch's (LogSoftmaxBackward0): composed from amax, exp, sum, log and
   // subtractions it cost a dozen small ops forward and as many backward, a tenth of an MLP step.
@@ -302,7 +302,7 @@ export function logSoftmax(x: Tensor, dim: number, options: { dtype?: DType } = 
 }
 
 function scan(op: 'cumsum' | 'cumprod', x: Tensor, dim: number, dtype: DType): Tensor {
-  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, op);
+  const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim);
   const backend = backendOf(x);
   const input = dtype === x.dtype ? x : cast(x, dtype, false);
   const view = x.ndim === 0 ? { ...input._view(), shape: [1], strides: [1] } : input._view();
@@ -360,7 +360,7 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims | null, option
 
 function boolReduce(kind: 'all' | 'any', x: Tensor, dim: number | null | undefined, options: KeepDim): Tensor {
   const asBool = x.dtype === 'bool' ? x : x.ne(0);
-  const dims = normalizeDims(dim, x.ndim, kind);
+  const dims = normalizeDims(dim, x.ndim);
   const keepdim = options.keepdim ?? false;
   // On empty input all() is true and any() false; the min/max kernels reject empty groups.
   const counted = reducePrimitive('sum', asBool, dims, keepdim, 'int64');
@@ -377,7 +377,7 @@ export const any = (x: Tensor, dim?: number | null, options: KeepDim = {}) => bo
 export function nansum(x: Tensor, dim?: Dims | null, options: KeepDim & { dtype?: DType } = {}): Tensor {
   if (!isFloatingPoint(x.dtype)) return sum(x, dim, options);
   const keepdim = options.keepdim ?? false;
-  const dims = reductionDims(dim, x.ndim, 'nansum');
+  const dims = reductionDims(dim, x.ndim);
   const xs = x.shape;
   return asOneNode('NansumBackward0', [x], [x], (t) => sum(where(t.isnan(), 0, t), dim == null ? null : dims, options), (g) => [
     // A product, not a where, as PyTorch: a NaN gradient (nanmean of all NaNs) stays NaN.
@@ -394,7 +394,7 @@ export function nanmean(x: Tensor, dim?: Dims | null, options: KeepDim = {}): Te
 
 /** `torch.count_nonzero(x, dim=None)`: how many elements are not zero (int64). */
 export function countNonzero(x: Tensor, dim?: Dims | null): Tensor {
-  const dims = dim == null ? null : normalizeDims(dim, x.ndim, '');
+  const dims = dim == null ? null : normalizeDims(dim, x.ndim);
   return sum(x.ne(0), dims);
 }
 

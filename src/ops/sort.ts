@@ -39,7 +39,7 @@ function asVector(x: Tensor, fn: (v: Tensor) => ValuesIndices): ValuesIndices {
 /** torch.sort: { values, indices } with values sorted along dim (ascending unless descending); NaN counts as the largest. */
 export function sort(x: Tensor, dim?: number | SortOptions, options: SortOptions = {}): ValuesIndices {
   const args = sortArgs(dim, options);
-  const d = normalizeDim(args.dim, x.ndim, 'sort');
+  const d = normalizeDim(args.dim, x.ndim);
   if (x.ndim === 0) return asVector(x, (v) => sort(v, 0, args));
   const indices = order(x, d, args.descending);
   return { values: gatherNamed(x, d, indices, 'SortBackward0'), indices };
@@ -48,7 +48,7 @@ export function sort(x: Tensor, dim?: number | SortOptions, options: SortOptions
 /** torch.argsort: the indices of sort. */
 export function argsort(x: Tensor, dim?: number | SortOptions, options: SortOptions = {}): Tensor {
   const args = sortArgs(dim, options);
-  const d = normalizeDim(args.dim, x.ndim, 'argsort');
+  const d = normalizeDim(args.dim, x.ndim);
   return x.ndim === 0 ? reshape(order(reshape(x, [1]), 0, args.descending), []) : order(x, d, args.descending);
 }
 
@@ -68,7 +68,7 @@ export interface TopkOptions {
 /** torch.topk: the k largest (or smallest) values along dim and their indices. */
 export function topk(x: Tensor, k: number, dim?: number | TopkOptions, options: TopkOptions = {}): ValuesIndices {
   const merged = typeof dim === 'object' ? { ...dim, ...options } : { dim, ...options };
-  const d = normalizeDim(merged.dim ?? -1, x.ndim, 'topk');
+  const d = normalizeDim(merged.dim ?? -1, x.ndim);
   const size = x.ndim === 0 ? 1 : x.shape[d];
   if (!Number.isInteger(k) || k < 0 || k > size) throw new RangeError(`selected index k out of range (topk got k = ${k} for a dim of size ${size})`);
   if (x.ndim === 0) return asVector(x, (v) => topk(v, k, 0, merged));
@@ -85,7 +85,7 @@ export interface KthvalueOptions {
 /** torch.kthvalue: the k-th smallest value (k from 1) along dim and its index. */
 export function kthvalue(x: Tensor, k: number, dim?: number | KthvalueOptions, options: KthvalueOptions = {}): ValuesIndices {
   const merged = typeof dim === 'object' ? { ...dim, ...options } : { dim, ...options };
-  const d = normalizeDim(merged.dim ?? -1, x.ndim, 'kthvalue');
+  const d = normalizeDim(merged.dim ?? -1, x.ndim);
   const size = x.ndim === 0 ? 1 : x.shape[d];
   if (!Number.isInteger(k) || k < 1 || k > size) throw new RangeError(`kthvalue(): selected number k out of range for dimension ${d} (got k = ${k} for a dim of size ${size})`);
   if (x.ndim === 0) return asVector(x, (v) => kthvalue(v, k, 0, { keepdim: true }));

@@ -43,22 +43,22 @@ export function fmtSize(shape: Shape): string {
 }
 
 /** Wrap a possibly negative dim into [0, ndim), with PyTorch's error text. */
-export function normalizeDim(dim: number, ndim: number, op = ''): number {
+export function normalizeDim(dim: number, ndim: number): number {
   const lo = -Math.max(ndim, 1);
   const hi = Math.max(ndim, 1) - 1;
   if (!Number.isInteger(dim) || dim < lo || dim > hi) {
     throw new RangeError(
-      `${op ? op + ': ' : ''}Dimension out of range (expected to be in range of [${lo}, ${hi}], but got ${dim})`,
+      `Dimension out of range (expected to be in range of [${lo}, ${hi}], but got ${dim})`,
     );
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }
 
 /** Normalize a dim list (or undefined = all dims), sorted and unique. */
-export function normalizeDims(dims: number | readonly number[] | undefined | null, ndim: number, op = ''): number[] {
+export function normalizeDims(dims: number | readonly number[] | undefined | null, ndim: number): number[] {
   if (dims === undefined || dims === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
-  const out = list.map((d) => normalizeDim(d, ndim, op));
+  const out = list.map((d) => normalizeDim(d, ndim));
   const seen = new Set<number>();
   for (const d of out) {
     if (seen.has(d)) throw new RangeError(`dim ${d} appears multiple times in the list of dims`);

@@ -116,13 +116,13 @@ export class Tensor {
   size(dim: number): number;
   size(dim?: number): number[] | number {
     if (dim === undefined) return this.shape.slice();
-    return this.shape[normalizeDim(dim, this.ndim, 'size')] ?? 1;
+    return this.shape[normalizeDim(dim, this.ndim)] ?? 1;
   }
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
     if (dim === undefined) return this._strides.slice();
-    return this._strides[normalizeDim(dim, this.ndim, 'stride')];
+    return this._strides[normalizeDim(dim, this.ndim)];
   }
   storageOffset(): number {
     return this._offset;
