@@ -370,3 +370,54 @@ test("gather's gradient adds the output gradient back where it was picked; scatt
     message: 'Expected index [1, 3] to be smaller than self [2, 2] apart from dimension 0 and to be smaller size than src [1, 3]',
   });
 });
+
+test("an operand that is neither a tensor nor a number is refused in PyTorch 1.13's words, not read as 0 or NaN", () => {
+  const x = dlab.tensor([1.5, 2]);
+  const none = null as unknown as number;
+  // One signature: the argument named.
+  assert.equal(errorOf(() => x.mul(none)), "mul(): argument 'other' (position 2) must be Tensor, not NoneType");
+  assert.equal(errorOf(() => dlab.add(none, x)), "add(): argument 'input' (position 1) must be Tensor, not NoneType");
+  assert.equal(errorOf(() => x.add(none, { alpha: 2 })), "add(): argument 'other' (position 2) must be Tensor, not NoneType");
+  assert.equal(errorOf(() => x.sub('a' as unknown as number)), "sub(): argument 'other' (position 2) must be Tensor, not str");
+  assert.equal(errorOf(() => x.add([1, 2] as unknown as number)), "add(): argument 'other' (position 2) must be Tensor, not list");
+  assert.equal(errorOf(() => x.add({} as unknown as number)), "add(): argument 'other' (position 2) must be Tensor, not dict");
+  assert.equal(errorOf(() => x.add(undefined as unknown as number)), "add(): argument 'other' (position 2) must be Tensor, not NoneType");
+  assert.equal(errorOf(() => dlab.maximum(x, none as unknown as dlab.Tensor)), "maximum(): argument 'other' (position 2) must be Tensor, not NoneType");
+  assert.equal(errorOf(() => dlab.logicalAnd(x, none)), "logical_and(): argument 'other' (position 2) must be Tensor, not NoneType");
+  assert.equal(errorOf(() => dlab.addcmul(x, x, none as unknown as dlab.Tensor)), "addcmul(): argument 'tensor2' (position 3) must be Tensor, not NoneType");
+  assert.equal(errorOf(() => dlab.addcdiv(x, none as unknown as dlab.Tensor, x)), "addcdiv(): argument 'tensor1' (position 2) must be Tensor, not NoneType");
+  assert.equal(errorOf(() => dlab.full([2], none)), "full(): argument 'fill_value' (position 2) must be Number, not NoneType");
+  // Overloads with a Number form: the combination and the overloads listed.
+  const combination = (op: string, got: string, ...overloads: string[]) => `${op}() received an invalid combination of arguments - got (${got}), but expected one of:\n${overloads.map((o) => ` * ${o}\n`).join('')}`;
+  const tensorOrNumber = ['(Tensor input, Tensor other, *, Tensor out)', '(Tensor input, Number other, *, Tensor out)'];
+  assert.equal(errorOf(() => x.pow(none)), combination('pow', 'Tensor, NoneType', '(Tensor input, Tensor exponent, *, Tensor out)', '(Number self, Tensor exponent, *, Tensor out)', '(Tensor input, Number exponent, *, Tensor out)'));
+  assert.equal(errorOf(() => x.eq(none)), combination('eq', 'Tensor, NoneType', ...tensorOrNumber));
+  assert.equal(errorOf(() => x.lt('a' as unknown as number)), combination('lt', 'Tensor, str', ...tensorOrNumber));
+  assert.equal(errorOf(() => dlab.fmod(x, none)), combination('fmod', 'Tensor, NoneType', ...tensorOrNumber));
+  assert.equal(errorOf(() => dlab.floorDivide(x, none)), combination('floor_divide', 'Tensor, NoneType', '(Tensor input, Tensor other, *, Tensor out)', '(Tensor input, Number other)'));
+  assert.match(errorOf(() => dlab.where(x.gt(1), x, none)), /^where\(\) received an invalid combination of arguments - got \(Tensor, Tensor, NoneType\), but expected one of:\n \* \(Tensor condition\)\n/);
+  assert.match(errorOf(() => dlab.clamp(x, 0, 'a' as unknown as number)), /^clamp\(\) received an invalid combination of arguments - got \(Tensor, int, str\)/);
+  assert.match(errorOf(() => dlab.lerp(x, x, none)), /^lerp\(\) received an invalid combination of arguments - got \(Tensor, Tensor, NoneType\)/);
+  assert.match(errorOf(() => x.maskedFill(x.gt(1), none)), /^masked_fill\(\) received an invalid combination of arguments - got \(Tensor, NoneType\)/);
+  assert.match(errorOf(() => x.clone().fill_(none)), /^fill_\(\) received an invalid combination of arguments - got \(NoneType\)/);
+  // What stays allowed: numbers, booleans, and clamp's missing bound.
+  assert.deepEqual(x.add(true).tolist(), [2.5, 3]);
+  assert.deepEqual(dlab.clamp(x, null, 1.75).tolist(), [1.5, 1.75]);
+  assert.deepEqual(dlab.clamp(x, undefined, 1.75).tolist(), [1.5, 1.75]);
+});
+
+test('expand returns a new view with its own node even at the same shape; broadcast_tensors and copy_ add none (PyTorch 1.13)', () => {
+  const x = dlab.ones([2, 3], { requiresGrad: true });
+  const same = x.expand([2, 3]);
+  assert.ok(same !== x);
+  assert.equal(same.gradFn?.name, 'ExpandBackward0');
+  assert.equal(x.expandAs(x).gradFn?.name, 'ExpandBackward0');
+  const [a, b] = dlab.broadcastTensors(x, dlab.ones([3], { requiresGrad: true }));
+  assert.ok(a === x);
+  assert.equal(b.gradFn?.name, 'ExpandBackward0');
+  const y = x.mul(2);
+  const target = dlab.zeros([2, 3]).requiresGrad_().mul(1);
+  target.copy_(y);
+  assert.equal(target.gradFn?.name, 'CopyBackwards');
+  assert.deepEqual(target.gradFn?.nextFunctions.map((n) => n?.name), ['MulBackward0', 'MulBackward0']);
+});

@@ -5,7 +5,7 @@
 import { broadcastShapes, fmtShape, normalizeDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { asOneNode } from './function.js';
-import { cat, clone, expand, flip, narrow, repeat, reshape, transpose, unsqueeze } from './movement.js';
+import { cat, clone, expand, expandIfNeeded, flip, narrow, repeat, reshape, transpose, unsqueeze } from './movement.js';
 
 const asList = (v: number | readonly number[]) => (typeof v === 'number' ? [v] : [...v]);
 
@@ -136,10 +136,13 @@ export function columnStack(tensors: readonly Tensor[]): Tensor {
   return cat(tensors.map((t) => (t.ndim <= 1 ? reshape(t, [t.numel(), 1]) : t)), 1);
 }
 
-/** `torch.broadcast_tensors(*tensors)`: each expanded (a view) to their common broadcast shape. */
+/**
+ * `torch.broadcast_tensors(*tensors)`: each expanded (a view) to their common broadcast shape; one
+ * that has it already comes back itself, as in PyTorch.
+ */
 export function broadcastTensors(...tensors: Tensor[]): Tensor[] {
   const shape = broadcastShapes(...tensors.map((t) => t.shape));
-  return tensors.map((t) => expand(t, shape));
+  return tensors.map((t) => expandIfNeeded(t, shape));
 }
 
 /**

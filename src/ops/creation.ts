@@ -1,5 +1,6 @@
 // Creating tensors: from nested arrays, filled, ranges, identity, and random (PyTorch's streams).
 
+import { pyTypeName } from '../tensor/python_type.js';
 import type { AnyBackend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { type DType, type TypedArray, arrayFrom, checkFits, getDefaultDtype, isFloatingPoint, scalarDtype, scalarTypeName } from '../tensor/dtype.js';
@@ -186,6 +187,7 @@ export const empty = zeros;
 /** torch.full: the dtype follows the fill value when none is given (full(s, 7) is int64). */
 export function full(...args: PyArgs<[size: readonly number[], fillValue: number | boolean], TensorOptions & { size?: readonly number[]; fillValue?: number | boolean }>): Tensor {
   const [size, value, options] = bindArgs<[readonly number[], number | boolean], TensorOptions>('full', ['size', 'fillValue'], args, 2, TENSOR_KEYWORDS);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`full(): argument 'fill_value' (position 2) must be Number, not ${pyTypeName(value)}`);
   const dtype = options.dtype ?? scalarDtype(value);
   return finish(filled(size, Number(value), dtype, creator(options)), options);
 }

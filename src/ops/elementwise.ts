@@ -5,6 +5,7 @@ import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { type DType, type Operand, getDefaultDtype, isFloatingPoint, isIntegral, resultType, scalarDtype, scalarTypeName } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
+import { pyTypeName } from '../tensor/python_type.js';
 import { asOneNode, backendOf, backwardName, elementwiseBackendOf, record, wrap } from './function.js';
 import { sumToShape } from './reduce.js';
 import { cast } from './movement.js';
@@ -281,6 +282,45 @@ export function broadcastView(t: Tensor, shape: Shape) {
   return { ...t._view(), shape, strides: broadcastStrides(t.shape, t._strides, shape) };
 }
 
+/**
+ * The ops that also take a Number operand: PyTorch refuses a bad operand of theirs by listing
+ * their overloads (the others have one signature and name the argument instead).
+ */
+const TENSOR_OR_NUMBER = ['(Tensor input, Tensor other, *, Tensor out)', '(Tensor input, Number other, *, Tensor out)'];
+const OVERLOADS: Partial<Record<string, readonly string[]>> = {
+  pow: ['(Tensor input, Tensor exponent, *, Tensor out)', '(Number self, Tensor exponent, *, Tensor out)', '(Tensor input, Number exponent, *, Tensor out)'],
+  remainder: ['(Tensor input, Tensor other, *, Tensor out)', '(Number self, Tensor other)', '(Tensor input, Number other, *, Tensor out)'],
+  floor_divide: ['(Tensor input, Tensor other, *, Tensor out)', '(Tensor input, Number other)'],
+  ...Object.fromEntries(['fmod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'].map((op) => [op, TENSOR_OR_NUMBER])),
+  where: ['(Tensor condition)', '(Tensor condition, Tensor input, Tensor other, *, Tensor out)', '(Tensor condition, Number self, Tensor other)', '(Tensor condition, Tensor input, Number other)', '(Tensor condition, Number self, Number other)'],
+  clamp: ['(Tensor input, Tensor min, Tensor max, *, Tensor out)', '(Tensor input, Number min, Number max, *, Tensor out)'],
+  lerp: ['(Tensor input, Tensor end, Tensor weight, *, Tensor out)', '(Tensor input, Tensor end, Number weight, *, Tensor out)'],
+  masked_fill: ['(Tensor mask, Tensor value)', '(Tensor mask, Number value)'],
+  fill_: ['(Tensor value)', '(Number value)'],
+};
+
+const isOperand = (v: unknown) => v instanceof Tensor || typeof v === 'number' || typeof v === 'boolean';
+
+/**
+ * PyTorch's TypeError for an operand that is neither a tensor nor a number (null, undefined, a
+ * string, an array), which would otherwise become NaN or 0. `op` is PyTorch's name
+ * (floor_divide), `values` its arguments as PyTorch counts them (a method's self left out),
+ * `names` theirs for the ops with one signature, and `noneAllowed` for optional ones (clamp's).
+ */
+export function checkOperands(op: string, values: readonly unknown[], names: readonly string[] = ['input', 'other'], noneAllowed = false): void {
+  const bad = values.findIndex((v) => !isOperand(v) && !(noneAllowed && v == null));
+  if (bad < 0) return;
+  const overloads = OVERLOADS[op];
+  if (overloads) {
+    const got = values.map((v) => (v instanceof Tensor ? 'Tensor' : pyTypeName(v))).join(', ');
+    throw new TypeError(`${op}() received an invalid combination of arguments - got (${got}), but expected one of:\n${overloads.map((o) => ` * ${o}\n`).join('')}`);
+  }
+  throw new TypeError(`${op}(): argument '${names[bad]}' (position ${bad + 1}) must be Tensor, not ${pyTypeName(values[bad])}`);
+}
+
+/** PyTorch's name of a binary op: floorDivide -> floor_divide. */
+const torchName = (op: BinaryOp) => op.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?: string): Tensor {
   const spec = binarySpecs[op];
   let ta: Tensor;
@@ -293,6 +333,7 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?
     ta = a;
     tb = b instanceof Tensor ? b : scalarTensor(b as number, compute);
   } else {
+    checkOperands(torchName(op), [a, b]);
     const promoted = promoteOperands([a, b], spec.out === 'float' ? 'float' : 'promote');
     [ta, tb] = promoted.tensors;
     compute = promoted.dtype;
@@ -333,11 +374,13 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?
 
 /** `torch.add(a, b, alpha=1)`: a + alpha * b, broadcast, with PyTorch's type promotion. `a.add(b)` is the method form. */
 export function add(a: TensorOrScalar, b: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
+  checkOperands('add', [a, b]);
   const alpha = options.alpha ?? 1;
   return binary('add', a, alpha === 1 ? b : mul(b, alpha));
 }
 /** `torch.sub(a, b, alpha=1)`: a - alpha * b, broadcast. */
 export function sub(a: TensorOrScalar, b: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
+  checkOperands('sub', [a, b]);
   if ((a instanceof Tensor && a.dtype === 'bool') || (b instanceof Tensor && b.dtype === 'bool')) {
     throw new TypeError('Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.');
   }
@@ -350,6 +393,7 @@ export const mul = (a: TensorOrScalar, b: TensorOrScalar) => binary('mul', a, b)
 export function div(a: TensorOrScalar, b: TensorOrScalar, options: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
   const mode = options.roundingMode ?? null;
   if (mode === null) return binary('div', a, b);
+  checkOperands('div', [a, b]);
   // PyTorch names both rounding modes' node DivBackward2 (div.Tensor_mode).
   if (mode === 'floor') return binary('floorDivide', a, b, 'DivBackward2');
   const { tensors, dtype } = promoteOperands([a, b]);
@@ -402,6 +446,7 @@ export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar) => binary('logi
 
 /** torch.where(condition, x, y): elementwise choice, broadcasting all three. */
 export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): Tensor {
+  checkOperands('where', [condition, x, y]);
   if (condition.dtype !== 'bool') {
     throw new TypeError(`where expected condition to be a boolean tensor, but got a tensor with dtype ${scalarTypeName[condition.dtype]}`);
   }
@@ -427,6 +472,7 @@ export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): 
  * promotes with the bounds, scalars included (clamp(int64, min=-1.5) is float32, as in 1.13).
  */
 export function clamp(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+  checkOperands('clamp', [x, min, max].slice(0, max !== undefined ? 3 : min !== undefined ? 2 : 1), [], true);
   if (min == null && max == null) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
   const bounds = (t: Tensor, lo: TensorOrScalar | null | undefined, hi: TensorOrScalar | null | undefined) => {
     let out = t;
@@ -466,8 +512,18 @@ export function hardtanh(x: Tensor, minVal: number, maxVal: number): Tensor {
 }
 
 /** torch.lerp: start + weight * (end - start). */
-export const lerp = (start: Tensor, end: Tensor, weight: TensorOrScalar) => add(start, mul(sub(end, start), weight));
+export function lerp(start: Tensor, end: Tensor, weight: TensorOrScalar): Tensor {
+  checkOperands('lerp', [start, end, weight]);
+  return add(start, mul(sub(end, start), weight));
+}
+const ADDC_NAMES = ['input', 'tensor1', 'tensor2'];
 /** `torch.addcmul(x, t1, t2, value=1)`: x + value * t1 * t2. */
-export const addcmul = (x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}) => add(x, mul(t1, t2), { alpha: options.value ?? 1 });
+export function addcmul(x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}): Tensor {
+  checkOperands('addcmul', [x, t1, t2], ADDC_NAMES);
+  return add(x, mul(t1, t2), { alpha: options.value ?? 1 });
+}
 /** `torch.addcdiv(x, t1, t2, value=1)`: x + value * t1 / t2. */
-export const addcdiv = (x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}) => add(x, div(t1, t2), { alpha: options.value ?? 1 });
+export function addcdiv(x: Tensor, t1: Tensor, t2: Tensor, options: { value?: number } = {}): Tensor {
+  checkOperands('addcdiv', [x, t1, t2], ADDC_NAMES);
+  return add(x, div(t1, t2), { alpha: options.value ?? 1 });
+}

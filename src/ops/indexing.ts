@@ -5,7 +5,7 @@ import { normalizeDim, fmtShape, broadcastShapes, numel } from '../tensor/shape.
 import { Tensor, type IndexItem, type TensorOrScalar } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
 import { cast, contiguous, expand, permute, reshape, resolveSlice, select, sliceDim, unsqueeze, type Slice } from './movement.js';
-import { where } from './elementwise.js';
+import { checkOperands, where } from './elementwise.js';
 import { arange, tensor, zeros, zerosLike } from './creation.js';
 
 function checkIndexTensor(op: string, index: Tensor): void {
@@ -108,6 +108,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
 
 /** Tensor.masked_fill: value where mask is true; keeps x's dtype. */
 export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
+  checkOperands('masked_fill', [mask, value]);
   if (mask.dtype !== 'bool') throw new TypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${mask.dtype}`);
   if (value instanceof Tensor && value.ndim !== 0) {
     throw new RangeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);

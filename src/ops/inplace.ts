@@ -9,8 +9,9 @@ import { isGradEnabled } from '../autograd/grad_mode.js';
 import { type DType, isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape, isContiguous, numel, shapesEqual } from '../tensor/shape.js';
 import { Tensor, type IndexItem, type TensorOrScalar } from '../tensor/tensor.js';
+import { checkOperands } from './elementwise.js';
 import { backendOf, record, wrap } from './function.js';
-import { cast, clone, contiguous, expand, reshape } from './movement.js';
+import { cast, clone, contiguous, expand, expandIfNeeded, reshape } from './movement.js';
 import { arange, fullLike, scalarTensor, zerosLike } from './creation.js';
 import { index, scatter, scatterAdd } from './indexing.js';
 import { sumToShape } from './reduce.js';
@@ -149,7 +150,7 @@ function rebaseView(x: Tensor, value: Tensor): void {
 /** Tensor.copy_(src): broadcasts src and converts to x's dtype (any conversion is allowed). */
 export function copy_<T extends Tensor>(x: T, src: Tensor): T {
   const previous = isGradEnabled() && x.requiresGrad ? gradientEdge(x) : null;
-  inplace(x, expand(src, x.shape), { anyCast: true, overwrite: 'CopyBackwards' });
+  inplace(x, expandIfNeeded(src, x.shape), { anyCast: true, overwrite: 'CopyBackwards' });
   // PyTorch's CopyBackwards: x's old history gets zeros, src the gradient (summed to its shape).
   // Also the edge to a leaf src, which has no gradFn for x to take over.
   if (isGradEnabled() && src.requiresGrad && !x._base) {
@@ -160,9 +161,10 @@ export function copy_<T extends Tensor>(x: T, src: Tensor): T {
 }
 
 export function fill_<T extends Tensor>(x: T, value: TensorOrScalar): T {
+  checkOperands('fill_', [value]);
   if (value instanceof Tensor) {
     if (value.ndim !== 0) throw new RangeError(`fill_ only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions.`);
-    return inplace(x, expand(value, x.shape), { anyCast: true, overwrite: 'FillBackward3' });
+    return inplace(x, expandIfNeeded(value, x.shape), { anyCast: true, overwrite: 'FillBackward3' });
   }
   return inplace(x, fullLike(x, Number(value)), { anyCast: true, overwrite: 'FillBackward2' });
 }

@@ -204,10 +204,15 @@ export function expand(x: Tensor, size: readonly number[]): Tensor {
       );
     }
   }
-  if (shapesEqual(shape, x.shape)) return x;
+  // A new view even at the same shape, as PyTorch's (its own node; `x.expand(x.shape) !== x`).
   const y = makeView(x, shape, strides, x._offset);
   const xs = x.shape;
   return record('ExpandBackward0', y, [x], [], (g) => [sumToShape(g, xs)]);
+}
+
+/** x itself where it has the shape already, else expand(x, shape): for the ops that broadcast without an ExpandBackward0 of their own (copy_, broadcast_tensors). */
+export function expandIfNeeded(x: Tensor, shape: readonly number[]): Tensor {
+  return shapesEqual(x.shape, shape) ? x : expand(x, shape);
 }
 
 /** `torch.squeeze(x, dim=None)`: size-1 dims removed (all of them, or the given ones), a view. */

@@ -10,6 +10,7 @@
 // snake_case inside the dict (weightDecay <-> weight_decay), camelCase everywhere else.
 
 import { Tensor } from '../tensor/tensor.js';
+import { pyTypeName } from '../tensor/python_type.js';
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
 import { scalarTensor } from '../ops/creation.js';
 import { disown, scope } from '../backend/scope.js';
@@ -271,17 +272,6 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters> {
     });
     return s + ')';
   }
-}
-
-/** The name torch.typename gives a value that is not a tensor: 1 -> int, 1.5 -> float, null -> NoneType. */
-export function pyTypeName(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
-  if (typeof v === 'string') return 'str';
-  if (typeof v === 'boolean') return 'bool';
-  if (v === null || v === undefined) return 'NoneType';
-  if (Array.isArray(v)) return 'list';
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return 'dict';
-  return (v as object).constructor?.name ?? typeof v;
 }
 
 /** A hyperparameter as Python prints it: a tuple, None, True/False, 1e-08. */

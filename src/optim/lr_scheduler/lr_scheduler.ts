@@ -7,7 +7,8 @@
 // constructor does not take the initial step as PyTorch's does: every subclass ends its
 // constructor with this.start().
 
-import { Optimizer, pyTypeName, toCamel, toSnake } from '../optimizer.js';
+import { Optimizer, toCamel, toSnake } from '../optimizer.js';
+import { pyTypeName } from '../../tensor/python_type.js';
 
 // Schedulers work on any optimizer's groups: they read lr and add keys such as initialLr.
 /** Any optimizer a scheduler can drive. */

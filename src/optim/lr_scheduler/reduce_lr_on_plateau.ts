@@ -2,7 +2,8 @@
 // `patience` steps, then wait `cooldown` steps. Not an LRScheduler: step() takes the metric.
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { Optimizer, pyTypeName } from '../optimizer.js';
+import { Optimizer } from '../optimizer.js';
+import { pyTypeName } from '../../tensor/python_type.js';
 import { dlabKey, torchKey, type AnyOptimizer } from './lr_scheduler.js';
 
 /** Options of `ReduceLROnPlateau`: mode (default 'min'), factor (0.1), patience (10), threshold (1e-4), thresholdMode ('rel'), cooldown (0), minLr (0), eps (1e-8). */
