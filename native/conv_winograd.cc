@@ -178,6 +178,40 @@ void filter_panel(const Plan& p, const float* w, bool flip, int64_t pi, int64_t 
   }
 }
 /**
+ * One run's patches for the weight gradient, input channels in the lanes (16 at a time, gathered
+ * across planes; offsets fit 32 bits: weight_grad checks), into the micro-kernel's A panels va
+ * (mr = 8: [Cin / 8][K][8] per position, positions xi_stride apart; tile lane at row lane): B^T d B.
+ * With 16 lanes of channels no lane idles on short tile rows (AlexNet's 6-tile rows leave 10 of
+ * input_run's 16 idle: it and the packing of its rows took 15% of conv3's weight gradient, this
+ * 9%), and the panels need no packing.
+ */
+void patch_run(const Plan& p, const float* xn, const Run& r, float* va, int64_t xi_stride, int64_t K, int64_t /*mr: 8*/) {
+  const int64_t plane = p.H * p.W, cpad = (p.Cin + 7) / 8 * 8;
+  const __m512i planes = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(static_cast<int>(plane)));
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t c0 = 0; c0 < p.Cin; c0 += 16) {
+    const __mmask16 valid = lanes(p.Cin - c0);
+    const float* planes0 = xn + c0 * plane;
+    float* out = va + (c0 / 8) * K * 8;
+    for (int64_t l = 0; l < r.count; l++) {
+      const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * (r.tw + l) - p.pW;
+      __m512 d[16], v[16];
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+          const int64_t row = r0 + i, col = s0 + j;
+          d[4 * i + j] = row >= 0 && row < p.H && col >= 0 && col < p.W ? _mm512_mask_i32gather_ps(zero, valid, planes, planes0 + row * p.W + col, 4) : zero;
+        }
+      transform_input(d, v);
+      float* dst = out + (r.lane + l) * 8;
+      for (int xi = 0; xi < 16; xi++) {
+        _mm256_storeu_ps(dst + xi * xi_stride, _mm512_castps512_ps256(v[xi]));
+        if (c0 + 8 < cpad) _mm256_storeu_ps(dst + xi * xi_stride + K * 8, _mm512_extractf32x8_ps(v[xi], 1));
+      }
+    }
+  }
+}
+
+/**
  * One run's gradient tiles for the weight gradient, output channels in the lanes (16 at a time,
  * gathered across planes; offsets fit 32 bits: weight_grad checks), into the B panels gb
  * ([Opad / nr][K][nr] per position, positions xi_stride apart; tile lane at row lane): A' gy A'^T, zero past Cout and past the
@@ -307,6 +341,39 @@ bool output_run(const Plan& p, const float* m, int64_t xi_stride, int64_t rows, 
   const __m256 zero = _mm256_setzero_ps();
   return _mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(finite.lo, zero, _CMP_NEQ_UQ), _mm256_cmp_ps(finite.hi, zero, _CMP_NEQ_UQ))) == 0;
 }
+/** avx512::patch_run with 16 lanes as two ymm (masked gathers) into A panels of any height mr, the same bits. */
+void patch_run(const Plan& p, const float* xn, const Run& r, float* va, int64_t xi_stride, int64_t K, int64_t mr) {
+  const int64_t plane = p.H * p.W, cpad = (p.Cin + mr - 1) / mr * mr;
+  const __m256i planes = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(plane)));
+  const __m256 zero = _mm256_setzero_ps();
+  for (int64_t c0 = 0; c0 < p.Cin; c0 += 16) {
+    const __m256 valid_lo = _mm256_castsi256_ps(lanes8(0, p.Cin - c0)), valid_hi = _mm256_castsi256_ps(lanes8(-8, p.Cin - c0 - 8));
+    const float* planes0 = xn + c0 * plane;
+    for (int64_t l = 0; l < r.count; l++) {
+      const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * (r.tw + l) - p.pW;
+      V::T d[16], v[16];
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+          const int64_t row = r0 + i, col = s0 + j;
+          if (row < 0 || row >= p.H || col < 0 || col >= p.W) {
+            d[4 * i + j] = V::set1(0.0f);
+            continue;
+          }
+          const float* src = planes0 + row * p.W + col;
+          d[4 * i + j] = {_mm256_mask_i32gather_ps(zero, src, planes, valid_lo, 4), _mm256_mask_i32gather_ps(zero, src + 8 * plane, planes, valid_hi, 4)};
+        }
+      transform_input(d, v);
+      const int64_t k = r.lane + l;
+      for (int xi = 0; xi < 16; xi++) {
+        alignas(32) float lane[16];
+        _mm256_store_ps(lane, v[xi].lo), _mm256_store_ps(lane + 8, v[xi].hi);
+        float* out = va + xi * xi_stride;
+        for (int64_t c = c0; c < std::min(cpad, c0 + 16); c++) out[((c / mr) * K + k) * mr + c % mr] = lane[c - c0];
+      }
+    }
+  }
+}
+
 /** avx512::grad_run with 16 lanes as two ymm (masked gathers), the same bits. */
 void grad_run(const Plan& p, const float* gyn, const Run& r, float* gb, int64_t xi_stride, int64_t K, int64_t nr, int64_t Opad) {
   const int64_t oplane = p.oH * p.oW;
@@ -426,6 +493,26 @@ void filter_panel(const Plan& p, const float* w, bool flip, int64_t pi, int64_t 
     }
   }
 }
+/** patch_run's result, lane by lane. */
+void patch_run(const Plan& p, const float* xn, const Run& r, float* va, int64_t xi_stride, int64_t K, int64_t mr) {
+  const int64_t plane = p.H * p.W, cpad = (p.Cin + mr - 1) / mr * mr;
+  for (int64_t c0 = 0; c0 < p.Cin; c0 += 16) {
+    for (int64_t l = 0; l < r.count; l++) {
+      const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * (r.tw + l) - p.pW;
+      V::T d[16], v[16];
+      for (int k = 0; k < 16; k++) {
+        const int64_t row = r0 + k / 4, col = s0 + k % 4;
+        const bool in = row >= 0 && row < p.H && col >= 0 && col < p.W;
+        for (int j = 0; j < 16; j++) d[k].v[j] = in && c0 + j < p.Cin ? xn[(c0 + j) * plane + row * p.W + col] : 0.0f;
+      }
+      transform_input(d, v);
+      const int64_t k = r.lane + l;
+      for (int xi = 0; xi < 16; xi++)
+        for (int64_t c = c0; c < std::min(cpad, c0 + 16); c++) va[xi * xi_stride + ((c / mr) * K + k) * mr + c % mr] = v[xi].v[c - c0];
+    }
+  }
+}
+
 /** grad_run's result, lane by lane. */
 void grad_run(const Plan& p, const float* gyn, const Run& r, float* gb, int64_t xi_stride, int64_t K, int64_t nr, int64_t Opad) {
   const int64_t oplane = p.oH * p.oW;
@@ -590,26 +677,33 @@ bool convolve(Plan p, const float* x, const float* w, bool flip, const float* bi
   return run(p, x, up, bias, y);
 }
 
-/** Tiles per chunk of the weight gradient's sum (its patches and gradient tiles transformed, then the 16 products accumulated). */
+/**
+ * Tiles per chunk of the weight gradient's sums: its patches and gradient tiles transformed, then
+ * the 16 products added to the sums. AlexNet's conv3 (1 thread, batch 128): 256 within 5% of
+ * 128, 64 (the sums read and written twice as often) 3-7% slower and 512-4608 (the transformed
+ * chunk far past L2) 9-15% slower.
+ */
 constexpr int64_t kGradTiles = 128;
 
 /**
  * dw = sum over the batch's tiles, G'^T [(A' gy A'^T) . (B^T x B)] G' (conv_winograd_lanes.inc):
- * per position xi, the sums over tiles M[xi] (Cin x Cout) = V[xi] (Cin x tiles) . Gy[xi] (tiles x
- * Cout) on the packed sgemm, accumulated chunk after chunk of kGradTiles tiles, so each sum is one
- * fused multiply-add chain in tile order whatever the chunk, thread count or ISA. False if any
- * weight is not finite.
+ * per position xi, the sums over tiles M[xi] (Cin x Cout) = V[xi] (Cin x tiles) . a[xi] (tiles x
+ * Cout) on the micro-kernel, both transformed straight into its panels (channels in the lanes),
+ * a chunk of kGradTiles tiles at a time, each chunk's products added to the last's: each sum is
+ * one fused multiply-add chain in tile order whatever the chunk, thread count or ISA. False if
+ * any weight is not finite.
  */
 bool weight_grad(const Plan& p, const float* x, const float* gy, float* dw) {
   const MicroKernel& mk = micro_kernel();
-  const int64_t nr = mk.nr;
-  auto input_fn = portable::input_run;
+  const int64_t mr = mk.mr, nr = mk.nr;
+  auto patch_fn = portable::patch_run;
   auto grad_fn = portable::grad_run;
 #if defined(__x86_64__)
-  if (cpu_isa() == Isa::Avx512) input_fn = avx512::input_run, grad_fn = avx512::grad_run;
-  if (cpu_isa() == Isa::Avx2) input_fn = avx2::input_run, grad_fn = avx2::grad_run;
+  if (cpu_isa() == Isa::Avx512) patch_fn = avx512::patch_run, grad_fn = avx512::grad_run;
+  if (cpu_isa() == Isa::Avx2) patch_fn = avx2::patch_run, grad_fn = avx2::grad_run;
 #endif
-  const int64_t K = std::min(kGradTiles, p.tiles), Opad = (p.Cout + nr - 1) / nr * nr;
+  const int64_t K = std::min(kGradTiles, p.tiles);
+  const int64_t Cpad = (p.Cin + mr - 1) / mr * mr, Opad = (p.Cout + nr - 1) / nr * nr;
   const int64_t in_image = p.Cin * p.H * p.W, out_image = p.Cout * p.oH * p.oW;
   const bool parallel = p.N * p.Cout * p.Cin * p.oH * p.oW * 9 >= (int64_t(1) << 18);
   auto tasks = [&](int64_t n, auto&& f) {
@@ -617,25 +711,25 @@ bool weight_grad(const Plan& p, const float* x, const float* gy, float* dw) {
     else for (int64_t t = 0; t < n; t++) f(t, 0);
   };
   // Each of the 16 positions' matrices a cache line past a multiple of 4 KiB from the last, so
-  // that a tile's 16 stores do not all fall in one set of L1 (measured: the input transform
-  // took 23% of AlexNet conv3's weight gradient with them 256 KiB apart, 15% with this).
+  // that a tile's 16 stores do not all fall in one set of L1 (AlexNet's conv3, 1 thread: 3-6%
+  // faster than 256 KiB apart).
   const auto spaced = [](int64_t n) { return n / 1024 * 1024 + 1024 + 16; };
-  const int64_t v_stride = spaced(p.Cin * K), g_stride = spaced(Opad * K), m_stride = spaced(p.Cin * p.Cout);
+  const int64_t v_stride = spaced(Cpad * K), g_stride = spaced(Opad * K), m_stride = spaced(p.Cin * p.Cout);
   thread_local FloatBuffer patches, grads, sums;  // per calling thread; the pool's threads use them
-  float* v = patches.get(16 * v_stride);  // per position a row-major A (Cin x K)
-  float* gb = grads.get(16 * g_stride);   // per position B panels [Opad / nr][tiles][nr]
-  float* m = sums.get(16 * m_stride);     // per position the sums (Cin x Cout)
+  float* va = patches.get(16 * v_stride);  // per position A panels [Cpad / mr][tiles][mr]
+  float* gb = grads.get(16 * g_stride);    // per position B panels [Opad / nr][tiles][nr]
+  float* m = sums.get(16 * m_stride);      // per position the sums (Cin x Cout)
   std::vector<Run> runs(K);
   for (int64_t t0 = 0; t0 < p.tiles; t0 += K) {
     const int64_t kc = std::min(K, p.tiles - t0);
     const int64_t nruns = tile_runs(p, t0, t0 + kc, runs.data());
     tasks(nruns, [&](int64_t i, int) {
       const Run& r = runs[i];
-      input_fn(p, x + r.n * in_image, r, v, v_stride, K);  // one panel K tiles wide: row c at c * K
+      patch_fn(p, x + r.n * in_image, r, va, v_stride, kc, mr);
       grad_fn(p, gy + r.n * out_image, r, gb, g_stride, kc, nr, Opad);
     });
-    tasks(16, [&](int64_t xi, int thread) {
-      gemm_packed(mk, p.Cin, p.Cout, kc, Strided{v + xi * v_stride, K, 1}, gb + xi * g_stride, m + xi * m_stride, p.Cout, t0 > 0, thread);
+    tasks(16, [&](int64_t xi, int) {
+      gemm_prepacked(mk, p.Cin, p.Cout, kc, va + xi * v_stride, gb + xi * g_stride, m + xi * m_stride, p.Cout, t0 > 0);
     });
   }
   const int64_t blocks = (p.Cout + 15) / 16;
@@ -691,7 +785,7 @@ bool conv2d_winograd_input_grad(const ConvGeometry& g, const float* gy, const fl
 
 bool conv2d_winograd_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* dw) {
   if (!winograd_applies(g) || g.oH != g.H + 2 * g.pH - 2 || g.oW != g.W + 2 * g.pW - 2) return false;
-  if (g.O * g.oH * g.oW >= (int64_t(1) << 31)) return false;  // grad_run's gathers' offsets are 32-bit
+  if (std::max(g.C * g.H * g.W, g.O * g.oH * g.oW) >= (int64_t(1) << 31)) return false;  // the gathers' offsets are 32-bit
   Plan p{g.N, g.C, g.H, g.W, g.O, g.pH, g.pW, g.oH, g.oW, 0, 0, 0};
   p.tH = (p.oH + 1) / 2, p.tW = (p.oW + 1) / 2, p.tiles = p.N * p.tH * p.tW;
   if (p.Cout == 0) return true;

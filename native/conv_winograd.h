@@ -7,8 +7,8 @@
 // (B^T x_t B)] G: per position xi a product Cin x tiles x Cout with K = every tile of the batch,
 // one chain per (xi, o, c) in tile order for the same bits on any thread count and ISA. The
 // tiles are transformed a chunk of 128 at a time and the 16 sums accumulated chunk after chunk,
-// so its scratch is bounded whatever the batch (AlexNet's conv4: 16 x 384 x 384 sums, 9.4 MiB,
-// and 2 x 3.1 MiB of transformed chunk).
+// so its scratch is bounded whatever the batch (AlexNet's conv4: 16 x 384 x 384 sums, 9 MiB,
+// and 2 x 3 MiB of transformed chunk).
 #pragma once
 
 #include "kernels.h"
