@@ -222,7 +222,8 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     // more tiles than a block of 64 with a part block last and runs that cross a kernel panel; channels not a
     // multiple of 16, more output channels than a pass of 64, an output channel tail in the last panel; more
     // input channels than one 512-deep kernel call; one 1x1 output. The weight gradient's sums: chunks of 128
-    // tiles with a part chunk last (600 tiles), output channels past a 16-lane group and a 32-wide panel (19, 70).
+    // tiles with a part chunk last (600 and 189 tiles), channels past a 16-lane group and a kernel panel (19,
+    // 33, 40, 70).
     [1, 3, 5, 5, 4, 1, [3, 3], [1, 1], [0, 0], [1, 1]],
     [2, 17, 9, 11, 19, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
     [1, 5, 4, 7, 3, 1, [3, 3], [1, 1], [2, 2], [1, 1]],
@@ -231,6 +232,7 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     [3, 20, 13, 7, 70, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
     [1, 520, 3, 3, 9, 1, [3, 3], [1, 1], [0, 0], [1, 1]],
     [5, 8, 16, 30, 12, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // 600 tiles: enough blocks that none is split by channels
+    [3, 33, 14, 18, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
   ];
 
   /**
