@@ -20,7 +20,12 @@
 // The weight gradient (weight_grad) runs the forward backwards: the same patches V = B^T x B, the
 // output gradient's 2x2 tiles spread to 4x4 by A (a = A gy A^T), and per position xi the sum over
 // all tiles of the batch, M[xi] (Cin x Cout) = V[xi] (Cin x tiles) . a[xi] (tiles x Cout), again
-// on the micro-kernel; then dW = G^T M G per channel pair, once per layer.
+// on the micro-kernel; then dW = G^T M G per channel pair, once per layer. Its sums are 4x
+// shorter than the direct kernel's but as long as the batch: on AlexNet's conv3-5 the largest
+// error is 1.4-1.6e-6 of the largest weight at batch 32 (1152 tiles) and 2.8-3.2e-6 at batch
+// 128 (4608 tiles), the direct kernel's 1.9-2.1e-6 and 3.8-4.9e-6; among weights above a tenth
+// of the largest, 1.2-1.5x the direct kernel's elementwise error (2.3-3.0e-5 against 1.5-2.4e-5
+// at batch 128).
 #include "conv_winograd.h"
 
 #include <algorithm>
