@@ -765,11 +765,13 @@ bool winograd_pays(const ConvGeometry& g) {
 bool winograd_weight_grad_pays(const ConvGeometry& g) {
   // Against the direct kernel or the GEMM, whichever conv.cc picks (1 thread,
   // scripts/bench-conv-winograd.ts and bench-conv-alexnet.ts, CPU time): AlexNet's conv3-5 at
-  // batch 128 (4608 tiles) 1.65-1.75x, 1.3-1.45x from 144 tiles at 128-384 channels; 1.05-2x from
-  // 392 tiles at 16-64 channels; 2-4x at 16-32 channels from 144 tiles, where the direct weight
-  // gradient runs at 20-25 GFLOP/s. Not below 128 tiles (0.7-1.0x at 512 and 384 channels on 16-36
-  // tiles: the 16 sums' passes and the output transform outweigh the products), at 48-96
-  // channels below 384 tiles (0.9-0.95x) nor at 3-8 channels (0.5-1.05x).
+  // batch 128 (4608 tiles) 1.7-1.85x (conv4 1.5-1.75x, the most sensitive to a busy machine's
+  // caches), 1.25-1.45x from 144 tiles at 128-384 channels; 1.05-2x from 392 tiles at 16-64
+  // channels; 2-4x at 16-32 channels from 144 tiles, where the direct weight gradient runs at
+  // 20-25 GFLOP/s. Not below 128 tiles (0.7-1.0x at 384 and 512 channels on 16-36 tiles: the 16
+  // sums' passes and the output transform outweigh the products), at 48-96 channels below 384
+  // tiles (0.9-1.0x) nor at 3-8 channels (0.5-1.05x). On AVX2 it gains more (conv3 2.1x, the
+  // smaller layers above 1.5-2.9x), so the choice, which ignores the ISA, holds there too.
   const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2);
   const int64_t least = std::min(g.C, g.O), most = std::max(g.C, g.O);
   return winograd_applies(g) && tiles >= 128 && least >= 16 && (least >= 128 || tiles >= 384 || most <= 32);
