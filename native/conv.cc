@@ -8,7 +8,7 @@
 // writer. The weight gradient is one chain per output over all images where its output has
 // enough tiles to share out (threads own blocks of it); smaller ones cut the sum over images into
 // a fixed number of runs (whatever the thread count), each summed into a slot of its own, the
-// slots added in order.
+// slots added in order. All three go to Winograd F(2x2, 3x3) (conv_winograd.h) where it is chosen.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -246,9 +246,9 @@ void set_conv_algorithm(ConvAlgorithm a) { algorithm = a; }
  */
 static bool direct_pays() { return algorithm != ConvAlgorithm::Gemm; }
 
-/** Whether Winograd F(2x2, 3x3) runs (conv_winograd.h): forced, or where it measured faster. */
-static bool winograd_chosen(const ConvGeometry& g) {
-  return algorithm == ConvAlgorithm::Winograd ? winograd_applies(g) : algorithm == ConvAlgorithm::Auto && winograd_pays(g);
+/** Whether Winograd F(2x2, 3x3) runs (conv_winograd.h): forced, or where it measured faster (`pays`, the pass's rule). */
+static bool winograd_chosen(const ConvGeometry& g, bool pays) {
+  return algorithm == ConvAlgorithm::Winograd ? winograd_applies(g) : algorithm == ConvAlgorithm::Auto && pays;
 }
 
 /**
@@ -263,7 +263,7 @@ static bool direct_forward_fits(const ConvGeometry& g) {
 }
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
-  if (winograd_chosen(g) && conv2d_winograd_forward(g, x, w, bias, y)) return;
+  if (winograd_chosen(g, winograd_pays(g)) && conv2d_winograd_forward(g, x, w, bias, y)) return;
   if (direct_pays() && direct_forward_fits(g) && conv2d_direct_forward(g, x, w, bias, y)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();
@@ -310,7 +310,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 }
 
 void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx) {
-  if (winograd_chosen(g) && conv2d_winograd_input_grad(g, gy, w, dx)) return;
+  if (winograd_chosen(g, winograd_pays(g)) && conv2d_winograd_input_grad(g, gy, w, dx)) return;
   if (direct_pays() && conv2d_direct_input_grad(g, gy, w, dx)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();
@@ -527,8 +527,11 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
     }
   };
   float* partials = partials_buffer.get(chunks * slot);  // address space only, until a path writes it
-  const bool direct = direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, bias_sums);
-  if (!direct && chained_pays(d)) {
+  const bool winograd = winograd_chosen(g, winograd_weight_grad_pays(g)) && conv2d_winograd_weight_grad(g, x, gy, dw);
+  const bool direct = !winograd && direct_pays() && conv2d_direct_weight_grad(g, x, gy, chunks, partials, bias_sums);
+  if (winograd) {
+    if (db) run_chunks(worth_threads(g, d), chunks * g.groups, [&](int64_t t, int) { bias_run(t / g.groups, t % g.groups); });
+  } else if (!direct && chained_pays(d)) {
     const bool bias_done = weight_grad_chained(g, d, x, gy, dw, chunks, bias_sums);
     if (db && !bias_done) run_chunks(worth_threads(g, d), chunks * g.groups, [&](int64_t t, int) { bias_run(t / g.groups, t % g.groups); });
   } else {

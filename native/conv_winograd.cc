@@ -16,6 +16,16 @@
 // on AlexNet's conv3-5 the largest error is 6-7e-7 of the largest output against float64, the
 // direct kernel's 1.2-2.3e-6 (scripts/winograd-error.ts). Near-zero outputs of short sums move
 // further than the direct sum's (test/nn/conv.test.ts).
+//
+// The weight gradient (weight_grad) runs the forward backwards: the same patches V = B^T x B, the
+// output gradient's 2x2 tiles spread to 4x4 by A (a = A gy A^T), and per position xi the sum over
+// all tiles of the batch, M[xi] (Cin x Cout) = V[xi] (Cin x tiles) . a[xi] (tiles x Cout), again
+// on the micro-kernel; then dW = G^T M G per channel pair, once per layer. Its sums are 4x
+// shorter than the direct kernel's but as long as the batch: on AlexNet's conv3-5 the largest
+// error is 1.4-1.6e-6 of the largest weight at batch 32 (1152 tiles) and 2.8-3.2e-6 at batch
+// 128 (4608 tiles), the direct kernel's 1.9-2.1e-6 and 3.8-4.9e-6; among weights above a tenth
+// of the largest, 1.2-1.5x the direct kernel's elementwise error (2.3-3.0e-5 against 1.5-2.4e-5
+// at batch 128).
 #include "conv_winograd.h"
 
 #include <algorithm>
@@ -75,11 +85,11 @@ struct V {
 inline __mmask16 lanes(int64_t n) { return n >= 16 ? 0xFFFF : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1); }
 
 /**
- * One run's patches, every channel, into the packed B panels vp ([16][P][Cin][nr]): the 16
- * tiles' element (i, j) is every other column of input row i from column j, so each row is
+ * One run's patches, every channel, into the packed B panels vp ([P][Cin][nr] per position,
+ * positions xi_stride apart): the 16 tiles' element (i, j) is every other column of input row i from column j, so each row is
  * four masked loads (zero outside the image) and four even/odd permutes, no gathers.
  */
-void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t P, int64_t nr) {
+void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t xi_stride, int64_t nr) {
   const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW;
   // Columns s0 + k (k < 32) and s0 + 2 + k that lie inside the image and that some tile reads.
   __mmask32 cols0 = 0, cols2 = 0;
@@ -91,7 +101,7 @@ void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t 
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   const PanelSpan ps = panel_span(r, nr);
   const __mmask16 m1 = lanes(ps.first), m2 = static_cast<__mmask16>(lanes(r.count) & ~m1);
-  const int64_t plane = p.H * p.W, xi_stride = P * p.Cin * nr;
+  const int64_t plane = p.H * p.W;
   for (int64_t c = 0; c < p.Cin; c++) {
     __m512 d[16], v[16];
     for (int i = 0; i < 4; i++) {
@@ -172,6 +182,67 @@ void filter_panel(const Plan& p, const float* w, bool flip, int64_t pi, int64_t 
     for (int xi = 0; xi < 16; xi++) _mm512_mask_storeu_ps(up + ((xi * panels + pi) * p.Cin + c) * 8, store, u[xi]);
   }
 }
+/**
+ * One run's patches for the weight gradient, input channels in the lanes (16 at a time, gathered
+ * across planes; offsets fit 32 bits: weight_grad checks), into the micro-kernel's A panels va
+ * (mr = 8: [Cin / 8][K][8] per position, positions xi_stride apart; tile lane at row lane): B^T d B.
+ * With 16 lanes of channels no lane idles on short tile rows (AlexNet's 6-tile rows leave 10 of
+ * input_run's 16 idle: it and the packing of its rows took 15% of conv3's weight gradient, this
+ * 9%), and the panels need no packing.
+ */
+void patch_run(const Plan& p, const float* xn, const Run& r, float* va, int64_t xi_stride, int64_t K, int64_t /*mr: 8*/) {
+  const int64_t plane = p.H * p.W, cpad = (p.Cin + 7) / 8 * 8;
+  const __m512i planes = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(static_cast<int>(plane)));
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t c0 = 0; c0 < p.Cin; c0 += 16) {
+    const __mmask16 valid = lanes(p.Cin - c0);
+    const float* planes0 = xn + c0 * plane;
+    float* out = va + (c0 / 8) * K * 8;
+    for (int64_t l = 0; l < r.count; l++) {
+      const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * (r.tw + l) - p.pW;
+      __m512 d[16], v[16];
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+          const int64_t row = r0 + i, col = s0 + j;
+          d[4 * i + j] = row >= 0 && row < p.H && col >= 0 && col < p.W ? _mm512_mask_i32gather_ps(zero, valid, planes, planes0 + row * p.W + col, 4) : zero;
+        }
+      transform_input(d, v);
+      float* dst = out + (r.lane + l) * 8;
+      for (int xi = 0; xi < 16; xi++) {
+        _mm256_storeu_ps(dst + xi * xi_stride, _mm512_castps512_ps256(v[xi]));
+        if (c0 + 8 < cpad) _mm256_storeu_ps(dst + xi * xi_stride + K * 8, _mm512_extractf32x8_ps(v[xi], 1));
+      }
+    }
+  }
+}
+
+/**
+ * One run's gradient tiles for the weight gradient, output channels in the lanes (16 at a time,
+ * gathered across planes; offsets fit 32 bits: weight_grad checks), into the B panels gb
+ * ([Opad / nr][K][nr] per position, positions xi_stride apart; tile lane at row lane): A' gy A'^T, zero past Cout and past the
+ * output's last row or column. The 16 planes' lines are read for the whole run of tiles.
+ */
+void grad_run(const Plan& p, const float* gyn, const Run& r, float* gb, int64_t xi_stride, int64_t K, int64_t nr, int64_t Opad) {
+  const int64_t oplane = p.oH * p.oW;
+  const __m512i planes = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(static_cast<int>(oplane)));
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t o0 = 0; o0 < Opad; o0 += 16) {
+    const __mmask16 valid = lanes(p.Cout - o0);
+    const float* planes0 = gyn + std::min(o0, p.Cout - 1) * oplane;  // past Cout: no lane is read
+    float* out = gb + (o0 / nr) * K * nr + o0 % nr;
+    for (int64_t l = 0; l < r.count; l++) {
+      const int64_t row = 2 * r.th, col = 2 * (r.tw + l);
+      __m512 g[4], a[16];
+      for (int k = 0; k < 4; k++) {
+        const int64_t rr = row + k / 2, cc = col + k % 2;
+        g[k] = rr < p.oH && cc < p.oW ? _mm512_mask_i32gather_ps(zero, valid, planes, planes0 + rr * p.oW + cc, 4) : zero;
+      }
+      transform_grad(g, a);
+      float* dst = out + (r.lane + l) * nr;
+      for (int xi = 0; xi < 16; xi++) _mm512_storeu_ps(dst + xi * xi_stride, a[xi]);
+    }
+  }
+}
 }  // namespace avx512
 #pragma GCC pop_options
 
@@ -202,7 +273,7 @@ inline __m256 even(__m256 a, __m256 b) { return _mm256_castpd_ps(_mm256_permute4
 inline __m256 odd(__m256 a, __m256 b) { return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0))); }
 
 /** avx512::input_run with 16 lanes as two ymm (masked loads, even/odd shuffles), the same bits. */
-void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t P, int64_t nr) {
+void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t xi_stride, int64_t nr) {
   const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW;
   // Columns s0 + k (k < 32, four masks of 8) and s0 + 2 + k inside the image and read by a tile.
   const int64_t need0 = 2 * r.count + 2, need2 = 2 * r.count;
@@ -215,7 +286,7 @@ void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t 
   const __m256i m1lo = lanes8(0, ps.first), m1hi = lanes8(-8, ps.first - 8);
   const __m256i m2lo = lanes8(ps.first, r.count), m2hi = lanes8(ps.first - 8, r.count - 8);
   const bool split = r.count > ps.first;
-  const int64_t plane = p.H * p.W, xi_stride = P * p.Cin * nr;
+  const int64_t plane = p.H * p.W;
   for (int64_t c = 0; c < p.Cin; c++) {
     V::T d[16], v[16];
     for (int i = 0; i < 4; i++) {
@@ -275,6 +346,66 @@ bool output_run(const Plan& p, const float* m, int64_t xi_stride, int64_t rows, 
   const __m256 zero = _mm256_setzero_ps();
   return _mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(finite.lo, zero, _CMP_NEQ_UQ), _mm256_cmp_ps(finite.hi, zero, _CMP_NEQ_UQ))) == 0;
 }
+/** avx512::patch_run with 16 lanes as two ymm (masked gathers) into A panels of any height mr, the same bits. */
+void patch_run(const Plan& p, const float* xn, const Run& r, float* va, int64_t xi_stride, int64_t K, int64_t mr) {
+  const int64_t plane = p.H * p.W, cpad = (p.Cin + mr - 1) / mr * mr;
+  const __m256i planes = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(plane)));
+  const __m256 zero = _mm256_setzero_ps();
+  for (int64_t c0 = 0; c0 < p.Cin; c0 += 16) {
+    const __m256 valid_lo = _mm256_castsi256_ps(lanes8(0, p.Cin - c0)), valid_hi = _mm256_castsi256_ps(lanes8(-8, p.Cin - c0 - 8));
+    const float* planes0 = xn + c0 * plane;
+    for (int64_t l = 0; l < r.count; l++) {
+      const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * (r.tw + l) - p.pW;
+      V::T d[16], v[16];
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+          const int64_t row = r0 + i, col = s0 + j;
+          if (row < 0 || row >= p.H || col < 0 || col >= p.W) {
+            d[4 * i + j] = V::set1(0.0f);
+            continue;
+          }
+          const float* src = planes0 + row * p.W + col;
+          d[4 * i + j] = {_mm256_mask_i32gather_ps(zero, src, planes, valid_lo, 4), _mm256_mask_i32gather_ps(zero, src + 8 * plane, planes, valid_hi, 4)};
+        }
+      transform_input(d, v);
+      const int64_t k = r.lane + l;
+      for (int xi = 0; xi < 16; xi++) {
+        alignas(32) float lane[16];
+        _mm256_store_ps(lane, v[xi].lo), _mm256_store_ps(lane + 8, v[xi].hi);
+        float* out = va + xi * xi_stride;
+        for (int64_t c = c0; c < std::min(cpad, c0 + 16); c++) out[((c / mr) * K + k) * mr + c % mr] = lane[c - c0];
+      }
+    }
+  }
+}
+
+/** avx512::grad_run with 16 lanes as two ymm (masked gathers), the same bits. */
+void grad_run(const Plan& p, const float* gyn, const Run& r, float* gb, int64_t xi_stride, int64_t K, int64_t nr, int64_t Opad) {
+  const int64_t oplane = p.oH * p.oW;
+  const __m256i planes = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(oplane)));
+  const __m256 zero = _mm256_setzero_ps();
+  for (int64_t o0 = 0; o0 < Opad; o0 += 16) {
+    const __m256 valid_lo = _mm256_castsi256_ps(lanes8(0, p.Cout - o0)), valid_hi = _mm256_castsi256_ps(lanes8(-8, p.Cout - o0 - 8));
+    const float* planes0 = gyn + std::min(o0, p.Cout - 1) * oplane;  // past Cout: no lane is read
+    float* out = gb + (o0 / nr) * K * nr + o0 % nr;
+    for (int64_t l = 0; l < r.count; l++) {
+      const int64_t row = 2 * r.th, col = 2 * (r.tw + l);
+      V::T g[4], a[16];
+      for (int k = 0; k < 4; k++) {
+        const int64_t rr = row + k / 2, cc = col + k % 2;
+        if (rr >= p.oH || cc >= p.oW) {
+          g[k] = V::set1(0.0f);
+          continue;
+        }
+        const float* src = planes0 + rr * p.oW + cc;
+        g[k] = {_mm256_mask_i32gather_ps(zero, src, planes, valid_lo, 4), _mm256_mask_i32gather_ps(zero, src + 8 * oplane, planes, valid_hi, 4)};
+      }
+      transform_grad(g, a);
+      float* dst = out + (r.lane + l) * nr;
+      for (int xi = 0; xi < 16; xi++) _mm256_storeu_ps(dst + xi * xi_stride, a[xi].lo), _mm256_storeu_ps(dst + xi * xi_stride + 8, a[xi].hi);
+    }
+  }
+}
 }  // namespace avx2
 #pragma GCC pop_options
 #endif
@@ -306,8 +437,8 @@ struct V {
 #include "conv_winograd_lanes.inc"
 
 /** input_run's result, lane by lane. */
-void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t P, int64_t nr) {
-  const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW, plane = p.H * p.W, xi_stride = P * p.Cin * nr;
+void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t xi_stride, int64_t nr) {
+  const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW, plane = p.H * p.W;
   const PanelSpan ps = panel_span(r, nr);
   for (int64_t c = 0; c < p.Cin; c++) {
     V::T d[16], v[16];
@@ -367,6 +498,65 @@ void filter_panel(const Plan& p, const float* w, bool flip, int64_t pi, int64_t 
     }
   }
 }
+/** patch_run's result, lane by lane. */
+void patch_run(const Plan& p, const float* xn, const Run& r, float* va, int64_t xi_stride, int64_t K, int64_t mr) {
+  const int64_t plane = p.H * p.W, cpad = (p.Cin + mr - 1) / mr * mr;
+  for (int64_t c0 = 0; c0 < p.Cin; c0 += 16) {
+    for (int64_t l = 0; l < r.count; l++) {
+      const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * (r.tw + l) - p.pW;
+      V::T d[16], v[16];
+      for (int k = 0; k < 16; k++) {
+        const int64_t row = r0 + k / 4, col = s0 + k % 4;
+        const bool in = row >= 0 && row < p.H && col >= 0 && col < p.W;
+        for (int j = 0; j < 16; j++) d[k].v[j] = in && c0 + j < p.Cin ? xn[(c0 + j) * plane + row * p.W + col] : 0.0f;
+      }
+      transform_input(d, v);
+      const int64_t k = r.lane + l;
+      for (int xi = 0; xi < 16; xi++)
+        for (int64_t c = c0; c < std::min(cpad, c0 + 16); c++) va[xi * xi_stride + ((c / mr) * K + k) * mr + c % mr] = v[xi].v[c - c0];
+    }
+  }
+}
+
+/** grad_run's result, lane by lane. */
+void grad_run(const Plan& p, const float* gyn, const Run& r, float* gb, int64_t xi_stride, int64_t K, int64_t nr, int64_t Opad) {
+  const int64_t oplane = p.oH * p.oW;
+  for (int64_t o0 = 0; o0 < Opad; o0 += 16) {
+    float* out = gb + (o0 / nr) * K * nr + o0 % nr;
+    for (int64_t l = 0; l < r.count; l++) {
+      V::T g[4], a[16];
+      for (int k = 0; k < 4; k++) {
+        const int64_t rr = 2 * r.th + k / 2, cc = 2 * (r.tw + l) + k % 2;
+        for (int j = 0; j < 16; j++) g[k].v[j] = o0 + j < p.Cout && rr < p.oH && cc < p.oW ? gyn[(o0 + j) * oplane + rr * p.oW + cc] : 0.0f;
+      }
+      transform_grad(g, a);
+      float* dst = out + (r.lane + l) * nr;
+      for (int xi = 0; xi < 16; xi++) std::memcpy(dst + xi * xi_stride, a[xi].v, sizeof(a[xi].v));
+    }
+  }
+}
+
+/**
+ * dw for output channels [o0, o0 + 16) from the 16 sums m (m + xi * xi_stride, input channel c's
+ * row at c * Cout): G'^T m G'. Once per layer, so lane by lane on every ISA. Returns whether every
+ * weight is finite.
+ */
+bool weight_run(const Plan& p, const float* m, int64_t xi_stride, int64_t o0, float* dw) {
+  const int64_t n = std::min<int64_t>(16, p.Cout - o0);
+  V::T finite = V::set1(0.0f);
+  for (int64_t c = 0; c < p.Cin; c++) {
+    V::T mv[16], w[9];
+    for (int xi = 0; xi < 16; xi++)
+      for (int l = 0; l < 16; l++) mv[xi].v[l] = l < n ? m[xi * xi_stride + c * p.Cout + o0 + l] : 0.0f;
+    transform_weight(mv, w);
+    for (int k = 0; k < 9; k++) finite = V::add(finite, V::sub(w[k], w[k]));
+    for (int64_t l = 0; l < n; l++)
+      for (int k = 0; k < 9; k++) dw[((o0 + l) * p.Cin + c) * 9 + k] = w[k].v[l];
+  }
+  bool ok = true;
+  for (int l = 0; l < 16; l++) ok = ok && finite.v[l] == 0.0f;
+  return ok;
+}
 }  // namespace portable
 
 /**
@@ -400,6 +590,19 @@ void transform_filters(const Plan& p, const float* w, bool flip, int64_t mr, flo
   else for (int64_t pi = 0; pi < panels; pi++) panel(pi, 0);
 }
 
+/** Tiles [t0, t1) (over the batch, image by image, row by row) as runs along tile rows, lanes from t0; returns how many. */
+int64_t tile_runs(const Plan& p, int64_t t0, int64_t t1, Run* runs) {
+  const int64_t per_image = p.tH * p.tW;
+  int64_t nruns = 0;
+  for (int64_t tile = t0; tile < t1;) {
+    const int64_t n = tile / per_image, th = (tile % per_image) / p.tW, tw = tile % p.tW;
+    const int64_t count = std::min({int64_t(16), p.tW - tw, t1 - tile});
+    runs[nruns++] = Run{n, th, tw, count, tile - t0};
+    tile += count;
+  }
+  return nruns;
+}
+
 /** y = the convolution of x with the filters transformed into up (transform_filters), + bias. False if any output is not finite. */
 bool run(const Plan& p, const float* x, const float* up, const float* bias, float* y) {
   const MicroKernel& mk = micro_kernel();
@@ -417,29 +620,17 @@ bool run(const Plan& p, const float* x, const float* up, const float* bias, floa
   const int64_t split = blocks >= kMinTasks ? 1 : std::min(panels, (kMinTasks + blocks - 1) / blocks);
   const int64_t chunk_panels = std::max<int64_t>(1, kChannelBlock / mr);
   const int64_t in_image = p.Cin * p.H * p.W, out_plane = p.oH * p.oW, out_image = p.Cout * out_plane;
-  const int64_t per_image = p.tH * p.tW;
   const bool parallel = p.N * p.Cout * p.Cin * out_plane * 9 >= (int64_t(1) << 18);
   auto tasks = [&](int64_t n, auto&& f) {
     if (parallel) parallel_for(n, f);
     else for (int64_t t = 0; t < n; t++) f(t, 0);
   };
-  /** Block b's tiles as runs along tile rows; returns how many. */
-  auto block_runs = [&](int64_t b, Run* runs) {
-    const int64_t t0 = b * T, t1 = std::min(p.tiles, t0 + T);
-    int64_t nruns = 0;
-    for (int64_t tile = t0; tile < t1;) {
-      const int64_t n = tile / per_image, th = (tile % per_image) / p.tW, tw = tile % p.tW;
-      const int64_t count = std::min({int64_t(16), p.tW - tw, t1 - tile});
-      runs[nruns++] = Run{n, th, tw, count, tile - t0};
-      tile += count;
-    }
-    return nruns;
-  };
+  auto block_runs = [&](int64_t b, Run* runs) { return tile_runs(p, b * T, std::min(p.tiles, b * T + T), runs); };
   auto transform_block = [&](int64_t b, float* vp) {
     Run runs[kTileBlock];
     const int64_t nruns = block_runs(b, runs);
     if (b == blocks - 1 && p.tiles % T != 0) std::memset(vp, 0, vsize * sizeof(float));  // lanes past the last tile: zero products
-    for (int64_t i = 0; i < nruns; i++) input_fn(p, x + runs[i].n * in_image, runs[i], vp, P, nr);
+    for (int64_t i = 0; i < nruns; i++) input_fn(p, x + runs[i].n * in_image, runs[i], vp, P * p.Cin * nr, nr);
   };
   // Where the blocks are split by output channels, their patches are transformed once, up front.
   thread_local FloatBuffer shared_patches;  // per calling thread; the pool's threads read it
@@ -491,6 +682,67 @@ bool convolve(Plan p, const float* x, const float* w, bool flip, const float* bi
   return run(p, x, up, bias, y);
 }
 
+/**
+ * Tiles per chunk of the weight gradient's sums: its patches and gradient tiles transformed, then
+ * the 16 products added to the sums. AlexNet's conv3 (1 thread, batch 128): 256 within 5% of
+ * 128, 64 (the sums read and written twice as often) 3-7% slower and 512-4608 (the transformed
+ * chunk far past L2; at 4608, every tile of the batch first, 189 MB) 9-15% slower.
+ */
+constexpr int64_t kGradTiles = 128;
+
+/**
+ * dw = sum over the batch's tiles, G'^T [(A' gy A'^T) . (B^T x B)] G' (conv_winograd_lanes.inc):
+ * per position xi, the sums over tiles M[xi] (Cin x Cout) = V[xi] (Cin x tiles) . a[xi] (tiles x
+ * Cout) on the micro-kernel, both transformed straight into its panels (channels in the lanes),
+ * a chunk of kGradTiles tiles at a time, each chunk's products added to the last's: each sum is
+ * one fused multiply-add chain in tile order whatever the chunk, thread count or ISA. False if
+ * any weight is not finite.
+ */
+bool weight_grad(const Plan& p, const float* x, const float* gy, float* dw) {
+  const MicroKernel& mk = micro_kernel();
+  const int64_t mr = mk.mr, nr = mk.nr;
+  auto patch_fn = portable::patch_run;
+  auto grad_fn = portable::grad_run;
+#if defined(__x86_64__)
+  if (cpu_isa() == Isa::Avx512) patch_fn = avx512::patch_run, grad_fn = avx512::grad_run;
+  if (cpu_isa() == Isa::Avx2) patch_fn = avx2::patch_run, grad_fn = avx2::grad_run;
+#endif
+  const int64_t K = std::min(kGradTiles, p.tiles);
+  const int64_t Cpad = (p.Cin + mr - 1) / mr * mr, Opad = (p.Cout + nr - 1) / nr * nr;
+  const int64_t in_image = p.Cin * p.H * p.W, out_image = p.Cout * p.oH * p.oW;
+  const bool parallel = p.N * p.Cout * p.Cin * p.oH * p.oW * 9 >= (int64_t(1) << 18);
+  auto tasks = [&](int64_t n, auto&& f) {
+    if (parallel) parallel_for(n, f);
+    else for (int64_t t = 0; t < n; t++) f(t, 0);
+  };
+  // Each of the 16 positions' matrices a cache line past a multiple of 4 KiB from the last, so
+  // that a tile's 16 stores do not all fall in one set of L1 (AlexNet's conv3, 1 thread: 3-6%
+  // faster than 256 KiB apart).
+  const auto spaced = [](int64_t n) { return n / 1024 * 1024 + 1024 + 16; };
+  const int64_t v_stride = spaced(Cpad * K), g_stride = spaced(Opad * K), m_stride = spaced(p.Cin * p.Cout);
+  thread_local FloatBuffer patches, grads, sums;  // per calling thread; the pool's threads use them
+  float* va = patches.get(16 * v_stride);  // per position A panels [Cpad / mr][tiles][mr]
+  float* gb = grads.get(16 * g_stride);    // per position B panels [Opad / nr][tiles][nr]
+  float* m = sums.get(16 * m_stride);      // per position the sums (Cin x Cout)
+  std::vector<Run> runs(K);
+  for (int64_t t0 = 0; t0 < p.tiles; t0 += K) {
+    const int64_t kc = std::min(K, p.tiles - t0);
+    const int64_t nruns = tile_runs(p, t0, t0 + kc, runs.data());
+    tasks(nruns, [&](int64_t i, int) {
+      const Run& r = runs[i];
+      patch_fn(p, x + r.n * in_image, r, va, v_stride, kc, mr);
+      grad_fn(p, gy + r.n * out_image, r, gb, g_stride, kc, nr, Opad);
+    });
+    tasks(16, [&](int64_t xi, int) {
+      gemm_prepacked(mk, p.Cin, p.Cout, kc, va + xi * v_stride, gb + xi * g_stride, m + xi * m_stride, p.Cout, t0 > 0);
+    });
+  }
+  const int64_t blocks = (p.Cout + 15) / 16;
+  std::vector<char> finite(blocks, 1);
+  tasks(blocks, [&](int64_t b, int) { finite[b] = portable::weight_run(p, m, m_stride, 16 * b, dw); });
+  return std::all_of(finite.begin(), finite.end(), [](char f) { return f != 0; });
+}
+
 }  // namespace
 
 bool winograd_applies(const ConvGeometry& g) {
@@ -510,6 +762,21 @@ bool winograd_pays(const ConvGeometry& g) {
   return winograd_applies(g) && channels >= 64 && tiles >= 128 && (channels >= 128 || g.oW >= 16);
 }
 
+bool winograd_weight_grad_pays(const ConvGeometry& g) {
+  // Against the direct kernel or the GEMM, whichever conv.cc picks (1 thread,
+  // scripts/bench-conv-winograd.ts and bench-conv-alexnet.ts, CPU time): AlexNet's conv3-5 at
+  // batch 128 (4608 tiles) 1.7-1.85x (conv4 1.5-1.75x, the most sensitive to a busy machine's
+  // caches), 1.25-1.45x from 144 tiles at 128-384 channels; 1.05-2x from 392 tiles at 16-64
+  // channels; 2-4x at 16-32 channels from 144 tiles, where the direct weight gradient runs at
+  // 20-25 GFLOP/s. Not below 128 tiles (0.7-1.0x at 384 and 512 channels on 16-36 tiles: the 16
+  // sums' passes and the output transform outweigh the products), at 48-96 channels below 384
+  // tiles (0.9-1.0x) nor at 3-8 channels (0.5-1.05x). On AVX2 it gains more (conv3 2.1x, the
+  // smaller layers above 1.5-2.9x), so the choice, which ignores the ISA, holds there too.
+  const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2);
+  const int64_t least = std::min(g.C, g.O), most = std::max(g.C, g.O);
+  return winograd_applies(g) && tiles >= 128 && least >= 16 && (least >= 128 || tiles >= 384 || most <= 32);
+}
+
 bool conv2d_winograd_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
   if (!winograd_applies(g)) return false;
   const Plan p{g.N, g.C, g.H, g.W, g.O, g.pH, g.pW, g.oH, g.oW, 0, 0, 0};
@@ -521,6 +788,16 @@ bool conv2d_winograd_input_grad(const ConvGeometry& g, const float* gy, const fl
   // The full correlation of gy with the flipped, transposed kernel: padding 2 - p (negative: a crop).
   const Plan p{g.N, g.O, g.oH, g.oW, g.C, 2 - g.pH, 2 - g.pW, g.H, g.W, 0, 0, 0};
   return convolve(p, gy, w, true, nullptr, dx);
+}
+
+bool conv2d_winograd_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* dw) {
+  if (!winograd_applies(g) || g.oH != g.H + 2 * g.pH - 2 || g.oW != g.W + 2 * g.pW - 2) return false;
+  if (std::max(g.C * g.H * g.W, g.O * g.oH * g.oW) >= (int64_t(1) << 31)) return false;  // the gathers' offsets are 32-bit
+  Plan p{g.N, g.C, g.H, g.W, g.O, g.pH, g.pW, g.oH, g.oW, 0, 0, 0};
+  p.tH = (p.oH + 1) / 2, p.tW = (p.oW + 1) / 2, p.tiles = p.N * p.tH * p.tW;
+  if (p.Cout == 0) return true;
+  if (p.tiles == 0) return std::fill(dw, dw + p.Cout * p.Cin * 9, 0.0f), true;
+  return weight_grad(p, x, gy, dw);
 }
 
 }  // namespace dlab

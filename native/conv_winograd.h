@@ -3,12 +3,12 @@
 // apply or the result has a NaN or an infinity (the caller then runs the direct or GEMM path,
 // whose non-finite results are the reference's).
 //
-// Not the weight gradient (yet): F(3x3, 2x2) would sum 16 products of O x C over every tile of the
-// batch (K = 4608 tiles for AlexNet's conv3 at batch 128), one chain per (xi, o, c) for the same
-// bits on any thread count, so the 16 x O x C accumulators (6-9 MiB at 256-384 channels) are
-// read and written once per block of tiles from L3, unless blocked by channels as
-// conv.cc's weight_grad_rows is; it would also need its own transforms (gy's 2x2 -> 4x4, a 4x3
-// output) and its own accuracy check. Left for a later step.
+// The weight gradient is the forward's adjoint, dW = G^T [sum over tiles t of (A gy_t A^T) .
+// (B^T x_t B)] G: per position xi a product Cin x tiles x Cout with K = every tile of the batch,
+// one chain per (xi, o, c) in tile order for the same bits on any thread count and ISA. The
+// tiles are transformed a chunk of 128 at a time and the 16 sums accumulated chunk after chunk,
+// so its scratch is bounded whatever the batch (AlexNet's conv4: 16 x 384 x 384 sums, 9 MiB,
+// and 2 x 3 MiB of transformed chunk).
 #pragma once
 
 #include "kernels.h"
@@ -22,9 +22,13 @@ bool winograd_applies(const ConvGeometry& g);
  * channels that the GEMMs dominate the transforms and enough tiles to fill the GEMMs' panels.
  */
 bool winograd_pays(const ConvGeometry& g);
+/** The same for the weight gradient (its own measurements). */
+bool winograd_weight_grad_pays(const ConvGeometry& g);
 
 bool conv2d_winograd_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y);
 /** dx as the forward of gy through the kernel flipped in space and transposed in channels (pad 2 - p). */
 bool conv2d_winograd_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx);
+/** dw (not the bias's) as the forward's adjoint: the sums over every tile of the batch of (A gy A^T) . (B^T x B), then G^T . G. */
+bool conv2d_winograd_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* dw);
 
 }  // namespace dlab

@@ -23,7 +23,7 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
 enum class ConvAlgorithm { Auto = 0, Direct = 1, Gemm = 2, Winograd = 3 };
 /**
  * For measurements and tests: force the direct or the implicit-GEMM convolution where both apply,
- * or Winograd F(2x2, 3x3) wherever it applies (the forward and input gradient of 3x3 stride-1 layers).
+ * or Winograd F(2x2, 3x3) wherever it applies (the forward and both gradients of 3x3 stride-1 layers).
  */
 void set_conv_algorithm(ConvAlgorithm a);
 

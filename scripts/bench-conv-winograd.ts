@@ -1,6 +1,7 @@
 // Winograd F(2x2, 3x3) against the direct kernel on 3x3, stride-1, padding-1 layers of several
-// sizes (the measurements behind winograd_pays in native/conv_winograd.cc): forward and input
-// gradient, 1 thread, CPU time (a shared machine), the fastest of 3 interleaved rounds.
+// sizes (the measurements behind winograd_pays and winograd_weight_grad_pays in
+// native/conv_winograd.cc): forward, input gradient and weight gradient, 1 thread, CPU time (a
+// shared machine), the fastest of 3 interleaved rounds.
 //   npx tsx scripts/bench-conv-winograd.ts ['[[N, C, O, H], ...]']
 
 import * as torch from '../src/index.js';
@@ -20,11 +21,12 @@ const shapes: number[][] = process.argv[2] ? JSON.parse(process.argv[2]) : [
 ];
 for (const [N, C, O, H] of shapes) {
   const x = torch.randn([N, C, H, H]), w = torch.randn([O, C, 3, 3]), gy = torch.randn([N, O, H, H]);
-  const xi = x.detach().requiresGrad_(true);
-  const y = F.conv2d(xi, w, null, { padding: 1 });
+  const xi = x.detach().requiresGrad_(true), wi = w.detach().requiresGrad_(true);
+  const y = F.conv2d(xi, w, null, { padding: 1 }), yw = F.conv2d(x, wi, null, { padding: 1 });
   const passes: Record<string, () => unknown> = {
     forward: () => torch.noGrad(() => F.conv2d(x, w, null, { padding: 1 })),
     'input grad': () => torch.autograd.grad(y, [xi], { gradOutputs: gy, retainGraph: true }),
+    'weight grad': () => torch.autograd.grad(yw, [wi], { gradOutputs: gy, retainGraph: true }),
   };
   const reps = Math.max(1, Math.round(2e8 / (2 * N * C * O * 9 * H * H)));
   const best: Record<string, number> = {};
@@ -42,5 +44,5 @@ for (const [N, C, O, H] of shapes) {
   setNativeConvAlgorithm('auto');
   const tiles = N * Math.ceil(H / 2) ** 2;
   const ratio = (pass: string) => `${best[`direct ${pass}`].toFixed(2)} -> ${best[`winograd ${pass}`].toFixed(2)} ms (${(best[`direct ${pass}`] / best[`winograd ${pass}`]).toFixed(2)}x)`;
-  console.log(`N ${N} C ${C} O ${O} ${H}x${H} (${tiles} tiles): forward ${ratio('forward')}, input grad ${ratio('input grad')}`);
+  console.log(`N ${N} C ${C} O ${O} ${H}x${H} (${tiles} tiles): forward ${ratio('forward')}, input grad ${ratio('input grad')}, weight grad ${ratio('weight grad')}`);
 }

@@ -1,7 +1,8 @@
 // Float32 accuracy of the native backend's Winograd F(2x2, 3x3) against a float64 reference on
-// AlexNet's conv3-5 shapes (d2l 8.1 at 224x224: 12x12 maps, padding 1), beside the direct
-// kernel's: the largest error relative to the largest output (normwise), and the largest
-// elementwise relative error among outputs above a tenth of the largest.
+// AlexNet's conv3-5 shapes (d2l 8.1 at 224x224: 12x12 maps, padding 1), forward, input gradient
+// and weight gradient (a sum over all 36 x batch tiles), beside the direct kernel's: the largest
+// error relative to the largest output (normwise), and the largest elementwise relative error
+// among outputs above a tenth of the largest.
 //   npx tsx scripts/winograd-error.ts [batch]
 
 import * as torch from '../src/index.js';
@@ -41,11 +42,16 @@ for (const { name, C, O } of layers) {
     const xi = torch.zeros([batch, C, 12, 12], { dtype: g.dtype }).requiresGrad_(true);
     return torch.autograd.grad(F.conv2d(xi, b, null, { padding: 1 }), [xi], { gradOutputs: g })[0];
   };
+  const weightGrad = (a: Tensor, g: Tensor) => {
+    const wi = torch.zeros([O, C, 3, 3], { dtype: g.dtype }).requiresGrad_(true);
+    return torch.autograd.grad(F.conv2d(a, wi, null, { padding: 1 }), [wi], { gradOutputs: g })[0];
+  };
   const refY = forward(x.double(), w.double());
   const refDx = inputGrad(gy.double(), w.double());
+  const refDw = weightGrad(x.double(), gy.double());
   for (const algorithm of ['winograd', 'direct'] as const) {
     setNativeConvAlgorithm(algorithm);
-    console.log(`${name} ${algorithm.padEnd(8)} forward: ${errors(forward(x, w), refY)}; input grad: ${errors(inputGrad(gy, w), refDx)}`);
+    console.log(`${name} ${algorithm.padEnd(8)} forward: ${errors(forward(x, w), refY)}; input grad: ${errors(inputGrad(gy, w), refDx)}; weight grad: ${errors(weightGrad(x, gy), refDw)}`);
   }
   setNativeConvAlgorithm('auto');
 }

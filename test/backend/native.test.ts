@@ -221,7 +221,9 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     // 3 (the input gradient's padding 2 - p then crops); tile rows wider than 16 tiles (runs of 16 and a tail);
     // more tiles than a block of 64 with a part block last and runs that cross a kernel panel; channels not a
     // multiple of 16, more output channels than a pass of 64, an output channel tail in the last panel; more
-    // input channels than one 512-deep kernel call; one 1x1 output.
+    // input channels than one 512-deep kernel call; one 1x1 output. The weight gradient's sums: chunks of 128
+    // tiles with a part chunk last (600 and 189 tiles), channels past a 16-lane group and a kernel panel (19,
+    // 33, 40, 70).
     [1, 3, 5, 5, 4, 1, [3, 3], [1, 1], [0, 0], [1, 1]],
     [2, 17, 9, 11, 19, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
     [1, 5, 4, 7, 3, 1, [3, 3], [1, 1], [2, 2], [1, 1]],
@@ -230,11 +232,12 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     [3, 20, 13, 7, 70, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
     [1, 520, 3, 3, 9, 1, [3, 3], [1, 1], [0, 0], [1, 1]],
     [5, 8, 16, 30, 12, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // 600 tiles: enough blocks that none is split by channels
+    [3, 33, 14, 18, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
   ];
 
   /**
    * Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM;
-   * Winograd F(2x2, 3x3) for the forward and input gradient of 3x3 stride-1 layers, else as 'auto').
+   * Winograd F(2x2, 3x3) for the forward, input gradient and weight gradient of 3x3 stride-1 layers, else as 'auto').
    */
   function onEveryAlgorithm(f: (algorithm: string) => void): void {
     try {
@@ -335,6 +338,25 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     auto.forEach((r, i) => assert.ok(r.some((v, j) => v !== direct[i][j]), `result ${i} should not be the direct kernel's bits`));
   });
 
+  test('Winograd weight gradient: auto runs it where it pays (32 channels, 144 tiles), bit for bit as forced, not on 36 tiles', () => {
+    const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 12, 12);
+    for (const [N, pays] of [[4, true], [1, false]] as const) {
+      const x = dense([N, 32, 12, 12], 1);
+      const gy = dense([N, 32, 12, 12], 3);
+      const run = (algorithm: 'auto' | 'direct' | 'winograd') => {
+        setNativeConvAlgorithm(algorithm);
+        try {
+          return native.conv2dWeightGrad(x, gy, win, 1, false).weight;
+        } finally {
+          setNativeConvAlgorithm('auto');
+        }
+      };
+      const [auto, winograd, direct] = [run('auto'), run('winograd'), run('direct')];
+      assertSameBits(auto, pays ? winograd : direct, `N ${N}`);
+      assert.ok(winograd.some((v, j) => v !== direct[j]), `N ${N}: Winograd's weight gradient should not be the direct kernel's bits`);
+    }
+  });
+
   test('Winograd: a NaN or infinity in the input or weights gives the direct kernel\'s result exactly', () => {
     const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 9, 10);
     for (const [where, at] of [['x', 17], ['x', 95], ['w', 4]] as const) {
@@ -347,12 +369,14 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
         const run = (algorithm: 'direct' | 'winograd') => {
           setNativeConvAlgorithm(algorithm);
           try {
-            return [native.conv2d(x, w, null, win, 1), native.conv2dInputGrad(gy, w, [9, 10], win, 1)];
+            const g = native.conv2dWeightGrad(x, gy, win, 1, true);
+            return [native.conv2d(x, w, null, win, 1), native.conv2dInputGrad(gy, w, [9, 10], win, 1), g.weight, g.bias!];
           } finally {
             setNativeConvAlgorithm('auto');
           }
         };
         const [winograd, direct] = [run('winograd'), run('direct')];
+        assert.ok(direct[2].some((v) => !Number.isFinite(v)), `${bad} in ${where}[${at}]: the weight gradient should not be finite`);
         winograd.forEach((r, i) => assertSameBits(r, direct[i], `${bad} in ${where}[${at}], result ${i}`));
       }
     }

@@ -228,8 +228,9 @@ for (const backend of backendsUnderTest()) {
       describe('native Winograd F(2x2, 3x3) forced, against PyTorch', () => {
         before(() => setNativeConvAlgorithm('winograd'));
         after(() => setNativeConvAlgorithm('auto'));
-        // Its forward and input gradient take 3x3 stride-1 layers, undilated and ungrouped: conv2d's forward and
-        // input gradient, conv_transpose2d's forward (the input gradient's kernel) and input gradient.
+        // It takes the forward and both gradients of 3x3 stride-1 layers, undilated and ungrouped: conv2d's three and
+        // conv_transpose2d's three (its forward is conv2d's input gradient, its weight gradient conv2d's with the roles
+        // of input and output gradient swapped).
         const applies = (c: Case) => ['conv2d', 'conv_transpose2d'].includes(c.op) && c.dtype === 'float32' && c.tensors.weight!.shape.slice(2).join() === '3,3' &&
           ['stride', 'dilation', 'groups', 'outputPadding'].every((k) => c.options[k] === undefined || [1, [1, 1], 0, [0, 0]].some((v) => JSON.stringify(v) === JSON.stringify(c.options[k])));
         const cases = (fx.cases as Case[]).filter(applies);

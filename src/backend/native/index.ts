@@ -281,7 +281,7 @@ export function setNativeIsa(isa: string): string | null {
 
 /**
  * @internal For tests and measurements: force the direct or the implicit-GEMM convolution where both apply, or
- * Winograd F(2x2, 3x3) wherever it applies (3x3 stride-1 forward and input gradient); 'auto' picks by size.
+ * Winograd F(2x2, 3x3) wherever it applies (3x3 stride-1 forward and both gradients); 'auto' picks by size.
  */
 export function setNativeConvAlgorithm(algorithm: 'auto' | 'direct' | 'gemm' | 'winograd'): void {
   platform.addon?.setConvAlgorithm(algorithm);
