@@ -45,6 +45,9 @@ export { matmul, mm, bmm, mv, dot, outer, einsum, addmm, addmv, baddbmm, type Ad
 /** `torch.linalg`: vectorNorm, matrixNorm, norm, det, slogdet, inv, solve, cholesky, qr, eigh, svd, ... */
 export * as linalg from './ops/linalg/index.js';
 export { det, slogdet, inv as inverse, logdet } from './ops/linalg/lu.js';
+export { choleskySolve } from './ops/linalg/cholesky.js';
+export { matrixPower } from './ops/linalg/products.js';
+export { pinverse } from './ops/linalg/pinv.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode.js';
 /** `torch.autograd`: `grad`, `backward`, grad mode, `gradcheck` and `gradgradcheck`, and the graph's `Node`s. */

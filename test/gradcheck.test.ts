@@ -411,6 +411,25 @@ for (const backend of backendsUnderTest()) {
         check((a) => linalg.slogdet(a).sign, [square(2, 0.1)]);
         check((a) => torch.logdet(spd(a)), [square(2, 0.2)]);
       });
+      caseTest('det of a singular matrix: cofactors through the SVD', () => {
+        check((a) => linalg.det(a), [torch.tensor([[1, 2], [2, 4]], { dtype: 'float64' }).requiresGrad_(true)]);
+        check((a) => linalg.det(a), [torch.tensor([[1, 2, 3], [2, 4, 6], [1, 0, 1]], { dtype: 'float64' }).requiresGrad_(true)]);
+      });
+      caseTest('lu_factor (LinalgLuFactorExBackward0): square, wide, tall, batched', () => {
+        check((a) => linalg.luFactor(a).LU, [leaf([3, 3])], { gradgrad: true });
+        check((a) => linalg.luFactor(a).LU, [leaf([2, 4], -1, 1, 0.2)]);
+        check((a) => linalg.luFactor(a).LU, [leaf([4, 2], -1, 1, 0.3)]);
+        check((a) => linalg.luFactorEx(a).LU, [leaf([2, 2, 2], -1, 1, 0.4)]);
+      });
+      caseTest('cholesky_solve (CholeskySolveBackward0): lower, upper, broadcast', () => {
+        check((b, l) => torch.choleskySolve(b, l), [leaf([3, 2]), square(3, 0.3)], { gradgrad: true });
+        check((b, l) => torch.choleskySolve(b, l, { upper: true }), [leaf([2, 3, 1]), square(3, 0.6)]);
+      });
+      caseTest('pinv (LinalgPinvBackward0): tall, wide, hermitian', () => {
+        check((a) => linalg.pinv(a), [leaf([3, 2])], { gradgrad: true });
+        check((a) => linalg.pinv(a), [leaf([2, 2, 3], -1, 1, 0.2)]);
+        check((x) => linalg.pinv(spd(x), { hermitian: true }), [leaf([3, 3], -1, 1, 0.4)]);
+      });
       caseTest('inv (LinalgInvExBackward0)', () => {
         check((a) => linalg.inv(a), [square(3)], { gradgrad: true });
         check((a) => linalg.invEx(a).inverse, [square(2, 0.4, [2])]);

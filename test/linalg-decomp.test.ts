@@ -61,6 +61,7 @@ function call(fn: string, kw: Kw, xs: Tensor[]): Tensor[] {
   const [a, b] = xs;
   const dim = kw.dim as number & number[];
   const keepdim = { keepdim: kw.keepdim as boolean | undefined };
+  const tolerances = { atol: kw.atol as number | undefined, rtol: kw.rtol as number | undefined, hermitian: kw.hermitian as boolean | undefined };
   switch (fn) {
     case 'linalg.vector_norm': return [linalg.vectorNorm(a, ord(kw.ord ?? 2), dim, keepdim)];
     case 'linalg.matrix_norm': return [linalg.matrixNorm(a, ord(kw.ord ?? 'fro'), dim, keepdim)];
@@ -80,6 +81,13 @@ function call(fn: string, kw: Kw, xs: Tensor[]): Tensor[] {
     case 'linalg.eigvalsh': return [linalg.eigvalsh(a)];
     case 'linalg.svd': { const r = linalg.svd(a, { fullMatrices: kw.full_matrices as boolean | undefined }); return [r.U, r.S, r.Vh]; }
     case 'linalg.svdvals': return [linalg.svdvals(a)];
+    case 'linalg.lu_factor': { const r = linalg.luFactor(a, { pivot: kw.pivot as boolean | undefined }); return [r.LU, r.pivots]; }
+    case 'linalg.lu_factor_ex': { const r = linalg.luFactorEx(a); return [r.LU, r.pivots, r.info]; }
+    case 'cholesky_solve': return [dlab.choleskySolve(a, b, { upper: kw.upper as boolean | undefined })];
+    case 'linalg.pinv': return [linalg.pinv(a, tolerances)];
+    case 'pinverse': return [a.pinverse()];
+    case 'linalg.matrix_rank': return [linalg.matrixRank(a, tolerances)];
+    case 'matrix_power': return [a.matrixPower(kw.n as number)];
     case 'linalg.matrix_power': return [linalg.matrixPower(a, kw.n as number)];
     case 'linalg.multi_dot': return [linalg.multiDot(xs)];
     case 'linalg.vecdot': return [linalg.vecdot(a, b)];
@@ -135,6 +143,24 @@ for (const backend of backendsUnderTest()) {
         assert.equal(errorOf(() => linalg.qr(x, { mode: r.mode }).R.sum().backward()), r.message);
       });
     }
+
+    test('det of a singular matrix: the gradient is the cofactor matrix (PyTorch 1.13 returns zeros)', () => {
+      dlab.setBackend(backend);
+      // Cofactors by hand: [[a, b], [c, d]] -> [[d, -c], [-b, a]]; the 3x3 one has rows 1 and 2 proportional,
+      // so only the cofactors of the first two rows' complements survive.
+      const cases: [number[][], number[][]][] = [
+        [[[1, 2], [2, 4]], [[4, -2], [-2, 1]]],
+        [[[1, 0], [0, 0]], [[0, 0], [0, 1]]],
+        [[[0, 0], [0, 0]], [[0, 0], [0, 0]]],
+        [[[1, 2, 3], [2, 4, 6], [1, 0, 1]], [[4, 4, -4], [-2, -2, 2], [0, 0, 0]]],
+      ];
+      for (const [m, cofactors] of cases) {
+        const a = dlab.tensor(m, { dtype: 'float64' }).requiresGrad_(true);
+        linalg.det(a).backward();
+        const got = (a.grad!.tolist() as number[][]).flat();
+        got.forEach((v, i) => assert.ok(Math.abs(v - cofactors.flat()[i]) < 1e-12, `${JSON.stringify(m)}: ${got} != ${cofactors.flat()}`));
+      }
+    });
 
     test('gradients of gradients: det, inv, solve and cholesky are built from differentiable ops', () => {
       dlab.setBackend(backend);

@@ -27,6 +27,9 @@ import * as sc from '../ops/scans.js';
 import * as sp from '../ops/splitting.js';
 import * as pr from '../ops/products.js';
 import * as lu from '../ops/linalg/lu.js';
+import * as lap from '../ops/linalg/products.js';
+import * as lapi from '../ops/linalg/pinv.js';
+import * as lach from '../ops/linalg/cholesky.js';
 
 /** A JavaScript number or boolean: a Python scalar. */
 export type Scalar = number | boolean;
@@ -570,6 +573,9 @@ export class Tensor {
   det(): Tensor { return lu.det(this); }
   logdet(): Tensor { return lu.logdet(this); }
   slogdet(): { sign: Tensor; logabsdet: Tensor } { return lu.slogdet(this); }
+  matrixPower(n: number): Tensor { return lap.matrixPower(this, n); }
+  pinverse(rcond = 1e-15): Tensor { return lapi.pinverse(this, rcond); }
+  choleskySolve(l: Tensor, options?: { upper?: boolean }): Tensor { return lach.choleskySolve(this, l, options); }
   median(): Tensor;
   median(dim: number, options?: KeepDim): red.ValuesIndices;
   median(dim?: number, options?: KeepDim): Tensor | red.ValuesIndices { return dim === undefined ? qu.median(this) : qu.median(this, dim, options); }

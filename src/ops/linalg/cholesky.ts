@@ -6,7 +6,10 @@ import { record } from '../function.js';
 import { matmul } from '../linalg.js';
 import { tril } from '../indexing.js';
 import { checkFloating, checkSquare, forEachMatrix, fromHost, readMatrices } from './matrices.js';
-import { inv } from './lu.js';
+import { inv, solve } from './lu.js';
+import { isFloatingPoint, scalarTypeName } from '../../tensor/dtype.js';
+import { noGrad } from '../../autograd/grad_mode.js';
+import { sumToShape } from '../reduce.js';
 
 /**
  * The lower Cholesky factor of the n x n block at `offset` (read from its lower triangle) written
@@ -55,5 +58,36 @@ export function cholesky(a: Tensor, options: { upper?: boolean } = {}): Tensor {
     const sym = phi.add(tril(phi, -1).mT).mul(0.5);
     const lInv = inv(l);
     return [matmul(lInv.mT, matmul(sym, lInv))];
+  });
+}
+
+/**
+ * `torch.cholesky_solve(B, L, upper=false)`: X with (L L^T) X = B given the Cholesky factor L
+ * (U^T U with upper=true), batched and broadcast. Gradient (cholesky_solve_backward):
+ * gB = cholesky_solve(gX, L), gL = -(gB X^T + X gB^T) L (U times it with upper).
+ */
+export function choleskySolve(b: Tensor, l: Tensor, options: { upper?: boolean } = {}): Tensor {
+  const { upper = false } = options;
+  if (b.ndim < 2) throw new RangeError(`b should have at least 2 dimensions, but has ${b.ndim} dimensions instead`);
+  if (l.ndim < 2) throw new RangeError(`u should have at least 2 dimensions, but has ${l.ndim} dimensions instead`);
+  if (b.dtype !== l.dtype) {
+    throw new TypeError(`Expected b and A to have the same dtype, but found b of type ${scalarTypeName[b.dtype]} and A of type ${scalarTypeName[l.dtype]} instead.`);
+  }
+  const [n, cols] = l.shape.slice(-2);
+  if (n !== cols) throw new RangeError(`A must be batches of square matrices, but they are ${n} by ${cols} matrices`);
+  if (b.shape[b.ndim - 2] !== n) {
+    throw new RangeError(`Incompatible matrix sizes for cholesky_solve: each A matrix is ${n} by ${n} but each b matrix is ${b.shape[b.ndim - 2]} by ${b.shape[b.ndim - 1]}`);
+  }
+  if (!isFloatingPoint(b.dtype)) throw new TypeError(`"cholesky_solve_cpu" not implemented for '${scalarTypeName[b.dtype]}'`);
+  const x = noGrad(() => {
+    const lower = upper ? l.detach().mT : l.detach();
+    return solve(lower.mT, solve(lower, b.detach()));
+  });
+  return record('CholeskySolveBackward0', x, [b, l], [b, l], (g, needs) => {
+    const gB = choleskySolve(g, l, { upper });
+    const common = matmul(gB, x.mT);
+    const sym = common.add(common.mT);
+    const gL = upper ? matmul(l, sym).neg() : matmul(sym, l).neg();
+    return [needs[0] ? sumToShape(gB, b.shape) : null, needs[1] ? sumToShape(gL, l.shape) : null];
   });
 }

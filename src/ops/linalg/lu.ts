@@ -9,22 +9,27 @@ import { broadcastShapes } from '../../tensor/shape.js';
 import { scalarTypeName } from '../../tensor/dtype.js';
 import { record } from '../function.js';
 import { matmul } from '../linalg.js';
-import { sumToShape } from '../reduce.js';
+import { cumprod, sumToShape } from '../reduce.js';
+import { cat, flip } from '../movement.js';
+import { noGrad } from '../../autograd/grad_mode.js';
+import { svd } from './svd.js';
 import { where } from '../elementwise.js';
-import { zeros } from '../creation.js';
+import { eye, zeros } from '../creation.js';
+import { tril, triu } from '../indexing.js';
 import { checkFloating, checkIsMatrix, checkSquare, forEachMatrix, fromHost, readMatrices, transposed } from './matrices.js';
 
 /**
- * LU of the n x n row-major block of `a` at `offset`, in place (L below the diagonal with a unit
- * diagonal, U on and above it). Returns the row swapped with each row (0-based) and LAPACK's info:
- * the 1-based index of the first exactly-zero pivot, 0 when there is none.
+ * LU of the m x n (default square) row-major block of `a` at `offset`, in place (L below the
+ * diagonal with a unit diagonal, U on and above it). Returns the row swapped with each of the
+ * first min(m, n) rows (0-based) and LAPACK's info: the 1-based index of the first exactly-zero
+ * pivot, 0 when there is none.
  */
-export function luInPlace(a: Float64Array, offset: number, n: number): { pivots: Int32Array; info: number } {
-  const pivots = new Int32Array(n);
+export function luInPlace(a: Float64Array, offset: number, m: number, n = m): { pivots: Int32Array; info: number } {
+  const pivots = new Int32Array(Math.min(m, n));
   let info = 0;
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < pivots.length; k++) {
     let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(a[offset + i * n + k]) > Math.abs(a[offset + p * n + k])) p = i;
+    for (let i = k + 1; i < m; i++) if (Math.abs(a[offset + i * n + k]) > Math.abs(a[offset + p * n + k])) p = i;
     pivots[k] = p;
     if (p !== k) {
       for (let j = 0; j < n; j++) {
@@ -38,7 +43,7 @@ export function luInPlace(a: Float64Array, offset: number, n: number): { pivots:
       if (info === 0) info = k + 1; // LAPACK goes on: the factorisation is complete, U is singular
       continue;
     }
-    for (let i = k + 1; i < n; i++) {
+    for (let i = k + 1; i < m; i++) {
       const l = (a[offset + i * n + k] /= pivot);
       if (l === 0) continue;
       for (let j = k + 1; j < n; j++) a[offset + i * n + j] -= l * a[offset + k * n + j];
@@ -99,8 +104,9 @@ const asMatrix = (t: Tensor) => t.unsqueeze(-1).unsqueeze(-1);
 
 /**
  * `torch.linalg.det(A)` (also `torch.det`, `Tensor.det`): the determinant of each square matrix.
- * Gradient (linalg_det_backward, invertible A): (g det(A)) A^{-T}. A singular A has no inverse;
- * PyTorch then goes through the SVD, dlab refuses the backward in inv's words.
+ * Gradient (linalg_det_backward): g times the cofactor matrix, det(A) A^{-T} where A is
+ * invertible, and through the SVD where some A is singular: U diag(prod_{j!=i} s_j) Vh times
+ * det(U) det(Vh). (PyTorch 1.13 returns zeros for a singular A; the cofactors are the gradient.)
  */
 export function det(a: Tensor): Tensor {
   checkSquare('linalg.det', a);
@@ -108,7 +114,22 @@ export function det(a: Tensor): Tensor {
   // The signed product of the pivots, not exp(log|det|): exact where the product is.
   const { values, batch } = productOfPivots(a);
   const y = fromHost(values, batch, a);
-  return record('LinalgDetBackward0', y, [a], [a], (g) => [asMatrix(g.mul(y)).mul(inv(a).mT)]);
+  const singular = values.some((v) => v === 0);
+  return record('LinalgDetBackward0', y, [a], [a], (g) => [singular ? cofactorsBySvd(a, g) : asMatrix(g.mul(y)).mul(inv(a).mT)]);
+}
+
+/** g times the cofactor matrix of A, from A = U diag(s) Vh: defined whether or not A is invertible. */
+function cofactorsBySvd(a: Tensor, g: Tensor): Tensor {
+  const { U, S, Vh } = svd(a);
+  // det(U) det(Vh) is the sign +-1 the factors carry: a constant.
+  const alpha = noGrad(() => det(U.detach()).mul(det(Vh.detach())));
+  // prod_{j != i} s_j as the product of the exclusive cumulative products from each side.
+  const ones = S.narrow(-1, 0, 1).mul(0).add(1);
+  const n = S.shape[S.ndim - 1];
+  const before = cat([ones, cumprod(S, -1).narrow(-1, 0, n - 1)], -1);
+  const after = flip(cat([ones, cumprod(flip(S, [-1]), -1).narrow(-1, 0, n - 1)], -1), [-1]);
+  const d = before.mul(after).mul(g.mul(alpha).unsqueeze(-1));
+  return matmul(U.mul(d.unsqueeze(-2)), Vh);
 }
 
 /** The determinants as the signed products of the LU pivots. */
@@ -238,4 +259,77 @@ function solveLeft(a: Tensor, b: Tensor, batch: readonly number[]): Tensor {
     return null;
   });
   return fromHost(bm.data, [...batch, n, k], a);
+}
+
+/** The permutation matrices P (batch, m x m) with A = P L U, from the row swaps of each factorisation. */
+function permutationMatrices(swaps: Int32Array[], m: number, batch: readonly number[], like: Tensor): Tensor {
+  const out = new Float64Array(swaps.length * m * m);
+  swaps.forEach((pivots, b) => {
+    const perm = Array.from({ length: m }, (_, i) => i);
+    pivots.forEach((p, k) => ([perm[k], perm[p]] = [perm[p], perm[k]]));
+    // Row i of P^T A is row perm[i] of A: P[perm[i], i] = 1.
+    perm.forEach((r, i) => (out[b * m * m + r * m + i] = 1));
+  });
+  return fromHost(out, [...batch, m, m], like);
+}
+
+/**
+ * `torch.linalg.lu_factor_ex(A)`: { LU, pivots, info }, L (unit diagonal, below) and U packed in
+ * one matrix, pivots LAPACK's 1-based row swaps (int32), info the first zero pivot (0: none).
+ * Gradient (linalg_lu_backward), with P^T A = L U:
+ *   square and wide: L^{-T} [tril(L^T gL - gU U^T, -1) U1^{-T} + gU1 | gU2], then P times it;
+ *   tall: [L1^{-T} triu(gU U^T - L^T gL) + gL1; gL2] U^{-T}, then P times it.
+ */
+export function luFactorEx(a: Tensor, options: { pivot?: boolean } = {}): { LU: Tensor; pivots: Tensor; info: Tensor } {
+  if (options.pivot === false) throw new Error('linalg.lu_factor: LU without pivoting is not implemented on the CPU');
+  if (a.ndim < 2) throw new RangeError(`torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: [${a.shape.join(', ')}] instead`);
+  if (a.dtype !== 'float32' && a.dtype !== 'float64') throw new TypeError(`"lu_cpu" not implemented for '${scalarTypeName[a.dtype]}'`);
+  const mats = readMatrices(a, 'linalg.lu_factor');
+  const { rows: m, cols: n, batch } = mats;
+  const k = Math.min(m, n);
+  const swaps: Int32Array[] = [];
+  const pivots = new Float64Array(mats.count * k);
+  const infos = new Float64Array(mats.count);
+  for (let b = 0; b < mats.count; b++) {
+    const r = luInPlace(mats.data, b * m * n, m, n);
+    swaps.push(r.pivots);
+    r.pivots.forEach((p, i) => (pivots[b * k + i] = p + 1));
+    infos[b] = r.info;
+  }
+  const y = fromHost(mats.data, a.shape, a);
+  const LU = record('LinalgLuFactorExBackward0', y, [a], [a], (g) => {
+    const P = permutationMatrices(swaps, m, batch, a);
+    const gTop = g.narrow(-2, 0, k).narrow(-1, 0, k);
+    if (m <= n) {
+      const L = tril(y.narrow(-1, 0, m), -1).add(eye(m, { dtype: a.dtype }));
+      const U = triu(y);
+      const gL = tril(gTop, -1);
+      const gU = triu(g);
+      const M = matmul(L.mT, gL).sub(matmul(gU, U.mT));
+      const x1 = solve(U.narrow(-1, 0, m).mT, tril(M, -1), { left: false }).add(gU.narrow(-1, 0, m));
+      const gX = m === n ? x1 : cat([x1, gU.narrow(-1, m, n - m)], -1);
+      return [matmul(P, solve(L.mT, gX))];
+    }
+    const L = tril(y, -1).add(eye(m, n, { dtype: a.dtype }));
+    const U = triu(y.narrow(-2, 0, n));
+    const L1 = L.narrow(-2, 0, n);
+    const gL = tril(g, -1);
+    const N = matmul(triu(gTop), U.mT).sub(matmul(L.mT, gL));
+    const y1 = solve(L1.mT, triu(N)).add(gL.narrow(-2, 0, n));
+    const gY = cat([y1, gL.narrow(-2, n, m - n)], -2);
+    return [matmul(P, solve(U.mT, gY, { left: false }))];
+  });
+  return { LU, pivots: fromHost(pivots, [...batch, k], a).to('int32'), info: fromHost(infos, batch, a).to('int32') };
+}
+
+/** `torch.linalg.lu_factor(A)`: { LU, pivots }, refusing a zero pivot as PyTorch does (lu_solve would divide by it). */
+export function luFactor(a: Tensor, options: { pivot?: boolean } = {}): { LU: Tensor; pivots: Tensor } {
+  const { LU, pivots, info } = luFactorEx(a, options);
+  const infos = info.reshape(-1).tolist() as number[];
+  const bad = infos.findIndex((i) => i > 0);
+  if (bad >= 0) {
+    const where = info.ndim > 0 ? `(Batch element ${bad}): ` : '';
+    throw new Error(`torch.linalg.lu_factor: ${where}U[${infos[bad]},${infos[bad]}] is zero and using it on lu_solve would result in a division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)`);
+  }
+  return { LU, pivots };
 }

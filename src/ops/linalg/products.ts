@@ -7,7 +7,8 @@ import { matmul } from '../linalg.js';
 import { sum } from '../reduce.js';
 import { eye } from '../creation.js';
 import { cross as crossAlong } from '../products.js';
-import { checkSquare } from './matrices.js';
+import { checkFloating, checkSquare } from './matrices.js';
+import { scalarTypeName } from '../../tensor/dtype.js';
 import { inv } from './lu.js';
 
 /**
@@ -57,6 +58,10 @@ export function multiDot(tensors: readonly Tensor[]): Tensor {
 
 /** `torch.linalg.vecdot(x, y, dim=-1)`: the dot products along dim, broadcast (real: sum of x * y). */
 export function vecdot(x: Tensor, y: Tensor, options: { dim?: number } = {}): Tensor {
+  checkFloating('linalg.vecdot', x);
+  if (x.dtype !== y.dtype) {
+    throw new TypeError(`linalg.vecdot: Expected x and y to have the same dtype, but found x of type ${scalarTypeName[x.dtype]} and y of type ${scalarTypeName[y.dtype]} instead`);
+  }
   const prod = x.mul(y);
   return sum(prod, normalizeDim(options.dim ?? -1, prod.ndim));
 }

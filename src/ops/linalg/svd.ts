@@ -84,13 +84,17 @@ function jacobiSvd(a: Float64Array, m: number, n: number, full: boolean): { u: F
   const u = new Float64Array(m * uCols);
   const s = new Float64Array(n);
   const vs = new Float64Array(n * n);
+  // A column of W at rounding level (a zero singular value) is noise, not a direction: its column
+  // of U is free, and completion picks one orthogonal to the others.
+  const floor = norms[order[0]] * 1e-13;
   let have = 0;
   order.forEach((j, k) => {
     s[k] = norms[j];
     for (let i = 0; i < n; i++) vs[i * n + k] = v[i * n + j];
-    // A zero singular value leaves its column of U free: completion picks one.
-    if (norms[j] > 0) for (let i = 0; i < m; i++) u[i * uCols + k] = w[i * n + j] / norms[j];
-    if (norms[j] > 0) have = k + 1;
+    if (norms[j] > floor) {
+      for (let i = 0; i < m; i++) u[i * uCols + k] = w[i * n + j] / norms[j];
+      have = k + 1;
+    }
   });
   completeColumns(u, m, uCols, have);
   return { u, s, v: vs };
