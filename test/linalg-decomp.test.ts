@@ -60,7 +60,7 @@ const ord = (v: Kw[string] | undefined) => (v === 'inf' ? Infinity : v === '-inf
 function call(fn: string, kw: Kw, xs: Tensor[]): Tensor[] {
   const [a, b] = xs;
   const dim = kw.dim as number & number[];
-  const keepdim = { keepdim: kw.keepdim as boolean | undefined };
+  const keepdim = { keepdim: kw.keepdim as boolean | undefined, dtype: kw.dtype as dlab.DType | undefined };
   const tolerances = { atol: kw.atol as number | undefined, rtol: kw.rtol as number | undefined, hermitian: kw.hermitian as boolean | undefined };
   switch (fn) {
     case 'linalg.vector_norm': return [linalg.vectorNorm(a, ord(kw.ord ?? 2), dim, keepdim)];

@@ -1,7 +1,7 @@
 // `torch.linalg`: norms, determinants, inverses, solvers and decompositions (one file per concern
 // beside this one), and the products PyTorch files under linalg.
 
-export { vectorNorm, matrixNorm, norm } from './norms.js';
+export { vectorNorm, matrixNorm, norm, type NormOptions } from './norms.js';
 export { det, slogdet, inv, invEx, solve, luFactor, luFactorEx } from './lu.js';
 export { cholesky } from './cholesky.js';
 export { pinv, matrixRank, type Tolerances } from './pinv.js';

@@ -5,11 +5,26 @@
 
 import type { Dims, KeepDim, Tensor } from '../../tensor/tensor.js';
 import { normalizeDim, normalizeDims } from '../../tensor/shape.js';
+import { type DType, scalarTypeName } from '../../tensor/dtype.js';
 import { record } from '../function.js';
 import { amax, amin, norm as pNorm, sum } from '../reduce.js';
 import { where } from '../elementwise.js';
 import { checkFloating, checkIsMatrix } from './matrices.js';
 import { svdvals } from './svd.js';
+
+/** keepdim, and the dtype to compute in (and return): the input is cast to it first, never narrowed. */
+export interface NormOptions extends KeepDim {
+  dtype?: DType | null;
+}
+
+/** check_linalg_norm_dtype, then the cast. */
+function castFor(op: string, x: Tensor, dtype: DType | null | undefined): Tensor {
+  if (dtype == null || dtype === x.dtype) return x;
+  if (x.dtype === 'float64' && dtype === 'float32') {
+    throw new TypeError(`${op}: the dtype of the input (${scalarTypeName[x.dtype]}) should be convertible without narrowing to the specified dtype (${scalarTypeName[dtype]})`);
+  }
+  return x.to(dtype);
+}
 
 /** A norm's order as PyTorch prints it in its messages (inf, -inf, 2, 0.5). */
 const fmtOrd = (ord: number | string) => (ord === Infinity ? 'inf' : ord === -Infinity ? '-inf' : String(ord));
@@ -23,9 +38,10 @@ function unsqueezeAt(x: Tensor, dims: readonly number[]): Tensor {
  * `torch.linalg.vector_norm(x, ord=2, dim=None, keepdim=False)`: the ord-norm of x flattened, or
  * over `dim`. ord 0 counts nonzeros, inf/-inf are the largest/smallest |x|.
  */
-export function vectorNorm(x: Tensor, ord = 2, dim?: Dims | null, options: KeepDim = {}): Tensor {
+export function vectorNorm(input: Tensor, ord = 2, dim?: Dims | null, options: NormOptions = {}): Tensor {
   const { keepdim = false } = options;
-  checkFloating('linalg.vector_norm', x);
+  checkFloating('linalg.vector_norm', input);
+  const x = castFor('linalg.vector_norm', input, options.dtype);
   const dims = normalizeDims(dim, x.ndim);
   if (x.numel() === 0 && (ord < 0 || ord === Infinity) && (dim == null || dims.some((d) => x.shape[d] === 0))) {
     throw new RangeError(`linalg.vector_norm cannot compute the ${fmtOrd(ord)} norm on an empty tensor because the operation does not have an identity`);
@@ -62,17 +78,18 @@ const inverse = (perm: readonly number[]) => perm.map((_, i) => perm.indexOf(i))
  * `torch.linalg.matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False)`: 'fro', 'nuc', or
  * ord 1, -1, inf, -inf (largest/smallest column/row sum of |A|), 2, -2 (largest/smallest singular value).
  */
-export function matrixNorm(a: Tensor, ord: number | 'fro' | 'nuc' = 'fro', dim: readonly number[] = [-2, -1], options: KeepDim = {}): Tensor {
+export function matrixNorm(input: Tensor, ord: number | 'fro' | 'nuc' = 'fro', dim: readonly number[] = [-2, -1], options: NormOptions = {}): Tensor {
   const { keepdim = false } = options;
   const absOrd = Math.abs(Number(ord));
   if (typeof ord === 'string' ? ord !== 'fro' && ord !== 'nuc' : absOrd !== 2 && absOrd !== 1 && absOrd !== Infinity) {
     throw new RangeError(`linalg.matrix_norm: Order ${fmtOrd(ord)} not supported.`);
   }
-  checkIsMatrix('linalg.matrix_norm', a);
-  checkFloating('linalg.matrix_norm', a);
+  checkIsMatrix('linalg.matrix_norm', input);
+  checkFloating('linalg.matrix_norm', input);
   if (dim.length !== 2) throw new RangeError(`linalg.matrix_norm: dim must be a 2-tuple. Got ${dim.join(', ')}`);
-  const dims = dim.map((d) => normalizeDim(d, a.ndim));
+  const dims = dim.map((d) => normalizeDim(d, input.ndim));
   if (dims[0] === dims[1]) throw new RangeError(`linalg.matrix_norm: dims must be different. Got (${dims[0]}, ${dims[1]})`);
+  const a = castFor('linalg.matrix_norm', input, options.dtype);
   if (ord === 'fro') return vectorNorm(a, 2, dims, { keepdim });
   if (ord === 'nuc' || absOrd === 2) {
     const perm = backshift(dims[0], dims[1], a.ndim);
@@ -92,7 +109,7 @@ export function matrixNorm(a: Tensor, ord: number | 'fro' | 'nuc' = 'fro', dim: 
  * dim has two dims (or A is 2-D and dim is absent) or ord is a string; a vector norm otherwise
  * (ord None is the 2-norm of A flattened, which is the Frobenius norm of a matrix).
  */
-export function norm(a: Tensor, ord?: number | 'fro' | 'nuc' | null, dim?: Dims | null, options: KeepDim = {}): Tensor {
+export function norm(a: Tensor, ord?: number | 'fro' | 'nuc' | null, dim?: Dims | null, options: NormOptions = {}): Tensor {
   const dims = dim == null ? null : typeof dim === 'number' ? [dim] : dim;
   if (dims !== null) {
     if (dims.length !== 1 && dims.length !== 2) throw new RangeError(`linalg.norm: If dim is specified, it must be of length 1 or 2. Got [${dims.join(', ')}]`);

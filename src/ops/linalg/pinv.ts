@@ -8,6 +8,7 @@ import { matmul } from '../linalg.js';
 import { where } from '../elementwise.js';
 import { amax, sum } from '../reduce.js';
 import { noGrad } from '../../autograd/grad_mode.js';
+import { zeros } from '../creation.js';
 import { checkIsMatrix } from './matrices.js';
 import { svd } from './svd.js';
 import { eigh } from './eigh.js';
@@ -39,7 +40,9 @@ function spectrum(a: Tensor, tol: Tolerances): { s: Tensor; left: Tensor; right:
     const { U, S, Vh } = svd(a, { fullMatrices: false });
     [s, left, right] = [S, U, Vh];
   }
-  const threshold = noGrad(() => amax(s.detach().abs(), -1, { keepdim: true }).mul(rtolOf(a, tol)).clampMin(tol.atol ?? 0));
+  // No singular values (an empty matrix): nothing to compare, and amax would refuse the empty dim.
+  const largest = () => (s.shape[s.ndim - 1] === 0 ? zeros([...s.shape.slice(0, -1), 1], { dtype: s.dtype }) : amax(s.detach().abs(), -1, { keepdim: true }));
+  const threshold = noGrad(() => largest().mul(rtolOf(a, tol)).clampMin(tol.atol ?? 0));
   return { s, left, right, threshold };
 }
 
