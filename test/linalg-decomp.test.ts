@@ -162,6 +162,20 @@ for (const backend of backendsUnderTest()) {
       }
     });
 
+    test("the results live on the input's backend, whatever the current one is", () => {
+      dlab.setBackend(backend);
+      const a = dlab.tensor([[2, 1], [1, 3]], { dtype: 'float64' });
+      dlab.setBackend(dlab.listBackends().find((b) => b !== backend)!);
+      try {
+        const { U, S, Vh } = linalg.svd(a);
+        for (const t of [linalg.inv(a), linalg.det(a), linalg.cholesky(a), linalg.qr(a).R, linalg.eigh(a).eigenvectors, U, S, Vh, linalg.luFactor(a).LU]) {
+          assert.equal(t._storage.backend.name, backend);
+        }
+      } finally {
+        dlab.setBackend(backend);
+      }
+    });
+
     test('gradients of gradients: det, inv, solve and cholesky are built from differentiable ops', () => {
       dlab.setBackend(backend);
       const a = dlab.tensor([[3, 1], [1, 2]], { dtype: 'float64' }).requiresGrad_(true);

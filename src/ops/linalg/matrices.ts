@@ -4,9 +4,9 @@
 // The factorisations compute on the host as PyTorch's CUDA path syncs for them: a GPU tensor's
 // values must be read first (JavaScript cannot wait for a GPU synchronously, so `_host` refuses).
 
-import { isFloatingPoint, scalarTypeName } from '../../tensor/dtype.js';
+import { arrayFrom, isFloatingPoint, scalarTypeName } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { tensor } from '../creation.js';
+import { backendOf, wrap } from '../function.js';
 
 /** `torch.linalg.LinAlgError`: a singular or non-positive-definite input, as PyTorch raises it. */
 export class LinAlgError extends Error {
@@ -47,9 +47,9 @@ export function readMatrices(a: Tensor, op: string): Matrices {
 
 const numelOf = (shape: readonly number[]) => shape.reduce((p, s) => p * s, 1);
 
-/** Host values as a tensor of the given shape and dtype (the current backend's, as nonzero's result). */
+/** Host values as a tensor of the given shape, in `like`'s dtype and on its (CPU) backend. */
 export function fromHost(values: Float64Array, shape: readonly number[], like: Tensor): Tensor {
-  return tensor(values, { dtype: like.dtype }).reshape([...shape]);
+  return wrap(arrayFrom(like.dtype, values), [...shape], like.dtype, backendOf(like));
 }
 
 /**
