@@ -449,17 +449,20 @@ for (const backend of backendsUnderTest()) {
       caseTest('qr (LinalgQrBackward0): tall, wide, batched', () => {
         check((x) => linalg.qr(x).Q, [leaf([4, 3])]);
         check((x) => linalg.qr(x).R, [leaf([4, 3], -1, 1, 0.2)]);
+        check((x) => linalg.qr(x).Q, [leaf([3, 2], -1, 1, 0.1)], { gradgrad: true });
         check((x) => linalg.qr(x).R, [leaf([2, 3], -1, 1, 0.3)]);
         check((x) => linalg.qr(x).Q, [leaf([2, 3], -1, 1, 0.3)]);
         check((x) => linalg.qr(x, { mode: 'complete' }).Q, [leaf([2, 2, 2], -1, 1, 0.4)]);
       });
       caseTest('eigh and eigvalsh (LinalgEighBackward0)', () => {
         check((x) => linalg.eigh(spd(x)).eigenvalues, [leaf([3, 3])]);
+        check((x) => linalg.eigh(spd(x)).eigenvectors.square(), [leaf([2, 2], -1, 1, 0.1)], { gradgrad: true });
         check((x) => linalg.eigh(spd(x), { UPLO: 'U' }).eigenvectors.square(), [leaf([3, 3], -1, 1, 0.2)]);
         check((x) => linalg.eigvalsh(spd(x)), [leaf([2, 2, 2], -1, 1, 0.5)]);
       });
       caseTest('svd and svdvals (LinalgSvdBackward0): tall, wide, full', () => {
-        check((x) => linalg.svdvals(x), [leaf([3, 2])]);
+        check((x) => linalg.svdvals(x), [leaf([3, 2])], { gradgrad: true });
+        check((x) => linalg.svd(x, { fullMatrices: false }).U.square(), [leaf([2, 2], -1, 1, 0.6)], { gradgrad: true });
         check((x) => linalg.svd(x, { fullMatrices: false }).U.square(), [leaf([3, 2], -1, 1, 0.1)]);
         check((x) => linalg.svd(x, { fullMatrices: false }).Vh.square(), [leaf([2, 3], -1, 1, 0.2)]);
         check((x) => linalg.svd(x).S, [leaf([2, 3], -1, 1, 0.3)]);

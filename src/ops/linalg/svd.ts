@@ -159,10 +159,14 @@ function svdBackward(gU: Tensor | null, gS: Tensor | null, gVh: Tensor | null, u
  * rows of Vh), as PyTorch's svd_backward.
  */
 export function svd(a: Tensor, options: { fullMatrices?: boolean } = {}): { U: Tensor; S: Tensor; Vh: Tensor } {
-  const { fullMatrices = true } = options;
-  checkIsMatrix('linalg.svd', a);
-  checkFloating('linalg.svd', a);
-  const { u, s, vh } = svdHost(a, fullMatrices, 'linalg.svd');
+  return recordedSvd(a, options.fullMatrices ?? true, 'linalg.svd');
+}
+
+/** The checks, the factors and their three nodes, for svd and svdvals. */
+function recordedSvd(a: Tensor, fullMatrices: boolean, op: string): { U: Tensor; S: Tensor; Vh: Tensor } {
+  checkIsMatrix(op, a);
+  checkFloating(op, a);
+  const { u, s, vh } = svdHost(a, fullMatrices, op);
   const k = s.shape[s.ndim - 1];
   // The rules read the recorded outputs (reduced to k columns/rows), so gradients of gradients flow through them.
   const reduced = (): [Tensor, Tensor, Tensor] => [U.narrow(-1, 0, k), S, Vh.narrow(-2, 0, k)];
@@ -172,10 +176,10 @@ export function svd(a: Tensor, options: { fullMatrices?: boolean } = {}): { U: T
   return { U, S, Vh };
 }
 
-/** `torch.linalg.svdvals(A)`: the singular values, descending. Gradient: U diag(gS) Vh. */
+/**
+ * `torch.linalg.svdvals(A)`: the singular values, descending. Gradient: U diag(gS) Vh, with U and
+ * Vh the recorded factors, so that gradients of gradients reach A through them too.
+ */
 export function svdvals(a: Tensor): Tensor {
-  checkIsMatrix('linalg.svdvals', a);
-  checkFloating('linalg.svdvals', a);
-  const { u, s, vh } = svdHost(a, false, 'linalg.svdvals');
-  return record('LinalgSvdBackward0', s, [a], [], (g) => [svdBackward(null, g, null, u, s, vh)]);
+  return recordedSvd(a, false, 'linalg.svdvals').S;
 }
