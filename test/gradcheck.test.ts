@@ -421,6 +421,11 @@ for (const backend of backendsUnderTest()) {
         check((a) => linalg.luFactor(a).LU, [leaf([4, 2], -1, 1, 0.3)]);
         check((a) => linalg.luFactorEx(a).LU, [leaf([2, 2, 2], -1, 1, 0.4)]);
       });
+      caseTest('solve_triangular (LinalgSolveTriangularBackward0): upper, lower, left, right, unitriangular', () => {
+        check((a, b) => linalg.solveTriangular(a, b, { upper: true }), [square(3), leaf([3, 2], -1, 1, 0.3)], { gradgrad: true });
+        check((a, b) => linalg.solveTriangular(a, b, { upper: false, left: false }), [square(3, 0.2), leaf([2, 2, 3], -1, 1, 0.3)]);
+        check((a, b) => linalg.solveTriangular(a, b, { upper: false, unitriangular: true }), [square(2, 0.4, [2]), leaf([2, 3], -1, 1, 0.5)]);
+      });
       caseTest('cholesky_solve (CholeskySolveBackward0): lower, upper, broadcast', () => {
         check((b, l) => torch.choleskySolve(b, l), [leaf([3, 2]), square(3, 0.3)], { gradgrad: true });
         check((b, l) => torch.choleskySolve(b, l, { upper: true }), [leaf([2, 3, 1]), square(3, 0.6)]);

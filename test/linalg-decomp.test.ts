@@ -76,6 +76,10 @@ function call(fn: string, kw: Kw, xs: Tensor[]): Tensor[] {
     case 'linalg.inv_ex': { const r = linalg.invEx(a); return [r.inverse, r.info]; }
     case 'linalg.solve': return [linalg.solve(a, b, { left: kw.left as boolean | undefined })];
     case 'linalg.cholesky': return [linalg.cholesky(a, { upper: kw.upper as boolean | undefined })];
+    case 'linalg.cholesky_ex': { const r = linalg.choleskyEx(a, { checkErrors: kw.check_errors as boolean | undefined }); return [r.L, r.info]; }
+    case 'linalg.solve_ex': { const r = linalg.solveEx(a, b, { checkErrors: kw.check_errors as boolean | undefined }); return [r.result, r.info]; }
+    case 'linalg.solve_triangular':
+      return [linalg.solveTriangular(a, b, { upper: kw.upper as boolean, left: kw.left as boolean | undefined, unitriangular: kw.unitriangular as boolean | undefined })];
     case 'linalg.qr': { const r = linalg.qr(a, { mode: kw.mode as linalg.QrMode }); return [r.Q, r.R]; }
     case 'linalg.eigh': { const r = linalg.eigh(a, { UPLO: kw.UPLO as 'L' | 'U' }); return [r.eigenvalues, r.eigenvectors]; }
     case 'linalg.eigvalsh': return [linalg.eigvalsh(a)];

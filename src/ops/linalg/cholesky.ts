@@ -39,19 +39,29 @@ function choleskyInPlace(a: Float64Array, offset: number, n: number): number | n
  * L^{-T} Φ(L^T gL) L^{-1}, Φ taking the lower triangle with its diagonal halved, symmetrised.
  */
 export function cholesky(a: Tensor, options: { upper?: boolean } = {}): Tensor {
-  const { upper = false } = options;
-  checkSquare('linalg.cholesky', a);
-  checkFloating('linalg.cholesky', a);
+  return choleskyEx(a, { ...options, checkErrors: true }, 'linalg.cholesky').L;
+}
+
+/**
+ * `torch.linalg.cholesky_ex(A, upper=false, check_errors=false)`: { L, info }, info the order of
+ * the first leading minor that is not positive-definite (0: factored); L is then partial.
+ */
+export function choleskyEx(a: Tensor, options: { upper?: boolean; checkErrors?: boolean } = {}, op = 'linalg.cholesky_ex'): { L: Tensor; info: Tensor } {
+  const { upper = false, checkErrors = false } = options;
+  checkSquare(op, a);
+  checkFloating(op, a);
   const n = a.shape[a.ndim - 1];
   // The upper triangle of A is the lower one of A^T: factor A^T and transpose back.
-  const m = readMatrices(upper ? a.mT : a, 'linalg.cholesky');
-  forEachMatrix(m, 'linalg.cholesky', (offset) => {
+  const m = readMatrices(upper ? a.mT : a, op);
+  const infos = new Float64Array(m.count);
+  forEachMatrix(m, op, (offset, i) => {
     const order = choleskyInPlace(m.data, offset, n);
-    return order === null ? null : `The factorization could not be completed because the input is not positive-definite (the leading minor of order ${order} is not positive-definite).`;
+    infos[i] = order ?? 0;
+    return order === null || !checkErrors ? null : `The factorization could not be completed because the input is not positive-definite (the leading minor of order ${order} is not positive-definite).`;
   });
   const lower = fromHost(m.data, a.shape, a);
   const y = upper ? lower.mT.contiguous() : lower;
-  return record('LinalgCholeskyExBackward0', y, [a], [], (g) => {
+  const out = record('LinalgCholeskyExBackward0', y, [a], [], (g) => {
     const l = upper ? y.mT : y;
     const gl = upper ? g.mT : g;
     const phi = tril(matmul(l.mT, gl));
@@ -59,6 +69,7 @@ export function cholesky(a: Tensor, options: { upper?: boolean } = {}): Tensor {
     const lInv = inv(l);
     return [matmul(lInv.mT, matmul(sym, lInv))];
   });
+  return { L: out, info: fromHost(infos, m.batch, a).to('int32') };
 }
 
 /**

@@ -2,8 +2,9 @@
 // beside this one), and the products PyTorch files under linalg.
 
 export { vectorNorm, matrixNorm, norm, type NormOptions } from './norms.js';
-export { det, slogdet, inv, invEx, solve, luFactor, luFactorEx } from './lu.js';
-export { cholesky } from './cholesky.js';
+export { det, slogdet, inv, invEx, solve, solveEx, luFactor, luFactorEx } from './lu.js';
+export { cholesky, choleskyEx } from './cholesky.js';
+export { solveTriangular, type TriangularOptions } from './triangular.js';
 export { pinv, matrixRank, type Tolerances } from './pinv.js';
 export { qr, type QrMode } from './qr.js';
 export { eigh, eigvalsh } from './eigh.js';

@@ -215,7 +215,15 @@ function isVectorRhs(a: Tensor, b: Tensor): boolean {
  * as PyTorch 1.13 reads it. Gradient (linalg_solve_backward): gB = A^{-T} gX, gA = -gB X^T.
  */
 export function solve(a: Tensor, b: Tensor, options: { left?: boolean } = {}): Tensor {
-  const { left = true } = options;
+  return solveEx(a, b, { ...options, checkErrors: true }, 'torch.linalg.solve').result;
+}
+
+/**
+ * `torch.linalg.solve_ex(A, B, left=true, check_errors=false)`: { result, info }, info the first
+ * zero pivot of each A's LU (0: solved); a singular A's result is inf/nan, as LAPACK leaves it.
+ */
+export function solveEx(a: Tensor, b: Tensor, options: { left?: boolean; checkErrors?: boolean } = {}, errorOp = 'torch.linalg.solve_ex'): { result: Tensor; info: Tensor } {
+  const { left = true, checkErrors = false } = options;
   checkFloating('linalg.solve', a);
   if (a.dtype !== b.dtype) {
     throw new TypeError(`linalg.solve: Expected A and B to have the same dtype, but found A of type ${scalarTypeName[a.dtype]} and B of type ${scalarTypeName[b.dtype]} instead`);
@@ -233,10 +241,11 @@ export function solve(a: Tensor, b: Tensor, options: { left?: boolean } = {}): T
     throw new RangeError('linalg.solve: Vector broadcasting of the left hand side is not supported for left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)');
   }
   const batch = broadcastShapes(b2.shape.slice(0, -2), a.shape.slice(0, -2)); // PyTorch names B's size first
-  const x2 = left ? solveLeft(a, b2, batch) : solveLeft(a.mT, b2.mT, batch).mT;
+  const { x: solved, info } = left ? solveLeft(a, b2, batch, checkErrors, errorOp) : solveLeft(a.mT, b2.mT, batch, checkErrors, errorOp);
+  const x2 = left ? solved : solved.mT;
   const x = vector ? x2.squeeze(-1) : x2;
   const y = left ? x : x.contiguous();
-  return record('LinalgSolveExBackward0', y, [a, b], [a], (g, needs) => {
+  const result = record('LinalgSolveExBackward0', y, [a, b], [a], (g, needs) => {
     const g2 = vector ? g.unsqueeze(-1) : g;
     const y2 = vector ? y.unsqueeze(-1) : y;
     // left: gB = A^{-T} g, gA = -gB X^T; right (X = B A^{-1}): gB = g A^{-T}, gA = -X^T gB.
@@ -244,21 +253,24 @@ export function solve(a: Tensor, b: Tensor, options: { left?: boolean } = {}): T
     const gA = left ? matmul(gB, y2.mT).neg() : matmul(y2.mT, gB).neg();
     return [needs[0] ? sumToShape(gA, a.shape) : null, needs[1] ? sumToShape(vector ? gB.squeeze(-1) : gB, b.shape) : null];
   });
+  return { result, info };
 }
 
-/** AX = B on the host for A (..., n, n) and B (..., n, k) broadcast to `batch`. */
-function solveLeft(a: Tensor, b: Tensor, batch: readonly number[]): Tensor {
+/** AX = B on the host for A (..., n, n) and B (..., n, k) broadcast to `batch`, with each A's LU info. */
+function solveLeft(a: Tensor, b: Tensor, batch: readonly number[], checkErrors: boolean, errorOp: string): { x: Tensor; info: Tensor } {
   const n = a.shape[a.ndim - 1];
   const k = b.shape[b.ndim - 1];
   const am = readMatrices(a.detach().expand([...batch, n, n]), 'linalg.solve');
   const bm = readMatrices(b.detach().expand([...batch, n, k]), 'linalg.solve');
-  forEachMatrix(am, 'torch.linalg.solve', (offset, i) => {
+  const infos = new Float64Array(am.count);
+  forEachMatrix(am, errorOp, (offset, i) => {
     const { pivots, info } = luInPlace(am.data, offset, n);
-    if (info > 0) return 'The solver failed because the input matrix is singular.';
+    infos[i] = info;
+    if (info > 0 && checkErrors) return 'The solver failed because the input matrix is singular.';
     luSolveInPlace(am.data, offset, pivots, n, bm.data, i * n * k, k);
     return null;
   });
-  return fromHost(bm.data, [...batch, n, k], a);
+  return { x: fromHost(bm.data, [...batch, n, k], a), info: fromHost(infos, batch, a).to('int32') };
 }
 
 /** The permutation matrices P (batch, m x m) with A = P L U, from the row swaps of each factorisation. */

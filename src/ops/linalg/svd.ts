@@ -181,5 +181,5 @@ function recordedSvd(a: Tensor, fullMatrices: boolean, op: string): { U: Tensor;
  * Vh the recorded factors, so that gradients of gradients reach A through them too.
  */
 export function svdvals(a: Tensor): Tensor {
-  return recordedSvd(a, false, 'linalg.svdvals').S;
+  return recordedSvd(a, false, 'linalg.svd').S; // PyTorch's refusals name linalg.svd
 }
