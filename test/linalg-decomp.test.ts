@@ -73,7 +73,7 @@ function call(fn: string, kw: Kw, xs: Tensor[]): Tensor[] {
     case 'logdet': return [dlab.logdet(a)];
     case 'linalg.inv': return [linalg.inv(a)];
     case 'inverse': return [a.inverse()];
-    case 'linalg.inv_ex': { const r = linalg.invEx(a); return [r.inverse, r.info]; }
+    case 'linalg.inv_ex': { const r = linalg.invEx(a, { checkErrors: kw.check_errors as boolean | undefined }); return [r.inverse, r.info]; }
     case 'linalg.solve': return [linalg.solve(a, b, { left: kw.left as boolean | undefined })];
     case 'linalg.cholesky': return [linalg.cholesky(a, { upper: kw.upper as boolean | undefined })];
     case 'linalg.cholesky_ex': { const r = linalg.choleskyEx(a, { checkErrors: kw.check_errors as boolean | undefined }); return [r.L, r.info]; }

@@ -48,8 +48,9 @@ export function cholesky(a: Tensor, options: { upper?: boolean } = {}): Tensor {
  */
 export function choleskyEx(a: Tensor, options: { upper?: boolean; checkErrors?: boolean } = {}, op = 'linalg.cholesky_ex'): { L: Tensor; info: Tensor } {
   const { upper = false, checkErrors = false } = options;
-  checkSquare(op, a);
-  checkFloating(op, a);
+  // The checks name linalg.cholesky, the failure the function called (as PyTorch's).
+  checkSquare('linalg.cholesky', a);
+  checkFloating('linalg.cholesky', a);
   const n = a.shape[a.ndim - 1];
   // The upper triangle of A is the lower one of A^T: factor A^T and transpose back.
   const m = readMatrices(upper ? a.mT : a, op);

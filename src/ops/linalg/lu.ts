@@ -170,14 +170,14 @@ export function logdet(a: Tensor): Tensor {
  * (0 where invertible; the inverse of a singular matrix is then inf/nan, as LAPACK leaves it).
  * PyTorch factors the row-major A as LAPACK's column-major A^T, so its info is A^T's: so is dlab's.
  */
-export function invEx(a: Tensor, options: { checkErrors?: boolean } = {}): { inverse: Tensor; info: Tensor } {
+export function invEx(a: Tensor, options: { checkErrors?: boolean } = {}, errorOp = 'linalg.inv_ex'): { inverse: Tensor; info: Tensor } {
   checkSquare('linalg.inv', a);
   checkFloating('linalg.inv', a);
   const m = readMatrices(a, 'linalg.inv');
   const n = m.rows;
   const out = new Float64Array(m.data.length);
   const infos = new Int32Array(m.count);
-  forEachMatrix(m, 'linalg.inv', (offset, b) => {
+  forEachMatrix(m, errorOp, (offset, b) => {
     const at = transposed(m.data, offset, n, n);
     const { pivots, info } = luInPlace(at, 0, n);
     infos[b] = info;
@@ -200,7 +200,7 @@ export function invEx(a: Tensor, options: { checkErrors?: boolean } = {}): { inv
 
 /** `torch.linalg.inv(A)` (also `torch.inverse`, `Tensor.inverse`): refuses a singular matrix in PyTorch's words. */
 export function inv(a: Tensor): Tensor {
-  return invEx(a, { checkErrors: true }).inverse;
+  return invEx(a, { checkErrors: true }, 'linalg.inv').inverse;
 }
 
 /** PyTorch's linalg_solve_is_vector_rhs: B is a (batch of) vector(s) when 1-D or of A's shape less its last dim. */
