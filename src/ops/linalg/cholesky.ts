@@ -39,26 +39,30 @@ function choleskyInPlace(a: Float64Array, offset: number, n: number): number | n
  * L^{-T} Φ(L^T gL) L^{-1}, Φ taking the lower triangle with its diagonal halved, symmetrised.
  */
 export function cholesky(a: Tensor, options: { upper?: boolean } = {}): Tensor {
-  return choleskyEx(a, { ...options, checkErrors: true }, 'linalg.cholesky').L;
+  return factor(a, options.upper ?? false, 'linalg.cholesky').L;
 }
 
 /**
  * `torch.linalg.cholesky_ex(A, upper=false, check_errors=false)`: { L, info }, info the order of
  * the first leading minor that is not positive-definite (0: factored); L is then partial.
  */
-export function choleskyEx(a: Tensor, options: { upper?: boolean; checkErrors?: boolean } = {}, op = 'linalg.cholesky_ex'): { L: Tensor; info: Tensor } {
-  const { upper = false, checkErrors = false } = options;
+export function choleskyEx(a: Tensor, options: { upper?: boolean; checkErrors?: boolean } = {}): { L: Tensor; info: Tensor } {
+  return factor(a, options.upper ?? false, options.checkErrors ? 'linalg.cholesky_ex' : null);
+}
+
+/** cholesky_ex's work; a matrix that is not positive-definite is refused under the name `refuseAs` (null: info only). */
+function factor(a: Tensor, upper: boolean, refuseAs: string | null): { L: Tensor; info: Tensor } {
   // The checks name linalg.cholesky, the failure the function called (as PyTorch's).
   checkSquare('linalg.cholesky', a);
   checkFloating('linalg.cholesky', a);
   const n = a.shape[a.ndim - 1];
   // The upper triangle of A is the lower one of A^T: factor A^T and transpose back.
-  const m = readMatrices(upper ? a.mT : a, op);
+  const m = readMatrices(upper ? a.mT : a, 'linalg.cholesky');
   const infos = new Float64Array(m.count);
-  forEachMatrix(m, op, (offset, i) => {
+  forEachMatrix(m, refuseAs, (offset, i) => {
     const order = choleskyInPlace(m.data, offset, n);
     infos[i] = order ?? 0;
-    return order === null || !checkErrors ? null : `The factorization could not be completed because the input is not positive-definite (the leading minor of order ${order} is not positive-definite).`;
+    return order === null ? null : `The factorization could not be completed because the input is not positive-definite (the leading minor of order ${order} is not positive-definite).`;
   });
   const lower = fromHost(m.data, a.shape, a);
   const y = upper ? lower.mT.contiguous() : lower;

@@ -150,7 +150,12 @@ function productOfPivots(a: Tensor): { values: Float64Array; batch: readonly num
  * `torch.linalg.slogdet(A)` (also `torch.slogdet`): { sign, logabsdet } with det = sign * exp(logabsdet);
  * a singular matrix gives sign 0 and logabsdet -inf. Gradient of logabsdet: g A^{-T}; the sign's is zero.
  */
-export function slogdet(a: Tensor, op = 'linalg.slogdet'): { sign: Tensor; logabsdet: Tensor } {
+export function slogdet(a: Tensor): { sign: Tensor; logabsdet: Tensor } {
+  return signAndLogAbs(a, 'linalg.slogdet');
+}
+
+/** slogdet under the name its checks print (logdet's are its own). */
+function signAndLogAbs(a: Tensor, op: string): { sign: Tensor; logabsdet: Tensor } {
   checkSquare(op, a);
   checkFloating(op, a);
   const { sign, logabs, batch } = signLogAbs(a, op);
@@ -161,7 +166,7 @@ export function slogdet(a: Tensor, op = 'linalg.slogdet'): { sign: Tensor; logab
 
 /** `torch.logdet(A)`: log det(A), NaN where det < 0 (PyTorch's where over slogdet). */
 export function logdet(a: Tensor): Tensor {
-  const { sign, logabsdet } = slogdet(a, 'logdet');
+  const { sign, logabsdet } = signAndLogAbs(a, 'logdet');
   return where(sign.eq(-1), NaN, logabsdet);
 }
 
@@ -170,20 +175,30 @@ export function logdet(a: Tensor): Tensor {
  * (0 where invertible; the inverse of a singular matrix is then inf/nan, as LAPACK leaves it).
  * PyTorch factors the row-major A as LAPACK's column-major A^T, so its info is A^T's: so is dlab's.
  */
-export function invEx(a: Tensor, options: { checkErrors?: boolean } = {}, errorOp = 'linalg.inv_ex'): { inverse: Tensor; info: Tensor } {
+export function invEx(a: Tensor, options: { checkErrors?: boolean } = {}): { inverse: Tensor; info: Tensor } {
+  return inverse(a, options.checkErrors ? 'linalg.inv_ex' : null);
+}
+
+/** `torch.linalg.inv(A)` (also `torch.inverse`, `Tensor.inverse`): refuses a singular matrix in PyTorch's words. */
+export function inv(a: Tensor): Tensor {
+  return inverse(a, 'linalg.inv').inverse;
+}
+
+/** inv_ex's work; a singular matrix is refused under the name `refuseAs` (null: reported in info only). */
+function inverse(a: Tensor, refuseAs: string | null): { inverse: Tensor; info: Tensor } {
   checkSquare('linalg.inv', a);
   checkFloating('linalg.inv', a);
   const m = readMatrices(a, 'linalg.inv');
   const n = m.rows;
   const out = new Float64Array(m.data.length);
   const infos = new Int32Array(m.count);
-  forEachMatrix(m, errorOp, (offset, b) => {
+  forEachMatrix(m, refuseAs, (offset, b) => {
     const at = transposed(m.data, offset, n, n);
     const { pivots, info } = luInPlace(at, 0, n);
     infos[b] = info;
     if (info > 0) {
       out.fill(NaN, offset, offset + n * n);
-      return options.checkErrors ? `The diagonal element ${info} is zero, the inversion could not be completed because the input matrix is singular.` : null;
+      return `The diagonal element ${info} is zero, the inversion could not be completed because the input matrix is singular.`;
     }
     // X = (A^T)^{-1} column by column, then A^{-1} = X^T.
     const x = new Float64Array(n * n);
@@ -194,14 +209,10 @@ export function invEx(a: Tensor, options: { checkErrors?: boolean } = {}, errorO
   });
   const y = fromHost(out, a.shape, a);
   // inverse backward: -A^{-T} g A^{-T}, with the output itself (differentiable, for double backward).
-  const inverse = record('LinalgInvExBackward0', y, [a], [a], (g) => [matmul(y.mT, matmul(g, y.mT)).neg()]);
-  return { inverse, info: fromHost(Float64Array.from(infos), m.batch, a).to('int32') };
+  const result = record('LinalgInvExBackward0', y, [a], [a], (g) => [matmul(y.mT, matmul(g, y.mT)).neg()]);
+  return { inverse: result, info: fromHost(Float64Array.from(infos), m.batch, a).to('int32') };
 }
 
-/** `torch.linalg.inv(A)` (also `torch.inverse`, `Tensor.inverse`): refuses a singular matrix in PyTorch's words. */
-export function inv(a: Tensor): Tensor {
-  return invEx(a, { checkErrors: true }, 'linalg.inv').inverse;
-}
 
 /** PyTorch's linalg_solve_is_vector_rhs: B is a (batch of) vector(s) when 1-D or of A's shape less its last dim. */
 function isVectorRhs(a: Tensor, b: Tensor): boolean {
@@ -215,15 +226,19 @@ function isVectorRhs(a: Tensor, b: Tensor): boolean {
  * as PyTorch 1.13 reads it. Gradient (linalg_solve_backward): gB = A^{-T} gX, gA = -gB X^T.
  */
 export function solve(a: Tensor, b: Tensor, options: { left?: boolean } = {}): Tensor {
-  return solveEx(a, b, { ...options, checkErrors: true }, 'torch.linalg.solve').result;
+  return solveWith(a, b, options.left ?? true, 'torch.linalg.solve').result;
 }
 
 /**
  * `torch.linalg.solve_ex(A, B, left=true, check_errors=false)`: { result, info }, info the first
  * zero pivot of each A's LU (0: solved); a singular A's result is inf/nan, as LAPACK leaves it.
  */
-export function solveEx(a: Tensor, b: Tensor, options: { left?: boolean; checkErrors?: boolean } = {}, errorOp = 'torch.linalg.solve_ex'): { result: Tensor; info: Tensor } {
-  const { left = true, checkErrors = false } = options;
+export function solveEx(a: Tensor, b: Tensor, options: { left?: boolean; checkErrors?: boolean } = {}): { result: Tensor; info: Tensor } {
+  return solveWith(a, b, options.left ?? true, options.checkErrors ? 'torch.linalg.solve_ex' : null);
+}
+
+/** solve_ex's work; a singular A is refused under the name `refuseAs` (null: reported in info only). */
+function solveWith(a: Tensor, b: Tensor, left: boolean, refuseAs: string | null): { result: Tensor; info: Tensor } {
   checkFloating('linalg.solve', a);
   if (a.dtype !== b.dtype) {
     throw new TypeError(`linalg.solve: Expected A and B to have the same dtype, but found A of type ${scalarTypeName[a.dtype]} and B of type ${scalarTypeName[b.dtype]} instead`);
@@ -241,7 +256,7 @@ export function solveEx(a: Tensor, b: Tensor, options: { left?: boolean; checkEr
     throw new RangeError('linalg.solve: Vector broadcasting of the left hand side is not supported for left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)');
   }
   const batch = broadcastShapes(b2.shape.slice(0, -2), a.shape.slice(0, -2)); // PyTorch names B's size first
-  const { x: solved, info } = left ? solveLeft(a, b2, batch, checkErrors, errorOp) : solveLeft(a.mT, b2.mT, batch, checkErrors, errorOp);
+  const { x: solved, info } = left ? solveLeft(a, b2, batch, refuseAs) : solveLeft(a.mT, b2.mT, batch, refuseAs);
   const x2 = left ? solved : solved.mT;
   const x = vector ? x2.squeeze(-1) : x2;
   const y = left ? x : x.contiguous();
@@ -257,18 +272,18 @@ export function solveEx(a: Tensor, b: Tensor, options: { left?: boolean; checkEr
 }
 
 /** AX = B on the host for A (..., n, n) and B (..., n, k) broadcast to `batch`, with each A's LU info. */
-function solveLeft(a: Tensor, b: Tensor, batch: readonly number[], checkErrors: boolean, errorOp: string): { x: Tensor; info: Tensor } {
+function solveLeft(a: Tensor, b: Tensor, batch: readonly number[], refuseAs: string | null): { x: Tensor; info: Tensor } {
   const n = a.shape[a.ndim - 1];
   const k = b.shape[b.ndim - 1];
   const am = readMatrices(a.detach().expand([...batch, n, n]), 'linalg.solve');
   const bm = readMatrices(b.detach().expand([...batch, n, k]), 'linalg.solve');
   const infos = new Float64Array(am.count);
-  forEachMatrix(am, errorOp, (offset, i) => {
+  forEachMatrix(am, refuseAs, (offset, i) => {
     const { pivots, info } = luInPlace(am.data, offset, n);
     infos[i] = info;
-    if (info > 0 && checkErrors) return 'The solver failed because the input matrix is singular.';
+    // A zero pivot divides to inf/nan, as LAPACK leaves a singular system.
     luSolveInPlace(am.data, offset, pivots, n, bm.data, i * n * k, k);
-    return null;
+    return info > 0 ? 'The solver failed because the input matrix is singular.' : null;
   });
   return { x: fromHost(bm.data, [...batch, n, k], a), info: fromHost(infos, batch, a).to('int32') };
 }

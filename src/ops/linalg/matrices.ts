@@ -53,17 +53,18 @@ export function fromHost(values: Float64Array, shape: readonly number[], like: T
 }
 
 /**
- * Run `each` on every matrix of a batch; a failure of one names its batch element as PyTorch's
- * _linalg_check_errors does ("(Batch element 1): ...") when the input has batch dims.
+ * Run `each` on every matrix of a batch. A failure it returns is refused as a LinAlgError under
+ * the name `refuseAs`, naming its batch element as PyTorch's _linalg_check_errors does
+ * ("(Batch element 1): ...") when the input has batch dims; with `refuseAs` null (the *_ex
+ * functions without check_errors) failures are only reported by `each` itself, in info.
  */
-export function forEachMatrix(m: Matrices, op: string, each: (offset: number, index: number) => string | null, errorType: 'linalg' | 'runtime' = 'linalg'): void {
+export function forEachMatrix(m: Matrices, refuseAs: string | null, each: (offset: number, index: number) => string | null): void {
   const size = m.rows * m.cols;
   for (let b = 0; b < m.count; b++) {
     const failure = each(b * size, b);
-    if (failure !== null) {
+    if (failure !== null && refuseAs !== null) {
       const where = m.batch.length > 0 ? `(Batch element ${b}): ` : '';
-      const message = `${op}: ${where}${failure}`;
-      throw errorType === 'linalg' ? new LinAlgError(message) : new Error(message);
+      throw new LinAlgError(`${refuseAs}: ${where}${failure}`);
     }
   }
 }
