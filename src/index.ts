@@ -45,7 +45,7 @@ export { matmul, mm, bmm, mv, dot, outer, einsum, addmm, addmv, baddbmm, type Ad
 /** `torch.linalg`: vectorNorm, matrixNorm, norm, det, slogdet, inv, solve, cholesky, qr, eigh, svd, ... */
 export * as linalg from './ops/linalg/index.js';
 export { det, slogdet, inv as inverse, logdet } from './ops/linalg/lu.js';
-export { choleskySolve } from './ops/linalg/cholesky.js';
+export { choleskySolve, choleskyInverse } from './ops/linalg/cholesky.js';
 export { matrixPower } from './ops/linalg/products.js';
 export { pinverse } from './ops/linalg/pinv.js';
 

@@ -415,8 +415,10 @@ for (const backend of backendsUnderTest()) {
         check((a) => linalg.det(a), [torch.tensor([[1, 2], [2, 4]], { dtype: 'float64' }).requiresGrad_(true)]);
         check((a) => linalg.det(a), [torch.tensor([[1, 2, 3], [2, 4, 6], [1, 0, 1]], { dtype: 'float64' }).requiresGrad_(true)]);
       });
-      caseTest('lu_factor (LinalgLuFactorExBackward0): square, wide, tall', () => {
+      caseTest('lu_factor (LinalgLuFactorExBackward0) and lu (LinalgLuBackward0): square, wide, tall', () => {
         check((a) => linalg.luFactor(a).LU, [leaf([2, 2])], { gradgrad: true });
+        check((a) => linalg.lu(a).L, [leaf([3, 2], -1, 1, 0.5)]);
+        check((a) => linalg.lu(a).U, [leaf([2, 3], -1, 1, 0.6)], { gradgrad: true });
         check((a) => linalg.luFactor(a).LU, [leaf([2, 3], -1, 1, 0.2)]);
         check((a) => linalg.luFactorEx(a).LU, [leaf([3, 2], -1, 1, 0.3)]);
       });
@@ -426,8 +428,13 @@ for (const backend of backendsUnderTest()) {
         check((a, b) => linalg.solveTriangular(a, b, { upper: false, unitriangular: true }), [square(2, 0.4), leaf([2, 1], -1, 1, 0.5)]);
       });
       caseTest('cholesky_solve (CholeskySolveBackward0): lower, upper, broadcast', () => {
-        check((b, l) => torch.choleskySolve(b, l), [leaf([3, 2]), square(3, 0.3)], { gradgrad: true });
-        check((b, l) => torch.choleskySolve(b, l, { upper: true }), [leaf([2, 3, 1]), square(3, 0.6)]);
+        // L's other triangle is never read (nor is it by PyTorch): the check varies the one that is.
+        check((b, l) => torch.choleskySolve(b, l.tril()), [leaf([3, 2]), square(3, 0.3)], { gradgrad: true });
+        check((b, l) => torch.choleskySolve(b, l.triu(), { upper: true }), [leaf([2, 3, 1]), square(3, 0.6)]);
+      });
+      caseTest('cholesky_inverse (CholeskyInverseBackward0): lower, upper', () => {
+        check((l) => torch.choleskyInverse(l.tril()), [square(3)], { gradgrad: true });
+        check((l) => torch.choleskyInverse(l.triu(), { upper: true }), [square(2, 0.3, [2])]);
       });
       caseTest('pinv (LinalgPinvBackward0): tall, wide, hermitian', () => {
         check((a) => linalg.pinv(a), [leaf([3, 2])], { gradgrad: true });

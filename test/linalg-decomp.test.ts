@@ -88,6 +88,8 @@ function call(fn: string, kw: Kw, xs: Tensor[]): Tensor[] {
     case 'linalg.lu_factor': { const r = linalg.luFactor(a, { pivot: kw.pivot as boolean | undefined }); return [r.LU, r.pivots]; }
     case 'linalg.lu_factor_ex': { const r = linalg.luFactorEx(a); return [r.LU, r.pivots, r.info]; }
     case 'cholesky_solve': return [dlab.choleskySolve(a, b, { upper: kw.upper as boolean | undefined })];
+    case 'cholesky_inverse': return [a.choleskyInverse({ upper: kw.upper as boolean | undefined })];
+    case 'linalg.lu': { const r = linalg.lu(a, { pivot: kw.pivot as boolean | undefined }); return [r.P, r.L, r.U]; }
     case 'linalg.pinv': return [linalg.pinv(a, tolerances)];
     case 'pinverse': return [a.pinverse()];
     case 'linalg.matrix_rank': return [linalg.matrixRank(a, tolerances)];

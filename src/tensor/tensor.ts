@@ -576,6 +576,7 @@ export class Tensor {
   matrixPower(n: number): Tensor { return lap.matrixPower(this, n); }
   pinverse(rcond = 1e-15): Tensor { return lapi.pinverse(this, rcond); }
   choleskySolve(l: Tensor, options?: { upper?: boolean }): Tensor { return lach.choleskySolve(this, l, options); }
+  choleskyInverse(options?: { upper?: boolean }): Tensor { return lach.choleskyInverse(this, options); }
   median(): Tensor;
   median(dim: number, options?: KeepDim): red.ValuesIndices;
   median(dim?: number, options?: KeepDim): Tensor | red.ValuesIndices { return dim === undefined ? qu.median(this) : qu.median(this, dim, options); }

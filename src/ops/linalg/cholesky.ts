@@ -6,10 +6,12 @@ import { record } from '../function.js';
 import { matmul } from '../linalg.js';
 import { tril } from '../indexing.js';
 import { checkFloating, checkSquare, forEachMatrix, fromHost, readMatrices } from './matrices.js';
-import { inv, solve } from './lu.js';
+import { inv } from './lu.js';
 import { isFloatingPoint, scalarTypeName } from '../../tensor/dtype.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import { sumToShape } from '../reduce.js';
+import { eye } from '../creation.js';
+import { solveTriangular } from './triangular.js';
 
 /**
  * The lower Cholesky factor of the n x n block at `offset` (read from its lower triangle) written
@@ -95,9 +97,10 @@ export function choleskySolve(b: Tensor, l: Tensor, options: { upper?: boolean }
     throw new RangeError(`Incompatible matrix sizes for cholesky_solve: each A matrix is ${n} by ${n} but each b matrix is ${b.shape[b.ndim - 2]} by ${b.shape[b.ndim - 1]}`);
   }
   if (!isFloatingPoint(b.dtype)) throw new TypeError(`"cholesky_solve_cpu" not implemented for '${scalarTypeName[b.dtype]}'`);
+  // Only L's triangle is read, as LAPACK's potrs.
   const x = noGrad(() => {
     const lower = upper ? l.detach().mT : l.detach();
-    return solve(lower.mT, solve(lower, b.detach()));
+    return solveTriangular(lower.mT, solveTriangular(lower, b.detach(), { upper: false }), { upper: true });
   });
   return record('CholeskySolveBackward0', x, [b, l], [b, l], (g, needs) => {
     const gB = choleskySolve(g, l, { upper });
@@ -105,5 +108,33 @@ export function choleskySolve(b: Tensor, l: Tensor, options: { upper?: boolean }
     const sym = common.add(common.mT);
     const gL = upper ? matmul(l, sym).neg() : matmul(sym, l).neg();
     return [needs[0] ? sumToShape(gB, b.shape) : null, needs[1] ? sumToShape(gL, l.shape) : null];
+  });
+}
+
+/**
+ * `torch.cholesky_inverse(L, upper=false)`: (L L^T)^{-1} from the Cholesky factor L (U^T U with
+ * upper). A zero on L's diagonal is refused as LAPACK's potri reports it. Gradient
+ * (cholesky_inverse_backward): -(X (g + g^T) X) L, or -U X (g + g^T) X with upper.
+ */
+export function choleskyInverse(l: Tensor, options: { upper?: boolean } = {}): Tensor {
+  const { upper = false } = options;
+  checkSquare('cholesky_inverse', l);
+  if (!isFloatingPoint(l.dtype)) throw new TypeError(`"cholesky_inverse_out_cpu" not implemented for '${scalarTypeName[l.dtype]}'`);
+  const m = readMatrices(l, 'cholesky_inverse');
+  const n = m.rows;
+  forEachMatrix(m, 'cholesky_inverse', (offset) => {
+    for (let i = 0; i < n; i++) {
+      if (m.data[offset + i * n + i] === 0) return `The diagonal element ${i + 1} is zero, the inversion could not be completed because the input matrix is singular.`;
+    }
+    return null;
+  });
+  const x = noGrad(() => {
+    const lower = upper ? l.detach().mT : l.detach();
+    const lInv = solveTriangular(lower, eye(n, { dtype: l.dtype }).expand(lower.shape), { upper: false });
+    return matmul(lInv.mT, lInv);
+  });
+  return record('CholeskyInverseBackward0', x, [l], [l], (g) => {
+    const common = matmul(x, matmul(g.add(g.mT), x));
+    return [upper ? matmul(l, common).neg() : matmul(common, l).neg()];
   });
 }

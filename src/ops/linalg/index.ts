@@ -2,7 +2,7 @@
 // beside this one), and the products PyTorch files under linalg.
 
 export { vectorNorm, matrixNorm, norm, type NormOptions } from './norms.js';
-export { det, slogdet, inv, invEx, solve, solveEx, luFactor, luFactorEx } from './lu.js';
+export { det, slogdet, inv, invEx, solve, solveEx, lu, luFactor, luFactorEx } from './lu.js';
 export { cholesky, choleskyEx } from './cholesky.js';
 export { solveTriangular, type TriangularOptions } from './triangular.js';
 export { pinv, matrixRank, type Tolerances } from './pinv.js';

@@ -14,7 +14,7 @@ import { cat, flip } from '../movement.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import { svd } from './svd.js';
 import { where } from '../elementwise.js';
-import { eye, zeros } from '../creation.js';
+import { eye, zeros, zerosLike } from '../creation.js';
 import { tril, triu } from '../indexing.js';
 import { checkFloating, checkIsMatrix, checkSquare, forEachMatrix, fromHost, readMatrices, transposed } from './matrices.js';
 
@@ -300,16 +300,9 @@ function permutationMatrices(swaps: Int32Array[], m: number, batch: readonly num
   return fromHost(out, [...batch, m, m], like);
 }
 
-/**
- * `torch.linalg.lu_factor_ex(A)`: { LU, pivots, info }, L (unit diagonal, below) and U packed in
- * one matrix, pivots LAPACK's 1-based row swaps (int32), info the first zero pivot (0: none).
- * Gradient (linalg_lu_backward), with P^T A = L U:
- *   square and wide: L^{-T} [tril(L^T gL - gU U^T, -1) U1^{-T} + gU1 | gU2], then P times it;
- *   tall: [L1^{-T} triu(gU U^T - L^T gL) + gL1; gL2] U^{-T}, then P times it.
- */
-export function luFactorEx(a: Tensor, options: { pivot?: boolean } = {}): { LU: Tensor; pivots: Tensor; info: Tensor } {
-  if (options.pivot === false) throw new Error('linalg.lu_factor: LU without pivoting is not implemented on the CPU');
-  if (a.ndim < 2) throw new RangeError(`torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: [${a.shape.join(', ')}] instead`);
+/** P^T A = L U of every matrix on the host: the packed factors (untracked), the row swaps, LAPACK's 1-based pivots and info. */
+function factorLu(a: Tensor, op: string): { packed: Tensor; swaps: Int32Array[]; pivots: Tensor; info: Tensor } {
+  if (a.ndim < 2) throw new RangeError(`${op}: Expected tensor with 2 or more dimensions. Got size: [${a.shape.join(', ')}] instead`);
   if (a.dtype !== 'float32' && a.dtype !== 'float64') throw new TypeError(`"lu_cpu" not implemented for '${scalarTypeName[a.dtype]}'`);
   const mats = readMatrices(a, 'linalg.lu_factor');
   const { rows: m, cols: n, batch } = mats;
@@ -323,30 +316,67 @@ export function luFactorEx(a: Tensor, options: { pivot?: boolean } = {}): { LU: 
     r.pivots.forEach((p, i) => (pivots[b * k + i] = p + 1));
     infos[b] = r.info;
   }
-  const y = fromHost(mats.data, a.shape, a);
-  const LU = record('LinalgLuFactorExBackward0', y, [a], [a], (g) => {
-    const P = permutationMatrices(swaps, m, batch, a);
-    const gTop = g.narrow(-2, 0, k).narrow(-1, 0, k);
-    if (m <= n) {
-      const L = tril(y.narrow(-1, 0, m), -1).add(eye(m, { dtype: a.dtype }));
-      const U = triu(y);
-      const gL = tril(gTop, -1);
-      const gU = triu(g);
-      const M = matmul(L.mT, gL).sub(matmul(gU, U.mT));
-      const x1 = solve(U.narrow(-1, 0, m).mT, tril(M, -1), { left: false }).add(gU.narrow(-1, 0, m));
-      const gX = m === n ? x1 : cat([x1, gU.narrow(-1, m, n - m)], -1);
-      return [matmul(P, solve(L.mT, gX))];
-    }
-    const L = tril(y, -1).add(eye(m, n, { dtype: a.dtype }));
-    const U = triu(y.narrow(-2, 0, n));
-    const L1 = L.narrow(-2, 0, n);
-    const gL = tril(g, -1);
-    const N = matmul(triu(gTop), U.mT).sub(matmul(L.mT, gL));
-    const y1 = solve(L1.mT, triu(N)).add(gL.narrow(-2, 0, n));
-    const gY = cat([y1, gL.narrow(-2, n, m - n)], -2);
-    return [matmul(P, solve(U.mT, gY, { left: false }))];
+  return { packed: fromHost(mats.data, a.shape, a), swaps, pivots: fromHost(pivots, [...batch, k], a).to('int32'), info: fromHost(infos, batch, a).to('int32') };
+}
+
+/** L (m x k, unit diagonal) and U (k x n) out of the packed m x n factors. */
+function unpack(packed: Tensor): { L: Tensor; U: Tensor } {
+  const [m, n] = packed.shape.slice(-2);
+  const k = Math.min(m, n);
+  return { L: tril(packed.narrow(-1, 0, k), -1).add(eye(m, k, { dtype: packed.dtype })), U: triu(packed.narrow(-2, 0, k)) };
+}
+
+/**
+ * linalg_lu_backward for P^T A = L U, given gL (strictly lower) and gU (upper), either null:
+ *   square and wide: P L^{-T} [tril(L^T gL - gU U^T, -1) U1^{-T} + gU1 | gU2];
+ *   tall: P [L1^{-T} triu(gU U^T - L^T gL) + gL1; gL2] U^{-T}.
+ */
+function luBackward(gLIn: Tensor | null, gUIn: Tensor | null, L: Tensor, U: Tensor, P: Tensor): Tensor {
+  const [m, k] = L.shape.slice(-2);
+  const n = U.shape[U.ndim - 1];
+  const gL = gLIn === null ? zerosLike(L) : tril(gLIn, -1);
+  const gU = gUIn === null ? zerosLike(U) : triu(gUIn);
+  if (m <= n) {
+    const M = matmul(L.mT, gL).sub(matmul(gU, U.mT));
+    const x1 = solve(U.narrow(-1, 0, m).mT, tril(M, -1), { left: false }).add(gU.narrow(-1, 0, m));
+    const gX = m === n ? x1 : cat([x1, gU.narrow(-1, m, n - m)], -1);
+    return matmul(P, solve(L.mT, gX));
+  }
+  const N = matmul(gU, U.mT).sub(matmul(L.mT, gL));
+  const y1 = solve(L.narrow(-2, 0, k).mT, triu(N)).add(gL.narrow(-2, 0, k));
+  const gY = cat([y1, gL.narrow(-2, k, m - k)], -2);
+  return matmul(P, solve(U.mT, gY, { left: false }));
+}
+
+/**
+ * `torch.linalg.lu_factor_ex(A)`: { LU, pivots, info }, L (unit diagonal, below) and U packed in
+ * one matrix, pivots LAPACK's 1-based row swaps (int32), info the first zero pivot (0: none).
+ * Square, wide and tall; the gradient is linalg_lu_backward's on L and U unpacked.
+ */
+export function luFactorEx(a: Tensor, options: { pivot?: boolean } = {}): { LU: Tensor; pivots: Tensor; info: Tensor } {
+  if (options.pivot === false) throw new Error('linalg.lu_factor: LU without pivoting is not implemented on the CPU');
+  const { packed, swaps, pivots, info } = factorLu(a, 'torch.lu_factor');
+  const [m, n] = a.shape.slice(-2);
+  const k = Math.min(m, n);
+  const LU = record('LinalgLuFactorExBackward0', packed, [a], [a], (g) => {
+    const { L, U } = unpack(LU);
+    return [luBackward(g.narrow(-1, 0, k), g.narrow(-2, 0, k), L, U, permutationMatrices(swaps, m, a.shape.slice(0, -2), a))];
   });
-  return { LU, pivots: fromHost(pivots, [...batch, k], a).to('int32'), info: fromHost(infos, batch, a).to('int32') };
+  return { LU, pivots, info };
+}
+
+/**
+ * `torch.linalg.lu(A)`: { P, L, U } with A = P L U, P a permutation matrix, L unit lower (m x k),
+ * U upper (k x n). Each factor's node passes its own gradient to linalg_lu_backward (it is linear in them).
+ */
+export function lu(a: Tensor, options: { pivot?: boolean } = {}): { P: Tensor; L: Tensor; U: Tensor } {
+  if (options.pivot === false) throw new Error('linalg.lu_factor: LU without pivoting is not implemented on the CPU');
+  const { packed, swaps } = factorLu(a, 'linalg.lu');
+  const P = permutationMatrices(swaps, a.shape[a.ndim - 2], a.shape.slice(0, -2), a);
+  const { L: l, U: u } = unpack(packed);
+  const L = record('LinalgLuBackward0', l, [a], [a], (g) => [luBackward(g, null, L, U, P)]);
+  const U = record('LinalgLuBackward0', u, [a], [a], (g) => [luBackward(null, g, L, U, P)]);
+  return { P, L, U };
 }
 
 /** `torch.linalg.lu_factor(A)`: { LU, pivots }, refusing a zero pivot as PyTorch does (lu_solve would divide by it). */
