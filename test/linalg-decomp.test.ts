@@ -1,5 +1,6 @@
 // torch.linalg against PyTorch 1.13 (tools/fixtures/linalg_decomp.py): norms, det, slogdet, logdet,
-// inv, solve, cholesky, qr, eigh, svd and the products, with the top-level aliases; values,
+// inv, solve, solve_triangular, lu, lu_factor, cholesky, cholesky_solve/_inverse, qr, eigh, svd,
+// pinv, matrix_rank and the products, with the top-level aliases and the *_ex forms; values,
 // dtypes, grad_fn names, gradients for fixed weights, and every refusal in PyTorch's words.
 // QR, eigh and SVD factors are unique only up to the sign of a column (and its paired row), so
 // the fixture holds their elementwise squares and gradients of losses in those squares, which
