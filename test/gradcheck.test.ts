@@ -387,6 +387,104 @@ for (const backend of backendsUnderTest()) {
       });
     });
 
+    describe('torch.linalg', () => {
+      const { linalg } = torch;
+      // Well-conditioned inputs: the identity plus a small irregular part.
+      const square = (n: number, phase = 0, batch: number[] = []) =>
+        torch.eye(n, { dtype: 'float64' }).mul(2).add(torch.tensor(values(n * n * batch.reduce((p, s) => p * s, 1), -0.5, 0.5, phase), { dtype: 'float64' }).reshape([...batch, n, n])).detach().requiresGrad_(true);
+      // Symmetric positive-definite from any x: the decompositions of symmetric input read one
+      // triangle, so the check perturbs x and goes through x x^T + I (as PyTorch's own tests do).
+      const spd = (x: Tensor) => x.matmul(x.mT).add(torch.eye(x.shape[x.ndim - 1], { dtype: 'float64' }));
+      caseTest('vector_norm (LinalgVectorNormBackward0): each order', () => {
+        check((x) => linalg.vectorNorm(x), [leaf([2, 3])], { gradgrad: true });
+        for (const ord of [1, 3, 0.5, Infinity, -Infinity, -1]) check((x) => linalg.vectorNorm(x, ord, 1), [leaf([2, 3])]);
+        check((x) => linalg.vectorNorm(x, 1.5, [0, 2], { keepdim: true }), [leaf([2, 2, 2])]);
+      });
+      caseTest('matrix_norm and norm (compositions)', () => {
+        for (const ord of ['fro', 'nuc', 2, -2, 1, -Infinity] as const) check((x) => linalg.matrixNorm(x, ord), [leaf([3, 2])]);
+        check((x) => linalg.norm(x, 2, [0, 2]), [leaf([2, 2, 3])]);
+      });
+      caseTest('det (LinalgDetBackward0), slogdet (LinalgSlogdetBackward0), logdet', () => {
+        check((a) => linalg.det(a), [square(3)], { gradgrad: true });
+        check((a) => linalg.det(a), [square(2, 0.3, [2])]);
+        check((a) => linalg.slogdet(a).logabsdet, [square(3, 0.1)], { gradgrad: true });
+        check((a) => linalg.slogdet(a).sign, [square(2, 0.1)]);
+        check((a) => torch.logdet(spd(a)), [square(2, 0.2)]);
+      });
+      caseTest('det of a singular matrix: cofactors through the SVD', () => {
+        check((a) => linalg.det(a), [torch.tensor([[1, 2], [2, 4]], { dtype: 'float64' }).requiresGrad_(true)]);
+        check((a) => linalg.det(a), [torch.tensor([[1, 2, 3], [2, 4, 6], [1, 0, 1]], { dtype: 'float64' }).requiresGrad_(true)]);
+      });
+      caseTest('lu_factor (LinalgLuFactorExBackward0) and lu (LinalgLuBackward0): square, wide, tall', () => {
+        check((a) => linalg.luFactor(a).LU, [leaf([2, 2])], { gradgrad: true });
+        check((a) => linalg.lu(a).L, [leaf([3, 2], -1, 1, 0.5)]);
+        check((a) => linalg.lu(a).U, [leaf([2, 3], -1, 1, 0.6)], { gradgrad: true });
+        check((a) => linalg.luFactor(a).LU, [leaf([2, 3], -1, 1, 0.2)]);
+        check((a) => linalg.luFactorEx(a).LU, [leaf([3, 2], -1, 1, 0.3)]);
+      });
+      caseTest('solve_triangular (LinalgSolveTriangularBackward0): upper, lower, left, right, unitriangular', () => {
+        check((a, b) => linalg.solveTriangular(a, b, { upper: true }), [square(2), leaf([2, 1], -1, 1, 0.3)], { gradgrad: true });
+        check((a, b) => linalg.solveTriangular(a, b, { upper: false, left: false }), [square(2, 0.2), leaf([2, 1, 2], -1, 1, 0.3)]);
+        check((a, b) => linalg.solveTriangular(a, b, { upper: false, unitriangular: true }), [square(2, 0.4), leaf([2, 1], -1, 1, 0.5)]);
+      });
+      caseTest('cholesky_solve (CholeskySolveBackward0): lower, upper, broadcast', () => {
+        // L's other triangle is never read (nor is it by PyTorch): the check varies the one that is.
+        check((b, l) => torch.choleskySolve(b, l.tril()), [leaf([3, 2]), square(3, 0.3)], { gradgrad: true });
+        check((b, l) => torch.choleskySolve(b, l.triu(), { upper: true }), [leaf([2, 3, 1]), square(3, 0.6)]);
+      });
+      caseTest('cholesky_inverse (CholeskyInverseBackward0): lower, upper', () => {
+        check((l) => torch.choleskyInverse(l.tril()), [square(3)], { gradgrad: true });
+        check((l) => torch.choleskyInverse(l.triu(), { upper: true }), [square(2, 0.3, [2])]);
+      });
+      caseTest('pinv (LinalgPinvBackward0): tall, wide, hermitian', () => {
+        check((a) => linalg.pinv(a), [leaf([3, 2])], { gradgrad: true });
+        check((a) => linalg.pinv(a), [leaf([2, 2, 3], -1, 1, 0.2)]);
+        check((x) => linalg.pinv(spd(x), { hermitian: true }), [leaf([3, 3], -1, 1, 0.4)]);
+      });
+      caseTest('inv (LinalgInvExBackward0)', () => {
+        check((a) => linalg.inv(a), [square(3)], { gradgrad: true });
+        check((a) => linalg.invEx(a).inverse, [square(2, 0.4, [2])]);
+      });
+      caseTest('solve (LinalgSolveExBackward0): matrix, vector, broadcast, left=false', () => {
+        check((a, b) => linalg.solve(a, b), [square(3), leaf([3, 2], -1, 1, 0.3)], { gradgrad: true });
+        check((a, b) => linalg.solve(a, b), [square(3, 0.1, [2]), leaf([3], -1, 1, 0.3)]);
+        check((a, b) => linalg.solve(a, b), [square(2, 0.2, [2, 1]), leaf([3, 2, 1], -1, 1, 0.3)]);
+        check((a, b) => linalg.solve(a, b, { left: false }), [square(2, 0.5), leaf([3, 2], -1, 1, 0.3)]);
+      });
+      caseTest('cholesky (LinalgCholeskyExBackward0), lower and upper', () => {
+        check((x) => linalg.cholesky(spd(x)), [leaf([2, 2])], { gradgrad: true });
+        check((x) => linalg.cholesky(spd(x), { upper: true }), [leaf([3, 3], -1, 1, 0.3)]);
+      });
+      // QR, eigh and SVD: outputs whose sign is fixed (R's diagonal sign follows A's column, which
+      // a finite step does not flip) or squared (eigenvectors, singular vectors: any sign).
+      caseTest('qr (LinalgQrBackward0): tall, wide, complete', () => {
+        check((x) => linalg.qr(x).Q, [leaf([3, 2])], { gradgrad: true });
+        check((x) => linalg.qr(x).R, [leaf([3, 2], -1, 1, 0.2)]);
+        check((x) => linalg.qr(x).R, [leaf([2, 3], -1, 1, 0.3)]);
+        check((x) => linalg.qr(x).Q, [leaf([2, 3], -1, 1, 0.3)]);
+        check((x) => linalg.qr(x, { mode: 'complete' }).Q, [leaf([2, 2], -1, 1, 0.4)]);
+      });
+      caseTest('eigh and eigvalsh (LinalgEighBackward0)', () => {
+        check((x) => linalg.eigh(spd(x)).eigenvalues, [leaf([3, 3])]);
+        check((x) => linalg.eigh(spd(x)).eigenvectors.square(), [leaf([2, 2], -1, 1, 0.1)], { gradgrad: true });
+        check((x) => linalg.eigh(spd(x), { UPLO: 'U' }).eigenvectors.square(), [leaf([3, 3], -1, 1, 0.2)]);
+        check((x) => linalg.eigvalsh(spd(x)), [leaf([2, 2, 2], -1, 1, 0.5)]);
+      });
+      caseTest('svd and svdvals (LinalgSvdBackward0): tall, wide, full', () => {
+        check((x) => linalg.svdvals(x), [leaf([3, 2])], { gradgrad: true });
+        check((x) => linalg.svd(x, { fullMatrices: false }).U.square(), [leaf([2, 2], -1, 1, 0.6)], { gradgrad: true });
+        check((x) => linalg.svd(x, { fullMatrices: false }).U.square(), [leaf([3, 2], -1, 1, 0.1)]);
+        check((x) => linalg.svd(x, { fullMatrices: false }).Vh.square(), [leaf([2, 3], -1, 1, 0.2)]);
+        check((x) => linalg.svd(x).S, [leaf([2, 3], -1, 1, 0.3)]);
+        check((x) => linalg.svd(x, { fullMatrices: false }).U.square(), [leaf([2, 3], -1, 1, 0.4)]);
+        check((x) => linalg.svd(x, { fullMatrices: false }).Vh.square(), [leaf([3, 2], -1, 1, 0.5)]);
+      });
+      caseTest('matrix_power, multi_dot (compositions)', () => {
+        check((a) => linalg.matrixPower(a, -2), [square(2)]);
+        check((a, b, c) => linalg.multiDot([a, b, c]), [leaf([3]), leaf([3, 2], -1, 1, 0.1), leaf([2, 2], -1, 1, 0.2)]);
+      });
+    });
+
     describe('movement', () => {
       const cases: [string, Fn, number[]][] = [
         ['view', (x) => x.view(3, 4), [2, 6]],
@@ -710,7 +808,8 @@ function namesInSource(): string[] {
   // nn.functional's one-node ops (hardsigmoid, the losses with PyTorch's nodes) too.
   for (const folder of ['../src/ops/', '../src/nn/functional/']) {
     const dir = new URL(folder, import.meta.url);
-    for (const file of readdirSync(dir)) {
+    // Subfolders too (src/ops/linalg/).
+    for (const file of readdirSync(dir, { recursive: true }) as string[]) {
       if (!file.endsWith('.ts')) continue;
       const text = readFileSync(new URL(file, dir), 'utf8');
       for (const m of text.matchAll(/'([A-Z]\w*Backward\w*|CopySlices)'/g)) names.add(m[1]);

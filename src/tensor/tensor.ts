@@ -26,6 +26,10 @@ import * as qu from '../ops/quantiles.js';
 import * as sc from '../ops/scans.js';
 import * as sp from '../ops/splitting.js';
 import * as pr from '../ops/products.js';
+import * as lu from '../ops/linalg/lu.js';
+import * as lap from '../ops/linalg/products.js';
+import * as lapi from '../ops/linalg/pinv.js';
+import * as lach from '../ops/linalg/cholesky.js';
 
 /** A JavaScript number or boolean: a Python scalar. */
 export type Scalar = number | boolean;
@@ -565,6 +569,14 @@ export class Tensor {
   inner(other: Tensor): Tensor { return pr.inner(this, other); }
   kron(other: Tensor): Tensor { return pr.kron(this, other); }
   cross(other: Tensor, dim?: number | null): Tensor { return pr.cross(this, other, dim); }
+  inverse(): Tensor { return lu.inv(this); }
+  det(): Tensor { return lu.det(this); }
+  logdet(): Tensor { return lu.logdet(this); }
+  slogdet(): { sign: Tensor; logabsdet: Tensor } { return lu.slogdet(this); }
+  matrixPower(n: number): Tensor { return lap.matrixPower(this, n); }
+  pinverse(rcond = 1e-15): Tensor { return lapi.pinverse(this, rcond); }
+  choleskySolve(l: Tensor, options?: { upper?: boolean }): Tensor { return lach.choleskySolve(this, l, options); }
+  choleskyInverse(options?: { upper?: boolean }): Tensor { return lach.choleskyInverse(this, options); }
   median(): Tensor;
   median(dim: number, options?: KeepDim): red.ValuesIndices;
   median(dim?: number, options?: KeepDim): Tensor | red.ValuesIndices { return dim === undefined ? qu.median(this) : qu.median(this, dim, options); }
