@@ -877,3 +877,15 @@ for (const backend of backendsUnderTest()) {
     });
   });
 }
+
+test("an assigned .grad must match the tensor's dtype, device and size, as PyTorch 1.13 checks", () => {
+  const p = torch.tensor([1.5, 2], { requiresGrad: true });
+  assert.throws(() => (p.grad = torch.tensor([1, 1])), { message: 'assigned grad has data of a different type' });
+  assert.throws(() => (p.grad = torch.tensor([1, 2], { dtype: 'float64' })), { message: 'assigned grad has data of a different type' });
+  assert.throws(() => (p.grad = torch.tensor([1.5])), { message: 'assigned grad has data of a different size' });
+  assert.throws(() => (p.grad = 5 as unknown as torch.Tensor), { message: 'assigned grad expected to be a Tensor or None but got grad of typeint' });
+  p.grad = torch.tensor([0.5, 1.5]);
+  assert.deepEqual(p.grad.tolist(), [0.5, 1.5]);
+  p.grad = undefined as unknown as null;
+  assert.equal(p.grad, null);
+});

@@ -7,12 +7,17 @@ import { Adadelta } from './adadelta.js';
 import { Adagrad } from './adagrad.js';
 import { Adam } from './adam.js';
 import { AdamW } from './adamw.js';
+import { Adamax } from './adamax.js';
+import { ASGD } from './asgd.js';
+import { NAdam } from './nadam.js';
+import { RAdam } from './radam.js';
+import { Rprop } from './rprop.js';
 import type { Optimizer } from './optimizer.js';
 import { RMSprop } from './rmsprop.js';
 import { SGD } from './sgd.js';
 
 /** The names `optimizerByName` and the CLI's --optimizer accept. */
-export const optimizerNames = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad', 'adadelta'] as const;
+export const optimizerNames = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'nadam', 'radam', 'asgd', 'rprop'] as const;
 /** One of `optimizerNames`. */
 export type OptimizerName = (typeof optimizerNames)[number];
 
@@ -44,6 +49,18 @@ export function optimizerByName(name: OptimizerName, params: Parameter[], choice
       return new Adagrad(params, given);
     case 'adadelta':
       return new Adadelta(params, given);
+    case 'adamax':
+      return new Adamax(params, given);
+    case 'nadam':
+      return new NAdam(params, given);
+    case 'radam':
+      return new RAdam(params, given);
+    case 'asgd':
+      return new ASGD(params, given);
+    case 'rprop':
+      // Rprop has no weight decay in PyTorch 1.13.
+      if (choice.weightDecay) throw new RangeError("rprop takes no weight decay (PyTorch's Rprop has none)");
+      return new Rprop(params, { lr: choice.lr });
     default:
       throw new RangeError(`unknown optimizer '${name satisfies never}'; one of ${optimizerNames.join(', ')}`);
   }

@@ -10,9 +10,14 @@ export { AdamW, type AdamWOptions } from './adamw.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
+export { Adamax, type AdamaxOptions } from './adamax.js';
+export { NAdam, type NAdamOptions } from './nadam.js';
+export { RAdam, type RAdamOptions } from './radam.js';
+export { ASGD, type ASGDOptions } from './asgd.js';
+export { Rprop, type RpropOptions } from './rprop.js';
 export { clipGradNorm_, clipGradValue_, l1Penalty, l2Penalty } from './clip.js';
 export { optimizerByName, optimizerNames, type OptimizerName, type OptimizerChoice } from './by_name.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './early_stopping.js';
-export { AveragedModel, emaAvgFn, swaAvgFn, type AvgFn, type AveragedModelOptions } from './swa_utils.js';
+export { AveragedModel, emaAvgFn, swaAvgFn, SWALR, updateBn, type AvgFn, type AveragedModelOptions, type SWALROptions } from './swa_utils.js';
 /** `torch.optim.lr_scheduler`: PyTorch 1.13's schedulers, PaddlePaddle's decays of the course, and `lrCurve`. */
 export * as lrScheduler from './lr_scheduler/index.js';

@@ -1,5 +1,7 @@
-// torch.optim.swa_utils.AveragedModel (PyTorch 1.13): a copy of a model whose parameters are an
-// average of the model's over training, updated by updateParameters(model) after optimizer steps.
+// torch.optim.swa_utils (PyTorch 1.13): AveragedModel, a copy of a model whose parameters are an
+// average of the model's over training, updated by updateParameters(model) after optimizer steps;
+// SWALR, the learning rate SWA anneals to; updateBn, BatchNorm's statistics recomputed for the
+// averaged weights by one pass over the data.
 // The default avg_fn is SWA's equal running average; emaAvgFn(decay) gives the exponential moving
 // average of the weights that diffusion models sample with (DDPM's EMA, decay 0.9999 over 800k
 // steps; shorter runs want a shorter memory). PyTorch makes the copy with copy.deepcopy; in
@@ -8,6 +10,11 @@
 
 import { noGrad } from '../autograd/grad_mode.js';
 import { Module } from '../nn/module.js';
+import { BatchNormBase } from '../nn/modules/normalization.js';
+import { InstanceNormBase } from '../nn/modules/instancenorm.js';
+import type { DeviceLike } from '../tensor/device.js';
+import { onesLike, zerosLike } from '../ops/creation.js';
+import { LRScheduler, perGroup, type AnyOptimizer } from './lr_scheduler/lr_scheduler.js';
 import { defaultGenerator } from '../random/generator.js';
 import { tensor } from '../ops/creation.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -98,5 +105,84 @@ export class AveragedModel<M extends Module = Module> extends Module {
       counter.n_averaged.add_(1);
     });
     this.averaged = n + 1;
+  }
+}
+
+/**
+ * `torch.optim.swa_utils.update_bn(loader, model, device=None)`: reset every BatchNorm's running
+ * statistics and recompute them as the plain average over one pass of `loader` (momentum None),
+ * in training mode; then restore each momentum and the model's mode. A batch is a tensor, or an
+ * array whose first element is the input. Batch norms without running statistics are left alone
+ * (PyTorch fails on them).
+ */
+export function updateBn(loader: Iterable<unknown>, model: Module, device: DeviceLike | null = null): void {
+  const momenta = new Map<BatchNormBase, number | null>();
+  for (const m of model.modules()) {
+    // InstanceNorm is a BatchNormBase in dlab but no _BatchNorm in PyTorch.
+    if (!(m instanceof BatchNormBase) || m instanceof InstanceNormBase || m.running_mean === null || m.running_var === null) continue;
+    m.running_mean = zerosLike(m.running_mean);
+    m.running_var = onesLike(m.running_var);
+    momenta.set(m, m.momentum);
+  }
+  if (momenta.size === 0) return;
+  const wasTraining = model.training;
+  model.train();
+  for (const m of momenta.keys()) {
+    m.momentum = null;
+    noGrad(() => m.num_batches_tracked?.mul_(0));
+  }
+  for (const batch of loader) {
+    let input = (Array.isArray(batch) ? batch[0] : batch) as Tensor;
+    if (device !== null) input = input.to(device);
+    model.call(input);
+  }
+  for (const [m, momentum] of momenta) m.momentum = momentum;
+  model.train(wasTraining);
+}
+
+/** Options of SWALR: annealEpochs (default 10), annealStrategy ('cos' or 'linear', default 'cos'), lastEpoch. */
+export interface SWALROptions {
+  annealEpochs?: number;
+  annealStrategy?: 'cos' | 'linear';
+  lastEpoch?: number;
+}
+
+/**
+ * `torch.optim.swa_utils.SWALR(optimizer, swa_lr, anneal_epochs=10, anneal_strategy='cos')`: each
+ * group's lr annealed from its current value to swaLr over annealEpochs steps (cosine or
+ * linear), then held there. swaLr is one value or one per group; it is kept in each group as swaLr.
+ */
+export class SWALR extends LRScheduler {
+  annealEpochs: number;
+  annealFunc: (t: number) => number;
+
+  constructor(optimizer: AnyOptimizer, swaLr: number | readonly number[], options: SWALROptions = {}) {
+    super(optimizer, options.lastEpoch);
+    const n = optimizer.paramGroups.length;
+    if (Array.isArray(swaLr) && swaLr.length !== n) {
+      throw new RangeError(`swa_lr must have the same length as optimizer.param_groups: swa_lr has ${swaLr.length}, optimizer.param_groups has ${n}`);
+    }
+    perGroup(optimizer, 'swa_lr', swaLr).forEach((lr, i) => (optimizer.paramGroups[i].swaLr = lr));
+    const strategy = options.annealStrategy ?? 'cos';
+    if (strategy !== 'cos' && strategy !== 'linear') throw new RangeError(`anneal_strategy must by one of 'cos' or 'linear', instead got ${strategy}`);
+    this.annealFunc = strategy === 'cos' ? (t) => (1 - Math.cos(Math.PI * t)) / 2 : (t) => t;
+    const annealEpochs = options.annealEpochs ?? 10;
+    if (!Number.isInteger(annealEpochs) || annealEpochs < 0) throw new RangeError(`anneal_epochs must be equal or greater than 0, got ${annealEpochs}`);
+    this.annealEpochs = annealEpochs;
+    this.start();
+  }
+
+  getLr(): number[] {
+    let step = this._stepCount - 1;
+    if (this.annealEpochs === 0) step = Math.max(1, step);
+    const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
+    const prevAlpha = this.annealFunc(clamp01((step - 1) / Math.max(1, this.annealEpochs)));
+    const alpha = this.annealFunc(clamp01(step / Math.max(1, this.annealEpochs)));
+    return this.optimizer.paramGroups.map((g) => {
+      const swaLr = g.swaLr as number;
+      // The lr the annealing started from, recovered from the group's current one.
+      const prevLr = prevAlpha === 1 ? swaLr : (g.lr - prevAlpha * swaLr) / (1 - prevAlpha);
+      return swaLr * alpha + prevLr * (1 - alpha);
+    });
   }
 }

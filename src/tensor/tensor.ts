@@ -9,6 +9,7 @@ import { contiguousStrides, isContiguous, normalizeDim, numel, type Shape } from
 import { Storage } from './storage.js';
 import { type Device, deviceOf, parseTo, type ToArg, type ToOptions } from './device.js';
 import { formatTensor } from './format.js';
+import { pyTypeName } from './python_type.js';
 import * as ew from '../ops/elementwise.js';
 import * as red from '../ops/reduce.js';
 import * as mv from '../ops/movement.js';
@@ -74,6 +75,13 @@ export class Tensor {
     return this._grad;
   }
   set grad(value: Tensor | null) {
+    // PyTorch's checks on an assigned .grad (its THPVariable_set_grad).
+    if (value != null) {
+      if (!(value instanceof Tensor)) throw new TypeError(`assigned grad expected to be a Tensor or None but got grad of type${pyTypeName(value)}`);
+      if (value.dtype !== this.dtype || String(value.device) !== String(this.device)) throw new Error('assigned grad has data of a different type');
+      if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) throw new Error('assigned grad has data of a different size');
+    }
+    value ??= null;
     this._grad = value;
     this._gradPrivate = false;
     // A .grad lives with its tensor, beyond any open torch.scope (zeroGrad disowns it).

@@ -54,7 +54,7 @@ export type MemoryMode = 'train' | 'infer';
 /** Bytes per parameter for each storage dtype. */
 export const bytesPerParam: Record<MemoryDtype, number> = { float32: 4, float16: 2, bfloat16: 2, int8: 1, int4: 0.5 };
 /** Optimizer state tensors per trainable parameter. */
-export const optimizerSlots: Record<OptimizerName, number> = { sgd: 0, momentum: 1, rmsprop: 1, adagrad: 1, adam: 2, adamw: 2, adadelta: 2 };
+export const optimizerSlots: Record<OptimizerName, number> = { sgd: 0, momentum: 1, rmsprop: 1, adagrad: 1, adam: 2, adamw: 2, adadelta: 2, adamax: 2, nadam: 2, radam: 2, asgd: 1, rprop: 2 };
 
 /** Bytes by part of a step: params, gradients, optimizer state, activations, input, and their total. */
 export interface MemoryBytes {

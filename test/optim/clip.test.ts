@@ -33,7 +33,7 @@ test('clipGradNorm_: a lone tensor, Infinity for the max norm, no gradients, non
   assert.equal(optim.clipGradNorm_(p, 1, Infinity).item(), 4);
   assertClose(p.grad._values(), [3 / (4 + 1e-6), -4 / (4 + 1e-6), 0], 1e-7, 'inf-clipped');
   assert.equal(optim.clipGradNorm_([zeros(1).requiresGrad_()], 1).item(), 0);
-  p.grad = tensor([Infinity, 1], { dtype: 'float32' });
+  p.grad = tensor([Infinity, 1, 0], { dtype: 'float32' });
   assert.throws(() => optim.clipGradNorm_(p, 1, 2, { errorIfNonfinite: true }), /is non-finite, so it cannot be clipped/);
 });
 

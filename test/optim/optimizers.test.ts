@@ -12,7 +12,7 @@ import * as optim from '../../src/optim/index.js';
 import { assertClose, camelOptions, fixture } from './helpers.js';
 
 interface Run {
-  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad' | 'Adadelta';
+  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad' | 'Adadelta' | 'Adamax' | 'NAdam' | 'RAdam' | 'ASGD' | 'Rprop';
   variant: string;
   options: Record<string, unknown>;
   dtype: DType;
@@ -44,7 +44,7 @@ test('step skips parameters without a gradient, zeroGrad sets to null or zeros',
   const a = zeros(2).requiresGrad_();
   const b = zeros(2).requiresGrad_();
   const opt = new optim.SGD([a, b], { lr: 1, momentum: 0.9 });
-  a.grad = tensor([1, 2]);
+  a.grad = tensor([1, 2], { dtype: 'float32' });
   opt.step();
   assert.deepEqual(a._values(), [-1, -2]);
   assert.deepEqual(b._values(), [0, 0]);
@@ -144,7 +144,7 @@ test('without weight decay no decay term is added: a parameter at inf stays inf 
   for (const c of api.nonfinite) {
     const p = tensor([Infinity, 1]).requiresGrad_();
     const opt = new ctors[c.optimizer]([p], camelOptions(c.options));
-    p.grad = tensor([1, 1]);
+    p.grad = tensor([1, 1], { dtype: 'float32' });
     opt.step();
     const [inf, finite] = c.param;
     assert.equal(inf, 'inf');

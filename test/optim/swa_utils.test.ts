@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as torch from '../../src/index.js';
-import { nn } from '../../src/index.js';
+import { nn, optim } from '../../src/index.js';
 import { AveragedModel, emaAvgFn } from '../../src/optim/swa_utils.js';
 import { getRngState } from '../../src/random/generator.js';
 
@@ -157,4 +157,51 @@ test('updateParameters refuses a model with another number of tensors to average
   assert.throws(() => withBuffers.updateParameters(new nn.Sequential(new nn.Linear(3, 2), new nn.LayerNorm(2)) as nn.Sequential), {
     message: 'AveragedModel.updateParameters: the model has 4 tensors to average, the copy 7',
   });
+});
+
+test('updateBn recomputes BatchNorm statistics as the plain average over one pass of the loader, restoring momenta and mode (PyTorch 1.13 update_bn)', () => {
+  const want = (fixture as unknown as { update_bn: { batches: number[][][]; state: Record<string, number[] | number>; momenta: number[]; training: boolean } }).update_bn;
+  const model = new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2), new nn.ReLU(), new nn.Linear(2, 2), new nn.BatchNorm1d(2, { momentum: 0.3 }));
+  const [w, b] = [fixture.inputs[1].weight, fixture.inputs[1].bias];
+  const sd = model.stateDict();
+  torch.noGrad(() => {
+    sd['0.weight'].copy_(torch.tensor(w, { dtype: 'float32' }));
+    sd['0.bias'].copy_(torch.tensor(b, { dtype: 'float32' }));
+    sd['3.weight'].copy_(torch.tensor([[0.7, -0.4], [0.2, 0.9]]));
+    sd['3.bias'].copy_(torch.tensor([0.05, -0.1]));
+    for (const bn of ['1', '4']) {
+      sd[`${bn}.running_mean`].fill_(5);
+      sd[`${bn}.running_var`].fill_(7);
+      sd[`${bn}.num_batches_tracked`].fill_(11);
+    }
+  });
+  model.eval();
+  const loader = want.batches.map((x) => [torch.tensor(x, { dtype: 'float32' }), torch.zeros(x.length)]);
+  optim.updateBn(loader, model);
+  const after = model.stateDict();
+  for (const [key, value] of Object.entries(want.state)) {
+    const got = after[key];
+    if (typeof value === 'number') assert.equal(got.item(), value, key);
+    else close(got.tolist() as number[], value, key);
+  }
+  assert.deepEqual([(model.at(1) as nn.BatchNorm1d).momentum, (model.at(4) as nn.BatchNorm1d).momentum], want.momenta);
+  assert.equal(model.training, want.training);
+  // Nothing to do without a BatchNorm; InstanceNorm (no _BatchNorm in PyTorch) is left alone.
+  const plain = new nn.Sequential(new nn.Linear(3, 2), new nn.InstanceNorm1d(2, { trackRunningStats: true }));
+  const before = plain.stateDict()['1.running_mean'].tolist();
+  optim.updateBn([torch.ones([2, 2, 3])], plain);
+  assert.deepEqual(plain.stateDict()['1.running_mean'].tolist(), before);
+});
+
+test("SWALR refuses PyTorch 1.13's bad arguments in its words and keeps swa_lr in each group", () => {
+  const params = () => new nn.Linear(2, 1).parameters();
+  const two = () => new optim.SGD([{ params: params() }, { params: params() }], { lr: 0.1 });
+  assert.throws(() => new optim.SWALR(two(), [0.1]), { message: 'swa_lr must have the same length as optimizer.param_groups: swa_lr has 1, optimizer.param_groups has 2' });
+  assert.throws(() => new optim.SWALR(two(), 0.1, { annealStrategy: 'exp' as 'cos' }), { message: "anneal_strategy must by one of 'cos' or 'linear', instead got exp" });
+  assert.throws(() => new optim.SWALR(two(), 0.1, { annealEpochs: -1 }), { message: 'anneal_epochs must be equal or greater than 0, got -1' });
+  assert.throws(() => new optim.SWALR(two(), 0.1, { annealEpochs: 1.5 }), { message: 'anneal_epochs must be equal or greater than 0, got 1.5' });
+  const opt = two();
+  const s = new optim.SWALR(opt, [0.01, 0.02], { annealEpochs: 3 });
+  assert.deepEqual(opt.paramGroups.map((g) => g.swaLr), [0.01, 0.02]);
+  assert.deepEqual(Object.keys(s.stateDict()).sort(), ['_last_lr', '_step_count', 'anneal_epochs', 'base_lrs', 'last_epoch']);
 });

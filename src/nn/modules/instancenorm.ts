@@ -8,7 +8,7 @@ import * as F from '../functional/index.js';
 import { BatchNormBase, type BatchNormOptions } from './normalization.js';
 
 /** `torch.nn.modules.instancenorm._InstanceNorm`: BatchNormBase with affine and trackRunningStats off by default. */
-abstract class InstanceNormBase extends BatchNormBase {
+export abstract class InstanceNormBase extends BatchNormBase {
   constructor(numFeatures: number, options?: BatchNormOptions);
   constructor(options: BatchNormOptions & { numFeatures: number });
   constructor(...args: unknown[]) {
