@@ -41,7 +41,7 @@ test('dlab list shows each experiment on one line', () => {
 test('dlab run mnist --help lists the typed options with defaults', () => {
   const help = dlab('run', 'mnist', '--help');
   assert.match(help, /--lr <value>\s+learning rate \(default: 0\.1\)/);
-  assert.match(help, /--optimizer <value>\s+optimizer \(sgd takes --momentum\) \(choices: "sgd",\s+"adam", "adamw", "rmsprop", "adagrad", "adadelta",\s+default: "sgd"\)/);
+  assert.match(help, /--optimizer <value>\s+optimizer \(sgd takes --momentum\) \(choices: "sgd",\s+"adam", "adamw", "rmsprop", "adagrad", "adadelta",\s+"adamax", "nadam", "radam", "asgd", "rprop",\s+default: "sgd"\)/);
   assert.match(help, /--json/);
   assert.match(help, /--resume <run>/);
   assert.match(help, /--checkpoint-every <steps>\s+save a checkpoint every N optimizer steps[\s\S]*?\(default: 500\)/);

@@ -88,7 +88,16 @@ function countDependencies(roots: readonly Node[]): Map<Node, number> {
   return deps;
 }
 
-function accumulateInto(variable: Tensor, g: Tensor, createGraph: boolean): void {
+/**
+ * A gradient in its leaf's dtype: PyTorch's engine casts one of another dtype (validate_outputs),
+ * as cumsum(x, dtype=float64) of a float32 x sends back.
+ */
+function inLeafDtype(variable: Tensor, g: Tensor): Tensor {
+  return g.dtype === variable.dtype ? g : g.to(variable.dtype);
+}
+
+function accumulateInto(variable: Tensor, given: Tensor, createGraph: boolean): void {
+  const g = inLeafDtype(variable, given);
   if (variable.grad === null) {
     // Own the buffer: the same gradient tensor may reach several leaves.
     variable.grad = createGraph ? g : g.detach().clone();
@@ -153,7 +162,8 @@ class GradientOwnership {
   }
 
   /** Accumulate g (already released from the buffer) into a leaf, taking its storage where allowed. */
-  accumulate(variable: Tensor, g: Tensor): void {
+  accumulate(variable: Tensor, given: Tensor): void {
+    const g = inLeafDtype(variable, given);
     const s = g._storage;
     if (
       variable.grad === null &&

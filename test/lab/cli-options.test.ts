@@ -66,7 +66,7 @@ describe('bad flags are refused before anything runs', { concurrency: true }, ()
       refused(['sweep', 'rnn', '--clip', 'none,0'], '--clip <values>', "'0' is not a positive number or none."),
       refused(['sweep', 'mnist', '--epochs', '1,1.5'], '--epochs <values>', "'1.5' is not a positive integer."),
       refused(['sweep', 'mnist', '--epochs', '1:2.5', '--trials', '2'], '--epochs <values>', "'2.5' is not a positive integer."),
-      refused(['sweep', 'mnist', '--optimizer', 'sgd,lbfgs'], '--optimizer <values>', "'lbfgs' is not one of sgd, adam, adamw, rmsprop, adagrad, adadelta."),
+      refused(['sweep', 'mnist', '--optimizer', 'sgd,lbfgs'], '--optimizer <values>', "'lbfgs' is not one of sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, radam, asgd, rprop."),
       refused(['sweep', 'mnist', '--lr', '0.1', '--queue', 'http://127.0.0.1:6379'], '--queue <url>', 'Expected a Redis URL: redis://[:password@]host[:port][/db], or rediss:// for TLS.'),
     ]);
   });
