@@ -474,6 +474,14 @@ for (const backend of backendsUnderTest()) {
         for (const reduction of ['mean', 'sum', 'none'] as const) check((p) => bce(p, target, { reduction }), [leaf([2, 3], 0.1, 0.9)], { gradgrad: true });
         check((p) => bce(p, target, { weight }), [leaf([2, 3], 0.1, 0.9)]);
       });
+      caseTest('poisson_nll_loss and gaussian_nll_loss: input, target and var, full', () => {
+        const F = torch.nn.functional;
+        // Targets above 1 take the Stirling term, whose gradient then reaches the target too.
+        check((x, t) => F.poissonNllLoss(x, t, { full: true }), [leaf([2, 3]), leaf([2, 3], 1.5, 4)]);
+        check((x, t) => F.poissonNllLoss(x, t, { logInput: false, reduction: 'none' }), [leaf([2, 3], 0.2, 2), leaf([2, 3], 0, 3)]);
+        check((x, t, v) => F.gaussianNllLoss(x, t, v, { full: true }), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.3), leaf([2, 3], 0.1, 2)]);
+        check((x, t, v) => F.gaussianNllLoss(x, t, v, { reduction: 'sum' }), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.3), leaf([2], 0.1, 2)]);
+      });
       caseTest('logsumexp', () => check((x) => x.logsumexp([0, 1], { keepdim: true }), [leaf([2, 3])]));
       caseTest('var and std', () => {
         check((x) => x.var(), [leaf([2, 3])]);

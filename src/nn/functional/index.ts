@@ -7,6 +7,7 @@ export * from './activation.js';
 export * from './dropout.js';
 export * from './loss.js';
 export * from './margin_loss.js';
+export * from './likelihood_loss.js';
 export * from './normalization.js';
 export * from './embedding.js';
 export * from './interpolate.js';
