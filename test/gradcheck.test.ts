@@ -482,6 +482,18 @@ for (const backend of backendsUnderTest()) {
         check((x, t, v) => F.gaussianNllLoss(x, t, v, { full: true }), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.3), leaf([2, 3], 0.1, 2)]);
         check((x, t, v) => F.gaussianNllLoss(x, t, v, { reduction: 'sum' }), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.3), leaf([2], 0.1, 2)]);
       });
+      caseTest('grid_sample (each mode and padding, both corner conventions) and affine_grid: input, grid and theta', () => {
+        const F = torch.nn.functional;
+        const cases = [
+          ...(['zeros', 'border', 'reflection'] as const).flatMap((paddingMode) => [false, true].map((alignCorners) => ({ mode: 'bilinear' as const, paddingMode, alignCorners }))),
+          { mode: 'bicubic' as const, paddingMode: 'zeros' as const, alignCorners: false },
+          { mode: 'bicubic' as const, paddingMode: 'reflection' as const, alignCorners: true },
+          { mode: 'nearest' as const, paddingMode: 'border' as const, alignCorners: false },
+        ];
+        for (const options of cases) check((x, g) => F.gridSample(x, g, options), [leaf([1, 1, 3, 3]), leaf([1, 2, 2, 2], -1.3, 1.3, 0.2)]);
+        check((t) => F.affineGrid(t, [2, 1, 3, 2], { alignCorners: false }), [leaf([2, 2, 3])]);
+        check((t) => F.affineGrid(t, [1, 1, 2, 2, 3], { alignCorners: true }), [leaf([1, 3, 4])]);
+      });
       caseTest('logsumexp', () => check((x) => x.logsumexp([0, 1], { keepdim: true }), [leaf([2, 3])]));
       caseTest('var and std', () => {
         check((x) => x.var(), [leaf([2, 3])]);

@@ -13,6 +13,7 @@ export * from './embedding.js';
 export * from './interpolate.js';
 export * from './attention.js';
 export * from './vision.js';
+export * from './grid_sample.js';
 export * from './one_hot.js';
 // Distances live in src/ops (torch.cdist, torch.pdist, ... are torch functions too).
 export { pdist, cosineSimilarity, pairwiseDistance } from '../../ops/distance.js';
