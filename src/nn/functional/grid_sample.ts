@@ -66,7 +66,9 @@ export function affineGrid(theta: Tensor, size: readonly number[], options: { al
 
 // ---------------------------------------------------------------------------- grid_sample
 
+/** How grid_sample interpolates between pixels. */
 export type GridSampleMode = 'bilinear' | 'nearest' | 'bicubic';
+/** What grid_sample reads outside the input: 0, the border pixel, or the mirror image. */
 export type GridSamplePadding = 'zeros' | 'border' | 'reflection';
 
 /** Options of `F.grid_sample`: mode ('bilinear'), paddingMode ('zeros'), alignCorners (unset: false, with PyTorch's warning). */
