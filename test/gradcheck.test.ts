@@ -559,6 +559,14 @@ for (const backend of backendsUnderTest()) {
     });
 
     describe('convolution and pooling', () => {
+      caseTest('conv3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d (composed from the 2-D ops)', () => {
+        const F = torch.nn.functional;
+        check((x, w, b) => F.conv3d(x, w, b, { stride: [2, 1, 1], padding: [1, 0, 1], dilation: [1, 1, 2] }), [leaf([1, 2, 3, 3, 4]), leaf([2, 2, 2, 2, 2], -1, 1, 0.3), leaf([2], -1, 1, 0.6)]);
+        check((x, w) => F.conv3d(x, w, null, { groups: 2 }), [leaf([1, 2, 2, 2, 2]), leaf([2, 1, 2, 1, 2], -1, 1, 0.3)]);
+        check((x) => F.maxPool3d(x, 2, { stride: 1, padding: 1 }), [leaf([1, 1, 2, 3, 3])]);
+        check((x) => F.avgPool3d(x, [2, 2, 3], { stride: 1, padding: [1, 0, 1], countIncludePad: false }), [leaf([1, 1, 2, 3, 3])]);
+        check((x) => F.adaptiveAvgPool3d(x, [2, 2, 3]), [leaf([1, 1, 3, 3, 4])]);
+      });
       const F = torch.nn.functional;
       caseTest('unfold (im2col) and fold (col2im), each with its gradgrad', () => {
         check((x) => F.unfold(x, [2, 3], { padding: 1, stride: [1, 2], dilation: [2, 1] }), [leaf([1, 2, 4, 5])], { gradgrad: true });

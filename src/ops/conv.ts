@@ -11,7 +11,8 @@ import { scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
-import { tensor } from './creation.js';
+import { tensor, zeros } from './creation.js';
+import { cat } from './movement.js';
 
 export type IntOrPair = number | readonly number[];
 export type Pair = readonly [number, number];
@@ -356,7 +357,7 @@ function liftWindow(nd: 1 | 2, kernel: readonly number[], stride: number[], padd
   return { kernel: lift(nd, kernel, 1), stride: lift(nd, stride, 1), padding: lift(nd, padding, 0), dilation: lift(nd, dilation, 1), output: lift(nd, output, 1) };
 }
 
-function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
+function convNd(nd: 1 | 2 | 3, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
   // PyTorch 1.13's conv2d with numeric padding checks the bias's dtype before anything else
   // (its string-padding path and conv1d do not); every other dtype check comes last.
   if (nd === 2 && typeof options.padding !== 'string') checkBiasDtype(input, bias);
@@ -395,9 +396,40 @@ function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tens
   checkDtypes(x, weight, bias);
   const spatial = x.shape.slice(2);
   const out = spatial.map((s, i) => slidingCount(s, weight.shape[2 + i], stride[i], before[i], after[i], dilation[i]));
-  const window = liftWindow(nd, weight.shape.slice(2), stride, before, dilation, out);
-  const y = convolutionOp(lift4(nd, x), lift4(nd, weight), bias, window, groups, nd === 1 ? [x.shape[0], weight.shape[0], out[0]] : undefined);
+  let y: Tensor;
+  if (nd === 3) {
+    y = convolution3d(x, weight, bias, stride, before, dilation, groups, out);
+  } else {
+    const window = liftWindow(nd, weight.shape.slice(2), stride, before, dilation, out);
+    y = convolutionOp(lift4(nd, x), lift4(nd, weight), bias, window, groups, nd === 1 ? [x.shape[0], weight.shape[0], out[0]] : undefined);
+  }
   return unbatched ? y.squeeze(0) : y;
+}
+
+/**
+ * 3-D convolution as one 2-D convolution, so every backend runs it with its 2-D kernel: each output
+ * depth d reads the input depths d*sD - pD + kd*dD (a zero plane where that is padding); those kD
+ * planes go side by side as channels ([N*outD, groups*kD*C/groups, H, W]), and the weight's kD
+ * slices likewise ([O, kD*C/groups, kH, kW]), so the 2-D convolution sums over depth too.
+ */
+function convolution3d(x: Tensor, w: Tensor, bias: Tensor | null, stride: number[], before: number[], dilation: number[], groups: number, out: number[]): Tensor {
+  const [N, C, D, H, W] = x.shape;
+  const [O, Cg, kD, kH, kW] = w.shape;
+  const [oD, oH, oW] = out;
+  // Plane D is zeros: the padding's planes read it.
+  const planes = cat([x, zeros([N, C, 1, H, W], { dtype: x.dtype, device: x.device })], 2);
+  const depths: number[] = [];
+  for (let kd = 0; kd < kD; kd++) {
+    for (let d = 0; d < oD; d++) {
+      const at = d * stride[0] - before[0] + kd * dilation[0];
+      depths.push(at >= 0 && at < D ? at : D);
+    }
+  }
+  const picked = planes.indexSelect(2, tensor(depths, { dtype: 'int64', device: x.device })).view(N, groups, Cg, kD, oD, H, W);
+  const x2 = picked.permute(0, 4, 1, 3, 2, 5, 6).reshape([N * oD, groups * kD * Cg, H, W]);
+  const w2 = w.permute(0, 2, 1, 3, 4).reshape([O, kD * Cg, kH, kW]);
+  const window = liftWindow(2, [kH, kW], stride.slice(1), before.slice(1), dilation.slice(1), [oH, oW]);
+  return convolutionOp(x2, w2, bias, window, groups).view(N, oD, O, oH, oW).permute(0, 2, 1, 3, 4);
 }
 
 /** F.conv1d: input [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
@@ -410,6 +442,12 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null | Con
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
   const [b, o] = splitBias(bias, options);
   return convNd(2, 'conv2d', input, weight, b, o);
+}
+
+/** F.conv3d: input [N, C, D, H, W] (or [C, D, H, W]), weight [O, C/groups, kD, kH, kW]; composed from the 2-D convolution. */
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
+  const [b, o] = splitBias(bias, options);
+  return convNd(3, 'conv3d', input, weight, b, o);
 }
 
 function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvTransposeOptions): Tensor {

@@ -1,5 +1,6 @@
 // More of nn.functional and its modules against PyTorch 1.13 (tools/fixtures/nn_3d.py): the
-// likelihood losses (poisson_nll_loss, gaussian_nll_loss): values, dtypes, gradients for a fixed
+// likelihood losses (poisson_nll_loss, gaussian_nll_loss), affine_grid and grid_sample, conv3d and
+// the 3-D poolings with their modules: values, dtypes, gradients for a fixed
 // grad_output, grad_fn names, module reprs and state_dict keys, and every refusal in PyTorch's
 // words. Once per backend.
 
@@ -17,11 +18,15 @@ const F = nn.functional;
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/nn_3d.json', import.meta.url), 'utf8')) as Fixture;
 
 /** The dlab call of a fixture's torch.<fn>(inputs, *args, **kwargs). */
-function callFunction(fn: string, args: Value[], o: Record<string, never>, xs: Tensor[]): Tensor {
+function callFunction(fn: string, args: Value[], o: Record<string, never>, xs: Tensor[]): Tensor | Tensor[] {
   const [a, b, c] = xs;
   switch (fn) {
     case 'nn.functional.affine_grid': return F.affineGrid(a, args[0] as number[], o);
     case 'nn.functional.grid_sample': return F.gridSample(a, b, o);
+    case 'nn.functional.conv3d': return F.conv3d(a, b, c ?? null, o);
+    case 'nn.functional.max_pool3d': return F.maxPool3d(a, args[0] as number, o);
+    case 'nn.functional.avg_pool3d': return F.avgPool3d(a, args[0] as number, o);
+    case 'nn.functional.adaptive_avg_pool3d': return F.adaptiveAvgPool3d(a, args[0] as number);
     case 'nn.functional.poisson_nll_loss': return F.poissonNllLoss(a, b, o);
     case 'nn.functional.gaussian_nll_loss': return F.gaussianNllLoss(a, b, c, o);
     default: throw new Error(`no dlab call for torch.${fn}`);
@@ -35,11 +40,20 @@ function callFunction(fn: string, args: Value[], o: Record<string, never>, xs: T
 const OWN_NODE: Record<string, string> = {
   AffineGridGeneratorBackward0: 'ViewBackward0', // the base grid times theta's transpose, viewed
   GridSampler2DBackward0: 'AddBackward0', // the sum of the weighted taps
+  // 3-D convolution and pooling run as 2-D ops over the depth planes side by side, then:
+  ConvolutionBackward0: 'PermuteBackward0', // [N, outD, O, ...] back to [N, O, outD, ...]
+  MaxPool3DWithIndicesBackward0: 'MaxBackward0', // the max over the kernel's depth
+  AvgPool3DBackward0: 'DivBackward0', // the sums over the 3-D divisors
+  AdaptiveAvgPool3DBackward0: 'ViewBackward0', // the depth's averaging matrix times the 2-D averages
 };
 /** Cases whose last node is another one again: nearest reads one tap, times a 1 that carries the grid's zero gradient. */
-const OWN_NODE_BY_CASE: Record<string, string> = Object.fromEntries(
-  fixture.cases.filter((c) => c.name.startsWith('grid_sample nearest')).map((c) => [c.name, 'MulBackward0']),
-);
+const OWN_NODE_BY_CASE: Record<string, string> = {
+  ...Object.fromEntries(fixture.cases.filter((c) => c.name.startsWith('grid_sample nearest')).map((c) => [c.name, 'MulBackward0'])),
+  // Unbatched input is pooled as a batch of one, squeezed back.
+  'max_pool3d unbatched': 'SqueezeBackward1',
+  'avg_pool3d unbatched': 'SqueezeBackward1',
+  'adaptive_avg_pool3d unbatched': 'SqueezeBackward1',
+};
 
 // PyTorch's UserWarnings, collected while the suites run: each must be printed, once (as Python prints one once per place).
 const printed: string[] = [];
