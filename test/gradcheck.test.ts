@@ -494,6 +494,13 @@ for (const backend of backendsUnderTest()) {
         check((t) => F.affineGrid(t, [2, 1, 3, 2], { alignCorners: false }), [leaf([2, 2, 3])]);
         check((t) => F.affineGrid(t, [1, 1, 2, 2, 3], { alignCorners: true }), [leaf([1, 3, 4])]);
       });
+      caseTest('embedding_bag: each mode, per_sample_weights, padding_idx', () => {
+        const F = torch.nn.functional;
+        const ids = long([1, 2, 4, 3, 4, 0]);
+        const offsets = long([0, 2, 2]);
+        for (const mode of ['sum', 'mean', 'max'] as const) check((w) => F.embeddingBag(ids, w, offsets, { mode, paddingIdx: 3 }), [leaf([5, 2])]);
+        check((w, p) => F.embeddingBag(ids, w, offsets, { mode: 'sum', perSampleWeights: p }), [leaf([5, 2]), leaf([6], -1, 1, 0.4)]);
+      });
       caseTest('logsumexp', () => check((x) => x.logsumexp([0, 1], { keepdim: true }), [leaf([2, 3])]));
       caseTest('var and std', () => {
         check((x) => x.var(), [leaf([2, 3])]);

@@ -17,7 +17,7 @@ export {
 } from './modules/padding.js';
 export { PixelShuffle, PixelUnshuffle, ChannelShuffle } from './modules/shuffle.js';
 export { CosineSimilarity, PairwiseDistance } from './modules/distance.js';
-export { Embedding, type EmbeddingOptions } from './modules/sparse.js';
+export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingBagModuleOptions } from './modules/sparse.js';
 export { RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNOptions, type RNNLayerOptions, type LSTMOptions } from './modules/rnn.js';
 export { MultiheadAttention, NonDynamicallyQuantizableLinear, type MultiheadAttentionOptions, type MultiheadAttentionCallOptions } from './modules/attention.js';
 export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsampleOptions } from './modules/upsample.js';

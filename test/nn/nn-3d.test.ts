@@ -1,6 +1,6 @@
 // More of nn.functional and its modules against PyTorch 1.13 (tools/fixtures/nn_3d.py): the
 // likelihood losses (poisson_nll_loss, gaussian_nll_loss), affine_grid and grid_sample, conv3d and
-// the 3-D poolings with their modules: values, dtypes, gradients for a fixed
+// the 3-D poolings, embedding_bag, with their modules: values, dtypes, gradients for a fixed
 // grad_output, grad_fn names, module reprs and state_dict keys, and every refusal in PyTorch's
 // words. Once per backend.
 
@@ -27,6 +27,7 @@ function callFunction(fn: string, args: Value[], o: Record<string, never>, xs: T
     case 'nn.functional.max_pool3d': return F.maxPool3d(a, args[0] as number, o);
     case 'nn.functional.avg_pool3d': return F.avgPool3d(a, args[0] as number, o);
     case 'nn.functional.adaptive_avg_pool3d': return F.adaptiveAvgPool3d(a, args[0] as number);
+    case 'nn.functional.embedding_bag': return F.embeddingBag(a, b, c ?? null, o);
     case 'nn.functional.poisson_nll_loss': return F.poissonNllLoss(a, b, o);
     case 'nn.functional.gaussian_nll_loss': return F.gaussianNllLoss(a, b, c, o);
     default: throw new Error(`no dlab call for torch.${fn}`);
@@ -53,6 +54,12 @@ const OWN_NODE_BY_CASE: Record<string, string> = {
   'max_pool3d unbatched': 'SqueezeBackward1',
   'avg_pool3d unbatched': 'SqueezeBackward1',
   'adaptive_avg_pool3d unbatched': 'SqueezeBackward1',
+  // embedding_bag ends in its mode's reduction: the sums' index_add, the mean's division, or the max's where (an empty bag is 0).
+  ...Object.fromEntries(
+    fixture.cases
+      .filter((c) => c.fn === 'nn.functional.embedding_bag' || c.module === 'nn.EmbeddingBag')
+      .map((c) => [c.name, { sum: 'IndexAddBackward0', mean: 'DivBackward0', max: 'WhereBackward0' }[(c.kwargs?.mode ?? c.ctor_kwargs?.mode ?? 'mean') as 'sum']]),
+  ),
 };
 
 // PyTorch's UserWarnings, collected while the suites run: each must be printed, once (as Python prints one once per place).
