@@ -566,10 +566,11 @@ for (const backend of backendsUnderTest()) {
     });
 
     describe('convolution and pooling', () => {
-      caseTest('conv3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d (composed from the 2-D ops)', () => {
+      caseTest('conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d (composed from the 2-D ops)', () => {
         const F = torch.nn.functional;
         check((x, w, b) => F.conv3d(x, w, b, { stride: [2, 1, 1], padding: [1, 0, 1], dilation: [1, 1, 2] }), [leaf([1, 2, 3, 3, 4]), leaf([2, 2, 2, 2, 2], -1, 1, 0.3), leaf([2], -1, 1, 0.6)]);
         check((x, w) => F.conv3d(x, w, null, { groups: 2 }), [leaf([1, 2, 2, 2, 2]), leaf([2, 1, 2, 1, 2], -1, 1, 0.3)]);
+        check((x, w, b) => F.convTranspose3d(x, w, b, { stride: [2, 1, 2], padding: [1, 0, 0], outputPadding: [1, 0, 1], groups: 2 }), [leaf([1, 2, 2, 2, 2]), leaf([2, 1, 2, 2, 2], -1, 1, 0.3), leaf([2], -1, 1, 0.6)]);
         check((x) => F.maxPool3d(x, 2, { stride: 1, padding: 1 }), [leaf([1, 1, 2, 3, 3])]);
         check((x) => F.avgPool3d(x, [2, 2, 3], { stride: 1, padding: [1, 0, 1], countIncludePad: false }), [leaf([1, 1, 2, 3, 3])]);
         check((x) => F.adaptiveAvgPool3d(x, [2, 2, 3]), [leaf([1, 1, 3, 3, 4])]);

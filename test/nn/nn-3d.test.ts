@@ -24,6 +24,7 @@ function callFunction(fn: string, args: Value[], o: Record<string, never>, xs: T
     case 'nn.functional.affine_grid': return F.affineGrid(a, args[0] as number[], o);
     case 'nn.functional.grid_sample': return F.gridSample(a, b, o);
     case 'nn.functional.conv3d': return F.conv3d(a, b, c ?? null, o);
+    case 'nn.functional.conv_transpose3d': return F.convTranspose3d(a, b, c ?? null, o);
     case 'nn.functional.max_pool3d': return F.maxPool3d(a, args[0] as number, o);
     case 'nn.functional.avg_pool3d': return F.avgPool3d(a, args[0] as number, o);
     case 'nn.functional.adaptive_avg_pool3d': return F.adaptiveAvgPool3d(a, args[0] as number);
@@ -42,7 +43,7 @@ const OWN_NODE: Record<string, string> = {
   AffineGridGeneratorBackward0: 'ViewBackward0', // the base grid times theta's transpose, viewed
   GridSampler2DBackward0: 'AddBackward0', // the sum of the weighted taps
   // 3-D convolution and pooling run as 2-D ops over the depth planes side by side, then:
-  ConvolutionBackward0: 'PermuteBackward0', // [N, outD, O, ...] back to [N, O, outD, ...]
+  ConvolutionBackward0: 'PermuteBackward0', // conv3d: [N, outD, O, ...] back to [N, O, outD, ...]
   MaxPool3DWithIndicesBackward0: 'MaxBackward0', // the max over the kernel's depth
   AvgPool3DBackward0: 'DivBackward0', // the sums over the 3-D divisors
   AdaptiveAvgPool3DBackward0: 'ViewBackward0', // the depth's averaging matrix times the 2-D averages
@@ -50,6 +51,10 @@ const OWN_NODE: Record<string, string> = {
 /** Cases whose last node is another one again: nearest reads one tap, times a 1 that carries the grid's zero gradient. */
 const OWN_NODE_BY_CASE: Record<string, string> = {
   ...Object.fromEntries(fixture.cases.filter((c) => c.name.startsWith('grid_sample nearest')).map((c) => [c.name, 'MulBackward0'])),
+  // conv_transpose3d ends in its bias, or in the depth taps' sum viewed as [N, O, outD, outH, outW].
+  'conv_transpose3d': 'AddBackward0',
+  'nn.ConvTranspose3d': 'AddBackward0',
+  'conv_transpose3d stride padding output_padding dilation groups': 'ViewBackward0',
   // Unbatched input is pooled as a batch of one, squeezed back.
   'max_pool3d unbatched': 'SqueezeBackward1',
   'avg_pool3d unbatched': 'SqueezeBackward1',

@@ -19,7 +19,7 @@ export * from './one_hot.js';
 export { pdist, cosineSimilarity, pairwiseDistance } from '../../ops/distance.js';
 
 // Convolution and pooling live in src/ops (conv.ts, pool.ts): sliding-window primitives and their compositions.
-export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, unfold, fold, type ConvOptions, type ConvTransposeOptions } from '../../ops/conv.js';
+export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, unfold, fold, type ConvOptions, type ConvTransposeOptions } from '../../ops/conv.js';
 export {
   maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d,
   type MaxPoolOptions, type AvgPoolOptions,

@@ -1,4 +1,4 @@
-// Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2d
+// Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, LazyConv1d, LazyConv2d
 // (torch/nn/modules/conv.py). As there, _ConvNd validates the arguments once and owns the
 // parameters and the repr; the subclasses only normalize arguments and pick the functional op.
 
@@ -10,7 +10,7 @@ import { bindArgs } from '../args.js';
 import { Module } from '../module.js';
 import { UninitializedParameter, type Parameter } from '../parameter.js';
 import { kaimingUniformWithBias, weightAndBias } from './linear.js';
-import { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, nTuple, padNonConstant, type IntOrPair, type PaddingMode } from '../../ops/conv.js';
+import { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, nTuple, padNonConstant, type IntOrPair, type PaddingMode } from '../../ops/conv.js';
 
 /** Options of `nn.Conv1d/2d`: stride (default 1), padding (0, or 'same'/'valid'), dilation (1), groups (1), bias (true), paddingMode ('zeros'). */
 export interface ConvModuleOptions {
@@ -170,7 +170,6 @@ export class Conv2d extends ConvNd {
   }
 }
 
-/** The shared part of the transposed convolutions: output_size in forward picks the output padding. */
 /** `torch.nn.Conv3d`: 3-D convolution over [N, C, D, H, W] (or [C, D, H, W]); weight [out, in/groups, kD, kH, kW]. */
 export class Conv3d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
@@ -184,6 +183,7 @@ export class Conv3d extends ConvNd {
   }
 }
 
+/** The shared part of the transposed convolutions: output_size in forward picks the output padding. */
 abstract class ConvTransposeNd extends ConvNd {
   constructor(nd: number, inChannels: number, outChannels: number, kernelSize: IntOrPair, o: ConvTransposeModuleOptions) {
     const mode = o.paddingMode ?? 'zeros';
@@ -241,6 +241,18 @@ export class ConvTranspose2d extends ConvTransposeNd {
   }
   override forward(input: Tensor, outputSize?: readonly number[]): Tensor {
     return this.transposeForward(input, outputSize, convTranspose2d);
+  }
+}
+
+/** `torch.nn.ConvTranspose3d`: Transposed 3-D convolution; weight [in, out/groups, kD, kH, kW]. */
+export class ConvTranspose3d extends ConvTransposeNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvTransposeModuleOptions);
+  constructor(options: ConvTransposeModuleOptions & ConvSizes);
+  constructor(...args: unknown[]) {
+    super(3, ...bindConvArgs<ConvTransposeModuleOptions>('ConvTranspose3d', args));
+  }
+  override forward(input: Tensor, outputSize?: readonly number[]): Tensor {
+    return this.transposeForward(input, outputSize, convTranspose3d);
   }
 }
 
