@@ -76,11 +76,26 @@ for (const backend of backendsUnderTest()) {
   describe(`nn.functional and modules (3-D, sampling, bags, likelihoods) vs PyTorch ${fixture.torch} [${backend}]`, () => {
     fixtureTests(fixture, backend, { callFunction, ownNode: OWN_NODE, ownNodeByCase: OWN_NODE_BY_CASE });
 
-    test('the likelihood losses keep PyTorch defaults', () => {
+    test('the new modules keep PyTorch defaults and take their arguments by keyword too', () => {
       dlab.setBackend(backend);
       const p = new nn.PoissonNLLLoss();
       const g = new nn.GaussianNLLLoss();
       assert.deepEqual([p.logInput, p.full, p.eps, p.reduction, g.full, g.eps, g.reduction], [true, false, 1e-8, 'mean', false, 1e-6, 'mean']);
+      assert.deepEqual([new nn.PoissonNLLLoss(false).logInput, new nn.PoissonNLLLoss({ full: true }).full], [false, true]);
+      assert.deepEqual(
+        [
+          new nn.Conv3d({ inChannels: 1, outChannels: 2, kernelSize: 3 }), new nn.ConvTranspose3d({ inChannels: 2, outChannels: 1, kernelSize: [1, 2, 2], stride: 2 }),
+          new nn.MaxPool3d({ kernelSize: 2 }), new nn.AvgPool3d({ kernelSize: 3, stride: 1 }), new nn.AdaptiveAvgPool3d({ outputSize: 4 }),
+          new nn.EmbeddingBag({ numEmbeddings: 5, embeddingDim: 2, mode: 'sum' }), p, g,
+        ].map((m) => m.toString()),
+        [
+          'Conv3d(1, 2, kernel_size=(3, 3, 3), stride=(1, 1, 1))', 'ConvTranspose3d(2, 1, kernel_size=(1, 2, 2), stride=(2, 2, 2))',
+          'MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)', 'AvgPool3d(kernel_size=3, stride=1, padding=0)', 'AdaptiveAvgPool3d(output_size=4)',
+          'EmbeddingBag(5, 2, mode=sum)', 'PoissonNLLLoss()', 'GaussianNLLLoss()',
+        ],
+      );
+      const bag = new nn.EmbeddingBag(5, 2, { paddingIdx: -1 });
+      assert.deepEqual([bag.mode, bag.paddingIdx, bag.includeLastOffset, bag.weight.select(0, 4).tolist()], ['mean', 4, false, [0, 0]]);
     });
   });
 }
