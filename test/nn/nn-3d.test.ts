@@ -4,13 +4,13 @@
 // grad_output, grad_fn names, module reprs and state_dict keys, and every refusal in PyTorch's
 // words. Once per backend.
 
-import { describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import * as dlab from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
-import { backendsUnderTest } from '../helpers.js';
+import { backendsUnderTest, errorOf } from '../helpers.js';
 import { fixtureTests, type Fixture, type Value } from './fixture-cases.js';
 
 const F = nn.functional;
@@ -67,14 +67,28 @@ const OWN_NODE_BY_CASE: Record<string, string> = {
   ),
 };
 
-// PyTorch's UserWarnings, collected while the suites run: each must be printed, once (as Python prints one once per place).
-const printed: string[] = [];
+// PyTorch's UserWarnings, collected while the suites run with the test that printed them: each
+// must be printed once (as Python prints one once per place), first by a case whose PyTorch call
+// printed it.
+const printed: { message: string; by: string }[] = [];
+let running = '';
 const consoleWarn = console.warn;
-console.warn = (...parts: unknown[]) => void printed.push(parts.join(' '));
+console.warn = (...parts: unknown[]) => void printed.push({ message: parts.join(' '), by: running });
 
 for (const backend of backendsUnderTest()) {
   describe(`nn.functional and modules (3-D, sampling, bags, likelihoods) vs PyTorch ${fixture.torch} [${backend}]`, () => {
+    beforeEach((t) => {
+      running = t.name;
+    });
     fixtureTests(fixture, backend, { callFunction, ownNode: OWN_NODE, ownNodeByCase: OWN_NODE_BY_CASE });
+
+    test('grid_sample of a 5-D input passes PyTorch\'s checks, then is refused as not implemented', () => {
+      dlab.setBackend(backend);
+      const volume = dlab.zeros([1, 1, 2, 2, 2]);
+      const points = dlab.zeros([1, 1, 1, 1, 3]);
+      assert.equal(errorOf(() => F.gridSample(volume, points, { alignCorners: false })), 'grid_sample of a 5-D input (volumetric sampling) is not implemented in dlab; only 4-D input');
+      assert.equal(errorOf(() => F.gridSample(volume, points, { mode: 'bicubic', alignCorners: false })), 'grid_sampler(): bicubic interpolation only supports 4D input');
+    });
 
     test('the new modules keep PyTorch defaults and take their arguments by keyword too', () => {
       dlab.setBackend(backend);
@@ -101,10 +115,15 @@ for (const backend of backendsUnderTest()) {
 }
 
 describe('the UserWarnings PyTorch prints', () => {
-  test('each is printed once, in its words', () => {
+  test('each is printed once, in its words, first by a call that prints it in PyTorch', () => {
     console.warn = consoleWarn;
-    const expected = [...new Set(fixture.cases.flatMap((c) => c.warnings ?? []))].map((w) => `UserWarning: ${w}`);
+    const expected = [...new Set(fixture.cases.flatMap((c) => c.warnings ?? []))];
     assert.equal(expected.length, 2);
-    assert.deepEqual(printed.filter((p) => expected.includes(p)).sort(), expected.sort());
+    const ours = printed.filter((p) => expected.some((w) => p.message === `UserWarning: ${w}`));
+    assert.deepEqual(ours.map((p) => p.message).sort(), expected.map((w) => `UserWarning: ${w}`).sort());
+    for (const p of ours) {
+      const by = fixture.cases.find((c) => c.name === p.by);
+      assert.ok(by?.warnings?.some((w) => p.message === `UserWarning: ${w}`), `${p.message} printed first by ${p.by}`);
+    }
   });
 });

@@ -126,10 +126,9 @@ function checkGridSampler(input: Tensor, grid: Tensor, mode: GridSampleMode): vo
   if (grid.shape[grid.ndim - 1] !== input.ndim - 2) {
     throw new RangeError(`grid_sampler(): expected grid to have size ${input.ndim - 2} in last dimension, but got grid with sizes ${fmtShape(grid.shape)}`);
   }
-  for (let d = 2; d < input.ndim; d++) {
-    if (input.shape[d] <= 0) {
-      throw new RangeError(`grid_sampler(): expected input to have non-empty spatial dimensions, but input has sizes ${fmtShape(input.shape)} with dimension ${d} being empty`);
-    }
+  const empty = input.shape.findIndex((n, d) => d >= 2 && n <= 0);
+  if (empty >= 0) {
+    throw new RangeError(`grid_sampler(): expected input to have non-empty spatial dimensions, but input has sizes ${fmtShape(input.shape)} with dimension ${empty} being empty`);
   }
   if (input.ndim !== 4) {
     if (input.ndim !== 5 || grid.ndim !== 5) throw new RangeError(`grid_sampler(): expected 5D input and grid with same number of dimensions, but got ${sizes}`);

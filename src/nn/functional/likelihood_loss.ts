@@ -56,7 +56,7 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
   if (!sameSize(v.shape, input.shape)) {
     const lead = input.shape.slice(0, -1);
     if (sameSize(lead, v.shape)) v = v.unsqueeze(-1);
-    else if (!(v.ndim > 0 && sameSize(lead, v.shape.slice(0, -1)) && v.shape[v.ndim - 1] === 1)) throw new RangeError('var is of incorrect size');
+    else if (!(sameSize(lead, v.shape.slice(0, -1)) && v.shape[v.ndim - 1] === 1)) throw new RangeError('var is of incorrect size');
   }
   checkValid(reduction);
   if (v.lt(0).any().item()) throw new RangeError('var has negative entry/entries');
