@@ -21,7 +21,7 @@ function triple(v: IntOrPair, op: Op, name: string): number[] {
   if (v.length === 1) return [v[0], v[0], v[0]];
   if (v.length !== 3) {
     const forms: Record<string, string> = op === 'max_pool3d'
-      ? { kernel_size: 'either be a single int', stride: 'either be omitted, a single int', padding: 'either be a single int', dilation: 'be either a single int' }
+      ? { kernel_size: 'either be a single int', stride: 'either be omitted, a single int', padding: 'be either be a single int', dilation: 'be either a single int' }
       : { kernel_size: 'be a single int', stride: 'be omitted, a single int', padding: 'be a single int' };
     throw new RangeError(`${op}: ${name} must ${forms[name]}, or a tuple of three ints`);
   }
@@ -58,7 +58,8 @@ function window3d(
   if (d.some((v) => v <= 0)) throw new RangeError(`dilation should be greater than zero, but got dilationT: ${d[0]} dilationH: ${d[1]} dilationW: ${d[2]}`);
   input.shape.forEach((n, i) => {
     if (n <= 0 && !(input.ndim === 5 && i === 0)) {
-      throw new RangeError(`${op}: Expected input's non-batch dimensions to have positive length, but input has a shape of ${fmtShape(input.shape)} and non-batch dimension ${n} has length zero!`);
+      const fn = op === 'max_pool3d' ? 'max_pool3d_with_indices_out_cpu_template' : 'avg_pool3d';
+      throw new RangeError(`${fn}(): Expected input's non-batch dimensions to have positive length, but input has a shape of ${fmtShape(input.shape)} and non-batch dimension ${n} has length zero!`);
     }
   });
   if (op === 'avg_pool3d' && sizes.some((n, i) => n < k[i])) {
