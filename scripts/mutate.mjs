@@ -53,6 +53,12 @@ const TESTS = {
   'src/nn/modules/distance.ts': ['test/nn/nn-more.test.ts'],
   'src/nn/functional/margin_loss.ts': ['test/nn/nn-more.test.ts'],
   'src/nn/modules/margin_loss.ts': ['test/nn/nn-more.test.ts'],
+  // The second batch of 2026-12-07 (3-D ops, sampling, bags, likelihood losses): test/nn/nn-3d.test.ts checks
+  // each against PyTorch 1.13 (tools/fixtures/nn_3d.py).
+  'src/nn/functional/likelihood_loss.ts': ['test/nn/nn-3d.test.ts'],
+  'src/nn/functional/grid_sample.ts': ['test/nn/nn-3d.test.ts'],
+  'src/nn/functional/embedding.ts:88-194': ['test/nn/nn-3d.test.ts'],
+  'src/ops/pool3d.ts': ['test/nn/nn-3d.test.ts'],
   // The activations appended on 2026-12-07 (logsigmoid on): nn-more checks them, activation.test.ts does not.
   'src/nn/functional/activation.ts:92-173': ['test/nn/nn-more.test.ts'],
   'src/nn/modules/activation.ts:239-408': ['test/nn/nn-more.test.ts'],

@@ -572,6 +572,33 @@ for (const backend of backendsUnderTest()) {
         for (const reduction of ['mean', 'sum', 'none'] as const) check((p) => bce(p, target, { reduction }), [leaf([2, 3], 0.1, 0.9)], { gradgrad: true });
         check((p) => bce(p, target, { weight }), [leaf([2, 3], 0.1, 0.9)]);
       });
+      caseTest('poisson_nll_loss and gaussian_nll_loss: input, target and var, full', () => {
+        const F = torch.nn.functional;
+        // Targets above 1 take the Stirling term, whose gradient then reaches the target too.
+        check((x, t) => F.poissonNllLoss(x, t, { full: true }), [leaf([2, 3]), leaf([2, 3], 1.5, 4)]);
+        check((x, t) => F.poissonNllLoss(x, t, { logInput: false, reduction: 'none' }), [leaf([2, 3], 0.2, 2), leaf([2, 3], 0, 3)]);
+        check((x, t, v) => F.gaussianNllLoss(x, t, v, { full: true }), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.3), leaf([2, 3], 0.1, 2)]);
+        check((x, t, v) => F.gaussianNllLoss(x, t, v, { reduction: 'sum' }), [leaf([2, 3]), leaf([2, 3], -1, 1, 0.3), leaf([2], 0.1, 2)]);
+      });
+      caseTest('grid_sample (each mode and padding, both corner conventions) and affine_grid: input, grid and theta', () => {
+        const F = torch.nn.functional;
+        const cases = [
+          ...(['zeros', 'border', 'reflection'] as const).flatMap((paddingMode) => [false, true].map((alignCorners) => ({ mode: 'bilinear' as const, paddingMode, alignCorners }))),
+          { mode: 'bicubic' as const, paddingMode: 'zeros' as const, alignCorners: false },
+          { mode: 'bicubic' as const, paddingMode: 'reflection' as const, alignCorners: true },
+          { mode: 'nearest' as const, paddingMode: 'border' as const, alignCorners: false },
+        ];
+        for (const options of cases) check((x, g) => F.gridSample(x, g, options), [leaf([1, 1, 3, 3]), leaf([1, 2, 2, 2], -1.3, 1.3, 0.2)]);
+        check((t) => F.affineGrid(t, [2, 1, 3, 2], { alignCorners: false }), [leaf([2, 2, 3])]);
+        check((t) => F.affineGrid(t, [1, 1, 2, 2, 3], { alignCorners: true }), [leaf([1, 3, 4])]);
+      });
+      caseTest('embedding_bag: each mode, per_sample_weights, padding_idx', () => {
+        const F = torch.nn.functional;
+        const ids = long([1, 2, 4, 3, 4, 0]);
+        const offsets = long([0, 2, 2]);
+        for (const mode of ['sum', 'mean', 'max'] as const) check((w) => F.embeddingBag(ids, w, offsets, { mode, paddingIdx: 3 }), [leaf([5, 2])]);
+        check((w, p) => F.embeddingBag(ids, w, offsets, { mode: 'sum', perSampleWeights: p }), [leaf([5, 2]), leaf([6], -1, 1, 0.4)]);
+      });
       caseTest('logsumexp', () => check((x) => x.logsumexp([0, 1], { keepdim: true }), [leaf([2, 3])]));
       caseTest('var and std', () => {
         check((x) => x.var(), [leaf([2, 3])]);
@@ -637,6 +664,15 @@ for (const backend of backendsUnderTest()) {
     });
 
     describe('convolution and pooling', () => {
+      caseTest('conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d (composed from the 2-D ops)', () => {
+        const F = torch.nn.functional;
+        check((x, w, b) => F.conv3d(x, w, b, { stride: [2, 1, 1], padding: [1, 0, 1], dilation: [1, 1, 2] }), [leaf([1, 2, 3, 3, 4]), leaf([2, 2, 2, 2, 2], -1, 1, 0.3), leaf([2], -1, 1, 0.6)]);
+        check((x, w) => F.conv3d(x, w, null, { groups: 2 }), [leaf([1, 2, 2, 2, 2]), leaf([2, 1, 2, 1, 2], -1, 1, 0.3)]);
+        check((x, w, b) => F.convTranspose3d(x, w, b, { stride: [2, 1, 2], padding: [1, 0, 0], outputPadding: [1, 0, 1], groups: 2 }), [leaf([1, 2, 2, 2, 2]), leaf([2, 1, 2, 2, 2], -1, 1, 0.3), leaf([2], -1, 1, 0.6)]);
+        check((x) => F.maxPool3d(x, 2, { stride: 1, padding: 1 }), [leaf([1, 1, 2, 3, 3])]);
+        check((x) => F.avgPool3d(x, [2, 2, 3], { stride: 1, padding: [1, 0, 1], countIncludePad: false }), [leaf([1, 1, 2, 3, 3])]);
+        check((x) => F.adaptiveAvgPool3d(x, [2, 2, 3]), [leaf([1, 1, 3, 3, 4])]);
+      });
       const F = torch.nn.functional;
       caseTest('unfold (im2col) and fold (col2im), each with its gradgrad', () => {
         check((x) => F.unfold(x, [2, 3], { padding: 1, stride: [1, 2], dilation: [2, 1] }), [leaf([1, 2, 4, 5])], { gradgrad: true });

@@ -17,14 +17,14 @@ export {
 } from './modules/padding.js';
 export { PixelShuffle, PixelUnshuffle, ChannelShuffle } from './modules/shuffle.js';
 export { CosineSimilarity, PairwiseDistance } from './modules/distance.js';
-export { Embedding, type EmbeddingOptions } from './modules/sparse.js';
+export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingBagModuleOptions } from './modules/sparse.js';
 export { RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNOptions, type RNNLayerOptions, type LSTMOptions } from './modules/rnn.js';
 export { MultiheadAttention, NonDynamicallyQuantizableLinear, type MultiheadAttentionOptions, type MultiheadAttentionCallOptions } from './modules/attention.js';
 export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsampleOptions } from './modules/upsample.js';
-export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './modules/conv.js';
-export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from './modules/pooling.js';
+export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, LazyConv1d, LazyConv2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './modules/conv.js';
+export { MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from './modules/pooling.js';
 export { Unfold, Fold } from './modules/fold.js';
-export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.js';
+export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss } from './modules/loss.js';
 export {
   MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
 } from './modules/margin_loss.js';

@@ -11,7 +11,8 @@ import { scalarTypeName } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backendOf, record, wrap } from './function.js';
-import { tensor } from './creation.js';
+import { tensor, zeros } from './creation.js';
+import { cat } from './movement.js';
 
 export type IntOrPair = number | readonly number[];
 export type Pair = readonly [number, number];
@@ -356,7 +357,7 @@ function liftWindow(nd: 1 | 2, kernel: readonly number[], stride: number[], padd
   return { kernel: lift(nd, kernel, 1), stride: lift(nd, stride, 1), padding: lift(nd, padding, 0), dilation: lift(nd, dilation, 1), output: lift(nd, output, 1) };
 }
 
-function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
+function convNd(nd: 1 | 2 | 3, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
   // PyTorch 1.13's conv2d with numeric padding checks the bias's dtype before anything else
   // (its string-padding path and conv1d do not); every other dtype check comes last.
   if (nd === 2 && typeof options.padding !== 'string') checkBiasDtype(input, bias);
@@ -395,9 +396,40 @@ function convNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tens
   checkDtypes(x, weight, bias);
   const spatial = x.shape.slice(2);
   const out = spatial.map((s, i) => slidingCount(s, weight.shape[2 + i], stride[i], before[i], after[i], dilation[i]));
-  const window = liftWindow(nd, weight.shape.slice(2), stride, before, dilation, out);
-  const y = convolutionOp(lift4(nd, x), lift4(nd, weight), bias, window, groups, nd === 1 ? [x.shape[0], weight.shape[0], out[0]] : undefined);
+  let y: Tensor;
+  if (nd === 3) {
+    y = convolution3d(x, weight, bias, stride, before, dilation, groups, out);
+  } else {
+    const window = liftWindow(nd, weight.shape.slice(2), stride, before, dilation, out);
+    y = convolutionOp(lift4(nd, x), lift4(nd, weight), bias, window, groups, nd === 1 ? [x.shape[0], weight.shape[0], out[0]] : undefined);
+  }
   return unbatched ? y.squeeze(0) : y;
+}
+
+/**
+ * 3-D convolution as one 2-D convolution, so every backend runs it with its 2-D kernel: each output
+ * depth d reads the input depths d*sD - pD + kd*dD (a zero plane where that is padding); those kD
+ * planes go side by side as channels ([N*outD, groups*kD*C/groups, H, W]), and the weight's kD
+ * slices likewise ([O, kD*C/groups, kH, kW]), so the 2-D convolution sums over depth too.
+ */
+function convolution3d(x: Tensor, w: Tensor, bias: Tensor | null, stride: number[], before: number[], dilation: number[], groups: number, out: number[]): Tensor {
+  const [N, C, D, H, W] = x.shape;
+  const [O, Cg, kD, kH, kW] = w.shape;
+  const [oD, oH, oW] = out;
+  // Plane D is zeros: the padding's planes read it.
+  const planes = cat([x, zeros([N, C, 1, H, W], { dtype: x.dtype, device: x.device })], 2);
+  const depths: number[] = [];
+  for (let kd = 0; kd < kD; kd++) {
+    for (let d = 0; d < oD; d++) {
+      const at = d * stride[0] - before[0] + kd * dilation[0];
+      depths.push(at >= 0 && at < D ? at : D);
+    }
+  }
+  const picked = planes.indexSelect(2, tensor(depths, { dtype: 'int64', device: x.device })).view(N, groups, Cg, kD, oD, H, W);
+  const x2 = picked.permute(0, 4, 1, 3, 2, 5, 6).reshape([N * oD, groups * kD * Cg, H, W]);
+  const w2 = w.permute(0, 2, 1, 3, 4).reshape([O, kD * Cg, kH, kW]);
+  const window = liftWindow(2, [kH, kW], stride.slice(1), before.slice(1), dilation.slice(1), [oH, oW]);
+  return convolutionOp(x2, w2, bias, window, groups).view(N, oD, O, oH, oW).permute(0, 2, 1, 3, 4);
 }
 
 /** F.conv1d: input [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
@@ -412,7 +444,13 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null | Con
   return convNd(2, 'conv2d', input, weight, b, o);
 }
 
-function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvTransposeOptions): Tensor {
+/** F.conv3d: input [N, C, D, H, W] (or [C, D, H, W]), weight [O, C/groups, kD, kH, kW]; composed from the 2-D convolution. */
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, options?: ConvOptions): Tensor {
+  const [b, o] = splitBias(bias, options);
+  return convNd(3, 'conv3d', input, weight, b, o);
+}
+
+function convTransposeNd(nd: 1 | 2 | 3, op: string, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvTransposeOptions): Tensor {
   checkBatchedInput(input, nd, op);
   const unbatched = input.ndim === nd + 1;
   const x = unbatched ? input.unsqueeze(0) : input;
@@ -426,8 +464,9 @@ function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, b
   // The checks below are the 2-D kernel's, which sees a 1-D op with height 1 (output padding 0).
   if (outputPadding.some((p, i) => p >= stride[i] && p >= dilation[i])) {
     const part = (label: string, v: number[], one: number) => {
-      const [h, w] = lift(nd, v, one);
-      return `${label}_height: ${h} ${label}_width: ${w}`;
+      const names = nd === 3 ? ['depth', 'height', 'width'] : ['height', 'width'];
+      const values = nd === 1 ? [one, v[0]] : v;
+      return names.map((name, i) => `${label}_${name}: ${values[i]}`).join(' ');
     };
     throw new RangeError(
       `output padding must be smaller than either stride or dilation, but got ${part('output_padding', outputPadding, 0)} ${part('stride', stride, 1)} ${part('dilation', dilation, 1)}`,
@@ -438,14 +477,48 @@ function convTransposeNd(nd: 1 | 2, op: string, input: Tensor, weight: Tensor, b
   const outSize = spatial.map((s, i) => (s - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1);
   if (outSize.some((s) => s < 1)) {
     throw new RangeError(
-      `Given input size per channel: (${lift(nd, spatial, 1).join(' x ')}). Calculated output size per channel: (${lift(nd, outSize, 1).join(' x ')}). Output size is too small`,
+      `Given input size per channel: (${(nd === 1 ? [1, ...spatial] : spatial).join(' x ')}). Calculated output size per channel: (${(nd === 1 ? [1, ...outSize] : outSize).join(' x ')}). Output size is too small`,
     );
   }
   checkDtypes(x, weight, bias);
-  const window = liftWindow(nd, kernel, stride, padding, dilation, spatial);
-  const shape = nd === 1 ? [x.shape[0], weight.shape[1] * groups, outSize[0]] : undefined;
-  const y = convInputGradOp(lift4(nd, x), lift4(nd, weight), lift(nd, outSize, 1), window, groups, bias, 'ConvolutionBackward0', shape);
+  let y: Tensor;
+  if (nd === 3) {
+    y = convTranspose3dByPlanes(x, weight, bias, stride, padding, dilation, groups, outSize);
+  } else {
+    const window = liftWindow(nd, kernel, stride, padding, dilation, spatial);
+    const shape = nd === 1 ? [x.shape[0], weight.shape[1] * groups, outSize[0]] : undefined;
+    y = convInputGradOp(lift4(nd, x), lift4(nd, weight), lift(nd, outSize, 1), window, groups, bias, 'ConvolutionBackward0', shape);
+  }
   return unbatched ? y.squeeze(0) : y;
+}
+
+/**
+ * 3-D transposed convolution from the 2-D one: every input depth plane goes through the 2-D
+ * transposed convolution with the kernel's kD depth slices as extra output channels; then plane
+ * d's tap kd lands at output depth d*sD - pD + kd*dD, a constant 0/1 matrix summing the taps
+ * that meet at each output depth (those outside it are the padding cropped away).
+ */
+function convTranspose3dByPlanes(x: Tensor, w: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, outSize: number[]): Tensor {
+  const [N, Cin, D, H, W] = x.shape;
+  const [, Cg, kD, kH, kW] = w.shape;
+  const [oD, oH, oW] = outSize;
+  const Cout = Cg * groups;
+  const x2 = x.permute(0, 2, 1, 3, 4).reshape([N * D, Cin, H, W]);
+  // [Cin, Cg, kD, kH, kW] as [Cin, Cg*kD, kH, kW]: each group's output channels are (channel, tap) pairs.
+  const w2 = w.reshape([Cin, Cg * kD, kH, kW]);
+  const window = liftWindow(2, [kH, kW], stride.slice(1), padding.slice(1), dilation.slice(1), [H, W]);
+  const planes = convInputGradOp(x2, w2, [oH, oW], window, groups, null, 'ConvolutionBackward0');
+  const taps = planes.view(N, D, Cout, kD, oH * oW).permute(0, 2, 4, 1, 3).reshape([N, Cout, oH * oW, D * kD]);
+  const lands = new Array<number>(D * kD * oD).fill(0);
+  for (let d = 0; d < D; d++) {
+    for (let kd = 0; kd < kD; kd++) {
+      const at = d * stride[0] - padding[0] + kd * dilation[0];
+      if (at >= 0 && at < oD) lands[(d * kD + kd) * oD + at] = 1;
+    }
+  }
+  let y = taps.matmul(tensor(lands, { dtype: x.dtype, device: x.device }).view(D * kD, oD)).permute(0, 1, 3, 2).reshape([N, Cout, oD, oH, oW]);
+  if (bias) y = y.add(bias.view(1, Cout, 1, 1, 1));
+  return y;
 }
 
 /** F.conv_transpose1d: input [N, Cin, L], weight [Cin, Cout/groups, k]. */
@@ -458,4 +531,10 @@ export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | n
 export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
   const [b, o] = splitBias(bias, options);
   return convTransposeNd(2, 'conv_transpose2d', input, weight, b, o);
+}
+
+/** F.conv_transpose3d: input [N, Cin, D, H, W], weight [Cin, Cout/groups, kD, kH, kW]; composed from the 2-D one. */
+export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvTransposeOptions, options?: ConvTransposeOptions): Tensor {
+  const [b, o] = splitBias(bias, options);
+  return convTransposeNd(3, 'conv_transpose3d', input, weight, b, o);
 }

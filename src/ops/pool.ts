@@ -178,7 +178,7 @@ function maxPoolBackwardOp(g: Tensor, x: Tensor, indices: Tensor, size: Pair, na
 }
 
 /** Max pooling is defined for floating-point input only, as PyTorch's kernels (named as in its message). */
-function requireFloat(input: Tensor, kernel: string): void {
+export function requireFloat(input: Tensor, kernel: string): void {
   if (!isFloatingPoint(input.dtype)) throw new TypeError(`"${kernel}" not implemented for '${scalarTypeName[input.dtype]}'`);
 }
 
@@ -216,31 +216,26 @@ export function maxPool2d(input: Tensor, kernelSize: IntOrPair, options: MaxPool
 
 // ---------------------------------------------------------------------------- average pooling
 
-/** PyTorch's avg_pool2d divisor per window: the padded window's size, or only its in-input part. */
-function avgDivisors(H: number, W: number, window: Window2d, countIncludePad: boolean, divisorOverride: number | null): number[] {
-  const [kH, kW] = window.kernel;
-  const [sH, sW] = window.stride;
-  const [pH, pW] = window.padding;
-  const [outH, outW] = window.output;
-  const out: number[] = [];
-  for (let oh = 0; oh < outH; oh++) {
-    for (let ow = 0; ow < outW; ow++) {
-      let h0 = oh * sH - pH;
-      let w0 = ow * sW - pW;
-      let h1 = Math.min(h0 + kH, H + pH);
-      let w1 = Math.min(w0 + kW, W + pW);
-      const poolSize = (h1 - h0) * (w1 - w0);
-      h0 = Math.max(h0, 0);
-      w0 = Math.max(w0, 0);
-      h1 = Math.min(h1, H);
-      w1 = Math.min(w1, W);
-      const inside = (h1 - h0) * (w1 - w0);
-      // A window wholly in padding sums to 0; any nonzero divisor keeps it 0, as PyTorch writes.
-      const divisor = divisorOverride ?? (countIncludePad ? poolSize : inside);
-      out.push(h0 >= h1 || w0 >= w1 ? 1 : divisor);
-    }
-  }
-  return out;
+/**
+ * PyTorch's average-pooling divisor per window (row-major over the output positions): the padded
+ * window's size, or only its in-input part; per dim, as the kernels of every rank compute it.
+ */
+export function avgDivisors(
+  sizes: readonly number[], kernel: readonly number[], stride: readonly number[], padding: readonly number[], output: readonly number[],
+  countIncludePad: boolean, divisorOverride: number | null,
+): number[] {
+  // Each dim's windows: [padded size, in-input size] (a window ending in the padding is clipped).
+  const perDim = sizes.map((size, d) =>
+    Array.from({ length: output[d] }, (_, o) => {
+      const start = o * stride[d] - padding[d];
+      const end = Math.min(start + kernel[d], size + padding[d]);
+      return [end - start, Math.min(end, size) - Math.max(start, 0)];
+    }),
+  );
+  let windows: number[][] = [[1, 1]];
+  for (const dim of perDim) windows = windows.flatMap(([pool, inside]) => dim.map(([p, i]) => [pool * p, i <= 0 ? 0 : inside * i]));
+  // A window wholly in padding sums to 0; any nonzero divisor keeps it 0, as PyTorch writes.
+  return windows.map(([pool, inside]) => (inside === 0 ? 1 : (divisorOverride ?? (countIncludePad ? pool : inside))));
 }
 
 function avgPoolCore(x: Tensor, window: Window2d, countIncludePad: boolean, divisorOverride: number | null): Tensor {
@@ -249,7 +244,7 @@ function avgPoolCore(x: Tensor, window: Window2d, countIncludePad: boolean, divi
   const [outH, outW] = window.output;
   const L = outH * outW;
   const sums = im2colOp(x, window).view(N, C, kH * kW, L).sum(2);
-  const divisors = tensor(avgDivisors(H, W, window, countIncludePad, divisorOverride), { dtype: x.dtype, device: x.device });
+  const divisors = tensor(avgDivisors([H, W], window.kernel, window.stride, window.padding, window.output, countIncludePad, divisorOverride), { dtype: x.dtype, device: x.device });
   return sums.div(divisors).view(N, C, outH, outW);
 }
 
@@ -306,7 +301,7 @@ const windowStart = (i: number, inSize: number, outSize: number) => Math.floor((
 const windowEnd = (i: number, inSize: number, outSize: number) => Math.ceil(((i + 1) * inSize) / outSize);
 
 /** [outSize, inSize] averaging matrix: row i holds 1/len over window i. */
-function averagingMatrix(inSize: number, outSize: number, like: Tensor): Tensor {
+export function averagingMatrix(inSize: number, outSize: number, like: Tensor): Tensor {
   const m = new Array<number>(outSize * inSize).fill(0);
   for (let i = 0; i < outSize; i++) {
     const s = windowStart(i, inSize, outSize);

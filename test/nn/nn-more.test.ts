@@ -11,39 +11,12 @@ import { readFileSync } from 'node:fs';
 
 import * as dlab from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
-import { assertTensor, backendsUnderTest, errorOf, fromFixture, type FixtureTensor } from '../helpers.js';
+import { backendsUnderTest, errorOf } from '../helpers.js';
+import { fixtureTests, numberOf, type Fixture, type Value } from './fixture-cases.js';
 
 const F = nn.functional;
 
-type Value = number | string | boolean | number[];
-interface Call {
-  name: string;
-  fn?: string;
-  args?: Value[];
-  kwargs?: Record<string, Value>;
-  module?: string;
-  ctor?: Value[];
-  ctor_kwargs?: Record<string, Value>;
-  eval?: boolean;
-  float32?: boolean;
-  weight_input?: boolean;
-  inputs: { x: FixtureTensor; no_grad?: boolean }[];
-}
-interface Case extends Call {
-  out?: FixtureTensor | FixtureTensor[];
-  grad_fn?: string | null;
-  repr?: string;
-  repr_only?: boolean;
-  buffers?: Record<string, FixtureTensor>;
-  grad_output?: FixtureTensor;
-  grads?: (FixtureTensor | null)[];
-  param_grads?: Record<string, FixtureTensor>;
-}
-interface Refusal extends Call {
-  message: string;
-}
-
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/nn_more.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[]; refusals: Refusal[] };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/nn_more.json', import.meta.url), 'utf8')) as Fixture;
 
 /**
  * Where dlab's graph ends in another node than PyTorch's, by design: PyTorch has a fused kernel
@@ -100,11 +73,6 @@ const OWN_NODE_BY_CASE: Record<string, string> = {
   'hinge_embedding_loss margin none': 'AddBackward0',
 };
 
-const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const numberOf = (v: Value | undefined) => (v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number | undefined));
-/** PyTorch's keywords as dlab's options: camelCase names, "inf" read back. */
-const options = (k: Record<string, Value> = {}) => Object.fromEntries(Object.entries(k).map(([key, v]) => [camel(key), numberOf(v) ?? v]));
-
 /** A quantile's q: a number, or a tensor written as an operand ({ shape, values, dtype }). */
 const q = (v: Value | Operand) => (typeof v === 'number' ? v : dlab.tensor((v as Operand).values, { dtype: (v as Operand).dtype ?? 'float64' }).reshape((v as Operand).shape));
 interface Operand {
@@ -114,9 +82,9 @@ interface Operand {
 }
 
 /** The dlab call of a fixture's torch.<fn>(inputs, *args, **kwargs): a tensor, or values and indices. */
-function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: Tensor[]): Tensor | Tensor[] | { values: Tensor; indices: Tensor } {
+function callFunction(fn: string, args: Value[], kw: Record<string, never>, xs: Tensor[]): Tensor | Tensor[] | { values: Tensor; indices: Tensor } {
   const [a, b] = xs;
-  const o = options(kw) as Record<string, number & boolean & string>;
+  const o = kw as Record<string, number & boolean & string>;
   const n = (i: number) => numberOf(args[i]) as number;
   switch (fn) {
     case 'nn.functional.logsigmoid': return F.logsigmoid(a);
@@ -173,66 +141,9 @@ function callFunction(fn: string, args: Value[], kw: Record<string, Value>, xs: 
   }
 }
 
-/** A fixture's module, built as PyTorch's was: positional args, then its keywords as one options object. */
-function buildModule(c: Call): nn.Module {
-  const Class = (nn as unknown as Record<string, new (...args: unknown[]) => nn.Module>)[c.module!.replace(/^nn\./, '')];
-  const kw = options(c.ctor_kwargs);
-  const m = new Class(...(c.ctor ?? []), ...(Object.keys(kw).length ? [kw] : []));
-  return m.double().train(!c.eval);
-}
-
-/** The outputs as a list (a split's parts; { values, indices } in PyTorch's order), the module if one was built. */
-function run(c: Call, xs: Tensor[]): { module: nn.Module | null; outs: Tensor[] } {
-  if (c.module) {
-    const module = buildModule(c);
-    return { module, outs: [module.forward(...xs) as Tensor] };
-  }
-  // A loss's weight is the fixture's last input (weight_input).
-  const kw = c.weight_input ? { ...c.kwargs, weight: xs[xs.length - 1] as never } : (c.kwargs ?? {});
-  const r = callFunction(c.fn!, c.args ?? [], kw, c.weight_input ? xs.slice(0, -1) : xs);
-  return { module: null, outs: r instanceof dlab.Tensor ? [r] : Array.isArray(r) ? r : [r.values, r.indices] };
-}
-
 for (const backend of backendsUnderTest()) {
   describe(`nn.functional and modules vs PyTorch ${fixture.torch} [${backend}]`, () => {
-    for (const c of fixture.cases) {
-      test(c.name, () => {
-        dlab.setBackend(backend);
-        if (c.repr_only) {
-          assert.equal(buildModule(c).toString(), c.repr);
-          return;
-        }
-        const leaves = c.inputs.map((i) => fromFixture(i.x, { requiresGrad: i.x.dtype.startsWith('float') && !i.no_grad }));
-        const { module, outs } = run(c, leaves);
-        const expected = Array.isArray(c.out) ? c.out : [c.out!];
-        assert.equal(outs.length, expected.length, `${c.name}: number of outputs`);
-        expected.forEach((e, i) => assertTensor(outs[i], e, `${c.name}: output ${i}`));
-        const out = outs[0];
-        if (module) {
-          assert.equal(module.toString(), c.repr, `${c.name}: repr`);
-          const buffers = Object.fromEntries([...module.namedBuffers()].map(([k, v]) => [k, v]));
-          assert.deepEqual(Object.keys(buffers), Object.keys(c.buffers!), `${c.name}: buffer names`);
-          for (const [k, v] of Object.entries(c.buffers!)) assertTensor(buffers[k], v, `${c.name}: buffer ${k}`);
-        }
-        const name = c.grad_fn === null ? null : (OWN_NODE_BY_CASE[c.name] ?? OWN_NODE[c.grad_fn!] ?? c.grad_fn);
-        assert.equal(out.gradFn?.name ?? null, name, `${c.name}: grad_fn`);
-        if (c.grad_output) {
-          out.backward(fromFixture(c.grad_output));
-          c.grads!.forEach((g, k) => (g === null ? assert.equal(leaves[k].grad, null) : assertTensor(leaves[k].grad!, g, `${c.name}: grad of input ${k}`)));
-          for (const [k, g] of Object.entries(c.param_grads ?? {})) {
-            const p = [...module!.namedParameters()].find(([n]) => n === k)![1];
-            assertTensor(p.grad!, g, `${c.name}: grad of ${k}`);
-          }
-        }
-      });
-    }
-    for (const r of fixture.refusals) {
-      test(`refused: ${r.name}`, () => {
-        dlab.setBackend(backend);
-        const xs = r.inputs.map((i) => fromFixture(i.x));
-        assert.equal(errorOf(() => run(r, xs)), r.message);
-      });
-    }
+    fixtureTests(fixture, backend, { callFunction, ownNode: OWN_NODE, ownNodeByCase: OWN_NODE_BY_CASE });
 
     test('F.pad in a non-constant mode takes the input sizes PyTorch takes, pair by pair', () => {
       dlab.setBackend(backend);

@@ -1,8 +1,11 @@
-// nn.functional's embedding (nn.Embedding calls it): a differentiable row lookup.
+// nn.functional's embedding and embedding_bag (nn.Embedding and nn.EmbeddingBag call them): a
+// differentiable row lookup, and the sums, means or maxima of bags of rows.
 
-import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { fmtSize } from '../../tensor/shape.js';
 import { where } from '../../ops/elementwise.js';
-import { tensor } from '../../ops/creation.js';
+import { arange, full, tensor, zeros } from '../../ops/creation.js';
+import { cat } from '../../ops/movement.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 
 /** Options of `F.embedding`: paddingIdx, maxNorm, normType (default 2), scaleGradByFreq (false). */
@@ -80,4 +83,112 @@ function embeddingRenorm_(weight: Tensor, ids: number[], maxNorm: number, normTy
       if (norm > maxNorm) row.mul_(maxNorm / (norm + 1e-7));
     }
   });
+}
+
+/** Options of `F.embedding_bag`: mode ('mean'), perSampleWeights, includeLastOffset, paddingIdx, maxNorm and normType as F.embedding's. */
+export interface EmbeddingBagOptions {
+  offsets?: Tensor | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  mode?: 'sum' | 'mean' | 'max';
+  sparse?: boolean;
+  /** One weight per index, multiplying its row ('sum' mode only). */
+  perSampleWeights?: Tensor | null;
+  /** offsets has one entry more than there are bags: the end of the last one. */
+  includeLastOffset?: boolean;
+  /** The index that is left out of every bag (and of a mean's count). */
+  paddingIdx?: number | null;
+}
+
+/**
+ * `torch.nn.functional.embedding_bag(input, weight, offsets=None, ..., mode='mean')`: each bag of
+ * indices reduced to one row: the sum, mean or max of its rows of weight. A 1-D input is cut into
+ * bags at `offsets`; a 2-D input [B, N] is B bags of N. An empty bag gives zeros. Composed from
+ * index_select, index_add and max over a padded table, with the bags read on the host (the offsets
+ * and indices of a device tensor cannot be read synchronously).
+ */
+export function embeddingBag(input: Tensor, weight: Tensor, offsets?: Tensor | null | EmbeddingBagOptions, options?: EmbeddingBagOptions): Tensor {
+  const o = offsets instanceof Tensor || offsets === null || offsets === undefined ? (options ?? {}) : offsets;
+  let off = offsets instanceof Tensor ? offsets : (o.offsets ?? null);
+  const { maxNorm = null, normType = 2, scaleGradByFreq = false, mode = 'mean', sparse = false, includeLastOffset = false } = o;
+  let psw = o.perSampleWeights ?? null;
+  // torch/nn/functional.py's checks, in its order and words.
+  if (psw && (psw.ndim !== input.ndim || psw.shape.some((n, d) => n !== input.shape[d]))) {
+    throw new RangeError(`embedding_bag: If per_sample_weights (${fmtSize(psw.shape)}) is not None, then it must have the same shape as the input (${fmtSize(input.shape)})`);
+  }
+  let flat = input;
+  if (input.ndim === 2) {
+    if (off) {
+      throw new RangeError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed length sequences. However, found offsets of type <class 'torch.Tensor'>");
+    }
+    off = arange(0, input.numel(), input.shape[1], { dtype: input.dtype, device: input.device });
+    flat = input.reshape([-1]);
+    psw = psw?.reshape([-1]) ?? null;
+  } else if (input.ndim === 1) {
+    if (!off) throw new RangeError('offsets has to be a 1D Tensor but got None');
+    if (off.ndim !== 1) throw new RangeError('offsets has to be a 1D Tensor');
+  } else {
+    throw new RangeError(`input has to be 1D or 2D Tensor, but got Tensor of dimension ${input.ndim}`);
+  }
+  if (mode !== 'sum' && mode !== 'mean' && mode !== 'max') throw new RangeError('mode has to be one of sum, mean or max');
+  if (mode === 'max' && scaleGradByFreq) throw new RangeError('max mode does not support scaling the gradient by the frequency');
+  if (mode === 'max' && sparse) throw new RangeError('max mode does not support sparse weights');
+  if (maxNorm !== null) embedding(flat, weight, { maxNorm, normType });
+  if (psw && mode !== 'sum') {
+    throw new Error(`embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' (got mode='${mode}'). Please open a feature request on GitHub.`);
+  }
+  // ATen's checks.
+  if (weight.ndim < 2) throw new RangeError(`Dimension out of range (expected to be in range of [${-weight.ndim}, ${weight.ndim - 1}], but got 1)`);
+  if (flat.dtype !== 'int64' && flat.dtype !== 'int32') throw new TypeError(indexTypes(flat, '#1', 'embedding_bag'));
+  if (psw && psw.dtype !== weight.dtype) {
+    throw new TypeError(
+      `Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 'per_sample_weights'; but type ${tensorTypeName(weight)} does not equal ${tensorTypeName(psw)} (while checking arguments for embedding_bag)`,
+    );
+  }
+  if (sparse) throw new Error('embedding_bag: sparse gradients are not supported in dlab (use sparse: false)');
+  // PyTorch 1.13's CPU gradient with scale_grad_by_freq divides by counts it does not pin down (an index seen once can get a third): not taken.
+  if (scaleGradByFreq) throw new Error('embedding_bag: scale_grad_by_freq is not supported in dlab');
+  const rows = weight.shape[0];
+  let paddingIdx = o.paddingIdx ?? null;
+  if (paddingIdx !== null) {
+    if (paddingIdx < -rows || paddingIdx >= rows) throw new RangeError(`padding_idx must be within the number of embeddings, ${-rows} through ${rows - 1}, but got ${paddingIdx}`);
+    if (paddingIdx < 0) paddingIdx += rows;
+  }
+  const ids = Array.from(flat._host('embedding_bag'), Number);
+  const starts = Array.from(off!._host('embedding_bag'), Number);
+  if (starts.length > 0 && starts[0] !== 0) {
+    throw new RangeError(`offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0. However, got ${starts[0]}`);
+  }
+  if (starts.length > 0 && starts[starts.length - 1] > ids.length) {
+    throw new RangeError(`offsets[-1] can not be greater than input's length ${ids.length} but got offsets[-1] of ${starts[starts.length - 1]}`);
+  }
+  for (const i of ids) if (i < 0 || i >= rows) throw new RangeError('index out of range in self');
+  // The bags' members (positions in input), the padding index left out.
+  const bags = includeLastOffset ? Math.max(starts.length - 1, 0) : starts.length;
+  const members: number[][] = Array.from({ length: bags }, (_, b) => {
+    const end = b + 1 < starts.length ? starts[b + 1] : ids.length;
+    const at: number[] = [];
+    for (let j = starts[b]; j < end; j++) if (ids[j] !== paddingIdx) at.push(j);
+    return at;
+  });
+  const positions = members.flat();
+  const index = (v: number[]) => tensor(v, { dtype: 'int64', device: weight.device });
+  let picked = weight.indexSelect(0, index(positions.map((j) => ids[j])));
+  if (psw) picked = picked.mul(psw.indexSelect(0, index(positions)).unsqueeze(1));
+  const E = weight.shape[1];
+  const longest = Math.max(0, ...members.map((m) => m.length));
+  if (mode === 'max' && longest > 0) {
+    // A [bags, longest, E] table of each bag's rows, -inf past its end; an empty bag's max is 0.
+    const table: number[] = [];
+    let next = 0;
+    for (const m of members) for (let k = 0; k < longest; k++) table.push(k < m.length ? next++ : positions.length);
+    const padded = cat([picked, full([1, E], -Infinity, { dtype: weight.dtype, device: weight.device })], 0);
+    const max = padded.indexSelect(0, index(table)).view(bags, longest, E).max(1).values;
+    return where(index(members.map((m) => m.length)).gt(0).unsqueeze(1), max, 0);
+  }
+  const bagOf = members.flatMap((m, b) => m.map(() => b));
+  const sums = zeros([bags, E], { dtype: weight.dtype, device: weight.device }).indexAdd(0, index(bagOf), picked);
+  if (mode !== 'mean') return sums;
+  return sums.div(tensor(members.map((m) => [Math.max(m.length, 1)]), { dtype: weight.dtype, device: weight.device }));
 }

@@ -9,12 +9,11 @@ import { isFloatingPoint, scalarTypeName } from '../../tensor/dtype.js';
 import { where } from '../../ops/elementwise.js';
 import { backendOf, record, wrap } from '../../ops/function.js';
 import { checkReduction, reduce, type Reduction } from './reduction.js';
+import { warnOnce } from './warnings.js';
 
 export type { Reduction } from './reduction.js';
 
 // ---------------------------------------------------------------------------- regression losses
-
-const warned = new Set<string>();
 
 /**
  * PyTorch's UserWarning when a pointwise loss's target and input sizes differ (they broadcast,
@@ -27,13 +26,6 @@ function warnSizeMismatch(input: Tensor, target: Tensor): void {
     `Using a target size (${fmtSize(target.shape)}) that is different to the input size (${fmtSize(input.shape)}). ` +
     'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.';
   warnOnce(message);
-}
-
-/** A UserWarning, shown once per message (Python shows one once per place). */
-function warnOnce(message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  console.warn(`UserWarning: ${message}`);
 }
 
 // PyTorch 1.13's words, its sentences joined without spaces as its source concatenates them.

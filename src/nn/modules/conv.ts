@@ -1,4 +1,4 @@
-// Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2d
+// Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, LazyConv1d, LazyConv2d
 // (torch/nn/modules/conv.py). As there, _ConvNd validates the arguments once and owns the
 // parameters and the repr; the subclasses only normalize arguments and pick the functional op.
 
@@ -10,7 +10,7 @@ import { bindArgs } from '../args.js';
 import { Module } from '../module.js';
 import { UninitializedParameter, type Parameter } from '../parameter.js';
 import { kaimingUniformWithBias, weightAndBias } from './linear.js';
-import { conv1d, conv2d, convTranspose1d, convTranspose2d, nTuple, padNonConstant, type IntOrPair, type PaddingMode } from '../../ops/conv.js';
+import { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, nTuple, padNonConstant, type IntOrPair, type PaddingMode } from '../../ops/conv.js';
 
 /** Options of `nn.Conv1d/2d`: stride (default 1), padding (0, or 'same'/'valid'), dilation (1), groups (1), bias (true), paddingMode ('zeros'). */
 export interface ConvModuleOptions {
@@ -170,6 +170,19 @@ export class Conv2d extends ConvNd {
   }
 }
 
+/** `torch.nn.Conv3d`: 3-D convolution over [N, C, D, H, W] (or [C, D, H, W]); weight [out, in/groups, kD, kH, kW]. */
+export class Conv3d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvModuleOptions);
+  constructor(options: ConvModuleOptions & ConvSizes);
+  constructor(...args: unknown[]) {
+    const [inChannels, outChannels, kernelSize, o] = bindConvArgs<ConvModuleOptions>('Conv3d', args);
+    super(3, inChannels, outChannels, kernelSize, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, false, 0, o.groups ?? 1, o.bias ?? true, o.paddingMode ?? 'zeros', o.dtype);
+  }
+  override forward(input: Tensor): Tensor {
+    return this.convForward(input, conv3d);
+  }
+}
+
 /** The shared part of the transposed convolutions: output_size in forward picks the output padding. */
 abstract class ConvTransposeNd extends ConvNd {
   constructor(nd: number, inChannels: number, outChannels: number, kernelSize: IntOrPair, o: ConvTransposeModuleOptions) {
@@ -228,6 +241,18 @@ export class ConvTranspose2d extends ConvTransposeNd {
   }
   override forward(input: Tensor, outputSize?: readonly number[]): Tensor {
     return this.transposeForward(input, outputSize, convTranspose2d);
+  }
+}
+
+/** `torch.nn.ConvTranspose3d`: Transposed 3-D convolution; weight [in, out/groups, kD, kH, kW]. */
+export class ConvTranspose3d extends ConvTransposeNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options?: ConvTransposeModuleOptions);
+  constructor(options: ConvTransposeModuleOptions & ConvSizes);
+  constructor(...args: unknown[]) {
+    super(3, ...bindConvArgs<ConvTransposeModuleOptions>('ConvTranspose3d', args));
+  }
+  override forward(input: Tensor, outputSize?: readonly number[]): Tensor {
+    return this.transposeForward(input, outputSize, convTranspose3d);
   }
 }
 

@@ -3,6 +3,7 @@
 
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+import { bindArgs, type PyArgs } from '../args.js';
 import * as F from '../functional/index.js';
 
 type Reduction = F.Reduction;
@@ -140,5 +141,40 @@ export class KLDivLoss extends Module {
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+}
+
+/**
+ * `torch.nn.PoissonNLLLoss(log_input=True, full=False, eps=1e-8, reduction='mean')`: the negative
+ * log-likelihood of a Poisson target. log_input and full may come positionally, as in PyTorch
+ * (its third positional, the legacy size_average, dlab does not take).
+ */
+export class PoissonNLLLoss extends Loss {
+  logInput: boolean;
+  full: boolean;
+  eps: number;
+  constructor(...args: PyArgs<[logInput: boolean, full: boolean], F.PoissonNllOptions>) {
+    const [logInput = true, full = false, options] = bindArgs<[boolean?, boolean?], F.PoissonNllOptions>('PoissonNLLLoss', ['logInput', 'full'], args, 0, ['eps', 'reduction']);
+    super(options);
+    this.logInput = logInput;
+    this.full = full;
+    this.eps = options.eps ?? 1e-8;
+  }
+  override forward(logInput: Tensor, target: Tensor): Tensor {
+    return F.poissonNllLoss(logInput, target, { logInput: this.logInput, full: this.full, eps: this.eps, reduction: this.reduction });
+  }
+}
+
+/** `torch.nn.GaussianNLLLoss(*, full=False, eps=1e-6, reduction='mean')`: the negative log-likelihood of a Gaussian target; forward(input, target, var). */
+export class GaussianNLLLoss extends Loss {
+  full: boolean;
+  eps: number;
+  constructor(options: F.GaussianNllOptions = {}) {
+    super(options);
+    this.full = options.full ?? false;
+    this.eps = options.eps ?? 1e-6;
+  }
+  override forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
+    return F.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }

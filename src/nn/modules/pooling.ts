@@ -1,4 +1,4 @@
-// MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d
+// MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d
 // (torch/nn/modules/pooling.py). The arguments are kept as given (an int stays an int), because
 // PyTorch's reprs print them that way: MaxPool2d(kernel_size=2, stride=2, ...).
 
@@ -9,6 +9,7 @@ import type { IntOrPair } from '../../ops/conv.js';
 import {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, type AdaptiveSize,
 } from '../../ops/pool.js';
+import { adaptiveAvgPool3d, avgPool3d, maxPool3d } from '../../ops/pool3d.js';
 import { pyTuple } from './conv.js';
 
 /** An argument as Python prints it: 2, or (2, 3), or (None, 7) for an adaptive size. */
@@ -77,6 +78,18 @@ export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<R> {
   }
 }
 
+/** `torch.nn.MaxPool3d`: Max over sliding windows of [N, C, D, H, W]. */
+export class MaxPool3d<R extends boolean = false> extends MaxPoolNd<R> {
+  constructor(kernelSize: IntOrPair, options?: MaxPoolModuleOptions<R>);
+  constructor(options: MaxPoolModuleOptions<R> & { kernelSize: IntOrPair });
+  constructor(...args: unknown[]) {
+    super(args);
+  }
+  override forward(input: Tensor): PoolResult<R> {
+    return maxPool3d(input, this.kernelSize, this.poolOptions) as PoolResult<R>;
+  }
+}
+
 export interface AvgPoolModuleOptions {
   stride?: IntOrPair | null;
   padding?: IntOrPair;
@@ -114,8 +127,8 @@ export class AvgPool1d extends Module {
 
 type AvgPool2dOptions = AvgPoolModuleOptions & { divisorOverride?: number | null };
 
-/** `torch.nn.AvgPool2d`: Mean over sliding windows of [N, C, H, W]. */
-export class AvgPool2d extends Module {
+/** PyTorch's AvgPool2d/3d: the sizes kept as given, count_include_pad and divisor_override; the subclasses pick the op. */
+abstract class AvgPoolNd extends Module {
   kernelSize: IntOrPair;
   stride: IntOrPair;
   padding: IntOrPair;
@@ -123,10 +136,8 @@ export class AvgPool2d extends Module {
   countIncludePad: boolean;
   divisorOverride: number | null;
 
-  constructor(kernelSize: IntOrPair, options?: AvgPool2dOptions);
-  constructor(options: AvgPool2dOptions & { kernelSize: IntOrPair });
-  constructor(...args: unknown[]) {
-    const [kernelSize, options] = bindArgs<[IntOrPair], AvgPool2dOptions>('AvgPool2d', ['kernelSize'], args);
+  constructor(args: readonly unknown[]) {
+    const [kernelSize, options] = bindArgs<[IntOrPair], AvgPool2dOptions>(new.target.name, ['kernelSize'], args);
     super();
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
@@ -135,31 +146,72 @@ export class AvgPool2d extends Module {
     this.countIncludePad = options.countIncludePad ?? true;
     this.divisorOverride = options.divisorOverride ?? null;
   }
-  override forward(input: Tensor): Tensor {
-    return avgPool2d(input, this.kernelSize, {
-      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
-    });
+  protected get poolOptions() {
+    return { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride };
   }
   override extraRepr(): string {
     return `kernel_size=${pyArg(this.kernelSize)}, stride=${pyArg(this.stride)}, padding=${pyArg(this.padding)}`;
   }
 }
 
-/** `torch.nn.AdaptiveAvgPool2d`: Mean over the adaptive windows that give an output of `outputSize` (AdaptiveAvgPool2d(1) is global average pooling). */
-export class AdaptiveAvgPool2d extends Module {
+/** `torch.nn.AvgPool2d`: Mean over sliding windows of [N, C, H, W]. */
+export class AvgPool2d extends AvgPoolNd {
+  constructor(kernelSize: IntOrPair, options?: AvgPool2dOptions);
+  constructor(options: AvgPool2dOptions & { kernelSize: IntOrPair });
+  constructor(...args: unknown[]) {
+    super(args);
+  }
+  override forward(input: Tensor): Tensor {
+    return avgPool2d(input, this.kernelSize, this.poolOptions);
+  }
+}
+
+/** `torch.nn.AvgPool3d`: Mean over sliding windows of [N, C, D, H, W]. */
+export class AvgPool3d extends AvgPoolNd {
+  constructor(kernelSize: IntOrPair, options?: AvgPool2dOptions);
+  constructor(options: AvgPool2dOptions & { kernelSize: IntOrPair });
+  constructor(...args: unknown[]) {
+    super(args);
+  }
+  override forward(input: Tensor): Tensor {
+    return avgPool3d(input, this.kernelSize, this.poolOptions);
+  }
+}
+
+/** PyTorch's _AdaptiveAvgPoolNd: the output size; the subclasses pick the op. */
+abstract class AdaptiveAvgPoolNd extends Module {
   outputSize: AdaptiveSize;
+  constructor(args: readonly unknown[]) {
+    const [outputSize] = bindArgs<[AdaptiveSize], object>(new.target.name, ['outputSize'], args, 1, []);
+    super();
+    this.outputSize = outputSize;
+  }
+  override extraRepr(): string {
+    return `output_size=${pyArg(this.outputSize)}`;
+  }
+}
+
+/** `torch.nn.AdaptiveAvgPool2d`: Mean over the adaptive windows that give an output of `outputSize` (AdaptiveAvgPool2d(1) is global average pooling). */
+export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd {
   constructor(outputSize: AdaptiveSize);
   constructor(options: { outputSize: AdaptiveSize });
   constructor(...args: unknown[]) {
-    const [outputSize] = bindArgs<[AdaptiveSize], object>('AdaptiveAvgPool2d', ['outputSize'], args, 1, []);
-    super();
-    this.outputSize = outputSize;
+    super(args);
   }
   override forward(input: Tensor): Tensor {
     return adaptiveAvgPool2d(input, this.outputSize);
   }
-  override extraRepr(): string {
-    return `output_size=${pyArg(this.outputSize)}`;
+}
+
+/** `torch.nn.AdaptiveAvgPool3d`: Mean over the adaptive windows of [N, C, D, H, W] that give an output of `outputSize`. */
+export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
+  constructor(outputSize: AdaptiveSize);
+  constructor(options: { outputSize: AdaptiveSize });
+  constructor(...args: unknown[]) {
+    super(args);
+  }
+  override forward(input: Tensor): Tensor {
+    return adaptiveAvgPool3d(input, this.outputSize);
   }
 }
 
