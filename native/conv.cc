@@ -8,7 +8,8 @@
 // writer. The weight gradient is one chain per output over all images where its output has
 // enough tiles to share out (threads own blocks of it); smaller ones cut the sum over images into
 // a fixed number of runs (whatever the thread count), each summed into a slot of its own, the
-// slots added in order. All three go to Winograd F(2x2, 3x3) (conv_winograd.h) where it is chosen.
+// slots added in order. All three go to Winograd F(2x2, 3x3) (conv_winograd.h) where it is chosen
+// (3x3 and 5x5 kernels).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -310,7 +311,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 }
 
 void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx) {
-  if (winograd_chosen(g, winograd_pays(g)) && conv2d_winograd_input_grad(g, gy, w, dx)) return;
+  if (winograd_chosen(g, winograd_input_grad_pays(g)) && conv2d_winograd_input_grad(g, gy, w, dx)) return;
   if (direct_pays() && conv2d_direct_input_grad(g, gy, w, dx)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();

@@ -55,7 +55,7 @@ for (const layer of layers) {
     if (!pass.includes(passFilter)) continue;
     const best: Record<string, number> = {};
     for (let r = 0; r < rounds; r++) {
-      const winograd = layer.w[2] === 3 && layer.stride === 1;
+      const winograd = (layer.w[2] === 3 || layer.w[2] === 5) && layer.stride === 1;
       for (const algo of winograd ? (['direct', 'gemm', 'winograd'] as const) : (['direct', 'gemm'] as const)) {
         setNativeConvAlgorithm(algo);
         const c0 = cpuMs();
