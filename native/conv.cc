@@ -311,7 +311,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 }
 
 void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx) {
-  if (winograd_chosen(g, winograd_input_grad_pays(g)) && conv2d_winograd_input_grad(g, gy, w, dx)) return;
+  if (winograd_chosen(g, winograd_pays(g)) && conv2d_winograd_input_grad(g, gy, w, dx)) return;
   if (direct_pays() && conv2d_direct_input_grad(g, gy, w, dx)) return;
   const Dims d = dims(g);
   const MicroKernel& mk = micro_kernel();

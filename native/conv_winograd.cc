@@ -817,12 +817,16 @@ bool winograd_applies(const ConvGeometry& g) {
 }
 
 /**
- * A split 5x5's forward and weight gradient (1 thread, scripts/bench-conv-winograd.ts and
- * bench-conv-alexnet.ts, CPU time, a machine loaded 3-8x its 2 cores): AlexNet's conv2 (96 ->
- * 256, 26x26) 1.05-1.12x at batch 8 (1352 tiles), forward 1.14x and weight gradient 1.3x at
- * batch 128; it loses at batch 1 (0.7-0.9x), at 64 channels (28x28, 1568 tiles: 0.94-0.96x), 32
- * (0.84-0.93x) and on LeNet's 1 -> 6 and 6 -> 16 (0.05-0.99x): its 36 taps of 25 and four
- * transforms per channel take back most of F(2x2, 3x3)'s 2.25x.
+ * Where a split 5x5's weight gradient runs (1 thread, scripts/bench-conv-winograd.ts and
+ * bench-conv-alexnet.ts, CPU time, a machine loaded 3-7x its 2 cores): AlexNet's conv2 (96 ->
+ * 256, 26x26) takes 0.76-0.78 of the direct kernel's time at batch 128, 0.85 at 32, 0.89-0.92
+ * at 8 (1352 tiles), on AVX2 0.80-0.88; it loses at batch 1 (169 tiles: 1.4x), at 64 channels
+ * (28x28, 1568 tiles: 1.04x), 32 (1.07x) and on LeNet's 1 -> 6 and 6 -> 16 (1.0-19x): its 36
+ * taps of 25 and four transforms per channel take back most of F(2x2, 3x3)'s 2.25x. The forward
+ * and input gradient stay direct: on conv2 the forward takes 0.88-0.95 of the direct kernel's
+ * time on AVX-512 but 1.21-1.28 on AVX2 (which must make the same choice, for the same bits),
+ * and the input gradient, whose 1024 virtual channels' transforms cost a quarter of its time,
+ * 1.0-1.1 on AVX-512 and 1.28 on AVX2.
  */
 static bool split_pays(const ConvGeometry& g) {
   const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2);
@@ -839,16 +843,10 @@ bool winograd_pays(const ConvGeometry& g) {
   // matches the direct kernel on AlexNet's layers (conv4 at batch 32: 1.03-1.07x) and loses on
   // the smaller ones (0.57-0.78x), and the portable path's lane-by-lane transforms are slower still.
   const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2), channels = std::min(g.C, g.O);
-  if (g.kH == 5) return winograd_applies(g) && split_pays(g);
+  if (g.kH == 5) return false;  // a split 5x5: split_pays says why not
   return winograd_applies(g) && channels >= 64 && tiles >= 128 && (channels >= 128 || g.oW >= 16);
 }
 
-bool winograd_input_grad_pays(const ConvGeometry& g) {
-  // A split 5x5's input gradient reads gy's O channels four times over (4 O virtual channels) for
-  // C outputs: on AlexNet's conv2 (256 -> 96) the transforms of 1024 virtual channels cost a
-  // quarter of its time and it measured 0.94-1.05x the direct kernel at batch 8 and 1.0x at 128.
-  return g.kH == 3 && winograd_pays(g);
-}
 
 bool winograd_weight_grad_pays(const ConvGeometry& g) {
   // Against the direct kernel or the GEMM, whichever conv.cc picks (1 thread,

@@ -20,12 +20,12 @@ namespace dlab {
 /** Whether the layer has the shape F(2x2, 3x3) computes (3x3 or 5x5, stride 1, dilation 1, one group). */
 bool winograd_applies(const ConvGeometry& g);
 /**
- * Whether Auto picks it (measured against the direct kernel, conv.cc's choice otherwise): enough
- * channels that the GEMMs dominate the transforms and enough tiles to fill the GEMMs' panels.
+ * Whether Auto picks it for the forward and input gradient (measured against the direct kernel,
+ * conv.cc's choice otherwise): enough channels that the GEMMs dominate the transforms and enough
+ * tiles to fill the GEMMs' panels; never for a split 5x5 (conv_winograd.cc, split_pays).
  */
 bool winograd_pays(const ConvGeometry& g);
-/** The same for the input gradient (a split 5x5's never measured faster) and the weight gradient (their own measurements). */
-bool winograd_input_grad_pays(const ConvGeometry& g);
+/** The same for the weight gradient (its own measurements; a split 5x5's from 96 channels and 1024 tiles). */
 bool winograd_weight_grad_pays(const ConvGeometry& g);
 
 bool conv2d_winograd_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y);

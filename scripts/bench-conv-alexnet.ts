@@ -1,6 +1,6 @@
 // AlexNet's convolutions (d2l 8.1, 1x224x224) one pass at a time on the native backend, the
 // direct kernel against the implicit GEMM where both apply (and Winograd F(2x2, 3x3) where it
-// applies: conv3-5, every pass), in CPU time (a shared machine; run with 1 thread) and GFLOP/s
+// applies: conv3-5, and conv2 with its 5x5 kernel split, every pass), in CPU time (a shared machine; run with 1 thread) and GFLOP/s
 // per pass (direct FLOPs, so Winograd's figure is an effective rate): the fastest of a few
 // rounds that alternate between them.
 //   npx tsx scripts/bench-conv-alexnet.ts [batch] [threads] [rounds] [layer filter] [pass filter]

@@ -372,7 +372,7 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     }
   });
 
-  test('Winograd 5x5: auto runs the forward and weight gradient from 96 channels and 1024 tiles, not the input gradient nor below', () => {
+  test('Winograd 5x5: auto runs the weight gradient from 96 channels and 1024 tiles, not below, nor the forward or input gradient', () => {
     const win = window2d([5, 5], [1, 1], [2, 2], [1, 1], 16, 16);
     for (const [N, pays] of [[16, true], [15, false]] as const) {
       const x = dense([N, 96, 16, 16], 1);
@@ -387,7 +387,7 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
         }
       };
       const [auto, winograd, direct] = [run('auto'), run('winograd'), run('direct')];
-      auto.forEach((r, i) => assertSameBits(r, pays && i < 2 ? winograd[i] : direct[i], `N ${N}, result ${i}`));
+      auto.forEach((r, i) => assertSameBits(r, pays && i === 1 ? winograd[i] : direct[i], `N ${N}, result ${i}`));
       winograd.forEach((r, i) => assert.ok(r.some((v, j) => v !== direct[i][j]), `N ${N}, result ${i}: Winograd's should not be the direct kernel's bits`));
     }
   });
