@@ -8,7 +8,8 @@
 // writer. The weight gradient is one chain per output over all images where its output has
 // enough tiles to share out (threads own blocks of it); smaller ones cut the sum over images into
 // a fixed number of runs (whatever the thread count), each summed into a slot of its own, the
-// slots added in order. All three go to Winograd F(2x2, 3x3) (conv_winograd.h) where it is chosen.
+// slots added in order. All three go to Winograd F(2x2, 3x3) (conv_winograd.h) where it is chosen
+// (3x3 and 5x5 kernels).
 #include <algorithm>
 #include <cstring>
 #include <vector>

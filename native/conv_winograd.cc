@@ -26,6 +26,18 @@
 // 128 (4608 tiles), the direct kernel's 1.9-2.1e-6 and 3.8-4.9e-6; among weights above a tenth
 // of the largest, 1.2-1.5x the direct kernel's elementwise error (2.3-3.0e-5 against 1.5-2.4e-5
 // at batch 128).
+//
+// A 5x5 kernel (Plan::parts = 4) is split: zero-padded to 6x6, its blocks at (dy, dx) in {0, 3}^2
+// are the 3x3 filters of 4 Cin virtual channels, virtual channel b Cin + c being input channel c
+// read at padding (pH - dy, pW - dx). Each part's patches are transformed from the input in place
+// (input_run and patch_run called per part with the shifted plan, writing their rows of the
+// panels: no 4x copy of the input), so one GEMM of depth 4 Cin per position and one output
+// transform per tile cover all four blocks: 64 multiplies per 2x2 outputs and channel pair
+// instead of 100, but four input transforms per channel. The weight gradient's sums are the 6x6
+// gradient's blocks, of which the top-left 5x5 is kept. On AlexNet's conv2 (batch 8) the largest
+// error is 6.8e-7 (forward), 1.35e-6 (input gradient) and 1.6e-6 (weight gradient) of the
+// largest output, the direct kernel's 1.4e-6, 2.9e-6 and 2.4e-6; elementwise above a tenth of the
+// largest 5.4e-6, 1.3e-5 and 1.2e-5 against 6.0e-6, 1.6e-5 and 0.9e-5.
 #include "conv_winograd.h"
 
 #include <algorithm>
@@ -46,11 +58,26 @@ namespace dlab {
 
 namespace {
 
-/** One convolution as F(2x2, 3x3) sees it: Cin planes of H x W in, Cout planes of oH x oW out, the input at (pH, pW) (either may be negative: a crop). */
+/**
+ * One convolution as F(2x2, 3x3) sees it: Cin planes of H x W in, Cout planes of oH x oW out, the
+ * input at (pH, pW) (either may be negative: a crop). A 5x5 kernel is split (parts = 4): its
+ * zero-padded 6x6 as four 3x3 blocks at (dy, dx) = 3 (b / 2, b % 2), a 3x3 convolution over
+ * parts x Cin virtual channels, virtual channel b Cin + c being channel c read at (pH - dy, pW - dx).
+ */
 struct Plan {
   int64_t N, Cin, H, W, Cout, pH, pW, oH, oW;
   int64_t tH, tW, tiles;  // tiles per column and row of an image, in all
+  int64_t parts = 1;
 };
+
+/** The channels the products sum over (the virtual channels of a split kernel). */
+inline int64_t virtual_channels(const Plan& p) { return p.parts * p.Cin; }
+/** Part b of a split kernel's input: the plan of one 3x3 block, its Cin channels read shifted by (dy, dx). */
+inline Plan part_plan(const Plan& p, int64_t b) {
+  Plan q = p;
+  q.pH -= 3 * (b / 2), q.pW -= 3 * (b % 2);
+  return q;
+}
 
 /** Up to 16 consecutive tiles of one tile row of image n, from column tile tw: lanes [lane, lane + count) of their block. */
 struct Run {
@@ -85,11 +112,12 @@ struct V {
 inline __mmask16 lanes(int64_t n) { return n >= 16 ? 0xFFFF : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1); }
 
 /**
- * One run's patches, every channel, into the packed B panels vp ([P][Cin][nr] per position,
+ * One run's patches, every channel, into the packed B panels vp ([P][K][nr] per position, K the virtual channels,
  * positions xi_stride apart): the 16 tiles' element (i, j) is every other column of input row i from column j, so each row is
  * four masked loads (zero outside the image) and four even/odd permutes, no gathers.
  */
 void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t xi_stride, int64_t nr) {
+  const int64_t K = virtual_channels(p);  // rows of a panel
   const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW;
   // Columns s0 + k (k < 32) and s0 + 2 + k that lie inside the image and that some tile reads.
   __mmask32 cols0 = 0, cols2 = 0;
@@ -119,11 +147,11 @@ void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t 
       d[4 * i + 3] = _mm512_permutex2var_ps(b0, odd, b1);
     }
     transform_input(d, v);
-    float* out = vp + (ps.panel * p.Cin + c) * nr + ps.off;
+    float* out = vp + (ps.panel * K + c) * nr + ps.off;
     for (int xi = 0; xi < 16; xi++) {
       _mm512_mask_storeu_ps(out + xi * xi_stride, m1, v[xi]);
       // Lanes past the panel: lane `first` at the next panel's column 0.
-      if (m2) _mm512_mask_storeu_ps(out + xi * xi_stride + p.Cin * nr - nr, m2, v[xi]);
+      if (m2) _mm512_mask_storeu_ps(out + xi * xi_stride + K * nr - nr, m2, v[xi]);
     }
   }
 }
@@ -274,6 +302,7 @@ inline __m256 odd(__m256 a, __m256 b) { return _mm256_castpd_ps(_mm256_permute4x
 
 /** avx512::input_run with 16 lanes as two ymm (masked loads, even/odd shuffles), the same bits. */
 void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t xi_stride, int64_t nr) {
+  const int64_t K = virtual_channels(p);  // rows of a panel
   const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW;
   // Columns s0 + k (k < 32, four masks of 8) and s0 + 2 + k inside the image and read by a tile.
   const int64_t need0 = 2 * r.count + 2, need2 = 2 * r.count;
@@ -304,12 +333,12 @@ void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t 
       d[4 * i + 3] = {odd(b[0], b[1]), odd(b[2], b[3])};
     }
     transform_input(d, v);
-    float* out = vp + (ps.panel * p.Cin + c) * nr + ps.off;
+    float* out = vp + (ps.panel * K + c) * nr + ps.off;
     for (int xi = 0; xi < 16; xi++) {
       float* o = out + xi * xi_stride;
       _mm256_maskstore_ps(o, m1lo, v[xi].lo), _mm256_maskstore_ps(o + 8, m1hi, v[xi].hi);
       // Lanes past the panel: lane `first` at the next panel's column 0.
-      if (split) _mm256_maskstore_ps(o + p.Cin * nr - nr, m2lo, v[xi].lo), _mm256_maskstore_ps(o + p.Cin * nr - nr + 8, m2hi, v[xi].hi);
+      if (split) _mm256_maskstore_ps(o + K * nr - nr, m2lo, v[xi].lo), _mm256_maskstore_ps(o + K * nr - nr + 8, m2hi, v[xi].hi);
     }
   }
 }
@@ -438,6 +467,7 @@ struct V {
 
 /** input_run's result, lane by lane. */
 void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t xi_stride, int64_t nr) {
+  const int64_t K = virtual_channels(p);  // rows of a panel
   const int64_t r0 = 2 * r.th - p.pH, s0 = 2 * r.tw - p.pW, plane = p.H * p.W;
   const PanelSpan ps = panel_span(r, nr);
   for (int64_t c = 0; c < p.Cin; c++) {
@@ -451,7 +481,7 @@ void input_run(const Plan& p, const float* xn, const Run& r, float* vp, int64_t 
     }
     transform_input(d, v);
     for (int64_t l = 0; l < r.count; l++) {
-      float* out = l < ps.first ? vp + (ps.panel * p.Cin + c) * nr + ps.off + l : vp + ((ps.panel + 1) * p.Cin + c) * nr + (l - ps.first);
+      float* out = l < ps.first ? vp + (ps.panel * K + c) * nr + ps.off + l : vp + ((ps.panel + 1) * K + c) * nr + (l - ps.first);
       for (int xi = 0; xi < 16; xi++) out[xi * xi_stride] = v[xi].v[l];
     }
   }
@@ -537,24 +567,28 @@ void grad_run(const Plan& p, const float* gyn, const Run& r, float* gb, int64_t 
 }
 
 /**
- * dw for output channels [o0, o0 + 16) from the 16 sums m (m + xi * xi_stride, input channel c's
- * row at c * Cout): G'^T m G'. Once per layer, so lane by lane on every ISA. Returns whether every
- * weight is finite.
+ * dw for output channels [o0, o0 + 16) and part b from the 16 sums m (m + xi * xi_stride, input
+ * channel c's row at (b rows + c) Cout): G'^T m G', the 3x3 block at (dy, dx) of the kernel
+ * (kernel x kernel: 3, or 5 for a split plan, whose padded sixth row and column are dropped).
+ * Once per layer, so lane by lane on every ISA. Returns whether every weight is finite.
  */
-bool weight_run(const Plan& p, const float* m, int64_t xi_stride, int64_t o0, float* dw) {
-  const int64_t n = std::min<int64_t>(16, p.Cout - o0);
-  V::T finite = V::set1(0.0f);
+bool weight_run(const Plan& p, const float* m, int64_t xi_stride, int64_t rows, int64_t o0, int64_t b, float* dw) {
+  const int64_t n = std::min<int64_t>(16, p.Cout - o0), kernel = p.parts == 1 ? 3 : 5;
+  const int64_t dy = 3 * (b / 2), dx = 3 * (b % 2);
+  bool ok = true;
   for (int64_t c = 0; c < p.Cin; c++) {
     V::T mv[16], w[9];
     for (int xi = 0; xi < 16; xi++)
-      for (int l = 0; l < 16; l++) mv[xi].v[l] = l < n ? m[xi * xi_stride + c * p.Cout + o0 + l] : 0.0f;
+      for (int l = 0; l < 16; l++) mv[xi].v[l] = l < n ? m[xi * xi_stride + (b * rows + c) * p.Cout + o0 + l] : 0.0f;
     transform_weight(mv, w);
-    for (int k = 0; k < 9; k++) finite = V::add(finite, V::sub(w[k], w[k]));
     for (int64_t l = 0; l < n; l++)
-      for (int k = 0; k < 9; k++) dw[((o0 + l) * p.Cin + c) * 9 + k] = w[k].v[l];
+      for (int k = 0; k < 9; k++) {
+        const int64_t ky = dy + k / 3, kx = dx + k % 3;
+        if (ky >= kernel || kx >= kernel) continue;
+        ok = ok && std::isfinite(w[k].v[l]);
+        dw[((o0 + l) * p.Cin + c) * kernel * kernel + ky * kernel + kx] = w[k].v[l];
+      }
   }
-  bool ok = true;
-  for (int l = 0; l < 16; l++) ok = ok && finite.v[l] == 0.0f;
   return ok;
 }
 }  // namespace portable
@@ -621,13 +655,14 @@ bool run(const Plan& p, const float* x, const float* up, const float* bias, floa
   if (cpu_isa() == Isa::Avx2) input_fn = avx2::input_run, output_fn = avx2::output_run;
 #endif
   const int64_t T = std::min(kTileBlock, (p.tiles + 31) / 32 * 32);  // a multiple of 16 and of nr (16 or 32)
-  const int64_t P = T / nr, v_stride = spaced(P * p.Cin * nr), vsize = 16 * v_stride;
+  const int64_t K = virtual_channels(p);
+  const int64_t P = T / nr, v_stride = spaced(P * K * nr), vsize = 16 * v_stride;
   const int64_t blocks = (p.tiles + T - 1) / T;
   const int64_t panels = (p.Cout + mr - 1) / mr;
   const int64_t split = blocks >= kMinTasks ? 1 : std::min(panels, (kMinTasks + blocks - 1) / blocks);
   const int64_t chunk_panels = std::max<int64_t>(1, kChannelBlock / mr);
   const int64_t in_image = p.Cin * p.H * p.W, out_plane = p.oH * p.oW, out_image = p.Cout * out_plane;
-  const bool parallel = p.N * p.Cout * p.Cin * out_plane * 9 >= (int64_t(1) << 18);
+  const bool parallel = p.N * p.Cout * K * out_plane * 9 >= (int64_t(1) << 18);
   auto tasks = [&](int64_t n, auto&& f) {
     if (parallel) parallel_for(n, f);
     else for (int64_t t = 0; t < n; t++) f(t, 0);
@@ -637,7 +672,9 @@ bool run(const Plan& p, const float* x, const float* up, const float* bias, floa
     Run runs[kTileBlock];
     const int64_t nruns = block_runs(b, runs);
     if (b == blocks - 1 && p.tiles % T != 0) std::memset(vp, 0, vsize * sizeof(float));  // lanes past the last tile: zero products
-    for (int64_t i = 0; i < nruns; i++) input_fn(p, x + runs[i].n * in_image, runs[i], vp, v_stride, nr);
+    // Each part's channels read in place at its shift (no copy of the input per part).
+    for (int64_t i = 0; i < nruns; i++)
+      for (int64_t b = 0; b < p.parts; b++) input_fn(part_plan(p, b), x + runs[i].n * in_image, runs[i], vp + b * p.Cin * nr, v_stride, nr);
   };
   // Where the blocks are split by output channels, their patches are transformed once, up front.
   thread_local FloatBuffer shared_patches;  // per calling thread; the pool's threads read it
@@ -660,12 +697,12 @@ bool run(const Plan& p, const float* x, const float* up, const float* bias, floa
       const int64_t qb = std::min(q1, qa + chunk_panels);
       for (int xi = 0; xi < 16; xi++) {
         for (int64_t q = qa; q < qb; q++) {
-          const float* ap = up + (xi * panels + q) * p.Cin * mr;
+          const float* ap = up + (xi * panels + q) * K * mr;
           float* mrow = m + xi * xi_stride + (q - qa) * mr * T;
           for (int64_t j = 0; j < P; j++) {
-            const float* bp = vp + xi * v_stride + j * p.Cin * nr;
-            for (int64_t k0 = 0; k0 < p.Cin; k0 += kKc)
-              mk.run(std::min(kKc, p.Cin - k0), ap + k0 * mr, bp + k0 * nr, mrow + j * nr, T, k0 > 0);
+            const float* bp = vp + xi * v_stride + j * K * nr;
+            for (int64_t k0 = 0; k0 < K; k0 += kKc)
+              mk.run(std::min(kKc, K - k0), ap + k0 * mr, bp + k0 * nr, mrow + j * nr, T, k0 > 0);
           }
         }
       }
@@ -678,14 +715,40 @@ bool run(const Plan& p, const float* x, const float* up, const float* bias, floa
   return std::all_of(finite.begin(), finite.end(), [](char f) { return f != 0; });
 }
 
+/**
+ * The 5x5 kernel w (w[c][o] rotated by 180 degrees with `flip`) as the 3x3 filters of a split
+ * plan's virtual channels, w3[o][b Cin + c]: block b of the kernel zero-padded to 6x6.
+ */
+void split_kernel(const Plan& p, const float* w, bool flip, float* w3) {
+  const int64_t K = virtual_channels(p);
+  for (int64_t o = 0; o < p.Cout; o++)
+    for (int64_t b = 0; b < p.parts; b++)
+      for (int64_t c = 0; c < p.Cin; c++)
+        for (int64_t k = 0; k < 9; k++) {
+          const int64_t ky = 3 * (b / 2) + k / 3, kx = 3 * (b % 2) + k % 3;
+          const float* src = flip ? w + (c * p.Cout + o) * 25 + (4 - ky) * 5 + (4 - kx) : w + (o * p.Cin + c) * 25 + ky * 5 + kx;
+          w3[(o * K + b * p.Cin + c) * 9 + k] = ky < 5 && kx < 5 ? *src : 0.0f;
+        }
+}
+
 bool convolve(Plan p, const float* x, const float* w, bool flip, const float* bias, float* y) {
   if (p.N == 0 || p.Cout == 0) return true;
-  if (p.Cin * p.Cout * 9 >= (int64_t(1) << 31)) return false;  // the filter gathers' offsets are 32-bit
+  const int64_t K = virtual_channels(p);
+  if (K * p.Cout * 9 >= (int64_t(1) << 31)) return false;  // the filter gathers' offsets are 32-bit
   p.tH = (p.oH + 1) / 2, p.tW = (p.oW + 1) / 2, p.tiles = p.N * p.tH * p.tW;
   const int64_t mr = micro_kernel().mr;
-  thread_local FloatBuffer filters;  // per calling thread; the pool's threads read it
-  float* up = filters.get(16 * ((p.Cout + mr - 1) / mr) * mr * p.Cin);
-  transform_filters(p, w, flip, mr, up, p.Cout * p.Cin >= 4096);
+  thread_local FloatBuffer filters, split;  // per calling thread; the pool's threads read them
+  float* up = filters.get(16 * ((p.Cout + mr - 1) / mr) * mr * K);
+  if (p.parts == 1) {
+    transform_filters(p, w, flip, mr, up, p.Cout * p.Cin >= 4096);
+  } else {
+    // The split kernel's 3x3 filters over the virtual channels, then transformed as any 3x3's.
+    Plan q = p;
+    q.Cin = K, q.parts = 1;
+    float* w3 = split.get(p.Cout * K * 9);
+    split_kernel(p, w, flip, w3);
+    transform_filters(q, w3, false, mr, up, p.Cout * K >= 4096);
+  }
   return run(p, x, up, bias, y);
 }
 
@@ -715,41 +778,59 @@ bool weight_grad(const Plan& p, const float* x, const float* gy, float* dw) {
   if (cpu_isa() == Isa::Avx2) patch_fn = avx2::patch_run, grad_fn = avx2::grad_run;
 #endif
   const int64_t K = std::min(kGradTiles, p.tiles);
-  const int64_t Cpad = (p.Cin + mr - 1) / mr * mr, Opad = (p.Cout + nr - 1) / nr * nr;
+  // A split plan's parts each fill whole A panels: Cpad rows apiece, the rows past Cin zero.
+  const int64_t Cpad = (p.Cin + mr - 1) / mr * mr, Opad = (p.Cout + nr - 1) / nr * nr, rows = p.parts * Cpad;
   const int64_t in_image = p.Cin * p.H * p.W, out_image = p.Cout * p.oH * p.oW;
-  const bool parallel = p.N * p.Cout * p.Cin * p.oH * p.oW * 9 >= (int64_t(1) << 18);
+  const bool parallel = p.N * p.Cout * p.Cin * p.parts * p.oH * p.oW * 9 >= (int64_t(1) << 18);
   auto tasks = [&](int64_t n, auto&& f) {
     if (parallel) parallel_for(n, f);
     else for (int64_t t = 0; t < n; t++) f(t, 0);
   };
-  const int64_t v_stride = spaced(Cpad * K), g_stride = spaced(Opad * K), m_stride = spaced(p.Cin * p.Cout);
+  const int64_t v_stride = spaced(rows * K), g_stride = spaced(Opad * K), m_stride = spaced(rows * p.Cout);
   thread_local FloatBuffer patches, grads, sums;  // per calling thread; the pool's threads use them
   float* va = patches.get(16 * v_stride);  // per position A panels [Cpad / mr][tiles][mr]
   float* gb = grads.get(16 * g_stride);    // per position B panels [Opad / nr][tiles][nr]
-  float* m = sums.get(16 * m_stride);      // per position the sums (Cin x Cout)
+  float* m = sums.get(16 * m_stride);      // per position the sums (rows x Cout)
   std::vector<Run> runs(K);
   for (int64_t t0 = 0; t0 < p.tiles; t0 += K) {
     const int64_t kc = std::min(K, p.tiles - t0);
     const int64_t nruns = tile_runs(p, t0, t0 + kc, runs.data());
     tasks(nruns, [&](int64_t i, int) {
       const Run& r = runs[i];
-      patch_fn(p, x + r.n * in_image, r, va, v_stride, kc, mr);
+      for (int64_t b = 0; b < p.parts; b++) patch_fn(part_plan(p, b), x + r.n * in_image, r, va + b * Cpad * kc, v_stride, kc, mr);
       grad_fn(p, gy + r.n * out_image, r, gb, g_stride, kc, nr, Opad);
     });
     tasks(16, [&](int64_t xi, int) {
-      gemm_prepacked(mk, p.Cin, p.Cout, kc, va + xi * v_stride, gb + xi * g_stride, m + xi * m_stride, p.Cout, t0 > 0);
+      gemm_prepacked(mk, rows, p.Cout, kc, va + xi * v_stride, gb + xi * g_stride, m + xi * m_stride, p.Cout, t0 > 0);
     });
   }
   const int64_t blocks = (p.Cout + 15) / 16;
-  std::vector<char> finite(blocks, 1);
-  tasks(blocks, [&](int64_t b, int) { finite[b] = portable::weight_run(p, m, m_stride, 16 * b, dw); });
+  std::vector<char> finite(blocks * p.parts, 1);
+  tasks(blocks * p.parts, [&](int64_t t, int) { finite[t] = portable::weight_run(p, m, m_stride, Cpad, 16 * (t / p.parts), t % p.parts, dw); });
   return std::all_of(finite.begin(), finite.end(), [](char f) { return f != 0; });
 }
 
 }  // namespace
 
 bool winograd_applies(const ConvGeometry& g) {
-  return g.kH == 3 && g.kW == 3 && g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.groups == 1 && g.C > 0 && g.oH > 0 && g.oW > 0;
+  return g.kH == g.kW && (g.kH == 3 || g.kH == 5) && g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.groups == 1 && g.C > 0 && g.oH > 0 && g.oW > 0;
+}
+
+/**
+ * Where a split 5x5's weight gradient runs (1 thread, scripts/bench-conv-winograd.ts and
+ * bench-conv-alexnet.ts, CPU time, a machine loaded 3-7x its 2 cores): AlexNet's conv2 (96 ->
+ * 256, 26x26) takes 0.76-0.78 of the direct kernel's time at batch 128, 0.85 at 32, 0.89-0.92
+ * at 8 (1352 tiles), on AVX2 0.80-0.88; it loses at batch 1 (169 tiles: 1.4x), at 64 channels
+ * (28x28, 1568 tiles: 1.04x), 32 (1.07x) and on LeNet's 1 -> 6 and 6 -> 16 (1.0-19x): its 36
+ * taps of 25 and four transforms per channel take back most of F(2x2, 3x3)'s 2.25x. The forward
+ * and input gradient stay direct: on conv2 the forward takes 0.88-0.95 of the direct kernel's
+ * time on AVX-512 but 1.21-1.28 on AVX2 (which must make the same choice, for the same bits),
+ * and the input gradient, whose 1024 virtual channels' transforms cost a quarter of its time,
+ * 1.0-1.1 on AVX-512 and 1.28 on AVX2.
+ */
+static bool split_pays(const ConvGeometry& g) {
+  const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2);
+  return std::min(g.C, g.O) >= 96 && tiles >= 1024;
 }
 
 bool winograd_pays(const ConvGeometry& g) {
@@ -762,8 +843,10 @@ bool winograd_pays(const ConvGeometry& g) {
   // matches the direct kernel on AlexNet's layers (conv4 at batch 32: 1.03-1.07x) and loses on
   // the smaller ones (0.57-0.78x), and the portable path's lane-by-lane transforms are slower still.
   const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2), channels = std::min(g.C, g.O);
+  if (g.kH == 5) return false;  // a split 5x5: split_pays says why not
   return winograd_applies(g) && channels >= 64 && tiles >= 128 && (channels >= 128 || g.oW >= 16);
 }
+
 
 bool winograd_weight_grad_pays(const ConvGeometry& g) {
   // Against the direct kernel or the GEMM, whichever conv.cc picks (1 thread,
@@ -777,29 +860,35 @@ bool winograd_weight_grad_pays(const ConvGeometry& g) {
   // smaller layers above 1.5-2.9x), so the choice, which ignores the ISA, holds there too.
   const int64_t tiles = g.N * ((g.oH + 1) / 2) * ((g.oW + 1) / 2);
   const int64_t least = std::min(g.C, g.O), most = std::max(g.C, g.O);
+  if (g.kH == 5) return winograd_applies(g) && split_pays(g);
   return winograd_applies(g) && tiles >= 128 && least >= 16 && (least >= 128 || tiles >= 384 || most <= 32);
 }
 
+/** The plan's parts: 1 for a 3x3 kernel, 4 for a 5x5 split into the 3x3 blocks of its zero-padded 6x6. */
+static int64_t parts(const ConvGeometry& g) { return g.kH == 5 ? 4 : 1; }
+
 bool conv2d_winograd_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
   if (!winograd_applies(g)) return false;
-  const Plan p{g.N, g.C, g.H, g.W, g.O, g.pH, g.pW, g.oH, g.oW, 0, 0, 0};
+  const Plan p{g.N, g.C, g.H, g.W, g.O, g.pH, g.pW, g.oH, g.oW, 0, 0, 0, parts(g)};
   return convolve(p, x, w, false, bias, y);
 }
 
 bool conv2d_winograd_input_grad(const ConvGeometry& g, const float* gy, const float* w, float* dx) {
-  if (!winograd_applies(g) || g.H != g.oH + 2 - 2 * g.pH || g.W != g.oW + 2 - 2 * g.pW) return false;
-  // The full correlation of gy with the flipped, transposed kernel: padding 2 - p (negative: a crop).
-  const Plan p{g.N, g.O, g.oH, g.oW, g.C, 2 - g.pH, 2 - g.pW, g.H, g.W, 0, 0, 0};
+  const int64_t k = g.kH;
+  if (!winograd_applies(g) || g.H != g.oH + k - 1 - 2 * g.pH || g.W != g.oW + k - 1 - 2 * g.pW) return false;
+  // The full correlation of gy with the flipped, transposed kernel: padding k - 1 - p (negative: a crop).
+  const Plan p{g.N, g.O, g.oH, g.oW, g.C, k - 1 - g.pH, k - 1 - g.pW, g.H, g.W, 0, 0, 0, parts(g)};
   return convolve(p, gy, w, true, nullptr, dx);
 }
 
 bool conv2d_winograd_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* dw) {
-  if (!winograd_applies(g) || g.oH != g.H + 2 * g.pH - 2 || g.oW != g.W + 2 * g.pW - 2) return false;
+  const int64_t k = g.kH;
+  if (!winograd_applies(g) || g.oH != g.H + 2 * g.pH - (k - 1) || g.oW != g.W + 2 * g.pW - (k - 1)) return false;
   if (std::max(g.C * g.H * g.W, g.O * g.oH * g.oW) >= (int64_t(1) << 31)) return false;  // the gathers' offsets are 32-bit
-  Plan p{g.N, g.C, g.H, g.W, g.O, g.pH, g.pW, g.oH, g.oW, 0, 0, 0};
+  Plan p{g.N, g.C, g.H, g.W, g.O, g.pH, g.pW, g.oH, g.oW, 0, 0, 0, parts(g)};
   p.tH = (p.oH + 1) / 2, p.tW = (p.oW + 1) / 2, p.tiles = p.N * p.tH * p.tW;
   if (p.Cout == 0) return true;
-  if (p.tiles == 0) return std::fill(dw, dw + p.Cout * p.Cin * 9, 0.0f), true;
+  if (p.tiles == 0) return std::fill(dw, dw + p.Cout * p.Cin * k * k, 0.0f), true;
   return weight_grad(p, x, gy, dw);
 }
 

@@ -1,6 +1,6 @@
 // AlexNet's convolutions (d2l 8.1, 1x224x224) one pass at a time on the native backend, the
 // direct kernel against the implicit GEMM where both apply (and Winograd F(2x2, 3x3) where it
-// applies: conv3-5, every pass), in CPU time (a shared machine; run with 1 thread) and GFLOP/s
+// applies: conv3-5, and conv2 with its 5x5 kernel split, every pass), in CPU time (a shared machine; run with 1 thread) and GFLOP/s
 // per pass (direct FLOPs, so Winograd's figure is an effective rate): the fastest of a few
 // rounds that alternate between them.
 //   npx tsx scripts/bench-conv-alexnet.ts [batch] [threads] [rounds] [layer filter] [pass filter]
@@ -55,7 +55,7 @@ for (const layer of layers) {
     if (!pass.includes(passFilter)) continue;
     const best: Record<string, number> = {};
     for (let r = 0; r < rounds; r++) {
-      const winograd = layer.w[2] === 3 && layer.stride === 1;
+      const winograd = (layer.w[2] === 3 || layer.w[2] === 5) && layer.stride === 1;
       for (const algo of winograd ? (['direct', 'gemm', 'winograd'] as const) : (['direct', 'gemm'] as const)) {
         setNativeConvAlgorithm(algo);
         const c0 = cpuMs();

@@ -233,11 +233,26 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     [1, 520, 3, 3, 9, 1, [3, 3], [1, 1], [0, 0], [1, 1]],
     [5, 8, 16, 30, 12, 1, [3, 3], [1, 1], [1, 1], [1, 1]], // 600 tiles: enough blocks that none is split by channels
     [3, 33, 14, 18, 40, 1, [3, 3], [1, 1], [1, 1], [1, 1]],
+    // Winograd for 5x5 (stride 1): the kernel split into four 3x3 blocks over 4 Cin virtual channels, each read
+    // shifted by 0 or 3 rows and columns. Padding 0 to 4 (the input gradient's 4 - p crops at 0 to 3, pads at
+    // 4), odd sizes, a part block last, channels not a multiple of a kernel panel (so the weight gradient's
+    // parts pad differently per ISA), more output channels than a pass of 64, 4 x 130 virtual channels past one
+    // 512-deep kernel call, weight-gradient chunks of 128 tiles with a part chunk last (600 and 189 tiles).
+    [1, 3, 7, 9, 4, 1, [5, 5], [1, 1], [0, 0], [1, 1]],
+    [2, 17, 9, 11, 19, 1, [5, 5], [1, 1], [1, 1], [1, 1]],
+    [1, 5, 6, 7, 3, 1, [5, 5], [1, 1], [3, 3], [1, 1]],
+    [2, 3, 6, 5, 5, 1, [5, 5], [1, 1], [4, 4], [1, 1]],
+    [1, 2, 5, 37, 3, 1, [5, 5], [1, 1], [2, 1], [1, 1]],
+    [3, 20, 13, 7, 70, 1, [5, 5], [1, 1], [2, 2], [1, 1]],
+    [1, 130, 5, 5, 9, 1, [5, 5], [1, 1], [2, 2], [1, 1]],
+    [5, 8, 16, 30, 12, 1, [5, 5], [1, 1], [2, 2], [1, 1]],
+    [3, 33, 14, 18, 40, 1, [5, 5], [1, 1], [2, 2], [1, 1]],
   ];
 
   /**
    * Run f with each convolution algorithm forced (direct where it applies, else the implicit GEMM; the GEMM;
-   * Winograd F(2x2, 3x3) for the forward, input gradient and weight gradient of 3x3 stride-1 layers, else as 'auto').
+   * Winograd F(2x2, 3x3) for the forward, input gradient and weight gradient of 3x3 and 5x5 stride-1 layers, else
+   * as 'auto').
    */
   function onEveryAlgorithm(f: (algorithm: string) => void): void {
     try {
@@ -357,12 +372,33 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     }
   });
 
+  test('Winograd 5x5: auto runs the weight gradient from 96 channels and 1024 tiles, not below, nor the forward or input gradient', () => {
+    const win = window2d([5, 5], [1, 1], [2, 2], [1, 1], 16, 16);
+    for (const [N, pays] of [[16, true], [15, false]] as const) {
+      const x = dense([N, 96, 16, 16], 1);
+      const w = dense([96, 96, 5, 5], 2);
+      const gy = dense([N, 96, 16, 16], 3);
+      const run = (algorithm: 'auto' | 'direct' | 'winograd') => {
+        setNativeConvAlgorithm(algorithm);
+        try {
+          return [native.conv2d(x, w, null, win, 1), native.conv2dWeightGrad(x, gy, win, 1, false).weight, native.conv2dInputGrad(gy, w, [16, 16], win, 1)];
+        } finally {
+          setNativeConvAlgorithm('auto');
+        }
+      };
+      const [auto, winograd, direct] = [run('auto'), run('winograd'), run('direct')];
+      auto.forEach((r, i) => assertSameBits(r, pays && i === 1 ? winograd[i] : direct[i], `N ${N}, result ${i}`));
+      winograd.forEach((r, i) => assert.ok(r.some((v, j) => v !== direct[i][j]), `N ${N}, result ${i}: Winograd's should not be the direct kernel's bits`));
+    }
+  });
+
   test('Winograd: a NaN or infinity in the input or weights gives the direct kernel\'s result exactly', () => {
-    const win = window2d([3, 3], [1, 1], [1, 1], [1, 1], 9, 10);
+    for (const k of [3, 5]) {
+    const win = window2d([k, k], [1, 1], [(k - 1) / 2, (k - 1) / 2], [1, 1], 9, 10);
     for (const [where, at] of [['x', 17], ['x', 95], ['w', 4]] as const) {
       for (const bad of [Infinity, NaN]) {
         const x = dense([2, 5, 9, 10], 1);
-        const w = dense([6, 5, 3, 3], 2);
+        const w = dense([6, 5, k, k], 2);
         const gy = dense([2, 6, 9, 10], 3);
         (where === 'x' ? x : w).data[at] = bad;
         gy.data[at] = bad;
@@ -376,9 +412,10 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
           }
         };
         const [winograd, direct] = [run('winograd'), run('direct')];
-        assert.ok(direct[2].some((v) => !Number.isFinite(v)), `${bad} in ${where}[${at}]: the weight gradient should not be finite`);
-        winograd.forEach((r, i) => assertSameBits(r, direct[i], `${bad} in ${where}[${at}], result ${i}`));
+        assert.ok(direct[2].some((v) => !Number.isFinite(v)), `${k}x${k}, ${bad} in ${where}[${at}]: the weight gradient should not be finite`);
+        winograd.forEach((r, i) => assertSameBits(r, direct[i], `${k}x${k}, ${bad} in ${where}[${at}], result ${i}`));
       }
+    }
     }
   });
 
