@@ -20,8 +20,15 @@ namespace {
 // faster than 256 on Zen 4.
 constexpr int64_t kKc = 512;
 constexpr int64_t kNc = 512;
-/** Below this many flops a second thread costs more in wake-up than it saves. */
-constexpr int64_t kParallelMinFlops = int64_t(1) << 21;
+/**
+ * Below this many flops a product stays on one thread. Alone, a 12.8 MFLOP product runs 0.8x the
+ * time on 2 threads (scripts/bench-gemm-threads.ts), but inside a training step the split leaves
+ * its output and packed operands in both cores' caches, and the next ops (the optimizer's update,
+ * the next layer) read them across cores: the MNIST MLP's step (784-128-10, batch 64, products of
+ * 12.8 MFLOP; scripts/profile-mlp-step.ts) took 0.554 ms on 2 threads with 2^21 here, 0.479 ms on
+ * 1 thread and 0.401 ms on 2 threads with 2^24 (2-core Xeon, AVX-512).
+ */
+constexpr int64_t kParallelMinFlops = int64_t(1) << 24;
 }  // namespace
 
 FloatBuffer& thread_buffer(int /*thread*/, int which) {
