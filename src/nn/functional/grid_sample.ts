@@ -150,9 +150,9 @@ function cubicCoefficients(t: Tensor): Tensor[] {
 
 /**
  * `torch.nn.functional.grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corners=None)`:
- * input [N, C, H, W] read at grid [N, Ho, Wo, 2]'s (x, y) points in [-1, 1] (x along W), giving
- * [N, C, Ho, Wo]: bilinear, nearest (ties to even) or bicubic interpolation; points outside read 0
- * ('zeros'), the nearest border pixel ('border') or the mirror image ('reflection').
+ * input [N, C, H, W] read at grid [N, Ho, Wo, 2]'s (x, y) points in [-1, 1] (x along W), giving an
+ * output of [N, C, Ho, Wo] by bilinear, nearest (ties to even) or bicubic interpolation; points
+ * outside read 0 ('zeros'), the nearest border pixel ('border') or the mirror image ('reflection').
  */
 export function gridSample(input: Tensor, grid: Tensor, options: GridSampleOptions = {}): Tensor {
   const { mode = 'bilinear', paddingMode = 'zeros' } = options;
