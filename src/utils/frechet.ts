@@ -5,56 +5,15 @@
 // In float64, with the symmetric square roots from a cyclic Jacobi eigensolver: Σ1^½ Σ2 Σ1^½ is
 // symmetric positive semi-definite, so unlike scipy's sqrtm(Σ1 Σ2) no complex parts arise.
 
+import { jacobiEigh } from '../ops/linalg/eigh.js';
+
 /** Row-major n x n matrices as Float64Array. */
 export type Matrix = Float64Array;
 
-/** Eigenvalues and eigenvectors (columns of `vectors`) of a symmetric n x n matrix, by cyclic Jacobi rotations. */
-export function symmetricEigen(matrix: Matrix, n: number, options: { tolerance?: number; maxSweeps?: number } = {}): { values: Float64Array; vectors: Matrix } {
-  const { tolerance = 1e-14, maxSweeps = 100 } = options;
+/** Eigenvalues (ascending) and eigenvectors (columns of `vectors`) of a symmetric n x n matrix, by cyclic Jacobi rotations (linalg.eigh's). */
+export function symmetricEigen(matrix: Matrix, n: number): { values: Float64Array; vectors: Matrix } {
   if (matrix.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n * n} entries for a ${n}x${n} matrix, but got ${matrix.length}`);
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  const offNorm = () => {
-    let s = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) s += a[i * n + j] ** 2;
-    return Math.sqrt(s);
-  };
-  let scale = 0;
-  for (let i = 0; i < n * n; i++) scale += a[i] ** 2;
-  scale = Math.sqrt(scale) || 1;
-  for (let sweep = 0; sweep < maxSweeps && offNorm() > tolerance * scale; sweep++) {
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (apq === 0) continue;
-        // The rotation that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.4.1).
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p];
-          const akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k];
-          const aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p];
-          const vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  return { values: Float64Array.from({ length: n }, (_, i) => a[i * n + i]), vectors: v };
+  return jacobiEigh(Float64Array.from(matrix), n);
 }
 
 /** The symmetric PSD square root V·diag(√max(λ, 0))·Vᵀ (rounding can leave tiny negative λ). */

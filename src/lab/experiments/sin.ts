@@ -53,35 +53,9 @@ function features(xs: readonly number[], basis: Basis): Tensor {
 const column = (ys: readonly number[]) => torch.tensor(Float32Array.from(ys)).reshape(ys.length, 1);
 const values = (t: Tensor) => (t.reshape(-1).tolist() as number[]).map(Number);
 
-/** Eigenvalues of a small symmetric matrix (cyclic Jacobi, float64). */
+/** Eigenvalues (ascending) of a small symmetric matrix: torch.linalg.eigvalsh in float64. */
 export function symmetricEigenvalues(a: number[][]): number[] {
-  const n = a.length;
-  const m = a.map((r) => [...r]);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p][q] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        if (Math.abs(m[p][q]) < 1e-300) continue;
-        const theta = (m[q][q] - m[p][p]) / (2 * m[p][q]);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const [mkp, mkq] = [m[k][p], m[k][q]];
-          m[k][p] = c * mkp - s * mkq;
-          m[k][q] = s * mkp + c * mkq;
-        }
-        for (let k = 0; k < n; k++) {
-          const [mpk, mqk] = [m[p][k], m[q][k]];
-          m[p][k] = c * mpk - s * mqk;
-          m[q][k] = s * mpk + c * mqk;
-        }
-      }
-    }
-  }
-  return m.map((r, i) => r[i]).sort((x, y) => x - y);
+  return torch.linalg.eigvalsh(torch.tensor(a, { dtype: 'float64', device: 'cpu' })).tolist() as number[];
 }
 
 /** The Gram matrix E[phi phi^T] of the inputs with the bias column; its spread sets SGD's pace. */

@@ -10,8 +10,12 @@ import { diagEmbed } from '../diagonal.js';
 import { isFloatingPoint, scalarTypeName } from '../../tensor/dtype.js';
 import { checkSquare, fromHost, readMatrices } from './matrices.js';
 
-/** Eigenvalues (ascending) and eigenvectors (columns, row-major n x n) of the symmetric matrix in `a`. */
-function jacobiEigh(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+/**
+ * Eigenvalues (ascending) and eigenvectors (columns, row-major n x n) of the symmetric matrix in
+ * `a`, which the rotations overwrite. Host float64; also the Fréchet distance's and the sin
+ * experiment's eigensolver.
+ */
+export function jacobiEigh(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
