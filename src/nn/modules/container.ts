@@ -123,7 +123,11 @@ export class Sequential extends ModuleSequence {
   /** Each module's call() in turn, so every submodule's hooks run. */
   override forward(input: Tensor): Tensor {
     let x: unknown = input;
-    for (const m of this._items()) x = m.call(x);
+    // The registered names in order, read in place (no per-call arrays: this runs every step).
+    for (const k of this._order) {
+      const m = (this as unknown as Record<string, unknown>)[k];
+      if (m instanceof Module) x = m.call(x);
+    }
     return x as Tensor;
   }
 }
