@@ -318,6 +318,11 @@ export function checkOperands(op: string, values: readonly unknown[], names: rea
   throw new TypeError(`${op}(): argument '${names[bad]}' (position ${bad + 1}) must be Tensor, not ${pyTypeName(values[bad])}`);
 }
 
+/** checkOperands for a binary op's two operands, building no list where both are fine (every add of a step). */
+export function checkOperandPair(op: string, a: unknown, b: unknown): void {
+  if (!isOperand(a) || !isOperand(b)) checkOperands(op, [a, b]);
+}
+
 /** PyTorch's name of a binary op: floorDivide -> floor_divide. */
 const torchName = (op: BinaryOp) => op.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -333,7 +338,7 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?
     ta = a;
     tb = b instanceof Tensor ? b : scalarTensor(b as number, compute);
   } else {
-    checkOperands(torchName(op), [a, b]);
+    checkOperandPair(torchName(op), a, b);
     const promoted = promoteOperands([a, b], spec.out === 'float' ? 'float' : 'promote');
     [ta, tb] = promoted.tensors;
     compute = promoted.dtype;
@@ -374,13 +379,13 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, name?
 
 /** `torch.add(a, b, alpha=1)`: a + alpha * b, broadcast, with PyTorch's type promotion. `a.add(b)` is the method form. */
 export function add(a: TensorOrScalar, b: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
-  checkOperands('add', [a, b]);
+  checkOperandPair('add', a, b);
   const alpha = options.alpha ?? 1;
   return binary('add', a, alpha === 1 ? b : mul(b, alpha));
 }
 /** `torch.sub(a, b, alpha=1)`: a - alpha * b, broadcast. */
 export function sub(a: TensorOrScalar, b: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
-  checkOperands('sub', [a, b]);
+  checkOperandPair('sub', a, b);
   if ((a instanceof Tensor && a.dtype === 'bool') || (b instanceof Tensor && b.dtype === 'bool')) {
     throw new TypeError('Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.');
   }
@@ -393,7 +398,7 @@ export const mul = (a: TensorOrScalar, b: TensorOrScalar) => binary('mul', a, b)
 export function div(a: TensorOrScalar, b: TensorOrScalar, options: { roundingMode?: 'trunc' | 'floor' | null } = {}): Tensor {
   const mode = options.roundingMode ?? null;
   if (mode === null) return binary('div', a, b);
-  checkOperands('div', [a, b]);
+  checkOperandPair('div', a, b);
   // PyTorch names both rounding modes' node DivBackward2 (div.Tensor_mode).
   if (mode === 'floor') return binary('floorDivide', a, b, 'DivBackward2');
   const { tensors, dtype } = promoteOperands([a, b]);

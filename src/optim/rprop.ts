@@ -43,10 +43,10 @@ export class Rprop extends Optimizer<RpropHyperparameters> {
       const g: Tensor = group.maximize ? p.grad.neg() : p.grad;
       const [prev, stepSize] = [state.prev as Tensor, state.stepSize as Tensor];
       const sign = g.mul(prev).sign();
-      // A NaN sign stays NaN, as PyTorch's masked assignments leave it.
-      const factor = where(sign.gt(0), fullLike(sign, etaplus), where(sign.lt(0), fullLike(sign, etaminus), where(sign.eq(0), fullLike(sign, 1), sign)));
+      // A NaN sign stays NaN, as PyTorch's masked assignments leave it; the numbers take sign's dtype.
+      const factor = where(sign.gt(0), etaplus, where(sign.lt(0), etaminus, where(sign.eq(0), 1, sign)));
       stepSize.mul_(factor).clamp_(stepSizeMin, stepSizeMax);
-      const kept = where(factor.eq(etaminus), zerosLike(g), g);
+      const kept = where(factor.eq(etaminus), 0, g);
       p.addcmul_(kept.sign(), stepSize, { value: -1 });
       prev.copy_(kept);
     }

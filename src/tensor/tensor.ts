@@ -5,7 +5,7 @@ import type { DeviceData, View } from '../backend/backend.js';
 import { AccumulateGrad, type Node, type TensorHook } from '../autograd/node.js';
 import { runBackward } from '../autograd/engine.js';
 import { type DType, type TypedArray, isFloatingPoint, itemSize } from './dtype.js';
-import { contiguousStrides, isContiguous, normalizeDim, numel, type Shape } from './shape.js';
+import { contiguousStrides, isContiguous, normalizeDim, numel, shapesEqual, type Shape } from './shape.js';
 import { Storage } from './storage.js';
 import { type Device, deviceOf, parseTo, type ToArg, type ToOptions } from './device.js';
 import { formatTensor } from './format.js';
@@ -78,8 +78,10 @@ export class Tensor {
     // PyTorch's checks on an assigned .grad (its THPVariable_set_grad).
     if (value != null) {
       if (!(value instanceof Tensor)) throw new TypeError(`assigned grad expected to be a Tensor or None but got grad of type${pyTypeName(value)}`);
-      if (value.dtype !== this.dtype || String(value.device) !== String(this.device)) throw new Error('assigned grad has data of a different type');
-      if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) throw new Error('assigned grad has data of a different size');
+      // Devices compared only across backends (js, wasm and native are all the CPU).
+      const otherDevice = value._storage.backend !== this._storage.backend && String(value.device) !== String(this.device);
+      if (value.dtype !== this.dtype || otherDevice) throw new Error('assigned grad has data of a different type');
+      if (!shapesEqual(value.shape, this.shape)) throw new Error('assigned grad has data of a different size');
     }
     value ??= null;
     this._grad = value;
