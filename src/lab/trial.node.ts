@@ -63,6 +63,9 @@ export interface TrialOptions {
   stderr?: 'inherit' | 'pipe';
 }
 
+/** A send to a trial that has died: nothing to do, as its 'exit' reports how it ended. */
+const ignoreSendError = (): void => {};
+
 /** Start a trial in a process of its own. */
 export function startTrial(spec: TrialSpec, { onRun, stderr: stderrMode = 'pipe' }: TrialOptions = {}): TrialProcess {
   // Its own process group (detached): a terminal's Ctrl-C reaches only the parent, which decides
@@ -75,7 +78,9 @@ export function startTrial(spec: TrialSpec, { onRun, stderr: stderrMode = 'pipe'
   child.on('message', (m: TrialMessage) => {
     if (m.type === 'run') {
       runId = m.runId;
-      void Promise.resolve(onRun?.(m.runId)).then(() => child.connected && child.send(GO));
+      // A child killed meanwhile (onRun may kill it) fails the send: its exit reports it, so the
+      // error is dropped here instead of surfacing as an unhandled EPIPE in the parent.
+      void Promise.resolve(onRun?.(m.runId)).then(() => child.connected && child.send(GO, ignoreSendError));
     } else {
       reported = { runId: m.runId ?? runId, status: m.status, ...(m.error !== undefined ? { error: m.error } : {}) };
     }
@@ -89,7 +94,7 @@ export function startTrial(spec: TrialSpec, { onRun, stderr: stderrMode = 'pipe'
       resolve({ runId, status: 'failed', error: `trial process ${signal ? `killed by ${signal}` : `exited with code ${code}`}${tail ? `: ${tail}` : ''}` });
     });
   });
-  child.send(spec);
+  child.send(spec, ignoreSendError);
   return {
     get pid() {
       return child.pid;
