@@ -127,14 +127,17 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     // tail past the last 8 columns the register transpose packs), tails everywhere.
     const shapes: [number, number, number, number, Layout, Layout][] = [
       [1, 24, 1037, 40, 'rowmajor', 'rowmajor'],
-      [1, 64, 784, 128, 'rowmajor', 'transposed'], [1, 128, 64, 784, 'transposed', 'rowmajor'],
+      // An MLP's products: x W^T run as C^T = W x^T (batch 64 against fewer rows, and against
+      // fewer than a tile's width); gy^T x with A packed whole first.
+      [1, 64, 784, 128, 'rowmajor', 'transposed'], [1, 64, 128, 10, 'rowmajor', 'transposed'], [3, 33, 70, 40, 'rowmajor', 'transposed'],
+      [1, 128, 64, 784, 'transposed', 'rowmajor'], [1, 10, 64, 300, 'transposed', 'rowmajor'],
       [1, 301, 517, 259, 'rowmajor', 'rowmajor'], [4, 70, 300, 90, 'rowmajor', 'broadcast'], [32, 20, 64, 48, 'rowmajor', 'rowmajor'],
     ];
     let seed = 7;
     for (const [B, M, K, N, la, lb] of shapes) {
       const a = operand(B, M, K, la, seed++);
       const b = operand(B, K, N, lb, seed++);
-      const [one, two] = onThreads(() => native.matmul(a, b, 'float32'));
+      const [one, two] = onThreads(() => checkMatmul(a, b, `${B}x${M}x${K}x${N}`));
       assertSameBits(one, two, `threads ${B}x${M}x${K}x${N}`);
       const results: Float32Array[] = [];
       onEveryIsa(() => void results.push(native.matmul(a, b, 'float32') as Float32Array));
