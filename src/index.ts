@@ -78,7 +78,7 @@ import { Animator } from './lab/animator.js';
 export const utils = { data: dataNamespace, ...utilsNamespace, Animator } as const;
 /** `torch.nn`: modules (layers, losses, containers), `Parameter`, `functional` and `init`. */
 export * as nn from './nn/index.js';
-/** `torch.optim`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, gradient clipping, `EarlyStopping` and `lrScheduler`. */
+/** `torch.optim`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, LBFGS, gradient clipping, `EarlyStopping` and `lrScheduler`. */
 export * as optim from './optim/index.js';
 /** The built-in model zoo (MLPs, CNNs, the char transformer, the diffusion U-Net and its samplers): build, train and sample them from code. */
 export * as models from './models/index.js';
