@@ -44,10 +44,11 @@ export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 export { matmul, mm, bmm, mv, dot, outer, einsum, addmm, addmv, baddbmm, type AddProductOptions } from './ops/linalg.js';
 /** `torch.linalg`: vectorNorm, matrixNorm, norm, det, slogdet, inv, solve, cholesky, qr, eigh, svd, ... */
 export * as linalg from './ops/linalg/index.js';
-export { det, slogdet, inv as inverse, logdet } from './ops/linalg/lu.js';
+export { det, slogdet, inv as inverse, logdet, deprecatedLuSolve as luSolve } from './ops/linalg/lu.js';
 export { choleskySolve, choleskyInverse } from './ops/linalg/cholesky.js';
 export { matrixPower } from './ops/linalg/products.js';
 export { pinverse } from './ops/linalg/pinv.js';
+export { matrixExp } from './ops/linalg/matrix_exp.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode.js';
 /** `torch.autograd`: `grad`, `backward`, grad mode, `gradcheck` and `gradgradcheck`, and the graph's `Node`s. */
