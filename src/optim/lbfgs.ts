@@ -6,7 +6,8 @@
 // global and kept, as PyTorch keeps it, under the first parameter.
 //
 // Scalars (t, ys, ro, al, H_diag) are JavaScript numbers where PyTorch holds 0-d tensors of the
-// parameters' dtype; a state dict from PyTorch (0-d tensors) loads all the same.
+// parameters' dtype (rounded to float32 for float32 parameters, as those tensors are); a state
+// dict from PyTorch (0-d tensors) loads all the same.
 
 import { Tensor } from '../tensor/tensor.js';
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
@@ -225,6 +226,8 @@ export class LBFGS extends Optimizer<LBFGSHyperparameters> {
   private iterate(closure: () => Tensor | number): Tensor | number {
     const group = this.paramGroups[0];
     const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, lineSearchFn, historySize } = group;
+    // PyTorch's ro, al, H_diag and first t are 0-d tensors of the parameters' dtype: rounded as they are.
+    const round = this.params[0].dtype === 'float32' ? Math.fround : (x: number) => x;
     // LBFGS's state is global; PyTorch keeps it under the first parameter (so load_state_dict casts it).
     const state = this.stateOf(this.params[0]);
     state.funcEvals = (state.funcEvals as number | undefined) ?? 0;
@@ -271,8 +274,8 @@ export class LBFGS extends Optimizer<LBFGSHyperparameters> {
           }
           oldDirs!.push(y);
           oldStps!.push(s);
-          ro!.push(1 / ys);
-          hDiag = ys / dot(y, y);
+          ro!.push(round(1 / ys));
+          hDiag = round(ys / dot(y, y));
         }
         // The two-loop recursion: d = -H g, H the L-BFGS inverse Hessian approximation.
         const numOld = oldDirs!.length;
@@ -280,14 +283,14 @@ export class LBFGS extends Optimizer<LBFGSHyperparameters> {
         const al = state.al as (number | null)[];
         const q = flatGrad.neg();
         for (let i = numOld - 1; i >= 0; i--) {
-          al[i] = dot(oldStps![i], q) * ro![i];
+          al[i] = round(dot(oldStps![i], q) * ro![i]);
           q.add_(oldDirs![i], { alpha: -al[i]! });
         }
         const r = q.mul(hDiag!);
         d = r;
         for (let i = 0; i < numOld; i++) {
-          const beI = dot(oldDirs![i], r) * ro![i];
-          r.add_(oldStps![i], { alpha: num(al[i]) - beI });
+          const beI = round(dot(oldDirs![i], r) * ro![i]);
+          r.add_(oldStps![i], { alpha: round(num(al[i]) - beI) });
         }
       }
       if (prevFlatGrad === undefined) prevFlatGrad = flatGrad.clone();
@@ -295,7 +298,12 @@ export class LBFGS extends Optimizer<LBFGSHyperparameters> {
       prevLoss = loss;
 
       // The step length: min(1, 1/|g|_1) lr on the very first iteration, then lr.
-      t = state.nIter === 1 ? Math.min(1, 1 / flatGrad.abs().sum().item()) * lr : lr;
+      if (state.nIter === 1) {
+        const inverse = round(1 / flatGrad.abs().sum().item());
+        t = inverse < 1 ? round(inverse * lr) : lr;
+      } else {
+        t = lr;
+      }
       const gtd = dot(flatGrad, d!);
       // The directional derivative is below the tolerance.
       if (gtd > -toleranceChange) break;
