@@ -44,10 +44,11 @@ export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 export { matmul, mm, bmm, mv, dot, outer, einsum, addmm, addmv, baddbmm, type AddProductOptions } from './ops/linalg.js';
 /** `torch.linalg`: vectorNorm, matrixNorm, norm, det, slogdet, inv, solve, cholesky, qr, eigh, svd, ... */
 export * as linalg from './ops/linalg/index.js';
-export { det, slogdet, inv as inverse, logdet } from './ops/linalg/lu.js';
+export { det, slogdet, inv as inverse, logdet, deprecatedLuSolve as luSolve } from './ops/linalg/lu.js';
 export { choleskySolve, choleskyInverse } from './ops/linalg/cholesky.js';
 export { matrixPower } from './ops/linalg/products.js';
 export { pinverse } from './ops/linalg/pinv.js';
+export { matrixExp } from './ops/linalg/matrix_exp.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode.js';
 /** `torch.autograd`: `grad`, `backward`, grad mode, `gradcheck` and `gradgradcheck`, and the graph's `Node`s. */
@@ -78,7 +79,7 @@ import { Animator } from './lab/animator.js';
 export const utils = { data: dataNamespace, ...utilsNamespace, Animator } as const;
 /** `torch.nn`: modules (layers, losses, containers), `Parameter`, `functional` and `init`. */
 export * as nn from './nn/index.js';
-/** `torch.optim`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, gradient clipping, `EarlyStopping` and `lrScheduler`. */
+/** `torch.optim`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, LBFGS, gradient clipping, `EarlyStopping` and `lrScheduler`. */
 export * as optim from './optim/index.js';
 /** The built-in model zoo (MLPs, CNNs, the char transformer, the diffusion U-Net and its samplers): build, train and sample them from code. */
 export * as models from './models/index.js';

@@ -483,6 +483,27 @@ for (const backend of backendsUnderTest()) {
         check((a) => linalg.matrixPower(a, -2), [square(2)]);
         check((a, b, c) => linalg.multiDot([a, b, c]), [leaf([3]), leaf([3, 2], -1, 1, 0.1), leaf([2, 2], -1, 1, 0.2)]);
       });
+      caseTest('matrix_exp (LinalgMatrixExpBackward0): Padé without and with squaring, batched', () => {
+        check((a) => linalg.matrixExp(a), [leaf([3, 3])], { gradgrad: true });
+        check((a) => linalg.matrixExp(a), [leaf([2, 2, 2], -3, 3, 0.2)]);
+      });
+      caseTest('lu_solve (LinalgLuSolveBackward0): LU and B, left and right, adjoint, broadcast', () => {
+        const factors = (a: Tensor) => linalg.luFactor(a.detach());
+        const { LU, pivots } = factors(square(3));
+        const lu = () => LU.detach().requiresGrad_(true);
+        check((f, b) => linalg.luSolve(f, pivots, b), [lu(), leaf([3, 2], -1, 1, 0.3)], { gradgrad: true });
+        check((f, b) => linalg.luSolve(f, pivots, b, { adjoint: true }), [lu(), leaf([3, 2], -1, 1, 0.4)], { gradgrad: true });
+        check((f, b) => linalg.luSolve(f, pivots, b, { left: false }), [lu(), leaf([2, 3], -1, 1, 0.5)]);
+        check((f, b) => linalg.luSolve(f, pivots, b, { left: false, adjoint: true }), [lu(), leaf([2, 1, 2, 3], -1, 1, 0.6)]);
+        const batch = factors(square(2, 0.3, [2]));
+        check((f, b) => torch.luSolve(b, f, batch.pivots), [batch.LU.detach().requiresGrad_(true), leaf([3, 1, 2, 1], -1, 1, 0.7)]);
+      });
+      caseTest('lstsq (LinalgLstsqBackward0): tall, wide, broadcast, a vector b', () => {
+        check((a, b) => linalg.lstsq(a, b).solution, [leaf([4, 2]), leaf([4, 3], -1, 1, 0.3)], { gradgrad: true });
+        check((a, b) => linalg.lstsq(a, b, null, { driver: 'gelsd' }).solution, [leaf([2, 3], -1, 1, 0.1), leaf([2, 2], -1, 1, 0.4)]);
+        check((a, b) => linalg.lstsq(a, b).solution, [leaf([1, 3, 2], -1, 1, 0.2), leaf([2, 3, 1], -1, 1, 0.5)]);
+        check((a, b) => linalg.lstsq(a, b).solution, [leaf([3, 2], -1, 1, 0.6), leaf([3], -1, 1, 0.7)]);
+      });
     });
 
     describe('movement', () => {

@@ -1,6 +1,6 @@
 // torch.linalg against PyTorch 1.13 (tools/fixtures/linalg_decomp.py): norms, det, slogdet, logdet,
-// inv, solve, solve_triangular, lu, lu_factor, cholesky, cholesky_solve/_inverse, qr, eigh, svd,
-// pinv, matrix_rank and the products, with the top-level aliases and the *_ex forms; values,
+// inv, solve, solve_triangular, lu, lu_factor, lu_solve, cholesky, cholesky_solve/_inverse, qr,
+// eigh, svd, pinv, matrix_rank, matrix_exp, lstsq and the products, with the top-level aliases and the *_ex forms; values,
 // dtypes, grad_fn names, gradients for fixed weights, and every refusal in PyTorch's words.
 // QR, eigh and SVD factors are unique only up to the sign of a column (and its paired row), so
 // the fixture holds their elementwise squares and gradients of losses in those squares, which
@@ -99,6 +99,14 @@ function call(fn: string, kw: Kw, xs: Tensor[]): Tensor[] {
     case 'linalg.multi_dot': return [linalg.multiDot(xs)];
     case 'linalg.vecdot': return [linalg.vecdot(a, b)];
     case 'linalg.cross': return [linalg.cross(a, b)];
+    case 'linalg.lu_solve': return [linalg.luSolve(a, b, xs[2], { left: kw.left as boolean | undefined, adjoint: kw.adjoint as boolean | undefined })];
+    case 'lu_solve': return [a.luSolve(b, xs[2])];
+    case 'linalg.matrix_exp': return [linalg.matrixExp(a)];
+    case 'matrix_exp': return [dlab.matrixExp(a)];
+    case 'linalg.lstsq': {
+      const r = linalg.lstsq(a, b, kw.rcond as number | undefined, { driver: kw.driver as linalg.LstsqDriver | undefined });
+      return [r.solution, r.residuals, r.rank, r.singularValues];
+    }
     default: throw new Error(`no dlab call for torch.${fn}`);
   }
 }

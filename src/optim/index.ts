@@ -15,6 +15,7 @@ export { NAdam, type NAdamOptions } from './nadam.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
 export { Rprop, type RpropOptions } from './rprop.js';
+export { LBFGS, type LBFGSOptions } from './lbfgs.js';
 export { clipGradNorm_, clipGradValue_, l1Penalty, l2Penalty } from './clip.js';
 export { optimizerByName, optimizerNames, type OptimizerName, type OptimizerChoice } from './by_name.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './early_stopping.js';

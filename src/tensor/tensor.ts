@@ -31,6 +31,7 @@ import * as lu from '../ops/linalg/lu.js';
 import * as lap from '../ops/linalg/products.js';
 import * as lapi from '../ops/linalg/pinv.js';
 import * as lach from '../ops/linalg/cholesky.js';
+import * as laexp from '../ops/linalg/matrix_exp.js';
 
 /** A JavaScript number or boolean: a Python scalar. */
 export type Scalar = number | boolean;
@@ -587,6 +588,8 @@ export class Tensor {
   pinverse(rcond = 1e-15): Tensor { return lapi.pinverse(this, rcond); }
   choleskySolve(l: Tensor, options?: { upper?: boolean }): Tensor { return lach.choleskySolve(this, l, options); }
   choleskyInverse(options?: { upper?: boolean }): Tensor { return lach.choleskyInverse(this, options); }
+  matrixExp(): Tensor { return laexp.matrixExp(this); }
+  luSolve(LUData: Tensor, LUPivots: Tensor): Tensor { return lu.deprecatedLuSolve(this, LUData, LUPivots); }
   median(): Tensor;
   median(dim: number, options?: KeepDim): red.ValuesIndices;
   median(dim?: number, options?: KeepDim): Tensor | red.ValuesIndices { return dim === undefined ? qu.median(this) : qu.median(this, dim, options); }

@@ -17,6 +17,7 @@ import { where } from '../elementwise.js';
 import { eye, zeros, zerosLike } from '../creation.js';
 import { tril, triu } from '../indexing.js';
 import { checkFloating, checkIsMatrix, checkSquare, forEachMatrix, fromHost, readMatrices, transposed } from './matrices.js';
+import { solveTriangular } from './triangular.js';
 
 /**
  * LU of the m x n (default square) row-major block of `a` at `offset`, in place (L below the
@@ -53,7 +54,7 @@ export function luInPlace(a: Float64Array, offset: number, m: number, n = m): { 
 }
 
 /** Solve L U x = P b for the columns of the n x m block b (in place), given luInPlace's result. */
-function luSolveInPlace(lu: Float64Array, luOffset: number, pivots: Int32Array, n: number, b: Float64Array, bOffset: number, m: number): void {
+export function luSolveInPlace(lu: Float64Array, luOffset: number, pivots: Int32Array, n: number, b: Float64Array, bOffset: number, m: number): void {
   for (let k = 0; k < n; k++) {
     const p = pivots[k];
     if (p === k) continue;
@@ -389,4 +390,96 @@ export function luFactor(a: Tensor, options: { pivot?: boolean } = {}): { LU: Te
     throw new Error(`torch.linalg.lu_factor: ${where}U[${infos[bad]},${infos[bad]}] is zero and using it on lu_solve would result in a division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)`);
   }
   return { LU, pivots };
+}
+
+/** P (batch, n x n) with A = P L U from LAPACK's 1-based row swaps (int32, (*, n)), as lu_unpack builds it. */
+function permutationFromPivots(pivots: Tensor, n: number, like: Tensor): Tensor {
+  const flat = pivots._host('linalg.lu_solve');
+  const swaps: Int32Array[] = [];
+  for (let b = 0; n > 0 && b < flat.length / n; b++) {
+    const rows = Int32Array.from(flat.subarray(b * n, (b + 1) * n), (p) => p - 1);
+    rows.forEach((p, k) => {
+      if (!(p >= k && p < n)) throw new RangeError(`linalg.lu_solve: pivots[${k}] = ${p + 1} is not a row swap of LU_factor's (expected ${k + 1} to ${n})`);
+    });
+    swaps.push(rows);
+  }
+  return permutationMatrices(swaps, n, pivots.shape.slice(0, -1), like);
+}
+
+/**
+ * `torch.linalg.lu_solve(LU, pivots, B, left=true, adjoint=false)`: X with AX = B from
+ * lu_factor's A = P L U (XA = B with left false; A^T in place of A with adjoint), batched and
+ * broadcast: the row swaps, then substitution against LU's two triangles. Gradient
+ * (linalg_lu_solve_LU and linalg_lu_solve's B rule): gB solves the transposed system for gX; gLU
+ * is gL (strictly lower) + gU (upper), below.
+ */
+export function luSolve(LU: Tensor, pivots: Tensor, b: Tensor, options: { left?: boolean; adjoint?: boolean } = {}): Tensor {
+  const { left = true, adjoint = false } = options;
+  checkIsMatrix('linalg.lu_solve', b, 'B');
+  checkIsMatrix('linalg.lu_solve', LU, 'LU');
+  if (LU.dtype !== b.dtype) {
+    throw new TypeError(`linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type ${scalarTypeName[LU.dtype]} and B of type ${scalarTypeName[b.dtype]} instead`);
+  }
+  if (pivots.dtype !== 'int32') throw new TypeError('linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32');
+  checkSquare('torch.linalg.lu_solve', LU);
+  checkFloating('linalg.lu_solve', LU);
+  const n = LU.shape[LU.ndim - 1];
+  const [br, bc] = b.shape.slice(-2);
+  if (left ? n !== br : n !== bc) {
+    throw new RangeError(`linalg.lu_solve: Incompatible shapes of A and B for the equation ${left ? 'AX = B' : 'XA = B'} (${n}x${n} and ${br}x${bc})`);
+  }
+  if (pivots.ndim === 0 || pivots.shape[pivots.ndim - 1] !== n) throw new RangeError('linalg.lu_solve: Number of pivots per batch should be same as the dimension of the matrix');
+  const P = permutationFromPivots(pivots, n, LU);
+  // XA = B is A^T X^T = B^T, and X A^T = B is A X^T = B^T: one left solve, transposed around.
+  const leftAdjoint = left ? adjoint : !adjoint;
+  const x = noGrad(() => {
+    const solved = luSolveLeft(LU.detach(), P, left ? b.detach() : b.detach().mT, leftAdjoint);
+    return left ? solved : solved.mT.contiguous();
+  });
+  return record('LinalgLuSolveBackward0', x, [LU, b], [LU], (g, needs) => {
+    const gX = left ? g : g.mT;
+    const X = left ? x : x.mT;
+    const gB = luSolve(LU, pivots, gX, { adjoint: !leftAdjoint });
+    const gLU = needs[0] ? sumToShape(luSolveBackwardLU(gX, LU, P, X, leftAdjoint), LU.shape) : null;
+    return [gLU, needs[1] ? sumToShape(left ? gB : gB.mT, b.shape) : null];
+  });
+}
+
+/** X with A X = B (A^T X = B with adjoint), A = P L U packed in LU, by two triangular solves. */
+function luSolveLeft(LU: Tensor, P: Tensor, b: Tensor, adjoint: boolean): Tensor {
+  if (!adjoint) {
+    // L U X = P^T B: forward substitution with L (unit diagonal, below), back substitution with U.
+    const y = solveTriangular(LU, matmul(P.mT, b), { upper: false, unitriangular: true });
+    return solveTriangular(LU, y, { upper: true });
+  }
+  // U^T L^T P^T X = B.
+  const z = solveTriangular(LU.mT, b, { upper: false });
+  return matmul(P, solveTriangular(LU.mT, z, { upper: true, unitriangular: true }));
+}
+
+/**
+ * The gradient for LU of the left solve X (of AX = B, or A^T X = B with adjoint) given gX:
+ *   AX = B:    gR = -U^{-T} gX X^T,  gLU = tril(L^{-T} gR U^T, -1) + triu(gR);
+ *   A^T X = B: Z = P^T X, gZ = P^T gX, W = L^T Z, gW = L^{-1} gZ,
+ *              gLU = tril(-Z gZ^T L^{-T}, -1) + triu(-W gW^T U^{-T}).
+ */
+function luSolveBackwardLU(gX: Tensor, LU: Tensor, P: Tensor, X: Tensor, adjoint: boolean): Tensor {
+  const { L, U } = unpack(LU);
+  if (!adjoint) {
+    const gR = solveTriangular(LU.mT, matmul(gX, X.mT), { upper: false }).neg();
+    const gL = solveTriangular(LU.mT, matmul(gR, U.mT), { upper: true, unitriangular: true });
+    return tril(gL, -1).add(triu(gR));
+  }
+  const Z = matmul(P.mT, X);
+  const gZ = matmul(P.mT, gX);
+  const W = matmul(L.mT, Z);
+  const gW = solveTriangular(LU, gZ, { upper: false, unitriangular: true });
+  const gL = solveTriangular(LU.mT, matmul(Z, gZ.mT), { upper: true, left: false, unitriangular: true });
+  const gU = solveTriangular(LU.mT, matmul(W, gW.mT), { upper: false, left: false });
+  return tril(gL, -1).add(triu(gU)).neg();
+}
+
+/** `torch.lu_solve(b, LU_data, LU_pivots)` (also `Tensor.luSolve`): PyTorch's deprecated spelling of linalg.lu_solve(LU, pivots, B). */
+export function deprecatedLuSolve(b: Tensor, LUData: Tensor, LUPivots: Tensor): Tensor {
+  return luSolve(LUData, LUPivots, b);
 }

@@ -63,7 +63,7 @@ export function pinv(a: Tensor, options: Tolerances = {}): Tensor {
 }
 
 /** FunctionsManual.cpp's pinv_backward (real case), products kept to the smaller dimension. */
-function pinvBackward(g: Tensor, p: Tensor, a: Tensor): Tensor {
+export function pinvBackward(g: Tensor, p: Tensor, a: Tensor): Tensor {
   const m = a.shape[a.ndim - 2];
   const n = a.shape[a.ndim - 1];
   const ph = p.mT;
