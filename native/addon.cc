@@ -98,7 +98,10 @@ Napi::Value SetConvAlgorithm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-/** matmul(a, aOffset, aStrides[3], b, bOffset, bStrides[3], B, M, N, K, out): out[B, M, N] = a[B, M, K] . b[B, K, N]. */
+/**
+ * matmul(a, aOffset, aStrides[3], b, bOffset, bStrides[3], B, M, N, K, out[, bias, biasOffset]):
+ * out[B, M, N] = a[B, M, K] . b[B, K, N], plus bias (N contiguous floats) on each row if given.
+ */
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t alen, blen, clen;
@@ -114,7 +117,15 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   CheckSpan(env, alen, aoff, adims, sa, 3);
   CheckSpan(env, blen, boff, bdims, sb, 3);
   if (static_cast<int64_t>(clen) < B * M * N) throw Napi::RangeError::New(env, "dlab native: output too small");
-  dlab::sgemm_batched(B, M, N, K, a + aoff, sa, b + boff, sb, c);
+  const float* bias = nullptr;
+  if (info.Length() > 15 && !info[15].IsNull()) {
+    size_t len;
+    bias = Data<float>(info, 15, &len);
+    int64_t boffset = Int(info, 16), bdims[1] = {N}, bstrides[1] = {1};
+    CheckSpan(env, len, boffset, bdims, bstrides, 1);
+    bias += boffset;
+  }
+  dlab::sgemm_batched(B, M, N, K, a + aoff, sa, b + boff, sb, c, bias);
   return env.Undefined();
 }
 

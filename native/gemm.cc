@@ -266,11 +266,14 @@ static bool prepacked_a_pays(const MicroKernel& mk, Strided A, int64_t M, int64_
 /** sgemm_batched in the orientation given: C[b] = A[b] . B[b], B packed, A read in place or packed. */
 static void sgemm_batched_as_given(const MicroKernel& mk, int64_t batch, int64_t M, int64_t N, int64_t K, const float* a, const int64_t* sa, const float* b, const int64_t* sb, float* c);
 
-void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* a, const int64_t* sa, const float* b, const int64_t* sb, float* c) {
+void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* a, const int64_t* sa, const float* b, const int64_t* sb, float* c, const float* bias) {
   if (batch <= 0 || M <= 0 || N <= 0) return;
   const MicroKernel& mk = micro_kernel();
   if (!transposed_product_pays(mk, M, N, K, sb)) {
     sgemm_batched_as_given(mk, batch, M, N, K, a, sa, b, sb, c);
+    if (bias != nullptr)
+      for (int64_t r = 0; r < batch * M; r++)
+        for (int64_t j = 0; j < N; j++) c[r * N + j] += bias[j];
     return;
   }
   // C^T[j][i] is the same fused multiply-adds in the same k order as C[i][j] (a * b == b * a
@@ -282,8 +285,12 @@ void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* 
   for (int64_t i = 0; i < batch; i++) {
     const float* src = ct + i * M * N;
     float* dst = c + i * M * N;
-    for (int64_t r = 0; r < M; r++)
-      for (int64_t j = 0; j < N; j++) dst[r * N + j] = src[j * M + r];
+    for (int64_t r = 0; r < M; r++) {
+      if (bias != nullptr)
+        for (int64_t j = 0; j < N; j++) dst[r * N + j] = src[j * M + r] + bias[j];
+      else
+        for (int64_t j = 0; j < N; j++) dst[r * N + j] = src[j * M + r];
+    }
   }
 }
 

@@ -63,8 +63,9 @@ void gemm_prepacked(const MicroKernel& mk, int64_t M, int64_t N, int64_t K, cons
 
 /**
  * Batched C[b] = A[b] . B[b] for b < batch (C contiguous [batch, M, N]), threaded over rows,
- * panels or batches by size.
+ * panels or batches by size. With a bias (N floats), each row of C then adds it: each product
+ * rounded first, then the add (the bits of the product followed by a separate add).
  */
-void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* a, const int64_t* sa, const float* b, const int64_t* sb, float* c);
+void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* a, const int64_t* sa, const float* b, const int64_t* sb, float* c, const float* bias = nullptr);
 
 }  // namespace dlab

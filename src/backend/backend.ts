@@ -126,6 +126,12 @@ export interface Backend<D extends DeviceData = TypedArray> {
   logSoftmax(x: View<D>, dim: number): D;
   /** Batched matrix product [B, M, K] x [B, K, N] -> [B, M, N]; any strides (transposed views need no copy). */
   matmul(a: View<D>, b: View<D>, dtype: DType): D;
+  /**
+   * Optional, float32: matmul of a [B, M, K] and b [B, K, N], then `bias` (N contiguous elements)
+   * added to each row of the result, each product rounded before its add (the bits of matmul
+   * followed by add). A Linear layer's forward (addmm) in one call; without it, the two ops.
+   */
+  matmulBias?(a: View<D>, b: View<D>, bias: View<D>): D;
   /** out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; the result has index's shape. */
   gather(x: View<D>, dim: number, index: View<D>): D;
   /** In place on contiguous `out`: out[index[p] along dim] (+)= src[p] for every p of index's shape. */

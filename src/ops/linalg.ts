@@ -4,7 +4,7 @@
 import { type DType, castScalar, scalarTypeName } from '../tensor/dtype.js';
 import { broadcastShapes, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { asOneNode, backendOf, record, wrap } from './function.js';
+import { asOneNode, backendOf, record, type Rule, wrap } from './function.js';
 import { diagonal } from './diagonal.js';
 import { expand, movedim, permute, reshape, squeeze, transpose, unsafeView, unsqueeze } from './movement.js';
 import { sum, sumToShape } from './reduce.js';
@@ -54,18 +54,20 @@ function matrixProduct(a: Tensor, b: Tensor): Tensor {
   const [M, K] = a.shape;
   const N = b.shape[1];
   const backend = backendOf(a, b);
-  const asBatch = (x: Tensor, rows: number, cols: number) => ({ ...x._view(), shape: [1, rows, cols], strides: [0, ...x._strides] });
   const y = wrap(backend.matmul(asBatch(a, M, K), asBatch(b, K, N), a.dtype), [M, N], a.dtype, backend);
-  // PyTorch's mm_mat1_backward / mm_mat2_backward: an operand stored column-major gets its
-  // gradient column-major too, so the gradient reaching Linear's weight through weight.t() is
-  // contiguous in the weight's own layout (no transposed copy when it is accumulated).
-  return record('MmBackward0', y, [a, b], [a, b], (g, needs) => [
-    needs[0] ? (columnMajor(a) ? transpose(matrixProduct(b, transpose(g, 0, 1)), 0, 1) : matrixProduct(g, transpose(b, 0, 1))) : null,
-    needs[1] ? (columnMajor(b) ? transpose(matrixProduct(transpose(g, 0, 1), a), 0, 1) : matrixProduct(transpose(a, 0, 1), g)) : null,
-  ]);
+  return record('MmBackward0', y, [a, b], [a, b], (g, needs) => [needs[0] ? mat1Grad(g, a, b) : null, needs[1] ? mat2Grad(g, a, b) : null]);
 }
 
+/** A [rows, cols] matrix as the primitive's one-element batch. */
+const asBatch = (x: Tensor, rows: number, cols: number) => ({ ...x._view(), shape: [1, rows, cols], strides: [0, ...x._strides] });
+
+// PyTorch's mm_mat1_backward / mm_mat2_backward (mm's and addmm's gradients): an operand stored
+// column-major gets its gradient column-major too, so the gradient reaching Linear's weight
+// through weight.t() is contiguous in the weight's own layout (no transposed copy when it is
+// accumulated).
 const columnMajor = (x: Tensor) => x._strides[0] === 1 && x._strides[1] === x.shape[0];
+const mat1Grad = (g: Tensor, a: Tensor, b: Tensor) => (columnMajor(a) ? transpose(matrixProduct(b, transpose(g, 0, 1)), 0, 1) : matrixProduct(g, transpose(b, 0, 1)));
+const mat2Grad = (g: Tensor, a: Tensor, b: Tensor) => (columnMajor(b) ? transpose(matrixProduct(transpose(g, 0, 1), a), 0, 1) : matrixProduct(transpose(a, 0, 1), g));
 
 /** `torch.bmm(a, b)`: a batch of matrix products, (b, n, m) x (b, m, p). */
 export function bmm(a: Tensor, b: Tensor): Tensor {
@@ -149,13 +151,32 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: AddPro
   if (mat1.ndim !== 2) throw new RangeError(`mat1 must be a matrix, got ${mat1.ndim}-D tensor`);
   if (mat2.ndim !== 2) throw new RangeError(`mat2 must be a matrix, got ${mat2.ndim}-D tensor`);
   if (mat1.shape[1] !== mat2.shape[0]) mismatch([mat1.shape[0], mat1.shape[1]], [mat2.shape[0], mat2.shape[1]]);
-  expand(input, [mat1.shape[0], mat2.shape[1]]); // refuses an input that does not broadcast, in expand's words
+  const [M, N] = [mat1.shape[0], mat2.shape[1]];
+  const row = input.ndim === 1 && (input.shape[0] === N || input.shape[0] === 1);
+  if (!row) expand(input, [M, N]); // refuses an input that does not broadcast, in expand's words
   const { shape, dtype } = input;
-  return asOneNode('AddmmBackward0', [input, mat1, mat2], [mat1, mat2], (i, a, b) => addScaled(i, mm(a, b), beta, alpha), (g, needs) => [
+  const rule: Rule = (g, needs) => [
     needs[0] ? inputGrad(g, shape, dtype, beta) : null,
-    needs[1] ? scaledGrad(mm(g, transpose(mat2, 0, 1)), alpha) : null,
-    needs[2] ? scaledGrad(mm(transpose(mat1, 0, 1), g), alpha) : null,
-  ]);
+    needs[1] ? scaledGrad(mat1Grad(g, mat1, mat2), alpha) : null,
+    needs[2] ? scaledGrad(mat2Grad(g, mat1, mat2), alpha) : null,
+  ];
+  const fused = withBiasRow(input, mat1, mat2, beta, alpha);
+  if (fused !== null) return record('AddmmBackward0', fused, [input, mat1, mat2], [mat1, mat2], rule);
+  return asOneNode('AddmmBackward0', [input, mat1, mat2], [mat1, mat2], (i, a, b) => addScaled(i, mm(a, b), beta, alpha), rule);
+}
+
+/**
+ * A Linear layer's addmm (a float32 bias row, beta and alpha 1) in one backend call where the
+ * backend has one (matmulBias): the bits of the product then the add, one array and one call
+ * fewer per layer and step. Null where it does not apply.
+ */
+function withBiasRow(bias: Tensor, a: Tensor, b: Tensor, beta: number, alpha: number): Tensor | null {
+  const [M, K] = a.shape;
+  const N = b.shape[1];
+  if (beta !== 1 || alpha !== 1 || a.dtype !== 'float32' || bias.dtype !== 'float32' || bias.ndim !== 1 || bias.shape[0] !== N || bias._strides[0] !== 1) return null;
+  const backend = backendOf(bias, a, b);
+  if (backend.matmulBias === undefined) return null;
+  return wrap(backend.matmulBias(asBatch(a, M, K), asBatch(b, K, N), bias._view()), [M, N], 'float32', backend);
 }
 
 /** `torch.addmv(input, mat, vec, beta=1, alpha=1)`: beta * input + alpha * (mat @ vec), one node (AddmvBackward0). */

@@ -179,6 +179,35 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     }
   });
 
+  test('matmulBias gives the bits of matmul followed by add, on every ISA and on 1 and 2 threads', () => {
+    // A Linear layer's forward: x W^T (run as C^T = W x^T for a small batch on AVX-512, directly
+    // otherwise, the bias added in the transposing copy or after), a batch past 64 rows, a
+    // product large enough to split, and a bias read from an offset in a longer array.
+    const shapes: [number, number, number, number, Layout, Layout][] = [
+      [1, 64, 784, 128, 'rowmajor', 'transposed'], [1, 64, 128, 10, 'rowmajor', 'transposed'], [1, 100, 70, 33, 'rowmajor', 'transposed'],
+      [1, 300, 400, 260, 'rowmajor', 'transposed'], [2, 9, 20, 17, 'rowmajor', 'rowmajor'],
+    ];
+    let seed = 300;
+    for (const [B, M, K, N, la, lb] of shapes) {
+      const a = operand(B, M, K, la, seed++);
+      const b = operand(B, K, N, lb, seed++);
+      const bias: View = { data: randomArray(N + 5, seed++) as Float32Array, dtype: 'float32', shape: [N], strides: [1], offset: 5 };
+      const product: View = { data: jsBackend.matmul(a, b, 'float32'), dtype: 'float32', shape: [B, M, N], strides: [M * N, N, 1], offset: 0 };
+      const rowOfBias: View = { ...bias, shape: [B, M, N], strides: [0, 0, 1] };
+      const expected = jsBackend.binary('add', product, rowOfBias, [B, M, N], 'float32') as Float32Array;
+      const results: Float32Array[] = [];
+      onEveryIsa((isa) => {
+        const [one, two] = onThreads(() => native.matmulBias!(a, b, bias) as Float32Array);
+        assertSameBits(one, two, `${isa} threads ${B}x${M}x${K}x${N}`);
+        assertClose(one, expected, 1e-4, 2e-6 * Math.sqrt(K + 1), `${isa} ${B}x${M}x${K}x${N}`);
+        const separate = native.binary('add', { ...product, data: native.matmul(a, b, 'float32') }, rowOfBias, [B, M, N], 'float32') as Float32Array;
+        assertSameBits(one, separate, `${isa} fused against separate ${B}x${M}x${K}x${N}`);
+        results.push(one);
+      });
+      for (const r of results) assertSameBits(r, results[0], `ISA ${B}x${M}x${K}x${N}`);
+    }
+  });
+
   test('matmul throws on a view outside its array instead of reading past it', () => {
     const a: View = { data: new Float32Array(10), dtype: 'float32', shape: [1, 4, 4], strides: [16, 4, 1], offset: 0 };
     assert.throws(() => native.matmul(a, operand(1, 4, 4, 'rowmajor', 1), 'float32'), /outside its array/);

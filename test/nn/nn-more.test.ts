@@ -54,6 +54,7 @@ const OWN_NODE: Record<string, string | null> = {
 };
 /** Cases whose last node is another one again (a norm other than 2 ends in its own op). */
 const OWN_NODE_BY_CASE: Record<string, string> = {
+  'linear 3-D without bias': 'UnsafeViewBackward0', // matmul folds the batch as PyTorch does (kron's view differs)
   'pairwise_distance p 1 keepdim': 'SumBackward1',
   'pairwise_distance p inf': 'AmaxBackward0',
   'pdist p 1': 'SumBackward1',
@@ -106,6 +107,7 @@ function callFunction(fn: string, args: Value[], kw: Record<string, never>, xs: 
     case 'nn.functional.pairwise_distance': return F.pairwiseDistance(a, b, o.p, undefined, o.keepdim);
     case 'nn.functional.pdist': return F.pdist(a, n(0));
     case 'cdist': return dlab.cdist(a, b, o.p);
+    case 'nn.functional.linear': return F.linear(a, b, xs[2]);
     case 'nn.functional.pixel_shuffle': return F.pixelShuffle(a, n(0));
     case 'nn.functional.pixel_unshuffle': return F.pixelUnshuffle(a, n(0));
     case 'nn.functional.channel_shuffle': return F.channelShuffle(a, n(0));

@@ -87,6 +87,16 @@ function makeNativeBackend(addon: NativeAddon): Backend {
       return out;
     },
 
+    matmulBias(a, b, bias) {
+      const [B, M, K] = a.shape;
+      const N = b.shape[2];
+      const out = alloc(B * M * N);
+      const sa = a.strides;
+      const sb = b.strides;
+      addon.matmul(a.data as Float32Array, a.offset, sa[0], sa[1], sa[2], b.data as Float32Array, b.offset, sb[0], sb[1], sb[2], B, M, N, K, out, bias.data as Float32Array, bias.offset);
+      return out;
+    },
+
     binary(op, a, b, shape, dtype) {
       const code = BINARY[op];
       const n = numel(shape);

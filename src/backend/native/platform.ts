@@ -15,6 +15,7 @@ export interface NativeAddon {
     a: Float32Array, aOffset: number, as0: number, as1: number, as2: number,
     b: Float32Array, bOffset: number, bs0: number, bs1: number, bs2: number,
     B: number, M: number, N: number, K: number, out: Float32Array,
+    bias?: Float32Array | null, biasOffset?: number,
   ): void;
   /** Convolution kernels on contiguous operands; `geometry` is N, C, H, W, O, groups, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW. */
   conv2d(x: Float32Array, xo: number, w: Float32Array, wo: number, bias: Float32Array | null, bo: number, y: Float32Array, yo: number, ...geometry: number[]): void;

@@ -1,11 +1,24 @@
 // nn.functional's linear maps (torch/nn/functional.py linear, bilinear); nn.Linear, nn.Bilinear
 // and multi-head attention's projections call these.
 
+import { addmm } from '../../ops/linalg.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
-/** `torch.nn.functional.linear`: y = x W^T + b. Wrong in_features reports "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)". */
+/**
+ * `torch.nn.functional.linear`: y = x W^T + b, as PyTorch 1.13's at::linear: a 2-D input with a
+ * bias is one addmm (AddmmBackward0), a contiguous 3-D one is flattened to 2-D around it
+ * (ViewBackward0); otherwise the product, then the bias added (AddBackward0). Wrong
+ * in_features reports "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)".
+ */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (bias && input.ndim === 2) return addmm(bias, input, weight.t());
+  if (bias && input.ndim === 3 && input.isContiguous()) {
+    const [batch, rows, features] = input.shape;
+    const y = addmm(bias, input.view([batch * rows, features]), weight.t());
+    return y.view([batch, rows, y.shape[1]]);
+  }
   const y = input.matmul(weight.t());
+  // PyTorch adds in place to the product it made; out of place here is the same node and values.
   return bias ? y.add(bias) : y;
 }
 
