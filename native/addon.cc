@@ -242,6 +242,18 @@ Napi::Value LogSoftmax(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** logSoftmaxBackward(g, go, out, oo, dx, outer, size, inner) */
+Napi::Value LogSoftmaxBackward(const Napi::CallbackInfo& info) {
+  int64_t outer = Int(info, 5), size = Int(info, 6), inner = Int(info, 7);
+  const int64_t n = outer * size * inner;
+  const float* g = F32(info, 0, n);
+  const float* out = F32(info, 2, n);
+  auto dx = info[4].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(dx.ElementLength()) < n) throw Napi::RangeError::New(info.Env(), "dlab native: output too small");
+  dlab::log_softmax_backward_f32(g, out, dx.Data(), outer, size, inner);
+  return info.Env().Undefined();
+}
+
 /** sum(x, xo, out, rows, mid, inner): out[m] = sum over rows and inner. */
 Napi::Value Sum(const Napi::CallbackInfo& info) {
   int64_t rows = Int(info, 3), mid = Int(info, 4), inner = Int(info, 5);
@@ -355,6 +367,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("thresholdBackward", Napi::Function::New(env, ThresholdBackward));
   exports.Set("axpy", Napi::Function::New(env, Axpy));
   exports.Set("logSoftmax", Napi::Function::New(env, LogSoftmax));
+  exports.Set("logSoftmaxBackward", Napi::Function::New(env, LogSoftmaxBackward));
   exports.Set("sum", Napi::Function::New(env, Sum));
   exports.Set("minmax", Napi::Function::New(env, MinMax));
   exports.Set("binaryStrided", Napi::Function::New(env, BinaryStrided));

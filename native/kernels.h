@@ -56,6 +56,8 @@ void axpy_f32(float* out, const float* x, float alpha, int64_t n);
 
 /** log_softmax over contiguous [outer, size, inner] along size, in float64 as the js reference. */
 void log_softmax_f32(const float* x, float* out, int64_t outer, int64_t size, int64_t inner);
+/** log_softmax's gradient: dx = g - exp(out) * sum(g) per slice, with the bits of those ops run one by one. */
+void log_softmax_backward_f32(const float* g, const float* out, float* dx, int64_t outer, int64_t size, int64_t inner);
 
 /** out[m] = sum over r < rows, i < inner of x[(r * mid + m) * inner + i], in float64, rounded once. */
 void sum_f32(const float* x, float* out, int64_t rows, int64_t mid, int64_t inner);

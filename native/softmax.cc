@@ -29,6 +29,26 @@ void log_softmax_f32(const float* x, float* out, int64_t outer, int64_t size, in
   else parallel_for(outer, run);
 }
 
+void log_softmax_backward_f32(const float* g, const float* out, float* dx, int64_t outer, int64_t size, int64_t inner) {
+  // The composed ops' bits: the slice's sum of g in float64 rounded once (sum_f32's order), each
+  // exp in float64 rounded once (elementwise.cc's exp_one), then a float32 multiply and subtract.
+  auto run = [&](int64_t o, int) {
+    for (int64_t i = 0; i < inner; i++) {
+      const int64_t base = o * size * inner + i;
+      double acc = 0;
+      for (int64_t k = 0, q = base; k < size; k++, q += inner) acc += g[q];
+      const float sum = static_cast<float>(acc);
+      for (int64_t k = 0, q = base; k < size; k++, q += inner) {
+        const float softmax = static_cast<float>(std::exp(static_cast<double>(out[q])));
+        const float scaled = softmax * sum;
+        dx[q] = g[q] - scaled;
+      }
+    }
+  };
+  if (outer * size * inner < (int64_t(1) << 15)) for (int64_t o = 0; o < outer; o++) run(o, 0);
+  else parallel_for(outer, run);
+}
+
 void sum_f32(const float* x, float* out, int64_t rows, int64_t mid, int64_t inner) {
   if (inner == 1) {
     // Column sums (a bias gradient over the batch): one float64 accumulator per column, down the rows.

@@ -124,6 +124,12 @@ export interface Backend<D extends DeviceData = TypedArray> {
    * a fresh contiguous array of x's dtype.
    */
   logSoftmax(x: View<D>, dim: number): D;
+  /**
+   * Optional, float32: log_softmax's gradient g - exp(out) * sum(g, dim) for `out` a log_softmax
+   * result and g of its shape, with the bits of exp, sum, mul and sub run one by one (what the
+   * backward composes without it); a fresh contiguous array.
+   */
+  logSoftmaxBackward?(grad: View<D>, output: View<D>, dim: number): D;
   /** Batched matrix product [B, M, K] x [B, K, N] -> [B, M, N]; any strides (transposed views need no copy). */
   matmul(a: View<D>, b: View<D>, dtype: DType): D;
   /**

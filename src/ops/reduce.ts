@@ -5,6 +5,7 @@ import type { ReduceOp } from '../backend/backend.js';
 import { type DType, type TypedArray, getDefaultDtype, isFloatingPoint, scalarTypeName } from '../tensor/dtype.js';
 import { normalizeDim, normalizeDims, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor, type Dims, type KeepDim } from '../tensor/tensor.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
 import { asOneNode, backendOf, record, wrap } from './function.js';
 import { cast, cat, expand, reshape, flip } from './movement.js';
 import { gatherNamed, scatterAdd } from './indexing.js';
@@ -297,8 +298,13 @@ export function logSoftmax(x: Tensor, dim: number, options: { dtype?: DType } = 
   const backend = backendOf(x);
   const view = x.ndim === 0 ? { ...x._view(), shape: [1], strides: [1] } : x._view();
   const out = wrap(backend.logSoftmax(view, d), x.shape, x.dtype, backend);
-  // d/dx_i = g_i - softmax_i * sum_j g_j, with softmax = exp(out).
-  return record('LogSoftmaxBackward0', out, [x], [out], (g) => [g.sub(out.exp().mul(sum(g, d, { keepdim: true })))]);
+  // d/dx_i = g_i - softmax_i * sum_j g_j, with softmax = exp(out): one backend call where the
+  // backend has one and no graph of the gradient is recorded (createGraph composes it).
+  return record('LogSoftmaxBackward0', out, [x], [out], (g) => {
+    const fused = backend.logSoftmaxBackward !== undefined && out.dtype === 'float32' && g.dtype === 'float32' && out.ndim > 0 && g._storage.backend === backend && !isGradEnabled();
+    if (fused) return [wrap(backend.logSoftmaxBackward!(g._view(), out._view(), d), out.shape, 'float32', backend)];
+    return [g.sub(out.exp().mul(sum(g, d, { keepdim: true })))];
+  });
 }
 
 function scan(op: 'cumsum' | 'cumprod', x: Tensor, dim: number, dtype: DType): Tensor {

@@ -161,6 +161,17 @@ function makeNativeBackend(addon: NativeAddon): Backend {
       return out;
     },
 
+    logSoftmaxBackward(grad, output, dim) {
+      const [gd, go] = contiguous(grad as F32View);
+      const [od, oo] = contiguous(output as F32View);
+      const n = numel(grad.shape);
+      const size = grad.shape[dim];
+      const inner = numel(grad.shape.slice(dim + 1));
+      const dx = alloc(n);
+      if (n > 0) addon.logSoftmaxBackward(gd, go, od, oo, dx, n / (size * inner), size, inner);
+      return dx;
+    },
+
     axpy(out, x, alpha) {
       const n = numel(out.shape);
       if (!isF32(out) || !isF32(x) || out.dtype !== 'float32' || n < ELEMENTWISE_MIN || !dense(out) || !dense(x)) return fallback.axpy(out, x, alpha);

@@ -33,6 +33,8 @@ export interface NativeAddon {
   thresholdBackward(grad: Float32Array, go: number, self: Float32Array, so: number, threshold: number, out: Float32Array, n: number): void;
   axpy(out: Float32Array, oo: number, x: Float32Array, xo: number, alpha: number, n: number): void;
   logSoftmax(x: Float32Array, xo: number, out: Float32Array, outer: number, size: number, inner: number): void;
+  /** dx = g - exp(out) * sum(g) over each slice of `size` (stride `inner`), all contiguous. */
+  logSoftmaxBackward(g: Float32Array, go: number, out: Float32Array, oo: number, dx: Float32Array, outer: number, size: number, inner: number): void;
   /** out[m] = the sum over r < rows, i < inner of x[(r * mid + m) * inner + i]. */
   sum(x: Float32Array, xo: number, out: Float32Array, rows: number, mid: number, inner: number): void;
   /** out [outer][rows.length][inner] = x [outer][size][inner] at rows (each in [0, size)) along the middle dim; out of x's type. */
