@@ -89,8 +89,8 @@ function countDependencies(roots: readonly Node[]): Map<Node, number> {
 }
 
 /**
- * A gradient in its leaf's dtype: PyTorch's engine casts one of another dtype (validate_outputs),
- * as cumsum(x, dtype=float64) of a float32 x sends back.
+ * A gradient in its leaf's dtype. The engine has cast it on its way in already; a hook on the
+ * leaf may have returned another dtype.
  */
 function inLeafDtype(variable: Tensor, g: Tensor): Tensor {
   return g.dtype === variable.dtype ? g : g.to(variable.dtype);
@@ -236,7 +236,10 @@ export function runBackward(
   /** Put g into next's slot of the buffer, summed with what is there. */
   /** Gradients consumed by the step running now: freed (where nothing else has them) once it has delivered all it made. */
   const consumed: Tensor[] = [];
-  const deliver = (next: Node, g: Tensor) => {
+  const deliver = (next: Node, given: Tensor) => {
+    // In the dtype of the input it flows to, on every edge (PyTorch's validate_outputs): a float64
+    // gradient that mean(x, dtype=float64) sends to a float32 x is float32 from there down.
+    const g = given.dtype === next.gradDtype ? given : given.to(next.gradDtype);
     const prev = buffer.get(next);
     const value = prev ? prev.add(g) : g;
     if (owner && prev) owner.released(prev);

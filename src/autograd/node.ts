@@ -2,6 +2,7 @@
 // holding the rule that maps the output's gradient to its inputs' gradients.
 
 import type { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
 
 export type TensorHook = (grad: Tensor) => Tensor | void;
 export type BackwardRule = (grad: Tensor) => readonly (Tensor | null | undefined)[];
@@ -27,10 +28,19 @@ export class Node {
     nextFunctions: readonly (Node | null)[],
     rule: BackwardRule,
     saved: readonly Tensor[],
+    private readonly outputDtype: DType,
   ) {
     this.nextFunctions = nextFunctions;
     this.rule = rule;
     this.saved = saved.map((tensor) => ({ tensor, version: tensor._version }));
+  }
+
+  /**
+   * The dtype of the gradient this node takes: its output's (PyTorch's input_metadata, of which
+   * dlab records only the dtype). The engine casts a gradient of another dtype on its way in.
+   */
+  get gradDtype(): DType {
+    return this.outputDtype;
   }
 
   /** The tensors this node saved for backward (empty once released), as PyTorch's grad_fn._saved_*. */
@@ -77,7 +87,12 @@ export class Node {
 /** The sink of a leaf tensor's gradient: adds incoming gradients into `variable.grad`. */
 export class AccumulateGrad extends Node {
   constructor(readonly variable: Tensor) {
-    super('AccumulateGrad', [], () => [], []);
+    super('AccumulateGrad', [], () => [], [], variable.dtype);
+  }
+
+  /** The leaf's dtype now (Tensor.data = other, module.double(), may change it). */
+  override get gradDtype(): DType {
+    return this.variable.dtype;
   }
 
   override release(): void {

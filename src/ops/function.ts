@@ -71,7 +71,7 @@ export function record(name: string, out: Tensor, inputs: readonly (Tensor | nul
   const next = inputs.map((t) => (t && t.requiresGrad ? gradientEdge(t) : null));
   if (next.every((n) => n === null)) return out;
   const needs = next.map((n) => n !== null);
-  out.gradFn = new Node(name, next, (g) => rule(g, needs), saved);
+  out.gradFn = new Node(name, next, (g) => rule(g, needs), saved, out.dtype);
   return out;
 }
 

@@ -64,7 +64,7 @@ export function inplace<T extends Tensor>(x: T, result: Tensor, options: { anyCa
     x.gradFn = value.gradFn;
   } else if (previous) {
     // Overwritten by a constant: the old history receives zero gradient.
-    x.gradFn = new Node(options.overwrite ?? 'CopyBackwards', [previous], (g) => [zerosLike(g)], []);
+    x.gradFn = new Node(options.overwrite ?? 'CopyBackwards', [previous], (g) => [zerosLike(g)], [], x.dtype);
   }
   return x;
 }
@@ -143,8 +143,8 @@ function rebaseView(x: Tensor, value: Tensor): void {
   base.gradFn = new Node('CopySlices', [oldBase, valueEdge], (g) => {
     const gc = contiguous(g);
     return [oldBase ? putRegion(gc, region, zerosOfShape(region.shape, g.dtype, g)) : null, valueEdge ? takeRegion(gc, region, base.shape) : null];
-  }, []);
-  x.gradFn = new Node('AsStridedBackward0', [base.gradFn], (g) => [putRegion(zerosOfShape(base.shape, g.dtype, g), region, g)], []);
+  }, [], base.dtype);
+  x.gradFn = new Node('AsStridedBackward0', [base.gradFn], (g) => [putRegion(zerosOfShape(base.shape, g.dtype, g), region, g)], [], x.dtype);
 }
 
 /** Tensor.copy_(src): broadcasts src and converts to x's dtype (any conversion is allowed). */
@@ -155,7 +155,7 @@ export function copy_<T extends Tensor>(x: T, src: Tensor): T {
   // Also the edge to a leaf src, which has no gradFn for x to take over.
   if (isGradEnabled() && src.requiresGrad && !x._base) {
     const edges = [previous, gradientEdge(src)];
-    x.gradFn = new Node('CopyBackwards', edges, (g) => [zerosLike(g), sumToShape(g, src.shape).to(src.dtype)], []);
+    x.gradFn = new Node('CopyBackwards', edges, (g) => [zerosLike(g), sumToShape(g, src.shape).to(src.dtype)], [], x.dtype);
   }
   return x;
 }
