@@ -13,11 +13,12 @@ import { inv } from './lu.js';
 
 /**
  * `torch.linalg.matrix_power(A, n)`: A multiplied by itself n times by repeated squaring (n < 0:
- * the inverse's power; n = 0: the identity, as PyTorch's a copy with no graph beyond it).
+ * the inverse's power; n = 0: the identity written over a copy of A, as PyTorch's, so it stays in
+ * A's graph (CopyBackwards) and A.grad is zeros).
  */
 export function matrixPower(a: Tensor, n: number): Tensor {
   checkSquare('linalg.matrix_power', a);
-  if (n === 0) return eye(a.shape[a.ndim - 1], { dtype: a.dtype }).expand(a.shape).clone();
+  if (n === 0) return a.clone().copy_(eye(a.shape[a.ndim - 1], { dtype: a.dtype, device: a.device }).expand(a.shape));
   let base = n < 0 ? inv(a) : a;
   let k = Math.abs(n);
   if (k === 1) return base.clone();
