@@ -423,37 +423,78 @@ export class RandomVerticalFlip extends RandomFlip {
   }
 }
 
+/** A fill colour: one value for every channel, or one per channel (torchvision's `fill`). */
+export type Fill = number | readonly number[];
+
+/**
+ * For each output pixel of a rotation by `angle` degrees on an h x w image, the index in its plane
+ * of the pixel that torchvision's tensor path samples, or -1 where it falls outside. Computed per
+ * pixel with the float operations of the tensors it builds, each rounded to the grid's dtype
+ * (`round`: Math.fround for float32): _gen_affine_grid's grid (pixel centres times theta's
+ * transpose divided by [w/2, h/2], summed as the small CPU bmm does: x term, y term, then the
+ * constant 0; PyTorch takes that kernel for h * w <= 66, a BLAS gemm above), then grid_sample's
+ * nearest pick (mode nearest, zeros, align_corners False) as F.gridSample computes it:
+ * (g + 1) * size/2 - 0.5 (the bits of ((g + 1) * size - 1) / 2: halving is exact), rounded half
+ * to even, inside [0, size).
+ */
+function rotationSources(h: number, w: number, angle: number, round: (v: number) => number): Int32Array {
+  const rad = -angle * (Math.PI / 180); // math.radians
+  // _get_inverse_affine_matrix(center=[0, 0], -angle, translate 0, scale 1, shear 0) in the dtype, transposed and rescaled.
+  const cos = round(Math.cos(rad));
+  const sin = round(Math.sin(rad));
+  const xAlongX = round(cos / (0.5 * w));
+  const xAlongY = round(sin / (0.5 * w));
+  const yAlongX = round(-sin / (0.5 * h));
+  const yAlongY = round(cos / (0.5 * h));
+  // The base grid's linspace of pixel centres: whole or half steps, exact in either dtype.
+  const xTerms = new Float64Array(2 * w);
+  for (let x = 0; x < w; x++) {
+    const gx = x - (w - 1) / 2;
+    xTerms[2 * x] = round(gx * xAlongX);
+    xTerms[2 * x + 1] = round(gx * yAlongX);
+  }
+  const from = new Int32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    const gy = y - (h - 1) / 2;
+    const xy = round(gy * xAlongY);
+    const yy = round(gy * yAlongY);
+    for (let x = 0; x < w; x++) {
+      const gridX = round(xTerms[2 * x] + xy);
+      const gridY = round(xTerms[2 * x + 1] + yy);
+      const sx = pyRound(round(round(round(gridX + 1) * (w / 2)) - 0.5));
+      const sy = pyRound(round(round(round(gridY + 1) * (h / 2)) - 0.5));
+      from[y * w + x] = sx >= 0 && sx < w && sy >= 0 && sy < h ? sy * w + sx : -1;
+    }
+  }
+  return from;
+}
+
 /**
  * F.rotate(img, angle) on a tensor: counter-clockwise by `angle` degrees about the centre,
- * nearest neighbour, same size (expand=False), `fill` where the source falls outside. The
- * sampling grid is torchvision's (_gen_affine_grid + grid_sample(align_corners=False)).
+ * nearest neighbour, same size (expand=False), `fill` where the source falls outside. The pixels
+ * are those of torchvision's tensor path (_gen_affine_grid in the image's float dtype, float32 for
+ * an integer image, then _apply_grid_transform's grid_sample), picked by rotationSources; a fill
+ * is cast to that dtype and goes where torchvision's mask channel reads under 0.5: outside.
  */
-export function rotate<T extends ImageLike>(img: T, angle: number, options: { fill?: number } = {}): T {
+export function rotate<T extends ImageLike>(img: T, angle: number, options: { fill?: Fill } = {}): T {
   const u = unpack(img, 'rotate');
   const src = u.planes;
-  const { h, w } = src;
-  const rad = -angle * (Math.PI / 180); // math.radians
-  // _get_inverse_affine_matrix(center=[0, 0], -angle, translate 0, scale 1, shear 0)
-  const m0 = Math.fround(Math.cos(rad));
-  const m1 = Math.fround(Math.sin(rad));
-  const m3 = Math.fround(-Math.sin(rad));
-  const m4 = Math.fround(Math.cos(rad));
+  const { n, c, h, w } = src;
+  const float64 = img instanceof Tensor && img.dtype === 'float64';
+  const round = float64 ? (v: number) => v : Math.fround;
+  const fills = options.fill === undefined ? [0] : typeof options.fill === 'number' ? [options.fill] : options.fill;
+  if (fills.length !== 1 && fills.length !== c) {
+    throw new RangeError(`The number of elements in 'fill' cannot broadcast to match the number of channels of the image (${fills.length} != ${c})`);
+  }
+  const from = rotationSources(h, w, angle, round);
   const out = planesLike(src, h, w);
-  const fill = options.fill ?? 0;
-  const f = Math.fround;
-  for (let y = 0; y < h; y++) {
-    const gy = f(-h * 0.5 + 0.5 + y);
-    for (let x = 0; x < w; x++) {
-      const gx = f(-w * 0.5 + 0.5 + x);
-      // grid = base @ (theta^T / [w/2, h/2]), then grid_sample's unnormalize ((g + 1) * size - 1) / 2.
-      const nx = f(f(f(gx * f(m0 / f(0.5 * w))) + f(gy * f(m1 / f(0.5 * w)))) + 0);
-      const ny = f(f(f(gx * f(m3 / f(0.5 * h))) + f(gy * f(m4 / f(0.5 * h)))) + 0);
-      const sx = pyRound(f(f(f(nx + 1) * w - 1) / 2));
-      const sy = pyRound(f(f(f(ny + 1) * h - 1) / 2));
-      const inside = sx >= 0 && sx < w && sy >= 0 && sy < h;
-      for (let p = 0; p < src.n * src.c; p++) {
-        out.data[p * h * w + y * w + x] = inside ? src.data[p * h * w + sy * w + sx] : fill;
-      }
+  const plane = h * w;
+  for (let p = 0; p < n * c; p++) {
+    const fill = round(fills.length === 1 ? fills[0] : fills[p % c]);
+    const base = p * plane;
+    for (let i = 0; i < plane; i++) {
+      const k = from[i];
+      out.data[base + i] = k >= 0 ? src.data[base + k] : fill;
     }
   }
   return u.pack(out, 'round') as T;
@@ -462,16 +503,16 @@ export function rotate<T extends ImageLike>(img: T, angle: number, options: { fi
 /** transforms.RandomRotation(degrees): rotate by an angle drawn uniformly from [-d, d] (or [a, b]). */
 export class RandomRotation {
   readonly degrees: [number, number];
-  readonly fill: number;
+  readonly fill: Fill;
   readonly generator: Generator | undefined;
 
-  constructor(degrees: number | readonly [number, number], options: { fill?: number; generator?: Generator; interpolation?: 'nearest' } = {}) {
+  constructor(degrees: number | readonly [number, number], options: { fill?: Fill; generator?: Generator; interpolation?: 'nearest' } = {}) {
     if (typeof degrees === 'number') {
       if (degrees < 0) throw new RangeError('If degrees is a single number, it must be positive.');
       this.degrees = [-degrees, degrees];
     } else this.degrees = [degrees[0], degrees[1]];
     if (options.interpolation !== undefined && options.interpolation !== 'nearest') throw new RangeError('RandomRotation: only nearest interpolation is implemented');
-    this.fill = options.fill ?? 0;
+    this.fill = typeof options.fill === 'object' ? options.fill.slice() : (options.fill ?? 0);
     this.generator = options.generator;
   }
 
@@ -481,7 +522,7 @@ export class RandomRotation {
   }
 
   toString(): string {
-    return `RandomRotation(degrees=[${this.degrees.join(', ')}], interpolation=nearest, expand=False, fill=${this.fill})`;
+    return `RandomRotation(degrees=[${this.degrees.join(', ')}], interpolation=nearest, expand=False, fill=${typeof this.fill === 'number' ? this.fill : `[${this.fill.join(', ')}]`})`;
   }
 }
 

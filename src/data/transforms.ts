@@ -15,7 +15,7 @@ import { Image, ImageBatch } from './image.js';
 
 export {
   Resize, CenterCrop, RandomCrop, RandomHorizontalFlip, RandomVerticalFlip, RandomRotation, ColorJitter, rotate, resizedSize,
-  type ImageLike, type PaddingMode, type RandomCropOptions, type InterpolationMode,
+  type ImageLike, type Fill, type PaddingMode, type RandomCropOptions, type InterpolationMode,
 } from './augment.js';
 
 /** A transform: a class with `call(x)`, as torchvision's are callable objects. */

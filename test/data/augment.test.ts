@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { Tensor, manualSeed } from '../../src/index.js';
+import { Tensor, getBackend, manualSeed, setBackend } from '../../src/index.js';
 import { wrap } from '../../src/ops/function.js';
 import { Image, transforms } from '../../src/data/index.js';
 import { Generator } from '../../src/random/generator.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, backendsUnderTest } from '../helpers.js';
 
 interface Img {
   shape: number[];
@@ -23,7 +23,7 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/data_more.json', import.
   center_crop: (Img & { size: number[] })[];
   random_crop: { seed: number; cases: (Img & { size: number[]; padding: number | number[] | null; pad_if_needed: boolean; mode: string })[] };
   hflip: { seed: number; p: number; flips: boolean[] };
-  rotation: { seed: number; degrees: number; angle: number; data: number[]; rot37: number[]; rot90_8: number[] };
+  rotation: { seed: number; degrees: number; angle: number; data: number[]; rot37: number[]; rot90_8: number[]; rot30_64: number[]; rot37_fill: number[] };
   color_jitter: { seed: number; order: number[]; factors: number[]; data: number[]; data8: number[] };
 };
 
@@ -102,22 +102,42 @@ test('RandomHorizontalFlip: torch.rand(1) < p decides, as in PyTorch', () => {
   assert.deepEqual(values(new transforms.RandomVerticalFlip(1).call(wrap(Float32Array.from([1, 2]), [1, 2, 1], 'float32'))), [2, 1]);
 });
 
-/** Count of positions where two arrays differ. */
-const mismatches = (a: number[], b: number[]) => a.filter((v, i) => Math.abs(v - b[i]) > 1e-6).length;
-
-test('RandomRotation: the angle PyTorch draws, nearest-neighbour sampling on the same grid', () => {
-  manualSeed(fx.rotation.seed);
-  const t = new transforms.RandomRotation(fx.rotation.degrees);
-  const y = t.call(img);
-  assert.deepEqual(y.shape, img.shape);
-  // The grid is computed in float32 like PyTorch's, so even ties round the same way.
-  assert.equal(mismatches(values(y), fx.rotation.data), 0, `rotation by ${fx.rotation.angle}`);
-  assert.equal(mismatches(values(transforms.rotate(img, 37)), fx.rotation.rot37), 0);
-  assert.deepEqual(values(transforms.rotate(img8, 90)), fx.rotation.rot90_8);
-  // 90 degrees on a square is torch.rot90 (counter-clockwise).
-  const sq = wrap(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), [1, 3, 3], 'float32');
-  assert.deepEqual(values(transforms.rotate(sq, 90)), [3, 6, 9, 2, 5, 8, 1, 4, 7]);
-});
+// rotate reads its image from, and writes its result to, the backend that holds them: checked on each.
+for (const backend of backendsUnderTest()) {
+  test(`RandomRotation [${backend}]: the angle PyTorch draws, nearest-neighbour sampling on the same grid`, () => {
+    const previous = getBackend().name;
+    setBackend(backend);
+    try {
+      manualSeed(fx.rotation.seed);
+      const t = new transforms.RandomRotation(fx.rotation.degrees);
+      const y = t.call(img);
+      assert.deepEqual(y.shape, img.shape);
+      // The grid is computed in the image's dtype as torchvision's, so even ties round the same way: the same pixels.
+      assert.deepEqual(values(y), fx.rotation.data, `rotation by ${fx.rotation.angle}`);
+      assert.deepEqual(values(transforms.rotate(img, 37)), fx.rotation.rot37);
+      assert.deepEqual(values(transforms.rotate(img8, 90)), fx.rotation.rot90_8);
+      assert.deepEqual(Array.from(toChw(transforms.rotate(toImage8(img8), 90))), fx.rotation.rot90_8);
+      // A float64 image is sampled on a float64 grid, as torchvision's: at 30 degrees it picks other pixels than a float32 grid.
+      const rot64 = transforms.rotate(img.to('float64'), 30);
+      assert.equal(rot64.dtype, 'float64');
+      assert.deepEqual(values(rot64), fx.rotation.rot30_64);
+      // A fill per channel where the source falls outside (torchvision's mask channel).
+      assert.deepEqual(values(transforms.rotate(img, 37, { fill: [0.25, 0.5, 0.75] })), fx.rotation.rot37_fill);
+      const random37 = new transforms.RandomRotation([37, 37], { fill: [0.25, 0.5, 0.75] });
+      assert.deepEqual(values(random37.call(img)), fx.rotation.rot37_fill);
+      assert.equal(random37.toString(), 'RandomRotation(degrees=[37, 37], interpolation=nearest, expand=False, fill=[0.25, 0.5, 0.75])');
+      assert.throws(
+        () => transforms.rotate(img, 37, { fill: [0.25, 0.5] }),
+        /^RangeError: The number of elements in 'fill' cannot broadcast to match the number of channels of the image \(2 != 3\)$/,
+      );
+      // 90 degrees on a square is torch.rot90 (counter-clockwise).
+      const sq = wrap(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), [1, 3, 3], 'float32');
+      assert.deepEqual(values(transforms.rotate(sq, 90)), [3, 6, 9, 2, 5, 8, 1, 4, 7]);
+    } finally {
+      setBackend(previous);
+    }
+  });
+}
 
 test('ColorJitter: randperm order and uniform factors as PyTorch draws them; float and byte images', () => {
   const cj = fx.color_jitter;
