@@ -3,6 +3,7 @@
 // CPU kernel's: non-padding positions in (ki, kj) order from -inf, a strictly greater value or
 // a NaN replaces the best (NaN propagates, the last NaN wins, ties keep the first).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -178,11 +179,11 @@ void max_pool2d(const ConvGeometry& g, const float* x, float* values, double* in
 }
 
 bool max_pool2d_backward(int64_t planes, int64_t L, int64_t plane, const float* grad, const double* indices, float* out) {
-  // Indices are checked first, so a bad one writes nothing.
-  for (int64_t i = 0; i < planes * L; i++) {
-    const double k = indices[i];
-    if (!(k >= 0 && k < static_cast<double>(plane))) return false;
-  }
+  // Each index is checked where it is used: a bad one is skipped (nothing is written outside its
+  // plane) and reported, and the caller throws, dropping its fresh output. A separate pass over
+  // the indices first took 45% of the call (LeNet's first pool: 47 of 104 us).
+  std::atomic<bool> bad{false};
+  const double limit = static_cast<double>(plane);
   const int64_t per = planes_per_chunk(plane);
   auto run = [&](int64_t chunk, int) {
     for (int64_t p = chunk * per; p < std::min(planes, (chunk + 1) * per); p++) {
@@ -190,13 +191,17 @@ bool max_pool2d_backward(int64_t planes, int64_t L, int64_t plane, const float* 
       std::memset(o, 0, plane * sizeof(float));
       const float* gp = grad + p * L;
       const double* ip = indices + p * L;
-      for (int64_t l = 0; l < L; l++) o[static_cast<int64_t>(ip[l])] += gp[l];
+      for (int64_t l = 0; l < L; l++) {
+        const double k = ip[l];
+        if (k >= 0 && k < limit) o[static_cast<int64_t>(k)] += gp[l];
+        else bad.store(true, std::memory_order_relaxed);
+      }
     }
   };
   const int64_t chunks = (planes + per - 1) / per;
   if (planes * plane < (int64_t(1) << 15)) for (int64_t c = 0; c < chunks; c++) run(c, 0);
   else parallel_for(chunks, run);
-  return true;
+  return !bad.load();
 }
 
 }  // namespace dlab

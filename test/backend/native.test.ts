@@ -502,6 +502,14 @@ describe('native backend', { skip: nativeBackend === null ? `addon not available
     const gy = dense([1, 1, 8, 8], 1);
     const idx: View = { data: new Float64Array(64).fill(100), dtype: 'int64', shape: [1, 1, 8, 8], strides: [64, 64, 8, 1], offset: 0 };
     assert.throws(() => native.maxPool2dBackward(gy, idx, [9, 9]), /out of range/);
+    // One bad index (NaN, negative, one past the plane) among good ones, in a later plane than the first.
+    const many = dense([1, 3, 4, 4], 2);
+    for (const badValue of [NaN, -1, 64]) {
+      const good = new Float64Array(48).map((_, i) => (i * 7) % 64);
+      good[37] = badValue;
+      const view: View = { data: good, dtype: 'int64', shape: [1, 3, 4, 4], strides: [48, 16, 4, 1], offset: 0 };
+      assert.throws(() => native.maxPool2dBackward(many, view, [8, 8]), /out of range/, String(badValue));
+    }
   });
 
   test('binary ops equal the reference exactly for every broadcast layout the kernel takes', () => {
