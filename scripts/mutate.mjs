@@ -33,6 +33,10 @@ const TESTS = {
   'src/ops/inplace.ts': ['test/inplace.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/conv.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts', 'test/gaps.test.ts'],
   'src/ops/diagonal.ts': ['test/diagonal.test.ts', 'test/gradcheck.test.ts'],
+  // linalg/lstsq.ts and matrix_exp.ts (2026-12-07, third session): linalg-decomp.test.ts checks values, extras,
+  // grad_fn names, gradients and refusals against PyTorch (tools/fixtures/linalg_decomp.py); gradcheck adds gradgrad.
+  'src/ops/linalg/lstsq.ts': ['test/linalg-decomp.test.ts', 'test/gradcheck.test.ts'],
+  'src/ops/linalg/matrix_exp.ts': ['test/linalg-decomp.test.ts', 'test/gradcheck.test.ts'],
   // This session's composites: more-ops.test.ts checks each against PyTorch (values, grad_fn, gradients, refusals).
   'src/ops/closeness.ts': ['test/more-ops.test.ts'],
   'src/ops/pointwise.ts': ['test/more-ops.test.ts'],
@@ -103,6 +107,14 @@ const TESTS = {
   'src/optim/adagrad.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
   'src/optim/adadelta.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
   'src/optim/by_name.ts': ['test/optim/by_name.test.ts'],
+  // LBFGS (2026-12-07, third session): lbfgs.test.ts checks it against PyTorch 1.13 (tools/fixtures/optim_lbfgs.py).
+  'src/optim/lbfgs.ts': ['test/optim/lbfgs.test.ts', 'test/optim/by_name.test.ts'],
+  // The third session's optimizers: optimizers.test.ts runs optim.json's trajectories against PyTorch.
+  'src/optim/adamax.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/nadam.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/radam.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/asgd.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/rprop.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
   'src/optim/clip.ts': ['test/optim/clip.test.ts'],
   'src/optim/early_stopping.ts': ['test/optim/clip.test.ts'],
   // webgpu_swa (8 s on SwiftShader): the count kept beside a GPU buffer, which no CPU test sees.
