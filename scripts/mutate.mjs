@@ -221,7 +221,9 @@ const result = await new Stryker({
   // Each mutant may take timeoutFactor x the unmutated run plus this. Generous: on a loaded
   // machine a surviving mutant's tests ran 140 s against a 20 s dry run, and a timeout counts as
   // killed, so a tight limit passes survivors off as detected (re-check Timeout rows).
-  timeoutMS: 90000,
+  // DLAB_MUTATE_TIMEOUT_MS lowers it for a file whose loops a mutant makes endless (matrix_exp.ts:
+  // dozens of them, 90 s each); read its Timeout rows with the caveat above.
+  timeoutMS: Number(process.env.DLAB_MUTATE_TIMEOUT_MS ?? 90000),
   // event-recorder writes each mutant's result as it comes (reports/mutation/events/<path>/),
   // so a long run can be read before it ends.
   reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],
