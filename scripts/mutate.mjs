@@ -33,6 +33,10 @@ const TESTS = {
   'src/ops/inplace.ts': ['test/inplace.test.ts', 'test/gaps.test.ts', 'test/autograd.test.ts'],
   'src/ops/conv.ts': ['test/nn/conv.test.ts', 'test/nn/conv-edges.test.ts', 'test/gradcheck.test.ts', 'test/autograd.test.ts', 'test/gaps.test.ts'],
   'src/ops/diagonal.ts': ['test/diagonal.test.ts', 'test/gradcheck.test.ts'],
+  // linalg/lstsq.ts and matrix_exp.ts (2026-12-07, third session): linalg-decomp.test.ts checks values, extras,
+  // grad_fn names, gradients and refusals against PyTorch (tools/fixtures/linalg_decomp.py); gradcheck adds gradgrad.
+  'src/ops/linalg/lstsq.ts': ['test/linalg-decomp.test.ts', 'test/gradcheck.test.ts'],
+  'src/ops/linalg/matrix_exp.ts': ['test/linalg-decomp.test.ts', 'test/gradcheck.test.ts'],
   // This session's composites: more-ops.test.ts checks each against PyTorch (values, grad_fn, gradients, refusals).
   'src/ops/closeness.ts': ['test/more-ops.test.ts'],
   'src/ops/pointwise.ts': ['test/more-ops.test.ts'],
@@ -77,6 +81,9 @@ const TESTS = {
   // (from 370): more-ops first. elementwise.ts's clamp and movement.ts's unsafeView, stack and repeat likewise.
   'src/ops/reduce.ts:96-290': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/gaps.test.ts'],
   'src/ops/reduce.ts:370-420': ['test/more-ops.test.ts', 'test/ops.test.ts', 'test/gaps.test.ts'],
+  // elementwise.ts 289-324, checkOperands/checkOperandPair and PyTorch's overload lists: the refusals are in
+  // gaps.test.ts (and creation.test.ts for full); the op suites see the pass-through of good operands.
+  'src/ops/elementwise.ts:289-324': ['test/gaps.test.ts', 'test/creation.test.ts', 'test/ops.test.ts', 'test/elementwise.test.ts', 'test/inplace.test.ts'],
   'src/ops/elementwise.ts:425-460': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/elementwise.test.ts', 'test/gaps.test.ts'],
   'src/ops/movement.ts:255-266': ['test/linalg.test.ts', 'test/ops.test.ts'],
   'src/ops/movement.ts:425-466': ['test/ops.test.ts', 'test/more-ops.test.ts', 'test/gaps.test.ts'],
@@ -103,6 +110,14 @@ const TESTS = {
   'src/optim/adagrad.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
   'src/optim/adadelta.ts': ['test/optim/optimizers.test.ts', 'test/optim/state_dict.test.ts'],
   'src/optim/by_name.ts': ['test/optim/by_name.test.ts'],
+  // LBFGS (2026-12-07, third session): lbfgs.test.ts checks it against PyTorch 1.13 (tools/fixtures/optim_lbfgs.py).
+  'src/optim/lbfgs.ts': ['test/optim/lbfgs.test.ts', 'test/optim/by_name.test.ts'],
+  // The third session's optimizers: optimizers.test.ts runs optim.json's trajectories against PyTorch.
+  'src/optim/adamax.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/nadam.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/radam.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/asgd.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
+  'src/optim/rprop.ts': ['test/optim/optimizers.test.ts', 'test/optim/by_name.test.ts', 'test/optim/state_dict.test.ts'],
   'src/optim/clip.ts': ['test/optim/clip.test.ts'],
   'src/optim/early_stopping.ts': ['test/optim/clip.test.ts'],
   // webgpu_swa (8 s on SwiftShader): the count kept beside a GPU buffer, which no CPU test sees.
@@ -209,7 +224,9 @@ const result = await new Stryker({
   // Each mutant may take timeoutFactor x the unmutated run plus this. Generous: on a loaded
   // machine a surviving mutant's tests ran 140 s against a 20 s dry run, and a timeout counts as
   // killed, so a tight limit passes survivors off as detected (re-check Timeout rows).
-  timeoutMS: 90000,
+  // DLAB_MUTATE_TIMEOUT_MS lowers it for a file whose loops a mutant makes endless (matrix_exp.ts:
+  // dozens of them, 90 s each); read its Timeout rows with the caveat above.
+  timeoutMS: Number(process.env.DLAB_MUTATE_TIMEOUT_MS ?? 90000),
   // event-recorder writes each mutant's result as it comes (reports/mutation/events/<path>/),
   // so a long run can be read before it ends.
   reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],

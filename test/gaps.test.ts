@@ -394,10 +394,11 @@ test("an operand that is neither a tensor nor a number is refused in PyTorch 1.1
   assert.equal(errorOf(() => x.eq(none)), combination('eq', 'Tensor, NoneType', ...tensorOrNumber));
   assert.equal(errorOf(() => x.lt('a' as unknown as number)), combination('lt', 'Tensor, str', ...tensorOrNumber));
   assert.equal(errorOf(() => dlab.fmod(x, none)), combination('fmod', 'Tensor, NoneType', ...tensorOrNumber));
+  for (const op of ['ne', 'le', 'gt', 'ge'] as const) assert.equal(errorOf(() => dlab[op](x, none)), combination(op, 'Tensor, NoneType', ...tensorOrNumber));
   assert.equal(errorOf(() => dlab.floorDivide(x, none)), combination('floor_divide', 'Tensor, NoneType', '(Tensor input, Tensor other, *, Tensor out)', '(Tensor input, Number other)'));
   assert.match(errorOf(() => dlab.where(x.gt(1), x, none)), /^where\(\) received an invalid combination of arguments - got \(Tensor, Tensor, NoneType\), but expected one of:\n \* \(Tensor condition\)\n/);
-  assert.match(errorOf(() => dlab.clamp(x, 0, 'a' as unknown as number)), /^clamp\(\) received an invalid combination of arguments - got \(Tensor, int, str\)/);
-  assert.match(errorOf(() => dlab.lerp(x, x, none)), /^lerp\(\) received an invalid combination of arguments - got \(Tensor, Tensor, NoneType\)/);
+  assert.equal(errorOf(() => dlab.clamp(x, 0, 'a' as unknown as number)), combination('clamp', 'Tensor, int, str', '(Tensor input, Tensor min, Tensor max, *, Tensor out)', '(Tensor input, Number min, Number max, *, Tensor out)'));
+  assert.equal(errorOf(() => dlab.lerp(x, x, none)), combination('lerp', 'Tensor, Tensor, NoneType', '(Tensor input, Tensor end, Tensor weight, *, Tensor out)', '(Tensor input, Tensor end, Number weight, *, Tensor out)'));
   assert.match(errorOf(() => x.maskedFill(x.gt(1), none)), /^masked_fill\(\) received an invalid combination of arguments - got \(Tensor, NoneType\)/);
   assert.match(errorOf(() => x.clone().fill_(none)), /^fill_\(\) received an invalid combination of arguments - got \(NoneType\)/);
   // What stays allowed: numbers, booleans, and clamp's missing bound.

@@ -498,11 +498,14 @@ for (const backend of backendsUnderTest()) {
         const batch = factors(square(2, 0.3, [2]));
         check((f, b) => torch.luSolve(b, f, batch.pivots), [batch.LU.detach().requiresGrad_(true), leaf([3, 1, 2, 1], -1, 1, 0.7)]);
       });
-      caseTest('lstsq (LinalgLstsqBackward0): tall, wide, broadcast, a vector b', () => {
+      caseTest('lstsq (LinalgLstsqBackward0): tall, wide, broadcast, a vector b, one operand constant', () => {
         check((a, b) => linalg.lstsq(a, b).solution, [leaf([4, 2]), leaf([4, 3], -1, 1, 0.3)], { gradgrad: true });
         check((a, b) => linalg.lstsq(a, b, null, { driver: 'gelsd' }).solution, [leaf([2, 3], -1, 1, 0.1), leaf([2, 2], -1, 1, 0.4)]);
         check((a, b) => linalg.lstsq(a, b).solution, [leaf([1, 3, 2], -1, 1, 0.2), leaf([2, 3, 1], -1, 1, 0.5)]);
         check((a, b) => linalg.lstsq(a, b).solution, [leaf([3, 2], -1, 1, 0.6), leaf([3], -1, 1, 0.7)]);
+        // One operand without a gradient: only the other's rule runs.
+        check((a) => linalg.lstsq(a, leaf([4, 3], -1, 1, 0.3).detach()).solution, [leaf([4, 2])]);
+        check((b) => linalg.lstsq(leaf([4, 2]).detach(), b).solution, [leaf([4, 3], -1, 1, 0.3)]);
       });
     });
 

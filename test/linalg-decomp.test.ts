@@ -159,6 +159,21 @@ for (const backend of backendsUnderTest()) {
       });
     }
 
+    test('matrix_exp and lstsq save their inputs: modifying one in place before backward is refused, as in PyTorch', () => {
+      dlab.setBackend(backend);
+      const modified = /^one of the variables needed for gradient computation has been modified by an inplace operation/;
+      const a = dlab.eye(2, { dtype: 'float64', requiresGrad: true }).mul(1);
+      const y = linalg.matrixExp(a);
+      a.mul_(2);
+      assert.match(errorOf(() => y.sum().backward()), modified);
+      for (const which of [0, 1]) {
+        const [A, B] = [dlab.ones([3, 2], { dtype: 'float64', requiresGrad: true }).mul(1), dlab.ones([3, 1], { dtype: 'float64', requiresGrad: true }).mul(1)];
+        const x = linalg.lstsq(A, B).solution;
+        [A, B][which].mul_(2);
+        assert.match(errorOf(() => x.sum().backward()), modified, `lstsq with input ${which} modified`);
+      }
+    });
+
     test('det of a singular matrix: the gradient is the cofactor matrix (PyTorch 1.13 returns zeros)', () => {
       dlab.setBackend(backend);
       // Cofactors by hand: [[a, b], [c, d]] -> [[d, -c], [-b, a]]; the 3x3 one has rows 1 and 2 proportional,

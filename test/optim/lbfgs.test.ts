@@ -1,7 +1,7 @@
 // optim.LBFGS against PyTorch 1.13 (tools/fixtures/optim_lbfgs.py): trajectories of step(closure)
 // on Rosenbrock (two parameters) and a tiny linear regression, with and without the strong-Wolfe
 // line search, in float64 (1e-10) and float32 (1e-5); the losses step() returns, the state's
-// func_evals and n_iter, the state dict and a resumed run, the repr and every refusal in
+// func_evals and n_iter, the line search's bracketing, zoom and cubic steps, the state dict and a resumed run, the repr and every refusal in
 // PyTorch's words. Once per backend.
 
 import { describe, test } from 'node:test';
@@ -12,6 +12,7 @@ import * as dlab from '../../src/index.js';
 import { optim, type DType, type Tensor } from '../../src/index.js';
 import { assertClose, backendsUnderTest, decodeAll, errorOf, fromFixture, type FixtureTensor } from '../helpers.js';
 import { camelOptions } from './helpers.js';
+import { cubicInterpolate, strongWolfe } from '../../src/optim/lbfgs.js';
 
 interface Step {
   loss: number;
@@ -31,6 +32,8 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/optim_lbfgs.json', 
   torch: string;
   runs: Run[];
   state_dict: { run: Run; state: Record<string, StateValue>; param_groups: Record<string, unknown>[] };
+  strong_wolfe: { loss: string; t: number; result: [number, number, number, number] }[];
+  cubic: { args: [number, number, number, number, number, number]; bounds: [number, number] | null; result: number }[];
   reprs: Record<string, string>;
   refusals: Record<string, { type: string; message: string }>;
 };
@@ -94,6 +97,35 @@ for (const backend of backendsUnderTest()) {
         assert.ok(params.every((p) => p.isLeaf && p.requiresGrad));
       });
     }
+
+    test("the line search's cubic step is torch's _cubic_interpolate (either order, no minimum, bounds)", () => {
+      for (const { args, bounds, result } of fixture.cubic) {
+        assertClose([cubicInterpolate(...args, bounds ?? undefined)], [result], 1e-14, 1e-14, `cubic ${JSON.stringify([args, bounds])}`);
+      }
+    });
+
+    test("the strong-Wolfe line search is torch's _strong_wolfe on 1-D losses (bracketing, zoom, 25-trial limit)", () => {
+      dlab.setBackend(backend);
+      const losses: Record<string, (x: Tensor) => Tensor> = {
+        linear: (x) => x.neg(),
+        bump: (x) => x.neg().add(x.sub(2).pow(2).mul(-4).exp().mul(3)),
+        wiggle: (x) => x.pow(2).div(10).sub(x.mul(3).sin()),
+        quartic: (x) => x.sub(1).pow(4).sub(x),
+      };
+      for (const { loss, t, result } of fixture.strong_wolfe) {
+        const objFunc = (x: Tensor[], step: number, d: Tensor): [number, Tensor] => {
+          const z = x[0].add(d.mul(step)).detach().requiresGrad_();
+          const f = losses[loss](z).sum();
+          f.backward();
+          return [f.item(), z.grad!.clone()];
+        };
+        const [x0, d] = [dlab.zeros([1], { dtype: 'float64' }), dlab.ones([1], { dtype: 'float64' })];
+        const [f, g] = objFunc([x0], 0, d);
+        const [fNew, gNew, tNew, evals] = strongWolfe(objFunc, [x0], t, d, f, g, g.dot(d).item());
+        assertClose([fNew, gNew.item(), tNew], result.slice(0, 3), 1e-10, 1e-10, `${loss} from t = ${t}`);
+        assert.equal(evals, result[3], `${loss} from t = ${t}: evaluations`);
+      }
+    });
 
     test('stateDict holds PyTorch names and values; a fresh optimizer loaded with it resumes the trajectory', () => {
       dlab.setBackend(backend);

@@ -173,6 +173,48 @@ test('Adam: a parameter without a gradient is skipped and gets no state; an empt
   assert.deepEqual(Object.keys(again.state.get(c)!), ['step', 'expAvg', 'expAvgSq']);
 });
 
+test('Adamax, NAdam, RAdam, ASGD, Rprop: a parameter without a gradient is skipped and gets no state; a dict without a state key is refused at load', () => {
+  // PyTorch 1.13 (/usr/bin/python3): X([a, b]) with its defaults, a = [1, 2], b = [3], a.grad = [1, -1], one step;
+  //   print(a.tolist(), b.tolist(), b in o.state): b stays [3] with no state for all five.
+  const cases: [Run['optimizer'], number[], string][] = [
+    ['Adamax', [0.9980000257492065, 2.002000093460083], 'exp_inf'],
+    ['NAdam', [0.9979009628295898, 2.00209903717041], 'exp_avg_sq'],
+    ['RAdam', [0.9990000128746033, 2.000999927520752], 'exp_avg_sq'],
+    ['ASGD', [0.989998996257782, 2.009998083114624], 'ax'],
+    ['Rprop', [0.9900000095367432, 2.009999990463257], 'step_size'],
+  ];
+  for (const [name, expected, last] of cases) {
+    const a = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+    const b = tensor([3], { dtype: 'float32' }).requiresGrad_();
+    const opt = new ctors[name]([a, b], {});
+    a.grad = tensor([1, -1], { dtype: 'float32' });
+    opt.step();
+    assertClose(a._values(), expected, 1e-7, name);
+    assert.deepEqual(b._values(), [3], name);
+    assert.equal(opt.state.has(b), false, name);
+    // dlab's own check (PyTorch would fail at the next step): each state key the optimizer keeps is needed.
+    const dict = opt.stateDict();
+    delete dict.state[0][last];
+    const fresh = new ctors[name]([tensor([1, 2], { dtype: 'float32' }).requiresGrad_(), tensor([3], { dtype: 'float32' }).requiresGrad_()], {});
+    assert.throws(() => fresh.loadStateDict(dict), new RegExp(`no state '${last}' for parameter 0, which ${name} keeps`), name);
+  }
+});
+
+test('ASGD averages from step t0 on: ax and mu after four steps with t0 1 (the fixtures keep t0 at 1e6, where ax is p)', () => {
+  // PyTorch 1.13: a = [1, 2], ASGD([a], lr=0.1, t0=1), a.grad = [1, -1] * k for k = 1..4, a step each; o.state[a].
+  const a = tensor([1, 2], { dtype: 'float32' }).requiresGrad_();
+  const opt = new optim.ASGD([a], { lr: 0.1, t0: 1 });
+  for (let k = 1; k <= 4; k++) {
+    a.grad = tensor([k, -k], { dtype: 'float32' });
+    opt.step();
+  }
+  const state = opt.state.get(a)!;
+  assertClose(a._values(), [-1.5050172805786133e-5, 2.999894618988037], 1e-6, 'p');
+  assertClose((state.ax as Tensor)._values(), [0.1999824494123459, 2.7999119758605957], 1e-6, 'ax');
+  assertClose((state.mu as Tensor)._values(), [0.3333333432674408], 1e-7, 'mu');
+  assertClose((state.eta as Tensor)._values(), [0.09999699890613556], 1e-7, 'eta');
+});
+
 test('RMSprop, Adagrad, Adadelta: a parameter without a gradient is skipped (Adagrad keeps its state from the constructor)', () => {
   // PyTorch 1.13 (/usr/bin/python3): X([a, b], **kw), a = [1, 2], b = [3], a.grad = [1, -1], one step;
   //   print(a.tolist(), b.tolist(), o.state[b] if b in o.state else 'no state')

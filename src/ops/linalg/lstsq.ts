@@ -40,10 +40,11 @@ const eps = (a: Tensor) => (a.dtype === 'float32' ? 1.1920928955078125e-7 : 2.22
  */
 export function lstsq(a: Tensor, b: Tensor, rcond: number | null = null, options: { driver?: LstsqDriver | null } = {}): LstsqResult {
   const driver = options.driver ?? 'gelsy';
-  if (!isFloatingPoint(a.dtype) || !isFloatingPoint(b.dtype)) throw new TypeError("This function doesn't handle types other than float and double");
+  // PyTorch compares the dtypes first: an integer A with a float B is refused as a mismatch.
   if (a.dtype !== b.dtype) {
     throw new TypeError(`torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's dtype ${scalarTypeName[a.dtype]} and other's dtype ${scalarTypeName[b.dtype]}`);
   }
+  if (!isFloatingPoint(a.dtype)) throw new TypeError("This function doesn't handle types other than float and double");
   if (a.ndim < 2) throw new RangeError('torch.linalg.lstsq: input must have at least 2 dimensions.');
   if (!(a.ndim >= b.ndim && a.ndim - b.ndim <= 1)) {
     throw new RangeError('torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and (input.dim() - other.dim()) <= 1');
