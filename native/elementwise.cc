@@ -86,8 +86,6 @@ DLAB_CLONES void sqrt_f(const float* x, float* out, int64_t s, int64_t e) {
   // Correctly rounded in float32, as Math.sqrt in float64 rounded to float32 is.
   for (int64_t i = s; i < e; i++) out[i] = std::sqrt(x[i]);
 }
-// Transcendentals in float64, rounded once: as the reference (Math.exp on a float64, stored in a Float32Array).
-float exp_one(float x) { return static_cast<float>(std::exp(static_cast<double>(x))); }
 void exp_f(const float* x, float* out, int64_t s, int64_t e) {
   if (exp_avx512(x, out, s, e, exp_one)) return;
   for (int64_t i = s; i < e; i++) out[i] = exp_one(x[i]);
@@ -166,6 +164,9 @@ DLAB_CLONES void axpy_f(float* out, const float* x, float alpha, int64_t s, int6
 }
 
 }  // namespace
+
+// Transcendentals in float64, rounded once: as the reference (Math.exp on a float64, stored in a Float32Array).
+float exp_one(float x) { return static_cast<float>(std::exp(static_cast<double>(x))); }
 
 void binary_f32(BinaryOp op, const float* a, const float* b, int64_t p, int64_t q, bool b_first, float* out, int64_t n) {
   using Fn = void (*)(const float*, const float*, int64_t, int64_t, float*, int64_t, int64_t);

@@ -54,6 +54,9 @@ void threshold_backward_f32(const float* grad, const float* self, float threshol
 /** out[i] += alpha * x[i], the product rounded to float32 first (mul then add). */
 void axpy_f32(float* out, const float* x, float alpha, int64_t n);
 
+/** exp in float64 rounded once to float32: the reference's (Math.exp stored in a Float32Array), every exp kernel's scalar step. */
+float exp_one(float x);
+
 /** log_softmax over contiguous [outer, size, inner] along size, in float64 as the js reference. */
 void log_softmax_f32(const float* x, float* out, int64_t outer, int64_t size, int64_t inner);
 /** log_softmax's gradient: dx = g - exp(out) * sum(g) per slice, with the bits of those ops run one by one. */

@@ -30,8 +30,8 @@ void log_softmax_f32(const float* x, float* out, int64_t outer, int64_t size, in
 }
 
 void log_softmax_backward_f32(const float* g, const float* out, float* dx, int64_t outer, int64_t size, int64_t inner) {
-  // The composed ops' bits: the slice's sum of g in float64 rounded once (sum_f32's order), each
-  // exp in float64 rounded once (elementwise.cc's exp_one), then a float32 multiply and subtract.
+  // The composed ops' bits: the slice's sum of g in float64 rounded once (sum_f32's order), the
+  // exp kernel's exp_one, then a float32 multiply and subtract.
   auto run = [&](int64_t o, int) {
     for (int64_t i = 0; i < inner; i++) {
       const int64_t base = o * size * inner + i;
@@ -39,8 +39,7 @@ void log_softmax_backward_f32(const float* g, const float* out, float* dx, int64
       for (int64_t k = 0, q = base; k < size; k++, q += inner) acc += g[q];
       const float sum = static_cast<float>(acc);
       for (int64_t k = 0, q = base; k < size; k++, q += inner) {
-        const float softmax = static_cast<float>(std::exp(static_cast<double>(out[q])));
-        const float scaled = softmax * sum;
+        const float scaled = exp_one(out[q]) * sum;
         dx[q] = g[q] - scaled;
       }
     }

@@ -432,7 +432,8 @@ export type Fill = number | readonly number[];
  * pixel with the float operations of the tensors it builds, each rounded to the grid's dtype
  * (`round`: Math.fround for float32): _gen_affine_grid's grid (pixel centres times theta's
  * transpose divided by [w/2, h/2], summed as the small CPU bmm does: x term, y term, then the
- * constant 0; PyTorch takes that kernel for h * w <= 66, a BLAS gemm above), then grid_sample's
+ * constant 0; PyTorch takes that kernel for h * w <= 66, a BLAS gemm above, whose grid differs in
+ * the last bit but picked the same pixels at 28 x 28 and 32 x 32 over 800 angles), then grid_sample's
  * nearest pick (mode nearest, zeros, align_corners False) as F.gridSample computes it:
  * (g + 1) * size/2 - 0.5 (the bits of ((g + 1) * size - 1) / 2: halving is exact), rounded half
  * to even, inside [0, size).

@@ -63,6 +63,16 @@ function makeNativeBackend(addon: NativeAddon): Backend {
   /** v as a contiguous float32 array and offset: itself where it is dense, else a copy. */
   const contiguous = (v: F32View): [Float32Array, number] => (dense(v) ? [v.data, v.offset] : [fallback.copy(v, 'float32') as Float32Array, 0]);
 
+  /** a . b ([B, M, K] x [B, K, N], any strides), plus a contiguous bias row if given. */
+  const product = (a: F32View, b: F32View, bias: F32View | null): Float32Array => {
+    const [B, M, K] = a.shape;
+    const N = b.shape[2];
+    const out = alloc(B * M * N);
+    const [sa, sb] = [a.strides, b.strides];
+    addon.matmul(a.data, a.offset, sa[0], sa[1], sa[2], b.data, b.offset, sb[0], sb[1], sb[2], B, M, N, K, out, bias?.data ?? null, bias?.offset ?? 0);
+    return out;
+  };
+
   /** The geometry the addon takes: N, C, H, W, O, groups, then the window's fields. */
   const geometry = (N: number, C: number, H: number, W: number, O: number, groups: number, w: Window2d): number[] => [
     N, C, H, W, O, groups, ...w.kernel, ...w.stride, ...w.padding, ...w.dilation, ...w.output,
@@ -78,23 +88,11 @@ function makeNativeBackend(addon: NativeAddon): Backend {
 
     matmul(a, b, dtype) {
       if (dtype !== 'float32' || !isF32(a) || !isF32(b)) return fallback.matmul(a, b, dtype);
-      const [B, M, K] = a.shape;
-      const N = b.shape[2];
-      const out = alloc(B * M * N);
-      const sa = a.strides;
-      const sb = b.strides;
-      addon.matmul(a.data, a.offset, sa[0], sa[1], sa[2], b.data, b.offset, sb[0], sb[1], sb[2], B, M, N, K, out);
-      return out;
+      return product(a, b, null);
     },
 
     matmulBias(a, b, bias) {
-      const [B, M, K] = a.shape;
-      const N = b.shape[2];
-      const out = alloc(B * M * N);
-      const sa = a.strides;
-      const sb = b.strides;
-      addon.matmul(a.data as Float32Array, a.offset, sa[0], sa[1], sa[2], b.data as Float32Array, b.offset, sb[0], sb[1], sb[2], B, M, N, K, out, bias.data as Float32Array, bias.offset);
-      return out;
+      return product(a as F32View, b as F32View, bias as F32View);
     },
 
     binary(op, a, b, shape, dtype) {
